@@ -1,0 +1,470 @@
+//! The syntax tree of a weir script, as written.
+//!
+//! Every node carries a [`Span`]; equality ignores spans, so two scripts that differ only in
+//! layout compare equal (this is what `weir fmt` promises). Names are not resolved here: the
+//! checker turns this tree into a [`crate::program::Program`] in which they are indices.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::span::{FileId, Span, Spanned};
+
+/// A name as written, with its span.
+pub type Name = Spanned<Arc<str>>;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Script {
+    pub file: FileId,
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    Engine(Name),
+    App(AppDecl),
+    Owns(OwnsDecl),
+    Workflow(Workflow),
+    Sync(SyncDecl),
+    Scenario(Scenario),
+}
+
+impl Item {
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Engine(name) => name.span,
+            Item::App(app) => app.span,
+            Item::Owns(owns) => owns.span,
+            Item::Workflow(workflow) => workflow.span,
+            Item::Sync(sync) => sync.span,
+            Item::Scenario(scenario) => scenario.span,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppDecl {
+    pub name: Name,
+    pub location: Option<Location>,
+    pub capabilities: Vec<Capability>,
+    pub entities: Vec<EntityDecl>,
+    pub span: Span,
+}
+
+/// `at "url" [auth bearer env VAR]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Location {
+    pub url: Spanned<String>,
+    pub bearer_env: Option<Name>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Capability {
+    ReportsActor(Span),
+    ReportsChanges(Span),
+    Emits(Vec<Spanned<EventKind>>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EntityDecl {
+    pub name: Name,
+    pub fields: Vec<FieldDecl>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldDecl {
+    pub name: Name,
+    pub ty: Spanned<TypeExpr>,
+}
+
+/// A type as written in a field declaration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeExpr {
+    Text,
+    Number,
+    Bool,
+    Time,
+    Duration,
+    Stamp,
+    List(Box<TypeExpr>),
+    Optional(Box<TypeExpr>),
+}
+
+impl fmt::Display for TypeExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TypeExpr::Text => f.write_str("text"),
+            TypeExpr::Number => f.write_str("number"),
+            TypeExpr::Bool => f.write_str("bool"),
+            TypeExpr::Time => f.write_str("time"),
+            TypeExpr::Duration => f.write_str("duration"),
+            TypeExpr::Stamp => f.write_str("stamp"),
+            TypeExpr::List(inner) => write!(f, "list<{inner}>"),
+            TypeExpr::Optional(inner) => write!(f, "{inner}?"),
+        }
+    }
+}
+
+/// `App owns entity`
+#[derive(Clone, Debug, PartialEq)]
+pub struct OwnsDecl {
+    pub app: Name,
+    pub entity: Name,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventKind {
+    New,
+    Updated,
+    Deleted,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 3] = [EventKind::New, EventKind::Updated, EventKind::Deleted];
+
+    pub fn keyword(self) -> &'static str {
+        match self {
+            EventKind::New => "new",
+            EventKind::Updated => "updated",
+            EventKind::Deleted => "deleted",
+        }
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.keyword())
+    }
+}
+
+/// Whether a workflow was written as a block or as a one-liner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkflowForm {
+    Block,
+    /// `trigger do action, … [unless cond]`: its guard, if any, is the first step.
+    OneLine,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workflow {
+    /// `None` for a one-liner, which messages call `line N`.
+    pub name: Option<Name>,
+    pub form: WorkflowForm,
+    pub trigger: Trigger,
+    pub steps: Vec<Step>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trigger {
+    pub kind: Spanned<EventKind>,
+    pub entity: Name,
+    pub app: Name,
+    pub changing: Vec<Name>,
+    pub condition: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub kind: StepKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepKind {
+    Unless(Expr),
+    ContinueIf(Expr),
+    Let(Name, Expr),
+    Action(Action),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    Create {
+        entity: Option<Name>,
+        app: Name,
+        fields: Option<Vec<FieldInit>>,
+    },
+    Update {
+        entity: Option<Name>,
+        app: Name,
+        target: Target,
+        fields: Vec<FieldInit>,
+    },
+    Delete {
+        entity: Option<Name>,
+        app: Name,
+        target: Target,
+    },
+    Notify {
+        channel: Option<Expr>,
+        message: Expr,
+    },
+}
+
+/// Which records an `update` or `delete` writes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Target {
+    Linked(Span),
+    Where(Expr),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldInit {
+    pub name: Name,
+    pub value: Expr,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SyncDecl {
+    pub entity: Name,
+    pub left: Name,
+    pub right: Name,
+    pub mappings: Vec<Mapping>,
+    pub prefer: Option<Spanned<Prefer>>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mapping {
+    pub left: Name,
+    pub direction: Spanned<Direction>,
+    pub right: Name,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// `<->`
+    Both,
+    /// `->`: from the left app to the right one.
+    LeftToRight,
+    /// `<-`: from the right app to the left one.
+    RightToLeft,
+}
+
+impl Direction {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Direction::Both => "<->",
+            Direction::LeftToRight => "->",
+            Direction::RightToLeft => "<-",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Prefer {
+    App(Name),
+    Latest,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    pub name: Spanned<String>,
+    pub at: Option<Expr>,
+    pub steps: Vec<ScenarioStep>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScenarioStep {
+    pub kind: ScenarioStepKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScenarioStepKind {
+    UserCreates {
+        entity: Name,
+        app: Name,
+        fields: Vec<FieldInit>,
+    },
+    UserUpdates {
+        entity: Name,
+        app: Name,
+        condition: Expr,
+        fields: Vec<FieldInit>,
+    },
+    UserDeletes {
+        entity: Name,
+        app: Name,
+        condition: Expr,
+    },
+    ExpectCount {
+        count: Spanned<u64>,
+        entity: Name,
+        app: Name,
+        condition: Option<Expr>,
+    },
+    ExpectRuns {
+        workflow: Spanned<WorkflowRef>,
+        count: Spanned<u64>,
+    },
+    ExpectNotified(Spanned<u64>),
+    ExpectLoop(bool),
+}
+
+/// How `expect runs of …` names a workflow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WorkflowRef {
+    Named(Arc<str>),
+    /// `line N`: the one-liner that starts on line N.
+    Line(u32),
+}
+
+impl fmt::Display for WorkflowRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WorkflowRef::Named(name) => f.write_str(name),
+            WorkflowRef::Line(line) => write!(f, "line {line}"),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- expressions
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+impl PartialEq for Expr {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    Number(f64),
+    Duration(DurationLit),
+    Text(Vec<TextPart>),
+    Bool(bool),
+    None,
+    /// The keyword `user`, the label of changes made by people.
+    User,
+    Name(Arc<str>),
+    Field(Box<Expr>, Name),
+    Call(Name, Vec<Expr>),
+    List(Vec<Expr>),
+    Unary(UnaryOp, Box<Expr>),
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DurationLit {
+    pub amount: u64,
+    pub unit: DurationUnit,
+}
+
+impl DurationLit {
+    pub fn seconds(self) -> i64 {
+        let per = match self.unit {
+            DurationUnit::Seconds => 1,
+            DurationUnit::Minutes => 60,
+            DurationUnit::Hours => 3600,
+            DurationUnit::Days => 86_400,
+        };
+        (self.amount as i64).saturating_mul(per)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DurationUnit {
+    Seconds,
+    Minutes,
+    Hours,
+    Days,
+}
+
+impl DurationUnit {
+    pub fn suffix(self) -> &'static str {
+        match self {
+            DurationUnit::Seconds => "s",
+            DurationUnit::Minutes => "m",
+            DurationUnit::Hours => "h",
+            DurationUnit::Days => "d",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TextPart {
+    Literal(String),
+    Interpolation(Expr),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnaryOp {
+    Not,
+    Neg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    In,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Default,
+}
+
+impl BinaryOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Or => "or",
+            BinaryOp::And => "and",
+            BinaryOp::Eq => "==",
+            BinaryOp::Ne => "!=",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::In => "in",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Default => "??",
+        }
+    }
+
+    /// Binding strength, loosest first; `if` and `not` sit outside this scale.
+    pub fn precedence(self) -> u8 {
+        match self {
+            BinaryOp::Or => 1,
+            BinaryOp::And => 2,
+            BinaryOp::Eq
+            | BinaryOp::Ne
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge
+            | BinaryOp::In => 4,
+            BinaryOp::Add | BinaryOp::Sub => 5,
+            BinaryOp::Mul | BinaryOp::Div => 6,
+            BinaryOp::Default => 7,
+        }
+    }
+}
+
+/// One entry typed at the REPL.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReplEntry {
+    Item(Item),
+    Step(ScenarioStep),
+    Expr(Expr),
+}

@@ -1,0 +1,657 @@
+//! What the name and type checker can find wrong, as data, and how each reads.
+
+use std::sync::Arc;
+
+use crate::ast::{BinaryOp, EventKind};
+use crate::codes::Code;
+use crate::diagnostic::{self, Diagnostic, Report, help, primary, secondary};
+use crate::span::Span;
+use crate::types::Type;
+
+/// A name as the user wrote it, with where.
+#[derive(Clone, Debug)]
+pub struct Named {
+    pub text: Arc<str>,
+    pub span: Span,
+}
+
+impl Named {
+    pub fn of(name: &crate::ast::Name) -> Named {
+        Named {
+            text: name.node.clone(),
+            span: name.span,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum CheckError {
+    /// Undeclared apps, treated as open (a note, not a problem).
+    OpenApps { apps: Vec<Named> },
+    /// W0101
+    CloseToDeclared { used: Named, declared: Named },
+    /// E0102
+    UnknownEntity {
+        app: Named,
+        entity: Named,
+        suggestion: Option<Arc<str>>,
+        known: Vec<Arc<str>>,
+        /// `create in B` without an entity: the trigger's entity name was assumed.
+        implied: bool,
+    },
+    /// E0103
+    UnknownField {
+        app: Arc<str>,
+        entity: Named,
+        field: Named,
+        suggestion: Option<Arc<str>>,
+        known: Vec<Arc<str>>,
+    },
+    /// E0104
+    Duplicate {
+        what: &'static str,
+        name: Named,
+        first: Span,
+    },
+    /// E0104: `let` with the name of a trigger field.
+    LetShadowsField {
+        name: Named,
+        entity: Arc<str>,
+        field: Span,
+    },
+    /// E0105
+    UnknownName {
+        name: Named,
+        suggestion: Option<Arc<str>>,
+        scope: ScopeHint,
+    },
+    /// E0105: a `let` name used above its `let`.
+    UsedBeforeLet { name: Named, defined: Span },
+    /// E0105
+    UnknownWorkflow {
+        name: Named,
+        suggestion: Option<Arc<str>>,
+    },
+    /// E0105: `a.b` where `a` is not `trigger`.
+    BadFieldAccess {
+        span: Span,
+        base: Arc<str>,
+        field: Arc<str>,
+        has_trigger: bool,
+    },
+    /// E0105: `origin` in a scenario check of records that keep no stamp.
+    NoStamp {
+        span: Span,
+        entity: Arc<str>,
+        app: Arc<str>,
+    },
+    /// E0105: `prefer X` where X is not one of the synced apps.
+    PreferOther {
+        name: Named,
+        left: Arc<str>,
+        right: Arc<str>,
+    },
+    /// E0106
+    UnknownFunction {
+        name: Named,
+        suggestion: Option<Arc<str>>,
+    },
+    /// E0106
+    WrongArity {
+        name: Named,
+        expected: usize,
+        found: usize,
+        signature: &'static str,
+    },
+    /// E0201
+    TypeMismatch {
+        span: Span,
+        expected: Type,
+        found: Type,
+        context: Mismatch,
+    },
+    /// E0202
+    MissingFields {
+        span: Span,
+        app: Arc<str>,
+        entity: Named,
+        missing: Vec<Arc<str>>,
+        copied_from: Option<Arc<str>>,
+    },
+    /// E0203
+    NotBool {
+        span: Span,
+        found: Type,
+        context: &'static str,
+    },
+    /// E0204
+    OptionalUsed { span: Span, found: Type },
+    /// E0205
+    ChangingNotUpdated { span: Span, kind: EventKind },
+    /// E0205
+    ChangingNotReported { span: Span, app: Named },
+    /// W0206
+    NeverRuns {
+        workflow: Arc<str>,
+        span: Span,
+        app: Named,
+        kind: EventKind,
+    },
+    /// W0207
+    UnusedLet { name: Named },
+    /// W0207
+    ConstantCondition {
+        span: Span,
+        value: bool,
+        effect: ConstantEffect,
+    },
+}
+
+/// Where a type mismatch happened, for the message.
+#[derive(Clone, Debug)]
+pub enum Mismatch {
+    Field {
+        field: Arc<str>,
+        entity: Arc<str>,
+    },
+    Operator {
+        op: BinaryOp,
+        left: Type,
+        right: Type,
+    },
+    Negate,
+    Compare {
+        left: Type,
+        right: Type,
+    },
+    NoneCompare,
+    Argument {
+        function: &'static str,
+        index: usize,
+    },
+    Branches {
+        then: Type,
+        otherwise: Type,
+    },
+    ListItems,
+    Membership,
+    Default,
+    Message,
+    Channel,
+    Copy {
+        field: Arc<str>,
+        from: Arc<str>,
+        to: Arc<str>,
+    },
+    SyncField {
+        left: Arc<str>,
+        right: Arc<str>,
+    },
+    BadTime {
+        text: String,
+    },
+    Clock,
+}
+
+/// What a constant condition does to its workflow.
+#[derive(Clone, Copy, Debug)]
+pub enum ConstantEffect {
+    /// The workflow never gets past it.
+    StopsEverything,
+    /// It never stops anything.
+    NoEffect,
+}
+
+fn and_list(items: &[Arc<str>]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+fn known_list(known: &[Arc<str>]) -> String {
+    if known.is_empty() {
+        "none".into()
+    } else {
+        let shown: Vec<String> = known.iter().take(12).map(|k| format!("`{k}`")).collect();
+        let more = if known.len() > 12 { ", …" } else { "" };
+        format!("{}{more}", shown.join(", "))
+    }
+}
+
+fn article(ty: &Type) -> String {
+    let word = ty.to_string();
+    let vowel = word.starts_with(['a', 'e', 'i', 'o', 'u']);
+    match ty {
+        Type::Text => "text".into(),
+        Type::Nothing => "`none`".into(),
+        _ if vowel => format!("an {word}"),
+        _ => format!("a {word}"),
+    }
+}
+
+impl CheckError {
+    pub fn code(&self) -> Option<Code> {
+        Some(match self {
+            CheckError::OpenApps { .. } => return None,
+            CheckError::CloseToDeclared { .. } => Code::W0101,
+            CheckError::UnknownEntity { .. } => Code::E0102,
+            CheckError::UnknownField { .. } => Code::E0103,
+            CheckError::Duplicate { .. } | CheckError::LetShadowsField { .. } => Code::E0104,
+            CheckError::UnknownName { .. }
+            | CheckError::UsedBeforeLet { .. }
+            | CheckError::UnknownWorkflow { .. }
+            | CheckError::BadFieldAccess { .. }
+            | CheckError::NoStamp { .. }
+            | CheckError::PreferOther { .. } => Code::E0105,
+            CheckError::UnknownFunction { .. } | CheckError::WrongArity { .. } => Code::E0106,
+            CheckError::TypeMismatch { .. } => Code::E0201,
+            CheckError::MissingFields { .. } => Code::E0202,
+            CheckError::NotBool { .. } => Code::E0203,
+            CheckError::OptionalUsed { .. } => Code::E0204,
+            CheckError::ChangingNotUpdated { .. } | CheckError::ChangingNotReported { .. } => {
+                Code::E0205
+            }
+            CheckError::NeverRuns { .. } => Code::W0206,
+            CheckError::UnusedLet { .. } | CheckError::ConstantCondition { .. } => Code::W0207,
+        })
+    }
+
+    /// The span the diagnostic points at first, for ordering.
+    pub fn span(&self) -> Span {
+        self.report()
+            .labels
+            .first()
+            .map(|l| Span::new(l.file_id, l.range.start, l.range.end))
+            .unwrap_or_default()
+    }
+}
+
+impl Report for CheckError {
+    fn report(&self) -> Diagnostic {
+        let Some(code) = self.code() else {
+            return self.open_apps_note();
+        };
+        let (message, labels, notes) = self.parts();
+        diagnostic::new(code, message)
+            .with_labels(labels)
+            .with_notes(notes)
+    }
+}
+
+type Parts = (
+    String,
+    Vec<codespan_reporting::diagnostic::Label<usize>>,
+    Vec<String>,
+);
+
+impl CheckError {
+    fn open_apps_note(&self) -> Diagnostic {
+        let CheckError::OpenApps { apps } = self else {
+            unreachable!("expected the open-apps note, found {self:?}")
+        };
+        let names: Vec<Arc<str>> = apps.iter().map(|a| a.text.clone()).collect();
+        let (subject, verb) = if names.len() == 1 {
+            ("it", "is")
+        } else {
+            ("they", "are")
+        };
+        diagnostic::note(format!(
+            "{} {verb} not declared, so weir treats {} as open {}",
+            and_list(&names),
+            if names.len() == 1 { "it" } else { "them" },
+            if names.len() == 1 { "app" } else { "apps" },
+        ))
+        .with_labels(apps.iter().map(|a| secondary(a.span, format!("`{}` is open", a.text))).collect())
+        .with_notes(vec![
+            format!("an open app accepts any entity and any field (of type `any`), emits new, updated and deleted events, and is assumed to store stamps; {subject} {verb} checked only at run time"),
+            help(format!("declare {} (`app {} {{ … }}`) to have every field checked", if names.len() == 1 { "it" } else { "them" }, names[0])),
+        ])
+    }
+
+    fn parts(&self) -> Parts {
+        match self {
+            CheckError::OpenApps { .. } => unreachable!("expected a coded problem, found the open-apps note"),
+            CheckError::CloseToDeclared { used, declared } => (
+                format!("`{}` is not declared; did you mean `{}`?", used.text, declared.text),
+                vec![
+                    primary(used.span, format!("`{}` is not declared, so it is treated as an open app", used.text)),
+                    secondary(declared.span, format!("`{}` is declared here", declared.text)),
+                ],
+                vec![help(format!(
+                    "write `{}`, or declare `app {} {{ … }}` if it is another app",
+                    declared.text, used.text
+                ))],
+            ),
+            CheckError::UnknownEntity { app, entity, suggestion, known, implied } => {
+                let label = if *implied {
+                    format!("this writes `{}`, the trigger's entity, which `{}` does not declare", entity.text, app.text)
+                } else {
+                    format!("not an entity of `{}`", app.text)
+                };
+                let fix = match (suggestion, implied) {
+                    (Some(s), false) => format!("did you mean `{s}`?"),
+                    (Some(s), true) => format!("name the entity to write: `create {s} in {}`", app.text),
+                    (None, true) => format!("name the entity to write, as in `create ENTITY in {}`; `{}` declares {}", app.text, app.text, known_list(known)),
+                    (None, false) => format!("`{}` declares {}; add `{} {{ … }}` to `app {}` if it is new", app.text, known_list(known), entity.text, app.text),
+                };
+                (
+                    format!("`{}` has no entity `{}`", app.text, entity.text),
+                    vec![primary(entity.span, label), secondary(app.span, format!("`{}` is declared here", app.text))],
+                    vec![help(fix)],
+                )
+            }
+            CheckError::UnknownField { app, entity, field, suggestion, known } => (
+                format!("`{}` in `{app}` has no field `{}`", entity.text, field.text),
+                vec![
+                    primary(field.span, format!("not a field of `{}`", entity.text)),
+                    secondary(entity.span, format!("`{}` is declared here", entity.text)),
+                ],
+                vec![help(match suggestion {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!(
+                        "its fields are {}; declare `{}: TYPE` in it if it is new",
+                        known_list(known),
+                        field.text
+                    ),
+                })],
+            ),
+            CheckError::Duplicate { what, name, first } => (
+                format!("the {what} `{}` is defined twice", name.text),
+                vec![primary(name.span, "defined again here"), secondary(*first, "first defined here")],
+                vec![help(format!("rename one of them, or merge them into one {what}"))],
+            ),
+            CheckError::LetShadowsField { name, entity, field } => (
+                format!("`let {}` would hide the field `{}` of the trigger record", name.text, name.text),
+                vec![primary(name.span, "this name is taken"), secondary(*field, format!("`{}` is a field of `{entity}`", name.text))],
+                vec![help(format!("choose another name, such as `new_{}`", name.text))],
+            ),
+            CheckError::UnknownName { name, suggestion, scope } => (
+                format!("unknown name `{}`", name.text),
+                vec![primary(name.span, "not a field, a `let` or a label")],
+                vec![
+                    scope.explain(),
+                    help(match suggestion {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => scope.fix(&name.text),
+                    }),
+                ],
+            ),
+            CheckError::UsedBeforeLet { name, defined } => (
+                format!("`{}` is used before its `let`", name.text),
+                vec![primary(name.span, "used here"), secondary(*defined, "defined later, here")],
+                vec![help(format!("move `let {} = …` above the step that uses it", name.text))],
+            ),
+            CheckError::UnknownWorkflow { name, suggestion } => (
+                format!("there is no workflow `{}`", name.text),
+                vec![primary(name.span, "not a workflow of this script")],
+                vec![help(match suggestion {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "name a `workflow NAME { … }` of the script, or `line N` for the one-liner on line N".into(),
+                })],
+            ),
+            CheckError::BadFieldAccess { span, base, field, has_trigger } => (
+                format!("`{base}.{field}` cannot be read: only `trigger` has fields to read with `.`"),
+                vec![primary(*span, "not a field access weir knows")],
+                vec![help(if *has_trigger {
+                    format!("write `trigger.{field}` for the trigger record's field, or `{field}` alone")
+                } else {
+                    format!("write the field's name alone: `{field}`")
+                })],
+            ),
+            CheckError::NoStamp { span, entity, app } => (
+                format!("records of `{entity}` in `{app}` keep no stamp, so `origin` means nothing here"),
+                vec![primary(*span, "no stamp to read")],
+                vec![help(format!("declare a field of type `stamp` in `{entity}` (for example `origin: stamp`) to keep who wrote each record"))],
+            ),
+            CheckError::PreferOther { name, left, right } => (
+                format!("`prefer {}` names neither of the synced apps", name.text),
+                vec![primary(name.span, format!("not `{left}` or `{right}`"))],
+                vec![help(format!("write `prefer {left}`, `prefer {right}` or `prefer latest`"))],
+            ),
+            CheckError::UnknownFunction { name, suggestion } => (
+                format!("there is no function `{}`", name.text),
+                vec![primary(name.span, "unknown function")],
+                vec![help(match suggestion {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => {
+                        let all: Vec<&str> = crate::builtins::Builtin::ALL.iter().map(|b| b.name()).collect();
+                        format!("the functions are {}", all.join(", "))
+                    }
+                })],
+            ),
+            CheckError::WrongArity { name, expected, found, signature } => (
+                format!(
+                    "`{}` takes {expected} argument{}, but {found} {} given",
+                    name.text,
+                    if *expected == 1 { "" } else { "s" },
+                    if *found == 1 { "was" } else { "were" }
+                ),
+                vec![primary(name.span, format!("called with {found}"))],
+                vec![help(format!("call it as `{signature}`"))],
+            ),
+            CheckError::TypeMismatch { span, expected, found, context } => mismatch_parts(*span, expected, found, context),
+            CheckError::MissingFields { span, app, entity, missing, copied_from } => {
+                let fields = and_list(missing);
+                let plural = missing.len() > 1;
+                let (message, fix) = match copied_from {
+                    None => (
+                        format!("this creates `{}` in `{app}` without the required field{} {fields}", entity.text, if plural { "s" } else { "" }),
+                        format!(
+                            "add {} to the field block, or declare {} optional in `{}` (`{}: TYPE?`)",
+                            missing.iter().map(|m| format!("`{m}: …`")).collect::<Vec<_>>().join(", "),
+                            if plural { "them" } else { "it" },
+                            entity.text,
+                            missing[0]
+                        ),
+                    ),
+                    Some(source) => (
+                        format!("copying `{source}` into `{}` in `{app}` leaves the required field{} {fields} empty", entity.text, if plural { "s" } else { "" }),
+                        format!("`{source}` has no field of that name to copy; give the fields explicitly: `{{ {}: … }}`", missing[0]),
+                    ),
+                };
+                (
+                    message,
+                    vec![primary(*span, format!("{fields} missing")), secondary(entity.span, format!("`{}` is declared here", entity.text))],
+                    vec![help(fix)],
+                )
+            }
+            CheckError::NotBool { span, found, context } => (
+                format!("{context} must be true or false, but this is {}", article(found)),
+                vec![primary(*span, format!("this is {}", article(found)))],
+                vec![help("compare it with something, as in `status == \"new\"` or `notes != none`")],
+            ),
+            CheckError::OptionalUsed { span, found } => (
+                format!("this value may be `none` (it is {}), but a value is required here", article(found)),
+                vec![primary(*span, "may be `none`")],
+                vec![help(format!(
+                    "give a default with `??`, as in `x ?? {}`, or test it first with `x != none`",
+                    default_example(found.unwrapped())
+                ))],
+            ),
+            CheckError::ChangingNotUpdated { span, kind } => (
+                format!("`changing` only works on `updated` triggers, not on `{kind}`"),
+                vec![primary(*span, format!("a `{kind}` event has no changed fields"))],
+                vec![help("remove `changing …`, or trigger `on updated …`")],
+            ),
+            CheckError::ChangingNotReported { span, app } => (
+                format!("`{}` does not report which fields changed, so `changing` cannot work", app.text),
+                vec![primary(*span, "needs `reports changes`"), secondary(app.span, format!("`{}` is declared here", app.text))],
+                vec![help(format!("add `reports changes` to `app {}` if it does report them, or remove `changing`", app.text))],
+            ),
+            CheckError::NeverRuns { workflow, span, app, kind } => (
+                format!("`{workflow}` can never run: `{}` does not emit `{kind}` events", app.text),
+                vec![primary(*span, format!("`{}` never sends this", app.text)), secondary(app.span, format!("`{}` is declared here", app.text))],
+                vec![help(format!("add `emits {kind}` to `app {}` if it does send them, or remove the workflow", app.text))],
+            ),
+            CheckError::UnusedLet { name } => (
+                format!("`let {}` is never used", name.text),
+                vec![primary(name.span, "defined here and never read")],
+                vec![help(format!("remove it, or use `{}` in a later step", name.text))],
+            ),
+            CheckError::ConstantCondition { span, value, effect } => {
+                let effect_text = match effect {
+                    ConstantEffect::StopsEverything => "so nothing after it ever runs",
+                    ConstantEffect::NoEffect => "so it never stops anything",
+                };
+                (
+                    format!("this condition is always {value}, {effect_text}"),
+                    vec![primary(*span, format!("always {value}"))],
+                    vec![help("compare a field of the record instead, or remove the condition")],
+                )
+            }
+        }
+    }
+}
+
+fn default_example(ty: &Type) -> &'static str {
+    match ty {
+        Type::Text => "\"\"",
+        Type::Number => "0",
+        Type::Bool => "false",
+        Type::Time => "now()",
+        Type::Duration => "0s",
+        Type::List(_) => "[]",
+        _ => "…",
+    }
+}
+
+fn mismatch_parts(span: Span, expected: &Type, found: &Type, context: &Mismatch) -> Parts {
+    let (message, fix) = match context {
+        Mismatch::Field { field, entity } => (
+            format!("the field `{field}` of `{entity}` is {}, but this value is {}", article(expected), article(found)),
+            conversion_help(expected, found),
+        ),
+        Mismatch::Operator { op, left, right } => (
+            format!("`{}` cannot combine {} and {}", op.symbol(), article(left), article(right)),
+            match op {
+                BinaryOp::Add if *left == Type::Text || *right == Type::Text => {
+                    "convert the other value first, as in `\"total: \" + text(total)`, or use a text with `{…}`".into()
+                }
+                BinaryOp::And | BinaryOp::Or => "both sides must be true or false; compare values first, as in `a == 1 and b == 2`".into(),
+                _ => "numbers combine with numbers, a time with a duration (`start + 1h`), texts with texts".into(),
+            },
+        ),
+        Mismatch::Negate => (format!("`-` needs a number or a duration, but this is {}", article(found)), "remove the `-`".into()),
+        Mismatch::Compare { left, right } => (
+            format!("cannot compare {} with {}", article(left), article(right)),
+            conversion_help(left, right),
+        ),
+        Mismatch::NoneCompare => (
+            format!("{} is never `none`, so comparing it with `none` means nothing", article(found)),
+            "only optional fields (declared with `?`) can be `none`; remove the comparison".into(),
+        ),
+        Mismatch::Argument { function, index } => (
+            format!("argument {} of `{function}` must be {}, but this is {}", index + 1, article(expected), article(found)),
+            conversion_help(expected, found),
+        ),
+        Mismatch::Branches { then, otherwise } => (
+            format!("the branches of this `if` differ: {} and {}", article(then), article(otherwise)),
+            "make both branches the same type, for example with `text(…)`".into(),
+        ),
+        Mismatch::ListItems => (
+            format!("every item of a list must be {}, but this is {}", article(expected), article(found)),
+            "make every item the same type".into(),
+        ),
+        Mismatch::Membership => (
+            format!("`in` needs a list on its right, but this is {}", article(found)),
+            "write a list, as in `status in [\"new\", \"open\"]`".into(),
+        ),
+        Mismatch::Default => (
+            format!("the default after `??` must be {}, but this is {}", article(expected), article(found)),
+            format!("write a default of the same type, such as `{}`", default_example(expected)),
+        ),
+        Mismatch::Message => (
+            format!("a notification's message must be text, but this is {}", article(found)),
+            "convert it with `text(…)`, or write a text with `{…}` in it".into(),
+        ),
+        Mismatch::Channel => (
+            format!("a notification's channel must be text, but this is {}", article(found)),
+            "write the channel in quotes, as in `notify \"#ops\" \"…\"`".into(),
+        ),
+        Mismatch::Copy { field, from, to } => (
+            format!("`{field}` is {} in `{from}` but {} in `{to}`, so it cannot be copied", article(found), article(expected)),
+            format!("give the fields explicitly, converting `{field}`, as in `{{ {field}: … }}`"),
+        ),
+        Mismatch::SyncField { left, right } => (
+            format!("`{left}` is {} but `{right}` is {}, so they cannot be synced", article(expected), article(found)),
+            "map fields of the same type".into(),
+        ),
+        Mismatch::BadTime { text } => (
+            format!("{text:?} is not a time"),
+            "write the time in RFC 3339 form, as in `time(\"2030-01-02T09:00:00Z\")`".into(),
+        ),
+        Mismatch::Clock => (
+            format!("a scenario starts at a time, but this is {}", article(found)),
+            "write `at time(\"2030-01-02T09:00:00Z\")`".into(),
+        ),
+    };
+    (
+        message,
+        vec![primary(span, format!("this is {}", article(found)))],
+        vec![help(fix)],
+    )
+}
+
+fn conversion_help(expected: &Type, found: &Type) -> String {
+    match (expected.unwrapped(), found.unwrapped()) {
+        (Type::Text, _) => "convert it with `text(…)`".into(),
+        (Type::Number, Type::Text) => "convert it with `number(…) ?? 0`".into(),
+        (Type::Time, Type::Text) => "convert it with `time(…)`".into(),
+        (Type::Origin, _) => {
+            "an origin compares with a label such as `user` or the engine's label".into()
+        }
+        (e, f) => format!("use {} here, not {}", article(e), article(f)),
+    }
+}
+
+/// What a bare name could have meant where it was used.
+#[derive(Clone, Debug)]
+pub enum ScopeHint {
+    /// In a workflow: trigger fields, lets, `id`, `origin`.
+    Trigger { entity: Arc<str>, app: Arc<str> },
+    /// In an action's `where`: the target's fields; the trigger's through `trigger.`.
+    Target { entity: Arc<str>, app: Arc<str> },
+    /// In a scenario step: the record's fields.
+    Record { entity: Arc<str>, app: Arc<str> },
+    /// Where no record is in view (a scenario's values).
+    Constant,
+}
+
+impl ScopeHint {
+    fn explain(&self) -> String {
+        match self {
+            ScopeHint::Trigger { entity, app } => format!(
+                "here a bare name is a field of the trigger record (`{entity}` in `{app}`), a `let` above this step, `id` or `origin`"
+            ),
+            ScopeHint::Target { entity, app } => format!(
+                "in an action's `where`, a bare name is a field of the record being chosen (`{entity}` in `{app}`); the trigger record is `trigger.FIELD`"
+            ),
+            ScopeHint::Record { entity, app } => {
+                format!(
+                    "here a bare name is a field of the record being tested (`{entity}` in `{app}`), `id` or `origin`"
+                )
+            }
+            ScopeHint::Constant => {
+                "no record is in view here, so there are no fields to name".into()
+            }
+        }
+    }
+
+    fn fix(&self, name: &str) -> String {
+        match self {
+            ScopeHint::Trigger { .. } => format!(
+                "define it with `let {name} = …` above this step; if it is another tool's label, compare it with `origin` (`origin == {name}`)"
+            ),
+            ScopeHint::Target { .. } => {
+                format!("write `trigger.{name}` if you mean the trigger record's field")
+            }
+            ScopeHint::Record { .. } => "name a field of the record".into(),
+            ScopeHint::Constant => {
+                "write a value: a text in quotes, a number, or a call like `now()`".into()
+            }
+        }
+    }
+}

@@ -1,0 +1,472 @@
+//! Pass 1 of `weir check`: names and types.
+//!
+//! The checker resolves every app, entity, field, function and `let` of a script to an index
+//! and gives every expression a type, producing a [`Program`]. It reports every problem it
+//! finds, not just the first. An accepted and a rejected line:
+//!
+//! ```text
+//! on new event in Calendar do create task in Todo { title: title }      # fine
+//! on new event in Calendar do create task in Todo { title: start }      # E0201: start is a time
+//! ```
+
+mod error;
+mod expr;
+mod items;
+mod scenario;
+mod workflow;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::ast::{self, Item, Script};
+use crate::diagnostic::{Diagnostic, Report};
+use crate::load::Loaded;
+use crate::program::*;
+use crate::source::SourceMap;
+use crate::span::Span;
+use crate::types::Type;
+
+pub use error::{CheckError, Named};
+
+/// The result of checking: the program (usable when there are no errors) and what was found.
+pub struct Checked {
+    pub program: Program,
+    pub problems: Vec<CheckError>,
+}
+
+impl Checked {
+    pub fn has_errors(&self) -> bool {
+        self.problems.iter().any(|p| {
+            p.code()
+                .is_some_and(|c| c.level() == crate::codes::Level::Error)
+        })
+    }
+
+    /// The problems as diagnostics: the open-apps note first, then by position.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let mut order: Vec<(bool, Span, usize)> = self
+            .problems
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.code().is_some(), p.span(), i))
+            .collect();
+        order.sort();
+        order
+            .iter()
+            .map(|(_, _, i)| self.problems[*i].report())
+            .collect()
+    }
+}
+
+/// Checks names and types of scripts that parsed.
+pub fn check(scripts: &[Script], sources: &SourceMap) -> Checked {
+    let mut checker = Checker::new(sources);
+    checker.run(scripts);
+    let mut problems = checker.problems;
+    if !checker.open_uses.is_empty() {
+        problems.insert(
+            0,
+            CheckError::OpenApps {
+                apps: checker.open_uses,
+            },
+        );
+    }
+    Checked {
+        program: checker.program,
+        problems,
+    }
+}
+
+/// Every diagnostic for files already parsed: syntax errors, then (when every file parsed)
+/// the checker's.
+pub fn check_loaded(loaded: &Loaded) -> Vec<Diagnostic> {
+    let mut diagnostics = loaded.diagnostics.clone();
+    if diagnostics.is_empty() {
+        diagnostics.extend(check(&loaded.scripts, &loaded.sources).diagnostics());
+    }
+    diagnostics
+}
+
+pub(crate) struct Checker<'a> {
+    sources: &'a SourceMap,
+    program: Program,
+    problems: Vec<CheckError>,
+    apps_by_name: HashMap<Arc<str>, AppId>,
+    /// The first use of each open app, for the note.
+    open_uses: Vec<Named>,
+    workflows_by_name: HashMap<Arc<str>, Span>,
+    /// The `let`s of the workflow being checked, and which of them are visible and used.
+    locals: Vec<Local>,
+    locals_used: Vec<bool>,
+    visible_locals: usize,
+    /// `let`s further down the workflow being checked, for "used before its `let`".
+    later_lets: Vec<(Arc<str>, Span)>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(sources: &'a SourceMap) -> Checker<'a> {
+        Checker {
+            sources,
+            program: Program {
+                engine: Arc::from("weir"),
+                engine_span: None,
+                apps: Vec::new(),
+                entities: Vec::new(),
+                workflows: Vec::new(),
+                owners: Vec::new(),
+                syncs: Vec::new(),
+                scenarios: Vec::new(),
+            },
+            problems: Vec::new(),
+            apps_by_name: HashMap::new(),
+            open_uses: Vec::new(),
+            workflows_by_name: HashMap::new(),
+            locals: Vec::new(),
+            locals_used: Vec::new(),
+            visible_locals: 0,
+            later_lets: Vec::new(),
+        }
+    }
+
+    fn report(&mut self, problem: CheckError) {
+        self.problems.push(problem);
+    }
+
+    fn run(&mut self, scripts: &[Script]) {
+        let items: Vec<&Item> = scripts.iter().flat_map(|s| &s.items).collect();
+        // Declarations first, so that uses can come before them in the text.
+        for item in &items {
+            match item {
+                Item::Engine(label) => self.engine(label),
+                Item::App(app) => self.declare_app(app),
+                _ => {}
+            }
+        }
+        for item in &items {
+            if let Item::Workflow(w) = item {
+                self.declare_workflow_name(w);
+            }
+        }
+        for item in &items {
+            match item {
+                Item::Owns(owns) => self.owns(owns),
+                Item::Sync(sync) => self.sync(sync),
+                Item::Workflow(w) => self.workflow(w),
+                _ => {}
+            }
+        }
+        let mut scenario_names: HashMap<String, Span> = HashMap::new();
+        for item in &items {
+            if let Item::Scenario(s) = item {
+                if let Some(first) = scenario_names.insert(s.name.node.clone(), s.name.span) {
+                    self.report(CheckError::Duplicate {
+                        what: "scenario",
+                        name: Named {
+                            text: Arc::from(s.name.node.as_str()),
+                            span: s.name.span,
+                        },
+                        first,
+                    });
+                }
+                self.scenario(s);
+            }
+        }
+    }
+
+    fn engine(&mut self, label: &ast::Name) {
+        if let Some(first) = self.program.engine_span {
+            self.report(CheckError::Duplicate {
+                what: "engine label",
+                name: Named::of(label),
+                first,
+            });
+            return;
+        }
+        self.program.engine = label.node.clone();
+        self.program.engine_span = Some(label.span);
+    }
+
+    /// The name a one-liner goes by in messages: `line N`.
+    fn one_liner_name(&self, span: Span) -> Arc<str> {
+        Arc::from(format!("line {}", self.sources.line_of(span)))
+    }
+
+    fn declare_workflow_name(&mut self, w: &ast::Workflow) {
+        let Some(name) = &w.name else { return };
+        if let Some(first) = self.workflows_by_name.get(&name.node) {
+            let first = *first;
+            self.report(CheckError::Duplicate {
+                what: "workflow",
+                name: Named::of(name),
+                first,
+            });
+        } else {
+            self.workflows_by_name.insert(name.node.clone(), name.span);
+        }
+    }
+
+    // ------------------------------------------------------------ apps, entities, fields
+
+    fn declare_app(&mut self, decl: &ast::AppDecl) {
+        if let Some(id) = self.apps_by_name.get(&decl.name.node) {
+            let first = self.program.apps[id.0].span;
+            self.report(CheckError::Duplicate {
+                what: "app",
+                name: Named::of(&decl.name),
+                first,
+            });
+            return;
+        }
+        let id = AppId(self.program.apps.len());
+        let mut app = App {
+            name: decl.name.node.clone(),
+            span: decl.name.span,
+            declared: true,
+            location: decl.location.as_ref().map(|l| Location {
+                url: l.url.node.clone(),
+                url_span: l.url.span,
+                bearer_env: l.bearer_env.as_ref().map(|v| v.node.clone()),
+            }),
+            reports_actor: false,
+            reports_changes: false,
+            emits: [true; 3],
+            entities: Vec::new(),
+        };
+        let mut emits_given = false;
+        for capability in &decl.capabilities {
+            match capability {
+                ast::Capability::ReportsActor(_) => app.reports_actor = true,
+                ast::Capability::ReportsChanges(_) => app.reports_changes = true,
+                ast::Capability::Emits(kinds) => {
+                    if !emits_given {
+                        app.emits = [false; 3];
+                        emits_given = true;
+                    }
+                    for kind in kinds {
+                        app.emits[kind_index(kind.node)] = true;
+                    }
+                }
+            }
+        }
+        self.program.apps.push(app);
+        self.apps_by_name.insert(decl.name.node.clone(), id);
+        for entity in &decl.entities {
+            self.declare_entity(id, entity);
+        }
+    }
+
+    fn declare_entity(&mut self, app: AppId, decl: &ast::EntityDecl) {
+        if let Some(existing) = self.program.entity_named(app, &decl.name.node) {
+            let first = self.program.entities[existing.0].span;
+            self.report(CheckError::Duplicate {
+                what: "entity",
+                name: Named::of(&decl.name),
+                first,
+            });
+            return;
+        }
+        let mut entity = Entity {
+            app,
+            name: decl.name.node.clone(),
+            span: decl.name.span,
+            declared: true,
+            fields: Vec::new(),
+            stamp: None,
+        };
+        for field in &decl.fields {
+            if let Some(first) = entity.fields.iter().find(|f| f.name == field.name.node) {
+                let first = first.span;
+                self.report(CheckError::Duplicate {
+                    what: "field",
+                    name: Named::of(&field.name),
+                    first,
+                });
+                continue;
+            }
+            if &*field.name.node == "id" {
+                self.report(CheckError::Duplicate {
+                    what: "field",
+                    name: Named::of(&field.name),
+                    first: decl.name.span,
+                });
+                continue;
+            }
+            let is_stamp = field.ty.node == ast::TypeExpr::Stamp;
+            if is_stamp {
+                entity.stamp.get_or_insert(FieldId(entity.fields.len()));
+            }
+            let ty = type_of(&field.ty.node);
+            entity.fields.push(Field {
+                name: field.name.node.clone(),
+                required: !is_stamp && !ty.is_optional(),
+                ty,
+                span: field.name.span,
+                is_stamp,
+            });
+        }
+        let id = EntityId(self.program.entities.len());
+        self.program.entities.push(entity);
+        self.program.apps[app.0].entities.push(id);
+    }
+
+    /// The app a name refers to; an undeclared one becomes an open app on first use.
+    fn app(&mut self, name: &ast::Name) -> AppId {
+        if let Some(id) = self.apps_by_name.get(&name.node) {
+            return *id;
+        }
+        let declared: Vec<&str> = self
+            .program
+            .apps
+            .iter()
+            .filter(|a| a.declared)
+            .map(|a| &*a.name)
+            .collect();
+        if let Some(close) = crate::suggest::closest(&name.node, declared.iter().copied()) {
+            let close_id = self.apps_by_name[close];
+            let declared = Named {
+                text: Arc::from(close),
+                span: self.program.apps[close_id.0].span,
+            };
+            self.report(CheckError::CloseToDeclared {
+                used: Named::of(name),
+                declared,
+            });
+        } else {
+            self.open_uses.push(Named::of(name));
+        }
+        let id = AppId(self.program.apps.len());
+        self.program.apps.push(App {
+            name: name.node.clone(),
+            span: name.span,
+            declared: false,
+            location: None,
+            reports_actor: false,
+            reports_changes: false,
+            emits: [true; 3],
+            entities: Vec::new(),
+        });
+        self.apps_by_name.insert(name.node.clone(), id);
+        id
+    }
+
+    /// The entity of an app; E0102 for one a declared app lacks. `implied` marks a `create in B`
+    /// that took the trigger's entity name.
+    fn entity(
+        &mut self,
+        app: AppId,
+        name: &ast::Name,
+        app_use: Span,
+        implied: bool,
+    ) -> Option<EntityId> {
+        if let Some(id) = self.program.entity_named(app, &name.node) {
+            return Some(id);
+        }
+        let a = &self.program.apps[app.0];
+        if a.declared {
+            let known: Vec<Arc<str>> = a
+                .entities
+                .iter()
+                .map(|e| self.program.entities[e.0].name.clone())
+                .collect();
+            let suggestion =
+                crate::suggest::closest(&name.node, known.iter().map(|k| &**k)).map(Arc::from);
+            let suggestion = suggestion.or_else(|| {
+                if implied && known.len() == 1 {
+                    Some(known[0].clone())
+                } else {
+                    None
+                }
+            });
+            self.report(CheckError::UnknownEntity {
+                app: Named {
+                    text: a.name.clone(),
+                    span: if implied { app_use } else { a.span },
+                },
+                entity: Named {
+                    text: name.node.clone(),
+                    span: if implied { app_use } else { name.span },
+                },
+                suggestion,
+                known,
+                implied,
+            });
+            return None;
+        }
+        let id = EntityId(self.program.entities.len());
+        self.program.entities.push(Entity {
+            app,
+            name: name.node.clone(),
+            span: name.span,
+            declared: false,
+            fields: Vec::new(),
+            stamp: None,
+        });
+        self.program.apps[app.0].entities.push(id);
+        Some(id)
+    }
+
+    /// A field of an entity; E0103 for one a declared entity lacks, a new `any` field for an
+    /// open one.
+    fn field(&mut self, entity: EntityId, name: &ast::Name) -> Option<FieldId> {
+        let e = &self.program.entities[entity.0];
+        if let Some(id) = e.field_named(&name.node) {
+            return Some(id);
+        }
+        if e.declared {
+            let known: Vec<Arc<str>> = e.fields.iter().map(|f| f.name.clone()).collect();
+            let suggestion =
+                crate::suggest::closest(&name.node, known.iter().map(|k| &**k)).map(Arc::from);
+            let app = self.program.apps[e.app.0].name.clone();
+            self.report(CheckError::UnknownField {
+                app,
+                entity: Named {
+                    text: e.name.clone(),
+                    span: e.span,
+                },
+                field: Named::of(name),
+                suggestion,
+                known,
+            });
+            return None;
+        }
+        Some(self.open_field(entity, &name.node, name.span))
+    }
+
+    /// Adds (or finds) a field of an open entity.
+    fn open_field(&mut self, entity: EntityId, name: &Arc<str>, span: Span) -> FieldId {
+        let e = &mut self.program.entities[entity.0];
+        if let Some(id) = e.field_named(name) {
+            return id;
+        }
+        e.fields.push(Field {
+            name: name.clone(),
+            ty: Type::Any,
+            span,
+            is_stamp: false,
+            required: false,
+        });
+        FieldId(e.fields.len() - 1)
+    }
+
+    fn named_entity(&self, entity: EntityId) -> Named {
+        let e = &self.program.entities[entity.0];
+        Named {
+            text: e.name.clone(),
+            span: e.span,
+        }
+    }
+}
+
+/// The type a declared field's values have.
+fn type_of(ty: &ast::TypeExpr) -> Type {
+    match ty {
+        ast::TypeExpr::Text => Type::Text,
+        ast::TypeExpr::Number => Type::Number,
+        ast::TypeExpr::Bool => Type::Bool,
+        ast::TypeExpr::Time => Type::Time,
+        ast::TypeExpr::Duration => Type::Duration,
+        ast::TypeExpr::Stamp => Type::Origin,
+        ast::TypeExpr::List(inner) => Type::list(type_of(inner)),
+        ast::TypeExpr::Optional(inner) => Type::optional(type_of(inner)),
+    }
+}

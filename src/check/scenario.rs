@@ -1,0 +1,156 @@
+//! Scenarios: user steps and expectations.
+
+use std::sync::Arc;
+
+use super::Checker;
+use super::error::{CheckError, Mismatch, Named};
+use super::expr::{Scope, View};
+use crate::ast::{self, ScenarioStepKind as AstStep, WorkflowRef};
+use crate::program::*;
+use crate::types::Type;
+
+impl Checker<'_> {
+    pub(super) fn scenario(&mut self, s: &ast::Scenario) {
+        self.locals.clear();
+        self.locals_used.clear();
+        self.visible_locals = 0;
+        self.later_lets.clear();
+        let at = s.at.as_ref().map(|e| {
+            let checked = self.expr(e, Scope::constant(), Some(&Type::Time));
+            self.require_fits(&checked, &Type::Time, Mismatch::Clock);
+            checked
+        });
+        let mut steps = Vec::new();
+        for step in &s.steps {
+            if let Some(kind) = self.scenario_step(&step.kind, step.span) {
+                steps.push(ScenarioStep {
+                    kind,
+                    span: step.span,
+                });
+            }
+        }
+        self.program.scenarios.push(Scenario {
+            name: Arc::from(s.name.node.as_str()),
+            name_span: s.name.span,
+            span: s.span,
+            at,
+            steps,
+        });
+    }
+
+    /// Checks one scenario step (also used for steps typed at the REPL).
+    pub(crate) fn scenario_step(
+        &mut self,
+        step: &AstStep,
+        span: crate::span::Span,
+    ) -> Option<ScenarioStepKind> {
+        Some(match step {
+            AstStep::UserCreates {
+                entity,
+                app,
+                fields,
+            } => {
+                let (app, entity) = self.record_target(app, entity)?;
+                let fields = self.assignments(entity, fields, Scope::constant());
+                self.require_all_fields(entity, &fields, span, None);
+                ScenarioStepKind::UserCreates {
+                    app,
+                    entity,
+                    fields,
+                }
+            }
+            AstStep::UserUpdates {
+                entity,
+                app,
+                condition,
+                fields,
+            } => {
+                let (app, entity) = self.record_target(app, entity)?;
+                let condition =
+                    self.condition(condition, record_scope(entity), "a `where` condition");
+                let fields = self.assignments(entity, fields, Scope::constant());
+                ScenarioStepKind::UserUpdates {
+                    app,
+                    entity,
+                    condition,
+                    fields,
+                }
+            }
+            AstStep::UserDeletes {
+                entity,
+                app,
+                condition,
+            } => {
+                let (app, entity) = self.record_target(app, entity)?;
+                let condition =
+                    self.condition(condition, record_scope(entity), "a `where` condition");
+                ScenarioStepKind::UserDeletes {
+                    app,
+                    entity,
+                    condition,
+                }
+            }
+            AstStep::ExpectCount {
+                count,
+                entity,
+                app,
+                condition,
+            } => {
+                let (app, entity) = self.record_target(app, entity)?;
+                let condition = condition
+                    .as_ref()
+                    .map(|c| self.condition(c, record_scope(entity), "a `where` condition"));
+                ScenarioStepKind::ExpectCount {
+                    count: count.node,
+                    app,
+                    entity,
+                    condition,
+                }
+            }
+            AstStep::ExpectRuns { workflow, count } => {
+                let name: Arc<str> = Arc::from(workflow.node.to_string());
+                let Some(id) = self.program.workflow_named(&name) else {
+                    let known: Vec<Arc<str>> = self
+                        .program
+                        .workflows
+                        .iter()
+                        .map(|w| w.name.clone())
+                        .collect();
+                    let suggestion = match &workflow.node {
+                        WorkflowRef::Named(n) => {
+                            crate::suggest::closest(n, known.iter().map(|k| &**k)).map(Arc::from)
+                        }
+                        WorkflowRef::Line(_) => None,
+                    };
+                    self.report(CheckError::UnknownWorkflow {
+                        name: Named {
+                            text: name,
+                            span: workflow.span,
+                        },
+                        suggestion,
+                    });
+                    return None;
+                };
+                ScenarioStepKind::ExpectRuns {
+                    workflow: id,
+                    count: count.node,
+                }
+            }
+            AstStep::ExpectNotified(count) => ScenarioStepKind::ExpectNotified(count.node),
+            AstStep::ExpectLoop(expected) => ScenarioStepKind::ExpectLoop(*expected),
+        })
+    }
+
+    fn record_target(&mut self, app: &ast::Name, entity: &ast::Name) -> Option<(AppId, EntityId)> {
+        let app_id = self.app(app);
+        let entity_id = self.entity(app_id, entity, app.span, false)?;
+        Some((app_id, entity_id))
+    }
+}
+
+fn record_scope(entity: EntityId) -> Scope {
+    Scope {
+        view: View::Record(entity),
+        trigger: None,
+    }
+}

@@ -1,0 +1,520 @@
+//! Workflows: triggers, steps and actions.
+
+use std::sync::Arc;
+
+use super::Checker;
+use super::error::{CheckError, ConstantEffect, Mismatch, Named};
+use super::expr::{Scope, View, constant};
+use crate::ast::{self, EventKind, StepKind as AstStep};
+use crate::program::*;
+use crate::span::Span;
+use crate::types::Type;
+use crate::value::Value;
+
+impl Checker<'_> {
+    pub(super) fn workflow(&mut self, w: &ast::Workflow) {
+        let (name, name_span) = match &w.name {
+            Some(name) => (name.node.clone(), name.span),
+            None => (self.one_liner_name(w.trigger.span), w.trigger.span),
+        };
+        self.locals.clear();
+        self.locals_used.clear();
+        self.visible_locals = 0;
+        self.later_lets = w
+            .steps
+            .iter()
+            .filter_map(|s| match &s.kind {
+                AstStep::Let(n, _) => Some((n.node.clone(), n.span)),
+                _ => None,
+            })
+            .collect();
+
+        let Some(trigger) = self.trigger(&w.trigger, &name) else {
+            // Without a trigger record, names in the steps cannot be judged; the apps and
+            // entities the actions write still are.
+            for step in &w.steps {
+                if let AstStep::Action(action) = &step.kind {
+                    self.action_targets_only(action);
+                }
+            }
+            return;
+        };
+        let scope = Scope {
+            view: View::Trigger,
+            trigger: Some(trigger.entity),
+        };
+        let mut steps = Vec::new();
+        for step in &w.steps {
+            let kind = match &step.kind {
+                AstStep::Let(local, value) => {
+                    let value = self.expr(value, scope, None);
+                    self.later_lets.retain(|(_, span)| *span != local.span);
+                    let id = self.declare_local(local, value.ty.clone(), trigger.entity);
+                    StepKind::Let(id, value)
+                }
+                AstStep::Unless(condition) => {
+                    let condition = self.condition(condition, scope, "the condition of `unless`");
+                    self.warn_constant(&condition, false);
+                    StepKind::Guard {
+                        condition,
+                        continue_when: false,
+                    }
+                }
+                AstStep::ContinueIf(condition) => {
+                    let condition =
+                        self.condition(condition, scope, "the condition of `continue if`");
+                    self.warn_constant(&condition, true);
+                    StepKind::Guard {
+                        condition,
+                        continue_when: true,
+                    }
+                }
+                AstStep::Action(action) => match self.action(action, step.span, &trigger) {
+                    Some(action) => StepKind::Action(action),
+                    None => continue,
+                },
+            };
+            steps.push(Step {
+                kind,
+                span: step.span,
+            });
+        }
+        for (i, used) in self.locals_used.clone().into_iter().enumerate() {
+            if !used {
+                let local = &self.locals[i];
+                self.report(CheckError::UnusedLet {
+                    name: Named {
+                        text: local.name.clone(),
+                        span: local.span,
+                    },
+                });
+            }
+        }
+        self.program.workflows.push(Workflow {
+            name,
+            name_span,
+            span: w.span,
+            one_liner: w.form == ast::WorkflowForm::OneLine,
+            trigger,
+            steps,
+            locals: std::mem::take(&mut self.locals),
+        });
+    }
+
+    fn declare_local(&mut self, name: &ast::Name, ty: Type, trigger: EntityId) -> LocalId {
+        if let Some(first) = self.locals.iter().find(|l| l.name == name.node) {
+            let first = first.span;
+            self.report(CheckError::Duplicate {
+                what: "`let` name",
+                name: Named::of(name),
+                first,
+            });
+        } else if let Some(field) = self.program.entity(trigger).field_named(&name.node) {
+            let entity = self.program.entity(trigger);
+            let (entity_name, field_span) = (entity.name.clone(), entity.fields[field.0].span);
+            self.report(CheckError::LetShadowsField {
+                name: Named::of(name),
+                entity: entity_name,
+                field: field_span,
+            });
+        } else if matches!(&*name.node, "id" | "origin" | "trigger") {
+            let entity = self.program.entity(trigger).name.clone();
+            self.report(CheckError::LetShadowsField {
+                name: Named::of(name),
+                entity,
+                field: name.span,
+            });
+        }
+        self.locals.push(Local {
+            name: name.node.clone(),
+            ty,
+            span: name.span,
+        });
+        self.locals_used.push(false);
+        self.visible_locals = self.locals.len();
+        LocalId(self.locals.len() - 1)
+    }
+
+    /// W0207 for a guard whose value never depends on the record.
+    fn warn_constant(&mut self, condition: &Expr, continue_when: bool) {
+        if let Some(Value::Bool(value)) = constant(condition) {
+            self.report(CheckError::ConstantCondition {
+                span: condition.span,
+                value,
+                effect: if value == continue_when {
+                    ConstantEffect::NoEffect
+                } else {
+                    ConstantEffect::StopsEverything
+                },
+            });
+        }
+    }
+
+    fn trigger(&mut self, t: &ast::Trigger, workflow: &Arc<str>) -> Option<Trigger> {
+        let app = self.app(&t.app);
+        let entity = self.entity(app, &t.entity, t.app.span, false)?;
+        let kind = t.kind.node;
+        let a = self.program.app(app);
+        if !a.emits(kind) {
+            let app_named = Named {
+                text: a.name.clone(),
+                span: a.span,
+            };
+            self.report(CheckError::NeverRuns {
+                workflow: workflow.clone(),
+                span: t.kind.span,
+                app: app_named,
+                kind,
+            });
+        }
+        let changing_span = match (t.changing.first(), t.changing.last()) {
+            (Some(first), Some(last)) => Some(first.span.to(last.span)),
+            _ => None,
+        };
+        let mut changing = Vec::new();
+        if let Some(span) = changing_span {
+            let a = self.program.app(app);
+            if kind != EventKind::Updated {
+                self.report(CheckError::ChangingNotUpdated { span, kind });
+            } else if !a.reports_changes {
+                let app_named = Named {
+                    text: a.name.clone(),
+                    span: a.span,
+                };
+                self.report(CheckError::ChangingNotReported {
+                    span,
+                    app: app_named,
+                });
+            }
+            changing = t
+                .changing
+                .iter()
+                .filter_map(|f| self.field(entity, f))
+                .collect();
+        }
+        let scope = Scope {
+            view: View::Trigger,
+            trigger: Some(entity),
+        };
+        let condition = t.condition.as_ref().map(|c| {
+            let checked = self.condition(c, scope, "a `where` condition");
+            self.warn_constant(&checked, true);
+            checked
+        });
+        Some(Trigger {
+            kind,
+            kind_span: t.kind.span,
+            app,
+            entity,
+            changing,
+            changing_span,
+            condition,
+            span: t.span,
+        })
+    }
+
+    /// Resolves only the app and entity of an action (when the trigger could not be).
+    fn action_targets_only(&mut self, action: &ast::Action) {
+        match action {
+            ast::Action::Create {
+                entity: Some(entity),
+                app,
+                ..
+            }
+            | ast::Action::Update {
+                entity: Some(entity),
+                app,
+                ..
+            }
+            | ast::Action::Delete {
+                entity: Some(entity),
+                app,
+                ..
+            } => {
+                let app_id = self.app(app);
+                self.entity(app_id, entity, app.span, false);
+            }
+            ast::Action::Create { app, .. }
+            | ast::Action::Update { app, .. }
+            | ast::Action::Delete { app, .. } => {
+                self.app(app);
+            }
+            ast::Action::Notify { .. } => {}
+        }
+    }
+
+    fn action(&mut self, action: &ast::Action, span: Span, trigger: &Trigger) -> Option<Action> {
+        let scope = Scope {
+            view: View::Trigger,
+            trigger: Some(trigger.entity),
+        };
+        let kind = match action {
+            ast::Action::Create {
+                entity,
+                app,
+                fields,
+            } => {
+                let (app_id, entity_id) = self.action_target(entity.as_ref(), app, trigger)?;
+                match fields {
+                    Some(fields) => {
+                        let assigns = self.assignments(entity_id, fields, scope);
+                        self.require_all_fields(entity_id, &assigns, span, None);
+                        ActionKind::Create {
+                            app: app_id,
+                            entity: entity_id,
+                            fields: assigns,
+                            copy: None,
+                        }
+                    }
+                    None => ActionKind::Create {
+                        app: app_id,
+                        entity: entity_id,
+                        fields: Vec::new(),
+                        copy: Some(self.copy_fields(trigger.entity, entity_id, span)),
+                    },
+                }
+            }
+            ast::Action::Update {
+                entity,
+                app,
+                target,
+                fields,
+            } => {
+                let (app_id, entity_id) = self.action_target(entity.as_ref(), app, trigger)?;
+                let target = self.target(target, entity_id, trigger.entity);
+                let fields = self.assignments(entity_id, fields, scope);
+                ActionKind::Update {
+                    app: app_id,
+                    entity: entity_id,
+                    target,
+                    fields,
+                }
+            }
+            ast::Action::Delete {
+                entity,
+                app,
+                target,
+            } => {
+                let (app_id, entity_id) = self.action_target(entity.as_ref(), app, trigger)?;
+                let target = self.target(target, entity_id, trigger.entity);
+                ActionKind::Delete {
+                    app: app_id,
+                    entity: entity_id,
+                    target,
+                }
+            }
+            ast::Action::Notify { channel, message } => {
+                let channel = channel.as_ref().map(|c| {
+                    let checked = self.expr(c, scope, Some(&Type::Text));
+                    self.require_fits(&checked, &Type::Text, Mismatch::Channel);
+                    checked
+                });
+                let message = self.expr(message, scope, Some(&Type::Text));
+                self.require_fits(&message, &Type::Text, Mismatch::Message);
+                ActionKind::Notify { channel, message }
+            }
+        };
+        Some(Action { kind, span })
+    }
+
+    /// The app and entity an action writes; without an entity name, the trigger's.
+    fn action_target(
+        &mut self,
+        entity: Option<&ast::Name>,
+        app: &ast::Name,
+        trigger: &Trigger,
+    ) -> Option<(AppId, EntityId)> {
+        let app_id = self.app(app);
+        let entity_id = match entity {
+            Some(name) => self.entity(app_id, name, app.span, false)?,
+            None => {
+                let implied =
+                    ast::Name::new(self.program.entity(trigger.entity).name.clone(), app.span);
+                self.entity(app_id, &implied, app.span, true)?
+            }
+        };
+        Some((app_id, entity_id))
+    }
+
+    fn target(&mut self, target: &ast::Target, entity: EntityId, trigger: EntityId) -> Target {
+        match target {
+            ast::Target::Linked(span) => Target::Linked(*span),
+            ast::Target::Where(condition) => {
+                let scope = Scope {
+                    view: View::Target(entity),
+                    trigger: Some(trigger),
+                };
+                Target::Where(self.condition(condition, scope, "a `where` condition"))
+            }
+        }
+    }
+
+    /// `{ field: value, … }` for a record of `entity`.
+    pub(super) fn assignments(
+        &mut self,
+        entity: EntityId,
+        fields: &[ast::FieldInit],
+        scope: Scope,
+    ) -> Vec<Assign> {
+        let mut assigns: Vec<Assign> = Vec::new();
+        for init in fields {
+            if let Some(first) = fields
+                .iter()
+                .take_while(|f| !std::ptr::eq(*f, init))
+                .find(|f| f.name == init.name)
+            {
+                self.report(CheckError::Duplicate {
+                    what: "field",
+                    name: Named::of(&init.name),
+                    first: first.name.span,
+                });
+                continue;
+            }
+            let Some(field) = self.field(entity, &init.name) else {
+                // Still check the value, so that its own problems are found too.
+                self.expr(&init.value, scope, None);
+                continue;
+            };
+            let f = self.program.field(entity, field);
+            let (ty, field_name, entity_name) = (
+                f.ty.clone(),
+                f.name.clone(),
+                self.program.entity(entity).name.clone(),
+            );
+            let value = self.expr(&init.value, scope, Some(&ty));
+            self.require_fits(
+                &value,
+                &ty,
+                Mismatch::Field {
+                    field: field_name,
+                    entity: entity_name,
+                },
+            );
+            assigns.push(Assign {
+                field,
+                value,
+                span: init.name.span,
+            });
+        }
+        assigns
+    }
+
+    /// E0202 when a create leaves a required field of a declared entity empty.
+    pub(super) fn require_all_fields(
+        &mut self,
+        entity: EntityId,
+        given: &[Assign],
+        span: Span,
+        copied_from: Option<Arc<str>>,
+    ) {
+        let e = self.program.entity(entity);
+        if !e.declared {
+            return;
+        }
+        let missing: Vec<Arc<str>> = e
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| f.required && !given.iter().any(|a| a.field.0 == *i))
+            .map(|(_, f)| f.name.clone())
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        let app = self.program.app(e.app).name.clone();
+        let entity_named = self.named_entity(entity);
+        self.report(CheckError::MissingFields {
+            span,
+            app,
+            entity: entity_named,
+            missing,
+            copied_from,
+        });
+    }
+
+    /// `create in B` without a field block: which trigger fields fill which target fields.
+    fn copy_fields(&mut self, source: EntityId, target: EntityId, span: Span) -> CopyFields {
+        let mut pairs = Vec::new();
+        let target_open = !self.program.entity(target).declared;
+        if target_open {
+            let fields: Vec<(FieldId, Arc<str>, Span)> = self
+                .program
+                .entity(source)
+                .fields
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| !f.is_stamp)
+                .map(|(i, f)| (FieldId(i), f.name.clone(), f.span))
+                .collect();
+            for (from, name, field_span) in fields {
+                let to = self.open_field(target, &name, field_span);
+                pairs.push((from, to));
+            }
+            return CopyFields {
+                pairs,
+                extras: true,
+            };
+        }
+        let source_open = !self.program.entity(source).declared;
+        let target_fields: Vec<Field> = self.program.entity(target).fields.clone();
+        let mut missing = Vec::new();
+        for (i, field) in target_fields.iter().enumerate() {
+            if field.is_stamp {
+                continue;
+            }
+            let from = if source_open {
+                Some(self.open_field(source, &field.name, span))
+            } else {
+                self.program.entity(source).field_named(&field.name)
+            };
+            match from {
+                Some(from) => {
+                    let from_ty = self.program.field(source, from).ty.clone();
+                    if !from_ty.fits(&field.ty) {
+                        let (from_entity, to_entity) =
+                            (self.describe_entity(source), self.describe_entity(target));
+                        self.report(CheckError::TypeMismatch {
+                            span,
+                            expected: field.ty.clone(),
+                            found: from_ty,
+                            context: Mismatch::Copy {
+                                field: field.name.clone(),
+                                from: from_entity,
+                                to: to_entity,
+                            },
+                        });
+                    }
+                    pairs.push((from, FieldId(i)));
+                }
+                None if field.required => missing.push(field.name.clone()),
+                None => {}
+            }
+        }
+        if !missing.is_empty() {
+            let app = self
+                .program
+                .app(self.program.entity(target).app)
+                .name
+                .clone();
+            let entity_named = self.named_entity(target);
+            let from = self.describe_entity(source);
+            self.report(CheckError::MissingFields {
+                span,
+                app,
+                entity: entity_named,
+                missing,
+                copied_from: Some(from),
+            });
+        }
+        CopyFields {
+            pairs,
+            extras: false,
+        }
+    }
+
+    /// `event in Calendar`, for messages.
+    fn describe_entity(&self, entity: EntityId) -> Arc<str> {
+        let e = self.program.entity(entity);
+        Arc::from(format!("{} in {}", e.name, self.program.app(e.app).name))
+    }
+}

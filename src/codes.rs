@@ -1,0 +1,83 @@
+//! Every diagnostic code weir can print, with its level and its explain page.
+//!
+//! The pages live in `docs/errors/CODE.md` and are compiled in, so `weir explain` and the
+//! documentation are one text.
+
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+macro_rules! codes {
+    ($($name:ident: $level:ident, $summary:literal;)*) => {
+        /// A diagnostic code such as `E0301`.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $($name,)*
+        }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$name,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$name => stringify!($name),)*
+                }
+            }
+
+            pub fn level(self) -> Level {
+                match self {
+                    $(Code::$name => Level::$level,)*
+                }
+            }
+
+            /// One line saying what the code is about.
+            pub fn summary(self) -> &'static str {
+                match self {
+                    $(Code::$name => $summary,)*
+                }
+            }
+
+            /// The long explanation, `docs/errors/CODE.md`.
+            pub fn page(self) -> &'static str {
+                match self {
+                    $(Code::$name => include_str!(concat!("../docs/errors/", stringify!($name), ".md")),)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    E0001: Error, "syntax error";
+    W0101: Warning, "an undeclared app whose name is close to a declared one";
+    E0102: Error, "unknown entity of a declared app";
+    E0103: Error, "unknown field";
+    E0104: Error, "duplicate name";
+    E0105: Error, "unknown name in an expression";
+    E0106: Error, "unknown function, or wrong number of arguments";
+    E0201: Error, "type mismatch";
+    E0202: Error, "`create` misses a required field of a declared entity";
+    E0203: Error, "a condition is not `bool`";
+    E0204: Error, "an optional value used where a value is required";
+    E0205: Error, "`changing` where changes are not reported";
+    W0206: Warning, "a workflow that can never run";
+    W0207: Warning, "an unused `let`, or a condition that is always true or always false";
+}
+
+impl Code {
+    /// Finds a code by its text, ignoring case (`e0301` works too).
+    pub fn parse(text: &str) -> Option<Code> {
+        let upper = text.trim().to_ascii_uppercase();
+        Code::ALL.iter().copied().find(|c| c.as_str() == upper)
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

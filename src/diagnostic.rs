@@ -1,0 +1,140 @@
+//! Diagnostics: the one place where error data becomes text.
+//!
+//! Each stage keeps its own error type holding spans and names; [`Report`] turns one into a
+//! codespan-reporting [`Diagnostic`]. Rendering, for a terminal, for tests (plain text) or as
+//! JSON, happens here and only here.
+
+use std::io::{self, IsTerminal, Write};
+
+use codespan_reporting::diagnostic::{Label, LabelStyle, Severity};
+use codespan_reporting::term::{self, termcolor};
+use serde_json::{Value, json};
+
+use crate::codes::{Code, Level};
+use crate::source::SourceMap;
+use crate::span::{FileId, Span};
+
+pub type Diagnostic = codespan_reporting::diagnostic::Diagnostic<FileId>;
+
+/// Anything that can be shown to a user as a diagnostic.
+pub trait Report {
+    fn report(&self) -> Diagnostic;
+}
+
+/// A diagnostic with no code: something worth knowing that is not a problem.
+pub fn note(message: impl std::fmt::Display) -> Diagnostic {
+    Diagnostic::note().with_message(message)
+}
+
+/// Starts a diagnostic for `code` with its level and a one-sentence message.
+pub fn new(code: Code, message: impl std::fmt::Display) -> Diagnostic {
+    let severity = match code.level() {
+        Level::Error => Severity::Error,
+        Level::Warning => Severity::Warning,
+    };
+    Diagnostic::new(severity)
+        .with_code(code.as_str())
+        .with_message(message)
+}
+
+pub fn primary(span: Span, message: impl std::fmt::Display) -> Label<FileId> {
+    Label::primary(span.file, span.range()).with_message(message)
+}
+
+pub fn secondary(span: Span, message: impl std::fmt::Display) -> Label<FileId> {
+    Label::secondary(span.file, span.range()).with_message(message)
+}
+
+/// A `help:` note: the exact fix.
+pub fn help(text: impl AsRef<str>) -> String {
+    format!("help: {}", text.as_ref())
+}
+
+/// Whether to colour output written to standard error.
+pub fn colour_wanted() -> bool {
+    io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn config() -> term::Config {
+    term::Config::default()
+}
+
+/// Renders diagnostics as plain text, as a terminal without colour shows them.
+pub fn render_plain(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        match term::emit_into_string(&config(), sources, diagnostic) {
+            Ok(text) => out.push_str(&text),
+            Err(err) => out.push_str(&format!("(could not show a diagnostic: {err})\n")),
+        }
+    }
+    out
+}
+
+/// Writes diagnostics to standard error, in colour where that is wanted.
+pub fn emit_to_stderr(sources: &SourceMap, diagnostics: &[Diagnostic]) {
+    if !colour_wanted() {
+        let _ = io::stderr().write_all(render_plain(sources, diagnostics).as_bytes());
+        return;
+    }
+    let stream = termcolor::StandardStream::stderr(termcolor::ColorChoice::Always);
+    let mut lock = stream.lock();
+    let styles = term::Styles::default();
+    let mut writer = term::StylesWriter::new(&mut lock, &styles);
+    for diagnostic in diagnostics {
+        let _ = term::emit_to_write_style(&mut writer, &config(), sources, diagnostic);
+    }
+}
+
+/// One diagnostic as a JSON object, as `weir check --format json` prints it.
+pub fn to_json(sources: &SourceMap, diagnostic: &Diagnostic) -> Value {
+    let position = |file: FileId, offset: usize| {
+        let (line, column) = sources.line_col(file, offset);
+        json!({ "line": line, "column": column, "offset": offset })
+    };
+    let primary = diagnostic
+        .labels
+        .iter()
+        .find(|l| l.style == LabelStyle::Primary)
+        .or(diagnostic.labels.first());
+    let labels: Vec<Value> = diagnostic
+        .labels
+        .iter()
+        .map(|label| {
+            json!({
+                "style": if label.style == LabelStyle::Primary { "primary" } else { "secondary" },
+                "file": sources.name(label.file_id),
+                "start": position(label.file_id, label.range.start),
+                "end": position(label.file_id, label.range.end),
+                "message": label.message,
+            })
+        })
+        .collect();
+    let (helps, notes): (Vec<&String>, Vec<&String>) = diagnostic
+        .notes
+        .iter()
+        .partition(|n| n.starts_with("help: "));
+    json!({
+        "code": diagnostic.code,
+        "severity": match diagnostic.severity {
+            Severity::Bug | Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+            Severity::Help => "help",
+        },
+        "message": diagnostic.message,
+        "file": primary.map(|l| sources.name(l.file_id)),
+        "start": primary.map(|l| position(l.file_id, l.range.start)),
+        "end": primary.map(|l| position(l.file_id, l.range.end)),
+        "labels": labels,
+        "notes": notes,
+        "help": helps.first().map(|h| h.trim_start_matches("help: ")),
+    })
+}
+
+/// Whether any diagnostic is an error (not just a warning).
+pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
+    diagnostics
+        .iter()
+        .any(|d| matches!(d.severity, Severity::Error | Severity::Bug))
+}

@@ -1,0 +1,22 @@
+//! weir: a declarative language for trigger/action workflows.
+//!
+//! The pipeline: [`syntax`] parses text into the [`ast`]; [`check`] resolves names and types
+//! into a [`program::Program`] and proves that workflows cannot trigger each other forever;
+//! the interpreter runs the program. Diagnostics are data until [`diagnostic`] renders them.
+
+#![forbid(unsafe_code)]
+
+pub mod ast;
+pub mod builtins;
+pub mod check;
+pub mod cli;
+pub mod codes;
+pub mod diagnostic;
+pub mod load;
+pub mod program;
+pub mod source;
+pub mod span;
+pub mod suggest;
+pub mod syntax;
+pub mod types;
+pub mod value;

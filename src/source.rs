@@ -1,0 +1,99 @@
+//! The source files of one check or run, so that diagnostics can quote them.
+
+use std::sync::Arc;
+
+use codespan_reporting::files::{Files, SimpleFiles};
+
+use crate::span::{FileId, Span};
+
+/// Every source text weir has read, by [`FileId`], under the name the user typed.
+#[derive(Default)]
+pub struct SourceMap {
+    files: SimpleFiles<String, Arc<str>>,
+}
+
+impl SourceMap {
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
+        self.files.add(name.into(), text.into())
+    }
+
+    pub fn text(&self, file: FileId) -> &str {
+        self.files
+            .get(file)
+            .map(|f| f.source().as_ref())
+            .unwrap_or("")
+    }
+
+    pub fn name(&self, file: FileId) -> &str {
+        self.files
+            .get(file)
+            .map(|f| f.name().as_str())
+            .unwrap_or("")
+    }
+
+    /// The source text a span covers.
+    pub fn slice(&self, span: Span) -> &str {
+        self.text(span.file).get(span.range()).unwrap_or("")
+    }
+
+    /// The 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, file: FileId, offset: usize) -> (usize, usize) {
+        let text = self.text(file);
+        let offset = offset.min(text.len());
+        let before = &text[..floor_char_boundary(text, offset)];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        (line, column)
+    }
+
+    /// The 1-based line on which a span starts.
+    pub fn line_of(&self, span: Span) -> usize {
+        self.line_col(span.file, span.start as usize).0
+    }
+
+    pub fn files(&self) -> &SimpleFiles<String, Arc<str>> {
+        &self.files
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+impl<'a> Files<'a> for SourceMap {
+    type FileId = FileId;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
+        Ok(self.files.get(id)?.name().as_str())
+    }
+
+    fn source(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
+        Ok(self.files.get(id)?.source().as_ref())
+    }
+
+    fn line_index(
+        &'a self,
+        id: FileId,
+        byte_index: usize,
+    ) -> Result<usize, codespan_reporting::files::Error> {
+        self.files.line_index(id, byte_index)
+    }
+
+    fn line_range(
+        &'a self,
+        id: FileId,
+        line_index: usize,
+    ) -> Result<std::ops::Range<usize>, codespan_reporting::files::Error> {
+        self.files.line_range(id, line_index)
+    }
+}

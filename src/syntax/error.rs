@@ -1,0 +1,794 @@
+//! Syntax errors (E0001), built from pest's failure report and described in words.
+//!
+//! pest says which rules and literal tokens it tried at the farthest position it reached.
+//! This module turns those into what a user would call them (`a field name`, `"}"`), says
+//! what was found instead, and, for a block or text that never ends, where it was opened.
+
+use std::collections::BTreeSet;
+
+use pest::error::{ErrorVariant, InputLocation};
+
+use super::Rule;
+use crate::codes::Code;
+use crate::diagnostic::{self, Diagnostic, Report};
+use crate::span::{FileId, Span};
+
+/// A syntax error, as data; [`crate::diagnostic`] renders it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SyntaxError {
+    pub span: Span,
+    pub kind: SyntaxErrorKind,
+    /// The `{`, `(`, `[` or `"` that is still open where the error was found.
+    pub unclosed: Option<Opener>,
+    /// A wider span the error sits in, shown as a secondary label.
+    pub context: Option<Span>,
+    /// The input ended before the construct did: more input could make it valid.
+    pub at_end_of_input: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum SyntaxErrorKind {
+    /// Something else was expected here.
+    Expected {
+        expected: Vec<Expected>,
+        found: Found,
+        /// A close word for what was found, when only certain words fit here.
+        suggestion: Option<&'static str>,
+    },
+    /// A name that is a reserved keyword where a name is needed.
+    KeywordAsName { keyword: String },
+    /// `{` inside a scenario's name.
+    InterpolationInName,
+    /// A number or count that does not fit.
+    NumberTooLarge,
+    /// Expressions nested deeper than the parser allows.
+    TooDeep { limit: u32 },
+    /// A lone `}` inside a text.
+    LoneBraceInText,
+}
+
+/// What the parser wanted, in the user's words.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Expected {
+    /// A description such as `a field name`.
+    Thing(&'static str),
+    /// A literal token such as `}` or `in`.
+    Token(String),
+}
+
+/// What stood where the error was found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Found {
+    EndOfInput,
+    Token(String),
+}
+
+/// An opening bracket or quote that is still open.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Opener {
+    pub span: Span,
+    pub symbol: char,
+}
+
+impl SyntaxError {
+    pub(super) fn custom(span: Span, kind: SyntaxErrorKind) -> SyntaxError {
+        SyntaxError {
+            span,
+            kind,
+            unclosed: None,
+            context: None,
+            at_end_of_input: false,
+        }
+    }
+
+    pub(super) fn with_context(mut self, context: Span) -> SyntaxError {
+        self.context = Some(context);
+        self
+    }
+}
+
+const TYPE_NAMES: &[&str] = &[
+    "text", "number", "bool", "time", "duration", "stamp", "list",
+];
+const KIND_NAMES: &[&str] = &["new", "updated", "deleted"];
+const REPORT_NAMES: &[&str] = &["actor", "changes"];
+
+const KEYWORDS: &[&str] = &[
+    "app", "at", "reports", "emits", "owns", "engine", "workflow", "on", "do", "new", "updated",
+    "deleted", "in", "where", "changing", "unless", "continue", "if", "then", "else", "let",
+    "create", "update", "delete", "linked", "notify", "sync", "between", "prefer", "scenario",
+    "user", "creates", "updates", "deletes", "expect", "no", "loop", "and", "or", "not", "true",
+    "false", "none",
+];
+
+pub(super) fn from_pest(
+    file: FileId,
+    text: &str,
+    entry: Rule,
+    err: pest::error::Error<Rule>,
+) -> SyntaxError {
+    let err_pos = match err.location {
+        InputLocation::Pos(pos) => pos,
+        InputLocation::Span((start, _)) => start,
+    };
+    let positives = match &err.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    // pest's own position can lag behind the farthest token it tried; the farthest is where
+    // the user's text really went wrong.
+    let attempts = err.parse_attempts();
+    let pos = attempts
+        .as_ref()
+        .map_or(err_pos, |a| a.max_position.max(err_pos));
+    let mut rules: BTreeSet<Rule> = BTreeSet::new();
+    let mut tokens: BTreeSet<String> = BTreeSet::new();
+    if pos == err_pos {
+        rules.extend(positives);
+    }
+    if let Some(attempts) = attempts.as_ref().filter(|a| a.max_position == pos) {
+        for stack in attempts.call_stacks() {
+            if let Some(rule) = stack.deepest.get_rule() {
+                rules.insert(*rule);
+            }
+        }
+        // Words come from the keyword rules; here only punctuation is kept.
+        for token in attempts.expected_tokens() {
+            let token = token.to_string();
+            let punctuation = !token.is_empty()
+                && !token
+                    .chars()
+                    .any(|c| c.is_alphanumeric() || c.is_whitespace());
+            if punctuation && !matches!(token.as_str(), "#" | "_" | "\\" | "{{" | "}}" | "..") {
+                tokens.insert(token);
+            }
+        }
+    }
+    for rule in &rules {
+        if let Some(word) = keyword_text(*rule) {
+            tokens.insert(word.to_string());
+        }
+    }
+    if rules.contains(&Rule::EOI) && rules.len() == 1 && tokens.is_empty() {
+        tokens.insert("end".into());
+    }
+
+    let found = found_at(text, pos);
+    let at_end = matches!(found, Found::EndOfInput);
+    let scan = scan_openers(file, text, pos);
+    let token_span = match &found {
+        Found::EndOfInput => Span::new(file, pos, pos),
+        Found::Token(token) if token == "the end of the line" => Span::new(file, pos, pos),
+        Found::Token(token) => Span::new(file, pos, pos + token.len()),
+    };
+
+    if scan.open_text.is_some() && matches!(&found, Found::Token(t) if t == "}") {
+        return SyntaxError::custom(token_span, SyntaxErrorKind::LoneBraceInText);
+    }
+    // A keyword where a name was wanted deserves its own message.
+    if let Found::Token(word) = &found {
+        let wants_name = rules.contains(&Rule::ident);
+        if wants_name && KEYWORDS.contains(&word.as_str()) && !word_fits(word, &rules, &tokens) {
+            return SyntaxError::custom(
+                token_span,
+                SyntaxErrorKind::KeywordAsName {
+                    keyword: word.clone(),
+                },
+            );
+        }
+    }
+
+    let mut expected = describe(&rules, tokens, previous_word(text, pos));
+    if expected.is_empty() {
+        expected.push(Expected::Thing(match entry {
+            Rule::expr_only => "an expression",
+            _ => "an item",
+        }));
+    }
+    let suggestion = match &found {
+        Found::Token(word) => suggest_word(word, &rules, &expected),
+        Found::EndOfInput => None,
+    };
+
+    // An unclosed text ends at the line's end, not at the end of the input: say so.
+    let unclosed = scan.open_text.or(if at_end {
+        scan.open_brackets.last().copied()
+    } else {
+        None
+    });
+    let in_open_text = scan.open_text.is_some();
+    SyntaxError {
+        span: token_span,
+        kind: SyntaxErrorKind::Expected {
+            expected,
+            found,
+            suggestion,
+        },
+        unclosed,
+        context: scan.interpolation,
+        at_end_of_input: at_end
+            || in_open_text && at_line_end(text, pos) && is_last_line(text, pos),
+    }
+}
+
+/// Whether a keyword found where a name is wanted is also one of the things expected there.
+fn word_fits(word: &str, rules: &BTreeSet<Rule>, tokens: &BTreeSet<String>) -> bool {
+    tokens.contains(word)
+        || rules.iter().any(|rule| match rule {
+            Rule::event_kind => KIND_NAMES.contains(&word),
+            Rule::op_and | Rule::op_or | Rule::op_in | Rule::op_not => {
+                matches!(word, "and" | "or" | "in" | "not")
+            }
+            Rule::true_lit | Rule::false_lit | Rule::none_lit | Rule::user_lit => {
+                matches!(word, "true" | "false" | "none" | "user")
+            }
+            Rule::linked => word == "linked",
+            Rule::no => word == "no",
+            Rule::loop_word => word == "loop",
+            _ => false,
+        })
+}
+
+fn keyword_text(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::kw_app => "app",
+        Rule::kw_at => "at",
+        Rule::kw_auth => "auth",
+        Rule::kw_bearer => "bearer",
+        Rule::kw_env => "env",
+        Rule::kw_reports => "reports",
+        Rule::kw_emits => "emits",
+        Rule::kw_owns => "owns",
+        Rule::kw_engine => "engine",
+        Rule::kw_workflow => "workflow",
+        Rule::kw_on => "on",
+        Rule::kw_do => "do",
+        Rule::kw_in => "in",
+        Rule::kw_where => "where",
+        Rule::kw_changing => "changing",
+        Rule::kw_unless => "unless",
+        Rule::kw_continue => "continue",
+        Rule::kw_if => "if",
+        Rule::kw_then => "then",
+        Rule::kw_else => "else",
+        Rule::kw_let => "let",
+        Rule::kw_create => "create",
+        Rule::kw_update => "update",
+        Rule::kw_delete => "delete",
+        Rule::kw_notify => "notify",
+        Rule::kw_sync => "sync",
+        Rule::kw_between => "between",
+        Rule::kw_and => "and",
+        Rule::kw_prefer => "prefer",
+        Rule::kw_scenario => "scenario",
+        Rule::kw_user => "user",
+        Rule::kw_creates => "creates",
+        Rule::kw_updates => "updates",
+        Rule::kw_deletes => "deletes",
+        Rule::kw_expect => "expect",
+        Rule::kw_runs => "runs",
+        Rule::kw_of => "of",
+        Rule::kw_notified => "notified",
+        Rule::kw_list => "list",
+        Rule::linked => "linked",
+        Rule::no => "no",
+        Rule::loop_word => "loop",
+        _ => return None,
+    })
+}
+
+fn starts_expression(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::expr
+            | Rule::if_expr
+            | Rule::call
+            | Rule::list
+            | Rule::paren
+            | Rule::duration
+            | Rule::number
+            | Rule::text
+            | Rule::true_lit
+            | Rule::false_lit
+            | Rule::none_lit
+            | Rule::user_lit
+            | Rule::op_not
+            | Rule::op_neg
+    )
+}
+
+fn is_operator(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::op_or
+            | Rule::op_and
+            | Rule::op_eq
+            | Rule::op_ne
+            | Rule::op_lt
+            | Rule::op_le
+            | Rule::op_gt
+            | Rule::op_ge
+            | Rule::op_in
+            | Rule::op_add
+            | Rule::op_sub
+            | Rule::op_mul
+            | Rule::op_div
+            | Rule::op_default
+            | Rule::field_access
+    )
+}
+
+const ITEM_WORDS: &[&str] = &["app", "workflow", "on", "sync", "scenario", "engine"];
+const STEP_WORDS: &[&str] = &[
+    "let", "unless", "continue", "create", "update", "delete", "notify",
+];
+const ACTION_WORDS: &[&str] = &["create", "update", "delete", "notify"];
+const SCENARIO_WORDS: &[&str] = &["user", "expect"];
+const EXPRESSION_TOKENS: &[&str] = &["-", "(", "[", "\"", "if", "not"];
+const OPERATOR_TOKENS: &[&str] = &[
+    "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "??", ".",
+];
+
+/// Turns the rules and tokens pest tried into a short list in the user's words.
+fn describe(rules: &BTreeSet<Rule>, mut tokens: BTreeSet<String>, before: &str) -> Vec<Expected> {
+    let mut things: Vec<&'static str> = Vec::new();
+    let mut take_group =
+        |tokens: &mut BTreeSet<String>, group: &[&str], thing: &'static str, needed: usize| {
+            if group.iter().filter(|w| tokens.contains(**w)).count() >= needed {
+                for word in group {
+                    tokens.remove(*word);
+                }
+                things.push(thing);
+                true
+            } else {
+                false
+            }
+        };
+    let item = take_group(&mut tokens, ITEM_WORDS, "an item", 3);
+    let step = take_group(&mut tokens, STEP_WORDS, "a step", 5);
+    if !step {
+        take_group(
+            &mut tokens,
+            ACTION_WORDS,
+            "an action (`create`, `update`, `delete` or `notify`)",
+            4,
+        );
+    }
+    take_group(
+        &mut tokens,
+        SCENARIO_WORDS,
+        "a scenario step (`user …` or `expect …`)",
+        2,
+    );
+    let expression = rules.iter().any(|r| starts_expression(*r));
+    if expression {
+        things.push("an expression");
+        for t in EXPRESSION_TOKENS {
+            tokens.remove(*t);
+        }
+    }
+    let operator = rules.iter().any(|r| is_operator(*r));
+    if operator {
+        for t in OPERATOR_TOKENS {
+            tokens.remove(*t);
+        }
+    }
+    for rule in rules {
+        let thing = match rule {
+            Rule::ident if expression || item => continue,
+            Rule::ident => ident_context(&tokens, before),
+            Rule::event_kind => "`new`, `updated` or `deleted`",
+            Rule::type_name | Rule::list_type => "a type",
+            Rule::report_item => "`actor` or `changes`",
+            Rule::direction => {
+                for arrow in ["<->", "->", "<-"] {
+                    tokens.remove(arrow);
+                }
+                "`<->`, `->` or `<-`"
+            }
+            Rule::prefer_latest => "`latest` or an app name",
+            Rule::count | Rule::integer => "a whole number",
+            Rule::plain_text => "a text in quotes",
+            Rule::EOI if item => continue,
+            Rule::EOI => "the end of the input",
+            _ => continue,
+        };
+        if !things.contains(&thing) {
+            things.push(thing);
+        }
+    }
+    if tokens.remove("end") {
+        things.push("the end of the input");
+    }
+    if operator {
+        things.push("an operator");
+    }
+    if things.contains(&"a type") {
+        tokens.remove("list");
+    }
+    things
+        .into_iter()
+        .map(Expected::Thing)
+        .chain(tokens.into_iter().map(Expected::Token))
+        .collect()
+}
+
+/// What a name stands for here, judged by the word before it.
+fn ident_context(tokens: &BTreeSet<String>, before: &str) -> &'static str {
+    if tokens.contains("reports") || tokens.contains("emits") {
+        return "an entity name";
+    }
+    match before {
+        "in" | "between" | "and" | "app" | "prefer" => "an app name",
+        "new" | "updated" | "deleted" | "creates" | "updates" | "deletes" | "create" | "update"
+        | "delete" | "sync" | "owns" => "an entity name",
+        "changing" | "{" | "," | "?" | ">" | "text" | "number" | "bool" | "time" | "duration"
+        | "stamp" | "<->" | "->" | "<-" => "a field name",
+        "workflow" | "of" => "a workflow name",
+        "no" => "an entity name",
+        word if word.bytes().all(|b| b.is_ascii_digit()) && !word.is_empty() => "an entity name",
+        "let" => "a name for the value",
+        "engine" => "a label",
+        "env" => "an environment variable name",
+        _ => "a name",
+    }
+}
+
+/// The word closest to `word` among the closed sets of words that fit here.
+fn suggest_word(word: &str, rules: &BTreeSet<Rule>, expected: &[Expected]) -> Option<&'static str> {
+    let mut candidates: Vec<&'static str> = Vec::new();
+    for rule in rules {
+        match rule {
+            Rule::type_name | Rule::list_type => candidates.extend(TYPE_NAMES),
+            Rule::event_kind => candidates.extend(KIND_NAMES),
+            Rule::report_item => candidates.extend(REPORT_NAMES),
+            rule => candidates.extend(keyword_text(*rule)),
+        }
+    }
+    for e in expected {
+        match e {
+            Expected::Thing("a step") => candidates.extend(STEP_WORDS),
+            Expected::Thing(t) if t.starts_with("an action") => candidates.extend(ACTION_WORDS),
+            Expected::Thing("an item") => candidates.extend(ITEM_WORDS),
+            Expected::Thing(t) if t.starts_with("a scenario step") => {
+                candidates.extend(SCENARIO_WORDS)
+            }
+            _ => {}
+        }
+    }
+    crate::suggest::closest(word, candidates.iter().copied())
+}
+
+fn found_at(text: &str, pos: usize) -> Found {
+    let rest = &text[pos.min(text.len())..];
+    let Some(first) = rest.chars().next() else {
+        return Found::EndOfInput;
+    };
+    let len = if first.is_alphanumeric() || first == '_' {
+        rest.find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len())
+    } else if first == '\n' || first == '\r' {
+        return Found::Token("the end of the line".into());
+    } else {
+        ["<->", "->", "<-", "==", "!=", "<=", ">=", "??", "{{", "}}"]
+            .iter()
+            .find(|op| rest.starts_with(**op))
+            .map_or(first.len_utf8(), |op| op.len())
+    };
+    Found::Token(rest[..len].to_string())
+}
+
+/// The word or symbol just before `pos`, skipping white space and comments.
+fn previous_word(text: &str, pos: usize) -> &str {
+    let mut head = &text[..pos.min(text.len())];
+    loop {
+        head = head.trim_end();
+        // A comment is a `#` on the current line that is not inside text; rare enough to
+        // handle by trimming from the last `#` when the line has no quote.
+        let line_start = head.rfind('\n').map_or(0, |i| i + 1);
+        match head[line_start..].find('#') {
+            Some(hash) if !head[line_start..].contains('"') => head = &head[..line_start + hash],
+            _ => break,
+        }
+    }
+    let end = head.len();
+    let start = head
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
+        .last()
+        .map_or(end, |(i, _)| i);
+    if start == end {
+        let last = head.chars().last().map_or(0, char::len_utf8);
+        &head[end - last..]
+    } else {
+        &head[start..end]
+    }
+}
+
+fn at_line_end(text: &str, pos: usize) -> bool {
+    matches!(
+        text[pos.min(text.len())..].chars().next(),
+        None | Some('\n' | '\r')
+    )
+}
+
+fn is_last_line(text: &str, pos: usize) -> bool {
+    !text[pos.min(text.len())..].trim_end().contains('\n')
+}
+
+struct OpenerScan {
+    open_brackets: Vec<Opener>,
+    open_text: Option<Opener>,
+    /// The `{` of a text's interpolation the position is inside, if any.
+    interpolation: Option<Span>,
+}
+
+/// Walks the source up to `pos`, keeping track of brackets and quotes that are still open.
+fn scan_openers(file: FileId, text: &str, pos: usize) -> OpenerScan {
+    #[derive(PartialEq)]
+    enum Frame {
+        Bracket(char),
+        Text,
+        Interpolation,
+    }
+    let mut frames: Vec<(Frame, usize)> = Vec::new();
+    let bytes = &text.as_bytes()[..pos.min(text.len())];
+    let mut i = 0;
+    let in_text = |frames: &Vec<(Frame, usize)>| matches!(frames.last(), Some((Frame::Text, _)));
+    while i < bytes.len() {
+        let c = bytes[i];
+        if in_text(&frames) {
+            match c {
+                b'\\' => i += 1,
+                b'"' | b'\n' => {
+                    frames.pop();
+                }
+                b'{' if bytes.get(i + 1) == Some(&b'{') => i += 1,
+                b'}' if bytes.get(i + 1) == Some(&b'}') => i += 1,
+                b'{' => frames.push((Frame::Interpolation, i)),
+                _ => {}
+            }
+        } else {
+            match c {
+                b'#' => {
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'"' => frames.push((Frame::Text, i)),
+                b'{' | b'(' | b'[' => frames.push((Frame::Bracket(c as char), i)),
+                b'}' | b')' | b']' => {
+                    if matches!(
+                        frames.last(),
+                        Some((Frame::Bracket(_) | Frame::Interpolation, _))
+                    ) {
+                        frames.pop();
+                    }
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    let open_text = match frames.last() {
+        Some((Frame::Text, at)) => Some(Opener {
+            span: Span::new(file, *at, *at + 1),
+            symbol: '"',
+        }),
+        _ => None,
+    };
+    let open_brackets = frames
+        .iter()
+        .filter_map(|(frame, at)| match frame {
+            Frame::Bracket(c) => Some(Opener {
+                span: Span::new(file, *at, *at + 1),
+                symbol: *c,
+            }),
+            Frame::Interpolation => Some(Opener {
+                span: Span::new(file, *at, *at + 1),
+                symbol: '{',
+            }),
+            Frame::Text => None,
+        })
+        .collect();
+    let interpolation = frames.iter().rev().find_map(|(frame, at)| match frame {
+        Frame::Interpolation => Some(Span::new(file, *at, *at + 1)),
+        _ => None,
+    });
+    OpenerScan {
+        open_brackets,
+        open_text,
+        interpolation,
+    }
+}
+
+// ---------------------------------------------------------------- the diagnostic
+
+impl Report for SyntaxError {
+    fn report(&self) -> Diagnostic {
+        let d = diagnostic::new(Code::E0001, self.message());
+        let mut labels = vec![diagnostic::primary(self.span, self.label())];
+        let mut notes = Vec::new();
+        if let Some(opener) = self.unclosed {
+            let what = if opener.symbol == '"' {
+                "this text".to_string()
+            } else {
+                format!("this `{}`", opener.symbol)
+            };
+            labels.push(diagnostic::secondary(
+                opener.span,
+                format!("{what} is never closed"),
+            ));
+        }
+        if let Some(context) = self.context {
+            let what = match self.kind {
+                SyntaxErrorKind::Expected { .. } => "this `{` starts an expression inside the text",
+                _ => "in this",
+            };
+            labels.push(diagnostic::secondary(context, what));
+        }
+        notes.push(diagnostic::help(self.help()));
+        d.with_labels(labels).with_notes(notes)
+    }
+}
+
+fn list_words(expected: &[Expected]) -> String {
+    let words: Vec<String> = expected
+        .iter()
+        .map(|e| match e {
+            Expected::Thing(t) => t.to_string(),
+            Expected::Token(t) => format!("`{t}`"),
+        })
+        .collect();
+    match words.as_slice() {
+        [] => "something else".into(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+impl SyntaxError {
+    fn message(&self) -> String {
+        match &self.kind {
+            SyntaxErrorKind::Expected { .. } if self.unclosed.is_some_and(|o| o.symbol == '"') => {
+                "this text is never closed".into()
+            }
+            SyntaxErrorKind::Expected { expected, .. } => {
+                format!("expected {}", list_words(expected))
+            }
+            SyntaxErrorKind::KeywordAsName { keyword } => {
+                format!("`{keyword}` is a keyword and cannot be used as a name here")
+            }
+            SyntaxErrorKind::InterpolationInName => "a scenario name cannot contain `{…}`".into(),
+            SyntaxErrorKind::NumberTooLarge => "this number is too large".into(),
+            SyntaxErrorKind::TooDeep { .. } => "this expression is nested too deeply".into(),
+            SyntaxErrorKind::LoneBraceInText => "a `}` in a text must be written `}}`".into(),
+        }
+    }
+
+    fn label(&self) -> String {
+        match &self.kind {
+            SyntaxErrorKind::Expected {
+                found, expected, ..
+            } => match found {
+                Found::EndOfInput => "the input ends here".into(),
+                Found::Token(t) if t == "the end of the line" => {
+                    if self.unclosed.is_some_and(|o| o.symbol == '"') {
+                        "the line ends here".into()
+                    } else {
+                        format!(
+                            "expected {} before the end of the line",
+                            list_words(expected)
+                        )
+                    }
+                }
+                Found::Token(t) => format!("found `{t}`"),
+            },
+            SyntaxErrorKind::KeywordAsName { .. } => "a name is expected here".into(),
+            SyntaxErrorKind::InterpolationInName => "`{` starts an expression".into(),
+            SyntaxErrorKind::NumberTooLarge => "this does not fit".into(),
+            SyntaxErrorKind::TooDeep { .. } => "too many nested parts".into(),
+            SyntaxErrorKind::LoneBraceInText => "this `}` closes nothing".into(),
+        }
+    }
+
+    fn help(&self) -> String {
+        match &self.kind {
+            SyntaxErrorKind::KeywordAsName { keyword } => {
+                format!(
+                    "choose another name, such as `{keyword}_`; keywords are listed in `weir explain E0001`"
+                )
+            }
+            SyntaxErrorKind::InterpolationInName => {
+                "write `{{` and `}}` for braces in a scenario name".into()
+            }
+            SyntaxErrorKind::NumberTooLarge => "use a smaller number".into(),
+            SyntaxErrorKind::TooDeep { limit } => {
+                format!("split the expression with `let` steps; at most {limit} levels are allowed")
+            }
+            SyntaxErrorKind::LoneBraceInText => {
+                "write `}}` for a brace in a text; `{…}` puts the value of an expression in it"
+                    .into()
+            }
+            SyntaxErrorKind::Expected {
+                expected,
+                found,
+                suggestion,
+            } => {
+                if let Some(opener) = self.unclosed {
+                    return match opener.symbol {
+                        '"' => "add `\"` before the end of the line; a text cannot run over lines (write `\\n` for a line break)".into(),
+                        '{' => "add `}` to close the block, or finish what is inside it".into(),
+                        '(' => "add `)` to close the parenthesis".into(),
+                        '[' => "add `]` to close the list".into(),
+                        _ => "close what was opened".into(),
+                    };
+                }
+                if let Some(word) = suggestion {
+                    return format!("did you mean `{word}`?");
+                }
+                if self.context.is_some() {
+                    return "`{` in a text starts an expression that ends at `}`; write `{{` for a brace".into();
+                }
+                help_for(expected, found)
+            }
+        }
+    }
+}
+
+/// The most useful advice for what was expected.
+fn help_for(expected: &[Expected], found: &Found) -> String {
+    let has = |thing: &str| {
+        expected
+            .iter()
+            .any(|e| matches!(e, Expected::Thing(t) if *t == thing))
+    };
+    let has_token = |token: &str| {
+        expected
+            .iter()
+            .any(|e| matches!(e, Expected::Token(t) if t == token))
+    };
+    if has("a type") {
+        return "a field's type is one of `text`, `number`, `bool`, `time`, `duration`, `stamp` or `list<T>`, with `?` for an optional one".into();
+    }
+    if has_token(":") && expected.len() <= 2 {
+        return "write each field as `name: type` in an entity and `name: value` in a field block"
+            .into();
+    }
+    if has("`new`, `updated` or `deleted`") {
+        return "a trigger reads `on new ENTITY in APP` (or `updated`, `deleted`)".into();
+    }
+    if has_token("in") && expected.len() <= 2 {
+        return "name the app with `in`, as in `on new event in Calendar` or `create event in Outlook`".into();
+    }
+    if has_token("owns") && expected.len() == 1 {
+        return "a line that starts with a name reads `App owns entity`; other items start with `app`, `workflow`, `on`, `sync`, `scenario` or `engine`".into();
+    }
+    if has_token("do") {
+        return "a one-liner reads `on new ENTITY in APP do ACTION`; a named workflow is written `workflow NAME { … }`".into();
+    }
+    if has("an item") {
+        return "a script holds `app`, `workflow`, one-liners (`on … do …`), `App owns entity`, `sync`, `scenario` and `engine` items".into();
+    }
+    if has("a step") {
+        return "inside a workflow each step starts with `let`, `unless`, `continue if`, `create`, `update`, `delete` or `notify`".into();
+    }
+    if has("an expression") {
+        return "write a value here: a field name, a text in quotes, a number, `true`, `none` or a call like `now()`".into();
+    }
+    if has("a field name") {
+        return "each entry reads `name: …`; close the block with `}` when it is complete".into();
+    }
+    if has("a whole number") {
+        return "write a count such as `1`, or `no`".into();
+    }
+    if matches!(found, Found::Token(t) if t == "}")
+        && !expected
+            .iter()
+            .any(|e| matches!(e, Expected::Thing(t) if t.ends_with("name")))
+    {
+        return "this `}` closes the block too early: finish what is inside it first".into();
+    }
+    format!("write {} here", list_words(expected))
+}

@@ -1,0 +1,762 @@
+//! Lowering: pest's parse tree to the spanned AST, one function per grammar rule.
+
+use std::sync::{Arc, LazyLock};
+
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+
+use super::Rule;
+use super::error::{SyntaxError, SyntaxErrorKind};
+use crate::ast::*;
+use crate::span::{FileId, Span, Spanned};
+
+/// Deeper nesting than this is refused rather than risking the stack.
+const MAX_DEPTH: u32 = 256;
+
+static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
+    PrattParser::new()
+        .op(Op::infix(Rule::op_or, Assoc::Left))
+        .op(Op::infix(Rule::op_and, Assoc::Left))
+        .op(Op::prefix(Rule::op_not))
+        .op(Op::infix(Rule::op_eq, Assoc::Left)
+            | Op::infix(Rule::op_ne, Assoc::Left)
+            | Op::infix(Rule::op_lt, Assoc::Left)
+            | Op::infix(Rule::op_le, Assoc::Left)
+            | Op::infix(Rule::op_gt, Assoc::Left)
+            | Op::infix(Rule::op_ge, Assoc::Left)
+            | Op::infix(Rule::op_in, Assoc::Left))
+        .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
+        .op(Op::infix(Rule::op_mul, Assoc::Left) | Op::infix(Rule::op_div, Assoc::Left))
+        .op(Op::prefix(Rule::op_neg))
+        .op(Op::infix(Rule::op_default, Assoc::Left))
+        .op(Op::postfix(Rule::field_access))
+});
+
+pub struct Lower {
+    file: FileId,
+    depth: u32,
+}
+
+type Result<T> = std::result::Result<T, SyntaxError>;
+
+/// Keywords carry no information once parsed; lowering looks past them.
+fn is_keyword(rule: Rule) -> bool {
+    matches!(
+        rule,
+        Rule::kw_app
+            | Rule::kw_at
+            | Rule::kw_auth
+            | Rule::kw_bearer
+            | Rule::kw_env
+            | Rule::kw_reports
+            | Rule::kw_emits
+            | Rule::kw_owns
+            | Rule::kw_engine
+            | Rule::kw_workflow
+            | Rule::kw_on
+            | Rule::kw_do
+            | Rule::kw_in
+            | Rule::kw_where
+            | Rule::kw_changing
+            | Rule::kw_unless
+            | Rule::kw_continue
+            | Rule::kw_if
+            | Rule::kw_then
+            | Rule::kw_else
+            | Rule::kw_let
+            | Rule::kw_create
+            | Rule::kw_update
+            | Rule::kw_delete
+            | Rule::kw_notify
+            | Rule::kw_sync
+            | Rule::kw_between
+            | Rule::kw_and
+            | Rule::kw_prefer
+            | Rule::kw_scenario
+            | Rule::kw_user
+            | Rule::kw_creates
+            | Rule::kw_updates
+            | Rule::kw_deletes
+            | Rule::kw_expect
+            | Rule::kw_runs
+            | Rule::kw_of
+            | Rule::kw_notified
+            | Rule::kw_list
+            | Rule::EOI
+    )
+}
+
+/// The children of a pair that carry meaning.
+fn parts(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+    pair.into_inner().filter(|p| !is_keyword(p.as_rule()))
+}
+
+impl Lower {
+    pub fn new(file: FileId) -> Lower {
+        Lower { file, depth: 0 }
+    }
+
+    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let span = pair.as_span();
+        Span::new(self.file, span.start(), span.end())
+    }
+
+    fn name(&self, pair: Pair<'_, Rule>) -> Name {
+        debug_assert_eq!(pair.as_rule(), Rule::ident);
+        Spanned::new(Arc::from(pair.as_str()), self.span(&pair))
+    }
+
+    // ------------------------------------------------------------ entry points
+
+    pub fn script(&mut self, pair: Pair<'_, Rule>) -> Result<Script> {
+        let items = parts(pair).map(|p| self.item(p)).collect::<Result<_>>()?;
+        Ok(Script {
+            file: self.file,
+            items,
+        })
+    }
+
+    pub fn repl_entry(&mut self, pair: Pair<'_, Rule>) -> Result<ReplEntry> {
+        let inner = parts(pair).next().expect("repl_entry holds one entry");
+        Ok(match inner.as_rule() {
+            Rule::expr => ReplEntry::Expr(self.expr(inner)?),
+            Rule::user_create
+            | Rule::user_update
+            | Rule::user_delete
+            | Rule::expect_loop
+            | Rule::expect_runs
+            | Rule::expect_notified
+            | Rule::expect_count => ReplEntry::Step(self.scenario_step(inner)?),
+            _ => ReplEntry::Item(self.item(inner)?),
+        })
+    }
+
+    pub fn expr_only(&mut self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        let inner = parts(pair).next().expect("expr_only holds one expression");
+        self.expr(inner)
+    }
+
+    // ------------------------------------------------------------ items
+
+    fn item(&mut self, pair: Pair<'_, Rule>) -> Result<Item> {
+        Ok(match pair.as_rule() {
+            Rule::engine_decl => {
+                let label = parts(pair).next().expect("engine label");
+                Item::Engine(self.name(label))
+            }
+            Rule::app_decl => Item::App(self.app(pair)),
+            Rule::owns_decl => {
+                let span = self.span(&pair);
+                let mut inner = parts(pair);
+                let app = self.name(inner.next().expect("owner app"));
+                let entity = self.name(inner.next().expect("owned entity"));
+                Item::Owns(OwnsDecl { app, entity, span })
+            }
+            Rule::workflow => Item::Workflow(self.workflow(pair)?),
+            Rule::one_liner => Item::Workflow(self.one_liner(pair)?),
+            Rule::sync_decl => Item::Sync(self.sync(pair)),
+            Rule::scenario => Item::Scenario(self.scenario(pair)?),
+            rule => unreachable!("expected an item, found {rule:?}"),
+        })
+    }
+
+    fn app(&mut self, pair: Pair<'_, Rule>) -> AppDecl {
+        let span = self.span(&pair);
+        let mut inner = parts(pair);
+        let name = self.name(inner.next().expect("app name"));
+        let mut app = AppDecl {
+            name,
+            location: None,
+            capabilities: Vec::new(),
+            entities: Vec::new(),
+            span,
+        };
+        for member in inner {
+            match member.as_rule() {
+                Rule::app_location => app.location = Some(self.location(member)),
+                Rule::reports_decl => {
+                    for report in parts(member) {
+                        let span = self.span(&report);
+                        app.capabilities.push(match report.as_str() {
+                            "actor" => Capability::ReportsActor(span),
+                            "changes" => Capability::ReportsChanges(span),
+                            other => unreachable!("expected actor or changes, found {other:?}"),
+                        });
+                    }
+                }
+                Rule::emits_decl => {
+                    let kinds = parts(member).map(|k| self.event_kind(k)).collect();
+                    app.capabilities.push(Capability::Emits(kinds));
+                }
+                Rule::entity_decl => app.entities.push(self.entity(member)),
+                rule => unreachable!("expected an app member, found {rule:?}"),
+            }
+        }
+        app
+    }
+
+    fn location(&mut self, pair: Pair<'_, Rule>) -> Location {
+        let mut inner = parts(pair);
+        let url = inner.next().expect("app url");
+        let url_span = self.span(&url);
+        let url_text = url
+            .into_inner()
+            .next()
+            .map_or("", |p| p.as_str())
+            .to_string();
+        let bearer_env = inner.next().map(|auth| {
+            let var = parts(auth).next().expect("auth variable");
+            self.name(var)
+        });
+        Location {
+            url: Spanned::new(url_text, url_span),
+            bearer_env,
+        }
+    }
+
+    fn entity(&mut self, pair: Pair<'_, Rule>) -> EntityDecl {
+        let span = self.span(&pair);
+        let mut inner = parts(pair);
+        let name = self.name(inner.next().expect("entity name"));
+        let fields = inner
+            .map(|field| {
+                let mut parts = parts(field);
+                let name = self.name(parts.next().expect("field name"));
+                let ty = self.type_expr(parts.next().expect("field type"));
+                FieldDecl { name, ty }
+            })
+            .collect();
+        EntityDecl { name, fields, span }
+    }
+
+    fn type_expr(&mut self, pair: Pair<'_, Rule>) -> Spanned<TypeExpr> {
+        let span = self.span(&pair);
+        let mut inner = parts(pair);
+        let base = inner.next().expect("a base type");
+        let mut ty = match base.as_rule() {
+            Rule::list_type => {
+                let element = parts(base).next().expect("list element type");
+                TypeExpr::List(Box::new(self.type_expr(element).node))
+            }
+            Rule::type_name => match base.as_str() {
+                "text" => TypeExpr::Text,
+                "number" => TypeExpr::Number,
+                "bool" => TypeExpr::Bool,
+                "time" => TypeExpr::Time,
+                "duration" => TypeExpr::Duration,
+                "stamp" => TypeExpr::Stamp,
+                other => unreachable!("expected a type name, found {other:?}"),
+            },
+            rule => unreachable!("expected a type, found {rule:?}"),
+        };
+        if inner.next().is_some() {
+            ty = TypeExpr::Optional(Box::new(ty));
+        }
+        Spanned::new(ty, span)
+    }
+
+    fn event_kind(&self, pair: Pair<'_, Rule>) -> Spanned<EventKind> {
+        let kind = match pair.as_str() {
+            "new" => EventKind::New,
+            "updated" => EventKind::Updated,
+            "deleted" => EventKind::Deleted,
+            other => unreachable!("expected an event kind, found {other:?}"),
+        };
+        Spanned::new(kind, self.span(&pair))
+    }
+
+    // ------------------------------------------------------------ workflows
+
+    fn workflow(&mut self, pair: Pair<'_, Rule>) -> Result<Workflow> {
+        let span = self.span(&pair);
+        let mut inner = parts(pair);
+        let name = self.name(inner.next().expect("workflow name"));
+        let trigger = self.trigger(inner.next().expect("workflow trigger"))?;
+        let steps = inner.map(|s| self.step(s)).collect::<Result<_>>()?;
+        Ok(Workflow {
+            name: Some(name),
+            form: WorkflowForm::Block,
+            trigger,
+            steps,
+            span,
+        })
+    }
+
+    fn one_liner(&mut self, pair: Pair<'_, Rule>) -> Result<Workflow> {
+        let span = self.span(&pair);
+        let mut inner = parts(pair);
+        let trigger = self.trigger(inner.next().expect("one-liner trigger"))?;
+        let mut actions = Vec::new();
+        let mut guard = None;
+        for part in inner {
+            if part.as_rule() == Rule::expr {
+                let condition = self.expr(part)?;
+                guard = Some(Step {
+                    span: condition.span,
+                    kind: StepKind::Unless(condition),
+                });
+            } else {
+                actions.push(self.step(part)?);
+            }
+        }
+        let steps = guard.into_iter().chain(actions).collect();
+        Ok(Workflow {
+            name: None,
+            form: WorkflowForm::OneLine,
+            trigger,
+            steps,
+            span,
+        })
+    }
+
+    fn trigger(&mut self, pair: Pair<'_, Rule>) -> Result<Trigger> {
+        let span = self.span(&pair);
+        let mut inner = parts(pair);
+        let kind = self.event_kind(inner.next().expect("trigger kind"));
+        let entity = self.name(inner.next().expect("trigger entity"));
+        let app = self.name(inner.next().expect("trigger app"));
+        let mut trigger = Trigger {
+            kind,
+            entity,
+            app,
+            changing: Vec::new(),
+            condition: None,
+            span,
+        };
+        for part in inner {
+            match part.as_rule() {
+                Rule::changing => trigger.changing = parts(part).map(|f| self.name(f)).collect(),
+                Rule::where_clause => trigger.condition = Some(self.where_clause(part)?),
+                rule => unreachable!("expected `changing` or `where`, found {rule:?}"),
+            }
+        }
+        Ok(trigger)
+    }
+
+    fn where_clause(&mut self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        self.expr(parts(pair).next().expect("where condition"))
+    }
+
+    fn step(&mut self, pair: Pair<'_, Rule>) -> Result<Step> {
+        let span = self.span(&pair);
+        let kind = match pair.as_rule() {
+            Rule::unless_step => {
+                StepKind::Unless(self.expr(parts(pair).next().expect("condition"))?)
+            }
+            Rule::continue_step => {
+                StepKind::ContinueIf(self.expr(parts(pair).next().expect("condition"))?)
+            }
+            Rule::let_step => {
+                let mut inner = parts(pair);
+                let name = self.name(inner.next().expect("let name"));
+                let value = self.expr(inner.next().expect("let value"))?;
+                StepKind::Let(name, value)
+            }
+            _ => StepKind::Action(self.action(pair)?),
+        };
+        Ok(Step { kind, span })
+    }
+
+    fn action(&mut self, pair: Pair<'_, Rule>) -> Result<Action> {
+        let rule = pair.as_rule();
+        let mut inner = parts(pair).peekable();
+        if rule == Rule::notify {
+            let first = inner.next().expect("notify message");
+            return Ok(match inner.next() {
+                Some(message) => {
+                    let channel = parts(first).next().expect("channel text");
+                    Action::Notify {
+                        channel: Some(self.expr_atom(channel)?),
+                        message: self.expr(message)?,
+                    }
+                }
+                None => Action::Notify {
+                    channel: None,
+                    message: self.expr(first)?,
+                },
+            });
+        }
+        // `create [entity] in App`: with one name it is the app, with two the entity comes first.
+        let first = self.name(inner.next().expect("action target"));
+        let (entity, app) = match inner.peek().map(|p| p.as_rule()) {
+            Some(Rule::ident) => (Some(first), self.name(inner.next().expect("app name"))),
+            _ => (None, first),
+        };
+        Ok(match rule {
+            Rule::create => Action::Create {
+                entity,
+                app,
+                fields: inner.next().map(|b| self.field_block(b)).transpose()?,
+            },
+            Rule::update => Action::Update {
+                entity,
+                app,
+                target: self.target(inner.next().expect("update target"))?,
+                fields: self.field_block(inner.next().expect("update fields"))?,
+            },
+            Rule::delete => Action::Delete {
+                entity,
+                app,
+                target: self.target(inner.next().expect("delete target"))?,
+            },
+            rule => unreachable!("expected an action, found {rule:?}"),
+        })
+    }
+
+    fn target(&mut self, pair: Pair<'_, Rule>) -> Result<Target> {
+        Ok(match pair.as_rule() {
+            Rule::linked => Target::Linked(self.span(&pair)),
+            Rule::where_clause => Target::Where(self.where_clause(pair)?),
+            rule => unreachable!("expected `linked` or `where`, found {rule:?}"),
+        })
+    }
+
+    fn field_block(&mut self, pair: Pair<'_, Rule>) -> Result<Vec<FieldInit>> {
+        parts(pair)
+            .map(|init| {
+                let mut inner = parts(init);
+                let name = self.name(inner.next().expect("field name"));
+                let value = self.expr(inner.next().expect("field value"))?;
+                Ok(FieldInit { name, value })
+            })
+            .collect()
+    }
+
+    // ------------------------------------------------------------ sync
+
+    fn sync(&mut self, pair: Pair<'_, Rule>) -> SyncDecl {
+        let span = self.span(&pair);
+        let mut inner = parts(pair);
+        let entity = self.name(inner.next().expect("sync entity"));
+        let left = self.name(inner.next().expect("sync left app"));
+        let right = self.name(inner.next().expect("sync right app"));
+        let mut sync = SyncDecl {
+            entity,
+            left,
+            right,
+            mappings: Vec::new(),
+            prefer: None,
+            span,
+        };
+        for member in inner {
+            match member.as_rule() {
+                Rule::mapping => {
+                    let mut parts = parts(member);
+                    let left = self.name(parts.next().expect("left field"));
+                    let arrow = parts.next().expect("direction");
+                    let direction = match arrow.as_str() {
+                        "<->" => Direction::Both,
+                        "->" => Direction::LeftToRight,
+                        "<-" => Direction::RightToLeft,
+                        other => unreachable!("expected an arrow, found {other:?}"),
+                    };
+                    let direction = Spanned::new(direction, self.span(&arrow));
+                    let right = self.name(parts.next().expect("right field"));
+                    sync.mappings.push(Mapping {
+                        left,
+                        direction,
+                        right,
+                    });
+                }
+                Rule::prefer => {
+                    let span = self.span(&member);
+                    let choice = parts(member).next().expect("preference");
+                    let prefer = match choice.as_rule() {
+                        Rule::prefer_latest => Prefer::Latest,
+                        _ => Prefer::App(self.name(choice)),
+                    };
+                    sync.prefer = Some(Spanned::new(prefer, span));
+                }
+                rule => unreachable!("expected a mapping or `prefer`, found {rule:?}"),
+            }
+        }
+        sync
+    }
+
+    // ------------------------------------------------------------ scenarios
+
+    fn scenario(&mut self, pair: Pair<'_, Rule>) -> Result<Scenario> {
+        let span = self.span(&pair);
+        let mut inner = parts(pair).peekable();
+        let title = inner.next().expect("scenario name");
+        let title_span = self.span(&title);
+        let name = self.plain_text_of(title)?;
+        let at = match inner.peek().map(|p| p.as_rule()) {
+            Some(Rule::expr) => Some(self.expr(inner.next().expect("scenario time"))?),
+            _ => None,
+        };
+        let steps = inner
+            .map(|s| self.scenario_step(s))
+            .collect::<Result<_>>()?;
+        Ok(Scenario {
+            name: Spanned::new(name, title_span),
+            at,
+            steps,
+            span,
+        })
+    }
+
+    /// The text of a literal that must not interpolate (a scenario's name).
+    fn plain_text_of(&mut self, pair: Pair<'_, Rule>) -> Result<String> {
+        let span = self.span(&pair);
+        let mut out = String::new();
+        for part in self.text_parts(pair)? {
+            match part {
+                TextPart::Literal(text) => out.push_str(&text),
+                TextPart::Interpolation(expr) => {
+                    return Err(SyntaxError::custom(
+                        expr.span,
+                        SyntaxErrorKind::InterpolationInName,
+                    )
+                    .with_context(span));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn count(&self, pair: Pair<'_, Rule>) -> Result<Spanned<u64>> {
+        let span = self.span(&pair);
+        let inner = pair.into_inner().next().expect("a count");
+        let value = match inner.as_rule() {
+            Rule::no => 0,
+            _ => inner
+                .as_str()
+                .parse()
+                .map_err(|_| SyntaxError::custom(span, SyntaxErrorKind::NumberTooLarge))?,
+        };
+        Ok(Spanned::new(value, span))
+    }
+
+    pub fn scenario_step(&mut self, pair: Pair<'_, Rule>) -> Result<ScenarioStep> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let kind = match rule {
+            Rule::user_create | Rule::user_update | Rule::user_delete => {
+                let mut inner = parts(pair);
+                let entity = self.name(inner.next().expect("entity"));
+                let app = self.name(inner.next().expect("app"));
+                match rule {
+                    Rule::user_create => ScenarioStepKind::UserCreates {
+                        entity,
+                        app,
+                        fields: self.field_block(inner.next().expect("fields"))?,
+                    },
+                    Rule::user_update => ScenarioStepKind::UserUpdates {
+                        entity,
+                        app,
+                        condition: self.where_clause(inner.next().expect("condition"))?,
+                        fields: self.field_block(inner.next().expect("fields"))?,
+                    },
+                    _ => ScenarioStepKind::UserDeletes {
+                        entity,
+                        app,
+                        condition: self.where_clause(inner.next().expect("condition"))?,
+                    },
+                }
+            }
+            Rule::expect_loop => {
+                let negated = parts(pair).any(|p| p.as_rule() == Rule::no);
+                ScenarioStepKind::ExpectLoop(!negated)
+            }
+            Rule::expect_runs => {
+                let mut inner = parts(pair);
+                let reference = inner.next().expect("workflow reference");
+                let reference_span = self.span(&reference);
+                let target = reference
+                    .into_inner()
+                    .next()
+                    .expect("workflow name or line");
+                let workflow = match target.as_rule() {
+                    Rule::line_ref => {
+                        let line = target.into_inner().next().expect("line number");
+                        let number = line.as_str().parse().unwrap_or(u32::MAX);
+                        WorkflowRef::Line(number)
+                    }
+                    _ => WorkflowRef::Named(Arc::from(target.as_str())),
+                };
+                ScenarioStepKind::ExpectRuns {
+                    workflow: Spanned::new(workflow, reference_span),
+                    count: self.count(inner.next().expect("run count"))?,
+                }
+            }
+            Rule::expect_notified => {
+                ScenarioStepKind::ExpectNotified(self.count(parts(pair).next().expect("count"))?)
+            }
+            Rule::expect_count => {
+                let mut inner = parts(pair);
+                let count = self.count(inner.next().expect("count"))?;
+                let entity = self.name(inner.next().expect("entity"));
+                let app = self.name(inner.next().expect("app"));
+                let condition = inner.next().map(|w| self.where_clause(w)).transpose()?;
+                ScenarioStepKind::ExpectCount {
+                    count,
+                    entity,
+                    app,
+                    condition,
+                }
+            }
+            rule => unreachable!("expected a scenario step, found {rule:?}"),
+        };
+        Ok(ScenarioStep { kind, span })
+    }
+
+    // ------------------------------------------------------------ expressions
+
+    fn expr(&mut self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        debug_assert_eq!(pair.as_rule(), Rule::expr);
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            let span = self.span(&pair);
+            return Err(SyntaxError::custom(
+                span,
+                SyntaxErrorKind::TooDeep { limit: MAX_DEPTH },
+            ));
+        }
+        let result = self.pratt(pair.into_inner());
+        self.depth -= 1;
+        result
+    }
+
+    fn pratt(&mut self, pairs: Pairs<'_, Rule>) -> Result<Expr> {
+        let file = self.file;
+        let span_of = |pair: &Pair<'_, Rule>| {
+            let span = pair.as_span();
+            Span::new(file, span.start(), span.end())
+        };
+        // The closures below need `self` for atoms only; collect errors through a cell.
+        let this = std::cell::RefCell::new(self);
+        PRATT
+            .map_primary(|atom| this.borrow_mut().expr_atom(atom))
+            .map_prefix(|op, operand| {
+                let operand = operand?;
+                let op_span = span_of(&op);
+                let op = match op.as_rule() {
+                    Rule::op_not => UnaryOp::Not,
+                    Rule::op_neg => UnaryOp::Neg,
+                    rule => unreachable!("expected a prefix operator, found {rule:?}"),
+                };
+                Ok(Expr {
+                    span: op_span.to(operand.span),
+                    kind: ExprKind::Unary(op, Box::new(operand)),
+                })
+            })
+            .map_postfix(|operand, access| {
+                let operand = operand?;
+                let field = access.into_inner().next().expect("field name");
+                let name = Spanned::new(Arc::from(field.as_str()), span_of(&field));
+                Ok(Expr {
+                    span: operand.span.to(name.span),
+                    kind: ExprKind::Field(Box::new(operand), name),
+                })
+            })
+            .map_infix(|left, op, right| {
+                let (left, right) = (left?, right?);
+                let op = match op.as_rule() {
+                    Rule::op_or => BinaryOp::Or,
+                    Rule::op_and => BinaryOp::And,
+                    Rule::op_eq => BinaryOp::Eq,
+                    Rule::op_ne => BinaryOp::Ne,
+                    Rule::op_lt => BinaryOp::Lt,
+                    Rule::op_le => BinaryOp::Le,
+                    Rule::op_gt => BinaryOp::Gt,
+                    Rule::op_ge => BinaryOp::Ge,
+                    Rule::op_in => BinaryOp::In,
+                    Rule::op_add => BinaryOp::Add,
+                    Rule::op_sub => BinaryOp::Sub,
+                    Rule::op_mul => BinaryOp::Mul,
+                    Rule::op_div => BinaryOp::Div,
+                    Rule::op_default => BinaryOp::Default,
+                    rule => unreachable!("expected an infix operator, found {rule:?}"),
+                };
+                Ok(Expr {
+                    span: left.span.to(right.span),
+                    kind: ExprKind::Binary(op, Box::new(left), Box::new(right)),
+                })
+            })
+            .parse(pairs)
+    }
+
+    fn expr_atom(&mut self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        let span = self.span(&pair);
+        let kind = match pair.as_rule() {
+            Rule::number => ExprKind::Number(
+                pair.as_str()
+                    .parse()
+                    .map_err(|_| SyntaxError::custom(span, SyntaxErrorKind::NumberTooLarge))?,
+            ),
+            Rule::duration => {
+                let text = pair.as_str();
+                let (digits, unit) = text.split_at(text.len() - 1);
+                let unit = match unit {
+                    "s" => DurationUnit::Seconds,
+                    "m" => DurationUnit::Minutes,
+                    "h" => DurationUnit::Hours,
+                    "d" => DurationUnit::Days,
+                    other => unreachable!("expected a duration unit, found {other:?}"),
+                };
+                let amount = digits
+                    .parse()
+                    .map_err(|_| SyntaxError::custom(span, SyntaxErrorKind::NumberTooLarge))?;
+                ExprKind::Duration(DurationLit { amount, unit })
+            }
+            Rule::text => ExprKind::Text(self.text_parts(pair)?),
+            Rule::true_lit => ExprKind::Bool(true),
+            Rule::false_lit => ExprKind::Bool(false),
+            Rule::none_lit => ExprKind::None,
+            Rule::user_lit => ExprKind::User,
+            Rule::ident => ExprKind::Name(Arc::from(pair.as_str())),
+            Rule::paren => return self.expr(parts(pair).next().expect("inner expression")),
+            Rule::list => ExprKind::List(parts(pair).map(|e| self.expr(e)).collect::<Result<_>>()?),
+            Rule::call => {
+                let mut inner = parts(pair);
+                let function = self.name(inner.next().expect("function name"));
+                let args = inner.map(|e| self.expr(e)).collect::<Result<_>>()?;
+                ExprKind::Call(function, args)
+            }
+            Rule::if_expr => {
+                let mut inner = parts(pair);
+                let mut next = || inner.next().expect("if part");
+                let (c, t, e) = (next(), next(), next());
+                ExprKind::If(
+                    Box::new(self.expr(c)?),
+                    Box::new(self.expr(t)?),
+                    Box::new(self.expr(e)?),
+                )
+            }
+            rule => unreachable!("expected an expression, found {rule:?}"),
+        };
+        Ok(Expr { kind, span })
+    }
+
+    fn text_parts(&mut self, pair: Pair<'_, Rule>) -> Result<Vec<TextPart>> {
+        let mut out: Vec<TextPart> = Vec::new();
+        let push_literal = |out: &mut Vec<TextPart>, s: &str| match out.last_mut() {
+            Some(TextPart::Literal(text)) => text.push_str(s),
+            _ => out.push(TextPart::Literal(s.to_string())),
+        };
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::text_chars => push_literal(&mut out, part.as_str()),
+                Rule::text_escape => push_literal(
+                    &mut out,
+                    match part.as_str() {
+                        "{{" => "{",
+                        "}}" => "}",
+                        "\\\"" => "\"",
+                        "\\\\" => "\\",
+                        "\\n" => "\n",
+                        "\\t" => "\t",
+                        other => unreachable!("expected an escape, found {other:?}"),
+                    },
+                ),
+                Rule::interpolation => {
+                    let inner = part.into_inner().next().expect("interpolated expression");
+                    out.push(TextPart::Interpolation(self.expr(inner)?));
+                }
+                rule => unreachable!("expected a text part, found {rule:?}"),
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,126 @@
+//! The types of weir values, as the checker infers them and users read them.
+
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Type {
+    Text,
+    Number,
+    Bool,
+    Time,
+    Duration,
+    /// Who made a change: a label such as `user` or the engine's own.
+    Origin,
+    List(Box<Type>),
+    Optional(Box<Type>),
+    /// A field of an open app: anything goes, checked when the workflow runs.
+    Any,
+    /// The type of the literal `none` before it meets a context.
+    Nothing,
+    /// Stands in after an error, so that one mistake does not cause a cascade of others.
+    Error,
+}
+
+impl Type {
+    pub fn optional(inner: Type) -> Type {
+        match inner {
+            Type::Optional(_) | Type::Any | Type::Error | Type::Nothing => inner,
+            other => Type::Optional(Box::new(other)),
+        }
+    }
+
+    pub fn list(element: Type) -> Type {
+        Type::List(Box::new(element))
+    }
+
+    pub fn is_optional(&self) -> bool {
+        matches!(self, Type::Optional(_) | Type::Nothing)
+    }
+
+    /// The type with any optional wrapper removed.
+    pub fn unwrapped(&self) -> &Type {
+        match self {
+            Type::Optional(inner) => inner,
+            other => other,
+        }
+    }
+
+    /// Types that say nothing certain (errors, `any`): never the cause of another diagnostic.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Type::Any | Type::Error)
+    }
+
+    /// Whether a value of type `self` may be stored where `target` is expected.
+    pub fn fits(&self, target: &Type) -> bool {
+        if self.is_unknown() || target.is_unknown() || self == target {
+            return true;
+        }
+        match (self, target) {
+            (Type::Nothing, Type::Optional(_)) => true,
+            (value, Type::Optional(inner)) => value.fits(inner),
+            (Type::List(a), Type::List(b)) => a.fits(b) || **a == Type::Nothing,
+            _ => false,
+        }
+    }
+
+    /// The type of a value that is either `self` or `other` (the branches of an `if`), if any.
+    pub fn join(&self, other: &Type) -> Option<Type> {
+        if self.is_unknown() {
+            return Some(other.clone());
+        }
+        if other.is_unknown() || self == other {
+            return Some(self.clone());
+        }
+        match (self, other) {
+            (Type::Nothing, t) | (t, Type::Nothing) => Some(Type::optional(t.clone())),
+            (Type::Optional(a), b) | (b, Type::Optional(a)) if a.fits(b) || b.fits(a) => {
+                Some(Type::optional(a.join(b)?))
+            }
+            (Type::List(a), Type::List(b)) => Some(Type::list(a.join(b)?)),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Type::Text => f.write_str("text"),
+            Type::Number => f.write_str("number"),
+            Type::Bool => f.write_str("bool"),
+            Type::Time => f.write_str("time"),
+            Type::Duration => f.write_str("duration"),
+            Type::Origin => f.write_str("origin"),
+            Type::List(element) if **element == Type::Nothing => f.write_str("empty list"),
+            Type::List(element) => write!(f, "list<{element}>"),
+            Type::Optional(inner) => write!(f, "{inner}?"),
+            Type::Any => f.write_str("any"),
+            Type::Nothing => f.write_str("none"),
+            Type::Error => f.write_str("unknown"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Type;
+
+    #[test]
+    fn values_fit_their_optional_and_none_fits_any_optional() {
+        assert!(Type::Text.fits(&Type::optional(Type::Text)));
+        assert!(Type::Nothing.fits(&Type::optional(Type::Number)));
+        assert!(!Type::optional(Type::Text).fits(&Type::Text));
+        assert!(!Type::Number.fits(&Type::Text));
+        assert!(Type::Any.fits(&Type::Text));
+    }
+
+    #[test]
+    fn joining_with_none_makes_an_optional() {
+        assert_eq!(
+            Type::Nothing.join(&Type::Text),
+            Some(Type::optional(Type::Text))
+        );
+        assert_eq!(Type::Text.join(&Type::Number), None);
+        assert_eq!(Type::list(Type::Text).to_string(), "list<text>");
+    }
+}
