@@ -225,6 +225,13 @@ fn article(ty: &Type) -> String {
     let word = ty.to_string();
     let vowel = word.starts_with(['a', 'e', 'i', 'o', 'u']);
     match ty {
+        Type::Optional(inner) => {
+            let inner = article(inner);
+            format!(
+                "an optional {}",
+                inner.trim_start_matches("an ").trim_start_matches("a ")
+            )
+        }
         Type::Text => "text".into(),
         Type::Nothing => "`none`".into(),
         _ if vowel => format!("an {word}"),
@@ -588,11 +595,15 @@ fn mismatch_parts(span: Span, expected: &Type, found: &Type, context: &Mismatch)
             "write `at time(\"2030-01-02T09:00:00Z\")`".into(),
         ),
     };
-    (
-        message,
-        vec![primary(span, format!("this is {}", article(found)))],
-        vec![help(fix)],
-    )
+    let label = match context {
+        Mismatch::Operator { op, left, right } => format!("{left} {} {right}", op.symbol()),
+        Mismatch::Compare { left, right } => format!("{left} compared with {right}"),
+        Mismatch::Copy { field, .. } => format!("copies `{field}`"),
+        Mismatch::SyncField { .. } => format!("{expected} and {found}"),
+        Mismatch::BadTime { .. } => "not a time".into(),
+        _ => format!("this is {}", article(found)),
+    };
+    (message, vec![primary(span, label)], vec![help(fix)])
 }
 
 fn conversion_help(expected: &Type, found: &Type) -> String {

@@ -6,7 +6,7 @@ use super::Checker;
 use super::error::{CheckError, Mismatch, Named, ScopeHint};
 use crate::ast::{self, BinaryOp, TextPart, UnaryOp};
 use crate::builtins::Builtin;
-use crate::program::{EntityId, Expr, ExprKind, LocalId, Piece};
+use crate::program::{EntityId, Expr, ExprKind, FieldId, LocalId, Piece};
 use crate::span::Span;
 use crate::types::Type;
 use crate::value::Value;
@@ -38,6 +38,61 @@ impl Scope {
             view: View::Constant,
             trigger: None,
         }
+    }
+}
+
+/// A value that a comparison with `none` (or with a value) has shown to be present.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Narrow {
+    Trigger(FieldId),
+    Target(FieldId),
+    Local(LocalId),
+}
+
+impl Narrow {
+    fn of(kind: &ExprKind) -> Option<Narrow> {
+        match kind {
+            ExprKind::TriggerField(f) => Some(Narrow::Trigger(*f)),
+            ExprKind::TargetField(f) => Some(Narrow::Target(*f)),
+            ExprKind::Local(l) => Some(Narrow::Local(*l)),
+            _ => None,
+        }
+    }
+}
+
+/// The optional values that are certainly present when `e` evaluates to `when`.
+pub(super) fn present_when(e: &Expr, when: bool, out: &mut Vec<Narrow>) {
+    match &e.kind {
+        ExprKind::Not(inner) => present_when(inner, !when, out),
+        ExprKind::Binary(BinaryOp::And, l, r) if when => {
+            present_when(l, true, out);
+            present_when(r, true, out);
+        }
+        ExprKind::Binary(BinaryOp::Or, l, r) if !when => {
+            present_when(l, false, out);
+            present_when(r, false, out);
+        }
+        ExprKind::Binary(op @ (BinaryOp::Eq | BinaryOp::Ne), l, r) => {
+            let is_none = |x: &Expr| matches!(x.as_const(), Some(Value::None));
+            let (subject, other) = if is_none(l) || l.as_const().is_some() {
+                (r, l)
+            } else {
+                (l, r)
+            };
+            let present = match (op, is_none(other)) {
+                // `x != none` holds, or `x == none` fails.
+                (BinaryOp::Ne, true) => when,
+                (BinaryOp::Eq, true) => !when,
+                // `x == "a"` holds: x is "a", so present.
+                (BinaryOp::Eq, false) => when && other.as_const().is_some(),
+                _ => false,
+            };
+            if present {
+                out.extend(Narrow::of(&subject.kind));
+            }
+        }
+        ExprKind::Binary(BinaryOp::In, l, _) if when => out.extend(Narrow::of(&l.kind)),
+        _ => {}
     }
 }
 
@@ -123,9 +178,13 @@ impl Checker<'_> {
                 Type::Origin,
             ),
             ast::ExprKind::Text(parts) => return self.text(parts, scope, span),
-            ast::ExprKind::Name(name) => return self.name(name, span, scope, expected),
+            ast::ExprKind::Name(name) => {
+                let e = self.name(name, span, scope, expected);
+                return self.narrow(e);
+            }
             ast::ExprKind::Field(base, field) => {
-                return self.field_access(base, field, span, scope);
+                let e = self.field_access(base, field, span, scope);
+                return self.narrow(e);
             }
             ast::ExprKind::Call(function, args) => return self.call(function, args, span, scope),
             ast::ExprKind::List(items) => return self.list(items, span, scope, expected),
@@ -136,6 +195,25 @@ impl Checker<'_> {
             ast::ExprKind::If(c, t, o) => return self.if_expr(c, t, o, span, scope, expected),
         };
         Expr { kind, ty, span }
+    }
+
+    /// Gives a value shown to be present its type without `?`.
+    fn narrow(&self, mut e: Expr) -> Expr {
+        if let (Type::Optional(inner), Some(key)) = (&e.ty, Narrow::of(&e.kind)) {
+            if self.narrowed.contains(&key) {
+                e.ty = (**inner).clone();
+            }
+        }
+        e
+    }
+
+    /// Checks `e` with the values that `known` shows present treated as present.
+    fn with_known<T>(&mut self, known: Vec<Narrow>, check: impl FnOnce(&mut Self) -> T) -> T {
+        let depth = self.narrowed.len();
+        self.narrowed.extend(known);
+        let result = check(self);
+        self.narrowed.truncate(depth);
+        result
     }
 
     fn text(&mut self, parts: &[TextPart], scope: Scope, span: Span) -> Expr {
@@ -526,8 +604,11 @@ impl Checker<'_> {
         expected: Option<&Type>,
     ) -> Expr {
         let condition = self.condition(c, scope, "the condition of `if`");
-        let then = self.expr(t, scope, expected);
-        let otherwise = self.expr(o, scope, expected);
+        let (mut when_true, mut when_false) = (Vec::new(), Vec::new());
+        present_when(&condition, true, &mut when_true);
+        present_when(&condition, false, &mut when_false);
+        let then = self.with_known(when_true, |this| this.expr(t, scope, expected));
+        let otherwise = self.with_known(when_false, |this| this.expr(o, scope, expected));
         let ty = match then.ty.join(&otherwise.ty) {
             Some(ty) => ty,
             None => {
@@ -578,10 +659,13 @@ impl Checker<'_> {
                 let r = self.expr(right, scope, Some(&Type::list(l.ty.unwrapped().clone())));
                 (l, r)
             }
-            BinaryOp::And | BinaryOp::Or => (
-                self.expr(left, scope, Some(&Type::Bool)),
-                self.expr(right, scope, Some(&Type::Bool)),
-            ),
+            BinaryOp::And | BinaryOp::Or => {
+                let l = self.expr(left, scope, Some(&Type::Bool));
+                let mut known = Vec::new();
+                present_when(&l, op == BinaryOp::And, &mut known);
+                let r = self.with_known(known, |this| this.expr(right, scope, Some(&Type::Bool)));
+                (l, r)
+            }
             _ => {
                 let l = self.expr(left, scope, None);
                 let r = self.expr(right, scope, None);
@@ -616,8 +700,14 @@ impl Checker<'_> {
                 let (a, b) = (&l.ty, &r.ty);
                 let with_none =
                     |x: &Type, y: &Type| *x == Type::Nothing && !y.is_optional() && !y.is_unknown();
-                if with_none(a, b) || with_none(b, a) {
-                    let other = if *a == Type::Nothing { r } else { l };
+                let other = if *a == Type::Nothing { r } else { l };
+                // A value already shown present may be tested again; that is only redundant.
+                let narrowed = Narrow::of(&other.kind).is_some_and(|k| self.narrowed.contains(&k));
+                let against_none = with_none(a, b) || with_none(b, a);
+                if against_none && narrowed {
+                    return Type::Bool;
+                }
+                if against_none {
                     self.report(CheckError::TypeMismatch {
                         span: other.span,
                         expected: Type::Nothing,

@@ -101,6 +101,8 @@ pub(crate) struct Checker<'a> {
     visible_locals: usize,
     /// `let`s further down the workflow being checked, for "used before its `let`".
     later_lets: Vec<(Arc<str>, Span)>,
+    /// Optional values known not to be `none` at this point (after `x != none`).
+    narrowed: Vec<expr::Narrow>,
 }
 
 impl<'a> Checker<'a> {
@@ -125,6 +127,7 @@ impl<'a> Checker<'a> {
             locals_used: Vec::new(),
             visible_locals: 0,
             later_lets: Vec::new(),
+            narrowed: Vec::new(),
         }
     }
 
@@ -380,7 +383,7 @@ impl<'a> Checker<'a> {
             self.report(CheckError::UnknownEntity {
                 app: Named {
                     text: a.name.clone(),
-                    span: if implied { app_use } else { a.span },
+                    span: a.span,
                 },
                 entity: Named {
                     text: name.node.clone(),

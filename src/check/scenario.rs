@@ -15,6 +15,7 @@ impl Checker<'_> {
         self.locals_used.clear();
         self.visible_locals = 0;
         self.later_lets.clear();
+        self.narrowed.clear();
         let at = s.at.as_ref().map(|e| {
             let checked = self.expr(e, Scope::constant(), Some(&Type::Time));
             self.require_fits(&checked, &Type::Time, Mismatch::Clock);

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::Checker;
 use super::error::{CheckError, ConstantEffect, Mismatch, Named};
-use super::expr::{Scope, View, constant};
+use super::expr::{Scope, View, constant, present_when};
 use crate::ast::{self, EventKind, StepKind as AstStep};
 use crate::program::*;
 use crate::span::Span;
@@ -20,6 +20,7 @@ impl Checker<'_> {
         self.locals.clear();
         self.locals_used.clear();
         self.visible_locals = 0;
+        self.narrowed.clear();
         self.later_lets = w
             .steps
             .iter()
@@ -55,6 +56,7 @@ impl Checker<'_> {
                 AstStep::Unless(condition) => {
                     let condition = self.condition(condition, scope, "the condition of `unless`");
                     self.warn_constant(&condition, false);
+                    present_when(&condition, false, &mut self.narrowed);
                     StepKind::Guard {
                         condition,
                         continue_when: false,
@@ -64,6 +66,7 @@ impl Checker<'_> {
                     let condition =
                         self.condition(condition, scope, "the condition of `continue if`");
                     self.warn_constant(&condition, true);
+                    present_when(&condition, true, &mut self.narrowed);
                     StepKind::Guard {
                         condition,
                         continue_when: true,
@@ -199,6 +202,7 @@ impl Checker<'_> {
         let condition = t.condition.as_ref().map(|c| {
             let checked = self.condition(c, scope, "a `where` condition");
             self.warn_constant(&checked, true);
+            present_when(&checked, true, &mut self.narrowed);
             checked
         });
         Some(Trigger {

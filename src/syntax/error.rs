@@ -117,10 +117,17 @@ pub(super) fn from_pest(
     };
     // pest's own position can lag behind the farthest token it tried; the farthest is where
     // the user's text really went wrong.
+    // (Except inside a word or in white space: that is a keyword check looking one character
+    // past a keyword, not a real attempt.)
     let attempts = err.parse_attempts();
-    let pos = attempts
+    let farthest = attempts
         .as_ref()
         .map_or(err_pos, |a| a.max_position.max(err_pos));
+    let pos = if plausible_error_position(text, farthest) {
+        farthest
+    } else {
+        err_pos
+    };
     let mut rules: BTreeSet<Rule> = BTreeSet::new();
     let mut tokens: BTreeSet<String> = BTreeSet::new();
     if pos == err_pos {
@@ -167,7 +174,23 @@ pub(super) fn from_pest(
     }
     // A keyword where a name was wanted deserves its own message.
     if let Found::Token(word) = &found {
-        let wants_name = rules.contains(&Rule::ident);
+        let wants_name =
+            rules.contains(&Rule::ident) && !rules.iter().any(|r| starts_expression(*r));
+        let starts_item = ITEM_WORDS.contains(&word.as_str());
+        if let (true, Some(opener)) = (starts_item, scan.open_brackets.last()) {
+            // `workflow` inside an app's braces: the app was never closed.
+            return SyntaxError {
+                span: token_span,
+                kind: SyntaxErrorKind::Expected {
+                    expected: vec![Expected::Token("}".into())],
+                    found: found.clone(),
+                    suggestion: None,
+                },
+                unclosed: Some(*opener),
+                context: None,
+                at_end_of_input: false,
+            };
+        }
         if wants_name && KEYWORDS.contains(&word.as_str()) && !word_fits(word, &rules, &tokens) {
             return SyntaxError::custom(
                 token_span,
@@ -503,6 +526,21 @@ fn previous_word(text: &str, pos: usize) -> &str {
         &head[end - last..]
     } else {
         &head[start..end]
+    }
+}
+
+fn plausible_error_position(text: &str, pos: usize) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let (before, after) = text.split_at(pos.min(text.len()));
+    let last_word_start = before.rfind(|c: char| !word(c)).map_or(0, |i| i + 1);
+    if KEYWORDS.contains(&&before[last_word_start..]) {
+        return false;
+    }
+    match (before.chars().last(), after.chars().next()) {
+        (_, None) => true,
+        (_, Some(c)) if c.is_whitespace() => false,
+        (Some(b), Some(a)) => !(word(b) && word(a)),
+        (None, Some(_)) => true,
     }
 }
 

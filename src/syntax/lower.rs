@@ -91,14 +91,52 @@ fn parts(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
     pair.into_inner().filter(|p| !is_keyword(p.as_rule()))
 }
 
+/// The length of `text` up to the end of its last token (not white space, not a comment).
+fn significant_len(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let (mut i, mut end, mut in_text) = (0, 0, false);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_text {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_text = false,
+                _ => {}
+            }
+            end = (i + 1).min(bytes.len());
+        } else if b == b'#' {
+            while i < bytes.len() && bytes[i] != b'\n' {
+                i += 1;
+            }
+        } else if !b.is_ascii_whitespace() {
+            in_text = b == b'"';
+            end = i + 1;
+        }
+        i += 1;
+    }
+    // `end` may sit inside a multi-byte character; move it to the character's end.
+    while end < text.len() && !text.is_char_boundary(end) {
+        end += 1;
+    }
+    end
+}
+
 impl Lower {
     pub fn new(file: FileId) -> Lower {
         Lower { file, depth: 0 }
     }
 
+    /// The pair's span without the white space and comments pest skips after an optional
+    /// part that was absent.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let span = pair.as_span();
-        Span::new(self.file, span.start(), span.end())
+        let text = span.as_str();
+        let end = if text.ends_with(char::is_whitespace) || text.contains('#') {
+            span.start() + significant_len(text)
+        } else {
+            span.end()
+        };
+        Span::new(self.file, span.start(), end)
     }
 
     fn name(&self, pair: Pair<'_, Rule>) -> Name {
