@@ -132,9 +132,11 @@ pub fn to_json(sources: &SourceMap, diagnostic: &Diagnostic) -> Value {
     })
 }
 
+pub fn is_error(diagnostic: &Diagnostic) -> bool {
+    matches!(diagnostic.severity, Severity::Error | Severity::Bug)
+}
+
 /// Whether any diagnostic is an error (not just a warning).
 pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
-    diagnostics
-        .iter()
-        .any(|d| matches!(d.severity, Severity::Error | Severity::Bug))
+    diagnostics.iter().any(is_error)
 }

@@ -17,7 +17,7 @@ use crate::span::{FileId, Span};
 #[derive(Clone, Debug, PartialEq)]
 pub struct SyntaxError {
     pub span: Span,
-    pub kind: SyntaxErrorKind,
+    pub kind: Box<SyntaxErrorKind>,
     /// The `{`, `(`, `[` or `"` that is still open where the error was found.
     pub unclosed: Option<Opener>,
     /// A wider span the error sits in, shown as a secondary label.
@@ -74,7 +74,7 @@ impl SyntaxError {
     pub(super) fn custom(span: Span, kind: SyntaxErrorKind) -> SyntaxError {
         SyntaxError {
             span,
-            kind,
+            kind: Box::new(kind),
             unclosed: None,
             context: None,
             at_end_of_input: false,
@@ -181,11 +181,11 @@ pub(super) fn from_pest(
             // `workflow` inside an app's braces: the app was never closed.
             return SyntaxError {
                 span: token_span,
-                kind: SyntaxErrorKind::Expected {
+                kind: Box::new(SyntaxErrorKind::Expected {
                     expected: vec![Expected::Token("}".into())],
                     found: found.clone(),
                     suggestion: None,
-                },
+                }),
                 unclosed: Some(*opener),
                 context: None,
                 at_end_of_input: false,
@@ -222,11 +222,11 @@ pub(super) fn from_pest(
     let in_open_text = scan.open_text.is_some();
     SyntaxError {
         span: token_span,
-        kind: SyntaxErrorKind::Expected {
+        kind: Box::new(SyntaxErrorKind::Expected {
             expected,
             found,
             suggestion,
-        },
+        }),
         unclosed,
         context: scan.interpolation,
         at_end_of_input: at_end
@@ -660,7 +660,7 @@ impl Report for SyntaxError {
             ));
         }
         if let Some(context) = self.context {
-            let what = match self.kind {
+            let what = match *self.kind {
                 SyntaxErrorKind::Expected { .. } => "this `{` starts an expression inside the text",
                 _ => "in this",
             };
@@ -688,7 +688,7 @@ fn list_words(expected: &[Expected]) -> String {
 
 impl SyntaxError {
     fn message(&self) -> String {
-        match &self.kind {
+        match self.kind.as_ref() {
             SyntaxErrorKind::Expected { .. } if self.unclosed.is_some_and(|o| o.symbol == '"') => {
                 "this text is never closed".into()
             }
@@ -706,7 +706,7 @@ impl SyntaxError {
     }
 
     fn label(&self) -> String {
-        match &self.kind {
+        match self.kind.as_ref() {
             SyntaxErrorKind::Expected {
                 found, expected, ..
             } => match found {
@@ -732,7 +732,7 @@ impl SyntaxError {
     }
 
     fn help(&self) -> String {
-        match &self.kind {
+        match self.kind.as_ref() {
             SyntaxErrorKind::KeywordAsName { keyword } => {
                 format!(
                     "choose another name, such as `{keyword}_`; keywords are listed in `weir explain E0001`"

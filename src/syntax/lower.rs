@@ -11,7 +11,7 @@ use crate::ast::*;
 use crate::span::{FileId, Span, Spanned};
 
 /// Deeper nesting than this is refused rather than risking the stack.
-const MAX_DEPTH: u32 = 256;
+const MAX_DEPTH: u32 = 64;
 
 static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
     PrattParser::new()
@@ -650,6 +650,16 @@ impl Lower {
                 span,
                 SyntaxErrorKind::TooDeep { limit: MAX_DEPTH },
             ));
+        }
+        // Prefix operators (`- - - x`) nest as deeply as parentheses do.
+        let prefixes = pair
+            .clone()
+            .into_inner()
+            .filter(|p| matches!(p.as_rule(), Rule::op_not | Rule::op_neg))
+            .count() as u32;
+        if self.depth + prefixes > MAX_DEPTH {
+            let span = self.span(&pair);
+            return Err(SyntaxError::custom(span, SyntaxErrorKind::TooDeep { limit: MAX_DEPTH }));
         }
         let result = self.pratt(pair.into_inner());
         self.depth -= 1;

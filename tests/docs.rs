@@ -1,0 +1,97 @@
+//! The documentation is run, so it cannot drift from the program: every code has an explain
+//! page whose wrong example triggers it and whose fixed example checks clean, and every
+//! complete script in docs/language.md checks clean.
+
+use weir::codes::Code;
+use weir::load;
+
+fn diagnostics_of(name: &str, text: &str) -> Vec<(Option<String>, bool)> {
+    let loaded = load::parse_all(vec![(name.to_string(), text.to_string())]);
+    weir::check::check_loaded(&loaded)
+        .into_iter()
+        .map(|d| {
+            let is_error = weir::diagnostic::is_error(&d);
+            (d.code, is_error)
+        })
+        .collect()
+}
+
+/// The fenced ```weir blocks under a heading of a markdown page.
+fn blocks_under(page: &str, heading: &str) -> Vec<String> {
+    let Some(start) = page.find(heading) else { return Vec::new() };
+    let section = &page[start + heading.len()..];
+    let section = section.find("\n## ").map_or(section, |end| &section[..end]);
+    weir_blocks(section)
+}
+
+fn weir_blocks(text: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find("```weir\n") {
+        let body = &rest[open + 8..];
+        let close = body.find("\n```").expect("a weir block is closed");
+        blocks.push(body[..close + 1].to_string());
+        rest = &body[close + 4..];
+    }
+    blocks
+}
+
+#[test]
+fn every_code_has_a_page_that_starts_with_its_code() {
+    for code in Code::ALL {
+        let page = code.page();
+        assert!(
+            page.starts_with(&format!("# {}: ", code.as_str())),
+            "docs/errors/{code}.md must start with `# {code}: …`"
+        );
+        assert!(page.contains("## Wrong") && page.contains("## Fixed"), "{code}: needs Wrong and Fixed examples");
+    }
+}
+
+#[test]
+fn wrong_examples_trigger_their_code_and_fixed_ones_are_clean() {
+    for code in Code::ALL.iter().filter(|c| c.as_str().starts_with(['E', 'W'])) {
+        let page = code.page();
+        let wrong = blocks_under(page, "## Wrong");
+        let fixed = blocks_under(page, "## Fixed");
+        assert!(!wrong.is_empty() && !fixed.is_empty(), "{code}: a ```weir block under each heading");
+        for block in &wrong {
+            let found = diagnostics_of("wrong.weir", block);
+            assert!(
+                found.iter().any(|(c, _)| c.as_deref() == Some(code.as_str())),
+                "{code}: the wrong example does not produce {code}; it gives {found:?}"
+            );
+        }
+        for block in &fixed {
+            let found = diagnostics_of("fixed.weir", block);
+            assert!(
+                !found.iter().any(|(c, is_error)| *is_error || c.as_deref() == Some(code.as_str())),
+                "{code}: the fixed example still has problems: {found:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn complete_scripts_in_the_language_reference_check_clean() {
+    let page = include_str!("../docs/language.md");
+    let blocks = weir_blocks(page);
+    assert!(blocks.len() >= 3, "the reference shows complete scripts");
+    for block in blocks {
+        let found = diagnostics_of("language.md", &block);
+        assert!(
+            !found.iter().any(|(_, is_error)| *is_error),
+            "a script in docs/language.md has errors: {found:?}\n{block}"
+        );
+    }
+}
+
+#[test]
+fn explain_prints_the_page() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_weir"))
+        .args(["explain", "e0204"])
+        .output()
+        .expect("weir runs");
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8_lossy(&output.stdout), Code::E0204.page());
+}
