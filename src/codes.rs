@@ -66,6 +66,16 @@ codes! {
     E0205: Error, "`changing` where changes are not reported";
     W0206: Warning, "a workflow that can never run";
     W0207: Warning, "an unused `let`, or a condition that is always true or always false";
+    E0301: Error, "workflows can trigger each other forever";
+    E0302: Error, "an origin guard that can never match";
+    E0303: Error, "an origin guard on a cycle compares a label the engine does not stamp";
+    E0304: Error, "an update cycle cut only by stamps, which drop people's later edits";
+    W0305: Warning, "a stamp guard on updates of records the engine writes";
+    W0306: Warning, "a guard that cuts a chain the user built";
+    E0401: Error, "two owners for one entity";
+    E0402: Error, "two-way flow with the source of truth";
+    W0403: Warning, "an owned entity flows between two apps, neither of them the owner";
+    W0404: Warning, "two apps update the same entity both ways with no owner";
 }
 
 impl Code {

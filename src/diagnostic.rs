@@ -132,6 +132,10 @@ pub fn to_json(sources: &SourceMap, diagnostic: &Diagnostic) -> Value {
     })
 }
 
+pub fn is_warning(diagnostic: &Diagnostic) -> bool {
+    diagnostic.severity == Severity::Warning
+}
+
 pub fn is_error(diagnostic: &Diagnostic) -> bool {
     matches!(diagnostic.severity, Severity::Error | Severity::Bug)
 }

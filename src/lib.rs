@@ -12,6 +12,7 @@ pub mod check;
 pub mod cli;
 pub mod codes;
 pub mod diagnostic;
+pub mod flow;
 pub mod load;
 pub mod program;
 pub mod source;

@@ -33,7 +33,11 @@ fn a_missing_file_is_a_usage_error_with_its_name() {
 fn a_directory_is_a_usage_error() {
     let output = weir(&["check", "examples"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("it is a directory"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("it is a directory"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -42,20 +46,32 @@ fn invalid_utf8_is_named_not_a_panic() {
     let output = weir(&["check", path.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     let text = stderr(&output);
-    assert!(text.contains("not UTF-8 text") && text.contains("offset 7"), "{text}");
+    assert!(
+        text.contains("not UTF-8 text") && text.contains("offset 7"),
+        "{text}"
+    );
 }
 
 #[test]
 fn warnings_pass_unless_denied() {
-    let path = temp_file("warn.weir", b"app A { e { x: text } }\nworkflow w {\n  on new e in A\n  let y = x\n  notify x\n}\n");
+    let path = temp_file(
+        "warn.weir",
+        b"app A { e { x: text } }\nworkflow w {\n  on new e in A\n  let y = x\n  notify x\n}\n",
+    );
     let path = path.to_str().unwrap();
     assert_eq!(weir(&["check", path]).status.code(), Some(0));
-    assert_eq!(weir(&["check", "--deny-warnings", path]).status.code(), Some(1));
+    assert_eq!(
+        weir(&["check", "--deny-warnings", path]).status.code(),
+        Some(1)
+    );
 }
 
 #[test]
 fn json_diagnostics_have_positions_labels_and_help() {
-    let path = temp_file("json.weir", b"app A { e { x: text } }\non new e in A do notify y\n");
+    let path = temp_file(
+        "json.weir",
+        b"app A { e { x: text } }\non new e in A do notify y\n",
+    );
     let output = weir(&["check", "--format", "json", path.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -83,7 +99,11 @@ fn explain_knows_its_codes_and_suggests_close_ones() {
     assert_eq!(weir(&["explain", "E0201"]).status.code(), Some(0));
     let output = weir(&["explain", "E0210"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("did you mean"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("did you mean"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]

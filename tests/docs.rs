@@ -18,7 +18,9 @@ fn diagnostics_of(name: &str, text: &str) -> Vec<(Option<String>, bool)> {
 
 /// The fenced ```weir blocks under a heading of a markdown page.
 fn blocks_under(page: &str, heading: &str) -> Vec<String> {
-    let Some(start) = page.find(heading) else { return Vec::new() };
+    let Some(start) = page.find(heading) else {
+        return Vec::new();
+    };
     let section = &page[start + heading.len()..];
     let section = section.find("\n## ").map_or(section, |end| &section[..end]);
     weir_blocks(section)
@@ -44,28 +46,41 @@ fn every_code_has_a_page_that_starts_with_its_code() {
             page.starts_with(&format!("# {}: ", code.as_str())),
             "docs/errors/{code}.md must start with `# {code}: …`"
         );
-        assert!(page.contains("## Wrong") && page.contains("## Fixed"), "{code}: needs Wrong and Fixed examples");
+        assert!(
+            page.contains("## Wrong") && page.contains("## Fixed"),
+            "{code}: needs Wrong and Fixed examples"
+        );
     }
 }
 
 #[test]
 fn wrong_examples_trigger_their_code_and_fixed_ones_are_clean() {
-    for code in Code::ALL.iter().filter(|c| c.as_str().starts_with(['E', 'W'])) {
+    for code in Code::ALL
+        .iter()
+        .filter(|c| c.as_str().starts_with(['E', 'W']))
+    {
         let page = code.page();
         let wrong = blocks_under(page, "## Wrong");
         let fixed = blocks_under(page, "## Fixed");
-        assert!(!wrong.is_empty() && !fixed.is_empty(), "{code}: a ```weir block under each heading");
+        assert!(
+            !wrong.is_empty() && !fixed.is_empty(),
+            "{code}: a ```weir block under each heading"
+        );
         for block in &wrong {
             let found = diagnostics_of("wrong.weir", block);
             assert!(
-                found.iter().any(|(c, _)| c.as_deref() == Some(code.as_str())),
+                found
+                    .iter()
+                    .any(|(c, _)| c.as_deref() == Some(code.as_str())),
                 "{code}: the wrong example does not produce {code}; it gives {found:?}"
             );
         }
         for block in &fixed {
             let found = diagnostics_of("fixed.weir", block);
             assert!(
-                !found.iter().any(|(c, is_error)| *is_error || c.as_deref() == Some(code.as_str())),
+                !found
+                    .iter()
+                    .any(|(c, is_error)| *is_error || c.as_deref() == Some(code.as_str())),
                 "{code}: the fixed example still has problems: {found:?}"
             );
         }

@@ -17,18 +17,103 @@ impl Rng {
     }
 
     fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
     }
 }
 
 const TOKENS: &[&str] = &[
-    "app", "workflow", "on", "new", "updated", "deleted", "in", "do", "where", "unless", "continue if",
-    "let", "create", "update", "delete", "notify", "linked", "sync", "between", "and", "prefer", "latest",
-    "scenario", "user creates", "expect", "no", "loop", "runs of", "owns", "engine", "changing", "reports",
-    "actor", "changes", "emits", "{", "}", "(", ")", "[", "]", ",", ":", "=", "==", "!=", "<", ">", "??",
-    "+", "-", "*", "/", ".", "<->", "->", "<-", "\"", "\"{", "}\"", "{{", "#", "\n", "none", "true",
-    "if", "then", "else", "not", "or", "origin", "trigger.", "id", "now()", "time(\"x\")", "1h", "3.5",
-    "text", "number", "stamp", "list<", "?", "é", "∞", "Calendar", "event", "title", "x",
+    "app",
+    "workflow",
+    "on",
+    "new",
+    "updated",
+    "deleted",
+    "in",
+    "do",
+    "where",
+    "unless",
+    "continue if",
+    "let",
+    "create",
+    "update",
+    "delete",
+    "notify",
+    "linked",
+    "sync",
+    "between",
+    "and",
+    "prefer",
+    "latest",
+    "scenario",
+    "user creates",
+    "expect",
+    "no",
+    "loop",
+    "runs of",
+    "owns",
+    "engine",
+    "changing",
+    "reports",
+    "actor",
+    "changes",
+    "emits",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    ":",
+    "=",
+    "==",
+    "!=",
+    "<",
+    ">",
+    "??",
+    "+",
+    "-",
+    "*",
+    "/",
+    ".",
+    "<->",
+    "->",
+    "<-",
+    "\"",
+    "\"{",
+    "}\"",
+    "{{",
+    "#",
+    "\n",
+    "none",
+    "true",
+    "if",
+    "then",
+    "else",
+    "not",
+    "or",
+    "origin",
+    "trigger.",
+    "id",
+    "now()",
+    "time(\"x\")",
+    "1h",
+    "3.5",
+    "text",
+    "number",
+    "stamp",
+    "list<",
+    "?",
+    "é",
+    "∞",
+    "Calendar",
+    "event",
+    "title",
+    "x",
 ];
 
 fn mutate(rng: &mut Rng, source: &str) -> String {
@@ -69,7 +154,10 @@ fn mutate(rng: &mut Rng, source: &str) -> String {
 }
 
 fn random_script(rng: &mut Rng) -> String {
-    (0..rng.below(60)).map(|_| TOKENS[rng.below(TOKENS.len())]).collect::<Vec<_>>().join(" ")
+    (0..rng.below(60))
+        .map(|_| TOKENS[rng.below(TOKENS.len())])
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn seeds() -> Vec<String> {
@@ -99,8 +187,15 @@ fn no_input_makes_the_checker_panic() {
         inputs.push(random_script(&mut rng));
     }
     inputs.push("(".repeat(5000));
-    inputs.push(format!("on new e in A do notify {}1{}", "(".repeat(400), ")".repeat(400)));
-    inputs.push(format!("on new e in A do notify {}", "-".repeat(3000) + "1"));
+    inputs.push(format!(
+        "on new e in A do notify {}1{}",
+        "(".repeat(400),
+        ")".repeat(400)
+    ));
+    inputs.push(format!(
+        "on new e in A do notify {}",
+        "-".repeat(3000) + "1"
+    ));
     inputs.push("\"".repeat(999));
 
     let mut failures = Vec::new();

@@ -306,10 +306,10 @@ impl CheckError {
             ("they", "are")
         };
         diagnostic::note(format!(
-            "{} {verb} not declared, so weir treats {} as open {}",
+            "{} {verb} not declared, so weir treats {} as {}",
             and_list(&names),
             if names.len() == 1 { "it" } else { "them" },
-            if names.len() == 1 { "app" } else { "apps" },
+            if names.len() == 1 { "an open app" } else { "open apps" },
         ))
         .with_labels(apps.iter().map(|a| secondary(a.span, format!("`{}` is open", a.text))).collect())
         .with_notes(vec![

@@ -200,9 +200,10 @@ impl Checker<'_> {
     /// Gives a value shown to be present its type without `?`.
     fn narrow(&self, mut e: Expr) -> Expr {
         if let (Type::Optional(inner), Some(key)) = (&e.ty, Narrow::of(&e.kind))
-            && self.narrowed.contains(&key) {
-                e.ty = (**inner).clone();
-            }
+            && self.narrowed.contains(&key)
+        {
+            e.ty = (**inner).clone();
+        }
         e
     }
 
@@ -288,15 +289,17 @@ impl Checker<'_> {
             }
         }
         if let View::Record(entity) = scope.view
-            && !self.program.entity(entity).declared {
-                let field = self.open_field(entity, &Arc::from(name), Span::default());
-                return Some((ExprKind::TargetField(field), Type::Any));
-            }
+            && !self.program.entity(entity).declared
+        {
+            let field = self.open_field(entity, &Arc::from(name), Span::default());
+            return Some((ExprKind::TargetField(field), Type::Any));
+        }
         if let View::Target(entity) = scope.view
-            && !self.program.entity(entity).declared {
-                let field = self.open_field(entity, &Arc::from(name), Span::default());
-                return Some((ExprKind::TargetField(field), Type::Any));
-            }
+            && !self.program.entity(entity).declared
+        {
+            let field = self.open_field(entity, &Arc::from(name), Span::default());
+            return Some((ExprKind::TargetField(field), Type::Any));
+        }
         None
     }
 
@@ -330,16 +333,17 @@ impl Checker<'_> {
             };
         }
         if name.as_ref() == "origin"
-            && let View::Record(entity) = scope.view {
-                let e = self.program.entity(entity);
-                let app = self.program.app(e.app).name.clone();
-                self.report(CheckError::NoStamp {
-                    span,
-                    entity: e.name.clone(),
-                    app,
-                });
-                return error_expr(span);
-            }
+            && let View::Record(entity) = scope.view
+        {
+            let e = self.program.entity(entity);
+            let app = self.program.app(e.app).name.clone();
+            self.report(CheckError::NoStamp {
+                span,
+                entity: e.name.clone(),
+                app,
+            });
+            return error_expr(span);
+        }
         if let Some((_, defined)) = self.later_lets.iter().find(|(n, _)| n == name) {
             let defined = *defined;
             self.report(CheckError::UsedBeforeLet {
@@ -500,17 +504,18 @@ impl Checker<'_> {
         // A constant time is checked now rather than failing every run.
         if builtin == Builtin::Time
             && let Some(Value::Text(text)) = checked[0].as_const()
-                && crate::value::parse_time(text).is_none() {
-                    self.report(CheckError::TypeMismatch {
-                        span: checked[0].span,
-                        expected: Type::Time,
-                        found: Type::Text,
-                        context: Mismatch::BadTime {
-                            text: text.to_string(),
-                        },
-                    });
-                    return error_expr(span);
-                }
+            && crate::value::parse_time(text).is_none()
+        {
+            self.report(CheckError::TypeMismatch {
+                span: checked[0].span,
+                expected: Type::Time,
+                found: Type::Text,
+                context: Mismatch::BadTime {
+                    text: text.to_string(),
+                },
+            });
+            return error_expr(span);
+        }
         Expr {
             kind: ExprKind::Call(builtin, checked),
             ty,

@@ -77,14 +77,31 @@ pub fn check(scripts: &[Script], sources: &SourceMap) -> Checked {
     }
 }
 
-/// Every diagnostic for files already parsed: syntax errors, then (when every file parsed)
-/// the checker's.
+/// Every diagnostic for files already parsed: syntax errors; when every file parsed, names
+/// and types; when those are sound, the flow checks.
 pub fn check_loaded(loaded: &Loaded) -> Vec<Diagnostic> {
-    let mut diagnostics = loaded.diagnostics.clone();
-    if diagnostics.is_empty() {
-        diagnostics.extend(check(&loaded.scripts, &loaded.sources).diagnostics());
+    check_all(loaded).1
+}
+
+/// The checked program (when it got that far without errors) and every diagnostic.
+pub fn check_all(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
+    if !loaded.diagnostics.is_empty() {
+        return (None, loaded.diagnostics.clone());
     }
-    diagnostics
+    let checked = check(&loaded.scripts, &loaded.sources);
+    let mut diagnostics = checked.diagnostics();
+    if checked.has_errors() {
+        return (None, diagnostics);
+    }
+    let mut flow = crate::flow::check(&checked.program);
+    flow.sort_by_key(|p| {
+        p.report()
+            .labels
+            .first()
+            .map(|l| (l.file_id, l.range.start))
+    });
+    diagnostics.extend(flow.iter().map(Report::report));
+    (Some(checked.program), diagnostics)
 }
 
 pub(crate) struct Checker<'a> {

@@ -20,6 +20,10 @@ pub struct CheckArgs {
     /// Treat warnings as errors (exit 1 when there are any).
     #[arg(long)]
     deny_warnings: bool,
+    /// Also print, for each trigger a user can cause, the most runs and actions one such
+    /// change can set off.
+    #[arg(long)]
+    stats: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -33,7 +37,7 @@ pub fn run(args: CheckArgs) -> u8 {
         Ok(loaded) => loaded,
         Err(err) => return super::usage_error(err),
     };
-    let diagnostics = crate::check::check_loaded(&loaded);
+    let (program, diagnostics) = crate::check::check_all(&loaded);
     match args.format {
         Format::Human => diagnostic::emit_to_stderr(&loaded.sources, &diagnostics),
         Format::Json => {
@@ -42,8 +46,18 @@ pub fn run(args: CheckArgs) -> u8 {
             }
         }
     }
-    let failed =
-        diagnostic::has_errors(&diagnostics) || (args.deny_warnings && !diagnostics.is_empty());
+    if args.stats {
+        match &program {
+            Some(program) => {
+                let graph = crate::flow::graph::FlowGraph::build(program);
+                let stats = crate::flow::stats::compute(program, &graph);
+                print!("{}", crate::flow::stats::table(&stats));
+            }
+            None => eprintln!("(no statistics: the script has errors)"),
+        }
+    }
+    let warned = diagnostics.iter().any(diagnostic::is_warning);
+    let failed = diagnostic::has_errors(&diagnostics) || (args.deny_warnings && warned);
     if failed {
         super::FAILURE
     } else {

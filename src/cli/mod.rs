@@ -2,6 +2,7 @@
 
 mod check;
 mod explain;
+mod graph;
 
 use std::process::ExitCode;
 
@@ -30,6 +31,7 @@ struct Cli {
 enum Command {
     Check(check::CheckArgs),
     Explain(explain::ExplainArgs),
+    Graph(graph::GraphArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -43,6 +45,7 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Graph(args) => graph::run(args),
     };
     ExitCode::from(code)
 }

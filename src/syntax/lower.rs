@@ -659,7 +659,10 @@ impl Lower {
             .count() as u32;
         if self.depth + prefixes > MAX_DEPTH {
             let span = self.span(&pair);
-            return Err(SyntaxError::custom(span, SyntaxErrorKind::TooDeep { limit: MAX_DEPTH }));
+            return Err(SyntaxError::custom(
+                span,
+                SyntaxErrorKind::TooDeep { limit: MAX_DEPTH },
+            ));
         }
         let result = self.pratt(pair.into_inner());
         self.depth -= 1;

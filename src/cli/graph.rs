@@ -1,0 +1,57 @@
+//! `weir graph FILE`: the flow graph as text, DOT or Mermaid.
+
+use clap::{Args, ValueEnum};
+
+use crate::diagnostic;
+use crate::flow::render::View;
+use crate::load;
+
+/// Draw the flow graph: apps and entities as nodes, workflows as edges; loops marked, cut
+/// edges dashed with the breaker that cuts them.
+#[derive(Args)]
+#[command(
+    after_help = "Examples:\n  weir graph examples/calendar_mirror.weir\n  weir graph --format dot examples/calendar_mirror.weir | dot -Tsvg > graph.svg"
+)]
+pub struct GraphArgs {
+    /// The script files, taken together as one program.
+    #[arg(required = true)]
+    files: Vec<String>,
+    /// text for a terminal, dot for Graphviz, mermaid for Markdown pages.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Dot,
+    Mermaid,
+}
+
+pub fn run(args: GraphArgs) -> u8 {
+    let loaded = match load::load_files(&args.files) {
+        Ok(loaded) => loaded,
+        Err(err) => return super::usage_error(err),
+    };
+    let checked = if loaded.diagnostics.is_empty() {
+        Some(crate::check::check(&loaded.scripts, &loaded.sources))
+    } else {
+        None
+    };
+    let Some(checked) = checked.filter(|c| !c.has_errors()) else {
+        let diagnostics = crate::check::check_loaded(&loaded);
+        diagnostic::emit_to_stderr(&loaded.sources, &diagnostics);
+        eprintln!(
+            "error: the graph needs a script whose names and types check; fix the errors above"
+        );
+        return super::FAILURE;
+    };
+    let view = View::new(&checked.program);
+    let picture = match args.format {
+        Format::Text => view.text(&loaded.sources),
+        Format::Dot => view.dot(),
+        Format::Mermaid => view.mermaid(),
+    };
+    print!("{picture}");
+    super::SUCCESS
+}

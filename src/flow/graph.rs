@@ -1,0 +1,284 @@
+//! The flow graph: which workflow's writes can set off which workflow, and which of those
+//! chains a breaker cuts.
+//!
+//! A node is `(app, entity, kind)`. Every workflow (and each of a `sync` block's six one-way
+//! flows) is a *unit* triggered by one node; each write it makes reaches one node and so every
+//! unit triggered there. Triggers are indexed by node, so the graph is built in time linear in
+//! the number of workflows, actions and edges.
+
+use std::collections::HashMap;
+
+use super::eval::{Known, stopping_condition};
+use crate::ast::EventKind;
+use crate::program::*;
+use crate::span::Span;
+use crate::value::Value;
+
+/// What sets a unit off and what it writes.
+#[derive(Clone, Debug)]
+pub struct Unit {
+    pub source: UnitSource,
+    pub trigger_entity: EntityId,
+    pub trigger_kind: EventKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnitSource {
+    Workflow(WorkflowId),
+    /// One of a sync block's one-way flows: from its left app to its right one, or back.
+    Sync {
+        sync: SyncId,
+        to_right: bool,
+    },
+}
+
+/// One write a unit makes.
+#[derive(Clone, Debug)]
+pub struct Write {
+    pub unit: usize,
+    pub entity: EntityId,
+    pub kind: EventKind,
+    /// The action, for labels.
+    pub span: Span,
+    /// Fields written with a constant value.
+    pub constants: Vec<(FieldId, Value)>,
+    /// The fields an update writes (`None`: not known, as for a sync's or a copy).
+    pub fields: Option<Vec<FieldId>>,
+}
+
+/// Why an edge cannot fire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cut {
+    /// A sync block's own echo, suppressed by its ledger.
+    SyncEcho,
+    /// The update writes none of the fields the trigger's `changing` names.
+    Disjoint,
+    /// A leading condition is false for the values the write certainly gives.
+    Contradiction { condition: Span },
+    /// A leading condition rejects the engine's own origin, which the app can tell.
+    OriginGuard { guard: Span, by: Telling },
+}
+
+/// How an app tells who made a change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Telling {
+    /// The app reports the actor of every change.
+    Actor,
+    /// The record keeps a stamp of its last writer: right for new records, stale after a
+    /// person's later edit.
+    Stamp,
+    /// The app cannot tell (no actor reports, no stamp), or the event is a delete.
+    Cannot,
+}
+
+impl Cut {
+    /// A cut that holds only because of a stamp on an updated record, which a person's later
+    /// edit leaves behind (E0304, W0305).
+    pub fn is_stale_stamp(self, kind: EventKind) -> bool {
+        matches!(
+            self,
+            Cut::OriginGuard {
+                by: Telling::Stamp,
+                ..
+            }
+        ) && kind == EventKind::Updated
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Edge {
+    pub from: usize,
+    pub write: usize,
+    pub to: usize,
+    pub cut: Option<Cut>,
+}
+
+pub struct FlowGraph {
+    pub units: Vec<Unit>,
+    pub writes: Vec<Write>,
+    pub edges: Vec<Edge>,
+    /// Outgoing edges of each unit, by index into `edges`.
+    pub out: Vec<Vec<usize>>,
+}
+
+impl FlowGraph {
+    pub fn build(program: &Program) -> FlowGraph {
+        let mut units = Vec::new();
+        let mut writes = Vec::new();
+        for (i, w) in program.workflows.iter().enumerate() {
+            let unit = units.len();
+            units.push(Unit {
+                source: UnitSource::Workflow(WorkflowId(i)),
+                trigger_entity: w.trigger.entity,
+                trigger_kind: w.trigger.kind,
+            });
+            for action in w.actions() {
+                if let Some((_, entity, kind)) = action.kind.writes() {
+                    writes.push(workflow_write(unit, entity, kind, action));
+                }
+            }
+        }
+        for (i, sync) in program.syncs.iter().enumerate() {
+            for to_right in [true, false] {
+                let (from, to) = if to_right {
+                    (sync.left, sync.right)
+                } else {
+                    (sync.right, sync.left)
+                };
+                let fields: Vec<FieldId> = sync
+                    .mappings
+                    .iter()
+                    .filter(|m| if to_right { m.to_right } else { m.to_left })
+                    .map(|m| if to_right { m.right } else { m.left })
+                    .collect();
+                for kind in EventKind::ALL {
+                    let unit = units.len();
+                    units.push(Unit {
+                        source: UnitSource::Sync {
+                            sync: SyncId(i),
+                            to_right,
+                        },
+                        trigger_entity: from.entity,
+                        trigger_kind: kind,
+                    });
+                    writes.push(Write {
+                        unit,
+                        entity: to.entity,
+                        kind,
+                        span: sync.span,
+                        constants: Vec::new(),
+                        fields: (kind == EventKind::Updated).then(|| fields.clone()),
+                    });
+                }
+            }
+        }
+
+        let mut triggered: HashMap<(EntityId, EventKind), Vec<usize>> = HashMap::new();
+        for (i, unit) in units.iter().enumerate() {
+            triggered
+                .entry((unit.trigger_entity, unit.trigger_kind))
+                .or_default()
+                .push(i);
+        }
+        let mut edges = Vec::new();
+        let mut out = vec![Vec::new(); units.len()];
+        for (w, write) in writes.iter().enumerate() {
+            let app = program.app(program.entity(write.entity).app);
+            if !app.emits(write.kind) {
+                continue;
+            }
+            for &to in triggered
+                .get(&(write.entity, write.kind))
+                .into_iter()
+                .flatten()
+            {
+                let cut = breaker(program, &units, write, to);
+                out[write.unit].push(edges.len());
+                edges.push(Edge {
+                    from: write.unit,
+                    write: w,
+                    to,
+                    cut,
+                });
+            }
+        }
+        FlowGraph {
+            units,
+            writes,
+            edges,
+            out,
+        }
+    }
+
+    /// The write an edge stands for.
+    pub fn write_of(&self, edge: &Edge) -> &Write {
+        &self.writes[edge.write]
+    }
+}
+
+fn workflow_write(unit: usize, entity: EntityId, kind: EventKind, action: &Action) -> Write {
+    let assigns = action.kind.assignments();
+    let constants = assigns
+        .iter()
+        .filter_map(|a| a.value.as_const().map(|v| (a.field, v.clone())))
+        .collect();
+    let fields = match &action.kind {
+        ActionKind::Update { fields, .. } => Some(fields.iter().map(|a| a.field).collect()),
+        _ => None,
+    };
+    Write {
+        unit,
+        entity,
+        kind,
+        span: action.span,
+        constants,
+        fields,
+    }
+}
+
+/// How the app of an entity tells the origin of an event of this kind.
+pub fn telling(program: &Program, entity: EntityId, kind: EventKind) -> Telling {
+    let e = program.entity(entity);
+    if program.app(e.app).reports_actor {
+        Telling::Actor
+    } else if e.stores_stamps() && kind != EventKind::Deleted {
+        Telling::Stamp
+    } else {
+        Telling::Cannot
+    }
+}
+
+/// The breaker that cuts `write → to`, if any, in the order the spec lists them.
+fn breaker(program: &Program, units: &[Unit], write: &Write, to: usize) -> Option<Cut> {
+    let from = &units[write.unit];
+    let target = &units[to];
+    if let (UnitSource::Sync { sync: a, .. }, UnitSource::Sync { sync: b, .. }) =
+        (from.source, target.source)
+        && a == b
+    {
+        return Some(Cut::SyncEcho);
+    }
+    let workflow = match target.source {
+        UnitSource::Workflow(workflow) => workflow,
+        // A sync passes on only changes to the fields it maps; other updates match its ledger.
+        UnitSource::Sync { sync, to_right } => {
+            let s = &program.syncs[sync.0];
+            let mapped: Vec<FieldId> = s
+                .mappings
+                .iter()
+                .filter(|m| if to_right { m.to_right } else { m.to_left })
+                .map(|m| if to_right { m.left } else { m.right })
+                .collect();
+            return match (&write.fields, write.kind) {
+                (Some(fields), EventKind::Updated)
+                    if !fields.iter().any(|f| mapped.contains(f)) =>
+                {
+                    Some(Cut::Disjoint)
+                }
+                _ => None,
+            };
+        }
+    };
+    let workflow = program.workflow(workflow);
+    let app = program.app(program.entity(write.entity).app);
+    if !workflow.trigger.changing.is_empty()
+        && app.reports_changes
+        && let Some(fields) = &write.fields
+        && !fields.iter().any(|f| workflow.trigger.changing.contains(f))
+    {
+        return Some(Cut::Disjoint);
+    }
+    let mut known = Known {
+        fields: write.constants.clone(),
+        origin: None,
+    };
+    if let Some(condition) = stopping_condition(workflow, &known) {
+        return Some(Cut::Contradiction { condition });
+    }
+    let by = telling(program, write.entity, write.kind);
+    if by == Telling::Cannot {
+        return None;
+    }
+    known.origin = Some(program.engine.clone());
+    stopping_condition(workflow, &known).map(|guard| Cut::OriginGuard { guard, by })
+}

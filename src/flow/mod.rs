@@ -1,0 +1,467 @@
+//! Pass 2 of `weir check`: loop safety and one-way flow.
+//!
+//! Builds the flow graph (see [`graph`]), decides for every edge whether a breaker cuts it,
+//! and reports each strongly connected component that still holds an edge as a cycle, told as
+//! a story with the exact fix. A clean pair and a loop:
+//!
+//! ```text
+//! on new event in Cal do create event in Out unless origin == weir    # with the mirror
+//! on new event in Out do create event in Cal unless origin == weir    # back: clean
+//!
+//! on new event in Cal do create event in Out                           # no guards:
+//! on new event in Out do create event in Cal                           # E0301
+//! ```
+//!
+//! It also checks that origin guards can work (E0302, E0303), warns where stamps go stale on
+//! updates (E0304, W0305) or a guard cuts a chain the user built (W0306), and checks ownership
+//! (E0401, E0402, W0403, W0404).
+
+mod error;
+pub mod eval;
+pub mod graph;
+mod owners;
+pub mod render;
+pub mod scc;
+pub mod stats;
+pub mod story;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crate::ast::EventKind;
+use crate::program::*;
+use crate::span::Span;
+
+pub use error::{CycleFix, CycleReport, FlowError};
+use eval::Known;
+use graph::{Cut, Edge, FlowGraph, Telling, UnitSource};
+
+/// Everything pass 2 finds in a program whose names and types are sound.
+pub fn check(program: &Program) -> Vec<FlowError> {
+    let graph = FlowGraph::build(program);
+    let analysis = Analysis::new(program, &graph);
+    let mut problems = Vec::new();
+    analysis.cycles(&mut problems);
+    analysis.stale_stamps(&mut problems);
+    analysis.guards_that_cut_chains(&mut problems);
+    owners::check(program, &mut problems);
+    problems
+}
+
+/// The edges left standing in a graph, as successor lists over units.
+fn successors(graph: &FlowGraph, keep: impl Fn(&Edge) -> bool) -> Vec<Vec<usize>> {
+    let mut succ = vec![Vec::new(); graph.units.len()];
+    for edge in graph.edges.iter().filter(|e| keep(e)) {
+        if !succ[edge.from].contains(&edge.to) {
+            succ[edge.from].push(edge.to);
+        }
+    }
+    succ
+}
+
+/// The component each unit belongs to, and which components hold a cycle of kept edges.
+struct Components {
+    of: Vec<usize>,
+    members: Vec<Vec<usize>>,
+}
+
+impl Components {
+    fn new(succ: &[Vec<usize>]) -> Components {
+        let members = scc::components(succ);
+        let mut of = vec![0; succ.len()];
+        for (i, component) in members.iter().enumerate() {
+            for &unit in component {
+                of[unit] = i;
+            }
+        }
+        Components { of, members }
+    }
+}
+
+struct Analysis<'a> {
+    program: &'a Program,
+    graph: &'a FlowGraph,
+}
+
+impl<'a> Analysis<'a> {
+    fn new(program: &'a Program, graph: &'a FlowGraph) -> Analysis<'a> {
+        Analysis { program, graph }
+    }
+
+    fn unit_name(&self, unit: usize) -> Arc<str> {
+        match self.graph.units[unit].source {
+            UnitSource::Workflow(w) => self.program.workflow(w).name.clone(),
+            UnitSource::Sync { sync, .. } => {
+                let s = &self.program.syncs[sync.0];
+                Arc::from(format!(
+                    "sync {} between {} and {}",
+                    s.entity_name,
+                    self.program.app(s.left.app).name,
+                    self.program.app(s.right.app).name
+                ))
+            }
+        }
+    }
+
+    fn workflow(&self, unit: usize) -> Option<&'a Workflow> {
+        match self.graph.units[unit].source {
+            UnitSource::Workflow(w) => Some(self.program.workflow(w)),
+            UnitSource::Sync { .. } => None,
+        }
+    }
+
+    fn entity_names(&self, entity: EntityId) -> (Arc<str>, Arc<str>) {
+        let e = self.program.entity(entity);
+        (e.name.clone(), self.program.app(e.app).name.clone())
+    }
+
+    /// Cycles of edges that `keep` leaves standing, each as the edges of its shortest cycle;
+    /// chains made only of deletes are exempt (each step destroys a live record).
+    fn cycles_in(&self, keep: impl Fn(&Edge) -> bool) -> Vec<(Vec<usize>, Vec<usize>)> {
+        let succ = successors(self.graph, &keep);
+        let components = Components::new(&succ);
+        let mut found = Vec::new();
+        for (c, members) in components.members.iter().enumerate() {
+            let inner: Vec<usize> = members
+                .iter()
+                .flat_map(|&u| self.graph.out[u].iter().copied())
+                .filter(|&e| {
+                    let edge = &self.graph.edges[e];
+                    keep(edge) && components.of[edge.to] == c
+                })
+                .collect();
+            if inner.is_empty() {
+                continue;
+            }
+            let all_deletes = inner.iter().all(|&e| {
+                let edge = &self.graph.edges[e];
+                self.graph.write_of(edge).kind == EventKind::Deleted
+            });
+            if all_deletes {
+                continue;
+            }
+            let inside = |u: usize| components.of[u] == c;
+            // Small components: the shortest cycle of all; large ones: through the first unit.
+            let starts: Vec<usize> = if members.len() <= 64 {
+                let mut sorted = members.clone();
+                sorted.sort();
+                sorted
+            } else {
+                vec![*members.iter().min().expect("a component has members")]
+            };
+            let cycle = starts
+                .iter()
+                .filter_map(|&s| scc::shortest_cycle_through(s, &succ, inside))
+                .min_by_key(Vec::len)
+                .expect("a component with an inner edge has a cycle");
+            let edges = self.cycle_edges(&cycle, &keep);
+            found.push((edges, inner));
+        }
+        found.sort_by_key(|(edges, _)| self.graph.writes[self.graph.edges[edges[0]].write].span);
+        found
+    }
+
+    /// The edges along a cycle of units, one per step.
+    fn cycle_edges(&self, cycle: &[usize], keep: &impl Fn(&Edge) -> bool) -> Vec<usize> {
+        (0..cycle.len())
+            .map(|i| {
+                let (from, to) = (cycle[i], cycle[(i + 1) % cycle.len()]);
+                *self.graph.out[from]
+                    .iter()
+                    .find(|&&e| self.graph.edges[e].to == to && keep(&self.graph.edges[e]))
+                    .expect("a cycle step has an edge")
+            })
+            .collect()
+    }
+
+    fn report(&self, edges: &[usize]) -> CycleReport {
+        let first = &self.graph.edges[edges[0]];
+        let start_unit = &self.graph.units[first.from];
+        let (entity, app) = self.entity_names(start_unit.trigger_entity);
+        let steps = edges
+            .iter()
+            .map(|&e| {
+                let edge = &self.graph.edges[e];
+                let write = self.graph.write_of(edge);
+                let (entity, app) = self.entity_names(write.entity);
+                error::CycleStep {
+                    unit: self.unit_name(edge.from),
+                    span: write.span,
+                    kind: write.kind,
+                    entity,
+                    app,
+                }
+            })
+            .collect();
+        CycleReport {
+            start: (start_unit.trigger_kind, entity, app),
+            steps,
+            fix: self.fix(edges),
+        }
+    }
+
+    /// The exact change that breaks this cycle.
+    fn fix(&self, edges: &[usize]) -> CycleFix {
+        let engine = self.program.engine.clone();
+        // Guards that would work: a new record that keeps a stamp, or any change in an app
+        // that reports actors.
+        let mut guards = Vec::new();
+        for &e in edges {
+            let edge = &self.graph.edges[e];
+            let write = self.graph.write_of(edge);
+            let telling = graph::telling(self.program, write.entity, write.kind);
+            let works = telling == Telling::Actor
+                || (telling == Telling::Stamp && write.kind == EventKind::New);
+            if works && self.workflow(edge.to).is_some() {
+                let (_, app) = self.entity_names(write.entity);
+                let name = self.unit_name(edge.to);
+                if !guards.iter().any(|(n, _, _)| *n == name) {
+                    guards.push((name, app, telling));
+                }
+            }
+        }
+        if !guards.is_empty() {
+            guards.sort_by_key(|(name, _, _)| self.program.workflow_named(name).map(|w| w.0));
+            return CycleFix::AddGuards { guards, engine };
+        }
+        // A workflow that feeds back into what a sync keeps in step.
+        let sync_unit =
+            edges.iter().find_map(
+                |&e| match self.graph.units[self.graph.edges[e].from].source {
+                    UnitSource::Sync { sync, .. } => Some(sync),
+                    UnitSource::Workflow(_) => None,
+                },
+            );
+        let workflow_unit = edges
+            .iter()
+            .map(|&e| self.graph.edges[e].from)
+            .find(|&u| self.workflow(u).is_some());
+        if let (Some(sync), Some(unit)) = (sync_unit, workflow_unit) {
+            let s = &self.program.syncs[sync.0];
+            return CycleFix::ThroughSync {
+                workflow: self.unit_name(unit),
+                sync: Arc::from(format!("sync {}", s.entity_name)),
+            };
+        }
+        // Updates: `changing` where the write leaves out fields the trigger could watch.
+        for &e in edges {
+            let edge = &self.graph.edges[e];
+            let write = self.graph.write_of(edge);
+            let Some(workflow) = self.workflow(edge.to) else {
+                continue;
+            };
+            if write.kind != EventKind::Updated {
+                continue;
+            }
+            let entity = self.program.entity(workflow.trigger.entity);
+            let written = write.fields.clone().unwrap_or_default();
+            let watched: Vec<FieldId> = if workflow.trigger.changing.is_empty() {
+                (0..entity.fields.len()).map(FieldId).collect()
+            } else {
+                workflow.trigger.changing.clone()
+            };
+            let others: Vec<Arc<str>> = watched
+                .iter()
+                .filter(|f| !written.contains(f) && !entity.fields[f.0].is_stamp)
+                .map(|f| entity.fields[f.0].name.clone())
+                .collect();
+            if !written.is_empty() && !others.is_empty() {
+                let app = self.program.app(entity.app);
+                return CycleFix::Changing {
+                    workflow: self.unit_name(edge.to),
+                    fields: others,
+                    written: written
+                        .iter()
+                        .map(|f| entity.fields[f.0].name.clone())
+                        .collect(),
+                    app: app.name.clone(),
+                    app_reports_changes: app.reports_changes,
+                    app_declared: app.declared,
+                };
+            }
+        }
+        let update_apps: BTreeSet<Arc<str>> = edges
+            .iter()
+            .map(|&e| self.graph.write_of(&self.graph.edges[e]))
+            .filter(|w| w.kind == EventKind::Updated)
+            .map(|w| self.entity_names(w.entity).1)
+            .collect();
+        if update_apps.len() >= 2 {
+            let first = self.graph.write_of(&self.graph.edges[edges[0]]);
+            let (entity, _) = self.entity_names(first.entity);
+            return CycleFix::SyncOrOwner {
+                entity,
+                apps: update_apps.into_iter().collect(),
+            };
+        }
+        // New records in apps that cannot tell who wrote them: a stamp field would let them.
+        let first = self.graph.write_of(&self.graph.edges[edges[0]]);
+        let (entity, app) = self.entity_names(first.entity);
+        CycleFix::AddStamp {
+            entity,
+            app,
+            kind: first.kind,
+            workflow: self.unit_name(self.graph.edges[edges[0]].to),
+            engine,
+        }
+    }
+
+    fn cycles(&self, problems: &mut Vec<FlowError>) {
+        let mut cannot_tell = BTreeSet::new();
+        let mut wrong_label = BTreeSet::new();
+        for (edges, inner) in self.cycles_in(|e| e.cut.is_none()) {
+            problems.push(FlowError::Cycle(self.report(&edges)));
+            for &e in &inner {
+                self.unusable_guards(
+                    &self.graph.edges[e],
+                    problems,
+                    &mut cannot_tell,
+                    &mut wrong_label,
+                );
+            }
+        }
+    }
+
+    /// E0302 and E0303 for the guards of a unit on a cycle that do not cut it.
+    fn unusable_guards(
+        &self,
+        edge: &Edge,
+        problems: &mut Vec<FlowError>,
+        cannot_tell: &mut BTreeSet<Span>,
+        wrong_label: &mut BTreeSet<Span>,
+    ) {
+        let Some(workflow) = self.workflow(edge.to) else {
+            return;
+        };
+        let write = self.graph.write_of(edge);
+        let known = Known {
+            fields: write.constants.clone(),
+            origin: Some(self.program.engine.clone()),
+        };
+        if let Some(guard) = eval::stopping_condition(workflow, &known) {
+            if cannot_tell.insert(guard) {
+                let (entity, app) = self.entity_names(write.entity);
+                problems.push(FlowError::GuardCannotTell {
+                    guard,
+                    workflow: workflow.name.clone(),
+                    entity,
+                    app,
+                    kind: write.kind,
+                    engine: self.program.engine.clone(),
+                });
+            }
+            return;
+        }
+        let mut labels = Vec::new();
+        for (condition, _) in workflow.leading_conditions() {
+            eval::origin_labels(condition, &mut labels);
+        }
+        for (label, span) in labels {
+            if label != self.program.engine && wrong_label.insert(span) {
+                problems.push(FlowError::GuardWrongLabel {
+                    guard: span,
+                    workflow: workflow.name.clone(),
+                    label,
+                    engine: self.program.engine.clone(),
+                    engine_declared: self.program.engine_span.is_some(),
+                });
+            }
+        }
+    }
+
+    /// E0304 for update cycles that only stale stamps cut; W0305 for stamp guards on updates
+    /// that no cycle depends on.
+    fn stale_stamps(&self, problems: &mut Vec<FlowError>) {
+        let stale = |e: &Edge| {
+            e.cut
+                .is_some_and(|c| c.is_stale_stamp(self.graph.write_of(e).kind))
+        };
+        let mut reported_guards = BTreeSet::new();
+        for (edges, inner) in self.cycles_in(|e| e.cut.is_none() || stale(e)) {
+            if !inner.iter().any(|&e| stale(&self.graph.edges[e])) {
+                continue;
+            }
+            let guards: Vec<(Arc<str>, Span)> = inner
+                .iter()
+                .map(|&e| &self.graph.edges[e])
+                .filter(|e| stale(e))
+                .filter_map(|e| match e.cut {
+                    Some(Cut::OriginGuard { guard, .. }) => Some((self.unit_name(e.to), guard)),
+                    _ => None,
+                })
+                .collect();
+            let mut unique: Vec<(Arc<str>, Span)> = Vec::new();
+            for g in guards {
+                if reported_guards.insert(g.1) {
+                    unique.push(g);
+                }
+            }
+            problems.push(FlowError::StaleStampCycle {
+                cycle: self.report(&edges),
+                guards: unique,
+            });
+        }
+        // Guards on `updated` triggers of stamped records the engine writes, no cycle involved.
+        for (u, unit) in self.graph.units.iter().enumerate() {
+            let Some(workflow) = self.workflow(u) else {
+                continue;
+            };
+            if unit.trigger_kind != EventKind::Updated
+                || graph::telling(self.program, unit.trigger_entity, EventKind::Updated)
+                    != Telling::Stamp
+            {
+                continue;
+            }
+            let known = Known {
+                fields: Vec::new(),
+                origin: Some(self.program.engine.clone()),
+            };
+            let Some(guard) = eval::stopping_condition(workflow, &known) else {
+                continue;
+            };
+            if reported_guards.contains(&guard) {
+                continue;
+            }
+            let writer = self.graph.writes.iter().find(|w| {
+                w.entity == unit.trigger_entity
+                    && matches!(w.kind, EventKind::New | EventKind::Updated)
+            });
+            if let Some(writer) = writer {
+                let (entity, app) = self.entity_names(unit.trigger_entity);
+                problems.push(FlowError::StaleStampGuard {
+                    guard,
+                    workflow: workflow.name.clone(),
+                    entity,
+                    app,
+                    writer: self.unit_name(writer.unit),
+                    writer_span: writer.span,
+                });
+            }
+        }
+    }
+
+    /// W0306: an origin guard that cuts an edge lying on no cycle of the uncut graph.
+    fn guards_that_cut_chains(&self, problems: &mut Vec<FlowError>) {
+        let all = Components::new(&successors(self.graph, |_| true));
+        let mut seen = BTreeSet::new();
+        for edge in &self.graph.edges {
+            let Some(Cut::OriginGuard { guard, .. }) = edge.cut else {
+                continue;
+            };
+            if all.of[edge.from] == all.of[edge.to] || !seen.insert(guard) {
+                continue;
+            }
+            let write = self.graph.write_of(edge);
+            let (entity, app) = self.entity_names(write.entity);
+            problems.push(FlowError::GuardCutsChain {
+                guard,
+                workflow: self.unit_name(edge.to),
+                writer: self.unit_name(edge.from),
+                write_span: write.span,
+                entity,
+                app,
+                kind: write.kind,
+            });
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! Pictures of the flow graph: apps and their entities as nodes, each workflow's write as an
+//! edge from the entity that triggers it to the entity it writes. Edges on a loop are marked;
+//! edges a breaker cuts are dashed and say which breaker.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use super::graph::{Cut, FlowGraph, Telling, UnitSource};
+use super::scc;
+use crate::ast::EventKind;
+use crate::program::{EntityId, Program};
+use crate::source::SourceMap;
+
+/// What happens to the chains one write starts.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WriteStatus {
+    /// It sets nothing off.
+    Quiet,
+    /// It sets off at least one workflow.
+    Chains,
+    /// Every chain it starts is cut; the breakers, in words.
+    Cut(Vec<String>),
+    /// It closes a loop no breaker cuts.
+    Cycle,
+}
+
+pub struct View<'a> {
+    pub program: &'a Program,
+    pub graph: FlowGraph,
+    pub status: Vec<WriteStatus>,
+}
+
+pub fn breaker_name(cut: Cut, kind: EventKind) -> String {
+    match cut {
+        Cut::SyncEcho => "sync echo".into(),
+        Cut::Disjoint => "changing".into(),
+        Cut::Contradiction { .. } => "contradiction".into(),
+        Cut::OriginGuard {
+            by: Telling::Actor, ..
+        } => "origin guard (actor)".into(),
+        Cut::OriginGuard { .. } if kind == EventKind::Updated => {
+            "origin guard (stale stamp)".into()
+        }
+        Cut::OriginGuard { .. } => "origin guard (stamp)".into(),
+    }
+}
+
+impl<'a> View<'a> {
+    pub fn new(program: &'a Program) -> View<'a> {
+        let graph = FlowGraph::build(program);
+        let mut succ = vec![Vec::new(); graph.units.len()];
+        for edge in graph.edges.iter().filter(|e| e.cut.is_none()) {
+            succ[edge.from].push(edge.to);
+        }
+        let mut component = vec![0; graph.units.len()];
+        for (i, members) in scc::components(&succ).iter().enumerate() {
+            for &u in members {
+                component[u] = i;
+            }
+        }
+        let mut status = vec![WriteStatus::Quiet; graph.writes.len()];
+        for edge in &graph.edges {
+            let kind = graph.writes[edge.write].kind;
+            let entry = &mut status[edge.write];
+            // A chain of deletes ends by itself (each step destroys a live record).
+            let ends = kind == EventKind::Deleted;
+            match edge.cut {
+                None if component[edge.from] == component[edge.to] && !ends => {
+                    *entry = WriteStatus::Cycle
+                }
+                None => {
+                    if *entry != WriteStatus::Cycle {
+                        *entry = WriteStatus::Chains;
+                    }
+                }
+                Some(cut) => match entry {
+                    WriteStatus::Quiet => *entry = WriteStatus::Cut(vec![breaker_name(cut, kind)]),
+                    WriteStatus::Cut(names) => {
+                        let name = breaker_name(cut, kind);
+                        if !names.contains(&name) {
+                            names.push(name);
+                        }
+                    }
+                    _ => {}
+                },
+            }
+        }
+        View {
+            program,
+            graph,
+            status,
+        }
+    }
+
+    fn unit_name(&self, unit: usize) -> Arc<str> {
+        match self.graph.units[unit].source {
+            UnitSource::Workflow(w) => self.program.workflow(w).name.clone(),
+            UnitSource::Sync { sync, .. } => {
+                Arc::from(format!("sync {}", self.program.syncs[sync.0].entity_name))
+            }
+        }
+    }
+
+    fn node(&self, entity: EntityId) -> String {
+        let e = self.program.entity(entity);
+        format!("{}.{}", self.program.app(e.app).name, e.name)
+    }
+
+    /// The edges of the picture: (from entity, to entity, label, status), one per write.
+    fn edges(&self) -> Vec<(EntityId, EntityId, String, &WriteStatus)> {
+        self.graph
+            .writes
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let unit = &self.graph.units[w.unit];
+                let label = format!(
+                    "{} ({} → {})",
+                    self.unit_name(w.unit),
+                    unit.trigger_kind,
+                    verb(w.kind)
+                );
+                (unit.trigger_entity, w.entity, label, &self.status[i])
+            })
+            .collect()
+    }
+
+    /// A plain-text picture for a terminal.
+    pub fn text(&self, sources: &SourceMap) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "apps and entities");
+        for app in &self.program.apps {
+            let entities: Vec<&str> = app
+                .entities
+                .iter()
+                .map(|e| &*self.program.entity(*e).name)
+                .collect();
+            let open = if app.declared { "" } else { " (open)" };
+            let _ = writeln!(out, "  {}{open}: {}", app.name, entities.join(", "));
+        }
+        let _ = writeln!(out, "\nwrites (trigger → write: what it sets off)");
+        for (i, w) in self.graph.writes.iter().enumerate() {
+            let unit = &self.graph.units[w.unit];
+            let status = match &self.status[i] {
+                WriteStatus::Quiet => "sets nothing off".to_string(),
+                WriteStatus::Chains => {
+                    let next: Vec<String> = self
+                        .graph
+                        .edges
+                        .iter()
+                        .filter(|e| e.write == i && e.cut.is_none())
+                        .map(|e| self.unit_name(e.to).to_string())
+                        .collect();
+                    format!("sets off {}", next.join(", "))
+                }
+                WriteStatus::Cut(names) => format!("cut: {}", names.join(", ")),
+                WriteStatus::Cycle => "LOOP".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "  {:<24} {} {} → {} {}  [line {}]  {status}",
+                self.unit_name(w.unit),
+                unit.trigger_kind,
+                self.node(unit.trigger_entity),
+                verb(w.kind),
+                self.node(w.entity),
+                sources.line_of(w.span),
+            );
+        }
+        let loops = self
+            .status
+            .iter()
+            .filter(|s| **s == WriteStatus::Cycle)
+            .count();
+        let _ = writeln!(
+            out,
+            "\n{}",
+            if loops == 0 {
+                "no loops: every chain ends".to_string()
+            } else {
+                format!("{loops} write(s) on a loop: see `weir check`")
+            }
+        );
+        out
+    }
+
+    /// Graphviz DOT.
+    pub fn dot(&self) -> String {
+        let mut out = String::from(
+            "digraph weir {\n  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n",
+        );
+        for (i, app) in self.program.apps.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "  subgraph cluster_{i} {{\n    label={};\n    style=rounded;",
+                quote(&app.name)
+            );
+            for e in &app.entities {
+                let _ = writeln!(
+                    out,
+                    "    {} [label={}];",
+                    quote(&self.node(*e)),
+                    quote(&self.program.entity(*e).name)
+                );
+            }
+            out.push_str("  }\n");
+        }
+        for (from, to, label, status) in self.edges() {
+            let attributes = match status {
+                WriteStatus::Cycle => format!(
+                    "label={}, color=red, fontcolor=red, penwidth=2",
+                    quote(&format!("{label}\nloop"))
+                ),
+                WriteStatus::Cut(names) => {
+                    format!(
+                        "label={}, style=dashed, color=gray40",
+                        quote(&format!("{label}\ncut: {}", names.join(", ")))
+                    )
+                }
+                _ => format!("label={}", quote(&label)),
+            };
+            let _ = writeln!(
+                out,
+                "  {} -> {} [{attributes}];",
+                quote(&self.node(from)),
+                quote(&self.node(to))
+            );
+        }
+        out.push_str("}\n");
+        out
+    }
+
+    /// Mermaid flowchart.
+    pub fn mermaid(&self) -> String {
+        let mut out = String::from("flowchart LR\n");
+        for app in &self.program.apps {
+            let _ = writeln!(
+                out,
+                "  subgraph {}[\"{}\"]",
+                mermaid_id(&app.name),
+                app.name
+            );
+            for e in &app.entities {
+                let _ = writeln!(
+                    out,
+                    "    {}[\"{}\"]",
+                    mermaid_id(&self.node(*e)),
+                    self.program.entity(*e).name
+                );
+            }
+            out.push_str("  end\n");
+        }
+        let mut loops = Vec::new();
+        for (i, (from, to, label, status)) in self.edges().into_iter().enumerate() {
+            let (arrow, text) = match status {
+                WriteStatus::Cycle => {
+                    loops.push(i);
+                    ("==>", format!("{label} loop"))
+                }
+                WriteStatus::Cut(names) => ("-.->", format!("{label} cut: {}", names.join(", "))),
+                _ => ("-->", label),
+            };
+            let _ = writeln!(
+                out,
+                "  {} {arrow}|\"{}\"| {}",
+                mermaid_id(&self.node(from)),
+                text.replace('"', "'"),
+                mermaid_id(&self.node(to))
+            );
+        }
+        for i in loops {
+            let _ = writeln!(out, "  linkStyle {i} stroke:red,stroke-width:3px");
+        }
+        out
+    }
+}
+
+fn verb(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::New => "create",
+        EventKind::Updated => "update",
+        EventKind::Deleted => "delete",
+    }
+}
+
+fn quote(text: &str) -> String {
+    format!(
+        "\"{}\"",
+        text.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n")
+    )
+}
+
+fn mermaid_id(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}

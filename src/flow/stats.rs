@@ -1,0 +1,122 @@
+//! How much one user's change can set off: for each trigger, the most runs and actions that
+//! follow from a single event, assuming every condition lets it through and every write
+//! reaches one record. Loops make the answer unbounded.
+
+use std::sync::Arc;
+
+use super::graph::FlowGraph;
+use super::scc;
+use crate::ast::EventKind;
+use crate::program::Program;
+
+pub struct TriggerStats {
+    pub kind: EventKind,
+    pub entity: Arc<str>,
+    pub app: Arc<str>,
+    /// `None` when a loop the checker could not rule out is reachable.
+    pub runs: Option<u64>,
+    pub actions: Option<u64>,
+}
+
+pub fn compute(program: &Program, graph: &FlowGraph) -> Vec<TriggerStats> {
+    let n = graph.units.len();
+    let mut succ = vec![Vec::new(); n];
+    for edge in graph.edges.iter().filter(|e| e.cut.is_none()) {
+        succ[edge.from].push(edge.to);
+    }
+    let own_actions: Vec<u64> = graph
+        .units
+        .iter()
+        .enumerate()
+        .map(|(u, unit)| match unit.source {
+            super::graph::UnitSource::Workflow(w) => program.workflow(w).actions().count() as u64,
+            super::graph::UnitSource::Sync { .. } => {
+                graph.writes.iter().filter(|w| w.unit == u).count() as u64
+            }
+        })
+        .collect();
+    // Components come sinks first, so every successor is done before the units that reach it.
+    let mut runs: Vec<Option<u64>> = vec![None; n];
+    let mut actions: Vec<Option<u64>> = vec![None; n];
+    for component in scc::components(&succ) {
+        let cyclic = component.len() > 1 || succ[component[0]].contains(&component[0]);
+        if cyclic {
+            continue;
+        }
+        let u = component[0];
+        let mut r = Some(1u64);
+        let mut a = Some(own_actions[u]);
+        for &next in &succ[u] {
+            r = r.zip(runs[next]).map(|(x, y)| x.saturating_add(y));
+            a = a.zip(actions[next]).map(|(x, y)| x.saturating_add(y));
+        }
+        runs[u] = r;
+        actions[u] = a;
+    }
+    let mut order: Vec<(usize, EventKind)> = Vec::new();
+    let mut started: std::collections::HashMap<(usize, EventKind), Vec<usize>> =
+        std::collections::HashMap::new();
+    for (u, unit) in graph.units.iter().enumerate() {
+        let key = (unit.trigger_entity.0, unit.trigger_kind);
+        if !program
+            .app(program.entity(unit.trigger_entity).app)
+            .emits(unit.trigger_kind)
+        {
+            continue;
+        }
+        let entry = started.entry(key).or_default();
+        if entry.is_empty() {
+            order.push(key);
+        }
+        entry.push(u);
+    }
+    order
+        .into_iter()
+        .map(|(entity, kind)| {
+            let units = &started[&(entity, kind)];
+            let sum = |values: &[Option<u64>]| {
+                units
+                    .iter()
+                    .try_fold(0u64, |acc, &u| values[u].map(|v| acc.saturating_add(v)))
+            };
+            let e = &program.entities[entity];
+            TriggerStats {
+                kind,
+                entity: e.name.clone(),
+                app: program.app(e.app).name.clone(),
+                runs: sum(&runs),
+                actions: sum(&actions),
+            }
+        })
+        .collect()
+}
+
+/// The table `weir check --stats` prints.
+pub fn table(stats: &[TriggerStats]) -> String {
+    let rows: Vec<(String, String, String)> = stats
+        .iter()
+        .map(|s| {
+            let show = |v: Option<u64>| v.map_or("unbounded".to_string(), |v| v.to_string());
+            (
+                format!("{} {} in {}", s.kind, s.entity, s.app),
+                show(s.runs),
+                show(s.actions),
+            )
+        })
+        .collect();
+    let width = rows
+        .iter()
+        .map(|r| r.0.len())
+        .max()
+        .unwrap_or(0)
+        .max("a user's change".len());
+    let mut out = format!(
+        "{:width$}  {:>9}  {:>9}\n",
+        "a user's change", "runs", "actions"
+    );
+    for (trigger, runs, actions) in rows {
+        out.push_str(&format!("{trigger:width$}  {runs:>9}  {actions:>9}\n"));
+    }
+    out.push_str("(the most one change can set off: every condition passing, each write reaching one record)\n");
+    out
+}
