@@ -110,3 +110,25 @@ fn explain_prints_the_page() {
     assert!(output.status.success());
     assert_eq!(String::from_utf8_lossy(&output.stdout), Code::E0204.page());
 }
+
+#[test]
+fn the_pictures_in_the_checking_guide_are_current() {
+    let page = include_str!("../docs/checking.md");
+    let start = page
+        .find("```mermaid\n")
+        .expect("the guide shows a Mermaid picture")
+        + 11;
+    let shown = &page[start..start + page[start..].find("```").unwrap()];
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/shop_orders.weir"
+    ))
+    .unwrap();
+    let loaded = load::parse_all(vec![("shop_orders.weir".into(), text)]);
+    let checked = weir::check::check(&loaded.scripts, &loaded.sources);
+    let current = weir::flow::render::View::new(&checked.program).mermaid();
+    assert_eq!(
+        shown, current,
+        "docs/checking.md: run `weir graph --format mermaid examples/shop_orders.weir` and paste it"
+    );
+}

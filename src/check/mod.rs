@@ -93,14 +93,12 @@ pub fn check_all(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
     if checked.has_errors() {
         return (None, diagnostics);
     }
-    let mut flow = crate::flow::check(&checked.program);
-    flow.sort_by_key(|p| {
-        p.report()
-            .labels
-            .first()
-            .map(|l| (l.file_id, l.range.start))
-    });
-    diagnostics.extend(flow.iter().map(Report::report));
+    let mut flow: Vec<Diagnostic> = crate::flow::check(&checked.program)
+        .iter()
+        .map(Report::report)
+        .collect();
+    flow.sort_by_key(|d| d.labels.first().map(|l| (l.file_id, l.range.start)));
+    diagnostics.extend(flow);
     (Some(checked.program), diagnostics)
 }
 

@@ -205,7 +205,7 @@ impl<'a> Analysis<'a> {
         let engine = self.program.engine.clone();
         // Guards that would work: a new record that keeps a stamp, or any change in an app
         // that reports actors.
-        let mut guards = Vec::new();
+        let mut guards: Vec<(usize, Arc<str>, Arc<str>, Telling)> = Vec::new();
         for &e in edges {
             let edge = &self.graph.edges[e];
             let write = self.graph.write_of(edge);
@@ -214,14 +214,17 @@ impl<'a> Analysis<'a> {
                 || (telling == Telling::Stamp && write.kind == EventKind::New);
             if works && self.workflow(edge.to).is_some() {
                 let (_, app) = self.entity_names(write.entity);
-                let name = self.unit_name(edge.to);
-                if !guards.iter().any(|(n, _, _)| *n == name) {
-                    guards.push((name, app, telling));
+                if !guards.iter().any(|(u, ..)| *u == edge.to) {
+                    guards.push((edge.to, self.unit_name(edge.to), app, telling));
                 }
             }
         }
         if !guards.is_empty() {
-            guards.sort_by_key(|(name, _, _)| self.program.workflow_named(name).map(|w| w.0));
+            guards.sort_by_key(|(unit, ..)| *unit);
+            let guards = guards
+                .into_iter()
+                .map(|(_, name, app, telling)| (name, app, telling))
+                .collect();
             return CycleFix::AddGuards { guards, engine };
         }
         // A workflow that feeds back into what a sync keeps in step.
@@ -402,6 +405,13 @@ impl<'a> Analysis<'a> {
             });
         }
         // Guards on `updated` triggers of stamped records the engine writes, no cycle involved.
+        let mut first_writer: std::collections::HashMap<EntityId, usize> =
+            std::collections::HashMap::new();
+        for (i, w) in self.graph.writes.iter().enumerate() {
+            if matches!(w.kind, EventKind::New | EventKind::Updated) {
+                first_writer.entry(w.entity).or_insert(i);
+            }
+        }
         for (u, unit) in self.graph.units.iter().enumerate() {
             let Some(workflow) = self.workflow(u) else {
                 continue;
@@ -422,10 +432,9 @@ impl<'a> Analysis<'a> {
             if reported_guards.contains(&guard) {
                 continue;
             }
-            let writer = self.graph.writes.iter().find(|w| {
-                w.entity == unit.trigger_entity
-                    && matches!(w.kind, EventKind::New | EventKind::Updated)
-            });
+            let writer = first_writer
+                .get(&unit.trigger_entity)
+                .map(|&i| &self.graph.writes[i]);
             if let Some(writer) = writer {
                 let (entity, app) = self.entity_names(unit.trigger_entity);
                 problems.push(FlowError::StaleStampGuard {

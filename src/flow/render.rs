@@ -167,6 +167,13 @@ impl<'a> View<'a> {
                 sources.line_of(w.span),
             );
         }
+        let stats = super::stats::compute(self.program, &self.graph);
+        if !stats.is_empty() {
+            let _ = writeln!(out, "\nhow much one change can set off");
+            for line in super::stats::table(&stats).lines() {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
         let loops = self
             .status
             .iter()
@@ -187,7 +194,7 @@ impl<'a> View<'a> {
     /// Graphviz DOT.
     pub fn dot(&self) -> String {
         let mut out = String::from(
-            "digraph weir {\n  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n",
+            "digraph weir {\n  rankdir=LR;\n  graph [fontname=\"Helvetica\"];\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n",
         );
         for (i, app) in self.program.apps.iter().enumerate() {
             let _ = writeln!(

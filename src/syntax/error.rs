@@ -305,7 +305,7 @@ fn starts_expression(rule: Rule) -> bool {
         rule,
         Rule::expr
             | Rule::if_expr
-            | Rule::call
+            | Rule::name_or_call
             | Rule::list
             | Rule::paren
             | Rule::duration

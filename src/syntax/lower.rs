@@ -756,15 +756,21 @@ impl Lower {
             Rule::false_lit => ExprKind::Bool(false),
             Rule::none_lit => ExprKind::None,
             Rule::user_lit => ExprKind::User,
-            Rule::ident => ExprKind::Name(Arc::from(pair.as_str())),
+            Rule::name_or_call => {
+                let mut inner = parts(pair);
+                let name = self.name(inner.next().expect("a name"));
+                match inner.next() {
+                    None => ExprKind::Name(name.node),
+                    Some(arguments) => {
+                        let args = parts(arguments)
+                            .map(|e| self.expr(e))
+                            .collect::<Result<_>>()?;
+                        ExprKind::Call(name, args)
+                    }
+                }
+            }
             Rule::paren => return self.expr(parts(pair).next().expect("inner expression")),
             Rule::list => ExprKind::List(parts(pair).map(|e| self.expr(e)).collect::<Result<_>>()?),
-            Rule::call => {
-                let mut inner = parts(pair);
-                let function = self.name(inner.next().expect("function name"));
-                let args = inner.map(|e| self.expr(e)).collect::<Result<_>>()?;
-                ExprKind::Call(function, args)
-            }
             Rule::if_expr => {
                 let mut inner = parts(pair);
                 let mut next = || inner.next().expect("if part");

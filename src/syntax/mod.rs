@@ -14,7 +14,7 @@
 mod error;
 mod lower;
 
-use std::sync::LazyLock;
+use std::sync::Mutex;
 
 use pest::Parser;
 
@@ -27,17 +27,26 @@ pub use error::{Expected, SyntaxError};
 #[grammar = "grammar/weir.pest"]
 struct WeirParser;
 
-static DETAILED_ERRORS: LazyLock<()> = LazyLock::new(|| pest::set_error_detail(true));
+/// Tracking every token pest tries makes parsing several times slower, so it is switched on
+/// only to describe an error, by parsing the failed text again.
+static DETAILED_ERRORS: Mutex<()> = Mutex::new(());
 
 fn parse_rule(
     rule: Rule,
     file: FileId,
     text: &str,
 ) -> Result<pest::iterators::Pair<'_, Rule>, SyntaxError> {
-    LazyLock::force(&DETAILED_ERRORS);
     match WeirParser::parse(rule, text) {
         Ok(mut pairs) => Ok(pairs.next().expect("an entry rule always yields one pair")),
-        Err(err) => Err(error::from_pest(file, text, rule, err)),
+        Err(first) => {
+            let _guard = DETAILED_ERRORS
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            pest::set_error_detail(true);
+            let detailed = WeirParser::parse(rule, text).err().unwrap_or(first);
+            pest::set_error_detail(false);
+            Err(error::from_pest(file, text, rule, detailed))
+        }
     }
 }
 
