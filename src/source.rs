@@ -7,9 +7,12 @@ use codespan_reporting::files::{Files, SimpleFiles};
 use crate::span::{FileId, Span};
 
 /// Every source text weir has read, by [`FileId`], under the name the user typed.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct SourceMap {
     files: SimpleFiles<String, Arc<str>>,
+    /// For each file, the number of the line it starts on, less one: 0 for a file, more for a
+    /// line typed at the REPL, which numbers its lines as one growing text.
+    line_offsets: Vec<usize>,
 }
 
 impl SourceMap {
@@ -18,7 +21,17 @@ impl SourceMap {
     }
 
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
+        self.add_at_line(name, text, 1)
+    }
+
+    /// Adds a text that continues an earlier one: its first line is numbered `first_line`.
+    pub fn add_at_line(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>, first_line: usize) -> FileId {
+        self.line_offsets.push(first_line.saturating_sub(1));
         self.files.add(name.into(), text.into())
+    }
+
+    fn line_offset(&self, file: FileId) -> usize {
+        self.line_offsets.get(file).copied().unwrap_or(0)
     }
 
     pub fn text(&self, file: FileId) -> &str {
@@ -45,7 +58,7 @@ impl SourceMap {
         let text = self.text(file);
         let offset = offset.min(text.len());
         let before = &text[..floor_char_boundary(text, offset)];
-        let line = before.matches('\n').count() + 1;
+        let line = before.matches('\n').count() + 1 + self.line_offset(file);
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = before[line_start..].chars().count() + 1;
         (line, column)
@@ -87,6 +100,10 @@ impl<'a> Files<'a> for SourceMap {
         byte_index: usize,
     ) -> Result<usize, codespan_reporting::files::Error> {
         self.files.line_index(id, byte_index)
+    }
+
+    fn line_number(&'a self, id: FileId, line_index: usize) -> Result<usize, codespan_reporting::files::Error> {
+        Ok(line_index + 1 + self.line_offset(id))
     }
 
     fn line_range(

@@ -229,8 +229,8 @@ pub(super) fn from_pest(
         }),
         unclosed,
         context: scan.interpolation,
-        at_end_of_input: at_end
-            || in_open_text && at_line_end(text, pos) && is_last_line(text, pos),
+        // A text cannot run over lines, so more input cannot close one.
+        at_end_of_input: at_end && !in_open_text,
     }
 }
 
@@ -542,17 +542,6 @@ fn plausible_error_position(text: &str, pos: usize) -> bool {
         (Some(b), Some(a)) => !(word(b) && word(a)),
         (None, Some(_)) => true,
     }
-}
-
-fn at_line_end(text: &str, pos: usize) -> bool {
-    matches!(
-        text[pos.min(text.len())..].chars().next(),
-        None | Some('\n' | '\r')
-    )
-}
-
-fn is_last_line(text: &str, pos: usize) -> bool {
-    !text[pos.min(text.len())..].trim_end().contains('\n')
 }
 
 struct OpenerScan {

@@ -1,0 +1,148 @@
+//! Tab completion: the words that fit where the cursor is.
+
+use super::command::COMMANDS;
+use crate::builtins::Builtin;
+use crate::codes::Code;
+
+const KEYWORDS: &[&str] = &[
+    "app", "reports", "emits", "owns", "engine", "workflow", "on", "do", "new", "updated",
+    "deleted", "in", "where", "changing", "unless", "continue", "if", "then", "else", "let",
+    "create", "update", "delete", "linked", "notify", "sync", "between", "prefer", "user",
+    "creates", "updates", "deletes", "expect", "no", "loop", "and", "or", "not", "true", "false",
+    "none", "origin",
+];
+
+/// The names a session knows, for completion.
+#[derive(Clone, Debug, Default)]
+pub struct Names {
+    /// Each app with its entities and their fields.
+    pub apps: Vec<(String, Vec<(String, Vec<String>)>)>,
+    pub workflows: Vec<String>,
+}
+
+impl Names {
+    fn entities(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (_, entities) in &self.apps {
+            for (e, _) in entities {
+                if !out.contains(e) {
+                    out.push(e.clone());
+                }
+            }
+        }
+        out
+    }
+
+    fn fields_of(&self, app: Option<&str>, entity: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for (a, entities) in &self.apps {
+            if app.is_some_and(|app| app != a) {
+                continue;
+            }
+            for (e, fields) in entities {
+                if e == entity {
+                    out.extend(fields.iter().cloned());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Where the word being completed starts, and the candidates for it.
+pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
+    let head = &line[..pos.min(line.len())];
+    let start = head
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':' || c == '.' || c == '-'))
+        .map_or(0, |i| i + 1);
+    let word = &head[start..];
+    let words: Vec<&str> = head[..start].split_whitespace().collect();
+    let previous = words.last().copied().unwrap_or("");
+
+    let options: Vec<String> = if word.starts_with(':') && words.is_empty() {
+        COMMANDS.iter().map(|(n, _, _)| format!(":{n}")).collect()
+    } else if words.first().is_some_and(|w| w.starts_with(':')) {
+        match words[0] {
+            ":explain" => Code::ALL.iter().map(|c| c.as_str().to_string()).collect(),
+            ":show" => names
+                .apps
+                .iter()
+                .flat_map(|(a, es)| std::iter::once(a.clone()).chain(es.iter().map(move |(e, _)| format!("{a}.{e}"))))
+                .collect(),
+            ":graph" => vec!["text".into(), "dot".into(), "mermaid".into()],
+            ":set" => vec!["max-hops".into()],
+            _ => Vec::new(),
+        }
+    } else if let Some((app, _)) = word.split_once('.').filter(|_| !word.ends_with(' ')) {
+        // `trigger.` or `App.`: fields of the trigger, entities of the app.
+        let prefix = &word[..app.len() + 1];
+        let inner: Vec<String> = if app == "trigger" {
+            trigger_entity(&words).map(|(a, e)| names.fields_of(Some(&a), &e)).unwrap_or_default()
+        } else {
+            names.apps.iter().filter(|(a, _)| a == app).flat_map(|(_, es)| es.iter().map(|(e, _)| e.clone())).collect()
+        };
+        inner.into_iter().map(|f| format!("{prefix}{f}")).collect()
+    } else {
+        match previous {
+            "in" | "between" | "and" | "prefer" => names.apps.iter().map(|(a, _)| a.clone()).collect(),
+            "new" | "updated" | "deleted" | "create" | "update" | "delete" | "creates" | "updates"
+            | "deletes" | "sync" | "owns" => names.entities(),
+            "of" => names.workflows.clone(),
+            _ => {
+                let mut options: Vec<String> = KEYWORDS.iter().map(|k| k.to_string()).collect();
+                options.extend(Builtin::ALL.iter().map(|b| b.name().to_string()));
+                if let Some((app, entity)) = context_entity(&words) {
+                    options.extend(names.fields_of(Some(&app), &entity));
+                }
+                options
+            }
+        }
+    };
+    let mut matches: Vec<String> = options.into_iter().filter(|o| o.starts_with(word) && o != word).collect();
+    matches.sort();
+    matches.dedup();
+    (start, matches)
+}
+
+/// `ENTITY in APP` of the trigger (`on KIND ENTITY in APP`).
+fn trigger_entity(words: &[&str]) -> Option<(String, String)> {
+    let on = words.iter().position(|w| *w == "on")?;
+    match words.get(on + 1..on + 5)? {
+        [_, entity, "in", app] => Some((app.to_string(), entity.to_string())),
+        _ => None,
+    }
+}
+
+/// The entity whose fields fit at the end: the last `ENTITY in APP` written.
+fn context_entity(words: &[&str]) -> Option<(String, String)> {
+    (2..words.len()).rev().find_map(|i| {
+        (words[i - 1] == "in").then(|| (words[i].trim_end_matches('{').to_string(), words[i - 2].to_string()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> Names {
+        Names {
+            apps: vec![
+                ("Calendar".into(), vec![("event".into(), vec!["title".into(), "start".into()])]),
+                ("Outlook".into(), vec![("event".into(), vec!["subject".into()])]),
+            ],
+            workflows: vec!["to_outlook".into()],
+        }
+    }
+
+    #[test]
+    fn completes_in_context() {
+        let n = names();
+        assert_eq!(complete(":gr", 3, &n).1, vec![":graph"]);
+        assert_eq!(complete("on new event in Cal", 19, &n), (16, vec!["Calendar".to_string()]));
+        assert_eq!(complete("on new ev", 9, &n).1, vec!["event"]);
+        assert_eq!(complete("user creates event in Calendar { ti", 35, &n).1, vec!["title"]);
+        assert_eq!(complete("expect runs of to", 17, &n).1, vec!["to_outlook"]);
+        assert_eq!(complete(":show Cal", 9, &n).1, vec!["Calendar", "Calendar.event"]);
+        assert!(complete("on new event in Calendar do no", 30, &n).1.contains(&"notify".to_string()));
+    }
+}

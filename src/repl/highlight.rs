@@ -1,0 +1,114 @@
+//! Colours for what is typed at the REPL: keywords, texts, numbers, comments and commands.
+
+const KEYWORDS: &[&str] = &[
+    "app", "at", "reports", "emits", "owns", "engine", "workflow", "on", "do", "new", "updated",
+    "deleted", "in", "where", "changing", "unless", "continue", "if", "then", "else", "let",
+    "create", "update", "delete", "linked", "notify", "sync", "between", "prefer", "scenario",
+    "user", "creates", "updates", "deletes", "expect", "no", "loop", "and", "or", "not", "true",
+    "false", "none",
+];
+
+const KEYWORD: &str = "\x1b[1;35m";
+const TEXT: &str = "\x1b[32m";
+const NUMBER: &str = "\x1b[36m";
+const COMMENT: &str = "\x1b[2;37m";
+const COMMAND: &str = "\x1b[1;33m";
+const RESET: &str = "\x1b[0m";
+
+/// The line with ANSI colours; the visible text is unchanged.
+pub fn highlight(line: &str) -> String {
+    if line.trim_start().starts_with(':') {
+        let end = line.find(char::is_whitespace).unwrap_or(line.len());
+        return format!("{COMMAND}{}{RESET}{}", &line[..end], &line[end..]);
+    }
+    let mut out = String::with_capacity(line.len() + 16);
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let (at, c) = chars[i];
+        if c == '#' {
+            out.push_str(COMMENT);
+            out.push_str(&line[at..]);
+            out.push_str(RESET);
+            return out;
+        }
+        if c == '"' {
+            let mut j = i + 1;
+            while j < chars.len() && chars[j].1 != '"' {
+                if chars[j].1 == '\\' {
+                    j += 1;
+                }
+                j += 1;
+            }
+            let end = chars.get(j + 1).map_or(line.len(), |(e, _)| *e);
+            out.push_str(TEXT);
+            out.push_str(&line[at..end.min(line.len())]);
+            out.push_str(RESET);
+            i = j + 1;
+            continue;
+        }
+        if c.is_alphanumeric() || c == '_' {
+            let mut j = i;
+            while j < chars.len() && (chars[j].1.is_alphanumeric() || chars[j].1 == '_') {
+                j += 1;
+            }
+            let end = chars.get(j).map_or(line.len(), |(e, _)| *e);
+            let word = &line[at..end];
+            if KEYWORDS.contains(&word) {
+                out.push_str(KEYWORD);
+                out.push_str(word);
+                out.push_str(RESET);
+            } else if word.starts_with(|c: char| c.is_ascii_digit()) {
+                out.push_str(NUMBER);
+                out.push_str(word);
+                out.push_str(RESET);
+            } else {
+                out.push_str(word);
+            }
+            i = j;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strip(text: &str) -> String {
+        let mut out = String::new();
+        let mut chars = text.chars();
+        while let Some(c) = chars.next() {
+            if c == '\x1b' {
+                for c in chars.by_ref() {
+                    if c == 'm' {
+                        break;
+                    }
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn colours_keywords_texts_and_comments_without_changing_the_text() {
+        let line = r#"on new event in A do notify "hi {title}" # done 2h"#;
+        let coloured = highlight(line);
+        assert_eq!(strip(&coloured), line);
+        assert!(coloured.contains(&format!("{KEYWORD}notify{RESET}")));
+        assert!(coloured.contains(&format!("{TEXT}\"hi {{title}}\"{RESET}")));
+        assert!(coloured.contains(&format!("{COMMENT}# done 2h{RESET}")));
+        assert!(!coloured.contains(&format!("{KEYWORD}title")), "a name is not a keyword");
+    }
+
+    #[test]
+    fn an_unclosed_text_is_coloured_to_the_end() {
+        let line = "notify \"hello";
+        assert_eq!(strip(&highlight(line)), line);
+    }
+}

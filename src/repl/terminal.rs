@@ -1,0 +1,153 @@
+//! The terminal in front of a [`Session`]: rustyline with history, completion, colours and
+//! multi-line input; or, when standard input is not a terminal, plain lines without prompts.
+
+use std::borrow::Cow;
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+use rustyline::completion::{Completer, Pair};
+use rustyline::error::ReadlineError;
+use rustyline::highlight::{CmdKind, Highlighter};
+use rustyline::hint::Hinter;
+use rustyline::history::DefaultHistory;
+use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::{Context, Editor, Helper};
+
+use super::complete::{self, Names};
+use super::highlight;
+use super::session::Session;
+
+struct WeirHelper {
+    names: Names,
+    colour: bool,
+}
+
+impl Helper for WeirHelper {}
+
+impl Completer for WeirHelper {
+    type Candidate = Pair;
+
+    fn complete(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let (start, options) = complete::complete(line, pos, &self.names);
+        let pairs = options.into_iter().map(|o| Pair { display: o.clone(), replacement: o }).collect();
+        Ok((start, pairs))
+    }
+}
+
+impl Hinter for WeirHelper {
+    type Hint = String;
+}
+
+impl Highlighter for WeirHelper {
+    fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
+        if self.colour { Cow::Owned(highlight::highlight(line)) } else { Cow::Borrowed(line) }
+    }
+
+    fn highlight_char(&self, _line: &str, _pos: usize, _kind: CmdKind) -> bool {
+        self.colour
+    }
+}
+
+impl Validator for WeirHelper {
+    /// More lines are asked for only when the input ended early (an open `{`, a trailing
+    /// `do`), never for a real mistake: that is shown at once.
+    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
+        Ok(if super::wants_more(ctx.input()) { ValidationResult::Incomplete } else { ValidationResult::Valid(None) })
+    }
+}
+
+/// Where the history is kept: `$XDG_DATA_HOME/weir/history`, or `~/.local/share/weir/history`.
+fn history_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("share")))?;
+    Some(base.join("weir").join("history"))
+}
+
+/// Runs the session until `:quit`, Ctrl-D or the end of input.
+pub fn run(mut session: Session) -> u8 {
+    if !io::stdin().is_terminal() {
+        return run_plain(session);
+    }
+    let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal();
+    session.set_colour(colour);
+    let mut editor: Editor<WeirHelper, DefaultHistory> = match Editor::new() {
+        Ok(editor) => editor,
+        Err(err) => {
+            eprintln!("error: cannot start the line editor ({err}); reading plain lines instead");
+            return run_plain(session);
+        }
+    };
+    editor.set_helper(Some(WeirHelper { names: session.names(), colour }));
+    let history = history_path();
+    if let Some(path) = &history {
+        let _ = editor.load_history(path);
+    }
+    println!("weir {}: type :help for help, Ctrl-D to leave", env!("CARGO_PKG_VERSION"));
+    loop {
+        match editor.readline("weir> ") {
+            Ok(input) => {
+                if input.trim().is_empty() {
+                    continue;
+                }
+                let _ = editor.add_history_entry(input.as_str());
+                let reply = session.eval(&input);
+                print!("{}", reply.text);
+                let _ = io::stdout().flush();
+                if reply.quit {
+                    break;
+                }
+                if let Some(helper) = editor.helper_mut() {
+                    helper.names = session.names();
+                }
+            }
+            Err(ReadlineError::Interrupted) => {
+                println!("(input cancelled; Ctrl-D or :quit leaves)");
+            }
+            Err(ReadlineError::Eof) => break,
+            Err(err) => {
+                eprintln!("error: cannot read input: {err}");
+                return crate::cli::FAILURE;
+            }
+        }
+    }
+    if let Some(path) = &history {
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let _ = editor.save_history(path);
+    }
+    crate::cli::SUCCESS
+}
+
+/// The same language read line by line without prompts, so that transcripts can be run.
+fn run_plain(mut session: Session) -> u8 {
+    let stdin = io::stdin();
+    let mut pending = String::new();
+    let mut out = io::stdout();
+    for line in stdin.lock().lines() {
+        let Ok(line) = line else { break };
+        if !pending.is_empty() {
+            pending.push('\n');
+        }
+        pending.push_str(&line);
+        if super::wants_more(&pending) {
+            continue;
+        }
+        let input = std::mem::take(&mut pending);
+        if input.trim().is_empty() {
+            continue;
+        }
+        let reply = session.eval(&input);
+        let _ = out.write_all(reply.text.as_bytes());
+        if reply.quit {
+            return crate::cli::SUCCESS;
+        }
+    }
+    if !pending.trim().is_empty() {
+        let reply = session.eval(&pending);
+        let _ = out.write_all(reply.text.as_bytes());
+    }
+    crate::cli::SUCCESS
+}
