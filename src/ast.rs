@@ -12,6 +12,52 @@ use crate::span::{FileId, Span, Spanned};
 /// A name as written, with its span.
 pub type Name = Spanned<Arc<str>>;
 
+/// Equality that looks only at the listed fields: AST nodes are equal when they say the same
+/// thing, wherever they stand in the source.
+macro_rules! equal_ignoring_span {
+    ($($name:ident { $($field:ident),* })*) => {
+        $(impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                true $(&& self.$field == other.$field)*
+            }
+        })*
+    };
+}
+
+equal_ignoring_span! {
+    EngineDecl { label }
+    AppDecl { name, location, capabilities, entities }
+    EntityDecl { name, fields }
+    OwnsDecl { app, entity }
+    Workflow { name, form, trigger, steps }
+    Trigger { kind, entity, app, changing, condition }
+    Step { kind }
+    SyncDecl { entity, left, right, mappings, prefer }
+    Scenario { name, at, steps }
+    ScenarioStep { kind }
+}
+
+impl PartialEq for Capability {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Capability::ReportsActor(_), Capability::ReportsActor(_)) => true,
+            (Capability::ReportsChanges(_), Capability::ReportsChanges(_)) => true,
+            (Capability::Emits(a), Capability::Emits(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl PartialEq for Target {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Target::Linked(_), Target::Linked(_)) => true,
+            (Target::Where(a), Target::Where(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Script {
     pub file: FileId,
@@ -20,7 +66,7 @@ pub struct Script {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
-    Engine(Name),
+    Engine(EngineDecl),
     App(AppDecl),
     Owns(OwnsDecl),
     Workflow(Workflow),
@@ -31,7 +77,7 @@ pub enum Item {
 impl Item {
     pub fn span(&self) -> Span {
         match self {
-            Item::Engine(name) => name.span,
+            Item::Engine(engine) => engine.span,
             Item::App(app) => app.span,
             Item::Owns(owns) => owns.span,
             Item::Workflow(workflow) => workflow.span,
@@ -41,7 +87,14 @@ impl Item {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// `engine LABEL`
+#[derive(Clone, Debug)]
+pub struct EngineDecl {
+    pub label: Name,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
 pub struct AppDecl {
     pub name: Name,
     pub location: Option<Location>,
@@ -57,14 +110,14 @@ pub struct Location {
     pub bearer_env: Option<Name>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum Capability {
     ReportsActor(Span),
     ReportsChanges(Span),
     Emits(Vec<Spanned<EventKind>>),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct EntityDecl {
     pub name: Name,
     pub fields: Vec<FieldDecl>,
@@ -106,7 +159,7 @@ impl fmt::Display for TypeExpr {
 }
 
 /// `App owns entity`
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct OwnsDecl {
     pub app: Name,
     pub entity: Name,
@@ -146,7 +199,7 @@ pub enum WorkflowForm {
     OneLine,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Workflow {
     /// `None` for a one-liner, which messages call `line N`.
     pub name: Option<Name>,
@@ -156,7 +209,7 @@ pub struct Workflow {
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Trigger {
     pub kind: Spanned<EventKind>,
     pub entity: Name,
@@ -166,7 +219,7 @@ pub struct Trigger {
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Step {
     pub kind: StepKind,
     pub span: Span,
@@ -205,7 +258,7 @@ pub enum Action {
 }
 
 /// Which records an `update` or `delete` writes.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub enum Target {
     Linked(Span),
     Where(Expr),
@@ -217,7 +270,7 @@ pub struct FieldInit {
     pub value: Expr,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct SyncDecl {
     pub entity: Name,
     pub left: Name,
@@ -260,7 +313,7 @@ pub enum Prefer {
     Latest,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Scenario {
     pub name: Spanned<String>,
     pub at: Option<Expr>,
@@ -268,7 +321,7 @@ pub struct Scenario {
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct ScenarioStep {
     pub kind: ScenarioStepKind,
     pub span: Span,
@@ -442,7 +495,7 @@ impl BinaryOp {
         }
     }
 
-    /// Binding strength, loosest first; `if` and `not` sit outside this scale.
+    /// Binding strength, higher binds tighter; `not` sits at 3 and `if` below everything.
     pub fn precedence(self) -> u8 {
         match self {
             BinaryOp::Or => 1,
@@ -456,7 +509,8 @@ impl BinaryOp {
             | BinaryOp::In => 4,
             BinaryOp::Add | BinaryOp::Sub => 5,
             BinaryOp::Mul | BinaryOp::Div => 6,
-            BinaryOp::Default => 7,
+            // Prefix `-` sits at 7, between `*` and `??`.
+            BinaryOp::Default => 8,
         }
     }
 }

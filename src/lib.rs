@@ -13,6 +13,7 @@ pub mod cli;
 pub mod codes;
 pub mod diagnostic;
 pub mod flow;
+pub mod fmt;
 pub mod load;
 pub mod program;
 pub mod source;

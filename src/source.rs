@@ -25,7 +25,12 @@ impl SourceMap {
     }
 
     /// Adds a text that continues an earlier one: its first line is numbered `first_line`.
-    pub fn add_at_line(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>, first_line: usize) -> FileId {
+    pub fn add_at_line(
+        &mut self,
+        name: impl Into<String>,
+        text: impl Into<Arc<str>>,
+        first_line: usize,
+    ) -> FileId {
         self.line_offsets.push(first_line.saturating_sub(1));
         self.files.add(name.into(), text.into())
     }
@@ -102,7 +107,11 @@ impl<'a> Files<'a> for SourceMap {
         self.files.line_index(id, byte_index)
     }
 
-    fn line_number(&'a self, id: FileId, line_index: usize) -> Result<usize, codespan_reporting::files::Error> {
+    fn line_number(
+        &'a self,
+        id: FileId,
+        line_index: usize,
+    ) -> Result<usize, codespan_reporting::files::Error> {
         Ok(line_index + 1 + self.line_offset(id))
     }
 

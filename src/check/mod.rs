@@ -155,7 +155,7 @@ impl<'a> Checker<'a> {
         // Declarations first, so that uses can come before them in the text.
         for item in &items {
             match item {
-                Item::Engine(label) => self.engine(label),
+                Item::Engine(engine) => self.engine(&engine.label),
                 Item::App(app) => self.declare_app(app),
                 _ => {}
             }

@@ -2,6 +2,7 @@
 
 mod check;
 mod explain;
+mod fmt;
 mod graph;
 
 use std::process::ExitCode;
@@ -31,6 +32,7 @@ struct Cli {
 enum Command {
     Check(check::CheckArgs),
     Explain(explain::ExplainArgs),
+    Fmt(fmt::FmtArgs),
     Graph(graph::GraphArgs),
 }
 
@@ -45,6 +47,7 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Fmt(args) => fmt::run(args),
         Command::Graph(args) => graph::run(args),
     };
     ExitCode::from(code)

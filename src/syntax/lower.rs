@@ -179,8 +179,12 @@ impl Lower {
     fn item(&mut self, pair: Pair<'_, Rule>) -> Result<Item> {
         Ok(match pair.as_rule() {
             Rule::engine_decl => {
+                let span = self.span(&pair);
                 let label = parts(pair).next().expect("engine label");
-                Item::Engine(self.name(label))
+                Item::Engine(EngineDecl {
+                    label: self.name(label),
+                    span,
+                })
             }
             Rule::app_decl => Item::App(self.app(pair)),
             Rule::owns_decl => {

@@ -1,0 +1,671 @@
+//! `weir fmt`: a script in the canonical layout, comments kept.
+//!
+//! The layout: two-space indentation; one item, step, field or mapping per line; a blank line
+//! between blocks; entities and field blocks on one line when they fit in 100 columns; the
+//! fewest parentheses that keep the meaning. Comments stay where they were, before the line
+//! they preceded or at the end of the line they followed. Formatting never changes what a
+//! script means: `parse(fmt(x)) == parse(x)`.
+//!
+//! ```text
+//! workflow w{on new event in A
+//!     create  in B}                  # becomes:
+//! workflow w {
+//!   on new event in A
+//!   create in B
+//! }
+//! ```
+
+use std::fmt::Write as _;
+
+use crate::ast::*;
+use crate::span::{Span, Spanned};
+
+const WIDTH: usize = 100;
+
+/// A comment in the source: where it starts, its text (with `#`), and whether code stands
+/// before it on its line.
+#[derive(Clone, Debug)]
+struct Comment {
+    at: usize,
+    text: String,
+    trailing: bool,
+}
+
+fn comments_of(source: &str) -> Vec<Comment> {
+    let bytes = source.as_bytes();
+    let mut out = Vec::new();
+    let (mut i, mut in_text, mut line_has_code) = (0, false, false);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_text {
+            match b {
+                b'\\' => i += 1,
+                b'"' | b'\n' => in_text = false,
+                _ => {}
+            }
+        } else if b == b'#' {
+            let end = source[i..].find('\n').map_or(source.len(), |n| i + n);
+            out.push(Comment {
+                at: i,
+                text: source[i..end].trim_end().to_string(),
+                trailing: line_has_code,
+            });
+            i = end;
+            continue;
+        } else if b == b'"' {
+            in_text = true;
+            line_has_code = true;
+        } else if b == b'\n' {
+            line_has_code = false;
+        } else if !b.is_ascii_whitespace() {
+            line_has_code = true;
+        }
+        if b == b'\n' {
+            line_has_code = false;
+        }
+        i += 1;
+    }
+    out
+}
+
+struct Printer<'a> {
+    source: &'a str,
+    comments: Vec<Comment>,
+    next: usize,
+    out: String,
+    indent: usize,
+    /// The last line printed was a comment.
+    after_comment: bool,
+}
+
+/// Formats a parsed script; `source` is its text, for the comments.
+pub fn format(script: &Script, source: &str) -> String {
+    let mut p = Printer {
+        source,
+        comments: comments_of(source),
+        next: 0,
+        out: String::new(),
+        indent: 0,
+        after_comment: false,
+    };
+    let mut previous: Option<&Item> = None;
+    for item in &script.items {
+        let start = item.span().start as usize;
+        let blank = match (previous, item) {
+            (None, _) => false,
+            (Some(a), b) => {
+                is_block(a)
+                    || is_block(b)
+                    || std::mem::discriminant(a) != std::mem::discriminant(b)
+                    || p.blank_line_before(start)
+            }
+        };
+        if blank {
+            p.out.push('\n');
+        }
+        p.comments_before(start);
+        if p.after_comment && p.blank_line_before(start) && !p.out.ends_with("\n\n") {
+            p.out.push('\n');
+        }
+        p.item(item);
+        previous = Some(item);
+    }
+    p.comments_before(source.len() + 1);
+    while p.out.ends_with("\n\n") {
+        p.out.pop();
+    }
+    p.out
+}
+
+fn is_block(item: &Item) -> bool {
+    match item {
+        Item::App(_) | Item::Sync(_) | Item::Scenario(_) => true,
+        Item::Workflow(w) => w.form == WorkflowForm::Block,
+        Item::Engine(_) | Item::Owns(_) => false,
+    }
+}
+
+impl Printer<'_> {
+    fn pad(&self) -> String {
+        "  ".repeat(self.indent)
+    }
+
+    /// Prints the comments that stand before `at` on lines of their own.
+    fn comments_before(&mut self, at: usize) {
+        while let Some(c) = self.comments.get(self.next) {
+            if c.at >= at {
+                break;
+            }
+            let text = c.text.clone();
+            let blank_before = self.blank_line_before(c.at)
+                && !self.out.is_empty()
+                && !self.out.ends_with("\n\n")
+                && !self.out.ends_with("{\n");
+            if blank_before {
+                self.out.push('\n');
+            }
+            let pad = self.pad();
+            let _ = writeln!(self.out, "{pad}{text}");
+            self.next += 1;
+            self.after_comment = true;
+        }
+    }
+
+    /// Whether the source has an empty line just before offset `at` (kept between comments).
+    fn blank_line_before(&self, at: usize) -> bool {
+        let head = &self.source[..at.min(self.source.len())];
+        let head = head.trim_end_matches([' ', '\t']);
+        head.ends_with("\n\n") || head.ends_with("\n\r\n")
+    }
+
+    /// Ends a line whose code ended at `end`, with the comment that followed it there.
+    fn end_line(&mut self, end: usize) {
+        let line_end = self.source[end.min(self.source.len())..]
+            .find('\n')
+            .map_or(self.source.len(), |n| end + n);
+        // Only a comment with nothing but space between it and this line's code.
+        if let Some(c) = self.comments.get(self.next)
+            && c.trailing
+            && c.at >= end
+            && c.at <= line_end
+            && self.source[end..c.at].trim().is_empty()
+        {
+            let _ = write!(self.out, "  {}", c.text);
+            self.next += 1;
+        }
+        self.out.push('\n');
+    }
+
+    fn line(&mut self, text: &str, span: Span) {
+        self.comments_before(span.start as usize);
+        if self.after_comment
+            && self.blank_line_before(span.start as usize)
+            && !self.out.ends_with("\n\n")
+        {
+            self.out.push('\n');
+        }
+        self.after_comment = false;
+        let pad = self.pad();
+        let _ = write!(self.out, "{pad}{text}");
+        self.end_line(span.end as usize);
+    }
+
+    /// A step that ends in a field block: on one line when it fits, else one field a line.
+    /// `block` is the step without its field block, and the fields.
+    fn step_line(&mut self, text: &str, block: Option<(String, &[FieldInit])>, span: Span) {
+        let fits = self.pad().len() + text.len() <= WIDTH;
+        let Some((head, fields)) =
+            block.filter(|(_, f)| !fits && !f.is_empty() && !self.has_comment_within(span))
+        else {
+            self.line(text, span);
+            return;
+        };
+        self.line(
+            &format!("{head} {{"),
+            Span {
+                end: span.start,
+                ..span
+            },
+        );
+        self.indent += 1;
+        for field in fields {
+            self.line(
+                &format!("{}: {}", field.name.node, expr(&field.value)),
+                field.name.span.to(field.value.span),
+            );
+        }
+        self.indent -= 1;
+        self.close(span);
+    }
+
+    /// The closing brace of a block whose span is `span`.
+    fn close(&mut self, span: Span) {
+        self.indent += 1;
+        self.comments_before((span.end as usize).saturating_sub(1));
+        self.after_comment = false;
+        self.indent -= 1;
+        let pad = self.pad();
+        let _ = write!(self.out, "{pad}}}");
+        self.end_line(span.end as usize);
+    }
+
+    fn item(&mut self, item: &Item) {
+        match item {
+            Item::Engine(e) => self.line(&format!("engine {}", e.label.node), e.span),
+            Item::Owns(o) => self.line(&format!("{} owns {}", o.app.node, o.entity.node), o.span),
+            Item::App(app) => self.app(app),
+            Item::Workflow(w) => self.workflow(w),
+            Item::Sync(s) => self.sync(s),
+            Item::Scenario(s) => self.scenario(s),
+        }
+    }
+
+    fn app(&mut self, app: &AppDecl) {
+        let mut head = format!("app {}", app.name.node);
+        if let Some(location) = &app.location {
+            let _ = write!(head, " at {}", quote(&location.url.node));
+            if let Some(env) = &location.bearer_env {
+                let _ = write!(head, " auth bearer env {}", env.node);
+            }
+        }
+        head.push_str(" {");
+        self.line(&head, app.name.span);
+        self.indent += 1;
+        let mut reports = Vec::new();
+        let mut first_report: Option<Span> = None;
+        for capability in &app.capabilities {
+            match capability {
+                Capability::ReportsActor(span) => {
+                    reports.push("actor");
+                    first_report.get_or_insert(*span);
+                }
+                Capability::ReportsChanges(span) => {
+                    reports.push("changes");
+                    first_report.get_or_insert(*span);
+                }
+                Capability::Emits(_) => {}
+            }
+        }
+        if let Some(span) = first_report {
+            self.line(&format!("reports {}", reports.join(", ")), span);
+        }
+        let kinds: Vec<&Spanned<EventKind>> = app
+            .capabilities
+            .iter()
+            .flat_map(|c| match c {
+                Capability::Emits(kinds) => kinds.iter().collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        if let (Some(first), Some(last)) = (kinds.first(), kinds.last()) {
+            let words: Vec<&str> = kinds.iter().map(|k| k.node.keyword()).collect();
+            self.line(
+                &format!("emits {}", words.join(", ")),
+                first.span.to(last.span),
+            );
+        }
+        for entity in &app.entities {
+            self.entity(entity);
+        }
+        self.indent -= 1;
+        self.close(app.span);
+    }
+
+    fn entity(&mut self, entity: &EntityDecl) {
+        let fields: Vec<String> = entity
+            .fields
+            .iter()
+            .map(|f| format!("{}: {}", f.name.node, f.ty.node))
+            .collect();
+        let one_line = format!("{} {{ {} }}", entity.name.node, fields.join(", "));
+        let inner_comments = self.has_comment_within(entity.span);
+        if !inner_comments && self.pad().len() + one_line.len() <= WIDTH {
+            self.line(&one_line, entity.span);
+            return;
+        }
+        self.line(&format!("{} {{", entity.name.node), entity.name.span);
+        self.indent += 1;
+        for (field, text) in entity.fields.iter().zip(&fields) {
+            self.line(text, field.name.span.to(field.ty.span));
+        }
+        self.indent -= 1;
+        self.close(entity.span);
+    }
+
+    fn has_comment_within(&self, span: Span) -> bool {
+        self.comments[self.next..]
+            .iter()
+            .any(|c| c.at >= span.start as usize && c.at < span.end as usize)
+    }
+
+    fn workflow(&mut self, w: &Workflow) {
+        if w.form == WorkflowForm::OneLine {
+            let mut steps = w.steps.iter().peekable();
+            let guard = match steps.peek().map(|s| &s.kind) {
+                Some(StepKind::Unless(c)) => {
+                    steps.next();
+                    Some(c)
+                }
+                _ => None,
+            };
+            let actions: Vec<String> = steps
+                .map(|s| match &s.kind {
+                    StepKind::Action(a) => action(a),
+                    other => unreachable!("expected an action in a one-liner, found {other:?}"),
+                })
+                .collect();
+            let mut text = format!("{} do {}", trigger(&w.trigger), actions.join(", "));
+            if let Some(guard) = guard {
+                let _ = write!(text, " unless {}", expr(guard));
+            }
+            self.line(&text, w.span);
+            return;
+        }
+        let name = w
+            .name
+            .as_ref()
+            .map(|n| n.node.to_string())
+            .unwrap_or_default();
+        let head_span = w.name.as_ref().map_or(w.span, |n| n.span);
+        self.line(&format!("workflow {name} {{"), head_span);
+        self.indent += 1;
+        self.line(&trigger(&w.trigger), w.trigger.span);
+        for step in &w.steps {
+            let text = match &step.kind {
+                StepKind::Unless(c) => format!("unless {}", expr(c)),
+                StepKind::ContinueIf(c) => format!("continue if {}", expr(c)),
+                StepKind::Let(name, value) => format!("let {} = {}", name.node, expr(value)),
+                StepKind::Action(a) => action(a),
+            };
+            let block = match &step.kind {
+                StepKind::Action(a) => action_block(a),
+                _ => None,
+            };
+            self.step_line(&text, block, step.span);
+        }
+        self.indent -= 1;
+        self.close(w.span);
+    }
+
+    fn sync(&mut self, s: &SyncDecl) {
+        self.line(
+            &format!(
+                "sync {} between {} and {} {{",
+                s.entity.node, s.left.node, s.right.node
+            ),
+            s.entity.span,
+        );
+        self.indent += 1;
+        for m in &s.mappings {
+            let text = format!(
+                "{} {} {}",
+                m.left.node,
+                m.direction.node.symbol(),
+                m.right.node
+            );
+            self.line(&text, m.left.span.to(m.right.span));
+        }
+        if let Some(prefer) = &s.prefer {
+            let choice = match &prefer.node {
+                Prefer::App(app) => app.node.to_string(),
+                Prefer::Latest => "latest".into(),
+            };
+            self.line(&format!("prefer {choice}"), prefer.span);
+        }
+        self.indent -= 1;
+        self.close(s.span);
+    }
+
+    fn scenario(&mut self, s: &Scenario) {
+        let mut head = format!("scenario {}", quote(&s.name.node));
+        if let Some(at) = &s.at {
+            let _ = write!(head, " at {}", expr(at));
+        }
+        head.push_str(" {");
+        self.line(&head, s.name.span);
+        self.indent += 1;
+        for step in &s.steps {
+            let text = scenario_step(&step.kind);
+            let block = match &step.kind {
+                ScenarioStepKind::UserCreates {
+                    entity,
+                    app,
+                    fields,
+                } => Some((
+                    format!("user creates {} in {}", entity.node, app.node),
+                    fields.as_slice(),
+                )),
+                ScenarioStepKind::UserUpdates {
+                    entity,
+                    app,
+                    condition,
+                    fields,
+                } => Some((
+                    format!(
+                        "user updates {} in {} where {}",
+                        entity.node,
+                        app.node,
+                        expr(condition)
+                    ),
+                    fields.as_slice(),
+                )),
+                _ => None,
+            };
+            self.step_line(&text, block, step.span);
+        }
+        self.indent -= 1;
+        self.close(s.span);
+    }
+}
+
+/// One scenario step (or REPL step) in canonical form.
+pub fn scenario_step(step: &ScenarioStepKind) -> String {
+    match step {
+        ScenarioStepKind::UserCreates {
+            entity,
+            app,
+            fields,
+        } => {
+            format!(
+                "user creates {} in {} {}",
+                entity.node,
+                app.node,
+                field_block(fields)
+            )
+        }
+        ScenarioStepKind::UserUpdates {
+            entity,
+            app,
+            condition,
+            fields,
+        } => format!(
+            "user updates {} in {} where {} {}",
+            entity.node,
+            app.node,
+            expr(condition),
+            field_block(fields)
+        ),
+        ScenarioStepKind::UserDeletes {
+            entity,
+            app,
+            condition,
+        } => {
+            format!(
+                "user deletes {} in {} where {}",
+                entity.node,
+                app.node,
+                expr(condition)
+            )
+        }
+        ScenarioStepKind::ExpectCount {
+            count,
+            entity,
+            app,
+            condition,
+        } => {
+            let count = if count.node == 0 {
+                "no".to_string()
+            } else {
+                count.node.to_string()
+            };
+            let mut text = format!("expect {count} {} in {}", entity.node, app.node);
+            if let Some(c) = condition {
+                let _ = write!(text, " where {}", expr(c));
+            }
+            text
+        }
+        ScenarioStepKind::ExpectRuns { workflow, count } => {
+            format!("expect runs of {} == {}", workflow.node, count.node)
+        }
+        ScenarioStepKind::ExpectNotified(count) => format!("expect notified {}", count.node),
+        ScenarioStepKind::ExpectLoop(true) => "expect loop".into(),
+        ScenarioStepKind::ExpectLoop(false) => "expect no loop".into(),
+    }
+}
+
+fn trigger(t: &Trigger) -> String {
+    let mut text = format!("on {} {} in {}", t.kind.node, t.entity.node, t.app.node);
+    if !t.changing.is_empty() {
+        let fields: Vec<&str> = t.changing.iter().map(|f| &*f.node).collect();
+        let _ = write!(text, " changing {}", fields.join(", "));
+    }
+    if let Some(c) = &t.condition {
+        let _ = write!(text, " where {}", expr(c));
+    }
+    text
+}
+
+/// An action that ends in a field block: the text before the block, and the fields.
+fn action_block(a: &Action) -> Option<(String, &[FieldInit])> {
+    let text = action(a);
+    let fields = match a {
+        Action::Create {
+            fields: Some(fields),
+            ..
+        }
+        | Action::Update { fields, .. } => fields,
+        _ => return None,
+    };
+    let block = field_block(fields);
+    Some((
+        text[..text.len() - block.len() - 1].to_string(),
+        fields.as_slice(),
+    ))
+}
+
+fn action(a: &Action) -> String {
+    let target = |entity: &Option<Name>, app: &Name| match entity {
+        Some(e) => format!("{} in {}", e.node, app.node),
+        None => format!("in {}", app.node),
+    };
+    let which = |t: &Target| match t {
+        Target::Linked(_) => "linked".to_string(),
+        Target::Where(c) => format!("where {}", expr(c)),
+    };
+    match a {
+        Action::Create {
+            entity,
+            app,
+            fields,
+        } => match fields {
+            Some(fields) => format!("create {} {}", target(entity, app), field_block(fields)),
+            None => format!("create {}", target(entity, app)),
+        },
+        Action::Update {
+            entity,
+            app,
+            target: t,
+            fields,
+        } => {
+            format!(
+                "update {} {} {}",
+                target(entity, app),
+                which(t),
+                field_block(fields)
+            )
+        }
+        Action::Delete {
+            entity,
+            app,
+            target: t,
+        } => format!("delete {} {}", target(entity, app), which(t)),
+        Action::Notify { channel, message } => match channel {
+            Some(c) => format!("notify {} {}", expr(c), expr(message)),
+            None => format!("notify {}", expr(message)),
+        },
+    }
+}
+
+fn field_block(fields: &[FieldInit]) -> String {
+    if fields.is_empty() {
+        return "{ }".into();
+    }
+    let inner: Vec<String> = fields
+        .iter()
+        .map(|f| format!("{}: {}", f.name.node, expr(&f.value)))
+        .collect();
+    format!("{{ {} }}", inner.join(", "))
+}
+
+/// A text literal with every character that needs it escaped.
+pub fn quote(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '{' => out.push_str("{{"),
+            '}' => out.push_str("}}"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// How tightly an expression binds, for deciding parentheses (higher binds tighter).
+fn strength(e: &Expr) -> u8 {
+    match &e.kind {
+        ExprKind::If(..) => 0,
+        ExprKind::Binary(op, ..) => op.precedence(),
+        ExprKind::Unary(UnaryOp::Not, _) => 3,
+        ExprKind::Unary(UnaryOp::Neg, _) => 7,
+        _ => 9,
+    }
+}
+
+/// An expression in canonical form, with the parentheses its meaning needs and no others.
+pub fn expr(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Number(n) => crate::value::format_number(*n),
+        ExprKind::Duration(d) => format!("{}{}", d.amount, d.unit.suffix()),
+        ExprKind::Text(parts) => {
+            let mut out = String::from("\"");
+            for part in parts {
+                match part {
+                    TextPart::Literal(text) => {
+                        let quoted = quote(text);
+                        out.push_str(&quoted[1..quoted.len() - 1]);
+                    }
+                    TextPart::Interpolation(inner) => {
+                        let _ = write!(out, "{{{}}}", expr(inner));
+                    }
+                }
+            }
+            out.push('"');
+            out
+        }
+        ExprKind::Bool(b) => b.to_string(),
+        ExprKind::None => "none".into(),
+        ExprKind::User => "user".into(),
+        ExprKind::Name(n) => n.to_string(),
+        ExprKind::Field(base, field) => format!("{}.{}", wrap(base, 9), field.node),
+        ExprKind::Call(f, args) => {
+            let args: Vec<String> = args.iter().map(expr).collect();
+            format!("{}({})", f.node, args.join(", "))
+        }
+        ExprKind::List(items) => {
+            let items: Vec<String> = items.iter().map(expr).collect();
+            format!("[{}]", items.join(", "))
+        }
+        ExprKind::Unary(UnaryOp::Not, inner) => format!("not {}", wrap(inner, 4)),
+        ExprKind::Unary(UnaryOp::Neg, inner) => format!("-{}", wrap(inner, 8)),
+        ExprKind::Binary(op, l, r) => {
+            let p = op.precedence();
+            // Left-associative: the right side needs parentheses at equal strength.
+            format!("{} {} {}", wrap(l, p), op.symbol(), wrap(r, p + 1))
+        }
+        ExprKind::If(c, t, o) => format!("if {} then {} else {}", expr(c), expr(t), expr(o)),
+    }
+}
+
+/// `e`, in parentheses when it binds looser than `needed`.
+fn wrap(e: &Expr, needed: u8) -> String {
+    if strength(e) < needed {
+        format!("({})", expr(e))
+    } else {
+        expr(e)
+    }
+}
