@@ -96,7 +96,7 @@ fn formatting_keeps_meaning_of_scripts_made_from_parts() {
             seed ^= seed >> 7;
             seed ^= seed << 17;
             script.push_str(&items[(seed % items.len() as u64) as usize]);
-            script.push_str(if seed % 3 == 0 { "\n" } else { "\n\n" });
+            script.push_str(if seed.is_multiple_of(3) { "\n" } else { "\n\n" });
         }
         assert_formats_faithfully(&format!("round {round}"), &script);
     }
