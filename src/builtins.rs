@@ -211,6 +211,10 @@ impl Builtin {
         }
     }
 
+    fn needs_text(self, value: &Value) -> String {
+        format!("`{}` needs text, but got {value}", self.name())
+    }
+
     /// Computes the function. `now` is the clock's current time. An error says, in one
     /// sentence, which value did not fit.
     pub fn apply(self, args: &[Value], now: i64) -> Result<Value, String> {
@@ -221,9 +225,13 @@ impl Builtin {
             }
         };
         Ok(match self {
-            Builtin::Upper => Value::text(&text(0)?.to_uppercase()),
-            Builtin::Lower => Value::text(&text(0)?.to_lowercase()),
-            Builtin::Trim => Value::text(text(0)?.trim()),
+            Builtin::Upper => map_case(&args[0], true).ok_or_else(|| self.needs_text(&args[0]))?,
+            Builtin::Lower => map_case(&args[0], false).ok_or_else(|| self.needs_text(&args[0]))?,
+            Builtin::Trim => match &args[0] {
+                // An already trimmed text is shared, not copied.
+                Value::Text(s) if s.trim().len() == s.len() => Value::Text(s.clone()),
+                _ => Value::text(text(0)?.trim()),
+            },
             Builtin::Len => match &args[0] {
                 Value::List(items) => Value::Number(items.len() as f64),
                 _ => Value::Number(text(0)?.chars().count() as f64),
@@ -282,4 +290,40 @@ impl Builtin {
             Builtin::Text => Value::text(&args[0].to_plain_text()),
         })
     }
+}
+
+/// `upper`/`lower` of a text value: `None` when it is not text. A text that is already in the
+/// wanted case is shared; short ASCII texts are mapped on the stack, so that the result costs one
+/// allocation instead of two.
+fn map_case(value: &Value, upper: bool) -> Option<Value> {
+    let Value::Text(s) = value else { return None };
+    let bytes = s.as_bytes();
+    if s.is_ascii() {
+        let unchanged = if upper {
+            !bytes.iter().any(u8::is_ascii_lowercase)
+        } else {
+            !bytes.iter().any(u8::is_ascii_uppercase)
+        };
+        if unchanged {
+            return Some(Value::Text(s.clone()));
+        }
+        let mut buf = [0u8; 128];
+        if bytes.len() <= buf.len() {
+            for (to, from) in buf.iter_mut().zip(bytes) {
+                *to = if upper {
+                    from.to_ascii_uppercase()
+                } else {
+                    from.to_ascii_lowercase()
+                };
+            }
+            let mapped = std::str::from_utf8(&buf[..bytes.len()]).ok()?;
+            return Some(Value::text(mapped));
+        }
+    }
+    let mapped = if upper {
+        s.to_uppercase()
+    } else {
+        s.to_lowercase()
+    };
+    Some(Value::Text(Arc::from(mapped)))
 }

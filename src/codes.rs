@@ -66,6 +66,9 @@ codes! {
     E0205: Error, "`changing` where changes are not reported";
     W0206: Warning, "a workflow that can never run";
     W0207: Warning, "an unused `let`, or a condition that is always true or always false";
+    R0301: Error, "the run-time guard held a chain";
+    R0302: Error, "a run failed at run time";
+    R0303: Error, "a bad input event";
 }
 
 impl Code {

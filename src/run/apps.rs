@@ -1,0 +1,173 @@
+//! What the engine needs from the apps it reads and writes: records, and the [`Apps`] trait.
+//!
+//! A record is laid out as its entity was resolved by the checker: one [`Value`] per field,
+//! indexed by [`FieldId`], so that the engine never looks a field up by its name. Records are
+//! shared (`Arc<Record>`): the event that reports a write holds the record as it was written,
+//! and a later update makes a new record instead of changing the one in the event.
+//!
+//! The simulator ([`super::sim::Simulator`]) is the first implementation of [`Apps`]; an app
+//! over HTTP, or a journal that remembers every write, implements the same few operations.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::program::{EntityId, FieldId, Program};
+use crate::value::{Label, Value};
+
+/// A record's number within its entity; shown as `App/entity/N`.
+pub type RecordId = u64;
+
+/// Which record: an entity and the record's number in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RecordRef {
+    pub entity: EntityId,
+    pub id: RecordId,
+}
+
+impl RecordRef {
+    pub fn new(entity: EntityId, id: RecordId) -> RecordRef {
+        RecordRef { entity, id }
+    }
+
+    /// `Calendar/event/1`.
+    pub fn show(self, program: &Program) -> ShowRef<'_> {
+        ShowRef {
+            program,
+            record: self,
+        }
+    }
+
+    /// Reads `Calendar/event/1` (or just `1`) back for an entity.
+    pub fn parse_id(program: &Program, entity: EntityId, text: &str) -> Option<RecordId> {
+        let e = program.entity(entity);
+        let number = match text.rsplit_once('/') {
+            Some((prefix, number)) => {
+                let (app, name) = prefix.split_once('/')?;
+                if app != &*program.app(e.app).name || name != &*e.name {
+                    return None;
+                }
+                number
+            }
+            None => text,
+        };
+        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        number.parse().ok().filter(|n| *n > 0)
+    }
+}
+
+/// A record reference ready to be shown.
+pub struct ShowRef<'p> {
+    program: &'p Program,
+    record: RecordRef,
+}
+
+impl fmt::Display for ShowRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = self.program.entity(self.record.entity);
+        write!(
+            f,
+            "{}/{}/{}",
+            self.program.app(e.app).name,
+            e.name,
+            self.record.id
+        )
+    }
+}
+
+/// One record, laid out by its entity's fields.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    pub id: RecordId,
+    /// One value per field of the entity, `Value::None` where an optional field is empty.
+    pub fields: Box<[Value]>,
+    /// For an open entity, who last wrote it by stamping (a declared entity keeps that in its
+    /// `stamp` field). `None` reads as `user`.
+    pub stamp: Option<Label>,
+    /// For an open entity, fields the script never names, as they came in.
+    pub extras: Vec<(Arc<str>, Value)>,
+}
+
+impl Record {
+    /// An empty record of `fields` fields.
+    pub fn empty(fields: usize) -> Record {
+        Record {
+            id: 0,
+            fields: vec![Value::None; fields].into_boxed_slice(),
+            stamp: None,
+            extras: Vec::new(),
+        }
+    }
+
+    /// A field's value (`none` for a field the record was made without).
+    pub fn get(&self, field: FieldId) -> &Value {
+        self.fields.get(field.0).unwrap_or(&Value::None)
+    }
+}
+
+/// What an update writes: field values, and for an open entity the hidden stamp and extra
+/// fields. Fields not named keep their values.
+#[derive(Clone, Debug, Default)]
+pub struct Write {
+    pub fields: Vec<(FieldId, Value)>,
+    pub stamp: Option<Label>,
+    pub extras: Vec<(Arc<str>, Value)>,
+}
+
+/// The record after an update, and which fields now hold a different value.
+#[derive(Clone, Debug)]
+pub struct Updated {
+    pub record: Arc<Record>,
+    pub changed: Arc<[FieldId]>,
+}
+
+/// An app refused or failed a write.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppError {
+    pub app: Arc<str>,
+    pub reason: String,
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} refused the write: {}", self.app, self.reason)
+    }
+}
+
+/// The apps a script talks to, as the engine sees them.
+///
+/// Links are kept here too: they must live as long as the records (and, for a journal,
+/// survive a restart). A link outlives a deleted record, so that `delete … linked` can follow
+/// a chain of deletes.
+pub trait Apps {
+    /// Stores a new record and gives it an id: `id` when one is asked for and free, else the
+    /// next one.
+    fn create(
+        &mut self,
+        entity: EntityId,
+        record: Record,
+        id: Option<RecordId>,
+    ) -> Result<Arc<Record>, AppError>;
+
+    /// Writes some fields of a record; `None` when there is no such record.
+    fn update(&mut self, at: RecordRef, write: Write) -> Result<Option<Updated>, AppError>;
+
+    /// Removes a record; the record as it was, or `None` when it was already gone.
+    fn delete(&mut self, at: RecordRef) -> Result<Option<Arc<Record>>, AppError>;
+
+    fn get(&self, at: RecordRef) -> Option<Arc<Record>>;
+
+    /// The records of an entity for which `keep` says yes, in id order.
+    fn select(
+        &self,
+        entity: EntityId,
+        keep: &mut dyn FnMut(&Record) -> bool,
+    ) -> Result<Vec<Arc<Record>>, AppError>;
+
+    /// Remembers that `a` and `b` were made one from the other.
+    fn link(&mut self, a: RecordRef, b: RecordRef);
+
+    /// Appends the records linked with `of` (existing or not) to `out`.
+    fn linked(&self, of: RecordRef, out: &mut Vec<RecordRef>);
+}
