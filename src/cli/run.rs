@@ -119,7 +119,7 @@ pub fn run(args: RunArgs) -> u8 {
     };
     let totals = engine.totals();
     let summary = match args.trace {
-        TraceMode::Json => trace::summary_json(&totals, bad).to_string(),
+        TraceMode::Json => trace::summary_json(&totals, bad),
         _ => trace::summary(&totals, bad),
     };
     let _ = writeln!(out, "{summary}");
@@ -178,14 +178,15 @@ fn feed(
             Ok(event) => event,
             Err(error) => {
                 bad += 1;
-                report_bad(sources, name, number, error);
+                report_bad(sources, name, number, error, mode, out)?;
                 continue;
             }
         };
         let outcome = engine.input(event);
         if let Some(err) = &outcome.refused {
             bad += 1;
-            report_bad(sources, name, number, InputError::Refused(err.to_string()));
+            let error = InputError::Refused(err.to_string());
+            report_bad(sources, name, number, error, mode, out)?;
         }
         if mode != TraceMode::Summary && !outcome.trace.is_empty() {
             text.clear();
@@ -200,13 +201,25 @@ fn feed(
     Ok(bad)
 }
 
-fn report_bad(sources: &SourceMap, name: &Arc<str>, line: usize, error: InputError) {
+/// A bad line goes to standard error as a diagnostic (and into a JSON trace as an `error`).
+fn report_bad(
+    sources: &SourceMap,
+    name: &Arc<str>,
+    line: usize,
+    error: InputError,
+    mode: TraceMode,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    if mode == TraceMode::Json {
+        writeln!(out, "{}", trace::bad_line_json(name, line, error.to_string()))?;
+    }
     let bad = BadLine {
         source: name.clone(),
         line,
         error,
     };
     diagnostic::emit_to_stderr(sources, &[bad.report()]);
+    Ok(())
 }
 
 /// Failed runs (R0302) and held chains (R0301) go to standard error as diagnostics.

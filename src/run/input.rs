@@ -94,7 +94,7 @@ const KEYS: [&str; 6] = ["kind", "app", "entity", "record", "actor", "changed"];
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            InputError::Json(message) => write!(f, "this is not a valid event: {message}"),
+            InputError::Json(message) => write!(f, "this is not an event: {message}"),
             InputError::MissingKey(key) => write!(f, "the event has no `{key}`"),
             InputError::UnknownKey { key, .. } => write!(f, "`{key}` is not a key of an event"),
             InputError::UnknownKind(kind) => write!(
@@ -114,12 +114,16 @@ impl fmt::Display for InputError {
                 field,
                 expected,
                 found,
-            } => write!(f, "`{field}` holds {expected}, but the line gives {found}"),
+            } => write!(
+                f,
+                "`{field}` is a {} field, but the line gives {found}",
+                expected.unwrapped()
+            ),
             InputError::BadValue {
                 field,
                 expected,
                 text,
-            } => write!(f, "`{field}` holds {expected}, and {text:?} is not one"),
+            } => write!(f, "`{field}` is a {expected} field, but {text:?} is not a {expected}"),
             InputError::MissingFields { entity, fields } => {
                 let names: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
                 write!(f, "a new `{entity}` needs {}", names.join(", "))
@@ -223,7 +227,7 @@ impl<'p> Decoder<'p> {
         });
         let parts = match result {
             Ok(parts) => parts,
-            Err(err) => return Err(problem.unwrap_or_else(|| InputError::Json(err.to_string()))),
+            Err(err) => return Err(problem.unwrap_or_else(|| json_problem(&err))),
         };
         let Parts {
             kind,
@@ -318,6 +322,22 @@ impl<'p> Decoder<'p> {
             }
         })
     }
+}
+
+/// serde_json's message, with the column but without "line 1" (every input line is one line).
+fn json_problem(err: &serde_json::Error) -> InputError {
+    let text = err.to_string();
+    let message = match text.rfind(" at line ") {
+        Some(i) => &text[..i],
+        None => &text,
+    };
+    let message = match err.classify() {
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+            format!("malformed JSON at column {}: {message}", err.column())
+        }
+        _ => message.to_string(),
+    };
+    InputError::Json(message)
 }
 
 fn stash<E: de::Error>(slot: &mut Option<InputError>, problem: InputError) -> E {

@@ -8,17 +8,20 @@
 //! ```text
 //! #1 new Calendar/event/1, origin user: {title: "Standup", origin: user}
 //!   run 1 to_outlook
-//!     create Outlook/event/1
-//!       #2 new Outlook/event/1, origin keragon: {subject: "Standup", origin: keragon}
-//!         run 2 to_calendar
-//!           stopped by `unless origin == keragon` (mirror.weir:19)
+//!     create → #2 new Outlook/event/1, origin keragon: {subject: "Standup", origin: keragon}
+//!       run 2 to_calendar
+//!         stopped by `unless origin == keragon` (mirror.weir:19)
 //! ```
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Map, Value as Json};
+
+mod json;
+
+pub use json::{bad_line_json, json_lines, summary_json};
 
 use super::apps::{Record, RecordRef};
 use super::error::Failure;
@@ -97,6 +100,17 @@ pub enum Done {
 }
 
 impl Done {
+    fn verb(&self) -> &'static str {
+        match self {
+            Done::Create { .. } => "create",
+            Done::Update { .. } => "update",
+            Done::Delete { .. } => "delete",
+            Done::NoRecord { .. } => "nothing",
+            Done::Notify { .. } => "notify",
+            Done::Conflict { .. } => "conflict",
+        }
+    }
+
     fn event(&self) -> Option<u64> {
         match self {
             Done::Create { event, .. } | Done::Update { event, .. } | Done::Delete { event, .. } => {
@@ -120,11 +134,13 @@ pub fn show_record(program: &Program, entity: EntityId, record: &Record) -> Stri
     };
     for (field, value) in e.fields.iter().zip(record.fields.iter()) {
         sep(&mut out);
-        let _ = write!(out, "{}: {value}", field.name);
+        let _ = write!(out, "{}: ", field.name);
+        show_value(value, &mut out);
     }
     for (name, value) in &record.extras {
         sep(&mut out);
-        let _ = write!(out, "{name}: {value}");
+        let _ = write!(out, "{name}: ");
+        show_value(value, &mut out);
     }
     out.push('}');
     out
@@ -241,6 +257,20 @@ impl<'a> Tree<'a> {
         shown.insert(index);
         let item = &self.items[index];
         line(program, sources, item, depth, out);
+        self.under(program, sources, item, depth, shown, out);
+    }
+
+    /// What happened because of an event: its runs and skips, their steps, and (on the same
+    /// line as each write) the event the write caused, and so on down.
+    fn under(
+        &self,
+        program: &Program,
+        sources: &SourceMap,
+        item: &TraceItem,
+        depth: usize,
+        shown: &mut HashSet<usize>,
+        out: &mut String,
+    ) {
         let TraceItem::Event(event) = item else {
             return;
         };
@@ -248,26 +278,63 @@ impl<'a> Tree<'a> {
             shown.insert(child);
             let item = &self.items[child];
             line(program, sources, item, depth + 1, out);
-            if let TraceItem::Run { run, .. } = item {
-                for &step in self.under_run.get(run).into_iter().flatten() {
-                    shown.insert(step);
-                    let item = &self.items[step];
-                    line(program, sources, item, depth + 2, out);
-                    if let TraceItem::Action { done, .. } = item {
-                        if let Some(caused) = done.event().and_then(|e| self.events.get(&e)) {
-                            self.event(program, sources, *caused, depth + 3, shown, out);
-                        }
+            let TraceItem::Run { run, .. } = item else {
+                continue;
+            };
+            for &step in self.under_run.get(run).into_iter().flatten() {
+                shown.insert(step);
+                let item = &self.items[step];
+                let caused = match item {
+                    TraceItem::Action { done, .. } => done.event().and_then(|e| self.events.get(&e)),
+                    _ => None,
+                };
+                match (item, caused) {
+                    (TraceItem::Action { done, .. }, Some(&caused)) => {
+                        shown.insert(caused);
+                        indent(depth + 2, out);
+                        out.push_str(done.verb());
+                        out.push_str(" → ");
+                        line(program, sources, &self.items[caused], 0, out);
+                        self.under(program, sources, &self.items[caused], depth + 2, shown, out);
                     }
+                    _ => line(program, sources, item, depth + 2, out),
                 }
             }
         }
     }
 }
 
-fn line(program: &Program, sources: &SourceMap, item: &TraceItem, depth: usize, out: &mut String) {
+fn indent(depth: usize, out: &mut String) {
     for _ in 0..depth {
         out.push_str("  ");
     }
+}
+
+/// A value as a trace shows it: texts quoted, times and durations plain.
+fn show_value(value: &Value, out: &mut String) {
+    match value {
+        Value::Text(t) => {
+            let _ = write!(out, "{:?}", &**t);
+        }
+        Value::List(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                show_value(item, out);
+            }
+            out.push(']');
+        }
+        Value::None | Value::Bool(_) => {
+            let _ = write!(out, "{value}");
+        }
+        other => other.push_plain_text(out),
+    }
+}
+
+fn line(program: &Program, sources: &SourceMap, item: &TraceItem, depth: usize, out: &mut String) {
+    indent(depth, out);
     let _ = match item {
         TraceItem::Event(e) => {
             let _ = write!(out, "#{} {} {}, origin {}", e.id, e.kind, e.at().show(program), e.origin);
@@ -339,13 +406,17 @@ fn line(program: &Program, sources: &SourceMap, item: &TraceItem, depth: usize, 
                 lost,
             } => {
                 let e = program.entity(*entity);
-                write!(
+                let _ = write!(
                     out,
-                    "conflict on `{}` of {} in {}: kept {kept}, lost {lost}",
+                    "conflict on `{}` of {} in {}: kept ",
                     e.fields[field.0].name,
                     e.name,
                     program.app(e.app).name
-                )
+                );
+                show_value(kept, out);
+                out.push_str(", lost ");
+                show_value(lost, out);
+                Ok(())
             }
         },
         TraceItem::Hold(held) => write!(
@@ -376,156 +447,23 @@ fn hold_reason(held: &Held) -> String {
 
 /// `summary: 3 events, 2 runs, 2 actions, 0 held, 0 failed`.
 pub fn summary(counts: &Counts, bad_lines: u64) -> String {
+    let count = |n: u64, one: &str| {
+        if n == 1 {
+            format!("{n} {one}")
+        } else {
+            format!("{n} {one}s")
+        }
+    };
     let mut text = format!(
-        "summary: {} events, {} runs, {} actions, {} held, {} failed",
-        counts.events, counts.runs, counts.actions, counts.held, counts.failed
+        "summary: {}, {}, {}, {} held, {} failed",
+        count(counts.events, "event"),
+        count(counts.runs, "run"),
+        count(counts.actions, "action"),
+        counts.held,
+        counts.failed
     );
     if bad_lines > 0 {
-        let _ = write!(
-            text,
-            ", {bad_lines} bad input line{}",
-            if bad_lines == 1 { "" } else { "s" }
-        );
+        let _ = write!(text, ", {}", count(bad_lines, "bad input line"));
     }
     text
-}
-
-// ---------------------------------------------------------------- JSON Lines
-
-/// Renders items as JSON Lines, in the order they happened.
-pub fn json_lines(program: &Program, sources: &SourceMap, items: &[TraceItem], out: &mut String) {
-    for item in items {
-        out.push_str(&item_json(program, sources, item).to_string());
-        out.push('\n');
-    }
-}
-
-fn at_json(sources: &SourceMap, span: Span) -> Json {
-    let (line, column) = sources.line_col(span.file, span.start as usize);
-    json!({ "file": sources.name(span.file), "line": line, "column": column })
-}
-
-/// One item as a JSON object.
-pub fn item_json(program: &Program, sources: &SourceMap, item: &TraceItem) -> Json {
-    match item {
-        TraceItem::Event(e) => {
-            let entity = program.entity(e.entity);
-            let mut object = json!({
-                "type": "event",
-                "id": e.id,
-                "kind": e.kind.keyword(),
-                "app": &*program.app(entity.app).name,
-                "entity": &*entity.name,
-                "record": record_json(program, e.entity, &e.record),
-                "origin": &*e.origin,
-                "cause": e.cause.as_ref().map(|h| json!({"run": h.run, "by": &*h.by.name(program)})),
-                "root": e.root(),
-                "hops": e.hops(),
-            });
-            if let Some(changed) = &e.changed {
-                object["changed"] = json!(field_names(program, e.entity, changed));
-            }
-            object
-        }
-        TraceItem::Run { run, by, event } => {
-            json!({"type": "run", "id": run, "by": &*by.name(program), "event": event})
-        }
-        TraceItem::Skip { by, event, why } => {
-            let (reason, at) = match why {
-                Skip::Where(span) => ("where", Some(at_json(sources, *span))),
-                Skip::Changing(span) => ("changing", Some(at_json(sources, *span))),
-                Skip::Echo => ("echo", None),
-            };
-            json!({"type": "skip", "by": &*by.name(program), "event": event, "reason": reason, "at": at})
-        }
-        TraceItem::Stop { run, by, step, .. } => json!({
-            "type": "skip",
-            "run": run,
-            "by": &*by.name(program),
-            "reason": "condition",
-            "step": sources.slice(*step),
-            "at": at_json(sources, *step),
-        }),
-        TraceItem::Action { run, by, done } => {
-            let mut object = json!({"type": "action", "run": run, "by": &*by.name(program)});
-            let fields = match done {
-                Done::Create { at, event } => {
-                    json!({"action": "create", "record": at.show(program).to_string(), "event": event})
-                }
-                Done::Update { at, changed, event } => json!({
-                    "action": "update",
-                    "record": at.show(program).to_string(),
-                    "changed": field_names(program, at.entity, changed),
-                    "event": event,
-                }),
-                Done::Delete { at, event } => {
-                    json!({"action": "delete", "record": at.show(program).to_string(), "event": event})
-                }
-                Done::NoRecord { kind, entity, span } => {
-                    let e = program.entity(*entity);
-                    json!({
-                        "action": if *kind == EventKind::Deleted { "delete" } else { "update" },
-                        "app": &*program.app(e.app).name,
-                        "entity": &*e.name,
-                        "record": null,
-                        "at": at_json(sources, *span),
-                    })
-                }
-                Done::Notify { channel, text } => {
-                    json!({"action": "notify", "channel": channel.as_deref(), "text": &**text})
-                }
-                Done::Conflict {
-                    entity,
-                    field,
-                    kept,
-                    lost,
-                } => {
-                    let e = program.entity(*entity);
-                    json!({
-                        "action": "conflict",
-                        "app": &*program.app(e.app).name,
-                        "entity": &*e.name,
-                        "field": &*e.fields[field.0].name,
-                        "kept": kept.as_json(),
-                        "lost": lost.as_json(),
-                    })
-                }
-            };
-            if let (Json::Object(target), Json::Object(extra)) = (&mut object, fields) {
-                target.extend(extra);
-            }
-            object
-        }
-        TraceItem::Hold(held) => json!({
-            "type": "hold",
-            "event": held.event.id,
-            "by": &*held.by.name(program),
-            "record": held.event.at().show(program).to_string(),
-            "reason": held.reason.key(),
-            "limit": held.reason.limit(),
-            "story": guard::story(program, held),
-        }),
-        TraceItem::Error(f) => json!({
-            "type": "error",
-            "run": if f.run == 0 { None } else { Some(f.run) },
-            "by": &*f.by,
-            "event": f.event,
-            "message": f.error.kind.to_string(),
-            "at": at_json(sources, f.error.span),
-        }),
-    }
-}
-
-/// The summary as a JSON object.
-pub fn summary_json(counts: &Counts, bad_lines: u64) -> Json {
-    json!({
-        "type": "summary",
-        "events": counts.events,
-        "runs": counts.runs,
-        "actions": counts.actions,
-        "held": counts.held,
-        "failed": counts.failed,
-        "notified": counts.notified,
-        "bad_lines": bad_lines,
-    })
 }
