@@ -199,10 +199,10 @@ impl Checker<'_> {
 
     /// Gives a value shown to be present its type without `?`.
     fn narrow(&self, mut e: Expr) -> Expr {
-        if let (Type::Optional(inner), Some(key)) = (&e.ty, Narrow::of(&e.kind)) {
-            if self.narrowed.contains(&key) {
-                e.ty = (**inner).clone();
-            }
+        if let (Type::Optional(inner), Some(key)) = (&e.ty, Narrow::of(&e.kind))
+            && self.narrowed.contains(&key)
+        {
+            e.ty = (**inner).clone();
         }
         e
     }
@@ -288,17 +288,17 @@ impl Checker<'_> {
                 return Some((ExprKind::TriggerField(field), Type::Any));
             }
         }
-        if let View::Record(entity) = scope.view {
-            if !self.program.entity(entity).declared {
-                let field = self.open_field(entity, &Arc::from(name), Span::default());
-                return Some((ExprKind::TargetField(field), Type::Any));
-            }
+        if let View::Record(entity) = scope.view
+            && !self.program.entity(entity).declared
+        {
+            let field = self.open_field(entity, &Arc::from(name), Span::default());
+            return Some((ExprKind::TargetField(field), Type::Any));
         }
-        if let View::Target(entity) = scope.view {
-            if !self.program.entity(entity).declared {
-                let field = self.open_field(entity, &Arc::from(name), Span::default());
-                return Some((ExprKind::TargetField(field), Type::Any));
-            }
+        if let View::Target(entity) = scope.view
+            && !self.program.entity(entity).declared
+        {
+            let field = self.open_field(entity, &Arc::from(name), Span::default());
+            return Some((ExprKind::TargetField(field), Type::Any));
         }
         None
     }
@@ -332,17 +332,17 @@ impl Checker<'_> {
                 span,
             };
         }
-        if name.as_ref() == "origin" {
-            if let View::Record(entity) = scope.view {
-                let e = self.program.entity(entity);
-                let app = self.program.app(e.app).name.clone();
-                self.report(CheckError::NoStamp {
-                    span,
-                    entity: e.name.clone(),
-                    app,
-                });
-                return error_expr(span);
-            }
+        if name.as_ref() == "origin"
+            && let View::Record(entity) = scope.view
+        {
+            let e = self.program.entity(entity);
+            let app = self.program.app(e.app).name.clone();
+            self.report(CheckError::NoStamp {
+                span,
+                entity: e.name.clone(),
+                app,
+            });
+            return error_expr(span);
         }
         if let Some((_, defined)) = self.later_lets.iter().find(|(n, _)| n == name) {
             let defined = *defined;
@@ -502,20 +502,19 @@ impl Checker<'_> {
             }
         };
         // A constant time is checked now rather than failing every run.
-        if builtin == Builtin::Time {
-            if let Some(Value::Text(text)) = checked[0].as_const() {
-                if crate::value::parse_time(text).is_none() {
-                    self.report(CheckError::TypeMismatch {
-                        span: checked[0].span,
-                        expected: Type::Time,
-                        found: Type::Text,
-                        context: Mismatch::BadTime {
-                            text: text.to_string(),
-                        },
-                    });
-                    return error_expr(span);
-                }
-            }
+        if builtin == Builtin::Time
+            && let Some(Value::Text(text)) = checked[0].as_const()
+            && crate::value::parse_time(text).is_none()
+        {
+            self.report(CheckError::TypeMismatch {
+                span: checked[0].span,
+                expected: Type::Time,
+                found: Type::Text,
+                context: Mismatch::BadTime {
+                    text: text.to_string(),
+                },
+            });
+            return error_expr(span);
         }
         Expr {
             kind: ExprKind::Call(builtin, checked),

@@ -86,10 +86,10 @@ pub fn run(args: RunArgs) -> u8 {
         now,
     };
     let mut engine = Engine::simulated(Arc::clone(&program), options);
-    if let Some(path) = &args.state {
-        if let Err(message) = load_state(&mut engine, path) {
-            return super::usage_error(message);
-        }
+    if let Some(path) = &args.state
+        && let Err(message) = load_state(&mut engine, path)
+    {
+        return super::usage_error(message);
     }
     let (name, input): (Arc<str>, Box<dyn BufRead>) = match &args.events {
         Some(path) => match std::fs::File::open(path) {
@@ -103,14 +103,23 @@ pub fn run(args: RunArgs) -> u8 {
         },
         None => {
             if io::stdin().is_terminal() {
-                eprintln!("reading events from standard input, one JSON object a line (Ctrl-D ends)");
+                eprintln!(
+                    "reading events from standard input, one JSON object a line (Ctrl-D ends)"
+                );
             }
             (Arc::from("stdin"), Box::new(io::stdin().lock()))
         }
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let bad = match feed(&mut engine, &loaded.sources, args.trace, &name, input, &mut out) {
+    let bad = match feed(
+        &mut engine,
+        &loaded.sources,
+        args.trace,
+        &name,
+        input,
+        &mut out,
+    ) {
         Ok(bad) => bad,
         Err(err) => {
             let _ = out.flush();
@@ -211,7 +220,11 @@ fn report_bad(
     out: &mut impl Write,
 ) -> io::Result<()> {
     if mode == TraceMode::Json {
-        writeln!(out, "{}", trace::bad_line_json(name, line, error.to_string()))?;
+        writeln!(
+            out,
+            "{}",
+            trace::bad_line_json(name, line, error.to_string())
+        )?;
     }
     let bad = BadLine {
         source: name.clone(),

@@ -14,7 +14,9 @@ use super::guard::{Actor, Chain, Hop};
 use super::trace::{Done, TraceItem};
 use super::{Core, Event, Outcome};
 use crate::ast::EventKind;
-use crate::program::{Action, ActionKind, EntityId, FieldId, Program, StepKind, Target, WorkflowId};
+use crate::program::{
+    Action, ActionKind, EntityId, FieldId, Program, StepKind, Target, WorkflowId,
+};
 use crate::span::Span;
 use crate::value::{Label, Value};
 
@@ -280,7 +282,16 @@ impl Core {
         }
         let cause = self.cause(entity, EventKind::New, ctx);
         let engine = self.engine.clone();
-        self.emit(p, EventKind::New, entity, created, None, &engine, cause, out);
+        self.emit(
+            p,
+            EventKind::New,
+            entity,
+            created,
+            None,
+            &engine,
+            cause,
+            out,
+        );
         Ok(at)
     }
 
@@ -358,7 +369,16 @@ impl Core {
         }
         let cause = self.cause(at.entity, EventKind::Deleted, ctx);
         let engine = self.engine.clone();
-        self.emit(p, EventKind::Deleted, at.entity, old, None, &engine, cause, out);
+        self.emit(
+            p,
+            EventKind::Deleted,
+            at.entity,
+            old,
+            None,
+            &engine,
+            cause,
+            out,
+        );
         Ok(())
     }
 
@@ -403,7 +423,10 @@ impl Core {
                     return Ok(Vec::new());
                 };
                 self.linked.clear();
-                apps.linked(RecordRef::new(trigger.entity, trigger.record.id), &mut self.linked);
+                apps.linked(
+                    RecordRef::new(trigger.entity, trigger.record.id),
+                    &mut self.linked,
+                );
                 let mut found: Vec<RecordRef> = self
                     .linked
                     .iter()
@@ -434,10 +457,7 @@ impl Core {
                 let found =
                     found.map_err(|err| RunError::new(condition.span, RunErrorKind::App(err)))?;
                 let _ = p;
-                Ok(found
-                    .iter()
-                    .map(|r| RecordRef::new(entity, r.id))
-                    .collect())
+                Ok(found.iter().map(|r| RecordRef::new(entity, r.id)).collect())
             }
         }
     }

@@ -53,7 +53,10 @@ pub enum RunErrorKind {
         found: Value,
     },
     /// A record would be created without a required field.
-    MissingField { field: Arc<str>, entity: Arc<str> },
+    MissingField {
+        field: Arc<str>,
+        entity: Arc<str>,
+    },
     App(AppError),
 }
 
@@ -88,7 +91,12 @@ impl fmt::Display for RunErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RunErrorKind::WrongType { expected, found } => {
-                write!(f, "{} is needed here, but the value is {}", article(expected), Shown(found))
+                write!(
+                    f,
+                    "{} is needed here, but the value is {}",
+                    article(expected),
+                    Shown(found)
+                )
             }
             RunErrorKind::Mismatch { op, left, right } => write!(
                 f,

@@ -149,7 +149,10 @@ pub fn eval(e: &Expr, s: &Scope) -> Result<Value, RunError> {
         ExprKind::Not(inner) => Value::Bool(!truth(inner, s)?),
         ExprKind::Neg(inner) => match eval(inner, s)? {
             Value::Number(n) => Value::Number(-n),
-            Value::Duration(d) => Value::Duration(d.checked_neg().ok_or_else(|| fail(e, RunErrorKind::Overflow))?),
+            Value::Duration(d) => Value::Duration(
+                d.checked_neg()
+                    .ok_or_else(|| fail(e, RunErrorKind::Overflow))?,
+            ),
             Value::None => return Err(fail(inner, RunErrorKind::Missing)),
             other => {
                 return Err(fail(
@@ -287,7 +290,9 @@ fn arithmetic(
         (BinaryOp::Add, Time(t), Duration(d)) | (BinaryOp::Add, Duration(d), Time(t)) => {
             Time(t.checked_add(*d).ok_or_else(overflow)?)
         }
-        (BinaryOp::Add, Duration(x), Duration(y)) => Duration(x.checked_add(*y).ok_or_else(overflow)?),
+        (BinaryOp::Add, Duration(x), Duration(y)) => {
+            Duration(x.checked_add(*y).ok_or_else(overflow)?)
+        }
         (BinaryOp::Sub, Number(x), Number(y)) => Number(x - y),
         (BinaryOp::Sub, Time(t), Duration(d)) => Time(t.checked_sub(*d).ok_or_else(overflow)?),
         (BinaryOp::Sub, Time(x), Time(y)) | (BinaryOp::Sub, Duration(x), Duration(y)) => {
@@ -301,7 +306,9 @@ fn arithmetic(
             return Err(fail(r, RunErrorKind::DivideByZero));
         }
         (BinaryOp::Div, Number(x), Number(y)) => Number(x / y),
-        (BinaryOp::Div, Duration(d), Number(n)) => Duration(scale(*d, 1.0 / n).ok_or_else(overflow)?),
+        (BinaryOp::Div, Duration(d), Number(n)) => {
+            Duration(scale(*d, 1.0 / n).ok_or_else(overflow)?)
+        }
         _ => {
             return Err(fail(
                 e,
@@ -364,7 +371,10 @@ mod tests {
 
     #[test]
     fn labels_equal_texts_with_the_same_letters() {
-        assert!(equal(&Value::Label(Arc::from("weir")), &Value::text("weir")));
+        assert!(equal(
+            &Value::Label(Arc::from("weir")),
+            &Value::text("weir")
+        ));
         assert!(!equal(&Value::None, &Value::text("")));
         assert!(equal(&Value::None, &Value::None));
         assert!(!equal(&Value::Number(1.0), &Value::text("1")));

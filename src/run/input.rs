@@ -123,7 +123,10 @@ impl fmt::Display for InputError {
                 field,
                 expected,
                 text,
-            } => write!(f, "`{field}` is a {expected} field, but {text:?} is not a {expected}"),
+            } => write!(
+                f,
+                "`{field}` is a {expected} field, but {text:?} is not a {expected}"
+            ),
             InputError::MissingFields { entity, fields } => {
                 let names: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
                 write!(f, "a new `{entity}` needs {}", names.join(", "))
@@ -407,14 +410,19 @@ impl<'de> Visitor<'de> for LineSeed<'_, '_> {
         let mut app: Option<AppId> = None;
         let mut entity_name: Option<String> = None;
         while let Some(key) = map.next_key_seed(Str(|k: &str| {
-            KEYS.iter().position(|known| *known == k).ok_or_else(|| k.to_string())
+            KEYS.iter()
+                .position(|known| *known == k)
+                .ok_or_else(|| k.to_string())
         }))? {
             let key = match key {
                 Ok(key) => key,
                 Err(key) => {
                     let suggestion = crate::suggest::closest(&key, KEYS.iter().copied())
                         .and_then(|s| KEYS.iter().copied().find(|k| *k == s));
-                    return Err(stash(self.problem, InputError::UnknownKey { key, suggestion }));
+                    return Err(stash(
+                        self.problem,
+                        InputError::UnknownKey { key, suggestion },
+                    ));
                 }
             };
             match KEYS[key] {
@@ -437,10 +445,12 @@ impl<'de> Visitor<'de> for LineSeed<'_, '_> {
                     Err(problem) => return Err(stash(self.problem, problem)),
                 },
                 "entity" => match app {
-                    Some(app) => match map.next_value_seed(Str(|name: &str| d.entity(app, name)))? {
-                        Ok(id) => parts.entity = Some(id),
-                        Err(problem) => return Err(stash(self.problem, problem)),
-                    },
+                    Some(app) => {
+                        match map.next_value_seed(Str(|name: &str| d.entity(app, name)))? {
+                            Ok(id) => parts.entity = Some(id),
+                            Err(problem) => return Err(stash(self.problem, problem)),
+                        }
+                    }
                     None => entity_name = Some(map.next_value_seed(Str(str::to_string))?),
                 },
                 "record" => match parts.entity {
@@ -662,9 +672,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
     fn visit_f64<E: de::Error>(self, n: f64) -> Result<Value, E> {
         match self.wanted().0 {
             Type::Number | Type::Any => Ok(Value::Number(n)),
-            Type::Duration if n.fract() == 0.0 && n.abs() < 9.0e15 => {
-                Ok(Value::Duration(n as i64))
-            }
+            Type::Duration if n.fract() == 0.0 && n.abs() < 9.0e15 => Ok(Value::Duration(n as i64)),
             _ => Err(self.mismatch("a number")),
         }
     }

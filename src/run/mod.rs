@@ -304,12 +304,14 @@ impl<A: Apps> Engine<A> {
             (EventKind::Updated, Some(id)) => {
                 let at = RecordRef::new(entity, id);
                 if self.apps.get(at).is_none() {
-                    let mut out = Outcome::default();
-                    out.refused = Some(AppError {
-                        app: self.program.app(self.program.entity(entity).app).name.clone(),
-                        reason: format!("there is no record {} to update", at.show(&self.program)),
-                    });
-                    return out;
+                    let p = &self.program;
+                    return Outcome {
+                        refused: Some(AppError {
+                            app: p.app(p.entity(entity).app).name.clone(),
+                            reason: format!("there is no record {} to update", at.show(p)),
+                        }),
+                        ..Outcome::default()
+                    };
                 }
                 let fields = given
                     .iter()
@@ -511,7 +513,16 @@ impl Core {
             }
             Change::Delete { at, actor } => {
                 if let Some(old) = apps.delete(at)? {
-                    self.emit(p, EventKind::Deleted, at.entity, old, None, &actor, None, out);
+                    self.emit(
+                        p,
+                        EventKind::Deleted,
+                        at.entity,
+                        old,
+                        None,
+                        &actor,
+                        None,
+                        out,
+                    );
                 }
             }
         }
@@ -544,12 +555,12 @@ impl Core {
     ) {
         let w = p.workflow(workflow);
         let by = Actor::Workflow(workflow);
-        if let (false, Some(changed)) = (w.trigger.changing.is_empty(), &event.changed) {
-            if !w.trigger.changing.iter().any(|f| changed.contains(f)) {
-                let span = w.trigger.changing_span.unwrap_or(w.trigger.span);
-                self.skip(by, event, Skip::Changing(span), out);
-                return;
-            }
+        if let (false, Some(changed)) = (w.trigger.changing.is_empty(), &event.changed)
+            && !w.trigger.changing.iter().any(|f| changed.contains(f))
+        {
+            let span = w.trigger.changing_span.unwrap_or(w.trigger.span);
+            self.skip(by, event, Skip::Changing(span), out);
+            return;
         }
         if let Some(condition) = &w.trigger.condition {
             let scope = Scope {
@@ -576,8 +587,10 @@ impl Core {
             }
         }
         let max_runs = self.options.max_runs;
-        let reason = guard::check(&event.cause, by, event.at(), self.options.max_hops)
-            .or_else(|| (self.started[workflow.0] >= max_runs).then_some(HoldReason::Budget(max_runs)));
+        let reason =
+            guard::check(&event.cause, by, event.at(), self.options.max_hops).or_else(|| {
+                (self.started[workflow.0] >= max_runs).then_some(HoldReason::Budget(max_runs))
+            });
         if let Some(reason) = reason {
             self.hold(by, event, reason, out);
             return;
@@ -645,12 +658,7 @@ impl Core {
             by: by.name(p),
             run: run.unwrap_or(0),
             event: event.id,
-            trigger: format!(
-                "the {} {} {}",
-                event.kind,
-                entity.name,
-                event.at().show(p)
-            ),
+            trigger: format!("the {} {} {}", event.kind, entity.name, event.at().show(p)),
             error,
         };
         if self.options.trace {

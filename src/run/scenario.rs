@@ -160,7 +160,9 @@ fn check_step(
         } => {
             let mut write = Write::default();
             for assign in fields {
-                write.fields.push((assign.field, value_of(assign, *entity)?));
+                write
+                    .fields
+                    .push((assign.field, value_of(assign, *entity)?));
             }
             let targets = engine
                 .select(*entity, Some(condition))
@@ -240,7 +242,7 @@ fn check_step(
         }
         ScenarioStepKind::ExpectLoop(expected) => {
             let held = engine.held();
-            if !held.is_empty() == *expected {
+            if held.is_empty() != *expected {
                 return Ok(());
             }
             Err(MismatchKind::Loop {

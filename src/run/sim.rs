@@ -106,7 +106,9 @@ impl Simulator {
 
     /// The id the next record of an entity will get.
     pub fn next_id(&self, entity: EntityId) -> RecordId {
-        self.tables.get(entity.0).map_or(1, |t| t.slots.len() as u64 + 1)
+        self.tables
+            .get(entity.0)
+            .map_or(1, |t| t.slots.len() as u64 + 1)
     }
 
     /// Moves the id counter on (ids of deleted records, restored from a state file).
@@ -150,7 +152,11 @@ impl Simulator {
 
     fn refuse(&self, entity: EntityId, reason: String) -> AppError {
         AppError {
-            app: self.apps.get(entity.0).cloned().unwrap_or_else(|| Arc::from("?")),
+            app: self
+                .apps
+                .get(entity.0)
+                .cloned()
+                .unwrap_or_else(|| Arc::from("?")),
             reason,
         }
     }
@@ -257,11 +263,7 @@ impl Apps for Simulator {
         entity: EntityId,
         keep: &mut dyn FnMut(&Record) -> bool,
     ) -> Result<Vec<Arc<Record>>, AppError> {
-        Ok(self
-            .records(entity)
-            .filter(|r| keep(r))
-            .cloned()
-            .collect())
+        Ok(self.records(entity).filter(|r| keep(r)).cloned().collect())
     }
 
     fn link(&mut self, a: RecordRef, b: RecordRef) {
@@ -335,14 +337,24 @@ mod tests {
         };
         let updated = s.update(RecordRef::new(e, 1), other).unwrap().unwrap();
         assert_eq!(&*updated.changed, &[FieldId(0)]);
-        assert!(s.update(RecordRef::new(e, 7), Write::default()).unwrap().is_none());
+        assert!(
+            s.update(RecordRef::new(e, 7), Write::default())
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
     fn links_go_both_ways_and_outlive_the_record() {
         let mut s = sim(2);
-        let a = RecordRef::new(EntityId(0), s.create(EntityId(0), record("a"), None).unwrap().id);
-        let b = RecordRef::new(EntityId(1), s.create(EntityId(1), record("b"), None).unwrap().id);
+        let a = RecordRef::new(
+            EntityId(0),
+            s.create(EntityId(0), record("a"), None).unwrap().id,
+        );
+        let b = RecordRef::new(
+            EntityId(1),
+            s.create(EntityId(1), record("b"), None).unwrap().id,
+        );
         s.link(a, b);
         s.delete(a).unwrap();
         let mut out = Vec::new();

@@ -33,14 +33,26 @@ const STAMP_KEY: &str = "$stamp";
 #[derive(Clone, Debug, PartialEq)]
 pub enum StateError {
     /// The file is not a weir state file (`where` says which part is wrong).
-    Shape { place: String, expected: &'static str },
+    Shape {
+        place: String,
+        expected: &'static str,
+    },
     UnknownApp(String),
-    UnknownEntity { app: String, entity: String },
+    UnknownEntity {
+        app: String,
+        entity: String,
+    },
     UnknownWorkflow(String),
     UnknownSync(String),
     BadRecordRef(String),
-    Record { place: String, problem: InputError },
-    Refused { place: String, reason: String },
+    Record {
+        place: String,
+        problem: InputError,
+    },
+    Refused {
+        place: String,
+        reason: String,
+    },
 }
 
 impl fmt::Display for StateError {
@@ -49,7 +61,10 @@ impl fmt::Display for StateError {
             StateError::Shape { place, expected } => {
                 write!(f, "`{place}` should be {expected}")
             }
-            StateError::UnknownApp(app) => write!(f, "it has records of app `{app}`, which the script does not use"),
+            StateError::UnknownApp(app) => write!(
+                f,
+                "it has records of app `{app}`, which the script does not use"
+            ),
             StateError::UnknownEntity { app, entity } => write!(
                 f,
                 "it has records of `{entity}` in `{app}`, which the script does not use"
@@ -59,7 +74,10 @@ impl fmt::Display for StateError {
                 "it holds an event for workflow `{name}`, which the script no longer has"
             ),
             StateError::UnknownSync(name) => {
-                write!(f, "it has a ledger for `sync {name}`, which the script no longer has")
+                write!(
+                    f,
+                    "it has a ledger for `sync {name}`, which the script no longer has"
+                )
             }
             StateError::BadRecordRef(text) => write!(f, "{text:?} names no record of the script"),
             StateError::Record { place, problem } => write!(f, "{place}: {problem}"),
@@ -201,11 +219,13 @@ fn array<'a>(json: Option<&'a Json>, place: &str) -> Result<&'a [Json], StateErr
 }
 
 fn text<'a>(json: Option<&'a Json>, place: &str) -> Result<&'a str, StateError> {
-    json.and_then(Json::as_str).ok_or_else(|| shape(place, "text"))
+    json.and_then(Json::as_str)
+        .ok_or_else(|| shape(place, "text"))
 }
 
 fn number(json: Option<&Json>, place: &str) -> Result<u64, StateError> {
-    json.and_then(Json::as_u64).ok_or_else(|| shape(place, "a whole number"))
+    json.and_then(Json::as_u64)
+        .ok_or_else(|| shape(place, "a whole number"))
 }
 
 /// `Calendar/event/1` as a record of the script.
@@ -259,12 +279,13 @@ fn decode_entry(
         Some(_) => return Err(shape(format!("{place}.{STAMP_KEY}"), "text")),
         None => None,
     };
-    let (mut record, _, id) = input::decode_record(p, entity, Json::Object(map)).map_err(|problem| {
-        StateError::Record {
-            place: place.to_string(),
-            problem,
-        }
-    })?;
+    let (mut record, _, id) =
+        input::decode_record(p, entity, Json::Object(map)).map_err(|problem| {
+            StateError::Record {
+                place: place.to_string(),
+                problem,
+            }
+        })?;
     record.id = id.ok_or_else(|| shape(format!("{place}.id"), "the record's id"))?;
     record.stamp = stamp;
     Ok(record)
@@ -287,12 +308,12 @@ pub fn load(engine: &mut Engine<Simulator>, json: &Json) -> Result<(), StateErro
             .app_named(app_name)
             .ok_or_else(|| StateError::UnknownApp(app_name.clone()))?;
         for (entity_name, table) in object(entities, &format!("apps.{app_name}"))? {
-            let entity = p.entity_named(app, entity_name).ok_or_else(|| {
-                StateError::UnknownEntity {
-                    app: app_name.clone(),
-                    entity: entity_name.clone(),
-                }
-            })?;
+            let entity =
+                p.entity_named(app, entity_name)
+                    .ok_or_else(|| StateError::UnknownEntity {
+                        app: app_name.clone(),
+                        entity: entity_name.clone(),
+                    })?;
             let place = format!("apps.{app_name}.{entity_name}");
             let table = object(table, &place)?;
             for (i, entry) in array(table.get("records"), &format!("{place}.records"))?
@@ -353,9 +374,16 @@ fn load_pair(p: &Program, entry: &Json, place: &str) -> Result<Pair, StateError>
     for (side, key) in ["left_values", "right_values"].iter().enumerate() {
         let values = array(map.get(*key), &format!("{place}.{key}"))?;
         if values.len() != s.mappings.len() {
-            return Err(shape(format!("{place}.{key}"), "one value per mapping of the sync"));
+            return Err(shape(
+                format!("{place}.{key}"),
+                "one value per mapping of the sync",
+            ));
         }
-        let entity = if side == 0 { s.left.entity } else { s.right.entity };
+        let entity = if side == 0 {
+            s.left.entity
+        } else {
+            s.right.entity
+        };
         for (m, value) in s.mappings.iter().zip(values) {
             let field = p.field(entity, if side == 0 { m.left } else { m.right });
             let v = input::decode_value(p, &field.name, &field.ty, value.clone()).map_err(
@@ -385,7 +413,12 @@ fn load_held(p: &Program, entry: &Json, place: &str) -> Result<Held, StateError>
         Some("hops") => HoldReason::Hops(u32::try_from(limit).unwrap_or(u32::MAX)),
         Some("repeated") => HoldReason::Repeated,
         Some("budget") => HoldReason::Budget(limit),
-        _ => return Err(shape(format!("{place}.reason"), "`hops`, `repeated` or `budget`")),
+        _ => {
+            return Err(shape(
+                format!("{place}.reason"),
+                "`hops`, `repeated` or `budget`",
+            ));
+        }
     };
     let event_place = format!("{place}.event");
     let event = object(map.get("event").unwrap_or(&Json::Null), &event_place)?;
@@ -414,10 +447,17 @@ fn load_held(p: &Program, entry: &Json, place: &str) -> Result<Held, StateError>
         ),
         _ => None,
     };
-    let root_origin: Label = Label::from(map.get("root_origin").and_then(Json::as_str).unwrap_or("user"));
+    let root_origin: Label = Label::from(
+        map.get("root_origin")
+            .and_then(Json::as_str)
+            .unwrap_or("user"),
+    );
     let root_event = map.get("root_event").and_then(Json::as_u64).unwrap_or(0);
     let mut cause: Chain = None;
-    for (i, hop) in array(map.get("chain"), &format!("{place}.chain"))?.iter().enumerate() {
+    for (i, hop) in array(map.get("chain"), &format!("{place}.chain"))?
+        .iter()
+        .enumerate()
+    {
         let hop_place = format!("{place}.chain[{i}]");
         let h = object(hop, &hop_place)?;
         let hops = cause.as_ref().map_or(0, |c| c.hops) + 1;

@@ -268,15 +268,26 @@ impl Core {
                     .map_err(|e| (0, e))?;
                 to_other.fields.push((other_field, value));
                 if other_changed {
-                    conflicts.push((sides.other.entity, other_field, this_now.clone(), other_now.clone()));
+                    conflicts.push((
+                        sides.other.entity,
+                        other_field,
+                        this_now.clone(),
+                        other_now.clone(),
+                    ));
                 }
             } else {
                 if flows_in {
-                    let value = fit_field(p, sides.this.entity, this_field, other_now.clone(), m.span)
-                        .map_err(|e| (0, e))?;
+                    let value =
+                        fit_field(p, sides.this.entity, this_field, other_now.clone(), m.span)
+                            .map_err(|e| (0, e))?;
                     to_this.fields.push((this_field, value));
                 }
-                conflicts.push((sides.this.entity, this_field, other_now.clone(), this_now.clone()));
+                conflicts.push((
+                    sides.this.entity,
+                    this_field,
+                    other_now.clone(),
+                    this_now.clone(),
+                ));
             }
         }
         if !changed {

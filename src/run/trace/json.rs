@@ -3,8 +3,8 @@
 //! The schema is documented in docs/runtime.md. Objects are built from structs, so their keys
 //! keep a fixed, readable order, and a record's fields keep their declaration order.
 
-use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde::Serialize as DeriveSerialize;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::{Done, Skip, TraceItem, field_names};
 use crate::ast::EventKind;

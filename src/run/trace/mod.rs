@@ -38,9 +38,17 @@ use crate::value::Value;
 pub enum TraceItem {
     Event(Event),
     /// A run started.
-    Run { run: u64, by: Actor, event: u64 },
+    Run {
+        run: u64,
+        by: Actor,
+        event: u64,
+    },
     /// A workflow (or sync) whose trigger matched the event's kind did not start.
-    Skip { by: Actor, event: u64, why: Skip },
+    Skip {
+        by: Actor,
+        event: u64,
+        why: Skip,
+    },
     /// A guard step ended a run.
     Stop {
         run: u64,
@@ -48,7 +56,11 @@ pub enum TraceItem {
         step: Span,
         condition: Span,
     },
-    Action { run: u64, by: Actor, done: Done },
+    Action {
+        run: u64,
+        by: Actor,
+        done: Done,
+    },
     Hold(Held),
     Error(Failure),
 }
@@ -113,9 +125,9 @@ impl Done {
 
     fn event(&self) -> Option<u64> {
         match self {
-            Done::Create { event, .. } | Done::Update { event, .. } | Done::Delete { event, .. } => {
-                Some(*event)
-            }
+            Done::Create { event, .. }
+            | Done::Update { event, .. }
+            | Done::Delete { event, .. } => Some(*event),
             _ => None,
         }
     }
@@ -183,10 +195,10 @@ pub fn human(program: &Program, sources: &SourceMap, items: &[TraceItem], out: &
     let tree = Tree::new(items);
     let mut shown = HashSet::new();
     for (i, item) in items.iter().enumerate() {
-        if let TraceItem::Event(event) = item {
-            if !tree.caused.contains(&event.id) {
-                tree.event(program, sources, i, 0, &mut shown, out);
-            }
+        if let TraceItem::Event(event) = item
+            && !tree.caused.contains(&event.id)
+        {
+            tree.event(program, sources, i, 0, &mut shown, out);
         }
     }
     // Anything not under an event (a failure before any event, say) goes last.
@@ -285,7 +297,9 @@ impl<'a> Tree<'a> {
                 shown.insert(step);
                 let item = &self.items[step];
                 let caused = match item {
-                    TraceItem::Action { done, .. } => done.event().and_then(|e| self.events.get(&e)),
+                    TraceItem::Action { done, .. } => {
+                        done.event().and_then(|e| self.events.get(&e))
+                    }
                     _ => None,
                 };
                 match (item, caused) {
@@ -337,7 +351,14 @@ fn line(program: &Program, sources: &SourceMap, item: &TraceItem, depth: usize, 
     indent(depth, out);
     let _ = match item {
         TraceItem::Event(e) => {
-            let _ = write!(out, "#{} {} {}, origin {}", e.id, e.kind, e.at().show(program), e.origin);
+            let _ = write!(
+                out,
+                "#{} {} {}, origin {}",
+                e.id,
+                e.kind,
+                e.at().show(program),
+                e.origin
+            );
             if let Some(changed) = &e.changed {
                 let names = field_names(program, e.entity, changed);
                 if names.is_empty() {
@@ -386,7 +407,11 @@ fn line(program: &Program, sources: &SourceMap, item: &TraceItem, depth: usize, 
             Done::Delete { at, .. } => write!(out, "delete {}", at.show(program)),
             Done::NoRecord { kind, entity, span } => {
                 let e = program.entity(*entity);
-                let verb = if *kind == EventKind::Deleted { "delete" } else { "update" };
+                let verb = if *kind == EventKind::Deleted {
+                    "delete"
+                } else {
+                    "update"
+                };
                 write!(
                     out,
                     "{verb}: no {} in {} to {verb} ({})",
