@@ -173,7 +173,9 @@ impl Core {
                         record.fields[to.0] = fit_field(p, *entity, *to, value, action.span)?;
                     }
                     if copy.extras {
-                        record.extras = trigger.extras.clone();
+                        for (name, value) in trigger.extras() {
+                            record.set_extra(name.clone(), value.clone());
+                        }
                     }
                 }
                 if e.declared {
@@ -507,7 +509,7 @@ fn wrong_text(span: Span, found: Value) -> RunError {
 pub(super) fn stamp_record(p: &Program, entity: EntityId, record: &mut Record, label: &Label) {
     let e = p.entity(entity);
     if !e.declared {
-        record.stamp = Some(label.clone());
+        record.set_stamp(Some(label.clone()));
     }
     if e.stamp.is_some() {
         for (i, field) in e.fields.iter().enumerate() {

@@ -82,10 +82,17 @@ pub struct Record {
     pub id: RecordId,
     /// One value per field of the entity, `Value::None` where an optional field is empty.
     pub fields: Box<[Value]>,
-    /// For an open entity, who last wrote it by stamping (a declared entity keeps that in its
-    /// `stamp` field). `None` reads as `user`.
+    /// What only records of open entities have; boxed, so that declared records stay small.
+    pub open: Option<Box<OpenParts>>,
+}
+
+/// The parts of a record of an open entity that the script does not lay out.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OpenParts {
+    /// Who last wrote the record by stamping (a declared entity keeps that in its `stamp`
+    /// field). `None` reads as `user`.
     pub stamp: Option<Label>,
-    /// For an open entity, fields the script never names, as they came in.
+    /// Fields the script never names, as they came in.
     pub extras: Vec<(Arc<str>, Value)>,
 }
 
@@ -95,14 +102,74 @@ impl Record {
         Record {
             id: 0,
             fields: vec![Value::None; fields].into_boxed_slice(),
-            stamp: None,
-            extras: Vec::new(),
+            open: None,
         }
     }
 
     /// A field's value (`none` for a field the record was made without).
     pub fn get(&self, field: FieldId) -> &Value {
         self.fields.get(field.0).unwrap_or(&Value::None)
+    }
+
+    /// The hidden stamp of a record of an open entity.
+    pub fn stamp(&self) -> Option<&Label> {
+        self.open.as_ref().and_then(|o| o.stamp.as_ref())
+    }
+
+    /// The fields of a record of an open entity that the script never names.
+    pub fn extras(&self) -> &[(Arc<str>, Value)] {
+        self.open.as_ref().map_or(&[], |o| &o.extras)
+    }
+
+    pub fn set_stamp(&mut self, stamp: Option<Label>) {
+        if stamp.is_some() || self.open.is_some() {
+            self.open.get_or_insert_default().stamp = stamp;
+        }
+    }
+
+    /// Sets an extra field, replacing one of the same name.
+    pub fn set_extra(&mut self, name: Arc<str>, value: Value) {
+        let extras = &mut self.open.get_or_insert_default().extras;
+        match extras.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => extras.push((name, value)),
+        }
+    }
+}
+
+/// A set of fields, without allocation for the first 64.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldSet {
+    low: u64,
+    high: Vec<FieldId>,
+}
+
+impl FieldSet {
+    pub fn insert(&mut self, field: FieldId) {
+        if field.0 < 64 {
+            self.low |= 1 << field.0;
+        } else if !self.high.contains(&field) {
+            self.high.push(field);
+        }
+    }
+
+    pub fn contains(&self, field: FieldId) -> bool {
+        if field.0 < 64 {
+            self.low & (1 << field.0) != 0
+        } else {
+            self.high.contains(&field)
+        }
+    }
+
+    /// The fields, in field order.
+    pub fn iter(&self) -> impl Iterator<Item = FieldId> + '_ {
+        let low = self.low;
+        let mut high = self.high.clone();
+        high.sort();
+        (0..64)
+            .filter(move |i| low & (1 << i) != 0)
+            .map(FieldId)
+            .chain(high)
     }
 }
 

@@ -192,6 +192,11 @@ fn binary(e: &Expr, op: BinaryOp, l: &Expr, r: &Expr, s: &Scope) -> Result<Value
                 v => Ok(v),
             };
         }
+        BinaryOp::Eq | BinaryOp::Ne => {
+            if let (Some(a), Some(b)) = (peek(l, s), peek(r, s)) {
+                return Ok(Value::Bool(a.equals(&b) == (op == BinaryOp::Eq)));
+            }
+        }
         _ => {}
     }
     let a = eval(l, s)?;
@@ -221,6 +226,37 @@ fn binary(e: &Expr, op: BinaryOp, l: &Expr, r: &Expr, s: &Scope) -> Result<Value
         },
         _ => arithmetic(e, op, l, r, a, b),
     }
+}
+
+/// An operand that can be looked at where it is, without copying it out.
+enum Peek<'a> {
+    Value(&'a Value),
+    Label(&'a str),
+}
+
+impl Peek<'_> {
+    fn equals(&self, other: &Peek) -> bool {
+        match (self, other) {
+            (Peek::Value(a), Peek::Value(b)) => equal(a, b),
+            (Peek::Label(a), Peek::Label(b)) => a == b,
+            (Peek::Label(a), Peek::Value(v)) | (Peek::Value(v), Peek::Label(a)) => match v {
+                Value::Text(t) | Value::Label(t) => **t == **a,
+                _ => false,
+            },
+        }
+    }
+}
+
+/// The operands a guard such as `origin == weir` or `status == "new"` compares, borrowed.
+fn peek<'a>(e: &'a Expr, s: &Scope<'a>) -> Option<Peek<'a>> {
+    Some(match &e.kind {
+        ExprKind::Const(v) => Peek::Value(v),
+        ExprKind::TriggerField(f) => Peek::Value(s.trigger?.record.get(*f)),
+        ExprKind::TargetField(f) => Peek::Value(s.target?.record.get(*f)),
+        ExprKind::Local(l) => Peek::Value(s.locals.get(l.0)?),
+        ExprKind::Origin => Peek::Label(s.origin.map_or("user", |l| &**l)),
+        _ => return None,
+    })
 }
 
 /// Equality as `==` sees it: labels and texts compare by their letters (a stamp read from an

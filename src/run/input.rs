@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::apps::{Record, RecordId, RecordRef};
+use super::apps::{FieldSet, Record, RecordId, RecordRef};
 use crate::ast::EventKind;
 use crate::codes::Code;
 use crate::diagnostic::{self, Diagnostic, Report, help};
@@ -38,8 +38,8 @@ pub struct InputEvent {
     pub id: Option<RecordId>,
     /// The record in its entity's layout; fields the line does not give are `none`.
     pub record: Record,
-    /// The fields the line gives, in order (what an update writes).
-    pub given: Vec<FieldId>,
+    /// The fields the line gives (what an update writes).
+    pub given: FieldSet,
     pub actor: Label,
 }
 
@@ -349,7 +349,7 @@ fn stash<E: de::Error>(slot: &mut Option<InputError>, problem: InputError) -> E 
 }
 
 /// A record decoded in its layout, the fields given, and the id.
-type Decoded = (Record, Vec<FieldId>, Option<RecordId>);
+type Decoded = (Record, FieldSet, Option<RecordId>);
 
 #[derive(Default)]
 struct Parts {
@@ -515,7 +515,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
         let program = self.decoder.program;
         let e = program.entity(self.entity);
         let mut record = Record::empty(e.fields.len());
-        let mut given = Vec::new();
+        let mut given = FieldSet::default();
         let mut id = None;
         while let Some(key) = map.next_key_seed(Str(|k: &str| {
             match e.fields.iter().position(|f| &*f.name == k) {
@@ -535,7 +535,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
                         problem: &mut *self.problem,
                     };
                     record.fields[field.0] = map.next_value_seed(seed)?;
-                    given.push(field);
+                    given.insert(field);
                 }
                 FieldKey::Id => {
                     let entity = self.entity;
@@ -555,7 +555,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
                         problem: &mut *self.problem,
                     };
                     let value = map.next_value_seed(seed)?;
-                    record.extras.push((name, value));
+                    record.set_extra(name, value);
                 }
                 FieldKey::Unknown(field) => {
                     let names = e.fields.iter().map(|f| &*f.name);
@@ -745,7 +745,7 @@ pub(crate) fn decode_record(
     program: &Program,
     entity: EntityId,
     json: serde_json::Value,
-) -> Result<(Record, Vec<FieldId>, Option<RecordId>), InputError> {
+) -> Result<Decoded, InputError> {
     let decoder = Decoder::new(program);
     let mut problem = None;
     let seed = RecordSeed {

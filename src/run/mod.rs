@@ -315,14 +315,15 @@ impl<A: Apps> Engine<A> {
                 }
                 let fields = given
                     .iter()
-                    .map(|f| (*f, std::mem::replace(&mut record.fields[f.0], Value::None)))
+                    .map(|f| (f, std::mem::replace(&mut record.fields[f.0], Value::None)))
                     .collect();
+                let extras = record.open.map(|o| o.extras).unwrap_or_default();
                 Change::Update {
                     at,
                     write: Write {
                         fields,
                         stamp: None,
-                        extras: record.extras,
+                        extras,
                     },
                     actor,
                 }
@@ -354,7 +355,7 @@ impl<A: Apps> Engine<A> {
             if failed.is_some() {
                 return false;
             }
-            let stamp = record.stamp.as_ref().unwrap_or(user);
+            let stamp = record.stamp().unwrap_or(user);
             let scope = Scope {
                 target: Some(Subject { entity, record }),
                 origin: Some(stamp),
@@ -430,7 +431,7 @@ impl Core {
             };
         }
         if !e.declared {
-            return record.stamp.clone().unwrap_or_else(|| self.user.clone());
+            return record.stamp().cloned().unwrap_or_else(|| self.user.clone());
         }
         self.user.clone()
     }

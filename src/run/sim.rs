@@ -31,11 +31,10 @@ struct Table {
     slots: Vec<Slot>,
 }
 
+/// One id of an entity: the record (gone once deleted) and its links (kept).
 #[derive(Clone, Debug, Default)]
 struct Slot {
     record: Option<Arc<Record>>,
-    /// Whether a record ever lived here (ids are not reused).
-    used: bool,
     links: Links,
 }
 
@@ -45,7 +44,7 @@ enum Links {
     #[default]
     None,
     One(RecordRef),
-    Many(Vec<RecordRef>),
+    Many(Box<Vec<RecordRef>>),
 }
 
 impl Links {
@@ -53,7 +52,7 @@ impl Links {
         match self {
             Links::None => *self = Links::One(other),
             Links::One(first) if *first == other => {}
-            Links::One(first) => *self = Links::Many(vec![*first, other]),
+            Links::One(first) => *self = Links::Many(Box::new(vec![*first, other])),
             Links::Many(all) => {
                 if !all.contains(&other) {
                     all.push(other);
@@ -111,14 +110,12 @@ impl Simulator {
             .map_or(1, |t| t.slots.len() as u64 + 1)
     }
 
-    /// Moves the id counter on (ids of deleted records, restored from a state file).
+    /// Moves the id counter on, so that ids below `next` are never given out (ids of deleted
+    /// records, restored from a state file).
     pub fn reserve_ids(&mut self, entity: EntityId, next: RecordId) {
         let table = &mut self.tables[entity.0];
         while (table.slots.len() as u64) + 1 < next {
-            table.slots.push(Slot {
-                used: true,
-                ..Slot::default()
-            });
+            table.slots.push(Slot::default());
         }
     }
 
@@ -173,41 +170,27 @@ impl Apps for Simulator {
         let id = match id {
             None => next,
             Some(0) => return Err(self.refuse(entity, "record ids start at 1".into())),
-            Some(id) if id >= next => {
-                if id - next > MAX_ID_GAP {
-                    return Err(self.refuse(
-                        entity,
-                        format!("the id {id} is too far past the last one ({})", next - 1),
-                    ));
-                }
-                id
+            Some(id) if id < next => {
+                return Err(self.refuse(
+                    entity,
+                    format!("the id {id} is taken: ids are given out once, and the next is {next}"),
+                ));
             }
-            Some(id) => {
-                let taken = self
-                    .slot(RecordRef::new(entity, id))
-                    .is_some_and(|s| s.used);
-                if taken {
-                    return Err(self.refuse(entity, format!("the id {id} is already taken")));
-                }
-                id
+            Some(id) if id - next > MAX_ID_GAP => {
+                return Err(self.refuse(
+                    entity,
+                    format!("the id {id} is too far past the last one ({})", next - 1),
+                ));
             }
+            Some(id) => id,
         };
         self.reserve_ids(entity, id);
         record.id = id;
         let record = Arc::new(record);
-        let table = &mut self.tables[entity.0];
-        let index = (id - 1) as usize;
-        if index == table.slots.len() {
-            table.slots.push(Slot {
-                record: Some(record.clone()),
-                used: true,
-                links: Links::None,
-            });
-        } else {
-            let slot = &mut table.slots[index];
-            slot.record = Some(record.clone());
-            slot.used = true;
-        }
+        self.tables[entity.0].slots.push(Slot {
+            record: Some(record.clone()),
+            links: Links::None,
+        });
         Ok(record)
     }
 
@@ -232,13 +215,10 @@ impl Apps for Simulator {
             }
         }
         if let Some(stamp) = write.stamp {
-            record.stamp = Some(stamp);
+            record.set_stamp(Some(stamp));
         }
         for (name, value) in write.extras {
-            match record.extras.iter_mut().find(|(n, _)| *n == name) {
-                Some(slot) => slot.1 = value,
-                None => record.extras.push((name, value)),
-            }
+            record.set_extra(name, value);
         }
         changed.sort();
         changed.dedup();

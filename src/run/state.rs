@@ -105,7 +105,7 @@ fn actor_json(p: &Program, by: Actor) -> Json {
 
 fn record_entry(p: &Program, entity: EntityId, record: &super::apps::Record) -> Json {
     let mut json = super::trace::record_json(p, entity, record);
-    if let (Some(stamp), Json::Object(map)) = (&record.stamp, &mut json) {
+    if let (Some(stamp), Json::Object(map)) = (record.stamp(), &mut json) {
         map.insert(STAMP_KEY.into(), Json::String(stamp.to_string()));
     }
     json
@@ -287,7 +287,7 @@ fn decode_entry(
             }
         })?;
     record.id = id.ok_or_else(|| shape(format!("{place}.id"), "the record's id"))?;
-    record.stamp = stamp;
+    record.set_stamp(stamp);
     Ok(record)
 }
 

@@ -66,7 +66,7 @@ impl Serialize for RecordJson<'_> {
         for (field, value) in e.fields.iter().zip(self.record.fields.iter()) {
             map.serialize_entry(&*field.name, &value.as_json())?;
         }
-        for (name, value) in &self.record.extras {
+        for (name, value) in self.record.extras() {
             map.serialize_entry(&**name, &value.as_json())?;
         }
         map.end()

@@ -149,7 +149,7 @@ pub fn show_record(program: &Program, entity: EntityId, record: &Record) -> Stri
         let _ = write!(out, "{}: ", field.name);
         show_value(value, &mut out);
     }
-    for (name, value) in &record.extras {
+    for (name, value) in record.extras() {
         sep(&mut out);
         let _ = write!(out, "{name}: ");
         show_value(value, &mut out);
@@ -169,7 +169,7 @@ pub fn record_json(program: &Program, entity: EntityId, record: &Record) -> Json
     for (field, value) in e.fields.iter().zip(record.fields.iter()) {
         map.insert(field.name.to_string(), value.as_json());
     }
-    for (name, value) in &record.extras {
+    for (name, value) in record.extras() {
         map.insert(name.to_string(), value.as_json());
     }
     Json::Object(map)
