@@ -325,5 +325,5 @@ fn map_case(value: &Value, upper: bool) -> Option<Value> {
     } else {
         s.to_lowercase()
     };
-    Some(Value::Text(Arc::from(mapped)))
+    Some(Value::Text(smol_str::SmolStr::from(mapped)))
 }

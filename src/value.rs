@@ -3,6 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use smol_str::SmolStr;
+
 /// A label naming who made a change: `user`, the engine's label, or another tool's.
 pub type Label = Arc<str>;
 
@@ -11,7 +13,8 @@ pub enum Value {
     None,
     Bool(bool),
     Number(f64),
-    Text(Arc<str>),
+    /// Short texts (up to 23 bytes) are kept inline; longer ones are shared, so a copy is cheap.
+    Text(SmolStr),
     /// Seconds since 1970-01-01T00:00:00Z.
     Time(i64),
     /// Seconds.
@@ -22,7 +25,7 @@ pub enum Value {
 
 impl Value {
     pub fn text(s: &str) -> Value {
-        Value::Text(Arc::from(s))
+        Value::Text(SmolStr::new(s))
     }
 
     /// The value as it reads inside a text (`"{x}"`): texts without quotes, times in RFC 3339.
@@ -36,7 +39,8 @@ impl Value {
     pub fn push_plain_text(&self, out: &mut String) {
         use std::fmt::Write;
         match self {
-            Value::Text(s) | Value::Label(s) => out.push_str(s),
+            Value::Text(s) => out.push_str(s),
+            Value::Label(l) => out.push_str(l),
             Value::Time(t) => out.push_str(&format_rfc3339(*t)),
             Value::Duration(d) => out.push_str(&format_duration(*d)),
             Value::Number(n) => out.push_str(&format_number(*n)),
@@ -90,7 +94,7 @@ impl fmt::Display for Value {
             Value::None => f.write_str("none"),
             Value::Bool(b) => write!(f, "{b}"),
             Value::Number(n) => f.write_str(&format_number(*n)),
-            Value::Text(s) => write!(f, "{:?}", s.as_ref()),
+            Value::Text(s) => write!(f, "{:?}", s.as_str()),
             Value::Time(t) => write!(f, "time(\"{}\")", format_rfc3339(*t)),
             Value::Duration(d) => f.write_str(&format_duration(*d)),
             Value::Label(l) => f.write_str(l),

@@ -230,7 +230,7 @@ impl Checker<'_> {
         }
         let kind = match pieces.as_slice() {
             [] => ExprKind::Const(Value::text("")),
-            [Piece::Text(text)] => ExprKind::Const(Value::Text(text.clone())),
+            [Piece::Text(text)] => ExprKind::Const(Value::text(text)),
             _ => ExprKind::Interpolation(pieces),
         };
         Expr {

@@ -19,6 +19,7 @@ use crate::program::{
 };
 use crate::span::Span;
 use crate::value::{Label, Value};
+use smol_str::SmolStr;
 
 /// The run in progress: who runs, on which event, and (once it writes) its place in the chain.
 pub(super) struct RunCtx<'e> {
@@ -163,14 +164,16 @@ impl Core {
                 let mut record = Record::empty(e.fields.len());
                 for assign in fields {
                     let value = eval::eval(&assign.value, &scope)?;
-                    record.fields[assign.field.0] =
-                        fit_field(p, *entity, assign.field, value, assign.value.span)?;
+                    record.set(
+                        assign.field,
+                        fit_field(p, *entity, assign.field, value, assign.value.span)?,
+                    );
                 }
                 if let Some(copy) = copy {
                     let trigger = &ctx.event.record;
                     for (from, to) in &copy.pairs {
                         let value = trigger.get(*from).clone();
-                        record.fields[to.0] = fit_field(p, *entity, *to, value, action.span)?;
+                        record.set(*to, fit_field(p, *entity, *to, value, action.span)?);
                     }
                     if copy.extras {
                         for (name, value) in trigger.extras() {
@@ -182,7 +185,7 @@ impl Core {
                     let missing = e
                         .fields
                         .iter()
-                        .zip(record.fields.iter())
+                        .zip(record.fields().iter())
                         .find(|(f, v)| f.required && **v == Value::None);
                     if let Some((field, _)) = missing {
                         return Err(RunError::new(
@@ -233,7 +236,8 @@ impl Core {
             ActionKind::Notify { channel, message } => {
                 let channel = match channel {
                     Some(c) => match eval::eval(c, &scope)? {
-                        Value::Text(t) | Value::Label(t) => Some(t),
+                        Value::Text(t) => Some(t),
+                        Value::Label(l) => Some(SmolStr::new(&*l)),
                         other => return Err(wrong_text(c.span, other)),
                     },
                     None => None,
@@ -308,7 +312,7 @@ impl Core {
         ctx: &mut RunCtx,
         span: Span,
         out: &mut Outcome,
-    ) -> Result<Option<Arc<Record>>, RunError> {
+    ) -> Result<Option<Record>, RunError> {
         let Some(updated) = apps
             .update(at, write)
             .map_err(|err| RunError::new(span, RunErrorKind::App(err)))?
@@ -433,7 +437,7 @@ impl Core {
                     .linked
                     .iter()
                     .copied()
-                    .filter(|r| r.entity == entity && apps.get(*r).is_some())
+                    .filter(|r| r.entity == entity && apps.exists(*r))
                     .collect();
                 found.sort();
                 Ok(found)
@@ -514,7 +518,7 @@ pub(super) fn stamp_record(p: &Program, entity: EntityId, record: &mut Record, l
     if e.stamp.is_some() {
         for (i, field) in e.fields.iter().enumerate() {
             if field.is_stamp {
-                record.fields[i] = Value::Label(label.clone());
+                record.set(FieldId(i), Value::Label(label.clone()));
             }
         }
     }

@@ -77,13 +77,17 @@ impl fmt::Display for ShowRef<'_> {
 }
 
 /// One record, laid out by its entity's fields.
+///
+/// A record is a cheap handle: its values live in one shared allocation, so that the event
+/// reporting a write and the app holding the record share them, and a clone costs a reference
+/// count, not a copy. Changing a shared record copies it first (copy on write).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Record {
     pub id: RecordId,
     /// One value per field of the entity, `Value::None` where an optional field is empty.
-    pub fields: Box<[Value]>,
-    /// What only records of open entities have; boxed, so that declared records stay small.
-    pub open: Option<Box<OpenParts>>,
+    fields: Arc<[Value]>,
+    /// What only records of open entities have.
+    open: Option<Arc<OpenParts>>,
 }
 
 /// The parts of a record of an open entity that the script does not lay out.
@@ -101,14 +105,29 @@ impl Record {
     pub fn empty(fields: usize) -> Record {
         Record {
             id: 0,
-            fields: vec![Value::None; fields].into_boxed_slice(),
+            fields: std::iter::repeat_n(Value::None, fields).collect(),
             open: None,
         }
+    }
+
+    /// The values, one per field.
+    pub fn fields(&self) -> &[Value] {
+        &self.fields
     }
 
     /// A field's value (`none` for a field the record was made without).
     pub fn get(&self, field: FieldId) -> &Value {
         self.fields.get(field.0).unwrap_or(&Value::None)
+    }
+
+    /// Sets a field; returns the value it had.
+    pub fn set(&mut self, field: FieldId, value: Value) -> Value {
+        if field.0 >= self.fields.len() {
+            let mut grown = self.fields.to_vec();
+            grown.resize(field.0 + 1, Value::None);
+            self.fields = Arc::from(grown);
+        }
+        std::mem::replace(&mut Arc::make_mut(&mut self.fields)[field.0], value)
     }
 
     /// The hidden stamp of a record of an open entity.
@@ -123,16 +142,24 @@ impl Record {
 
     pub fn set_stamp(&mut self, stamp: Option<Label>) {
         if stamp.is_some() || self.open.is_some() {
-            self.open.get_or_insert_default().stamp = stamp;
+            Arc::make_mut(self.open.get_or_insert_default()).stamp = stamp;
         }
     }
 
     /// Sets an extra field, replacing one of the same name.
     pub fn set_extra(&mut self, name: Arc<str>, value: Value) {
-        let extras = &mut self.open.get_or_insert_default().extras;
+        let extras = &mut Arc::make_mut(self.open.get_or_insert_default()).extras;
         match extras.iter_mut().find(|(n, _)| *n == name) {
             Some(slot) => slot.1 = value,
             None => extras.push((name, value)),
+        }
+    }
+
+    /// Takes the extra fields out.
+    pub fn take_extras(&mut self) -> Vec<(Arc<str>, Value)> {
+        match &mut self.open {
+            Some(open) => std::mem::take(&mut Arc::make_mut(open).extras),
+            None => Vec::new(),
         }
     }
 }
@@ -185,7 +212,7 @@ pub struct Write {
 /// The record after an update, and which fields now hold a different value.
 #[derive(Clone, Debug)]
 pub struct Updated {
-    pub record: Arc<Record>,
+    pub record: Record,
     pub changed: Arc<[FieldId]>,
 }
 
@@ -215,22 +242,27 @@ pub trait Apps {
         entity: EntityId,
         record: Record,
         id: Option<RecordId>,
-    ) -> Result<Arc<Record>, AppError>;
+    ) -> Result<Record, AppError>;
 
     /// Writes some fields of a record; `None` when there is no such record.
     fn update(&mut self, at: RecordRef, write: Write) -> Result<Option<Updated>, AppError>;
 
     /// Removes a record; the record as it was, or `None` when it was already gone.
-    fn delete(&mut self, at: RecordRef) -> Result<Option<Arc<Record>>, AppError>;
+    fn delete(&mut self, at: RecordRef) -> Result<Option<Record>, AppError>;
 
-    fn get(&self, at: RecordRef) -> Option<Arc<Record>>;
+    fn get(&self, at: RecordRef) -> Option<Record>;
+
+    /// Whether a record is there.
+    fn exists(&self, at: RecordRef) -> bool {
+        self.get(at).is_some()
+    }
 
     /// The records of an entity for which `keep` says yes, in id order.
     fn select(
         &self,
         entity: EntityId,
         keep: &mut dyn FnMut(&Record) -> bool,
-    ) -> Result<Vec<Arc<Record>>, AppError>;
+    ) -> Result<Vec<Record>, AppError>;
 
     /// Remembers that `a` and `b` were made one from the other.
     fn link(&mut self, a: RecordRef, b: RecordRef);

@@ -14,6 +14,8 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
+use smol_str::SmolStr;
+
 use super::apps::{Record, RecordRef};
 use super::error::{RunError, RunErrorKind};
 use crate::ast::BinaryOp;
@@ -114,7 +116,7 @@ pub fn eval(e: &Expr, s: &Scope) -> Result<Value, RunError> {
                     },
                 }
             }
-            Value::Text(Arc::from(out))
+            Value::Text(SmolStr::from(out))
         }
         ExprKind::Call(builtin, args) => {
             let mut values = [Value::None, Value::None, Value::None];
@@ -177,7 +179,7 @@ pub fn eval(e: &Expr, s: &Scope) -> Result<Value, RunError> {
 
 fn id_text(program: &Program, subject: Option<Subject>) -> Value {
     match subject {
-        Some(subject) => Value::Text(Arc::from(subject.at().show(program).to_string())),
+        Some(subject) => Value::Text(SmolStr::from(subject.at().show(program).to_string())),
         None => Value::None,
     }
 }
@@ -239,10 +241,9 @@ impl Peek<'_> {
         match (self, other) {
             (Peek::Value(a), Peek::Value(b)) => equal(a, b),
             (Peek::Label(a), Peek::Label(b)) => a == b,
-            (Peek::Label(a), Peek::Value(v)) | (Peek::Value(v), Peek::Label(a)) => match v {
-                Value::Text(t) | Value::Label(t) => **t == **a,
-                _ => false,
-            },
+            (Peek::Label(a), Peek::Value(v)) | (Peek::Value(v), Peek::Label(a)) => {
+                text_of(v).is_some_and(|t| t == *a)
+            }
         }
     }
 }
@@ -259,12 +260,22 @@ fn peek<'a>(e: &'a Expr, s: &Scope<'a>) -> Option<Peek<'a>> {
     })
 }
 
+/// The letters of a text or a label.
+fn text_of(v: &Value) -> Option<&str> {
+    match v {
+        Value::Text(t) => Some(t),
+        Value::Label(l) => Some(l),
+        _ => None,
+    }
+}
+
 /// Equality as `==` sees it: labels and texts compare by their letters (a stamp read from an
 /// open app is text), numbers by value, lists element by element; `none` equals only `none`.
 pub fn equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Text(x) | Value::Label(x), Value::Text(y) | Value::Label(y)) => {
-            Arc::ptr_eq(x, y) || x == y
+        (Value::Label(x), Value::Label(y)) => Arc::ptr_eq(x, y) || x == y,
+        (Value::Text(_) | Value::Label(_), Value::Text(_) | Value::Label(_)) => {
+            text_of(a) == text_of(b)
         }
         (Value::List(x), Value::List(y)) => {
             x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equal(p, q))
@@ -321,7 +332,7 @@ fn arithmetic(
             let mut joined = String::with_capacity(x.len() + y.len());
             joined.push_str(x);
             joined.push_str(y);
-            Text(Arc::from(joined))
+            Text(SmolStr::from(joined))
         }
         (BinaryOp::Add, Time(t), Duration(d)) | (BinaryOp::Add, Duration(d), Time(t)) => {
             Time(t.checked_add(*d).ok_or_else(overflow)?)
@@ -373,7 +384,7 @@ pub fn fit(value: Value, ty: &Type) -> Result<Value, Value> {
         (Type::Optional(inner), v) => fit(v, inner),
         (_, Value::None) => Err(Value::None),
         (Type::Text, v @ Value::Text(_)) => Ok(v),
-        (Type::Text, Value::Label(l)) => Ok(Value::Text(l)),
+        (Type::Text, Value::Label(l)) => Ok(Value::Text(SmolStr::new(&*l))),
         (Type::Number, v @ Value::Number(_)) => Ok(v),
         (Type::Bool, v @ Value::Bool(_)) => Ok(v),
         (Type::Duration, v @ Value::Duration(_)) => Ok(v),
@@ -383,7 +394,7 @@ pub fn fit(value: Value, ty: &Type) -> Result<Value, Value> {
             None => Err(Value::Text(t)),
         },
         (Type::Origin, v @ Value::Label(_)) => Ok(v),
-        (Type::Origin, Value::Text(t)) => Ok(Value::Label(t)),
+        (Type::Origin, Value::Text(t)) => Ok(Value::Label(Arc::from(t.as_str()))),
         (Type::List(element), Value::List(items)) => {
             if **element == Type::Any {
                 return Ok(Value::List(items));

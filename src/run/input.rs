@@ -265,7 +265,7 @@ impl<'p> Decoder<'p> {
                 let missing: Vec<Arc<str>> = e
                     .fields
                     .iter()
-                    .zip(record.fields.iter())
+                    .zip(record.fields().iter())
                     .filter(|(f, v)| f.required && **v == Value::None)
                     .map(|(f, _)| f.name.clone())
                     .collect();
@@ -534,7 +534,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
                         ty: &f.ty,
                         problem: &mut *self.problem,
                     };
-                    record.fields[field.0] = map.next_value_seed(seed)?;
+                    record.set(field, map.next_value_seed(seed)?);
                     given.insert(field);
                 }
                 FieldKey::Id => {
@@ -687,7 +687,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
             stash(seed.problem, problem)
         };
         match self.wanted().0 {
-            Type::Text | Type::Any => Ok(Value::Text(Arc::from(s))),
+            Type::Text | Type::Any => Ok(Value::Text(smol_str::SmolStr::new(s))),
             Type::Origin => Ok(Value::Label(self.decoder.label(s))),
             Type::Time => match crate::value::parse_time(s) {
                 Some(t) => Ok(Value::Time(t)),

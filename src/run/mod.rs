@@ -77,7 +77,7 @@ pub struct Event {
     pub kind: EventKind,
     pub entity: EntityId,
     /// The record after the change (as it was, for `deleted`).
-    pub record: Arc<Record>,
+    pub record: Record,
     /// Who made the change, as far as the app can tell.
     pub origin: Label,
     /// The fields whose value changed, where the app reports changes.
@@ -315,9 +315,9 @@ impl<A: Apps> Engine<A> {
                 }
                 let fields = given
                     .iter()
-                    .map(|f| (f, std::mem::replace(&mut record.fields[f.0], Value::None)))
+                    .map(|f| (f, record.set(f, Value::None)))
                     .collect();
-                let extras = record.open.map(|o| o.extras).unwrap_or_default();
+                let extras = record.take_extras();
                 Change::Update {
                     at,
                     write: Write {
@@ -343,7 +343,7 @@ impl<A: Apps> Engine<A> {
         &self,
         entity: EntityId,
         condition: Option<&Expr>,
-    ) -> Result<Vec<Arc<Record>>, RunError> {
+    ) -> Result<Vec<Record>, RunError> {
         let mut failed = None;
         let program = &*self.program;
         let user = &self.core.user;
@@ -418,6 +418,17 @@ impl Core {
             || !self.syncs[entity.0].is_empty()
     }
 
+    /// A label with these letters, shared with the engine's own where they are equal.
+    fn intern(&self, label: &str) -> Label {
+        if label == &*self.engine {
+            self.engine.clone()
+        } else if label == &*self.user {
+            self.user.clone()
+        } else {
+            Arc::from(label)
+        }
+    }
+
     /// Who made a change, as the app can tell: its actor, the record's stamp, or `user`.
     fn origin_of(&self, p: &Program, entity: EntityId, record: &Record, actor: &Label) -> Label {
         let e = p.entity(entity);
@@ -426,7 +437,8 @@ impl Core {
         }
         if let Some(stamp) = e.stamp {
             return match record.get(stamp) {
-                Value::Label(l) | Value::Text(l) => l.clone(),
+                Value::Label(l) => l.clone(),
+                Value::Text(t) => self.intern(t),
                 _ => self.user.clone(),
             };
         }
@@ -443,7 +455,7 @@ impl Core {
         p: &Program,
         kind: EventKind,
         entity: EntityId,
-        record: Arc<Record>,
+        record: Record,
         changed: Option<Arc<[FieldId]>>,
         actor: &Label,
         cause: Chain,
@@ -490,8 +502,8 @@ impl Core {
             } => {
                 let e = p.entity(entity);
                 for (i, field) in e.fields.iter().enumerate() {
-                    if field.is_stamp && record.fields[i] == Value::None {
-                        record.fields[i] = Value::Label(self.user.clone());
+                    if field.is_stamp && *record.get(FieldId(i)) == Value::None {
+                        record.set(FieldId(i), Value::Label(self.user.clone()));
                     }
                 }
                 let created = apps.create(entity, record, id)?;

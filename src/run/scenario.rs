@@ -48,9 +48,9 @@ pub enum MismatchKind {
         expected: u64,
         entity: EntityId,
         /// The records the expectation counted.
-        found: Vec<Arc<Record>>,
+        found: Vec<Record>,
         /// Every record of the entity, when that says more than `found`.
-        all: Vec<Arc<Record>>,
+        all: Vec<Record>,
     },
     Runs {
         workflow: WorkflowId,
@@ -142,7 +142,7 @@ fn check_step(
         ScenarioStepKind::UserCreates { entity, fields, .. } => {
             let mut record = Record::empty(p.entity(*entity).fields.len());
             for assign in fields {
-                record.fields[assign.field.0] = value_of(assign, *entity)?;
+                record.set(assign.field, value_of(assign, *entity)?);
             }
             let outcome = engine.act([Change::Create {
                 entity: *entity,
@@ -262,7 +262,7 @@ fn plural(n: u64, one: &str) -> String {
 }
 
 /// Lists records, at most a few, one a line.
-fn list_records(p: &Program, entity: EntityId, records: &[Arc<Record>], out: &mut String) {
+fn list_records(p: &Program, entity: EntityId, records: &[Record], out: &mut String) {
     const SHOWN: usize = 5;
     for r in records.iter().take(SHOWN) {
         let at = RecordRef::new(entity, r.id);

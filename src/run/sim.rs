@@ -34,7 +34,7 @@ struct Table {
 /// One id of an entity: the record (gone once deleted) and its links (kept).
 #[derive(Clone, Debug, Default)]
 struct Slot {
-    record: Option<Arc<Record>>,
+    record: Option<Record>,
     links: Links,
 }
 
@@ -43,12 +43,29 @@ struct Slot {
 enum Links {
     #[default]
     None,
-    One(RecordRef),
-    Many(Box<Vec<RecordRef>>),
+    One(PackedRef),
+    Many(Box<Vec<PackedRef>>),
+}
+
+/// A record reference in one word: the entity in the top 16 bits, the id below.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PackedRef(u64);
+
+const ID_BITS: u32 = 48;
+
+impl PackedRef {
+    fn pack(r: RecordRef) -> Option<PackedRef> {
+        let entity = u64::try_from(r.entity.0).ok().filter(|e| *e < 1 << 16)?;
+        (r.id < 1 << ID_BITS).then_some(PackedRef(entity << ID_BITS | r.id))
+    }
+
+    fn unpack(self) -> RecordRef {
+        RecordRef::new(EntityId((self.0 >> ID_BITS) as usize), self.0 & ((1 << ID_BITS) - 1))
+    }
 }
 
 impl Links {
-    fn add(&mut self, other: RecordRef) {
+    fn add(&mut self, other: PackedRef) {
         match self {
             Links::None => *self = Links::One(other),
             Links::One(first) if *first == other => {}
@@ -61,12 +78,13 @@ impl Links {
         }
     }
 
-    fn as_slice(&self) -> &[RecordRef] {
-        match self {
+    fn iter(&self) -> impl Iterator<Item = RecordRef> + '_ {
+        let all: &[PackedRef] = match self {
             Links::None => &[],
             Links::One(one) => std::slice::from_ref(one),
             Links::Many(all) => all,
-        }
+        };
+        all.iter().map(|p| p.unpack())
     }
 }
 
@@ -91,7 +109,7 @@ impl Simulator {
     }
 
     /// The live records of an entity, in id order.
-    pub fn records(&self, entity: EntityId) -> impl Iterator<Item = &Arc<Record>> {
+    pub fn records(&self, entity: EntityId) -> impl Iterator<Item = &Record> {
         self.tables
             .get(entity.0)
             .into_iter()
@@ -127,10 +145,9 @@ impl Simulator {
                 let here = RecordRef::new(EntityId(e), i as u64 + 1);
                 out.extend(
                     slot.links
-                        .as_slice()
                         .iter()
-                        .filter(|other| here < **other)
-                        .map(|other| (here, *other)),
+                        .filter(|other| here < *other)
+                        .map(|other| (here, other)),
                 );
             }
         }
@@ -165,7 +182,7 @@ impl Apps for Simulator {
         entity: EntityId,
         mut record: Record,
         id: Option<RecordId>,
-    ) -> Result<Arc<Record>, AppError> {
+    ) -> Result<Record, AppError> {
         let next = self.next_id(entity);
         let id = match id {
             None => next,
@@ -184,9 +201,11 @@ impl Apps for Simulator {
             }
             Some(id) => id,
         };
+        if PackedRef::pack(RecordRef::new(entity, id)).is_none() {
+            return Err(self.refuse(entity, format!("the id {id} is too large")));
+        }
         self.reserve_ids(entity, id);
         record.id = id;
-        let record = Arc::new(record);
         self.tables[entity.0].slots.push(Slot {
             record: Some(record.clone()),
             links: Links::None,
@@ -201,17 +220,12 @@ impl Apps for Simulator {
         let Some(old) = &slot.record else {
             return Ok(None);
         };
-        let mut record = Record::clone(old);
+        let mut record = old.clone();
         let mut changed: Vec<FieldId> = Vec::new();
         for (field, value) in write.fields {
-            if field.0 >= record.fields.len() {
-                let mut grown = record.fields.into_vec();
-                grown.resize(field.0 + 1, crate::value::Value::None);
-                record.fields = grown.into_boxed_slice();
-            }
-            if record.fields[field.0] != value {
+            if *record.get(field) != value {
                 changed.push(field);
-                record.fields[field.0] = value;
+                record.set(field, value);
             }
         }
         if let Some(stamp) = write.stamp {
@@ -222,7 +236,6 @@ impl Apps for Simulator {
         }
         changed.sort();
         changed.dedup();
-        let record = Arc::new(record);
         slot.record = Some(record.clone());
         Ok(Some(Updated {
             record,
@@ -230,37 +243,44 @@ impl Apps for Simulator {
         }))
     }
 
-    fn delete(&mut self, at: RecordRef) -> Result<Option<Arc<Record>>, AppError> {
+    fn delete(&mut self, at: RecordRef) -> Result<Option<Record>, AppError> {
         Ok(self.slot_mut(at).and_then(|slot| slot.record.take()))
     }
 
-    fn get(&self, at: RecordRef) -> Option<Arc<Record>> {
+    fn get(&self, at: RecordRef) -> Option<Record> {
         self.slot(at)?.record.clone()
+    }
+
+    fn exists(&self, at: RecordRef) -> bool {
+        self.slot(at).is_some_and(|s| s.record.is_some())
     }
 
     fn select(
         &self,
         entity: EntityId,
         keep: &mut dyn FnMut(&Record) -> bool,
-    ) -> Result<Vec<Arc<Record>>, AppError> {
+    ) -> Result<Vec<Record>, AppError> {
         Ok(self.records(entity).filter(|r| keep(r)).cloned().collect())
     }
 
     fn link(&mut self, a: RecordRef, b: RecordRef) {
+        let (Some(pa), Some(pb)) = (PackedRef::pack(a), PackedRef::pack(b)) else {
+            return;
+        };
         if a == b {
             return;
         }
         if let Some(slot) = self.slot_mut(a) {
-            slot.links.add(b);
+            slot.links.add(pb);
         }
         if let Some(slot) = self.slot_mut(b) {
-            slot.links.add(a);
+            slot.links.add(pa);
         }
     }
 
     fn linked(&self, of: RecordRef, out: &mut Vec<RecordRef>) {
         if let Some(slot) = self.slot(of) {
-            out.extend_from_slice(slot.links.as_slice());
+            out.extend(slot.links.iter());
         }
     }
 }
@@ -278,10 +298,9 @@ mod tests {
     }
 
     fn record(title: &str) -> Record {
-        Record {
-            fields: vec![Value::text(title)].into_boxed_slice(),
-            ..Record::empty(1)
-        }
+        let mut record = Record::empty(1);
+        record.set(FieldId(0), Value::text(title));
+        record
     }
 
     #[test]

@@ -478,7 +478,7 @@ fn load_held(p: &Program, entry: &Json, place: &str) -> Result<Held, StateError>
             id: number(event.get("id"), &event_place)?,
             kind: kind(event.get("kind"), &event_place)?,
             entity,
-            record: Arc::new(record),
+            record,
             origin: Label::from(text(event.get("origin"), &event_place)?),
             changed,
             cause,

@@ -168,14 +168,14 @@ impl Core {
             };
             if flows {
                 let value = event.record.get(from).clone();
-                record.fields[to.0] =
-                    fit_field(p, sides.other.entity, to, value, m.span).map_err(fail)?;
+                let value = fit_field(p, sides.other.entity, to, value, m.span).map_err(fail)?;
+                record.set(to, value);
             }
         }
         if let Some((field, _)) = other
             .fields
             .iter()
-            .zip(record.fields.iter())
+            .zip(record.fields().iter())
             .find(|(f, v)| other.declared && f.required && **v == Value::None)
         {
             return Err(fail(RunError::new(

@@ -63,7 +63,7 @@ impl Serialize for RecordJson<'_> {
         let mut map = serializer.serialize_map(Some(1 + e.fields.len()))?;
         let at = RecordRef::new(self.entity, self.record.id);
         map.serialize_entry("id", &at.show(self.program).to_string())?;
-        for (field, value) in e.fields.iter().zip(self.record.fields.iter()) {
+        for (field, value) in e.fields.iter().zip(self.record.fields().iter()) {
             map.serialize_entry(&*field.name, &value.as_json())?;
         }
         for (name, value) in self.record.extras() {

@@ -18,6 +18,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use serde_json::{Map, Value as Json};
+use smol_str::SmolStr;
 
 mod json;
 
@@ -99,8 +100,8 @@ pub enum Done {
         span: Span,
     },
     Notify {
-        channel: Option<Arc<str>>,
-        text: Arc<str>,
+        channel: Option<SmolStr>,
+        text: SmolStr,
     },
     /// A sync found both sides changed: `kept` won, `lost` (in `entity`'s field) lost.
     Conflict {
@@ -144,7 +145,7 @@ pub fn show_record(program: &Program, entity: EntityId, record: &Record) -> Stri
         }
         first = false;
     };
-    for (field, value) in e.fields.iter().zip(record.fields.iter()) {
+    for (field, value) in e.fields.iter().zip(record.fields().iter()) {
         sep(&mut out);
         let _ = write!(out, "{}: ", field.name);
         show_value(value, &mut out);
@@ -166,7 +167,7 @@ pub fn record_json(program: &Program, entity: EntityId, record: &Record) -> Json
         "id".into(),
         Json::String(RecordRef::new(entity, record.id).show(program).to_string()),
     );
-    for (field, value) in e.fields.iter().zip(record.fields.iter()) {
+    for (field, value) in e.fields.iter().zip(record.fields().iter()) {
         map.insert(field.name.to_string(), value.as_json());
     }
     for (name, value) in record.extras() {
