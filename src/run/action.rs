@@ -66,7 +66,7 @@ impl<'e> RunCtx<'e> {
     fn trigger(&self) -> Subject<'e> {
         Subject {
             entity: self.event.entity,
-            record: &self.event.record,
+            record: self.event.record.view(),
         }
     }
 }
@@ -162,18 +162,17 @@ impl Core {
             } => {
                 let e = p.entity(*entity);
                 let mut record = Record::empty(e.fields.len());
+                let values = record.fields_mut();
                 for assign in fields {
                     let value = eval::eval(&assign.value, &scope)?;
-                    record.set(
-                        assign.field,
-                        fit_field(p, *entity, assign.field, value, assign.value.span)?,
-                    );
+                    values[assign.field.0] =
+                        fit_field(p, *entity, assign.field, value, assign.value.span)?;
                 }
                 if let Some(copy) = copy {
                     let trigger = &ctx.event.record;
                     for (from, to) in &copy.pairs {
                         let value = trigger.get(*from).clone();
-                        record.set(*to, fit_field(p, *entity, *to, value, action.span)?);
+                        values[to.0] = fit_field(p, *entity, *to, value, action.span)?;
                     }
                     if copy.extras {
                         for (name, value) in trigger.extras() {
@@ -516,9 +515,10 @@ pub(super) fn stamp_record(p: &Program, entity: EntityId, record: &mut Record, l
         record.set_stamp(Some(label.clone()));
     }
     if e.stamp.is_some() {
-        for (i, field) in e.fields.iter().enumerate() {
+        let values = record.fields_mut();
+        for (field, value) in e.fields.iter().zip(values.iter_mut()) {
             if field.is_stamp {
-                record.set(FieldId(i), Value::Label(label.clone()));
+                *value = Value::Label(label.clone());
             }
         }
     }

@@ -120,6 +120,11 @@ impl Record {
         self.fields.get(field.0).unwrap_or(&Value::None)
     }
 
+    /// The values, to change them in place (copied first if they are shared).
+    pub fn fields_mut(&mut self) -> &mut [Value] {
+        Arc::make_mut(&mut self.fields)
+    }
+
     /// Sets a field; returns the value it had.
     pub fn set(&mut self, field: FieldId, value: Value) -> Value {
         if field.0 >= self.fields.len() {
@@ -155,12 +160,61 @@ impl Record {
         }
     }
 
+    /// The record as a view, the form expressions read.
+    pub fn view(&self) -> RecordView<'_> {
+        RecordView {
+            id: self.id,
+            fields: &self.fields,
+            open: self.open.as_deref(),
+        }
+    }
+
+    /// A record of these values.
+    pub fn from_parts(id: RecordId, fields: &[Value], open: Option<Arc<OpenParts>>) -> Record {
+        Record {
+            id,
+            fields: Arc::from(fields),
+            open,
+        }
+    }
+
+    /// The open parts, shared.
+    pub fn open_parts(&self) -> Option<&Arc<OpenParts>> {
+        self.open.as_ref()
+    }
+
     /// Takes the extra fields out.
     pub fn take_extras(&mut self) -> Vec<(Arc<str>, Value)> {
         match &mut self.open {
             Some(open) => std::mem::take(&mut Arc::make_mut(open).extras),
             None => Vec::new(),
         }
+    }
+}
+
+/// A record where it lies: in an event, or in an app's table. Expressions read records
+/// through views, so that testing a `where` against a table copies nothing.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordView<'a> {
+    pub id: RecordId,
+    pub fields: &'a [Value],
+    pub open: Option<&'a OpenParts>,
+}
+
+impl<'a> RecordView<'a> {
+    /// A field's value (`none` for a field the record was made without).
+    pub fn get(&self, field: FieldId) -> &'a Value {
+        self.fields.get(field.0).unwrap_or(&Value::None)
+    }
+
+    /// The hidden stamp of a record of an open entity.
+    pub fn stamp(&self) -> Option<&'a Label> {
+        self.open.and_then(|o| o.stamp.as_ref())
+    }
+
+    /// The fields of a record of an open entity that the script never names.
+    pub fn extras(&self) -> &'a [(Arc<str>, Value)] {
+        self.open.map_or(&[], |o| &o.extras)
     }
 }
 
@@ -261,7 +315,7 @@ pub trait Apps {
     fn select(
         &self,
         entity: EntityId,
-        keep: &mut dyn FnMut(&Record) -> bool,
+        keep: &mut dyn FnMut(RecordView) -> bool,
     ) -> Result<Vec<Record>, AppError>;
 
     /// Remembers that `a` and `b` were made one from the other.

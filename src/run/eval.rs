@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use smol_str::SmolStr;
 
-use super::apps::{Record, RecordRef};
+use super::apps::{RecordRef, RecordView};
 use super::error::{RunError, RunErrorKind};
 use crate::ast::BinaryOp;
 use crate::program::{EntityId, Expr, ExprKind, Piece, Program};
@@ -27,7 +27,7 @@ use crate::value::{Label, Value};
 #[derive(Clone, Copy)]
 pub struct Subject<'a> {
     pub entity: EntityId,
-    pub record: &'a Record,
+    pub record: RecordView<'a>,
 }
 
 impl Subject<'_> {

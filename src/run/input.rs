@@ -515,6 +515,8 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
         let program = self.decoder.program;
         let e = program.entity(self.entity);
         let mut record = Record::empty(e.fields.len());
+        let values = record.fields_mut();
+        let mut extras = Vec::new();
         let mut given = FieldSet::default();
         let mut id = None;
         while let Some(key) = map.next_key_seed(Str(|k: &str| {
@@ -534,7 +536,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
                         ty: &f.ty,
                         problem: &mut *self.problem,
                     };
-                    record.set(field, map.next_value_seed(seed)?);
+                    values[field.0] = map.next_value_seed(seed)?;
                     given.insert(field);
                 }
                 FieldKey::Id => {
@@ -555,7 +557,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
                         problem: &mut *self.problem,
                     };
                     let value = map.next_value_seed(seed)?;
-                    record.set_extra(name, value);
+                    extras.push((name, value));
                 }
                 FieldKey::Unknown(field) => {
                     let names = e.fields.iter().map(|f| &*f.name);
@@ -571,6 +573,9 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
                     ));
                 }
             }
+        }
+        for (name, value) in extras {
+            record.set_extra(name, value);
         }
         Ok((record, given, id))
     }

@@ -270,14 +270,13 @@ impl<A: Apps> Engine<A> {
     /// Makes changes (all of them first), then runs everything they set off.
     pub fn act(&mut self, changes: impl IntoIterator<Item = Change>) -> Outcome {
         let mut out = Outcome::default();
-        let program = Arc::clone(&self.program);
         for change in changes {
-            if let Err(err) = self.core.change(&program, &mut self.apps, change, &mut out) {
+            if let Err(err) = self.core.change(&self.program, &mut self.apps, change, &mut out) {
                 out.refused = Some(err);
                 break;
             }
         }
-        self.core.settle(&program, &mut self.apps, &mut out);
+        self.core.settle(&self.program, &mut self.apps, &mut out);
         self.core.totals += out.counts;
         out
     }
@@ -501,9 +500,12 @@ impl Core {
                 actor,
             } => {
                 let e = p.entity(entity);
-                for (i, field) in e.fields.iter().enumerate() {
-                    if field.is_stamp && *record.get(FieldId(i)) == Value::None {
-                        record.set(FieldId(i), Value::Label(self.user.clone()));
+                if e.stamp.is_some() {
+                    let fields = record.fields_mut();
+                    for (field, value) in e.fields.iter().zip(fields.iter_mut()) {
+                        if field.is_stamp && *value == Value::None {
+                            *value = Value::Label(self.user.clone());
+                        }
                     }
                 }
                 let created = apps.create(entity, record, id)?;
@@ -581,7 +583,7 @@ impl Core {
                 now: self.options.now,
                 trigger: Some(Subject {
                     entity: event.entity,
-                    record: &event.record,
+                    record: event.record.view(),
                 }),
                 target: None,
                 origin: Some(&event.origin),

@@ -2,20 +2,28 @@
 //! to test.
 //!
 //! Records get deterministic ids, counted per entity from 1 (`Calendar/event/1`), and an id is
-//! never given out twice, even after a delete. Each entity is a table of slots indexed by id,
-//! so a lookup by id is an index, and a new record is a push. A slot also holds the record's
-//! links, which outlive the record: after `Calendar/event/1` is deleted, `delete … linked` on
-//! its `deleted` event still finds the copies made from it.
+//! never given out twice, even after a delete. Each entity is a table whose rows are laid out
+//! one after the other in a single arena, `width` values a row, indexed by id: a lookup by id
+//! is an index, a new record is a push, and a stored record costs its values and nothing
+//! more. Events carry their own copy of a record (a [`Record`] handle); expressions read rows
+//! in place through [`RecordView`]s.
+//!
+//! Each id also has its links, which outlive the record: after `Calendar/event/1` is deleted,
+//! `delete … linked` on its `deleted` event still finds the copies made from it.
 //!
 //! The simulator stores what it is told. Stamps, origins and events are the engine's business
 //! (`super`); the simulator only reports which fields an update really changed.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::apps::{AppError, Apps, Record, RecordId, RecordRef, Updated, Write};
+use super::apps::{
+    AppError, Apps, OpenParts, Record, RecordId, RecordRef, RecordView, Updated, Write,
+};
 use crate::program::{EntityId, FieldId, Program};
+use crate::value::Value;
 
-/// How far past the last id a record may ask to be put (ids are slots, not a hash).
+/// How far past the last id a record may ask to be put (ids are rows, not a hash).
 const MAX_ID_GAP: u64 = 1_000_000;
 
 /// The simulated apps' records and links.
@@ -26,16 +34,16 @@ pub struct Simulator {
     apps: Vec<Arc<str>>,
 }
 
+/// One entity's records: row `id - 1` is `rows[(id - 1) * width ..][.. width]`.
 #[derive(Clone, Debug, Default)]
 struct Table {
-    slots: Vec<Slot>,
-}
-
-/// One id of an entity: the record (gone once deleted) and its links (kept).
-#[derive(Clone, Debug, Default)]
-struct Slot {
-    record: Option<Record>,
-    links: Links,
+    width: usize,
+    rows: Vec<Value>,
+    /// Whether the record of each id is there (false once deleted, or for a skipped id).
+    live: Vec<bool>,
+    links: Vec<Links>,
+    /// The hidden stamps and extra fields of an open entity's records.
+    open: HashMap<RecordId, Arc<OpenParts>>,
 }
 
 /// A record's links; most records have none or one, which need no allocation.
@@ -60,7 +68,10 @@ impl PackedRef {
     }
 
     fn unpack(self) -> RecordRef {
-        RecordRef::new(EntityId((self.0 >> ID_BITS) as usize), self.0 & ((1 << ID_BITS) - 1))
+        RecordRef::new(
+            EntityId((self.0 >> ID_BITS) as usize),
+            self.0 & ((1 << ID_BITS) - 1),
+        )
     }
 }
 
@@ -88,6 +99,42 @@ impl Links {
     }
 }
 
+impl Table {
+    /// The row index of an id, if the id has been given out.
+    fn index(&self, id: RecordId) -> Option<usize> {
+        let index = usize::try_from(id.checked_sub(1)?).ok()?;
+        (index < self.live.len()).then_some(index)
+    }
+
+    fn row(&self, index: usize) -> &[Value] {
+        &self.rows[index * self.width..(index + 1) * self.width]
+    }
+
+    fn view(&self, index: usize) -> RecordView<'_> {
+        let id = index as u64 + 1;
+        RecordView {
+            id,
+            fields: self.row(index),
+            open: self.open.get(&id).map(|o| &**o),
+        }
+    }
+
+    fn record(&self, index: usize) -> Record {
+        let id = index as u64 + 1;
+        Record::from_parts(id, self.row(index), self.open.get(&id).cloned())
+    }
+
+    /// Appends empty, dead rows up to (not including) `id`.
+    fn reserve(&mut self, next: RecordId) {
+        while (self.live.len() as u64) + 1 < next {
+            self.rows
+                .extend(std::iter::repeat_n(Value::None, self.width));
+            self.live.push(false);
+            self.links.push(Links::None);
+        }
+    }
+}
+
 impl Simulator {
     /// Empty apps for a program's entities.
     pub fn new(program: &Program) -> Simulator {
@@ -96,10 +143,24 @@ impl Simulator {
         sim
     }
 
-    /// Makes room for entities a program has gained (a REPL session grows its program).
+    /// Makes room for entities and fields a program has gained (a REPL session grows its
+    /// program).
     pub fn adopt(&mut self, program: &Program) {
-        while self.tables.len() < program.entities.len() {
-            self.tables.push(Table::default());
+        for (i, e) in program.entities.iter().enumerate() {
+            if i == self.tables.len() {
+                self.tables.push(Table::default());
+            }
+            let table = &mut self.tables[i];
+            if table.width < e.fields.len() {
+                let width = e.fields.len();
+                let mut rows = Vec::with_capacity(table.live.len() * width);
+                for index in 0..table.live.len() {
+                    rows.extend_from_slice(table.row(index));
+                    rows.extend(std::iter::repeat_n(Value::None, width - table.width));
+                }
+                table.rows = rows;
+                table.width = width;
+            }
         }
         self.apps = program
             .entities
@@ -109,42 +170,42 @@ impl Simulator {
     }
 
     /// The live records of an entity, in id order.
-    pub fn records(&self, entity: EntityId) -> impl Iterator<Item = &Record> {
-        self.tables
-            .get(entity.0)
-            .into_iter()
-            .flat_map(|t| t.slots.iter().filter_map(|s| s.record.as_ref()))
+    pub fn records(&self, entity: EntityId) -> impl Iterator<Item = RecordView<'_>> {
+        self.tables.get(entity.0).into_iter().flat_map(|t| {
+            (0..t.live.len())
+                .filter(|i| t.live[*i])
+                .map(|i| t.view(i))
+        })
     }
 
     /// How many records an entity holds now.
     pub fn count(&self, entity: EntityId) -> usize {
-        self.records(entity).count()
+        self.tables
+            .get(entity.0)
+            .map_or(0, |t| t.live.iter().filter(|l| **l).count())
     }
 
     /// The id the next record of an entity will get.
     pub fn next_id(&self, entity: EntityId) -> RecordId {
         self.tables
             .get(entity.0)
-            .map_or(1, |t| t.slots.len() as u64 + 1)
+            .map_or(1, |t| t.live.len() as u64 + 1)
     }
 
     /// Moves the id counter on, so that ids below `next` are never given out (ids of deleted
     /// records, restored from a state file).
     pub fn reserve_ids(&mut self, entity: EntityId, next: RecordId) {
-        let table = &mut self.tables[entity.0];
-        while (table.slots.len() as u64) + 1 < next {
-            table.slots.push(Slot::default());
-        }
+        self.tables[entity.0].reserve(next);
     }
 
     /// Every link once, as `(a, b)` with `a < b`.
     pub fn links(&self) -> Vec<(RecordRef, RecordRef)> {
         let mut out = Vec::new();
         for (e, table) in self.tables.iter().enumerate() {
-            for (i, slot) in table.slots.iter().enumerate() {
+            for (i, links) in table.links.iter().enumerate() {
                 let here = RecordRef::new(EntityId(e), i as u64 + 1);
                 out.extend(
-                    slot.links
+                    links
                         .iter()
                         .filter(|other| here < *other)
                         .map(|other| (here, other)),
@@ -154,14 +215,11 @@ impl Simulator {
         out
     }
 
-    fn slot(&self, at: RecordRef) -> Option<&Slot> {
-        let index = usize::try_from(at.id.checked_sub(1)?).ok()?;
-        self.tables.get(at.entity.0)?.slots.get(index)
-    }
-
-    fn slot_mut(&mut self, at: RecordRef) -> Option<&mut Slot> {
-        let index = usize::try_from(at.id.checked_sub(1)?).ok()?;
-        self.tables.get_mut(at.entity.0)?.slots.get_mut(index)
+    /// The table and row index of a live record.
+    fn live(&self, at: RecordRef) -> Option<(&Table, usize)> {
+        let table = self.tables.get(at.entity.0)?;
+        let index = table.index(at.id)?;
+        table.live[index].then_some((table, index))
     }
 
     fn refuse(&self, entity: EntityId, reason: String) -> AppError {
@@ -204,63 +262,104 @@ impl Apps for Simulator {
         if PackedRef::pack(RecordRef::new(entity, id)).is_none() {
             return Err(self.refuse(entity, format!("the id {id} is too large")));
         }
-        self.reserve_ids(entity, id);
+        let table = &mut self.tables[entity.0];
+        table.reserve(id);
         record.id = id;
-        self.tables[entity.0].slots.push(Slot {
-            record: Some(record.clone()),
-            links: Links::None,
-        });
+        let fields = record.fields();
+        let width = table.width;
+        table
+            .rows
+            .extend(fields.iter().take(width).cloned());
+        if fields.len() < width {
+            table
+                .rows
+                .extend(std::iter::repeat_n(Value::None, width - fields.len()));
+        }
+        table.live.push(true);
+        table.links.push(Links::None);
+        if let Some(open) = record.open_parts() {
+            table.open.insert(id, open.clone());
+        }
         Ok(record)
     }
 
     fn update(&mut self, at: RecordRef, write: Write) -> Result<Option<Updated>, AppError> {
-        let Some(slot) = self.slot_mut(at) else {
+        let Some(table) = self.tables.get_mut(at.entity.0) else {
             return Ok(None);
         };
-        let Some(old) = &slot.record else {
+        let Some(index) = table.index(at.id).filter(|i| table.live[*i]) else {
             return Ok(None);
         };
-        let mut record = old.clone();
+        let width = table.width;
+        let row = &mut table.rows[index * width..(index + 1) * width];
         let mut changed: Vec<FieldId> = Vec::new();
         for (field, value) in write.fields {
-            if *record.get(field) != value {
-                changed.push(field);
-                record.set(field, value);
+            if let Some(slot) = row.get_mut(field.0) {
+                if *slot != value {
+                    changed.push(field);
+                    *slot = value;
+                }
             }
         }
-        if let Some(stamp) = write.stamp {
-            record.set_stamp(Some(stamp));
-        }
-        for (name, value) in write.extras {
-            record.set_extra(name, value);
+        if write.stamp.is_some() || !write.extras.is_empty() {
+            let open = table.open.entry(at.id).or_default();
+            let open = Arc::make_mut(open);
+            if let Some(stamp) = write.stamp {
+                open.stamp = Some(stamp);
+            }
+            for (name, value) in write.extras {
+                match open.extras.iter_mut().find(|(n, _)| *n == name) {
+                    Some(slot) => slot.1 = value,
+                    None => open.extras.push((name, value)),
+                }
+            }
         }
         changed.sort();
         changed.dedup();
-        slot.record = Some(record.clone());
         Ok(Some(Updated {
-            record,
+            record: table.record(index),
             changed: Arc::from(changed),
         }))
     }
 
     fn delete(&mut self, at: RecordRef) -> Result<Option<Record>, AppError> {
-        Ok(self.slot_mut(at).and_then(|slot| slot.record.take()))
+        let Some(table) = self.tables.get_mut(at.entity.0) else {
+            return Ok(None);
+        };
+        let Some(index) = table.index(at.id).filter(|i| table.live[*i]) else {
+            return Ok(None);
+        };
+        let record = table.record(index);
+        let width = table.width;
+        for value in &mut table.rows[index * width..(index + 1) * width] {
+            *value = Value::None;
+        }
+        table.live[index] = false;
+        table.open.remove(&at.id);
+        Ok(Some(record))
     }
 
     fn get(&self, at: RecordRef) -> Option<Record> {
-        self.slot(at)?.record.clone()
+        let (table, index) = self.live(at)?;
+        Some(table.record(index))
     }
 
     fn exists(&self, at: RecordRef) -> bool {
-        self.slot(at).is_some_and(|s| s.record.is_some())
+        self.live(at).is_some()
     }
 
     fn select(
         &self,
         entity: EntityId,
-        keep: &mut dyn FnMut(&Record) -> bool,
+        keep: &mut dyn FnMut(RecordView) -> bool,
     ) -> Result<Vec<Record>, AppError> {
-        Ok(self.records(entity).filter(|r| keep(r)).cloned().collect())
+        let Some(table) = self.tables.get(entity.0) else {
+            return Ok(Vec::new());
+        };
+        Ok((0..table.live.len())
+            .filter(|i| table.live[*i] && keep(table.view(*i)))
+            .map(|i| table.record(i))
+            .collect())
     }
 
     fn link(&mut self, a: RecordRef, b: RecordRef) {
@@ -270,17 +369,20 @@ impl Apps for Simulator {
         if a == b {
             return;
         }
-        if let Some(slot) = self.slot_mut(a) {
-            slot.links.add(pb);
-        }
-        if let Some(slot) = self.slot_mut(b) {
-            slot.links.add(pa);
+        for (here, there) in [(a, pb), (b, pa)] {
+            if let Some(table) = self.tables.get_mut(here.entity.0) {
+                if let Some(index) = table.index(here.id) {
+                    table.links[index].add(there);
+                }
+            }
         }
     }
 
     fn linked(&self, of: RecordRef, out: &mut Vec<RecordRef>) {
-        if let Some(slot) = self.slot(of) {
-            out.extend(slot.links.iter());
+        if let Some(table) = self.tables.get(of.entity.0) {
+            if let Some(index) = table.index(of.id) {
+                out.extend(table.links[index].iter());
+            }
         }
     }
 }
@@ -291,8 +393,12 @@ mod tests {
     use crate::value::Value;
 
     fn sim(entities: usize) -> Simulator {
+        let table = Table {
+            width: 1,
+            ..Table::default()
+        };
         Simulator {
-            tables: vec![Table::default(); entities],
+            tables: vec![table; entities],
             apps: vec![Arc::from("App"); entities],
         }
     }

@@ -103,7 +103,7 @@ fn actor_json(p: &Program, by: Actor) -> Json {
     }
 }
 
-fn record_entry(p: &Program, entity: EntityId, record: &super::apps::Record) -> Json {
+fn record_entry(p: &Program, entity: EntityId, record: super::apps::RecordView) -> Json {
     let mut json = super::trace::record_json(p, entity, record);
     if let (Some(stamp), Json::Object(map)) = (record.stamp(), &mut json) {
         map.insert(STAMP_KEY.into(), Json::String(stamp.to_string()));
@@ -187,7 +187,7 @@ fn held_json(p: &Program, held: &Held) -> Json {
             "kind": e.kind.keyword(),
             "app": &*p.app(entity.app).name,
             "entity": &*entity.name,
-            "record": record_entry(p, e.entity, &e.record),
+            "record": record_entry(p, e.entity, e.record.view()),
             "origin": &*e.origin,
             "changed": e.changed.as_ref().map(|c| c.iter().map(|f| entity.fields[f.0].name.to_string()).collect::<Vec<_>>()),
         },

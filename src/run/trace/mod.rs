@@ -24,7 +24,7 @@ mod json;
 
 pub use json::{bad_line_json, json_lines, summary_json};
 
-use super::apps::{Record, RecordRef};
+use super::apps::{RecordRef, RecordView};
 use super::error::Failure;
 use super::guard::{self, Actor, Held};
 use super::{Counts, Event};
@@ -135,7 +135,7 @@ impl Done {
 }
 
 /// `{title: "Standup", start: time("2030-01-02T09:00:00Z")}`.
-pub fn show_record(program: &Program, entity: EntityId, record: &Record) -> String {
+pub fn show_record(program: &Program, entity: EntityId, record: RecordView) -> String {
     let e = program.entity(entity);
     let mut out = String::from("{");
     let mut first = true;
@@ -145,7 +145,7 @@ pub fn show_record(program: &Program, entity: EntityId, record: &Record) -> Stri
         }
         first = false;
     };
-    for (field, value) in e.fields.iter().zip(record.fields().iter()) {
+    for (field, value) in e.fields.iter().zip(record.fields.iter()) {
         sep(&mut out);
         let _ = write!(out, "{}: ", field.name);
         show_value(value, &mut out);
@@ -160,14 +160,14 @@ pub fn show_record(program: &Program, entity: EntityId, record: &Record) -> Stri
 }
 
 /// A record as JSON: `{"id": "Calendar/event/1", "title": "Standup", …}`.
-pub fn record_json(program: &Program, entity: EntityId, record: &Record) -> Json {
+pub fn record_json(program: &Program, entity: EntityId, record: RecordView) -> Json {
     let e = program.entity(entity);
     let mut map = Map::new();
     map.insert(
         "id".into(),
         Json::String(RecordRef::new(entity, record.id).show(program).to_string()),
     );
-    for (field, value) in e.fields.iter().zip(record.fields().iter()) {
+    for (field, value) in e.fields.iter().zip(record.fields.iter()) {
         map.insert(field.name.to_string(), value.as_json());
     }
     for (name, value) in record.extras() {
@@ -368,7 +368,7 @@ fn line(program: &Program, sources: &SourceMap, item: &TraceItem, depth: usize, 
                     let _ = write!(out, ", changed {}", names.join(", "));
                 }
             }
-            write!(out, ": {}", show_record(program, e.entity, &e.record))
+            write!(out, ": {}", show_record(program, e.entity, e.record.view()))
         }
         TraceItem::Run { run, by, .. } => write!(out, "run {run} {}", by.name(program)),
         TraceItem::Skip { by, why, .. } => {
