@@ -5,7 +5,8 @@
 //! each in its own child process so that their peak memory does not mix:
 //!
 //! - **weir**: the script below through weir's engine (simulated apps, trace off), exactly as
-//!   `weir run --trace summary` does: decode each line into the typed record, store it in the
+//!   `weir run --trace summary` does: read each line, decode it into the typed record, store
+//!   it in the
 //!   simulated Shop, run `order_to_contact` (origin guard, a `let`, `upper`, a `create`), store
 //!   the contact in the simulated Crm and link the two;
 //! - **baseline**: serde-derived structs, the same filter and transform, contacts pushed to a
@@ -182,15 +183,17 @@ fn run_weir(input: &str) -> (u64, Box<dyn std::any::Any>) {
     let mut engine = Engine::simulated(Arc::clone(&program), options);
     let decoder = Decoder::new(&program);
     let mut reader = BufReader::new(File::open(input).expect("the input file"));
-    let mut line = String::new();
+    let mut line = Vec::new();
     let mut number = 0;
     loop {
         line.clear();
-        if reader.read_line(&mut line).expect("the input reads") == 0 {
+        if reader.read_until(b'\n', &mut line).expect("the input reads") == 0 {
             break;
         }
         number += 1;
-        let event = decoder.decode(number, line.trim_end()).expect("a good line");
+        let event = decoder
+            .decode_bytes(number, line.trim_ascii())
+            .expect("a good line");
         let outcome = engine.input(event);
         debug_assert!(outcome.failures.is_empty() && outcome.refused.is_none());
     }

@@ -170,20 +170,20 @@ fn feed(
 ) -> io::Result<u64> {
     let program = Arc::clone(engine.program());
     let decoder = Decoder::new(&program);
-    let mut line = String::new();
+    let mut line = Vec::new();
     let mut text = String::new();
     let (mut number, mut bad) = (0usize, 0u64);
     loop {
         line.clear();
-        if input.read_line(&mut line)? == 0 {
+        if input.read_until(b'\n', &mut line)? == 0 {
             break;
         }
         number += 1;
-        let trimmed = line.trim();
+        let trimmed = line.trim_ascii();
         if trimmed.is_empty() {
             continue;
         }
-        let event = match decoder.decode(number, trimmed) {
+        let event = match decoder.decode_bytes(number, trimmed) {
             Ok(event) => event,
             Err(error) => {
                 bad += 1;

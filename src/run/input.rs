@@ -216,6 +216,18 @@ impl<'p> Decoder<'p> {
         }
     }
 
+    /// Decodes one line read as bytes: a line that is not UTF-8 is a bad line, not the end of
+    /// the input.
+    pub fn decode_bytes(&self, line: usize, text: &[u8]) -> Result<InputEvent, InputError> {
+        match std::str::from_utf8(text) {
+            Ok(text) => self.decode(line, text),
+            Err(err) => Err(InputError::Json(format!(
+                "the line is not UTF-8 text (byte {} is not valid)",
+                err.valid_up_to() + 1
+            ))),
+        }
+    }
+
     /// Decodes one line (numbered from 1).
     pub fn decode(&self, line: usize, text: &str) -> Result<InputEvent, InputError> {
         let mut problem = None;
@@ -260,16 +272,17 @@ impl<'p> Decoder<'p> {
             (None, None) => return Err(InputError::MissingKey("record")),
         };
         let e = self.program.entity(entity);
+        let lacks = |(f, v): (&crate::program::Field, &Value)| f.required && *v == Value::None;
         match kind {
             EventKind::New if e.declared => {
-                let missing: Vec<Arc<str>> = e
-                    .fields
-                    .iter()
-                    .zip(record.fields().iter())
-                    .filter(|(f, v)| f.required && **v == Value::None)
-                    .map(|(f, _)| f.name.clone())
-                    .collect();
-                if !missing.is_empty() {
+                if e.fields.iter().zip(record.fields()).any(lacks) {
+                    let missing = e
+                        .fields
+                        .iter()
+                        .zip(record.fields())
+                        .filter(|pair| lacks(*pair))
+                        .map(|(f, _)| f.name.clone())
+                        .collect();
                     return Err(InputError::MissingFields {
                         entity: e.name.clone(),
                         fields: missing,
