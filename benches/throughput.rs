@@ -89,7 +89,10 @@ fn main() {
         "  ratio weir/baseline: {:.2} (goal: at least 0.5)",
         baseline.seconds / weir.seconds
     );
-    assert_eq!(weir.outputs, baseline.outputs, "both sides must create the same records");
+    assert_eq!(
+        weir.outputs, baseline.outputs,
+        "both sides must create the same records"
+    );
 }
 
 struct Measure {
@@ -187,7 +190,11 @@ fn run_weir(input: &str) -> (u64, Box<dyn std::any::Any>) {
     let mut number = 0;
     loop {
         line.clear();
-        if reader.read_until(b'\n', &mut line).expect("the input reads") == 0 {
+        if reader
+            .read_until(b'\n', &mut line)
+            .expect("the input reads")
+            == 0
+        {
             break;
         }
         number += 1;
@@ -250,6 +257,12 @@ fn run_baseline(input: &str) -> (u64, Box<dyn std::any::Any>) {
     }
     let contacts = black_box(contacts);
     let total: f64 = contacts.iter().map(|c| c.total).sum();
-    black_box((total, contacts.iter().map(|c| c.name.len() + c.email.len()).sum::<usize>()));
+    black_box((
+        total,
+        contacts
+            .iter()
+            .map(|c| c.name.len() + c.email.len())
+            .sum::<usize>(),
+    ));
     (contacts.len() as u64, Box::new(contacts))
 }

@@ -292,33 +292,21 @@ impl Builtin {
     }
 }
 
-/// `upper`/`lower` of a text value: `None` when it is not text. A text that is already in the
-/// wanted case is shared; short ASCII texts are mapped on the stack, so that the result costs one
-/// allocation instead of two.
+/// `upper`/`lower` of a text value: `None` when it is not text. Short ASCII texts are mapped
+/// on the stack and stay inline; the rest go through the full Unicode mapping.
 fn map_case(value: &Value, upper: bool) -> Option<Value> {
     let Value::Text(s) = value else { return None };
     let bytes = s.as_bytes();
-    if s.is_ascii() {
-        let unchanged = if upper {
-            !bytes.iter().any(u8::is_ascii_lowercase)
+    let mut buf = [0u8; 23];
+    if bytes.len() <= buf.len() && s.is_ascii() {
+        let buf = &mut buf[..bytes.len()];
+        buf.copy_from_slice(bytes);
+        if upper {
+            buf.make_ascii_uppercase();
         } else {
-            !bytes.iter().any(u8::is_ascii_uppercase)
-        };
-        if unchanged {
-            return Some(Value::Text(s.clone()));
+            buf.make_ascii_lowercase();
         }
-        let mut buf = [0u8; 128];
-        if bytes.len() <= buf.len() {
-            for (to, from) in buf.iter_mut().zip(bytes) {
-                *to = if upper {
-                    from.to_ascii_uppercase()
-                } else {
-                    from.to_ascii_lowercase()
-                };
-            }
-            let mapped = std::str::from_utf8(&buf[..bytes.len()]).ok()?;
-            return Some(Value::text(mapped));
-        }
+        return std::str::from_utf8(buf).ok().map(Value::text);
     }
     let mapped = if upper {
         s.to_uppercase()

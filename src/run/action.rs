@@ -18,6 +18,7 @@ use crate::program::{
     Action, ActionKind, EntityId, FieldId, Program, StepKind, Target, WorkflowId,
 };
 use crate::span::Span;
+use crate::types::Type;
 use crate::value::{Label, Value};
 use smol_str::SmolStr;
 
@@ -477,6 +478,18 @@ pub(super) fn fit_field(
     span: Span,
 ) -> Result<Value, RunError> {
     let f = p.field(entity, field);
+    if !matches!(value, Value::None) && matches!(f.ty, Type::Text | Type::Number | Type::Bool) {
+        // The common case, checked without moving the value around.
+        let fits = matches!(
+            (&f.ty, &value),
+            (Type::Text, Value::Text(_))
+                | (Type::Number, Value::Number(_))
+                | (Type::Bool, Value::Bool(_))
+        );
+        if fits {
+            return Ok(value);
+        }
+    }
     eval::fit(value, &f.ty).map_err(|found| {
         let kind = if found == Value::None {
             RunErrorKind::MissingField {

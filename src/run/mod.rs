@@ -271,7 +271,10 @@ impl<A: Apps> Engine<A> {
     pub fn act(&mut self, changes: impl IntoIterator<Item = Change>) -> Outcome {
         let mut out = Outcome::default();
         for change in changes {
-            if let Err(err) = self.core.change(&self.program, &mut self.apps, change, &mut out) {
+            if let Err(err) = self
+                .core
+                .change(&self.program, &mut self.apps, change, &mut out)
+            {
                 out.refused = Some(err);
                 break;
             }

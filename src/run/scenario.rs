@@ -266,7 +266,12 @@ fn list_records(p: &Program, entity: EntityId, records: &[Record], out: &mut Str
     const SHOWN: usize = 5;
     for r in records.iter().take(SHOWN) {
         let at = RecordRef::new(entity, r.id);
-        let _ = writeln!(out, "  {} {}", at.show(p), trace::show_record(p, entity, r.view()));
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            at.show(p),
+            trace::show_record(p, entity, r.view())
+        );
     }
     if records.len() > SHOWN {
         let _ = writeln!(out, "  … and {} more", records.len() - SHOWN);

@@ -171,11 +171,10 @@ impl Simulator {
 
     /// The live records of an entity, in id order.
     pub fn records(&self, entity: EntityId) -> impl Iterator<Item = RecordView<'_>> {
-        self.tables.get(entity.0).into_iter().flat_map(|t| {
-            (0..t.live.len())
-                .filter(|i| t.live[*i])
-                .map(|i| t.view(i))
-        })
+        self.tables
+            .get(entity.0)
+            .into_iter()
+            .flat_map(|t| (0..t.live.len()).filter(|i| t.live[*i]).map(|i| t.view(i)))
     }
 
     /// How many records an entity holds now.
@@ -267,9 +266,7 @@ impl Apps for Simulator {
         record.id = id;
         let fields = record.fields();
         let width = table.width;
-        table
-            .rows
-            .extend(fields.iter().take(width).cloned());
+        table.rows.extend(fields.iter().take(width).cloned());
         if fields.len() < width {
             table
                 .rows
