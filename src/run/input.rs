@@ -397,6 +397,16 @@ impl<'de, T, F: FnOnce(&str) -> T> Visitor<'de> for Str<F> {
     }
 }
 
+/// The keys of an input line.
+enum Key {
+    Kind,
+    App,
+    Entity,
+    Record,
+    Actor,
+    Changed,
+}
+
 struct LineSeed<'a, 'p> {
     decoder: &'a Decoder<'p>,
     problem: &'a mut Option<InputError>,
@@ -422,10 +432,14 @@ impl<'de> Visitor<'de> for LineSeed<'_, '_> {
         let mut parts = Parts::default();
         let mut app: Option<AppId> = None;
         let mut entity_name: Option<String> = None;
-        while let Some(key) = map.next_key_seed(Str(|k: &str| {
-            KEYS.iter()
-                .position(|known| *known == k)
-                .ok_or_else(|| k.to_string())
+        while let Some(key) = map.next_key_seed(Str(|k: &str| match k {
+            "kind" => Ok(Key::Kind),
+            "app" => Ok(Key::App),
+            "entity" => Ok(Key::Entity),
+            "record" => Ok(Key::Record),
+            "actor" => Ok(Key::Actor),
+            "changed" => Ok(Key::Changed),
+            other => Err(other.to_string()),
         }))? {
             let key = match key {
                 Ok(key) => key,
@@ -438,8 +452,8 @@ impl<'de> Visitor<'de> for LineSeed<'_, '_> {
                     ));
                 }
             };
-            match KEYS[key] {
-                "kind" => {
+            match key {
+                Key::Kind => {
                     let kind = map.next_value_seed(Str(|k: &str| match k {
                         "new" => Ok(EventKind::New),
                         "updated" => Ok(EventKind::Updated),
@@ -453,11 +467,11 @@ impl<'de> Visitor<'de> for LineSeed<'_, '_> {
                         }
                     }
                 }
-                "app" => match map.next_value_seed(Str(|name: &str| d.app(name)))? {
+                Key::App => match map.next_value_seed(Str(|name: &str| d.app(name)))? {
                     Ok(id) => app = Some(id),
                     Err(problem) => return Err(stash(self.problem, problem)),
                 },
-                "entity" => match app {
+                Key::Entity => match app {
                     Some(app) => {
                         match map.next_value_seed(Str(|name: &str| d.entity(app, name)))? {
                             Ok(id) => parts.entity = Some(id),
@@ -466,7 +480,7 @@ impl<'de> Visitor<'de> for LineSeed<'_, '_> {
                     }
                     None => entity_name = Some(map.next_value_seed(Str(str::to_string))?),
                 },
-                "record" => match parts.entity {
+                Key::Record => match parts.entity {
                     Some(entity) => {
                         let seed = RecordSeed {
                             decoder: d,
@@ -477,8 +491,10 @@ impl<'de> Visitor<'de> for LineSeed<'_, '_> {
                     }
                     None => parts.raw = Some(map.next_value()?),
                 },
-                "actor" => parts.actor = Some(map.next_value_seed(Str(|a: &str| d.label(a)))?),
-                _ => {
+                Key::Actor => {
+                    parts.actor = Some(map.next_value_seed(Str(|a: &str| d.label(a)))?);
+                }
+                Key::Changed => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
