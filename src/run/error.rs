@@ -115,11 +115,8 @@ impl fmt::Display for RunErrorKind {
                 found,
             } => write!(
                 f,
-                "`{field}` of `{entity}` holds {}, but the value is {}",
-                match expected {
-                    Type::Optional(inner) => format!("{inner}?"),
-                    other => other.to_string(),
-                },
+                "`{field}` of `{entity}` is a {} field, but the value is {}",
+                expected.unwrapped(),
                 Shown(found)
             ),
             RunErrorKind::MissingField { field, entity } => write!(

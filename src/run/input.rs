@@ -133,7 +133,8 @@ impl fmt::Display for InputError {
             }
             InputError::BadId(text) => write!(f, "{text:?} is not an id of this entity"),
             InputError::NeedsId(kind) => {
-                write!(f, "a `{kind}` event must name its record by `id`")
+                let article = if *kind == EventKind::Updated { "an" } else { "a" };
+                write!(f, "{article} `{kind}` event must name its record by `id`")
             }
             InputError::Refused(reason) => f.write_str(reason),
         }
