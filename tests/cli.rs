@@ -95,8 +95,17 @@ fn state_carries_records_links_and_held_events_to_the_next_run() {
     .unwrap();
     let first = weir(
         &[
-            "run", "mirror.weir", "--no-check", "--max-hops", "2", "--trace", "summary",
-            "--events", "monday.jsonl", "--state", "apps.json",
+            "run",
+            "mirror.weir",
+            "--no-check",
+            "--max-hops",
+            "2",
+            "--trace",
+            "summary",
+            "--events",
+            "monday.jsonl",
+            "--state",
+            "apps.json",
         ],
         &dir,
     );
@@ -129,8 +138,17 @@ fn state_carries_records_links_and_held_events_to_the_next_run() {
     .unwrap();
     let second = weir(
         &[
-            "run", "mirror.weir", "--no-check", "--max-hops", "1", "--trace", "json", "--events",
-            "tuesday.jsonl", "--state", "apps.json",
+            "run",
+            "mirror.weir",
+            "--no-check",
+            "--max-hops",
+            "1",
+            "--trace",
+            "json",
+            "--events",
+            "tuesday.jsonl",
+            "--state",
+            "apps.json",
         ],
         &dir,
     );
@@ -139,8 +157,14 @@ fn state_carries_records_links_and_held_events_to_the_next_run() {
         stdout.contains(r#""action":"delete","record":"Outlook/event/1""#),
         "{stdout}"
     );
-    assert!(stdout.contains(r#""record":{"id":"Outlook/event/2","subject":"Lunch""#), "{stdout}");
-    assert!(stdout.contains(r#""action":"create","record":"Calendar/event/3""#), "{stdout}");
+    assert!(
+        stdout.contains(r#""record":{"id":"Outlook/event/2","subject":"Lunch""#),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(r#""action":"create","record":"Calendar/event/3""#),
+        "{stdout}"
+    );
     let saved: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("apps.json")).unwrap()).unwrap();
     // Monday's held event is still there, beside Tuesday's.
@@ -167,7 +191,13 @@ fn a_state_file_that_does_not_fit_the_script_is_refused() {
     .unwrap();
     let out = weir(
         &[
-            "run", "mirror.weir", "--no-check", "--events", "none.jsonl", "--state", "apps.json",
+            "run",
+            "mirror.weir",
+            "--no-check",
+            "--events",
+            "none.jsonl",
+            "--state",
+            "apps.json",
         ],
         &dir,
     );

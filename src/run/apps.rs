@@ -203,7 +203,7 @@ fn nones(n: usize) -> Arc<[Value]> {
             }
         };
     }
-    sized!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+    sized!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
 }
 
 /// A record where it lies: in an event, or in an app's table. Expressions read records

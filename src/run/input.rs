@@ -133,7 +133,11 @@ impl fmt::Display for InputError {
             }
             InputError::BadId(text) => write!(f, "{text:?} is not an id of this entity"),
             InputError::NeedsId(kind) => {
-                let article = if *kind == EventKind::Updated { "an" } else { "a" };
+                let article = if *kind == EventKind::Updated {
+                    "an"
+                } else {
+                    "a"
+                };
                 write!(f, "{article} `{kind}` event must name its record by `id`")
             }
             InputError::Refused(reason) => f.write_str(reason),
@@ -275,20 +279,18 @@ impl<'p> Decoder<'p> {
         let e = self.program.entity(entity);
         let lacks = |(f, v): (&crate::program::Field, &Value)| f.required && *v == Value::None;
         match kind {
-            EventKind::New if e.declared => {
-                if e.fields.iter().zip(record.fields()).any(lacks) {
-                    let missing = e
-                        .fields
-                        .iter()
-                        .zip(record.fields())
-                        .filter(|pair| lacks(*pair))
-                        .map(|(f, _)| f.name.clone())
-                        .collect();
-                    return Err(InputError::MissingFields {
-                        entity: e.name.clone(),
-                        fields: missing,
-                    });
-                }
+            EventKind::New if e.declared && e.fields.iter().zip(record.fields()).any(lacks) => {
+                let missing = e
+                    .fields
+                    .iter()
+                    .zip(record.fields())
+                    .filter(|pair| lacks(*pair))
+                    .map(|(f, _)| f.name.clone())
+                    .collect();
+                return Err(InputError::MissingFields {
+                    entity: e.name.clone(),
+                    fields: missing,
+                });
             }
             EventKind::New => {}
             EventKind::Updated | EventKind::Deleted if id.is_none() => {

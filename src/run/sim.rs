@@ -52,6 +52,10 @@ enum Links {
     #[default]
     None,
     One(PackedRef),
+    #[expect(
+        clippy::box_collection,
+        reason = "boxed, a record's links take two words; most records have none or one"
+    )]
     Many(Box<Vec<PackedRef>>),
 }
 
@@ -291,11 +295,11 @@ impl Apps for Simulator {
         let row = &mut table.rows[index * width..(index + 1) * width];
         let mut changed: Vec<FieldId> = Vec::new();
         for (field, value) in write.fields {
-            if let Some(slot) = row.get_mut(field.0) {
-                if *slot != value {
-                    changed.push(field);
-                    *slot = value;
-                }
+            if let Some(slot) = row.get_mut(field.0)
+                && *slot != value
+            {
+                changed.push(field);
+                *slot = value;
             }
         }
         if write.stamp.is_some() || !write.extras.is_empty() {
@@ -367,19 +371,19 @@ impl Apps for Simulator {
             return;
         }
         for (here, there) in [(a, pb), (b, pa)] {
-            if let Some(table) = self.tables.get_mut(here.entity.0) {
-                if let Some(index) = table.index(here.id) {
-                    table.links[index].add(there);
-                }
+            if let Some(table) = self.tables.get_mut(here.entity.0)
+                && let Some(index) = table.index(here.id)
+            {
+                table.links[index].add(there);
             }
         }
     }
 
     fn linked(&self, of: RecordRef, out: &mut Vec<RecordRef>) {
-        if let Some(table) = self.tables.get(of.entity.0) {
-            if let Some(index) = table.index(of.id) {
-                out.extend(table.links[index].iter());
-            }
+        if let Some(table) = self.tables.get(of.entity.0)
+            && let Some(index) = table.index(of.id)
+        {
+            out.extend(table.links[index].iter());
         }
     }
 }
