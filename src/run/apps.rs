@@ -337,4 +337,10 @@ pub trait Apps {
 
     /// Appends the records linked with `of` (existing or not) to `out`.
     fn linked(&self, of: RecordRef, out: &mut Vec<RecordRef>);
+
+    /// Makes room for the entities and fields of a program that grew (a REPL session adds
+    /// items as it goes). Entities and fields are only ever added, never renumbered.
+    fn adopt(&mut self, program: &Program) {
+        let _ = program;
+    }
 }

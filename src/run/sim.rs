@@ -143,13 +143,11 @@ impl Simulator {
     /// Empty apps for a program's entities.
     pub fn new(program: &Program) -> Simulator {
         let mut sim = Simulator::default();
-        sim.adopt(program);
+        sim.grow(program);
         sim
     }
 
-    /// Makes room for entities and fields a program has gained (a REPL session grows its
-    /// program).
-    pub fn adopt(&mut self, program: &Program) {
+    fn grow(&mut self, program: &Program) {
         for (i, e) in program.entities.iter().enumerate() {
             if i == self.tables.len() {
                 self.tables.push(Table::default());
@@ -377,6 +375,10 @@ impl Apps for Simulator {
                 table.links[index].add(there);
             }
         }
+    }
+
+    fn adopt(&mut self, program: &Program) {
+        self.grow(program);
     }
 
     fn linked(&self, of: RecordRef, out: &mut Vec<RecordRef>) {
