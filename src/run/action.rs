@@ -278,7 +278,7 @@ impl Core {
         let at = RecordRef::new(entity, created.id);
         apps.link(ctx.event.at(), at);
         out.counts.actions += 1;
-        let event = self.next_event;
+        let event = self.next_event_of(p, entity, EventKind::New);
         if self.options.trace {
             out.trace.push(TraceItem::Action {
                 run: ctx.run,
@@ -320,7 +320,7 @@ impl Core {
             return Ok(None);
         };
         out.counts.actions += 1;
-        let event = self.next_event;
+        let event = self.next_event_of(p, at.entity, EventKind::Updated);
         if self.options.trace {
             out.trace.push(TraceItem::Action {
                 run: ctx.run,
@@ -365,7 +365,7 @@ impl Core {
             return Ok(());
         };
         out.counts.actions += 1;
-        let event = self.next_event;
+        let event = self.next_event_of(p, at.entity, EventKind::Deleted);
         if self.options.trace {
             out.trace.push(TraceItem::Action {
                 run: ctx.run,
@@ -386,6 +386,13 @@ impl Core {
             out,
         );
         Ok(())
+    }
+
+    /// The id the event of a write will have, if the app sends such events.
+    fn next_event_of(&self, p: &Program, entity: EntityId, kind: EventKind) -> Option<u64> {
+        p.app(p.entity(entity).app)
+            .emits(kind)
+            .then_some(self.next_event)
     }
 
     /// The chain a write's event carries, when anyone will look at that event.

@@ -484,6 +484,10 @@ impl Core {
         out: &mut Outcome,
     ) -> u64 {
         let id = self.next_event;
+        if !p.app(p.entity(entity).app).emits(kind) {
+            // The app does not send this kind of event (`emits new`, say).
+            return id;
+        }
         self.next_event += 1;
         out.counts.events += 1;
         if !self.wanted(entity, kind) {

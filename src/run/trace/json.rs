@@ -176,7 +176,7 @@ enum Detail<'a> {
         record: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         changed: Option<Vec<String>>,
-        event: u64,
+        event: Option<u64>,
     },
     NoRecord {
         app: &'a str,

@@ -80,18 +80,19 @@ pub enum Skip {
 /// What an action did.
 #[derive(Clone, Debug)]
 pub enum Done {
+    /// `event` is the event the write caused (none where the app does not send that kind).
     Create {
         at: RecordRef,
-        event: u64,
+        event: Option<u64>,
     },
     Update {
         at: RecordRef,
         changed: Arc<[FieldId]>,
-        event: u64,
+        event: Option<u64>,
     },
     Delete {
         at: RecordRef,
-        event: u64,
+        event: Option<u64>,
     },
     /// An `update` or `delete` found no record to write.
     NoRecord {
@@ -128,7 +129,7 @@ impl Done {
         match self {
             Done::Create { event, .. }
             | Done::Update { event, .. }
-            | Done::Delete { event, .. } => Some(*event),
+            | Done::Delete { event, .. } => *event,
             _ => None,
         }
     }
