@@ -15,7 +15,7 @@ use super::trace::{Done, TraceItem};
 use super::{Core, Event, Outcome};
 use crate::ast::EventKind;
 use crate::program::{
-    Action, ActionKind, EntityId, FieldId, Program, StepKind, Target, WorkflowId,
+    Action, ActionKind, CopyFields, EntityId, FieldId, Program, StepKind, Target, WorkflowId,
 };
 use crate::span::Span;
 use crate::types::Type;
@@ -175,11 +175,10 @@ impl Core {
                         let value = trigger.get(*from).clone();
                         values[to.0] = fit_field(p, *entity, *to, value, action.span)?;
                     }
-                    if copy.extras {
-                        for (name, value) in trigger.extras() {
-                            record.set_extra(name.clone(), value.clone());
-                        }
-                    }
+                }
+                if let Some(copy) = copy.as_ref().filter(|c| c.extras) {
+                    let (source, trigger) = (ctx.event.entity, &ctx.event.record);
+                    copy_by_name(p, source, trigger, *entity, copy, &mut record);
                 }
                 if e.declared {
                     let missing = e
@@ -472,6 +471,33 @@ impl Core {
                 let _ = p;
                 Ok(found.iter().map(|r| RecordRef::new(entity, r.id)).collect())
             }
+        }
+    }
+}
+
+/// `create in B` without a field block into an open entity: the trigger's fields that the
+/// checker did not pair up, and those the script never names, go into `B`'s fields of the same
+/// name, or ride along as extra fields.
+fn copy_by_name(
+    p: &Program,
+    source: EntityId,
+    trigger: &Record,
+    target: EntityId,
+    copy: &CopyFields,
+    record: &mut Record,
+) {
+    let (s, t) = (p.entity(source), p.entity(target));
+    let paired = |i: usize| copy.pairs.iter().any(|(from, _)| from.0 == i);
+    let known = s.fields.iter().zip(trigger.fields()).enumerate();
+    let unpaired = known
+        .filter(|(i, (f, v))| !f.is_stamp && !paired(*i) && **v != Value::None)
+        .map(|(_, (f, v))| (&f.name, v));
+    for (name, value) in unpaired.chain(trigger.extras().iter().map(|(n, v)| (n, v))) {
+        match t.field_named(name) {
+            Some(to) => {
+                record.set(to, value.clone());
+            }
+            None => record.set_extra(name.clone(), value.clone()),
         }
     }
 }

@@ -116,6 +116,14 @@ impl fmt::Display for InputError {
             } => write!(f, "`{entity}` in `{app}` has no field `{field}`"),
             InputError::WrongType {
                 field,
+                expected: Type::Any,
+                found,
+            } => write!(
+                f,
+                "`{field}` holds {found}, which weir cannot store (values are text, numbers, booleans, times, durations and lists)"
+            ),
+            InputError::WrongType {
+                field,
                 expected,
                 found,
             } => write!(
