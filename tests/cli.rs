@@ -208,3 +208,30 @@ fn a_state_file_that_does_not_fit_the_script_is_refused() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_run_time_explain_pages_show_what_they_say() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = scratch("pages");
+    for code in ["R0301", "R0302"] {
+        let page = std::fs::read_to_string(root.join(format!("docs/errors/{code}.md"))).unwrap();
+        let blocks: Vec<&str> = page
+            .split("```weir\n")
+            .skip(1)
+            .map(|rest| rest.split("```").next().unwrap())
+            .collect();
+        assert_eq!(blocks.len(), 2, "{code} has a wrong and a fixed example");
+        for (i, block) in blocks.iter().enumerate() {
+            let file = format!("{code}_{i}.weir");
+            std::fs::write(dir.join(&file), block).unwrap();
+            let out = weir(&["test", "--no-check", &file], &dir);
+            let stdout = text(&out.stdout);
+            assert!(
+                out.status.success() && stdout.ends_with("1 passed, 0 failed\n"),
+                "{code} example {i}:\n{stdout}{}",
+                text(&out.stderr)
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
