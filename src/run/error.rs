@@ -15,11 +15,23 @@ use crate::span::Span;
 use crate::types::Type;
 use crate::value::Value;
 
-/// An expression or action that could not be carried out.
+/// An expression or action that could not be carried out. Boxed, so that a `Result` of a
+/// value is no bigger than the value: evaluation passes results up at every step.
 #[derive(Clone, Debug, PartialEq)]
-pub struct RunError {
+pub struct RunError(Box<RunErrorData>);
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunErrorData {
     pub span: Span,
     pub kind: RunErrorKind,
+}
+
+impl std::ops::Deref for RunError {
+    type Target = RunErrorData;
+
+    fn deref(&self) -> &RunErrorData {
+        &self.0
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -62,7 +74,7 @@ pub enum RunErrorKind {
 
 impl RunError {
     pub fn new(span: Span, kind: RunErrorKind) -> RunError {
-        RunError { span, kind }
+        RunError(Box::new(RunErrorData { span, kind }))
     }
 }
 

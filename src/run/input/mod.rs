@@ -332,26 +332,28 @@ impl<'p> Decoder<'p> {
         }
     }
 
-    fn app(&self, name: &str) -> Result<AppId, InputError> {
-        self.program.app_named(name).ok_or_else(|| {
-            let names = self.program.apps.iter().map(|a| &*a.name);
-            InputError::UnknownApp {
-                name: name.to_string(),
-                suggestion: crate::suggest::closest(name, names).map(Arc::from),
-            }
-        })
+    fn unknown_app(&self, name: &str) -> InputError {
+        let names = self.program.apps.iter().map(|a| &*a.name);
+        InputError::UnknownApp {
+            name: name.to_string(),
+            suggestion: crate::suggest::closest(name, names).map(Arc::from),
+        }
+    }
+
+    fn unknown_entity(&self, app: AppId, name: &str) -> InputError {
+        let a = self.program.app(app);
+        let names = a.entities.iter().map(|e| &*self.program.entity(*e).name);
+        InputError::UnknownEntity {
+            app: a.name.clone(),
+            name: name.to_string(),
+            suggestion: crate::suggest::closest(name, names).map(Arc::from),
+        }
     }
 
     fn entity(&self, app: AppId, name: &str) -> Result<EntityId, InputError> {
-        self.program.entity_named(app, name).ok_or_else(|| {
-            let a = self.program.app(app);
-            let names = a.entities.iter().map(|e| &*self.program.entity(*e).name);
-            InputError::UnknownEntity {
-                app: a.name.clone(),
-                name: name.to_string(),
-                suggestion: crate::suggest::closest(name, names).map(Arc::from),
-            }
-        })
+        self.program
+            .entity_named(app, name)
+            .ok_or_else(|| self.unknown_entity(app, name))
     }
 }
 

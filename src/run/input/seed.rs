@@ -118,15 +118,29 @@ impl<'de> Visitor<'de> for LineSeed<'_, '_> {
                         }
                     }
                 }
-                Key::App => match map.next_value_seed(Str(|name: &str| d.app(name)))? {
-                    Ok(id) => app = Some(id),
-                    Err(problem) => return Err(stash(self.problem, problem)),
-                },
+                // Names are looked up where they lie; only a name that is not found is copied,
+                // to say so.
+                Key::App => {
+                    let found = map.next_value_seed(Str(|name: &str| {
+                        d.program.app_named(name).ok_or_else(|| name.to_string())
+                    }))?;
+                    match found {
+                        Ok(id) => app = Some(id),
+                        Err(name) => return Err(stash(self.problem, d.unknown_app(&name))),
+                    }
+                }
                 Key::Entity => match app {
                     Some(app) => {
-                        match map.next_value_seed(Str(|name: &str| d.entity(app, name)))? {
+                        let found = map.next_value_seed(Str(|name: &str| {
+                            d.program
+                                .entity_named(app, name)
+                                .ok_or_else(|| name.to_string())
+                        }))?;
+                        match found {
                             Ok(id) => parts.entity = Some(id),
-                            Err(problem) => return Err(stash(self.problem, problem)),
+                            Err(name) => {
+                                return Err(stash(self.problem, d.unknown_entity(app, &name)));
+                            }
                         }
                     }
                     None => entity_name = Some(map.next_value_seed(Str(str::to_string))?),
