@@ -39,36 +39,37 @@ pub struct Simulator {
 struct Table {
     width: usize,
     rows: Vec<Value>,
-    /// Whether the record of each id is there (false once deleted, or for a skipped id).
-    live: Vec<bool>,
-    links: Vec<Links>,
+    /// Per id: whether its record is there, and its links, in one word.
+    meta: Vec<Meta>,
+    /// The links of records that have more than one.
+    many: Vec<Vec<PackedRef>>,
     /// The hidden stamps and extra fields of an open entity's records.
     open: HashMap<RecordId, Arc<OpenParts>>,
 }
 
-/// A record's links; most records have none or one, which need no allocation.
-#[derive(Clone, Debug, Default)]
-enum Links {
-    #[default]
-    None,
-    One(PackedRef),
-    #[expect(
-        clippy::box_collection,
-        reason = "boxed, a record's links take two words; most records have none or one"
-    )]
-    Many(Box<Vec<PackedRef>>),
-}
+/// A record's state in one word: `LIVE` while the record is there; the rest is its one link
+/// (0 for none), or, with `MANY`, the index of its links in `Table::many`. Links outlive the
+/// record. Most records have none or one link, which then costs nothing more.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Meta(u64);
 
-/// A record reference in one word: the entity in the top 16 bits, the id below.
+const LIVE: u64 = 1 << 63;
+const MANY: u64 = 1 << 62;
+const LINK: u64 = MANY - 1;
+
+/// A record reference in 62 bits: the entity above bit 48, the id below (never 0).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct PackedRef(u64);
 
 const ID_BITS: u32 = 48;
+const ENTITY_LIMIT: u64 = 1 << (62 - ID_BITS);
 
 impl PackedRef {
     fn pack(r: RecordRef) -> Option<PackedRef> {
-        let entity = u64::try_from(r.entity.0).ok().filter(|e| *e < 1 << 16)?;
-        (r.id < 1 << ID_BITS).then_some(PackedRef(entity << ID_BITS | r.id))
+        let entity = u64::try_from(r.entity.0)
+            .ok()
+            .filter(|e| *e < ENTITY_LIMIT)?;
+        (r.id > 0 && r.id < 1 << ID_BITS).then_some(PackedRef(entity << ID_BITS | r.id))
     }
 
     fn unpack(self) -> RecordRef {
@@ -79,35 +80,46 @@ impl PackedRef {
     }
 }
 
-impl Links {
-    fn add(&mut self, other: PackedRef) {
-        match self {
-            Links::None => *self = Links::One(other),
-            Links::One(first) if *first == other => {}
-            Links::One(first) => *self = Links::Many(Box::new(vec![*first, other])),
-            Links::Many(all) => {
-                if !all.contains(&other) {
-                    all.push(other);
-                }
-            }
-        }
-    }
-
-    fn iter(&self) -> impl Iterator<Item = RecordRef> + '_ {
-        let all: &[PackedRef] = match self {
-            Links::None => &[],
-            Links::One(one) => std::slice::from_ref(one),
-            Links::Many(all) => all,
-        };
-        all.iter().map(|p| p.unpack())
-    }
-}
-
 impl Table {
     /// The row index of an id, if the id has been given out.
     fn index(&self, id: RecordId) -> Option<usize> {
         let index = usize::try_from(id.checked_sub(1)?).ok()?;
-        (index < self.live.len()).then_some(index)
+        (index < self.meta.len()).then_some(index)
+    }
+
+    fn is_live(&self, index: usize) -> bool {
+        self.meta[index].0 & LIVE != 0
+    }
+
+    fn add_link(&mut self, index: usize, other: PackedRef) {
+        let meta = self.meta[index].0;
+        let link = meta & LINK;
+        if meta & MANY != 0 {
+            let all = &mut self.many[link as usize];
+            if !all.contains(&other) {
+                all.push(other);
+            }
+        } else if link == 0 {
+            self.meta[index] = Meta(meta | other.0);
+        } else if link != other.0 {
+            self.many.push(vec![PackedRef(link), other]);
+            let slot = (self.many.len() - 1) as u64;
+            self.meta[index] = Meta((meta & LIVE) | MANY | slot);
+        }
+    }
+
+    fn links(&self, index: usize) -> impl Iterator<Item = RecordRef> + '_ {
+        let meta = self.meta[index].0;
+        let link = meta & LINK;
+        let all: &[PackedRef] = if meta & MANY != 0 {
+            &self.many[link as usize]
+        } else {
+            &[]
+        };
+        let one = (meta & MANY == 0 && link != 0).then_some(PackedRef(link));
+        one.into_iter()
+            .chain(all.iter().copied())
+            .map(PackedRef::unpack)
     }
 
     fn row(&self, index: usize) -> &[Value] {
@@ -130,11 +142,10 @@ impl Table {
 
     /// Appends empty, dead rows up to (not including) `id`.
     fn reserve(&mut self, next: RecordId) {
-        while (self.live.len() as u64) + 1 < next {
+        while (self.meta.len() as u64) + 1 < next {
             self.rows
                 .extend(std::iter::repeat_n(Value::None, self.width));
-            self.live.push(false);
-            self.links.push(Links::None);
+            self.meta.push(Meta::default());
         }
     }
 }
@@ -155,8 +166,8 @@ impl Simulator {
             let table = &mut self.tables[i];
             if table.width < e.fields.len() {
                 let width = e.fields.len();
-                let mut rows = Vec::with_capacity(table.live.len() * width);
-                for index in 0..table.live.len() {
+                let mut rows = Vec::with_capacity(table.meta.len() * width);
+                for index in 0..table.meta.len() {
                     rows.extend_from_slice(table.row(index));
                     rows.extend(std::iter::repeat_n(Value::None, width - table.width));
                 }
@@ -173,24 +184,25 @@ impl Simulator {
 
     /// The live records of an entity, in id order.
     pub fn records(&self, entity: EntityId) -> impl Iterator<Item = RecordView<'_>> {
-        self.tables
-            .get(entity.0)
-            .into_iter()
-            .flat_map(|t| (0..t.live.len()).filter(|i| t.live[*i]).map(|i| t.view(i)))
+        self.tables.get(entity.0).into_iter().flat_map(|t| {
+            (0..t.meta.len())
+                .filter(|i| t.is_live(*i))
+                .map(|i| t.view(i))
+        })
     }
 
     /// How many records an entity holds now.
     pub fn count(&self, entity: EntityId) -> usize {
         self.tables
             .get(entity.0)
-            .map_or(0, |t| t.live.iter().filter(|l| **l).count())
+            .map_or(0, |t| t.meta.iter().filter(|m| m.0 & LIVE != 0).count())
     }
 
     /// The id the next record of an entity will get.
     pub fn next_id(&self, entity: EntityId) -> RecordId {
         self.tables
             .get(entity.0)
-            .map_or(1, |t| t.live.len() as u64 + 1)
+            .map_or(1, |t| t.meta.len() as u64 + 1)
     }
 
     /// Moves the id counter on, so that ids below `next` are never given out (ids of deleted
@@ -203,11 +215,11 @@ impl Simulator {
     pub fn links(&self) -> Vec<(RecordRef, RecordRef)> {
         let mut out = Vec::new();
         for (e, table) in self.tables.iter().enumerate() {
-            for (i, links) in table.links.iter().enumerate() {
+            for i in 0..table.meta.len() {
                 let here = RecordRef::new(EntityId(e), i as u64 + 1);
                 out.extend(
-                    links
-                        .iter()
+                    table
+                        .links(i)
                         .filter(|other| here < *other)
                         .map(|other| (here, other)),
                 );
@@ -220,7 +232,7 @@ impl Simulator {
     fn live(&self, at: RecordRef) -> Option<(&Table, usize)> {
         let table = self.tables.get(at.entity.0)?;
         let index = table.index(at.id)?;
-        table.live[index].then_some((table, index))
+        table.is_live(index).then_some((table, index))
     }
 
     fn refuse(&self, entity: EntityId, reason: String) -> AppError {
@@ -274,8 +286,7 @@ impl Apps for Simulator {
                 .rows
                 .extend(std::iter::repeat_n(Value::None, width - fields.len()));
         }
-        table.live.push(true);
-        table.links.push(Links::None);
+        table.meta.push(Meta(LIVE));
         if let Some(open) = record.open_parts() {
             table.open.insert(id, open.clone());
         }
@@ -286,7 +297,7 @@ impl Apps for Simulator {
         let Some(table) = self.tables.get_mut(at.entity.0) else {
             return Ok(None);
         };
-        let Some(index) = table.index(at.id).filter(|i| table.live[*i]) else {
+        let Some(index) = table.index(at.id).filter(|i| table.is_live(*i)) else {
             return Ok(None);
         };
         let width = table.width;
@@ -325,7 +336,7 @@ impl Apps for Simulator {
         let Some(table) = self.tables.get_mut(at.entity.0) else {
             return Ok(None);
         };
-        let Some(index) = table.index(at.id).filter(|i| table.live[*i]) else {
+        let Some(index) = table.index(at.id).filter(|i| table.is_live(*i)) else {
             return Ok(None);
         };
         let record = table.record(index);
@@ -333,7 +344,7 @@ impl Apps for Simulator {
         for value in &mut table.rows[index * width..(index + 1) * width] {
             *value = Value::None;
         }
-        table.live[index] = false;
+        table.meta[index].0 &= !LIVE;
         table.open.remove(&at.id);
         Ok(Some(record))
     }
@@ -355,8 +366,8 @@ impl Apps for Simulator {
         let Some(table) = self.tables.get(entity.0) else {
             return Ok(Vec::new());
         };
-        Ok((0..table.live.len())
-            .filter(|i| table.live[*i] && keep(table.view(*i)))
+        Ok((0..table.meta.len())
+            .filter(|i| table.is_live(*i) && keep(table.view(*i)))
             .map(|i| table.record(i))
             .collect())
     }
@@ -372,7 +383,7 @@ impl Apps for Simulator {
             if let Some(table) = self.tables.get_mut(here.entity.0)
                 && let Some(index) = table.index(here.id)
             {
-                table.links[index].add(there);
+                table.add_link(index, there);
             }
         }
     }
@@ -385,7 +396,7 @@ impl Apps for Simulator {
         if let Some(table) = self.tables.get(of.entity.0)
             && let Some(index) = table.index(of.id)
         {
-            out.extend(table.links[index].iter());
+            out.extend(table.links(index));
         }
     }
 }
@@ -473,5 +484,15 @@ mod tests {
         assert_eq!(out, vec![a]);
         assert!(s.delete(a).unwrap().is_none());
         assert_eq!(s.links(), vec![(a, b)]);
+        let c = RecordRef::new(
+            EntityId(1),
+            s.create(EntityId(1), record("c"), None).unwrap().id,
+        );
+        s.link(a, c);
+        s.link(a, b);
+        out.clear();
+        s.linked(a, &mut out);
+        assert_eq!(out, vec![b, c]);
+        assert_eq!(s.links(), vec![(a, b), (a, c)]);
     }
 }
