@@ -94,6 +94,9 @@ pub fn run(args: RunArgs) -> u8 {
     let (name, input): (Arc<str>, Box<dyn BufRead>) = match &args.events {
         Some(path) => match std::fs::File::open(path) {
             Ok(file) => (Arc::from(path.as_str()), Box::new(BufReader::new(file))),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                return super::usage_error(format!("cannot read `{path}`: there is no such file"));
+            }
             Err(err) => {
                 return super::usage_error(format!(
                     "cannot read `{path}`: {}",
