@@ -14,7 +14,7 @@
 //!
 //! It prints events per second for both, the ratio weir/baseline, and each one's peak resident
 //! memory (VmHWM). `WEIR_BENCH_EVENTS=N` changes the number of events; `WEIR_BENCH_ROUNDS=N`
-//! runs each side N times and keeps its best time (default 3).
+//! runs each side N times and keeps its best time (default 5).
 
 use std::fs::File;
 use std::hint::black_box;
@@ -58,7 +58,7 @@ fn main() {
     let rounds: usize = std::env::var("WEIR_BENCH_ROUNDS")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(3);
+        .unwrap_or(5);
     let input = std::env::temp_dir().join(format!("weir-throughput-{}.jsonl", std::process::id()));
     generate(&input, events);
     let input_text = input.to_string_lossy().to_string();
