@@ -206,7 +206,7 @@ impl Core {
                 fields,
                 ..
             } => {
-                let targets = self.targets(p, apps, *entity, target, &scope)?;
+                let targets = self.targets(apps, *entity, target, &scope)?;
                 if targets.is_empty() {
                     self.nothing_found(EventKind::Updated, *entity, action.span, ctx, out);
                     return Ok(());
@@ -224,7 +224,7 @@ impl Core {
                 }
             }
             ActionKind::Delete { entity, target, .. } => {
-                let targets = self.targets(p, apps, *entity, target, &scope)?;
+                let targets = self.targets(apps, *entity, target, &scope)?;
                 if targets.is_empty() {
                     self.nothing_found(EventKind::Deleted, *entity, action.span, ctx, out);
                 }
@@ -423,7 +423,6 @@ impl Core {
     /// The records an `update` or `delete` writes.
     fn targets<A: Apps>(
         &mut self,
-        p: &Program,
         apps: &A,
         entity: EntityId,
         target: &Target,
@@ -468,7 +467,6 @@ impl Core {
                 }
                 let found =
                     found.map_err(|err| RunError::new(condition.span, RunErrorKind::App(err)))?;
-                let _ = p;
                 Ok(found.iter().map(|r| RecordRef::new(entity, r.id)).collect())
             }
         }
