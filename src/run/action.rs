@@ -162,6 +162,14 @@ impl Core {
                 ..
             } => {
                 let e = p.entity(*entity);
+                if e.declared {
+                    let mut values = std::mem::take(&mut self.scratch);
+                    let result =
+                        self.create_declared(p, apps, action, ctx, &scope, &mut values, out);
+                    values.clear();
+                    self.scratch = values;
+                    return result;
+                }
                 let mut record = Record::empty(e.fields.len());
                 let values = record.fields_mut();
                 for assign in fields {
@@ -256,6 +264,77 @@ impl Core {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// `create` into a declared entity: the values are made in `values` (a reused buffer), and
+    /// go into the app without a record handle when nobody will read the event.
+    #[expect(clippy::too_many_arguments, reason = "a write has this many parts")]
+    fn create_declared<A: Apps>(
+        &mut self,
+        p: &Program,
+        apps: &mut A,
+        action: &Action,
+        ctx: &mut RunCtx,
+        scope: &Scope,
+        values: &mut Vec<Value>,
+        out: &mut Outcome,
+    ) -> Result<(), RunError> {
+        let ActionKind::Create {
+            entity,
+            fields,
+            copy,
+            ..
+        } = &action.kind
+        else {
+            unreachable!("expected a create, found {:?}", action.kind)
+        };
+        let (entity, e) = (*entity, p.entity(*entity));
+        values.clear();
+        values.resize(e.fields.len(), Value::None);
+        for assign in fields {
+            let value = eval::eval(&assign.value, scope)?;
+            values[assign.field.0] = fit_field(p, entity, assign.field, value, assign.value.span)?;
+        }
+        if let Some(copy) = copy {
+            let trigger = &ctx.event.record;
+            for (from, to) in &copy.pairs {
+                let value = trigger.get(*from).clone();
+                values[to.0] = fit_field(p, entity, *to, value, action.span)?;
+            }
+        }
+        let missing = e
+            .fields
+            .iter()
+            .zip(values.iter())
+            .find(|(f, v)| f.required && **v == Value::None);
+        if let Some((field, _)) = missing {
+            return Err(RunError::new(
+                action.span,
+                RunErrorKind::MissingField {
+                    field: field.name.clone(),
+                    entity: e.name.clone(),
+                },
+            ));
+        }
+        if e.stamp.is_some() {
+            for (field, value) in e.fields.iter().zip(values.iter_mut()) {
+                if field.is_stamp {
+                    *value = Value::Label(self.engine.clone());
+                }
+            }
+        }
+        if self.wanted(entity, EventKind::New) {
+            let record = Record::take_values(values);
+            self.create(p, apps, entity, record, ctx, action.span, out)?;
+            return Ok(());
+        }
+        let id = apps
+            .insert(entity, values)
+            .map_err(|err| RunError::new(action.span, RunErrorKind::App(err)))?;
+        apps.link(ctx.event.at(), RecordRef::new(entity, id));
+        out.counts.actions += 1;
+        self.count_event(p, entity, EventKind::New, out);
         Ok(())
     }
 

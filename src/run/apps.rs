@@ -169,6 +169,15 @@ impl Record {
         }
     }
 
+    /// A record made of the values in `values`, which is left empty.
+    pub fn take_values(values: &mut Vec<Value>) -> Record {
+        Record {
+            id: 0,
+            fields: values.drain(..).collect(),
+            open: None,
+        }
+    }
+
     /// A record of these values.
     pub fn from_parts(id: RecordId, fields: &[Value], open: Option<Arc<OpenParts>>) -> Record {
         Record {
@@ -311,6 +320,14 @@ pub trait Apps {
         record: Record,
         id: Option<RecordId>,
     ) -> Result<Record, AppError>;
+
+    /// Stores a new record of a declared entity from its values, taking them out of `values`,
+    /// and gives it the next id. For writes whose event nobody will read: no record handle is
+    /// made.
+    fn insert(&mut self, entity: EntityId, values: &mut Vec<Value>) -> Result<RecordId, AppError> {
+        self.create(entity, Record::take_values(values), None)
+            .map(|r| r.id)
+    }
 
     /// Writes some fields of a record; `None` when there is no such record.
     fn update(&mut self, at: RecordRef, write: Write) -> Result<Option<Updated>, AppError>;

@@ -182,6 +182,8 @@ struct Core {
     /// Reused buffers: a run's `let` values, records found by `linked`.
     locals: Vec<Value>,
     linked: Vec<RecordRef>,
+    /// A record being made, before it goes into its app.
+    scratch: Vec<Value>,
     user: Label,
     engine: Label,
 }
@@ -428,6 +430,7 @@ impl Core {
             ledger: sync::Ledger::default(),
             locals: Vec::new(),
             linked: Vec::new(),
+            scratch: Vec::new(),
             user: Arc::from("user"),
             engine: program.engine.clone(),
         }
@@ -484,13 +487,7 @@ impl Core {
         out: &mut Outcome,
     ) -> u64 {
         let id = self.next_event;
-        if !p.app(p.entity(entity).app).emits(kind) {
-            // The app does not send this kind of event (`emits new`, say).
-            return id;
-        }
-        self.next_event += 1;
-        out.counts.events += 1;
-        if !self.wanted(entity, kind) {
+        if !self.count_event(p, entity, kind, out) || !self.wanted(entity, kind) {
             return id;
         }
         let origin = self.origin_of(p, entity, &record, actor);
@@ -509,6 +506,23 @@ impl Core {
         }
         self.queue.push_back(event);
         id
+    }
+
+    /// Gives a write's event its id and counts it; false where the app does not send this kind
+    /// of event (`emits new`, say).
+    fn count_event(
+        &mut self,
+        p: &Program,
+        entity: EntityId,
+        kind: EventKind,
+        out: &mut Outcome,
+    ) -> bool {
+        if !p.app(p.entity(entity).app).emits(kind) {
+            return false;
+        }
+        self.next_event += 1;
+        out.counts.events += 1;
+        true
     }
 
     /// A change from outside: written, and its event queued.

@@ -293,6 +293,18 @@ impl Apps for Simulator {
         Ok(record)
     }
 
+    fn insert(&mut self, entity: EntityId, values: &mut Vec<Value>) -> Result<RecordId, AppError> {
+        let id = self.next_id(entity);
+        if PackedRef::pack(RecordRef::new(entity, id)).is_none() {
+            return Err(self.refuse(entity, format!("the id {id} is too large")));
+        }
+        let table = &mut self.tables[entity.0];
+        values.resize(table.width, Value::None);
+        table.rows.append(values);
+        table.meta.push(Meta(LIVE));
+        Ok(id)
+    }
+
     fn update(&mut self, at: RecordRef, write: Write) -> Result<Option<Updated>, AppError> {
         let Some(table) = self.tables.get_mut(at.entity.0) else {
             return Ok(None);
