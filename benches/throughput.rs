@@ -4,16 +4,16 @@
 //! written by the engine itself, so that the origin filter has something to drop), then runs,
 //! each in its own child process so that their peak memory does not mix:
 //!
-//! - **weir**: the script below through weir's engine (simulated apps, trace off), exactly as
+//! - **weir**: the script below through weir's engine (simulated apps, trace off), as
 //!   `weir run --trace summary` does: read each line, decode it into the typed record, store
-//!   it in the
-//!   simulated Shop, run `order_to_contact` (origin guard, a `let`, `upper`, a `create`), store
-//!   the contact in the simulated Crm and link the two;
+//!   it in the simulated Shop, run `order_to_contact` (origin guard, a `let`, `upper`, a
+//!   `create`), store the contact in the simulated Crm and link the two;
 //! - **baseline**: serde-derived structs, the same filter and transform, contacts pushed to a
 //!   `Vec`, as a Rust programmer would write it by hand.
 //!
 //! It prints events per second for both, the ratio weir/baseline, and each one's peak resident
-//! memory (VmHWM). `WEIR_BENCH_EVENTS=N` changes the number of events; `WEIR_BENCH_ROUNDS=N`
+//! memory (VmHWM). Times stop when the last event is done: freeing what each side kept is
+//! not counted for either. `WEIR_BENCH_EVENTS=N` changes the number of events; `WEIR_BENCH_ROUNDS=N`
 //! runs each side N times and keeps its best time (default 5).
 
 use std::fs::File;
