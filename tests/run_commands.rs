@@ -1,4 +1,4 @@
-//! Tests that need more than one command or a file of their own: every example's scenarios
+//! `weir run` and `weir test` end to end where one command is not enough: every example's
 //! pass, and `--state FILE` carries the apps from one `weir run` to the next.
 
 use std::path::{Path, PathBuf};
