@@ -1,5 +1,5 @@
-//! `weir run` and `weir test` end to end where one command is not enough: every example's
-//! pass, and `--state FILE` carries the apps from one `weir run` to the next.
+//! `weir run` and `weir test` end to end, where one command is not enough: every example's
+//! scenarios pass, and `--state FILE` carries the apps from one `weir run` to the next.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
