@@ -97,3 +97,62 @@ fn a_grown_program_goes_on_with_the_same_apps() {
     let event = grown.entity_named(outlook, "event").unwrap();
     assert_eq!(engine.select(event, None).unwrap().len(), 2);
 }
+
+#[test]
+fn a_sync_conflict_is_settled_by_prefer_and_shown() {
+    let p = program(
+        r#"
+        app Helpdesk { ticket { title: text } }
+        app Tracker { ticket { subject: text } }
+        sync ticket between Helpdesk and Tracker { title <-> subject  prefer Tracker }
+    "#,
+    );
+    let options = Options {
+        trace: true,
+        ..Options::default()
+    };
+    let mut engine = Engine::simulated(Arc::clone(&p), options);
+    let helpdesk = p
+        .entity_named(p.app_named("Helpdesk").unwrap(), "ticket")
+        .unwrap();
+    let tracker = p
+        .entity_named(p.app_named("Tracker").unwrap(), "ticket")
+        .unwrap();
+    let mut record = Record::empty(1);
+    record.set(FieldId(0), Value::text("Printer"));
+    engine.act([Change::Create {
+        entity: helpdesk,
+        record,
+        id: None,
+        actor: Arc::from("user"),
+    }]);
+    // Both sides change the same field before the sync sees either change.
+    let rename = |entity, title: &str| Change::Update {
+        at: RecordRef::new(entity, 1),
+        write: Write {
+            fields: vec![(FieldId(0), Value::text(title))],
+            ..Write::default()
+        },
+        actor: Arc::from("user"),
+    };
+    let out = engine.act([
+        rename(helpdesk, "Printer jam"),
+        rename(tracker, "Printer broken"),
+    ]);
+    let conflict = out.trace.iter().find_map(|item| match item {
+        TraceItem::Action {
+            done: trace::Done::Conflict { kept, lost, .. },
+            ..
+        } => Some((kept.clone(), lost.clone())),
+        _ => None,
+    });
+    assert_eq!(
+        conflict,
+        Some((Value::text("Printer broken"), Value::text("Printer jam")))
+    );
+    for entity in [helpdesk, tracker] {
+        let records = engine.select(entity, None).unwrap();
+        assert_eq!(records[0].get(FieldId(0)), &Value::text("Printer broken"));
+    }
+    assert!(engine.held().is_empty());
+}
