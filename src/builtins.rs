@@ -211,6 +211,10 @@ impl Builtin {
         }
     }
 
+    fn needs_text(self, value: &Value) -> String {
+        format!("`{}` needs text, but got {value}", self.name())
+    }
+
     /// Computes the function. `now` is the clock's current time. An error says, in one
     /// sentence, which value did not fit.
     pub fn apply(self, args: &[Value], now: i64) -> Result<Value, String> {
@@ -221,9 +225,13 @@ impl Builtin {
             }
         };
         Ok(match self {
-            Builtin::Upper => Value::text(&text(0)?.to_uppercase()),
-            Builtin::Lower => Value::text(&text(0)?.to_lowercase()),
-            Builtin::Trim => Value::text(text(0)?.trim()),
+            Builtin::Upper => map_case(&args[0], true).ok_or_else(|| self.needs_text(&args[0]))?,
+            Builtin::Lower => map_case(&args[0], false).ok_or_else(|| self.needs_text(&args[0]))?,
+            Builtin::Trim => match &args[0] {
+                // An already trimmed text is shared, not copied.
+                Value::Text(s) if s.trim().len() == s.len() => Value::Text(s.clone()),
+                _ => Value::text(text(0)?.trim()),
+            },
             Builtin::Len => match &args[0] {
                 Value::List(items) => Value::Number(items.len() as f64),
                 _ => Value::Number(text(0)?.chars().count() as f64),
@@ -282,4 +290,28 @@ impl Builtin {
             Builtin::Text => Value::text(&args[0].to_plain_text()),
         })
     }
+}
+
+/// `upper`/`lower` of a text value: `None` when it is not text. Short ASCII texts are mapped
+/// on the stack and stay inline; the rest go through the full Unicode mapping.
+fn map_case(value: &Value, upper: bool) -> Option<Value> {
+    let Value::Text(s) = value else { return None };
+    let bytes = s.as_bytes();
+    let mut buf = [0u8; 23];
+    if bytes.len() <= buf.len() && s.is_ascii() {
+        let buf = &mut buf[..bytes.len()];
+        buf.copy_from_slice(bytes);
+        if upper {
+            buf.make_ascii_uppercase();
+        } else {
+            buf.make_ascii_lowercase();
+        }
+        return std::str::from_utf8(buf).ok().map(Value::text);
+    }
+    let mapped = if upper {
+        s.to_uppercase()
+    } else {
+        s.to_lowercase()
+    };
+    Some(Value::Text(smol_str::SmolStr::from(mapped)))
 }

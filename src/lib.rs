@@ -2,7 +2,7 @@
 //!
 //! The pipeline: [`syntax`] parses text into the [`ast`]; [`check`] resolves names and types
 //! into a [`program::Program`] and proves that workflows cannot trigger each other forever;
-//! the interpreter runs the program. Diagnostics are data until [`diagnostic`] renders them.
+//! [`run`] interprets the program: the simulator, the run-time guard, traces and scenarios. Diagnostics are data until [`diagnostic`] renders them.
 
 #![forbid(unsafe_code)]
 
@@ -16,6 +16,7 @@ pub mod flow;
 pub mod fmt;
 pub mod load;
 pub mod program;
+pub mod run;
 pub mod source;
 pub mod span;
 pub mod suggest;

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use smol_str::SmolStr;
+
 /// A label naming who made a change: `user`, the engine's label, or another tool's.
 pub type Label = Arc<str>;
 
@@ -11,7 +13,8 @@ pub enum Value {
     None,
     Bool(bool),
     Number(f64),
-    Text(Arc<str>),
+    /// Short texts (up to 23 bytes) are kept inline; longer ones are shared, so a copy is cheap.
+    Text(SmolStr),
     /// Seconds since 1970-01-01T00:00:00Z.
     Time(i64),
     /// Seconds.
@@ -22,15 +25,42 @@ pub enum Value {
 
 impl Value {
     pub fn text(s: &str) -> Value {
-        Value::Text(Arc::from(s))
+        Value::Text(SmolStr::new(s))
     }
 
-    /// The value as it reads inside a text (`"{x}"`): texts without quotes.
+    /// The value as it reads inside a text (`"{x}"`): texts without quotes, times in RFC 3339.
     pub fn to_plain_text(&self) -> String {
+        let mut out = String::new();
+        self.push_plain_text(&mut out);
+        out
+    }
+
+    /// Appends the value as it reads inside a text, without building a string for it first.
+    pub fn push_plain_text(&self, out: &mut String) {
+        use std::fmt::Write;
         match self {
-            Value::Text(s) => s.to_string(),
-            Value::Label(l) => l.to_string(),
-            other => other.to_string(),
+            Value::Text(s) => out.push_str(s),
+            Value::Label(l) => out.push_str(l),
+            Value::Time(t) => out.push_str(&format_rfc3339(*t)),
+            Value::Duration(d) => out.push_str(&format_duration(*d)),
+            Value::Number(n) => out.push_str(&format_number(*n)),
+            other => {
+                let _ = write!(out, "{other}");
+            }
+        }
+    }
+
+    /// What kind of value this is, in the words of the type names (`text`, `number`, …).
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Value::None => "none",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::Text(_) => "text",
+            Value::Time(_) => "time",
+            Value::Duration(_) => "duration",
+            Value::Label(_) => "origin",
+            Value::List(_) => "list",
         }
     }
 
@@ -64,7 +94,7 @@ impl fmt::Display for Value {
             Value::None => f.write_str("none"),
             Value::Bool(b) => write!(f, "{b}"),
             Value::Number(n) => f.write_str(&format_number(*n)),
-            Value::Text(s) => write!(f, "{:?}", s.as_ref()),
+            Value::Text(s) => write!(f, "{:?}", s.as_str()),
             Value::Time(t) => write!(f, "time(\"{}\")", format_rfc3339(*t)),
             Value::Duration(d) => f.write_str(&format_duration(*d)),
             Value::Label(l) => f.write_str(l),
@@ -107,6 +137,36 @@ pub fn format_duration(seconds: i64) -> String {
         }
     }
     out
+}
+
+/// Parses a duration as weir writes it: `45s`, `30m`, `2h`, `1d`, or several (`1h30m`).
+pub fn parse_duration(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (negative, mut rest) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total: i64 = 0;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        let amount: i64 = rest[..digits].parse().ok()?;
+        let size = match rest[digits..].chars().next()? {
+            's' => 1,
+            'm' => 60,
+            'h' => 3_600,
+            'd' => 86_400,
+            _ => return None,
+        };
+        total = total.checked_add(amount.checked_mul(size)?)?;
+        rest = &rest[digits + 1..];
+    }
+    Some(if negative { -total } else { total })
 }
 
 // ---------------------------------------------------------------- calendar arithmetic
@@ -288,5 +348,23 @@ mod tests {
         let t = parse_time("2030-01-02T09:05:07Z").unwrap();
         assert_eq!(format_time(t, "%d/%m/%Y %H:%M:%S"), "02/01/2030 09:05:07");
         assert_eq!(format_date(t), "2030-01-02");
+    }
+
+    #[test]
+    fn durations_parse_as_written() {
+        assert_eq!(parse_duration("45s"), Some(45));
+        assert_eq!(parse_duration("1h30m"), Some(5400));
+        assert_eq!(parse_duration("-2d"), Some(-172_800));
+        assert_eq!(parse_duration("2 h"), None);
+        assert_eq!(parse_duration(""), None);
+        assert_eq!(parse_duration(&format_duration(93_784)), Some(93_784));
+    }
+
+    #[test]
+    fn times_read_plainly_inside_texts() {
+        let t = parse_time("2030-01-02T09:00:00Z").unwrap();
+        assert_eq!(Value::Time(t).to_plain_text(), "2030-01-02T09:00:00Z");
+        assert_eq!(Value::Duration(90).to_plain_text(), "1m30s");
+        assert_eq!(Value::Number(2.5).to_plain_text(), "2.5");
     }
 }

@@ -230,7 +230,7 @@ impl Checker<'_> {
         }
         let kind = match pieces.as_slice() {
             [] => ExprKind::Const(Value::text("")),
-            [Piece::Text(text)] => ExprKind::Const(Value::Text(text.clone())),
+            [Piece::Text(text)] => ExprKind::Const(Value::text(text)),
             _ => ExprKind::Interpolation(pieces),
         };
         Expr {
@@ -303,11 +303,13 @@ impl Checker<'_> {
         None
     }
 
-    /// Whether a bare name means something here without being a label.
+    /// Whether a bare name means something here without being a label. An open entity
+    /// accepts any field, but next to an origin a name it has not met yet is a label
+    /// (`unless origin == keragon` on an open app), not a new field.
     fn resolves(&self, name: &str, scope: Scope) -> bool {
         let in_entity = |entity: EntityId| {
             let e = self.program.entity(entity);
-            !e.declared || e.field_named(name).is_some() || name == "id"
+            e.field_named(name).is_some() || name == "id"
         };
         name == "origin" && !matches!(scope.view, View::Constant)
             || self.locals[..self.visible_locals]
@@ -321,6 +323,13 @@ impl Checker<'_> {
     }
 
     fn name(&mut self, name: &Arc<str>, span: Span, scope: Scope, expected: Option<&Type>) -> Expr {
+        if matches!(expected, Some(Type::Origin)) && !self.resolves(name, scope) {
+            return Expr {
+                kind: ExprKind::Const(Value::Label(name.clone())),
+                ty: Type::Origin,
+                span,
+            };
+        }
         if let Some((kind, ty)) = self.lookup(name, scope) {
             return Expr { kind, ty, span };
         }

@@ -4,6 +4,8 @@ mod check;
 mod explain;
 mod fmt;
 mod graph;
+mod run;
+mod test;
 
 use std::process::ExitCode;
 
@@ -21,7 +23,7 @@ pub const USAGE: u8 = 2;
     about = "Trigger/action workflows that are checked before they run",
     long_about = "weir runs declarative trigger/action workflows (\"when a record is created in one app, \
 do something in another\") and proves before anything runs that they cannot trigger each other forever.",
-    after_help = "Examples:\n  weir check examples/clinic_intake.weir\n  weir explain E0301"
+    after_help = "Examples:\n  weir check examples/clinic_intake.weir\n  weir test examples/calendar_mirror.weir\n  weir run examples/calendar_mirror.weir --events events.jsonl\n  weir explain E0301"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -31,6 +33,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Check(check::CheckArgs),
+    Run(run::RunArgs),
+    Test(test::TestArgs),
     Explain(explain::ExplainArgs),
     Fmt(fmt::FmtArgs),
     Graph(graph::GraphArgs),
@@ -46,6 +50,8 @@ pub fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Test(args) => test::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Graph(args) => graph::run(args),

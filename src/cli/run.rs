@@ -1,0 +1,253 @@
+//! `weir run FILE`: run input events through the workflows in the simulator.
+
+use std::io::{self, BufRead, BufReader, IsTerminal, Write};
+use std::sync::Arc;
+
+use clap::{Args, ValueEnum};
+
+use crate::diagnostic::{self, Report};
+use crate::load;
+use crate::run::guard::HeldChain;
+use crate::run::input::{BadLine, Decoder, InputError};
+use crate::run::{Engine, Options, Outcome, state, trace};
+use crate::source::SourceMap;
+
+/// Check a script, then run input events (JSON Lines) through its workflows in the simulator.
+#[derive(Args)]
+#[command(after_help = "Each input line is one event:\n  \
+{\"kind\":\"new\",\"app\":\"Calendar\",\"entity\":\"event\",\"record\":{\"title\":\"Standup\"},\"actor\":\"user\"}\n\n\
+Examples:\n  weir run examples/calendar_mirror.weir --events monday.jsonl\n  \
+cat events.jsonl | weir run mirror.weir --trace json\n  \
+weir run mirror.weir --events big.jsonl --trace summary --max-runs 2000000 --state apps.json")]
+pub struct RunArgs {
+    /// The script to run.
+    file: String,
+    /// Read the input events from this file (one JSON object a line); default: standard input.
+    #[arg(long, value_name = "FILE")]
+    events: Option<String>,
+    /// What to print: a tree per input event, one JSON object per line, or only the summary
+    /// line (fastest, for big inputs).
+    #[arg(long, value_enum, default_value_t = TraceMode::Human)]
+    trace: TraceMode,
+    /// Runs a chain may have before the run-time guard holds it.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    max_hops: u32,
+    /// Runs each workflow may make in this invocation before the guard holds its events.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    max_runs: u64,
+    /// Load the simulated apps (records, links, ledger, held events) from this JSON file, if it
+    /// exists, and save them back at the end.
+    #[arg(long, value_name = "FILE")]
+    state: Option<String>,
+    /// Run even when `weir check` finds errors.
+    #[arg(long)]
+    no_check: bool,
+    /// The simulator's clock, what `now()` returns (RFC 3339).
+    #[arg(long, value_name = "TIME", default_value = "2030-01-01T00:00:00Z")]
+    now: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TraceMode {
+    Human,
+    Json,
+    Summary,
+}
+
+pub fn run(args: RunArgs) -> u8 {
+    let loaded = match load::load_files(std::slice::from_ref(&args.file)) {
+        Ok(loaded) => loaded,
+        Err(err) => return super::usage_error(err),
+    };
+    if !loaded.diagnostics.is_empty() {
+        diagnostic::emit_to_stderr(&loaded.sources, &loaded.diagnostics);
+        return super::FAILURE;
+    }
+    let checked = crate::check::check(&loaded.scripts, &loaded.sources);
+    if checked.has_errors() && !args.no_check {
+        diagnostic::emit_to_stderr(&loaded.sources, &checked.diagnostics());
+        eprintln!(
+            "error: `{}` was not run, because it has errors; fix them, or run it with `--no-check`",
+            args.file
+        );
+        return super::FAILURE;
+    }
+    let Some(now) = crate::value::parse_time(&args.now) else {
+        return super::usage_error(format!(
+            "`--now {}` is not a time; write it as 2030-01-02T09:00:00Z",
+            args.now
+        ));
+    };
+    let program = Arc::new(checked.program);
+    let options = Options {
+        max_hops: args.max_hops,
+        max_runs: args.max_runs,
+        trace: args.trace != TraceMode::Summary,
+        now,
+    };
+    let mut engine = Engine::simulated(Arc::clone(&program), options);
+    if let Some(path) = &args.state
+        && let Err(message) = load_state(&mut engine, path)
+    {
+        return super::usage_error(message);
+    }
+    let (name, input): (Arc<str>, Box<dyn BufRead>) = match &args.events {
+        Some(path) => match std::fs::File::open(path) {
+            Ok(file) => (Arc::from(path.as_str()), Box::new(BufReader::new(file))),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                return super::usage_error(format!("cannot read `{path}`: there is no such file"));
+            }
+            Err(err) => {
+                return super::usage_error(format!(
+                    "cannot read `{path}`: {}",
+                    err.to_string().to_lowercase()
+                ));
+            }
+        },
+        None => {
+            if io::stdin().is_terminal() {
+                eprintln!(
+                    "reading events from standard input, one JSON object a line (Ctrl-D ends)"
+                );
+            }
+            (Arc::from("stdin"), Box::new(io::stdin().lock()))
+        }
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let bad = match feed(
+        &mut engine,
+        &loaded.sources,
+        args.trace,
+        &name,
+        input,
+        &mut out,
+    ) {
+        Ok(bad) => bad,
+        Err(err) => {
+            let _ = out.flush();
+            return super::usage_error(format!("cannot read `{name}`: {err}"));
+        }
+    };
+    let totals = engine.totals();
+    let summary = match args.trace {
+        TraceMode::Json => trace::summary_json(&totals, bad),
+        _ => trace::summary(&totals, bad),
+    };
+    let _ = writeln!(out, "{summary}");
+    let _ = out.flush();
+    if let Some(path) = &args.state {
+        let text = format!("{:#}\n", state::save(&engine));
+        if let Err(err) = std::fs::write(path, text) {
+            return super::usage_error(format!(
+                "cannot save the state to `{path}`: {}",
+                err.to_string().to_lowercase()
+            ));
+        }
+    }
+    if bad > 0 || totals.held > 0 || totals.failed > 0 {
+        super::FAILURE
+    } else {
+        super::SUCCESS
+    }
+}
+
+fn load_state(engine: &mut Engine, path: &str) -> Result<(), String> {
+    if !std::path::Path::new(path).exists() {
+        return Ok(());
+    }
+    let text = load::read_text(path).map_err(|err| err.to_string())?;
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|err| format!("cannot load the state `{path}`: it is not JSON: {err}"))?;
+    state::load(engine, &json).map_err(|err| format!("cannot load the state `{path}`: {err}"))
+}
+
+/// Runs every line of the input; returns how many lines were bad.
+fn feed(
+    engine: &mut Engine,
+    sources: &SourceMap,
+    mode: TraceMode,
+    name: &Arc<str>,
+    mut input: Box<dyn BufRead>,
+    out: &mut impl Write,
+) -> io::Result<u64> {
+    let program = Arc::clone(engine.program());
+    let decoder = Decoder::new(&program);
+    let mut line = Vec::new();
+    let mut text = String::new();
+    let (mut number, mut bad) = (0usize, 0u64);
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        number += 1;
+        let trimmed = line.trim_ascii();
+        if trimmed.is_empty() {
+            continue;
+        }
+        let event = match decoder.decode_bytes(number, trimmed) {
+            Ok(event) => event,
+            Err(error) => {
+                bad += 1;
+                report_bad(sources, name, number, error, mode, out)?;
+                continue;
+            }
+        };
+        let outcome = engine.input(event);
+        if let Some(err) = &outcome.refused {
+            bad += 1;
+            let error = InputError::Refused(err.to_string());
+            report_bad(sources, name, number, error, mode, out)?;
+        }
+        if mode != TraceMode::Summary && !outcome.trace.is_empty() {
+            text.clear();
+            match mode {
+                TraceMode::Json => trace::json_lines(&program, sources, &outcome.trace, &mut text),
+                _ => trace::human(&program, sources, &outcome.trace, &mut text),
+            }
+            out.write_all(text.as_bytes())?;
+        }
+        report_outcome(engine, sources, &outcome);
+    }
+    Ok(bad)
+}
+
+/// A bad line goes to standard error as a diagnostic (and into a JSON trace as an `error`).
+fn report_bad(
+    sources: &SourceMap,
+    name: &Arc<str>,
+    line: usize,
+    error: InputError,
+    mode: TraceMode,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    if mode == TraceMode::Json {
+        writeln!(
+            out,
+            "{}",
+            trace::bad_line_json(name, line, error.to_string())
+        )?;
+    }
+    let bad = BadLine {
+        source: name.clone(),
+        line,
+        error,
+    };
+    diagnostic::emit_to_stderr(sources, &[bad.report()]);
+    Ok(())
+}
+
+/// Failed runs (R0302) and held chains (R0301) go to standard error as diagnostics.
+fn report_outcome(engine: &Engine, sources: &SourceMap, outcome: &Outcome) {
+    if outcome.failures.is_empty() && outcome.held.is_empty() {
+        return;
+    }
+    let program = engine.program();
+    let mut diagnostics: Vec<_> = outcome.failures.iter().map(Report::report).collect();
+    for &i in &outcome.held {
+        let held = &engine.held()[i];
+        diagnostics.push(HeldChain { program, held }.report());
+    }
+    diagnostic::emit_to_stderr(sources, &diagnostics);
+}

@@ -1,0 +1,94 @@
+//! `weir test FILE…`: run every scenario in the simulator and say which pass.
+
+use std::sync::Arc;
+
+use clap::Args;
+
+use crate::diagnostic::{self, Report};
+use crate::load;
+use crate::run::{Options, scenario, trace};
+
+/// Run every scenario of each script in the simulator; print `ok` or `FAILED` with the reason.
+#[derive(Args)]
+#[command(
+    after_help = "Each file is tested on its own. A script with check errors is refused unless --no-check.\n\nExamples:\n  weir test examples/calendar_mirror.weir\n  weir test examples/*.weir\n  weir test --no-check examples/loop_demo.weir"
+)]
+pub struct TestArgs {
+    /// The script files.
+    #[arg(required = true)]
+    files: Vec<String>,
+    /// Run the scenarios even when `weir check` finds errors (to watch the run-time guard
+    /// hold a loop the checker rejects).
+    #[arg(long)]
+    no_check: bool,
+}
+
+pub fn run(args: TestArgs) -> u8 {
+    // Every file must be readable before anything runs.
+    let mut texts = Vec::new();
+    for file in &args.files {
+        match load::read_text(file) {
+            Ok(text) => texts.push((file.clone(), text)),
+            Err(err) => return super::usage_error(err),
+        }
+    }
+    let (mut passed, mut failed, mut refused) = (0u64, 0u64, false);
+    for (file, text) in texts {
+        let loaded = load::parse_all(vec![(file.clone(), text)]);
+        if !loaded.diagnostics.is_empty() {
+            diagnostic::emit_to_stderr(&loaded.sources, &loaded.diagnostics);
+            refused = true;
+            continue;
+        }
+        let checked = crate::check::check(&loaded.scripts, &loaded.sources);
+        if checked.has_errors() && !args.no_check {
+            diagnostic::emit_to_stderr(&loaded.sources, &checked.diagnostics());
+            eprintln!(
+                "error: the scenarios of `{file}` were not run, because it has errors; fix them, or run `weir test --no-check {file}` to watch the run-time guard"
+            );
+            refused = true;
+            continue;
+        }
+        let program = Arc::new(checked.program);
+        if program.scenarios.is_empty() {
+            eprintln!("note: `{file}` has no scenarios");
+        }
+        for s in &program.scenarios {
+            let result = scenario::run(&program, s, Options::default());
+            let failures: Vec<_> = result.failures.iter().map(Report::report).collect();
+            diagnostic::emit_to_stderr(&loaded.sources, &failures);
+            match &result.mismatch {
+                None => {
+                    println!("test {file}::{} ... ok", result.name);
+                    passed += 1;
+                }
+                Some(mismatch) => {
+                    println!("test {file}::{} ... FAILED", result.name);
+                    let mut text = mismatch.explain(&program, &loaded.sources);
+                    text.push_str("trace:\n");
+                    if result.trace.is_empty() {
+                        text.push_str("  (nothing happened)\n");
+                    } else {
+                        let mut tree = String::new();
+                        trace::human(&program, &loaded.sources, &result.trace, &mut tree);
+                        for line in tree.lines() {
+                            text.push_str("  ");
+                            text.push_str(line);
+                            text.push('\n');
+                        }
+                    }
+                    for line in text.lines() {
+                        println!("    {line}");
+                    }
+                    failed += 1;
+                }
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 || refused {
+        super::FAILURE
+    } else {
+        super::SUCCESS
+    }
+}

@@ -1,0 +1,205 @@
+//! What can go wrong while a run runs, as data, and how each reads (R0302).
+//!
+//! The checker rules out most of these before anything runs; they remain possible where it
+//! cannot see: values from open apps (type `any`), texts turned into times at run time, and
+//! scripts run with `--no-check`. A run error stops that run only: its earlier writes stay,
+//! the other runs of the same event go on.
+
+use std::fmt;
+use std::sync::Arc;
+
+use super::apps::AppError;
+use crate::codes::Code;
+use crate::diagnostic::{self, Diagnostic, Report, help, primary};
+use crate::span::Span;
+use crate::types::Type;
+use crate::value::Value;
+
+/// An expression or action that could not be carried out. Boxed, so that a `Result` of a
+/// value is no bigger than the value: evaluation passes results up at every step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunError(Box<RunErrorData>);
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunErrorData {
+    pub span: Span,
+    pub kind: RunErrorKind,
+}
+
+impl std::ops::Deref for RunError {
+    type Target = RunErrorData;
+
+    fn deref(&self) -> &RunErrorData {
+        &self.0
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunErrorKind {
+    /// A value of a kind the operation cannot use.
+    WrongType {
+        expected: &'static str,
+        found: Value,
+    },
+    /// Two values that cannot be compared or combined.
+    Mismatch {
+        op: &'static str,
+        left: Value,
+        right: Value,
+    },
+    /// `none` where a value is needed.
+    Missing,
+    /// A built-in function refused its argument.
+    Function {
+        function: &'static str,
+        message: String,
+    },
+    DivideByZero,
+    /// A time or duration out of range.
+    Overflow,
+    /// A declared field cannot hold the value.
+    FieldType {
+        field: Arc<str>,
+        entity: Arc<str>,
+        expected: Type,
+        found: Value,
+    },
+    /// A record would be created without a required field.
+    MissingField {
+        field: Arc<str>,
+        entity: Arc<str>,
+    },
+    App(AppError),
+}
+
+impl RunError {
+    pub fn new(span: Span, kind: RunErrorKind) -> RunError {
+        RunError(Box::new(RunErrorData { span, kind }))
+    }
+}
+
+/// A value as a message shows it: `12 (a number)`.
+struct Shown<'a>(&'a Value);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Value::None => f.write_str("none"),
+            Value::List(_) => write!(f, "the list {}", self.0),
+            v => write!(f, "{v} ({})", article(v.kind_name())),
+        }
+    }
+}
+
+fn article(kind: &str) -> String {
+    match kind {
+        "origin" => "an origin label".into(),
+        "none" => "none".into(),
+        other => format!("a {other}"),
+    }
+}
+
+impl fmt::Display for RunErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunErrorKind::WrongType { expected, found } => {
+                write!(
+                    f,
+                    "{} is needed here, but the value is {}",
+                    article(expected),
+                    Shown(found)
+                )
+            }
+            RunErrorKind::Mismatch { op, left, right } => write!(
+                f,
+                "`{op}` cannot combine {} with {}",
+                Shown(left),
+                Shown(right)
+            ),
+            RunErrorKind::Missing => f.write_str("a value is needed here, but it is none"),
+            RunErrorKind::Function { message, .. } => f.write_str(message),
+            RunErrorKind::DivideByZero => f.write_str("division by zero"),
+            RunErrorKind::Overflow => f.write_str("the time or duration is out of range"),
+            RunErrorKind::FieldType {
+                field,
+                entity,
+                expected,
+                found,
+            } => write!(
+                f,
+                "`{field}` of `{entity}` is a {} field, but the value is {}",
+                expected.unwrapped(),
+                Shown(found)
+            ),
+            RunErrorKind::MissingField { field, entity } => write!(
+                f,
+                "`{field}` of `{entity}` needs a value, but the record would leave it empty"
+            ),
+            RunErrorKind::App(err) => err.fmt(f),
+        }
+    }
+}
+
+impl RunErrorKind {
+    /// The short text under the expression.
+    fn label(&self) -> String {
+        match self {
+            RunErrorKind::WrongType { found, .. } => format!("this is {}", Shown(found)),
+            RunErrorKind::Mismatch { .. } => "these do not go together".into(),
+            RunErrorKind::Missing => "this is none".into(),
+            RunErrorKind::Function { function, .. } => format!("`{function}` failed here"),
+            RunErrorKind::DivideByZero => "this divides by zero".into(),
+            RunErrorKind::Overflow => "out of range".into(),
+            RunErrorKind::FieldType { found, .. } => format!("this is {}", Shown(found)),
+            RunErrorKind::MissingField { .. } => "this record".into(),
+            RunErrorKind::App(_) => "this write".into(),
+        }
+    }
+
+    fn help(&self) -> Option<&'static str> {
+        Some(match self {
+            RunErrorKind::WrongType { .. }
+            | RunErrorKind::Mismatch { .. }
+            | RunErrorKind::FieldType { .. } => {
+                "declare the app's entity so that `weir check` sees the types, or convert the value with `text(…)`, `number(…) ?? 0` or `time(…)`"
+            }
+            RunErrorKind::Missing | RunErrorKind::MissingField { .. } => {
+                "give a default for an empty value: `value ?? \"…\"`"
+            }
+            RunErrorKind::Function {
+                function: "time", ..
+            } => "times are written in RFC 3339, as in \"2030-01-02T09:00:00Z\"",
+            _ => return None,
+        })
+    }
+}
+
+/// A run that stopped with an error: which workflow (or sync), on which event.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    /// `to_outlook`, or `the sync of ticket`.
+    pub by: Arc<str>,
+    pub run: u64,
+    pub event: u64,
+    /// `the new event Calendar/event/1`.
+    pub trigger: String,
+    pub error: RunError,
+}
+
+impl Report for Failure {
+    fn report(&self) -> Diagnostic {
+        let mut d = diagnostic::new(
+            Code::R0302,
+            format!("`{}` failed: {}", self.by, self.error.kind),
+        )
+        .with_labels(vec![primary(self.error.span, self.error.kind.label())])
+        .with_notes(vec![format!(
+            "the run started from {} (event #{}); its earlier writes stay, its later steps did not run",
+            self.trigger, self.event
+        )]);
+        if let Some(text) = self.error.kind.help() {
+            d.notes.push(help(text));
+        }
+        d
+    }
+}

@@ -1,0 +1,444 @@
+//! Evaluating checked expressions.
+//!
+//! Names were resolved by the checker: a trigger field is an index into the trigger record, a
+//! `let` an index into the run's locals, so evaluation never looks up a string. Types were
+//! checked too, except for values of type `any` (fields of open apps) and scripts run with
+//! `--no-check`; where a value turns out not to fit, evaluation stops with a [`RunError`]
+//! pointing at the expression. For example, with `lead` from an open app:
+//!
+//! ```text
+//! create contact in Crm { name: upper(lead.name) }   # fine when `name` is text
+//! create contact in Crm { name: upper(lead.name) }   # R0302 when it is 12: `upper` needs text
+//! ```
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use smol_str::SmolStr;
+
+use super::apps::{RecordRef, RecordView};
+use super::error::{RunError, RunErrorKind};
+use crate::ast::BinaryOp;
+use crate::program::{EntityId, Expr, ExprKind, Piece, Program};
+use crate::types::Type;
+use crate::value::{Label, Value};
+
+/// A record an expression can see, with where it lives.
+#[derive(Clone, Copy)]
+pub struct Subject<'a> {
+    pub entity: EntityId,
+    pub record: RecordView<'a>,
+}
+
+impl Subject<'_> {
+    fn at(&self) -> RecordRef {
+        RecordRef::new(self.entity, self.record.id)
+    }
+}
+
+/// What an expression can see while it is evaluated.
+#[derive(Clone, Copy)]
+pub struct Scope<'a> {
+    pub program: &'a Program,
+    /// The clock: what `now()` returns.
+    pub now: i64,
+    /// The record that triggered the run.
+    pub trigger: Option<Subject<'a>>,
+    /// The record an action's `where` (or a scenario's condition) is testing.
+    pub target: Option<Subject<'a>>,
+    /// What `origin` means here: the event's origin in a workflow, the record's stamp in a
+    /// scenario condition.
+    pub origin: Option<&'a Label>,
+    /// The run's `let` values, by [`crate::program::LocalId`].
+    pub locals: &'a [Value],
+}
+
+impl<'a> Scope<'a> {
+    /// A scope with no record: scenario values, the clock of a scenario header.
+    pub fn constant(program: &'a Program, now: i64) -> Scope<'a> {
+        Scope {
+            program,
+            now,
+            trigger: None,
+            target: None,
+            origin: None,
+            locals: &[],
+        }
+    }
+}
+
+fn fail(e: &Expr, kind: RunErrorKind) -> RunError {
+    RunError::new(e.span, kind)
+}
+
+/// Evaluates a condition: it must come out `true` or `false`.
+pub fn truth(e: &Expr, s: &Scope) -> Result<bool, RunError> {
+    match eval(e, s)? {
+        Value::Bool(b) => Ok(b),
+        Value::None => Err(fail(e, RunErrorKind::Missing)),
+        other => Err(fail(
+            e,
+            RunErrorKind::WrongType {
+                expected: "bool",
+                found: other,
+            },
+        )),
+    }
+}
+
+/// Evaluates an expression to its value.
+pub fn eval(e: &Expr, s: &Scope) -> Result<Value, RunError> {
+    Ok(match &e.kind {
+        ExprKind::Const(v) => v.clone(),
+        ExprKind::TriggerField(f) => match &s.trigger {
+            Some(t) => t.record.get(*f).clone(),
+            None => Value::None,
+        },
+        ExprKind::TargetField(f) => match &s.target {
+            Some(t) => t.record.get(*f).clone(),
+            None => Value::None,
+        },
+        ExprKind::TriggerId => id_text(s.program, s.trigger),
+        ExprKind::TargetId => id_text(s.program, s.target),
+        ExprKind::Origin => match s.origin {
+            Some(label) => Value::Label(label.clone()),
+            None => Value::Label(Arc::from("user")),
+        },
+        ExprKind::Local(l) => s.locals.get(l.0).cloned().unwrap_or(Value::None),
+        ExprKind::Interpolation(pieces) => {
+            let mut out = String::new();
+            for piece in pieces {
+                match piece {
+                    Piece::Text(text) => out.push_str(text),
+                    Piece::Expr(inner) => match eval(inner, s)? {
+                        Value::None => return Err(fail(inner, RunErrorKind::Missing)),
+                        v => v.push_plain_text(&mut out),
+                    },
+                }
+            }
+            Value::Text(SmolStr::from(out))
+        }
+        ExprKind::Call(builtin, args) => {
+            let mut values = [Value::None, Value::None, Value::None];
+            if args.len() > values.len() {
+                unreachable!("expected at most 3 arguments, found {}", args.len());
+            }
+            for (slot, arg) in values.iter_mut().zip(args) {
+                *slot = eval(arg, s)?;
+                if *slot == Value::None && !arg.ty.is_optional() {
+                    return Err(fail(arg, RunErrorKind::Missing));
+                }
+            }
+            builtin
+                .apply(&values[..args.len()], s.now)
+                .map_err(|message| {
+                    fail(
+                        e,
+                        RunErrorKind::Function {
+                            function: builtin.name(),
+                            message,
+                        },
+                    )
+                })?
+        }
+        ExprKind::List(items) => {
+            let values = items
+                .iter()
+                .map(|i| eval(i, s))
+                .collect::<Result<Vec<_>, _>>()?;
+            Value::List(Arc::from(values))
+        }
+        ExprKind::Not(inner) => Value::Bool(!truth(inner, s)?),
+        ExprKind::Neg(inner) => match eval(inner, s)? {
+            Value::Number(n) => Value::Number(-n),
+            Value::Duration(d) => Value::Duration(
+                d.checked_neg()
+                    .ok_or_else(|| fail(e, RunErrorKind::Overflow))?,
+            ),
+            Value::None => return Err(fail(inner, RunErrorKind::Missing)),
+            other => {
+                return Err(fail(
+                    inner,
+                    RunErrorKind::WrongType {
+                        expected: "number",
+                        found: other,
+                    },
+                ));
+            }
+        },
+        ExprKind::If(c, then, otherwise) => {
+            if truth(c, s)? {
+                eval(then, s)?
+            } else {
+                eval(otherwise, s)?
+            }
+        }
+        ExprKind::Binary(op, l, r) => binary(e, *op, l, r, s)?,
+    })
+}
+
+fn id_text(program: &Program, subject: Option<Subject>) -> Value {
+    match subject {
+        Some(subject) => Value::Text(SmolStr::from(subject.at().show(program).to_string())),
+        None => Value::None,
+    }
+}
+
+fn binary(e: &Expr, op: BinaryOp, l: &Expr, r: &Expr, s: &Scope) -> Result<Value, RunError> {
+    match op {
+        BinaryOp::And => return Ok(Value::Bool(truth(l, s)? && truth(r, s)?)),
+        BinaryOp::Or => return Ok(Value::Bool(truth(l, s)? || truth(r, s)?)),
+        BinaryOp::Default => {
+            return match eval(l, s)? {
+                Value::None => eval(r, s),
+                v => Ok(v),
+            };
+        }
+        BinaryOp::Eq | BinaryOp::Ne => {
+            if let (Some(a), Some(b)) = (peek(l, s), peek(r, s)) {
+                return Ok(Value::Bool(a.equals(&b) == (op == BinaryOp::Eq)));
+            }
+        }
+        _ => {}
+    }
+    let a = eval(l, s)?;
+    let b = eval(r, s)?;
+    match op {
+        BinaryOp::Eq => Ok(Value::Bool(equal(&a, &b))),
+        BinaryOp::Ne => Ok(Value::Bool(!equal(&a, &b))),
+        BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+            let ordering = compare(e, op, l, r, a, b)?;
+            Ok(Value::Bool(match op {
+                BinaryOp::Lt => ordering == Ordering::Less,
+                BinaryOp::Le => ordering != Ordering::Greater,
+                BinaryOp::Gt => ordering == Ordering::Greater,
+                _ => ordering != Ordering::Less,
+            }))
+        }
+        BinaryOp::In => match b {
+            Value::List(items) => Ok(Value::Bool(items.iter().any(|i| equal(&a, i)))),
+            Value::None => Err(fail(r, RunErrorKind::Missing)),
+            other => Err(fail(
+                r,
+                RunErrorKind::WrongType {
+                    expected: "list",
+                    found: other,
+                },
+            )),
+        },
+        _ => arithmetic(e, op, l, r, a, b),
+    }
+}
+
+/// An operand that can be looked at where it is, without copying it out.
+enum Peek<'a> {
+    Value(&'a Value),
+    Label(&'a str),
+}
+
+impl Peek<'_> {
+    fn equals(&self, other: &Peek) -> bool {
+        match (self, other) {
+            (Peek::Value(a), Peek::Value(b)) => equal(a, b),
+            (Peek::Label(a), Peek::Label(b)) => a == b,
+            (Peek::Label(a), Peek::Value(v)) | (Peek::Value(v), Peek::Label(a)) => {
+                text_of(v).is_some_and(|t| t == *a)
+            }
+        }
+    }
+}
+
+/// The operands a guard such as `origin == weir` or `status == "new"` compares, borrowed.
+fn peek<'a>(e: &'a Expr, s: &Scope<'a>) -> Option<Peek<'a>> {
+    Some(match &e.kind {
+        ExprKind::Const(v) => Peek::Value(v),
+        ExprKind::TriggerField(f) => Peek::Value(s.trigger?.record.get(*f)),
+        ExprKind::TargetField(f) => Peek::Value(s.target?.record.get(*f)),
+        ExprKind::Local(l) => Peek::Value(s.locals.get(l.0)?),
+        ExprKind::Origin => Peek::Label(s.origin.map_or("user", |l| &**l)),
+        _ => return None,
+    })
+}
+
+/// The letters of a text or a label.
+fn text_of(v: &Value) -> Option<&str> {
+    match v {
+        Value::Text(t) => Some(t),
+        Value::Label(l) => Some(l),
+        _ => None,
+    }
+}
+
+/// Equality as `==` sees it: labels and texts compare by their letters (a stamp read from an
+/// open app is text), numbers by value, lists element by element; `none` equals only `none`.
+pub fn equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Label(x), Value::Label(y)) => Arc::ptr_eq(x, y) || x == y,
+        (Value::Text(_) | Value::Label(_), Value::Text(_) | Value::Label(_)) => {
+            text_of(a) == text_of(b)
+        }
+        (Value::List(x), Value::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equal(p, q))
+        }
+        _ => a == b,
+    }
+}
+
+fn compare(
+    e: &Expr,
+    op: BinaryOp,
+    l: &Expr,
+    r: &Expr,
+    a: Value,
+    b: Value,
+) -> Result<Ordering, RunError> {
+    let ordering = match (&a, &b) {
+        (Value::None, _) => return Err(fail(l, RunErrorKind::Missing)),
+        (_, Value::None) => return Err(fail(r, RunErrorKind::Missing)),
+        (Value::Number(x), Value::Number(y)) => x.partial_cmp(y),
+        (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
+        (Value::Time(x), Value::Time(y)) | (Value::Duration(x), Value::Duration(y)) => {
+            Some(x.cmp(y))
+        }
+        _ => None,
+    };
+    ordering.ok_or_else(|| {
+        fail(
+            e,
+            RunErrorKind::Mismatch {
+                op: op.symbol(),
+                left: a,
+                right: b,
+            },
+        )
+    })
+}
+
+fn arithmetic(
+    e: &Expr,
+    op: BinaryOp,
+    l: &Expr,
+    r: &Expr,
+    a: Value,
+    b: Value,
+) -> Result<Value, RunError> {
+    use Value::{Duration, Number, Text, Time};
+    let overflow = || fail(e, RunErrorKind::Overflow);
+    Ok(match (op, &a, &b) {
+        (_, Value::None, _) => return Err(fail(l, RunErrorKind::Missing)),
+        (_, _, Value::None) => return Err(fail(r, RunErrorKind::Missing)),
+        (BinaryOp::Add, Number(x), Number(y)) => Number(x + y),
+        (BinaryOp::Add, Text(x), Text(y)) => {
+            let mut joined = String::with_capacity(x.len() + y.len());
+            joined.push_str(x);
+            joined.push_str(y);
+            Text(SmolStr::from(joined))
+        }
+        (BinaryOp::Add, Time(t), Duration(d)) | (BinaryOp::Add, Duration(d), Time(t)) => {
+            Time(t.checked_add(*d).ok_or_else(overflow)?)
+        }
+        (BinaryOp::Add, Duration(x), Duration(y)) => {
+            Duration(x.checked_add(*y).ok_or_else(overflow)?)
+        }
+        (BinaryOp::Sub, Number(x), Number(y)) => Number(x - y),
+        (BinaryOp::Sub, Time(t), Duration(d)) => Time(t.checked_sub(*d).ok_or_else(overflow)?),
+        (BinaryOp::Sub, Time(x), Time(y)) | (BinaryOp::Sub, Duration(x), Duration(y)) => {
+            Duration(x.checked_sub(*y).ok_or_else(overflow)?)
+        }
+        (BinaryOp::Mul, Number(x), Number(y)) => Number(x * y),
+        (BinaryOp::Mul, Duration(d), Number(n)) | (BinaryOp::Mul, Number(n), Duration(d)) => {
+            Duration(scale(*d, *n).ok_or_else(overflow)?)
+        }
+        (BinaryOp::Div, _, Number(y)) if *y == 0.0 => {
+            return Err(fail(r, RunErrorKind::DivideByZero));
+        }
+        (BinaryOp::Div, Number(x), Number(y)) => Number(x / y),
+        (BinaryOp::Div, Duration(d), Number(n)) => {
+            Duration(scale(*d, 1.0 / n).ok_or_else(overflow)?)
+        }
+        _ => {
+            return Err(fail(
+                e,
+                RunErrorKind::Mismatch {
+                    op: op.symbol(),
+                    left: a,
+                    right: b,
+                },
+            ));
+        }
+    })
+}
+
+fn scale(seconds: i64, factor: f64) -> Option<i64> {
+    let scaled = (seconds as f64 * factor).round();
+    (scaled.is_finite() && scaled.abs() < 9.0e18).then_some(scaled as i64)
+}
+
+/// Makes a value fit a field of type `ty`, or says why it cannot. Values of checked types
+/// already fit; those of type `any` are checked here. Texts from open apps become times and
+/// labels where a field wants those, since JSON has no other way to carry them.
+pub fn fit(value: Value, ty: &Type) -> Result<Value, Value> {
+    match (ty, value) {
+        (Type::Any | Type::Error | Type::Nothing, v) => Ok(v),
+        (Type::Optional(_), Value::None) => Ok(Value::None),
+        (Type::Optional(inner), v) => fit(v, inner),
+        (_, Value::None) => Err(Value::None),
+        (Type::Text, v @ Value::Text(_)) => Ok(v),
+        (Type::Text, Value::Label(l)) => Ok(Value::Text(SmolStr::new(&*l))),
+        (Type::Number, v @ Value::Number(_)) => Ok(v),
+        (Type::Bool, v @ Value::Bool(_)) => Ok(v),
+        (Type::Duration, v @ Value::Duration(_)) => Ok(v),
+        (Type::Time, v @ Value::Time(_)) => Ok(v),
+        (Type::Time, Value::Text(t)) => match crate::value::parse_time(&t) {
+            Some(time) => Ok(Value::Time(time)),
+            None => Err(Value::Text(t)),
+        },
+        (Type::Origin, v @ Value::Label(_)) => Ok(v),
+        (Type::Origin, Value::Text(t)) => Ok(Value::Label(Arc::from(t.as_str()))),
+        (Type::List(element), Value::List(items)) => {
+            if **element == Type::Any {
+                return Ok(Value::List(items));
+            }
+            let mut fitted = Vec::with_capacity(items.len());
+            for item in items.iter() {
+                match fit(item.clone(), element) {
+                    Ok(v) => fitted.push(v),
+                    Err(_) => return Err(Value::List(items)),
+                }
+            }
+            Ok(Value::List(Arc::from(fitted)))
+        }
+        (_, v) => Err(v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_equal_texts_with_the_same_letters() {
+        assert!(equal(
+            &Value::Label(Arc::from("weir")),
+            &Value::text("weir")
+        ));
+        assert!(!equal(&Value::None, &Value::text("")));
+        assert!(equal(&Value::None, &Value::None));
+        assert!(!equal(&Value::Number(1.0), &Value::text("1")));
+    }
+
+    #[test]
+    fn values_of_open_apps_are_fitted_to_declared_fields() {
+        let t = fit(Value::text("2030-01-02T09:00:00Z"), &Type::Time).unwrap();
+        assert!(matches!(t, Value::Time(_)));
+        assert!(fit(Value::text("soon"), &Type::Time).is_err());
+        assert!(fit(Value::Number(3.0), &Type::Text).is_err());
+        assert_eq!(
+            fit(Value::None, &Type::optional(Type::Text)),
+            Ok(Value::None)
+        );
+        assert!(fit(Value::None, &Type::Text).is_err());
+        let list = Value::List(Arc::from(vec![Value::text("a")]));
+        assert!(fit(list, &Type::list(Type::Text)).is_ok());
+    }
+}

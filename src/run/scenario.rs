@@ -1,0 +1,376 @@
+//! Scenarios: user steps run in a fresh simulator, and expectations checked against it.
+//!
+//! Each scenario starts from empty apps with the clock at 2030-01-01T00:00:00Z (or its `at`).
+//! A user step changes the apps as a person would (origin `user`, stamps left alone) and runs
+//! to quiescence before the next line; an expectation compares what it sees with what the line
+//! says, and the first one that differs ends the scenario with the reason as data.
+//!
+//! ```text
+//! user creates event in Calendar { title: "Standup" }
+//! expect 1 event in Outlook where subject == "Standup"     # ok when the mirror ran once
+//! expect 2 event in Outlook                                # FAILED: expected 2, found 1
+//! ```
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use super::apps::{AppError, Record, RecordRef, Write};
+use super::error::{Failure, RunError};
+use super::eval::{self, Scope};
+use super::guard::{self, Held};
+use super::trace::{self, TraceItem};
+use super::{Change, DEFAULT_NOW, Engine, Options, Outcome};
+use crate::program::{EntityId, Program, Scenario, ScenarioStepKind, WorkflowId};
+use crate::source::SourceMap;
+use crate::span::Span;
+use crate::value::Value;
+
+/// How a scenario went.
+pub struct ScenarioRun {
+    pub name: Arc<str>,
+    /// The first expectation that did not hold, if any.
+    pub mismatch: Option<Mismatch>,
+    /// Everything that happened, in order.
+    pub trace: Vec<TraceItem>,
+    /// Runs that stopped with an error along the way.
+    pub failures: Vec<Failure>,
+}
+
+/// An expectation that did not hold, or a step that could not be carried out.
+pub struct Mismatch {
+    /// The scenario line.
+    pub step: Span,
+    pub kind: MismatchKind,
+}
+
+pub enum MismatchKind {
+    Count {
+        expected: u64,
+        entity: EntityId,
+        /// The records the expectation counted.
+        found: Vec<Record>,
+        /// Every record of the entity, when that says more than `found`.
+        all: Vec<Record>,
+    },
+    Runs {
+        workflow: WorkflowId,
+        expected: u64,
+        found: u64,
+        stopped: u64,
+    },
+    Notified {
+        expected: u64,
+        found: u64,
+    },
+    Loop {
+        expected: bool,
+        held: Vec<Held>,
+    },
+    /// A value in the line could not be worked out.
+    Error(RunError),
+    /// The simulator refused a user step.
+    Refused(AppError),
+}
+
+/// Runs one scenario of a program.
+pub fn run(program: &Arc<Program>, scenario: &Scenario, options: Options) -> ScenarioRun {
+    let mut report = ScenarioRun {
+        name: scenario.name.clone(),
+        mismatch: None,
+        trace: Vec::new(),
+        failures: Vec::new(),
+    };
+    let mut options = Options {
+        trace: true,
+        now: DEFAULT_NOW,
+        ..options
+    };
+    if let Some(at) = &scenario.at {
+        match eval::eval(at, &Scope::constant(program, DEFAULT_NOW)) {
+            Ok(Value::Time(t)) => options.now = t,
+            Ok(_) => {}
+            Err(err) => {
+                report.mismatch = Some(Mismatch {
+                    step: at.span,
+                    kind: MismatchKind::Error(err),
+                });
+                return report;
+            }
+        }
+    }
+    let mut engine = Engine::simulated(Arc::clone(program), options);
+    for step in &scenario.steps {
+        match check_step(&mut engine, &step.kind, &mut report) {
+            Ok(()) => {}
+            Err(kind) => {
+                report.mismatch = Some(Mismatch {
+                    step: step.span,
+                    kind,
+                });
+                return report;
+            }
+        }
+    }
+    report
+}
+
+fn absorb(report: &mut ScenarioRun, outcome: Outcome) -> Result<(), MismatchKind> {
+    report.trace.extend(outcome.trace);
+    report.failures.extend(outcome.failures);
+    match outcome.refused {
+        Some(err) => Err(MismatchKind::Refused(err)),
+        None => Ok(()),
+    }
+}
+
+fn check_step(
+    engine: &mut Engine,
+    step: &ScenarioStepKind,
+    report: &mut ScenarioRun,
+) -> Result<(), MismatchKind> {
+    let program = Arc::clone(engine.program());
+    let p = &*program;
+    let now = engine.options().now;
+    let user = engine.user_label().clone();
+    let constant = Scope::constant(p, now);
+    let value_of = |assign: &crate::program::Assign, entity: EntityId| {
+        let value = eval::eval(&assign.value, &constant).map_err(MismatchKind::Error)?;
+        super::action::fit_field(p, entity, assign.field, value, assign.value.span)
+            .map_err(MismatchKind::Error)
+    };
+    match step {
+        ScenarioStepKind::UserCreates { entity, fields, .. } => {
+            let mut record = Record::empty(p.entity(*entity).fields.len());
+            for assign in fields {
+                record.set(assign.field, value_of(assign, *entity)?);
+            }
+            let outcome = engine.act([Change::Create {
+                entity: *entity,
+                record,
+                id: None,
+                actor: user,
+            }]);
+            absorb(report, outcome)
+        }
+        ScenarioStepKind::UserUpdates {
+            entity,
+            condition,
+            fields,
+            ..
+        } => {
+            let mut write = Write::default();
+            for assign in fields {
+                write
+                    .fields
+                    .push((assign.field, value_of(assign, *entity)?));
+            }
+            let targets = engine
+                .select(*entity, Some(condition))
+                .map_err(MismatchKind::Error)?;
+            let changes: Vec<Change> = targets
+                .iter()
+                .map(|r| Change::Update {
+                    at: RecordRef::new(*entity, r.id),
+                    write: write.clone(),
+                    actor: user.clone(),
+                })
+                .collect();
+            let outcome = engine.act(changes);
+            absorb(report, outcome)
+        }
+        ScenarioStepKind::UserDeletes {
+            entity, condition, ..
+        } => {
+            let targets = engine
+                .select(*entity, Some(condition))
+                .map_err(MismatchKind::Error)?;
+            let changes: Vec<Change> = targets
+                .iter()
+                .map(|r| Change::Delete {
+                    at: RecordRef::new(*entity, r.id),
+                    actor: user.clone(),
+                })
+                .collect();
+            let outcome = engine.act(changes);
+            absorb(report, outcome)
+        }
+        ScenarioStepKind::ExpectCount {
+            count,
+            entity,
+            condition,
+            ..
+        } => {
+            let found = engine
+                .select(*entity, condition.as_ref())
+                .map_err(MismatchKind::Error)?;
+            if found.len() as u64 == *count {
+                return Ok(());
+            }
+            let all = if condition.is_some() {
+                engine.select(*entity, None).map_err(MismatchKind::Error)?
+            } else {
+                Vec::new()
+            };
+            Err(MismatchKind::Count {
+                expected: *count,
+                entity: *entity,
+                found,
+                all,
+            })
+        }
+        ScenarioStepKind::ExpectRuns { workflow, count } => {
+            let found = engine.completed_runs(*workflow);
+            if found == *count {
+                return Ok(());
+            }
+            Err(MismatchKind::Runs {
+                workflow: *workflow,
+                expected: *count,
+                found,
+                stopped: engine.stopped_runs(*workflow),
+            })
+        }
+        ScenarioStepKind::ExpectNotified(count) => {
+            let found = engine.totals().notified;
+            if found == *count {
+                return Ok(());
+            }
+            Err(MismatchKind::Notified {
+                expected: *count,
+                found,
+            })
+        }
+        ScenarioStepKind::ExpectLoop(expected) => {
+            let held = engine.held();
+            if held.is_empty() != *expected {
+                return Ok(());
+            }
+            Err(MismatchKind::Loop {
+                expected: *expected,
+                held: held.to_vec(),
+            })
+        }
+    }
+}
+
+fn plural(n: u64, one: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
+/// Lists records, at most a few, one a line.
+fn list_records(p: &Program, entity: EntityId, records: &[Record], out: &mut String) {
+    const SHOWN: usize = 5;
+    for r in records.iter().take(SHOWN) {
+        let at = RecordRef::new(entity, r.id);
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            at.show(p),
+            trace::show_record(p, entity, r.view())
+        );
+    }
+    if records.len() > SHOWN {
+        let _ = writeln!(out, "  … and {} more", records.len() - SHOWN);
+    }
+}
+
+impl Mismatch {
+    /// Why the scenario failed: the line, what it expected, what was found.
+    pub fn explain(&self, p: &Program, sources: &SourceMap) -> String {
+        let mut out = format!(
+            "{}:{}: {}\n",
+            sources.name(self.step.file),
+            sources.line_of(self.step),
+            sources.slice(self.step).trim()
+        );
+        match &self.kind {
+            MismatchKind::Count {
+                expected,
+                entity,
+                found,
+                all,
+            } => {
+                let e = p.entity(*entity);
+                let app = &p.app(e.app).name;
+                let _ = writeln!(
+                    out,
+                    "expected {} in {app}, found {}",
+                    plural(*expected, &e.name),
+                    found.len()
+                );
+                if !found.is_empty() {
+                    let _ = writeln!(out, "found:");
+                    list_records(p, *entity, found, &mut out);
+                }
+                if all.len() > found.len() {
+                    let _ = writeln!(out, "{app} has {}:", plural(all.len() as u64, &e.name));
+                    list_records(p, *entity, all, &mut out);
+                }
+            }
+            MismatchKind::Runs {
+                workflow,
+                expected,
+                found,
+                stopped,
+            } => {
+                let name = &p.workflow(*workflow).name;
+                let _ = writeln!(
+                    out,
+                    "expected {} of `{name}`, found {found}",
+                    plural(*expected, "run")
+                );
+                if *stopped > 0 {
+                    let _ = writeln!(
+                        out,
+                        "{} more started but a condition stopped {}, and those do not count",
+                        stopped,
+                        if *stopped == 1 { "it" } else { "them" }
+                    );
+                }
+            }
+            MismatchKind::Notified { expected, found } => {
+                let _ = writeln!(
+                    out,
+                    "expected {}, found {found}",
+                    plural(*expected, "notification")
+                );
+            }
+            MismatchKind::Loop { expected: true, .. } => {
+                let _ = writeln!(
+                    out,
+                    "expected the run-time guard to hold a chain, but every chain ended on its own"
+                );
+            }
+            MismatchKind::Loop {
+                expected: false,
+                held,
+            } => {
+                let _ = writeln!(
+                    out,
+                    "expected no loop, but the run-time guard held {}:",
+                    plural(held.len() as u64, "chain")
+                );
+                for h in held.iter().take(3) {
+                    let _ = writeln!(out, "  {}", guard::story(p, h));
+                }
+            }
+            MismatchKind::Error(err) => {
+                let _ = writeln!(
+                    out,
+                    "could not be carried out: {} ({}:{})",
+                    err.kind,
+                    sources.name(err.span.file),
+                    sources.line_of(err.span)
+                );
+            }
+            MismatchKind::Refused(err) => {
+                let _ = writeln!(out, "could not be carried out: {err}");
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,369 @@
+//! `sync`: two-way sync with a ledger, so that the engine knows its own writes when they come
+//! back.
+//!
+//! For every pair of records a sync has linked, the ledger keeps the values of the synced
+//! fields on both sides as they last agreed (read back after the engine's own write). An
+//! `updated` event whose synced fields match the ledger is the echo of that write and is
+//! ignored; otherwise only the fields that changed since then are written across, and where
+//! both sides changed the same field, `prefer` decides and the losing value is shown in the
+//! trace.
+//!
+//! ```text
+//! sync ticket between Helpdesk and Tracker { title <-> subject  prefer Helpdesk }
+//!     # a user renames a ticket in Tracker: the Helpdesk ticket is renamed, and its
+//!     # `updated` event, matching the ledger, stops there
+//! ```
+
+use std::collections::HashMap;
+
+use super::action::{RunCtx, fit_field, stamp_record, stamp_write};
+use super::apps::{Apps, Record, RecordId, RecordRef, Write};
+use super::error::{RunError, RunErrorKind};
+use super::eval::equal;
+use super::guard::{self, Actor};
+use super::trace::{Done, Skip, TraceItem};
+use super::{Core, Event, Outcome};
+use crate::ast::EventKind;
+use crate::program::{Prefer, Program, SyncId, SyncSide};
+use crate::value::Value;
+
+/// One linked pair and the values its two sides last agreed on, one per mapping.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pair {
+    pub sync: SyncId,
+    pub left: RecordId,
+    pub right: RecordId,
+    pub left_values: Vec<Value>,
+    pub right_values: Vec<Value>,
+}
+
+/// The sync ledger: every linked pair, found from either side.
+#[derive(Clone, Debug, Default)]
+pub struct Ledger {
+    pairs: Vec<Option<Pair>>,
+    index: HashMap<(SyncId, bool, RecordId), usize>,
+}
+
+impl Ledger {
+    fn find(&self, sync: SyncId, left: bool, id: RecordId) -> Option<usize> {
+        self.index.get(&(sync, left, id)).copied()
+    }
+
+    pub fn insert(&mut self, pair: Pair) {
+        let slot = self.pairs.len();
+        self.index.insert((pair.sync, true, pair.left), slot);
+        self.index.insert((pair.sync, false, pair.right), slot);
+        self.pairs.push(Some(pair));
+    }
+
+    fn remove(&mut self, slot: usize) {
+        if let Some(pair) = self.pairs[slot].take() {
+            self.index.remove(&(pair.sync, true, pair.left));
+            self.index.remove(&(pair.sync, false, pair.right));
+        }
+    }
+
+    /// Every linked pair, oldest first.
+    pub fn pairs(&self) -> impl Iterator<Item = &Pair> {
+        self.pairs.iter().flatten()
+    }
+}
+
+/// The two sides of a sync as seen from the side an event came from.
+struct Sides {
+    this: SyncSide,
+    other: SyncSide,
+    left: bool,
+}
+
+impl Core {
+    /// What a sync does with an event of one of its entities.
+    pub(super) fn sync_event<A: Apps>(
+        &mut self,
+        p: &Program,
+        apps: &mut A,
+        sync: SyncId,
+        left: bool,
+        event: &Event,
+        out: &mut Outcome,
+    ) {
+        let s = &p.syncs[sync.0];
+        let sides = if left {
+            Sides {
+                this: s.left,
+                other: s.right,
+                left,
+            }
+        } else {
+            Sides {
+                this: s.right,
+                other: s.left,
+                left,
+            }
+        };
+        let by = Actor::Sync(sync);
+        let found = self.ledger.find(sync, left, event.record.id);
+        let result = match (event.kind, found) {
+            (EventKind::New, Some(_)) => {
+                self.skip(by, event, Skip::Echo, out);
+                return;
+            }
+            (EventKind::New, None) => self.sync_new(p, apps, sync, &sides, event, out),
+            (EventKind::Updated, Some(slot)) => {
+                self.sync_update(p, apps, sync, &sides, slot, event, out)
+            }
+            (EventKind::Deleted, Some(slot)) => {
+                let Some(run) = self.sync_run(by, event, out) else {
+                    return;
+                };
+                let Some(pair) = self.ledger.pairs[slot].clone() else {
+                    return;
+                };
+                self.ledger.remove(slot);
+                let partner = RecordRef::new(sides.other.entity, other_id(&pair, left));
+                let mut ctx = RunCtx::new(run, by, event);
+                self.delete(p, apps, partner, &mut ctx, s.span, out)
+                    .map(|_| ())
+                    .map_err(|e| (run, e))
+            }
+            (_, None) => return,
+        };
+        if let Err((run, err)) = result {
+            self.fail(p, by, Some(run), event, err, out);
+        }
+    }
+
+    /// Starts a sync's run, unless the guard holds the event.
+    fn sync_run(&mut self, by: Actor, event: &Event, out: &mut Outcome) -> Option<u64> {
+        if let Some(reason) = guard::check(&event.cause, by, event.at(), self.options.max_hops) {
+            self.hold(by, event, reason, out);
+            return None;
+        }
+        Some(self.start_run(by, event, out))
+    }
+
+    /// A new record on one side: made on the other and linked.
+    fn sync_new<A: Apps>(
+        &mut self,
+        p: &Program,
+        apps: &mut A,
+        sync: SyncId,
+        sides: &Sides,
+        event: &Event,
+        out: &mut Outcome,
+    ) -> Result<(), (u64, RunError)> {
+        let s = &p.syncs[sync.0];
+        let by = Actor::Sync(sync);
+        let Some(run) = self.sync_run(by, event, out) else {
+            return Ok(());
+        };
+        let fail = |err| (run, err);
+        let other = p.entity(sides.other.entity);
+        let mut record = Record::empty(other.fields.len());
+        for m in &s.mappings {
+            let (from, to, flows) = if sides.left {
+                (m.left, m.right, m.to_right)
+            } else {
+                (m.right, m.left, m.to_left)
+            };
+            if flows {
+                let value = event.record.get(from).clone();
+                let value = fit_field(p, sides.other.entity, to, value, m.span).map_err(fail)?;
+                record.set(to, value);
+            }
+        }
+        if let Some((field, _)) = other
+            .fields
+            .iter()
+            .zip(record.fields().iter())
+            .find(|(f, v)| other.declared && f.required && **v == Value::None)
+        {
+            return Err(fail(RunError::new(
+                s.span,
+                RunErrorKind::MissingField {
+                    field: field.name.clone(),
+                    entity: other.name.clone(),
+                },
+            )));
+        }
+        let engine = self.engine.clone();
+        stamp_record(p, sides.other.entity, &mut record, &engine);
+        let mut ctx = RunCtx::new(run, by, event);
+        let at = self
+            .create(p, apps, sides.other.entity, record, &mut ctx, s.span, out)
+            .map_err(fail)?;
+        let Some(partner) = apps.get(at) else {
+            return Ok(());
+        };
+        let this_values = values(s, sides.left, &event.record);
+        let other_values = values(s, !sides.left, &partner);
+        let (left_values, right_values, left_id, right_id) = if sides.left {
+            (this_values, other_values, event.record.id, at.id)
+        } else {
+            (other_values, this_values, at.id, event.record.id)
+        };
+        self.ledger.insert(Pair {
+            sync,
+            left: left_id,
+            right: right_id,
+            left_values,
+            right_values,
+        });
+        Ok(())
+    }
+
+    /// An update on one side of a linked pair: an echo, or changes to write across.
+    #[expect(clippy::too_many_arguments, reason = "a sync step has this many parts")]
+    fn sync_update<A: Apps>(
+        &mut self,
+        p: &Program,
+        apps: &mut A,
+        sync: SyncId,
+        sides: &Sides,
+        slot: usize,
+        event: &Event,
+        out: &mut Outcome,
+    ) -> Result<(), (u64, RunError)> {
+        let s = &p.syncs[sync.0];
+        let by = Actor::Sync(sync);
+        let Some(mut pair) = self.ledger.pairs[slot].clone() else {
+            return Ok(());
+        };
+        let partner_at = RecordRef::new(sides.other.entity, other_id(&pair, sides.left));
+        let Some(partner) = apps.get(partner_at) else {
+            return Ok(());
+        };
+        let (this_agreed, other_agreed) = if sides.left {
+            (&pair.left_values, &pair.right_values)
+        } else {
+            (&pair.right_values, &pair.left_values)
+        };
+        let mut to_other = Write::default();
+        let mut to_this = Write::default();
+        let mut conflicts = Vec::new();
+        let mut changed = false;
+        for (i, m) in s.mappings.iter().enumerate() {
+            let (this_field, other_field, flows_out, flows_in) = if sides.left {
+                (m.left, m.right, m.to_right, m.to_left)
+            } else {
+                (m.right, m.left, m.to_left, m.to_right)
+            };
+            let this_now = event.record.get(this_field);
+            if equal(this_now, &this_agreed[i]) {
+                continue;
+            }
+            changed = true;
+            if !flows_out {
+                continue;
+            }
+            let other_now = partner.get(other_field);
+            let other_changed = !equal(other_now, &other_agreed[i]) && !equal(other_now, this_now);
+            let this_wins = match s.prefer {
+                Prefer::Left => sides.left,
+                Prefer::Right => !sides.left,
+                Prefer::Latest => true,
+            };
+            if !other_changed || this_wins {
+                let value = fit_field(p, sides.other.entity, other_field, this_now.clone(), m.span)
+                    .map_err(|e| (0, e))?;
+                to_other.fields.push((other_field, value));
+                if other_changed {
+                    conflicts.push((
+                        sides.other.entity,
+                        other_field,
+                        this_now.clone(),
+                        other_now.clone(),
+                    ));
+                }
+            } else {
+                if flows_in {
+                    let value =
+                        fit_field(p, sides.this.entity, this_field, other_now.clone(), m.span)
+                            .map_err(|e| (0, e))?;
+                    to_this.fields.push((this_field, value));
+                }
+                conflicts.push((
+                    sides.this.entity,
+                    this_field,
+                    other_now.clone(),
+                    this_now.clone(),
+                ));
+            }
+        }
+        if !changed {
+            self.skip(by, event, Skip::Echo, out);
+            return Ok(());
+        }
+        // What this side reports now is agreed for every field that changed.
+        let this_now = values(s, sides.left, &event.record);
+        if to_other.fields.is_empty() && to_this.fields.is_empty() {
+            set_side(&mut pair, sides.left, this_now);
+            self.ledger.pairs[slot] = Some(pair);
+            return Ok(());
+        }
+        let Some(run) = self.sync_run(by, event, out) else {
+            return Ok(());
+        };
+        let fail = |err| (run, err);
+        let mut ctx = RunCtx::new(run, by, event);
+        for (entity, field, kept, lost) in conflicts {
+            if self.options.trace {
+                out.trace.push(TraceItem::Action {
+                    run,
+                    by,
+                    done: Done::Conflict {
+                        entity,
+                        field,
+                        kept,
+                        lost,
+                    },
+                });
+            }
+        }
+        let engine = self.engine.clone();
+        let mut other_after = None;
+        let mut this_after = None;
+        if !to_other.fields.is_empty() {
+            stamp_write(p, sides.other.entity, &mut to_other, &engine);
+            other_after = self
+                .update(p, apps, partner_at, to_other, &mut ctx, s.span, out)
+                .map_err(fail)?;
+        }
+        if !to_this.fields.is_empty() {
+            stamp_write(p, sides.this.entity, &mut to_this, &engine);
+            this_after = self
+                .update(p, apps, event.at(), to_this, &mut ctx, s.span, out)
+                .map_err(fail)?;
+        }
+        let this_values = match &this_after {
+            Some(record) => values(s, sides.left, record),
+            None => this_now,
+        };
+        set_side(&mut pair, sides.left, this_values);
+        if let Some(record) = &other_after {
+            set_side(&mut pair, !sides.left, values(s, !sides.left, record));
+        }
+        self.ledger.pairs[slot] = Some(pair);
+        Ok(())
+    }
+}
+
+fn other_id(pair: &Pair, left: bool) -> RecordId {
+    if left { pair.right } else { pair.left }
+}
+
+/// The synced fields of a record on one side, one per mapping.
+fn values(s: &crate::program::Sync, left: bool, record: &Record) -> Vec<Value> {
+    s.mappings
+        .iter()
+        .map(|m| record.get(if left { m.left } else { m.right }).clone())
+        .collect()
+}
+
+fn set_side(pair: &mut Pair, left: bool, values: Vec<Value>) {
+    if left {
+        pair.left_values = values;
+    } else {
+        pair.right_values = values;
+    }
+}

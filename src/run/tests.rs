@@ -1,0 +1,158 @@
+//! The engine driven the way a REPL drives it: one change at a time, what happened as data.
+
+use super::*;
+use crate::value::Value;
+
+fn program(text: &str) -> Arc<Program> {
+    let loaded = crate::load::parse_all(vec![("t.weir".into(), text.into())]);
+    assert!(loaded.diagnostics.is_empty());
+    let checked = crate::check::check(&loaded.scripts, &loaded.sources);
+    assert!(!checked.has_errors());
+    Arc::new(checked.program)
+}
+
+const MIRROR: &str = r#"
+    app Calendar { event { title: text, origin: stamp } }
+    app Outlook { event { subject: text, origin: stamp } }
+    workflow copy {
+      on new event in Calendar
+      unless origin == weir
+      create event in Outlook { subject: upper(title) }
+      notify "copied {title}"
+    }
+"#;
+
+fn create_event(p: &Program, title: &str) -> Change {
+    let calendar = p.app_named("Calendar").unwrap();
+    let entity = p.entity_named(calendar, "event").unwrap();
+    let mut record = Record::empty(p.entity(entity).fields.len());
+    record.set(FieldId(0), Value::text(title));
+    Change::Create {
+        entity,
+        record,
+        id: None,
+        actor: Arc::from("user"),
+    }
+}
+
+#[test]
+fn a_change_returns_what_it_set_off() {
+    let p = program(MIRROR);
+    let options = Options {
+        trace: true,
+        ..Options::default()
+    };
+    let mut engine = Engine::simulated(Arc::clone(&p), options);
+    let out = engine.act([create_event(&p, "Standup")]);
+    assert_eq!(
+        out.counts,
+        Counts {
+            events: 2,
+            runs: 1,
+            actions: 2,
+            held: 0,
+            failed: 0,
+            notified: 1
+        }
+    );
+    let copied = out.trace.iter().find_map(|item| match item {
+        TraceItem::Event(e) if e.cause.is_some() => Some(e),
+        _ => None,
+    });
+    let copied = copied.expect("the copy's event is in the trace");
+    assert_eq!(copied.record.get(FieldId(0)), &Value::text("STANDUP"));
+    assert_eq!(&*copied.origin, "weir");
+    assert_eq!(copied.hops(), 1);
+    let again = engine.act([create_event(&p, "Lunch")]);
+    assert_eq!(again.counts.runs, 1);
+    assert_eq!(engine.totals().runs, 2);
+    assert_eq!(engine.completed_runs(WorkflowId(0)), 2);
+}
+
+#[test]
+fn tracing_off_keeps_nothing_per_event() {
+    let p = program(MIRROR);
+    let mut engine = Engine::simulated(Arc::clone(&p), Options::default());
+    for i in 0..100 {
+        let out = engine.act([create_event(&p, &format!("event {i}"))]);
+        assert!(out.trace.is_empty() && out.held.is_empty() && out.failures.is_empty());
+    }
+    assert_eq!(engine.totals().events, 200);
+    assert!(engine.held().is_empty());
+}
+
+#[test]
+fn a_grown_program_goes_on_with_the_same_apps() {
+    let p = program(MIRROR);
+    let mut engine = Engine::simulated(Arc::clone(&p), Options::default());
+    engine.act([create_event(&p, "Standup")]);
+    let grown = program(&format!(
+        "{MIRROR}\non new event in Outlook do notify \"mirrored {{subject}}\""
+    ));
+    engine.replace_program(Arc::clone(&grown));
+    let out = engine.act([create_event(&grown, "Lunch")]);
+    assert_eq!(out.counts.notified, 2);
+    assert_eq!(engine.totals().events, 4);
+    let outlook = grown.app_named("Outlook").unwrap();
+    let event = grown.entity_named(outlook, "event").unwrap();
+    assert_eq!(engine.select(event, None).unwrap().len(), 2);
+}
+
+#[test]
+fn a_sync_conflict_is_settled_by_prefer_and_shown() {
+    let p = program(
+        r#"
+        app Helpdesk { ticket { title: text } }
+        app Tracker { ticket { subject: text } }
+        sync ticket between Helpdesk and Tracker { title <-> subject  prefer Tracker }
+    "#,
+    );
+    let options = Options {
+        trace: true,
+        ..Options::default()
+    };
+    let mut engine = Engine::simulated(Arc::clone(&p), options);
+    let helpdesk = p
+        .entity_named(p.app_named("Helpdesk").unwrap(), "ticket")
+        .unwrap();
+    let tracker = p
+        .entity_named(p.app_named("Tracker").unwrap(), "ticket")
+        .unwrap();
+    let mut record = Record::empty(1);
+    record.set(FieldId(0), Value::text("Printer"));
+    engine.act([Change::Create {
+        entity: helpdesk,
+        record,
+        id: None,
+        actor: Arc::from("user"),
+    }]);
+    // Both sides change the same field before the sync sees either change.
+    let rename = |entity, title: &str| Change::Update {
+        at: RecordRef::new(entity, 1),
+        write: Write {
+            fields: vec![(FieldId(0), Value::text(title))],
+            ..Write::default()
+        },
+        actor: Arc::from("user"),
+    };
+    let out = engine.act([
+        rename(helpdesk, "Printer jam"),
+        rename(tracker, "Printer broken"),
+    ]);
+    let conflict = out.trace.iter().find_map(|item| match item {
+        TraceItem::Action {
+            done: trace::Done::Conflict { kept, lost, .. },
+            ..
+        } => Some((kept.clone(), lost.clone())),
+        _ => None,
+    });
+    assert_eq!(
+        conflict,
+        Some((Value::text("Printer broken"), Value::text("Printer jam")))
+    );
+    for entity in [helpdesk, tracker] {
+        let records = engine.select(entity, None).unwrap();
+        assert_eq!(records[0].get(FieldId(0)), &Value::text("Printer broken"));
+    }
+    assert!(engine.held().is_empty());
+}
