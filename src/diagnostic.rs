@@ -71,6 +71,19 @@ pub fn render_plain(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
     out
 }
 
+/// Renders diagnostics with ANSI colours, for a terminal that shows them (the REPL).
+pub fn render_coloured(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
+    let mut buffer = termcolor::Buffer::ansi();
+    let styles = term::Styles::default();
+    {
+        let mut writer = term::StylesWriter::new(&mut buffer, &styles);
+        for diagnostic in diagnostics {
+            let _ = term::emit_to_write_style(&mut writer, &config(), sources, diagnostic);
+        }
+    }
+    String::from_utf8_lossy(buffer.as_slice()).into_owned()
+}
+
 /// Writes diagnostics to standard error, in colour where that is wanted.
 pub fn emit_to_stderr(sources: &SourceMap, diagnostics: &[Diagnostic]) {
     if !colour_wanted() {

@@ -102,6 +102,30 @@ pub fn check_all(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
     (Some(checked.program), diagnostics)
 }
 
+/// Checks an expression typed on its own (at the REPL) against a checked program: no record
+/// is in view, so it may use literals, functions and labels.
+pub fn check_expression(
+    program: &Program,
+    sources: &SourceMap,
+    e: &ast::Expr,
+) -> (Expr, Vec<CheckError>) {
+    let mut checker = Checker::new(sources);
+    checker.program = program.clone();
+    checker.apps_by_name = program
+        .apps
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.name.clone(), AppId(i)))
+        .collect();
+    let checked = checker.expr(e, expr::Scope::constant(), None);
+    let open = checker.open_uses;
+    let mut problems = checker.problems;
+    if !open.is_empty() {
+        problems.insert(0, CheckError::OpenApps { apps: open });
+    }
+    (checked, problems)
+}
+
 pub(crate) struct Checker<'a> {
     sources: &'a SourceMap,
     program: Program,

@@ -4,6 +4,7 @@ mod check;
 mod explain;
 mod fmt;
 mod graph;
+mod repl;
 mod run;
 mod test;
 
@@ -36,6 +37,7 @@ enum Command {
     Run(run::RunArgs),
     Test(test::TestArgs),
     Explain(explain::ExplainArgs),
+    Repl(repl::ReplArgs),
     Fmt(fmt::FmtArgs),
     Graph(graph::GraphArgs),
 }
@@ -53,6 +55,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Test(args) => test::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Repl(args) => repl::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Graph(args) => graph::run(args),
     };

@@ -27,15 +27,35 @@ pub enum GraphFormat {
 /// Every command, with its arguments and what it does, for `:help` and completion.
 pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("help", "", "this list"),
-    ("load", "FILE", "add the declarations and workflows of a script"),
+    (
+        "load",
+        "FILE",
+        "add the declarations and workflows of a script",
+    ),
     ("check", "", "check everything added so far"),
     ("graph", "[text|dot|mermaid]", "draw the flow graph"),
-    ("show", "[App[.entity]]", "the apps, or the records of an app or entity"),
+    (
+        "show",
+        "[App[.entity]]",
+        "the apps, or the records of an app or entity",
+    ),
     ("workflows", "", "the workflows and what starts them"),
-    ("trace", "[N]", "the trace of the last N changes (default 1)"),
+    (
+        "trace",
+        "[N]",
+        "the trace of the last N changes (default 1)",
+    ),
     ("held", "", "chains the run-time guard held"),
-    ("explain", "CODE", "the long explanation of a diagnostic code"),
-    ("set", "max-hops N", "how many runs a chain may have before the guard holds it"),
+    (
+        "explain",
+        "CODE",
+        "the long explanation of a diagnostic code",
+    ),
+    (
+        "set",
+        "max-hops N",
+        "how many runs a chain may have before the guard holds it",
+    ),
     ("reset", "", "forget everything: apps, workflows, records"),
     ("quit", "", "leave (Ctrl-D does too)"),
 ];
@@ -53,13 +73,17 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
         if rest.is_empty() {
             Ok(command)
         } else {
-            Err(CommandError(format!("`:{name}` takes no arguments; write just `:{name}`")))
+            Err(CommandError(format!(
+                "`:{name}` takes no arguments; write just `:{name}`"
+            )))
         }
     };
     match name {
         "help" | "h" | "?" => no_args(Command::Help),
         "load" | "l" => match rest.as_slice() {
-            [] => Err(CommandError("`:load` needs a file: `:load examples/calendar_mirror.weir`".into())),
+            [] => Err(CommandError(
+                "`:load` needs a file: `:load examples/calendar_mirror.weir`".into(),
+            )),
             _ => Ok(Command::Load(rest.join(" "))),
         },
         "check" => no_args(Command::Check),
@@ -67,50 +91,71 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
             [] | ["text"] => Ok(Command::Graph(GraphFormat::Text)),
             ["dot"] => Ok(Command::Graph(GraphFormat::Dot)),
             ["mermaid"] => Ok(Command::Graph(GraphFormat::Mermaid)),
-            _ => Err(CommandError("`:graph` draws as `text`, `dot` or `mermaid`: `:graph dot`".into())),
+            _ => Err(CommandError(
+                "`:graph` draws as `text`, `dot` or `mermaid`: `:graph dot`".into(),
+            )),
         },
         "show" => match rest.as_slice() {
             [] => Ok(Command::Show(None)),
             [what] => Ok(Command::Show(Some(what.to_string()))),
-            _ => Err(CommandError("`:show` takes one app or app.entity: `:show Calendar.event`".into())),
+            _ => Err(CommandError(
+                "`:show` takes one app or app.entity: `:show Calendar.event`".into(),
+            )),
         },
         "workflows" | "w" => no_args(Command::Workflows),
         "trace" => match rest.as_slice() {
             [] => Ok(Command::Trace(None)),
-            [n] => n
-                .parse()
-                .map(|n| Command::Trace(Some(n)))
-                .map_err(|_| CommandError(format!("`:trace` takes a number of changes, not `{n}`: `:trace 3`"))),
+            [n] => n.parse().map(|n| Command::Trace(Some(n))).map_err(|_| {
+                CommandError(format!(
+                    "`:trace` takes a number of changes, not `{n}`: `:trace 3`"
+                ))
+            }),
             _ => Err(CommandError("`:trace` takes one number: `:trace 3`".into())),
         },
         "held" => no_args(Command::Held),
         "explain" => match rest.as_slice() {
             [code] => Ok(Command::Explain(code.to_string())),
-            _ => Err(CommandError("`:explain` takes one code: `:explain E0301`".into())),
+            _ => Err(CommandError(
+                "`:explain` takes one code: `:explain E0301`".into(),
+            )),
         },
         "set" => match rest.as_slice() {
             ["max-hops", n] => match n.parse::<u32>() {
                 Ok(n) if n > 0 => Ok(Command::SetMaxHops(n)),
-                _ => Err(CommandError(format!("the hop limit is a whole number above 0, not `{n}`: `:set max-hops 8`"))),
+                _ => Err(CommandError(format!(
+                    "the hop limit is a whole number above 0, not `{n}`: `:set max-hops 8`"
+                ))),
             },
-            _ => Err(CommandError("`:set` knows one setting: `:set max-hops N`".into())),
+            _ => Err(CommandError(
+                "`:set` knows one setting: `:set max-hops N`".into(),
+            )),
         },
         "reset" => no_args(Command::Reset),
         "quit" | "q" | "exit" => no_args(Command::Quit),
-        "" => Err(CommandError(format!("a command follows the colon; the commands are {}", list()))),
+        "" => Err(CommandError(format!(
+            "a command follows the colon; the commands are {}",
+            list()
+        ))),
         other => {
             let names = COMMANDS.iter().map(|(n, _, _)| *n);
             let hint = match crate::suggest::closest(other, names) {
                 Some(close) => format!("did you mean `:{close}`? "),
                 None => String::new(),
             };
-            Err(CommandError(format!("there is no command `:{other}`; {hint}the commands are {}", list())))
+            Err(CommandError(format!(
+                "there is no command `:{other}`; {hint}the commands are {}",
+                list()
+            )))
         }
     }
 }
 
 fn list() -> String {
-    COMMANDS.iter().map(|(n, _, _)| format!(":{n}")).collect::<Vec<_>>().join(", ")
+    COMMANDS
+        .iter()
+        .map(|(n, _, _)| format!(":{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The text `:help` prints.
@@ -121,7 +166,11 @@ pub fn help() -> String {
          to run it; `expect …` to check what happened; or an expression to see its value.\n\ncommands:\n",
     );
     for (name, args, what) in COMMANDS {
-        let head = if args.is_empty() { format!(":{name}") } else { format!(":{name} {args}") };
+        let head = if args.is_empty() {
+            format!(":{name}")
+        } else {
+            format!(":{name} {args}")
+        };
         out.push_str(&format!("  {head:<26} {what}\n"));
     }
     out
@@ -135,14 +184,20 @@ mod tests {
     fn commands_parse_with_their_arguments() {
         assert_eq!(parse(":graph dot"), Ok(Command::Graph(GraphFormat::Dot)));
         assert_eq!(parse(":set max-hops 3"), Ok(Command::SetMaxHops(3)));
-        assert_eq!(parse(":show Calendar.event"), Ok(Command::Show(Some("Calendar.event".into()))));
+        assert_eq!(
+            parse(":show Calendar.event"),
+            Ok(Command::Show(Some("Calendar.event".into())))
+        );
         assert_eq!(parse(":q"), Ok(Command::Quit));
     }
 
     #[test]
     fn unknown_commands_list_the_real_ones() {
         let CommandError(message) = parse(":grpah").unwrap_err();
-        assert!(message.contains("did you mean `:graph`?") && message.contains(":workflows"), "{message}");
+        assert!(
+            message.contains("did you mean `:graph`?") && message.contains(":workflows"),
+            "{message}"
+        );
         let CommandError(message) = parse(":trace many").unwrap_err();
         assert!(message.contains("`:trace 3`"), "{message}");
     }

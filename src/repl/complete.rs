@@ -67,7 +67,10 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
             ":show" => names
                 .apps
                 .iter()
-                .flat_map(|(a, es)| std::iter::once(a.clone()).chain(es.iter().map(move |(e, _)| format!("{a}.{e}"))))
+                .flat_map(|(a, es)| {
+                    std::iter::once(a.clone())
+                        .chain(es.iter().map(move |(e, _)| format!("{a}.{e}")))
+                })
                 .collect(),
             ":graph" => vec!["text".into(), "dot".into(), "mermaid".into()],
             ":set" => vec!["max-hops".into()],
@@ -77,16 +80,25 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
         // `trigger.` or `App.`: fields of the trigger, entities of the app.
         let prefix = &word[..app.len() + 1];
         let inner: Vec<String> = if app == "trigger" {
-            trigger_entity(&words).map(|(a, e)| names.fields_of(Some(&a), &e)).unwrap_or_default()
+            trigger_entity(&words)
+                .map(|(a, e)| names.fields_of(Some(&a), &e))
+                .unwrap_or_default()
         } else {
-            names.apps.iter().filter(|(a, _)| a == app).flat_map(|(_, es)| es.iter().map(|(e, _)| e.clone())).collect()
+            names
+                .apps
+                .iter()
+                .filter(|(a, _)| a == app)
+                .flat_map(|(_, es)| es.iter().map(|(e, _)| e.clone()))
+                .collect()
         };
         inner.into_iter().map(|f| format!("{prefix}{f}")).collect()
     } else {
         match previous {
-            "in" | "between" | "and" | "prefer" => names.apps.iter().map(|(a, _)| a.clone()).collect(),
-            "new" | "updated" | "deleted" | "create" | "update" | "delete" | "creates" | "updates"
-            | "deletes" | "sync" | "owns" => names.entities(),
+            "in" | "between" | "and" | "prefer" => {
+                names.apps.iter().map(|(a, _)| a.clone()).collect()
+            }
+            "new" | "updated" | "deleted" | "create" | "update" | "delete" | "creates"
+            | "updates" | "deletes" | "sync" | "owns" => names.entities(),
             "of" => names.workflows.clone(),
             _ => {
                 let mut options: Vec<String> = KEYWORDS.iter().map(|k| k.to_string()).collect();
@@ -98,7 +110,10 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
             }
         }
     };
-    let mut matches: Vec<String> = options.into_iter().filter(|o| o.starts_with(word) && o != word).collect();
+    let mut matches: Vec<String> = options
+        .into_iter()
+        .filter(|o| o.starts_with(word) && o != word)
+        .collect();
     matches.sort();
     matches.dedup();
     (start, matches)
@@ -116,7 +131,12 @@ fn trigger_entity(words: &[&str]) -> Option<(String, String)> {
 /// The entity whose fields fit at the end: the last `ENTITY in APP` written.
 fn context_entity(words: &[&str]) -> Option<(String, String)> {
     (2..words.len()).rev().find_map(|i| {
-        (words[i - 1] == "in").then(|| (words[i].trim_end_matches('{').to_string(), words[i - 2].to_string()))
+        (words[i - 1] == "in").then(|| {
+            (
+                words[i].trim_end_matches('{').to_string(),
+                words[i - 2].to_string(),
+            )
+        })
     })
 }
 
@@ -127,8 +147,14 @@ mod tests {
     fn names() -> Names {
         Names {
             apps: vec![
-                ("Calendar".into(), vec![("event".into(), vec!["title".into(), "start".into()])]),
-                ("Outlook".into(), vec![("event".into(), vec!["subject".into()])]),
+                (
+                    "Calendar".into(),
+                    vec![("event".into(), vec!["title".into(), "start".into()])],
+                ),
+                (
+                    "Outlook".into(),
+                    vec![("event".into(), vec!["subject".into()])],
+                ),
             ],
             workflows: vec!["to_outlook".into()],
         }
@@ -138,11 +164,24 @@ mod tests {
     fn completes_in_context() {
         let n = names();
         assert_eq!(complete(":gr", 3, &n).1, vec![":graph"]);
-        assert_eq!(complete("on new event in Cal", 19, &n), (16, vec!["Calendar".to_string()]));
+        assert_eq!(
+            complete("on new event in Cal", 19, &n),
+            (16, vec!["Calendar".to_string()])
+        );
         assert_eq!(complete("on new ev", 9, &n).1, vec!["event"]);
-        assert_eq!(complete("user creates event in Calendar { ti", 35, &n).1, vec!["title"]);
+        assert_eq!(
+            complete("user creates event in Calendar { ti", 35, &n).1,
+            vec!["title"]
+        );
         assert_eq!(complete("expect runs of to", 17, &n).1, vec!["to_outlook"]);
-        assert_eq!(complete(":show Cal", 9, &n).1, vec!["Calendar", "Calendar.event"]);
-        assert!(complete("on new event in Calendar do no", 30, &n).1.contains(&"notify".to_string()));
+        assert_eq!(
+            complete(":show Cal", 9, &n).1,
+            vec!["Calendar", "Calendar.event"]
+        );
+        assert!(
+            complete("on new event in Calendar do no", 30, &n)
+                .1
+                .contains(&"notify".to_string())
+        );
     }
 }

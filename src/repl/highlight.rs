@@ -103,7 +103,10 @@ mod tests {
         assert!(coloured.contains(&format!("{KEYWORD}notify{RESET}")));
         assert!(coloured.contains(&format!("{TEXT}\"hi {{title}}\"{RESET}")));
         assert!(coloured.contains(&format!("{COMMENT}# done 2h{RESET}")));
-        assert!(!coloured.contains(&format!("{KEYWORD}title")), "a name is not a keyword");
+        assert!(
+            !coloured.contains(&format!("{KEYWORD}title")),
+            "a name is not a keyword"
+        );
     }
 
     #[test]

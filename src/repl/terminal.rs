@@ -27,9 +27,20 @@ impl Helper for WeirHelper {}
 impl Completer for WeirHelper {
     type Candidate = Pair;
 
-    fn complete(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _ctx: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
         let (start, options) = complete::complete(line, pos, &self.names);
-        let pairs = options.into_iter().map(|o| Pair { display: o.clone(), replacement: o }).collect();
+        let pairs = options
+            .into_iter()
+            .map(|o| Pair {
+                display: o.clone(),
+                replacement: o,
+            })
+            .collect();
         Ok((start, pairs))
     }
 }
@@ -40,7 +51,11 @@ impl Hinter for WeirHelper {
 
 impl Highlighter for WeirHelper {
     fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
-        if self.colour { Cow::Owned(highlight::highlight(line)) } else { Cow::Borrowed(line) }
+        if self.colour {
+            Cow::Owned(highlight::highlight(line))
+        } else {
+            Cow::Borrowed(line)
+        }
     }
 
     fn highlight_char(&self, _line: &str, _pos: usize, _kind: CmdKind) -> bool {
@@ -52,7 +67,11 @@ impl Validator for WeirHelper {
     /// More lines are asked for only when the input ended early (an open `{`, a trailing
     /// `do`), never for a real mistake: that is shown at once.
     fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
-        Ok(if super::wants_more(ctx.input()) { ValidationResult::Incomplete } else { ValidationResult::Valid(None) })
+        Ok(if super::wants_more(ctx.input()) {
+            ValidationResult::Incomplete
+        } else {
+            ValidationResult::Valid(None)
+        })
     }
 }
 
@@ -61,7 +80,9 @@ fn history_path() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_DATA_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("share")))?;
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("share"))
+        })?;
     Some(base.join("weir").join("history"))
 }
 
@@ -70,7 +91,8 @@ pub fn run(mut session: Session) -> u8 {
     if !io::stdin().is_terminal() {
         return run_plain(session);
     }
-    let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal();
+    let colour =
+        std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal();
     session.set_colour(colour);
     let mut editor: Editor<WeirHelper, DefaultHistory> = match Editor::new() {
         Ok(editor) => editor,
@@ -79,12 +101,18 @@ pub fn run(mut session: Session) -> u8 {
             return run_plain(session);
         }
     };
-    editor.set_helper(Some(WeirHelper { names: session.names(), colour }));
+    editor.set_helper(Some(WeirHelper {
+        names: session.names(),
+        colour,
+    }));
     let history = history_path();
     if let Some(path) = &history {
         let _ = editor.load_history(path);
     }
-    println!("weir {}: type :help for help, Ctrl-D to leave", env!("CARGO_PKG_VERSION"));
+    println!(
+        "weir {}: type :help for help, Ctrl-D to leave",
+        env!("CARGO_PKG_VERSION")
+    );
     loop {
         match editor.readline("weir> ") {
             Ok(input) => {

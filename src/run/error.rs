@@ -203,3 +203,18 @@ impl Report for Failure {
         d
     }
 }
+
+/// An expression evaluated on its own (at the REPL) that could not be worked out.
+impl Report for RunError {
+    fn report(&self) -> Diagnostic {
+        let mut d = diagnostic::new(
+            Code::R0302,
+            format!("this could not be worked out: {}", self.kind),
+        )
+        .with_labels(vec![primary(self.span, self.kind.label())]);
+        if let Some(text) = self.kind.help() {
+            d.notes.push(help(text));
+        }
+        d
+    }
+}

@@ -114,6 +114,24 @@ pub fn run(program: &Arc<Program>, scenario: &Scenario, options: Options) -> Sce
     report
 }
 
+/// Carries out one scenario step on an engine, as the REPL does for each line typed: the
+/// trace and failures it led to, and the mismatch if it was an expectation that did not hold.
+pub fn step(engine: &mut Engine, step: &crate::program::ScenarioStep) -> ScenarioRun {
+    let mut report = ScenarioRun {
+        name: Arc::from(""),
+        mismatch: None,
+        trace: Vec::new(),
+        failures: Vec::new(),
+    };
+    if let Err(kind) = check_step(engine, &step.kind, &mut report) {
+        report.mismatch = Some(Mismatch {
+            step: step.span,
+            kind,
+        });
+    }
+    report
+}
+
 fn absorb(report: &mut ScenarioRun, outcome: Outcome) -> Result<(), MismatchKind> {
     report.trace.extend(outcome.trace);
     report.failures.extend(outcome.failures);

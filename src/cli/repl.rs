@@ -1,0 +1,28 @@
+//! `weir repl [FILE]`: the interactive session.
+
+use clap::Args;
+
+use crate::repl::{Session, terminal};
+
+/// Try the language interactively: add apps and workflows, make changes as a user, see what
+/// runs. With standard input not a terminal, reads the same language line by line.
+#[derive(Args)]
+#[command(
+    after_help = "Examples:\n  weir repl\n  weir repl examples/calendar_mirror.weir\n  weir repl < session.txt"
+)]
+pub struct ReplArgs {
+    /// A script to load first.
+    file: Option<String>,
+}
+
+pub fn run(args: ReplArgs) -> u8 {
+    let mut session = Session::new();
+    if let Some(file) = &args.file {
+        let reply = session.eval(&format!(":load {file}"));
+        print!("{}", reply.text);
+        if reply.text.starts_with("error:") {
+            return super::USAGE;
+        }
+    }
+    terminal::run(session)
+}

@@ -1,0 +1,512 @@
+//! The REPL's backend: takes what was typed and returns what to show. No terminal code.
+//!
+//! Declarations and workflows are checked against everything added so far and added only when
+//! the result has no errors (a rejected item changes nothing); a name defined again replaces the
+//! old definition. User steps run at once in the simulator; `expect` lines are checked at once;
+//! an expression prints its value and type.
+//!
+//! ```text
+//! > on new event in A do create in B unless origin == weir     # added
+//! > user creates event in A { title: "x" }                     # runs, prints the trace
+//! > upper("hi")                                                # "HI" : text
+//! > on new event in B do create in A                           # E0301 with the first: rejected
+//! ```
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use super::command::{self, Command, CommandError, GraphFormat};
+use super::complete::Names;
+use crate::ast::{self, Item, ReplEntry, Script};
+use crate::check::{self, CheckError};
+use crate::codes::Code;
+use crate::diagnostic::{self, Diagnostic, Report};
+use crate::program::Program;
+use crate::run::{self, Engine, Options};
+use crate::source::SourceMap;
+use crate::span::Span;
+
+/// What to show for one input, and whether the session should end.
+#[derive(Debug, Default, PartialEq)]
+pub struct Reply {
+    pub text: String,
+    pub quit: bool,
+}
+
+/// What an item defines, so that defining it again replaces it.
+#[derive(Clone, Debug, PartialEq)]
+enum Key {
+    Engine,
+    App(Arc<str>),
+    Workflow(Arc<str>),
+    /// One-liners have no name: each is its own, by the line it was typed on.
+    OneLiner(Span),
+    Owns(Arc<str>),
+    Sync(Arc<str>, Arc<str>, Arc<str>),
+    Scenario(String),
+}
+
+impl Key {
+    fn of(item: &Item) -> Key {
+        match item {
+            Item::Engine(_) => Key::Engine,
+            Item::App(a) => Key::App(a.name.node.clone()),
+            Item::Workflow(w) => match &w.name {
+                Some(name) => Key::Workflow(name.node.clone()),
+                None => Key::OneLiner(w.span),
+            },
+            Item::Owns(o) => Key::Owns(o.entity.node.clone()),
+            Item::Sync(s) => Key::Sync(
+                s.entity.node.clone(),
+                s.left.node.clone(),
+                s.right.node.clone(),
+            ),
+            Item::Scenario(s) => Key::Scenario(s.name.node.clone()),
+        }
+    }
+
+    /// `app \`Calendar\``, for messages.
+    fn describe(&self, item: &Item, sources: &SourceMap) -> String {
+        match self {
+            Key::Engine => "the engine label".into(),
+            Key::App(name) => format!("app `{name}`"),
+            Key::Workflow(name) => format!("workflow `{name}`"),
+            Key::OneLiner(span) => format!("the one-liner `line {}`", sources.line_of(*span)),
+            Key::Owns(entity) => match item {
+                Item::Owns(o) => format!("`{} owns {entity}`", o.app.node),
+                _ => format!("the owner of `{entity}`"),
+            },
+            Key::Sync(entity, a, b) => format!("the sync of `{entity}` between `{a}` and `{b}`"),
+            Key::Scenario(name) => format!("scenario {name:?}"),
+        }
+    }
+}
+
+pub struct Session {
+    sources: SourceMap,
+    next_line: usize,
+    items: Vec<(Key, Item)>,
+    program: Arc<Program>,
+    engine: Engine,
+    options: Options,
+    /// The trace of each change typed, newest last, for `:trace`.
+    traces: Vec<Vec<run::trace::TraceItem>>,
+    /// Open apps already announced, so that the note comes once per app.
+    announced: BTreeSet<Arc<str>>,
+    colour: bool,
+}
+
+impl Default for Session {
+    fn default() -> Session {
+        Session::new()
+    }
+}
+
+impl Session {
+    pub fn new() -> Session {
+        let options = Options {
+            trace: true,
+            ..Options::default()
+        };
+        let program = Arc::new(check::check(&[], &SourceMap::new()).program);
+        Session {
+            sources: SourceMap::new(),
+            next_line: 1,
+            items: Vec::new(),
+            engine: Engine::simulated(Arc::clone(&program), options),
+            program,
+            options,
+            traces: Vec::new(),
+            announced: BTreeSet::new(),
+            colour: false,
+        }
+    }
+
+    /// Diagnostics in colour (for a terminal) or plain (for transcripts).
+    pub fn set_colour(&mut self, colour: bool) {
+        self.colour = colour;
+    }
+
+    fn render(&self, diagnostics: &[Diagnostic]) -> String {
+        if self.colour {
+            diagnostic::render_coloured(&self.sources, diagnostics)
+        } else {
+            diagnostic::render_plain(&self.sources, diagnostics)
+        }
+    }
+
+    /// The names completion can offer.
+    pub fn names(&self) -> Names {
+        let p = &self.program;
+        Names {
+            apps: p
+                .apps
+                .iter()
+                .map(|a| {
+                    let entities = a
+                        .entities
+                        .iter()
+                        .map(|e| {
+                            let e = p.entity(*e);
+                            (
+                                e.name.to_string(),
+                                e.fields.iter().map(|f| f.name.to_string()).collect(),
+                            )
+                        })
+                        .collect();
+                    (a.name.to_string(), entities)
+                })
+                .collect(),
+            workflows: p.workflows.iter().map(|w| w.name.to_string()).collect(),
+        }
+    }
+
+    /// Takes one complete input (it may span lines) and says what happened.
+    pub fn eval(&mut self, input: &str) -> Reply {
+        let text = input.trim_end();
+        if is_blank(text) {
+            return Reply::default();
+        }
+        if text.trim_start().starts_with(':') {
+            return match command::parse(text) {
+                Ok(command) => self.command(command),
+                Err(CommandError(message)) => reply(format!("error: {message}\n")),
+            };
+        }
+        let file = self
+            .sources
+            .add_at_line("repl", text.to_string(), self.next_line);
+        self.next_line += text.lines().count().max(1);
+        let source = self.sources.text(file).to_string();
+        match crate::syntax::parse_repl_entry(file, &source) {
+            Err(err) => reply(self.render(&[err.report()])),
+            Ok(ReplEntry::Item(item)) => reply(self.add(vec![item])),
+            Ok(ReplEntry::Step(step)) => reply(self.step(step)),
+            Ok(ReplEntry::Expr(e)) => reply(self.expression(&e)),
+        }
+    }
+
+    /// Checks the session with `added` in it; keeps the result only if it has no errors.
+    fn add(&mut self, added: Vec<Item>) -> String {
+        let mut items = self.items.clone();
+        let mut said = Vec::new();
+        for item in added {
+            let key = Key::of(&item);
+            let what = key.describe(&item, &self.sources);
+            match items.iter().position(|(k, _)| *k == key) {
+                Some(i) => {
+                    items[i] = (key, item);
+                    said.push(format!("replaced {what} (it was defined before)"));
+                }
+                None => {
+                    items.push((key, item));
+                    said.push(format!("added {what}"));
+                }
+            }
+        }
+        let (checked, diagnostics) = self.check_items(&items, None);
+        let mut out = self.render(&diagnostics);
+        if diagnostic::has_errors(&diagnostics) {
+            out.push_str("nothing was added: fix the error above and enter it again\n");
+            return out;
+        }
+        let program = Arc::new(checked);
+        out.push_str(&self.adopt(program));
+        self.items = items;
+        for line in said {
+            let _ = writeln!(out, "{line}");
+        }
+        out
+    }
+
+    /// Checks items (and a scenario wrapped around a step, if given): the program and what to
+    /// show. Only open apps not mentioned before get the note.
+    fn check_items(
+        &mut self,
+        items: &[(Key, Item)],
+        extra: Option<Item>,
+    ) -> (Program, Vec<Diagnostic>) {
+        let scripts: Vec<Script> = items
+            .iter()
+            .map(|(_, item)| item.clone())
+            .chain(extra)
+            .map(|item| Script {
+                file: item.span().file,
+                items: vec![item],
+            })
+            .collect();
+        let mut checked = check::check(&scripts, &self.sources);
+        checked.problems.retain_mut(|p| match p {
+            CheckError::OpenApps { apps } => {
+                apps.retain(|a| !self.announced.contains(&a.text));
+                !apps.is_empty()
+            }
+            _ => true,
+        });
+        let mut diagnostics = checked.diagnostics();
+        if !checked.has_errors() {
+            let mut flow: Vec<Diagnostic> = crate::flow::check(&checked.program)
+                .iter()
+                .map(Report::report)
+                .collect();
+            flow.sort_by_key(|d| d.labels.first().map(|l| (l.file_id, l.range.start)));
+            diagnostics.extend(flow);
+            for problem in &checked.problems {
+                if let CheckError::OpenApps { apps } = problem {
+                    self.announced.extend(apps.iter().map(|a| a.text.clone()));
+                }
+            }
+        }
+        (checked.program, diagnostics)
+    }
+
+    /// Goes on with a new program: the records stay where the apps and entities still fit
+    /// (anything else is said).
+    fn adopt(&mut self, program: Arc<Program>) -> String {
+        let mut note = String::new();
+        if extends(&self.program, &program) {
+            self.engine.replace_program(Arc::clone(&program));
+        } else {
+            let saved = run::state::save(&self.engine);
+            let mut engine = Engine::simulated(Arc::clone(&program), self.options);
+            if let Err(err) = run::state::load(&mut engine, &saved) {
+                engine = Engine::simulated(Arc::clone(&program), self.options);
+                let _ = writeln!(
+                    note,
+                    "the records were cleared: they no longer fit the apps ({err})"
+                );
+            }
+            self.engine = engine;
+        }
+        self.program = program;
+        note
+    }
+
+    fn step(&mut self, step: ast::ScenarioStep) -> String {
+        let span = step.span;
+        let wrapper = Item::Scenario(ast::Scenario {
+            name: crate::span::Spanned::new("repl".into(), span),
+            at: None,
+            steps: vec![step],
+            span,
+        });
+        let items = self.items.clone();
+        let (checked, diagnostics) = self.check_items(&items, Some(wrapper));
+        let mut out = self.render(&diagnostics);
+        if diagnostic::has_errors(&diagnostics) {
+            return out;
+        }
+        let Some(step) = checked
+            .scenarios
+            .last()
+            .and_then(|s| s.steps.first())
+            .cloned()
+        else {
+            return out;
+        };
+        out.push_str(&self.adopt(Arc::new(checked)));
+        let report = run::scenario::step(&mut self.engine, &step);
+        let program = Arc::clone(&self.program);
+        if !report.trace.is_empty() {
+            run::trace::human(&program, &self.sources, &report.trace, &mut out);
+        }
+        for failure in &report.failures {
+            out.push_str(&self.render(&[failure.report()]));
+        }
+        let is_expect = matches!(
+            step.kind,
+            crate::program::ScenarioStepKind::ExpectCount { .. }
+                | crate::program::ScenarioStepKind::ExpectRuns { .. }
+                | crate::program::ScenarioStepKind::ExpectNotified(_)
+                | crate::program::ScenarioStepKind::ExpectLoop(_)
+        );
+        match &report.mismatch {
+            Some(mismatch) => {
+                let _ = write!(out, "{}", if is_expect { "FAILED " } else { "refused: " });
+                out.push_str(&mismatch.explain(&program, &self.sources));
+            }
+            None if is_expect => out.push_str("ok\n"),
+            None => {}
+        }
+        if !report.trace.is_empty() {
+            self.traces.push(report.trace);
+        }
+        out
+    }
+
+    fn expression(&mut self, e: &ast::Expr) -> String {
+        let (checked, problems) = check::check_expression(&self.program, &self.sources, e);
+        let diagnostics: Vec<Diagnostic> = problems.iter().map(Report::report).collect();
+        if diagnostic::has_errors(&diagnostics) {
+            return self.render(&diagnostics);
+        }
+        let scope = run::eval::Scope::constant(&self.program, self.options.now);
+        match run::eval::eval(&checked, &scope) {
+            Ok(value) => format!("{value} : {}\n", checked.ty),
+            Err(err) => self.render(&[err.report()]),
+        }
+    }
+
+    fn command(&mut self, command: Command) -> Reply {
+        let text = match command {
+            Command::Help => command::help(),
+            Command::Quit => {
+                return Reply {
+                    text: String::new(),
+                    quit: true,
+                };
+            }
+            Command::Load(path) => self.load(&path),
+            Command::Check => {
+                let items = self.items.clone();
+                let announced = std::mem::take(&mut self.announced);
+                let (_, diagnostics) = self.check_items(&items, None);
+                self.announced = announced;
+                let mut out = self.render(&diagnostics);
+                if !diagnostics
+                    .iter()
+                    .any(|d| diagnostic::is_error(d) || diagnostic::is_warning(d))
+                {
+                    let p = &self.program;
+                    let _ = writeln!(
+                        out,
+                        "no problems: {} app(s), {} workflow(s), {} sync(s)",
+                        p.apps.len(),
+                        p.workflows.len(),
+                        p.syncs.len()
+                    );
+                }
+                out
+            }
+            Command::Graph(format) => {
+                let view = crate::flow::render::View::new(&self.program);
+                match format {
+                    GraphFormat::Text => view.text(&self.sources),
+                    GraphFormat::Dot => view.dot(),
+                    GraphFormat::Mermaid => view.mermaid(),
+                }
+            }
+            Command::Show(what) => super::show::show(&self.program, &self.engine, what.as_deref()),
+            Command::Workflows => super::show::workflows(&self.program),
+            Command::Trace(n) => {
+                let n = n.unwrap_or(1);
+                if self.traces.is_empty() {
+                    "nothing has run yet: type a user step such as `user creates …`\n".to_string()
+                } else {
+                    let mut out = String::new();
+                    let start = self.traces.len().saturating_sub(n);
+                    for trace in &self.traces[start..] {
+                        run::trace::human(&self.program, &self.sources, trace, &mut out);
+                    }
+                    out
+                }
+            }
+            Command::Held => {
+                let held = self.engine.held();
+                if held.is_empty() {
+                    "no chain has been held\n".to_string()
+                } else {
+                    let diagnostics: Vec<Diagnostic> = held
+                        .iter()
+                        .map(|h| {
+                            run::guard::HeldChain {
+                                program: &self.program,
+                                held: h,
+                            }
+                            .report()
+                        })
+                        .collect();
+                    self.render(&diagnostics)
+                }
+            }
+            Command::Explain(code) => match Code::parse(&code) {
+                Some(code) => code.page().to_string(),
+                None => {
+                    let known = Code::ALL.iter().map(|c| c.as_str());
+                    let hint = crate::suggest::closest(&code.to_ascii_uppercase(), known)
+                        .map(|c| format!(" (did you mean `{c}`?)"))
+                        .unwrap_or_default();
+                    format!("error: there is no code `{code}`{hint}; codes look like E0301\n")
+                }
+            },
+            Command::SetMaxHops(n) => {
+                self.options.max_hops = n;
+                self.engine.set_options(self.options);
+                format!("the run-time guard now holds a chain after {n} hops\n")
+            }
+            Command::Reset => {
+                *self = Session {
+                    colour: self.colour,
+                    ..Session::new()
+                };
+                "everything was forgotten: no apps, no workflows, no records\n".to_string()
+            }
+        };
+        reply(text)
+    }
+
+    fn load(&mut self, path: &str) -> String {
+        let text = match crate::load::read_text(path) {
+            Ok(text) => text,
+            Err(err) => return format!("error: {err}\n"),
+        };
+        let file = self.sources.add(path.to_string(), text.clone());
+        match crate::syntax::parse_script(file, &text) {
+            Err(err) => self.render(&[err.report()]),
+            Ok(script) => {
+                let count = script.items.len();
+                let out = self.add(script.items);
+                let lines: Vec<&str> = out.lines().collect();
+                // One line for the whole file rather than one per item.
+                let added = lines
+                    .iter()
+                    .filter(|l| l.starts_with("added ") || l.starts_with("replaced "))
+                    .count();
+                if added == count && count > 0 {
+                    let mut kept: String = lines
+                        .iter()
+                        .filter(|l| !(l.starts_with("added ") || l.starts_with("replaced ")))
+                        .map(|l| format!("{l}\n"))
+                        .collect();
+                    let _ = writeln!(kept, "loaded {path}: {count} item(s)");
+                    kept
+                } else {
+                    out
+                }
+            }
+        }
+    }
+}
+
+fn reply(text: String) -> Reply {
+    Reply { text, quit: false }
+}
+
+/// Nothing but white space and comments.
+fn is_blank(text: &str) -> bool {
+    text.lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with('#')
+    })
+}
+
+/// Whether `new` keeps every app, entity and field of `old` at the same index (it may add more).
+fn extends(old: &Program, new: &Program) -> bool {
+    old.apps.len() <= new.apps.len()
+        && old.entities.len() <= new.entities.len()
+        && old
+            .apps
+            .iter()
+            .zip(&new.apps)
+            .all(|(a, b)| a.name == b.name)
+        && old.entities.iter().zip(&new.entities).all(|(a, b)| {
+            a.name == b.name
+                && a.app == b.app
+                && a.fields.len() <= b.fields.len()
+                && a.fields
+                    .iter()
+                    .zip(&b.fields)
+                    .all(|(f, g)| f.name == g.name && f.ty == g.ty)
+        })
+}
