@@ -12,11 +12,14 @@ const KEYWORDS: &[&str] = &[
     "none", "origin",
 ];
 
+/// An entity's name and its fields' names.
+pub type EntityNames = (String, Vec<String>);
+
 /// The names a session knows, for completion.
 #[derive(Clone, Debug, Default)]
 pub struct Names {
     /// Each app with its entities and their fields.
-    pub apps: Vec<(String, Vec<(String, Vec<String>)>)>,
+    pub apps: Vec<(String, Vec<EntityNames>)>,
     pub workflows: Vec<String>,
 }
 

@@ -30,7 +30,7 @@ pub fn run(transcript: &str) -> String {
     let mut out = String::new();
     let mut pending = String::new();
     for line in inputs(transcript) {
-        out.push_str(&format!("> {line}").trim_end().to_string());
+        out.push_str(format!("> {line}").trim_end());
         out.push('\n');
         if !pending.is_empty() {
             pending.push('\n');
