@@ -174,7 +174,7 @@ mod tests {
         assert_eq!(complete("on new ev", 9, &n).1, vec!["event"]);
         assert_eq!(
             complete("user creates event in Calendar { ti", 35, &n).1,
-            vec!["title"]
+            vec!["time", "title"]
         );
         assert_eq!(complete("expect runs of to", 17, &n).1, vec!["to_outlook"]);
         assert_eq!(
