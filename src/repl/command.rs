@@ -13,6 +13,8 @@ pub enum Command {
     Held,
     Explain(String),
     SetMaxHops(u32),
+    /// Whether loops and flow problems reject an item (on) or only warn (off).
+    SetChecks(bool),
     Reset,
     Quit,
 }
@@ -126,8 +128,13 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
                     "the hop limit is a whole number above 0, not `{n}`: `:set max-hops 8`"
                 ))),
             },
+            ["checks", "on"] => Ok(Command::SetChecks(true)),
+            ["checks", "off"] => Ok(Command::SetChecks(false)),
+            ["checks", other] => Err(CommandError(format!(
+                "checks are `on` or `off`, not `{other}`: `:set checks off`"
+            ))),
             _ => Err(CommandError(
-                "`:set` knows one setting: `:set max-hops N`".into(),
+                "`:set` knows `:set max-hops N` and `:set checks on|off`".into(),
             )),
         },
         "reset" => no_args(Command::Reset),
@@ -151,11 +158,9 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
 }
 
 fn list() -> String {
-    COMMANDS
-        .iter()
-        .map(|(n, _, _)| format!(":{n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut names: Vec<String> = COMMANDS.iter().map(|(n, _, _)| format!(":{n}")).collect();
+    names.dedup();
+    names.join(", ")
 }
 
 /// The text `:help` prints.
@@ -184,6 +189,7 @@ mod tests {
     fn commands_parse_with_their_arguments() {
         assert_eq!(parse(":graph dot"), Ok(Command::Graph(GraphFormat::Dot)));
         assert_eq!(parse(":set max-hops 3"), Ok(Command::SetMaxHops(3)));
+        assert_eq!(parse(":set checks off"), Ok(Command::SetChecks(false)));
         assert_eq!(
             parse(":show Calendar.event"),
             Ok(Command::Show(Some("Calendar.event".into())))

@@ -94,6 +94,10 @@ pub struct Session {
     traces: Vec<Vec<run::trace::TraceItem>>,
     /// Open apps already announced, so that the note comes once per app.
     announced: BTreeSet<Arc<str>>,
+    /// Off: loops and other flow errors are shown as warnings and the item is added anyway.
+    flow_checks: bool,
+    /// Warnings already shown, so that adding an item does not repeat those of the others.
+    shown: std::collections::HashSet<String>,
     colour: bool,
 }
 
@@ -119,6 +123,8 @@ impl Session {
             options,
             traces: Vec::new(),
             announced: BTreeSet::new(),
+            flow_checks: true,
+            shown: std::collections::HashSet::new(),
             colour: false,
         }
     }
@@ -205,12 +211,18 @@ impl Session {
                 }
             }
         }
-        let (checked, diagnostics) = self.check_items(&items, None);
-        let mut out = self.render(&diagnostics);
+        let (checked, diagnostics) = self.check_items(&items, None, true);
         if diagnostic::has_errors(&diagnostics) {
+            let mut out = self.render(&diagnostics);
             out.push_str("nothing was added: fix the error above and enter it again\n");
             return out;
         }
+        // Warnings about what was there before were shown when it was added.
+        let fresh: Vec<Diagnostic> = diagnostics
+            .into_iter()
+            .filter(|d| self.shown.insert(fingerprint(d)))
+            .collect();
+        let mut out = self.render(&fresh);
         let program = Arc::new(checked);
         out.push_str(&self.adopt(program));
         self.items = items;
@@ -226,6 +238,7 @@ impl Session {
         &mut self,
         items: &[(Key, Item)],
         extra: Option<Item>,
+        with_flow: bool,
     ) -> (Program, Vec<Diagnostic>) {
         let scripts: Vec<Script> = items
             .iter()
@@ -245,12 +258,18 @@ impl Session {
             _ => true,
         });
         let mut diagnostics = checked.diagnostics();
-        if !checked.has_errors() {
+        if with_flow && !checked.has_errors() {
             let mut flow: Vec<Diagnostic> = crate::flow::check(&checked.program)
                 .iter()
                 .map(Report::report)
                 .collect();
             flow.sort_by_key(|d| d.labels.first().map(|l| (l.file_id, l.range.start)));
+            if !self.flow_checks {
+                for d in flow.iter_mut().filter(|d| diagnostic::is_error(d)) {
+                    d.severity = codespan_reporting::diagnostic::Severity::Warning;
+                    d.notes.push("checks are off (`:set checks on` turns them back on): this is added anyway, and the run-time guard is all that stops a loop".into());
+                }
+            }
             diagnostics.extend(flow);
             for problem in &checked.problems {
                 if let CheckError::OpenApps { apps } = problem {
@@ -292,7 +311,7 @@ impl Session {
             span,
         });
         let items = self.items.clone();
-        let (checked, diagnostics) = self.check_items(&items, Some(wrapper));
+        let (checked, diagnostics) = self.check_items(&items, Some(wrapper), false);
         let mut out = self.render(&diagnostics);
         if diagnostic::has_errors(&diagnostics) {
             return out;
@@ -361,7 +380,7 @@ impl Session {
             Command::Check => {
                 let items = self.items.clone();
                 let announced = std::mem::take(&mut self.announced);
-                let (_, diagnostics) = self.check_items(&items, None);
+                let (_, diagnostics) = self.check_items(&items, None, true);
                 self.announced = announced;
                 let mut out = self.render(&diagnostics);
                 if !diagnostics
@@ -435,6 +454,15 @@ impl Session {
                 self.engine.set_options(self.options);
                 format!("the run-time guard now holds a chain after {n} hops\n")
             }
+            Command::SetChecks(on) => {
+                self.flow_checks = on;
+                if on {
+                    "checks are on: an item that could loop or break one-way flow is refused\n"
+                        .to_string()
+                } else {
+                    "checks are off: an item that could loop is added with a warning, and only the run-time guard stops the loop\n".to_string()
+                }
+            }
             Command::Reset => {
                 *self = Session {
                     colour: self.colour,
@@ -477,6 +505,16 @@ impl Session {
             }
         }
     }
+}
+
+/// What identifies a diagnostic across checks: its code, message and places.
+fn fingerprint(d: &Diagnostic) -> String {
+    let places: Vec<String> = d
+        .labels
+        .iter()
+        .map(|l| format!("{}:{:?}", l.file_id, l.range))
+        .collect();
+    format!("{:?} {} {}", d.code, d.message, places.join(","))
 }
 
 fn reply(text: String) -> Reply {
