@@ -183,6 +183,33 @@ impl EventKind {
             EventKind::Deleted => "deleted",
         }
     }
+
+    /// The action that makes this kind of event: `create`, `update`, `delete`.
+    pub fn action(self) -> &'static str {
+        match self {
+            EventKind::New => "create",
+            EventKind::Updated => "update",
+            EventKind::Deleted => "delete",
+        }
+    }
+
+    /// What someone does to make it, for stories: `creates`, `updates`, `deletes`.
+    pub fn does(self) -> &'static str {
+        match self {
+            EventKind::New => "creates",
+            EventKind::Updated => "updates",
+            EventKind::Deleted => "deletes",
+        }
+    }
+
+    /// `created`, `updated`, `deleted`.
+    pub fn done(self) -> &'static str {
+        match self {
+            EventKind::New => "created",
+            EventKind::Updated => "updated",
+            EventKind::Deleted => "deleted",
+        }
+    }
 }
 
 impl fmt::Display for EventKind {

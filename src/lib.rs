@@ -24,3 +24,4 @@ pub mod suggest;
 pub mod syntax;
 pub mod types;
 pub mod value;
+pub mod words;

@@ -3,10 +3,11 @@
 use std::sync::Arc;
 
 use super::Checker;
-use super::error::{CheckError, Mismatch, Named, ScopeHint};
-use crate::ast::{self, BinaryOp, TextPart, UnaryOp};
+use super::error::{CheckError, Mismatch, Named};
+use super::narrow::{Narrow, present_when};
+use crate::ast::{self, TextPart, UnaryOp};
 use crate::builtins::Builtin;
-use crate::program::{EntityId, Expr, ExprKind, FieldId, LocalId, Piece};
+use crate::program::{EntityId, Expr, ExprKind, Piece};
 use crate::span::Span;
 use crate::types::Type;
 use crate::value::Value;
@@ -41,62 +42,7 @@ impl Scope {
     }
 }
 
-/// A value that a comparison with `none` (or with a value) has shown to be present.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Narrow {
-    Trigger(FieldId),
-    Target(FieldId),
-    Local(LocalId),
-}
-
-impl Narrow {
-    fn of(kind: &ExprKind) -> Option<Narrow> {
-        match kind {
-            ExprKind::TriggerField(f) => Some(Narrow::Trigger(*f)),
-            ExprKind::TargetField(f) => Some(Narrow::Target(*f)),
-            ExprKind::Local(l) => Some(Narrow::Local(*l)),
-            _ => None,
-        }
-    }
-}
-
-/// The optional values that are certainly present when `e` evaluates to `when`.
-pub(super) fn present_when(e: &Expr, when: bool, out: &mut Vec<Narrow>) {
-    match &e.kind {
-        ExprKind::Not(inner) => present_when(inner, !when, out),
-        ExprKind::Binary(BinaryOp::And, l, r) if when => {
-            present_when(l, true, out);
-            present_when(r, true, out);
-        }
-        ExprKind::Binary(BinaryOp::Or, l, r) if !when => {
-            present_when(l, false, out);
-            present_when(r, false, out);
-        }
-        ExprKind::Binary(op @ (BinaryOp::Eq | BinaryOp::Ne), l, r) => {
-            let is_none = |x: &Expr| matches!(x.as_const(), Some(Value::None));
-            let (subject, other) = if is_none(l) || l.as_const().is_some() {
-                (r, l)
-            } else {
-                (l, r)
-            };
-            let present = match (op, is_none(other)) {
-                // `x != none` holds, or `x == none` fails.
-                (BinaryOp::Ne, true) => when,
-                (BinaryOp::Eq, true) => !when,
-                // `x == "a"` holds: x is "a", so present.
-                (BinaryOp::Eq, false) => when && other.as_const().is_some(),
-                _ => false,
-            };
-            if present {
-                out.extend(Narrow::of(&subject.kind));
-            }
-        }
-        ExprKind::Binary(BinaryOp::In, l, _) if when => out.extend(Narrow::of(&l.kind)),
-        _ => {}
-    }
-}
-
-fn error_expr(span: Span) -> Expr {
+pub(super) fn error_expr(span: Span) -> Expr {
     Expr {
         kind: ExprKind::Const(Value::None),
         ty: Type::Error,
@@ -150,7 +96,7 @@ impl Checker<'_> {
     }
 
     /// A value that must not be optional (an operand, an interpolation).
-    fn require_value(&mut self, e: &Expr) -> bool {
+    pub(super) fn require_value(&mut self, e: &Expr) -> bool {
         if matches!(e.ty, Type::Optional(_) | Type::Nothing) {
             self.report(CheckError::OptionalUsed {
                 span: e.span,
@@ -198,7 +144,7 @@ impl Checker<'_> {
     }
 
     /// Gives a value shown to be present its type without `?`.
-    fn narrow(&self, mut e: Expr) -> Expr {
+    pub(super) fn narrow(&self, mut e: Expr) -> Expr {
         if let (Type::Optional(inner), Some(key)) = (&e.ty, Narrow::of(&e.kind))
             && self.narrowed.contains(&key)
         {
@@ -208,7 +154,11 @@ impl Checker<'_> {
     }
 
     /// Checks `e` with the values that `known` shows present treated as present.
-    fn with_known<T>(&mut self, known: Vec<Narrow>, check: impl FnOnce(&mut Self) -> T) -> T {
+    pub(super) fn with_known<T>(
+        &mut self,
+        known: Vec<Narrow>,
+        check: impl FnOnce(&mut Self) -> T,
+    ) -> T {
         let depth = self.narrowed.len();
         self.narrowed.extend(known);
         let result = check(self);
@@ -237,231 +187,6 @@ impl Checker<'_> {
             kind,
             ty: Type::Text,
             span,
-        }
-    }
-
-    /// What a bare name means here, if anything.
-    fn lookup(&mut self, name: &str, scope: Scope) -> Option<(ExprKind, Type)> {
-        match scope.view {
-            View::Target(entity) | View::Record(entity) => {
-                let e = self.program.entity(entity);
-                if let Some(field) = e.field_named(name) {
-                    return Some((ExprKind::TargetField(field), e.fields[field.0].ty.clone()));
-                }
-                if name == "id" {
-                    return Some((ExprKind::TargetId, Type::Text));
-                }
-            }
-            View::Trigger | View::Constant => {}
-        }
-        if name == "origin" {
-            match scope.view {
-                View::Record(entity) => {
-                    let e = self.program.entity(entity);
-                    return Some(match e.stamp {
-                        Some(stamp) => (ExprKind::TargetField(stamp), Type::Origin),
-                        None if !e.declared => (ExprKind::Origin, Type::Origin),
-                        None => return None,
-                    });
-                }
-                View::Constant => return None,
-                _ => return Some((ExprKind::Origin, Type::Origin)),
-            }
-        }
-        if let Some(i) = self.locals[..self.visible_locals]
-            .iter()
-            .position(|l| &*l.name == name)
-        {
-            self.locals_used[i] = true;
-            return Some((ExprKind::Local(LocalId(i)), self.locals[i].ty.clone()));
-        }
-        if let (View::Trigger, Some(entity)) = (scope.view, scope.trigger) {
-            let e = self.program.entity(entity);
-            if let Some(field) = e.field_named(name) {
-                return Some((ExprKind::TriggerField(field), e.fields[field.0].ty.clone()));
-            }
-            if name == "id" {
-                return Some((ExprKind::TriggerId, Type::Text));
-            }
-            if !e.declared && name != "trigger" {
-                let field = self.open_field(entity, &Arc::from(name), Span::default());
-                return Some((ExprKind::TriggerField(field), Type::Any));
-            }
-        }
-        if let View::Record(entity) = scope.view
-            && !self.program.entity(entity).declared
-        {
-            let field = self.open_field(entity, &Arc::from(name), Span::default());
-            return Some((ExprKind::TargetField(field), Type::Any));
-        }
-        if let View::Target(entity) = scope.view
-            && !self.program.entity(entity).declared
-        {
-            let field = self.open_field(entity, &Arc::from(name), Span::default());
-            return Some((ExprKind::TargetField(field), Type::Any));
-        }
-        None
-    }
-
-    /// Whether a bare name means something here without being a label. An open entity
-    /// accepts any field, but next to an origin a name it has not met yet is a label
-    /// (`unless origin == keragon` on an open app), not a new field.
-    fn resolves(&self, name: &str, scope: Scope) -> bool {
-        let in_entity = |entity: EntityId| {
-            let e = self.program.entity(entity);
-            e.field_named(name).is_some() || name == "id"
-        };
-        name == "origin" && !matches!(scope.view, View::Constant)
-            || self.locals[..self.visible_locals]
-                .iter()
-                .any(|l| &*l.name == name)
-            || match scope.view {
-                View::Target(entity) | View::Record(entity) => in_entity(entity),
-                View::Trigger => scope.trigger.is_some_and(in_entity),
-                View::Constant => false,
-            }
-    }
-
-    fn name(&mut self, name: &Arc<str>, span: Span, scope: Scope, expected: Option<&Type>) -> Expr {
-        if matches!(expected, Some(Type::Origin)) && !self.resolves(name, scope) {
-            return Expr {
-                kind: ExprKind::Const(Value::Label(name.clone())),
-                ty: Type::Origin,
-                span,
-            };
-        }
-        if let Some((kind, ty)) = self.lookup(name, scope) {
-            return Expr { kind, ty, span };
-        }
-        // A bare name compared with or stored as an origin is a label.
-        if matches!(expected, Some(Type::Origin)) {
-            return Expr {
-                kind: ExprKind::Const(Value::Label(name.clone())),
-                ty: Type::Origin,
-                span,
-            };
-        }
-        if name.as_ref() == "origin"
-            && let View::Record(entity) = scope.view
-        {
-            let e = self.program.entity(entity);
-            let app = self.program.app(e.app).name.clone();
-            self.report(CheckError::NoStamp {
-                span,
-                entity: e.name.clone(),
-                app,
-            });
-            return error_expr(span);
-        }
-        if let Some((_, defined)) = self.later_lets.iter().find(|(n, _)| n == name) {
-            let defined = *defined;
-            self.report(CheckError::UsedBeforeLet {
-                name: Named {
-                    text: name.clone(),
-                    span,
-                },
-                defined,
-            });
-            return error_expr(span);
-        }
-        let candidates = self.names_in_view(scope);
-        let suggestion =
-            crate::suggest::closest(name, candidates.iter().map(|c| &**c)).map(Arc::from);
-        let hint = self.scope_hint(scope);
-        self.report(CheckError::UnknownName {
-            name: Named {
-                text: name.clone(),
-                span,
-            },
-            suggestion,
-            scope: hint,
-        });
-        error_expr(span)
-    }
-
-    fn names_in_view(&self, scope: Scope) -> Vec<Arc<str>> {
-        let mut names: Vec<Arc<str>> = self.locals[..self.visible_locals]
-            .iter()
-            .map(|l| l.name.clone())
-            .collect();
-        let entity = match scope.view {
-            View::Target(e) | View::Record(e) => Some(e),
-            View::Trigger => scope.trigger,
-            View::Constant => None,
-        };
-        if let Some(entity) = entity {
-            names.extend(
-                self.program
-                    .entity(entity)
-                    .fields
-                    .iter()
-                    .map(|f| f.name.clone()),
-            );
-            names.push(Arc::from("id"));
-            names.push(Arc::from("origin"));
-        }
-        names
-    }
-
-    fn scope_hint(&self, scope: Scope) -> ScopeHint {
-        let describe = |entity: EntityId| {
-            let e = self.program.entity(entity);
-            (e.name.clone(), self.program.app(e.app).name.clone())
-        };
-        match scope.view {
-            View::Trigger => match scope.trigger {
-                Some(entity) => {
-                    let (entity, app) = describe(entity);
-                    ScopeHint::Trigger { entity, app }
-                }
-                None => ScopeHint::Constant,
-            },
-            View::Target(entity) => {
-                let (entity, app) = describe(entity);
-                ScopeHint::Target { entity, app }
-            }
-            View::Record(entity) => {
-                let (entity, app) = describe(entity);
-                ScopeHint::Record { entity, app }
-            }
-            View::Constant => ScopeHint::Constant,
-        }
-    }
-
-    fn field_access(
-        &mut self,
-        base: &ast::Expr,
-        field: &ast::Name,
-        span: Span,
-        scope: Scope,
-    ) -> Expr {
-        let trigger = match (&base.kind, scope.trigger) {
-            (ast::ExprKind::Name(name), Some(trigger)) if &**name == "trigger" => trigger,
-            _ => {
-                let base_text = self.sources.slice(base.span).to_string();
-                self.report(CheckError::BadFieldAccess {
-                    span,
-                    base: Arc::from(base_text.as_str()),
-                    field: field.node.clone(),
-                    has_trigger: scope.trigger.is_some(),
-                });
-                return error_expr(span);
-            }
-        };
-        if &*field.node == "id" && self.program.entity(trigger).field_named("id").is_none() {
-            return Expr {
-                kind: ExprKind::TriggerId,
-                ty: Type::Text,
-                span,
-            };
-        }
-        match self.field(trigger, field) {
-            Some(f) => Expr {
-                kind: ExprKind::TriggerField(f),
-                ty: self.program.entity(trigger).fields[f.0].ty.clone(),
-                span,
-            },
-            None => error_expr(span),
         }
     }
 
@@ -637,258 +362,5 @@ impl Checker<'_> {
             ty,
             span,
         }
-    }
-
-    fn binary(
-        &mut self,
-        op: BinaryOp,
-        left: &ast::Expr,
-        right: &ast::Expr,
-        span: Span,
-        scope: Scope,
-    ) -> Expr {
-        let (l, r) = match op {
-            // A bare label may stand on either side of a comparison with an origin.
-            BinaryOp::Eq | BinaryOp::Ne => {
-                let left_is_label =
-                    matches!(&left.kind, ast::ExprKind::Name(n) if !self.resolves(n, scope));
-                if left_is_label {
-                    let r = self.expr(right, scope, None);
-                    let l = self.expr(left, scope, Some(&r.ty));
-                    (l, r)
-                } else {
-                    let l = self.expr(left, scope, None);
-                    let r = self.expr(right, scope, Some(&l.ty));
-                    (l, r)
-                }
-            }
-            BinaryOp::In => {
-                let l = self.expr(left, scope, None);
-                let r = self.expr(right, scope, Some(&Type::list(l.ty.unwrapped().clone())));
-                (l, r)
-            }
-            BinaryOp::And | BinaryOp::Or => {
-                let l = self.expr(left, scope, Some(&Type::Bool));
-                let mut known = Vec::new();
-                present_when(&l, op == BinaryOp::And, &mut known);
-                let r = self.with_known(known, |this| this.expr(right, scope, Some(&Type::Bool)));
-                (l, r)
-            }
-            _ => {
-                let l = self.expr(left, scope, None);
-                let r = self.expr(right, scope, None);
-                (l, r)
-            }
-        };
-        let ty = self.binary_type(op, &l, &r);
-        Expr {
-            kind: ExprKind::Binary(op, Box::new(l), Box::new(r)),
-            ty,
-            span,
-        }
-    }
-
-    fn binary_type(&mut self, op: BinaryOp, l: &Expr, r: &Expr) -> Type {
-        let unknown = l.ty == Type::Error || r.ty == Type::Error;
-        match op {
-            BinaryOp::And | BinaryOp::Or => {
-                let context = if op == BinaryOp::And {
-                    "each side of `and`"
-                } else {
-                    "each side of `or`"
-                };
-                self.require_bool(l, context);
-                self.require_bool(r, context);
-                Type::Bool
-            }
-            BinaryOp::Eq | BinaryOp::Ne => {
-                if unknown {
-                    return Type::Bool;
-                }
-                let (a, b) = (&l.ty, &r.ty);
-                let with_none =
-                    |x: &Type, y: &Type| *x == Type::Nothing && !y.is_optional() && !y.is_unknown();
-                let other = if *a == Type::Nothing { r } else { l };
-                // A value already shown present may be tested again; that is only redundant.
-                let narrowed = Narrow::of(&other.kind).is_some_and(|k| self.narrowed.contains(&k));
-                let against_none = with_none(a, b) || with_none(b, a);
-                if against_none && narrowed {
-                    return Type::Bool;
-                }
-                if against_none {
-                    self.report(CheckError::TypeMismatch {
-                        span: other.span,
-                        expected: Type::Nothing,
-                        found: other.ty.clone(),
-                        context: Mismatch::NoneCompare,
-                    });
-                } else if !(a.fits(b) || b.fits(a) || a.unwrapped().fits(b.unwrapped())) {
-                    self.report(CheckError::TypeMismatch {
-                        span: r.span,
-                        expected: a.clone(),
-                        found: b.clone(),
-                        context: Mismatch::Compare {
-                            left: a.clone(),
-                            right: b.clone(),
-                        },
-                    });
-                }
-                Type::Bool
-            }
-            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
-                if unknown || !self.require_value(l) || !self.require_value(r) {
-                    return Type::Bool;
-                }
-                let ordered = |t: &Type| {
-                    matches!(
-                        t,
-                        Type::Number | Type::Text | Type::Time | Type::Duration | Type::Any
-                    )
-                };
-                let fine =
-                    (l.ty.fits(&r.ty) || r.ty.fits(&l.ty)) && ordered(&l.ty) && ordered(&r.ty);
-                if !fine {
-                    self.report(CheckError::TypeMismatch {
-                        span: r.span,
-                        expected: l.ty.clone(),
-                        found: r.ty.clone(),
-                        context: Mismatch::Compare {
-                            left: l.ty.clone(),
-                            right: r.ty.clone(),
-                        },
-                    });
-                }
-                Type::Bool
-            }
-            BinaryOp::In => {
-                if unknown {
-                    return Type::Bool;
-                }
-                match &r.ty {
-                    Type::List(element) => {
-                        let left = l.ty.unwrapped();
-                        if !(left.fits(element) || element.fits(left) || **element == Type::Nothing)
-                        {
-                            self.report(CheckError::TypeMismatch {
-                                span: l.span,
-                                expected: (**element).clone(),
-                                found: l.ty.clone(),
-                                context: Mismatch::Compare {
-                                    left: l.ty.clone(),
-                                    right: (**element).clone(),
-                                },
-                            });
-                        }
-                    }
-                    Type::Any => {}
-                    other => self.report(CheckError::TypeMismatch {
-                        span: r.span,
-                        expected: Type::list(l.ty.clone()),
-                        found: other.clone(),
-                        context: Mismatch::Membership,
-                    }),
-                }
-                Type::Bool
-            }
-            BinaryOp::Default => {
-                if unknown {
-                    return Type::Error;
-                }
-                let inner = l.ty.unwrapped().clone();
-                if l.ty == Type::Nothing {
-                    return r.ty.clone();
-                }
-                if !r.ty.fits(&Type::optional(inner.clone())) && !r.ty.is_unknown() {
-                    self.report(CheckError::TypeMismatch {
-                        span: r.span,
-                        expected: inner.clone(),
-                        found: r.ty.clone(),
-                        context: Mismatch::Default,
-                    });
-                    return Type::Error;
-                }
-                if inner == Type::Any {
-                    return r.ty.clone();
-                }
-                if r.ty.is_optional() {
-                    Type::optional(inner)
-                } else {
-                    inner
-                }
-            }
-            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
-                if unknown || !self.require_value(l) || !self.require_value(r) {
-                    return Type::Error;
-                }
-                match arithmetic(op, &l.ty, &r.ty) {
-                    Some(ty) => ty,
-                    None => {
-                        self.report(CheckError::TypeMismatch {
-                            span: l.span.to(r.span),
-                            expected: l.ty.clone(),
-                            found: r.ty.clone(),
-                            context: Mismatch::Operator {
-                                op,
-                                left: l.ty.clone(),
-                                right: r.ty.clone(),
-                            },
-                        });
-                        Type::Error
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// The result of an arithmetic operator, if the operands go together.
-fn arithmetic(op: BinaryOp, l: &Type, r: &Type) -> Option<Type> {
-    use Type::*;
-    Some(match (op, l, r) {
-        (_, Any, Any) => Any,
-        (BinaryOp::Add, Any, t) | (BinaryOp::Add, t, Any) if matches!(t, Number | Text) => {
-            t.clone()
-        }
-        (_, Any, _) | (_, _, Any) => Any,
-        (BinaryOp::Add, Number, Number) => Number,
-        (BinaryOp::Add, Text, Text) => Text,
-        (BinaryOp::Add, Time, Duration) | (BinaryOp::Add, Duration, Time) => Time,
-        (BinaryOp::Add, Duration, Duration) => Duration,
-        (BinaryOp::Sub, Number, Number) => Number,
-        (BinaryOp::Sub, Time, Duration) => Time,
-        (BinaryOp::Sub, Time, Time) => Duration,
-        (BinaryOp::Sub, Duration, Duration) => Duration,
-        (BinaryOp::Mul, Number, Number) => Number,
-        (BinaryOp::Mul, Duration, Number) | (BinaryOp::Mul, Number, Duration) => Duration,
-        (BinaryOp::Div, Number, Number) => Number,
-        (BinaryOp::Div, Duration, Number) => Duration,
-        _ => return None,
-    })
-}
-
-/// The value of an expression that depends on nothing, if it can be worked out now.
-pub(super) fn constant(e: &Expr) -> Option<Value> {
-    match &e.kind {
-        ExprKind::Const(v) => Some(v.clone()),
-        ExprKind::Not(inner) => match constant(inner)? {
-            Value::Bool(b) => Some(Value::Bool(!b)),
-            _ => None,
-        },
-        ExprKind::Binary(op, l, r) => {
-            let (a, b) = (constant(l)?, constant(r)?);
-            let truth = match (op, &a, &b) {
-                (BinaryOp::And, Value::Bool(x), Value::Bool(y)) => *x && *y,
-                (BinaryOp::Or, Value::Bool(x), Value::Bool(y)) => *x || *y,
-                (BinaryOp::Eq, _, _) => a == b,
-                (BinaryOp::Ne, _, _) => a != b,
-                (BinaryOp::Lt, Value::Number(x), Value::Number(y)) => x < y,
-                (BinaryOp::Le, Value::Number(x), Value::Number(y)) => x <= y,
-                (BinaryOp::Gt, Value::Number(x), Value::Number(y)) => x > y,
-                (BinaryOp::Ge, Value::Number(x), Value::Number(y)) => x >= y,
-                _ => return None,
-            };
-            Some(Value::Bool(truth))
-        }
-        _ => None,
     }
 }

@@ -12,6 +12,9 @@
 mod error;
 mod expr;
 mod items;
+mod names;
+mod narrow;
+mod operators;
 mod scenario;
 mod workflow;
 
@@ -141,7 +144,7 @@ pub(crate) struct Checker<'a> {
     /// `let`s further down the workflow being checked, for "used before its `let`".
     later_lets: Vec<(Arc<str>, Span)>,
     /// Optional values known not to be `none` at this point (after `x != none`).
-    narrowed: Vec<expr::Narrow>,
+    narrowed: Vec<narrow::Narrow>,
 }
 
 impl<'a> Checker<'a> {

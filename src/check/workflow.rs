@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use super::Checker;
 use super::error::{CheckError, ConstantEffect, Mismatch, Named};
-use super::expr::{Scope, View, constant, present_when};
+use super::expr::{Scope, View};
+use super::narrow::present_when;
+use super::operators::constant;
 use crate::ast::{self, EventKind, StepKind as AstStep};
 use crate::program::*;
 use crate::span::Span;

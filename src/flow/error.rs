@@ -158,22 +158,6 @@ impl FlowError {
     }
 }
 
-fn verb(kind: EventKind) -> &'static str {
-    match kind {
-        EventKind::New => "creates",
-        EventKind::Updated => "updates",
-        EventKind::Deleted => "deletes",
-    }
-}
-
-fn past(kind: EventKind) -> &'static str {
-    match kind {
-        EventKind::New => "created",
-        EventKind::Updated => "updated",
-        EventKind::Deleted => "deleted",
-    }
-}
-
 fn names(units: &[Arc<str>]) -> String {
     let quoted: Vec<String> = units.iter().map(|u| format!("`{u}`")).collect();
     match quoted.as_slice() {
@@ -230,14 +214,14 @@ impl CycleReport {
                     format!(
                         "`{}` {} {object} in {}, which sets it off again",
                         step.unit,
-                        verb(step.kind),
+                        step.kind.does(),
                         step.app
                     )
                 } else if i == 0 {
                     format!(
                         "`{}` {} {object} in {} …",
                         step.unit,
-                        verb(step.kind),
+                        step.kind.does(),
                         step.app
                     )
                 } else if i + 1 == n {
@@ -252,14 +236,14 @@ impl CycleReport {
                     format!(
                         "… and `{}` {} {back} in {}",
                         step.unit,
-                        verb(step.kind),
+                        step.kind.does(),
                         step.app
                     )
                 } else {
                     format!(
                         "… `{}` {} {object} in {} …",
                         step.unit,
-                        verb(step.kind),
+                        step.kind.does(),
                         step.app
                     )
                 };
@@ -376,7 +360,7 @@ impl CycleFix {
                 engine,
             } => format!(
                 "`{app}` cannot tell who {} a {entity}: if it can keep a stamp, declare one in `{entity}` (`origin: stamp`) and {}; otherwise make the flow one-way",
-                past(*kind),
+                kind.done(),
                 guard_place(workflow, engine)
             ),
         }
@@ -405,7 +389,7 @@ impl FlowError {
                 ),
                 _ => format!(
                     "this guard can never match: `{app}` cannot tell who {} a {entity}",
-                    past(*kind)
+                    kind.done()
                 ),
             },
             FlowError::GuardWrongLabel { label, engine, .. } => {
@@ -439,7 +423,7 @@ impl FlowError {
                 ..
             } => format!(
                 "the guard of `{workflow}` skips every {entity} `{writer}` {}, so that chain never runs",
-                verb(*kind)
+                kind.does()
             ),
             FlowError::TwoOwners {
                 entity,
@@ -549,7 +533,7 @@ impl FlowError {
                         format!(
                             "`{}` {} {} {} in {}, stamping it",
                             s.unit,
-                            verb(s.kind),
+                            s.kind.does(),
                             article(&s.entity),
                             s.entity,
                             s.app

@@ -118,7 +118,7 @@ impl<'a> View<'a> {
                     "{} ({} → {})",
                     self.unit_name(w.unit),
                     unit.trigger_kind,
-                    verb(w.kind)
+                    w.kind.action()
                 );
                 (unit.trigger_entity, w.entity, label, &self.status[i])
             })
@@ -162,7 +162,7 @@ impl<'a> View<'a> {
                 self.unit_name(w.unit),
                 unit.trigger_kind,
                 self.node(unit.trigger_entity),
-                verb(w.kind),
+                w.kind.action(),
                 self.node(w.entity),
                 sources.line_of(w.span),
             );
@@ -279,14 +279,6 @@ impl<'a> View<'a> {
             let _ = writeln!(out, "  linkStyle {i} stroke:red,stroke-width:3px");
         }
         out
-    }
-}
-
-fn verb(kind: EventKind) -> &'static str {
-    match kind {
-        EventKind::New => "create",
-        EventKind::Updated => "update",
-        EventKind::Deleted => "delete",
     }
 }
 

@@ -2,6 +2,7 @@
 //! `a user creates an event in Calendar → to_outlook creates one in Outlook → …`.
 
 use crate::ast::EventKind;
+pub use crate::words::article;
 
 /// One step of a chain: a unit's write.
 #[derive(Clone, Debug, PartialEq)]
@@ -13,27 +14,11 @@ pub struct Step {
     pub app: String,
 }
 
-pub fn article(word: &str) -> &'static str {
-    if word.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) {
-        "an"
-    } else {
-        "a"
-    }
-}
-
-fn verb(kind: EventKind) -> &'static str {
-    match kind {
-        EventKind::New => "creates",
-        EventKind::Updated => "updates",
-        EventKind::Deleted => "deletes",
-    }
-}
-
 /// `a user creates an event in Calendar`
 pub fn user_start(kind: EventKind, entity: &str, app: &str) -> String {
     format!(
         "a user {} {} {entity} in {app}",
-        verb(kind),
+        kind.does(),
         article(entity)
     )
 }
@@ -49,7 +34,12 @@ pub fn step_text(step: &Step, previous_entity: &str) -> String {
     } else {
         format!("{} {}", article(&step.entity), step.entity)
     };
-    format!("{} {} {object} in {}", step.unit, verb(step.kind), step.app)
+    format!(
+        "{} {} {object} in {}",
+        step.unit,
+        step.kind.does(),
+        step.app
+    )
 }
 
 /// The whole loop: the user's change, each step once, then the first step again and `…`.

@@ -1,12 +1,6 @@
 //! Colours for what is typed at the REPL: keywords, texts, numbers, comments and commands.
 
-const KEYWORDS: &[&str] = &[
-    "app", "at", "reports", "emits", "owns", "engine", "workflow", "on", "do", "new", "updated",
-    "deleted", "in", "where", "changing", "unless", "continue", "if", "then", "else", "let",
-    "create", "update", "delete", "linked", "notify", "sync", "between", "prefer", "scenario",
-    "user", "creates", "updates", "deletes", "expect", "no", "loop", "and", "or", "not", "true",
-    "false", "none",
-];
+use crate::words::KEYWORDS;
 
 const KEYWORD: &str = "\x1b[1;35m";
 const TEXT: &str = "\x1b[32m";

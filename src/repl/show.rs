@@ -97,18 +97,12 @@ pub fn workflows(program: &Program) -> String {
         let writes: Vec<String> = w
             .actions()
             .map(|a| match a.kind.writes() {
-                Some((app, entity, kind)) => {
-                    let verb = match kind {
-                        crate::ast::EventKind::New => "create",
-                        crate::ast::EventKind::Updated => "update",
-                        crate::ast::EventKind::Deleted => "delete",
-                    };
-                    format!(
-                        "{verb} {} in {}",
-                        program.entity(entity).name,
-                        program.app(app).name
-                    )
-                }
+                Some((app, entity, kind)) => format!(
+                    "{} {} in {}",
+                    kind.action(),
+                    program.entity(entity).name,
+                    program.app(app).name
+                ),
                 None => "notify".to_string(),
             })
             .collect();

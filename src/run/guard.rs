@@ -25,6 +25,7 @@ use crate::codes::Code;
 use crate::diagnostic::{self, Diagnostic, Report, help, primary};
 use crate::program::{Program, SyncId, WorkflowId};
 use crate::value::Label;
+use crate::words::article;
 
 /// Who ran: a workflow, or the engine's side of a `sync`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -129,21 +130,6 @@ pub struct Held {
     pub reason: HoldReason,
 }
 
-fn article(word: &str) -> &'static str {
-    match word.chars().next().map(|c| c.to_ascii_lowercase()) {
-        Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
-        _ => "a",
-    }
-}
-
-fn verb(kind: EventKind) -> &'static str {
-    match kind {
-        EventKind::New => "creates",
-        EventKind::Updated => "updates",
-        EventKind::Deleted => "deletes",
-    }
-}
-
 /// The chain of a held event told as a story:
 /// `a user creates an event in Calendar → to_outlook creates one in Outlook → …`.
 pub fn story(program: &Program, held: &Held) -> String {
@@ -167,7 +153,7 @@ pub fn story(program: &Program, held: &Held) -> String {
     };
     let mut parts = vec![format!(
         "{who} {} {} {} in {}",
-        verb(root_kind),
+        root_kind.does(),
         article(&entity.name),
         entity.name,
         program.app(entity.app).name
@@ -192,7 +178,7 @@ pub fn story(program: &Program, held: &Held) -> String {
         parts.push(format!(
             "{} {} {what} in {}",
             hop.by.name(program),
-            verb(kind),
+            kind.does(),
             program.app(e.app).name
         ));
         previous = at;

@@ -1,43 +1,20 @@
 //! Lowering: pest's parse tree to the spanned AST, one function per grammar rule.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
-use pest::iterators::{Pair, Pairs};
-use pest::pratt_parser::{Assoc, Op, PrattParser};
+use pest::iterators::Pair;
 
 use super::Rule;
 use super::error::{SyntaxError, SyntaxErrorKind};
 use crate::ast::*;
 use crate::span::{FileId, Span, Spanned};
 
-/// Deeper nesting than this is refused rather than risking the stack.
-const MAX_DEPTH: u32 = 64;
-
-static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
-    PrattParser::new()
-        .op(Op::infix(Rule::op_or, Assoc::Left))
-        .op(Op::infix(Rule::op_and, Assoc::Left))
-        .op(Op::prefix(Rule::op_not))
-        .op(Op::infix(Rule::op_eq, Assoc::Left)
-            | Op::infix(Rule::op_ne, Assoc::Left)
-            | Op::infix(Rule::op_lt, Assoc::Left)
-            | Op::infix(Rule::op_le, Assoc::Left)
-            | Op::infix(Rule::op_gt, Assoc::Left)
-            | Op::infix(Rule::op_ge, Assoc::Left)
-            | Op::infix(Rule::op_in, Assoc::Left))
-        .op(Op::infix(Rule::op_add, Assoc::Left) | Op::infix(Rule::op_sub, Assoc::Left))
-        .op(Op::infix(Rule::op_mul, Assoc::Left) | Op::infix(Rule::op_div, Assoc::Left))
-        .op(Op::prefix(Rule::op_neg))
-        .op(Op::infix(Rule::op_default, Assoc::Left))
-        .op(Op::postfix(Rule::field_access))
-});
-
 pub struct Lower {
-    file: FileId,
-    depth: u32,
+    pub(super) file: FileId,
+    pub(super) depth: u32,
 }
 
-type Result<T> = std::result::Result<T, SyntaxError>;
+pub(super) type Result<T> = std::result::Result<T, SyntaxError>;
 
 /// Keywords carry no information once parsed; lowering looks past them.
 fn is_keyword(rule: Rule) -> bool {
@@ -87,7 +64,7 @@ fn is_keyword(rule: Rule) -> bool {
 }
 
 /// The children of a pair that carry meaning.
-fn parts(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+pub(super) fn parts(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
     pair.into_inner().filter(|p| !is_keyword(p.as_rule()))
 }
 
@@ -128,7 +105,7 @@ impl Lower {
 
     /// The pair's span without the white space and comments pest skips after an optional
     /// part that was absent.
-    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
+    pub(super) fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let span = pair.as_span();
         let text = span.as_str();
         let end = if text.ends_with(char::is_whitespace) || text.contains('#') {
@@ -139,7 +116,7 @@ impl Lower {
         Span::new(self.file, span.start(), end)
     }
 
-    fn name(&self, pair: Pair<'_, Rule>) -> Name {
+    pub(super) fn name(&self, pair: Pair<'_, Rule>) -> Name {
         debug_assert_eq!(pair.as_rule(), Rule::ident);
         Spanned::new(Arc::from(pair.as_str()), self.span(&pair))
     }
@@ -176,7 +153,7 @@ impl Lower {
 
     // ------------------------------------------------------------ items
 
-    fn item(&mut self, pair: Pair<'_, Rule>) -> Result<Item> {
+    pub(super) fn item(&mut self, pair: Pair<'_, Rule>) -> Result<Item> {
         Ok(match pair.as_rule() {
             Rule::engine_decl => {
                 let span = self.span(&pair);
@@ -202,7 +179,7 @@ impl Lower {
         })
     }
 
-    fn app(&mut self, pair: Pair<'_, Rule>) -> AppDecl {
+    pub(super) fn app(&mut self, pair: Pair<'_, Rule>) -> AppDecl {
         let span = self.span(&pair);
         let mut inner = parts(pair);
         let name = self.name(inner.next().expect("app name"));
@@ -237,7 +214,7 @@ impl Lower {
         app
     }
 
-    fn location(&mut self, pair: Pair<'_, Rule>) -> Location {
+    pub(super) fn location(&mut self, pair: Pair<'_, Rule>) -> Location {
         let mut inner = parts(pair);
         let url = inner.next().expect("app url");
         let url_span = self.span(&url);
@@ -256,7 +233,7 @@ impl Lower {
         }
     }
 
-    fn entity(&mut self, pair: Pair<'_, Rule>) -> EntityDecl {
+    pub(super) fn entity(&mut self, pair: Pair<'_, Rule>) -> EntityDecl {
         let span = self.span(&pair);
         let mut inner = parts(pair);
         let name = self.name(inner.next().expect("entity name"));
@@ -271,7 +248,7 @@ impl Lower {
         EntityDecl { name, fields, span }
     }
 
-    fn type_expr(&mut self, pair: Pair<'_, Rule>) -> Spanned<TypeExpr> {
+    pub(super) fn type_expr(&mut self, pair: Pair<'_, Rule>) -> Spanned<TypeExpr> {
         let span = self.span(&pair);
         let mut inner = parts(pair);
         let base = inner.next().expect("a base type");
@@ -297,7 +274,7 @@ impl Lower {
         Spanned::new(ty, span)
     }
 
-    fn event_kind(&self, pair: Pair<'_, Rule>) -> Spanned<EventKind> {
+    pub(super) fn event_kind(&self, pair: Pair<'_, Rule>) -> Spanned<EventKind> {
         let kind = match pair.as_str() {
             "new" => EventKind::New,
             "updated" => EventKind::Updated,
@@ -309,7 +286,7 @@ impl Lower {
 
     // ------------------------------------------------------------ workflows
 
-    fn workflow(&mut self, pair: Pair<'_, Rule>) -> Result<Workflow> {
+    pub(super) fn workflow(&mut self, pair: Pair<'_, Rule>) -> Result<Workflow> {
         let span = self.span(&pair);
         let mut inner = parts(pair);
         let name = self.name(inner.next().expect("workflow name"));
@@ -324,7 +301,7 @@ impl Lower {
         })
     }
 
-    fn one_liner(&mut self, pair: Pair<'_, Rule>) -> Result<Workflow> {
+    pub(super) fn one_liner(&mut self, pair: Pair<'_, Rule>) -> Result<Workflow> {
         let span = self.span(&pair);
         let mut inner = parts(pair);
         let trigger = self.trigger(inner.next().expect("one-liner trigger"))?;
@@ -351,7 +328,7 @@ impl Lower {
         })
     }
 
-    fn trigger(&mut self, pair: Pair<'_, Rule>) -> Result<Trigger> {
+    pub(super) fn trigger(&mut self, pair: Pair<'_, Rule>) -> Result<Trigger> {
         let span = self.span(&pair);
         let mut inner = parts(pair);
         let kind = self.event_kind(inner.next().expect("trigger kind"));
@@ -375,11 +352,11 @@ impl Lower {
         Ok(trigger)
     }
 
-    fn where_clause(&mut self, pair: Pair<'_, Rule>) -> Result<Expr> {
+    pub(super) fn where_clause(&mut self, pair: Pair<'_, Rule>) -> Result<Expr> {
         self.expr(parts(pair).next().expect("where condition"))
     }
 
-    fn step(&mut self, pair: Pair<'_, Rule>) -> Result<Step> {
+    pub(super) fn step(&mut self, pair: Pair<'_, Rule>) -> Result<Step> {
         let span = self.span(&pair);
         let kind = match pair.as_rule() {
             Rule::unless_step => {
@@ -399,7 +376,7 @@ impl Lower {
         Ok(Step { kind, span })
     }
 
-    fn action(&mut self, pair: Pair<'_, Rule>) -> Result<Action> {
+    pub(super) fn action(&mut self, pair: Pair<'_, Rule>) -> Result<Action> {
         let rule = pair.as_rule();
         let mut inner = parts(pair).peekable();
         if rule == Rule::notify {
@@ -445,7 +422,7 @@ impl Lower {
         })
     }
 
-    fn target(&mut self, pair: Pair<'_, Rule>) -> Result<Target> {
+    pub(super) fn target(&mut self, pair: Pair<'_, Rule>) -> Result<Target> {
         Ok(match pair.as_rule() {
             Rule::linked => Target::Linked(self.span(&pair)),
             Rule::where_clause => Target::Where(self.where_clause(pair)?),
@@ -453,7 +430,7 @@ impl Lower {
         })
     }
 
-    fn field_block(&mut self, pair: Pair<'_, Rule>) -> Result<Vec<FieldInit>> {
+    pub(super) fn field_block(&mut self, pair: Pair<'_, Rule>) -> Result<Vec<FieldInit>> {
         parts(pair)
             .map(|init| {
                 let mut inner = parts(init);
@@ -466,7 +443,7 @@ impl Lower {
 
     // ------------------------------------------------------------ sync
 
-    fn sync(&mut self, pair: Pair<'_, Rule>) -> SyncDecl {
+    pub(super) fn sync(&mut self, pair: Pair<'_, Rule>) -> SyncDecl {
         let span = self.span(&pair);
         let mut inner = parts(pair);
         let entity = self.name(inner.next().expect("sync entity"));
@@ -517,7 +494,7 @@ impl Lower {
 
     // ------------------------------------------------------------ scenarios
 
-    fn scenario(&mut self, pair: Pair<'_, Rule>) -> Result<Scenario> {
+    pub(super) fn scenario(&mut self, pair: Pair<'_, Rule>) -> Result<Scenario> {
         let span = self.span(&pair);
         let mut inner = parts(pair).peekable();
         let title = inner.next().expect("scenario name");
@@ -539,7 +516,7 @@ impl Lower {
     }
 
     /// The text of a literal that must not interpolate (a scenario's name).
-    fn plain_text_of(&mut self, pair: Pair<'_, Rule>) -> Result<String> {
+    pub(super) fn plain_text_of(&mut self, pair: Pair<'_, Rule>) -> Result<String> {
         let span = self.span(&pair);
         let mut out = String::new();
         for part in self.text_parts(pair)? {
@@ -557,7 +534,7 @@ impl Lower {
         Ok(out)
     }
 
-    fn count(&self, pair: Pair<'_, Rule>) -> Result<Spanned<u64>> {
+    pub(super) fn count(&self, pair: Pair<'_, Rule>) -> Result<Spanned<u64>> {
         let span = self.span(&pair);
         let inner = pair.into_inner().next().expect("a count");
         let value = match inner.as_rule() {
@@ -641,183 +618,5 @@ impl Lower {
             rule => unreachable!("expected a scenario step, found {rule:?}"),
         };
         Ok(ScenarioStep { kind, span })
-    }
-
-    // ------------------------------------------------------------ expressions
-
-    fn expr(&mut self, pair: Pair<'_, Rule>) -> Result<Expr> {
-        debug_assert_eq!(pair.as_rule(), Rule::expr);
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            let span = self.span(&pair);
-            return Err(SyntaxError::custom(
-                span,
-                SyntaxErrorKind::TooDeep { limit: MAX_DEPTH },
-            ));
-        }
-        // Prefix operators (`- - - x`) nest as deeply as parentheses do.
-        let prefixes = pair
-            .clone()
-            .into_inner()
-            .filter(|p| matches!(p.as_rule(), Rule::op_not | Rule::op_neg))
-            .count() as u32;
-        if self.depth + prefixes > MAX_DEPTH {
-            let span = self.span(&pair);
-            return Err(SyntaxError::custom(
-                span,
-                SyntaxErrorKind::TooDeep { limit: MAX_DEPTH },
-            ));
-        }
-        let result = self.pratt(pair.into_inner());
-        self.depth -= 1;
-        result
-    }
-
-    fn pratt(&mut self, pairs: Pairs<'_, Rule>) -> Result<Expr> {
-        let file = self.file;
-        let span_of = |pair: &Pair<'_, Rule>| {
-            let span = pair.as_span();
-            Span::new(file, span.start(), span.end())
-        };
-        // The closures below need `self` for atoms only; collect errors through a cell.
-        let this = std::cell::RefCell::new(self);
-        PRATT
-            .map_primary(|atom| this.borrow_mut().expr_atom(atom))
-            .map_prefix(|op, operand| {
-                let operand = operand?;
-                let op_span = span_of(&op);
-                let op = match op.as_rule() {
-                    Rule::op_not => UnaryOp::Not,
-                    Rule::op_neg => UnaryOp::Neg,
-                    rule => unreachable!("expected a prefix operator, found {rule:?}"),
-                };
-                Ok(Expr {
-                    span: op_span.to(operand.span),
-                    kind: ExprKind::Unary(op, Box::new(operand)),
-                })
-            })
-            .map_postfix(|operand, access| {
-                let operand = operand?;
-                let field = access.into_inner().next().expect("field name");
-                let name = Spanned::new(Arc::from(field.as_str()), span_of(&field));
-                Ok(Expr {
-                    span: operand.span.to(name.span),
-                    kind: ExprKind::Field(Box::new(operand), name),
-                })
-            })
-            .map_infix(|left, op, right| {
-                let (left, right) = (left?, right?);
-                let op = match op.as_rule() {
-                    Rule::op_or => BinaryOp::Or,
-                    Rule::op_and => BinaryOp::And,
-                    Rule::op_eq => BinaryOp::Eq,
-                    Rule::op_ne => BinaryOp::Ne,
-                    Rule::op_lt => BinaryOp::Lt,
-                    Rule::op_le => BinaryOp::Le,
-                    Rule::op_gt => BinaryOp::Gt,
-                    Rule::op_ge => BinaryOp::Ge,
-                    Rule::op_in => BinaryOp::In,
-                    Rule::op_add => BinaryOp::Add,
-                    Rule::op_sub => BinaryOp::Sub,
-                    Rule::op_mul => BinaryOp::Mul,
-                    Rule::op_div => BinaryOp::Div,
-                    Rule::op_default => BinaryOp::Default,
-                    rule => unreachable!("expected an infix operator, found {rule:?}"),
-                };
-                Ok(Expr {
-                    span: left.span.to(right.span),
-                    kind: ExprKind::Binary(op, Box::new(left), Box::new(right)),
-                })
-            })
-            .parse(pairs)
-    }
-
-    fn expr_atom(&mut self, pair: Pair<'_, Rule>) -> Result<Expr> {
-        let span = self.span(&pair);
-        let kind = match pair.as_rule() {
-            Rule::number => ExprKind::Number(
-                pair.as_str()
-                    .parse()
-                    .map_err(|_| SyntaxError::custom(span, SyntaxErrorKind::NumberTooLarge))?,
-            ),
-            Rule::duration => {
-                let text = pair.as_str();
-                let (digits, unit) = text.split_at(text.len() - 1);
-                let unit = match unit {
-                    "s" => DurationUnit::Seconds,
-                    "m" => DurationUnit::Minutes,
-                    "h" => DurationUnit::Hours,
-                    "d" => DurationUnit::Days,
-                    other => unreachable!("expected a duration unit, found {other:?}"),
-                };
-                let amount = digits
-                    .parse()
-                    .map_err(|_| SyntaxError::custom(span, SyntaxErrorKind::NumberTooLarge))?;
-                ExprKind::Duration(DurationLit { amount, unit })
-            }
-            Rule::text => ExprKind::Text(self.text_parts(pair)?),
-            Rule::true_lit => ExprKind::Bool(true),
-            Rule::false_lit => ExprKind::Bool(false),
-            Rule::none_lit => ExprKind::None,
-            Rule::user_lit => ExprKind::User,
-            Rule::name_or_call => {
-                let mut inner = parts(pair);
-                let name = self.name(inner.next().expect("a name"));
-                match inner.next() {
-                    None => ExprKind::Name(name.node),
-                    Some(arguments) => {
-                        let args = parts(arguments)
-                            .map(|e| self.expr(e))
-                            .collect::<Result<_>>()?;
-                        ExprKind::Call(name, args)
-                    }
-                }
-            }
-            Rule::paren => return self.expr(parts(pair).next().expect("inner expression")),
-            Rule::list => ExprKind::List(parts(pair).map(|e| self.expr(e)).collect::<Result<_>>()?),
-            Rule::if_expr => {
-                let mut inner = parts(pair);
-                let mut next = || inner.next().expect("if part");
-                let (c, t, e) = (next(), next(), next());
-                ExprKind::If(
-                    Box::new(self.expr(c)?),
-                    Box::new(self.expr(t)?),
-                    Box::new(self.expr(e)?),
-                )
-            }
-            rule => unreachable!("expected an expression, found {rule:?}"),
-        };
-        Ok(Expr { kind, span })
-    }
-
-    fn text_parts(&mut self, pair: Pair<'_, Rule>) -> Result<Vec<TextPart>> {
-        let mut out: Vec<TextPart> = Vec::new();
-        let push_literal = |out: &mut Vec<TextPart>, s: &str| match out.last_mut() {
-            Some(TextPart::Literal(text)) => text.push_str(s),
-            _ => out.push(TextPart::Literal(s.to_string())),
-        };
-        for part in pair.into_inner() {
-            match part.as_rule() {
-                Rule::text_chars => push_literal(&mut out, part.as_str()),
-                Rule::text_escape => push_literal(
-                    &mut out,
-                    match part.as_str() {
-                        "{{" => "{",
-                        "}}" => "}",
-                        "\\\"" => "\"",
-                        "\\\\" => "\\",
-                        "\\n" => "\n",
-                        "\\t" => "\t",
-                        other => unreachable!("expected an escape, found {other:?}"),
-                    },
-                ),
-                Rule::interpolation => {
-                    let inner = part.into_inner().next().expect("interpolated expression");
-                    out.push(TextPart::Interpolation(self.expr(inner)?));
-                }
-                rule => unreachable!("expected a text part, found {rule:?}"),
-            }
-        }
-        Ok(out)
     }
 }

@@ -12,6 +12,8 @@
 //! whereas `app Calendar { event { title: text } }` is accepted.
 
 mod error;
+mod expected;
+mod expr;
 mod lower;
 
 use std::sync::Mutex;

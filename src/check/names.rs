@@ -1,0 +1,252 @@
+//! Names in expressions: what a bare name means where it stands (a field, a `let`, `id`,
+//! `origin` or a label), and `trigger.field`.
+//!
+//! ```text
+//! on new event in Calendar where title != ""      # `title`: a field of the trigger record
+//! update event in Outlook where subject == trigger.title { … }   # target field, trigger field
+//! notify titl                                     # E0105, did you mean `title`?
+//! ```
+
+use std::sync::Arc;
+
+use super::Checker;
+use super::error::{CheckError, Named, ScopeHint};
+use super::expr::{Scope, View, error_expr};
+use crate::ast;
+use crate::program::{EntityId, Expr, ExprKind, LocalId};
+use crate::span::Span;
+use crate::types::Type;
+use crate::value::Value;
+
+impl Checker<'_> {
+    /// What a bare name means here, if anything.
+    pub(super) fn lookup(&mut self, name: &str, scope: Scope) -> Option<(ExprKind, Type)> {
+        match scope.view {
+            View::Target(entity) | View::Record(entity) => {
+                let e = self.program.entity(entity);
+                if let Some(field) = e.field_named(name) {
+                    return Some((ExprKind::TargetField(field), e.fields[field.0].ty.clone()));
+                }
+                if name == "id" {
+                    return Some((ExprKind::TargetId, Type::Text));
+                }
+            }
+            View::Trigger | View::Constant => {}
+        }
+        if name == "origin" {
+            match scope.view {
+                View::Record(entity) => {
+                    let e = self.program.entity(entity);
+                    return Some(match e.stamp {
+                        Some(stamp) => (ExprKind::TargetField(stamp), Type::Origin),
+                        None if !e.declared => (ExprKind::Origin, Type::Origin),
+                        None => return None,
+                    });
+                }
+                View::Constant => return None,
+                _ => return Some((ExprKind::Origin, Type::Origin)),
+            }
+        }
+        if let Some(i) = self.locals[..self.visible_locals]
+            .iter()
+            .position(|l| &*l.name == name)
+        {
+            self.locals_used[i] = true;
+            return Some((ExprKind::Local(LocalId(i)), self.locals[i].ty.clone()));
+        }
+        if let (View::Trigger, Some(entity)) = (scope.view, scope.trigger) {
+            let e = self.program.entity(entity);
+            if let Some(field) = e.field_named(name) {
+                return Some((ExprKind::TriggerField(field), e.fields[field.0].ty.clone()));
+            }
+            if name == "id" {
+                return Some((ExprKind::TriggerId, Type::Text));
+            }
+            if !e.declared && name != "trigger" {
+                let field = self.open_field(entity, &Arc::from(name), Span::default());
+                return Some((ExprKind::TriggerField(field), Type::Any));
+            }
+        }
+        if let View::Record(entity) = scope.view
+            && !self.program.entity(entity).declared
+        {
+            let field = self.open_field(entity, &Arc::from(name), Span::default());
+            return Some((ExprKind::TargetField(field), Type::Any));
+        }
+        if let View::Target(entity) = scope.view
+            && !self.program.entity(entity).declared
+        {
+            let field = self.open_field(entity, &Arc::from(name), Span::default());
+            return Some((ExprKind::TargetField(field), Type::Any));
+        }
+        None
+    }
+
+    /// Whether a bare name means something here without being a label. An open entity
+    /// accepts any field, but next to an origin a name it has not met yet is a label
+    /// (`unless origin == keragon` on an open app), not a new field.
+    pub(super) fn resolves(&self, name: &str, scope: Scope) -> bool {
+        let in_entity = |entity: EntityId| {
+            let e = self.program.entity(entity);
+            e.field_named(name).is_some() || name == "id"
+        };
+        name == "origin" && !matches!(scope.view, View::Constant)
+            || self.locals[..self.visible_locals]
+                .iter()
+                .any(|l| &*l.name == name)
+            || match scope.view {
+                View::Target(entity) | View::Record(entity) => in_entity(entity),
+                View::Trigger => scope.trigger.is_some_and(in_entity),
+                View::Constant => false,
+            }
+    }
+
+    pub(super) fn name(
+        &mut self,
+        name: &Arc<str>,
+        span: Span,
+        scope: Scope,
+        expected: Option<&Type>,
+    ) -> Expr {
+        if matches!(expected, Some(Type::Origin)) && !self.resolves(name, scope) {
+            return Expr {
+                kind: ExprKind::Const(Value::Label(name.clone())),
+                ty: Type::Origin,
+                span,
+            };
+        }
+        if let Some((kind, ty)) = self.lookup(name, scope) {
+            return Expr { kind, ty, span };
+        }
+        // A bare name compared with or stored as an origin is a label.
+        if matches!(expected, Some(Type::Origin)) {
+            return Expr {
+                kind: ExprKind::Const(Value::Label(name.clone())),
+                ty: Type::Origin,
+                span,
+            };
+        }
+        if name.as_ref() == "origin"
+            && let View::Record(entity) = scope.view
+        {
+            let e = self.program.entity(entity);
+            let app = self.program.app(e.app).name.clone();
+            self.report(CheckError::NoStamp {
+                span,
+                entity: e.name.clone(),
+                app,
+            });
+            return error_expr(span);
+        }
+        if let Some((_, defined)) = self.later_lets.iter().find(|(n, _)| n == name) {
+            let defined = *defined;
+            self.report(CheckError::UsedBeforeLet {
+                name: Named {
+                    text: name.clone(),
+                    span,
+                },
+                defined,
+            });
+            return error_expr(span);
+        }
+        let candidates = self.names_in_view(scope);
+        let suggestion =
+            crate::suggest::closest(name, candidates.iter().map(|c| &**c)).map(Arc::from);
+        let hint = self.scope_hint(scope);
+        self.report(CheckError::UnknownName {
+            name: Named {
+                text: name.clone(),
+                span,
+            },
+            suggestion,
+            scope: hint,
+        });
+        error_expr(span)
+    }
+
+    fn names_in_view(&self, scope: Scope) -> Vec<Arc<str>> {
+        let mut names: Vec<Arc<str>> = self.locals[..self.visible_locals]
+            .iter()
+            .map(|l| l.name.clone())
+            .collect();
+        let entity = match scope.view {
+            View::Target(e) | View::Record(e) => Some(e),
+            View::Trigger => scope.trigger,
+            View::Constant => None,
+        };
+        if let Some(entity) = entity {
+            names.extend(
+                self.program
+                    .entity(entity)
+                    .fields
+                    .iter()
+                    .map(|f| f.name.clone()),
+            );
+            names.push(Arc::from("id"));
+            names.push(Arc::from("origin"));
+        }
+        names
+    }
+
+    fn scope_hint(&self, scope: Scope) -> ScopeHint {
+        let describe = |entity: EntityId| {
+            let e = self.program.entity(entity);
+            (e.name.clone(), self.program.app(e.app).name.clone())
+        };
+        match scope.view {
+            View::Trigger => match scope.trigger {
+                Some(entity) => {
+                    let (entity, app) = describe(entity);
+                    ScopeHint::Trigger { entity, app }
+                }
+                None => ScopeHint::Constant,
+            },
+            View::Target(entity) => {
+                let (entity, app) = describe(entity);
+                ScopeHint::Target { entity, app }
+            }
+            View::Record(entity) => {
+                let (entity, app) = describe(entity);
+                ScopeHint::Record { entity, app }
+            }
+            View::Constant => ScopeHint::Constant,
+        }
+    }
+
+    pub(super) fn field_access(
+        &mut self,
+        base: &ast::Expr,
+        field: &ast::Name,
+        span: Span,
+        scope: Scope,
+    ) -> Expr {
+        let trigger = match (&base.kind, scope.trigger) {
+            (ast::ExprKind::Name(name), Some(trigger)) if &**name == "trigger" => trigger,
+            _ => {
+                let base_text = self.sources.slice(base.span).to_string();
+                self.report(CheckError::BadFieldAccess {
+                    span,
+                    base: Arc::from(base_text.as_str()),
+                    field: field.node.clone(),
+                    has_trigger: scope.trigger.is_some(),
+                });
+                return error_expr(span);
+            }
+        };
+        if &*field.node == "id" && self.program.entity(trigger).field_named("id").is_none() {
+            return Expr {
+                kind: ExprKind::TriggerId,
+                ty: Type::Text,
+                span,
+            };
+        }
+        match self.field(trigger, field) {
+            Some(f) => Expr {
+                kind: ExprKind::TriggerField(f),
+                ty: self.program.entity(trigger).fields[f.0].ty.clone(),
+                span,
+            },
+            None => error_expr(span),
+        }
+    }
+}

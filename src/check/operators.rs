@@ -1,0 +1,272 @@
+//! Operators: the types `and`, `==`, `in`, `+`, `??` and the rest accept and give.
+//!
+//! ```text
+//! start + 1h          # a time
+//! title + 1           # E0201: `+` cannot combine text and a number
+//! notes ?? ""         # text, from an optional text
+//! ```
+
+use super::Checker;
+use super::error::{CheckError, Mismatch};
+use super::expr::Scope;
+use super::narrow::{Narrow, present_when};
+use crate::ast::{self, BinaryOp};
+use crate::program::{Expr, ExprKind};
+use crate::span::Span;
+use crate::types::Type;
+use crate::value::Value;
+
+impl Checker<'_> {
+    pub(super) fn binary(
+        &mut self,
+        op: BinaryOp,
+        left: &ast::Expr,
+        right: &ast::Expr,
+        span: Span,
+        scope: Scope,
+    ) -> Expr {
+        let (l, r) = match op {
+            // A bare label may stand on either side of a comparison with an origin.
+            BinaryOp::Eq | BinaryOp::Ne => {
+                let left_is_label =
+                    matches!(&left.kind, ast::ExprKind::Name(n) if !self.resolves(n, scope));
+                if left_is_label {
+                    let r = self.expr(right, scope, None);
+                    let l = self.expr(left, scope, Some(&r.ty));
+                    (l, r)
+                } else {
+                    let l = self.expr(left, scope, None);
+                    let r = self.expr(right, scope, Some(&l.ty));
+                    (l, r)
+                }
+            }
+            BinaryOp::In => {
+                let l = self.expr(left, scope, None);
+                let r = self.expr(right, scope, Some(&Type::list(l.ty.unwrapped().clone())));
+                (l, r)
+            }
+            BinaryOp::And | BinaryOp::Or => {
+                let l = self.expr(left, scope, Some(&Type::Bool));
+                let mut known = Vec::new();
+                present_when(&l, op == BinaryOp::And, &mut known);
+                let r = self.with_known(known, |this| this.expr(right, scope, Some(&Type::Bool)));
+                (l, r)
+            }
+            _ => {
+                let l = self.expr(left, scope, None);
+                let r = self.expr(right, scope, None);
+                (l, r)
+            }
+        };
+        let ty = self.binary_type(op, &l, &r);
+        Expr {
+            kind: ExprKind::Binary(op, Box::new(l), Box::new(r)),
+            ty,
+            span,
+        }
+    }
+
+    fn binary_type(&mut self, op: BinaryOp, l: &Expr, r: &Expr) -> Type {
+        let unknown = l.ty == Type::Error || r.ty == Type::Error;
+        match op {
+            BinaryOp::And | BinaryOp::Or => {
+                let context = if op == BinaryOp::And {
+                    "each side of `and`"
+                } else {
+                    "each side of `or`"
+                };
+                self.require_bool(l, context);
+                self.require_bool(r, context);
+                Type::Bool
+            }
+            BinaryOp::Eq | BinaryOp::Ne => {
+                if unknown {
+                    return Type::Bool;
+                }
+                let (a, b) = (&l.ty, &r.ty);
+                let with_none =
+                    |x: &Type, y: &Type| *x == Type::Nothing && !y.is_optional() && !y.is_unknown();
+                let other = if *a == Type::Nothing { r } else { l };
+                // A value already shown present may be tested again; that is only redundant.
+                let narrowed = Narrow::of(&other.kind).is_some_and(|k| self.narrowed.contains(&k));
+                let against_none = with_none(a, b) || with_none(b, a);
+                if against_none && narrowed {
+                    return Type::Bool;
+                }
+                if against_none {
+                    self.report(CheckError::TypeMismatch {
+                        span: other.span,
+                        expected: Type::Nothing,
+                        found: other.ty.clone(),
+                        context: Mismatch::NoneCompare,
+                    });
+                } else if !(a.fits(b) || b.fits(a) || a.unwrapped().fits(b.unwrapped())) {
+                    self.report(CheckError::TypeMismatch {
+                        span: r.span,
+                        expected: a.clone(),
+                        found: b.clone(),
+                        context: Mismatch::Compare {
+                            left: a.clone(),
+                            right: b.clone(),
+                        },
+                    });
+                }
+                Type::Bool
+            }
+            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+                if unknown || !self.require_value(l) || !self.require_value(r) {
+                    return Type::Bool;
+                }
+                let ordered = |t: &Type| {
+                    matches!(
+                        t,
+                        Type::Number | Type::Text | Type::Time | Type::Duration | Type::Any
+                    )
+                };
+                let fine =
+                    (l.ty.fits(&r.ty) || r.ty.fits(&l.ty)) && ordered(&l.ty) && ordered(&r.ty);
+                if !fine {
+                    self.report(CheckError::TypeMismatch {
+                        span: r.span,
+                        expected: l.ty.clone(),
+                        found: r.ty.clone(),
+                        context: Mismatch::Compare {
+                            left: l.ty.clone(),
+                            right: r.ty.clone(),
+                        },
+                    });
+                }
+                Type::Bool
+            }
+            BinaryOp::In => {
+                if unknown {
+                    return Type::Bool;
+                }
+                match &r.ty {
+                    Type::List(element) => {
+                        let left = l.ty.unwrapped();
+                        if !(left.fits(element) || element.fits(left) || **element == Type::Nothing)
+                        {
+                            self.report(CheckError::TypeMismatch {
+                                span: l.span,
+                                expected: (**element).clone(),
+                                found: l.ty.clone(),
+                                context: Mismatch::Compare {
+                                    left: l.ty.clone(),
+                                    right: (**element).clone(),
+                                },
+                            });
+                        }
+                    }
+                    Type::Any => {}
+                    other => self.report(CheckError::TypeMismatch {
+                        span: r.span,
+                        expected: Type::list(l.ty.clone()),
+                        found: other.clone(),
+                        context: Mismatch::Membership,
+                    }),
+                }
+                Type::Bool
+            }
+            BinaryOp::Default => {
+                if unknown {
+                    return Type::Error;
+                }
+                let inner = l.ty.unwrapped().clone();
+                if l.ty == Type::Nothing {
+                    return r.ty.clone();
+                }
+                if !r.ty.fits(&Type::optional(inner.clone())) && !r.ty.is_unknown() {
+                    self.report(CheckError::TypeMismatch {
+                        span: r.span,
+                        expected: inner.clone(),
+                        found: r.ty.clone(),
+                        context: Mismatch::Default,
+                    });
+                    return Type::Error;
+                }
+                if inner == Type::Any {
+                    return r.ty.clone();
+                }
+                if r.ty.is_optional() {
+                    Type::optional(inner)
+                } else {
+                    inner
+                }
+            }
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
+                if unknown || !self.require_value(l) || !self.require_value(r) {
+                    return Type::Error;
+                }
+                match arithmetic(op, &l.ty, &r.ty) {
+                    Some(ty) => ty,
+                    None => {
+                        self.report(CheckError::TypeMismatch {
+                            span: l.span.to(r.span),
+                            expected: l.ty.clone(),
+                            found: r.ty.clone(),
+                            context: Mismatch::Operator {
+                                op,
+                                left: l.ty.clone(),
+                                right: r.ty.clone(),
+                            },
+                        });
+                        Type::Error
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The result of an arithmetic operator, if the operands go together.
+fn arithmetic(op: BinaryOp, l: &Type, r: &Type) -> Option<Type> {
+    use Type::*;
+    Some(match (op, l, r) {
+        (_, Any, Any) => Any,
+        (BinaryOp::Add, Any, t) | (BinaryOp::Add, t, Any) if matches!(t, Number | Text) => {
+            t.clone()
+        }
+        (_, Any, _) | (_, _, Any) => Any,
+        (BinaryOp::Add, Number, Number) => Number,
+        (BinaryOp::Add, Text, Text) => Text,
+        (BinaryOp::Add, Time, Duration) | (BinaryOp::Add, Duration, Time) => Time,
+        (BinaryOp::Add, Duration, Duration) => Duration,
+        (BinaryOp::Sub, Number, Number) => Number,
+        (BinaryOp::Sub, Time, Duration) => Time,
+        (BinaryOp::Sub, Time, Time) => Duration,
+        (BinaryOp::Sub, Duration, Duration) => Duration,
+        (BinaryOp::Mul, Number, Number) => Number,
+        (BinaryOp::Mul, Duration, Number) | (BinaryOp::Mul, Number, Duration) => Duration,
+        (BinaryOp::Div, Number, Number) => Number,
+        (BinaryOp::Div, Duration, Number) => Duration,
+        _ => return None,
+    })
+}
+
+/// The value of an expression that depends on nothing, if it can be worked out now.
+pub(super) fn constant(e: &Expr) -> Option<Value> {
+    match &e.kind {
+        ExprKind::Const(v) => Some(v.clone()),
+        ExprKind::Not(inner) => match constant(inner)? {
+            Value::Bool(b) => Some(Value::Bool(!b)),
+            _ => None,
+        },
+        ExprKind::Binary(op, l, r) => {
+            let (a, b) = (constant(l)?, constant(r)?);
+            let truth = match (op, &a, &b) {
+                (BinaryOp::And, Value::Bool(x), Value::Bool(y)) => *x && *y,
+                (BinaryOp::Or, Value::Bool(x), Value::Bool(y)) => *x || *y,
+                (BinaryOp::Eq, _, _) => a == b,
+                (BinaryOp::Ne, _, _) => a != b,
+                (BinaryOp::Lt, Value::Number(x), Value::Number(y)) => x < y,
+                (BinaryOp::Le, Value::Number(x), Value::Number(y)) => x <= y,
+                (BinaryOp::Gt, Value::Number(x), Value::Number(y)) => x > y,
+                (BinaryOp::Ge, Value::Number(x), Value::Number(y)) => x >= y,
+                _ => return None,
+            };
+            Some(Value::Bool(truth))
+        }
+        _ => None,
+    }
+}
