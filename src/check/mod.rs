@@ -86,6 +86,13 @@ pub fn check_loaded(loaded: &Loaded) -> Vec<Diagnostic> {
     check_all(loaded).1
 }
 
+/// Pass 2's findings for a program whose names and types are sound, in source order.
+pub fn flow_diagnostics(program: &Program) -> Vec<Diagnostic> {
+    let mut flow: Vec<Diagnostic> = crate::flow::check(program).iter().map(Report::report).collect();
+    flow.sort_by_key(|d| d.labels.first().map(|l| (l.file_id, l.range.start)));
+    flow
+}
+
 /// The checked program (when it got that far without errors) and every diagnostic.
 pub fn check_all(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
     if !loaded.diagnostics.is_empty() {
@@ -96,12 +103,7 @@ pub fn check_all(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
     if checked.has_errors() {
         return (None, diagnostics);
     }
-    let mut flow: Vec<Diagnostic> = crate::flow::check(&checked.program)
-        .iter()
-        .map(Report::report)
-        .collect();
-    flow.sort_by_key(|d| d.labels.first().map(|l| (l.file_id, l.range.start)));
-    diagnostics.extend(flow);
+    diagnostics.extend(flow_diagnostics(&checked.program));
     (Some(checked.program), diagnostics)
 }
 

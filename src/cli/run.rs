@@ -64,8 +64,12 @@ pub fn run(args: RunArgs) -> u8 {
         return super::FAILURE;
     }
     let checked = crate::check::check(&loaded.scripts, &loaded.sources);
-    if checked.has_errors() && !args.no_check {
-        diagnostic::emit_to_stderr(&loaded.sources, &checked.diagnostics());
+    let mut diagnostics = checked.diagnostics();
+    if !checked.has_errors() {
+        diagnostics.extend(crate::check::flow_diagnostics(&checked.program));
+    }
+    if diagnostic::has_errors(&diagnostics) && !args.no_check {
+        diagnostic::emit_to_stderr(&loaded.sources, &diagnostics);
         eprintln!(
             "error: `{}` was not run, because it has errors; fix them, or run it with `--no-check`",
             args.file

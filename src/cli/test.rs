@@ -41,8 +41,12 @@ pub fn run(args: TestArgs) -> u8 {
             continue;
         }
         let checked = crate::check::check(&loaded.scripts, &loaded.sources);
-        if checked.has_errors() && !args.no_check {
-            diagnostic::emit_to_stderr(&loaded.sources, &checked.diagnostics());
+        let mut diagnostics = checked.diagnostics();
+        if !checked.has_errors() {
+            diagnostics.extend(crate::check::flow_diagnostics(&checked.program));
+        }
+        if diagnostic::has_errors(&diagnostics) && !args.no_check {
+            diagnostic::emit_to_stderr(&loaded.sources, &diagnostics);
             eprintln!(
                 "error: the scenarios of `{file}` were not run, because it has errors; fix them, or run `weir test --no-check {file}` to watch the run-time guard"
             );

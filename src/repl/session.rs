@@ -259,11 +259,7 @@ impl Session {
         });
         let mut diagnostics = checked.diagnostics();
         if with_flow && !checked.has_errors() {
-            let mut flow: Vec<Diagnostic> = crate::flow::check(&checked.program)
-                .iter()
-                .map(Report::report)
-                .collect();
-            flow.sort_by_key(|d| d.labels.first().map(|l| (l.file_id, l.range.start)));
+            let mut flow = check::flow_diagnostics(&checked.program);
             if !self.flow_checks {
                 for d in flow.iter_mut().filter(|d| diagnostic::is_error(d)) {
                     d.severity = codespan_reporting::diagnostic::Severity::Warning;
