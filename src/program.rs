@@ -178,13 +178,14 @@ pub struct Workflow {
 }
 
 impl Workflow {
-    /// The conditions checked before the first action: the trigger's `where`, then every
-    /// guard up to the first action, each with the value that lets the run continue.
+    /// The conditions checked before the first write: the trigger's `where`, then every guard
+    /// up to the first `create`, `update` or `delete` (a `notify` writes nothing), each with the
+    /// value that lets the run continue.
     pub fn leading_conditions(&self) -> impl Iterator<Item = (&Expr, bool)> {
         let guards = self
             .steps
             .iter()
-            .take_while(|s| !matches!(s.kind, StepKind::Action(_)))
+            .take_while(|s| !s.is_write())
             .filter_map(|s| match &s.kind {
                 StepKind::Guard {
                     condition,
@@ -230,6 +231,13 @@ pub struct Local {
 pub struct Step {
     pub kind: StepKind,
     pub span: Span,
+}
+
+impl Step {
+    /// Whether the step writes to an app (a `notify` does not).
+    pub fn is_write(&self) -> bool {
+        matches!(&self.kind, StepKind::Action(a) if a.kind.writes().is_some())
+    }
 }
 
 #[derive(Clone, Debug)]

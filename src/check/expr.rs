@@ -268,22 +268,25 @@ impl Checker<'_> {
             Some(Type::List(element)) => Some((**element).clone()),
             _ => None,
         };
-        let mut element = element_expected.clone().unwrap_or(Type::Nothing);
+        let mut element: Option<Type> = None;
         let mut checked = Vec::new();
         for item in items {
             let e = self.expr(item, scope, element_expected.as_ref());
-            match element.join(&e.ty) {
-                Some(joined) if element_expected.is_none() => element = joined,
-                Some(_) => {}
-                None => self.report(CheckError::TypeMismatch {
-                    span: e.span,
-                    expected: element.clone(),
-                    found: e.ty.clone(),
-                    context: Mismatch::ListItems,
-                }),
+            match &element {
+                None => element = Some(e.ty.clone()),
+                Some(so_far) => match so_far.join(&e.ty) {
+                    Some(joined) => element = Some(joined),
+                    None => self.report(CheckError::TypeMismatch {
+                        span: e.span,
+                        expected: so_far.clone(),
+                        found: e.ty.clone(),
+                        context: Mismatch::ListItems,
+                    }),
+                },
             }
             checked.push(e);
         }
+        let element = element.or(element_expected).unwrap_or(Type::Nothing);
         Expr {
             kind: ExprKind::List(checked),
             ty: Type::list(element),

@@ -246,17 +246,31 @@ fn arithmetic(op: BinaryOp, l: &Type, r: &Type) -> Option<Type> {
 
 /// The value of an expression that depends on nothing, if it can be worked out now.
 pub(super) fn constant(e: &Expr) -> Option<Value> {
+    // An expression that had an error has no value to speak of.
+    if e.ty == Type::Error {
+        return None;
+    }
     match &e.kind {
         ExprKind::Const(v) => Some(v.clone()),
         ExprKind::Not(inner) => match constant(inner)? {
             Value::Bool(b) => Some(Value::Bool(!b)),
             _ => None,
         },
+        // One side can decide `and` and `or` on its own.
+        ExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or), l, r) => {
+            let decides = Value::Bool(*op == BinaryOp::Or);
+            let (a, b) = (constant(l), constant(r));
+            if a.as_ref() == Some(&decides) || b.as_ref() == Some(&decides) {
+                return Some(decides);
+            }
+            match (a?, b?) {
+                (Value::Bool(x), Value::Bool(y)) => Some(Value::Bool(if *op == BinaryOp::And { x && y } else { x || y })),
+                _ => None,
+            }
+        }
         ExprKind::Binary(op, l, r) => {
             let (a, b) = (constant(l)?, constant(r)?);
             let truth = match (op, &a, &b) {
-                (BinaryOp::And, Value::Bool(x), Value::Bool(y)) => *x && *y,
-                (BinaryOp::Or, Value::Bool(x), Value::Bool(y)) => *x || *y,
                 (BinaryOp::Eq, _, _) => a == b,
                 (BinaryOp::Ne, _, _) => a != b,
                 (BinaryOp::Lt, Value::Number(x), Value::Number(y)) => x < y,

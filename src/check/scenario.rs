@@ -52,8 +52,10 @@ impl Checker<'_> {
                 fields,
             } => {
                 let (app, entity) = self.record_target(app, entity)?;
-                let fields = self.assignments(entity, fields, Scope::constant());
-                self.require_all_fields(entity, &fields, span, None);
+                let (fields, all_known) = self.assignments_with_unknowns(entity, fields, Scope::constant());
+                if all_known {
+                    self.require_all_fields(entity, &fields, span, None);
+                }
                 ScenarioStepKind::UserCreates {
                     app,
                     entity,

@@ -107,6 +107,7 @@ impl Checker<'_> {
     }
 
     fn declare_local(&mut self, name: &ast::Name, ty: Type, trigger: EntityId) -> LocalId {
+        let reported = self.problems.len();
         if let Some(first) = self.locals.iter().find(|l| l.name == name.node) {
             let first = first.span;
             self.report(CheckError::Duplicate {
@@ -135,7 +136,8 @@ impl Checker<'_> {
             ty,
             span: name.span,
         });
-        self.locals_used.push(false);
+        // A name already reported as taken is not also reported as unused.
+        self.locals_used.push(self.problems.len() > reported);
         self.visible_locals = self.locals.len();
         LocalId(self.locals.len() - 1)
     }
@@ -263,8 +265,10 @@ impl Checker<'_> {
                 let (app_id, entity_id) = self.action_target(entity.as_ref(), app, trigger)?;
                 match fields {
                     Some(fields) => {
-                        let assigns = self.assignments(entity_id, fields, scope);
-                        self.require_all_fields(entity_id, &assigns, span, None);
+                        let (assigns, all_known) = self.assignments_with_unknowns(entity_id, fields, scope);
+                        if all_known {
+                            self.require_all_fields(entity_id, &assigns, span, None);
+                        }
                         ActionKind::Create {
                             app: app_id,
                             entity: entity_id,
@@ -362,6 +366,18 @@ impl Checker<'_> {
         fields: &[ast::FieldInit],
         scope: Scope,
     ) -> Vec<Assign> {
+        self.assignments_with_unknowns(entity, fields, scope).0
+    }
+
+    /// The assignments, and whether every field named was known (when one was not, a
+    /// "missing field" would only repeat the misspelling).
+    pub(super) fn assignments_with_unknowns(
+        &mut self,
+        entity: EntityId,
+        fields: &[ast::FieldInit],
+        scope: Scope,
+    ) -> (Vec<Assign>, bool) {
+        let mut all_known = true;
         let mut assigns: Vec<Assign> = Vec::new();
         for init in fields {
             if let Some(first) = fields
@@ -379,6 +395,7 @@ impl Checker<'_> {
             let Some(field) = self.field(entity, &init.name) else {
                 // Still check the value, so that its own problems are found too.
                 self.expr(&init.value, scope, None);
+                all_known = false;
                 continue;
             };
             let f = self.program.field(entity, field);
@@ -402,7 +419,7 @@ impl Checker<'_> {
                 span: init.name.span,
             });
         }
-        assigns
+        (assigns, all_known)
     }
 
     /// E0202 when a create leaves a required field of a declared entity empty.

@@ -98,6 +98,8 @@ pub enum FlowError {
         app: Arc<str>,
         writer: Arc<str>,
         writer_span: Span,
+        /// `updated` or `deleted`.
+        kind: EventKind,
     },
     /// W0306
     GuardCutsChain {
@@ -359,8 +361,9 @@ impl CycleFix {
                 workflow,
                 engine,
             } => format!(
-                "`{app}` cannot tell who {} a {entity}: if it can keep a stamp, declare one in `{entity}` (`origin: stamp`) and {}; otherwise make the flow one-way",
+                "`{app}` cannot tell who {} {} {entity}: if it can keep a stamp, declare one in `{entity}` (`origin: stamp`) and {}; otherwise make the flow one-way",
                 kind.done(),
+                article(entity),
                 guard_place(workflow, engine)
             ),
         }
@@ -388,8 +391,9 @@ impl FlowError {
                     "this guard can never match: a deleted {entity}'s stamp does not say who deleted it"
                 ),
                 _ => format!(
-                    "this guard can never match: `{app}` cannot tell who {} a {entity}",
-                    kind.done()
+                    "this guard can never match: `{app}` cannot tell who {} {} {entity}",
+                    kind.done(),
+                    article(entity)
                 ),
             },
             FlowError::GuardWrongLabel { label, engine, .. } => {
@@ -409,10 +413,14 @@ impl FlowError {
                 )
             }
             FlowError::StaleStampGuard {
-                workflow, entity, ..
+                workflow,
+                entity,
+                kind,
+                ..
             } => {
+                let what = if *kind == EventKind::Deleted { "deletes of" } else { "edits to" };
                 format!(
-                    "the stamp guard of `{workflow}` will also skip people's edits to {entity} records the engine wrote"
+                    "the stamp guard of `{workflow}` will also skip people's {what} {entity} records the engine wrote"
                 )
             }
             FlowError::GuardCutsChain {
@@ -572,12 +580,32 @@ impl FlowError {
                 app,
                 writer,
                 writer_span,
+                kind: EventKind::Deleted,
+                ..
+            } => (
+                vec![
+                    primary(*guard, format!("skips every delete of {} {entity} the engine wrote last", article(entity))),
+                    secondary(*writer_span, format!("`{writer}` writes {entity} records in {app} here, stamping them")),
+                ],
+                vec![
+                    format!("a deleted record's stamp names who wrote it last, not who deleted it, so a person's delete of a record weir wrote looks like weir's own"),
+                    help(format!(
+                        "if `{app}` reports who made each change, declare `reports actor`; otherwise remove the guard: a chain of deletes ends by itself"
+                    )),
+                ],
+            ),
+            FlowError::StaleStampGuard {
+                guard,
+                entity,
+                app,
+                writer,
+                writer_span,
                 ..
             } => (
                 vec![
                     primary(
                         *guard,
-                        format!("skips every update of a {entity} the engine wrote last"),
+                        format!("skips every update of {} {entity} the engine wrote last", article(entity)),
                     ),
                     secondary(
                         *writer_span,

@@ -33,6 +33,9 @@ pub fn stopping_condition(workflow: &Workflow, known: &Known) -> Option<crate::s
         return Some(condition.span);
     }
     for step in &workflow.steps {
+        if step.is_write() {
+            break;
+        }
         match &step.kind {
             StepKind::Let(local, value) => locals[local.0] = eval(value, known, &locals),
             StepKind::Guard {
@@ -43,10 +46,33 @@ pub fn stopping_condition(workflow: &Workflow, known: &Known) -> Option<crate::s
                     return Some(step.span);
                 }
             }
-            StepKind::Action(_) => break,
+            StepKind::Action(_) => {}
         }
     }
     None
+}
+
+/// The fields each write of a workflow certainly gives, in order of its writes: constants,
+/// whether written as such or through a `let` that depends on nothing.
+pub fn constant_writes(workflow: &Workflow) -> Vec<Vec<(FieldId, Value)>> {
+    let known = Known::default();
+    let mut locals: Vec<Option<Value>> = vec![None; workflow.locals.len()];
+    let mut out = Vec::new();
+    for step in &workflow.steps {
+        match &step.kind {
+            StepKind::Let(local, value) => locals[local.0] = eval(value, &known, &locals),
+            StepKind::Action(action) if action.kind.writes().is_some() => out.push(
+                action
+                    .kind
+                    .assignments()
+                    .iter()
+                    .filter_map(|a| eval(&a.value, &known, &locals).map(|v| (a.field, v)))
+                    .collect(),
+            ),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The value of `e`, if what is known decides it.

@@ -112,9 +112,11 @@ impl FlowGraph {
                 trigger_entity: w.trigger.entity,
                 trigger_kind: w.trigger.kind,
             });
+            let mut constants = super::eval::constant_writes(w).into_iter();
             for action in w.actions() {
                 if let Some((_, entity, kind)) = action.kind.writes() {
-                    writes.push(workflow_write(unit, entity, kind, action));
+                    let constants = constants.next().unwrap_or_default();
+                    writes.push(workflow_write(unit, entity, kind, action, constants));
                 }
             }
         }
@@ -196,12 +198,13 @@ impl FlowGraph {
     }
 }
 
-fn workflow_write(unit: usize, entity: EntityId, kind: EventKind, action: &Action) -> Write {
-    let assigns = action.kind.assignments();
-    let constants = assigns
-        .iter()
-        .filter_map(|a| a.value.as_const().map(|v| (a.field, v.clone())))
-        .collect();
+fn workflow_write(
+    unit: usize,
+    entity: EntityId,
+    kind: EventKind,
+    action: &Action,
+    constants: Vec<(FieldId, Value)>,
+) -> Write {
     let fields = match &action.kind {
         ActionKind::Update { fields, .. } => Some(fields.iter().map(|a| a.field).collect()),
         _ => None,

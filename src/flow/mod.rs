@@ -404,7 +404,8 @@ impl<'a> Analysis<'a> {
                 guards: unique,
             });
         }
-        // Guards on `updated` triggers of stamped records the engine writes, no cycle involved.
+        // Guards on `updated` and `deleted` triggers of stamped records the engine writes, no
+        // cycle involved.
         let mut first_writer: std::collections::HashMap<EntityId, usize> =
             std::collections::HashMap::new();
         for (i, w) in self.graph.writes.iter().enumerate() {
@@ -416,7 +417,8 @@ impl<'a> Analysis<'a> {
             let Some(workflow) = self.workflow(u) else {
                 continue;
             };
-            if unit.trigger_kind != EventKind::Updated
+            // Updates and deletes of records whose origin is only their stamp.
+            if unit.trigger_kind == EventKind::New
                 || graph::telling(self.program, unit.trigger_entity, EventKind::Updated)
                     != Telling::Stamp
             {
@@ -444,6 +446,7 @@ impl<'a> Analysis<'a> {
                     app,
                     writer: self.unit_name(writer.unit),
                     writer_span: writer.span,
+                    kind: unit.trigger_kind,
                 });
             }
         }
