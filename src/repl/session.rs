@@ -96,6 +96,9 @@ pub struct Session {
     announced: BTreeSet<Arc<str>>,
     /// Off: loops and other flow errors are shown as warnings and the item is added anyway.
     flow_checks: bool,
+    /// The user steps run so far, each wrapped in a scenario: checked with every later item,
+    /// so that the apps, entities and fields they brought in (open apps) stay.
+    steps: Vec<Item>,
     /// Warnings already shown, so that adding an item does not repeat those of the others.
     shown: std::collections::HashSet<String>,
     colour: bool,
@@ -124,6 +127,7 @@ impl Session {
             traces: Vec::new(),
             announced: BTreeSet::new(),
             flow_checks: true,
+            steps: Vec::new(),
             shown: std::collections::HashSet::new(),
             colour: false,
         }
@@ -211,10 +215,33 @@ impl Session {
                 }
             }
         }
-        let (checked, diagnostics) = self.check_items(&items, None, true);
+        let steps = self.steps.clone();
+        let (mut checked, mut diagnostics) = self.check_items(&items, &steps, true);
+        let step_files: Vec<usize> = steps.iter().map(|s| s.span().file).collect();
+        let only_in_steps = diagnostics
+            .iter()
+            .filter(|d| diagnostic::is_error(d))
+            .all(|d| {
+                d.labels
+                    .iter()
+                    .filter(|l| l.style == codespan_reporting::diagnostic::LabelStyle::Primary)
+                    .all(|l| step_files.contains(&l.file_id))
+            });
+        if diagnostic::has_errors(&diagnostics) && only_in_steps {
+            // The new definitions no longer fit what was done before; they win.
+            (checked, diagnostics) = self.check_items(&items, &[], true);
+            if !diagnostic::has_errors(&diagnostics) {
+                self.steps.clear();
+            }
+        }
         if diagnostic::has_errors(&diagnostics) {
             let mut out = self.render(&diagnostics);
-            out.push_str("nothing was added: fix the error above and enter it again\n");
+            let replaced = said.iter().any(|s| s.starts_with("replaced "));
+            out.push_str(if replaced {
+                "nothing was changed: the new definition does not fit with the rest (see above); fix it and enter it again\n"
+            } else {
+                "nothing was added: fix the error above and enter it again\n"
+            });
             return out;
         }
         // Warnings about what was there before were shown when it was added.
@@ -237,13 +264,13 @@ impl Session {
     fn check_items(
         &mut self,
         items: &[(Key, Item)],
-        extra: Option<Item>,
+        extra: &[Item],
         with_flow: bool,
     ) -> (Program, Vec<Diagnostic>) {
         let scripts: Vec<Script> = items
             .iter()
             .map(|(_, item)| item.clone())
-            .chain(extra)
+            .chain(extra.iter().cloned())
             .map(|item| Script {
                 file: item.span().file,
                 items: vec![item],
@@ -267,6 +294,8 @@ impl Session {
                 }
             }
             diagnostics.extend(flow);
+        }
+        if !diagnostic::has_errors(&diagnostics) {
             for problem in &checked.problems {
                 if let CheckError::OpenApps { apps } = problem {
                     self.announced.extend(apps.iter().map(|a| a.text.clone()));
@@ -287,9 +316,13 @@ impl Session {
             let mut engine = Engine::simulated(Arc::clone(&program), self.options);
             if let Err(err) = run::state::load(&mut engine, &saved) {
                 engine = Engine::simulated(Arc::clone(&program), self.options);
+                let why = match &err {
+                    run::state::StateError::Record { problem, .. } => problem.to_string(),
+                    other => other.to_string(),
+                };
                 let _ = writeln!(
                     note,
-                    "the records were cleared: they no longer fit the apps ({err})"
+                    "the records were cleared, because they no longer fit the new definitions ({why})"
                 );
             }
             self.engine = engine;
@@ -301,13 +334,15 @@ impl Session {
     fn step(&mut self, step: ast::ScenarioStep) -> String {
         let span = step.span;
         let wrapper = Item::Scenario(ast::Scenario {
-            name: crate::span::Spanned::new("repl".into(), span),
+            name: crate::span::Spanned::new(format!("step {}", self.steps.len() + 1), span),
             at: None,
             steps: vec![step],
             span,
         });
         let items = self.items.clone();
-        let (checked, diagnostics) = self.check_items(&items, Some(wrapper), false);
+        let mut extra = self.steps.clone();
+        extra.push(wrapper.clone());
+        let (checked, diagnostics) = self.check_items(&items, &extra, false);
         let mut out = self.render(&diagnostics);
         if diagnostic::has_errors(&diagnostics) {
             return out;
@@ -321,6 +356,7 @@ impl Session {
             return out;
         };
         out.push_str(&self.adopt(Arc::new(checked)));
+        self.steps.push(wrapper);
         let report = run::scenario::step(&mut self.engine, &step);
         let program = Arc::clone(&self.program);
         if !report.trace.is_empty() {
@@ -342,6 +378,18 @@ impl Session {
                 out.push_str(&mismatch.explain(&program, &self.sources));
             }
             None if is_expect => out.push_str("ok\n"),
+            None if report.trace.is_empty() => {
+                if let crate::program::ScenarioStepKind::UserUpdates { entity, app, .. }
+                | crate::program::ScenarioStepKind::UserDeletes { entity, app, .. } = &step.kind
+                {
+                    let _ = writeln!(
+                        out,
+                        "no {} in {} matched the condition: nothing changed",
+                        program.entity(*entity).name,
+                        program.app(*app).name
+                    );
+                }
+            }
             None => {}
         }
         if !report.trace.is_empty() {
@@ -376,7 +424,8 @@ impl Session {
             Command::Check => {
                 let items = self.items.clone();
                 let announced = std::mem::take(&mut self.announced);
-                let (_, diagnostics) = self.check_items(&items, None, true);
+                let steps = self.steps.clone();
+                let (_, diagnostics) = self.check_items(&items, &steps, true);
                 self.announced = announced;
                 let mut out = self.render(&diagnostics);
                 if !diagnostics
