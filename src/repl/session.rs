@@ -235,6 +235,13 @@ impl Session {
             }
         }
         if diagnostic::has_errors(&diagnostics) {
+            // What was typed before as user steps is history: only the definitions matter.
+            diagnostics.retain(|d| {
+                !d.labels.iter().any(|l| {
+                    l.style == codespan_reporting::diagnostic::LabelStyle::Primary
+                        && step_files.contains(&l.file_id)
+                })
+            });
             let mut out = self.render(&diagnostics);
             let replaced = said.iter().any(|s| s.starts_with("replaced "));
             out.push_str(if replaced {
