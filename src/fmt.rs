@@ -76,10 +76,32 @@ struct Printer<'a> {
     indent: usize,
     /// The last line printed was a comment.
     after_comment: bool,
+    /// Where each one-liner ends up: its line in the source, then in the output. Scenarios name
+    /// one-liners by line (`expect runs of line 12`), so those names follow them.
+    one_liners: Vec<(u32, u32)>,
+    renumber: std::collections::HashMap<u32, u32>,
 }
 
 /// Formats a parsed script; `source` is its text, for the comments.
 pub fn format(script: &Script, source: &str) -> String {
+    let first = print(script, source, std::collections::HashMap::new());
+    let moved: std::collections::HashMap<u32, u32> = first
+        .one_liners
+        .iter()
+        .copied()
+        .filter(|(a, b)| a != b)
+        .collect();
+    if moved.is_empty() {
+        return first.out;
+    }
+    print(script, source, moved).out
+}
+
+fn print<'a>(
+    script: &Script,
+    source: &'a str,
+    renumber: std::collections::HashMap<u32, u32>,
+) -> Printer<'a> {
     let mut p = Printer {
         source,
         comments: comments_of(source),
@@ -87,6 +109,8 @@ pub fn format(script: &Script, source: &str) -> String {
         out: String::new(),
         indent: 0,
         after_comment: false,
+        one_liners: Vec::new(),
+        renumber,
     };
     let mut previous: Option<&Item> = None;
     for item in &script.items {
@@ -114,7 +138,7 @@ pub fn format(script: &Script, source: &str) -> String {
     while p.out.ends_with("\n\n") {
         p.out.pop();
     }
-    p.out
+    p
 }
 
 fn is_block(item: &Item) -> bool {
@@ -160,15 +184,30 @@ impl Printer<'_> {
 
     /// Ends a line whose code ended at `end`, with the comment that followed it there.
     fn end_line(&mut self, end: usize) {
+        self.end_line_from(end, end);
+    }
+
+    /// Ends a line printed from the source `start..end`: comments written inside that stretch
+    /// (a one-liner spread over lines) and the one after it on its last line end the line.
+    fn end_line_from(&mut self, start: usize, end: usize) {
+        while let Some(c) = self.comments.get(self.next)
+            && c.at >= start
+            && c.at < end
+        {
+            let _ = write!(self.out, "  {}", c.text);
+            self.next += 1;
+        }
         let line_end = self.source[end.min(self.source.len())..]
             .find('\n')
             .map_or(self.source.len(), |n| end + n);
-        // Only a comment with nothing but space between it and this line's code.
+        // Only a comment with nothing but space (or a comma) between it and this line's code.
         if let Some(c) = self.comments.get(self.next)
             && c.trailing
             && c.at >= end
             && c.at <= line_end
-            && self.source[end..c.at].trim().is_empty()
+            && self.source[end..c.at]
+                .trim_matches(|ch: char| ch.is_whitespace() || ch == ',')
+                .is_empty()
         {
             let _ = write!(self.out, "  {}", c.text);
             self.next += 1;
@@ -187,7 +226,7 @@ impl Printer<'_> {
         self.after_comment = false;
         let pad = self.pad();
         let _ = write!(self.out, "{pad}{text}");
-        self.end_line(span.end as usize);
+        self.end_line_from(span.start as usize, span.end as usize);
     }
 
     /// A step that ends in a field block: on one line when it fits, else one field a line.
@@ -195,7 +234,7 @@ impl Printer<'_> {
     fn step_line(&mut self, text: &str, block: Option<(String, &[FieldInit])>, span: Span) {
         let fits = self.pad().len() + text.len() <= WIDTH;
         let Some((head, fields)) =
-            block.filter(|(_, f)| !fits && !f.is_empty() && !self.has_comment_within(span))
+            block.filter(|(_, f)| (!fits || self.has_comment_within(span)) && !f.is_empty())
         else {
             self.line(text, span);
             return;
@@ -338,7 +377,10 @@ impl Printer<'_> {
             if let Some(guard) = guard {
                 let _ = write!(text, " unless {}", expr(guard));
             }
+            let source_line = self.source[..w.span.start as usize].matches('\n').count() as u32 + 1;
             self.line(&text, w.span);
+            let output_line = self.out.trim_end_matches('\n').matches('\n').count() as u32 + 1;
+            self.one_liners.push((source_line, output_line));
             return;
         }
         let name = w
@@ -405,7 +447,7 @@ impl Printer<'_> {
         self.line(&head, s.name.span);
         self.indent += 1;
         for step in &s.steps {
-            let text = scenario_step(&step.kind);
+            let text = self.renumbered(scenario_step(&step.kind), &step.kind);
             let block = match &step.kind {
                 ScenarioStepKind::UserCreates {
                     entity,
@@ -435,6 +477,19 @@ impl Printer<'_> {
         }
         self.indent -= 1;
         self.close(s.span);
+    }
+}
+
+impl Printer<'_> {
+    /// A step that names a one-liner by its line, with the line it has after formatting.
+    fn renumbered(&self, text: String, step: &ScenarioStepKind) -> String {
+        if let ScenarioStepKind::ExpectRuns { workflow, count } = step
+            && let WorkflowRef::Line(line) = workflow.node
+            && let Some(new) = self.renumber.get(&line)
+        {
+            return format!("expect runs of line {new} == {}", count.node);
+        }
+        text
     }
 }
 

@@ -74,6 +74,14 @@ impl SourceMap {
         self.line_col(span.file, span.start as usize).0
     }
 
+    /// How many different names the files go by (REPL lines all share one).
+    pub fn distinct_names(&self) -> usize {
+        let mut names: Vec<&str> = (0..self.line_offsets.len()).map(|f| self.name(f)).collect();
+        names.sort_unstable();
+        names.dedup();
+        names.len()
+    }
+
     pub fn files(&self) -> &SimpleFiles<String, Arc<str>> {
         &self.files
     }

@@ -88,7 +88,10 @@ pub fn check_loaded(loaded: &Loaded) -> Vec<Diagnostic> {
 
 /// Pass 2's findings for a program whose names and types are sound, in source order.
 pub fn flow_diagnostics(program: &Program) -> Vec<Diagnostic> {
-    let mut flow: Vec<Diagnostic> = crate::flow::check(program).iter().map(Report::report).collect();
+    let mut flow: Vec<Diagnostic> = crate::flow::check(program)
+        .iter()
+        .map(Report::report)
+        .collect();
     flow.sort_by_key(|d| d.labels.first().map(|l| (l.file_id, l.range.start)));
     flow
 }
@@ -233,9 +236,15 @@ impl<'a> Checker<'a> {
         self.program.engine_span = Some(label.span);
     }
 
-    /// The name a one-liner goes by in messages: `line N`.
+    /// The name a one-liner goes by in messages: `line N`, or `FILE line N` when the program
+    /// comes from several files (each has its own line 1).
     fn one_liner_name(&self, span: Span) -> Arc<str> {
-        Arc::from(format!("line {}", self.sources.line_of(span)))
+        let line = self.sources.line_of(span);
+        if self.sources.distinct_names() > 1 {
+            Arc::from(format!("{} line {line}", self.sources.name(span.file)))
+        } else {
+            Arc::from(format!("line {line}"))
+        }
     }
 
     fn declare_workflow_name(&mut self, w: &ast::Workflow) {

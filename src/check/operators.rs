@@ -264,7 +264,11 @@ pub(super) fn constant(e: &Expr) -> Option<Value> {
                 return Some(decides);
             }
             match (a?, b?) {
-                (Value::Bool(x), Value::Bool(y)) => Some(Value::Bool(if *op == BinaryOp::And { x && y } else { x || y })),
+                (Value::Bool(x), Value::Bool(y)) => Some(Value::Bool(if *op == BinaryOp::And {
+                    x && y
+                } else {
+                    x || y
+                })),
                 _ => None,
             }
         }

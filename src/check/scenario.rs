@@ -52,7 +52,8 @@ impl Checker<'_> {
                 fields,
             } => {
                 let (app, entity) = self.record_target(app, entity)?;
-                let (fields, all_known) = self.assignments_with_unknowns(entity, fields, Scope::constant());
+                let (fields, all_known) =
+                    self.assignments_with_unknowns(entity, fields, Scope::constant());
                 if all_known {
                     self.require_all_fields(entity, &fields, span, None);
                 }
@@ -112,7 +113,23 @@ impl Checker<'_> {
             }
             AstStep::ExpectRuns { workflow, count } => {
                 let name: Arc<str> = Arc::from(workflow.node.to_string());
-                let Some(id) = self.program.workflow_named(&name) else {
+                let found = match &workflow.node {
+                    WorkflowRef::Named(n) => self.program.workflow_named(n),
+                    // `line N` of the scenario's own file.
+                    WorkflowRef::Line(line) => {
+                        let file = self.sources.name(span.file);
+                        self.program
+                            .workflows
+                            .iter()
+                            .position(|w| {
+                                w.one_liner
+                                    && self.sources.name(w.span.file) == file
+                                    && self.sources.line_of(w.trigger.span) == *line as usize
+                            })
+                            .map(WorkflowId)
+                    }
+                };
+                let Some(id) = found else {
                     let known: Vec<Arc<str>> = self
                         .program
                         .workflows

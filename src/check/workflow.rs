@@ -265,7 +265,8 @@ impl Checker<'_> {
                 let (app_id, entity_id) = self.action_target(entity.as_ref(), app, trigger)?;
                 match fields {
                     Some(fields) => {
-                        let (assigns, all_known) = self.assignments_with_unknowns(entity_id, fields, scope);
+                        let (assigns, all_known) =
+                            self.assignments_with_unknowns(entity_id, fields, scope);
                         if all_known {
                             self.require_all_fields(entity_id, &assigns, span, None);
                         }

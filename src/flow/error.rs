@@ -418,7 +418,11 @@ impl FlowError {
                 kind,
                 ..
             } => {
-                let what = if *kind == EventKind::Deleted { "deletes of" } else { "edits to" };
+                let what = if *kind == EventKind::Deleted {
+                    "deletes of"
+                } else {
+                    "edits to"
+                };
                 format!(
                     "the stamp guard of `{workflow}` will also skip people's {what} {entity} records the engine wrote"
                 )
@@ -584,11 +588,22 @@ impl FlowError {
                 ..
             } => (
                 vec![
-                    primary(*guard, format!("skips every delete of {} {entity} the engine wrote last", article(entity))),
-                    secondary(*writer_span, format!("`{writer}` writes {entity} records in {app} here, stamping them")),
+                    primary(
+                        *guard,
+                        format!(
+                            "skips every delete of {} {entity} the engine wrote last",
+                            article(entity)
+                        ),
+                    ),
+                    secondary(
+                        *writer_span,
+                        format!("`{writer}` writes {entity} records in {app} here, stamping them"),
+                    ),
                 ],
                 vec![
-                    format!("a deleted record's stamp names who wrote it last, not who deleted it, so a person's delete of a record weir wrote looks like weir's own"),
+                    format!(
+                        "a deleted record's stamp names who wrote it last, not who deleted it, so a person's delete of a record weir wrote looks like weir's own"
+                    ),
                     help(format!(
                         "if `{app}` reports who made each change, declare `reports actor`; otherwise remove the guard: a chain of deletes ends by itself"
                     )),
@@ -605,7 +620,10 @@ impl FlowError {
                 vec![
                     primary(
                         *guard,
-                        format!("skips every update of {} {entity} the engine wrote last", article(entity)),
+                        format!(
+                            "skips every update of {} {entity} the engine wrote last",
+                            article(entity)
+                        ),
                     ),
                     secondary(
                         *writer_span,
