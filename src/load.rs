@@ -49,9 +49,14 @@ pub fn read_text(path: &str) -> Result<String, LoadError> {
             reason: err.to_string().to_lowercase(),
         },
     })?;
-    String::from_utf8(bytes).map_err(|err| LoadError::NotUtf8 {
+    let text = String::from_utf8(bytes).map_err(|err| LoadError::NotUtf8 {
         path: path.to_string(),
         offset: err.utf8_error().valid_up_to(),
+    })?;
+    // Some editors start UTF-8 files with a byte-order mark; it is not part of the script.
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
     })
 }
 

@@ -357,6 +357,9 @@ impl CheckError {
                     secondary(entity.span, format!("`{}` is declared here", entity.text)),
                 ],
                 vec![help(match suggestion {
+                    _ if &*field.text == "id" => {
+                        "every record has an `id: text` that its app gives it: it cannot be set, declared or watched with `changing`".into()
+                    }
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!(
                         "its fields are {}; declare `{}: TYPE` in it if it is new",
@@ -364,6 +367,16 @@ impl CheckError {
                         field.text
                     ),
                 })],
+            ),
+            CheckError::Duplicate { what, name, first } if *what == "field" && &*name.text == "id" => (
+                "`id` is not declared: every record already has an `id: text` that its app gives it".to_string(),
+                vec![primary(name.span, "remove this field"), secondary(*first, "in this entity")],
+                vec![help("remove the `id` field; read a record's id as `id` (or `trigger.id`)")],
+            ),
+            CheckError::Duplicate { what, name, first } if *what == "engine label" => (
+                format!("the engine label is set twice, the second time to `{}`", name.text),
+                vec![primary(name.span, "set again here"), secondary(*first, "first set here")],
+                vec![help("keep one `engine` line: the engine writes under one label")],
             ),
             CheckError::Duplicate { what, name, first } => (
                 format!("the {what} `{}` is defined twice", name.text),
@@ -380,9 +393,10 @@ impl CheckError {
                 vec![primary(name.span, "not a field, a `let` or a label")],
                 vec![
                     scope.explain(),
-                    help(match suggestion {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => scope.fix(&name.text),
+                    help(match (familiar_name(&name.text), suggestion) {
+                        (Some(fix), _) => fix,
+                        (None, Some(s)) => format!("did you mean `{s}`?"),
+                        (None, None) => scope.fix(&name.text),
                     }),
                 ],
             ),
@@ -400,12 +414,18 @@ impl CheckError {
                 })],
             ),
             CheckError::BadFieldAccess { span, base, field, has_trigger } => (
-                format!("`{base}.{field}` cannot be read: only `trigger` has fields to read with `.`"),
-                vec![primary(*span, "not a field access weir knows")],
-                vec![help(if *has_trigger {
-                    format!("write `trigger.{field}` for the trigger record's field, or `{field}` alone")
+                if *has_trigger || &**base != "trigger" {
+                    format!("`{base}.{field}` cannot be read: only `trigger` has fields to read with `.`")
                 } else {
-                    format!("write the field's name alone: `{field}`")
+                    format!("`{base}.{field}` cannot be read here: no trigger record is in view")
+                },
+                vec![primary(*span, "not a field access weir knows")],
+                vec![help(match field.as_ref() {
+                    "length" | "len" | "size" | "count" => format!("the length of a text or list is `len({base})`"),
+                    _ if *has_trigger => {
+                        format!("write `trigger.{field}` for the trigger record's field, or `{field}` alone")
+                    }
+                    _ => format!("there is no trigger record here: write the field's name alone, `{field}`"),
                 })],
             ),
             CheckError::NoStamp { span, entity, app } => (
@@ -511,6 +531,25 @@ impl CheckError {
             }
         }
     }
+}
+
+/// What a name from another language, or a function without its parentheses, stands for here.
+fn familiar_name(name: &str) -> Option<String> {
+    if let Some(function) = crate::builtins::Builtin::from_name(name) {
+        return Some(if function.arity() == 0 {
+            format!("`{name}` is a function: write `{name}()`")
+        } else {
+            format!("`{name}` is a function: call it as in `{}`", function.signature())
+        });
+    }
+    Some(match name {
+        "null" | "nil" | "NULL" | "None" | "undefined" | "empty" => "write `none` for a missing value".into(),
+        "True" | "TRUE" | "yes" => "write `true`".into(),
+        "False" | "FALSE" => "write `false`".into(),
+        "trigger" => "`trigger` is the record that started the run: read one of its fields, as in `trigger.title`".into(),
+        "this" | "self" | "record" | "it" => "name the field itself, as in `title`".into(),
+        _ => return None,
+    })
 }
 
 fn default_example(ty: &Type) -> &'static str {

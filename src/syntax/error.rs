@@ -49,6 +49,8 @@ pub enum SyntaxErrorKind {
     TooDeep { limit: u32 },
     /// A lone `}` inside a text.
     LoneBraceInText,
+    /// A backslash before a character that has no escape.
+    UnknownEscape { escape: char },
 }
 
 /// What the parser wanted, in the user's words.
@@ -113,11 +115,17 @@ pub(super) fn from_pest(
     let farthest = attempts
         .as_ref()
         .map_or(err_pos, |a| a.max_position.max(err_pos));
-    let pos = if plausible_error_position(text, farthest) {
+    let mut pos = if plausible_error_position(text, farthest) {
         farthest
     } else {
         err_pos
     };
+    // `=>`, `=<`, `=!` and `<>` fail on their second character; point at the whole symbol.
+    let rest = &text[pos.min(text.len())..];
+    let before = &text[..pos.min(text.len())];
+    if (before.ends_with('=') && rest.starts_with(['>', '<', '!'])) || (before.ends_with('<') && rest.starts_with('>')) {
+        pos -= 1;
+    }
     let mut rules: BTreeSet<Rule> = BTreeSet::new();
     let mut tokens: BTreeSet<String> = BTreeSet::new();
     if pos == err_pos {
@@ -161,6 +169,13 @@ pub(super) fn from_pest(
 
     if scan.open_text.is_some() && matches!(&found, Found::Token(t) if t == "}") {
         return SyntaxError::custom(token_span, SyntaxErrorKind::LoneBraceInText);
+    }
+    if scan.open_text.is_some() && text[..pos.min(text.len())].ends_with('\\') {
+        let escape = text[pos..].chars().next().unwrap_or(' ');
+        return SyntaxError::custom(
+            Span::new(file, pos - 1, pos + escape.len_utf8()),
+            SyntaxErrorKind::UnknownEscape { escape },
+        );
     }
     // A keyword where a name was wanted deserves its own message.
     if let Found::Token(word) = &found {
@@ -253,7 +268,7 @@ fn found_at(text: &str, pos: usize) -> Found {
     } else if first == '\n' || first == '\r' {
         return Found::Token("the end of the line".into());
     } else {
-        ["<->", "->", "<-", "==", "!=", "<=", ">=", "??", "{{", "}}"]
+        ["<->", "->", "<-", "==", "!=", "<=", ">=", "??", "{{", "}}", "=>", "=<", "=!", "&&", "||", "<>"]
             .iter()
             .find(|op| rest.starts_with(**op))
             .map_or(first.len_utf8(), |op| op.len())
@@ -451,6 +466,7 @@ impl SyntaxError {
             SyntaxErrorKind::NumberTooLarge => "this number is too large".into(),
             SyntaxErrorKind::TooDeep { .. } => "this expression is nested too deeply".into(),
             SyntaxErrorKind::LoneBraceInText => "a `}` in a text must be written `}}`".into(),
+            SyntaxErrorKind::UnknownEscape { escape } => format!("`\\{escape}` is not an escape"),
         }
     }
 
@@ -477,6 +493,7 @@ impl SyntaxError {
             SyntaxErrorKind::NumberTooLarge => "this does not fit".into(),
             SyntaxErrorKind::TooDeep { .. } => "too many nested parts".into(),
             SyntaxErrorKind::LoneBraceInText => "this `}` closes nothing".into(),
+            SyntaxErrorKind::UnknownEscape { .. } => "unknown escape".into(),
         }
     }
 
@@ -497,6 +514,9 @@ impl SyntaxError {
             SyntaxErrorKind::LoneBraceInText => {
                 "write `}}` for a brace in a text; `{…}` puts the value of an expression in it"
                     .into()
+            }
+            SyntaxErrorKind::UnknownEscape { .. } => {
+                "the escapes are `\\\"`, `\\\\`, `\\n` and `\\t`; write `\\\\` for a backslash".into()
             }
             SyntaxErrorKind::Expected {
                 expected,
@@ -525,7 +545,28 @@ impl SyntaxError {
 }
 
 /// The most useful advice for what was expected.
+/// What a user coming from another language most likely meant by a symbol weir does not use.
+fn foreign_symbol(found: &Found) -> Option<&'static str> {
+    let Found::Token(t) = found else { return None };
+    Some(match t.as_str() {
+        "=" => "compare with `==`; a single `=` only gives a `let` its value",
+        "=>" => "write `>=` for \"greater than or equal\"",
+        "=<" => "write `<=` for \"less than or equal\"",
+        "=!" => "write `!=` for \"not equal\"",
+        "<>" => "write `!=` for \"not equal\"",
+        "&&" | "&" => "write `and`",
+        "||" | "|" => "write `or`",
+        "!" => "write `not` before a condition, and `!=` for \"not equal\"",
+        "'" => "texts are written in double quotes: \"like this\"",
+        ";" => "steps need no `;`: write one step per line",
+        _ => return None,
+    })
+}
+
 fn help_for(expected: &[Expected], found: &Found) -> String {
+    if let Some(help) = foreign_symbol(found) {
+        return help.into();
+    }
     let has = |thing: &str| {
         expected
             .iter()

@@ -109,8 +109,9 @@ const STEP_WORDS: &[&str] = &[
 const ACTION_WORDS: &[&str] = &["create", "update", "delete", "notify"];
 const SCENARIO_WORDS: &[&str] = &["user", "expect"];
 const EXPRESSION_TOKENS: &[&str] = &["-", "(", "[", "\"", "if", "not"];
+/// Operators, and the first characters of operators, that "an operator" stands for.
 const OPERATOR_TOKENS: &[&str] = &[
-    "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "??", ".",
+    "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "??", ".", "!", "=", "?",
 ];
 
 /// Turns the rules and tokens pest tried into a short list in the user's words.
