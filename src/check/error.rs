@@ -53,6 +53,8 @@ pub enum CheckError {
         name: Named,
         first: Span,
     },
+    /// E0104: `sync … between A and A`.
+    SyncWithItself { app: Named },
     /// E0104: `let` with the name of a trigger field.
     LetShadowsField {
         name: Named,
@@ -139,6 +141,8 @@ pub enum CheckError {
     },
     /// W0207
     UnusedLet { name: Named },
+    /// W0207: `name == name`.
+    SelfComparison { span: Span, name: Arc<str>, value: bool, target: bool },
     /// W0207
     ConstantCondition {
         span: Span,
@@ -246,7 +250,9 @@ impl CheckError {
             CheckError::CloseToDeclared { .. } => Code::W0101,
             CheckError::UnknownEntity { .. } => Code::E0102,
             CheckError::UnknownField { .. } => Code::E0103,
-            CheckError::Duplicate { .. } | CheckError::LetShadowsField { .. } => Code::E0104,
+            CheckError::Duplicate { .. }
+            | CheckError::LetShadowsField { .. }
+            | CheckError::SyncWithItself { .. } => Code::E0104,
             CheckError::UnknownName { .. }
             | CheckError::UsedBeforeLet { .. }
             | CheckError::UnknownWorkflow { .. }
@@ -262,7 +268,9 @@ impl CheckError {
                 Code::E0205
             }
             CheckError::NeverRuns { .. } => Code::W0206,
-            CheckError::UnusedLet { .. } | CheckError::ConstantCondition { .. } => Code::W0207,
+            CheckError::UnusedLet { .. }
+            | CheckError::ConstantCondition { .. }
+            | CheckError::SelfComparison { .. } => Code::W0207,
         })
     }
 
@@ -382,6 +390,11 @@ impl CheckError {
                 format!("the {what} `{}` is defined twice", name.text),
                 vec![primary(name.span, "defined again here"), secondary(*first, "first defined here")],
                 vec![help(format!("rename one of them, or merge them into one {what}"))],
+            ),
+            CheckError::SyncWithItself { app } => (
+                format!("this sync names `{}` on both sides", app.text),
+                vec![primary(app.span, "the same app again")],
+                vec![help("a sync keeps records of two different apps in step: name the other app after `and`")],
             ),
             CheckError::LetShadowsField { name, entity, field } => (
                 format!("`let {}` would hide the field `{}` of the trigger record", name.text, name.text),
@@ -517,6 +530,15 @@ impl CheckError {
                 format!("`let {}` is never used", name.text),
                 vec![primary(name.span, "defined here and never read")],
                 vec![help(format!("remove it, or use `{}` in a later step", name.text))],
+            ),
+            CheckError::SelfComparison { span, name, value, target } => (
+                format!("this compares `{name}` with itself, so it is always {value}"),
+                vec![primary(*span, format!("always {value}"))],
+                vec![help(if *target {
+                    format!("in an action's `where`, `{name}` is the field of the record being chosen; write `trigger.{name}` for the trigger record's, as in `{name} == trigger.{name}`")
+                } else {
+                    "compare with another value, or remove the condition".to_string()
+                })],
             ),
             CheckError::ConstantCondition { span, value, effect } => {
                 let effect_text = match effect {

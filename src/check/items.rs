@@ -1,5 +1,7 @@
 //! Owners and sync blocks.
 
+use std::sync::Arc;
+
 use super::Checker;
 use super::error::{CheckError, Mismatch, Named};
 use crate::ast::{self, Direction};
@@ -22,8 +24,29 @@ impl Checker<'_> {
     }
 
     pub(super) fn sync(&mut self, sync: &ast::SyncDecl) {
+        if sync.left.node == sync.right.node {
+            self.report(CheckError::SyncWithItself {
+                app: Named::of(&sync.right),
+            });
+            return;
+        }
         let left_app = self.app(&sync.left);
         let right_app = self.app(&sync.right);
+        let pair = |a: AppId, b: AppId| if a.0 < b.0 { (a, b) } else { (b, a) };
+        if let Some(first) = self.program.syncs.iter().find(|s| {
+            s.entity_name == sync.entity.node && pair(s.left.app, s.right.app) == pair(left_app, right_app)
+        }) {
+            let first = first.span;
+            self.report(CheckError::Duplicate {
+                what: "sync",
+                name: Named {
+                    text: Arc::from(format!("{} between {} and {}", sync.entity.node, sync.left.node, sync.right.node)),
+                    span: sync.entity.span,
+                },
+                first,
+            });
+            return;
+        }
         let left = self.entity(left_app, &sync.entity, sync.left.span, false);
         let right = self.entity(right_app, &sync.entity, sync.right.span, false);
         let (Some(left), Some(right)) = (left, right) else {

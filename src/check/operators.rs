@@ -6,6 +6,8 @@
 //! notes ?? ""         # text, from an optional text
 //! ```
 
+use std::sync::Arc;
+
 use super::Checker;
 use super::error::{CheckError, Mismatch};
 use super::expr::Scope;
@@ -59,11 +61,34 @@ impl Checker<'_> {
             }
         };
         let ty = self.binary_type(op, &l, &r);
+        self.warn_self_comparison(op, &l, &r, span);
         Expr {
             kind: ExprKind::Binary(op, Box::new(l), Box::new(r)),
             ty,
             span,
         }
+    }
+
+    /// W0207 for `name == name`: always true (or false), and in an action's `where` most
+    /// likely meant as `name == trigger.name`.
+    fn warn_self_comparison(&mut self, op: BinaryOp, l: &Expr, r: &Expr, span: Span) {
+        let same = match (&l.kind, &r.kind) {
+            (ExprKind::TargetField(a), ExprKind::TargetField(b)) => a == b,
+            (ExprKind::TriggerField(a), ExprKind::TriggerField(b)) => a == b,
+            (ExprKind::Local(a), ExprKind::Local(b)) => a == b,
+            (ExprKind::Origin, ExprKind::Origin) => true,
+            _ => false,
+        };
+        if !same || !matches!(op, BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Le | BinaryOp::Ge) {
+            return;
+        }
+        let text = self.sources.slice(l.span).to_string();
+        self.report(CheckError::SelfComparison {
+            span,
+            name: Arc::from(text.as_str()),
+            value: op != BinaryOp::Ne,
+            target: matches!(l.kind, ExprKind::TargetField(_)),
+        });
     }
 
     fn binary_type(&mut self, op: BinaryOp, l: &Expr, r: &Expr) -> Type {

@@ -37,10 +37,14 @@ pub enum CycleFix {
     AddGuards {
         guards: Vec<(Arc<str>, Arc<str>, Telling)>,
         engine: Label,
+        /// Of those, the workflows that have the guard already, but after a write.
+        misplaced: Vec<Arc<str>>,
     },
     /// An update loop that `changing` can break.
     Changing {
         workflow: Arc<str>,
+        /// The workflow whose update sets it off.
+        writer: Arc<str>,
         fields: Vec<Arc<str>>,
         written: Vec<Arc<str>>,
         app: Arc<str>,
@@ -54,6 +58,8 @@ pub enum CycleFix {
     },
     /// A workflow writing into records a sync keeps in step.
     ThroughSync { workflow: Arc<str>, sync: Arc<str> },
+    /// Updates or deletes nothing can tell apart: only one-way flow helps.
+    OneWay { entity: Arc<str> },
     /// Records in an app that cannot tell who wrote them.
     AddStamp {
         entity: Arc<str>,
@@ -62,6 +68,43 @@ pub enum CycleFix {
         workflow: Arc<str>,
         engine: Label,
     },
+}
+
+/// How to break an update loop that only stamps stop.
+#[derive(Clone, Debug)]
+pub enum StaleFix {
+    /// These workflows listen to apps that report actors: a guard there is reliable.
+    GuardWhereActors { workflows: Vec<Arc<str>>, apps: Vec<Arc<str>>, engine: Label },
+    /// An owner is declared: the workflow writing back into it should go.
+    RemoveBackFlow { owner: Arc<str>, entity: Arc<str>, workflow: Arc<str> },
+    /// The same entity between two apps: `sync`, or an owner.
+    SyncOrOwner { entity: Arc<str>, left: Arc<str>, right: Arc<str> },
+    /// Different entities: only `changing` or one-way flow helps.
+    ChangingOrOneWay,
+}
+
+impl StaleFix {
+    fn help(&self) -> String {
+        match self {
+            StaleFix::GuardWhereActors { workflows, apps, engine } => {
+                let plain = names(apps).replace('`', "");
+                format!(
+                    "guard {} instead (`unless origin == {engine}`): {plain} {} who made each change, so people's edits get through",
+                    names(workflows),
+                    if apps.len() == 1 { "reports" } else { "report" }
+                )
+            }
+            StaleFix::RemoveBackFlow { owner, entity, workflow } => format!(
+                "`{owner} owns {entity}`: remove `{workflow}`, which writes back into {owner}, and make changes in {owner}"
+            ),
+            StaleFix::SyncOrOwner { entity, left, right } => format!(
+                "use `sync {entity} between {left} and {right} {{ … }}`, which tells its echoes by what it wrote rather than by stamps, or make the flow one-way from an owner (`{left} owns {entity}`)"
+            ),
+            StaleFix::ChangingOrOneWay => {
+                "give each trigger `changing …` with the fields people edit (so the engine's own write does not set it off), or make the flow one-way".into()
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -89,6 +132,7 @@ pub enum FlowError {
     StaleStampCycle {
         cycle: CycleReport,
         guards: Vec<(Arc<str>, Span)>,
+        fix: StaleFix,
     },
     /// W0305
     StaleStampGuard {
@@ -271,7 +315,16 @@ impl CycleReport {
 impl CycleFix {
     fn help(&self) -> String {
         match self {
-            CycleFix::AddGuards { guards, engine } => {
+            CycleFix::AddGuards {
+                engine, misplaced, ..
+            } if !misplaced.is_empty() => format!(
+                "move `unless origin == {engine}` in {} above the first write: a guard after a write cannot stop that write",
+                names(misplaced)
+            ),
+            CycleFix::OneWay { entity } => format!(
+                "make the flow one-way: let one app own `{entity}` (`App owns {entity}`) and remove the workflow that writes back"
+            ),
+            CycleFix::AddGuards { guards, engine, .. } => {
                 let workflows: Vec<Arc<str>> = guards.iter().map(|(w, _, _)| w.clone()).collect();
                 let apps_that = |actor: bool| {
                     let mut apps: Vec<Arc<str>> = Vec::new();
@@ -316,12 +369,18 @@ impl CycleFix {
             }
             CycleFix::Changing {
                 workflow,
+                writer,
                 fields,
                 written,
                 app,
                 app_reports_changes,
                 app_declared,
             } => {
+                let whose = if writer == workflow {
+                    "its own update".to_string()
+                } else {
+                    format!("`{writer}`'s update")
+                };
                 let list = fields
                     .iter()
                     .map(|f| f.as_ref())
@@ -330,7 +389,7 @@ impl CycleFix {
                 let wrote = names(written);
                 if *app_reports_changes {
                     format!(
-                        "let the trigger of `{workflow}` watch only `changing {list}`: its own write touches {wrote}, so it will not set it off again"
+                        "let the trigger of `{workflow}` watch only `changing {list}`: {whose} touches {wrote}, so it will not set it off again"
                     )
                 } else {
                     let declare = if *app_declared {
@@ -339,7 +398,7 @@ impl CycleFix {
                         format!("declare `app {app} {{ reports changes … }}`")
                     };
                     format!(
-                        "if `{app}` reports which fields changed, {declare} and add `changing {list}` to the trigger of `{workflow}`, so its own write of {wrote} does not set it off again; otherwise make the flow one-way"
+                        "if `{app}` reports which fields changed, {declare} and add `changing {list}` to the trigger of `{workflow}`, so that {whose} of {wrote} does not set it off again; otherwise make the flow one-way"
                     )
                 }
             }
@@ -534,7 +593,7 @@ impl FlowError {
                     ],
                 )
             }
-            FlowError::StaleStampCycle { cycle, guards } => {
+            FlowError::StaleStampCycle { cycle, guards, fix } => {
                 let mut labels: Labels = guards
                     .iter()
                     .map(|(w, span)| primary(*span, format!("`{w}` skips the echo here, and every later edit of a record weir wrote")))
@@ -553,29 +612,12 @@ impl FlowError {
                     )
                 }));
                 let entity = &cycle.start.1;
-                let apps: Vec<Arc<str>> = {
-                    let mut apps: Vec<Arc<str>> = vec![cycle.start.2.clone()];
-                    for s in &cycle.steps {
-                        if !apps.contains(&s.app) {
-                            apps.push(s.app.clone());
-                        }
-                    }
-                    apps
-                };
                 let why = format!(
                     "why: the engine stamps its label on every {entity} it updates; a person's later edit leaves that stamp as it was, so the edit looks like the engine's own echo and is dropped silently"
                 );
-                let fix = if apps.len() >= 2 {
-                    format!(
-                        "use `sync {entity} between {} and {} {{ … }}`, which tells its echoes by what it wrote rather than by stamps, or make the flow one-way from an owner (`{} owns {entity}`)",
-                        apps[0], apps[1], apps[0]
-                    )
-                } else {
-                    "add `changing …` with the fields people edit to the trigger, so the engine's own write does not set it off".to_string()
-                };
                 (
                     labels,
-                    vec![format!("trace: {}", cycle.story()), why, help(fix)],
+                    vec![format!("trace: {}", cycle.story()), why, help(fix.help())],
                 )
             }
             FlowError::StaleStampGuard {

@@ -52,6 +52,29 @@ pub fn stopping_condition(workflow: &Workflow, known: &Known) -> Option<crate::s
     None
 }
 
+/// A guard after the first write that would stop the engine's own echo if it came first: a
+/// guard in the wrong place (it cannot stop the writes above it).
+pub fn guard_after_write(workflow: &Workflow, engine: &Label) -> Option<crate::span::Span> {
+    let known = Known {
+        fields: Vec::new(),
+        origin: Some(engine.clone()),
+    };
+    let mut locals: Vec<Option<Value>> = vec![None; workflow.locals.len()];
+    let mut written = false;
+    for step in &workflow.steps {
+        match &step.kind {
+            StepKind::Let(local, value) => locals[local.0] = eval(value, &known, &locals),
+            StepKind::Guard { condition, continue_when } => {
+                if written && eval(condition, &known, &locals) == Some(Value::Bool(!continue_when)) {
+                    return Some(step.span);
+                }
+            }
+            StepKind::Action(_) => written |= step.is_write(),
+        }
+    }
+    None
+}
+
 /// The fields each write of a workflow certainly gives, in order of its writes: constants,
 /// whether written as such or through a `let` that depends on nothing.
 pub fn constant_writes(workflow: &Workflow) -> Vec<Vec<(FieldId, Value)>> {

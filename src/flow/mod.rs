@@ -32,7 +32,7 @@ use crate::ast::EventKind;
 use crate::program::*;
 use crate::span::Span;
 
-pub use error::{CycleFix, CycleReport, FlowError};
+pub use error::{CycleFix, CycleReport, FlowError, StaleFix};
 use eval::Known;
 use graph::{Cut, Edge, FlowGraph, Telling, UnitSource};
 
@@ -221,11 +221,19 @@ impl<'a> Analysis<'a> {
         }
         if !guards.is_empty() {
             guards.sort_by_key(|(unit, ..)| *unit);
+            let misplaced = guards
+                .iter()
+                .filter(|(unit, ..)| {
+                    self.workflow(*unit)
+                        .is_some_and(|w| eval::guard_after_write(w, &engine).is_some())
+                })
+                .map(|(_, name, ..)| name.clone())
+                .collect();
             let guards = guards
                 .into_iter()
                 .map(|(_, name, app, telling)| (name, app, telling))
                 .collect();
-            return CycleFix::AddGuards { guards, engine };
+            return CycleFix::AddGuards { guards, engine, misplaced };
         }
         // A workflow that feeds back into what a sync keeps in step.
         let sync_unit =
@@ -272,6 +280,7 @@ impl<'a> Analysis<'a> {
                 let app = self.program.app(entity.app);
                 return CycleFix::Changing {
                     workflow: self.unit_name(edge.to),
+                    writer: self.unit_name(edge.from),
                     fields: others,
                     written: written
                         .iter()
@@ -300,6 +309,10 @@ impl<'a> Analysis<'a> {
         // New records in apps that cannot tell who wrote them: a stamp field would let them.
         let first = self.graph.write_of(&self.graph.edges[edges[0]]);
         let (entity, app) = self.entity_names(first.entity);
+        if first.kind != EventKind::New {
+            // A stamp would only make an update loop stale (E0304).
+            return CycleFix::OneWay { entity };
+        }
         CycleFix::AddStamp {
             entity,
             app,
@@ -402,6 +415,7 @@ impl<'a> Analysis<'a> {
             problems.push(FlowError::StaleStampCycle {
                 cycle: self.report(&edges),
                 guards: unique,
+                fix: self.stale_fix(&edges),
             });
         }
         // Guards on `updated` and `deleted` triggers of stamped records the engine writes, no
@@ -450,6 +464,59 @@ impl<'a> Analysis<'a> {
                 });
             }
         }
+    }
+
+    /// The change that breaks an update loop only stamps stop.
+    fn stale_fix(&self, edges: &[usize]) -> StaleFix {
+        // A guard where the app reports actors tells a person's edit from the engine's.
+        let mut workflows = Vec::new();
+        let mut apps = Vec::new();
+        for &e in edges {
+            let edge = &self.graph.edges[e];
+            let write = self.graph.write_of(edge);
+            if graph::telling(self.program, write.entity, write.kind) == Telling::Actor && self.workflow(edge.to).is_some() {
+                let (_, app) = self.entity_names(write.entity);
+                let name = self.unit_name(edge.to);
+                if !workflows.contains(&name) {
+                    workflows.push(name);
+                }
+                if !apps.contains(&app) {
+                    apps.push(app);
+                }
+            }
+        }
+        if !workflows.is_empty() {
+            return StaleFix::GuardWhereActors { workflows, apps, engine: self.program.engine.clone() };
+        }
+        let steps: Vec<(Arc<str>, Arc<str>, Arc<str>)> = edges
+            .iter()
+            .map(|&e| {
+                let edge = &self.graph.edges[e];
+                let (entity, app) = self.entity_names(self.graph.write_of(edge).entity);
+                (entity, app, self.unit_name(edge.from))
+            })
+            .collect();
+        for (entity, app, unit) in &steps {
+            if let Some(owner) = self.program.owner_of(entity)
+                && self.program.app(owner.app).name == *app
+            {
+                return StaleFix::RemoveBackFlow { owner: app.clone(), entity: entity.clone(), workflow: unit.clone() };
+            }
+        }
+        let mut apps: Vec<Arc<str>> = Vec::new();
+        for (_, app, _) in &steps {
+            if !apps.contains(app) {
+                apps.push(app.clone());
+            }
+        }
+        let same_entity = steps.iter().all(|(e, _, _)| *e == steps[0].0);
+        if same_entity && apps.len() == 2 {
+            // Start with the app the story starts in.
+            let start = self.entity_names(self.graph.units[self.graph.edges[edges[0]].from].trigger_entity).1;
+            let other = apps.iter().find(|a| **a != start).cloned().unwrap_or_else(|| apps[1].clone());
+            return StaleFix::SyncOrOwner { entity: steps[0].0.clone(), left: start, right: other };
+        }
+        StaleFix::ChangingOrOneWay
     }
 
     /// W0306: an origin guard that cuts an edge lying on no cycle of the uncut graph.

@@ -40,7 +40,7 @@ pub enum SyntaxErrorKind {
         suggestion: Option<&'static str>,
     },
     /// A name that is a reserved keyword where a name is needed.
-    KeywordAsName { keyword: String },
+    KeywordAsName { keyword: String, expected: Vec<Expected> },
     /// `{` inside a scenario's name.
     InterpolationInName,
     /// A number or count that does not fit.
@@ -197,10 +197,12 @@ pub(super) fn from_pest(
             };
         }
         if wants_name && KEYWORDS.contains(&word.as_str()) && !word_fits(word, &rules, &tokens) {
+            let expected = describe(&rules, tokens.clone(), previous_word(text, pos));
             return SyntaxError::custom(
                 token_span,
                 SyntaxErrorKind::KeywordAsName {
                     keyword: word.clone(),
+                    expected,
                 },
             );
         }
@@ -459,8 +461,8 @@ impl SyntaxError {
             SyntaxErrorKind::Expected { expected, .. } => {
                 format!("expected {}", list_words(expected))
             }
-            SyntaxErrorKind::KeywordAsName { keyword } => {
-                format!("`{keyword}` is a keyword and cannot be used as a name here")
+            SyntaxErrorKind::KeywordAsName { keyword, expected } => {
+                format!("expected {}, found the keyword `{keyword}`", list_words(expected))
             }
             SyntaxErrorKind::InterpolationInName => "a scenario name cannot contain `{…}`".into(),
             SyntaxErrorKind::NumberTooLarge => "this number is too large".into(),
@@ -488,7 +490,7 @@ impl SyntaxError {
                 }
                 Found::Token(t) => format!("found `{t}`"),
             },
-            SyntaxErrorKind::KeywordAsName { .. } => "a name is expected here".into(),
+            SyntaxErrorKind::KeywordAsName { keyword, .. } => format!("`{keyword}` is a keyword"),
             SyntaxErrorKind::InterpolationInName => "`{` starts an expression".into(),
             SyntaxErrorKind::NumberTooLarge => "this does not fit".into(),
             SyntaxErrorKind::TooDeep { .. } => "too many nested parts".into(),
@@ -499,9 +501,10 @@ impl SyntaxError {
 
     fn help(&self) -> String {
         match self.kind.as_ref() {
-            SyntaxErrorKind::KeywordAsName { keyword } => {
+            SyntaxErrorKind::KeywordAsName { keyword, expected } => {
                 format!(
-                    "choose another name, such as `{keyword}_`; keywords are listed in `weir explain E0001`"
+                    "write {} before `{keyword}`; a name cannot be a keyword (use `{keyword}_` if you meant it as one; `weir explain E0001` lists them)",
+                    list_words(expected)
                 )
             }
             SyntaxErrorKind::InterpolationInName => {
