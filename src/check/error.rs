@@ -142,7 +142,12 @@ pub enum CheckError {
     /// W0207
     UnusedLet { name: Named },
     /// W0207: `name == name`.
-    SelfComparison { span: Span, name: Arc<str>, value: bool, target: bool },
+    SelfComparison {
+        span: Span,
+        name: Arc<str>,
+        value: bool,
+        target: bool,
+    },
     /// W0207
     ConstantCondition {
         span: Span,
@@ -561,7 +566,10 @@ fn familiar_name(name: &str) -> Option<String> {
         return Some(if function.arity() == 0 {
             format!("`{name}` is a function: write `{name}()`")
         } else {
-            format!("`{name}` is a function: call it as in `{}`", function.signature())
+            format!(
+                "`{name}` is a function: call it as in `{}`",
+                function.signature()
+            )
         });
     }
     Some(match name {

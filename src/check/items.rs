@@ -34,13 +34,17 @@ impl Checker<'_> {
         let right_app = self.app(&sync.right);
         let pair = |a: AppId, b: AppId| if a.0 < b.0 { (a, b) } else { (b, a) };
         if let Some(first) = self.program.syncs.iter().find(|s| {
-            s.entity_name == sync.entity.node && pair(s.left.app, s.right.app) == pair(left_app, right_app)
+            s.entity_name == sync.entity.node
+                && pair(s.left.app, s.right.app) == pair(left_app, right_app)
         }) {
             let first = first.span;
             self.report(CheckError::Duplicate {
                 what: "sync",
                 name: Named {
-                    text: Arc::from(format!("{} between {} and {}", sync.entity.node, sync.left.node, sync.right.node)),
+                    text: Arc::from(format!(
+                        "{} between {} and {}",
+                        sync.entity.node, sync.left.node, sync.right.node
+                    )),
                     span: sync.entity.span,
                 },
                 first,

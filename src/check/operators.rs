@@ -79,7 +79,12 @@ impl Checker<'_> {
             (ExprKind::Origin, ExprKind::Origin) => true,
             _ => false,
         };
-        if !same || !matches!(op, BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Le | BinaryOp::Ge) {
+        if !same
+            || !matches!(
+                op,
+                BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Le | BinaryOp::Ge
+            )
+        {
             return;
         }
         let text = self.sources.slice(l.span).to_string();

@@ -30,10 +30,10 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = TraceMode::Human)]
     trace: TraceMode,
     /// Runs a chain may have before the run-time guard holds it.
-    #[arg(long, value_name = "N", default_value_t = 8)]
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
     max_hops: u32,
     /// Runs each workflow may make in this invocation before the guard holds its events.
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     max_runs: u64,
     /// Load the simulated apps (records, links, ledger, held events) from this JSON file, if it
     /// exists, and save them back at the end.
@@ -68,12 +68,19 @@ pub fn run(args: RunArgs) -> u8 {
     if !checked.has_errors() {
         diagnostics.extend(crate::check::flow_diagnostics(&checked.program));
     }
-    if diagnostic::has_errors(&diagnostics) && !args.no_check {
+    if checked.has_errors() || (diagnostic::has_errors(&diagnostics) && !args.no_check) {
         diagnostic::emit_to_stderr(&loaded.sources, &diagnostics);
-        eprintln!(
-            "error: `{}` was not run, because it has errors; fix them, or run it with `--no-check`",
-            args.file
-        );
+        if checked.has_errors() {
+            eprintln!(
+                "error: `{}` was not run, because it has errors; fix them first (`--no-check` lets loops run, but names and types must be right)",
+                args.file
+            );
+        } else {
+            eprintln!(
+                "error: `{}` was not run, because its workflows can loop or break one-way flow; fix them, or run it with `--no-check` to watch the run-time guard",
+                args.file
+            );
+        }
         return super::FAILURE;
     }
     let Some(now) = crate::value::parse_time(&args.now) else {

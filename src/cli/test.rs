@@ -45,11 +45,17 @@ pub fn run(args: TestArgs) -> u8 {
         if !checked.has_errors() {
             diagnostics.extend(crate::check::flow_diagnostics(&checked.program));
         }
-        if diagnostic::has_errors(&diagnostics) && !args.no_check {
+        if checked.has_errors() || (diagnostic::has_errors(&diagnostics) && !args.no_check) {
             diagnostic::emit_to_stderr(&loaded.sources, &diagnostics);
-            eprintln!(
-                "error: the scenarios of `{file}` were not run, because it has errors; fix them, or run `weir test --no-check {file}` to watch the run-time guard"
-            );
+            if checked.has_errors() {
+                eprintln!(
+                    "error: the scenarios of `{file}` were not run, because it has errors; fix them first (`--no-check` lets loops run, but names and types must be right)"
+                );
+            } else {
+                eprintln!(
+                    "error: the scenarios of `{file}` were not run, because its workflows can loop or break one-way flow; fix them, or run `weir test --no-check {file}` to watch the run-time guard"
+                );
+            }
             refused = true;
             continue;
         }

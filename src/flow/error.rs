@@ -74,11 +74,23 @@ pub enum CycleFix {
 #[derive(Clone, Debug)]
 pub enum StaleFix {
     /// These workflows listen to apps that report actors: a guard there is reliable.
-    GuardWhereActors { workflows: Vec<Arc<str>>, apps: Vec<Arc<str>>, engine: Label },
+    GuardWhereActors {
+        workflows: Vec<Arc<str>>,
+        apps: Vec<Arc<str>>,
+        engine: Label,
+    },
     /// An owner is declared: the workflow writing back into it should go.
-    RemoveBackFlow { owner: Arc<str>, entity: Arc<str>, workflow: Arc<str> },
+    RemoveBackFlow {
+        owner: Arc<str>,
+        entity: Arc<str>,
+        workflow: Arc<str>,
+    },
     /// The same entity between two apps: `sync`, or an owner.
-    SyncOrOwner { entity: Arc<str>, left: Arc<str>, right: Arc<str> },
+    SyncOrOwner {
+        entity: Arc<str>,
+        left: Arc<str>,
+        right: Arc<str>,
+    },
     /// Different entities: only `changing` or one-way flow helps.
     ChangingOrOneWay,
 }

@@ -64,8 +64,12 @@ pub fn guard_after_write(workflow: &Workflow, engine: &Label) -> Option<crate::s
     for step in &workflow.steps {
         match &step.kind {
             StepKind::Let(local, value) => locals[local.0] = eval(value, &known, &locals),
-            StepKind::Guard { condition, continue_when } => {
-                if written && eval(condition, &known, &locals) == Some(Value::Bool(!continue_when)) {
+            StepKind::Guard {
+                condition,
+                continue_when,
+            } => {
+                if written && eval(condition, &known, &locals) == Some(Value::Bool(!continue_when))
+                {
                     return Some(step.span);
                 }
             }

@@ -233,7 +233,11 @@ impl<'a> Analysis<'a> {
                 .into_iter()
                 .map(|(_, name, app, telling)| (name, app, telling))
                 .collect();
-            return CycleFix::AddGuards { guards, engine, misplaced };
+            return CycleFix::AddGuards {
+                guards,
+                engine,
+                misplaced,
+            };
         }
         // A workflow that feeds back into what a sync keeps in step.
         let sync_unit =
@@ -474,7 +478,9 @@ impl<'a> Analysis<'a> {
         for &e in edges {
             let edge = &self.graph.edges[e];
             let write = self.graph.write_of(edge);
-            if graph::telling(self.program, write.entity, write.kind) == Telling::Actor && self.workflow(edge.to).is_some() {
+            if graph::telling(self.program, write.entity, write.kind) == Telling::Actor
+                && self.workflow(edge.to).is_some()
+            {
                 let (_, app) = self.entity_names(write.entity);
                 let name = self.unit_name(edge.to);
                 if !workflows.contains(&name) {
@@ -486,7 +492,11 @@ impl<'a> Analysis<'a> {
             }
         }
         if !workflows.is_empty() {
-            return StaleFix::GuardWhereActors { workflows, apps, engine: self.program.engine.clone() };
+            return StaleFix::GuardWhereActors {
+                workflows,
+                apps,
+                engine: self.program.engine.clone(),
+            };
         }
         let steps: Vec<(Arc<str>, Arc<str>, Arc<str>)> = edges
             .iter()
@@ -500,7 +510,11 @@ impl<'a> Analysis<'a> {
             if let Some(owner) = self.program.owner_of(entity)
                 && self.program.app(owner.app).name == *app
             {
-                return StaleFix::RemoveBackFlow { owner: app.clone(), entity: entity.clone(), workflow: unit.clone() };
+                return StaleFix::RemoveBackFlow {
+                    owner: app.clone(),
+                    entity: entity.clone(),
+                    workflow: unit.clone(),
+                };
             }
         }
         let mut apps: Vec<Arc<str>> = Vec::new();
@@ -512,9 +526,19 @@ impl<'a> Analysis<'a> {
         let same_entity = steps.iter().all(|(e, _, _)| *e == steps[0].0);
         if same_entity && apps.len() == 2 {
             // Start with the app the story starts in.
-            let start = self.entity_names(self.graph.units[self.graph.edges[edges[0]].from].trigger_entity).1;
-            let other = apps.iter().find(|a| **a != start).cloned().unwrap_or_else(|| apps[1].clone());
-            return StaleFix::SyncOrOwner { entity: steps[0].0.clone(), left: start, right: other };
+            let start = self
+                .entity_names(self.graph.units[self.graph.edges[edges[0]].from].trigger_entity)
+                .1;
+            let other = apps
+                .iter()
+                .find(|a| **a != start)
+                .cloned()
+                .unwrap_or_else(|| apps[1].clone());
+            return StaleFix::SyncOrOwner {
+                entity: steps[0].0.clone(),
+                left: start,
+                right: other,
+            };
         }
         StaleFix::ChangingOrOneWay
     }

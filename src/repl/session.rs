@@ -498,13 +498,20 @@ impl Session {
                     let hint = crate::suggest::closest(&code.to_ascii_uppercase(), known)
                         .map(|c| format!(" (did you mean `{c}`?)"))
                         .unwrap_or_default();
-                    format!("error: there is no code `{code}`{hint}; codes look like E0301\n")
+                    let all: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+                    format!(
+                        "error: there is no code `{code}`{hint}; the codes are {}\n",
+                        all.join(", ")
+                    )
                 }
             },
             Command::SetMaxHops(n) => {
                 self.options.max_hops = n;
                 self.engine.set_options(self.options);
-                format!("the run-time guard now holds a chain after {n} hops\n")
+                format!(
+                    "the run-time guard now holds a chain after {n} hop{}\n",
+                    if n == 1 { "" } else { "s" }
+                )
             }
             Command::SetChecks(on) => {
                 self.flow_checks = on;

@@ -205,7 +205,8 @@ impl Report for HeldChain<'_> {
         let at = held.event.at().show(program).to_string();
         let message = match held.reason {
             HoldReason::Hops(limit) => format!(
-                "the run-time guard held a chain after {limit} hops, before `{name}` ran on {at}"
+                "the run-time guard held a chain after {limit} hop{}, before `{name}` ran on {at}",
+                if limit == 1 { "" } else { "s" }
             ),
             HoldReason::Repeated => {
                 format!("the run-time guard held a chain: `{name}` came back to {at}")

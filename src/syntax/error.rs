@@ -40,7 +40,10 @@ pub enum SyntaxErrorKind {
         suggestion: Option<&'static str>,
     },
     /// A name that is a reserved keyword where a name is needed.
-    KeywordAsName { keyword: String, expected: Vec<Expected> },
+    KeywordAsName {
+        keyword: String,
+        expected: Vec<Expected>,
+    },
     /// `{` inside a scenario's name.
     InterpolationInName,
     /// A number or count that does not fit.
@@ -123,7 +126,9 @@ pub(super) fn from_pest(
     // `=>`, `=<`, `=!` and `<>` fail on their second character; point at the whole symbol.
     let rest = &text[pos.min(text.len())..];
     let before = &text[..pos.min(text.len())];
-    if (before.ends_with('=') && rest.starts_with(['>', '<', '!'])) || (before.ends_with('<') && rest.starts_with('>')) {
+    if (before.ends_with('=') && rest.starts_with(['>', '<', '!']))
+        || (before.ends_with('<') && rest.starts_with('>'))
+    {
         pos -= 1;
     }
     let mut rules: BTreeSet<Rule> = BTreeSet::new();
@@ -270,10 +275,13 @@ fn found_at(text: &str, pos: usize) -> Found {
     } else if first == '\n' || first == '\r' {
         return Found::Token("the end of the line".into());
     } else {
-        ["<->", "->", "<-", "==", "!=", "<=", ">=", "??", "{{", "}}", "=>", "=<", "=!", "&&", "||", "<>"]
-            .iter()
-            .find(|op| rest.starts_with(**op))
-            .map_or(first.len_utf8(), |op| op.len())
+        [
+            "<->", "->", "<-", "==", "!=", "<=", ">=", "??", "{{", "}}", "=>", "=<", "=!", "&&",
+            "||", "<>",
+        ]
+        .iter()
+        .find(|op| rest.starts_with(**op))
+        .map_or(first.len_utf8(), |op| op.len())
     };
     Found::Token(rest[..len].to_string())
 }
@@ -462,7 +470,10 @@ impl SyntaxError {
                 format!("expected {}", list_words(expected))
             }
             SyntaxErrorKind::KeywordAsName { keyword, expected } => {
-                format!("expected {}, found the keyword `{keyword}`", list_words(expected))
+                format!(
+                    "expected {}, found the keyword `{keyword}`",
+                    list_words(expected)
+                )
             }
             SyntaxErrorKind::InterpolationInName => "a scenario name cannot contain `{…}`".into(),
             SyntaxErrorKind::NumberTooLarge => "this number is too large".into(),
@@ -519,7 +530,8 @@ impl SyntaxError {
                     .into()
             }
             SyntaxErrorKind::UnknownEscape { .. } => {
-                "the escapes are `\\\"`, `\\\\`, `\\n` and `\\t`; write `\\\\` for a backslash".into()
+                "the escapes are `\\\"`, `\\\\`, `\\n` and `\\t`; write `\\\\` for a backslash"
+                    .into()
             }
             SyntaxErrorKind::Expected {
                 expected,

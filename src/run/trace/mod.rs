@@ -466,7 +466,10 @@ fn line(program: &Program, sources: &SourceMap, item: &TraceItem, depth: usize, 
 
 fn hold_reason(held: &Held) -> String {
     match held.reason {
-        guard::HoldReason::Hops(n) => format!("the chain has reached {n} hops"),
+        guard::HoldReason::Hops(n) => format!(
+            "the chain has reached {n} hop{}",
+            if n == 1 { "" } else { "s" }
+        ),
         guard::HoldReason::Repeated => "the same workflow came back to the same record".into(),
         guard::HoldReason::Budget(n) => format!("the workflow has used up its {n} runs"),
     }
