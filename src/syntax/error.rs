@@ -38,6 +38,8 @@ pub enum SyntaxErrorKind {
         found: Found,
         /// A close word for what was found, when only certain words fit here.
         suggestion: Option<&'static str>,
+        /// The word or symbol just before, for advice that depends on where the error is.
+        previous: String,
     },
     /// A name that is a reserved keyword where a name is needed.
     KeywordAsName {
@@ -195,6 +197,7 @@ pub(super) fn from_pest(
                     expected: vec![Expected::Token("}".into())],
                     found: found.clone(),
                     suggestion: None,
+                    previous: String::new(),
                 }),
                 unclosed: Some(*opener),
                 context: None,
@@ -238,6 +241,7 @@ pub(super) fn from_pest(
             expected,
             found,
             suggestion,
+            previous: previous_word(text, pos).to_string(),
         }),
         unclosed,
         context: scan.interpolation,
@@ -269,7 +273,11 @@ fn found_at(text: &str, pos: usize) -> Found {
     let Some(first) = rest.chars().next() else {
         return Found::EndOfInput;
     };
-    let len = if first.is_alphanumeric() || first == '_' {
+    let len = if first.is_ascii_digit() {
+        // A number with what follows it (`1.5h`, `90x`), so that it can be talked about whole.
+        rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .unwrap_or(rest.len())
+    } else if first.is_alphanumeric() || first == '_' {
         rest.find(|c: char| !(c.is_alphanumeric() || c == '_'))
             .unwrap_or(rest.len())
     } else if first == '\n' || first == '\r' {
@@ -537,7 +545,11 @@ impl SyntaxError {
                 expected,
                 found,
                 suggestion,
+                previous,
             } => {
+                if let Some(advice) = misplaced(expected, found, previous) {
+                    return advice;
+                }
                 if let Some(opener) = self.unclosed {
                     return match opener.symbol {
                         '"' => "add `\"` before the end of the line; a text cannot run over lines (write `\\n` for a line break)".into(),
@@ -560,6 +572,42 @@ impl SyntaxError {
 }
 
 /// The most useful advice for what was expected.
+/// Advice for a part written in the wrong place or form, judged by what was found where.
+fn misplaced(expected: &[Expected], found: &Found, previous: &str) -> Option<String> {
+    let has_token = |token: &str| expected.iter().any(|e| matches!(e, Expected::Token(t) if t == token));
+    let has = |thing: &str| expected.iter().any(|e| matches!(e, Expected::Thing(t) if *t == thing));
+    let Found::Token(word) = found else {
+        return None;
+    };
+    let word = word.as_str();
+    let is_duration_like = word.starts_with(|c: char| c.is_ascii_digit())
+        && word.trim_start_matches(|c: char| c.is_ascii_digit()).starts_with(|c: char| c.is_alphabetic() || c == '.');
+    Some(match word {
+        "changing" if has_token("do") || has_token("unless") => {
+            "`changing` goes before `where`: `on updated ENTITY in APP changing FIELD where …`".into()
+        }
+        "unless" if has_token("do") => "a one-liner's `unless` comes last: `on … do ACTION unless CONDITION`".into(),
+        "create" | "update" | "delete" | "notify" if has_token(",") || has_token("unless") => {
+            "separate a one-liner's actions with `,`: `do create …, notify …`".into()
+        }
+        "where" if has_token(",") || has_token("unless") => {
+            "`where` belongs to the trigger: `on new ENTITY in APP where CONDITION do …`".into()
+        }
+        "on" if has("a step") => "a workflow has one trigger; write another workflow for another trigger".into(),
+        "created" | "added" => "the kinds of event are `new`, `updated` and `deleted`: write `new`".into(),
+        "changed" | "modified" | "edited" => {
+            "the kinds of event are `new`, `updated` and `deleted`: write `updated`".into()
+        }
+        "removed" => "the kinds of event are `new`, `updated` and `deleted`: write `deleted`".into(),
+        "}" if has_token("where") && (previous == "deletes" || previous == "updates" || previous.chars().all(|c| c.is_alphanumeric() || c == '_')) => {
+            "`user updates` and `user deletes` choose their records with `where CONDITION`".into()
+        }
+        _ if previous == "scenario" => "a scenario's name is a text in quotes: `scenario \"what it shows\" { … }`".into(),
+        _ if is_duration_like => "a duration is a whole number followed by `s`, `m`, `h` or `d`, as in `90m`".into(),
+        _ => return None,
+    })
+}
+
 /// What a user coming from another language most likely meant by a symbol weir does not use.
 fn foreign_symbol(found: &Found) -> Option<&'static str> {
     let Found::Token(t) = found else { return None };
