@@ -74,9 +74,9 @@ pub fn parse_all(texts: Vec<(String, String)>) -> Loaded {
     let mut diagnostics = Vec::new();
     for (name, text) in texts {
         let file = sources.add(name, text);
-        match syntax::parse_script(file, sources.text(file)) {
+        match syntax::parse_script_all(file, sources.text(file)) {
             Ok(script) => scripts.push(script),
-            Err(err) => diagnostics.push(err.report()),
+            Err(errors) => diagnostics.extend(errors.iter().map(Report::report)),
         }
     }
     Loaded {

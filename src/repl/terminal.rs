@@ -51,7 +51,8 @@ impl Hinter for WeirHelper {
     /// On a fresh line of unfinished input, say so: there is no second prompt.
     fn hint(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> Option<String> {
         let at_line_start = pos == line.len() && line.ends_with('\n');
-        (at_line_start && super::wants_more(line)).then(|| "… the input goes on (Ctrl-C drops it)".to_string())
+        (at_line_start && super::wants_more(line))
+            .then(|| "… the input goes on (Ctrl-C drops it)".to_string())
     }
 }
 
@@ -69,7 +70,11 @@ impl Highlighter for WeirHelper {
     }
 
     fn highlight_hint<'h>(&self, hint: &'h str) -> Cow<'h, str> {
-        if self.colour { Cow::Owned(format!("\x1b[2m{hint}\x1b[0m")) } else { Cow::Borrowed(hint) }
+        if self.colour {
+            Cow::Owned(format!("\x1b[2m{hint}\x1b[0m"))
+        } else {
+            Cow::Borrowed(hint)
+        }
     }
 }
 

@@ -92,6 +92,33 @@ impl SyntaxError {
         }
     }
 
+    /// An error found parsing `text[start..end]` alone, placed in the whole text. The end of
+    /// that part is not the end of the input: what follows it is what was found.
+    pub(super) fn moved_into(mut self, text: &str, start: usize, end: usize) -> SyntaxError {
+        let shift = |span: Span| Span {
+            start: span.start + start as u32,
+            end: span.end + start as u32,
+            ..span
+        };
+        self.span = shift(self.span);
+        self.context = self.context.map(shift);
+        if let Some(opener) = &mut self.unclosed {
+            opener.span = shift(opener.span);
+        }
+        if end < text.len()
+            && let SyntaxErrorKind::Expected { found, .. } = self.kind.as_mut()
+            && *found == Found::EndOfInput
+        {
+            let next = text[end..].len() - text[end..].trim_start().len();
+            *found = found_at(text, end + next);
+            if let Found::Token(token) = found {
+                self.span = Span::new(self.span.file, end + next, end + next + token.len());
+            }
+            self.at_end_of_input = false;
+        }
+        self
+    }
+
     pub(super) fn with_context(mut self, context: Span) -> SyntaxError {
         self.context = Some(context);
         self
@@ -574,36 +601,63 @@ impl SyntaxError {
 /// The most useful advice for what was expected.
 /// Advice for a part written in the wrong place or form, judged by what was found where.
 fn misplaced(expected: &[Expected], found: &Found, previous: &str) -> Option<String> {
-    let has_token = |token: &str| expected.iter().any(|e| matches!(e, Expected::Token(t) if t == token));
-    let has = |thing: &str| expected.iter().any(|e| matches!(e, Expected::Thing(t) if *t == thing));
+    let has_token = |token: &str| {
+        expected
+            .iter()
+            .any(|e| matches!(e, Expected::Token(t) if t == token))
+    };
+    let has = |thing: &str| {
+        expected
+            .iter()
+            .any(|e| matches!(e, Expected::Thing(t) if *t == thing))
+    };
     let Found::Token(word) = found else {
         return None;
     };
     let word = word.as_str();
     let is_duration_like = word.starts_with(|c: char| c.is_ascii_digit())
-        && word.trim_start_matches(|c: char| c.is_ascii_digit()).starts_with(|c: char| c.is_alphabetic() || c == '.');
+        && word
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .starts_with(|c: char| c.is_alphabetic() || c == '.');
     Some(match word {
         "changing" if has_token("do") || has_token("unless") => {
-            "`changing` goes before `where`: `on updated ENTITY in APP changing FIELD where …`".into()
+            "`changing` goes before `where`: `on updated ENTITY in APP changing FIELD where …`"
+                .into()
         }
-        "unless" if has_token("do") => "a one-liner's `unless` comes last: `on … do ACTION unless CONDITION`".into(),
+        "unless" if has_token("do") => {
+            "a one-liner's `unless` comes last: `on … do ACTION unless CONDITION`".into()
+        }
         "create" | "update" | "delete" | "notify" if has_token(",") || has_token("unless") => {
             "separate a one-liner's actions with `,`: `do create …, notify …`".into()
         }
         "where" if has_token(",") || has_token("unless") => {
             "`where` belongs to the trigger: `on new ENTITY in APP where CONDITION do …`".into()
         }
-        "on" if has("a step") => "a workflow has one trigger; write another workflow for another trigger".into(),
-        "created" | "added" => "the kinds of event are `new`, `updated` and `deleted`: write `new`".into(),
+        "on" if has("a step") => {
+            "a workflow has one trigger; write another workflow for another trigger".into()
+        }
+        "created" | "added" => {
+            "the kinds of event are `new`, `updated` and `deleted`: write `new`".into()
+        }
         "changed" | "modified" | "edited" => {
             "the kinds of event are `new`, `updated` and `deleted`: write `updated`".into()
         }
-        "removed" => "the kinds of event are `new`, `updated` and `deleted`: write `deleted`".into(),
-        "}" if has_token("where") && (previous == "deletes" || previous == "updates" || previous.chars().all(|c| c.is_alphanumeric() || c == '_')) => {
+        "removed" => {
+            "the kinds of event are `new`, `updated` and `deleted`: write `deleted`".into()
+        }
+        "}" if has_token("where")
+            && (previous == "deletes"
+                || previous == "updates"
+                || previous.chars().all(|c| c.is_alphanumeric() || c == '_')) =>
+        {
             "`user updates` and `user deletes` choose their records with `where CONDITION`".into()
         }
-        _ if previous == "scenario" => "a scenario's name is a text in quotes: `scenario \"what it shows\" { … }`".into(),
-        _ if is_duration_like => "a duration is a whole number followed by `s`, `m`, `h` or `d`, as in `90m`".into(),
+        _ if previous == "scenario" => {
+            "a scenario's name is a text in quotes: `scenario \"what it shows\" { … }`".into()
+        }
+        _ if is_duration_like => {
+            "a duration is a whole number followed by `s`, `m`, `h` or `d`, as in `90m`".into()
+        }
         _ => return None,
     })
 }

@@ -63,10 +63,10 @@ impl Lower {
     }
 
     pub(super) fn pratt(&mut self, pairs: Pairs<'_, Rule>) -> Result<Expr> {
-        let file = self.file;
+        let (file, offset) = (self.file, self.offset);
         let span_of = |pair: &Pair<'_, Rule>| {
             let span = pair.as_span();
-            Span::new(file, span.start(), span.end())
+            Span::new(file, offset + span.start(), offset + span.end())
         };
         // The closures below need `self` for atoms only; collect errors through a cell.
         let this = std::cell::RefCell::new(self);

@@ -11,6 +11,8 @@ use crate::span::{FileId, Span, Spanned};
 
 pub struct Lower {
     pub(super) file: FileId,
+    /// Where the text being lowered starts in its file (a script is parsed item by item).
+    pub(super) offset: usize,
     pub(super) depth: u32,
 }
 
@@ -100,7 +102,15 @@ fn significant_len(text: &str) -> usize {
 
 impl Lower {
     pub fn new(file: FileId) -> Lower {
-        Lower { file, depth: 0 }
+        Lower::at(file, 0)
+    }
+
+    pub fn at(file: FileId, offset: usize) -> Lower {
+        Lower {
+            file,
+            offset,
+            depth: 0,
+        }
     }
 
     /// The pair's span without the white space and comments pest skips after an optional
@@ -113,7 +123,7 @@ impl Lower {
         } else {
             span.end()
         };
-        Span::new(self.file, span.start(), end)
+        Span::new(self.file, self.offset + span.start(), self.offset + end)
     }
 
     pub(super) fn name(&self, pair: Pair<'_, Rule>) -> Name {

@@ -52,10 +52,55 @@ fn parse_rule(
     }
 }
 
-/// Parses a whole script.
+/// Parses a whole script; the first syntax error stops it.
 pub fn parse_script(file: FileId, text: &str) -> Result<Script, SyntaxError> {
-    let pair = parse_rule(Rule::script, file, text)?;
-    lower::Lower::new(file).script(pair)
+    parse_script_all(file, text).map_err(|mut errors| errors.remove(0))
+}
+
+/// Parses a whole script item by item, so that a mistake in one item does not hide those in
+/// the others: every syntax error, in order, or the script.
+pub fn parse_script_all(file: FileId, text: &str) -> Result<Script, Vec<SyntaxError>> {
+    let starts = item_starts(text);
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(text.len());
+        let chunk = &text[start..end];
+        match parse_rule(Rule::script, file, chunk) {
+            Ok(pair) => match lower::Lower::at(file, start).script(pair) {
+                Ok(script) => items.extend(script.items),
+                Err(err) => errors.push(err),
+            },
+            Err(err) => errors.push(err.moved_into(text, start, end)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(Script { file, items })
+    } else {
+        Err(errors)
+    }
+}
+
+/// Where the items of a script start: the beginning, and every line that starts, at its
+/// first column, the way only an item can (`app `, `workflow `, `on `, `sync `, `scenario `,
+/// `engine `, or `Name owns `).
+fn item_starts(text: &str) -> Vec<usize> {
+    const OPENERS: &[&str] = &["app ", "workflow ", "on ", "sync ", "scenario ", "engine "];
+    let mut starts = vec![0];
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let owns = {
+            let name_end = line
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(0);
+            name_end > 0 && line[name_end..].trim_start().starts_with("owns ")
+        };
+        if at > 0 && (OPENERS.iter().any(|o| line.starts_with(o)) || owns) {
+            starts.push(at);
+        }
+        at += line.len();
+    }
+    starts
 }
 
 /// Parses one REPL entry: an item, a user step or `expect`, or an expression.
