@@ -75,6 +75,8 @@ pub fn check(program: &Program, problems: &mut Vec<FlowError>) {
     let mut owners: HashMap<Arc<str>, &Owner> = HashMap::new();
     for owner in &program.owners {
         match owners.get(&owner.entity_name) {
+            // The same line twice says nothing new.
+            Some(first) if first.app == owner.app => {}
             Some(first) => problems.push(FlowError::TwoOwners {
                 entity: owner.entity_name.clone(),
                 first: (program.app(first.app).name.clone(), first.span),

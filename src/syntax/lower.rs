@@ -313,19 +313,23 @@ impl Lower {
 
     pub(super) fn one_liner(&mut self, pair: Pair<'_, Rule>) -> Result<Workflow> {
         let span = self.span(&pair);
-        let mut inner = parts(pair);
+        // The `unless` keyword is kept in view here: the guard's span starts with it.
+        let mut inner = pair.into_inner().filter(|p| p.as_rule() == Rule::kw_unless || !is_keyword(p.as_rule()));
         let trigger = self.trigger(inner.next().expect("one-liner trigger"))?;
         let mut actions = Vec::new();
         let mut guard = None;
+        let mut unless_at = None;
         for part in inner {
-            if part.as_rule() == Rule::expr {
-                let condition = self.expr(part)?;
-                guard = Some(Step {
-                    span: condition.span,
-                    kind: StepKind::Unless(condition),
-                });
-            } else {
-                actions.push(self.step(part)?);
+            match part.as_rule() {
+                Rule::kw_unless => unless_at = Some(self.span(&part)),
+                Rule::expr => {
+                    let condition = self.expr(part)?;
+                    guard = Some(Step {
+                        span: unless_at.map_or(condition.span, |k| k.to(condition.span)),
+                        kind: StepKind::Unless(condition),
+                    });
+                }
+                _ => actions.push(self.step(part)?),
             }
         }
         let steps = guard.into_iter().chain(actions).collect();
