@@ -186,7 +186,16 @@ impl InputError {
             InputError::NeedsId(_) => {
                 "add the record's id, as in \"record\": {\"id\": \"Calendar/event/1\", …}".into()
             }
-            _ => return None,
+            InputError::Json(_) => {
+                "each line is one JSON object, as in {\"kind\":\"new\",\"app\":\"Calendar\",\"entity\":\"event\",\"record\":{\"title\":\"Standup\"}}".into()
+            }
+            InputError::UnknownApp { .. } | InputError::UnknownEntity { .. } | InputError::UnknownField { .. } => {
+                "name an app, entity or field the script declares or uses; `weir graph FILE` lists them".into()
+            }
+            InputError::WrongType { .. } => "give the field a value of its declared type".into(),
+            _ => {
+                "an event reads {\"kind\":\"new\",\"app\":\"Calendar\",\"entity\":\"event\",\"record\":{…}}, with \"actor\" and \"changed\" if the app tells them".into()
+            }
         })
     }
 }
@@ -365,8 +374,11 @@ fn json_problem(err: &serde_json::Error) -> InputError {
         None => &text,
     };
     let message = match err.classify() {
-        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-            format!("malformed JSON at column {}: {message}", err.column())
+        serde_json::error::Category::Eof => {
+            format!("it ends before its JSON object does (at column {}): a `}}` or `\"` is missing", err.column())
+        }
+        serde_json::error::Category::Syntax => {
+            format!("it is not valid JSON (the problem is at column {})", err.column())
         }
         _ => message.to_string(),
     };
