@@ -556,7 +556,12 @@ impl Session {
                         .filter(|l| !(l.starts_with("added ") || l.starts_with("replaced ")))
                         .map(|l| format!("{l}\n"))
                         .collect();
-                    let _ = writeln!(kept, "loaded {path}: {count} item(s)");
+                    let replaced = lines.iter().filter(|l| l.starts_with("replaced ")).count();
+                    if replaced > 0 {
+                        let _ = writeln!(kept, "loaded {path}: {count} item(s), {replaced} of them replacing earlier ones");
+                    } else {
+                        let _ = writeln!(kept, "loaded {path}: {count} item(s)");
+                    }
                     kept
                 } else {
                     out

@@ -169,6 +169,11 @@ fn run_plain(mut session: Session) -> u8 {
     let stdin = io::stdin();
     let mut pending = String::new();
     let mut out = io::stdout();
+    // Read from a file or a pipe, a session is a transcript: it fails if anything in it did.
+    let mut failed = false;
+    let mut failing = |text: &str| {
+        failed |= text.lines().any(|l| l.starts_with("error") || l.starts_with("FAILED "));
+    };
     for line in stdin.lock().lines() {
         let Ok(line) = line else { break };
         if !pending.is_empty() {
@@ -184,13 +189,15 @@ fn run_plain(mut session: Session) -> u8 {
         }
         let reply = session.eval(&input);
         let _ = out.write_all(reply.text.as_bytes());
+        failing(&reply.text);
         if reply.quit {
-            return crate::cli::SUCCESS;
+            break;
         }
     }
     if !pending.trim().is_empty() {
         let reply = session.eval(&pending);
         let _ = out.write_all(reply.text.as_bytes());
+        failing(&reply.text);
     }
-    crate::cli::SUCCESS
+    if failed { crate::cli::FAILURE } else { crate::cli::SUCCESS }
 }
