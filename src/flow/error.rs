@@ -753,10 +753,16 @@ impl FlowError {
                     format!(
                         "`{owner} owns {entity}` makes {owner} the source of truth: {entity} data should flow out of it, one way"
                     ),
-                    help(format!(
-                        "remove `{}` and make changes in {owner}; or, if both apps may change {entity} records, remove `{owner} owns {entity}` and use `sync {entity} between {owner} and {other} {{ … }}`",
-                        into_owner.0
-                    )),
+                    help(if into_owner.0.starts_with("sync ") {
+                        format!(
+                            "make the sync's mappings flow one way, out of {owner} (`a -> b` with {owner} on the left, or `a <- b` with it on the right); or remove `{owner} owns {entity}` if both apps may change {entity} records"
+                        )
+                    } else {
+                        format!(
+                            "remove `{}` and make changes in {owner}; or, if both apps may change {entity} records, remove `{owner} owns {entity}` and use `sync {entity} between {owner} and {other} {{ … }}`",
+                            into_owner.0
+                        )
+                    }),
                 ],
             ),
             FlowError::FlowPastOwner {
