@@ -199,6 +199,8 @@ pub enum Mismatch {
     BadTime {
         text: String,
     },
+    /// `<`, `>` … on origins, which have no order.
+    OriginOrder,
     Clock,
 }
 
@@ -659,6 +661,10 @@ fn mismatch_parts(span: Span, expected: &Type, found: &Type, context: &Mismatch)
             format!("{text:?} is not a time"),
             "write the time in RFC 3339 form, as in `time(\"2030-01-02T09:00:00Z\")`".into(),
         ),
+        Mismatch::OriginOrder => (
+            "origins have no order: they are compared with `==`, `!=` or `in`".to_string(),
+            "write `origin == weir`, `origin != weir` or `origin in [weir, zapier]`".into(),
+        ),
         Mismatch::Clock => (
             format!("a scenario starts at a time, but this is {}", article(found)),
             "write `at time(\"2030-01-02T09:00:00Z\")`".into(),
@@ -670,6 +676,7 @@ fn mismatch_parts(span: Span, expected: &Type, found: &Type, context: &Mismatch)
         Mismatch::Copy { field, .. } => format!("copies `{field}`"),
         Mismatch::SyncField { .. } => format!("{expected} and {found}"),
         Mismatch::BadTime { .. } => "not a time".into(),
+        Mismatch::OriginOrder => "an order of origins".into(),
         _ => format!("this is {}", article(found)),
     };
     (message, vec![primary(span, label)], vec![help(fix)])

@@ -54,6 +54,13 @@ impl Checker<'_> {
                 let r = self.with_known(known, |this| this.expr(right, scope, Some(&Type::Bool)));
                 (l, r)
             }
+            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+                // `origin > weir`: the label is a label, even if the comparison is not right.
+                let l = self.expr(left, scope, None);
+                let expected = (l.ty == Type::Origin).then_some(Type::Origin);
+                let r = self.expr(right, scope, expected.as_ref());
+                (l, r)
+            }
             _ => {
                 let l = self.expr(left, scope, None);
                 let r = self.expr(right, scope, None);
@@ -155,7 +162,14 @@ impl Checker<'_> {
                 };
                 let fine =
                     (l.ty.fits(&r.ty) || r.ty.fits(&l.ty)) && ordered(&l.ty) && ordered(&r.ty);
-                if !fine {
+                if !fine && (l.ty == Type::Origin || r.ty == Type::Origin) {
+                    self.report(CheckError::TypeMismatch {
+                        span: l.span.to(r.span),
+                        expected: Type::Origin,
+                        found: Type::Origin,
+                        context: Mismatch::OriginOrder,
+                    });
+                } else if !fine {
                     self.report(CheckError::TypeMismatch {
                         span: r.span,
                         expected: l.ty.clone(),

@@ -558,7 +558,10 @@ impl Session {
                         .collect();
                     let replaced = lines.iter().filter(|l| l.starts_with("replaced ")).count();
                     if replaced > 0 {
-                        let _ = writeln!(kept, "loaded {path}: {count} item(s), {replaced} of them replacing earlier ones");
+                        let _ = writeln!(
+                            kept,
+                            "loaded {path}: {count} item(s), {replaced} of them replacing earlier ones"
+                        );
                     } else {
                         let _ = writeln!(kept, "loaded {path}: {count} item(s)");
                     }

@@ -172,7 +172,9 @@ fn run_plain(mut session: Session) -> u8 {
     // Read from a file or a pipe, a session is a transcript: it fails if anything in it did.
     let mut failed = false;
     let mut failing = |text: &str| {
-        failed |= text.lines().any(|l| l.starts_with("error") || l.starts_with("FAILED "));
+        failed |= text
+            .lines()
+            .any(|l| l.starts_with("error") || l.starts_with("FAILED "));
     };
     for line in stdin.lock().lines() {
         let Ok(line) = line else { break };
@@ -199,5 +201,9 @@ fn run_plain(mut session: Session) -> u8 {
         let _ = out.write_all(reply.text.as_bytes());
         failing(&reply.text);
     }
-    if failed { crate::cli::FAILURE } else { crate::cli::SUCCESS }
+    if failed {
+        crate::cli::FAILURE
+    } else {
+        crate::cli::SUCCESS
+    }
 }

@@ -314,7 +314,9 @@ impl Lower {
     pub(super) fn one_liner(&mut self, pair: Pair<'_, Rule>) -> Result<Workflow> {
         let span = self.span(&pair);
         // The `unless` keyword is kept in view here: the guard's span starts with it.
-        let mut inner = pair.into_inner().filter(|p| p.as_rule() == Rule::kw_unless || !is_keyword(p.as_rule()));
+        let mut inner = pair
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::kw_unless || !is_keyword(p.as_rule()));
         let trigger = self.trigger(inner.next().expect("one-liner trigger"))?;
         let mut actions = Vec::new();
         let mut guard = None;

@@ -375,10 +375,16 @@ fn json_problem(err: &serde_json::Error) -> InputError {
     };
     let message = match err.classify() {
         serde_json::error::Category::Eof => {
-            format!("it ends before its JSON object does (at column {}): a `}}` or `\"` is missing", err.column())
+            format!(
+                "it ends before its JSON object does (at column {}): a `}}` or `\"` is missing",
+                err.column()
+            )
         }
         serde_json::error::Category::Syntax => {
-            format!("it is not valid JSON (the problem is at column {})", err.column())
+            format!(
+                "it is not valid JSON (the problem is at column {})",
+                err.column()
+            )
         }
         _ => message.to_string(),
     };
