@@ -35,7 +35,12 @@ enum Format {
 pub fn run(args: CheckArgs) -> u8 {
     let loaded = match load::load_files(&args.files) {
         Ok(loaded) => loaded,
-        Err(err) => return super::usage_error(err),
+        Err(err) => {
+            if matches!(args.format, Format::Json) {
+                println!("{}", serde_json::json!({ "error": err.to_string() }));
+            }
+            return super::usage_error(err);
+        }
     };
     let (program, diagnostics) = crate::check::check_all(&loaded);
     match args.format {

@@ -65,7 +65,15 @@ pub fn run(args: TestArgs) -> u8 {
         }
         for s in &program.scenarios {
             let result = scenario::run(&program, s, Options::default());
-            let failures: Vec<_> = result.failures.iter().map(Report::report).collect();
+            let failures: Vec<_> = result
+                .failures
+                .iter()
+                .map(|f| {
+                    let mut d = f.report();
+                    d.notes.insert(0, format!("in scenario \"{}\"", result.name));
+                    d
+                })
+                .collect();
             diagnostic::emit_to_stderr(&loaded.sources, &failures);
             match &result.mismatch {
                 None => {

@@ -566,7 +566,16 @@ impl FlowError {
                             "remove this guard from `{workflow}` and break the loop where records are created or updated (see the cycle above)"
                         ),
                     ),
-                    _ => (
+                    EventKind::Updated => (
+                        format!("`origin` is always `user` for {entity} records in {app}"),
+                        format!(
+                            "`{app}` neither reports actors nor keeps a `stamp` field in `{entity}`, so no change there looks like the engine's"
+                        ),
+                        format!(
+                            "guard a workflow on the other side of the loop instead (see the cycle above), declare `reports actor` in `app {app}` if it tells who changed a record, or break the loop with `changing`; a stamp would not do for updates (see E0304)"
+                        ),
+                    ),
+                    EventKind::New => (
                         format!("`origin` is always `user` for {entity} records in {app}"),
                         format!(
                             "`{app}` neither reports actors nor keeps a `stamp` field in `{entity}`, so no change there looks like the engine's"
