@@ -92,7 +92,9 @@ fn complete_scripts_in_the_language_reference_check_clean() {
     let page = include_str!("../docs/language.md");
     let blocks = weir_blocks(page);
     assert!(blocks.len() >= 3, "the reference shows complete scripts");
-    for block in blocks {
+    let readme = weir_blocks(include_str!("../README.md"));
+    assert!(!readme.is_empty(), "the README shows a script");
+    for block in blocks.into_iter().chain(readme) {
         let found = diagnostics_of("language.md", &block);
         assert!(
             !found.iter().any(|(_, is_error)| *is_error),
