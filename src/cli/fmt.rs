@@ -6,8 +6,9 @@ use crate::diagnostic::{self, Report};
 use crate::load;
 use crate::source::SourceMap;
 
-/// Print a script in the canonical layout, or rewrite scripts in place; comments are kept and
-/// the meaning never changes.
+/// Print a script in the canonical layout, or rewrite scripts in place
+///
+/// Comments are kept and the meaning never changes.
 #[derive(Args)]
 #[command(
     after_help = "Examples:\n  weir fmt examples/calendar_mirror.weir\n  weir fmt --write *.weir\n  weir fmt --check *.weir"

@@ -6,8 +6,10 @@ use crate::diagnostic;
 use crate::flow::render::View;
 use crate::load;
 
-/// Draw the flow graph: apps and entities as nodes, workflows as edges; loops marked, cut
-/// edges dashed with the breaker that cuts them.
+/// Draw the flow graph: which workflow sets off which, and what cuts each chain
+///
+/// Apps and entities are nodes, workflows' writes are edges; loops are marked, and edges a
+/// breaker cuts are dashed with the breaker's name.
 #[derive(Args)]
 #[command(
     after_help = "Examples:\n  weir graph examples/calendar_mirror.weir\n  weir graph --format dot examples/calendar_mirror.weir | dot -Tsvg > graph.svg"

@@ -4,9 +4,11 @@ use clap::Args;
 
 use crate::repl::{Session, terminal};
 
-/// Try the language interactively: add apps and workflows, make changes as a user, see what
-/// runs. With standard input not a terminal, reads the same language line by line, without
-/// prompts, and exits with status 1 if any input was refused or any `expect` failed.
+/// Try the language interactively: declare, make changes as a user, see what runs
+///
+/// Add apps and workflows, make changes as a user and see what they set off. With standard
+/// input not a terminal, reads the same language line by line, without prompts, and exits with
+/// status 1 if any input was refused or any `expect` failed.
 #[derive(Args)]
 #[command(
     after_help = "Examples:\n  weir repl\n  weir repl examples/calendar_mirror.weir\n  weir repl < session.txt"
