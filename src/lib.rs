@@ -16,6 +16,7 @@ pub mod flow;
 pub mod fmt;
 pub mod load;
 pub mod program;
+pub mod remote;
 pub mod run;
 pub mod source;
 pub mod span;

@@ -9,10 +9,12 @@ use crate::diagnostic::{self, Report};
 use crate::load;
 use crate::run::guard::HeldChain;
 use crate::run::input::{BadLine, Decoder, InputError};
+use crate::remote::{self, Connected, Policy};
 use crate::run::{Engine, Options, Outcome, state, trace};
 use crate::source::SourceMap;
 
-/// Check a script, then run input events (JSON Lines) through its workflows in the simulator.
+/// Check a script, then run input events (JSON Lines) through its workflows: apps declared
+/// `at "url"` are real and reached over HTTP, the others are simulated.
 #[derive(Args)]
 #[command(after_help = "Each input line is one event:\n  \
 {\"kind\":\"new\",\"app\":\"Calendar\",\"entity\":\"event\",\"record\":{\"title\":\"Standup\"},\"actor\":\"user\"}\n\n\
@@ -45,6 +47,39 @@ pub struct RunArgs {
     /// The simulator's clock, what `now()` returns (RFC 3339).
     #[arg(long, value_name = "TIME", default_value = "2030-01-01T00:00:00Z")]
     now: String,
+    #[command(flatten)]
+    http: HttpArgs,
+}
+
+/// How weir talks to apps declared `at "url"` (`run` and `serve`).
+#[derive(Args, Clone, Copy, Debug)]
+pub struct HttpArgs {
+    /// Seconds one request to a real app may take before it is tried again.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub http_timeout: f64,
+    /// How many times a request to a real app is tried again after a connect error, a
+    /// time-out, 429 or 5xx (with exponential back-off and jitter, or as `Retry-After` asks).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub retries: u32,
+    /// The first wait before trying again, in milliseconds (each next one doubles).
+    #[arg(long, value_name = "MS", default_value_t = 200)]
+    pub backoff_ms: u64,
+}
+
+impl HttpArgs {
+    pub fn policy(&self) -> Result<Policy, String> {
+        if !(self.http_timeout.is_finite() && self.http_timeout > 0.0) {
+            return Err(format!(
+                "`--http-timeout {}` is not a number of seconds; give one above 0, as in `--http-timeout 10`",
+                self.http_timeout
+            ));
+        }
+        Ok(Policy {
+            timeout: std::time::Duration::from_secs_f64(self.http_timeout),
+            retries: self.retries,
+            backoff: std::time::Duration::from_millis(self.backoff_ms),
+        })
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -85,7 +120,18 @@ pub fn run(args: RunArgs) -> u8 {
         trace: args.trace != TraceMode::Summary,
         now,
     };
-    let mut engine = Engine::simulated(Arc::clone(&program), options);
+    let policy = match args.http.policy() {
+        Ok(policy) => policy,
+        Err(message) => return super::usage_error(message),
+    };
+    let apps = match Connected::new(&program, policy, remote::instance_id()) {
+        Ok(apps) => apps,
+        Err(err) => {
+            diagnostic::emit_to_stderr(&loaded.sources, &[err.report()]);
+            return super::FAILURE;
+        }
+    };
+    let mut engine = Engine::new(Arc::clone(&program), apps, options);
     if let Some(path) = &args.state
         && let Err(message) = load_state(&mut engine, path)
     {
@@ -152,7 +198,7 @@ pub fn run(args: RunArgs) -> u8 {
     }
 }
 
-fn load_state(engine: &mut Engine, path: &str) -> Result<(), String> {
+fn load_state(engine: &mut Engine<Connected>, path: &str) -> Result<(), String> {
     if !std::path::Path::new(path).exists() {
         return Ok(());
     }
@@ -164,7 +210,7 @@ fn load_state(engine: &mut Engine, path: &str) -> Result<(), String> {
 
 /// Runs every line of the input; returns how many lines were bad.
 fn feed(
-    engine: &mut Engine,
+    engine: &mut Engine<Connected>,
     sources: &SourceMap,
     mode: TraceMode,
     name: &Arc<str>,
@@ -194,7 +240,7 @@ fn feed(
                 continue;
             }
         };
-        let outcome = engine.input(event);
+        let outcome = remote::run_input(engine, event);
         if let Some(err) = &outcome.refused {
             bad += 1;
             let error = InputError::Refused(err.to_string());
@@ -239,7 +285,7 @@ fn report_bad(
 }
 
 /// Failed runs (R0302) and held chains (R0301) go to standard error as diagnostics.
-fn report_outcome(engine: &Engine, sources: &SourceMap, outcome: &Outcome) {
+fn report_outcome(engine: &Engine<Connected>, sources: &SourceMap, outcome: &Outcome) {
     if outcome.failures.is_empty() && outcome.held.is_empty() {
         return;
     }

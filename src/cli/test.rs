@@ -50,6 +50,20 @@ pub fn run(args: TestArgs) -> u8 {
             continue;
         }
         let program = Arc::new(checked.program);
+        let real: Vec<String> = program
+            .apps
+            .iter()
+            .filter(|a| a.location.is_some())
+            .map(|a| format!("`{}`", a.name))
+            .collect();
+        if !real.is_empty() && !program.scenarios.is_empty() {
+            eprintln!(
+                "note: `weir test` simulates every app, so {} declared `at \"url\"` {} not contacted; `weir run` and `weir serve` talk to {}",
+                real.join(", "),
+                if real.len() == 1 { "is" } else { "are" },
+                if real.len() == 1 { "it" } else { "them" },
+            );
+        }
         if program.scenarios.is_empty() {
             eprintln!("note: `{file}` has no scenarios");
         }

@@ -20,6 +20,7 @@
 
 mod action;
 pub mod apps;
+pub mod echo;
 pub mod error;
 pub mod eval;
 pub mod guard;
@@ -134,6 +135,23 @@ pub struct Outcome {
     /// A change an app refused (the changes after it were not made).
     pub refused: Option<AppError>,
     pub counts: Counts,
+    /// The writes to real apps, kept in the write ledger until their echoes come back.
+    pub written: Vec<echo::Written>,
+}
+
+/// An event a real app reported (through its webhook): the change is already made in the app,
+/// so the engine only runs what it sets off.
+#[derive(Clone, Debug)]
+pub struct Reported {
+    pub kind: EventKind,
+    pub entity: EntityId,
+    /// The record, with the engine's id for it.
+    pub record: Record,
+    pub actor: Label,
+    pub changed: Option<Arc<[FieldId]>>,
+    /// Start a new chain even if the event is the echo of the engine's own write (a released
+    /// event runs afresh).
+    pub fresh: bool,
 }
 
 /// A change made from outside the engine: by a person, a scenario, or an input line.
@@ -172,6 +190,10 @@ struct Core {
     totals: Counts,
     /// Runs started and runs completed (no condition stopped them), by workflow.
     started: Vec<u64>,
+    /// Runs started since the budget was last renewed, by workflow.
+    spent: Vec<u64>,
+    /// The engine's recent writes to real apps.
+    echoes: echo::Echoes,
     completed: Vec<u64>,
     held: Vec<Held>,
     /// The workflows each `(entity, kind)` triggers, in script order.
@@ -223,8 +245,10 @@ impl<A: Apps> Engine<A> {
         core.totals = old.totals;
         core.held = old.held;
         core.ledger = old.ledger;
+        core.echoes = old.echoes;
         for (w, started) in old.started.iter().enumerate().take(core.started.len()) {
             core.started[w] = *started;
+            core.spent[w] = old.spent[w];
             core.completed[w] = old.completed[w];
         }
         self.program = program;
@@ -279,6 +303,53 @@ impl<A: Apps> Engine<A> {
 
     pub fn set_next_event_id(&mut self, next: u64) {
         self.core.next_event = self.core.next_event.max(next);
+    }
+
+    /// The number the next run will get.
+    pub fn next_run_id(&self) -> u64 {
+        self.core.next_run
+    }
+
+    /// Numbers runs from `next` on. A journal sets it so that an event run again gets the run
+    /// numbers, and so the idempotency keys, it had the first time.
+    pub fn set_next_run_id(&mut self, next: u64) {
+        self.core.next_run = next.max(1);
+    }
+
+    /// Gives every workflow its whole run budget again (`weir serve` does, every minute).
+    pub fn renew_budget(&mut self) {
+        self.core.spent.iter_mut().for_each(|n| *n = 0);
+    }
+
+    /// Remembers a write to a real app made before a restart.
+    pub fn remember_write(&mut self, written: echo::Written) {
+        self.core.echoes.remember(written);
+    }
+
+    /// Runs what an event a real app reported sets off. Where the event is the echo of the
+    /// engine's own write (the write ledger has it), it carries that write's chain.
+    pub fn receive(&mut self, reported: Reported) -> Outcome {
+        let Reported {
+            kind,
+            entity,
+            record,
+            actor,
+            changed,
+            fresh,
+        } = reported;
+        let mut out = Outcome::default();
+        let at = RecordRef::new(entity, record.id);
+        let cause = if fresh {
+            None
+        } else {
+            self.core.echoes.claim(kind, at, &record)
+        };
+        let p = Arc::clone(&self.program);
+        self.core
+            .emit(&p, kind, entity, record, changed, &actor, cause, &mut out);
+        self.core.settle(&p, &mut self.apps, &mut out);
+        self.core.totals += out.counts;
+        out
     }
 
     pub(crate) fn ledger(&self) -> &sync::Ledger {
@@ -423,6 +494,8 @@ impl Core {
             next_run: 1,
             totals: Counts::default(),
             started: vec![0; program.workflows.len()],
+            spent: vec![0; program.workflows.len()],
+            echoes: echo::Echoes::default(),
             completed: vec![0; program.workflows.len()],
             held: Vec::new(),
             listeners,
@@ -645,13 +718,14 @@ impl Core {
         let max_runs = self.options.max_runs;
         let reason =
             guard::check(&event.cause, by, event.at(), self.options.max_hops).or_else(|| {
-                (self.started[workflow.0] >= max_runs).then_some(HoldReason::Budget(max_runs))
+                (self.spent[workflow.0] >= max_runs).then_some(HoldReason::Budget(max_runs))
             });
         if let Some(reason) = reason {
             self.hold(by, event, reason, out);
             return;
         }
         self.started[workflow.0] += 1;
+        self.spent[workflow.0] += 1;
         let run = self.start_run(by, event, out);
         let mut ctx = action::RunCtx::new(run, by, event);
         match self.steps(p, apps, workflow, &mut ctx, out) {

@@ -247,6 +247,22 @@ impl Simulator {
     }
 }
 
+/// Apps with a simulated part that `--state FILE` saves and loads.
+pub trait HasSimulator: Apps {
+    fn simulator(&self) -> &Simulator;
+    fn simulator_mut(&mut self) -> &mut Simulator;
+}
+
+impl HasSimulator for Simulator {
+    fn simulator(&self) -> &Simulator {
+        self
+    }
+
+    fn simulator_mut(&mut self) -> &mut Simulator {
+        self
+    }
+}
+
 impl Apps for Simulator {
     fn create(
         &mut self,

@@ -19,7 +19,7 @@ use serde_json::{Map, Value as Json, json};
 use super::apps::{Apps, RecordRef};
 use super::guard::{Actor, Chain, Held, HoldReason, Hop};
 use super::input::{self, InputError};
-use super::sim::Simulator;
+use super::sim::{HasSimulator, Simulator};
 use super::sync::Pair;
 use super::{Engine, Event};
 use crate::ast::EventKind;
@@ -112,9 +112,9 @@ fn record_entry(p: &Program, entity: EntityId, record: super::apps::RecordView) 
 }
 
 /// The engine's state as JSON.
-pub fn save(engine: &Engine<Simulator>) -> Json {
+pub fn save<A: HasSimulator>(engine: &Engine<A>) -> Json {
     let p = &**engine.program();
-    let sim = engine.apps();
+    let sim: &Simulator = engine.apps().simulator();
     let mut apps = Map::new();
     for (i, e) in p.entities.iter().enumerate() {
         let entity = EntityId(i);
@@ -292,7 +292,7 @@ fn decode_entry(
 }
 
 /// Loads a saved state into an engine whose apps are empty.
-pub fn load(engine: &mut Engine<Simulator>, json: &Json) -> Result<(), StateError> {
+pub fn load<A: HasSimulator>(engine: &mut Engine<A>, json: &Json) -> Result<(), StateError> {
     let program = Arc::clone(engine.program());
     let p = &*program;
     let top = object(json, "the file")?;
@@ -325,6 +325,7 @@ pub fn load(engine: &mut Engine<Simulator>, json: &Json) -> Result<(), StateErro
                 let id = record.id;
                 engine
                     .apps_mut()
+                    .simulator_mut()
                     .create(entity, record, Some(id))
                     .map_err(|err| StateError::Refused {
                         place,
@@ -333,7 +334,7 @@ pub fn load(engine: &mut Engine<Simulator>, json: &Json) -> Result<(), StateErro
             }
             if let Some(next) = table.get("next_id") {
                 let next = number(Some(next), &format!("{place}.next_id"))?;
-                engine.apps_mut().reserve_ids(entity, next);
+                engine.apps_mut().simulator_mut().reserve_ids(entity, next);
             }
         }
     }
@@ -345,7 +346,7 @@ pub fn load(engine: &mut Engine<Simulator>, json: &Json) -> Result<(), StateErro
         };
         let a = record_ref(p, text(Some(a), &place)?)?;
         let b = record_ref(p, text(Some(b), &place)?)?;
-        engine.apps_mut().link(a, b);
+        engine.apps_mut().simulator_mut().link(a, b);
     }
     for (i, entry) in array(top.get("ledger"), "ledger")?.iter().enumerate() {
         let place = format!("ledger[{i}]");
