@@ -18,6 +18,7 @@ pub mod load;
 pub mod program;
 pub mod remote;
 pub mod run;
+pub mod serve;
 pub mod source;
 pub mod span;
 pub mod suggest;

@@ -4,7 +4,10 @@ mod check;
 mod explain;
 mod fmt;
 mod graph;
+mod replay;
 mod run;
+mod runs;
+mod serve;
 mod test;
 
 use std::process::ExitCode;
@@ -38,6 +41,9 @@ enum Command {
     Explain(explain::ExplainArgs),
     Fmt(fmt::FmtArgs),
     Graph(graph::GraphArgs),
+    Serve(serve::ServeArgs),
+    Runs(runs::RunsArgs),
+    Replay(replay::ReplayArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -55,6 +61,9 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Graph(args) => graph::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Runs(args) => runs::run(args),
+        Command::Replay(args) => replay::run(args),
     };
     ExitCode::from(code)
 }

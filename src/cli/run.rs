@@ -7,9 +7,9 @@ use clap::{Args, ValueEnum};
 
 use crate::diagnostic::{self, Report};
 use crate::load;
+use crate::remote::{self, Connected, Policy};
 use crate::run::guard::HeldChain;
 use crate::run::input::{BadLine, Decoder, InputError};
-use crate::remote::{self, Connected, Policy};
 use crate::run::{Engine, Options, Outcome, state, trace};
 use crate::source::SourceMap;
 

@@ -171,7 +171,10 @@ fn read(response: Response, request: &Request) -> Result<Reply, Failed> {
             body: body.to_vec(),
         }),
         Err(_) => Err(Failed {
-            reason: format!("{} broke off in the middle of the reply", request.describe()),
+            reason: format!(
+                "{} broke off in the middle of the reply",
+                request.describe()
+            ),
         }),
     }
 }
@@ -234,10 +237,7 @@ mod tests {
     #[test]
     fn retry_after_reads_seconds_and_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
-        assert_eq!(
-            parse_retry_after("3", now),
-            Some(Duration::from_secs(3))
-        );
+        assert_eq!(parse_retry_after("3", now), Some(Duration::from_secs(3)));
         assert_eq!(
             parse_retry_after("Sun, 06 Nov 1994 08:49:40 GMT", now),
             Some(Duration::from_secs(3))

@@ -54,7 +54,9 @@ impl Report for SetupError {
     fn report(&self) -> Diagnostic {
         let (message, fix) = match self {
             SetupError::MissingToken { app, var } => (
-                format!("`{app}` authenticates with the environment variable `{var}`, which is not set"),
+                format!(
+                    "`{app}` authenticates with the environment variable `{var}`, which is not set"
+                ),
                 format!("set it to the app's token before starting weir: `export {var}=…`"),
             ),
             SetupError::BadUrl { app, url } => (
@@ -317,7 +319,12 @@ impl Apps for Connected {
             self.sim.linked(of, out);
         }
         if let Some(list) = self.links.get(&of) {
-            out.extend(list.iter().filter(|r| !out.contains(r)).copied().collect::<Vec<_>>());
+            out.extend(
+                list.iter()
+                    .filter(|r| !out.contains(r))
+                    .copied()
+                    .collect::<Vec<_>>(),
+            );
         }
     }
 

@@ -24,7 +24,9 @@ use serde_json::{Map, Value as Json};
 use super::http::{self, Failed, Jitter, Policy, Reply, Request};
 use super::{Recorder, SetupError};
 use crate::program::{EntityId, FieldId, Program};
-use crate::run::apps::{AppError, Record, RecordId, RecordRef, RecordView, Updated, Write, WriteCtx};
+use crate::run::apps::{
+    AppError, Record, RecordId, RecordRef, RecordView, Updated, Write, WriteCtx,
+};
 use crate::run::input;
 use crate::value::Value;
 
@@ -67,7 +69,11 @@ impl Book {
 
     fn app_id(&self, at: RecordRef) -> Option<&str> {
         let index = usize::try_from(at.id.checked_sub(1)?).ok()?;
-        self.ids.get(at.entity.0)?.by_local.get(index).map(String::as_str)
+        self.ids
+            .get(at.entity.0)?
+            .by_local
+            .get(index)
+            .map(String::as_str)
     }
 }
 
@@ -99,9 +105,9 @@ impl HttpApps {
                 endpoints.push(None);
                 continue;
             };
-            let url = reqwest::Url::parse(&location.url).ok().filter(|u| {
-                matches!(u.scheme(), "http" | "https") && u.host_str().is_some()
-            });
+            let url = reqwest::Url::parse(&location.url)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
             if url.is_none() {
                 return Err(SetupError::BadUrl {
                     app: app.name.clone(),
@@ -252,7 +258,8 @@ impl HttpApps {
             .filter(|(k, _)| *k != "id" && (!e.declared || e.field_named(k).is_some()))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        let (record, _, _) = input::decode_record(&self.program, entity, Json::Object(known)).ok()?;
+        let (record, _, _) =
+            input::decode_record(&self.program, entity, Json::Object(known)).ok()?;
         Some((app_id, record))
     }
 
@@ -274,7 +281,13 @@ impl HttpApps {
         let reply = self.send(entity, request)?;
         if reply.status == StatusCode::NOT_FOUND {
             let url = self.url(entity, None);
-            return Err(self.refuse(entity, format!("POST {url} answered 404 Not Found: the app has no `{}` here", self.program.entity(entity).name)));
+            return Err(self.refuse(
+                entity,
+                format!(
+                    "POST {url} answered 404 Not Found: the app has no `{}` here",
+                    self.program.entity(entity).name
+                ),
+            ));
         }
         let json: Json = serde_json::from_slice(&reply.body).unwrap_or(Json::Null);
         let Some(app_id) = json.get("id").and_then(id_text) else {
@@ -297,7 +310,11 @@ impl HttpApps {
         Ok(created)
     }
 
-    pub(super) fn update(&mut self, at: RecordRef, write: Write) -> Result<Option<Updated>, AppError> {
+    pub(super) fn update(
+        &mut self,
+        at: RecordRef,
+        write: Write,
+    ) -> Result<Option<Updated>, AppError> {
         let Some(app_id) = self.app_id(at) else {
             return Ok(None);
         };

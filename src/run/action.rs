@@ -13,8 +13,8 @@ use super::eval::{self, Scope, Subject};
 use super::guard::{Actor, Chain, Hop};
 use super::trace::{Done, TraceItem};
 use super::{Core, Event, Outcome};
-use crate::ast::EventKind;
 use crate::ast::BinaryOp;
+use crate::ast::EventKind;
 use crate::program::{
     Action, ActionKind, CopyFields, EntityId, Expr, ExprKind, FieldId, Program, StepKind, Target,
     WorkflowId,

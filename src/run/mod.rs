@@ -275,6 +275,11 @@ impl<A: Apps> Engine<A> {
         &self.core.held
     }
 
+    /// Forgets the held events (a journal keeps them instead).
+    pub fn clear_held(&mut self) {
+        self.core.held.clear();
+    }
+
     /// Adds held events restored from a state file.
     pub fn restore_held(&mut self, held: impl IntoIterator<Item = Held>) {
         self.core.held.extend(held);
@@ -347,6 +352,26 @@ impl<A: Apps> Engine<A> {
         let p = Arc::clone(&self.program);
         self.core
             .emit(&p, kind, entity, record, changed, &actor, cause, &mut out);
+        self.core.settle(&p, &mut self.apps, &mut out);
+        self.core.totals += out.counts;
+        out
+    }
+
+    /// Runs what the guard held an event from (a workflow, or a sync) on that event, as the
+    /// start of a new chain: `weir replay` releases held events this way.
+    pub fn release(&mut self, held: Held) -> Outcome {
+        let mut out = Outcome::default();
+        let mut event = held.event;
+        event.cause = None;
+        let p = Arc::clone(&self.program);
+        match held.by {
+            Actor::Workflow(w) => self.core.consider(&p, &mut self.apps, w, &event, &mut out),
+            Actor::Sync(s) => {
+                let left = p.syncs[s.0].left.entity == event.entity;
+                self.core
+                    .sync_event(&p, &mut self.apps, s, left, &event, &mut out);
+            }
+        }
         self.core.settle(&p, &mut self.apps, &mut out);
         self.core.totals += out.counts;
         out

@@ -158,7 +158,8 @@ impl fmt::Display for InputError {
 }
 
 impl InputError {
-    fn help(&self) -> Option<String> {
+    /// The exact fix, where there is one to say.
+    pub fn help(&self) -> Option<String> {
         Some(match self {
             InputError::UnknownKey {
                 suggestion: Some(s),
@@ -189,6 +190,25 @@ impl InputError {
             _ => return None,
         })
     }
+}
+
+/// The required fields a new record of a declared entity lacks, as an error.
+pub fn missing_fields(program: &Program, entity: EntityId, record: &Record) -> Option<InputError> {
+    let e = program.entity(entity);
+    if !e.declared {
+        return None;
+    }
+    let missing: Vec<Arc<str>> = e
+        .fields
+        .iter()
+        .zip(record.fields())
+        .filter(|(f, v)| f.required && **v == Value::None)
+        .map(|(f, _)| f.name.clone())
+        .collect();
+    (!missing.is_empty()).then(|| InputError::MissingFields {
+        entity: e.name.clone(),
+        fields: missing,
+    })
 }
 
 /// A line that could not be run: where it is and what is wrong.
