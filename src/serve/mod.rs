@@ -234,12 +234,10 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     } else {
         "unsigned (no --secret-env)"
     };
-    println!(
+    say(format_args!(
         "weir serve: listening on http://{addr}, journal {}, webhooks {secured}",
         config.journal.display()
-    );
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
+    ));
     let app = server::router(shared);
     let signal_stop = Arc::clone(&stop);
     let served = runtime.block_on(async move {
@@ -257,11 +255,19 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     let journal = Journal::open(&config.journal, true)?;
     let _ = journal.set_meta("serving", "");
     let tally = journal.tally()?;
-    println!(
+    say(format_args!(
         "weir serve: stopped; {} events queued for the next start, {} failed, {} held",
         tally.queued, tally.failed, tally.held
-    );
+    ));
     served.map_err(|e| ServeError::Runtime(e.to_string()))
+}
+
+/// A line on standard output, flushed; a closed output is no reason to stop serving.
+fn say(line: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
 }
 
 async fn shutdown_signal() {

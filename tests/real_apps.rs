@@ -1,0 +1,494 @@
+//! Real apps over HTTP and `weir serve`, against real servers on 127.0.0.1: a small REST app
+//! started by the tests ([`rest_app`]) and the real `weir serve` process. Ports are chosen by
+//! the system, every wait is bounded, and every process is ended by the test that started it.
+
+#[path = "real_apps/rest_app.rs"]
+mod rest_app;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use rest_app::{Fault, Hook, RestApp, client, sign};
+use serde_json::{Value as Json, json};
+
+const SECRET: &str = "test-secret";
+
+/// A fresh folder for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("weir-real-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch folder");
+    dir
+}
+
+fn weir(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_weir"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().expect("weir runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).to_string()
+}
+
+/// Waits (at most `limit`) until `done` says yes.
+fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    done()
+}
+
+/// A `weir serve` process, killed when dropped.
+struct Serve {
+    child: Child,
+    url: String,
+    stdout: BufReader<std::process::ChildStdout>,
+}
+
+impl Serve {
+    fn start(dir: &Path, script: &str, extra: &[&str]) -> Serve {
+        let mut args = vec![
+            "serve",
+            script,
+            "--listen",
+            "127.0.0.1:0",
+            "--journal",
+            "weir.db",
+            "--secret-env",
+            "WEIR_TEST_SECRET",
+            "--backoff-ms",
+            "10",
+        ];
+        args.extend_from_slice(extra);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_weir"))
+            .args(&args)
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .env("WEIR_TEST_SECRET", SECRET)
+            .env("CRM_TOKEN", "tk")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("weir serve starts");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout
+            .read_line(&mut line)
+            .expect("weir serve says where it listens");
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .trim_end_matches(',')
+            .to_string();
+        Serve { child, url, stdout }
+    }
+
+    fn post(&self, path: &str, body: &str, headers: &[(&str, String)]) -> (u16, Json) {
+        let client = client();
+        let mut request = client
+            .post(format!("{}{path}", self.url))
+            .timeout(Duration::from_secs(10))
+            .body(body.to_string());
+        for (k, v) in headers {
+            request = request.header(*k, v);
+        }
+        match request.send() {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                (
+                    status,
+                    serde_json::from_slice(&response.bytes().unwrap_or_default())
+                        .unwrap_or(Json::Null),
+                )
+            }
+            Err(_) => (0, Json::Null),
+        }
+    }
+
+    /// Posts a signed event.
+    fn event(&self, path: &str, record: &Json, id: Option<&str>) -> (u16, Json) {
+        let body = record.to_string();
+        let mut headers = vec![("X-Weir-Signature", sign(SECRET, body.as_bytes()))];
+        if let Some(id) = id {
+            headers.push(("X-Weir-Event-Id", id.to_string()));
+        }
+        self.post(path, &body, &headers)
+    }
+
+    fn health(&self) -> Json {
+        client()
+            .get(format!("{}/health", self.url))
+            .timeout(Duration::from_secs(5))
+            .send()
+            .and_then(|r| r.bytes())
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or(Json::Null)
+    }
+
+    /// Waits until every accepted event has run.
+    fn settle(&self, events: u64) -> Json {
+        let mut last = Json::Null;
+        wait_until(Duration::from_secs(30), || {
+            last = self.health();
+            let finished = ["done", "failed", "held"]
+                .iter()
+                .map(|k| last[k].as_u64().unwrap_or(0))
+                .sum::<u64>();
+            last["queued"] == 0 && finished >= events
+        });
+        last
+    }
+
+    fn terminate(mut self) -> Output {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = wait_until(Duration::from_secs(20), || {
+            matches!(self.child.try_wait(), Ok(Some(_)))
+        });
+        let _ = self.child.kill();
+        let status = self.child.wait().expect("weir serve ends");
+        let mut rest = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut self.stdout, &mut rest);
+        Output {
+            status,
+            stdout: rest,
+            stderr: Vec::new(),
+        }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Orders in a simulated shop become contacts in a real CRM.
+fn shop_to_crm(crm: &str) -> String {
+    format!(
+        r#"engine weir
+
+app Shop {{
+  reports actor
+  order {{ customer: text, email: text }}
+}}
+
+app Crm at "{crm}" auth bearer env CRM_TOKEN {{
+  contact {{ name: text, email: text, origin: stamp }}
+}}
+
+workflow order_to_contact {{
+  on new order in Shop
+  unless origin == weir
+  create contact in Crm {{ name: upper(customer), email: email }}
+}}
+
+workflow rename {{
+  on updated order in Shop
+  update contact in Crm where email == trigger.email {{ name: upper(customer) }}
+}}
+"#
+    )
+}
+
+fn order_line(customer: &str) -> String {
+    json!({
+        "kind": "new", "app": "Shop", "entity": "order",
+        "record": { "customer": customer, "email": format!("{customer}@example.com") }
+    })
+    .to_string()
+}
+
+#[test]
+fn retries_503_429_slow_and_dropped_then_writes_once() {
+    let crm = RestApp::start();
+    crm.fail_next([
+        Fault::Status(503, "busy"),
+        Fault::TooMany(1),
+        Fault::Drop,
+        Fault::Slow(Duration::from_millis(1500)),
+    ]);
+    let dir = scratch("retries");
+    std::fs::write(dir.join("shop.weir"), shop_to_crm(&crm.url)).unwrap();
+    std::fs::write(dir.join("orders.jsonl"), order_line("ada") + "\n").unwrap();
+    let started = Instant::now();
+    let out = weir(
+        &[
+            "run",
+            "shop.weir",
+            "--events",
+            "orders.jsonl",
+            "--trace",
+            "summary",
+            "--http-timeout",
+            "0.5",
+            "--backoff-ms",
+            "10",
+            "--retries",
+            "5",
+        ],
+        &dir,
+        &[("CRM_TOKEN", "tk-1")],
+    );
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    // The 429 asked for a second; the other waits are short.
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    let contacts = crm.records("contact");
+    assert_eq!(contacts.len(), 1, "{contacts:?}");
+    assert_eq!(contacts[0]["name"], "ADA");
+    assert_eq!(contacts[0]["origin"], "weir");
+    let posts: Vec<_> = crm
+        .seen()
+        .into_iter()
+        .filter(|s| s.method == "POST")
+        .collect();
+    assert!(posts.len() >= 5, "{posts:?}");
+    let key = posts[0].key.clone().expect("an idempotency key");
+    assert!(key.ends_with("-1/1"), "{key}");
+    for p in &posts {
+        assert_eq!(
+            p.key.as_deref(),
+            Some(key.as_str()),
+            "the same key on every try"
+        );
+        assert_eq!(p.origin.as_deref(), Some("weir"));
+        assert_eq!(p.auth.as_deref(), Some("Bearer tk-1"));
+    }
+}
+
+#[test]
+fn other_4xx_fail_at_once_with_the_apps_message() {
+    let crm = RestApp::start();
+    crm.fail_next([Fault::Status(422, "email is not valid")]);
+    let dir = scratch("4xx");
+    std::fs::write(dir.join("shop.weir"), shop_to_crm(&crm.url)).unwrap();
+    std::fs::write(dir.join("orders.jsonl"), order_line("bob") + "\n").unwrap();
+    let out = weir(
+        &[
+            "run",
+            "shop.weir",
+            "--events",
+            "orders.jsonl",
+            "--trace",
+            "summary",
+        ],
+        &dir,
+        &[("CRM_TOKEN", "tk")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("error[R0302]"), "{stderr}");
+    assert!(
+        stderr.contains("answered 422 Unprocessable Entity: email is not valid"),
+        "{stderr}"
+    );
+    assert_eq!(crm.seen().len(), 1, "no retry after a 4xx");
+    assert!(crm.records("contact").is_empty());
+}
+
+#[test]
+fn a_missing_token_stops_before_anything_is_sent() {
+    let crm = RestApp::start();
+    let dir = scratch("token");
+    std::fs::write(dir.join("shop.weir"), shop_to_crm(&crm.url)).unwrap();
+    std::fs::write(dir.join("orders.jsonl"), order_line("cy") + "\n").unwrap();
+    let out = weir(&["run", "shop.weir", "--events", "orders.jsonl"], &dir, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("error[R0304]: `Crm` authenticates with the environment variable `CRM_TOKEN`, which is not set"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("help: set it to the app's token"),
+        "{stderr}"
+    );
+    assert!(crm.seen().is_empty());
+}
+
+#[test]
+fn lookups_ask_the_app_with_equalities() {
+    let crm = RestApp::start();
+    let dir = scratch("lookup");
+    std::fs::write(dir.join("shop.weir"), shop_to_crm(&crm.url)).unwrap();
+    let lines = [
+        order_line("dee"),
+        json!({"kind": "updated", "app": "Shop", "entity": "order",
+               "record": {"id": 1, "customer": "deedee", "email": "dee@example.com"}})
+        .to_string(),
+    ];
+    std::fs::write(dir.join("orders.jsonl"), lines.join("\n") + "\n").unwrap();
+    let out = weir(
+        &[
+            "run",
+            "shop.weir",
+            "--events",
+            "orders.jsonl",
+            "--trace",
+            "summary",
+        ],
+        &dir,
+        &[("CRM_TOKEN", "tk")],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let seen = crm.seen();
+    assert!(
+        seen.iter()
+            .any(|s| s.method == "GET" && s.path == "/contact?email=dee%40example.com"),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|s| s.method == "PATCH" && s.path == "/contact/r1")
+    );
+    assert_eq!(crm.records("contact")[0]["name"], "DEEDEE");
+}
+
+#[test]
+fn test_simulates_real_apps_and_says_so() {
+    let dir = scratch("test");
+    let script = shop_to_crm("http://127.0.0.1:9")
+        + r#"
+scenario "an order makes a contact" {
+  user creates order in Shop { customer: "eve", email: "eve@example.com" }
+  expect 1 contact in Crm where name == "EVE"
+}
+"#;
+    std::fs::write(dir.join("shop.weir"), script).unwrap();
+    let out = weir(&["test", "shop.weir"], &dir, &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains(
+        "`weir test` simulates every app, so `Crm` declared `at \"url\"` is not contacted"
+    ));
+}
+
+#[test]
+fn bad_and_unsigned_requests_are_refused_with_json() {
+    let dir = scratch("refused");
+    std::fs::write(dir.join("shop.weir"), shop_to_crm("http://127.0.0.1:9")).unwrap();
+    let serve = Serve::start(&dir, "shop.weir", &[]);
+    let good = json!({"customer": "ada", "email": "a@example.com"}).to_string();
+    let cases: Vec<(u16, &str, String, Vec<(&str, String)>, &str)> = vec![
+        (
+            401,
+            "/events/Shop/order/new",
+            good.clone(),
+            vec![],
+            "no `X-Weir-Signature`",
+        ),
+        (
+            401,
+            "/events/Shop/order/new",
+            good.clone(),
+            vec![("X-Weir-Signature", sign("wrong", good.as_bytes()))],
+            "does not match",
+        ),
+        (
+            401,
+            "/events/Shop/order/new",
+            good.clone(),
+            vec![("X-Weir-Signature", "sha256=zz".into())],
+            "64 hex digits",
+        ),
+        (
+            413,
+            "/events/Shop/order/new",
+            "x".repeat(1_100_000),
+            vec![],
+            "larger than",
+        ),
+        (
+            404,
+            "/events/Shop/ordr/new",
+            good.clone(),
+            vec![],
+            "did you mean",
+        ),
+        (404, "/nowhere", good.clone(), vec![], "no route"),
+        (
+            422,
+            "/events/Shop/order/new",
+            "{\"customer\": ".into(),
+            vec![],
+            "not JSON",
+        ),
+        (
+            422,
+            "/events/Shop/order/new",
+            json!({"customer": 7, "email": "x"}).to_string(),
+            vec![],
+            "`customer` is a text field",
+        ),
+        (
+            422,
+            "/events/Shop/order/new",
+            json!({"customer": "x"}).to_string(),
+            vec![],
+            "needs `email`",
+        ),
+    ];
+    for (status, path, body, mut headers, says) in cases {
+        let signed = status != 401 && status != 413;
+        if signed {
+            headers.push(("X-Weir-Signature", sign(SECRET, body.as_bytes())));
+        }
+        let (got, reply) = serve.post(path, &body, &headers);
+        assert_eq!(got, status, "{path}: {reply}");
+        let said = format!("{} {}", reply["error"], reply["help"]);
+        assert!(said.contains(says), "{path}: {reply}");
+        assert!(
+            reply["help"].as_str().is_some_and(|h| !h.is_empty()),
+            "{reply}"
+        );
+    }
+    let health = serve.health();
+    assert_eq!(
+        (health["queued"].as_u64(), health["done"].as_u64()),
+        (Some(0), Some(0))
+    );
+    let out = serve.terminate();
+    assert!(out.status.success(), "SIGTERM stops weir serve cleanly");
+    assert!(text(&out.stdout).contains("stopped"));
+}
+
+#[test]
+fn an_event_id_is_accepted_once() {
+    let crm = RestApp::start();
+    let dir = scratch("dedup");
+    std::fs::write(dir.join("shop.weir"), shop_to_crm(&crm.url)).unwrap();
+    let serve = Serve::start(&dir, "shop.weir", &[]);
+    let order = json!({"customer": "fay", "email": "fay@example.com"});
+    let first = serve.event("/events/Shop/order/new", &order, Some("shop-1"));
+    let again = serve.event("/events/Shop/order/new", &order, Some("shop-1"));
+    assert_eq!(first.0, 202, "{first:?}");
+    assert_eq!(again.0, 200, "{again:?}");
+    assert_eq!(again.1["status"], "duplicate");
+    assert_eq!(first.1["event"], again.1["event"]);
+    let health = serve.settle(1);
+    assert_eq!(health["done"], 1, "{health}");
+    assert_eq!(crm.records("contact").len(), 1);
+}
