@@ -386,13 +386,16 @@ scenario "an order makes a contact" {
     ));
 }
 
+/// A request that must be refused: status, path, body, headers, and what the error says.
+type Case<'a> = (u16, &'a str, String, Vec<(&'a str, String)>, &'a str);
+
 #[test]
 fn bad_and_unsigned_requests_are_refused_with_json() {
     let dir = scratch("refused");
     std::fs::write(dir.join("shop.weir"), shop_to_crm("http://127.0.0.1:9")).unwrap();
     let serve = Serve::start(&dir, "shop.weir", &[]);
     let good = json!({"customer": "ada", "email": "a@example.com"}).to_string();
-    let cases: Vec<(u16, &str, String, Vec<(&str, String)>, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             401,
             "/events/Shop/order/new",
@@ -491,4 +494,224 @@ fn an_event_id_is_accepted_once() {
     let health = serve.settle(1);
     assert_eq!(health["done"], 1, "{health}");
     assert_eq!(crm.records("contact").len(), 1);
+}
+
+#[test]
+fn a_dead_event_runs_again_with_replay_once_the_app_is_back() {
+    let crm = RestApp::start();
+    crm.set_down(true);
+    let dir = scratch("dead");
+    std::fs::write(dir.join("shop.weir"), shop_to_crm(&crm.url)).unwrap();
+    let serve = Serve::start(&dir, "shop.weir", &["--retries", "2"]);
+    let order = json!({"customer": "gus", "email": "gus@example.com"});
+    assert_eq!(serve.event("/events/Shop/order/new", &order, None).0, 202);
+    let health = serve.settle(1);
+    assert_eq!(health["failed"], 1, "{health}");
+    let listed = weir(&["runs", "--journal", "weir.db", "--failed"], &dir, &[]);
+    let listing = text(&listed.stdout);
+    assert!(
+        listing.contains("order_to_contact")
+            && listing
+                .contains("answered 503 Service Unavailable: down for maintenance (tried 3 times)"),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("weir replay --journal weir.db EVENT"),
+        "{listing}"
+    );
+    let tries = crm.seen().len();
+    assert_eq!(tries, 3);
+
+    crm.set_down(false);
+    let replay = weir(&["replay", "--journal", "weir.db", "1"], &dir, &[]);
+    assert!(
+        replay.status.success(),
+        "{}{}",
+        text(&replay.stdout),
+        text(&replay.stderr)
+    );
+    assert!(
+        text(&replay.stdout).contains("event 1 ran again: done"),
+        "{}",
+        text(&replay.stdout)
+    );
+    assert_eq!(crm.records("contact").len(), 1);
+    // The replay sent the write with the key of the first tries.
+    let keys: Vec<_> = crm.seen().into_iter().filter_map(|s| s.key).collect();
+    assert!(keys.windows(2).all(|w| w[0] == w[1]), "{keys:?}");
+    let again = weir(&["replay", "--journal", "weir.db", "1"], &dir, &[]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        text(&again.stderr).contains("event 1 is done; only failed and held events are replayed")
+    );
+    drop(serve);
+
+    // Without a server on the journal, `weir replay` runs the event itself.
+    crm.set_down(true);
+    let serve = Serve::start(&dir, "shop.weir", &["--retries", "0"]);
+    let order = json!({"customer": "hal", "email": "hal@example.com"});
+    let (_, accepted) = serve.event("/events/Shop/order/new", &order, None);
+    let id = accepted["event"].as_i64().unwrap().to_string();
+    assert_eq!(serve.settle(2)["failed"], 1);
+    drop(serve);
+    crm.set_down(false);
+    let replay = weir(
+        &["replay", "--journal", "weir.db", &id],
+        &dir,
+        &[("CRM_TOKEN", "tk")],
+    );
+    assert!(
+        replay.status.success(),
+        "{}{}",
+        text(&replay.stdout),
+        text(&replay.stderr)
+    );
+    assert_eq!(crm.records("contact").len(), 2);
+}
+
+/// Two real apps whose webhooks call weir back, and workflows that copy notes both ways: a
+/// loop the checker sees (so `--no-check`), and that only the write ledger lets the run-time
+/// guard see at run time, since every webhook arrives as a new request.
+#[test]
+fn a_loop_through_real_apps_is_held_by_the_guard() {
+    let (a, b) = (RestApp::start(), RestApp::start());
+    let dir = scratch("loop");
+    let script = format!(
+        r#"app Notes at "{}" {{ note {{ text: text }} }}
+app Board at "{}" {{ note {{ text: text }} }}
+
+workflow to_board {{
+  on new note in Notes
+  create note in Board {{ text: text }}
+}}
+
+workflow to_notes {{
+  on new note in Board
+  create note in Notes {{ text: text }}
+}}
+"#,
+        a.url, b.url
+    );
+    std::fs::write(dir.join("loop.weir"), script).unwrap();
+    let serve = Serve::start(&dir, "loop.weir", &["--no-check", "--max-hops", "4"]);
+    for (app, name) in [(&a, "Notes"), (&b, "Board")] {
+        app.hook_to(Hook {
+            weir: serve.url.clone(),
+            app: name.into(),
+            secret: SECRET.into(),
+        });
+    }
+    a.user_creates("note", json!({"text": "hello"}));
+    let held = wait_until(Duration::from_secs(20), || serve.health()["held"] == 1);
+    assert!(held, "{}", serve.health());
+    // The chain stops: no more notes appear.
+    let counted = (a.records("note").len(), b.records("note").len());
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(counted, (a.records("note").len(), b.records("note").len()));
+    assert_eq!(
+        counted,
+        (3, 2),
+        "four hops: Notes → Board → Notes → Board → Notes"
+    );
+    let listed = weir(&["runs", "--journal", "weir.db", "--held"], &dir, &[]);
+    let listing = text(&listed.stdout);
+    assert!(
+        listing.contains("the run-time guard held a chain after 4 hops, before `to_board` ran on Notes/note/3")
+            && listing.contains("trace: a user creates a note in Notes → to_board creates one in Board → to_notes creates one in Notes → to_board …"),
+        "{listing}"
+    );
+}
+
+/// `kill -9` in the middle of a stream of signed events: after a restart, every event that was
+/// answered 202 reaches the app exactly once.
+#[test]
+fn kill_9_in_the_middle_loses_nothing_and_repeats_nothing() {
+    let crm = RestApp::start();
+    let dir = scratch("crash");
+    std::fs::write(dir.join("shop.weir"), shop_to_crm(&crm.url)).unwrap();
+    // Each create takes a while, so that the kill lands while the worker is busy.
+    crm.fail_next((0..40).map(|_| Fault::Slow(Duration::from_millis(15))));
+    let mut serve = Serve::start(&dir, "shop.weir", &[]);
+    let total = 300;
+    let order =
+        |i: usize| json!({"customer": format!("c{i}"), "email": format!("c{i}@example.com")});
+    let accepted = std::sync::Arc::new(std::sync::Mutex::new(vec![false; total]));
+    let url = serve.url.clone();
+    let senders: Vec<_> = (0..4)
+        .map(|t| {
+            let (accepted, url) = (std::sync::Arc::clone(&accepted), url.clone());
+            std::thread::spawn(move || {
+                let client = client();
+                for i in (t..total).step_by(4) {
+                    let body = order(i).to_string();
+                    let response = client
+                        .post(format!("{url}/events/Shop/order/new"))
+                        .timeout(Duration::from_secs(5))
+                        .header("X-Weir-Signature", sign(SECRET, body.as_bytes()))
+                        .header("X-Weir-Event-Id", format!("order-{i}"))
+                        .body(body)
+                        .send();
+                    match response {
+                        Ok(r) if r.status().as_u16() == 202 => accepted.lock().unwrap()[i] = true,
+                        Ok(_) => {}
+                        Err(_) => return,
+                    }
+                }
+            })
+        })
+        .collect();
+    assert!(
+        wait_until(Duration::from_secs(20), || {
+            let acked = accepted.lock().unwrap().iter().filter(|a| **a).count();
+            acked >= total / 2 && !crm.records("contact").is_empty()
+        }),
+        "the stream and the worker got going"
+    );
+    serve.child.kill().expect("SIGKILL");
+    let _ = serve.child.wait();
+    for s in senders {
+        let _ = s.join();
+    }
+    let acked: Vec<usize> = accepted
+        .lock()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| **a)
+        .map(|(i, _)| i)
+        .collect();
+    let reached = crm.records("contact").len();
+    eprintln!(
+        "before the kill: {} accepted, {reached} reached the app",
+        acked.len()
+    );
+    assert!(
+        acked.len() < total,
+        "the kill came in the middle of the stream"
+    );
+    drop(serve);
+
+    let serve = Serve::start(&dir, "shop.weir", &[]);
+    // A sender tries again what it got no 202 for; ids already accepted are duplicates.
+    for i in 0..total {
+        if !accepted.lock().unwrap()[i] {
+            let (status, reply) = serve.event(
+                "/events/Shop/order/new",
+                &order(i),
+                Some(&format!("order-{i}")),
+            );
+            assert!(status == 202 || status == 200, "{status} {reply}");
+        }
+    }
+    let health = serve.settle(total as u64);
+    assert_eq!(health["done"], total as u64, "{health}");
+    let contacts = crm.records("contact");
+    let mut names: Vec<String> = contacts
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    let mut expected: Vec<String> = (0..total).map(|i| format!("C{i}")).collect();
+    expected.sort();
+    assert_eq!(names, expected, "every event reached the app exactly once");
 }

@@ -316,7 +316,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>, hook: &Mutex<Option<Hook>>) {
                 .filter(|r| {
                     wanted.iter().all(|(k, v)| match &r[k] {
                         Json::String(t) => t == v,
-                        other => other.to_string() == *v,
+                        other => serde_json::from_str::<Json>(v).ok().as_ref() == Some(other),
                     })
                 })
                 .collect();
