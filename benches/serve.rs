@@ -101,9 +101,15 @@ fn main() {
     } else {
         match run_node_red(&dir, requests, concurrency, limit) {
             Ok(red) => {
-                report("node-red http in → function → http response (memory only)", &red);
-                let ratio = (weir.0.accepted as f64 / weir.0.seconds) / (red.accepted as f64 / red.seconds);
-                println!("  ratio weir/node-red (accepted events per second): {ratio:.1} (goal: at least 10)");
+                report(
+                    "node-red http in → function → http response (memory only)",
+                    &red,
+                );
+                let ratio =
+                    (weir.0.accepted as f64 / weir.0.seconds) / (red.accepted as f64 / red.seconds);
+                println!(
+                    "  ratio weir/node-red (accepted events per second): {ratio:.1} (goal: at least 10)"
+                );
             }
             Err(why) => println!("  node-red: not measured: {why}"),
         }
@@ -163,7 +169,12 @@ fn bodies(requests: usize) -> Vec<(String, String)> {
 }
 
 /// Sends every request (or as many as the time limit allows), `concurrency` at a time.
-fn drive(url: &str, bodies: Vec<(String, String)>, concurrency: usize, limit: Duration) -> (usize, usize, f64, Vec<Duration>) {
+fn drive(
+    url: &str,
+    bodies: Vec<(String, String)>,
+    concurrency: usize,
+    limit: Duration,
+) -> (usize, usize, f64, Vec<Duration>) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -179,7 +190,12 @@ fn drive(url: &str, bodies: Vec<(String, String)>, concurrency: usize, limit: Du
         let start = Instant::now();
         let mut tasks = Vec::new();
         for _ in 0..concurrency {
-            let (client, bodies, next, url) = (client.clone(), Arc::clone(&bodies), Arc::clone(&next), url.to_string());
+            let (client, bodies, next, url) = (
+                client.clone(),
+                Arc::clone(&bodies),
+                Arc::clone(&next),
+                url.to_string(),
+            );
             tasks.push(tokio::spawn(async move {
                 let (mut ok, mut refused, mut latencies) = (0usize, 0usize, Vec::new());
                 loop {
@@ -220,7 +236,13 @@ fn drive(url: &str, bodies: Vec<(String, String)>, concurrency: usize, limit: Du
     })
 }
 
-fn figures(accepted: usize, refused: usize, seconds: f64, mut latencies: Vec<Duration>, peak_kib: u64) -> Figures {
+fn figures(
+    accepted: usize,
+    refused: usize,
+    seconds: f64,
+    mut latencies: Vec<Duration>,
+    peak_kib: u64,
+) -> Figures {
     latencies.sort();
     let at = |q: f64| {
         latencies
@@ -242,8 +264,16 @@ fn run_weir(dir: &Path, requests: usize, concurrency: usize, limit: Duration) ->
     std::fs::write(dir.join("shop.weir"), SCRIPT).expect("the script");
     let mut child = Command::new(env!("CARGO_BIN_EXE_weir"))
         .args([
-            "serve", "shop.weir", "--listen", "127.0.0.1:0", "--journal", "bench.db", "--secret-env",
-            "WEIR_BENCH_SECRET", "--max-runs", "100000000",
+            "serve",
+            "shop.weir",
+            "--listen",
+            "127.0.0.1:0",
+            "--journal",
+            "bench.db",
+            "--secret-env",
+            "WEIR_BENCH_SECRET",
+            "--max-runs",
+            "100000000",
         ])
         .current_dir(dir)
         .env("WEIR_BENCH_SECRET", SECRET)
@@ -264,8 +294,12 @@ fn run_weir(dir: &Path, requests: usize, concurrency: usize, limit: Duration) ->
         .trim_end_matches(',')
         .to_string();
     let start = Instant::now();
-    let (ok, refused, seconds, latencies) =
-        drive(&format!("{base}/events/Shop/order/new"), bodies(requests), concurrency, limit);
+    let (ok, refused, seconds, latencies) = drive(
+        &format!("{base}/events/Shop/order/new"),
+        bodies(requests),
+        concurrency,
+        limit,
+    );
     let health = format!("{base}/health");
     let drained = loop {
         let queued = reqwest::blocking::get(&health)
@@ -290,12 +324,23 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-fn run_node_red(dir: &Path, requests: usize, concurrency: usize, limit: Duration) -> Result<Figures, String> {
+fn run_node_red(
+    dir: &Path,
+    requests: usize,
+    concurrency: usize,
+    limit: Duration,
+) -> Result<Figures, String> {
     let red: PathBuf = dir.join("node-red");
     std::fs::create_dir_all(&red).map_err(|e| e.to_string())?;
     println!("  installing node-red with npm into {} …", red.display());
     let install = Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix"])
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            "--prefix",
+        ])
         .arg(&red)
         .arg("node-red")
         .stdout(Stdio::null())
@@ -304,7 +349,10 @@ fn run_node_red(dir: &Path, requests: usize, concurrency: usize, limit: Duration
         .map_err(|e| format!("npm could not be started ({e})"))?;
     if !install.status.success() {
         let why = String::from_utf8_lossy(&install.stderr);
-        return Err(format!("npm could not install node-red: {}", why.lines().next().unwrap_or("")));
+        return Err(format!(
+            "npm could not install node-red: {}",
+            why.lines().next().unwrap_or("")
+        ));
     }
     let port = free_port();
     let flows = serde_json::json!([

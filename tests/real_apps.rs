@@ -29,6 +29,8 @@ fn weir(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .env_remove("CRM_TOKEN")
+        .env_remove("TRACKER_TOKEN")
         .stdin(Stdio::null());
     for (k, v) in env {
         command.env(k, v);
@@ -714,4 +716,54 @@ fn kill_9_in_the_middle_loses_nothing_and_repeats_nothing() {
     let mut expected: Vec<String> = (0..total).map(|i| format!("C{i}")).collect();
     expected.sort();
     assert_eq!(names, expected, "every event reached the app exactly once");
+}
+
+#[test]
+fn the_r0304_page_shows_what_weir_says() {
+    let page =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/errors/R0304.md"))
+            .unwrap();
+    let block = |fence: &str, from: &str| -> String {
+        let rest = &page[page.find(from).unwrap()..];
+        let body = &rest[rest.find(fence).unwrap() + fence.len()..];
+        body[..body.find("```").unwrap()].to_string()
+    };
+    let script = block("```weir\n", "## Wrong");
+    let said = block("```text\n", "## Wrong");
+    let dir = scratch("r0304");
+    std::fs::write(dir.join("tracker.weir"), script).unwrap();
+    std::fs::write(dir.join("none.jsonl"), "").unwrap();
+    let args = [
+        "run",
+        "tracker.weir",
+        "--events",
+        "none.jsonl",
+        "--trace",
+        "summary",
+    ];
+    let wrong = weir(&args, &dir, &[]);
+    assert_eq!(wrong.status.code(), Some(1));
+    let stderr = text(&wrong.stderr);
+    for line in said.lines() {
+        assert!(stderr.contains(line.trim()), "{line:?} in\n{stderr}");
+    }
+    let fixed = weir(&args, &dir, &[("TRACKER_TOKEN", "tk_live_1")]);
+    assert!(fixed.status.success(), "{}", text(&fixed.stderr));
+}
+
+#[test]
+fn runs_and_replay_name_a_missing_journal() {
+    let dir = scratch("nojournal");
+    for args in [
+        &["runs", "--journal", "gone.db"][..],
+        &["replay", "--journal", "gone.db", "3"],
+    ] {
+        let out = weir(args, &dir, &[]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            text(&out.stderr).contains("cannot use the journal `gone.db`: there is no such file"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
 }
