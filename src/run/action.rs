@@ -13,11 +13,9 @@ use super::eval::{self, Scope, Subject};
 use super::guard::{Actor, Chain, Hop};
 use super::trace::{Done, TraceItem};
 use super::{Core, Event, Outcome};
-use crate::ast::BinaryOp;
 use crate::ast::EventKind;
 use crate::program::{
-    Action, ActionKind, CopyFields, EntityId, Expr, ExprKind, FieldId, Program, StepKind, Target,
-    WorkflowId,
+    Action, ActionKind, CopyFields, EntityId, FieldId, Program, StepKind, Target, WorkflowId,
 };
 use crate::span::Span;
 use crate::types::Type;
@@ -611,7 +609,7 @@ impl Core {
             Target::Where(condition) => {
                 let mut equal = Vec::new();
                 if apps.remote(entity) {
-                    equalities(condition, scope, &mut equal);
+                    eval::equalities(condition, scope, &mut equal);
                 }
                 let mut failed = None;
                 let found = apps.lookup(entity, &equal, &mut |record| {
@@ -635,48 +633,6 @@ impl Core {
                 Ok(found.iter().map(|r| RecordRef::new(entity, r.id)).collect())
             }
         }
-    }
-}
-
-/// The `field == value` parts of a condition that every record it keeps must meet (those
-/// joined by `and`), with the value worked out: a real app filters on them before sending.
-fn equalities(condition: &Expr, scope: &Scope, out: &mut Vec<(FieldId, Value)>) {
-    match &condition.kind {
-        ExprKind::Binary(BinaryOp::And, left, right) => {
-            equalities(left, scope, out);
-            equalities(right, scope, out);
-        }
-        ExprKind::Binary(BinaryOp::Eq, left, right) => {
-            let (field, other) = match (&left.kind, &right.kind) {
-                (ExprKind::TargetField(f), _) => (*f, right),
-                (_, ExprKind::TargetField(f)) => (*f, left),
-                _ => return,
-            };
-            if mentions_target(other) {
-                return;
-            }
-            if let Ok(value) = eval::eval(other, scope)
-                && value != Value::None
-            {
-                out.push((field, value));
-            }
-        }
-        _ => {}
-    }
-}
-
-fn mentions_target(expr: &Expr) -> bool {
-    match &expr.kind {
-        ExprKind::TargetField(_) | ExprKind::TargetId => true,
-        ExprKind::Interpolation(pieces) => pieces.iter().any(|p| match p {
-            crate::program::Piece::Expr(e) => mentions_target(e),
-            crate::program::Piece::Text(_) => false,
-        }),
-        ExprKind::Call(_, args) | ExprKind::List(args) => args.iter().any(mentions_target),
-        ExprKind::Not(e) | ExprKind::Neg(e) => mentions_target(e),
-        ExprKind::Binary(_, l, r) => mentions_target(l) || mentions_target(r),
-        ExprKind::If(c, a, b) => mentions_target(c) || mentions_target(a) || mentions_target(b),
-        _ => false,
     }
 }
 
