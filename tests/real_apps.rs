@@ -767,3 +767,43 @@ fn runs_and_replay_name_a_missing_journal() {
         );
     }
 }
+
+#[test]
+fn notifications_are_posted_to_the_notify_url() {
+    let hub = RestApp::start();
+    hub.fail_next([Fault::Status(503, "busy")]);
+    let dir = scratch("notify");
+    let script = r#"app Shop { order { customer: text } }
+
+workflow tell {
+  on new order in Shop
+  notify "desk" "New order from {customer}"
+}
+"#;
+    std::fs::write(dir.join("shop.weir"), script).unwrap();
+    let line =
+        json!({"kind": "new", "app": "Shop", "entity": "order", "record": {"customer": "ida"}});
+    std::fs::write(dir.join("orders.jsonl"), line.to_string() + "\n").unwrap();
+    let url = format!("{}/notify", hub.url);
+    let out = weir(
+        &[
+            "run",
+            "shop.weir",
+            "--events",
+            "orders.jsonl",
+            "--trace",
+            "summary",
+            "--notify-url",
+            &url,
+            "--backoff-ms",
+            "10",
+        ],
+        &dir,
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let sent = hub.records("notify");
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["channel"], "desk");
+    assert_eq!(sent[0]["text"], "New order from ida");
+}

@@ -7,6 +7,7 @@ use clap::{Args, ValueEnum};
 
 use crate::diagnostic::{self, Report};
 use crate::load;
+use crate::remote::notify::Notifier;
 use crate::remote::{self, Connected, Policy};
 use crate::run::guard::HeldChain;
 use crate::run::input::{BadLine, Decoder, InputError};
@@ -52,8 +53,11 @@ pub struct RunArgs {
 }
 
 /// How weir talks to apps declared `at "url"` (`run` and `serve`).
-#[derive(Args, Clone, Copy, Debug)]
+#[derive(Args, Clone, Debug)]
 pub struct HttpArgs {
+    /// Also POST every notification to this URL, as {"channel": …, "text": …}.
+    #[arg(long, value_name = "URL")]
+    pub notify_url: Option<String>,
     /// Seconds one request to a real app may take before it is tried again.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     pub http_timeout: f64,
@@ -67,6 +71,15 @@ pub struct HttpArgs {
 }
 
 impl HttpArgs {
+    /// The notifier `--notify-url` asks for.
+    pub fn notifier(&self) -> Result<Option<Notifier>, String> {
+        let policy = self.policy()?;
+        self.notify_url
+            .as_deref()
+            .map(|url| Notifier::new(url, policy))
+            .transpose()
+    }
+
     pub fn policy(&self) -> Result<Policy, String> {
         if !(self.http_timeout.is_finite() && self.http_timeout > 0.0) {
             return Err(format!(
@@ -131,6 +144,10 @@ pub fn run(args: RunArgs) -> u8 {
             return super::FAILURE;
         }
     };
+    let mut notifier = match args.http.notifier() {
+        Ok(notifier) => notifier,
+        Err(message) => return super::usage_error(message),
+    };
     let mut engine = Engine::new(Arc::clone(&program), apps, options);
     if let Some(path) = &args.state
         && let Err(message) = load_state(&mut engine, path)
@@ -163,6 +180,7 @@ pub fn run(args: RunArgs) -> u8 {
     let mut out = io::BufWriter::new(stdout.lock());
     let bad = match feed(
         &mut engine,
+        &mut notifier,
         &loaded.sources,
         args.trace,
         &name,
@@ -211,6 +229,7 @@ fn load_state(engine: &mut Engine<Connected>, path: &str) -> Result<(), String> 
 /// Runs every line of the input; returns how many lines were bad.
 fn feed(
     engine: &mut Engine<Connected>,
+    notifier: &mut Option<Notifier>,
     sources: &SourceMap,
     mode: TraceMode,
     name: &Arc<str>,
@@ -255,6 +274,13 @@ fn feed(
             out.write_all(text.as_bytes())?;
         }
         report_outcome(engine, sources, &outcome);
+        if let Some(notifier) = notifier {
+            for (channel, text) in &outcome.notes {
+                if let Err(reason) = notifier.send(channel.as_deref(), text) {
+                    eprintln!("warning: a notification was not sent: {reason}");
+                }
+            }
+        }
     }
     Ok(bad)
 }

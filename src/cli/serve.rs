@@ -79,6 +79,10 @@ pub fn run(args: ServeArgs) -> u8 {
         Ok(policy) => policy,
         Err(message) => return super::usage_error(message),
     };
+    let notifier = match args.http.notifier() {
+        Ok(notifier) => notifier,
+        Err(message) => return super::usage_error(message),
+    };
     let options = Options {
         max_hops: args.max_hops,
         max_runs: args.max_runs,
@@ -93,6 +97,7 @@ pub fn run(args: ServeArgs) -> u8 {
         policy,
         script_name: args.file,
         script_text: text,
+        notifier,
     };
     match serve::serve(config, Arc::new(checked.program)) {
         Ok(()) => super::SUCCESS,

@@ -13,6 +13,7 @@
 //! records are kept here for every entity, since an app knows nothing of them.
 
 pub mod http;
+pub mod notify;
 pub mod rest;
 
 use std::collections::HashMap;

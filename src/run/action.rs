@@ -267,6 +267,7 @@ impl Core {
                 };
                 out.counts.actions += 1;
                 out.counts.notified += 1;
+                out.notes.push((channel.clone(), text.clone()));
                 if self.options.trace {
                     out.trace.push(TraceItem::Action {
                         run: ctx.run,

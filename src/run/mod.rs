@@ -140,6 +140,8 @@ pub struct Outcome {
     pub counts: Counts,
     /// The writes to real apps, kept in the write ledger until their echoes come back.
     pub written: Vec<echo::Written>,
+    /// The notifications sent, `(channel, text)`.
+    pub notes: Vec<(Option<smol_str::SmolStr>, smol_str::SmolStr)>,
 }
 
 /// A change made from outside the engine: by a person, a scenario, or an input line.

@@ -43,6 +43,7 @@ pub struct Config {
     pub policy: Policy,
     pub script_name: String,
     pub script_text: String,
+    pub notifier: Option<crate::remote::notify::Notifier>,
 }
 
 /// Why `weir serve` could not run.
@@ -191,6 +192,10 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         config.policy,
     )
     .map_err(ServeError::Start)?;
+    let mut worker = worker;
+    if let Some(notifier) = config.notifier {
+        worker.set_notifier(notifier);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

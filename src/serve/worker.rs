@@ -86,6 +86,7 @@ pub struct Worker {
     program: Arc<Program>,
     /// The highest run number given out so far.
     next_run: u64,
+    notifier: Option<crate::remote::notify::Notifier>,
 }
 
 /// `Calendar/event` as an entity of the script.
@@ -159,7 +160,13 @@ impl Worker {
             journal,
             program,
             next_run,
+            notifier: None,
         })
+    }
+
+    /// Also POST every notification (`--notify-url`).
+    pub fn set_notifier(&mut self, notifier: crate::remote::notify::Notifier) {
+        self.notifier = Some(notifier);
     }
 
     pub fn journal(&self) -> &Journal {
@@ -272,6 +279,13 @@ impl Worker {
 
     /// What an outcome comes to, for the journal.
     fn finished(&mut self, event: i64, base: u64, outcome: &Outcome, released: bool) -> Finished {
+        if let Some(notifier) = &mut self.notifier {
+            for (channel, text) in &outcome.notes {
+                if let Err(reason) = notifier.send(channel.as_deref(), text) {
+                    eprintln!("warning: a notification of event {event} was not sent: {reason}");
+                }
+            }
+        }
         let p = &*self.program;
         let mut f = Finished {
             event,
