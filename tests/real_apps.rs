@@ -439,7 +439,7 @@ fn bad_and_unsigned_requests_are_refused_with_json() {
             "/events/Shop/order/new",
             "{\"customer\": ".into(),
             vec![],
-            "not JSON",
+            "not a record in JSON",
         ),
         (
             422,

@@ -26,7 +26,7 @@ pub const USAGE: u8 = 2;
     about = "Trigger/action workflows that are checked before they run",
     long_about = "weir runs declarative trigger/action workflows (\"when a record is created in one app, \
 do something in another\") and proves before anything runs that they cannot trigger each other forever.",
-    after_help = "Examples:\n  weir check examples/clinic_intake.weir\n  weir test examples/calendar_mirror.weir\n  weir run examples/calendar_mirror.weir --events events.jsonl\n  weir explain E0301"
+    after_help = "Examples:\n  weir check examples/clinic_intake.weir\n  weir test examples/calendar_mirror.weir\n  weir run examples/calendar_mirror.weir --events events.jsonl\n  weir serve shop.weir --listen 127.0.0.1:8080 --secret-env WEIR_SECRET\n  weir explain E0301"
 )]
 struct Cli {
     #[command(subcommand)]

@@ -137,7 +137,7 @@ fn run_here(path: &Path, journal: &Journal) -> Result<(), u8> {
     }
     let checked = crate::check::check(&loaded.scripts, &loaded.sources);
     let mut options = Options {
-        trace: true,
+        runs: true,
         ..Options::default()
     };
     let mut policy = Policy::default();

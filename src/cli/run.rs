@@ -132,6 +132,7 @@ pub fn run(args: RunArgs) -> u8 {
         max_runs: args.max_runs,
         trace: args.trace != TraceMode::Summary,
         now,
+        ..Options::default()
     };
     let policy = match args.http.policy() {
         Ok(policy) => policy,

@@ -86,7 +86,7 @@ pub fn run(args: ServeArgs) -> u8 {
     let options = Options {
         max_hops: args.max_hops,
         max_runs: args.max_runs,
-        trace: true,
+        runs: true,
         ..Options::default()
     };
     let config = Config {

@@ -59,6 +59,9 @@ pub struct Options {
     pub max_runs: u64,
     /// Whether to record a trace (off, nothing is kept per event).
     pub trace: bool,
+    /// Whether to note every run and how it ended ([`Outcome::runs`]), even with the trace
+    /// off (a journal keeps them).
+    pub runs: bool,
     /// What `now()` returns.
     pub now: i64,
 }
@@ -69,6 +72,7 @@ impl Default for Options {
             max_hops: 8,
             max_runs: 10_000,
             trace: false,
+            runs: false,
             now: DEFAULT_NOW,
         }
     }
@@ -140,8 +144,27 @@ pub struct Outcome {
     pub counts: Counts,
     /// The writes to real apps, kept in the write ledger until their echoes come back.
     pub written: Vec<echo::Written>,
+    /// Every run and how it ended, where [`Options::runs`] asks for them.
+    pub runs: Vec<RunNote>,
     /// The notifications sent, `(channel, text)`.
     pub notes: Vec<(Option<smol_str::SmolStr>, smol_str::SmolStr)>,
+}
+
+/// A run, as a journal keeps it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunNote {
+    pub run: u64,
+    pub by: Actor,
+    pub end: RunEnd,
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunEnd {
+    Done,
+    /// A condition stopped it.
+    Stopped,
+    Failed,
 }
 
 /// A change made from outside the engine: by a person, a scenario, or an input line.
@@ -678,7 +701,11 @@ impl Core {
         let mut ctx = action::RunCtx::new(run, by, event);
         match self.steps(p, apps, workflow, &mut ctx, out) {
             Ok(true) => self.completed[workflow.0] += 1,
-            Ok(false) => {}
+            Ok(false) => {
+                if let Some(note) = out.runs.last_mut().filter(|n| n.run == run) {
+                    note.end = RunEnd::Stopped;
+                }
+            }
             Err(err) => self.fail(p, by, Some(run), event, err, out),
         }
     }
@@ -687,6 +714,13 @@ impl Core {
         let run = self.next_run;
         self.next_run += 1;
         out.counts.runs += 1;
+        if self.options.runs {
+            out.runs.push(RunNote {
+                run,
+                by,
+                end: RunEnd::Done,
+            });
+        }
         if self.options.trace {
             out.trace.push(TraceItem::Run {
                 run,
@@ -731,6 +765,9 @@ impl Core {
         out: &mut Outcome,
     ) {
         out.counts.failed += 1;
+        if let Some(note) = out.runs.iter_mut().rev().find(|n| Some(n.run) == run) {
+            note.end = RunEnd::Failed;
+        }
         let entity = p.entity(event.entity);
         let failure = Failure {
             by: by.name(p),

@@ -47,14 +47,12 @@ CREATE TABLE IF NOT EXISTS events (
   status TEXT NOT NULL DEFAULT 'queued',
   run_base INTEGER, message TEXT, finished INTEGER
 );
-CREATE INDEX IF NOT EXISTS events_status ON events (status);
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   event INTEGER NOT NULL, run INTEGER, by TEXT NOT NULL,
   status TEXT NOT NULL, message TEXT, at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS runs_event ON runs (event);
-CREATE INDEX IF NOT EXISTS runs_status ON runs (status);
 CREATE TABLE IF NOT EXISTS actions (
   key TEXT PRIMARY KEY, run INTEGER NOT NULL, entity TEXT NOT NULL,
   method TEXT NOT NULL, record INTEGER NOT NULL, at INTEGER NOT NULL

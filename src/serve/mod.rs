@@ -92,18 +92,19 @@ fn committer(mut journal: Journal, offers: mpsc::Receiver<Offer>, wake: mpsc::Se
                 Err(_) => break,
             }
         }
-        let events: Vec<_> = batch.iter().map(|o| o.event.clone()).collect();
+        let (events, replies): (Vec<_>, Vec<_>) =
+            batch.drain(..).map(|o| (o.event, o.reply)).unzip();
         match journal.accept(&events) {
             Ok(results) => {
-                for (offer, result) in batch.drain(..).zip(results) {
-                    let _ = offer.reply.send(Ok(result));
+                for (reply, result) in replies.into_iter().zip(results) {
+                    let _ = reply.send(Ok(result));
                 }
                 let _ = wake.send(());
             }
             Err(err) => {
                 eprintln!("error: {err}");
-                for offer in batch.drain(..) {
-                    let _ = offer.reply.send(Err(err.reason.clone()));
+                for reply in replies {
+                    let _ = reply.send(Err(err.reason.clone()));
                 }
             }
         }

@@ -145,22 +145,8 @@ pub fn parse(
         }
     };
     if app.location.is_none() {
-        let actor = match actor {
-            Some(a) => format!(r#""actor":{},"#, Json::String(a.to_string())),
-            None => String::new(),
-        };
-        let line = format!(
-            r#"{{"kind":"{kind}","app":{},"entity":{},{actor}"record":{body}}}"#,
-            Json::String(app.name.to_string()),
-            Json::String(e.name.to_string()),
-        );
-        // The record must be one JSON value on its own, so that it cannot reach into the line.
-        if let Err(err) = serde_json::from_str::<serde::de::IgnoredAny>(body) {
-            return Err(bad_json(&err));
-        }
-        let decoder = Decoder::new(program);
-        return decoder
-            .decode(1, &line)
+        return Decoder::new(program)
+            .decode_record_event(kind, entity, body, actor)
             .map(Parsed::Change)
             .map_err(|err| problem(&err));
     }
@@ -204,6 +190,12 @@ fn bad_json(err: &serde_json::Error) -> Problem {
 }
 
 fn problem(err: &InputError) -> Problem {
+    if let InputError::Json(message) = err {
+        return unfit(
+            format!("the body is not a record in JSON: {message}"),
+            "send the record as one JSON object, with `Content-Type: application/json`",
+        );
+    }
     let help = err.help().unwrap_or_else(|| match err {
         InputError::MissingFields { .. } => "send every required field of the record".into(),
         InputError::Json(_) => "send the record as one JSON object".into(),

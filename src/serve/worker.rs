@@ -27,8 +27,7 @@ use crate::remote::{Connected, Policy, Recorder, SetupError};
 use crate::run::apps::RecordRef;
 use crate::run::echo::Written;
 use crate::run::guard::HeldChain;
-use crate::run::trace::{Done, TraceItem};
-use crate::run::{Engine, Options, Outcome, Reported, state};
+use crate::run::{Engine, Options, Outcome, Reported, RunEnd, state};
 
 /// How long the ledger keeps a write to a real app waiting for its echo.
 const LEDGER_KEEP_MS: i64 = 24 * 60 * 60 * 1000;
@@ -267,7 +266,8 @@ impl Worker {
                 continue;
             };
             let outcome = self.engine.release(held);
-            total.trace.extend(outcome.trace);
+            total.runs.extend(outcome.runs);
+            total.notes.extend(outcome.notes);
             total.held.extend(outcome.held);
             total.failures.extend(outcome.failures);
             total.written.extend(outcome.written);
@@ -293,53 +293,45 @@ impl Worker {
             released,
             ..Finished::default()
         };
-        for item in &outcome.trace {
-            match item {
-                TraceItem::Run { run, by, .. } => f.runs.push(RunRow {
-                    run: Some(*run),
-                    by: by.name(p).to_string(),
-                    status: "done",
-                    message: None,
+        for note in &outcome.runs {
+            f.runs.push(RunRow {
+                run: Some(note.run),
+                by: note.by.name(p).to_string(),
+                status: match note.end {
+                    RunEnd::Done => "done",
+                    RunEnd::Stopped => "stopped",
+                    RunEnd::Failed => "failed",
+                },
+                message: None,
+            });
+        }
+        for failure in &outcome.failures {
+            let message = Some(failure.report().message);
+            match f.runs.iter_mut().find(|r| r.run == Some(failure.run)) {
+                Some(row) if failure.run != 0 => row.message = message,
+                _ => f.runs.push(RunRow {
+                    run: None,
+                    by: failure.by.to_string(),
+                    status: "failed",
+                    message,
                 }),
-                TraceItem::Stop { run, .. } => {
-                    if let Some(row) = f.runs.iter_mut().find(|r| r.run == Some(*run)) {
-                        row.status = "stopped";
-                    }
-                }
-                TraceItem::Error(failure) => {
-                    let message = Some(failure.report().message);
-                    match f.runs.iter_mut().find(|r| r.run == Some(failure.run)) {
-                        Some(row) if failure.run != 0 => {
-                            row.status = "failed";
-                            row.message = message;
-                        }
-                        _ => f.runs.push(RunRow {
-                            run: None,
-                            by: failure.by.to_string(),
-                            status: "failed",
-                            message,
-                        }),
-                    }
-                }
-                TraceItem::Hold(held) => {
-                    let report = HeldChain { program: p, held }.report();
-                    let story = crate::run::guard::story(p, held);
-                    f.runs.push(RunRow {
-                        run: None,
-                        by: held.by.name(p).to_string(),
-                        status: "held",
-                        message: Some(format!("{} (trace: {story})", report.message)),
-                    });
-                    f.held.push(state::held_json(p, held).to_string());
-                }
-                TraceItem::Action {
-                    done: Done::Notify { channel, text },
-                    ..
-                } => f
-                    .notes
-                    .push((channel.as_ref().map(|c| c.to_string()), text.to_string())),
-                _ => {}
             }
+        }
+        for &i in &outcome.held {
+            let held = &self.engine.held()[i];
+            let report = HeldChain { program: p, held }.report();
+            let story = crate::run::guard::story(p, held);
+            f.runs.push(RunRow {
+                run: None,
+                by: held.by.name(p).to_string(),
+                status: "held",
+                message: Some(format!("{} (trace: {story})", report.message)),
+            });
+            f.held.push(state::held_json(p, held).to_string());
+        }
+        for (channel, text) in &outcome.notes {
+            f.notes
+                .push((channel.as_ref().map(|c| c.to_string()), text.to_string()));
         }
         for w in &outcome.written {
             f.written.push(ledger_row(p, w));

@@ -290,7 +290,7 @@ impl<'p> Decoder<'p> {
         } = parts;
         let kind = kind.ok_or(InputError::MissingKey("kind"))?;
         let entity = entity.ok_or(InputError::MissingKey("entity"))?;
-        let (mut record, given, id) = match (record, raw) {
+        let (record, given, id) = match (record, raw) {
             (Some(decoded), _) => decoded,
             (None, Some(raw)) => {
                 let mut problem = None;
@@ -308,6 +308,44 @@ impl<'p> Decoder<'p> {
             }
             (None, None) => return Err(InputError::MissingKey("record")),
         };
+        self.finish(line, kind, entity, (record, given, id), actor)
+    }
+
+    /// Decodes a webhook's body: the record of an event whose kind, app and entity the route
+    /// gives, read in one pass as a line's record is.
+    pub fn decode_record_event(
+        &self,
+        kind: EventKind,
+        entity: EntityId,
+        body: &str,
+        actor: Option<&str>,
+    ) -> Result<InputEvent, InputError> {
+        let mut problem = None;
+        let mut de = serde_json::Deserializer::from_str(body);
+        let seed = RecordSeed {
+            decoder: self,
+            entity,
+            problem: &mut problem,
+        };
+        let decoded = seed.deserialize(&mut de).and_then(|decoded| {
+            de.end()?;
+            Ok(decoded)
+        });
+        match decoded {
+            Ok(decoded) => self.finish(1, kind, entity, decoded, actor.map(|a| self.label(a))),
+            Err(err) => Err(problem.unwrap_or_else(|| json_problem(&err))),
+        }
+    }
+
+    /// What every event must have once its record is read.
+    fn finish(
+        &self,
+        line: usize,
+        kind: EventKind,
+        entity: EntityId,
+        (mut record, given, id): Decoded,
+        actor: Option<Label>,
+    ) -> Result<InputEvent, InputError> {
         let e = self.program.entity(entity);
         let lacks = |(f, v): (&crate::program::Field, &Value)| f.required && *v == Value::None;
         match kind {
