@@ -15,7 +15,8 @@
 //!
 //! `WEIR_BENCH_REQUESTS=N` (default 20,000) sets the requests per side, `WEIR_BENCH_CONCURRENCY=N`
 //! (default 64) the requests in flight, `WEIR_BENCH_SECONDS=N` (default 30) the time limit per
-//! side; `WEIR_BENCH_NODE_RED=0` skips Node-RED.
+//! side, `WEIR_BENCH_ROUNDS=N` (default 3) the rounds, of which each side's best is shown (the
+//! machine may be busy with other work); `WEIR_BENCH_NODE_RED=0` skips Node-RED.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -87,34 +88,70 @@ fn main() {
         limit.as_secs()
     );
 
-    let weir = run_weir(&dir, requests, concurrency, limit);
-    report("weir serve (journal on, fsync before 202)", &weir.0);
-    println!(
-        "    worker: ran all {} accepted events {:.2} s after the first request ({:.0} events/s end to end)",
-        weir.0.accepted,
-        weir.1,
-        weir.0.accepted as f64 / weir.1
-    );
-
-    if std::env::var("WEIR_BENCH_NODE_RED").as_deref() == Ok("0") {
-        println!("  node-red: skipped (WEIR_BENCH_NODE_RED=0)");
+    let rounds = env_number("WEIR_BENCH_ROUNDS", 3).max(1);
+    let red = if std::env::var("WEIR_BENCH_NODE_RED").as_deref() == Ok("0") {
+        Err("skipped (WEIR_BENCH_NODE_RED=0)".to_string())
     } else {
-        match run_node_red(&dir, requests, concurrency, limit) {
-            Ok(red) => {
-                report(
-                    "node-red http in → function → http response (memory only)",
-                    &red,
-                );
-                let ratio =
-                    (weir.0.accepted as f64 / weir.0.seconds) / (red.accepted as f64 / red.seconds);
-                println!(
-                    "  ratio weir/node-red (accepted events per second): {ratio:.1} (goal: at least 10)"
-                );
+        install_node_red(&dir)
+    };
+    let mut red_problem = red.as_ref().err().cloned();
+    let (mut best_weir, mut best_red): (Option<(Figures, f64)>, Option<Figures>) = (None, None);
+    for round in 0..rounds {
+        let weir = run_weir(
+            &dir.join(format!("round-{round}")),
+            requests,
+            concurrency,
+            limit,
+        );
+        if best_weir
+            .as_ref()
+            .is_none_or(|b| rate(&weir.0) > rate(&b.0))
+        {
+            best_weir = Some(weir);
+        }
+        if let Ok(red_dir) = &red {
+            match run_node_red(red_dir, requests, concurrency, limit) {
+                Ok(f) => {
+                    if best_red.as_ref().is_none_or(|b| rate(&f) > rate(b)) {
+                        best_red = Some(f);
+                    }
+                }
+                Err(why) => red_problem = Some(why),
             }
-            Err(why) => println!("  node-red: not measured: {why}"),
         }
     }
+    println!("  best of {rounds} rounds each:");
+    let Some((weir, drained)) = best_weir else {
+        unreachable!("expected a round of weir, found none")
+    };
+    report("weir serve (journal on, fsync before 202)", &weir);
+    println!(
+        "    worker: ran all {} accepted events {:.2} s after the first request ({:.0} events/s end to end)",
+        weir.accepted,
+        drained,
+        weir.accepted as f64 / drained
+    );
+    match best_red {
+        Some(red) => {
+            report(
+                "node-red http in → function → http response (memory only)",
+                &red,
+            );
+            println!(
+                "  ratio weir/node-red (accepted events per second): {:.1} (goal: at least 10)",
+                rate(&weir) / rate(&red)
+            );
+        }
+        None => println!(
+            "  node-red: not measured: {}",
+            red_problem.unwrap_or_else(|| "no round finished".into())
+        ),
+    }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn rate(f: &Figures) -> f64 {
+    f.accepted as f64 / f.seconds
 }
 
 fn report(name: &str, f: &Figures) {
@@ -324,12 +361,8 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-fn run_node_red(
-    dir: &Path,
-    requests: usize,
-    concurrency: usize,
-    limit: Duration,
-) -> Result<Figures, String> {
+/// Installs Node-RED with npm into a folder of the bench's own; the folder, or why not.
+fn install_node_red(dir: &Path) -> Result<PathBuf, String> {
     let red: PathBuf = dir.join("node-red");
     std::fs::create_dir_all(&red).map_err(|e| e.to_string())?;
     println!("  installing node-red with npm into {} …", red.display());
@@ -354,6 +387,15 @@ fn run_node_red(
             why.lines().next().unwrap_or("")
         ));
     }
+    Ok(red)
+}
+
+fn run_node_red(
+    red: &Path,
+    requests: usize,
+    concurrency: usize,
+    limit: Duration,
+) -> Result<Figures, String> {
     let port = free_port();
     let flows = serde_json::json!([
         {"id": "tab", "type": "tab", "label": "bench"},
@@ -369,7 +411,7 @@ fn run_node_red(
     let child = Command::new("node")
         .arg(red.join("node_modules/node-red/red.js"))
         .args(["--userDir"])
-        .arg(&red)
+        .arg(red)
         .args(["--settings"])
         .arg(red.join("settings.js"))
         .stdout(Stdio::null())

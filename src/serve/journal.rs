@@ -39,7 +39,7 @@ pub type Result<T> = std::result::Result<T, JournalError>;
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   key TEXT UNIQUE,
   app TEXT NOT NULL, entity TEXT NOT NULL, kind TEXT NOT NULL,
   record TEXT NOT NULL, actor TEXT, changed TEXT,
@@ -207,6 +207,11 @@ impl Journal {
         conn.pragma_update(None, "synchronous", if durable { "FULL" } else { "NORMAL" })
             .map_err(fail)?;
         conn.execute_batch(SCHEMA).map_err(fail)?;
+        if durable {
+            // Accepting must not wait for a checkpoint: the other connections make them.
+            conn.pragma_update(None, "wal_autocheckpoint", 0)
+                .map_err(fail)?;
+        }
         Ok(Journal { conn, path: name })
     }
 
