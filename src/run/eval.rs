@@ -412,37 +412,6 @@ pub fn fit(value: Value, ty: &Type) -> Result<Value, Value> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn labels_equal_texts_with_the_same_letters() {
-        assert!(equal(
-            &Value::Label(Arc::from("weir")),
-            &Value::text("weir")
-        ));
-        assert!(!equal(&Value::None, &Value::text("")));
-        assert!(equal(&Value::None, &Value::None));
-        assert!(!equal(&Value::Number(1.0), &Value::text("1")));
-    }
-
-    #[test]
-    fn values_of_open_apps_are_fitted_to_declared_fields() {
-        let t = fit(Value::text("2030-01-02T09:00:00Z"), &Type::Time).unwrap();
-        assert!(matches!(t, Value::Time(_)));
-        assert!(fit(Value::text("soon"), &Type::Time).is_err());
-        assert!(fit(Value::Number(3.0), &Type::Text).is_err());
-        assert_eq!(
-            fit(Value::None, &Type::optional(Type::Text)),
-            Ok(Value::None)
-        );
-        assert!(fit(Value::None, &Type::Text).is_err());
-        let list = Value::List(Arc::from(vec![Value::text("a")]));
-        assert!(fit(list, &Type::list(Type::Text)).is_ok());
-    }
-}
-
 /// The `field == value` parts of a condition that every record it keeps must meet (those
 /// joined by `and`), with the value worked out: a real app filters on them before sending.
 pub(super) fn equalities(condition: &Expr, scope: &Scope, out: &mut Vec<(FieldId, Value)>) {
@@ -482,5 +451,36 @@ fn mentions_target(expr: &Expr) -> bool {
         ExprKind::Binary(_, l, r) => mentions_target(l) || mentions_target(r),
         ExprKind::If(c, a, b) => mentions_target(c) || mentions_target(a) || mentions_target(b),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_equal_texts_with_the_same_letters() {
+        assert!(equal(
+            &Value::Label(Arc::from("weir")),
+            &Value::text("weir")
+        ));
+        assert!(!equal(&Value::None, &Value::text("")));
+        assert!(equal(&Value::None, &Value::None));
+        assert!(!equal(&Value::Number(1.0), &Value::text("1")));
+    }
+
+    #[test]
+    fn values_of_open_apps_are_fitted_to_declared_fields() {
+        let t = fit(Value::text("2030-01-02T09:00:00Z"), &Type::Time).unwrap();
+        assert!(matches!(t, Value::Time(_)));
+        assert!(fit(Value::text("soon"), &Type::Time).is_err());
+        assert!(fit(Value::Number(3.0), &Type::Text).is_err());
+        assert_eq!(
+            fit(Value::None, &Type::optional(Type::Text)),
+            Ok(Value::None)
+        );
+        assert!(fit(Value::None, &Type::Text).is_err());
+        let list = Value::List(Arc::from(vec![Value::text("a")]));
+        assert!(fit(list, &Type::list(Type::Text)).is_ok());
     }
 }
