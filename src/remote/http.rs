@@ -49,6 +49,8 @@ pub struct Reply {
 #[derive(Debug)]
 pub struct Failed {
     pub reason: String,
+    /// The app answered and refused (a 4xx other than 429), rather than giving no answer.
+    pub refused: bool,
 }
 
 /// One request: its method, URL, headers and JSON body.
@@ -132,7 +134,10 @@ pub fn send(
                 let message = app_message(response);
                 let problem = format!("{} answered {status}{message}", request.describe());
                 if status != StatusCode::TOO_MANY_REQUESTS && !status.is_server_error() {
-                    return Err(Failed { reason: problem });
+                    return Err(Failed {
+                        reason: problem,
+                        refused: true,
+                    });
                 }
                 (problem, asked)
             }
@@ -156,6 +161,7 @@ pub fn send(
             };
             return Err(Failed {
                 reason: format!("{problem} (tried {tried})"),
+                refused: false,
             });
         }
         let wait = asked.unwrap_or_else(|| backoff(policy, tries, jitter));
@@ -175,6 +181,7 @@ fn read(response: Response, request: &Request) -> Result<Reply, Failed> {
                 "{} broke off in the middle of the reply",
                 request.describe()
             ),
+            refused: false,
         }),
     }
 }

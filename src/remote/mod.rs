@@ -206,6 +206,7 @@ pub fn run_input(engine: &mut Engine<Connected>, event: InputEvent) -> Outcome {
                 reason: format!(
                     "a line about `{app}`, a real app, must name its record by the app's `id`"
                 ),
+                failed: false,
             }),
             ..Outcome::default()
         };

@@ -221,13 +221,18 @@ impl HttpApps {
         AppError {
             app: self.program.app(app).name.clone(),
             reason,
+            failed: false,
         }
     }
 
     fn send(&self, entity: EntityId, request: Request) -> Result<Reply, AppError> {
         let mut jitter = self.jitter.borrow_mut();
-        http::send(&self.client, &self.policy, &mut jitter, &request)
-            .map_err(|Failed { reason }| self.refuse(entity, reason))
+        http::send(&self.client, &self.policy, &mut jitter, &request).map_err(
+            |Failed { reason, refused }| AppError {
+                failed: !refused,
+                ..self.refuse(entity, reason)
+            },
+        )
     }
 
     fn write_request(

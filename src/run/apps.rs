@@ -307,11 +307,18 @@ pub struct WriteCtx {
 pub struct AppError {
     pub app: Arc<str>,
     pub reason: String,
+    /// The app gave no answer to use (unreachable, too slow, 5xx after every try), as opposed
+    /// to refusing the write.
+    pub failed: bool,
 }
 
 impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} refused the write: {}", self.app, self.reason)
+        if self.failed {
+            write!(f, "{} could not take the write: {}", self.app, self.reason)
+        } else {
+            write!(f, "{} refused the write: {}", self.app, self.reason)
+        }
     }
 }
 

@@ -375,6 +375,7 @@ impl<A: Apps> Engine<A> {
                         refused: Some(AppError {
                             app: p.app(p.entity(entity).app).name.clone(),
                             reason: format!("there is no record {} to update", at.show(p)),
+                            failed: false,
                         }),
                         ..Outcome::default()
                     };

@@ -243,6 +243,7 @@ impl Simulator {
                 .cloned()
                 .unwrap_or_else(|| Arc::from("?")),
             reason,
+            failed: false,
         }
     }
 }
