@@ -268,11 +268,14 @@ impl HttpApps {
         Some((app_id, record))
     }
 
-    fn record_done(&self, entity: EntityId, method: &'static str, local: RecordId) {
+    /// Remembers a write the app confirmed, here and in the journal, so that it is not sent
+    /// again when its run runs again.
+    fn record_done(&mut self, entity: EntityId, method: &'static str, local: RecordId) {
         let key = self.key();
-        if let Some(recorder) = &mut self.book.borrow_mut().recorder {
+        if let Some(recorder) = &mut self.book.get_mut().recorder {
             recorder.action_done(&key, entity, method, local);
         }
+        self.done.insert(key, local);
     }
 
     pub(super) fn create(&mut self, entity: EntityId, record: Record) -> Result<Record, AppError> {
