@@ -298,6 +298,7 @@ fn figures(
 }
 
 fn run_weir(dir: &Path, requests: usize, concurrency: usize, limit: Duration) -> (Figures, f64) {
+    std::fs::create_dir_all(dir).expect("a folder for the round");
     std::fs::write(dir.join("shop.weir"), SCRIPT).expect("the script");
     let mut child = Command::new(env!("CARGO_BIN_EXE_weir"))
         .args([
