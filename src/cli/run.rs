@@ -145,6 +145,14 @@ pub fn run(args: RunArgs) -> u8 {
             return super::FAILURE;
         }
     };
+    for app in program.apps.iter().filter(|a| a.location.is_some()) {
+        if let Some(location) = &app.location {
+            eprintln!(
+                "note: `{}` is a real app: writes to it go to {} (`weir test` simulates it instead)",
+                app.name, location.url
+            );
+        }
+    }
     let mut notifier = match args.http.notifier() {
         Ok(notifier) => notifier,
         Err(message) => return super::usage_error(message),
