@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! notify "front-desk" "New patient: Ada"   → POST URL {"channel":"front-desk","text":"New patient: Ada"}
+//! weir serve … --notify-url slack          # refused at startup: not an http or https URL
 //! ```
 //!
 //! The request is tried again as writes to real apps are (connect errors, time-outs, 429,
