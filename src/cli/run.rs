@@ -63,10 +63,10 @@ pub struct HttpArgs {
     pub http_timeout: f64,
     /// How many times a request to a real app is tried again after a connect error, a
     /// time-out, 429 or 5xx (with exponential back-off and jitter, or as `Retry-After` asks).
-    #[arg(long, value_name = "N", default_value_t = 4)]
+    #[arg(long, value_name = "N", default_value_t = 6)]
     pub retries: u32,
     /// The first wait before trying again, in milliseconds (each next one doubles).
-    #[arg(long, value_name = "MS", default_value_t = 200)]
+    #[arg(long, value_name = "MS", default_value_t = 250)]
     pub backoff_ms: u64,
 }
 

@@ -29,8 +29,8 @@ impl Default for Policy {
     fn default() -> Policy {
         Policy {
             timeout: Duration::from_secs(10),
-            retries: 4,
-            backoff: Duration::from_millis(200),
+            retries: 6,
+            backoff: Duration::from_millis(250),
         }
     }
 }
