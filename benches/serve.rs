@@ -13,7 +13,7 @@
 //! checks no signature, so it does less work per event. If npm cannot install it, the output
 //! says so and weir's figures stand alone.
 //!
-//! `WEIR_BENCH_REQUESTS=N` (default 20,000) sets the requests per side, `WEIR_BENCH_CONCURRENCY=N`
+//! `WEIR_BENCH_REQUESTS=N` (default 50,000) sets the requests per side, `WEIR_BENCH_CONCURRENCY=N`
 //! (default 64) the requests in flight, `WEIR_BENCH_SECONDS=N` (default 30) the time limit per
 //! side, `WEIR_BENCH_ROUNDS=N` (default 3) the rounds, of which each side's best is shown (the
 //! machine may be busy with other work); `WEIR_BENCH_NODE_RED=0` skips Node-RED.
@@ -77,7 +77,7 @@ struct Figures {
 
 fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let requests = env_number("WEIR_BENCH_REQUESTS", 20_000);
+    let requests = env_number("WEIR_BENCH_REQUESTS", 50_000);
     let concurrency = env_number("WEIR_BENCH_CONCURRENCY", 64);
     let limit = Duration::from_secs(env_number("WEIR_BENCH_SECONDS", 30) as u64);
     let dir = std::env::temp_dir().join(format!("weir-bench-serve-{}", std::process::id()));
@@ -425,7 +425,7 @@ fn run_weir(dir: &Path, requests: usize, concurrency: usize, limit: Duration) ->
         if queued == Some(0) || start.elapsed() > limit * 4 {
             break start.elapsed().as_secs_f64();
         }
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(100));
     };
     let peak = peak_kib(pid);
     drop(child);

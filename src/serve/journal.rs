@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS events (
   status TEXT NOT NULL DEFAULT 'queued',
   run_base INTEGER, message TEXT, finished INTEGER
 );
+CREATE INDEX IF NOT EXISTS events_open ON events (status) WHERE status != 'done';
 CREATE TABLE IF NOT EXISTS runs (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   event INTEGER NOT NULL, run INTEGER, by TEXT NOT NULL,
@@ -604,21 +605,27 @@ impl Journal {
         })
     }
 
+    /// How many events are in each state: the open ones are counted by their index, the done
+    /// ones are the rest (events are never deleted, and their ids leave no gaps).
     pub fn tally(&self) -> Result<Tally> {
         let mut tally = Tally::default();
         for (status, n) in self.rows(
-            "SELECT status, COUNT(*) FROM events GROUP BY status",
+            "SELECT status, COUNT(*) FROM events WHERE status != 'done' GROUP BY status",
             &[],
             |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)),
         )? {
             match status.as_str() {
                 "queued" => tally.queued = n,
-                "done" => tally.done = n,
                 "failed" => tally.failed = n,
                 "held" => tally.held = n,
                 _ => {}
             }
         }
+        let all: i64 = self
+            .conn
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))
+            .map_err(|e| self.fail(e))?;
+        tally.done = (all as u64).saturating_sub(tally.queued + tally.failed + tally.held);
         Ok(tally)
     }
 
