@@ -130,3 +130,72 @@ impl Echoes {
         self.by_record.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::program::{EntityId, WorkflowId};
+    use crate::run::guard::Actor;
+
+    fn record(title: &str) -> Record {
+        let mut r = Record::empty(2);
+        r.set(FieldId(0), Value::text(title));
+        r
+    }
+
+    fn chain() -> Arc<Hop> {
+        Arc::new(Hop {
+            by: Actor::Workflow(WorkflowId(0)),
+            run: 1,
+            event: 1,
+            kind: EventKind::New,
+            record: RecordRef::new(EntityId(0), 1),
+            hops: 1,
+            root_event: 1,
+            root_origin: Arc::from("user"),
+            parent: None,
+        })
+    }
+
+    #[test]
+    fn an_echo_inherits_the_chain_once_and_an_edit_does_not() {
+        let at = RecordRef::new(EntityId(1), 3);
+        let mut echoes = Echoes::default();
+        let written = Written::new(
+            EventKind::New,
+            at,
+            &record("Printer"),
+            &[FieldId(0)],
+            chain(),
+        );
+        echoes.remember(written);
+        assert!(
+            echoes
+                .claim(EventKind::New, at, &record("Scanner"))
+                .is_none()
+        );
+        let mut with_more = record("Printer");
+        with_more.set(FieldId(1), Value::text("a field the write did not send"));
+        assert!(echoes.claim(EventKind::Updated, at, &with_more).is_some());
+        assert!(
+            echoes
+                .claim(EventKind::New, at, &record("Printer"))
+                .is_none()
+        );
+        assert!(echoes.is_empty());
+    }
+
+    #[test]
+    fn fingerprints_are_stable_and_tell_values_apart() {
+        let fields = [FieldId(0)];
+        assert_eq!(
+            fingerprint(&record("a"), &fields),
+            fingerprint(&record("a"), &fields)
+        );
+        assert_ne!(
+            fingerprint(&record("a"), &fields),
+            fingerprint(&record("b"), &fields)
+        );
+        assert_eq!(fingerprint(&record("a"), &fields), 0xca31_3af7_61f4_527e);
+    }
+}
