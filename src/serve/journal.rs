@@ -7,8 +7,8 @@
 //!                                  sent again (actions hold their idempotency keys)
 //! ```
 //!
-//! Tables: `events` (every accepted webhook, with its status: queued, done, failed, held),
-//! `runs` (what each event set off), `actions` (the writes real apps confirmed, by idempotency
+//! Tables: `events` (every accepted webhook, with its status: queued, done, failed, held, and
+//! the runs it set off, one JSON array a line in `runs`), `actions` (the writes real apps confirmed, by idempotency
 //! key), `ids` (the app's ids and the engine's numbers), `links`, `ledger` (recent writes to
 //! real apps, with their chains), `held` (events the run-time guard held, to release),
 //! `releases` (events `weir replay` asked to run again), `notifications` and `meta`.
@@ -45,15 +45,10 @@ CREATE TABLE IF NOT EXISTS events (
   record TEXT NOT NULL, actor TEXT, changed TEXT,
   received INTEGER NOT NULL,
   status TEXT NOT NULL DEFAULT 'queued',
-  run_base INTEGER, message TEXT, finished INTEGER
+  run_base INTEGER, message TEXT, finished INTEGER,
+  runs TEXT
 );
 CREATE INDEX IF NOT EXISTS events_open ON events (status) WHERE status != 'done';
-CREATE TABLE IF NOT EXISTS runs (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  event INTEGER NOT NULL, run INTEGER, by TEXT NOT NULL,
-  status TEXT NOT NULL, message TEXT, at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS runs_event ON runs (event);
 CREATE TABLE IF NOT EXISTS actions (
   key TEXT PRIMARY KEY, run INTEGER NOT NULL, entity TEXT NOT NULL,
   method TEXT NOT NULL, record INTEGER NOT NULL, at INTEGER NOT NULL
@@ -413,19 +408,12 @@ impl Journal {
         let fail = |e: rusqlite::Error| fail_in(&path, e);
         let tx = self.conn.transaction().map_err(fail)?;
         {
+            // A release adds its runs to those the event had; a run again replaces them.
             let mut event = tx
                 .prepare_cached(
-                    "UPDATE events SET status = ?2, run_base = ?3, message = ?4, finished = ?5
+                    "UPDATE events SET status = ?2, run_base = ?3, message = ?4, finished = ?5,
+                       runs = CASE WHEN ?7 THEN COALESCE(runs, '') || ?6 ELSE ?6 END
                      WHERE id = ?1",
-                )
-                .map_err(fail)?;
-            let mut forget_runs = tx
-                .prepare_cached("DELETE FROM runs WHERE event = ?1")
-                .map_err(fail)?;
-            let mut run = tx
-                .prepare_cached(
-                    "INSERT INTO runs (event, run, by, status, message, at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )
                 .map_err(fail)?;
             let mut release = tx
@@ -446,30 +434,25 @@ impl Journal {
                 )
                 .map_err(fail)?;
             for f in batch {
+                let mut runs = String::new();
+                for r in &f.runs {
+                    let line = serde_json::json!([r.run, r.by, r.status, r.message]);
+                    runs.push_str(&line.to_string());
+                    runs.push('\n');
+                }
                 event
                     .execute(params![
                         f.event,
                         f.status,
                         f.run_base as i64,
                         f.message,
-                        now
+                        now,
+                        runs,
+                        f.released
                     ])
                     .map_err(fail)?;
-                if !f.released {
-                    forget_runs.execute([f.event]).map_err(fail)?;
-                } else {
+                if f.released {
                     release.execute([f.event]).map_err(fail)?;
-                }
-                for r in &f.runs {
-                    run.execute(params![
-                        f.event,
-                        r.run.map(|n| n as i64),
-                        r.by,
-                        r.status,
-                        r.message,
-                        now
-                    ])
-                    .map_err(fail)?;
                 }
                 for json in &f.held {
                     held.execute(params![f.event, json]).map_err(fail)?;
@@ -578,31 +561,56 @@ impl Journal {
             .map_err(|e| self.fail(e))
     }
 
-    /// Recent runs, newest first: all of them, or those of one status (`failed`, `held`).
+    /// Recent runs, newest first: all of them, or those of one status (`failed`, `held`) of
+    /// events still in that state.
     pub fn list(&self, status: Option<&str>, limit: u32) -> Result<Vec<Listed>> {
+        // `status != 'done'` lets SQLite read the small index of open events.
         let condition = match status {
-            Some(_) => "WHERE r.status = ?1 AND e.status = ?1",
-            None => "WHERE ?1 IS NULL",
+            Some(_) => "status != 'done' AND status = ?1",
+            None => "finished IS NOT NULL AND ?1 IS NULL",
         };
         let sql = format!(
-            "SELECT r.event, e.app, e.entity, e.kind, e.status, r.run, r.by, r.status, r.message, r.at
-             FROM runs r JOIN events e ON e.id = r.event {condition}
-             ORDER BY r.id DESC LIMIT {limit}"
+            "SELECT id, app, entity, kind, status, runs, finished FROM events
+             WHERE {condition} ORDER BY id DESC LIMIT {limit}"
         );
-        self.rows(&sql, &[&status], |r| {
-            Ok(Listed {
-                event: r.get(0)?,
-                app: r.get(1)?,
-                entity: r.get(2)?,
-                kind: r.get(3)?,
-                event_status: r.get(4)?,
-                run: r.get::<_, Option<i64>>(5)?.map(|n| n as u64),
-                by: r.get(6)?,
-                status: r.get(7)?,
-                message: r.get(8)?,
-                at: r.get(9)?,
-            })
-        })
+        let events = self.rows(&sql, &[&status], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                [r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
+                r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                r.get::<_, Option<i64>>(6)?.unwrap_or(0),
+            ))
+        })?;
+        let mut out = Vec::new();
+        for (event, [app, entity, kind, event_status], runs, at) in events {
+            for line in runs.lines().rev() {
+                let Ok(serde_json::Value::Array(parts)) = serde_json::from_str(line) else {
+                    continue;
+                };
+                let text = |i: usize| parts.get(i).and_then(|v| v.as_str()).map(String::from);
+                let run_status = text(2).unwrap_or_default();
+                if status.is_some_and(|s| s != run_status) {
+                    continue;
+                }
+                out.push(Listed {
+                    event,
+                    app: app.clone(),
+                    entity: entity.clone(),
+                    kind: kind.clone(),
+                    event_status: event_status.clone(),
+                    run: parts.first().and_then(|v| v.as_u64()),
+                    by: text(1).unwrap_or_default(),
+                    status: run_status,
+                    message: text(3),
+                    at,
+                });
+            }
+            if out.len() >= limit as usize {
+                break;
+            }
+        }
+        out.truncate(limit as usize);
+        Ok(out)
     }
 
     /// How many events are in each state: the open ones are counted by their index, the done
