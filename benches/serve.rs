@@ -14,7 +14,7 @@
 //! says so and weir's figures stand alone.
 //!
 //! `WEIR_BENCH_REQUESTS=N` (default 50,000) sets the requests per side, `WEIR_BENCH_CONCURRENCY=N`
-//! (default 64) the requests in flight, `WEIR_BENCH_SECONDS=N` (default 30) the time limit per
+//! (default 128) the requests in flight, `WEIR_BENCH_SECONDS=N` (default 30) the time limit per
 //! side, `WEIR_BENCH_ROUNDS=N` (default 3) the rounds, of which each side's best is shown (the
 //! machine may be busy with other work); `WEIR_BENCH_NODE_RED=0` skips Node-RED.
 
@@ -78,7 +78,7 @@ struct Figures {
 fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let requests = env_number("WEIR_BENCH_REQUESTS", 50_000);
-    let concurrency = env_number("WEIR_BENCH_CONCURRENCY", 64);
+    let concurrency = env_number("WEIR_BENCH_CONCURRENCY", 128);
     let limit = Duration::from_secs(env_number("WEIR_BENCH_SECONDS", 30) as u64);
     let dir = std::env::temp_dir().join(format!("weir-bench-serve-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

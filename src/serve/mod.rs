@@ -198,7 +198,10 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         worker.set_notifier(notifier);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        // The committer and the worker have threads of their own.
+        .worker_threads(
+            std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1)),
+        )
         .enable_all()
         .build()
         .map_err(|e| ServeError::Runtime(e.to_string()))?;
