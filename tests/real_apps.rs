@@ -622,6 +622,21 @@ workflow to_notes {{
             && listing.contains("trace: a user creates a note in Notes → to_board creates one in Board → to_notes creates one in Notes → to_board …"),
         "{listing}"
     );
+    // Released, the held workflow runs as a new chain; its echoes come back as new events,
+    // and the guard holds that chain again, four hops on.
+    let json = weir(
+        &["runs", "--journal", "weir.db", "--held", "--json"],
+        &dir,
+        &[],
+    );
+    let first: Json = serde_json::from_str(text(&json.stdout).lines().next().unwrap()).unwrap();
+    let event = first["event"].to_string();
+    let replay = weir(&["replay", "--journal", "weir.db", &event], &dir, &[]);
+    assert!(replay.status.success(), "{}", text(&replay.stdout));
+    assert!(text(&replay.stdout).contains(&format!("event {event} ran again: done")));
+    assert!(wait_until(Duration::from_secs(10), || {
+        serve.health()["held"] == 1 && (a.records("note").len(), b.records("note").len()) == (5, 4)
+    }));
 }
 
 /// `kill -9` in the middle of a stream of signed events: after a restart, every event that was
