@@ -15,12 +15,28 @@ use serde_json::{Value as Json, json};
 
 const SECRET: &str = "test-secret";
 
-/// A fresh folder for one test.
-fn scratch(name: &str) -> PathBuf {
+/// A fresh folder for one test, removed when the test is over.
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch(name: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("weir-real-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a scratch folder");
-    dir
+    Scratch(dir)
 }
 
 fn weir(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
