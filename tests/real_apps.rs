@@ -564,27 +564,30 @@ fn a_dead_event_runs_again_with_replay_once_the_app_is_back() {
     );
     drop(serve);
 
-    // Without a server on the journal, `weir replay` runs the event itself.
+    // Without a server on the journal, `weir replay` runs the events itself.
     crm.set_down(true);
     let serve = Serve::start(&dir, "shop.weir", &["--retries", "0"]);
-    let order = json!({"customer": "hal", "email": "hal@example.com"});
-    let (_, accepted) = serve.event("/events/Shop/order/new", &order, None);
-    let id = accepted["event"].as_i64().unwrap().to_string();
-    assert_eq!(serve.settle(2)["failed"], 1);
+    for name in ["hal", "ivy"] {
+        let order = json!({"customer": name, "email": format!("{name}@example.com")});
+        assert_eq!(serve.event("/events/Shop/order/new", &order, None).0, 202);
+    }
+    assert_eq!(serve.settle(3)["failed"], 2);
     drop(serve);
     crm.set_down(false);
     let replay = weir(
-        &["replay", "--journal", "weir.db", &id],
+        &["replay", "--journal", "weir.db", "--failed"],
         &dir,
         &[("CRM_TOKEN", "tk")],
     );
+    let said = text(&replay.stdout);
+    assert!(replay.status.success(), "{said}{}", text(&replay.stderr));
     assert!(
-        replay.status.success(),
-        "{}{}",
-        text(&replay.stdout),
-        text(&replay.stderr)
+        said.contains("event 2 ran again: done") && said.contains("event 3 ran again: done"),
+        "{said}"
     );
-    assert_eq!(crm.records("contact").len(), 2);
+    assert_eq!(crm.records("contact").len(), 3);
+    let none = weir(&["replay", "--journal", "weir.db", "--failed"], &dir, &[]);
+    assert!(text(&none.stdout).contains("has no failed events"));
 }
 
 /// Two real apps whose webhooks call weir back, and workflows that copy notes both ways: a

@@ -17,14 +17,21 @@ use crate::serve::worker::{StartError, Worker};
 /// here when none is.
 #[derive(Args)]
 #[command(
-    after_help = "A failed event runs again from the start, with the same idempotency keys: writes a real app\nalready confirmed are not sent again. A held event runs the workflow the guard stopped, as a\nnew chain.\n\nExamples:\n  weir runs --journal weir.db --failed\n  weir replay --journal weir.db 12"
+    after_help = "A failed event runs again from the start, with the same idempotency keys: writes a real app\nalready confirmed are not sent again. A held event runs the workflow the guard stopped, as a\nnew chain.\n\nExamples:\n  weir runs --journal weir.db --failed\n  weir replay --journal weir.db 12\n  weir replay --journal weir.db --failed   # every failed event, once the app is back"
 )]
 pub struct ReplayArgs {
     /// The journal `weir serve` keeps.
     #[arg(long, value_name = "FILE", default_value = "weir.db")]
     journal: String,
     /// The event's number, as `weir runs` shows it.
-    event: i64,
+    #[arg(required_unless_present_any = ["failed", "held"], conflicts_with_all = ["failed", "held"])]
+    event: Option<i64>,
+    /// Every failed event of the journal, oldest first (once the app is back).
+    #[arg(long, conflicts_with = "held")]
+    failed: bool,
+    /// Every held event of the journal, oldest first.
+    #[arg(long)]
+    held: bool,
 }
 
 pub fn run(args: ReplayArgs) -> u8 {
@@ -33,71 +40,93 @@ pub fn run(args: ReplayArgs) -> u8 {
         Ok(journal) => journal,
         Err(err) => return super::usage_error(err),
     };
-    let event = match journal.event(args.event) {
-        Ok(Some(event)) => event,
-        Ok(None) => {
-            return super::usage_error(format!(
-                "`{}` has no event {}; `weir runs --journal {}` lists them",
-                args.journal, args.event, args.journal
-            ));
-        }
-        Err(err) => return super::usage_error(err),
+    let events = match chosen(&args, &journal) {
+        Ok(events) => events,
+        Err(code) => return code,
     };
-    match event.status.as_str() {
-        "failed" | "held" => {}
-        "queued" => {
-            println!(
-                "event {} has not run yet; `weir serve` runs it when it gets to it",
-                event.id
-            );
-            return super::SUCCESS;
-        }
-        other => {
-            return super::usage_error(format!(
-                "event {} is {other}; only failed and held events are replayed",
-                event.id
-            ));
+    if events.is_empty() {
+        let which = if args.failed { "failed" } else { "held" };
+        println!("`{}` has no {which} events", args.journal);
+        return super::SUCCESS;
+    }
+    for event in &events {
+        if let Err(err) = journal.request_release(event.id) {
+            return super::usage_error(err);
         }
     }
-    if let Err(err) = journal.request_release(event.id) {
-        return super::usage_error(err);
-    }
-    let after = if let Some((pid, addr)) = crate::serve::serving(&journal) {
+    let mut after = Vec::new();
+    if let Some((pid, addr)) = crate::serve::serving(&journal) {
+        let ids: Vec<String> = events.iter().map(|e| e.id.to_string()).collect();
         println!(
-            "released event {}; the `weir serve` on {addr} (process {pid}) runs it",
-            event.id
+            "released event{} {}; the `weir serve` on {addr} (process {pid}) runs {}",
+            if ids.len() == 1 { "" } else { "s" },
+            ids.join(", "),
+            if ids.len() == 1 { "it" } else { "them" },
         );
-        match wait_for(&journal, &event) {
-            Some(after) => after,
-            None => {
-                println!(
-                    "it has not finished yet; `weir runs --journal {}` shows it later",
-                    args.journal
-                );
-                return super::SUCCESS;
+        for event in &events {
+            match wait_for(&journal, event) {
+                Some(now) => after.push(now),
+                None => {
+                    println!(
+                        "event {} has not finished yet; `weir runs --journal {}` shows it later",
+                        event.id, args.journal
+                    );
+                    return super::FAILURE;
+                }
             }
         }
     } else {
-        match run_here(path, &journal) {
-            Ok(()) => {}
-            Err(code) => return code,
+        if let Err(code) = run_here(path, &journal) {
+            return code;
         }
-        match journal.event(event.id) {
-            Ok(Some(after)) => after,
-            Ok(None) => return super::FAILURE,
-            Err(err) => return super::usage_error(err),
+        for event in &events {
+            match journal.event(event.id) {
+                Ok(Some(now)) => after.push(now),
+                Ok(None) => return super::FAILURE,
+                Err(err) => return super::usage_error(err),
+            }
         }
+    }
+    let mut code = super::SUCCESS;
+    for event in after {
+        match event.status.as_str() {
+            "done" => println!("event {} ran again: done", event.id),
+            status => {
+                let message = event.message.unwrap_or_default();
+                println!("event {} ran again and is {status}: {message}", event.id);
+                code = super::FAILURE;
+            }
+        }
+    }
+    code
+}
+
+/// The events to release: the one named, or every failed or held one.
+fn chosen(args: &ReplayArgs, journal: &Journal) -> Result<Vec<StoredEvent>, u8> {
+    if args.failed || args.held {
+        let status = if args.failed { "failed" } else { "held" };
+        return journal.with_status(status).map_err(super::usage_error);
+    }
+    let id = args.event.unwrap_or_default();
+    let event = match journal.event(id) {
+        Ok(Some(event)) => event,
+        Ok(None) => {
+            return Err(super::usage_error(format!(
+                "`{}` has no event {id}; `weir runs --journal {}` lists them",
+                args.journal, args.journal
+            )));
+        }
+        Err(err) => return Err(super::usage_error(err)),
     };
-    match after.status.as_str() {
-        "done" => {
-            println!("event {} ran again: done", after.id);
-            super::SUCCESS
+    match event.status.as_str() {
+        "failed" | "held" => Ok(vec![event]),
+        "queued" => {
+            println!("event {id} has not run yet; `weir serve` runs it when it gets to it");
+            Err(super::SUCCESS)
         }
-        status => {
-            let message = after.message.unwrap_or_default();
-            println!("event {} ran again and is {status}: {message}", after.id);
-            super::FAILURE
-        }
+        other => Err(super::usage_error(format!(
+            "event {id} is {other}; only failed and held events are replayed"
+        ))),
     }
 }
 

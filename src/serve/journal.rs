@@ -332,6 +332,11 @@ impl Journal {
         self.events_where(&condition, &[&last])
     }
 
+    /// Every event in a state (`failed`, `held`), oldest first.
+    pub fn with_status(&self, status: &str) -> Result<Vec<StoredEvent>> {
+        self.events_where("status != 'done' AND status = ?1 ORDER BY id", &[&status])
+    }
+
     pub fn event(&self, id: i64) -> Result<Option<StoredEvent>> {
         Ok(self.events_where("id = ?1", &[&id])?.into_iter().next())
     }
