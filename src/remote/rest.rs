@@ -53,6 +53,8 @@ struct Book {
 
 impl Book {
     /// The engine's number for an app's id, given out on first sight.
+    /// An empty `app_id` (an event that did not say) gets a number of its own, which the app
+    /// cannot be asked about.
     fn local(&mut self, entity: EntityId, app_id: &str) -> RecordId {
         let ids = &mut self.ids[entity.0];
         if let Some(local) = ids.by_app.get(app_id) {
@@ -60,7 +62,9 @@ impl Book {
         }
         ids.by_local.push(app_id.to_string());
         let local = ids.by_local.len() as RecordId;
-        ids.by_app.insert(app_id.to_string(), local);
+        if !app_id.is_empty() {
+            ids.by_app.insert(app_id.to_string(), local);
+        }
         if let Some(recorder) = &mut self.recorder {
             recorder.new_id(entity, app_id, local);
         }
@@ -74,6 +78,7 @@ impl Book {
             .by_local
             .get(index)
             .map(String::as_str)
+            .filter(|id| !id.is_empty())
     }
 }
 
@@ -173,7 +178,9 @@ impl HttpApps {
             ids.by_local.resize(index + 1, String::new());
         }
         ids.by_local[index] = app_id.to_string();
-        ids.by_app.insert(app_id.to_string(), local);
+        if !app_id.is_empty() {
+            ids.by_app.insert(app_id.to_string(), local);
+        }
     }
 
     /// Restores a write that a journal holds as done, so that it is not sent again.

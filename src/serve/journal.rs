@@ -55,8 +55,8 @@ CREATE TABLE IF NOT EXISTS actions (
 );
 CREATE INDEX IF NOT EXISTS actions_run ON actions (run);
 CREATE TABLE IF NOT EXISTS ids (
-  entity TEXT NOT NULL, app_id TEXT NOT NULL, local INTEGER NOT NULL,
-  PRIMARY KEY (entity, app_id)
+  entity TEXT NOT NULL, app_id TEXT, local INTEGER NOT NULL,
+  UNIQUE (entity, app_id)
 );
 CREATE TABLE IF NOT EXISTS links (a TEXT NOT NULL, b TEXT NOT NULL, PRIMARY KEY (a, b));
 CREATE TABLE IF NOT EXISTS ledger (
@@ -514,7 +514,12 @@ impl Journal {
     /// Every entry of the id table: `(entity, app id, local id)`.
     pub fn ids(&self) -> Result<Vec<(String, String, u64)>> {
         self.rows("SELECT entity, app_id, local FROM ids", &[], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
+            let app_id: Option<String> = r.get(1)?;
+            Ok((
+                r.get(0)?,
+                app_id.unwrap_or_default(),
+                r.get::<_, i64>(2)? as u64,
+            ))
         })
     }
 
@@ -665,7 +670,7 @@ impl Journal {
         self.conn
             .execute(
                 "INSERT OR REPLACE INTO ids (entity, app_id, local) VALUES (?1, ?2, ?3)",
-                params![entity, app_id, local as i64],
+                params![entity, (!app_id.is_empty()).then_some(app_id), local as i64],
             )
             .map(|_| ())
             .map_err(|e| self.fail(e))

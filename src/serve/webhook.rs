@@ -30,7 +30,8 @@ pub enum Parsed {
     Report {
         kind: EventKind,
         entity: EntityId,
-        app_id: String,
+        /// The app's id of the record; a `new` event may leave it out.
+        app_id: Option<String>,
         record: Record,
         changed: Option<Arc<[FieldId]>>,
     },
@@ -157,15 +158,21 @@ pub fn parse(
             "send the record as a JSON object, as in {\"id\": \"t-7\", \"title\": \"Printer\"}",
         ));
     };
-    let Some(app_id) = map.remove("id").as_ref().and_then(id_text) else {
+    let app_id = map.remove("id").as_ref().and_then(id_text);
+    if app_id.is_none() && kind != EventKind::New {
+        let article = if kind == EventKind::Updated {
+            "an"
+        } else {
+            "a"
+        };
         return Err(unfit(
             format!(
-                "the record has no `id`; events of `{}` name their record by the app's id",
+                "the record has no `id`; {article} `{kind}` event of `{}` names its record by the app's id",
                 app.name
             ),
             "add the record's id in the app, as in {\"id\": \"t-7\", …}",
         ));
-    };
+    }
     let (record, _, _) =
         input::decode_record(program, entity, Json::Object(map)).map_err(|err| problem(&err))?;
     if kind == EventKind::New

@@ -218,7 +218,7 @@ impl Worker {
                 changed,
             }) => {
                 record.id = match self.engine.apps().http() {
-                    Some(http) => http.local_id(entity, &app_id),
+                    Some(http) => http.local_id(entity, app_id.as_deref().unwrap_or("")),
                     None => 0,
                 };
                 let actor = self.actor(event.actor.as_deref());
