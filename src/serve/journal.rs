@@ -48,7 +48,6 @@ CREATE TABLE IF NOT EXISTS events (
   run_base INTEGER, message TEXT, finished INTEGER,
   runs TEXT
 );
-CREATE INDEX IF NOT EXISTS events_open ON events (status) WHERE status != 'done';
 CREATE TABLE IF NOT EXISTS actions (
   key TEXT PRIMARY KEY, run INTEGER NOT NULL, entity TEXT NOT NULL,
   method TEXT NOT NULL, record INTEGER NOT NULL, at INTEGER NOT NULL
@@ -145,6 +144,8 @@ pub struct LedgerRow {
 #[derive(Clone, Debug, Default)]
 pub struct Finished {
     pub event: i64,
+    /// The event's status before it ran (queued, or failed or held for a replay).
+    pub was: String,
     pub status: &'static str,
     pub run_base: u64,
     pub message: Option<String>,
@@ -334,7 +335,7 @@ impl Journal {
 
     /// Every event in a state (`failed`, `held`), oldest first.
     pub fn with_status(&self, status: &str) -> Result<Vec<StoredEvent>> {
-        self.events_where("status != 'done' AND status = ?1 ORDER BY id", &[&status])
+        self.events_where("status = ?1 ORDER BY id", &[&status])
     }
 
     pub fn event(&self, id: i64) -> Result<Option<StoredEvent>> {
@@ -574,9 +575,8 @@ impl Journal {
     /// Recent runs, newest first: all of them, or those of one status (`failed`, `held`) of
     /// events still in that state.
     pub fn list(&self, status: Option<&str>, limit: u32) -> Result<Vec<Listed>> {
-        // `status != 'done'` lets SQLite read the small index of open events.
         let condition = match status {
-            Some(_) => "status != 'done' AND status = ?1",
+            Some(_) => "status = ?1",
             None => "finished IS NOT NULL AND ?1 IS NULL",
         };
         let sql = format!(
@@ -623,27 +623,23 @@ impl Journal {
         Ok(out)
     }
 
-    /// How many events are in each state: the open ones are counted by their index, the done
-    /// ones are the rest (events are never deleted, and their ids leave no gaps).
+    /// How many events are in each state (a scan of the journal: `weir serve` keeps these
+    /// counts as it goes, [`super::Counters`]).
     pub fn tally(&self) -> Result<Tally> {
         let mut tally = Tally::default();
         for (status, n) in self.rows(
-            "SELECT status, COUNT(*) FROM events WHERE status != 'done' GROUP BY status",
+            "SELECT status, COUNT(*) FROM events GROUP BY status",
             &[],
             |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)),
         )? {
             match status.as_str() {
                 "queued" => tally.queued = n,
+                "done" => tally.done = n,
                 "failed" => tally.failed = n,
                 "held" => tally.held = n,
                 _ => {}
             }
         }
-        let all: i64 = self
-            .conn
-            .query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))
-            .map_err(|e| self.fail(e))?;
-        tally.done = (all as u64).saturating_sub(tally.queued + tally.failed + tally.held);
         Ok(tally)
     }
 

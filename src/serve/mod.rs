@@ -20,7 +20,7 @@ pub mod webhook;
 pub mod worker;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
@@ -77,12 +77,71 @@ pub fn listed_json(row: &Listed) -> Json {
     })
 }
 
+/// How many events are in each state, kept as events are accepted and finish, so that
+/// `GET /health` reads no table.
+#[derive(Debug, Default)]
+pub struct Counters {
+    queued: AtomicU64,
+    done: AtomicU64,
+    failed: AtomicU64,
+    held: AtomicU64,
+}
+
+impl Counters {
+    pub fn new(tally: journal::Tally) -> Counters {
+        Counters {
+            queued: AtomicU64::new(tally.queued),
+            done: AtomicU64::new(tally.done),
+            failed: AtomicU64::new(tally.failed),
+            held: AtomicU64::new(tally.held),
+        }
+    }
+
+    fn of(&self, status: &str) -> Option<&AtomicU64> {
+        match status {
+            "queued" => Some(&self.queued),
+            "done" => Some(&self.done),
+            "failed" => Some(&self.failed),
+            "held" => Some(&self.held),
+            _ => None,
+        }
+    }
+
+    /// An event went from one state to another.
+    pub fn moved(&self, from: &str, to: &str) {
+        if let Some(c) = self.of(from) {
+            let _ = c.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+        }
+        if let Some(c) = self.of(to) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub fn accepted(&self) {
+        self.queued.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn tally(&self) -> journal::Tally {
+        journal::Tally {
+            queued: self.queued.load(Ordering::Relaxed),
+            done: self.done.load(Ordering::Relaxed),
+            failed: self.failed.load(Ordering::Relaxed),
+            held: self.held.load(Ordering::Relaxed),
+        }
+    }
+}
+
 /// The most events one commit takes (many more than arrive while one sync lasts).
 const GROUP: usize = 1024;
 
 /// Takes offers and writes them in groups: each group is one transaction and one sync, and
 /// its requests are answered only after it.
-fn committer(mut journal: Journal, offers: mpsc::Receiver<Offer>, wake: mpsc::Sender<()>) {
+fn committer(
+    mut journal: Journal,
+    offers: mpsc::Receiver<Offer>,
+    wake: mpsc::Sender<()>,
+    counters: Arc<Counters>,
+) {
     let mut batch: Vec<Offer> = Vec::with_capacity(GROUP);
     while let Ok(first) = offers.recv() {
         batch.push(first);
@@ -97,6 +156,9 @@ fn committer(mut journal: Journal, offers: mpsc::Receiver<Offer>, wake: mpsc::Se
         match journal.accept(&events) {
             Ok(results) => {
                 for (reply, result) in replies.into_iter().zip(results) {
+                    if matches!(result, journal::Accepted::New(_)) {
+                        counters.accepted();
+                    }
                     let _ = reply.send(Ok(result));
                 }
                 let _ = wake.send(());
@@ -197,6 +259,8 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     if let Some(notifier) = config.notifier {
         worker.set_notifier(notifier);
     }
+    let counters = Arc::new(Counters::new(accept.tally()?));
+    worker.set_counters(Arc::clone(&counters));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         // The committer and the worker have threads of their own.
         .worker_threads(
@@ -221,7 +285,10 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     let (wake, woken) = mpsc::channel::<()>();
     let committer = std::thread::Builder::new()
         .name("weir-committer".into())
-        .spawn(move || committer(accept, offered, wake))
+        .spawn({
+            let counters = Arc::clone(&counters);
+            move || committer(accept, offered, wake, counters)
+        })
         .map_err(|e| ServeError::Runtime(e.to_string()))?;
     let worker_stop = Arc::clone(&stop);
     let worker = std::thread::Builder::new()
@@ -237,6 +304,7 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
             .as_ref()
             .map(|s| Arc::new(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, s))),
         reader: Arc::new(Mutex::new(reader)),
+        counters,
     };
     let secured = if config.secret.is_some() {
         "signed with the secret"

@@ -41,6 +41,7 @@ pub struct Shared {
     pub offers: mpsc::Sender<Offer>,
     pub secret: Option<Arc<ring::hmac::Key>>,
     pub reader: Arc<Mutex<Journal>>,
+    pub counters: Arc<super::Counters>,
 }
 
 pub fn router(shared: Shared) -> Router {
@@ -240,34 +241,15 @@ fn stopping() -> Response {
 }
 
 async fn health(State(shared): State<Shared>) -> Response {
-    let reader = Arc::clone(&shared.reader);
-    let tally = tokio::task::spawn_blocking(move || {
-        reader
-            .lock()
-            .map_err(|_| "the journal reader broke".to_string())
-            .and_then(|j| j.tally().map_err(|e| e.to_string()))
-    })
-    .await;
-    match tally {
-        Ok(Ok(t)) => axum::Json(json!({
-            "status": "ok",
-            "queued": t.queued,
-            "done": t.done,
-            "failed": t.failed,
-            "held": t.held,
-        }))
-        .into_response(),
-        Ok(Err(reason)) => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            reason,
-            "look at the journal file",
-        ),
-        Err(_) => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the journal reader stopped",
-            "restart `weir serve`",
-        ),
-    }
+    let t = shared.counters.tally();
+    axum::Json(json!({
+        "status": "ok",
+        "queued": t.queued,
+        "done": t.done,
+        "failed": t.failed,
+        "held": t.held,
+    }))
+    .into_response()
 }
 
 #[derive(serde::Deserialize)]

@@ -86,6 +86,7 @@ pub struct Worker {
     /// The highest run number given out so far.
     next_run: u64,
     notifier: Option<crate::remote::notify::Notifier>,
+    counters: Option<Arc<super::Counters>>,
 }
 
 /// `Calendar/event` as an entity of the script.
@@ -160,7 +161,13 @@ impl Worker {
             program,
             next_run,
             notifier: None,
+            counters: None,
         })
+    }
+
+    /// Keeps these counts of events by state up to date as events finish.
+    pub fn set_counters(&mut self, counters: Arc<super::Counters>) {
+        self.counters = Some(counters);
     }
 
     /// Also POST every notification (`--notify-url`).
@@ -203,6 +210,7 @@ impl Worker {
             Err(problem) => {
                 return Finished {
                     event: event.id,
+                    was: event.status.clone(),
                     status: "failed",
                     run_base: base,
                     message: Some(format!("{}; {}", problem.message, problem.help)),
@@ -233,7 +241,9 @@ impl Worker {
             }
         };
         self.next_run = self.next_run.max(self.engine.next_run_id());
-        self.finished(event.id, base, &outcome, false)
+        let mut finished = self.finished(event.id, base, &outcome, false);
+        finished.was = event.status.clone();
+        finished
     }
 
     /// `now()` is the wall clock in `weir serve`.
@@ -274,7 +284,9 @@ impl Worker {
             total.counts += outcome.counts;
         }
         self.next_run = self.next_run.max(self.engine.next_run_id());
-        Ok(self.finished(event, base, &total, true))
+        let mut finished = self.finished(event, base, &total, true);
+        finished.was = "held".into();
+        Ok(finished)
     }
 
     /// What an outcome comes to, for the journal.
@@ -367,7 +379,13 @@ impl Worker {
             ("next_run", self.next_run),
             ("next_event", self.engine.next_event_id()),
         ];
-        self.journal.finish(batch, &links, &counters)
+        self.journal.finish(batch, &links, &counters)?;
+        if let Some(counts) = &self.counters {
+            for f in batch {
+                counts.moved(&f.was, f.status);
+            }
+        }
+        Ok(())
     }
 
     /// Saves the simulated apps (at a clean stop; after a crash they restart from the last
