@@ -79,6 +79,7 @@ codes! {
     R0301: Error, "the run-time guard held a chain";
     R0302: Error, "a run failed at run time";
     R0303: Error, "a bad input event";
+    R0304: Error, "a real app cannot be used as declared";
 }
 
 impl Code {

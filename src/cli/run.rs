@@ -7,12 +7,15 @@ use clap::{Args, ValueEnum};
 
 use crate::diagnostic::{self, Report};
 use crate::load;
+use crate::remote::notify::Notifier;
+use crate::remote::{self, Connected, Policy};
 use crate::run::guard::HeldChain;
 use crate::run::input::{BadLine, Decoder, InputError};
 use crate::run::{Engine, Options, Outcome, state, trace};
 use crate::source::SourceMap;
 
-/// Check a script, then run input events (JSON Lines) through its workflows in the simulator.
+/// Check a script, then run input events (JSON Lines) through its workflows: apps declared
+/// `at "url"` are real and reached over HTTP, the others are simulated.
 #[derive(Args)]
 #[command(after_help = "Each input line is one event:\n  \
 {\"kind\":\"new\",\"app\":\"Calendar\",\"entity\":\"event\",\"record\":{\"title\":\"Standup\"},\"actor\":\"user\"}\n\n\
@@ -45,6 +48,51 @@ pub struct RunArgs {
     /// The simulator's clock, what `now()` returns (RFC 3339).
     #[arg(long, value_name = "TIME", default_value = "2030-01-01T00:00:00Z")]
     now: String,
+    #[command(flatten)]
+    http: HttpArgs,
+}
+
+/// How weir talks to apps declared `at "url"` (`run` and `serve`).
+#[derive(Args, Clone, Debug)]
+pub struct HttpArgs {
+    /// Also POST every notification to this URL, as {"channel": …, "text": …}.
+    #[arg(long, value_name = "URL")]
+    pub notify_url: Option<String>,
+    /// Seconds one request to a real app may take before it is tried again.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub http_timeout: f64,
+    /// How many times a request to a real app is tried again after a connect error, a
+    /// time-out, 429 or 5xx (with exponential back-off and jitter, or as `Retry-After` asks).
+    #[arg(long, value_name = "N", default_value_t = 6)]
+    pub retries: u32,
+    /// The first wait before trying again, in milliseconds (each next one doubles).
+    #[arg(long, value_name = "MS", default_value_t = 250)]
+    pub backoff_ms: u64,
+}
+
+impl HttpArgs {
+    /// The notifier `--notify-url` asks for.
+    pub fn notifier(&self) -> Result<Option<Notifier>, String> {
+        let policy = self.policy()?;
+        self.notify_url
+            .as_deref()
+            .map(|url| Notifier::new(url, policy))
+            .transpose()
+    }
+
+    pub fn policy(&self) -> Result<Policy, String> {
+        if !(self.http_timeout.is_finite() && self.http_timeout > 0.0) {
+            return Err(format!(
+                "`--http-timeout {}` is not a number of seconds; give one above 0, as in `--http-timeout 10`",
+                self.http_timeout
+            ));
+        }
+        Ok(Policy {
+            timeout: std::time::Duration::from_secs_f64(self.http_timeout),
+            retries: self.retries,
+            backoff: std::time::Duration::from_millis(self.backoff_ms),
+        })
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -63,40 +111,52 @@ pub fn run(args: RunArgs) -> u8 {
         diagnostic::emit_to_stderr(&loaded.sources, &loaded.diagnostics);
         return super::FAILURE;
     }
-    let checked = crate::check::check(&loaded.scripts, &loaded.sources);
-    let mut diagnostics = checked.diagnostics();
-    if !checked.has_errors() {
-        diagnostics.extend(crate::check::flow_diagnostics(&checked.program));
-    }
-    if checked.has_errors() || (diagnostic::has_errors(&diagnostics) && !args.no_check) {
-        diagnostic::emit_to_stderr(&loaded.sources, &diagnostics);
-        if checked.has_errors() {
-            eprintln!(
-                "error: `{}` was not run, because it has errors; fix them first (`--no-check` lets loops run, but names and types must be right)",
-                args.file
-            );
-        } else {
-            eprintln!(
-                "error: `{}` was not run, because its workflows can loop or break one-way flow; fix them, or run it with `--no-check` to watch the run-time guard",
-                args.file
-            );
-        }
+    let Some(program) = super::program_to_run(
+        &loaded,
+        args.no_check,
+        &format!("`{}` was not run", args.file),
+        "run it with `--no-check`",
+    ) else {
         return super::FAILURE;
-    }
+    };
     let Some(now) = crate::value::parse_time(&args.now) else {
         return super::usage_error(format!(
             "`--now {}` is not a time; write it as 2030-01-02T09:00:00Z",
             args.now
         ));
     };
-    let program = Arc::new(checked.program);
+    let program = Arc::new(program);
     let options = Options {
         max_hops: args.max_hops,
         max_runs: args.max_runs,
         trace: args.trace != TraceMode::Summary,
         now,
+        ..Options::default()
     };
-    let mut engine = Engine::simulated(Arc::clone(&program), options);
+    let policy = match args.http.policy() {
+        Ok(policy) => policy,
+        Err(message) => return super::usage_error(message),
+    };
+    let apps = match Connected::new(&program, policy, remote::instance_id()) {
+        Ok(apps) => apps,
+        Err(err) => {
+            diagnostic::emit_to_stderr(&loaded.sources, &[err.report()]);
+            return super::FAILURE;
+        }
+    };
+    for app in program.apps.iter().filter(|a| a.location.is_some()) {
+        if let Some(location) = &app.location {
+            eprintln!(
+                "note: `{}` is a real app: writes to it go to {} (`weir test` simulates it instead)",
+                app.name, location.url
+            );
+        }
+    }
+    let mut notifier = match args.http.notifier() {
+        Ok(notifier) => notifier,
+        Err(message) => return super::usage_error(message),
+    };
+    let mut engine = Engine::new(Arc::clone(&program), apps, options);
     if let Some(path) = &args.state
         && let Err(message) = load_state(&mut engine, path)
     {
@@ -128,6 +188,7 @@ pub fn run(args: RunArgs) -> u8 {
     let mut out = io::BufWriter::new(stdout.lock());
     let bad = match feed(
         &mut engine,
+        &mut notifier,
         &loaded.sources,
         args.trace,
         &name,
@@ -163,7 +224,7 @@ pub fn run(args: RunArgs) -> u8 {
     }
 }
 
-fn load_state(engine: &mut Engine, path: &str) -> Result<(), String> {
+fn load_state(engine: &mut Engine<Connected>, path: &str) -> Result<(), String> {
     if !std::path::Path::new(path).exists() {
         return Ok(());
     }
@@ -175,7 +236,8 @@ fn load_state(engine: &mut Engine, path: &str) -> Result<(), String> {
 
 /// Runs every line of the input; returns how many lines were bad.
 fn feed(
-    engine: &mut Engine,
+    engine: &mut Engine<Connected>,
+    notifier: &mut Option<Notifier>,
     sources: &SourceMap,
     mode: TraceMode,
     name: &Arc<str>,
@@ -205,7 +267,7 @@ fn feed(
                 continue;
             }
         };
-        let outcome = engine.input(event);
+        let outcome = remote::run_input(engine, event);
         if let Some(err) = &outcome.refused {
             bad += 1;
             let error = InputError::Refused(err.to_string());
@@ -220,6 +282,13 @@ fn feed(
             out.write_all(text.as_bytes())?;
         }
         report_outcome(engine, sources, &outcome);
+        if let Some(notifier) = notifier {
+            for (channel, text) in &outcome.notes {
+                if let Err(reason) = notifier.send(channel.as_deref(), text) {
+                    eprintln!("warning: a notification was not sent: {reason}");
+                }
+            }
+        }
     }
     Ok(bad)
 }
@@ -250,7 +319,7 @@ fn report_bad(
 }
 
 /// Failed runs (R0302) and held chains (R0301) go to standard error as diagnostics.
-fn report_outcome(engine: &Engine, sources: &SourceMap, outcome: &Outcome) {
+fn report_outcome(engine: &Engine<Connected>, sources: &SourceMap, outcome: &Outcome) {
     if outcome.failures.is_empty() && outcome.held.is_empty() {
         return;
     }

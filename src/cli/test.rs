@@ -40,26 +40,30 @@ pub fn run(args: TestArgs) -> u8 {
             refused = true;
             continue;
         }
-        let checked = crate::check::check(&loaded.scripts, &loaded.sources);
-        let mut diagnostics = checked.diagnostics();
-        if !checked.has_errors() {
-            diagnostics.extend(crate::check::flow_diagnostics(&checked.program));
-        }
-        if checked.has_errors() || (diagnostic::has_errors(&diagnostics) && !args.no_check) {
-            diagnostic::emit_to_stderr(&loaded.sources, &diagnostics);
-            if checked.has_errors() {
-                eprintln!(
-                    "error: the scenarios of `{file}` were not run, because it has errors; fix them first (`--no-check` lets loops run, but names and types must be right)"
-                );
-            } else {
-                eprintln!(
-                    "error: the scenarios of `{file}` were not run, because its workflows can loop or break one-way flow; fix them, or run `weir test --no-check {file}` to watch the run-time guard"
-                );
-            }
+        let Some(program) = super::program_to_run(
+            &loaded,
+            args.no_check,
+            &format!("the scenarios of `{file}` were not run"),
+            &format!("run `weir test --no-check {file}`"),
+        ) else {
             refused = true;
             continue;
+        };
+        let program = Arc::new(program);
+        let real: Vec<String> = program
+            .apps
+            .iter()
+            .filter(|a| a.location.is_some())
+            .map(|a| format!("`{}`", a.name))
+            .collect();
+        if !real.is_empty() && !program.scenarios.is_empty() {
+            eprintln!(
+                "note: `weir test` simulates every app, so {} declared `at \"url\"` {} not contacted; `weir run` and `weir serve` talk to {}",
+                real.join(", "),
+                if real.len() == 1 { "is" } else { "are" },
+                if real.len() == 1 { "it" } else { "them" },
+            );
         }
-        let program = Arc::new(checked.program);
         if program.scenarios.is_empty() {
             eprintln!("note: `{file}` has no scenarios");
         }
@@ -70,7 +74,8 @@ pub fn run(args: TestArgs) -> u8 {
                 .iter()
                 .map(|f| {
                     let mut d = f.report();
-                    d.notes.insert(0, format!("in scenario \"{}\"", result.name));
+                    d.notes
+                        .insert(0, format!("in scenario \"{}\"", result.name));
                     d
                 })
                 .collect();

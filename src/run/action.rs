@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use super::apps::{Apps, Record, RecordRef, Write};
+use super::apps::{Apps, Record, RecordRef, Write, WriteCtx};
 use super::error::{RunError, RunErrorKind};
 use super::eval::{self, Scope, Subject};
 use super::guard::{Actor, Chain, Hop};
@@ -28,6 +28,8 @@ pub(super) struct RunCtx<'e> {
     pub by: Actor,
     pub event: &'e Event,
     hop: Chain,
+    /// Writes made so far.
+    step: u32,
 }
 
 impl<'e> RunCtx<'e> {
@@ -37,6 +39,16 @@ impl<'e> RunCtx<'e> {
             by,
             event,
             hop: None,
+            step: 0,
+        }
+    }
+
+    /// Counts a write and says which it is.
+    pub fn next_write(&mut self) -> WriteCtx {
+        self.step += 1;
+        WriteCtx {
+            run: self.run,
+            step: self.step,
         }
     }
 
@@ -255,6 +267,7 @@ impl Core {
                 };
                 out.counts.actions += 1;
                 out.counts.notified += 1;
+                out.notes.push((channel.clone(), text.clone()));
                 if self.options.trace {
                     out.trace.push(TraceItem::Action {
                         run: ctx.run,
@@ -324,11 +337,12 @@ impl Core {
                 }
             }
         }
-        if self.wanted(entity, EventKind::New) {
+        if self.wanted(entity, EventKind::New) || apps.remote(entity) {
             let record = Record::take_values(values);
             self.create(p, apps, entity, record, ctx, action.span, out)?;
             return Ok(());
         }
+        apps.before_write(ctx.next_write());
         let id = apps
             .insert(entity, values)
             .map_err(|err| RunError::new(action.span, RunErrorKind::App(err)))?;
@@ -350,11 +364,25 @@ impl Core {
         span: Span,
         out: &mut Outcome,
     ) -> Result<RecordRef, RunError> {
+        apps.before_write(ctx.next_write());
+        let written = apps.remote(entity).then(|| written_fields(&record));
         let created = apps
             .create(entity, record, None)
             .map_err(|err| RunError::new(span, RunErrorKind::App(err)))?;
         let at = RecordRef::new(entity, created.id);
         apps.link(ctx.event.at(), at);
+        if let Some(fields) = written {
+            self.wrote(EventKind::New, at, &created, &fields, ctx, out);
+            if self.options.trace {
+                out.trace.push(TraceItem::Action {
+                    run: ctx.run,
+                    by: ctx.by,
+                    done: Done::Create { at, event: None },
+                });
+            }
+            out.counts.actions += 1;
+            return Ok(at);
+        }
         out.counts.actions += 1;
         let event = self.next_event_of(p, entity, EventKind::New);
         if self.options.trace {
@@ -391,12 +419,35 @@ impl Core {
         span: Span,
         out: &mut Outcome,
     ) -> Result<Option<Record>, RunError> {
+        apps.before_write(ctx.next_write());
+        let remote = apps.remote(at.entity);
+        let fields: Vec<_> = if remote {
+            write.fields.iter().map(|(f, _)| *f).collect()
+        } else {
+            Vec::new()
+        };
         let Some(updated) = apps
             .update(at, write)
             .map_err(|err| RunError::new(span, RunErrorKind::App(err)))?
         else {
             return Ok(None);
         };
+        if remote {
+            self.wrote(EventKind::Updated, at, &updated.record, &fields, ctx, out);
+            out.counts.actions += 1;
+            if self.options.trace {
+                out.trace.push(TraceItem::Action {
+                    run: ctx.run,
+                    by: ctx.by,
+                    done: Done::Update {
+                        at,
+                        changed: updated.changed.clone(),
+                        event: None,
+                    },
+                });
+            }
+            return Ok(Some(updated.record));
+        }
         out.counts.actions += 1;
         let event = self.next_event_of(p, at.entity, EventKind::Updated);
         if self.options.trace {
@@ -436,12 +487,25 @@ impl Core {
         span: Span,
         out: &mut Outcome,
     ) -> Result<(), RunError> {
+        apps.before_write(ctx.next_write());
         let Some(old) = apps
             .delete(at)
             .map_err(|err| RunError::new(span, RunErrorKind::App(err)))?
         else {
             return Ok(());
         };
+        if apps.remote(at.entity) {
+            self.wrote(EventKind::Deleted, at, &old, &[], ctx, out);
+            out.counts.actions += 1;
+            if self.options.trace {
+                out.trace.push(TraceItem::Action {
+                    run: ctx.run,
+                    by: ctx.by,
+                    done: Done::Delete { at, event: None },
+                });
+            }
+            return Ok(());
+        }
         out.counts.actions += 1;
         let event = self.next_event_of(p, at.entity, EventKind::Deleted);
         if self.options.trace {
@@ -464,6 +528,23 @@ impl Core {
             out,
         );
         Ok(())
+    }
+
+    /// Keeps a write to a real app in the write ledger: its event comes back through the app's
+    /// webhook, and inherits this run's chain there.
+    fn wrote(
+        &mut self,
+        kind: EventKind,
+        at: RecordRef,
+        record: &Record,
+        fields: &[FieldId],
+        ctx: &mut RunCtx,
+        out: &mut Outcome,
+    ) {
+        let Some(chain) = ctx.chain() else { return };
+        let written = super::echo::Written::new(kind, at, record, fields, chain);
+        self.echoes.remember(written.clone());
+        out.written.push(written);
     }
 
     /// The id the event of a write will have, if the app sends such events.
@@ -527,8 +608,12 @@ impl Core {
                 Ok(found)
             }
             Target::Where(condition) => {
+                let mut equal = Vec::new();
+                if apps.remote(entity) {
+                    eval::equalities(condition, scope, &mut equal);
+                }
                 let mut failed = None;
-                let found = apps.select(entity, &mut |record| {
+                let found = apps.lookup(entity, &equal, &mut |record| {
                     if failed.is_some() {
                         return false;
                     }
@@ -550,6 +635,17 @@ impl Core {
             }
         }
     }
+}
+
+/// The fields a create sends: those with a value.
+fn written_fields(record: &Record) -> Vec<FieldId> {
+    record
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| **v != Value::None)
+        .map(|(i, _)| FieldId(i))
+        .collect()
 }
 
 /// `create in B` without a field block into an open entity: the trigger's fields that the

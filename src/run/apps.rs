@@ -293,16 +293,32 @@ pub struct Updated {
     pub changed: Arc<[FieldId]>,
 }
 
+/// Which write of which run is being made: a real app receives it as
+/// `Idempotency-Key: {run}/{step}`, so that a write sent twice is made once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WriteCtx {
+    pub run: u64,
+    /// The write's number within its run, from 1.
+    pub step: u32,
+}
+
 /// An app refused or failed a write.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AppError {
     pub app: Arc<str>,
     pub reason: String,
+    /// The app gave no answer to use (unreachable, too slow, 5xx after every try), as opposed
+    /// to refusing the write.
+    pub failed: bool,
 }
 
 impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} refused the write: {}", self.app, self.reason)
+        if self.failed {
+            write!(f, "{} could not take the write: {}", self.app, self.reason)
+        } else {
+            write!(f, "{} refused the write: {}", self.app, self.reason)
+        }
     }
 }
 
@@ -354,6 +370,32 @@ pub trait Apps {
 
     /// Appends the records linked with `of` (existing or not) to `out`.
     fn linked(&self, of: RecordRef, out: &mut Vec<RecordRef>);
+
+    /// Says which run is about to write, and which of its writes this is. Called before every
+    /// write a run makes; the simulator has no use for it.
+    fn before_write(&mut self, ctx: WriteCtx) {
+        let _ = ctx;
+    }
+
+    /// Whether the entity lives in a real app, which reports the engine's own writes back
+    /// through its webhook: the engine then queues no event for such a write, and keeps it in
+    /// its write ledger instead, so that the webhook's event inherits the write's chain.
+    fn remote(&self, entity: EntityId) -> bool {
+        let _ = entity;
+        false
+    }
+
+    /// Like [`Apps::select`], with the equalities of the condition (`field == value`) that a
+    /// real app can filter on before the records are sent.
+    fn lookup(
+        &self,
+        entity: EntityId,
+        equal: &[(FieldId, Value)],
+        keep: &mut dyn FnMut(RecordView) -> bool,
+    ) -> Result<Vec<Record>, AppError> {
+        let _ = equal;
+        self.select(entity, keep)
+    }
 
     /// Makes room for the entities and fields of a program that grew (a REPL session adds
     /// items as it goes). Entities and fields are only ever added, never renumbered.

@@ -169,6 +169,9 @@ impl RunErrorKind {
             RunErrorKind::Function {
                 function: "time", ..
             } => "times are written in RFC 3339, as in \"2030-01-02T09:00:00Z\"",
+            RunErrorKind::App(AppError { failed: true, .. }) => {
+                "the app may be down or overloaded: once it is back, run the event again (with `weir serve`, `weir replay --journal FILE EVENT`)"
+            }
             _ => return None,
         })
     }

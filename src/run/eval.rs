@@ -19,7 +19,7 @@ use smol_str::SmolStr;
 use super::apps::{RecordRef, RecordView};
 use super::error::{RunError, RunErrorKind};
 use crate::ast::BinaryOp;
-use crate::program::{EntityId, Expr, ExprKind, Piece, Program};
+use crate::program::{EntityId, Expr, ExprKind, FieldId, Piece, Program};
 use crate::types::Type;
 use crate::value::{Label, Value};
 
@@ -409,6 +409,48 @@ pub fn fit(value: Value, ty: &Type) -> Result<Value, Value> {
             Ok(Value::List(Arc::from(fitted)))
         }
         (_, v) => Err(v),
+    }
+}
+
+/// The `field == value` parts of a condition that every record it keeps must meet (those
+/// joined by `and`), with the value worked out: a real app filters on them before sending.
+pub(super) fn equalities(condition: &Expr, scope: &Scope, out: &mut Vec<(FieldId, Value)>) {
+    match &condition.kind {
+        ExprKind::Binary(BinaryOp::And, left, right) => {
+            equalities(left, scope, out);
+            equalities(right, scope, out);
+        }
+        ExprKind::Binary(BinaryOp::Eq, left, right) => {
+            let (field, other) = match (&left.kind, &right.kind) {
+                (ExprKind::TargetField(f), _) => (*f, right),
+                (_, ExprKind::TargetField(f)) => (*f, left),
+                _ => return,
+            };
+            if mentions_target(other) {
+                return;
+            }
+            if let Ok(value) = eval(other, scope)
+                && value != Value::None
+            {
+                out.push((field, value));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn mentions_target(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::TargetField(_) | ExprKind::TargetId => true,
+        ExprKind::Interpolation(pieces) => pieces.iter().any(|p| match p {
+            Piece::Expr(e) => mentions_target(e),
+            Piece::Text(_) => false,
+        }),
+        ExprKind::Call(_, args) | ExprKind::List(args) => args.iter().any(mentions_target),
+        ExprKind::Not(e) | ExprKind::Neg(e) => mentions_target(e),
+        ExprKind::Binary(_, l, r) => mentions_target(l) || mentions_target(r),
+        ExprKind::If(c, a, b) => mentions_target(c) || mentions_target(a) || mentions_target(b),
+        _ => false,
     }
 }
 

@@ -20,10 +20,12 @@
 
 mod action;
 pub mod apps;
+pub mod echo;
 pub mod error;
 pub mod eval;
 pub mod guard;
 pub mod input;
+mod report;
 pub mod scenario;
 pub mod sim;
 pub mod state;
@@ -43,6 +45,8 @@ use guard::{Actor, Chain, Held, HoldReason};
 use sim::Simulator;
 use trace::{Skip, TraceItem};
 
+pub use report::Reported;
+
 /// 2030-01-01T00:00:00Z: the simulator's clock unless told otherwise.
 pub const DEFAULT_NOW: i64 = 1_893_456_000;
 
@@ -55,6 +59,9 @@ pub struct Options {
     pub max_runs: u64,
     /// Whether to record a trace (off, nothing is kept per event).
     pub trace: bool,
+    /// Whether to note every run and how it ended ([`Outcome::runs`]), even with the trace
+    /// off (a journal keeps them).
+    pub runs: bool,
     /// What `now()` returns.
     pub now: i64,
 }
@@ -65,6 +72,7 @@ impl Default for Options {
             max_hops: 8,
             max_runs: 10_000,
             trace: false,
+            runs: false,
             now: DEFAULT_NOW,
         }
     }
@@ -134,6 +142,29 @@ pub struct Outcome {
     /// A change an app refused (the changes after it were not made).
     pub refused: Option<AppError>,
     pub counts: Counts,
+    /// The writes to real apps, kept in the write ledger until their echoes come back.
+    pub written: Vec<echo::Written>,
+    /// Every run and how it ended, where [`Options::runs`] asks for them.
+    pub runs: Vec<RunNote>,
+    /// The notifications sent, `(channel, text)`.
+    pub notes: Vec<(Option<smol_str::SmolStr>, smol_str::SmolStr)>,
+}
+
+/// A run, as a journal keeps it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunNote {
+    pub run: u64,
+    pub by: Actor,
+    pub end: RunEnd,
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunEnd {
+    Done,
+    /// A condition stopped it.
+    Stopped,
+    Failed,
 }
 
 /// A change made from outside the engine: by a person, a scenario, or an input line.
@@ -172,6 +203,10 @@ struct Core {
     totals: Counts,
     /// Runs started and runs completed (no condition stopped them), by workflow.
     started: Vec<u64>,
+    /// Runs started since the budget was last renewed, by workflow.
+    spent: Vec<u64>,
+    /// The engine's recent writes to real apps.
+    echoes: echo::Echoes,
     completed: Vec<u64>,
     held: Vec<Held>,
     /// The workflows each `(entity, kind)` triggers, in script order.
@@ -223,8 +258,10 @@ impl<A: Apps> Engine<A> {
         core.totals = old.totals;
         core.held = old.held;
         core.ledger = old.ledger;
+        core.echoes = old.echoes;
         for (w, started) in old.started.iter().enumerate().take(core.started.len()) {
             core.started[w] = *started;
+            core.spent[w] = old.spent[w];
             core.completed[w] = old.completed[w];
         }
         self.program = program;
@@ -249,6 +286,11 @@ impl<A: Apps> Engine<A> {
     /// Everything held so far (this invocation's, and those restored from a state file).
     pub fn held(&self) -> &[Held] {
         &self.core.held
+    }
+
+    /// Forgets the held events (a journal keeps them instead).
+    pub fn clear_held(&mut self) {
+        self.core.held.clear();
     }
 
     /// Adds held events restored from a state file.
@@ -333,6 +375,7 @@ impl<A: Apps> Engine<A> {
                         refused: Some(AppError {
                             app: p.app(p.entity(entity).app).name.clone(),
                             reason: format!("there is no record {} to update", at.show(p)),
+                            failed: false,
                         }),
                         ..Outcome::default()
                     };
@@ -423,6 +466,8 @@ impl Core {
             next_run: 1,
             totals: Counts::default(),
             started: vec![0; program.workflows.len()],
+            spent: vec![0; program.workflows.len()],
+            echoes: echo::Echoes::default(),
             completed: vec![0; program.workflows.len()],
             held: Vec::new(),
             listeners,
@@ -645,18 +690,23 @@ impl Core {
         let max_runs = self.options.max_runs;
         let reason =
             guard::check(&event.cause, by, event.at(), self.options.max_hops).or_else(|| {
-                (self.started[workflow.0] >= max_runs).then_some(HoldReason::Budget(max_runs))
+                (self.spent[workflow.0] >= max_runs).then_some(HoldReason::Budget(max_runs))
             });
         if let Some(reason) = reason {
             self.hold(by, event, reason, out);
             return;
         }
         self.started[workflow.0] += 1;
+        self.spent[workflow.0] += 1;
         let run = self.start_run(by, event, out);
         let mut ctx = action::RunCtx::new(run, by, event);
         match self.steps(p, apps, workflow, &mut ctx, out) {
             Ok(true) => self.completed[workflow.0] += 1,
-            Ok(false) => {}
+            Ok(false) => {
+                if let Some(note) = out.runs.last_mut().filter(|n| n.run == run) {
+                    note.end = RunEnd::Stopped;
+                }
+            }
             Err(err) => self.fail(p, by, Some(run), event, err, out),
         }
     }
@@ -665,6 +715,13 @@ impl Core {
         let run = self.next_run;
         self.next_run += 1;
         out.counts.runs += 1;
+        if self.options.runs {
+            out.runs.push(RunNote {
+                run,
+                by,
+                end: RunEnd::Done,
+            });
+        }
         if self.options.trace {
             out.trace.push(TraceItem::Run {
                 run,
@@ -709,6 +766,9 @@ impl Core {
         out: &mut Outcome,
     ) {
         out.counts.failed += 1;
+        if let Some(note) = out.runs.iter_mut().rev().find(|n| Some(n.run) == run) {
+            note.end = RunEnd::Failed;
+        }
         let entity = p.entity(event.entity);
         let failure = Failure {
             by: by.name(p),

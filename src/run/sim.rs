@@ -243,7 +243,24 @@ impl Simulator {
                 .cloned()
                 .unwrap_or_else(|| Arc::from("?")),
             reason,
+            failed: false,
         }
+    }
+}
+
+/// Apps with a simulated part that `--state FILE` saves and loads.
+pub trait HasSimulator: Apps {
+    fn simulator(&self) -> &Simulator;
+    fn simulator_mut(&mut self) -> &mut Simulator;
+}
+
+impl HasSimulator for Simulator {
+    fn simulator(&self) -> &Simulator {
+        self
+    }
+
+    fn simulator_mut(&mut self) -> &mut Simulator {
+        self
     }
 }
 

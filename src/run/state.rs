@@ -19,7 +19,7 @@ use serde_json::{Map, Value as Json, json};
 use super::apps::{Apps, RecordRef};
 use super::guard::{Actor, Chain, Held, HoldReason, Hop};
 use super::input::{self, InputError};
-use super::sim::Simulator;
+use super::sim::{HasSimulator, Simulator};
 use super::sync::Pair;
 use super::{Engine, Event};
 use crate::ast::EventKind;
@@ -112,9 +112,9 @@ fn record_entry(p: &Program, entity: EntityId, record: super::apps::RecordView) 
 }
 
 /// The engine's state as JSON.
-pub fn save(engine: &Engine<Simulator>) -> Json {
+pub fn save<A: HasSimulator>(engine: &Engine<A>) -> Json {
     let p = &**engine.program();
-    let sim = engine.apps();
+    let sim: &Simulator = engine.apps().simulator();
     let mut apps = Map::new();
     for (i, e) in p.entities.iter().enumerate() {
         let entity = EntityId(i);
@@ -161,10 +161,9 @@ pub fn save(engine: &Engine<Simulator>) -> Json {
     })
 }
 
-fn held_json(p: &Program, held: &Held) -> Json {
-    let e = &held.event;
-    let entity = p.entity(e.entity);
-    let chain: Vec<Json> = super::guard::hops(&e.cause)
+/// The hops of a chain, oldest first, as the state file writes them.
+fn hops_json(p: &Program, chain: &Chain) -> Vec<Json> {
+    super::guard::hops(chain)
         .into_iter()
         .map(|hop| {
             json!({
@@ -175,7 +174,28 @@ fn held_json(p: &Program, held: &Held) -> Json {
                 "record": hop.record.show(p).to_string(),
             })
         })
-        .collect();
+        .collect()
+}
+
+/// A chain on its own (the write ledger keeps one per write).
+pub(crate) fn chain_json(p: &Program, chain: &Chain) -> Json {
+    let root = chain.as_ref();
+    json!({
+        "root_event": root.map(|h| h.root_event),
+        "root_origin": root.map(|h| h.root_origin.to_string()),
+        "chain": hops_json(p, chain),
+    })
+}
+
+/// Reads back what [`chain_json`] wrote.
+pub(crate) fn load_chain(p: &Program, json: &Json) -> Result<Chain, StateError> {
+    load_hops(p, object(json, "chain")?, "chain")
+}
+
+pub(crate) fn held_json(p: &Program, held: &Held) -> Json {
+    let e = &held.event;
+    let entity = p.entity(e.entity);
+    let chain = hops_json(p, &e.cause);
     let root = e.cause.as_ref();
     json!({
         "by": actor_json(p, held.by),
@@ -229,7 +249,7 @@ fn number(json: Option<&Json>, place: &str) -> Result<u64, StateError> {
 }
 
 /// `Calendar/event/1` as a record of the script.
-fn record_ref(p: &Program, text: &str) -> Result<RecordRef, StateError> {
+pub(crate) fn record_ref(p: &Program, text: &str) -> Result<RecordRef, StateError> {
     let bad = || StateError::BadRecordRef(text.to_string());
     let mut parts = text.splitn(3, '/');
     let (Some(app), Some(entity), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
@@ -292,7 +312,7 @@ fn decode_entry(
 }
 
 /// Loads a saved state into an engine whose apps are empty.
-pub fn load(engine: &mut Engine<Simulator>, json: &Json) -> Result<(), StateError> {
+pub fn load<A: HasSimulator>(engine: &mut Engine<A>, json: &Json) -> Result<(), StateError> {
     let program = Arc::clone(engine.program());
     let p = &*program;
     let top = object(json, "the file")?;
@@ -325,6 +345,7 @@ pub fn load(engine: &mut Engine<Simulator>, json: &Json) -> Result<(), StateErro
                 let id = record.id;
                 engine
                     .apps_mut()
+                    .simulator_mut()
                     .create(entity, record, Some(id))
                     .map_err(|err| StateError::Refused {
                         place,
@@ -333,7 +354,7 @@ pub fn load(engine: &mut Engine<Simulator>, json: &Json) -> Result<(), StateErro
             }
             if let Some(next) = table.get("next_id") {
                 let next = number(Some(next), &format!("{place}.next_id"))?;
-                engine.apps_mut().reserve_ids(entity, next);
+                engine.apps_mut().simulator_mut().reserve_ids(entity, next);
             }
         }
     }
@@ -345,7 +366,7 @@ pub fn load(engine: &mut Engine<Simulator>, json: &Json) -> Result<(), StateErro
         };
         let a = record_ref(p, text(Some(a), &place)?)?;
         let b = record_ref(p, text(Some(b), &place)?)?;
-        engine.apps_mut().link(a, b);
+        engine.apps_mut().simulator_mut().link(a, b);
     }
     for (i, entry) in array(top.get("ledger"), "ledger")?.iter().enumerate() {
         let place = format!("ledger[{i}]");
@@ -405,7 +426,37 @@ fn load_pair(p: &Program, entry: &Json, place: &str) -> Result<Pair, StateError>
     })
 }
 
-fn load_held(p: &Program, entry: &Json, place: &str) -> Result<Held, StateError> {
+fn load_hops(p: &Program, map: &Map<String, Json>, place: &str) -> Result<Chain, StateError> {
+    let root_origin: Label = Label::from(
+        map.get("root_origin")
+            .and_then(Json::as_str)
+            .unwrap_or("user"),
+    );
+    let root_event = map.get("root_event").and_then(Json::as_u64).unwrap_or(0);
+    let mut cause: Chain = None;
+    for (i, hop) in array(map.get("chain"), &format!("{place}.chain"))?
+        .iter()
+        .enumerate()
+    {
+        let hop_place = format!("{place}.chain[{i}]");
+        let h = object(hop, &hop_place)?;
+        let hops = cause.as_ref().map_or(0, |c| c.hops) + 1;
+        cause = Some(Arc::new(Hop {
+            by: actor(p, h.get("by"), &hop_place)?,
+            run: number(h.get("run"), &hop_place)?,
+            event: number(h.get("event"), &hop_place)?,
+            kind: kind(h.get("kind"), &hop_place)?,
+            record: record_ref(p, text(h.get("record"), &hop_place)?)?,
+            hops,
+            root_event,
+            root_origin: root_origin.clone(),
+            parent: cause,
+        }));
+    }
+    Ok(cause)
+}
+
+pub(crate) fn load_held(p: &Program, entry: &Json, place: &str) -> Result<Held, StateError> {
     let map = object(entry, place)?;
     let by = actor(p, map.get("by"), &format!("{place}.by"))?;
     let limit = map.get("limit").and_then(Json::as_u64).unwrap_or(0);
@@ -447,32 +498,7 @@ fn load_held(p: &Program, entry: &Json, place: &str) -> Result<Held, StateError>
         ),
         _ => None,
     };
-    let root_origin: Label = Label::from(
-        map.get("root_origin")
-            .and_then(Json::as_str)
-            .unwrap_or("user"),
-    );
-    let root_event = map.get("root_event").and_then(Json::as_u64).unwrap_or(0);
-    let mut cause: Chain = None;
-    for (i, hop) in array(map.get("chain"), &format!("{place}.chain"))?
-        .iter()
-        .enumerate()
-    {
-        let hop_place = format!("{place}.chain[{i}]");
-        let h = object(hop, &hop_place)?;
-        let hops = cause.as_ref().map_or(0, |c| c.hops) + 1;
-        cause = Some(Arc::new(Hop {
-            by: actor(p, h.get("by"), &hop_place)?,
-            run: number(h.get("run"), &hop_place)?,
-            event: number(h.get("event"), &hop_place)?,
-            kind: kind(h.get("kind"), &hop_place)?,
-            record: record_ref(p, text(h.get("record"), &hop_place)?)?,
-            hops,
-            root_event,
-            root_origin: root_origin.clone(),
-            parent: cause,
-        }));
-    }
+    let cause = load_hops(p, map, place)?;
     Ok(Held {
         event: Event {
             id: number(event.get("id"), &event_place)?,

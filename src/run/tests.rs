@@ -156,3 +156,30 @@ fn a_sync_conflict_is_settled_by_prefer_and_shown() {
     }
     assert!(engine.held().is_empty());
 }
+
+#[test]
+fn a_renewed_budget_lets_a_held_workflow_run_again_and_runs_are_noted() {
+    let p = program(MIRROR);
+    let options = Options {
+        max_runs: 1,
+        runs: true,
+        ..Options::default()
+    };
+    let mut engine = Engine::simulated(Arc::clone(&p), options);
+    let first = engine.act([create_event(&p, "a")]);
+    assert_eq!(
+        first.runs,
+        vec![RunNote {
+            run: 1,
+            by: Actor::Workflow(WorkflowId(0)),
+            end: RunEnd::Done
+        }]
+    );
+    assert_eq!(first.notes.len(), 1);
+    let second = engine.act([create_event(&p, "b")]);
+    assert_eq!((second.counts.runs, second.counts.held), (0, 1));
+    engine.renew_budget();
+    let third = engine.act([create_event(&p, "c")]);
+    assert_eq!((third.counts.runs, third.counts.held), (1, 0));
+    assert_eq!(third.runs[0].run, 2);
+}

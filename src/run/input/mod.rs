@@ -158,7 +158,8 @@ impl fmt::Display for InputError {
 }
 
 impl InputError {
-    fn help(&self) -> Option<String> {
+    /// The exact fix, where there is one to say.
+    pub fn help(&self) -> Option<String> {
         Some(match self {
             InputError::UnknownKey {
                 suggestion: Some(s),
@@ -198,6 +199,25 @@ impl InputError {
             }
         })
     }
+}
+
+/// The required fields a new record of a declared entity lacks, as an error.
+pub fn missing_fields(program: &Program, entity: EntityId, record: &Record) -> Option<InputError> {
+    let e = program.entity(entity);
+    if !e.declared {
+        return None;
+    }
+    let missing: Vec<Arc<str>> = e
+        .fields
+        .iter()
+        .zip(record.fields())
+        .filter(|(f, v)| f.required && **v == Value::None)
+        .map(|(f, _)| f.name.clone())
+        .collect();
+    (!missing.is_empty()).then(|| InputError::MissingFields {
+        entity: e.name.clone(),
+        fields: missing,
+    })
 }
 
 /// A line that could not be run: where it is and what is wrong.
@@ -279,7 +299,7 @@ impl<'p> Decoder<'p> {
         } = parts;
         let kind = kind.ok_or(InputError::MissingKey("kind"))?;
         let entity = entity.ok_or(InputError::MissingKey("entity"))?;
-        let (mut record, given, id) = match (record, raw) {
+        let (record, given, id) = match (record, raw) {
             (Some(decoded), _) => decoded,
             (None, Some(raw)) => {
                 let mut problem = None;
@@ -297,6 +317,44 @@ impl<'p> Decoder<'p> {
             }
             (None, None) => return Err(InputError::MissingKey("record")),
         };
+        self.finish(line, kind, entity, (record, given, id), actor)
+    }
+
+    /// Decodes a webhook's body: the record of an event whose kind, app and entity the route
+    /// gives, read in one pass as a line's record is.
+    pub fn decode_record_event(
+        &self,
+        kind: EventKind,
+        entity: EntityId,
+        body: &str,
+        actor: Option<&str>,
+    ) -> Result<InputEvent, InputError> {
+        let mut problem = None;
+        let mut de = serde_json::Deserializer::from_str(body);
+        let seed = RecordSeed {
+            decoder: self,
+            entity,
+            problem: &mut problem,
+        };
+        let decoded = seed.deserialize(&mut de).and_then(|decoded| {
+            de.end()?;
+            Ok(decoded)
+        });
+        match decoded {
+            Ok(decoded) => self.finish(1, kind, entity, decoded, actor.map(|a| self.label(a))),
+            Err(err) => Err(problem.unwrap_or_else(|| json_problem(&err))),
+        }
+    }
+
+    /// What every event must have once its record is read.
+    fn finish(
+        &self,
+        line: usize,
+        kind: EventKind,
+        entity: EntityId,
+        (mut record, given, id): Decoded,
+        actor: Option<Label>,
+    ) -> Result<InputEvent, InputError> {
         let e = self.program.entity(entity);
         let lacks = |(f, v): (&crate::program::Field, &Value)| f.required && *v == Value::None;
         match kind {

@@ -1,0 +1,528 @@
+//! The REST mapping: the engine's writes and lookups as requests to an app `at "url"`.
+//!
+//! ```text
+//! create ticket in Tracker { title: "Printer" }   → POST   {base}/ticket {"title":"Printer"}
+//! update ticket in Tracker linked { … }          → PATCH  {base}/ticket/{id} {…}
+//! delete ticket in Tracker linked                → DELETE {base}/ticket/{id}   (404: already gone)
+//! update ticket in Tracker where title == "x"    → GET    {base}/ticket?title=x, then PATCH each
+//! ```
+//!
+//! The reply's JSON `id` names a record in the app (`"t-7"`, `42`); the engine numbers records
+//! per entity as the simulator does (`Tracker/ticket/3`), and the id table maps one to the
+//! other. Every write carries `Idempotency-Key: {instance}-{run}/{step}` and
+//! `X-Weir-Origin: {engine label}`. A write whose key a journal already holds as done is not
+//! sent again: its recorded result is used.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use reqwest::blocking::Client;
+use reqwest::{Method, StatusCode};
+use serde_json::{Map, Value as Json};
+
+use super::http::{self, Failed, Jitter, Policy, Reply, Request};
+use super::{Recorder, SetupError};
+use crate::program::{EntityId, FieldId, Program};
+use crate::run::apps::{
+    AppError, Record, RecordId, RecordRef, RecordView, Updated, Write, WriteCtx,
+};
+use crate::run::input;
+use crate::value::Value;
+
+/// Where one app lives.
+#[derive(Clone, Debug)]
+struct Endpoint {
+    base: String,
+    token: Option<String>,
+}
+
+/// One entity's id table: the app's ids and the engine's numbers.
+#[derive(Clone, Debug, Default)]
+struct Ids {
+    by_app: HashMap<String, RecordId>,
+    /// The app's id of record `n` at `n - 1`.
+    by_local: Vec<String>,
+}
+
+/// The id table of every entity, and where new entries and done writes are recorded.
+struct Book {
+    ids: Vec<Ids>,
+    recorder: Option<Box<dyn Recorder>>,
+}
+
+impl Book {
+    /// The engine's number for an app's id, given out on first sight.
+    /// An empty `app_id` (an event that did not say) gets a number of its own, which the app
+    /// cannot be asked about.
+    fn local(&mut self, entity: EntityId, app_id: &str) -> RecordId {
+        let ids = &mut self.ids[entity.0];
+        if let Some(local) = ids.by_app.get(app_id) {
+            return *local;
+        }
+        ids.by_local.push(app_id.to_string());
+        let local = ids.by_local.len() as RecordId;
+        if !app_id.is_empty() {
+            ids.by_app.insert(app_id.to_string(), local);
+        }
+        if let Some(recorder) = &mut self.recorder {
+            recorder.new_id(entity, app_id, local);
+        }
+        local
+    }
+
+    fn app_id(&self, at: RecordRef) -> Option<&str> {
+        let index = usize::try_from(at.id.checked_sub(1)?).ok()?;
+        self.ids
+            .get(at.entity.0)?
+            .by_local
+            .get(index)
+            .map(String::as_str)
+            .filter(|id| !id.is_empty())
+    }
+}
+
+/// The apps of a program that live `at "url"`.
+pub struct HttpApps {
+    program: Arc<Program>,
+    client: Client,
+    policy: Policy,
+    jitter: RefCell<Jitter>,
+    endpoints: Vec<Option<Endpoint>>,
+    book: RefCell<Book>,
+    ctx: WriteCtx,
+    instance: Arc<str>,
+    /// Writes a journal holds as done, by idempotency key: the record each wrote.
+    done: HashMap<String, RecordId>,
+}
+
+impl HttpApps {
+    /// Connects to every app `at "url"` of a program; an app whose token variable is not set,
+    /// or whose URL is not one, is an error before anything runs.
+    pub fn new(
+        program: Arc<Program>,
+        policy: Policy,
+        instance: Arc<str>,
+    ) -> Result<HttpApps, SetupError> {
+        let mut endpoints = Vec::new();
+        for app in &program.apps {
+            let Some(location) = &app.location else {
+                endpoints.push(None);
+                continue;
+            };
+            let url = reqwest::Url::parse(&location.url)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+            if url.is_none() {
+                return Err(SetupError::BadUrl {
+                    app: app.name.clone(),
+                    url: location.url.clone(),
+                });
+            }
+            let token = match &location.bearer_env {
+                None => None,
+                Some(var) => match std::env::var(&**var) {
+                    Ok(token) if !token.is_empty() => Some(token),
+                    _ => {
+                        return Err(SetupError::MissingToken {
+                            app: app.name.clone(),
+                            var: var.clone(),
+                        });
+                    }
+                },
+            };
+            endpoints.push(Some(Endpoint {
+                base: location.url.trim_end_matches('/').to_string(),
+                token,
+            }));
+        }
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = Client::builder()
+            .connect_timeout(policy.timeout)
+            .user_agent(concat!("weir/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|err| SetupError::Client(err.to_string()))?;
+        let ids = vec![Ids::default(); program.entities.len()];
+        Ok(HttpApps {
+            program,
+            client,
+            policy,
+            jitter: RefCell::new(Jitter::default()),
+            endpoints,
+            book: RefCell::new(Book {
+                ids,
+                recorder: None,
+            }),
+            ctx: WriteCtx::default(),
+            instance,
+            done: HashMap::new(),
+        })
+    }
+
+    /// Whether an entity lives in a real app.
+    pub fn serves(&self, entity: EntityId) -> bool {
+        let app = self.program.entity(entity).app;
+        self.endpoints.get(app.0).is_some_and(Option::is_some)
+    }
+
+    /// Where new ids and done writes go from now on.
+    pub fn set_recorder(&mut self, recorder: Box<dyn Recorder>) {
+        self.book.get_mut().recorder = Some(recorder);
+    }
+
+    /// Restores an entry of the id table (from a journal).
+    pub fn restore_id(&mut self, entity: EntityId, app_id: &str, local: RecordId) {
+        let ids = &mut self.book.get_mut().ids[entity.0];
+        let index = (local as usize).saturating_sub(1);
+        if ids.by_local.len() <= index {
+            ids.by_local.resize(index + 1, String::new());
+        }
+        ids.by_local[index] = app_id.to_string();
+        if !app_id.is_empty() {
+            ids.by_app.insert(app_id.to_string(), local);
+        }
+    }
+
+    /// Restores a write that a journal holds as done, so that it is not sent again.
+    pub fn restore_done(&mut self, key: String, local: RecordId) {
+        self.done.insert(key, local);
+    }
+
+    /// The engine's number for a record the app names `app_id` (new ids are recorded).
+    pub fn local_id(&self, entity: EntityId, app_id: &str) -> RecordId {
+        self.book.borrow_mut().local(entity, app_id)
+    }
+
+    /// The app's id of a record.
+    pub fn app_id(&self, at: RecordRef) -> Option<String> {
+        self.book.borrow().app_id(at).map(String::from)
+    }
+
+    pub(super) fn set_ctx(&mut self, ctx: WriteCtx) {
+        self.ctx = ctx;
+    }
+
+    fn key(&self) -> String {
+        format!("{}-{}/{}", self.instance, self.ctx.run, self.ctx.step)
+    }
+
+    fn endpoint(&self, entity: EntityId) -> &Endpoint {
+        let app = self.program.entity(entity).app;
+        match self.endpoints.get(app.0) {
+            Some(Some(endpoint)) => endpoint,
+            _ => unreachable!("expected an app at a URL, found {:?}", app),
+        }
+    }
+
+    fn url(&self, entity: EntityId, app_id: Option<&str>) -> String {
+        let base = &self.endpoint(entity).base;
+        let name = &self.program.entity(entity).name;
+        match app_id {
+            Some(id) => format!("{base}/{name}/{}", encode_segment(id)),
+            None => format!("{base}/{name}"),
+        }
+    }
+
+    fn refuse(&self, entity: EntityId, reason: String) -> AppError {
+        let app = self.program.entity(entity).app;
+        AppError {
+            app: self.program.app(app).name.clone(),
+            reason,
+            failed: false,
+        }
+    }
+
+    fn send(&self, entity: EntityId, request: Request) -> Result<Reply, AppError> {
+        let mut jitter = self.jitter.borrow_mut();
+        http::send(&self.client, &self.policy, &mut jitter, &request).map_err(
+            |Failed { reason, refused }| AppError {
+                failed: !refused,
+                ..self.refuse(entity, reason)
+            },
+        )
+    }
+
+    fn write_request(
+        &self,
+        entity: EntityId,
+        method: Method,
+        url: String,
+        body: Option<Vec<u8>>,
+    ) -> Request<'_> {
+        Request {
+            method,
+            url,
+            token: self.endpoint(entity).token.as_deref(),
+            key: Some(self.key()),
+            origin: Some(&self.program.engine),
+            body,
+        }
+    }
+
+    /// A record from the app's JSON, with the fields the script knows; `None` where it is
+    /// not a record.
+    fn decode(&self, entity: EntityId, json: &Json) -> Option<(Option<String>, Record)> {
+        let object = json.as_object()?;
+        let e = self.program.entity(entity);
+        let app_id = object.get("id").and_then(id_text);
+        let known: Map<String, Json> = object
+            .iter()
+            .filter(|(k, _)| *k != "id" && (!e.declared || e.field_named(k).is_some()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let (record, _, _) =
+            input::decode_record(&self.program, entity, Json::Object(known)).ok()?;
+        Some((app_id, record))
+    }
+
+    /// Remembers a write the app confirmed, here and in the journal, so that it is not sent
+    /// again when its run runs again.
+    fn record_done(&mut self, entity: EntityId, method: &'static str, local: RecordId) {
+        let key = self.key();
+        if let Some(recorder) = &mut self.book.get_mut().recorder {
+            recorder.action_done(&key, entity, method, local);
+        }
+        self.done.insert(key, local);
+    }
+
+    pub(super) fn create(&mut self, entity: EntityId, record: Record) -> Result<Record, AppError> {
+        let mut record = record;
+        if let Some(local) = self.done.get(&self.key()) {
+            record.id = *local;
+            return Ok(record);
+        }
+        let body = body(&self.program, entity, record.view(), None);
+        let request = self.write_request(entity, Method::POST, self.url(entity, None), Some(body));
+        let reply = self.send(entity, request)?;
+        if reply.status == StatusCode::NOT_FOUND {
+            let url = self.url(entity, None);
+            return Err(self.refuse(
+                entity,
+                format!(
+                    "POST {url} answered 404 Not Found: the app has no `{}` here",
+                    self.program.entity(entity).name
+                ),
+            ));
+        }
+        let json: Json = serde_json::from_slice(&reply.body).unwrap_or(Json::Null);
+        let Some(app_id) = json.get("id").and_then(id_text) else {
+            return Err(self.refuse(
+                entity,
+                format!(
+                    "POST {} answered {} without the new record's `id` in a JSON object",
+                    self.url(entity, None),
+                    reply.status
+                ),
+            ));
+        };
+        let local = self.local_id(entity, &app_id);
+        self.record_done(entity, "create", local);
+        let mut created = match self.decode(entity, &json) {
+            Some((_, decoded)) => merge(record, decoded),
+            None => record,
+        };
+        created.id = local;
+        Ok(created)
+    }
+
+    pub(super) fn update(
+        &mut self,
+        at: RecordRef,
+        write: Write,
+    ) -> Result<Option<Updated>, AppError> {
+        let Some(app_id) = self.app_id(at) else {
+            return Ok(None);
+        };
+        let changed: Arc<[FieldId]> = write.fields.iter().map(|(f, _)| *f).collect();
+        let e = self.program.entity(at.entity);
+        let mut sent = Record::empty(e.fields.len());
+        sent.id = at.id;
+        for (field, value) in &write.fields {
+            sent.set(*field, value.clone());
+        }
+        for (name, value) in &write.extras {
+            sent.set_extra(name.clone(), value.clone());
+        }
+        if self.done.contains_key(&self.key()) {
+            return Ok(Some(Updated {
+                record: sent,
+                changed,
+            }));
+        }
+        let body = body(&self.program, at.entity, sent.view(), Some(&write.fields));
+        let url = self.url(at.entity, Some(&app_id));
+        let request = self.write_request(at.entity, Method::PATCH, url, Some(body));
+        let reply = self.send(at.entity, request)?;
+        if reply.status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        self.record_done(at.entity, "update", at.id);
+        let json: Json = serde_json::from_slice(&reply.body).unwrap_or(Json::Null);
+        let mut record = match self.decode(at.entity, &json) {
+            Some((_, decoded)) => merge(sent, decoded),
+            None => sent,
+        };
+        record.id = at.id;
+        Ok(Some(Updated { record, changed }))
+    }
+
+    pub(super) fn delete(&mut self, at: RecordRef) -> Result<Option<Record>, AppError> {
+        let Some(app_id) = self.app_id(at) else {
+            return Ok(None);
+        };
+        let e = self.program.entity(at.entity);
+        let mut old = Record::empty(e.fields.len());
+        old.id = at.id;
+        if self.done.contains_key(&self.key()) {
+            return Ok(Some(old));
+        }
+        let url = self.url(at.entity, Some(&app_id));
+        let request = self.write_request(at.entity, Method::DELETE, url, None);
+        let reply = self.send(at.entity, request)?;
+        if reply.status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        self.record_done(at.entity, "delete", at.id);
+        let json: Json = serde_json::from_slice(&reply.body).unwrap_or(Json::Null);
+        if let Some((_, decoded)) = self.decode(at.entity, &json) {
+            old = decoded;
+            old.id = at.id;
+        }
+        Ok(Some(old))
+    }
+
+    pub(super) fn get(&self, at: RecordRef) -> Option<Record> {
+        let app_id = self.app_id(at)?;
+        let request = Request {
+            method: Method::GET,
+            url: self.url(at.entity, Some(&app_id)),
+            token: self.endpoint(at.entity).token.as_deref(),
+            key: None,
+            origin: None,
+            body: None,
+        };
+        let reply = self.send(at.entity, request).ok()?;
+        if reply.status == StatusCode::NOT_FOUND {
+            return None;
+        }
+        let json: Json = serde_json::from_slice(&reply.body).ok()?;
+        let (_, mut record) = self.decode(at.entity, &json)?;
+        record.id = at.id;
+        Some(record)
+    }
+
+    pub(super) fn exists(&self, at: RecordRef) -> bool {
+        self.book.borrow().app_id(at).is_some()
+    }
+
+    pub(super) fn lookup(
+        &self,
+        entity: EntityId,
+        equal: &[(FieldId, Value)],
+        keep: &mut dyn FnMut(RecordView) -> bool,
+    ) -> Result<Vec<Record>, AppError> {
+        let e = self.program.entity(entity);
+        let mut url = reqwest::Url::parse(&self.url(entity, None))
+            .map_err(|err| self.refuse(entity, err.to_string()))?;
+        if !equal.is_empty() {
+            let mut query = url.query_pairs_mut();
+            for (field, value) in equal {
+                query.append_pair(&e.fields[field.0].name, &value.to_plain_text());
+            }
+        }
+        let request = Request {
+            method: Method::GET,
+            url: url.to_string(),
+            token: self.endpoint(entity).token.as_deref(),
+            key: None,
+            origin: None,
+            body: None,
+        };
+        let reply = self.send(entity, request)?;
+        if reply.status == StatusCode::NOT_FOUND {
+            return Ok(Vec::new());
+        }
+        let json: Json = serde_json::from_slice(&reply.body).map_err(|_| {
+            self.refuse(
+                entity,
+                format!("GET {url} did not answer with JSON records"),
+            )
+        })?;
+        let items = match &json {
+            Json::Array(items) => items.as_slice(),
+            Json::Object(o) => ["items", "records", "data"]
+                .iter()
+                .find_map(|k| o.get(*k).and_then(Json::as_array))
+                .map_or(&[][..], Vec::as_slice),
+            _ => &[],
+        };
+        let mut found = Vec::new();
+        for item in items {
+            let Some((Some(app_id), mut record)) = self.decode(entity, item) else {
+                continue;
+            };
+            record.id = self.local_id(entity, &app_id);
+            if keep(record.view()) {
+                found.push(record);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The fields the app's reply gave, over those that were sent.
+fn merge(sent: Record, reply: Record) -> Record {
+    let mut out = sent;
+    for (i, value) in reply.fields().iter().enumerate() {
+        if *value != Value::None {
+            out.set(FieldId(i), value.clone());
+        }
+    }
+    for (name, value) in reply.extras() {
+        out.set_extra(name.clone(), value.clone());
+    }
+    out
+}
+
+/// An app's id as text: `"t-7"` or `42`.
+pub fn id_text(json: &Json) -> Option<String> {
+    match json {
+        Json::String(s) if !s.is_empty() => Some(s.clone()),
+        Json::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The JSON a write sends: every field with a value (for an update, the fields it writes).
+fn body(
+    program: &Program,
+    entity: EntityId,
+    record: RecordView,
+    only: Option<&[(FieldId, Value)]>,
+) -> Vec<u8> {
+    let e = program.entity(entity);
+    let mut map = Map::new();
+    for (i, (field, value)) in e.fields.iter().zip(record.fields).enumerate() {
+        let written = only.is_none_or(|fields| fields.iter().any(|(f, _)| f.0 == i));
+        if written && (*value != Value::None || only.is_some()) {
+            map.insert(field.name.to_string(), value.as_json());
+        }
+    }
+    for (name, value) in record.extras() {
+        map.insert(name.to_string(), value.as_json());
+    }
+    serde_json::to_vec(&Json::Object(map)).unwrap_or_default()
+}
+
+/// An id as one path segment.
+fn encode_segment(id: &str) -> String {
+    let mut out = String::new();
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

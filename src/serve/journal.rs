@@ -1,0 +1,681 @@
+//! The journal: one SQLite file that holds everything `weir serve` must not forget.
+//!
+//! ```text
+//! POST /events/Shop/order/new   → events: #41 queued       (synced to disk, then 202)
+//! worker runs #41               → runs, actions, ids, links, ledger; #41 done
+//! kill -9, restart              → #42 (queued) runs again; its writes already done are not
+//!                                  sent again (actions hold their idempotency keys)
+//! ```
+//!
+//! Tables: `events` (every accepted webhook, with its status: queued, done, failed, held, and
+//! the runs it set off, one JSON array a line in `runs`), `actions` (the writes real apps confirmed, by idempotency
+//! key), `ids` (the app's ids and the engine's numbers), `links`, `ledger` (recent writes to
+//! real apps, with their chains), `held` (events the run-time guard held, to release),
+//! `releases` (events `weir replay` asked to run again), `notifications` and `meta`.
+//! The file is in WAL mode: the server that accepts events and the worker that runs them each
+//! have their own connection, and readers (`weir runs`) never block them.
+
+use std::fmt;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// Why the journal could not be used.
+#[derive(Debug)]
+pub struct JournalError {
+    pub path: String,
+    pub reason: String,
+}
+
+impl fmt::Display for JournalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot use the journal `{}`: {}", self.path, self.reason)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, JournalError>;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY,
+  key TEXT UNIQUE,
+  app TEXT NOT NULL, entity TEXT NOT NULL, kind TEXT NOT NULL,
+  record TEXT NOT NULL, actor TEXT, changed TEXT,
+  received INTEGER NOT NULL,
+  status TEXT NOT NULL DEFAULT 'queued',
+  run_base INTEGER, message TEXT, finished INTEGER,
+  runs TEXT
+);
+CREATE TABLE IF NOT EXISTS actions (
+  key TEXT PRIMARY KEY, run INTEGER NOT NULL, entity TEXT NOT NULL,
+  method TEXT NOT NULL, record INTEGER NOT NULL, at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS actions_run ON actions (run);
+CREATE TABLE IF NOT EXISTS ids (
+  entity TEXT NOT NULL, app_id TEXT, local INTEGER NOT NULL,
+  UNIQUE (entity, app_id)
+);
+CREATE TABLE IF NOT EXISTS links (a TEXT NOT NULL, b TEXT NOT NULL, PRIMARY KEY (a, b));
+CREATE TABLE IF NOT EXISTS ledger (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL, record TEXT NOT NULL, fields TEXT NOT NULL,
+  print INTEGER NOT NULL, chain TEXT NOT NULL, at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS held (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  event INTEGER NOT NULL, json TEXT NOT NULL, released INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS held_event ON held (event);
+CREATE TABLE IF NOT EXISTS releases (event INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS notifications (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  event INTEGER NOT NULL, channel TEXT, text TEXT NOT NULL, at INTEGER NOT NULL
+);
+"#;
+
+/// Milliseconds since 1970.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// An event to accept.
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    pub key: Option<String>,
+    pub app: String,
+    pub entity: String,
+    pub kind: String,
+    /// The record as it came, JSON text.
+    pub record: String,
+    pub actor: Option<String>,
+    pub changed: Option<String>,
+}
+
+/// What became of an event offered to the journal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Accepted {
+    New(i64),
+    /// An event with the same `X-Weir-Event-Id` was accepted before, as this one.
+    Duplicate(i64),
+}
+
+/// An accepted event as the journal holds it.
+#[derive(Clone, Debug)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub app: String,
+    pub entity: String,
+    pub kind: String,
+    pub record: String,
+    pub actor: Option<String>,
+    pub changed: Option<String>,
+    pub status: String,
+    pub run_base: Option<u64>,
+    pub message: Option<String>,
+    /// When it last finished running (milliseconds since 1970).
+    pub finished: Option<i64>,
+}
+
+/// One thing an event set off, as `weir runs` lists it.
+#[derive(Clone, Debug)]
+pub struct RunRow {
+    pub run: Option<u64>,
+    pub by: String,
+    /// `done`, `stopped`, `failed` or `held`.
+    pub status: &'static str,
+    pub message: Option<String>,
+}
+
+/// A write to a real app kept in the ledger.
+#[derive(Clone, Debug)]
+pub struct LedgerRow {
+    pub kind: String,
+    pub record: String,
+    pub fields: String,
+    pub print: u64,
+    pub chain: String,
+}
+
+/// What running an event came to.
+#[derive(Clone, Debug, Default)]
+pub struct Finished {
+    pub event: i64,
+    /// The event's status before it ran (queued, or failed or held for a replay).
+    pub was: String,
+    pub status: &'static str,
+    pub run_base: u64,
+    pub message: Option<String>,
+    pub runs: Vec<RunRow>,
+    /// Held events, as the state file writes them.
+    pub held: Vec<String>,
+    pub notes: Vec<(Option<String>, String)>,
+    pub written: Vec<LedgerRow>,
+    /// Held rows of the event that this run released.
+    pub released: bool,
+}
+
+/// A run as `weir runs` and `GET /runs` show it.
+#[derive(Clone, Debug)]
+pub struct Listed {
+    pub event: i64,
+    pub app: String,
+    pub entity: String,
+    pub kind: String,
+    pub event_status: String,
+    pub run: Option<u64>,
+    pub by: String,
+    pub status: String,
+    pub message: Option<String>,
+    pub at: i64,
+}
+
+/// How many events are in each state.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Tally {
+    pub queued: u64,
+    pub done: u64,
+    pub failed: u64,
+    pub held: u64,
+}
+
+pub struct Journal {
+    conn: Connection,
+    path: String,
+}
+
+impl Journal {
+    /// Opens (or creates) a journal. `durable`: every commit is synced to disk before it
+    /// returns (for accepting events); otherwise a commit survives a crash of weir but maybe
+    /// not of the machine, which is enough where the work can be done again.
+    pub fn open(path: &Path, durable: bool) -> Result<Journal> {
+        let name = path.display().to_string();
+        let fail = |err: rusqlite::Error| JournalError {
+            path: name.clone(),
+            reason: err.to_string().to_lowercase(),
+        };
+        let conn = Connection::open(path).map_err(fail)?;
+        conn.busy_timeout(Duration::from_secs(30)).map_err(fail)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(fail)?;
+        conn.pragma_update(None, "synchronous", if durable { "FULL" } else { "NORMAL" })
+            .map_err(fail)?;
+        conn.execute_batch(SCHEMA).map_err(fail)?;
+        if durable {
+            // Accepting must not wait for a checkpoint: the other connections make them.
+            conn.pragma_update(None, "wal_autocheckpoint", 0)
+                .map_err(fail)?;
+        }
+        Ok(Journal { conn, path: name })
+    }
+
+    /// Opens an existing journal only (`weir runs`, `weir replay`).
+    pub fn open_existing(path: &Path) -> Result<Journal> {
+        if !path.is_file() {
+            return Err(JournalError {
+                path: path.display().to_string(),
+                reason: "there is no such file; `weir serve … --journal FILE` makes one".into(),
+            });
+        }
+        Journal::open(path, true)
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    fn fail(&self, err: rusqlite::Error) -> JournalError {
+        JournalError {
+            path: self.path.clone(),
+            reason: err.to_string().to_lowercase(),
+        }
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.fail(e))
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map(|_| ())
+            .map_err(|e| self.fail(e))
+    }
+
+    /// Accepts a batch of events in one transaction, synced once: a group commit.
+    pub fn accept(&mut self, batch: &[NewEvent]) -> Result<Vec<Accepted>> {
+        let now = now_ms();
+        let tx = self.conn.transaction().map_err(|e| JournalError {
+            path: self.path.clone(),
+            reason: e.to_string().to_lowercase(),
+        })?;
+        let mut out = Vec::with_capacity(batch.len());
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO events (key, app, entity, kind, record, actor, changed, received)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                     ON CONFLICT (key) DO NOTHING",
+                )
+                .map_err(|e| fail_in(&self.path, e))?;
+            let mut find = tx
+                .prepare_cached("SELECT id FROM events WHERE key = ?1")
+                .map_err(|e| fail_in(&self.path, e))?;
+            for e in batch {
+                let changed = insert
+                    .execute(params![
+                        e.key, e.app, e.entity, e.kind, e.record, e.actor, e.changed, now
+                    ])
+                    .map_err(|err| fail_in(&self.path, err))?;
+                if changed == 1 {
+                    out.push(Accepted::New(tx.last_insert_rowid()));
+                } else {
+                    let id: i64 = find
+                        .query_row([&e.key], |r| r.get(0))
+                        .map_err(|err| fail_in(&self.path, err))?;
+                    out.push(Accepted::Duplicate(id));
+                }
+            }
+        }
+        tx.commit().map_err(|e| fail_in(&self.path, e))?;
+        Ok(out)
+    }
+
+    fn events_where(
+        &self,
+        condition: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<StoredEvent>> {
+        let sql = format!(
+            "SELECT id, app, entity, kind, record, actor, changed, status, run_base, message, finished
+             FROM events WHERE {condition}"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.fail(e))?;
+        let rows = stmt
+            .query_map(args, |r| {
+                Ok(StoredEvent {
+                    id: r.get(0)?,
+                    app: r.get(1)?,
+                    entity: r.get(2)?,
+                    kind: r.get(3)?,
+                    record: r.get(4)?,
+                    actor: r.get(5)?,
+                    changed: r.get(6)?,
+                    status: r.get(7)?,
+                    run_base: r.get::<_, Option<i64>>(8)?.map(|n| n as u64),
+                    message: r.get(9)?,
+                    finished: r.get(10)?,
+                })
+            })
+            .map_err(|e| self.fail(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.fail(e))
+    }
+
+    /// Every event not yet run, oldest first.
+    pub fn queued(&self) -> Result<Vec<StoredEvent>> {
+        self.events_where("status = 'queued' ORDER BY id", &[])
+    }
+
+    /// Up to `limit` queued events after event `last`, oldest first.
+    pub fn queued_after(&self, last: i64, limit: u32) -> Result<Vec<StoredEvent>> {
+        let condition = format!("status = 'queued' AND id > ?1 ORDER BY id LIMIT {limit}");
+        self.events_where(&condition, &[&last])
+    }
+
+    /// Every event in a state (`failed`, `held`), oldest first.
+    pub fn with_status(&self, status: &str) -> Result<Vec<StoredEvent>> {
+        self.events_where("status = ?1 ORDER BY id", &[&status])
+    }
+
+    pub fn event(&self, id: i64) -> Result<Option<StoredEvent>> {
+        Ok(self.events_where("id = ?1", &[&id])?.into_iter().next())
+    }
+
+    /// The held events of an event not yet released, as the state file writes them.
+    pub fn held_of(&self, event: i64) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT json FROM held WHERE event = ?1 AND released = 0 ORDER BY id")
+            .map_err(|e| self.fail(e))?;
+        let rows = stmt
+            .query_map([event], |r| r.get(0))
+            .map_err(|e| self.fail(e))?;
+        rows.collect::<rusqlite::Result<Vec<String>>>()
+            .map_err(|e| self.fail(e))
+    }
+
+    /// Asks for an event to be run again (`weir replay`).
+    pub fn request_release(&self, event: i64) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO releases (event) VALUES (?1)",
+                [event],
+            )
+            .map(|_| ())
+            .map_err(|e| self.fail(e))
+    }
+
+    /// Whether a release of an event waits to be taken.
+    pub fn release_pending(&self, event: i64) -> Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM releases WHERE event = ?1",
+                [event],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+            .map_err(|e| self.fail(e))
+    }
+
+    /// The events `weir replay` asked for, taken off the list.
+    pub fn take_releases(&mut self) -> Result<Vec<i64>> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| fail_in(&self.path, e))?;
+        let ids = {
+            let mut stmt = tx
+                .prepare_cached("SELECT event FROM releases ORDER BY event")
+                .map_err(|e| fail_in(&self.path, e))?;
+            let rows = stmt
+                .query_map([], |r| r.get(0))
+                .map_err(|e| fail_in(&self.path, e))?;
+            rows.collect::<rusqlite::Result<Vec<i64>>>()
+                .map_err(|e| fail_in(&self.path, e))?
+        };
+        if !ids.is_empty() {
+            tx.execute("DELETE FROM releases", [])
+                .map_err(|e| fail_in(&self.path, e))?;
+        }
+        tx.commit().map_err(|e| fail_in(&self.path, e))?;
+        Ok(ids)
+    }
+
+    /// Records what a batch of events came to, the links made, and the counters, at once.
+    pub fn finish(
+        &mut self,
+        batch: &[Finished],
+        links: &[(String, String)],
+        counters: &[(&str, u64)],
+    ) -> Result<()> {
+        let now = now_ms();
+        let path = self.path.clone();
+        let fail = |e: rusqlite::Error| fail_in(&path, e);
+        let tx = self.conn.transaction().map_err(fail)?;
+        {
+            // A release adds its runs to those the event had; a run again replaces them.
+            let mut event = tx
+                .prepare_cached(
+                    "UPDATE events SET status = ?2, run_base = ?3, message = ?4, finished = ?5,
+                       runs = CASE WHEN ?7 THEN COALESCE(runs, '') || ?6 ELSE ?6 END
+                     WHERE id = ?1",
+                )
+                .map_err(fail)?;
+            let mut release = tx
+                .prepare_cached("UPDATE held SET released = 1 WHERE event = ?1")
+                .map_err(fail)?;
+            let mut held = tx
+                .prepare_cached("INSERT INTO held (event, json) VALUES (?1, ?2)")
+                .map_err(fail)?;
+            let mut note = tx
+                .prepare_cached(
+                    "INSERT INTO notifications (event, channel, text, at) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(fail)?;
+            let mut ledger = tx
+                .prepare_cached(
+                    "INSERT INTO ledger (kind, record, fields, print, chain, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(fail)?;
+            for f in batch {
+                let mut runs = String::new();
+                for r in &f.runs {
+                    let line = serde_json::json!([r.run, r.by, r.status, r.message]);
+                    runs.push_str(&line.to_string());
+                    runs.push('\n');
+                }
+                event
+                    .execute(params![
+                        f.event,
+                        f.status,
+                        f.run_base as i64,
+                        f.message,
+                        now,
+                        runs,
+                        f.released
+                    ])
+                    .map_err(fail)?;
+                if f.released {
+                    release.execute([f.event]).map_err(fail)?;
+                }
+                for json in &f.held {
+                    held.execute(params![f.event, json]).map_err(fail)?;
+                }
+                for (channel, text) in &f.notes {
+                    note.execute(params![f.event, channel, text, now])
+                        .map_err(fail)?;
+                }
+                for w in &f.written {
+                    ledger
+                        .execute(params![
+                            w.kind,
+                            w.record,
+                            w.fields,
+                            w.print as i64,
+                            w.chain,
+                            now
+                        ])
+                        .map_err(fail)?;
+                }
+            }
+            let mut link = tx
+                .prepare_cached("INSERT OR IGNORE INTO links (a, b) VALUES (?1, ?2)")
+                .map_err(fail)?;
+            for (a, b) in links {
+                link.execute([a, b]).map_err(fail)?;
+            }
+            let mut meta = tx
+                .prepare_cached(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .map_err(fail)?;
+            for (key, value) in counters {
+                meta.execute(params![key, value.to_string()])
+                    .map_err(fail)?;
+            }
+        }
+        tx.commit().map_err(fail)
+    }
+
+    /// The first run number of the oldest event that failed or was held (it may run again).
+    pub fn oldest_failed_run(&self) -> Result<Option<u64>> {
+        self.conn
+            .query_row(
+                "SELECT MIN(run_base) FROM events WHERE status IN ('failed', 'held')",
+                [],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .map(|n| n.map(|n| n as u64))
+            .map_err(|e| self.fail(e))
+    }
+
+    /// Every entry of the id table: `(entity, app id, local id)`.
+    pub fn ids(&self) -> Result<Vec<(String, String, u64)>> {
+        self.rows("SELECT entity, app_id, local FROM ids", &[], |r| {
+            let app_id: Option<String> = r.get(1)?;
+            Ok((
+                r.get(0)?,
+                app_id.unwrap_or_default(),
+                r.get::<_, i64>(2)? as u64,
+            ))
+        })
+    }
+
+    pub fn links(&self) -> Result<Vec<(String, String)>> {
+        self.rows("SELECT a, b FROM links", &[], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+    }
+
+    /// Writes real apps confirmed in runs numbered `from` on: `(key, local id)`.
+    pub fn done_actions(&self, from: u64) -> Result<Vec<(String, u64)>> {
+        self.rows(
+            "SELECT key, record FROM actions WHERE run >= ?1",
+            &[&(from as i64)],
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)),
+        )
+    }
+
+    /// The ledger's writes of the last `keep` milliseconds, oldest first; older ones go.
+    pub fn ledger(&self, keep: i64) -> Result<Vec<LedgerRow>> {
+        let since = now_ms() - keep;
+        self.conn
+            .execute("DELETE FROM ledger WHERE at < ?1", [since])
+            .map_err(|e| self.fail(e))?;
+        self.rows(
+            "SELECT kind, record, fields, print, chain FROM ledger ORDER BY id",
+            &[],
+            |r| {
+                Ok(LedgerRow {
+                    kind: r.get(0)?,
+                    record: r.get(1)?,
+                    fields: r.get(2)?,
+                    print: r.get::<_, i64>(3)? as u64,
+                    chain: r.get(4)?,
+                })
+            },
+        )
+    }
+
+    fn rows<T>(
+        &self,
+        sql: &str,
+        args: &[&dyn rusqlite::ToSql],
+        map: impl FnMut(&rusqlite::Row) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.fail(e))?;
+        let rows = stmt.query_map(args, map).map_err(|e| self.fail(e))?;
+        rows.collect::<rusqlite::Result<Vec<T>>>()
+            .map_err(|e| self.fail(e))
+    }
+
+    /// Recent runs, newest first: all of them, or those of one status (`failed`, `held`) of
+    /// events still in that state.
+    pub fn list(&self, status: Option<&str>, limit: u32) -> Result<Vec<Listed>> {
+        let condition = match status {
+            Some(_) => "status = ?1",
+            None => "finished IS NOT NULL AND ?1 IS NULL",
+        };
+        let sql = format!(
+            "SELECT id, app, entity, kind, status, runs, finished FROM events
+             WHERE {condition} ORDER BY id DESC LIMIT {limit}"
+        );
+        let events = self.rows(&sql, &[&status], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                [r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
+                r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                r.get::<_, Option<i64>>(6)?.unwrap_or(0),
+            ))
+        })?;
+        let mut out = Vec::new();
+        for (event, [app, entity, kind, event_status], runs, at) in events {
+            for line in runs.lines().rev() {
+                let Ok(serde_json::Value::Array(parts)) = serde_json::from_str(line) else {
+                    continue;
+                };
+                let text = |i: usize| parts.get(i).and_then(|v| v.as_str()).map(String::from);
+                let run_status = text(2).unwrap_or_default();
+                if status.is_some_and(|s| s != run_status) {
+                    continue;
+                }
+                out.push(Listed {
+                    event,
+                    app: app.clone(),
+                    entity: entity.clone(),
+                    kind: kind.clone(),
+                    event_status: event_status.clone(),
+                    run: parts.first().and_then(|v| v.as_u64()),
+                    by: text(1).unwrap_or_default(),
+                    status: run_status,
+                    message: text(3),
+                    at,
+                });
+            }
+            if out.len() >= limit as usize {
+                break;
+            }
+        }
+        out.truncate(limit as usize);
+        Ok(out)
+    }
+
+    /// How many events are in each state (a scan of the journal: `weir serve` keeps these
+    /// counts as it goes, [`super::Counters`]).
+    pub fn tally(&self) -> Result<Tally> {
+        let mut tally = Tally::default();
+        for (status, n) in self.rows(
+            "SELECT status, COUNT(*) FROM events GROUP BY status",
+            &[],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)),
+        )? {
+            match status.as_str() {
+                "queued" => tally.queued = n,
+                "done" => tally.done = n,
+                "failed" => tally.failed = n,
+                "held" => tally.held = n,
+                _ => {}
+            }
+        }
+        Ok(tally)
+    }
+
+    /// Records a write a real app confirmed.
+    pub fn action_done(
+        &self,
+        key: &str,
+        run: u64,
+        entity: &str,
+        method: &str,
+        record: u64,
+    ) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO actions (key, run, entity, method, record, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![key, run as i64, entity, method, record as i64, now_ms()],
+            )
+            .map(|_| ())
+            .map_err(|e| self.fail(e))
+    }
+
+    pub fn new_id(&self, entity: &str, app_id: &str, local: u64) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO ids (entity, app_id, local) VALUES (?1, ?2, ?3)",
+                params![entity, (!app_id.is_empty()).then_some(app_id), local as i64],
+            )
+            .map(|_| ())
+            .map_err(|e| self.fail(e))
+    }
+}
+
+fn fail_in(path: &str, err: rusqlite::Error) -> JournalError {
+    JournalError {
+        path: path.to_string(),
+        reason: err.to_string().to_lowercase(),
+    }
+}

@@ -1,0 +1,379 @@
+//! `weir serve`: webhooks in, a durable journal, and a worker that runs the events.
+//!
+//! ```text
+//! weir serve shop.weir --listen 127.0.0.1:8080 --journal weir.db --secret-env WEIR_SECRET
+//!     # accepted: every event is on disk before its 202, and runs once
+//! weir serve shop.weir --listen 127.0.0.1:8080 --secret-env WEIR_SECRET   # with it unset
+//!     # rejected at startup: the secret's variable is named, nothing listens
+//! ```
+//!
+//! Three parts, each on its own thread: the HTTP server ([`server`], on tokio) reads and checks
+//! requests; the committer writes accepted events to the [`journal`] in groups, one sync per
+//! group, before their requests answer; the [`worker`] runs the journal's queued events
+//! through the engine, which is synchronous. On SIGTERM or Ctrl-C the server stops accepting,
+//! answers the requests in flight, the committer writes what it has, and the worker stops
+//! after the event it is running; what is still queued runs at the next start.
+
+pub mod journal;
+pub mod server;
+pub mod webhook;
+pub mod worker;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value as Json, json};
+
+use journal::{Journal, Listed};
+use server::{Offer, Shared};
+use worker::{StartError, Worker};
+
+use crate::program::Program;
+use crate::remote::Policy;
+use crate::run::Options;
+
+/// How `weir serve` runs.
+pub struct Config {
+    pub listen: String,
+    pub journal: PathBuf,
+    pub secret: Option<Vec<u8>>,
+    pub options: Options,
+    pub policy: Policy,
+    pub script_name: String,
+    pub script_text: String,
+    pub notifier: Option<crate::remote::notify::Notifier>,
+}
+
+/// Why `weir serve` could not run.
+#[derive(Debug)]
+pub enum ServeError {
+    Start(StartError),
+    Journal(journal::JournalError),
+    Listen { addr: String, reason: String },
+    Runtime(String),
+}
+
+impl From<journal::JournalError> for ServeError {
+    fn from(err: journal::JournalError) -> ServeError {
+        ServeError::Journal(err)
+    }
+}
+
+/// A run listed, as JSON (`GET /runs`, `weir runs --format json`).
+pub fn listed_json(row: &Listed) -> Json {
+    json!({
+        "event": row.event,
+        "app": row.app,
+        "entity": row.entity,
+        "kind": row.kind,
+        "event_status": row.event_status,
+        "run": row.run,
+        "by": row.by,
+        "status": row.status,
+        "message": row.message,
+        "at": row.at,
+    })
+}
+
+/// How many events are in each state, kept as events are accepted and finish, so that
+/// `GET /health` reads no table.
+#[derive(Debug, Default)]
+pub struct Counters {
+    queued: AtomicU64,
+    done: AtomicU64,
+    failed: AtomicU64,
+    held: AtomicU64,
+}
+
+impl Counters {
+    pub fn new(tally: journal::Tally) -> Counters {
+        Counters {
+            queued: AtomicU64::new(tally.queued),
+            done: AtomicU64::new(tally.done),
+            failed: AtomicU64::new(tally.failed),
+            held: AtomicU64::new(tally.held),
+        }
+    }
+
+    fn of(&self, status: &str) -> Option<&AtomicU64> {
+        match status {
+            "queued" => Some(&self.queued),
+            "done" => Some(&self.done),
+            "failed" => Some(&self.failed),
+            "held" => Some(&self.held),
+            _ => None,
+        }
+    }
+
+    /// An event went from one state to another.
+    pub fn moved(&self, from: &str, to: &str) {
+        if let Some(c) = self.of(from) {
+            let _ = c.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+        }
+        if let Some(c) = self.of(to) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub fn accepted(&self) {
+        self.queued.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn tally(&self) -> journal::Tally {
+        journal::Tally {
+            queued: self.queued.load(Ordering::Relaxed),
+            done: self.done.load(Ordering::Relaxed),
+            failed: self.failed.load(Ordering::Relaxed),
+            held: self.held.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// The most events one commit takes (many more than arrive while one sync lasts).
+const GROUP: usize = 1024;
+
+/// Takes offers and writes them in groups: each group is one transaction and one sync, and
+/// its requests are answered only after it.
+fn committer(
+    mut journal: Journal,
+    offers: mpsc::Receiver<Offer>,
+    wake: mpsc::Sender<()>,
+    counters: Arc<Counters>,
+) {
+    let mut batch: Vec<Offer> = Vec::with_capacity(GROUP);
+    while let Ok(first) = offers.recv() {
+        batch.push(first);
+        while batch.len() < GROUP {
+            match offers.try_recv() {
+                Ok(offer) => batch.push(offer),
+                Err(_) => break,
+            }
+        }
+        let (events, replies): (Vec<_>, Vec<_>) =
+            batch.drain(..).map(|o| (o.event, o.reply)).unzip();
+        match journal.accept(&events) {
+            Ok(results) => {
+                for (reply, result) in replies.into_iter().zip(results) {
+                    if matches!(result, journal::Accepted::New(_)) {
+                        counters.accepted();
+                    }
+                    let _ = reply.send(Ok(result));
+                }
+                let _ = wake.send(());
+            }
+            Err(err) => {
+                eprintln!("error: {err}");
+                for reply in replies {
+                    let _ = reply.send(Err(err.reason.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// Runs queued events as they come, until told to stop.
+fn work(mut worker: Worker, wake: mpsc::Receiver<()>, stop: Arc<AtomicBool>) {
+    let report = |err: journal::JournalError| eprintln!("error: {err}");
+    if let Err(err) = worker.run_pending() {
+        report(err);
+    }
+    let mut budget_since = Instant::now();
+    let mut last = 0i64;
+    loop {
+        if budget_since.elapsed() >= Duration::from_secs(60) {
+            worker.renew_budget();
+            budget_since = Instant::now();
+        }
+        let woken = wake.recv_timeout(Duration::from_millis(250));
+        while wake.try_recv().is_ok() {}
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        loop {
+            let queued = match worker.journal().queued_after(last, 256) {
+                Ok(queued) => queued,
+                Err(err) => {
+                    report(err);
+                    break;
+                }
+            };
+            if queued.is_empty() {
+                break;
+            }
+            let mut batch = Vec::with_capacity(queued.len());
+            for event in &queued {
+                batch.push(worker.run(event, false));
+                last = event.id;
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+            }
+            if let Err(err) = worker.commit(&batch) {
+                report(err);
+            }
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
+        }
+        if let Err(err) = worker.run_releases() {
+            report(err);
+        }
+        if matches!(woken, Err(mpsc::RecvTimeoutError::Disconnected)) {
+            break;
+        }
+    }
+    if let Err(err) = worker.save_simulator() {
+        report(err);
+    }
+}
+
+/// Serves until SIGTERM or Ctrl-C.
+pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
+    let accept = Journal::open(&config.journal, true)?;
+    accept.set_meta("script", &config.script_text)?;
+    accept.set_meta("script_name", &config.script_name)?;
+    let p = &config.policy;
+    accept.set_meta(
+        "options",
+        &format!(
+            "{} {} {} {} {}",
+            config.options.max_hops,
+            config.options.max_runs,
+            p.timeout.as_millis(),
+            p.retries,
+            p.backoff.as_millis()
+        ),
+    )?;
+    let reader = Journal::open(&config.journal, false)?;
+    // The worker opens its journal and the real apps first: a problem stops the start.
+    let worker = Worker::open(
+        &config.journal,
+        Arc::clone(&program),
+        config.options,
+        config.policy,
+    )
+    .map_err(ServeError::Start)?;
+    let mut worker = worker;
+    if let Some(notifier) = config.notifier {
+        worker.set_notifier(notifier);
+    }
+    let counters = Arc::new(Counters::new(accept.tally()?));
+    worker.set_counters(Arc::clone(&counters));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        // The committer and the worker have threads of their own.
+        .worker_threads(
+            std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1)),
+        )
+        .enable_all()
+        .build()
+        .map_err(|e| ServeError::Runtime(e.to_string()))?;
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(&config.listen))
+        .map_err(|e| ServeError::Listen {
+            addr: config.listen.clone(),
+            reason: e.to_string().to_lowercase(),
+        })?;
+    let addr = listener
+        .local_addr()
+        .map_or_else(|_| config.listen.clone(), |a| a.to_string());
+    accept.set_meta("serving", &format!("{} {addr}", std::process::id()))?;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let (offers, offered) = mpsc::channel::<Offer>();
+    let (wake, woken) = mpsc::channel::<()>();
+    let committer = std::thread::Builder::new()
+        .name("weir-committer".into())
+        .spawn({
+            let counters = Arc::clone(&counters);
+            move || committer(accept, offered, wake, counters)
+        })
+        .map_err(|e| ServeError::Runtime(e.to_string()))?;
+    let worker_stop = Arc::clone(&stop);
+    let worker = std::thread::Builder::new()
+        .name("weir-worker".into())
+        .spawn(move || work(worker, woken, worker_stop))
+        .map_err(|e| ServeError::Runtime(e.to_string()))?;
+
+    let shared = Shared {
+        program,
+        offers,
+        secret: config
+            .secret
+            .as_ref()
+            .map(|s| Arc::new(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, s))),
+        reader: Arc::new(Mutex::new(reader)),
+        counters,
+    };
+    let secured = if config.secret.is_some() {
+        "signed with the secret"
+    } else {
+        "unsigned (no --secret-env)"
+    };
+    say(format_args!(
+        "weir serve: listening on http://{addr}, journal {}, webhooks {secured}",
+        config.journal.display()
+    ));
+    let app = server::router(shared);
+    let signal_stop = Arc::clone(&stop);
+    let served = runtime.block_on(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                shutdown_signal().await;
+                signal_stop.store(true, Ordering::SeqCst);
+            })
+            .await
+    });
+    stop.store(true, Ordering::SeqCst);
+    drop(runtime);
+    let _ = committer.join();
+    let _ = worker.join();
+    let journal = Journal::open(&config.journal, true)?;
+    let _ = journal.set_meta("serving", "");
+    let tally = journal.tally()?;
+    say(format_args!(
+        "weir serve: stopped; {} events queued for the next start, {} failed, {} held",
+        tally.queued, tally.failed, tally.held
+    ));
+    served.map_err(|e| ServeError::Runtime(e.to_string()))
+}
+
+/// A line on standard output, flushed; a closed output is no reason to stop serving.
+fn say(line: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+/// Whether a `weir serve` is running on a journal now: its process id and address.
+pub fn serving(journal: &Journal) -> Option<(u32, String)> {
+    let value = journal.meta("serving").ok()??;
+    let (pid, addr) = value.split_once(' ')?;
+    let pid: u32 = pid.parse().ok()?;
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let alive = String::from_utf8_lossy(&cmdline).contains("serve");
+    alive.then(|| (pid, addr.to_string()))
+}

@@ -1,0 +1,467 @@
+//! The worker: runs accepted events one at a time through the engine, and writes down what
+//! they came to.
+//!
+//! The engine is synchronous, so the worker has a thread of its own. It takes events in the
+//! order they were accepted, runs each, and records a batch of them at once (status, runs,
+//! held events, notifications, ledger, links). Before an event runs, the engine is told the
+//! run number it starts at: after a crash the event runs again with the same run numbers, so
+//! its writes carry the same idempotency keys, and those a real app already confirmed are not
+//! sent again.
+//!
+//! ```text
+//! #41 new Shop/order → run 90 order_to_contact → POST /contact (key …-90/1) → done
+//! crash before #41 is recorded; restart: #41 runs again as run 90; key …-90/1 is in
+//! `actions`, so the contact is not created twice
+//! ```
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::{Value as Json, json};
+
+use super::journal::{Finished, Journal, JournalError, LedgerRow, RunRow, StoredEvent};
+use super::webhook::{self, Parsed};
+use crate::diagnostic::Report;
+use crate::program::{EntityId, Program};
+use crate::remote::{Connected, Policy, Recorder, SetupError};
+use crate::run::apps::RecordRef;
+use crate::run::echo::Written;
+use crate::run::guard::HeldChain;
+use crate::run::{Engine, Options, Outcome, Reported, RunEnd, state};
+
+/// How long the ledger keeps a write to a real app waiting for its echo.
+const LEDGER_KEEP_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Why the worker could not start.
+#[derive(Debug)]
+pub enum StartError {
+    Journal(JournalError),
+    Apps(SetupError),
+}
+
+impl From<JournalError> for StartError {
+    fn from(err: JournalError) -> StartError {
+        StartError::Journal(err)
+    }
+}
+
+/// Writes the effects of real apps' writes to the journal as they happen.
+struct JournalRecorder {
+    journal: Journal,
+    program: Arc<Program>,
+}
+
+impl JournalRecorder {
+    fn entity_name(&self, entity: EntityId) -> String {
+        let e = self.program.entity(entity);
+        format!("{}/{}", self.program.app(e.app).name, e.name)
+    }
+}
+
+impl Recorder for JournalRecorder {
+    fn action_done(&mut self, key: &str, entity: EntityId, method: &'static str, record: u64) {
+        let run = key
+            .rsplit_once('/')
+            .and_then(|(head, _)| head.rsplit_once('-'))
+            .and_then(|(_, run)| run.parse().ok())
+            .unwrap_or(0);
+        let name = self.entity_name(entity);
+        if let Err(err) = self.journal.action_done(key, run, &name, method, record) {
+            eprintln!("error: {err}");
+        }
+    }
+
+    fn new_id(&mut self, entity: EntityId, app_id: &str, local: u64) {
+        let name = self.entity_name(entity);
+        if let Err(err) = self.journal.new_id(&name, app_id, local) {
+            eprintln!("error: {err}");
+        }
+    }
+}
+
+pub struct Worker {
+    engine: Engine<Connected>,
+    journal: Journal,
+    program: Arc<Program>,
+    /// The highest run number given out so far.
+    next_run: u64,
+    notifier: Option<crate::remote::notify::Notifier>,
+    counters: Option<Arc<super::Counters>>,
+}
+
+/// `Calendar/event` as an entity of the script.
+fn entity_named(p: &Program, text: &str) -> Option<EntityId> {
+    let (app, entity) = text.split_once('/')?;
+    p.entity_named(p.app_named(app)?, entity)
+}
+
+impl Worker {
+    /// Opens the journal and puts back what it remembers: the id table, links, the writes
+    /// already done, the write ledger, the simulated apps and the counters.
+    pub fn open(
+        path: &Path,
+        program: Arc<Program>,
+        options: Options,
+        policy: Policy,
+    ) -> Result<Worker, StartError> {
+        let journal = Journal::open(path, false)?;
+        let instance: Arc<str> = match journal.meta("instance")? {
+            Some(id) => Arc::from(id),
+            None => {
+                let id = crate::remote::instance_id();
+                journal.set_meta("instance", &id)?;
+                id
+            }
+        };
+        let mut apps = Connected::new(&program, policy, instance).map_err(StartError::Apps)?;
+        let next_run: u64 = journal
+            .meta("next_run")?
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1);
+        let p = &*program;
+        if let Some(http) = apps.http_mut() {
+            for (entity, app_id, local) in journal.ids()? {
+                if let Some(entity) = entity_named(p, &entity) {
+                    http.restore_id(entity, &app_id, local);
+                }
+            }
+            // Writes of runs that may run again: from the oldest event not done on.
+            let from = journal.oldest_failed_run()?.unwrap_or(next_run);
+            for (key, local) in journal.done_actions(from.min(next_run))? {
+                http.restore_done(key, local);
+            }
+            http.set_recorder(Box::new(JournalRecorder {
+                journal: Journal::open(path, false)?,
+                program: Arc::clone(&program),
+            }));
+        }
+        for (a, b) in journal.links()? {
+            if let (Ok(a), Ok(b)) = (state::record_ref(p, &a), state::record_ref(p, &b)) {
+                apps.restore_link(a, b);
+            }
+        }
+        let mut engine = Engine::new(Arc::clone(&program), apps, options);
+        if let Some(saved) = journal.meta("simulator")?
+            && let Ok(json) = serde_json::from_str::<Json>(&saved)
+        {
+            let _ = state::load(&mut engine, &json);
+        }
+        for row in journal.ledger(LEDGER_KEEP_MS)? {
+            if let Some(written) = ledger_entry(p, &row) {
+                engine.remember_write(written);
+            }
+        }
+        if let Some(next) = journal.meta("next_event")?.and_then(|n| n.parse().ok()) {
+            engine.set_next_event_id(next);
+        }
+        engine.set_next_run_id(next_run);
+        Ok(Worker {
+            engine,
+            journal,
+            program,
+            next_run,
+            notifier: None,
+            counters: None,
+        })
+    }
+
+    /// Keeps these counts of events by state up to date as events finish.
+    pub fn set_counters(&mut self, counters: Arc<super::Counters>) {
+        self.counters = Some(counters);
+    }
+
+    /// Also POST every notification (`--notify-url`).
+    pub fn set_notifier(&mut self, notifier: crate::remote::notify::Notifier) {
+        self.notifier = Some(notifier);
+    }
+
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
+    /// Gives every workflow its run budget again.
+    pub fn renew_budget(&mut self) {
+        self.engine.renew_budget();
+    }
+
+    /// Runs one accepted event. `again`: it ran before (a replay), so it gets its old run
+    /// numbers and starts a new chain.
+    pub fn run(&mut self, event: &StoredEvent, again: bool) -> Finished {
+        let base = match event.run_base {
+            Some(base) if again => base,
+            _ => self.next_run,
+        };
+        self.engine.set_next_run_id(base);
+        self.tick();
+        let p = Arc::clone(&self.program);
+        let parsed = webhook::route(&p, &event.app, &event.entity, &event.kind).and_then(
+            |(entity, kind)| {
+                webhook::parse(
+                    &p,
+                    entity,
+                    kind,
+                    &event.record,
+                    event.actor.as_deref(),
+                    event.changed.as_deref(),
+                )
+            },
+        );
+        let outcome = match parsed {
+            Err(problem) => {
+                return Finished {
+                    event: event.id,
+                    was: event.status.clone(),
+                    status: "failed",
+                    run_base: base,
+                    message: Some(format!("{}; {}", problem.message, problem.help)),
+                    ..Finished::default()
+                };
+            }
+            Ok(Parsed::Change(input)) => self.engine.input(input),
+            Ok(Parsed::Report {
+                kind,
+                entity,
+                app_id,
+                mut record,
+                changed,
+            }) => {
+                record.id = match self.engine.apps().http() {
+                    Some(http) => http.local_id(entity, app_id.as_deref().unwrap_or("")),
+                    None => 0,
+                };
+                let actor = self.actor(event.actor.as_deref());
+                self.engine.receive(Reported {
+                    kind,
+                    entity,
+                    record,
+                    actor,
+                    changed,
+                    fresh: again,
+                })
+            }
+        };
+        self.next_run = self.next_run.max(self.engine.next_run_id());
+        let mut finished = self.finished(event.id, base, &outcome, false);
+        finished.was = event.status.clone();
+        finished
+    }
+
+    /// `now()` is the wall clock in `weir serve`.
+    fn tick(&mut self) {
+        let mut options = self.engine.options();
+        options.now = super::journal::now_ms() / 1000;
+        self.engine.set_options(options);
+    }
+
+    fn actor(&self, actor: Option<&str>) -> Arc<str> {
+        match actor {
+            Some(a) if a == &*self.program.engine => self.program.engine.clone(),
+            Some(a) => Arc::from(a),
+            None => self.engine.user_label().clone(),
+        }
+    }
+
+    /// Releases what the guard held of an event: each held workflow runs on its event again,
+    /// as a new chain.
+    pub fn release_held(&mut self, event: i64) -> Result<Finished, JournalError> {
+        let base = self.next_run;
+        self.engine.set_next_run_id(base);
+        self.tick();
+        let mut total = Outcome::default();
+        for (i, text) in self.journal.held_of(event)?.iter().enumerate() {
+            let Ok(json) = serde_json::from_str::<Json>(text) else {
+                continue;
+            };
+            let Ok(held) = state::load_held(&self.program, &json, &format!("held[{i}]")) else {
+                continue;
+            };
+            let outcome = self.engine.release(held);
+            total.runs.extend(outcome.runs);
+            total.notes.extend(outcome.notes);
+            total.held.extend(outcome.held);
+            total.failures.extend(outcome.failures);
+            total.written.extend(outcome.written);
+            total.counts += outcome.counts;
+        }
+        self.next_run = self.next_run.max(self.engine.next_run_id());
+        let mut finished = self.finished(event, base, &total, true);
+        finished.was = "held".into();
+        Ok(finished)
+    }
+
+    /// What an outcome comes to, for the journal.
+    fn finished(&mut self, event: i64, base: u64, outcome: &Outcome, released: bool) -> Finished {
+        if let Some(notifier) = &mut self.notifier {
+            for (channel, text) in &outcome.notes {
+                if let Err(reason) = notifier.send(channel.as_deref(), text) {
+                    eprintln!("warning: a notification of event {event} was not sent: {reason}");
+                }
+            }
+        }
+        let p = &*self.program;
+        let mut f = Finished {
+            event,
+            run_base: base,
+            released,
+            ..Finished::default()
+        };
+        for note in &outcome.runs {
+            f.runs.push(RunRow {
+                run: Some(note.run),
+                by: note.by.name(p).to_string(),
+                status: match note.end {
+                    RunEnd::Done => "done",
+                    RunEnd::Stopped => "stopped",
+                    RunEnd::Failed => "failed",
+                },
+                message: None,
+            });
+        }
+        for failure in &outcome.failures {
+            let message = Some(failure.report().message);
+            match f.runs.iter_mut().find(|r| r.run == Some(failure.run)) {
+                Some(row) if failure.run != 0 => row.message = message,
+                _ => f.runs.push(RunRow {
+                    run: None,
+                    by: failure.by.to_string(),
+                    status: "failed",
+                    message,
+                }),
+            }
+        }
+        for &i in &outcome.held {
+            let held = &self.engine.held()[i];
+            let report = HeldChain { program: p, held }.report();
+            let story = crate::run::guard::story(p, held);
+            f.runs.push(RunRow {
+                run: None,
+                by: held.by.name(p).to_string(),
+                status: "held",
+                message: Some(format!("{} (trace: {story})", report.message)),
+            });
+            f.held.push(state::held_json(p, held).to_string());
+        }
+        for (channel, text) in &outcome.notes {
+            f.notes
+                .push((channel.as_ref().map(|c| c.to_string()), text.to_string()));
+        }
+        for w in &outcome.written {
+            f.written.push(ledger_row(p, w));
+        }
+        let first_failure = outcome.failures.first().map(|x| x.report().message);
+        let refused = outcome.refused.as_ref().map(|r| r.to_string());
+        (f.status, f.message) = if let Some(message) = first_failure.or(refused) {
+            ("failed", Some(message))
+        } else if !outcome.held.is_empty() {
+            (
+                "held",
+                Some("the run-time guard held a chain (R0301)".to_string()),
+            )
+        } else {
+            ("done", None)
+        };
+        f
+    }
+
+    /// Writes down a batch of finished events, with the links made and the counters.
+    pub fn commit(&mut self, batch: &[Finished]) -> Result<(), JournalError> {
+        let p = &*self.program;
+        let show = |r: RecordRef| r.show(p).to_string();
+        let links: Vec<(String, String)> = self
+            .engine
+            .apps_mut()
+            .take_new_links()
+            .into_iter()
+            .map(|(a, b)| (show(a), show(b)))
+            .collect();
+        self.engine.clear_held();
+        let counters = [
+            ("next_run", self.next_run),
+            ("next_event", self.engine.next_event_id()),
+        ];
+        self.journal.finish(batch, &links, &counters)?;
+        if let Some(counts) = &self.counters {
+            for f in batch {
+                counts.moved(&f.was, f.status);
+            }
+        }
+        Ok(())
+    }
+
+    /// Saves the simulated apps (at a clean stop; after a crash they restart from the last
+    /// save).
+    pub fn save_simulator(&self) -> Result<(), JournalError> {
+        let json = state::save(&self.engine);
+        self.journal.set_meta("simulator", &json.to_string())
+    }
+
+    /// Runs every queued event and every release asked for, then records them.
+    pub fn run_pending(&mut self) -> Result<usize, JournalError> {
+        let mut count = 0;
+        loop {
+            let queued = self.journal.queued()?;
+            if queued.is_empty() {
+                break;
+            }
+            for chunk in queued.chunks(256) {
+                let batch: Vec<Finished> = chunk.iter().map(|e| self.run(e, false)).collect();
+                count += batch.len();
+                self.commit(&batch)?;
+            }
+        }
+        count += self.run_releases()?;
+        Ok(count)
+    }
+
+    /// Runs the events `weir replay` released.
+    pub fn run_releases(&mut self) -> Result<usize, JournalError> {
+        let ids = self.journal.take_releases()?;
+        let mut batch = Vec::new();
+        for id in &ids {
+            let Some(event) = self.journal.event(*id)? else {
+                continue;
+            };
+            let finished = match event.status.as_str() {
+                "held" => self.release_held(*id)?,
+                "failed" => self.run(&event, true),
+                _ => continue,
+            };
+            batch.push(finished);
+        }
+        if !batch.is_empty() {
+            self.commit(&batch)?;
+        }
+        Ok(batch.len())
+    }
+}
+
+fn ledger_row(p: &Program, w: &Written) -> LedgerRow {
+    let e = p.entity(w.at.entity);
+    let fields: Vec<&str> = w.fields.iter().map(|f| &*e.fields[f.0].name).collect();
+    LedgerRow {
+        kind: w.kind.keyword().to_string(),
+        record: w.at.show(p).to_string(),
+        fields: json!(fields).to_string(),
+        print: w.print,
+        chain: state::chain_json(p, &Some(Arc::clone(&w.chain))).to_string(),
+    }
+}
+
+fn ledger_entry(p: &Program, row: &LedgerRow) -> Option<Written> {
+    let kind = webhook::kind(&row.kind)?;
+    let at = state::record_ref(p, &row.record).ok()?;
+    let e = p.entity(at.entity);
+    let names: Vec<String> = serde_json::from_str(&row.fields).ok()?;
+    let fields = names
+        .iter()
+        .map(|n| e.field_named(n))
+        .collect::<Option<Vec<_>>>()?;
+    let chain = state::load_chain(p, &serde_json::from_str(&row.chain).ok()?).ok()??;
+    Some(Written {
+        kind,
+        at,
+        fields: Arc::from(fields),
+        print: row.print,
+        chain,
+    })
+}
