@@ -14,7 +14,7 @@
 //! It prints events per second for both, the ratio weir/baseline, and each one's peak resident
 //! memory (VmHWM). Times stop when the last event is done: freeing what each side kept is
 //! not counted for either. `WEIR_BENCH_EVENTS=N` changes the number of events; `WEIR_BENCH_ROUNDS=N`
-//! runs each side N times and keeps its best time (default 5).
+//! runs each side N times and keeps its best time (default 9: the machine's page faults make single runs vary).
 
 use std::fs::File;
 use std::hint::black_box;
@@ -58,7 +58,7 @@ fn main() {
     let rounds: usize = std::env::var("WEIR_BENCH_ROUNDS")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(5);
+        .unwrap_or(9);
     let input = std::env::temp_dir().join(format!("weir-throughput-{}.jsonl", std::process::id()));
     generate(&input, events);
     let input_text = input.to_string_lossy().to_string();
