@@ -81,6 +81,10 @@ pub(crate) fn program_to_run(
     refusal: &str,
     forced: &str,
 ) -> Option<crate::program::Program> {
+    if !loaded.diagnostics.is_empty() {
+        crate::diagnostic::emit_to_stderr(&loaded.sources, &loaded.diagnostics);
+        return None;
+    }
     let checked = crate::check::check(&loaded.scripts, &loaded.sources);
     let mut diagnostics = checked.diagnostics();
     if !checked.has_errors() {

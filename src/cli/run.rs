@@ -107,10 +107,6 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(loaded) => loaded,
         Err(err) => return super::usage_error(err),
     };
-    if !loaded.diagnostics.is_empty() {
-        diagnostic::emit_to_stderr(&loaded.sources, &loaded.diagnostics);
-        return super::FAILURE;
-    }
     let Some(program) = super::program_to_run(
         &loaded,
         args.no_check,

@@ -51,10 +51,6 @@ pub fn run(args: ServeArgs) -> u8 {
         Err(err) => return super::usage_error(err),
     };
     let loaded = load::parse_all(vec![(args.file.clone(), text.clone())]);
-    if !loaded.diagnostics.is_empty() {
-        diagnostic::emit_to_stderr(&loaded.sources, &loaded.diagnostics);
-        return super::FAILURE;
-    }
     let Some(program) = super::program_to_run(
         &loaded,
         args.no_check,

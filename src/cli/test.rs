@@ -35,11 +35,6 @@ pub fn run(args: TestArgs) -> u8 {
     let (mut passed, mut failed, mut refused) = (0u64, 0u64, false);
     for (file, text) in texts {
         let loaded = load::parse_all(vec![(file.clone(), text)]);
-        if !loaded.diagnostics.is_empty() {
-            diagnostic::emit_to_stderr(&loaded.sources, &loaded.diagnostics);
-            refused = true;
-            continue;
-        }
         let Some(program) = super::program_to_run(
             &loaded,
             args.no_check,
