@@ -27,25 +27,7 @@ use std::time::{Duration, Instant};
 
 const SECRET: &str = "bench-secret";
 
-const SCRIPT: &str = r#"
-engine weir
-
-app Shop {
-  reports actor
-  order { customer: text, email: text, total: number }
-}
-
-app Crm {
-  contact { name: text, email: text, total: number }
-}
-
-workflow order_to_contact {
-  on new order in Shop
-  unless origin == weir
-  let name = upper(customer)
-  create contact in Crm { name: name, email: email, total: total }
-}
-"#;
+const SCRIPT: &str = include_str!("representative.weir");
 
 /// The same filter, transform and store as a Node-RED function node.
 const FUNCTION: &str = r#"

@@ -25,25 +25,7 @@ use std::time::Instant;
 
 use serde::Deserialize;
 
-const SCRIPT: &str = r#"
-engine weir
-
-app Shop {
-  reports actor
-  order { customer: text, email: text, total: number }
-}
-
-app Crm {
-  contact { name: text, email: text, total: number }
-}
-
-workflow order_to_contact {
-  on new order in Shop
-  unless origin == weir
-  let name = upper(customer)
-  create contact in Crm { name: name, email: email, total: total }
-}
-"#;
+const SCRIPT: &str = include_str!("representative.weir");
 
 fn main() {
     if let Ok(side) = std::env::var("WEIR_BENCH_CHILD") {

@@ -54,6 +54,20 @@ fn weir(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
     command.output().expect("weir runs")
 }
 
+/// `weir run shop.weir --events orders.jsonl --trace summary`, with more arguments and variables.
+fn run_orders(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut args = vec![
+        "run",
+        "shop.weir",
+        "--events",
+        "orders.jsonl",
+        "--trace",
+        "summary",
+    ];
+    args.extend_from_slice(extra);
+    weir(&args, dir, env)
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).to_string()
 }
@@ -249,14 +263,9 @@ fn retries_503_429_slow_and_dropped_then_writes_once() {
     std::fs::write(dir.join("shop.weir"), shop_to_crm(&crm.url)).unwrap();
     std::fs::write(dir.join("orders.jsonl"), order_line("ada") + "\n").unwrap();
     let started = Instant::now();
-    let out = weir(
+    let out = run_orders(
+        &dir,
         &[
-            "run",
-            "shop.weir",
-            "--events",
-            "orders.jsonl",
-            "--trace",
-            "summary",
             "--http-timeout",
             "0.5",
             "--backoff-ms",
@@ -264,7 +273,6 @@ fn retries_503_429_slow_and_dropped_then_writes_once() {
             "--retries",
             "5",
         ],
-        &dir,
         &[("CRM_TOKEN", "tk-1")],
     );
     assert!(
@@ -305,18 +313,7 @@ fn other_4xx_fail_at_once_with_the_apps_message() {
     let dir = scratch("4xx");
     std::fs::write(dir.join("shop.weir"), shop_to_crm(&crm.url)).unwrap();
     std::fs::write(dir.join("orders.jsonl"), order_line("bob") + "\n").unwrap();
-    let out = weir(
-        &[
-            "run",
-            "shop.weir",
-            "--events",
-            "orders.jsonl",
-            "--trace",
-            "summary",
-        ],
-        &dir,
-        &[("CRM_TOKEN", "tk")],
-    );
+    let out = run_orders(&dir, &[], &[("CRM_TOKEN", "tk")]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("error[R0302]"), "{stderr}");
@@ -360,18 +357,7 @@ fn lookups_ask_the_app_with_equalities() {
         .to_string(),
     ];
     std::fs::write(dir.join("orders.jsonl"), lines.join("\n") + "\n").unwrap();
-    let out = weir(
-        &[
-            "run",
-            "shop.weir",
-            "--events",
-            "orders.jsonl",
-            "--trace",
-            "summary",
-        ],
-        &dir,
-        &[("CRM_TOKEN", "tk")],
-    );
+    let out = run_orders(&dir, &[], &[("CRM_TOKEN", "tk")]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let seen = crm.seen();
     assert!(
@@ -832,22 +818,7 @@ workflow tell {
         json!({"kind": "new", "app": "Shop", "entity": "order", "record": {"customer": "ida"}});
     std::fs::write(dir.join("orders.jsonl"), line.to_string() + "\n").unwrap();
     let url = format!("{}/notify", hub.url);
-    let out = weir(
-        &[
-            "run",
-            "shop.weir",
-            "--events",
-            "orders.jsonl",
-            "--trace",
-            "summary",
-            "--notify-url",
-            &url,
-            "--backoff-ms",
-            "10",
-        ],
-        &dir,
-        &[],
-    );
+    let out = run_orders(&dir, &["--notify-url", &url, "--backoff-ms", "10"], &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let sent = hub.records("notify");
     assert_eq!(sent.len(), 1, "{sent:?}");

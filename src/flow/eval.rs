@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use crate::ast::BinaryOp;
 use crate::program::{Expr, ExprKind, FieldId, Piece, StepKind, Workflow};
+use crate::run::eval::{combine, equal, order};
 use crate::value::{Label, Value};
 
 /// What is known of the event a workflow would run on.
@@ -184,15 +185,16 @@ fn binary(
         _ => {}
     }
     let (a, b) = (a?, eval(r, known, locals)?);
+    // The same meaning as when the workflow runs; what would fail there is unknown here.
     Some(match op {
-        BinaryOp::Eq => Value::Bool(a == b),
-        BinaryOp::Ne => Value::Bool(a != b),
+        BinaryOp::Eq => Value::Bool(equal(&a, &b)),
+        BinaryOp::Ne => Value::Bool(!equal(&a, &b)),
         BinaryOp::In => match b {
-            Value::List(items) => Value::Bool(items.contains(&a)),
+            Value::List(items) => Value::Bool(items.iter().any(|i| equal(&a, i))),
             _ => return None,
         },
         BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
-            let ordering = compare(&a, &b)?;
+            let ordering = order(&a, &b)?;
             Value::Bool(match op {
                 BinaryOp::Lt => ordering.is_lt(),
                 BinaryOp::Le => ordering.is_le(),
@@ -204,38 +206,13 @@ fn binary(
             Value::None => b,
             value => value,
         },
-        BinaryOp::Add => match (a, b) {
-            (Value::Number(x), Value::Number(y)) => Value::Number(x + y),
-            (Value::Text(x), Value::Text(y)) => Value::text(&format!("{x}{y}")),
-            _ => return None,
-        },
-        BinaryOp::Sub => match (a, b) {
-            (Value::Number(x), Value::Number(y)) => Value::Number(x - y),
-            _ => return None,
-        },
-        BinaryOp::Mul => match (a, b) {
-            (Value::Number(x), Value::Number(y)) => Value::Number(x * y),
-            _ => return None,
-        },
-        BinaryOp::Div => match (a, b) {
-            (Value::Number(x), Value::Number(y)) if y != 0.0 => Value::Number(x / y),
-            _ => return None,
-        },
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
+            combine(op, &a, &b).ok()?
+        }
         BinaryOp::And | BinaryOp::Or => {
             unreachable!("expected a non-logical operator, found {op:?}")
         }
     })
-}
-
-fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.partial_cmp(y),
-        (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
-        (Value::Time(x), Value::Time(y)) | (Value::Duration(x), Value::Duration(y)) => {
-            Some(x.cmp(y))
-        }
-        _ => None,
-    }
 }
 
 /// The labels a condition compares `origin` with, and where (for E0303).

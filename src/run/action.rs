@@ -43,6 +43,23 @@ impl<'e> RunCtx<'e> {
         }
     }
 
+    /// What the run's expressions see: the trigger record, the event's origin, the `let`s.
+    /// It borrows the event, not the run, so the run can go on writing beside it.
+    pub fn scope<'a>(&self, program: &'a Program, now: i64, locals: &'a [Value]) -> Scope<'a>
+    where
+        'e: 'a,
+    {
+        let event: &'e Event = self.event;
+        Scope {
+            program,
+            now,
+            trigger: Some(self.trigger()),
+            target: None,
+            origin: Some(&event.origin),
+            locals,
+        }
+    }
+
     /// Counts a write and says which it is.
     pub fn next_write(&mut self) -> WriteCtx {
         self.step += 1;
@@ -114,14 +131,7 @@ impl Core {
         out: &mut Outcome,
     ) -> Result<bool, RunError> {
         for step in steps {
-            let scope = Scope {
-                program: p,
-                now: self.options.now,
-                trigger: Some(ctx.trigger()),
-                target: None,
-                origin: Some(&ctx.event.origin),
-                locals,
-            };
+            let scope = ctx.scope(p, self.options.now, locals);
             match &step.kind {
                 StepKind::Guard {
                     condition,
@@ -158,14 +168,7 @@ impl Core {
         locals: &[Value],
         out: &mut Outcome,
     ) -> Result<(), RunError> {
-        let scope = Scope {
-            program: p,
-            now: self.options.now,
-            trigger: Some(ctx.trigger()),
-            target: None,
-            origin: Some(&ctx.event.origin),
-            locals,
-        };
+        let scope = ctx.scope(p, self.options.now, locals);
         match &action.kind {
             ActionKind::Create {
                 entity,

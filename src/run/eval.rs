@@ -284,49 +284,33 @@ pub fn equal(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn compare(
-    e: &Expr,
-    op: BinaryOp,
-    l: &Expr,
-    r: &Expr,
-    a: Value,
-    b: Value,
-) -> Result<Ordering, RunError> {
-    let ordering = match (&a, &b) {
-        (Value::None, _) => return Err(fail(l, RunErrorKind::Missing)),
-        (_, Value::None) => return Err(fail(r, RunErrorKind::Missing)),
+/// How two present values order, if their kinds have an order.
+pub fn order(a: &Value, b: &Value) -> Option<Ordering> {
+    match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.partial_cmp(y),
         (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
         (Value::Time(x), Value::Time(y)) | (Value::Duration(x), Value::Duration(y)) => {
             Some(x.cmp(y))
         }
         _ => None,
-    };
-    ordering.ok_or_else(|| {
-        fail(
-            e,
-            RunErrorKind::Mismatch {
-                op: op.symbol(),
-                left: a,
-                right: b,
-            },
-        )
-    })
+    }
 }
 
-fn arithmetic(
-    e: &Expr,
-    op: BinaryOp,
-    l: &Expr,
-    r: &Expr,
-    a: Value,
-    b: Value,
-) -> Result<Value, RunError> {
+/// Why `+`, `-`, `*` or `/` could not combine two present values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    Overflow,
+    DivideByZero,
+    /// The two kinds do not combine with this operator.
+    Mismatch,
+}
+
+/// `a op b` for `+`, `-`, `*` and `/` on two present values: the one meaning of arithmetic,
+/// for runs and for what the checker works out ahead of them.
+pub fn combine(op: BinaryOp, a: &Value, b: &Value) -> Result<Value, Fault> {
     use Value::{Duration, Number, Text, Time};
-    let overflow = || fail(e, RunErrorKind::Overflow);
-    Ok(match (op, &a, &b) {
-        (_, Value::None, _) => return Err(fail(l, RunErrorKind::Missing)),
-        (_, _, Value::None) => return Err(fail(r, RunErrorKind::Missing)),
+    let overflow = || Fault::Overflow;
+    Ok(match (op, a, b) {
         (BinaryOp::Add, Number(x), Number(y)) => Number(x + y),
         (BinaryOp::Add, Text(x), Text(y)) => {
             let mut joined = String::with_capacity(x.len() + y.len());
@@ -349,24 +333,58 @@ fn arithmetic(
         (BinaryOp::Mul, Duration(d), Number(n)) | (BinaryOp::Mul, Number(n), Duration(d)) => {
             Duration(scale(*d, *n).ok_or_else(overflow)?)
         }
-        (BinaryOp::Div, _, Number(y)) if *y == 0.0 => {
-            return Err(fail(r, RunErrorKind::DivideByZero));
-        }
+        (BinaryOp::Div, _, Number(y)) if *y == 0.0 => return Err(Fault::DivideByZero),
         (BinaryOp::Div, Number(x), Number(y)) => Number(x / y),
         (BinaryOp::Div, Duration(d), Number(n)) => {
             Duration(scale(*d, 1.0 / n).ok_or_else(overflow)?)
         }
-        _ => {
-            return Err(fail(
-                e,
-                RunErrorKind::Mismatch {
-                    op: op.symbol(),
-                    left: a,
-                    right: b,
-                },
-            ));
-        }
+        _ => return Err(Fault::Mismatch),
     })
+}
+
+fn mismatch(e: &Expr, op: BinaryOp, a: Value, b: Value) -> RunError {
+    fail(
+        e,
+        RunErrorKind::Mismatch {
+            op: op.symbol(),
+            left: a,
+            right: b,
+        },
+    )
+}
+
+fn compare(
+    e: &Expr,
+    op: BinaryOp,
+    l: &Expr,
+    r: &Expr,
+    a: Value,
+    b: Value,
+) -> Result<Ordering, RunError> {
+    match (&a, &b) {
+        (Value::None, _) => Err(fail(l, RunErrorKind::Missing)),
+        (_, Value::None) => Err(fail(r, RunErrorKind::Missing)),
+        _ => order(&a, &b).ok_or_else(|| mismatch(e, op, a, b)),
+    }
+}
+
+fn arithmetic(
+    e: &Expr,
+    op: BinaryOp,
+    l: &Expr,
+    r: &Expr,
+    a: Value,
+    b: Value,
+) -> Result<Value, RunError> {
+    match (&a, &b) {
+        (Value::None, _) => Err(fail(l, RunErrorKind::Missing)),
+        (_, Value::None) => Err(fail(r, RunErrorKind::Missing)),
+        _ => combine(op, &a, &b).map_err(|fault| match fault {
+            Fault::Overflow => fail(e, RunErrorKind::Overflow),
+            Fault::DivideByZero => fail(r, RunErrorKind::DivideByZero),
+            Fault::Mismatch => mismatch(e, op, a, b),
+        }),
+    }
 }
 
 fn scale(seconds: i64, factor: f64) -> Option<i64> {

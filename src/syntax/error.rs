@@ -125,12 +125,7 @@ impl SyntaxError {
     }
 }
 
-pub(super) fn from_pest(
-    file: FileId,
-    text: &str,
-    entry: Rule,
-    err: pest::error::Error<Rule>,
-) -> SyntaxError {
+pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
     let err_pos = match err.location {
         InputLocation::Pos(pos) => pos,
         InputLocation::Span((start, _)) => start,
@@ -245,10 +240,7 @@ pub(super) fn from_pest(
 
     let mut expected = describe(&rules, tokens, previous_word(text, pos));
     if expected.is_empty() {
-        expected.push(Expected::Thing(match entry {
-            Rule::expr_only => "an expression",
-            _ => "an item",
-        }));
+        expected.push(Expected::Thing("an item"));
     }
     let suggestion = match &found {
         Found::Token(word) => suggest_word(word, &rules, &expected),

@@ -156,11 +156,6 @@ impl Lower {
         })
     }
 
-    pub fn expr_only(&mut self, pair: Pair<'_, Rule>) -> Result<Expr> {
-        let inner = parts(pair).next().expect("expr_only holds one expression");
-        self.expr(inner)
-    }
-
     // ------------------------------------------------------------ items
 
     pub(super) fn item(&mut self, pair: Pair<'_, Rule>) -> Result<Item> {

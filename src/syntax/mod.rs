@@ -20,7 +20,7 @@ use std::sync::Mutex;
 
 use pest::Parser;
 
-use crate::ast::{Expr, ReplEntry, Script};
+use crate::ast::{ReplEntry, Script};
 use crate::span::FileId;
 
 pub use error::{Expected, SyntaxError};
@@ -47,7 +47,7 @@ fn parse_rule(
             pest::set_error_detail(true);
             let detailed = WeirParser::parse(rule, text).err().unwrap_or(first);
             pest::set_error_detail(false);
-            Err(error::from_pest(file, text, rule, detailed))
+            Err(error::from_pest(file, text, detailed))
         }
     }
 }
@@ -107,12 +107,6 @@ fn item_starts(text: &str) -> Vec<usize> {
 pub fn parse_repl_entry(file: FileId, text: &str) -> Result<ReplEntry, SyntaxError> {
     let pair = parse_rule(Rule::repl_entry, file, text)?;
     lower::Lower::new(file).repl_entry(pair)
-}
-
-/// Parses a single expression.
-pub fn parse_expr(file: FileId, text: &str) -> Result<Expr, SyntaxError> {
-    let pair = parse_rule(Rule::expr_only, file, text)?;
-    lower::Lower::new(file).expr_only(pair)
 }
 
 /// Whether `text` is a prefix of some valid REPL entry: the input ended early (an open `{`,
