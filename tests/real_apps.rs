@@ -12,8 +12,8 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use rest_app::{Fault, Hook, RestApp, client, signed};
-use serve::{SECRET, Serve, scratch, text, wait_until, weir};
 use serde_json::{Value as Json, json};
+use serve::{SECRET, Serve, scratch, text, wait_until, weir};
 
 /// `weir run shop.weir --events orders.jsonl --trace summary`, with more arguments and variables.
 fn run_orders(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Output {
@@ -342,8 +342,7 @@ fn a_dead_event_runs_again_with_replay_once_the_app_is_back() {
     let listing = text(&listed.stdout);
     assert!(
         listing.contains("order_to_contact")
-            && listing
-                .contains("answered 503 Service Unavailable (tried 3 times)"),
+            && listing.contains("answered 503 Service Unavailable (tried 3 times)"),
         "{listing}"
     );
     assert!(

@@ -3,10 +3,16 @@
 //! record values in kept messages; journals reset, cut short or corrupted; file permissions.
 
 #[path = "real_apps/rest_app.rs"]
-#[allow(dead_code, reason = "shared with tests/real_apps.rs, which uses the rest")]
+#[allow(
+    dead_code,
+    reason = "shared with tests/real_apps.rs, which uses the rest"
+)]
 mod rest_app;
 #[path = "real_apps/serve.rs"]
-#[allow(dead_code, reason = "shared with tests/real_apps.rs, which uses the rest")]
+#[allow(
+    dead_code,
+    reason = "shared with tests/real_apps.rs, which uses the rest"
+)]
 mod serve;
 
 use std::path::Path;
@@ -83,14 +89,23 @@ fn a_signed_request_cannot_be_replayed_rerouted_or_reattributed() {
     .unwrap();
     let path = "/events/Shop/order/new";
     let body = json!({"customer": "ada"}).to_string();
-    let headers = signed(SECRET, path, body.as_bytes(), &[header("X-Weir-Event-Id", "o-1")]);
+    let headers = signed(
+        SECRET,
+        path,
+        body.as_bytes(),
+        &[header("X-Weir-Event-Id", "o-1")],
+    );
     assert_eq!(serve.post(path, &body, &headers).0, 202);
     let again = serve.post(path, &body, &headers);
     assert_eq!((again.0, &again.1["status"]), (200, &json!("duplicate")));
 
     // The same signature, with what decides the effect changed.
     let with = |name: &'static str, value: &str| {
-        let mut changed: Vec<_> = headers.iter().filter(|(k, _)| *k != name).cloned().collect();
+        let mut changed: Vec<_> = headers
+            .iter()
+            .filter(|(k, _)| *k != name)
+            .cloned()
+            .collect();
         if !value.is_empty() {
             changed.push(header(name, value));
         }
@@ -107,7 +122,10 @@ fn a_signed_request_cannot_be_replayed_rerouted_or_reattributed() {
         let (status, reply) = serve.post(to, &body, headers);
         assert_eq!(status, 401, "{to} {headers:?}: {reply}");
         assert!(
-            reply["error"].as_str().unwrap().contains("does not match the request"),
+            reply["error"]
+                .as_str()
+                .unwrap()
+                .contains("does not match the request"),
             "{reply}"
         );
     }
@@ -117,12 +135,24 @@ fn a_signed_request_cannot_be_replayed_rerouted_or_reattributed() {
     let (status, reply) = serve.post(path, &body, &stale);
     assert_eq!(status, 401);
     assert!(
-        reply["error"].as_str().unwrap().contains("seconds old, more than the 600 allowed"),
+        reply["error"]
+            .as_str()
+            .unwrap()
+            .contains("seconds old, more than the 600 allowed"),
         "{reply}"
     );
-    assert!(reply["help"].as_str().unwrap().contains("--signature-tolerance"));
+    assert!(
+        reply["help"]
+            .as_str()
+            .unwrap()
+            .contains("--signature-tolerance")
+    );
     let recent = signed_at(SECRET, now - 400, path, body.as_bytes(), &[]);
-    assert_eq!(serve.post(path, &body, &recent).0, 202, "within the tolerance");
+    assert_eq!(
+        serve.post(path, &body, &recent).0,
+        202,
+        "within the tolerance"
+    );
     // Without an event id, the very same signed request is still taken once.
     assert_eq!(serve.post(path, &body, &recent).1["status"], "duplicate");
     let body_only = vec![header("X-Weir-Signature", "sha256=00")];
@@ -151,7 +181,12 @@ fn event_ids_are_scoped_by_their_route() {
 #[test]
 fn read_routes_need_the_read_token() {
     let dir = clinic("reads");
-    let guarded = ["--secret-env", "WEIR_TEST_SECRET", "--read-token-env", "WEIR_TEST_READ"];
+    let guarded = [
+        "--secret-env",
+        "WEIR_TEST_SECRET",
+        "--read-token-env",
+        "WEIR_TEST_READ",
+    ];
     let serve = launch(&dir, &guarded).unwrap();
     assert_eq!(get(&serve, "/runs", None).0, 401);
     let (status, reply) = get(&serve, "/runs?status=failed", Some("guess"));
@@ -193,8 +228,16 @@ fn kept_messages_leave_out_record_values_and_every_failed_event_is_listed() {
             extra.push("--log-values");
         }
         let serve = launch(&dir, &extra).unwrap();
-        assert_eq!(serve.post("/events/Clinic/patient/new", &patient, &[]).0, 202);
-        assert_eq!(serve.post("/events/Clinic/patient/updated", &missing, &[]).0, 202);
+        assert_eq!(
+            serve.post("/events/Clinic/patient/new", &patient, &[]).0,
+            202
+        );
+        assert_eq!(
+            serve
+                .post("/events/Clinic/patient/updated", &missing, &[])
+                .0,
+            202
+        );
         assert!(wait_until(Duration::from_secs(20), || {
             get(&serve, "/health", Some(READ_TOKEN)).1["failed"] == 2
         }));
@@ -202,7 +245,10 @@ fn kept_messages_leave_out_record_values_and_every_failed_event_is_listed() {
         let runs = listed["runs"].as_array().unwrap().clone();
         assert_eq!(runs.len(), 2, "{listed}");
         let said = listed.to_string();
-        assert!(said.contains("there is no record Clinic/patient/99 to update"), "{said}");
+        assert!(
+            said.contains("there is no record Clinic/patient/99 to update"),
+            "{said}"
+        );
         assert!(said.contains("`+` cannot combine"), "{said}");
         let cli = weir(&["runs", "--journal", "weir.db", "--failed"], &dir, &[]);
         let cli = text(&cli.stdout);
@@ -263,8 +309,7 @@ fn a_journal_reset_to_nothing_is_refused_until_accepted() {
     std::fs::write(dir.join("weir.db"), b"").unwrap();
     let said = refused(&dir);
     assert!(
-        said.contains("it holds no events, but 3 were accepted into it")
-            && said.contains("3 accepted events would be lost"),
+        said.contains("was reset or cut short: it holds no events, but 3 were accepted into it"),
         "{said}"
     );
     let serve = launch(&dir, &["--accept-damaged-journal"]).expect("served when accepted");
@@ -309,7 +354,44 @@ fn the_journal_and_its_marker_are_readable_by_their_owner_only() {
     let body = json!({"customer": "ada"}).to_string();
     assert_eq!(serve.post("/events/Shop/order/new", &body, &[]).0, 202);
     for name in ["weir.db", "weir.db-wal", "weir.db-shm", "weir.db.id"] {
-        let mode = std::fs::metadata(dir.join(name)).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dir.join(name))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600, "{name}: {mode:o}");
     }
+}
+
+/// A journal from before ids were scoped by route holds bare ids: they are scoped when it is
+/// opened, so an event sent again after the upgrade is still a duplicate.
+#[test]
+fn ids_kept_before_scoping_are_scoped_once() {
+    use weir::serve::journal::{Accepted, Journal, NewEvent, event_key};
+    let dir = scratch("oldkeys");
+    let path = dir.join("weir.db");
+    let event = |key: Option<String>| NewEvent {
+        key,
+        app: "Shop".into(),
+        entity: "order".into(),
+        kind: "new".into(),
+        record: "{}".into(),
+        actor: None,
+        changed: None,
+    };
+    let mut journal = Journal::open(&path, true).unwrap();
+    assert_eq!(
+        journal.accept(&[event(None)]).unwrap(),
+        vec![Accepted::New(1)]
+    );
+    drop(journal);
+    let old = rusqlite::Connection::open(&path).unwrap();
+    old.execute_batch("UPDATE events SET key = '42'; DELETE FROM meta WHERE key = 'keys';")
+        .unwrap();
+    drop(old);
+    let mut journal = Journal::open(&path, true).unwrap();
+    let key = event_key("Shop", "order", "new", Some("42"), None);
+    assert_eq!(
+        journal.accept(&[event(key)]).unwrap(),
+        vec![Accepted::Duplicate(1)]
+    );
 }

@@ -123,14 +123,9 @@ pub fn run(args: ServeArgs) -> u8 {
         Err(ServeError::Listen { addr, reason }) => super::usage_error(format!(
             "cannot listen on `{addr}`: {reason}; give another address to `--listen`, as in 127.0.0.1:8080"
         )),
-        Err(ServeError::Damaged(damage)) => {
-            let lost = damage.missing.map_or_else(String::new, |n| {
-                format!(" ({n} accepted event{} would be lost)", if n == 1 { "" } else { "s" })
-            });
-            super::usage_error(format!(
-                "{damage}; nothing was served{lost}\nhelp: restore the journal (with its `-wal` file) from a backup, or serve it as it is with `--accept-damaged-journal`"
-            ))
-        }
+        Err(ServeError::Damaged(damage)) => super::usage_error(format!(
+            "{damage}; nothing was served\nhelp: restore the journal (with its `-wal` file) from a backup, or serve it as it is, losing what is missing, with `--accept-damaged-journal`"
+        )),
         Err(ServeError::Runtime(reason)) => {
             super::usage_error(format!("weir serve stopped: {reason}"))
         }
@@ -138,11 +133,7 @@ pub fn run(args: ServeArgs) -> u8 {
 }
 
 /// The value of the variable an option names, or why it cannot be used.
-fn from_env(
-    option: &str,
-    name: &Option<String>,
-    what: &str,
-) -> Result<Option<Vec<u8>>, String> {
+fn from_env(option: &str, name: &Option<String>, what: &str) -> Result<Option<Vec<u8>>, String> {
     let Some(name) = name else {
         return Ok(None);
     };

@@ -238,7 +238,12 @@ impl fmt::Display for WithoutValues<'_> {
                 kind(found)
             ),
             RunErrorKind::Mismatch { op, left, right } => {
-                write!(f, "`{op}` cannot combine {} with {}", kind(left), kind(right))
+                write!(
+                    f,
+                    "`{op}` cannot combine {} with {}",
+                    kind(left),
+                    kind(right)
+                )
             }
             RunErrorKind::Function { function, .. } => {
                 write!(f, "`{function}` could not take its value")
@@ -260,7 +265,12 @@ impl fmt::Display for WithoutValues<'_> {
                 } else {
                     "refused the write"
                 };
-                write!(f, "{} {verb}: {}", err.app, reason_without_values(&err.reason))
+                write!(
+                    f,
+                    "{} {verb}: {}",
+                    err.app,
+                    reason_without_values(&err.reason)
+                )
             }
             other => other.fmt(f),
         }
@@ -292,6 +302,8 @@ pub fn reason_without_values(reason: &str) -> String {
     let Some(colon) = text[after..].find(": ").map(|i| after + i) else {
         return text;
     };
-    let tail = text[colon..].rfind(" (tried ").map_or("", |i| &text[colon + i..]);
+    let tail = text[colon..]
+        .rfind(" (tried ")
+        .map_or("", |i| &text[colon + i..]);
     format!("{}{tail}", &text[..colon])
 }

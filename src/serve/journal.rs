@@ -101,7 +101,8 @@ pub fn event_key(
 }
 
 /// Journals written before keys were scoped by route hold bare event ids: scope them once.
-const SCOPE_KEYS: &str = "UPDATE events SET key = app || '/' || entity || '/' || kind || ' id:' || key
+const SCOPE_KEYS: &str =
+    "UPDATE events SET key = app || '/' || entity || '/' || kind || ' id:' || key
      WHERE key IS NOT NULL AND key NOT LIKE app || '/' || entity || '/' || kind || ' %'";
 
 /// An event to accept.
@@ -232,7 +233,9 @@ impl Journal {
             .map_err(fail)?;
         conn.execute_batch(SCHEMA).map_err(fail)?;
         let scoped: Option<String> = conn
-            .query_row("SELECT value FROM meta WHERE key = 'keys'", [], |r| r.get(0))
+            .query_row("SELECT value FROM meta WHERE key = 'keys'", [], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(fail)?;
         if scoped.is_none() {

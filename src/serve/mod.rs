@@ -62,7 +62,10 @@ pub struct Config {
 pub enum ServeError {
     Start(StartError),
     Journal(journal::JournalError),
-    Listen { addr: String, reason: String },
+    Listen {
+        addr: String,
+        reason: String,
+    },
     /// The journal is damaged or was reset (`--accept-damaged-journal` serves anyway).
     Damaged(marker::Damage),
     Runtime(String),
@@ -325,10 +328,8 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         })?;
     let local = listener.local_addr().ok();
     let addr = local.map_or_else(|| config.listen.clone(), |a| a.to_string());
-    if config.secret.is_none() && local.is_some_and(|a| !a.ip().is_loopback()) {
-        eprintln!(
-            "warning: `weir serve` listens on {addr}, beyond this machine, with no webhook secret: anyone who reaches it can send events; set `--secret-env NAME` (and `--read-token-env NAME`), or listen on 127.0.0.1"
-        );
+    if let Some(warning) = local.and_then(|a| exposed(a, config.secret.is_some())) {
+        eprintln!("{warning}");
     }
     accept.set_meta("serving", &format!("{} {addr}", std::process::id()))?;
 
@@ -393,6 +394,15 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     served.map_err(|e| ServeError::Runtime(e.to_string()))
 }
 
+/// The warning for an address beyond this machine without a secret.
+fn exposed(addr: std::net::SocketAddr, signed: bool) -> Option<String> {
+    (!signed && !addr.ip().is_loopback()).then(|| {
+        format!(
+            "warning: `weir serve` listens on {addr}, beyond this machine, with no webhook secret: anyone who reaches it can send events and read runs; set `--secret-env NAME` and `--read-token-env NAME`, or listen on 127.0.0.1"
+        )
+    })
+}
+
 /// Who may read runs: with a token, its holders; with a secret and no token, no one; else all.
 fn reads(config: &Config) -> Result<server::Reads, ServeError> {
     Ok(match (&config.read_token, &config.secret) {
@@ -442,4 +452,23 @@ pub fn serving(journal: &Journal) -> Option<(u32, String)> {
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
     let alive = String::from_utf8_lossy(&cmdline).contains("serve");
     alive.then(|| (pid, addr.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exposed;
+
+    #[test]
+    fn an_open_address_without_a_secret_is_warned_of() {
+        let all = "0.0.0.0:8080".parse().unwrap();
+        let warning = exposed(all, false).unwrap();
+        assert!(
+            warning
+                .contains("listens on 0.0.0.0:8080, beyond this machine, with no webhook secret")
+        );
+        assert_eq!(exposed(all, true), None);
+        assert_eq!(exposed("127.0.0.1:8080".parse().unwrap(), false), None);
+        assert_eq!(exposed("[::1]:8080".parse().unwrap(), false), None);
+        assert!(exposed("192.168.1.4:8080".parse().unwrap(), false).is_some());
+    }
 }

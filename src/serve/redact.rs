@@ -29,7 +29,11 @@ pub fn refused(err: &AppError, values: bool) -> String {
         return err.to_string();
     }
     let reason = reason_without_values(&err.reason);
-    AppError { reason, ..err.clone() }.to_string()
+    AppError {
+        reason,
+        ..err.clone()
+    }
+    .to_string()
 }
 
 /// A record that could not be read when its event ran (the script changed since).
@@ -39,5 +43,32 @@ pub fn problem(problem: &Problem, values: bool) -> String {
         format!("{}; {}", problem.message, problem.help)
     } else {
         "the event's record does not fit the script as it is now; run `weir serve --log-values` to keep what was wrong".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_apps_reason_keeps_the_method_and_status_without_values() {
+        let app = |reason: &str| AppError {
+            app: "Crm".into(),
+            reason: reason.into(),
+            failed: false,
+        };
+        let lookup = app(
+            "GET http://127.0.0.1:9/contact?email=ada%40example.com answered 422 Unprocessable Entity: `ada@example.com` is taken (tried 3 times)",
+        );
+        assert_eq!(
+            refused(&lookup, false),
+            "Crm refused the write: GET http://127.0.0.1:9/contact?… answered 422 Unprocessable Entity (tried 3 times)"
+        );
+        assert!(refused(&lookup, true).contains("ada@example.com"));
+        let plain = app("there is no record Crm/contact/9 to update");
+        assert_eq!(
+            refused(&plain, false),
+            "Crm refused the write: there is no record Crm/contact/9 to update"
+        );
     }
 }

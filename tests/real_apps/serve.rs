@@ -177,7 +177,10 @@ impl Serve {
     /// Posts a signed event.
     pub fn event(&self, path: &str, record: &Json, id: Option<&str>) -> (u16, Json) {
         let body = record.to_string();
-        let id: Vec<_> = id.map(|id| ("X-Weir-Event-Id", id.to_string())).into_iter().collect();
+        let id: Vec<_> = id
+            .map(|id| ("X-Weir-Event-Id", id.to_string()))
+            .into_iter()
+            .collect();
         self.post(path, &body, &signed(SECRET, path, body.as_bytes(), &id))
     }
 
@@ -219,7 +222,9 @@ impl Serve {
         let mut rest = Vec::new();
         let _ = std::io::Read::read_to_end(&mut self.stdout, &mut rest);
         // The reader of standard error ends with the process.
-        let _ = wait_until(Duration::from_secs(5), || Arc::strong_count(&self.stderr) == 1);
+        let _ = wait_until(Duration::from_secs(5), || {
+            Arc::strong_count(&self.stderr) == 1
+        });
         Output {
             status,
             stdout: rest,
@@ -234,4 +239,3 @@ impl Drop for Serve {
         let _ = self.child.wait();
     }
 }
-
