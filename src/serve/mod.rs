@@ -366,8 +366,13 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     } else {
         "unsigned (no --secret-env)"
     };
+    let readers = match (&config.read_token, &config.secret) {
+        (Some(_), _) => "runs read with the token",
+        (None, Some(_)) => "runs not read over HTTP (no --read-token-env)",
+        (None, None) => "runs open to read",
+    };
     say(format_args!(
-        "weir serve: listening on http://{addr}, journal {}, webhooks {secured}",
+        "weir serve: listening on http://{addr}, journal {}, webhooks {secured}, {readers}",
         config.journal.display()
     ));
     let app = server::router(shared);
