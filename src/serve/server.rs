@@ -93,7 +93,12 @@ fn may_read(reads: &Reads, headers: &HeaderMap) -> Result<(), Box<Response>> {
         ))),
         Reads::Token(token) => {
             let given = header(headers, "authorization");
-            let bearer = given.as_deref().and_then(|v| v.strip_prefix("Bearer "));
+            // The scheme's name is not case-sensitive (RFC 9110).
+            let bearer = given
+                .as_deref()
+                .and_then(|v| v.split_once(' '))
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, token)| token);
             match bearer {
                 Some(b) if token.matches(b.trim().as_bytes()) => Ok(()),
                 Some(_) => Err(Box::new(error(
