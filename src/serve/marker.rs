@@ -128,20 +128,13 @@ pub fn check(journal: &Path) -> Result<(), Damage> {
     let Some(marker) = marker else {
         return Ok(());
     };
-    let has_events = conn
-        .query_row(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'",
-            [],
-            |_| Ok(()),
-        )
-        .optional()
-        .map_err(|e| damaged(e.to_string().to_lowercase()))?
-        .is_some();
-    let last: i64 = if has_events {
-        conn.query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))
-            .map_err(|e| damaged(e.to_string().to_lowercase()))?
-    } else {
-        0
+    let read = |e: rusqlite::Error| damaged(e.to_string().to_lowercase());
+    // A journal reset to nothing has no tables: read as no events and no instance key.
+    let last: i64 = match has_table(&conn, "events").map_err(read)? {
+        true => conn
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))
+            .map_err(read)?,
+        false => 0,
     };
     if last < marker.events {
         let missing = marker.events - last;
@@ -161,23 +154,14 @@ pub fn check(journal: &Path) -> Result<(), Damage> {
             missing: Some(missing),
         });
     }
-    let has_meta = conn
-        .query_row(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
-            [],
-            |_| Ok(()),
-        )
-        .optional()
-        .map_err(|e| damaged(e.to_string().to_lowercase()))?
-        .is_some();
-    let instance: Option<String> = if has_meta {
-        conn.query_row("SELECT value FROM meta WHERE key = 'instance'", [], |r| {
-            r.get(0)
-        })
-        .optional()
-        .map_err(|e| damaged(e.to_string().to_lowercase()))?
-    } else {
-        None
+    let instance: Option<String> = match has_table(&conn, "meta").map_err(read)? {
+        true => conn
+            .query_row("SELECT value FROM meta WHERE key = 'instance'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(read)?,
+        false => None,
     };
     if let Some(instance) = instance
         && instance != marker.instance
@@ -192,4 +176,14 @@ pub fn check(journal: &Path) -> Result<(), Damage> {
         });
     }
     Ok(())
+}
+
+fn has_table(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        [name],
+        |_| Ok(()),
+    )
+    .optional()
+    .map(|found| found.is_some())
 }
