@@ -7,13 +7,16 @@
 //!                                  sent again (actions hold their idempotency keys)
 //! ```
 //!
-//! Tables: `events` (every accepted webhook, with its status: queued, done, failed, held, and
-//! the runs it set off, one JSON array a line in `runs`), `actions` (the writes real apps confirmed, by idempotency
+//! Tables: `events` (every accepted webhook, with its duplicate key scoped by route, its
+//! status: queued, done, failed, held, and the runs it set off, one JSON array a line in
+//! `runs`), `actions` (the writes real apps confirmed, by idempotency
 //! key), `ids` (the app's ids and the engine's numbers), `links`, `ledger` (recent writes to
 //! real apps, with their chains), `held` (events the run-time guard held, to release),
 //! `releases` (events `weir replay` asked to run again), `notifications` and `meta`.
 //! The file is in WAL mode: the server that accepts events and the worker that runs them each
 //! have their own connection, and readers (`weir runs`) never block them.
+//! It is created readable by its owner only; [`super::marker`] keeps a note beside it of what
+//! it holds, to notice at start a journal that lost events.
 
 use std::fmt;
 use std::path::Path;

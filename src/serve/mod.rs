@@ -13,6 +13,9 @@
 //! through the engine, which is synchronous. On SIGTERM or Ctrl-C the server stops accepting,
 //! answers the requests in flight, the committer writes what it has, and the worker stops
 //! after the event it is running; what is still queued runs at the next start.
+//!
+//! Before any of that, the journal is checked against its [`marker`]: a journal damaged, reset
+//! or cut short stops the start unless `--accept-damaged-journal` says to go on.
 
 pub mod journal;
 pub mod marker;
