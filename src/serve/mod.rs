@@ -176,22 +176,23 @@ fn committer(
             batch.drain(..).map(|o| (o.event, o.reply)).unzip();
         match journal.accept(&events) {
             Ok(results) => {
-                // The marker first: once a request hears 202, a journal that loses the event
-                // is noticed at the next start.
-                let last = results.iter().filter_map(|r| match r {
-                    journal::Accepted::New(id) => Some(*id),
-                    journal::Accepted::Duplicate(_) => None,
-                });
-                if let Some(last) = last.max() {
+                // Counted at once: the worker may already be running these events.
+                let mut last = None;
+                for result in &results {
+                    if let journal::Accepted::New(id) = result {
+                        counters.accepted();
+                        last = last.max(Some(*id));
+                    }
+                }
+                // The marker before any 202: a journal that loses an acknowledged event is
+                // noticed at the next start.
+                if let Some(last) = last {
                     mark.events = mark.events.max(last);
                     if let Err(err) = marker::write(&path, &mark) {
                         eprintln!("warning: the journal's marker was not written: {err}");
                     }
                 }
                 for (reply, result) in replies.into_iter().zip(results) {
-                    if matches!(result, journal::Accepted::New(_)) {
-                        counters.accepted();
-                    }
                     let _ = reply.send(Ok(result));
                 }
                 let _ = wake.send(());
