@@ -166,9 +166,8 @@ fn committer(
     offers: mpsc::Receiver<Offer>,
     wake: mpsc::Sender<()>,
     counters: Arc<Counters>,
-    mut mark: marker::Marker,
+    mut mark: marker::Writer,
 ) {
-    let path = PathBuf::from(journal.path());
     let mut batch: Vec<Offer> = Vec::with_capacity(GROUP);
     while let Ok(first) = offers.recv() {
         batch.push(first);
@@ -192,11 +191,10 @@ fn committer(
                 }
                 // The marker before any 202: a journal that loses an acknowledged event is
                 // noticed at the next start.
-                if let Some(last) = last {
-                    mark.events = mark.events.max(last);
-                    if let Err(err) = marker::write(&path, &mark) {
-                        eprintln!("warning: the journal's marker was not written: {err}");
-                    }
+                if let Some(last) = last
+                    && let Err(err) = mark.accepted(last)
+                {
+                    eprintln!("warning: the journal's marker was not written: {err}");
                 }
                 for (reply, result) in replies.into_iter().zip(results) {
                     let _ = reply.send(Ok(result));
@@ -314,7 +312,7 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         instance: accept.meta("instance")?.unwrap_or_default(),
         events: accept.last_event()?,
     };
-    marker::write(&config.journal, &mark).map_err(|err| {
+    let mark = marker::Writer::create(&config.journal, mark).map_err(|err| {
         ServeError::Journal(journal::JournalError {
             path: marker::path_of(&config.journal).display().to_string(),
             reason: err.to_string().to_lowercase(),
