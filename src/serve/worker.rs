@@ -26,7 +26,7 @@ use crate::program::{EntityId, Program};
 use crate::remote::{Connected, Policy, Recorder, SetupError};
 use crate::run::apps::RecordRef;
 use crate::run::echo::Written;
-use crate::run::guard::HeldChain;
+use crate::run::guard::{HeldChain, Surface};
 use crate::run::{Engine, Options, Outcome, Reported, RunEnd, state};
 
 /// How long the ledger keeps a write to a real app waiting for its echo.
@@ -331,7 +331,7 @@ impl Worker {
         }
         for &i in &outcome.held {
             let held = &self.engine.held()[i];
-            let report = HeldChain { program: p, held }.report();
+            let report = HeldChain { program: p, held }.report_in(Surface::Serve);
             let story = crate::run::guard::story(p, held);
             f.runs.push(RunRow {
                 run: None,
