@@ -152,6 +152,7 @@ impl RunErrorKind {
             RunErrorKind::Overflow => "out of range".into(),
             RunErrorKind::FieldType { found, .. } => format!("this is {}", Shown(found)),
             RunErrorKind::MissingField { .. } => "this record".into(),
+            RunErrorKind::App(AppError { read: true, .. }) => "this read".into(),
             RunErrorKind::App(_) => "this write".into(),
         }
     }
