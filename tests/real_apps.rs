@@ -5,6 +5,11 @@
 #[path = "real_apps/rest_app.rs"]
 mod rest_app;
 
+#[path = "real_apps/crash.rs"]
+mod crash;
+#[path = "real_apps/reads.rs"]
+mod reads;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
