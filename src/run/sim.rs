@@ -231,7 +231,10 @@ impl Simulator {
 
     /// What changed since the last call (nothing unless [`Simulator::track_changes`] was called).
     pub fn take_changes(&mut self) -> Changes {
-        self.changes.as_mut().map(std::mem::take).unwrap_or_default()
+        self.changes
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     fn touch(&mut self, at: RecordRef) {
@@ -504,6 +507,30 @@ mod tests {
         let far = s.create(e, record("e"), Some(10)).unwrap();
         assert_eq!(far.id, 10);
         assert_eq!(s.next_id(e), 11);
+    }
+
+    #[test]
+    fn tracked_changes_list_every_record_written_and_link_made_once() {
+        let mut s = sim(2);
+        let (e, f) = (EntityId(0), EntityId(1));
+        s.create(e, record("before"), None).unwrap();
+        assert_eq!(s.take_changes(), Changes::default(), "not tracked yet");
+        s.track_changes();
+        let a = RecordRef::new(e, s.create(e, record("a"), None).unwrap().id);
+        let b = RecordRef::new(f, s.insert(f, &mut vec![Value::text("b")]).unwrap());
+        let write = Write {
+            fields: vec![(FieldId(0), Value::text("a2"))],
+            ..Write::default()
+        };
+        s.update(a, write).unwrap();
+        s.link(a, b);
+        s.delete(RecordRef::new(e, 1)).unwrap();
+        assert!(s.delete(RecordRef::new(e, 9)).unwrap().is_none());
+        let changes = s.take_changes();
+        let records: Vec<RecordRef> = changes.records.into_iter().collect();
+        assert_eq!(records, vec![RecordRef::new(e, 1), a, b]);
+        assert_eq!(changes.links, vec![(a, b)]);
+        assert_eq!(s.take_changes(), Changes::default(), "taken once");
     }
 
     #[test]

@@ -103,11 +103,7 @@ fn actor_json(p: &Program, by: Actor) -> Json {
     }
 }
 
-pub(crate) fn record_entry(
-    p: &Program,
-    entity: EntityId,
-    record: super::apps::RecordView,
-) -> Json {
+pub(crate) fn record_entry(p: &Program, entity: EntityId, record: super::apps::RecordView) -> Json {
     let mut json = super::trace::record_json(p, entity, record);
     if let (Some(stamp), Json::Object(map)) = (record.stamp(), &mut json) {
         map.insert(STAMP_KEY.into(), Json::String(stamp.to_string()));
@@ -140,7 +136,11 @@ pub fn save<A: HasSimulator>(engine: &Engine<A>) -> Json {
         .into_iter()
         .map(|(a, b)| json!([show(a), show(b)]))
         .collect();
-    let ledger: Vec<Json> = engine.ledger().pairs().map(|pair| pair_json(p, pair)).collect();
+    let ledger: Vec<Json> = engine
+        .ledger()
+        .pairs()
+        .map(|pair| pair_json(p, pair))
+        .collect();
     let held: Vec<Json> = engine.held().iter().map(|h| held_json(p, h)).collect();
     json!({
         "weir_state": VERSION,

@@ -88,7 +88,11 @@ impl Ledger {
     /// The pairs changed since the last call, each once, as `(sync, left record)`; the pair
     /// is gone when [`Ledger::pair`] no longer finds it.
     pub fn take_changes(&mut self) -> Vec<(SyncId, RecordId)> {
-        let mut changes = self.changes.as_mut().map(std::mem::take).unwrap_or_default();
+        let mut changes = self
+            .changes
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default();
         changes.sort_by_key(|(sync, left)| (sync.0, *left));
         changes.dedup();
         changes

@@ -158,6 +158,42 @@ fn a_sync_conflict_is_settled_by_prefer_and_shown() {
 }
 
 #[test]
+fn the_sync_ledger_lists_the_pairs_it_changed_when_asked() {
+    let p = program(
+        r#"
+        app Helpdesk { ticket { title: text } }
+        app Tracker { ticket { subject: text } }
+        sync ticket between Helpdesk and Tracker { title <-> subject }
+    "#,
+    );
+    let mut engine = Engine::simulated(Arc::clone(&p), Options::default());
+    engine.ledger_mut().track_changes();
+    let helpdesk = p
+        .entity_named(p.app_named("Helpdesk").unwrap(), "ticket")
+        .unwrap();
+    let sync = SyncId(0);
+    let mut record = Record::empty(1);
+    record.set(FieldId(0), Value::text("Printer"));
+    let create = Change::Create {
+        entity: helpdesk,
+        record,
+        id: None,
+        actor: Arc::from("user"),
+    };
+    engine.act([create]);
+    assert_eq!(engine.ledger_mut().take_changes(), vec![(sync, 1)]);
+    let pair = engine.ledger().pair(sync, 1).expect("the pair");
+    assert_eq!(pair.right_values, vec![Value::text("Printer")]);
+    engine.act([Change::Delete {
+        at: RecordRef::new(helpdesk, 1),
+        actor: Arc::from("user"),
+    }]);
+    assert_eq!(engine.ledger_mut().take_changes(), vec![(sync, 1)]);
+    assert!(engine.ledger().pair(sync, 1).is_none(), "the pair is gone");
+    assert!(engine.ledger_mut().take_changes().is_empty());
+}
+
+#[test]
 fn a_renewed_budget_lets_a_held_workflow_run_again_and_runs_are_noted() {
     let p = program(MIRROR);
     let options = Options {

@@ -14,6 +14,8 @@
 //! `releases` (events `weir replay` asked to run again), `notifications` and `meta`.
 //! The file is in WAL mode: the server that accepts events and the worker that runs them each
 //! have their own connection, and readers (`weir runs`) never block them.
+//! `sim_records` and `sync_pairs` hold the simulated apps and the sync ledger, written with the
+//! batch that changed them ([`SimChanges`]).
 
 use std::fmt;
 use std::path::Path;
@@ -748,6 +750,8 @@ impl Journal {
 
     /// The sync ledger's pairs, as JSON.
     pub fn sync_pairs(&self) -> Result<Vec<String>> {
-        self.rows("SELECT pair FROM sync_pairs ORDER BY rowid", &[], |r| r.get(0))
+        self.rows("SELECT pair FROM sync_pairs ORDER BY rowid", &[], |r| {
+            r.get(0)
+        })
     }
 }

@@ -24,9 +24,7 @@ use std::sync::Arc;
 
 use serde_json::{Value as Json, json};
 
-use super::journal::{
-    Finished, Journal, JournalError, LedgerRow, RunRow, SimChanges, StoredEvent,
-};
+use super::journal::{Finished, Journal, JournalError, LedgerRow, RunRow, SimChanges, StoredEvent};
 use super::webhook::{self, Parsed};
 use crate::diagnostic::Report;
 use crate::program::{EntityId, Program};

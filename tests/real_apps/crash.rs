@@ -80,14 +80,33 @@ fn after_kill_9_a_new_simulated_record_takes_a_new_id_and_its_own_link() {
     let serve = start(&dir);
     post(&serve, "new", &order("bob", "bob@example.com", None), "2");
     // Bob's order is Shop/order/2: Shop/order/1 (Ada's) was made before the crash.
-    post(&serve, "updated", &order("Bob B", "bob@example.com", Some(2)), "3");
-    post(&serve, "updated", &order("Ada A", "ada@example.com", Some(1)), "4");
+    post(
+        &serve,
+        "updated",
+        &order("Bob B", "bob@example.com", Some(2)),
+        "3",
+    );
+    post(
+        &serve,
+        "updated",
+        &order("Ada A", "ada@example.com", Some(1)),
+        "4",
+    );
     let health = serve.settle(4);
-    assert_eq!((&health["done"], &health["failed"]), (&json!(4), &json!(0)), "{health}");
+    assert_eq!(
+        (&health["done"], &health["failed"]),
+        (&json!(4), &json!(0)),
+        "{health}"
+    );
 
     let written = patches(&crm.applied());
     let names = |path: &str| -> Vec<Json> {
-        written.get(path).into_iter().flatten().map(|b| b["name"].clone()).collect()
+        written
+            .get(path)
+            .into_iter()
+            .flatten()
+            .map(|b| b["name"].clone())
+            .collect()
     };
     assert_eq!(names("/contact/r1"), [json!("Ada A")], "{written:?}");
     assert_eq!(names("/contact/r2"), [json!("Bob B")], "{written:?}");
@@ -96,7 +115,10 @@ fn after_kill_9_a_new_simulated_record_takes_a_new_id_and_its_own_link() {
     for contact in contacts {
         let email = contact["email"].as_str().unwrap();
         let name = contact["name"].as_str().unwrap().to_lowercase();
-        assert!(email.starts_with(&name[..3]), "{contact} has another's name");
+        assert!(
+            email.starts_with(&name[..3]),
+            "{contact} has another's name"
+        );
     }
 }
 
@@ -209,10 +231,11 @@ fn kill_9_at_random_points_loses_no_write_repeats_none_and_misdirects_none() {
         let acked = std::thread::scope(|scope| {
             let poster = scope.spawn(|| (sent..end).find(|n| !send(&serve, *n)).unwrap_or(end));
             if let Some(target) = target {
-                let reached = wait_until(Duration::from_secs(20), || {
-                    crm.applied().len() >= target
-                });
-                assert!(reached, "seed {seed}, round {round}: write {target} was not made");
+                let reached = wait_until(Duration::from_secs(20), || crm.applied().len() >= target);
+                assert!(
+                    reached,
+                    "seed {seed}, round {round}: write {target} was not made"
+                );
             }
             if !in_flight {
                 std::thread::sleep(pause);
@@ -227,7 +250,11 @@ fn kill_9_at_random_points_loses_no_write_repeats_none_and_misdirects_none() {
         kill_9(serve);
         eprintln!(
             "round {round}: events {sent}..{acked} of {total} accepted; kill -9 {} write {target:?}",
-            if in_flight { "while the app held back its answer to" } else { "just after" }
+            if in_flight {
+                "while the app held back its answer to"
+            } else {
+                "just after"
+            }
         );
         sent = acked;
     }
@@ -243,7 +270,11 @@ fn kill_9_at_random_points_loses_no_write_repeats_none_and_misdirects_none() {
 
     let applied = crm.applied();
     let keys: BTreeSet<&str> = applied.iter().filter_map(|a| a.key.as_deref()).collect();
-    assert_eq!(keys.len(), applied.len(), "seed {seed}: a key was applied twice");
+    assert_eq!(
+        keys.len(),
+        applied.len(),
+        "seed {seed}: a key was applied twice"
+    );
 
     // Each order's contact, made once.
     let mut contact_of: BTreeMap<String, String> = BTreeMap::new();
@@ -257,7 +288,11 @@ fn kill_9_at_random_points_loses_no_write_repeats_none_and_misdirects_none() {
     }
     let posts = applied.iter().filter(|a| a.method == "POST").count();
     assert_eq!(posts as u64, orders, "seed {seed}: contacts made");
-    assert_eq!(contact_of.len() as u64, orders, "seed {seed}: contacts kept");
+    assert_eq!(
+        contact_of.len() as u64,
+        orders,
+        "seed {seed}: contacts kept"
+    );
 
     // Each rename, applied once, in order, to its own order's contact.
     let written = patches(&applied);
@@ -271,9 +306,15 @@ fn kill_9_at_random_points_loses_no_write_repeats_none_and_misdirects_none() {
             })
             .collect();
         let got = written.get(&path).cloned().unwrap_or_default();
-        assert_eq!(got, expected, "seed {seed}: the renames of order {i} ({path})");
+        assert_eq!(
+            got, expected,
+            "seed {seed}: the renames of order {i} ({path})"
+        );
     }
-    let renames = steps.iter().filter(|s| matches!(s, Step::Rename(..))).count();
+    let renames = steps
+        .iter()
+        .filter(|s| matches!(s, Step::Rename(..)))
+        .count();
     assert_eq!(
         applied.len(),
         orders as usize + renames,

@@ -61,7 +61,9 @@ fn a_read_answered_503_fails_the_run_instead_of_skipping_the_update() {
     assert!(stderr.contains("error[R0302]"), "{stderr}");
     assert!(
         stderr.contains("Tracker could not be read: GET ")
-            && stderr.contains("/ticket/r1 answered 503 Service Unavailable: cannot read now (tried 3 times)"),
+            && stderr.contains(
+                "/ticket/r1 answered 503 Service Unavailable: cannot read now (tried 3 times)"
+            ),
         "{stderr}"
     );
     let seen = tracker.seen();
@@ -86,7 +88,11 @@ fn a_read_answered_404_means_the_partner_is_gone() {
     ];
     std::fs::write(dir.join("tickets.jsonl"), lines.join("\n") + "\n").unwrap();
     tracker.fail_reads(Some((1, 404)));
-    let out = weir(&["run", "sync.weir", "--events", "tickets.jsonl"], &dir, &[]);
+    let out = weir(
+        &["run", "sync.weir", "--events", "tickets.jsonl"],
+        &dir,
+        &[],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(!tracker.seen().iter().any(|s| s.method == "PATCH"));
 }
