@@ -98,15 +98,20 @@ fn a_grown_program_goes_on_with_the_same_apps() {
     assert_eq!(engine.select(event, None).unwrap().len(), 2);
 }
 
+/// Tickets synced between two simulated apps, with a `prefer` line.
+fn helpdesk_tracker(prefer: &str) -> Arc<Program> {
+    program(&format!(
+        r#"
+        app Helpdesk {{ ticket {{ title: text }} }}
+        app Tracker {{ ticket {{ subject: text }} }}
+        sync ticket between Helpdesk and Tracker {{ title <-> subject  {prefer} }}
+    "#
+    ))
+}
+
 #[test]
 fn a_sync_conflict_is_settled_by_prefer_and_shown() {
-    let p = program(
-        r#"
-        app Helpdesk { ticket { title: text } }
-        app Tracker { ticket { subject: text } }
-        sync ticket between Helpdesk and Tracker { title <-> subject  prefer Tracker }
-    "#,
-    );
+    let p = helpdesk_tracker("prefer Tracker");
     let options = Options {
         trace: true,
         ..Options::default()
@@ -159,13 +164,7 @@ fn a_sync_conflict_is_settled_by_prefer_and_shown() {
 
 #[test]
 fn the_sync_ledger_lists_the_pairs_it_changed_when_asked() {
-    let p = program(
-        r#"
-        app Helpdesk { ticket { title: text } }
-        app Tracker { ticket { subject: text } }
-        sync ticket between Helpdesk and Tracker { title <-> subject }
-    "#,
-    );
+    let p = helpdesk_tracker("");
     let mut engine = Engine::simulated(Arc::clone(&p), Options::default());
     engine.ledger_mut().track_changes();
     let helpdesk = p

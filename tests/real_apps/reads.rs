@@ -2,6 +2,8 @@
 //! sync that cannot read its partner fails (the event can run again), while a partner the app
 //! answers 404 for is gone, and nothing is written.
 
+use std::process::Output;
+
 use serde_json::json;
 
 use super::rest_app::RestApp;
@@ -30,32 +32,28 @@ fn ticket_line(kind: &str, record: serde_json::Value) -> String {
     json!({ "kind": kind, "app": "Helpdesk", "entity": "ticket", "record": record }).to_string()
 }
 
-#[test]
-fn a_read_answered_503_fails_the_run_instead_of_skipping_the_update() {
+/// `weir run` on a new helpdesk ticket and its rename, with the tracker answering the first
+/// read and giving `status` to every later one.
+fn rename_with_reads_answered(name: &str, status: u16, extra: &[&str]) -> (RestApp, Output) {
     let tracker = RestApp::start();
-    let dir = scratch("read-503");
+    let dir = scratch(name);
     std::fs::write(dir.join("sync.weir"), helpdesk_sync(&tracker.url)).unwrap();
     let lines = [
         ticket_line("new", json!({ "title": "printer" })),
         ticket_line("updated", json!({ "id": 1, "title": "printer on fire" })),
     ];
     std::fs::write(dir.join("tickets.jsonl"), lines.join("\n") + "\n").unwrap();
-    // The read after the create is answered; every later one is 503.
-    tracker.fail_reads(Some((1, 503)));
-    let out = weir(
-        &[
-            "run",
-            "sync.weir",
-            "--events",
-            "tickets.jsonl",
-            "--retries",
-            "2",
-            "--backoff-ms",
-            "1",
-        ],
-        &dir,
-        &[],
-    );
+    tracker.fail_reads(Some((1, status)));
+    let mut args = vec!["run", "sync.weir", "--events", "tickets.jsonl"];
+    args.extend_from_slice(extra);
+    let out = weir(&args, &dir, &[]);
+    (tracker, out)
+}
+
+#[test]
+fn a_read_answered_503_fails_the_run_instead_of_skipping_the_update() {
+    let retries = ["--retries", "2", "--backoff-ms", "1"];
+    let (tracker, out) = rename_with_reads_answered("read-503", 503, &retries);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("error[R0302]"), "{stderr}");
@@ -76,23 +74,10 @@ fn a_read_answered_503_fails_the_run_instead_of_skipping_the_update() {
     assert_eq!(tracker.records("ticket")[0]["title"], "printer");
 }
 
+/// The tracker's ticket was deleted behind weir's back: its read answers 404.
 #[test]
 fn a_read_answered_404_means_the_partner_is_gone() {
-    let tracker = RestApp::start();
-    let dir = scratch("read-404");
-    std::fs::write(dir.join("sync.weir"), helpdesk_sync(&tracker.url)).unwrap();
-    // The tracker's ticket is deleted behind weir's back: its read answers 404.
-    let lines = [
-        ticket_line("new", json!({ "title": "printer" })),
-        ticket_line("updated", json!({ "id": 1, "title": "printer on fire" })),
-    ];
-    std::fs::write(dir.join("tickets.jsonl"), lines.join("\n") + "\n").unwrap();
-    tracker.fail_reads(Some((1, 404)));
-    let out = weir(
-        &["run", "sync.weir", "--events", "tickets.jsonl"],
-        &dir,
-        &[],
-    );
+    let (tracker, out) = rename_with_reads_answered("read-404", 404, &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(!tracker.seen().iter().any(|s| s.method == "PATCH"));
 }
