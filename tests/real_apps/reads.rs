@@ -10,7 +10,7 @@ use super::rest_app::RestApp;
 use super::{Serve, scratch, text, weir};
 
 /// Tickets of a simulated helpdesk kept in sync with a real tracker.
-fn helpdesk_sync(tracker: &str) -> String {
+pub(super) fn helpdesk_sync(tracker: &str) -> String {
     format!(
         r#"app Helpdesk {{
   ticket {{ title: text }}
