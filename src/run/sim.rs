@@ -222,6 +222,10 @@ impl Simulator {
     /// records, restored from a state file).
     pub fn reserve_ids(&mut self, entity: EntityId, next: RecordId) {
         self.tables[entity.0].reserve(next);
+        if next > 1 {
+            // The last id taken, so that a list of changes keeps the counter.
+            self.touch(RecordRef::new(entity, next - 1));
+        }
     }
 
     /// Keeps a list of the records written and the links made from now on.

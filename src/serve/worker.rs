@@ -146,18 +146,38 @@ impl Worker {
             }));
         }
         let mut engine = Engine::new(Arc::clone(&program), apps, options);
-        // Records first: a link is kept on its records.
-        state::load(&mut engine, &saved_state(&journal)?).map_err(|err| JournalError {
+        let unfit = |err: state::StateError| JournalError {
             path: journal.path().to_string(),
             reason: format!("its simulated apps do not fit the script: {err}"),
-        })?;
+        };
+        // Records first: a link is kept on its records.
+        let saved = saved_state(&journal)?;
+        state::load(&mut engine, &saved).map_err(unfit)?;
+        // A journal of an earlier weir kept them whole, saved at clean stops only: loaded with
+        // changes tracked, the next commit writes them out in the journal's present form.
+        let earlier = match journal.meta("simulator")? {
+            Some(text) if saved["apps"].as_object().is_some_and(|a| a.is_empty()) => {
+                serde_json::from_str::<Json>(&text).ok()
+            }
+            _ => None,
+        };
+        let track = |engine: &mut Engine<Connected>| {
+            engine.apps_mut().sim_mut().track_changes();
+            engine.ledger_mut().track_changes();
+        };
+        if let Some(old) = &earlier {
+            track(&mut engine);
+            state::load(&mut engine, old).map_err(unfit)?;
+            engine.clear_held();
+        }
         for (a, b) in journal.links()? {
             if let (Ok(a), Ok(b)) = (state::record_ref(p, &a), state::record_ref(p, &b)) {
                 engine.apps_mut().restore_link(a, b);
             }
         }
-        engine.apps_mut().sim_mut().track_changes();
-        engine.ledger_mut().track_changes();
+        if earlier.is_none() {
+            track(&mut engine);
+        }
         for row in journal.ledger(LEDGER_KEEP_MS)? {
             if let Some(written) = ledger_entry(p, &row) {
                 engine.remember_write(written);
@@ -526,4 +546,63 @@ fn ledger_entry(p: &Program, row: &LedgerRow) -> Option<Written> {
         print: row.print,
         chain,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHOP: &str = "app Shop { order { customer: text } }\n";
+
+    fn worker(path: &Path) -> Worker {
+        let loaded = crate::load::parse_all(vec![("shop.weir".into(), SHOP.into())]);
+        let checked = crate::check::check(&loaded.scripts, &loaded.sources);
+        assert!(!checked.has_errors());
+        let program = Arc::new(checked.program);
+        match Worker::open(path, program, Options::default(), Policy::default()) {
+            Ok(worker) => worker,
+            Err(err) => panic!("the worker starts: {err:?}"),
+        }
+    }
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("weir-worker-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn simulated_apps_saved_whole_by_an_earlier_weir_are_written_out_row_by_row() {
+        let dir = scratch("earlier");
+        let path = dir.join("weir.db");
+        let old = json!({
+            "weir_state": 1,
+            "apps": { "Shop": { "order": {
+                "next_id": 5,
+                "records": [{ "id": "Shop/order/2", "customer": "Ada" }],
+            } } },
+        });
+        Journal::open(&path, false)
+            .unwrap()
+            .set_meta("simulator", &old.to_string())
+            .unwrap();
+        let mut w = worker(&path);
+        w.save_simulator().unwrap();
+        let rows = w.journal().sim_records().unwrap();
+        let ids: Vec<(&str, u64, bool)> = rows
+            .iter()
+            .map(|(entity, id, record)| (entity.as_str(), *id, record.is_some()))
+            .collect();
+        // Ids 3 and 4 were given out and their records deleted: 4 is kept as taken.
+        assert_eq!(ids, [("Shop/order", 2, true), ("Shop/order", 4, false)]);
+        assert!(rows[0].2.as_deref().unwrap_or("").contains("Ada"));
+        drop(w);
+        // Read back from the rows, the old save is no longer needed.
+        let mut w = worker(&path);
+        let again = w.journal().sim_records().unwrap();
+        w.save_simulator().unwrap();
+        assert_eq!(again, w.journal().sim_records().unwrap());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

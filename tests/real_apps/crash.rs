@@ -143,12 +143,26 @@ fn after_kill_9_the_sync_ledger_and_deleted_ids_are_kept() {
     kill_9(serve);
 
     let serve = Serve::start(&dir, "sync.weir", &[]);
-    send(&serve, "updated", json!({ "id": 1, "title": "printer on fire" }), "4");
+    send(
+        &serve,
+        "updated",
+        json!({ "id": 1, "title": "printer on fire" }),
+        "4",
+    );
     // Helpdesk/ticket/2 was deleted before the crash: the fax is ticket 3.
     send(&serve, "new", json!({ "title": "fax" }), "5");
-    send(&serve, "updated", json!({ "id": 3, "title": "fax jam" }), "6");
+    send(
+        &serve,
+        "updated",
+        json!({ "id": 3, "title": "fax jam" }),
+        "6",
+    );
     let health = serve.settle(6);
-    assert_eq!((&health["done"], &health["failed"]), (&json!(6), &json!(0)), "{health}");
+    assert_eq!(
+        (&health["done"], &health["failed"]),
+        (&json!(6), &json!(0)),
+        "{health}"
+    );
     let titles: Vec<(Json, Json)> = tracker
         .records("ticket")
         .into_iter()
