@@ -148,7 +148,10 @@ impl Worker {
         let mut engine = Engine::new(Arc::clone(&program), apps, options);
         let unfit = |err: state::StateError| JournalError {
             path: journal.path().to_string(),
-            reason: format!("its simulated apps do not fit the script: {err}"),
+            reason: format!(
+                "its simulated apps do not fit the script: {err}; serve the script they were \
+                 made with, or start a new journal"
+            ),
         };
         // Records first: a link is kept on its records.
         let saved = saved_state(&journal)?;
