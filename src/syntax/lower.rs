@@ -553,7 +553,14 @@ impl Lower {
             _ => inner
                 .as_str()
                 .parse()
-                .map_err(|_| SyntaxError::custom(span, SyntaxErrorKind::NumberTooLarge))?,
+                .map_err(|_| {
+                    SyntaxError::custom(
+                        span,
+                        SyntaxErrorKind::NumberTooLarge {
+                            limit: "counts go up to 18446744073709551615",
+                        },
+                    )
+                })?,
         };
         Ok(Spanned::new(value, span))
     }
