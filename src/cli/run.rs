@@ -10,7 +10,7 @@ use crate::load;
 use crate::remote::notify::Notifier;
 use crate::remote::{self, Connected, Policy};
 use crate::run::guard::HeldChain;
-use crate::run::input::{BadLine, Decoder, InputError};
+use crate::run::input::{self, BadLine, Decoder, InputError};
 use crate::run::{Engine, Options, Outcome, state, trace};
 use crate::source::SourceMap;
 
@@ -224,7 +224,7 @@ fn load_state(engine: &mut Engine<Connected>, path: &str) -> Result<(), String> 
     if !std::path::Path::new(path).exists() {
         return Ok(());
     }
-    let text = load::read_text(path).map_err(|err| err.to_string())?;
+    let text = load::read_text_up_to(path, load::DATA_LIMIT).map_err(|err| err.to_string())?;
     let json: serde_json::Value = serde_json::from_str(&text)
         .map_err(|err| format!("cannot load the state `{path}`: it is not JSON: {err}"))?;
     state::load(engine, &json).map_err(|err| format!("cannot load the state `{path}`: {err}"))
@@ -246,11 +246,18 @@ fn feed(
     let mut text = String::new();
     let (mut number, mut bad) = (0usize, 0u64);
     loop {
-        line.clear();
-        if input.read_until(b'\n', &mut line)? == 0 {
+        let read = input::read_line(&mut input, &mut line, input::LINE_LIMIT)?;
+        if read == input::LineRead::End {
             break;
         }
         number += 1;
+        if read == input::LineRead::TooLong {
+            let error = InputError::LineTooLong {
+                limit: input::LINE_LIMIT,
+            };
+            report_bad(sources, name, number, error, mode, out)?;
+            return Ok(bad + 1);
+        }
         let trimmed = line.trim_ascii();
         if trimmed.is_empty() {
             continue;

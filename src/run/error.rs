@@ -177,8 +177,11 @@ impl RunErrorKind {
             RunErrorKind::Function {
                 function: "time", ..
             } => "times are written in RFC 3339, as in \"2030-01-02T09:00:00Z\"",
-            RunErrorKind::Overflow | RunErrorKind::NumberTooLarge => {
-                "check the values that go into this expression; bound them with a `where` or an `unless` step before the run gets here"
+            RunErrorKind::NumberTooLarge => {
+                "keep the values in range before this step, as in `unless amount > 1000000000`"
+            }
+            RunErrorKind::Overflow => {
+                "keep the values in range before this step, as in `unless wait > 3650d`"
             }
             RunErrorKind::App(AppError { failed: true, .. }) => {
                 "the app may be down or overloaded: once it is back, run the event again (with `weir serve`, `weir replay --journal FILE EVENT`)"

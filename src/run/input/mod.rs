@@ -16,13 +16,16 @@
 //! what changed).
 
 mod seed;
+mod unique;
 
 use std::fmt;
+use std::io::{self, BufRead};
 use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed};
 
 use seed::{Decoded, LineSeed, Parts, RecordSeed, ValueSeed};
+pub use unique::parse_unique;
 
 use super::apps::{FieldSet, Record, RecordId};
 use crate::ast::EventKind;
@@ -53,6 +56,14 @@ pub enum InputError {
     /// Not JSON, or JSON of the wrong shape (serde_json's message).
     Json(String),
     MissingKey(&'static str),
+    /// A key given twice in one object: which one would count is anyone's guess.
+    DuplicateKey {
+        key: String,
+    },
+    /// A line longer than weir reads; the input stops there.
+    LineTooLong {
+        limit: usize,
+    },
     UnknownKey {
         key: String,
         suggestion: Option<&'static str>,
@@ -100,6 +111,14 @@ impl fmt::Display for InputError {
         match self {
             InputError::Json(message) => write!(f, "this is not an event: {message}"),
             InputError::MissingKey(key) => write!(f, "the event has no `{key}`"),
+            InputError::DuplicateKey { key } => {
+                write!(f, "the key `{key}` is given twice")
+            }
+            InputError::LineTooLong { limit } => write!(
+                f,
+                "the line is longer than {}, the most weir reads in one line",
+                crate::load::show_size(*limit as u64)
+            ),
             InputError::UnknownKey { key, .. } => write!(f, "`{key}` is not a key of an event"),
             InputError::UnknownKind(kind) => write!(
                 f,
@@ -194,6 +213,12 @@ impl InputError {
                 "name an app, entity or field the script declares or uses; `weir graph FILE` lists them".into()
             }
             InputError::WrongType { .. } => "give the field a value of its declared type".into(),
+            InputError::DuplicateKey { key } => {
+                format!("give `{key}` once; weir does not guess which of two values counts")
+            }
+            InputError::LineTooLong { .. } => {
+                "write one event a line, each a JSON object ending with a line break".into()
+            }
             _ => {
                 "an event reads {\"kind\":\"new\",\"app\":\"Calendar\",\"entity\":\"event\",\"record\":{…}}, with \"actor\" and \"changed\" if the app tells them".into()
             }
@@ -231,10 +256,16 @@ pub struct BadLine {
 
 impl Report for BadLine {
     fn report(&self) -> Diagnostic {
-        let mut notes = vec![format!(
-            "line {} of {} was skipped; the other lines still run",
-            self.line, self.source
-        )];
+        let mut notes = vec![match self.error {
+            InputError::LineTooLong { .. } => format!(
+                "weir stopped reading {} at line {}; that line and those after it did not run",
+                self.source, self.line
+            ),
+            _ => format!(
+                "line {} of {} was skipped; the other lines still run",
+                self.line, self.source
+            ),
+        }];
         if let Some(text) = self.error.help() {
             notes.push(help(text));
         }
@@ -421,6 +452,51 @@ impl<'p> Decoder<'p> {
         self.program
             .entity_named(app, name)
             .ok_or_else(|| self.unknown_entity(app, name))
+    }
+}
+
+/// The longest input line weir reads: far beyond any event (a record of a few KiB), and small
+/// enough that a stream without line breaks (`--events /dev/zero`) is refused, not stored.
+pub const LINE_LIMIT: usize = 1 << 20;
+
+/// What [`read_line`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineRead {
+    /// A line is in the buffer (without its line break).
+    Line,
+    /// The input is at its end.
+    End,
+    /// The line goes on past `limit` bytes; the buffer holds its start, the rest is unread.
+    TooLong,
+}
+
+/// Reads one line of at most `limit` bytes into `line`, never holding more than that.
+pub fn read_line(input: &mut dyn BufRead, line: &mut Vec<u8>, limit: usize) -> io::Result<LineRead> {
+    line.clear();
+    loop {
+        let available = match input.fill_buf() {
+            Ok(bytes) => bytes,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
+        if available.is_empty() {
+            return Ok(if line.is_empty() { LineRead::End } else { LineRead::Line });
+        }
+        let (take, ends) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (i, true),
+            None => (available.len(), false),
+        };
+        if line.len() + take > limit {
+            let room = limit - line.len();
+            line.extend_from_slice(&available[..room]);
+            input.consume(room);
+            return Ok(LineRead::TooLong);
+        }
+        line.extend_from_slice(&available[..take]);
+        input.consume(take + usize::from(ends));
+        if ends {
+            return Ok(LineRead::Line);
+        }
     }
 }
 
