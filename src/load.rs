@@ -97,9 +97,13 @@ pub fn read_text_up_to(path: &str, limit: u64) -> Result<String, LoadError> {
         offset: err.utf8_error().valid_up_to(),
     })?;
     // Some editors start UTF-8 files with a byte-order mark; it is not part of the script.
-    Ok(match text.strip_prefix('\u{feff}') {
+    let text = match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_string(),
         None => text,
+    };
+    Ok(match crate::source::normalize_line_ends(&text) {
+        std::borrow::Cow::Owned(normal) => normal,
+        std::borrow::Cow::Borrowed(_) => text,
     })
 }
 

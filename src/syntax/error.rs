@@ -133,6 +133,22 @@ pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>)
         InputLocation::Pos(pos) => pos,
         InputLocation::Span((start, _)) => start,
     };
+    // pest stops before the stack runs out (brackets or `if`s nested thousands deep); that is
+    // nesting past weir's limit, not a missing token.
+    if let ErrorVariant::CustomError { message } = &err.variant
+        && message.contains("stack limit")
+    {
+        let at = err_pos.min(text.len());
+        let end = (at + 1..=text.len())
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(at);
+        return SyntaxError::custom(
+            Span::new(file, at, end),
+            SyntaxErrorKind::TooDeep {
+                limit: super::expr::MAX_DEPTH,
+            },
+        );
+    }
     let positives = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         ErrorVariant::CustomError { .. } => Vec::new(),

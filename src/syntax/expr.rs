@@ -13,7 +13,7 @@ use crate::span::{Span, Spanned};
 
 /// Deeper nesting of brackets, calls and `if`s than this is refused rather than risking the
 /// stack.
-const MAX_DEPTH: u32 = 64;
+pub(super) const MAX_DEPTH: u32 = 64;
 
 /// The deepest expression tree weir accepts, counting every operator, call, list and `if`
 /// inside another. Every later stage (checking, folding, running, formatting, dropping)
