@@ -16,9 +16,12 @@ pub fn parse_unique(text: &str) -> Result<Json, serde_json::Error> {
     let json = UniqueJson {
         problem: &mut problem,
     }
-    .deserialize(&mut de)?;
-    de.end()?;
-    Ok(json)
+    .deserialize(&mut de)
+    .and_then(|json| de.end().map(|()| json));
+    match (json, problem) {
+        (Err(_), Some(problem)) => Err(de::Error::custom(problem)),
+        (json, _) => json,
+    }
 }
 
 /// The message of a key given twice, for serde's errors.
