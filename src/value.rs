@@ -330,4 +330,25 @@ mod tests {
         assert_eq!(Value::Duration(90).to_plain_text(), "1m30s");
         assert_eq!(Value::Number(2.5).to_plain_text(), "2.5");
     }
+
+    #[test]
+    fn times_past_the_calendar_range_are_refused_not_wrapped() {
+        for text in [
+            "999999999999-01-01T00:00:00Z",
+            "999999999999-01-01",
+            "10000-01-01T00:00:00Z",
+            "+010000-01-01T00:00:00Z",
+        ] {
+            assert_eq!(parse_time(text), None, "{text}");
+        }
+        let last = parse_time("9999-12-30T00:00:00Z").unwrap();
+        assert_eq!(checked_time(last), Some(last));
+        assert_eq!(checked_time(last + 10 * 86_400), None);
+        assert_eq!(checked_time(i64::MAX), None);
+        // Formatting never panics, even for a time that should never have been made.
+        assert!(format_rfc3339(i64::MAX).starts_with("9999-12-"));
+        assert!(format_date(i64::MIN).starts_with('-'));
+        let early = parse_time("-000005-03-01T00:00:00Z").unwrap();
+        assert_eq!(parse_time(&format_rfc3339(early)), Some(early));
+    }
 }

@@ -509,4 +509,32 @@ mod tests {
         let list = Value::List(Arc::from(vec![Value::text("a")]));
         assert!(fit(list, &Type::list(Type::Text)).is_ok());
     }
+
+    #[test]
+    fn results_past_the_range_of_numbers_and_times_are_faults() {
+        let huge = Value::Number(f64::MAX);
+        assert_eq!(
+            combine(BinaryOp::Mul, &huge, &Value::Number(10.0)),
+            Err(Fault::TooLarge)
+        );
+        assert_eq!(combine(BinaryOp::Add, &huge, &huge), Err(Fault::TooLarge));
+        assert_eq!(
+            combine(BinaryOp::Div, &huge, &Value::Number(0.5)),
+            Err(Fault::TooLarge)
+        );
+        assert_eq!(
+            combine(BinaryOp::Div, &huge, &Value::Number(2.0)),
+            Ok(Value::Number(f64::MAX / 2.0))
+        );
+        let start = crate::value::parse_time("9000-01-01").unwrap();
+        let years = Value::Duration(2000 * 366 * 86_400);
+        assert_eq!(
+            combine(BinaryOp::Add, &Value::Time(start), &years),
+            Err(Fault::Overflow)
+        );
+        assert_eq!(
+            combine(BinaryOp::Sub, &Value::Time(start), &Value::Duration(i64::MAX)),
+            Err(Fault::Overflow)
+        );
+    }
 }
