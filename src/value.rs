@@ -200,7 +200,10 @@ pub fn parse_time(text: &str) -> Option<i64> {
         Err(_) if !text.contains(['T', 't', ' ', ':']) => {
             let date: jiff::civil::Date = text.parse().ok()?;
             let midnight = date.to_datetime(jiff::civil::Time::midnight());
-            jiff::tz::TimeZone::UTC.to_timestamp(midnight).ok()?.as_second()
+            jiff::tz::TimeZone::UTC
+                .to_timestamp(midnight)
+                .ok()?
+                .as_second()
         }
         Err(_) => return None,
     };
@@ -245,7 +248,14 @@ fn format_civil_date(d: jiff::civil::Date) -> String {
 /// Formats a time with `%Y %m %d %H %M %S` (and `%%`); other text is kept.
 pub fn format_time(t: i64, pattern: &str) -> String {
     let c = civil(t);
-    let (y, m, d, hh, mm, ss) = (c.year(), c.month(), c.day(), c.hour(), c.minute(), c.second());
+    let (y, m, d, hh, mm, ss) = (
+        c.year(),
+        c.month(),
+        c.day(),
+        c.hour(),
+        c.minute(),
+        c.second(),
+    );
     let mut out = String::new();
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {

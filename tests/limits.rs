@@ -109,7 +109,10 @@ fn a_number_literal_past_the_range_is_refused_and_fmt_never_writes_inf() {
     let largest = format!("{}", f64::MAX);
     let (code, stdout, stderr) = check_text(&dir, "fmt", &script_with(&largest));
     assert_eq!(code, Some(0), "{stderr}");
-    assert!(stdout.contains(&largest) && !stdout.contains("inf"), "{stdout}");
+    assert!(
+        stdout.contains(&largest) && !stdout.contains("inf"),
+        "{stdout}"
+    );
     // A duration whose seconds do not fit is refused too, not saturated.
     let (code, _, stderr) = check_text(
         &dir,
@@ -179,8 +182,9 @@ fn a_twelve_digit_year_is_refused_not_wrapped() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("the time or duration is out of range (times go from the year -9999 to 9999)")
-            && stderr.contains("s.weir:5:29"),
+        stderr.contains(
+            "the time or duration is out of range (times go from the year -9999 to 9999)"
+        ) && stderr.contains("s.weir:5:29"),
         "{stderr}"
     );
     // A scenario's `time(…)` of such a year is a failed run, not a panic.
@@ -228,14 +232,18 @@ fn a_long_line_stops_the_input_after_the_lines_before_it_ran() {
     let out = weir(&["run", "s.weir", "--events", "events.jsonl"], &dir);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("events.jsonl:2: the line is longer than 1 MiB"), "{stderr}");
+    assert!(
+        stderr.contains("events.jsonl:2: the line is longer than 1 MiB"),
+        "{stderr}"
+    );
     assert!(stdout.contains("summary: 2 events, 1 run"), "{stdout}");
 }
 
 #[test]
 fn a_file_with_old_mac_line_ends_reports_its_errors() {
     let dir = scratch("cr");
-    let script = "# a comment\rapp A { thing { x: number } }\ron new thing in A do notify \"{nope}\"\r";
+    let script =
+        "# a comment\rapp A { thing { x: number } }\ron new thing in A do notify \"{nope}\"\r";
     let (code, _, stderr) = check_text(&dir, "check", script);
     assert_eq!(code, Some(1), "{stderr}");
     assert!(

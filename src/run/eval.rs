@@ -315,8 +315,18 @@ pub fn combine(op: BinaryOp, a: &Value, b: &Value) -> Result<Value, Fault> {
     let overflow = || Fault::Overflow;
     // Numbers are finite: a result that is not (`x * 10` for a huge `x`) is an error rather
     // than an infinity that no app, state file or JSON reader could take.
-    let number = |n: f64| if n.is_finite() { Ok(Number(n)) } else { Err(Fault::TooLarge) };
-    let time = |t: Option<i64>| t.and_then(crate::value::checked_time).map(Time).ok_or(Fault::Overflow);
+    let number = |n: f64| {
+        if n.is_finite() {
+            Ok(Number(n))
+        } else {
+            Err(Fault::TooLarge)
+        }
+    };
+    let time = |t: Option<i64>| {
+        t.and_then(crate::value::checked_time)
+            .map(Time)
+            .ok_or(Fault::Overflow)
+    };
     Ok(match (op, a, b) {
         (BinaryOp::Add, Number(x), Number(y)) => number(x + y)?,
         (BinaryOp::Add, Text(x), Text(y)) => {
@@ -533,7 +543,11 @@ mod tests {
             Err(Fault::Overflow)
         );
         assert_eq!(
-            combine(BinaryOp::Sub, &Value::Time(start), &Value::Duration(i64::MAX)),
+            combine(
+                BinaryOp::Sub,
+                &Value::Time(start),
+                &Value::Duration(i64::MAX)
+            ),
             Err(Fault::Overflow)
         );
     }

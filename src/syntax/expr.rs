@@ -86,7 +86,12 @@ impl Lower {
         let (file, offset) = (self.file, self.offset);
         let operators = pairs
             .clone()
-            .filter(|p| !matches!(p.as_rule(), Rule::op_not | Rule::op_neg | Rule::field_access))
+            .filter(|p| {
+                !matches!(
+                    p.as_rule(),
+                    Rule::op_not | Rule::op_neg | Rule::field_access
+                )
+            })
             .count()
             .saturating_sub(1) as u32
             / 2;
@@ -168,7 +173,9 @@ impl Lower {
                 if !n.is_finite() {
                     return Err(SyntaxError::custom(
                         span,
-                        SyntaxErrorKind::NumberTooLarge { limit: NUMBER_LIMIT },
+                        SyntaxErrorKind::NumberTooLarge {
+                            limit: NUMBER_LIMIT,
+                        },
                     ));
                 }
                 ExprKind::Number(n)

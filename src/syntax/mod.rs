@@ -125,7 +125,8 @@ mod tests {
     #[test]
     fn a_lone_carriage_return_ends_a_comment() {
         // Old Mac files end lines with `\r` alone; a comment must not swallow what follows.
-        let text = "# a comment\rapp A { thing { x: number } }\ron new thing in A do notify \"hi\"\r";
+        let text =
+            "# a comment\rapp A { thing { x: number } }\ron new thing in A do notify \"hi\"\r";
         let script = parse_script(0, text).expect("the script parses");
         assert_eq!(script.items.len(), 2);
     }

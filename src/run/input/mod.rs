@@ -471,7 +471,11 @@ pub enum LineRead {
 }
 
 /// Reads one line of at most `limit` bytes into `line`, never holding more than that.
-pub fn read_line(input: &mut dyn BufRead, line: &mut Vec<u8>, limit: usize) -> io::Result<LineRead> {
+pub fn read_line(
+    input: &mut dyn BufRead,
+    line: &mut Vec<u8>,
+    limit: usize,
+) -> io::Result<LineRead> {
     line.clear();
     loop {
         let available = match input.fill_buf() {
@@ -480,7 +484,11 @@ pub fn read_line(input: &mut dyn BufRead, line: &mut Vec<u8>, limit: usize) -> i
             Err(err) => return Err(err),
         };
         if available.is_empty() {
-            return Ok(if line.is_empty() { LineRead::End } else { LineRead::Line });
+            return Ok(if line.is_empty() {
+                LineRead::End
+            } else {
+                LineRead::Line
+            });
         }
         let (take, ends) = match available.iter().position(|&b| b == b'\n') {
             Some(i) => (i, true),
