@@ -57,7 +57,7 @@ fn long_operator_chains_are_refused_with_a_span() {
             assert_eq!(code, Some(1), "`{op}` chain, weir {command}: {stderr}");
             assert!(
                 stderr.contains("error[E0002]: this expression chains")
-                    && stderr.contains("weir allows at most 256 levels")
+                    && stderr.contains("weir allows at most 128 levels")
                     && stderr.contains("s.weir:5:"),
                 "`{op}` chain, weir {command}: {stderr}"
             );
@@ -68,7 +68,7 @@ fn long_operator_chains_are_refused_with_a_span() {
 #[test]
 fn a_chain_within_the_limit_checks_and_runs() {
     let dir = scratch("chain-ok");
-    let chain = vec!["x"; 200].join(" + ");
+    let chain = vec!["x"; 120].join(" + ");
     let (code, _, stderr) = check_text(&dir, "check", &script_with(&chain));
     assert_eq!(code, Some(0), "{stderr}");
 }
@@ -277,4 +277,34 @@ fn a_key_given_twice_in_an_input_line_is_refused() {
         );
     }
     assert!(stdout.contains("summary: 0 events"), "{stdout}");
+}
+
+/// The deepest expressions weir accepts are checked, folded, formatted and run within the
+/// 2 MiB stack of a thread such as `weir serve`'s worker, with room to spare.
+#[test]
+fn the_deepest_accepted_expressions_fit_a_small_thread_stack() {
+    let sum = vec!["x"; 128].join(" + ");
+    let nested = format!("{}x{}", "(x + ".repeat(63), ")".repeat(63));
+    let ands = vec!["x > 0"; 127].join(" and ");
+    let script = format!(
+        "app A {{ thing {{ x: number }} }}\napp B {{ thing {{ x: number, y: number, z: bool }} }}\n\
+         workflow copy {{\n  on new thing in A\n  create thing in B {{ x: {sum}, y: {nested}, z: {ands} }}\n}}\n\
+         scenario \"deep\" {{\n  user creates thing in A {{ x: 1 }}\n  expect 1 thing in B where x == 128\n}}\n"
+    );
+    let worker = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            let loaded = weir::load::parse_all(vec![("deep.weir".into(), script.clone())]);
+            assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+            let checked = weir::check::check(&loaded.scripts, &loaded.sources);
+            assert!(!checked.has_errors());
+            let formatted = weir::fmt::format(&loaded.scripts[0], &script);
+            assert!(formatted.contains("x + x"));
+            let program = std::sync::Arc::new(checked.program);
+            let scenario = &program.scenarios[0];
+            let result = weir::run::scenario::run(&program, scenario, Default::default());
+            assert!(result.mismatch.is_none() && result.failures.is_empty());
+        })
+        .unwrap();
+    worker.join().expect("no stack overflow on a 2 MiB thread");
 }

@@ -18,8 +18,8 @@ pub(super) const MAX_DEPTH: u32 = 64;
 /// The deepest expression tree weir accepts, counting every operator, call, list and `if`
 /// inside another. Every later stage (checking, folding, running, formatting, dropping)
 /// walks trees recursively; this bound keeps that within a thread's stack, even a 2 MiB one,
-/// while leaving room for any expression a person writes (a chain `a + b + …` of 256 terms).
-pub const MAX_TREE_DEPTH: u32 = 256;
+/// while leaving room for any expression a person writes (a chain `a + b + …` of 128 terms).
+pub const MAX_TREE_DEPTH: u32 = 128;
 
 /// An expression with the depth of its tree: 1 for a name or a literal.
 type Deep = (Expr, u32);

@@ -137,7 +137,7 @@ mod tests {
         let text = format!("on new thing in A do notify text({chain})");
         let err = parse_script(0, &text).expect_err("too long a chain");
         assert_eq!(err.code(), crate::codes::Code::E0002);
-        let ok = vec!["x"; 255].join(" + ");
+        let ok = vec!["x"; 127].join(" + ");
         assert!(parse_script(0, &format!("on new thing in A do notify text({ok})")).is_ok());
     }
 }

@@ -122,4 +122,25 @@ mod tests {
         let json = parse_unique(r#"{"a": [1, {"b": null}], "c": "d"}"#).unwrap();
         assert_eq!(json["a"][1]["b"], Json::Null);
     }
+
+    #[test]
+    fn a_webhook_body_with_a_field_twice_is_refused_with_its_name() {
+        let text = "app A { thing { x: number } }\non new thing in A do notify \"new\"\n";
+        let loaded = crate::load::parse_all(vec![("t.weir".into(), text.into())]);
+        let checked = crate::check::check(&loaded.scripts, &loaded.sources);
+        let program = checked.program;
+        let app = program.app_named("A").unwrap();
+        let entity = program.entity_named(app, "thing").unwrap();
+        let decoder = super::super::Decoder::new(&program);
+        let kind = crate::ast::EventKind::New;
+        let err = decoder
+            .decode_record_event(kind, entity, r#"{"x": 1, "x": 2}"#, None)
+            .unwrap_err();
+        assert_eq!(err, InputError::DuplicateKey { key: "x".into() });
+        assert!(
+            decoder
+                .decode_record_event(kind, entity, r#"{"x": 1}"#, None)
+                .is_ok()
+        );
+    }
 }
