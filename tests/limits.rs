@@ -253,6 +253,36 @@ fn a_file_with_old_mac_line_ends_reports_its_errors() {
 }
 
 #[test]
+fn fmt_keeps_every_line_of_a_file_with_old_mac_line_ends() {
+    let dir = scratch("cr-fmt");
+    let script =
+        "# a comment\rapp A { thing { x: number } }\ron new thing in A do notify \"{x}\"\r";
+    let (code, stdout, stderr) = check_text(&dir, "fmt", script);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.starts_with("# a comment\napp A {")
+            && stdout.contains("on new thing in A do notify \"{x}\"\n"),
+        "{stdout:?}"
+    );
+}
+
+#[test]
+fn input_lines_with_old_mac_line_ends_are_lines() {
+    let dir = scratch("cr-events");
+    std::fs::write(dir.join("s.weir"), script_with("x")).unwrap();
+    let good = "{\"kind\":\"new\",\"app\":\"A\",\"entity\":\"thing\",\"record\":{\"x\":1}}";
+    std::fs::write(
+        dir.join("events.jsonl"),
+        format!("{good}\r{good}\r\n{good}\r"),
+    )
+    .unwrap();
+    let out = weir(&["run", "s.weir", "--events", "events.jsonl"], &dir);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(stdout.contains("summary: 6 events, 3 runs"), "{stdout}");
+}
+
+#[test]
 fn a_key_given_twice_in_an_input_line_is_refused() {
     let dir = scratch("twice");
     let script = "app A { thing { x: number } }\non deleted thing in A do notify \"deleted\"\n\

@@ -237,7 +237,7 @@ fn feed(
     sources: &SourceMap,
     mode: TraceMode,
     name: &Arc<str>,
-    mut input: Box<dyn BufRead>,
+    input: Box<dyn BufRead>,
     out: &mut impl Write,
 ) -> io::Result<u64> {
     let program = Arc::clone(engine.program());
@@ -245,8 +245,9 @@ fn feed(
     let mut line = Vec::new();
     let mut text = String::new();
     let (mut number, mut bad) = (0usize, 0u64);
+    let mut lines = input::LineReader::new(input, input::LINE_LIMIT);
     loop {
-        let read = input::read_line(&mut input, &mut line, input::LINE_LIMIT)?;
+        let read = lines.read(&mut line)?;
         if read == input::LineRead::End {
             break;
         }

@@ -15,15 +15,16 @@
 //! where the app `reports actor`; `changed` is accepted and ignored (the simulator works out
 //! what changed).
 
+mod lines;
 mod seed;
 mod unique;
 
 use std::fmt;
-use std::io::{self, BufRead};
 use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed};
 
+pub use lines::{LINE_LIMIT, LineRead, LineReader};
 use seed::{Decoded, LineSeed, Parts, RecordSeed, ValueSeed};
 pub use unique::parse_unique;
 
@@ -452,59 +453,6 @@ impl<'p> Decoder<'p> {
         self.program
             .entity_named(app, name)
             .ok_or_else(|| self.unknown_entity(app, name))
-    }
-}
-
-/// The longest input line weir reads: far beyond any event (a record of a few KiB), and small
-/// enough that a stream without line breaks (`--events /dev/zero`) is refused, not stored.
-pub const LINE_LIMIT: usize = 1 << 20;
-
-/// What [`read_line`] found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LineRead {
-    /// A line is in the buffer (without its line break).
-    Line,
-    /// The input is at its end.
-    End,
-    /// The line goes on past `limit` bytes; the buffer holds its start, the rest is unread.
-    TooLong,
-}
-
-/// Reads one line of at most `limit` bytes into `line`, never holding more than that.
-pub fn read_line(
-    input: &mut dyn BufRead,
-    line: &mut Vec<u8>,
-    limit: usize,
-) -> io::Result<LineRead> {
-    line.clear();
-    loop {
-        let available = match input.fill_buf() {
-            Ok(bytes) => bytes,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(err),
-        };
-        if available.is_empty() {
-            return Ok(if line.is_empty() {
-                LineRead::End
-            } else {
-                LineRead::Line
-            });
-        }
-        let (take, ends) = match available.iter().position(|&b| b == b'\n') {
-            Some(i) => (i, true),
-            None => (available.len(), false),
-        };
-        if line.len() + take > limit {
-            let room = limit - line.len();
-            line.extend_from_slice(&available[..room]);
-            input.consume(room);
-            return Ok(LineRead::TooLong);
-        }
-        line.extend_from_slice(&available[..take]);
-        input.consume(take + usize::from(ends));
-        if ends {
-            return Ok(LineRead::Line);
-        }
     }
 }
 
