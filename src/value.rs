@@ -79,7 +79,8 @@ impl Value {
     }
 }
 
-/// Whole numbers as JSON integers, the rest as floats (NaN and infinities as null).
+/// Whole numbers as JSON integers, the rest as floats. Numbers are finite where they are made;
+/// were one not, it would be written as null rather than as JSON no reader takes.
 pub fn number_json(n: f64) -> serde_json::Value {
     if n.fract() == 0.0 && n.abs() < 9.0e15 {
         serde_json::Value::from(n as i64)
