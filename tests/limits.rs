@@ -338,3 +338,26 @@ fn the_deepest_accepted_expressions_fit_a_small_thread_stack() {
         .unwrap();
     worker.join().expect("no stack overflow on a 2 MiB thread");
 }
+
+#[test]
+fn a_repl_fed_an_endless_line_stops_with_an_error() {
+    let dir = scratch("repl");
+    let long = format!("1 + {}\n", "1".repeat(2 << 20));
+    std::fs::write(dir.join("input.txt"), format!("1 + 1\n{long}2 + 2\n")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_weir"))
+        .arg("repl")
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .stdin(std::fs::File::open(dir.join("input.txt")).unwrap())
+        .output()
+        .expect("weir runs");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.starts_with("2 : number\n")
+            && stdout.contains("error: the line is longer than 1 MiB")
+            && !stdout.contains("4 : number"),
+        "{}",
+        &stdout[..stdout.len().min(500)]
+    );
+}
