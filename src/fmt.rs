@@ -538,12 +538,12 @@ pub fn scenario_step(step: &ScenarioStepKind) -> String {
             app,
             condition,
         } => {
-            let count = if count.node == 0 {
-                "no".to_string()
-            } else {
-                count.node.to_string()
-            };
-            let mut text = format!("expect {count} {} in {}", entity.node, app.node);
+            let mut text = format!(
+                "expect {} {} in {}",
+                count_text(count.node),
+                entity.node,
+                app.node
+            );
             if let Some(c) = condition {
                 let _ = write!(text, " where {}", expr(c));
             }
@@ -552,9 +552,20 @@ pub fn scenario_step(step: &ScenarioStepKind) -> String {
         ScenarioStepKind::ExpectRuns { workflow, count } => {
             format!("expect runs of {} == {}", workflow.node, count.node)
         }
-        ScenarioStepKind::ExpectNotified(count) => format!("expect notified {}", count.node),
+        ScenarioStepKind::ExpectNotified(count) => {
+            format!("expect notified {}", count_text(count.node))
+        }
         ScenarioStepKind::ExpectLoop(true) => "expect loop".into(),
         ScenarioStepKind::ExpectLoop(false) => "expect no loop".into(),
+    }
+}
+
+/// An expected count as a person writes it: `no` for none, the number otherwise.
+fn count_text(count: u64) -> String {
+    if count == 0 {
+        "no".to_string()
+    } else {
+        count.to_string()
     }
 }
 

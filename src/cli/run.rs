@@ -42,9 +42,8 @@ pub struct RunArgs {
     /// exists, and save them back at the end.
     #[arg(long, value_name = "FILE")]
     state: Option<String>,
-    /// Run even when `weir check` finds errors.
-    #[arg(long)]
-    no_check: bool,
+    #[command(flatten)]
+    checks: super::CheckFlags,
     /// The simulator's clock, what `now()` returns (RFC 3339).
     #[arg(long, value_name = "TIME", default_value = "2030-01-01T00:00:00Z")]
     now: String,
@@ -109,9 +108,12 @@ pub fn run(args: RunArgs) -> u8 {
     };
     let Some(program) = super::program_to_run(
         &loaded,
-        args.no_check,
-        &format!("`{}` was not run", args.file),
-        "run it with `--no-check`",
+        &super::Gate {
+            no_check: args.checks.no_check,
+            deny_warnings: args.checks.deny_warnings,
+            refusal: &format!("`{}` was not run", args.file),
+            forced: "run it with `--no-check`",
+        },
     ) else {
         return super::FAILURE;
     };

@@ -235,3 +235,89 @@ impl Report for RunError {
         d
     }
 }
+
+/// A run error's text with the values it would quote left out: for messages that are kept
+/// (the journal of `weir serve`), where a value of a record (a diagnosis, an account number)
+/// must not end up unless asked for (`--log-values`).
+pub struct WithoutValues<'a>(pub &'a RunErrorKind);
+
+impl fmt::Display for WithoutValues<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = |v: &Value| article(v.kind_name());
+        match self.0 {
+            RunErrorKind::WrongType { expected, found } => write!(
+                f,
+                "{} is needed here, but the value is {}",
+                article(expected),
+                kind(found)
+            ),
+            RunErrorKind::Mismatch { op, left, right } => {
+                write!(
+                    f,
+                    "`{op}` cannot combine {} with {}",
+                    kind(left),
+                    kind(right)
+                )
+            }
+            RunErrorKind::Function { function, .. } => {
+                write!(f, "`{function}` could not take its value")
+            }
+            RunErrorKind::FieldType {
+                field,
+                entity,
+                expected,
+                found,
+            } => write!(
+                f,
+                "`{field}` of `{entity}` is a {} field, but the value is {}",
+                expected.unwrapped(),
+                kind(found)
+            ),
+            RunErrorKind::App(err) => {
+                let verb = if err.failed {
+                    "could not take the write"
+                } else {
+                    "refused the write"
+                };
+                write!(
+                    f,
+                    "{} {verb}: {}",
+                    err.app,
+                    reason_without_values(&err.reason)
+                )
+            }
+            other => other.fmt(f),
+        }
+    }
+}
+
+impl Failure {
+    /// The report's message, with the values it would quote left out ([`WithoutValues`]).
+    pub fn message_without_values(&self) -> String {
+        format!("`{}` failed: {}", self.by, WithoutValues(&self.error.kind))
+    }
+}
+
+/// An app's reason for refusing a write, without what may quote a record: the query of a URL
+/// (a lookup's `?email=…`) and the app's own message after its status.
+pub fn reason_without_values(reason: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for word in reason.split(' ') {
+        match word.split_once('?') {
+            Some((url, _)) if url.contains("://") => out.push(format!("{url}?…")),
+            _ => out.push(word.to_string()),
+        }
+    }
+    let text = out.join(" ");
+    let Some(answered) = text.find(" answered ") else {
+        return text;
+    };
+    let after = answered + " answered ".len();
+    let Some(colon) = text[after..].find(": ").map(|i| after + i) else {
+        return text;
+    };
+    let tail = text[colon..]
+        .rfind(" (tried ")
+        .map_or("", |i| &text[colon + i..]);
+    format!("{}{tail}", &text[..colon])
+}

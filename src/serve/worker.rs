@@ -26,7 +26,7 @@ use crate::program::{EntityId, Program};
 use crate::remote::{Connected, Policy, Recorder, SetupError};
 use crate::run::apps::RecordRef;
 use crate::run::echo::Written;
-use crate::run::guard::HeldChain;
+use crate::run::guard::{HeldChain, Surface};
 use crate::run::{Engine, Options, Outcome, Reported, RunEnd, state};
 
 /// How long the ledger keeps a write to a real app waiting for its echo.
@@ -87,6 +87,8 @@ pub struct Worker {
     next_run: u64,
     notifier: Option<crate::remote::notify::Notifier>,
     counters: Option<Arc<super::Counters>>,
+    /// Whether kept messages may quote record values (`--log-values`).
+    log_values: bool,
 }
 
 /// `Calendar/event` as an entity of the script.
@@ -162,12 +164,18 @@ impl Worker {
             next_run,
             notifier: None,
             counters: None,
+            log_values: false,
         })
     }
 
     /// Keeps these counts of events by state up to date as events finish.
     pub fn set_counters(&mut self, counters: Arc<super::Counters>) {
         self.counters = Some(counters);
+    }
+
+    /// Lets the messages kept in the journal quote record values (`--log-values`).
+    pub fn set_log_values(&mut self, log_values: bool) {
+        self.log_values = log_values;
     }
 
     /// Also POST every notification (`--notify-url`).
@@ -213,7 +221,7 @@ impl Worker {
                     was: event.status.clone(),
                     status: "failed",
                     run_base: base,
-                    message: Some(format!("{}; {}", problem.message, problem.help)),
+                    message: Some(super::redact::problem(&problem, self.log_values)),
                     ..Finished::default()
                 };
             }
@@ -317,8 +325,9 @@ impl Worker {
                 message: None,
             });
         }
+        let values = self.log_values;
         for failure in &outcome.failures {
-            let message = Some(failure.report().message);
+            let message = Some(super::redact::failure(failure, values));
             match f.runs.iter_mut().find(|r| r.run == Some(failure.run)) {
                 Some(row) if failure.run != 0 => row.message = message,
                 _ => f.runs.push(RunRow {
@@ -331,7 +340,7 @@ impl Worker {
         }
         for &i in &outcome.held {
             let held = &self.engine.held()[i];
-            let report = HeldChain { program: p, held }.report();
+            let report = HeldChain { program: p, held }.report_in(Surface::Serve);
             let story = crate::run::guard::story(p, held);
             f.runs.push(RunRow {
                 run: None,
@@ -348,8 +357,14 @@ impl Worker {
         for w in &outcome.written {
             f.written.push(ledger_row(p, w));
         }
-        let first_failure = outcome.failures.first().map(|x| x.report().message);
-        let refused = outcome.refused.as_ref().map(|r| r.to_string());
+        let first_failure = outcome
+            .failures
+            .first()
+            .map(|x| super::redact::failure(x, values));
+        let refused = outcome
+            .refused
+            .as_ref()
+            .map(|r| super::redact::refused(r, values));
         (f.status, f.message) = if let Some(message) = first_failure.or(refused) {
             ("failed", Some(message))
         } else if !outcome.held.is_empty() {

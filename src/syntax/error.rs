@@ -10,7 +10,8 @@ use pest::error::{ErrorVariant, InputLocation};
 
 use super::Rule;
 use super::expected::{
-    ITEM_WORDS, KIND_NAMES, describe, keyword_text, starts_expression, suggest_word,
+    ITEM_WORDS, KIND_NAMES, SCENARIO_WORDS, STEP_WORDS, describe, keyword_text, starts_expression,
+    suggest_word,
 };
 use crate::codes::Code;
 use crate::diagnostic::{self, Diagnostic, Report};
@@ -230,7 +231,22 @@ pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>)
         let wants_name =
             rules.contains(&Rule::ident) && !rules.iter().any(|r| starts_expression(*r));
         let starts_item = ITEM_WORDS.contains(&word.as_str());
-        if let (true, Some(opener)) = (starts_item, scan.open_brackets.last()) {
+        // A step's first word where the parser still wanted more of a block nested inside a
+        // workflow or scenario (`create … { name: name` and then `notify` on the next line):
+        // that inner block was never closed.
+        let starts_step = (STEP_WORDS.contains(&word.as_str())
+            || SCENARIO_WORDS.contains(&word.as_str()))
+            && scan.open_brackets.len() >= 2;
+        let inner_opener = if starts_step {
+            scan.open_brackets.last()
+        } else {
+            None
+        };
+        if let Some(opener) = inner_opener.or(if starts_item {
+            scan.open_brackets.last()
+        } else {
+            None
+        }) {
             // `workflow` inside an app's braces: the app was never closed.
             return SyntaxError {
                 span: token_span,
@@ -258,6 +274,11 @@ pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>)
     }
 
     let mut expected = describe(&rules, tokens, previous_word(text, pos));
+    // The grammar takes `changing` after any kind (the checker then says E0205), but only
+    // `updated` triggers can use it: do not offer it after `on new …` or `on deleted …`.
+    if matches!(trigger_kind_before(text, pos), Some("new" | "deleted")) {
+        expected.retain(|e| !matches!(e, Expected::Token(t) if t == "changing"));
+    }
     if expected.is_empty() {
         expected.push(Expected::Thing("an item"));
     }
@@ -286,6 +307,16 @@ pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>)
         // A text cannot run over lines, so more input cannot close one.
         at_end_of_input: at_end && !in_open_text,
     }
+}
+
+/// The kind of the last trigger (`on KIND …`) before `pos`, if there is one.
+fn trigger_kind_before(text: &str, pos: usize) -> Option<&str> {
+    let words: Vec<&str> = text[..pos.min(text.len())]
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let on = words.iter().rposition(|w| *w == "on")?;
+    words.get(on + 1).copied()
 }
 
 /// Whether a keyword found where a name is wanted is also one of the things expected there.
@@ -383,6 +414,11 @@ struct OpenerScan {
 }
 
 /// Walks the source up to `pos`, keeping track of brackets and quotes that are still open.
+/// How many brackets are open at the end of `text`, texts and comments aside.
+pub fn open_brackets(text: &str) -> usize {
+    scan_openers(0, text, text.len()).open_brackets.len()
+}
+
 fn scan_openers(file: FileId, text: &str, pos: usize) -> OpenerScan {
     #[derive(PartialEq)]
     enum Frame {
@@ -653,6 +689,9 @@ fn misplaced(expected: &[Expected], found: &Found, previous: &str) -> Option<Str
             .trim_start_matches(|c: char| c.is_ascii_digit())
             .starts_with(|c: char| c.is_alphabetic() || c == '.');
     Some(match word {
+        "\u{201c}" | "\u{201d}" | "\u{2018}" | "\u{2019}" | "\u{201e}" | "\u{00ab}" | "\u{00bb}" => {
+            "write the text in straight quotes, as in `\"hi\"`; curly quotes such as `\u{201c}…\u{201d}` come from word processors and do not start a text".into()
+        }
         "changing" if has_token("do") || has_token("unless") => {
             "`changing` goes before `where`: `on updated ENTITY in APP changing FIELD where …`"
                 .into()

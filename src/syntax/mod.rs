@@ -23,7 +23,8 @@ use pest::Parser;
 use crate::ast::{ReplEntry, Script};
 use crate::span::FileId;
 
-pub use error::{Expected, SyntaxError};
+pub use error::{Expected, SyntaxError, open_brackets};
+pub use expected::ITEM_WORDS;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar/weir.pest"]

@@ -154,12 +154,47 @@ pub fn client() -> reqwest::blocking::Client {
     reqwest::blocking::Client::new()
 }
 
-/// The HMAC-SHA256 of a body, as `X-Weir-Signature` wants it.
-pub fn sign(secret: &str, body: &[u8]) -> String {
-    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
-    let tag = ring::hmac::sign(&key, body);
-    let hex: String = tag.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256={hex}")
+/// The headers of a signed `POST` to weir: `headers` (`X-Weir-Event-Id`, `X-Weir-Actor`,
+/// `X-Weir-Changed`, as the request carries them) with `X-Weir-Timestamp` (now) and
+/// `X-Weir-Signature` added.
+pub fn signed(
+    secret: &str,
+    path: &str,
+    body: &[u8],
+    headers: &[(&'static str, String)],
+) -> Vec<(&'static str, String)> {
+    signed_at(secret, weir::serve::signing::now(), path, body, headers)
+}
+
+/// [`signed`], at a given time (unix seconds).
+pub fn signed_at(
+    secret: &str,
+    at: u64,
+    path: &str,
+    body: &[u8],
+    headers: &[(&'static str, String)],
+) -> Vec<(&'static str, String)> {
+    let find = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map_or("", |(_, v)| v.trim())
+    };
+    let timestamp = at.to_string();
+    let signature = weir::serve::signing::Signed {
+        timestamp: &timestamp,
+        method: "POST",
+        path,
+        event_id: find("X-Weir-Event-Id"),
+        actor: find("X-Weir-Actor"),
+        changed: find("X-Weir-Changed"),
+        body,
+    }
+    .sign(secret.as_bytes());
+    let mut all = headers.to_vec();
+    all.push(("X-Weir-Timestamp", timestamp));
+    all.push(("X-Weir-Signature", signature));
+    all
 }
 
 fn send_hook(
@@ -173,16 +208,15 @@ fn send_hook(
         return;
     };
     let body = record.to_string();
-    let url = format!("{}/events/{}/{entity}/{kind}", hook.weir, hook.app);
+    let path = format!("/events/{}/{entity}/{kind}", hook.app);
+    let url = format!("{}{path}", hook.weir);
+    let actor: Vec<_> = actor.into_iter().map(|a| ("X-Weir-Actor", a)).collect();
+    let headers = signed(&hook.secret, &path, body.as_bytes(), &actor);
     thread::spawn(move || {
         let client = client();
-        let mut request = client
-            .post(url)
-            .timeout(Duration::from_secs(5))
-            .header("X-Weir-Signature", sign(&hook.secret, body.as_bytes()))
-            .body(body);
-        if let Some(actor) = actor {
-            request = request.header("X-Weir-Actor", actor);
+        let mut request = client.post(url).timeout(Duration::from_secs(5)).body(body);
+        for (k, v) in headers {
+            request = request.header(k, v);
         }
         let _ = request.send();
     });
