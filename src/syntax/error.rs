@@ -49,10 +49,13 @@ pub enum SyntaxErrorKind {
     },
     /// `{` inside a scenario's name.
     InterpolationInName,
-    /// A number or count that does not fit.
-    NumberTooLarge,
-    /// Expressions nested deeper than the parser allows.
+    /// A number, duration or count that does not fit (E0003); `limit` says how far they go.
+    NumberTooLarge { limit: &'static str },
+    /// Expressions nested deeper than the parser allows (E0002).
     TooDeep { limit: u32 },
+    /// An expression whose tree of operators is deeper than weir walks (E0002): `operators`
+    /// counts those chained at its own level, 0 when the depth comes from nesting.
+    TooLong { limit: u32, operators: u32 },
     /// A lone `}` inside a text.
     LoneBraceInText,
     /// A backslash before a character that has no escape.
@@ -131,6 +134,22 @@ pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>)
         InputLocation::Pos(pos) => pos,
         InputLocation::Span((start, _)) => start,
     };
+    // pest stops before the stack runs out (brackets or `if`s nested thousands deep); that is
+    // nesting past weir's limit, not a missing token.
+    if let ErrorVariant::CustomError { message } = &err.variant
+        && message.contains("stack limit")
+    {
+        let at = err_pos.min(text.len());
+        let end = (at + 1..=text.len())
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(at);
+        return SyntaxError::custom(
+            Span::new(file, at, end),
+            SyntaxErrorKind::TooDeep {
+                limit: super::expr::MAX_DEPTH,
+            },
+        );
+    }
     let positives = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         ErrorVariant::CustomError { .. } => Vec::new(),
@@ -482,7 +501,7 @@ fn scan_openers(file: FileId, text: &str, pos: usize) -> OpenerScan {
 
 impl Report for SyntaxError {
     fn report(&self) -> Diagnostic {
-        let d = diagnostic::new(Code::E0001, self.message());
+        let d = diagnostic::new(self.code(), self.message());
         let mut labels = vec![diagnostic::primary(self.span, self.label())];
         let mut notes = Vec::new();
         if let Some(opener) = self.unclosed {
@@ -524,6 +543,16 @@ fn list_words(expected: &[Expected]) -> String {
 }
 
 impl SyntaxError {
+    /// E0001 for text that does not follow the grammar; E0002 and E0003 for text that does
+    /// but goes past a limit.
+    pub fn code(&self) -> Code {
+        match self.kind.as_ref() {
+            SyntaxErrorKind::TooDeep { .. } | SyntaxErrorKind::TooLong { .. } => Code::E0002,
+            SyntaxErrorKind::NumberTooLarge { .. } => Code::E0003,
+            _ => Code::E0001,
+        }
+    }
+
     fn message(&self) -> String {
         match self.kind.as_ref() {
             SyntaxErrorKind::Expected { .. } if self.unclosed.is_some_and(|o| o.symbol == '"') => {
@@ -539,8 +568,16 @@ impl SyntaxError {
                 )
             }
             SyntaxErrorKind::InterpolationInName => "a scenario name cannot contain `{…}`".into(),
-            SyntaxErrorKind::NumberTooLarge => "this number is too large".into(),
+            SyntaxErrorKind::NumberTooLarge { limit } => {
+                format!("this number is too large: {limit}")
+            }
             SyntaxErrorKind::TooDeep { .. } => "this expression is nested too deeply".into(),
+            SyntaxErrorKind::TooLong { limit, operators } if operators > limit => format!(
+                "this expression chains {operators} operators; weir allows at most {limit} levels"
+            ),
+            SyntaxErrorKind::TooLong { limit, .. } => {
+                format!("this expression nests more than {limit} levels deep")
+            }
             SyntaxErrorKind::LoneBraceInText => "a `}` in a text must be written `}}`".into(),
             SyntaxErrorKind::UnknownEscape { escape } => format!("`\\{escape}` is not an escape"),
         }
@@ -566,8 +603,9 @@ impl SyntaxError {
             },
             SyntaxErrorKind::KeywordAsName { keyword, .. } => format!("`{keyword}` is a keyword"),
             SyntaxErrorKind::InterpolationInName => "`{` starts an expression".into(),
-            SyntaxErrorKind::NumberTooLarge => "this does not fit".into(),
+            SyntaxErrorKind::NumberTooLarge { .. } => "this does not fit".into(),
             SyntaxErrorKind::TooDeep { .. } => "too many nested parts".into(),
+            SyntaxErrorKind::TooLong { limit, .. } => format!("more than {limit} levels"),
             SyntaxErrorKind::LoneBraceInText => "this `}` closes nothing".into(),
             SyntaxErrorKind::UnknownEscape { .. } => "unknown escape".into(),
         }
@@ -584,9 +622,12 @@ impl SyntaxError {
             SyntaxErrorKind::InterpolationInName => {
                 "write `{{` and `}}` for braces in a scenario name".into()
             }
-            SyntaxErrorKind::NumberTooLarge => "use a smaller number".into(),
+            SyntaxErrorKind::NumberTooLarge { .. } => "use a smaller number".into(),
             SyntaxErrorKind::TooDeep { limit } => {
                 format!("split the expression with `let` steps; at most {limit} levels are allowed")
+            }
+            SyntaxErrorKind::TooLong { .. } => {
+                "split the expression with `let` steps: `let first = a + b + c`, then `first + d + e`".into()
             }
             SyntaxErrorKind::LoneBraceInText => {
                 "write `}}` for a brace in a text; `{…}` puts the value of an expression in it"
