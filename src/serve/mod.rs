@@ -128,8 +128,10 @@ impl Counters {
 
     /// An event went from one state to another.
     pub fn moved(&self, from: &str, to: &str) {
+        // May wrap below zero for a moment: the committer counts an event just after the
+        // journal has it, and the worker may finish it in between.
         if let Some(c) = self.of(from) {
-            let _ = c.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+            c.fetch_sub(1, Ordering::Relaxed);
         }
         if let Some(c) = self.of(to) {
             c.fetch_add(1, Ordering::Relaxed);
@@ -141,11 +143,15 @@ impl Counters {
     }
 
     pub fn tally(&self) -> journal::Tally {
+        let count = |c: &AtomicU64| {
+            let n = c.load(Ordering::Relaxed);
+            if n > i64::MAX as u64 { 0 } else { n }
+        };
         journal::Tally {
-            queued: self.queued.load(Ordering::Relaxed),
-            done: self.done.load(Ordering::Relaxed),
-            failed: self.failed.load(Ordering::Relaxed),
-            held: self.held.load(Ordering::Relaxed),
+            queued: count(&self.queued),
+            done: count(&self.done),
+            failed: count(&self.failed),
+            held: count(&self.held),
         }
     }
 }
@@ -176,22 +182,23 @@ fn committer(
             batch.drain(..).map(|o| (o.event, o.reply)).unzip();
         match journal.accept(&events) {
             Ok(results) => {
-                // The marker first: once a request hears 202, a journal that loses the event
-                // is noticed at the next start.
-                let last = results.iter().filter_map(|r| match r {
-                    journal::Accepted::New(id) => Some(*id),
-                    journal::Accepted::Duplicate(_) => None,
-                });
-                if let Some(last) = last.max() {
+                // Counted at once: the worker may already be running these events.
+                let mut last = None;
+                for result in &results {
+                    if let journal::Accepted::New(id) = result {
+                        counters.accepted();
+                        last = last.max(Some(*id));
+                    }
+                }
+                // The marker before any 202: a journal that loses an acknowledged event is
+                // noticed at the next start.
+                if let Some(last) = last {
                     mark.events = mark.events.max(last);
                     if let Err(err) = marker::write(&path, &mark) {
                         eprintln!("warning: the journal's marker was not written: {err}");
                     }
                 }
                 for (reply, result) in replies.into_iter().zip(results) {
-                    if matches!(result, journal::Accepted::New(_)) {
-                        counters.accepted();
-                    }
                     let _ = reply.send(Ok(result));
                 }
                 let _ = wake.send(());
@@ -465,6 +472,16 @@ pub fn serving(journal: &Journal) -> Option<(u32, String)> {
 #[cfg(test)]
 mod tests {
     use super::exposed;
+
+    #[test]
+    fn an_event_finished_before_it_is_counted_is_not_lost_from_the_counts() {
+        let counters = super::Counters::default();
+        counters.moved("queued", "done");
+        assert_eq!(counters.tally().queued, 0);
+        counters.accepted();
+        let tally = counters.tally();
+        assert_eq!((tally.queued, tally.done), (0, 1));
+    }
 
     #[test]
     fn an_open_address_without_a_secret_is_warned_of() {
