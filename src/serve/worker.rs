@@ -21,7 +21,6 @@ use serde_json::{Value as Json, json};
 
 use super::journal::{Finished, Journal, JournalError, LedgerRow, RunRow, StoredEvent};
 use super::webhook::{self, Parsed};
-use crate::diagnostic::Report;
 use crate::program::{EntityId, Program};
 use crate::remote::{Connected, Policy, Recorder, SetupError};
 use crate::run::apps::RecordRef;
