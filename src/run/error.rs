@@ -160,6 +160,7 @@ impl RunErrorKind {
             RunErrorKind::NumberTooLarge => "this is too large".into(),
             RunErrorKind::FieldType { found, .. } => format!("this is {}", Shown(found)),
             RunErrorKind::MissingField { .. } => "this record".into(),
+            RunErrorKind::App(AppError { read: true, .. }) => "this read".into(),
             RunErrorKind::App(_) => "this write".into(),
         }
     }
@@ -273,19 +274,7 @@ impl fmt::Display for WithoutValues<'_> {
                 expected.unwrapped(),
                 kind(found)
             ),
-            RunErrorKind::App(err) => {
-                let verb = if err.failed {
-                    "could not take the write"
-                } else {
-                    "refused the write"
-                };
-                write!(
-                    f,
-                    "{} {verb}: {}",
-                    err.app,
-                    reason_without_values(&err.reason)
-                )
-            }
+            RunErrorKind::App(err) => write!(f, "{}", err.without_values()),
             other => other.fmt(f),
         }
     }
@@ -295,6 +284,16 @@ impl Failure {
     /// The report's message, with the values it would quote left out ([`WithoutValues`]).
     pub fn message_without_values(&self) -> String {
         format!("`{}` failed: {}", self.by, WithoutValues(&self.error.kind))
+    }
+}
+
+impl crate::run::apps::AppError {
+    /// The same error with its reason stripped of what may quote a record.
+    pub fn without_values(&self) -> crate::run::apps::AppError {
+        crate::run::apps::AppError {
+            reason: reason_without_values(&self.reason),
+            ..self.clone()
+        }
     }
 }
 
