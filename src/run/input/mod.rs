@@ -201,7 +201,7 @@ impl InputError {
             InputError::BadValue {
                 expected: Type::Time,
                 ..
-            } => "write times in RFC 3339, as in \"2030-01-02T09:00:00Z\"".into(),
+            } => "write times in RFC 3339, as in \"2030-01-02T09:00:00Z\", with a year from -9999 to 9999".into(),
             InputError::BadValue { .. } => "write durations as weir does, as in \"1h30m\"".into(),
             InputError::BadId(_) => "ids look like \"Calendar/event/1\" (or just 1)".into(),
             InputError::NeedsId(_) => {
