@@ -84,6 +84,32 @@ pub fn render_coloured(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Strin
     String::from_utf8_lossy(buffer.as_slice()).into_owned()
 }
 
+/// Writes diagnostics to standard error one line each (`file:line:col: warning[W0101]: …`),
+/// for commands whose own output follows and should not be buried.
+pub fn emit_short_to_stderr(sources: &SourceMap, diagnostics: &[Diagnostic]) {
+    let config = term::Config {
+        display_style: term::DisplayStyle::Short,
+        ..config()
+    };
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        if let Ok(text) = term::emit_into_string(&config, sources, diagnostic) {
+            out.push_str(&text);
+        }
+    }
+    let _ = io::stderr().write_all(out.as_bytes());
+}
+
+/// `1 warning`, `2 warnings`: a count with its noun.
+pub fn plural(n: impl Into<u64>, one: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
 /// Writes diagnostics to standard error, in colour where that is wanted.
 pub fn emit_to_stderr(sources: &SourceMap, diagnostics: &[Diagnostic]) {
     if !colour_wanted() {

@@ -118,3 +118,30 @@ fn help_shows_an_example_and_version_works() {
 fn unknown_commands_are_usage_errors() {
     assert_eq!(weir(&["chekc", "x.weir"]).status.code(), Some(2));
 }
+
+#[test]
+fn check_closes_with_a_summary_unless_quiet() {
+    let output = weir(&["check", "examples/calendar_mirror.weir"]);
+    assert_eq!(output.status.code(), Some(0));
+    let said = stderr(&output);
+    let last = said.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("checked ") && last.ends_with(": no problems"),
+        "{said}"
+    );
+    let quiet = weir(&["check", "-q", "examples/calendar_mirror.weir"]);
+    assert_eq!(quiet.status.code(), Some(0));
+    assert_eq!(stderr(&quiet), "");
+}
+
+#[test]
+fn every_command_that_runs_a_script_takes_deny_warnings() {
+    for command in ["check", "run", "test", "serve", "graph"] {
+        let output = weir(&[command, "--help"]);
+        let help = String::from_utf8_lossy(&output.stdout).to_string();
+        assert!(
+            help.contains("--deny-warnings"),
+            "`weir {command} --help`:\n{help}"
+        );
+    }
+}

@@ -7,6 +7,11 @@ mod rest_app;
 #[path = "real_apps/serve.rs"]
 mod serve;
 
+#[path = "real_apps/crash.rs"]
+mod crash;
+#[path = "real_apps/reads.rs"]
+mod reads;
+
 use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};

@@ -4,6 +4,7 @@ use clap::{Args, ValueEnum};
 
 use crate::diagnostic;
 use crate::load;
+use crate::program::Program;
 
 /// Parse and check scripts; print every problem found.
 #[derive(Args)]
@@ -24,6 +25,9 @@ pub struct CheckArgs {
     /// change can set off.
     #[arg(long)]
     stats: bool,
+    /// Print nothing when there are no problems (no closing summary line).
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -61,6 +65,9 @@ pub fn run(args: CheckArgs) -> u8 {
             None => eprintln!("(no statistics: the script has errors)"),
         }
     }
+    if !args.quiet && matches!(args.format, Format::Human) {
+        eprintln!("{}", summary(&args.files, program.as_ref(), &diagnostics));
+    }
     let warned = diagnostics.iter().any(diagnostic::is_warning);
     let failed = diagnostic::has_errors(&diagnostics) || (args.deny_warnings && warned);
     if failed {
@@ -68,4 +75,53 @@ pub fn run(args: CheckArgs) -> u8 {
     } else {
         super::SUCCESS
     }
+}
+
+/// The closing line: what was checked and what was found, as in
+/// `checked 3 workflows in 2 apps: no problems` or `…: 1 error, 2 warnings`. A script that
+/// does not parse is named instead, as its items cannot be counted.
+fn summary(
+    files: &[String],
+    program: Option<&Program>,
+    diagnostics: &[diagnostic::Diagnostic],
+) -> String {
+    let errors = diagnostics
+        .iter()
+        .filter(|d| diagnostic::is_error(d))
+        .count() as u64;
+    let warnings = diagnostics
+        .iter()
+        .filter(|d| diagnostic::is_warning(d))
+        .count() as u64;
+    let found = match (errors, warnings) {
+        (0, 0) => "no problems".to_string(),
+        (0, w) => diagnostic::plural(w, "warning"),
+        (e, 0) => diagnostic::plural(e, "error"),
+        (e, w) => format!(
+            "{}, {}",
+            diagnostic::plural(e, "error"),
+            diagnostic::plural(w, "warning")
+        ),
+    };
+    let what = match program {
+        Some(program) => {
+            let mut what = diagnostic::plural(program.workflows.len() as u64, "workflow");
+            if !program.syncs.is_empty() {
+                what.push_str(&format!(
+                    " and {}",
+                    diagnostic::plural(program.syncs.len() as u64, "sync")
+                ));
+            }
+            format!(
+                "{what} in {}",
+                diagnostic::plural(program.apps.len() as u64, "app")
+            )
+        }
+        None => files
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    format!("checked {what}: {found}")
 }

@@ -21,6 +21,9 @@ pub struct GraphArgs {
     /// text for a terminal, dot for Graphviz, mermaid for Markdown pages.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Exit with 1 when `weir check` finds warnings (the graph is drawn all the same).
+    #[arg(long)]
+    deny_warnings: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -35,25 +38,26 @@ pub fn run(args: GraphArgs) -> u8 {
         Ok(loaded) => loaded,
         Err(err) => return super::usage_error(err),
     };
-    let checked = if loaded.diagnostics.is_empty() {
-        Some(crate::check::check(&loaded.scripts, &loaded.sources))
-    } else {
-        None
-    };
-    let Some(checked) = checked.filter(|c| !c.has_errors()) else {
-        let diagnostics = crate::check::check_loaded(&loaded);
+    let (program, diagnostics) = crate::check::check_all(&loaded);
+    let Some(program) = program else {
         diagnostic::emit_to_stderr(&loaded.sources, &diagnostics);
         eprintln!(
             "error: the graph needs a script whose names and types check; fix the errors above"
         );
         return super::FAILURE;
     };
-    let view = View::new(&checked.program);
+    // The picture marks loops itself; what else `weir check` finds is said in one line each.
+    diagnostic::emit_short_to_stderr(&loaded.sources, &diagnostics);
+    let view = View::new(&program);
     let picture = match args.format {
         Format::Text => view.text(&loaded.sources),
         Format::Dot => view.dot(),
         Format::Mermaid => view.mermaid(),
     };
     print!("{picture}");
-    super::SUCCESS
+    if args.deny_warnings && diagnostics.iter().any(diagnostic::is_warning) {
+        super::FAILURE
+    } else {
+        super::SUCCESS
+    }
 }

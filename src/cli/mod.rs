@@ -71,40 +71,103 @@ pub fn main() -> ExitCode {
     ExitCode::from(code)
 }
 
+/// The flags every command that runs a script shares: how `weir check`'s findings stop it.
+#[derive(clap::Args)]
+pub(crate) struct CheckFlags {
+    /// Run even when `weir check` finds that workflows can loop or break one-way flow (to
+    /// watch the run-time guard hold them); names and types must still be right.
+    #[arg(long)]
+    pub no_check: bool,
+    /// Refuse to run when `weir check` finds warnings.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+/// How a command that runs a script treats what `weir check` finds: what is refused, what the
+/// refusal says, and whether warnings stop it. Every command that runs a script passes
+/// through [`program_to_run`], so they all show and refuse the same way.
+pub(crate) struct Gate<'a> {
+    /// Run even when the flow checks fail (never when names and types are wrong).
+    pub no_check: bool,
+    /// Refuse when there are warnings.
+    pub deny_warnings: bool,
+    /// What did not happen when refused: `` `x.weir` was not run ``.
+    pub refusal: &'a str,
+    /// How `--no-check` is given for this command.
+    pub forced: &'a str,
+}
+
 /// The checked program of a script about to run, or, when it must not run, the diagnostics
-/// printed and the reason said: `refusal` is what did not happen (`` `x.weir` was not run ``)
-/// and `forced` how `--no-check` is given for this command. `--no-check` lets a script that can
-/// loop run (to watch the run-time guard), never one whose names and types are wrong.
+/// printed and the reason said. `--no-check` lets a script that can loop run (to watch the
+/// run-time guard), never one whose names and types are wrong. Warnings are always shown,
+/// in short form (the command's own output follows), with a pointer to `weir check`.
 pub(crate) fn program_to_run(
     loaded: &crate::load::Loaded,
-    no_check: bool,
-    refusal: &str,
-    forced: &str,
+    gate: &Gate,
 ) -> Option<crate::program::Program> {
-    if !loaded.diagnostics.is_empty() {
-        crate::diagnostic::emit_to_stderr(&loaded.sources, &loaded.diagnostics);
-        return None;
-    }
-    let checked = crate::check::check(&loaded.scripts, &loaded.sources);
-    let mut diagnostics = checked.diagnostics();
-    if !checked.has_errors() {
-        diagnostics.extend(crate::check::flow_diagnostics(&checked.program));
-    }
-    let flow_errors = crate::diagnostic::has_errors(&diagnostics);
-    if !checked.has_errors() && (!flow_errors || no_check) {
-        return Some(checked.program);
-    }
-    crate::diagnostic::emit_to_stderr(&loaded.sources, &diagnostics);
-    if checked.has_errors() {
-        eprintln!(
-            "error: {refusal}, because it has errors; fix them first (`--no-check` lets loops run, but names and types must be right)"
-        );
-    } else {
-        eprintln!(
-            "error: {refusal}, because its workflows can loop or break one-way flow; fix them, or {forced} to watch the run-time guard"
-        );
+    use crate::diagnostic::{emit_to_stderr, has_errors, is_warning};
+    let (program, diagnostics) = crate::check::check_all(loaded);
+    let flow_errors = has_errors(&diagnostics);
+    let warned = diagnostics.iter().any(is_warning);
+    let refused_for_warnings = gate.deny_warnings && warned;
+    match program {
+        Some(program) if !flow_errors && !refused_for_warnings => {
+            crate::diagnostic::emit_short_to_stderr(&loaded.sources, &diagnostics);
+            if warned {
+                eprintln!("{}", warnings_pointer(loaded, &diagnostics));
+            }
+            return Some(program);
+        }
+        Some(program) if flow_errors && gate.no_check => {
+            crate::diagnostic::emit_short_to_stderr(&loaded.sources, &diagnostics);
+            eprintln!(
+                "note: running all the same, as `--no-check` asks: the run-time guard holds what loops"
+            );
+            return Some(program);
+        }
+        Some(_) => {
+            emit_to_stderr(&loaded.sources, &diagnostics);
+            if flow_errors {
+                eprintln!(
+                    "error: {}, because its workflows can loop or break one-way flow; fix them, or {} to watch the run-time guard",
+                    gate.refusal, gate.forced
+                );
+            } else {
+                eprintln!(
+                    "error: {}, because it has warnings and `--deny-warnings` was given; fix them, or leave out `--deny-warnings`",
+                    gate.refusal
+                );
+            }
+        }
+        None => {
+            emit_to_stderr(&loaded.sources, &diagnostics);
+            eprintln!(
+                "error: {}, because it has errors; fix them first (`--no-check` lets loops run, but names and types must be right)",
+                gate.refusal
+            );
+        }
     }
     None
+}
+
+/// The line under warnings shown in short form: how many, and where to read them in full.
+fn warnings_pointer(
+    loaded: &crate::load::Loaded,
+    diagnostics: &[crate::diagnostic::Diagnostic],
+) -> String {
+    let count = diagnostics
+        .iter()
+        .filter(|d| crate::diagnostic::is_warning(d))
+        .count();
+    let files: Vec<&str> = (0..loaded.scripts.len())
+        .map(|i| loaded.sources.name(loaded.scripts[i].file))
+        .collect();
+    format!(
+        "note: {} above; `weir check {}` explains {} with fixes, and `--deny-warnings` refuses to run",
+        crate::diagnostic::plural(count as u64, "warning"),
+        files.join(" "),
+        if count == 1 { "it" } else { "them" },
+    )
 }
 
 /// Prints a usage-level error (unreadable file, bad argument) the way every command does.

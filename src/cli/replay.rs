@@ -160,11 +160,13 @@ fn run_here(path: &Path, journal: &Journal) -> Result<(), u8> {
         )));
     };
     let loaded = load::parse_all(vec![(name.clone(), text)]);
-    if !loaded.diagnostics.is_empty() {
-        diagnostic::emit_to_stderr(&loaded.sources, &loaded.diagnostics);
+    // The server ran this script, perhaps with `--no-check`: loops may be let through, but
+    // never names and types that are wrong.
+    let (program, diagnostics) = crate::check::check_all(&loaded);
+    let Some(program) = program else {
+        diagnostic::emit_to_stderr(&loaded.sources, &diagnostics);
         return Err(super::FAILURE);
-    }
-    let checked = crate::check::check(&loaded.scripts, &loaded.sources);
+    };
     let mut options = Options {
         runs: true,
         ..Options::default()
@@ -180,7 +182,7 @@ fn run_here(path: &Path, journal: &Journal) -> Result<(), u8> {
             policy.backoff = Duration::from_millis(backoff_ms);
         }
     }
-    let mut worker = match Worker::open(path, Arc::new(checked.program), options, policy) {
+    let mut worker = match Worker::open(path, Arc::new(program), options, policy) {
         Ok(worker) => worker,
         Err(StartError::Apps(err)) => {
             diagnostic::emit_to_stderr(&loaded.sources, &[err.report()]);

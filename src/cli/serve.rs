@@ -54,9 +54,8 @@ pub struct ServeArgs {
     /// Runs each workflow may make per minute before the guard holds its events.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     max_runs: u64,
-    /// Serve even when `weir check` finds errors (the run-time guard still holds loops).
-    #[arg(long)]
-    no_check: bool,
+    #[command(flatten)]
+    checks: super::CheckFlags,
     #[command(flatten)]
     http: HttpArgs,
 }
@@ -69,9 +68,12 @@ pub fn run(args: ServeArgs) -> u8 {
     let loaded = load::parse_all(vec![(args.file.clone(), text.clone())]);
     let Some(program) = super::program_to_run(
         &loaded,
-        args.no_check,
-        &format!("`{}` was not served", args.file),
-        "serve it with `--no-check`",
+        &super::Gate {
+            no_check: args.checks.no_check,
+            deny_warnings: args.checks.deny_warnings,
+            refusal: &format!("`{}` was not served", args.file),
+            forced: "serve it with `--no-check`",
+        },
     ) else {
         return super::FAILURE;
     };

@@ -17,10 +17,8 @@ pub struct TestArgs {
     /// The script files.
     #[arg(required = true)]
     files: Vec<String>,
-    /// Run the scenarios even when `weir check` finds errors (to watch the run-time guard
-    /// hold a loop the checker rejects).
-    #[arg(long)]
-    no_check: bool,
+    #[command(flatten)]
+    checks: super::CheckFlags,
 }
 
 pub fn run(args: TestArgs) -> u8 {
@@ -32,16 +30,19 @@ pub fn run(args: TestArgs) -> u8 {
             Err(err) => return super::usage_error(err),
         }
     }
-    let (mut passed, mut failed, mut refused) = (0u64, 0u64, false);
+    let (mut passed, mut failed, mut refused) = (0u64, 0u64, 0u64);
     for (file, text) in texts {
         let loaded = load::parse_all(vec![(file.clone(), text)]);
         let Some(program) = super::program_to_run(
             &loaded,
-            args.no_check,
-            &format!("the scenarios of `{file}` were not run"),
-            &format!("run `weir test --no-check {file}`"),
+            &super::Gate {
+                no_check: args.checks.no_check,
+                deny_warnings: args.checks.deny_warnings,
+                refusal: &format!("the scenarios of `{file}` were not run"),
+                forced: &format!("run `weir test --no-check {file}`"),
+            },
         ) else {
-            refused = true;
+            refused += 1;
             continue;
         };
         let program = Arc::new(program);
@@ -103,8 +104,15 @@ pub fn run(args: TestArgs) -> u8 {
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
-    if failed > 0 || refused {
+    if refused > 0 {
+        println!(
+            "{passed} passed, {failed} failed; {} not run because of the problems above",
+            diagnostic::plural(refused, "file")
+        );
+    } else {
+        println!("{passed} passed, {failed} failed");
+    }
+    if failed > 0 || refused > 0 {
         super::FAILURE
     } else {
         super::SUCCESS

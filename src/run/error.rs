@@ -57,6 +57,8 @@ pub enum RunErrorKind {
     DivideByZero,
     /// A time or duration out of range.
     Overflow,
+    /// A number result too large to keep (an infinity, or not a number at all).
+    NumberTooLarge,
     /// A declared field cannot hold the value.
     FieldType {
         field: Arc<str>,
@@ -119,7 +121,12 @@ impl fmt::Display for RunErrorKind {
             RunErrorKind::Missing => f.write_str("a value is needed here, but it is none"),
             RunErrorKind::Function { message, .. } => f.write_str(message),
             RunErrorKind::DivideByZero => f.write_str("division by zero"),
-            RunErrorKind::Overflow => f.write_str("the time or duration is out of range"),
+            RunErrorKind::Overflow => f.write_str(
+                "the time or duration is out of range (times go from the year -9999 to 9999)",
+            ),
+            RunErrorKind::NumberTooLarge => {
+                f.write_str("the result is too large for a number (beyond about ±1.8e308)")
+            }
             RunErrorKind::FieldType {
                 field,
                 entity,
@@ -150,8 +157,10 @@ impl RunErrorKind {
             RunErrorKind::Function { function, .. } => format!("`{function}` failed here"),
             RunErrorKind::DivideByZero => "this divides by zero".into(),
             RunErrorKind::Overflow => "out of range".into(),
+            RunErrorKind::NumberTooLarge => "this is too large".into(),
             RunErrorKind::FieldType { found, .. } => format!("this is {}", Shown(found)),
             RunErrorKind::MissingField { .. } => "this record".into(),
+            RunErrorKind::App(AppError { read: true, .. }) => "this read".into(),
             RunErrorKind::App(_) => "this write".into(),
         }
     }
@@ -169,6 +178,12 @@ impl RunErrorKind {
             RunErrorKind::Function {
                 function: "time", ..
             } => "times are written in RFC 3339, as in \"2030-01-02T09:00:00Z\"",
+            RunErrorKind::NumberTooLarge => {
+                "keep the values in range before this step, as in `unless amount > 1000000000`"
+            }
+            RunErrorKind::Overflow => {
+                "keep the values in range before this step, as in `unless wait > 3650d`"
+            }
             RunErrorKind::App(AppError { failed: true, .. }) => {
                 "the app may be down or overloaded: once it is back, run the event again (with `weir serve`, `weir replay --journal FILE EVENT`)"
             }
@@ -259,19 +274,7 @@ impl fmt::Display for WithoutValues<'_> {
                 expected.unwrapped(),
                 kind(found)
             ),
-            RunErrorKind::App(err) => {
-                let verb = if err.failed {
-                    "could not take the write"
-                } else {
-                    "refused the write"
-                };
-                write!(
-                    f,
-                    "{} {verb}: {}",
-                    err.app,
-                    reason_without_values(&err.reason)
-                )
-            }
+            RunErrorKind::App(err) => write!(f, "{}", err.without_values()),
             other => other.fmt(f),
         }
     }
@@ -281,6 +284,16 @@ impl Failure {
     /// The report's message, with the values it would quote left out ([`WithoutValues`]).
     pub fn message_without_values(&self) -> String {
         format!("`{}` failed: {}", self.by, WithoutValues(&self.error.kind))
+    }
+}
+
+impl crate::run::apps::AppError {
+    /// The same error with its reason stripped of what may quote a record.
+    pub fn without_values(&self) -> crate::run::apps::AppError {
+        crate::run::apps::AppError {
+            reason: reason_without_values(&self.reason),
+            ..self.clone()
+        }
     }
 }
 

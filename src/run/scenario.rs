@@ -271,14 +271,6 @@ fn check_step(
     }
 }
 
-fn plural(n: u64, one: &str) -> String {
-    if n == 1 {
-        format!("{n} {one}")
-    } else {
-        format!("{n} {one}s")
-    }
-}
-
 /// Lists records, at most a few, one a line.
 fn list_records(p: &Program, entity: EntityId, records: &[Record], out: &mut String) {
     const SHOWN: usize = 5;
@@ -317,7 +309,7 @@ impl Mismatch {
                 let _ = writeln!(
                     out,
                     "expected {} in {app}, found {}",
-                    plural(*expected, &e.name),
+                    crate::diagnostic::plural(*expected, &e.name),
                     found.len()
                 );
                 if !found.is_empty() {
@@ -325,7 +317,11 @@ impl Mismatch {
                     list_records(p, *entity, found, &mut out);
                 }
                 if all.len() > found.len() {
-                    let _ = writeln!(out, "{app} has {}:", plural(all.len() as u64, &e.name));
+                    let _ = writeln!(
+                        out,
+                        "{app} has {}:",
+                        crate::diagnostic::plural(all.len() as u64, &e.name)
+                    );
                     list_records(p, *entity, all, &mut out);
                 }
             }
@@ -339,7 +335,7 @@ impl Mismatch {
                 let _ = writeln!(
                     out,
                     "expected {} of `{name}`, found {found}",
-                    plural(*expected, "run")
+                    crate::diagnostic::plural(*expected, "run")
                 );
                 if *stopped > 0 {
                     let _ = writeln!(
@@ -354,7 +350,7 @@ impl Mismatch {
                 let _ = writeln!(
                     out,
                     "expected {}, found {found}",
-                    plural(*expected, "notification")
+                    crate::diagnostic::plural(*expected, "notification")
                 );
             }
             MismatchKind::Loop { expected: true, .. } => {
@@ -370,7 +366,7 @@ impl Mismatch {
                 let _ = writeln!(
                     out,
                     "expected no loop, but the run-time guard held {}:",
-                    plural(held.len() as u64, "chain")
+                    crate::diagnostic::plural(held.len() as u64, "chain")
                 );
                 for h in held.iter().take(3) {
                     let _ = writeln!(out, "  {}", guard::story(p, h));

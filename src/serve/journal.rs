@@ -17,6 +17,8 @@
 //! have their own connection, and readers (`weir runs`) never block them.
 //! It is created readable by its owner only; [`super::marker`] keeps a note beside it of what
 //! it holds, to notice at start a journal that lost events.
+//! `sim_records` and `sync_pairs` hold the simulated apps and the sync ledger, written with the
+//! batch that changed them ([`SimChanges`]).
 
 use std::fmt;
 use std::path::Path;
@@ -75,6 +77,14 @@ CREATE TABLE IF NOT EXISTS releases (event INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS notifications (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   event INTEGER NOT NULL, channel TEXT, text TEXT NOT NULL, at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sim_records (
+  entity TEXT NOT NULL, id INTEGER NOT NULL, record TEXT,
+  PRIMARY KEY (entity, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sync_pairs (
+  sync TEXT NOT NULL, left_record TEXT NOT NULL, pair TEXT NOT NULL,
+  PRIMARY KEY (sync, left_record)
 );
 "#;
 
@@ -446,12 +456,14 @@ impl Journal {
         Ok(ids)
     }
 
-    /// Records what a batch of events came to, the links made, and the counters, at once.
+    /// Records what a batch of events came to, the links made, the counters and what the
+    /// simulated apps changed, at once.
     pub fn finish(
         &mut self,
         batch: &[Finished],
         links: &[(String, String)],
         counters: &[(&str, u64)],
+        sim: &SimChanges,
     ) -> Result<()> {
         let now = now_ms();
         let path = self.path.clone();
@@ -541,6 +553,7 @@ impl Journal {
                     .map_err(fail)?;
             }
         }
+        write_sim(&tx, sim).map_err(fail)?;
         tx.commit().map_err(fail)
     }
 
@@ -757,5 +770,68 @@ fn fail_in(path: &str, err: rusqlite::Error) -> JournalError {
     JournalError {
         path: path.to_string(),
         reason: err.to_string().to_lowercase(),
+    }
+}
+
+/// What the simulated apps and the sync ledger changed in a batch. It is written in the
+/// transaction that marks the batch's events done, so that after a crash the simulated apps
+/// are exactly where the events are: an id given out is never given again, and a link in the
+/// journal never points at a record that was lost.
+#[derive(Clone, Debug, Default)]
+pub struct SimChanges {
+    /// `(App/entity, id, record as JSON)`; `None` for a deleted record, whose id stays taken.
+    pub records: Vec<(String, u64, Option<String>)>,
+    /// `(sync, left record, pair as JSON)`; `None` for a pair no longer linked.
+    pub pairs: Vec<(String, String, Option<String>)>,
+}
+
+impl SimChanges {
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty() && self.pairs.is_empty()
+    }
+}
+
+fn write_sim(tx: &rusqlite::Transaction, sim: &SimChanges) -> rusqlite::Result<()> {
+    if sim.is_empty() {
+        return Ok(());
+    }
+    let mut record = tx.prepare_cached(
+        "INSERT INTO sim_records (entity, id, record) VALUES (?1, ?2, ?3)
+         ON CONFLICT (entity, id) DO UPDATE SET record = excluded.record",
+    )?;
+    for (entity, id, json) in &sim.records {
+        record.execute(params![entity, *id as i64, json])?;
+    }
+    let mut pair = tx.prepare_cached(
+        "INSERT INTO sync_pairs (sync, left_record, pair) VALUES (?1, ?2, ?3)
+         ON CONFLICT (sync, left_record) DO UPDATE SET pair = excluded.pair",
+    )?;
+    let mut unpair =
+        tx.prepare_cached("DELETE FROM sync_pairs WHERE sync = ?1 AND left_record = ?2")?;
+    for (sync, left, json) in &sim.pairs {
+        match json {
+            Some(json) => pair.execute(params![sync, left, json])?,
+            None => unpair.execute(params![sync, left])?,
+        };
+    }
+    Ok(())
+}
+
+impl Journal {
+    /// The simulated apps' records, by entity and id: `(App/entity, id, record as JSON)`,
+    /// `None` for a deleted one.
+    pub fn sim_records(&self) -> Result<Vec<(String, u64, Option<String>)>> {
+        self.rows(
+            "SELECT entity, id, record FROM sim_records ORDER BY entity, id",
+            &[],
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?)),
+        )
+    }
+
+    /// The sync ledger's pairs, as JSON.
+    pub fn sync_pairs(&self) -> Result<Vec<String>> {
+        self.rows("SELECT pair FROM sync_pairs ORDER BY rowid", &[], |r| {
+            r.get(0)
+        })
     }
 }

@@ -12,7 +12,7 @@
 
 use super::webhook::Problem;
 use crate::run::apps::AppError;
-use crate::run::error::{Failure, reason_without_values};
+use crate::run::error::Failure;
 
 /// A failed run's message.
 pub fn failure(failure: &Failure, values: bool) -> String {
@@ -28,12 +28,7 @@ pub fn refused(err: &AppError, values: bool) -> String {
     if values {
         return err.to_string();
     }
-    let reason = reason_without_values(&err.reason);
-    AppError {
-        reason,
-        ..err.clone()
-    }
-    .to_string()
+    err.without_values().to_string()
 }
 
 /// A record that could not be read when its event ran (the script changed since).
@@ -56,6 +51,7 @@ mod tests {
             app: "Crm".into(),
             reason: reason.into(),
             failed: false,
+            read: false,
         };
         let lookup = app(
             "GET http://127.0.0.1:9/contact?email=ada%40example.com answered 422 Unprocessable Entity: `ada@example.com` is taken (tried 3 times)",
