@@ -1,0 +1,191 @@
+//! The language server, driven as an editor drives it: `weir lsp` as a child process, JSON-RPC
+//! over its standard input and output.
+
+#[path = "lsp/client.rs"]
+mod client;
+
+use client::{Client, position_of};
+use serde_json::{Value, json};
+
+const URI: &str = "file:///project/mirror.weir";
+
+const LOOP: &str = "engine keragon
+
+app Calendar {
+  event { title: text, start: time, origin: stamp }
+}
+
+app Outlook {
+  event { subject: text, start_time: time, origin: stamp }
+}
+
+workflow to_outlook {
+  on new event in Calendar
+  create event in Outlook { subject: title, start_time: start }
+}
+
+workflow to_calendar {
+  on new event in Outlook
+  create event in Calendar { title: subject, start: start_time }
+}
+";
+
+fn at(text: &str, needle: &str, nth: usize) -> Value {
+    json!({ "textDocument": { "uri": URI }, "position": position_of(text, needle, nth, 1) })
+}
+
+fn code(diagnostic: &Value) -> &str {
+    diagnostic["code"].as_str().unwrap_or("")
+}
+
+#[test]
+fn initialize_announces_the_features() {
+    let (client, reply) = Client::initialized();
+    let caps = &reply["capabilities"];
+    for feature in [
+        "hoverProvider",
+        "definitionProvider",
+        "referencesProvider",
+        "renameProvider",
+        "completionProvider",
+        "signatureHelpProvider",
+        "documentFormattingProvider",
+        "documentSymbolProvider",
+        "foldingRangeProvider",
+        "codeActionProvider",
+        "semanticTokensProvider",
+        "executeCommandProvider",
+    ] {
+        assert!(!caps[feature].is_null(), "{feature} is missing from {caps}");
+    }
+    assert_eq!(reply["serverInfo"]["name"], "weir");
+    let (status, stderr) = client.shutdown();
+    assert!(status.success(), "exit after shutdown is 0: {status:?} {stderr}");
+}
+
+#[test]
+fn a_loop_is_an_error_with_its_story_and_a_link_to_its_page() {
+    let (mut client, _) = Client::initialized();
+    client.open(URI, LOOP);
+    let diagnostics = client.diagnostics(URI);
+    let loop_error = diagnostics
+        .iter()
+        .find(|d| code(d) == "E0301")
+        .unwrap_or_else(|| panic!("E0301 among {diagnostics:?}"));
+    assert_eq!(loop_error["severity"], 1, "an error");
+    assert_eq!(loop_error["codeDescription"]["href"], "weir-explain:E0301");
+    assert_eq!(loop_error["source"], "weir");
+    assert_eq!(loop_error["range"]["start"], json!({ "line": 12, "character": 2 }));
+    let message = loop_error["message"].as_str().unwrap();
+    assert!(message.contains("help: add `unless origin == keragon`"), "{message}");
+    let related = loop_error["relatedInformation"].as_array().expect("related places");
+    assert_eq!(related[0]["location"]["uri"], URI);
+    assert_eq!(related[0]["location"]["range"]["start"]["line"], 17);
+}
+
+#[test]
+fn warnings_are_warnings_and_a_change_clears_what_it_fixes() {
+    let (mut client, _) = Client::initialized();
+    let text = "app Calendar { event { title: text } }\non new event in Calender do notify \"x\"\n";
+    client.open(URI, text);
+    let diagnostics = client.diagnostics(URI);
+    let warning = diagnostics.iter().find(|d| code(d) == "W0101").expect("W0101");
+    assert_eq!(warning["severity"], 2, "a warning");
+    // Fix the spelling with an incremental change: `Calender` -> `Calendar`.
+    let start = position_of(text, "Calender", 0, 6);
+    let end = position_of(text, "Calender", 0, 7);
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": URI, "version": 2 },
+            "contentChanges": [{ "range": { "start": start, "end": end }, "text": "a" }],
+        }),
+    );
+    let after = client.diagnostics(URI);
+    assert!(after.iter().all(|d| code(d) != "W0101"), "{after:?}");
+}
+
+#[test]
+fn hover_shows_types_workflows_and_explanations() {
+    let (mut client, _) = Client::initialized();
+    client.open(URI, LOOP);
+    let field = client.request("textDocument/hover", at(LOOP, "title", 1));
+    let text = field["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("title: text"), "{text}");
+    assert!(text.contains("a field of `event` in `Calendar`"), "{text}");
+    let workflow = client.request("textDocument/hover", at(LOOP, "to_outlook", 0));
+    let text = workflow["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("on new event in Calendar"), "{text}");
+    assert!(text.contains("writes: `create event in Outlook`"), "{text}");
+    let write = client.request("textDocument/hover", at(LOOP, "create event in Outlook", 0));
+    let text = write["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("**E0301**"), "the loop's code is explained: {text}");
+    assert!(text.contains(weir::codes::Code::E0301.page()), "{text}");
+    let app = client.request("textDocument/hover", at(LOOP, "Outlook {", 0));
+    let text = app["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("event { subject: text, start_time: time, origin: stamp }"), "{text}");
+}
+
+#[test]
+fn definition_references_and_rename_follow_names() {
+    let (mut client, _) = Client::initialized();
+    client.open(URI, LOOP);
+    // `Outlook` in `create event in Outlook` goes to `app Outlook`.
+    let definition = client.request("textDocument/definition", at(LOOP, "Outlook {", 1));
+    assert_eq!(definition["range"]["start"], position_of(LOOP, "Outlook", 0, 0));
+    let mut params = at(LOOP, "start_time", 0);
+    params["context"] = json!({ "includeDeclaration": true });
+    let references = client.request("textDocument/references", params);
+    assert_eq!(references.as_array().unwrap().len(), 3, "{references}");
+    let mut params = at(LOOP, "subject", 0);
+    params["newName"] = json!("summary");
+    let edit = client.request("textDocument/rename", params);
+    let edits = edit["changes"][URI].as_array().unwrap();
+    assert_eq!(edits.len(), 3, "declaration, assignment and use: {edits:?}");
+    assert!(edits.iter().all(|e| e["newText"] == "summary"));
+    let mut params = at(LOOP, "subject", 0);
+    params["newName"] = json!("workflow");
+    let refused = client.call("textDocument/rename", params);
+    assert_eq!(refused["error"]["code"], -32602, "a keyword is no name: {refused}");
+}
+
+#[test]
+fn formatting_is_what_weir_fmt_prints() {
+    let (mut client, _) = Client::initialized();
+    let text = "app   A { x { n: number } }\non new x in A do notify \"hi\"\n";
+    client.open(URI, text);
+    let edits = client.request(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": URI }, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
+    let script = weir::syntax::parse_script(0, text).unwrap();
+    assert_eq!(edits[0]["newText"], weir::fmt::format(&script, text));
+    assert_ne!(edits[0]["newText"], text);
+}
+
+#[test]
+fn outline_folding_and_graph() {
+    let (mut client, _) = Client::initialized();
+    client.open(URI, LOOP);
+    let doc = json!({ "textDocument": { "uri": URI } });
+    let symbols = client.request("textDocument/documentSymbol", doc.clone());
+    let names: Vec<&str> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["engine keragon", "Calendar", "Outlook", "to_outlook", "to_calendar"]);
+    assert_eq!(symbols[1]["children"][0]["children"][0]["name"], "title");
+    let folds = client.request("textDocument/foldingRange", doc);
+    assert!(
+        folds.as_array().unwrap().iter().any(|f| f["startLine"] == 10 && f["endLine"] == 13),
+        "{folds}"
+    );
+    // The loop is an error of flow, not of names, so the graph can be drawn.
+    let graph = client.request(
+        "workspace/executeCommand",
+        json!({ "command": "weir.graph", "arguments": [URI, "mermaid"] }),
+    );
+    assert!(graph.as_str().unwrap().starts_with("flowchart"), "{graph}");
+}
