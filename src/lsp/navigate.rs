@@ -125,7 +125,7 @@ pub fn describe(program: &Program, symbol: &Symbol) -> String {
             format!(
                 "```weir\n{}: {}\n```\na field of `{}` in `{}`: {what}",
                 f.name,
-                f.ty,
+                declared_type(f),
                 e.name,
                 program.app(e.app).name
             )
@@ -181,7 +181,7 @@ fn entity_line(program: &Program, id: crate::program::EntityId) -> String {
     let fields: Vec<String> = entity
         .fields
         .iter()
-        .map(|f| format!("{}: {}", f.name, f.ty))
+        .map(|f| format!("{}: {}", f.name, declared_type(f)))
         .collect();
     format!("{} {{ {} }}", entity.name, fields.join(", "))
 }
@@ -267,4 +267,13 @@ pub fn rename(
         at.text_document.uri.clone(),
         edits,
     )]))))
+}
+
+/// A field's type as it is declared: a stamp is written `stamp`, though its values are origins.
+fn declared_type(field: &crate::program::Field) -> String {
+    if field.is_stamp {
+        "stamp".to_string()
+    } else {
+        field.ty.to_string()
+    }
 }
