@@ -189,3 +189,79 @@ fn outline_folding_and_graph() {
     );
     assert!(graph.as_str().unwrap().starts_with("flowchart"), "{graph}");
 }
+
+fn labels(completion: &Value) -> Vec<String> {
+    completion
+        .as_array()
+        .expect("a list of items")
+        .iter()
+        .map(|i| i["label"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn completion_offers_what_fits_where_the_cursor_is() {
+    let (mut client, _) = Client::initialized();
+    let text = format!("{LOOP}\nworkflow third {{\n  on new event in Cal\n  let later = 1\n  create event in Outlook {{ sub\n  notify up\n}}\n");
+    client.open(URI, &text);
+    client.diagnostics(URI);
+    let position = |needle: &str| {
+        let end = needle.trim_end_matches('\n').len();
+        json!({ "textDocument": { "uri": URI }, "position": position_of(&text, needle, 0, end) })
+    };
+    let apps = client.request("textDocument/completion", position("in Cal\n"));
+    assert_eq!(labels(&apps), ["Calendar"]);
+    assert_eq!(apps[0]["kind"], 9, "a module");
+    let fields = client.request("textDocument/completion", position("Outlook { sub\n"));
+    assert_eq!(labels(&fields), ["subject"]);
+    assert_eq!(fields[0]["detail"], "subject: text (in event)");
+    let functions = client.request("textDocument/completion", position("notify up\n"));
+    assert_eq!(labels(&functions), ["update", "updated", "updates", "upper"]);
+    assert_eq!(functions[3]["detail"], "upper(text) -> text");
+    assert_eq!(functions[3]["kind"], 3, "a function");
+    assert_eq!(functions[0]["kind"], 14, "a keyword");
+    // Keywords come from the one table of words.
+    let line_start = json!({ "textDocument": { "uri": URI }, "position": position_of(&text, "  let", 0, 2) });
+    let everything = client.request("textDocument/completion", line_start);
+    let everything = labels(&everything);
+    for keyword in weir::words::KEYWORDS {
+        assert!(everything.contains(&keyword.to_string()), "{keyword} in {everything:?}");
+    }
+    assert!(everything.contains(&"keragon".to_string()), "the engine's label");
+}
+
+#[test]
+fn signature_help_names_the_argument_being_written() {
+    let (mut client, _) = Client::initialized();
+    let text = "on new x in A do notify replace(\"a\", ";
+    client.open(URI, text);
+    let help = client.request(
+        "textDocument/signatureHelp",
+        json!({ "textDocument": { "uri": URI }, "position": position_of(text, ", ", 0, 2) }),
+    );
+    assert_eq!(help["signatures"][0]["label"], "replace(text, from, to) -> text");
+    assert_eq!(help["activeParameter"], 1);
+}
+
+#[test]
+fn semantic_tokens_colour_as_the_repl_does() {
+    let (mut client, _) = Client::initialized();
+    let text = "engine keragon # label\napp A { x { n: number } }\n";
+    client.open(URI, text);
+    let tokens = client.request(
+        "textDocument/semanticTokens/full",
+        json!({ "textDocument": { "uri": URI } }),
+    );
+    let data: Vec<u64> = tokens["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    // (delta line, delta start, length, type, modifiers) per token: `engine` a keyword,
+    // `keragon` a label (declared), the comment, `app` a keyword, `A` an app (declared)…
+    assert_eq!(
+        data[..25],
+        [0, 0, 6, 0, 0, 0, 7, 7, 9, 1, 0, 8, 7, 3, 0, 1, 0, 3, 0, 0, 0, 4, 1, 4, 1]
+    );
+}
