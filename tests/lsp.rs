@@ -265,3 +265,104 @@ fn semantic_tokens_colour_as_the_repl_does() {
         [0, 0, 6, 0, 0, 0, 7, 7, 9, 1, 0, 8, 7, 3, 0, 1, 0, 3, 0, 0, 0, 4, 1, 4, 1]
     );
 }
+
+/// Applies a client's text edits (all for one document, not overlapping) to a text.
+fn apply(text: &str, edits: &[Value]) -> String {
+    let offset = |p: &Value| {
+        let line = p["line"].as_u64().unwrap() as usize;
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        let mut units = 0;
+        let rest = &text[start..];
+        for (at, c) in rest.char_indices() {
+            if units >= p["character"].as_u64().unwrap() as usize || c == '\n' {
+                return start + at;
+            }
+            units += c.len_utf16();
+        }
+        text.len()
+    };
+    let mut spans: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| {
+            let range = &e["range"];
+            (offset(&range["start"]), offset(&range["end"]), e["newText"].as_str().unwrap())
+        })
+        .collect();
+    spans.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let mut out = text.to_string();
+    for (start, end, new) in spans {
+        out.replace_range(start..end, new);
+    }
+    out
+}
+
+/// The code actions for the first diagnostic with `code`, applied one by one.
+fn fixed_by_actions(text: &str, wanted: &str) -> Vec<(String, String)> {
+    let (mut client, _) = Client::initialized();
+    client.open(URI, text);
+    let diagnostics = client.diagnostics(URI);
+    let diagnostic = diagnostics
+        .iter()
+        .find(|d| code(d) == wanted)
+        .unwrap_or_else(|| panic!("{wanted} among {diagnostics:?}"));
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": { "uri": URI },
+            "range": diagnostic["range"],
+            "context": { "diagnostics": [diagnostic] },
+        }),
+    );
+    actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            assert_eq!(a["kind"], "quickfix");
+            assert_eq!(a["diagnostics"][0]["code"], wanted);
+            let edits = a["edit"]["changes"][URI].as_array().unwrap();
+            (a["title"].as_str().unwrap().to_string(), apply(text, edits))
+        })
+        .collect()
+}
+
+fn codes_of(text: &str) -> Vec<String> {
+    let loaded = weir::load::parse_all(vec![("x.weir".into(), text.into())]);
+    let (_, diagnostics) = weir::check::check_all(&loaded);
+    diagnostics.iter().filter_map(|d| d.code.clone()).collect()
+}
+
+#[test]
+fn a_misspelt_name_is_replaced_by_the_suggestion() {
+    let text = "app Calendar { event { title: text } }\non new event in Calender do notify titel\n";
+    let fixed = fixed_by_actions(text, "W0101");
+    assert_eq!(fixed.len(), 1);
+    assert_eq!(fixed[0].0, "replace `Calender` with `Calendar`");
+    assert!(fixed[0].1.contains("in Calendar do notify titel"));
+    let fixed = fixed_by_actions(&fixed[0].1, "E0105");
+    assert_eq!(fixed[0].0, "replace `titel` with `title`");
+    assert!(codes_of(&fixed[0].1).is_empty(), "{}", fixed[0].1);
+}
+
+#[test]
+fn missing_required_fields_are_inserted() {
+    let text = "app A { x { n: number, t: text } }\napp B { y { n: number, t: text, on_time: bool } }\non new x in A do create y in B { n: n }\n";
+    let fixed = fixed_by_actions(text, "E0202");
+    assert_eq!(fixed[0].0, "add the missing fields `t`, `on_time`");
+    assert!(fixed[0].1.contains("create y in B { n: n, t: t, on_time: false }"), "{}", fixed[0].1);
+    assert!(codes_of(&fixed[0].1).is_empty(), "{}", fixed[0].1);
+}
+
+#[test]
+fn the_origin_guard_of_a_loop_is_added_where_the_help_says() {
+    let fixed = fixed_by_actions(LOOP, "E0301");
+    assert_eq!(fixed[0].0, "add `unless origin == keragon` to `to_outlook` and `to_calendar`");
+    assert!(fixed[0].1.contains("  on new event in Calendar\n  unless origin == keragon\n"), "{}", fixed[0].1);
+    assert!(codes_of(&fixed[0].1).is_empty(), "{}", fixed[0].1);
+    let one_liners = "on new x in A do create in B\non new x in B do create in A\n";
+    let fixed = fixed_by_actions(one_liners, "E0301");
+    assert_eq!(
+        fixed[0].1,
+        "on new x in A do create in B unless origin == weir\non new x in B do create in A unless origin == weir\n"
+    );
+}

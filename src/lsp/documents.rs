@@ -131,10 +131,6 @@ impl Documents {
         }
         Ok(self.last_parsed.get(uri).cloned().unwrap_or(current))
     }
-
-    pub fn uris(&self) -> impl Iterator<Item = &Uri> {
-        self.open.keys()
-    }
 }
 
 fn not_open(uri: &Uri) -> Failure {

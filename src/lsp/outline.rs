@@ -86,7 +86,7 @@ pub fn symbols(
             Item::Owns(owns) => out.push(symbol(format!("{} owns {}", owns.app.node, owns.entity.node), None, SymbolKind::PROPERTY, span, owns.app.span, vec![])),
             Item::Workflow(w) => {
                 let t = &w.trigger;
-                let on = format!("on {} {} in {}", t.kind.node, t.entity.node, t.app.node);
+                let on = trigger_text(t);
                 let (name, name_span) = match &w.name {
                     Some(name) => (name.node.to_string(), name.span),
                     None => (format!("line {}", analysis.sources.line_of(t.span)), t.span),
