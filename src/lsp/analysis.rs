@@ -12,6 +12,11 @@ use super::index::Index;
 /// The file id every document has in its own source map.
 pub const FILE: usize = 0;
 
+/// The largest document checked as it is typed (about 50,000 lines of workflows): a bigger one
+/// would hold the editor up for seconds at every keystroke, so it gets a diagnostic that says
+/// so and `weir check` is the way to check it.
+pub const MAX_CHECKED: usize = 2 * 1024 * 1024;
+
 pub struct Analysis {
     pub sources: SourceMap,
     /// The syntax tree, when the text parsed.
@@ -23,12 +28,30 @@ pub struct Analysis {
     /// Everything found, in the order `weir check` prints it.
     pub diagnostics: Vec<Diagnostic>,
     pub index: Index,
+    /// Whether the document was too large to check ([`MAX_CHECKED`]).
+    pub too_large: bool,
 }
 
 impl Analysis {
     /// Runs the same stages as `weir check` on one text.
     pub fn new(name: &str, text: &str) -> Analysis {
         let mut sources = SourceMap::new();
+        if text.len() > MAX_CHECKED {
+            let message = format!(
+                "this file is {:.1} MB, and weir checks files of up to {} MB as you type; run `weir check` on it",
+                text.len() as f64 / (1024.0 * 1024.0),
+                MAX_CHECKED / (1024 * 1024)
+            );
+            return Analysis {
+                sources,
+                script: None,
+                checked: None,
+                flow: Vec::new(),
+                diagnostics: vec![Diagnostic::warning().with_message(message)],
+                index: Index::default(),
+                too_large: true,
+            };
+        }
         let file = sources.add(name, text.to_string());
         debug_assert_eq!(file, FILE);
         let script = match crate::syntax::parse_script_all(file, text) {
@@ -41,6 +64,7 @@ impl Analysis {
                     checked: None,
                     flow: Vec::new(),
                     index: Index::default(),
+                    too_large: false,
                 };
             }
         };
@@ -59,6 +83,7 @@ impl Analysis {
             flow,
             diagnostics,
             index,
+            too_large: false,
         }
     }
 

@@ -24,9 +24,11 @@ pub fn formatting(
     let document = documents.get(&params.text_document.uri)?;
     let analysis = document.analysis();
     let Some(script) = &analysis.script else {
-        return Err(request_failed(
-            "the document has syntax errors; fix them and it can be formatted",
-        ));
+        return Err(request_failed(if analysis.too_large {
+            "the document is too large to format in the editor; run `weir fmt --write` on it"
+        } else {
+            "the document has syntax errors; fix them and it can be formatted"
+        }));
     };
     let formatted = crate::fmt::format(script, &document.text);
     if formatted == document.text {
