@@ -40,7 +40,7 @@ use documents::Documents;
 use transport::{Outgoing, Transport};
 
 /// How long the editor must be quiet before diagnostics are sent.
-const QUIET: Duration = Duration::from_millis(150);
+const QUIET: Duration = Duration::from_millis(50);
 
 /// The command that draws the flow graph: arguments `[uri, "mermaid" | "dot" | "text"]`.
 pub const GRAPH_COMMAND: &str = "weir.graph";
