@@ -26,7 +26,11 @@ fn script() -> String {
             "app Left{pair} {{\n  contact {{ name: text, phone: text?, visits: number, origin: stamp }}\n}}\napp Right{pair} {{\n  contact {{ name: text, phone: text?, visits: number, origin: stamp }}\n}}\n"
         ));
         for (from, to) in [("Left", "Right"), ("Right", "Left")] {
-            let guard = if pair % 2 == 0 { "  unless origin == keragon\n" } else { "" };
+            let guard = if pair % 2 == 0 {
+                "  unless origin == keragon\n"
+            } else {
+                ""
+            };
             out.push_str(&format!(
                 "workflow {from}_{pair}_out {{\n  on new contact in {from}{pair} where visits > 0\n{guard}  let label = upper(name) + \" ({{phone ?? \"none\"}})\"\n  create contact in {to}{pair} {{ name: label, phone: phone, visits: visits + 1 }}\n}}\n"
             ));
@@ -64,13 +68,22 @@ fn main() {
             m["method"] == "textDocument/publishDiagnostics" && m["params"]["version"] == version
         });
         samples.push(start.elapsed());
-        let count = published["params"]["diagnostics"].as_array().map_or(0, Vec::len);
-        assert_eq!(count, first.len(), "a change inside a text changes no finding");
+        let count = published["params"]["diagnostics"]
+            .as_array()
+            .map_or(0, Vec::len);
+        assert_eq!(
+            count,
+            first.len(),
+            "a change inside a text changes no finding"
+        );
     }
     samples.sort();
     let median = samples[samples.len() / 2];
     let quiet = Duration::from_millis(50);
-    println!("script: {lines} lines, {} diagnostics ({loops} loops)", first.len());
+    println!(
+        "script: {lines} lines, {} diagnostics ({loops} loops)",
+        first.len()
+    );
     println!(
         "change to diagnostics: median {:.1} ms, fastest {:.1} ms, slowest {:.1} ms over {ROUNDS} changes",
         ms(median),

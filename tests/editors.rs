@@ -26,7 +26,9 @@ fn rules() -> Vec<(String, Regex)> {
         .map(|p| {
             let key = p["include"].as_str().unwrap().trim_start_matches('#');
             let rule = &grammar["repository"][key];
-            let pattern = rule["match"].as_str().unwrap_or_else(|| panic!("{key} has a match"));
+            let pattern = rule["match"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{key} has a match"));
             // TextMate matches one line at a time; `$` is the end of that line.
             let regex = Regex::new(pattern).unwrap_or_else(|e| panic!("{key}: {e}"));
             (rule["name"].as_str().unwrap().to_string(), regex)
@@ -98,9 +100,9 @@ fn the_examples_highlight_as_the_repl_colours_them() {
             let grammar = tokens(line, &rules);
             for (range, class) in classify(line) {
                 let wanted = scope_for(class);
-                let covered = grammar
-                    .iter()
-                    .any(|(r, scope)| r.start <= range.start && range.end <= r.end && scope == wanted);
+                let covered = grammar.iter().any(|(r, scope)| {
+                    r.start <= range.start && range.end <= r.end && scope == wanted
+                });
                 assert!(
                     covered,
                     "{}:{}: `{}` is {wanted} for the REPL but the grammar gives {grammar:?}",
@@ -112,7 +114,10 @@ fn the_examples_highlight_as_the_repl_colours_them() {
             }
         }
     }
-    assert!(checked > 500, "the examples have words to check ({checked})");
+    assert!(
+        checked > 500,
+        "the examples have words to check ({checked})"
+    );
 }
 
 #[test]

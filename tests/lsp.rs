@@ -60,7 +60,10 @@ fn initialize_announces_the_features() {
     }
     assert_eq!(reply["serverInfo"]["name"], "weir");
     let (status, stderr) = client.shutdown();
-    assert!(status.success(), "exit after shutdown is 0: {status:?} {stderr}");
+    assert!(
+        status.success(),
+        "exit after shutdown is 0: {status:?} {stderr}"
+    );
 }
 
 #[test]
@@ -75,10 +78,18 @@ fn a_loop_is_an_error_with_its_story_and_a_link_to_its_page() {
     assert_eq!(loop_error["severity"], 1, "an error");
     assert_eq!(loop_error["codeDescription"]["href"], "weir-explain:E0301");
     assert_eq!(loop_error["source"], "weir");
-    assert_eq!(loop_error["range"]["start"], json!({ "line": 12, "character": 2 }));
+    assert_eq!(
+        loop_error["range"]["start"],
+        json!({ "line": 12, "character": 2 })
+    );
     let message = loop_error["message"].as_str().unwrap();
-    assert!(message.contains("help: add `unless origin == keragon`"), "{message}");
-    let related = loop_error["relatedInformation"].as_array().expect("related places");
+    assert!(
+        message.contains("help: add `unless origin == keragon`"),
+        "{message}"
+    );
+    let related = loop_error["relatedInformation"]
+        .as_array()
+        .expect("related places");
     assert_eq!(related[0]["location"]["uri"], URI);
     assert_eq!(related[0]["location"]["range"]["start"]["line"], 17);
 }
@@ -89,7 +100,10 @@ fn warnings_are_warnings_and_a_change_clears_what_it_fixes() {
     let text = "app Calendar { event { title: text } }\non new event in Calender do notify \"x\"\n";
     client.open(URI, text);
     let diagnostics = client.diagnostics(URI);
-    let warning = diagnostics.iter().find(|d| code(d) == "W0101").expect("W0101");
+    let warning = diagnostics
+        .iter()
+        .find(|d| code(d) == "W0101")
+        .expect("W0101");
     assert_eq!(warning["severity"], 2, "a warning");
     // Fix the spelling with an incremental change: `Calender` -> `Calendar`.
     let start = position_of(text, "Calender", 0, 6);
@@ -119,11 +133,17 @@ fn hover_shows_types_workflows_and_explanations() {
     assert!(text.contains("writes: `create event in Outlook`"), "{text}");
     let write = client.request("textDocument/hover", at(LOOP, "create event in Outlook", 0));
     let text = write["contents"]["value"].as_str().unwrap();
-    assert!(text.contains("**E0301**"), "the loop's code is explained: {text}");
+    assert!(
+        text.contains("**E0301**"),
+        "the loop's code is explained: {text}"
+    );
     assert!(text.contains(weir::codes::Code::E0301.page()), "{text}");
     let app = client.request("textDocument/hover", at(LOOP, "Outlook {", 0));
     let text = app["contents"]["value"].as_str().unwrap();
-    assert!(text.contains("event { subject: text, start_time: time, origin: stamp }"), "{text}");
+    assert!(
+        text.contains("event { subject: text, start_time: time, origin: stamp }"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -132,7 +152,10 @@ fn definition_references_and_rename_follow_names() {
     client.open(URI, LOOP);
     // `Outlook` in `create event in Outlook` goes to `app Outlook`.
     let definition = client.request("textDocument/definition", at(LOOP, "Outlook {", 1));
-    assert_eq!(definition["range"]["start"], position_of(LOOP, "Outlook", 0, 0));
+    assert_eq!(
+        definition["range"]["start"],
+        position_of(LOOP, "Outlook", 0, 0)
+    );
     let mut params = at(LOOP, "start_time", 0);
     params["context"] = json!({ "includeDeclaration": true });
     let references = client.request("textDocument/references", params);
@@ -146,7 +169,10 @@ fn definition_references_and_rename_follow_names() {
     let mut params = at(LOOP, "subject", 0);
     params["newName"] = json!("workflow");
     let refused = client.call("textDocument/rename", params);
-    assert_eq!(refused["error"]["code"], -32602, "a keyword is no name: {refused}");
+    assert_eq!(
+        refused["error"]["code"], -32602,
+        "a keyword is no name: {refused}"
+    );
 }
 
 #[test]
@@ -175,11 +201,24 @@ fn outline_folding_and_graph() {
         .iter()
         .map(|s| s["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["engine keragon", "Calendar", "Outlook", "to_outlook", "to_calendar"]);
+    assert_eq!(
+        names,
+        [
+            "engine keragon",
+            "Calendar",
+            "Outlook",
+            "to_outlook",
+            "to_calendar"
+        ]
+    );
     assert_eq!(symbols[1]["children"][0]["children"][0]["name"], "title");
     let folds = client.request("textDocument/foldingRange", doc);
     assert!(
-        folds.as_array().unwrap().iter().any(|f| f["startLine"] == 10 && f["endLine"] == 13),
+        folds
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["startLine"] == 10 && f["endLine"] == 13),
         "{folds}"
     );
     // The loop is an error of flow, not of names, so the graph can be drawn.
@@ -202,7 +241,9 @@ fn labels(completion: &Value) -> Vec<String> {
 #[test]
 fn completion_offers_what_fits_where_the_cursor_is() {
     let (mut client, _) = Client::initialized();
-    let text = format!("{LOOP}\nworkflow third {{\n  on new event in Cal\n  let later = 1\n  create event in Outlook {{ sub\n  notify up\n}}\n");
+    let text = format!(
+        "{LOOP}\nworkflow third {{\n  on new event in Cal\n  let later = 1\n  create event in Outlook {{ sub\n  notify up\n}}\n"
+    );
     client.open(URI, &text);
     client.diagnostics(URI);
     let position = |needle: &str| {
@@ -216,18 +257,28 @@ fn completion_offers_what_fits_where_the_cursor_is() {
     assert_eq!(labels(&fields), ["subject"]);
     assert_eq!(fields[0]["detail"], "subject: text (in event)");
     let functions = client.request("textDocument/completion", position("notify up\n"));
-    assert_eq!(labels(&functions), ["update", "updated", "updates", "upper"]);
+    assert_eq!(
+        labels(&functions),
+        ["update", "updated", "updates", "upper"]
+    );
     assert_eq!(functions[3]["detail"], "upper(text) -> text");
     assert_eq!(functions[3]["kind"], 3, "a function");
     assert_eq!(functions[0]["kind"], 14, "a keyword");
     // Keywords come from the one table of words.
-    let line_start = json!({ "textDocument": { "uri": URI }, "position": position_of(&text, "  let", 0, 2) });
+    let line_start =
+        json!({ "textDocument": { "uri": URI }, "position": position_of(&text, "  let", 0, 2) });
     let everything = client.request("textDocument/completion", line_start);
     let everything = labels(&everything);
     for keyword in weir::words::KEYWORDS {
-        assert!(everything.contains(&keyword.to_string()), "{keyword} in {everything:?}");
+        assert!(
+            everything.contains(&keyword.to_string()),
+            "{keyword} in {everything:?}"
+        );
     }
-    assert!(everything.contains(&"keragon".to_string()), "the engine's label");
+    assert!(
+        everything.contains(&"keragon".to_string()),
+        "the engine's label"
+    );
 }
 
 #[test]
@@ -239,7 +290,10 @@ fn signature_help_names_the_argument_being_written() {
         "textDocument/signatureHelp",
         json!({ "textDocument": { "uri": URI }, "position": position_of(text, ", ", 0, 2) }),
     );
-    assert_eq!(help["signatures"][0]["label"], "replace(text, from, to) -> text");
+    assert_eq!(
+        help["signatures"][0]["label"],
+        "replace(text, from, to) -> text"
+    );
     assert_eq!(help["activeParameter"], 1);
 }
 
@@ -262,7 +316,9 @@ fn semantic_tokens_colour_as_the_repl_does() {
     // `keragon` a label (declared), the comment, `app` a keyword, `A` an app (declared)…
     assert_eq!(
         data[..25],
-        [0, 0, 6, 0, 0, 0, 7, 7, 9, 1, 0, 8, 7, 3, 0, 1, 0, 3, 0, 0, 0, 4, 1, 4, 1]
+        [
+            0, 0, 6, 0, 0, 0, 7, 7, 9, 1, 0, 8, 7, 3, 0, 1, 0, 3, 0, 0, 0, 4, 1, 4, 1
+        ]
     );
 }
 
@@ -285,7 +341,11 @@ fn apply(text: &str, edits: &[Value]) -> String {
         .iter()
         .map(|e| {
             let range = &e["range"];
-            (offset(&range["start"]), offset(&range["end"]), e["newText"].as_str().unwrap())
+            (
+                offset(&range["start"]),
+                offset(&range["end"]),
+                e["newText"].as_str().unwrap(),
+            )
         })
         .collect();
     spans.sort_by_key(|s| std::cmp::Reverse(s.0));
@@ -349,15 +409,30 @@ fn missing_required_fields_are_inserted() {
     let text = "app A { x { n: number, t: text } }\napp B { y { n: number, t: text, on_time: bool } }\non new x in A do create y in B { n: n }\n";
     let fixed = fixed_by_actions(text, "E0202");
     assert_eq!(fixed[0].0, "add the missing fields `t`, `on_time`");
-    assert!(fixed[0].1.contains("create y in B { n: n, t: t, on_time: false }"), "{}", fixed[0].1);
+    assert!(
+        fixed[0]
+            .1
+            .contains("create y in B { n: n, t: t, on_time: false }"),
+        "{}",
+        fixed[0].1
+    );
     assert!(codes_of(&fixed[0].1).is_empty(), "{}", fixed[0].1);
 }
 
 #[test]
 fn the_origin_guard_of_a_loop_is_added_where_the_help_says() {
     let fixed = fixed_by_actions(LOOP, "E0301");
-    assert_eq!(fixed[0].0, "add `unless origin == keragon` to `to_outlook` and `to_calendar`");
-    assert!(fixed[0].1.contains("  on new event in Calendar\n  unless origin == keragon\n"), "{}", fixed[0].1);
+    assert_eq!(
+        fixed[0].0,
+        "add `unless origin == keragon` to `to_outlook` and `to_calendar`"
+    );
+    assert!(
+        fixed[0]
+            .1
+            .contains("  on new event in Calendar\n  unless origin == keragon\n"),
+        "{}",
+        fixed[0].1
+    );
     assert!(codes_of(&fixed[0].1).is_empty(), "{}", fixed[0].1);
     let one_liners = "on new x in A do create in B\non new x in B do create in A\n";
     let fixed = fixed_by_actions(one_liners, "E0301");

@@ -17,11 +17,20 @@ fn still_answers(client: &mut Client, uri: &str) {
         "textDocument/hover",
         json!({ "textDocument": { "uri": uri }, "position": { "line": 0, "character": 4 } }),
     );
-    assert!(hover["contents"]["value"].as_str().unwrap().contains("app A"), "{hover}");
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("app A"),
+        "{hover}"
+    );
 }
 
 fn assert_no_panic(stderr: &str) {
-    assert!(!stderr.contains("panicked"), "the server panicked: {stderr}");
+    assert!(
+        !stderr.contains("panicked"),
+        "the server panicked: {stderr}"
+    );
 }
 
 #[test]
@@ -31,10 +40,22 @@ fn a_message_that_is_not_utf8_or_not_json_gets_a_parse_error() {
     client.send_raw(b"{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"x\",\"params\":\"\xff\xfe\"}");
     let error = client.wait_for(|m| m["error"]["code"] == -32700);
     assert_eq!(error["id"], Value::Null);
-    assert!(error["error"]["message"].as_str().unwrap().contains("not UTF-8"), "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not UTF-8"),
+        "{error}"
+    );
     client.send_raw(b"{ not json");
     let error = client.wait_for(|m| m["error"]["code"] == -32700);
-    assert!(error["error"]["message"].as_str().unwrap().contains("not a JSON-RPC message"), "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a JSON-RPC message"),
+        "{error}"
+    );
     still_answers(&mut client, URI);
     let (status, stderr) = client.shutdown();
     assert!(status.success());
@@ -65,7 +86,12 @@ fn a_position_out_of_range_or_a_closed_document_is_invalid_params() {
         json!({ "textDocument": { "uri": "file:///nowhere.weir" }, "position": { "line": 0, "character": 0 } }),
     );
     assert_eq!(closed["error"]["code"], -32602, "{closed}");
-    assert!(closed["error"]["message"].as_str().unwrap().contains("is not open"));
+    assert!(
+        closed["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("is not open")
+    );
     let unknown = client.call("textDocument/inlayHint", json!({}));
     assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
     let bad = client.call("textDocument/hover", json!({ "nonsense": true }));
@@ -79,7 +105,13 @@ fn a_position_out_of_range_or_a_closed_document_is_invalid_params() {
         }),
     );
     let log = client.wait_for(|m| m["method"] == "window/logMessage");
-    assert!(log["params"]["message"].as_str().unwrap().contains("outside the document"), "{log}");
+    assert!(
+        log["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("outside the document"),
+        "{log}"
+    );
     still_answers(&mut client, URI);
     let (status, stderr) = client.shutdown();
     assert!(status.success());
@@ -104,7 +136,10 @@ fn a_ten_megabyte_file_gets_a_clear_diagnostic_not_a_stall() {
     let diagnostics = client.diagnostics(URI);
     assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
     let message = diagnostics[0]["message"].as_str().unwrap();
-    assert!(message.contains("this file is 10.0 MB") && message.contains("weir check"), "{message}");
+    assert!(
+        message.contains("this file is 10.0 MB") && message.contains("weir check"),
+        "{message}"
+    );
     let format = client.call(
         "textDocument/formatting",
         json!({ "textDocument": { "uri": URI }, "options": { "tabSize": 2, "insertSpaces": true } }),
@@ -135,8 +170,14 @@ fn a_file_deleted_while_open_is_still_served_from_the_editor_text() {
     );
     assert!(client.diagnostics(&uri).is_empty());
     still_answers(&mut client, &uri);
-    client.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
-    assert!(client.diagnostics(&uri).is_empty(), "closing clears the diagnostics");
+    client.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert!(
+        client.diagnostics(&uri).is_empty(),
+        "closing clears the diagnostics"
+    );
 }
 
 #[test]
@@ -144,7 +185,14 @@ fn a_client_that_disconnects_ends_the_server_cleanly() {
     let (mut client, _) = Client::initialized();
     client.open(URI, SCRIPT);
     let (status, stderr) = client.close_input_and_wait();
-    assert_eq!(status.code(), Some(1), "no `shutdown` came first, so 1: {stderr}");
-    assert!(stderr.contains("closed the connection without `shutdown`"), "{stderr}");
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "no `shutdown` came first, so 1: {stderr}"
+    );
+    assert!(
+        stderr.contains("closed the connection without `shutdown`"),
+        "{stderr}"
+    );
     assert_no_panic(&stderr);
 }

@@ -175,7 +175,11 @@ fn missing_fields(
     let end = if empty { close } else { before_close };
     let names: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
     Some(Fix {
-        title: format!("add the missing field{} {}", if missing.len() > 1 { "s" } else { "" }, names.join(", ")),
+        title: format!(
+            "add the missing field{} {}",
+            if missing.len() > 1 { "s" } else { "" },
+            names.join(", ")
+        ),
         place: action,
         edits: vec![(Span::new(action.file, at, end), insert)],
     })
@@ -195,12 +199,7 @@ fn placeholder(ty: &Type) -> String {
 }
 
 /// E0301's guards: `unless origin == ENGINE` as the first step of each workflow it names.
-fn guards(
-    finding: &FlowError,
-    script: &ast::Script,
-    program: &Program,
-    text: &str,
-) -> Vec<Fix> {
+fn guards(finding: &FlowError, script: &ast::Script, program: &Program, text: &str) -> Vec<Fix> {
     let FlowError::Cycle(report) = finding else {
         return Vec::new();
     };
@@ -241,7 +240,11 @@ fn guards(
                     .rfind('\n')
                     .map_or(0, |i| i + 1);
                 let indent = &text[line_start..w.trigger.span.start as usize];
-                let indent = if indent.trim().is_empty() { indent } else { "  " };
+                let indent = if indent.trim().is_empty() {
+                    indent
+                } else {
+                    "  "
+                };
                 edits.push((Span::new(span.file, at, at), format!("\n{indent}{guard}")));
             }
             WorkflowForm::OneLine => {

@@ -29,7 +29,11 @@ pub fn completion(
         // The item being written is what does not parse, most likely: the rest has the names.
         let end = item_end(text, offset);
         let mut rest = text[..item_start].to_string();
-        rest.extend(text[item_start..end].chars().map(|c| if c == '\n' { c } else { ' ' }));
+        rest.extend(
+            text[item_start..end]
+                .chars()
+                .map(|c| if c == '\n' { c } else { ' ' }),
+        );
         rest.push_str(&text[end..]);
         analysis = std::rc::Rc::new(Analysis::new("", &rest));
     }
@@ -67,7 +71,9 @@ fn item_start(text: &str, offset: usize) -> usize {
 
 /// Where the next top-level item after an offset starts, or the end of the text.
 fn item_end(text: &str, offset: usize) -> usize {
-    let mut at = text[offset..].find('\n').map_or(text.len(), |i| offset + i + 1);
+    let mut at = text[offset..]
+        .find('\n')
+        .map_or(text.len(), |i| offset + i + 1);
     while at < text.len() {
         if text[at..].starts_with(|c: char| c.is_alphabetic()) {
             return at;
@@ -122,12 +128,18 @@ fn item(word: &str, replace: Range, analysis: &Analysis, names: &Names) -> Compl
     let bare = word.rsplit('.').next().unwrap_or(word);
     let program = analysis.program();
     let (kind, detail) = if let Some(builtin) = Builtin::from_name(bare) {
-        (CompletionItemKind::FUNCTION, Some(builtin.signature().to_string()))
+        (
+            CompletionItemKind::FUNCTION,
+            Some(builtin.signature().to_string()),
+        )
     } else if KEYWORDS.contains(&bare) {
         (CompletionItemKind::KEYWORD, None)
     } else if let Some(app) = names.apps.iter().find(|(a, _)| a == bare) {
         let entities: Vec<&str> = app.1.iter().map(|(e, _)| e.as_str()).collect();
-        (CompletionItemKind::MODULE, Some(format!("app: {}", entities.join(", "))))
+        (
+            CompletionItemKind::MODULE,
+            Some(format!("app: {}", entities.join(", "))),
+        )
     } else if names.workflows.iter().any(|w| w == bare) {
         (CompletionItemKind::EVENT, Some("workflow".to_string()))
     } else if let Some(detail) = program.and_then(|p| field_detail(p, bare)) {
@@ -135,7 +147,10 @@ fn item(word: &str, replace: Range, analysis: &Analysis, names: &Names) -> Compl
     } else if let Some(detail) = program.and_then(|p| entity_detail(p, bare)) {
         (CompletionItemKind::STRUCT, Some(detail))
     } else if program.is_some_and(|p| *p.engine == *bare) {
-        (CompletionItemKind::ENUM_MEMBER, Some("the engine's label".to_string()))
+        (
+            CompletionItemKind::ENUM_MEMBER,
+            Some("the engine's label".to_string()),
+        )
     } else {
         (CompletionItemKind::VARIABLE, None)
     };
@@ -143,7 +158,10 @@ fn item(word: &str, replace: Range, analysis: &Analysis, names: &Names) -> Compl
         label: word.to_string(),
         kind: Some(kind),
         detail,
-        text_edit: Some(CompletionTextEdit::Edit(TextEdit::new(replace, word.to_string()))),
+        text_edit: Some(CompletionTextEdit::Edit(TextEdit::new(
+            replace,
+            word.to_string(),
+        ))),
         ..Default::default()
     }
 }

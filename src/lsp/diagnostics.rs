@@ -42,7 +42,8 @@ pub fn to_lsp(
         .iter()
         .find(|l| l.style == LabelStyle::Primary)
         .or(diagnostic.labels.first());
-    let span_of = |range: &std::ops::Range<usize>| crate::span::Span::new(0, range.start, range.end);
+    let span_of =
+        |range: &std::ops::Range<usize>| crate::span::Span::new(0, range.start, range.end);
     let range = primary.map_or_else(Default::default, |l| lines.range(text, span_of(&l.range)));
     let mut message = diagnostic.message.clone();
     if let Some(label) = primary.filter(|l| !l.message.is_empty()) {

@@ -340,11 +340,22 @@ impl Builder<'_> {
             .then(|| Span::new(span.file, span.end as usize - name.len(), span.end as usize))
     }
 
-    fn expr(&mut self, e: &Expr, w: WorkflowId, trigger: Option<EntityId>, target: Option<EntityId>) {
+    fn expr(
+        &mut self,
+        e: &Expr,
+        w: WorkflowId,
+        trigger: Option<EntityId>,
+        target: Option<EntityId>,
+    ) {
         self.index.expressions.push((e.span, e.ty.clone()));
         let program = self.program;
         let field = |entity: Option<EntityId>, field: FieldId| {
-            entity.map(|entity| (Symbol::Field(entity, field), &program.field(entity, field).name))
+            entity.map(|entity| {
+                (
+                    Symbol::Field(entity, field),
+                    &program.field(entity, field).name,
+                )
+            })
         };
         let named = match &e.kind {
             ExprKind::TriggerField(f) => field(trigger, *f),
@@ -355,10 +366,10 @@ impl Builder<'_> {
                 .map(|wf| (Symbol::Local(w, *l), &wf.locals[l.0].name)),
             _ => None,
         };
-        if let Some((symbol, name)) = named {
-            if let Some(span) = self.name_span(e.span, name) {
-                self.add(span, symbol, false);
-            }
+        if let Some((symbol, name)) = named
+            && let Some(span) = self.name_span(e.span, name)
+        {
+            self.add(span, symbol, false);
         }
         match &e.kind {
             ExprKind::Const(Value::Label(label))

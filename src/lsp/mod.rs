@@ -161,8 +161,9 @@ impl Server {
             }),
             (State::Running, method) => {
                 let documents = &self.documents;
-                match catch_unwind(AssertUnwindSafe(|| answer(documents, method, request.params)))
-                {
+                match catch_unwind(AssertUnwindSafe(|| {
+                    answer(documents, method, request.params)
+                })) {
                     Ok(answer) => answer,
                     Err(panic) => Err(Failure {
                         code: ErrorCode::InternalError,
@@ -335,9 +336,7 @@ fn answer(documents: &Documents, method: &str, params: Value) -> Answer {
         req::DocumentSymbolRequest::METHOD => json(outline::symbols(documents, parse(params)?)?),
         req::FoldingRangeRequest::METHOD => json(outline::folding(documents, parse(params)?)?),
         req::CodeActionRequest::METHOD => json(actions::code_actions(documents, parse(params)?)?),
-        req::SemanticTokensFullRequest::METHOD => {
-            json(tokens::full(documents, parse(params)?)?)
-        }
+        req::SemanticTokensFullRequest::METHOD => json(tokens::full(documents, parse(params)?)?),
         req::ExecuteCommand::METHOD => json(outline::execute(documents, parse(params)?)?),
         _ => Err(Failure {
             code: ErrorCode::MethodNotFound,
@@ -378,13 +377,13 @@ fn capabilities() -> ServerCapabilities {
             code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
             ..Default::default()
         })),
-        semantic_tokens_provider: Some(
-            SemanticTokensServerCapabilities::SemanticTokensOptions(SemanticTokensOptions {
+        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+            SemanticTokensOptions {
                 legend: tokens::legend(),
                 full: Some(SemanticTokensFullOptions::Bool(true)),
                 ..Default::default()
-            }),
-        ),
+            },
+        )),
         execute_command_provider: Some(ExecuteCommandOptions {
             commands: vec![GRAPH_COMMAND.into()],
             ..Default::default()

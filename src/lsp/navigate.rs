@@ -64,7 +64,9 @@ fn codes_at(analysis: &Analysis, offset: usize) -> impl Iterator<Item = Code> + 
     analysis.diagnostics.iter().filter_map(move |d| {
         let label = d.labels.first()?;
         let covers = label.range.start <= offset && offset <= label.range.end;
-        covers.then(|| d.code.as_deref().and_then(Code::parse)).flatten()
+        covers
+            .then(|| d.code.as_deref().and_then(Code::parse))
+            .flatten()
     })
 }
 

@@ -50,10 +50,18 @@ pub fn symbols(
     let Some(script) = &analysis.script else {
         return Ok(DocumentSymbolResponse::Nested(Vec::new()));
     };
-    let symbol = |name: String, detail: Option<String>, kind, span: Span, name_span: Span, children: Vec<DocumentSymbol>| {
+    let symbol = |name: String,
+                  detail: Option<String>,
+                  kind,
+                  span: Span,
+                  name_span: Span,
+                  children: Vec<DocumentSymbol>| {
         let range = document.lines.range(&document.text, span);
         let selection = document.lines.range(&document.text, name_span);
-        #[expect(deprecated, reason = "the protocol still has the field; it must be given")]
+        #[expect(
+            deprecated,
+            reason = "the protocol still has the field; it must be given"
+        )]
         DocumentSymbol {
             name,
             detail,
@@ -69,7 +77,14 @@ pub fn symbols(
     for item in &script.items {
         let span = item.span();
         match item {
-            Item::Engine(e) => out.push(symbol(format!("engine {}", e.label.node), None, SymbolKind::CONSTANT, span, e.label.span, vec![])),
+            Item::Engine(e) => out.push(symbol(
+                format!("engine {}", e.label.node),
+                None,
+                SymbolKind::CONSTANT,
+                span,
+                e.label.span,
+                vec![],
+            )),
             Item::App(app) => {
                 let entities = app
                     .entities
@@ -78,14 +93,44 @@ pub fn symbols(
                         let fields = entity
                             .fields
                             .iter()
-                            .map(|f| symbol(f.name.node.to_string(), Some(f.ty.node.to_string()), SymbolKind::FIELD, f.name.span.to(f.ty.span), f.name.span, vec![]))
+                            .map(|f| {
+                                symbol(
+                                    f.name.node.to_string(),
+                                    Some(f.ty.node.to_string()),
+                                    SymbolKind::FIELD,
+                                    f.name.span.to(f.ty.span),
+                                    f.name.span,
+                                    vec![],
+                                )
+                            })
                             .collect();
-                        symbol(entity.name.node.to_string(), None, SymbolKind::STRUCT, entity.span, entity.name.span, fields)
+                        symbol(
+                            entity.name.node.to_string(),
+                            None,
+                            SymbolKind::STRUCT,
+                            entity.span,
+                            entity.name.span,
+                            fields,
+                        )
                     })
                     .collect();
-                out.push(symbol(app.name.node.to_string(), Some("app".into()), SymbolKind::MODULE, span, app.name.span, entities));
+                out.push(symbol(
+                    app.name.node.to_string(),
+                    Some("app".into()),
+                    SymbolKind::MODULE,
+                    span,
+                    app.name.span,
+                    entities,
+                ));
             }
-            Item::Owns(owns) => out.push(symbol(format!("{} owns {}", owns.app.node, owns.entity.node), None, SymbolKind::PROPERTY, span, owns.app.span, vec![])),
+            Item::Owns(owns) => out.push(symbol(
+                format!("{} owns {}", owns.app.node, owns.entity.node),
+                None,
+                SymbolKind::PROPERTY,
+                span,
+                owns.app.span,
+                vec![],
+            )),
             Item::Workflow(w) => {
                 let t = &w.trigger;
                 let on = trigger_text(t);
@@ -93,17 +138,34 @@ pub fn symbols(
                     Some(name) => (name.node.to_string(), name.span),
                     None => (format!("line {}", analysis.sources.line_of(t.span)), t.span),
                 };
-                out.push(symbol(name, Some(on), SymbolKind::FUNCTION, span, name_span, vec![]));
+                out.push(symbol(
+                    name,
+                    Some(on),
+                    SymbolKind::FUNCTION,
+                    span,
+                    name_span,
+                    vec![],
+                ));
             }
             Item::Sync(sync) => out.push(symbol(
-                format!("sync {} between {} and {}", sync.entity.node, sync.left.node, sync.right.node),
+                format!(
+                    "sync {} between {} and {}",
+                    sync.entity.node, sync.left.node, sync.right.node
+                ),
                 None,
                 SymbolKind::INTERFACE,
                 span,
                 sync.entity.span,
                 vec![],
             )),
-            Item::Scenario(s) => out.push(symbol(s.name.node.clone(), Some("scenario".into()), SymbolKind::EVENT, span, s.name.span, vec![])),
+            Item::Scenario(s) => out.push(symbol(
+                s.name.node.clone(),
+                Some("scenario".into()),
+                SymbolKind::EVENT,
+                span,
+                s.name.span,
+                vec![],
+            )),
         }
     }
     Ok(DocumentSymbolResponse::Nested(out))
@@ -154,7 +216,11 @@ pub fn execute(documents: &Documents, params: ExecuteCommandParams) -> Result<St
         .next()
         .flatten()
         .and_then(|u| u.parse().ok())
-        .ok_or_else(|| Failure::invalid_params(format!("`{GRAPH_COMMAND}` takes the document's URI first, then `mermaid`, `dot` or `text`")))?;
+        .ok_or_else(|| {
+            Failure::invalid_params(format!(
+                "`{GRAPH_COMMAND}` takes the document's URI first, then `mermaid`, `dot` or `text`"
+            ))
+        })?;
     let format = args.next().flatten().unwrap_or("mermaid");
     let analysis = documents.get(&uri)?.analysis();
     let program = checked_program(&analysis)?;

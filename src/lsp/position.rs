@@ -49,10 +49,7 @@ impl LineIndex {
     pub fn offset(&self, text: &str, position: Position) -> Option<usize> {
         let line = position.line as usize;
         let start = *self.starts.get(line)?;
-        let end = self
-            .starts
-            .get(line + 1)
-            .map_or(self.len, |next| next - 1);
+        let end = self.starts.get(line + 1).map_or(self.len, |next| next - 1);
         let mut units = 0usize;
         for (at, c) in text[start..end].char_indices() {
             if units >= position.character as usize {

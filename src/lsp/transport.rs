@@ -205,6 +205,10 @@ mod tests {
         assert_eq!(messages.len(), 1);
         assert_eq!(errors.len(), 2);
         assert!(errors[0].contains("not UTF-8"), "{}", errors[0]);
-        assert!(errors[1].contains("not a JSON-RPC message"), "{}", errors[1]);
+        assert!(
+            errors[1].contains("not a JSON-RPC message"),
+            "{}",
+            errors[1]
+        );
     }
 }
