@@ -441,3 +441,38 @@ fn the_origin_guard_of_a_loop_is_added_where_the_help_says() {
         "on new x in A do create in B unless origin == weir\non new x in B do create in A unless origin == weir\n"
     );
 }
+
+#[test]
+fn lets_labels_and_expressions_have_types_and_definitions() {
+    let text = "engine keragon\napp A { x { n: number, origin: stamp } }\napp B { y { m: number } }\nworkflow w {\n  on new x in A\n  unless origin == keragon\n  let doubled = n * 2\n  create y in B { m: doubled + len(\"ab\") }\n}\n";
+    let (mut client, _) = Client::initialized();
+    let params = |needle: &str, nth: usize, into: usize| json!({ "textDocument": { "uri": URI }, "position": position_of(text, needle, nth, into) });
+    client.open(URI, text);
+    let hover = client.request("textDocument/hover", params("doubled", 1, 2));
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("let doubled: number"), "{value}");
+    let definition = client.request("textDocument/definition", params("doubled", 1, 2));
+    assert_eq!(
+        definition["range"]["start"],
+        position_of(text, "doubled", 0, 0)
+    );
+    let label = client.request("textDocument/definition", params("keragon", 1, 0));
+    assert_eq!(label["range"]["start"], position_of(text, "keragon", 0, 0));
+    let hover = client.request("textDocument/hover", params("keragon", 1, 0));
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.contains("the label under which weir writes"),
+        "{value}"
+    );
+    let function = client.request("textDocument/hover", params("len(", 0, 1));
+    let value = function["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("len(text or list) -> number"), "{value}");
+    let literal = client.request("textDocument/hover", params("* 2", 0, 2));
+    assert_eq!(literal["contents"]["value"], "`number`");
+    let hover = client.request("textDocument/hover", params("x {", 0, 0));
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.contains("x { n: number, origin: stamp }") && value.contains("an entity of `A`"),
+        "{value}"
+    );
+}
