@@ -476,3 +476,18 @@ fn lets_labels_and_expressions_have_types_and_definitions() {
         "{value}"
     );
 }
+
+#[test]
+fn lsp_help_says_what_it_is_for_and_where_to_read_more() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_weir"))
+        .args(["lsp", "--help"])
+        .output()
+        .expect("weir runs");
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success());
+    assert!(help.contains("Language Server Protocol"), "{help}");
+    assert!(
+        help.contains("docs/editors.md") && help.contains("Examples:"),
+        "{help}"
+    );
+}
