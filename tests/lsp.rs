@@ -491,3 +491,29 @@ fn lsp_help_says_what_it_is_for_and_where_to_read_more() {
         "{help}"
     );
 }
+
+#[test]
+fn mirror_workflows_become_the_sync_the_help_proposes() {
+    let text = "app Cal {\n  event { title: text, notes: text, origin: stamp }\n}\napp Out {\n  event { subject: text, notes: text, origin: stamp }\n}\n\non updated event in Cal do update event in Out linked { subject: title, notes: notes } unless origin == weir\non updated event in Out do update event in Cal linked { title: subject } unless origin == weir\n";
+    let fixed = fixed_by_actions(text, "E0304");
+    let sync = fixed
+        .iter()
+        .find(|(title, _)| title.contains("sync"))
+        .unwrap_or_else(|| panic!("a sync among {fixed:?}"));
+    assert_eq!(
+        sync.0,
+        "replace the mirror workflows with `sync event between Cal and Out`"
+    );
+    assert!(
+        sync.1.ends_with(
+            "\nsync event between Cal and Out {\n  title <-> subject\n  notes -> notes\n}\n"
+        ),
+        "{}",
+        sync.1
+    );
+    let left: Vec<String> = codes_of(&sync.1)
+        .into_iter()
+        .filter(|c| c.starts_with('E'))
+        .collect();
+    assert!(left.is_empty(), "{left:?} in {}", sync.1);
+}

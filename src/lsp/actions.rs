@@ -4,7 +4,8 @@
 //! that very change, so the editor never offers a fix the message does not: a misspelt name
 //! replaced by the one `did you mean` names, the required fields a `create` misses (with the
 //! trigger's field of the same name and type when there is one, or a placeholder value), and
-//! the origin guard E0301 asks for, as a step of each workflow it names.
+//! the origin guard E0301 asks for, as a step of each workflow it names, and the `sync` that
+//! replaces mirror workflows ([`super::sync_fix`]).
 
 use std::collections::HashMap;
 
@@ -22,10 +23,10 @@ use crate::span::Span;
 use crate::types::Type;
 
 /// A fix: what it is called, the diagnostic it fixes, and its edits.
-struct Fix {
-    title: String,
-    place: Span,
-    edits: Vec<(Span, String)>,
+pub(super) struct Fix {
+    pub title: String,
+    pub place: Span,
+    pub edits: Vec<(Span, String)>,
 }
 
 pub fn code_actions(
@@ -120,6 +121,7 @@ fn fixes(analysis: &Analysis, text: &str) -> Vec<Fix> {
     if let (Some(script), Some(program)) = (&analysis.script, analysis.program()) {
         for finding in &analysis.flow {
             out.extend(guards(finding, script, program, text));
+            out.extend(super::sync_fix::sync_fix(finding, script, program, text));
         }
     }
     out
@@ -214,12 +216,7 @@ fn guards(finding: &FlowError, script: &ast::Script, program: &Program, text: &s
     if !misplaced.is_empty() {
         return Vec::new();
     }
-    let place = finding
-        .report()
-        .labels
-        .first()
-        .map(|l| Span::new(l.file_id, l.range.start, l.range.end))
-        .unwrap_or_default();
+    let place = primary_place(finding);
     let guard = format!("unless origin == {engine}");
     let mut edits = Vec::new();
     for (name, _, _) in guards {
@@ -262,4 +259,16 @@ fn guards(finding: &FlowError, script: &ast::Script, program: &Program, text: &s
         place,
         edits,
     }]
+}
+
+/// Where a finding's diagnostic points, which its fixes are offered at.
+pub(super) fn primary_place(finding: &FlowError) -> Span {
+    let report = finding.report();
+    report
+        .labels
+        .iter()
+        .find(|l| l.style == codespan_reporting::diagnostic::LabelStyle::Primary)
+        .or(report.labels.first())
+        .map(|l| Span::new(l.file_id, l.range.start, l.range.end))
+        .unwrap_or_default()
 }

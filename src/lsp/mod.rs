@@ -20,6 +20,7 @@ mod index;
 mod navigate;
 mod outline;
 mod position;
+mod sync_fix;
 mod tokens;
 mod transport;
 
