@@ -14,9 +14,14 @@ pub struct LineIndex {
 }
 
 impl LineIndex {
+    /// Lines end at `\n`, `\r\n` or a lone `\r`, as the protocol counts them.
     pub fn new(text: &str) -> LineIndex {
+        let bytes = text.as_bytes();
         let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        starts.extend((0..bytes.len()).filter_map(|i| {
+            let ends = bytes[i] == b'\n' || (bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+            ends.then_some(i + 1)
+        }));
         LineIndex {
             starts,
             len: text.len(),
@@ -49,7 +54,10 @@ impl LineIndex {
     pub fn offset(&self, text: &str, position: Position) -> Option<usize> {
         let line = position.line as usize;
         let start = *self.starts.get(line)?;
-        let end = self.starts.get(line + 1).map_or(self.len, |next| next - 1);
+        let mut end = self.starts.get(line + 1).map_or(self.len, |next| next - 1);
+        if end > start && text.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
         let mut units = 0usize;
         for (at, c) in text[start..end].char_indices() {
             if units >= position.character as usize {
@@ -91,6 +99,23 @@ mod tests {
         assert_eq!(index.offset(text, Position::new(0, 99)), Some(4));
         assert_eq!(index.offset(text, Position::new(2, 0)), Some(text.len()));
         assert_eq!(index.offset(text, Position::new(3, 0)), None);
+    }
+
+    #[test]
+    fn lines_end_at_any_of_the_three_line_ends() {
+        let text = "a\r\nbc\rd\ne";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_count(), 4);
+        assert_eq!(
+            index.position(text, text.find('d').unwrap()),
+            Position::new(2, 0)
+        );
+        assert_eq!(
+            index.offset(text, Position::new(0, 9)),
+            Some(1),
+            "before the CR LF"
+        );
+        assert_eq!(index.offset(text, Position::new(1, 9)), Some(5));
     }
 
     #[test]
