@@ -517,3 +517,17 @@ fn mirror_workflows_become_the_sync_the_help_proposes() {
         .collect();
     assert!(left.is_empty(), "{left:?} in {}", sync.1);
 }
+
+#[test]
+fn a_code_written_in_a_comment_shows_its_page() {
+    let text = "# stamps alone would be E0304\napp A { x { n: number } }\n";
+    let (mut client, _) = Client::initialized();
+    client.open(URI, text);
+    let hover = client.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": URI }, "position": position_of(text, "E0304", 0, 2) }),
+    );
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(value.starts_with("**E0304**: "), "{value}");
+    assert!(value.contains(weir::codes::Code::E0304.page()), "{value}");
+}
