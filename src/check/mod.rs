@@ -88,10 +88,13 @@ pub fn check_loaded(loaded: &Loaded) -> Vec<Diagnostic> {
 
 /// Pass 2's findings for a program whose names and types are sound, in source order.
 pub fn flow_diagnostics(program: &Program) -> Vec<Diagnostic> {
-    let mut flow: Vec<Diagnostic> = crate::flow::check(program)
-        .iter()
-        .map(Report::report)
-        .collect();
+    flow_diagnostics_of(&crate::flow::check(program))
+}
+
+/// Pass 2's findings, already found, as diagnostics in source order (the language server keeps
+/// the findings as data too, for their fixes).
+pub fn flow_diagnostics_of(findings: &[crate::flow::FlowError]) -> Vec<Diagnostic> {
+    let mut flow: Vec<Diagnostic> = findings.iter().map(Report::report).collect();
     flow.sort_by_key(|d| d.labels.first().map(|l| (l.file_id, l.range.start)));
     flow
 }
