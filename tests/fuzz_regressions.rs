@@ -9,10 +9,6 @@ use std::path::{Path, PathBuf};
 
 use weir::fuzzing;
 
-/// The fuzz targets run on libFuzzer's main thread, as `weir` runs on its own: replay with the
-/// same stack (8 MiB) rather than a test thread's smaller one.
-const STACK: usize = 8 << 20;
-
 fn folder() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions")
 }
@@ -43,14 +39,10 @@ fn kept() -> Vec<(String, PathBuf)> {
     inputs
 }
 
-/// Runs one input through its target; the panic's message if it fails.
-fn replay(target: &str, data: Vec<u8>) -> Result<(), String> {
+/// Runs one input through its target as `cargo fuzz` does; the panic's message if it fails.
+fn replay(target: &str, data: &[u8]) -> Result<(), String> {
     let property = fuzzing::target(target).expect("a known target");
-    let handle = std::thread::Builder::new()
-        .stack_size(STACK)
-        .spawn(move || property(&data))
-        .expect("a thread");
-    handle.join().map_err(|payload| {
+    std::panic::catch_unwind(|| fuzzing::run(property, data)).map_err(|payload| {
         payload
             .downcast_ref::<String>()
             .cloned()
@@ -71,7 +63,7 @@ fn every_kept_input_passes_its_target() {
             continue;
         }
         let target = name.split('/').next().unwrap();
-        if let Err(message) = replay(target, std::fs::read(path).unwrap()) {
+        if let Err(message) = replay(target, &std::fs::read(path).unwrap()) {
             failures.push(format!("{name}: {message}"));
         }
     }
@@ -111,7 +103,7 @@ fn only_targets_have_folders() {
 /// The properties can fail: each catches the defect it is there for.
 #[test]
 fn the_properties_catch_what_they_check() {
-    let fails = |target: &str, input: &str| replay(target, input.as_bytes().to_vec()).is_err();
+    let fails = |target: &str, input: &str| replay(target, input.as_bytes()).is_err();
     // A key given twice in an accepted line.
     assert!(fuzzing::has_duplicate_keys(br#"{"a":1,"b":{"c":1,"c":2}}"#));
     assert!(!fuzzing::has_duplicate_keys(br#"{"a":1,"b":{"c":1,"d":[{"c":2}]}}"#));

@@ -1,4 +1,4 @@
 //! The `check` property of `weir::fuzzing`, fed by libFuzzer.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| weir::fuzzing::check(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| weir::fuzzing::run(weir::fuzzing::check, data));

@@ -1,4 +1,4 @@
 //! The `eval` property of `weir::fuzzing`, fed by libFuzzer.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| weir::fuzzing::eval(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| weir::fuzzing::run(weir::fuzzing::eval, data));
