@@ -106,7 +106,9 @@ fn the_properties_catch_what_they_check() {
     let fails = |target: &str, input: &str| replay(target, input.as_bytes()).is_err();
     // A key given twice in an accepted line.
     assert!(fuzzing::has_duplicate_keys(br#"{"a":1,"b":{"c":1,"c":2}}"#));
-    assert!(!fuzzing::has_duplicate_keys(br#"{"a":1,"b":{"c":1,"d":[{"c":2}]}}"#));
+    assert!(!fuzzing::has_duplicate_keys(
+        br#"{"a":1,"b":{"c":1,"d":[{"c":2}]}}"#
+    ));
     // Inputs that are fine pass.
     assert!(!fails("eval", "1 + 2 * 3"));
     assert!(!fails("fmt", "on new e in A do notify \"x\""));
