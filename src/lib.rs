@@ -14,6 +14,8 @@ pub mod codes;
 pub mod diagnostic;
 pub mod flow;
 pub mod fmt;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod load;
 pub mod lsp;
 pub mod program;
