@@ -53,6 +53,7 @@ macro_rules! codes {
 
 codes! {
     E0001: Error, "syntax error";
+    W0002: Warning, "an `allow` directive that acknowledges nothing";
     W0101: Warning, "an undeclared app whose name is close to a declared one";
     E0102: Error, "unknown entity of a declared app";
     E0103: Error, "unknown field";
@@ -72,6 +73,8 @@ codes! {
     E0304: Error, "an update cycle cut only by stamps, which drop people's later edits";
     W0305: Warning, "a stamp guard on updates of records the engine writes";
     W0306: Warning, "a guard that cuts a chain the user built";
+    E0307: Error, "a chain brings a record back to its app as a second copy";
+    W0308: Warning, "an origin label no change can carry";
     E0401: Error, "two owners for one entity";
     E0402: Error, "two-way flow with the source of truth";
     W0403: Warning, "an owned entity flows between two apps, neither of them the owner";

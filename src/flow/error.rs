@@ -119,6 +119,53 @@ impl StaleFix {
     }
 }
 
+/// What can tell a person's update from the engine's, where a stamp cannot.
+#[derive(Clone, Debug)]
+pub enum StaleAdvice {
+    /// No workflow or sync updates these records: every update is someone else's.
+    NoEngineUpdates,
+    /// The engine's updates write only some fields: `changing` on the others.
+    Changing {
+        fields: Vec<Arc<str>>,
+        /// `Some(declared)` when the app must first say it `reports changes`.
+        declare_changes: Option<bool>,
+    },
+    /// The engine's updates may write every field.
+    Neither,
+}
+
+impl StaleAdvice {
+    fn help(&self, app: &str, entity: &str) -> String {
+        let actor = format!("if `{app}` reports who made each change, declare `reports actor`");
+        match self {
+            StaleAdvice::NoEngineUpdates => format!(
+                "no workflow updates {entity} records in {app}, so every update there is someone else's: remove the guard"
+            ),
+            StaleAdvice::Changing {
+                fields,
+                declare_changes,
+            } => {
+                let list = fields
+                    .iter()
+                    .map(|f| f.as_ref())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let declare = match declare_changes {
+                    Some(true) => format!(", declare `reports changes` in `app {app}`"),
+                    Some(false) => format!(", declare `app {app} {{ reports changes … }}`"),
+                    None => String::new(),
+                };
+                format!(
+                    "{actor}; otherwise{declare} replace the guard with `changing {list}`, the fields the engine's updates never write"
+                )
+            }
+            StaleAdvice::Neither => format!(
+                "{actor}; otherwise the engine's updates write every field people can edit, so nothing tells them apart: let one app own {entity} and make the flow one-way"
+            ),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum FlowError {
     /// E0301
@@ -156,6 +203,19 @@ pub enum FlowError {
         writer_span: Span,
         /// `updated` or `deleted`.
         kind: EventKind,
+        /// What tells a person's edit from the engine's here (for updates).
+        advice: StaleAdvice,
+    },
+    /// E0307
+    SecondCopy(super::CopyReport),
+    /// W0308
+    UnknownLabel {
+        guard: Span,
+        workflow: Arc<str>,
+        label: Label,
+        /// The engine's label or `user`, when the label is a slip away from one.
+        suggestion: Option<Label>,
+        engine: Label,
     },
     /// W0306
     GuardCutsChain {
@@ -208,6 +268,8 @@ impl FlowError {
             FlowError::StaleStampCycle { .. } => Code::E0304,
             FlowError::StaleStampGuard { .. } => Code::W0305,
             FlowError::GuardCutsChain { .. } => Code::W0306,
+            FlowError::SecondCopy(_) => Code::E0307,
+            FlowError::UnknownLabel { .. } => Code::W0308,
             FlowError::TwoOwners { .. } => Code::E0401,
             FlowError::TwoWayWithOwner { .. } => Code::E0402,
             FlowError::FlowPastOwner { .. } => Code::W0403,
@@ -325,7 +387,7 @@ impl CycleReport {
 }
 
 impl CycleFix {
-    fn help(&self) -> String {
+    pub(super) fn help(&self) -> String {
         match self {
             CycleFix::AddGuards {
                 engine, misplaced, ..
@@ -455,6 +517,10 @@ impl FlowError {
     fn message(&self) -> String {
         match self {
             FlowError::Cycle(cycle) => cycle.message("forever"),
+            FlowError::SecondCopy(copy) => copy.message(),
+            FlowError::UnknownLabel {
+                label, suggestion, ..
+            } => super::labels::message(label, suggestion.as_ref()),
             FlowError::GuardCannotTell {
                 app, entity, kind, ..
             } => match kind {
@@ -544,6 +610,14 @@ impl FlowError {
 
     fn details(&self) -> (Labels, Vec<String>) {
         match self {
+            FlowError::SecondCopy(copy) => copy.details(),
+            FlowError::UnknownLabel {
+                guard,
+                label,
+                suggestion,
+                engine,
+                ..
+            } => super::labels::details(*guard, label, suggestion.as_ref(), engine),
             FlowError::Cycle(cycle) => (
                 cycle.labels(),
                 vec![format!("trace: {}", cycle.story()), help(cycle.fix.help())],
@@ -678,6 +752,7 @@ impl FlowError {
                 app,
                 writer,
                 writer_span,
+                advice,
                 ..
             } => (
                 vec![
@@ -697,9 +772,7 @@ impl FlowError {
                     format!(
                         "a person's edit in `{app}` leaves the engine's stamp on the record, so it looks like the engine's own change"
                     ),
-                    help(format!(
-                        "if `{app}` reports who made each change, declare `reports actor`; otherwise guard with `changing …` on the fields people edit, or use `sync`"
-                    )),
+                    help(advice.help(app, entity)),
                 ],
             ),
             FlowError::GuardCutsChain {

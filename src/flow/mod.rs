@@ -12,13 +12,17 @@
 //! on new event in Out do create event in Cal                           # E0301
 //! ```
 //!
-//! It also checks that origin guards can work (E0302, E0303), warns where stamps go stale on
+//! Beyond termination it proves one copy: a chain that ends must not bring a record back into
+//! its app as a second record (E0307, see [`copies`]); and origin labels must be ones a change
+//! can carry (W0308). It also checks that origin guards can work (E0302, E0303), warns where stamps go stale on
 //! updates (E0304, W0305) or a guard cuts a chain the user built (W0306), and checks ownership
 //! (E0401, E0402, W0403, W0404).
 
+mod copies;
 mod error;
 pub mod eval;
 pub mod graph;
+mod labels;
 mod owners;
 pub mod render;
 pub mod scc;
@@ -32,7 +36,8 @@ use crate::ast::EventKind;
 use crate::program::*;
 use crate::span::Span;
 
-pub use error::{CycleFix, CycleReport, FlowError, StaleFix};
+pub use copies::{CopyFix, CopyReport};
+pub use error::{CycleFix, CycleReport, FlowError, StaleAdvice, StaleFix};
 use eval::Known;
 use graph::{Cut, Edge, FlowGraph, Telling, UnitSource};
 
@@ -43,7 +48,18 @@ pub fn check(program: &Program) -> Vec<FlowError> {
     let mut problems = Vec::new();
     analysis.cycles(&mut problems);
     analysis.stale_stamps(&mut problems);
+    analysis.second_copies(&mut problems);
     analysis.guards_that_cut_chains(&mut problems);
+    let on_loops: BTreeSet<Span> = problems
+        .iter()
+        .filter_map(|p| match p {
+            FlowError::GuardCannotTell { guard, .. } | FlowError::GuardWrongLabel { guard, .. } => {
+                Some(*guard)
+            }
+            _ => None,
+        })
+        .collect();
+    analysis.unknown_labels(&on_loops, &mut problems);
     owners::check(program, &mut problems);
     problems
 }
@@ -456,6 +472,7 @@ impl<'a> Analysis<'a> {
                 .get(&unit.trigger_entity)
                 .map(|&i| &self.graph.writes[i]);
             if let Some(writer) = writer {
+                let advice = self.stale_advice(unit.trigger_entity);
                 let (entity, app) = self.entity_names(unit.trigger_entity);
                 problems.push(FlowError::StaleStampGuard {
                     guard,
@@ -465,8 +482,46 @@ impl<'a> Analysis<'a> {
                     writer: self.unit_name(writer.unit),
                     writer_span: writer.span,
                     kind: unit.trigger_kind,
+                    advice,
                 });
             }
+        }
+    }
+
+    /// What tells a person's update of `entity` from the engine's: the fields the engine's
+    /// updates never write, if any.
+    fn stale_advice(&self, entity: EntityId) -> StaleAdvice {
+        let e = self.program.entity(entity);
+        let updates: Vec<&graph::Write> = self
+            .graph
+            .writes
+            .iter()
+            .filter(|w| w.entity == entity && w.kind == EventKind::Updated)
+            .collect();
+        if updates.is_empty() {
+            return StaleAdvice::NoEngineUpdates;
+        }
+        let mut written = vec![false; e.fields.len()];
+        for w in &updates {
+            match &w.fields {
+                Some(fields) => fields.iter().for_each(|f| written[f.0] = true),
+                None => written.iter_mut().for_each(|x| *x = true),
+            }
+        }
+        let fields: Vec<Arc<str>> = e
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| !written[*i] && !f.is_stamp)
+            .map(|(_, f)| f.name.clone())
+            .collect();
+        if fields.is_empty() {
+            return StaleAdvice::Neither;
+        }
+        let app = self.program.app(e.app);
+        StaleAdvice::Changing {
+            fields,
+            declare_changes: (!app.reports_changes).then_some(app.declared),
         }
     }
 
