@@ -215,10 +215,8 @@ impl Analysis<'_> {
         let (entity, app) = self.entity_names(write.entity);
         match (write.kind, self.graph.units[last.to].source) {
             (EventKind::New, UnitSource::Workflow(_)) => CopyFix::Loop(CycleFix::AddStamp {
-                entity,
-                app,
-                kind: write.kind,
-                workflow: self.unit_name(last.to),
+                stamps: vec![(entity, app)],
+                workflows: vec![self.unit_name(last.to)],
                 engine,
             }),
             _ => CopyFix::Loop(CycleFix::OneWay { entity }),
@@ -320,7 +318,12 @@ impl CopyReport {
                 }
             })
             .collect();
-        let why = "the chain ends, so this is not a loop, but each new record the user makes in the app ends up there twice".to_string();
+        let copier = &self.steps[last].unit;
+        let why = format!(
+            "the chain ends, so this is not a loop, but each {entity} a user creates in {app} is there twice: the user's and `{copier}`'s copy",
+            entity = self.entity,
+            app = self.app
+        );
         let fix = match &self.fix {
             CopyFix::Loop(fix) => fix.help(),
             CopyFix::Relabel {

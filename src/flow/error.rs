@@ -60,12 +60,11 @@ pub enum CycleFix {
     ThroughSync { workflow: Arc<str>, sync: Arc<str> },
     /// Updates or deletes nothing can tell apart: only one-way flow helps.
     OneWay { entity: Arc<str> },
-    /// Records in an app that cannot tell who wrote them.
+    /// New records in apps that cannot tell who wrote them: a stamp in each of `stamps`
+    /// (entity, app), and a guard on each of `workflows`, so that no record comes back.
     AddStamp {
-        entity: Arc<str>,
-        app: Arc<str>,
-        kind: EventKind,
-        workflow: Arc<str>,
+        stamps: Vec<(Arc<str>, Arc<str>)>,
+        workflows: Vec<Arc<str>>,
         engine: Label,
     },
 }
@@ -127,6 +126,8 @@ pub enum StaleAdvice {
     /// The engine's updates write only some fields: `changing` on the others.
     Changing {
         fields: Vec<Arc<str>>,
+        /// The fields the engine's updates write.
+        written: Vec<Arc<str>>,
         /// `Some(declared)` when the app must first say it `reports changes`.
         declare_changes: Option<bool>,
     },
@@ -143,6 +144,7 @@ impl StaleAdvice {
             ),
             StaleAdvice::Changing {
                 fields,
+                written,
                 declare_changes,
             } => {
                 let list = fields
@@ -151,12 +153,15 @@ impl StaleAdvice {
                     .collect::<Vec<_>>()
                     .join(", ");
                 let declare = match declare_changes {
-                    Some(true) => format!(", declare `reports changes` in `app {app}`"),
-                    Some(false) => format!(", declare `app {app} {{ reports changes … }}`"),
+                    Some(true) => format!("declare `reports changes` in `app {app}` and "),
+                    Some(false) => format!("declare `app {app} {{ reports changes … }}` and "),
                     None => String::new(),
                 };
                 format!(
-                    "{actor}; otherwise{declare} replace the guard with `changing {list}`, the fields the engine's updates never write"
+                    "{actor}; otherwise, if the edits that matter are to {}, {declare}replace the guard with `changing {list}`: the engine's updates write only {}, so edits to {} cannot be told from the engine's",
+                    names(fields),
+                    names(written),
+                    if written.len() == 1 { "it" } else { "those" }
                 )
             }
             StaleAdvice::Neither => format!(
@@ -295,6 +300,24 @@ fn guard_place(workflow: &str, engine: &str) -> String {
     }
 }
 
+/// The same, for several workflows: `at the end of lines 3 and 4` for one-liners.
+fn guards_place(workflows: &[Arc<str>], engine: &str) -> String {
+    if let [one] = workflows {
+        return guard_place(one, engine);
+    }
+    let lines: Option<Vec<&str>> = workflows.iter().map(|w| w.strip_prefix("line ")).collect();
+    match lines {
+        Some(lines) => {
+            let (last, rest) = lines.split_last().expect("several workflows");
+            format!(
+                "add `unless origin == {engine}` at the end of lines {} and {last}",
+                rest.join(", ")
+            )
+        }
+        None => format!("add `unless origin == {engine}` to {}", names(workflows)),
+    }
+}
+
 impl CycleReport {
     fn units(&self) -> Vec<Arc<str>> {
         let mut units: Vec<Arc<str>> = Vec::new();
@@ -429,11 +452,7 @@ impl CycleFix {
                     };
                     reasons.push(format!("{} {verb} who made each change", plain(&reporting)));
                 }
-                let place = if workflows.len() == 1 {
-                    guard_place(&workflows[0], engine)
-                } else {
-                    format!("add `unless origin == {engine}` to {}", names(&workflows))
-                };
+                let place = guards_place(&workflows, engine);
                 let echo = if workflows.len() == 1 {
                     "the echo is"
                 } else {
@@ -488,17 +507,37 @@ impl CycleFix {
                 "`{workflow}` writes fields that `{sync}` copies back to where `{workflow}` listens: write a field the sync does not map, or make the change in one app and let the sync carry it"
             ),
             CycleFix::AddStamp {
-                entity,
-                app,
-                kind,
-                workflow,
+                stamps,
+                workflows,
                 engine,
-            } => format!(
-                "`{app}` cannot tell who {} {} {entity}: if it can keep a stamp, declare one in `{entity}` (`origin: stamp`) and {}; otherwise make the flow one-way",
-                kind.done(),
-                article(entity),
-                guard_place(workflow, engine)
-            ),
+            } => {
+                let cannot: Vec<String> = stamps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (entity, app))| {
+                        if i == 0 {
+                            format!("`{app}` cannot tell who created {} {entity}", article(entity))
+                        } else {
+                            format!("nor `{app}` {} {entity}", article(entity))
+                        }
+                    })
+                    .collect();
+                let places: Vec<String> = stamps
+                    .iter()
+                    .map(|(entity, app)| format!("`{entity}` in {app}"))
+                    .collect();
+                let (can, them) = if stamps.len() == 1 {
+                    ("it can keep a stamp", "one")
+                } else {
+                    ("they can keep stamps", "one in each")
+                };
+                let guard = guards_place(workflows, engine);
+                format!(
+                    "{}: if {can}, declare {them} (`origin: stamp` in {}) and {guard}; otherwise make the flow one-way",
+                    cannot.join(", "),
+                    places.join(" and ")
+                )
+            }
         }
     }
 }
@@ -655,7 +694,7 @@ impl FlowError {
                             "`{app}` neither reports actors nor keeps a `stamp` field in `{entity}`, so no change there looks like the engine's"
                         ),
                         format!(
-                            "guard a workflow on the other side of the loop instead (see the cycle above), or declare `origin: stamp` in `{entity}` if `{app}` can keep one"
+                            "declare `origin: stamp` in `{entity}` if `{app}` can keep one (and guard every workflow of the loop, see the cycle above); otherwise make the flow one-way: a guard on the other side alone ends the loop but brings each record back once more (E0307)"
                         ),
                     ),
                 };

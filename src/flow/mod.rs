@@ -235,6 +235,10 @@ impl<'a> Analysis<'a> {
                 }
             }
         }
+        let stamp_fix = self.stamp_fix(edges);
+        let all_new = edges
+            .iter()
+            .all(|&e| self.graph.write_of(&self.graph.edges[e]).kind == EventKind::New);
         if !guards.is_empty() {
             guards.sort_by_key(|(unit, ..)| *unit);
             let misplaced = guards
@@ -244,7 +248,15 @@ impl<'a> Analysis<'a> {
                         .is_some_and(|w| eval::guard_after_write(w, &engine).is_some())
                 })
                 .map(|(_, name, ..)| name.clone())
-                .collect();
+                .collect::<Vec<_>>();
+            // A mirror of new records guarded on the sides that can tell only would still
+            // bring records back once (E0307): every side needs its guard, so stamps first.
+            if misplaced.is_empty()
+                && all_new
+                && let Some(fix) = stamp_fix
+            {
+                return fix;
+            }
             let guards = guards
                 .into_iter()
                 .map(|(_, name, app, telling)| (name, app, telling))
@@ -328,18 +340,44 @@ impl<'a> Analysis<'a> {
         }
         // New records in apps that cannot tell who wrote them: a stamp field would let them.
         let first = self.graph.write_of(&self.graph.edges[edges[0]]);
-        let (entity, app) = self.entity_names(first.entity);
-        if first.kind != EventKind::New {
+        let (entity, _) = self.entity_names(first.entity);
+        match stamp_fix {
             // A stamp would only make an update loop stale (E0304).
-            return CycleFix::OneWay { entity };
+            Some(fix) if first.kind == EventKind::New => fix,
+            _ => CycleFix::OneWay { entity },
         }
-        CycleFix::AddStamp {
-            entity,
-            app,
-            kind: first.kind,
-            workflow: self.unit_name(self.graph.edges[edges[0]].to),
-            engine,
+    }
+
+    /// Stamps where new records of a cycle cannot tell who made them, and a guard on every
+    /// workflow a new record sets off; `None` where no new record lacks a way to tell.
+    fn stamp_fix(&self, edges: &[usize]) -> Option<CycleFix> {
+        let mut stamps: Vec<(Arc<str>, Arc<str>)> = Vec::new();
+        let mut workflows: Vec<(usize, Arc<str>)> = Vec::new();
+        for &e in edges {
+            let edge = &self.graph.edges[e];
+            let write = self.graph.write_of(edge);
+            if write.kind != EventKind::New || self.workflow(edge.to).is_none() {
+                continue;
+            }
+            if graph::telling(self.program, write.entity, write.kind) == Telling::Cannot {
+                let names = self.entity_names(write.entity);
+                if !stamps.contains(&names) {
+                    stamps.push(names);
+                }
+            }
+            if !workflows.iter().any(|(u, _)| *u == edge.to) {
+                workflows.push((edge.to, self.unit_name(edge.to)));
+            }
         }
+        if stamps.is_empty() {
+            return None;
+        }
+        workflows.sort_by_key(|(unit, _)| *unit);
+        Some(CycleFix::AddStamp {
+            stamps,
+            workflows: workflows.into_iter().map(|(_, name)| name).collect(),
+            engine: self.program.engine.clone(),
+        })
     }
 
     fn cycles(&self, problems: &mut Vec<FlowError>) {
@@ -519,8 +557,16 @@ impl<'a> Analysis<'a> {
             return StaleAdvice::Neither;
         }
         let app = self.program.app(e.app);
+        let written = e
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| written[*i] && !f.is_stamp)
+            .map(|(_, f)| f.name.clone())
+            .collect();
         StaleAdvice::Changing {
             fields,
+            written,
             declare_changes: (!app.reports_changes).then_some(app.declared),
         }
     }
