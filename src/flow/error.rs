@@ -919,8 +919,8 @@ impl FlowError {
                     ),
                 ],
                 vec![help(format!(
-                    "say which app is the source of truth (`{} owns {entity}`) and make the flow one-way, or use `sync {entity} between {} and {} {{ … prefer {} }}`",
-                    apps.0, apps.0, apps.1, apps.0
+                    "say which app is the source of truth (`{} owns {entity}`) and make the flow one-way, or use `sync {entity} between {} and {} {{ … prefer {} }}`; if both apps may change them and the workflows are what you mean, acknowledge it with `# weir: allow W0404` above `{}`",
+                    apps.0, apps.0, apps.1, apps.0, there.0
                 ))],
             ),
         }
