@@ -83,6 +83,7 @@ codes! {
     R0302: Error, "a run failed at run time";
     R0303: Error, "a bad input event";
     R0304: Error, "a real app cannot be used as declared";
+    R0305: Error, "an event from an app that reports actors came without one";
 }
 
 impl Code {
