@@ -227,7 +227,7 @@ fn drive(
                     }
                     let (body, signature) = &bodies[i];
                     let request = format!(
-                        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nX-Weir-Signature: {signature}\r\nX-Weir-Event-Id: bench-{i}\r\nContent-Length: {}\r\n\r\n{body}",
+                        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nX-Weir-Signature: {signature}\r\nX-Weir-Actor: user\r\nX-Weir-Event-Id: bench-{i}\r\nContent-Length: {}\r\n\r\n{body}",
                         body.len()
                     );
                     let sent = Instant::now();

@@ -74,7 +74,9 @@ pub fn apply(sources: &SourceMap, scripts: &[Script], diagnostics: Vec<Diagnosti
             for directive in &directives {
                 for (text, _) in &directive.codes {
                     if Code::parse(text) == Some(code)
-                        && directive.item.is_some_and(|(item, _)| points_into(&d, item))
+                        && directive
+                            .item
+                            .is_some_and(|(item, _)| points_into(&d, item))
                     {
                         return Some(index);
                     }
@@ -127,9 +129,9 @@ pub fn apply(sources: &SourceMap, scripts: &[Script], diagnostics: Vec<Diagnosti
 /// Whether any of a diagnostic's labels points inside an item.
 fn points_into(d: &Diagnostic, item: Span) -> bool {
     let range = item.range();
-    d.labels.iter().any(|l| {
-        l.file_id == item.file && l.range.start >= range.start && l.range.end <= range.end
-    })
+    d.labels
+        .iter()
+        .any(|l| l.file_id == item.file && l.range.start >= range.start && l.range.end <= range.end)
 }
 
 fn closest_warning(text: &str) -> Option<Code> {
@@ -221,7 +223,10 @@ impl Report for AllowProblem {
                 vec![primary(*span, "no such code")],
                 vec![help(match suggestion {
                     Some(s) => format!("did you mean `{s}`? ({})", s.summary()),
-                    None => "name a warning code, such as `W0404`; `weir explain CODE` describes each".to_string(),
+                    None => {
+                        "name a warning code, such as `W0404`; `weir explain CODE` describes each"
+                            .to_string()
+                    }
                 })],
             ),
             AllowProblem::Error { span, code } => (

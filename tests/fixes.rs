@@ -92,7 +92,9 @@ fn check_case(case: &Path) -> Result<(), String> {
 
     let helps = helps("case.weir", &text);
     if !helps.iter().any(|(c, _)| *c == code) {
-        return Err(format!("the script does not give {code}; it gives {helps:?}"));
+        return Err(format!(
+            "the script does not give {code}; it gives {helps:?}"
+        ));
     }
     let named: Vec<String> = helps.iter().flat_map(|(_, h)| fragments(h)).collect();
 
@@ -131,9 +133,11 @@ fn check_case(case: &Path) -> Result<(), String> {
         return Err("the fixed script is the same as the script".into());
     }
     if added == 0
-        && !helps
-            .iter()
-            .any(|(_, h)| ["remove", "replace", "keep one"].iter().any(|w| h.contains(w)))
+        && !helps.iter().any(|(_, h)| {
+            ["remove", "replace", "keep one"]
+                .iter()
+                .any(|w| h.contains(w))
+        })
     {
         return Err("the fix only removes lines, but no help says to remove anything".into());
     }
@@ -149,10 +153,16 @@ fn check_case(case: &Path) -> Result<(), String> {
     }
 
     let dir = case.parent().expect("a case has a folder");
-    let fixed_name = fixed_path.file_name().unwrap().to_string_lossy().to_string();
+    let fixed_name = fixed_path
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
     let (passed, output) = weir(&["test", &fixed_name], dir);
     if !passed || !output.contains(" passed, 0 failed") || output.contains("0 passed") {
-        return Err(format!("the fixed script's scenarios do not all pass:\n{output}"));
+        return Err(format!(
+            "the fixed script's scenarios do not all pass:\n{output}"
+        ));
     }
     let name = case.file_name().unwrap().to_string_lossy().to_string();
     let (passed, output) = weir(&["test", "--no-check", &name], dir);

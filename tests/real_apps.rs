@@ -156,7 +156,11 @@ impl Serve {
     /// Posts a signed event.
     fn event(&self, path: &str, record: &Json, id: Option<&str>) -> (u16, Json) {
         let body = record.to_string();
-        let mut headers = vec![("X-Weir-Signature", sign(SECRET, body.as_bytes()))];
+        // A person's change: apps that `reports actor` must say so (R0305).
+        let mut headers = vec![
+            ("X-Weir-Signature", sign(SECRET, body.as_bytes())),
+            ("X-Weir-Actor", "user".to_string()),
+        ];
         if let Some(id) = id {
             headers.push(("X-Weir-Event-Id", id.to_string()));
         }
@@ -245,7 +249,8 @@ workflow rename {{
 fn order_line(customer: &str) -> String {
     json!({
         "kind": "new", "app": "Shop", "entity": "order",
-        "record": { "customer": customer, "email": format!("{customer}@example.com") }
+        "record": { "customer": customer, "email": format!("{customer}@example.com") },
+        "actor": "user"
     })
     .to_string()
 }
@@ -353,7 +358,8 @@ fn lookups_ask_the_app_with_equalities() {
     let lines = [
         order_line("dee"),
         json!({"kind": "updated", "app": "Shop", "entity": "order",
-               "record": {"id": 1, "customer": "deedee", "email": "dee@example.com"}})
+               "record": {"id": 1, "customer": "deedee", "email": "dee@example.com"},
+               "actor": "user"})
         .to_string(),
     ];
     std::fs::write(dir.join("orders.jsonl"), lines.join("\n") + "\n").unwrap();
@@ -683,6 +689,7 @@ fn kill_9_in_the_middle_loses_nothing_and_repeats_nothing() {
                         .post(format!("{url}/events/Shop/order/new"))
                         .timeout(Duration::from_secs(5))
                         .header("X-Weir-Signature", sign(SECRET, body.as_bytes()))
+                        .header("X-Weir-Actor", "user")
                         .header("X-Weir-Event-Id", format!("order-{i}"))
                         .body(body)
                         .send();

@@ -77,7 +77,9 @@ impl Analysis<'_> {
         // The units a user's new record of each created entity sets off.
         let mut sources: std::collections::BTreeMap<EntityId, Vec<usize>> = Default::default();
         for (u, unit) in graph.units.iter().enumerate() {
-            let app = self.program.app(self.program.entity(unit.trigger_entity).app);
+            let app = self
+                .program
+                .app(self.program.entity(unit.trigger_entity).app);
             if unit.trigger_kind == EventKind::New
                 && created.contains(&unit.trigger_entity)
                 && !cyclic[u]
@@ -284,7 +286,10 @@ impl CopyReport {
             previous = s.entity.to_string();
         }
         if let Some((unit, cut)) = &self.stop {
-            parts.push(format!("{unit} {}: the chain ends one copy too late", stops(*cut)));
+            parts.push(format!(
+                "{unit} {}: the chain ends one copy too late",
+                stops(*cut)
+            ));
         }
         parts.join(" → ")
     }

@@ -516,7 +516,10 @@ impl CycleFix {
                     .enumerate()
                     .map(|(i, (entity, app))| {
                         if i == 0 {
-                            format!("`{app}` cannot tell who created {} {entity}", article(entity))
+                            format!(
+                                "`{app}` cannot tell who created {} {entity}",
+                                article(entity)
+                            )
                         } else {
                             format!("nor `{app}` {} {entity}", article(entity))
                         }
