@@ -96,12 +96,12 @@ pub(super) fn details(
         None => (
             vec![primary(
                 guard,
-                format!("never true: origins here are `{engine}` and `{USER}`"),
+                format!("never true: no app here tells who made a change, so `origin` is always `{USER}`"),
             )],
             vec![
-                "another tool's label reaches weir only through an app that `reports actor` or an entity with a `stamp` field, and no app here has either".to_string(),
+                format!("another tool's label (and the engine's, `{engine}`) reaches weir only through an app that `reports actor` or an entity with a `stamp` field, and no app here has either"),
                 help(format!(
-                    "compare with the engine's label (`origin == {engine}`), or declare `reports actor` in the app whose changes `{label}` makes"
+                    "remove this guard, which skips nothing; if `{label}` writes into an app that can say so, declare `reports actor` in it"
                 )),
             ],
         ),
