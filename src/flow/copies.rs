@@ -17,7 +17,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use super::error::{CycleFix, CycleStep};
+use super::error::{CycleFix, CycleStep, names, step_units};
 use super::graph::{Cut, Telling, UnitSource};
 use super::story::{self, article};
 use super::{Analysis, Components, eval, graph, successors};
@@ -240,23 +240,8 @@ fn path_to(parent: &[Option<(usize, usize)>], mut state: usize) -> Vec<usize> {
 type Labels = Vec<codespan_reporting::diagnostic::Label<usize>>;
 
 impl CopyReport {
-    fn units(&self) -> Vec<Arc<str>> {
-        let mut units: Vec<Arc<str>> = Vec::new();
-        for step in &self.steps {
-            if !units.contains(&step.unit) {
-                units.push(step.unit.clone());
-            }
-        }
-        units
-    }
-
     pub(super) fn message(&self) -> String {
-        let units: Vec<String> = self.units().iter().map(|u| format!("`{u}`")).collect();
-        let through = match units.as_slice() {
-            [one] => one.clone(),
-            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-            [] => String::new(),
-        };
+        let through = names(&step_units(&self.steps));
         format!(
             "{through} bring each {entity} a user creates in {app} back to {app} as a second copy",
             entity = self.entity,

@@ -84,7 +84,10 @@ pub(super) fn details(
                 "the engine's own writes"
             };
             (
-                vec![primary(guard, format!("`{label}` is not a label weir knows"))],
+                vec![primary(
+                    guard,
+                    format!("`{label}` is not a label weir knows"),
+                )],
                 vec![
                     format!(
                         "`{close}` is the label of {whose}; a guard on a misspelt label never matches, so it skips nothing"
@@ -96,10 +99,14 @@ pub(super) fn details(
         None => (
             vec![primary(
                 guard,
-                format!("never true: no app here tells who made a change, so `origin` is always `{USER}`"),
+                format!(
+                    "never true: no app here tells who made a change, so `origin` is always `{USER}`"
+                ),
             )],
             vec![
-                format!("another tool's label (and the engine's, `{engine}`) reaches weir only through an app that `reports actor` or an entity with a `stamp` field, and no app here has either"),
+                format!(
+                    "another tool's label (and the engine's, `{engine}`) reaches weir only through an app that `reports actor` or an entity with a `stamp` field, and no app here has either"
+                ),
                 help(format!(
                     "remove this guard, which skips nothing; if `{label}` writes into an app that can say so, declare `reports actor` in it"
                 )),

@@ -21,6 +21,7 @@
 mod copies;
 mod error;
 pub mod eval;
+mod fix;
 pub mod graph;
 mod labels;
 mod owners;
