@@ -26,6 +26,11 @@ use crate::diagnostic::{help, primary, secondary};
 use crate::program::EntityId;
 use crate::value::Label;
 
+/// How many workflows deep a chain is followed. The run-time guard holds a chain long before
+/// (8 hops by default), and the bound keeps the search linear in the size of the script where
+/// long acyclic chains would make it quadratic.
+const MAX_DEPTH: usize = 64;
+
 /// A chain that makes a second record of an entity in the app the user's record is in.
 #[derive(Clone, Debug)]
 pub struct CopyReport {
@@ -91,6 +96,7 @@ impl Analysis<'_> {
         // Breadth first over (unit, whether the chain has left the app), so the chain told is
         // a shortest one; the arrays are reused across entities, marked by a generation.
         let mut seen = vec![0u32; n * 2];
+        let mut depth = vec![0usize; n * 2];
         let mut parent: Vec<Option<(usize, usize)>> = vec![None; n * 2];
         let mut generation = 0u32;
         let mut reported = BTreeSet::new();
@@ -100,11 +106,15 @@ impl Analysis<'_> {
             let mut queue = std::collections::VecDeque::new();
             for &root in &roots {
                 seen[root * 2] = generation;
+                depth[root * 2] = 0;
                 parent[root * 2] = None;
                 queue.push_back(root * 2);
             }
             while let Some(state) = queue.pop_front() {
                 let (unit, left) = (state / 2, state % 2 == 1);
+                if depth[state] >= MAX_DEPTH {
+                    continue;
+                }
                 if left {
                     for &w in &writes_of[unit] {
                         let write = &graph.writes[w];
@@ -128,6 +138,7 @@ impl Analysis<'_> {
                     let next = edge.to * 2 + usize::from(left || to_app != home);
                     if seen[next] != generation {
                         seen[next] = generation;
+                        depth[next] = depth[state] + 1;
                         parent[next] = Some((state, e));
                         queue.push_back(next);
                     }
