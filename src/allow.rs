@@ -259,3 +259,32 @@ impl Report for AllowProblem {
             .with_notes(notes)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn directives_of(text: &str) -> Vec<Directive> {
+        let loaded = crate::load::parse_all(vec![("t.weir".into(), text.into())]);
+        assert!(loaded.diagnostics.is_empty(), "the script parses");
+        directives(&loaded.sources, &loaded.scripts[0])
+    }
+
+    #[test]
+    fn codes_come_first_and_a_reason_may_follow() {
+        let found = directives_of(
+            "# weir: allow W0404, W0306 (reviewed W0101)\n\n# why\nworkflow w {\n  on new a in A\n  notify \"x\" \"y\"\n}\n",
+        );
+        let codes: Vec<&str> = found[0].codes.iter().map(|(c, _)| c.as_str()).collect();
+        assert_eq!(codes, ["W0404", "W0306"]);
+        assert!(found[0].item.is_some(), "the workflow below is the item");
+    }
+
+    #[test]
+    fn a_directive_above_other_lines_stands_above_nothing() {
+        let found = directives_of(
+            "# weir: allow W0404\napp A { a { x: text } }\nworkflow w {\n  on new a in A\n  notify \"x\" \"y\"\n}\n",
+        );
+        assert!(found[0].item.is_none());
+    }
+}
