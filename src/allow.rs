@@ -62,6 +62,8 @@ pub fn apply(sources: &SourceMap, scripts: &[Script], diagnostics: Vec<Diagnosti
         .iter()
         .flat_map(|s| directives(sources, s))
         .collect();
+    // With errors the flow pass may not have run, so a warning's absence proves nothing.
+    let complete = !diagnostic::has_errors(&diagnostics);
     let mut used = vec![false; directives.iter().map(|d| d.codes.len()).sum()];
     let mut kept = Vec::new();
     let mut acknowledged = Vec::new();
@@ -110,7 +112,7 @@ pub fn apply(sources: &SourceMap, scripts: &[Script], diagnostics: Vec<Diagnosti
                 (Some(_), None) => Some(AllowProblem::NoItem {
                     span: directive.span,
                 }),
-                (Some(code), Some((_, item))) if !used[index] => {
+                (Some(code), Some((_, item))) if complete && !used[index] => {
                     Some(AllowProblem::Unused { span, code, item })
                 }
                 _ => None,
