@@ -5,12 +5,12 @@
 //! # weir: allow W0404          two apps may both edit status: acknowledged
 //! workflow status_to_jira { … }
 //!
-//! # weir: allow W0440          W0002: no such warning (did you mean W0404?)
+//! # weir: allow W0440          W0004: no such warning (did you mean W0404?)
 //! ```
 //!
 //! A directive is a comment, so the grammar does not change and older tools read the script as
 //! before. Errors cannot be allowed, and a directive that silences nothing is itself a warning
-//! (W0002), so an acknowledgement cannot outlive the warning it was written for unseen.
+//! (W0004), so an acknowledgement cannot outlive the warning it was written for unseen.
 
 use crate::ast::{Item, Script};
 use crate::codes::{Code, Level};
@@ -27,7 +27,7 @@ struct Directive {
     item: Option<(Span, Span)>,
 }
 
-/// What is wrong with a directive (W0002).
+/// What is wrong with a directive (W0004).
 #[derive(Clone, Debug)]
 pub enum AllowProblem {
     UnknownCode {
@@ -256,7 +256,7 @@ impl Report for AllowProblem {
                 ))],
             ),
         };
-        diagnostic::new(Code::W0002, message)
+        diagnostic::new(Code::W0004, message)
             .with_labels(labels)
             .with_notes(notes)
     }

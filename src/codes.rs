@@ -53,7 +53,7 @@ macro_rules! codes {
 
 codes! {
     E0001: Error, "syntax error";
-    W0002: Warning, "an `allow` directive that acknowledges nothing";
+    W0004: Warning, "an `allow` directive that acknowledges nothing";
     W0101: Warning, "an undeclared app whose name is close to a declared one";
     E0102: Error, "unknown entity of a declared app";
     E0103: Error, "unknown field";
