@@ -179,10 +179,21 @@ fn bodies(requests: usize) -> Vec<(String, String)> {
                 i % 500,
                 i % 100
             );
-            let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, SECRET.as_bytes());
-            let tag = ring::hmac::sign(&key, body.as_bytes());
-            let hex: String = tag.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-            (body, format!("sha256={hex}"))
+            let (timestamp, event_id) = (weir::serve::signing::now().to_string(), format!("bench-{i}"));
+            let signature = weir::serve::signing::Signed {
+                timestamp: &timestamp,
+                method: "POST",
+                path: "/events/Shop/order/new",
+                event_id: &event_id,
+                actor: "",
+                changed: "",
+                body: body.as_bytes(),
+            }
+            .sign(SECRET.as_bytes());
+            let headers = format!(
+                "X-Weir-Timestamp: {timestamp}\r\nX-Weir-Signature: {signature}\r\nX-Weir-Event-Id: {event_id}\r\n"
+            );
+            (body, headers)
         })
         .collect()
 }
@@ -225,9 +236,9 @@ fn drive(
                     if i >= bodies.len() || start.elapsed() > limit {
                         break;
                     }
-                    let (body, signature) = &bodies[i];
+                    let (body, signed) = &bodies[i];
                     let request = format!(
-                        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nX-Weir-Signature: {signature}\r\nX-Weir-Actor: user\r\nX-Weir-Event-Id: bench-{i}\r\nContent-Length: {}\r\n\r\n{body}",
+                        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nX-Weir-Actor: user\r\n{signed}Content-Length: {}\r\n\r\n{body}",
                         body.len()
                     );
                     let sent = Instant::now();
@@ -369,11 +380,14 @@ fn run_weir(dir: &Path, requests: usize, concurrency: usize, limit: Duration) ->
             "bench.db",
             "--secret-env",
             "WEIR_BENCH_SECRET",
+            "--read-token-env",
+            "WEIR_BENCH_READ",
             "--max-runs",
             "100000000",
         ])
         .current_dir(dir)
         .env("WEIR_BENCH_SECRET", SECRET)
+        .env("WEIR_BENCH_READ", SECRET)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -399,7 +413,10 @@ fn run_weir(dir: &Path, requests: usize, concurrency: usize, limit: Duration) ->
     );
     let health = format!("{base}/health");
     let drained = loop {
-        let queued = reqwest::blocking::get(&health)
+        let queued = reqwest::blocking::Client::new()
+            .get(&health)
+            .bearer_auth(SECRET)
+            .send()
             .ok()
             .and_then(|r| r.text().ok())
             .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())

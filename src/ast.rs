@@ -442,14 +442,19 @@ pub struct DurationLit {
 }
 
 impl DurationLit {
+    /// The length in seconds; the parser refuses a literal whose length does not fit.
     pub fn seconds(self) -> i64 {
+        self.checked_seconds().unwrap_or(i64::MAX)
+    }
+
+    pub fn checked_seconds(self) -> Option<i64> {
         let per = match self.unit {
             DurationUnit::Seconds => 1,
             DurationUnit::Minutes => 60,
             DurationUnit::Hours => 3600,
             DurationUnit::Days => 86_400,
         };
-        (self.amount as i64).saturating_mul(per)
+        i64::try_from(self.amount).ok()?.checked_mul(per)
     }
 }
 

@@ -53,6 +53,8 @@ macro_rules! codes {
 
 codes! {
     E0001: Error, "syntax error";
+    E0002: Error, "an expression nested or chained too deeply";
+    E0003: Error, "a number too large";
     W0004: Warning, "an `allow` directive that acknowledges nothing";
     W0101: Warning, "an undeclared app whose name is close to a declared one";
     E0102: Error, "unknown entity of a declared app";

@@ -84,6 +84,9 @@ struct Printer<'a> {
 
 /// Formats a parsed script; `source` is its text, for the comments.
 pub fn format(script: &Script, source: &str) -> String {
+    // Comments are found by scanning lines; a lone `\r` ends one as `\n` does. The text keeps
+    // its length, so the script's spans still point into it.
+    let source = &*crate::source::normalize_line_ends(source);
     let first = print(script, source, std::collections::HashMap::new());
     let moved: std::collections::HashMap<u32, u32> = first
         .one_liners
@@ -538,12 +541,12 @@ pub fn scenario_step(step: &ScenarioStepKind) -> String {
             app,
             condition,
         } => {
-            let count = if count.node == 0 {
-                "no".to_string()
-            } else {
-                count.node.to_string()
-            };
-            let mut text = format!("expect {count} {} in {}", entity.node, app.node);
+            let mut text = format!(
+                "expect {} {} in {}",
+                count_text(count.node),
+                entity.node,
+                app.node
+            );
             if let Some(c) = condition {
                 let _ = write!(text, " where {}", expr(c));
             }
@@ -552,9 +555,20 @@ pub fn scenario_step(step: &ScenarioStepKind) -> String {
         ScenarioStepKind::ExpectRuns { workflow, count } => {
             format!("expect runs of {} == {}", workflow.node, count.node)
         }
-        ScenarioStepKind::ExpectNotified(count) => format!("expect notified {}", count.node),
+        ScenarioStepKind::ExpectNotified(count) => {
+            format!("expect notified {}", count_text(count.node))
+        }
         ScenarioStepKind::ExpectLoop(true) => "expect loop".into(),
         ScenarioStepKind::ExpectLoop(false) => "expect no loop".into(),
+    }
+}
+
+/// An expected count as a person writes it: `no` for none, the number otherwise.
+fn count_text(count: u64) -> String {
+    if count == 0 {
+        "no".to_string()
+    } else {
+        count.to_string()
     }
 }
 

@@ -1,6 +1,10 @@
 //! Reading script files: the checks a user's path must pass before parsing starts.
+//!
+//! A file is read up to a limit, never whole first: `weir check /dev/zero` says the file is too
+//! large instead of filling the memory.
 
 use std::fmt;
+use std::io::Read;
 use std::path::Path;
 
 use crate::ast::Script;
@@ -15,7 +19,15 @@ pub enum LoadError {
     Directory(String),
     NotUtf8 { path: String, offset: usize },
     Unreadable { path: String, reason: String },
+    TooLarge { path: String, limit: u64 },
 }
+
+/// The largest script weir reads: far beyond any script a person writes (the longest example
+/// is a few KiB), small enough that parsing it takes moments.
+pub const SCRIPT_LIMIT: u64 = 4 << 20;
+
+/// The largest data file (`--state`) weir reads.
+pub const DATA_LIMIT: u64 = 1 << 30;
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -32,31 +44,66 @@ impl fmt::Display for LoadError {
                 "cannot read `{path}`: it is not UTF-8 text (the byte at offset {offset} is not valid); save it as UTF-8"
             ),
             LoadError::Unreadable { path, reason } => write!(f, "cannot read `{path}`: {reason}"),
+            LoadError::TooLarge { path, limit } => write!(
+                f,
+                "cannot read `{path}`: it is larger than {}, the most weir reads; split it into several files",
+                show_size(*limit)
+            ),
         }
     }
 }
 
-/// Reads a file's text, with errors that say what is wrong with the path.
+/// `4 MiB`, `1 GiB`.
+pub fn show_size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 && b % (1 << 30) == 0 => format!("{} GiB", b >> 30),
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// Reads a script's text, with errors that say what is wrong with the path.
 pub fn read_text(path: &str) -> Result<String, LoadError> {
+    read_text_up_to(path, SCRIPT_LIMIT)
+}
+
+/// Reads a file's text, refusing one larger than `limit` bytes (or a device that never ends).
+pub fn read_text_up_to(path: &str, limit: u64) -> Result<String, LoadError> {
     let p = Path::new(path);
     if p.is_dir() {
         return Err(LoadError::Directory(path.to_string()));
     }
-    let bytes = std::fs::read(p).map_err(|err| match err.kind() {
+    let unreadable = |err: std::io::Error| match err.kind() {
         std::io::ErrorKind::NotFound => LoadError::Missing(path.to_string()),
         _ => LoadError::Unreadable {
             path: path.to_string(),
             reason: err.to_string().to_lowercase(),
         },
-    })?;
+    };
+    let file = std::fs::File::open(p).map_err(unreadable)?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > limit {
+        return Err(LoadError::TooLarge {
+            path: path.to_string(),
+            limit,
+        });
+    }
     let text = String::from_utf8(bytes).map_err(|err| LoadError::NotUtf8 {
         path: path.to_string(),
         offset: err.utf8_error().valid_up_to(),
     })?;
     // Some editors start UTF-8 files with a byte-order mark; it is not part of the script.
-    Ok(match text.strip_prefix('\u{feff}') {
+    let text = match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_string(),
         None => text,
+    };
+    Ok(match crate::source::normalize_line_ends(&text) {
+        std::borrow::Cow::Owned(normal) => normal,
+        std::borrow::Cow::Borrowed(_) => text,
     })
 }
 

@@ -1,5 +1,6 @@
 //! The source files of one check or run, so that diagnostics can quote them.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use codespan_reporting::files::{Files, SimpleFiles};
@@ -31,8 +32,13 @@ impl SourceMap {
         text: impl Into<Arc<str>>,
         first_line: usize,
     ) -> FileId {
+        let text: Arc<str> = text.into();
+        let text = match normalize_line_ends(&text) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(normal) => Arc::from(normal),
+        };
         self.line_offsets.push(first_line.saturating_sub(1));
-        self.files.add(name.into(), text.into())
+        self.files.add(name.into(), text)
     }
 
     fn line_offset(&self, file: FileId) -> usize {
@@ -85,6 +91,22 @@ impl SourceMap {
     pub fn files(&self) -> &SimpleFiles<String, Arc<str>> {
         &self.files
     }
+}
+
+/// The text with every lone `\r` (the line end of old Mac files) made a `\n`, so that every
+/// scanner of lines (comments, line numbers, the formatter) sees the lines the user sees.
+/// `\r\n` is kept, and the length does not change, so offsets into either text agree.
+pub fn normalize_line_ends(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    if !(0..bytes.len()).any(lone) {
+        return Cow::Borrowed(text);
+    }
+    let normal: Vec<u8> = (0..bytes.len())
+        .map(|i| if lone(i) { b'\n' } else { bytes[i] })
+        .collect();
+    // Only one ASCII byte was swapped for another, so the text is still UTF-8.
+    Cow::Owned(String::from_utf8(normal).unwrap_or_else(|_| text.to_string()))
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {

@@ -79,7 +79,8 @@ impl Value {
     }
 }
 
-/// Whole numbers as JSON integers, the rest as floats (NaN and infinities as null).
+/// Whole numbers as JSON integers, the rest as floats. Numbers are finite where they are made;
+/// were one not, it would be written as null rather than as JSON no reader takes.
 pub fn number_json(n: f64) -> serde_json::Value {
     if n.fract() == 0.0 && n.abs() < 9.0e15 {
         serde_json::Value::from(n as i64)
@@ -171,118 +172,91 @@ pub fn parse_duration(text: &str) -> Option<i64> {
 
 // ---------------------------------------------------------------- calendar arithmetic
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = month as i64;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// The earliest and latest times weir keeps, in seconds since 1970: the first second of the
+/// year -9999 and the last of 9999 (jiff's range). A time outside them is an error where it is
+/// made (`time(…)`, `start + 1000000d`, an input field), so every time a run holds can be
+/// written in RFC 3339 and read back.
+fn time_range() -> (i64, i64) {
+    (
+        jiff::Timestamp::MIN.as_second(),
+        jiff::Timestamp::MAX.as_second(),
+    )
 }
 
-/// The date of a day count since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        _ => 28,
-    }
+/// `t` if it is a time weir can keep, `None` if it falls outside the range.
+pub fn checked_time(t: i64) -> Option<i64> {
+    let (min, max) = time_range();
+    (min..=max).contains(&t).then_some(t)
 }
 
 /// Parses RFC 3339 (`2030-01-02T09:00:00Z`, `2030-01-02T09:00:00.5+02:00`); also a bare
-/// date (`2030-01-02`, midnight UTC). Fractions of a second are dropped.
+/// date (`2030-01-02`, midnight UTC). Fractions of a second are dropped. A time outside
+/// weir's range (a twelve-digit year) is refused like any other text that is not a time.
 pub fn parse_time(text: &str) -> Option<i64> {
     let text = text.trim();
-    let digits = |s: &str| -> Option<i64> {
-        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
+    let seconds = match text.parse::<jiff::Timestamp>() {
+        Ok(stamp) => stamp.as_second(),
+        // A bare date; jiff would also read the date out of a time without an offset, which
+        // is ambiguous and refused.
+        Err(_) if !text.contains(['T', 't', ' ', ':']) => {
+            let date: jiff::civil::Date = text.parse().ok()?;
+            let midnight = date.to_datetime(jiff::civil::Time::midnight());
+            jiff::tz::TimeZone::UTC
+                .to_timestamp(midnight)
+                .ok()?
+                .as_second()
         }
-        s.parse().ok()
+        Err(_) => return None,
     };
-    let (date, rest) = match text.find(['T', 't', ' ']) {
-        Some(i) => (&text[..i], Some(&text[i + 1..])),
-        None => (text, None),
-    };
-    let mut parts = date.split('-');
-    let year = digits(parts.next()?)?;
-    let month = digits(parts.next()?)? as u32;
-    let day = digits(parts.next()?)? as u32;
-    if parts.next().is_some()
-        || !(1..=12).contains(&month)
-        || day == 0
-        || day > days_in_month(year, month)
-    {
-        return None;
-    }
-    let mut seconds = days_from_civil(year, month, day) * 86_400;
-    let Some(rest) = rest else {
-        return Some(seconds);
-    };
-    let (clock, offset) = match rest.find(['Z', 'z', '+', '-']) {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => return None,
-    };
-    let clock = clock.split('.').next()?;
-    let mut hms = clock.split(':');
-    let hour = digits(hms.next()?)?;
-    let minute = digits(hms.next()?)?;
-    let second = digits(hms.next()?)?;
-    if hms.next().is_some() || hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    seconds += hour * 3600 + minute * 60 + second;
-    match offset {
-        "Z" | "z" => {}
-        _ => {
-            let sign = if offset.starts_with('-') { -1 } else { 1 };
-            let mut hm = offset[1..].split(':');
-            let oh = digits(hm.next()?)?;
-            let om = digits(hm.next()?)?;
-            if hm.next().is_some() || oh > 23 || om > 59 {
-                return None;
-            }
-            seconds -= sign * (oh * 3600 + om * 60);
-        }
-    }
-    Some(seconds)
+    checked_time(seconds)
 }
 
-fn split_time(t: i64) -> (i64, u32, u32, i64, i64, i64) {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    (y, m, d, secs / 3600, secs % 3600 / 60, secs % 60)
+/// The calendar date and clock time of a time, in UTC. Times are kept in weir's range
+/// where they are made; one outside it (never expected) reads as the nearest end, not as a
+/// wrapped year or a panic.
+fn civil(t: i64) -> jiff::civil::DateTime {
+    let (min, max) = time_range();
+    let clamped = t.clamp(min, max);
+    let stamp = jiff::Timestamp::from_second(clamped).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    jiff::tz::TimeZone::UTC.to_datetime(stamp)
 }
 
 pub fn format_rfc3339(t: i64) -> String {
-    let (y, m, d, hh, mm, ss) = split_time(t);
-    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
+    let c = civil(t);
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        format_civil_date(c.date()),
+        c.hour(),
+        c.minute(),
+        c.second()
+    )
 }
 
 pub fn format_date(t: i64) -> String {
-    let (y, m, d, ..) = split_time(t);
-    format!("{y:04}-{m:02}-{d:02}")
+    format_civil_date(civil(t).date())
+}
+
+/// `2030-01-02`; years before 1 with a sign and six digits, as RFC 3339 parsers expect.
+fn format_civil_date(d: jiff::civil::Date) -> String {
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    if (0..=9999).contains(&y) {
+        format!("{y:04}-{m:02}-{day:02}")
+    } else {
+        format!("{y:+07}-{m:02}-{day:02}")
+    }
 }
 
 /// Formats a time with `%Y %m %d %H %M %S` (and `%%`); other text is kept.
 pub fn format_time(t: i64, pattern: &str) -> String {
-    let (y, m, d, hh, mm, ss) = split_time(t);
+    let c = civil(t);
+    let (y, m, d, hh, mm, ss) = (
+        c.year(),
+        c.month(),
+        c.day(),
+        c.hour(),
+        c.minute(),
+        c.second(),
+    );
     let mut out = String::new();
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
@@ -366,5 +340,26 @@ mod tests {
         assert_eq!(Value::Time(t).to_plain_text(), "2030-01-02T09:00:00Z");
         assert_eq!(Value::Duration(90).to_plain_text(), "1m30s");
         assert_eq!(Value::Number(2.5).to_plain_text(), "2.5");
+    }
+
+    #[test]
+    fn times_past_the_calendar_range_are_refused_not_wrapped() {
+        for text in [
+            "999999999999-01-01T00:00:00Z",
+            "999999999999-01-01",
+            "10000-01-01T00:00:00Z",
+            "+010000-01-01T00:00:00Z",
+        ] {
+            assert_eq!(parse_time(text), None, "{text}");
+        }
+        let last = parse_time("9999-12-30T00:00:00Z").unwrap();
+        assert_eq!(checked_time(last), Some(last));
+        assert_eq!(checked_time(last + 10 * 86_400), None);
+        assert_eq!(checked_time(i64::MAX), None);
+        // Formatting never panics, even for a time that should never have been made.
+        assert!(format_rfc3339(i64::MAX).starts_with("9999-12-"));
+        assert!(format_date(i64::MIN).starts_with('-'));
+        let early = parse_time("-000005-03-01T00:00:00Z").unwrap();
+        assert_eq!(parse_time(&format_rfc3339(early)), Some(early));
     }
 }

@@ -615,7 +615,13 @@ fn mismatch_parts(span: Span, expected: &Type, found: &Type, context: &Mismatch)
         Mismatch::Negate => (format!("`-` needs a number or a duration, but this is {}", article(found)), "remove the `-`".into()),
         Mismatch::Compare { left, right } => (
             format!("cannot compare {} with {}", article(left), article(right)),
-            conversion_help(left, right),
+            match (left.unwrapped(), right.unwrapped()) {
+                // `origin == "weir"`: a label written as a text.
+                (Type::Origin, Type::Text) | (Type::Text, Type::Origin) => {
+                    "a label is written without quotes: drop them, as in `origin == weir`".into()
+                }
+                _ => conversion_help(left, right),
+            },
         ),
         Mismatch::NoneCompare => (
             format!("{} is never `none`, so comparing it with `none` means nothing", article(found)),

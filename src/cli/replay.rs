@@ -190,6 +190,8 @@ fn run_here(path: &Path, journal: &Journal) -> Result<(), u8> {
         }
         Err(StartError::Journal(err)) => return Err(super::usage_error(err)),
     };
+    // Kept messages quote values only if the journal was served with `--log-values`.
+    worker.set_log_values(meta("log_values").as_deref() == Some("1"));
     worker.run_releases().map_err(super::usage_error)?;
     worker.save_simulator().map_err(super::usage_error)?;
     Ok(())

@@ -10,7 +10,7 @@ use crate::load;
 use crate::remote::notify::Notifier;
 use crate::remote::{self, Connected, Policy};
 use crate::run::guard::HeldChain;
-use crate::run::input::{BadLine, Decoder, InputError};
+use crate::run::input::{self, BadLine, Decoder, InputError};
 use crate::run::{Engine, Options, Outcome, state, trace};
 use crate::source::SourceMap;
 
@@ -226,7 +226,7 @@ fn load_state(engine: &mut Engine<Connected>, path: &str) -> Result<(), String> 
     if !std::path::Path::new(path).exists() {
         return Ok(());
     }
-    let text = load::read_text(path).map_err(|err| err.to_string())?;
+    let text = load::read_text_up_to(path, load::DATA_LIMIT).map_err(|err| err.to_string())?;
     let json: serde_json::Value = serde_json::from_str(&text)
         .map_err(|err| format!("cannot load the state `{path}`: it is not JSON: {err}"))?;
     state::load(engine, &json).map_err(|err| format!("cannot load the state `{path}`: {err}"))
@@ -239,7 +239,7 @@ fn feed(
     sources: &SourceMap,
     mode: TraceMode,
     name: &Arc<str>,
-    mut input: Box<dyn BufRead>,
+    input: Box<dyn BufRead>,
     out: &mut impl Write,
 ) -> io::Result<u64> {
     let program = Arc::clone(engine.program());
@@ -247,12 +247,20 @@ fn feed(
     let mut line = Vec::new();
     let mut text = String::new();
     let (mut number, mut bad) = (0usize, 0u64);
+    let mut lines = input::LineReader::new(input, input::LINE_LIMIT);
     loop {
-        line.clear();
-        if input.read_until(b'\n', &mut line)? == 0 {
+        let read = lines.read(&mut line)?;
+        if read == input::LineRead::End {
             break;
         }
         number += 1;
+        if read == input::LineRead::TooLong {
+            let error = InputError::LineTooLong {
+                limit: input::LINE_LIMIT,
+            };
+            report_bad(sources, name, number, error, mode, out)?;
+            return Ok(bad + 1);
+        }
         let trimmed = line.trim_ascii();
         if trimmed.is_empty() {
             continue;

@@ -14,11 +14,11 @@ use crate::serve::{self, Config, ServeError, worker::StartError};
 /// workflows; apps declared `at "url"` are real and reached over HTTP.
 #[derive(Args)]
 #[command(after_help = "Routes:\n  \
-POST /events/{app}/{entity}/{kind}   the record as JSON; headers X-Weir-Event-Id, X-Weir-Actor,\n                                       X-Weir-Changed: a,b, and X-Weir-Signature with a secret\n  \
-GET  /health                         counts of queued, done, failed and held events\n  \
-GET  /runs?status=failed|held        recent runs\n\n\
+POST /events/{app}/{entity}/{kind}   the record as JSON; headers X-Weir-Event-Id, X-Weir-Actor,\n                                       X-Weir-Changed: a,b, and with a secret X-Weir-Timestamp\n                                       and X-Weir-Signature: v1=… (docs/real-apps.md)\n  \
+GET  /health                         up, and (with the read token) counts of events by state\n  \
+GET  /runs?status=failed|held        recent runs (with the read token: Authorization: Bearer …)\n\n\
 Examples:\n  weir serve shop.weir --listen 127.0.0.1:8080\n  \
-WEIR_SECRET=s3cret weir serve shop.weir --listen 0.0.0.0:8080 --journal /var/lib/weir/shop.db --secret-env WEIR_SECRET")]
+weir serve shop.weir --listen 0.0.0.0:8080 --journal /var/lib/weir/shop.db \\\n    --secret-env WEIR_SECRET --read-token-env WEIR_READ_TOKEN")]
 pub struct ServeArgs {
     /// The script to serve.
     file: String,
@@ -29,9 +29,25 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE", default_value = "weir.db")]
     journal: String,
     /// The environment variable holding the webhook secret; every event must then carry
-    /// `X-Weir-Signature: sha256=<hex HMAC-SHA256 of the body>`.
+    /// `X-Weir-Timestamp` and `X-Weir-Signature: v1=<hex HMAC-SHA256>` of the method, path,
+    /// event id, actor, changed fields and body (docs/real-apps.md).
     #[arg(long, value_name = "NAME")]
     secret_env: Option<String>,
+    /// How far (in seconds) a signed request's `X-Weir-Timestamp` may be from this clock.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    signature_tolerance: u64,
+    /// The environment variable holding the token `GET /runs` and the counts of `GET /health`
+    /// need (`Authorization: Bearer <token>`). With a secret and no read token, `/runs` is off.
+    #[arg(long, value_name = "NAME")]
+    read_token_env: Option<String>,
+    /// Let the error messages kept in the journal (and shown by `weir runs`, `GET /runs`)
+    /// quote record values; without it they name fields and kinds of values only.
+    #[arg(long)]
+    log_values: bool,
+    /// Serve on a journal that is damaged, or holds fewer events than were accepted into it
+    /// (its marker `FILE.id` says how many); what is missing is lost.
+    #[arg(long)]
+    accept_damaged_journal: bool,
     /// Runs a chain may have before the run-time guard holds it.
     #[arg(long, value_name = "N", default_value_t = 8)]
     max_hops: u32,
@@ -61,16 +77,13 @@ pub fn run(args: ServeArgs) -> u8 {
     ) else {
         return super::FAILURE;
     };
-    let secret = match &args.secret_env {
-        None => None,
-        Some(name) => match std::env::var(name) {
-            Ok(value) if !value.is_empty() => Some(value.into_bytes()),
-            _ => {
-                return super::usage_error(format!(
-                    "`--secret-env {name}` names the variable `{name}`, which is not set; set it to the webhook secret (`export {name}=…`) or leave out `--secret-env`"
-                ));
-            }
-        },
+    let secret = match from_env("--secret-env", &args.secret_env, "the webhook secret") {
+        Ok(secret) => secret,
+        Err(message) => return super::usage_error(message),
+    };
+    let read_token = match from_env("--read-token-env", &args.read_token_env, "the read token") {
+        Ok(token) => token,
+        Err(message) => return super::usage_error(message),
     };
     let policy = match args.http.policy() {
         Ok(policy) => policy,
@@ -90,6 +103,10 @@ pub fn run(args: ServeArgs) -> u8 {
         listen: args.listen,
         journal: args.journal.into(),
         secret,
+        tolerance: std::time::Duration::from_secs(args.signature_tolerance),
+        read_token,
+        log_values: args.log_values,
+        accept_damaged: args.accept_damaged_journal,
         options,
         policy,
         script_name: args.file,
@@ -108,8 +125,24 @@ pub fn run(args: ServeArgs) -> u8 {
         Err(ServeError::Listen { addr, reason }) => super::usage_error(format!(
             "cannot listen on `{addr}`: {reason}; give another address to `--listen`, as in 127.0.0.1:8080"
         )),
+        Err(ServeError::Damaged(damage)) => super::usage_error(format!(
+            "{damage}; nothing was served\nhelp: restore the journal (with its `-wal` file) from a backup, or serve it as it is, losing what is missing, with `--accept-damaged-journal`"
+        )),
         Err(ServeError::Runtime(reason)) => {
             super::usage_error(format!("weir serve stopped: {reason}"))
         }
+    }
+}
+
+/// The value of the variable an option names, or why it cannot be used.
+fn from_env(option: &str, name: &Option<String>, what: &str) -> Result<Option<Vec<u8>>, String> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    match std::env::var(name) {
+        Ok(value) if !value.is_empty() => Ok(Some(value.into_bytes())),
+        _ => Err(format!(
+            "`{option} {name}` names the variable `{name}`, which is not set; set it to {what} (`export {name}=…`) or leave out `{option}`"
+        )),
     }
 }

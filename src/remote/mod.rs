@@ -163,9 +163,14 @@ impl Connected {
         std::mem::take(&mut self.new_links)
     }
 
-    /// Restores a link that involves a real app's record (from a journal).
+    /// Restores a link (from a journal): kept by the simulator when both records are
+    /// simulated, here otherwise.
     pub fn restore_link(&mut self, a: RecordRef, b: RecordRef) {
-        self.add_link(a, b);
+        if !self.is_remote(a.entity) && !self.is_remote(b.entity) {
+            self.sim.link(a, b);
+        } else {
+            self.add_link(a, b);
+        }
     }
 
     fn add_link(&mut self, a: RecordRef, b: RecordRef) -> bool {
@@ -207,6 +212,7 @@ pub fn run_input(engine: &mut Engine<Connected>, event: InputEvent) -> Outcome {
                     "a line about `{app}`, a real app, must name its record by the app's `id`"
                 ),
                 failed: false,
+                read: false,
             }),
             ..Outcome::default()
         };
@@ -271,7 +277,7 @@ impl Apps for Connected {
         self.sim.delete(at)
     }
 
-    fn get(&self, at: RecordRef) -> Option<Record> {
+    fn get(&self, at: RecordRef) -> Result<Option<Record>, AppError> {
         match (&self.http, self.is_remote(at.entity)) {
             (Some(http), true) => http.get(at),
             _ => self.sim.get(at),

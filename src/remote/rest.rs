@@ -229,14 +229,25 @@ impl HttpApps {
             app: self.program.app(app).name.clone(),
             reason,
             failed: false,
+            read: false,
+        }
+    }
+
+    /// A read the app answered with something that is not a record.
+    fn unreadable(&self, entity: EntityId, reason: String) -> AppError {
+        AppError {
+            read: true,
+            ..self.refuse(entity, reason)
         }
     }
 
     fn send(&self, entity: EntityId, request: Request) -> Result<Reply, AppError> {
+        let read = request.method == Method::GET;
         let mut jitter = self.jitter.borrow_mut();
         http::send(&self.client, &self.policy, &mut jitter, &request).map_err(
             |Failed { reason, refused }| AppError {
                 failed: !refused,
+                read,
                 ..self.refuse(entity, reason)
             },
         )
@@ -391,24 +402,39 @@ impl HttpApps {
         Ok(Some(old))
     }
 
-    pub(super) fn get(&self, at: RecordRef) -> Option<Record> {
-        let app_id = self.app_id(at)?;
+    /// A record as the app has it: `None` for a 404 (or an id the app never gave); a read that
+    /// got no answer (retried as writes are) or no record is an error, never a record gone.
+    pub(super) fn get(&self, at: RecordRef) -> Result<Option<Record>, AppError> {
+        let Some(app_id) = self.app_id(at) else {
+            return Ok(None);
+        };
+        let url = self.url(at.entity, Some(&app_id));
         let request = Request {
             method: Method::GET,
-            url: self.url(at.entity, Some(&app_id)),
+            url: url.clone(),
             token: self.endpoint(at.entity).token.as_deref(),
             key: None,
             origin: None,
             body: None,
         };
-        let reply = self.send(at.entity, request).ok()?;
+        let reply = self.send(at.entity, request)?;
         if reply.status == StatusCode::NOT_FOUND {
-            return None;
+            return Ok(None);
         }
-        let json: Json = serde_json::from_slice(&reply.body).ok()?;
-        let (_, mut record) = self.decode(at.entity, &json)?;
+        let record = serde_json::from_slice::<Json>(&reply.body)
+            .ok()
+            .and_then(|json| self.decode(at.entity, &json));
+        let Some((_, mut record)) = record else {
+            return Err(self.unreadable(
+                at.entity,
+                format!(
+                    "GET {url} answered {} without the record as a JSON object of its fields",
+                    reply.status
+                ),
+            ));
+        };
         record.id = at.id;
-        Some(record)
+        Ok(Some(record))
     }
 
     pub(super) fn exists(&self, at: RecordRef) -> bool {
@@ -443,7 +469,7 @@ impl HttpApps {
             return Ok(Vec::new());
         }
         let json: Json = serde_json::from_slice(&reply.body).map_err(|_| {
-            self.refuse(
+            self.unreadable(
                 entity,
                 format!("GET {url} did not answer with JSON records"),
             )

@@ -55,8 +55,8 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ),
     (
         "set",
-        "max-hops N",
-        "how many runs a chain may have before the guard holds it",
+        "max-hops N|checks on|off",
+        "how many runs a chain may have before the guard holds it; whether a loop is refused",
     ),
     ("reset", "", "forget everything: apps, workflows, records"),
     ("quit", "", "leave (Ctrl-D does too)"),
@@ -176,7 +176,7 @@ pub fn help() -> String {
         } else {
             format!(":{name} {args}")
         };
-        out.push_str(&format!("  {head:<26} {what}\n"));
+        out.push_str(&format!("  {head:<30} {what}\n"));
     }
     out
 }

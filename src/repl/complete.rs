@@ -76,7 +76,7 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
                 })
                 .collect(),
             ":graph" => vec!["text".into(), "dot".into(), "mermaid".into()],
-            ":set" => vec!["max-hops".into()],
+            ":set" => vec!["max-hops".into(), "checks".into()],
             _ => Vec::new(),
         }
     } else if let Some((app, _)) = word.split_once('.').filter(|_| !word.ends_with(' ')) {

@@ -102,6 +102,10 @@ pub struct Session {
     /// Warnings already shown, so that adding an item does not repeat those of the others.
     shown: std::collections::HashSet<String>,
     colour: bool,
+    /// An entry with a syntax error that left blocks open, and the lines typed since: they
+    /// are the rest of that block, skipped until its brackets close, so that its `}` is not
+    /// taken as a new entry and reported again.
+    skipping: Option<String>,
 }
 
 impl Default for Session {
@@ -130,6 +134,7 @@ impl Session {
             steps: Vec::new(),
             shown: std::collections::HashSet::new(),
             colour: false,
+            skipping: None,
         }
     }
 
@@ -184,16 +189,49 @@ impl Session {
                 Err(CommandError(message)) => reply(format!("error: {message}\n")),
             };
         }
+        if let Some(skipped) = self.skip(text) {
+            return skipped;
+        }
         let file = self
             .sources
             .add_at_line("repl", text.to_string(), self.next_line);
         self.next_line += text.lines().count().max(1);
         let source = self.sources.text(file).to_string();
         match crate::syntax::parse_repl_entry(file, &source) {
-            Err(err) => reply(self.render(&[err.report()])),
+            Err(err) => {
+                let mut out = self.render(&[err.report()]);
+                if crate::syntax::open_brackets(&source) > 0 {
+                    out.push_str("the lines up to the `}` that closes this block are skipped\n");
+                    self.skipping = Some(source);
+                }
+                reply(out)
+            }
             Ok(ReplEntry::Item(item)) => reply(self.add(vec![item])),
             Ok(ReplEntry::Step(step)) => reply(self.step(step)),
             Ok(ReplEntry::Expr(e)) => reply(self.expression(&e)),
+        }
+    }
+
+    /// Skips a line of a block whose start had a syntax error, until the block's brackets
+    /// close; a line that starts a new item ends the skipping and is read as usual.
+    fn skip(&mut self, text: &str) -> Option<Reply> {
+        let mut skipped = self.skipping.take()?;
+        let first = text.split_whitespace().next().unwrap_or_default();
+        if crate::syntax::ITEM_WORDS.contains(&first) && !text.starts_with(char::is_whitespace) {
+            return None;
+        }
+        self.next_line += text.lines().count().max(1);
+        skipped.push('\n');
+        skipped.push_str(text);
+        if crate::syntax::open_brackets(&skipped) > 0 {
+            self.skipping = Some(skipped);
+            Some(reply(
+                "skipped: still inside the block with the error above\n".into(),
+            ))
+        } else {
+            Some(reply(
+                "skipped: the end of the block with the error above\n".into(),
+            ))
         }
     }
 
@@ -485,7 +523,7 @@ impl Session {
                                 program: &self.program,
                                 held: h,
                             }
-                            .report()
+                            .report_in(run::guard::Surface::Repl)
                         })
                         .collect();
                     self.render(&diagnostics)

@@ -2,7 +2,7 @@
 //! multi-line input; or, when standard input is not a terminal, plain lines without prompts.
 
 use std::borrow::Cow;
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
 use rustyline::completion::{Completer, Pair};
@@ -16,6 +16,7 @@ use rustyline::{Context, Editor, Helper};
 use super::complete::{self, Names};
 use super::highlight;
 use super::session::Session;
+use crate::run::input::{LINE_LIMIT, LineRead, LineReader};
 
 struct WeirHelper {
     names: Names,
@@ -176,12 +177,37 @@ fn run_plain(mut session: Session) -> u8 {
             .lines()
             .any(|l| l.starts_with("error") || l.starts_with("FAILED "));
     };
-    for line in stdin.lock().lines() {
-        let Ok(line) = line else { break };
+    // Lines and entries are bounded like scripts and input lines: `weir repl < /dev/zero` ends
+    // with an error instead of filling the memory.
+    let mut lines = LineReader::new(stdin.lock(), LINE_LIMIT);
+    let mut bytes = Vec::new();
+    loop {
+        let limit = match lines.read(&mut bytes) {
+            Ok(LineRead::Line) => {
+                let entry_limit = crate::load::SCRIPT_LIMIT;
+                (pending.len() + bytes.len() > entry_limit as usize)
+                    .then_some(("entry", entry_limit))
+            }
+            Ok(LineRead::TooLong) => Some(("line", LINE_LIMIT as u64)),
+            Ok(LineRead::End) | Err(_) => break,
+        };
+        if let Some((what, limit)) = limit {
+            let text = format!(
+                "error: the {what} is longer than {}, the most weir reads; the session stops here\n",
+                crate::load::show_size(limit)
+            );
+            let _ = out.write_all(text.as_bytes());
+            failing(&text);
+            pending.clear();
+            break;
+        }
+        let Ok(line) = std::str::from_utf8(&bytes) else {
+            break;
+        };
         if !pending.is_empty() {
             pending.push('\n');
         }
-        pending.push_str(&line);
+        pending.push_str(line);
         if super::wants_more(&pending) {
             continue;
         }

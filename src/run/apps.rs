@@ -302,7 +302,7 @@ pub struct WriteCtx {
     pub step: u32,
 }
 
-/// An app refused or failed a write.
+/// An app refused or failed a write, or a read.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AppError {
     pub app: Arc<str>,
@@ -310,14 +310,18 @@ pub struct AppError {
     /// The app gave no answer to use (unreachable, too slow, 5xx after every try), as opposed
     /// to refusing the write.
     pub failed: bool,
+    /// It was a read (a `GET`), not a write.
+    pub read: bool,
 }
 
 impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.failed {
-            write!(f, "{} could not take the write: {}", self.app, self.reason)
-        } else {
-            write!(f, "{} refused the write: {}", self.app, self.reason)
+        let (app, reason) = (&self.app, &self.reason);
+        match (self.failed, self.read) {
+            (true, false) => write!(f, "{app} could not take the write: {reason}"),
+            (false, false) => write!(f, "{app} refused the write: {reason}"),
+            (true, true) => write!(f, "{app} could not be read: {reason}"),
+            (false, true) => write!(f, "{app} refused the read: {reason}"),
         }
     }
 }
@@ -351,11 +355,15 @@ pub trait Apps {
     /// Removes a record; the record as it was, or `None` when it was already gone.
     fn delete(&mut self, at: RecordRef) -> Result<Option<Record>, AppError>;
 
-    fn get(&self, at: RecordRef) -> Option<Record>;
+    /// A record as the app has it now: `Ok(None)` when there is no such record (a real app
+    /// answered 404), an error when the app could not be asked (a real app that is down): a
+    /// record that could not be read is not a record that is gone.
+    fn get(&self, at: RecordRef) -> Result<Option<Record>, AppError>;
 
-    /// Whether a record is there.
+    /// Whether a record is there, as far as the engine knows without asking (a real app's
+    /// record exists while its id is in the id table).
     fn exists(&self, at: RecordRef) -> bool {
-        self.get(at).is_some()
+        matches!(self.get(at), Ok(Some(_)))
     }
 
     /// The records of an entity for which `keep` says yes, in id order.

@@ -57,6 +57,8 @@ pub enum RunErrorKind {
     DivideByZero,
     /// A time or duration out of range.
     Overflow,
+    /// A number result too large to keep (an infinity, or not a number at all).
+    NumberTooLarge,
     /// A declared field cannot hold the value.
     FieldType {
         field: Arc<str>,
@@ -119,7 +121,12 @@ impl fmt::Display for RunErrorKind {
             RunErrorKind::Missing => f.write_str("a value is needed here, but it is none"),
             RunErrorKind::Function { message, .. } => f.write_str(message),
             RunErrorKind::DivideByZero => f.write_str("division by zero"),
-            RunErrorKind::Overflow => f.write_str("the time or duration is out of range"),
+            RunErrorKind::Overflow => f.write_str(
+                "the time or duration is out of range (times go from the year -9999 to 9999)",
+            ),
+            RunErrorKind::NumberTooLarge => {
+                f.write_str("the result is too large for a number (beyond about ±1.8e308)")
+            }
             RunErrorKind::FieldType {
                 field,
                 entity,
@@ -150,8 +157,10 @@ impl RunErrorKind {
             RunErrorKind::Function { function, .. } => format!("`{function}` failed here"),
             RunErrorKind::DivideByZero => "this divides by zero".into(),
             RunErrorKind::Overflow => "out of range".into(),
+            RunErrorKind::NumberTooLarge => "this is too large".into(),
             RunErrorKind::FieldType { found, .. } => format!("this is {}", Shown(found)),
             RunErrorKind::MissingField { .. } => "this record".into(),
+            RunErrorKind::App(AppError { read: true, .. }) => "this read".into(),
             RunErrorKind::App(_) => "this write".into(),
         }
     }
@@ -169,6 +178,12 @@ impl RunErrorKind {
             RunErrorKind::Function {
                 function: "time", ..
             } => "times are written in RFC 3339, as in \"2030-01-02T09:00:00Z\"",
+            RunErrorKind::NumberTooLarge => {
+                "keep the values in range before this step, as in `unless amount > 1000000000`"
+            }
+            RunErrorKind::Overflow => {
+                "keep the values in range before this step, as in `unless wait > 3650d`"
+            }
             RunErrorKind::App(AppError { failed: true, .. }) => {
                 "the app may be down or overloaded: once it is back, run the event again (with `weir serve`, `weir replay --journal FILE EVENT`)"
             }
@@ -220,4 +235,88 @@ impl Report for RunError {
         }
         d
     }
+}
+
+/// A run error's text with the values it would quote left out: for messages that are kept
+/// (the journal of `weir serve`), where a value of a record (a diagnosis, an account number)
+/// must not end up unless asked for (`--log-values`).
+pub struct WithoutValues<'a>(pub &'a RunErrorKind);
+
+impl fmt::Display for WithoutValues<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = |v: &Value| article(v.kind_name());
+        match self.0 {
+            RunErrorKind::WrongType { expected, found } => write!(
+                f,
+                "{} is needed here, but the value is {}",
+                article(expected),
+                kind(found)
+            ),
+            RunErrorKind::Mismatch { op, left, right } => {
+                write!(
+                    f,
+                    "`{op}` cannot combine {} with {}",
+                    kind(left),
+                    kind(right)
+                )
+            }
+            RunErrorKind::Function { function, .. } => {
+                write!(f, "`{function}` could not take its value")
+            }
+            RunErrorKind::FieldType {
+                field,
+                entity,
+                expected,
+                found,
+            } => write!(
+                f,
+                "`{field}` of `{entity}` is a {} field, but the value is {}",
+                expected.unwrapped(),
+                kind(found)
+            ),
+            RunErrorKind::App(err) => write!(f, "{}", err.without_values()),
+            other => other.fmt(f),
+        }
+    }
+}
+
+impl Failure {
+    /// The report's message, with the values it would quote left out ([`WithoutValues`]).
+    pub fn message_without_values(&self) -> String {
+        format!("`{}` failed: {}", self.by, WithoutValues(&self.error.kind))
+    }
+}
+
+impl crate::run::apps::AppError {
+    /// The same error with its reason stripped of what may quote a record.
+    pub fn without_values(&self) -> crate::run::apps::AppError {
+        crate::run::apps::AppError {
+            reason: reason_without_values(&self.reason),
+            ..self.clone()
+        }
+    }
+}
+
+/// An app's reason for refusing a write, without what may quote a record: the query of a URL
+/// (a lookup's `?email=…`) and the app's own message after its status.
+pub fn reason_without_values(reason: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for word in reason.split(' ') {
+        match word.split_once('?') {
+            Some((url, _)) if url.contains("://") => out.push(format!("{url}?…")),
+            _ => out.push(word.to_string()),
+        }
+    }
+    let text = out.join(" ");
+    let Some(answered) = text.find(" answered ") else {
+        return text;
+    };
+    let after = answered + " answered ".len();
+    let Some(colon) = text[after..].find(": ").map(|i| after + i) else {
+        return text;
+    };
+    let tail = text[colon..]
+        .rfind(" (tried ")
+        .map_or("", |i| &text[colon + i..]);
+    format!("{}{tail}", &text[..colon])
 }

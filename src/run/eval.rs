@@ -299,7 +299,10 @@ pub fn order(a: &Value, b: &Value) -> Option<Ordering> {
 /// Why `+`, `-`, `*` or `/` could not combine two present values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fault {
+    /// A time or a duration past what weir can keep.
     Overflow,
+    /// A number past what weir can keep (beyond about ±1.8e308).
+    TooLarge,
     DivideByZero,
     /// The two kinds do not combine with this operator.
     Mismatch,
@@ -310,8 +313,22 @@ pub enum Fault {
 pub fn combine(op: BinaryOp, a: &Value, b: &Value) -> Result<Value, Fault> {
     use Value::{Duration, Number, Text, Time};
     let overflow = || Fault::Overflow;
+    // Numbers are finite: a result that is not (`x * 10` for a huge `x`) is an error rather
+    // than an infinity that no app, state file or JSON reader could take.
+    let number = |n: f64| {
+        if n.is_finite() {
+            Ok(Number(n))
+        } else {
+            Err(Fault::TooLarge)
+        }
+    };
+    let time = |t: Option<i64>| {
+        t.and_then(crate::value::checked_time)
+            .map(Time)
+            .ok_or(Fault::Overflow)
+    };
     Ok(match (op, a, b) {
-        (BinaryOp::Add, Number(x), Number(y)) => Number(x + y),
+        (BinaryOp::Add, Number(x), Number(y)) => number(x + y)?,
         (BinaryOp::Add, Text(x), Text(y)) => {
             let mut joined = String::with_capacity(x.len() + y.len());
             joined.push_str(x);
@@ -319,22 +336,22 @@ pub fn combine(op: BinaryOp, a: &Value, b: &Value) -> Result<Value, Fault> {
             Text(SmolStr::from(joined))
         }
         (BinaryOp::Add, Time(t), Duration(d)) | (BinaryOp::Add, Duration(d), Time(t)) => {
-            Time(t.checked_add(*d).ok_or_else(overflow)?)
+            time(t.checked_add(*d))?
         }
         (BinaryOp::Add, Duration(x), Duration(y)) => {
             Duration(x.checked_add(*y).ok_or_else(overflow)?)
         }
-        (BinaryOp::Sub, Number(x), Number(y)) => Number(x - y),
-        (BinaryOp::Sub, Time(t), Duration(d)) => Time(t.checked_sub(*d).ok_or_else(overflow)?),
+        (BinaryOp::Sub, Number(x), Number(y)) => number(x - y)?,
+        (BinaryOp::Sub, Time(t), Duration(d)) => time(t.checked_sub(*d))?,
         (BinaryOp::Sub, Time(x), Time(y)) | (BinaryOp::Sub, Duration(x), Duration(y)) => {
             Duration(x.checked_sub(*y).ok_or_else(overflow)?)
         }
-        (BinaryOp::Mul, Number(x), Number(y)) => Number(x * y),
+        (BinaryOp::Mul, Number(x), Number(y)) => number(x * y)?,
         (BinaryOp::Mul, Duration(d), Number(n)) | (BinaryOp::Mul, Number(n), Duration(d)) => {
             Duration(scale(*d, *n).ok_or_else(overflow)?)
         }
         (BinaryOp::Div, _, Number(y)) if *y == 0.0 => return Err(Fault::DivideByZero),
-        (BinaryOp::Div, Number(x), Number(y)) => Number(x / y),
+        (BinaryOp::Div, Number(x), Number(y)) => number(x / y)?,
         (BinaryOp::Div, Duration(d), Number(n)) => {
             Duration(scale(*d, 1.0 / n).ok_or_else(overflow)?)
         }
@@ -381,6 +398,7 @@ fn arithmetic(
         (_, Value::None) => Err(fail(r, RunErrorKind::Missing)),
         _ => combine(op, &a, &b).map_err(|fault| match fault {
             Fault::Overflow => fail(e, RunErrorKind::Overflow),
+            Fault::TooLarge => fail(e, RunErrorKind::NumberTooLarge),
             Fault::DivideByZero => fail(r, RunErrorKind::DivideByZero),
             Fault::Mismatch => mismatch(e, op, a, b),
         }),
@@ -500,5 +518,37 @@ mod tests {
         assert!(fit(Value::None, &Type::Text).is_err());
         let list = Value::List(Arc::from(vec![Value::text("a")]));
         assert!(fit(list, &Type::list(Type::Text)).is_ok());
+    }
+
+    #[test]
+    fn results_past_the_range_of_numbers_and_times_are_faults() {
+        let huge = Value::Number(f64::MAX);
+        assert_eq!(
+            combine(BinaryOp::Mul, &huge, &Value::Number(10.0)),
+            Err(Fault::TooLarge)
+        );
+        assert_eq!(combine(BinaryOp::Add, &huge, &huge), Err(Fault::TooLarge));
+        assert_eq!(
+            combine(BinaryOp::Div, &huge, &Value::Number(0.5)),
+            Err(Fault::TooLarge)
+        );
+        assert_eq!(
+            combine(BinaryOp::Div, &huge, &Value::Number(2.0)),
+            Ok(Value::Number(f64::MAX / 2.0))
+        );
+        let start = crate::value::parse_time("9000-01-01").unwrap();
+        let years = Value::Duration(2000 * 366 * 86_400);
+        assert_eq!(
+            combine(BinaryOp::Add, &Value::Time(start), &years),
+            Err(Fault::Overflow)
+        );
+        assert_eq!(
+            combine(
+                BinaryOp::Sub,
+                &Value::Time(start),
+                &Value::Duration(i64::MAX)
+            ),
+            Err(Fault::Overflow)
+        );
     }
 }

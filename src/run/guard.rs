@@ -218,8 +218,26 @@ pub struct HeldChain<'a> {
     pub held: &'a Held,
 }
 
+/// Where a held chain is told, which decides how its limits are raised and where it is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Surface {
+    /// `weir run` and `weir test`: flags, and `--state FILE`.
+    Run,
+    /// `weir serve`: flags, and the journal.
+    Serve,
+    /// The REPL: `:set` and `:held`.
+    Repl,
+}
+
 impl Report for HeldChain<'_> {
     fn report(&self) -> Diagnostic {
+        self.report_in(Surface::Run)
+    }
+}
+
+impl HeldChain<'_> {
+    /// R0301 in the words of the place it is shown: the REPL's `:set max-hops`, not a flag.
+    pub fn report_in(&self, surface: Surface) -> Diagnostic {
         let (program, held) = (self.program, self.held);
         let name = held.by.name(program);
         let at = held.event.at().show(program).to_string();
@@ -247,23 +265,36 @@ impl Report for HeldChain<'_> {
             Actor::Sync(s) => program.syncs[s.0].span,
         };
         let entity = program.entity(held.event.entity);
-        let mut notes = vec![
+        let kept = match surface {
+            Surface::Run => "`--state FILE` saves it",
+            Surface::Serve => "the journal keeps it, and `weir replay` runs it again",
+            Surface::Repl => "`:held` lists it",
+        };
+        let notes = vec![
             format!("trace: {}", story(program, held)),
             format!(
-                "the held event (#{}, {} {} {at}) is kept, not dropped; `--state FILE` saves it",
+                "the held event (#{}, {} {} {at}) is kept, not dropped; {kept}",
                 held.event.id, held.event.kind, entity.name
             ),
+            help(match (held.reason, surface) {
+                (HoldReason::Hops(_), Surface::Repl) => {
+                    "if the chain is meant to be this long, raise the limit with `:set max-hops N`; otherwise `:check` shows the cycle (E0301) and how to cut it"
+                }
+                (HoldReason::Hops(_), _) => {
+                    "if the chain is meant to be this long, raise `--max-hops`; otherwise `weir check` shows the cycle (E0301) and how to cut it"
+                }
+                (HoldReason::Repeated, Surface::Repl) => {
+                    "`:check` shows the cycle (E0301) and how to cut it"
+                }
+                (HoldReason::Repeated, _) => {
+                    "`weir check` shows the cycle (E0301) and how to cut it"
+                }
+                (HoldReason::Budget(_), _) => "if this many runs are expected, raise `--max-runs`",
+                (HoldReason::NoActor, _) => {
+                    "send who made the change with the event (\"actor\" in an input line, the `X-Weir-Actor` header on a webhook); if the app cannot tell, remove `reports actor` from its declaration, and `weir check` will say what guards then work"
+                }
+            }),
         ];
-        notes.push(help(match held.reason {
-            HoldReason::Hops(_) => {
-                "if the chain is meant to be this long, raise `--max-hops`; otherwise `weir check` shows the cycle (E0301) and how to cut it"
-            }
-            HoldReason::Repeated => "`weir check` shows the cycle (E0301) and how to cut it",
-            HoldReason::Budget(_) => "if this many runs are expected, raise `--max-runs`",
-            HoldReason::NoActor => {
-                "send who made the change with the event (\"actor\" in an input line, the `X-Weir-Actor` header on a webhook); if the app cannot tell, remove `reports actor` from its declaration, and `weir check` will say what guards then work"
-            }
-        }));
         diagnostic::new(held.reason.code(), message)
             .with_labels(vec![primary(span, "held before this ran")])
             .with_notes(notes)

@@ -369,13 +369,14 @@ impl<A: Apps> Engine<A> {
             },
             (EventKind::Updated, Some(id)) => {
                 let at = RecordRef::new(entity, id);
-                if self.apps.get(at).is_none() {
+                if !self.apps.exists(at) {
                     let p = &self.program;
                     return Outcome {
                         refused: Some(AppError {
                             app: p.app(p.entity(entity).app).name.clone(),
                             reason: format!("there is no record {} to update", at.show(p)),
                             failed: false,
+                            read: false,
                         }),
                         ..Outcome::default()
                     };

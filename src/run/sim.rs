@@ -13,8 +13,12 @@
 //!
 //! The simulator stores what it is told. Stamps, origins and events are the engine's business
 //! (`super`); the simulator only reports which fields an update really changed.
+//!
+//! `weir serve` asks it to keep a list of what changed ([`Simulator::track_changes`]), so that
+//! the journal can write the changed records in the same transaction that marks their events
+//! done: after a crash the simulated apps are where the journal is, and no id is given twice.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::apps::{
@@ -32,6 +36,15 @@ pub struct Simulator {
     tables: Vec<Table>,
     /// The app name of each entity, for messages.
     apps: Vec<Arc<str>>,
+    /// What changed since [`Simulator::take_changes`], when asked to keep it.
+    changes: Option<Changes>,
+}
+
+/// The records written (created, updated or deleted) and the links made since the last look.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Changes {
+    pub records: BTreeSet<RecordRef>,
+    pub links: Vec<(RecordRef, RecordRef)>,
 }
 
 /// One entity's records: row `id - 1` is `rows[(id - 1) * width ..][.. width]`.
@@ -209,6 +222,29 @@ impl Simulator {
     /// records, restored from a state file).
     pub fn reserve_ids(&mut self, entity: EntityId, next: RecordId) {
         self.tables[entity.0].reserve(next);
+        if next > 1 {
+            // The last id taken, so that a list of changes keeps the counter.
+            self.touch(RecordRef::new(entity, next - 1));
+        }
+    }
+
+    /// Keeps a list of the records written and the links made from now on.
+    pub fn track_changes(&mut self) {
+        self.changes = Some(Changes::default());
+    }
+
+    /// What changed since the last call (nothing unless [`Simulator::track_changes`] was called).
+    pub fn take_changes(&mut self) -> Changes {
+        self.changes
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    fn touch(&mut self, at: RecordRef) {
+        if let Some(changes) = &mut self.changes {
+            changes.records.insert(at);
+        }
     }
 
     /// Every link once, as `(a, b)` with `a < b`.
@@ -244,6 +280,7 @@ impl Simulator {
                 .unwrap_or_else(|| Arc::from("?")),
             reason,
             failed: false,
+            read: false,
         }
     }
 }
@@ -307,6 +344,7 @@ impl Apps for Simulator {
         if let Some(open) = record.open_parts() {
             table.open.insert(id, open.clone());
         }
+        self.touch(RecordRef::new(entity, id));
         Ok(record)
     }
 
@@ -319,6 +357,7 @@ impl Apps for Simulator {
         values.resize(table.width, Value::None);
         table.rows.append(values);
         table.meta.push(Meta(LIVE));
+        self.touch(RecordRef::new(entity, id));
         Ok(id)
     }
 
@@ -355,8 +394,10 @@ impl Apps for Simulator {
         }
         changed.sort();
         changed.dedup();
+        let record = table.record(index);
+        self.touch(at);
         Ok(Some(Updated {
-            record: table.record(index),
+            record,
             changed: Arc::from(changed),
         }))
     }
@@ -375,12 +416,12 @@ impl Apps for Simulator {
         }
         table.meta[index].0 &= !LIVE;
         table.open.remove(&at.id);
+        self.touch(at);
         Ok(Some(record))
     }
 
-    fn get(&self, at: RecordRef) -> Option<Record> {
-        let (table, index) = self.live(at)?;
-        Some(table.record(index))
+    fn get(&self, at: RecordRef) -> Result<Option<Record>, AppError> {
+        Ok(self.live(at).map(|(table, index)| table.record(index)))
     }
 
     fn exists(&self, at: RecordRef) -> bool {
@@ -415,6 +456,9 @@ impl Apps for Simulator {
                 table.add_link(index, there);
             }
         }
+        if let Some(changes) = &mut self.changes {
+            changes.links.push((a, b));
+        }
     }
 
     fn adopt(&mut self, program: &Program) {
@@ -443,6 +487,7 @@ mod tests {
         Simulator {
             tables: vec![table; entities],
             apps: vec![Arc::from("App"); entities],
+            changes: None,
         }
     }
 
@@ -466,6 +511,30 @@ mod tests {
         let far = s.create(e, record("e"), Some(10)).unwrap();
         assert_eq!(far.id, 10);
         assert_eq!(s.next_id(e), 11);
+    }
+
+    #[test]
+    fn tracked_changes_list_every_record_written_and_link_made_once() {
+        let mut s = sim(2);
+        let (e, f) = (EntityId(0), EntityId(1));
+        s.create(e, record("before"), None).unwrap();
+        assert_eq!(s.take_changes(), Changes::default(), "not tracked yet");
+        s.track_changes();
+        let a = RecordRef::new(e, s.create(e, record("a"), None).unwrap().id);
+        let b = RecordRef::new(f, s.insert(f, &mut vec![Value::text("b")]).unwrap());
+        let write = Write {
+            fields: vec![(FieldId(0), Value::text("a2"))],
+            ..Write::default()
+        };
+        s.update(a, write).unwrap();
+        s.link(a, b);
+        s.delete(RecordRef::new(e, 1)).unwrap();
+        assert!(s.delete(RecordRef::new(e, 9)).unwrap().is_none());
+        let changes = s.take_changes();
+        let records: Vec<RecordRef> = changes.records.into_iter().collect();
+        assert_eq!(records, vec![RecordRef::new(e, 1), a, b]);
+        assert_eq!(changes.links, vec![(a, b)]);
+        assert_eq!(s.take_changes(), Changes::default(), "taken once");
     }
 
     #[test]

@@ -26,7 +26,7 @@ use crate::ast::EventKind;
 use crate::program::{EntityId, Program, SyncId};
 use crate::value::{Label, Value};
 
-const VERSION: u64 = 1;
+pub(crate) const VERSION: u64 = 1;
 const STAMP_KEY: &str = "$stamp";
 
 /// Why a state file could not be loaded.
@@ -86,7 +86,7 @@ impl fmt::Display for StateError {
     }
 }
 
-fn sync_name(p: &Program, sync: SyncId) -> String {
+pub(crate) fn sync_name(p: &Program, sync: SyncId) -> String {
     let s = &p.syncs[sync.0];
     format!(
         "{} between {} and {}",
@@ -103,7 +103,7 @@ fn actor_json(p: &Program, by: Actor) -> Json {
     }
 }
 
-fn record_entry(p: &Program, entity: EntityId, record: super::apps::RecordView) -> Json {
+pub(crate) fn record_entry(p: &Program, entity: EntityId, record: super::apps::RecordView) -> Json {
     let mut json = super::trace::record_json(p, entity, record);
     if let (Some(stamp), Json::Object(map)) = (record.stamp(), &mut json) {
         map.insert(STAMP_KEY.into(), Json::String(stamp.to_string()));
@@ -139,16 +139,7 @@ pub fn save<A: HasSimulator>(engine: &Engine<A>) -> Json {
     let ledger: Vec<Json> = engine
         .ledger()
         .pairs()
-        .map(|pair| {
-            let s = &p.syncs[pair.sync.0];
-            json!({
-                "sync": sync_name(p, pair.sync),
-                "left": show(RecordRef::new(s.left.entity, pair.left)),
-                "right": show(RecordRef::new(s.right.entity, pair.right)),
-                "left_values": pair.left_values.iter().map(Value::as_json).collect::<Vec<_>>(),
-                "right_values": pair.right_values.iter().map(Value::as_json).collect::<Vec<_>>(),
-            })
-        })
+        .map(|pair| pair_json(p, pair))
         .collect();
     let held: Vec<Json> = engine.held().iter().map(|h| held_json(p, h)).collect();
     json!({
@@ -158,6 +149,19 @@ pub fn save<A: HasSimulator>(engine: &Engine<A>) -> Json {
         "links": links,
         "ledger": ledger,
         "held": held,
+    })
+}
+
+/// A pair of the sync ledger as the state file writes it.
+pub(crate) fn pair_json(p: &Program, pair: &Pair) -> Json {
+    let s = &p.syncs[pair.sync.0];
+    let show = |r: RecordRef| r.show(p).to_string();
+    json!({
+        "sync": sync_name(p, pair.sync),
+        "left": show(RecordRef::new(s.left.entity, pair.left)),
+        "right": show(RecordRef::new(s.right.entity, pair.right)),
+        "left_values": pair.left_values.iter().map(Value::as_json).collect::<Vec<_>>(),
+        "right_values": pair.right_values.iter().map(Value::as_json).collect::<Vec<_>>(),
     })
 }
 

@@ -42,6 +42,9 @@ pub struct Pair {
 pub struct Ledger {
     pairs: Vec<Option<Pair>>,
     index: HashMap<(SyncId, bool, RecordId), usize>,
+    /// The pairs (by sync and left record) changed since [`Ledger::take_changes`], when asked
+    /// to keep them (`weir serve` writes them to its journal with the events that made them).
+    changes: Option<Vec<(SyncId, RecordId)>>,
 }
 
 impl Ledger {
@@ -50,6 +53,7 @@ impl Ledger {
     }
 
     pub fn insert(&mut self, pair: Pair) {
+        self.touch(&pair);
         let slot = self.pairs.len();
         self.index.insert((pair.sync, true, pair.left), slot);
         self.index.insert((pair.sync, false, pair.right), slot);
@@ -58,9 +62,46 @@ impl Ledger {
 
     fn remove(&mut self, slot: usize) {
         if let Some(pair) = self.pairs[slot].take() {
+            self.touch(&pair);
             self.index.remove(&(pair.sync, true, pair.left));
             self.index.remove(&(pair.sync, false, pair.right));
         }
+    }
+
+    /// Puts back a pair with the values its sides now agree on.
+    fn set(&mut self, slot: usize, pair: Pair) {
+        self.touch(&pair);
+        self.pairs[slot] = Some(pair);
+    }
+
+    fn touch(&mut self, pair: &Pair) {
+        if let Some(changes) = &mut self.changes {
+            changes.push((pair.sync, pair.left));
+        }
+    }
+
+    /// Keeps a list of the pairs changed from now on.
+    pub fn track_changes(&mut self) {
+        self.changes = Some(Vec::new());
+    }
+
+    /// The pairs changed since the last call, each once, as `(sync, left record)`; the pair
+    /// is gone when [`Ledger::pair`] no longer finds it.
+    pub fn take_changes(&mut self) -> Vec<(SyncId, RecordId)> {
+        let mut changes = self
+            .changes
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default();
+        changes.sort_by_key(|(sync, left)| (sync.0, *left));
+        changes.dedup();
+        changes
+    }
+
+    /// The pair of a sync whose left record is `left`.
+    pub fn pair(&self, sync: SyncId, left: RecordId) -> Option<&Pair> {
+        let slot = self.find(sync, true, left)?;
+        self.pairs[slot].as_ref()
     }
 
     /// Every linked pair, oldest first.
@@ -192,7 +233,9 @@ impl Core {
         let at = self
             .create(p, apps, sides.other.entity, record, &mut ctx, s.span, out)
             .map_err(fail)?;
-        let Some(partner) = apps.get(at) else {
+        // A partner that cannot be read fails the run (it can run again); one gone is no pair.
+        let read = |err| fail(RunError::new(s.span, RunErrorKind::App(err)));
+        let Some(partner) = apps.get(at).map_err(read)? else {
             return Ok(());
         };
         let this_values = values(s, sides.left, &event.record);
@@ -230,8 +273,12 @@ impl Core {
             return Ok(());
         };
         let partner_at = RecordRef::new(sides.other.entity, other_id(&pair, sides.left));
-        let Some(partner) = apps.get(partner_at) else {
-            return Ok(());
+        // A partner that cannot be read is not a partner gone: the run fails, so that the event
+        // can run again, rather than the update being dropped.
+        let partner = match apps.get(partner_at) {
+            Ok(Some(partner)) => partner,
+            Ok(None) => return Ok(()),
+            Err(err) => return Err((0, RunError::new(s.span, RunErrorKind::App(err)))),
         };
         let (this_agreed, other_agreed) = if sides.left {
             (&pair.left_values, &pair.right_values)
@@ -298,7 +345,7 @@ impl Core {
         let this_now = values(s, sides.left, &event.record);
         if to_other.fields.is_empty() && to_this.fields.is_empty() {
             set_side(&mut pair, sides.left, this_now);
-            self.ledger.pairs[slot] = Some(pair);
+            self.ledger.set(slot, pair);
             return Ok(());
         }
         let Some(run) = self.sync_run(by, event, out) else {
@@ -343,7 +390,7 @@ impl Core {
         if let Some(record) = &other_after {
             set_side(&mut pair, !sides.left, values(s, !sides.left, record));
         }
-        self.ledger.pairs[slot] = Some(pair);
+        self.ledger.set(slot, pair);
         Ok(())
     }
 }

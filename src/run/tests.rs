@@ -98,15 +98,20 @@ fn a_grown_program_goes_on_with_the_same_apps() {
     assert_eq!(engine.select(event, None).unwrap().len(), 2);
 }
 
+/// Tickets synced between two simulated apps, with a `prefer` line.
+fn helpdesk_tracker(prefer: &str) -> Arc<Program> {
+    program(&format!(
+        r#"
+        app Helpdesk {{ ticket {{ title: text }} }}
+        app Tracker {{ ticket {{ subject: text }} }}
+        sync ticket between Helpdesk and Tracker {{ title <-> subject  {prefer} }}
+    "#
+    ))
+}
+
 #[test]
 fn a_sync_conflict_is_settled_by_prefer_and_shown() {
-    let p = program(
-        r#"
-        app Helpdesk { ticket { title: text } }
-        app Tracker { ticket { subject: text } }
-        sync ticket between Helpdesk and Tracker { title <-> subject  prefer Tracker }
-    "#,
-    );
+    let p = helpdesk_tracker("prefer Tracker");
     let options = Options {
         trace: true,
         ..Options::default()
@@ -155,6 +160,36 @@ fn a_sync_conflict_is_settled_by_prefer_and_shown() {
         assert_eq!(records[0].get(FieldId(0)), &Value::text("Printer broken"));
     }
     assert!(engine.held().is_empty());
+}
+
+#[test]
+fn the_sync_ledger_lists_the_pairs_it_changed_when_asked() {
+    let p = helpdesk_tracker("");
+    let mut engine = Engine::simulated(Arc::clone(&p), Options::default());
+    engine.ledger_mut().track_changes();
+    let helpdesk = p
+        .entity_named(p.app_named("Helpdesk").unwrap(), "ticket")
+        .unwrap();
+    let sync = SyncId(0);
+    let mut record = Record::empty(1);
+    record.set(FieldId(0), Value::text("Printer"));
+    let create = Change::Create {
+        entity: helpdesk,
+        record,
+        id: None,
+        actor: Arc::from("user"),
+    };
+    engine.act([create]);
+    assert_eq!(engine.ledger_mut().take_changes(), vec![(sync, 1)]);
+    let pair = engine.ledger().pair(sync, 1).expect("the pair");
+    assert_eq!(pair.right_values, vec![Value::text("Printer")]);
+    engine.act([Change::Delete {
+        at: RecordRef::new(helpdesk, 1),
+        actor: Arc::from("user"),
+    }]);
+    assert_eq!(engine.ledger_mut().take_changes(), vec![(sync, 1)]);
+    assert!(engine.ledger().pair(sync, 1).is_none(), "the pair is gone");
+    assert!(engine.ledger_mut().take_changes().is_empty());
 }
 
 #[test]

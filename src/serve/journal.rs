@@ -7,13 +7,18 @@
 //!                                  sent again (actions hold their idempotency keys)
 //! ```
 //!
-//! Tables: `events` (every accepted webhook, with its status: queued, done, failed, held, and
-//! the runs it set off, one JSON array a line in `runs`), `actions` (the writes real apps confirmed, by idempotency
+//! Tables: `events` (every accepted webhook, with its duplicate key scoped by route, its
+//! status: queued, done, failed, held, and the runs it set off, one JSON array a line in
+//! `runs`), `actions` (the writes real apps confirmed, by idempotency
 //! key), `ids` (the app's ids and the engine's numbers), `links`, `ledger` (recent writes to
 //! real apps, with their chains), `held` (events the run-time guard held, to release),
 //! `releases` (events `weir replay` asked to run again), `notifications` and `meta`.
 //! The file is in WAL mode: the server that accepts events and the worker that runs them each
 //! have their own connection, and readers (`weir runs`) never block them.
+//! It is created readable by its owner only; [`super::marker`] keeps a note beside it of what
+//! it holds, to notice at start a journal that lost events.
+//! `sim_records` and `sync_pairs` hold the simulated apps and the sync ledger, written with the
+//! batch that changed them ([`SimChanges`]).
 
 use std::fmt;
 use std::path::Path;
@@ -73,6 +78,14 @@ CREATE TABLE IF NOT EXISTS notifications (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   event INTEGER NOT NULL, channel TEXT, text TEXT NOT NULL, at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sim_records (
+  entity TEXT NOT NULL, id INTEGER NOT NULL, record TEXT,
+  PRIMARY KEY (entity, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sync_pairs (
+  sync TEXT NOT NULL, left_record TEXT NOT NULL, pair TEXT NOT NULL,
+  PRIMARY KEY (sync, left_record)
+);
 "#;
 
 /// Milliseconds since 1970.
@@ -82,9 +95,33 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+/// The key that makes an event a duplicate: the sender's `X-Weir-Event-Id`, or else the
+/// request's signature, scoped by the route it came to (`Shop/order/new id:42`). A sender
+/// retries a delivery to the same route, so ids need only be unique per route: id `42` of
+/// `Shop/order/new` and id `42` of `Crm/contact/updated` are two events.
+pub fn event_key(
+    app: &str,
+    entity: &str,
+    kind: &str,
+    id: Option<&str>,
+    signature: Option<&str>,
+) -> Option<String> {
+    match (id, signature) {
+        (Some(id), _) => Some(format!("{app}/{entity}/{kind} id:{id}")),
+        (None, Some(signature)) => Some(format!("{app}/{entity}/{kind} sig:{signature}")),
+        (None, None) => None,
+    }
+}
+
+/// Journals written before keys were scoped by route hold bare event ids: scope them once.
+const SCOPE_KEYS: &str =
+    "UPDATE events SET key = app || '/' || entity || '/' || kind || ' id:' || key
+     WHERE key IS NOT NULL AND key NOT LIKE app || '/' || entity || '/' || kind || ' %'";
+
 /// An event to accept.
 #[derive(Clone, Debug)]
 pub struct NewEvent {
+    /// The duplicate key ([`event_key`]).
     pub key: Option<String>,
     pub app: String,
     pub entity: String,
@@ -197,6 +234,10 @@ impl Journal {
             path: name.clone(),
             reason: err.to_string().to_lowercase(),
         };
+        create_private(path).map_err(|err| JournalError {
+            path: name.clone(),
+            reason: err.to_string().to_lowercase(),
+        })?;
         let conn = Connection::open(path).map_err(fail)?;
         conn.busy_timeout(Duration::from_secs(30)).map_err(fail)?;
         conn.pragma_update(None, "journal_mode", "WAL")
@@ -204,6 +245,19 @@ impl Journal {
         conn.pragma_update(None, "synchronous", if durable { "FULL" } else { "NORMAL" })
             .map_err(fail)?;
         conn.execute_batch(SCHEMA).map_err(fail)?;
+        let scoped: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'keys'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(fail)?;
+        if scoped.is_none() {
+            conn.execute_batch(&format!(
+                "BEGIN IMMEDIATE; {SCOPE_KEYS};
+                 INSERT OR IGNORE INTO meta (key, value) VALUES ('keys', 'route'); COMMIT;"
+            ))
+            .map_err(fail)?;
+        }
         if durable {
             // Accepting must not wait for a checkpoint: the other connections make them.
             conn.pragma_update(None, "wal_autocheckpoint", 0)
@@ -402,12 +456,14 @@ impl Journal {
         Ok(ids)
     }
 
-    /// Records what a batch of events came to, the links made, and the counters, at once.
+    /// Records what a batch of events came to, the links made, the counters and what the
+    /// simulated apps changed, at once.
     pub fn finish(
         &mut self,
         batch: &[Finished],
         links: &[(String, String)],
         counters: &[(&str, u64)],
+        sim: &SimChanges,
     ) -> Result<()> {
         let now = now_ms();
         let path = self.path.clone();
@@ -497,6 +553,7 @@ impl Journal {
                     .map_err(fail)?;
             }
         }
+        write_sim(&tx, sim).map_err(fail)?;
         tx.commit().map_err(fail)
     }
 
@@ -573,14 +630,15 @@ impl Journal {
     }
 
     /// Recent runs, newest first: all of them, or those of one status (`failed`, `held`) of
-    /// events still in that state.
+    /// events still in that state. A failed event that no run failed in (a record the app
+    /// refused before any workflow ran) is listed as one failed row of its own, with no run.
     pub fn list(&self, status: Option<&str>, limit: u32) -> Result<Vec<Listed>> {
         let condition = match status {
             Some(_) => "status = ?1",
             None => "finished IS NOT NULL AND ?1 IS NULL",
         };
         let sql = format!(
-            "SELECT id, app, entity, kind, status, runs, finished FROM events
+            "SELECT id, app, entity, kind, status, runs, finished, message FROM events
              WHERE {condition} ORDER BY id DESC LIMIT {limit}"
         );
         let events = self.rows(&sql, &[&status], |r| {
@@ -589,31 +647,45 @@ impl Journal {
                 [r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
                 r.get::<_, Option<String>>(5)?.unwrap_or_default(),
                 r.get::<_, Option<i64>>(6)?.unwrap_or(0),
+                r.get::<_, Option<String>>(7)?,
             ))
         })?;
         let mut out = Vec::new();
-        for (event, [app, entity, kind, event_status], runs, at) in events {
+        for (event, [app, entity, kind, event_status], runs, at, message) in events {
+            let row = |run, by: String, status: String, message| Listed {
+                event,
+                app: app.clone(),
+                entity: entity.clone(),
+                kind: kind.clone(),
+                event_status: event_status.clone(),
+                run,
+                by,
+                status,
+                message,
+                at,
+            };
+            let mut failed_runs = 0;
             for line in runs.lines().rev() {
                 let Ok(serde_json::Value::Array(parts)) = serde_json::from_str(line) else {
                     continue;
                 };
                 let text = |i: usize| parts.get(i).and_then(|v| v.as_str()).map(String::from);
                 let run_status = text(2).unwrap_or_default();
+                if run_status == "failed" {
+                    failed_runs += 1;
+                }
                 if status.is_some_and(|s| s != run_status) {
                     continue;
                 }
-                out.push(Listed {
-                    event,
-                    app: app.clone(),
-                    entity: entity.clone(),
-                    kind: kind.clone(),
-                    event_status: event_status.clone(),
-                    run: parts.first().and_then(|v| v.as_u64()),
-                    by: text(1).unwrap_or_default(),
-                    status: run_status,
-                    message: text(3),
-                    at,
-                });
+                out.push(row(
+                    parts.first().and_then(|v| v.as_u64()),
+                    text(1).unwrap_or_default(),
+                    run_status,
+                    text(3),
+                ));
+            }
+            if event_status == "failed" && failed_runs == 0 {
+                out.push(row(None, "the event".into(), "failed".into(), message));
             }
             if out.len() >= limit as usize {
                 break;
@@ -621,6 +693,13 @@ impl Journal {
         }
         out.truncate(limit as usize);
         Ok(out)
+    }
+
+    /// The highest event number accepted (for the journal's marker).
+    pub fn last_event(&self) -> Result<i64> {
+        self.conn
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))
+            .map_err(|e| self.fail(e))
     }
 
     /// How many events are in each state (a scan of the journal: `weir serve` keeps these
@@ -673,9 +752,86 @@ impl Journal {
     }
 }
 
+/// Makes a journal that does not exist yet readable by its owner only: it holds records.
+/// SQLite gives its `-wal` and `-shm` files the same permissions.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
 fn fail_in(path: &str, err: rusqlite::Error) -> JournalError {
     JournalError {
         path: path.to_string(),
         reason: err.to_string().to_lowercase(),
+    }
+}
+
+/// What the simulated apps and the sync ledger changed in a batch. It is written in the
+/// transaction that marks the batch's events done, so that after a crash the simulated apps
+/// are exactly where the events are: an id given out is never given again, and a link in the
+/// journal never points at a record that was lost.
+#[derive(Clone, Debug, Default)]
+pub struct SimChanges {
+    /// `(App/entity, id, record as JSON)`; `None` for a deleted record, whose id stays taken.
+    pub records: Vec<(String, u64, Option<String>)>,
+    /// `(sync, left record, pair as JSON)`; `None` for a pair no longer linked.
+    pub pairs: Vec<(String, String, Option<String>)>,
+}
+
+impl SimChanges {
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty() && self.pairs.is_empty()
+    }
+}
+
+fn write_sim(tx: &rusqlite::Transaction, sim: &SimChanges) -> rusqlite::Result<()> {
+    if sim.is_empty() {
+        return Ok(());
+    }
+    let mut record = tx.prepare_cached(
+        "INSERT INTO sim_records (entity, id, record) VALUES (?1, ?2, ?3)
+         ON CONFLICT (entity, id) DO UPDATE SET record = excluded.record",
+    )?;
+    for (entity, id, json) in &sim.records {
+        record.execute(params![entity, *id as i64, json])?;
+    }
+    let mut pair = tx.prepare_cached(
+        "INSERT INTO sync_pairs (sync, left_record, pair) VALUES (?1, ?2, ?3)
+         ON CONFLICT (sync, left_record) DO UPDATE SET pair = excluded.pair",
+    )?;
+    let mut unpair =
+        tx.prepare_cached("DELETE FROM sync_pairs WHERE sync = ?1 AND left_record = ?2")?;
+    for (sync, left, json) in &sim.pairs {
+        match json {
+            Some(json) => pair.execute(params![sync, left, json])?,
+            None => unpair.execute(params![sync, left])?,
+        };
+    }
+    Ok(())
+}
+
+impl Journal {
+    /// The simulated apps' records, by entity and id: `(App/entity, id, record as JSON)`,
+    /// `None` for a deleted one.
+    pub fn sim_records(&self) -> Result<Vec<(String, u64, Option<String>)>> {
+        self.rows(
+            "SELECT entity, id, record FROM sim_records ORDER BY entity, id",
+            &[],
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?)),
+        )
+    }
+
+    /// The sync ledger's pairs, as JSON.
+    pub fn sync_pairs(&self) -> Result<Vec<String>> {
+        self.rows("SELECT pair FROM sync_pairs ORDER BY rowid", &[], |r| {
+            r.get(0)
+        })
     }
 }

@@ -13,9 +13,15 @@
 //! through the engine, which is synchronous. On SIGTERM or Ctrl-C the server stops accepting,
 //! answers the requests in flight, the committer writes what it has, and the worker stops
 //! after the event it is running; what is still queued runs at the next start.
+//!
+//! Before any of that, the journal is checked against its [`marker`]: a journal damaged, reset
+//! or cut short stops the start unless `--accept-damaged-journal` says to go on.
 
 pub mod journal;
+pub mod marker;
+pub mod redact;
 pub mod server;
+pub mod signing;
 pub mod webhook;
 pub mod worker;
 
@@ -39,6 +45,14 @@ pub struct Config {
     pub listen: String,
     pub journal: PathBuf,
     pub secret: Option<Vec<u8>>,
+    /// How far a signature's timestamp may be from the clock.
+    pub tolerance: Duration,
+    /// The token `GET /runs` and the counts of `GET /health` need.
+    pub read_token: Option<Vec<u8>>,
+    /// Whether kept messages may quote record values.
+    pub log_values: bool,
+    /// Serve on a journal its marker says is damaged or reset.
+    pub accept_damaged: bool,
     pub options: Options,
     pub policy: Policy,
     pub script_name: String,
@@ -51,7 +65,12 @@ pub struct Config {
 pub enum ServeError {
     Start(StartError),
     Journal(journal::JournalError),
-    Listen { addr: String, reason: String },
+    Listen {
+        addr: String,
+        reason: String,
+    },
+    /// The journal is damaged or was reset (`--accept-damaged-journal` serves anyway).
+    Damaged(marker::Damage),
     Runtime(String),
 }
 
@@ -109,8 +128,10 @@ impl Counters {
 
     /// An event went from one state to another.
     pub fn moved(&self, from: &str, to: &str) {
+        // May wrap below zero for a moment: the committer counts an event just after the
+        // journal has it, and the worker may finish it in between.
         if let Some(c) = self.of(from) {
-            let _ = c.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+            c.fetch_sub(1, Ordering::Relaxed);
         }
         if let Some(c) = self.of(to) {
             c.fetch_add(1, Ordering::Relaxed);
@@ -122,11 +143,15 @@ impl Counters {
     }
 
     pub fn tally(&self) -> journal::Tally {
+        let count = |c: &AtomicU64| {
+            let n = c.load(Ordering::Relaxed);
+            if n > i64::MAX as u64 { 0 } else { n }
+        };
         journal::Tally {
-            queued: self.queued.load(Ordering::Relaxed),
-            done: self.done.load(Ordering::Relaxed),
-            failed: self.failed.load(Ordering::Relaxed),
-            held: self.held.load(Ordering::Relaxed),
+            queued: count(&self.queued),
+            done: count(&self.done),
+            failed: count(&self.failed),
+            held: count(&self.held),
         }
     }
 }
@@ -141,6 +166,7 @@ fn committer(
     offers: mpsc::Receiver<Offer>,
     wake: mpsc::Sender<()>,
     counters: Arc<Counters>,
+    mut mark: marker::Writer,
 ) {
     let mut batch: Vec<Offer> = Vec::with_capacity(GROUP);
     while let Ok(first) = offers.recv() {
@@ -155,10 +181,22 @@ fn committer(
             batch.drain(..).map(|o| (o.event, o.reply)).unzip();
         match journal.accept(&events) {
             Ok(results) => {
-                for (reply, result) in replies.into_iter().zip(results) {
-                    if matches!(result, journal::Accepted::New(_)) {
+                // Counted at once: the worker may already be running these events.
+                let mut last = None;
+                for result in &results {
+                    if let journal::Accepted::New(id) = result {
                         counters.accepted();
+                        last = last.max(Some(*id));
                     }
+                }
+                // The marker before any 202: a journal that loses an acknowledged event is
+                // noticed at the next start.
+                if let Some(last) = last
+                    && let Err(err) = mark.accepted(last)
+                {
+                    eprintln!("warning: the journal's marker was not written: {err}");
+                }
+                for (reply, result) in replies.into_iter().zip(results) {
                     let _ = reply.send(Ok(result));
                 }
                 let _ = wake.send(());
@@ -231,6 +269,15 @@ fn work(mut worker: Worker, wake: mpsc::Receiver<()>, stop: Arc<AtomicBool>) {
 
 /// Serves until SIGTERM or Ctrl-C.
 pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
+    if let Err(damage) = marker::check(&config.journal) {
+        if !config.accept_damaged {
+            return Err(ServeError::Damaged(damage));
+        }
+        eprintln!(
+            "warning: {damage}; serving anyway (--accept-damaged-journal): events that are missing will not run, and writes of runs that ran before may be sent again"
+        );
+    }
+    let reads = reads(&config)?;
     let accept = Journal::open(&config.journal, true)?;
     accept.set_meta("script", &config.script_text)?;
     accept.set_meta("script_name", &config.script_name)?;
@@ -259,6 +306,18 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     if let Some(notifier) = config.notifier {
         worker.set_notifier(notifier);
     }
+    worker.set_log_values(config.log_values);
+    accept.set_meta("log_values", if config.log_values { "1" } else { "0" })?;
+    let mark = marker::Marker {
+        instance: accept.meta("instance")?.unwrap_or_default(),
+        events: accept.last_event()?,
+    };
+    let mark = marker::Writer::create(&config.journal, mark).map_err(|err| {
+        ServeError::Journal(journal::JournalError {
+            path: marker::path_of(&config.journal).display().to_string(),
+            reason: err.to_string().to_lowercase(),
+        })
+    })?;
     let counters = Arc::new(Counters::new(accept.tally()?));
     worker.set_counters(Arc::clone(&counters));
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -275,9 +334,11 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
             addr: config.listen.clone(),
             reason: e.to_string().to_lowercase(),
         })?;
-    let addr = listener
-        .local_addr()
-        .map_or_else(|_| config.listen.clone(), |a| a.to_string());
+    let local = listener.local_addr().ok();
+    let addr = local.map_or_else(|| config.listen.clone(), |a| a.to_string());
+    if let Some(warning) = local.and_then(|a| exposed(a, config.secret.is_some())) {
+        eprintln!("{warning}");
+    }
     accept.set_meta("serving", &format!("{} {addr}", std::process::id()))?;
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -287,7 +348,7 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         .name("weir-committer".into())
         .spawn({
             let counters = Arc::clone(&counters);
-            move || committer(accept, offered, wake, counters)
+            move || committer(accept, offered, wake, counters, mark)
         })
         .map_err(|e| ServeError::Runtime(e.to_string()))?;
     let worker_stop = Arc::clone(&stop);
@@ -303,6 +364,8 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
             .secret
             .as_ref()
             .map(|s| Arc::new(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, s))),
+        tolerance: config.tolerance,
+        reads,
         reader: Arc::new(Mutex::new(reader)),
         counters,
     };
@@ -311,8 +374,13 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     } else {
         "unsigned (no --secret-env)"
     };
+    let readers = match (&config.read_token, &config.secret) {
+        (Some(_), _) => "runs read with the token",
+        (None, Some(_)) => "runs not read over HTTP (no --read-token-env)",
+        (None, None) => "runs open to read",
+    };
     say(format_args!(
-        "weir serve: listening on http://{addr}, journal {}, webhooks {secured}",
+        "weir serve: listening on http://{addr}, journal {}, webhooks {secured}, {readers}",
         config.journal.display()
     ));
     let app = server::router(shared);
@@ -337,6 +405,27 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         tally.queued, tally.failed, tally.held
     ));
     served.map_err(|e| ServeError::Runtime(e.to_string()))
+}
+
+/// The warning for an address beyond this machine without a secret.
+fn exposed(addr: std::net::SocketAddr, signed: bool) -> Option<String> {
+    (!signed && !addr.ip().is_loopback()).then(|| {
+        format!(
+            "warning: `weir serve` listens on {addr}, beyond this machine, with no webhook secret: anyone who reaches it can send events and read runs; set `--secret-env NAME` and `--read-token-env NAME`, or listen on 127.0.0.1"
+        )
+    })
+}
+
+/// Who may read runs: with a token, its holders; with a secret and no token, no one; else all.
+fn reads(config: &Config) -> Result<server::Reads, ServeError> {
+    Ok(match (&config.read_token, &config.secret) {
+        (Some(token), _) => server::Reads::Token(Arc::new(
+            server::ReadToken::new(token)
+                .ok_or_else(|| ServeError::Runtime("no random numbers for a key".into()))?,
+        )),
+        (None, Some(_)) => server::Reads::Closed,
+        (None, None) => server::Reads::Open,
+    })
 }
 
 /// A line on standard output, flushed; a closed output is no reason to stop serving.
@@ -376,4 +465,33 @@ pub fn serving(journal: &Journal) -> Option<(u32, String)> {
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
     let alive = String::from_utf8_lossy(&cmdline).contains("serve");
     alive.then(|| (pid, addr.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exposed;
+
+    #[test]
+    fn an_event_finished_before_it_is_counted_is_not_lost_from_the_counts() {
+        let counters = super::Counters::default();
+        counters.moved("queued", "done");
+        assert_eq!(counters.tally().queued, 0);
+        counters.accepted();
+        let tally = counters.tally();
+        assert_eq!((tally.queued, tally.done), (0, 1));
+    }
+
+    #[test]
+    fn an_open_address_without_a_secret_is_warned_of() {
+        let all = "0.0.0.0:8080".parse().unwrap();
+        let warning = exposed(all, false).unwrap();
+        assert!(
+            warning
+                .contains("listens on 0.0.0.0:8080, beyond this machine, with no webhook secret")
+        );
+        assert_eq!(exposed(all, true), None);
+        assert_eq!(exposed("127.0.0.1:8080".parse().unwrap(), false), None);
+        assert_eq!(exposed("[::1]:8080".parse().unwrap(), false), None);
+        assert!(exposed("192.168.1.4:8080".parse().unwrap(), false).is_some());
+    }
 }

@@ -6,12 +6,15 @@
 //! POST /events/Shop/order/new   {"customer":12}                                     → 422
 //! ```
 //!
-//! A request is checked in this order: size (413), signature (401), route (404), record (422).
-//! An event that passes goes to the committer, which writes it to the journal with the others
-//! that arrived meanwhile, syncs once, and only then lets each request answer 202.
+//! A request is checked in this order: size (413), signature and timestamp (401, see
+//! [`super::signing`]), route (404), record (422). An event that passes goes to the committer,
+//! which writes it to the journal with the others that arrived meanwhile, syncs once, and only
+//! then lets each request answer 202. The read routes answer only with the read token when
+//! reads are guarded ([`Reads`]); `/health` then says only that weir is up.
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -22,7 +25,8 @@ use axum::routing::{get, post};
 use serde_json::json;
 use tokio::sync::oneshot;
 
-use super::journal::{Accepted, Journal, NewEvent};
+use super::journal::{self, Accepted, Journal, NewEvent};
+use super::signing::{self, Signed};
 use super::webhook::{self, Problem};
 use crate::program::Program;
 
@@ -40,8 +44,76 @@ pub struct Shared {
     pub program: Arc<Program>,
     pub offers: mpsc::Sender<Offer>,
     pub secret: Option<Arc<ring::hmac::Key>>,
+    /// How far a signature's timestamp may be from the clock.
+    pub tolerance: Duration,
+    pub reads: Reads,
     pub reader: Arc<Mutex<Journal>>,
     pub counters: Arc<super::Counters>,
+}
+
+/// Who may read `GET /runs` and the counts of `GET /health`.
+#[derive(Clone)]
+pub enum Reads {
+    /// Anyone (no secret and no read token: a loopback address for development).
+    Open,
+    /// Whoever sends `Authorization: Bearer <token>`.
+    Token(Arc<ReadToken>),
+    /// No one: a secret guards the events, and no read token was given.
+    Closed,
+}
+
+/// The read token, kept as an HMAC under a key made at start, so that a token sent is
+/// compared in constant time.
+pub struct ReadToken {
+    key: ring::hmac::Key,
+    tag: ring::hmac::Tag,
+}
+
+impl ReadToken {
+    pub fn new(token: &[u8]) -> Option<ReadToken> {
+        let random = ring::rand::SystemRandom::new();
+        let key = ring::hmac::Key::generate(ring::hmac::HMAC_SHA256, &random).ok()?;
+        let tag = ring::hmac::sign(&key, token);
+        Some(ReadToken { key, tag })
+    }
+
+    fn matches(&self, given: &[u8]) -> bool {
+        ring::hmac::verify(&self.key, given, self.tag.as_ref()).is_ok()
+    }
+}
+
+/// Whether a request may read: `Ok`, or the response that refuses it.
+fn may_read(reads: &Reads, headers: &HeaderMap) -> Result<(), Box<Response>> {
+    match reads {
+        Reads::Open => Ok(()),
+        Reads::Closed => Err(Box::new(error(
+            StatusCode::FORBIDDEN,
+            "reading runs is off: `weir serve` has a webhook secret but no read token",
+            "start `weir serve` with `--read-token-env NAME` and send `Authorization: Bearer <token>`, or use `weir runs --journal FILE` on the machine",
+        ))),
+        Reads::Token(token) => {
+            let given = header(headers, "authorization");
+            // The scheme's name is not case-sensitive (RFC 9110).
+            let bearer = given
+                .as_deref()
+                .and_then(|v| v.split_once(' '))
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, token)| token);
+            match bearer {
+                Some(b) if token.matches(b.trim().as_bytes()) => Ok(()),
+                Some(_) => Err(Box::new(error(
+                    StatusCode::UNAUTHORIZED,
+                    "the read token does not match",
+                    "send the token of the variable named by `--read-token-env`, as `Authorization: Bearer <token>`",
+                ))),
+                None => Err(Box::new(error(
+                    StatusCode::UNAUTHORIZED,
+                    "the request has no `Authorization: Bearer` read token",
+                    "send the token of the variable named by `--read-token-env`, as `Authorization: Bearer <token>`",
+                ))),
+            }
+        }
+    }
 }
 
 pub fn router(shared: Shared) -> Router {
@@ -89,54 +161,6 @@ async fn wrong_method(method: Method, uri: Uri) -> Response {
     )
 }
 
-/// Whether the body carries a good `X-Weir-Signature` (compared in constant time).
-fn signed(key: &ring::hmac::Key, headers: &HeaderMap, body: &[u8]) -> Result<(), Box<Response>> {
-    let help =
-        "sign the body: X-Weir-Signature: sha256=<hex HMAC-SHA256 of the body with the secret>";
-    let Some(value) = headers.get("x-weir-signature") else {
-        return Err(Box::new(error(
-            StatusCode::UNAUTHORIZED,
-            "the request has no `X-Weir-Signature`",
-            help,
-        )));
-    };
-    let tag = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.trim().strip_prefix("sha256="))
-        .and_then(unhex);
-    let Some(tag) = tag else {
-        return Err(Box::new(error(
-            StatusCode::UNAUTHORIZED,
-            "`X-Weir-Signature` is not `sha256=` and 64 hex digits",
-            help,
-        )));
-    };
-    ring::hmac::verify(key, body, &tag).map_err(|_| {
-        Box::new(error(
-            StatusCode::UNAUTHORIZED,
-            "`X-Weir-Signature` does not match the body",
-            "sign the exact bytes sent, with the secret `weir serve` was given in `--secret-env`",
-        ))
-    })
-}
-
-/// Hex digits to bytes.
-pub fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
-/// Bytes as lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get(name)
@@ -148,6 +172,8 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
 async fn post_event(
     State(shared): State<Shared>,
     Path((app, entity, kind)): Path<(String, String, String)>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -165,10 +191,28 @@ async fn post_event(
     let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
         return too_big();
     };
-    if let Some(key) = &shared.secret
-        && let Err(response) = signed(key, &headers, &bytes)
-    {
-        return *response;
+    let event_id = header(&headers, "x-weir-event-id");
+    let actor = header(&headers, "x-weir-actor");
+    let changed = header(&headers, "x-weir-changed");
+    // A signed request without an event id is still taken once: by its signature.
+    let mut signature = None;
+    if let Some(key) = &shared.secret {
+        let timestamp = header(&headers, "x-weir-timestamp").unwrap_or_default();
+        let signed = Signed {
+            timestamp: &timestamp,
+            method: method.as_str(),
+            path: uri.path(),
+            event_id: event_id.as_deref().unwrap_or(""),
+            actor: actor.as_deref().unwrap_or(""),
+            changed: changed.as_deref().unwrap_or(""),
+            body: &bytes,
+        };
+        let given = header(&headers, "x-weir-signature");
+        let now = signing::now();
+        if let Err(why) = signing::verify(key, given.as_deref(), &signed, now, shared.tolerance) {
+            return error(StatusCode::UNAUTHORIZED, why.message, why.help);
+        }
+        signature = given;
     }
     let (entity_id, event_kind) = match webhook::route(&shared.program, &app, &entity, &kind) {
         Ok(found) => found,
@@ -181,8 +225,6 @@ async fn post_event(
             "send the record as JSON in UTF-8",
         );
     };
-    let actor = header(&headers, "x-weir-actor");
-    let changed = header(&headers, "x-weir-changed");
     if let Err(problem) = webhook::parse(
         &shared.program,
         entity_id,
@@ -196,7 +238,13 @@ async fn post_event(
     let (reply, outcome) = oneshot::channel();
     let offer = Offer {
         event: NewEvent {
-            key: header(&headers, "x-weir-event-id"),
+            key: journal::event_key(
+                &app,
+                &entity,
+                &kind,
+                event_id.as_deref(),
+                signature.as_deref(),
+            ),
             app,
             entity,
             kind,
@@ -240,7 +288,10 @@ fn stopping() -> Response {
     )
 }
 
-async fn health(State(shared): State<Shared>) -> Response {
+async fn health(State(shared): State<Shared>, headers: HeaderMap) -> Response {
+    if may_read(&shared.reads, &headers).is_err() {
+        return axum::Json(json!({ "status": "ok" })).into_response();
+    }
     let t = shared.counters.tally();
     axum::Json(json!({
         "status": "ok",
@@ -257,7 +308,14 @@ struct RunsQuery {
     status: Option<String>,
 }
 
-async fn runs(State(shared): State<Shared>, Query(query): Query<RunsQuery>) -> Response {
+async fn runs(
+    State(shared): State<Shared>,
+    Query(query): Query<RunsQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(response) = may_read(&shared.reads, &headers) {
+        return *response;
+    }
     let status = match query.status.as_deref() {
         None | Some("") | Some("all") => None,
         Some(s @ ("failed" | "held")) => Some(s.to_string()),

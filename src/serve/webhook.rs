@@ -151,7 +151,7 @@ pub fn parse(
             .map(Parsed::Change)
             .map_err(|err| problem(&err));
     }
-    let json: Json = serde_json::from_str(body).map_err(|err| bad_json(&err))?;
+    let json: Json = input::parse_unique(body).map_err(|err| bad_json(&err))?;
     let Json::Object(mut map) = json else {
         return Err(unfit(
             "the body is not a JSON object".into(),

@@ -13,20 +13,24 @@
 //! crash before #41 is recorded; restart: #41 runs again as run 90; key …-90/1 is in
 //! `actions`, so the contact is not created twice
 //! ```
+//!
+//! The simulated apps and the sync ledger are recorded with the batch that changed them, in
+//! the same transaction, and put back from the journal at start: after a crash they are where
+//! the events marked done left them, so a new simulated record never takes the id (and the
+//! links) of one made before the crash.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::{Value as Json, json};
 
-use super::journal::{Finished, Journal, JournalError, LedgerRow, RunRow, StoredEvent};
+use super::journal::{Finished, Journal, JournalError, LedgerRow, RunRow, SimChanges, StoredEvent};
 use super::webhook::{self, Parsed};
-use crate::diagnostic::Report;
 use crate::program::{EntityId, Program};
 use crate::remote::{Connected, Policy, Recorder, SetupError};
-use crate::run::apps::RecordRef;
+use crate::run::apps::{Apps, RecordRef};
 use crate::run::echo::Written;
-use crate::run::guard::HeldChain;
+use crate::run::guard::{HeldChain, Surface};
 use crate::run::{Engine, Options, Outcome, Reported, RunEnd, state};
 
 /// How long the ledger keeps a write to a real app waiting for its echo.
@@ -53,9 +57,14 @@ struct JournalRecorder {
 
 impl JournalRecorder {
     fn entity_name(&self, entity: EntityId) -> String {
-        let e = self.program.entity(entity);
-        format!("{}/{}", self.program.app(e.app).name, e.name)
+        entity_label(&self.program, entity)
     }
+}
+
+/// `Calendar/event`, as the journal names an entity.
+fn entity_label(p: &Program, entity: EntityId) -> String {
+    let e = p.entity(entity);
+    format!("{}/{}", p.app(e.app).name, e.name)
 }
 
 impl Recorder for JournalRecorder {
@@ -87,6 +96,8 @@ pub struct Worker {
     next_run: u64,
     notifier: Option<crate::remote::notify::Notifier>,
     counters: Option<Arc<super::Counters>>,
+    /// Whether kept messages may quote record values (`--log-values`).
+    log_values: bool,
 }
 
 /// `Calendar/event` as an entity of the script.
@@ -96,8 +107,8 @@ fn entity_named(p: &Program, text: &str) -> Option<EntityId> {
 }
 
 impl Worker {
-    /// Opens the journal and puts back what it remembers: the id table, links, the writes
-    /// already done, the write ledger, the simulated apps and the counters.
+    /// Opens the journal and puts back what it remembers: the id table, the writes already
+    /// done, the simulated apps and the sync ledger, links, the write ledger and the counters.
     pub fn open(
         path: &Path,
         program: Arc<Program>,
@@ -135,16 +146,41 @@ impl Worker {
                 program: Arc::clone(&program),
             }));
         }
+        let mut engine = Engine::new(Arc::clone(&program), apps, options);
+        let unfit = |err: state::StateError| JournalError {
+            path: journal.path().to_string(),
+            reason: format!(
+                "its simulated apps do not fit the script: {err}; serve the script they were \
+                 made with, or start a new journal"
+            ),
+        };
+        // Records first: a link is kept on its records.
+        let saved = saved_state(&journal)?;
+        state::load(&mut engine, &saved).map_err(unfit)?;
+        // A journal of an earlier weir kept them whole, saved at clean stops only: loaded with
+        // changes tracked, the next commit writes them out in the journal's present form.
+        let earlier = match journal.meta("simulator")? {
+            Some(text) if saved["apps"].as_object().is_some_and(|a| a.is_empty()) => {
+                serde_json::from_str::<Json>(&text).ok()
+            }
+            _ => None,
+        };
+        let track = |engine: &mut Engine<Connected>| {
+            engine.apps_mut().sim_mut().track_changes();
+            engine.ledger_mut().track_changes();
+        };
+        if let Some(old) = &earlier {
+            track(&mut engine);
+            state::load(&mut engine, old).map_err(unfit)?;
+            engine.clear_held();
+        }
         for (a, b) in journal.links()? {
             if let (Ok(a), Ok(b)) = (state::record_ref(p, &a), state::record_ref(p, &b)) {
-                apps.restore_link(a, b);
+                engine.apps_mut().restore_link(a, b);
             }
         }
-        let mut engine = Engine::new(Arc::clone(&program), apps, options);
-        if let Some(saved) = journal.meta("simulator")?
-            && let Ok(json) = serde_json::from_str::<Json>(&saved)
-        {
-            let _ = state::load(&mut engine, &json);
+        if earlier.is_none() {
+            track(&mut engine);
         }
         for row in journal.ledger(LEDGER_KEEP_MS)? {
             if let Some(written) = ledger_entry(p, &row) {
@@ -162,12 +198,18 @@ impl Worker {
             next_run,
             notifier: None,
             counters: None,
+            log_values: false,
         })
     }
 
     /// Keeps these counts of events by state up to date as events finish.
     pub fn set_counters(&mut self, counters: Arc<super::Counters>) {
         self.counters = Some(counters);
+    }
+
+    /// Lets the messages kept in the journal quote record values (`--log-values`).
+    pub fn set_log_values(&mut self, log_values: bool) {
+        self.log_values = log_values;
     }
 
     /// Also POST every notification (`--notify-url`).
@@ -213,7 +255,7 @@ impl Worker {
                     was: event.status.clone(),
                     status: "failed",
                     run_base: base,
-                    message: Some(format!("{}; {}", problem.message, problem.help)),
+                    message: Some(super::redact::problem(&problem, self.log_values)),
                     ..Finished::default()
                 };
             }
@@ -322,8 +364,9 @@ impl Worker {
                 message: None,
             });
         }
+        let values = self.log_values;
         for failure in &outcome.failures {
-            let message = Some(failure.report().message);
+            let message = Some(super::redact::failure(failure, values));
             match f.runs.iter_mut().find(|r| r.run == Some(failure.run)) {
                 Some(row) if failure.run != 0 => row.message = message,
                 _ => f.runs.push(RunRow {
@@ -336,7 +379,7 @@ impl Worker {
         }
         for &i in &outcome.held {
             let held = &self.engine.held()[i];
-            let report = HeldChain { program: p, held }.report();
+            let report = HeldChain { program: p, held }.report_in(Surface::Serve);
             let story = crate::run::guard::story(p, held);
             f.runs.push(RunRow {
                 run: None,
@@ -353,8 +396,14 @@ impl Worker {
         for w in &outcome.written {
             f.written.push(ledger_row(p, w));
         }
-        let first_failure = outcome.failures.first().map(|x| x.report().message);
-        let refused = outcome.refused.as_ref().map(|r| r.to_string());
+        let first_failure = outcome
+            .failures
+            .first()
+            .map(|x| super::redact::failure(x, values));
+        let refused = outcome
+            .refused
+            .as_ref()
+            .map(|r| super::redact::refused(r, values));
         (f.status, f.message) = if let Some(message) = first_failure.or(refused) {
             ("failed", Some(message))
         } else if !outcome.held.is_empty() {
@@ -368,23 +417,38 @@ impl Worker {
         f
     }
 
-    /// Writes down a batch of finished events, with the links made and the counters.
+    /// Writes down a batch of finished events, with the links made, the counters and what
+    /// the simulated apps and the sync ledger changed, in one transaction.
     pub fn commit(&mut self, batch: &[Finished]) -> Result<(), JournalError> {
         let p = &*self.program;
         let show = |r: RecordRef| r.show(p).to_string();
-        let links: Vec<(String, String)> = self
-            .engine
-            .apps_mut()
-            .take_new_links()
-            .into_iter()
-            .map(|(a, b)| (show(a), show(b)))
-            .collect();
+        let apps = self.engine.apps_mut();
+        let mut made = apps.take_new_links();
+        let changes = apps.sim_mut().take_changes();
+        made.extend(changes.links);
+        let links: Vec<(String, String)> =
+            made.into_iter().map(|(a, b)| (show(a), show(b))).collect();
+        let mut sim = SimChanges::default();
+        for at in changes.records {
+            let record = self.engine.apps().sim().get(at).ok().flatten();
+            let json = record.map(|r| state::record_entry(p, at.entity, r.view()).to_string());
+            sim.records.push((entity_label(p, at.entity), at.id, json));
+        }
+        for (sync, left) in self.engine.ledger_mut().take_changes() {
+            let s = &p.syncs[sync.0];
+            let pair = self.engine.ledger().pair(sync, left);
+            sim.pairs.push((
+                state::sync_name(p, sync),
+                show(RecordRef::new(s.left.entity, left)),
+                pair.map(|pair| state::pair_json(p, pair).to_string()),
+            ));
+        }
         self.engine.clear_held();
         let counters = [
             ("next_run", self.next_run),
             ("next_event", self.engine.next_event_id()),
         ];
-        self.journal.finish(batch, &links, &counters)?;
+        self.journal.finish(batch, &links, &counters, &sim)?;
         if let Some(counts) = &self.counters {
             for f in batch {
                 counts.moved(&f.was, f.status);
@@ -393,11 +457,10 @@ impl Worker {
         Ok(())
     }
 
-    /// Saves the simulated apps (at a clean stop; after a crash they restart from the last
-    /// save).
-    pub fn save_simulator(&self) -> Result<(), JournalError> {
-        let json = state::save(&self.engine);
-        self.journal.set_meta("simulator", &json.to_string())
+    /// Writes down what the simulated apps changed that no batch has recorded yet (at a
+    /// clean stop: every batch records its own changes, so there is normally nothing left).
+    pub fn save_simulator(&mut self) -> Result<(), JournalError> {
+        self.commit(&[])
     }
 
     /// Runs every queued event and every release asked for, then records them.
@@ -440,6 +503,44 @@ impl Worker {
     }
 }
 
+/// The simulated apps and the sync ledger as the journal holds them, in the form of a state
+/// file (`--state`), so that they load as one does: checked against the script, all or nothing.
+fn saved_state(journal: &Journal) -> Result<Json, JournalError> {
+    let damaged = |what: String| JournalError {
+        path: journal.path().to_string(),
+        reason: format!("{what}; the journal is damaged"),
+    };
+    let mut apps = serde_json::Map::new();
+    for (entity, id, record) in journal.sim_records()? {
+        let Some((app, name)) = entity.split_once('/') else {
+            return Err(damaged(format!(
+                "the simulated entity {entity:?} names no app and entity"
+            )));
+        };
+        let tables = apps.entry(app).or_insert_with(|| json!({}));
+        let table = &mut tables[name];
+        if table.is_null() {
+            *table = json!({ "records": [] });
+        }
+        // Rows come in id order: the last is the highest id given out, deleted or not.
+        table["next_id"] = json!(id + 1);
+        if let Some(text) = record {
+            let json: Json = serde_json::from_str(&text)
+                .map_err(|_| damaged(format!("the record {entity}/{id} is not valid JSON")))?;
+            if let Some(records) = table["records"].as_array_mut() {
+                records.push(json);
+            }
+        }
+    }
+    let mut ledger = Vec::new();
+    for text in journal.sync_pairs()? {
+        let pair: Json = serde_json::from_str(&text)
+            .map_err(|_| damaged("a pair of the sync ledger is not valid JSON".into()))?;
+        ledger.push(pair);
+    }
+    Ok(json!({ "weir_state": state::VERSION, "apps": apps, "ledger": ledger }))
+}
+
 fn ledger_row(p: &Program, w: &Written) -> LedgerRow {
     let e = p.entity(w.at.entity);
     let fields: Vec<&str> = w.fields.iter().map(|f| &*e.fields[f.0].name).collect();
@@ -469,4 +570,88 @@ fn ledger_entry(p: &Program, row: &LedgerRow) -> Option<Written> {
         print: row.print,
         chain,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHOP: &str = "app Shop { order { customer: text } }\n";
+
+    fn program() -> Arc<Program> {
+        let loaded = crate::load::parse_all(vec![("shop.weir".into(), SHOP.into())]);
+        let checked = crate::check::check(&loaded.scripts, &loaded.sources);
+        assert!(!checked.has_errors());
+        Arc::new(checked.program)
+    }
+
+    fn worker(path: &Path) -> Worker {
+        match Worker::open(path, program(), Options::default(), Policy::default()) {
+            Ok(worker) => worker,
+            Err(err) => panic!("the worker starts: {err:?}"),
+        }
+    }
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("weir-worker-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn simulated_apps_saved_whole_by_an_earlier_weir_are_written_out_row_by_row() {
+        let dir = scratch("earlier");
+        let path = dir.join("weir.db");
+        let old = json!({
+            "weir_state": 1,
+            "apps": { "Shop": { "order": {
+                "next_id": 5,
+                "records": [{ "id": "Shop/order/2", "customer": "Ada" }],
+            } } },
+        });
+        Journal::open(&path, false)
+            .unwrap()
+            .set_meta("simulator", &old.to_string())
+            .unwrap();
+        let mut w = worker(&path);
+        w.save_simulator().unwrap();
+        let rows = w.journal().sim_records().unwrap();
+        let ids: Vec<(&str, u64, bool)> = rows
+            .iter()
+            .map(|(entity, id, record)| (entity.as_str(), *id, record.is_some()))
+            .collect();
+        // Ids 3 and 4 were given out and their records deleted: 4 is kept as taken.
+        assert_eq!(ids, [("Shop/order", 2, true), ("Shop/order", 4, false)]);
+        assert!(rows[0].2.as_deref().unwrap_or("").contains("Ada"));
+        drop(w);
+        // Read back from the rows, the old save is no longer needed.
+        let mut w = worker(&path);
+        let again = w.journal().sim_records().unwrap();
+        w.save_simulator().unwrap();
+        assert_eq!(again, w.journal().sim_records().unwrap());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_damaged_simulated_record_stops_the_start_and_is_named() {
+        let dir = scratch("damaged");
+        let path = dir.join("weir.db");
+        let rows = SimChanges {
+            records: vec![("Shop/order".into(), 1, Some("{\"customer\": ".into()))],
+            pairs: Vec::new(),
+        };
+        let mut journal = Journal::open(&path, false).unwrap();
+        journal.finish(&[], &[], &[], &rows).unwrap();
+        let Err(StartError::Journal(err)) =
+            Worker::open(&path, program(), Options::default(), Policy::default())
+        else {
+            panic!("a damaged journal must not start");
+        };
+        assert_eq!(
+            err.reason,
+            "the record Shop/order/1 is not valid JSON; the journal is damaged"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

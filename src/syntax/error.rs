@@ -10,7 +10,8 @@ use pest::error::{ErrorVariant, InputLocation};
 
 use super::Rule;
 use super::expected::{
-    ITEM_WORDS, KIND_NAMES, describe, keyword_text, starts_expression, suggest_word,
+    ITEM_WORDS, KIND_NAMES, SCENARIO_WORDS, STEP_WORDS, describe, keyword_text, starts_expression,
+    suggest_word,
 };
 use crate::codes::Code;
 use crate::diagnostic::{self, Diagnostic, Report};
@@ -48,10 +49,13 @@ pub enum SyntaxErrorKind {
     },
     /// `{` inside a scenario's name.
     InterpolationInName,
-    /// A number or count that does not fit.
-    NumberTooLarge,
-    /// Expressions nested deeper than the parser allows.
+    /// A number, duration or count that does not fit (E0003); `limit` says how far they go.
+    NumberTooLarge { limit: &'static str },
+    /// Expressions nested deeper than the parser allows (E0002).
     TooDeep { limit: u32 },
+    /// An expression whose tree of operators is deeper than weir walks (E0002): `operators`
+    /// counts those chained at its own level, 0 when the depth comes from nesting.
+    TooLong { limit: u32, operators: u32 },
     /// A lone `}` inside a text.
     LoneBraceInText,
     /// A backslash before a character that has no escape.
@@ -130,6 +134,22 @@ pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>)
         InputLocation::Pos(pos) => pos,
         InputLocation::Span((start, _)) => start,
     };
+    // pest stops before the stack runs out (brackets or `if`s nested thousands deep); that is
+    // nesting past weir's limit, not a missing token.
+    if let ErrorVariant::CustomError { message } = &err.variant
+        && message.contains("stack limit")
+    {
+        let at = err_pos.min(text.len());
+        let end = (at + 1..=text.len())
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(at);
+        return SyntaxError::custom(
+            Span::new(file, at, end),
+            SyntaxErrorKind::TooDeep {
+                limit: super::expr::MAX_DEPTH,
+            },
+        );
+    }
     let positives = match &err.variant {
         ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         ErrorVariant::CustomError { .. } => Vec::new(),
@@ -211,7 +231,22 @@ pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>)
         let wants_name =
             rules.contains(&Rule::ident) && !rules.iter().any(|r| starts_expression(*r));
         let starts_item = ITEM_WORDS.contains(&word.as_str());
-        if let (true, Some(opener)) = (starts_item, scan.open_brackets.last()) {
+        // A step's first word where the parser still wanted more of a block nested inside a
+        // workflow or scenario (`create … { name: name` and then `notify` on the next line):
+        // that inner block was never closed.
+        let starts_step = (STEP_WORDS.contains(&word.as_str())
+            || SCENARIO_WORDS.contains(&word.as_str()))
+            && scan.open_brackets.len() >= 2;
+        let inner_opener = if starts_step {
+            scan.open_brackets.last()
+        } else {
+            None
+        };
+        if let Some(opener) = inner_opener.or(if starts_item {
+            scan.open_brackets.last()
+        } else {
+            None
+        }) {
             // `workflow` inside an app's braces: the app was never closed.
             return SyntaxError {
                 span: token_span,
@@ -239,6 +274,11 @@ pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>)
     }
 
     let mut expected = describe(&rules, tokens, previous_word(text, pos));
+    // The grammar takes `changing` after any kind (the checker then says E0205), but only
+    // `updated` triggers can use it: do not offer it after `on new …` or `on deleted …`.
+    if matches!(trigger_kind_before(text, pos), Some("new" | "deleted")) {
+        expected.retain(|e| !matches!(e, Expected::Token(t) if t == "changing"));
+    }
     if expected.is_empty() {
         expected.push(Expected::Thing("an item"));
     }
@@ -267,6 +307,16 @@ pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>)
         // A text cannot run over lines, so more input cannot close one.
         at_end_of_input: at_end && !in_open_text,
     }
+}
+
+/// The kind of the last trigger (`on KIND …`) before `pos`, if there is one.
+fn trigger_kind_before(text: &str, pos: usize) -> Option<&str> {
+    let words: Vec<&str> = text[..pos.min(text.len())]
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let on = words.iter().rposition(|w| *w == "on")?;
+    words.get(on + 1).copied()
 }
 
 /// Whether a keyword found where a name is wanted is also one of the things expected there.
@@ -364,6 +414,11 @@ struct OpenerScan {
 }
 
 /// Walks the source up to `pos`, keeping track of brackets and quotes that are still open.
+/// How many brackets are open at the end of `text`, texts and comments aside.
+pub fn open_brackets(text: &str) -> usize {
+    scan_openers(0, text, text.len()).open_brackets.len()
+}
+
 fn scan_openers(file: FileId, text: &str, pos: usize) -> OpenerScan {
     #[derive(PartialEq)]
     enum Frame {
@@ -446,7 +501,7 @@ fn scan_openers(file: FileId, text: &str, pos: usize) -> OpenerScan {
 
 impl Report for SyntaxError {
     fn report(&self) -> Diagnostic {
-        let d = diagnostic::new(Code::E0001, self.message());
+        let d = diagnostic::new(self.code(), self.message());
         let mut labels = vec![diagnostic::primary(self.span, self.label())];
         let mut notes = Vec::new();
         if let Some(opener) = self.unclosed {
@@ -488,6 +543,16 @@ fn list_words(expected: &[Expected]) -> String {
 }
 
 impl SyntaxError {
+    /// E0001 for text that does not follow the grammar; E0002 and E0003 for text that does
+    /// but goes past a limit.
+    pub fn code(&self) -> Code {
+        match self.kind.as_ref() {
+            SyntaxErrorKind::TooDeep { .. } | SyntaxErrorKind::TooLong { .. } => Code::E0002,
+            SyntaxErrorKind::NumberTooLarge { .. } => Code::E0003,
+            _ => Code::E0001,
+        }
+    }
+
     fn message(&self) -> String {
         match self.kind.as_ref() {
             SyntaxErrorKind::Expected { .. } if self.unclosed.is_some_and(|o| o.symbol == '"') => {
@@ -503,8 +568,16 @@ impl SyntaxError {
                 )
             }
             SyntaxErrorKind::InterpolationInName => "a scenario name cannot contain `{…}`".into(),
-            SyntaxErrorKind::NumberTooLarge => "this number is too large".into(),
+            SyntaxErrorKind::NumberTooLarge { limit } => {
+                format!("this number is too large: {limit}")
+            }
             SyntaxErrorKind::TooDeep { .. } => "this expression is nested too deeply".into(),
+            SyntaxErrorKind::TooLong { limit, operators } if operators > limit => format!(
+                "this expression chains {operators} operators; weir allows at most {limit} levels"
+            ),
+            SyntaxErrorKind::TooLong { limit, .. } => {
+                format!("this expression nests more than {limit} levels deep")
+            }
             SyntaxErrorKind::LoneBraceInText => "a `}` in a text must be written `}}`".into(),
             SyntaxErrorKind::UnknownEscape { escape } => format!("`\\{escape}` is not an escape"),
         }
@@ -530,8 +603,9 @@ impl SyntaxError {
             },
             SyntaxErrorKind::KeywordAsName { keyword, .. } => format!("`{keyword}` is a keyword"),
             SyntaxErrorKind::InterpolationInName => "`{` starts an expression".into(),
-            SyntaxErrorKind::NumberTooLarge => "this does not fit".into(),
+            SyntaxErrorKind::NumberTooLarge { .. } => "this does not fit".into(),
             SyntaxErrorKind::TooDeep { .. } => "too many nested parts".into(),
+            SyntaxErrorKind::TooLong { limit, .. } => format!("more than {limit} levels"),
             SyntaxErrorKind::LoneBraceInText => "this `}` closes nothing".into(),
             SyntaxErrorKind::UnknownEscape { .. } => "unknown escape".into(),
         }
@@ -548,9 +622,12 @@ impl SyntaxError {
             SyntaxErrorKind::InterpolationInName => {
                 "write `{{` and `}}` for braces in a scenario name".into()
             }
-            SyntaxErrorKind::NumberTooLarge => "use a smaller number".into(),
+            SyntaxErrorKind::NumberTooLarge { .. } => "use a smaller number".into(),
             SyntaxErrorKind::TooDeep { limit } => {
                 format!("split the expression with `let` steps; at most {limit} levels are allowed")
+            }
+            SyntaxErrorKind::TooLong { .. } => {
+                "split the expression with `let` steps: `let first = a + b + c`, then `first + d + e`".into()
             }
             SyntaxErrorKind::LoneBraceInText => {
                 "write `}}` for a brace in a text; `{…}` puts the value of an expression in it"
@@ -612,6 +689,9 @@ fn misplaced(expected: &[Expected], found: &Found, previous: &str) -> Option<Str
             .trim_start_matches(|c: char| c.is_ascii_digit())
             .starts_with(|c: char| c.is_alphabetic() || c == '.');
     Some(match word {
+        "\u{201c}" | "\u{201d}" | "\u{2018}" | "\u{2019}" | "\u{201e}" | "\u{00ab}" | "\u{00bb}" => {
+            "write the text in straight quotes, as in `\"hi\"`; curly quotes such as `\u{201c}…\u{201d}` come from word processors and do not start a text".into()
+        }
         "changing" if has_token("do") || has_token("unless") => {
             "`changing` goes before `where`: `on updated ENTITY in APP changing FIELD where …`"
                 .into()

@@ -102,12 +102,12 @@ fn is_operator(rule: Rule) -> bool {
     )
 }
 
-pub(super) const ITEM_WORDS: &[&str] = &["app", "workflow", "on", "sync", "scenario", "engine"];
-const STEP_WORDS: &[&str] = &[
+pub const ITEM_WORDS: &[&str] = &["app", "workflow", "on", "sync", "scenario", "engine"];
+pub(super) const STEP_WORDS: &[&str] = &[
     "let", "unless", "continue", "create", "update", "delete", "notify",
 ];
 const ACTION_WORDS: &[&str] = &["create", "update", "delete", "notify"];
-const SCENARIO_WORDS: &[&str] = &["user", "expect"];
+pub(super) const SCENARIO_WORDS: &[&str] = &["user", "expect"];
 const EXPRESSION_TOKENS: &[&str] = &["-", "(", "[", "\"", "if", "not"];
 /// Operators, and the first characters of operators, that "an operator" stands for.
 const OPERATOR_TOKENS: &[&str] = &[

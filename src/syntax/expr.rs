@@ -11,8 +11,22 @@ use super::lower::{Lower, Result, parts};
 use crate::ast::*;
 use crate::span::{Span, Spanned};
 
-/// Deeper nesting than this is refused rather than risking the stack.
-const MAX_DEPTH: u32 = 64;
+/// Deeper nesting of brackets, calls and `if`s than this is refused rather than risking the
+/// stack.
+pub(super) const MAX_DEPTH: u32 = 64;
+
+/// The deepest expression tree weir accepts, counting every operator, call, list and `if`
+/// inside another. Every later stage (checking, folding, running, formatting, dropping)
+/// walks trees recursively; this bound keeps that within a thread's stack, even a 2 MiB one,
+/// while leaving room for any expression a person writes (a chain `a + b + …` of 128 terms).
+pub const MAX_TREE_DEPTH: u32 = 128;
+
+/// An expression with the depth of its tree: 1 for a name or a literal.
+type Deep = (Expr, u32);
+
+/// What the largest literals are, for the error that refuses a larger one.
+const NUMBER_LIMIT: &str = "numbers go up to about 1.8e308 (309 digits)";
+const DURATION_LIMIT: &str = "durations go up to about 292 billion years";
 
 static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
     PrattParser::new()
@@ -35,10 +49,14 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
 
 impl Lower {
     pub(super) fn expr(&mut self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        self.deep_expr(pair).map(|(expr, _)| expr)
+    }
+
+    fn deep_expr(&mut self, pair: Pair<'_, Rule>) -> Result<Deep> {
         debug_assert_eq!(pair.as_rule(), Rule::expr);
+        let span = self.span(&pair);
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            let span = self.span(&pair);
             return Err(SyntaxError::custom(
                 span,
                 SyntaxErrorKind::TooDeep { limit: MAX_DEPTH },
@@ -51,7 +69,6 @@ impl Lower {
             .filter(|p| matches!(p.as_rule(), Rule::op_not | Rule::op_neg))
             .count() as u32;
         if self.depth + prefixes > MAX_DEPTH {
-            let span = self.span(&pair);
             return Err(SyntaxError::custom(
                 span,
                 SyntaxErrorKind::TooDeep { limit: MAX_DEPTH },
@@ -62,40 +79,63 @@ impl Lower {
         result
     }
 
-    pub(super) fn pratt(&mut self, pairs: Pairs<'_, Rule>) -> Result<Expr> {
+    /// Builds the tree of one expression's operators. The tree's depth is counted as it grows
+    /// and the first node past [`MAX_TREE_DEPTH`] stops it, so a chain of thousands of terms
+    /// is an error before it is a tree too deep to walk (or to drop).
+    fn pratt(&mut self, pairs: Pairs<'_, Rule>) -> Result<Deep> {
         let (file, offset) = (self.file, self.offset);
+        let operators = pairs
+            .clone()
+            .filter(|p| {
+                !matches!(
+                    p.as_rule(),
+                    Rule::op_not | Rule::op_neg | Rule::field_access
+                )
+            })
+            .count()
+            .saturating_sub(1) as u32
+            / 2;
         let span_of = |pair: &Pair<'_, Rule>| {
             let span = pair.as_span();
             Span::new(file, offset + span.start(), offset + span.end())
         };
+        let node = |kind: ExprKind, span: Span, depth: u32| -> Result<Deep> {
+            if depth > MAX_TREE_DEPTH {
+                // The part that went past the limit: a chain's first terms, not all of it.
+                return Err(SyntaxError::custom(
+                    span,
+                    SyntaxErrorKind::TooLong {
+                        limit: MAX_TREE_DEPTH,
+                        operators,
+                    },
+                ));
+            }
+            Ok((Expr { kind, span }, depth))
+        };
         // The closures below need `self` for atoms only; collect errors through a cell.
         let this = std::cell::RefCell::new(self);
         PRATT
-            .map_primary(|atom| this.borrow_mut().expr_atom(atom))
+            .map_primary(|atom| this.borrow_mut().deep_atom(atom))
             .map_prefix(|op, operand| {
-                let operand = operand?;
+                let (operand, depth) = operand?;
                 let op_span = span_of(&op);
                 let op = match op.as_rule() {
                     Rule::op_not => UnaryOp::Not,
                     Rule::op_neg => UnaryOp::Neg,
                     rule => unreachable!("expected a prefix operator, found {rule:?}"),
                 };
-                Ok(Expr {
-                    span: op_span.to(operand.span),
-                    kind: ExprKind::Unary(op, Box::new(operand)),
-                })
+                let span = op_span.to(operand.span);
+                node(ExprKind::Unary(op, Box::new(operand)), span, depth + 1)
             })
             .map_postfix(|operand, access| {
-                let operand = operand?;
+                let (operand, depth) = operand?;
                 let field = access.into_inner().next().expect("field name");
                 let name = Spanned::new(Arc::from(field.as_str()), span_of(&field));
-                Ok(Expr {
-                    span: operand.span.to(name.span),
-                    kind: ExprKind::Field(Box::new(operand), name),
-                })
+                let span = operand.span.to(name.span);
+                node(ExprKind::Field(Box::new(operand), name), span, depth + 1)
             })
             .map_infix(|left, op, right| {
-                let (left, right) = (left?, right?);
+                let ((left, l), (right, r)) = (left?, right?);
                 let op = match op.as_rule() {
                     Rule::op_or => BinaryOp::Or,
                     Rule::op_and => BinaryOp::And,
@@ -113,22 +153,34 @@ impl Lower {
                     Rule::op_default => BinaryOp::Default,
                     rule => unreachable!("expected an infix operator, found {rule:?}"),
                 };
-                Ok(Expr {
-                    span: left.span.to(right.span),
-                    kind: ExprKind::Binary(op, Box::new(left), Box::new(right)),
-                })
+                let span = left.span.to(right.span);
+                let kind = ExprKind::Binary(op, Box::new(left), Box::new(right));
+                node(kind, span, l.max(r) + 1)
             })
             .parse(pairs)
     }
 
     pub(super) fn expr_atom(&mut self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        self.deep_atom(pair).map(|(expr, _)| expr)
+    }
+
+    fn deep_atom(&mut self, pair: Pair<'_, Rule>) -> Result<Deep> {
         let span = self.span(&pair);
+        // The depth of the deepest expression inside this one.
+        let mut inner = 0;
         let kind = match pair.as_rule() {
-            Rule::number => ExprKind::Number(
-                pair.as_str()
-                    .parse()
-                    .map_err(|_| SyntaxError::custom(span, SyntaxErrorKind::NumberTooLarge))?,
-            ),
+            Rule::number => {
+                let n: f64 = pair.as_str().parse().unwrap_or(f64::INFINITY);
+                if !n.is_finite() {
+                    return Err(SyntaxError::custom(
+                        span,
+                        SyntaxErrorKind::NumberTooLarge {
+                            limit: NUMBER_LIMIT,
+                        },
+                    ));
+                }
+                ExprKind::Number(n)
+            }
             Rule::duration => {
                 let text = pair.as_str();
                 let (digits, unit) = text.split_at(text.len() - 1);
@@ -139,48 +191,92 @@ impl Lower {
                     "d" => DurationUnit::Days,
                     other => unreachable!("expected a duration unit, found {other:?}"),
                 };
-                let amount = digits
+                let lit = digits
                     .parse()
-                    .map_err(|_| SyntaxError::custom(span, SyntaxErrorKind::NumberTooLarge))?;
-                ExprKind::Duration(DurationLit { amount, unit })
+                    .ok()
+                    .map(|amount| DurationLit { amount, unit })
+                    .filter(|lit| lit.checked_seconds().is_some())
+                    .ok_or_else(|| {
+                        SyntaxError::custom(
+                            span,
+                            SyntaxErrorKind::NumberTooLarge {
+                                limit: DURATION_LIMIT,
+                            },
+                        )
+                    })?;
+                ExprKind::Duration(lit)
             }
-            Rule::text => ExprKind::Text(self.text_parts(pair)?),
+            Rule::text => {
+                let (parts, depth) = self.deep_text_parts(pair)?;
+                inner = depth;
+                ExprKind::Text(parts)
+            }
             Rule::true_lit => ExprKind::Bool(true),
             Rule::false_lit => ExprKind::Bool(false),
             Rule::none_lit => ExprKind::None,
             Rule::user_lit => ExprKind::User,
             Rule::name_or_call => {
-                let mut inner = parts(pair);
-                let name = self.name(inner.next().expect("a name"));
-                match inner.next() {
+                let mut parts_of = parts(pair);
+                let name = self.name(parts_of.next().expect("a name"));
+                match parts_of.next() {
                     None => ExprKind::Name(name.node),
                     Some(arguments) => {
-                        let args = parts(arguments)
-                            .map(|e| self.expr(e))
-                            .collect::<Result<_>>()?;
+                        let (args, depth) = self.deep_list(parts(arguments))?;
+                        inner = depth;
                         ExprKind::Call(name, args)
                     }
                 }
             }
-            Rule::paren => return self.expr(parts(pair).next().expect("inner expression")),
-            Rule::list => ExprKind::List(parts(pair).map(|e| self.expr(e)).collect::<Result<_>>()?),
+            Rule::paren => return self.deep_expr(parts(pair).next().expect("inner expression")),
+            Rule::list => {
+                let (items, depth) = self.deep_list(parts(pair))?;
+                inner = depth;
+                ExprKind::List(items)
+            }
             Rule::if_expr => {
-                let mut inner = parts(pair);
-                let mut next = || inner.next().expect("if part");
+                let mut branches = parts(pair);
+                let mut next = || branches.next().expect("if part");
                 let (c, t, e) = (next(), next(), next());
-                ExprKind::If(
-                    Box::new(self.expr(c)?),
-                    Box::new(self.expr(t)?),
-                    Box::new(self.expr(e)?),
-                )
+                let (c, t, e) = (self.deep_expr(c)?, self.deep_expr(t)?, self.deep_expr(e)?);
+                inner = c.1.max(t.1).max(e.1);
+                ExprKind::If(Box::new(c.0), Box::new(t.0), Box::new(e.0))
             }
             rule => unreachable!("expected an expression, found {rule:?}"),
         };
-        Ok(Expr { kind, span })
+        if inner >= MAX_TREE_DEPTH {
+            return Err(SyntaxError::custom(
+                span,
+                SyntaxErrorKind::TooLong {
+                    limit: MAX_TREE_DEPTH,
+                    operators: 0,
+                },
+            ));
+        }
+        Ok((Expr { kind, span }, inner + 1))
+    }
+
+    /// Arguments or list items, with the depth of the deepest.
+    fn deep_list<'i>(
+        &mut self,
+        items: impl Iterator<Item = Pair<'i, Rule>>,
+    ) -> Result<(Vec<Expr>, u32)> {
+        let mut out = Vec::new();
+        let mut deepest = 0;
+        for item in items {
+            let (expr, depth) = self.deep_expr(item)?;
+            deepest = deepest.max(depth);
+            out.push(expr);
+        }
+        Ok((out, deepest))
     }
 
     pub(super) fn text_parts(&mut self, pair: Pair<'_, Rule>) -> Result<Vec<TextPart>> {
+        self.deep_text_parts(pair).map(|(parts, _)| parts)
+    }
+
+    fn deep_text_parts(&mut self, pair: Pair<'_, Rule>) -> Result<(Vec<TextPart>, u32)> {
         let mut out: Vec<TextPart> = Vec::new();
+        let mut deepest = 0;
         let push_literal = |out: &mut Vec<TextPart>, s: &str| match out.last_mut() {
             Some(TextPart::Literal(text)) => text.push_str(s),
             _ => out.push(TextPart::Literal(s.to_string())),
@@ -202,11 +298,13 @@ impl Lower {
                 ),
                 Rule::interpolation => {
                     let inner = part.into_inner().next().expect("interpolated expression");
-                    out.push(TextPart::Interpolation(self.expr(inner)?));
+                    let (expr, depth) = self.deep_expr(inner)?;
+                    deepest = deepest.max(depth);
+                    out.push(TextPart::Interpolation(expr));
                 }
                 rule => unreachable!("expected a text part, found {rule:?}"),
             }
         }
-        Ok(out)
+        Ok((out, deepest))
     }
 }

@@ -550,10 +550,14 @@ impl Lower {
         let inner = pair.into_inner().next().expect("a count");
         let value = match inner.as_rule() {
             Rule::no => 0,
-            _ => inner
-                .as_str()
-                .parse()
-                .map_err(|_| SyntaxError::custom(span, SyntaxErrorKind::NumberTooLarge))?,
+            _ => inner.as_str().parse().map_err(|_| {
+                SyntaxError::custom(
+                    span,
+                    SyntaxErrorKind::NumberTooLarge {
+                        limit: "counts go up to 18446744073709551615",
+                    },
+                )
+            })?,
         };
         Ok(Spanned::new(value, span))
     }

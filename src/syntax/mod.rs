@@ -23,7 +23,8 @@ use pest::Parser;
 use crate::ast::{ReplEntry, Script};
 use crate::span::FileId;
 
-pub use error::{Expected, SyntaxError};
+pub use error::{Expected, SyntaxError, open_brackets};
+pub use expected::ITEM_WORDS;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar/weir.pest"]
@@ -115,5 +116,35 @@ pub fn is_incomplete(text: &str) -> bool {
     match parse_repl_entry(0, text) {
         Ok(_) => false,
         Err(err) => err.at_end_of_input,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_comment() {
+        // Old Mac files end lines with `\r` alone; a comment must not swallow what follows.
+        let text =
+            "# a comment\rapp A { thing { x: number } }\ron new thing in A do notify \"hi\"\r";
+        let script = parse_script(0, text).expect("the script parses");
+        assert_eq!(script.items.len(), 2);
+        // The formatter, given the text as it is, keeps the comment to its line.
+        let formatted = crate::fmt::format(&script, text);
+        assert!(
+            formatted.starts_with("# a comment\napp A {") && formatted.contains("notify \"hi\""),
+            "{formatted:?}"
+        );
+    }
+
+    #[test]
+    fn a_chain_is_refused_before_it_is_a_tree_too_deep_to_walk() {
+        let chain = vec!["x"; 50_000].join(" + ");
+        let text = format!("on new thing in A do notify text({chain})");
+        let err = parse_script(0, &text).expect_err("too long a chain");
+        assert_eq!(err.code(), crate::codes::Code::E0002);
+        let ok = vec!["x"; 127].join(" + ");
+        assert!(parse_script(0, &format!("on new thing in A do notify text({ok})")).is_ok());
     }
 }

@@ -1,6 +1,7 @@
-//! A small REST app for the tests: records in memory, idempotency keys honoured, faults on
-//! demand (5xx, 429 with `Retry-After`, slow replies, dropped connections), and a webhook that
-//! calls weir back after every write, signed.
+//! A small REST app for the tests: records in memory, idempotency keys honoured (a list of the
+//! writes it really made), faults on demand (5xx, 429 with `Retry-After`, slow replies, dropped
+//! connections, reads that fail, an answer held back), and a webhook that calls weir back after
+//! every write, signed.
 //!
 //! It speaks plain HTTP/1.1 on a std `TcpListener`, one request per connection, so that a test
 //! can break a connection exactly where it wants to.
@@ -38,6 +39,15 @@ pub struct Seen {
     pub auth: Option<String>,
 }
 
+/// A write the app made (not one it answered again from its idempotency keys).
+#[derive(Clone, Debug)]
+pub struct Applied {
+    pub method: String,
+    pub path: String,
+    pub key: Option<String>,
+    pub body: Json,
+}
+
 #[derive(Default)]
 struct State {
     records: HashMap<String, Vec<(String, Json)>>,
@@ -46,7 +56,14 @@ struct State {
     faults: VecDeque<Fault>,
     /// Every write fails with 503 while this is set.
     down: bool,
+    /// Every write is made, then answered after this long.
+    slow: Option<Duration>,
+    /// Reads still answered, then the status every later read gets.
+    failing_reads: Option<(usize, u16)>,
     seen: Vec<Seen>,
+    applied: Vec<Applied>,
+    /// The write that is the app's `n`th made is answered only once this changes.
+    hold: Option<usize>,
 }
 
 /// Where the app sends its webhooks: weir's address, the app's name there, the secret.
@@ -98,6 +115,29 @@ impl RestApp {
 
     pub fn set_down(&self, down: bool) {
         self.state.lock().unwrap().down = down;
+    }
+
+    /// Every write from now on is made at once and answered after `wait`.
+    pub fn set_slow(&self, wait: Duration) {
+        self.state.lock().unwrap().slow = Some(wait);
+    }
+
+    /// After `answered` more reads (`GET`), every read is answered with `status`; `None`
+    /// answers reads again.
+    pub fn fail_reads(&self, fail: Option<(usize, u16)>) {
+        self.state.lock().unwrap().failing_reads = fail;
+    }
+
+    /// The `n`th write the app makes (counting from its start, from 1) is made, and its
+    /// answer held back until this is called again (at most 10 s); `None` holds nothing.
+    pub fn hold_write(&self, n: Option<usize>) {
+        self.state.lock().unwrap().hold = n;
+    }
+
+    /// Every write the app made, in order (those answered again from an idempotency key are
+    /// not made again, and not here).
+    pub fn applied(&self) -> Vec<Applied> {
+        self.state.lock().unwrap().applied.clone()
     }
 
     pub fn hook_to(&self, hook: Hook) {
@@ -154,12 +194,47 @@ pub fn client() -> reqwest::blocking::Client {
     reqwest::blocking::Client::new()
 }
 
-/// The HMAC-SHA256 of a body, as `X-Weir-Signature` wants it.
-pub fn sign(secret: &str, body: &[u8]) -> String {
-    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes());
-    let tag = ring::hmac::sign(&key, body);
-    let hex: String = tag.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256={hex}")
+/// The headers of a signed `POST` to weir: `headers` (`X-Weir-Event-Id`, `X-Weir-Actor`,
+/// `X-Weir-Changed`, as the request carries them) with `X-Weir-Timestamp` (now) and
+/// `X-Weir-Signature` added.
+pub fn signed(
+    secret: &str,
+    path: &str,
+    body: &[u8],
+    headers: &[(&'static str, String)],
+) -> Vec<(&'static str, String)> {
+    signed_at(secret, weir::serve::signing::now(), path, body, headers)
+}
+
+/// [`signed`], at a given time (unix seconds).
+pub fn signed_at(
+    secret: &str,
+    at: u64,
+    path: &str,
+    body: &[u8],
+    headers: &[(&'static str, String)],
+) -> Vec<(&'static str, String)> {
+    let find = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map_or("", |(_, v)| v.trim())
+    };
+    let timestamp = at.to_string();
+    let signature = weir::serve::signing::Signed {
+        timestamp: &timestamp,
+        method: "POST",
+        path,
+        event_id: find("X-Weir-Event-Id"),
+        actor: find("X-Weir-Actor"),
+        changed: find("X-Weir-Changed"),
+        body,
+    }
+    .sign(secret.as_bytes());
+    let mut all = headers.to_vec();
+    all.push(("X-Weir-Timestamp", timestamp));
+    all.push(("X-Weir-Signature", signature));
+    all
 }
 
 fn send_hook(
@@ -173,16 +248,15 @@ fn send_hook(
         return;
     };
     let body = record.to_string();
-    let url = format!("{}/events/{}/{entity}/{kind}", hook.weir, hook.app);
+    let path = format!("/events/{}/{entity}/{kind}", hook.app);
+    let url = format!("{}{path}", hook.weir);
+    let actor: Vec<_> = actor.into_iter().map(|a| ("X-Weir-Actor", a)).collect();
+    let headers = signed(&hook.secret, &path, body.as_bytes(), &actor);
     thread::spawn(move || {
         let client = client();
-        let mut request = client
-            .post(url)
-            .timeout(Duration::from_secs(5))
-            .header("X-Weir-Signature", sign(&hook.secret, body.as_bytes()))
-            .body(body);
-        if let Some(actor) = actor {
-            request = request.header("X-Weir-Actor", actor);
+        let mut request = client.post(url).timeout(Duration::from_secs(5)).body(body);
+        for (k, v) in headers {
+            request = request.header(k, v);
         }
         let _ = request.send();
     });
@@ -292,11 +366,19 @@ fn serve(stream: TcpStream, state: &Mutex<State>, hook: &Mutex<Option<Hook>>) {
             }
             Some(Fault::Drop) => return,
             Some(Fault::Slow(wait)) => slow = Some(wait),
-            None => {}
+            None => slow = s.slow,
         }
+    } else if let Some((answered, status)) = s.failing_reads {
+        if answered == 0 {
+            drop(s);
+            let body = json!({ "error": "cannot read now" }).to_string();
+            return respond(stream, status, &body, &[]);
+        }
+        s.failing_reads = Some((answered - 1, status));
     }
     let entity = segments.first().cloned().unwrap_or_default();
     let body: Json = serde_json::from_slice(&request.body).unwrap_or(Json::Null);
+    let sent = body.clone();
     let (status, reply, hooked) = match (request.method.as_str(), segments.len()) {
         ("POST", 1) => {
             let record = store(&mut s, &entity, body);
@@ -347,12 +429,28 @@ fn serve(stream: TcpStream, state: &Mutex<State>, hook: &Mutex<Option<Hook>>) {
         _ => (404, json!({"error": "no such route"}), None),
     };
     let text = reply.to_string();
+    if write && status < 300 {
+        s.applied.push(Applied {
+            method: request.method.clone(),
+            path: request.path.clone(),
+            key: key.clone(),
+            body: sent,
+        });
+    }
     if write && let Some(key) = key {
         s.replies.insert(key, (status, text.clone()));
     }
+    let held = write && status < 300 && s.hold == Some(s.applied.len());
+    let hold = s.hold;
     drop(s);
     if let Some(wait) = slow {
         thread::sleep(wait);
+    }
+    for _ in 0..(if held { 2000 } else { 0 }) {
+        if state.lock().unwrap().hold != hold {
+            break;
+        }
+        thread::sleep(Duration::from_millis(5));
     }
     respond(stream, status, &text, &[]);
     if let Some((kind, record)) = hooked {

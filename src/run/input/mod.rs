@@ -16,14 +16,18 @@
 //! Elsewhere it defaults to `user`. `changed` is accepted and ignored (the simulator works out
 //! what changed).
 
+mod lines;
 mod seed;
+mod unique;
 
 use std::fmt;
 use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed};
 
+pub use lines::{LINE_LIMIT, LineRead, LineReader};
 use seed::{Decoded, LineSeed, Parts, RecordSeed, ValueSeed};
+pub use unique::parse_unique;
 
 use super::apps::{FieldSet, Record, RecordId};
 use crate::ast::EventKind;
@@ -54,6 +58,14 @@ pub enum InputError {
     /// Not JSON, or JSON of the wrong shape (serde_json's message).
     Json(String),
     MissingKey(&'static str),
+    /// A key given twice in one object: which one would count is anyone's guess.
+    DuplicateKey {
+        key: String,
+    },
+    /// A line longer than weir reads; the input stops there.
+    LineTooLong {
+        limit: usize,
+    },
     UnknownKey {
         key: String,
         suggestion: Option<&'static str>,
@@ -101,6 +113,14 @@ impl fmt::Display for InputError {
         match self {
             InputError::Json(message) => write!(f, "this is not an event: {message}"),
             InputError::MissingKey(key) => write!(f, "the event has no `{key}`"),
+            InputError::DuplicateKey { key } => {
+                write!(f, "the key `{key}` is given twice")
+            }
+            InputError::LineTooLong { limit } => write!(
+                f,
+                "the line is longer than {}, the most weir reads in one line",
+                crate::load::show_size(*limit as u64)
+            ),
             InputError::UnknownKey { key, .. } => write!(f, "`{key}` is not a key of an event"),
             InputError::UnknownKind(kind) => write!(
                 f,
@@ -182,7 +202,7 @@ impl InputError {
             InputError::BadValue {
                 expected: Type::Time,
                 ..
-            } => "write times in RFC 3339, as in \"2030-01-02T09:00:00Z\"".into(),
+            } => "write times in RFC 3339, as in \"2030-01-02T09:00:00Z\", with a year from -9999 to 9999".into(),
             InputError::BadValue { .. } => "write durations as weir does, as in \"1h30m\"".into(),
             InputError::BadId(_) => "ids look like \"Calendar/event/1\" (or just 1)".into(),
             InputError::NeedsId(_) => {
@@ -195,6 +215,12 @@ impl InputError {
                 "name an app, entity or field the script declares or uses; `weir graph FILE` lists them".into()
             }
             InputError::WrongType { .. } => "give the field a value of its declared type".into(),
+            InputError::DuplicateKey { key } => {
+                format!("give `{key}` once; weir does not guess which of two values counts")
+            }
+            InputError::LineTooLong { .. } => {
+                "write one event a line, each a JSON object ending with a line break".into()
+            }
             _ => {
                 "an event reads {\"kind\":\"new\",\"app\":\"Calendar\",\"entity\":\"event\",\"record\":{…}}, with \"actor\" and \"changed\" if the app tells them".into()
             }
@@ -232,10 +258,16 @@ pub struct BadLine {
 
 impl Report for BadLine {
     fn report(&self) -> Diagnostic {
-        let mut notes = vec![format!(
-            "line {} of {} was skipped; the other lines still run",
-            self.line, self.source
-        )];
+        let mut notes = vec![match self.error {
+            InputError::LineTooLong { .. } => format!(
+                "weir stopped reading {} at line {}; that line and those after it did not run",
+                self.source, self.line
+            ),
+            _ => format!(
+                "line {} of {} was skipped; the other lines still run",
+                self.line, self.source
+            ),
+        }];
         if let Some(text) = self.error.help() {
             notes.push(help(text));
         }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::unique::{UniqueJson, twice};
 use super::{Decoder, InputError, KEYS, stash};
 use crate::ast::EventKind;
 use crate::program::{AppId, EntityId, FieldId};
@@ -49,6 +50,7 @@ impl<'de, T, F: FnOnce(&str) -> T> Visitor<'de> for Str<F> {
 }
 
 /// The keys of an input line.
+#[derive(Clone, Copy)]
 enum Key {
     Kind,
     App,
@@ -83,6 +85,7 @@ impl<'de> Visitor<'de> for LineSeed<'_, '_> {
         let mut parts = Parts::default();
         let mut app: Option<AppId> = None;
         let mut entity_name: Option<String> = None;
+        let mut seen = [false; KEYS.len()];
         while let Some(key) = map.next_key_seed(Str(|k: &str| match k {
             "kind" => Ok(Key::Kind),
             "app" => Ok(Key::App),
@@ -103,6 +106,9 @@ impl<'de> Visitor<'de> for LineSeed<'_, '_> {
                     ));
                 }
             };
+            if std::mem::replace(&mut seen[key as usize], true) {
+                return Err(twice(self.problem, KEYS[key as usize]));
+            }
             match key {
                 Key::Kind => {
                     let kind = map.next_value_seed(Str(|k: &str| match k {
@@ -154,7 +160,12 @@ impl<'de> Visitor<'de> for LineSeed<'_, '_> {
                         };
                         parts.record = Some(map.next_value_seed(seed)?);
                     }
-                    None => parts.raw = Some(map.next_value()?),
+                    None => {
+                        let seed = UniqueJson {
+                            problem: &mut *self.problem,
+                        };
+                        parts.raw = Some(map.next_value_seed(seed)?);
+                    }
                 },
                 Key::Actor => {
                     parts.actor = Some(map.next_value_seed(Str(|a: &str| d.label(a)))?);
@@ -222,6 +233,13 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
             }
         }))? {
             match key {
+                FieldKey::Field(field) if given.contains(field) => {
+                    return Err(twice(self.problem, &e.fields[field.0].name));
+                }
+                FieldKey::Id if id.is_some() => return Err(twice(self.problem, "id")),
+                FieldKey::Extra(name) if extras.iter().any(|(n, _)| *n == name) => {
+                    return Err(twice(self.problem, &name));
+                }
                 FieldKey::Field(field) => {
                     let f = &e.fields[field.0];
                     let seed = ValueSeed {
