@@ -201,26 +201,23 @@ impl CycleFix {
                     }
                     apps
                 };
-                let plain = |apps: &[Arc<str>]| names(apps).replace('`', "");
-                let mut reasons: Vec<String> = Vec::new();
-                let stamping = apps_that(false);
-                if !stamping.is_empty() {
-                    let verb = if stamping.len() == 1 {
-                        "stores"
+                // `Cal and Out store stamps`, `Hub reports who made each change`.
+                let reasons: Vec<String> = [
+                    (false, "store", "stamps"),
+                    (true, "report", "who made each change"),
+                ]
+                .into_iter()
+                .filter_map(|(actor, verb, what)| {
+                    let apps = apps_that(actor);
+                    let verb = if apps.len() == 1 {
+                        format!("{verb}s")
                     } else {
-                        "store"
+                        verb.to_string()
                     };
-                    reasons.push(format!("{} {verb} stamps", plain(&stamping)));
-                }
-                let reporting = apps_that(true);
-                if !reporting.is_empty() {
-                    let verb = if reporting.len() == 1 {
-                        "reports"
-                    } else {
-                        "report"
-                    };
-                    reasons.push(format!("{} {verb} who made each change", plain(&reporting)));
-                }
+                    (!apps.is_empty())
+                        .then(|| format!("{} {verb} {what}", names(&apps).replace('`', "")))
+                })
+                .collect();
                 let place = guards_place(&workflows, engine);
                 let echo = if workflows.len() == 1 {
                     "the echo is"
