@@ -6,6 +6,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod allow;
 pub mod ast;
 pub mod builtins;
 pub mod check;

@@ -99,18 +99,32 @@ pub fn flow_diagnostics_of(findings: &[crate::flow::FlowError]) -> Vec<Diagnosti
     flow
 }
 
-/// The checked program (when it got that far without errors) and every diagnostic.
+/// The checked program (when it got that far without errors) and every diagnostic, less the
+/// warnings the script acknowledges (`# weir: allow CODE`, see [`crate::allow`]).
 pub fn check_all(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
+    let (program, applied) = check_acknowledging(loaded);
+    (program, applied.diagnostics)
+}
+
+/// As [`check_all`], keeping the acknowledged warnings apart (for `weir check --stats`).
+pub fn check_acknowledging(loaded: &Loaded) -> (Option<Program>, crate::allow::Applied) {
     if !loaded.diagnostics.is_empty() {
-        return (None, loaded.diagnostics.clone());
+        let applied = crate::allow::Applied {
+            diagnostics: loaded.diagnostics.clone(),
+            acknowledged: Vec::new(),
+        };
+        return (None, applied);
     }
     let checked = check(&loaded.scripts, &loaded.sources);
     let mut diagnostics = checked.diagnostics();
-    if checked.has_errors() {
-        return (None, diagnostics);
-    }
-    diagnostics.extend(flow_diagnostics(&checked.program));
-    (Some(checked.program), diagnostics)
+    let program = if checked.has_errors() {
+        None
+    } else {
+        diagnostics.extend(flow_diagnostics(&checked.program));
+        Some(checked.program)
+    };
+    let applied = crate::allow::apply(&loaded.sources, &loaded.scripts, diagnostics);
+    (program, applied)
 }
 
 /// Checks an expression typed on its own (at the REPL) against a checked program: no record

@@ -271,7 +271,7 @@ impl Worker {
                     Some(http) => http.local_id(entity, app_id.as_deref().unwrap_or("")),
                     None => 0,
                 };
-                let actor = self.actor(event.actor.as_deref());
+                let actor = self.actor(entity, event.actor.as_deref());
                 self.engine.receive(Reported {
                     kind,
                     entity,
@@ -295,10 +295,15 @@ impl Worker {
         self.engine.set_options(options);
     }
 
-    fn actor(&self, actor: Option<&str>) -> Arc<str> {
+    /// The origin a webhook names; an app that `reports actor` and names none is held (R0305).
+    fn actor(&self, entity: EntityId, actor: Option<&str>) -> Arc<str> {
+        let p = &self.program;
         match actor {
-            Some(a) if a == &*self.program.engine => self.program.engine.clone(),
+            Some(a) if a == &*p.engine => p.engine.clone(),
             Some(a) => Arc::from(a),
+            None if p.app(p.entity(entity).app).reports_actor => {
+                Arc::from(crate::run::guard::NO_ACTOR)
+            }
             None => self.engine.user_label().clone(),
         }
     }
