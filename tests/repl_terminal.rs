@@ -22,9 +22,12 @@ fn a_person_at_the_terminal() -> Result<(), rexpect::error::Error> {
     p.exp_string("type :help for help")?;
     p.exp_string("weir> ")?;
 
-    // A declaration over three lines: the open `{` asks for more.
+    // A declaration over three lines: the open `{` asks for more, under the continuation
+    // prompt.
     p.send_line("app Calendar {")?;
+    p.exp_string(" ...> ")?;
     p.send_line("  event { title: text, origin: stamp }")?;
+    p.exp_string(" ...> ")?;
     p.send_line("}")?;
     p.exp_string("added app `Calendar`")?;
 

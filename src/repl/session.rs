@@ -106,6 +106,9 @@ pub struct Session {
     /// are the rest of that block, skipped until its brackets close, so that its `}` is not
     /// taken as a new entry and reported again.
     skipping: Option<String>,
+    /// A `# weir: allow …` line typed on its own, and its line number, waiting for the item
+    /// it goes with.
+    directive: Option<(String, usize)>,
 }
 
 impl Default for Session {
@@ -135,6 +138,7 @@ impl Session {
             shown: std::collections::HashSet::new(),
             colour: false,
             skipping: None,
+            directive: None,
         }
     }
 
@@ -160,6 +164,13 @@ impl Session {
     pub fn eval(&mut self, input: &str) -> Reply {
         let text = input.trim_end();
         if is_blank(text) {
+            // `# weir: allow CODE` on its own goes with the next item typed, as it would
+            // above that item in a file.
+            if text.contains("weir: allow") {
+                self.directive = Some((text.to_string(), self.next_line));
+                self.next_line += text.lines().count().max(1);
+                return reply("noted: it applies to the next workflow or sync entered\n".into());
+            }
             return Reply::default();
         }
         if text.trim_start().starts_with(':') {
@@ -171,10 +182,12 @@ impl Session {
         if let Some(skipped) = self.skip(text) {
             return skipped;
         }
-        let file = self
-            .sources
-            .add_at_line("repl", text.to_string(), self.next_line);
-        self.next_line += text.lines().count().max(1);
+        let (text, first_line) = match self.directive.take() {
+            Some((directive, line)) => (format!("{directive}\n{text}"), line),
+            None => (text.to_string(), self.next_line),
+        };
+        let file = self.sources.add_at_line("repl", text, first_line);
+        self.next_line = first_line + self.sources.text(file).lines().count().max(1);
         let source = self.sources.text(file).to_string();
         match crate::syntax::parse_repl_entry(file, &source) {
             Err(err) => {
@@ -326,6 +339,7 @@ impl Session {
                 }
             }
         }
+        let diagnostics = crate::allow::apply(&self.sources, &scripts, diagnostics).diagnostics;
         (checked.program, diagnostics)
     }
 

@@ -10,13 +10,18 @@ use rustyline::error::ReadlineError;
 use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::Hinter;
 use rustyline::history::DefaultHistory;
-use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::validate::Validator;
 use rustyline::{Context, Editor, Helper};
 
 use super::complete::{self, Names};
 use super::highlight;
 use super::session::Session;
 use crate::run::input::{LINE_LIMIT, LineRead, LineReader};
+
+/// The prompt for a new input, and for each further line of an unfinished one: as wide as
+/// each other, so that a block's lines stay aligned.
+const PROMPT: &str = "weir> ";
+const CONTINUATION: &str = " ...> ";
 
 struct WeirHelper {
     names: Names,
@@ -48,13 +53,6 @@ impl Completer for WeirHelper {
 
 impl Hinter for WeirHelper {
     type Hint = String;
-
-    /// On a fresh line of unfinished input, say so: there is no second prompt.
-    fn hint(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> Option<String> {
-        let at_line_start = pos == line.len() && line.ends_with('\n');
-        (at_line_start && super::wants_more(line))
-            .then(|| "… the input goes on (Ctrl-C drops it)".to_string())
-    }
 }
 
 impl Highlighter for WeirHelper {
@@ -79,17 +77,9 @@ impl Highlighter for WeirHelper {
     }
 }
 
-impl Validator for WeirHelper {
-    /// More lines are asked for only when the input ended early (an open `{`, a trailing
-    /// `do`), never for a real mistake: that is shown at once.
-    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
-        Ok(if super::wants_more(ctx.input()) {
-            ValidationResult::Incomplete
-        } else {
-            ValidationResult::Valid(None)
-        })
-    }
-}
+/// Each line is taken as typed; [`run`] asks for the next one under the continuation prompt
+/// when the input so far ended early.
+impl Validator for WeirHelper {}
 
 /// Where the history is kept: `$XDG_DATA_HOME/weir/history`, or `~/.local/share/weir/history`.
 fn history_path() -> Option<PathBuf> {
@@ -129,12 +119,29 @@ pub fn run(mut session: Session) -> u8 {
         "weir {}: type :help for help, Ctrl-D to leave",
         env!("CARGO_PKG_VERSION")
     );
+    // Input that ended early (an open `{`, a trailing `do`) goes on under the continuation
+    // prompt; a real mistake is shown at once.
+    let mut pending = String::new();
     loop {
-        match editor.readline("weir> ") {
-            Ok(input) => {
-                if input.trim().is_empty() {
+        let prompt = if pending.is_empty() {
+            PROMPT
+        } else {
+            CONTINUATION
+        };
+        match editor.readline(prompt) {
+            Ok(line) => {
+                if !pending.is_empty() {
+                    pending.push('\n');
+                }
+                pending.push_str(&line);
+                if pending.trim().is_empty() {
+                    pending.clear();
                     continue;
                 }
+                if super::wants_more(&pending) {
+                    continue;
+                }
+                let input = std::mem::take(&mut pending);
                 let _ = editor.add_history_entry(input.as_str());
                 let reply = session.eval(&input);
                 print!("{}", reply.text);
@@ -147,6 +154,7 @@ pub fn run(mut session: Session) -> u8 {
                 }
             }
             Err(ReadlineError::Interrupted) => {
+                pending.clear();
                 println!("(input cancelled; Ctrl-D or :quit leaves)");
             }
             Err(ReadlineError::Eof) => break,
