@@ -7,6 +7,9 @@ use codespan_reporting::files::{Files, SimpleFiles};
 
 use crate::span::{FileId, Span};
 
+/// The name of what is typed at the REPL: its lines are numbered through the session.
+pub const REPL: &str = "repl";
+
 /// Every source text weir has read, by [`FileId`], under the name the user typed.
 #[derive(Default, Clone)]
 pub struct SourceMap {
@@ -85,6 +88,11 @@ impl SourceMap {
     }
 
     /// How many different names the files go by (REPL lines all share one).
+    /// Whether any file has this name.
+    pub fn has_name(&self, name: &str) -> bool {
+        (0..self.line_offsets.len()).any(|f| self.name(f) == name)
+    }
+
     pub fn distinct_names(&self) -> usize {
         let mut names: Vec<&str> = (0..self.line_offsets.len()).map(|f| self.name(f)).collect();
         names.sort_unstable();

@@ -254,10 +254,19 @@ impl<'a> Checker<'a> {
     }
 
     /// The name a one-liner goes by in messages: `line N`, or `FILE line N` when the program
-    /// comes from several files (each has its own line 1).
+    /// comes from several files (each has its own line 1). At the REPL, what is typed is
+    /// numbered through the session and keeps `line N`, and a loaded file's one-liners are
+    /// always `FILE line N`, so a name does not change as more is typed or loaded.
     fn one_liner_name(&self, span: Span) -> Arc<str> {
         let line = self.sources.line_of(span);
-        if self.sources.distinct_names() > 1 {
+        let file = self.sources.name(span.file);
+        let in_repl = self.sources.has_name(crate::source::REPL);
+        let named = if in_repl {
+            file != crate::source::REPL
+        } else {
+            self.sources.distinct_names() > 1
+        };
+        if named {
             Arc::from(format!("{} line {line}", self.sources.name(span.file)))
         } else {
             Arc::from(format!("line {line}"))

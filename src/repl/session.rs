@@ -186,7 +186,9 @@ impl Session {
             Some((directive, line)) => (format!("{directive}\n{text}"), line),
             None => (text.to_string(), self.next_line),
         };
-        let file = self.sources.add_at_line("repl", text, first_line);
+        let file = self
+            .sources
+            .add_at_line(crate::source::REPL, text, first_line);
         self.next_line = first_line + self.sources.text(file).lines().count().max(1);
         let source = self.sources.text(file).to_string();
         match crate::syntax::parse_repl_entry(file, &source) {
