@@ -243,8 +243,11 @@ fn a_state_file_is_private_and_replaced_whole() {
     };
     assert_eq!(mode("apps.json"), 0o600);
     // A file the operator opened up stays as they set it; nothing is left beside it.
-    std::fs::set_permissions(dir.join("apps.json"), std::fs::Permissions::from_mode(0o640))
-        .unwrap();
+    std::fs::set_permissions(
+        dir.join("apps.json"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
     let out = weir(&args, &dir);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(mode("apps.json"), 0o640);

@@ -345,6 +345,38 @@ fn a_journal_with_damaged_pages_is_refused() {
     assert!(said.contains("the journal `weir.db` is damaged"), "{said}");
 }
 
+/// SQLite's check reports damage inside a table as one text of several lines under a heading;
+/// weir counts the lines and quotes the first problem, not the heading.
+#[test]
+fn damage_inside_a_table_is_counted_and_quoted_by_line() {
+    let dir = clinic("cells");
+    three_events(&dir, false);
+    let path = dir.join("weir.db");
+    let (root, size): (i64, i64) = {
+        let journal = rusqlite::Connection::open(&path).unwrap();
+        let root = journal
+            .query_row(
+                "SELECT rootpage FROM sqlite_master WHERE name = 'events'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let size = journal
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap();
+        (root, size)
+    };
+    let mut bytes = std::fs::read(&path).unwrap();
+    let page = ((root - 1) * size) as usize;
+    // A leaf page whose cells are said to start past its end.
+    bytes[page..page + 7].copy_from_slice(&[0x0d, 0, 0, 0, 3, 0x0f, 0xff]);
+    std::fs::write(&path, bytes).unwrap();
+    let said = refused(&dir);
+    assert!(said.contains("the journal `weir.db` is damaged"), "{said}");
+    assert!(!said.contains("***"), "{said}");
+    assert!(!said.contains("finds 1 problem,"), "{said}");
+}
+
 #[cfg(unix)]
 #[test]
 fn the_journal_and_its_marker_are_readable_by_their_owner_only() {

@@ -118,7 +118,14 @@ pub fn check(journal: &Path) -> Result<(), Damage> {
         })
         .map_err(|e| damaged(e.to_string().to_lowercase()))?;
     if problems.first().map(String::as_str) != Some("ok") {
-        let first = problems.first().cloned().unwrap_or_default();
+        // One row may hold several problems, a line each, under a `*** in database … ***`
+        // heading: count and quote the lines that are problems.
+        let problems: Vec<&str> = problems
+            .iter()
+            .flat_map(|row| row.lines())
+            .filter(|line| !line.trim().is_empty() && !line.starts_with("*** "))
+            .collect();
+        let first = problems.first().copied().unwrap_or("no detail");
         return Err(damaged(format!(
             "SQLite's check finds {} problem{}, the first: {first}",
             problems.len(),
