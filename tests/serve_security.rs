@@ -427,3 +427,36 @@ fn ids_kept_before_scoping_are_scoped_once() {
         vec![Accepted::Duplicate(1)]
     );
 }
+
+/// A variable that is set but empty (as `export WEIR_SECRET=$(cat missing-file)` leaves it) is
+/// named as empty, not as unset, so that the operator looks at what filled it.
+#[test]
+fn an_empty_secret_is_named_empty() {
+    let dir = clinic("empty-secret");
+    let out = match Serve::launch(
+        &dir,
+        &[
+            "serve",
+            "clinic.weir",
+            "--listen",
+            "127.0.0.1:0",
+            "--secret-env",
+            "WEIR_TEST_SECRET",
+        ],
+        &[("WEIR_TEST_SECRET", "")],
+    ) {
+        Ok(serve) => {
+            drop(serve);
+            panic!("weir serve started with an empty secret");
+        }
+        Err(out) => out,
+    };
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(
+            "error: `--secret-env WEIR_TEST_SECRET` names the variable `WEIR_TEST_SECRET`, which is empty; set it to the webhook secret"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+}

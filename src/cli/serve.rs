@@ -141,8 +141,9 @@ fn from_env(option: &str, name: &Option<String>, what: &str) -> Result<Option<Ve
     };
     match std::env::var(name) {
         Ok(value) if !value.is_empty() => Ok(Some(value.into_bytes())),
-        _ => Err(format!(
-            "`{option} {name}` names the variable `{name}`, which is not set; set it to {what} (`export {name}=…`) or leave out `{option}`"
+        found => Err(format!(
+            "`{option} {name}` names the variable `{name}`, which is {}; set it to {what} (`export {name}=…`) or leave out `{option}`",
+            if found.is_ok() { "empty" } else { "not set" }
         )),
     }
 }
