@@ -460,3 +460,29 @@ fn an_empty_secret_is_named_empty() {
         text(&out.stderr)
     );
 }
+
+/// A journal made before journals were private (or opened up by hand) keeps its mode: weir
+/// does not change it, but says so at start, with the command that closes it.
+#[cfg(unix)]
+#[test]
+fn a_journal_others_can_read_is_named_at_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = clinic("open-journal");
+    let serve = launch(&dir, &[]).unwrap();
+    assert!(serve.terminate().status.success());
+    let path = dir.join("weir.db");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let serve = launch(&dir, &[]).unwrap();
+    let said = text(&serve.terminate().stderr);
+    assert!(
+        said.contains(
+            "warning: the journal `weir.db` can be read by other users of this machine (mode 644), and it holds records\nhelp: make it private with `chmod 600 weir.db`"
+        ),
+        "{said}"
+    );
+    // A private journal gets no such word.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let serve = launch(&dir, &[]).unwrap();
+    let said = text(&serve.terminate().stderr);
+    assert!(!said.contains("can be read by other users"), "{said}");
+}

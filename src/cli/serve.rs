@@ -113,6 +113,9 @@ pub fn run(args: ServeArgs) -> u8 {
         script_text: text,
         notifier,
     };
+    if let Some(warning) = serve::marker::open_to_others(&config.journal) {
+        eprintln!("{warning}");
+    }
     match serve::serve(config, Arc::new(program)) {
         Ok(()) => super::SUCCESS,
         Err(ServeError::Start(StartError::Apps(err))) => {

@@ -68,6 +68,27 @@ pub fn write(journal: &Path, marker: &Marker) -> std::io::Result<()> {
     std::fs::rename(&temporary, &target)
 }
 
+/// A warning for a journal that others may read: one made by an older weir, or opened up by
+/// hand. weir leaves its mode as the operator set it (new journals are `0600`), but says so.
+pub fn open_to_others(journal: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(journal).ok()?.permissions().mode() & 0o777;
+        let name = journal.display();
+        (mode & 0o077 != 0).then(|| {
+            format!(
+                "warning: the journal `{name}` can be read by other users of this machine (mode {mode:o}), and it holds records\nhelp: make it private with `chmod 600 {name}`"
+            )
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = journal;
+        None
+    }
+}
+
 /// What is wrong with a journal, in one sentence, with what was lost where that is known.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Damage {
