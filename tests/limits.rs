@@ -123,6 +123,25 @@ fn a_number_literal_past_the_range_is_refused_and_fmt_never_writes_inf() {
     assert!(stderr.contains("error[E0003]"), "{stderr}");
 }
 
+/// A scenario's `line N` past the largest line number is refused where it is written, not
+/// read as another line (it once became `line 4294967295`).
+#[test]
+fn a_line_reference_past_the_range_is_refused() {
+    let dir = scratch("line-ref");
+    let script = format!(
+        "{}scenario \"copies\" {{\n  user creates thing in A {{ x: 1 }}\n  expect runs of line 99999999999 == 1\n}}\n",
+        script_with("x")
+    );
+    let (code, _, stderr) = check_text(&dir, "check", &script);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error[E0003]: this number is too large: line numbers go up to 4294967295")
+            && stderr.contains("s.weir:9:23")
+            && !stderr.contains("4294967295`"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn a_result_too_large_stops_the_run_and_the_state_reads_back() {
     let dir = scratch("overflow");

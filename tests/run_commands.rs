@@ -213,6 +213,53 @@ fn a_state_file_that_does_not_fit_the_script_is_refused() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A state file holds the simulated apps' records, as a journal does: it is made readable by
+/// its owner only, and written whole to a new file that then replaces the old one, so that a
+/// `weir run` stopped while it saves leaves the last state as it was.
+#[cfg(unix)]
+#[test]
+fn a_state_file_is_private_and_replaced_whole() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("private-state");
+    std::fs::write(dir.join("mirror.weir"), MIRROR).unwrap();
+    std::fs::write(dir.join("none.jsonl"), "").unwrap();
+    let args = [
+        "run",
+        "mirror.weir",
+        "--no-check",
+        "--events",
+        "none.jsonl",
+        "--state",
+        "apps.json",
+    ];
+    let out = weir(&args, &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mode = |name: &str| {
+        std::fs::metadata(dir.join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode("apps.json"), 0o600);
+    // A file the operator opened up stays as they set it; nothing is left beside it.
+    std::fs::set_permissions(
+        dir.join("apps.json"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    let out = weir(&args, &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(mode("apps.json"), 0o640);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["apps.json", "mirror.weir", "none.jsonl"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn the_run_time_explain_pages_show_what_they_say() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

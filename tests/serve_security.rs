@@ -345,6 +345,38 @@ fn a_journal_with_damaged_pages_is_refused() {
     assert!(said.contains("the journal `weir.db` is damaged"), "{said}");
 }
 
+/// SQLite's check reports damage inside a table as one text of several lines under a heading;
+/// weir counts the lines and quotes the first problem, not the heading.
+#[test]
+fn damage_inside_a_table_is_counted_and_quoted_by_line() {
+    let dir = clinic("cells");
+    three_events(&dir, false);
+    let path = dir.join("weir.db");
+    let (root, size): (i64, i64) = {
+        let journal = rusqlite::Connection::open(&path).unwrap();
+        let root = journal
+            .query_row(
+                "SELECT rootpage FROM sqlite_master WHERE name = 'events'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let size = journal
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap();
+        (root, size)
+    };
+    let mut bytes = std::fs::read(&path).unwrap();
+    let page = ((root - 1) * size) as usize;
+    // A leaf page whose cells are said to start past its end.
+    bytes[page..page + 7].copy_from_slice(&[0x0d, 0, 0, 0, 3, 0x0f, 0xff]);
+    std::fs::write(&path, bytes).unwrap();
+    let said = refused(&dir);
+    assert!(said.contains("the journal `weir.db` is damaged"), "{said}");
+    assert!(!said.contains("***"), "{said}");
+    assert!(!said.contains("finds 1 problem,"), "{said}");
+}
+
 #[cfg(unix)]
 #[test]
 fn the_journal_and_its_marker_are_readable_by_their_owner_only() {
@@ -394,4 +426,63 @@ fn ids_kept_before_scoping_are_scoped_once() {
         journal.accept(&[event(key)]).unwrap(),
         vec![Accepted::Duplicate(1)]
     );
+}
+
+/// A variable that is set but empty (as `export WEIR_SECRET=$(cat missing-file)` leaves it) is
+/// named as empty, not as unset, so that the operator looks at what filled it.
+#[test]
+fn an_empty_secret_is_named_empty() {
+    let dir = clinic("empty-secret");
+    let out = match Serve::launch(
+        &dir,
+        &[
+            "serve",
+            "clinic.weir",
+            "--listen",
+            "127.0.0.1:0",
+            "--secret-env",
+            "WEIR_TEST_SECRET",
+        ],
+        &[("WEIR_TEST_SECRET", "")],
+    ) {
+        Ok(serve) => {
+            drop(serve);
+            panic!("weir serve started with an empty secret");
+        }
+        Err(out) => out,
+    };
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains(
+            "error: `--secret-env WEIR_TEST_SECRET` names the variable `WEIR_TEST_SECRET`, which is empty; set it to the webhook secret"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// A journal made before journals were private (or opened up by hand) keeps its mode: weir
+/// does not change it, but says so at start, with the command that closes it.
+#[cfg(unix)]
+#[test]
+fn a_journal_others_can_read_is_named_at_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = clinic("open-journal");
+    // Only the journal it makes counts here, not how it stops.
+    let _ = launch(&dir, &[]).unwrap().terminate();
+    let path = dir.join("weir.db");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let serve = launch(&dir, &[]).unwrap();
+    let said = text(&serve.terminate().stderr);
+    assert!(
+        said.contains(
+            "warning: the journal `weir.db` can be read by other users of this machine (mode 644), and it holds records\nhelp: make it private with `chmod 600 weir.db`"
+        ),
+        "{said}"
+    );
+    // A private journal gets no such word.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let serve = launch(&dir, &[]).unwrap();
+    let said = text(&serve.terminate().stderr);
+    assert!(!said.contains("can be read by other users"), "{said}");
 }

@@ -1,6 +1,7 @@
 //! `weir run FILE`: run input events through the workflows in the simulator.
 
 use std::io::{self, BufRead, BufReader, IsTerminal, Write};
+use std::path::Path;
 use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
@@ -208,7 +209,7 @@ pub fn run(args: RunArgs) -> u8 {
     let _ = out.flush();
     if let Some(path) = &args.state {
         let text = format!("{:#}\n", state::save(&engine));
-        if let Err(err) = std::fs::write(path, text) {
+        if let Err(err) = save_state(Path::new(path), &text) {
             return super::usage_error(format!(
                 "cannot save the state to `{path}`: {}",
                 err.to_string().to_lowercase()
@@ -220,6 +221,33 @@ pub fn run(args: RunArgs) -> u8 {
     } else {
         super::SUCCESS
     }
+}
+
+/// Writes the state to a new file beside the old one, then renames it over: a run stopped
+/// while it saves leaves the last state whole. The file holds records, so a new one is
+/// readable by its owner only; an existing one keeps the permissions it was given.
+fn save_state(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".new");
+    let temporary = std::path::PathBuf::from(temporary);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = (|| {
+        let mut file = options.open(&temporary)?;
+        if let Ok(old) = std::fs::metadata(path) {
+            file.set_permissions(old.permissions())?;
+        }
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&temporary, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
 }
 
 fn load_state(engine: &mut Engine<Connected>, path: &str) -> Result<(), String> {

@@ -113,6 +113,9 @@ pub fn run(args: ServeArgs) -> u8 {
         script_text: text,
         notifier,
     };
+    if let Some(warning) = serve::marker::open_to_others(&config.journal) {
+        eprintln!("{warning}");
+    }
     match serve::serve(config, Arc::new(program)) {
         Ok(()) => super::SUCCESS,
         Err(ServeError::Start(StartError::Apps(err))) => {
@@ -141,8 +144,9 @@ fn from_env(option: &str, name: &Option<String>, what: &str) -> Result<Option<Ve
     };
     match std::env::var(name) {
         Ok(value) if !value.is_empty() => Ok(Some(value.into_bytes())),
-        _ => Err(format!(
-            "`{option} {name}` names the variable `{name}`, which is not set; set it to {what} (`export {name}=…`) or leave out `{option}`"
+        found => Err(format!(
+            "`{option} {name}` names the variable `{name}`, which is {}; set it to {what} (`export {name}=…`) or leave out `{option}`",
+            if found.is_ok() { "empty" } else { "not set" }
         )),
     }
 }

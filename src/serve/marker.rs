@@ -102,6 +102,27 @@ fn text(marker: &Marker) -> String {
     )
 }
 
+/// A warning for a journal that others may read: one made by an older weir, or opened up by
+/// hand. weir leaves its mode as the operator set it (new journals are `0600`), but says so.
+pub fn open_to_others(journal: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(journal).ok()?.permissions().mode() & 0o777;
+        let name = journal.display();
+        (mode & 0o077 != 0).then(|| {
+            format!(
+                "warning: the journal `{name}` can be read by other users of this machine (mode {mode:o}), and it holds records\nhelp: make it private with `chmod 600 {name}`"
+            )
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = journal;
+        None
+    }
+}
+
 /// What is wrong with a journal, in one sentence, with what was lost where that is known.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Damage {
@@ -152,7 +173,14 @@ pub fn check(journal: &Path) -> Result<(), Damage> {
         })
         .map_err(|e| damaged(e.to_string().to_lowercase()))?;
     if problems.first().map(String::as_str) != Some("ok") {
-        let first = problems.first().cloned().unwrap_or_default();
+        // One row may hold several problems, a line each, under a `*** in database … ***`
+        // heading: count and quote the lines that are problems.
+        let problems: Vec<&str> = problems
+            .iter()
+            .flat_map(|row| row.lines())
+            .filter(|line| !line.trim().is_empty() && !line.starts_with("*** "))
+            .collect();
+        let first = problems.first().copied().unwrap_or("no detail");
         return Err(damaged(format!(
             "SQLite's check finds {} problem{}, the first: {first}",
             problems.len(),

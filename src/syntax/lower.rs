@@ -604,7 +604,14 @@ impl Lower {
                 let workflow = match target.as_rule() {
                     Rule::line_ref => {
                         let line = target.into_inner().next().expect("line number");
-                        let number = line.as_str().parse().unwrap_or(u32::MAX);
+                        let number = line.as_str().parse().map_err(|_| {
+                            SyntaxError::custom(
+                                self.span(&line),
+                                SyntaxErrorKind::NumberTooLarge {
+                                    limit: "line numbers go up to 4294967295",
+                                },
+                            )
+                        })?;
                         WorkflowRef::Line(number)
                     }
                     _ => WorkflowRef::Named(Arc::from(target.as_str())),
