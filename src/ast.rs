@@ -139,6 +139,8 @@ pub enum TypeExpr {
     Time,
     Duration,
     Stamp,
+    /// `one of "booked", "cancelled"`: a text from a fixed set, in the order written.
+    Choice(Vec<Spanned<String>>),
     List(Box<TypeExpr>),
     Optional(Box<TypeExpr>),
 }
@@ -152,6 +154,16 @@ impl fmt::Display for TypeExpr {
             TypeExpr::Time => f.write_str("time"),
             TypeExpr::Duration => f.write_str("duration"),
             TypeExpr::Stamp => f.write_str("stamp"),
+            TypeExpr::Choice(choices) => {
+                f.write_str("one of ")?;
+                for (i, choice) in choices.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "\"{}\"", choice.node)?;
+                }
+                Ok(())
+            }
             TypeExpr::List(inner) => write!(f, "list<{inner}>"),
             TypeExpr::Optional(inner) => write!(f, "{inner}?"),
         }

@@ -6,7 +6,7 @@ use crate::ast::{BinaryOp, EventKind};
 use crate::codes::Code;
 use crate::diagnostic::{self, Diagnostic, Report, help, primary, secondary};
 use crate::span::Span;
-use crate::types::Type;
+use crate::types::{Type, choice_list};
 
 /// A name as the user wrote it, with where.
 #[derive(Clone, Debug)]
@@ -111,6 +111,13 @@ pub enum CheckError {
         expected: Type,
         found: Type,
         context: Mismatch,
+    },
+    /// E0201: a literal text outside the set of a choice type.
+    NotAChoice {
+        span: Span,
+        text: String,
+        choices: Arc<[Arc<str>]>,
+        suggestion: Option<Arc<str>>,
     },
     /// E0202
     MissingFields {
@@ -244,6 +251,7 @@ fn article(ty: &Type) -> String {
             )
         }
         Type::Text => "text".into(),
+        Type::Choice(choices) => format!("one of {}", choice_list(choices)),
         Type::Nothing => "`none`".into(),
         _ if vowel => format!("an {word}"),
         _ => format!("a {word}"),
@@ -267,7 +275,7 @@ impl CheckError {
             | CheckError::NoStamp { .. }
             | CheckError::PreferOther { .. } => Code::E0105,
             CheckError::UnknownFunction { .. } | CheckError::WrongArity { .. } => Code::E0106,
-            CheckError::TypeMismatch { .. } => Code::E0201,
+            CheckError::TypeMismatch { .. } | CheckError::NotAChoice { .. } => Code::E0201,
             CheckError::MissingFields { .. } => Code::E0202,
             CheckError::NotBool { .. } => Code::E0203,
             CheckError::OptionalUsed { .. } => Code::E0204,
@@ -393,6 +401,11 @@ impl CheckError {
                 vec![primary(name.span, "set again here"), secondary(*first, "first set here")],
                 vec![help("keep one `engine` line: the engine writes under one label")],
             ),
+            CheckError::Duplicate { what, name, first } if *what == "choice" => (
+                format!("the choice \"{}\" is listed twice", name.text),
+                vec![primary(name.span, "listed again here"), secondary(*first, "first listed here")],
+                vec![help("remove the second one: a choice is in the set or not")],
+            ),
             CheckError::Duplicate { what, name, first } => (
                 format!("the {what} `{}` is defined twice", name.text),
                 vec![primary(name.span, "defined again here"), secondary(*first, "first defined here")],
@@ -478,6 +491,14 @@ impl CheckError {
                 ),
                 vec![primary(name.span, format!("called with {found}"))],
                 vec![help(format!("call it as `{signature}`"))],
+            ),
+            CheckError::NotAChoice { span, text, choices, suggestion } => (
+                format!("{text:?} is not one of the choices {}", choice_list(choices)),
+                vec![primary(*span, "not a choice")],
+                vec![help(match suggestion {
+                    Some(s) => format!("did you mean {s:?}?"),
+                    None => format!("write one of {}, or add {text:?} to the field's choices", choice_list(choices)),
+                })],
             ),
             CheckError::TypeMismatch { span, expected, found, context } => mismatch_parts(*span, expected, found, context),
             CheckError::MissingFields { span, app, entity, missing, copied_from } => {
@@ -690,6 +711,15 @@ fn mismatch_parts(span: Span, expected: &Type, found: &Type, context: &Mismatch)
 
 fn conversion_help(expected: &Type, found: &Type) -> String {
     match (expected.unwrapped(), found.unwrapped()) {
+        (Type::Choice(to), Type::Choice(from)) => {
+            let lacking: Vec<Arc<str>> = from.iter().filter(|c| !to.contains(c)).cloned().collect();
+            format!(
+                "map the values it lacks ({}) to ones it has, as in `if … == {:?} then {:?} else …`",
+                choice_list(&lacking),
+                lacking[0],
+                to[0]
+            )
+        }
         (Type::Text, _) => "convert it with `text(…)`".into(),
         (Type::Number, Type::Text) => "convert it with `number(…) ?? 0`".into(),
         (Type::Time, Type::Text) => "convert it with `time(…)`".into(),

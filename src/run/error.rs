@@ -132,6 +132,17 @@ impl fmt::Display for RunErrorKind {
                 entity,
                 expected,
                 found,
+            } if expected.choices().is_some() => write!(
+                f,
+                "`{field}` of `{entity}` takes {}, but the value is {}",
+                crate::types::choice_list(expected.choices().unwrap_or_default()),
+                Shown(found)
+            ),
+            RunErrorKind::FieldType {
+                field,
+                entity,
+                expected,
+                found,
             } => write!(
                 f,
                 "`{field}` of `{entity}` is a {} field, but the value is {}",
@@ -167,6 +178,9 @@ impl RunErrorKind {
 
     fn help(&self) -> Option<&'static str> {
         Some(match self {
+            RunErrorKind::FieldType { expected, .. } if expected.choices().is_some() => {
+                "write only a value the field lists: map others with `if`, or stop the run first with `continue if VALUE in [\"…\"]`"
+            }
             RunErrorKind::WrongType { .. }
             | RunErrorKind::Mismatch { .. }
             | RunErrorKind::FieldType { .. } => {
@@ -263,6 +277,17 @@ impl fmt::Display for WithoutValues<'_> {
             RunErrorKind::Function { function, .. } => {
                 write!(f, "`{function}` could not take its value")
             }
+            RunErrorKind::FieldType {
+                field,
+                entity,
+                expected,
+                found,
+            } if expected.choices().is_some() => write!(
+                f,
+                "`{field}` of `{entity}` takes {}, but the value is {}",
+                crate::types::choice_list(expected.choices().unwrap_or_default()),
+                Shown(found)
+            ),
             RunErrorKind::FieldType {
                 field,
                 entity,

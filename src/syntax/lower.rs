@@ -61,6 +61,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_of
             | Rule::kw_notified
             | Rule::kw_list
+            | Rule::kw_one
             | Rule::EOI
     )
 }
@@ -262,6 +263,15 @@ impl Lower {
                 let element = parts(base).next().expect("list element type");
                 TypeExpr::List(Box::new(self.type_expr(element).node))
             }
+            Rule::choice_type => TypeExpr::Choice(
+                parts(base)
+                    .map(|choice| {
+                        let span = self.span(&choice);
+                        let text = choice.into_inner().next().map_or("", |p| p.as_str());
+                        Spanned::new(text.to_string(), span)
+                    })
+                    .collect(),
+            ),
             Rule::type_name => match base.as_str() {
                 "text" => TypeExpr::Text,
                 "number" => TypeExpr::Number,
