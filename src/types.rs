@@ -105,8 +105,9 @@ impl Type {
                 Some(Type::optional(a.join(b)?))
             }
             (Type::List(a), Type::List(b)) => Some(Type::list(a.join(b)?)),
-            (Type::Choice(_), Type::Text | Type::Choice(_))
-            | (Type::Text, Type::Choice(_)) => Some(Type::Text),
+            (Type::Choice(_), Type::Text | Type::Choice(_)) | (Type::Text, Type::Choice(_)) => {
+                Some(Type::Text)
+            }
             _ => None,
         }
     }
@@ -185,7 +186,10 @@ mod tests {
         assert!(small.fits(&large));
         assert!(!large.fits(&small));
         assert_eq!(large.join(&small), Some(Type::Text));
-        assert_eq!(Type::optional(small.clone()).widened(), Type::optional(Type::Text));
+        assert_eq!(
+            Type::optional(small.clone()).widened(),
+            Type::optional(Type::Text)
+        );
         assert_eq!(small.to_string(), r#"one of "booked", "cancelled""#);
     }
 }

@@ -181,8 +181,7 @@ impl Checker<'_> {
         if choices.iter().any(|c| **c == **text) {
             return;
         }
-        let suggestion =
-            crate::suggest::closest(text, choices.iter().map(|c| &**c)).map(Arc::from);
+        let suggestion = crate::suggest::closest(text, choices.iter().map(|c| &**c)).map(Arc::from);
         self.report(CheckError::NotAChoice {
             span: e.span,
             text: text.to_string(),
