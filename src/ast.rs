@@ -32,7 +32,7 @@ equal_ignoring_span! {
     Workflow { name, form, trigger, steps }
     Trigger { kind, entity, app, changing, condition }
     Step { kind }
-    SyncDecl { entity, left, right, mappings, prefer }
+    SyncDecl { entity, left, right, right_entity, mappings, prefer }
     Scenario { name, at, steps }
     ScenarioStep { kind }
 }
@@ -311,9 +311,12 @@ pub struct FieldInit {
 
 #[derive(Clone, Debug)]
 pub struct SyncDecl {
+    /// The entity in the left app (in both apps, unless `right_entity` is given).
     pub entity: Name,
     pub left: Name,
     pub right: Name,
+    /// `sync person in A with contact in B`: the right app's entity, when its name differs.
+    pub right_entity: Option<Name>,
     pub mappings: Vec<Mapping>,
     pub prefer: Option<Spanned<Prefer>>,
     pub span: Span,

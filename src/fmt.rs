@@ -410,13 +410,17 @@ impl Printer<'_> {
     }
 
     fn sync(&mut self, s: &SyncDecl) {
-        self.line(
-            &format!(
+        let head = match &s.right_entity {
+            Some(right_entity) => format!(
+                "sync {} in {} with {} in {} {{",
+                s.entity.node, s.left.node, right_entity.node, s.right.node
+            ),
+            None => format!(
                 "sync {} between {} and {} {{",
                 s.entity.node, s.left.node, s.right.node
             ),
-            s.entity.span,
-        );
+        };
+        self.line(&head, s.entity.span);
         self.indent += 1;
         for m in &s.mappings {
             let text = format!(

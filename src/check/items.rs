@@ -32,19 +32,35 @@ impl Checker<'_> {
         }
         let left_app = self.app(&sync.left);
         let right_app = self.app(&sync.right);
-        let pair = |a: AppId, b: AppId| if a.0 < b.0 { (a, b) } else { (b, a) };
+        let right_entity = sync.right_entity.as_ref().unwrap_or(&sync.entity);
+        // One sync per pair of (app, entity) sides, in either order.
+        let ends = |a: (AppId, Arc<str>), b: (AppId, Arc<str>)| if a.0 < b.0 { (a, b) } else { (b, a) };
+        let this = ends(
+            (left_app, sync.entity.node.clone()),
+            (right_app, right_entity.node.clone()),
+        );
         if let Some(first) = self.program.syncs.iter().find(|s| {
-            s.entity_name == sync.entity.node
-                && pair(s.left.app, s.right.app) == pair(left_app, right_app)
+            let name = |e: EntityId| self.program.entity(e).name.clone();
+            ends(
+                (s.left.app, name(s.left.entity)),
+                (s.right.app, name(s.right.entity)),
+            ) == this
         }) {
             let first = first.span;
+            let text = match &sync.right_entity {
+                Some(r) => format!(
+                    "{} in {} with {} in {}",
+                    sync.entity.node, sync.left.node, r.node, sync.right.node
+                ),
+                None => format!(
+                    "{} between {} and {}",
+                    sync.entity.node, sync.left.node, sync.right.node
+                ),
+            };
             self.report(CheckError::Duplicate {
                 what: "sync",
                 name: Named {
-                    text: Arc::from(format!(
-                        "{} between {} and {}",
-                        sync.entity.node, sync.left.node, sync.right.node
-                    )),
+                    text: Arc::from(text),
                     span: sync.entity.span,
                 },
                 first,
@@ -52,7 +68,7 @@ impl Checker<'_> {
             return;
         }
         let left = self.entity(left_app, &sync.entity, sync.left.span, false);
-        let right = self.entity(right_app, &sync.entity, sync.right.span, false);
+        let right = self.entity(right_app, right_entity, sync.right.span, false);
         let (Some(left), Some(right)) = (left, right) else {
             return;
         };

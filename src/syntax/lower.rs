@@ -62,6 +62,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_notified
             | Rule::kw_list
             | Rule::kw_one
+            | Rule::kw_with
             | Rule::EOI
     )
 }
@@ -466,14 +467,24 @@ impl Lower {
 
     pub(super) fn sync(&mut self, pair: Pair<'_, Rule>) -> SyncDecl {
         let span = self.span(&pair);
-        let mut inner = parts(pair);
-        let entity = self.name(inner.next().expect("sync entity"));
-        let left = self.name(inner.next().expect("sync left app"));
-        let right = self.name(inner.next().expect("sync right app"));
+        let mut inner = parts(pair).peekable();
+        let mut names = Vec::new();
+        while let Some(name) = inner.next_if(|p| p.as_rule() == Rule::ident) {
+            names.push(self.name(name));
+        }
+        let mut names = names.into_iter();
+        let entity = names.next().expect("sync entity");
+        let left = names.next().expect("sync left app");
+        let (right_entity, right) = match (names.next(), names.next()) {
+            (Some(right_entity), Some(right)) => (Some(right_entity), right),
+            (Some(right), None) => (None, right),
+            other => unreachable!("expected the synced apps, found {other:?}"),
+        };
         let mut sync = SyncDecl {
             entity,
             left,
             right,
+            right_entity,
             mappings: Vec::new(),
             prefer: None,
             span,
