@@ -33,6 +33,7 @@ equal_ignoring_span! {
     Trigger { kind, entity, app, changing, condition }
     Step { kind }
     SyncDecl { entity, left, right, right_entity, mappings, prefer }
+    ValueMap { pairs, otherwise }
     Scenario { name, at, steps }
     ScenarioStep { kind }
 }
@@ -327,6 +328,16 @@ pub struct Mapping {
     pub left: Name,
     pub direction: Spanned<Direction>,
     pub right: Name,
+    pub values: Option<ValueMap>,
+}
+
+/// `map { "Done" = "closed", else "open" }`: which left value goes with which right one, and
+/// what an unlisted left value becomes on the right.
+#[derive(Clone, Debug)]
+pub struct ValueMap {
+    pub pairs: Vec<(Expr, Expr)>,
+    pub otherwise: Option<Expr>,
+    pub span: Span,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,9 +3,12 @@
 use std::sync::Arc;
 
 use super::Checker;
-use super::error::{CheckError, Mismatch, Named};
+use super::error::{CheckError, MapCollision, Mismatch, Named};
+use super::expr::Scope;
+use super::operators::constant;
 use crate::ast::{self, Direction};
 use crate::program::*;
+use crate::value::Value;
 
 impl Checker<'_> {
     pub(super) fn owns(&mut self, owns: &ast::OwnsDecl) {
@@ -81,7 +84,8 @@ impl Checker<'_> {
                 self.program.field(left, l).ty.clone(),
                 self.program.field(right, r).ty.clone(),
             );
-            if !(lt.fits(&rt) || rt.fits(&lt)) {
+            // A value map converts; what it passes on unchanged is checked when written.
+            if mapping.values.is_none() && !(lt.fits(&rt) || rt.fits(&lt)) {
                 self.report(CheckError::TypeMismatch {
                     span: mapping.left.span.to(mapping.right.span),
                     expected: lt,
@@ -92,7 +96,12 @@ impl Checker<'_> {
                     },
                 });
             }
+            let values = mapping
+                .values
+                .as_ref()
+                .map(|map| self.value_map(map, mapping, (left, l), (right, r)));
             mappings.push(SyncMapping {
+                values,
                 left: l,
                 right: r,
                 to_right: matches!(
@@ -136,5 +145,99 @@ impl Checker<'_> {
             prefer,
             span: sync.span,
         });
+    }
+
+    /// Checks the values of a `map { … }` against the two fields, and W0405 where values that
+    /// must come back would not come back as they went.
+    fn value_map(
+        &mut self,
+        map: &ast::ValueMap,
+        mapping: &ast::Mapping,
+        (left_entity, left): (EntityId, FieldId),
+        (right_entity, right): (EntityId, FieldId),
+    ) -> ValueMap {
+        let mut checked = ValueMap::default();
+        for (l, r) in &map.pairs {
+            let l = self.map_value(l, left_entity, left);
+            let r = self.map_value(r, right_entity, right);
+            if let (Some(l), Some(r)) = (l, r) {
+                checked.pairs.push((l, r));
+            }
+        }
+        checked.otherwise = map
+            .otherwise
+            .as_ref()
+            .and_then(|o| self.map_value(o, right_entity, right));
+        let direction = mapping.direction.node;
+        let left_field = mapping.left.node.clone();
+        let shown = |v: &Value| v.to_string();
+        let mut collisions = Vec::new();
+        if matches!(direction, Direction::Both | Direction::LeftToRight) {
+            for (i, (l, _)) in checked.pairs.iter().enumerate() {
+                let rights: Vec<String> = checked
+                    .pairs
+                    .iter()
+                    .filter(|(other, _)| other == l)
+                    .map(|(_, r)| shown(r))
+                    .collect();
+                let first = checked.pairs.iter().position(|(other, _)| other == l);
+                if rights.len() > 1 && first == Some(i) {
+                    collisions.push(MapCollision::SameLeft {
+                        left: shown(l),
+                        rights,
+                    });
+                }
+            }
+        }
+        if matches!(direction, Direction::Both | Direction::RightToLeft) {
+            for (i, (_, r)) in checked.pairs.iter().enumerate() {
+                let mut lefts: Vec<String> = Vec::new();
+                for (l, other) in &checked.pairs {
+                    if other == r && !lefts.contains(&shown(l)) {
+                        lefts.push(shown(l));
+                    }
+                }
+                let first = checked.pairs.iter().position(|(_, other)| other == r);
+                if lefts.len() > 1 && first == Some(i) {
+                    collisions.push(MapCollision::SameRight {
+                        lefts,
+                        right: shown(r),
+                        left_field: left_field.clone(),
+                    });
+                }
+            }
+        }
+        match (&checked.otherwise, direction) {
+            (Some(_), Direction::RightToLeft) => collisions.push(MapCollision::ElseUnused),
+            (Some(o), Direction::Both) if !checked.pairs.iter().any(|(_, r)| r == o) => {
+                collisions.push(MapCollision::ElseWithoutPartner {
+                    otherwise: shown(o),
+                    left_field,
+                });
+            }
+            _ => {}
+        }
+        for collision in collisions {
+            self.report(CheckError::MapCollision {
+                span: map.span,
+                collision,
+            });
+        }
+        checked
+    }
+
+    /// One value of a map, checked against the field it belongs to.
+    fn map_value(&mut self, e: &ast::Expr, entity: EntityId, field: FieldId) -> Option<Value> {
+        let f = self.program.field(entity, field);
+        let (ty, context) = (
+            f.ty.clone(),
+            Mismatch::Field {
+                field: f.name.clone(),
+                entity: self.program.entity(entity).name.clone(),
+            },
+        );
+        let checked = self.expr(e, Scope::constant(), Some(&ty));
+        self.require_fits(&checked, &ty, context);
+        constant(&checked)
     }
 }

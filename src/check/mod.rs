@@ -29,7 +29,7 @@ use crate::source::SourceMap;
 use crate::span::Span;
 use crate::types::Type;
 
-pub use error::{CheckError, Named};
+pub use error::{CheckError, MapCollision, Named};
 
 /// The result of checking: the program (usable when there are no errors) and what was found.
 pub struct Checked {

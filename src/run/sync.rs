@@ -208,7 +208,7 @@ impl Core {
                 (m.right, m.left, m.to_left)
             };
             if flows {
-                let value = event.record.get(from).clone();
+                let value = m.carry(event.record.get(from), sides.left);
                 let value = fit_field(p, sides.other.entity, to, value, m.span).map_err(fail)?;
                 record.set(to, value);
             }
@@ -304,37 +304,29 @@ impl Core {
                 continue;
             }
             let other_now = partner.get(other_field);
-            let other_changed = !equal(other_now, &other_agreed[i]) && !equal(other_now, this_now);
+            // The values each side would have if the other's were carried across.
+            let carried = m.carry(this_now, sides.left);
+            let other_changed = !equal(other_now, &other_agreed[i]) && !equal(other_now, &carried);
             let this_wins = match s.prefer {
                 Prefer::Left => sides.left,
                 Prefer::Right => !sides.left,
                 Prefer::Latest => true,
             };
             if !other_changed || this_wins {
-                let value = fit_field(p, sides.other.entity, other_field, this_now.clone(), m.span)
+                let value = fit_field(p, sides.other.entity, other_field, carried.clone(), m.span)
                     .map_err(|e| (0, e))?;
                 to_other.fields.push((other_field, value));
                 if other_changed {
-                    conflicts.push((
-                        sides.other.entity,
-                        other_field,
-                        this_now.clone(),
-                        other_now.clone(),
-                    ));
+                    conflicts.push((sides.other.entity, other_field, carried, other_now.clone()));
                 }
             } else {
+                let back = m.carry(other_now, !sides.left);
                 if flows_in {
-                    let value =
-                        fit_field(p, sides.this.entity, this_field, other_now.clone(), m.span)
-                            .map_err(|e| (0, e))?;
+                    let value = fit_field(p, sides.this.entity, this_field, back.clone(), m.span)
+                        .map_err(|e| (0, e))?;
                     to_this.fields.push((this_field, value));
                 }
-                conflicts.push((
-                    sides.this.entity,
-                    this_field,
-                    other_now.clone(),
-                    this_now.clone(),
-                ));
+                conflicts.push((sides.this.entity, this_field, back, this_now.clone()));
             }
         }
         if !changed {

@@ -56,6 +56,7 @@ pub(super) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_list => "list",
         Rule::kw_one => "one",
         Rule::kw_with => "with",
+        Rule::kw_map => "map",
         Rule::linked => "linked",
         Rule::no => "no",
         Rule::loop_word => "loop",

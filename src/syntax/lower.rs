@@ -63,6 +63,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_list
             | Rule::kw_one
             | Rule::kw_with
+            | Rule::kw_map
             | Rule::EOI
     )
 }
@@ -180,7 +181,7 @@ impl Lower {
             }
             Rule::workflow => Item::Workflow(self.workflow(pair)?),
             Rule::one_liner => Item::Workflow(self.one_liner(pair)?),
-            Rule::sync_decl => Item::Sync(self.sync(pair)),
+            Rule::sync_decl => Item::Sync(self.sync(pair)?),
             Rule::scenario => Item::Scenario(self.scenario(pair)?),
             rule => unreachable!("expected an item, found {rule:?}"),
         })
@@ -465,7 +466,7 @@ impl Lower {
 
     // ------------------------------------------------------------ sync
 
-    pub(super) fn sync(&mut self, pair: Pair<'_, Rule>) -> SyncDecl {
+    pub(super) fn sync(&mut self, pair: Pair<'_, Rule>) -> Result<SyncDecl> {
         let span = self.span(&pair);
         let mut inner = parts(pair).peekable();
         let mut names = Vec::new();
@@ -503,10 +504,12 @@ impl Lower {
                     };
                     let direction = Spanned::new(direction, self.span(&arrow));
                     let right = self.name(parts.next().expect("right field"));
+                    let values = parts.next().map(|map| self.value_map(map)).transpose()?;
                     sync.mappings.push(Mapping {
                         left,
                         direction,
                         right,
+                        values,
                     });
                 }
                 Rule::prefer => {
@@ -521,7 +524,28 @@ impl Lower {
                 rule => unreachable!("expected a mapping or `prefer`, found {rule:?}"),
             }
         }
-        sync
+        Ok(sync)
+    }
+
+    fn value_map(&mut self, pair: Pair<'_, Rule>) -> Result<ValueMap> {
+        let span = self.span(&pair);
+        let mut map = ValueMap {
+            pairs: Vec::new(),
+            otherwise: None,
+            span,
+        };
+        for part in parts(pair) {
+            match part.as_rule() {
+                Rule::value_pair => {
+                    let mut sides = part.into_inner();
+                    let left = self.expr_atom(sides.next().expect("left value"))?;
+                    let right = self.expr_atom(sides.next().expect("right value"))?;
+                    map.pairs.push((left, right));
+                }
+                _ => map.otherwise = Some(self.expr_atom(part)?),
+            }
+        }
+        Ok(map)
     }
 
     // ------------------------------------------------------------ scenarios
