@@ -120,10 +120,7 @@ pub enum CheckError {
         suggestion: Option<Arc<str>>,
     },
     /// W0405: values of a sync's `map` that do not come back as they went.
-    MapCollision {
-        span: Span,
-        collision: MapCollision,
-    },
+    MapCollision { span: Span, collision: MapCollision },
     /// E0202
     MissingFields {
         span: Span,
@@ -738,7 +735,11 @@ fn mismatch_parts(span: Span, expected: &Type, found: &Type, context: &Mismatch)
 
 fn collision_parts(span: Span, collision: &MapCollision) -> Parts {
     let (message, label, fix) = match collision {
-        MapCollision::SameRight { lefts, right, left_field } => (
+        MapCollision::SameRight {
+            lefts,
+            right,
+            left_field,
+        } => (
             format!(
                 "{} {} become {right}, so {right} comes back to `{left_field}` as {}",
                 lefts.join(" and "),
@@ -749,11 +750,17 @@ fn collision_parts(span: Span, collision: &MapCollision) -> Parts {
             "give each value its own partner, or make the mapping one-way with `->`".to_string(),
         ),
         MapCollision::SameLeft { left, rights } => (
-            format!("{left} is listed with {}, and only the first counts", rights.join(" and ")),
+            format!(
+                "{left} is listed with {}, and only the first counts",
+                rights.join(" and ")
+            ),
             format!("{left} is listed {} times", rights.len()),
             format!("keep one pair for {left}"),
         ),
-        MapCollision::ElseWithoutPartner { otherwise, left_field } => (
+        MapCollision::ElseWithoutPartner {
+            otherwise,
+            left_field,
+        } => (
             format!(
                 "values the map does not list become {otherwise}, but {otherwise} has no value of `{left_field}` to come back as"
             ),

@@ -37,7 +37,8 @@ impl Checker<'_> {
         let right_app = self.app(&sync.right);
         let right_entity = sync.right_entity.as_ref().unwrap_or(&sync.entity);
         // One sync per pair of (app, entity) sides, in either order.
-        let ends = |a: (AppId, Arc<str>), b: (AppId, Arc<str>)| if a.0 < b.0 { (a, b) } else { (b, a) };
+        let ends =
+            |a: (AppId, Arc<str>), b: (AppId, Arc<str>)| if a.0 < b.0 { (a, b) } else { (b, a) };
         let this = ends(
             (left_app, sync.entity.node.clone()),
             (right_app, right_entity.node.clone()),
