@@ -323,6 +323,30 @@ pub struct SyncDecl {
     pub span: Span,
 }
 
+impl SyncDecl {
+    /// What the sync joins, as written after `sync`: `ticket between A and B`, or
+    /// `person in A with contact in B`.
+    pub fn sides(&self) -> impl fmt::Display + '_ {
+        SyncSides(self)
+    }
+}
+
+struct SyncSides<'a>(&'a SyncDecl);
+
+impl fmt::Display for SyncSides<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        match &s.right_entity {
+            Some(right) => write!(
+                f,
+                "{} in {} with {} in {}",
+                s.entity, s.left, right, s.right
+            ),
+            None => write!(f, "{} between {} and {}", s.entity, s.left, s.right),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mapping {
     pub left: Name,

@@ -410,17 +410,7 @@ impl Printer<'_> {
     }
 
     fn sync(&mut self, s: &SyncDecl) {
-        let head = match &s.right_entity {
-            Some(right_entity) => format!(
-                "sync {} in {} with {} in {} {{",
-                s.entity.node, s.left.node, right_entity.node, s.right.node
-            ),
-            None => format!(
-                "sync {} between {} and {} {{",
-                s.entity.node, s.left.node, s.right.node
-            ),
-        };
-        self.line(&head, s.entity.span);
+        self.line(&format!("sync {} {{", s.sides()), s.entity.span);
         self.indent += 1;
         for m in &s.mappings {
             let mut text = format!(

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::collision::MapCollision;
 use crate::ast::{BinaryOp, EventKind};
 use crate::codes::Code;
 use crate::diagnostic::{self, Diagnostic, Report, help, primary, secondary};
@@ -213,26 +214,6 @@ pub enum Mismatch {
     Clock,
 }
 
-/// How a sync's value map fails to round-trip.
-#[derive(Clone, Debug)]
-pub enum MapCollision {
-    /// Several left values become one right value, which comes back as the first of them.
-    SameRight {
-        lefts: Vec<String>,
-        right: String,
-        left_field: Arc<str>,
-    },
-    /// One left value is listed with several right values; the first is used.
-    SameLeft { left: String, rights: Vec<String> },
-    /// Unlisted left values become the `else` value, which has no left value to come back as.
-    ElseWithoutPartner {
-        otherwise: String,
-        left_field: Arc<str>,
-    },
-    /// `else` in a map that only flows to the left, where it is never used.
-    ElseUnused,
-}
-
 /// What a constant condition does to its workflow.
 #[derive(Clone, Copy, Debug)]
 pub enum ConstantEffect {
@@ -334,7 +315,7 @@ impl Report for CheckError {
     }
 }
 
-type Parts = (
+pub(super) type Parts = (
     String,
     Vec<codespan_reporting::diagnostic::Label<usize>>,
     Vec<String>,
@@ -515,7 +496,7 @@ impl CheckError {
                 vec![primary(name.span, format!("called with {found}"))],
                 vec![help(format!("call it as `{signature}`"))],
             ),
-            CheckError::MapCollision { span, collision } => collision_parts(*span, collision),
+            CheckError::MapCollision { span, collision } => collision.parts(*span),
             CheckError::NotAChoice { span, text, choices, suggestion } => (
                 format!("{text:?} is not one of the choices {}", choice_list(choices)),
                 vec![primary(*span, "not a choice")],
@@ -729,49 +710,6 @@ fn mismatch_parts(span: Span, expected: &Type, found: &Type, context: &Mismatch)
         Mismatch::BadTime { .. } => "not a time".into(),
         Mismatch::OriginOrder => "an order of origins".into(),
         _ => format!("this is {}", article(found)),
-    };
-    (message, vec![primary(span, label)], vec![help(fix)])
-}
-
-fn collision_parts(span: Span, collision: &MapCollision) -> Parts {
-    let (message, label, fix) = match collision {
-        MapCollision::SameRight {
-            lefts,
-            right,
-            left_field,
-        } => (
-            format!(
-                "{} {} become {right}, so {right} comes back to `{left_field}` as {}",
-                lefts.join(" and "),
-                if lefts.len() == 2 { "both" } else { "all" },
-                lefts[0]
-            ),
-            format!("{right} has {} partners", lefts.len()),
-            "give each value its own partner, or make the mapping one-way with `->`".to_string(),
-        ),
-        MapCollision::SameLeft { left, rights } => (
-            format!(
-                "{left} is listed with {}, and only the first counts",
-                rights.join(" and ")
-            ),
-            format!("{left} is listed {} times", rights.len()),
-            format!("keep one pair for {left}"),
-        ),
-        MapCollision::ElseWithoutPartner {
-            otherwise,
-            left_field,
-        } => (
-            format!(
-                "values the map does not list become {otherwise}, but {otherwise} has no value of `{left_field}` to come back as"
-            ),
-            "no pair for this value".to_string(),
-            format!("list what {otherwise} comes back as, as in `\"…\" = {otherwise}`"),
-        ),
-        MapCollision::ElseUnused => (
-            "this mapping only flows to the left, so the `else` value is never used".to_string(),
-            "never used".to_string(),
-            "remove `else …`, or make the mapping flow to the right with `<->`".to_string(),
-        ),
     };
     (message, vec![primary(span, label)], vec![help(fix)])
 }

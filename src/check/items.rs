@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use super::Checker;
-use super::error::{CheckError, MapCollision, Mismatch, Named};
+use super::collision::MapCollision;
+use super::error::{CheckError, Mismatch, Named};
 use super::expr::Scope;
 use super::operators::constant;
 use crate::ast::{self, Direction};
@@ -51,16 +52,7 @@ impl Checker<'_> {
             ) == this
         }) {
             let first = first.span;
-            let text = match &sync.right_entity {
-                Some(r) => format!(
-                    "{} in {} with {} in {}",
-                    sync.entity.node, sync.left.node, r.node, sync.right.node
-                ),
-                None => format!(
-                    "{} between {} and {}",
-                    sync.entity.node, sync.left.node, sync.right.node
-                ),
-            };
+            let text = sync.sides().to_string();
             self.report(CheckError::Duplicate {
                 what: "sync",
                 name: Named {

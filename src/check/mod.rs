@@ -9,6 +9,7 @@
 //! on new event in Calendar do create task in Todo { title: start }      # E0201: start is a time
 //! ```
 
+mod collision;
 mod error;
 mod expr;
 mod items;
@@ -29,7 +30,8 @@ use crate::source::SourceMap;
 use crate::span::Span;
 use crate::types::Type;
 
-pub use error::{CheckError, MapCollision, Named};
+pub use collision::MapCollision;
+pub use error::{CheckError, Named};
 
 /// The result of checking: the program (usable when there are no errors) and what was found.
 pub struct Checked {
