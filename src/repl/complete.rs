@@ -9,7 +9,7 @@ const KEYWORDS: &[&str] = &[
     "deleted", "in", "where", "changing", "unless", "continue", "if", "then", "else", "let",
     "create", "update", "delete", "linked", "notify", "sync", "between", "prefer", "user",
     "creates", "updates", "deletes", "expect", "no", "loop", "and", "or", "not", "true", "false",
-    "none", "origin",
+    "none", "origin", "with", "map", "one",
 ];
 
 /// An entity's name and its fields' names.
@@ -101,7 +101,7 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
                 names.apps.iter().map(|(a, _)| a.clone()).collect()
             }
             "new" | "updated" | "deleted" | "create" | "update" | "delete" | "creates"
-            | "updates" | "deletes" | "sync" | "owns" => names.entities(),
+            | "updates" | "deletes" | "sync" | "owns" | "with" => names.entities(),
             "of" => names.workflows.clone(),
             _ => {
                 let mut options: Vec<String> = KEYWORDS.iter().map(|k| k.to_string()).collect();
@@ -172,6 +172,10 @@ mod tests {
             (16, vec!["Calendar".to_string()])
         );
         assert_eq!(complete("on new ev", 9, &n).1, vec!["event"]);
+        assert_eq!(
+            complete("sync event in Calendar with ev", 30, &n).1,
+            vec!["event"]
+        );
         assert_eq!(
             complete("user creates event in Calendar { ti", 35, &n).1,
             vec!["time", "title"]
