@@ -32,7 +32,7 @@ equal_ignoring_span! {
     Workflow { name, form, trigger, steps }
     Trigger { kind, entity, app, changing, condition }
     Step { kind }
-    SyncDecl { entity, left, right, right_entity, mappings, prefer }
+    SyncDecl { entity, left, right, right_entity, matching, mappings, prefer }
     ValueMap { pairs, otherwise }
     Scenario { name, at, steps }
     ScenarioStep { kind }
@@ -318,6 +318,8 @@ pub struct SyncDecl {
     pub right: Name,
     /// `sync person in A with contact in B`: the right app's entity, when its name differs.
     pub right_entity: Option<Name>,
+    /// `match FIELD`: the mapped left field whose values identify the same record on both sides.
+    pub matching: Option<Name>,
     pub mappings: Vec<Mapping>,
     pub prefer: Option<Spanned<Prefer>>,
     pub span: Span,

@@ -410,7 +410,11 @@ impl Printer<'_> {
     }
 
     fn sync(&mut self, s: &SyncDecl) {
-        self.line(&format!("sync {} {{", s.sides()), s.entity.span);
+        let matching = s.matching.as_ref().map(|m| format!(" match {m}"));
+        self.line(
+            &format!("sync {}{} {{", s.sides(), matching.unwrap_or_default()),
+            s.entity.span,
+        );
         self.indent += 1;
         for m in &s.mappings {
             let mut text = format!(

@@ -336,6 +336,8 @@ pub struct Sync {
     pub left: SyncSide,
     pub right: SyncSide,
     pub mappings: Vec<SyncMapping>,
+    /// `match FIELD`: the index of the mapping whose values link a new record to an existing one.
+    pub matching: Option<usize>,
     pub prefer: Prefer,
     pub span: Span,
 }

@@ -94,6 +94,12 @@ pub enum CheckError {
         left: Arc<str>,
         right: Arc<str>,
     },
+    /// E0105: `match FIELD` where FIELD is not the left field of a mapping of the sync.
+    MatchNotMapped {
+        name: Named,
+        mapped: Vec<Arc<str>>,
+        suggestion: Option<Arc<str>>,
+    },
     /// E0106
     UnknownFunction {
         name: Named,
@@ -276,7 +282,8 @@ impl CheckError {
             | CheckError::UnknownWorkflow { .. }
             | CheckError::BadFieldAccess { .. }
             | CheckError::NoStamp { .. }
-            | CheckError::PreferOther { .. } => Code::E0105,
+            | CheckError::PreferOther { .. }
+            | CheckError::MatchNotMapped { .. } => Code::E0105,
             CheckError::UnknownFunction { .. } | CheckError::WrongArity { .. } => Code::E0106,
             CheckError::TypeMismatch { .. } | CheckError::NotAChoice { .. } => Code::E0201,
             CheckError::MissingFields { .. } => Code::E0202,
@@ -497,6 +504,15 @@ impl CheckError {
                 vec![help(format!("call it as `{signature}`"))],
             ),
             CheckError::MapCollision { span, collision } => collision.parts(*span),
+            CheckError::MatchNotMapped { name, mapped, suggestion } => (
+                format!("`match {}` names no mapped field of this sync", name.text),
+                vec![primary(name.span, "not the left field of a mapping")],
+                vec![help(match suggestion {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None if mapped.is_empty() => format!("map the field first, as in `{0} <-> {0}`", name.text),
+                    None => format!("match on a mapped field of the first app: {}", known_list(mapped)),
+                })],
+            ),
             CheckError::NotAChoice { span, text, choices, suggestion } => (
                 format!("{text:?} is not one of the choices {}", choice_list(choices)),
                 vec![primary(*span, "not a choice")],

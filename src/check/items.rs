@@ -124,7 +124,12 @@ impl Checker<'_> {
                 }
             },
         };
+        let matching = sync
+            .matching
+            .as_ref()
+            .and_then(|name| self.matching(name, sync, &mappings));
         self.program.syncs.push(Sync {
+            matching,
             entity_name: sync.entity.node.clone(),
             left: SyncSide {
                 app: left_app,
@@ -138,6 +143,30 @@ impl Checker<'_> {
             prefer,
             span: sync.span,
         });
+    }
+
+    /// The mapping `match FIELD` names: one whose left field is FIELD (E0105 otherwise).
+    fn matching(
+        &mut self,
+        name: &ast::Name,
+        sync: &ast::SyncDecl,
+        mappings: &[SyncMapping],
+    ) -> Option<usize> {
+        let written: Vec<&ast::Mapping> = sync.mappings.iter().collect();
+        if let Some(i) = written.iter().position(|m| m.left.node == name.node) {
+            // A mapping that failed to check has no entry: find the checked one by its span.
+            let span = written[i].left.span.to(written[i].right.span);
+            return mappings.iter().position(|m| m.span == span);
+        }
+        let mapped: Vec<Arc<str>> = written.iter().map(|m| m.left.node.clone()).collect();
+        let suggestion =
+            crate::suggest::closest(&name.node, mapped.iter().map(|m| &**m)).map(Arc::from);
+        self.report(CheckError::MatchNotMapped {
+            name: Named::of(name),
+            mapped,
+            suggestion,
+        });
+        None
     }
 
     /// Checks the values of a `map { … }` against the two fields, and W0405 where values that

@@ -57,6 +57,7 @@ pub(super) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_one => "one",
         Rule::kw_with => "with",
         Rule::kw_map => "map",
+        Rule::kw_match => "match",
         Rule::linked => "linked",
         Rule::no => "no",
         Rule::loop_word => "loop",
@@ -214,6 +215,7 @@ fn ident_context(tokens: &BTreeSet<String>, before: &str) -> &'static str {
     match before {
         "in" | "between" | "and" | "app" | "prefer" => "an app name",
         "with" => "an entity name",
+        "match" => "a field name",
         "new" | "updated" | "deleted" | "creates" | "updates" | "deletes" | "create" | "update"
         | "delete" | "sync" | "owns" => "an entity name",
         "changing" | "{" | "," | "?" | ">" | "text" | "number" | "bool" | "time" | "duration"

@@ -64,6 +64,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_one
             | Rule::kw_with
             | Rule::kw_map
+            | Rule::kw_match
             | Rule::EOI
     )
 }
@@ -486,6 +487,7 @@ impl Lower {
             left,
             right,
             right_entity,
+            matching: None,
             mappings: Vec::new(),
             prefer: None,
             span,
@@ -520,6 +522,10 @@ impl Lower {
                         _ => Prefer::App(self.name(choice)),
                     };
                     sync.prefer = Some(Spanned::new(prefer, span));
+                }
+                Rule::sync_match => {
+                    let field = parts(member).next().expect("matched field");
+                    sync.matching = Some(self.name(field));
                 }
                 rule => unreachable!("expected a mapping or `prefer`, found {rule:?}"),
             }
