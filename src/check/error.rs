@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::collision::MapCollision;
+use super::sync_error::{MapCollision, match_not_mapped_parts, sync_entity_missing_parts};
 use crate::ast::{BinaryOp, EventKind};
 use crate::codes::Code;
 use crate::diagnostic::{self, Diagnostic, Report, help, primary, secondary};
@@ -39,6 +39,14 @@ pub enum CheckError {
         known: Vec<Arc<str>>,
         /// `create in B` without an entity: the trigger's entity name was assumed.
         implied: bool,
+    },
+    /// E0102: `sync X between A and B` where A or B has no `X`.
+    SyncEntityMissing {
+        app: Named,
+        entity: Named,
+        /// The sync with both sides named, as the help suggests it.
+        pair: String,
+        known: Vec<Arc<str>>,
     },
     /// E0103
     UnknownField {
@@ -238,7 +246,7 @@ fn and_list(items: &[Arc<str>]) -> String {
     }
 }
 
-fn known_list(known: &[Arc<str>]) -> String {
+pub(super) fn known_list(known: &[Arc<str>]) -> String {
     if known.is_empty() {
         "none".into()
     } else {
@@ -272,7 +280,7 @@ impl CheckError {
         Some(match self {
             CheckError::OpenApps { .. } => return None,
             CheckError::CloseToDeclared { .. } => Code::W0101,
-            CheckError::UnknownEntity { .. } => Code::E0102,
+            CheckError::UnknownEntity { .. } | CheckError::SyncEntityMissing { .. } => Code::E0102,
             CheckError::UnknownField { .. } => Code::E0103,
             CheckError::Duplicate { .. }
             | CheckError::LetShadowsField { .. }
@@ -384,6 +392,7 @@ impl CheckError {
                     vec![help(fix)],
                 )
             }
+            CheckError::SyncEntityMissing { app, entity, pair, known } => sync_entity_missing_parts(app, entity, pair, known),
             CheckError::UnknownField { app, entity, field, suggestion, known } => (
                 format!("`{}` in `{app}` has no field `{}`", entity.text, field.text),
                 vec![
@@ -504,15 +513,7 @@ impl CheckError {
                 vec![help(format!("call it as `{signature}`"))],
             ),
             CheckError::MapCollision { span, collision } => collision.parts(*span),
-            CheckError::MatchNotMapped { name, mapped, suggestion } => (
-                format!("`match {}` names no mapped field of this sync", name.text),
-                vec![primary(name.span, "not the left field of a mapping")],
-                vec![help(match suggestion {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None if mapped.is_empty() => format!("map the field first, as in `{0} <-> {0}`", name.text),
-                    None => format!("match on a mapped field of the first app: {}", known_list(mapped)),
-                })],
-            ),
+            CheckError::MatchNotMapped { name, mapped, suggestion } => match_not_mapped_parts(name, mapped, suggestion.as_deref()),
             CheckError::NotAChoice { span, text, choices, suggestion } => (
                 format!("{text:?} is not one of the choices {}", choice_list(choices)),
                 vec![primary(*span, "not a choice")],

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use super::Checker;
-use super::collision::MapCollision;
 use super::error::{CheckError, Mismatch, Named};
 use super::expr::Scope;
 use super::operators::constant;
+use super::sync_error::MapCollision;
 use crate::ast::{self, Direction};
 use crate::program::*;
 use crate::value::Value;
@@ -61,6 +61,9 @@ impl Checker<'_> {
                 },
                 first,
             });
+            return;
+        }
+        if sync.right_entity.is_none() && self.sync_entity_missing(sync, left_app, right_app) {
             return;
         }
         let left = self.entity(left_app, &sync.entity, sync.left.span, false);
@@ -143,6 +146,44 @@ impl Checker<'_> {
             prefer,
             span: sync.span,
         });
+    }
+
+    /// E0102 for `sync X between A and B` where a declared app has no `X`: the help names both
+    /// sides, since the other app may well call the same records something else.
+    fn sync_entity_missing(&mut self, sync: &ast::SyncDecl, left: AppId, right: AppId) -> bool {
+        for (app, left_side) in [(left, true), (right, false)] {
+            let a = self.program.app(app);
+            if !a.declared || self.program.entity_named(app, &sync.entity.node).is_some() {
+                continue;
+            }
+            let known: Vec<Arc<str>> = a
+                .entities
+                .iter()
+                .map(|e| self.program.entity(*e).name.clone())
+                .collect();
+            let theirs = crate::suggest::closest(&sync.entity.node, known.iter().map(|k| &**k))
+                .map(Arc::from)
+                .or_else(|| (known.len() == 1).then(|| known[0].clone()));
+            let name = theirs.as_deref().unwrap_or("ENTITY");
+            let (l, r) = (&sync.left.node, &sync.right.node);
+            let e = &sync.entity.node;
+            let pair = if left_side {
+                format!("sync {name} in {l} with {e} in {r}")
+            } else {
+                format!("sync {e} in {l} with {name} in {r}")
+            };
+            self.report(CheckError::SyncEntityMissing {
+                app: Named {
+                    text: a.name.clone(),
+                    span: a.span,
+                },
+                entity: Named::of(&sync.entity),
+                pair,
+                known,
+            });
+            return true;
+        }
+        false
     }
 
     /// The mapping `match FIELD` names: one whose left field is FIELD (E0105 otherwise).

@@ -9,7 +9,6 @@
 //! on new event in Calendar do create task in Todo { title: start }      # E0201: start is a time
 //! ```
 
-mod collision;
 mod error;
 mod expr;
 mod items;
@@ -17,6 +16,7 @@ mod names;
 mod narrow;
 mod operators;
 mod scenario;
+mod sync_error;
 mod workflow;
 
 use std::collections::HashMap;
@@ -30,8 +30,8 @@ use crate::source::SourceMap;
 use crate::span::Span;
 use crate::types::Type;
 
-pub use collision::MapCollision;
 pub use error::{CheckError, Named};
+pub use sync_error::MapCollision;
 
 /// The result of checking: the program (usable when there are no errors) and what was found.
 pub struct Checked {

@@ -1,4 +1,5 @@
-//! W0405: how a sync's value map fails to bring values back as they went, and how that reads.
+//! How the checker's findings about `sync` blocks read: a value map that does not bring values
+//! back as they went (W0405), an entity one side lacks (E0102), a `match` on no mapping (E0105).
 //!
 //! ```text
 //! status <-> state map { "Done" = "closed", "To Do" = "open" }      # fine: one partner each
@@ -7,8 +8,8 @@
 
 use std::sync::Arc;
 
-use super::error::Parts;
-use crate::diagnostic::{help, primary};
+use super::error::{Named, Parts, known_list};
+use crate::diagnostic::{help, primary, secondary};
 use crate::span::Span;
 
 /// How a sync's value map fails to round-trip.
@@ -76,4 +77,47 @@ impl MapCollision {
         };
         (message, vec![primary(span, label)], vec![help(fix)])
     }
+}
+
+pub(super) fn sync_entity_missing_parts(
+    app: &Named,
+    entity: &Named,
+    pair: &str,
+    known: &[Arc<str>],
+) -> Parts {
+    (
+        format!("`{}` has no entity `{}`", app.text, entity.text),
+        vec![
+            primary(entity.span, format!("not an entity of `{}`", app.text)),
+            secondary(
+                app.span,
+                format!("`{}` declares {}", app.text, known_list(known)),
+            ),
+        ],
+        vec![help(format!(
+            "if `{}` calls these records something else, name both sides: `{pair}`",
+            app.text
+        ))],
+    )
+}
+
+pub(super) fn match_not_mapped_parts(
+    name: &Named,
+    mapped: &[Arc<str>],
+    suggestion: Option<&str>,
+) -> Parts {
+    (
+        format!("`match {}` names no mapped field of this sync", name.text),
+        vec![primary(name.span, "not the left field of a mapping")],
+        vec![help(match suggestion {
+            Some(s) => format!("did you mean `{s}`?"),
+            None if mapped.is_empty() => {
+                format!("map the field first, as in `{0} <-> {0}`", name.text)
+            }
+            None => format!(
+                "match on a mapped field of the first app: {}",
+                known_list(mapped)
+            ),
+        })],
+    )
 }
