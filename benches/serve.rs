@@ -238,7 +238,7 @@ fn drive(
                     }
                     let (body, signed) = &bodies[i];
                     let request = format!(
-                        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{signed}Content-Length: {}\r\n\r\n{body}",
+                        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nX-Weir-Actor: user\r\n{signed}Content-Length: {}\r\n\r\n{body}",
                         body.len()
                     );
                     let sent = Instant::now();

@@ -270,7 +270,7 @@ impl Builtin {
                     Some(t) => Value::Time(t),
                     None => {
                         return Err(format!(
-                            "{source:?} is not a time; write it as \"2030-01-02T09:00:00Z\""
+                            "{source:?} is not a time; write it as \"2030-01-02T09:00:00Z\", with a year from -9999 to 9999"
                         ));
                     }
                 }

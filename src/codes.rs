@@ -55,6 +55,7 @@ codes! {
     E0001: Error, "syntax error";
     E0002: Error, "an expression nested or chained too deeply";
     E0003: Error, "a number too large";
+    W0004: Warning, "an `allow` directive that acknowledges nothing";
     W0101: Warning, "an undeclared app whose name is close to a declared one";
     E0102: Error, "unknown entity of a declared app";
     E0103: Error, "unknown field";
@@ -74,6 +75,8 @@ codes! {
     E0304: Error, "an update cycle cut only by stamps, which drop people's later edits";
     W0305: Warning, "a stamp guard on updates of records the engine writes";
     W0306: Warning, "a guard that cuts a chain the user built";
+    E0307: Error, "a chain brings a record back to its app as a second copy";
+    W0308: Warning, "an origin label no change can carry";
     E0401: Error, "two owners for one entity";
     E0402: Error, "two-way flow with the source of truth";
     W0403: Warning, "an owned entity flows between two apps, neither of them the owner";
@@ -83,6 +86,7 @@ codes! {
     R0302: Error, "a run failed at run time";
     R0303: Error, "a bad input event";
     R0304: Error, "a real app cannot be used as declared";
+    R0305: Error, "an event from an app that reports actors came without one";
 }
 
 impl Code {

@@ -87,6 +87,11 @@ pub fn render_coloured(sources: &SourceMap, diagnostics: &[Diagnostic]) -> Strin
 /// Writes diagnostics to standard error one line each (`file:line:col: warning[W0101]: …`),
 /// for commands whose own output follows and should not be buried.
 pub fn emit_short_to_stderr(sources: &SourceMap, diagnostics: &[Diagnostic]) {
+    let _ = io::stderr().write_all(render_short(sources, diagnostics).as_bytes());
+}
+
+/// Diagnostics one line each, without colour.
+pub fn render_short(sources: &SourceMap, diagnostics: &[Diagnostic]) -> String {
     let config = term::Config {
         display_style: term::DisplayStyle::Short,
         ..config()
@@ -97,7 +102,7 @@ pub fn emit_short_to_stderr(sources: &SourceMap, diagnostics: &[Diagnostic]) {
             out.push_str(&text);
         }
     }
-    let _ = io::stderr().write_all(out.as_bytes());
+    out
 }
 
 /// `1 warning`, `2 warnings`: a count with its noun.

@@ -84,6 +84,9 @@ struct Printer<'a> {
 
 /// Formats a parsed script; `source` is its text, for the comments.
 pub fn format(script: &Script, source: &str) -> String {
+    // Comments are found by scanning lines; a lone `\r` ends one as `\n` does. The text keeps
+    // its length, so the script's spans still point into it.
+    let source = &*crate::source::normalize_line_ends(source);
     let first = print(script, source, std::collections::HashMap::new());
     let moved: std::collections::HashMap<u32, u32> = first
         .one_liners

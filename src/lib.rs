@@ -6,6 +6,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod allow;
 pub mod ast;
 pub mod builtins;
 pub mod check;
@@ -14,7 +15,10 @@ pub mod codes;
 pub mod diagnostic;
 pub mod flow;
 pub mod fmt;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod load;
+pub mod lsp;
 pub mod program;
 pub mod remote;
 pub mod repl;

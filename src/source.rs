@@ -67,12 +67,16 @@ impl SourceMap {
     /// The 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, file: FileId, offset: usize) -> (usize, usize) {
         let text = self.text(file);
-        let offset = offset.min(text.len());
-        let before = &text[..floor_char_boundary(text, offset)];
-        let line = before.matches('\n').count() + 1 + self.line_offset(file);
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before[line_start..].chars().count() + 1;
-        (line, column)
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        // The files keep the start of every line: a binary search, not a count from the start,
+        // so that placing every workflow of a long script stays linear.
+        let index = self.files.line_index(file, offset).unwrap_or(0);
+        let line_start = self
+            .files
+            .line_range(file, index)
+            .map_or(0, |range| range.start.min(offset));
+        let column = text[line_start..offset].chars().count() + 1;
+        (index + 1 + self.line_offset(file), column)
     }
 
     /// The 1-based line on which a span starts.

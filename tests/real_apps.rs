@@ -65,7 +65,8 @@ workflow rename {{
 fn order_line(customer: &str) -> String {
     json!({
         "kind": "new", "app": "Shop", "entity": "order",
-        "record": { "customer": customer, "email": format!("{customer}@example.com") }
+        "record": { "customer": customer, "email": format!("{customer}@example.com") },
+        "actor": "user"
     })
     .to_string()
 }
@@ -173,7 +174,8 @@ fn lookups_ask_the_app_with_equalities() {
     let lines = [
         order_line("dee"),
         json!({"kind": "updated", "app": "Shop", "entity": "order",
-               "record": {"id": 1, "customer": "deedee", "email": "dee@example.com"}})
+               "record": {"id": 1, "customer": "deedee", "email": "dee@example.com"},
+               "actor": "user"})
         .to_string(),
     ];
     std::fs::write(dir.join("orders.jsonl"), lines.join("\n") + "\n").unwrap();
@@ -498,7 +500,10 @@ fn kill_9_in_the_middle_loses_nothing_and_repeats_nothing() {
                 for i in (t..total).step_by(4) {
                     let body = order(i).to_string();
                     let path = "/events/Shop/order/new";
-                    let id = [("X-Weir-Event-Id", format!("order-{i}"))];
+                    let id = [
+                        ("X-Weir-Event-Id", format!("order-{i}")),
+                        ("X-Weir-Actor", "user".to_string()),
+                    ];
                     let mut request = client
                         .post(format!("{url}{path}"))
                         .timeout(Duration::from_secs(5));

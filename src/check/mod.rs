@@ -90,26 +90,43 @@ pub fn check_loaded(loaded: &Loaded) -> Vec<Diagnostic> {
 
 /// Pass 2's findings for a program whose names and types are sound, in source order.
 pub fn flow_diagnostics(program: &Program) -> Vec<Diagnostic> {
-    let mut flow: Vec<Diagnostic> = crate::flow::check(program)
-        .iter()
-        .map(Report::report)
-        .collect();
+    flow_diagnostics_of(&crate::flow::check(program))
+}
+
+/// Pass 2's findings, already found, as diagnostics in source order (the language server keeps
+/// the findings as data too, for their fixes).
+pub fn flow_diagnostics_of(findings: &[crate::flow::FlowError]) -> Vec<Diagnostic> {
+    let mut flow: Vec<Diagnostic> = findings.iter().map(Report::report).collect();
     flow.sort_by_key(|d| d.labels.first().map(|l| (l.file_id, l.range.start)));
     flow
 }
 
-/// The checked program (when it got that far without errors) and every diagnostic.
+/// The checked program (when it got that far without errors) and every diagnostic, less the
+/// warnings the script acknowledges (`# weir: allow CODE`, see [`crate::allow`]).
 pub fn check_all(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
+    let (program, applied) = check_acknowledging(loaded);
+    (program, applied.diagnostics)
+}
+
+/// As [`check_all`], keeping the acknowledged warnings apart (for `weir check --stats`).
+pub fn check_acknowledging(loaded: &Loaded) -> (Option<Program>, crate::allow::Applied) {
     if !loaded.diagnostics.is_empty() {
-        return (None, loaded.diagnostics.clone());
+        let applied = crate::allow::Applied {
+            diagnostics: loaded.diagnostics.clone(),
+            acknowledged: Vec::new(),
+        };
+        return (None, applied);
     }
     let checked = check(&loaded.scripts, &loaded.sources);
     let mut diagnostics = checked.diagnostics();
-    if checked.has_errors() {
-        return (None, diagnostics);
-    }
-    diagnostics.extend(flow_diagnostics(&checked.program));
-    (Some(checked.program), diagnostics)
+    let program = if checked.has_errors() {
+        None
+    } else {
+        diagnostics.extend(flow_diagnostics(&checked.program));
+        Some(checked.program)
+    };
+    let applied = crate::allow::apply(&loaded.sources, &loaded.scripts, diagnostics);
+    (program, applied)
 }
 
 /// Checks an expression typed on its own (at the REPL) against a checked program: no record

@@ -22,7 +22,7 @@ pub struct CheckArgs {
     #[arg(long)]
     deny_warnings: bool,
     /// Also print, for each trigger a user can cause, the most runs and actions one such
-    /// change can set off.
+    /// change can set off, and the warnings the script acknowledges.
     #[arg(long)]
     stats: bool,
     /// Print nothing when there are no problems (no closing summary line).
@@ -46,7 +46,8 @@ pub fn run(args: CheckArgs) -> u8 {
             return super::usage_error(err);
         }
     };
-    let (program, diagnostics) = crate::check::check_all(&loaded);
+    let (program, applied) = crate::check::check_acknowledging(&loaded);
+    let diagnostics = applied.diagnostics;
     match args.format {
         Format::Human => diagnostic::emit_to_stderr(&loaded.sources, &diagnostics),
         Format::Json => {
@@ -61,6 +62,13 @@ pub fn run(args: CheckArgs) -> u8 {
                 let graph = crate::flow::graph::FlowGraph::build(program);
                 let stats = crate::flow::stats::compute(program, &graph);
                 print!("{}", crate::flow::stats::table(&stats));
+                if !applied.acknowledged.is_empty() {
+                    println!("\nacknowledged warnings (`# weir: allow CODE` above the item):");
+                    print!(
+                        "{}",
+                        diagnostic::render_short(&loaded.sources, &applied.acknowledged)
+                    );
+                }
             }
             None => eprintln!("(no statistics: the script has errors)"),
         }

@@ -4,6 +4,7 @@ mod check;
 mod explain;
 mod fmt;
 mod graph;
+mod lsp;
 mod repl;
 mod replay;
 mod run;
@@ -43,6 +44,7 @@ enum Command {
     Repl(repl::ReplArgs),
     Fmt(fmt::FmtArgs),
     Graph(graph::GraphArgs),
+    Lsp(lsp::LspArgs),
     Serve(serve::ServeArgs),
     Runs(runs::RunsArgs),
     Replay(replay::ReplayArgs),
@@ -64,6 +66,7 @@ pub fn main() -> ExitCode {
         Command::Repl(args) => repl::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Graph(args) => graph::run(args),
+        Command::Lsp(args) => lsp::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Runs(args) => runs::run(args),
         Command::Replay(args) => replay::run(args),

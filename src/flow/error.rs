@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::graph::Telling;
+pub use super::fix::{CycleFix, StaleAdvice, StaleFix};
 use super::story::{self, article};
 use crate::ast::EventKind;
 use crate::codes::Code;
@@ -27,96 +27,6 @@ pub struct CycleReport {
     pub start: (EventKind, Arc<str>, Arc<str>),
     pub steps: Vec<CycleStep>,
     pub fix: CycleFix,
-}
-
-/// The exact change that breaks a cycle.
-#[derive(Clone, Debug)]
-pub enum CycleFix {
-    /// Guards on these workflows would recognise the echo: (workflow, app it triggers on, how
-    /// that app tells).
-    AddGuards {
-        guards: Vec<(Arc<str>, Arc<str>, Telling)>,
-        engine: Label,
-        /// Of those, the workflows that have the guard already, but after a write.
-        misplaced: Vec<Arc<str>>,
-    },
-    /// An update loop that `changing` can break.
-    Changing {
-        workflow: Arc<str>,
-        /// The workflow whose update sets it off.
-        writer: Arc<str>,
-        fields: Vec<Arc<str>>,
-        written: Vec<Arc<str>>,
-        app: Arc<str>,
-        app_reports_changes: bool,
-        app_declared: bool,
-    },
-    /// Updates between apps: one owner and one-way flow, or `sync`.
-    SyncOrOwner {
-        entity: Arc<str>,
-        apps: Vec<Arc<str>>,
-    },
-    /// A workflow writing into records a sync keeps in step.
-    ThroughSync { workflow: Arc<str>, sync: Arc<str> },
-    /// Updates or deletes nothing can tell apart: only one-way flow helps.
-    OneWay { entity: Arc<str> },
-    /// Records in an app that cannot tell who wrote them.
-    AddStamp {
-        entity: Arc<str>,
-        app: Arc<str>,
-        kind: EventKind,
-        workflow: Arc<str>,
-        engine: Label,
-    },
-}
-
-/// How to break an update loop that only stamps stop.
-#[derive(Clone, Debug)]
-pub enum StaleFix {
-    /// These workflows listen to apps that report actors: a guard there is reliable.
-    GuardWhereActors {
-        workflows: Vec<Arc<str>>,
-        apps: Vec<Arc<str>>,
-        engine: Label,
-    },
-    /// An owner is declared: the workflow writing back into it should go.
-    RemoveBackFlow {
-        owner: Arc<str>,
-        entity: Arc<str>,
-        workflow: Arc<str>,
-    },
-    /// The same entity between two apps: `sync`, or an owner.
-    SyncOrOwner {
-        entity: Arc<str>,
-        left: Arc<str>,
-        right: Arc<str>,
-    },
-    /// Different entities: only `changing` or one-way flow helps.
-    ChangingOrOneWay,
-}
-
-impl StaleFix {
-    fn help(&self) -> String {
-        match self {
-            StaleFix::GuardWhereActors { workflows, apps, engine } => {
-                let plain = names(apps).replace('`', "");
-                format!(
-                    "guard {} instead (`unless origin == {engine}`): {plain} {} who made each change, so people's edits get through",
-                    names(workflows),
-                    if apps.len() == 1 { "reports" } else { "report" }
-                )
-            }
-            StaleFix::RemoveBackFlow { owner, entity, workflow } => format!(
-                "`{owner} owns {entity}`: remove `{workflow}`, which writes back into {owner}, and make changes in {owner}"
-            ),
-            StaleFix::SyncOrOwner { entity, left, right } => format!(
-                "use `sync {entity} between {left} and {right} {{ … }}`, which tells its echoes by what it wrote rather than by stamps, or make the flow one-way from an owner (`{left} owns {entity}`)"
-            ),
-            StaleFix::ChangingOrOneWay => {
-                "give each trigger `changing …` with the fields people edit (so the engine's own write does not set it off), or make the flow one-way".into()
-            }
-        }
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -156,6 +66,19 @@ pub enum FlowError {
         writer_span: Span,
         /// `updated` or `deleted`.
         kind: EventKind,
+        /// What tells a person's edit from the engine's here (for updates).
+        advice: StaleAdvice,
+    },
+    /// E0307
+    SecondCopy(super::CopyReport),
+    /// W0308
+    UnknownLabel {
+        guard: Span,
+        workflow: Arc<str>,
+        label: Label,
+        /// The engine's label or `user`, when the label is a slip away from one.
+        suggestion: Option<Label>,
+        engine: Label,
     },
     /// W0306
     GuardCutsChain {
@@ -208,6 +131,8 @@ impl FlowError {
             FlowError::StaleStampCycle { .. } => Code::E0304,
             FlowError::StaleStampGuard { .. } => Code::W0305,
             FlowError::GuardCutsChain { .. } => Code::W0306,
+            FlowError::SecondCopy(_) => Code::E0307,
+            FlowError::UnknownLabel { .. } => Code::W0308,
             FlowError::TwoOwners { .. } => Code::E0401,
             FlowError::TwoWayWithOwner { .. } => Code::E0402,
             FlowError::FlowPastOwner { .. } => Code::W0403,
@@ -216,7 +141,7 @@ impl FlowError {
     }
 }
 
-fn names(units: &[Arc<str>]) -> String {
+pub(super) fn names(units: &[Arc<str>]) -> String {
     let quoted: Vec<String> = units.iter().map(|u| format!("`{u}`")).collect();
     match quoted.as_slice() {
         [] => String::new(),
@@ -225,23 +150,20 @@ fn names(units: &[Arc<str>]) -> String {
     }
 }
 
-/// The guard line users write, and where it goes in a workflow.
-fn guard_place(workflow: &str, engine: &str) -> String {
-    match workflow.strip_prefix("line ") {
-        Some(line) => format!("add `unless origin == {engine}` at the end of line {line}"),
-        None => format!("add `unless origin == {engine}` to `{workflow}`"),
+/// The units of a chain's steps, each once, in order.
+pub(super) fn step_units(steps: &[CycleStep]) -> Vec<Arc<str>> {
+    let mut units: Vec<Arc<str>> = Vec::new();
+    for step in steps {
+        if !units.contains(&step.unit) {
+            units.push(step.unit.clone());
+        }
     }
+    units
 }
 
 impl CycleReport {
     fn units(&self) -> Vec<Arc<str>> {
-        let mut units: Vec<Arc<str>> = Vec::new();
-        for step in &self.steps {
-            if !units.contains(&step.unit) {
-                units.push(step.unit.clone());
-            }
-        }
-        units
+        step_units(&self.steps)
     }
 
     fn story(&self) -> String {
@@ -324,123 +246,6 @@ impl CycleReport {
     }
 }
 
-impl CycleFix {
-    fn help(&self) -> String {
-        match self {
-            CycleFix::AddGuards {
-                engine, misplaced, ..
-            } if !misplaced.is_empty() => format!(
-                "move `unless origin == {engine}` in {} above the first write: a guard after a write cannot stop that write",
-                names(misplaced)
-            ),
-            CycleFix::OneWay { entity } => format!(
-                "make the flow one-way: let one app own `{entity}` (`App owns {entity}`) and remove the workflow that writes back"
-            ),
-            CycleFix::AddGuards { guards, engine, .. } => {
-                let workflows: Vec<Arc<str>> = guards.iter().map(|(w, _, _)| w.clone()).collect();
-                let apps_that = |actor: bool| {
-                    let mut apps: Vec<Arc<str>> = Vec::new();
-                    for (_, app, telling) in guards {
-                        if (*telling == Telling::Actor) == actor && !apps.contains(app) {
-                            apps.push(app.clone());
-                        }
-                    }
-                    apps
-                };
-                let plain = |apps: &[Arc<str>]| names(apps).replace('`', "");
-                let mut reasons: Vec<String> = Vec::new();
-                let stamping = apps_that(false);
-                if !stamping.is_empty() {
-                    let verb = if stamping.len() == 1 {
-                        "stores"
-                    } else {
-                        "store"
-                    };
-                    reasons.push(format!("{} {verb} stamps", plain(&stamping)));
-                }
-                let reporting = apps_that(true);
-                if !reporting.is_empty() {
-                    let verb = if reporting.len() == 1 {
-                        "reports"
-                    } else {
-                        "report"
-                    };
-                    reasons.push(format!("{} {verb} who made each change", plain(&reporting)));
-                }
-                let place = if workflows.len() == 1 {
-                    guard_place(&workflows[0], engine)
-                } else {
-                    format!("add `unless origin == {engine}` to {}", names(&workflows))
-                };
-                let echo = if workflows.len() == 1 {
-                    "the echo is"
-                } else {
-                    "each echo is"
-                };
-                format!("{place}: {}, so {echo} recognised", reasons.join(" and "))
-            }
-            CycleFix::Changing {
-                workflow,
-                writer,
-                fields,
-                written,
-                app,
-                app_reports_changes,
-                app_declared,
-            } => {
-                let whose = if writer == workflow {
-                    "its own update".to_string()
-                } else {
-                    format!("`{writer}`'s update")
-                };
-                let list = fields
-                    .iter()
-                    .map(|f| f.as_ref())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let wrote = names(written);
-                if *app_reports_changes {
-                    format!(
-                        "let the trigger of `{workflow}` watch only `changing {list}`: {whose} touches {wrote}, so it will not set it off again"
-                    )
-                } else {
-                    let declare = if *app_declared {
-                        format!("declare `reports changes` in `app {app}`")
-                    } else {
-                        format!("declare `app {app} {{ reports changes … }}`")
-                    };
-                    format!(
-                        "if `{app}` reports which fields changed, {declare} and add `changing {list}` to the trigger of `{workflow}`, so that {whose} of {wrote} does not set it off again; otherwise make the flow one-way"
-                    )
-                }
-            }
-            CycleFix::SyncOrOwner { entity, apps } => {
-                let owner = &apps[0];
-                format!(
-                    "let one app be the source of truth and make the flow one-way (`{owner} owns {entity}`, and remove the workflow that writes back), or replace the workflows with `sync {entity} between {} and {} {{ … }}`, which recognises its own echoes",
-                    apps[0],
-                    apps.get(1).unwrap_or(&apps[0])
-                )
-            }
-            CycleFix::ThroughSync { workflow, sync } => format!(
-                "`{workflow}` writes fields that `{sync}` copies back to where `{workflow}` listens: write a field the sync does not map, or make the change in one app and let the sync carry it"
-            ),
-            CycleFix::AddStamp {
-                entity,
-                app,
-                kind,
-                workflow,
-                engine,
-            } => format!(
-                "`{app}` cannot tell who {} {} {entity}: if it can keep a stamp, declare one in `{entity}` (`origin: stamp`) and {}; otherwise make the flow one-way",
-                kind.done(),
-                article(entity),
-                guard_place(workflow, engine)
-            ),
-        }
-    }
-}
-
 impl Report for FlowError {
     fn report(&self) -> Diagnostic {
         let d = diagnostic::new(self.code(), self.message());
@@ -455,6 +260,10 @@ impl FlowError {
     fn message(&self) -> String {
         match self {
             FlowError::Cycle(cycle) => cycle.message("forever"),
+            FlowError::SecondCopy(copy) => copy.message(),
+            FlowError::UnknownLabel {
+                label, suggestion, ..
+            } => super::labels::message(label, suggestion.as_ref()),
             FlowError::GuardCannotTell {
                 app, entity, kind, ..
             } => match kind {
@@ -544,6 +353,14 @@ impl FlowError {
 
     fn details(&self) -> (Labels, Vec<String>) {
         match self {
+            FlowError::SecondCopy(copy) => copy.details(),
+            FlowError::UnknownLabel {
+                guard,
+                label,
+                suggestion,
+                engine,
+                ..
+            } => super::labels::details(*guard, label, suggestion.as_ref(), engine),
             FlowError::Cycle(cycle) => (
                 cycle.labels(),
                 vec![format!("trace: {}", cycle.story()), help(cycle.fix.help())],
@@ -581,7 +398,7 @@ impl FlowError {
                             "`{app}` neither reports actors nor keeps a `stamp` field in `{entity}`, so no change there looks like the engine's"
                         ),
                         format!(
-                            "guard a workflow on the other side of the loop instead (see the cycle above), or declare `origin: stamp` in `{entity}` if `{app}` can keep one"
+                            "declare `origin: stamp` in `{entity}` if `{app}` can keep one (and guard every workflow of the loop, see the cycle above); otherwise make the flow one-way: a guard on the other side alone ends the loop but brings each record back once more (E0307)"
                         ),
                     ),
                 };
@@ -678,6 +495,7 @@ impl FlowError {
                 app,
                 writer,
                 writer_span,
+                advice,
                 ..
             } => (
                 vec![
@@ -697,9 +515,7 @@ impl FlowError {
                     format!(
                         "a person's edit in `{app}` leaves the engine's stamp on the record, so it looks like the engine's own change"
                     ),
-                    help(format!(
-                        "if `{app}` reports who made each change, declare `reports actor`; otherwise guard with `changing …` on the fields people edit, or use `sync`"
-                    )),
+                    help(advice.help(app, entity)),
                 ],
             ),
             FlowError::GuardCutsChain {
@@ -807,8 +623,8 @@ impl FlowError {
                     ),
                 ],
                 vec![help(format!(
-                    "say which app is the source of truth (`{} owns {entity}`) and make the flow one-way, or use `sync {entity} between {} and {} {{ … prefer {} }}`",
-                    apps.0, apps.0, apps.1, apps.0
+                    "say which app is the source of truth (`{} owns {entity}`) and make the flow one-way, or use `sync {entity} between {} and {} {{ … prefer {} }}`; if both apps may change them and the workflows are what you mean, acknowledge it with `# weir: allow W0404` above `{}`",
+                    apps.0, apps.0, apps.1, apps.0, there.0
                 ))],
             ),
         }

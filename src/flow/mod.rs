@@ -12,13 +12,18 @@
 //! on new event in Out do create event in Cal                           # E0301
 //! ```
 //!
-//! It also checks that origin guards can work (E0302, E0303), warns where stamps go stale on
+//! Beyond termination it proves one copy: a chain that ends must not bring a record back into
+//! its app as a second record (E0307, see [`copies`]); and origin labels must be ones a change
+//! can carry (W0308). It also checks that origin guards can work (E0302, E0303), warns where stamps go stale on
 //! updates (E0304, W0305) or a guard cuts a chain the user built (W0306), and checks ownership
 //! (E0401, E0402, W0403, W0404).
 
+mod copies;
 mod error;
 pub mod eval;
+mod fix;
 pub mod graph;
+mod labels;
 mod owners;
 pub mod render;
 pub mod scc;
@@ -32,7 +37,8 @@ use crate::ast::EventKind;
 use crate::program::*;
 use crate::span::Span;
 
-pub use error::{CycleFix, CycleReport, FlowError, StaleFix};
+pub use copies::{CopyFix, CopyReport};
+pub use error::{CycleFix, CycleReport, FlowError, StaleAdvice, StaleFix};
 use eval::Known;
 use graph::{Cut, Edge, FlowGraph, Telling, UnitSource};
 
@@ -43,7 +49,18 @@ pub fn check(program: &Program) -> Vec<FlowError> {
     let mut problems = Vec::new();
     analysis.cycles(&mut problems);
     analysis.stale_stamps(&mut problems);
+    analysis.second_copies(&mut problems);
     analysis.guards_that_cut_chains(&mut problems);
+    let on_loops: BTreeSet<Span> = problems
+        .iter()
+        .filter_map(|p| match p {
+            FlowError::GuardCannotTell { guard, .. } | FlowError::GuardWrongLabel { guard, .. } => {
+                Some(*guard)
+            }
+            _ => None,
+        })
+        .collect();
+    analysis.unknown_labels(&on_loops, &mut problems);
     owners::check(program, &mut problems);
     problems
 }
@@ -219,6 +236,10 @@ impl<'a> Analysis<'a> {
                 }
             }
         }
+        let stamp_fix = self.stamp_fix(edges);
+        let all_new = edges
+            .iter()
+            .all(|&e| self.graph.write_of(&self.graph.edges[e]).kind == EventKind::New);
         if !guards.is_empty() {
             guards.sort_by_key(|(unit, ..)| *unit);
             let misplaced = guards
@@ -228,7 +249,15 @@ impl<'a> Analysis<'a> {
                         .is_some_and(|w| eval::guard_after_write(w, &engine).is_some())
                 })
                 .map(|(_, name, ..)| name.clone())
-                .collect();
+                .collect::<Vec<_>>();
+            // A mirror of new records guarded on the sides that can tell only would still
+            // bring records back once (E0307): every side needs its guard, so stamps first.
+            if misplaced.is_empty()
+                && all_new
+                && let Some(fix) = stamp_fix
+            {
+                return fix;
+            }
             let guards = guards
                 .into_iter()
                 .map(|(_, name, app, telling)| (name, app, telling))
@@ -312,18 +341,44 @@ impl<'a> Analysis<'a> {
         }
         // New records in apps that cannot tell who wrote them: a stamp field would let them.
         let first = self.graph.write_of(&self.graph.edges[edges[0]]);
-        let (entity, app) = self.entity_names(first.entity);
-        if first.kind != EventKind::New {
+        let (entity, _) = self.entity_names(first.entity);
+        match stamp_fix {
             // A stamp would only make an update loop stale (E0304).
-            return CycleFix::OneWay { entity };
+            Some(fix) if first.kind == EventKind::New => fix,
+            _ => CycleFix::OneWay { entity },
         }
-        CycleFix::AddStamp {
-            entity,
-            app,
-            kind: first.kind,
-            workflow: self.unit_name(self.graph.edges[edges[0]].to),
-            engine,
+    }
+
+    /// Stamps where new records of a cycle cannot tell who made them, and a guard on every
+    /// workflow a new record sets off; `None` where no new record lacks a way to tell.
+    fn stamp_fix(&self, edges: &[usize]) -> Option<CycleFix> {
+        let mut stamps: Vec<(Arc<str>, Arc<str>)> = Vec::new();
+        let mut workflows: Vec<(usize, Arc<str>)> = Vec::new();
+        for &e in edges {
+            let edge = &self.graph.edges[e];
+            let write = self.graph.write_of(edge);
+            if write.kind != EventKind::New || self.workflow(edge.to).is_none() {
+                continue;
+            }
+            if graph::telling(self.program, write.entity, write.kind) == Telling::Cannot {
+                let names = self.entity_names(write.entity);
+                if !stamps.contains(&names) {
+                    stamps.push(names);
+                }
+            }
+            if !workflows.iter().any(|(u, _)| *u == edge.to) {
+                workflows.push((edge.to, self.unit_name(edge.to)));
+            }
         }
+        if stamps.is_empty() {
+            return None;
+        }
+        workflows.sort_by_key(|(unit, _)| *unit);
+        Some(CycleFix::AddStamp {
+            stamps,
+            workflows: workflows.into_iter().map(|(_, name)| name).collect(),
+            engine: self.program.engine.clone(),
+        })
     }
 
     fn cycles(&self, problems: &mut Vec<FlowError>) {
@@ -456,6 +511,7 @@ impl<'a> Analysis<'a> {
                 .get(&unit.trigger_entity)
                 .map(|&i| &self.graph.writes[i]);
             if let Some(writer) = writer {
+                let advice = self.stale_advice(unit.trigger_entity);
                 let (entity, app) = self.entity_names(unit.trigger_entity);
                 problems.push(FlowError::StaleStampGuard {
                     guard,
@@ -465,8 +521,54 @@ impl<'a> Analysis<'a> {
                     writer: self.unit_name(writer.unit),
                     writer_span: writer.span,
                     kind: unit.trigger_kind,
+                    advice,
                 });
             }
+        }
+    }
+
+    /// What tells a person's update of `entity` from the engine's: the fields the engine's
+    /// updates never write, if any.
+    fn stale_advice(&self, entity: EntityId) -> StaleAdvice {
+        let e = self.program.entity(entity);
+        let updates: Vec<&graph::Write> = self
+            .graph
+            .writes
+            .iter()
+            .filter(|w| w.entity == entity && w.kind == EventKind::Updated)
+            .collect();
+        if updates.is_empty() {
+            return StaleAdvice::NoEngineUpdates;
+        }
+        let mut written = vec![false; e.fields.len()];
+        for w in &updates {
+            match &w.fields {
+                Some(fields) => fields.iter().for_each(|f| written[f.0] = true),
+                None => written.iter_mut().for_each(|x| *x = true),
+            }
+        }
+        let fields: Vec<Arc<str>> = e
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| !written[*i] && !f.is_stamp)
+            .map(|(_, f)| f.name.clone())
+            .collect();
+        if fields.is_empty() {
+            return StaleAdvice::Neither;
+        }
+        let app = self.program.app(e.app);
+        let written = e
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| written[*i] && !f.is_stamp)
+            .map(|(_, f)| f.name.clone())
+            .collect();
+        StaleAdvice::Changing {
+            fields,
+            written,
+            declare_changes: (!app.reports_changes).then_some(app.declared),
         }
     }
 

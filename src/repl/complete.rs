@@ -3,14 +3,11 @@
 use super::command::COMMANDS;
 use crate::builtins::Builtin;
 use crate::codes::Code;
+use crate::words::KEYWORDS;
 
-const KEYWORDS: &[&str] = &[
-    "app", "reports", "emits", "owns", "engine", "workflow", "on", "do", "new", "updated",
-    "deleted", "in", "where", "changing", "unless", "continue", "if", "then", "else", "let",
-    "create", "update", "delete", "linked", "notify", "sync", "between", "prefer", "user",
-    "creates", "updates", "deletes", "expect", "no", "loop", "and", "or", "not", "true", "false",
-    "none", "origin", "with", "map", "one",
-];
+/// Words that read like keywords where a value is expected, and words with a meaning only in
+/// place (`with`, `map`, `one`), beside the table of reserved words.
+const VALUE_WORDS: &[&str] = &["origin", "trigger", "id", "with", "map", "one"];
 
 /// An entity's name and its fields' names.
 pub type EntityNames = (String, Vec<String>);
@@ -21,9 +18,38 @@ pub struct Names {
     /// Each app with its entities and their fields.
     pub apps: Vec<(String, Vec<EntityNames>)>,
     pub workflows: Vec<String>,
+    /// Further names a value can be at the cursor: the `let`s above it, labels (the language
+    /// server fills these in; the REPL has none).
+    pub in_scope: Vec<String>,
 }
 
 impl Names {
+    /// The apps, entities, fields and workflows of a checked program.
+    pub fn of_program(p: &crate::program::Program) -> Names {
+        Names {
+            apps: p
+                .apps
+                .iter()
+                .map(|a| {
+                    let entities = a
+                        .entities
+                        .iter()
+                        .map(|e| {
+                            let e = p.entity(*e);
+                            (
+                                e.name.to_string(),
+                                e.fields.iter().map(|f| f.name.to_string()).collect(),
+                            )
+                        })
+                        .collect();
+                    (a.name.to_string(), entities)
+                })
+                .collect(),
+            workflows: p.workflows.iter().map(|w| w.name.to_string()).collect(),
+            in_scope: Vec::new(),
+        }
+    }
+
     fn entities(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for (_, entities) in &self.apps {
@@ -104,8 +130,13 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
             | "updates" | "deletes" | "sync" | "owns" | "with" => names.entities(),
             "of" => names.workflows.clone(),
             _ => {
-                let mut options: Vec<String> = KEYWORDS.iter().map(|k| k.to_string()).collect();
+                let mut options: Vec<String> = KEYWORDS
+                    .iter()
+                    .chain(VALUE_WORDS)
+                    .map(|k| k.to_string())
+                    .collect();
                 options.extend(Builtin::ALL.iter().map(|b| b.name().to_string()));
+                options.extend(names.in_scope.iter().cloned());
                 if let Some((app, entity)) = context_entity(&words) {
                     options.extend(names.fields_of(Some(&app), &entity));
                 }
@@ -160,6 +191,7 @@ mod tests {
                 ),
             ],
             workflows: vec!["to_outlook".into()],
+            in_scope: Vec::new(),
         }
     }
 

@@ -1,4 +1,6 @@
 //! Colours for what is typed at the REPL: keywords, texts, numbers, comments and commands.
+//! [`classify`] is also what the language server's semantic tokens are made of, so an editor
+//! colours a script as the REPL does.
 
 use crate::words::KEYWORDS;
 
@@ -9,22 +11,31 @@ const COMMENT: &str = "\x1b[2;37m";
 const COMMAND: &str = "\x1b[1;33m";
 const RESET: &str = "\x1b[0m";
 
-/// The line with ANSI colours; the visible text is unchanged.
-pub fn highlight(line: &str) -> String {
+/// What a piece of a line is, for colours here and semantic tokens in the language server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    Keyword,
+    Text,
+    Number,
+    Comment,
+    /// A REPL command such as `:load`.
+    Command,
+}
+
+/// The classified pieces of a line, as byte ranges in order; what is not listed is plain.
+pub fn classify(line: &str) -> Vec<(std::ops::Range<usize>, Class)> {
     if line.trim_start().starts_with(':') {
         let end = line.find(char::is_whitespace).unwrap_or(line.len());
-        return format!("{COMMAND}{}{RESET}{}", &line[..end], &line[end..]);
+        return vec![(0..end, Class::Command)];
     }
-    let mut out = String::with_capacity(line.len() + 16);
+    let mut pieces = Vec::new();
     let chars: Vec<(usize, char)> = line.char_indices().collect();
     let mut i = 0;
     while i < chars.len() {
         let (at, c) = chars[i];
         if c == '#' {
-            out.push_str(COMMENT);
-            out.push_str(&line[at..]);
-            out.push_str(RESET);
-            return out;
+            pieces.push((at..line.len(), Class::Comment));
+            return pieces;
         }
         if c == '"' {
             let mut j = i + 1;
@@ -35,9 +46,7 @@ pub fn highlight(line: &str) -> String {
                 j += 1;
             }
             let end = chars.get(j + 1).map_or(line.len(), |(e, _)| *e);
-            out.push_str(TEXT);
-            out.push_str(&line[at..end.min(line.len())]);
-            out.push_str(RESET);
+            pieces.push((at..end.min(line.len()), Class::Text));
             i = j + 1;
             continue;
         }
@@ -49,22 +58,37 @@ pub fn highlight(line: &str) -> String {
             let end = chars.get(j).map_or(line.len(), |(e, _)| *e);
             let word = &line[at..end];
             if KEYWORDS.contains(&word) {
-                out.push_str(KEYWORD);
-                out.push_str(word);
-                out.push_str(RESET);
+                pieces.push((at..end, Class::Keyword));
             } else if word.starts_with(|c: char| c.is_ascii_digit()) {
-                out.push_str(NUMBER);
-                out.push_str(word);
-                out.push_str(RESET);
-            } else {
-                out.push_str(word);
+                pieces.push((at..end, Class::Number));
             }
             i = j;
             continue;
         }
-        out.push(c);
         i += 1;
     }
+    pieces
+}
+
+/// The line with ANSI colours; the visible text is unchanged.
+pub fn highlight(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() + 16);
+    let mut last = 0;
+    for (range, class) in classify(line) {
+        let colour = match class {
+            Class::Keyword => KEYWORD,
+            Class::Text => TEXT,
+            Class::Number => NUMBER,
+            Class::Comment => COMMENT,
+            Class::Command => COMMAND,
+        };
+        out.push_str(&line[last..range.start]);
+        out.push_str(colour);
+        out.push_str(&line[range.clone()]);
+        out.push_str(RESET);
+        last = range.end;
+    }
+    out.push_str(&line[last..]);
     out
 }
 

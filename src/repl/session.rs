@@ -153,28 +153,7 @@ impl Session {
 
     /// The names completion can offer.
     pub fn names(&self) -> Names {
-        let p = &self.program;
-        Names {
-            apps: p
-                .apps
-                .iter()
-                .map(|a| {
-                    let entities = a
-                        .entities
-                        .iter()
-                        .map(|e| {
-                            let e = p.entity(*e);
-                            (
-                                e.name.to_string(),
-                                e.fields.iter().map(|f| f.name.to_string()).collect(),
-                            )
-                        })
-                        .collect();
-                    (a.name.to_string(), entities)
-                })
-                .collect(),
-            workflows: p.workflows.iter().map(|w| w.name.to_string()).collect(),
-        }
+        Names::of_program(&self.program)
     }
 
     /// Takes one complete input (it may span lines) and says what happened.

@@ -85,30 +85,48 @@ pub enum HoldReason {
     Repeated,
     /// The workflow has run this many times already.
     Budget(u64),
+    /// An outside event from an app that `reports actor` came without one (R0305).
+    NoActor,
 }
 
 impl HoldReason {
+    /// The code a hold is reported under.
+    pub fn code(self) -> Code {
+        match self {
+            HoldReason::NoActor => Code::R0305,
+            _ => Code::R0301,
+        }
+    }
+
     /// Short names, as the JSON trace and the state file write them.
     pub fn key(self) -> &'static str {
         match self {
             HoldReason::Hops(_) => "hops",
             HoldReason::Repeated => "repeated",
             HoldReason::Budget(_) => "budget",
+            HoldReason::NoActor => "no-actor",
         }
     }
 
     pub fn limit(self) -> Option<u64> {
         match self {
             HoldReason::Hops(n) => Some(u64::from(n)),
-            HoldReason::Repeated => None,
+            HoldReason::Repeated | HoldReason::NoActor => None,
             HoldReason::Budget(n) => Some(n),
         }
     }
 }
 
-/// Whether `by` may run on `record` for an event with this chain (the budget aside).
-pub fn check(chain: &Chain, by: Actor, record: RecordRef, max_hops: u32) -> Option<HoldReason> {
-    let Some(last) = chain else { return None };
+/// The origin of an outside event from an app that `reports actor` but did not say who made
+/// the change: such an event is held (R0305), not trusted as a person's.
+pub const NO_ACTOR: &str = "(no actor)";
+
+/// Whether `by` may run on an event (the budget aside).
+pub fn check(event: &Event, by: Actor, max_hops: u32) -> Option<HoldReason> {
+    let (chain, record) = (&event.cause, event.at());
+    let Some(last) = chain else {
+        return (&*event.origin == NO_ACTOR).then_some(HoldReason::NoActor);
+    };
     if last.hops >= max_hops {
         return Some(HoldReason::Hops(max_hops));
     }
@@ -148,6 +166,8 @@ pub fn story(program: &Program, held: &Held) -> String {
     let entity = program.entity(root_at.entity);
     let who = if &**root_origin == "user" {
         "a user".to_string()
+    } else if &**root_origin == NO_ACTOR {
+        "someone (the event does not say who)".to_string()
     } else {
         format!("`{root_origin}`")
     };
@@ -232,6 +252,13 @@ impl HeldChain<'_> {
             HoldReason::Budget(limit) => format!(
                 "the run-time guard held an event: `{name}` has used up its budget of {limit} runs"
             ),
+            HoldReason::NoActor => {
+                let app = program.app(program.entity(held.event.entity).app);
+                format!(
+                    "`{}` reports who made each change, but {at} came without an actor: held before `{name}` ran",
+                    app.name
+                )
+            }
         };
         let span = match held.by {
             Actor::Workflow(w) => program.workflow(w).name_span,
@@ -263,9 +290,12 @@ impl HeldChain<'_> {
                     "`weir check` shows the cycle (E0301) and how to cut it"
                 }
                 (HoldReason::Budget(_), _) => "if this many runs are expected, raise `--max-runs`",
+                (HoldReason::NoActor, _) => {
+                    "send who made the change with the event (\"actor\" in an input line, the `X-Weir-Actor` header on a webhook); if the app cannot tell, remove `reports actor` from its declaration, and `weir check` will say what guards then work"
+                }
             }),
         ];
-        diagnostic::new(Code::R0301, message)
+        diagnostic::new(held.reason.code(), message)
             .with_labels(vec![primary(span, "held before this ran")])
             .with_notes(notes)
     }

@@ -689,10 +689,9 @@ impl Core {
             }
         }
         let max_runs = self.options.max_runs;
-        let reason =
-            guard::check(&event.cause, by, event.at(), self.options.max_hops).or_else(|| {
-                (self.spent[workflow.0] >= max_runs).then_some(HoldReason::Budget(max_runs))
-            });
+        let reason = guard::check(event, by, self.options.max_hops).or_else(|| {
+            (self.spent[workflow.0] >= max_runs).then_some(HoldReason::Budget(max_runs))
+        });
         if let Some(reason) = reason {
             self.hold(by, event, reason, out);
             return;

@@ -468,10 +468,11 @@ pub(crate) fn load_held(p: &Program, entry: &Json, place: &str) -> Result<Held, 
         Some("hops") => HoldReason::Hops(u32::try_from(limit).unwrap_or(u32::MAX)),
         Some("repeated") => HoldReason::Repeated,
         Some("budget") => HoldReason::Budget(limit),
+        Some("no-actor") => HoldReason::NoActor,
         _ => {
             return Err(shape(
                 format!("{place}.reason"),
-                "`hops`, `repeated` or `budget`",
+                "`hops`, `repeated`, `budget` or `no-actor`",
             ));
         }
     };

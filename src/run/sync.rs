@@ -176,7 +176,7 @@ impl Core {
 
     /// Starts a sync's run, unless the guard holds the event.
     fn sync_run(&mut self, by: Actor, event: &Event, out: &mut Outcome) -> Option<u64> {
-        if let Some(reason) = guard::check(&event.cause, by, event.at(), self.options.max_hops) {
+        if let Some(reason) = guard::check(event, by, self.options.max_hops) {
             self.hold(by, event, reason, out);
             return None;
         }

@@ -81,7 +81,7 @@ CREATE TABLE IF NOT EXISTS notifications (
 CREATE TABLE IF NOT EXISTS sim_records (
   entity TEXT NOT NULL, id INTEGER NOT NULL, record TEXT,
   PRIMARY KEY (entity, id)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sync_pairs (
   sync TEXT NOT NULL, left_record TEXT NOT NULL, pair TEXT NOT NULL,
   PRIMARY KEY (sync, left_record)

@@ -10,8 +10,8 @@
 //! weir.db with damaged pages                   → refused: SQLite's check names the damage
 //! ```
 //!
-//! The marker is written after every group of accepted events is synced, so it never counts
-//! an event the journal does not have; it is not synced itself, so after a power cut it may
+//! The marker is written after every group of accepted events is synced (in place, see
+//! [`Writer`]), so it never counts an event the journal does not have; it is not synced itself, so after a power cut it may
 //! count fewer, which only makes the check less strict. A journal without a marker (made by an
 //! older weir, or the marker removed) is taken as it is, and gets one.
 
@@ -59,13 +59,47 @@ pub fn write(journal: &Path, marker: &Marker) -> std::io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(&temporary)?;
-    writeln!(
-        file,
-        "{HEADER}\ninstance {}\nevents {}",
-        marker.instance, marker.events
-    )?;
+    file.write_all(text(marker).as_bytes())?;
     drop(file);
     std::fs::rename(&temporary, &target)
+}
+
+/// Keeps the marker's file open to write it again after every group of accepted events: one
+/// write in place, with no new file and no rename on the path that answers requests. The text
+/// only grows (the count goes up), so it never leaves old bytes behind; a write cut short by a
+/// power cut leaves a marker that does not read, taken as no marker.
+pub struct Writer {
+    file: std::fs::File,
+    marker: Marker,
+}
+
+impl Writer {
+    /// Writes the marker anew (see [`write`]) and keeps it open.
+    pub fn create(journal: &Path, marker: Marker) -> std::io::Result<Writer> {
+        write(journal, &marker)?;
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path_of(journal))?;
+        Ok(Writer { file, marker })
+    }
+
+    /// Records that events up to `last` were accepted.
+    pub fn accepted(&mut self, last: i64) -> std::io::Result<()> {
+        use std::io::{Seek, Write};
+        if last <= self.marker.events {
+            return Ok(());
+        }
+        self.marker.events = last;
+        self.file.seek(std::io::SeekFrom::Start(0))?;
+        self.file.write_all(text(&self.marker).as_bytes())
+    }
+}
+
+fn text(marker: &Marker) -> String {
+    format!(
+        "{HEADER}\ninstance {}\nevents {}\n",
+        marker.instance, marker.events
+    )
 }
 
 /// What is wrong with a journal, in one sentence, with what was lost where that is known.
@@ -186,4 +220,28 @@ fn has_table(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
     )
     .optional()
     .map(|found| found.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_marker_counts_up_in_place_and_reads_back() {
+        let dir = std::env::temp_dir().join(format!("weir-marker-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let journal = dir.join("weir.db");
+        let start = Marker {
+            instance: "ab12".into(),
+            events: 9,
+        };
+        let mut writer = Writer::create(&journal, start.clone()).unwrap();
+        assert_eq!(read(&journal), Some(start));
+        for last in [10, 4, 100] {
+            writer.accepted(last).unwrap();
+        }
+        let now = read(&journal).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(now.events, 100);
+    }
 }

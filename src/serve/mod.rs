@@ -128,8 +128,10 @@ impl Counters {
 
     /// An event went from one state to another.
     pub fn moved(&self, from: &str, to: &str) {
+        // May wrap below zero for a moment: the committer counts an event just after the
+        // journal has it, and the worker may finish it in between.
         if let Some(c) = self.of(from) {
-            let _ = c.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+            c.fetch_sub(1, Ordering::Relaxed);
         }
         if let Some(c) = self.of(to) {
             c.fetch_add(1, Ordering::Relaxed);
@@ -141,11 +143,15 @@ impl Counters {
     }
 
     pub fn tally(&self) -> journal::Tally {
+        let count = |c: &AtomicU64| {
+            let n = c.load(Ordering::Relaxed);
+            if n > i64::MAX as u64 { 0 } else { n }
+        };
         journal::Tally {
-            queued: self.queued.load(Ordering::Relaxed),
-            done: self.done.load(Ordering::Relaxed),
-            failed: self.failed.load(Ordering::Relaxed),
-            held: self.held.load(Ordering::Relaxed),
+            queued: count(&self.queued),
+            done: count(&self.done),
+            failed: count(&self.failed),
+            held: count(&self.held),
         }
     }
 }
@@ -160,9 +166,8 @@ fn committer(
     offers: mpsc::Receiver<Offer>,
     wake: mpsc::Sender<()>,
     counters: Arc<Counters>,
-    mut mark: marker::Marker,
+    mut mark: marker::Writer,
 ) {
-    let path = PathBuf::from(journal.path());
     let mut batch: Vec<Offer> = Vec::with_capacity(GROUP);
     while let Ok(first) = offers.recv() {
         batch.push(first);
@@ -176,22 +181,22 @@ fn committer(
             batch.drain(..).map(|o| (o.event, o.reply)).unzip();
         match journal.accept(&events) {
             Ok(results) => {
-                // The marker first: once a request hears 202, a journal that loses the event
-                // is noticed at the next start.
-                let last = results.iter().filter_map(|r| match r {
-                    journal::Accepted::New(id) => Some(*id),
-                    journal::Accepted::Duplicate(_) => None,
-                });
-                if let Some(last) = last.max() {
-                    mark.events = mark.events.max(last);
-                    if let Err(err) = marker::write(&path, &mark) {
-                        eprintln!("warning: the journal's marker was not written: {err}");
+                // Counted at once: the worker may already be running these events.
+                let mut last = None;
+                for result in &results {
+                    if let journal::Accepted::New(id) = result {
+                        counters.accepted();
+                        last = last.max(Some(*id));
                     }
                 }
+                // The marker before any 202: a journal that loses an acknowledged event is
+                // noticed at the next start.
+                if let Some(last) = last
+                    && let Err(err) = mark.accepted(last)
+                {
+                    eprintln!("warning: the journal's marker was not written: {err}");
+                }
                 for (reply, result) in replies.into_iter().zip(results) {
-                    if matches!(result, journal::Accepted::New(_)) {
-                        counters.accepted();
-                    }
                     let _ = reply.send(Ok(result));
                 }
                 let _ = wake.send(());
@@ -307,7 +312,7 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         instance: accept.meta("instance")?.unwrap_or_default(),
         events: accept.last_event()?,
     };
-    marker::write(&config.journal, &mark).map_err(|err| {
+    let mark = marker::Writer::create(&config.journal, mark).map_err(|err| {
         ServeError::Journal(journal::JournalError {
             path: marker::path_of(&config.journal).display().to_string(),
             reason: err.to_string().to_lowercase(),
@@ -465,6 +470,16 @@ pub fn serving(journal: &Journal) -> Option<(u32, String)> {
 #[cfg(test)]
 mod tests {
     use super::exposed;
+
+    #[test]
+    fn an_event_finished_before_it_is_counted_is_not_lost_from_the_counts() {
+        let counters = super::Counters::default();
+        counters.moved("queued", "done");
+        assert_eq!(counters.tally().queued, 0);
+        counters.accepted();
+        let tally = counters.tally();
+        assert_eq!((tally.queued, tally.done), (0, 1));
+    }
 
     #[test]
     fn an_open_address_without_a_secret_is_warned_of() {

@@ -23,6 +23,7 @@ use crate::run::input::{self, Decoder, InputError, InputEvent};
 use crate::suggest;
 
 /// A webhook read against the script.
+#[derive(Debug)]
 pub enum Parsed {
     /// An event of a simulated app: the change, as an input line makes it.
     Change(InputEvent),

@@ -271,7 +271,7 @@ impl Worker {
                     Some(http) => http.local_id(entity, app_id.as_deref().unwrap_or("")),
                     None => 0,
                 };
-                let actor = self.actor(event.actor.as_deref());
+                let actor = self.actor(entity, event.actor.as_deref());
                 self.engine.receive(Reported {
                     kind,
                     entity,
@@ -295,10 +295,15 @@ impl Worker {
         self.engine.set_options(options);
     }
 
-    fn actor(&self, actor: Option<&str>) -> Arc<str> {
+    /// The origin a webhook names; an app that `reports actor` and names none is held (R0305).
+    fn actor(&self, entity: EntityId, actor: Option<&str>) -> Arc<str> {
+        let p = &self.program;
         match actor {
-            Some(a) if a == &*self.program.engine => self.program.engine.clone(),
+            Some(a) if a == &*p.engine => p.engine.clone(),
             Some(a) => Arc::from(a),
+            None if p.app(p.entity(entity).app).reports_actor => {
+                Arc::from(crate::run::guard::NO_ACTOR)
+            }
             None => self.engine.user_label().clone(),
         }
     }
@@ -503,12 +508,14 @@ impl Worker {
 fn saved_state(journal: &Journal) -> Result<Json, JournalError> {
     let damaged = |what: String| JournalError {
         path: journal.path().to_string(),
-        reason: format!("{what} is not valid JSON; the journal is damaged"),
+        reason: format!("{what}; the journal is damaged"),
     };
     let mut apps = serde_json::Map::new();
     for (entity, id, record) in journal.sim_records()? {
         let Some((app, name)) = entity.split_once('/') else {
-            return Err(damaged(format!("the simulated entity name {entity:?}")));
+            return Err(damaged(format!(
+                "the simulated entity {entity:?} names no app and entity"
+            )));
         };
         let tables = apps.entry(app).or_insert_with(|| json!({}));
         let table = &mut tables[name];
@@ -519,7 +526,7 @@ fn saved_state(journal: &Journal) -> Result<Json, JournalError> {
         table["next_id"] = json!(id + 1);
         if let Some(text) = record {
             let json: Json = serde_json::from_str(&text)
-                .map_err(|_| damaged(format!("the record {entity}/{id}")))?;
+                .map_err(|_| damaged(format!("the record {entity}/{id} is not valid JSON")))?;
             if let Some(records) = table["records"].as_array_mut() {
                 records.push(json);
             }
@@ -527,8 +534,8 @@ fn saved_state(journal: &Journal) -> Result<Json, JournalError> {
     }
     let mut ledger = Vec::new();
     for text in journal.sync_pairs()? {
-        let pair: Json =
-            serde_json::from_str(&text).map_err(|_| damaged("a pair of the sync ledger".into()))?;
+        let pair: Json = serde_json::from_str(&text)
+            .map_err(|_| damaged("a pair of the sync ledger is not valid JSON".into()))?;
         ledger.push(pair);
     }
     Ok(json!({ "weir_state": state::VERSION, "apps": apps, "ledger": ledger }))
@@ -571,12 +578,15 @@ mod tests {
 
     const SHOP: &str = "app Shop { order { customer: text } }\n";
 
-    fn worker(path: &Path) -> Worker {
+    fn program() -> Arc<Program> {
         let loaded = crate::load::parse_all(vec![("shop.weir".into(), SHOP.into())]);
         let checked = crate::check::check(&loaded.scripts, &loaded.sources);
         assert!(!checked.has_errors());
-        let program = Arc::new(checked.program);
-        match Worker::open(path, program, Options::default(), Policy::default()) {
+        Arc::new(checked.program)
+    }
+
+    fn worker(path: &Path) -> Worker {
+        match Worker::open(path, program(), Options::default(), Policy::default()) {
             Ok(worker) => worker,
             Err(err) => panic!("the worker starts: {err:?}"),
         }
@@ -620,6 +630,28 @@ mod tests {
         let again = w.journal().sim_records().unwrap();
         w.save_simulator().unwrap();
         assert_eq!(again, w.journal().sim_records().unwrap());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_damaged_simulated_record_stops_the_start_and_is_named() {
+        let dir = scratch("damaged");
+        let path = dir.join("weir.db");
+        let rows = SimChanges {
+            records: vec![("Shop/order".into(), 1, Some("{\"customer\": ".into()))],
+            pairs: Vec::new(),
+        };
+        let mut journal = Journal::open(&path, false).unwrap();
+        journal.finish(&[], &[], &[], &rows).unwrap();
+        let Err(StartError::Journal(err)) =
+            Worker::open(&path, program(), Options::default(), Policy::default())
+        else {
+            panic!("a damaged journal must not start");
+        };
+        assert_eq!(
+            err.reason,
+            "the record Shop/order/1 is not valid JSON; the journal is damaged"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

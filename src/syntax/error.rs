@@ -394,7 +394,11 @@ fn previous_word(text: &str, pos: usize) -> &str {
 fn plausible_error_position(text: &str, pos: usize) -> bool {
     let word = |c: char| c.is_alphanumeric() || c == '_';
     let (before, after) = text.split_at(pos.min(text.len()));
-    let last_word_start = before.rfind(|c: char| !word(c)).map_or(0, |i| i + 1);
+    let last_word_start = before
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !word(*c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     if KEYWORDS.contains(&&before[last_word_start..]) {
         return false;
     }

@@ -74,7 +74,7 @@ impl Lower {
                 SyntaxErrorKind::TooDeep { limit: MAX_DEPTH },
             ));
         }
-        let result = self.pratt(span, pair.into_inner());
+        let result = self.pratt(pair.into_inner());
         self.depth -= 1;
         result
     }
@@ -82,7 +82,7 @@ impl Lower {
     /// Builds the tree of one expression's operators. The tree's depth is counted as it grows
     /// and the first node past [`MAX_TREE_DEPTH`] stops it, so a chain of thousands of terms
     /// is an error before it is a tree too deep to walk (or to drop).
-    fn pratt(&mut self, whole: Span, pairs: Pairs<'_, Rule>) -> Result<Deep> {
+    fn pratt(&mut self, pairs: Pairs<'_, Rule>) -> Result<Deep> {
         let (file, offset) = (self.file, self.offset);
         let operators = pairs
             .clone()
@@ -101,8 +101,9 @@ impl Lower {
         };
         let node = |kind: ExprKind, span: Span, depth: u32| -> Result<Deep> {
             if depth > MAX_TREE_DEPTH {
+                // The part that went past the limit: a chain's first terms, not all of it.
                 return Err(SyntaxError::custom(
-                    whole,
+                    span,
                     SyntaxErrorKind::TooLong {
                         limit: MAX_TREE_DEPTH,
                         operators,

@@ -130,6 +130,12 @@ mod tests {
             "# a comment\rapp A { thing { x: number } }\ron new thing in A do notify \"hi\"\r";
         let script = parse_script(0, text).expect("the script parses");
         assert_eq!(script.items.len(), 2);
+        // The formatter, given the text as it is, keeps the comment to its line.
+        let formatted = crate::fmt::format(&script, text);
+        assert!(
+            formatted.starts_with("# a comment\napp A {") && formatted.contains("notify \"hi\""),
+            "{formatted:?}"
+        );
     }
 
     #[test]

@@ -235,58 +235,50 @@ fn email(i: u64) -> String {
     format!("c{i}@example.com")
 }
 
-/// The fault test: a CRM that answers every write late (after making it) and honours
-/// idempotency keys; `weir serve` killed with `kill -9` at random points of its work, five
-/// times, and started again each time. Then, per event: the contact made once, every rename
-/// applied once and to its own contact, nothing lost. Set `WEIR_FAULT_SEED` to run a failing
-/// seed again.
-#[test]
-fn kill_9_at_random_points_loses_no_write_repeats_none_and_misdirects_none() {
+/// The seed of a fault test: `WEIR_FAULT_SEED`, or a fixed one.
+fn fault_seed() -> u64 {
     let seed = std::env::var("WEIR_FAULT_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x00c0_ffee_u64);
     eprintln!("fault test seed: {seed} (WEIR_FAULT_SEED={seed} runs it again)");
-    let mut rng = Rng(seed);
-    let crm = RestApp::start();
-    crm.set_slow(Duration::from_millis(3));
-    let dir = scratch("crash-rounds");
-    std::fs::write(dir.join("shop.weir"), shop_links_crm(&crm.url)).unwrap();
-    let orders = 100;
-    let steps = stream(&mut rng, orders);
-    let total = steps.len();
-    // Whether event `n` was accepted (202, or 200 for one accepted before its answer was lost).
-    let send = |serve: &Serve, n: usize| -> bool {
-        let (kind, record) = match steps[n] {
-            Step::New(i) => ("new", order(&customer(i, 0), &email(i), None)),
-            // Order `i` is the simulator's Shop/order/{i + 1}: orders are made in this order.
-            Step::Rename(i, k) => ("updated", order(&customer(i, k), &email(i), Some(i + 1))),
-        };
-        let path = format!("/events/Shop/order/{kind}");
-        let (status, _) = serve.event(&path, &record, Some(&format!("event-{n}")));
-        status == 202 || status == 200
-    };
+    seed
+}
 
+/// Sends event `n` to a `weir serve`; says whether it was accepted.
+type Sender<'a> = &'a (dyn Fn(&Serve, usize) -> bool + Sync);
+
+/// Sends `total` events to `weir serve` on `script`, over `rounds` rounds each ended by
+/// `kill -9`, then the rest to a last start; the last start's health once all have run.
+/// `send` sends event `n` and says whether it was accepted (202, or 200 for one accepted
+/// before its answer was lost). Every event must make exactly one write in `app`.
+fn rounds_of_kill_9(
+    dir: &Scratch,
+    script: &str,
+    app: &RestApp,
+    (rng, seed): (&mut Rng, u64),
+    rounds: usize,
+    (total, send): (usize, Sender),
+) -> Json {
     let mut sent = 0;
-    for round in 0..5 {
-        let serve = start(&dir);
+    for round in 0..rounds {
+        let serve = Serve::start(dir, script, &[]);
         let pid = serve.child.id().to_string();
-        let made = crm.applied().len();
-        // Rounds reach through the stream: round r stops by about (r + 1) sixths of it.
-        let end = ((round + 1) * total / 6 + rng.below(total as u64 / 12) as usize)
+        let made = app.applied().len();
+        // Rounds reach through the stream: round r stops by about (r + 1) / (rounds + 1) of it.
+        let end = ((round + 1) * total / (rounds + 1) + rng.below(total as u64 / 12) as usize)
             .clamp(sent + 1, total);
-        // Every event writes once. The kill comes after one of the writes still to make,
-        // chosen at random: while the app holds back its answer (weir does not know the write
-        // was made), or a moment after the answer (weir is recording it, or on to the next
-        // event, or still taking the stream in).
+        // The kill comes after one of the writes still to make, chosen at random: while the
+        // app holds back its answer (weir does not know the write was made), or a moment after
+        // the answer (weir is recording it, or on to the next event, or still taking events in).
         let target = (made < end).then(|| made + 1 + rng.below((end - made) as u64) as usize);
         let in_flight = rng.below(2) == 0;
         let pause = Duration::from_millis(rng.below(20));
-        crm.hold_write(target.filter(|_| in_flight));
+        app.hold_write(target.filter(|_| in_flight));
         let acked = std::thread::scope(|scope| {
             let poster = scope.spawn(|| (sent..end).find(|n| !send(&serve, *n)).unwrap_or(end));
             if let Some(target) = target {
-                let reached = wait_until(Duration::from_secs(20), || crm.applied().len() >= target);
+                let reached = wait_until(Duration::from_secs(20), || app.applied().len() >= target);
                 assert!(
                     reached,
                     "seed {seed}, round {round}: write {target} was not made"
@@ -299,37 +291,73 @@ fn kill_9_at_random_points_loses_no_write_repeats_none_and_misdirects_none() {
                 .args(["-KILL", &pid])
                 .status();
             assert!(killed.is_ok_and(|s| s.success()), "kill -9 {pid}");
-            crm.hold_write(None);
+            app.hold_write(None);
             poster.join().expect("the poster ends")
         });
         kill_9(serve);
+        let when = if in_flight {
+            "while the app held back its answer to"
+        } else {
+            "just after"
+        };
         eprintln!(
-            "round {round}: events {sent}..{acked} of {total} accepted; kill -9 {} write {target:?}",
-            if in_flight {
-                "while the app held back its answer to"
-            } else {
-                "just after"
-            }
+            "round {round}: events {sent}..{acked} of {total} accepted; kill -9 {when} write {target:?}"
         );
         sent = acked;
     }
     // A sender sends again what it got no answer for; what was accepted is a duplicate.
-    let serve = start(&dir);
+    let serve = Serve::start(dir, script, &[]);
     for n in sent..total {
         assert!(send(&serve, n), "seed {seed}: event {n} was not accepted");
     }
     let health = serve.settle(total as u64);
-    drop(serve);
     assert_eq!(health["done"], json!(total), "seed {seed}: {health}");
     assert_eq!(health["failed"], json!(0), "seed {seed}: {health}");
-
-    let applied = crm.applied();
+    let applied = app.applied();
     let keys: BTreeSet<&str> = applied.iter().filter_map(|a| a.key.as_deref()).collect();
     assert_eq!(
         keys.len(),
         applied.len(),
         "seed {seed}: a key was applied twice"
     );
+    health
+}
+
+/// The fault test: a CRM that answers every write late (after making it) and honours
+/// idempotency keys; `weir serve` killed with `kill -9` at random points of its work, five
+/// times, and started again each time. Then, per event: the contact made once, every rename
+/// applied once and to its own contact, nothing lost. Set `WEIR_FAULT_SEED` to run a failing
+/// seed again.
+#[test]
+fn kill_9_at_random_points_loses_no_write_repeats_none_and_misdirects_none() {
+    let seed = fault_seed();
+    let mut rng = Rng(seed);
+    let crm = RestApp::start();
+    crm.set_slow(Duration::from_millis(3));
+    let dir = scratch("crash-rounds");
+    std::fs::write(dir.join("shop.weir"), shop_links_crm(&crm.url)).unwrap();
+    let orders = 100;
+    let steps = stream(&mut rng, orders);
+    let send = |serve: &Serve, n: usize| -> bool {
+        let (kind, record) = match steps[n] {
+            Step::New(i) => ("new", order(&customer(i, 0), &email(i), None)),
+            // Order `i` is the simulator's Shop/order/{i + 1}: orders are made in this order.
+            Step::Rename(i, k) => ("updated", order(&customer(i, k), &email(i), Some(i + 1))),
+        };
+        let path = format!("/events/Shop/order/{kind}");
+        let (status, _) = serve.event(&path, &record, Some(&format!("event-{n}")));
+        status == 202 || status == 200
+    };
+    rounds_of_kill_9(
+        &dir,
+        "shop.weir",
+        &crm,
+        (&mut rng, seed),
+        5,
+        (steps.len(), &send),
+    );
+
+    let applied = crm.applied();
 
     // Each order's contact, made once.
     let mut contact_of: BTreeMap<String, String> = BTreeMap::new();
@@ -374,5 +402,74 @@ fn kill_9_at_random_points_loses_no_write_repeats_none_and_misdirects_none() {
         applied.len(),
         orders as usize + renames,
         "seed {seed}: every write once, none elsewhere"
+    );
+}
+
+/// The fault test again through a sync: tickets of a simulated helpdesk made and renamed, each
+/// a ticket or a `PATCH` in a real tracker, with `kill -9` at random points. The sync's ledger
+/// and the simulator come back as the journal left them: each ticket made once, each rename
+/// written once to its own partner.
+#[test]
+fn kill_9_at_random_points_in_a_sync_keeps_every_pair() {
+    let seed = fault_seed() ^ 0x5eed;
+    let mut rng = Rng(seed);
+    let tracker = RestApp::start();
+    tracker.set_slow(Duration::from_millis(3));
+    let dir = scratch("crash-sync-rounds");
+    std::fs::write(dir.join("sync.weir"), helpdesk_sync(&tracker.url)).unwrap();
+    let tickets = 40;
+    let steps = stream(&mut rng, tickets);
+    let send = |serve: &Serve, n: usize| -> bool {
+        let (kind, record) = match steps[n] {
+            Step::New(i) => ("new", json!({ "title": customer(i, 0) })),
+            // Ticket `i` is Helpdesk/ticket/{i + 1}: tickets are made in this order.
+            Step::Rename(i, k) => ("updated", json!({ "id": i + 1, "title": customer(i, k) })),
+        };
+        let path = format!("/events/Helpdesk/ticket/{kind}");
+        let (status, _) = serve.event(&path, &record, Some(&format!("event-{n}")));
+        status == 202 || status == 200
+    };
+    rounds_of_kill_9(
+        &dir,
+        "sync.weir",
+        &tracker,
+        (&mut rng, seed),
+        4,
+        (steps.len(), &send),
+    );
+
+    let applied = tracker.applied();
+    // The app numbers its records in the order they are made: the jth POST made r{j + 1}.
+    let posts: Vec<&Applied> = applied.iter().filter(|a| a.method == "POST").collect();
+    assert_eq!(posts.len() as u64, tickets, "seed {seed}: tickets made");
+    let written = patches(&applied);
+    for (j, post) in posts.iter().enumerate() {
+        let first = post.body["title"].as_str().unwrap_or_default();
+        let i: u64 = first
+            .trim_start_matches('c')
+            .parse()
+            .expect("a ticket's first title");
+        let path = format!("/ticket/r{}", j + 1);
+        let expected: Vec<Json> = steps
+            .iter()
+            .filter_map(|s| match *s {
+                Step::Rename(t, k) if t == i => Some(json!({ "title": customer(i, k) })),
+                _ => None,
+            })
+            .collect();
+        let got = written.get(&path).cloned().unwrap_or_default();
+        assert_eq!(
+            got, expected,
+            "seed {seed}: the renames of ticket {i} ({path})"
+        );
+    }
+    let renames = steps
+        .iter()
+        .filter(|s| matches!(s, Step::Rename(..)))
+        .count();
+    assert_eq!(
+        applied.len(),
+        tickets as usize + renames,
+        "seed {seed}: every write once"
     );
 }

@@ -1,6 +1,7 @@
-//! A small REST app for the tests: records in memory, idempotency keys honoured, faults on
-//! demand (5xx, 429 with `Retry-After`, slow replies, dropped connections), and a webhook that
-//! calls weir back after every write, signed.
+//! A small REST app for the tests: records in memory, idempotency keys honoured (a list of the
+//! writes it really made), faults on demand (5xx, 429 with `Retry-After`, slow replies, dropped
+//! connections, reads that fail, an answer held back), and a webhook that calls weir back after
+//! every write, signed.
 //!
 //! It speaks plain HTTP/1.1 on a std `TcpListener`, one request per connection, so that a test
 //! can break a connection exactly where it wants to.

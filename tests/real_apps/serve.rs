@@ -174,14 +174,20 @@ impl Serve {
         }
     }
 
-    /// Posts a signed event.
+    /// Posts a signed event, as a person's change: apps that `reports actor` must say so
+    /// (R0305).
     pub fn event(&self, path: &str, record: &Json, id: Option<&str>) -> (u16, Json) {
         let body = record.to_string();
-        let id: Vec<_> = id
+        let mut headers: Vec<_> = id
             .map(|id| ("X-Weir-Event-Id", id.to_string()))
             .into_iter()
             .collect();
-        self.post(path, &body, &signed(SECRET, path, body.as_bytes(), &id))
+        headers.push(("X-Weir-Actor", "user".to_string()));
+        self.post(
+            path,
+            &body,
+            &signed(SECRET, path, body.as_bytes(), &headers),
+        )
     }
 
     pub fn health(&self) -> Json {

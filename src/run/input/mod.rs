@@ -11,8 +11,9 @@
 //! comes before `app` or `entity` in a line is it read into a tree first and decoded after.
 //!
 //! For `updated` and `deleted`, the record names itself by `id` (`"Calendar/event/1"` or `1`);
-//! an update writes only the fields the line gives. `actor` (default `user`) is the origin
-//! where the app `reports actor`; `changed` is accepted and ignored (the simulator works out
+//! an update writes only the fields the line gives. `actor` is the origin where the app
+//! `reports actor`, and such an app must give it: an event without one is held (R0305).
+//! Elsewhere it defaults to `user`. `changed` is accepted and ignored (the simulator works out
 //! what changed).
 
 mod lines;
@@ -216,7 +217,7 @@ impl InputError {
             InputError::BadValue {
                 expected: Type::Time,
                 ..
-            } => "write times in RFC 3339, as in \"2030-01-02T09:00:00Z\"".into(),
+            } => "write times in RFC 3339, as in \"2030-01-02T09:00:00Z\", with a year from -9999 to 9999".into(),
             InputError::BadValue { .. } => "write durations as weir does, as in \"1h30m\"".into(),
             InputError::NotAChoice { choices, text, .. } => {
                 match crate::suggest::closest(text, choices.iter().map(|c| &**c)) {
@@ -431,6 +432,15 @@ impl<'p> Decoder<'p> {
             _ => {}
         }
         record.id = id.unwrap_or(0);
+        // An app that promises to report actors and names none is not trusted: the event runs
+        // as from no one, and the run-time guard holds it (R0305).
+        let actor = actor.unwrap_or_else(|| {
+            if self.program.app(e.app).reports_actor {
+                Arc::from(super::guard::NO_ACTOR)
+            } else {
+                self.user.clone()
+            }
+        });
         Ok(InputEvent {
             line,
             kind,
@@ -438,7 +448,7 @@ impl<'p> Decoder<'p> {
             id,
             record,
             given,
-            actor: actor.unwrap_or_else(|| self.user.clone()),
+            actor,
         })
     }
 

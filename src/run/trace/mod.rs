@@ -455,9 +455,10 @@ fn line(program: &Program, sources: &SourceMap, item: &TraceItem, depth: usize, 
         },
         TraceItem::Hold(held) => write!(
             out,
-            "HELD before {} ran on {} (R0301): {}",
+            "HELD before {} ran on {} ({}): {}",
             held.by.name(program),
             held.event.at().show(program),
+            held.reason.code(),
             hold_reason(held)
         ),
         TraceItem::Error(f) => write!(
@@ -479,6 +480,7 @@ fn hold_reason(held: &Held) -> String {
         ),
         guard::HoldReason::Repeated => "the same workflow came back to the same record".into(),
         guard::HoldReason::Budget(n) => format!("the workflow has used up its {n} runs"),
+        guard::HoldReason::NoActor => "the app reports actors, but the event named none".into(),
     }
 }
 

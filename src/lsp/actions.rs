@@ -1,0 +1,274 @@
+//! Code actions: the checker's fixes, one keystroke away.
+//!
+//! Each action is built from a finding's data, and only where the finding's `help:` proposes
+//! that very change, so the editor never offers a fix the message does not: a misspelt name
+//! replaced by the one `did you mean` names, the required fields a `create` misses (with the
+//! trigger's field of the same name and type when there is one, or a placeholder value), and
+//! the origin guard E0301 asks for, as a step of each workflow it names, and the `sync` that
+//! replaces mirror workflows ([`super::sync_fix`]).
+
+use std::collections::HashMap;
+
+use lsp_types::*;
+
+use super::Failure;
+use super::analysis::Analysis;
+use super::documents::{Document, Documents};
+use crate::ast::{self, Item, WorkflowForm};
+use crate::check::CheckError;
+use crate::diagnostic::Report;
+use crate::flow::{CycleFix, FlowError};
+use crate::program::Program;
+use crate::span::Span;
+use crate::types::Type;
+
+/// A fix: what it is called, the diagnostic it fixes, and its edits.
+pub(super) struct Fix {
+    pub title: String,
+    pub place: Span,
+    pub edits: Vec<(Span, String)>,
+}
+
+pub fn code_actions(
+    documents: &Documents,
+    params: CodeActionParams,
+) -> Result<Option<CodeActionResponse>, Failure> {
+    let uri = &params.text_document.uri;
+    let document = documents.get(uri)?;
+    let wanted = document
+        .lines
+        .byte_range(&document.text, params.range)
+        .ok_or_else(|| Failure::invalid_params("the range is outside the document"))?;
+    let analysis = document.analysis();
+    let actions = fixes(&analysis, &document.text)
+        .into_iter()
+        .filter(|fix| {
+            fix.place.start as usize <= wanted.end && wanted.start <= fix.place.end as usize
+        })
+        .map(|fix| action(fix, uri, document, &params.context.diagnostics))
+        .collect();
+    Ok(Some(actions))
+}
+
+fn action(fix: Fix, uri: &Uri, document: &Document, sent: &[Diagnostic]) -> CodeActionOrCommand {
+    let place = document.lines.range(&document.text, fix.place);
+    let edits = fix
+        .edits
+        .into_iter()
+        .map(|(span, text)| TextEdit::new(document.lines.range(&document.text, span), text))
+        .collect();
+    let fixed: Vec<Diagnostic> = sent.iter().filter(|d| d.range == place).cloned().collect();
+    CodeActionOrCommand::CodeAction(CodeAction {
+        title: fix.title,
+        kind: Some(CodeActionKind::QUICKFIX),
+        diagnostics: (!fixed.is_empty()).then_some(fixed),
+        edit: Some(WorkspaceEdit::new(HashMap::from([(uri.clone(), edits)]))),
+        is_preferred: Some(true),
+        ..Default::default()
+    })
+}
+
+fn fixes(analysis: &Analysis, text: &str) -> Vec<Fix> {
+    let mut out = Vec::new();
+    for problem in analysis.problems() {
+        let help = help_of(problem.report());
+        let replace = |used: &crate::check::Named, by: &str| {
+            help.contains(&format!("`{by}`")).then(|| Fix {
+                title: format!("replace `{}` with `{by}`", used.text),
+                place: used.span,
+                edits: vec![(used.span, by.to_string())],
+            })
+        };
+        let fix = match problem {
+            CheckError::CloseToDeclared { used, declared } => replace(used, &declared.text),
+            CheckError::UnknownEntity {
+                entity,
+                suggestion: Some(s),
+                implied: false,
+                ..
+            } => replace(entity, s),
+            CheckError::UnknownField {
+                field,
+                suggestion: Some(s),
+                ..
+            }
+            | CheckError::UnknownName {
+                name: field,
+                suggestion: Some(s),
+                ..
+            }
+            | CheckError::UnknownWorkflow {
+                name: field,
+                suggestion: Some(s),
+            }
+            | CheckError::UnknownFunction {
+                name: field,
+                suggestion: Some(s),
+            } => replace(field, s),
+            CheckError::MissingFields {
+                span,
+                entity,
+                missing,
+                copied_from: None,
+                ..
+            } => analysis
+                .program()
+                .and_then(|p| missing_fields(p, text, *span, entity.span, missing)),
+            _ => None,
+        };
+        out.extend(fix);
+    }
+    if let (Some(script), Some(program)) = (&analysis.script, analysis.program()) {
+        for finding in &analysis.flow {
+            out.extend(guards(finding, script, program, text));
+            out.extend(super::sync_fix::sync_fix(finding, script, program, text));
+        }
+    }
+    out
+}
+
+fn help_of(diagnostic: crate::diagnostic::Diagnostic) -> String {
+    diagnostic
+        .notes
+        .into_iter()
+        .find(|n| n.starts_with("help: "))
+        .unwrap_or_default()
+}
+
+/// `, name: value` for each missing field, before the `}` that closes the field block.
+fn missing_fields(
+    program: &Program,
+    text: &str,
+    action: Span,
+    entity: Span,
+    missing: &[std::sync::Arc<str>],
+) -> Option<Fix> {
+    let target = program.entities.iter().find(|e| e.span == entity)?;
+    let written = text.get(action.range())?;
+    let close = action.start as usize + written.rfind('}')?;
+    let open = action.start as usize + written.find('{')?;
+    let empty = text[open + 1..close].trim().is_empty();
+    // The trigger's fields, when the action is in a workflow: a field of the same name and type
+    // is the likeliest value.
+    let trigger = program
+        .workflows
+        .iter()
+        .find(|w| w.span.start <= action.start && action.end <= w.span.end)
+        .map(|w| program.entity(w.trigger.entity));
+    let inits: Vec<String> = missing
+        .iter()
+        .filter_map(|name| {
+            let field = target.fields.iter().find(|f| f.name == *name)?;
+            let same = trigger.and_then(|t| t.fields.iter().find(|f| f.name == *name));
+            let value = match same {
+                Some(f) if f.ty.fits(&field.ty) => name.to_string(),
+                _ => placeholder(&field.ty),
+            };
+            Some(format!("{name}: {value}"))
+        })
+        .collect();
+    let before_close = text[..close].trim_end().len();
+    let insert = if empty {
+        format!(" {} ", inits.join(", "))
+    } else {
+        format!(", {}", inits.join(", "))
+    };
+    let at = if empty { open + 1 } else { before_close };
+    let end = if empty { close } else { before_close };
+    let names: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
+    Some(Fix {
+        title: format!(
+            "add the missing field{} {}",
+            if missing.len() > 1 { "s" } else { "" },
+            names.join(", ")
+        ),
+        place: action,
+        edits: vec![(Span::new(action.file, at, end), insert)],
+    })
+}
+
+/// A value of a type, to be replaced by the user.
+fn placeholder(ty: &Type) -> String {
+    match ty {
+        Type::Number => "0".into(),
+        Type::Bool => "false".into(),
+        Type::Time => "now()".into(),
+        Type::Duration => "0m".into(),
+        Type::List(_) => "[]".into(),
+        Type::Optional(_) => "none".into(),
+        _ => "\"\"".into(),
+    }
+}
+
+/// E0301's guards: `unless origin == ENGINE` as the first step of each workflow it names.
+fn guards(finding: &FlowError, script: &ast::Script, program: &Program, text: &str) -> Vec<Fix> {
+    let FlowError::Cycle(report) = finding else {
+        return Vec::new();
+    };
+    let CycleFix::AddGuards {
+        guards,
+        engine,
+        misplaced,
+    } = &report.fix
+    else {
+        return Vec::new();
+    };
+    if !misplaced.is_empty() {
+        return Vec::new();
+    }
+    let place = primary_place(finding);
+    let guard = format!("unless origin == {engine}");
+    let mut edits = Vec::new();
+    for (name, _, _) in guards {
+        let Some(id) = program.workflow_named(name) else {
+            continue;
+        };
+        let span = program.workflow(id).span;
+        let Some(w) = script.items.iter().find_map(|item| match item {
+            Item::Workflow(w) if w.span == span => Some(w),
+            _ => None,
+        }) else {
+            continue;
+        };
+        match w.form {
+            WorkflowForm::Block => {
+                let at = w.trigger.span.end as usize;
+                let line_start = text[..w.trigger.span.start as usize]
+                    .rfind('\n')
+                    .map_or(0, |i| i + 1);
+                let indent = &text[line_start..w.trigger.span.start as usize];
+                let indent = if indent.trim().is_empty() {
+                    indent
+                } else {
+                    "  "
+                };
+                edits.push((Span::new(span.file, at, at), format!("\n{indent}{guard}")));
+            }
+            WorkflowForm::OneLine => {
+                let at = w.span.end as usize;
+                edits.push((Span::new(span.file, at, at), format!(" {guard}")));
+            }
+        }
+    }
+    if edits.is_empty() {
+        return Vec::new();
+    }
+    let names: Vec<String> = guards.iter().map(|(w, _, _)| format!("`{w}`")).collect();
+    vec![Fix {
+        title: format!("add `{guard}` to {}", names.join(" and ")),
+        place,
+        edits,
+    }]
+}
+
+/// Where a finding's diagnostic points, which its fixes are offered at.
+pub(super) fn primary_place(finding: &FlowError) -> Span {
+    let report = finding.report();
+    report
+        .labels
+        .iter()
+        .find(|l| l.style == codespan_reporting::diagnostic::LabelStyle::Primary)
+        .or(report.labels.first())
+        .map(|l| Span::new(l.file_id, l.range.start, l.range.end))
+        .unwrap_or_default()
+}

@@ -1,0 +1,413 @@
+//! Where every name of a document is defined and used, and the type of every expression.
+//!
+//! Built from what the checker already resolved: the [`Program`] holds each definition's span,
+//! the fields an action assigns and every expression with its type and resolved meaning; the
+//! syntax tree adds the places where apps and entities are named (`in Calendar`), which the
+//! program keeps only as indices.
+
+use std::sync::Arc;
+
+use crate::ast::{self, Item, Script};
+use crate::builtins::Builtin;
+use crate::program::*;
+use crate::span::Span;
+use crate::types::Type;
+use crate::value::Value;
+
+/// Something a name can mean.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Symbol {
+    App(AppId),
+    Entity(EntityId),
+    Field(EntityId, FieldId),
+    Workflow(WorkflowId),
+    Local(WorkflowId, LocalId),
+    /// A label an origin is compared with (`keragon`), defined by `engine`.
+    Label(Arc<str>),
+}
+
+/// One place a name stands, covering only the name.
+#[derive(Clone, Debug)]
+pub struct Occurrence {
+    pub span: Span,
+    pub symbol: Symbol,
+    pub definition: bool,
+}
+
+#[derive(Default)]
+pub struct Index {
+    pub occurrences: Vec<Occurrence>,
+    /// Every expression with its type, for hover.
+    pub expressions: Vec<(Span, Type)>,
+    /// Every call's function name.
+    pub calls: Vec<(Span, Builtin)>,
+}
+
+impl Index {
+    pub fn build(script: &Script, program: &Program, text: &str) -> Index {
+        let mut builder = Builder {
+            program,
+            text,
+            index: Index::default(),
+        };
+        builder.definitions();
+        builder.script(script);
+        builder.program_uses();
+        let mut index = builder.index;
+        index.occurrences.sort_by_key(|o| (o.span, !o.definition));
+        index
+            .occurrences
+            .dedup_by(|later, first| later.span == first.span && later.symbol == first.symbol);
+        index
+    }
+
+    /// The name at an offset; the end of a name counts, so a cursor just after it finds it.
+    pub fn at(&self, offset: usize) -> Option<&Occurrence> {
+        self.occurrences
+            .iter()
+            .filter(|o| o.span.start as usize <= offset && offset <= o.span.end as usize)
+            .min_by_key(|o| o.span.end - o.span.start)
+    }
+
+    pub fn definition(&self, symbol: &Symbol) -> Option<Span> {
+        self.occurrences
+            .iter()
+            .find(|o| o.definition && &o.symbol == symbol)
+            .or_else(|| self.occurrences.iter().find(|o| &o.symbol == symbol))
+            .map(|o| o.span)
+    }
+
+    pub fn uses<'a>(&'a self, symbol: &'a Symbol) -> impl Iterator<Item = &'a Occurrence> {
+        self.occurrences.iter().filter(move |o| &o.symbol == symbol)
+    }
+
+    /// The innermost expression at an offset.
+    pub fn expression_at(&self, offset: usize) -> Option<&(Span, Type)> {
+        self.expressions
+            .iter()
+            .filter(|(s, _)| s.start as usize <= offset && offset < s.end as usize)
+            .min_by_key(|(s, _)| s.end - s.start)
+    }
+
+    pub fn call_at(&self, offset: usize) -> Option<Builtin> {
+        self.calls
+            .iter()
+            .find(|(s, _)| s.start as usize <= offset && offset <= s.end as usize)
+            .map(|(_, b)| *b)
+    }
+}
+
+struct Builder<'a> {
+    program: &'a Program,
+    text: &'a str,
+    index: Index,
+}
+
+impl Builder<'_> {
+    fn add(&mut self, span: Span, symbol: Symbol, definition: bool) {
+        self.index.occurrences.push(Occurrence {
+            span,
+            symbol,
+            definition,
+        });
+    }
+
+    fn definitions(&mut self) {
+        let program = self.program;
+        for (i, app) in program.apps.iter().enumerate() {
+            self.add(app.span, Symbol::App(AppId(i)), true);
+        }
+        for (i, entity) in program.entities.iter().enumerate() {
+            self.add(entity.span, Symbol::Entity(EntityId(i)), true);
+            for (f, field) in entity.fields.iter().enumerate() {
+                self.add(field.span, Symbol::Field(EntityId(i), FieldId(f)), true);
+            }
+        }
+        for (i, workflow) in program.workflows.iter().enumerate() {
+            if !workflow.one_liner {
+                self.add(workflow.name_span, Symbol::Workflow(WorkflowId(i)), true);
+            }
+            for (l, local) in workflow.locals.iter().enumerate() {
+                self.add(local.span, Symbol::Local(WorkflowId(i), LocalId(l)), true);
+            }
+        }
+        if let Some(span) = program.engine_span {
+            self.add(span, Symbol::Label(program.engine.clone()), true);
+        }
+    }
+
+    fn app(&mut self, name: &ast::Name) -> Option<AppId> {
+        let id = self.program.app_named(&name.node)?;
+        self.add(name.span, Symbol::App(id), false);
+        Some(id)
+    }
+
+    fn entity(&mut self, app: Option<AppId>, name: &ast::Name) -> Option<EntityId> {
+        let id = self.program.entity_named(app?, &name.node)?;
+        self.add(name.span, Symbol::Entity(id), false);
+        Some(id)
+    }
+
+    fn field(&mut self, entity: Option<EntityId>, name: &ast::Name) {
+        if let Some(entity) = entity
+            && let Some(field) = self.program.entity(entity).field_named(&name.node)
+        {
+            self.add(name.span, Symbol::Field(entity, field), false);
+        }
+    }
+
+    /// `entity in App`; a left-out entity is the trigger's, and is not written here.
+    fn target(&mut self, entity: Option<&ast::Name>, app: &ast::Name) {
+        let app = self.app(app);
+        if let Some(entity) = entity {
+            self.entity(app, entity);
+        }
+    }
+
+    fn script(&mut self, script: &Script) {
+        for item in &script.items {
+            match item {
+                Item::Engine(_) | Item::App(_) => {}
+                Item::Owns(owns) => {
+                    let app = self.app(&owns.app);
+                    self.entity(app, &owns.entity);
+                }
+                Item::Workflow(w) => {
+                    let app = self.app(&w.trigger.app);
+                    let entity = self.entity(app, &w.trigger.entity);
+                    for name in &w.trigger.changing {
+                        self.field(entity, name);
+                    }
+                    for step in &w.steps {
+                        if let ast::StepKind::Action(action) = &step.kind {
+                            match action {
+                                ast::Action::Create { entity, app, .. }
+                                | ast::Action::Update { entity, app, .. }
+                                | ast::Action::Delete { entity, app, .. } => {
+                                    self.target(entity.as_ref(), app);
+                                }
+                                ast::Action::Notify { .. } => {}
+                            }
+                        }
+                    }
+                }
+                Item::Sync(sync) => {
+                    let left = self.app(&sync.left);
+                    let right = self.app(&sync.right);
+                    let left_entity = self.entity(left, &sync.entity);
+                    let right_entity =
+                        right.and_then(|r| self.program.entity_named(r, &sync.entity.node));
+                    for mapping in &sync.mappings {
+                        self.field(left_entity, &mapping.left);
+                        self.field(right_entity, &mapping.right);
+                    }
+                    if let Some(prefer) = &sync.prefer
+                        && let ast::Prefer::App(name) = &prefer.node
+                    {
+                        self.app(name);
+                    }
+                }
+                Item::Scenario(scenario) => {
+                    for step in &scenario.steps {
+                        self.scenario_step(&step.kind);
+                    }
+                }
+            }
+        }
+    }
+
+    fn scenario_step(&mut self, step: &ast::ScenarioStepKind) {
+        use ast::ScenarioStepKind as S;
+        match step {
+            S::UserCreates { entity, app, .. }
+            | S::UserUpdates { entity, app, .. }
+            | S::UserDeletes { entity, app, .. }
+            | S::ExpectCount { entity, app, .. } => {
+                let app = self.app(app);
+                self.entity(app, entity);
+            }
+            S::ExpectRuns { workflow, .. } => {
+                if let ast::WorkflowRef::Named(name) = &workflow.node
+                    && let Some(id) = self.program.workflow_named(name)
+                {
+                    self.add(workflow.span, Symbol::Workflow(id), false);
+                }
+            }
+            S::ExpectNotified(_) | S::ExpectLoop(_) => {}
+        }
+    }
+
+    /// Fields assigned, and every expression, as the checker resolved them.
+    fn program_uses(&mut self) {
+        let program = self.program;
+        for (i, w) in program.workflows.iter().enumerate() {
+            let id = WorkflowId(i);
+            let trigger = Some(w.trigger.entity);
+            if let Some(condition) = &w.trigger.condition {
+                self.expr(condition, id, trigger, None);
+            }
+            for step in &w.steps {
+                match &step.kind {
+                    StepKind::Guard { condition, .. } => self.expr(condition, id, trigger, None),
+                    StepKind::Let(_, value) => self.expr(value, id, trigger, None),
+                    StepKind::Action(action) => self.action(action, id, trigger),
+                }
+            }
+        }
+        let none = WorkflowId(usize::MAX);
+        for scenario in &program.scenarios {
+            if let Some(at) = &scenario.at {
+                self.expr(at, none, None, None);
+            }
+            for step in &scenario.steps {
+                use ScenarioStepKind as S;
+                match &step.kind {
+                    S::UserCreates { entity, fields, .. } => {
+                        self.assignments(*entity, fields, none, None, Some(*entity));
+                    }
+                    S::UserUpdates {
+                        entity,
+                        condition,
+                        fields,
+                        ..
+                    } => {
+                        self.expr(condition, none, None, Some(*entity));
+                        self.assignments(*entity, fields, none, None, Some(*entity));
+                    }
+                    S::UserDeletes {
+                        entity, condition, ..
+                    } => self.expr(condition, none, None, Some(*entity)),
+                    S::ExpectCount {
+                        entity,
+                        condition: Some(condition),
+                        ..
+                    } => self.expr(condition, none, None, Some(*entity)),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn action(&mut self, action: &Action, w: WorkflowId, trigger: Option<EntityId>) {
+        match &action.kind {
+            ActionKind::Create { entity, fields, .. } => {
+                self.assignments(*entity, fields, w, trigger, None);
+            }
+            ActionKind::Update {
+                entity,
+                target,
+                fields,
+                ..
+            } => {
+                if let Target::Where(condition) = target {
+                    self.expr(condition, w, trigger, Some(*entity));
+                }
+                self.assignments(*entity, fields, w, trigger, None);
+            }
+            ActionKind::Delete { entity, target, .. } => {
+                if let Target::Where(condition) = target {
+                    self.expr(condition, w, trigger, Some(*entity));
+                }
+            }
+            ActionKind::Notify { channel, message } => {
+                if let Some(channel) = channel {
+                    self.expr(channel, w, trigger, None);
+                }
+                self.expr(message, w, trigger, None);
+            }
+        }
+    }
+
+    fn assignments(
+        &mut self,
+        entity: EntityId,
+        fields: &[Assign],
+        w: WorkflowId,
+        trigger: Option<EntityId>,
+        target: Option<EntityId>,
+    ) {
+        for assign in fields {
+            self.add(assign.span, Symbol::Field(entity, assign.field), false);
+            self.expr(&assign.value, w, trigger, target);
+        }
+    }
+
+    /// The span of the last name in an expression's text (`title` in `trigger.title`).
+    fn name_span(&self, span: Span, name: &str) -> Option<Span> {
+        let slice = self.text.get(span.range())?;
+        slice
+            .ends_with(name)
+            .then(|| Span::new(span.file, span.end as usize - name.len(), span.end as usize))
+    }
+
+    fn expr(
+        &mut self,
+        e: &Expr,
+        w: WorkflowId,
+        trigger: Option<EntityId>,
+        target: Option<EntityId>,
+    ) {
+        self.index.expressions.push((e.span, e.ty.clone()));
+        let program = self.program;
+        let field = |entity: Option<EntityId>, field: FieldId| {
+            entity.map(|entity| {
+                (
+                    Symbol::Field(entity, field),
+                    &program.field(entity, field).name,
+                )
+            })
+        };
+        let named = match &e.kind {
+            ExprKind::TriggerField(f) => field(trigger, *f),
+            ExprKind::TargetField(f) => field(target, *f),
+            ExprKind::Local(l) => program
+                .workflows
+                .get(w.0)
+                .map(|wf| (Symbol::Local(w, *l), &wf.locals[l.0].name)),
+            _ => None,
+        };
+        if let Some((symbol, name)) = named
+            && let Some(span) = self.name_span(e.span, name)
+        {
+            self.add(span, symbol, false);
+        }
+        match &e.kind {
+            ExprKind::Const(Value::Label(label))
+                if self.text.get(e.span.range()) == Some(&**label) && &**label != "user" =>
+            {
+                self.add(e.span, Symbol::Label(label.clone()), false);
+            }
+            ExprKind::Interpolation(pieces) => {
+                for piece in pieces {
+                    if let Piece::Expr(inner) = piece {
+                        self.expr(inner, w, trigger, target);
+                    }
+                }
+            }
+            ExprKind::Call(builtin, args) => {
+                let start = e.span.start as usize;
+                let name = Span::new(e.span.file, start, start + builtin.name().len());
+                self.index.calls.push((name, *builtin));
+                for arg in args {
+                    self.expr(arg, w, trigger, target);
+                }
+            }
+            ExprKind::List(items) => {
+                for item in items {
+                    self.expr(item, w, trigger, target);
+                }
+            }
+            ExprKind::Not(inner) | ExprKind::Neg(inner) => self.expr(inner, w, trigger, target),
+            ExprKind::Binary(_, left, right) => {
+                self.expr(left, w, trigger, target);
+                self.expr(right, w, trigger, target);
+            }
+            ExprKind::If(c, t, o) => {
+                self.expr(c, w, trigger, target);
+                self.expr(t, w, trigger, target);
+                self.expr(o, w, trigger, target);
+            }
+            _ => {}
+        }
+    }
+}
