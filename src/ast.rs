@@ -32,7 +32,8 @@ equal_ignoring_span! {
     Workflow { name, form, trigger, steps }
     Trigger { kind, entity, app, changing, condition }
     Step { kind }
-    SyncDecl { entity, left, right, mappings, prefer }
+    SyncDecl { entity, left, right, right_entity, matching, mappings, prefer }
+    ValueMap { pairs, otherwise }
     Scenario { name, at, steps }
     ScenarioStep { kind }
 }
@@ -139,6 +140,8 @@ pub enum TypeExpr {
     Time,
     Duration,
     Stamp,
+    /// `one of "booked", "cancelled"`: a text from a fixed set, in the order written.
+    Choice(Vec<Spanned<String>>),
     List(Box<TypeExpr>),
     Optional(Box<TypeExpr>),
 }
@@ -152,6 +155,16 @@ impl fmt::Display for TypeExpr {
             TypeExpr::Time => f.write_str("time"),
             TypeExpr::Duration => f.write_str("duration"),
             TypeExpr::Stamp => f.write_str("stamp"),
+            TypeExpr::Choice(choices) => {
+                f.write_str("one of ")?;
+                for (i, choice) in choices.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "\"{}\"", choice.node)?;
+                }
+                Ok(())
+            }
             TypeExpr::List(inner) => write!(f, "list<{inner}>"),
             TypeExpr::Optional(inner) => write!(f, "{inner}?"),
         }
@@ -299,12 +312,41 @@ pub struct FieldInit {
 
 #[derive(Clone, Debug)]
 pub struct SyncDecl {
+    /// The entity in the left app (in both apps, unless `right_entity` is given).
     pub entity: Name,
     pub left: Name,
     pub right: Name,
+    /// `sync person in A with contact in B`: the right app's entity, when its name differs.
+    pub right_entity: Option<Name>,
+    /// `match FIELD`: the mapped left field whose values identify the same record on both sides.
+    pub matching: Option<Name>,
     pub mappings: Vec<Mapping>,
     pub prefer: Option<Spanned<Prefer>>,
     pub span: Span,
+}
+
+impl SyncDecl {
+    /// What the sync joins, as written after `sync`: `ticket between A and B`, or
+    /// `person in A with contact in B`.
+    pub fn sides(&self) -> impl fmt::Display + '_ {
+        SyncSides(self)
+    }
+}
+
+struct SyncSides<'a>(&'a SyncDecl);
+
+impl fmt::Display for SyncSides<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        match &s.right_entity {
+            Some(right) => write!(
+                f,
+                "{} in {} with {} in {}",
+                s.entity, s.left, right, s.right
+            ),
+            None => write!(f, "{} between {} and {}", s.entity, s.left, s.right),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -312,6 +354,16 @@ pub struct Mapping {
     pub left: Name,
     pub direction: Spanned<Direction>,
     pub right: Name,
+    pub values: Option<ValueMap>,
+}
+
+/// `map { "Done" = "closed", else "open" }`: which left value goes with which right one, and
+/// what an unlisted left value becomes on the right.
+#[derive(Clone, Debug)]
+pub struct ValueMap {
+    pub pairs: Vec<(Expr, Expr)>,
+    pub otherwise: Option<Expr>,
+    pub span: Span,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -413,21 +413,28 @@ impl Printer<'_> {
     }
 
     fn sync(&mut self, s: &SyncDecl) {
+        let matching = s.matching.as_ref().map(|m| format!(" match {m}"));
         self.line(
-            &format!(
-                "sync {} between {} and {} {{",
-                s.entity.node, s.left.node, s.right.node
-            ),
+            &format!("sync {}{} {{", s.sides(), matching.unwrap_or_default()),
             s.entity.span,
         );
         self.indent += 1;
         for m in &s.mappings {
-            let text = format!(
+            let mut text = format!(
                 "{} {} {}",
                 m.left.node,
                 m.direction.node.symbol(),
                 m.right.node
             );
+            if let Some(map) = &m.values {
+                let mut entries: Vec<String> = map
+                    .pairs
+                    .iter()
+                    .map(|(l, r)| format!("{} = {}", expr(l), expr(r)))
+                    .collect();
+                entries.extend(map.otherwise.iter().map(|o| format!("else {}", expr(o))));
+                text.push_str(&format!(" map {{ {} }}", entries.join(", ")));
+            }
             self.line(&text, m.left.span.to(m.right.span));
         }
         if let Some(prefer) = &s.prefer {

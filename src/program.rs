@@ -336,6 +336,8 @@ pub struct Sync {
     pub left: SyncSide,
     pub right: SyncSide,
     pub mappings: Vec<SyncMapping>,
+    /// `match FIELD`: the index of the mapping whose values link a new record to an existing one.
+    pub matching: Option<usize>,
     pub prefer: Prefer,
     pub span: Span,
 }
@@ -353,6 +355,48 @@ pub struct SyncMapping {
     pub to_right: bool,
     pub to_left: bool,
     pub span: Span,
+    /// `map { … }`: values that change on the way across; without it a value goes as it is.
+    pub values: Option<ValueMap>,
+}
+
+impl SyncMapping {
+    /// The value `value` becomes on the other side: on the right when `to_right`.
+    pub fn carry(&self, value: &Value, to_right: bool) -> Value {
+        match &self.values {
+            None => value.clone(),
+            Some(map) if to_right => map.to_right(value),
+            Some(map) => map.to_left(value),
+        }
+    }
+}
+
+/// A checked `map { left = right, …, else right }` of a sync mapping.
+#[derive(Clone, Debug, Default)]
+pub struct ValueMap {
+    pub pairs: Vec<(Value, Value)>,
+    pub otherwise: Option<Value>,
+}
+
+impl ValueMap {
+    /// A left value on the right: its listed partner, else the `else` value, else itself.
+    pub fn to_right(&self, value: &Value) -> Value {
+        self.pairs
+            .iter()
+            .find(|(left, _)| left == value)
+            .map(|(_, right)| right)
+            .or(self.otherwise.as_ref())
+            .unwrap_or(value)
+            .clone()
+    }
+
+    /// A right value on the left: the first left value listed with it, else itself.
+    pub fn to_left(&self, value: &Value) -> Value {
+        self.pairs
+            .iter()
+            .find(|(_, right)| right == value)
+            .map_or(value, |(left, _)| left)
+            .clone()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! The types of weir values, as the checker infers them and users read them.
 
 use std::fmt;
+use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Type {
@@ -11,6 +12,10 @@ pub enum Type {
     Duration,
     /// Who made a change: a label such as `user` or the engine's own.
     Origin,
+    /// A text that must be one of a fixed set (`one of "booked", "cancelled"`), in the
+    /// order declared. It is a text everywhere a text goes; only writes and comparisons with
+    /// literal texts look at the set.
+    Choice(Arc<[Arc<str>]>),
     List(Box<Type>),
     Optional(Box<Type>),
     /// A field of an open app: anything goes, checked when the workflow runs.
@@ -45,6 +50,24 @@ impl Type {
         }
     }
 
+    /// The choices of a choice type (under any `?`), if it is one.
+    pub fn choices(&self) -> Option<&[Arc<str>]> {
+        match self.unwrapped() {
+            Type::Choice(choices) => Some(choices),
+            _ => None,
+        }
+    }
+
+    /// The type with choices read as plain text (for operators, which treat them alike).
+    pub fn widened(&self) -> Type {
+        match self {
+            Type::Choice(_) => Type::Text,
+            Type::Optional(inner) => Type::optional(inner.widened()),
+            Type::List(element) => Type::list(element.widened()),
+            other => other.clone(),
+        }
+    }
+
     /// Types that say nothing certain (errors, `any`): never the cause of another diagnostic.
     pub fn is_unknown(&self) -> bool {
         matches!(self, Type::Any | Type::Error)
@@ -59,6 +82,11 @@ impl Type {
             (Type::Nothing, Type::Optional(_)) => true,
             (value, Type::Optional(inner)) => value.fits(inner),
             (Type::List(a), Type::List(b)) => a.fits(b) || **a == Type::Nothing,
+            (Type::Choice(_), Type::Text) => true,
+            // Any text may go to a choice: a literal is checked against the set now, any other
+            // text when it is written.
+            (Type::Text, Type::Choice(_)) => true,
+            (Type::Choice(from), Type::Choice(to)) => from.iter().all(|c| to.contains(c)),
             _ => false,
         }
     }
@@ -77,8 +105,21 @@ impl Type {
                 Some(Type::optional(a.join(b)?))
             }
             (Type::List(a), Type::List(b)) => Some(Type::list(a.join(b)?)),
+            (Type::Choice(_), Type::Text | Type::Choice(_)) | (Type::Text, Type::Choice(_)) => {
+                Some(Type::Text)
+            }
             _ => None,
         }
+    }
+}
+
+/// The choices of a choice type for messages: `"booked", "cancelled" or "no_show"`.
+pub fn choice_list(choices: &[Arc<str>]) -> String {
+    let quoted: Vec<String> = choices.iter().map(|c| format!("{c:?}")).collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }
 
@@ -91,6 +132,16 @@ impl fmt::Display for Type {
             Type::Time => f.write_str("time"),
             Type::Duration => f.write_str("duration"),
             Type::Origin => f.write_str("origin"),
+            Type::Choice(choices) => {
+                f.write_str("one of ")?;
+                for (i, choice) in choices.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{choice:?}")?;
+                }
+                Ok(())
+            }
             Type::List(element) if **element == Type::Nothing => f.write_str("empty list"),
             Type::List(element) => write!(f, "list<{element}>"),
             Type::Optional(inner) => write!(f, "{inner}?"),
@@ -103,6 +154,8 @@ impl fmt::Display for Type {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::Type;
 
     #[test]
@@ -122,5 +175,21 @@ mod tests {
         );
         assert_eq!(Type::Text.join(&Type::Number), None);
         assert_eq!(Type::list(Type::Text).to_string(), "list<text>");
+    }
+
+    #[test]
+    fn a_choice_is_a_text_and_fits_a_wider_choice_only() {
+        let status = |names: &[&str]| Type::Choice(names.iter().map(|n| Arc::from(*n)).collect());
+        let small = status(&["booked", "cancelled"]);
+        let large = status(&["booked", "cancelled", "no_show"]);
+        assert!(small.fits(&Type::Text));
+        assert!(small.fits(&large));
+        assert!(!large.fits(&small));
+        assert_eq!(large.join(&small), Some(Type::Text));
+        assert_eq!(
+            Type::optional(small.clone()).widened(),
+            Type::optional(Type::Text)
+        );
+        assert_eq!(small.to_string(), r#"one of "booked", "cancelled""#);
     }
 }

@@ -2,11 +2,12 @@
 
 use std::sync::Arc;
 
+use super::sync_error::{MapCollision, match_not_mapped_parts, sync_entity_missing_parts};
 use crate::ast::{BinaryOp, EventKind};
 use crate::codes::Code;
 use crate::diagnostic::{self, Diagnostic, Report, help, primary, secondary};
 use crate::span::Span;
-use crate::types::Type;
+use crate::types::{Type, choice_list};
 
 /// A name as the user wrote it, with where.
 #[derive(Clone, Debug)]
@@ -38,6 +39,14 @@ pub enum CheckError {
         known: Vec<Arc<str>>,
         /// `create in B` without an entity: the trigger's entity name was assumed.
         implied: bool,
+    },
+    /// E0102: `sync X between A and B` where A or B has no `X`.
+    SyncEntityMissing {
+        app: Named,
+        entity: Named,
+        /// The sync with both sides named, as the help suggests it.
+        pair: String,
+        known: Vec<Arc<str>>,
     },
     /// E0103
     UnknownField {
@@ -93,6 +102,12 @@ pub enum CheckError {
         left: Arc<str>,
         right: Arc<str>,
     },
+    /// E0105: `match FIELD` where FIELD is not the left field of a mapping of the sync.
+    MatchNotMapped {
+        name: Named,
+        mapped: Vec<Arc<str>>,
+        suggestion: Option<Arc<str>>,
+    },
     /// E0106
     UnknownFunction {
         name: Named,
@@ -112,6 +127,15 @@ pub enum CheckError {
         found: Type,
         context: Mismatch,
     },
+    /// E0201: a literal text outside the set of a choice type.
+    NotAChoice {
+        span: Span,
+        text: String,
+        choices: Arc<[Arc<str>]>,
+        suggestion: Option<Arc<str>>,
+    },
+    /// W0405: values of a sync's `map` that do not come back as they went.
+    MapCollision { span: Span, collision: MapCollision },
     /// E0202
     MissingFields {
         span: Span,
@@ -222,7 +246,7 @@ fn and_list(items: &[Arc<str>]) -> String {
     }
 }
 
-fn known_list(known: &[Arc<str>]) -> String {
+pub(super) fn known_list(known: &[Arc<str>]) -> String {
     if known.is_empty() {
         "none".into()
     } else {
@@ -244,6 +268,7 @@ fn article(ty: &Type) -> String {
             )
         }
         Type::Text => "text".into(),
+        Type::Choice(choices) => format!("one of {}", choice_list(choices)),
         Type::Nothing => "`none`".into(),
         _ if vowel => format!("an {word}"),
         _ => format!("a {word}"),
@@ -255,7 +280,7 @@ impl CheckError {
         Some(match self {
             CheckError::OpenApps { .. } => return None,
             CheckError::CloseToDeclared { .. } => Code::W0101,
-            CheckError::UnknownEntity { .. } => Code::E0102,
+            CheckError::UnknownEntity { .. } | CheckError::SyncEntityMissing { .. } => Code::E0102,
             CheckError::UnknownField { .. } => Code::E0103,
             CheckError::Duplicate { .. }
             | CheckError::LetShadowsField { .. }
@@ -265,9 +290,10 @@ impl CheckError {
             | CheckError::UnknownWorkflow { .. }
             | CheckError::BadFieldAccess { .. }
             | CheckError::NoStamp { .. }
-            | CheckError::PreferOther { .. } => Code::E0105,
+            | CheckError::PreferOther { .. }
+            | CheckError::MatchNotMapped { .. } => Code::E0105,
             CheckError::UnknownFunction { .. } | CheckError::WrongArity { .. } => Code::E0106,
-            CheckError::TypeMismatch { .. } => Code::E0201,
+            CheckError::TypeMismatch { .. } | CheckError::NotAChoice { .. } => Code::E0201,
             CheckError::MissingFields { .. } => Code::E0202,
             CheckError::NotBool { .. } => Code::E0203,
             CheckError::OptionalUsed { .. } => Code::E0204,
@@ -278,6 +304,7 @@ impl CheckError {
             CheckError::UnusedLet { .. }
             | CheckError::ConstantCondition { .. }
             | CheckError::SelfComparison { .. } => Code::W0207,
+            CheckError::MapCollision { .. } => Code::W0405,
         })
     }
 
@@ -303,7 +330,7 @@ impl Report for CheckError {
     }
 }
 
-type Parts = (
+pub(super) type Parts = (
     String,
     Vec<codespan_reporting::diagnostic::Label<usize>>,
     Vec<String>,
@@ -365,6 +392,7 @@ impl CheckError {
                     vec![help(fix)],
                 )
             }
+            CheckError::SyncEntityMissing { app, entity, pair, known } => sync_entity_missing_parts(app, entity, pair, known),
             CheckError::UnknownField { app, entity, field, suggestion, known } => (
                 format!("`{}` in `{app}` has no field `{}`", entity.text, field.text),
                 vec![
@@ -392,6 +420,11 @@ impl CheckError {
                 format!("the engine label is set twice, the second time to `{}`", name.text),
                 vec![primary(name.span, "set again here"), secondary(*first, "first set here")],
                 vec![help("keep one `engine` line: the engine writes under one label")],
+            ),
+            CheckError::Duplicate { what, name, first } if *what == "choice" => (
+                format!("the choice \"{}\" is listed twice", name.text),
+                vec![primary(name.span, "listed again here"), secondary(*first, "first listed here")],
+                vec![help("remove the second one: a choice is in the set or not")],
             ),
             CheckError::Duplicate { what, name, first } => (
                 format!("the {what} `{}` is defined twice", name.text),
@@ -478,6 +511,16 @@ impl CheckError {
                 ),
                 vec![primary(name.span, format!("called with {found}"))],
                 vec![help(format!("call it as `{signature}`"))],
+            ),
+            CheckError::MapCollision { span, collision } => collision.parts(*span),
+            CheckError::MatchNotMapped { name, mapped, suggestion } => match_not_mapped_parts(name, mapped, suggestion.as_deref()),
+            CheckError::NotAChoice { span, text, choices, suggestion } => (
+                format!("{text:?} is not one of the choices {}", choice_list(choices)),
+                vec![primary(*span, "not a choice")],
+                vec![help(match suggestion {
+                    Some(s) => format!("did you mean {s:?}?"),
+                    None => format!("write one of {}, or add {text:?} to the field's choices", choice_list(choices)),
+                })],
             ),
             CheckError::TypeMismatch { span, expected, found, context } => mismatch_parts(*span, expected, found, context),
             CheckError::MissingFields { span, app, entity, missing, copied_from } => {
@@ -690,6 +733,15 @@ fn mismatch_parts(span: Span, expected: &Type, found: &Type, context: &Mismatch)
 
 fn conversion_help(expected: &Type, found: &Type) -> String {
     match (expected.unwrapped(), found.unwrapped()) {
+        (Type::Choice(to), Type::Choice(from)) => {
+            let lacking: Vec<Arc<str>> = from.iter().filter(|c| !to.contains(c)).cloned().collect();
+            format!(
+                "map the values it lacks ({}) to ones it has, as in `if … == {:?} then {:?} else …`",
+                choice_list(&lacking),
+                lacking[0],
+                to[0]
+            )
+        }
         (Type::Text, _) => "convert it with `text(…)`".into(),
         (Type::Number, Type::Text) => "convert it with `number(…) ?? 0`".into(),
         (Type::Time, Type::Text) => "convert it with `time(…)`".into(),

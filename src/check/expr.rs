@@ -123,7 +123,13 @@ impl Checker<'_> {
                 ExprKind::Const(Value::Label(Arc::from("user"))),
                 Type::Origin,
             ),
-            ast::ExprKind::Text(parts) => return self.text(parts, scope, span),
+            ast::ExprKind::Text(parts) => {
+                let text = self.text(parts, scope, span);
+                if let Some(choices) = expected.and_then(Type::choices) {
+                    self.require_choice(&text, choices);
+                }
+                return text;
+            }
             ast::ExprKind::Name(name) => {
                 let e = self.name(name, span, scope, expected);
                 return self.narrow(e);
@@ -136,7 +142,7 @@ impl Checker<'_> {
             ast::ExprKind::List(items) => return self.list(items, span, scope, expected),
             ast::ExprKind::Unary(op, operand) => return self.unary(*op, operand, span, scope),
             ast::ExprKind::Binary(op, left, right) => {
-                return self.binary(*op, left, right, span, scope);
+                return self.binary(*op, left, right, span, scope, expected);
             }
             ast::ExprKind::If(c, t, o) => return self.if_expr(c, t, o, span, scope, expected),
         };
@@ -164,6 +170,24 @@ impl Checker<'_> {
         let result = check(self);
         self.narrowed.truncate(depth);
         result
+    }
+
+    /// E0201 for a literal text that is not one of the choices wanted here. A text worked
+    /// out when the workflow runs is checked when it is written.
+    pub(super) fn require_choice(&mut self, e: &Expr, choices: &[Arc<str>]) {
+        let Some(Value::Text(text)) = e.as_const() else {
+            return;
+        };
+        if choices.iter().any(|c| **c == **text) {
+            return;
+        }
+        let suggestion = crate::suggest::closest(text, choices.iter().map(|c| &**c)).map(Arc::from);
+        self.report(CheckError::NotAChoice {
+            span: e.span,
+            text: text.to_string(),
+            choices: Arc::from(choices),
+            suggestion,
+        });
     }
 
     fn text(&mut self, parts: &[TextPart], scope: Scope, span: Span) -> Expr {

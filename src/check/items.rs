@@ -4,8 +4,12 @@ use std::sync::Arc;
 
 use super::Checker;
 use super::error::{CheckError, Mismatch, Named};
+use super::expr::Scope;
+use super::operators::constant;
+use super::sync_error::MapCollision;
 use crate::ast::{self, Direction};
 use crate::program::*;
+use crate::value::Value;
 
 impl Checker<'_> {
     pub(super) fn owns(&mut self, owns: &ast::OwnsDecl) {
@@ -32,27 +36,38 @@ impl Checker<'_> {
         }
         let left_app = self.app(&sync.left);
         let right_app = self.app(&sync.right);
-        let pair = |a: AppId, b: AppId| if a.0 < b.0 { (a, b) } else { (b, a) };
+        let right_entity = sync.right_entity.as_ref().unwrap_or(&sync.entity);
+        // One sync per pair of (app, entity) sides, in either order.
+        let ends =
+            |a: (AppId, Arc<str>), b: (AppId, Arc<str>)| if a.0 < b.0 { (a, b) } else { (b, a) };
+        let this = ends(
+            (left_app, sync.entity.node.clone()),
+            (right_app, right_entity.node.clone()),
+        );
         if let Some(first) = self.program.syncs.iter().find(|s| {
-            s.entity_name == sync.entity.node
-                && pair(s.left.app, s.right.app) == pair(left_app, right_app)
+            let name = |e: EntityId| self.program.entity(e).name.clone();
+            ends(
+                (s.left.app, name(s.left.entity)),
+                (s.right.app, name(s.right.entity)),
+            ) == this
         }) {
             let first = first.span;
+            let text = sync.sides().to_string();
             self.report(CheckError::Duplicate {
                 what: "sync",
                 name: Named {
-                    text: Arc::from(format!(
-                        "{} between {} and {}",
-                        sync.entity.node, sync.left.node, sync.right.node
-                    )),
+                    text: Arc::from(text),
                     span: sync.entity.span,
                 },
                 first,
             });
             return;
         }
+        if sync.right_entity.is_none() && self.sync_entity_missing(sync, left_app, right_app) {
+            return;
+        }
         let left = self.entity(left_app, &sync.entity, sync.left.span, false);
-        let right = self.entity(right_app, &sync.entity, sync.right.span, false);
+        let right = self.entity(right_app, right_entity, sync.right.span, false);
         let (Some(left), Some(right)) = (left, right) else {
             return;
         };
@@ -65,7 +80,8 @@ impl Checker<'_> {
                 self.program.field(left, l).ty.clone(),
                 self.program.field(right, r).ty.clone(),
             );
-            if !(lt.fits(&rt) || rt.fits(&lt)) {
+            // A value map converts; what it passes on unchanged is checked when written.
+            if mapping.values.is_none() && !(lt.fits(&rt) || rt.fits(&lt)) {
                 self.report(CheckError::TypeMismatch {
                     span: mapping.left.span.to(mapping.right.span),
                     expected: lt,
@@ -76,7 +92,12 @@ impl Checker<'_> {
                     },
                 });
             }
+            let values = mapping
+                .values
+                .as_ref()
+                .map(|map| self.value_map(map, mapping, (left, l), (right, r)));
             mappings.push(SyncMapping {
+                values,
                 left: l,
                 right: r,
                 to_right: matches!(
@@ -106,7 +127,12 @@ impl Checker<'_> {
                 }
             },
         };
+        let matching = sync
+            .matching
+            .as_ref()
+            .and_then(|name| self.matching(name, sync, &mappings));
         self.program.syncs.push(Sync {
+            matching,
             entity_name: sync.entity.node.clone(),
             left: SyncSide {
                 app: left_app,
@@ -120,5 +146,161 @@ impl Checker<'_> {
             prefer,
             span: sync.span,
         });
+    }
+
+    /// E0102 for `sync X between A and B` where a declared app has no `X`: the help names both
+    /// sides, since the other app may well call the same records something else.
+    fn sync_entity_missing(&mut self, sync: &ast::SyncDecl, left: AppId, right: AppId) -> bool {
+        for (app, left_side) in [(left, true), (right, false)] {
+            let a = self.program.app(app);
+            if !a.declared || self.program.entity_named(app, &sync.entity.node).is_some() {
+                continue;
+            }
+            let known: Vec<Arc<str>> = a
+                .entities
+                .iter()
+                .map(|e| self.program.entity(*e).name.clone())
+                .collect();
+            let theirs = crate::suggest::closest(&sync.entity.node, known.iter().map(|k| &**k))
+                .map(Arc::from)
+                .or_else(|| (known.len() == 1).then(|| known[0].clone()));
+            let name = theirs.as_deref().unwrap_or("ENTITY");
+            let (l, r) = (&sync.left.node, &sync.right.node);
+            let e = &sync.entity.node;
+            let pair = if left_side {
+                format!("sync {name} in {l} with {e} in {r}")
+            } else {
+                format!("sync {e} in {l} with {name} in {r}")
+            };
+            self.report(CheckError::SyncEntityMissing {
+                app: Named {
+                    text: a.name.clone(),
+                    span: a.span,
+                },
+                entity: Named::of(&sync.entity),
+                pair,
+                known,
+            });
+            return true;
+        }
+        false
+    }
+
+    /// The mapping `match FIELD` names: one whose left field is FIELD (E0105 otherwise).
+    fn matching(
+        &mut self,
+        name: &ast::Name,
+        sync: &ast::SyncDecl,
+        mappings: &[SyncMapping],
+    ) -> Option<usize> {
+        let written: Vec<&ast::Mapping> = sync.mappings.iter().collect();
+        if let Some(i) = written.iter().position(|m| m.left.node == name.node) {
+            // A mapping that failed to check has no entry: find the checked one by its span.
+            let span = written[i].left.span.to(written[i].right.span);
+            return mappings.iter().position(|m| m.span == span);
+        }
+        let mapped: Vec<Arc<str>> = written.iter().map(|m| m.left.node.clone()).collect();
+        let suggestion =
+            crate::suggest::closest(&name.node, mapped.iter().map(|m| &**m)).map(Arc::from);
+        self.report(CheckError::MatchNotMapped {
+            name: Named::of(name),
+            mapped,
+            suggestion,
+        });
+        None
+    }
+
+    /// Checks the values of a `map { … }` against the two fields, and W0405 where values that
+    /// must come back would not come back as they went.
+    fn value_map(
+        &mut self,
+        map: &ast::ValueMap,
+        mapping: &ast::Mapping,
+        (left_entity, left): (EntityId, FieldId),
+        (right_entity, right): (EntityId, FieldId),
+    ) -> ValueMap {
+        let mut checked = ValueMap::default();
+        for (l, r) in &map.pairs {
+            let l = self.map_value(l, left_entity, left);
+            let r = self.map_value(r, right_entity, right);
+            if let (Some(l), Some(r)) = (l, r) {
+                checked.pairs.push((l, r));
+            }
+        }
+        checked.otherwise = map
+            .otherwise
+            .as_ref()
+            .and_then(|o| self.map_value(o, right_entity, right));
+        let direction = mapping.direction.node;
+        let left_field = mapping.left.node.clone();
+        let shown = |v: &Value| v.to_string();
+        let mut collisions = Vec::new();
+        if matches!(direction, Direction::Both | Direction::LeftToRight) {
+            for (i, (l, _)) in checked.pairs.iter().enumerate() {
+                let rights: Vec<String> = checked
+                    .pairs
+                    .iter()
+                    .filter(|(other, _)| other == l)
+                    .map(|(_, r)| shown(r))
+                    .collect();
+                let first = checked.pairs.iter().position(|(other, _)| other == l);
+                if rights.len() > 1 && first == Some(i) {
+                    collisions.push(MapCollision::SameLeft {
+                        left: shown(l),
+                        rights,
+                    });
+                }
+            }
+        }
+        if matches!(direction, Direction::Both | Direction::RightToLeft) {
+            for (i, (_, r)) in checked.pairs.iter().enumerate() {
+                let mut lefts: Vec<String> = Vec::new();
+                for (l, other) in &checked.pairs {
+                    if other == r && !lefts.contains(&shown(l)) {
+                        lefts.push(shown(l));
+                    }
+                }
+                let first = checked.pairs.iter().position(|(_, other)| other == r);
+                if lefts.len() > 1 && first == Some(i) {
+                    collisions.push(MapCollision::SameRight {
+                        lefts,
+                        right: shown(r),
+                        left_field: left_field.clone(),
+                    });
+                }
+            }
+        }
+        match (&checked.otherwise, direction) {
+            (Some(_), Direction::RightToLeft) => collisions.push(MapCollision::ElseUnused),
+            (Some(o), Direction::Both) if !checked.pairs.iter().any(|(_, r)| r == o) => {
+                collisions.push(MapCollision::ElseWithoutPartner {
+                    otherwise: shown(o),
+                    left_field,
+                });
+            }
+            _ => {}
+        }
+        for collision in collisions {
+            self.report(CheckError::MapCollision {
+                span: map.span,
+                collision,
+            });
+        }
+        checked
+    }
+
+    /// One value of a map, checked against the field it belongs to.
+    fn map_value(&mut self, e: &ast::Expr, entity: EntityId, field: FieldId) -> Option<Value> {
+        let f = self.program.field(entity, field);
+        let (ty, context) = (
+            f.ty.clone(),
+            Mismatch::Field {
+                field: f.name.clone(),
+                entity: self.program.entity(entity).name.clone(),
+            },
+        );
+        let checked = self.expr(e, Scope::constant(), Some(&ty));
+        self.require_fits(&checked, &ty, context);
+        constant(&checked)
     }
 }

@@ -16,6 +16,7 @@ mod names;
 mod narrow;
 mod operators;
 mod scenario;
+mod sync_error;
 mod workflow;
 
 use std::collections::HashMap;
@@ -30,6 +31,7 @@ use crate::span::Span;
 use crate::types::Type;
 
 pub use error::{CheckError, Named};
+pub use sync_error::MapCollision;
 
 /// The result of checking: the program (usable when there are no errors) and what was found.
 pub struct Checked {
@@ -373,6 +375,7 @@ impl<'a> Checker<'a> {
                 });
                 continue;
             }
+            self.duplicate_choices(&field.ty.node);
             let is_stamp = field.ty.node == ast::TypeExpr::Stamp;
             if is_stamp {
                 entity.stamp.get_or_insert(FieldId(entity.fields.len()));
@@ -389,6 +392,30 @@ impl<'a> Checker<'a> {
         let id = EntityId(self.program.entities.len());
         self.program.entities.push(entity);
         self.program.apps[app.0].entities.push(id);
+    }
+
+    /// E0104 for a choice listed twice in `one of …`.
+    fn duplicate_choices(&mut self, ty: &ast::TypeExpr) {
+        match ty {
+            ast::TypeExpr::Choice(choices) => {
+                for (i, choice) in choices.iter().enumerate() {
+                    if let Some(first) = choices[..i].iter().find(|c| c.node == choice.node) {
+                        self.report(CheckError::Duplicate {
+                            what: "choice",
+                            name: Named {
+                                text: Arc::from(choice.node.as_str()),
+                                span: choice.span,
+                            },
+                            first: first.span,
+                        });
+                    }
+                }
+            }
+            ast::TypeExpr::List(inner) | ast::TypeExpr::Optional(inner) => {
+                self.duplicate_choices(inner)
+            }
+            _ => {}
+        }
     }
 
     /// The app a name refers to; an undeclared one becomes an open app on first use.
@@ -548,6 +575,15 @@ fn type_of(ty: &ast::TypeExpr) -> Type {
         ast::TypeExpr::Time => Type::Time,
         ast::TypeExpr::Duration => Type::Duration,
         ast::TypeExpr::Stamp => Type::Origin,
+        ast::TypeExpr::Choice(choices) => {
+            let mut set: Vec<Arc<str>> = Vec::with_capacity(choices.len());
+            for choice in choices {
+                if !set.iter().any(|c| **c == choice.node) {
+                    set.push(Arc::from(choice.node.as_str()));
+                }
+            }
+            Type::Choice(Arc::from(set))
+        }
         ast::TypeExpr::List(inner) => Type::list(type_of(inner)),
         ast::TypeExpr::Optional(inner) => Type::optional(type_of(inner)),
     }

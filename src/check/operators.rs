@@ -26,13 +26,16 @@ impl Checker<'_> {
         right: &ast::Expr,
         span: Span,
         scope: Scope,
+        expected: Option<&Type>,
     ) -> Expr {
         let (l, r) = match op {
             // A bare label may stand on either side of a comparison with an origin.
             BinaryOp::Eq | BinaryOp::Ne => {
                 let left_is_label =
                     matches!(&left.kind, ast::ExprKind::Name(n) if !self.resolves(n, scope));
-                if left_is_label {
+                // `"cancelled" == status`: the text is checked against the choices on the right.
+                let left_is_text = matches!(&left.kind, ast::ExprKind::Text(_));
+                if left_is_label || left_is_text {
                     let r = self.expr(right, scope, None);
                     let l = self.expr(left, scope, Some(&r.ty));
                     (l, r)
@@ -54,6 +57,15 @@ impl Checker<'_> {
                 let r = self.with_known(known, |this| this.expr(right, scope, Some(&Type::Bool)));
                 (l, r)
             }
+            BinaryOp::Default => {
+                // `status ?? "booked"`: the default is checked against the choices, those of
+                // the value or else those of the place it goes.
+                let l = self.expr(left, scope, None);
+                let choices = l.ty.choices().map(|_| l.ty.unwrapped().clone());
+                let wanted = expected.filter(|t| t.choices().is_some());
+                let r = self.expr(right, scope, choices.as_ref().or(wanted));
+                (l, r)
+            }
             BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
                 // `origin > weir`: the label is a label, even if the comparison is not right.
                 let l = self.expr(left, scope, None);
@@ -67,6 +79,12 @@ impl Checker<'_> {
                 (l, r)
             }
         };
+        // Operators read a choice as the text it is; only `??` keeps the choices.
+        let (mut l, mut r) = (l, r);
+        if op != BinaryOp::Default {
+            l.ty = l.ty.widened();
+            r.ty = r.ty.widened();
+        }
         let ty = self.binary_type(op, &l, &r);
         self.warn_self_comparison(op, &l, &r, span);
         Expr {

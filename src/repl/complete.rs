@@ -5,8 +5,9 @@ use crate::builtins::Builtin;
 use crate::codes::Code;
 use crate::words::KEYWORDS;
 
-/// Words that read like keywords where a value is expected, beside the table of words.
-const VALUE_WORDS: &[&str] = &["origin", "trigger", "id"];
+/// Words that read like keywords where a value is expected, and words with a meaning only in
+/// place (`with`, `map`, `one`), beside the table of reserved words.
+const VALUE_WORDS: &[&str] = &["origin", "trigger", "id", "with", "map", "one"];
 
 /// An entity's name and its fields' names.
 pub type EntityNames = (String, Vec<String>);
@@ -126,7 +127,7 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
                 names.apps.iter().map(|(a, _)| a.clone()).collect()
             }
             "new" | "updated" | "deleted" | "create" | "update" | "delete" | "creates"
-            | "updates" | "deletes" | "sync" | "owns" => names.entities(),
+            | "updates" | "deletes" | "sync" | "owns" | "with" => names.entities(),
             "of" => names.workflows.clone(),
             _ => {
                 let mut options: Vec<String> = KEYWORDS
@@ -203,6 +204,10 @@ mod tests {
             (16, vec!["Calendar".to_string()])
         );
         assert_eq!(complete("on new ev", 9, &n).1, vec!["event"]);
+        assert_eq!(
+            complete("sync event in Calendar with ev", 30, &n).1,
+            vec!["event"]
+        );
         assert_eq!(
             complete("user creates event in Calendar { ti", 35, &n).1,
             vec!["time", "title"]

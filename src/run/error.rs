@@ -134,8 +134,8 @@ impl fmt::Display for RunErrorKind {
                 found,
             } => write!(
                 f,
-                "`{field}` of `{entity}` is a {} field, but the value is {}",
-                expected.unwrapped(),
+                "`{field}` of `{entity}` {}, but the value is {}",
+                FieldWants(expected),
                 Shown(found)
             ),
             RunErrorKind::MissingField { field, entity } => write!(
@@ -167,6 +167,9 @@ impl RunErrorKind {
 
     fn help(&self) -> Option<&'static str> {
         Some(match self {
+            RunErrorKind::FieldType { expected, .. } if expected.choices().is_some() => {
+                "write only a value the field lists: map others with `if`, or stop the run first with `continue if VALUE in [\"…\"]`"
+            }
             RunErrorKind::WrongType { .. }
             | RunErrorKind::Mismatch { .. }
             | RunErrorKind::FieldType { .. } => {
@@ -237,6 +240,18 @@ impl Report for RunError {
     }
 }
 
+/// What a field holds, after its name: `is a number field`, `takes "open" or "closed"`.
+struct FieldWants<'a>(&'a Type);
+
+impl fmt::Display for FieldWants<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.choices() {
+            Some(choices) => write!(f, "takes {}", crate::types::choice_list(choices)),
+            None => write!(f, "is a {} field", self.0.unwrapped()),
+        }
+    }
+}
+
 /// A run error's text with the values it would quote left out: for messages that are kept
 /// (the journal of `weir serve`), where a value of a record (a diagnosis, an account number)
 /// must not end up unless asked for (`--log-values`).
@@ -270,8 +285,8 @@ impl fmt::Display for WithoutValues<'_> {
                 found,
             } => write!(
                 f,
-                "`{field}` of `{entity}` is a {} field, but the value is {}",
-                expected.unwrapped(),
+                "`{field}` of `{entity}` {}, but the value is {}",
+                FieldWants(expected),
                 kind(found)
             ),
             RunErrorKind::App(err) => write!(f, "{}", err.without_values()),
@@ -319,4 +334,29 @@ pub fn reason_without_values(reason: &str) -> String {
         .rfind(" (tried ")
         .map_or("", |i| &text[colon + i..]);
     format!("{}{tail}", &text[..colon])
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::{RunErrorKind, WithoutValues};
+    use crate::types::Type;
+    use crate::value::Value;
+
+    #[test]
+    fn a_choice_field_error_names_the_choices_and_keeps_the_value_out_when_asked() {
+        let kind = RunErrorKind::FieldType {
+            field: Arc::from("state"),
+            entity: Arc::from("ticket"),
+            expected: Type::Choice(Arc::from([Arc::from("open"), Arc::from("closed")])),
+            found: Value::text("later"),
+        };
+        let shown = kind.to_string();
+        assert!(shown.contains(r#"takes "open" or "closed""#), "{shown}");
+        assert!(shown.contains("later"), "{shown}");
+        let kept = WithoutValues(&kind).to_string();
+        assert!(kept.contains(r#"takes "open" or "closed""#), "{kept}");
+        assert!(!kept.contains("later"), "{kept}");
+    }
 }

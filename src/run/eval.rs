@@ -420,6 +420,13 @@ pub fn fit(value: Value, ty: &Type) -> Result<Value, Value> {
         (Type::Optional(inner), v) => fit(v, inner),
         (_, Value::None) => Err(Value::None),
         (Type::Text, v @ Value::Text(_)) => Ok(v),
+        (Type::Choice(choices), Value::Text(t)) => {
+            if choices.iter().any(|c| **c == *t) {
+                Ok(Value::Text(t))
+            } else {
+                Err(Value::Text(t))
+            }
+        }
         (Type::Text, Value::Label(l)) => Ok(Value::Text(SmolStr::new(&*l))),
         (Type::Number, v @ Value::Number(_)) => Ok(v),
         (Type::Bool, v @ Value::Bool(_)) => Ok(v),

@@ -195,6 +195,24 @@ impl Core {
     ) -> Result<(), (u64, RunError)> {
         let s = &p.syncs[sync.0];
         let by = Actor::Sync(sync);
+        if let Some(partner) = self
+            .matching_partner(p, apps, sync, sides, event)
+            .map_err(|err| (0, RunError::new(s.span, RunErrorKind::App(err))))?
+        {
+            let this_values = values(s, sides.left, &event.record);
+            let other_values = values(s, !sides.left, &partner);
+            let at = RecordRef::new(sides.other.entity, partner.id);
+            self.link(
+                sync,
+                sides.left,
+                event.record.id,
+                this_values,
+                partner.id,
+                other_values,
+            );
+            self.skip(by, event, Skip::Linked(at), out);
+            return Ok(());
+        }
         let Some(run) = self.sync_run(by, event, out) else {
             return Ok(());
         };
@@ -208,7 +226,7 @@ impl Core {
                 (m.right, m.left, m.to_left)
             };
             if flows {
-                let value = event.record.get(from).clone();
+                let value = m.carry(event.record.get(from), sides.left);
                 let value = fit_field(p, sides.other.entity, to, value, m.span).map_err(fail)?;
                 record.set(to, value);
             }
@@ -240,19 +258,69 @@ impl Core {
         };
         let this_values = values(s, sides.left, &event.record);
         let other_values = values(s, !sides.left, &partner);
-        let (left_values, right_values, left_id, right_id) = if sides.left {
-            (this_values, other_values, event.record.id, at.id)
+        self.link(
+            sync,
+            sides.left,
+            event.record.id,
+            this_values,
+            at.id,
+            other_values,
+        );
+        Ok(())
+    }
+
+    /// Records a new pair in the ledger, as both sides stand now.
+    fn link(
+        &mut self,
+        sync: SyncId,
+        this_left: bool,
+        this: RecordId,
+        this_values: Vec<Value>,
+        other: RecordId,
+        other_values: Vec<Value>,
+    ) {
+        let (left_values, right_values, left, right) = if this_left {
+            (this_values, other_values, this, other)
         } else {
-            (other_values, this_values, at.id, event.record.id)
+            (other_values, this_values, other, this)
         };
         self.ledger.insert(Pair {
             sync,
-            left: left_id,
-            right: right_id,
+            left,
+            right,
             left_values,
             right_values,
         });
-        Ok(())
+    }
+
+    /// With `match FIELD`: the first record on the other side, not yet linked, whose matched
+    /// field holds the value the new record's would become there.
+    fn matching_partner<A: Apps>(
+        &self,
+        p: &Program,
+        apps: &A,
+        sync: SyncId,
+        sides: &Sides,
+        event: &Event,
+    ) -> Result<Option<Record>, crate::run::apps::AppError> {
+        let s = &p.syncs[sync.0];
+        let Some(m) = s.matching.map(|i| &s.mappings[i]) else {
+            return Ok(None);
+        };
+        let (from, to) = if sides.left {
+            (m.left, m.right)
+        } else {
+            (m.right, m.left)
+        };
+        let key = m.carry(event.record.get(from), sides.left);
+        if key == Value::None {
+            return Ok(None);
+        }
+        let ledger = &self.ledger;
+        let mut found = apps.select(sides.other.entity, &mut |view| {
+            equal(view.get(to), &key) && ledger.find(sync, !sides.left, view.id).is_none()
+        })?;
+        Ok((!found.is_empty()).then(|| found.swap_remove(0)))
     }
 
     /// An update on one side of a linked pair: an echo, or changes to write across.
@@ -304,37 +372,29 @@ impl Core {
                 continue;
             }
             let other_now = partner.get(other_field);
-            let other_changed = !equal(other_now, &other_agreed[i]) && !equal(other_now, this_now);
+            // The values each side would have if the other's were carried across.
+            let carried = m.carry(this_now, sides.left);
+            let other_changed = !equal(other_now, &other_agreed[i]) && !equal(other_now, &carried);
             let this_wins = match s.prefer {
                 Prefer::Left => sides.left,
                 Prefer::Right => !sides.left,
                 Prefer::Latest => true,
             };
             if !other_changed || this_wins {
-                let value = fit_field(p, sides.other.entity, other_field, this_now.clone(), m.span)
+                let value = fit_field(p, sides.other.entity, other_field, carried.clone(), m.span)
                     .map_err(|e| (0, e))?;
                 to_other.fields.push((other_field, value));
                 if other_changed {
-                    conflicts.push((
-                        sides.other.entity,
-                        other_field,
-                        this_now.clone(),
-                        other_now.clone(),
-                    ));
+                    conflicts.push((sides.other.entity, other_field, carried, other_now.clone()));
                 }
             } else {
+                let back = m.carry(other_now, !sides.left);
                 if flows_in {
-                    let value =
-                        fit_field(p, sides.this.entity, this_field, other_now.clone(), m.span)
-                            .map_err(|e| (0, e))?;
+                    let value = fit_field(p, sides.this.entity, this_field, back.clone(), m.span)
+                        .map_err(|e| (0, e))?;
                     to_this.fields.push((this_field, value));
                 }
-                conflicts.push((
-                    sides.this.entity,
-                    this_field,
-                    other_now.clone(),
-                    this_now.clone(),
-                ));
+                conflicts.push((sides.this.entity, this_field, back, this_now.clone()));
             }
         }
         if !changed {

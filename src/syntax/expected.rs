@@ -8,7 +8,7 @@ use super::Rule;
 use super::error::Expected;
 
 const TYPE_NAMES: &[&str] = &[
-    "text", "number", "bool", "time", "duration", "stamp", "list",
+    "text", "number", "bool", "time", "duration", "stamp", "list", "one",
 ];
 pub(super) const KIND_NAMES: &[&str] = &["new", "updated", "deleted"];
 const REPORT_NAMES: &[&str] = &["actor", "changes"];
@@ -54,6 +54,10 @@ pub(super) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_of => "of",
         Rule::kw_notified => "notified",
         Rule::kw_list => "list",
+        Rule::kw_one => "one",
+        Rule::kw_with => "with",
+        Rule::kw_map => "map",
+        Rule::kw_match => "match",
         Rule::linked => "linked",
         Rule::no => "no",
         Rule::loop_word => "loop",
@@ -167,7 +171,7 @@ pub(super) fn describe(
             Rule::ident if expression || item => continue,
             Rule::ident => ident_context(&tokens, before),
             Rule::event_kind => "`new`, `updated` or `deleted`",
-            Rule::type_name | Rule::list_type => "a type",
+            Rule::type_name | Rule::list_type | Rule::choice_type => "a type",
             Rule::report_item => "`actor` or `changes`",
             Rule::direction => {
                 for arrow in ["<->", "->", "<-"] {
@@ -194,6 +198,7 @@ pub(super) fn describe(
     }
     if things.contains(&"a type") {
         tokens.remove("list");
+        tokens.remove("one");
     }
     things
         .into_iter()
@@ -209,6 +214,8 @@ fn ident_context(tokens: &BTreeSet<String>, before: &str) -> &'static str {
     }
     match before {
         "in" | "between" | "and" | "app" | "prefer" => "an app name",
+        "with" => "an entity name",
+        "match" => "a field name",
         "new" | "updated" | "deleted" | "creates" | "updates" | "deletes" | "create" | "update"
         | "delete" | "sync" | "owns" => "an entity name",
         "changing" | "{" | "," | "?" | ">" | "text" | "number" | "bool" | "time" | "duration"

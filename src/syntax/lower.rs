@@ -61,6 +61,10 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_of
             | Rule::kw_notified
             | Rule::kw_list
+            | Rule::kw_one
+            | Rule::kw_with
+            | Rule::kw_map
+            | Rule::kw_match
             | Rule::EOI
     )
 }
@@ -178,7 +182,7 @@ impl Lower {
             }
             Rule::workflow => Item::Workflow(self.workflow(pair)?),
             Rule::one_liner => Item::Workflow(self.one_liner(pair)?),
-            Rule::sync_decl => Item::Sync(self.sync(pair)),
+            Rule::sync_decl => Item::Sync(self.sync(pair)?),
             Rule::scenario => Item::Scenario(self.scenario(pair)?),
             rule => unreachable!("expected an item, found {rule:?}"),
         })
@@ -262,6 +266,15 @@ impl Lower {
                 let element = parts(base).next().expect("list element type");
                 TypeExpr::List(Box::new(self.type_expr(element).node))
             }
+            Rule::choice_type => TypeExpr::Choice(
+                parts(base)
+                    .map(|choice| {
+                        let span = self.span(&choice);
+                        let text = choice.into_inner().next().map_or("", |p| p.as_str());
+                        Spanned::new(text.to_string(), span)
+                    })
+                    .collect(),
+            ),
             Rule::type_name => match base.as_str() {
                 "text" => TypeExpr::Text,
                 "number" => TypeExpr::Number,
@@ -454,16 +467,27 @@ impl Lower {
 
     // ------------------------------------------------------------ sync
 
-    pub(super) fn sync(&mut self, pair: Pair<'_, Rule>) -> SyncDecl {
+    pub(super) fn sync(&mut self, pair: Pair<'_, Rule>) -> Result<SyncDecl> {
         let span = self.span(&pair);
-        let mut inner = parts(pair);
-        let entity = self.name(inner.next().expect("sync entity"));
-        let left = self.name(inner.next().expect("sync left app"));
-        let right = self.name(inner.next().expect("sync right app"));
+        let mut inner = parts(pair).peekable();
+        let mut names = Vec::new();
+        while let Some(name) = inner.next_if(|p| p.as_rule() == Rule::ident) {
+            names.push(self.name(name));
+        }
+        let mut names = names.into_iter();
+        let entity = names.next().expect("sync entity");
+        let left = names.next().expect("sync left app");
+        let (right_entity, right) = match (names.next(), names.next()) {
+            (Some(right_entity), Some(right)) => (Some(right_entity), right),
+            (Some(right), None) => (None, right),
+            other => unreachable!("expected the synced apps, found {other:?}"),
+        };
         let mut sync = SyncDecl {
             entity,
             left,
             right,
+            right_entity,
+            matching: None,
             mappings: Vec::new(),
             prefer: None,
             span,
@@ -482,10 +506,12 @@ impl Lower {
                     };
                     let direction = Spanned::new(direction, self.span(&arrow));
                     let right = self.name(parts.next().expect("right field"));
+                    let values = parts.next().map(|map| self.value_map(map)).transpose()?;
                     sync.mappings.push(Mapping {
                         left,
                         direction,
                         right,
+                        values,
                     });
                 }
                 Rule::prefer => {
@@ -497,10 +523,35 @@ impl Lower {
                     };
                     sync.prefer = Some(Spanned::new(prefer, span));
                 }
+                Rule::sync_match => {
+                    let field = parts(member).next().expect("matched field");
+                    sync.matching = Some(self.name(field));
+                }
                 rule => unreachable!("expected a mapping or `prefer`, found {rule:?}"),
             }
         }
-        sync
+        Ok(sync)
+    }
+
+    fn value_map(&mut self, pair: Pair<'_, Rule>) -> Result<ValueMap> {
+        let span = self.span(&pair);
+        let mut map = ValueMap {
+            pairs: Vec::new(),
+            otherwise: None,
+            span,
+        };
+        for part in parts(pair) {
+            match part.as_rule() {
+                Rule::value_pair => {
+                    let mut sides = part.into_inner();
+                    let left = self.expr_atom(sides.next().expect("left value"))?;
+                    let right = self.expr_atom(sides.next().expect("right value"))?;
+                    map.pairs.push((left, right));
+                }
+                _ => map.otherwise = Some(self.expr_atom(part)?),
+            }
+        }
+        Ok(map)
     }
 
     // ------------------------------------------------------------ scenarios

@@ -96,6 +96,12 @@ pub enum InputError {
         expected: Type,
         text: String,
     },
+    /// A text outside the set of a choice field.
+    NotAChoice {
+        field: Arc<str>,
+        choices: Arc<[Arc<str>]>,
+        text: String,
+    },
     MissingFields {
         entity: Arc<str>,
         fields: Vec<Arc<str>>,
@@ -160,6 +166,15 @@ impl fmt::Display for InputError {
                 f,
                 "`{field}` is a {expected} field, but {text:?} is not a {expected}"
             ),
+            InputError::NotAChoice {
+                field,
+                choices,
+                text,
+            } => write!(
+                f,
+                "`{field}` takes {}, but the line gives {text:?}",
+                crate::types::choice_list(choices)
+            ),
             InputError::MissingFields { entity, fields } => {
                 let names: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
                 write!(f, "a new `{entity}` needs {}", names.join(", "))
@@ -204,6 +219,12 @@ impl InputError {
                 ..
             } => "write times in RFC 3339, as in \"2030-01-02T09:00:00Z\", with a year from -9999 to 9999".into(),
             InputError::BadValue { .. } => "write durations as weir does, as in \"1h30m\"".into(),
+            InputError::NotAChoice { choices, text, .. } => {
+                match crate::suggest::closest(text, choices.iter().map(|c| &**c)) {
+                    Some(s) => format!("did you mean {s:?}?"),
+                    None => format!("give one of {}", crate::types::choice_list(choices)),
+                }
+            }
             InputError::BadId(_) => "ids look like \"Calendar/event/1\" (or just 1)".into(),
             InputError::NeedsId(_) => {
                 "add the record's id, as in \"record\": {\"id\": \"Calendar/event/1\", …}".into()

@@ -405,6 +405,17 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
         };
         match self.wanted().0 {
             Type::Text | Type::Any => Ok(Value::Text(smol_str::SmolStr::new(s))),
+            Type::Choice(choices) if choices.iter().any(|c| &**c == s) => {
+                Ok(Value::Text(smol_str::SmolStr::new(s)))
+            }
+            Type::Choice(choices) => {
+                let problem = InputError::NotAChoice {
+                    field: self.field.clone(),
+                    choices: choices.clone(),
+                    text: s.to_string(),
+                };
+                Err(stash(self.problem, problem))
+            }
             Type::Origin => Ok(Value::Label(self.decoder.label(s))),
             Type::Time => match crate::value::parse_time(s) {
                 Some(t) => Ok(Value::Time(t)),

@@ -75,6 +75,8 @@ pub enum Skip {
     Changing(Span),
     /// A sync saw its own write come back.
     Echo,
+    /// A sync linked a new record to an existing one with the same `match` value.
+    Linked(RecordRef),
 }
 
 /// What an action did.
@@ -388,6 +390,11 @@ fn line(program: &Program, sources: &SourceMap, item: &TraceItem, depth: usize, 
                     place(sources, *span)
                 ),
                 Skip::Echo => write!(out, "skip {name}: the echo of its own write"),
+                Skip::Linked(to) => write!(
+                    out,
+                    "skip {name}: linked to the existing {}, which matches it",
+                    to.show(program)
+                ),
             }
         }
         TraceItem::Stop { step, .. } => write!(
