@@ -145,3 +145,38 @@ fn every_command_that_runs_a_script_takes_deny_warnings() {
         );
     }
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_weir_quietly() {
+    // More than a pipe holds, so that weir is still writing when the reader has gone.
+    let mut script = String::from("app A { note { text: text } }\n");
+    for i in 0..4000 {
+        script.push_str(&format!(
+            "on new note in A do notify \"note {i}: {{text}}\"\n"
+        ));
+    }
+    let path = temp_file("closed_pipe.weir", script.as_bytes());
+    let path = path.to_str().unwrap();
+    for args in [vec!["fmt", path], vec!["graph", path], vec!["check", path]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_weir"))
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("weir runs");
+        drop(child.stdout.take());
+        let output = child.wait_with_output().expect("weir ends");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "weir {args:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            !stderr(&output).contains("panicked"),
+            "weir {args:?}: {}",
+            stderr(&output)
+        );
+    }
+}

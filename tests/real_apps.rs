@@ -650,3 +650,23 @@ workflow tell {
     assert_eq!(sent[0]["channel"], "desk");
     assert_eq!(sent[0]["text"], "New order from ida");
 }
+
+/// SIGTERM sent the moment `weir serve` says it listens still stops it cleanly: the handler is
+/// in place before that line is written.
+#[test]
+fn sigterm_right_after_the_listening_line_stops_cleanly() {
+    let crm = RestApp::start();
+    let dir = scratch("term-at-once");
+    std::fs::write(dir.join("shop.weir"), shop_to_crm(&crm.url)).unwrap();
+    for _ in 0..5 {
+        let serve = Serve::start(&dir, "shop.weir", &[]);
+        let out = serve.terminate();
+        assert!(
+            out.status.success(),
+            "{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        assert!(text(&out.stdout).contains("stopped"));
+    }
+}

@@ -51,6 +51,7 @@ enum Command {
 }
 
 pub fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
@@ -171,6 +172,25 @@ fn warnings_pointer(
         files.join(" "),
         if count == 1 { "it" } else { "them" },
     )
+}
+
+/// `weir fmt FILE | head`: when the reader of weir's output goes away, weir stops there,
+/// quietly, as other command-line tools do, instead of reporting a panic. Every `print!` of
+/// every command meets a closed pipe the same way, so this is said once, here.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to std") && message.contains("Broken pipe") {
+            std::process::exit(i32::from(SUCCESS));
+        }
+        default(info);
+    }));
 }
 
 /// Prints a usage-level error (unreadable file, bad argument) the way every command does.

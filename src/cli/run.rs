@@ -195,6 +195,9 @@ pub fn run(args: RunArgs) -> u8 {
         &mut out,
     ) {
         Ok(bad) => bad,
+        // Whoever read the trace stopped reading (`weir run … | head`): that ends the run
+        // quietly, as the end of the input would.
+        Err(err) if err.kind() == io::ErrorKind::BrokenPipe => return super::SUCCESS,
         Err(err) => {
             let _ = out.flush();
             return super::usage_error(format!("cannot read `{name}`: {err}"));

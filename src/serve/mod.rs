@@ -379,6 +379,12 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         (None, Some(_)) => "runs not read over HTTP (no --read-token-env)",
         (None, None) => "runs open to read",
     };
+    // The handlers are in place before the line that says weir listens, so that a stop sent
+    // as soon as it is read is not missed.
+    let stopped = {
+        let _inside = runtime.enter();
+        shutdown_signal()
+    };
     say(format_args!(
         "weir serve: listening on http://{addr}, journal {}, webhooks {secured}, {readers}",
         config.journal.display()
@@ -388,7 +394,7 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     let served = runtime.block_on(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
-                shutdown_signal().await;
+                stopped.await;
                 signal_stop.store(true, Ordering::SeqCst);
             })
             .await
@@ -436,24 +442,33 @@ fn say(line: std::fmt::Arguments) {
     let _ = out.flush();
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
+/// SIGTERM or Ctrl-C, with their handlers installed now (inside the runtime) rather than
+/// when the returned future is first polled.
+#[cfg(unix)]
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{Signal, SignalKind, signal};
+    async fn received(signal: Option<Signal>) {
+        match signal {
+            Some(mut s) => {
                 s.recv().await;
             }
-            Err(_) => std::future::pending::<()>().await,
+            None => std::future::pending::<()>().await,
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
+    }
+    let terminate = signal(SignalKind::terminate()).ok();
+    let interrupt = signal(SignalKind::interrupt()).ok();
+    async move {
+        tokio::select! {
+            _ = received(terminate) => {},
+            _ = received(interrupt) => {},
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
