@@ -20,8 +20,10 @@
 pub mod journal;
 pub mod marker;
 pub mod redact;
+pub mod saved;
 pub mod server;
 pub mod signing;
+pub mod status;
 pub mod webhook;
 pub mod worker;
 
@@ -33,6 +35,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value as Json, json};
 
 use journal::{Journal, Listed};
+use status::EventStatus;
 use server::{Offer, Shared};
 use worker::{StartError, Worker};
 
@@ -87,10 +90,10 @@ pub fn listed_json(row: &Listed) -> Json {
         "app": row.app,
         "entity": row.entity,
         "kind": row.kind,
-        "event_status": row.event_status,
+        "event_status": row.event_status.as_str(),
         "run": row.run,
         "by": row.by,
-        "status": row.status,
+        "status": row.status.as_str(),
         "message": row.message,
         "at": row.at,
     })
@@ -116,26 +119,21 @@ impl Counters {
         }
     }
 
-    fn of(&self, status: &str) -> Option<&AtomicU64> {
+    fn of(&self, status: EventStatus) -> &AtomicU64 {
         match status {
-            "queued" => Some(&self.queued),
-            "done" => Some(&self.done),
-            "failed" => Some(&self.failed),
-            "held" => Some(&self.held),
-            _ => None,
+            EventStatus::Queued => &self.queued,
+            EventStatus::Done => &self.done,
+            EventStatus::Failed => &self.failed,
+            EventStatus::Held => &self.held,
         }
     }
 
     /// An event went from one state to another.
-    pub fn moved(&self, from: &str, to: &str) {
+    pub fn moved(&self, from: EventStatus, to: EventStatus) {
         // May wrap below zero for a moment: the committer counts an event just after the
         // journal has it, and the worker may finish it in between.
-        if let Some(c) = self.of(from) {
-            c.fetch_sub(1, Ordering::Relaxed);
-        }
-        if let Some(c) = self.of(to) {
-            c.fetch_add(1, Ordering::Relaxed);
-        }
+        self.of(from).fetch_sub(1, Ordering::Relaxed);
+        self.of(to).fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn accepted(&self) {
@@ -283,18 +281,8 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     let accept = Journal::open(&config.journal, true)?;
     accept.set_meta("script", &config.script_text)?;
     accept.set_meta("script_name", &config.script_name)?;
-    let p = &config.policy;
-    accept.set_meta(
-        "options",
-        &format!(
-            "{} {} {} {} {}",
-            config.options.max_hops,
-            config.options.max_runs,
-            p.timeout.as_millis(),
-            p.retries,
-            p.backoff.as_millis()
-        ),
-    )?;
+    let saved = saved::SavedOptions::new(&config.options, &config.policy);
+    accept.set_meta("options", &saved.to_json())?;
     let reader = Journal::open(&config.journal, false)?;
     // The worker opens its journal and the real apps first: a problem stops the start.
     let worker = Worker::open(
@@ -476,7 +464,7 @@ mod tests {
     #[test]
     fn an_event_finished_before_it_is_counted_is_not_lost_from_the_counts() {
         let counters = super::Counters::default();
-        counters.moved("queued", "done");
+        counters.moved(super::EventStatus::Queued, super::EventStatus::Done);
         assert_eq!(counters.tally().queued, 0);
         counters.accepted();
         let tally = counters.tally();
