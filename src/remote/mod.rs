@@ -93,7 +93,7 @@ pub fn instance_id() -> Arc<str> {
             .map_or(0, |d| d.as_nanos() as u64);
         bytes = (nanos ^ u64::from(std::process::id())).to_le_bytes();
     }
-    Arc::from(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    Arc::from(hex::encode(bytes))
 }
 
 /// The simulated apps and the real ones, side by side, with every link.

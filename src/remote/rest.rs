@@ -544,15 +544,13 @@ fn body(
     serde_json::to_vec(&Json::Object(map)).unwrap_or_default()
 }
 
-/// An id as one path segment.
+/// An id as one path segment: every byte but the unreserved ones (RFC 3986) percent-encoded.
 fn encode_segment(id: &str) -> String {
-    let mut out = String::new();
-    for b in id.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    utf8_percent_encode(id, SEGMENT).to_string()
 }

@@ -27,7 +27,7 @@ pub mod status;
 pub mod webhook;
 pub mod worker;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
@@ -35,8 +35,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value as Json, json};
 
 use journal::{Journal, Listed};
-use status::EventStatus;
 use server::{Offer, Shared};
+use status::EventStatus;
 use worker::{StartError, Worker};
 
 use crate::program::Program;
@@ -269,6 +269,18 @@ fn work(mut worker: Worker, wake: mpsc::Receiver<()>, stop: Arc<AtomicBool>) {
 
 /// Serves until SIGTERM or Ctrl-C.
 pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
+    let lock_failed = |reason: String| {
+        ServeError::Journal(journal::JournalError {
+            path: lock_path(&config.journal).display().to_string(),
+            reason,
+        })
+    };
+    let mut lock =
+        open_lock(&config.journal).map_err(|e| lock_failed(e.to_string().to_lowercase()))?;
+    // Held until this function returns; the system lets it go however the process ends.
+    let _serving = lock.try_write().map_err(|_| {
+        lock_failed("another `weir serve` is running on this journal; stop it first".into())
+    })?;
     if let Err(damage) = marker::check(&config.journal) {
         if !config.accept_damaged {
             return Err(ServeError::Damaged(damage));
@@ -447,14 +459,32 @@ async fn shutdown_signal() {
     }
 }
 
-/// Whether a `weir serve` is running on a journal now: its process id and address.
+/// The lock file beside a journal (`weir.db.lock`): a running `weir serve` holds it.
+pub fn lock_path(journal: &Path) -> PathBuf {
+    let mut name = journal.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+fn open_lock(journal: &Path) -> std::io::Result<fd_lock::RwLock<std::fs::File>> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_path(journal))?;
+    Ok(fd_lock::RwLock::new(file))
+}
+
+/// Whether a `weir serve` is running on a journal now (it holds the journal's lock file): its
+/// process id and address, as it wrote them once it listened.
 pub fn serving(journal: &Journal) -> Option<(u32, String)> {
+    let mut lock = open_lock(Path::new(journal.path())).ok()?;
+    if lock.try_write().is_ok() {
+        return None;
+    }
     let value = journal.meta("serving").ok()??;
     let (pid, addr) = value.split_once(' ')?;
-    let pid: u32 = pid.parse().ok()?;
-    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-    let alive = String::from_utf8_lossy(&cmdline).contains("serve");
-    alive.then(|| (pid, addr.to_string()))
+    Some((pid.parse().ok()?, addr.to_string()))
 }
 
 #[cfg(test)]

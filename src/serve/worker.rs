@@ -78,7 +78,10 @@ impl Recorder for JournalRecorder {
     ) {
         let name = self.entity_name(entity);
         let text = key.to_string();
-        if let Err(err) = self.journal.action_done(&text, key.run, &name, method, record) {
+        if let Err(err) = self
+            .journal
+            .action_done(&text, key.run, &name, method, record)
+        {
             eprintln!("error: {err}");
         }
     }
