@@ -15,6 +15,7 @@ pub mod diagnostic;
 pub mod flow;
 pub mod fmt;
 pub mod load;
+pub mod operators;
 pub mod program;
 pub mod remote;
 pub mod repl;

@@ -492,6 +492,26 @@ mod tests {
     use super::exposed;
 
     #[test]
+    fn a_server_is_told_by_the_lock_it_holds_not_by_what_it_wrote() {
+        let dir = std::env::temp_dir().join(format!("weir-lock-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("weir.db");
+        let journal = super::Journal::open(&path, false).unwrap();
+        journal.set_meta("serving", "4242 127.0.0.1:8080").unwrap();
+        // Written by a server that is gone: no one holds the lock.
+        assert_eq!(super::serving(&journal), None);
+        let mut lock = super::open_lock(&path).unwrap();
+        let held = lock.try_write().unwrap();
+        assert_eq!(
+            super::serving(&journal),
+            Some((4242, "127.0.0.1:8080".to_string()))
+        );
+        drop(held);
+        assert_eq!(super::serving(&journal), None);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn an_event_finished_before_it_is_counted_is_not_lost_from_the_counts() {
         let counters = super::Counters::default();
         counters.moved(super::EventStatus::Queued, super::EventStatus::Done);
