@@ -165,15 +165,16 @@ mod tests {
 
     fn constant() -> impl Strategy<Value = Value> {
         prop_oneof![
-            Just(Value::None),
-            any::<bool>().prop_map(Value::Bool),
-            (-1000i32..1000).prop_map(|n| Value::Number(f64::from(n) / 4.0)),
-            Just(Value::Number(1.0e308)),
-            prop::sample::select(vec!["", "user", "weir", "new"]).prop_map(Value::text),
-            prop::sample::select(vec!["user", "weir"]).prop_map(|l| Value::Label(Arc::from(l))),
-            (-100_000i64..100_000).prop_map(Value::Time),
-            Just(Value::Time(253_402_300_799)),
-            (-10_000i64..10_000).prop_map(Value::Duration),
+            1 => Just(Value::None),
+            1 => any::<bool>().prop_map(Value::Bool),
+            1 => (-1000i32..1000).prop_map(|n| Value::Number(f64::from(n) / 4.0)),
+            1 => Just(Value::Number(1.0e308)),
+            // Texts and labels with the same letters, often: where the two sides once differed.
+            3 => prop::sample::select(vec!["", "user", "weir"]).prop_map(Value::text),
+            3 => prop::sample::select(vec!["user", "weir"]).prop_map(|l| Value::Label(Arc::from(l))),
+            1 => (-100_000i64..100_000).prop_map(Value::Time),
+            1 => Just(Value::Time(253_402_300_799)),
+            1 => (-10_000i64..10_000).prop_map(Value::Duration),
         ]
     }
 
@@ -219,6 +220,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
         /// What the checker folds a closed expression to is what a run evaluates it to. (The
         /// checker may fold what a run stops on: `(1 / 0 == 1) and false` is false to it, an
         /// error in a run; both stop the workflow.)
