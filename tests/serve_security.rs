@@ -395,3 +395,24 @@ fn ids_kept_before_scoping_are_scoped_once() {
         vec![Accepted::Duplicate(1)]
     );
 }
+
+#[test]
+fn a_second_server_on_one_journal_is_refused() {
+    let dir = clinic("second");
+    let first = launch(&dir, &[]).expect("the first server starts");
+    let out = match launch(&dir, &[]) {
+        Ok(second) => {
+            drop(second);
+            drop(first);
+            panic!("a second weir serve started on the same journal");
+        }
+        Err(out) => out,
+    };
+    drop(first);
+    assert_eq!(out.status.code(), Some(2));
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("weir.db.lock`: another `weir serve` is running on this journal"),
+        "{said}"
+    );
+}

@@ -8,7 +8,7 @@
 //! ```
 //!
 //! Tables: `events` (every accepted webhook, with its duplicate key scoped by route, its
-//! status: queued, done, failed, held, and the runs it set off, one JSON array a line in
+//! status: queued, done, failed, held, and the runs it set off, one JSON object a line in
 //! `runs`), `actions` (the writes real apps confirmed, by idempotency
 //! key), `ids` (the app's ids and the engine's numbers), `links`, `ledger` (recent writes to
 //! real apps, with their chains), `held` (events the run-time guard held, to release),
@@ -159,8 +159,10 @@ pub struct StoredEvent {
     pub finished: Option<i64>,
 }
 
-/// One thing an event set off, as `weir runs` lists it.
-#[derive(Clone, Debug)]
+/// One thing an event set off, as `weir runs` lists it. The journal keeps an event's runs as
+/// JSON objects, one a line; journals written before then hold arrays of the same four
+/// fields in this order, which read back too.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunRow {
     pub run: Option<u64>,
     pub by: String,
@@ -499,8 +501,7 @@ impl Journal {
             for f in batch {
                 let mut runs = String::new();
                 for r in &f.runs {
-                    let line = serde_json::json!([r.run, r.by, r.status.as_str(), r.message]);
-                    runs.push_str(&line.to_string());
+                    runs.push_str(&serde_json::to_string(r).unwrap_or_default());
                     runs.push('\n');
                 }
                 event
@@ -668,25 +669,16 @@ impl Journal {
             };
             let mut failed_runs = 0;
             for line in runs.lines().rev() {
-                let Ok(serde_json::Value::Array(parts)) = serde_json::from_str(line) else {
+                let Ok(r) = serde_json::from_str::<RunRow>(line) else {
                     continue;
                 };
-                let text = |i: usize| parts.get(i).and_then(|v| v.as_str()).map(String::from);
-                let Some(run_status) = text(2).and_then(|s| s.parse::<RunStatus>().ok()) else {
-                    continue;
-                };
-                if run_status == RunStatus::Failed {
+                if r.status == RunStatus::Failed {
                     failed_runs += 1;
                 }
-                if status.is_some_and(|s| !run_status.is(s)) {
+                if status.is_some_and(|s| !r.status.is(s)) {
                     continue;
                 }
-                out.push(row(
-                    parts.first().and_then(|v| v.as_u64()),
-                    text(1).unwrap_or_default(),
-                    run_status,
-                    text(3),
-                ));
+                out.push(row(r.run, r.by, r.status, r.message));
             }
             if event_status == EventStatus::Failed && failed_runs == 0 {
                 out.push(row(None, "the event".into(), RunStatus::Failed, message));

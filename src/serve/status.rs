@@ -45,7 +45,8 @@ impl EventStatus {
 }
 
 /// How one thing an event set off ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum RunStatus {
     Done,
     /// A `continue if` stopped it.
@@ -141,6 +142,22 @@ mod tests {
         }
         assert!("stopped".parse::<EventStatus>().is_err());
         assert!("Done".parse::<RunStatus>().is_err());
+    }
+
+    #[test]
+    fn a_run_line_reads_back_as_an_object_and_in_the_older_array_form() {
+        use crate::serve::journal::RunRow;
+        let row = RunRow {
+            run: Some(12),
+            by: "order_to_contact".into(),
+            status: RunStatus::Failed,
+            message: Some("Crm refused the write".into()),
+        };
+        let line = serde_json::to_string(&row).unwrap();
+        assert!(line.contains(r#""status":"failed""#), "{line}");
+        assert_eq!(serde_json::from_str::<RunRow>(&line).unwrap(), row);
+        let older = r#"[12,"order_to_contact","failed","Crm refused the write"]"#;
+        assert_eq!(serde_json::from_str::<RunRow>(older).unwrap(), row);
     }
 
     #[test]
