@@ -10,6 +10,9 @@
 //! create contact in Crm { name: upper(lead.name) }   # fine when `name` is text
 //! create contact in Crm { name: upper(lead.name) }   # R0302 when it is 12: `upper` needs text
 //! ```
+//!
+//! What `==`, `<` and `+` mean on values is [`crate::operators`], shared with the checker's
+//! constant folding; this module adds where a run stops (a missing operand, a fault) and why.
 
 use std::cmp::Ordering;
 use std::sync::Arc;

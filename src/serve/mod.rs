@@ -15,7 +15,10 @@
 //! after the event it is running; what is still queued runs at the next start.
 //!
 //! Before any of that, the journal is checked against its [`marker`]: a journal damaged, reset
-//! or cut short stops the start unless `--accept-damaged-journal` says to go on.
+//! or cut short stops the start unless `--accept-damaged-journal` says to go on. While it runs,
+//! `weir serve` holds a lock on `FILE.lock` beside its journal: a second server on the same
+//! journal is refused, and `weir replay` knows by it that a server will run what it releases.
+//! Statuses are [`status`] types, and the options served with are kept as [`saved`] JSON.
 
 pub mod journal;
 pub mod marker;
