@@ -13,6 +13,7 @@ use super::error::{CheckError, Mismatch};
 use super::expr::Scope;
 use super::narrow::{Narrow, present_when};
 use crate::ast::{self, BinaryOp};
+use crate::operators::{equal, holds, order};
 use crate::program::{Expr, ExprKind};
 use crate::span::Span;
 use crate::types::Type;
@@ -67,7 +68,16 @@ impl Checker<'_> {
                 (l, r)
             }
         };
-        let ty = self.binary_type(op, &l, &r);
+        let before = self.problems.len();
+        let mut ty = self.binary_type(op, &l, &r);
+        // An operator used wrongly has no value to fold: no W0207 on top of its error.
+        let wrong = self.problems[before..].iter().any(|p| {
+            p.code()
+                .is_some_and(|c| c.level() == crate::codes::Level::Error)
+        });
+        if wrong && matches!(op, BinaryOp::Eq | BinaryOp::Ne) {
+            ty = Type::Error;
+        }
         self.warn_self_comparison(op, &l, &r, span);
         Expr {
             kind: ExprKind::Binary(op, Box::new(l), Box::new(r)),
@@ -318,13 +328,14 @@ pub(super) fn constant(e: &Expr) -> Option<Value> {
         }
         ExprKind::Binary(op, l, r) => {
             let (a, b) = (constant(l)?, constant(r)?);
-            let truth = match (op, &a, &b) {
-                (BinaryOp::Eq, _, _) => a == b,
-                (BinaryOp::Ne, _, _) => a != b,
-                (BinaryOp::Lt, Value::Number(x), Value::Number(y)) => x < y,
-                (BinaryOp::Le, Value::Number(x), Value::Number(y)) => x <= y,
-                (BinaryOp::Gt, Value::Number(x), Value::Number(y)) => x > y,
-                (BinaryOp::Ge, Value::Number(x), Value::Number(y)) => x >= y,
+            // The same meaning as when the workflow runs (a label and a text with the same
+            // letters are equal).
+            let truth = match op {
+                BinaryOp::Eq => equal(&a, &b),
+                BinaryOp::Ne => !equal(&a, &b),
+                BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+                    holds(*op, order(&a, &b)?)
+                }
                 _ => return None,
             };
             Some(Value::Bool(truth))
