@@ -9,7 +9,9 @@
 //! 1 / 0              a fault (divide by zero): unknown to the checker, R0302 in a run
 //! ```
 //!
-//! Each side adds only what is its own: the interpreter turns a [`Fault`] into an error at the
+//! The type table of arithmetic ([`arithmetic_type`], what the checker accepts) sits beside
+//! [`combine`] (what a run does), and a test holds them to each other. Each side adds only
+//! what is its own: the interpreter turns a [`Fault`] into an error at the
 //! operand, the checker treats it as unknown.
 
 use std::cmp::Ordering;
@@ -18,6 +20,7 @@ use std::sync::Arc;
 use smol_str::SmolStr;
 
 use crate::ast::BinaryOp;
+use crate::types::Type;
 use crate::value::Value;
 
 /// The letters of a text or a label.
@@ -135,6 +138,32 @@ fn scale(seconds: i64, factor: f64) -> Option<i64> {
     (scaled.is_finite() && scaled.abs() < 9.0e18).then_some(scaled as i64)
 }
 
+/// The type of `+`, `-`, `*` or `/` on operands of these types, if they go together: the
+/// checker's table of what [`combine`] takes.
+pub fn arithmetic_type(op: BinaryOp, l: &Type, r: &Type) -> Option<Type> {
+    use Type::*;
+    Some(match (op, l, r) {
+        (_, Any, Any) => Any,
+        (BinaryOp::Add, Any, t) | (BinaryOp::Add, t, Any) if matches!(t, Number | Text) => {
+            t.clone()
+        }
+        (_, Any, _) | (_, _, Any) => Any,
+        (BinaryOp::Add, Number, Number) => Number,
+        (BinaryOp::Add, Text, Text) => Text,
+        (BinaryOp::Add, Time, Duration) | (BinaryOp::Add, Duration, Time) => Time,
+        (BinaryOp::Add, Duration, Duration) => Duration,
+        (BinaryOp::Sub, Number, Number) => Number,
+        (BinaryOp::Sub, Time, Duration) => Time,
+        (BinaryOp::Sub, Time, Time) => Duration,
+        (BinaryOp::Sub, Duration, Duration) => Duration,
+        (BinaryOp::Mul, Number, Number) => Number,
+        (BinaryOp::Mul, Duration, Number) | (BinaryOp::Mul, Number, Duration) => Duration,
+        (BinaryOp::Div, Number, Number) => Number,
+        (BinaryOp::Div, Duration, Number) => Duration,
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -217,6 +246,38 @@ mod tests {
                 prop::collection::vec(inner, 0..3).prop_map(|items| node(ExprKind::List(items))),
             ]
         })
+    }
+
+    /// The checker's table says which operands `+`, `-`, `*` and `/` take, and of what type
+    /// the result is; a run combines exactly those, into a value of that type.
+    #[test]
+    fn the_arithmetic_type_table_is_what_combine_does() {
+        use super::{Fault, arithmetic_type, combine};
+        let samples = [
+            (Value::Number(3.0), Type::Number),
+            (Value::text("a"), Type::Text),
+            (Value::Time(1_000), Type::Time),
+            (Value::Duration(60), Type::Duration),
+            (Value::Bool(true), Type::Bool),
+        ];
+        let type_of = |v: &Value| {
+            samples
+                .iter()
+                .find(|(s, _)| std::mem::discriminant(s) == std::mem::discriminant(v))
+                .map(|(_, t)| t.clone())
+        };
+        for op in [BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Div] {
+            for (a, ta) in &samples {
+                for (b, tb) in &samples {
+                    let typed = arithmetic_type(op, ta, tb);
+                    match combine(op, a, b) {
+                        Ok(v) => assert_eq!(typed, type_of(&v), "{a:?} {op:?} {b:?}"),
+                        Err(Fault::Mismatch) => assert_eq!(typed, None, "{a:?} {op:?} {b:?}"),
+                        Err(fault) => panic!("{a:?} {op:?} {b:?}: {fault:?}"),
+                    }
+                }
+            }
+        }
     }
 
     proptest! {

@@ -13,7 +13,7 @@ use super::error::{CheckError, Mismatch};
 use super::expr::Scope;
 use super::narrow::{Narrow, present_when};
 use crate::ast::{self, BinaryOp};
-use crate::operators::{equal, holds, order};
+use crate::operators::{arithmetic_type, equal, holds, order};
 use crate::program::{Expr, ExprKind};
 use crate::span::Span;
 use crate::types::Type;
@@ -252,7 +252,7 @@ impl Checker<'_> {
                 if unknown || !self.require_value(l) || !self.require_value(r) {
                     return Type::Error;
                 }
-                match arithmetic(op, &l.ty, &r.ty) {
+                match arithmetic_type(op, &l.ty, &r.ty) {
                     Some(ty) => ty,
                     None => {
                         self.report(CheckError::TypeMismatch {
@@ -271,31 +271,6 @@ impl Checker<'_> {
             }
         }
     }
-}
-
-/// The result of an arithmetic operator, if the operands go together.
-fn arithmetic(op: BinaryOp, l: &Type, r: &Type) -> Option<Type> {
-    use Type::*;
-    Some(match (op, l, r) {
-        (_, Any, Any) => Any,
-        (BinaryOp::Add, Any, t) | (BinaryOp::Add, t, Any) if matches!(t, Number | Text) => {
-            t.clone()
-        }
-        (_, Any, _) | (_, _, Any) => Any,
-        (BinaryOp::Add, Number, Number) => Number,
-        (BinaryOp::Add, Text, Text) => Text,
-        (BinaryOp::Add, Time, Duration) | (BinaryOp::Add, Duration, Time) => Time,
-        (BinaryOp::Add, Duration, Duration) => Duration,
-        (BinaryOp::Sub, Number, Number) => Number,
-        (BinaryOp::Sub, Time, Duration) => Time,
-        (BinaryOp::Sub, Time, Time) => Duration,
-        (BinaryOp::Sub, Duration, Duration) => Duration,
-        (BinaryOp::Mul, Number, Number) => Number,
-        (BinaryOp::Mul, Duration, Number) | (BinaryOp::Mul, Number, Duration) => Duration,
-        (BinaryOp::Div, Number, Number) => Number,
-        (BinaryOp::Div, Duration, Number) => Duration,
-        _ => return None,
-    })
 }
 
 /// The value of an expression that depends on nothing, if it can be worked out now.
