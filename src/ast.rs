@@ -225,6 +225,19 @@ impl EventKind {
     }
 }
 
+/// An event kind from its keyword (`new`, `updated`, `deleted`): in the grammar, a webhook's
+/// route and a scenario's input. The error is the word that is not one.
+impl std::str::FromStr for EventKind {
+    type Err = String;
+
+    fn from_str(word: &str) -> Result<EventKind, String> {
+        EventKind::ALL
+            .into_iter()
+            .find(|k| k.keyword() == word)
+            .ok_or_else(|| word.to_string())
+    }
+}
+
 impl fmt::Display for EventKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.keyword())

@@ -19,6 +19,7 @@ pub mod fmt;
 pub mod fuzzing;
 pub mod load;
 pub mod lsp;
+pub mod operators;
 pub mod program;
 pub mod remote;
 pub mod repl;

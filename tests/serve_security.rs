@@ -486,3 +486,24 @@ fn a_journal_others_can_read_is_named_at_start() {
     let said = text(&serve.terminate().stderr);
     assert!(!said.contains("can be read by other users"), "{said}");
 }
+
+#[test]
+fn a_second_server_on_one_journal_is_refused() {
+    let dir = clinic("second");
+    let first = launch(&dir, &[]).expect("the first server starts");
+    let out = match launch(&dir, &[]) {
+        Ok(second) => {
+            drop(second);
+            drop(first);
+            panic!("a second weir serve started on the same journal");
+        }
+        Err(out) => out,
+    };
+    drop(first);
+    assert_eq!(out.status.code(), Some(2));
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("weir.db.lock`: another `weir serve` is running on this journal"),
+        "{said}"
+    );
+}

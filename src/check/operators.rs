@@ -13,6 +13,7 @@ use super::error::{CheckError, Mismatch};
 use super::expr::Scope;
 use super::narrow::{Narrow, present_when};
 use crate::ast::{self, BinaryOp};
+use crate::operators::{arithmetic_type, equal, holds, order};
 use crate::program::{Expr, ExprKind};
 use crate::span::Span;
 use crate::types::Type;
@@ -85,7 +86,16 @@ impl Checker<'_> {
             l.ty = l.ty.widened();
             r.ty = r.ty.widened();
         }
-        let ty = self.binary_type(op, &l, &r);
+        let before = self.problems.len();
+        let mut ty = self.binary_type(op, &l, &r);
+        // An operator used wrongly has no value to fold: no W0207 on top of its error.
+        let wrong = self.problems[before..].iter().any(|p| {
+            p.code()
+                .is_some_and(|c| c.level() == crate::codes::Level::Error)
+        });
+        if wrong && matches!(op, BinaryOp::Eq | BinaryOp::Ne) {
+            ty = Type::Error;
+        }
         self.warn_self_comparison(op, &l, &r, span);
         Expr {
             kind: ExprKind::Binary(op, Box::new(l), Box::new(r)),
@@ -260,7 +270,7 @@ impl Checker<'_> {
                 if unknown || !self.require_value(l) || !self.require_value(r) {
                     return Type::Error;
                 }
-                match arithmetic(op, &l.ty, &r.ty) {
+                match arithmetic_type(op, &l.ty, &r.ty) {
                     Some(ty) => ty,
                     None => {
                         self.report(CheckError::TypeMismatch {
@@ -279,31 +289,6 @@ impl Checker<'_> {
             }
         }
     }
-}
-
-/// The result of an arithmetic operator, if the operands go together.
-fn arithmetic(op: BinaryOp, l: &Type, r: &Type) -> Option<Type> {
-    use Type::*;
-    Some(match (op, l, r) {
-        (_, Any, Any) => Any,
-        (BinaryOp::Add, Any, t) | (BinaryOp::Add, t, Any) if matches!(t, Number | Text) => {
-            t.clone()
-        }
-        (_, Any, _) | (_, _, Any) => Any,
-        (BinaryOp::Add, Number, Number) => Number,
-        (BinaryOp::Add, Text, Text) => Text,
-        (BinaryOp::Add, Time, Duration) | (BinaryOp::Add, Duration, Time) => Time,
-        (BinaryOp::Add, Duration, Duration) => Duration,
-        (BinaryOp::Sub, Number, Number) => Number,
-        (BinaryOp::Sub, Time, Duration) => Time,
-        (BinaryOp::Sub, Time, Time) => Duration,
-        (BinaryOp::Sub, Duration, Duration) => Duration,
-        (BinaryOp::Mul, Number, Number) => Number,
-        (BinaryOp::Mul, Duration, Number) | (BinaryOp::Mul, Number, Duration) => Duration,
-        (BinaryOp::Div, Number, Number) => Number,
-        (BinaryOp::Div, Duration, Number) => Duration,
-        _ => return None,
-    })
 }
 
 /// The value of an expression that depends on nothing, if it can be worked out now.
@@ -336,13 +321,14 @@ pub(super) fn constant(e: &Expr) -> Option<Value> {
         }
         ExprKind::Binary(op, l, r) => {
             let (a, b) = (constant(l)?, constant(r)?);
-            let truth = match (op, &a, &b) {
-                (BinaryOp::Eq, _, _) => a == b,
-                (BinaryOp::Ne, _, _) => a != b,
-                (BinaryOp::Lt, Value::Number(x), Value::Number(y)) => x < y,
-                (BinaryOp::Le, Value::Number(x), Value::Number(y)) => x <= y,
-                (BinaryOp::Gt, Value::Number(x), Value::Number(y)) => x > y,
-                (BinaryOp::Ge, Value::Number(x), Value::Number(y)) => x >= y,
+            // The same meaning as when the workflow runs (a label and a text with the same
+            // letters are equal).
+            let truth = match op {
+                BinaryOp::Eq => equal(&a, &b),
+                BinaryOp::Ne => !equal(&a, &b),
+                BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+                    holds(*op, order(&a, &b)?)
+                }
                 _ => return None,
             };
             Some(Value::Bool(truth))

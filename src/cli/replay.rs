@@ -11,6 +11,8 @@ use crate::load;
 use crate::remote::Policy;
 use crate::run::Options;
 use crate::serve::journal::{Journal, StoredEvent};
+use crate::serve::saved::SavedOptions;
+use crate::serve::status::EventStatus;
 use crate::serve::worker::{StartError, Worker};
 
 /// Run a failed (dead) or held event of a journal again: by the `weir serve` running on it, or
@@ -89,8 +91,8 @@ pub fn run(args: ReplayArgs) -> u8 {
     }
     let mut code = super::SUCCESS;
     for event in after {
-        match event.status.as_str() {
-            "done" => println!("event {} ran again: done", event.id),
+        match event.status {
+            EventStatus::Done => println!("event {} ran again: done", event.id),
             status => {
                 let message = event.message.unwrap_or_default();
                 println!("event {} ran again and is {status}: {message}", event.id);
@@ -104,7 +106,11 @@ pub fn run(args: ReplayArgs) -> u8 {
 /// The events to release: the one named, or every failed or held one.
 fn chosen(args: &ReplayArgs, journal: &Journal) -> Result<Vec<StoredEvent>, u8> {
     if args.failed || args.held {
-        let status = if args.failed { "failed" } else { "held" };
+        let status = if args.failed {
+            EventStatus::Failed
+        } else {
+            EventStatus::Held
+        };
         return journal.with_status(status).map_err(super::usage_error);
     }
     let id = args.event.unwrap_or_default();
@@ -118,14 +124,14 @@ fn chosen(args: &ReplayArgs, journal: &Journal) -> Result<Vec<StoredEvent>, u8> 
         }
         Err(err) => return Err(super::usage_error(err)),
     };
-    match event.status.as_str() {
-        "failed" | "held" => Ok(vec![event]),
-        "queued" => {
+    match event.status {
+        EventStatus::Failed | EventStatus::Held => Ok(vec![event]),
+        EventStatus::Queued => {
             println!("event {id} has not run yet; `weir serve` runs it when it gets to it");
             Err(super::SUCCESS)
         }
-        other => Err(super::usage_error(format!(
-            "event {id} is {other}; only failed and held events are replayed"
+        EventStatus::Done => Err(super::usage_error(format!(
+            "event {id} is done; only failed and held events are replayed"
         ))),
     }
 }
@@ -172,15 +178,8 @@ fn run_here(path: &Path, journal: &Journal) -> Result<(), u8> {
         ..Options::default()
     };
     let mut policy = Policy::default();
-    if let Some(saved) = meta("options") {
-        let numbers: Vec<u64> = saved.split(' ').filter_map(|n| n.parse().ok()).collect();
-        if let [hops, runs, timeout_ms, retries, backoff_ms] = numbers[..] {
-            options.max_hops = u32::try_from(hops).unwrap_or(8);
-            options.max_runs = runs;
-            policy.timeout = Duration::from_millis(timeout_ms);
-            policy.retries = u32::try_from(retries).unwrap_or(4);
-            policy.backoff = Duration::from_millis(backoff_ms);
-        }
+    if let Some(saved) = meta("options").as_deref().and_then(SavedOptions::read) {
+        saved.apply(&mut options, &mut policy);
     }
     let mut worker = match Worker::open(path, Arc::new(program), options, policy) {
         Ok(worker) => worker,

@@ -5,6 +5,7 @@ use std::path::Path;
 use clap::Args;
 
 use crate::serve::journal::Journal;
+use crate::serve::status::EventStatus;
 
 /// List recent runs in a journal: all of them, the failed ones, or the held ones.
 #[derive(Args)]
@@ -35,9 +36,9 @@ pub fn run(args: RunsArgs) -> u8 {
         Err(err) => return super::usage_error(err),
     };
     let status = if args.failed {
-        Some("failed")
+        Some(EventStatus::Failed)
     } else if args.held {
-        Some("held")
+        Some(EventStatus::Held)
     } else {
         None
     };

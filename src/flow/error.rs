@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 pub use super::fix::{CycleFix, StaleAdvice, StaleFix};
+use super::owners::Unit;
 use super::story::{self, article};
 use crate::ast::EventKind;
 use crate::codes::Code;
@@ -101,8 +102,8 @@ pub enum FlowError {
         owner: Arc<str>,
         entity: Arc<str>,
         other: Arc<str>,
-        into_owner: (Arc<str>, Span),
-        out_of_owner: (Arc<str>, Span),
+        into_owner: (Unit, Span),
+        out_of_owner: (Unit, Span),
     },
     /// W0403
     FlowPastOwner {
@@ -110,15 +111,15 @@ pub enum FlowError {
         entity: Arc<str>,
         from: Arc<str>,
         to: Arc<str>,
-        workflow: Arc<str>,
+        workflow: Unit,
         span: Span,
     },
     /// W0404
     UpdatesBothWays {
         entity: Arc<str>,
         apps: (Arc<str>, Arc<str>),
-        there: (Arc<str>, Span),
-        back: (Arc<str>, Span),
+        there: (Unit, Span),
+        back: (Unit, Span),
     },
 }
 
@@ -578,7 +579,7 @@ impl FlowError {
                     format!(
                         "`{owner} owns {entity}` makes {owner} the source of truth: {entity} data should flow out of it, one way"
                     ),
-                    help(if into_owner.0.starts_with("sync ") {
+                    help(if matches!(into_owner.0, Unit::Sync(_)) {
                         format!(
                             "make the sync's mappings flow one way, out of {owner} (`a -> b` with {owner} on the left, or `a <- b` with it on the right); or remove `{owner} owns {entity}` if both apps may change {entity} records"
                         )

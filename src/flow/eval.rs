@@ -12,8 +12,8 @@
 use std::sync::Arc;
 
 use crate::ast::BinaryOp;
+use crate::operators::{combine, equal, holds, order};
 use crate::program::{Expr, ExprKind, FieldId, Piece, StepKind, Workflow};
-use crate::run::eval::{combine, equal, order};
 use crate::value::{Label, Value};
 
 /// What is known of the event a workflow would run on.
@@ -194,13 +194,7 @@ fn binary(
             _ => return None,
         },
         BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
-            let ordering = order(&a, &b)?;
-            Value::Bool(match op {
-                BinaryOp::Lt => ordering.is_lt(),
-                BinaryOp::Le => ordering.is_le(),
-                BinaryOp::Gt => ordering.is_gt(),
-                _ => ordering.is_ge(),
-            })
+            Value::Bool(holds(op, order(&a, &b)?))
         }
         BinaryOp::Default => match a {
             Value::None => b,

@@ -8,6 +8,23 @@ use crate::ast::EventKind;
 use crate::program::*;
 use crate::span::Span;
 
+/// What writes along a flow: a workflow, or a sync (`sync ticket` in messages).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unit {
+    Workflow(Arc<str>),
+    /// A sync, by its entity's name.
+    Sync(Arc<str>),
+}
+
+impl std::fmt::Display for Unit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unit::Workflow(name) => f.write_str(name),
+            Unit::Sync(entity) => write!(f, "sync {entity}"),
+        }
+    }
+}
+
 /// A write of one app's data into another app: from the trigger's app to the action's.
 struct Flow {
     from: AppId,
@@ -15,7 +32,7 @@ struct Flow {
     /// The trigger's entity name and the written entity's name.
     read: Arc<str>,
     written: Arc<str>,
-    unit: Arc<str>,
+    unit: Unit,
     span: Span,
     /// An update triggered by an update (for W0404).
     update_to_update: bool,
@@ -37,7 +54,7 @@ fn flows(program: &Program) -> Vec<Flow> {
                 to,
                 read: read.clone(),
                 written: program.entity(entity).name.clone(),
-                unit: w.name.clone(),
+                unit: Unit::Workflow(w.name.clone()),
                 span: action.span,
                 update_to_update: w.trigger.kind == EventKind::Updated
                     && kind == EventKind::Updated,
@@ -46,7 +63,7 @@ fn flows(program: &Program) -> Vec<Flow> {
     }
     // A sync moves data along each mapping's direction.
     for sync in &program.syncs {
-        let name: Arc<str> = Arc::from(format!("sync {}", sync.entity_name));
+        let unit = Unit::Sync(sync.entity_name.clone());
         for (to_right, from, to) in [
             (true, sync.left, sync.right),
             (false, sync.right, sync.left),
@@ -61,7 +78,7 @@ fn flows(program: &Program) -> Vec<Flow> {
                     to: to.app,
                     read: sync.entity_name.clone(),
                     written: sync.entity_name.clone(),
-                    unit: name.clone(),
+                    unit: unit.clone(),
                     span: sync.span,
                     update_to_update: false,
                 });

@@ -89,27 +89,14 @@ impl Request<'_> {
     }
 }
 
-/// A source of jitter that needs no crate: a xorshift seeded from the clock.
-#[derive(Debug)]
-pub struct Jitter(u64);
-
-impl Default for Jitter {
-    fn default() -> Jitter {
-        let seed = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(1, |d| d.as_nanos() as u64)
-            | 1;
-        Jitter(seed)
-    }
-}
+/// A source of jitter for back-off (`fastrand`: spreading retries needs no secure randomness).
+#[derive(Debug, Default)]
+pub struct Jitter(fastrand::Rng);
 
 impl Jitter {
     /// A number in `[0, 1)`.
     fn next(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+        self.0.f64()
     }
 }
 

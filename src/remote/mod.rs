@@ -13,6 +13,7 @@
 //! records are kept here for every entity, since an app knows nothing of them.
 
 pub mod http;
+pub mod key;
 pub mod notify;
 pub mod rest;
 
@@ -31,6 +32,7 @@ use crate::run::{Engine, Outcome, Reported};
 use crate::value::Value;
 
 pub use http::Policy;
+pub use key::IdempotencyKey;
 pub use rest::HttpApps;
 
 /// Where the effects of writes to real apps are kept (a journal): each write the app
@@ -38,7 +40,13 @@ pub use rest::HttpApps;
 pub trait Recorder: Send {
     /// A write the app confirmed, by its idempotency key; `record` is the engine's id of the
     /// record written.
-    fn action_done(&mut self, key: &str, entity: EntityId, method: &'static str, record: RecordId);
+    fn action_done(
+        &mut self,
+        key: &key::IdempotencyKey,
+        entity: EntityId,
+        method: &'static str,
+        record: RecordId,
+    );
     /// The engine numbers the app's record `app_id` as `local`.
     fn new_id(&mut self, entity: EntityId, app_id: &str, local: RecordId);
 }
@@ -85,7 +93,7 @@ pub fn instance_id() -> Arc<str> {
             .map_or(0, |d| d.as_nanos() as u64);
         bytes = (nanos ^ u64::from(std::process::id())).to_le_bytes();
     }
-    Arc::from(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    Arc::from(hex::encode(bytes))
 }
 
 /// The simulated apps and the real ones, side by side, with every link.

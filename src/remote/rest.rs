@@ -22,7 +22,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value as Json};
 
 use super::http::{self, Failed, Jitter, Policy, Reply, Request};
-use super::{Recorder, SetupError};
+use super::{IdempotencyKey, Recorder, SetupError};
 use crate::program::{EntityId, FieldId, Program};
 use crate::run::apps::{
     AppError, Record, RecordId, RecordRef, RecordView, Updated, Write, WriteCtx,
@@ -93,7 +93,7 @@ pub struct HttpApps {
     ctx: WriteCtx,
     instance: Arc<str>,
     /// Writes a journal holds as done, by idempotency key: the record each wrote.
-    done: HashMap<String, RecordId>,
+    done: HashMap<IdempotencyKey, RecordId>,
 }
 
 impl HttpApps {
@@ -184,7 +184,7 @@ impl HttpApps {
     }
 
     /// Restores a write that a journal holds as done, so that it is not sent again.
-    pub fn restore_done(&mut self, key: String, local: RecordId) {
+    pub fn restore_done(&mut self, key: IdempotencyKey, local: RecordId) {
         self.done.insert(key, local);
     }
 
@@ -202,8 +202,12 @@ impl HttpApps {
         self.ctx = ctx;
     }
 
-    fn key(&self) -> String {
-        format!("{}-{}/{}", self.instance, self.ctx.run, self.ctx.step)
+    fn key(&self) -> IdempotencyKey {
+        IdempotencyKey {
+            instance: Arc::clone(&self.instance),
+            run: self.ctx.run,
+            step: self.ctx.step,
+        }
     }
 
     fn endpoint(&self, entity: EntityId) -> &Endpoint {
@@ -264,7 +268,7 @@ impl HttpApps {
             method,
             url,
             token: self.endpoint(entity).token.as_deref(),
-            key: Some(self.key()),
+            key: Some(self.key().to_string()),
             origin: Some(&self.program.engine),
             body,
         }
@@ -540,15 +544,13 @@ fn body(
     serde_json::to_vec(&Json::Object(map)).unwrap_or_default()
 }
 
-/// An id as one path segment.
+/// An id as one path segment: every byte but the unreserved ones (RFC 3986) percent-encoded.
 fn encode_segment(id: &str) -> String {
-    let mut out = String::new();
-    for b in id.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    utf8_percent_encode(id, SEGMENT).to_string()
 }

@@ -10,6 +10,9 @@
 //! create contact in Crm { name: upper(lead.name) }   # fine when `name` is text
 //! create contact in Crm { name: upper(lead.name) }   # R0302 when it is 12: `upper` needs text
 //! ```
+//!
+//! What `==`, `<` and `+` mean on values is [`crate::operators`], shared with the checker's
+//! constant folding; this module adds where a run stops (a missing operand, a fault) and why.
 
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -19,6 +22,7 @@ use smol_str::SmolStr;
 use super::apps::{RecordRef, RecordView};
 use super::error::{RunError, RunErrorKind};
 use crate::ast::BinaryOp;
+use crate::operators::{Fault, combine, equal, holds, order, text_of};
 use crate::program::{EntityId, Expr, ExprKind, FieldId, Piece, Program};
 use crate::types::Type;
 use crate::value::{Label, Value};
@@ -208,12 +212,7 @@ fn binary(e: &Expr, op: BinaryOp, l: &Expr, r: &Expr, s: &Scope) -> Result<Value
         BinaryOp::Ne => Ok(Value::Bool(!equal(&a, &b))),
         BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
             let ordering = compare(e, op, l, r, a, b)?;
-            Ok(Value::Bool(match op {
-                BinaryOp::Lt => ordering == Ordering::Less,
-                BinaryOp::Le => ordering != Ordering::Greater,
-                BinaryOp::Gt => ordering == Ordering::Greater,
-                _ => ordering != Ordering::Less,
-            }))
+            Ok(Value::Bool(holds(op, ordering)))
         }
         BinaryOp::In => match b {
             Value::List(items) => Ok(Value::Bool(items.iter().any(|i| equal(&a, i)))),
@@ -257,105 +256,6 @@ fn peek<'a>(e: &'a Expr, s: &Scope<'a>) -> Option<Peek<'a>> {
         ExprKind::Local(l) => Peek::Value(s.locals.get(l.0)?),
         ExprKind::Origin => Peek::Label(s.origin.map_or("user", |l| &**l)),
         _ => return None,
-    })
-}
-
-/// The letters of a text or a label.
-fn text_of(v: &Value) -> Option<&str> {
-    match v {
-        Value::Text(t) => Some(t),
-        Value::Label(l) => Some(l),
-        _ => None,
-    }
-}
-
-/// Equality as `==` sees it: labels and texts compare by their letters (a stamp read from an
-/// open app is text), numbers by value, lists element by element; `none` equals only `none`.
-pub fn equal(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Label(x), Value::Label(y)) => Arc::ptr_eq(x, y) || x == y,
-        (Value::Text(_) | Value::Label(_), Value::Text(_) | Value::Label(_)) => {
-            text_of(a) == text_of(b)
-        }
-        (Value::List(x), Value::List(y)) => {
-            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equal(p, q))
-        }
-        _ => a == b,
-    }
-}
-
-/// How two present values order, if their kinds have an order.
-pub fn order(a: &Value, b: &Value) -> Option<Ordering> {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.partial_cmp(y),
-        (Value::Text(x), Value::Text(y)) => Some(x.cmp(y)),
-        (Value::Time(x), Value::Time(y)) | (Value::Duration(x), Value::Duration(y)) => {
-            Some(x.cmp(y))
-        }
-        _ => None,
-    }
-}
-
-/// Why `+`, `-`, `*` or `/` could not combine two present values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fault {
-    /// A time or a duration past what weir can keep.
-    Overflow,
-    /// A number past what weir can keep (beyond about ±1.8e308).
-    TooLarge,
-    DivideByZero,
-    /// The two kinds do not combine with this operator.
-    Mismatch,
-}
-
-/// `a op b` for `+`, `-`, `*` and `/` on two present values: the one meaning of arithmetic,
-/// for runs and for what the checker works out ahead of them.
-pub fn combine(op: BinaryOp, a: &Value, b: &Value) -> Result<Value, Fault> {
-    use Value::{Duration, Number, Text, Time};
-    let overflow = || Fault::Overflow;
-    // Numbers are finite: a result that is not (`x * 10` for a huge `x`) is an error rather
-    // than an infinity that no app, state file or JSON reader could take.
-    let number = |n: f64| {
-        if n.is_finite() {
-            Ok(Number(n))
-        } else {
-            Err(Fault::TooLarge)
-        }
-    };
-    let time = |t: Option<i64>| {
-        t.and_then(crate::value::checked_time)
-            .map(Time)
-            .ok_or(Fault::Overflow)
-    };
-    Ok(match (op, a, b) {
-        (BinaryOp::Add, Number(x), Number(y)) => number(x + y)?,
-        (BinaryOp::Add, Text(x), Text(y)) => {
-            let mut joined = String::with_capacity(x.len() + y.len());
-            joined.push_str(x);
-            joined.push_str(y);
-            Text(SmolStr::from(joined))
-        }
-        (BinaryOp::Add, Time(t), Duration(d)) | (BinaryOp::Add, Duration(d), Time(t)) => {
-            time(t.checked_add(*d))?
-        }
-        (BinaryOp::Add, Duration(x), Duration(y)) => {
-            Duration(x.checked_add(*y).ok_or_else(overflow)?)
-        }
-        (BinaryOp::Sub, Number(x), Number(y)) => number(x - y)?,
-        (BinaryOp::Sub, Time(t), Duration(d)) => time(t.checked_sub(*d))?,
-        (BinaryOp::Sub, Time(x), Time(y)) | (BinaryOp::Sub, Duration(x), Duration(y)) => {
-            Duration(x.checked_sub(*y).ok_or_else(overflow)?)
-        }
-        (BinaryOp::Mul, Number(x), Number(y)) => number(x * y)?,
-        (BinaryOp::Mul, Duration(d), Number(n)) | (BinaryOp::Mul, Number(n), Duration(d)) => {
-            Duration(scale(*d, *n).ok_or_else(overflow)?)
-        }
-        (BinaryOp::Div, _, Number(y)) if *y == 0.0 => return Err(Fault::DivideByZero),
-        (BinaryOp::Div, Number(x), Number(y)) => number(x / y)?,
-        (BinaryOp::Div, Duration(d), Number(n)) => {
-            Duration(scale(*d, 1.0 / n).ok_or_else(overflow)?)
-        }
-        _ => return Err(Fault::Mismatch),
     })
 }
 
@@ -403,11 +303,6 @@ fn arithmetic(
             Fault::Mismatch => mismatch(e, op, a, b),
         }),
     }
-}
-
-fn scale(seconds: i64, factor: f64) -> Option<i64> {
-    let scaled = (seconds as f64 * factor).round();
-    (scaled.is_finite() && scaled.abs() < 9.0e18).then_some(scaled as i64)
 }
 
 /// Makes a value fit a field of type `ty`, or says why it cannot. Values of checked types

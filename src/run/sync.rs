@@ -19,11 +19,11 @@ use std::collections::HashMap;
 use super::action::{RunCtx, fit_field, stamp_record, stamp_write};
 use super::apps::{Apps, Record, RecordId, RecordRef, Write};
 use super::error::{RunError, RunErrorKind};
-use super::eval::equal;
 use super::guard::{self, Actor};
 use super::trace::{Done, Skip, TraceItem};
 use super::{Core, Event, Outcome};
 use crate::ast::EventKind;
+use crate::operators::equal;
 use crate::program::{Prefer, Program, SyncId, SyncSide};
 use crate::value::Value;
 

@@ -8,7 +8,7 @@
 //! ```
 //!
 //! Tables: `events` (every accepted webhook, with its duplicate key scoped by route, its
-//! status: queued, done, failed, held, and the runs it set off, one JSON array a line in
+//! status: queued, done, failed, held, and the runs it set off, one JSON object a line in
 //! `runs`), `actions` (the writes real apps confirmed, by idempotency
 //! key), `ids` (the app's ids and the engine's numbers), `links`, `ledger` (recent writes to
 //! real apps, with their chains), `held` (events the run-time guard held, to release),
@@ -25,6 +25,8 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use rusqlite::{Connection, OptionalExtension, params};
+
+use super::status::{EventStatus, RunStatus};
 
 /// Why the journal could not be used.
 #[derive(Debug)]
@@ -150,20 +152,21 @@ pub struct StoredEvent {
     pub record: String,
     pub actor: Option<String>,
     pub changed: Option<String>,
-    pub status: String,
+    pub status: EventStatus,
     pub run_base: Option<u64>,
     pub message: Option<String>,
     /// When it last finished running (milliseconds since 1970).
     pub finished: Option<i64>,
 }
 
-/// One thing an event set off, as `weir runs` lists it.
-#[derive(Clone, Debug)]
+/// One thing an event set off, as `weir runs` lists it. The journal keeps an event's runs as
+/// JSON objects, one a line; journals written before then hold arrays of the same four
+/// fields in this order, which read back too.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunRow {
     pub run: Option<u64>,
     pub by: String,
-    /// `done`, `stopped`, `failed` or `held`.
-    pub status: &'static str,
+    pub status: RunStatus,
     pub message: Option<String>,
 }
 
@@ -182,8 +185,8 @@ pub struct LedgerRow {
 pub struct Finished {
     pub event: i64,
     /// The event's status before it ran (queued, or failed or held for a replay).
-    pub was: String,
-    pub status: &'static str,
+    pub was: EventStatus,
+    pub status: EventStatus,
     pub run_base: u64,
     pub message: Option<String>,
     pub runs: Vec<RunRow>,
@@ -202,10 +205,10 @@ pub struct Listed {
     pub app: String,
     pub entity: String,
     pub kind: String,
-    pub event_status: String,
+    pub event_status: EventStatus,
     pub run: Option<u64>,
     pub by: String,
-    pub status: String,
+    pub status: RunStatus,
     pub message: Option<String>,
     pub at: i64,
 }
@@ -388,7 +391,7 @@ impl Journal {
     }
 
     /// Every event in a state (`failed`, `held`), oldest first.
-    pub fn with_status(&self, status: &str) -> Result<Vec<StoredEvent>> {
+    pub fn with_status(&self, status: EventStatus) -> Result<Vec<StoredEvent>> {
         self.events_where("status = ?1 ORDER BY id", &[&status])
     }
 
@@ -498,8 +501,7 @@ impl Journal {
             for f in batch {
                 let mut runs = String::new();
                 for r in &f.runs {
-                    let line = serde_json::json!([r.run, r.by, r.status, r.message]);
-                    runs.push_str(&line.to_string());
+                    runs.push_str(&serde_json::to_string(r).unwrap_or_default());
                     runs.push('\n');
                 }
                 event
@@ -632,7 +634,7 @@ impl Journal {
     /// Recent runs, newest first: all of them, or those of one status (`failed`, `held`) of
     /// events still in that state. A failed event that no run failed in (a record the app
     /// refused before any workflow ran) is listed as one failed row of its own, with no run.
-    pub fn list(&self, status: Option<&str>, limit: u32) -> Result<Vec<Listed>> {
+    pub fn list(&self, status: Option<EventStatus>, limit: u32) -> Result<Vec<Listed>> {
         let condition = match status {
             Some(_) => "status = ?1",
             None => "finished IS NOT NULL AND ?1 IS NULL",
@@ -644,20 +646,21 @@ impl Journal {
         let events = self.rows(&sql, &[&status], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
-                [r.get::<_, String>(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
+                [r.get::<_, String>(1)?, r.get(2)?, r.get(3)?],
+                r.get::<_, EventStatus>(4)?,
                 r.get::<_, Option<String>>(5)?.unwrap_or_default(),
                 r.get::<_, Option<i64>>(6)?.unwrap_or(0),
                 r.get::<_, Option<String>>(7)?,
             ))
         })?;
         let mut out = Vec::new();
-        for (event, [app, entity, kind, event_status], runs, at, message) in events {
-            let row = |run, by: String, status: String, message| Listed {
+        for (event, [app, entity, kind], event_status, runs, at, message) in events {
+            let row = |run, by: String, status: RunStatus, message| Listed {
                 event,
                 app: app.clone(),
                 entity: entity.clone(),
                 kind: kind.clone(),
-                event_status: event_status.clone(),
+                event_status,
                 run,
                 by,
                 status,
@@ -666,26 +669,19 @@ impl Journal {
             };
             let mut failed_runs = 0;
             for line in runs.lines().rev() {
-                let Ok(serde_json::Value::Array(parts)) = serde_json::from_str(line) else {
+                let Ok(r) = serde_json::from_str::<RunRow>(line) else {
                     continue;
                 };
-                let text = |i: usize| parts.get(i).and_then(|v| v.as_str()).map(String::from);
-                let run_status = text(2).unwrap_or_default();
-                if run_status == "failed" {
+                if r.status == RunStatus::Failed {
                     failed_runs += 1;
                 }
-                if status.is_some_and(|s| s != run_status) {
+                if status.is_some_and(|s| !r.status.is(s)) {
                     continue;
                 }
-                out.push(row(
-                    parts.first().and_then(|v| v.as_u64()),
-                    text(1).unwrap_or_default(),
-                    run_status,
-                    text(3),
-                ));
+                out.push(row(r.run, r.by, r.status, r.message));
             }
-            if event_status == "failed" && failed_runs == 0 {
-                out.push(row(None, "the event".into(), "failed".into(), message));
+            if event_status == EventStatus::Failed && failed_runs == 0 {
+                out.push(row(None, "the event".into(), RunStatus::Failed, message));
             }
             if out.len() >= limit as usize {
                 break;
@@ -711,12 +707,12 @@ impl Journal {
             &[],
             |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)),
         )? {
-            match status.as_str() {
-                "queued" => tally.queued = n,
-                "done" => tally.done = n,
-                "failed" => tally.failed = n,
-                "held" => tally.held = n,
-                _ => {}
+            match status.parse() {
+                Ok(EventStatus::Queued) => tally.queued = n,
+                Ok(EventStatus::Done) => tally.done = n,
+                Ok(EventStatus::Failed) => tally.failed = n,
+                Ok(EventStatus::Held) => tally.held = n,
+                Err(_) => {}
             }
         }
         Ok(tally)

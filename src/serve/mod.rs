@@ -15,17 +15,22 @@
 //! after the event it is running; what is still queued runs at the next start.
 //!
 //! Before any of that, the journal is checked against its [`marker`]: a journal damaged, reset
-//! or cut short stops the start unless `--accept-damaged-journal` says to go on.
+//! or cut short stops the start unless `--accept-damaged-journal` says to go on. While it runs,
+//! `weir serve` holds a lock on `FILE.lock` beside its journal: a second server on the same
+//! journal is refused, and `weir replay` knows by it that a server will run what it releases.
+//! Statuses are [`status`] types, and the options served with are kept as [`saved`] JSON.
 
 pub mod journal;
 pub mod marker;
 pub mod redact;
+pub mod saved;
 pub mod server;
 pub mod signing;
+pub mod status;
 pub mod webhook;
 pub mod worker;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
@@ -34,6 +39,7 @@ use serde_json::{Value as Json, json};
 
 use journal::{Journal, Listed};
 use server::{Offer, Shared};
+use status::EventStatus;
 use worker::{StartError, Worker};
 
 use crate::program::Program;
@@ -87,10 +93,10 @@ pub fn listed_json(row: &Listed) -> Json {
         "app": row.app,
         "entity": row.entity,
         "kind": row.kind,
-        "event_status": row.event_status,
+        "event_status": row.event_status.as_str(),
         "run": row.run,
         "by": row.by,
-        "status": row.status,
+        "status": row.status.as_str(),
         "message": row.message,
         "at": row.at,
     })
@@ -116,26 +122,21 @@ impl Counters {
         }
     }
 
-    fn of(&self, status: &str) -> Option<&AtomicU64> {
+    fn of(&self, status: EventStatus) -> &AtomicU64 {
         match status {
-            "queued" => Some(&self.queued),
-            "done" => Some(&self.done),
-            "failed" => Some(&self.failed),
-            "held" => Some(&self.held),
-            _ => None,
+            EventStatus::Queued => &self.queued,
+            EventStatus::Done => &self.done,
+            EventStatus::Failed => &self.failed,
+            EventStatus::Held => &self.held,
         }
     }
 
     /// An event went from one state to another.
-    pub fn moved(&self, from: &str, to: &str) {
+    pub fn moved(&self, from: EventStatus, to: EventStatus) {
         // May wrap below zero for a moment: the committer counts an event just after the
         // journal has it, and the worker may finish it in between.
-        if let Some(c) = self.of(from) {
-            c.fetch_sub(1, Ordering::Relaxed);
-        }
-        if let Some(c) = self.of(to) {
-            c.fetch_add(1, Ordering::Relaxed);
-        }
+        self.of(from).fetch_sub(1, Ordering::Relaxed);
+        self.of(to).fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn accepted(&self) {
@@ -269,6 +270,18 @@ fn work(mut worker: Worker, wake: mpsc::Receiver<()>, stop: Arc<AtomicBool>) {
 
 /// Serves until SIGTERM or Ctrl-C.
 pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
+    let lock_failed = |reason: String| {
+        ServeError::Journal(journal::JournalError {
+            path: lock_path(&config.journal).display().to_string(),
+            reason,
+        })
+    };
+    let mut lock =
+        open_lock(&config.journal).map_err(|e| lock_failed(e.to_string().to_lowercase()))?;
+    // Held until this function returns; the system lets it go however the process ends.
+    let _serving = lock.try_write().map_err(|_| {
+        lock_failed("another `weir serve` is running on this journal; stop it first".into())
+    })?;
     if let Err(damage) = marker::check(&config.journal) {
         if !config.accept_damaged {
             return Err(ServeError::Damaged(damage));
@@ -281,18 +294,8 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     let accept = Journal::open(&config.journal, true)?;
     accept.set_meta("script", &config.script_text)?;
     accept.set_meta("script_name", &config.script_name)?;
-    let p = &config.policy;
-    accept.set_meta(
-        "options",
-        &format!(
-            "{} {} {} {} {}",
-            config.options.max_hops,
-            config.options.max_runs,
-            p.timeout.as_millis(),
-            p.retries,
-            p.backoff.as_millis()
-        ),
-    )?;
+    let saved = saved::SavedOptions::new(&config.options, &config.policy);
+    accept.set_meta("options", &saved.to_json())?;
     let reader = Journal::open(&config.journal, false)?;
     // The worker opens its journal and the real apps first: a problem stops the start.
     let worker = Worker::open(
@@ -472,14 +475,32 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     }
 }
 
-/// Whether a `weir serve` is running on a journal now: its process id and address.
+/// The lock file beside a journal (`weir.db.lock`): a running `weir serve` holds it.
+pub fn lock_path(journal: &Path) -> PathBuf {
+    let mut name = journal.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+fn open_lock(journal: &Path) -> std::io::Result<fd_lock::RwLock<std::fs::File>> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_path(journal))?;
+    Ok(fd_lock::RwLock::new(file))
+}
+
+/// Whether a `weir serve` is running on a journal now (it holds the journal's lock file): its
+/// process id and address, as it wrote them once it listened.
 pub fn serving(journal: &Journal) -> Option<(u32, String)> {
+    let mut lock = open_lock(Path::new(journal.path())).ok()?;
+    if lock.try_write().is_ok() {
+        return None;
+    }
     let value = journal.meta("serving").ok()??;
     let (pid, addr) = value.split_once(' ')?;
-    let pid: u32 = pid.parse().ok()?;
-    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-    let alive = String::from_utf8_lossy(&cmdline).contains("serve");
-    alive.then(|| (pid, addr.to_string()))
+    Some((pid.parse().ok()?, addr.to_string()))
 }
 
 #[cfg(test)]
@@ -487,9 +508,29 @@ mod tests {
     use super::exposed;
 
     #[test]
+    fn a_server_is_told_by_the_lock_it_holds_not_by_what_it_wrote() {
+        let dir = std::env::temp_dir().join(format!("weir-lock-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("weir.db");
+        let journal = super::Journal::open(&path, false).unwrap();
+        journal.set_meta("serving", "4242 127.0.0.1:8080").unwrap();
+        // Written by a server that is gone: no one holds the lock.
+        assert_eq!(super::serving(&journal), None);
+        let mut lock = super::open_lock(&path).unwrap();
+        let held = lock.try_write().unwrap();
+        assert_eq!(
+            super::serving(&journal),
+            Some((4242, "127.0.0.1:8080".to_string()))
+        );
+        drop(held);
+        assert_eq!(super::serving(&journal), None);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn an_event_finished_before_it_is_counted_is_not_lost_from_the_counts() {
         let counters = super::Counters::default();
-        counters.moved("queued", "done");
+        counters.moved(super::EventStatus::Queued, super::EventStatus::Done);
         assert_eq!(counters.tally().queued, 0);
         counters.accepted();
         let tally = counters.tally();

@@ -27,6 +27,7 @@ use tokio::sync::oneshot;
 
 use super::journal::{self, Accepted, Journal, NewEvent};
 use super::signing::{self, Signed};
+use super::status::EventStatus;
 use super::webhook::{self, Problem};
 use crate::program::Program;
 
@@ -318,7 +319,7 @@ async fn runs(
     }
     let status = match query.status.as_deref() {
         None | Some("") | Some("all") => None,
-        Some(s @ ("failed" | "held")) => Some(s.to_string()),
+        Some(s @ ("failed" | "held")) => s.parse::<EventStatus>().ok(),
         Some(other) => {
             return error(
                 StatusCode::BAD_REQUEST,
@@ -332,7 +333,7 @@ async fn runs(
         reader
             .lock()
             .map_err(|_| "the journal reader broke".to_string())
-            .and_then(|j| j.list(status.as_deref(), 100).map_err(|e| e.to_string()))
+            .and_then(|j| j.list(status, 100).map_err(|e| e.to_string()))
     })
     .await;
     match listed {

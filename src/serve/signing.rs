@@ -57,7 +57,7 @@ impl Signed<'_> {
     /// `X-Weir-Signature`'s value for a secret: `v1=` and 64 hex digits.
     pub fn sign(&self, secret: &[u8]) -> String {
         let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
-        format!("v1={}", hex(hmac::sign(&key, &self.text()).as_ref()))
+        format!("v1={}", hex::encode(hmac::sign(&key, &self.text())))
     }
 }
 
@@ -95,7 +95,10 @@ pub fn verify(
             HOW,
         ));
     }
-    let Some(tag) = signature.strip_prefix("v1=").and_then(unhex) else {
+    let Some(tag) = signature
+        .strip_prefix("v1=")
+        .and_then(|h| hex::decode(h).ok())
+    else {
         return Err(refused(
             "`X-Weir-Signature` is not `v1=` and 64 hex digits",
             HOW,
@@ -134,22 +137,6 @@ pub fn verify(
         ));
     }
     Ok(())
-}
-
-/// Hex digits to bytes.
-pub fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
-/// Bytes as lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Unix seconds now.

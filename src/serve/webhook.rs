@@ -62,16 +62,6 @@ fn unfit(message: String, help: impl Into<String>) -> Problem {
     }
 }
 
-/// The route's kind.
-pub fn kind(text: &str) -> Option<EventKind> {
-    match text {
-        "new" => Some(EventKind::New),
-        "updated" => Some(EventKind::Updated),
-        "deleted" => Some(EventKind::Deleted),
-        _ => None,
-    }
-}
-
 /// Finds the entity a route names.
 pub fn route(
     program: &Program,
@@ -102,7 +92,7 @@ pub fn route(
             help,
         ));
     };
-    let Some(k) = kind(kind_text) else {
+    let Ok(k) = kind_text.parse::<EventKind>() else {
         return Err(not_found(
             format!("`{kind_text}` is not a kind of event"),
             format!(

@@ -25,9 +25,10 @@ use std::sync::Arc;
 use serde_json::{Value as Json, json};
 
 use super::journal::{Finished, Journal, JournalError, LedgerRow, RunRow, SimChanges, StoredEvent};
+use super::status::{EventStatus, RunStatus};
 use super::webhook::{self, Parsed};
 use crate::program::{EntityId, Program};
-use crate::remote::{Connected, Policy, Recorder, SetupError};
+use crate::remote::{Connected, IdempotencyKey, Policy, Recorder, SetupError};
 use crate::run::apps::{Apps, RecordRef};
 use crate::run::echo::Written;
 use crate::run::guard::{HeldChain, Surface};
@@ -68,14 +69,19 @@ fn entity_label(p: &Program, entity: EntityId) -> String {
 }
 
 impl Recorder for JournalRecorder {
-    fn action_done(&mut self, key: &str, entity: EntityId, method: &'static str, record: u64) {
-        let run = key
-            .rsplit_once('/')
-            .and_then(|(head, _)| head.rsplit_once('-'))
-            .and_then(|(_, run)| run.parse().ok())
-            .unwrap_or(0);
+    fn action_done(
+        &mut self,
+        key: &IdempotencyKey,
+        entity: EntityId,
+        method: &'static str,
+        record: u64,
+    ) {
         let name = self.entity_name(entity);
-        if let Err(err) = self.journal.action_done(key, run, &name, method, record) {
+        let text = key.to_string();
+        if let Err(err) = self
+            .journal
+            .action_done(&text, key.run, &name, method, record)
+        {
             eprintln!("error: {err}");
         }
     }
@@ -138,8 +144,11 @@ impl Worker {
             }
             // Writes of runs that may run again: from the oldest event not done on.
             let from = journal.oldest_failed_run()?.unwrap_or(next_run);
+            // A key that does not read back was not written by weir: it matches no write.
             for (key, local) in journal.done_actions(from.min(next_run))? {
-                http.restore_done(key, local);
+                if let Ok(key) = key.parse() {
+                    http.restore_done(key, local);
+                }
             }
             http.set_recorder(Box::new(JournalRecorder {
                 journal: Journal::open(path, false)?,
@@ -252,8 +261,8 @@ impl Worker {
             Err(problem) => {
                 return Finished {
                     event: event.id,
-                    was: event.status.clone(),
-                    status: "failed",
+                    was: event.status,
+                    status: EventStatus::Failed,
                     run_base: base,
                     message: Some(super::redact::problem(&problem, self.log_values)),
                     ..Finished::default()
@@ -284,7 +293,7 @@ impl Worker {
         };
         self.next_run = self.next_run.max(self.engine.next_run_id());
         let mut finished = self.finished(event.id, base, &outcome, false);
-        finished.was = event.status.clone();
+        finished.was = event.status;
         finished
     }
 
@@ -332,7 +341,7 @@ impl Worker {
         }
         self.next_run = self.next_run.max(self.engine.next_run_id());
         let mut finished = self.finished(event, base, &total, true);
-        finished.was = "held".into();
+        finished.was = EventStatus::Held;
         Ok(finished)
     }
 
@@ -357,9 +366,9 @@ impl Worker {
                 run: Some(note.run),
                 by: note.by.name(p).to_string(),
                 status: match note.end {
-                    RunEnd::Done => "done",
-                    RunEnd::Stopped => "stopped",
-                    RunEnd::Failed => "failed",
+                    RunEnd::Done => RunStatus::Done,
+                    RunEnd::Stopped => RunStatus::Stopped,
+                    RunEnd::Failed => RunStatus::Failed,
                 },
                 message: None,
             });
@@ -372,7 +381,7 @@ impl Worker {
                 _ => f.runs.push(RunRow {
                     run: None,
                     by: failure.by.to_string(),
-                    status: "failed",
+                    status: RunStatus::Failed,
                     message,
                 }),
             }
@@ -384,7 +393,7 @@ impl Worker {
             f.runs.push(RunRow {
                 run: None,
                 by: held.by.name(p).to_string(),
-                status: "held",
+                status: RunStatus::Held,
                 message: Some(format!("{} (trace: {story})", report.message)),
             });
             f.held.push(state::held_json(p, held).to_string());
@@ -405,14 +414,14 @@ impl Worker {
             .as_ref()
             .map(|r| super::redact::refused(r, values));
         (f.status, f.message) = if let Some(message) = first_failure.or(refused) {
-            ("failed", Some(message))
+            (EventStatus::Failed, Some(message))
         } else if !outcome.held.is_empty() {
             (
-                "held",
+                EventStatus::Held,
                 Some("the run-time guard held a chain (R0301)".to_string()),
             )
         } else {
-            ("done", None)
+            (EventStatus::Done, None)
         };
         f
     }
@@ -451,7 +460,7 @@ impl Worker {
         self.journal.finish(batch, &links, &counters, &sim)?;
         if let Some(counts) = &self.counters {
             for f in batch {
-                counts.moved(&f.was, f.status);
+                counts.moved(f.was, f.status);
             }
         }
         Ok(())
@@ -489,10 +498,10 @@ impl Worker {
             let Some(event) = self.journal.event(*id)? else {
                 continue;
             };
-            let finished = match event.status.as_str() {
-                "held" => self.release_held(*id)?,
-                "failed" => self.run(&event, true),
-                _ => continue,
+            let finished = match event.status {
+                EventStatus::Held => self.release_held(*id)?,
+                EventStatus::Failed => self.run(&event, true),
+                EventStatus::Queued | EventStatus::Done => continue,
             };
             batch.push(finished);
         }
@@ -554,7 +563,7 @@ fn ledger_row(p: &Program, w: &Written) -> LedgerRow {
 }
 
 fn ledger_entry(p: &Program, row: &LedgerRow) -> Option<Written> {
-    let kind = webhook::kind(&row.kind)?;
+    let kind = row.kind.parse().ok()?;
     let at = state::record_ref(p, &row.record).ok()?;
     let e = p.entity(at.entity);
     let names: Vec<String> = serde_json::from_str(&row.fields).ok()?;

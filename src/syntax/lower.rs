@@ -293,12 +293,10 @@ impl Lower {
     }
 
     pub(super) fn event_kind(&self, pair: Pair<'_, Rule>) -> Spanned<EventKind> {
-        let kind = match pair.as_str() {
-            "new" => EventKind::New,
-            "updated" => EventKind::Updated,
-            "deleted" => EventKind::Deleted,
-            other => unreachable!("expected an event kind, found {other:?}"),
-        };
+        let kind = pair
+            .as_str()
+            .parse()
+            .unwrap_or_else(|other| unreachable!("expected an event kind, found {other:?}"));
         Spanned::new(kind, self.span(&pair))
     }
 

@@ -111,12 +111,7 @@ impl<'de> Visitor<'de> for LineSeed<'_, '_> {
             }
             match key {
                 Key::Kind => {
-                    let kind = map.next_value_seed(Str(|k: &str| match k {
-                        "new" => Ok(EventKind::New),
-                        "updated" => Ok(EventKind::Updated),
-                        "deleted" => Ok(EventKind::Deleted),
-                        other => Err(other.to_string()),
-                    }))?;
+                    let kind = map.next_value_seed(Str(|k: &str| k.parse::<EventKind>()))?;
                     match kind {
                         Ok(kind) => parts.kind = Some(kind),
                         Err(other) => {
