@@ -242,10 +242,35 @@ impl Builtin {
             },
             Builtin::StartsWith => Value::Bool(text(0)?.starts_with(text(1)?)),
             Builtin::EndsWith => Value::Bool(text(0)?.ends_with(text(1)?)),
-            Builtin::Replace => Value::text(&text(0)?.replace(text(1)?, text(2)?)),
+            Builtin::Replace => {
+                let (source, from, to) = (text(0)?, text(1)?, text(2)?);
+                // An empty `from` matches between every two characters.
+                let matches = if from.is_empty() {
+                    source.chars().count() + 1
+                } else {
+                    source.matches(from).count()
+                };
+                let length = (source.len() - matches * from.len()) as u128
+                    + matches as u128 * to.len() as u128;
+                if length > value::TEXT_LIMIT as u128 {
+                    return Err(value::TEXT_TOO_LONG.into());
+                }
+                Value::text(&source.replace(from, to))
+            }
             Builtin::Split => {
                 let sep = text(1)?;
                 let source = text(0)?;
+                let items = if sep.is_empty() {
+                    source.chars().count()
+                } else {
+                    source.matches(sep).count() + 1
+                };
+                if items > value::LIST_LIMIT {
+                    return Err(format!(
+                        "`split` would make {items} items, more than the {} weir keeps in a list",
+                        value::LIST_LIMIT
+                    ));
+                }
                 let parts: Vec<Value> = if sep.is_empty() {
                     source
                         .chars()
@@ -259,6 +284,11 @@ impl Builtin {
             Builtin::Join => match &args[0] {
                 Value::List(items) => {
                     let parts: Vec<String> = items.iter().map(Value::to_plain_text).collect();
+                    let length = parts.iter().map(String::len).sum::<usize>()
+                        + parts.len().saturating_sub(1) * text(1)?.len();
+                    if length > value::TEXT_LIMIT {
+                        return Err(value::TEXT_TOO_LONG.into());
+                    }
                     Value::text(&parts.join(text(1)?))
                 }
                 other => return Err(format!("`join` needs a list, but got {other}")),

@@ -78,6 +78,8 @@ pub enum Fault {
     /// A number past what weir can keep (beyond about ±1.8e308).
     TooLarge,
     DivideByZero,
+    /// A text longer than [`crate::value::TEXT_LIMIT`].
+    TextTooLong,
     /// The two kinds do not combine with this operator.
     Mismatch,
 }
@@ -104,6 +106,9 @@ pub fn combine(op: BinaryOp, a: &Value, b: &Value) -> Result<Value, Fault> {
     Ok(match (op, a, b) {
         (BinaryOp::Add, Number(x), Number(y)) => number(x + y)?,
         (BinaryOp::Add, Text(x), Text(y)) => {
+            if x.len() + y.len() > crate::value::TEXT_LIMIT {
+                return Err(Fault::TextTooLong);
+            }
             let mut joined = String::with_capacity(x.len() + y.len());
             joined.push_str(x);
             joined.push_str(y);

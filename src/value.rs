@@ -3,6 +3,14 @@
 use std::fmt;
 use std::sync::Arc;
 
+/// The longest text a run may make (`+`, `replace`, `join`): past it the run fails, so that
+/// a script fed large records cannot grow without bound.
+pub const TEXT_LIMIT: usize = 16 * 1024 * 1024;
+/// What a run says of a text past [`TEXT_LIMIT`], from an operator or a function.
+pub const TEXT_TOO_LONG: &str = "the text would be longer than 16 MiB, the most weir keeps";
+/// The most items a list made in a run (`split`) may have, for the same reason.
+pub const LIST_LIMIT: usize = 1_000_000;
+
 use smol_str::SmolStr;
 
 /// A label naming who made a change: `user`, the engine's label, or another tool's.

@@ -380,3 +380,45 @@ fn a_repl_fed_an_endless_line_stops_with_an_error() {
         &stdout[..stdout.len().min(500)]
     );
 }
+
+#[test]
+fn texts_that_would_grow_past_the_limit_stop_the_run() {
+    let dir = scratch("long-text");
+    let script = "app A { note { body: text } }\n\
+                  on new note in A do notify replace(body, \"\", \"0123456789abcdefg\")\n\
+                  on new note in A do notify join(split(body, \"\"), \"0123456789\")\n\
+                  on new note in A do notify body + body + body + body + body + body + body + body + body + body + body + body + body + body + body + body + body + body\n";
+    std::fs::write(dir.join("s.weir"), script).unwrap();
+    // Just under the 1 MiB line limit: `replace` and `+` would make over 16 MiB of text, and
+    // `split` over a million items.
+    let body = "x".repeat(1_000_001);
+    std::fs::write(
+        dir.join("events.jsonl"),
+        format!("{{\"kind\":\"new\",\"app\":\"A\",\"entity\":\"note\",\"record\":{{\"body\":\"{body}\"}}}}\n"),
+    )
+    .unwrap();
+    let out = weir(
+        &[
+            "run",
+            "s.weir",
+            "--events",
+            "events.jsonl",
+            "--trace",
+            "summary",
+        ],
+        &dir,
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr
+            .matches("the text would be longer than 16 MiB, the most weir keeps")
+            .count(),
+        2,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("more than the 1000000 weir keeps in a list"),
+        "{stderr}"
+    );
+}

@@ -59,6 +59,8 @@ pub enum RunErrorKind {
     Overflow,
     /// A number result too large to keep (an infinity, or not a number at all).
     NumberTooLarge,
+    /// A text past [`crate::value::TEXT_LIMIT`].
+    TextTooLong,
     /// A declared field cannot hold the value.
     FieldType {
         field: Arc<str>,
@@ -127,6 +129,7 @@ impl fmt::Display for RunErrorKind {
             RunErrorKind::NumberTooLarge => {
                 f.write_str("the result is too large for a number (beyond about ±1.8e308)")
             }
+            RunErrorKind::TextTooLong => f.write_str(crate::value::TEXT_TOO_LONG),
             RunErrorKind::FieldType {
                 field,
                 entity,
@@ -158,6 +161,7 @@ impl RunErrorKind {
             RunErrorKind::DivideByZero => "this divides by zero".into(),
             RunErrorKind::Overflow => "out of range".into(),
             RunErrorKind::NumberTooLarge => "this is too large".into(),
+            RunErrorKind::TextTooLong => "this text is too long".into(),
             RunErrorKind::FieldType { found, .. } => format!("this is {}", Shown(found)),
             RunErrorKind::MissingField { .. } => "this record".into(),
             RunErrorKind::App(AppError { read: true, .. }) => "this read".into(),
@@ -183,6 +187,9 @@ impl RunErrorKind {
             } => "times are written in RFC 3339, as in \"2030-01-02T09:00:00Z\"",
             RunErrorKind::NumberTooLarge => {
                 "keep the values in range before this step, as in `unless amount > 1000000000`"
+            }
+            RunErrorKind::TextTooLong => {
+                "keep texts short before this step, as in `continue if len(notes) < 100000`"
             }
             RunErrorKind::Overflow => {
                 "keep the values in range before this step, as in `unless wait > 3650d`"

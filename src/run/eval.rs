@@ -299,6 +299,7 @@ fn arithmetic(
         _ => combine(op, &a, &b).map_err(|fault| match fault {
             Fault::Overflow => fail(e, RunErrorKind::Overflow),
             Fault::TooLarge => fail(e, RunErrorKind::NumberTooLarge),
+            Fault::TextTooLong => fail(e, RunErrorKind::TextTooLong),
             Fault::DivideByZero => fail(r, RunErrorKind::DivideByZero),
             Fault::Mismatch => mismatch(e, op, a, b),
         }),
