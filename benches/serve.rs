@@ -185,7 +185,8 @@ fn bodies(requests: usize) -> Vec<(String, String)> {
                 method: "POST",
                 path: "/events/Shop/order/new",
                 event_id: &event_id,
-                actor: "",
+                // The same actor the request names (`X-Weir-Actor: user`): Shop reports actors.
+                actor: "user",
                 changed: "",
                 body: body.as_bytes(),
             }
