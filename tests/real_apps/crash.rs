@@ -381,23 +381,14 @@ fn kill_9_at_random_points_loses_no_write_repeats_none_and_misdirects_none() {
     let written = patches(&applied);
     for i in 0..orders {
         let path = format!("/contact/{}", contact_of[&email(i)]);
-        let expected: Vec<Json> = steps
-            .iter()
-            .filter_map(|s| match *s {
-                Step::Rename(j, k) if j == i => Some(json!({ "name": customer(i, k) })),
-                _ => None,
-            })
-            .collect();
+        let expected = renames_of(&steps, i, "name");
         let got = written.get(&path).cloned().unwrap_or_default();
         assert_eq!(
             got, expected,
             "seed {seed}: the renames of order {i} ({path})"
         );
     }
-    let renames = steps
-        .iter()
-        .filter(|s| matches!(s, Step::Rename(..)))
-        .count();
+    let renames = rename_count(&steps);
     assert_eq!(
         applied.len(),
         orders as usize + renames,
@@ -450,26 +441,36 @@ fn kill_9_at_random_points_in_a_sync_keeps_every_pair() {
             .parse()
             .expect("a ticket's first title");
         let path = format!("/ticket/r{}", j + 1);
-        let expected: Vec<Json> = steps
-            .iter()
-            .filter_map(|s| match *s {
-                Step::Rename(t, k) if t == i => Some(json!({ "title": customer(i, k) })),
-                _ => None,
-            })
-            .collect();
+        let expected = renames_of(&steps, i, "title");
         let got = written.get(&path).cloned().unwrap_or_default();
         assert_eq!(
             got, expected,
             "seed {seed}: the renames of ticket {i} ({path})"
         );
     }
-    let renames = steps
-        .iter()
-        .filter(|s| matches!(s, Step::Rename(..)))
-        .count();
+    let renames = rename_count(&steps);
     assert_eq!(
         applied.len(),
         tickets as usize + renames,
         "seed {seed}: every write once"
     );
+}
+
+/// The writes the renames of record `i` should make, in order: `{FIELD: new name}` each.
+fn renames_of(steps: &[Step], i: u64, field: &str) -> Vec<Json> {
+    steps
+        .iter()
+        .filter_map(|s| match *s {
+            Step::Rename(j, k) if j == i => Some(json!({ field: customer(i, k) })),
+            _ => None,
+        })
+        .collect()
+}
+
+/// How many renames the steps hold.
+fn rename_count(steps: &[Step]) -> usize {
+    steps
+        .iter()
+        .filter(|s| matches!(s, Step::Rename(..)))
+        .count()
 }
