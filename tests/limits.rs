@@ -2,30 +2,13 @@
 //! times past their range, endless files, old Mac line endings and keys given twice. Each
 //! must get a diagnostic that names the place, never a crash or a silent wrong answer.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::Command;
 
-fn weir(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_weir"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("weir runs")
-}
+#[path = "common/binary.rs"]
+mod binary;
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
-}
-
-/// A fresh folder for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("weir-limits-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a scratch folder");
-    dir
-}
+use binary::{scratch, text, weir};
 
 /// A script whose one workflow writes `value` into a number field.
 fn script_with(value: &str) -> String {
