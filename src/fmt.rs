@@ -19,6 +19,7 @@ use std::fmt::Write as _;
 
 use crate::ast::*;
 use crate::span::{Span, Spanned};
+use crate::syntax::scan::Kind;
 
 const WIDTH: usize = 100;
 
@@ -32,38 +33,19 @@ struct Comment {
 }
 
 fn comments_of(source: &str) -> Vec<Comment> {
-    let bytes = source.as_bytes();
     let mut out = Vec::new();
-    let (mut i, mut in_text, mut line_has_code) = (0, false, false);
-    while i < bytes.len() {
-        let b = bytes[i];
-        if in_text {
-            match b {
-                b'\\' => i += 1,
-                b'"' | b'\n' => in_text = false,
-                _ => {}
-            }
-        } else if b == b'#' {
-            let end = source[i..].find('\n').map_or(source.len(), |n| i + n);
-            out.push(Comment {
-                at: i,
-                text: source[i..end].trim_end().to_string(),
+    let mut line_has_code = false;
+    for token in crate::syntax::scan::tokens(source) {
+        match token.kind {
+            Kind::Comment => out.push(Comment {
+                at: token.start,
+                text: source[token.start..token.end].trim_end().to_string(),
                 trailing: line_has_code,
-            });
-            i = end;
-            continue;
-        } else if b == b'"' {
-            in_text = true;
-            line_has_code = true;
-        } else if b == b'\n' {
-            line_has_code = false;
-        } else if !b.is_ascii_whitespace() {
-            line_has_code = true;
+            }),
+            Kind::LineEnd => line_has_code = false,
+            Kind::Space => {}
+            _ => line_has_code = true,
         }
-        if b == b'\n' {
-            line_has_code = false;
-        }
-        i += 1;
     }
     out
 }

@@ -20,88 +20,12 @@ pub(super) type Result<T> = std::result::Result<T, SyntaxError>;
 
 /// Keywords carry no information once parsed; lowering looks past them.
 fn is_keyword(rule: Rule) -> bool {
-    matches!(
-        rule,
-        Rule::kw_app
-            | Rule::kw_at
-            | Rule::kw_auth
-            | Rule::kw_bearer
-            | Rule::kw_env
-            | Rule::kw_reports
-            | Rule::kw_emits
-            | Rule::kw_owns
-            | Rule::kw_engine
-            | Rule::kw_workflow
-            | Rule::kw_on
-            | Rule::kw_do
-            | Rule::kw_in
-            | Rule::kw_where
-            | Rule::kw_changing
-            | Rule::kw_unless
-            | Rule::kw_continue
-            | Rule::kw_if
-            | Rule::kw_then
-            | Rule::kw_else
-            | Rule::kw_let
-            | Rule::kw_create
-            | Rule::kw_update
-            | Rule::kw_delete
-            | Rule::kw_notify
-            | Rule::kw_sync
-            | Rule::kw_between
-            | Rule::kw_and
-            | Rule::kw_prefer
-            | Rule::kw_scenario
-            | Rule::kw_user
-            | Rule::kw_creates
-            | Rule::kw_updates
-            | Rule::kw_deletes
-            | Rule::kw_expect
-            | Rule::kw_runs
-            | Rule::kw_of
-            | Rule::kw_notified
-            | Rule::kw_list
-            | Rule::kw_one
-            | Rule::kw_with
-            | Rule::kw_map
-            | Rule::kw_match
-            | Rule::EOI
-    )
+    rule == Rule::EOI || super::expected::is_keyword_rule(rule)
 }
 
 /// The children of a pair that carry meaning.
 pub(super) fn parts(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
     pair.into_inner().filter(|p| !is_keyword(p.as_rule()))
-}
-
-/// The length of `text` up to the end of its last token (not white space, not a comment).
-fn significant_len(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    let (mut i, mut end, mut in_text) = (0, 0, false);
-    while i < bytes.len() {
-        let b = bytes[i];
-        if in_text {
-            match b {
-                b'\\' => i += 1,
-                b'"' => in_text = false,
-                _ => {}
-            }
-            end = (i + 1).min(bytes.len());
-        } else if b == b'#' {
-            while i < bytes.len() && bytes[i] != b'\n' {
-                i += 1;
-            }
-        } else if !b.is_ascii_whitespace() {
-            in_text = b == b'"';
-            end = i + 1;
-        }
-        i += 1;
-    }
-    // `end` may sit inside a multi-byte character; move it to the character's end.
-    while end < text.len() && !text.is_char_boundary(end) {
-        end += 1;
-    }
-    end
 }
 
 impl Lower {
@@ -123,7 +47,7 @@ impl Lower {
         let span = pair.as_span();
         let text = span.as_str();
         let end = if text.ends_with(char::is_whitespace) || text.contains('#') {
-            span.start() + significant_len(text)
+            span.start() + super::scan::significant_len(text)
         } else {
             span.end()
         };
