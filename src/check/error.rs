@@ -1,4 +1,6 @@
-//! What the name and type checker can find wrong, as data, and how each reads.
+//! What the name and type checker can find wrong, as data, and how each reads: each problem's
+//! message, labels and help are one arm in one of four functions (names not declared, names in
+//! the wrong place, values, steps); rendering is left to [`crate::diagnostic`].
 
 use std::sync::Arc;
 
@@ -360,9 +362,21 @@ impl CheckError {
         ])
     }
 
+    /// Each problem reads as its arm in one of the functions below says: message, labels, help.
     fn parts(&self) -> Parts {
+        use CheckError::*;
         match self {
-            CheckError::OpenApps { .. } => unreachable!("expected a coded problem, found the open-apps note"),
+            OpenApps { .. } => unreachable!("expected a coded problem, found the open-apps note"),
+            CloseToDeclared { .. } | UnknownEntity { .. } | SyncEntityMissing { .. } | UnknownField { .. } | UnknownName { .. } | UnknownWorkflow { .. } | UnknownFunction { .. } => self.name_parts(),
+            Duplicate { .. } | SyncWithItself { .. } | LetShadowsField { .. } | UsedBeforeLet { .. } | PreferOther { .. } => self.placement_parts(),
+            BadFieldAccess { .. } | NoStamp { .. } | WrongArity { .. } | MapCollision { .. } | MatchNotMapped { .. } | NotAChoice { .. } | TypeMismatch { .. } | MissingFields { .. } | NotBool { .. } | OptionalUsed { .. } => self.value_parts(),
+            ChangingNotUpdated { .. } | ChangingNotReported { .. } | NeverRuns { .. } | UnusedLet { .. } | SelfComparison { .. } | ConstantCondition { .. } => self.step_parts(),
+        }
+    }
+
+    /// A name that is not declared.
+    fn name_parts(&self) -> Parts {
+        match self {
             CheckError::CloseToDeclared { used, declared } => (
                 format!("`{}` is not declared; did you mean `{}`?", used.text, declared.text),
                 vec![
@@ -411,6 +425,44 @@ impl CheckError {
                     ),
                 })],
             ),
+            CheckError::UnknownName { name, suggestion, scope } => (
+                format!("unknown name `{}`", name.text),
+                vec![primary(name.span, "not a field, a `let` or a label")],
+                vec![
+                    scope.explain(),
+                    help(match (familiar_name(&name.text), suggestion) {
+                        (Some(fix), _) => fix,
+                        (None, Some(s)) => format!("did you mean `{s}`?"),
+                        (None, None) => scope.fix(&name.text),
+                    }),
+                ],
+            ),
+            CheckError::UnknownWorkflow { name, suggestion } => (
+                format!("there is no workflow `{}`", name.text),
+                vec![primary(name.span, "not a workflow of this script")],
+                vec![help(match suggestion {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "name a `workflow NAME { … }` of the script, or `line N` for the one-liner on line N".into(),
+                })],
+            ),
+            CheckError::UnknownFunction { name, suggestion } => (
+                format!("there is no function `{}`", name.text),
+                vec![primary(name.span, "unknown function")],
+                vec![help(match suggestion {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => {
+                        let all: Vec<&str> = crate::builtins::Builtin::ALL.iter().map(|b| b.name()).collect();
+                        format!("the functions are {}", all.join(", "))
+                    }
+                })],
+            ),
+            _ => unreachable!("expected a problem with a name, found {self:?}"),
+        }
+    }
+
+    /// A name taken twice, or used where it cannot be.
+    fn placement_parts(&self) -> Parts {
+        match self {
             CheckError::Duplicate { what, name, first } if *what == "field" && &*name.text == "id" => (
                 "`id` is not declared: every record already has an `id: text` that its app gives it".to_string(),
                 vec![primary(name.span, "remove this field"), secondary(*first, "in this entity")],
@@ -441,31 +493,23 @@ impl CheckError {
                 vec![primary(name.span, "this name is taken"), secondary(*field, format!("`{}` is a field of `{entity}`", name.text))],
                 vec![help(format!("choose another name, such as `new_{}`", name.text))],
             ),
-            CheckError::UnknownName { name, suggestion, scope } => (
-                format!("unknown name `{}`", name.text),
-                vec![primary(name.span, "not a field, a `let` or a label")],
-                vec![
-                    scope.explain(),
-                    help(match (familiar_name(&name.text), suggestion) {
-                        (Some(fix), _) => fix,
-                        (None, Some(s)) => format!("did you mean `{s}`?"),
-                        (None, None) => scope.fix(&name.text),
-                    }),
-                ],
-            ),
             CheckError::UsedBeforeLet { name, defined } => (
                 format!("`{}` is used before its `let`", name.text),
                 vec![primary(name.span, "used here"), secondary(*defined, "defined later, here")],
                 vec![help(format!("move `let {} = …` above the step that uses it", name.text))],
             ),
-            CheckError::UnknownWorkflow { name, suggestion } => (
-                format!("there is no workflow `{}`", name.text),
-                vec![primary(name.span, "not a workflow of this script")],
-                vec![help(match suggestion {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => "name a `workflow NAME { … }` of the script, or `line N` for the one-liner on line N".into(),
-                })],
+            CheckError::PreferOther { name, left, right } => (
+                format!("`prefer {}` names neither of the synced apps", name.text),
+                vec![primary(name.span, format!("not `{left}` or `{right}`"))],
+                vec![help(format!("write `prefer {left}`, `prefer {right}` or `prefer latest`"))],
             ),
+            _ => unreachable!("expected a name in the wrong place, found {self:?}"),
+        }
+    }
+
+    /// A value of the wrong type or shape, or a record missing what it needs.
+    fn value_parts(&self) -> Parts {
+        match self {
             CheckError::BadFieldAccess { span, base, field, has_trigger } => (
                 if *has_trigger || &**base != "trigger" {
                     format!("`{base}.{field}` cannot be read: only `trigger` has fields to read with `.`")
@@ -485,22 +529,6 @@ impl CheckError {
                 format!("records of `{entity}` in `{app}` keep no stamp, so `origin` means nothing here"),
                 vec![primary(*span, "no stamp to read")],
                 vec![help(format!("declare a field of type `stamp` in `{entity}` (for example `origin: stamp`) to keep who wrote each record"))],
-            ),
-            CheckError::PreferOther { name, left, right } => (
-                format!("`prefer {}` names neither of the synced apps", name.text),
-                vec![primary(name.span, format!("not `{left}` or `{right}`"))],
-                vec![help(format!("write `prefer {left}`, `prefer {right}` or `prefer latest`"))],
-            ),
-            CheckError::UnknownFunction { name, suggestion } => (
-                format!("there is no function `{}`", name.text),
-                vec![primary(name.span, "unknown function")],
-                vec![help(match suggestion {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => {
-                        let all: Vec<&str> = crate::builtins::Builtin::ALL.iter().map(|b| b.name()).collect();
-                        format!("the functions are {}", all.join(", "))
-                    }
-                })],
             ),
             CheckError::WrongArity { name, expected, found, signature } => (
                 format!(
@@ -561,6 +589,13 @@ impl CheckError {
                     default_example(found.unwrapped())
                 ))],
             ),
+            _ => unreachable!("expected a problem with a value, found {self:?}"),
+        }
+    }
+
+    /// A trigger or step that cannot work as written, or does nothing.
+    fn step_parts(&self) -> Parts {
+        match self {
             CheckError::ChangingNotUpdated { span, kind } => (
                 format!("`changing` only works on `updated` triggers, not on `{kind}`"),
                 vec![primary(*span, format!("a `{kind}` event has no changed fields"))],
@@ -601,6 +636,7 @@ impl CheckError {
                     vec![help("compare a field of the record instead, or remove the condition")],
                 )
             }
+            _ => unreachable!("expected a problem with a step, found {self:?}"),
         }
     }
 }

@@ -3,7 +3,9 @@
 //! A guard that fails ends the run quietly; a `let` stores a value by index; an action writes
 //! through [`Apps`] and reports each write as an event caused by this run. The engine stamps
 //! its label on every record it creates or updates, and links each record it creates with the
-//! trigger record, both ways, for `linked`.
+//! trigger record, both ways, for `linked`. Each kind of action is its own function
+//! (`create_declared`, `create_open`, `update_action`, `notify`; deletes are short enough to
+//! stay in `Core::action`'s arm).
 
 use std::sync::Arc;
 
@@ -159,6 +161,7 @@ impl Core {
         Ok(true)
     }
 
+    /// One action: each kind is written by its own function below.
     fn action<A: Apps>(
         &mut self,
         p: &Program,
@@ -170,82 +173,15 @@ impl Core {
     ) -> Result<(), RunError> {
         let scope = ctx.scope(p, self.options.now, locals);
         match &action.kind {
-            ActionKind::Create {
-                entity,
-                fields,
-                copy,
-                ..
-            } => {
-                let e = p.entity(*entity);
-                if e.declared {
-                    let mut values = std::mem::take(&mut self.scratch);
-                    let result =
-                        self.create_declared(p, apps, action, ctx, &scope, &mut values, out);
-                    values.clear();
-                    self.scratch = values;
-                    return result;
-                }
-                let mut record = Record::empty(e.fields.len());
-                let values = record.fields_mut();
-                for assign in fields {
-                    let value = eval::eval(&assign.value, &scope)?;
-                    values[assign.field.0] =
-                        fit_field(p, *entity, assign.field, value, assign.value.span)?;
-                }
-                if let Some(copy) = copy {
-                    let trigger = &ctx.event.record;
-                    for (from, to) in &copy.pairs {
-                        let value = trigger.get(*from).clone();
-                        values[to.0] = fit_field(p, *entity, *to, value, action.span)?;
-                    }
-                }
-                if let Some(copy) = copy.as_ref().filter(|c| c.extras) {
-                    let (source, trigger) = (ctx.event.entity, &ctx.event.record);
-                    copy_by_name(p, source, trigger, *entity, copy, &mut record);
-                }
-                if e.declared {
-                    let missing = e
-                        .fields
-                        .iter()
-                        .zip(record.fields().iter())
-                        .find(|(f, v)| f.required && **v == Value::None);
-                    if let Some((field, _)) = missing {
-                        return Err(RunError::new(
-                            action.span,
-                            RunErrorKind::MissingField {
-                                field: field.name.clone(),
-                                entity: e.name.clone(),
-                            },
-                        ));
-                    }
-                }
-                let engine = self.engine.clone();
-                stamp_record(p, *entity, &mut record, &engine);
-                self.create(p, apps, *entity, record, ctx, action.span, out)?;
+            ActionKind::Create { entity, .. } if p.entity(*entity).declared => {
+                let mut values = std::mem::take(&mut self.scratch);
+                let result = self.create_declared(p, apps, action, ctx, &scope, &mut values, out);
+                values.clear();
+                self.scratch = values;
+                result
             }
-            ActionKind::Update {
-                entity,
-                target,
-                fields,
-                ..
-            } => {
-                let targets = self.targets(apps, *entity, target, &scope)?;
-                if targets.is_empty() {
-                    self.nothing_found(EventKind::Updated, *entity, action.span, ctx, out);
-                    return Ok(());
-                }
-                let mut write = Write::default();
-                for assign in fields {
-                    let value = eval::eval(&assign.value, &scope)?;
-                    let value = fit_field(p, *entity, assign.field, value, assign.value.span)?;
-                    write.fields.push((assign.field, value));
-                }
-                let engine = self.engine.clone();
-                stamp_write(p, *entity, &mut write, &engine);
-                for at in targets {
-                    self.update(p, apps, at, write.clone(), ctx, action.span, out)?;
-                }
-            }
+            ActionKind::Create { .. } => self.create_open(p, apps, action, ctx, &scope, out),
+            ActionKind::Update { .. } => self.update_action(p, apps, action, ctx, &scope, out),
             ActionKind::Delete { entity, target, .. } => {
                 let targets = self.targets(apps, *entity, target, &scope)?;
                 if targets.is_empty() {
@@ -254,31 +190,125 @@ impl Core {
                 for at in targets {
                     self.delete(p, apps, at, ctx, action.span, out)?;
                 }
+                Ok(())
             }
             ActionKind::Notify { channel, message } => {
-                let channel = match channel {
-                    Some(c) => match eval::eval(c, &scope)? {
-                        Value::Text(t) => Some(t),
-                        Value::Label(l) => Some(SmolStr::new(&*l)),
-                        other => return Err(wrong_text(c.span, other)),
-                    },
-                    None => None,
-                };
-                let text = match eval::eval(message, &scope)? {
-                    Value::Text(t) => t,
-                    other => return Err(wrong_text(message.span, other)),
-                };
-                out.counts.actions += 1;
-                out.counts.notified += 1;
-                out.notes.push((channel.clone(), text.clone()));
-                if self.options.trace {
-                    out.trace.push(TraceItem::Action {
-                        run: ctx.run,
-                        by: ctx.by,
-                        done: Done::Notify { channel, text },
-                    });
-                }
+                self.notify(channel.as_ref(), message, ctx, &scope, out)
             }
+        }
+    }
+
+    /// `create` into an entity of an open app: its fields are what the action gives and what
+    /// its copy finds, by name.
+    fn create_open<A: Apps>(
+        &mut self,
+        p: &Program,
+        apps: &mut A,
+        action: &Action,
+        ctx: &mut RunCtx,
+        scope: &Scope,
+        out: &mut Outcome,
+    ) -> Result<(), RunError> {
+        let ActionKind::Create {
+            entity,
+            fields,
+            copy,
+            ..
+        } = &action.kind
+        else {
+            unreachable!("expected a create, found {:?}", action.kind)
+        };
+        let mut record = Record::empty(p.entity(*entity).fields.len());
+        let values = record.fields_mut();
+        for assign in fields {
+            let value = eval::eval(&assign.value, scope)?;
+            values[assign.field.0] = fit_field(p, *entity, assign.field, value, assign.value.span)?;
+        }
+        if let Some(copy) = copy {
+            let trigger = &ctx.event.record;
+            for (from, to) in &copy.pairs {
+                let value = trigger.get(*from).clone();
+                values[to.0] = fit_field(p, *entity, *to, value, action.span)?;
+            }
+        }
+        if let Some(copy) = copy.as_ref().filter(|c| c.extras) {
+            let (source, trigger) = (ctx.event.entity, &ctx.event.record);
+            copy_by_name(p, source, trigger, *entity, copy, &mut record);
+        }
+        let engine = self.engine.clone();
+        stamp_record(p, *entity, &mut record, &engine);
+        self.create(p, apps, *entity, record, ctx, action.span, out)?;
+        Ok(())
+    }
+
+    /// `update`: the same write, stamped, to every record the target finds.
+    fn update_action<A: Apps>(
+        &mut self,
+        p: &Program,
+        apps: &mut A,
+        action: &Action,
+        ctx: &mut RunCtx,
+        scope: &Scope,
+        out: &mut Outcome,
+    ) -> Result<(), RunError> {
+        let ActionKind::Update {
+            entity,
+            target,
+            fields,
+            ..
+        } = &action.kind
+        else {
+            unreachable!("expected an update, found {:?}", action.kind)
+        };
+        let targets = self.targets(apps, *entity, target, scope)?;
+        if targets.is_empty() {
+            self.nothing_found(EventKind::Updated, *entity, action.span, ctx, out);
+            return Ok(());
+        }
+        let mut write = Write::default();
+        for assign in fields {
+            let value = eval::eval(&assign.value, scope)?;
+            let value = fit_field(p, *entity, assign.field, value, assign.value.span)?;
+            write.fields.push((assign.field, value));
+        }
+        let engine = self.engine.clone();
+        stamp_write(p, *entity, &mut write, &engine);
+        for at in targets {
+            self.update(p, apps, at, write.clone(), ctx, action.span, out)?;
+        }
+        Ok(())
+    }
+
+    /// `notify`: a text, on a channel if one is named.
+    fn notify(
+        &mut self,
+        channel: Option<&crate::program::Expr>,
+        message: &crate::program::Expr,
+        ctx: &RunCtx,
+        scope: &Scope,
+        out: &mut Outcome,
+    ) -> Result<(), RunError> {
+        let channel = match channel {
+            Some(c) => match eval::eval(c, scope)? {
+                Value::Text(t) => Some(t),
+                Value::Label(l) => Some(SmolStr::new(&*l)),
+                other => return Err(wrong_text(c.span, other)),
+            },
+            None => None,
+        };
+        let text = match eval::eval(message, scope)? {
+            Value::Text(t) => t,
+            other => return Err(wrong_text(message.span, other)),
+        };
+        out.counts.actions += 1;
+        out.counts.notified += 1;
+        out.notes.push((channel.clone(), text.clone()));
+        if self.options.trace {
+            out.trace.push(TraceItem::Action {
+                run: ctx.run,
+                by: ctx.by,
+                done: Done::Notify { channel, text },
+            });
         }
         Ok(())
     }

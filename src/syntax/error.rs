@@ -2,21 +2,24 @@
 //!
 //! pest says which rules and literal tokens it tried at the farthest position it reached.
 //! This module turns those into what a user would call them (`a field name`, `"}"`), says
-//! what was found instead, and, for a block or text that never ends, where it was opened.
+//! what was found instead, and, for a block or text that never ends, where it was opened (the
+//! scanner, [`super::scan`], says what is open: one answer, reported once, as a second label on
+//! the opener with the help naming its closer). [`from_pest`] reads pest's report into
+//! [`Tried`]; [`misplaced_word`] and [`expected_here`] each make one kind of error from it.
 
 use std::collections::BTreeSet;
 
 use pest::error::{ErrorVariant, InputLocation};
 
 use super::Rule;
+use super::scan::{self, Delim};
 use super::expected::{
-    ITEM_WORDS, KIND_NAMES, SCENARIO_WORDS, STEP_WORDS, describe, keyword_text, starts_expression,
-    suggest_word,
+    ITEM, SCENARIO_STEP, STEP, describe, keyword_text, starts_expression, suggest_word,
 };
 use crate::codes::Code;
 use crate::diagnostic::{self, Diagnostic, Report};
 use crate::span::{FileId, Span};
-use crate::words::KEYWORDS;
+use crate::words;
 
 /// A syntax error, as data; [`crate::diagnostic`] renders it.
 #[derive(Clone, Debug, PartialEq)]
@@ -129,6 +132,8 @@ impl SyntaxError {
     }
 }
 
+/// A syntax error from pest's report: where the text went wrong, what was tried there, and
+/// what stood there instead, in the user's words.
 pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>) -> SyntaxError {
     let err_pos = match err.location {
         InputLocation::Pos(pos) => pos,
@@ -150,72 +155,15 @@ pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>)
             },
         );
     }
-    let positives = match &err.variant {
-        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
-        ErrorVariant::CustomError { .. } => Vec::new(),
-    };
-    // pest's own position can lag behind the farthest token it tried; the farthest is where
-    // the user's text really went wrong.
-    // (Except inside a word or in white space: that is a keyword check looking one character
-    // past a keyword, not a real attempt.)
-    let attempts = err.parse_attempts();
-    let farthest = attempts
-        .as_ref()
-        .map_or(err_pos, |a| a.max_position.max(err_pos));
-    let mut pos = if plausible_error_position(text, farthest) {
-        farthest
-    } else {
-        err_pos
-    };
-    // `=>`, `=<`, `=!` and `<>` fail on their second character; point at the whole symbol.
-    let rest = &text[pos.min(text.len())..];
-    let before = &text[..pos.min(text.len())];
-    if (before.ends_with('=') && rest.starts_with(['>', '<', '!']))
-        || (before.ends_with('<') && rest.starts_with('>'))
-    {
-        pos -= 1;
-    }
-    let mut rules: BTreeSet<Rule> = BTreeSet::new();
-    let mut tokens: BTreeSet<String> = BTreeSet::new();
-    if pos == err_pos {
-        rules.extend(positives);
-    }
-    if let Some(attempts) = attempts.as_ref().filter(|a| a.max_position == pos) {
-        for stack in attempts.call_stacks() {
-            if let Some(rule) = stack.deepest.get_rule() {
-                rules.insert(*rule);
-            }
-        }
-        // Words come from the keyword rules; here only punctuation is kept.
-        for token in attempts.expected_tokens() {
-            let token = token.to_string();
-            let punctuation = !token.is_empty()
-                && !token
-                    .chars()
-                    .any(|c| c.is_alphanumeric() || c.is_whitespace());
-            if punctuation && !matches!(token.as_str(), "#" | "_" | "\\" | "{{" | "}}" | "..") {
-                tokens.insert(token);
-            }
-        }
-    }
-    for rule in &rules {
-        if let Some(word) = keyword_text(*rule) {
-            tokens.insert(word.to_string());
-        }
-    }
-    if rules.contains(&Rule::EOI) && rules.len() == 1 && tokens.is_empty() {
-        tokens.insert("end".into());
-    }
-
-    let found = found_at(text, pos);
-    let at_end = matches!(found, Found::EndOfInput);
-    let scan = scan_openers(file, text, pos);
+    let tried = Tried::of(text, err_pos, &err);
+    let found = found_at(text, tried.pos);
+    let scan = scan_openers(file, text, tried.pos);
+    let pos = tried.pos;
     let token_span = match &found {
         Found::EndOfInput => Span::new(file, pos, pos),
         Found::Token(token) if token == "the end of the line" => Span::new(file, pos, pos),
         Found::Token(token) => Span::new(file, pos, pos + token.len()),
     };
-
     if scan.open_text.is_some() && matches!(&found, Found::Token(t) if t == "}") {
         return SyntaxError::custom(token_span, SyntaxErrorKind::LoneBraceInText);
     }
@@ -226,53 +174,148 @@ pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>)
             SyntaxErrorKind::UnknownEscape { escape },
         );
     }
-    // A keyword where a name was wanted deserves its own message.
-    if let Found::Token(word) = &found {
-        let wants_name =
-            rules.contains(&Rule::ident) && !rules.iter().any(|r| starts_expression(*r));
-        let starts_item = ITEM_WORDS.contains(&word.as_str());
-        // A step's first word where the parser still wanted more of a block nested inside a
-        // workflow or scenario (`create … { name: name` and then `notify` on the next line):
-        // that inner block was never closed.
-        let starts_step = (STEP_WORDS.contains(&word.as_str())
-            || SCENARIO_WORDS.contains(&word.as_str()))
-            && scan.open_brackets.len() >= 2;
-        let inner_opener = if starts_step {
-            scan.open_brackets.last()
-        } else {
-            None
-        };
-        if let Some(opener) = inner_opener.or(if starts_item {
-            scan.open_brackets.last()
-        } else {
-            None
-        }) {
-            // `workflow` inside an app's braces: the app was never closed.
-            return SyntaxError {
-                span: token_span,
-                kind: Box::new(SyntaxErrorKind::Expected {
-                    expected: vec![Expected::Token("}".into())],
-                    found: found.clone(),
-                    suggestion: None,
-                    previous: String::new(),
-                }),
-                unclosed: Some(*opener),
-                context: None,
-                at_end_of_input: false,
-            };
-        }
-        if wants_name && KEYWORDS.contains(&word.as_str()) && !word_fits(word, &rules, &tokens) {
-            let expected = describe(&rules, tokens.clone(), previous_word(text, pos));
-            return SyntaxError::custom(
-                token_span,
-                SyntaxErrorKind::KeywordAsName {
-                    keyword: word.clone(),
-                    expected,
-                },
-            );
-        }
+    if let Found::Token(word) = &found
+        && let Some(err) = misplaced_word(word, token_span, &tried, &scan, text)
+    {
+        return err;
     }
+    expected_here(text, tried, found, token_span, scan)
+}
 
+/// The rules and tokens pest tried where the text went wrong.
+struct Tried {
+    pos: usize,
+    rules: BTreeSet<Rule>,
+    tokens: BTreeSet<String>,
+}
+
+impl Tried {
+    fn of(text: &str, err_pos: usize, err: &pest::error::Error<Rule>) -> Tried {
+        let positives = match &err.variant {
+            ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+            ErrorVariant::CustomError { .. } => Vec::new(),
+        };
+        // pest's own position can lag behind the farthest token it tried; the farthest is where
+        // the user's text really went wrong.
+        // (Except inside a word or in white space: that is a keyword check looking one character
+        // past a keyword, not a real attempt.)
+        let attempts = err.parse_attempts();
+        let farthest = attempts
+            .as_ref()
+            .map_or(err_pos, |a| a.max_position.max(err_pos));
+        let mut pos = if plausible_error_position(text, farthest) {
+            farthest
+        } else {
+            err_pos
+        };
+        // `=>`, `=<`, `=!` and `<>` fail on their second character; point at the whole symbol.
+        let rest = &text[pos.min(text.len())..];
+        let before = &text[..pos.min(text.len())];
+        if (before.ends_with('=') && rest.starts_with(['>', '<', '!']))
+            || (before.ends_with('<') && rest.starts_with('>'))
+        {
+            pos -= 1;
+        }
+        let mut rules: BTreeSet<Rule> = BTreeSet::new();
+        let mut tokens: BTreeSet<String> = BTreeSet::new();
+        if pos == err_pos {
+            rules.extend(positives);
+        }
+        if let Some(attempts) = attempts.as_ref().filter(|a| a.max_position == pos) {
+            for stack in attempts.call_stacks() {
+                if let Some(rule) = stack.deepest.get_rule() {
+                    rules.insert(*rule);
+                }
+            }
+            // Words come from the keyword rules; here only punctuation is kept.
+            for token in attempts.expected_tokens() {
+                let token = token.to_string();
+                let punctuation = !token.is_empty()
+                    && !token
+                        .chars()
+                        .any(|c| c.is_alphanumeric() || c.is_whitespace());
+                if punctuation && !matches!(token.as_str(), "#" | "_" | "\\" | "{{" | "}}" | "..") {
+                    tokens.insert(token);
+                }
+            }
+        }
+        for rule in &rules {
+            if let Some(word) = keyword_text(*rule) {
+                tokens.insert(word.to_string());
+            }
+        }
+        if rules.contains(&Rule::EOI) && rules.len() == 1 && tokens.is_empty() {
+            tokens.insert("end".into());
+        }
+        Tried { pos, rules, tokens }
+    }
+}
+
+/// A word where it cannot stand: an item's or a step's first word inside a block that was
+/// never closed, or a keyword where a name is wanted.
+fn misplaced_word(
+    word: &str,
+    token_span: Span,
+    tried: &Tried,
+    scan: &OpenerScan,
+    text: &str,
+) -> Option<SyntaxError> {
+    let (rules, tokens, pos) = (&tried.rules, &tried.tokens, tried.pos);
+    let wants_name =
+        rules.contains(&Rule::ident) && !rules.iter().any(|r| starts_expression(*r));
+    let starts_item = words::has_role(word, ITEM);
+    // A step's first word where the parser still wanted more of a block nested inside a
+    // workflow or scenario (`create … { name: name` and then `notify` on the next line):
+    // that inner block was never closed.
+    let starts_step = (words::has_role(word, STEP) || words::has_role(word, SCENARIO_STEP))
+        && scan.open_brackets.len() >= 2;
+    let inner_opener = if starts_step {
+        scan.open_brackets.last()
+    } else {
+        None
+    };
+    if let Some(opener) = inner_opener.or(if starts_item {
+        scan.open_brackets.last()
+    } else {
+        None
+    }) {
+        // `workflow` inside an app's braces: the app was never closed.
+        return Some(SyntaxError {
+            span: token_span,
+            kind: Box::new(SyntaxErrorKind::Expected {
+                expected: vec![Expected::Token("}".into())],
+                found: Found::Token(word.to_string()),
+                suggestion: None,
+                previous: String::new(),
+            }),
+            unclosed: Some(*opener),
+            context: None,
+            at_end_of_input: false,
+        });
+    }
+    if wants_name && words::is_keyword(word) && !word_fits(word, rules, tokens) {
+        let expected = describe(rules, tokens.clone(), previous_word(text, pos));
+        return Some(SyntaxError::custom(
+            token_span,
+            SyntaxErrorKind::KeywordAsName {
+                keyword: word.to_string(),
+                expected,
+            },
+        ));
+    }
+    None
+}
+
+/// The error that says what was expected here and what was found.
+fn expected_here(
+    text: &str,
+    tried: Tried,
+    found: Found,
+    token_span: Span,
+    scan: OpenerScan,
+) -> SyntaxError {
+    let Tried { pos, rules, tokens } = tried;
+    let at_end = matches!(found, Found::EndOfInput);
     let mut expected = describe(&rules, tokens, previous_word(text, pos));
     // The grammar takes `changing` after any kind (the checker then says E0205), but only
     // `updated` triggers can use it: do not offer it after `on new …` or `on deleted …`.
@@ -323,7 +366,7 @@ fn trigger_kind_before(text: &str, pos: usize) -> Option<&str> {
 fn word_fits(word: &str, rules: &BTreeSet<Rule>, tokens: &BTreeSet<String>) -> bool {
     tokens.contains(word)
         || rules.iter().any(|rule| match rule {
-            Rule::event_kind => KIND_NAMES.contains(&word),
+            Rule::event_kind => words::spelled_by("event_kind").contains(&word),
             Rule::op_and | Rule::op_or | Rule::op_in | Rule::op_not => {
                 matches!(word, "and" | "or" | "in" | "not")
             }
@@ -365,17 +408,8 @@ fn found_at(text: &str, pos: usize) -> Found {
 
 /// The word or symbol just before `pos`, skipping white space and comments.
 fn previous_word(text: &str, pos: usize) -> &str {
-    let mut head = &text[..pos.min(text.len())];
-    loop {
-        head = head.trim_end();
-        // A comment is a `#` on the current line that is not inside text; rare enough to
-        // handle by trimming from the last `#` when the line has no quote.
-        let line_start = head.rfind('\n').map_or(0, |i| i + 1);
-        match head[line_start..].find('#') {
-            Some(hash) if !head[line_start..].contains('"') => head = &head[..line_start + hash],
-            _ => break,
-        }
-    }
+    let head = &text[..pos.min(text.len())];
+    let head = &head[..scan::significant_len(head)];
     let end = head.len();
     let start = head
         .char_indices()
@@ -399,7 +433,7 @@ fn plausible_error_position(text: &str, pos: usize) -> bool {
         .rev()
         .find(|(_, c)| !word(*c))
         .map_or(0, |(i, c)| i + c.len_utf8());
-    if KEYWORDS.contains(&&before[last_word_start..]) {
+    if words::is_keyword(&before[last_word_start..]) {
         return false;
     }
     match (before.chars().last(), after.chars().next()) {
@@ -417,87 +451,36 @@ struct OpenerScan {
     interpolation: Option<Span>,
 }
 
-/// Walks the source up to `pos`, keeping track of brackets and quotes that are still open.
 /// How many brackets are open at the end of `text`, texts and comments aside.
 pub fn open_brackets(text: &str) -> usize {
-    scan_openers(0, text, text.len()).open_brackets.len()
+    scan::open_at_end(text)
+        .iter()
+        .filter(|(delim, _)| *delim != Delim::Text)
+        .count()
 }
 
+/// The brackets and quotes still open at `pos`, as the scanner finds them.
 fn scan_openers(file: FileId, text: &str, pos: usize) -> OpenerScan {
-    #[derive(PartialEq)]
-    enum Frame {
-        Bracket(char),
-        Text,
-        Interpolation,
-    }
-    let mut frames: Vec<(Frame, usize)> = Vec::new();
-    let bytes = &text.as_bytes()[..pos.min(text.len())];
-    let mut i = 0;
-    let in_text = |frames: &Vec<(Frame, usize)>| matches!(frames.last(), Some((Frame::Text, _)));
-    while i < bytes.len() {
-        let c = bytes[i];
-        if in_text(&frames) {
-            match c {
-                b'\\' => i += 1,
-                b'"' | b'\n' => {
-                    frames.pop();
-                }
-                b'{' if bytes.get(i + 1) == Some(&b'{') => i += 1,
-                b'}' if bytes.get(i + 1) == Some(&b'}') => i += 1,
-                b'{' => frames.push((Frame::Interpolation, i)),
-                _ => {}
-            }
-        } else {
-            match c {
-                b'#' => {
-                    while i < bytes.len() && bytes[i] != b'\n' {
-                        i += 1;
-                    }
-                }
-                b'"' => frames.push((Frame::Text, i)),
-                b'{' | b'(' | b'[' => frames.push((Frame::Bracket(c as char), i)),
-                b'}' | b')' | b']' => {
-                    if matches!(
-                        frames.last(),
-                        Some((Frame::Bracket(_) | Frame::Interpolation, _))
-                    ) {
-                        frames.pop();
-                    }
-                }
-                _ => {}
-            }
-        }
-        i += 1;
-    }
-    let open_text = match frames.last() {
-        Some((Frame::Text, at)) => Some(Opener {
-            span: Span::new(file, *at, *at + 1),
-            symbol: '"',
-        }),
-        _ => None,
+    let open = scan::open_at_end(&text[..pos.min(text.len())]);
+    let opener = |(delim, at): &(Delim, usize)| Opener {
+        span: Span::new(file, *at, *at + 1),
+        symbol: delim.opener(),
     };
-    let open_brackets = frames
-        .iter()
-        .filter_map(|(frame, at)| match frame {
-            Frame::Bracket(c) => Some(Opener {
-                span: Span::new(file, *at, *at + 1),
-                symbol: *c,
-            }),
-            Frame::Interpolation => Some(Opener {
-                span: Span::new(file, *at, *at + 1),
-                symbol: '{',
-            }),
-            Frame::Text => None,
-        })
-        .collect();
-    let interpolation = frames.iter().rev().find_map(|(frame, at)| match frame {
-        Frame::Interpolation => Some(Span::new(file, *at, *at + 1)),
-        _ => None,
-    });
     OpenerScan {
-        open_brackets,
-        open_text,
-        interpolation,
+        open_text: open
+            .last()
+            .filter(|(delim, _)| *delim == Delim::Text)
+            .map(opener),
+        open_brackets: open
+            .iter()
+            .filter(|(delim, _)| *delim != Delim::Text)
+            .map(opener)
+            .collect(),
+        interpolation: open
+            .iter()
+            .rev()
+            .find(|(delim, _)| *delim == Delim::Interpolation)
+            .map(|(_, at)| Span::new(file, *at, *at + 1)),
     }
 }
 
