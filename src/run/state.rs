@@ -11,7 +11,6 @@
 //! decodes them into the script's layout, so a state file that no longer fits the script is
 //! refused with the reason, never half loaded.
 
-use std::fmt;
 use std::sync::Arc;
 
 use serde_json::{Map, Value as Json, json};
@@ -30,60 +29,28 @@ pub(crate) const VERSION: u64 = 1;
 const STAMP_KEY: &str = "$stamp";
 
 /// Why a state file could not be loaded.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum StateError {
-    /// The file is not a weir state file (`where` says which part is wrong).
+    /// The file is not a weir state file (`place` says which part is wrong).
+    #[error("`{place}` should be {expected}")]
     Shape {
         place: String,
         expected: &'static str,
     },
+    #[error("it has records of app `{0}`, which the script does not use")]
     UnknownApp(String),
-    UnknownEntity {
-        app: String,
-        entity: String,
-    },
+    #[error("it has records of `{entity}` in `{app}`, which the script does not use")]
+    UnknownEntity { app: String, entity: String },
+    #[error("it holds an event for workflow `{0}`, which the script no longer has")]
     UnknownWorkflow(String),
+    #[error("it has a ledger for `sync {0}`, which the script no longer has")]
     UnknownSync(String),
+    #[error("{0:?} names no record of the script")]
     BadRecordRef(String),
-    Record {
-        place: String,
-        problem: InputError,
-    },
-    Refused {
-        place: String,
-        reason: String,
-    },
-}
-
-impl fmt::Display for StateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StateError::Shape { place, expected } => {
-                write!(f, "`{place}` should be {expected}")
-            }
-            StateError::UnknownApp(app) => write!(
-                f,
-                "it has records of app `{app}`, which the script does not use"
-            ),
-            StateError::UnknownEntity { app, entity } => write!(
-                f,
-                "it has records of `{entity}` in `{app}`, which the script does not use"
-            ),
-            StateError::UnknownWorkflow(name) => write!(
-                f,
-                "it holds an event for workflow `{name}`, which the script no longer has"
-            ),
-            StateError::UnknownSync(name) => {
-                write!(
-                    f,
-                    "it has a ledger for `sync {name}`, which the script no longer has"
-                )
-            }
-            StateError::BadRecordRef(text) => write!(f, "{text:?} names no record of the script"),
-            StateError::Record { place, problem } => write!(f, "{place}: {problem}"),
-            StateError::Refused { place, reason } => write!(f, "{place}: {reason}"),
-        }
-    }
+    #[error("{place}: {problem}")]
+    Record { place: String, problem: InputError },
+    #[error("{place}: {reason}")]
+    Refused { place: String, reason: String },
 }
 
 pub(crate) fn sync_name(p: &Program, sync: SyncId) -> String {
