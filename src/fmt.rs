@@ -3,8 +3,9 @@
 //! The layout: two-space indentation; one item, step, field or mapping per line; a blank line
 //! between blocks; entities and field blocks on one line when they fit in 100 columns; the
 //! fewest parentheses that keep the meaning. Comments stay where they were, before the line
-//! they preceded or at the end of the line they followed. Formatting never changes what a
-//! script means: `parse(fmt(x)) == parse(x)`.
+//! they preceded or at the end of the line they followed (the syntax's scanner finds them, so
+//! a `#` in a text is never taken for one). Formatting never changes what a script means:
+//! `parse(fmt(x)) == parse(x)`.
 //!
 //! ```text
 //! workflow w{on new event in A

@@ -1,4 +1,6 @@
-//! Lowering: pest's parse tree to the spanned AST, one function per grammar rule.
+//! Lowering: pest's parse tree to the spanned AST, one function per grammar rule. Keyword
+//! tokens (the `kw_*` rules of the table of words, [`crate::words`]) are skipped; a span ends
+//! at its last token, as the scanner ([`super::scan`]) finds it.
 
 use std::sync::Arc;
 

@@ -10,6 +10,11 @@
 //! ```
 //!
 //! whereas `app Calendar { event { title: text } }` is accepted.
+//!
+//! Below pest sits [`scan`], one scanner that knows comments, texts and brackets: it splits a
+//! script into items (so that a mistake in one does not hide the others) and tells the error
+//! reporter what is still open. The words pest's keyword rules spell come from the table in
+//! [`crate::words`]; [`expected`] turns rules back into those words.
 
 mod error;
 mod expected;
