@@ -227,7 +227,9 @@ pub fn of_roles(roles: &[Role]) -> Vec<&'static str> {
 
 /// Whether `word` is a word of one of `roles`.
 pub fn has_role(word: &str, roles: &[Role]) -> bool {
-    WORDS.iter().any(|w| w.text == word && roles.contains(&w.role))
+    WORDS
+        .iter()
+        .any(|w| w.text == word && roles.contains(&w.role))
 }
 
 /// The word that grammar rule `rule` is alone (`kw_on` is `on`, `loop_word` is `loop`).

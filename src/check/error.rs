@@ -1,15 +1,16 @@
 //! What the name and type checker can find wrong, as data, and how each reads: each problem's
-//! message, labels and help are one arm in one of four functions (names not declared, names in
-//! the wrong place, values, steps); rendering is left to [`crate::diagnostic`].
+//! message, labels and help are one arm in one of five functions, picked by `parts` (names not
+//! declared and names in the wrong place here, steps here, values and records in
+//! `value_error.rs`, syncs in `sync_error.rs`); rendering is left to [`crate::diagnostic`].
 
 use std::sync::Arc;
 
-use super::sync_error::{MapCollision, match_not_mapped_parts, sync_entity_missing_parts};
+use super::sync_error::{MapCollision, sync_entity_missing_parts};
 use crate::ast::{BinaryOp, EventKind};
 use crate::codes::Code;
 use crate::diagnostic::{self, Diagnostic, Report, help, primary, secondary};
 use crate::span::Span;
-use crate::types::{Type, choice_list};
+use crate::types::Type;
 
 /// A name as the user wrote it, with where.
 #[derive(Clone, Debug)]
@@ -239,7 +240,7 @@ pub enum ConstantEffect {
     NoEffect,
 }
 
-fn and_list(items: &[Arc<str>]) -> String {
+pub(super) fn and_list(items: &[Arc<str>]) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
     match quoted.as_slice() {
         [] => String::new(),
@@ -255,25 +256,6 @@ pub(super) fn known_list(known: &[Arc<str>]) -> String {
         let shown: Vec<String> = known.iter().take(12).map(|k| format!("`{k}`")).collect();
         let more = if known.len() > 12 { ", …" } else { "" };
         format!("{}{more}", shown.join(", "))
-    }
-}
-
-fn article(ty: &Type) -> String {
-    let word = ty.to_string();
-    let vowel = word.starts_with(['a', 'e', 'i', 'o', 'u']);
-    match ty {
-        Type::Optional(inner) => {
-            let inner = article(inner);
-            format!(
-                "an optional {}",
-                inner.trim_start_matches("an ").trim_start_matches("a ")
-            )
-        }
-        Type::Text => "text".into(),
-        Type::Choice(choices) => format!("one of {}", choice_list(choices)),
-        Type::Nothing => "`none`".into(),
-        _ if vowel => format!("an {word}"),
-        _ => format!("a {word}"),
     }
 }
 
@@ -367,10 +349,34 @@ impl CheckError {
         use CheckError::*;
         match self {
             OpenApps { .. } => unreachable!("expected a coded problem, found the open-apps note"),
-            CloseToDeclared { .. } | UnknownEntity { .. } | SyncEntityMissing { .. } | UnknownField { .. } | UnknownName { .. } | UnknownWorkflow { .. } | UnknownFunction { .. } => self.name_parts(),
-            Duplicate { .. } | SyncWithItself { .. } | LetShadowsField { .. } | UsedBeforeLet { .. } | PreferOther { .. } => self.placement_parts(),
-            BadFieldAccess { .. } | NoStamp { .. } | WrongArity { .. } | MapCollision { .. } | MatchNotMapped { .. } | NotAChoice { .. } | TypeMismatch { .. } | MissingFields { .. } | NotBool { .. } | OptionalUsed { .. } => self.value_parts(),
-            ChangingNotUpdated { .. } | ChangingNotReported { .. } | NeverRuns { .. } | UnusedLet { .. } | SelfComparison { .. } | ConstantCondition { .. } => self.step_parts(),
+            CloseToDeclared { .. }
+            | UnknownEntity { .. }
+            | SyncEntityMissing { .. }
+            | UnknownField { .. }
+            | UnknownName { .. }
+            | UnknownWorkflow { .. }
+            | UnknownFunction { .. } => self.name_parts(),
+            Duplicate { .. }
+            | SyncWithItself { .. }
+            | LetShadowsField { .. }
+            | UsedBeforeLet { .. }
+            | PreferOther { .. } => self.placement_parts(),
+            BadFieldAccess { .. }
+            | WrongArity { .. }
+            | TypeMismatch { .. }
+            | NotBool { .. }
+            | OptionalUsed { .. } => self.value_parts(),
+            NoStamp { .. }
+            | MapCollision { .. }
+            | MatchNotMapped { .. }
+            | NotAChoice { .. }
+            | MissingFields { .. } => self.record_parts(),
+            ChangingNotUpdated { .. }
+            | ChangingNotReported { .. }
+            | NeverRuns { .. }
+            | UnusedLet { .. }
+            | SelfComparison { .. }
+            | ConstantCondition { .. } => self.step_parts(),
         }
     }
 
@@ -507,125 +513,79 @@ impl CheckError {
         }
     }
 
-    /// A value of the wrong type or shape, or a record missing what it needs.
-    fn value_parts(&self) -> Parts {
-        match self {
-            CheckError::BadFieldAccess { span, base, field, has_trigger } => (
-                if *has_trigger || &**base != "trigger" {
-                    format!("`{base}.{field}` cannot be read: only `trigger` has fields to read with `.`")
-                } else {
-                    format!("`{base}.{field}` cannot be read here: no trigger record is in view")
-                },
-                vec![primary(*span, "not a field access weir knows")],
-                vec![help(match field.as_ref() {
-                    "length" | "len" | "size" | "count" => format!("the length of a text or list is `len({base})`"),
-                    _ if *has_trigger => {
-                        format!("write `trigger.{field}` for the trigger record's field, or `{field}` alone")
-                    }
-                    _ => format!("there is no trigger record here: write the field's name alone, `{field}`"),
-                })],
-            ),
-            CheckError::NoStamp { span, entity, app } => (
-                format!("records of `{entity}` in `{app}` keep no stamp, so `origin` means nothing here"),
-                vec![primary(*span, "no stamp to read")],
-                vec![help(format!("declare a field of type `stamp` in `{entity}` (for example `origin: stamp`) to keep who wrote each record"))],
-            ),
-            CheckError::WrongArity { name, expected, found, signature } => (
-                format!(
-                    "`{}` takes {expected} argument{}, but {found} {} given",
-                    name.text,
-                    if *expected == 1 { "" } else { "s" },
-                    if *found == 1 { "was" } else { "were" }
-                ),
-                vec![primary(name.span, format!("called with {found}"))],
-                vec![help(format!("call it as `{signature}`"))],
-            ),
-            CheckError::MapCollision { span, collision } => collision.parts(*span),
-            CheckError::MatchNotMapped { name, mapped, suggestion } => match_not_mapped_parts(name, mapped, suggestion.as_deref()),
-            CheckError::NotAChoice { span, text, choices, suggestion } => (
-                format!("{text:?} is not one of the choices {}", choice_list(choices)),
-                vec![primary(*span, "not a choice")],
-                vec![help(match suggestion {
-                    Some(s) => format!("did you mean {s:?}?"),
-                    None => format!("write one of {}, or add {text:?} to the field's choices", choice_list(choices)),
-                })],
-            ),
-            CheckError::TypeMismatch { span, expected, found, context } => mismatch_parts(*span, expected, found, context),
-            CheckError::MissingFields { span, app, entity, missing, copied_from } => {
-                let fields = and_list(missing);
-                let plural = missing.len() > 1;
-                let (message, fix) = match copied_from {
-                    None => (
-                        format!("this creates `{}` in `{app}` without the required field{} {fields}", entity.text, if plural { "s" } else { "" }),
-                        format!(
-                            "add {} to the field block, or declare {} optional in `{}` (`{}: TYPE?`)",
-                            missing.iter().map(|m| format!("`{m}: …`")).collect::<Vec<_>>().join(", "),
-                            if plural { "them" } else { "it" },
-                            entity.text,
-                            missing[0]
-                        ),
-                    ),
-                    Some(source) => (
-                        format!("copying `{source}` into `{}` in `{app}` leaves the required field{} {fields} empty", entity.text, if plural { "s" } else { "" }),
-                        format!("`{source}` has no field of that name to copy; give the fields explicitly: `{{ {}: … }}`", missing[0]),
-                    ),
-                };
-                (
-                    message,
-                    vec![primary(*span, format!("{fields} missing")), secondary(entity.span, format!("`{}` is declared here", entity.text))],
-                    vec![help(fix)],
-                )
-            }
-            CheckError::NotBool { span, found, context } => (
-                format!("{context} must be true or false, but this is {}", article(found)),
-                vec![primary(*span, format!("this is {}", article(found)))],
-                vec![help("compare it with something, as in `status == \"new\"` or `notes != none`")],
-            ),
-            CheckError::OptionalUsed { span, found } => (
-                format!("this value may be `none` (it is {}), but a value is required here", article(found)),
-                vec![primary(*span, "may be `none`")],
-                vec![help(format!(
-                    "give a default with `??`, as in `x ?? {}`, or test it first with `x != none`",
-                    default_example(found.unwrapped())
-                ))],
-            ),
-            _ => unreachable!("expected a problem with a value, found {self:?}"),
-        }
-    }
-
     /// A trigger or step that cannot work as written, or does nothing.
     fn step_parts(&self) -> Parts {
         match self {
             CheckError::ChangingNotUpdated { span, kind } => (
                 format!("`changing` only works on `updated` triggers, not on `{kind}`"),
-                vec![primary(*span, format!("a `{kind}` event has no changed fields"))],
+                vec![primary(
+                    *span,
+                    format!("a `{kind}` event has no changed fields"),
+                )],
                 vec![help("remove `changing …`, or trigger `on updated …`")],
             ),
             CheckError::ChangingNotReported { span, app } => (
-                format!("`{}` does not report which fields changed, so `changing` cannot work", app.text),
-                vec![primary(*span, "needs `reports changes`"), secondary(app.span, format!("`{}` is declared here", app.text))],
-                vec![help(format!("add `reports changes` to `app {}` if it does report them, or remove `changing`", app.text))],
+                format!(
+                    "`{}` does not report which fields changed, so `changing` cannot work",
+                    app.text
+                ),
+                vec![
+                    primary(*span, "needs `reports changes`"),
+                    secondary(app.span, format!("`{}` is declared here", app.text)),
+                ],
+                vec![help(format!(
+                    "add `reports changes` to `app {}` if it does report them, or remove `changing`",
+                    app.text
+                ))],
             ),
-            CheckError::NeverRuns { workflow, span, app, kind } => (
-                format!("`{workflow}` can never run: `{}` does not emit `{kind}` events", app.text),
-                vec![primary(*span, format!("`{}` never sends this", app.text)), secondary(app.span, format!("`{}` is declared here", app.text))],
-                vec![help(format!("add `emits {kind}` to `app {}` if it does send them, or remove the workflow", app.text))],
+            CheckError::NeverRuns {
+                workflow,
+                span,
+                app,
+                kind,
+            } => (
+                format!(
+                    "`{workflow}` can never run: `{}` does not emit `{kind}` events",
+                    app.text
+                ),
+                vec![
+                    primary(*span, format!("`{}` never sends this", app.text)),
+                    secondary(app.span, format!("`{}` is declared here", app.text)),
+                ],
+                vec![help(format!(
+                    "add `emits {kind}` to `app {}` if it does send them, or remove the workflow",
+                    app.text
+                ))],
             ),
             CheckError::UnusedLet { name } => (
                 format!("`let {}` is never used", name.text),
                 vec![primary(name.span, "defined here and never read")],
-                vec![help(format!("remove it, or use `{}` in a later step", name.text))],
+                vec![help(format!(
+                    "remove it, or use `{}` in a later step",
+                    name.text
+                ))],
             ),
-            CheckError::SelfComparison { span, name, value, target } => (
+            CheckError::SelfComparison {
+                span,
+                name,
+                value,
+                target,
+            } => (
                 format!("this compares `{name}` with itself, so it is always {value}"),
                 vec![primary(*span, format!("always {value}"))],
                 vec![help(if *target {
-                    format!("in an action's `where`, `{name}` is the field of the record being chosen; write `trigger.{name}` for the trigger record's, as in `{name} == trigger.{name}`")
+                    format!(
+                        "in an action's `where`, `{name}` is the field of the record being chosen; write `trigger.{name}` for the trigger record's, as in `{name} == trigger.{name}`"
+                    )
                 } else {
                     "compare with another value, or remove the condition".to_string()
                 })],
             ),
-            CheckError::ConstantCondition { span, value, effect } => {
+            CheckError::ConstantCondition {
+                span,
+                value,
+                effect,
+            } => {
                 let effect_text = match effect {
                     ConstantEffect::StopsEverything => "so nothing after it ever runs",
                     ConstantEffect::NoEffect => "so it never stops anything",
@@ -633,7 +593,9 @@ impl CheckError {
                 (
                     format!("this condition is always {value}, {effect_text}"),
                     vec![primary(*span, format!("always {value}"))],
-                    vec![help("compare a field of the record instead, or remove the condition")],
+                    vec![help(
+                        "compare a field of the record instead, or remove the condition",
+                    )],
                 )
             }
             _ => unreachable!("expected a problem with a step, found {self:?}"),
@@ -661,131 +623,6 @@ fn familiar_name(name: &str) -> Option<String> {
         "this" | "self" | "record" | "it" => "name the field itself, as in `title`".into(),
         _ => return None,
     })
-}
-
-fn default_example(ty: &Type) -> &'static str {
-    match ty {
-        Type::Text => "\"\"",
-        Type::Number => "0",
-        Type::Bool => "false",
-        Type::Time => "now()",
-        Type::Duration => "0s",
-        Type::List(_) => "[]",
-        _ => "…",
-    }
-}
-
-fn mismatch_parts(span: Span, expected: &Type, found: &Type, context: &Mismatch) -> Parts {
-    let (message, fix) = match context {
-        Mismatch::Field { field, entity } => (
-            format!("the field `{field}` of `{entity}` is {}, but this value is {}", article(expected), article(found)),
-            conversion_help(expected, found),
-        ),
-        Mismatch::Operator { op, left, right } => (
-            format!("`{}` cannot combine {} and {}", op.symbol(), article(left), article(right)),
-            match op {
-                BinaryOp::Add if *left == Type::Text || *right == Type::Text => {
-                    "convert the other value first, as in `\"total: \" + text(total)`, or use a text with `{…}`".into()
-                }
-                BinaryOp::And | BinaryOp::Or => "both sides must be true or false; compare values first, as in `a == 1 and b == 2`".into(),
-                _ => "numbers combine with numbers, a time with a duration (`start + 1h`), texts with texts".into(),
-            },
-        ),
-        Mismatch::Negate => (format!("`-` needs a number or a duration, but this is {}", article(found)), "remove the `-`".into()),
-        Mismatch::Compare { left, right } => (
-            format!("cannot compare {} with {}", article(left), article(right)),
-            match (left.unwrapped(), right.unwrapped()) {
-                // `origin == "weir"`: a label written as a text.
-                (Type::Origin, Type::Text) | (Type::Text, Type::Origin) => {
-                    "a label is written without quotes: drop them, as in `origin == weir`".into()
-                }
-                _ => conversion_help(left, right),
-            },
-        ),
-        Mismatch::NoneCompare => (
-            format!("{} is never `none`, so comparing it with `none` means nothing", article(found)),
-            "only optional fields (declared with `?`) can be `none`; remove the comparison".into(),
-        ),
-        Mismatch::Argument { function, index } => (
-            format!("argument {} of `{function}` must be {}, but this is {}", index + 1, article(expected), article(found)),
-            conversion_help(expected, found),
-        ),
-        Mismatch::Branches { then, otherwise } => (
-            format!("the branches of this `if` differ: {} and {}", article(then), article(otherwise)),
-            "make both branches the same type, for example with `text(…)`".into(),
-        ),
-        Mismatch::ListItems => (
-            format!("every item of a list must be {}, but this is {}", article(expected), article(found)),
-            "make every item the same type".into(),
-        ),
-        Mismatch::Membership => (
-            format!("`in` needs a list on its right, but this is {}", article(found)),
-            "write a list, as in `status in [\"new\", \"open\"]`".into(),
-        ),
-        Mismatch::Default => (
-            format!("the default after `??` must be {}, but this is {}", article(expected), article(found)),
-            format!("write a default of the same type, such as `{}`", default_example(expected)),
-        ),
-        Mismatch::Message => (
-            format!("a notification's message must be text, but this is {}", article(found)),
-            "convert it with `text(…)`, or write a text with `{…}` in it".into(),
-        ),
-        Mismatch::Channel => (
-            format!("a notification's channel must be text, but this is {}", article(found)),
-            "write the channel in quotes, as in `notify \"#ops\" \"…\"`".into(),
-        ),
-        Mismatch::Copy { field, from, to } => (
-            format!("`{field}` is {} in `{from}` but {} in `{to}`, so it cannot be copied", article(found), article(expected)),
-            format!("give the fields explicitly, converting `{field}`, as in `{{ {field}: … }}`"),
-        ),
-        Mismatch::SyncField { left, right } => (
-            format!("`{left}` is {} but `{right}` is {}, so they cannot be synced", article(expected), article(found)),
-            "map fields of the same type".into(),
-        ),
-        Mismatch::BadTime { text } => (
-            format!("{text:?} is not a time"),
-            "write the time in RFC 3339 form, as in `time(\"2030-01-02T09:00:00Z\")`".into(),
-        ),
-        Mismatch::OriginOrder => (
-            "origins have no order: they are compared with `==`, `!=` or `in`".to_string(),
-            "write `origin == weir`, `origin != weir` or `origin in [weir, zapier]`".into(),
-        ),
-        Mismatch::Clock => (
-            format!("a scenario starts at a time, but this is {}", article(found)),
-            "write `at time(\"2030-01-02T09:00:00Z\")`".into(),
-        ),
-    };
-    let label = match context {
-        Mismatch::Operator { op, left, right } => format!("{left} {} {right}", op.symbol()),
-        Mismatch::Compare { left, right } => format!("{left} compared with {right}"),
-        Mismatch::Copy { field, .. } => format!("copies `{field}`"),
-        Mismatch::SyncField { .. } => format!("{expected} and {found}"),
-        Mismatch::BadTime { .. } => "not a time".into(),
-        Mismatch::OriginOrder => "an order of origins".into(),
-        _ => format!("this is {}", article(found)),
-    };
-    (message, vec![primary(span, label)], vec![help(fix)])
-}
-
-fn conversion_help(expected: &Type, found: &Type) -> String {
-    match (expected.unwrapped(), found.unwrapped()) {
-        (Type::Choice(to), Type::Choice(from)) => {
-            let lacking: Vec<Arc<str>> = from.iter().filter(|c| !to.contains(c)).cloned().collect();
-            format!(
-                "map the values it lacks ({}) to ones it has, as in `if … == {:?} then {:?} else …`",
-                choice_list(&lacking),
-                lacking[0],
-                to[0]
-            )
-        }
-        (Type::Text, _) => "convert it with `text(…)`".into(),
-        (Type::Number, Type::Text) => "convert it with `number(…) ?? 0`".into(),
-        (Type::Time, Type::Text) => "convert it with `time(…)`".into(),
-        (Type::Origin, _) => {
-            "an origin compares with a label such as `user` or the engine's label".into()
-        }
-        (e, f) => format!("use {} here, not {}", article(e), article(f)),
-    }
 }
 
 /// What a bare name could have meant where it was used.

@@ -17,6 +17,7 @@ mod narrow;
 mod operators;
 mod scenario;
 mod sync_error;
+mod value_error;
 mod workflow;
 
 use std::collections::HashMap;

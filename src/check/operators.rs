@@ -203,9 +203,8 @@ impl Checker<'_> {
         if unknown || !self.require_value(l) || !self.require_value(r) {
             return Type::Bool;
         }
-        let fine = (l.ty.fits(&r.ty) || r.ty.fits(&l.ty))
-            && ordered_type(&l.ty)
-            && ordered_type(&r.ty);
+        let fine =
+            (l.ty.fits(&r.ty) || r.ty.fits(&l.ty)) && ordered_type(&l.ty) && ordered_type(&r.ty);
         if !fine && (l.ty == Type::Origin || r.ty == Type::Origin) {
             self.report(CheckError::TypeMismatch {
                 span: l.span.to(r.span),
@@ -236,8 +235,7 @@ impl Checker<'_> {
         match &r.ty {
             Type::List(element) => {
                 let left = l.ty.unwrapped();
-                if !(left.fits(element) || element.fits(left) || **element == Type::Nothing)
-                {
+                if !(left.fits(element) || element.fits(left) || **element == Type::Nothing) {
                     self.report(CheckError::TypeMismatch {
                         span: l.span,
                         expected: (**element).clone(),

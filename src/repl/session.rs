@@ -211,7 +211,9 @@ impl Session {
     fn skip(&mut self, text: &str) -> Option<Reply> {
         let mut skipped = self.skipping.take()?;
         let first = text.split_whitespace().next().unwrap_or_default();
-        if crate::words::has_role(first, &[crate::words::Role::Item]) && !text.starts_with(char::is_whitespace) {
+        if crate::words::has_role(first, &[crate::words::Role::Item])
+            && !text.starts_with(char::is_whitespace)
+        {
             return None;
         }
         self.next_line += text.lines().count().max(1);

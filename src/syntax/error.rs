@@ -12,10 +12,10 @@ use std::collections::BTreeSet;
 use pest::error::{ErrorVariant, InputLocation};
 
 use super::Rule;
-use super::scan::{self, Delim};
 use super::expected::{
     ITEM, SCENARIO_STEP, STEP, describe, keyword_text, starts_expression, suggest_word,
 };
+use super::scan::{self, Delim};
 use crate::codes::Code;
 use crate::diagnostic::{self, Diagnostic, Report};
 use crate::span::{FileId, Span};
@@ -261,8 +261,7 @@ fn misplaced_word(
     text: &str,
 ) -> Option<SyntaxError> {
     let (rules, tokens, pos) = (&tried.rules, &tried.tokens, tried.pos);
-    let wants_name =
-        rules.contains(&Rule::ident) && !rules.iter().any(|r| starts_expression(*r));
+    let wants_name = rules.contains(&Rule::ident) && !rules.iter().any(|r| starts_expression(*r));
     let starts_item = words::has_role(word, ITEM);
     // A step's first word where the parser still wanted more of a block nested inside a
     // workflow or scenario (`create … { name: name` and then `notify` on the next line):

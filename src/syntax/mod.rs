@@ -165,8 +165,11 @@ mod tests {
         let script = parse_script_all(0, text).expect("the script parses");
         assert_eq!(script.items.len(), 4);
         // A one-liner after an app whose `}` is missing is still read on its own.
-        let errors = parse_script_all(0, "app A {\n  thing { x: number }\non new thing in A do notify \"x\"\non bad")
-            .expect_err("two mistakes");
+        let errors = parse_script_all(
+            0,
+            "app A {\n  thing { x: number }\non new thing in A do notify \"x\"\non bad",
+        )
+        .expect_err("two mistakes");
         assert_eq!(errors.len(), 2, "{errors:?}");
     }
 

@@ -241,7 +241,9 @@ mod tests {
     use super::*;
 
     fn kinds(text: &str) -> Vec<(Kind, &str)> {
-        tokens(text).map(|t| (t.kind, &text[t.start..t.end])).collect()
+        tokens(text)
+            .map(|t| (t.kind, &text[t.start..t.end]))
+            .collect()
     }
 
     #[test]

@@ -48,9 +48,9 @@ fn word_rules(grammar: &str) -> Result<BTreeMap<String, BTreeSet<String>>, Strin
         .into_iter()
         .filter_map(|rule| {
             let words = texts(&rule.expr)?;
-            let is_words = words.iter().all(|w| {
-                !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-            });
+            let is_words = words
+                .iter()
+                .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
             is_words.then_some((rule.name, words))
         })
         .collect())
@@ -103,7 +103,10 @@ pub(super) fn differences(grammar: &str) -> Vec<String> {
         if let Some(rule) = w.rule.filter(|r| r.starts_with("kw_"))
             && rule != format!("kw_{}", w.text)
         {
-            out.push(format!("the keyword rule for `{}` must be named `kw_{}`", w.text, w.text));
+            out.push(format!(
+                "the keyword rule for `{}` must be named `kw_{}`",
+                w.text, w.text
+            ));
         }
     }
     out
@@ -122,13 +125,17 @@ fn a_keyword_added_to_the_grammar_alone_is_named() {
     let doctored = format!("{GRAMMAR}\nkw_sort = @{{ \"sort\" ~ !ident_char }}\n");
     assert_eq!(
         differences(&doctored),
-        ["the grammar's rule `kw_sort` spells `sort`, but src/words.rs does not give `sort` the rule `kw_sort`"]
+        [
+            "the grammar's rule `kw_sort` spells `sort`, but src/words.rs does not give `sort` the rule `kw_sort`"
+        ]
     );
     let doctored = GRAMMAR.replacen(r#""p" ~ "refer""#, r#""p" ~ ("refer" | "ublish")"#, 1);
     assert_ne!(doctored, GRAMMAR);
     assert_eq!(
         differences(&doctored),
-        ["`publish` is reserved by the grammar's `reserved` rule but is not a reserved word in src/words.rs"]
+        [
+            "`publish` is reserved by the grammar's `reserved` rule but is not a reserved word in src/words.rs"
+        ]
     );
 }
 
