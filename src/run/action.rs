@@ -209,28 +209,11 @@ impl Core {
         scope: &Scope,
         out: &mut Outcome,
     ) -> Result<(), RunError> {
-        let ActionKind::Create {
-            entity,
-            fields,
-            copy,
-            ..
-        } = &action.kind
-        else {
+        let ActionKind::Create { entity, copy, .. } = &action.kind else {
             unreachable!("expected a create, found {:?}", action.kind)
         };
         let mut record = Record::empty(p.entity(*entity).fields.len());
-        let values = record.fields_mut();
-        for assign in fields {
-            let value = eval::eval(&assign.value, scope)?;
-            values[assign.field.0] = fit_field(p, *entity, assign.field, value, assign.value.span)?;
-        }
-        if let Some(copy) = copy {
-            let trigger = &ctx.event.record;
-            for (from, to) in &copy.pairs {
-                let value = trigger.get(*from).clone();
-                values[to.0] = fit_field(p, *entity, *to, value, action.span)?;
-            }
-        }
+        given_values(p, action, scope, &ctx.event.record, record.fields_mut())?;
         if let Some(copy) = copy.as_ref().filter(|c| c.extras) {
             let (source, trigger) = (ctx.event.entity, &ctx.event.record);
             copy_by_name(p, source, trigger, *entity, copy, &mut record);
@@ -326,29 +309,13 @@ impl Core {
         values: &mut Vec<Value>,
         out: &mut Outcome,
     ) -> Result<(), RunError> {
-        let ActionKind::Create {
-            entity,
-            fields,
-            copy,
-            ..
-        } = &action.kind
-        else {
+        let ActionKind::Create { entity, .. } = &action.kind else {
             unreachable!("expected a create, found {:?}", action.kind)
         };
         let (entity, e) = (*entity, p.entity(*entity));
         values.clear();
         values.resize(e.fields.len(), Value::None);
-        for assign in fields {
-            let value = eval::eval(&assign.value, scope)?;
-            values[assign.field.0] = fit_field(p, entity, assign.field, value, assign.value.span)?;
-        }
-        if let Some(copy) = copy {
-            let trigger = &ctx.event.record;
-            for (from, to) in &copy.pairs {
-                let value = trigger.get(*from).clone();
-                values[to.0] = fit_field(p, entity, *to, value, action.span)?;
-            }
-        }
+        given_values(p, action, scope, &ctx.event.record, values)?;
         let missing = e
             .fields
             .iter()
@@ -790,4 +757,35 @@ pub(super) fn stamp_write(p: &Program, entity: EntityId, write: &mut Write, labe
             }
         }
     }
+}
+
+/// The values a `create`'s field block gives and its copy takes from the trigger record
+/// `trigger`, each fitted to its field, put in `values` by field.
+fn given_values(
+    p: &Program,
+    action: &Action,
+    scope: &Scope,
+    trigger: &Record,
+    values: &mut [Value],
+) -> Result<(), RunError> {
+    let ActionKind::Create {
+        entity,
+        fields,
+        copy,
+        ..
+    } = &action.kind
+    else {
+        unreachable!("expected a create, found {:?}", action.kind)
+    };
+    for assign in fields {
+        let value = eval::eval(&assign.value, scope)?;
+        values[assign.field.0] = fit_field(p, *entity, assign.field, value, assign.value.span)?;
+    }
+    if let Some(copy) = copy {
+        for (from, to) in &copy.pairs {
+            let value = trigger.get(*from).clone();
+            values[to.0] = fit_field(p, *entity, *to, value, action.span)?;
+        }
+    }
+    Ok(())
 }
