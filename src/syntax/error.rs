@@ -353,9 +353,11 @@ fn expected_here(
 
 /// The kind of the last trigger (`on KIND …`) before `pos`, if there is one.
 fn trigger_kind_before(text: &str, pos: usize) -> Option<&str> {
-    let words: Vec<&str> = text[..pos.min(text.len())]
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty())
+    let head = &text[..pos.min(text.len())];
+    // Words of code only: an `on` in a comment or a text is not a trigger.
+    let words: Vec<&str> = scan::tokens(head)
+        .filter(|t| t.kind == scan::Kind::Word)
+        .map(|t| &head[t.start..t.end])
         .collect();
     let on = words.iter().rposition(|w| *w == "on")?;
     words.get(on + 1).copied()
