@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 use pest::error::{ErrorVariant, InputLocation};
 
 use super::Rule;
+use super::advice;
 use super::expected::{
     ITEM, SCENARIO_STEP, STEP, describe, keyword_text, starts_expression, suggest_word,
 };
@@ -489,8 +490,9 @@ fn scan_openers(file: FileId, text: &str, pos: usize) -> OpenerScan {
 
 impl Report for SyntaxError {
     fn report(&self) -> Diagnostic {
-        let d = diagnostic::new(self.code(), self.message());
-        let mut labels = vec![diagnostic::primary(self.span, self.label())];
+        let (message, label, help) = self.parts();
+        let d = diagnostic::new(self.code(), message);
+        let mut labels = vec![diagnostic::primary(self.span, label)];
         let mut notes = Vec::new();
         if let Some(opener) = self.unclosed {
             let what = if opener.symbol == '"' {
@@ -510,12 +512,12 @@ impl Report for SyntaxError {
             };
             labels.push(diagnostic::secondary(context, what));
         }
-        notes.push(diagnostic::help(self.help()));
+        notes.push(diagnostic::help(help));
         d.with_labels(labels).with_notes(notes)
     }
 }
 
-fn list_words(expected: &[Expected]) -> String {
+pub(super) fn list_words(expected: &[Expected]) -> String {
     let words: Vec<String> = expected
         .iter()
         .map(|e| match e {
@@ -541,259 +543,117 @@ impl SyntaxError {
         }
     }
 
-    fn message(&self) -> String {
+    /// What the error says: its message, the label at its span, and its help, each variant
+    /// in one arm.
+    fn parts(&self) -> (String, String, String) {
+        let text = |s: &str| s.to_string();
         match self.kind.as_ref() {
-            SyntaxErrorKind::Expected { .. } if self.unclosed.is_some_and(|o| o.symbol == '"') => {
-                "this text is never closed".into()
-            }
-            SyntaxErrorKind::Expected { expected, .. } => {
-                format!("expected {}", list_words(expected))
-            }
-            SyntaxErrorKind::KeywordAsName { keyword, expected } => {
-                format!(
-                    "expected {}, found the keyword `{keyword}`",
-                    list_words(expected)
-                )
-            }
-            SyntaxErrorKind::InterpolationInName => "a scenario name cannot contain `{…}`".into(),
-            SyntaxErrorKind::NumberTooLarge { limit } => {
-                format!("this number is too large: {limit}")
-            }
-            SyntaxErrorKind::TooDeep { .. } => "this expression is nested too deeply".into(),
-            SyntaxErrorKind::TooLong { limit, operators } if operators > limit => format!(
-                "this expression chains {operators} operators; weir allows at most {limit} levels"
-            ),
-            SyntaxErrorKind::TooLong { limit, .. } => {
-                format!("this expression nests more than {limit} levels deep")
-            }
-            SyntaxErrorKind::LoneBraceInText => "a `}` in a text must be written `}}`".into(),
-            SyntaxErrorKind::UnknownEscape { escape } => format!("`\\{escape}` is not an escape"),
-        }
-    }
-
-    fn label(&self) -> String {
-        match self.kind.as_ref() {
-            SyntaxErrorKind::Expected {
-                found, expected, ..
-            } => match found {
-                Found::EndOfInput => "the input ends here".into(),
-                Found::Token(t) if t == "the end of the line" => {
-                    if self.unclosed.is_some_and(|o| o.symbol == '"') {
-                        "the line ends here".into()
-                    } else {
-                        format!(
-                            "expected {} before the end of the line",
-                            list_words(expected)
-                        )
-                    }
-                }
-                Found::Token(t) => format!("found `{t}`"),
-            },
-            SyntaxErrorKind::KeywordAsName { keyword, .. } => format!("`{keyword}` is a keyword"),
-            SyntaxErrorKind::InterpolationInName => "`{` starts an expression".into(),
-            SyntaxErrorKind::NumberTooLarge { .. } => "this does not fit".into(),
-            SyntaxErrorKind::TooDeep { .. } => "too many nested parts".into(),
-            SyntaxErrorKind::TooLong { limit, .. } => format!("more than {limit} levels"),
-            SyntaxErrorKind::LoneBraceInText => "this `}` closes nothing".into(),
-            SyntaxErrorKind::UnknownEscape { .. } => "unknown escape".into(),
-        }
-    }
-
-    fn help(&self) -> String {
-        match self.kind.as_ref() {
-            SyntaxErrorKind::KeywordAsName { keyword, expected } => {
-                format!(
-                    "write {} before `{keyword}`; a name cannot be a keyword (use `{keyword}_` if you meant it as one; `weir explain E0001` lists them)",
-                    list_words(expected)
-                )
-            }
-            SyntaxErrorKind::InterpolationInName => {
-                "write `{{` and `}}` for braces in a scenario name".into()
-            }
-            SyntaxErrorKind::NumberTooLarge { .. } => "use a smaller number".into(),
-            SyntaxErrorKind::TooDeep { limit } => {
-                format!("split the expression with `let` steps; at most {limit} levels are allowed")
-            }
-            SyntaxErrorKind::TooLong { .. } => {
-                "split the expression with `let` steps: `let first = a + b + c`, then `first + d + e`".into()
-            }
-            SyntaxErrorKind::LoneBraceInText => {
-                "write `}}` for a brace in a text; `{…}` puts the value of an expression in it"
-                    .into()
-            }
-            SyntaxErrorKind::UnknownEscape { .. } => {
-                "the escapes are `\\\"`, `\\\\`, `\\n` and `\\t`; write `\\\\` for a backslash"
-                    .into()
-            }
             SyntaxErrorKind::Expected {
                 expected,
                 found,
                 suggestion,
                 previous,
-            } => {
-                if let Some(advice) = misplaced(expected, found, previous) {
-                    return advice;
-                }
-                if let Some(opener) = self.unclosed {
-                    return match opener.symbol {
-                        '"' => "add `\"` before the end of the line; a text cannot run over lines (write `\\n` for a line break)".into(),
-                        '{' => "add `}` to close the block, or finish what is inside it".into(),
-                        '(' => "add `)` to close the parenthesis".into(),
-                        '[' => "add `]` to close the list".into(),
-                        _ => "close what was opened".into(),
-                    };
-                }
-                if let Some(word) = suggestion {
-                    return format!("did you mean `{word}`?");
-                }
-                if self.context.is_some() {
-                    return "`{` in a text starts an expression that ends at `}`; write `{{` for a brace".into();
-                }
-                help_for(expected, found)
+            } => self.expected_parts(expected, found, *suggestion, previous),
+            SyntaxErrorKind::KeywordAsName { keyword, expected } => (
+                format!(
+                    "expected {}, found the keyword `{keyword}`",
+                    list_words(expected)
+                ),
+                format!("`{keyword}` is a keyword"),
+                format!(
+                    "write {} before `{keyword}`; a name cannot be a keyword (use `{keyword}_` if you meant it as one; `weir explain E0001` lists them)",
+                    list_words(expected)
+                ),
+            ),
+            SyntaxErrorKind::InterpolationInName => (
+                text("a scenario name cannot contain `{…}`"),
+                text("`{` starts an expression"),
+                text("write `{{` and `}}` for braces in a scenario name"),
+            ),
+            SyntaxErrorKind::NumberTooLarge { limit } => (
+                format!("this number is too large: {limit}"),
+                text("this does not fit"),
+                text("use a smaller number"),
+            ),
+            SyntaxErrorKind::TooDeep { limit } => (
+                text("this expression is nested too deeply"),
+                text("too many nested parts"),
+                format!(
+                    "split the expression with `let` steps; at most {limit} levels are allowed"
+                ),
+            ),
+            SyntaxErrorKind::TooLong { limit, operators } => (
+                if operators > limit {
+                    format!(
+                        "this expression chains {operators} operators; weir allows at most {limit} levels"
+                    )
+                } else {
+                    format!("this expression nests more than {limit} levels deep")
+                },
+                format!("more than {limit} levels"),
+                text(
+                    "split the expression with `let` steps: `let first = a + b + c`, then `first + d + e`",
+                ),
+            ),
+            SyntaxErrorKind::LoneBraceInText => (
+                text("a `}` in a text must be written `}}`"),
+                text("this `}` closes nothing"),
+                text(
+                    "write `}}` for a brace in a text; `{…}` puts the value of an expression in it",
+                ),
+            ),
+            SyntaxErrorKind::UnknownEscape { escape } => (
+                format!("`\\{escape}` is not an escape"),
+                text("unknown escape"),
+                text(
+                    "the escapes are `\\\"`, `\\\\`, `\\n` and `\\t`; write `\\\\` for a backslash",
+                ),
+            ),
+        }
+    }
+
+    /// Something else was expected: the message lists it, the label says what was found, and
+    /// the help is the most useful advice for what was found where.
+    fn expected_parts(
+        &self,
+        expected: &[Expected],
+        found: &Found,
+        suggestion: Option<&str>,
+        previous: &str,
+    ) -> (String, String, String) {
+        let open_text = self.unclosed.is_some_and(|o| o.symbol == '"');
+        let message = if open_text {
+            "this text is never closed".to_string()
+        } else {
+            format!("expected {}", list_words(expected))
+        };
+        let label = match found {
+            Found::EndOfInput => "the input ends here".to_string(),
+            Found::Token(t) if t == "the end of the line" && open_text => {
+                "the line ends here".to_string()
             }
-        }
+            Found::Token(t) if t == "the end of the line" => format!(
+                "expected {} before the end of the line",
+                list_words(expected)
+            ),
+            Found::Token(t) => format!("found `{t}`"),
+        };
+        let help = if let Some(advice) = advice::misplaced(expected, found, previous) {
+            advice
+        } else if let Some(opener) = self.unclosed {
+            match Delim::of_opener(opener.symbol) {
+                Some(Delim::Text) => "add `\"` before the end of the line; a text cannot run over lines (write `\\n` for a line break)".into(),
+                Some(Delim::Paren) => "add `)` to close the parenthesis".into(),
+                Some(Delim::Bracket) => "add `]` to close the list".into(),
+                _ => "add `}` to close the block, or finish what is inside it".into(),
+            }
+        } else if let Some(word) = suggestion {
+            format!("did you mean `{word}`?")
+        } else if self.context.is_some() {
+            "`{` in a text starts an expression that ends at `}`; write `{{` for a brace".into()
+        } else {
+            advice::help_for(expected, found)
+        };
+        (message, label, help)
     }
-}
-
-/// The most useful advice for what was expected.
-/// Advice for a part written in the wrong place or form, judged by what was found where.
-fn misplaced(expected: &[Expected], found: &Found, previous: &str) -> Option<String> {
-    let has_token = |token: &str| {
-        expected
-            .iter()
-            .any(|e| matches!(e, Expected::Token(t) if t == token))
-    };
-    let has = |thing: &str| {
-        expected
-            .iter()
-            .any(|e| matches!(e, Expected::Thing(t) if *t == thing))
-    };
-    let Found::Token(word) = found else {
-        return None;
-    };
-    let word = word.as_str();
-    let is_duration_like = word.starts_with(|c: char| c.is_ascii_digit())
-        && word
-            .trim_start_matches(|c: char| c.is_ascii_digit())
-            .starts_with(|c: char| c.is_alphabetic() || c == '.');
-    Some(match word {
-        "\u{201c}" | "\u{201d}" | "\u{2018}" | "\u{2019}" | "\u{201e}" | "\u{00ab}" | "\u{00bb}" => {
-            "write the text in straight quotes, as in `\"hi\"`; curly quotes such as `\u{201c}…\u{201d}` come from word processors and do not start a text".into()
-        }
-        "changing" if has_token("do") || has_token("unless") => {
-            "`changing` goes before `where`: `on updated ENTITY in APP changing FIELD where …`"
-                .into()
-        }
-        "unless" if has_token("do") => {
-            "a one-liner's `unless` comes last: `on … do ACTION unless CONDITION`".into()
-        }
-        "create" | "update" | "delete" | "notify" if has_token(",") || has_token("unless") => {
-            "separate a one-liner's actions with `,`: `do create …, notify …`".into()
-        }
-        "where" if has_token(",") || has_token("unless") => {
-            "`where` belongs to the trigger: `on new ENTITY in APP where CONDITION do …`".into()
-        }
-        "on" if has("a step") => {
-            "a workflow has one trigger; write another workflow for another trigger".into()
-        }
-        "created" | "added" => {
-            "the kinds of event are `new`, `updated` and `deleted`: write `new`".into()
-        }
-        "changed" | "modified" | "edited" => {
-            "the kinds of event are `new`, `updated` and `deleted`: write `updated`".into()
-        }
-        "removed" => {
-            "the kinds of event are `new`, `updated` and `deleted`: write `deleted`".into()
-        }
-        "}" if has_token("where")
-            && (previous == "deletes"
-                || previous == "updates"
-                || previous.chars().all(|c| c.is_alphanumeric() || c == '_')) =>
-        {
-            "`user updates` and `user deletes` choose their records with `where CONDITION`".into()
-        }
-        _ if previous == "scenario" => {
-            "a scenario's name is a text in quotes: `scenario \"what it shows\" { … }`".into()
-        }
-        _ if is_duration_like => {
-            "a duration is a whole number followed by `s`, `m`, `h` or `d`, as in `90m`".into()
-        }
-        _ => return None,
-    })
-}
-
-/// What a user coming from another language most likely meant by a symbol weir does not use.
-fn foreign_symbol(found: &Found) -> Option<&'static str> {
-    let Found::Token(t) = found else { return None };
-    Some(match t.as_str() {
-        "=" => "compare with `==`; a single `=` only gives a `let` its value",
-        "=>" => "write `>=` for \"greater than or equal\"",
-        "=<" => "write `<=` for \"less than or equal\"",
-        "=!" => "write `!=` for \"not equal\"",
-        "<>" => "write `!=` for \"not equal\"",
-        "&&" | "&" => "write `and`",
-        "||" | "|" => "write `or`",
-        "!" => "write `not` before a condition, and `!=` for \"not equal\"",
-        "'" => "texts are written in double quotes: \"like this\"",
-        ";" => "steps need no `;`: write one step per line",
-        _ => return None,
-    })
-}
-
-fn help_for(expected: &[Expected], found: &Found) -> String {
-    if let Some(help) = foreign_symbol(found) {
-        return help.into();
-    }
-    let has = |thing: &str| {
-        expected
-            .iter()
-            .any(|e| matches!(e, Expected::Thing(t) if *t == thing))
-    };
-    let has_token = |token: &str| {
-        expected
-            .iter()
-            .any(|e| matches!(e, Expected::Token(t) if t == token))
-    };
-    if has("a type") {
-        return "a field's type is one of `text`, `number`, `bool`, `time`, `duration`, `stamp` or `list<T>`, with `?` for an optional one".into();
-    }
-    if has_token(":") && expected.len() <= 2 {
-        return "write each field as `name: type` in an entity and `name: value` in a field block"
-            .into();
-    }
-    if has("`new`, `updated` or `deleted`") {
-        return "a trigger reads `on new ENTITY in APP` (or `updated`, `deleted`)".into();
-    }
-    if has_token("in") && expected.len() <= 2 {
-        return "name the app with `in`, as in `on new event in Calendar` or `create event in Outlook`".into();
-    }
-    if has_token("owns") && expected.len() == 1 {
-        return "a line that starts with a name reads `App owns entity`; other items start with `app`, `workflow`, `on`, `sync`, `scenario` or `engine`".into();
-    }
-    if has_token("do") {
-        return "a one-liner reads `on new ENTITY in APP do ACTION`; a named workflow is written `workflow NAME { … }`".into();
-    }
-    if has("an item") {
-        return "a script holds `app`, `workflow`, one-liners (`on … do …`), `App owns entity`, `sync`, `scenario` and `engine` items".into();
-    }
-    if has("a step") {
-        return "inside a workflow each step starts with `let`, `unless`, `continue if`, `create`, `update`, `delete` or `notify`".into();
-    }
-    if has("an expression") {
-        return "write a value here: a field name, a text in quotes, a number, `true`, `none` or a call like `now()`".into();
-    }
-    if has("a field name") {
-        return "each entry reads `name: …`; close the block with `}` when it is complete".into();
-    }
-    if has("a whole number") {
-        return "write a count such as `1`, or `no`".into();
-    }
-    if matches!(found, Found::Token(t) if t == "}")
-        && !expected
-            .iter()
-            .any(|e| matches!(e, Expected::Thing(t) if t.ends_with("name")))
-    {
-        return "this `}` closes the block too early: finish what is inside it first".into();
-    }
-    format!("write {} here", list_words(expected))
 }

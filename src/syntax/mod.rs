@@ -16,6 +16,7 @@
 //! reporter what is still open. The words pest's keyword rules spell come from the table in
 //! [`crate::words`]; [`expected`] turns rules back into those words.
 
+mod advice;
 mod error;
 mod expected;
 mod expr;

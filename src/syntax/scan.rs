@@ -41,6 +41,18 @@ impl Delim {
         }
     }
 
+    /// What a bracket or quote opens; `{` is a block's brace (an interpolation's is told
+    /// apart only by the scanner's place in a text).
+    pub fn of_opener(symbol: char) -> Option<Delim> {
+        Some(match symbol {
+            '{' => Delim::Brace,
+            '(' => Delim::Paren,
+            '[' => Delim::Bracket,
+            '"' => Delim::Text,
+            _ => return None,
+        })
+    }
+
     /// What closes it.
     pub fn closer(self) -> char {
         match self {
