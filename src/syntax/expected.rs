@@ -226,3 +226,23 @@ pub(super) fn suggest_word(
     }
     crate::suggest::closest(word, candidates.iter().copied())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_rule_of_a_word_reads_it_from_the_table() {
+        for word in words::WORDS {
+            let Some(name) = word.rule else { continue };
+            let rule = Rule::all_rules()
+                .iter()
+                .find(|r| format!("{r:?}") == name)
+                .unwrap_or_else(|| panic!("the grammar has no rule `{name}`"));
+            assert_eq!(keyword_text(*rule), Some(word.text), "{name}");
+            assert_eq!(is_keyword_rule(*rule), name.starts_with("kw_"), "{name}");
+        }
+        assert_eq!(keyword_text(Rule::op_in), None);
+        assert_eq!(keyword_text(Rule::ident), None);
+    }
+}
