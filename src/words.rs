@@ -28,7 +28,7 @@ pub fn article(word: &str) -> &'static str {
 /// What a word does in the language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
-    /// Starts an item at the top of a script: `app`, `workflow`, `on`, …
+    /// Starts an item at the top of a script: `app`, `workflow`, `on`, `use`, …
     Item,
     /// Part of an app's declaration: `at`, `reports`, `owns`, …
     Declaration,
@@ -110,6 +110,8 @@ pub const WORDS: &[Word] = &[
     word("sync", Role::Item, R, "kw_sync"),
     word("scenario", Role::Item, R, "kw_scenario"),
     word("engine", Role::Item, R, "kw_engine"),
+    // `use "apps.weir"`, `use github`: another file's or a shipped connector's items.
+    word("use", Role::Item, R, "kw_use"),
     word("at", Role::Declaration, R, "kw_at"),
     word("auth", Role::Declaration, C, "kw_auth"),
     word("bearer", Role::Declaration, C, "kw_bearer"),
