@@ -331,11 +331,19 @@ fn expected_here(
     };
 
     // An unclosed text ends at the line's end, not at the end of the input: say so.
-    let unclosed = scan.open_text.or(if at_end {
-        scan.open_brackets.last().copied()
-    } else {
-        None
+    // A closer that does not close the innermost opener (`text(x` and then `}`): that opener
+    // is the one never closed.
+    let innermost = scan.open_brackets.last().copied();
+    let mismatched = innermost.filter(|opener| match &found {
+        Found::Token(t) => {
+            matches!(t.as_str(), "}" | ")" | "]")
+                && Delim::of_opener(opener.symbol).is_some_and(|d| !t.starts_with(d.closer()))
+        }
+        Found::EndOfInput => false,
     });
+    let unclosed = scan
+        .open_text
+        .or(if at_end { innermost } else { mismatched });
     let in_open_text = scan.open_text.is_some();
     SyntaxError {
         span: token_span,
