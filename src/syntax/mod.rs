@@ -175,6 +175,23 @@ mod tests {
     }
 
     #[test]
+    fn a_closer_of_another_opener_names_the_opener_never_closed() {
+        use crate::diagnostic::Report;
+        let text = "workflow w {\n  on new order in Shop\n  notify text(total\n}\n";
+        let err = parse_script(0, text).expect_err("a `(` is never closed");
+        let opener = err.unclosed.expect("the opener is named");
+        assert_eq!(opener.symbol, '(');
+        assert_eq!(opener.span.start as usize, text.find('(').unwrap());
+        let notes = err.report().notes;
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("add `)` to close the parenthesis")),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
     fn a_chain_is_refused_before_it_is_a_tree_too_deep_to_walk() {
         let chain = vec!["x"; 50_000].join(" + ");
         let text = format!("on new thing in A do notify text({chain})");
