@@ -24,7 +24,7 @@ use super::trace::{Done, Skip, TraceItem};
 use super::{Core, Event, Outcome};
 use crate::ast::EventKind;
 use crate::operators::equal;
-use crate::program::{Prefer, Program, SyncId, SyncSide};
+use crate::program::{EntityId, FieldId, Prefer, Program, SyncId, SyncSide};
 use crate::value::Value;
 
 /// One linked pair and the values its two sides last agreed on, one per mapping.
@@ -112,6 +112,7 @@ impl Ledger {
 
 /// The two sides of a sync as seen from the side an event came from.
 struct Sides {
+    sync: SyncId,
     this: SyncSide,
     other: SyncSide,
     left: bool,
@@ -131,12 +132,14 @@ impl Core {
         let s = &p.syncs[sync.0];
         let sides = if left {
             Sides {
+                sync,
                 this: s.left,
                 other: s.right,
                 left,
             }
         } else {
             Sides {
+                sync,
                 this: s.right,
                 other: s.left,
                 left,
@@ -150,9 +153,7 @@ impl Core {
                 return;
             }
             (EventKind::New, None) => self.sync_new(p, apps, sync, &sides, event, out),
-            (EventKind::Updated, Some(slot)) => {
-                self.sync_update(p, apps, sync, &sides, slot, event, out)
-            }
+            (EventKind::Updated, Some(slot)) => self.sync_update(p, apps, &sides, slot, event, out),
             (EventKind::Deleted, Some(slot)) => {
                 let Some(run) = self.sync_run(by, event, out) else {
                     return;
@@ -324,19 +325,17 @@ impl Core {
     }
 
     /// An update on one side of a linked pair: an echo, or changes to write across.
-    #[expect(clippy::too_many_arguments, reason = "a sync step has this many parts")]
     fn sync_update<A: Apps>(
         &mut self,
         p: &Program,
         apps: &mut A,
-        sync: SyncId,
         sides: &Sides,
         slot: usize,
         event: &Event,
         out: &mut Outcome,
     ) -> Result<(), (u64, RunError)> {
-        let s = &p.syncs[sync.0];
-        let by = Actor::Sync(sync);
+        let s = &p.syncs[sides.sync.0];
+        let by = Actor::Sync(sides.sync);
         let Some(mut pair) = self.ledger.pairs[slot].clone() else {
             return Ok(());
         };
@@ -348,62 +347,14 @@ impl Core {
             Ok(None) => return Ok(()),
             Err(err) => return Err((0, RunError::new(s.span, RunErrorKind::App(err)))),
         };
-        let (this_agreed, other_agreed) = if sides.left {
-            (&pair.left_values, &pair.right_values)
-        } else {
-            (&pair.right_values, &pair.left_values)
-        };
-        let mut to_other = Write::default();
-        let mut to_this = Write::default();
-        let mut conflicts = Vec::new();
-        let mut changed = false;
-        for (i, m) in s.mappings.iter().enumerate() {
-            let (this_field, other_field, flows_out, flows_in) = if sides.left {
-                (m.left, m.right, m.to_right, m.to_left)
-            } else {
-                (m.right, m.left, m.to_left, m.to_right)
-            };
-            let this_now = event.record.get(this_field);
-            if equal(this_now, &this_agreed[i]) {
-                continue;
-            }
-            changed = true;
-            if !flows_out {
-                continue;
-            }
-            let other_now = partner.get(other_field);
-            // The values each side would have if the other's were carried across.
-            let carried = m.carry(this_now, sides.left);
-            let other_changed = !equal(other_now, &other_agreed[i]) && !equal(other_now, &carried);
-            let this_wins = match s.prefer {
-                Prefer::Left => sides.left,
-                Prefer::Right => !sides.left,
-                Prefer::Latest => true,
-            };
-            if !other_changed || this_wins {
-                let value = fit_field(p, sides.other.entity, other_field, carried.clone(), m.span)
-                    .map_err(|e| (0, e))?;
-                to_other.fields.push((other_field, value));
-                if other_changed {
-                    conflicts.push((sides.other.entity, other_field, carried, other_now.clone()));
-                }
-            } else {
-                let back = m.carry(other_now, !sides.left);
-                if flows_in {
-                    let value = fit_field(p, sides.this.entity, this_field, back.clone(), m.span)
-                        .map_err(|e| (0, e))?;
-                    to_this.fields.push((this_field, value));
-                }
-                conflicts.push((sides.this.entity, this_field, back, this_now.clone()));
-            }
-        }
-        if !changed {
+        let plan = Plan::of(p, sides, &pair, &event.record, &partner).map_err(|e| (0, e))?;
+        if !plan.changed {
             self.skip(by, event, Skip::Echo, out);
             return Ok(());
         }
         // What this side reports now is agreed for every field that changed.
         let this_now = values(s, sides.left, &event.record);
-        if to_other.fields.is_empty() && to_this.fields.is_empty() {
+        if plan.to_other.fields.is_empty() && plan.to_this.fields.is_empty() {
             set_side(&mut pair, sides.left, this_now);
             self.ledger.set(slot, pair);
             return Ok(());
@@ -411,37 +362,11 @@ impl Core {
         let Some(run) = self.sync_run(by, event, out) else {
             return Ok(());
         };
-        let fail = |err| (run, err);
         let mut ctx = RunCtx::new(run, by, event);
-        for (entity, field, kept, lost) in conflicts {
-            if self.options.trace {
-                out.trace.push(TraceItem::Action {
-                    run,
-                    by,
-                    done: Done::Conflict {
-                        entity,
-                        field,
-                        kept,
-                        lost,
-                    },
-                });
-            }
-        }
-        let engine = self.engine.clone();
-        let mut other_after = None;
-        let mut this_after = None;
-        if !to_other.fields.is_empty() {
-            stamp_write(p, sides.other.entity, &mut to_other, &engine);
-            other_after = self
-                .update(p, apps, partner_at, to_other, &mut ctx, s.span, out)
-                .map_err(fail)?;
-        }
-        if !to_this.fields.is_empty() {
-            stamp_write(p, sides.this.entity, &mut to_this, &engine);
-            this_after = self
-                .update(p, apps, event.at(), to_this, &mut ctx, s.span, out)
-                .map_err(fail)?;
-        }
+        self.show_conflicts(run, by, &plan.conflicts, out);
+        let (this_after, other_after) = self
+            .write_plan(p, apps, sides, plan, &mut ctx, out)
+            .map_err(|e| (run, e))?;
         let this_values = match &this_after {
             Some(record) => values(s, sides.left, record),
             None => this_now,
@@ -452,6 +377,152 @@ impl Core {
         }
         self.ledger.set(slot, pair);
         Ok(())
+    }
+
+    /// The trace's word on each conflict `prefer` settled.
+    fn show_conflicts(&mut self, run: u64, by: Actor, conflicts: &[Conflict], out: &mut Outcome) {
+        if !self.options.trace {
+            return;
+        }
+        for c in conflicts {
+            out.trace.push(TraceItem::Action {
+                run,
+                by,
+                done: Done::Conflict {
+                    entity: c.entity,
+                    field: c.field,
+                    kept: c.kept.clone(),
+                    lost: c.lost.clone(),
+                },
+            });
+        }
+    }
+
+    /// Makes a plan's writes, the other side's first: the records as they stand after each.
+    fn write_plan<A: Apps>(
+        &mut self,
+        p: &Program,
+        apps: &mut A,
+        sides: &Sides,
+        plan: Plan,
+        ctx: &mut RunCtx,
+        out: &mut Outcome,
+    ) -> Result<(Option<Record>, Option<Record>), RunError> {
+        let span = p.syncs[sides.sync.0].span;
+        let engine = self.engine.clone();
+        let Plan {
+            mut to_other,
+            mut to_this,
+            partner,
+            ..
+        } = plan;
+        let mut other_after = None;
+        let mut this_after = None;
+        if !to_other.fields.is_empty() {
+            stamp_write(p, sides.other.entity, &mut to_other, &engine);
+            other_after = self.update(p, apps, partner, to_other, ctx, span, out)?;
+        }
+        if !to_this.fields.is_empty() {
+            stamp_write(p, sides.this.entity, &mut to_this, &engine);
+            let at = ctx.event.at();
+            this_after = self.update(p, apps, at, to_this, ctx, span, out)?;
+        }
+        Ok((this_after, other_after))
+    }
+}
+
+/// A field whose change lost to the other side's: where, the value kept and the one lost.
+#[derive(Clone, Debug)]
+struct Conflict {
+    entity: EntityId,
+    field: FieldId,
+    kept: Value,
+    lost: Value,
+}
+
+/// What an update on one side of a pair asks for, mapping by mapping.
+struct Plan {
+    /// The other side's record.
+    partner: RecordRef,
+    /// Whether any synced value on this side differs from the ledger (else: an echo).
+    changed: bool,
+    to_other: Write,
+    /// Values the other side won, written back here.
+    to_this: Write,
+    conflicts: Vec<Conflict>,
+}
+
+impl Plan {
+    /// Compares this side's record and its partner with what they last agreed on.
+    fn of(
+        p: &Program,
+        sides: &Sides,
+        pair: &Pair,
+        this: &Record,
+        partner: &Record,
+    ) -> Result<Plan, RunError> {
+        let s = &p.syncs[sides.sync.0];
+        let (this_agreed, other_agreed) = if sides.left {
+            (&pair.left_values, &pair.right_values)
+        } else {
+            (&pair.right_values, &pair.left_values)
+        };
+        let this_wins = match s.prefer {
+            Prefer::Left => sides.left,
+            Prefer::Right => !sides.left,
+            Prefer::Latest => true,
+        };
+        let mut plan = Plan {
+            partner: RecordRef::new(sides.other.entity, partner.id),
+            changed: false,
+            to_other: Write::default(),
+            to_this: Write::default(),
+            conflicts: Vec::new(),
+        };
+        for (i, m) in s.mappings.iter().enumerate() {
+            let (this_field, other_field, flows_out, flows_in) = if sides.left {
+                (m.left, m.right, m.to_right, m.to_left)
+            } else {
+                (m.right, m.left, m.to_left, m.to_right)
+            };
+            let this_now = this.get(this_field);
+            if equal(this_now, &this_agreed[i]) {
+                continue;
+            }
+            plan.changed = true;
+            if !flows_out {
+                continue;
+            }
+            let other_now = partner.get(other_field);
+            // The value this side's would be on the other side.
+            let carried = m.carry(this_now, sides.left);
+            let other_changed = !equal(other_now, &other_agreed[i]) && !equal(other_now, &carried);
+            if !other_changed || this_wins {
+                let value = fit_field(p, sides.other.entity, other_field, carried.clone(), m.span)?;
+                plan.to_other.fields.push((other_field, value));
+                if other_changed {
+                    plan.conflicts.push(Conflict {
+                        entity: sides.other.entity,
+                        field: other_field,
+                        kept: carried,
+                        lost: other_now.clone(),
+                    });
+                }
+            } else {
+                let back = m.carry(other_now, !sides.left);
+                if flows_in {
+                    let value = fit_field(p, sides.this.entity, this_field, back.clone(), m.span)?;
+                    plan.to_this.fields.push((this_field, value));
+                }
+                plan.conflicts.push(Conflict {
+                    entity: sides.this.entity,
+                    field: this_field,
+                    kept: back,
+                    lost: this_now.clone(),
+                });
+            }
+        }
+        Ok(plan)
     }
 }
 
