@@ -364,10 +364,41 @@ impl fmt::Display for SyncSides<'_> {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mapping {
-    pub left: Name,
+    pub left: MapEnd,
     pub direction: Spanned<Direction>,
-    pub right: Name,
+    pub right: MapEnd,
     pub values: Option<ValueMap>,
+}
+
+impl Mapping {
+    pub fn span(&self) -> Span {
+        self.left.span().to(self.right.span())
+    }
+}
+
+/// One side of a mapping: a field of that side's entity, or an expression over its fields
+/// (`first + " " + last`), which the sync computes and never writes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MapEnd {
+    Field(Name),
+    Computed(Expr),
+}
+
+impl MapEnd {
+    pub fn span(&self) -> Span {
+        match self {
+            MapEnd::Field(name) => name.span,
+            MapEnd::Computed(e) => e.span,
+        }
+    }
+
+    /// The field this end names, unless it is computed.
+    pub fn field(&self) -> Option<&Name> {
+        match self {
+            MapEnd::Field(name) => Some(name),
+            MapEnd::Computed(_) => None,
+        }
+    }
 }
 
 /// `map { "Done" = "closed", else "open" }`: which left value goes with which right one, and

@@ -420,11 +420,15 @@ impl Printer<'_> {
         );
         self.indent += 1;
         for m in &s.mappings {
+            let end = |end: &MapEnd| match end {
+                MapEnd::Field(name) => name.node.to_string(),
+                MapEnd::Computed(e) => expr(e),
+            };
             let mut text = format!(
                 "{} {} {}",
-                m.left.node,
+                end(&m.left),
                 m.direction.node.symbol(),
-                m.right.node
+                end(&m.right)
             );
             if let Some(map) = &m.values {
                 let mut entries: Vec<String> = map
@@ -435,7 +439,7 @@ impl Printer<'_> {
                 entries.extend(map.otherwise.iter().map(|o| format!("else {}", expr(o))));
                 text.push_str(&format!(" map {{ {} }}", entries.join(", ")));
             }
-            self.line(&text, m.left.span.to(m.right.span));
+            self.line(&text, m.span());
         }
         if let Some(prefer) = &s.prefer {
             let choice = match &prefer.node {

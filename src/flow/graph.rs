@@ -130,8 +130,7 @@ impl FlowGraph {
                 let fields: Vec<FieldId> = sync
                     .mappings
                     .iter()
-                    .filter(|m| if to_right { m.to_right } else { m.to_left })
-                    .map(|m| if to_right { m.right } else { m.left })
+                    .filter_map(|m| m.written(to_right))
                     .collect();
                 for kind in EventKind::ALL {
                     let unit = units.len();
@@ -246,12 +245,8 @@ fn breaker(program: &Program, units: &[Unit], write: &Write, to: usize) -> Optio
         // A sync passes on only changes to the fields it maps; other updates match its ledger.
         UnitSource::Sync { sync, to_right } => {
             let s = &program.syncs[sync.0];
-            let mapped: Vec<FieldId> = s
-                .mappings
-                .iter()
-                .filter(|m| if to_right { m.to_right } else { m.to_left })
-                .map(|m| if to_right { m.left } else { m.right })
-                .collect();
+            // A computed mapping passes on changes to any field its expression reads.
+            let mapped: Vec<FieldId> = s.mappings.iter().flat_map(|m| m.read(to_right)).collect();
             return match (&write.fields, write.kind) {
                 (Some(fields), EventKind::Updated)
                     if !fields.iter().any(|f| mapped.contains(f)) =>

@@ -198,8 +198,12 @@ impl Builder<'_> {
                     let right_entity =
                         right.and_then(|r| self.program.entity_named(r, &sync.entity.node));
                     for mapping in &sync.mappings {
-                        self.field(left_entity, &mapping.left);
-                        self.field(right_entity, &mapping.right);
+                        if let Some(left) = mapping.left.field() {
+                            self.field(left_entity, left);
+                        }
+                        if let Some(right) = mapping.right.field() {
+                            self.field(right_entity, right);
+                        }
                     }
                     if let Some(prefer) = &sync.prefer
                         && let ast::Prefer::App(name) = &prefer.node

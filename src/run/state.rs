@@ -23,7 +23,7 @@ use super::sim::{HasSimulator, Simulator};
 use super::sync::Pair;
 use super::{Engine, Event};
 use crate::ast::EventKind;
-use crate::program::{EntityId, Program, SyncId};
+use crate::program::{EntityId, Program, SyncEnd, SyncId};
 use crate::value::{Label, Value};
 
 pub(crate) const VERSION: u64 = 1;
@@ -410,13 +410,20 @@ fn load_pair(p: &Program, entry: &Json, place: &str) -> Result<Pair, StateError>
             s.right.entity
         };
         for (m, value) in s.mappings.iter().zip(values) {
-            let field = p.field(entity, if side == 0 { m.left } else { m.right });
-            let v = input::decode_value(p, &field.name, &field.ty, value.clone()).map_err(
-                |problem| StateError::Record {
+            // A computed side's value has the type of its expression.
+            let (name, ty) = match m.end(side == 0) {
+                SyncEnd::Field(f) => {
+                    let field = p.field(entity, *f);
+                    (field.name.clone(), &field.ty)
+                }
+                SyncEnd::Computed(e) => (Arc::from("a computed value"), &e.ty),
+            };
+            let v = input::decode_value(p, &name, ty, value.clone()).map_err(|problem| {
+                StateError::Record {
                     place: format!("{place}.{key}"),
                     problem,
-                },
-            )?;
+                }
+            })?;
             sides[side].push(v);
         }
     }

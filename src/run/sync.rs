@@ -17,14 +17,17 @@
 use std::collections::HashMap;
 
 use super::action::{RunCtx, fit_field, stamp_record, stamp_write};
-use super::apps::{Apps, Record, RecordId, RecordRef, Write};
+use super::apps::{Apps, Record, RecordId, RecordRef, RecordView, Write};
 use super::error::{RunError, RunErrorKind};
+use super::eval::{self, Scope, Subject};
 use super::guard::{self, Actor};
 use super::trace::{Done, Skip, TraceItem};
 use super::{Core, Event, Outcome};
 use crate::ast::EventKind;
 use crate::operators::equal;
-use crate::program::{EntityId, FieldId, Prefer, Program, SyncId, SyncSide};
+use crate::program::{
+    EntityId, FieldId, Prefer, Program, Sync, SyncEnd, SyncId, SyncMapping, SyncSide,
+};
 use crate::value::Value;
 
 /// One linked pair and the values its two sides last agreed on, one per mapping.
@@ -200,8 +203,9 @@ impl Core {
             .matching_partner(p, apps, sync, sides, event)
             .map_err(|err| (0, RunError::new(s.span, RunErrorKind::App(err))))?
         {
-            let this_values = values(s, sides.left, &event.record);
-            let other_values = values(s, !sides.left, &partner);
+            let now = self.options.now;
+            let this_values = values(p, now, s, sides.left, &event.record).map_err(|e| (0, e))?;
+            let other_values = values(p, now, s, !sides.left, &partner).map_err(|e| (0, e))?;
             let at = RecordRef::new(sides.other.entity, partner.id);
             self.link(
                 sync,
@@ -220,14 +224,11 @@ impl Core {
         let fail = |err| (run, err);
         let other = p.entity(sides.other.entity);
         let mut record = Record::empty(other.fields.len());
+        let now = self.options.now;
         for m in &s.mappings {
-            let (from, to, flows) = if sides.left {
-                (m.left, m.right, m.to_right)
-            } else {
-                (m.right, m.left, m.to_left)
-            };
-            if flows {
-                let value = m.carry(event.record.get(from), sides.left);
+            if let Some(to) = m.written(sides.left) {
+                let value = end_value(p, now, s, m, sides.left, &event.record).map_err(fail)?;
+                let value = m.carry(&value, sides.left);
                 let value = fit_field(p, sides.other.entity, to, value, m.span).map_err(fail)?;
                 record.set(to, value);
             }
@@ -257,8 +258,8 @@ impl Core {
         let Some(partner) = apps.get(at).map_err(read)? else {
             return Ok(());
         };
-        let this_values = values(s, sides.left, &event.record);
-        let other_values = values(s, !sides.left, &partner);
+        let this_values = values(p, now, s, sides.left, &event.record).map_err(fail)?;
+        let other_values = values(p, now, s, !sides.left, &partner).map_err(fail)?;
         self.link(
             sync,
             sides.left,
@@ -308,18 +309,19 @@ impl Core {
         let Some(m) = s.matching.map(|i| &s.mappings[i]) else {
             return Ok(None);
         };
-        let (from, to) = if sides.left {
-            (m.left, m.right)
-        } else {
-            (m.right, m.left)
-        };
-        let key = m.carry(event.record.get(from), sides.left);
+        let now = self.options.now;
+        // A key that cannot be worked out matches nothing: the record is created instead.
+        let key = end_value(p, now, s, m, sides.left, &event.record)
+            .map_or(Value::None, |key| m.carry(&key, sides.left));
         if key == Value::None {
             return Ok(None);
         }
         let ledger = &self.ledger;
+        let other = m.end(!sides.left);
         let mut found = apps.select(sides.other.entity, &mut |view| {
-            equal(view.get(to), &key) && ledger.find(sync, !sides.left, view.id).is_none()
+            ledger.find(sync, !sides.left, view.id).is_none()
+                && view_value(p, now, sides.other.entity, other, view)
+                    .is_ok_and(|value| equal(&value, &key))
         })?;
         Ok((!found.is_empty()).then(|| found.swap_remove(0)))
     }
@@ -347,13 +349,14 @@ impl Core {
             Ok(None) => return Ok(()),
             Err(err) => return Err((0, RunError::new(s.span, RunErrorKind::App(err)))),
         };
-        let plan = Plan::of(p, sides, &pair, &event.record, &partner).map_err(|e| (0, e))?;
+        let now = self.options.now;
+        let plan = Plan::of(p, now, sides, &pair, &event.record, &partner).map_err(|e| (0, e))?;
         if !plan.changed {
             self.skip(by, event, Skip::Echo, out);
             return Ok(());
         }
         // What this side reports now is agreed for every field that changed.
-        let this_now = values(s, sides.left, &event.record);
+        let this_now = values(p, now, s, sides.left, &event.record).map_err(|e| (0, e))?;
         if plan.to_other.fields.is_empty() && plan.to_this.fields.is_empty() {
             set_side(&mut pair, sides.left, this_now);
             self.ledger.set(slot, pair);
@@ -367,13 +370,15 @@ impl Core {
         let (this_after, other_after) = self
             .write_plan(p, apps, sides, plan, &mut ctx, out)
             .map_err(|e| (run, e))?;
+        let fail = |e| (run, e);
         let this_values = match &this_after {
-            Some(record) => values(s, sides.left, record),
+            Some(record) => values(p, now, s, sides.left, record).map_err(fail)?,
             None => this_now,
         };
         set_side(&mut pair, sides.left, this_values);
         if let Some(record) = &other_after {
-            set_side(&mut pair, !sides.left, values(s, !sides.left, record));
+            let other_values = values(p, now, s, !sides.left, record).map_err(fail)?;
+            set_side(&mut pair, !sides.left, other_values);
         }
         self.ledger.set(slot, pair);
         Ok(())
@@ -456,6 +461,7 @@ impl Plan {
     /// Compares this side's record and its partner with what they last agreed on.
     fn of(
         p: &Program,
+        now: i64,
         sides: &Sides,
         pair: &Pair,
         this: &Record,
@@ -480,19 +486,14 @@ impl Plan {
             conflicts: Vec::new(),
         };
         for (i, m) in s.mappings.iter().enumerate() {
-            let (this_field, other_field, flows_out, flows_in) = if sides.left {
-                (m.left, m.right, m.to_right, m.to_left)
-            } else {
-                (m.right, m.left, m.to_left, m.to_right)
-            };
-            let this_now = this.get(this_field);
+            let this_now = &end_value(p, now, s, m, sides.left, this)?;
             if equal(this_now, &this_agreed[i]) {
                 continue;
             }
             plan.changed = true;
-            if !flows_out {
+            let Some(other_field) = m.written(sides.left) else {
                 continue;
-            }
+            };
             let other_now = partner.get(other_field);
             // The value this side's would be on the other side.
             let carried = m.carry(this_now, sides.left);
@@ -510,13 +511,18 @@ impl Plan {
                 }
             } else {
                 let back = m.carry(other_now, !sides.left);
-                if flows_in {
-                    let value = fit_field(p, sides.this.entity, this_field, back.clone(), m.span)?;
-                    plan.to_this.fields.push((this_field, value));
+                let this_field = m.written(!sides.left);
+                if let Some(field) = this_field {
+                    let value = fit_field(p, sides.this.entity, field, back.clone(), m.span)?;
+                    plan.to_this.fields.push((field, value));
                 }
+                // Where this side's value is computed, the loss is in the fields it reads:
+                // shown against the first of them.
+                let field = this_field.or_else(|| m.end(sides.left).reads().first().copied());
+                let Some(field) = field else { continue };
                 plan.conflicts.push(Conflict {
                     entity: sides.this.entity,
-                    field: this_field,
+                    field,
                     kept: back,
                     lost: this_now.clone(),
                 });
@@ -530,12 +536,50 @@ fn other_id(pair: &Pair, left: bool) -> RecordId {
     if left { pair.right } else { pair.left }
 }
 
-/// The synced fields of a record on one side, one per mapping.
-fn values(s: &crate::program::Sync, left: bool, record: &Record) -> Vec<Value> {
+/// The synced values of a record on one side, one per mapping.
+fn values(
+    p: &Program,
+    now: i64,
+    s: &Sync,
+    left: bool,
+    record: &Record,
+) -> Result<Vec<Value>, RunError> {
     s.mappings
         .iter()
-        .map(|m| record.get(if left { m.left } else { m.right }).clone())
+        .map(|m| end_value(p, now, s, m, left, record))
         .collect()
+}
+
+/// A mapping's value on a record of one side: its field, or its expression worked out.
+fn end_value(
+    p: &Program,
+    now: i64,
+    s: &Sync,
+    m: &SyncMapping,
+    left: bool,
+    record: &Record,
+) -> Result<Value, RunError> {
+    let entity = if left { s.left.entity } else { s.right.entity };
+    view_value(p, now, entity, m.end(left), record.view())
+}
+
+fn view_value(
+    p: &Program,
+    now: i64,
+    entity: EntityId,
+    end: &SyncEnd,
+    record: RecordView,
+) -> Result<Value, RunError> {
+    match end {
+        SyncEnd::Field(f) => Ok(record.get(*f).clone()),
+        SyncEnd::Computed(e) => eval::eval(
+            e,
+            &Scope {
+                target: Some(Subject { entity, record }),
+                ..Scope::constant(p, now)
+            },
+        ),
+    }
 }
 
 fn set_side(pair: &mut Pair, left: bool, values: Vec<Value>) {

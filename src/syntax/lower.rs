@@ -494,7 +494,7 @@ impl Lower {
             match member.as_rule() {
                 Rule::mapping => {
                     let mut parts = parts(member);
-                    let left = self.name(parts.next().expect("left field"));
+                    let left = self.map_end(parts.next().expect("left side"))?;
                     let arrow = parts.next().expect("direction");
                     let direction = match arrow.as_str() {
                         "<->" => Direction::Both,
@@ -503,7 +503,7 @@ impl Lower {
                         other => unreachable!("expected an arrow, found {other:?}"),
                     };
                     let direction = Spanned::new(direction, self.span(&arrow));
-                    let right = self.name(parts.next().expect("right field"));
+                    let right = self.map_end(parts.next().expect("right side"))?;
                     let values = parts.next().map(|map| self.value_map(map)).transpose()?;
                     sync.mappings.push(Mapping {
                         left,
@@ -529,6 +529,18 @@ impl Lower {
             }
         }
         Ok(sync)
+    }
+
+    /// A side of a mapping: a bare name is a field, anything else is computed.
+    fn map_end(&mut self, pair: Pair<'_, Rule>) -> Result<MapEnd> {
+        if pair.as_rule() == Rule::ident {
+            return Ok(MapEnd::Field(self.name(pair)));
+        }
+        let e = self.expr(pair)?;
+        Ok(match e.kind {
+            ExprKind::Name(name) => MapEnd::Field(Spanned::new(name, e.span)),
+            _ => MapEnd::Computed(e),
+        })
     }
 
     fn value_map(&mut self, pair: Pair<'_, Rule>) -> Result<ValueMap> {
