@@ -270,6 +270,10 @@ pub struct Trigger {
     pub changing: Vec<Name>,
     pub condition: Option<Expr>,
     pub span: Span,
+    /// `on conflict in sync NAME`: the sync's name. Such a trigger has no entity or app of its
+    /// own (the checker takes the sync's first side): `kind` is `updated` and `entity` and `app`
+    /// repeat the sync's name, so look here first.
+    pub conflict: Option<Name>,
 }
 
 #[derive(Clone, Debug)]
@@ -336,6 +340,8 @@ pub struct SyncDecl {
     pub mappings: Vec<Mapping>,
     pub prefer: Option<Spanned<Prefer>>,
     pub span: Span,
+    /// `as NAME`: what `on conflict in sync NAME` calls it (by default, `entity`).
+    pub name: Option<Name>,
 }
 
 impl SyncDecl {
@@ -480,6 +486,8 @@ pub enum ScenarioStepKind {
     },
     ExpectNotified(Spanned<u64>),
     ExpectLoop(bool),
+    /// `together { … }`: user changes all made before the engine sees any of them.
+    Together(Vec<ScenarioStep>),
 }
 
 /// How `expect runs of …` names a workflow.

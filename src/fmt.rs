@@ -414,8 +414,14 @@ impl Printer<'_> {
 
     fn sync(&mut self, s: &SyncDecl) {
         let matching = s.matching.as_ref().map(|m| format!(" match {m}"));
+        let name = s.name.as_ref().map(|n| format!(" as {}", n.node));
         self.line(
-            &format!("sync {}{} {{", s.sides(), matching.unwrap_or_default()),
+            &format!(
+                "sync {}{}{} {{",
+                s.sides(),
+                name.unwrap_or_default(),
+                matching.unwrap_or_default()
+            ),
             s.entity.span,
         );
         self.indent += 1;
@@ -460,7 +466,21 @@ impl Printer<'_> {
         head.push_str(" {");
         self.line(&head, s.name.span);
         self.indent += 1;
-        for step in &s.steps {
+        self.scenario_steps(&s.steps);
+        self.indent -= 1;
+        self.close(s.span);
+    }
+
+    fn scenario_steps(&mut self, steps: &[ScenarioStep]) {
+        for step in steps {
+            if let ScenarioStepKind::Together(inner) = &step.kind {
+                self.line("together {", step.span);
+                self.indent += 1;
+                self.scenario_steps(inner);
+                self.indent -= 1;
+                self.close(step.span);
+                continue;
+            }
             let text = self.renumbered(scenario_step(&step.kind), &step.kind);
             let block = match &step.kind {
                 ScenarioStepKind::UserCreates {
@@ -489,8 +509,6 @@ impl Printer<'_> {
             };
             self.step_line(&text, block, step.span);
         }
-        self.indent -= 1;
-        self.close(s.span);
     }
 }
 
@@ -510,6 +528,10 @@ impl Printer<'_> {
 /// One scenario step (or REPL step) in canonical form.
 pub fn scenario_step(step: &ScenarioStepKind) -> String {
     match step {
+        ScenarioStepKind::Together(steps) => {
+            let inner: Vec<String> = steps.iter().map(|s| scenario_step(&s.kind)).collect();
+            format!("together {{ {} }}", inner.join("  "))
+        }
         ScenarioStepKind::UserCreates {
             entity,
             app,
@@ -584,7 +606,10 @@ fn count_text(count: u64) -> String {
 }
 
 fn trigger(t: &Trigger) -> String {
-    let mut text = format!("on {} {} in {}", t.kind.node, t.entity.node, t.app.node);
+    let mut text = match &t.conflict {
+        Some(sync) => format!("on conflict in sync {}", sync.node),
+        None => format!("on {} {} in {}", t.kind.node, t.entity.node, t.app.node),
+    };
     if !t.changing.is_empty() {
         let fields: Vec<&str> = t.changing.iter().map(|f| &*f.node).collect();
         let _ = write!(text, " changing {}", fields.join(", "));

@@ -218,6 +218,9 @@ pub struct Trigger {
     pub changing_span: Option<Span>,
     pub condition: Option<Expr>,
     pub span: Span,
+    /// `on conflict in sync NAME`: run when that sync settles a conflict, on its first side's
+    /// record (`app`, `entity` and `kind` are that side's, and `updated`).
+    pub conflict: Option<SyncId>,
 }
 
 #[derive(Clone, Debug)]
@@ -332,6 +335,9 @@ pub enum Target {
 
 #[derive(Clone, Debug)]
 pub struct Sync {
+    /// What `on conflict in sync NAME` calls it: `as NAME`, else its first entity's name.
+    pub name: Arc<str>,
+    pub name_span: Span,
     pub entity_name: Arc<str>,
     pub left: SyncSide,
     pub right: SyncSide,
@@ -517,6 +523,8 @@ pub enum ScenarioStepKind {
     },
     ExpectNotified(u64),
     ExpectLoop(bool),
+    /// User steps whose changes are all made before the engine sees any of them.
+    Together(Vec<ScenarioStep>),
 }
 
 // ---------------------------------------------------------------- expressions
@@ -540,6 +548,8 @@ pub enum ExprKind {
     /// Who made the change that triggered the run.
     Origin,
     Local(LocalId),
+    /// `conflict.field` and the like, in a workflow run on a sync's conflict.
+    Conflict(ConflictPart),
     Interpolation(Vec<Piece>),
     Call(Builtin, Vec<Expr>),
     List(Vec<Expr>),
@@ -547,6 +557,33 @@ pub enum ExprKind {
     Neg(Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     If(Box<Expr>, Box<Expr>, Box<Expr>),
+}
+
+/// What a conflict workflow can read of the conflict, each a text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConflictPart {
+    /// The field whose change lost, as its app names it.
+    Field,
+    /// The app whose change lost.
+    App,
+    /// The value kept, as that field now holds it.
+    Kept,
+    /// The value that lost.
+    Lost,
+    /// The ids of the two linked records: the first side's and the second's.
+    Left,
+    Right,
+}
+
+impl ConflictPart {
+    pub const ALL: [(&'static str, ConflictPart); 6] = [
+        ("field", ConflictPart::Field),
+        ("loser", ConflictPart::App),
+        ("kept", ConflictPart::Kept),
+        ("lost", ConflictPart::Lost),
+        ("left", ConflictPart::Left),
+        ("right", ConflictPart::Right),
+    ];
 }
 
 /// A part of a text with interpolation.

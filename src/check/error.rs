@@ -779,6 +779,8 @@ pub enum ScopeHint {
     Record { entity: Arc<str>, app: Arc<str> },
     /// Where no record is in view (a scenario's values).
     Constant,
+    /// After `conflict.`, in a workflow run on a sync's conflict.
+    Conflict,
 }
 
 impl ScopeHint {
@@ -795,6 +797,7 @@ impl ScopeHint {
                     "here a bare name is a field of the record being tested (`{entity}` in `{app}`), `id` or `origin`"
                 )
             }
+            ScopeHint::Conflict => "a conflict has `conflict.field`, `conflict.loser`, `conflict.kept`, `conflict.lost`, `conflict.left` and `conflict.right`".into(),
             ScopeHint::Constant => {
                 "no record is in view here, so there are no fields to name".into()
             }
@@ -803,6 +806,7 @@ impl ScopeHint {
 
     fn fix(&self, name: &str) -> String {
         match self {
+            ScopeHint::Conflict => "name one of the parts of a conflict".into(),
             ScopeHint::Trigger { .. } => format!(
                 "define it with `let {name} = …` above this step; if it is another tool's label, compare it with `origin` (`origin == {name}`)"
             ),

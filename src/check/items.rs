@@ -97,7 +97,10 @@ impl Checker<'_> {
             .matching
             .as_ref()
             .and_then(|name| self.matching(name, sync, &mappings));
+        let name = sync.name.as_ref().unwrap_or(&sync.entity);
         self.program.syncs.push(Sync {
+            name: name.node.clone(),
+            name_span: name.span,
             matching,
             entity_name: sync.entity.node.clone(),
             left: SyncSide {
@@ -112,6 +115,37 @@ impl Checker<'_> {
             prefer,
             span: sync.span,
         });
+    }
+
+    /// The sync `on conflict in sync NAME` names (E0105 for none, or two).
+    pub(super) fn sync_named(&mut self, name: &ast::Name) -> Option<SyncId> {
+        let mut found = (0..self.program.syncs.len())
+            .filter(|&i| self.program.syncs[i].name == name.node)
+            .map(SyncId);
+        let (first, second) = (found.next(), found.next());
+        match (first, second) {
+            (Some(sync), None) => Some(sync),
+            (Some(a), Some(b)) => {
+                self.report(CheckError::Sync(SyncProblem::AmbiguousSync {
+                    name: Named::of(name),
+                    first: self.program.syncs[a.0].name_span,
+                    second: self.program.syncs[b.0].name_span,
+                }));
+                None
+            }
+            _ => {
+                let known: Vec<Arc<str>> =
+                    self.program.syncs.iter().map(|s| s.name.clone()).collect();
+                let suggestion =
+                    crate::suggest::closest(&name.node, known.iter().map(|k| &**k)).map(Arc::from);
+                self.report(CheckError::Sync(SyncProblem::UnknownSync {
+                    name: Named::of(name),
+                    known,
+                    suggestion,
+                }));
+                None
+            }
+        }
     }
 
     /// E0102 for `sync X between A and B` where a declared app has no `X`: the help names both

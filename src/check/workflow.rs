@@ -158,6 +158,10 @@ impl Checker<'_> {
     }
 
     fn trigger(&mut self, t: &ast::Trigger, workflow: &Arc<str>) -> Option<Trigger> {
+        self.conflict_sync = None;
+        if let Some(name) = &t.conflict {
+            return self.conflict_trigger(t, name);
+        }
         let app = self.app(&t.app);
         let entity = self.entity(app, &t.entity, t.app.span, false)?;
         let kind = t.kind.node;
@@ -218,6 +222,36 @@ impl Checker<'_> {
             changing_span,
             condition,
             span: t.span,
+            conflict: None,
+        })
+    }
+
+    /// `on conflict in sync NAME`: the run sees the sync's first side's record, and
+    /// `conflict.field` and the like.
+    fn conflict_trigger(&mut self, t: &ast::Trigger, name: &ast::Name) -> Option<Trigger> {
+        let sync = self.sync_named(name)?;
+        let side = self.program.syncs[sync.0].left;
+        self.conflict_sync = Some(sync);
+        let scope = Scope {
+            view: View::Trigger,
+            trigger: Some(side.entity),
+        };
+        let condition = t.condition.as_ref().map(|c| {
+            let checked = self.condition(c, scope, "a `where` condition");
+            self.warn_constant(&checked, true);
+            present_when(&checked, true, &mut self.narrowed);
+            checked
+        });
+        Some(Trigger {
+            kind: EventKind::Updated,
+            kind_span: t.kind.span,
+            app: side.app,
+            entity: side.entity,
+            changing: Vec::new(),
+            changing_span: None,
+            condition,
+            span: t.span,
+            conflict: Some(sync),
         })
     }
 

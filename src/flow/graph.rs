@@ -154,8 +154,16 @@ impl FlowGraph {
             }
         }
 
+        // A workflow on a sync's conflicts is set off by the sync's updates, not by a node.
+        let on_conflict = |unit: &Unit| match unit.source {
+            UnitSource::Workflow(w) => program.workflow(w).trigger.conflict,
+            UnitSource::Sync { .. } => None,
+        };
         let mut triggered: HashMap<(EntityId, EventKind), Vec<usize>> = HashMap::new();
         for (i, unit) in units.iter().enumerate() {
+            if on_conflict(unit).is_some() {
+                continue;
+            }
             triggered
                 .entry((unit.trigger_entity, unit.trigger_kind))
                 .or_default()
@@ -181,6 +189,26 @@ impl FlowGraph {
                     to,
                     cut,
                 });
+            }
+        }
+        // An update the sync carries across can conflict, and so set them off.
+        for (to, unit) in units.iter().enumerate() {
+            let Some(sync) = on_conflict(unit) else {
+                continue;
+            };
+            for (w, write) in writes.iter().enumerate() {
+                let from = &units[write.unit];
+                if matches!(from.source, UnitSource::Sync { sync: s, .. } if s == sync)
+                    && from.trigger_kind == EventKind::Updated
+                {
+                    out[write.unit].push(edges.len());
+                    edges.push(Edge {
+                        from: write.unit,
+                        write: w,
+                        to,
+                        cut: None,
+                    });
+                }
             }
         }
         FlowGraph {

@@ -280,6 +280,16 @@ impl<'a> Analysis<'a> {
             .iter()
             .map(|&e| self.graph.edges[e].from)
             .find(|&u| self.workflow(u).is_some());
+        let on_conflict = edges.iter().map(|&e| self.graph.edges[e].from).find(|&u| {
+            self.workflow(u)
+                .is_some_and(|w| w.trigger.conflict.is_some())
+        });
+        if let (Some(sync), Some(unit)) = (sync_unit, on_conflict) {
+            return CycleFix::ConflictWriteBack {
+                workflow: self.unit_name(unit),
+                sync: self.program.syncs[sync.0].name.clone(),
+            };
+        }
         if let (Some(sync), Some(unit)) = (sync_unit, workflow_unit) {
             let s = &self.program.syncs[sync.0];
             return CycleFix::ThroughSync {

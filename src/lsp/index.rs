@@ -238,6 +238,11 @@ impl Builder<'_> {
                 }
             }
             S::ExpectNotified(_) | S::ExpectLoop(_) => {}
+            S::Together(steps) => {
+                for step in steps {
+                    self.scenario_step(&step.kind);
+                }
+            }
         }
     }
 

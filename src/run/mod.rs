@@ -36,13 +36,16 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::ast::EventKind;
-use crate::program::{EntityId, Expr, FieldId, Program, SyncId, WorkflowId, kind_index};
+use crate::program::{
+    ConflictPart, EntityId, Expr, FieldId, Program, SyncId, WorkflowId, kind_index,
+};
 use crate::value::{Label, Value};
 use apps::{AppError, Apps, Record, RecordId, RecordRef, Write};
 use error::{Failure, RunError};
 use eval::{Scope, Subject};
 use guard::{Actor, Chain, Held, HoldReason};
 use sim::Simulator;
+use smol_str::SmolStr;
 use trace::{Skip, TraceItem};
 
 pub use report::Reported;
@@ -91,6 +94,33 @@ pub struct Event {
     /// The fields whose value changed, where the app reports changes.
     pub changed: Option<Arc<[FieldId]>>,
     pub cause: Chain,
+    /// The conflict a sync settled, for a workflow run on it (`on conflict in sync …`).
+    pub conflict: Option<Arc<ConflictNote>>,
+}
+
+/// A conflict a sync settled, as a workflow run on it reads it: each part a text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConflictNote {
+    pub sync: SyncId,
+    pub field: SmolStr,
+    pub app: SmolStr,
+    pub kept: SmolStr,
+    pub lost: SmolStr,
+    pub left: SmolStr,
+    pub right: SmolStr,
+}
+
+impl ConflictNote {
+    pub fn part(&self, part: ConflictPart) -> &SmolStr {
+        match part {
+            ConflictPart::Field => &self.field,
+            ConflictPart::App => &self.app,
+            ConflictPart::Kept => &self.kept,
+            ConflictPart::Lost => &self.lost,
+            ConflictPart::Left => &self.left,
+            ConflictPart::Right => &self.right,
+        }
+    }
 }
 
 impl Event {
@@ -213,6 +243,8 @@ struct Core {
     listeners: Vec<Vec<WorkflowId>>,
     /// The syncs each entity takes part in, and on which side (`true`: left).
     syncs: Vec<Vec<(SyncId, bool)>>,
+    /// The workflows each sync's conflicts run, in script order.
+    on_conflict: Vec<Vec<WorkflowId>>,
     ledger: sync::Ledger,
     /// Reused buffers: a run's `let` values, records found by `linked`.
     locals: Vec<Value>,
@@ -452,8 +484,13 @@ impl<A: Apps> Engine<A> {
 impl Core {
     fn new(program: &Program, options: Options) -> Core {
         let mut listeners = vec![Vec::new(); program.entities.len() * 3];
+        let mut on_conflict = vec![Vec::new(); program.syncs.len()];
         for (i, w) in program.workflows.iter().enumerate() {
-            listeners[w.trigger.entity.0 * 3 + kind_index(w.trigger.kind)].push(WorkflowId(i));
+            match w.trigger.conflict {
+                Some(sync) => on_conflict[sync.0].push(WorkflowId(i)),
+                None => listeners[w.trigger.entity.0 * 3 + kind_index(w.trigger.kind)]
+                    .push(WorkflowId(i)),
+            }
         }
         let mut syncs = vec![Vec::new(); program.entities.len()];
         for (i, s) in program.syncs.iter().enumerate() {
@@ -473,6 +510,7 @@ impl Core {
             held: Vec::new(),
             listeners,
             syncs,
+            on_conflict,
             ledger: sync::Ledger::default(),
             locals: Vec::new(),
             linked: Vec::new(),
@@ -546,6 +584,7 @@ impl Core {
             origin,
             changed: if reports_changes { changed } else { None },
             cause,
+            conflict: None,
         };
         if self.options.trace {
             out.trace.push(TraceItem::Event(event.clone()));
@@ -675,6 +714,7 @@ impl Core {
                 target: None,
                 origin: Some(&event.origin),
                 locals: &[],
+                conflict: event.conflict.as_deref(),
             };
             match eval::truth(condition, &scope) {
                 Ok(true) => {}

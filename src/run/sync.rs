@@ -15,6 +15,9 @@
 //! ```
 
 use std::collections::HashMap;
+use std::sync::Arc;
+
+use smol_str::SmolStr;
 
 use super::action::{RunCtx, fit_field, stamp_record, stamp_write};
 use super::apps::{Apps, Record, RecordId, RecordRef, RecordView, Write};
@@ -22,7 +25,7 @@ use super::error::{RunError, RunErrorKind};
 use super::eval::{self, Scope, Subject};
 use super::guard::{self, Actor};
 use super::trace::{Done, Skip, TraceItem};
-use super::{Core, Event, Outcome};
+use super::{ConflictNote, Core, Event, Outcome};
 use crate::ast::EventKind;
 use crate::operators::equal;
 use crate::program::{
@@ -350,13 +353,24 @@ impl Core {
             Err(err) => return Err((0, RunError::new(s.span, RunErrorKind::App(err)))),
         };
         let now = self.options.now;
-        let plan = Plan::of(p, now, sides, &pair, &event.record, &partner).map_err(|e| (0, e))?;
+        let mut this = &event.record;
+        let mut plan = Plan::of(p, now, sides, &pair, this, &partner).map_err(|e| (0, e))?;
+        // An event can be older than a write the sync has made since (two people edited both
+        // sides at once): what is carried is the record as it stands now.
+        let current = match plan.changed {
+            true => apps.get(event.at()).ok().flatten(),
+            false => None,
+        };
+        if let Some(current) = current.as_ref().filter(|r| **r != event.record) {
+            this = current;
+            plan = Plan::of(p, now, sides, &pair, this, &partner).map_err(|e| (0, e))?;
+        }
         if !plan.changed {
             self.skip(by, event, Skip::Echo, out);
             return Ok(());
         }
         // What this side reports now is agreed for every field that changed.
-        let this_now = values(p, now, s, sides.left, &event.record).map_err(|e| (0, e))?;
+        let this_now = values(p, now, s, sides.left, this).map_err(|e| (0, e))?;
         if plan.to_other.fields.is_empty() && plan.to_this.fields.is_empty() {
             set_side(&mut pair, sides.left, this_now);
             self.ledger.set(slot, pair);
@@ -366,40 +380,109 @@ impl Core {
             return Ok(());
         };
         let mut ctx = RunCtx::new(run, by, event);
-        self.show_conflicts(run, by, &plan.conflicts, out);
+        let mut plan = plan;
+        let fired = self.show_conflicts(run, by, std::mem::take(&mut plan.conflicts), out);
+        let wrote_other = std::mem::take(&mut plan.wrote_other);
         let (this_after, other_after) = self
             .write_plan(p, apps, sides, plan, &mut ctx, out)
             .map_err(|e| (run, e))?;
+        let left_record = match (sides.left, &this_after, &other_after) {
+            (true, Some(record), _) | (false, _, Some(record)) => record,
+            (true, None, _) => this,
+            (false, _, None) => &partner,
+        };
+        let events = conflict_events(
+            p,
+            sides,
+            &pair,
+            left_record,
+            fired,
+            ctx.chain(),
+            &self.engine,
+        );
         let fail = |e| (run, e);
         let this_values = match &this_after {
             Some(record) => values(p, now, s, sides.left, record).map_err(fail)?,
             None => this_now,
         };
         set_side(&mut pair, sides.left, this_values);
+        // Only what the sync wrote is agreed on the other side: a change made there that it has
+        // not seen yet is still to come, with its own event.
         if let Some(record) = &other_after {
-            let other_values = values(p, now, s, !sides.left, record).map_err(fail)?;
-            set_side(&mut pair, !sides.left, other_values);
+            let after = values(p, now, s, !sides.left, record).map_err(fail)?;
+            let agreed = if sides.left {
+                &mut pair.right_values
+            } else {
+                &mut pair.left_values
+            };
+            for i in wrote_other {
+                agreed[i] = after[i].clone();
+            }
         }
         self.ledger.set(slot, pair);
+        // Once the pair is settled, the workflows that run on its conflicts see it as it is.
+        for event in events {
+            self.run_on_conflict(p, apps, sides.sync, &event, out);
+        }
         Ok(())
     }
 
-    /// The trace's word on each conflict `prefer` settled.
-    fn show_conflicts(&mut self, run: u64, by: Actor, conflicts: &[Conflict], out: &mut Outcome) {
-        if !self.options.trace {
-            return;
-        }
+    /// The trace's word on each conflict `prefer` settled; each gets an event id when
+    /// workflows run on the sync's conflicts.
+    fn show_conflicts(
+        &mut self,
+        run: u64,
+        by: Actor,
+        conflicts: Vec<Conflict>,
+        out: &mut Outcome,
+    ) -> Vec<(Conflict, u64)> {
+        let Actor::Sync(sync) = by else {
+            unreachable!("expected a sync's run, found {by:?}")
+        };
+        let listened = !self.on_conflict[sync.0].is_empty();
+        let mut fired = Vec::new();
         for c in conflicts {
-            out.trace.push(TraceItem::Action {
-                run,
-                by,
-                done: Done::Conflict {
-                    entity: c.entity,
-                    field: c.field,
-                    kept: c.kept.clone(),
-                    lost: c.lost.clone(),
-                },
+            let event = listened.then(|| {
+                let id = self.next_event;
+                self.next_event += 1;
+                out.counts.events += 1;
+                id
             });
+            if self.options.trace {
+                out.trace.push(TraceItem::Action {
+                    run,
+                    by,
+                    done: Done::Conflict {
+                        entity: c.entity,
+                        field: c.field,
+                        kept: c.kept.clone(),
+                        lost: c.lost.clone(),
+                        event,
+                    },
+                });
+            }
+            if let Some(id) = event {
+                fired.push((c, id));
+            }
+        }
+        fired
+    }
+
+    /// Runs every workflow on a sync's conflict, as on any event.
+    fn run_on_conflict<A: Apps>(
+        &mut self,
+        p: &Program,
+        apps: &mut A,
+        sync: SyncId,
+        event: &Event,
+        out: &mut Outcome,
+    ) {
+        if self.options.trace {
+            out.trace.push(TraceItem::Event(event.clone()));
+        }
+        for i in 0..self.on_conflict[sync.0].len() {
+            let workflow = self.on_conflict[sync.0][i];
+            self.consider(p, apps, workflow, event, out);
         }
     }
 
@@ -452,6 +535,8 @@ struct Plan {
     /// Whether any synced value on this side differs from the ledger (else: an echo).
     changed: bool,
     to_other: Write,
+    /// The mappings `to_other` writes, by index.
+    wrote_other: Vec<usize>,
     /// Values the other side won, written back here.
     to_this: Write,
     conflicts: Vec<Conflict>,
@@ -482,6 +567,7 @@ impl Plan {
             partner: RecordRef::new(sides.other.entity, partner.id),
             changed: false,
             to_other: Write::default(),
+            wrote_other: Vec::new(),
             to_this: Write::default(),
             conflicts: Vec::new(),
         };
@@ -501,6 +587,7 @@ impl Plan {
             if !other_changed || this_wins {
                 let value = fit_field(p, sides.other.entity, other_field, carried.clone(), m.span)?;
                 plan.to_other.fields.push((other_field, value));
+                plan.wrote_other.push(i);
                 if other_changed {
                     plan.conflicts.push(Conflict {
                         entity: sides.other.entity,
@@ -530,6 +617,53 @@ impl Plan {
         }
         Ok(plan)
     }
+}
+
+/// The events a sync's settled conflicts are to the workflows that run on them: each on the
+/// first side's record as it now stands, caused by the sync's run.
+fn conflict_events(
+    p: &Program,
+    sides: &Sides,
+    pair: &Pair,
+    left_record: &Record,
+    fired: Vec<(Conflict, u64)>,
+    cause: super::guard::Chain,
+    engine: &crate::value::Label,
+) -> Vec<Event> {
+    let s = &p.syncs[sides.sync.0];
+    let text = |value: &Value| {
+        let mut out = String::new();
+        if *value != Value::None {
+            value.push_plain_text(&mut out);
+        }
+        SmolStr::from(out)
+    };
+    let id = |entity, record| SmolStr::from(RecordRef::new(entity, record).show(p).to_string());
+    fired
+        .into_iter()
+        .map(|(c, event)| {
+            let e = p.entity(c.entity);
+            let note = ConflictNote {
+                sync: sides.sync,
+                field: SmolStr::from(&*e.fields[c.field.0].name),
+                app: SmolStr::from(&*p.app(e.app).name),
+                kept: text(&c.kept),
+                lost: text(&c.lost),
+                left: id(s.left.entity, pair.left),
+                right: id(s.right.entity, pair.right),
+            };
+            Event {
+                id: event,
+                kind: EventKind::Updated,
+                entity: s.left.entity,
+                record: left_record.clone(),
+                origin: engine.clone(),
+                changed: None,
+                cause: cause.clone(),
+                conflict: Some(Arc::new(note)),
+            }
+        })
+        .collect()
 }
 
 fn other_id(pair: &Pair, left: bool) -> RecordId {

@@ -65,6 +65,9 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_with
             | Rule::kw_map
             | Rule::kw_match
+            | Rule::kw_as
+            | Rule::kw_conflict
+            | Rule::kw_together
             | Rule::EOI
     )
 }
@@ -155,6 +158,7 @@ impl Lower {
             | Rule::expect_loop
             | Rule::expect_runs
             | Rule::expect_notified
+            | Rule::together
             | Rule::expect_count => ReplEntry::Step(self.scenario_step(inner)?),
             _ => ReplEntry::Item(self.item(inner)?),
         })
@@ -353,16 +357,32 @@ impl Lower {
     pub(super) fn trigger(&mut self, pair: Pair<'_, Rule>) -> Result<Trigger> {
         let span = self.span(&pair);
         let mut inner = parts(pair);
-        let kind = self.event_kind(inner.next().expect("trigger kind"));
-        let entity = self.name(inner.next().expect("trigger entity"));
-        let app = self.name(inner.next().expect("trigger app"));
-        let mut trigger = Trigger {
-            kind,
-            entity,
-            app,
-            changing: Vec::new(),
-            condition: None,
-            span,
+        let first = inner.next().expect("trigger kind");
+        let mut trigger = if first.as_rule() == Rule::conflict_in {
+            let kind = Spanned::new(EventKind::Updated, self.span(&first));
+            let sync = self.name(parts(first).next().expect("sync name"));
+            Trigger {
+                kind,
+                entity: sync.clone(),
+                app: sync.clone(),
+                changing: Vec::new(),
+                condition: None,
+                span,
+                conflict: Some(sync),
+            }
+        } else {
+            let kind = self.event_kind(first);
+            let entity = self.name(inner.next().expect("trigger entity"));
+            let app = self.name(inner.next().expect("trigger app"));
+            Trigger {
+                kind,
+                entity,
+                app,
+                changing: Vec::new(),
+                condition: None,
+                span,
+                conflict: None,
+            }
         };
         for part in inner {
             match part.as_rule() {
@@ -489,6 +509,7 @@ impl Lower {
             mappings: Vec::new(),
             prefer: None,
             span,
+            name: None,
         };
         for member in inner {
             match member.as_rule() {
@@ -520,6 +541,10 @@ impl Lower {
                         _ => Prefer::App(self.name(choice)),
                     };
                     sync.prefer = Some(Spanned::new(prefer, span));
+                }
+                Rule::sync_name => {
+                    let name = parts(member).next().expect("sync name");
+                    sync.name = Some(self.name(name));
                 }
                 Rule::sync_match => {
                     let field = parts(member).next().expect("matched field");
@@ -698,6 +723,11 @@ impl Lower {
                     condition,
                 }
             }
+            Rule::together => ScenarioStepKind::Together(
+                parts(pair)
+                    .map(|step| self.scenario_step(step))
+                    .collect::<Result<_>>()?,
+            ),
             rule => unreachable!("expected a scenario step, found {rule:?}"),
         };
         Ok(ScenarioStep { kind, span })
