@@ -310,6 +310,21 @@ impl<'a> Tree<'a> {
                     _ => None,
                 };
                 match (item, caused) {
+                    // A conflict keeps its own line; the event it was to workflows goes below.
+                    (
+                        TraceItem::Action {
+                            done: Done::Conflict { .. },
+                            ..
+                        },
+                        Some(&caused),
+                    ) => {
+                        shown.insert(caused);
+                        line(program, sources, item, depth + 2, out);
+                        indent(depth + 3, out);
+                        out.push_str("→ ");
+                        line(program, sources, &self.items[caused], 0, out);
+                        self.under(program, sources, &self.items[caused], depth + 3, shown, out);
+                    }
                     (TraceItem::Action { done, .. }, Some(&caused)) => {
                         shown.insert(caused);
                         indent(depth + 2, out);
