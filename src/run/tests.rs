@@ -218,3 +218,65 @@ fn a_renewed_budget_lets_a_held_workflow_run_again_and_runs_are_noted() {
     assert_eq!((third.counts.runs, third.counts.held), (1, 0));
     assert_eq!(third.runs[0].run, 2);
 }
+
+#[test]
+fn a_conflict_runs_its_workflows_and_a_held_one_keeps_its_conflict() {
+    let p = program(
+        r#"
+        app Helpdesk { ticket { title: text } }
+        app Tracker { ticket { subject: text } }
+        sync ticket between Helpdesk and Tracker as tickets { title <-> subject  prefer Tracker }
+        on conflict in sync tickets do notify "{conflict.loser} lost {conflict.lost} to {conflict.kept} on {conflict.field}"
+    "#,
+    );
+    let helpdesk = p
+        .entity_named(p.app_named("Helpdesk").unwrap(), "ticket")
+        .unwrap();
+    let tracker = p
+        .entity_named(p.app_named("Tracker").unwrap(), "ticket")
+        .unwrap();
+    let rename = |entity, title: &str| Change::Update {
+        at: RecordRef::new(entity, 1),
+        write: Write {
+            fields: vec![(FieldId(0), Value::text(title))],
+            ..Write::default()
+        },
+        actor: Arc::from("user"),
+    };
+    let both = |engine: &mut Engine| {
+        let mut record = Record::empty(1);
+        record.set(FieldId(0), Value::text("Printer"));
+        engine.act([Change::Create {
+            entity: helpdesk,
+            record,
+            id: None,
+            actor: Arc::from("user"),
+        }]);
+        engine.act([
+            rename(helpdesk, "Printer jam"),
+            rename(tracker, "Printer broken"),
+        ])
+    };
+    let mut engine = Engine::simulated(Arc::clone(&p), Options::default());
+    let out = both(&mut engine);
+    assert_eq!(
+        out.notes
+            .iter()
+            .map(|(_, t)| t.as_str())
+            .collect::<Vec<_>>(),
+        ["Helpdesk lost Printer jam to Printer broken on title"]
+    );
+    // Out of budget, the conflict's run is held, and the conflict goes with it.
+    let options = Options {
+        max_runs: 0,
+        ..Options::default()
+    };
+    let mut engine = Engine::simulated(Arc::clone(&p), options);
+    both(&mut engine);
+    let held = engine.held().first().expect("the conflict's run is held");
+    let conflict = held.event.conflict.clone().expect("a conflict event");
+    assert_eq!(conflict.lost, "Printer jam");
+    let json = state::held_json(&p, held);
+    let loaded = state::load_held(&p, &json, "held").expect("it loads again");
+    assert_eq!(loaded.event.conflict, Some(conflict));
+}
