@@ -173,8 +173,14 @@ impl Builder<'_> {
                     self.entity(app, &owns.entity);
                 }
                 Item::Workflow(w) => {
-                    let app = self.app(&w.trigger.app);
-                    let entity = self.entity(app, &w.trigger.entity);
+                    // `on conflict in sync NAME` names a sync, not an app and an entity.
+                    let entity = match w.trigger.conflict {
+                        Some(_) => None,
+                        None => {
+                            let app = self.app(&w.trigger.app);
+                            self.entity(app, &w.trigger.entity)
+                        }
+                    };
                     for name in &w.trigger.changing {
                         self.field(entity, name);
                     }
