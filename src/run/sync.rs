@@ -380,7 +380,6 @@ impl Core {
             return Ok(());
         };
         let mut ctx = RunCtx::new(run, by, event);
-        let mut plan = plan;
         let fired = self.show_conflicts(run, by, std::mem::take(&mut plan.conflicts), out);
         let wrote_other = std::mem::take(&mut plan.wrote_other);
         let (this_after, other_after) = self
