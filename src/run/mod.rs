@@ -36,19 +36,17 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::ast::EventKind;
-use crate::program::{
-    ConflictPart, EntityId, Expr, FieldId, Program, SyncId, WorkflowId, kind_index,
-};
+use crate::program::{EntityId, Expr, FieldId, Program, SyncId, WorkflowId, kind_index};
 use crate::value::{Label, Value};
 use apps::{AppError, Apps, Record, RecordId, RecordRef, Write};
 use error::{Failure, RunError};
 use eval::{Scope, Subject};
 use guard::{Actor, Chain, Held, HoldReason};
 use sim::Simulator;
-use smol_str::SmolStr;
 use trace::{Skip, TraceItem};
 
 pub use report::Reported;
+pub use sync::ConflictNote;
 
 /// 2030-01-01T00:00:00Z: the simulator's clock unless told otherwise.
 pub const DEFAULT_NOW: i64 = 1_893_456_000;
@@ -96,31 +94,6 @@ pub struct Event {
     pub cause: Chain,
     /// The conflict a sync settled, for a workflow run on it (`on conflict in sync …`).
     pub conflict: Option<Arc<ConflictNote>>,
-}
-
-/// A conflict a sync settled, as a workflow run on it reads it: each part a text.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ConflictNote {
-    pub sync: SyncId,
-    pub field: SmolStr,
-    pub app: SmolStr,
-    pub kept: SmolStr,
-    pub lost: SmolStr,
-    pub left: SmolStr,
-    pub right: SmolStr,
-}
-
-impl ConflictNote {
-    pub fn part(&self, part: ConflictPart) -> &SmolStr {
-        match part {
-            ConflictPart::Field => &self.field,
-            ConflictPart::App => &self.app,
-            ConflictPart::Kept => &self.kept,
-            ConflictPart::Lost => &self.lost,
-            ConflictPart::Left => &self.left,
-            ConflictPart::Right => &self.right,
-        }
-    }
 }
 
 impl Event {

@@ -20,7 +20,7 @@ use super::eval::{self, Scope};
 use super::guard::{self, Held};
 use super::trace::{self, TraceItem};
 use super::{Change, DEFAULT_NOW, Engine, Options, Outcome};
-use crate::program::{EntityId, Program, Scenario, ScenarioStepKind, WorkflowId};
+use crate::program::{EntityId, Expr, Program, Scenario, ScenarioStepKind, WorkflowId};
 use crate::source::SourceMap;
 use crate::span::Span;
 use crate::value::Value;
@@ -259,13 +259,10 @@ fn user_changes(engine: &Engine, step: &ScenarioStepKind) -> Result<Vec<Change>,
                     .fields
                     .push((assign.field, value_of(assign, *entity)?));
             }
-            let targets = engine
-                .select(*entity, Some(condition))
-                .map_err(MismatchKind::Error)?;
+            let targets = chosen(engine, *entity, condition)?.into_iter();
             targets
-                .iter()
-                .map(|r| Change::Update {
-                    at: RecordRef::new(*entity, r.id),
+                .map(|at| Change::Update {
+                    at,
                     write: write.clone(),
                     actor: user.clone(),
                 })
@@ -274,19 +271,28 @@ fn user_changes(engine: &Engine, step: &ScenarioStepKind) -> Result<Vec<Change>,
         ScenarioStepKind::UserDeletes {
             entity, condition, ..
         } => {
-            let targets = engine
-                .select(*entity, Some(condition))
-                .map_err(MismatchKind::Error)?;
+            let targets = chosen(engine, *entity, condition)?.into_iter();
             targets
-                .iter()
-                .map(|r| Change::Delete {
-                    at: RecordRef::new(*entity, r.id),
+                .map(|at| Change::Delete {
+                    at,
                     actor: user.clone(),
                 })
                 .collect()
         }
         _ => Vec::new(),
     })
+}
+
+/// The records a user step's `where` chooses.
+fn chosen(
+    engine: &Engine,
+    entity: EntityId,
+    condition: &Expr,
+) -> Result<Vec<RecordRef>, MismatchKind> {
+    let found = engine
+        .select(entity, Some(condition))
+        .map_err(MismatchKind::Error)?;
+    Ok(found.iter().map(|r| RecordRef::new(entity, r.id)).collect())
 }
 
 /// Lists records, at most a few, one a line.

@@ -25,11 +25,11 @@ use super::error::{RunError, RunErrorKind};
 use super::eval::{self, Scope, Subject};
 use super::guard::{self, Actor};
 use super::trace::{Done, Skip, TraceItem};
-use super::{ConflictNote, Core, Event, Outcome};
+use super::{Core, Event, Outcome};
 use crate::ast::EventKind;
 use crate::operators::equal;
 use crate::program::{
-    EntityId, FieldId, Prefer, Program, Sync, SyncEnd, SyncId, SyncMapping, SyncSide,
+    ConflictPart, EntityId, FieldId, Prefer, Program, Sync, SyncEnd, SyncId, SyncMapping, SyncSide,
 };
 use crate::value::Value;
 
@@ -113,6 +113,31 @@ impl Ledger {
     /// Every linked pair, oldest first.
     pub fn pairs(&self) -> impl Iterator<Item = &Pair> {
         self.pairs.iter().flatten()
+    }
+}
+
+/// A conflict a sync settled, as a workflow run on it reads it: each part a text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConflictNote {
+    pub sync: SyncId,
+    pub field: SmolStr,
+    pub app: SmolStr,
+    pub kept: SmolStr,
+    pub lost: SmolStr,
+    pub left: SmolStr,
+    pub right: SmolStr,
+}
+
+impl ConflictNote {
+    pub fn part(&self, part: ConflictPart) -> &SmolStr {
+        match part {
+            ConflictPart::Field => &self.field,
+            ConflictPart::App => &self.app,
+            ConflictPart::Kept => &self.kept,
+            ConflictPart::Lost => &self.lost,
+            ConflictPart::Left => &self.left,
+            ConflictPart::Right => &self.right,
+        }
     }
 }
 

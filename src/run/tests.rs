@@ -99,6 +99,36 @@ fn a_grown_program_goes_on_with_the_same_apps() {
 }
 
 /// Tickets synced between two simulated apps, with a `prefer` line.
+/// The ticket entities of Helpdesk and Tracker.
+fn tickets(p: &Program) -> (EntityId, EntityId) {
+    let ticket = |app| p.entity_named(p.app_named(app).unwrap(), "ticket").unwrap();
+    (ticket("Helpdesk"), ticket("Tracker"))
+}
+
+/// A person's new record with one text field.
+fn create_ticket(entity: EntityId, title: &str) -> Change {
+    let mut record = Record::empty(1);
+    record.set(FieldId(0), Value::text(title));
+    Change::Create {
+        entity,
+        record,
+        id: None,
+        actor: Arc::from("user"),
+    }
+}
+
+/// A person's rename of the first record of an entity.
+fn rename(entity: EntityId, title: &str) -> Change {
+    Change::Update {
+        at: RecordRef::new(entity, 1),
+        write: Write {
+            fields: vec![(FieldId(0), Value::text(title))],
+            ..Write::default()
+        },
+        actor: Arc::from("user"),
+    }
+}
+
 fn helpdesk_tracker(prefer: &str) -> Arc<Program> {
     program(&format!(
         r#"
@@ -117,29 +147,9 @@ fn a_sync_conflict_is_settled_by_prefer_and_shown() {
         ..Options::default()
     };
     let mut engine = Engine::simulated(Arc::clone(&p), options);
-    let helpdesk = p
-        .entity_named(p.app_named("Helpdesk").unwrap(), "ticket")
-        .unwrap();
-    let tracker = p
-        .entity_named(p.app_named("Tracker").unwrap(), "ticket")
-        .unwrap();
-    let mut record = Record::empty(1);
-    record.set(FieldId(0), Value::text("Printer"));
-    engine.act([Change::Create {
-        entity: helpdesk,
-        record,
-        id: None,
-        actor: Arc::from("user"),
-    }]);
+    let (helpdesk, tracker) = tickets(&p);
+    engine.act([create_ticket(helpdesk, "Printer")]);
     // Both sides change the same field before the sync sees either change.
-    let rename = |entity, title: &str| Change::Update {
-        at: RecordRef::new(entity, 1),
-        write: Write {
-            fields: vec![(FieldId(0), Value::text(title))],
-            ..Write::default()
-        },
-        actor: Arc::from("user"),
-    };
     let out = engine.act([
         rename(helpdesk, "Printer jam"),
         rename(tracker, "Printer broken"),
@@ -229,29 +239,9 @@ fn a_conflict_runs_its_workflows_and_a_held_one_keeps_its_conflict() {
         on conflict in sync tickets do notify "{conflict.loser} lost {conflict.lost} to {conflict.kept} on {conflict.field}"
     "#,
     );
-    let helpdesk = p
-        .entity_named(p.app_named("Helpdesk").unwrap(), "ticket")
-        .unwrap();
-    let tracker = p
-        .entity_named(p.app_named("Tracker").unwrap(), "ticket")
-        .unwrap();
-    let rename = |entity, title: &str| Change::Update {
-        at: RecordRef::new(entity, 1),
-        write: Write {
-            fields: vec![(FieldId(0), Value::text(title))],
-            ..Write::default()
-        },
-        actor: Arc::from("user"),
-    };
+    let (helpdesk, tracker) = tickets(&p);
     let both = |engine: &mut Engine| {
-        let mut record = Record::empty(1);
-        record.set(FieldId(0), Value::text("Printer"));
-        engine.act([Change::Create {
-            entity: helpdesk,
-            record,
-            id: None,
-            actor: Arc::from("user"),
-        }]);
+        engine.act([create_ticket(helpdesk, "Printer")]);
         engine.act([
             rename(helpdesk, "Printer jam"),
             rename(tracker, "Printer broken"),
