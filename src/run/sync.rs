@@ -396,6 +396,15 @@ impl Core {
         }
         // What this side reports now is agreed for every field that changed.
         let this_now = values(p, now, s, sides.left, this).map_err(|e| (0, e))?;
+        // Where the other side won, its value is the one both now agree on.
+        let agreed_other = if sides.left {
+            &mut pair.right_values
+        } else {
+            &mut pair.left_values
+        };
+        for (i, value) in std::mem::take(&mut plan.other_won) {
+            agreed_other[i] = value;
+        }
         if plan.to_other.fields.is_empty() && plan.to_this.fields.is_empty() {
             set_side(&mut pair, sides.left, this_now);
             self.ledger.set(slot, pair);
@@ -561,6 +570,8 @@ struct Plan {
     to_other: Write,
     /// The mappings `to_other` writes, by index.
     wrote_other: Vec<usize>,
+    /// The mappings where the other side's value won, with that value.
+    other_won: Vec<(usize, Value)>,
     /// Values the other side won, written back here.
     to_this: Write,
     conflicts: Vec<Conflict>,
@@ -592,6 +603,7 @@ impl Plan {
             changed: false,
             to_other: Write::default(),
             wrote_other: Vec::new(),
+            other_won: Vec::new(),
             to_this: Write::default(),
             conflicts: Vec::new(),
         };
@@ -621,6 +633,7 @@ impl Plan {
                     });
                 }
             } else {
+                plan.other_won.push((i, other_now.clone()));
                 let back = m.carry(other_now, !sides.left);
                 let this_field = m.written(!sides.left);
                 if let Some(field) = this_field {
