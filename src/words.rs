@@ -140,6 +140,8 @@ pub const WORDS: &[Word] = &[
     word("changing", Role::Trigger, R, "kw_changing"),
     word("do", Role::Trigger, R, "kw_do"),
     word("linked", Role::Trigger, R, "linked"),
+    // `on conflict in sync NAME`.
+    word("conflict", Role::Trigger, C, "kw_conflict"),
     word("let", Role::Step, R, "kw_let"),
     word("unless", Role::Step, R, "kw_unless"),
     word("continue", Role::Step, R, "kw_continue"),
@@ -156,6 +158,8 @@ pub const WORDS: &[Word] = &[
     word("map", Role::Sync, C, "kw_map"),
     word("match", Role::Sync, C, "kw_match"),
     spelled("latest", Role::Sync, C, &["prefer_latest"]),
+    // `sync … as NAME`.
+    word("as", Role::Sync, C, "kw_as"),
     Word {
         also: &["user_lit"],
         ..word("user", Role::ScenarioStep, R, "kw_user")
@@ -168,6 +172,8 @@ pub const WORDS: &[Word] = &[
     word("loop", Role::Scenario, R, "loop_word"),
     word("runs", Role::Scenario, C, "kw_runs"),
     word("notified", Role::Scenario, C, "kw_notified"),
+    // `together { user … }`: changes the engine sees at once.
+    word("together", Role::Scenario, C, "kw_together"),
     // `expect runs of` in a scenario, and `one of` in a type.
     word("of", Role::Scenario, C, "kw_of"),
     // `expect runs of line 12`: spelled inside `line_ref`, which is not a rule of its own.

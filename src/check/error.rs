@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::sync_error::{MapCollision, sync_entity_missing_parts};
+use super::sync_error::{MapCollision, SyncProblem, sync_entity_missing_parts};
 use crate::ast::{BinaryOp, EventKind};
 use crate::codes::Code;
 use crate::diagnostic::{self, Diagnostic, Report, help, primary, secondary};
@@ -139,6 +139,8 @@ pub enum CheckError {
     },
     /// W0405: values of a sync's `map` that do not come back as they went.
     MapCollision { span: Span, collision: MapCollision },
+    /// A sync's computed mapping, or a name of a sync (see [`SyncProblem`]).
+    Sync(SyncProblem),
     /// E0202
     MissingFields {
         span: Span,
@@ -222,6 +224,12 @@ pub enum Mismatch {
     SyncField {
         left: Arc<str>,
         right: Arc<str>,
+        /// `right` is a computed side, converted by changing its expression.
+        computed: bool,
+    },
+    /// A value of a sync's value map on a computed side.
+    MapValue {
+        end: Arc<str>,
     },
     BadTime {
         text: String,
@@ -289,6 +297,7 @@ impl CheckError {
             | CheckError::ConstantCondition { .. }
             | CheckError::SelfComparison { .. } => Code::W0207,
             CheckError::MapCollision { .. } => Code::W0405,
+            CheckError::Sync(problem) => problem.code(),
         })
     }
 
@@ -370,7 +379,8 @@ impl CheckError {
             | MapCollision { .. }
             | MatchNotMapped { .. }
             | NotAChoice { .. }
-            | MissingFields { .. } => self.record_parts(),
+            | MissingFields { .. }
+            | Sync(_) => self.record_parts(),
             ChangingNotUpdated { .. }
             | ChangingNotReported { .. }
             | NeverRuns { .. }
@@ -636,6 +646,8 @@ pub enum ScopeHint {
     Record { entity: Arc<str>, app: Arc<str> },
     /// Where no record is in view (a scenario's values).
     Constant,
+    /// After `conflict.`, in a workflow run on a sync's conflict.
+    Conflict,
 }
 
 impl ScopeHint {
@@ -652,6 +664,7 @@ impl ScopeHint {
                     "here a bare name is a field of the record being tested (`{entity}` in `{app}`), `id` or `origin`"
                 )
             }
+            ScopeHint::Conflict => "a conflict has `conflict.field`, `conflict.loser`, `conflict.kept`, `conflict.lost`, `conflict.left` and `conflict.right`".into(),
             ScopeHint::Constant => {
                 "no record is in view here, so there are no fields to name".into()
             }
@@ -660,6 +673,7 @@ impl ScopeHint {
 
     fn fix(&self, name: &str) -> String {
         match self {
+            ScopeHint::Conflict => "name one of the parts of a conflict".into(),
             ScopeHint::Trigger { .. } => format!(
                 "define it with `let {name} = …` above this step; if it is another tool's label, compare it with `origin` (`origin == {name}`)"
             ),

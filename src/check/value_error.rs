@@ -106,6 +106,7 @@ impl CheckError {
                 ))],
             ),
             CheckError::MapCollision { span, collision } => collision.parts(*span),
+            CheckError::Sync(problem) => problem.parts(),
             CheckError::MatchNotMapped {
                 name,
                 mapped,
@@ -236,9 +237,13 @@ fn mismatch_parts(span: Span, expected: &Type, found: &Type, context: &Mismatch)
             format!("`{field}` is {} in `{from}` but {} in `{to}`, so it cannot be copied", article(found), article(expected)),
             format!("give the fields explicitly, converting `{field}`, as in `{{ {field}: … }}`"),
         ),
-        Mismatch::SyncField { left, right } => (
+        Mismatch::SyncField { left, right, computed } => (
             format!("`{left}` is {} but `{right}` is {}, so they cannot be synced", article(expected), article(found)),
-            "map fields of the same type".into(),
+            if *computed { conversion_help(expected, found) } else { "map fields of the same type".into() },
+        ),
+        Mismatch::MapValue { end } => (
+            format!("`{end}` gives {}, but this value is {}", article(expected), article(found)),
+            conversion_help(expected, found),
         ),
         Mismatch::BadTime { text } => (
             format!("{text:?} is not a time"),

@@ -166,6 +166,10 @@ pub(super) fn describe(
         tokens.remove("list");
         tokens.remove("one");
     }
+    // `on conflict in sync …` is the rarer trigger: a kind of event is what is meant.
+    if things.contains(&"`new`, `updated` or `deleted`") {
+        tokens.remove("conflict");
+    }
     things
         .into_iter()
         .map(Expected::Thing)
