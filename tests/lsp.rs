@@ -531,3 +531,69 @@ fn a_code_written_in_a_comment_shows_its_page() {
     assert!(value.starts_with("**E0304**: "), "{value}");
     assert!(value.contains(weir::codes::Code::E0304.page()), "{value}");
 }
+
+/// The renamed text: the edits of a rename at the `nth` `needle`, applied.
+fn renamed(text: &str, needle: &str, nth: usize, new_name: &str) -> String {
+    let (mut client, _) = Client::initialized();
+    client.open(URI, text);
+    let mut params =
+        json!({ "textDocument": { "uri": URI }, "position": position_of(text, needle, nth, 0) });
+    params["newName"] = json!(new_name);
+    let edit = client.request("textDocument/rename", params);
+    apply(text, edit["changes"][URI].as_array().expect("edits"))
+}
+
+#[test]
+fn rename_follows_fields_copied_by_name_without_being_written() {
+    let text = "app A { x { n: number, t: text } }\napp B { x { n: number, t: text } }\non new x in A do create in B\n";
+    // `create in B` copies `n` to B's `n` and writes B's `x`: renaming one side alone would
+    // stop the copy, so the other side follows.
+    let fixed = renamed(text, "n:", 0, "amount");
+    assert_eq!(
+        fixed,
+        "app A { x { amount: number, t: text } }\napp B { x { amount: number, t: text } }\non new x in A do create in B\n"
+    );
+    assert!(codes_of(&fixed).is_empty(), "{fixed}");
+    let fixed = renamed(text, "x {", 1, "item");
+    assert_eq!(
+        fixed,
+        "app A { item { n: number, t: text } }\napp B { item { n: number, t: text } }\non new item in A do create in B\n"
+    );
+    assert!(codes_of(&fixed).is_empty(), "{fixed}");
+    // Written fields are not linked: `create x in B { n: n }` names each side once.
+    let written = "app A { x { n: number } }\napp B { x { n: number } }\non new x in A do create x in B { n: n }\n";
+    let fixed = renamed(written, "n:", 0, "amount");
+    assert_eq!(
+        fixed,
+        "app A { x { amount: number } }\napp B { x { n: number } }\non new x in A do create x in B { n: amount }\n"
+    );
+}
+
+#[test]
+fn rename_reaches_the_right_side_of_a_pair_sync() {
+    let text = "app A { person { email: text, name: text } }\napp B { contact { mail: text, name: text } }\nsync person in A with contact in B match email {\n  email <-> mail\n  name <-> name\n}\n";
+    let fixed = renamed(text, "contact", 1, "client");
+    assert_eq!(
+        fixed,
+        text.replace("contact", "client"),
+        "the declaration and the sync"
+    );
+    let fixed = renamed(text, "mail\n", 0, "address");
+    assert!(
+        fixed.contains("contact { address: text") && fixed.contains("email <-> address"),
+        "{fixed}"
+    );
+    assert!(codes_of(&fixed).is_empty(), "{fixed}");
+    // `match email` is the left field.
+    let fixed = renamed(text, "email", 2, "key");
+    assert!(
+        fixed.contains("person { key: text")
+            && fixed.contains("match key {")
+            && fixed.contains("key <-> mail"),
+        "{fixed}"
+    );
+    // One name for both sides: `sync ticket between A and B` renames both entities.
+    let same = "app A { ticket { t: text } }\napp B { ticket { t: text } }\nsync ticket between A and B {\n  t <-> t\n}\n";
+    let fixed = renamed(same, "ticket", 0, "issue");
+    assert_eq!(fixed, same.replace("ticket", "issue"));
+}

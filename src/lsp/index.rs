@@ -41,6 +41,11 @@ pub struct Index {
     pub expressions: Vec<(Span, Type)>,
     /// Every call's function name.
     pub calls: Vec<(Span, Builtin)>,
+    /// Pairs of names that are one name written once: `create in B` copies the trigger's
+    /// fields to the fields of the same name and writes the entity of the same name, and
+    /// `sync ticket between A and B` names both apps' `ticket`. Renaming one renames the other,
+    /// or the copy would silently stop.
+    pub links: Vec<(Symbol, Symbol)>,
 }
 
 impl Index {
@@ -81,6 +86,23 @@ impl Index {
         self.occurrences.iter().filter(move |o| &o.symbol == symbol)
     }
 
+    /// A symbol and every symbol linked to it, directly or through others ([`Index::links`]).
+    pub fn linked(&self, symbol: &Symbol) -> Vec<Symbol> {
+        let mut group = vec![symbol.clone()];
+        let mut i = 0;
+        while i < group.len() {
+            for (a, b) in &self.links {
+                for (from, to) in [(a, b), (b, a)] {
+                    if *from == group[i] && !group.contains(to) {
+                        group.push(to.clone());
+                    }
+                }
+            }
+            i += 1;
+        }
+        group
+    }
+
     /// The innermost expression at an offset.
     pub fn expression_at(&self, offset: usize) -> Option<&(Span, Type)> {
         self.expressions
@@ -110,6 +132,12 @@ impl Builder<'_> {
             symbol,
             definition,
         });
+    }
+
+    fn link(&mut self, a: Symbol, b: Symbol) {
+        if a != b {
+            self.index.links.push((a, b));
+        }
     }
 
     fn definitions(&mut self) {
@@ -156,12 +184,13 @@ impl Builder<'_> {
         }
     }
 
-    /// `entity in App`; a left-out entity is the trigger's, and is not written here.
-    fn target(&mut self, entity: Option<&ast::Name>, app: &ast::Name) {
-        let app = self.app(app);
+    /// `entity in App`; a left-out entity is the trigger's, and is not written here. The app.
+    fn target(&mut self, entity: Option<&ast::Name>, app: &ast::Name) -> Option<AppId> {
+        let id = self.app(app);
         if let Some(entity) = entity {
-            self.entity(app, entity);
+            self.entity(id, entity);
         }
+        id
     }
 
     fn script(&mut self, script: &Script) {
@@ -174,9 +203,9 @@ impl Builder<'_> {
                 }
                 Item::Workflow(w) => {
                     let app = self.app(&w.trigger.app);
-                    let entity = self.entity(app, &w.trigger.entity);
+                    let trigger_entity = self.entity(app, &w.trigger.entity);
                     for name in &w.trigger.changing {
-                        self.field(entity, name);
+                        self.field(trigger_entity, name);
                     }
                     for step in &w.steps {
                         if let ast::StepKind::Action(action) = &step.kind {
@@ -184,7 +213,15 @@ impl Builder<'_> {
                                 ast::Action::Create { entity, app, .. }
                                 | ast::Action::Update { entity, app, .. }
                                 | ast::Action::Delete { entity, app, .. } => {
-                                    self.target(entity.as_ref(), app);
+                                    let target = self.target(entity.as_ref(), app);
+                                    // `create in B`: the entity of the trigger's name in `B`.
+                                    if entity.is_none()
+                                        && let (Some(from), Some(app)) = (trigger_entity, target)
+                                        && let Some(to) =
+                                            self.program.entity_named(app, &w.trigger.entity.node)
+                                    {
+                                        self.link(Symbol::Entity(from), Symbol::Entity(to));
+                                    }
                                 }
                                 ast::Action::Notify { .. } => {}
                             }
@@ -195,11 +232,25 @@ impl Builder<'_> {
                     let left = self.app(&sync.left);
                     let right = self.app(&sync.right);
                     let left_entity = self.entity(left, &sync.entity);
-                    let right_entity =
-                        right.and_then(|r| self.program.entity_named(r, &sync.entity.node));
+                    let right_entity = match &sync.right_entity {
+                        Some(name) => self.entity(right, name),
+                        // `sync ticket between A and B`: one name for both entities, so
+                        // renaming either renames the other.
+                        None => {
+                            let other =
+                                right.and_then(|r| self.program.entity_named(r, &sync.entity.node));
+                            if let (Some(l), Some(r)) = (left_entity, other) {
+                                self.link(Symbol::Entity(l), Symbol::Entity(r));
+                            }
+                            other
+                        }
+                    };
                     for mapping in &sync.mappings {
                         self.field(left_entity, &mapping.left);
                         self.field(right_entity, &mapping.right);
+                    }
+                    if let Some(matching) = &sync.matching {
+                        self.field(left_entity, matching);
                     }
                     if let Some(prefer) = &sync.prefer
                         && let ast::Prefer::App(name) = &prefer.node
@@ -290,8 +341,21 @@ impl Builder<'_> {
 
     fn action(&mut self, action: &Action, w: WorkflowId, trigger: Option<EntityId>) {
         match &action.kind {
-            ActionKind::Create { entity, fields, .. } => {
+            ActionKind::Create {
+                entity,
+                fields,
+                copy,
+                ..
+            } => {
                 self.assignments(*entity, fields, w, trigger, None);
+                if let (Some(copy), Some(from)) = (copy, trigger) {
+                    for (source, target) in &copy.pairs {
+                        self.link(
+                            Symbol::Field(from, *source),
+                            Symbol::Field(*entity, *target),
+                        );
+                    }
+                }
             }
             ActionKind::Update {
                 entity,

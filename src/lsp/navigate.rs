@@ -258,7 +258,12 @@ pub fn rename(
     let Some(found) = occurrence(&analysis, offset) else {
         return Ok(None);
     };
-    let mut spans: Vec<Span> = analysis.index.uses(&found.symbol).map(|o| o.span).collect();
+    let mut spans: Vec<Span> = analysis
+        .index
+        .linked(&found.symbol)
+        .iter()
+        .flat_map(|symbol| analysis.index.uses(symbol).map(|o| o.span))
+        .collect();
     spans.sort();
     spans.dedup();
     let edits = spans
