@@ -8,7 +8,7 @@
 use lsp_types::*;
 
 use super::Failure;
-use super::analysis::Analysis;
+use super::analysis::{Analysis, View};
 use super::documents::Documents;
 use crate::builtins::Builtin;
 use crate::program::Program;
@@ -25,7 +25,7 @@ pub fn completion(
     let text = &document.text;
     let item_start = item_start(text, offset);
     let mut analysis = documents.names_for(&at.text_document.uri)?;
-    if !analysis.parsed() {
+    if analysis.script().is_none() {
         // The item being written is what does not parse, most likely: the rest has the names.
         let end = item_end(text, offset);
         let mut rest = text[..item_start].to_string();
@@ -35,7 +35,10 @@ pub fn completion(
                 .map(|c| if c == '\n' { c } else { ' ' }),
         );
         rest.push_str(&text[end..]);
-        analysis = std::rc::Rc::new(Analysis::new("", &rest));
+        analysis = View {
+            analysis: std::rc::Rc::new(Analysis::new("", &rest)),
+            file: 0,
+        };
     }
     let context = without_comments(&text[item_start..offset]);
     let mut names = analysis

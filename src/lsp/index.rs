@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crate::ast::{self, Item, Script};
 use crate::builtins::Builtin;
 use crate::program::*;
+use crate::source::SourceMap;
 use crate::span::Span;
 use crate::types::Type;
 use crate::value::Value;
@@ -49,14 +50,17 @@ pub struct Index {
 }
 
 impl Index {
-    pub fn build(script: &Script, program: &Program, text: &str) -> Index {
+    /// The index of the scripts of one program, whose texts are in `sources`.
+    pub fn build(scripts: &[Script], program: &Program, sources: &SourceMap) -> Index {
         let mut builder = Builder {
             program,
-            text,
+            sources,
             index: Index::default(),
         };
         builder.definitions();
-        builder.script(script);
+        for script in scripts {
+            builder.script(script);
+        }
         builder.program_uses();
         let mut index = builder.index;
         index.occurrences.sort_by_key(|o| (o.span, !o.definition));
@@ -66,11 +70,12 @@ impl Index {
         index
     }
 
-    /// The name at an offset; the end of a name counts, so a cursor just after it finds it.
-    pub fn at(&self, offset: usize) -> Option<&Occurrence> {
+    /// The name at an offset of a file; the end of a name counts, so a cursor just after it
+    /// finds it.
+    pub fn at(&self, file: usize, offset: usize) -> Option<&Occurrence> {
         self.occurrences
             .iter()
-            .filter(|o| o.span.start as usize <= offset && offset <= o.span.end as usize)
+            .filter(|o| o.span.file == file && covers(o.span, offset))
             .min_by_key(|o| o.span.end - o.span.start)
     }
 
@@ -103,25 +108,31 @@ impl Index {
         group
     }
 
-    /// The innermost expression at an offset.
-    pub fn expression_at(&self, offset: usize) -> Option<&(Span, Type)> {
+    /// The innermost expression at an offset of a file.
+    pub fn expression_at(&self, file: usize, offset: usize) -> Option<&(Span, Type)> {
         self.expressions
             .iter()
-            .filter(|(s, _)| s.start as usize <= offset && offset < s.end as usize)
+            .filter(|(s, _)| {
+                s.file == file && s.start as usize <= offset && offset < s.end as usize
+            })
             .min_by_key(|(s, _)| s.end - s.start)
     }
 
-    pub fn call_at(&self, offset: usize) -> Option<Builtin> {
+    pub fn call_at(&self, file: usize, offset: usize) -> Option<Builtin> {
         self.calls
             .iter()
-            .find(|(s, _)| s.start as usize <= offset && offset <= s.end as usize)
+            .find(|(s, _)| s.file == file && covers(*s, offset))
             .map(|(_, b)| *b)
     }
 }
 
+fn covers(span: Span, offset: usize) -> bool {
+    span.start as usize <= offset && offset <= span.end as usize
+}
+
 struct Builder<'a> {
     program: &'a Program,
-    text: &'a str,
+    sources: &'a SourceMap,
     index: Index,
 }
 
@@ -398,7 +409,7 @@ impl Builder<'_> {
 
     /// The span of the last name in an expression's text (`title` in `trigger.title`).
     fn name_span(&self, span: Span, name: &str) -> Option<Span> {
-        let slice = self.text.get(span.range())?;
+        let slice = self.sources.text(span.file).get(span.range())?;
         slice
             .ends_with(name)
             .then(|| Span::new(span.file, span.end as usize - name.len(), span.end as usize))
@@ -437,7 +448,8 @@ impl Builder<'_> {
         }
         match &e.kind {
             ExprKind::Const(Value::Label(label))
-                if self.text.get(e.span.range()) == Some(&**label) && &**label != "user" =>
+                if self.sources.text(e.span.file).get(e.span.range()) == Some(&**label)
+                    && &**label != "user" =>
             {
                 self.add(e.span, Symbol::Label(label.clone()), false);
             }
