@@ -63,6 +63,8 @@ pub struct Config {
     pub policy: Policy,
     pub script_name: String,
     pub script_text: String,
+    /// The files the script reads with `use`, by name, as they were when it was served.
+    pub used_files: Vec<(String, String)>,
     pub notifier: Option<crate::remote::notify::Notifier>,
 }
 
@@ -294,6 +296,10 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     let accept = Journal::open(&config.journal, true)?;
     accept.set_meta("script", &config.script_text)?;
     accept.set_meta("script_name", &config.script_name)?;
+    accept.set_meta(
+        "used_files",
+        &serde_json::json!(config.used_files).to_string(),
+    )?;
     let saved = saved::SavedOptions::new(&config.options, &config.policy);
     accept.set_meta("options", &saved.to_json())?;
     let reader = Journal::open(&config.journal, false)?;
