@@ -7,8 +7,6 @@
 //! the origin guard E0301 asks for, as a step of each workflow it names, and the `sync` that
 //! replaces mirror workflows ([`super::sync_fix`]).
 
-use std::collections::HashMap;
-
 use lsp_types::*;
 
 use super::Failure;
@@ -56,20 +54,17 @@ pub fn code_actions(
 /// of a loop).
 fn action(fix: Fix, analysis: &Analysis, sent: &[Diagnostic]) -> CodeActionOrCommand {
     let place = analysis.range(fix.place);
-    let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
-    for (span, text) in fix.edits {
-        let at = analysis.location(span);
-        changes
-            .entry(at.uri)
-            .or_default()
-            .push(TextEdit::new(at.range, text));
-    }
+    let edit = super::workspace_edit(
+        fix.edits
+            .into_iter()
+            .map(|(span, text)| (analysis.location(span), text)),
+    );
     let fixed: Vec<Diagnostic> = sent.iter().filter(|d| d.range == place).cloned().collect();
     CodeActionOrCommand::CodeAction(CodeAction {
         title: fix.title,
         kind: Some(CodeActionKind::QUICKFIX),
         diagnostics: (!fixed.is_empty()).then_some(fixed),
-        edit: Some(WorkspaceEdit::new(changes)),
+        edit: Some(edit),
         is_preferred: Some(true),
         ..Default::default()
     })

@@ -9,7 +9,7 @@ use lsp_types::{Location, Range, Uri};
 
 use crate::ast::Script;
 use crate::check::{CheckError, Checked};
-use crate::diagnostic::{Diagnostic, Report};
+use crate::diagnostic::Diagnostic;
 use crate::flow::FlowError;
 use crate::source::SourceMap;
 use crate::span::Span;
@@ -53,51 +53,63 @@ impl Analysis {
         Analysis::of(vec![(uri, name.to_string(), text.to_string())])
     }
 
-    /// Runs the same stages as `weir check a.weir b.weir` on the texts of several files:
-    /// `(uri, name in messages, text)`.
+    /// Runs the same stages as `weir check` on the texts of several files, `(uri, name, text)`,
+    /// and on the files they `use` that are not among them (read from the disk, or shipped
+    /// with weir). A file's name is what its `use`s are read relative to.
     pub fn of(texts: Vec<(Uri, String, String)>) -> Analysis {
-        let mut sources = SourceMap::new();
-        let mut files = Vec::new();
-        let mut diagnostics = Vec::new();
-        let mut syntax_errors = false;
-        for (uri, name, text) in texts {
-            let size = text.len();
-            let too_large = size > MAX_CHECKED;
-            // A file too large to check is kept out of the source map, so only its name costs.
-            let text = if too_large { String::new() } else { text };
-            let lines = LineIndex::new(&text);
-            let file = sources.add(name, text);
-            let script = if too_large {
+        let mut uris = Vec::new();
+        let mut warnings = Vec::new();
+        let mut given = Vec::new();
+        for (i, (uri, name, text)) in texts.into_iter().enumerate() {
+            if text.len() > MAX_CHECKED {
                 let message = format!(
                     "this file is {:.1} MB, and weir checks files of up to {} MB as you type; run `weir check` on it",
-                    size as f64 / (1024.0 * 1024.0),
+                    text.len() as f64 / (1024.0 * 1024.0),
                     MAX_CHECKED / (1024 * 1024)
                 );
-                diagnostics.push(
+                let at = crate::diagnostic::primary(Span::new(i, 0, 0), "");
+                warnings.push((
+                    i,
                     Diagnostic::warning()
                         .with_message(message)
-                        .with_labels(vec![crate::diagnostic::primary(Span::new(file, 0, 0), "")]),
-                );
-                None
+                        .with_labels(vec![at]),
+                ));
+                // Checked as an empty file, so only its name costs.
+                given.push((name, String::new()));
             } else {
-                match crate::syntax::parse_script_all(file, sources.text(file)) {
-                    Ok(script) => Some(script),
-                    Err(errors) => {
-                        syntax_errors = true;
-                        diagnostics.extend(errors.iter().map(Report::report));
-                        None
-                    }
-                }
-            };
-            files.push(File {
-                uri,
-                lines,
-                script,
-                too_large,
-            });
+                given.push((name, text));
+            }
+            uris.push(uri);
         }
-        let scripts: Vec<Script> = files.iter().filter_map(|f| f.script.clone()).collect();
-        if scripts.is_empty() {
+        let loaded = crate::load::parse_all(given);
+        let sources = loaded.sources;
+        let mut files: Vec<File> = sources
+            .all()
+            .enumerate()
+            .map(|(i, (name, text))| File {
+                uri: uris.get(i).cloned().unwrap_or_else(|| {
+                    super::project::uri_of_name(name)
+                        .unwrap_or_else(|| "weir-file:unnamed".parse().expect("a plain URI"))
+                }),
+                lines: LineIndex::new(text),
+                script: None,
+                too_large: warnings.iter().any(|(w, _)| *w == i),
+            })
+            .collect();
+        for script in &loaded.scripts {
+            let file = &mut files[script.file];
+            // A file too large was parsed empty: it has no tree to format or outline.
+            if !file.too_large {
+                file.script = Some(script.clone());
+            }
+        }
+        let mut diagnostics: Vec<Diagnostic> = warnings.into_iter().map(|(_, d)| d).collect();
+        // A file that does not parse or cannot be read stops the check, as in `weir check`:
+        // the other errors would be about names that file declares. The files that parsed are
+        // still checked for their names (hover, definition, completion).
+        let stopped = !loaded.diagnostics.is_empty();
+        diagnostics.extend(loaded.diagnostics);
+        if loaded.scripts.is_empty() {
             return Analysis {
                 sources,
                 files,
@@ -107,12 +119,10 @@ impl Analysis {
                 index: Index::default(),
             };
         }
-        // With a file that does not parse, the others are still checked for their names (hover,
-        // definition, completion), but only the syntax errors are shown, as `weir check` does:
-        // the rest would be errors about names the broken file defines.
+        let scripts = loaded.scripts;
         let checked = crate::check::check(&scripts, &sources);
         let mut flow = Vec::new();
-        if !syntax_errors {
+        if !stopped {
             let mut found = checked.diagnostics();
             if !checked.has_errors() {
                 flow = crate::flow::check(&checked.program);

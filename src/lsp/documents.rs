@@ -40,15 +40,6 @@ impl Document {
     }
 }
 
-/// The last part of a URI's path, the name messages use for the file.
-fn file_name(uri: &Uri) -> String {
-    let path = uri.as_str().split(['?', '#']).next().unwrap_or_default();
-    let name = path.rsplit('/').next().unwrap_or(path);
-    percent_encoding::percent_decode_str(name)
-        .decode_utf8_lossy()
-        .into_owned()
-}
-
 #[derive(Default)]
 pub struct Documents {
     open: HashMap<Uri, Document>,
@@ -142,29 +133,45 @@ impl Documents {
         self.open.get(uri).ok_or_else(|| not_open(uri))
     }
 
-    /// The files checked with an open document ([`project::members`]).
+    /// The files checked with an open document: itself and what it uses ([`project::uses`]),
+    /// in a fixed order (by URI).
     pub fn members(&self, uri: &Uri) -> Vec<Uri> {
-        project::members(uri, self.open.keys())
+        let mut found = vec![uri.clone()];
+        let mut i = 0;
+        while i < found.len() && found.len() <= crate::uses::FILE_LIMIT {
+            if let Some(text) = self.text_of(&found[i]) {
+                for used in project::uses(&found[i], &text) {
+                    if !found.contains(&used) {
+                        found.push(used);
+                    }
+                }
+            }
+            i += 1;
+        }
+        found.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        found
     }
 
-    /// The analysis of a set of files: of the open ones as the editor has them, of the others
-    /// as they are on the disk (one that cannot be read is left out).
+    /// A file's text: as the editor has it when it is open, else as it is on the disk.
+    fn text_of(&self, uri: &Uri) -> Option<String> {
+        match self.open.get(uri) {
+            Some(document) => Some(document.text.clone()),
+            None => {
+                let path = project::path_of(uri)?;
+                crate::load::read_text(path.to_str()?).ok()
+            }
+        }
+    }
+
+    /// The analysis of a set of files (one that cannot be read is left out, and the `use` that
+    /// names it says so).
     pub fn program(&self, members: &[Uri]) -> Rc<Analysis> {
         if let Some(analysis) = self.programs.borrow().get(members) {
             return analysis.clone();
         }
         let texts = members
             .iter()
-            .filter_map(|uri| {
-                let text = match self.open.get(uri) {
-                    Some(document) => document.text.clone(),
-                    None => {
-                        let path = project::path_of(uri)?;
-                        crate::load::read_text(path.to_str()?).ok()?
-                    }
-                };
-                Some((uri.clone(), file_name(uri), text))
-            })
+            .filter_map(|uri| Some((uri.clone(), project::name_of(uri), self.text_of(uri)?)))
             .collect();
         let analysis = Rc::new(Analysis::of(texts));
         self.programs

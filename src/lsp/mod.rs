@@ -272,14 +272,17 @@ impl Server {
     /// Checks again every program a changed file belongs to, and sends the diagnostics of each
     /// of their files, open or not: an error in a file another one uses shows in that file.
     fn publish_stale(&mut self) {
-        let stale = std::mem::take(&mut self.stale);
+        let stale: BTreeSet<String> = std::mem::take(&mut self.stale)
+            .iter()
+            .map(|uri| uri.as_str().to_string())
+            .collect();
         let mut found: BTreeMap<String, (Uri, Vec<lsp_types::Diagnostic>)> = BTreeMap::new();
         let mut covered = BTreeSet::new();
         for members in self.documents.programs() {
             for uri in &members {
                 covered.insert(uri.as_str().to_string());
             }
-            if !members.iter().any(|uri| stale.contains(uri)) {
+            if !members.iter().any(|uri| stale.contains(uri.as_str())) {
                 continue;
             }
             let checked = catch_unwind(AssertUnwindSafe(|| {
@@ -346,6 +349,19 @@ impl Server {
             params,
         )));
     }
+}
+
+/// Text edits of any files as one edit of the workspace, grouped by file.
+fn workspace_edit(edits: impl Iterator<Item = (Location, String)>) -> WorkspaceEdit {
+    let mut by_file: BTreeMap<String, (Uri, Vec<TextEdit>)> = BTreeMap::new();
+    for (at, text) in edits {
+        by_file
+            .entry(at.uri.as_str().to_string())
+            .or_insert_with(|| (at.uri.clone(), Vec::new()))
+            .1
+            .push(TextEdit::new(at.range, text));
+    }
+    WorkspaceEdit::new(by_file.into_values().collect())
 }
 
 fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {

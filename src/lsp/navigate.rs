@@ -1,7 +1,5 @@
 //! Requests about the name under the cursor: hover, go to definition, find references, rename.
 
-use std::collections::HashMap;
-
 use lsp_types::*;
 
 use super::Failure;
@@ -308,14 +306,10 @@ pub fn rename(
     let Some(found) = occurrence(&analysis, offset) else {
         return Ok(None);
     };
-    let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
-    for place in places(documents, &at.text_document.uri, &found.symbol, true, true) {
-        changes
-            .entry(place.uri)
-            .or_default()
-            .push(TextEdit::new(place.range, name.to_string()));
-    }
-    Ok(Some(WorkspaceEdit::new(changes)))
+    let places = places(documents, &at.text_document.uri, &found.symbol, true, true);
+    Ok(Some(super::workspace_edit(
+        places.into_iter().map(|place| (place, name.to_string())),
+    )))
 }
 
 /// A field's type as it is declared: a stamp is written `stamp`, though its values are origins.

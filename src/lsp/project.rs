@@ -1,10 +1,12 @@
-//! Which files are checked together: a document and the files of its project.
+//! Which files are checked together: a document and the files it `use`s, as `weir check` on
+//! that document reads them (`use "apps.weir"`, a path relative to the file that says it, and
+//! the files those use in turn). A file the editor has open is read as the editor has it, the
+//! others from the disk. Files are named in the program by their path, so the paths of `use`
+//! resolve as they do on the command line.
 //!
-//! The rule: a `.weir` file is checked with the other `.weir` files of its folder, as
-//! `weir check *.weir` run in that folder checks them, so an app declared in `apps.weir` is
-//! known in `flows.weir` beside it. A file the editor has open is read as the editor has it,
-//! the others from the disk. A document that is not a file on the disk (an unsaved buffer) is
-//! checked on its own.
+//! A file that several open files use is checked with each of them (see
+//! [`super::documents::Documents::programs`]); a file that nothing open uses is checked on its
+//! own, with what it uses.
 
 use std::path::{Path, PathBuf};
 
@@ -44,37 +46,46 @@ pub fn uri_of(path: &Path) -> Option<Uri> {
         .ok()
 }
 
-/// The files checked with `uri`, itself included, in a fixed order (by URI): the `.weir` files
-/// of its folder on the disk, and the open documents of that folder not yet saved there.
-pub fn members<'a>(uri: &Uri, open: impl Iterator<Item = &'a Uri>) -> Vec<Uri> {
-    let Some(folder) = path_of(uri).and_then(|p| p.parent().map(Path::to_path_buf)) else {
-        return vec![uri.clone()];
+/// The name a file has in a program: its path when it is a file on the disk (so the paths of
+/// its `use`s are read from its folder), else its URI.
+pub fn name_of(uri: &Uri) -> String {
+    match path_of(uri) {
+        Some(path) => path.to_string_lossy().into_owned(),
+        None => uri.as_str().to_string(),
+    }
+}
+
+/// The URI of a file a program read, from its name ([`name_of`]): a connector shipped with
+/// weir (`<connector github>`) is `weir-connector:github`.
+pub fn uri_of_name(name: &str) -> Option<Uri> {
+    if let Some(connector) = name
+        .strip_prefix("<connector ")
+        .and_then(|n| n.strip_suffix('>'))
+    {
+        return format!("weir-connector:{connector}").parse().ok();
+    }
+    if name.starts_with('/') {
+        return uri_of(Path::new(name));
+    }
+    name.parse().ok()
+}
+
+/// The files a text names with `use "PATH"`, as URIs: a quick look at the lines that start
+/// with `use`, so a file need not parse to be followed. A `use` this misses is still read
+/// (from the disk) when the program is checked.
+pub fn uses(uri: &Uri, text: &str) -> Vec<Uri> {
+    let Some(path) = path_of(uri) else {
+        return Vec::new();
     };
-    // Open documents by path: a client may spell a file's URI differently than `uri_of` does,
-    // and its own spelling is the one it knows the document by.
-    let open: Vec<(PathBuf, Uri)> = open
-        .filter_map(|other| Some((path_of(other)?, other.clone())))
-        .filter(|(path, _)| path.parent() == Some(&*folder))
-        .collect();
-    let on_disk = std::fs::read_dir(&folder)
-        .into_iter()
-        .flatten()
-        .filter_map(|entry| {
-            let path = entry.ok()?.path();
-            let weir = path.extension().is_some_and(|e| e == "weir") && path.is_file();
-            weir.then_some(path)
-        });
-    let mut found: Vec<Uri> = on_disk
-        .filter_map(|path| match open.iter().find(|(p, _)| *p == path) {
-            Some((_, uri)) => Some(uri.clone()),
-            None => uri_of(&path),
+    let from = path.to_string_lossy();
+    text.lines()
+        .filter_map(|line| {
+            let rest = line.trim_start().strip_prefix("use")?.trim_start();
+            let quoted = rest.strip_prefix('"')?;
+            let written = &quoted[..quoted.find('"')?];
+            uri_of(&crate::uses::relative_to(&from, written))
         })
-        .collect();
-    found.extend(open.into_iter().map(|(_, uri)| uri));
-    found.push(uri.clone());
-    found.sort_by(|a, b| a.as_str().cmp(b.as_str()));
-    found.dedup();
-    found
+        .collect()
 }
 
 #[cfg(test)]
@@ -88,5 +99,24 @@ mod tests {
         assert_eq!(path, PathBuf::from("/tmp/my flows/a#b.weir"));
         assert_eq!(uri_of(&path).unwrap(), uri);
         assert_eq!(path_of(&"untitled:Untitled-1".parse().unwrap()), None);
+    }
+
+    #[test]
+    fn uses_are_read_relative_to_the_file() {
+        let uri: Uri = "file:///p/flows/main.weir".parse().unwrap();
+        let text =
+            "# use \"no.weir\"\nuse \"apps.weir\"\n  use \"../shared/x.weir\" # both\nuse github\n";
+        let found: Vec<String> = uses(&uri, text)
+            .iter()
+            .map(|u| u.as_str().to_string())
+            .collect();
+        assert_eq!(
+            found,
+            ["file:///p/flows/apps.weir", "file:///p/shared/x.weir"]
+        );
+        assert_eq!(
+            uri_of_name("<connector github>").unwrap().as_str(),
+            "weir-connector:github"
+        );
     }
 }
