@@ -153,6 +153,18 @@ impl Client {
         }
     }
 
+    /// Waits (bounded) for the server to exit on its own, its input still open.
+    pub fn wait_keeping_input(&mut self) -> Option<ExitStatus> {
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("the child can be waited for") {
+                return Some(status);
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
     /// `shutdown` then `exit`, and the exit status.
     pub fn shutdown(mut self) -> (ExitStatus, String) {
         self.request("shutdown", Value::Null);
