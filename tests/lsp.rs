@@ -703,6 +703,12 @@ fn a_project_of_several_files_is_checked_as_one_program() {
         definition["range"]["start"],
         position_of(APPS, "Outlook", 0, 0)
     );
+    // And the path of a `use` goes to the file.
+    let definition = client.request(
+        "textDocument/definition",
+        at_in(&calendar, TO_CALENDAR, "to_outlook.weir", 0),
+    );
+    assert_eq!(definition["uri"], outlook);
     let hover = client.request(
         "textDocument/hover",
         at_in(&calendar, TO_CALENDAR, "subject", 0),
@@ -831,4 +837,52 @@ fn a_use_that_names_no_file_is_an_error_at_the_use() {
     client.open(&unsaved, "app Extra { thing { n: number } }\n");
     let again = client.diagnostics(&uri);
     assert!(again.iter().all(|d| code(d) != "E0005"), "{again:?}");
+}
+
+#[test]
+fn acknowledged_warnings_are_left_out_as_weir_check_leaves_them_out() {
+    let text = std::fs::read_to_string("tests/check/allow_acknowledges_a_warning.weir").unwrap();
+    let (mut client, _) = Client::initialized();
+    client.open(URI, &text);
+    let codes: Vec<String> = client
+        .diagnostics(URI)
+        .iter()
+        .map(|d| code(d).to_string())
+        .collect();
+    assert_eq!(
+        codes,
+        ["W0004"],
+        "W0404 is acknowledged, and the allow that allows nothing is said"
+    );
+}
+
+#[test]
+fn a_burst_of_changes_is_checked_once_it_is_over() {
+    let (mut client, _) = Client::initialized();
+    let text = "app A { x { n: number } }\non new x in A do notify \"0\"\n";
+    client.open(URI, text);
+    client.diagnostics(URI);
+    for version in 2..=6 {
+        client.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": { "uri": URI, "version": version },
+                "contentChanges": [{ "text": text.replace("\"0\"", &format!("nn{version}")) }],
+            }),
+        );
+    }
+    // Sent together, the changes come before the editor has been quiet: the first diagnostics
+    // after them are those of the last one.
+    let message = client.wait_for(|m| m["method"] == "textDocument/publishDiagnostics");
+    assert_eq!(message["params"]["version"], 6, "{message}");
+    let messages: Vec<&str> = message["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages.len() == 1 && messages[0].contains("`nn6`"),
+        "{messages:?}"
+    );
 }

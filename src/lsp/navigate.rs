@@ -192,6 +192,9 @@ pub fn definition(
 ) -> Result<Option<GotoDefinitionResponse>, Failure> {
     let at = &params.text_document_position_params;
     let (_, analysis, offset) = locate(documents, at)?;
+    if let Some(file) = used_file(&analysis, &at.text_document.uri, offset) {
+        return Ok(Some(GotoDefinitionResponse::Scalar(file)));
+    }
     let Some(found) = occurrence(&analysis, offset) else {
         return Ok(None);
     };
@@ -199,6 +202,27 @@ pub fn definition(
         .index
         .definition(&found.symbol)
         .map(|span| GotoDefinitionResponse::Scalar(analysis.location(span))))
+}
+
+/// The start of the file a `use "PATH"` under the cursor names.
+fn used_file(view: &View, uri: &Uri, offset: usize) -> Option<Location> {
+    let path = view.script()?.items.iter().find_map(|item| match item {
+        crate::ast::Item::Use(used) => match &used.target {
+            crate::ast::UseTarget::File(path)
+                if path.span.start as usize <= offset && offset <= path.span.end as usize =>
+            {
+                Some(path)
+            }
+            _ => None,
+        },
+        _ => None,
+    })?;
+    let from = super::project::path_of(uri)?;
+    let target = crate::uses::relative_to(&from.to_string_lossy(), &path.node);
+    Some(Location::new(
+        super::project::uri_of(&target)?,
+        Range::default(),
+    ))
 }
 
 /// Every place a symbol stands, in every program the file belongs to: a file used by several
