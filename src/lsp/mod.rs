@@ -1,9 +1,10 @@
 //! `weir lsp`: a language server over standard input and output.
 //!
-//! The editor sends the text of open documents; the server checks each one with the same
-//! stages as `weir check` ([`analysis`]) and answers from that: diagnostics, hover, go to
-//! definition, references, rename, completion, signature help, formatting, outline, folding,
-//! code actions from the checker's fixes, semantic tokens and the flow graph. Everything runs on
+//! The editor sends the text of open documents; the server checks each one, with the files it
+//! `use`s ([`project`]), with the same stages as `weir check` ([`analysis`]) and answers from
+//! that, across the files of the program: diagnostics, hover, go to definition, references,
+//! rename, completion, signature help, formatting, outline, folding, code actions from the
+//! checker's fixes, semantic tokens and the flow graph. Everything runs on
 //! one thread: the checker is fast and synchronous, and diagnostics wait until the editor has
 //! been quiet for [`QUIET`], so a burst of keystrokes is checked once.
 //!
