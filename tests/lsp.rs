@@ -886,3 +886,17 @@ fn a_burst_of_changes_is_checked_once_it_is_over() {
         "{messages:?}"
     );
 }
+
+#[test]
+fn completion_in_a_file_that_does_not_parse_yet_knows_the_files_it_uses() {
+    let project = Project::new("project-complete");
+    let uri = project.uri("flows.weir");
+    let text = "use \"apps.weir\"\n\non new event in Cal";
+    let (mut client, _) = Client::initialized();
+    client.open(&uri, text);
+    let apps = client.request(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": position_of(text, "Cal", 0, 3) }),
+    );
+    assert_eq!(labels(&apps), ["Calendar"]);
+}

@@ -16,7 +16,11 @@ function weirPath() {
 
 /** @param {vscode.ExtensionContext} context */
 function activate(context) {
-  client = new LanguageClient("weir", "weir", serverCommand(weirPath()), { documentSelector });
+  client = new LanguageClient("weir", "weir", serverCommand(weirPath()), {
+    documentSelector,
+    // Files that open files `use` are read from the disk: tell the server when they change.
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher("**/*.weir") },
+  });
   client.start();
 
   // A diagnostic's code links to `weir-explain:CODE`: show the page `weir explain` prints.

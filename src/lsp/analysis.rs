@@ -48,6 +48,7 @@ pub struct Analysis {
 
 impl Analysis {
     /// One text on its own, named `name` in messages.
+    #[cfg(test)]
     pub fn new(name: &str, text: &str) -> Analysis {
         let uri = format!("untitled:{name}").parse().expect("a plain URI");
         Analysis::of(vec![(uri, name.to_string(), text.to_string())])

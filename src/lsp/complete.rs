@@ -8,7 +8,7 @@
 use lsp_types::*;
 
 use super::Failure;
-use super::analysis::{Analysis, View};
+use super::analysis::Analysis;
 use super::documents::Documents;
 use crate::builtins::Builtin;
 use crate::program::Program;
@@ -35,10 +35,7 @@ pub fn completion(
                 .map(|c| if c == '\n' { c } else { ' ' }),
         );
         rest.push_str(&text[end..]);
-        analysis = View {
-            analysis: std::rc::Rc::new(Analysis::new("", &rest)),
-            file: 0,
-        };
+        analysis = documents.program_with(&at.text_document.uri, rest)?;
     }
     let context = without_comments(&text[item_start..offset]);
     let mut names = analysis

@@ -180,6 +180,28 @@ impl Documents {
         analysis
     }
 
+    /// The analysis of an open document's program with another text in its place (not kept):
+    /// for completion, the document with the line being written blanked out.
+    pub fn program_with(&self, uri: &Uri, text: String) -> Result<View, Failure> {
+        self.get(uri)?;
+        let mut text = Some(text);
+        let texts = self
+            .members(uri)
+            .into_iter()
+            .filter_map(|member| {
+                let body = if &member == uri {
+                    text.take()?
+                } else {
+                    self.text_of(&member)?
+                };
+                Some((member.clone(), project::name_of(&member), body))
+            })
+            .collect();
+        let analysis = Rc::new(Analysis::of(texts));
+        let file = analysis.file_of(uri).ok_or_else(|| not_open(uri))?;
+        Ok(View { analysis, file })
+    }
+
     /// The analysis of the program an open document belongs to, seen from that document.
     pub fn analysis(&self, uri: &Uri) -> Result<View, Failure> {
         self.get(uri)?;
