@@ -900,3 +900,22 @@ fn completion_in_a_file_that_does_not_parse_yet_knows_the_files_it_uses() {
     );
     assert_eq!(labels(&apps), ["Calendar"]);
 }
+
+#[test]
+fn completion_after_use_offers_the_files_beside() {
+    let project = Project::new("project-use");
+    let uri = project.uri("flows.weir");
+    let text = "use \"to_";
+    let (mut client, _) = Client::initialized();
+    client.open(&uri, text);
+    let files = client.request(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": position_of(text, "to_", 0, 3) }),
+    );
+    assert_eq!(labels(&files), ["to_calendar.weir", "to_outlook.weir"]);
+    assert_eq!(files[0]["kind"], 17, "a file");
+    assert_eq!(
+        files[0]["textEdit"]["range"]["start"],
+        position_of(text, "to_", 0, 0)
+    );
+}
