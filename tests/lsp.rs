@@ -919,3 +919,38 @@ fn completion_after_use_offers_the_files_beside() {
         position_of(text, "to_", 0, 0)
     );
 }
+
+#[test]
+fn a_used_file_that_is_not_text_or_uses_back_is_answered_not_fatal() {
+    let project = Project::new("project-bad");
+    std::fs::write(project.dir.join("bad.weir"), b"app A { x { n: \xff } }\n").unwrap();
+    // `back.weir` and `flows.weir` use each other: each is read once.
+    std::fs::write(
+        project.dir.join("back.weir"),
+        "use \"flows.weir\"\napp B { y { m: number } }\n",
+    )
+    .unwrap();
+    let uri = project.uri("flows.weir");
+    let text = "use \"bad.weir\"\nuse \"back.weir\"\non new y in B do notify \"m\"\n";
+    std::fs::write(project.dir.join("flows.weir"), text).unwrap();
+    let (mut client, _) = Client::initialized();
+    client.open(&uri, text);
+    let diagnostics = client.diagnostics(&uri);
+    let bad = diagnostics
+        .iter()
+        .find(|d| code(d) == "E0005")
+        .unwrap_or_else(|| panic!("E0005 among {diagnostics:?}"));
+    assert!(bad["message"].as_str().unwrap().contains("UTF-8"), "{bad}");
+    assert_eq!(bad["range"]["start"], position_of(text, "\"bad", 0, 0));
+    let hover = client.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": position_of(text, "in B", 0, 3) }),
+    );
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("y { m: number }"),
+        "{hover}"
+    );
+}
