@@ -205,7 +205,7 @@ fn exit_ends_the_server_while_the_client_keeps_its_end_open() {
     client.request("shutdown", Value::Null);
     client.notify("exit", Value::Null);
     let status = client
-        .wait_keeping_input()
+        .wait_exit()
         .expect("the server exits after `exit` without waiting for its input to close");
     assert_eq!(status.code(), Some(0), "`shutdown` came first");
 }

@@ -191,7 +191,7 @@ mod tests {
             .iter()
             .map(|e| match e {
                 Outgoing::ParseError(reason) => reason,
-                Outgoing::Message(_) => String::new(),
+                Outgoing::Message(_) | Outgoing::Finish => String::new(),
             })
             .collect();
         (rx.iter().collect(), errors)

@@ -139,22 +139,16 @@ impl Client {
     /// Closes the server's input and waits (bounded) for it to exit.
     pub fn close_input_and_wait(&mut self) -> (ExitStatus, String) {
         drop(self.stdin.take());
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("the child can be waited for") {
-                let mut stderr = String::new();
-                if let Some(mut pipe) = self.child.stderr.take() {
-                    let _ = pipe.read_to_string(&mut stderr);
-                }
-                return (status, stderr);
-            }
-            assert!(Instant::now() < deadline, "the server did not exit");
-            thread::sleep(Duration::from_millis(20));
+        let status = self.wait_exit().expect("the server did not exit");
+        let mut stderr = String::new();
+        if let Some(mut pipe) = self.child.stderr.take() {
+            let _ = pipe.read_to_string(&mut stderr);
         }
+        (status, stderr)
     }
 
-    /// Waits (bounded) for the server to exit on its own, its input still open.
-    pub fn wait_keeping_input(&mut self) -> Option<ExitStatus> {
+    /// Waits (bounded) for the server to exit, its input open or not; `None` if it did not.
+    pub fn wait_exit(&mut self) -> Option<ExitStatus> {
         let deadline = Instant::now() + WAIT;
         while Instant::now() < deadline {
             if let Some(status) = self.child.try_wait().expect("the child can be waited for") {
