@@ -304,6 +304,12 @@ impl Server {
             match checked {
                 Ok(files) => {
                     for (uri, list) in files {
+                        // A connector shipped with weir is no file the editor can show.
+                        let shown =
+                            uri.as_str().starts_with("file:") || self.documents.get(&uri).is_ok();
+                        if !shown {
+                            continue;
+                        }
                         let entry = found
                             .entry(uri.as_str().to_string())
                             .or_insert_with(|| (uri, Vec::new()));
