@@ -289,6 +289,10 @@ pub struct Trigger {
     pub changing: Vec<Name>,
     pub condition: Option<Expr>,
     pub span: Span,
+    /// `on conflict in sync NAME`: the sync's name. Such a trigger has no entity or app of its
+    /// own (the checker takes the sync's first side): `kind` is `updated` and `entity` and `app`
+    /// repeat the sync's name, so look here first.
+    pub conflict: Option<Name>,
 }
 
 #[derive(Clone, Debug)]
@@ -355,6 +359,8 @@ pub struct SyncDecl {
     pub mappings: Vec<Mapping>,
     pub prefer: Option<Spanned<Prefer>>,
     pub span: Span,
+    /// `as NAME`: what `on conflict in sync NAME` calls it (by default, `entity`).
+    pub name: Option<Name>,
 }
 
 impl SyncDecl {
@@ -383,10 +389,41 @@ impl fmt::Display for SyncSides<'_> {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mapping {
-    pub left: Name,
+    pub left: MapEnd,
     pub direction: Spanned<Direction>,
-    pub right: Name,
+    pub right: MapEnd,
     pub values: Option<ValueMap>,
+}
+
+impl Mapping {
+    pub fn span(&self) -> Span {
+        self.left.span().to(self.right.span())
+    }
+}
+
+/// One side of a mapping: a field of that side's entity, or an expression over its fields
+/// (`first + " " + last`), which the sync computes and never writes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MapEnd {
+    Field(Name),
+    Computed(Expr),
+}
+
+impl MapEnd {
+    pub fn span(&self) -> Span {
+        match self {
+            MapEnd::Field(name) => name.span,
+            MapEnd::Computed(e) => e.span,
+        }
+    }
+
+    /// The field this end names, unless it is computed.
+    pub fn field(&self) -> Option<&Name> {
+        match self {
+            MapEnd::Field(name) => Some(name),
+            MapEnd::Computed(_) => None,
+        }
+    }
 }
 
 /// `map { "Done" = "closed", else "open" }`: which left value goes with which right one, and
@@ -468,6 +505,8 @@ pub enum ScenarioStepKind {
     },
     ExpectNotified(Spanned<u64>),
     ExpectLoop(bool),
+    /// `together { … }`: user changes all made before the engine sees any of them.
+    Together(Vec<ScenarioStep>),
 }
 
 /// How `expect runs of …` names a workflow.

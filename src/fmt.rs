@@ -421,17 +421,27 @@ impl Printer<'_> {
 
     fn sync(&mut self, s: &SyncDecl) {
         let matching = s.matching.as_ref().map(|m| format!(" match {m}"));
+        let name = s.name.as_ref().map(|n| format!(" as {}", n.node));
         self.line(
-            &format!("sync {}{} {{", s.sides(), matching.unwrap_or_default()),
+            &format!(
+                "sync {}{}{} {{",
+                s.sides(),
+                name.unwrap_or_default(),
+                matching.unwrap_or_default()
+            ),
             s.entity.span,
         );
         self.indent += 1;
         for m in &s.mappings {
+            let end = |end: &MapEnd| match end {
+                MapEnd::Field(name) => name.node.to_string(),
+                MapEnd::Computed(e) => expr(e),
+            };
             let mut text = format!(
                 "{} {} {}",
-                m.left.node,
+                end(&m.left),
                 m.direction.node.symbol(),
-                m.right.node
+                end(&m.right)
             );
             if let Some(map) = &m.values {
                 let mut entries: Vec<String> = map
@@ -442,7 +452,7 @@ impl Printer<'_> {
                 entries.extend(map.otherwise.iter().map(|o| format!("else {}", expr(o))));
                 text.push_str(&format!(" map {{ {} }}", entries.join(", ")));
             }
-            self.line(&text, m.left.span.to(m.right.span));
+            self.line(&text, m.span());
         }
         if let Some(prefer) = &s.prefer {
             let choice = match &prefer.node {
@@ -463,7 +473,21 @@ impl Printer<'_> {
         head.push_str(" {");
         self.line(&head, s.name.span);
         self.indent += 1;
-        for step in &s.steps {
+        self.scenario_steps(&s.steps);
+        self.indent -= 1;
+        self.close(s.span);
+    }
+
+    fn scenario_steps(&mut self, steps: &[ScenarioStep]) {
+        for step in steps {
+            if let ScenarioStepKind::Together(inner) = &step.kind {
+                self.line("together {", step.span);
+                self.indent += 1;
+                self.scenario_steps(inner);
+                self.indent -= 1;
+                self.close(step.span);
+                continue;
+            }
             let text = self.renumbered(scenario_step(&step.kind), &step.kind);
             let block = match &step.kind {
                 ScenarioStepKind::UserCreates {
@@ -492,8 +516,6 @@ impl Printer<'_> {
             };
             self.step_line(&text, block, step.span);
         }
-        self.indent -= 1;
-        self.close(s.span);
     }
 }
 
@@ -513,6 +535,10 @@ impl Printer<'_> {
 /// One scenario step (or REPL step) in canonical form.
 pub fn scenario_step(step: &ScenarioStepKind) -> String {
     match step {
+        ScenarioStepKind::Together(steps) => {
+            let inner: Vec<String> = steps.iter().map(|s| scenario_step(&s.kind)).collect();
+            format!("together {{ {} }}", inner.join("  "))
+        }
         ScenarioStepKind::UserCreates {
             entity,
             app,
@@ -587,7 +613,10 @@ fn count_text(count: u64) -> String {
 }
 
 fn trigger(t: &Trigger) -> String {
-    let mut text = format!("on {} {} in {}", t.kind.node, t.entity.node, t.app.node);
+    let mut text = match &t.conflict {
+        Some(sync) => format!("on conflict in sync {}", sync.node),
+        None => format!("on {} {} in {}", t.kind.node, t.entity.node, t.app.node),
+    };
     if !t.changing.is_empty() {
         let fields: Vec<&str> = t.changing.iter().map(|f| &*f.node).collect();
         let _ = write!(text, " changing {}", fields.join(", "));

@@ -218,6 +218,9 @@ pub struct Trigger {
     pub changing_span: Option<Span>,
     pub condition: Option<Expr>,
     pub span: Span,
+    /// `on conflict in sync NAME`: run when that sync settles a conflict, on its first side's
+    /// record (`app`, `entity` and `kind` are that side's, and `updated`).
+    pub conflict: Option<SyncId>,
 }
 
 #[derive(Clone, Debug)]
@@ -332,6 +335,9 @@ pub enum Target {
 
 #[derive(Clone, Debug)]
 pub struct Sync {
+    /// What `on conflict in sync NAME` calls it: `as NAME`, else its first entity's name.
+    pub name: Arc<str>,
+    pub name_span: Span,
     pub entity_name: Arc<str>,
     pub left: SyncSide,
     pub right: SyncSide,
@@ -350,8 +356,8 @@ pub struct SyncSide {
 
 #[derive(Clone, Debug)]
 pub struct SyncMapping {
-    pub left: FieldId,
-    pub right: FieldId,
+    pub left: SyncEnd,
+    pub right: SyncEnd,
     pub to_right: bool,
     pub to_left: bool,
     pub span: Span,
@@ -359,7 +365,72 @@ pub struct SyncMapping {
     pub values: Option<ValueMap>,
 }
 
+/// One side of a sync mapping: a field, or an expression over that side's fields (its names
+/// are [`ExprKind::TargetField`]s), which the sync reads and never writes.
+#[derive(Clone, Debug)]
+pub enum SyncEnd {
+    Field(FieldId),
+    Computed(Expr),
+}
+
+impl SyncEnd {
+    pub fn field(&self) -> Option<FieldId> {
+        match self {
+            SyncEnd::Field(f) => Some(*f),
+            SyncEnd::Computed(_) => None,
+        }
+    }
+
+    /// The fields of its side this end reads.
+    pub fn reads(&self) -> Vec<FieldId> {
+        match self {
+            SyncEnd::Field(f) => vec![*f],
+            SyncEnd::Computed(e) => {
+                let mut fields = Vec::new();
+                e.visit(&mut |e| {
+                    if let ExprKind::TargetField(f) = e.kind
+                        && !fields.contains(&f)
+                    {
+                        fields.push(f);
+                    }
+                });
+                fields
+            }
+        }
+    }
+}
+
 impl SyncMapping {
+    /// The end on one side (`left`: the first app's).
+    pub fn end(&self, left: bool) -> &SyncEnd {
+        if left { &self.left } else { &self.right }
+    }
+
+    /// Whether values flow from the side `from_left` names to the other.
+    pub fn flows_from(&self, from_left: bool) -> bool {
+        if from_left {
+            self.to_right
+        } else {
+            self.to_left
+        }
+    }
+
+    /// The field a flow out of `from_left` writes on the other side, if it flows that way.
+    pub fn written(&self, from_left: bool) -> Option<FieldId> {
+        self.flows_from(from_left)
+            .then(|| self.end(!from_left).field())
+            .flatten()
+    }
+
+    /// The fields whose changes a flow out of `from_left` carries, if it flows that way.
+    pub fn read(&self, from_left: bool) -> Vec<FieldId> {
+        if self.flows_from(from_left) {
+            self.end(from_left).reads()
+        } else {
+            Vec::new()
+        }
+    }
+
     /// The value `value` becomes on the other side: on the right when `to_right`.
     pub fn carry(&self, value: &Value, to_right: bool) -> Value {
         match &self.values {
@@ -452,6 +523,8 @@ pub enum ScenarioStepKind {
     },
     ExpectNotified(u64),
     ExpectLoop(bool),
+    /// User steps whose changes are all made before the engine sees any of them.
+    Together(Vec<ScenarioStep>),
 }
 
 // ---------------------------------------------------------------- expressions
@@ -475,6 +548,8 @@ pub enum ExprKind {
     /// Who made the change that triggered the run.
     Origin,
     Local(LocalId),
+    /// `conflict.field` and the like, in a workflow run on a sync's conflict.
+    Conflict(ConflictPart),
     Interpolation(Vec<Piece>),
     Call(Builtin, Vec<Expr>),
     List(Vec<Expr>),
@@ -482,6 +557,33 @@ pub enum ExprKind {
     Neg(Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     If(Box<Expr>, Box<Expr>, Box<Expr>),
+}
+
+/// What a conflict workflow can read of the conflict, each a text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConflictPart {
+    /// The field whose change lost, as its app names it.
+    Field,
+    /// The app whose change lost.
+    App,
+    /// The value kept, as that field now holds it.
+    Kept,
+    /// The value that lost.
+    Lost,
+    /// The ids of the two linked records: the first side's and the second's.
+    Left,
+    Right,
+}
+
+impl ConflictPart {
+    pub const ALL: [(&'static str, ConflictPart); 6] = [
+        ("field", ConflictPart::Field),
+        ("loser", ConflictPart::App),
+        ("kept", ConflictPart::Kept),
+        ("lost", ConflictPart::Lost),
+        ("left", ConflictPart::Left),
+        ("right", ConflictPart::Right),
+    ];
 }
 
 /// A part of a text with interpolation.
@@ -492,6 +594,36 @@ pub enum Piece {
 }
 
 impl Expr {
+    /// Calls `f` on this expression and every expression inside it.
+    pub fn visit(&self, f: &mut impl FnMut(&Expr)) {
+        f(self);
+        match &self.kind {
+            ExprKind::Interpolation(pieces) => {
+                for piece in pieces {
+                    if let Piece::Expr(e) = piece {
+                        e.visit(f);
+                    }
+                }
+            }
+            ExprKind::Call(_, args) | ExprKind::List(args) => {
+                for arg in args {
+                    arg.visit(f);
+                }
+            }
+            ExprKind::Not(e) | ExprKind::Neg(e) => e.visit(f),
+            ExprKind::Binary(_, a, b) => {
+                a.visit(f);
+                b.visit(f);
+            }
+            ExprKind::If(c, t, o) => {
+                c.visit(f);
+                t.visit(f);
+                o.visit(f);
+            }
+            _ => {}
+        }
+    }
+
     /// The constant this expression is, if it is a literal.
     pub fn as_const(&self) -> Option<&Value> {
         match &self.kind {

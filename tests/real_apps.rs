@@ -7,6 +7,8 @@ mod rest_app;
 #[path = "real_apps/serve.rs"]
 mod serve;
 
+#[path = "real_apps/conflicts.rs"]
+mod conflicts;
 #[path = "real_apps/crash.rs"]
 mod crash;
 #[path = "real_apps/reads.rs"]

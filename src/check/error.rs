@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use super::sync_error::{MapCollision, match_not_mapped_parts, sync_entity_missing_parts};
+use super::sync_error::{
+    MapCollision, SyncProblem, match_not_mapped_parts, sync_entity_missing_parts,
+};
 use crate::ast::{BinaryOp, EventKind};
 use crate::codes::Code;
 use crate::diagnostic::{self, Diagnostic, Report, help, primary, secondary};
@@ -136,6 +138,8 @@ pub enum CheckError {
     },
     /// W0405: values of a sync's `map` that do not come back as they went.
     MapCollision { span: Span, collision: MapCollision },
+    /// A sync's computed mapping, or a name of a sync (see [`SyncProblem`]).
+    Sync(SyncProblem),
     /// E0202
     MissingFields {
         span: Span,
@@ -219,6 +223,12 @@ pub enum Mismatch {
     SyncField {
         left: Arc<str>,
         right: Arc<str>,
+        /// `right` is a computed side, converted by changing its expression.
+        computed: bool,
+    },
+    /// A value of a sync's value map on a computed side.
+    MapValue {
+        end: Arc<str>,
     },
     BadTime {
         text: String,
@@ -305,6 +315,7 @@ impl CheckError {
             | CheckError::ConstantCondition { .. }
             | CheckError::SelfComparison { .. } => Code::W0207,
             CheckError::MapCollision { .. } => Code::W0405,
+            CheckError::Sync(problem) => problem.code(),
         })
     }
 
@@ -513,6 +524,7 @@ impl CheckError {
                 vec![help(format!("call it as `{signature}`"))],
             ),
             CheckError::MapCollision { span, collision } => collision.parts(*span),
+            CheckError::Sync(problem) => problem.parts(),
             CheckError::MatchNotMapped { name, mapped, suggestion } => match_not_mapped_parts(name, mapped, suggestion.as_deref()),
             CheckError::NotAChoice { span, text, choices, suggestion } => (
                 format!("{text:?} is not one of the choices {}", choice_list(choices)),
@@ -702,9 +714,13 @@ fn mismatch_parts(span: Span, expected: &Type, found: &Type, context: &Mismatch)
             format!("`{field}` is {} in `{from}` but {} in `{to}`, so it cannot be copied", article(found), article(expected)),
             format!("give the fields explicitly, converting `{field}`, as in `{{ {field}: … }}`"),
         ),
-        Mismatch::SyncField { left, right } => (
+        Mismatch::SyncField { left, right, computed } => (
             format!("`{left}` is {} but `{right}` is {}, so they cannot be synced", article(expected), article(found)),
-            "map fields of the same type".into(),
+            if *computed { conversion_help(expected, found) } else { "map fields of the same type".into() },
+        ),
+        Mismatch::MapValue { end } => (
+            format!("`{end}` gives {}, but this value is {}", article(expected), article(found)),
+            conversion_help(expected, found),
         ),
         Mismatch::BadTime { text } => (
             format!("{text:?} is not a time"),
@@ -763,6 +779,8 @@ pub enum ScopeHint {
     Record { entity: Arc<str>, app: Arc<str> },
     /// Where no record is in view (a scenario's values).
     Constant,
+    /// After `conflict.`, in a workflow run on a sync's conflict.
+    Conflict,
 }
 
 impl ScopeHint {
@@ -779,6 +797,7 @@ impl ScopeHint {
                     "here a bare name is a field of the record being tested (`{entity}` in `{app}`), `id` or `origin`"
                 )
             }
+            ScopeHint::Conflict => "a conflict has `conflict.field`, `conflict.loser`, `conflict.kept`, `conflict.lost`, `conflict.left` and `conflict.right`".into(),
             ScopeHint::Constant => {
                 "no record is in view here, so there are no fields to name".into()
             }
@@ -787,6 +806,7 @@ impl ScopeHint {
 
     fn fix(&self, name: &str) -> String {
         match self {
+            ScopeHint::Conflict => "name one of the parts of a conflict".into(),
             ScopeHint::Trigger { .. } => format!(
                 "define it with `let {name} = …` above this step; if it is another tool's label, compare it with `origin` (`origin == {name}`)"
             ),

@@ -169,6 +169,8 @@ pub(crate) struct Checker<'a> {
     later_lets: Vec<(Arc<str>, Span)>,
     /// Optional values known not to be `none` at this point (after `x != none`).
     narrowed: Vec<narrow::Narrow>,
+    /// The sync whose conflicts the workflow being checked runs on, for `conflict.field`.
+    conflict_sync: Option<SyncId>,
 }
 
 impl<'a> Checker<'a> {
@@ -194,6 +196,7 @@ impl<'a> Checker<'a> {
             visible_locals: 0,
             later_lets: Vec::new(),
             narrowed: Vec::new(),
+            conflict_sync: None,
         }
     }
 
@@ -216,12 +219,17 @@ impl<'a> Checker<'a> {
                 self.declare_workflow_name(w);
             }
         }
+        // Syncs before workflows, which may run on their conflicts.
         for item in &items {
             match item {
                 Item::Owns(owns) => self.owns(owns),
                 Item::Sync(sync) => self.sync(sync),
-                Item::Workflow(w) => self.workflow(w),
                 _ => {}
+            }
+        }
+        for item in &items {
+            if let Item::Workflow(w) = item {
+                self.workflow(w);
             }
         }
         let mut scenario_names: HashMap<String, Span> = HashMap::new();

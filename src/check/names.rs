@@ -13,7 +13,7 @@ use super::Checker;
 use super::error::{CheckError, Named, ScopeHint};
 use super::expr::{Scope, View, error_expr};
 use crate::ast;
-use crate::program::{EntityId, Expr, ExprKind, LocalId};
+use crate::program::{ConflictPart, EntityId, Expr, ExprKind, LocalId};
 use crate::span::Span;
 use crate::types::Type;
 use crate::value::Value;
@@ -220,6 +220,12 @@ impl Checker<'_> {
         span: Span,
         scope: Scope,
     ) -> Expr {
+        if let (ast::ExprKind::Name(name), Some(_)) = (&base.kind, self.conflict_sync)
+            && &**name == "conflict"
+            && !matches!(scope.view, View::Constant | View::Record(_))
+        {
+            return self.conflict_part(field, span);
+        }
         let trigger = match (&base.kind, scope.trigger) {
             (ast::ExprKind::Name(name), Some(trigger)) if &**name == "trigger" => trigger,
             _ => {
@@ -248,5 +254,25 @@ impl Checker<'_> {
             },
             None => error_expr(span),
         }
+    }
+
+    /// `conflict.kept` and the like: each a text (E0105 for another name, with did-you-mean).
+    fn conflict_part(&mut self, field: &ast::Name, span: Span) -> Expr {
+        let parts = ConflictPart::ALL;
+        if let Some((_, part)) = parts.iter().find(|(n, _)| **n == *field.node) {
+            return Expr {
+                kind: ExprKind::Conflict(*part),
+                ty: Type::Text,
+                span,
+            };
+        }
+        let names = parts.iter().map(|(n, _)| *n);
+        let suggestion = crate::suggest::closest(&field.node, names).map(Arc::from);
+        self.report(CheckError::UnknownName {
+            name: Named::of(field),
+            suggestion,
+            scope: ScopeHint::Conflict,
+        });
+        error_expr(span)
     }
 }

@@ -94,6 +94,18 @@ impl Checker<'_> {
                     condition,
                 }
             }
+            AstStep::Together(steps) => ScenarioStepKind::Together(
+                steps
+                    .iter()
+                    .filter_map(|step| {
+                        let kind = self.scenario_step(&step.kind, step.span)?;
+                        Some(ScenarioStep {
+                            kind,
+                            span: step.span,
+                        })
+                    })
+                    .collect(),
+            ),
             AstStep::ExpectCount {
                 count,
                 entity,

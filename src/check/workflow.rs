@@ -158,6 +158,10 @@ impl Checker<'_> {
     }
 
     fn trigger(&mut self, t: &ast::Trigger, workflow: &Arc<str>) -> Option<Trigger> {
+        self.conflict_sync = None;
+        if let Some(name) = &t.conflict {
+            return self.conflict_trigger(t, name);
+        }
         let app = self.app(&t.app);
         let entity = self.entity(app, &t.entity, t.app.span, false)?;
         let kind = t.kind.node;
@@ -199,16 +203,7 @@ impl Checker<'_> {
                 .filter_map(|f| self.field(entity, f))
                 .collect();
         }
-        let scope = Scope {
-            view: View::Trigger,
-            trigger: Some(entity),
-        };
-        let condition = t.condition.as_ref().map(|c| {
-            let checked = self.condition(c, scope, "a `where` condition");
-            self.warn_constant(&checked, true);
-            present_when(&checked, true, &mut self.narrowed);
-            checked
-        });
+        let condition = self.trigger_condition(t, entity);
         Some(Trigger {
             kind,
             kind_span: t.kind.span,
@@ -218,6 +213,41 @@ impl Checker<'_> {
             changing_span,
             condition,
             span: t.span,
+            conflict: None,
+        })
+    }
+
+    /// The trigger's `where`, over the trigger record; what it shows present stays so.
+    fn trigger_condition(&mut self, t: &ast::Trigger, entity: EntityId) -> Option<Expr> {
+        let scope = Scope {
+            view: View::Trigger,
+            trigger: Some(entity),
+        };
+        t.condition.as_ref().map(|c| {
+            let checked = self.condition(c, scope, "a `where` condition");
+            self.warn_constant(&checked, true);
+            present_when(&checked, true, &mut self.narrowed);
+            checked
+        })
+    }
+
+    /// `on conflict in sync NAME`: the run sees the sync's first side's record, and
+    /// `conflict.field` and the like.
+    fn conflict_trigger(&mut self, t: &ast::Trigger, name: &ast::Name) -> Option<Trigger> {
+        let sync = self.sync_named(name)?;
+        let side = self.program.syncs[sync.0].left;
+        self.conflict_sync = Some(sync);
+        let condition = self.trigger_condition(t, side.entity);
+        Some(Trigger {
+            kind: EventKind::Updated,
+            kind_span: t.kind.span,
+            app: side.app,
+            entity: side.entity,
+            changing: Vec::new(),
+            changing_span: None,
+            condition,
+            span: t.span,
+            conflict: Some(sync),
         })
     }
 

@@ -26,6 +26,9 @@ pub struct CycleStep {
 pub struct CycleReport {
     /// The change that starts the story: kind, entity, app.
     pub start: (EventKind, Arc<str>, Arc<str>),
+    /// The story starts with this sync settling a conflict instead, when the first step is a
+    /// workflow run on its conflicts.
+    pub conflict: Option<Arc<str>>,
     pub steps: Vec<CycleStep>,
     pub fix: CycleFix,
 }
@@ -179,7 +182,17 @@ impl CycleReport {
             })
             .collect();
         let (kind, entity, app) = &self.start;
-        story::cycle_story((*kind, entity, app), &steps)
+        // After a conflict, the first record is named in full, not as `it`.
+        let entity: &str = if self.conflict.is_some() { "" } else { entity };
+        let told = story::cycle_story((*kind, entity, app), &steps);
+        match &self.conflict {
+            Some(sync) => told.replacen(
+                &story::user_start(*kind, entity, app),
+                &format!("`{sync}` settles a conflict"),
+                1,
+            ),
+            None => told,
+        }
     }
 
     /// A label on each write that closes a step of the cycle.

@@ -130,8 +130,7 @@ impl FlowGraph {
                 let fields: Vec<FieldId> = sync
                     .mappings
                     .iter()
-                    .filter(|m| if to_right { m.to_right } else { m.to_left })
-                    .map(|m| if to_right { m.right } else { m.left })
+                    .filter_map(|m| m.written(to_right))
                     .collect();
                 for kind in EventKind::ALL {
                     let unit = units.len();
@@ -155,8 +154,16 @@ impl FlowGraph {
             }
         }
 
+        // A workflow on a sync's conflicts is set off by the sync's updates, not by a node.
+        let on_conflict = |unit: &Unit| match unit.source {
+            UnitSource::Workflow(w) => program.workflow(w).trigger.conflict,
+            UnitSource::Sync { .. } => None,
+        };
         let mut triggered: HashMap<(EntityId, EventKind), Vec<usize>> = HashMap::new();
         for (i, unit) in units.iter().enumerate() {
+            if on_conflict(unit).is_some() {
+                continue;
+            }
             triggered
                 .entry((unit.trigger_entity, unit.trigger_kind))
                 .or_default()
@@ -182,6 +189,26 @@ impl FlowGraph {
                     to,
                     cut,
                 });
+            }
+        }
+        // An update the sync carries across can conflict, and so set them off.
+        for (to, unit) in units.iter().enumerate() {
+            let Some(sync) = on_conflict(unit) else {
+                continue;
+            };
+            for (w, write) in writes.iter().enumerate() {
+                let from = &units[write.unit];
+                if matches!(from.source, UnitSource::Sync { sync: s, .. } if s == sync)
+                    && from.trigger_kind == EventKind::Updated
+                {
+                    out[write.unit].push(edges.len());
+                    edges.push(Edge {
+                        from: write.unit,
+                        write: w,
+                        to,
+                        cut: None,
+                    });
+                }
             }
         }
         FlowGraph {
@@ -246,12 +273,8 @@ fn breaker(program: &Program, units: &[Unit], write: &Write, to: usize) -> Optio
         // A sync passes on only changes to the fields it maps; other updates match its ledger.
         UnitSource::Sync { sync, to_right } => {
             let s = &program.syncs[sync.0];
-            let mapped: Vec<FieldId> = s
-                .mappings
-                .iter()
-                .filter(|m| if to_right { m.to_right } else { m.to_left })
-                .map(|m| if to_right { m.left } else { m.right })
-                .collect();
+            // A computed mapping passes on changes to any field its expression reads.
+            let mapped: Vec<FieldId> = s.mappings.iter().flat_map(|m| m.read(to_right)).collect();
             return match (&write.fields, write.kind) {
                 (Some(fields), EventKind::Updated)
                     if !fields.iter().any(|f| mapped.contains(f)) =>

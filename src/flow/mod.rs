@@ -110,12 +110,23 @@ impl<'a> Analysis<'a> {
             UnitSource::Workflow(w) => self.program.workflow(w).name.clone(),
             UnitSource::Sync { sync, .. } => {
                 let s = &self.program.syncs[sync.0];
-                Arc::from(format!(
-                    "sync {} between {} and {}",
-                    s.entity_name,
-                    self.program.app(s.left.app).name,
-                    self.program.app(s.right.app).name
-                ))
+                let (left, right) = (s.left.app, s.right.app);
+                let right_entity = &self.program.entity(s.right.entity).name;
+                Arc::from(if *right_entity == s.entity_name {
+                    format!(
+                        "sync {} between {} and {}",
+                        s.entity_name,
+                        self.program.app(left).name,
+                        self.program.app(right).name
+                    )
+                } else {
+                    format!(
+                        "sync {} in {} with {right_entity} in {}",
+                        s.entity_name,
+                        self.program.app(left).name,
+                        self.program.app(right).name
+                    )
+                })
             }
         }
     }
@@ -210,7 +221,12 @@ impl<'a> Analysis<'a> {
                 }
             })
             .collect();
+        let conflict = match start_unit.source {
+            UnitSource::Workflow(w) => self.program.workflow(w).trigger.conflict,
+            UnitSource::Sync { .. } => None,
+        };
         CycleReport {
+            conflict: conflict.map(|s| self.program.syncs[s.0].name.clone()),
             start: (start_unit.trigger_kind, entity, app),
             steps,
             fix: self.fix(edges),
@@ -280,6 +296,16 @@ impl<'a> Analysis<'a> {
             .iter()
             .map(|&e| self.graph.edges[e].from)
             .find(|&u| self.workflow(u).is_some());
+        let on_conflict = edges.iter().map(|&e| self.graph.edges[e].from).find(|&u| {
+            self.workflow(u)
+                .is_some_and(|w| w.trigger.conflict.is_some())
+        });
+        if let (Some(sync), Some(unit)) = (sync_unit, on_conflict) {
+            return CycleFix::ConflictWriteBack {
+                workflow: self.unit_name(unit),
+                sync: self.program.syncs[sync.0].name.clone(),
+            };
+        }
         if let (Some(sync), Some(unit)) = (sync_unit, workflow_unit) {
             let s = &self.program.syncs[sync.0];
             return CycleFix::ThroughSync {

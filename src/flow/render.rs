@@ -101,6 +101,20 @@ impl<'a> View<'a> {
         }
     }
 
+    /// What sets a unit off: `updated Helpdesk.ticket`, or `conflict in sync tickets`.
+    fn trigger_text(&self, unit: usize) -> String {
+        let u = &self.graph.units[unit];
+        match u.source {
+            UnitSource::Workflow(w) => match self.program.workflow(w).trigger.conflict {
+                Some(sync) => format!("conflict in sync {}", self.program.syncs[sync.0].name),
+                None => format!("{} {}", u.trigger_kind, self.node(u.trigger_entity)),
+            },
+            UnitSource::Sync { .. } => {
+                format!("{} {}", u.trigger_kind, self.node(u.trigger_entity))
+            }
+        }
+    }
+
     fn node(&self, entity: EntityId) -> String {
         let e = self.program.entity(entity);
         format!("{}.{}", self.program.app(e.app).name, e.name)
@@ -114,12 +128,15 @@ impl<'a> View<'a> {
             .enumerate()
             .map(|(i, w)| {
                 let unit = &self.graph.units[w.unit];
-                let label = format!(
-                    "{} ({} → {})",
-                    self.unit_name(w.unit),
-                    unit.trigger_kind,
-                    w.kind.action()
-                );
+                let kind = match unit.source {
+                    UnitSource::Workflow(id)
+                        if self.program.workflow(id).trigger.conflict.is_some() =>
+                    {
+                        "conflict".to_string()
+                    }
+                    _ => unit.trigger_kind.to_string(),
+                };
+                let label = format!("{} ({kind} → {})", self.unit_name(w.unit), w.kind.action());
                 (unit.trigger_entity, w.entity, label, &self.status[i])
             })
             .collect()
@@ -140,7 +157,6 @@ impl<'a> View<'a> {
         }
         let _ = writeln!(out, "\nwrites (trigger → write: what it sets off)");
         for (i, w) in self.graph.writes.iter().enumerate() {
-            let unit = &self.graph.units[w.unit];
             let status = match &self.status[i] {
                 WriteStatus::Quiet => "sets nothing off".to_string(),
                 WriteStatus::Chains => {
@@ -158,10 +174,9 @@ impl<'a> View<'a> {
             };
             let _ = writeln!(
                 out,
-                "  {:<24} {} {} → {} {}  [line {}]  {status}",
+                "  {:<24} {} → {} {}  [line {}]  {status}",
                 self.unit_name(w.unit),
-                unit.trigger_kind,
-                self.node(unit.trigger_entity),
+                self.trigger_text(w.unit),
                 w.kind.action(),
                 self.node(w.entity),
                 sources.line_of(w.span),

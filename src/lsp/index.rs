@@ -213,8 +213,14 @@ impl Builder<'_> {
                     self.entity(app, &owns.entity);
                 }
                 Item::Workflow(w) => {
-                    let app = self.app(&w.trigger.app);
-                    let trigger_entity = self.entity(app, &w.trigger.entity);
+                    // `on conflict in sync NAME` names a sync, not an app and an entity.
+                    let trigger_entity = match w.trigger.conflict {
+                        Some(_) => None,
+                        None => {
+                            let app = self.app(&w.trigger.app);
+                            self.entity(app, &w.trigger.entity)
+                        }
+                    };
                     for name in &w.trigger.changing {
                         self.field(trigger_entity, name);
                     }
@@ -257,8 +263,12 @@ impl Builder<'_> {
                         }
                     };
                     for mapping in &sync.mappings {
-                        self.field(left_entity, &mapping.left);
-                        self.field(right_entity, &mapping.right);
+                        if let Some(left) = mapping.left.field() {
+                            self.field(left_entity, left);
+                        }
+                        if let Some(right) = mapping.right.field() {
+                            self.field(right_entity, right);
+                        }
                     }
                     if let Some(matching) = &sync.matching {
                         self.field(left_entity, matching);
@@ -296,6 +306,11 @@ impl Builder<'_> {
                 }
             }
             S::ExpectNotified(_) | S::ExpectLoop(_) => {}
+            S::Together(steps) => {
+                for step in steps {
+                    self.scenario_step(&step.kind);
+                }
+            }
         }
     }
 

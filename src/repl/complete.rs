@@ -7,7 +7,9 @@ use crate::words::KEYWORDS;
 
 /// Words that read like keywords where a value is expected, and words with a meaning only in
 /// place (`with`, `map`, `one`), beside the table of reserved words.
-const VALUE_WORDS: &[&str] = &["origin", "trigger", "id", "with", "map", "one"];
+const VALUE_WORDS: &[&str] = &[
+    "origin", "trigger", "id", "with", "map", "one", "as", "conflict", "together",
+];
 
 /// An entity's name and its fields' names.
 pub type EntityNames = (String, Vec<String>);

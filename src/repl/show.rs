@@ -106,13 +106,14 @@ pub fn workflows(program: &Program) -> String {
                 None => "notify".to_string(),
             })
             .collect();
+        let on = match t.conflict {
+            Some(sync) => format!("conflict in sync {}", program.syncs[sync.0].name),
+            None => format!("{} {} in {}", t.kind, e.name, program.app(e.app).name),
+        };
         let _ = writeln!(
             out,
-            "{:<20} on {} {} in {} → {}",
+            "{:<20} on {on} → {}",
             w.name,
-            t.kind,
-            e.name,
-            program.app(e.app).name,
             if writes.is_empty() {
                 "nothing".to_string()
             } else {
@@ -124,7 +125,7 @@ pub fn workflows(program: &Program) -> String {
         let _ = writeln!(
             out,
             "{:<20} keeps {} in step between {} and {}",
-            format!("sync {}", s.entity_name),
+            format!("sync {}", s.name),
             s.entity_name,
             program.app(s.left.app).name,
             program.app(s.right.app).name

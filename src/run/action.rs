@@ -57,6 +57,7 @@ impl<'e> RunCtx<'e> {
             target: None,
             origin: Some(&event.origin),
             locals,
+            conflict: event.conflict.as_deref(),
         }
     }
 

@@ -55,6 +55,8 @@ pub struct Scope<'a> {
     pub origin: Option<&'a Label>,
     /// The run's `let` values, by [`crate::program::LocalId`].
     pub locals: &'a [Value],
+    /// The conflict a run on a sync's conflict reads as `conflict.…`.
+    pub conflict: Option<&'a super::ConflictNote>,
 }
 
 impl<'a> Scope<'a> {
@@ -67,6 +69,7 @@ impl<'a> Scope<'a> {
             target: None,
             origin: None,
             locals: &[],
+            conflict: None,
         }
     }
 }
@@ -109,6 +112,10 @@ pub fn eval(e: &Expr, s: &Scope) -> Result<Value, RunError> {
             None => Value::Label(Arc::from("user")),
         },
         ExprKind::Local(l) => s.locals.get(l.0).cloned().unwrap_or(Value::None),
+        ExprKind::Conflict(part) => match s.conflict {
+            Some(note) => Value::Text(note.part(*part).clone()),
+            None => Value::None,
+        },
         ExprKind::Interpolation(pieces) => {
             let mut out = String::new();
             for piece in pieces {

@@ -46,6 +46,7 @@ use sim::Simulator;
 use trace::{Skip, TraceItem};
 
 pub use report::Reported;
+pub use sync::ConflictNote;
 
 /// 2030-01-01T00:00:00Z: the simulator's clock unless told otherwise.
 pub const DEFAULT_NOW: i64 = 1_893_456_000;
@@ -91,6 +92,8 @@ pub struct Event {
     /// The fields whose value changed, where the app reports changes.
     pub changed: Option<Arc<[FieldId]>>,
     pub cause: Chain,
+    /// The conflict a sync settled, for a workflow run on it (`on conflict in sync …`).
+    pub conflict: Option<Arc<ConflictNote>>,
 }
 
 impl Event {
@@ -213,6 +216,8 @@ struct Core {
     listeners: Vec<Vec<WorkflowId>>,
     /// The syncs each entity takes part in, and on which side (`true`: left).
     syncs: Vec<Vec<(SyncId, bool)>>,
+    /// The workflows each sync's conflicts run, in script order.
+    on_conflict: Vec<Vec<WorkflowId>>,
     ledger: sync::Ledger,
     /// Reused buffers: a run's `let` values, records found by `linked`.
     locals: Vec<Value>,
@@ -452,8 +457,13 @@ impl<A: Apps> Engine<A> {
 impl Core {
     fn new(program: &Program, options: Options) -> Core {
         let mut listeners = vec![Vec::new(); program.entities.len() * 3];
+        let mut on_conflict = vec![Vec::new(); program.syncs.len()];
         for (i, w) in program.workflows.iter().enumerate() {
-            listeners[w.trigger.entity.0 * 3 + kind_index(w.trigger.kind)].push(WorkflowId(i));
+            match w.trigger.conflict {
+                Some(sync) => on_conflict[sync.0].push(WorkflowId(i)),
+                None => listeners[w.trigger.entity.0 * 3 + kind_index(w.trigger.kind)]
+                    .push(WorkflowId(i)),
+            }
         }
         let mut syncs = vec![Vec::new(); program.entities.len()];
         for (i, s) in program.syncs.iter().enumerate() {
@@ -473,6 +483,7 @@ impl Core {
             held: Vec::new(),
             listeners,
             syncs,
+            on_conflict,
             ledger: sync::Ledger::default(),
             locals: Vec::new(),
             linked: Vec::new(),
@@ -546,6 +557,7 @@ impl Core {
             origin,
             changed: if reports_changes { changed } else { None },
             cause,
+            conflict: None,
         };
         if self.options.trace {
             out.trace.push(TraceItem::Event(event.clone()));
@@ -675,6 +687,7 @@ impl Core {
                 target: None,
                 origin: Some(&event.origin),
                 locals: &[],
+                conflict: event.conflict.as_deref(),
             };
             match eval::truth(condition, &scope) {
                 Ok(true) => {}

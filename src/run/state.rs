@@ -21,10 +21,11 @@ use super::guard::{Actor, Chain, Held, HoldReason, Hop};
 use super::input::{self, InputError};
 use super::sim::{HasSimulator, Simulator};
 use super::sync::Pair;
-use super::{Engine, Event};
+use super::{ConflictNote, Engine, Event};
 use crate::ast::EventKind;
-use crate::program::{EntityId, Program, SyncId};
+use crate::program::{EntityId, Program, SyncEnd, SyncId};
 use crate::value::{Label, Value};
+use smol_str::SmolStr;
 
 pub(crate) const VERSION: u64 = 1;
 const STAMP_KEY: &str = "$stamp";
@@ -214,6 +215,15 @@ pub(crate) fn held_json(p: &Program, held: &Held) -> Json {
             "record": record_entry(p, e.entity, e.record.view()),
             "origin": &*e.origin,
             "changed": e.changed.as_ref().map(|c| c.iter().map(|f| entity.fields[f.0].name.to_string()).collect::<Vec<_>>()),
+            "conflict": e.conflict.as_ref().map(|c| json!({
+                "sync": &*p.syncs[c.sync.0].name,
+                "field": &*c.field,
+                "loser": &*c.app,
+                "kept": &*c.kept,
+                "lost": &*c.lost,
+                "left": &*c.left,
+                "right": &*c.right,
+            })),
         },
         "root_event": root.map(|h| h.root_event),
         "root_origin": root.map(|h| h.root_origin.to_string()),
@@ -410,13 +420,20 @@ fn load_pair(p: &Program, entry: &Json, place: &str) -> Result<Pair, StateError>
             s.right.entity
         };
         for (m, value) in s.mappings.iter().zip(values) {
-            let field = p.field(entity, if side == 0 { m.left } else { m.right });
-            let v = input::decode_value(p, &field.name, &field.ty, value.clone()).map_err(
-                |problem| StateError::Record {
+            // A computed side's value has the type of its expression.
+            let (name, ty) = match m.end(side == 0) {
+                SyncEnd::Field(f) => {
+                    let field = p.field(entity, *f);
+                    (field.name.clone(), &field.ty)
+                }
+                SyncEnd::Computed(e) => (Arc::from("a computed value"), &e.ty),
+            };
+            let v = input::decode_value(p, &name, ty, value.clone()).map_err(|problem| {
+                StateError::Record {
                     place: format!("{place}.{key}"),
                     problem,
-                },
-            )?;
+                }
+            })?;
             sides[side].push(v);
         }
     }
@@ -513,8 +530,39 @@ pub(crate) fn load_held(p: &Program, entry: &Json, place: &str) -> Result<Held, 
             origin: Label::from(text(event.get("origin"), &event_place)?),
             changed,
             cause,
+            conflict: load_conflict(p, event.get("conflict"), &event_place)?,
         },
         by,
         reason,
     })
+}
+
+/// The conflict a held event was to a workflow run on a sync's conflicts, if any.
+fn load_conflict(
+    p: &Program,
+    json: Option<&Json>,
+    place: &str,
+) -> Result<Option<Arc<ConflictNote>>, StateError> {
+    let Some(json) = json.filter(|j| !j.is_null()) else {
+        return Ok(None);
+    };
+    let place = format!("{place}.conflict");
+    let map = object(json, &place)?;
+    let name = text(map.get("sync"), &place)?;
+    let Some(sync) = p.syncs.iter().position(|s| &*s.name == name) else {
+        return Err(shape(
+            format!("{place}.sync"),
+            "the name of a sync of the script",
+        ));
+    };
+    let part = |key: &str| text(map.get(key), &place).map(SmolStr::from);
+    Ok(Some(Arc::new(ConflictNote {
+        sync: SyncId(sync),
+        field: part("field")?,
+        app: part("loser")?,
+        kept: part("kept")?,
+        lost: part("lost")?,
+        left: part("left")?,
+        right: part("right")?,
+    })))
 }

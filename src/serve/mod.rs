@@ -19,11 +19,16 @@
 //! `weir serve` holds a lock on `FILE.lock` beside its journal: a second server on the same
 //! journal is refused, and `weir replay` knows by it that a server will run what it releases.
 //! Statuses are [`status`] types, and the options served with are kept as [`saved`] JSON.
+//! [`schemes`] checks the signatures of real providers' webhooks (GitHub, Stripe, Slack, a
+//! plain HMAC) and [`envelope`] finds the kind, record and event id in their payloads: the parts
+//! a provider route is built from (no route takes provider webhooks yet).
 
+pub mod envelope;
 pub mod journal;
 pub mod marker;
 pub mod redact;
 pub mod saved;
+pub mod schemes;
 pub mod server;
 pub mod signing;
 pub mod status;

@@ -59,6 +59,9 @@ pub(super) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_map => "map",
         Rule::kw_match => "match",
         Rule::kw_use => "use",
+        Rule::kw_as => "as",
+        Rule::kw_conflict => "conflict",
+        Rule::kw_together => "together",
         Rule::linked => "linked",
         Rule::no => "no",
         Rule::loop_word => "loop",
@@ -200,6 +203,10 @@ pub(super) fn describe(
     if things.contains(&"a type") {
         tokens.remove("list");
         tokens.remove("one");
+    }
+    // `on conflict in sync …` is the rarer trigger: a kind of event is what is meant.
+    if things.contains(&"`new`, `updated` or `deleted`") {
+        tokens.remove("conflict");
     }
     things
         .into_iter()

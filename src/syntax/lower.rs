@@ -66,6 +66,9 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_map
             | Rule::kw_match
             | Rule::kw_use
+            | Rule::kw_as
+            | Rule::kw_conflict
+            | Rule::kw_together
             | Rule::EOI
     )
 }
@@ -156,6 +159,7 @@ impl Lower {
             | Rule::expect_loop
             | Rule::expect_runs
             | Rule::expect_notified
+            | Rule::together
             | Rule::expect_count => ReplEntry::Step(self.scenario_step(inner)?),
             _ => ReplEntry::Item(self.item(inner)?),
         })
@@ -366,16 +370,32 @@ impl Lower {
     pub(super) fn trigger(&mut self, pair: Pair<'_, Rule>) -> Result<Trigger> {
         let span = self.span(&pair);
         let mut inner = parts(pair);
-        let kind = self.event_kind(inner.next().expect("trigger kind"));
-        let entity = self.name(inner.next().expect("trigger entity"));
-        let app = self.name(inner.next().expect("trigger app"));
-        let mut trigger = Trigger {
-            kind,
-            entity,
-            app,
-            changing: Vec::new(),
-            condition: None,
-            span,
+        let first = inner.next().expect("trigger kind");
+        let mut trigger = if first.as_rule() == Rule::conflict_in {
+            let kind = Spanned::new(EventKind::Updated, self.span(&first));
+            let sync = self.name(parts(first).next().expect("sync name"));
+            Trigger {
+                kind,
+                entity: sync.clone(),
+                app: sync.clone(),
+                changing: Vec::new(),
+                condition: None,
+                span,
+                conflict: Some(sync),
+            }
+        } else {
+            let kind = self.event_kind(first);
+            let entity = self.name(inner.next().expect("trigger entity"));
+            let app = self.name(inner.next().expect("trigger app"));
+            Trigger {
+                kind,
+                entity,
+                app,
+                changing: Vec::new(),
+                condition: None,
+                span,
+                conflict: None,
+            }
         };
         for part in inner {
             match part.as_rule() {
@@ -502,12 +522,13 @@ impl Lower {
             mappings: Vec::new(),
             prefer: None,
             span,
+            name: None,
         };
         for member in inner {
             match member.as_rule() {
                 Rule::mapping => {
                     let mut parts = parts(member);
-                    let left = self.name(parts.next().expect("left field"));
+                    let left = self.map_end(parts.next().expect("left side"))?;
                     let arrow = parts.next().expect("direction");
                     let direction = match arrow.as_str() {
                         "<->" => Direction::Both,
@@ -516,7 +537,7 @@ impl Lower {
                         other => unreachable!("expected an arrow, found {other:?}"),
                     };
                     let direction = Spanned::new(direction, self.span(&arrow));
-                    let right = self.name(parts.next().expect("right field"));
+                    let right = self.map_end(parts.next().expect("right side"))?;
                     let values = parts.next().map(|map| self.value_map(map)).transpose()?;
                     sync.mappings.push(Mapping {
                         left,
@@ -534,6 +555,10 @@ impl Lower {
                     };
                     sync.prefer = Some(Spanned::new(prefer, span));
                 }
+                Rule::sync_name => {
+                    let name = parts(member).next().expect("sync name");
+                    sync.name = Some(self.name(name));
+                }
                 Rule::sync_match => {
                     let field = parts(member).next().expect("matched field");
                     sync.matching = Some(self.name(field));
@@ -542,6 +567,18 @@ impl Lower {
             }
         }
         Ok(sync)
+    }
+
+    /// A side of a mapping: a bare name is a field, anything else is computed.
+    fn map_end(&mut self, pair: Pair<'_, Rule>) -> Result<MapEnd> {
+        if pair.as_rule() == Rule::ident {
+            return Ok(MapEnd::Field(self.name(pair)));
+        }
+        let e = self.expr(pair)?;
+        Ok(match e.kind {
+            ExprKind::Name(name) => MapEnd::Field(Spanned::new(name, e.span)),
+            _ => MapEnd::Computed(e),
+        })
     }
 
     fn value_map(&mut self, pair: Pair<'_, Rule>) -> Result<ValueMap> {
@@ -699,6 +736,11 @@ impl Lower {
                     condition,
                 }
             }
+            Rule::together => ScenarioStepKind::Together(
+                parts(pair)
+                    .map(|step| self.scenario_step(step))
+                    .collect::<Result<_>>()?,
+            ),
             rule => unreachable!("expected a scenario step, found {rule:?}"),
         };
         Ok(ScenarioStep { kind, span })
