@@ -954,3 +954,17 @@ fn a_used_file_that_is_not_text_or_uses_back_is_answered_not_fatal() {
         "{hover}"
     );
 }
+
+#[test]
+fn rename_reaches_the_fields_a_computed_sync_side_reads() {
+    let text = "app A { person { full_name: text } }\napp B { person { first: text, last: text } }\nsync person between A and B {\n  full_name <- first + \" \" + last\n}\n";
+    let fixed = renamed(text, "first", 0, "given");
+    assert!(
+        fixed.contains("{ given: text,") && fixed.contains("full_name <- given + \" \" + last"),
+        "{fixed}"
+    );
+    assert!(
+        codes_of(&fixed).iter().all(|c| !c.starts_with('E')),
+        "{fixed}"
+    );
+}

@@ -332,6 +332,16 @@ impl Builder<'_> {
             }
         }
         let none = WorkflowId(usize::MAX);
+        // `full_name <- first + " " + last`: a computed side reads its own side's fields.
+        for sync in &program.syncs {
+            for mapping in &sync.mappings {
+                for (end, side) in [(&mapping.left, sync.left), (&mapping.right, sync.right)] {
+                    if let SyncEnd::Computed(e) = end {
+                        self.expr(e, none, None, Some(side.entity));
+                    }
+                }
+            }
+        }
         for scenario in &program.scenarios {
             if let Some(at) = &scenario.at {
                 self.expr(at, none, None, None);
