@@ -1,13 +1,12 @@
 //! The editor packages: the VS Code extension's TextMate grammar highlights what the REPL
-//! highlights (every keyword of the one table of words, texts, numbers, comments), and its
-//! manifest points at files that exist.
+//! highlights (every keyword of the one table of words and every contextual word of the
+//! grammar, texts, numbers, comments), and its manifest points at files that exist.
 
 use std::path::Path;
 
 use regex::Regex;
 use serde_json::Value;
 use weir::repl::highlight::{Class, classify};
-use weir::words::KEYWORDS;
 
 const VSCODE: &str = "editors/vscode";
 
@@ -68,19 +67,62 @@ fn scope_for(class: Class) -> &'static str {
     }
 }
 
+/// Every word the language treats as a keyword, read from the sources rather than listed
+/// here, so a word added there and not to the grammar fails the test: the words of every
+/// constant table in `src/words.rs` (the one table of words, however it is laid out), and the
+/// `kw_*` rules of `grammar/weir.pest`, which include the contextual words (`one`, `of`,
+/// `with`, `map`, `match`, …) that are names elsewhere.
+fn language_words() -> Vec<String> {
+    let words = std::fs::read_to_string("src/words.rs").expect("src/words.rs exists");
+    // The tests at the end of the file are not part of the table.
+    let words = words.split("#[cfg(test)]").next().unwrap();
+    let constant = Regex::new(r"(?s)\b(?:const|static)\s+[A-Z_]+\s*:[^=]*=(.*?);").unwrap();
+    let literal = Regex::new(r#""([a-z_]+)""#).unwrap();
+    let mut found: Vec<String> = constant
+        .captures_iter(words)
+        .flat_map(|c| {
+            literal
+                .captures_iter(c.get(1).unwrap().as_str())
+                .map(|w| w[1].to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        found.len() > 30,
+        "src/words.rs lists the keywords in a constant table: {found:?}"
+    );
+    let grammar = std::fs::read_to_string("grammar/weir.pest").expect("the grammar exists");
+    let rule = Regex::new(r#"(?m)^kw_[a-z_]+\s*=\s*@\{\s*"([a-z_]+)""#).unwrap();
+    let before = found.len();
+    found.extend(rule.captures_iter(&grammar).map(|c| c[1].to_string()));
+    assert!(found.len() > before, "the grammar has `kw_*` rules");
+    found.sort();
+    found.dedup();
+    found
+}
+
 #[test]
 fn every_keyword_of_the_table_of_words_is_a_keyword_of_the_grammar() {
     let rules = rules();
-    for keyword in KEYWORDS {
-        let found = tokens(keyword, &rules);
-        assert_eq!(
-            found,
-            [(0..keyword.len(), "keyword.control.weir".to_string())],
-            "`{keyword}` is not highlighted as a keyword"
+    let words = language_words();
+    for contextual in ["one", "of", "with", "map", "match"] {
+        assert!(
+            words.iter().any(|w| w == contextual),
+            "`{contextual}` is read"
         );
     }
+    let missing: Vec<&String> = words
+        .iter()
+        .filter(|word| {
+            tokens(word, &rules) != [(0..word.len(), "keyword.control.weir".to_string())]
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "the TextMate grammar does not highlight these as keywords: {missing:?}"
+    );
     // And nothing else is: a name that starts like a keyword is a name.
-    for name in ["application", "news", "origin", "title"] {
+    for name in ["application", "news", "origin", "title", "ones", "mapping"] {
         let found = tokens(name, &rules);
         assert_ne!(found[0].1, "keyword.control.weir", "`{name}` is no keyword");
     }

@@ -22,9 +22,9 @@ pub fn formatting(
     params: DocumentFormattingParams,
 ) -> Result<Vec<TextEdit>, Failure> {
     let document = documents.get(&params.text_document.uri)?;
-    let analysis = document.analysis();
-    let Some(script) = &analysis.script else {
-        return Err(request_failed(if analysis.too_large {
+    let analysis = documents.analysis(&params.text_document.uri)?;
+    let Some(script) = analysis.script() else {
+        return Err(request_failed(if analysis.too_large() {
             "the document is too large to format in the editor; run `weir fmt --write` on it"
         } else {
             "the document has syntax errors; fix them and it can be formatted"
@@ -47,7 +47,7 @@ pub fn symbols(
 ) -> Result<DocumentSymbolResponse, Failure> {
     let document = documents.get(&params.text_document.uri)?;
     let analysis = documents.names_for(&params.text_document.uri)?;
-    let Some(script) = &analysis.script else {
+    let Some(script) = analysis.script() else {
         return Ok(DocumentSymbolResponse::Nested(Vec::new()));
     };
     let symbol = |name: String,
@@ -184,7 +184,7 @@ pub fn folding(
 ) -> Result<Vec<FoldingRange>, Failure> {
     let document = documents.get(&params.text_document.uri)?;
     let analysis = documents.names_for(&params.text_document.uri)?;
-    let Some(script) = &analysis.script else {
+    let Some(script) = analysis.script() else {
         return Ok(Vec::new());
     };
     let mut spans: Vec<Span> = Vec::new();
@@ -229,7 +229,7 @@ pub fn execute(documents: &Documents, params: ExecuteCommandParams) -> Result<St
             ))
         })?;
     let format = args.next().flatten().unwrap_or("mermaid");
-    let analysis = documents.get(&uri)?.analysis();
+    let analysis = documents.analysis(&uri)?;
     let program = checked_program(&analysis)?;
     let view = crate::flow::render::View::new(program);
     match format {
