@@ -67,37 +67,24 @@ fn scope_for(class: Class) -> &'static str {
     }
 }
 
-/// Every word the language treats as a keyword, read from the sources rather than listed
-/// here, so a word added there and not to the grammar fails the test: the words of every
-/// constant table in `src/words.rs` (the one table of words, however it is laid out), and the
-/// `kw_*` rules of `grammar/weir.pest`, which include the contextual words (`one`, `of`,
-/// `with`, `map`, `match`, …) that are names elsewhere.
-fn language_words() -> Vec<String> {
-    let words = std::fs::read_to_string("src/words.rs").expect("src/words.rs exists");
-    // The tests at the end of the file are not part of the table.
-    let words = words.split("#[cfg(test)]").next().unwrap();
-    let constant = Regex::new(r"(?s)\b(?:const|static)\s+[A-Z_]+\s*:[^=]*=(.*?);").unwrap();
-    let literal = Regex::new(r#""([a-z_]+)""#).unwrap();
-    let mut found: Vec<String> = constant
-        .captures_iter(words)
-        .flat_map(|c| {
-            literal
-                .captures_iter(c.get(1).unwrap().as_str())
-                .map(|w| w[1].to_string())
-                .collect::<Vec<_>>()
+/// Every word the language treats as a keyword, as the editor should colour it: the one table
+/// of words (`weir::words::WORDS`), whose test keeps it equal to the grammar's `reserved` and
+/// word rules. Types are coloured as types; names with a meaning (`trigger`, `origin`) are names.
+fn language_words() -> Vec<(String, &'static str)> {
+    use weir::words::{Role, WORDS};
+    let found: Vec<(String, &'static str)> = WORDS
+        .iter()
+        .filter(|w| w.role != Role::Value)
+        .map(|w| {
+            let scope = if w.role == Role::Type && w.rule.is_none_or(|r| !r.starts_with("kw_")) {
+                "storage.type.weir"
+            } else {
+                "keyword.control.weir"
+            };
+            (w.text.to_string(), scope)
         })
         .collect();
-    assert!(
-        found.len() > 30,
-        "src/words.rs lists the keywords in a constant table: {found:?}"
-    );
-    let grammar = std::fs::read_to_string("grammar/weir.pest").expect("the grammar exists");
-    let rule = Regex::new(r#"(?m)^kw_[a-z_]+\s*=\s*@\{\s*"([a-z_]+)""#).unwrap();
-    let before = found.len();
-    found.extend(rule.captures_iter(&grammar).map(|c| c[1].to_string()));
-    assert!(found.len() > before, "the grammar has `kw_*` rules");
-    found.sort();
-    found.dedup();
+    assert!(found.len() > 30, "the table lists the keywords: {found:?}");
     found
 }
 
@@ -107,15 +94,13 @@ fn every_keyword_of_the_table_of_words_is_a_keyword_of_the_grammar() {
     let words = language_words();
     for contextual in ["one", "of", "with", "map", "match"] {
         assert!(
-            words.iter().any(|w| w == contextual),
+            words.iter().any(|(w, _)| w == contextual),
             "`{contextual}` is read"
         );
     }
-    let missing: Vec<&String> = words
+    let missing: Vec<&(String, &str)> = words
         .iter()
-        .filter(|word| {
-            tokens(word, &rules) != [(0..word.len(), "keyword.control.weir".to_string())]
-        })
+        .filter(|(word, scope)| tokens(word, &rules) != [(0..word.len(), scope.to_string())])
         .collect();
     assert!(
         missing.is_empty(),
