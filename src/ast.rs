@@ -26,7 +26,8 @@ macro_rules! equal_ignoring_span {
 
 equal_ignoring_span! {
     EngineDecl { label }
-    AppDecl { name, location, capabilities, entities }
+    AppDecl { name, location, capabilities, entities, http }
+    HttpDecl { entity, members }
     EntityDecl { name, fields }
     OwnsDecl { app, entity }
     Workflow { name, form, trigger, steps }
@@ -101,14 +102,133 @@ pub struct AppDecl {
     pub location: Option<Location>,
     pub capabilities: Vec<Capability>,
     pub entities: Vec<EntityDecl>,
+    /// `http ENTITY { … }`: how an entity's records travel over HTTP.
+    pub http: Vec<HttpDecl>,
     pub span: Span,
 }
 
-/// `at "url" [auth bearer env VAR]`
+/// `at "url" [auth …]`
 #[derive(Clone, Debug, PartialEq)]
 pub struct Location {
     pub url: Spanned<String>,
-    pub bearer_env: Option<Name>,
+    pub auth: Option<AuthDecl>,
+}
+
+/// Where a secret comes from: `env NAME` or `file "path"`, never the script itself.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Secret {
+    Env(Name),
+    File(Spanned<String>),
+}
+
+/// `auth …` after an app's URL.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AuthDecl {
+    /// `auth bearer env TOKEN`: `Authorization: Bearer …`.
+    Bearer(Secret),
+    /// `auth header "X-Api-Key" env KEY`: the secret as the value of a header.
+    Header { name: Spanned<String>, secret: Secret },
+    /// `auth basic env USER and env PASSWORD`.
+    Basic {
+        user: Secret,
+        password: Option<Secret>,
+    },
+    /// `auth oauth2 token "URL" client env ID secret env SECRET [refresh env R] [scope "…"]`.
+    OAuth2 {
+        token_url: Spanned<String>,
+        client_id: Secret,
+        client_secret: Secret,
+        refresh: Option<Secret>,
+        scope: Option<Spanned<String>>,
+    },
+}
+
+/// `http contact { … }`
+#[derive(Clone, Debug)]
+pub struct HttpDecl {
+    pub entity: Name,
+    pub members: Vec<Spanned<HttpMember>>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum HttpMember {
+    /// `update PATCH "/crm/v3/objects/contacts/{id}"`
+    Route {
+        op: Spanned<HttpOp>,
+        method: Spanned<Arc<str>>,
+        path: Spanned<String>,
+    },
+    /// `body json [at "properties"]`, `body form`
+    Body {
+        form: bool,
+        at: Option<Spanned<String>>,
+    },
+    /// `id at "number"`
+    Id(Spanned<String>),
+    /// `records at "results"`
+    Records(Spanned<String>),
+    /// `page …`
+    Page(PageDecl),
+    /// `filter email, state`
+    Filter(Vec<Name>),
+    /// `param repo env GITHUB_REPO [else "acme/clinic"]`
+    Param {
+        name: Name,
+        env: Name,
+        default: Option<Spanned<String>>,
+    },
+}
+
+/// What a route of an HTTP mapping does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HttpOp {
+    Create,
+    Read,
+    Update,
+    Delete,
+    List,
+}
+
+impl HttpOp {
+    pub const ALL: [HttpOp; 5] = [
+        HttpOp::Create,
+        HttpOp::Read,
+        HttpOp::Update,
+        HttpOp::Delete,
+        HttpOp::List,
+    ];
+
+    pub fn word(self) -> &'static str {
+        match self {
+            HttpOp::Create => "create",
+            HttpOp::Read => "read",
+            HttpOp::Update => "update",
+            HttpOp::Delete => "delete",
+            HttpOp::List => "list",
+        }
+    }
+}
+
+/// How a list reply leads to the next page.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PageDecl {
+    /// `page cursor at "paging.next.after" as "after"`: a token in the reply, sent back as a
+    /// query parameter.
+    Cursor {
+        at: Spanned<String>,
+        param: Spanned<String>,
+    },
+    /// `page after last as "starting_after"`: the last record's id, as a query parameter.
+    AfterLast { param: Spanned<String> },
+    /// `page link`: the `Link` header's `rel="next"`.
+    Link,
+    /// `page next at "@odata.nextLink"`: the next page's whole URL, in the reply.
+    Next { at: Spanned<String> },
+    /// `page number as "page"`: 1, 2, 3, … until a page is empty.
+    Number { param: Spanned<String> },
+    /// `page offset as "offset"`: the number of records read so far.
+    Offset { param: Spanned<String> },
 }
 
 #[derive(Clone, Debug)]
@@ -129,6 +249,8 @@ pub struct EntityDecl {
 pub struct FieldDecl {
     pub name: Name,
     pub ty: Spanned<TypeExpr>,
+    /// `as "firstname"`: the field's name on the wire, when it differs.
+    pub wire: Option<Spanned<String>>,
 }
 
 /// A type as written in a field declaration.

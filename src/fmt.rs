@@ -15,6 +15,8 @@
 //! }
 //! ```
 
+mod http;
+
 use std::fmt::Write as _;
 
 use crate::ast::*;
@@ -285,10 +287,7 @@ impl Printer<'_> {
     fn app(&mut self, app: &AppDecl) {
         let mut head = format!("app {}", app.name.node);
         if let Some(location) = &app.location {
-            let _ = write!(head, " at {}", quote(&location.url.node));
-            if let Some(env) = &location.bearer_env {
-                let _ = write!(head, " auth bearer env {}", env.node);
-            }
+            head.push_str(&http::location(location));
         }
         head.push_str(" {");
         self.line(&head, app.name.span);
@@ -326,18 +325,44 @@ impl Printer<'_> {
                 first.span.to(last.span),
             );
         }
-        for entity in &app.entities {
-            self.entity(entity);
+        // Entities and mappings in the order they were written, so comments stay with them.
+        let mut members: Vec<(Span, Option<&HttpDecl>, Option<&EntityDecl>)> = app
+            .entities
+            .iter()
+            .map(|e| (e.span, None, Some(e)))
+            .chain(app.http.iter().map(|h| (h.span, Some(h), None)))
+            .collect();
+        members.sort_by_key(|(span, _, _)| span.start);
+        for (_, mapping, entity) in members {
+            if let Some(entity) = entity {
+                self.entity(entity);
+            }
+            if let Some(mapping) = mapping {
+                self.http_block(mapping);
+            }
         }
         self.indent -= 1;
         self.close(app.span);
+    }
+
+    fn http_block(&mut self, mapping: &HttpDecl) {
+        if !self.out.ends_with("{\n") && !self.out.ends_with("\n\n") {
+            self.out.push('\n');
+        }
+        self.line(&format!("http {} {{", mapping.entity.node), mapping.entity.span);
+        self.indent += 1;
+        for member in &mapping.members {
+            self.line(&http::member(&member.node), member.span);
+        }
+        self.indent -= 1;
+        self.close(mapping.span);
     }
 
     fn entity(&mut self, entity: &EntityDecl) {
         let fields: Vec<String> = entity
             .fields
             .iter()
-            .map(|f| format!("{}: {}", f.name.node, f.ty.node))
+            .map(http::field)
             .collect();
         let one_line = format!("{} {{ {} }}", entity.name.node, fields.join(", "));
         let inner_comments = self.has_comment_within(entity.span);

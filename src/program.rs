@@ -111,12 +111,14 @@ pub fn kind_index(kind: EventKind) -> usize {
     }
 }
 
-/// Where a real app lives (`at "url" [auth bearer env VAR]`).
+/// Where a real app lives (`at "url" [auth …]`), and how its entities travel over HTTP.
 #[derive(Clone, Debug)]
 pub struct Location {
     pub url: String,
     pub url_span: Span,
-    pub bearer_env: Option<Arc<str>>,
+    pub auth: Option<crate::remote::auth::Auth>,
+    /// Every entity's HTTP mapping (weir's own REST mapping where no `http` block says more).
+    pub mappings: Vec<(EntityId, Arc<crate::remote::mapping::Mapping>)>,
 }
 
 #[derive(Clone, Debug)]

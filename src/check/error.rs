@@ -27,6 +27,8 @@ impl Named {
 
 #[derive(Clone, Debug)]
 pub enum CheckError {
+    /// E0501: a mistake in an app's HTTP mapping.
+    Mapping(Box<super::http::MappingError>),
     /// Undeclared apps, treated as open (a note, not a problem).
     OpenApps { apps: Vec<Named> },
     /// W0101
@@ -305,6 +307,7 @@ impl CheckError {
             | CheckError::ConstantCondition { .. }
             | CheckError::SelfComparison { .. } => Code::W0207,
             CheckError::MapCollision { .. } => Code::W0405,
+            CheckError::Mapping(_) => Code::E0501,
         })
     }
 
@@ -320,6 +323,9 @@ impl CheckError {
 
 impl Report for CheckError {
     fn report(&self) -> Diagnostic {
+        if let CheckError::Mapping(error) = self {
+            return error.report();
+        }
         let Some(code) = self.code() else {
             return self.open_apps_note();
         };
@@ -363,6 +369,7 @@ impl CheckError {
     fn parts(&self) -> Parts {
         match self {
             CheckError::OpenApps { .. } => unreachable!("expected a coded problem, found the open-apps note"),
+            CheckError::Mapping(_) => unreachable!("expected a problem of names or types, found a mapping's"),
             CheckError::CloseToDeclared { used, declared } => (
                 format!("`{}` is not declared; did you mean `{}`?", used.text, declared.text),
                 vec![

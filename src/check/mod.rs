@@ -11,6 +11,7 @@
 
 mod error;
 mod expr;
+mod http;
 mod items;
 mod names;
 mod narrow;
@@ -31,6 +32,7 @@ use crate::span::Span;
 use crate::types::Type;
 
 pub use error::{CheckError, Named};
+pub use http::MappingError;
 pub use sync_error::MapCollision;
 
 /// The result of checking: the program (usable when there are no errors) and what was found.
@@ -224,6 +226,7 @@ impl<'a> Checker<'a> {
                 _ => {}
             }
         }
+        self.check_routes();
         let mut scenario_names: HashMap<String, Span> = HashMap::new();
         for item in &items {
             if let Item::Scenario(s) = item {
@@ -309,7 +312,8 @@ impl<'a> Checker<'a> {
             location: decl.location.as_ref().map(|l| Location {
                 url: l.url.node.clone(),
                 url_span: l.url.span,
-                bearer_env: l.bearer_env.as_ref().map(|v| v.node.clone()),
+                auth: l.auth.as_ref().map(http::auth),
+                mappings: Vec::new(),
             }),
             reports_actor: false,
             reports_changes: false,
@@ -337,6 +341,7 @@ impl<'a> Checker<'a> {
         for entity in &decl.entities {
             self.declare_entity(id, entity);
         }
+        self.resolve_http(id, decl);
     }
 
     fn declare_entity(&mut self, app: AppId, decl: &ast::EntityDecl) {

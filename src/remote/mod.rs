@@ -12,10 +12,14 @@
 //! simulator or to its app over HTTP ([`rest`], retrying through [`http`]). Links between
 //! records are kept here for every entity, since an app knows nothing of them.
 
+pub mod auth;
 pub mod http;
 pub mod key;
+pub mod mapping;
 pub mod notify;
+pub mod pages;
 pub mod rest;
+pub mod wire;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -55,6 +59,8 @@ pub trait Recorder: Send {
 #[derive(Clone, Debug, PartialEq)]
 pub enum SetupError {
     MissingToken { app: Arc<str>, var: Arc<str> },
+    MissingSecretFile { app: Arc<str>, path: String },
+    MissingParam { app: Arc<str>, param: Arc<str>, var: Arc<str> },
     BadUrl { app: Arc<str>, url: String },
     Client(String),
 }
@@ -67,6 +73,16 @@ impl Report for SetupError {
                     "`{app}` authenticates with the environment variable `{var}`, which is not set"
                 ),
                 format!("set it to the app's token before starting weir: `export {var}=…`"),
+            ),
+            SetupError::MissingSecretFile { app, path } => (
+                format!("`{app}` reads a secret from the file `{path}`, which cannot be read or is empty"),
+                format!("write the secret into `{path}` (readable by weir only: `chmod 600 {path}`)"),
+            ),
+            SetupError::MissingParam { app, param, var } => (
+                format!(
+                    "`{app}` takes `{param}` in its paths from the environment variable `{var}`, which is not set"
+                ),
+                format!("set it before starting weir: `export {var}=…`, or give the param a default with `else \"…\"`"),
             ),
             SetupError::BadUrl { app, url } => (
                 format!("`{app}` is `at {url:?}`, which is not an http or https URL"),

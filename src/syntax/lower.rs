@@ -65,6 +65,30 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_with
             | Rule::kw_map
             | Rule::kw_match
+            | Rule::kw_http
+            | Rule::kw_as
+            | Rule::kw_body
+            | Rule::kw_id
+            | Rule::kw_records
+            | Rule::kw_page
+            | Rule::kw_cursor
+            | Rule::kw_after
+            | Rule::kw_last
+            | Rule::kw_link
+            | Rule::kw_next
+            | Rule::kw_number
+            | Rule::kw_offset
+            | Rule::kw_filter
+            | Rule::kw_param
+            | Rule::kw_header
+            | Rule::kw_basic
+            | Rule::kw_oauth2
+            | Rule::kw_token
+            | Rule::kw_client
+            | Rule::kw_secret
+            | Rule::kw_refresh
+            | Rule::kw_scope
+            | Rule::kw_file
             | Rule::EOI
     )
 }
@@ -197,6 +221,7 @@ impl Lower {
             location: None,
             capabilities: Vec::new(),
             entities: Vec::new(),
+            http: Vec::new(),
             span,
         };
         for member in inner {
@@ -217,29 +242,11 @@ impl Lower {
                     app.capabilities.push(Capability::Emits(kinds));
                 }
                 Rule::entity_decl => app.entities.push(self.entity(member)),
+                Rule::http_decl => app.http.push(self.http(member)),
                 rule => unreachable!("expected an app member, found {rule:?}"),
             }
         }
         app
-    }
-
-    pub(super) fn location(&mut self, pair: Pair<'_, Rule>) -> Location {
-        let mut inner = parts(pair);
-        let url = inner.next().expect("app url");
-        let url_span = self.span(&url);
-        let url_text = url
-            .into_inner()
-            .next()
-            .map_or("", |p| p.as_str())
-            .to_string();
-        let bearer_env = inner.next().map(|auth| {
-            let var = parts(auth).next().expect("auth variable");
-            self.name(var)
-        });
-        Location {
-            url: Spanned::new(url_text, url_span),
-            bearer_env,
-        }
     }
 
     pub(super) fn entity(&mut self, pair: Pair<'_, Rule>) -> EntityDecl {
@@ -248,10 +255,13 @@ impl Lower {
         let name = self.name(inner.next().expect("entity name"));
         let fields = inner
             .map(|field| {
-                let mut parts = parts(field);
-                let name = self.name(parts.next().expect("field name"));
-                let ty = self.type_expr(parts.next().expect("field type"));
-                FieldDecl { name, ty }
+                let mut inner = parts(field);
+                let name = self.name(inner.next().expect("field name"));
+                let ty = self.type_expr(inner.next().expect("field type"));
+                let wire = inner
+                    .next()
+                    .map(|wire| self.quoted(parts(wire).next().expect("a wire name")));
+                FieldDecl { name, ty, wire }
             })
             .collect();
         EntityDecl { name, fields, span }

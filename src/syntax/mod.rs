@@ -15,6 +15,7 @@ mod error;
 mod expected;
 mod expr;
 mod lower;
+mod lower_http;
 
 use std::sync::Mutex;
 
