@@ -127,7 +127,10 @@ pub enum AuthDecl {
     /// `auth bearer env TOKEN`: `Authorization: Bearer …`.
     Bearer(Secret),
     /// `auth header "X-Api-Key" env KEY`: the secret as the value of a header.
-    Header { name: Spanned<String>, secret: Secret },
+    Header {
+        name: Spanned<String>,
+        secret: Secret,
+    },
     /// `auth basic env USER and env PASSWORD`.
     Basic {
         user: Secret,

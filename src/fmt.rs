@@ -287,7 +287,8 @@ impl Printer<'_> {
     fn app(&mut self, app: &AppDecl) {
         let mut head = format!("app {}", app.name.node);
         if let Some(location) = &app.location {
-            head.push_str(&http::location(location));
+            let room = WIDTH.saturating_sub(head.len() + 2);
+            head.push_str(&http::location(location, room));
         }
         head.push_str(" {");
         self.line(&head, app.name.span);
@@ -349,7 +350,10 @@ impl Printer<'_> {
         if !self.out.ends_with("{\n") && !self.out.ends_with("\n\n") {
             self.out.push('\n');
         }
-        self.line(&format!("http {} {{", mapping.entity.node), mapping.entity.span);
+        self.line(
+            &format!("http {} {{", mapping.entity.node),
+            mapping.entity.span,
+        );
         self.indent += 1;
         for member in &mapping.members {
             self.line(&http::member(&member.node), member.span);
@@ -359,11 +363,7 @@ impl Printer<'_> {
     }
 
     fn entity(&mut self, entity: &EntityDecl) {
-        let fields: Vec<String> = entity
-            .fields
-            .iter()
-            .map(http::field)
-            .collect();
+        let fields: Vec<String> = entity.fields.iter().map(http::field).collect();
         let one_line = format!("{} {{ {} }}", entity.name.node, fields.join(", "));
         let inner_comments = self.has_comment_within(entity.span);
         if !inner_comments && self.pad().len() + one_line.len() <= WIDTH {

@@ -88,14 +88,26 @@ impl MappingError {
             .with_notes(vec![help(fix)])
     }
 
-    fn parts(&self) -> (String, Vec<codespan_reporting::diagnostic::Label<usize>>, String) {
+    fn parts(
+        &self,
+    ) -> (
+        String,
+        Vec<codespan_reporting::diagnostic::Label<usize>>,
+        String,
+    ) {
         match self {
             MappingError::NotReal { app, span } => (
                 format!("`{app}` is simulated, so an `http` mapping means nothing for it"),
                 vec![primary(*span, "a mapping of a simulated app")],
-                format!("give `{app}` its URL, as in `app {app} at \"https://…\" {{ … }}`, or take the mapping out"),
+                format!(
+                    "give `{app}` its URL, as in `app {app} at \"https://…\" {{ … }}`, or take the mapping out"
+                ),
             ),
-            MappingError::UnknownEntity { app, entity, suggestion } => (
+            MappingError::UnknownEntity {
+                app,
+                entity,
+                suggestion,
+            } => (
                 format!("`{app}` has no entity `{}` to map", entity.text),
                 vec![primary(entity.span, "no such entity")],
                 match suggestion {
@@ -105,20 +117,34 @@ impl MappingError {
             ),
             MappingError::Twice { what, span, first } => (
                 format!("{what} is given twice"),
-                vec![primary(*span, "given again here"), secondary(*first, "first given here")],
+                vec![
+                    primary(*span, "given again here"),
+                    secondary(*first, "first given here"),
+                ],
                 "keep one of the two lines".to_string(),
             ),
             MappingError::NotAPath { span, path } => (
                 format!("the path `{path}` does not start with `/`"),
                 vec![primary(*span, "a path after the app's URL")],
-                format!("write it from the app's URL on: `\"/{}\"`", path.trim_start_matches('/')),
+                format!(
+                    "write it from the app's URL on: `\"/{}\"`",
+                    path.trim_start_matches('/')
+                ),
             ),
             MappingError::StrayBrace { span, op } => (
-                format!("the path of `{}` has a brace without its partner", op.word()),
+                format!(
+                    "the path of `{}` has a brace without its partner",
+                    op.word()
+                ),
                 vec![primary(*span, "this brace")],
                 "write a name in braces, as `{id}`, and no other brace".to_string(),
             ),
-            MappingError::UnknownPathName { name, op, entity, suggestion } => (
+            MappingError::UnknownPathName {
+                name,
+                op,
+                entity,
+                suggestion,
+            } => (
                 format!(
                     "`{{{}}}` in the path of `{}` is not `id`, a field of `{entity}` or a `param`",
                     name.text,
@@ -134,21 +160,40 @@ impl MappingError {
                     ),
                 },
             ),
-            MappingError::PathNameHasNoValue { name, op, field: false } => (
-                format!("`{{{}}}` in the path of `{}` has no value: a record has no id before it is created", name.text, op.word()),
+            MappingError::PathNameHasNoValue {
+                name,
+                op,
+                field: false,
+            } => (
+                format!(
+                    "`{{{}}}` in the path of `{}` has no value: a record has no id before it is created",
+                    name.text,
+                    op.word()
+                ),
                 vec![primary(name.span, "no id yet")],
                 "take `{id}` out of the create path; the app gives the id in its reply".to_string(),
             ),
-            MappingError::PathNameHasNoValue { name, op, field: true } => (
+            MappingError::PathNameHasNoValue {
+                name,
+                op,
+                field: true,
+            } => (
                 format!(
                     "`{{{}}}` in the path of `{}` is a field, whose value weir knows only when it creates a record",
                     name.text,
                     op.word()
                 ),
                 vec![primary(name.span, "a field")],
-                format!("name the record by `{{id}}`, or make `{}` a `param` of the mapping", name.text),
+                format!(
+                    "name the record by `{{id}}`, or make `{}` a `param` of the mapping",
+                    name.text
+                ),
             ),
-            MappingError::UnknownFilter { field, entity, suggestion } => (
+            MappingError::UnknownFilter {
+                field,
+                entity,
+                suggestion,
+            } => (
                 format!("`filter {}` names no field of `{entity}`", field.text),
                 vec![primary(field.span, "no such field")],
                 match suggestion {
@@ -163,13 +208,32 @@ impl MappingError {
             ),
             MappingError::SameWireName { span, first, wire } => (
                 format!("two fields are `{wire}` on the wire"),
-                vec![primary(*span, "this field"), secondary(*first, "and this one")],
+                vec![
+                    primary(*span, "this field"),
+                    secondary(*first, "and this one"),
+                ],
                 "give each field its own name on the wire with `as \"…\"`".to_string(),
             ),
-            MappingError::MissingRoute { span, op, app, entity, mapping } => (
-                format!("this step needs to {} a `{entity}` in `{app}`, and its mapping has no `{}` request", op.word(), op.word()),
-                vec![primary(*span, format!("needs `{}`", op.word())), secondary(*mapping, "the mapping")],
-                format!("add `{} METHOD \"/…\"` to `http {entity}` in `{app}`, or take the step out", op.word()),
+            MappingError::MissingRoute {
+                span,
+                op,
+                app,
+                entity,
+                mapping,
+            } => (
+                format!(
+                    "this step needs to {} a `{entity}` in `{app}`, and its mapping has no `{}` request",
+                    op.word(),
+                    op.word()
+                ),
+                vec![
+                    primary(*span, format!("needs `{}`", op.word())),
+                    secondary(*mapping, "the mapping"),
+                ],
+                format!(
+                    "add `{} METHOD \"/…\"` to `http {entity}` in `{app}`, or take the step out",
+                    op.word()
+                ),
             ),
         }
     }
@@ -186,7 +250,10 @@ fn secret(secret: &ast::Secret) -> SecretSource {
 pub(super) fn auth(decl: &ast::AuthDecl) -> Auth {
     match decl {
         ast::AuthDecl::Bearer(token) => Auth::Bearer(secret(token)),
-        ast::AuthDecl::Header { name, secret: value } => Auth::Header {
+        ast::AuthDecl::Header {
+            name,
+            secret: value,
+        } => Auth::Header {
             name: name.node.clone(),
             secret: secret(value),
         },
@@ -507,13 +574,17 @@ impl Checker<'_> {
                 use crate::program::{ActionKind, Target};
                 let (entity, ops): (EntityId, &[HttpOp]) = match &action.kind {
                     ActionKind::Create { entity, .. } => (*entity, &[HttpOp::Create]),
-                    ActionKind::Update { entity, target: Target::Linked(_), .. } => {
-                        (*entity, &[HttpOp::Update])
-                    }
+                    ActionKind::Update {
+                        entity,
+                        target: Target::Linked(_),
+                        ..
+                    } => (*entity, &[HttpOp::Update]),
                     ActionKind::Update { entity, .. } => (*entity, &[HttpOp::List, HttpOp::Update]),
-                    ActionKind::Delete { entity, target: Target::Linked(_), .. } => {
-                        (*entity, &[HttpOp::Delete])
-                    }
+                    ActionKind::Delete {
+                        entity,
+                        target: Target::Linked(_),
+                        ..
+                    } => (*entity, &[HttpOp::Delete]),
                     ActionKind::Delete { entity, .. } => (*entity, &[HttpOp::List, HttpOp::Delete]),
                     ActionKind::Notify { .. } => continue,
                 };

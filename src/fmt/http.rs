@@ -6,8 +6,44 @@ use std::fmt::Write as _;
 use super::quote;
 use crate::ast::*;
 
-/// ` at "url" auth …`, after `app NAME`.
-pub(super) fn location(location: &Location) -> String {
+/// ` at "url" auth …`, after `app NAME`: on one line when it fits in `width` columns, else
+/// an OAuth2 auth's parts on lines of their own.
+pub(super) fn location(location: &Location, width: usize) -> String {
+    let one_line = location_line(location);
+    if one_line.len() <= width {
+        return one_line;
+    }
+    let Some(AuthDecl::OAuth2 {
+        token_url,
+        client_id,
+        client_secret,
+        refresh,
+        scope,
+    }) = &location.auth
+    else {
+        return one_line;
+    };
+    let mut out = format!(
+        " at {}\n  auth oauth2 token {}\n  client {} secret {}",
+        quote(&location.url.node),
+        quote(&token_url.node),
+        secret(client_id),
+        secret(client_secret)
+    );
+    let mut last = Vec::new();
+    if let Some(refresh) = refresh {
+        last.push(format!("refresh {}", secret(refresh)));
+    }
+    if let Some(scope) = scope {
+        last.push(format!("scope {}", quote(&scope.node)));
+    }
+    if !last.is_empty() {
+        let _ = write!(out, "\n  {}", last.join(" "));
+    }
+    out
+}
+
+fn location_line(location: &Location) -> String {
     let mut out = format!(" at {}", quote(&location.url.node));
     let Some(auth) = &location.auth else {
         return out;
@@ -17,7 +53,10 @@ pub(super) fn location(location: &Location) -> String {
         AuthDecl::Bearer(token) => {
             let _ = write!(out, "bearer {}", secret(token));
         }
-        AuthDecl::Header { name, secret: value } => {
+        AuthDecl::Header {
+            name,
+            secret: value,
+        } => {
             let _ = write!(out, "header {} {}", quote(&name.node), secret(value));
         }
         AuthDecl::Basic { user, password } => {
@@ -62,7 +101,12 @@ fn secret(secret: &Secret) -> String {
 /// `first_name: text? as "firstname"`.
 pub(super) fn field(field: &FieldDecl) -> String {
     match &field.wire {
-        Some(wire) => format!("{}: {} as {}", field.name.node, field.ty.node, quote(&wire.node)),
+        Some(wire) => format!(
+            "{}: {} as {}",
+            field.name.node,
+            field.ty.node,
+            quote(&wire.node)
+        ),
         None => format!("{}: {}", field.name.node, field.ty.node),
     }
 }

@@ -110,7 +110,10 @@ pub struct Credentials(Kind);
 enum Kind {
     None,
     /// A header whose value does not change: `Authorization: Bearer …`, `X-Api-Key: …`.
-    Fixed { name: String, value: String },
+    Fixed {
+        name: String,
+        value: String,
+    },
     OAuth2(Box<OAuth2>),
 }
 
@@ -144,7 +147,8 @@ impl Credentials {
                     Some(p) => p.read(app)?,
                     None => String::new(),
                 };
-                let pair = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+                let pair =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
                 Kind::Fixed {
                     name: "Authorization".to_string(),
                     value: format!("Basic {pair}"),

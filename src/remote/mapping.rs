@@ -212,7 +212,11 @@ mod tests {
     #[test]
     fn paths_put_and_get_nested_values() {
         let mut map = Map::new();
-        put(&mut map, &wire_path("start.dateTime"), json!("2030-01-01T09:00:00Z"));
+        put(
+            &mut map,
+            &wire_path("start.dateTime"),
+            json!("2030-01-01T09:00:00Z"),
+        );
         put(&mut map, &wire_path("start.timeZone"), json!("UTC"));
         put(&mut map, &wire_path("summary"), json!("Checkup"));
         let json = Json::Object(map);
@@ -220,16 +224,23 @@ mod tests {
             json,
             json!({"start": {"dateTime": "2030-01-01T09:00:00Z", "timeZone": "UTC"}, "summary": "Checkup"})
         );
-        assert_eq!(get(&json, &wire_path("start.timeZone")), Some(&json!("UTC")));
+        assert_eq!(
+            get(&json, &wire_path("start.timeZone")),
+            Some(&json!("UTC"))
+        );
         assert_eq!(get(&json, &wire_path("start.missing")), None);
         assert_eq!(get(&json, &wire_path("summary.deeper")), None);
-        let graph = json!({"@odata.nextLink": "https://graph.microsoft.com/v1.0/me/events?$skip=10"});
+        let graph =
+            json!({"@odata.nextLink": "https://graph.microsoft.com/v1.0/me/events?$skip=10"});
         assert!(get(&graph, &wire_path("@odata.nextLink")).is_some());
     }
 
     #[test]
     fn path_names_are_found_and_stray_braces_refused() {
-        assert_eq!(path_names("/repos/{repo}/issues/{id}"), Ok(vec![(8, 12), (22, 24)]));
+        assert_eq!(
+            path_names("/repos/{repo}/issues/{id}"),
+            Ok(vec![(8, 12), (22, 24)])
+        );
         assert_eq!(path_names("/a/{id"), Err(3));
         assert_eq!(path_names("/a/id}"), Err(5));
         assert_eq!(path_names("/a/{{id}}"), Err(4));

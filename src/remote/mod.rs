@@ -58,10 +58,23 @@ pub trait Recorder: Send {
 /// Why the real apps of a script cannot be used (R0304).
 #[derive(Clone, Debug, PartialEq)]
 pub enum SetupError {
-    MissingToken { app: Arc<str>, var: Arc<str> },
-    MissingSecretFile { app: Arc<str>, path: String },
-    MissingParam { app: Arc<str>, param: Arc<str>, var: Arc<str> },
-    BadUrl { app: Arc<str>, url: String },
+    MissingToken {
+        app: Arc<str>,
+        var: Arc<str>,
+    },
+    MissingSecretFile {
+        app: Arc<str>,
+        path: String,
+    },
+    MissingParam {
+        app: Arc<str>,
+        param: Arc<str>,
+        var: Arc<str>,
+    },
+    BadUrl {
+        app: Arc<str>,
+        url: String,
+    },
     Client(String),
 }
 
@@ -75,14 +88,20 @@ impl Report for SetupError {
                 format!("set it to the app's token before starting weir: `export {var}=…`"),
             ),
             SetupError::MissingSecretFile { app, path } => (
-                format!("`{app}` reads a secret from the file `{path}`, which cannot be read or is empty"),
-                format!("write the secret into `{path}` (readable by weir only: `chmod 600 {path}`)"),
+                format!(
+                    "`{app}` reads a secret from the file `{path}`, which cannot be read or is empty"
+                ),
+                format!(
+                    "write the secret into `{path}` (readable by weir only: `chmod 600 {path}`)"
+                ),
             ),
             SetupError::MissingParam { app, param, var } => (
                 format!(
                     "`{app}` takes `{param}` in its paths from the environment variable `{var}`, which is not set"
                 ),
-                format!("set it before starting weir: `export {var}=…`, or give the param a default with `else \"…\"`"),
+                format!(
+                    "set it before starting weir: `export {var}=…`, or give the param a default with `else \"…\"`"
+                ),
             ),
             SetupError::BadUrl { app, url } => (
                 format!("`{app}` is `at {url:?}`, which is not an http or https URL"),

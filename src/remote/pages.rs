@@ -188,7 +188,10 @@ mod tests {
         let mut pages = Pages::new(Some(&paging), first);
         let reply = json!({"results": [], "paging": {"next": {"after": "NTI1"}}});
         let next = pages.next(&page(&reply, &[], None)).unwrap().unwrap();
-        assert_eq!(next.as_str(), "http://h/crm/v3/objects/contacts?limit=100&after=NTI1");
+        assert_eq!(
+            next.as_str(),
+            "http://h/crm/v3/objects/contacts?limit=100&after=NTI1"
+        );
         let last = json!({"results": []});
         assert_eq!(pages.next(&page(&last, &[], None)).unwrap(), None);
     }

@@ -363,12 +363,7 @@ impl HttpApps {
         }
     }
 
-    fn write_request(
-        &self,
-        method: Method,
-        url: String,
-        body: Option<http::Body>,
-    ) -> Request<'_> {
+    fn write_request(&self, method: Method, url: String, body: Option<http::Body>) -> Request<'_> {
         Request {
             method,
             url,
@@ -413,7 +408,13 @@ impl HttpApps {
             return Ok(record);
         }
         let (method, url) = self.request_line(entity, HttpOp::Create, None, Some(record.view()))?;
-        let body = wire::encode(&self.program, entity, self.mapping(entity), record.view(), None);
+        let body = wire::encode(
+            &self.program,
+            entity,
+            self.mapping(entity),
+            record.view(),
+            None,
+        );
         let request = self.write_request(method.clone(), url.clone(), Some(body));
         let reply = self.send(entity, request)?;
         if reply.status == StatusCode::NOT_FOUND {
@@ -429,7 +430,10 @@ impl HttpApps {
         let id_at = &self.mapping(entity).id_at;
         let Some(app_id) = super::mapping::get(&json, id_at).and_then(id_text) else {
             let fix = if self.mapping(entity).declared {
-                format!("; if the app puts it elsewhere, say where with `id at \"…\"` in `http {}`", self.program.entity(entity).name)
+                format!(
+                    "; if the app puts it elsewhere, say where with `id at \"…\"` in `http {}`",
+                    self.program.entity(entity).name
+                )
             } else {
                 String::new()
             };
@@ -478,7 +482,13 @@ impl HttpApps {
         }
         let (method, url) = self.request_line(at.entity, HttpOp::Update, Some(&app_id), None)?;
         let mapping = self.mapping(at.entity);
-        let body = wire::encode(&self.program, at.entity, mapping, sent.view(), Some(&write.fields));
+        let body = wire::encode(
+            &self.program,
+            at.entity,
+            mapping,
+            sent.view(),
+            Some(&write.fields),
+        );
         let request = self.write_request(method, url, Some(body));
         let reply = self.send(at.entity, request)?;
         if reply.status == StatusCode::NOT_FOUND {
@@ -580,7 +590,10 @@ impl HttpApps {
                 return Ok(found);
             }
             let json: Json = serde_json::from_slice(&reply.body).map_err(|_| {
-                self.unreadable(entity, format!("GET {url} did not answer with JSON records"))
+                self.unreadable(
+                    entity,
+                    format!("GET {url} did not answer with JSON records"),
+                )
             })?;
             let items = wire::records(mapping, &json).map_err(|wanted| {
                 self.unreadable(

@@ -158,7 +158,11 @@ mod tests {
     fn mapping(form: bool, envelope: Option<&str>) -> Mapping {
         let mut m = Mapping::rest(
             "contact",
-            vec![wire_path("email"), wire_path("firstname"), wire_path("address.city")],
+            vec![
+                wire_path("email"),
+                wire_path("firstname"),
+                wire_path("address.city"),
+            ],
         );
         m.body = BodyShape {
             form,
@@ -182,7 +186,11 @@ mod tests {
     fn json_in_an_envelope_goes_out_and_comes_back() {
         let p = program();
         let m = mapping(false, Some("properties"));
-        let values = [Value::text("a@b.c"), Value::text("Ana"), Value::text("Lyon")];
+        let values = [
+            Value::text("a@b.c"),
+            Value::text("Ana"),
+            Value::text("Lyon"),
+        ];
         let record = Record::from_parts(0, &values, None);
         let body = encode(&p, EntityId(0), &m, record.view(), None);
         let sent: Json = serde_json::from_slice(&body.bytes).unwrap();
@@ -214,7 +222,10 @@ mod tests {
     fn a_list_reply_without_records_where_they_should_be_is_an_error() {
         let mut m = mapping(false, None);
         m.records_at = Some(wire_path("results"));
-        assert_eq!(records(&m, &json!({"results": [1, 2]})).map(<[Json]>::len), Ok(2));
+        assert_eq!(
+            records(&m, &json!({"results": [1, 2]})).map(<[Json]>::len),
+            Ok(2)
+        );
         assert_eq!(
             records(&m, &json!({"data": []})),
             Err("a list of records at `results`".to_string())

@@ -121,9 +121,7 @@ impl Lower {
                 HttpMember::Body { form, at }
             }
             Rule::http_id => HttpMember::Id(self.quoted(inner.next().expect("a path"))),
-            Rule::http_records => {
-                HttpMember::Records(self.quoted(inner.next().expect("a path")))
-            }
+            Rule::http_records => HttpMember::Records(self.quoted(inner.next().expect("a path"))),
             Rule::http_page => {
                 let kind = inner.next().expect("a kind of paging");
                 let rule = kind.as_rule();

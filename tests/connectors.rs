@@ -1,0 +1,699 @@
+//! The connectors shipped in `connectors/`, run by `weir run` against mock servers on
+//! 127.0.0.1 that answer as each provider's API reference documents it: request and reply
+//! shapes, statuses, paging and error bodies. The connector files are used as shipped, but
+//! for their base URL, which points at the mock.
+
+#[path = "connectors/mock.rs"]
+mod mock;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
+
+use mock::{Mock, Req, Resp};
+use serde_json::{Value as Json, json};
+
+/// A connector as shipped, with its URL (and OAuth2 token URL, if any) on the mock.
+fn connector(name: &str, mock: &str) -> String {
+    let text = std::fs::read_to_string(format!("connectors/{name}.weir")).expect("the connector");
+    let app = regex::Regex::new(r#"(app \w+) at "[^"]*""#).unwrap();
+    let text = app.replace_all(&text, format!("$1 at \"{mock}\""));
+    let token = regex::Regex::new(r#"token "[^"]*""#).unwrap();
+    token
+        .replace_all(&text, format!("token \"{mock}/token\""))
+        .into_owned()
+}
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("weir-conn-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch folder");
+    dir
+}
+
+/// `weir run script.weir --events events.jsonl` in `dir` (the connector and the flow in one
+/// file, as `weir run` takes one), with these variables only.
+fn run(dir: &Path, env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_weir"));
+    command
+        .args([
+            "run",
+            "script.weir",
+            "--events",
+            "events.jsonl",
+            "--retries",
+            "0",
+        ])
+        .current_dir(dir)
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().expect("weir runs")
+}
+
+fn setup(name: &str, app: String, flow: &str, events: &[Json]) -> std::path::PathBuf {
+    let dir = scratch(name);
+    std::fs::write(dir.join("script.weir"), app + "\n" + flow).unwrap();
+    let lines: Vec<String> = events.iter().map(Json::to_string).collect();
+    std::fs::write(dir.join("events.jsonl"), lines.join("\n") + "\n").unwrap();
+    dir
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).to_string()
+}
+
+fn order(kind: &str, id: Option<u64>, email: &str, name: &str) -> Json {
+    let mut record = json!({"email": email, "name": name});
+    if let Some(id) = id {
+        record["id"] = json!(id);
+    }
+    json!({"kind": kind, "app": "Shop", "entity": "order", "record": record, "actor": "user"})
+}
+
+const SHOP: &str = "app Shop {\n  order { email: text, name: text }\n}\n";
+
+// ---------------------------------------------------------------- HubSpot
+
+/// HubSpot's CRM v3 contacts: `{"properties": {…}}` in, `{"id", "properties", …}` out,
+/// `results` and `paging.next.after` in lists, 2 contacts a page.
+fn hubspot() -> Mock {
+    let contacts = Mutex::new(
+        (1..=5)
+            .map(|n| {
+                (
+                    format!("{n}00"),
+                    json!({"email": format!("c{n}@example.com"), "firstname": "x"}),
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
+    Mock::start(move |req: &Req| {
+        let mut contacts = contacts.lock().unwrap();
+        if req.header("authorization") != Some("Bearer hs-token") {
+            return Resp::json(
+                401,
+                json!({"status": "error", "message": "Authentication credentials not found.", "category": "INVALID_AUTHENTICATION"}),
+            );
+        }
+        let path = req.path().to_string();
+        match (req.method.as_str(), path.as_str()) {
+            ("POST", "/crm/v3/objects/contacts") => {
+                let props = req.json()["properties"].clone();
+                if !props.is_object() {
+                    return Resp::json(
+                        400,
+                        json!({"status": "error", "message": "Invalid input JSON", "category": "VALIDATION_ERROR"}),
+                    );
+                }
+                let id = format!("{}", 900 + contacts.len());
+                contacts.push((id.clone(), props.clone()));
+                Resp::json(
+                    201,
+                    json!({"id": id, "properties": props, "createdAt": "2030-01-01T00:00:00Z", "archived": false}),
+                )
+            }
+            ("GET", "/crm/v3/objects/contacts") => {
+                let start: usize = req.query("after").map_or(0, |a| a.parse().unwrap());
+                let page: Vec<Json> = contacts
+                    .iter()
+                    .skip(start)
+                    .take(2)
+                    .map(|(id, p)| json!({"id": id, "properties": p, "archived": false}))
+                    .collect();
+                let mut body = json!({"results": page});
+                if start + 2 < contacts.len() {
+                    body["paging"] = json!({"next": {"after": (start + 2).to_string(), "link": "https://api.hubapi.com/…"}});
+                }
+                Resp::json(200, body)
+            }
+            ("PATCH", p) => {
+                let id = p.rsplit('/').next().unwrap().to_string();
+                let Some((_, props)) = contacts.iter_mut().find(|(i, _)| *i == id) else {
+                    return Resp::json(
+                        404,
+                        json!({"status": "error", "message": "Object not found", "category": "OBJECT_NOT_FOUND"}),
+                    );
+                };
+                for (k, v) in req.json()["properties"].as_object().unwrap() {
+                    props[k] = v.clone();
+                }
+                Resp::json(200, json!({"id": id, "properties": props.clone()}))
+            }
+            _ => Resp::json(404, json!({"status": "error", "message": "not found"})),
+        }
+    })
+}
+
+#[test]
+fn hubspot_contacts_travel_in_properties_and_lists_follow_the_cursor() {
+    let api = hubspot();
+    let flow = format!(
+        "{SHOP}
+workflow to_crm {{
+  on new order in Shop
+  create contact in HubSpot {{ email: email, first_name: name }}
+}}
+workflow rename {{
+  on updated order in Shop
+  update contact in HubSpot where email == \"c5@example.com\" {{ last_name: name }}
+}}
+"
+    );
+    let events = [
+        order("new", None, "ana@example.com", "Ana"),
+        order("updated", Some(1), "ana@example.com", "Lopez"),
+    ];
+    let dir = setup("hubspot", connector("hubspot", &api.url), &flow, &events);
+    let out = run(&dir, &[("HUBSPOT_TOKEN", "hs-token")]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let seen = api.seen();
+    let create = seen.iter().find(|r| r.method == "POST").expect("a create");
+    assert_eq!(
+        create.json(),
+        json!({"properties": {"email": "ana@example.com", "firstname": "Ana"}})
+    );
+    let lists: Vec<&Req> = seen.iter().filter(|r| r.method == "GET").collect();
+    assert_eq!(lists.len(), 3, "three pages of two: {lists:?}");
+    assert_eq!(lists[1].query("after").as_deref(), Some("2"));
+    assert_eq!(lists[0].query("limit").as_deref(), Some("100"));
+    let patch = seen
+        .iter()
+        .find(|r| r.method == "PATCH")
+        .expect("an update");
+    assert_eq!(patch.path(), "/crm/v3/objects/contacts/500");
+    assert_eq!(patch.json(), json!({"properties": {"lastname": "Lopez"}}));
+    assert!(!text(&out.stdout).contains("hs-token") && !text(&out.stderr).contains("hs-token"));
+}
+
+#[test]
+fn a_list_reply_in_another_shape_is_an_error_naming_the_app() {
+    let api = Mock::start(|_req: &Req| Resp::json(200, json!({"contacts": []})));
+    let flow = format!(
+        "{SHOP}
+workflow rename {{
+  on updated order in Shop
+  update contact in HubSpot where email == email {{ last_name: name }}
+}}
+"
+    );
+    let events = [
+        order("new", None, "a@example.com", "A"),
+        order("updated", Some(1), "a@example.com", "B"),
+    ];
+    let dir = setup(
+        "hubspot-shape",
+        connector("hubspot", &api.url),
+        &flow,
+        &events,
+    );
+    let out = run(&dir, &[("HUBSPOT_TOKEN", "t")]);
+    let err = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("HubSpot could not be read") || err.contains("HubSpot refused the read"),
+        "{err}"
+    );
+    assert!(
+        err.contains("without a list of records at `results`"),
+        "{err}"
+    );
+    assert!(err.contains("records at"), "{err}");
+}
+
+// ---------------------------------------------------------------- Stripe
+
+/// Stripe's customers: form-encoded bodies, `{"object": "list", "data", "has_more"}` lists
+/// paged by `starting_after`, errors as `{"error": {"type", "message"}}`.
+fn stripe() -> Mock {
+    let customers = Mutex::new(
+        (1..=3)
+            .map(|n| json!({"id": format!("cus_{n}"), "object": "customer", "email": format!("c{n}@example.com"), "name": null}))
+            .collect::<Vec<_>>(),
+    );
+    Mock::start(move |req: &Req| {
+        let mut customers = customers.lock().unwrap();
+        if req.header("authorization") != Some("Bearer sk_test_1") {
+            return Resp::json(
+                401,
+                json!({"error": {"type": "invalid_request_error", "message": "Invalid API Key provided"}}),
+            );
+        }
+        match (req.method.as_str(), req.path()) {
+            ("POST", "/v1/customers") => {
+                if req.header("content-type") != Some("application/x-www-form-urlencoded") {
+                    return Resp::json(
+                        400,
+                        json!({"error": {"type": "invalid_request_error", "message": "form-encoded bodies only"}}),
+                    );
+                }
+                let mut customer =
+                    json!({"id": format!("cus_{}", customers.len() + 1), "object": "customer"});
+                for (k, v) in req.form() {
+                    customer[k] = json!(v);
+                }
+                customers.push(customer.clone());
+                Resp::json(200, customer)
+            }
+            ("GET", "/v1/customers") => {
+                let email = req.query("email");
+                let after = req.query("starting_after");
+                let matching: Vec<&Json> = customers
+                    .iter()
+                    .filter(|c| email.as_deref().is_none_or(|e| c["email"] == e))
+                    .collect();
+                let start = after.map_or(0, |a| {
+                    matching.iter().position(|c| c["id"] == a).unwrap() + 1
+                });
+                let page: Vec<Json> = matching
+                    .iter()
+                    .skip(start)
+                    .take(1)
+                    .map(|c| (*c).clone())
+                    .collect();
+                let has_more = start + 1 < matching.len();
+                Resp::json(
+                    200,
+                    json!({"object": "list", "url": "/v1/customers", "has_more": has_more, "data": page}),
+                )
+            }
+            ("POST", p) => {
+                let id = p.rsplit('/').next().unwrap();
+                let Some(customer) = customers.iter_mut().find(|c| c["id"] == id) else {
+                    return Resp::json(
+                        404,
+                        json!({"error": {"type": "invalid_request_error", "message": format!("No such customer: '{id}'")}}),
+                    );
+                };
+                for (k, v) in req.form() {
+                    customer[k] = json!(v);
+                }
+                Resp::json(200, customer.clone())
+            }
+            _ => Resp::json(
+                404,
+                json!({"error": {"type": "invalid_request_error", "message": "Unrecognized request URL"}}),
+            ),
+        }
+    })
+}
+
+#[test]
+fn stripe_customers_are_form_encoded_and_lists_page_after_the_last_id() {
+    let api = stripe();
+    let flow = format!(
+        "{SHOP}
+workflow to_stripe {{
+  on new order in Shop
+  create customer in Stripe {{ email: email, name: name }}
+}}
+workflow rename {{
+  on updated order in Shop
+  update customer in Stripe where email == trigger.email {{ name: name }}
+}}
+workflow describe_all {{
+  on deleted order in Shop
+  update customer in Stripe where name == none {{ description: \"from the shop\" }}
+}}
+"
+    );
+    let events = [
+        order("new", None, "ana@example.com", "Ana"),
+        order("updated", Some(1), "ana@example.com", "Ana Lopez"),
+        json!({"kind": "deleted", "app": "Shop", "entity": "order", "record": {"id": 1}, "actor": "user"}),
+    ];
+    let dir = setup("stripe", connector("stripe", &api.url), &flow, &events);
+    let out = run(&dir, &[("STRIPE_SECRET_KEY", "sk_test_1")]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let seen = api.seen();
+    let create = seen
+        .iter()
+        .find(|r| r.method == "POST" && r.path() == "/v1/customers")
+        .unwrap();
+    assert_eq!(text(&create.body), "email=ana%40example.com&name=Ana");
+    let filtered = seen
+        .iter()
+        .find(|r| r.query("email").is_some())
+        .expect("a filtered list");
+    assert_eq!(filtered.query("email").as_deref(), Some("ana@example.com"));
+    let update = seen
+        .iter()
+        .find(|r| r.path() == "/v1/customers/cus_4")
+        .expect("the update");
+    assert_eq!(
+        update.form(),
+        vec![("name".to_string(), "Ana Lopez".to_string())]
+    );
+    // The unfiltered list pages one customer at a time, after the last id, while `has_more`.
+    let pages: Vec<Option<String>> = seen
+        .iter()
+        .filter(|r| r.method == "GET" && r.query("email").is_none())
+        .map(|r| r.query("starting_after"))
+        .collect();
+    assert_eq!(
+        pages,
+        [
+            None,
+            Some("cus_1".into()),
+            Some("cus_2".into()),
+            Some("cus_3".into())
+        ]
+    );
+    let described: Vec<&str> = seen
+        .iter()
+        .filter(|r| r.form().iter().any(|(k, _)| k == "description"))
+        .map(Req::path)
+        .collect();
+    assert_eq!(
+        described,
+        [
+            "/v1/customers/cus_1",
+            "/v1/customers/cus_2",
+            "/v1/customers/cus_3"
+        ]
+    );
+}
+
+// ---------------------------------------------------------------- GitHub
+
+/// GitHub's issues: JSON bodies, the issue's `number` names it in paths, lists paged by the
+/// `Link` header.
+fn github() -> Mock {
+    let issues = Mutex::new(Vec::<Json>::new());
+    Mock::start(move |req: &Req| {
+        let mut issues = issues.lock().unwrap();
+        if req.header("authorization") != Some("Bearer ghp_1") {
+            return Resp::json(
+                401,
+                json!({"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}),
+            );
+        }
+        let path = req.path().to_string();
+        match (req.method.as_str(), path.as_str()) {
+            ("POST", "/repos/acme/clinic/issues") => {
+                let body = req.json();
+                let number = issues.len() + 1347;
+                let issue = json!({
+                    "id": 1, "node_id": "MDU6SXNzdWUx", "number": number,
+                    "url": format!("https://api.github.com/repos/acme/clinic/issues/{number}"),
+                    "html_url": format!("https://github.com/acme/clinic/issues/{number}"),
+                    "title": body["title"], "body": body["body"], "state": "open",
+                    "user": {"login": "octocat", "id": 1}, "labels": [], "locked": false
+                });
+                issues.push(issue.clone());
+                Resp::json(201, issue)
+            }
+            ("PATCH", p) if p.starts_with("/repos/acme/clinic/issues/") => {
+                let number: usize = p.rsplit('/').next().unwrap().parse().unwrap();
+                let Some(issue) = issues.iter_mut().find(|i| i["number"] == number) else {
+                    return Resp::json(404, json!({"message": "Not Found"}));
+                };
+                for (k, v) in req.json().as_object().unwrap() {
+                    issue[k] = v.clone();
+                }
+                Resp::json(200, issue.clone())
+            }
+            _ => Resp::json(
+                404,
+                json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}),
+            ),
+        }
+    })
+}
+
+#[test]
+fn github_issues_are_named_by_number_in_the_repo_of_the_param() {
+    let api = github();
+    let flow = format!(
+        "{SHOP}
+workflow open_issue {{
+  on new order in Shop
+  create issue in GitHub {{ title: \"order from {{name}}\", body: email, state: \"open\" }}
+}}
+workflow close_issue {{
+  on updated order in Shop
+  update issue in GitHub linked {{ state: \"closed\" }}
+}}
+"
+    );
+    let events = [
+        order("new", None, "ana@example.com", "Ana"),
+        order("updated", Some(1), "ana@example.com", "Ana"),
+    ];
+    let dir = setup("github", connector("github", &api.url), &flow, &events);
+    let out = run(
+        &dir,
+        &[("GITHUB_TOKEN", "ghp_1"), ("GITHUB_REPO", "acme/clinic")],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let seen = api.seen();
+    assert_eq!(
+        seen[0].json(),
+        json!({"title": "order from Ana", "body": "ana@example.com", "state": "open"})
+    );
+    let patch = seen
+        .iter()
+        .find(|r| r.method == "PATCH")
+        .expect("the close");
+    assert_eq!(patch.path(), "/repos/acme/clinic/issues/1347");
+    assert_eq!(patch.json(), json!({"state": "closed"}));
+}
+
+#[test]
+fn a_missing_param_stops_weir_before_anything_is_sent() {
+    let api = github();
+    let flow = format!(
+        "{SHOP}\non new order in Shop do create issue in GitHub {{ title: name, state: \"open\" }}\n"
+    );
+    let dir = setup(
+        "github-param",
+        connector("github", &api.url),
+        &flow,
+        &[order("new", None, "a@b.c", "A")],
+    );
+    let out = run(&dir, &[("GITHUB_TOKEN", "ghp_1")]);
+    let err = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains(
+            "`GitHub` takes `repo` in its paths from the environment variable `GITHUB_REPO`"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("export GITHUB_REPO="), "{err}");
+    assert!(api.seen().is_empty());
+}
+
+#[test]
+fn a_create_reply_without_the_id_where_the_mapping_says_is_an_error() {
+    let api = Mock::start(|_req: &Req| Resp::json(201, json!({"id": 7, "title": "x"})));
+    let flow = format!(
+        "{SHOP}\non new order in Shop do create issue in GitHub {{ title: name, state: \"open\" }}\n"
+    );
+    let dir = setup(
+        "github-noid",
+        connector("github", &api.url),
+        &flow,
+        &[order("new", None, "a@b.c", "A")],
+    );
+    let out = run(
+        &dir,
+        &[("GITHUB_TOKEN", "ghp_1"), ("GITHUB_REPO", "acme/clinic")],
+    );
+    let err = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("GitHub refused the write"), "{err}");
+    assert!(
+        err.contains("without the new record's id at `number`"),
+        "{err}"
+    );
+    assert!(err.contains("id at"), "{err}");
+}
+
+// ---------------------------------------------------------------- Google Calendar, OAuth2
+
+/// Google's token endpoint (refresh-token grant, form-encoded) and Calendar API v3 events.
+/// `first_401` makes the first event request answer 401 (a token revoked early); `refuse`
+/// makes the token endpoint answer `invalid_grant`; `always_401` refuses every token.
+fn google(first_401: bool, refuse: bool, always_401: bool) -> Mock {
+    let state = Mutex::new((0u32, first_401));
+    Mock::start(move |req: &Req| {
+        let mut state = state.lock().unwrap();
+        if req.path() == "/token" {
+            let form = req.form();
+            let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+            if refuse
+                || get("grant_type") != Some("refresh_token")
+                || get("refresh_token") != Some("1//rt")
+                || get("client_secret") != Some("gsecret")
+            {
+                return Resp::json(
+                    400,
+                    json!({"error": "invalid_grant", "error_description": "Token has been expired or revoked."}),
+                );
+            }
+            state.0 += 1;
+            return Resp::json(
+                200,
+                json!({"access_token": format!("ya29.{}", state.0), "expires_in": 3599, "scope": "https://www.googleapis.com/auth/calendar.events", "token_type": "Bearer"}),
+            );
+        }
+        if state.1 || always_401 {
+            state.1 = false;
+            return Resp::json(
+                401,
+                json!({"error": {"code": 401, "message": "Request had invalid authentication credentials.", "status": "UNAUTHENTICATED"}}),
+            );
+        }
+        if req.header("authorization") != Some(&format!("Bearer ya29.{}", state.0)) {
+            return Resp::json(
+                401,
+                json!({"error": {"code": 401, "message": "Invalid Credentials"}}),
+            );
+        }
+        let mut event = req.json();
+        event["id"] = json!("evt1abc");
+        event["kind"] = json!("calendar#event");
+        event["status"] = json!("confirmed");
+        Resp::json(200, event)
+    })
+}
+
+const BOOKING: &str = "app Booking {
+  visit { patient: text, when: time }
+}
+workflow to_calendar {
+  on new visit in Booking
+  create event in GoogleCalendar { title: \"visit: {patient}\", start: when, end: when + 30m }
+}
+";
+
+fn visit() -> Json {
+    json!({"kind": "new", "app": "Booking", "entity": "visit", "record": {"patient": "Ana", "when": "2030-01-02T09:00:00Z"}, "actor": "user"})
+}
+
+const GOOGLE_ENV: [(&str, &str); 3] = [
+    ("GOOGLE_CLIENT_ID", "gid"),
+    ("GOOGLE_CLIENT_SECRET", "gsecret"),
+    ("GOOGLE_REFRESH_TOKEN", "1//rt"),
+];
+
+#[test]
+fn google_calendar_fetches_a_token_and_fetches_another_once_after_a_401() {
+    let api = google(true, false, false);
+    let dir = setup(
+        "google",
+        connector("google_calendar", &api.url),
+        BOOKING,
+        &[visit()],
+    );
+    let out = run(&dir, &GOOGLE_ENV);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let seen = api.seen();
+    let paths: Vec<(&str, &str)> = seen.iter().map(|r| (r.method.as_str(), r.path())).collect();
+    assert_eq!(
+        paths,
+        [
+            ("POST", "/token"),
+            ("POST", "/calendars/primary/events"),
+            ("POST", "/token"),
+            ("POST", "/calendars/primary/events"),
+        ]
+    );
+    assert_eq!(seen[3].header("authorization"), Some("Bearer ya29.2"));
+    assert_eq!(
+        seen[3].json(),
+        json!({"summary": "visit: Ana", "start": {"dateTime": "2030-01-02T09:00:00Z"}, "end": {"dateTime": "2030-01-02T09:30:00Z"}})
+    );
+    let all = text(&out.stdout) + &text(&out.stderr);
+    assert!(
+        !all.contains("gsecret") && !all.contains("1//rt") && !all.contains("ya29"),
+        "{all}"
+    );
+}
+
+#[test]
+fn a_refusing_token_endpoint_is_an_error_naming_the_app_with_a_fix() {
+    let api = google(false, true, false);
+    let dir = setup(
+        "google-refuse",
+        connector("google_calendar", &api.url),
+        BOOKING,
+        &[visit()],
+    );
+    let out = run(&dir, &GOOGLE_ENV);
+    let err = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("GoogleCalendar refused the write: its OAuth2 token endpoint gave no token for a refresh token"), "{err}");
+    assert!(err.contains("invalid_grant"), "{err}");
+    assert!(
+        err.contains("check the client id, the secret and the refresh token"),
+        "{err}"
+    );
+    assert!(!err.contains("gsecret") && !err.contains("1//rt"), "{err}");
+    assert_eq!(api.seen().len(), 1, "nothing but the token request");
+}
+
+#[test]
+fn a_401_after_a_fresh_token_is_the_apps_answer() {
+    let api = google(false, false, true);
+    let dir = setup(
+        "google-401",
+        connector("google_calendar", &api.url),
+        BOOKING,
+        &[visit()],
+    );
+    let out = run(&dir, &GOOGLE_ENV);
+    let err = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("answered 401 Unauthorized"), "{err}");
+    assert!(
+        err.contains("with a token just fetched: the app does not take it"),
+        "{err}"
+    );
+    assert_eq!(
+        api.seen().len(),
+        4,
+        "token, refused, token, refused: {:?}",
+        api.seen()
+    );
+}
+
+// ---------------------------------------------------------------- the loop checker
+
+#[test]
+fn a_two_way_mirror_between_two_connectors_is_caught_by_check() {
+    let dir = scratch("mirror");
+    let apps = connector("google_calendar", "https://example.com")
+        + &connector("microsoft_graph", "https://example.com");
+    std::fs::write(dir.join("app.weir"), apps).unwrap();
+    std::fs::write(
+        dir.join("flow.weir"),
+        "workflow to_outlook {
+  on new event in GoogleCalendar
+  create event in Outlook { subject: title, start: start, start_zone: \"UTC\", end: end, end_zone: \"UTC\" }
+}
+workflow to_google {
+  on new event in Outlook
+  create event in GoogleCalendar { title: subject, start: start, end: end }
+}
+",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_weir"))
+        .args(["check", "app.weir", "flow.weir"])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("error[E0301]"), "{err}");
+    assert!(
+        err.contains("to_outlook") && err.contains("to_google"),
+        "{err}"
+    );
+}
