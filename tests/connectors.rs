@@ -697,3 +697,80 @@ workflow to_google {
         "{err}"
     );
 }
+
+// ---------------------------------------------------------------- the files themselves
+
+fn check(dir: &Path, files: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_weir"))
+        .arg("check")
+        .args(files)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn every_connector_checks_clean_in_the_canonical_layout_and_has_a_page() {
+    let pages = [
+        ("github", "github"),
+        ("stripe", "stripe"),
+        ("hubspot", "hubspot"),
+        ("google_calendar", "google-calendar"),
+        ("microsoft_graph", "microsoft-graph"),
+    ];
+    let shipped = std::fs::read_dir("connectors").unwrap().count();
+    assert_eq!(shipped, pages.len(), "every connector is listed here");
+    let here = Path::new(".");
+    for (file, page) in pages {
+        let path = format!("connectors/{file}.weir");
+        let out = check(here, &[&path]);
+        assert!(out.status.success(), "{path}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("no problems"),
+            "{path}: {}",
+            text(&out.stderr)
+        );
+        let fmt = Command::new(env!("CARGO_BIN_EXE_weir"))
+            .args(["fmt", "--check", &path])
+            .output()
+            .unwrap();
+        assert!(
+            fmt.status.success(),
+            "{path} is not in the canonical layout"
+        );
+        let doc = std::fs::read_to_string(format!("docs/connectors/{page}.md")).expect("a page");
+        assert!(
+            doc.contains(&format!("`connectors/{file}.weir`")),
+            "{page}.md names its file"
+        );
+        let index = include_str!("../docs/real-apps.md");
+        assert!(
+            index.contains(&format!("(connectors/{page}.md)")),
+            "real-apps.md links {page}.md"
+        );
+    }
+}
+
+#[test]
+fn the_scripts_of_the_real_apps_page_check_clean() {
+    let page = include_str!("../docs/real-apps.md");
+    let dir = scratch("docs");
+    let mut rest = page;
+    let mut checked = 0;
+    while let Some(open) = rest.find("```weir\n") {
+        let body = &rest[open + 8..];
+        let close = body.find("\n```").expect("a closed block");
+        std::fs::write(dir.join("block.weir"), &body[..close + 1]).unwrap();
+        let out = check(&dir, &["block.weir"]);
+        assert!(
+            out.status.success(),
+            "{}\n{}",
+            &body[..close],
+            text(&out.stderr)
+        );
+        checked += 1;
+        rest = &body[close + 4..];
+    }
+    assert!(checked >= 1, "the page has scripts");
+}
