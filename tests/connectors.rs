@@ -3,13 +3,18 @@
 //! shapes, statuses, paging and error bodies. The connector files are used as shipped, but
 //! for their base URL, which points at the mock.
 
+#[path = "connectors/apis.rs"]
+mod apis;
 #[path = "connectors/mock.rs"]
 mod mock;
+#[path = "connectors/prism.rs"]
+mod prism;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::Mutex;
+use std::time::Duration;
 
+use apis::{github, google, hubspot, stripe};
 use mock::{Mock, Req, Resp};
 use serde_json::{Value as Json, json};
 
@@ -77,76 +82,6 @@ fn order(kind: &str, id: Option<u64>, email: &str, name: &str) -> Json {
 const SHOP: &str = "app Shop {\n  order { email: text, name: text }\n}\n";
 
 // ---------------------------------------------------------------- HubSpot
-
-/// HubSpot's CRM v3 contacts: `{"properties": {…}}` in, `{"id", "properties", …}` out,
-/// `results` and `paging.next.after` in lists, 2 contacts a page.
-fn hubspot() -> Mock {
-    let contacts = Mutex::new(
-        (1..=5)
-            .map(|n| {
-                (
-                    format!("{n}00"),
-                    json!({"email": format!("c{n}@example.com"), "firstname": "x"}),
-                )
-            })
-            .collect::<Vec<_>>(),
-    );
-    Mock::start(move |req: &Req| {
-        let mut contacts = contacts.lock().unwrap();
-        if req.header("authorization") != Some("Bearer hs-token") {
-            return Resp::json(
-                401,
-                json!({"status": "error", "message": "Authentication credentials not found.", "category": "INVALID_AUTHENTICATION"}),
-            );
-        }
-        let path = req.path().to_string();
-        match (req.method.as_str(), path.as_str()) {
-            ("POST", "/crm/v3/objects/contacts") => {
-                let props = req.json()["properties"].clone();
-                if !props.is_object() {
-                    return Resp::json(
-                        400,
-                        json!({"status": "error", "message": "Invalid input JSON", "category": "VALIDATION_ERROR"}),
-                    );
-                }
-                let id = format!("{}", 900 + contacts.len());
-                contacts.push((id.clone(), props.clone()));
-                Resp::json(
-                    201,
-                    json!({"id": id, "properties": props, "createdAt": "2030-01-01T00:00:00Z", "archived": false}),
-                )
-            }
-            ("GET", "/crm/v3/objects/contacts") => {
-                let start: usize = req.query("after").map_or(0, |a| a.parse().unwrap());
-                let page: Vec<Json> = contacts
-                    .iter()
-                    .skip(start)
-                    .take(2)
-                    .map(|(id, p)| json!({"id": id, "properties": p, "archived": false}))
-                    .collect();
-                let mut body = json!({"results": page});
-                if start + 2 < contacts.len() {
-                    body["paging"] = json!({"next": {"after": (start + 2).to_string(), "link": "https://api.hubapi.com/…"}});
-                }
-                Resp::json(200, body)
-            }
-            ("PATCH", p) => {
-                let id = p.rsplit('/').next().unwrap().to_string();
-                let Some((_, props)) = contacts.iter_mut().find(|(i, _)| *i == id) else {
-                    return Resp::json(
-                        404,
-                        json!({"status": "error", "message": "Object not found", "category": "OBJECT_NOT_FOUND"}),
-                    );
-                };
-                for (k, v) in req.json()["properties"].as_object().unwrap() {
-                    props[k] = v.clone();
-                }
-                Resp::json(200, json!({"id": id, "properties": props.clone()}))
-            }
-            _ => Resp::json(404, json!({"status": "error", "message": "not found"})),
-        }
-    })
-}
 
 #[test]
 fn hubspot_contacts_travel_in_properties_and_lists_follow_the_cursor() {
@@ -226,81 +161,6 @@ workflow rename {{
 
 // ---------------------------------------------------------------- Stripe
 
-/// Stripe's customers: form-encoded bodies, `{"object": "list", "data", "has_more"}` lists
-/// paged by `starting_after`, errors as `{"error": {"type", "message"}}`.
-fn stripe() -> Mock {
-    let customers = Mutex::new(
-        (1..=3)
-            .map(|n| json!({"id": format!("cus_{n}"), "object": "customer", "email": format!("c{n}@example.com"), "name": null}))
-            .collect::<Vec<_>>(),
-    );
-    Mock::start(move |req: &Req| {
-        let mut customers = customers.lock().unwrap();
-        if req.header("authorization") != Some("Bearer sk_test_1") {
-            return Resp::json(
-                401,
-                json!({"error": {"type": "invalid_request_error", "message": "Invalid API Key provided"}}),
-            );
-        }
-        match (req.method.as_str(), req.path()) {
-            ("POST", "/v1/customers") => {
-                if req.header("content-type") != Some("application/x-www-form-urlencoded") {
-                    return Resp::json(
-                        400,
-                        json!({"error": {"type": "invalid_request_error", "message": "form-encoded bodies only"}}),
-                    );
-                }
-                let mut customer =
-                    json!({"id": format!("cus_{}", customers.len() + 1), "object": "customer"});
-                for (k, v) in req.form() {
-                    customer[k] = json!(v);
-                }
-                customers.push(customer.clone());
-                Resp::json(200, customer)
-            }
-            ("GET", "/v1/customers") => {
-                let email = req.query("email");
-                let after = req.query("starting_after");
-                let matching: Vec<&Json> = customers
-                    .iter()
-                    .filter(|c| email.as_deref().is_none_or(|e| c["email"] == e))
-                    .collect();
-                let start = after.map_or(0, |a| {
-                    matching.iter().position(|c| c["id"] == a).unwrap() + 1
-                });
-                let page: Vec<Json> = matching
-                    .iter()
-                    .skip(start)
-                    .take(1)
-                    .map(|c| (*c).clone())
-                    .collect();
-                let has_more = start + 1 < matching.len();
-                Resp::json(
-                    200,
-                    json!({"object": "list", "url": "/v1/customers", "has_more": has_more, "data": page}),
-                )
-            }
-            ("POST", p) => {
-                let id = p.rsplit('/').next().unwrap();
-                let Some(customer) = customers.iter_mut().find(|c| c["id"] == id) else {
-                    return Resp::json(
-                        404,
-                        json!({"error": {"type": "invalid_request_error", "message": format!("No such customer: '{id}'")}}),
-                    );
-                };
-                for (k, v) in req.form() {
-                    customer[k] = json!(v);
-                }
-                Resp::json(200, customer.clone())
-            }
-            _ => Resp::json(
-                404,
-                json!({"error": {"type": "invalid_request_error", "message": "Unrecognized request URL"}}),
-            ),
-        }
-    })
-}
-
 #[test]
 fn stripe_customers_are_form_encoded_and_lists_page_after_the_last_id() {
     let api = stripe();
@@ -379,51 +239,6 @@ workflow describe_all {{
 
 // ---------------------------------------------------------------- GitHub
 
-/// GitHub's issues: JSON bodies, the issue's `number` names it in paths, lists paged by the
-/// `Link` header.
-fn github() -> Mock {
-    let issues = Mutex::new(Vec::<Json>::new());
-    Mock::start(move |req: &Req| {
-        let mut issues = issues.lock().unwrap();
-        if req.header("authorization") != Some("Bearer ghp_1") {
-            return Resp::json(
-                401,
-                json!({"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}),
-            );
-        }
-        let path = req.path().to_string();
-        match (req.method.as_str(), path.as_str()) {
-            ("POST", "/repos/acme/clinic/issues") => {
-                let body = req.json();
-                let number = issues.len() + 1347;
-                let issue = json!({
-                    "id": 1, "node_id": "MDU6SXNzdWUx", "number": number,
-                    "url": format!("https://api.github.com/repos/acme/clinic/issues/{number}"),
-                    "html_url": format!("https://github.com/acme/clinic/issues/{number}"),
-                    "title": body["title"], "body": body["body"], "state": "open",
-                    "user": {"login": "octocat", "id": 1}, "labels": [], "locked": false
-                });
-                issues.push(issue.clone());
-                Resp::json(201, issue)
-            }
-            ("PATCH", p) if p.starts_with("/repos/acme/clinic/issues/") => {
-                let number: usize = p.rsplit('/').next().unwrap().parse().unwrap();
-                let Some(issue) = issues.iter_mut().find(|i| i["number"] == number) else {
-                    return Resp::json(404, json!({"message": "Not Found"}));
-                };
-                for (k, v) in req.json().as_object().unwrap() {
-                    issue[k] = v.clone();
-                }
-                Resp::json(200, issue.clone())
-            }
-            _ => Resp::json(
-                404,
-                json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}),
-            ),
-        }
-    })
-}
-
 #[test]
 fn github_issues_are_named_by_number_in_the_repo_of_the_param() {
     let api = github();
@@ -437,11 +252,16 @@ workflow close_issue {{
   on updated order in Shop
   update issue in GitHub linked {{ state: \"closed\" }}
 }}
+workflow retitle {{
+  on deleted order in Shop
+  update issue in GitHub where state == \"open\" {{ title: \"cancelled\" }}
+}}
 "
     );
     let events = [
         order("new", None, "ana@example.com", "Ana"),
         order("updated", Some(1), "ana@example.com", "Ana"),
+        json!({"kind": "deleted", "app": "Shop", "entity": "order", "record": {"id": 1}, "actor": "user"}),
     ];
     let dir = setup("github", connector("github", &api.url), &flow, &events);
     let out = run(
@@ -460,6 +280,28 @@ workflow close_issue {{
         .expect("the close");
     assert_eq!(patch.path(), "/repos/acme/clinic/issues/1347");
     assert_eq!(patch.json(), json!({"state": "closed"}));
+    let pages: Vec<Option<String>> = seen
+        .iter()
+        .filter(|r| r.method == "GET")
+        .map(|r| r.query("page"))
+        .collect();
+    assert_eq!(
+        pages,
+        [None, Some("2".into()), Some("3".into())],
+        "pages by the Link header"
+    );
+    let retitled: Vec<&str> = seen
+        .iter()
+        .filter(|r| r.json()["title"] == "cancelled")
+        .map(Req::path)
+        .collect();
+    assert_eq!(
+        retitled,
+        [
+            "/repos/acme/clinic/issues/1345",
+            "/repos/acme/clinic/issues/1346"
+        ]
+    );
 }
 
 #[test]
@@ -514,53 +356,6 @@ fn a_create_reply_without_the_id_where_the_mapping_says_is_an_error() {
 }
 
 // ---------------------------------------------------------------- Google Calendar, OAuth2
-
-/// Google's token endpoint (refresh-token grant, form-encoded) and Calendar API v3 events.
-/// `first_401` makes the first event request answer 401 (a token revoked early); `refuse`
-/// makes the token endpoint answer `invalid_grant`; `always_401` refuses every token.
-fn google(first_401: bool, refuse: bool, always_401: bool) -> Mock {
-    let state = Mutex::new((0u32, first_401));
-    Mock::start(move |req: &Req| {
-        let mut state = state.lock().unwrap();
-        if req.path() == "/token" {
-            let form = req.form();
-            let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-            if refuse
-                || get("grant_type") != Some("refresh_token")
-                || get("refresh_token") != Some("1//rt")
-                || get("client_secret") != Some("gsecret")
-            {
-                return Resp::json(
-                    400,
-                    json!({"error": "invalid_grant", "error_description": "Token has been expired or revoked."}),
-                );
-            }
-            state.0 += 1;
-            return Resp::json(
-                200,
-                json!({"access_token": format!("ya29.{}", state.0), "expires_in": 3599, "scope": "https://www.googleapis.com/auth/calendar.events", "token_type": "Bearer"}),
-            );
-        }
-        if state.1 || always_401 {
-            state.1 = false;
-            return Resp::json(
-                401,
-                json!({"error": {"code": 401, "message": "Request had invalid authentication credentials.", "status": "UNAUTHENTICATED"}}),
-            );
-        }
-        if req.header("authorization") != Some(&format!("Bearer ya29.{}", state.0)) {
-            return Resp::json(
-                401,
-                json!({"error": {"code": 401, "message": "Invalid Credentials"}}),
-            );
-        }
-        let mut event = req.json();
-        event["id"] = json!("evt1abc");
-        event["kind"] = json!("calendar#event");
-        event["status"] = json!("confirmed");
-        Resp::json(200, event)
-    })
-}
 
 const BOOKING: &str = "app Booking {
   visit { patient: text, when: time }
@@ -773,4 +568,77 @@ fn the_scripts_of_the_real_apps_page_check_clean() {
         rest = &body[close + 4..];
     }
     assert!(checked >= 1, "the page has scripts");
+}
+
+// ---------------------------------------------------------------- GitHub's OpenAPI, by Prism
+
+#[test]
+fn github_requests_pass_prism_validating_githubs_openapi_description() {
+    let dir = scratch("prism");
+    let prism = match prism::start(&dir) {
+        Ok(prism) => prism,
+        Err(why) => {
+            eprintln!("{why}");
+            return;
+        }
+    };
+    // Prism really validates: a create without its title is refused.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::blocking::Client::new();
+    let bad = client
+        .post(format!("{}/repos/acme/clinic/issues", prism.url))
+        .header("Content-Type", "application/json")
+        .body(r#"{"body": "no title"}"#)
+        .send()
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 422, "prism validates request bodies");
+    let flow = format!(
+        "{SHOP}
+workflow open_issue {{
+  on new order in Shop
+  create issue in GitHub {{ title: \"order from {{name}}\", body: email, state: \"open\" }}
+}}
+workflow close_issue {{
+  on updated order in Shop
+  update issue in GitHub linked {{ state: \"closed\" }}
+}}
+"
+    );
+    let events = [
+        order("new", None, "ana@example.com", "Ana"),
+        order("updated", Some(1), "ana@example.com", "Ana"),
+    ];
+    std::fs::write(
+        dir.join("script.weir"),
+        connector("github", &prism.url) + "\n" + &flow,
+    )
+    .unwrap();
+    let lines: Vec<String> = events.iter().map(Json::to_string).collect();
+    std::fs::write(dir.join("events.jsonl"), lines.join("\n") + "\n").unwrap();
+    let out = run(
+        &dir,
+        &[("GITHUB_TOKEN", "ghp_1"), ("GITHUB_REPO", "acme/clinic")],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut log = Vec::new();
+    while let Ok(line) = prism.log.recv_timeout(Duration::from_millis(300)) {
+        log.push(line);
+    }
+    let received = log
+        .iter()
+        .filter(|l| l.contains("Request received"))
+        .count();
+    let passed = log
+        .iter()
+        .filter(|l| l.contains("passed the validation rules"))
+        .count();
+    // The refused create, then weir's: POST, PATCH.
+    assert_eq!(received, 3, "{log:#?}");
+    assert_eq!(passed, 2, "every request of weir's passes: {log:#?}");
+    for method in [
+        "post /repos/acme/clinic/issues",
+        "patch /repos/acme/clinic/issues/1347",
+    ] {
+        assert!(log.iter().any(|l| l.contains(method)), "{method}: {log:#?}");
+    }
 }
