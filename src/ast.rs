@@ -26,8 +26,9 @@ macro_rules! equal_ignoring_span {
 
 equal_ignoring_span! {
     EngineDecl { label }
-    AppDecl { name, location, capabilities, entities, http }
+    AppDecl { name, location, capabilities, entities, http, calls }
     HttpDecl { entity, members }
+    CallDecl { name, method, path, args, returns_at, returns, writes }
     EntityDecl { name, fields }
     OwnsDecl { app, entity }
     Workflow { name, form, trigger, steps }
@@ -104,7 +105,31 @@ pub struct AppDecl {
     pub entities: Vec<EntityDecl>,
     /// `http ENTITY { … }`: how an entity's records travel over HTTP.
     pub http: Vec<HttpDecl>,
+    /// `call NAME METHOD "/path" { … } returns { … }`: requests that are not about records.
+    pub calls: Vec<CallDecl>,
     pub span: Span,
+}
+
+/// `call lookup POST "/v1/people/match" { email: text } returns at "person" { … } writes contact`
+#[derive(Clone, Debug)]
+pub struct CallDecl {
+    pub name: Name,
+    pub method: Spanned<Arc<str>>,
+    pub path: Spanned<String>,
+    pub args: Vec<FieldDecl>,
+    pub returns_at: Option<Spanned<String>>,
+    pub returns: Vec<FieldDecl>,
+    /// The entities of the app the call may change.
+    pub writes: Vec<Name>,
+    pub span: Span,
+}
+
+/// `call lookup in Apollo { email: email }`, alone or after `let r =`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallUse {
+    pub call: Name,
+    pub app: Name,
+    pub fields: Vec<FieldInit>,
 }
 
 /// `at "url" [auth …]`
@@ -409,6 +434,8 @@ pub enum StepKind {
     ContinueIf(Expr),
     Let(Name, Expr),
     Action(Action),
+    /// `call …`, or `let r = call …`: the reply's fields are `r.field` in later steps.
+    Call(Option<Name>, CallUse),
 }
 
 #[derive(Clone, Debug, PartialEq)]

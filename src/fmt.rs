@@ -24,6 +24,13 @@ use crate::span::{Span, Spanned};
 
 const WIDTH: usize = 100;
 
+/// What an app declares, in the order written.
+enum Member<'a> {
+    Entity(&'a EntityDecl),
+    Http(&'a HttpDecl),
+    Call(&'a CallDecl),
+}
+
 /// A comment in the source: where it starts, its text (with `#`), and whether code stands
 /// before it on its line.
 #[derive(Clone, Debug)]
@@ -327,20 +334,27 @@ impl Printer<'_> {
             );
         }
         // Entities and mappings in the order they were written, so comments stay with them.
-        let mut members: Vec<(Span, Option<&HttpDecl>, Option<&EntityDecl>)> = app
+        let mut members: Vec<(Span, Member)> = app
             .entities
             .iter()
-            .map(|e| (e.span, None, Some(e)))
-            .chain(app.http.iter().map(|h| (h.span, Some(h), None)))
+            .map(|e| (e.span, Member::Entity(e)))
+            .chain(app.http.iter().map(|h| (h.span, Member::Http(h))))
+            .chain(app.calls.iter().map(|c| (c.span, Member::Call(c))))
             .collect();
-        members.sort_by_key(|(span, _, _)| span.start);
-        for (_, mapping, entity) in members {
-            if let Some(entity) = entity {
-                self.entity(entity);
+        members.sort_by_key(|(span, _)| span.start);
+        let mut after_call = false;
+        for (_, member) in members {
+            match member {
+                Member::Entity(entity) => self.entity(entity),
+                Member::Http(mapping) => self.http_block(mapping),
+                Member::Call(call) => {
+                    if !after_call && !self.out.ends_with("{\n") && !self.out.ends_with("\n\n") {
+                        self.out.push('\n');
+                    }
+                    self.line(&http::call_decl(call), call.span);
+                }
             }
-            if let Some(mapping) = mapping {
-                self.http_block(mapping);
-            }
+            after_call = matches!(member, Member::Call(_));
         }
         self.indent -= 1;
         self.close(app.span);
@@ -426,9 +440,23 @@ impl Printer<'_> {
                 StepKind::ContinueIf(c) => format!("continue if {}", expr(c)),
                 StepKind::Let(name, value) => format!("let {} = {}", name.node, expr(value)),
                 StepKind::Action(a) => action(a),
+                StepKind::Call(name, call) => http::call_use(name.as_ref(), call, field_block),
             };
             let block = match &step.kind {
                 StepKind::Action(a) => action_block(a),
+                StepKind::Call(name, call) if !call.fields.is_empty() => Some((
+                    http::call_use(
+                        name.as_ref(),
+                        &CallUse {
+                            fields: Vec::new(),
+                            ..call.clone()
+                        },
+                        |_| String::new(),
+                    )
+                    .trim_end()
+                    .to_string(),
+                    &call.fields[..],
+                )),
                 _ => None,
             };
             self.step_line(&text, block, step.span);

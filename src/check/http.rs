@@ -41,20 +41,41 @@ pub enum MappingError {
     },
     /// A path that does not start with `/`.
     NotAPath { span: Span, path: String },
-    /// A `{` or `}` without its partner.
-    StrayBrace { span: Span, op: HttpOp },
+    /// A `{` or `}` without its partner; `what` is `` `update` `` or `` call `lookup` ``.
+    StrayBrace { span: Span, what: String },
     /// `{name}` that is no field, no param and not `id`.
     UnknownPathName {
         name: Named,
-        op: HttpOp,
+        what: String,
         entity: Arc<str>,
         suggestion: Option<Arc<str>>,
     },
     /// `{id}` in a create path, or `{field}` where only `{id}` and params are known.
     PathNameHasNoValue {
         name: Named,
-        op: HttpOp,
+        what: String,
         field: bool,
+    },
+    /// A field of a call's reply that is not optional.
+    ReplyFieldRequired { field: Named, ty: String },
+    /// `call x in A` where `A` declares no call `x`.
+    UnknownCall {
+        call: Named,
+        app: Arc<str>,
+        suggestion: Option<Arc<str>>,
+    },
+    /// A call without a required argument.
+    MissingArgs {
+        span: Span,
+        call: Arc<str>,
+        missing: Vec<Arc<str>>,
+    },
+    /// `r.x` where the reply `r` has no field `x`.
+    UnknownReplyField {
+        field: Named,
+        reply: Arc<str>,
+        suggestion: Option<Arc<str>>,
+        known: Vec<String>,
     },
     /// `filter x` where `x` is no field.
     UnknownFilter {
@@ -108,10 +129,10 @@ impl MappingError {
                 entity,
                 suggestion,
             } => (
-                format!("`{app}` has no entity `{}` to map", entity.text),
+                format!("`{app}` declares no entity `{}`", entity.text),
                 vec![primary(entity.span, "no such entity")],
                 match suggestion {
-                    Some(s) => format!("write `http {s}`"),
+                    Some(s) => format!("write `{s}`"),
                     None => format!("declare `{} {{ … }}` in `{app}` first", entity.text),
                 },
             ),
@@ -131,24 +152,20 @@ impl MappingError {
                     path.trim_start_matches('/')
                 ),
             ),
-            MappingError::StrayBrace { span, op } => (
-                format!(
-                    "the path of `{}` has a brace without its partner",
-                    op.word()
-                ),
+            MappingError::StrayBrace { span, what } => (
+                format!("the path of {what} has a brace without its partner"),
                 vec![primary(*span, "this brace")],
                 "write a name in braces, as `{id}`, and no other brace".to_string(),
             ),
             MappingError::UnknownPathName {
                 name,
-                op,
+                what,
                 entity,
                 suggestion,
             } => (
                 format!(
-                    "`{{{}}}` in the path of `{}` is not `id`, a field of `{entity}` or a `param`",
+                    "`{{{}}}` in the path of {what} is not `id`, a field of `{entity}` or a `param`",
                     name.text,
-                    op.word()
                 ),
                 vec![primary(name.span, "no value has this name")],
                 match suggestion {
@@ -162,26 +179,24 @@ impl MappingError {
             ),
             MappingError::PathNameHasNoValue {
                 name,
-                op,
+                what,
                 field: false,
             } => (
                 format!(
-                    "`{{{}}}` in the path of `{}` has no value: a record has no id before it is created",
+                    "`{{{}}}` in the path of {what} has no value: there is no record with an id there yet",
                     name.text,
-                    op.word()
                 ),
                 vec![primary(name.span, "no id yet")],
-                "take `{id}` out of the create path; the app gives the id in its reply".to_string(),
+                "take `{id}` out of this path; the app gives the id in its reply".to_string(),
             ),
             MappingError::PathNameHasNoValue {
                 name,
-                op,
+                what,
                 field: true,
             } => (
                 format!(
-                    "`{{{}}}` in the path of `{}` is a field, whose value weir knows only when it creates a record",
+                    "`{{{}}}` in the path of {what} is a field, whose value weir knows only when it creates a record",
                     name.text,
-                    op.word()
                 ),
                 vec![primary(name.span, "a field")],
                 format!(
@@ -213,6 +228,68 @@ impl MappingError {
                     secondary(*first, "and this one"),
                 ],
                 "give each field its own name on the wire with `as \"…\"`".to_string(),
+            ),
+            MappingError::ReplyFieldRequired { field, ty } => (
+                format!(
+                    "the reply's field `{}` is `{ty}`, but a reply may leave any field out",
+                    field.text
+                ),
+                vec![primary(field.span, "not optional")],
+                format!("make it optional: `{}: {ty}?`", field.text),
+            ),
+            MappingError::UnknownCall {
+                call,
+                app,
+                suggestion,
+            } => (
+                format!("`{app}` declares no call `{}`", call.text),
+                vec![primary(call.span, "no such call")],
+                match suggestion {
+                    Some(s) => format!("write `call {s} in {app}`"),
+                    None => format!(
+                        "declare it in `app {app} at \"…\" {{ … }}`, as in `call {} POST \"/…\" {{ … }} returns {{ … }}`",
+                        call.text
+                    ),
+                },
+            ),
+            MappingError::MissingArgs {
+                span,
+                call,
+                missing,
+            } => {
+                let names: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
+                (
+                    format!("the call `{call}` needs {}", names.join(", ")),
+                    vec![primary(*span, "without them")],
+                    format!(
+                        "give them: `{{ {} }}`",
+                        missing
+                            .iter()
+                            .map(|m| format!("{m}: …"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            }
+            MappingError::UnknownReplyField {
+                field,
+                reply,
+                suggestion,
+                known,
+            } => (
+                format!("the reply `{reply}` has no field `{}`", field.text),
+                vec![primary(field.span, "no such field")],
+                match suggestion {
+                    Some(s) => format!("write `{reply}.{s}`"),
+                    None => format!(
+                        "its fields are {}",
+                        known
+                            .iter()
+                            .map(|k| format!("`{reply}.{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                },
             ),
             MappingError::MissingRoute {
                 span,
@@ -284,7 +361,7 @@ fn inside(text: Span, start: usize, end: usize) -> Span {
 }
 
 impl Checker<'_> {
-    fn mapping_error(&mut self, error: MappingError) {
+    pub(super) fn mapping_error(&mut self, error: MappingError) {
         self.report(CheckError::Mapping(Box::new(error)));
     }
 
@@ -343,7 +420,7 @@ impl Checker<'_> {
             });
         }
         if let Some(location) = &mut self.program.apps[app.0].location {
-            location.mappings = mappings;
+            location.mappings.extend(mappings);
         }
     }
 
@@ -413,8 +490,9 @@ impl Checker<'_> {
                     }
                     // A route with a mistake still counts as given, so that nothing else is
                     // reported about it missing; the mistake stops the script from running.
+                    let what = format!("`{}`", op.node.word());
                     let route = self
-                        .route(entity, op.node, method, path, &mapping.params)
+                        .route(entity, op.node, &what, method, path, &mapping.params)
                         .unwrap_or_else(|| Route {
                             method: reqwest::Method::GET,
                             path: Vec::new(),
@@ -480,10 +558,11 @@ impl Checker<'_> {
         out
     }
 
-    fn route(
+    pub(super) fn route(
         &mut self,
         entity: EntityId,
         op: HttpOp,
+        what: &str,
         method: &crate::span::Spanned<Arc<str>>,
         path: &crate::span::Spanned<String>,
         params: &[Param],
@@ -501,7 +580,7 @@ impl Checker<'_> {
             Err(at) => {
                 self.mapping_error(MappingError::StrayBrace {
                     span: inside(path.span, at, at + 1),
-                    op,
+                    what: what.to_string(),
                 });
                 return None;
             }
@@ -534,7 +613,7 @@ impl Checker<'_> {
                 let suggestion = closest(name, candidates).map(Arc::from);
                 self.mapping_error(MappingError::UnknownPathName {
                     name: named,
-                    op,
+                    what: what.to_string(),
                     entity: e.name.clone(),
                     suggestion,
                 });
@@ -550,7 +629,7 @@ impl Checker<'_> {
             if let Some(field) = no_value {
                 self.mapping_error(MappingError::PathNameHasNoValue {
                     name: named,
-                    op,
+                    what: what.to_string(),
                     field,
                 });
                 fine = false;

@@ -9,6 +9,7 @@
 //! on new event in Calendar do create task in Todo { title: start }      # E0201: start is a time
 //! ```
 
+mod call;
 mod error;
 mod expr;
 mod http;
@@ -319,6 +320,7 @@ impl<'a> Checker<'a> {
             reports_changes: false,
             emits: [true; 3],
             entities: Vec::new(),
+            calls: Vec::new(),
         };
         let mut emits_given = false;
         for capability in &decl.capabilities {
@@ -341,6 +343,7 @@ impl<'a> Checker<'a> {
         for entity in &decl.entities {
             self.declare_entity(id, entity);
         }
+        self.declare_calls(id, decl);
         self.resolve_http(id, decl);
     }
 
@@ -458,6 +461,7 @@ impl<'a> Checker<'a> {
             reports_changes: false,
             emits: [true; 3],
             entities: Vec::new(),
+            calls: Vec::new(),
         });
         self.apps_by_name.insert(name.node.clone(), id);
         id

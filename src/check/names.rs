@@ -220,6 +220,9 @@ impl Checker<'_> {
         span: Span,
         scope: Scope,
     ) -> Expr {
+        if let Some(reply) = self.reply_field(base, field, span) {
+            return reply;
+        }
         let trigger = match (&base.kind, scope.trigger) {
             (ast::ExprKind::Name(name), Some(trigger)) if &**name == "trigger" => trigger,
             _ => {

@@ -152,3 +152,51 @@ pub(super) fn member(member: &HttpMember) -> String {
         }
     }
 }
+
+/// `call lookup POST "/v1/people/match" { email: text } returns at "person" { … } writes x`.
+pub(super) fn call_decl(call: &CallDecl) -> String {
+    let fields = |fields: &[FieldDecl]| {
+        let inner: Vec<String> = fields.iter().map(field).collect();
+        if inner.is_empty() {
+            "{ }".to_string()
+        } else {
+            format!("{{ {} }}", inner.join(", "))
+        }
+    };
+    let mut out = format!(
+        "call {} {} \"{}\" {}",
+        call.name.node,
+        call.method.node,
+        call.path.node,
+        fields(&call.args)
+    );
+    if !call.returns.is_empty() || call.returns_at.is_some() {
+        out.push_str(" returns ");
+        if let Some(at) = &call.returns_at {
+            let _ = write!(out, "at {} ", quote(&at.node));
+        }
+        out.push_str(&fields(&call.returns));
+    }
+    if !call.writes.is_empty() {
+        let names: Vec<&str> = call.writes.iter().map(|n| &*n.node).collect();
+        let _ = write!(out, " writes {}", names.join(", "));
+    }
+    out
+}
+
+/// `let r = call lookup in Apollo { email: email }`, the block as `block` writes it.
+pub(super) fn call_use(
+    name: Option<&Name>,
+    call: &CallUse,
+    block: fn(&[FieldInit]) -> String,
+) -> String {
+    let mut out = String::new();
+    if let Some(name) = name {
+        let _ = write!(out, "let {} = ", name.node);
+    }
+    let _ = write!(out, "call {} in {}", call.call.node, call.app.node);
+    if !call.fields.is_empty() {
+        let _ = write!(out, " {}", block(&call.fields));
+    }
+    out
+}

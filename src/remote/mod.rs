@@ -389,6 +389,17 @@ impl Apps for Connected {
         self.is_remote(entity)
     }
 
+    fn call(
+        &mut self,
+        call: &crate::program::Call,
+        args: Record,
+    ) -> Result<Option<Record>, AppError> {
+        match (&self.http, self.is_remote(call.args)) {
+            (Some(http), true) => http.call(call, args),
+            _ => Ok(None),
+        }
+    }
+
     fn adopt(&mut self, program: &Program) {
         self.sim.adopt(program);
     }

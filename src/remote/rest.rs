@@ -560,6 +560,77 @@ impl HttpApps {
         self.book.borrow().app_id(at).is_some()
     }
 
+    /// A call: its arguments in the path, then as a query (`GET`, `DELETE`) or a body; its
+    /// reply as a record of the reply entity. A `404` is an empty reply (a lookup that found
+    /// no one); it carries no idempotency key, since a call is not one of a run's writes.
+    pub(super) fn call(
+        &self,
+        call: &crate::program::Call,
+        args: Record,
+    ) -> Result<Option<Record>, AppError> {
+        let (method, mut url) =
+            self.request_line(call.args, HttpOp::Create, None, Some(args.view()))?;
+        let mapping = self.mapping(call.args);
+        let in_path: Vec<FieldId> = mapping
+            .route(HttpOp::Create)
+            .map(|r| {
+                r.path
+                    .iter()
+                    .filter_map(|p| match p {
+                        Piece::Field(f) => Some(*f),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let read = matches!(method, Method::GET | Method::DELETE);
+        let body = if read {
+            let mut parsed = reqwest::Url::parse(&url)
+                .map_err(|err| self.refuse(call.args, format!("{url} is not a URL: {err}")))?;
+            {
+                let mut query = parsed.query_pairs_mut();
+                for (i, value) in args.fields().iter().enumerate() {
+                    if *value != Value::None && !in_path.contains(&FieldId(i)) {
+                        query.append_pair(&show_path(&mapping.wire[i]), &value.to_plain_text());
+                    }
+                }
+            }
+            url = parsed.to_string();
+            None
+        } else {
+            Some(wire::encode(
+                &self.program,
+                call.args,
+                mapping,
+                args.view(),
+                None,
+            ))
+        };
+        let request = Request {
+            method: method.clone(),
+            url: url.clone(),
+            auth: None,
+            key: None,
+            origin: Some(&self.program.engine),
+            body,
+        };
+        let reply = self.send(call.args, request)?;
+        if reply.status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let json: Json = serde_json::from_slice(&reply.body).unwrap_or(Json::Null);
+        match self.decode(call.reply, &json) {
+            Some((_, record)) => Ok(Some(record)),
+            None => Err(self.unreadable(
+                call.args,
+                format!(
+                    "{method} {url} answered {} without a reply that fits the call `{}`'s `returns`",
+                    reply.status, call.name
+                ),
+            )),
+        }
+    }
+
     /// The records `keep` says yes to, page after page: each page is read, filtered and
     /// dropped before the next is asked for, so a long list is never held whole.
     pub(super) fn lookup(

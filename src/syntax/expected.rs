@@ -82,6 +82,9 @@ pub(super) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_refresh => "refresh",
         Rule::kw_scope => "scope",
         Rule::kw_file => "file",
+        Rule::kw_call => "call",
+        Rule::kw_returns => "returns",
+        Rule::kw_writes => "writes",
         Rule::linked => "linked",
         Rule::no => "no",
         Rule::loop_word => "loop",
@@ -132,7 +135,7 @@ fn is_operator(rule: Rule) -> bool {
 
 pub const ITEM_WORDS: &[&str] = &["app", "workflow", "on", "sync", "scenario", "engine"];
 pub(super) const STEP_WORDS: &[&str] = &[
-    "let", "unless", "continue", "create", "update", "delete", "notify",
+    "let", "unless", "continue", "create", "update", "delete", "notify", "call",
 ];
 const ACTION_WORDS: &[&str] = &["create", "update", "delete", "notify"];
 pub(super) const SCENARIO_WORDS: &[&str] = &["user", "expect"];

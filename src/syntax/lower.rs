@@ -89,6 +89,9 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_refresh
             | Rule::kw_scope
             | Rule::kw_file
+            | Rule::kw_call
+            | Rule::kw_returns
+            | Rule::kw_writes
             | Rule::EOI
     )
 }
@@ -222,6 +225,7 @@ impl Lower {
             capabilities: Vec::new(),
             entities: Vec::new(),
             http: Vec::new(),
+            calls: Vec::new(),
             span,
         };
         for member in inner {
@@ -243,6 +247,7 @@ impl Lower {
                 }
                 Rule::entity_decl => app.entities.push(self.entity(member)),
                 Rule::http_decl => app.http.push(self.http(member)),
+                Rule::call_decl => app.calls.push(self.call_decl(member)),
                 rule => unreachable!("expected an app member, found {rule:?}"),
             }
         }
@@ -253,17 +258,7 @@ impl Lower {
         let span = self.span(&pair);
         let mut inner = parts(pair);
         let name = self.name(inner.next().expect("entity name"));
-        let fields = inner
-            .map(|field| {
-                let mut inner = parts(field);
-                let name = self.name(inner.next().expect("field name"));
-                let ty = self.type_expr(inner.next().expect("field type"));
-                let wire = inner
-                    .next()
-                    .map(|wire| self.quoted(parts(wire).next().expect("a wire name")));
-                FieldDecl { name, ty, wire }
-            })
-            .collect();
+        let fields = inner.map(|field| self.field_decl(field)).collect();
         EntityDecl { name, fields, span }
     }
 
@@ -400,8 +395,16 @@ impl Lower {
             Rule::let_step => {
                 let mut inner = parts(pair);
                 let name = self.name(inner.next().expect("let name"));
-                let value = self.expr(inner.next().expect("let value"))?;
-                StepKind::Let(name, value)
+                let value = inner.next().expect("let value");
+                if value.as_rule() == Rule::call_value {
+                    StepKind::Call(Some(name), self.call_use(value)?)
+                } else {
+                    StepKind::Let(name, self.expr(value)?)
+                }
+            }
+            Rule::call_step => {
+                let value = parts(pair).next().expect("a call");
+                StepKind::Call(None, self.call_use(value)?)
             }
             _ => StepKind::Action(self.action(pair)?),
         };

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use pest::iterators::Pair;
 
 use super::Rule;
-use super::lower::{Lower, parts};
+use super::lower::{Lower, Result, parts};
 use crate::ast::*;
 use crate::span::Spanned;
 
@@ -150,5 +150,66 @@ impl Lower {
             }
             rule => unreachable!("expected an HTTP mapping member, found {rule:?}"),
         }
+    }
+
+    /// `name: type [as "wire"]`, in an entity or a call.
+    pub(super) fn field_decl(&mut self, pair: Pair<'_, Rule>) -> FieldDecl {
+        let mut inner = parts(pair);
+        let name = self.name(inner.next().expect("field name"));
+        let ty = self.type_expr(inner.next().expect("field type"));
+        let wire = inner
+            .next()
+            .map(|wire| self.quoted(parts(wire).next().expect("a wire name")));
+        FieldDecl { name, ty, wire }
+    }
+
+    pub(super) fn call_decl(&mut self, pair: Pair<'_, Rule>) -> CallDecl {
+        let span = self.span(&pair);
+        let mut inner = parts(pair);
+        let name = self.name(inner.next().expect("a call's name"));
+        let method = inner.next().expect("a method");
+        let method = Spanned::new(Arc::from(method.as_str()), self.span(&method));
+        let path = self.quoted(inner.next().expect("a path"));
+        let args = parts(inner.next().expect("arguments"))
+            .map(|f| self.field_decl(f))
+            .collect();
+        let mut call = CallDecl {
+            name,
+            method,
+            path,
+            args,
+            returns_at: None,
+            returns: Vec::new(),
+            writes: Vec::new(),
+            span,
+        };
+        for part in inner {
+            match part.as_rule() {
+                Rule::call_returns => {
+                    for piece in parts(part) {
+                        match piece.as_rule() {
+                            Rule::plain_text => call.returns_at = Some(self.quoted(piece)),
+                            _ => {
+                                call.returns = parts(piece).map(|f| self.field_decl(f)).collect();
+                            }
+                        }
+                    }
+                }
+                Rule::call_writes => call.writes = parts(part).map(|n| self.name(n)).collect(),
+                rule => unreachable!("expected `returns` or `writes`, found {rule:?}"),
+            }
+        }
+        call
+    }
+
+    pub(super) fn call_use(&mut self, pair: Pair<'_, Rule>) -> Result<CallUse> {
+        let mut inner = parts(pair);
+        let call = self.name(inner.next().expect("a call's name"));
+        let app = self.name(inner.next().expect("an app"));
+        let fields = match inner.next() {
+            Some(block) => self.field_block(block)?,
+            None => Vec::new(),
+        };
+        Ok(CallUse { call, app, fields })
     }
 }
