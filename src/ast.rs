@@ -25,6 +25,7 @@ macro_rules! equal_ignoring_span {
 }
 
 equal_ignoring_span! {
+    UseDecl { target }
     EngineDecl { label }
     AppDecl { name, location, capabilities, entities, http, calls }
     HttpDecl { entity, members }
@@ -69,6 +70,7 @@ pub struct Script {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
+    Use(UseDecl),
     Engine(EngineDecl),
     App(AppDecl),
     Owns(OwnsDecl),
@@ -80,6 +82,7 @@ pub enum Item {
 impl Item {
     pub fn span(&self) -> Span {
         match self {
+            Item::Use(used) => used.span,
             Item::Engine(engine) => engine.span,
             Item::App(app) => app.span,
             Item::Owns(owns) => owns.span,
@@ -88,6 +91,22 @@ impl Item {
             Item::Scenario(scenario) => scenario.span,
         }
     }
+}
+
+/// `use "FILE"` or `use CONNECTOR`
+#[derive(Clone, Debug)]
+pub struct UseDecl {
+    pub target: UseTarget,
+    pub span: Span,
+}
+
+/// What a `use` reads into the program.
+#[derive(Clone, Debug, PartialEq)]
+pub enum UseTarget {
+    /// `use "apps.weir"`: a file, its path relative to the file that names it.
+    File(Spanned<String>),
+    /// `use github`: a connector shipped with weir.
+    Connector(Name),
 }
 
 /// `engine LABEL`

@@ -56,6 +56,7 @@ codes! {
     E0002: Error, "an expression nested or chained too deeply";
     E0003: Error, "a number too large";
     W0004: Warning, "an `allow` directive that acknowledges nothing";
+    E0005: Error, "a `use` that names no file or connector weir can read";
     W0101: Warning, "an undeclared app whose name is close to a declared one";
     E0102: Error, "unknown entity of a declared app";
     E0103: Error, "unknown field";

@@ -157,7 +157,7 @@ fn is_block(item: &Item) -> bool {
     match item {
         Item::App(_) | Item::Sync(_) | Item::Scenario(_) => true,
         Item::Workflow(w) => w.form == WorkflowForm::Block,
-        Item::Engine(_) | Item::Owns(_) => false,
+        Item::Use(_) | Item::Engine(_) | Item::Owns(_) => false,
     }
 }
 
@@ -282,6 +282,13 @@ impl Printer<'_> {
 
     fn item(&mut self, item: &Item) {
         match item {
+            Item::Use(u) => {
+                let named = match &u.target {
+                    UseTarget::File(path) => quote(&path.node),
+                    UseTarget::Connector(name) => name.node.to_string(),
+                };
+                self.line(&format!("use {named}"), u.span)
+            }
             Item::Engine(e) => self.line(&format!("engine {}", e.label.node), e.span),
             Item::Owns(o) => self.line(&format!("{} owns {}", o.app.node, o.entity.node), o.span),
             Item::App(app) => self.app(app),

@@ -114,18 +114,27 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Parses texts already read, named as the user named them.
+/// Parses texts already read, named as the user named them, and the files they `use`
+/// (a text already given is not read again from disk).
 pub fn parse_all(texts: Vec<(String, String)>) -> Loaded {
     let mut sources = SourceMap::new();
     let mut scripts = Vec::new();
     let mut diagnostics = Vec::new();
+    let mut files = Vec::new();
     for (name, text) in texts {
         let file = sources.add(name, text);
+        files.push(file);
         match syntax::parse_script_all(file, sources.text(file)) {
             Ok(script) => scripts.push(script),
             Err(errors) => diagnostics.extend(errors.iter().map(Report::report)),
         }
     }
+    let mut follower = crate::uses::Follower::new(&mut sources);
+    for file in files {
+        follower.already_read(file);
+    }
+    let given = scripts.clone();
+    follower.follow(&given, &mut scripts, &mut diagnostics);
     Loaded {
         sources,
         scripts,

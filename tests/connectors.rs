@@ -462,12 +462,12 @@ fn a_401_after_a_fresh_token_is_the_apps_answer() {
 #[test]
 fn a_two_way_mirror_between_two_connectors_is_caught_by_check() {
     let dir = scratch("mirror");
-    let apps = connector("google_calendar", "https://example.com")
-        + &connector("microsoft_graph", "https://example.com");
-    std::fs::write(dir.join("app.weir"), apps).unwrap();
     std::fs::write(
         dir.join("flow.weir"),
-        "workflow to_outlook {
+        "use google_calendar
+use microsoft_graph
+
+workflow to_outlook {
   on new event in GoogleCalendar
   create event in Outlook { subject: title, start: start, start_zone: \"UTC\", end: end, end_zone: \"UTC\" }
 }
@@ -479,7 +479,7 @@ workflow to_google {
     )
     .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_weir"))
-        .args(["check", "app.weir", "flow.weir"])
+        .args(["check", "flow.weir"])
         .current_dir(&dir)
         .env("NO_COLOR", "1")
         .output()
@@ -507,6 +507,12 @@ fn check(dir: &Path, files: &[&str]) -> Output {
 
 #[test]
 fn every_connector_checks_clean_in_the_canonical_layout_and_has_a_page() {
+    // And each is shipped in the binary under its file's name: `use github`.
+    let dir = scratch("use-all");
+    let uses = "use github\nuse stripe\nuse hubspot\nuse google_calendar\nuse microsoft_graph\n";
+    std::fs::write(dir.join("all.weir"), uses).unwrap();
+    let out = check(&dir, &["all.weir"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
     let pages = [
         ("github", "github"),
         ("stripe", "stripe"),

@@ -670,3 +670,37 @@ fn sigterm_right_after_the_listening_line_stops_cleanly() {
         assert!(text(&out.stdout).contains("stopped"));
     }
 }
+
+/// A script served with the files it `use`s is replayed with those files as they were served:
+/// changing or removing them on disk afterwards changes nothing for the journal's events.
+#[test]
+fn replay_runs_the_used_files_as_they_were_served() {
+    let crm = RestApp::start();
+    crm.set_down(true);
+    let dir = scratch("replay-uses");
+    let whole = shop_to_crm(&crm.url);
+    let split = whole.find("workflow order_to_contact").unwrap();
+    std::fs::write(dir.join("apps.weir"), &whole[..split]).unwrap();
+    std::fs::write(
+        dir.join("flows.weir"),
+        format!("use \"apps.weir\"\n\n{}", &whole[split..]),
+    )
+    .unwrap();
+    let serve = Serve::start(&dir, "flows.weir", &["--retries", "0"]);
+    let order = json!({"customer": "gus", "email": "gus@example.com"});
+    assert_eq!(serve.event("/events/Shop/order/new", &order, None).0, 202);
+    assert_eq!(serve.settle(1)["failed"], 1);
+    drop(serve);
+
+    std::fs::remove_file(dir.join("apps.weir")).unwrap();
+    crm.set_down(false);
+    let replay = weir(
+        &["replay", "--journal", "weir.db", "1"],
+        &dir,
+        &[("CRM_TOKEN", "tk")],
+    );
+    let said = text(&replay.stdout);
+    assert!(replay.status.success(), "{said}{}", text(&replay.stderr));
+    assert!(said.contains("event 1 ran again: done"), "{said}");
+    assert_eq!(crm.records("contact").len(), 1);
+}

@@ -167,7 +167,7 @@ impl Builder<'_> {
     fn script(&mut self, script: &Script) {
         for item in &script.items {
             match item {
-                Item::Engine(_) | Item::App(_) => {}
+                Item::Use(_) | Item::Engine(_) | Item::App(_) => {}
                 Item::Owns(owns) => {
                     let app = self.app(&owns.app);
                     self.entity(app, &owns.entity);

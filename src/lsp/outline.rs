@@ -7,7 +7,7 @@ use lsp_types::*;
 use super::analysis::Analysis;
 use super::documents::{Document, Documents};
 use super::{Failure, GRAPH_COMMAND};
-use crate::ast::{self, Item};
+use crate::ast::{self, Item, UseTarget};
 use crate::span::Span;
 
 fn request_failed(message: impl Into<String>) -> Failure {
@@ -77,6 +77,13 @@ pub fn symbols(
     for item in &script.items {
         let span = item.span();
         match item {
+            Item::Use(u) => {
+                let (named, at) = match &u.target {
+                    UseTarget::File(path) => (format!("use {:?}", path.node), path.span),
+                    UseTarget::Connector(name) => (format!("use {}", name.node), name.span),
+                };
+                out.push(symbol(named, None, SymbolKind::FILE, span, at, vec![]));
+            }
             Item::Engine(e) => out.push(symbol(
                 format!("engine {}", e.label.node),
                 None,

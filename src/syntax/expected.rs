@@ -85,6 +85,7 @@ pub(super) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_call => "call",
         Rule::kw_returns => "returns",
         Rule::kw_writes => "writes",
+        Rule::kw_use => "use",
         Rule::linked => "linked",
         Rule::no => "no",
         Rule::loop_word => "loop",
@@ -133,7 +134,7 @@ fn is_operator(rule: Rule) -> bool {
     )
 }
 
-pub const ITEM_WORDS: &[&str] = &["app", "workflow", "on", "sync", "scenario", "engine"];
+pub const ITEM_WORDS: &[&str] = &["app", "workflow", "on", "sync", "scenario", "engine", "use"];
 pub(super) const STEP_WORDS: &[&str] = &[
     "let", "unless", "continue", "create", "update", "delete", "notify", "call",
 ];

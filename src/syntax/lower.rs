@@ -92,6 +92,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_call
             | Rule::kw_returns
             | Rule::kw_writes
+            | Rule::kw_use
             | Rule::EOI
     )
 }
@@ -198,6 +199,18 @@ impl Lower {
                     label: self.name(label),
                     span,
                 })
+            }
+            Rule::use_decl => {
+                let span = self.span(&pair);
+                let named = parts(pair).next().expect("what a use names");
+                let target = if named.as_rule() == Rule::plain_text {
+                    let path_span = self.span(&named);
+                    let path = named.into_inner().next().map_or("", |p| p.as_str());
+                    UseTarget::File(Spanned::new(path.to_string(), path_span))
+                } else {
+                    UseTarget::Connector(self.name(named))
+                };
+                Item::Use(UseDecl { target, span })
             }
             Rule::app_decl => Item::App(self.app(pair)),
             Rule::owns_decl => {
