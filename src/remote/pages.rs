@@ -63,10 +63,9 @@ impl<'m> Pages<'m> {
         self.read += page.records.len() as u64;
         let empty = page.records.is_empty();
         let next = match paging {
-            Paging::Cursor { at, param } => match get(page.json, at).and_then(id_text) {
-                Some(cursor) => Some(self.with_param(param, &cursor)),
-                None => None,
-            },
+            Paging::Cursor { at, param } => get(page.json, at)
+                .and_then(id_text)
+                .map(|cursor| self.with_param(param, &cursor)),
             Paging::AfterLast { param } => {
                 let more = page.json.get("has_more").and_then(Json::as_bool);
                 match (&page.last_id, more) {
