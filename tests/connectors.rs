@@ -67,6 +67,15 @@ fn setup(name: &str, app: String, flow: &str, events: &[Json]) -> std::path::Pat
     dir
 }
 
+/// Runs a script that must fail, and gives its standard error.
+fn failing(name: &str, app: String, flow: &str, events: &[Json], env: &[(&str, &str)]) -> String {
+    let dir = setup(name, app, flow, events);
+    let out = run(&dir, env);
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    err
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).to_string()
 }
@@ -139,15 +148,13 @@ workflow rename {{
         order("new", None, "a@example.com", "A"),
         order("updated", Some(1), "a@example.com", "B"),
     ];
-    let dir = setup(
+    let err = failing(
         "hubspot-shape",
         connector("hubspot", &api.url),
         &flow,
         &events,
+        &[("HUBSPOT_TOKEN", "t")],
     );
-    let out = run(&dir, &[("HUBSPOT_TOKEN", "t")]);
-    let err = text(&out.stderr);
-    assert!(!out.status.success());
     assert!(
         err.contains("HubSpot could not be read") || err.contains("HubSpot refused the read"),
         "{err}"
@@ -310,15 +317,13 @@ fn a_missing_param_stops_weir_before_anything_is_sent() {
     let flow = format!(
         "{SHOP}\non new order in Shop do create issue in GitHub {{ title: name, state: \"open\" }}\n"
     );
-    let dir = setup(
+    let err = failing(
         "github-param",
         connector("github", &api.url),
         &flow,
         &[order("new", None, "a@b.c", "A")],
+        &[("GITHUB_TOKEN", "ghp_1")],
     );
-    let out = run(&dir, &[("GITHUB_TOKEN", "ghp_1")]);
-    let err = text(&out.stderr);
-    assert!(!out.status.success());
     assert!(
         err.contains(
             "`GitHub` takes `repo` in its paths from the environment variable `GITHUB_REPO`"
@@ -335,18 +340,13 @@ fn a_create_reply_without_the_id_where_the_mapping_says_is_an_error() {
     let flow = format!(
         "{SHOP}\non new order in Shop do create issue in GitHub {{ title: name, state: \"open\" }}\n"
     );
-    let dir = setup(
+    let err = failing(
         "github-noid",
         connector("github", &api.url),
         &flow,
         &[order("new", None, "a@b.c", "A")],
-    );
-    let out = run(
-        &dir,
         &[("GITHUB_TOKEN", "ghp_1"), ("GITHUB_REPO", "acme/clinic")],
     );
-    let err = text(&out.stderr);
-    assert!(!out.status.success());
     assert!(err.contains("GitHub refused the write"), "{err}");
     assert!(
         err.contains("without the new record's id at `number`"),
@@ -413,15 +413,13 @@ fn google_calendar_fetches_a_token_and_fetches_another_once_after_a_401() {
 #[test]
 fn a_refusing_token_endpoint_is_an_error_naming_the_app_with_a_fix() {
     let api = google(false, true, false);
-    let dir = setup(
+    let err = failing(
         "google-refuse",
         connector("google_calendar", &api.url),
         BOOKING,
         &[visit()],
+        &GOOGLE_ENV,
     );
-    let out = run(&dir, &GOOGLE_ENV);
-    let err = text(&out.stderr);
-    assert!(!out.status.success());
     assert!(err.contains("GoogleCalendar refused the write: its OAuth2 token endpoint gave no token for a refresh token"), "{err}");
     assert!(err.contains("invalid_grant"), "{err}");
     assert!(
@@ -435,15 +433,13 @@ fn a_refusing_token_endpoint_is_an_error_naming_the_app_with_a_fix() {
 #[test]
 fn a_401_after_a_fresh_token_is_the_apps_answer() {
     let api = google(false, false, true);
-    let dir = setup(
+    let err = failing(
         "google-401",
         connector("google_calendar", &api.url),
         BOOKING,
         &[visit()],
+        &GOOGLE_ENV,
     );
-    let out = run(&dir, &GOOGLE_ENV);
-    let err = text(&out.stderr);
-    assert!(!out.status.success());
     assert!(err.contains("answered 401 Unauthorized"), "{err}");
     assert!(
         err.contains("with a token just fetched: the app does not take it"),
@@ -773,4 +769,58 @@ scenario "an order becomes a lead, unknown without a real lookup" {
         "{}",
         text(&out.stdout)
     );
+}
+
+#[test]
+fn a_list_of_ten_thousand_records_is_read_page_by_page() {
+    let api = Mock::start(|req: &Req| {
+        if req.method == "PATCH" {
+            return Resp::json(
+                200,
+                json!({"id": req.path().rsplit('/').next(), "properties": req.json()["properties"]}),
+            );
+        }
+        let limit: usize = req.query("limit").unwrap().parse().unwrap();
+        let start: usize = req.query("after").map_or(0, |a| a.parse().unwrap());
+        let results: Vec<Json> = (start..(start + limit).min(10_000))
+            .map(|n| json!({"id": n.to_string(), "properties": {"email": format!("c{n}@example.com")}}))
+            .collect();
+        let mut body = json!({"results": results});
+        if start + limit < 10_000 {
+            body["paging"] = json!({"next": {"after": (start + limit).to_string()}});
+        }
+        Resp::json(200, body)
+    });
+    let flow = format!(
+        "{SHOP}
+workflow rename {{
+  on updated order in Shop
+  update contact in HubSpot where email == trigger.email {{ last_name: name }}
+}}
+"
+    );
+    let events = [
+        order("new", None, "c9999@example.com", "A"),
+        order("updated", Some(1), "c9999@example.com", "Zed"),
+    ];
+    let dir = setup(
+        "hubspot-10k",
+        connector("hubspot", &api.url),
+        &flow,
+        &events,
+    );
+    let out = run(&dir, &[("HUBSPOT_TOKEN", "t")]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let seen = api.seen();
+    assert_eq!(
+        seen.iter().filter(|r| r.method == "GET").count(),
+        100,
+        "100 pages of 100"
+    );
+    let patches: Vec<&str> = seen
+        .iter()
+        .filter(|r| r.method == "PATCH")
+        .map(Req::path)
+        .collect();
+    assert_eq!(patches, ["/crm/v3/objects/contacts/9999"]);
 }
