@@ -27,7 +27,9 @@ macro_rules! equal_ignoring_span {
 equal_ignoring_span! {
     UseDecl { target }
     EngineDecl { label }
-    AppDecl { name, location, capabilities, entities }
+    AppDecl { name, location, capabilities, entities, http, calls }
+    HttpDecl { entity, members }
+    CallDecl { name, method, path, args, returns_at, returns, writes }
     EntityDecl { name, fields }
     OwnsDecl { app, entity }
     Workflow { name, form, trigger, steps }
@@ -120,14 +122,160 @@ pub struct AppDecl {
     pub location: Option<Location>,
     pub capabilities: Vec<Capability>,
     pub entities: Vec<EntityDecl>,
+    /// `http ENTITY { … }`: how an entity's records travel over HTTP.
+    pub http: Vec<HttpDecl>,
+    /// `call NAME METHOD "/path" { … } returns { … }`: requests that are not about records.
+    pub calls: Vec<CallDecl>,
     pub span: Span,
 }
 
-/// `at "url" [auth bearer env VAR]`
+/// `call lookup POST "/v1/people/match" { email: text } returns at "person" { … } writes contact`
+#[derive(Clone, Debug)]
+pub struct CallDecl {
+    pub name: Name,
+    pub method: Spanned<Arc<str>>,
+    pub path: Spanned<String>,
+    pub args: Vec<FieldDecl>,
+    pub returns_at: Option<Spanned<String>>,
+    pub returns: Vec<FieldDecl>,
+    /// The entities of the app the call may change.
+    pub writes: Vec<Name>,
+    pub span: Span,
+}
+
+/// `call lookup in Apollo { email: email }`, alone or after `let r =`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallUse {
+    pub call: Name,
+    pub app: Name,
+    pub fields: Vec<FieldInit>,
+}
+
+/// `at "url" [auth …]`
 #[derive(Clone, Debug, PartialEq)]
 pub struct Location {
     pub url: Spanned<String>,
-    pub bearer_env: Option<Name>,
+    pub auth: Option<AuthDecl>,
+}
+
+/// Where a secret comes from: `env NAME` or `file "path"`, never the script itself.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Secret {
+    Env(Name),
+    File(Spanned<String>),
+}
+
+/// `auth …` after an app's URL.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AuthDecl {
+    /// `auth bearer env TOKEN`: `Authorization: Bearer …`.
+    Bearer(Secret),
+    /// `auth header "X-Api-Key" env KEY`: the secret as the value of a header.
+    Header {
+        name: Spanned<String>,
+        secret: Secret,
+    },
+    /// `auth basic env USER and env PASSWORD`.
+    Basic {
+        user: Secret,
+        password: Option<Secret>,
+    },
+    /// `auth oauth2 token "URL" client env ID secret env SECRET [refresh env R] [scope "…"]`.
+    OAuth2 {
+        token_url: Spanned<String>,
+        client_id: Secret,
+        client_secret: Secret,
+        refresh: Option<Secret>,
+        scope: Option<Spanned<String>>,
+    },
+}
+
+/// `http contact { … }`
+#[derive(Clone, Debug)]
+pub struct HttpDecl {
+    pub entity: Name,
+    pub members: Vec<Spanned<HttpMember>>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum HttpMember {
+    /// `update PATCH "/crm/v3/objects/contacts/{id}"`
+    Route {
+        op: Spanned<HttpOp>,
+        method: Spanned<Arc<str>>,
+        path: Spanned<String>,
+    },
+    /// `body json [at "properties"]`, `body form`
+    Body {
+        form: bool,
+        at: Option<Spanned<String>>,
+    },
+    /// `id at "number"`
+    Id(Spanned<String>),
+    /// `records at "results"`
+    Records(Spanned<String>),
+    /// `page …`
+    Page(PageDecl),
+    /// `filter email, state`
+    Filter(Vec<Name>),
+    /// `param repo env GITHUB_REPO [else "acme/clinic"]`
+    Param {
+        name: Name,
+        env: Name,
+        default: Option<Spanned<String>>,
+    },
+}
+
+/// What a route of an HTTP mapping does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HttpOp {
+    Create,
+    Read,
+    Update,
+    Delete,
+    List,
+}
+
+impl HttpOp {
+    pub const ALL: [HttpOp; 5] = [
+        HttpOp::Create,
+        HttpOp::Read,
+        HttpOp::Update,
+        HttpOp::Delete,
+        HttpOp::List,
+    ];
+
+    pub fn word(self) -> &'static str {
+        match self {
+            HttpOp::Create => "create",
+            HttpOp::Read => "read",
+            HttpOp::Update => "update",
+            HttpOp::Delete => "delete",
+            HttpOp::List => "list",
+        }
+    }
+}
+
+/// How a list reply leads to the next page.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PageDecl {
+    /// `page cursor at "paging.next.after" as "after"`: a token in the reply, sent back as a
+    /// query parameter.
+    Cursor {
+        at: Spanned<String>,
+        param: Spanned<String>,
+    },
+    /// `page after last as "starting_after"`: the last record's id, as a query parameter.
+    AfterLast { param: Spanned<String> },
+    /// `page link`: the `Link` header's `rel="next"`.
+    Link,
+    /// `page next at "@odata.nextLink"`: the next page's whole URL, in the reply.
+    Next { at: Spanned<String> },
+    /// `page number as "page"`: 1, 2, 3, … until a page is empty.
+    Number { param: Spanned<String> },
+    /// `page offset as "offset"`: the number of records read so far.
+    Offset { param: Spanned<String> },
 }
 
 #[derive(Clone, Debug)]
@@ -148,6 +296,8 @@ pub struct EntityDecl {
 pub struct FieldDecl {
     pub name: Name,
     pub ty: Spanned<TypeExpr>,
+    /// `as "firstname"`: the field's name on the wire, when it differs.
+    pub wire: Option<Spanned<String>>,
 }
 
 /// A type as written in a field declaration.
@@ -307,6 +457,8 @@ pub enum StepKind {
     ContinueIf(Expr),
     Let(Name, Expr),
     Action(Action),
+    /// `call …`, or `let r = call …`: the reply's fields are `r.field` in later steps.
+    Call(Option<Name>, CallUse),
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -84,6 +84,7 @@ codes! {
     W0403: Warning, "an owned entity flows between two apps, neither of them the owner";
     W0404: Warning, "two apps update the same entity both ways with no owner";
     W0405: Warning, "a sync's value map that does not come back as it went";
+    E0501: Error, "an app's HTTP mapping that does not fit the app";
     R0301: Error, "the run-time guard held a chain";
     R0302: Error, "a run failed at run time";
     R0303: Error, "a bad input event";

@@ -16,6 +16,8 @@
 //! }
 //! ```
 
+mod http;
+
 use std::fmt::Write as _;
 
 use crate::ast::*;
@@ -23,6 +25,13 @@ use crate::span::{Span, Spanned};
 use crate::syntax::scan::Kind;
 
 const WIDTH: usize = 100;
+
+/// What an app declares, in the order written.
+enum Member<'a> {
+    Entity(&'a EntityDecl),
+    Http(&'a HttpDecl),
+    Call(&'a CallDecl),
+}
 
 /// A comment in the source: where it starts, its text (with `#`), and whether code stands
 /// before it on its line.
@@ -275,10 +284,8 @@ impl Printer<'_> {
     fn app(&mut self, app: &AppDecl) {
         let mut head = format!("app {}", app.name.node);
         if let Some(location) = &app.location {
-            let _ = write!(head, " at {}", quote(&location.url.node));
-            if let Some(env) = &location.bearer_env {
-                let _ = write!(head, " auth bearer env {}", env.node);
-            }
+            let room = WIDTH.saturating_sub(head.len() + 2);
+            head.push_str(&http::location(location, room));
         }
         head.push_str(" {");
         self.line(&head, app.name.span);
@@ -316,19 +323,51 @@ impl Printer<'_> {
                 first.span.to(last.span),
             );
         }
-        for entity in &app.entities {
-            self.entity(entity);
+        // Entities and mappings in the order they were written, so comments stay with them.
+        let mut members: Vec<(Span, Member)> = app
+            .entities
+            .iter()
+            .map(|e| (e.span, Member::Entity(e)))
+            .chain(app.http.iter().map(|h| (h.span, Member::Http(h))))
+            .chain(app.calls.iter().map(|c| (c.span, Member::Call(c))))
+            .collect();
+        members.sort_by_key(|(span, _)| span.start);
+        let mut after_call = false;
+        for (_, member) in members {
+            match member {
+                Member::Entity(entity) => self.entity(entity),
+                Member::Http(mapping) => self.http_block(mapping),
+                Member::Call(call) => {
+                    if !after_call && !self.out.ends_with("{\n") && !self.out.ends_with("\n\n") {
+                        self.out.push('\n');
+                    }
+                    self.line(&http::call_decl(call), call.span);
+                }
+            }
+            after_call = matches!(member, Member::Call(_));
         }
         self.indent -= 1;
         self.close(app.span);
     }
 
+    fn http_block(&mut self, mapping: &HttpDecl) {
+        if !self.out.ends_with("{\n") && !self.out.ends_with("\n\n") {
+            self.out.push('\n');
+        }
+        self.line(
+            &format!("http {} {{", mapping.entity.node),
+            mapping.entity.span,
+        );
+        self.indent += 1;
+        for member in &mapping.members {
+            self.line(&http::member(&member.node), member.span);
+        }
+        self.indent -= 1;
+        self.close(mapping.span);
+    }
+
     fn entity(&mut self, entity: &EntityDecl) {
-        let fields: Vec<String> = entity
-            .fields
-            .iter()
-            .map(|f| format!("{}: {}", f.name.node, f.ty.node))
-            .collect();
+        let fields: Vec<String> = entity.fields.iter().map(http::field).collect();
         let one_line = format!("{} {{ {} }}", entity.name.node, fields.join(", "));
         let inner_comments = self.has_comment_within(entity.span);
         if !inner_comments && self.pad().len() + one_line.len() <= WIDTH {
@@ -391,9 +430,23 @@ impl Printer<'_> {
                 StepKind::ContinueIf(c) => format!("continue if {}", expr(c)),
                 StepKind::Let(name, value) => format!("let {} = {}", name.node, expr(value)),
                 StepKind::Action(a) => action(a),
+                StepKind::Call(name, call) => http::call_use(name.as_ref(), call, field_block),
             };
             let block = match &step.kind {
                 StepKind::Action(a) => action_block(a),
+                StepKind::Call(name, call) if !call.fields.is_empty() => Some((
+                    http::call_use(
+                        name.as_ref(),
+                        &CallUse {
+                            fields: Vec::new(),
+                            ..call.clone()
+                        },
+                        |_| String::new(),
+                    )
+                    .trim_end()
+                    .to_string(),
+                    &call.fields[..],
+                )),
                 _ => None,
             };
             self.step_line(&text, block, step.span);

@@ -95,6 +95,35 @@ pub struct App {
     /// Which kinds of event the app emits, indexed by [`kind_index`].
     pub emits: [bool; 3],
     pub entities: Vec<EntityId>,
+    /// `call NAME …`: requests that are not about records.
+    pub calls: Vec<Call>,
+}
+
+/// `call lookup POST "/v1/people/match" { email: text } returns { title: text? }`. Its
+/// arguments and its reply are laid out as records of two entities of the app that no script
+/// can name (`call lookup`, `reply of lookup`), so that they are checked, encoded and decoded
+/// as records are.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub name: Arc<str>,
+    pub span: Span,
+    pub args: EntityId,
+    pub reply: EntityId,
+    /// The entities the call may change (`writes contact`): the flow checker counts a call as
+    /// a create, update and delete of each.
+    pub writes: Vec<EntityId>,
+}
+
+/// A `call` step: the call, its arguments, and the `let`s that keep the reply's fields.
+#[derive(Clone, Debug)]
+pub struct CallStep {
+    pub app: AppId,
+    pub call: usize,
+    pub args: Vec<Assign>,
+    /// Per field of the reply that is kept: `r.title` is a `let` of its own.
+    pub results: Vec<(FieldId, LocalId)>,
+    /// Whether the call says it `writes` an entity.
+    pub writes: bool,
 }
 
 impl App {
@@ -111,12 +140,14 @@ pub fn kind_index(kind: EventKind) -> usize {
     }
 }
 
-/// Where a real app lives (`at "url" [auth bearer env VAR]`).
+/// Where a real app lives (`at "url" [auth …]`), and how its entities travel over HTTP.
 #[derive(Clone, Debug)]
 pub struct Location {
     pub url: String,
     pub url_span: Span,
-    pub bearer_env: Option<Arc<str>>,
+    pub auth: Option<crate::remote::auth::Auth>,
+    /// Every entity's HTTP mapping (weir's own REST mapping where no `http` block says more).
+    pub mappings: Vec<(EntityId, Arc<crate::remote::mapping::Mapping>)>,
 }
 
 #[derive(Clone, Debug)]
@@ -239,7 +270,11 @@ pub struct Step {
 impl Step {
     /// Whether the step writes to an app (a `notify` does not).
     pub fn is_write(&self) -> bool {
-        matches!(&self.kind, StepKind::Action(a) if a.kind.writes().is_some())
+        match &self.kind {
+            StepKind::Action(a) => a.kind.writes().is_some(),
+            StepKind::Call(call) => call.writes,
+            _ => false,
+        }
     }
 }
 
@@ -252,6 +287,7 @@ pub enum StepKind {
     },
     Let(LocalId, Expr),
     Action(Action),
+    Call(CallStep),
 }
 
 #[derive(Clone, Debug)]

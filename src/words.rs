@@ -121,13 +121,47 @@ pub const WORDS: &[Word] = &[
     word("owns", Role::Declaration, R, "kw_owns"),
     spelled("actor", Role::Declaration, C, &["report_item"]),
     spelled("changes", Role::Declaration, C, &["report_item"]),
+    // An app's HTTP mapping (`http contact { … }`), auth and calls: keywords only there.
+    word("http", Role::Declaration, C, "kw_http"),
+    spelled("read", Role::Declaration, C, &["http_op"]),
+    spelled("json", Role::Declaration, C, &["body_format"]),
+    spelled("form", Role::Declaration, C, &["body_format"]),
+    word("body", Role::Declaration, C, "kw_body"),
+    word("records", Role::Declaration, C, "kw_records"),
+    word("page", Role::Declaration, C, "kw_page"),
+    word("cursor", Role::Declaration, C, "kw_cursor"),
+    word("after", Role::Declaration, C, "kw_after"),
+    word("last", Role::Declaration, C, "kw_last"),
+    word("link", Role::Declaration, C, "kw_link"),
+    word("next", Role::Declaration, C, "kw_next"),
+    word("offset", Role::Declaration, C, "kw_offset"),
+    word("filter", Role::Declaration, C, "kw_filter"),
+    word("param", Role::Declaration, C, "kw_param"),
+    word("header", Role::Declaration, C, "kw_header"),
+    word("basic", Role::Declaration, C, "kw_basic"),
+    word("oauth2", Role::Declaration, C, "kw_oauth2"),
+    word("token", Role::Declaration, C, "kw_token"),
+    word("client", Role::Declaration, C, "kw_client"),
+    word("secret", Role::Declaration, C, "kw_secret"),
+    word("refresh", Role::Declaration, C, "kw_refresh"),
+    word("scope", Role::Declaration, C, "kw_scope"),
+    word("file", Role::Declaration, C, "kw_file"),
+    word("returns", Role::Declaration, C, "kw_returns"),
+    word("writes", Role::Declaration, C, "kw_writes"),
     spelled("text", Role::Type, C, &["type_name"]),
-    spelled("number", Role::Type, C, &["type_name"]),
+    Word {
+        also: &["type_name"],
+        // `page number as "page"` in an app's HTTP mapping, too.
+        ..word("number", Role::Type, C, "kw_number")
+    },
     spelled("bool", Role::Type, C, &["type_name"]),
     spelled("time", Role::Type, C, &["type_name"]),
     spelled("duration", Role::Type, C, &["type_name"]),
     spelled("stamp", Role::Type, C, &["type_name"]),
-    word("list", Role::Type, C, "kw_list"),
+    Word {
+        also: &["http_op"],
+        ..word("list", Role::Type, C, "kw_list")
+    },
     word("one", Role::Type, C, "kw_one"),
     spelled("new", Role::EventKind, R, &["event_kind"]),
     spelled("updated", Role::EventKind, R, &["event_kind"]),
@@ -145,10 +179,22 @@ pub const WORDS: &[Word] = &[
     word("let", Role::Step, R, "kw_let"),
     word("unless", Role::Step, R, "kw_unless"),
     word("continue", Role::Step, R, "kw_continue"),
-    word("create", Role::Action, R, "kw_create"),
-    word("update", Role::Action, R, "kw_update"),
-    word("delete", Role::Action, R, "kw_delete"),
+    // The three are operations of an HTTP mapping (`create POST "/contacts"`) too.
+    Word {
+        also: &["http_op"],
+        ..word("create", Role::Action, R, "kw_create")
+    },
+    Word {
+        also: &["http_op"],
+        ..word("update", Role::Action, R, "kw_update")
+    },
+    Word {
+        also: &["http_op"],
+        ..word("delete", Role::Action, R, "kw_delete")
+    },
     word("notify", Role::Action, R, "kw_notify"),
+    // `[let r =] call NAME in APP { … }`: a request to a real app.
+    word("call", Role::Action, R, "kw_call"),
     word("if", Role::Branch, R, "kw_if"),
     word("then", Role::Branch, R, "kw_then"),
     word("else", Role::Branch, R, "kw_else"),
@@ -189,7 +235,8 @@ pub const WORDS: &[Word] = &[
     spelled("none", Role::Literal, R, &["none_lit"]),
     spelled("trigger", Role::Value, C, &[]),
     spelled("origin", Role::Value, C, &[]),
-    spelled("id", Role::Value, C, &[]),
+    // `id at "number"` in an HTTP mapping spells it too.
+    word("id", Role::Value, C, "kw_id"),
 ];
 
 const fn reserved_count() -> usize {

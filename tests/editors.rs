@@ -76,10 +76,9 @@ fn language_words() -> Vec<(String, &'static str)> {
         .iter()
         .filter(|w| w.role != Role::Value)
         .map(|w| {
-            let scope = if w.role == Role::Type && w.rule.is_none_or(|r| !r.starts_with("kw_")) {
-                "storage.type.weir"
-            } else {
-                "keyword.control.weir"
+            let scope = match w.role {
+                Role::Type if w.also.contains(&"type_name") => "storage.type.weir",
+                _ => "keyword.control.weir",
             };
             (w.text.to_string(), scope)
         })

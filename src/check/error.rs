@@ -30,6 +30,8 @@ impl Named {
 
 #[derive(Clone, Debug)]
 pub enum CheckError {
+    /// E0501: a mistake in an app's HTTP mapping.
+    Mapping(Box<super::http::MappingError>),
     /// Undeclared apps, treated as open (a note, not a problem).
     OpenApps { apps: Vec<Named> },
     /// W0101
@@ -298,6 +300,7 @@ impl CheckError {
             | CheckError::SelfComparison { .. } => Code::W0207,
             CheckError::MapCollision { .. } => Code::W0405,
             CheckError::Sync(problem) => problem.code(),
+            CheckError::Mapping(_) => Code::E0501,
         })
     }
 
@@ -313,6 +316,9 @@ impl CheckError {
 
 impl Report for CheckError {
     fn report(&self) -> Diagnostic {
+        if let CheckError::Mapping(error) = self {
+            return error.report();
+        }
         let Some(code) = self.code() else {
             return self.open_apps_note();
         };
@@ -358,6 +364,7 @@ impl CheckError {
         use CheckError::*;
         match self {
             OpenApps { .. } => unreachable!("expected a coded problem, found the open-apps note"),
+            Mapping(_) => unreachable!("expected a problem of names or types, found a mapping's"),
             CloseToDeclared { .. }
             | UnknownEntity { .. }
             | SyncEntityMissing { .. }

@@ -9,8 +9,10 @@
 //! on new event in Calendar do create task in Todo { title: start }      # E0201: start is a time
 //! ```
 
+mod call;
 mod error;
 mod expr;
+mod http;
 mod items;
 mod names;
 mod narrow;
@@ -32,6 +34,7 @@ use crate::span::Span;
 use crate::types::Type;
 
 pub use error::{CheckError, Named};
+pub use http::MappingError;
 pub use sync_error::MapCollision;
 
 /// The result of checking: the program (usable when there are no errors) and what was found.
@@ -233,6 +236,7 @@ impl<'a> Checker<'a> {
                 self.workflow(w);
             }
         }
+        self.check_routes();
         let mut scenario_names: HashMap<String, Span> = HashMap::new();
         for item in &items {
             if let Item::Scenario(s) = item {
@@ -318,12 +322,14 @@ impl<'a> Checker<'a> {
             location: decl.location.as_ref().map(|l| Location {
                 url: l.url.node.clone(),
                 url_span: l.url.span,
-                bearer_env: l.bearer_env.as_ref().map(|v| v.node.clone()),
+                auth: l.auth.as_ref().map(http::auth),
+                mappings: Vec::new(),
             }),
             reports_actor: false,
             reports_changes: false,
             emits: [true; 3],
             entities: Vec::new(),
+            calls: Vec::new(),
         };
         let mut emits_given = false;
         for capability in &decl.capabilities {
@@ -346,6 +352,8 @@ impl<'a> Checker<'a> {
         for entity in &decl.entities {
             self.declare_entity(id, entity);
         }
+        self.declare_calls(id, decl);
+        self.resolve_http(id, decl);
     }
 
     fn declare_entity(&mut self, app: AppId, decl: &ast::EntityDecl) {
@@ -462,6 +470,7 @@ impl<'a> Checker<'a> {
             reports_changes: false,
             emits: [true; 3],
             entities: Vec::new(),
+            calls: Vec::new(),
         });
         self.apps_by_name.insert(name.node.clone(), id);
         id

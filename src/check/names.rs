@@ -226,6 +226,9 @@ impl Checker<'_> {
         {
             return self.conflict_part(field, span);
         }
+        if let Some(reply) = self.reply_field(base, field, span) {
+            return reply;
+        }
         let trigger = match (&base.kind, scope.trigger) {
             (ast::ExprKind::Name(name), Some(trigger)) if &**name == "trigger" => trigger,
             _ => {

@@ -78,6 +78,10 @@ impl Checker<'_> {
                     Some(action) => StepKind::Action(action),
                     None => continue,
                 },
+                AstStep::Call(name, call) => match self.call_step(name.as_ref(), call, scope) {
+                    Some(call) => StepKind::Call(call),
+                    None => continue,
+                },
             };
             steps.push(Step {
                 kind,
@@ -106,7 +110,12 @@ impl Checker<'_> {
         });
     }
 
-    fn declare_local(&mut self, name: &ast::Name, ty: Type, trigger: EntityId) -> LocalId {
+    pub(super) fn declare_local(
+        &mut self,
+        name: &ast::Name,
+        ty: Type,
+        trigger: EntityId,
+    ) -> LocalId {
         let reported = self.problems.len();
         if let Some(first) = self.locals.iter().find(|l| l.name == name.node) {
             let first = first.span;

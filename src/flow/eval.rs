@@ -47,7 +47,7 @@ pub fn stopping_condition(workflow: &Workflow, known: &Known) -> Option<crate::s
                     return Some(step.span);
                 }
             }
-            StepKind::Action(_) => {}
+            StepKind::Action(_) | StepKind::Call(_) => {}
         }
     }
     None
@@ -74,7 +74,7 @@ pub fn guard_after_write(workflow: &Workflow, engine: &Label) -> Option<crate::s
                     return Some(step.span);
                 }
             }
-            StepKind::Action(_) => written |= step.is_write(),
+            StepKind::Action(_) | StepKind::Call(_) => written |= step.is_write(),
         }
     }
     None

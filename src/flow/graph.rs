@@ -119,6 +119,24 @@ impl FlowGraph {
                     writes.push(workflow_write(unit, entity, kind, action, constants));
                 }
             }
+            // A call that says it `writes` an entity may create, update or delete its records.
+            for step in &w.steps {
+                let StepKind::Call(call) = &step.kind else {
+                    continue;
+                };
+                for &entity in &program.app(call.app).calls[call.call].writes {
+                    for kind in EventKind::ALL {
+                        writes.push(Write {
+                            unit,
+                            entity,
+                            kind,
+                            span: step.span,
+                            constants: Vec::new(),
+                            fields: None,
+                        });
+                    }
+                }
+            }
         }
         for (i, sync) in program.syncs.iter().enumerate() {
             for to_right in [true, false] {

@@ -328,6 +328,11 @@ impl Builder<'_> {
                     StepKind::Guard { condition, .. } => self.expr(condition, id, trigger, None),
                     StepKind::Let(_, value) => self.expr(value, id, trigger, None),
                     StepKind::Action(action) => self.action(action, id, trigger),
+                    StepKind::Call(call) => {
+                        for arg in &call.args {
+                            self.expr(&arg.value, id, trigger, None);
+                        }
+                    }
                 }
             }
         }

@@ -1,4 +1,5 @@
-//! The REST mapping: the engine's writes and lookups as requests to an app `at "url"`.
+//! Requests to an app `at "url"`: the engine's writes and lookups, as each entity's
+//! [`Mapping`] says (weir's own REST mapping where no `http` block says more).
 //!
 //! ```text
 //! create ticket in Tracker { title: "Printer" }   → POST   {base}/ticket {"title":"Printer"}
@@ -7,11 +8,13 @@
 //! update ticket in Tracker where title == "x"    → GET    {base}/ticket?title=x, then PATCH each
 //! ```
 //!
-//! The reply's JSON `id` names a record in the app (`"t-7"`, `42`); the engine numbers records
-//! per entity as the simulator does (`Tracker/ticket/3`), and the id table maps one to the
-//! other. Every write carries `Idempotency-Key: {instance}-{run}/{step}` and
-//! `X-Weir-Origin: {engine label}`. A write whose key a journal already holds as done is not
-//! sent again: its recorded result is used.
+//! The reply's id (at `id`, or where the mapping says) names a record in the app (`"t-7"`,
+//! `42`); the engine numbers records per entity as the simulator does (`Tracker/ticket/3`),
+//! and the id table maps one to the other. Every write carries
+//! `Idempotency-Key: {instance}-{run}/{step}` and `X-Weir-Origin: {engine label}`. A write
+//! whose key a journal already holds as done is not sent again: its recorded result is used.
+//! How a request is sent again after a failure is [`http`]'s business; how it is
+//! authenticated is [`super::auth`]'s, and a `401` fetches a fresh OAuth2 token once.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -19,22 +22,35 @@ use std::sync::Arc;
 
 use reqwest::blocking::Client;
 use reqwest::{Method, StatusCode};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
+use super::auth::Credentials;
 use super::http::{self, Failed, Jitter, Policy, Reply, Request};
+use super::mapping::{Mapping, Piece, show_path};
+use super::pages::{Page, Pages};
+use super::wire;
 use super::{IdempotencyKey, Recorder, SetupError};
+use crate::ast::HttpOp;
 use crate::program::{EntityId, FieldId, Program};
 use crate::run::apps::{
     AppError, Record, RecordId, RecordRef, RecordView, Updated, Write, WriteCtx,
 };
-use crate::run::input;
 use crate::value::Value;
 
-/// Where one app lives.
-#[derive(Clone, Debug)]
+pub use super::wire::id_text;
+
+/// Where one app lives, and what authenticates its requests.
+#[derive(Debug)]
 struct Endpoint {
     base: String,
-    token: Option<String>,
+    credentials: Credentials,
+}
+
+/// An entity's mapping and the values of its params.
+#[derive(Clone, Debug)]
+struct EntityHttp {
+    mapping: Arc<Mapping>,
+    params: Vec<String>,
 }
 
 /// One entity's id table: the app's ids and the engine's numbers.
@@ -89,6 +105,8 @@ pub struct HttpApps {
     policy: Policy,
     jitter: RefCell<Jitter>,
     endpoints: Vec<Option<Endpoint>>,
+    /// Per entity of a real app: its mapping.
+    entities: Vec<Option<EntityHttp>>,
     book: RefCell<Book>,
     ctx: WriteCtx,
     instance: Arc<str>,
@@ -97,14 +115,15 @@ pub struct HttpApps {
 }
 
 impl HttpApps {
-    /// Connects to every app `at "url"` of a program; an app whose token variable is not set,
-    /// or whose URL is not one, is an error before anything runs.
+    /// Connects to every app `at "url"` of a program; an app whose secret or param is not
+    /// set, or whose URL is not one, is an error before anything runs.
     pub fn new(
         program: Arc<Program>,
         policy: Policy,
         instance: Arc<str>,
     ) -> Result<HttpApps, SetupError> {
         let mut endpoints = Vec::new();
+        let mut entities = vec![None; program.entities.len()];
         for app in &program.apps {
             let Some(location) = &app.location else {
                 endpoints.push(None);
@@ -119,21 +138,28 @@ impl HttpApps {
                     url: location.url.clone(),
                 });
             }
-            let token = match &location.bearer_env {
-                None => None,
-                Some(var) => match std::env::var(&**var) {
-                    Ok(token) if !token.is_empty() => Some(token),
-                    _ => {
-                        return Err(SetupError::MissingToken {
+            let credentials = Credentials::new(&app.name, location.auth.as_ref())?;
+            for (entity, mapping) in &location.mappings {
+                let params = mapping
+                    .params
+                    .iter()
+                    .map(|p| match std::env::var(&*p.env) {
+                        Ok(value) if !value.is_empty() => Ok(value),
+                        _ => p.default.clone().ok_or_else(|| SetupError::MissingParam {
                             app: app.name.clone(),
-                            var: var.clone(),
-                        });
-                    }
-                },
-            };
+                            param: p.name.clone(),
+                            var: p.env.clone(),
+                        }),
+                    })
+                    .collect::<Result<_, _>>()?;
+                entities[entity.0] = Some(EntityHttp {
+                    mapping: Arc::clone(mapping),
+                    params,
+                });
+            }
             endpoints.push(Some(Endpoint {
                 base: location.url.trim_end_matches('/').to_string(),
-                token,
+                credentials,
             }));
         }
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -149,6 +175,7 @@ impl HttpApps {
             policy,
             jitter: RefCell::new(Jitter::default()),
             endpoints,
+            entities,
             book: RefCell::new(Book {
                 ids,
                 recorder: None,
@@ -218,13 +245,62 @@ impl HttpApps {
         }
     }
 
-    fn url(&self, entity: EntityId, app_id: Option<&str>) -> String {
-        let base = &self.endpoint(entity).base;
-        let name = &self.program.entity(entity).name;
-        match app_id {
-            Some(id) => format!("{base}/{name}/{}", encode_segment(id)),
-            None => format!("{base}/{name}"),
+    fn http_of(&self, entity: EntityId) -> &EntityHttp {
+        match self.entities.get(entity.0) {
+            Some(Some(http)) => http,
+            _ => unreachable!("expected an entity of an app at a URL, found {entity:?}"),
         }
+    }
+
+    fn mapping(&self, entity: EntityId) -> &Mapping {
+        &self.http_of(entity).mapping
+    }
+
+    /// The method and URL of an operation on an entity: `{id}` is the record's id in the
+    /// app, `{field}` a field of the record being created, `{param}` a param's value.
+    fn request_line(
+        &self,
+        entity: EntityId,
+        op: HttpOp,
+        app_id: Option<&str>,
+        record: Option<RecordView>,
+    ) -> Result<(Method, String), AppError> {
+        let http = self.http_of(entity);
+        let e = self.program.entity(entity);
+        let Some(route) = http.mapping.route(op) else {
+            return Err(self.refuse(
+                entity,
+                format!(
+                    "its mapping of `{}` has no `{}` request; add one to `http {}`",
+                    e.name,
+                    op.word(),
+                    e.name
+                ),
+            ));
+        };
+        let mut url = self.endpoint(entity).base.clone();
+        for piece in &route.path {
+            match piece {
+                Piece::Text(text) => url.push_str(text),
+                Piece::Id => url.push_str(&encode_segment(app_id.unwrap_or_default())),
+                Piece::Param(i) => url.push_str(&encode_param(&http.params[*i])),
+                Piece::Field(field) => {
+                    let value = record.map_or(&Value::None, |r| r.get(*field));
+                    if *value == Value::None {
+                        return Err(self.refuse(
+                            entity,
+                            format!(
+                                "the path of `{}` takes `{}`, which this record has no value for; give it one in the step",
+                                op.word(),
+                                e.fields[field.0].name
+                            ),
+                        ));
+                    }
+                    url.push_str(&encode_segment(&value.to_plain_text()));
+                }
+            }
+        }
+        Ok((route.method.clone(), url))
     }
 
     fn refuse(&self, entity: EntityId, reason: String) -> AppError {
@@ -245,49 +321,74 @@ impl HttpApps {
         }
     }
 
-    fn send(&self, entity: EntityId, request: Request) -> Result<Reply, AppError> {
+    /// Sends a request with the app's credentials; a `401` with an OAuth2 token fetches a
+    /// fresh one and tries once more.
+    fn send(&self, entity: EntityId, mut request: Request) -> Result<Reply, AppError> {
         let read = request.method == Method::GET;
+        let credentials = &self.endpoint(entity).credentials;
         let mut jitter = self.jitter.borrow_mut();
-        http::send(&self.client, &self.policy, &mut jitter, &request).map_err(
-            |Failed { reason, refused }| AppError {
-                failed: !refused,
-                read,
-                ..self.refuse(entity, reason)
-            },
-        )
+        let failed = |this: &Self, reason: String, refused: bool| AppError {
+            failed: !refused,
+            read,
+            ..this.refuse(entity, reason)
+        };
+        let mut renewed = false;
+        loop {
+            request.auth = credentials
+                .header(&self.client, &self.policy, &mut jitter)
+                .map_err(|f| failed(self, f.reason, f.refused))?;
+            match http::send(&self.client, &self.policy, &mut jitter, &request) {
+                Ok(reply) => return Ok(reply),
+                Err(Failed {
+                    status: Some(StatusCode::UNAUTHORIZED),
+                    ..
+                }) if !renewed && credentials.forget() => renewed = true,
+                Err(Failed {
+                    reason,
+                    status: Some(StatusCode::UNAUTHORIZED),
+                    ..
+                }) if renewed => {
+                    return Err(failed(
+                        self,
+                        format!(
+                            "{reason}, with a token just fetched: the app does not take it; check the OAuth2 client's scopes and grant"
+                        ),
+                        true,
+                    ));
+                }
+                Err(Failed {
+                    reason, refused, ..
+                }) => return Err(failed(self, reason, refused)),
+            }
+        }
     }
 
-    fn write_request(
-        &self,
-        entity: EntityId,
-        method: Method,
-        url: String,
-        body: Option<Vec<u8>>,
-    ) -> Request<'_> {
+    fn write_request(&self, method: Method, url: String, body: Option<http::Body>) -> Request<'_> {
         Request {
             method,
             url,
-            token: self.endpoint(entity).token.as_deref(),
+            auth: None,
             key: Some(self.key().to_string()),
             origin: Some(&self.program.engine),
             body,
         }
     }
 
+    fn read_request(url: String) -> Request<'static> {
+        Request {
+            method: Method::GET,
+            url,
+            auth: None,
+            key: None,
+            origin: None,
+            body: None,
+        }
+    }
+
     /// A record from the app's JSON, with the fields the script knows; `None` where it is
     /// not a record.
     fn decode(&self, entity: EntityId, json: &Json) -> Option<(Option<String>, Record)> {
-        let object = json.as_object()?;
-        let e = self.program.entity(entity);
-        let app_id = object.get("id").and_then(id_text);
-        let known: Map<String, Json> = object
-            .iter()
-            .filter(|(k, _)| *k != "id" && (!e.declared || e.field_named(k).is_some()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let (record, _, _) =
-            input::decode_record(&self.program, entity, Json::Object(known)).ok()?;
-        Some((app_id, record))
+        wire::decode(&self.program, entity, self.mapping(entity), json)
     }
 
     /// Remembers a write the app confirmed, here and in the journal, so that it is not sent
@@ -306,27 +407,42 @@ impl HttpApps {
             record.id = *local;
             return Ok(record);
         }
-        let body = body(&self.program, entity, record.view(), None);
-        let request = self.write_request(entity, Method::POST, self.url(entity, None), Some(body));
+        let (method, url) = self.request_line(entity, HttpOp::Create, None, Some(record.view()))?;
+        let body = wire::encode(
+            &self.program,
+            entity,
+            self.mapping(entity),
+            record.view(),
+            None,
+        );
+        let request = self.write_request(method.clone(), url.clone(), Some(body));
         let reply = self.send(entity, request)?;
         if reply.status == StatusCode::NOT_FOUND {
-            let url = self.url(entity, None);
             return Err(self.refuse(
                 entity,
                 format!(
-                    "POST {url} answered 404 Not Found: the app has no `{}` here",
+                    "{method} {url} answered 404 Not Found: the app has no `{}` here",
                     self.program.entity(entity).name
                 ),
             ));
         }
         let json: Json = serde_json::from_slice(&reply.body).unwrap_or(Json::Null);
-        let Some(app_id) = json.get("id").and_then(id_text) else {
+        let id_at = &self.mapping(entity).id_at;
+        let Some(app_id) = super::mapping::get(&json, id_at).and_then(id_text) else {
+            let fix = if self.mapping(entity).declared {
+                format!(
+                    "; if the app puts it elsewhere, say where with `id at \"…\"` in `http {}`",
+                    self.program.entity(entity).name
+                )
+            } else {
+                String::new()
+            };
             return Err(self.refuse(
                 entity,
                 format!(
-                    "POST {} answered {} without the new record's `id` in a JSON object",
-                    self.url(entity, None),
-                    reply.status
+                    "{method} {url} answered {} without the new record's id at `{}` in a JSON object{fix}",
+                    reply.status,
+                    show_path(id_at)
                 ),
             ));
         };
@@ -364,9 +480,16 @@ impl HttpApps {
                 changed,
             }));
         }
-        let body = body(&self.program, at.entity, sent.view(), Some(&write.fields));
-        let url = self.url(at.entity, Some(&app_id));
-        let request = self.write_request(at.entity, Method::PATCH, url, Some(body));
+        let (method, url) = self.request_line(at.entity, HttpOp::Update, Some(&app_id), None)?;
+        let mapping = self.mapping(at.entity);
+        let body = wire::encode(
+            &self.program,
+            at.entity,
+            mapping,
+            sent.view(),
+            Some(&write.fields),
+        );
+        let request = self.write_request(method, url, Some(body));
         let reply = self.send(at.entity, request)?;
         if reply.status == StatusCode::NOT_FOUND {
             return Ok(None);
@@ -391,8 +514,8 @@ impl HttpApps {
         if self.done.contains_key(&self.key()) {
             return Ok(Some(old));
         }
-        let url = self.url(at.entity, Some(&app_id));
-        let request = self.write_request(at.entity, Method::DELETE, url, None);
+        let (method, url) = self.request_line(at.entity, HttpOp::Delete, Some(&app_id), None)?;
+        let request = self.write_request(method, url, None);
         let reply = self.send(at.entity, request)?;
         if reply.status == StatusCode::NOT_FOUND {
             return Ok(None);
@@ -412,16 +535,8 @@ impl HttpApps {
         let Some(app_id) = self.app_id(at) else {
             return Ok(None);
         };
-        let url = self.url(at.entity, Some(&app_id));
-        let request = Request {
-            method: Method::GET,
-            url: url.clone(),
-            token: self.endpoint(at.entity).token.as_deref(),
-            key: None,
-            origin: None,
-            body: None,
-        };
-        let reply = self.send(at.entity, request)?;
+        let (_, url) = self.request_line(at.entity, HttpOp::Read, Some(&app_id), None)?;
+        let reply = self.send(at.entity, Self::read_request(url.clone()))?;
         if reply.status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -445,58 +560,160 @@ impl HttpApps {
         self.book.borrow().app_id(at).is_some()
     }
 
+    /// A call: its arguments in the path, then as a query (`GET`, `DELETE`) or a body; its
+    /// reply as a record of the reply entity. A `404` is an empty reply (a lookup that found
+    /// no one); it carries no idempotency key, since a call is not one of a run's writes.
+    pub(super) fn call(
+        &self,
+        call: &crate::program::Call,
+        args: Record,
+    ) -> Result<Option<Record>, AppError> {
+        let (method, mut url) =
+            self.request_line(call.args, HttpOp::Create, None, Some(args.view()))?;
+        let mapping = self.mapping(call.args);
+        let in_path: Vec<FieldId> = mapping
+            .route(HttpOp::Create)
+            .map(|r| {
+                r.path
+                    .iter()
+                    .filter_map(|p| match p {
+                        Piece::Field(f) => Some(*f),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let read = matches!(method, Method::GET | Method::DELETE);
+        let body = if read {
+            let mut parsed = reqwest::Url::parse(&url)
+                .map_err(|err| self.refuse(call.args, format!("{url} is not a URL: {err}")))?;
+            {
+                let mut query = parsed.query_pairs_mut();
+                for (i, value) in args.fields().iter().enumerate() {
+                    if *value != Value::None && !in_path.contains(&FieldId(i)) {
+                        query.append_pair(&show_path(&mapping.wire[i]), &value.to_plain_text());
+                    }
+                }
+            }
+            url = parsed.to_string();
+            None
+        } else {
+            Some(wire::encode(
+                &self.program,
+                call.args,
+                mapping,
+                args.view(),
+                None,
+            ))
+        };
+        let request = Request {
+            method: method.clone(),
+            url: url.clone(),
+            auth: None,
+            key: None,
+            origin: Some(&self.program.engine),
+            body,
+        };
+        let reply = self.send(call.args, request)?;
+        if reply.status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let json: Json = serde_json::from_slice(&reply.body).unwrap_or(Json::Null);
+        match self.decode(call.reply, &json) {
+            Some((_, record)) => Ok(Some(record)),
+            None => Err(self.unreadable(
+                call.args,
+                format!(
+                    "{method} {url} answered {} without a reply that fits the call `{}`'s `returns`",
+                    reply.status, call.name
+                ),
+            )),
+        }
+    }
+
+    /// The records `keep` says yes to, page after page: each page is read, filtered and
+    /// dropped before the next is asked for, so a long list is never held whole.
     pub(super) fn lookup(
         &self,
         entity: EntityId,
         equal: &[(FieldId, Value)],
         keep: &mut dyn FnMut(RecordView) -> bool,
     ) -> Result<Vec<Record>, AppError> {
-        let e = self.program.entity(entity);
-        let mut url = reqwest::Url::parse(&self.url(entity, None))
-            .map_err(|err| self.refuse(entity, err.to_string()))?;
-        if !equal.is_empty() {
+        let mapping = self.mapping(entity);
+        let (_, first) = self.request_line(entity, HttpOp::List, None, None)?;
+        let mut url = reqwest::Url::parse(&first)
+            .map_err(|err| self.refuse(entity, format!("{first} is not a URL: {err}")))?;
+        let filters: Vec<&(FieldId, Value)> = equal
+            .iter()
+            .filter(|(f, _)| mapping.filter.as_ref().is_none_or(|only| only.contains(f)))
+            .collect();
+        if !filters.is_empty() {
             let mut query = url.query_pairs_mut();
-            for (field, value) in equal {
-                query.append_pair(&e.fields[field.0].name, &value.to_plain_text());
+            for (field, value) in filters {
+                query.append_pair(&show_path(&mapping.wire[field.0]), &value.to_plain_text());
             }
         }
-        let request = Request {
-            method: Method::GET,
-            url: url.to_string(),
-            token: self.endpoint(entity).token.as_deref(),
-            key: None,
-            origin: None,
-            body: None,
-        };
-        let reply = self.send(entity, request)?;
-        if reply.status == StatusCode::NOT_FOUND {
-            return Ok(Vec::new());
-        }
-        let json: Json = serde_json::from_slice(&reply.body).map_err(|_| {
-            self.unreadable(
-                entity,
-                format!("GET {url} did not answer with JSON records"),
-            )
-        })?;
-        let items = match &json {
-            Json::Array(items) => items.as_slice(),
-            Json::Object(o) => ["items", "records", "data"]
-                .iter()
-                .find_map(|k| o.get(*k).and_then(Json::as_array))
-                .map_or(&[][..], Vec::as_slice),
-            _ => &[],
-        };
+        let mut pages = Pages::new(mapping.paging.as_ref(), url.clone());
         let mut found = Vec::new();
-        for item in items {
-            let Some((Some(app_id), mut record)) = self.decode(entity, item) else {
-                continue;
+        loop {
+            let reply = self.send(entity, Self::read_request(url.to_string()))?;
+            if reply.status == StatusCode::NOT_FOUND {
+                return Ok(found);
+            }
+            let json: Json = serde_json::from_slice(&reply.body).map_err(|_| {
+                self.unreadable(
+                    entity,
+                    format!("GET {url} did not answer with JSON records"),
+                )
+            })?;
+            let items = wire::records(mapping, &json).map_err(|wanted| {
+                self.unreadable(
+                    entity,
+                    format!(
+                        "GET {url} answered {} without {wanted}; say where the records are with `records at \"…\"` in `http {}`",
+                        reply.status,
+                        self.program.entity(entity).name
+                    ),
+                )
+            })?;
+            let mut last_id = None;
+            for item in items {
+                let Some((app_id, mut record)) = self.decode(entity, item) else {
+                    continue;
+                };
+                let Some(app_id) = app_id else {
+                    if mapping.declared {
+                        return Err(self.unreadable(
+                            entity,
+                            format!(
+                                "GET {url} answered with a record without its id at `{}`; say where it is with `id at \"…\"` in `http {}`",
+                                show_path(&mapping.id_at),
+                                self.program.entity(entity).name
+                            ),
+                        ));
+                    }
+                    continue;
+                };
+                record.id = self.local_id(entity, &app_id);
+                last_id = Some(app_id);
+                if keep(record.view()) {
+                    found.push(record);
+                }
+            }
+            let page = Page {
+                json: &json,
+                link: reply.link.as_deref(),
+                records: items,
+                last_id,
             };
-            record.id = self.local_id(entity, &app_id);
-            if keep(record.view()) {
-                found.push(record);
+            match pages.next(&page) {
+                Ok(Some(next)) => url = next,
+                Ok(None) => return Ok(found),
+                Err(why) => {
+                    return Err(self.unreadable(entity, format!("the list at {first} {why}")));
+                }
             }
         }
-        Ok(found)
     }
 }
 
@@ -514,36 +731,6 @@ fn merge(sent: Record, reply: Record) -> Record {
     out
 }
 
-/// An app's id as text: `"t-7"` or `42`.
-pub fn id_text(json: &Json) -> Option<String> {
-    match json {
-        Json::String(s) if !s.is_empty() => Some(s.clone()),
-        Json::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// The JSON a write sends: every field with a value (for an update, the fields it writes).
-fn body(
-    program: &Program,
-    entity: EntityId,
-    record: RecordView,
-    only: Option<&[(FieldId, Value)]>,
-) -> Vec<u8> {
-    let e = program.entity(entity);
-    let mut map = Map::new();
-    for (i, (field, value)) in e.fields.iter().zip(record.fields).enumerate() {
-        let written = only.is_none_or(|fields| fields.iter().any(|(f, _)| f.0 == i));
-        if written && (*value != Value::None || only.is_some()) {
-            map.insert(field.name.to_string(), value.as_json());
-        }
-    }
-    for (name, value) in record.extras() {
-        map.insert(name.to_string(), value.as_json());
-    }
-    serde_json::to_vec(&Json::Object(map)).unwrap_or_default()
-}
-
 /// An id as one path segment: every byte but the unreserved ones (RFC 3986) percent-encoded.
 fn encode_segment(id: &str) -> String {
     use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -553,4 +740,13 @@ fn encode_segment(id: &str) -> String {
         .remove(b'_')
         .remove(b'~');
     utf8_percent_encode(id, SEGMENT).to_string()
+}
+
+/// A param's value in a path: as a segment, but a `/` stays (`param repo` is `acme/clinic`).
+fn encode_param(value: &str) -> String {
+    value
+        .split('/')
+        .map(encode_segment)
+        .collect::<Vec<_>>()
+        .join("/")
 }

@@ -157,6 +157,14 @@ impl Core {
                     locals[local.0] = v;
                 }
                 StepKind::Action(action) => self.action(p, apps, action, ctx, locals, out)?,
+                StepKind::Call(call) => {
+                    let reply = super::call::call(p, apps, call, &scope, step.span)?;
+                    for (field, local) in &call.results {
+                        locals[local.0] = reply
+                            .as_ref()
+                            .map_or(Value::None, |r| r.get(*field).clone());
+                    }
+                }
             }
         }
         Ok(true)

@@ -20,6 +20,7 @@
 
 mod action;
 pub mod apps;
+mod call;
 pub mod echo;
 pub mod error;
 pub mod eval;

@@ -147,7 +147,10 @@ pub(super) fn describe(
             }
             Rule::prefer_latest => "`latest` or an app name",
             Rule::count | Rule::integer => "a whole number",
-            Rule::plain_text => "a text in quotes",
+            Rule::plain_text | Rule::route_path => "a text in quotes",
+            Rule::http_op => "`create`, `read`, `update`, `delete` or `list`",
+            Rule::http_method => "`GET`, `POST`, `PUT`, `PATCH` or `DELETE`",
+            Rule::body_format => "`json` or `form`",
             Rule::EOI if item => continue,
             Rule::EOI => "the end of the input",
             _ => continue,

@@ -136,6 +136,8 @@ impl Lower {
             location: None,
             capabilities: Vec::new(),
             entities: Vec::new(),
+            http: Vec::new(),
+            calls: Vec::new(),
             span,
         };
         for member in inner {
@@ -156,43 +158,19 @@ impl Lower {
                     app.capabilities.push(Capability::Emits(kinds));
                 }
                 Rule::entity_decl => app.entities.push(self.entity(member)),
+                Rule::http_decl => app.http.push(self.http(member)),
+                Rule::call_decl => app.calls.push(self.call_decl(member)),
                 rule => unreachable!("expected an app member, found {rule:?}"),
             }
         }
         app
     }
 
-    pub(super) fn location(&mut self, pair: Pair<'_, Rule>) -> Location {
-        let mut inner = parts(pair);
-        let url = inner.next().expect("app url");
-        let url_span = self.span(&url);
-        let url_text = url
-            .into_inner()
-            .next()
-            .map_or("", |p| p.as_str())
-            .to_string();
-        let bearer_env = inner.next().map(|auth| {
-            let var = parts(auth).next().expect("auth variable");
-            self.name(var)
-        });
-        Location {
-            url: Spanned::new(url_text, url_span),
-            bearer_env,
-        }
-    }
-
     pub(super) fn entity(&mut self, pair: Pair<'_, Rule>) -> EntityDecl {
         let span = self.span(&pair);
         let mut inner = parts(pair);
         let name = self.name(inner.next().expect("entity name"));
-        let fields = inner
-            .map(|field| {
-                let mut parts = parts(field);
-                let name = self.name(parts.next().expect("field name"));
-                let ty = self.type_expr(parts.next().expect("field type"));
-                FieldDecl { name, ty }
-            })
-            .collect();
+        let fields = inner.map(|field| self.field_decl(field)).collect();
         EntityDecl { name, fields, span }
     }
 
@@ -345,8 +323,16 @@ impl Lower {
             Rule::let_step => {
                 let mut inner = parts(pair);
                 let name = self.name(inner.next().expect("let name"));
-                let value = self.expr(inner.next().expect("let value"))?;
-                StepKind::Let(name, value)
+                let value = inner.next().expect("let value");
+                if value.as_rule() == Rule::call_value {
+                    StepKind::Call(Some(name), self.call_use(value)?)
+                } else {
+                    StepKind::Let(name, self.expr(value)?)
+                }
+            }
+            Rule::call_step => {
+                let value = parts(pair).next().expect("a call");
+                StepKind::Call(None, self.call_use(value)?)
             }
             _ => StepKind::Action(self.action(pair)?),
         };

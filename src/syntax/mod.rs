@@ -21,6 +21,7 @@ mod error;
 mod expected;
 mod expr;
 mod lower;
+mod lower_http;
 pub mod scan;
 
 use std::sync::Mutex;

@@ -48,9 +48,11 @@ fn word_rules(grammar: &str) -> Result<BTreeMap<String, BTreeSet<String>>, Strin
         .into_iter()
         .filter_map(|rule| {
             let words = texts(&rule.expr)?;
-            let is_words = words
-                .iter()
-                .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+            let is_words = words.iter().all(|w| {
+                w.starts_with(|c: char| c.is_ascii_lowercase())
+                    && w.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            });
             is_words.then_some((rule.name, words))
         })
         .collect())
