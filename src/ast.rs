@@ -36,6 +36,7 @@ equal_ignoring_span! {
     ValueMap { pairs, otherwise }
     Scenario { name, at, steps }
     ScenarioStep { kind }
+    Block { steps }
 }
 
 impl PartialEq for Capability {
@@ -284,6 +285,30 @@ pub enum StepKind {
     ContinueIf(Expr),
     Let(Name, Expr),
     Action(Action),
+    /// `if C { … } else if C { … } else { … }` around steps.
+    Branch(Branch),
+}
+
+/// Steps that run only when a condition holds: the first arm whose condition is true runs,
+/// else the `else` block, if any.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Branch {
+    pub arms: Vec<Arm>,
+    pub otherwise: Option<Block>,
+}
+
+/// `if C { steps }` (the first) or `else if C { steps }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Arm {
+    pub condition: Expr,
+    pub block: Block,
+}
+
+/// `{ steps }`; its span runs from `{` to `}`.
+#[derive(Clone, Debug)]
+pub struct Block {
+    pub steps: Vec<Step>,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -395,12 +395,22 @@ impl Printer<'_> {
         self.line(&format!("workflow {name} {{"), head_span);
         self.indent += 1;
         self.line(&trigger(&w.trigger), w.trigger.span);
-        for step in &w.steps {
+        self.steps(&w.steps);
+        self.indent -= 1;
+        self.close(w.span);
+    }
+
+    fn steps(&mut self, steps: &[Step]) {
+        for step in steps {
             let text = match &step.kind {
                 StepKind::Unless(c) => format!("unless {}", expr(c)),
                 StepKind::ContinueIf(c) => format!("continue if {}", expr(c)),
                 StepKind::Let(name, value) => format!("let {} = {}", name.node, expr(value)),
                 StepKind::Action(a) => action(a),
+                StepKind::Branch(branch) => {
+                    self.branch(branch);
+                    continue;
+                }
             };
             let block = match &step.kind {
                 StepKind::Action(a) => action_block(a),
@@ -408,8 +418,58 @@ impl Printer<'_> {
             };
             self.step_line(&text, block, step.span);
         }
+    }
+
+    /// `if C {`, its steps, `} else if C {`, …, `} else {`, …, `}`: one arm's head on the
+    /// line that closes the arm above it.
+    fn branch(&mut self, branch: &Branch) {
+        let mut above: Option<&Block> = None;
+        let arms = branch
+            .arms
+            .iter()
+            .map(|arm| (Some(&arm.condition), &arm.block))
+            .chain(branch.otherwise.iter().map(|block| (None, block)));
+        for (condition, block) in arms {
+            let head = match condition {
+                Some(c) => format!("if {} {{", expr(c)),
+                None => "{".to_string(),
+            };
+            let open_end = block.span.start as usize + 1;
+            match above {
+                None => {
+                    let start = condition.map_or(block.span.start, |c| c.span.start);
+                    self.line(
+                        &head,
+                        Span {
+                            start,
+                            end: open_end as u32,
+                            ..block.span
+                        },
+                    );
+                }
+                Some(previous) => {
+                    self.close_open(previous.span, &format!(" else {head}"), open_end);
+                }
+            }
+            self.indent += 1;
+            self.steps(&block.steps);
+            self.indent -= 1;
+            above = Some(block);
+        }
+        if let Some(last) = above {
+            self.close(last.span);
+        }
+    }
+
+    /// `}` closing a block, then more on its line (`} else {`), ending at `end` in the source.
+    fn close_open(&mut self, span: Span, rest: &str, end: usize) {
+        self.indent += 1;
+        self.comments_before((span.end as usize).saturating_sub(1));
+        self.after_comment = false;
         self.indent -= 1;
-        self.close(w.span);
+        let pad = self.pad();
+        let _ = write!(self.out, "{pad}}}{rest}");
+        self.end_line(end);
     }
 
     fn sync(&mut self, s: &SyncDecl) {

@@ -200,11 +200,39 @@ impl Workflow {
             .chain(guards)
     }
 
+    /// Every action of the workflow, those in every arm of its branches included, in the
+    /// order written.
     pub fn actions(&self) -> impl Iterator<Item = &Action> {
-        self.steps.iter().filter_map(|s| match &s.kind {
-            StepKind::Action(a) => Some(a),
-            _ => None,
-        })
+        actions_in(&self.steps).into_iter()
+    }
+
+    /// Whether any step is a branch (the flow analysis then follows each path on its own).
+    pub fn has_branches(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| matches!(s.kind, StepKind::Branch { .. }))
+    }
+}
+
+/// The actions of some steps, those in every arm of their branches included, in order.
+pub fn actions_in(steps: &[Step]) -> Vec<&Action> {
+    let mut all = Vec::new();
+    collect_actions(steps, &mut all);
+    all
+}
+
+fn collect_actions<'a>(steps: &'a [Step], out: &mut Vec<&'a Action>) {
+    for step in steps {
+        match &step.kind {
+            StepKind::Action(a) => out.push(a),
+            StepKind::Branch { arms, otherwise } => {
+                for arm in arms {
+                    collect_actions(&arm.steps, out);
+                }
+                collect_actions(otherwise, out);
+            }
+            StepKind::Guard { .. } | StepKind::Let(..) => {}
+        }
     }
 }
 
@@ -234,9 +262,17 @@ pub struct Step {
 }
 
 impl Step {
-    /// Whether the step writes to an app (a `notify` does not).
+    /// Whether the step writes to an app (a `notify` does not), or may, in an arm of a branch.
     pub fn is_write(&self) -> bool {
-        matches!(&self.kind, StepKind::Action(a) if a.kind.writes().is_some())
+        match &self.kind {
+            StepKind::Action(a) => a.kind.writes().is_some(),
+            StepKind::Branch { arms, otherwise } => arms
+                .iter()
+                .flat_map(|a| &a.steps)
+                .chain(otherwise)
+                .any(Step::is_write),
+            StepKind::Guard { .. } | StepKind::Let(..) => false,
+        }
     }
 }
 
@@ -249,12 +285,30 @@ pub enum StepKind {
     },
     Let(LocalId, Expr),
     Action(Action),
+    /// `if C { … } else if C { … } else { … }`: the steps of the first arm whose condition
+    /// holds, else `otherwise` (empty without an `else`).
+    Branch {
+        arms: Vec<Arm>,
+        otherwise: Vec<Step>,
+    },
+}
+
+/// `if C { steps }` or `else if C { steps }`.
+#[derive(Clone, Debug)]
+pub struct Arm {
+    pub condition: Expr,
+    /// The condition as written, for the flow graph's labels.
+    pub label: Arc<str>,
+    pub steps: Vec<Step>,
 }
 
 #[derive(Clone, Debug)]
 pub struct Action {
     pub kind: ActionKind,
     pub span: Span,
+    /// The arms of branches the action stands in, in words (`if kind == "paid"`, `else`,
+    /// nested ones joined by `, `); `None` outside every branch.
+    pub arm: Option<Arc<str>>,
 }
 
 #[derive(Clone, Debug)]

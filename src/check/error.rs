@@ -78,6 +78,8 @@ pub enum CheckError {
     },
     /// E0105: a `let` name used above its `let`.
     UsedBeforeLet { name: Named, defined: Span },
+    /// E0105: a `let` name used below the arm of the branch that made it.
+    LetInArm { name: Named, defined: Span },
     /// E0105
     UnknownWorkflow {
         name: Named,
@@ -235,6 +237,10 @@ pub enum ConstantEffect {
     StopsEverything,
     /// It never stops anything.
     NoEffect,
+    /// The condition of an arm of a branch that never holds.
+    ArmNeverRuns,
+    /// The condition of an arm that always holds, so the arms below it never run.
+    LaterArmsNeverRun,
 }
 
 fn and_list(items: &[Arc<str>]) -> String {
@@ -287,6 +293,7 @@ impl CheckError {
             | CheckError::SyncWithItself { .. } => Code::E0104,
             CheckError::UnknownName { .. }
             | CheckError::UsedBeforeLet { .. }
+            | CheckError::LetInArm { .. }
             | CheckError::UnknownWorkflow { .. }
             | CheckError::BadFieldAccess { .. }
             | CheckError::NoStamp { .. }
@@ -458,6 +465,11 @@ impl CheckError {
                 vec![primary(name.span, "used here"), secondary(*defined, "defined later, here")],
                 vec![help(format!("move `let {} = …` above the step that uses it", name.text))],
             ),
+            CheckError::LetInArm { name, defined } => (
+                format!("`{}` is made inside an arm of an `if` and is not seen below it", name.text),
+                vec![primary(name.span, "used here"), secondary(*defined, "made here, inside the arm")],
+                vec![help(format!("move `let {} = …` above the `if`, or use it inside that arm", name.text))],
+            ),
             CheckError::UnknownWorkflow { name, suggestion } => (
                 format!("there is no workflow `{}`", name.text),
                 vec![primary(name.span, "not a workflow of this script")],
@@ -594,6 +606,8 @@ impl CheckError {
                 let effect_text = match effect {
                     ConstantEffect::StopsEverything => "so nothing after it ever runs",
                     ConstantEffect::NoEffect => "so it never stops anything",
+                    ConstantEffect::ArmNeverRuns => "so the steps of this arm never run",
+                    ConstantEffect::LaterArmsNeverRun => "so the arms after it never run",
                 };
                 (
                     format!("this condition is always {value}, {effect_text}"),

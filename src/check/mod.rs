@@ -164,6 +164,10 @@ pub(crate) struct Checker<'a> {
     /// The `let`s of the workflow being checked, and which of them are visible and used.
     locals: Vec<Local>,
     locals_used: Vec<bool>,
+    /// `let`s inside an arm of a branch that has ended: out of sight below it.
+    locals_hidden: Vec<bool>,
+    /// The arms of branches around the step being checked, in words, for the flow graph.
+    arms: Vec<String>,
     visible_locals: usize,
     /// `let`s further down the workflow being checked, for "used before its `let`".
     later_lets: Vec<(Arc<str>, Span)>,
@@ -191,6 +195,8 @@ impl<'a> Checker<'a> {
             workflows_by_name: HashMap::new(),
             locals: Vec::new(),
             locals_used: Vec::new(),
+            locals_hidden: Vec::new(),
+            arms: Vec::new(),
             visible_locals: 0,
             later_lets: Vec::new(),
             narrowed: Vec::new(),

@@ -47,10 +47,7 @@ impl Checker<'_> {
                 _ => return Some((ExprKind::Origin, Type::Origin)),
             }
         }
-        if let Some(i) = self.locals[..self.visible_locals]
-            .iter()
-            .position(|l| &*l.name == name)
-        {
+        if let Some(i) = self.visible_local(name) {
             self.locals_used[i] = true;
             return Some((ExprKind::Local(LocalId(i)), self.locals[i].ty.clone()));
         }
@@ -82,6 +79,12 @@ impl Checker<'_> {
         None
     }
 
+    /// The index of the visible `let` of this name: declared above, and not inside an arm of a
+    /// branch that has ended.
+    pub(super) fn visible_local(&self, name: &str) -> Option<usize> {
+        (0..self.visible_locals).find(|&i| !self.locals_hidden[i] && &*self.locals[i].name == name)
+    }
+
     /// Whether a bare name means something here without being a label. An open entity
     /// accepts any field, but next to an origin a name it has not met yet is a label
     /// (`unless origin == keragon` on an open app), not a new field.
@@ -91,9 +94,7 @@ impl Checker<'_> {
             e.field_named(name).is_some() || name == "id"
         };
         name == "origin" && !matches!(scope.view, View::Constant)
-            || self.locals[..self.visible_locals]
-                .iter()
-                .any(|l| &*l.name == name)
+            || self.visible_local(name).is_some()
             || match scope.view {
                 View::Target(entity) | View::Record(entity) => in_entity(entity),
                 View::Trigger => scope.trigger.is_some_and(in_entity),
@@ -138,6 +139,19 @@ impl Checker<'_> {
             });
             return error_expr(span);
         }
+        if let Some(i) = (0..self.visible_locals)
+            .find(|&i| self.locals_hidden[i] && &self.locals[i].name == name)
+        {
+            self.locals_used[i] = true;
+            self.report(CheckError::LetInArm {
+                name: Named {
+                    text: name.clone(),
+                    span,
+                },
+                defined: self.locals[i].span,
+            });
+            return error_expr(span);
+        }
         if let Some((_, defined)) = self.later_lets.iter().find(|(n, _)| n == name) {
             let defined = *defined;
             self.report(CheckError::UsedBeforeLet {
@@ -165,9 +179,9 @@ impl Checker<'_> {
     }
 
     fn names_in_view(&self, scope: Scope) -> Vec<Arc<str>> {
-        let mut names: Vec<Arc<str>> = self.locals[..self.visible_locals]
-            .iter()
-            .map(|l| l.name.clone())
+        let mut names: Vec<Arc<str>> = (0..self.visible_locals)
+            .filter(|&i| !self.locals_hidden[i])
+            .map(|i| self.locals[i].name.clone())
             .collect();
         let entity = match scope.view {
             View::Target(e) | View::Record(e) => Some(e),

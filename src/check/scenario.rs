@@ -13,6 +13,7 @@ impl Checker<'_> {
     pub(super) fn scenario(&mut self, s: &ast::Scenario) {
         self.locals.clear();
         self.locals_used.clear();
+        self.locals_hidden.clear();
         self.visible_locals = 0;
         self.later_lets.clear();
         self.narrowed.clear();

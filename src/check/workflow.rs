@@ -23,31 +23,47 @@ impl Checker<'_> {
         self.locals_used.clear();
         self.visible_locals = 0;
         self.narrowed.clear();
-        self.later_lets = w
-            .steps
-            .iter()
-            .filter_map(|s| match &s.kind {
-                AstStep::Let(n, _) => Some((n.node.clone(), n.span)),
-                _ => None,
-            })
-            .collect();
+        self.locals_hidden.clear();
+        self.later_lets.clear();
+        collect_lets(&w.steps, &mut self.later_lets);
 
         let Some(trigger) = self.trigger(&w.trigger, &name) else {
             // Without a trigger record, names in the steps cannot be judged; the apps and
             // entities the actions write still are.
-            for step in &w.steps {
-                if let AstStep::Action(action) = &step.kind {
-                    self.action_targets_only(action);
-                }
-            }
+            self.action_targets_in(&w.steps);
             return;
         };
+        let steps = self.steps(&w.steps, &trigger);
+        for (i, used) in self.locals_used.clone().into_iter().enumerate() {
+            if !used {
+                let local = &self.locals[i];
+                self.report(CheckError::UnusedLet {
+                    name: Named {
+                        text: local.name.clone(),
+                        span: local.span,
+                    },
+                });
+            }
+        }
+        self.program.workflows.push(Workflow {
+            name,
+            name_span,
+            span: w.span,
+            one_liner: w.form == ast::WorkflowForm::OneLine,
+            trigger,
+            steps,
+            locals: std::mem::take(&mut self.locals),
+        });
+    }
+
+    /// The steps of a workflow, or of an arm of a branch, top to bottom.
+    fn steps(&mut self, steps: &[ast::Step], trigger: &Trigger) -> Vec<Step> {
         let scope = Scope {
             view: View::Trigger,
             trigger: Some(trigger.entity),
         };
-        let mut steps = Vec::new();
-        for step in &w.steps {
+        let mut checked = Vec::new();
+        for step in steps {
             let kind = match &step.kind {
                 AstStep::Let(local, value) => {
                     let value = self.expr(value, scope, None);
@@ -74,41 +90,92 @@ impl Checker<'_> {
                         continue_when: true,
                     }
                 }
-                AstStep::Action(action) => match self.action(action, step.span, &trigger) {
+                AstStep::Action(action) => match self.action(action, step.span, trigger) {
                     Some(action) => StepKind::Action(action),
                     None => continue,
                 },
+                AstStep::Branch(branch) => self.branch(branch, scope, trigger),
             };
-            steps.push(Step {
+            checked.push(Step {
                 kind,
                 span: step.span,
             });
         }
-        for (i, used) in self.locals_used.clone().into_iter().enumerate() {
-            if !used {
-                let local = &self.locals[i];
-                self.report(CheckError::UnusedLet {
-                    name: Named {
-                        text: local.name.clone(),
-                        span: local.span,
+        checked
+    }
+
+    /// `if C { … } else if C { … } else { … }`: inside an arm its condition holds and the
+    /// conditions above it do not, so what they show present is present there; a `let` made
+    /// in an arm is seen only in that arm.
+    fn branch(&mut self, branch: &ast::Branch, scope: Scope, trigger: &Trigger) -> StepKind {
+        let narrowed = self.narrowed.len();
+        let mut arms: Vec<Arm> = Vec::new();
+        for arm in &branch.arms {
+            let condition = self.condition(&arm.condition, scope, "the condition of `if`");
+            if let Some(Value::Bool(value)) = constant(&condition) {
+                self.report(CheckError::ConstantCondition {
+                    span: condition.span,
+                    value,
+                    effect: if value {
+                        ConstantEffect::LaterArmsNeverRun
+                    } else {
+                        ConstantEffect::ArmNeverRuns
                     },
                 });
             }
+            for earlier in &arms {
+                present_when(&earlier.condition, false, &mut self.narrowed);
+            }
+            present_when(&condition, true, &mut self.narrowed);
+            let label = self
+                .sources
+                .slice(arm.condition.span)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            self.arms.push(format!("if {label}"));
+            let steps = self.scoped_steps(&arm.block.steps, trigger);
+            self.arms.pop();
+            self.narrowed.truncate(narrowed);
+            arms.push(Arm {
+                condition,
+                label: Arc::from(label),
+                steps,
+            });
         }
-        self.program.workflows.push(Workflow {
-            name,
-            name_span,
-            span: w.span,
-            one_liner: w.form == ast::WorkflowForm::OneLine,
-            trigger,
-            steps,
-            locals: std::mem::take(&mut self.locals),
-        });
+        let otherwise = match &branch.otherwise {
+            Some(block) => {
+                for arm in &arms {
+                    present_when(&arm.condition, false, &mut self.narrowed);
+                }
+                self.arms.push("else".to_string());
+                let steps = self.scoped_steps(&block.steps, trigger);
+                self.arms.pop();
+                self.narrowed.truncate(narrowed);
+                steps
+            }
+            None => Vec::new(),
+        };
+        StepKind::Branch { arms, otherwise }
+    }
+
+    /// The steps of one arm: the `let`s declared there go out of sight after it.
+    fn scoped_steps(&mut self, steps: &[ast::Step], trigger: &Trigger) -> Vec<Step> {
+        let first = self.locals.len();
+        let checked = self.steps(steps, trigger);
+        for hidden in &mut self.locals_hidden[first..] {
+            *hidden = true;
+        }
+        checked
     }
 
     fn declare_local(&mut self, name: &ast::Name, ty: Type, trigger: EntityId) -> LocalId {
         let reported = self.problems.len();
-        if let Some(first) = self.locals.iter().find(|l| l.name == name.node) {
+        if let Some(first) = self
+            .visible_local(&name.node)
+            .map(|i| &self.locals[i])
+            .filter(|l| l.name == name.node)
+        {
             let first = first.span;
             self.report(CheckError::Duplicate {
                 what: "`let` name",
@@ -138,6 +205,7 @@ impl Checker<'_> {
         });
         // A name already reported as taken is not also reported as unused.
         self.locals_used.push(self.problems.len() > reported);
+        self.locals_hidden.push(false);
         self.visible_locals = self.locals.len();
         LocalId(self.locals.len() - 1)
     }
@@ -219,6 +287,24 @@ impl Checker<'_> {
             condition,
             span: t.span,
         })
+    }
+
+    /// Resolves only the apps and entities of the actions (when the trigger could not be).
+    fn action_targets_in(&mut self, steps: &[ast::Step]) {
+        for step in steps {
+            match &step.kind {
+                AstStep::Action(action) => self.action_targets_only(action),
+                AstStep::Branch(branch) => {
+                    for arm in &branch.arms {
+                        self.action_targets_in(&arm.block.steps);
+                    }
+                    if let Some(block) = &branch.otherwise {
+                        self.action_targets_in(&block.steps);
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 
     /// Resolves only the app and entity of an action (when the trigger could not be).
@@ -325,7 +411,8 @@ impl Checker<'_> {
                 ActionKind::Notify { channel, message }
             }
         };
-        Some(Action { kind, span })
+        let arm = (!self.arms.is_empty()).then(|| Arc::from(self.arms.join(", ")));
+        Some(Action { kind, span, arm })
     }
 
     /// The app and entity an action writes; without an entity name, the trigger's.
@@ -540,5 +627,23 @@ impl Checker<'_> {
     fn describe_entity(&self, entity: EntityId) -> Arc<str> {
         let e = self.program.entity(entity);
         Arc::from(format!("{} in {}", e.name, self.program.app(e.app).name))
+    }
+}
+
+/// The `let`s of a workflow, those inside arms included, for "used before its `let`".
+fn collect_lets(steps: &[ast::Step], out: &mut Vec<(Arc<str>, Span)>) {
+    for step in steps {
+        match &step.kind {
+            AstStep::Let(n, _) => out.push((n.node.clone(), n.span)),
+            AstStep::Branch(branch) => {
+                for arm in &branch.arms {
+                    collect_lets(&arm.block.steps, out);
+                }
+                if let Some(block) = &branch.otherwise {
+                    collect_lets(&block.steps, out);
+                }
+            }
+            _ => {}
+        }
     }
 }

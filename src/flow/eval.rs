@@ -47,7 +47,9 @@ pub fn stopping_condition(workflow: &Workflow, known: &Known) -> Option<crate::s
                     return Some(step.span);
                 }
             }
-            StepKind::Action(_) => {}
+            // The analysis follows branches one path at a time (see `paths`); a branch left
+            // whole decides nothing here.
+            StepKind::Action(_) | StepKind::Branch { .. } => {}
         }
     }
     None
@@ -74,7 +76,7 @@ pub fn guard_after_write(workflow: &Workflow, engine: &Label) -> Option<crate::s
                     return Some(step.span);
                 }
             }
-            StepKind::Action(_) => written |= step.is_write(),
+            StepKind::Action(_) | StepKind::Branch { .. } => written |= step.is_write(),
         }
     }
     None
@@ -97,6 +99,15 @@ pub fn constant_writes(workflow: &Workflow) -> Vec<Vec<(FieldId, Value)>> {
                     .filter_map(|a| eval(&a.value, &known, &locals).map(|v| (a.field, v)))
                     .collect(),
             ),
+            StepKind::Branch { .. } => {
+                let inside = crate::program::actions_in(std::slice::from_ref(step));
+                out.extend(
+                    inside
+                        .iter()
+                        .filter(|a| a.kind.writes().is_some())
+                        .map(|_| Vec::new()),
+                );
+            }
             _ => {}
         }
     }

@@ -44,6 +44,8 @@ pub struct Write {
     pub constants: Vec<(FieldId, Value)>,
     /// The fields an update writes (`None`: not known, as for a sync's or a copy).
     pub fields: Option<Vec<FieldId>>,
+    /// The arms of branches the action stands in, in words (see [`Action::arm`]).
+    pub arm: Option<std::sync::Arc<str>>,
 }
 
 /// Why an edge cannot fire.
@@ -150,6 +152,7 @@ impl FlowGraph {
                         span: sync.span,
                         constants: Vec::new(),
                         fields: (kind == EventKind::Updated).then(|| fields.clone()),
+                        arm: None,
                     });
                 }
             }
@@ -216,6 +219,7 @@ fn workflow_write(
         span: action.span,
         constants,
         fields,
+        arm: action.arm.clone(),
     }
 }
 

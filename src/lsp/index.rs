@@ -237,6 +237,28 @@ impl Builder<'_> {
         }
     }
 
+    fn steps(
+        &mut self,
+        steps: &[crate::program::Step],
+        id: WorkflowId,
+        trigger: Option<crate::program::EntityId>,
+    ) {
+        for step in steps {
+            match &step.kind {
+                StepKind::Guard { condition, .. } => self.expr(condition, id, trigger, None),
+                StepKind::Let(_, value) => self.expr(value, id, trigger, None),
+                StepKind::Action(action) => self.action(action, id, trigger),
+                StepKind::Branch { arms, otherwise } => {
+                    for arm in arms {
+                        self.expr(&arm.condition, id, trigger, None);
+                        self.steps(&arm.steps, id, trigger);
+                    }
+                    self.steps(otherwise, id, trigger);
+                }
+            }
+        }
+    }
+
     /// Fields assigned, and every expression, as the checker resolved them.
     fn program_uses(&mut self) {
         let program = self.program;
@@ -246,13 +268,7 @@ impl Builder<'_> {
             if let Some(condition) = &w.trigger.condition {
                 self.expr(condition, id, trigger, None);
             }
-            for step in &w.steps {
-                match &step.kind {
-                    StepKind::Guard { condition, .. } => self.expr(condition, id, trigger, None),
-                    StepKind::Let(_, value) => self.expr(value, id, trigger, None),
-                    StepKind::Action(action) => self.action(action, id, trigger),
-                }
-            }
+            self.steps(&w.steps, id, trigger);
         }
         let none = WorkflowId(usize::MAX);
         for scenario in &program.scenarios {

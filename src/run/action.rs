@@ -154,6 +154,19 @@ impl Core {
                     locals[local.0] = v;
                 }
                 StepKind::Action(action) => self.action(p, apps, action, ctx, locals, out)?,
+                StepKind::Branch { arms, otherwise } => {
+                    let mut chosen: &[crate::program::Step] = otherwise;
+                    for arm in arms {
+                        if eval::truth(&arm.condition, &scope)? {
+                            chosen = &arm.steps;
+                            break;
+                        }
+                    }
+                    // A guard inside the arm ends the whole run, as it would outside.
+                    if !self.walk(p, apps, chosen, ctx, locals, out)? {
+                        return Ok(false);
+                    }
+                }
             }
         }
         Ok(true)

@@ -108,7 +108,7 @@ fn is_operator(rule: Rule) -> bool {
 
 pub const ITEM_WORDS: &[&str] = &["app", "workflow", "on", "sync", "scenario", "engine"];
 pub(super) const STEP_WORDS: &[&str] = &[
-    "let", "unless", "continue", "create", "update", "delete", "notify",
+    "let", "unless", "continue", "create", "update", "delete", "notify", "if",
 ];
 const ACTION_WORDS: &[&str] = &["create", "update", "delete", "notify"];
 pub(super) const SCENARIO_WORDS: &[&str] = &["user", "expect"];

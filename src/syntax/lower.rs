@@ -393,9 +393,49 @@ impl Lower {
                 let value = self.expr(inner.next().expect("let value"))?;
                 StepKind::Let(name, value)
             }
+            Rule::branch_step => StepKind::Branch(self.branch(pair)?),
             _ => StepKind::Action(self.action(pair)?),
         };
         Ok(Step { kind, span })
+    }
+
+    /// `if C { … } else if C { … } else { … }`. Each arm counts as a level of nesting, like a
+    /// bracket in an expression, so steps nested without end are refused before they are walked.
+    fn branch(&mut self, pair: Pair<'_, Rule>) -> Result<Branch> {
+        let span = self.span(&pair);
+        self.depth += 1;
+        if self.depth > super::expr::MAX_DEPTH {
+            return Err(SyntaxError::custom(
+                span,
+                SyntaxErrorKind::TooDeep {
+                    limit: super::expr::MAX_DEPTH,
+                },
+            ));
+        }
+        let mut arms = Vec::new();
+        let mut otherwise = None;
+        for part in parts(pair) {
+            match part.as_rule() {
+                Rule::branch_arm => {
+                    let mut inner = parts(part);
+                    let condition = self.expr(inner.next().expect("arm condition"))?;
+                    let block = self.block(inner.next().expect("arm steps"))?;
+                    arms.push(Arm { condition, block });
+                }
+                Rule::else_arm => {
+                    otherwise = Some(self.block(parts(part).next().expect("else steps"))?);
+                }
+                rule => unreachable!("expected an `if` or `else` arm, found {rule:?}"),
+            }
+        }
+        self.depth -= 1;
+        Ok(Branch { arms, otherwise })
+    }
+
+    fn block(&mut self, pair: Pair<'_, Rule>) -> Result<Block> {
+        let span = self.span(&pair);
+        let steps = parts(pair).map(|s| self.step(s)).collect::<Result<_>>()?;
+        Ok(Block { steps, span })
     }
 
     pub(super) fn action(&mut self, pair: Pair<'_, Rule>) -> Result<Action> {
