@@ -325,6 +325,8 @@ pub enum ActionKind {
         entity: EntityId,
         target: Target,
         fields: Vec<Assign>,
+        /// A value reads `target.FIELD`, so the fields are worked out for each record updated.
+        per_target: bool,
     },
     Delete {
         app: AppId,
@@ -546,6 +548,26 @@ pub enum Piece {
 }
 
 impl Expr {
+    /// Whether the expression reads the record an action is choosing or updating.
+    pub fn reads_target(&self) -> bool {
+        match &self.kind {
+            ExprKind::TargetField(_) | ExprKind::TargetId => true,
+            ExprKind::Const(_)
+            | ExprKind::TriggerField(_)
+            | ExprKind::TriggerId
+            | ExprKind::Origin
+            | ExprKind::Local(_) => false,
+            ExprKind::Interpolation(pieces) => pieces.iter().any(|p| match p {
+                Piece::Text(_) => false,
+                Piece::Expr(e) => e.reads_target(),
+            }),
+            ExprKind::Call(_, args) | ExprKind::List(args) => args.iter().any(Expr::reads_target),
+            ExprKind::Not(e) | ExprKind::Neg(e) => e.reads_target(),
+            ExprKind::Binary(_, l, r) => l.reads_target() || r.reads_target(),
+            ExprKind::If(c, t, o) => c.reads_target() || t.reads_target() || o.reads_target(),
+        }
+    }
+
     /// The constant this expression is, if it is a literal.
     pub fn as_const(&self) -> Option<&Value> {
         match &self.kind {

@@ -78,6 +78,13 @@ pub enum CheckError {
     },
     /// E0105: a `let` name used above its `let`.
     UsedBeforeLet { name: Named, defined: Span },
+    /// E0105: `target.FIELD` outside the `update` whose record it would read.
+    TargetOutsideUpdate {
+        span: Span,
+        field: Arc<str>,
+        /// The trigger record has a field of that name (perhaps the one meant).
+        trigger_has: bool,
+    },
     /// E0105: a `let` name used below the arm of the branch that made it.
     LetInArm { name: Named, defined: Span },
     /// E0105
@@ -294,6 +301,7 @@ impl CheckError {
             CheckError::UnknownName { .. }
             | CheckError::UsedBeforeLet { .. }
             | CheckError::LetInArm { .. }
+            | CheckError::TargetOutsideUpdate { .. }
             | CheckError::UnknownWorkflow { .. }
             | CheckError::BadFieldAccess { .. }
             | CheckError::NoStamp { .. }
@@ -464,6 +472,15 @@ impl CheckError {
                 format!("`{}` is used before its `let`", name.text),
                 vec![primary(name.span, "used here"), secondary(*defined, "defined later, here")],
                 vec![help(format!("move `let {} = …` above the step that uses it", name.text))],
+            ),
+            CheckError::TargetOutsideUpdate { span, field, trigger_has } => (
+                format!("`target.{field}` is read outside an `update`: `target` is the record an `update` writes"),
+                vec![primary(*span, "no record is being updated here")],
+                vec![help(if *trigger_has {
+                    format!("for the trigger record's field write `{field}` or `trigger.{field}`; `target.{field}` belongs in an update's field block (`update … {{ {field}: target.{field} }}`)")
+                } else {
+                    format!("read it inside the field block of an `update` of that record: `update … {{ {field}: target.{field} … }}`")
+                })],
             ),
             CheckError::LetInArm { name, defined } => (
                 format!("`{}` is made inside an arm of an `if` and is not seen below it", name.text),

@@ -31,6 +31,9 @@ pub(super) struct Scope {
     pub view: View,
     /// The trigger's entity, inside a workflow.
     pub trigger: Option<EntityId>,
+    /// Inside an `update` (its `where` and its field block): the entity of the record being
+    /// updated, which `target.FIELD` reads.
+    pub target: Option<EntityId>,
 }
 
 impl Scope {
@@ -38,6 +41,7 @@ impl Scope {
         Scope {
             view: View::Constant,
             trigger: None,
+            target: None,
         }
     }
 }

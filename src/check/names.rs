@@ -234,6 +234,11 @@ impl Checker<'_> {
         span: Span,
         scope: Scope,
     ) -> Expr {
+        if let ast::ExprKind::Name(name) = &base.kind
+            && &**name == "target"
+        {
+            return self.target_field(field, span, base.span, scope);
+        }
         let trigger = match (&base.kind, scope.trigger) {
             (ast::ExprKind::Name(name), Some(trigger)) if &**name == "trigger" => trigger,
             _ => {
@@ -258,6 +263,36 @@ impl Checker<'_> {
             Some(f) => Expr {
                 kind: ExprKind::TriggerField(f),
                 ty: self.program.entity(trigger).fields[f.0].ty.clone(),
+                span,
+            },
+            None => error_expr(span),
+        }
+    }
+
+    /// `target.FIELD`: a field of the record an `update` writes, inside that `update`.
+    fn target_field(&mut self, field: &ast::Name, span: Span, base: Span, scope: Scope) -> Expr {
+        let Some(entity) = scope.target else {
+            let trigger_has = scope
+                .trigger
+                .is_some_and(|t| self.program.entity(t).field_named(&field.node).is_some());
+            self.report(CheckError::TargetOutsideUpdate {
+                span: base,
+                field: field.node.clone(),
+                trigger_has,
+            });
+            return error_expr(span);
+        };
+        if &*field.node == "id" && self.program.entity(entity).field_named("id").is_none() {
+            return Expr {
+                kind: ExprKind::TargetId,
+                ty: Type::Text,
+                span,
+            };
+        }
+        match self.field(entity, field) {
+            Some(f) => Expr {
+                kind: ExprKind::TargetField(f),
+                ty: self.program.entity(entity).fields[f.0].ty.clone(),
                 span,
             },
             None => error_expr(span),

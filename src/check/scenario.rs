@@ -171,6 +171,7 @@ impl Checker<'_> {
 
 fn record_scope(entity: EntityId) -> Scope {
     Scope {
+        target: None,
         view: View::Record(entity),
         trigger: None,
     }

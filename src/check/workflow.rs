@@ -61,6 +61,7 @@ impl Checker<'_> {
         let scope = Scope {
             view: View::Trigger,
             trigger: Some(trigger.entity),
+            target: None,
         };
         let mut checked = Vec::new();
         for step in steps {
@@ -270,6 +271,7 @@ impl Checker<'_> {
         let scope = Scope {
             view: View::Trigger,
             trigger: Some(entity),
+            target: None,
         };
         let condition = t.condition.as_ref().map(|c| {
             let checked = self.condition(c, scope, "a `where` condition");
@@ -341,6 +343,7 @@ impl Checker<'_> {
         let scope = Scope {
             view: View::Trigger,
             trigger: Some(trigger.entity),
+            target: None,
         };
         let kind = match action {
             ast::Action::Create {
@@ -379,8 +382,14 @@ impl Checker<'_> {
             } => {
                 let (app_id, entity_id) = self.action_target(entity.as_ref(), app, trigger)?;
                 let target = self.target(target, entity_id, trigger.entity);
-                let fields = self.assignments(entity_id, fields, scope);
+                let in_update = Scope {
+                    target: Some(entity_id),
+                    ..scope
+                };
+                let fields = self.assignments(entity_id, fields, in_update);
+                let per_target = fields.iter().any(|a| a.value.reads_target());
                 ActionKind::Update {
+                    per_target,
                     app: app_id,
                     entity: entity_id,
                     target,
@@ -441,6 +450,7 @@ impl Checker<'_> {
                 let scope = Scope {
                     view: View::Target(entity),
                     trigger: Some(trigger),
+                    target: Some(entity),
                 };
                 Target::Where(self.condition(condition, scope, "a `where` condition"))
             }

@@ -240,11 +240,39 @@ impl Core {
                 entity,
                 target,
                 fields,
+                per_target,
                 ..
             } => {
                 let targets = self.targets(apps, *entity, target, &scope)?;
                 if targets.is_empty() {
                     self.nothing_found(EventKind::Updated, *entity, action.span, ctx, out);
+                    return Ok(());
+                }
+                if *per_target {
+                    // `target.FIELD` reads each record as it is when its turn comes.
+                    for at in targets {
+                        let current = apps
+                            .get(at)
+                            .map_err(|err| RunError::new(action.span, RunErrorKind::App(err)))?;
+                        let Some(record) = current else { continue };
+                        let inner = Scope {
+                            target: Some(Subject {
+                                entity: *entity,
+                                record: record.view(),
+                            }),
+                            ..scope
+                        };
+                        let mut write = Write::default();
+                        for assign in fields {
+                            let value = eval::eval(&assign.value, &inner)?;
+                            let value =
+                                fit_field(p, *entity, assign.field, value, assign.value.span)?;
+                            write.fields.push((assign.field, value));
+                        }
+                        let engine = self.engine.clone();
+                        stamp_write(p, *entity, &mut write, &engine);
+                        self.update(p, apps, at, write, ctx, action.span, out)?;
+                    }
                     return Ok(());
                 }
                 let mut write = Write::default();
