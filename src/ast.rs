@@ -37,6 +37,7 @@ equal_ignoring_span! {
     Scenario { name, at, steps }
     ScenarioStep { kind }
     Block { steps }
+    Lookup { kind, entity, app, condition }
 }
 
 impl PartialEq for Capability {
@@ -287,6 +288,47 @@ pub enum StepKind {
     Action(Action),
     /// `if C { … } else if C { … } else { … }` around steps.
     Branch(Branch),
+    /// `let NAME = find|exists|count …`: a value read from an app.
+    Lookup(Name, Lookup),
+}
+
+/// `find contact in CRM where … ordered by FIELD [desc]`, `exists …`, `count …`: records of an
+/// app read, never written.
+#[derive(Clone, Debug)]
+pub struct Lookup {
+    pub kind: LookupKind,
+    pub entity: Name,
+    pub app: Name,
+    /// Bare names are the looked-up record's fields; `trigger.x` reaches the trigger record.
+    pub condition: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum LookupKind {
+    /// One record, or none: the first by id, or by `ordered by`.
+    Find(Option<Order>),
+    /// Whether any record matches.
+    Exists,
+    /// How many records match.
+    Count,
+}
+
+impl LookupKind {
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            LookupKind::Find(_) => "find",
+            LookupKind::Exists => "exists",
+            LookupKind::Count => "count",
+        }
+    }
+}
+
+/// `ordered by FIELD [desc]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Order {
+    pub field: Name,
+    pub descending: bool,
 }
 
 /// Steps that run only when a condition holds: the first arm whose condition is true runs,

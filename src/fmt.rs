@@ -406,6 +406,10 @@ impl Printer<'_> {
                 StepKind::Unless(c) => format!("unless {}", expr(c)),
                 StepKind::ContinueIf(c) => format!("continue if {}", expr(c)),
                 StepKind::Let(name, value) => format!("let {} = {}", name.node, expr(value)),
+                StepKind::Lookup(name, lookup) => {
+                    self.lookup(name, lookup, step.span);
+                    continue;
+                }
                 StepKind::Action(a) => action(a),
                 StepKind::Branch(branch) => {
                     self.branch(branch);
@@ -418,6 +422,33 @@ impl Printer<'_> {
             };
             self.step_line(&text, block, step.span);
         }
+    }
+
+    /// `let NAME = find …`: on one line when it fits, else its `where` on the next.
+    fn lookup(&mut self, name: &Name, lookup: &Lookup, span: Span) {
+        let text = format!("let {} = {}", name.node, lookup_text(lookup, true));
+        let Some(condition) = lookup
+            .condition
+            .as_ref()
+            .filter(|_| self.pad().len() + text.len() > WIDTH)
+        else {
+            self.line(&text, span);
+            return;
+        };
+        let head = format!("let {} = {}", name.node, lookup_text(lookup, false));
+        let split = condition.span.start;
+        self.line(&head, Span { end: split, ..span });
+        self.indent += 1;
+        let mut rest = format!("where {}", expr(condition));
+        rest.push_str(&order_text(lookup));
+        self.line(
+            &rest,
+            Span {
+                start: split,
+                ..span
+            },
+        );
+        self.indent -= 1;
     }
 
     /// `if C {`, its steps, `} else if C {`, …, `} else {`, …, `}`: one arm's head on the
@@ -803,5 +834,34 @@ fn wrap(e: &Expr, needed: u8) -> String {
         format!("({})", expr(e))
     } else {
         expr(e)
+    }
+}
+
+/// `find contact in CRM`, then (when `whole`) ` where … ordered by FIELD desc`.
+fn lookup_text(lookup: &Lookup, whole: bool) -> String {
+    let mut text = format!(
+        "{} {} in {}",
+        lookup.kind.keyword(),
+        lookup.entity.node,
+        lookup.app.node
+    );
+    if !whole {
+        return text;
+    }
+    if let Some(condition) = &lookup.condition {
+        let _ = write!(text, " where {}", expr(condition));
+    }
+    text.push_str(&order_text(lookup));
+    text
+}
+
+/// ` ordered by FIELD [desc]` of a `find`, or nothing.
+fn order_text(lookup: &Lookup) -> String {
+    match &lookup.kind {
+        LookupKind::Find(Some(order)) if order.descending => {
+            format!(" ordered by {} desc", order.field.node)
+        }
+        LookupKind::Find(Some(order)) => format!(" ordered by {}", order.field.node),
+        _ => String::new(),
     }
 }

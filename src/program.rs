@@ -231,7 +231,7 @@ fn collect_actions<'a>(steps: &'a [Step], out: &mut Vec<&'a Action>) {
                 }
                 collect_actions(otherwise, out);
             }
-            StepKind::Guard { .. } | StepKind::Let(..) => {}
+            StepKind::Guard { .. } | StepKind::Let(..) | StepKind::Lookup(..) => {}
         }
     }
 }
@@ -271,7 +271,7 @@ impl Step {
                 .flat_map(|a| &a.steps)
                 .chain(otherwise)
                 .any(Step::is_write),
-            StepKind::Guard { .. } | StepKind::Let(..) => false,
+            StepKind::Guard { .. } | StepKind::Let(..) | StepKind::Lookup(..) => false,
         }
     }
 }
@@ -285,12 +285,35 @@ pub enum StepKind {
     },
     Let(LocalId, Expr),
     Action(Action),
+    /// `let NAME = find|exists|count …`: records read from an app into a `let`. It writes
+    /// nothing and sets nothing off.
+    Lookup(LocalId, Query),
     /// `if C { … } else if C { … } else { … }`: the steps of the first arm whose condition
     /// holds, else `otherwise` (empty without an `else`).
     Branch {
         arms: Vec<Arm>,
         otherwise: Vec<Step>,
     },
+}
+
+/// What a lookup reads: the records of an entity for which the condition holds.
+#[derive(Clone, Debug)]
+pub struct Query {
+    pub kind: QueryKind,
+    pub app: AppId,
+    pub entity: EntityId,
+    /// Bare names are the looked-up record's fields ([`ExprKind::TargetField`]).
+    pub condition: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueryKind {
+    /// The first match (by id, or by `order`: the field, and whether descending), or none. The
+    /// `let` holds the record's values and then its id, in one list.
+    Find(Option<(FieldId, bool)>),
+    Exists,
+    Count,
 }
 
 /// `if C { steps }` or `else if C { steps }`.
@@ -531,6 +554,10 @@ pub enum ExprKind {
     /// Who made the change that triggered the run.
     Origin,
     Local(LocalId),
+    /// A field of the record a `find` gave a `let` (present: the checker asks for narrowing).
+    RecordField(LocalId, FieldId),
+    /// The id of the record a `find` gave a `let`.
+    RecordId(LocalId),
     Interpolation(Vec<Piece>),
     Call(Builtin, Vec<Expr>),
     List(Vec<Expr>),
@@ -556,7 +583,9 @@ impl Expr {
             | ExprKind::TriggerField(_)
             | ExprKind::TriggerId
             | ExprKind::Origin
-            | ExprKind::Local(_) => false,
+            | ExprKind::Local(_)
+            | ExprKind::RecordField(..)
+            | ExprKind::RecordId(_) => false,
             ExprKind::Interpolation(pieces) => pieces.iter().any(|p| match p {
                 Piece::Text(_) => false,
                 Piece::Expr(e) => e.reads_target(),

@@ -85,6 +85,15 @@ pub enum CheckError {
         /// The trigger record has a field of that name (perhaps the one meant).
         trigger_has: bool,
     },
+    /// E0204: `c.FIELD` of a `find` that may have found nothing.
+    RecordMaybeNone {
+        span: Span,
+        name: Arc<str>,
+        field: Arc<str>,
+        entity: Arc<str>,
+    },
+    /// E0201: a record found by `find` used as a value (it has fields, not a value).
+    RecordAsValue { span: Span, name: Arc<str> },
     /// E0105: a `let` name used below the arm of the branch that made it.
     LetInArm { name: Named, defined: Span },
     /// E0105
@@ -311,7 +320,8 @@ impl CheckError {
             CheckError::TypeMismatch { .. } | CheckError::NotAChoice { .. } => Code::E0201,
             CheckError::MissingFields { .. } => Code::E0202,
             CheckError::NotBool { .. } => Code::E0203,
-            CheckError::OptionalUsed { .. } => Code::E0204,
+            CheckError::OptionalUsed { .. } | CheckError::RecordMaybeNone { .. } => Code::E0204,
+            CheckError::RecordAsValue { .. } => Code::E0201,
             CheckError::ChangingNotUpdated { .. } | CheckError::ChangingNotReported { .. } => {
                 Code::E0205
             }
@@ -472,6 +482,16 @@ impl CheckError {
                 format!("`{}` is used before its `let`", name.text),
                 vec![primary(name.span, "used here"), secondary(*defined, "defined later, here")],
                 vec![help(format!("move `let {} = …` above the step that uses it", name.text))],
+            ),
+            CheckError::RecordMaybeNone { span, name, field, entity } => (
+                format!("`{name}` may be none (no {entity} matched), so `{name}.{field}` cannot be read here"),
+                vec![primary(*span, format!("a `{entity}?`: maybe no record"))],
+                vec![help(format!("add `continue if {name} != none` above this step, or put it inside `if {name} != none {{ … }}`"))],
+            ),
+            CheckError::RecordAsValue { span, name } => (
+                format!("`{name}` is a record, not a value: read one of its fields"),
+                vec![primary(*span, "a record found by `find`")],
+                vec![help(format!("write `{name}.FIELD` (or `{name}.id`), or compare it with `none`: `{name} != none`"))],
             ),
             CheckError::TargetOutsideUpdate { span, field, trigger_has } => (
                 format!("`target.{field}` is read outside an `update`: `target` is the record an `update` writes"),

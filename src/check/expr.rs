@@ -136,6 +136,14 @@ impl Checker<'_> {
             }
             ast::ExprKind::Name(name) => {
                 let e = self.name(name, span, scope, expected);
+                let compared_with_none = std::mem::take(&mut self.record_compare);
+                if matches!(e.ty.unwrapped(), Type::Record(..)) && !compared_with_none {
+                    self.report(CheckError::RecordAsValue {
+                        span,
+                        name: name.clone(),
+                    });
+                    return error_expr(span);
+                }
                 return self.narrow(e);
             }
             ast::ExprKind::Field(base, field) => {

@@ -239,6 +239,12 @@ impl Checker<'_> {
         {
             return self.target_field(field, span, base.span, scope);
         }
+        if let ast::ExprKind::Name(name) = &base.kind
+            && let Some(i) = self.visible_local(name)
+            && let Type::Record(entity, _) = self.locals[i].ty.unwrapped().clone()
+        {
+            return self.record_field(LocalId(i), entity, field, span, base.span);
+        }
         let trigger = match (&base.kind, scope.trigger) {
             (ast::ExprKind::Name(name), Some(trigger)) if &**name == "trigger" => trigger,
             _ => {
@@ -292,6 +298,46 @@ impl Checker<'_> {
         match self.field(entity, field) {
             Some(f) => Expr {
                 kind: ExprKind::TargetField(f),
+                ty: self.program.entity(entity).fields[f.0].ty.clone(),
+                span,
+            },
+            None => error_expr(span),
+        }
+    }
+
+    /// `c.FIELD` of a record a `find` gave `c`: only where `c` is known to be there.
+    fn record_field(
+        &mut self,
+        local: LocalId,
+        entity: EntityId,
+        field: &ast::Name,
+        span: Span,
+        base: Span,
+    ) -> Expr {
+        self.locals_used[local.0] = true;
+        if self.locals[local.0].ty.is_optional()
+            && !self.narrowed.contains(&super::narrow::Narrow::Local(local))
+        {
+            let name = self.locals[local.0].name.clone();
+            let entity_name = self.program.entity(entity).name.clone();
+            self.report(CheckError::RecordMaybeNone {
+                span: base,
+                name,
+                field: field.node.clone(),
+                entity: entity_name,
+            });
+            return error_expr(span);
+        }
+        if &*field.node == "id" && self.program.entity(entity).field_named("id").is_none() {
+            return Expr {
+                kind: ExprKind::RecordId(local),
+                ty: Type::Text,
+                span,
+            };
+        }
+        match self.field(entity, field) {
+            Some(f) => Expr {
+                kind: ExprKind::RecordField(local, f),
                 ty: self.program.entity(entity).fields[f.0].ty.clone(),
                 span,
             },

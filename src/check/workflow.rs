@@ -96,6 +96,22 @@ impl Checker<'_> {
                     None => continue,
                 },
                 AstStep::Branch(branch) => self.branch(branch, scope, trigger),
+                AstStep::Lookup(local, lookup) => {
+                    let Some(query) = self.query(lookup, trigger) else {
+                        continue;
+                    };
+                    let ty = match query.kind {
+                        QueryKind::Find(_) => {
+                            let name = self.program.entity(query.entity).name.clone();
+                            Type::optional(Type::Record(query.entity, name))
+                        }
+                        QueryKind::Exists => Type::Bool,
+                        QueryKind::Count => Type::Number,
+                    };
+                    self.later_lets.retain(|(_, span)| *span != local.span);
+                    let id = self.declare_local(local, ty, trigger.entity);
+                    StepKind::Lookup(id, query)
+                }
             };
             checked.push(Step {
                 kind,
@@ -103,6 +119,38 @@ impl Checker<'_> {
             });
         }
         checked
+    }
+
+    /// `find|exists|count ENTITY in APP [where C] [ordered by F [desc]]`: the condition sees the
+    /// looked-up record's fields bare, as an `update`'s `where` sees its target's.
+    fn query(&mut self, lookup: &ast::Lookup, trigger: &Trigger) -> Option<Query> {
+        let app = self.app(&lookup.app);
+        let entity = self.entity(app, &lookup.entity, lookup.app.span, false)?;
+        let scope = Scope {
+            view: View::Target(entity),
+            trigger: Some(trigger.entity),
+            target: Some(entity),
+        };
+        let condition = lookup
+            .condition
+            .as_ref()
+            .map(|c| self.condition(c, scope, "a `where` condition"));
+        let kind = match &lookup.kind {
+            ast::LookupKind::Find(order) => QueryKind::Find(
+                order
+                    .as_ref()
+                    .and_then(|o| self.field(entity, &o.field).map(|f| (f, o.descending))),
+            ),
+            ast::LookupKind::Exists => QueryKind::Exists,
+            ast::LookupKind::Count => QueryKind::Count,
+        };
+        Some(Query {
+            kind,
+            app,
+            entity,
+            condition,
+            span: lookup.span,
+        })
     }
 
     /// `if C { … } else if C { … } else { … }`: inside an arm its condition holds and the
@@ -172,11 +220,7 @@ impl Checker<'_> {
 
     fn declare_local(&mut self, name: &ast::Name, ty: Type, trigger: EntityId) -> LocalId {
         let reported = self.problems.len();
-        if let Some(first) = self
-            .visible_local(&name.node)
-            .map(|i| &self.locals[i])
-            .filter(|l| l.name == name.node)
-        {
+        if let Some(first) = self.visible_local(&name.node).map(|i| &self.locals[i]) {
             let first = first.span;
             self.report(CheckError::Duplicate {
                 what: "`let` name",
@@ -644,7 +688,7 @@ impl Checker<'_> {
 fn collect_lets(steps: &[ast::Step], out: &mut Vec<(Arc<str>, Span)>) {
     for step in steps {
         match &step.kind {
-            AstStep::Let(n, _) => out.push((n.node.clone(), n.span)),
+            AstStep::Let(n, _) | AstStep::Lookup(n, _) => out.push((n.node.clone(), n.span)),
             AstStep::Branch(branch) => {
                 for arm in &branch.arms {
                     collect_lets(&arm.block.steps, out);

@@ -39,6 +39,8 @@ pub fn stopping_condition(workflow: &Workflow, known: &Known) -> Option<crate::s
         }
         match &step.kind {
             StepKind::Let(local, value) => locals[local.0] = eval(value, known, &locals),
+            // What a lookup finds is never known before the run.
+            StepKind::Lookup(local, _) => locals[local.0] = None,
             StepKind::Guard {
                 condition,
                 continue_when,
@@ -67,6 +69,7 @@ pub fn guard_after_write(workflow: &Workflow, engine: &Label) -> Option<crate::s
     for step in &workflow.steps {
         match &step.kind {
             StepKind::Let(local, value) => locals[local.0] = eval(value, &known, &locals),
+            StepKind::Lookup(local, _) => locals[local.0] = None,
             StepKind::Guard {
                 condition,
                 continue_when,

@@ -114,7 +114,7 @@ fn without_guards(step: &Step) -> Vec<Step> {
             }
         }
         StepKind::Guard { .. } => {}
-        StepKind::Let(..) | StepKind::Action(_) => out.push(step.clone()),
+        StepKind::Let(..) | StepKind::Lookup(..) | StepKind::Action(_) => out.push(step.clone()),
     }
     out
 }

@@ -247,6 +247,11 @@ impl Builder<'_> {
             match &step.kind {
                 StepKind::Guard { condition, .. } => self.expr(condition, id, trigger, None),
                 StepKind::Let(_, value) => self.expr(value, id, trigger, None),
+                StepKind::Lookup(_, query) => {
+                    if let Some(condition) = &query.condition {
+                        self.expr(condition, id, trigger, Some(query.entity));
+                    }
+                }
                 StepKind::Action(action) => self.action(action, id, trigger),
                 StepKind::Branch { arms, otherwise } => {
                     for arm in arms {

@@ -126,7 +126,7 @@ fn copies(
             ExprKind::TriggerField(f) => program.field(w.trigger.entity, *f).is_stamp,
             _ => false,
         }),
-        StepKind::Let(..) | StepKind::Branch { .. } => false,
+        StepKind::Let(..) | StepKind::Lookup(..) | StepKind::Branch { .. } => false,
         StepKind::Action(_) => true,
     });
     if w.trigger.condition.is_some() || !plain || w.actions().count() != 1 {

@@ -6,8 +6,12 @@ use crate::codes::Code;
 use crate::words::KEYWORDS;
 
 /// Words that read like keywords where a value is expected, and words with a meaning only in
-/// place (`with`, `map`, `one`), beside the table of reserved words.
-const VALUE_WORDS: &[&str] = &["origin", "trigger", "id", "with", "map", "one"];
+/// place (`with`, `map`, `one`, the lookups after `let NAME =`), beside the table of reserved
+/// words.
+const VALUE_WORDS: &[&str] = &[
+    "origin", "trigger", "id", "with", "map", "one", "target", "find", "exists", "count",
+    "ordered", "by", "desc",
+];
 
 /// An entity's name and its fields' names.
 pub type EntityNames = (String, Vec<String>);

@@ -15,7 +15,8 @@ use super::trace::{Done, TraceItem};
 use super::{Core, Event, Outcome};
 use crate::ast::EventKind;
 use crate::program::{
-    Action, ActionKind, CopyFields, EntityId, FieldId, Program, StepKind, Target, WorkflowId,
+    Action, ActionKind, CopyFields, EntityId, FieldId, Program, Query, QueryKind, StepKind, Target,
+    WorkflowId,
 };
 use crate::span::Span;
 use crate::types::Type;
@@ -154,6 +155,10 @@ impl Core {
                     locals[local.0] = v;
                 }
                 StepKind::Action(action) => self.action(p, apps, action, ctx, locals, out)?,
+                StepKind::Lookup(local, query) => {
+                    let value = self.query(apps, query, &scope)?;
+                    locals[local.0] = value;
+                }
                 StepKind::Branch { arms, otherwise } => {
                     let mut chosen: &[crate::program::Step] = otherwise;
                     for arm in arms {
@@ -652,33 +657,104 @@ impl Core {
                 Ok(found)
             }
             Target::Where(condition) => {
-                let mut equal = Vec::new();
-                if apps.remote(entity) {
-                    eval::equalities(condition, scope, &mut equal);
-                }
-                let mut failed = None;
-                let found = apps.lookup(entity, &equal, &mut |record| {
-                    if failed.is_some() {
-                        return false;
-                    }
-                    let inner = Scope {
-                        target: Some(Subject { entity, record }),
-                        ..*scope
-                    };
-                    eval::truth(condition, &inner).unwrap_or_else(|err| {
-                        failed = Some(err);
-                        false
-                    })
-                });
-                if let Some(err) = failed {
-                    return Err(err);
-                }
-                let found =
-                    found.map_err(|err| RunError::new(condition.span, RunErrorKind::App(err)))?;
+                let found = matching(apps, entity, Some(condition), condition.span, scope)?;
                 Ok(found.iter().map(|r| RecordRef::new(entity, r.id)).collect())
             }
         }
     }
+
+    /// `find`, `exists` or `count`: reads records, writes nothing. A real app that cannot be
+    /// asked fails the run (to be retried), never "nothing found".
+    fn query<A: Apps>(
+        &mut self,
+        apps: &A,
+        query: &Query,
+        scope: &Scope,
+    ) -> Result<Value, RunError> {
+        let found = matching(
+            apps,
+            query.entity,
+            query.condition.as_ref(),
+            query.span,
+            scope,
+        )?;
+        Ok(match query.kind {
+            QueryKind::Exists => Value::Bool(!found.is_empty()),
+            QueryKind::Count => Value::Number(found.len() as f64),
+            QueryKind::Find(order) => {
+                let chosen = match order {
+                    None => found.first(),
+                    Some((field, descending)) => {
+                        let key = |r: &&Record| r.get(field).clone();
+                        let pick = |a: &&Record, b: &&Record| {
+                            let ordering = crate::operators::order(&key(a), &key(b))
+                                .unwrap_or(std::cmp::Ordering::Equal);
+                            if descending {
+                                ordering.reverse()
+                            } else {
+                                ordering
+                            }
+                        };
+                        // The first of the best, so equal keys keep the id order.
+                        found.iter().reduce(|best, r| {
+                            if pick(&r, &best) == std::cmp::Ordering::Less {
+                                r
+                            } else {
+                                best
+                            }
+                        })
+                    }
+                };
+                match chosen {
+                    Some(record) => {
+                        let at = RecordRef::new(query.entity, record.id);
+                        let mut values: Vec<Value> = record.fields().to_vec();
+                        values.push(Value::text(&at.show(scope.program).to_string()));
+                        Value::List(Arc::from(values))
+                    }
+                    None => Value::None,
+                }
+            }
+        })
+    }
+}
+
+/// The records of `entity` for which `condition` holds (all without one), in id order; through
+/// the app's list endpoint, filtered by the condition's equalities, for a real app.
+fn matching<A: Apps>(
+    apps: &A,
+    entity: EntityId,
+    condition: Option<&crate::program::Expr>,
+    span: Span,
+    scope: &Scope,
+) -> Result<Vec<Record>, RunError> {
+    let mut equal = Vec::new();
+    if let Some(condition) = condition
+        && apps.remote(entity)
+    {
+        eval::equalities(condition, scope, &mut equal);
+    }
+    let mut failed = None;
+    let found = apps.lookup(entity, &equal, &mut |record| {
+        let Some(condition) = condition else {
+            return true;
+        };
+        if failed.is_some() {
+            return false;
+        }
+        let inner = Scope {
+            target: Some(Subject { entity, record }),
+            ..*scope
+        };
+        eval::truth(condition, &inner).unwrap_or_else(|err| {
+            failed = Some(err);
+            false
+        })
+    });
+    if let Some(err) = failed {
+        return Err(err);
+    }
+    found.map_err(|err| RunError::new(span, RunErrorKind::App(err)))
 }
 
 /// The fields a create sends: those with a value.

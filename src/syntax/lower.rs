@@ -65,6 +65,11 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_with
             | Rule::kw_map
             | Rule::kw_match
+            | Rule::kw_find
+            | Rule::kw_exists
+            | Rule::kw_count
+            | Rule::kw_ordered
+            | Rule::kw_by
             | Rule::EOI
     )
 }
@@ -394,6 +399,12 @@ impl Lower {
                 StepKind::Let(name, value)
             }
             Rule::branch_step => StepKind::Branch(self.branch(pair)?),
+            Rule::lookup_step => {
+                let mut inner = parts(pair);
+                let name = self.name(inner.next().expect("let name"));
+                let lookup = self.lookup(inner.next().expect("lookup"))?;
+                StepKind::Lookup(name, lookup)
+            }
             _ => StepKind::Action(self.action(pair)?),
         };
         Ok(Step { kind, span })
@@ -430,6 +441,44 @@ impl Lower {
         }
         self.depth -= 1;
         Ok(Branch { arms, otherwise })
+    }
+
+    /// `find|exists|count ENTITY in APP [where C] [ordered by FIELD [desc]]`.
+    fn lookup(&mut self, pair: Pair<'_, Rule>) -> Result<Lookup> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let mut inner = parts(pair);
+        let entity = self.name(inner.next().expect("lookup entity"));
+        let app = self.name(inner.next().expect("lookup app"));
+        let mut condition = None;
+        let mut order = None;
+        for part in inner {
+            match part.as_rule() {
+                Rule::where_clause => condition = Some(self.where_clause(part)?),
+                Rule::ordered_by => {
+                    let mut words = parts(part);
+                    let field = self.name(words.next().expect("order field"));
+                    order = Some(Order {
+                        field,
+                        descending: words.next().is_some(),
+                    });
+                }
+                rule => unreachable!("expected `where` or `ordered by`, found {rule:?}"),
+            }
+        }
+        let kind = match rule {
+            Rule::find_lookup => LookupKind::Find(order),
+            Rule::exists_lookup => LookupKind::Exists,
+            Rule::count_lookup => LookupKind::Count,
+            rule => unreachable!("expected a lookup, found {rule:?}"),
+        };
+        Ok(Lookup {
+            kind,
+            entity,
+            app,
+            condition,
+            span,
+        })
     }
 
     fn block(&mut self, pair: Pair<'_, Rule>) -> Result<Block> {
