@@ -114,3 +114,114 @@ fn under_serve_a_failed_read_leaves_the_event_to_replay() {
     assert!(said.contains("event 2 ran again: done"), "{said}");
     assert_eq!(tracker.records("ticket")[0]["title"], "printer on fire");
 }
+
+/// Orders in a simulated shop look their customer up in a real CRM and note what they found.
+fn shop_looks_up_crm(crm: &str) -> String {
+    format!(
+        r#"app Shop {{
+  order {{ email: text }}
+}}
+
+app Crm at "{crm}" {{
+  contact {{ name: text, email: text }}
+}}
+
+app Notes {{
+  note {{ text: text }}
+}}
+
+workflow note_customer {{
+  on new order in Shop
+  let known = exists contact in Crm where email == trigger.email
+  let contact = find contact in Crm where email == trigger.email
+  if contact != none {{
+    create note in Notes {{ text: "{{contact.name}} ordered (known: {{known}})" }}
+  }} else {{
+    create note in Notes {{ text: "a new customer" }}
+  }}
+}}
+"#
+    )
+}
+
+fn order_for(email: &str) -> String {
+    json!({ "kind": "new", "app": "Shop", "entity": "order", "record": { "email": email } })
+        .to_string()
+}
+
+#[test]
+fn a_lookup_asks_the_apps_list_with_its_filter() {
+    let crm = RestApp::start();
+    crm.user_creates(
+        "contact",
+        json!({ "name": "Dee", "email": "dee@example.com" }),
+    );
+    let dir = scratch("find");
+    std::fs::write(dir.join("shop.weir"), shop_looks_up_crm(&crm.url)).unwrap();
+    std::fs::write(
+        dir.join("orders.jsonl"),
+        order_for("dee@example.com") + "\n",
+    )
+    .unwrap();
+    let out = weir(
+        &[
+            "run",
+            "shop.weir",
+            "--events",
+            "orders.jsonl",
+            "--trace",
+            "human",
+        ],
+        &dir,
+        &[],
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.contains("Dee ordered (known: true)"), "{stdout}");
+    let seen = crm.seen();
+    let asked = seen
+        .iter()
+        .filter(|s| s.method == "GET" && s.path == "/contact?email=dee%40example.com")
+        .count();
+    assert_eq!(asked, 2, "`exists` and `find` each ask the list: {seen:?}");
+    assert!(
+        !seen.iter().any(|s| s.method != "GET"),
+        "a lookup writes nothing: {seen:?}"
+    );
+}
+
+#[test]
+fn a_lookup_answered_503_fails_the_run_instead_of_finding_nothing() {
+    let crm = RestApp::start();
+    let dir = scratch("find-503");
+    std::fs::write(dir.join("shop.weir"), shop_looks_up_crm(&crm.url)).unwrap();
+    std::fs::write(
+        dir.join("orders.jsonl"),
+        order_for("eve@example.com") + "\n",
+    )
+    .unwrap();
+    crm.fail_reads(Some((0, 503)));
+    let out = weir(
+        &[
+            "run",
+            "shop.weir",
+            "--events",
+            "orders.jsonl",
+            "--trace",
+            "human",
+            "--retries",
+            "1",
+            "--backoff-ms",
+            "1",
+        ],
+        &dir,
+        &[],
+    );
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Crm could not be read"), "{stderr}");
+    assert!(
+        !stdout.contains("a new customer"),
+        "an unanswered lookup is not \"not found\": {stdout}"
+    );
+}
