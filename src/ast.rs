@@ -290,6 +290,8 @@ pub enum StepKind {
     Branch(Branch),
     /// `let NAME = find|exists|count …`: a value read from an app.
     Lookup(Name, Lookup),
+    /// `let NAME = create …`: the record created, named for the steps after it.
+    Bind(Name, Action),
 }
 
 /// `find contact in CRM where … ordered by FIELD [desc]`, `exists …`, `count …`: records of an

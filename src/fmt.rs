@@ -410,6 +410,7 @@ impl Printer<'_> {
                     self.lookup(name, lookup, step.span);
                     continue;
                 }
+                StepKind::Bind(name, a) => format!("let {} = {}", name.node, action(a)),
                 StepKind::Action(a) => action(a),
                 StepKind::Branch(branch) => {
                     self.branch(branch);
@@ -418,6 +419,8 @@ impl Printer<'_> {
             };
             let block = match &step.kind {
                 StepKind::Action(a) => action_block(a),
+                StepKind::Bind(name, a) => action_block(a)
+                    .map(|(head, fields)| (format!("let {} = {head}", name.node), fields)),
                 _ => None,
             };
             self.step_line(&text, block, step.span);

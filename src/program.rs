@@ -332,6 +332,9 @@ pub struct Action {
     /// The arms of branches the action stands in, in words (`if kind == "paid"`, `else`,
     /// nested ones joined by `, `); `None` outside every branch.
     pub arm: Option<Arc<str>>,
+    /// `let NAME = create …`: the `let` that holds the created record (its values, then its id,
+    /// as a `find`'s).
+    pub bind: Option<LocalId>,
 }
 
 #[derive(Clone, Debug)]

@@ -92,7 +92,7 @@ pub enum CheckError {
         field: Arc<str>,
         entity: Arc<str>,
     },
-    /// E0201: a record found by `find` used as a value (it has fields, not a value).
+    /// E0201: a record (from `find` or `let NAME = create`) used as a value.
     RecordAsValue { span: Span, name: Arc<str> },
     /// E0105: a `let` name used below the arm of the branch that made it.
     LetInArm { name: Named, defined: Span },
@@ -490,7 +490,7 @@ impl CheckError {
             ),
             CheckError::RecordAsValue { span, name } => (
                 format!("`{name}` is a record, not a value: read one of its fields"),
-                vec![primary(*span, "a record found by `find`")],
+                vec![primary(*span, "a whole record")],
                 vec![help(format!("write `{name}.FIELD` (or `{name}.id`), or compare it with `none`: `{name} != none`"))],
             ),
             CheckError::TargetOutsideUpdate { span, field, trigger_has } => (

@@ -245,6 +245,18 @@ impl Checker<'_> {
         {
             return self.record_field(LocalId(i), entity, field, span, base.span);
         }
+        if let ast::ExprKind::Name(name) = &base.kind
+            && let Some(&(_, defined)) = self.later_lets.iter().find(|(n, _)| n == name)
+        {
+            self.report(CheckError::UsedBeforeLet {
+                name: Named {
+                    text: name.clone(),
+                    span: base.span,
+                },
+                defined,
+            });
+            return error_expr(span);
+        }
         let trigger = match (&base.kind, scope.trigger) {
             (ast::ExprKind::Name(name), Some(trigger)) if &**name == "trigger" => trigger,
             _ => {

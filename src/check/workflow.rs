@@ -96,6 +96,19 @@ impl Checker<'_> {
                     None => continue,
                 },
                 AstStep::Branch(branch) => self.branch(branch, scope, trigger),
+                AstStep::Bind(local, action) => {
+                    let Some(mut action) = self.action(action, step.span, trigger) else {
+                        continue;
+                    };
+                    let Some((_, entity, _)) = action.kind.writes() else {
+                        unreachable!("expected a `create` after `let NAME =`, found a notify")
+                    };
+                    let name = self.program.entity(entity).name.clone();
+                    self.later_lets.retain(|(_, span)| *span != local.span);
+                    let id = self.declare_local(local, Type::Record(entity, name), trigger.entity);
+                    action.bind = Some(id);
+                    StepKind::Action(action)
+                }
                 AstStep::Lookup(local, lookup) => {
                     let Some(query) = self.query(lookup, trigger) else {
                         continue;
@@ -339,7 +352,9 @@ impl Checker<'_> {
     fn action_targets_in(&mut self, steps: &[ast::Step]) {
         for step in steps {
             match &step.kind {
-                AstStep::Action(action) => self.action_targets_only(action),
+                AstStep::Action(action) | AstStep::Bind(_, action) => {
+                    self.action_targets_only(action)
+                }
                 AstStep::Branch(branch) => {
                     for arm in &branch.arms {
                         self.action_targets_in(&arm.block.steps);
@@ -465,7 +480,12 @@ impl Checker<'_> {
             }
         };
         let arm = (!self.arms.is_empty()).then(|| Arc::from(self.arms.join(", ")));
-        Some(Action { kind, span, arm })
+        Some(Action {
+            kind,
+            span,
+            arm,
+            bind: None,
+        })
     }
 
     /// The app and entity an action writes; without an entity name, the trigger's.
@@ -688,7 +708,9 @@ impl Checker<'_> {
 fn collect_lets(steps: &[ast::Step], out: &mut Vec<(Arc<str>, Span)>) {
     for step in steps {
         match &step.kind {
-            AstStep::Let(n, _) | AstStep::Lookup(n, _) => out.push((n.node.clone(), n.span)),
+            AstStep::Let(n, _) | AstStep::Lookup(n, _) | AstStep::Bind(n, _) => {
+                out.push((n.node.clone(), n.span))
+            }
             AstStep::Branch(branch) => {
                 for arm in &branch.arms {
                     collect_lets(&arm.block.steps, out);

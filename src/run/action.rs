@@ -154,7 +154,12 @@ impl Core {
                     let v = eval::eval(value, &scope)?;
                     locals[local.0] = v;
                 }
-                StepKind::Action(action) => self.action(p, apps, action, ctx, locals, out)?,
+                StepKind::Action(action) => {
+                    self.action(p, apps, action, ctx, locals, out)?;
+                    if let Some(local) = action.bind {
+                        locals[local.0] = self.created_value(p, apps, action.span)?;
+                    }
+                }
                 StepKind::Lookup(local, query) => {
                     let value = self.query(apps, query, &scope)?;
                     locals[local.0] = value;
@@ -396,9 +401,29 @@ impl Core {
             .insert(entity, values)
             .map_err(|err| RunError::new(action.span, RunErrorKind::App(err)))?;
         apps.link(ctx.event.at(), RecordRef::new(entity, id));
+        self.last_created = Some(RecordRef::new(entity, id));
         out.counts.actions += 1;
         self.count_event(p, entity, EventKind::New, out);
         Ok(())
+    }
+
+    /// The record the last `create` made, as a `let` holds it: its values, then its id.
+    fn created_value<A: Apps>(
+        &mut self,
+        p: &Program,
+        apps: &A,
+        span: Span,
+    ) -> Result<Value, RunError> {
+        let Some(at) = self.last_created.take() else {
+            return Ok(Value::None);
+        };
+        let record = apps
+            .get(at)
+            .map_err(|err| RunError::new(span, RunErrorKind::App(err)))?;
+        Ok(match record {
+            Some(record) => record_value(p, at, &record),
+            None => Value::None,
+        })
     }
 
     /// Creates a record made by a run, links it with the trigger record, and reports it.
@@ -420,6 +445,7 @@ impl Core {
             .map_err(|err| RunError::new(span, RunErrorKind::App(err)))?;
         let at = RecordRef::new(entity, created.id);
         apps.link(ctx.event.at(), at);
+        self.last_created = Some(at);
         if let Some(fields) = written {
             self.wrote(EventKind::New, at, &created, &fields, ctx, out);
             if self.options.trace {
@@ -706,17 +732,23 @@ impl Core {
                     }
                 };
                 match chosen {
-                    Some(record) => {
-                        let at = RecordRef::new(query.entity, record.id);
-                        let mut values: Vec<Value> = record.fields().to_vec();
-                        values.push(Value::text(&at.show(scope.program).to_string()));
-                        Value::List(Arc::from(values))
-                    }
+                    Some(record) => record_value(
+                        scope.program,
+                        RecordRef::new(query.entity, record.id),
+                        record,
+                    ),
                     None => Value::None,
                 }
             }
         })
     }
+}
+
+/// A record as a `let` holds it (`find`, `let NAME = create`): its values, then its id.
+fn record_value(p: &Program, at: RecordRef, record: &Record) -> Value {
+    let mut values: Vec<Value> = record.fields().to_vec();
+    values.push(Value::text(&at.show(p).to_string()));
+    Value::List(Arc::from(values))
 }
 
 /// The records of `entity` for which `condition` holds (all without one), in id order; through

@@ -219,6 +219,8 @@ struct Core {
     linked: Vec<RecordRef>,
     /// A record being made, before it goes into its app.
     scratch: Vec<Value>,
+    /// The record the last `create` of a run made, for `let NAME = create …`.
+    last_created: Option<apps::RecordRef>,
     user: Label,
     engine: Label,
 }
@@ -477,6 +479,7 @@ impl Core {
             locals: Vec::new(),
             linked: Vec::new(),
             scratch: Vec::new(),
+            last_created: None,
             user: Arc::from("user"),
             engine: program.engine.clone(),
         }

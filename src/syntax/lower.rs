@@ -399,6 +399,12 @@ impl Lower {
                 StepKind::Let(name, value)
             }
             Rule::branch_step => StepKind::Branch(self.branch(pair)?),
+            Rule::bind_step => {
+                let mut inner = parts(pair);
+                let name = self.name(inner.next().expect("let name"));
+                let action = self.action(inner.next().expect("create"))?;
+                StepKind::Bind(name, action)
+            }
             Rule::lookup_step => {
                 let mut inner = parts(pair);
                 let name = self.name(inner.next().expect("let name"));
