@@ -377,6 +377,14 @@ pub enum Action {
         channel: Option<Expr>,
         message: Expr,
     },
+    /// `upsert ENTITY in APP match KEY { … }`: update the record whose `KEY` is the block's
+    /// value for it, or create one.
+    Upsert {
+        entity: Name,
+        app: Name,
+        key: Name,
+        fields: Vec<FieldInit>,
+    },
 }
 
 /// Which records an `update` or `delete` writes.

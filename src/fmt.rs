@@ -693,7 +693,8 @@ fn action_block(a: &Action) -> Option<(String, &[FieldInit])> {
             fields: Some(fields),
             ..
         }
-        | Action::Update { fields, .. } => fields,
+        | Action::Update { fields, .. }
+        | Action::Upsert { fields, .. } => fields,
         _ => return None,
     };
     let block = field_block(fields);
@@ -743,6 +744,18 @@ fn action(a: &Action) -> String {
             Some(c) => format!("notify {} {}", expr(c), expr(message)),
             None => format!("notify {}", expr(message)),
         },
+        Action::Upsert {
+            entity,
+            app,
+            key,
+            fields,
+        } => format!(
+            "upsert {} in {} match {} {}",
+            entity.node,
+            app.node,
+            key.node,
+            field_block(fields)
+        ),
     }
 }
 

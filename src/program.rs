@@ -363,23 +363,47 @@ pub enum ActionKind {
         channel: Option<Expr>,
         message: Expr,
     },
+    /// `upsert ENTITY in APP match KEY { … }`: updates the first record whose `key` is the
+    /// block's value for it, or creates one when there is none.
+    Upsert {
+        app: AppId,
+        entity: EntityId,
+        key: FieldId,
+        fields: Vec<Assign>,
+    },
 }
 
 impl ActionKind {
-    /// The app and entity a write goes to, and the kind of event it causes (`None` for notify).
+    /// The app and entity a write goes to, and the kind of event it causes (`None` for notify;
+    /// an upsert's first, `new`: see [`ActionKind::all_writes`]).
     pub fn writes(&self) -> Option<(AppId, EntityId, EventKind)> {
         match self {
-            ActionKind::Create { app, entity, .. } => Some((*app, *entity, EventKind::New)),
+            ActionKind::Create { app, entity, .. } | ActionKind::Upsert { app, entity, .. } => {
+                Some((*app, *entity, EventKind::New))
+            }
             ActionKind::Update { app, entity, .. } => Some((*app, *entity, EventKind::Updated)),
             ActionKind::Delete { app, entity, .. } => Some((*app, *entity, EventKind::Deleted)),
             ActionKind::Notify { .. } => None,
         }
     }
 
-    /// The explicit field assignments of a create or update.
+    /// Every change the action may make: one, or for an upsert both `new` and `updated`.
+    pub fn all_writes(&self) -> Vec<(AppId, EntityId, EventKind)> {
+        match self {
+            ActionKind::Upsert { app, entity, .. } => vec![
+                (*app, *entity, EventKind::New),
+                (*app, *entity, EventKind::Updated),
+            ],
+            other => other.writes().into_iter().collect(),
+        }
+    }
+
+    /// The explicit field assignments of a create, update or upsert.
     pub fn assignments(&self) -> &[Assign] {
         match self {
-            ActionKind::Create { fields, .. } | ActionKind::Update { fields, .. } => fields,
+            ActionKind::Create { fields, .. }
+            | ActionKind::Update { fields, .. }
+            | ActionKind::Upsert { fields, .. } => fields,
             _ => &[],
         }
     }

@@ -14,7 +14,7 @@ pub const KEYWORDS: &[&str] = &[
     "deleted", "in", "where", "changing", "unless", "continue", "if", "then", "else", "let",
     "create", "update", "delete", "linked", "notify", "sync", "between", "prefer", "scenario",
     "user", "creates", "updates", "deletes", "expect", "no", "loop", "and", "or", "not", "true",
-    "false", "none",
+    "false", "none", "upsert",
 ];
 
 #[cfg(test)]

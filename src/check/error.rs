@@ -92,6 +92,8 @@ pub enum CheckError {
         field: Arc<str>,
         entity: Arc<str>,
     },
+    /// E0202: `upsert … match KEY` without a value for `KEY` in its block.
+    UpsertKeyMissing { key: Named, entity: Arc<str> },
     /// E0201: a record (from `find` or `let NAME = create`) used as a value.
     RecordAsValue { span: Span, name: Arc<str> },
     /// E0105: a `let` name used below the arm of the branch that made it.
@@ -318,7 +320,7 @@ impl CheckError {
             | CheckError::MatchNotMapped { .. } => Code::E0105,
             CheckError::UnknownFunction { .. } | CheckError::WrongArity { .. } => Code::E0106,
             CheckError::TypeMismatch { .. } | CheckError::NotAChoice { .. } => Code::E0201,
-            CheckError::MissingFields { .. } => Code::E0202,
+            CheckError::MissingFields { .. } | CheckError::UpsertKeyMissing { .. } => Code::E0202,
             CheckError::NotBool { .. } => Code::E0203,
             CheckError::OptionalUsed { .. } | CheckError::RecordMaybeNone { .. } => Code::E0204,
             CheckError::RecordAsValue { .. } => Code::E0201,
@@ -487,6 +489,11 @@ impl CheckError {
                 format!("`{name}` may be none (no {entity} matched), so `{name}.{field}` cannot be read here"),
                 vec![primary(*span, format!("a `{entity}?`: maybe no record"))],
                 vec![help(format!("add `continue if {name} != none` above this step, or put it inside `if {name} != none {{ … }}`"))],
+            ),
+            CheckError::UpsertKeyMissing { key, entity } => (
+                format!("this upsert matches `{entity}` records by `{}` but gives no value for `{}`", key.text, key.text),
+                vec![primary(key.span, "nothing to match with")],
+                vec![help(format!("add `{}: …` to the upsert's field block", key.text))],
             ),
             CheckError::RecordAsValue { span, name } => (
                 format!("`{name}` is a record, not a value: read one of its fields"),

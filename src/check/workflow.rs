@@ -394,6 +394,10 @@ impl Checker<'_> {
             | ast::Action::Delete { app, .. } => {
                 self.app(app);
             }
+            ast::Action::Upsert { entity, app, .. } => {
+                let app_id = self.app(app);
+                self.entity(app_id, entity, app.span, false);
+            }
             ast::Action::Notify { .. } => {}
         }
     }
@@ -466,6 +470,31 @@ impl Checker<'_> {
                     app: app_id,
                     entity: entity_id,
                     target,
+                }
+            }
+            ast::Action::Upsert {
+                entity,
+                app,
+                key,
+                fields,
+            } => {
+                let (app_id, entity_id) = self.action_target(Some(entity), app, trigger)?;
+                let (assigns, all_known) = self.assignments_with_unknowns(entity_id, fields, scope);
+                let key_id = self.field(entity_id, key)?;
+                if all_known && !assigns.iter().any(|a| a.field == key_id) {
+                    self.report(CheckError::UpsertKeyMissing {
+                        key: Named::of(key),
+                        entity: self.program.entity(entity_id).name.clone(),
+                    });
+                } else if all_known {
+                    // It may create, so it gives what a create must.
+                    self.require_all_fields(entity_id, &assigns, span, None);
+                }
+                ActionKind::Upsert {
+                    app: app_id,
+                    entity: entity_id,
+                    key: key_id,
+                    fields: assigns,
                 }
             }
             ast::Action::Notify { channel, message } => {

@@ -94,14 +94,18 @@ pub fn constant_writes(workflow: &Workflow) -> Vec<Vec<(FieldId, Value)>> {
     for step in &workflow.steps {
         match &step.kind {
             StepKind::Let(local, value) => locals[local.0] = eval(value, &known, &locals),
-            StepKind::Action(action) if action.kind.writes().is_some() => out.push(
-                action
+            StepKind::Action(action) => {
+                let constants: Vec<(FieldId, Value)> = action
                     .kind
                     .assignments()
                     .iter()
                     .filter_map(|a| eval(&a.value, &known, &locals).map(|v| (a.field, v)))
-                    .collect(),
-            ),
+                    .collect();
+                // One entry for each change the action may make (an upsert's two alike).
+                for _ in action.kind.all_writes() {
+                    out.push(constants.clone());
+                }
+            }
             StepKind::Branch { .. } => {
                 let inside = crate::program::actions_in(std::slice::from_ref(step));
                 out.extend(

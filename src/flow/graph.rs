@@ -116,7 +116,7 @@ impl FlowGraph {
             });
             let mut constants = super::eval::constant_writes(w).into_iter();
             for action in w.actions() {
-                if let Some((_, entity, kind)) = action.kind.writes() {
+                for (_, entity, kind) in action.kind.all_writes() {
                     let constants = constants.next().unwrap_or_default();
                     writes.push(workflow_write(unit, entity, kind, action, constants));
                 }
@@ -210,6 +210,9 @@ fn workflow_write(
 ) -> Write {
     let fields = match &action.kind {
         ActionKind::Update { fields, .. } => Some(fields.iter().map(|a| a.field).collect()),
+        ActionKind::Upsert { fields, .. } if kind == EventKind::Updated => {
+            Some(fields.iter().map(|a| a.field).collect())
+        }
         _ => None,
     };
     Write {

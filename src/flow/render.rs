@@ -105,9 +105,9 @@ impl<'a> View<'a> {
             }
         }
         let mut shown: Vec<usize> = Vec::new();
-        let mut first: HashMap<(Span, EntityId, EventKind), usize> = HashMap::new();
+        let mut first: HashMap<(Span, EntityId, EventKind, EventKind), usize> = HashMap::new();
         for (i, w) in graph.writes.iter().enumerate() {
-            let key = (w.span, w.entity, graph.units[w.unit].trigger_kind);
+            let key = (w.span, w.entity, w.kind, graph.units[w.unit].trigger_kind);
             match first.get(&key) {
                 Some(&kept) if status[i].weight() > status[kept].weight() => {
                     status[kept] = status[i].clone()

@@ -186,6 +186,9 @@ impl Builder<'_> {
                                 | ast::Action::Delete { entity, app, .. } => {
                                     self.target(entity.as_ref(), app);
                                 }
+                                ast::Action::Upsert { entity, app, .. } => {
+                                    self.target(Some(entity), app);
+                                }
                                 ast::Action::Notify { .. } => {}
                             }
                         }
@@ -311,7 +314,8 @@ impl Builder<'_> {
 
     fn action(&mut self, action: &Action, w: WorkflowId, trigger: Option<EntityId>) {
         match &action.kind {
-            ActionKind::Create { entity, fields, .. } => {
+            ActionKind::Create { entity, fields, .. }
+            | ActionKind::Upsert { entity, fields, .. } => {
                 self.assignments(*entity, fields, w, trigger, None);
             }
             ActionKind::Update {

@@ -306,6 +306,12 @@ impl Core {
                     self.delete(p, apps, at, ctx, action.span, out)?;
                 }
             }
+            ActionKind::Upsert {
+                entity,
+                key,
+                fields,
+                ..
+            } => self.upsert(p, apps, action, *entity, *key, fields, ctx, &scope, out)?,
             ActionKind::Notify { channel, message } => {
                 let channel = match channel {
                     Some(c) => match eval::eval(c, &scope)? {
@@ -404,6 +410,77 @@ impl Core {
         self.last_created = Some(RecordRef::new(entity, id));
         out.counts.actions += 1;
         self.count_event(p, entity, EventKind::New, out);
+        Ok(())
+    }
+
+    /// `upsert … match KEY { … }`: the first record whose `KEY` has the block's value is
+    /// updated with the block; with none, one is created from it. Run again (a retried event),
+    /// it finds what it made the first time and updates that, so it never makes two.
+    #[expect(clippy::too_many_arguments, reason = "a write has this many parts")]
+    fn upsert<A: Apps>(
+        &mut self,
+        p: &Program,
+        apps: &mut A,
+        action: &Action,
+        entity: EntityId,
+        key: FieldId,
+        fields: &[crate::program::Assign],
+        ctx: &mut RunCtx,
+        scope: &Scope,
+        out: &mut Outcome,
+    ) -> Result<(), RunError> {
+        let mut values = Vec::with_capacity(fields.len());
+        for assign in fields {
+            let value = eval::eval(&assign.value, scope)?;
+            values.push((
+                assign.field,
+                fit_field(p, entity, assign.field, value, assign.value.span)?,
+            ));
+        }
+        let wanted = values
+            .iter()
+            .find(|(f, _)| *f == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or(Value::None);
+        let equal = [(key, wanted.clone())];
+        let found = apps
+            .lookup(entity, &equal, &mut |record| {
+                crate::operators::equal(record.get(key), &wanted)
+            })
+            .map_err(|err| RunError::new(action.span, RunErrorKind::App(err)))?;
+        let engine = self.engine.clone();
+        if let Some(existing) = found.first() {
+            let mut write = Write {
+                fields: values,
+                ..Write::default()
+            };
+            stamp_write(p, entity, &mut write, &engine);
+            let at = RecordRef::new(entity, existing.id);
+            self.update(p, apps, at, write, ctx, action.span, out)?;
+            self.last_created = Some(at);
+            return Ok(());
+        }
+        let e = p.entity(entity);
+        let mut record = Record::empty(e.fields.len());
+        for (field, value) in values {
+            record.set(field, value);
+        }
+        if let Some((field, _)) = e
+            .fields
+            .iter()
+            .zip(record.fields().iter())
+            .find(|(f, v)| f.required && **v == Value::None)
+        {
+            return Err(RunError::new(
+                action.span,
+                RunErrorKind::MissingField {
+                    field: field.name.clone(),
+                    entity: e.name.clone(),
+                },
+            ));
+        }
+        stamp_record(p, entity, &mut record, &engine);
+        self.create(p, apps, entity, record, ctx, action.span, out)?;
         Ok(())
     }
 

@@ -58,6 +58,7 @@ pub(super) fn keyword_text(rule: Rule) -> Option<&'static str> {
         Rule::kw_with => "with",
         Rule::kw_map => "map",
         Rule::kw_match => "match",
+        Rule::kw_upsert => "upsert",
         Rule::kw_find => "find",
         Rule::kw_exists => "exists",
         Rule::kw_count => "count",
@@ -114,9 +115,9 @@ fn is_operator(rule: Rule) -> bool {
 
 pub const ITEM_WORDS: &[&str] = &["app", "workflow", "on", "sync", "scenario", "engine"];
 pub(super) const STEP_WORDS: &[&str] = &[
-    "let", "unless", "continue", "create", "update", "delete", "notify", "if",
+    "let", "unless", "continue", "create", "update", "delete", "notify", "if", "upsert",
 ];
-const ACTION_WORDS: &[&str] = &["create", "update", "delete", "notify"];
+const ACTION_WORDS: &[&str] = &["create", "update", "delete", "notify", "upsert"];
 pub(super) const SCENARIO_WORDS: &[&str] = &["user", "expect"];
 const EXPRESSION_TOKENS: &[&str] = &["-", "(", "[", "\"", "if", "not"];
 /// Operators, and the first characters of operators, that "an operator" stands for.

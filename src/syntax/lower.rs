@@ -65,6 +65,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_with
             | Rule::kw_map
             | Rule::kw_match
+            | Rule::kw_upsert
             | Rule::kw_find
             | Rule::kw_exists
             | Rule::kw_count
@@ -535,6 +536,17 @@ impl Lower {
                 app,
                 target: self.target(inner.next().expect("delete target"))?,
             },
+            Rule::upsert => {
+                let key = parts(inner.next().expect("upsert key"))
+                    .next()
+                    .expect("key field");
+                Action::Upsert {
+                    entity: entity.expect("the grammar names an upsert's entity"),
+                    app,
+                    key: self.name(key),
+                    fields: self.field_block(inner.next().expect("upsert fields"))?,
+                }
+            }
             rule => unreachable!("expected an action, found {rule:?}"),
         })
     }
