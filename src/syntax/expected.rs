@@ -145,13 +145,13 @@ pub(super) fn describe(
             }
         };
     let item = take_group(&mut tokens, ITEM_WORDS, "an item", 3);
-    let step = take_group(&mut tokens, STEP_WORDS, "a step", 5);
+    let step = take_group(&mut tokens, STEP_WORDS, "a step", 6);
     if !step {
         take_group(
             &mut tokens,
             ACTION_WORDS,
-            "an action (`create`, `update`, `delete` or `notify`)",
-            4,
+            "an action (`create`, `update`, `delete`, `upsert` or `notify`)",
+            5,
         );
     }
     take_group(
