@@ -262,13 +262,7 @@ impl Printer<'_> {
 
     /// The closing brace of a block whose span is `span`.
     fn close(&mut self, span: Span) {
-        self.indent += 1;
-        self.comments_before((span.end as usize).saturating_sub(1));
-        self.after_comment = false;
-        self.indent -= 1;
-        let pad = self.pad();
-        let _ = write!(self.out, "{pad}}}");
-        self.end_line(span.end as usize);
+        self.close_open(span, "", span.end as usize);
     }
 
     fn item(&mut self, item: &Item) {

@@ -13,7 +13,7 @@ use super::Checker;
 use super::error::{CheckError, Named, ScopeHint};
 use super::expr::{Scope, View, error_expr};
 use crate::ast;
-use crate::program::{EntityId, Expr, ExprKind, LocalId};
+use crate::program::{EntityId, Expr, ExprKind, FieldId, LocalId};
 use crate::span::Span;
 use crate::types::Type;
 use crate::value::Value;
@@ -270,17 +270,35 @@ impl Checker<'_> {
                 return error_expr(span);
             }
         };
-        if &*field.node == "id" && self.program.entity(trigger).field_named("id").is_none() {
+        self.read_field(
+            trigger,
+            field,
+            span,
+            ExprKind::TriggerId,
+            ExprKind::TriggerField,
+        )
+    }
+
+    /// `FIELD` (or `id`) of a record of `entity`, read as `field_kind` (or `id_kind`).
+    fn read_field(
+        &mut self,
+        entity: EntityId,
+        field: &ast::Name,
+        span: Span,
+        id_kind: ExprKind,
+        field_kind: impl FnOnce(FieldId) -> ExprKind,
+    ) -> Expr {
+        if &*field.node == "id" && self.program.entity(entity).field_named("id").is_none() {
             return Expr {
-                kind: ExprKind::TriggerId,
+                kind: id_kind,
                 ty: Type::Text,
                 span,
             };
         }
-        match self.field(trigger, field) {
+        match self.field(entity, field) {
             Some(f) => Expr {
-                kind: ExprKind::TriggerField(f),
-                ty: self.program.entity(trigger).fields[f.0].ty.clone(),
+                kind: field_kind(f),
+                ty: self.program.entity(entity).fields[f.0].ty.clone(),
                 span,
             },
             None => error_expr(span),
@@ -300,21 +318,13 @@ impl Checker<'_> {
             });
             return error_expr(span);
         };
-        if &*field.node == "id" && self.program.entity(entity).field_named("id").is_none() {
-            return Expr {
-                kind: ExprKind::TargetId,
-                ty: Type::Text,
-                span,
-            };
-        }
-        match self.field(entity, field) {
-            Some(f) => Expr {
-                kind: ExprKind::TargetField(f),
-                ty: self.program.entity(entity).fields[f.0].ty.clone(),
-                span,
-            },
-            None => error_expr(span),
-        }
+        self.read_field(
+            entity,
+            field,
+            span,
+            ExprKind::TargetId,
+            ExprKind::TargetField,
+        )
     }
 
     /// `c.FIELD` of a record a `find` gave `c`: only where `c` is known to be there.
@@ -340,20 +350,8 @@ impl Checker<'_> {
             });
             return error_expr(span);
         }
-        if &*field.node == "id" && self.program.entity(entity).field_named("id").is_none() {
-            return Expr {
-                kind: ExprKind::RecordId(local),
-                ty: Type::Text,
-                span,
-            };
-        }
-        match self.field(entity, field) {
-            Some(f) => Expr {
-                kind: ExprKind::RecordField(local, f),
-                ty: self.program.entity(entity).fields[f.0].ty.clone(),
-                span,
-            },
-            None => error_expr(span),
-        }
+        self.read_field(entity, field, span, ExprKind::RecordId(local), |f| {
+            ExprKind::RecordField(local, f)
+        })
     }
 }

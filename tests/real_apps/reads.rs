@@ -144,9 +144,22 @@ workflow note_customer {{
     )
 }
 
-fn order_for(email: &str) -> String {
-    json!({ "kind": "new", "app": "Shop", "entity": "order", "record": { "email": email } })
-        .to_string()
+/// `weir run` of [`shop_looks_up_crm`] on one order from `email`, with more arguments.
+fn run_one_order(dir: &std::path::Path, crm: &RestApp, email: &str, extra: &[&str]) -> Output {
+    std::fs::write(dir.join("shop.weir"), shop_looks_up_crm(&crm.url)).unwrap();
+    let order =
+        json!({ "kind": "new", "app": "Shop", "entity": "order", "record": { "email": email } });
+    std::fs::write(dir.join("orders.jsonl"), format!("{order}\n")).unwrap();
+    let mut args = vec![
+        "run",
+        "shop.weir",
+        "--events",
+        "orders.jsonl",
+        "--trace",
+        "human",
+    ];
+    args.extend_from_slice(extra);
+    weir(&args, dir, &[])
 }
 
 #[test]
@@ -157,24 +170,7 @@ fn a_lookup_asks_the_apps_list_with_its_filter() {
         json!({ "name": "Dee", "email": "dee@example.com" }),
     );
     let dir = scratch("find");
-    std::fs::write(dir.join("shop.weir"), shop_looks_up_crm(&crm.url)).unwrap();
-    std::fs::write(
-        dir.join("orders.jsonl"),
-        order_for("dee@example.com") + "\n",
-    )
-    .unwrap();
-    let out = weir(
-        &[
-            "run",
-            "shop.weir",
-            "--events",
-            "orders.jsonl",
-            "--trace",
-            "human",
-        ],
-        &dir,
-        &[],
-    );
+    let out = run_one_order(&dir, &crm, "dee@example.com", &[]);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(stdout.contains("Dee ordered (known: true)"), "{stdout}");
@@ -194,29 +190,9 @@ fn a_lookup_asks_the_apps_list_with_its_filter() {
 fn a_lookup_answered_503_fails_the_run_instead_of_finding_nothing() {
     let crm = RestApp::start();
     let dir = scratch("find-503");
-    std::fs::write(dir.join("shop.weir"), shop_looks_up_crm(&crm.url)).unwrap();
-    std::fs::write(
-        dir.join("orders.jsonl"),
-        order_for("eve@example.com") + "\n",
-    )
-    .unwrap();
     crm.fail_reads(Some((0, 503)));
-    let out = weir(
-        &[
-            "run",
-            "shop.weir",
-            "--events",
-            "orders.jsonl",
-            "--trace",
-            "human",
-            "--retries",
-            "1",
-            "--backoff-ms",
-            "1",
-        ],
-        &dir,
-        &[],
-    );
+    let retries = ["--retries", "1", "--backoff-ms", "1"];
+    let out = run_one_order(&dir, &crm, "eve@example.com", &retries);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("Crm could not be read"), "{stderr}");
