@@ -53,6 +53,8 @@ pub enum SyntaxErrorKind {
     NumberTooLarge { limit: &'static str },
     /// Expressions nested deeper than the parser allows (E0002).
     TooDeep { limit: u32 },
+    /// Branches nested deeper than weir walks (E0002).
+    StepsTooDeep { limit: u32 },
     /// An expression whose tree of operators is deeper than weir walks (E0002): `operators`
     /// counts those chained at its own level, 0 when the depth comes from nesting.
     TooLong { limit: u32, operators: u32 },
@@ -551,7 +553,9 @@ impl SyntaxError {
     /// but goes past a limit.
     pub fn code(&self) -> Code {
         match self.kind.as_ref() {
-            SyntaxErrorKind::TooDeep { .. } | SyntaxErrorKind::TooLong { .. } => Code::E0002,
+            SyntaxErrorKind::TooDeep { .. }
+            | SyntaxErrorKind::StepsTooDeep { .. }
+            | SyntaxErrorKind::TooLong { .. } => Code::E0002,
             SyntaxErrorKind::NumberTooLarge { .. } => Code::E0003,
             _ => Code::E0001,
         }
@@ -576,6 +580,9 @@ impl SyntaxError {
                 format!("this number is too large: {limit}")
             }
             SyntaxErrorKind::TooDeep { .. } => "this expression is nested too deeply".into(),
+            SyntaxErrorKind::StepsTooDeep { limit } => {
+                format!("this `if` is nested inside {limit} others, more than weir allows")
+            }
             SyntaxErrorKind::TooLong { limit, operators } if operators > limit => format!(
                 "this expression chains {operators} operators; weir allows at most {limit} levels"
             ),
@@ -609,6 +616,7 @@ impl SyntaxError {
             SyntaxErrorKind::InterpolationInName => "`{` starts an expression".into(),
             SyntaxErrorKind::NumberTooLarge { .. } => "this does not fit".into(),
             SyntaxErrorKind::TooDeep { .. } => "too many nested parts".into(),
+            SyntaxErrorKind::StepsTooDeep { .. } => "too many `if`s inside one another".into(),
             SyntaxErrorKind::TooLong { limit, .. } => format!("more than {limit} levels"),
             SyntaxErrorKind::LoneBraceInText => "this `}` closes nothing".into(),
             SyntaxErrorKind::UnknownEscape { .. } => "unknown escape".into(),
@@ -629,6 +637,9 @@ impl SyntaxError {
             SyntaxErrorKind::NumberTooLarge { .. } => "use a smaller number".into(),
             SyntaxErrorKind::TooDeep { limit } => {
                 format!("split the expression with `let` steps; at most {limit} levels are allowed")
+            }
+            SyntaxErrorKind::StepsTooDeep { .. } => {
+                "join conditions with `and` (`if a and b { … }`), or use `else if` instead of an `if` inside an `else`".into()
             }
             SyntaxErrorKind::TooLong { .. } => {
                 "split the expression with `let` steps: `let first = a + b + c`, then `first + d + e`".into()

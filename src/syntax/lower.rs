@@ -14,7 +14,13 @@ pub struct Lower {
     /// Where the text being lowered starts in its file (a script is parsed item by item).
     pub(super) offset: usize,
     pub(super) depth: u32,
+    /// How many branches the step being lowered sits in.
+    steps_depth: u32,
 }
+
+/// The most branches one step may sit in: far beyond what a person writes, well within what
+/// the checker and the interpreter walk.
+const MAX_STEPS_DEPTH: u32 = 32;
 
 pub(super) type Result<T> = std::result::Result<T, SyntaxError>;
 
@@ -120,6 +126,7 @@ impl Lower {
             file,
             offset,
             depth: 0,
+            steps_depth: 0,
         }
     }
 
@@ -417,19 +424,23 @@ impl Lower {
         Ok(Step { kind, span })
     }
 
-    /// `if C { … } else if C { … } else { … }`. Each arm counts as a level of nesting, like a
-    /// bracket in an expression, so steps nested without end are refused before they are walked.
+    /// `if C { … } else if C { … } else { … }`. Branches nested without end are refused before
+    /// anything walks them.
     fn branch(&mut self, pair: Pair<'_, Rule>) -> Result<Branch> {
         let span = self.span(&pair);
-        self.depth += 1;
-        if self.depth > super::expr::MAX_DEPTH {
+        if self.steps_depth >= MAX_STEPS_DEPTH {
+            let head = Span {
+                end: span.start + 2,
+                ..span
+            };
             return Err(SyntaxError::custom(
-                span,
-                SyntaxErrorKind::TooDeep {
-                    limit: super::expr::MAX_DEPTH,
+                head,
+                SyntaxErrorKind::StepsTooDeep {
+                    limit: MAX_STEPS_DEPTH,
                 },
             ));
         }
+        self.steps_depth += 1;
         let mut arms = Vec::new();
         let mut otherwise = None;
         for part in parts(pair) {
@@ -446,7 +457,7 @@ impl Lower {
                 rule => unreachable!("expected an `if` or `else` arm, found {rule:?}"),
             }
         }
-        self.depth -= 1;
+        self.steps_depth -= 1;
         Ok(Branch { arms, otherwise })
     }
 
