@@ -25,6 +25,7 @@ pub mod error;
 pub mod eval;
 pub mod guard;
 pub mod input;
+mod lookup;
 mod report;
 pub mod scenario;
 pub mod sim;

@@ -15,6 +15,7 @@ mod error;
 mod expected;
 mod expr;
 mod lower;
+mod steps;
 
 use std::sync::Mutex;
 
