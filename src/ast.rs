@@ -39,6 +39,8 @@ equal_ignoring_span! {
     ValueMap { pairs, otherwise }
     Scenario { name, at, steps }
     ScenarioStep { kind }
+    Block { steps }
+    Lookup { kind, entity, app, condition }
 }
 
 impl PartialEq for Capability {
@@ -459,6 +461,73 @@ pub enum StepKind {
     Action(Action),
     /// `call …`, or `let r = call …`: the reply's fields are `r.field` in later steps.
     Call(Option<Name>, CallUse),
+    /// `if C { … } else if C { … } else { … }` around steps.
+    Branch(Branch),
+    /// `let NAME = find|exists|count …`: a value read from an app.
+    Lookup(Name, Lookup),
+    /// `let NAME = create …`: the record created, named for the steps after it.
+    Bind(Name, Action),
+}
+
+/// `find contact in CRM where … ordered by FIELD [desc]`, `exists …`, `count …`: records of an
+/// app read, never written.
+#[derive(Clone, Debug)]
+pub struct Lookup {
+    pub kind: LookupKind,
+    pub entity: Name,
+    pub app: Name,
+    /// Bare names are the looked-up record's fields; `trigger.x` reaches the trigger record.
+    pub condition: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum LookupKind {
+    /// One record, or none: the first by id, or by `ordered by`.
+    Find(Option<Order>),
+    /// Whether any record matches.
+    Exists,
+    /// How many records match.
+    Count,
+}
+
+impl LookupKind {
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            LookupKind::Find(_) => "find",
+            LookupKind::Exists => "exists",
+            LookupKind::Count => "count",
+        }
+    }
+}
+
+/// `ordered by FIELD [desc]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Order {
+    pub field: Name,
+    pub descending: bool,
+}
+
+/// Steps that run only when a condition holds: the first arm whose condition is true runs,
+/// else the `else` block, if any.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Branch {
+    pub arms: Vec<Arm>,
+    pub otherwise: Option<Block>,
+}
+
+/// `if C { steps }` (the first) or `else if C { steps }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Arm {
+    pub condition: Expr,
+    pub block: Block,
+}
+
+/// `{ steps }`; its span runs from `{` to `}`.
+#[derive(Clone, Debug)]
+pub struct Block {
+    pub steps: Vec<Step>,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -482,6 +551,14 @@ pub enum Action {
     Notify {
         channel: Option<Expr>,
         message: Expr,
+    },
+    /// `upsert ENTITY in APP match KEY { … }`: update the record whose `KEY` is the block's
+    /// value for it, or create one.
+    Upsert {
+        entity: Name,
+        app: Name,
+        key: Name,
+        fields: Vec<FieldInit>,
     },
 }
 

@@ -254,13 +254,7 @@ impl Printer<'_> {
 
     /// The closing brace of a block whose span is `span`.
     fn close(&mut self, span: Span) {
-        self.indent += 1;
-        self.comments_before((span.end as usize).saturating_sub(1));
-        self.after_comment = false;
-        self.indent -= 1;
-        let pad = self.pad();
-        let _ = write!(self.out, "{pad}}}");
-        self.end_line(span.end as usize);
+        self.close_open(span, "", span.end as usize);
     }
 
     fn item(&mut self, item: &Item) {
@@ -424,16 +418,33 @@ impl Printer<'_> {
         self.line(&format!("workflow {name} {{"), head_span);
         self.indent += 1;
         self.line(&trigger(&w.trigger), w.trigger.span);
-        for step in &w.steps {
+        self.steps(&w.steps);
+        self.indent -= 1;
+        self.close(w.span);
+    }
+
+    fn steps(&mut self, steps: &[Step]) {
+        for step in steps {
             let text = match &step.kind {
                 StepKind::Unless(c) => format!("unless {}", expr(c)),
                 StepKind::ContinueIf(c) => format!("continue if {}", expr(c)),
                 StepKind::Let(name, value) => format!("let {} = {}", name.node, expr(value)),
+                StepKind::Lookup(name, lookup) => {
+                    self.lookup(name, lookup, step.span);
+                    continue;
+                }
+                StepKind::Bind(name, a) => format!("let {} = {}", name.node, action(a)),
                 StepKind::Action(a) => action(a),
                 StepKind::Call(name, call) => http::call_use(name.as_ref(), call, field_block),
+                StepKind::Branch(branch) => {
+                    self.branch(branch);
+                    continue;
+                }
             };
             let block = match &step.kind {
                 StepKind::Action(a) => action_block(a),
+                StepKind::Bind(name, a) => action_block(a)
+                    .map(|(head, fields)| (format!("let {} = {head}", name.node), fields)),
                 StepKind::Call(name, call) if !call.fields.is_empty() => Some((
                     http::call_use(
                         name.as_ref(),
@@ -451,8 +462,85 @@ impl Printer<'_> {
             };
             self.step_line(&text, block, step.span);
         }
+    }
+
+    /// `let NAME = find …`: on one line when it fits, else its `where` on the next.
+    fn lookup(&mut self, name: &Name, lookup: &Lookup, span: Span) {
+        let text = format!("let {} = {}", name.node, lookup_text(lookup, true));
+        let Some(condition) = lookup
+            .condition
+            .as_ref()
+            .filter(|_| self.pad().len() + text.len() > WIDTH)
+        else {
+            self.line(&text, span);
+            return;
+        };
+        let head = format!("let {} = {}", name.node, lookup_text(lookup, false));
+        let split = condition.span.start;
+        self.line(&head, Span { end: split, ..span });
+        self.indent += 1;
+        let mut rest = format!("where {}", expr(condition));
+        rest.push_str(&order_text(lookup));
+        self.line(
+            &rest,
+            Span {
+                start: split,
+                ..span
+            },
+        );
         self.indent -= 1;
-        self.close(w.span);
+    }
+
+    /// `if C {`, its steps, `} else if C {`, …, `} else {`, …, `}`: one arm's head on the
+    /// line that closes the arm above it.
+    fn branch(&mut self, branch: &Branch) {
+        let mut above: Option<&Block> = None;
+        let arms = branch
+            .arms
+            .iter()
+            .map(|arm| (Some(&arm.condition), &arm.block))
+            .chain(branch.otherwise.iter().map(|block| (None, block)));
+        for (condition, block) in arms {
+            let head = match condition {
+                Some(c) => format!("if {} {{", expr(c)),
+                None => "{".to_string(),
+            };
+            let open_end = block.span.start as usize + 1;
+            match above {
+                None => {
+                    let start = condition.map_or(block.span.start, |c| c.span.start);
+                    self.line(
+                        &head,
+                        Span {
+                            start,
+                            end: open_end as u32,
+                            ..block.span
+                        },
+                    );
+                }
+                Some(previous) => {
+                    self.close_open(previous.span, &format!(" else {head}"), open_end);
+                }
+            }
+            self.indent += 1;
+            self.steps(&block.steps);
+            self.indent -= 1;
+            above = Some(block);
+        }
+        if let Some(last) = above {
+            self.close(last.span);
+        }
+    }
+
+    /// `}` closing a block, then more on its line (`} else {`), ending at `end` in the source.
+    fn close_open(&mut self, span: Span, rest: &str, end: usize) {
+        self.indent += 1;
+        self.comments_before((span.end as usize).saturating_sub(1));
+        self.after_comment = false;
+        self.indent -= 1;
+        let pad = self.pad();
+        let _ = write!(self.out, "{pad}}}{rest}");
+        self.end_line(end);
     }
 
     fn sync(&mut self, s: &SyncDecl) {
@@ -671,7 +759,8 @@ fn action_block(a: &Action) -> Option<(String, &[FieldInit])> {
             fields: Some(fields),
             ..
         }
-        | Action::Update { fields, .. } => fields,
+        | Action::Update { fields, .. }
+        | Action::Upsert { fields, .. } => fields,
         _ => return None,
     };
     let block = field_block(fields);
@@ -721,6 +810,18 @@ fn action(a: &Action) -> String {
             Some(c) => format!("notify {} {}", expr(c), expr(message)),
             None => format!("notify {}", expr(message)),
         },
+        Action::Upsert {
+            entity,
+            app,
+            key,
+            fields,
+        } => format!(
+            "upsert {} in {} match {} {}",
+            entity.node,
+            app.node,
+            key.node,
+            field_block(fields)
+        ),
     }
 }
 
@@ -815,5 +916,34 @@ fn wrap(e: &Expr, needed: u8) -> String {
         format!("({})", expr(e))
     } else {
         expr(e)
+    }
+}
+
+/// `find contact in CRM`, then (when `whole`) ` where … ordered by FIELD desc`.
+fn lookup_text(lookup: &Lookup, whole: bool) -> String {
+    let mut text = format!(
+        "{} {} in {}",
+        lookup.kind.keyword(),
+        lookup.entity.node,
+        lookup.app.node
+    );
+    if !whole {
+        return text;
+    }
+    if let Some(condition) = &lookup.condition {
+        let _ = write!(text, " where {}", expr(condition));
+    }
+    text.push_str(&order_text(lookup));
+    text
+}
+
+/// ` ordered by FIELD [desc]` of a `find`, or nothing.
+fn order_text(lookup: &Lookup) -> String {
+    match &lookup.kind {
+        LookupKind::Find(Some(order)) if order.descending => {
+            format!(" ordered by {} desc", order.field.node)
+        }
+        LookupKind::Find(Some(order)) => format!(" ordered by {}", order.field.node),
+        _ => String::new(),
     }
 }

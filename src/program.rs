@@ -231,12 +231,58 @@ impl Workflow {
             .chain(guards)
     }
 
+    /// Every action of the workflow, those in every arm of its branches included, in the
+    /// order written.
     pub fn actions(&self) -> impl Iterator<Item = &Action> {
-        self.steps.iter().filter_map(|s| match &s.kind {
-            StepKind::Action(a) => Some(a),
-            _ => None,
-        })
+        actions_in(&self.steps).into_iter()
     }
+
+    /// Whether any step is a branch (the flow analysis then follows each path on its own).
+    pub fn has_branches(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| matches!(s.kind, StepKind::Branch { .. }))
+    }
+}
+
+/// The actions of some steps, those in every arm of their branches included, in order.
+pub fn actions_in(steps: &[Step]) -> Vec<&Action> {
+    let mut all = Vec::new();
+    collect_actions(steps, &mut all);
+    all
+}
+
+fn collect_actions<'a>(steps: &'a [Step], out: &mut Vec<&'a Action>) {
+    for step in steps {
+        match &step.kind {
+            StepKind::Action(a) => out.push(a),
+            StepKind::Branch { arms, otherwise } => {
+                for arm in arms {
+                    collect_actions(&arm.steps, out);
+                }
+                collect_actions(otherwise, out);
+            }
+            StepKind::Guard { .. }
+            | StepKind::Let(..)
+            | StepKind::Lookup(..)
+            | StepKind::Call(_) => {}
+        }
+    }
+}
+
+/// Every step of `steps`, and of the arms of every branch among them, in order.
+pub fn steps_within(steps: &[Step]) -> Vec<&Step> {
+    let mut out = Vec::new();
+    for step in steps {
+        out.push(step);
+        if let StepKind::Branch { arms, otherwise } = &step.kind {
+            for arm in arms {
+                out.extend(steps_within(&arm.steps));
+            }
+            out.extend(steps_within(otherwise));
+        }
+    }
+    out
 }
 
 #[derive(Clone, Debug)]
@@ -268,12 +314,17 @@ pub struct Step {
 }
 
 impl Step {
-    /// Whether the step writes to an app (a `notify` does not).
+    /// Whether the step writes to an app (a `notify` does not), or may, in an arm of a branch.
     pub fn is_write(&self) -> bool {
         match &self.kind {
             StepKind::Action(a) => a.kind.writes().is_some(),
             StepKind::Call(call) => call.writes,
-            _ => false,
+            StepKind::Branch { arms, otherwise } => arms
+                .iter()
+                .flat_map(|a| &a.steps)
+                .chain(otherwise)
+                .any(Step::is_write),
+            StepKind::Guard { .. } | StepKind::Let(..) | StepKind::Lookup(..) => false,
         }
     }
 }
@@ -288,12 +339,56 @@ pub enum StepKind {
     Let(LocalId, Expr),
     Action(Action),
     Call(CallStep),
+    /// `let NAME = find|exists|count …`: records read from an app into a `let`. It writes
+    /// nothing and sets nothing off.
+    Lookup(LocalId, Query),
+    /// `if C { … } else if C { … } else { … }`: the steps of the first arm whose condition
+    /// holds, else `otherwise` (empty without an `else`).
+    Branch {
+        arms: Vec<Arm>,
+        otherwise: Vec<Step>,
+    },
+}
+
+/// What a lookup reads: the records of an entity for which the condition holds.
+#[derive(Clone, Debug)]
+pub struct Query {
+    pub kind: QueryKind,
+    pub app: AppId,
+    pub entity: EntityId,
+    /// Bare names are the looked-up record's fields ([`ExprKind::TargetField`]).
+    pub condition: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueryKind {
+    /// The first match (by id, or by `order`: the field, and whether descending), or none. The
+    /// `let` holds the record's values and then its id, in one list.
+    Find(Option<(FieldId, bool)>),
+    Exists,
+    Count,
+}
+
+/// `if C { steps }` or `else if C { steps }`.
+#[derive(Clone, Debug)]
+pub struct Arm {
+    pub condition: Expr,
+    /// The condition as written, for the flow graph's labels.
+    pub label: Arc<str>,
+    pub steps: Vec<Step>,
 }
 
 #[derive(Clone, Debug)]
 pub struct Action {
     pub kind: ActionKind,
     pub span: Span,
+    /// The arms of branches the action stands in, in words (`if kind == "paid"`, `else`,
+    /// nested ones joined by `, `); `None` outside every branch.
+    pub arm: Option<Arc<str>>,
+    /// `let NAME = create …`: the `let` that holds the created record (its values, then its id,
+    /// as a `find`'s).
+    pub bind: Option<LocalId>,
 }
 
 #[derive(Clone, Debug)]
@@ -310,6 +405,8 @@ pub enum ActionKind {
         entity: EntityId,
         target: Target,
         fields: Vec<Assign>,
+        /// A value reads `target.FIELD`, so the fields are worked out for each record updated.
+        per_target: bool,
     },
     Delete {
         app: AppId,
@@ -320,23 +417,47 @@ pub enum ActionKind {
         channel: Option<Expr>,
         message: Expr,
     },
+    /// `upsert ENTITY in APP match KEY { … }`: updates the first record whose `key` is the
+    /// block's value for it, or creates one when there is none.
+    Upsert {
+        app: AppId,
+        entity: EntityId,
+        key: FieldId,
+        fields: Vec<Assign>,
+    },
 }
 
 impl ActionKind {
-    /// The app and entity a write goes to, and the kind of event it causes (`None` for notify).
+    /// The app and entity a write goes to, and the kind of event it causes (`None` for notify;
+    /// an upsert's first, `new`: see [`ActionKind::all_writes`]).
     pub fn writes(&self) -> Option<(AppId, EntityId, EventKind)> {
         match self {
-            ActionKind::Create { app, entity, .. } => Some((*app, *entity, EventKind::New)),
+            ActionKind::Create { app, entity, .. } | ActionKind::Upsert { app, entity, .. } => {
+                Some((*app, *entity, EventKind::New))
+            }
             ActionKind::Update { app, entity, .. } => Some((*app, *entity, EventKind::Updated)),
             ActionKind::Delete { app, entity, .. } => Some((*app, *entity, EventKind::Deleted)),
             ActionKind::Notify { .. } => None,
         }
     }
 
-    /// The explicit field assignments of a create or update.
+    /// Every change the action may make: one, or for an upsert both `new` and `updated`.
+    pub fn all_writes(&self) -> Vec<(AppId, EntityId, EventKind)> {
+        match self {
+            ActionKind::Upsert { app, entity, .. } => vec![
+                (*app, *entity, EventKind::New),
+                (*app, *entity, EventKind::Updated),
+            ],
+            other => other.writes().into_iter().collect(),
+        }
+    }
+
+    /// The explicit field assignments of a create, update or upsert.
     pub fn assignments(&self) -> &[Assign] {
         match self {
-            ActionKind::Create { fields, .. } | ActionKind::Update { fields, .. } => fields,
+            ActionKind::Create { fields, .. }
+            | ActionKind::Update { fields, .. }
+            | ActionKind::Upsert { fields, .. } => fields,
             _ => &[],
         }
     }
@@ -586,6 +707,10 @@ pub enum ExprKind {
     Local(LocalId),
     /// `conflict.field` and the like, in a workflow run on a sync's conflict.
     Conflict(ConflictPart),
+    /// A field of the record a `find` gave a `let` (present: the checker asks for narrowing).
+    RecordField(LocalId, FieldId),
+    /// The id of the record a `find` gave a `let`.
+    RecordId(LocalId),
     Interpolation(Vec<Piece>),
     Call(Builtin, Vec<Expr>),
     List(Vec<Expr>),
@@ -658,6 +783,15 @@ impl Expr {
             }
             _ => {}
         }
+    }
+
+    /// Whether the expression reads the record an action is choosing or updating.
+    pub fn reads_target(&self) -> bool {
+        let mut reads = false;
+        self.visit(&mut |e| {
+            reads |= matches!(e.kind, ExprKind::TargetField(_) | ExprKind::TargetId);
+        });
+        reads
     }
 
     /// The constant this expression is, if it is a literal.

@@ -42,6 +42,8 @@ pub enum Role {
     Step,
     /// Starts an action: `create`, `update`, `delete`, `notify`.
     Action,
+    /// A lookup after `let NAME =`: `find`, `exists`, `count`, and `ordered by … desc`.
+    Lookup,
     /// Part of a conditional expression: `if`, `then`, `else`.
     Branch,
     /// Part of a sync: `between`, `prefer`, `with`, `map`, `match`, `latest`.
@@ -179,6 +181,13 @@ pub const WORDS: &[Word] = &[
     word("let", Role::Step, R, "kw_let"),
     word("unless", Role::Step, R, "kw_unless"),
     word("continue", Role::Step, R, "kw_continue"),
+    // `let c = find … ordered by FIELD desc`, `exists …`, `count …`: keywords only after `let NAME =`.
+    word("find", Role::Lookup, C, "kw_find"),
+    word("exists", Role::Lookup, C, "kw_exists"),
+    word("count", Role::Lookup, C, "kw_count"),
+    word("ordered", Role::Lookup, C, "kw_ordered"),
+    word("by", Role::Lookup, C, "kw_by"),
+    word("desc", Role::Lookup, C, "descending"),
     // The three are operations of an HTTP mapping (`create POST "/contacts"`) too.
     Word {
         also: &["http_op"],
@@ -193,8 +202,10 @@ pub const WORDS: &[Word] = &[
         ..word("delete", Role::Action, R, "kw_delete")
     },
     word("notify", Role::Action, R, "kw_notify"),
+    // `upsert contact in CRM match email { … }`: update the match, or create one.
+    word("upsert", Role::Action, R, "kw_upsert"),
     // `[let r =] call NAME in APP { … }`: a request to a real app.
-    word("call", Role::Action, R, "kw_call"),
+    word("call", Role::Step, R, "kw_call"),
     word("if", Role::Branch, R, "kw_if"),
     word("then", Role::Branch, R, "kw_then"),
     word("else", Role::Branch, R, "kw_else"),
@@ -235,6 +246,8 @@ pub const WORDS: &[Word] = &[
     spelled("none", Role::Literal, R, &["none_lit"]),
     spelled("trigger", Role::Value, C, &[]),
     spelled("origin", Role::Value, C, &[]),
+    // `target.FIELD`: the record an `update` writes, inside that `update`.
+    spelled("target", Role::Value, C, &[]),
     // `id at "number"` in an HTTP mapping spells it too.
     word("id", Role::Value, C, "kw_id"),
 ];

@@ -249,7 +249,7 @@ fn completion_offers_what_fits_where_the_cursor_is() {
     let functions = client.request("textDocument/completion", position("notify up\n"));
     assert_eq!(
         labels(&functions),
-        ["update", "updated", "updates", "upper"]
+        ["update", "updated", "updates", "upper", "upsert"]
     );
     assert_eq!(functions[3]["detail"], "upper(text) -> text");
     assert_eq!(functions[3]["kind"], 3, "a function");

@@ -83,6 +83,26 @@ pub enum CheckError {
     },
     /// E0105: a `let` name used above its `let`.
     UsedBeforeLet { name: Named, defined: Span },
+    /// E0105: `target.FIELD` outside the `update` whose record it would read.
+    TargetOutsideUpdate {
+        span: Span,
+        field: Arc<str>,
+        /// The trigger record has a field of that name (perhaps the one meant).
+        trigger_has: bool,
+    },
+    /// E0204: `c.FIELD` of a `find` that may have found nothing.
+    RecordMaybeNone {
+        span: Span,
+        name: Arc<str>,
+        field: Arc<str>,
+        entity: Arc<str>,
+    },
+    /// E0202: `upsert … match KEY` without a value for `KEY` in its block.
+    UpsertKeyMissing { key: Named, entity: Arc<str> },
+    /// E0201: a record (from `find` or `let NAME = create`) used as a value.
+    RecordAsValue { span: Span, name: Arc<str> },
+    /// E0105: a `let` name used below the arm of the branch that made it.
+    LetInArm { name: Named, defined: Span },
     /// E0105
     UnknownWorkflow {
         name: Named,
@@ -248,6 +268,10 @@ pub enum ConstantEffect {
     StopsEverything,
     /// It never stops anything.
     NoEffect,
+    /// The condition of an arm of a branch that never holds.
+    ArmNeverRuns,
+    /// The condition of an arm that always holds, so the arms below it never run.
+    LaterArmsNeverRun,
 }
 
 pub(super) fn and_list(items: &[Arc<str>]) -> String {
@@ -281,6 +305,8 @@ impl CheckError {
             | CheckError::SyncWithItself { .. } => Code::E0104,
             CheckError::UnknownName { .. }
             | CheckError::UsedBeforeLet { .. }
+            | CheckError::LetInArm { .. }
+            | CheckError::TargetOutsideUpdate { .. }
             | CheckError::UnknownWorkflow { .. }
             | CheckError::BadFieldAccess { .. }
             | CheckError::NoStamp { .. }
@@ -288,9 +314,10 @@ impl CheckError {
             | CheckError::MatchNotMapped { .. } => Code::E0105,
             CheckError::UnknownFunction { .. } | CheckError::WrongArity { .. } => Code::E0106,
             CheckError::TypeMismatch { .. } | CheckError::NotAChoice { .. } => Code::E0201,
-            CheckError::MissingFields { .. } => Code::E0202,
+            CheckError::MissingFields { .. } | CheckError::UpsertKeyMissing { .. } => Code::E0202,
             CheckError::NotBool { .. } => Code::E0203,
-            CheckError::OptionalUsed { .. } => Code::E0204,
+            CheckError::OptionalUsed { .. } | CheckError::RecordMaybeNone { .. } => Code::E0204,
+            CheckError::RecordAsValue { .. } => Code::E0201,
             CheckError::ChangingNotUpdated { .. } | CheckError::ChangingNotReported { .. } => {
                 Code::E0205
             }
@@ -376,6 +403,11 @@ impl CheckError {
             | SyncWithItself { .. }
             | LetShadowsField { .. }
             | UsedBeforeLet { .. }
+            | RecordMaybeNone { .. }
+            | UpsertKeyMissing { .. }
+            | RecordAsValue { .. }
+            | TargetOutsideUpdate { .. }
+            | LetInArm { .. }
             | PreferOther { .. } => self.placement_parts(),
             BadFieldAccess { .. }
             | WrongArity { .. }
@@ -521,6 +553,35 @@ impl CheckError {
                 vec![primary(name.span, "used here"), secondary(*defined, "defined later, here")],
                 vec![help(format!("move `let {} = …` above the step that uses it", name.text))],
             ),
+            CheckError::RecordMaybeNone { span, name, field, entity } => (
+                format!("`{name}` may be none (no {entity} matched), so `{name}.{field}` cannot be read here"),
+                vec![primary(*span, format!("a `{entity}?`: maybe no record"))],
+                vec![help(format!("add `continue if {name} != none` above this step, or put it inside `if {name} != none {{ … }}`"))],
+            ),
+            CheckError::UpsertKeyMissing { key, entity } => (
+                format!("this upsert matches `{entity}` records by `{}` but gives no value for `{}`", key.text, key.text),
+                vec![primary(key.span, "nothing to match with")],
+                vec![help(format!("add `{}: …` to the upsert's field block", key.text))],
+            ),
+            CheckError::RecordAsValue { span, name } => (
+                format!("`{name}` is a record, not a value: read one of its fields"),
+                vec![primary(*span, "a whole record")],
+                vec![help(format!("write `{name}.FIELD` (or `{name}.id`), or compare it with `none`: `{name} != none`"))],
+            ),
+            CheckError::TargetOutsideUpdate { span, field, trigger_has } => (
+                format!("`target.{field}` is read outside an `update`: `target` is the record an `update` writes"),
+                vec![primary(*span, "no record is being updated here")],
+                vec![help(if *trigger_has {
+                    format!("for the trigger record's field write `{field}` or `trigger.{field}`; `target.{field}` belongs in an update's field block (`update … {{ {field}: target.{field} }}`)")
+                } else {
+                    format!("read it inside the field block of an `update` of that record: `update … {{ {field}: target.{field} … }}`")
+                })],
+            ),
+            CheckError::LetInArm { name, defined } => (
+                format!("`{}` is made inside an arm of an `if` and is not seen below it", name.text),
+                vec![primary(name.span, "used here"), secondary(*defined, "made here, inside the arm")],
+                vec![help(format!("move `let {} = …` above the `if`, or use it inside that arm", name.text))],
+            ),
             CheckError::PreferOther { name, left, right } => (
                 format!("`prefer {}` names neither of the synced apps", name.text),
                 vec![primary(name.span, format!("not `{left}` or `{right}`"))],
@@ -606,6 +667,8 @@ impl CheckError {
                 let effect_text = match effect {
                     ConstantEffect::StopsEverything => "so nothing after it ever runs",
                     ConstantEffect::NoEffect => "so it never stops anything",
+                    ConstantEffect::ArmNeverRuns => "so the steps of this arm never run",
+                    ConstantEffect::LaterArmsNeverRun => "so the arms after it never run",
                 };
                 (
                     format!("this condition is always {value}, {effect_text}"),

@@ -665,6 +665,10 @@ impl Checker<'_> {
                         ..
                     } => (*entity, &[HttpOp::Delete]),
                     ActionKind::Delete { entity, .. } => (*entity, &[HttpOp::List, HttpOp::Delete]),
+                    // Find the match through the list, then update it or create one.
+                    ActionKind::Upsert { entity, .. } => {
+                        (*entity, &[HttpOp::List, HttpOp::Update, HttpOp::Create])
+                    }
                     ActionKind::Notify { .. } => continue,
                 };
                 let e = self.program.entity(entity);

@@ -297,6 +297,7 @@ impl Checker<'_> {
         let scope = Scope {
             view: View::Record(entity),
             trigger: None,
+            target: None,
         };
         let wanted = written_as.filter(|_| mapping.values.is_none());
         let checked = self.expr(e, scope, wanted);

@@ -168,6 +168,13 @@ pub(crate) struct Checker<'a> {
     /// The `let`s of the workflow being checked, and which of them are visible and used.
     locals: Vec<Local>,
     locals_used: Vec<bool>,
+    /// `let`s inside an arm of a branch that has ended: out of sight below it.
+    locals_hidden: Vec<bool>,
+    /// The arms of branches around the step being checked, in words, for the flow graph.
+    arms: Vec<String>,
+    /// The name being checked is one side of a comparison with `none`, where a record found
+    /// by `find` may stand whole.
+    record_compare: bool,
     visible_locals: usize,
     /// `let`s further down the workflow being checked, for "used before its `let`".
     later_lets: Vec<(Arc<str>, Span)>,
@@ -197,6 +204,9 @@ impl<'a> Checker<'a> {
             workflows_by_name: HashMap::new(),
             locals: Vec::new(),
             locals_used: Vec::new(),
+            locals_hidden: Vec::new(),
+            arms: Vec::new(),
+            record_compare: false,
             visible_locals: 0,
             later_lets: Vec::new(),
             narrowed: Vec::new(),

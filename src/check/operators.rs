@@ -35,11 +35,14 @@ impl Checker<'_> {
         let (l, r) = match op {
             // A bare label may stand on either side of a comparison with an origin.
             BinaryOp::Eq | BinaryOp::Ne => {
+                // `c != none` is the one use of a record found by `find` as a whole.
+                self.record_compare = matches!(left.kind, ast::ExprKind::None)
+                    || matches!(right.kind, ast::ExprKind::None);
                 let left_is_label =
                     matches!(&left.kind, ast::ExprKind::Name(n) if !self.resolves(n, scope));
                 // `"cancelled" == status`: the text is checked against the choices on the right.
                 let left_is_text = matches!(&left.kind, ast::ExprKind::Text(_));
-                if left_is_label || left_is_text {
+                let pair = if left_is_label || left_is_text {
                     let r = self.expr(right, scope, None);
                     let l = self.expr(left, scope, Some(&r.ty));
                     (l, r)
@@ -47,7 +50,9 @@ impl Checker<'_> {
                     let l = self.expr(left, scope, None);
                     let r = self.expr(right, scope, Some(&l.ty));
                     (l, r)
-                }
+                };
+                self.record_compare = false;
+                pair
             }
             BinaryOp::In => {
                 let l = self.expr(left, scope, None);

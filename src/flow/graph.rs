@@ -44,6 +44,8 @@ pub struct Write {
     pub constants: Vec<(FieldId, Value)>,
     /// The fields an update writes (`None`: not known, as for a sync's or a copy).
     pub fields: Option<Vec<FieldId>>,
+    /// The arms of branches the action stands in, in words (see [`Action::arm`]).
+    pub arm: Option<std::sync::Arc<str>>,
 }
 
 /// Why an edge cannot fire.
@@ -114,13 +116,14 @@ impl FlowGraph {
             });
             let mut constants = super::eval::constant_writes(w).into_iter();
             for action in w.actions() {
-                if let Some((_, entity, kind)) = action.kind.writes() {
+                for (_, entity, kind) in action.kind.all_writes() {
                     let constants = constants.next().unwrap_or_default();
                     writes.push(workflow_write(unit, entity, kind, action, constants));
                 }
             }
-            // A call that says it `writes` an entity may create, update or delete its records.
-            for step in &w.steps {
+            // A call that says it `writes` an entity may create, update or delete its records,
+            // in whichever arm of a branch it stands.
+            for step in crate::program::steps_within(&w.steps) {
                 let StepKind::Call(call) = &step.kind else {
                     continue;
                 };
@@ -133,6 +136,7 @@ impl FlowGraph {
                             span: step.span,
                             constants: Vec::new(),
                             fields: None,
+                            arm: None,
                         });
                     }
                 }
@@ -167,6 +171,7 @@ impl FlowGraph {
                         span: sync.span,
                         constants: Vec::new(),
                         fields: (kind == EventKind::Updated).then(|| fields.clone()),
+                        arm: None,
                     });
                 }
             }
@@ -252,6 +257,9 @@ fn workflow_write(
 ) -> Write {
     let fields = match &action.kind {
         ActionKind::Update { fields, .. } => Some(fields.iter().map(|a| a.field).collect()),
+        ActionKind::Upsert { fields, .. } if kind == EventKind::Updated => {
+            Some(fields.iter().map(|a| a.field).collect())
+        }
         _ => None,
     };
     Write {
@@ -261,6 +269,7 @@ fn workflow_write(
         span: action.span,
         constants,
         fields,
+        arm: action.arm.clone(),
     }
 }
 

@@ -25,6 +25,7 @@ mod fix;
 pub mod graph;
 mod labels;
 mod owners;
+pub mod paths;
 pub mod render;
 pub mod scc;
 pub mod stats;
@@ -44,6 +45,8 @@ use graph::{Cut, Edge, FlowGraph, Telling, UnitSource};
 
 /// Everything pass 2 finds in a program whose names and types are sound.
 pub fn check(program: &Program) -> Vec<FlowError> {
+    let (flat, _) = paths::flatten(program);
+    let program = &*flat;
     let graph = FlowGraph::build(program);
     let analysis = Analysis::new(program, &graph);
     let mut problems = Vec::new();
@@ -62,6 +65,11 @@ pub fn check(program: &Program) -> Vec<FlowError> {
         .collect();
     analysis.unknown_labels(&on_loops, &mut problems);
     owners::check(program, &mut problems);
+    if matches!(flat, std::borrow::Cow::Owned(_)) {
+        // A write before or after a branch stands on every path: say what it does once.
+        let mut seen = std::collections::HashSet::new();
+        problems.retain(|p| seen.insert(format!("{p:?}")));
+    }
     problems
 }
 

@@ -240,6 +240,9 @@ impl Builder<'_> {
                                         self.link(Symbol::Entity(from), Symbol::Entity(to));
                                     }
                                 }
+                                ast::Action::Upsert { entity, app, .. } => {
+                                    self.target(Some(entity), app);
+                                }
                                 ast::Action::Notify { .. } => {}
                             }
                         }
@@ -314,6 +317,38 @@ impl Builder<'_> {
         }
     }
 
+    fn steps(
+        &mut self,
+        steps: &[crate::program::Step],
+        id: WorkflowId,
+        trigger: Option<crate::program::EntityId>,
+    ) {
+        for step in steps {
+            match &step.kind {
+                StepKind::Guard { condition, .. } => self.expr(condition, id, trigger, None),
+                StepKind::Let(_, value) => self.expr(value, id, trigger, None),
+                StepKind::Lookup(_, query) => {
+                    if let Some(condition) = &query.condition {
+                        self.expr(condition, id, trigger, Some(query.entity));
+                    }
+                }
+                StepKind::Action(action) => self.action(action, id, trigger),
+                StepKind::Call(call) => {
+                    for arg in &call.args {
+                        self.expr(&arg.value, id, trigger, None);
+                    }
+                }
+                StepKind::Branch { arms, otherwise } => {
+                    for arm in arms {
+                        self.expr(&arm.condition, id, trigger, None);
+                        self.steps(&arm.steps, id, trigger);
+                    }
+                    self.steps(otherwise, id, trigger);
+                }
+            }
+        }
+    }
+
     /// Fields assigned, and every expression, as the checker resolved them.
     fn program_uses(&mut self) {
         let program = self.program;
@@ -323,18 +358,7 @@ impl Builder<'_> {
             if let Some(condition) = &w.trigger.condition {
                 self.expr(condition, id, trigger, None);
             }
-            for step in &w.steps {
-                match &step.kind {
-                    StepKind::Guard { condition, .. } => self.expr(condition, id, trigger, None),
-                    StepKind::Let(_, value) => self.expr(value, id, trigger, None),
-                    StepKind::Action(action) => self.action(action, id, trigger),
-                    StepKind::Call(call) => {
-                        for arg in &call.args {
-                            self.expr(&arg.value, id, trigger, None);
-                        }
-                    }
-                }
-            }
+            self.steps(&w.steps, id, trigger);
         }
         let none = WorkflowId(usize::MAX);
         // `full_name <- first + " " + last`: a computed side reads its own side's fields.
@@ -413,6 +437,9 @@ impl Builder<'_> {
                 if let Target::Where(condition) = target {
                     self.expr(condition, w, trigger, Some(*entity));
                 }
+            }
+            ActionKind::Upsert { entity, fields, .. } => {
+                self.assignments(*entity, fields, w, trigger, None);
             }
             ActionKind::Notify { channel, message } => {
                 if let Some(channel) = channel {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::program::Program;
+use crate::program::{ActionKind, Program};
 use crate::run::Engine;
 use crate::run::apps::RecordRef;
 use crate::run::trace::show_record;
@@ -96,14 +96,19 @@ pub fn workflows(program: &Program) -> String {
         let e = program.entity(t.entity);
         let writes: Vec<String> = w
             .actions()
-            .map(|a| match a.kind.writes() {
-                Some((app, entity, kind)) => format!(
+            .map(|a| match (&a.kind, a.kind.writes()) {
+                (ActionKind::Upsert { .. }, Some((app, entity, _))) => format!(
+                    "upsert {} in {}",
+                    program.entity(entity).name,
+                    program.app(app).name
+                ),
+                (_, Some((app, entity, kind))) => format!(
                     "{} {} in {}",
                     kind.action(),
                     program.entity(entity).name,
                     program.app(app).name
                 ),
-                None => "notify".to_string(),
+                (_, None) => "notify".to_string(),
             })
             .collect();
         let on = match t.conflict {

@@ -13,6 +13,7 @@ use super::apps::{Apps, Record, RecordRef, Write, WriteCtx};
 use super::error::{RunError, RunErrorKind};
 use super::eval::{self, Scope, Subject};
 use super::guard::{Actor, Chain, Hop};
+use super::lookup::matching;
 use super::trace::{Done, TraceItem};
 use super::{Core, Event, Outcome};
 use crate::ast::EventKind;
@@ -156,13 +157,35 @@ impl Core {
                     let v = eval::eval(value, &scope)?;
                     locals[local.0] = v;
                 }
-                StepKind::Action(action) => self.action(p, apps, action, ctx, locals, out)?,
+                StepKind::Action(action) => {
+                    self.action(p, apps, action, ctx, locals, out)?;
+                    if let Some(local) = action.bind {
+                        locals[local.0] = self.created_value(p, apps, action.span)?;
+                    }
+                }
                 StepKind::Call(call) => {
                     let reply = super::call::call(p, apps, call, &scope, step.span)?;
                     for (field, local) in &call.results {
                         locals[local.0] = reply
                             .as_ref()
                             .map_or(Value::None, |r| r.get(*field).clone());
+                    }
+                }
+                StepKind::Lookup(local, query) => {
+                    let value = self.query(apps, query, &scope)?;
+                    locals[local.0] = value;
+                }
+                StepKind::Branch { arms, otherwise } => {
+                    let mut chosen: &[crate::program::Step] = otherwise;
+                    for arm in arms {
+                        if eval::truth(&arm.condition, &scope)? {
+                            chosen = &arm.steps;
+                            break;
+                        }
+                    }
+                    // A guard inside the arm ends the whole run, as it would outside.
+                    if !self.walk(p, apps, chosen, ctx, locals, out)? {
+                        return Ok(false);
                     }
                 }
             }
@@ -201,6 +224,12 @@ impl Core {
                 }
                 Ok(())
             }
+            ActionKind::Upsert {
+                entity,
+                key,
+                fields,
+                ..
+            } => self.upsert(p, apps, action, *entity, *key, fields, ctx, &scope, out),
             ActionKind::Notify { channel, message } => {
                 self.notify(channel.as_ref(), message, ctx, &scope, out)
             }
@@ -247,6 +276,7 @@ impl Core {
             entity,
             target,
             fields,
+            per_target,
             ..
         } = &action.kind
         else {
@@ -255,6 +285,32 @@ impl Core {
         let targets = self.targets(apps, *entity, target, scope)?;
         if targets.is_empty() {
             self.nothing_found(EventKind::Updated, *entity, action.span, ctx, out);
+            return Ok(());
+        }
+        if *per_target {
+            // `target.FIELD` reads each record as it is when its turn comes.
+            for at in targets {
+                let current = apps
+                    .get(at)
+                    .map_err(|err| RunError::new(action.span, RunErrorKind::App(err)))?;
+                let Some(record) = current else { continue };
+                let inner = Scope {
+                    target: Some(Subject {
+                        entity: *entity,
+                        record: record.view(),
+                    }),
+                    ..*scope
+                };
+                let mut write = Write::default();
+                for assign in fields {
+                    let value = eval::eval(&assign.value, &inner)?;
+                    let value = fit_field(p, *entity, assign.field, value, assign.value.span)?;
+                    write.fields.push((assign.field, value));
+                }
+                let engine = self.engine.clone();
+                stamp_write(p, *entity, &mut write, &engine);
+                self.update(p, apps, at, write, ctx, action.span, out)?;
+            }
             return Ok(());
         }
         let mut write = Write::default();
@@ -356,6 +412,7 @@ impl Core {
             .insert(entity, values)
             .map_err(|err| RunError::new(action.span, RunErrorKind::App(err)))?;
         apps.link(ctx.event.at(), RecordRef::new(entity, id));
+        self.last_created = Some(RecordRef::new(entity, id));
         out.counts.actions += 1;
         self.count_event(p, entity, EventKind::New, out);
         Ok(())
@@ -380,6 +437,7 @@ impl Core {
             .map_err(|err| RunError::new(span, RunErrorKind::App(err)))?;
         let at = RecordRef::new(entity, created.id);
         apps.link(ctx.event.at(), at);
+        self.last_created = Some(at);
         if let Some(fields) = written {
             self.wrote(EventKind::New, at, &created, &fields, ctx, out);
             if self.options.trace {
@@ -617,29 +675,7 @@ impl Core {
                 Ok(found)
             }
             Target::Where(condition) => {
-                let mut equal = Vec::new();
-                if apps.remote(entity) {
-                    eval::equalities(condition, scope, &mut equal);
-                }
-                let mut failed = None;
-                let found = apps.lookup(entity, &equal, &mut |record| {
-                    if failed.is_some() {
-                        return false;
-                    }
-                    let inner = Scope {
-                        target: Some(Subject { entity, record }),
-                        ..*scope
-                    };
-                    eval::truth(condition, &inner).unwrap_or_else(|err| {
-                        failed = Some(err);
-                        false
-                    })
-                });
-                if let Some(err) = failed {
-                    return Err(err);
-                }
-                let found =
-                    found.map_err(|err| RunError::new(condition.span, RunErrorKind::App(err)))?;
+                let found = matching(apps, entity, Some(condition), condition.span, scope)?;
                 Ok(found.iter().map(|r| RecordRef::new(entity, r.id)).collect())
             }
         }

@@ -116,6 +116,15 @@ pub fn eval(e: &Expr, s: &Scope) -> Result<Value, RunError> {
             Some(note) => Value::Text(note.part(*part).clone()),
             None => Value::None,
         },
+        // A found record is kept in its `let` as its values, then its id (see `QueryKind`).
+        ExprKind::RecordField(l, f) => match s.locals.get(l.0) {
+            Some(Value::List(values)) => values.get(f.0).cloned().unwrap_or(Value::None),
+            _ => Value::None,
+        },
+        ExprKind::RecordId(l) => match s.locals.get(l.0) {
+            Some(Value::List(values)) => values.last().cloned().unwrap_or(Value::None),
+            _ => Value::None,
+        },
         ExprKind::Interpolation(pieces) => {
             let mut out = String::new();
             for piece in pieces {

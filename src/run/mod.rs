@@ -26,6 +26,7 @@ pub mod error;
 pub mod eval;
 pub mod guard;
 pub mod input;
+mod lookup;
 mod report;
 pub mod scenario;
 pub mod sim;
@@ -225,6 +226,8 @@ struct Core {
     linked: Vec<RecordRef>,
     /// A record being made, before it goes into its app.
     scratch: Vec<Value>,
+    /// The record the last `create` of a run made, for `let NAME = create …`.
+    last_created: Option<apps::RecordRef>,
     user: Label,
     engine: Label,
 }
@@ -489,6 +492,7 @@ impl Core {
             locals: Vec::new(),
             linked: Vec::new(),
             scratch: Vec::new(),
+            last_created: None,
             user: Arc::from("user"),
             engine: program.engine.clone(),
         }

@@ -125,7 +125,7 @@ pub(super) fn help_for(expected: &[Expected], found: &Found) -> String {
         return "a script holds `app`, `workflow`, one-liners (`on … do …`), `App owns entity`, `sync`, `scenario` and `engine` items".into();
     }
     if has("a step") {
-        return "inside a workflow each step starts with `let`, `unless`, `continue if`, `create`, `update`, `delete`, `notify` or `call`".into();
+        return "inside a workflow each step starts with `let`, `unless`, `continue if`, `if`, `create`, `update`, `delete`, `upsert`, `notify` or `call`".into();
     }
     if has("an expression") {
         return "write a value here: a field name, a text in quotes, a number, `true`, `none` or a call like `now()`".into();

@@ -57,6 +57,8 @@ pub enum SyntaxErrorKind {
     NumberTooLarge { limit: &'static str },
     /// Expressions nested deeper than the parser allows (E0002).
     TooDeep { limit: u32 },
+    /// Branches nested deeper than weir walks (E0002).
+    StepsTooDeep { limit: u32 },
     /// An expression whose tree of operators is deeper than weir walks (E0002): `operators`
     /// counts those chained at its own level, 0 when the depth comes from nesting.
     TooLong { limit: u32, operators: u32 },
@@ -545,7 +547,9 @@ impl SyntaxError {
     /// but goes past a limit.
     pub fn code(&self) -> Code {
         match self.kind.as_ref() {
-            SyntaxErrorKind::TooDeep { .. } | SyntaxErrorKind::TooLong { .. } => Code::E0002,
+            SyntaxErrorKind::TooDeep { .. }
+            | SyntaxErrorKind::StepsTooDeep { .. }
+            | SyntaxErrorKind::TooLong { .. } => Code::E0002,
             SyntaxErrorKind::NumberTooLarge { .. } => Code::E0003,
             _ => Code::E0001,
         }
@@ -588,6 +592,13 @@ impl SyntaxError {
                 text("too many nested parts"),
                 format!(
                     "split the expression with `let` steps; at most {limit} levels are allowed"
+                ),
+            ),
+            SyntaxErrorKind::StepsTooDeep { limit } => (
+                format!("this `if` is nested inside {limit} others, more than weir allows"),
+                text("too many `if`s inside one another"),
+                text(
+                    "join conditions with `and` (`if a and b { … }`), or use `else if` instead of an `if` inside an `else`",
                 ),
             ),
             SyntaxErrorKind::TooLong { limit, operators } => (

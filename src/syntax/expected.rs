@@ -104,12 +104,12 @@ pub(super) fn describe(
             }
         };
     let item = take_group(&mut tokens, ITEM, "an item", 3);
-    let step = take_group(&mut tokens, STEP, "a step", 5);
+    let step = take_group(&mut tokens, STEP, "a step", 6);
     if !step {
         take_group(
             &mut tokens,
             ACTION,
-            "an action (`create`, `update`, `delete` or `notify`)",
+            "an action (`create`, `update`, `delete`, `upsert` or `notify`)",
             4,
         );
     }

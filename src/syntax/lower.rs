@@ -16,6 +16,8 @@ pub struct Lower {
     /// Where the text being lowered starts in its file (a script is parsed item by item).
     pub(super) offset: usize,
     pub(super) depth: u32,
+    /// How many branches the step being lowered sits in.
+    pub(super) steps_depth: u32,
 }
 
 pub(super) type Result<T> = std::result::Result<T, SyntaxError>;
@@ -40,6 +42,7 @@ impl Lower {
             file,
             offset,
             depth: 0,
+            steps_depth: 0,
         }
     }
 
@@ -334,6 +337,19 @@ impl Lower {
                 let value = parts(pair).next().expect("a call");
                 StepKind::Call(None, self.call_use(value)?)
             }
+            Rule::branch_step => StepKind::Branch(self.branch(pair)?),
+            Rule::bind_step => {
+                let mut inner = parts(pair);
+                let name = self.name(inner.next().expect("let name"));
+                let action = self.action(inner.next().expect("create"))?;
+                StepKind::Bind(name, action)
+            }
+            Rule::lookup_step => {
+                let mut inner = parts(pair);
+                let name = self.name(inner.next().expect("let name"));
+                let lookup = self.lookup(inner.next().expect("lookup"))?;
+                StepKind::Lookup(name, lookup)
+            }
             _ => StepKind::Action(self.action(pair)?),
         };
         Ok(Step { kind, span })
@@ -381,6 +397,17 @@ impl Lower {
                 app,
                 target: self.target(inner.next().expect("delete target"))?,
             },
+            Rule::upsert => {
+                let key = parts(inner.next().expect("upsert key"))
+                    .next()
+                    .expect("key field");
+                Action::Upsert {
+                    entity: entity.expect("the grammar names an upsert's entity"),
+                    app,
+                    key: self.name(key),
+                    fields: self.field_block(inner.next().expect("upsert fields"))?,
+                }
+            }
             rule => unreachable!("expected an action, found {rule:?}"),
         })
     }

@@ -23,6 +23,7 @@ mod expr;
 mod lower;
 mod lower_http;
 pub mod scan;
+mod steps;
 
 use std::sync::Mutex;
 
