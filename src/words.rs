@@ -345,6 +345,21 @@ mod tests {
         assert!(is_keyword("workflow") && !is_keyword("map") && !is_keyword("title"));
     }
 
+    /// The fuzzer's dictionary holds every word of the table, so that it tries each construct.
+    #[test]
+    fn the_fuzzing_dictionary_has_every_word() {
+        let dictionary = include_str!("../fuzz/weir.dict");
+        let missing: Vec<&str> = WORDS
+            .iter()
+            .map(|w| w.text)
+            .filter(|word| !dictionary.lines().any(|line| line == format!("\"{word}\"")))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "add these to fuzz/weir.dict: {missing:?}"
+        );
+    }
+
     /// The reference lists the reserved words twice: `docs/language.md` and the page of E0001.
     #[test]
     fn the_reference_lists_the_reserved_words() {
