@@ -118,8 +118,7 @@ pub fn parse_all(texts: Vec<(String, String)>) -> Loaded {
     for file in files {
         follower.already_read(file);
     }
-    let given = scripts.clone();
-    follower.follow(&given, &mut scripts, &mut diagnostics);
+    follower.follow(&mut scripts, &mut diagnostics);
     Loaded {
         sources,
         scripts,

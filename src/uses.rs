@@ -45,15 +45,12 @@ impl<'a> Follower<'a> {
         self.seen.insert(key(&name));
     }
 
-    /// Reads every file `start` uses, and every file those use, parsing each: the scripts read
-    /// are added to `scripts`, and what could not be read or parsed to `diagnostics`.
-    pub fn follow(
-        &mut self,
-        start: &[Script],
-        scripts: &mut Vec<Script>,
-        diagnostics: &mut Vec<Diagnostic>,
-    ) {
-        let mut waiting: Vec<(FileId, UseTarget, Span)> = start.iter().flat_map(uses_of).collect();
+    /// Reads every file the `scripts` use, and every file those use, parsing each: the scripts
+    /// read are added to `scripts`, after those given, and what could not be read or parsed to
+    /// `diagnostics`.
+    pub fn follow(&mut self, scripts: &mut Vec<Script>, diagnostics: &mut Vec<Diagnostic>) {
+        let mut waiting: Vec<(FileId, UseTarget, Span)> =
+            scripts.iter().flat_map(uses_of).collect();
         waiting.reverse();
         while let Some((from, target, span)) = waiting.pop() {
             let Some((name, text)) = self.read(from, &target, span, diagnostics) else {

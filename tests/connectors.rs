@@ -41,6 +41,11 @@ fn scratch(name: &str) -> std::path::PathBuf {
 /// `weir run script.weir --events events.jsonl` in `dir` (the connector and the flow in one
 /// file, as `weir run` takes one), with these variables only.
 fn run(dir: &Path, env: &[(&str, &str)]) -> Output {
+    run_with(dir, &[], env)
+}
+
+/// [`run`] with more arguments after the script's.
+fn run_with(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_weir"));
     command
         .args([
@@ -51,6 +56,7 @@ fn run(dir: &Path, env: &[(&str, &str)]) -> Output {
             "--retries",
             "0",
         ])
+        .args(extra)
         .current_dir(dir)
         .env_clear()
         .env("NO_COLOR", "1")

@@ -320,22 +320,20 @@ impl Session {
         if uses.is_empty() {
             return (items, Vec::new());
         }
-        let start: Vec<Script> = uses
+        let given = uses.len();
+        let mut scripts: Vec<Script> = uses
             .into_iter()
             .map(|item| Script {
                 file: item.span().file,
                 items: vec![item],
             })
             .collect();
-        let (mut scripts, mut diagnostics) = (Vec::new(), Vec::new());
-        crate::uses::Follower::new(&mut self.sources).follow(
-            &start,
-            &mut scripts,
-            &mut diagnostics,
-        );
+        let mut diagnostics = Vec::new();
+        crate::uses::Follower::new(&mut self.sources).follow(&mut scripts, &mut diagnostics);
         items.extend(
             scripts
                 .into_iter()
+                .skip(given)
                 .flat_map(|script| script.items)
                 .filter(|item| !matches!(item, Item::Use(_))),
         );

@@ -301,30 +301,35 @@ impl Core {
                     }),
                     ..*scope
                 };
-                let mut write = Write::default();
-                for assign in fields {
-                    let value = eval::eval(&assign.value, &inner)?;
-                    let value = fit_field(p, *entity, assign.field, value, assign.value.span)?;
-                    write.fields.push((assign.field, value));
-                }
-                let engine = self.engine.clone();
-                stamp_write(p, *entity, &mut write, &engine);
+                let write = self.stamped_write(p, *entity, fields, &inner)?;
                 self.update(p, apps, at, write, ctx, action.span, out)?;
             }
             return Ok(());
         }
-        let mut write = Write::default();
-        for assign in fields {
-            let value = eval::eval(&assign.value, scope)?;
-            let value = fit_field(p, *entity, assign.field, value, assign.value.span)?;
-            write.fields.push((assign.field, value));
-        }
-        let engine = self.engine.clone();
-        stamp_write(p, *entity, &mut write, &engine);
+        let write = self.stamped_write(p, *entity, fields, scope)?;
         for at in targets {
             self.update(p, apps, at, write.clone(), ctx, action.span, out)?;
         }
         Ok(())
+    }
+
+    /// The fields of an update, each evaluated in `scope` and fitted to its field, with the
+    /// engine's stamp.
+    fn stamped_write(
+        &self,
+        p: &Program,
+        entity: EntityId,
+        fields: &[crate::program::Assign],
+        scope: &Scope,
+    ) -> Result<Write, RunError> {
+        let mut write = Write::default();
+        for assign in fields {
+            let value = eval::eval(&assign.value, scope)?;
+            let value = fit_field(p, entity, assign.field, value, assign.value.span)?;
+            write.fields.push((assign.field, value));
+        }
+        stamp_write(p, entity, &mut write, &self.engine);
+        Ok(write)
     }
 
     /// `notify`: a text, on a channel if one is named.

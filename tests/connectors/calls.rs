@@ -6,7 +6,7 @@ use std::process::Command;
 use serde_json::json;
 
 use super::mock::{Mock, Req, Resp};
-use super::{order, scratch, setup, text};
+use super::{order, run_with, scratch, setup, text};
 
 const ENRICH: &str = r#"app Apollo at "MOCK" auth header "X-Api-Key" env APOLLO_KEY {
   call lookup POST "/v1/people/match" { email: text } returns at "person" { title: text?, company: text? as "organization.name" }
@@ -53,23 +53,7 @@ fn a_calls_reply_is_a_value_in_later_steps() {
         order("new", None, "bo@example.com", "Bo"),
     ];
     let dir = setup("call", script, "", &events);
-    let out = Command::new(env!("CARGO_BIN_EXE_weir"))
-        .args([
-            "run",
-            "script.weir",
-            "--events",
-            "events.jsonl",
-            "--retries",
-            "0",
-            "--state",
-            "state.json",
-        ])
-        .current_dir(&dir)
-        .env_clear()
-        .env("NO_COLOR", "1")
-        .env("APOLLO_KEY", "ak")
-        .output()
-        .unwrap();
+    let out = run_with(&dir, &["--state", "state.json"], &[("APOLLO_KEY", "ak")]);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(out.status.success(), "{stderr}");
     assert!(
