@@ -64,6 +64,8 @@ workflow order_to_contact {
     let mut baseline_best = f64::MAX;
     for _ in 0..rounds {
         let start = Instant::now();
+        // One run per request: the run budget must allow them all (its default is 10,000).
+        let budget = requests.to_string();
         let out = Command::new(env!("CARGO_BIN_EXE_weir"))
             .args([
                 "run",
@@ -72,6 +74,8 @@ workflow order_to_contact {
                 "events.jsonl",
                 "--trace",
                 "summary",
+                "--max-runs",
+                &budget,
             ])
             .current_dir(&dir)
             .env("HUBSPOT_TOKEN", "bench-token")
