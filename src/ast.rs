@@ -100,6 +100,16 @@ impl Item {
 pub struct UseDecl {
     pub target: UseTarget,
     pub span: Span,
+    /// `use github at "url" token "url"`: a connector's base URL and OAuth2 token endpoint in
+    /// place of the ones its file declares.
+    pub moved: Moved,
+}
+
+/// Where a `use` moves a connector: its base URL, its OAuth2 token endpoint.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Moved {
+    pub at: Option<Spanned<String>>,
+    pub token: Option<Spanned<String>>,
 }
 
 /// What a `use` reads into the program.

@@ -17,6 +17,8 @@
 //! ```
 
 mod http;
+#[cfg(test)]
+mod words;
 
 use std::fmt::Write as _;
 
@@ -264,7 +266,7 @@ impl Printer<'_> {
                     UseTarget::File(path) => quote(&path.node),
                     UseTarget::Connector(name) => name.node.to_string(),
                 };
-                self.line(&format!("use {named}"), u.span)
+                self.line(&format!("use {named}{}", http::moved(&u.moved)), u.span)
             }
             Item::Engine(e) => self.line(&format!("engine {}", e.label.node), e.span),
             Item::Owns(o) => self.line(&format!("{} owns {}", o.app.node, o.entity.node), o.span),

@@ -104,7 +104,9 @@ impl Lower {
             }
             Rule::use_decl => {
                 let span = self.span(&pair);
-                let named = parts(pair).next().expect("what a use names");
+                let mut inner = parts(pair);
+                let named = inner.next().expect("what a use names");
+                let moved = self.moved(inner);
                 let target = if named.as_rule() == Rule::plain_text {
                     let path_span = self.span(&named);
                     let path = named.into_inner().next().map_or("", |p| p.as_str());
@@ -112,7 +114,11 @@ impl Lower {
                 } else {
                     UseTarget::Connector(self.name(named))
                 };
-                Item::Use(UseDecl { target, span })
+                Item::Use(UseDecl {
+                    target,
+                    span,
+                    moved,
+                })
             }
             Rule::app_decl => Item::App(self.app(pair)),
             Rule::owns_decl => {
