@@ -9,6 +9,7 @@ use super::sync_error::{MapCollision, SyncProblem, sync_entity_missing_parts};
 use crate::ast::{BinaryOp, EventKind};
 use crate::codes::Code;
 use crate::diagnostic::{self, Diagnostic, Report, help, primary, secondary};
+use crate::program::Entity;
 use crate::span::Span;
 use crate::types::Type;
 
@@ -463,10 +464,10 @@ impl CheckError {
             }
             CheckError::SyncEntityMissing { app, entity, pair, known } => sync_entity_missing_parts(app, entity, pair, known),
             CheckError::UnknownField { app, entity, field, suggestion, known } => (
-                format!("`{}` in `{app}` has no field `{}`", entity.text, field.text),
+                format!("{} in `{app}` has no field `{}`", Entity::shown(&entity.text), field.text),
                 vec![
-                    primary(field.span, format!("not a field of `{}`", entity.text)),
-                    secondary(entity.span, format!("`{}` is declared here", entity.text)),
+                    primary(field.span, format!("not a field of {}", Entity::shown(&entity.text))),
+                    secondary(entity.span, format!("{} is declared here", Entity::shown(&entity.text))),
                 ],
                 vec![help(match suggestion {
                     _ if &*field.text == "id" => {

@@ -156,10 +156,10 @@ impl Checker<'_> {
             if !a.declared || self.program.entity_named(app, &sync.entity.node).is_some() {
                 continue;
             }
-            let known: Vec<Arc<str>> = a
-                .entities
-                .iter()
-                .map(|e| self.program.entity(*e).name.clone())
+            let known: Vec<Arc<str>> = self
+                .program
+                .entities_of(app)
+                .map(|e| self.program.entity(e).name.clone())
                 .collect();
             let theirs = crate::suggest::closest(&sync.entity.node, known.iter().map(|k| &**k))
                 .map(Arc::from)

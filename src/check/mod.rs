@@ -500,9 +500,9 @@ impl<'a> Checker<'a> {
         }
         let a = &self.program.apps[app.0];
         if a.declared {
-            let known: Vec<Arc<str>> = a
-                .entities
-                .iter()
+            let known: Vec<Arc<str>> = self
+                .program
+                .entities_of(app)
                 .map(|e| self.program.entities[e.0].name.clone())
                 .collect();
             let suggestion =

@@ -8,6 +8,7 @@ use super::error::{CheckError, Mismatch, Named, Parts, and_list};
 use super::sync_error::match_not_mapped_parts;
 use crate::ast::BinaryOp;
 use crate::diagnostic::{help, primary, secondary};
+use crate::program::Entity;
 use crate::span::Span;
 use crate::types::{Type, choice_list};
 
@@ -177,7 +178,7 @@ fn default_example(ty: &Type) -> &'static str {
 fn mismatch_parts(span: Span, expected: &Type, found: &Type, context: &Mismatch) -> Parts {
     let (message, fix) = match context {
         Mismatch::Field { field, entity } => (
-            format!("the field `{field}` of `{entity}` is {}, but this value is {}", article(expected), article(found)),
+            format!("the field `{field}` of {} is {}, but this value is {}", Entity::shown(entity), article(expected), article(found)),
             conversion_help(expected, found),
         ),
         Mismatch::Operator { op, left, right } => (

@@ -157,6 +157,9 @@ impl Builder<'_> {
             self.add(app.span, Symbol::App(AppId(i)), true);
         }
         for (i, entity) in program.entities.iter().enumerate() {
+            if entity.is_hidden() {
+                continue;
+            }
             self.add(entity.span, Symbol::Entity(EntityId(i)), true);
             for (f, field) in entity.fields.iter().enumerate() {
                 self.add(field.span, Symbol::Field(EntityId(i), FieldId(f)), true);

@@ -95,8 +95,8 @@ pub fn describe(program: &Program, symbol: &Symbol) -> String {
             if let Some(location) = &app.location {
                 out.push_str(&format!("\nat `{}`\n", location.url));
             }
-            for entity in &app.entities {
-                out.push_str(&format!("\n- {}", entity_line(program, *entity)));
+            for entity in program.entities_of(*id) {
+                out.push_str(&format!("\n- {}", entity_line(program, entity)));
             }
             out
         }

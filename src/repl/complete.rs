@@ -30,8 +30,9 @@ impl Names {
                     let entities = a
                         .entities
                         .iter()
+                        .map(|e| p.entity(*e))
+                        .filter(|e| !e.is_hidden())
                         .map(|e| {
-                            let e = p.entity(*e);
                             (
                                 e.name.to_string(),
                                 e.fields.iter().map(|f| f.name.to_string()).collect(),
