@@ -615,3 +615,27 @@ fn rename_reaches_the_fields_a_computed_sync_side_reads() {
         "{fixed}"
     );
 }
+
+/// A call's arguments and reply are entities inside weir only: hovering the app lists its own
+/// entities, and hovering the call or its arguments names no entity `call lookup`.
+#[test]
+fn hover_leaves_a_calls_hidden_entities_out() {
+    const CALLS: &str = "app Apollo at \"http://127.0.0.1:9\" {
+  person { email: text }
+  call lookup POST \"/v1/people/match\" { email: text } returns at \"person\" { title: text? }
+}
+";
+    let (mut client, _) = Client::initialized();
+    client.open(URI, CALLS);
+    let app = client.request("textDocument/hover", at(CALLS, "Apollo", 0));
+    let text = app["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("person { email: text }"), "{text}");
+    for (needle, nth) in [("Apollo", 0), ("lookup", 0), ("email", 1), ("title", 0)] {
+        let hover = client.request("textDocument/hover", at(CALLS, needle, nth));
+        let text = hover["contents"]["value"].as_str().unwrap_or_default();
+        assert!(
+            !text.contains("call lookup") && !text.contains("reply of"),
+            "hovering `{needle}`: {text}"
+        );
+    }
+}

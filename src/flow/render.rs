@@ -260,7 +260,11 @@ impl<'a> View<'a> {
                 "  subgraph cluster_{i} {{\n    label={};\n    style=rounded;",
                 quote(&app.name)
             );
-            for e in app.entities.iter().filter(|e| !self.program.entity(**e).is_hidden()) {
+            for e in app
+                .entities
+                .iter()
+                .filter(|e| !self.program.entity(**e).is_hidden())
+            {
                 let _ = writeln!(
                     out,
                     "    {} [label={}];",
@@ -305,7 +309,11 @@ impl<'a> View<'a> {
                 mermaid_id(&app.name),
                 app.name
             );
-            for e in app.entities.iter().filter(|e| !self.program.entity(**e).is_hidden()) {
+            for e in app
+                .entities
+                .iter()
+                .filter(|e| !self.program.entity(**e).is_hidden())
+            {
                 let _ = writeln!(
                     out,
                     "    {}[\"{}\"]",
