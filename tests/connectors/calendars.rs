@@ -32,6 +32,28 @@ fn token(req: &Req, refresh: &str) -> Resp {
     )
 }
 
+/// The token endpoint's answer, or a `401` with the provider's error body for a request
+/// without the token it gave; `None` for a request the API answers.
+fn unauthorized(req: &Req, refresh: &str, refused: Json) -> Option<Resp> {
+    if req.path() == "/token" {
+        return Some(token(req, refresh));
+    }
+    (req.header("authorization") != Some("Bearer eyJ0.graph")).then(|| Resp::json(401, refused))
+}
+
+/// A `PATCH` of the event named last in the path: the fields sent replace the event's, and
+/// the reply is the whole event; `404` with the provider's body for an event it does not have.
+fn patch(events: &mut [Json], req: &Req, not_found: Json) -> Resp {
+    let id = req.path().rsplit('/').next().unwrap_or_default();
+    let Some(event) = events.iter_mut().find(|e| e["id"] == id) else {
+        return Resp::json(404, not_found);
+    };
+    for (k, v) in req.json().as_object().into_iter().flatten() {
+        event[k] = v.clone();
+    }
+    Resp::json(200, event.clone())
+}
+
 /// Microsoft Graph v1.0 `/me/events`: one event a page, linked by `@odata.nextLink`; times
 /// as Graph gives them without a `Prefer` header (UTC, seven digits of fraction, no offset).
 fn graph() -> Mock {
@@ -44,14 +66,9 @@ fn graph() -> Mock {
                "end": {"dateTime": "2030-07-01T07:30:00.0000000", "timeZone": "UTC"}}),
     ]);
     Mock::start(move |req: &Req| {
-        if req.path() == "/token" {
-            return token(req, "M.R3_BAY");
-        }
-        if req.header("authorization") != Some("Bearer eyJ0.graph") {
-            return Resp::json(
-                401,
-                json!({"error": {"code": "InvalidAuthenticationToken", "message": "Access token is empty."}}),
-            );
+        let refused = json!({"error": {"code": "InvalidAuthenticationToken", "message": "Access token is empty."}});
+        if let Some(answer) = unauthorized(req, "M.R3_BAY", refused) {
+            return answer;
         }
         let mut events = events.lock().unwrap();
         let host = req.header("host").unwrap_or_default().to_string();
@@ -68,19 +85,11 @@ fn graph() -> Mock {
                 }
                 Resp::json(200, body)
             }
-            ("PATCH", p) if p.starts_with("/me/events/") => {
-                let id = p.rsplit('/').next().unwrap();
-                let Some(event) = events.iter_mut().find(|e| e["id"] == id) else {
-                    return Resp::json(
-                        404,
-                        json!({"error": {"code": "ErrorItemNotFound", "message": "The specified object was not found in the store."}}),
-                    );
-                };
-                for (k, v) in req.json().as_object().unwrap() {
-                    event[k] = v.clone();
-                }
-                Resp::json(200, event.clone())
-            }
+            ("PATCH", p) if p.starts_with("/me/events/") => patch(
+                &mut events,
+                req,
+                json!({"error": {"code": "ErrorItemNotFound", "message": "The specified object was not found in the store."}}),
+            ),
             _ => Resp::json(
                 400,
                 json!({"error": {"code": "BadRequest", "message": "Unsupported request."}}),
@@ -146,14 +155,9 @@ fn google_days() -> Mock {
                "end": {"dateTime": "2030-01-02T10:30:00+01:00", "timeZone": "Europe/Paris"}}),
     ]);
     Mock::start(move |req: &Req| {
-        if req.path() == "/token" {
-            return token(req, "1//rt");
-        }
-        if req.header("authorization") != Some("Bearer eyJ0.graph") {
-            return Resp::json(
-                401,
-                json!({"error": {"code": 401, "message": "Invalid Credentials", "status": "UNAUTHENTICATED"}}),
-            );
+        let refused = json!({"error": {"code": 401, "message": "Invalid Credentials", "status": "UNAUTHENTICATED"}});
+        if let Some(answer) = unauthorized(req, "1//rt", refused) {
+            return answer;
         }
         let mut events = events.lock().unwrap();
         match (req.method.as_str(), req.path()) {
@@ -161,19 +165,11 @@ fn google_days() -> Mock {
                 200,
                 json!({"kind": "calendar#events", "timeZone": "Europe/Paris", "items": *events}),
             ),
-            ("PATCH", p) if p.starts_with("/calendars/primary/events/") => {
-                let id = p.rsplit('/').next().unwrap();
-                let Some(event) = events.iter_mut().find(|e| e["id"] == id) else {
-                    return Resp::json(
-                        404,
-                        json!({"error": {"code": 404, "message": "Not Found"}}),
-                    );
-                };
-                for (k, v) in req.json().as_object().unwrap() {
-                    event[k] = v.clone();
-                }
-                Resp::json(200, event.clone())
-            }
+            ("PATCH", p) if p.starts_with("/calendars/primary/events/") => patch(
+                &mut events,
+                req,
+                json!({"error": {"code": 404, "message": "Not Found"}}),
+            ),
             _ => Resp::json(404, json!({"error": {"code": 404, "message": "Not Found"}})),
         }
     })
