@@ -112,7 +112,14 @@ impl Outline<'_> {
                     ),
                 };
                 let on = trigger_text(t);
-                self.symbol(name, Some(on), SymbolKind::FUNCTION, span, name_span, vec![])
+                self.symbol(
+                    name,
+                    Some(on),
+                    SymbolKind::FUNCTION,
+                    span,
+                    name_span,
+                    vec![],
+                )
             }
             Item::Sync(sync) => self.symbol(
                 format!(
