@@ -523,6 +523,21 @@ pub struct Arm {
     pub block: Block,
 }
 
+/// Every step of `steps`, and of the arms of every branch among them, in order.
+pub fn steps_within(steps: &[Step]) -> Vec<&Step> {
+    let mut out = Vec::new();
+    for step in steps {
+        out.push(step);
+        if let StepKind::Branch(branch) = &step.kind {
+            let blocks = branch.arms.iter().map(|arm| &arm.block);
+            for block in blocks.chain(&branch.otherwise) {
+                out.extend(steps_within(&block.steps));
+            }
+        }
+    }
+    out
+}
+
 /// `{ steps }`; its span runs from `{` to `}`.
 #[derive(Clone, Debug)]
 pub struct Block {
