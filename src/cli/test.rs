@@ -93,7 +93,7 @@ fn report(
             d
         })
         .collect();
-    diagnostic::emit_to_stderr(&sources, &failures);
+    diagnostic::emit_to_stderr(sources, &failures);
     match &result.mismatch {
         None => {
             println!("test {file}::{} ... ok", result.name);
@@ -101,13 +101,13 @@ fn report(
         }
         Some(mismatch) => {
             println!("test {file}::{} ... FAILED", result.name);
-            let mut text = mismatch.explain(program, &sources);
+            let mut text = mismatch.explain(program, sources);
             text.push_str("trace:\n");
             if result.trace.is_empty() {
                 text.push_str("  (nothing happened)\n");
             } else {
                 let mut tree = String::new();
-                trace::human(program, &sources, &result.trace, &mut tree);
+                trace::human(program, sources, &result.trace, &mut tree);
                 for line in tree.lines() {
                     text.push_str("  ");
                     text.push_str(line);
