@@ -500,7 +500,7 @@ fn renamed(text: &str, needle: &str, nth: usize, new_name: &str) -> String {
         text,
         edit["changes"][URI]
             .as_array()
-            .expect(&format!("edits: {edit}")),
+            .unwrap_or_else(|| panic!("edits: {edit}")),
     )
 }
 
