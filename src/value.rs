@@ -219,6 +219,17 @@ pub fn parse_time(text: &str) -> Option<i64> {
     checked_time(seconds)
 }
 
+/// Parses a time written bare after `at` in a scenario: RFC 3339, or a date with an optional
+/// clock time and no offset (`2030-05-01`, `2030-05-01T08:00`), read in UTC.
+pub fn parse_written_time(text: &str) -> Option<i64> {
+    if let Some(t) = parse_time(text) {
+        return Some(t);
+    }
+    let civil: jiff::civil::DateTime = text.trim().parse().ok()?;
+    let stamp = jiff::tz::TimeZone::UTC.to_timestamp(civil).ok()?;
+    checked_time(stamp.as_second())
+}
+
 /// The calendar date and clock time of a time, in UTC. Times are kept in weir's range
 /// where they are made; one outside it (never expected) reads as the nearest end, not as a
 /// wrapped year or a panic.
@@ -321,6 +332,20 @@ mod tests {
         ] {
             assert_eq!(parse_time(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn written_times_read_in_utc_unless_they_say_otherwise() {
+        let t = parse_time("2030-05-01T08:00:00Z");
+        assert_eq!(parse_written_time("2030-05-01T08:00"), t);
+        assert_eq!(parse_written_time("2030-05-01T08:00:00"), t);
+        assert_eq!(parse_written_time("2030-05-01T10:00+02:00"), t);
+        assert_eq!(
+            parse_written_time("2030-05-01"),
+            parse_time("2030-05-01T00:00:00Z")
+        );
+        assert_eq!(parse_written_time("2030-02-30T08:00"), None);
+        assert_eq!(parse_written_time("2030-05-01T24:00"), None);
     }
 
     #[test]

@@ -256,9 +256,15 @@ pub enum Mismatch {
     BadTime {
         text: String,
     },
+    /// A time written bare after `at` that is no time (`2030-02-30`).
+    BadWrittenTime {
+        text: String,
+    },
     /// `<`, `>` … on origins, which have no order.
     OriginOrder,
     Clock,
+    /// `advance` in a scenario, which wants a duration.
+    Advance,
 }
 
 /// What a constant condition does to its workflow.

@@ -123,6 +123,20 @@ impl Checker<'_> {
             ),
             ast::ExprKind::Bool(b) => (ExprKind::Const(Value::Bool(*b)), Type::Bool),
             ast::ExprKind::None => (ExprKind::Const(Value::None), Type::Nothing),
+            ast::ExprKind::Time(text) => match crate::value::parse_written_time(text) {
+                Some(t) => (ExprKind::Const(Value::Time(t)), Type::Time),
+                None => {
+                    self.report(CheckError::TypeMismatch {
+                        span,
+                        expected: Type::Time,
+                        found: Type::Text,
+                        context: Mismatch::BadWrittenTime {
+                            text: text.to_string(),
+                        },
+                    });
+                    return error_expr(span);
+                }
+            },
             ast::ExprKind::User => (
                 ExprKind::Const(Value::Label(Arc::from("user"))),
                 Type::Origin,
