@@ -141,7 +141,8 @@ pub enum CheckError {
     /// E0106
     WrongArity {
         name: Named,
-        expected: usize,
+        /// The fewest and the most arguments the function takes.
+        expected: (usize, usize),
         found: usize,
         signature: &'static str,
     },
@@ -204,6 +205,12 @@ pub enum CheckError {
         span: Span,
         value: bool,
         effect: ConstantEffect,
+    },
+    /// E0209: `format(t, "%H:%M", "Europe/Berln")`.
+    UnknownTimeZone {
+        span: Span,
+        name: String,
+        suggestion: Option<String>,
     },
 }
 
@@ -334,6 +341,7 @@ impl CheckError {
             CheckError::MapCollision { .. } => Code::W0405,
             CheckError::Sync(problem) => problem.code(),
             CheckError::Mapping(_) => Code::E0501,
+            CheckError::UnknownTimeZone { .. } => Code::E0209,
         })
     }
 
@@ -417,6 +425,7 @@ impl CheckError {
             | PreferOther { .. } => self.placement_parts(),
             BadFieldAccess { .. }
             | WrongArity { .. }
+            | UnknownTimeZone { .. }
             | TypeMismatch { .. }
             | NotBool { .. }
             | OptionalUsed { .. } => self.value_parts(),

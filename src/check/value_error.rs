@@ -50,9 +50,13 @@ impl CheckError {
                 signature,
             } => (
                 format!(
-                    "`{}` takes {expected} argument{}, but {found} {} given",
+                    "`{}` takes {}, but {found} {} given",
                     name.text,
-                    if *expected == 1 { "" } else { "s" },
+                    match *expected {
+                        (1, 1) => "1 argument".to_string(),
+                        (fewest, most) if fewest == most => format!("{fewest} arguments"),
+                        (fewest, most) => format!("{fewest} or {most} arguments"),
+                    },
                     if *found == 1 { "was" } else { "were" }
                 ),
                 vec![primary(name.span, format!("called with {found}"))],
@@ -64,6 +68,18 @@ impl CheckError {
                 found,
                 context,
             } => mismatch_parts(*span, expected, found, context),
+            CheckError::UnknownTimeZone {
+                span,
+                name,
+                suggestion,
+            } => (
+                format!("`{name}` is not a time zone weir knows"),
+                vec![primary(*span, "not a time zone")],
+                vec![help(match suggestion {
+                    Some(close) => format!("did you mean `{close}`? write `\"{close}\"`"),
+                    None => "name a zone of the IANA time zone database, as in `\"Europe/Berlin\"` or `\"America/New_York\"`".into(),
+                })],
+            ),
             CheckError::NotBool {
                 span,
                 found,
