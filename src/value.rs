@@ -289,8 +289,8 @@ pub fn closest_time_zone(name: &str) -> Option<String> {
 /// abbreviation, `CEST`), `%z` (the offset from UTC, `+0200`) and `%%`; other text is kept.
 pub fn format_time_in(t: i64, pattern: &str, zone: &jiff::tz::TimeZone) -> String {
     let (min, max) = time_range();
-    let stamp = jiff::Timestamp::from_second(t.clamp(min, max))
-        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let stamp =
+        jiff::Timestamp::from_second(t.clamp(min, max)).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     let info = zone.to_offset_info(stamp);
     let c = info.offset().to_datetime(stamp);
     let mut out = String::new();
@@ -386,8 +386,14 @@ mod tests {
         let berlin = time_zone("Europe/Berlin").unwrap();
         let summer = parse_time("2030-07-01T06:30:00Z").unwrap();
         let winter = parse_time("2030-01-01T06:30:00Z").unwrap();
-        assert_eq!(format_time_in(summer, "%H:%M %Z %z", &berlin), "08:30 CEST +0200");
-        assert_eq!(format_time_in(winter, "%H:%M %Z %z", &berlin), "07:30 CET +0100");
+        assert_eq!(
+            format_time_in(summer, "%H:%M %Z %z", &berlin),
+            "08:30 CEST +0200"
+        );
+        assert_eq!(
+            format_time_in(winter, "%H:%M %Z %z", &berlin),
+            "07:30 CET +0100"
+        );
         assert_eq!(format_time(winter, "%H:%M %Z %z"), "06:30 UTC +0000");
         let new_york = time_zone("America/New_York").unwrap();
         assert_eq!(format_time_in(winter, "%d %H:%M", &new_york), "01 01:30");

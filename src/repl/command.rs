@@ -67,7 +67,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "[TIME]",
         "the clock's time, or move the clock to TIME (2030-05-01T08:00)",
     ),
-    ("advance", "DURATION", "move the clock forward (24h, 15m, 1d2h)"),
+    (
+        "advance",
+        "DURATION",
+        "move the clock forward (24h, 15m, 1d2h)",
+    ),
     ("reset", "", "forget everything: apps, workflows, records"),
     ("quit", "", "leave (Ctrl-D does too)"),
 ];
@@ -217,7 +221,10 @@ mod tests {
             parse(":at 2030-05-01T08:00"),
             Ok(Command::At(Some("2030-05-01T08:00".into())))
         );
-        assert_eq!(parse(":advance 1d 2h"), Ok(Command::Advance("1d 2h".into())));
+        assert_eq!(
+            parse(":advance 1d 2h"),
+            Ok(Command::Advance("1d 2h".into()))
+        );
         let CommandError(message) = parse(":advance").unwrap_err();
         assert!(message.contains("`:advance 24h`"), "{message}");
     }
