@@ -751,6 +751,10 @@ pub enum ScenarioStepKind {
     ExpectLoop(bool),
     /// `together { … }`: user changes all made before the engine sees any of them.
     Together(Vec<ScenarioStep>),
+    /// `at 2030-05-01T08:00`: the clock moves to a time.
+    At(Expr),
+    /// `advance 24h`: the clock moves forward.
+    Advance(Expr),
 }
 
 /// How `expect runs of …` names a workflow.
@@ -800,6 +804,8 @@ pub enum ExprKind {
     Unary(UnaryOp, Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// A time written bare after `at` (`2030-05-01T08:00`), as written.
+    Time(Arc<str>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -310,7 +310,7 @@ impl Builder<'_> {
                     self.add(workflow.span, Symbol::Workflow(id), false);
                 }
             }
-            S::ExpectNotified(_) | S::ExpectLoop(_) => {}
+            S::ExpectNotified(_) | S::ExpectLoop(_) | S::At(_) | S::Advance(_) => {}
             S::Together(steps) => {
                 for step in steps {
                     self.scenario_step(&step.kind);
