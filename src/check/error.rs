@@ -32,6 +32,8 @@ impl Named {
 pub enum CheckError {
     /// E0501: a mistake in an app's HTTP mapping.
     Mapping(Box<super::http::MappingError>),
+    /// E0502: a mistake in an app's webhooks.
+    Webhooks(Box<super::webhooks::WebhookError>),
     /// Undeclared apps, treated as open (a note, not a problem).
     OpenApps { apps: Vec<Named> },
     /// W0101
@@ -328,6 +330,7 @@ impl CheckError {
             CheckError::MapCollision { .. } => Code::W0405,
             CheckError::Sync(problem) => problem.code(),
             CheckError::Mapping(_) => Code::E0501,
+            CheckError::Webhooks(_) => Code::E0502,
         })
     }
 
@@ -344,6 +347,9 @@ impl CheckError {
 impl Report for CheckError {
     fn report(&self) -> Diagnostic {
         if let CheckError::Mapping(error) = self {
+            return error.report();
+        }
+        if let CheckError::Webhooks(error) = self {
             return error.report();
         }
         let Some(code) = self.code() else {
@@ -392,6 +398,7 @@ impl CheckError {
         match self {
             OpenApps { .. } => unreachable!("expected a coded problem, found the open-apps note"),
             Mapping(_) => unreachable!("expected a problem of names or types, found a mapping's"),
+            Webhooks(_) => unreachable!("expected a problem of names or types, found a webhook's"),
             CloseToDeclared { .. }
             | UnknownEntity { .. }
             | SyncEntityMissing { .. }

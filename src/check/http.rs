@@ -316,7 +316,7 @@ impl MappingError {
     }
 }
 
-fn secret(secret: &ast::Secret) -> SecretSource {
+pub(super) fn secret(secret: &ast::Secret) -> SecretSource {
     match secret {
         ast::Secret::Env(name) => SecretSource::Env(name.node.clone()),
         ast::Secret::File(path) => SecretSource::File(path.node.clone()),
