@@ -329,7 +329,10 @@ impl Checker<'_> {
                 }
             }
         }
-        if kind_at.is_none() && !hooks.means.is_empty() {
+        let means = |m: &crate::span::Spanned<WebhookMember>| {
+            matches!(m.node, WebhookMember::Means { .. })
+        };
+        if kind_at.is_none() && block.members.iter().any(means) {
             self.webhook_error(WebhookError::NoKind {
                 span: block.path.span,
                 app: decl.name.node.clone(),

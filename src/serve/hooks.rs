@@ -201,6 +201,9 @@ fn flatten(
 }
 
 /// The secret of a route's signature, read at start.
-pub fn secret(app: &std::sync::Arc<str>, signed: &Signed) -> Result<Vec<u8>, crate::remote::SetupError> {
+pub fn secret(
+    app: &std::sync::Arc<str>,
+    signed: &Signed,
+) -> Result<Vec<u8>, crate::remote::SetupError> {
     signed.secret.read(app).map(String::into_bytes)
 }

@@ -300,8 +300,10 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         );
     }
     let reads = reads(&config)?;
-    let hook_secrets =
-        provider::Secrets::read(&program).map_err(|e| ServeError::Start(StartError::Apps(e)))?;
+    let (hook_secrets, warnings) = provider::Secrets::read(&program);
+    for warning in warnings {
+        eprintln!("{warning}");
+    }
     let accept = Journal::open(&config.journal, true)?;
     accept.set_meta("script", &config.script_text)?;
     accept.set_meta("script_name", &config.script_name)?;

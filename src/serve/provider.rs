@@ -30,7 +30,6 @@ use super::server::{Shared, error, header, offer, read_body, refused};
 use super::signing;
 use super::webhook;
 use crate::program::Program;
-use crate::remote::SetupError;
 use crate::suggest;
 
 /// The secret of each signed route, read when weir starts.
@@ -38,17 +37,27 @@ use crate::suggest;
 pub struct Secrets(Arc<HashMap<String, Arc<[u8]>>>);
 
 impl Secrets {
-    /// Reads every route's secret; a missing one stops weir before it listens.
-    pub fn read(program: &Program) -> Result<Secrets, SetupError> {
+    /// Reads every route's secret. A route whose secret is not set is off, with a warning
+    /// for each: a shipped connector declares webhooks that a script may not use.
+    pub fn read(program: &Program) -> (Secrets, Vec<String>) {
         let mut secrets = HashMap::new();
+        let mut warnings = Vec::new();
         for hooks in all(program) {
             if let Some(signed) = &hooks.signed {
                 let app = &program.app(hooks.app).name;
-                let secret = super::hooks::secret(app, signed)?;
-                secrets.insert(hooks.path.clone(), Arc::from(secret));
+                match super::hooks::secret(app, signed) {
+                    Ok(secret) => {
+                        secrets.insert(hooks.path.clone(), Arc::from(secret));
+                    }
+                    Err(_) => warnings.push(format!(
+                        "warning: the webhooks of `{app}` at {} are off: {} holds no secret; set it to the provider's webhook secret and restart to take them",
+                        hooks.path,
+                        signed.secret.describe()
+                    )),
+                }
             }
         }
-        Ok(Secrets(Arc::new(secrets)))
+        (Secrets(Arc::new(secrets)), warnings)
     }
 }
 
@@ -107,10 +116,14 @@ async fn receive(
     let mut signature = None;
     if let Some(signed) = &hooks.signed {
         let Some(secret) = shared.hook_secrets.0.get(&hooks.path) else {
+            let app = &shared.program.app(hooks.app).name;
             return error(
                 StatusCode::SERVICE_UNAVAILABLE,
-                format!("the secret of `{}` was not read at start", hooks.path),
-                "restart `weir serve`",
+                format!(
+                    "the webhooks of `{app}` are off: {} held no secret when weir started",
+                    signed.secret.describe()
+                ),
+                "set it to the provider's webhook secret and restart `weir serve`; the provider sends the webhook again later",
             );
         };
         let checked = signed.scheme.verify(
