@@ -406,8 +406,9 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         let _inside = runtime.enter();
         shutdown_signal()
     };
+    let providers = provider::listed(&shared.program);
     say(format_args!(
-        "weir serve: listening on http://{addr}, journal {}, webhooks {secured}, {readers}",
+        "weir serve: listening on http://{addr}, journal {}, webhooks {secured}, {readers}{providers}",
         config.journal.display()
     ));
     let app = server::router(shared);

@@ -70,6 +70,17 @@ fn all(program: &Program) -> impl Iterator<Item = &Arc<Webhooks>> {
         .flat_map(|l| l.webhooks.iter())
 }
 
+/// `, providers' webhooks at /hooks/github (GitHub), …` for the line that says weir listens.
+pub fn listed(program: &Program) -> String {
+    let routes: Vec<String> = all(program)
+        .map(|h| format!("{} ({})", h.path, program.app(h.app).name))
+        .collect();
+    if routes.is_empty() {
+        return String::new();
+    }
+    format!(", providers' webhooks at {}", routes.join(", "))
+}
+
 /// A router with a route for each app's webhooks.
 pub fn routes(program: &Program) -> Router<Shared> {
     all(program).fold(Router::new(), |router, hooks| {
