@@ -207,3 +207,79 @@ pub fn secret(
 ) -> Result<Vec<u8>, crate::remote::SetupError> {
     signed.secret.read(app).map(String::into_bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::*;
+
+    fn program() -> Program {
+        let src = r#"app Tracker at "http://127.0.0.1:1" {
+          issue { title: text, body: text?, author: text? as "user.login" }
+          http issue { id at "number" }
+          webhooks at "/hooks/tracker" {
+            kind at header "X-Event", "action"
+            id at header "X-Delivery"
+            "issues.opened" means new issue at "issue"
+            "issues.closed" means updated issue at "issue"
+          }
+        }"#;
+        let loaded = crate::load::parse_all(vec![("t.weir".to_string(), src.to_string())]);
+        assert!(loaded.diagnostics.is_empty(), "the test's script parses");
+        let checked = crate::check::check(&loaded.scripts, &loaded.sources);
+        assert!(!checked.has_errors(), "the test's script checks");
+        checked.program
+    }
+
+    fn hooks(program: &Program) -> Arc<Webhooks> {
+        Arc::clone(&program.apps[0].location.as_ref().unwrap().webhooks[0])
+    }
+
+    fn headers(event: &'static str) -> impl Fn(&str) -> Option<String> {
+        move |name| match name {
+            "X-Event" => Some(event.to_string()),
+            "X-Delivery" => Some("d-1".to_string()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_nested_record_is_read_through_the_mapping_and_the_rest_is_left_out() {
+        let p = program();
+        let body = json!({
+            "action": "closed",
+            "issue": { "number": 12, "title": "Jam", "body": null, "user": { "login": "ada", "id": 1 }, "labels": [] },
+            "sender": { "login": "ada" }
+        });
+        let read = hooks(&p).read(&p, &body, headers("issues")).unwrap();
+        assert_eq!(read.event, EventKind::Updated);
+        assert_eq!(read.event_id.as_deref(), Some("d-1"));
+        let record: Json = serde_json::from_str(&read.record).unwrap();
+        assert_eq!(record, json!({ "id": "12", "title": "Jam", "author": "ada" }));
+    }
+
+    #[test]
+    fn an_undeclared_kind_says_which_line_would_declare_it() {
+        let p = program();
+        let body = json!({ "action": "labeled", "issue": { "number": 12 } });
+        let refused = hooks(&p).read(&p, &body, headers("issues")).unwrap_err();
+        assert_eq!(refused.status, 422);
+        assert_eq!(
+            refused.message,
+            "`Tracker` declares no webhook of kind `issues.labeled`; its kinds are `issues.opened`, `issues.closed`"
+        );
+        assert_eq!(
+            refused.help,
+            "add `\"issues.labeled\" means new issue at \"issue\"` to the webhooks of `Tracker`, or stop the provider sending `issues.labeled`"
+        );
+        let body = json!({ "action": "opened", "comment": {} });
+        let refused = hooks(&p).read(&p, &body, headers("issues")).unwrap_err();
+        assert_eq!(
+            refused.message,
+            "the webhook has no `issue`, where the record should be"
+        );
+    }
+}
