@@ -153,7 +153,8 @@ fn fill(schema: &Json, all: &Json, depth: usize) -> Json {
 /// An `issues` webhook of `action`, as GitHub's schema of it requires, or `None` when the
 /// package is not installed.
 fn github_issue_payload(action: &str) -> Option<Json> {
-    let file = npm_dir().join("node_modules/@octokit/openapi-webhooks/generated/api.github.com.json");
+    let file =
+        npm_dir().join("node_modules/@octokit/openapi-webhooks/generated/api.github.com.json");
     let description: Json = serde_json::from_slice(&std::fs::read(&file).ok()?).ok()?;
     let schema = &description["components"]["schemas"][format!("webhook-issues-{action}")];
     assert!(schema.is_object(), "GitHub describes `issues.{action}`");
@@ -162,7 +163,8 @@ fn github_issue_payload(action: &str) -> Option<Json> {
 
 /// The ping GitHub sends when a webhook is made, as the package gives it.
 fn github_ping() -> Option<Json> {
-    let file = npm_dir().join("node_modules/@octokit/openapi-webhooks/generated/api.github.com.json");
+    let file =
+        npm_dir().join("node_modules/@octokit/openapi-webhooks/generated/api.github.com.json");
     let description: Json = serde_json::from_slice(&std::fs::read(&file).ok()?).ok()?;
     Some(description["components"]["examples"]["ping"]["value"].clone())
 }
@@ -218,10 +220,18 @@ fn githubs_issues_webhooks_run_their_workflows_once() {
     assert!(opened["issue"].as_object().unwrap().len() > 20, "{opened}");
     let body = opened.to_string();
     let (status, answer) = github_post(&serve, "issues", "72d3162e-1", &body);
-    assert_eq!((status, &answer["status"]), (202, &json!("accepted")), "{answer}");
+    assert_eq!(
+        (status, &answer["status"]),
+        (202, &json!("accepted")),
+        "{answer}"
+    );
     // GitHub sends a delivery again when it got no answer: it runs once.
     let (status, answer) = github_post(&serve, "issues", "72d3162e-1", &body);
-    assert_eq!((status, &answer["status"]), (200, &json!("duplicate")), "{answer}");
+    assert_eq!(
+        (status, &answer["status"]),
+        (200, &json!("duplicate")),
+        "{answer}"
+    );
 
     let mut closed = github_issue_payload("closed").unwrap();
     closed["issue"]["number"] = json!(1347);
@@ -230,7 +240,11 @@ fn githubs_issues_webhooks_run_their_workflows_once() {
     let (status, answer) = github_post(&serve, "issues", "72d3162e-2", &closed.to_string());
     assert_eq!(status, 202, "{answer}");
     let health = serve.settle(2);
-    assert_eq!((&health["done"], &health["failed"]), (&json!(2), &json!(0)), "{health}");
+    assert_eq!(
+        (&health["done"], &health["failed"]),
+        (&json!(2), &json!(0)),
+        "{health}"
+    );
     assert_eq!(ran(&dir), ["opened", "changed"]);
     let titles: Vec<(Json, Json)> = desk
         .records("ticket")
@@ -259,10 +273,9 @@ fn githubs_issues_webhooks_run_their_workflows_once() {
     let (status, answer) = github_post(&serve, "issues", "72d3162e-4", &labeled.to_string());
     assert_eq!(status, 422, "{answer}");
     assert!(
-        answer["error"]
-            .as_str()
-            .unwrap()
-            .starts_with("`GitHub` declares no webhook of kind `issues.labeled`; its kinds are `issues.opened`"),
+        answer["error"].as_str().unwrap().starts_with(
+            "`GitHub` declares no webhook of kind `issues.labeled`; its kinds are `issues.opened`"
+        ),
         "{answer}"
     );
     assert!(
@@ -277,7 +290,10 @@ fn githubs_issues_webhooks_run_their_workflows_once() {
     headers.push(("X-GitHub-Event", "issues".to_string()));
     let (status, answer) = serve.post("/hooks/github", &body.replace("Found", "Lost"), &headers);
     assert_eq!(status, 401, "{answer}");
-    assert_eq!(answer["error"], "`X-Hub-Signature-256` does not match the body");
+    assert_eq!(
+        answer["error"],
+        "`X-Hub-Signature-256` does not match the body"
+    );
     // A route no app declares: the closest is named.
     let (status, answer) = serve.post("/hooks/githb", &body, &headers);
     assert_eq!(status, 404, "{answer}");
@@ -338,9 +354,17 @@ fn stripes_events_run_their_workflows_and_old_signatures_are_refused() {
     assert_eq!(status, 202, "{answer}");
     // The same event again, signed anew as Stripe does when it retries: taken once, by its id.
     let (status, answer) = stripe_post(&serve, &paid, now());
-    assert_eq!((status, &answer["status"]), (200, &json!("duplicate")), "{answer}");
+    assert_eq!(
+        (status, &answer["status"]),
+        (200, &json!("duplicate")),
+        "{answer}"
+    );
     let health = serve.settle(2);
-    assert_eq!((&health["done"], &health["failed"]), (&json!(2), &json!(0)), "{health}");
+    assert_eq!(
+        (&health["done"], &health["failed"]),
+        (&json!(2), &json!(0)),
+        "{health}"
+    );
     assert_eq!(ran(&dir), ["new_customer", "invoice_changed"]);
     let tickets: Vec<(Json, Json)> = desk
         .records("ticket")
@@ -350,8 +374,14 @@ fn stripes_events_run_their_workflows_and_old_signatures_are_refused() {
     assert_eq!(
         tickets,
         [
-            (json!("customer jennyrosen@example.com"), json!("Jenny Rosen")),
-            (json!("paid by cus_NeZwdNtLEOXuvB"), json!("charge_automatically"))
+            (
+                json!("customer jennyrosen@example.com"),
+                json!("Jenny Rosen")
+            ),
+            (
+                json!("paid by cus_NeZwdNtLEOXuvB"),
+                json!("charge_automatically")
+            )
         ]
     );
 
@@ -372,7 +402,10 @@ fn stripes_events_run_their_workflows_and_old_signatures_are_refused() {
         .replacen(&format!("t={}", now() - 600), &format!("t={}", now()), 1);
     let (status, answer) = serve.post("/hooks/stripe", &created, &[("Stripe-Signature", moved)]);
     assert_eq!(status, 401, "{answer}");
-    assert_eq!(answer["error"], "`Stripe-Signature` does not match the body");
+    assert_eq!(
+        answer["error"],
+        "`Stripe-Signature` does not match the body"
+    );
     // No signature at all.
     let (status, answer) = serve.post("/hooks/stripe", &created, &[]);
     assert_eq!(status, 401, "{answer}");
@@ -394,7 +427,10 @@ fn stripes_events_run_their_workflows_and_old_signatures_are_refused() {
     let (status, answer) = stripe_post(&serve, &unfit.to_string(), now());
     assert_eq!(status, 422, "{answer}");
     assert!(
-        answer["error"].as_str().unwrap().contains("collection_method"),
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("collection_method"),
         "{answer}"
     );
     assert_eq!(serve.health()["done"], 2, "nothing refused ran");
@@ -422,8 +458,21 @@ workflow big {
 #[test]
 fn strict_webhooks_refuse_an_undeclared_field_and_a_missing_secret_turns_the_route_off() {
     let dir = scratch("hooks-strict");
-    std::fs::write(dir.join("shop.weir"), STRICT.replace("SHOP_URL", "http://127.0.0.1:9")).unwrap();
-    let args = |journal| ["serve", "shop.weir", "--listen", "127.0.0.1:0", "--journal", journal];
+    std::fs::write(
+        dir.join("shop.weir"),
+        STRICT.replace("SHOP_URL", "http://127.0.0.1:9"),
+    )
+    .unwrap();
+    let args = |journal| {
+        [
+            "serve",
+            "shop.weir",
+            "--listen",
+            "127.0.0.1:0",
+            "--journal",
+            journal,
+        ]
+    };
     let scheme = Scheme::Hmac {
         header: "X-Shop-Hmac".into(),
         prefix: "sha256=".into(),
@@ -435,10 +484,12 @@ fn strict_webhooks_refuse_an_undeclared_field_and_a_missing_secret_turns_the_rou
         serve.post("/hooks/shop", body, &headers)
     };
     let serve = Serve::launch(&dir, &args("weir.db"), &[("SHOP_SECRET", "shop-secret")]).unwrap();
-    let body = r#"{"id": 820982911946154508, "total": 120, "customer": {"email": "ada@example.com"}}"#;
+    let body =
+        r#"{"id": 820982911946154508, "total": 120, "customer": {"email": "ada@example.com"}}"#;
     let (status, answer) = post(&serve, body, "w-1");
     assert_eq!(status, 202, "{answer}");
-    let extra = r#"{"id": 2, "total": 5, "customer": {"email": "b@example.com"}, "currency": "EUR"}"#;
+    let extra =
+        r#"{"id": 2, "total": 5, "customer": {"email": "b@example.com"}, "currency": "EUR"}"#;
     let (status, answer) = post(&serve, extra, "w-2");
     assert_eq!(status, 422, "{answer}");
     assert_eq!(

@@ -45,7 +45,11 @@ pub enum WebhookError {
     /// `within 0s`.
     NoWindow { span: Span },
     /// A route that is no path, has a query, or is one of weir's own.
-    BadRoute { span: Span, path: String, why: String },
+    BadRoute {
+        span: Span,
+        path: String,
+        why: String,
+    },
     /// Two `webhooks` blocks on one route.
     SameRoute {
         span: Span,
@@ -59,7 +63,11 @@ pub enum WebhookError {
         suggestion: Option<Arc<str>>,
     },
     /// A kind given meaning twice, or a `kind at` or `id at` line given twice.
-    Twice { what: String, span: Span, first: Span },
+    Twice {
+        what: String,
+        span: Span,
+        first: Span,
+    },
     /// `… means …` lines without `kind at`.
     NoKind { span: Span, app: Arc<str> },
 }
@@ -329,9 +337,8 @@ impl Checker<'_> {
                 }
             }
         }
-        let means = |m: &crate::span::Spanned<WebhookMember>| {
-            matches!(m.node, WebhookMember::Means { .. })
-        };
+        let means =
+            |m: &crate::span::Spanned<WebhookMember>| matches!(m.node, WebhookMember::Means { .. });
         if kind_at.is_none() && block.members.iter().any(means) {
             self.webhook_error(WebhookError::NoKind {
                 span: block.path.span,
@@ -370,7 +377,10 @@ impl Checker<'_> {
             Ok(scheme) => scheme,
             Err(_) => {
                 let suggestion = closest(&name.node, schemes::NAMES.iter().copied());
-                let suggestion = schemes::NAMES.iter().copied().find(|n| Some(*n) == suggestion);
+                let suggestion = schemes::NAMES
+                    .iter()
+                    .copied()
+                    .find(|n| Some(*n) == suggestion);
                 self.webhook_error(WebhookError::UnknownScheme {
                     scheme: Named::of(name),
                     suggestion,

@@ -168,9 +168,8 @@ fn flatten(
     };
     let object = Json::Object(record.clone());
     if strict {
-        let known = |key: &str| {
-            &*mapping.id_at[0] == key || mapping.wire.iter().any(|w| &*w[0] == key)
-        };
+        let known =
+            |key: &str| &*mapping.id_at[0] == key || mapping.wire.iter().any(|w| &*w[0] == key);
         if let Some(extra) = record.keys().find(|k| !known(k)) {
             return Err(Problem {
                 status: 422,
@@ -258,7 +257,10 @@ mod tests {
         assert_eq!(read.event, EventKind::Updated);
         assert_eq!(read.event_id.as_deref(), Some("d-1"));
         let record: Json = serde_json::from_str(&read.record).unwrap();
-        assert_eq!(record, json!({ "id": "12", "title": "Jam", "author": "ada" }));
+        assert_eq!(
+            record,
+            json!({ "id": "12", "title": "Jam", "author": "ada" })
+        );
     }
 
     #[test]

@@ -87,9 +87,11 @@ pub fn routes(program: &Program) -> Router<Shared> {
         let hooks = Arc::clone(hooks);
         router.route(
             &hooks.path.clone(),
-            post(move |State(shared): State<Shared>, headers: HeaderMap, body: Body| {
-                receive(shared, hooks, headers, body)
-            }),
+            post(
+                move |State(shared): State<Shared>, headers: HeaderMap, body: Body| {
+                    receive(shared, hooks, headers, body)
+                },
+            ),
         )
     })
 }
@@ -113,12 +115,7 @@ pub fn unknown_route_help(program: &Program, path: &str) -> Option<String> {
     })
 }
 
-async fn receive(
-    shared: Shared,
-    hooks: Arc<Webhooks>,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+async fn receive(shared: Shared, hooks: Arc<Webhooks>, headers: HeaderMap, body: Body) -> Response {
     let bytes = match read_body(&headers, body).await {
         Ok(bytes) => bytes,
         Err(response) => return *response,
@@ -137,13 +134,10 @@ async fn receive(
                 "set it to the provider's webhook secret and restart `weir serve`; the provider sends the webhook again later",
             );
         };
-        let checked = signed.scheme.verify(
-            secret,
-            read_header,
-            &bytes,
-            signing::now(),
-            signed.window,
-        );
+        let checked =
+            signed
+                .scheme
+                .verify(secret, read_header, &bytes, signing::now(), signed.window);
         if let Err(why) = checked {
             return error(StatusCode::UNAUTHORIZED, why.message, why.help);
         }
