@@ -14,10 +14,10 @@ use std::time::Duration;
 
 use super::Checker;
 use super::error::{CheckError, Named};
-use super::http::secret;
+use super::http::{Parts, coded, secret, twice, unknown_entity};
 use crate::ast::{self, WebhookMember, WebhookSource};
 use crate::codes::Code;
-use crate::diagnostic::{self, Diagnostic, help, primary, secondary};
+use crate::diagnostic::{Diagnostic, primary, secondary};
 use crate::program::AppId;
 use crate::serve::envelope::Source;
 use crate::serve::hooks::{DEFAULT_WINDOW, Means, Signed, Webhooks};
@@ -74,19 +74,10 @@ pub enum WebhookError {
 
 impl WebhookError {
     pub fn report(&self) -> Diagnostic {
-        let (message, labels, fix) = self.parts();
-        diagnostic::new(Code::E0502, message)
-            .with_labels(labels)
-            .with_notes(vec![help(fix)])
+        coded(Code::E0502, self.parts())
     }
 
-    fn parts(
-        &self,
-    ) -> (
-        String,
-        Vec<codespan_reporting::diagnostic::Label<usize>>,
-        String,
-    ) {
+    fn parts(&self) -> Parts {
         match self {
             WebhookError::NotReal { app, span } => (
                 format!("`{app}` is simulated, so it receives no webhooks from a provider"),
@@ -152,22 +143,8 @@ impl WebhookError {
                 app,
                 entity,
                 suggestion,
-            } => (
-                format!("`{app}` declares no entity `{}`", entity.text),
-                vec![primary(entity.span, "no such entity")],
-                match suggestion {
-                    Some(s) => format!("write `{s}`"),
-                    None => format!("declare `{} {{ … }}` in `{app}` first", entity.text),
-                },
-            ),
-            WebhookError::Twice { what, span, first } => (
-                format!("{what} is given twice"),
-                vec![
-                    primary(*span, "given again here"),
-                    secondary(*first, "first given here"),
-                ],
-                "keep one of the two".to_string(),
-            ),
+            } => unknown_entity(app, entity, suggestion.as_deref()),
+            WebhookError::Twice { what, span, first } => twice(what, *span, *first),
             WebhookError::NoKind { span, app } => (
                 format!("the webhooks of `{app}` do not say where a webhook's kind is"),
                 vec![primary(*span, "no `kind at`")],
