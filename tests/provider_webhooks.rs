@@ -598,3 +598,87 @@ workflow to_shop {{
     );
     assert_eq!(tracker.records("issue").len(), 1, "the chain stopped");
 }
+
+// ---------------------------------------------------------------- the shell examples
+
+/// The fenced blocks of `lang` in the section of docs/real-apps.md on providers' webhooks.
+fn doc_blocks(lang: &str) -> Vec<String> {
+    let page = include_str!("../docs/real-apps.md");
+    let start = page
+        .find("## Webhooks from providers")
+        .expect("the section");
+    let section = &page[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |n| n + 3)];
+    let fence = format!("```{lang}\n");
+    section
+        .split(&fence)
+        .skip(1)
+        .map(|block| block[..block.find("\n```").expect("a closed block")].to_string())
+        .collect()
+}
+
+/// Each shell example of the documentation, one per scheme, run as written (curl and openssl
+/// sign and send it) against `weir serve` with the documentation's scripts: each is accepted.
+#[test]
+fn the_shell_example_of_each_scheme_is_accepted() {
+    let found = |tool: &str, arg: &str| {
+        std::process::Command::new(tool)
+            .arg(arg)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !found("curl", "--version") || !found("openssl", "version") {
+        eprintln!("skipped: the shell examples need curl and openssl, and one is not installed");
+        return;
+    }
+    let dir = scratch("hooks-docs");
+    let mut script = String::from("use github\n\n");
+    for block in doc_blocks("weir") {
+        script.push_str(&block);
+        script.push_str("\n\n");
+    }
+    std::fs::write(dir.join("docs.weir"), &script).unwrap();
+    let secret = "doc-secret";
+    let env = [
+        ("GITHUB_WEBHOOK_SECRET", secret),
+        ("GITHUB_TOKEN", "t"),
+        ("GITHUB_REPO", "octocat/Hello-World"),
+        ("SLACK_SIGNING_SECRET", secret),
+        ("SLACK_TOKEN", "t"),
+        ("SHOP_SECRET", secret),
+        ("SHOP_KEY", "k"),
+        ("STRIPE_WEBHOOK_SECRET", secret),
+        ("STRIPE_SECRET_KEY", "sk_test"),
+    ];
+    let args = [
+        "serve",
+        "docs.weir",
+        "--listen",
+        "127.0.0.1:0",
+        "--journal",
+        "weir.db",
+    ];
+    let serve = Serve::launch(&dir, &args, &env)
+        .unwrap_or_else(|out| panic!("weir serve did not start: {}", text(&out.stderr)));
+    let shell = doc_blocks("sh");
+    assert_eq!(shell.len(), 1, "one block of shell examples");
+    let commands = shell[0].replace("http://127.0.0.1:8080", &serve.url);
+    let out = std::process::Command::new("bash")
+        .args(["-c", &format!("set -eu\n{commands}")])
+        .env("SECRET", secret)
+        .output()
+        .expect("bash runs");
+    let answers = text(&out.stdout);
+    for scheme in ["github", "stripe", "slack", "hmac"] {
+        assert!(
+            commands.contains(&format!("# {scheme}:")),
+            "an example for `{scheme}`"
+        );
+    }
+    assert_eq!(
+        answers.matches(r#"{"status":"accepted""#).count(),
+        4,
+        "{answers}\n{}",
+        text(&out.stderr)
+    );
+}
