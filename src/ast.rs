@@ -571,6 +571,21 @@ pub struct Arm {
     pub block: Block,
 }
 
+/// Every step of `steps`, and of the arms of every branch among them, in order.
+pub fn steps_within(steps: &[Step]) -> Vec<&Step> {
+    let mut out = Vec::new();
+    for step in steps {
+        out.push(step);
+        if let StepKind::Branch(branch) = &step.kind {
+            let blocks = branch.arms.iter().map(|arm| &arm.block);
+            for block in blocks.chain(&branch.otherwise) {
+                out.extend(steps_within(&block.steps));
+            }
+        }
+    }
+    out
+}
+
 /// `{ steps }`; its span runs from `{` to `}`.
 #[derive(Clone, Debug)]
 pub struct Block {
@@ -784,6 +799,10 @@ pub enum ScenarioStepKind {
     ExpectLoop(bool),
     /// `together { … }`: user changes all made before the engine sees any of them.
     Together(Vec<ScenarioStep>),
+    /// `at 2030-05-01T08:00`: the clock moves to a time.
+    At(Expr),
+    /// `advance 24h`: the clock moves forward.
+    Advance(Expr),
 }
 
 /// How `expect runs of …` names a workflow.
@@ -833,6 +852,8 @@ pub enum ExprKind {
     Unary(UnaryOp, Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// A time written bare after `at` (`2030-05-01T08:00`), as written.
+    Time(Arc<str>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

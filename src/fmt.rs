@@ -741,6 +741,8 @@ pub fn scenario_step(step: &ScenarioStepKind) -> String {
         }
         ScenarioStepKind::ExpectLoop(true) => "expect loop".into(),
         ScenarioStepKind::ExpectLoop(false) => "expect no loop".into(),
+        ScenarioStepKind::At(time) => format!("at {}", expr(time)),
+        ScenarioStepKind::Advance(by) => format!("advance {}", expr(by)),
     }
 }
 
@@ -905,6 +907,7 @@ pub fn expr(e: &Expr) -> String {
         }
         ExprKind::Bool(b) => b.to_string(),
         ExprKind::None => "none".into(),
+        ExprKind::Time(t) => t.to_string(),
         ExprKind::User => "user".into(),
         ExprKind::Name(n) => n.to_string(),
         ExprKind::Field(base, field) => format!("{}.{}", wrap(base, 9), field.node),

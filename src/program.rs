@@ -684,6 +684,10 @@ pub enum ScenarioStepKind {
     ExpectLoop(bool),
     /// User steps whose changes are all made before the engine sees any of them.
     Together(Vec<ScenarioStep>),
+    /// The clock moves to a time (`at …`).
+    At(Expr),
+    /// The clock moves forward by a duration (`advance …`).
+    Advance(Expr),
 }
 
 // ---------------------------------------------------------------- expressions

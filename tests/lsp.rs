@@ -496,7 +496,12 @@ fn renamed(text: &str, needle: &str, nth: usize, new_name: &str) -> String {
         json!({ "textDocument": { "uri": URI }, "position": position_of(text, needle, nth, 0) });
     params["newName"] = json!(new_name);
     let edit = client.request("textDocument/rename", params);
-    apply(text, edit["changes"][URI].as_array().expect("edits"))
+    apply(
+        text,
+        edit["changes"][URI]
+            .as_array()
+            .unwrap_or_else(|| panic!("edits: {edit}")),
+    )
 }
 
 #[test]
@@ -523,6 +528,14 @@ fn rename_follows_fields_copied_by_name_without_being_written() {
         fixed,
         "app A { x { amount: number } }\napp B { x { n: number } }\non new x in A do create x in B { n: amount }\n"
     );
+}
+
+#[test]
+fn rename_follows_a_copy_made_inside_a_branch() {
+    let text = "app A { x { n: number } }\napp B { x { n: number } }\nworkflow copy {\n  on new x in A\n  if n > 1 {\n    create in B\n  }\n}\n";
+    let fixed = renamed(text, "x {", 0, "item");
+    assert_eq!(fixed, text.replace("x ", "item "), "both entities follow");
+    assert!(codes_of(&fixed).is_empty(), "{fixed}");
 }
 
 #[test]

@@ -143,7 +143,8 @@ pub enum CheckError {
     /// E0106
     WrongArity {
         name: Named,
-        expected: usize,
+        /// The fewest and the most arguments the function takes.
+        expected: (usize, usize),
         found: usize,
         signature: &'static str,
     },
@@ -207,6 +208,12 @@ pub enum CheckError {
         value: bool,
         effect: ConstantEffect,
     },
+    /// E0209: `format(t, "%H:%M", "Europe/Berln")`.
+    UnknownTimeZone {
+        span: Span,
+        name: String,
+        suggestion: Option<String>,
+    },
 }
 
 /// Where a type mismatch happened, for the message.
@@ -258,9 +265,15 @@ pub enum Mismatch {
     BadTime {
         text: String,
     },
+    /// A time written bare after `at` that is no time (`2030-02-30`).
+    BadWrittenTime {
+        text: String,
+    },
     /// `<`, `>` … on origins, which have no order.
     OriginOrder,
     Clock,
+    /// `advance` in a scenario, which wants a duration.
+    Advance,
 }
 
 /// What a constant condition does to its workflow.
@@ -330,6 +343,7 @@ impl CheckError {
             CheckError::MapCollision { .. } => Code::W0405,
             CheckError::Sync(problem) => problem.code(),
             CheckError::Mapping(_) => Code::E0501,
+            CheckError::UnknownTimeZone { .. } => Code::E0209,
             CheckError::Webhooks(_) => Code::E0502,
         })
     }
@@ -418,6 +432,7 @@ impl CheckError {
             | PreferOther { .. } => self.placement_parts(),
             BadFieldAccess { .. }
             | WrongArity { .. }
+            | UnknownTimeZone { .. }
             | TypeMismatch { .. }
             | NotBool { .. }
             | OptionalUsed { .. } => self.value_parts(),
