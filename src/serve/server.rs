@@ -50,6 +50,8 @@ pub struct Shared {
     pub reads: Reads,
     pub reader: Arc<Mutex<Journal>>,
     pub counters: Arc<super::Counters>,
+    /// The secrets of the providers' webhook routes, by route.
+    pub hook_secrets: super::provider::Secrets,
 }
 
 /// Who may read `GET /runs` and the counts of `GET /health`.
@@ -118,7 +120,7 @@ fn may_read(reads: &Reads, headers: &HeaderMap) -> Result<(), Box<Response>> {
 }
 
 pub fn router(shared: Shared) -> Router {
-    Router::new()
+    super::provider::routes(&shared.program)
         .route("/events/{app}/{entity}/{kind}", post(post_event))
         .route("/health", get(health))
         .route("/runs", get(runs))
@@ -127,7 +129,11 @@ pub fn router(shared: Shared) -> Router {
         .with_state(shared)
 }
 
-fn error(status: StatusCode, message: impl Into<String>, help: impl Into<String>) -> Response {
+pub(super) fn error(
+    status: StatusCode,
+    message: impl Into<String>,
+    help: impl Into<String>,
+) -> Response {
     let body = json!({
         "error": message.into(),
         "help": help.into(),
@@ -136,16 +142,19 @@ fn error(status: StatusCode, message: impl Into<String>, help: impl Into<String>
     (status, axum::Json(body)).into_response()
 }
 
-fn refused(problem: Problem) -> Response {
+pub(super) fn refused(problem: Problem) -> Response {
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
     error(status, problem.message, problem.help)
 }
 
-async fn unknown_route(method: Method, uri: Uri) -> Response {
+async fn unknown_route(State(shared): State<Shared>, method: Method, uri: Uri) -> Response {
+    let help = super::provider::unknown_route_help(&shared.program, uri.path()).unwrap_or_else(|| {
+        "post events to /events/{app}/{entity}/{kind}; the others are GET /health and GET /runs?status=failed|held".into()
+    });
     error(
         StatusCode::NOT_FOUND,
         format!("there is no route `{method} {}`", uri.path()),
-        "post events to /events/{app}/{entity}/{kind}; the others are GET /health and GET /runs?status=failed|held",
+        help,
     )
 }
 
@@ -162,7 +171,7 @@ async fn wrong_method(method: Method, uri: Uri) -> Response {
     )
 }
 
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(super) fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -178,19 +187,9 @@ async fn post_event(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let too_big = || {
-        error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the body is larger than {} bytes (1 MiB)", BODY_LIMIT),
-            "send one record per request, under 1 MiB",
-        )
-    };
-    let declared = header(&headers, "content-length").and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > BODY_LIMIT) {
-        return too_big();
-    }
-    let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT).await else {
-        return too_big();
+    let bytes = match read_body(&headers, body).await {
+        Ok(bytes) => bytes,
+        Err(response) => return *response,
     };
     let event_id = header(&headers, "x-weir-event-id");
     let actor = header(&headers, "x-weir-actor");
@@ -236,25 +235,28 @@ async fn post_event(
     ) {
         return refused(problem);
     }
-    let (reply, outcome) = oneshot::channel();
-    let offer = Offer {
-        event: NewEvent {
-            key: journal::event_key(
-                &app,
-                &entity,
-                &kind,
-                event_id.as_deref(),
-                signature.as_deref(),
-            ),
-            app,
-            entity,
-            kind,
-            record: text.to_string(),
-            actor,
-            changed,
-        },
-        reply,
+    let event = NewEvent {
+        key: journal::event_key(
+            &app,
+            &entity,
+            &kind,
+            event_id.as_deref(),
+            signature.as_deref(),
+        ),
+        app,
+        entity,
+        kind,
+        record: text.to_string(),
+        actor,
+        changed,
     };
+    offer(&shared, event).await
+}
+
+/// Hands an event that was read to the committer, and answers once it is in the journal.
+pub(super) async fn offer(shared: &Shared, event: NewEvent) -> Response {
+    let (reply, outcome) = oneshot::channel();
+    let offer = Offer { event, reply };
     if shared.offers.send(offer).is_err() {
         return stopping();
     }
@@ -268,6 +270,27 @@ async fn post_event(
         ),
         Err(_) => stopping(),
     }
+}
+
+/// The body of a request, up to [`BODY_LIMIT`]; a larger one is answered 413.
+pub(super) async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<axum::body::Bytes, Box<Response>> {
+    let too_big = || {
+        Box::new(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than {} bytes (1 MiB)", BODY_LIMIT),
+            "send one record per request, under 1 MiB",
+        ))
+    };
+    let declared = header(headers, "content-length").and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > BODY_LIMIT) {
+        return Err(too_big());
+    }
+    axum::body::to_bytes(body, BODY_LIMIT)
+        .await
+        .map_err(|_| too_big())
 }
 
 /// `{"status":"accepted","event":12}`, written without a JSON tree: it is the hot path.
