@@ -83,6 +83,12 @@ pub enum MappingError {
         entity: Arc<str>,
         suggestion: Option<Arc<str>>,
     },
+    /// `at "ftp://…"`: a base URL that is not http or https with a host.
+    BadUrl {
+        app: Arc<str>,
+        url: String,
+        span: Span,
+    },
     /// `page …` or `records at …` without a `list` route.
     NoList { span: Span, what: &'static str },
     /// Two fields with one wire name.
@@ -152,6 +158,17 @@ impl MappingError {
                 format!(
                     "give `{app}` its URL, as in `app {app} at \"https://…\" {{ … }}`, or take the mapping out"
                 ),
+            ),
+            MappingError::BadUrl { app, url, span } => (
+                format!("`{app}` is `at {url:?}`, which is not an http or https URL"),
+                vec![primary(*span, "not an http or https URL")],
+                {
+                    let rest = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+                    match rest.trim() {
+                        "" => "write the app's base URL in full, as in `\"https://tracker.example.com/api\"`".to_string(),
+                        rest => format!("write it with its scheme: `\"https://{rest}\"`"),
+                    }
+                },
             ),
             MappingError::UnknownEntity {
                 app,
@@ -393,6 +410,15 @@ impl Checker<'_> {
                 });
             }
             return;
+        }
+        if let Some(location) = &decl.location
+            && crate::remote::base_url(&location.url.node).is_none()
+        {
+            self.mapping_error(MappingError::BadUrl {
+                app: decl.name.node.clone(),
+                url: location.url.node.clone(),
+                span: location.url.span,
+            });
         }
         let mut mappings = Vec::new();
         for &entity in &self.program.apps[app.0].entities.clone() {

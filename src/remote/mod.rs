@@ -56,6 +56,14 @@ pub trait Recorder: Send {
     fn new_id(&mut self, entity: EntityId, app_id: &str, local: RecordId);
 }
 
+/// An app's base URL, when weir can reach it: http or https, with a host. `weir check` holds
+/// scripts to this before anything runs; a journal served before it did is held to it again.
+pub fn base_url(text: &str) -> Option<reqwest::Url> {
+    reqwest::Url::parse(text)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+}
+
 /// Why the real apps of a script cannot be used (R0304).
 #[derive(Clone, Debug, PartialEq)]
 pub enum SetupError {

@@ -129,10 +129,7 @@ impl HttpApps {
                 endpoints.push(None);
                 continue;
             };
-            let url = reqwest::Url::parse(&location.url)
-                .ok()
-                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
-            if url.is_none() {
+            if super::base_url(&location.url).is_none() {
                 return Err(SetupError::BadUrl {
                     app: app.name.clone(),
                     url: location.url.clone(),
