@@ -41,6 +41,7 @@ equal_ignoring_span! {
     ScenarioStep { kind }
     Block { steps }
     Lookup { kind, entity, app, condition }
+    ForEach { item, list, block }
 }
 
 impl PartialEq for Capability {
@@ -467,6 +468,16 @@ pub enum StepKind {
     Lookup(Name, Lookup),
     /// `let NAME = create …`: the record created, named for the steps after it.
     Bind(Name, Action),
+    /// `for NAME in LIST { … }`: the steps once for each item.
+    For(ForEach),
+}
+
+/// `for line in lines { steps }`
+#[derive(Clone, Debug)]
+pub struct ForEach {
+    pub item: Name,
+    pub list: Expr,
+    pub block: Block,
 }
 
 /// `find contact in CRM where … ordered by FIELD [desc]`, `exists …`, `count …`: records of an
@@ -785,6 +796,8 @@ pub enum ExprKind {
     Unary(UnaryOp, Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `xs[i]`: the item at `i` (from 0), or none past the end.
+    Index(Box<Expr>, Box<Expr>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -100,6 +100,7 @@ impl Checker<'_> {
                     None => continue,
                 },
                 AstStep::Branch(branch) => self.branch(branch, scope, trigger),
+                AstStep::For(each) => self.for_each(each, scope, trigger, Self::steps),
                 AstStep::Bind(local, action) => {
                     let Some(mut action) = self.action(action, step.span, trigger) else {
                         continue;
@@ -402,6 +403,7 @@ impl Checker<'_> {
                         self.action_targets_in(&block.steps);
                     }
                 }
+                AstStep::For(each) => self.action_targets_in(&each.block.steps),
                 _ => {}
             }
         }
@@ -786,6 +788,10 @@ fn collect_lets(steps: &[ast::Step], out: &mut Vec<(Arc<str>, Span)>) {
                 if let Some(block) = &branch.otherwise {
                     collect_lets(&block.steps, out);
                 }
+            }
+            AstStep::For(each) => {
+                out.push((each.item.node.clone(), each.item.span));
+                collect_lets(&each.block.steps, out);
             }
             _ => {}
         }

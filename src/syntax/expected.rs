@@ -69,6 +69,7 @@ fn is_operator(rule: Rule) -> bool {
             | Rule::op_div
             | Rule::op_default
             | Rule::field_access
+            | Rule::index_access
     )
 }
 

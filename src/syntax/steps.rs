@@ -1,4 +1,4 @@
-//! Lowering of the steps that hold other steps or read apps: branches and lookups.
+//! Lowering of the steps that hold other steps or read apps: branches, `for` and lookups.
 
 use pest::iterators::Pair;
 
@@ -48,6 +48,30 @@ impl Lower {
         }
         self.steps_depth -= 1;
         Ok(Branch { arms, otherwise })
+    }
+
+    /// `for NAME in LIST { … }`: nested like a branch, and bounded with branches.
+    pub(super) fn for_each(&mut self, pair: Pair<'_, Rule>) -> Result<ForEach> {
+        let span = self.span(&pair);
+        if self.steps_depth >= MAX_STEPS_DEPTH {
+            let head = Span {
+                end: span.start + 3,
+                ..span
+            };
+            return Err(SyntaxError::custom(
+                head,
+                SyntaxErrorKind::StepsTooDeep {
+                    limit: MAX_STEPS_DEPTH,
+                },
+            ));
+        }
+        self.steps_depth += 1;
+        let mut inner = parts(pair);
+        let item = self.name(inner.next().expect("for item"));
+        let list = self.expr(inner.next().expect("for list"))?;
+        let block = self.block(inner.next().expect("for steps"))?;
+        self.steps_depth -= 1;
+        Ok(ForEach { item, list, block })
     }
 
     /// `find|exists|count ENTITY in APP [where C] [ordered by FIELD [desc]]`.
