@@ -111,6 +111,8 @@ pub enum CheckError {
     IndexNotList { span: Span, found: Type },
     /// E0201: `xs[i]` where `i` is not a number.
     IndexNotNumber { span: Span, found: Type },
+    /// E0105: the item of a `for`, or a `let` made inside it, used below it.
+    LetInFor { name: Named, defined: Span },
     /// E0105: a `let` name used below the arm of the branch that made it.
     LetInArm { name: Named, defined: Span },
     /// E0105
@@ -316,6 +318,7 @@ impl CheckError {
             CheckError::UnknownName { .. }
             | CheckError::UsedBeforeLet { .. }
             | CheckError::LetInArm { .. }
+            | CheckError::LetInFor { .. }
             | CheckError::TargetOutsideUpdate { .. }
             | CheckError::UnknownWorkflow { .. }
             | CheckError::BadFieldAccess { .. }
@@ -439,7 +442,7 @@ impl CheckError {
             | UnusedLet { .. }
             | SelfComparison { .. }
             | ConstantCondition { .. } => self.step_parts(),
-            ForOverNonList { .. } | IndexNotList { .. } | IndexNotNumber { .. } => {
+            ForOverNonList { .. } | IndexNotList { .. } | IndexNotNumber { .. } | LetInFor { .. } => {
                 self.list_parts()
             }
         }

@@ -17,7 +17,7 @@ use super::Checker;
 use super::error::{CheckError, Parts};
 use super::expr::{Scope, error_expr};
 use crate::ast;
-use crate::diagnostic::{help, primary};
+use crate::diagnostic::{help, primary, secondary};
 use crate::program::{Expr, ExprKind, Step, StepKind, Trigger};
 use crate::span::Span;
 use crate::types::Type;
@@ -61,6 +61,7 @@ impl Checker<'_> {
         for hidden in &mut self.locals_hidden[first..] {
             *hidden = true;
         }
+        self.hidden_by_for.extend(first..self.locals.len());
         StepKind::For {
             item,
             list,
@@ -143,6 +144,17 @@ impl CheckError {
                 vec![help(
                     "count from 0: `xs[0]` is the first item, `xs[len(xs) - 1]` the last",
                 )],
+            ),
+            CheckError::LetInFor { name, defined } => (
+                format!("`{}` is made inside a `for` and is not seen below it", name.text),
+                vec![
+                    primary(name.span, "used here"),
+                    secondary(*defined, "made here, inside the `for`"),
+                ],
+                vec![help(format!(
+                    "use `{}` inside the `for`, or work out what is needed below it from the whole list (`len(…)`, `join(…, \", \")`, `…[0]`)",
+                    name.text
+                ))],
             ),
             other => unreachable!("expected a problem of lists, found {other:?}"),
         }

@@ -24,6 +24,7 @@ impl Checker<'_> {
         self.visible_locals = 0;
         self.narrowed.clear();
         self.locals_hidden.clear();
+        self.hidden_by_for.clear();
         self.later_lets.clear();
         collect_lets(&w.steps, &mut self.later_lets);
 

@@ -81,7 +81,7 @@ pub(super) const SCENARIO_STEP: &[Role] = &[Role::ScenarioStep];
 const EXPRESSION_TOKENS: &[&str] = &["-", "(", "[", "\"", "if", "not"];
 /// Operators, and the first characters of operators, that "an operator" stands for.
 const OPERATOR_TOKENS: &[&str] = &[
-    "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "??", ".", "!", "=", "?",
+    "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "??", ".", "!", "=", "?", "[",
 ];
 
 /// Turns the rules and tokens pest tried into a short list in the user's words.
@@ -90,6 +90,15 @@ pub(super) fn describe(
     mut tokens: BTreeSet<String>,
     before: &str,
 ) -> Vec<Expected> {
+    eprintln!("DEBUG {rules:?} {tokens:?}");
+    // `[` is tried after every value (`xs[0]`), and pest then names the expression inside
+    // the brackets as expected too, which is not what is missing. Where an expression could
+    // really start, a text's `"` is among the tokens tried.
+    let mut rules = rules.clone();
+    if rules.contains(&Rule::index_access) && !tokens.contains("\"") {
+        rules.remove(&Rule::expr);
+    }
+    let rules = &rules;
     let mut things: Vec<&'static str> = Vec::new();
     let mut take_group =
         |tokens: &mut BTreeSet<String>, roles: &[Role], thing: &'static str, needed: usize| {
