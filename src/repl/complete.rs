@@ -207,6 +207,7 @@ mod tests {
             vec!["time", "title"]
         );
         assert_eq!(complete("expect runs of to", 17, &n).1, vec!["to_outlook"]);
+        assert!(complete("  fo", 4, &n).1.contains(&"for".to_string()));
         assert_eq!(
             complete(":show Cal", 9, &n).1,
             vec!["Calendar", "Calendar.event"]
