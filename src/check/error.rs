@@ -105,6 +105,8 @@ pub enum CheckError {
     ForOverNonList {
         span: Span,
         item: Arc<str>,
+        /// The list as written, for the help.
+        written: String,
         found: Type,
     },
     /// E0201: `x[i]` where `x` is not a list.

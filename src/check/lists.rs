@@ -32,6 +32,12 @@ impl Checker<'_> {
         steps: impl FnOnce(&mut Self, &[ast::Step], &Trigger) -> Vec<Step>,
     ) -> StepKind {
         let list = self.expr(&each.list, scope, None);
+        let written = self
+            .sources
+            .slice(each.list.span)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         let element = match &list.ty {
             Type::List(element) => (**element).clone(),
             Type::Any | Type::Error => Type::Any,
@@ -39,17 +45,13 @@ impl Checker<'_> {
                 self.report(CheckError::ForOverNonList {
                     span: list.span,
                     item: each.item.node.clone(),
+                    written: written.clone(),
                     found: found.clone(),
                 });
                 Type::Error
             }
         };
-        let written = self.sources.slice(each.list.span);
-        let label = format!(
-            "for {} in {}",
-            each.item.node,
-            written.split_whitespace().collect::<Vec<_>>().join(" ")
-        );
+        let label = format!("for {} in {written}", each.item.node);
         let first = self.locals.len();
         self.later_lets.retain(|(_, span)| *span != each.item.span);
         let item = self.declare_local(&each.item, element, trigger.entity);
@@ -110,14 +112,20 @@ impl CheckError {
     /// A list construct given something that is not a list.
     pub(super) fn list_parts(&self) -> Parts {
         match self {
-            CheckError::ForOverNonList { span, item, found } => (
+            CheckError::ForOverNonList {
+                span,
+                item,
+                written,
+                found,
+            } => (
                 format!("`for` walks a list, but this is {}", described(found)),
-                vec![primary(*span, format!("this is {found}, not a list"))],
+                vec![primary(*span, label(found))],
                 vec![help(match found.unwrapped() {
-                    Type::List(_) => "give a list when there is none: `for {item} in LIST ?? [] { … }`"
-                        .replace("{item}", item),
+                    Type::List(_) => {
+                        format!("walk no items when there is no list: `for {item} in {written} ?? [] {{ … }}`")
+                    }
                     Type::Text | Type::Choice(_) => format!(
-                        "split the text into a list first: `for {item} in split(…, \",\") {{ … }}`"
+                        "split the text into a list first: `for {item} in split({written}, \",\") {{ … }}`"
                     ),
                     _ => format!(
                         "walk a list: a field declared `list<…>`, `split(TEXT, \",\")`, or `[a, b]`, as in `for {item} in [a, b] {{ … }}`"
@@ -126,7 +134,7 @@ impl CheckError {
             ),
             CheckError::IndexNotList { span, found } => (
                 format!("only a list can be indexed with `[…]`, but this is {}", described(found)),
-                vec![primary(*span, format!("this is {found}, not a list"))],
+                vec![primary(*span, label(found))],
                 vec![help(match found.unwrapped() {
                     Type::List(_) => {
                         "the list may be none: give a default first, `(LIST ?? [])[0]`".to_string()
@@ -158,6 +166,16 @@ impl CheckError {
             ),
             other => unreachable!("expected a problem of lists, found {other:?}"),
         }
+    }
+}
+
+/// The label under a value that is not a list.
+fn label(found: &Type) -> String {
+    match found {
+        Type::Optional(inner) if matches!(**inner, Type::List(_)) => {
+            format!("this may be `none` (it is {found})")
+        }
+        other => format!("this is {other}, not a list"),
     }
 }
 
