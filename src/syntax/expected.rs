@@ -90,7 +90,6 @@ pub(super) fn describe(
     mut tokens: BTreeSet<String>,
     before: &str,
 ) -> Vec<Expected> {
-    eprintln!("DEBUG {rules:?} {tokens:?}");
     // `[` is tried after every value (`xs[0]`), and pest then names the expression inside
     // the brackets as expected too, which is not what is missing. Where an expression could
     // really start, a text's `"` is among the tokens tried.
