@@ -64,13 +64,7 @@ fn main() {
 }
 
 /// Runs both sides on the input `rounds` times, prints the best of each, and removes the input.
-fn compare(
-    input: &std::path::Path,
-    sides: [&str; 2],
-    events: usize,
-    rounds: usize,
-    title: &str,
-) {
+fn compare(input: &std::path::Path, sides: [&str; 2], events: usize, rounds: usize, title: &str) {
     let input_text = input.to_string_lossy().to_string();
     let mut best: [Option<Measure>; 2] = [None, None];
     for _ in 0..rounds.max(1) {
@@ -147,7 +141,9 @@ fn generate_orders(path: &std::path::Path, orders: usize) {
     }
     for i in 0..orders {
         let actor = if i % 10 == 9 { "weir" } else { "user" };
-        let items: Vec<String> = (0..5).map(|k| format!(r#""sku-{}""#, (i + k) % 1000)).collect();
+        let items: Vec<String> = (0..5)
+            .map(|k| format!(r#""sku-{}""#, (i + k) % 1000))
+            .collect();
         writeln!(
             out,
             r#"{{"kind":"new","app":"Shop","entity":"order","record":{{"email":"customer{}@example.com","items":[{}]}},"actor":"{actor}"}}"#,

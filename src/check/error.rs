@@ -444,9 +444,10 @@ impl CheckError {
             | UnusedLet { .. }
             | SelfComparison { .. }
             | ConstantCondition { .. } => self.step_parts(),
-            ForOverNonList { .. } | IndexNotList { .. } | IndexNotNumber { .. } | LetInFor { .. } => {
-                self.list_parts()
-            }
+            ForOverNonList { .. }
+            | IndexNotList { .. }
+            | IndexNotNumber { .. }
+            | LetInFor { .. } => self.list_parts(),
         }
     }
 

@@ -122,7 +122,9 @@ impl CheckError {
                 vec![primary(*span, label(found))],
                 vec![help(match found.unwrapped() {
                     Type::List(_) => {
-                        format!("walk no items when there is no list: `for {item} in {written} ?? [] {{ … }}`")
+                        format!(
+                            "walk no items when there is no list: `for {item} in {written} ?? [] {{ … }}`"
+                        )
                     }
                     Type::Text | Type::Choice(_) => format!(
                         "split the text into a list first: `for {item} in split({written}, \",\") {{ … }}`"
@@ -133,7 +135,10 @@ impl CheckError {
                 })],
             ),
             CheckError::IndexNotList { span, found } => (
-                format!("only a list can be indexed with `[…]`, but this is {}", described(found)),
+                format!(
+                    "only a list can be indexed with `[…]`, but this is {}",
+                    described(found)
+                ),
                 vec![primary(*span, label(found))],
                 vec![help(match found.unwrapped() {
                     Type::List(_) => {
@@ -147,14 +152,20 @@ impl CheckError {
                 })],
             ),
             CheckError::IndexNotNumber { span, found } => (
-                format!("a list is indexed by a number, but this is {}", described(found)),
+                format!(
+                    "a list is indexed by a number, but this is {}",
+                    described(found)
+                ),
                 vec![primary(*span, format!("this is {found}"))],
                 vec![help(
                     "count from 0: `xs[0]` is the first item, `xs[len(xs) - 1]` the last",
                 )],
             ),
             CheckError::LetInFor { name, defined } => (
-                format!("`{}` is made inside a `for` and is not seen below it", name.text),
+                format!(
+                    "`{}` is made inside a `for` and is not seen below it",
+                    name.text
+                ),
                 vec![
                     primary(name.span, "used here"),
                     secondary(*defined, "made here, inside the `for`"),
