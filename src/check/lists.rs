@@ -32,12 +32,7 @@ impl Checker<'_> {
         steps: impl FnOnce(&mut Self, &[ast::Step], &Trigger) -> Vec<Step>,
     ) -> StepKind {
         let list = self.expr(&each.list, scope, None);
-        let written = self
-            .sources
-            .slice(each.list.span)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let written = self.written(each.list.span);
         let element = match &list.ty {
             Type::List(element) => (**element).clone(),
             Type::Any | Type::Error => Type::Any,
@@ -70,6 +65,12 @@ impl Checker<'_> {
             label: Arc::from(label),
             steps: body,
         }
+    }
+
+    /// What the source says at `span`, on one line, for labels and helps.
+    pub(super) fn written(&self, span: Span) -> String {
+        let text = self.sources.slice(span);
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
     /// `xs[i]`: the item at `i`, optional since the list may be shorter.

@@ -195,12 +195,7 @@ impl Checker<'_> {
                 present_when(&earlier.condition, false, &mut self.narrowed);
             }
             present_when(&condition, true, &mut self.narrowed);
-            let label = self
-                .sources
-                .slice(arm.condition.span)
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
+            let label = self.written(arm.condition.span);
             self.arms.push(format!("if {label}"));
             let steps = self.scoped_steps(&arm.block.steps, trigger);
             self.arms.pop();
