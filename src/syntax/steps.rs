@@ -50,7 +50,7 @@ impl Lower {
 
     /// One level deeper in steps that hold steps, refused past [`MAX_STEPS_DEPTH`] at the
     /// step's first word; the caller steps back out when done.
-    fn enter_steps(&mut self, pair: &Pair<'_, Rule>, keyword: &str) -> Result<()> {
+    fn enter_steps(&mut self, pair: &Pair<'_, Rule>, keyword: &'static str) -> Result<()> {
         if self.steps_depth >= MAX_STEPS_DEPTH {
             let span = self.span(pair);
             let head = Span {
@@ -61,6 +61,7 @@ impl Lower {
                 head,
                 SyntaxErrorKind::StepsTooDeep {
                     limit: MAX_STEPS_DEPTH,
+                    keyword,
                 },
             ));
         }
