@@ -89,8 +89,14 @@ fn compare(input: &std::path::Path, sides: [&str; 2], events: usize, rounds: usi
             m.outputs
         );
     }
+    // The goal is set for the representative workflow; the second figure is reported as it is.
+    let goal = if sides[0] == "weir" {
+        " (goal: at least 0.5)"
+    } else {
+        ""
+    };
     println!(
-        "  ratio weir/baseline: {:.2} (goal: at least 0.5)",
+        "  ratio weir/baseline: {:.2}{goal}",
         baseline.seconds / weir.seconds
     );
     assert_eq!(
