@@ -42,6 +42,7 @@ equal_ignoring_span! {
     ScenarioStep { kind }
     Block { steps }
     Lookup { kind, entity, app, condition }
+    ForEach { item, list, block }
 }
 
 impl PartialEq for Capability {
@@ -525,6 +526,16 @@ pub enum StepKind {
     Lookup(Name, Lookup),
     /// `let NAME = create …`: the record created, named for the steps after it.
     Bind(Name, Action),
+    /// `for NAME in LIST { … }`: the steps once for each item.
+    For(ForEach),
+}
+
+/// `for line in lines { steps }`
+#[derive(Clone, Debug)]
+pub struct ForEach {
+    pub item: Name,
+    pub list: Expr,
+    pub block: Block,
 }
 
 /// `find contact in CRM where … ordered by FIELD [desc]`, `exists …`, `count …`: records of an
@@ -581,16 +592,21 @@ pub struct Arm {
     pub block: Block,
 }
 
-/// Every step of `steps`, and of the arms of every branch among them, in order.
+/// Every step of `steps`, and of the arms of every branch and the body of every `for` among
+/// them, in order.
 pub fn steps_within(steps: &[Step]) -> Vec<&Step> {
     let mut out = Vec::new();
     for step in steps {
         out.push(step);
-        if let StepKind::Branch(branch) = &step.kind {
-            let blocks = branch.arms.iter().map(|arm| &arm.block);
-            for block in blocks.chain(&branch.otherwise) {
-                out.extend(steps_within(&block.steps));
+        match &step.kind {
+            StepKind::Branch(branch) => {
+                let blocks = branch.arms.iter().map(|arm| &arm.block);
+                for block in blocks.chain(&branch.otherwise) {
+                    out.extend(steps_within(&block.steps));
+                }
             }
+            StepKind::For(each) => out.extend(steps_within(&each.block.steps)),
+            _ => {}
         }
     }
     out
@@ -864,6 +880,8 @@ pub enum ExprKind {
     If(Box<Expr>, Box<Expr>, Box<Expr>),
     /// A time written bare after `at` (`2030-05-01T08:00`), as written.
     Time(Arc<str>),
+    /// `xs[i]`: the item at `i` (from 0), or none past the end.
+    Index(Box<Expr>, Box<Expr>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

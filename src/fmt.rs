@@ -459,6 +459,10 @@ impl Printer<'_> {
                     self.branch(branch);
                     continue;
                 }
+                StepKind::For(each) => {
+                    self.for_each(each, step.span);
+                    continue;
+                }
             };
             let block = match &step.kind {
                 StepKind::Action(a) => action_block(a),
@@ -549,6 +553,17 @@ impl Printer<'_> {
         if let Some(last) = above {
             self.close(last.span);
         }
+    }
+
+    /// `for NAME in LIST {`, its steps one level in, and `}`.
+    fn for_each(&mut self, each: &ForEach, span: Span) {
+        let head = format!("for {} in {} {{", each.item.node, expr(&each.list));
+        let end = each.block.span.start + 1;
+        self.line(&head, Span { end, ..span });
+        self.indent += 1;
+        self.steps(&each.block.steps);
+        self.indent -= 1;
+        self.close(each.block.span);
     }
 
     /// `}` closing a block, then more on its line (`} else {`), ending at `end` in the source.
@@ -929,6 +944,7 @@ pub fn expr(e: &Expr) -> String {
             format!("{} {} {}", wrap(l, p), op.symbol(), wrap(r, p + 1))
         }
         ExprKind::If(c, t, o) => format!("if {} then {} else {}", expr(c), expr(t), expr(o)),
+        ExprKind::Index(list, index) => format!("{}[{}]", wrap(list, 9), expr(index)),
     }
 }
 

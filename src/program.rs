@@ -265,11 +265,12 @@ impl Workflow {
         actions_in(&self.steps).into_iter()
     }
 
-    /// Whether any step is a branch (the flow analysis then follows each path on its own).
+    /// Whether any step is a branch or a `for` (the flow analysis then follows each path on
+    /// its own).
     pub fn has_branches(&self) -> bool {
         self.steps
             .iter()
-            .any(|s| matches!(s.kind, StepKind::Branch { .. }))
+            .any(|s| matches!(s.kind, StepKind::Branch { .. } | StepKind::For { .. }))
     }
 }
 
@@ -290,6 +291,7 @@ fn collect_actions<'a>(steps: &'a [Step], out: &mut Vec<&'a Action>) {
                 }
                 collect_actions(otherwise, out);
             }
+            StepKind::For { steps, .. } => collect_actions(steps, out),
             StepKind::Guard { .. }
             | StepKind::Let(..)
             | StepKind::Lookup(..)
@@ -298,16 +300,21 @@ fn collect_actions<'a>(steps: &'a [Step], out: &mut Vec<&'a Action>) {
     }
 }
 
-/// Every step of `steps`, and of the arms of every branch among them, in order.
+/// Every step of `steps`, and of the arms of every branch and the body of every `for` among
+/// them, in order.
 pub fn steps_within(steps: &[Step]) -> Vec<&Step> {
     let mut out = Vec::new();
     for step in steps {
         out.push(step);
-        if let StepKind::Branch { arms, otherwise } = &step.kind {
-            for arm in arms {
-                out.extend(steps_within(&arm.steps));
+        match &step.kind {
+            StepKind::Branch { arms, otherwise } => {
+                for arm in arms {
+                    out.extend(steps_within(&arm.steps));
+                }
+                out.extend(steps_within(otherwise));
             }
-            out.extend(steps_within(otherwise));
+            StepKind::For { steps, .. } => out.extend(steps_within(steps)),
+            _ => {}
         }
     }
     out
@@ -352,6 +359,7 @@ impl Step {
                 .flat_map(|a| &a.steps)
                 .chain(otherwise)
                 .any(Step::is_write),
+            StepKind::For { steps, .. } => steps.iter().any(Step::is_write),
             StepKind::Guard { .. } | StepKind::Let(..) | StepKind::Lookup(..) => false,
         }
     }
@@ -375,6 +383,16 @@ pub enum StepKind {
     Branch {
         arms: Vec<Arm>,
         otherwise: Vec<Step>,
+    },
+    /// `for NAME in LIST { … }`: `steps` once for each item of `list`, the item in `item`.
+    /// The flow analysis's paths keep a `for` with no steps where its body starts, so that a
+    /// path still says that what follows repeats for each item.
+    For {
+        item: LocalId,
+        list: Expr,
+        /// `for NAME in LIST` as written, for the flow graph's labels.
+        label: Arc<str>,
+        steps: Vec<Step>,
     },
 }
 
@@ -750,6 +768,8 @@ pub enum ExprKind {
     Neg(Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `xs[i]`: the item at `i`, counted from 0, or none.
+    Index(Box<Expr>, Box<Expr>),
 }
 
 /// What a conflict workflow can read of the conflict, each a text.
@@ -804,7 +824,7 @@ impl Expr {
                 }
             }
             ExprKind::Not(e) | ExprKind::Neg(e) => e.visit(f),
-            ExprKind::Binary(_, a, b) => {
+            ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
                 a.visit(f);
                 b.visit(f);
             }

@@ -188,6 +188,8 @@ pub const WORDS: &[Word] = &[
     word("let", Role::Step, R, "kw_let"),
     word("unless", Role::Step, R, "kw_unless"),
     word("continue", Role::Step, R, "kw_continue"),
+    // `for line in lines { … }`: a keyword only at the start of a step.
+    word("for", Role::Step, C, "kw_for"),
     // `let c = find … ordered by FIELD desc`, `exists …`, `count …`: keywords only after `let NAME =`.
     word("find", Role::Lookup, C, "kw_find"),
     word("exists", Role::Lookup, C, "kw_exists"),

@@ -113,10 +113,13 @@ fn formatting_keeps_meaning_and_comments() {
 
 #[test]
 fn formatting_keeps_meaning_of_scripts_made_from_parts() {
-    // Items of different scripts, concatenated in many orders.
+    // Items of different scripts, concatenated in many orders. A scenario that names a
+    // one-liner by its line (`expect runs of line 12`) names, out of its own file, whatever
+    // comes to stand on that line, which formatting may move: such parts are left out.
     let items: Vec<String> = scripts()
         .iter()
         .flat_map(|(_, text)| text.split("\n\n").map(str::to_string).collect::<Vec<_>>())
+        .filter(|item| !item.contains("runs of line"))
         .collect();
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     for round in 0..300 {

@@ -104,6 +104,20 @@ pub enum CheckError {
     UpsertKeyMissing { key: Named, entity: Arc<str> },
     /// E0201: a record (from `find` or `let NAME = create`) used as a value.
     RecordAsValue { span: Span, name: Arc<str> },
+    /// E0201: `for NAME in X` where `X` is not a list.
+    ForOverNonList {
+        span: Span,
+        item: Arc<str>,
+        /// The list as written, for the help.
+        written: String,
+        found: Type,
+    },
+    /// E0201: `x[i]` where `x` is not a list.
+    IndexNotList { span: Span, found: Type },
+    /// E0201: `xs[i]` where `i` is not a number.
+    IndexNotNumber { span: Span, found: Type },
+    /// E0105: the item of a `for`, or a `let` made inside it, used below it.
+    LetInFor { name: Named, defined: Span },
     /// E0105: a `let` name used below the arm of the branch that made it.
     LetInArm { name: Named, defined: Span },
     /// E0105
@@ -322,6 +336,7 @@ impl CheckError {
             CheckError::UnknownName { .. }
             | CheckError::UsedBeforeLet { .. }
             | CheckError::LetInArm { .. }
+            | CheckError::LetInFor { .. }
             | CheckError::TargetOutsideUpdate { .. }
             | CheckError::UnknownWorkflow { .. }
             | CheckError::BadFieldAccess { .. }
@@ -333,7 +348,10 @@ impl CheckError {
             CheckError::MissingFields { .. } | CheckError::UpsertKeyMissing { .. } => Code::E0202,
             CheckError::NotBool { .. } => Code::E0203,
             CheckError::OptionalUsed { .. } | CheckError::RecordMaybeNone { .. } => Code::E0204,
-            CheckError::RecordAsValue { .. } => Code::E0201,
+            CheckError::RecordAsValue { .. }
+            | CheckError::ForOverNonList { .. }
+            | CheckError::IndexNotList { .. }
+            | CheckError::IndexNotNumber { .. } => Code::E0201,
             CheckError::ChangingNotUpdated { .. } | CheckError::ChangingNotReported { .. } => {
                 Code::E0205
             }
@@ -449,6 +467,10 @@ impl CheckError {
             | UnusedLet { .. }
             | SelfComparison { .. }
             | ConstantCondition { .. } => self.step_parts(),
+            ForOverNonList { .. }
+            | IndexNotList { .. }
+            | IndexNotNumber { .. }
+            | LetInFor { .. } => self.list_parts(),
         }
     }
 

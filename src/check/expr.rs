@@ -171,6 +171,10 @@ impl Checker<'_> {
                 return self.binary(*op, left, right, span, scope, expected);
             }
             ast::ExprKind::If(c, t, o) => return self.if_expr(c, t, o, span, scope, expected),
+            ast::ExprKind::Index(base, index) => {
+                let e = self.index(base, index, span, scope);
+                return self.narrow(e);
+            }
         };
         Expr { kind, ty, span }
     }

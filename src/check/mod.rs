@@ -14,6 +14,7 @@ mod error;
 mod expr;
 mod http;
 mod items;
+mod lists;
 mod names;
 mod narrow;
 mod operators;
@@ -204,6 +205,8 @@ pub(crate) struct Checker<'a> {
     locals_used: Vec<bool>,
     /// `let`s inside an arm of a branch that has ended: out of sight below it.
     locals_hidden: Vec<bool>,
+    /// The locals hidden by the end of a `for` (its item, and the `let`s inside it).
+    hidden_by_for: Vec<usize>,
     /// The arms of branches around the step being checked, in words, for the flow graph.
     arms: Vec<String>,
     /// The name being checked is one side of a comparison with `none`, where a record found
@@ -239,6 +242,7 @@ impl<'a> Checker<'a> {
             locals: Vec::new(),
             locals_used: Vec::new(),
             locals_hidden: Vec::new(),
+            hidden_by_for: Vec::new(),
             arms: Vec::new(),
             record_compare: false,
             visible_locals: 0,

@@ -143,12 +143,15 @@ impl Checker<'_> {
             .find(|&i| self.locals_hidden[i] && &self.locals[i].name == name)
         {
             self.locals_used[i] = true;
-            self.report(CheckError::LetInArm {
-                name: Named {
-                    text: name.clone(),
-                    span,
-                },
-                defined: self.locals[i].span,
+            let name = Named {
+                text: name.clone(),
+                span,
+            };
+            let defined = self.locals[i].span;
+            self.report(if self.hidden_by_for.contains(&i) {
+                CheckError::LetInFor { name, defined }
+            } else {
+                CheckError::LetInArm { name, defined }
             });
             return error_expr(span);
         }

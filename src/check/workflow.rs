@@ -24,6 +24,7 @@ impl Checker<'_> {
         self.visible_locals = 0;
         self.narrowed.clear();
         self.locals_hidden.clear();
+        self.hidden_by_for.clear();
         self.later_lets.clear();
         collect_lets(&w.steps, &mut self.later_lets);
 
@@ -100,6 +101,7 @@ impl Checker<'_> {
                     None => continue,
                 },
                 AstStep::Branch(branch) => self.branch(branch, scope, trigger),
+                AstStep::For(each) => self.for_each(each, scope, trigger, Self::steps),
                 AstStep::Bind(local, action) => {
                     let Some(mut action) = self.action(action, step.span, trigger) else {
                         continue;
@@ -193,12 +195,7 @@ impl Checker<'_> {
                 present_when(&earlier.condition, false, &mut self.narrowed);
             }
             present_when(&condition, true, &mut self.narrowed);
-            let label = self
-                .sources
-                .slice(arm.condition.span)
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
+            let label = self.written(arm.condition.span);
             self.arms.push(format!("if {label}"));
             let steps = self.scoped_steps(&arm.block.steps, trigger);
             self.arms.pop();
@@ -402,6 +399,7 @@ impl Checker<'_> {
                         self.action_targets_in(&block.steps);
                     }
                 }
+                AstStep::For(each) => self.action_targets_in(&each.block.steps),
                 _ => {}
             }
         }
@@ -775,8 +773,12 @@ impl Checker<'_> {
 /// The `let`s of a workflow, those inside arms included, for "used before its `let`".
 fn collect_lets(steps: &[ast::Step], out: &mut Vec<(Arc<str>, Span)>) {
     for step in ast::steps_within(steps) {
-        if let AstStep::Let(n, _) | AstStep::Lookup(n, _) | AstStep::Bind(n, _) = &step.kind {
-            out.push((n.node.clone(), n.span))
+        match &step.kind {
+            AstStep::Let(n, _) | AstStep::Lookup(n, _) | AstStep::Bind(n, _) => {
+                out.push((n.node.clone(), n.span))
+            }
+            AstStep::For(each) => out.push((each.item.node.clone(), each.item.span)),
+            _ => {}
         }
     }
 }

@@ -52,6 +52,8 @@ pub fn stopping_condition(workflow: &Workflow, known: &Known) -> Option<crate::s
             // The analysis follows branches one path at a time (see `paths`); a branch left
             // whole decides nothing here.
             StepKind::Action(_) | StepKind::Call(_) | StepKind::Branch { .. } => {}
+            // Nothing is known of a list's items.
+            StepKind::For { item, .. } => locals[item.0] = None,
         }
     }
     None
@@ -82,6 +84,10 @@ pub fn guard_after_write(workflow: &Workflow, engine: &Label) -> Option<crate::s
             StepKind::Action(_) | StepKind::Call(_) | StepKind::Branch { .. } => {
                 written |= step.is_write()
             }
+            StepKind::For { item, .. } => {
+                locals[item.0] = None;
+                written |= step.is_write();
+            }
         }
     }
     None
@@ -108,7 +114,7 @@ pub fn constant_writes(workflow: &Workflow) -> Vec<Vec<(FieldId, Value)>> {
                     out.push(constants.clone());
                 }
             }
-            StepKind::Branch { .. } => {
+            StepKind::Branch { .. } | StepKind::For { .. } => {
                 let inside = crate::program::actions_in(std::slice::from_ref(step));
                 out.extend(
                     inside

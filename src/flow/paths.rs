@@ -14,6 +14,11 @@
 //! }
 //! ```
 //!
+//! A `for` is a branch of two paths too: its steps taken once, after a `for` with no steps
+//! that marks where they start (the item is then a value nothing is known of, and `--stats`
+//! counts what follows per item), or not at all, for an empty list. A guard inside a `for`
+//! ends the whole run, as everywhere, so it cuts what comes after it on its path.
+//!
 //! Paths multiply with branches one after another; past [`MAX_PATHS`] the remaining branches
 //! are taken whole, every arm's writes on one path with no guard from inside them, which cuts
 //! less and so proves no more than is true.
@@ -55,23 +60,20 @@ pub fn flatten(program: &Program) -> (Cow<'_, Program>, Vec<WorkflowId>) {
 fn paths_of(steps: &[Step]) -> Vec<Vec<Step>> {
     let mut paths: Vec<Vec<Step>> = vec![Vec::new()];
     for step in steps {
-        let StepKind::Branch { arms, otherwise } = &step.kind else {
-            for path in &mut paths {
-                path.push(step.clone());
+        let choices = match &step.kind {
+            StepKind::Branch { arms, otherwise } => arm_choices(arms, otherwise),
+            StepKind::For { steps, .. } if !steps.is_empty() => {
+                let mut once = vec![for_marker(step)];
+                once.extend(steps.iter().cloned());
+                vec![once, Vec::new()]
             }
-            continue;
+            _ => {
+                for path in &mut paths {
+                    path.push(step.clone());
+                }
+                continue;
+            }
         };
-        let mut choices: Vec<Vec<Step>> = Vec::new();
-        let mut above = Vec::new();
-        for arm in arms {
-            let mut chosen: Vec<Step> = above.clone();
-            chosen.push(guard(&arm.condition, true));
-            chosen.extend(arm.steps.iter().cloned());
-            choices.push(chosen);
-            above.push(guard(&arm.condition, false));
-        }
-        above.extend(otherwise.iter().cloned());
-        choices.push(above);
         let inner: Vec<Vec<Step>> = choices.iter().flat_map(|c| paths_of(c)).collect();
         if paths.len().saturating_mul(inner.len()) > MAX_PATHS {
             let whole = without_guards(step);
@@ -94,6 +96,41 @@ fn paths_of(steps: &[Step]) -> Vec<Vec<Step>> {
     paths
 }
 
+/// The steps of each arm of a branch, after the guards that choose it.
+fn arm_choices(arms: &[crate::program::Arm], otherwise: &[Step]) -> Vec<Vec<Step>> {
+    let mut choices: Vec<Vec<Step>> = Vec::new();
+    let mut above = Vec::new();
+    for arm in arms {
+        let mut chosen: Vec<Step> = above.clone();
+        chosen.push(guard(&arm.condition, true));
+        chosen.extend(arm.steps.iter().cloned());
+        choices.push(chosen);
+        above.push(guard(&arm.condition, false));
+    }
+    above.extend(otherwise.iter().cloned());
+    choices.push(above);
+    choices
+}
+
+/// A `for` without its steps: on a path, the place where the steps of each item start.
+fn for_marker(step: &Step) -> Step {
+    let StepKind::For {
+        item, list, label, ..
+    } = &step.kind
+    else {
+        unreachable!("expected a `for`, found {:?}", step.kind)
+    };
+    Step {
+        span: step.span,
+        kind: StepKind::For {
+            item: *item,
+            list: list.clone(),
+            label: label.clone(),
+            steps: Vec::new(),
+        },
+    }
+}
+
 fn guard(condition: &crate::program::Expr, continue_when: bool) -> Step {
     Step {
         span: condition.span,
@@ -110,6 +147,12 @@ fn without_guards(step: &Step) -> Vec<Step> {
     match &step.kind {
         StepKind::Branch { arms, otherwise } => {
             for inner in arms.iter().flat_map(|a| &a.steps).chain(otherwise) {
+                out.extend(without_guards(inner));
+            }
+        }
+        StepKind::For { steps, .. } => {
+            out.push(for_marker(step));
+            for inner in steps {
                 out.extend(without_guards(inner));
             }
         }

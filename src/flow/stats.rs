@@ -1,6 +1,11 @@
 //! How much one user's change can set off: for each trigger, the most runs and actions that
 //! follow from a single event, assuming every condition lets it through and every write
 //! reaches one record. Loops make the answer unbounded.
+//!
+//! A `for` repeats its steps for each item of a list, whose length is known only when the
+//! workflow runs: counts that a `for` can reach are given per item, that is for lists of one
+//! item (`3 per item`); each further item repeats the steps inside the `for`, and what they
+//! set off.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,6 +22,10 @@ pub struct TriggerStats {
     /// `None` when a loop the checker could not rule out is reachable.
     pub runs: Option<u64>,
     pub actions: Option<u64>,
+    /// A `for` is reached: the actions are counted for lists of one item.
+    pub per_item: bool,
+    /// A `for` may set off further runs, counted for lists of one item.
+    pub runs_per_item: bool,
 }
 
 /// The statistics of a program, its branches followed one path at a time.
@@ -43,6 +52,20 @@ pub fn compute(program: &Program, graph: &FlowGraph) -> Vec<TriggerStats> {
             }
         })
         .collect();
+    let own_repeats: Vec<bool> = graph
+        .units
+        .iter()
+        .map(|unit| match unit.source {
+            super::graph::UnitSource::Workflow(w) => {
+                crate::program::steps_within(&program.workflow(w).steps)
+                    .iter()
+                    .any(|s| matches!(s.kind, crate::program::StepKind::For { .. }))
+            }
+            super::graph::UnitSource::Sync { .. } => false,
+        })
+        .collect();
+    let mut repeats = own_repeats.clone();
+    let mut runs_repeat = vec![false; n];
     // Components come sinks first, so every successor is done before the units that reach it.
     let mut runs: Vec<Option<u64>> = vec![None; n];
     let mut actions: Vec<Option<u64>> = vec![None; n];
@@ -70,6 +93,10 @@ pub fn compute(program: &Program, graph: &FlowGraph) -> Vec<TriggerStats> {
             most.into_values()
                 .try_fold(0u64, |acc, v| v.map(|v| acc.saturating_add(v)))
         };
+        repeats[u] |= kept.iter().any(|&e| repeats[graph.edges[e].to]);
+        runs_repeat[u] = kept
+            .iter()
+            .any(|&e| own_repeats[u] || runs_repeat[graph.edges[e].to]);
         runs[u] = per_write(&runs).map(|r| r.saturating_add(1));
         actions[u] = per_write(&actions).map(|a| a.saturating_add(own_actions[u]));
     }
@@ -111,6 +138,8 @@ pub fn compute(program: &Program, graph: &FlowGraph) -> Vec<TriggerStats> {
                 app: program.app(e.app).name.clone(),
                 runs: sum(&runs),
                 actions: sum(&actions),
+                per_item: units.iter().any(|&u| repeats[u]),
+                runs_per_item: units.iter().any(|&u| runs_repeat[u]),
             }
         })
         .collect()
@@ -136,11 +165,15 @@ pub fn table(stats: &[TriggerStats]) -> String {
     let rows: Vec<(String, String, String)> = stats
         .iter()
         .map(|s| {
-            let show = |v: Option<u64>| v.map_or("unbounded".to_string(), |v| v.to_string());
+            let show = |v: Option<u64>, per_item: bool| match v {
+                None => "unbounded".to_string(),
+                Some(v) if per_item => format!("{v} per item"),
+                Some(v) => v.to_string(),
+            };
             (
                 format!("{} {} in {}", s.kind, s.entity, s.app),
-                show(s.runs),
-                show(s.actions),
+                show(s.runs, s.runs_per_item),
+                show(s.actions, s.per_item),
             )
         })
         .collect();
@@ -150,13 +183,25 @@ pub fn table(stats: &[TriggerStats]) -> String {
         .max()
         .unwrap_or(0)
         .max("a user's change".len());
+    // Counts per item are wider than the headings' 9 columns.
+    let column = rows
+        .iter()
+        .map(|r| r.1.len().max(r.2.len()))
+        .max()
+        .unwrap_or(0)
+        .max(9);
     let mut out = format!(
-        "{:width$}  {:>9}  {:>9}\n",
+        "{:width$}  {:>column$}  {:>column$}\n",
         "a user's change", "runs", "actions"
     );
     for (trigger, runs, actions) in rows {
-        out.push_str(&format!("{trigger:width$}  {runs:>9}  {actions:>9}\n"));
+        out.push_str(&format!(
+            "{trigger:width$}  {runs:>column$}  {actions:>column$}\n"
+        ));
     }
     out.push_str("(the most one change can set off: every condition passing, each write reaching one record)\n");
+    if stats.iter().any(|s| s.per_item && s.actions.is_some()) {
+        out.push_str("(`per item`: with one item in each list a `for` walks; each further item repeats the steps inside it)\n");
+    }
     out
 }

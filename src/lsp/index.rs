@@ -350,6 +350,10 @@ impl Builder<'_> {
                     }
                     self.steps(otherwise, id, trigger);
                 }
+                StepKind::For { list, steps, .. } => {
+                    self.expr(list, id, trigger, None);
+                    self.steps(steps, id, trigger);
+                }
             }
         }
     }
@@ -536,7 +540,7 @@ impl Builder<'_> {
                 }
             }
             ExprKind::Not(inner) | ExprKind::Neg(inner) => self.expr(inner, w, trigger, target),
-            ExprKind::Binary(_, left, right) => {
+            ExprKind::Binary(_, left, right) | ExprKind::Index(left, right) => {
                 self.expr(left, w, trigger, target);
                 self.expr(right, w, trigger, target);
             }

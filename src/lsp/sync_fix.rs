@@ -148,9 +148,11 @@ fn copies(
             ExprKind::TriggerField(f) => program.field(w.trigger.entity, *f).is_stamp,
             _ => false,
         }),
-        StepKind::Let(..) | StepKind::Call(_) | StepKind::Lookup(..) | StepKind::Branch { .. } => {
-            false
-        }
+        StepKind::Let(..)
+        | StepKind::Call(_)
+        | StepKind::Lookup(..)
+        | StepKind::Branch { .. }
+        | StepKind::For { .. } => false,
         StepKind::Action(_) => true,
     });
     if w.trigger.condition.is_some() || !plain || w.actions().count() != 1 {

@@ -210,6 +210,7 @@ mod tests {
         assert_eq!(complete("expect runs of to", 17, &n).1, vec!["to_outlook"]);
         assert_eq!(complete("adv", 3, &n).1, vec!["advance"]);
         assert_eq!(complete(":adv", 4, &n).1, vec![":advance"]);
+        assert!(complete("  fo", 4, &n).1.contains(&"for".to_string()));
         assert_eq!(
             complete(":show Cal", 9, &n).1,
             vec!["Calendar", "Calendar.event"]

@@ -188,6 +188,18 @@ impl Core {
                         return Ok(false);
                     }
                 }
+                StepKind::For {
+                    item, list, steps, ..
+                } => {
+                    let items = eval::items(list, &scope)?;
+                    for value in items.iter() {
+                        locals[item.0] = value.clone();
+                        // A guard inside ends the whole run here too, not just this item.
+                        if !self.walk(p, apps, steps, ctx, locals, out)? {
+                            return Ok(false);
+                        }
+                    }
+                }
             }
         }
         Ok(true)

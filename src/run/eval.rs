@@ -194,7 +194,43 @@ pub fn eval(e: &Expr, s: &Scope) -> Result<Value, RunError> {
             }
         }
         ExprKind::Binary(op, l, r) => binary(e, *op, l, r, s)?,
+        ExprKind::Index(list, index) => {
+            let items = items(list, s)?;
+            // Only a whole number from 0 up names an item; any other, like one past the end,
+            // names none.
+            match eval(index, s)? {
+                Value::Number(n) if n >= 0.0 && n.fract() == 0.0 => {
+                    items.get(n as usize).cloned().unwrap_or(Value::None)
+                }
+                Value::Number(_) => Value::None,
+                Value::None => return Err(fail(index, RunErrorKind::Missing)),
+                other => {
+                    return Err(fail(
+                        index,
+                        RunErrorKind::WrongType {
+                            expected: "number",
+                            found: other,
+                        },
+                    ));
+                }
+            }
+        }
     })
+}
+
+/// The items of a list, for `for` and `xs[i]`.
+pub fn items(e: &Expr, s: &Scope) -> Result<Arc<[Value]>, RunError> {
+    match eval(e, s)? {
+        Value::List(items) => Ok(items),
+        Value::None => Err(fail(e, RunErrorKind::Missing)),
+        other => Err(fail(
+            e,
+            RunErrorKind::WrongType {
+                expected: "list",
+                found: other,
+            },
+        )),
+    }
 }
 
 fn id_text(program: &Program, subject: Option<Subject>) -> Value {
@@ -403,7 +439,9 @@ fn mentions_target(expr: &Expr) -> bool {
         }),
         ExprKind::Call(_, args) | ExprKind::List(args) => args.iter().any(mentions_target),
         ExprKind::Not(e) | ExprKind::Neg(e) => mentions_target(e),
-        ExprKind::Binary(_, l, r) => mentions_target(l) || mentions_target(r),
+        ExprKind::Binary(_, l, r) | ExprKind::Index(l, r) => {
+            mentions_target(l) || mentions_target(r)
+        }
         ExprKind::If(c, a, b) => mentions_target(c) || mentions_target(a) || mentions_target(b),
         _ => false,
     }

@@ -57,8 +57,9 @@ pub enum SyntaxErrorKind {
     NumberTooLarge { limit: &'static str },
     /// Expressions nested deeper than the parser allows (E0002).
     TooDeep { limit: u32 },
-    /// Branches nested deeper than weir walks (E0002).
-    StepsTooDeep { limit: u32 },
+    /// Branches or `for`s nested deeper than weir walks (E0002); `keyword` is the step's
+    /// first word, `if` or `for`.
+    StepsTooDeep { limit: u32, keyword: &'static str },
     /// An expression whose tree of operators is deeper than weir walks (E0002): `operators`
     /// counts those chained at its own level, 0 when the depth comes from nesting.
     TooLong { limit: u32, operators: u32 },
@@ -594,7 +595,19 @@ impl SyntaxError {
                     "split the expression with `let` steps; at most {limit} levels are allowed"
                 ),
             ),
-            SyntaxErrorKind::StepsTooDeep { limit } => (
+            SyntaxErrorKind::StepsTooDeep {
+                limit,
+                keyword: "for",
+            } => (
+                format!(
+                    "this `for` is nested inside {limit} `if`s and `for`s, more than weir allows"
+                ),
+                text("too many steps inside one another"),
+                text(
+                    "move the inner steps to a workflow of their own, set off by a record the outer steps create",
+                ),
+            ),
+            SyntaxErrorKind::StepsTooDeep { limit, .. } => (
                 format!("this `if` is nested inside {limit} others, more than weir allows"),
                 text("too many `if`s inside one another"),
                 text(

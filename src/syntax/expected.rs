@@ -69,6 +69,7 @@ fn is_operator(rule: Rule) -> bool {
             | Rule::op_div
             | Rule::op_default
             | Rule::field_access
+            | Rule::index_access
     )
 }
 
@@ -80,7 +81,7 @@ pub(super) const SCENARIO_STEP: &[Role] = &[Role::ScenarioStep];
 const EXPRESSION_TOKENS: &[&str] = &["-", "(", "[", "\"", "if", "not"];
 /// Operators, and the first characters of operators, that "an operator" stands for.
 const OPERATOR_TOKENS: &[&str] = &[
-    "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "??", ".", "!", "=", "?",
+    "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "??", ".", "!", "=", "?", "[",
 ];
 
 /// Turns the rules and tokens pest tried into a short list in the user's words.
@@ -89,6 +90,14 @@ pub(super) fn describe(
     mut tokens: BTreeSet<String>,
     before: &str,
 ) -> Vec<Expected> {
+    // `[` is tried after every value (`xs[0]`), and pest then names the expression inside
+    // the brackets as expected too, which is not what is missing. Where an expression could
+    // really start, a text's `"` is among the tokens tried.
+    let mut rules = rules.clone();
+    if rules.contains(&Rule::index_access) && !tokens.contains("\"") {
+        rules.remove(&Rule::expr);
+    }
+    let rules = &rules;
     let mut things: Vec<&'static str> = Vec::new();
     let mut take_group =
         |tokens: &mut BTreeSet<String>, roles: &[Role], thing: &'static str, needed: usize| {

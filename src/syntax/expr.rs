@@ -44,7 +44,7 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
         .op(Op::infix(Rule::op_mul, Assoc::Left) | Op::infix(Rule::op_div, Assoc::Left))
         .op(Op::prefix(Rule::op_neg))
         .op(Op::infix(Rule::op_default, Assoc::Left))
-        .op(Op::postfix(Rule::field_access))
+        .op(Op::postfix(Rule::field_access) | Op::postfix(Rule::index_access))
 });
 
 impl Lower {
@@ -89,7 +89,7 @@ impl Lower {
             .filter(|p| {
                 !matches!(
                     p.as_rule(),
-                    Rule::op_not | Rule::op_neg | Rule::field_access
+                    Rule::op_not | Rule::op_neg | Rule::field_access | Rule::index_access
                 )
             })
             .count()
@@ -129,6 +129,14 @@ impl Lower {
             })
             .map_postfix(|operand, access| {
                 let (operand, depth) = operand?;
+                if access.as_rule() == Rule::index_access {
+                    let end = span_of(&access);
+                    let inner = access.into_inner().next().expect("index");
+                    let (index, inner_depth) = this.borrow_mut().deep_expr(inner)?;
+                    let span = operand.span.to(end);
+                    let kind = ExprKind::Index(Box::new(operand), Box::new(index));
+                    return node(kind, span, depth.max(inner_depth) + 1);
+                }
                 let field = access.into_inner().next().expect("field name");
                 let name = Spanned::new(Arc::from(field.as_str()), span_of(&field));
                 let span = operand.span.to(name.span);

@@ -348,6 +348,7 @@ impl Lower {
                 StepKind::Call(None, self.call_use(value)?)
             }
             Rule::branch_step => StepKind::Branch(self.branch(pair)?),
+            Rule::for_step => StepKind::For(self.for_each(pair)?),
             Rule::bind_step => {
                 let mut inner = parts(pair);
                 let name = self.name(inner.next().expect("let name"));

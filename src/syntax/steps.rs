@@ -1,4 +1,4 @@
-//! Lowering of the steps that hold other steps or read apps: branches and lookups.
+//! Lowering of the steps that hold other steps or read apps: branches, `for` and lookups.
 
 use pest::iterators::Pair;
 
@@ -16,20 +16,7 @@ impl Lower {
     /// `if C { … } else if C { … } else { … }`. Branches nested without end are refused before
     /// anything walks them.
     pub(super) fn branch(&mut self, pair: Pair<'_, Rule>) -> Result<Branch> {
-        let span = self.span(&pair);
-        if self.steps_depth >= MAX_STEPS_DEPTH {
-            let head = Span {
-                end: span.start + 2,
-                ..span
-            };
-            return Err(SyntaxError::custom(
-                head,
-                SyntaxErrorKind::StepsTooDeep {
-                    limit: MAX_STEPS_DEPTH,
-                },
-            ));
-        }
-        self.steps_depth += 1;
+        self.enter_steps(&pair, "if")?;
         let mut arms = Vec::new();
         let mut otherwise = None;
         for part in parts(pair) {
@@ -48,6 +35,38 @@ impl Lower {
         }
         self.steps_depth -= 1;
         Ok(Branch { arms, otherwise })
+    }
+
+    /// `for NAME in LIST { … }`: nested like a branch, and bounded with branches.
+    pub(super) fn for_each(&mut self, pair: Pair<'_, Rule>) -> Result<ForEach> {
+        self.enter_steps(&pair, "for")?;
+        let mut inner = parts(pair);
+        let item = self.name(inner.next().expect("for item"));
+        let list = self.expr(inner.next().expect("for list"))?;
+        let block = self.block(inner.next().expect("for steps"))?;
+        self.steps_depth -= 1;
+        Ok(ForEach { item, list, block })
+    }
+
+    /// One level deeper in steps that hold steps, refused past [`MAX_STEPS_DEPTH`] at the
+    /// step's first word; the caller steps back out when done.
+    fn enter_steps(&mut self, pair: &Pair<'_, Rule>, keyword: &'static str) -> Result<()> {
+        if self.steps_depth >= MAX_STEPS_DEPTH {
+            let span = self.span(pair);
+            let head = Span {
+                end: span.start + keyword.len() as u32,
+                ..span
+            };
+            return Err(SyntaxError::custom(
+                head,
+                SyntaxErrorKind::StepsTooDeep {
+                    limit: MAX_STEPS_DEPTH,
+                    keyword,
+                },
+            ));
+        }
+        self.steps_depth += 1;
+        Ok(())
     }
 
     /// `find|exists|count ENTITY in APP [where C] [ordered by FIELD [desc]]`.
