@@ -23,6 +23,7 @@
 pub mod journal;
 pub mod marker;
 pub mod redact;
+pub mod runs;
 pub mod saved;
 pub mod server;
 pub mod signing;
