@@ -11,6 +11,8 @@ mod serve;
 mod crash;
 #[path = "real_apps/reads.rs"]
 mod reads;
+#[path = "real_apps/scale.rs"]
+mod scale;
 
 use std::path::Path;
 use std::process::Output;

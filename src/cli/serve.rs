@@ -112,6 +112,7 @@ pub fn run(args: ServeArgs) -> u8 {
         script_name: args.file,
         script_text: text,
         notifier,
+        limits: Vec::new(),
     };
     if let Some(warning) = serve::marker::open_to_others(&config.journal) {
         eprintln!("{warning}");

@@ -12,6 +12,7 @@
 //! simulator or to its app over HTTP ([`rest`], retrying through [`http`]). Links between
 //! records are kept here for every entity, since an app knows nothing of them.
 
+pub mod deferred;
 pub mod http;
 pub mod key;
 pub mod notify;

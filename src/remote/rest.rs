@@ -21,6 +21,7 @@ use reqwest::blocking::Client;
 use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value as Json};
 
+use super::deferred::{Deferred, Learned, Planned};
 use super::http::{self, Failed, Jitter, Policy, Reply, Request};
 use super::{IdempotencyKey, Recorder, SetupError};
 use crate::program::{EntityId, FieldId, Program};
@@ -94,6 +95,8 @@ pub struct HttpApps {
     instance: Arc<str>,
     /// Writes a journal holds as done, by idempotency key: the record each wrote.
     done: HashMap<IdempotencyKey, RecordId>,
+    /// Writes kept for later (`weir serve`), when set ([`super::deferred`]).
+    deferred: Option<Deferred>,
 }
 
 impl HttpApps {
@@ -156,6 +159,7 @@ impl HttpApps {
             ctx: WriteCtx::default(),
             instance,
             done: HashMap::new(),
+            deferred: None,
         })
     }
 
@@ -222,7 +226,7 @@ impl HttpApps {
         let base = &self.endpoint(entity).base;
         let name = &self.program.entity(entity).name;
         match app_id {
-            Some(id) => format!("{base}/{name}/{}", encode_segment(id)),
+            Some(id) => record_url(&format!("{base}/{name}"), id),
             None => format!("{base}/{name}"),
         }
     }
@@ -307,6 +311,11 @@ impl HttpApps {
             return Ok(record);
         }
         let body = body(&self.program, entity, record.view(), None);
+        if self.deferred.is_some() {
+            record.id = self.local_id(entity, "");
+            self.plan(entity, record.id, "create", None, Some(body));
+            return Ok(record);
+        }
         let request = self.write_request(entity, Method::POST, self.url(entity, None), Some(body));
         let reply = self.send(entity, request)?;
         if reply.status == StatusCode::NOT_FOUND {
@@ -345,9 +354,10 @@ impl HttpApps {
         at: RecordRef,
         write: Write,
     ) -> Result<Option<Updated>, AppError> {
-        let Some(app_id) = self.app_id(at) else {
+        let app_id = self.app_id(at);
+        if app_id.is_none() && !self.is_pending(at) {
             return Ok(None);
-        };
+        }
         let changed: Arc<[FieldId]> = write.fields.iter().map(|(f, _)| *f).collect();
         let e = self.program.entity(at.entity);
         let mut sent = Record::empty(e.fields.len());
@@ -365,7 +375,18 @@ impl HttpApps {
             }));
         }
         let body = body(&self.program, at.entity, sent.view(), Some(&write.fields));
-        let url = self.url(at.entity, Some(&app_id));
+        let url = match app_id {
+            Some(app_id) => self.url(at.entity, Some(&app_id)),
+            None => String::new(),
+        };
+        if self.deferred.is_some() {
+            let url = (!url.is_empty()).then_some(url);
+            self.plan(at.entity, at.id, "update", url, Some(body));
+            return Ok(Some(Updated {
+                record: sent,
+                changed,
+            }));
+        }
         let request = self.write_request(at.entity, Method::PATCH, url, Some(body));
         let reply = self.send(at.entity, request)?;
         if reply.status == StatusCode::NOT_FOUND {
@@ -382,15 +403,24 @@ impl HttpApps {
     }
 
     pub(super) fn delete(&mut self, at: RecordRef) -> Result<Option<Record>, AppError> {
-        let Some(app_id) = self.app_id(at) else {
+        let app_id = self.app_id(at);
+        if app_id.is_none() && !self.is_pending(at) {
             return Ok(None);
-        };
+        }
         let e = self.program.entity(at.entity);
         let mut old = Record::empty(e.fields.len());
         old.id = at.id;
         if self.done.contains_key(&self.key()) {
             return Ok(Some(old));
         }
+        if self.deferred.is_some() {
+            let url = app_id.map(|id| self.url(at.entity, Some(&id)));
+            self.plan(at.entity, at.id, "delete", url, None);
+            return Ok(Some(old));
+        }
+        let Some(app_id) = app_id else {
+            return Ok(None);
+        };
         let url = self.url(at.entity, Some(&app_id));
         let request = self.write_request(at.entity, Method::DELETE, url, None);
         let reply = self.send(at.entity, request)?;
@@ -409,6 +439,7 @@ impl HttpApps {
     /// A record as the app has it: `None` for a 404 (or an id the app never gave); a read that
     /// got no answer (retried as writes are) or no record is an error, never a record gone.
     pub(super) fn get(&self, at: RecordRef) -> Result<Option<Record>, AppError> {
+        self.settle(at.entity)?;
         let Some(app_id) = self.app_id(at) else {
             return Ok(None);
         };
@@ -442,7 +473,7 @@ impl HttpApps {
     }
 
     pub(super) fn exists(&self, at: RecordRef) -> bool {
-        self.book.borrow().app_id(at).is_some()
+        self.book.borrow().app_id(at).is_some() || self.is_pending(at)
     }
 
     pub(super) fn lookup(
@@ -451,6 +482,7 @@ impl HttpApps {
         equal: &[(FieldId, Value)],
         keep: &mut dyn FnMut(RecordView) -> bool,
     ) -> Result<Vec<Record>, AppError> {
+        self.settle(entity)?;
         let e = self.program.entity(entity);
         let mut url = reqwest::Url::parse(&self.url(entity, None))
             .map_err(|err| self.refuse(entity, err.to_string()))?;
@@ -500,6 +532,244 @@ impl HttpApps {
     }
 }
 
+/// Deferred writes (`weir serve`, [`super::deferred`]): the scheduling seam of the mapping.
+impl HttpApps {
+    /// From now on, writes are planned rather than sent ([`Self::take_planned`]).
+    pub fn defer_writes(&mut self, waiting: Arc<super::deferred::Waiting>) {
+        self.deferred = Some(Deferred::new(waiting));
+    }
+
+    /// The writes planned since the last call, in the order they were made.
+    pub fn take_planned(&mut self) -> Vec<Planned> {
+        match &self.deferred {
+            Some(d) => std::mem::take(&mut *d.planned.borrow_mut()),
+            None => Vec::new(),
+        }
+    }
+
+    /// A record whose create is planned and not sent yet (after a restart, from the outbox).
+    pub fn mark_pending(&mut self, entity: EntityId, local: RecordId) {
+        if let Some(d) = &self.deferred {
+            d.pending.borrow_mut().insert(RecordRef::new(entity, local));
+        }
+    }
+
+    /// Takes in what sent writes taught: the app's ids of created records, the writes done.
+    pub fn learn(&mut self, learned: Vec<Learned>) {
+        for l in learned {
+            self.learn_one(&l);
+        }
+        if let Some(d) = &self.deferred {
+            let done = std::mem::take(&mut *d.done.borrow_mut());
+            self.done.extend(done);
+        }
+    }
+
+    fn learn_one(&self, l: &Learned) {
+        if let Some(app_id) = &l.app_id {
+            let mut book = self.book.borrow_mut();
+            let ids = &mut book.ids[l.entity.0];
+            let index = (l.local as usize).saturating_sub(1);
+            if ids.by_local.len() <= index {
+                ids.by_local.resize(index + 1, String::new());
+            }
+            ids.by_local[index] = app_id.clone();
+            ids.by_app.insert(app_id.clone(), l.local);
+        }
+        if let Some(d) = &self.deferred {
+            if l.app_id.is_some() {
+                d.pending
+                    .borrow_mut()
+                    .remove(&RecordRef::new(l.entity, l.local));
+            }
+            if let Some(key) = &l.done {
+                d.done.borrow_mut().push((key.clone(), l.local));
+            }
+        }
+    }
+
+    /// Whether the app gave this id to a record the engine knows.
+    pub fn knows(&self, entity: EntityId, app_id: &str) -> bool {
+        self.book.borrow().ids[entity.0].by_app.contains_key(app_id)
+    }
+
+    fn is_pending(&self, at: RecordRef) -> bool {
+        self.deferred
+            .as_ref()
+            .is_some_and(|d| d.pending.borrow().contains(&at))
+    }
+
+    fn plan(
+        &self,
+        entity: EntityId,
+        local: RecordId,
+        method: &'static str,
+        url: Option<String>,
+        body: Option<Vec<u8>>,
+    ) {
+        let Some(d) = &self.deferred else {
+            return;
+        };
+        if method == "create" {
+            d.pending.borrow_mut().insert(RecordRef::new(entity, local));
+        }
+        d.planned.borrow_mut().push(Planned {
+            key: self.key(),
+            entity,
+            local,
+            method,
+            url,
+            collection: self.url(entity, None),
+            body,
+        });
+    }
+
+    /// Before a read: every write planned so far is sent, the outbox's first, then those of
+    /// the event running, so that the read sees them.
+    fn settle(&self, entity: EntityId) -> Result<(), AppError> {
+        let Some(d) = &self.deferred else {
+            return Ok(());
+        };
+        d.waiting.settle().map_err(|_| AppError {
+            failed: true,
+            read: true,
+            ..self.refuse(entity, "weir is stopping before the read".into())
+        })?;
+        for l in d.waiting.take_learned() {
+            self.learn_one(&l);
+        }
+        let planned = std::mem::take(&mut *d.planned.borrow_mut());
+        for write in planned {
+            let learned = self.send_planned(&write)?;
+            self.learn_one(&learned);
+        }
+        Ok(())
+    }
+
+    /// Sends a planned write now, trying again as any write is.
+    fn send_planned(&self, write: &Planned) -> Result<Learned, AppError> {
+        let at = RecordRef::new(write.entity, write.local);
+        let url = match (&write.url, self.app_id(at)) {
+            (Some(url), _) => url.clone(),
+            (None, Some(id)) => record_url(&write.collection, &id),
+            (None, None) if write.method == "create" => write.collection.clone(),
+            (None, None) => {
+                let reason = format!("{} was never created in the app", at.show(&self.program));
+                return Err(self.refuse(write.entity, reason));
+            }
+        };
+        let request = Request {
+            method: write.http_method(),
+            url,
+            token: self.endpoint(write.entity).token.as_deref(),
+            key: Some(write.key.to_string()),
+            origin: Some(&self.program.engine),
+            body: write.body.clone(),
+        };
+        let reply = self.send(write.entity, request)?;
+        let mut learned = Learned {
+            entity: write.entity,
+            local: write.local,
+            app_id: None,
+            done: None,
+        };
+        if write.method == "create" {
+            let json: Json = serde_json::from_slice(&reply.body).unwrap_or(Json::Null);
+            let app_id = json
+                .get("id")
+                .and_then(id_text)
+                .filter(|_| reply.status.is_success());
+            let Some(app_id) = app_id else {
+                return Err(self.refuse(
+                    write.entity,
+                    format!(
+                        "POST {} answered {} without the new record's `id` in a JSON object",
+                        write.collection, reply.status
+                    ),
+                ));
+            };
+            if let Some(recorder) = &mut self.book.borrow_mut().recorder {
+                recorder.new_id(write.entity, &app_id, write.local);
+            }
+            learned.app_id = Some(app_id);
+        }
+        if reply.status != StatusCode::NOT_FOUND {
+            if let Some(recorder) = &mut self.book.borrow_mut().recorder {
+                recorder.action_done(&write.key, write.entity, write.method, write.local);
+            }
+            learned.done = Some(write.key.clone());
+        }
+        Ok(learned)
+    }
+}
+
+/// Sends planned writes from other threads (`weir serve`'s outbox): one client, whose
+/// connections are kept and reused, and where each app lives.
+#[derive(Clone)]
+pub struct WriteSender {
+    program: Arc<Program>,
+    client: Client,
+    policy: Policy,
+    endpoints: Arc<Vec<Option<Endpoint>>>,
+}
+
+impl WriteSender {
+    /// The app (its index in the program) an entity's writes go to.
+    pub fn app_of(&self, entity: EntityId) -> usize {
+        self.program.entity(entity).app.0
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Tries a planned write once; `app_id` is the record's id in the app where its URL was
+    /// not known when it was planned.
+    pub fn attempt(&self, write: &Planned, app_id: Option<&str>) -> http::Attempt {
+        let url = match (&write.url, app_id) {
+            (Some(url), _) => url.clone(),
+            (None, Some(id)) if write.method != "create" => record_url(&write.collection, id),
+            _ => write.collection.clone(),
+        };
+        let app = self.app_of(write.entity);
+        let token = self
+            .endpoints
+            .get(app)
+            .and_then(Option::as_ref)
+            .and_then(|e| e.token.as_deref());
+        let request = Request {
+            method: write.http_method(),
+            url,
+            token,
+            key: Some(write.key.to_string()),
+            origin: Some(&self.program.engine),
+            body: write.body.clone(),
+        };
+        http::attempt(&self.client, &self.policy, &request)
+    }
+
+    /// The app's id of the record a create made, from its reply.
+    pub fn created_id(reply: &Reply) -> Option<String> {
+        if !reply.status.is_success() {
+            return None;
+        }
+        let json: Json = serde_json::from_slice(&reply.body).ok()?;
+        json.get("id").and_then(id_text)
+    }
+}
+
+impl HttpApps {
+    /// What sends this app's planned writes from other threads.
+    pub fn write_sender(&self) -> WriteSender {
+        WriteSender {
+            program: Arc::clone(&self.program),
+            client: self.client.clone(),
+            policy: self.policy,
+            endpoints: Arc::new(self.endpoints.clone()),
+        }
+    }
+}
+
 /// The fields the app's reply gave, over those that were sent.
 fn merge(sent: Record, reply: Record) -> Record {
     let mut out = sent;
@@ -542,6 +812,11 @@ fn body(
         map.insert(name.to_string(), value.as_json());
     }
     serde_json::to_vec(&Json::Object(map)).unwrap_or_default()
+}
+
+/// The URL of a record in its entity's URL.
+pub fn record_url(collection: &str, app_id: &str) -> String {
+    format!("{collection}/{}", encode_segment(app_id))
 }
 
 /// An id as one path segment: every byte but the unreserved ones (RFC 3986) percent-encoded.

@@ -196,6 +196,8 @@ pub struct Finished {
     pub written: Vec<LedgerRow>,
     /// Held rows of the event that this run released.
     pub released: bool,
+    /// Writes to real apps its runs decided, to send ([`super::outbox`]).
+    pub writes: Vec<crate::remote::deferred::Planned>,
 }
 
 /// A run as `weir runs` and `GET /runs` show it.
@@ -263,6 +265,8 @@ impl Journal {
         }
         conn.execute_batch(super::runs::SCHEMA).map_err(fail)?;
         super::runs::migrate(&conn).map_err(fail)?;
+        conn.execute_batch(super::outbox::SCHEMA).map_err(fail)?;
+        super::outbox::migrate(&conn).map_err(fail)?;
         if durable {
             // Accepting must not wait for a checkpoint: the other connections make them.
             conn.pragma_update(None, "wal_autocheckpoint", 0)
@@ -284,6 +288,15 @@ impl Journal {
 
     pub fn path(&self) -> &str {
         &self.path
+    }
+
+    /// The connection, for the tables kept by modules of their own ([`super::outbox`]).
+    pub(super) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    pub(super) fn conn(&self) -> &Connection {
+        &self.conn
     }
 
     fn fail(&self, err: rusqlite::Error) -> JournalError {
@@ -381,14 +394,15 @@ impl Journal {
             .map_err(|e| self.fail(e))
     }
 
-    /// Every event not yet run, oldest first.
+    /// Every event not yet run, oldest first (not those run whose writes wait in the outbox).
     pub fn queued(&self) -> Result<Vec<StoredEvent>> {
-        self.events_where("status = 'queued' ORDER BY id", &[])
+        self.events_where("status = 'queued' AND outcome IS NULL ORDER BY id", &[])
     }
 
     /// Up to `limit` queued events after event `last`, oldest first.
     pub fn queued_after(&self, last: i64, limit: u32) -> Result<Vec<StoredEvent>> {
-        let condition = format!("status = 'queued' AND id > ?1 ORDER BY id LIMIT {limit}");
+        let condition =
+            format!("status = 'queued' AND outcome IS NULL AND id > ?1 ORDER BY id LIMIT {limit}");
         self.events_where(&condition, &[&last])
     }
 
@@ -462,22 +476,26 @@ impl Journal {
     }
 
     /// Records what a batch of events came to, the links made, the counters and what the
-    /// simulated apps changed, at once.
+    /// simulated apps changed, at once. An event with writes to send stays queued, its writes
+    /// in the outbox: their rows.
     pub fn finish(
         &mut self,
+        program: &crate::program::Program,
         batch: &[Finished],
         links: &[(String, String)],
         counters: &[(&str, u64)],
         sim: &SimChanges,
-    ) -> Result<()> {
+    ) -> Result<Vec<super::outbox::Row>> {
         let now = now_ms();
         let path = self.path.clone();
         let fail = |e: rusqlite::Error| fail_in(&path, e);
         let tx = self.conn.transaction().map_err(fail)?;
+        let mut rows = Vec::new();
         {
             let mut event = tx
                 .prepare_cached(
-                    "UPDATE events SET status = ?2, run_base = ?3, message = ?4, finished = ?5
+                    "UPDATE events SET status = ?2, run_base = ?3, message = ?4, finished = ?5,
+                       outcome = ?6
                      WHERE id = ?1",
                 )
                 .map_err(fail)?;
@@ -499,15 +517,23 @@ impl Journal {
                 )
                 .map_err(fail)?;
             for f in batch {
+                // Its writes to send first: it is what its runs came to once they are sent.
+                let (status, outcome, finished) = if f.writes.is_empty() {
+                    (f.status, None, Some(now))
+                } else {
+                    (EventStatus::Queued, Some(f.status), None)
+                };
                 event
                     .execute(params![
                         f.event,
-                        f.status,
+                        status,
                         f.run_base as i64,
                         f.message,
-                        now
+                        finished,
+                        outcome
                     ])
                     .map_err(fail)?;
+                rows.extend(super::outbox::insert(&tx, program, f.event, &f.writes).map_err(fail)?);
                 // A release adds its runs to those the event had; a run again replaces them.
                 super::runs::write(&tx, f.event, &f.runs, f.released).map_err(fail)?;
                 if f.released {
@@ -551,7 +577,8 @@ impl Journal {
             }
         }
         write_sim(&tx, sim).map_err(fail)?;
-        tx.commit().map_err(fail)
+        tx.commit().map_err(fail)?;
+        Ok(rows)
     }
 
     /// The first run number of the oldest event that failed or was held (it may run again).
@@ -678,6 +705,15 @@ impl Journal {
     }
 
     pub fn new_id(&self, entity: &str, app_id: &str, local: u64) -> Result<()> {
+        if !app_id.is_empty() {
+            // A record created with its write kept for later got its number first.
+            self.conn
+                .execute(
+                    "DELETE FROM ids WHERE entity = ?1 AND local = ?2 AND app_id IS NULL",
+                    params![entity, local as i64],
+                )
+                .map_err(|e| self.fail(e))?;
+        }
         self.conn
             .execute(
                 "INSERT OR REPLACE INTO ids (entity, app_id, local) VALUES (?1, ?2, ?3)",

@@ -22,9 +22,11 @@
 
 pub mod journal;
 pub mod marker;
+pub mod outbox;
 pub mod redact;
 pub mod runs;
 pub mod saved;
+pub mod sender;
 pub mod server;
 pub mod signing;
 pub mod status;
@@ -42,6 +44,8 @@ use journal::{Journal, Listed};
 use server::{Offer, Shared};
 use status::EventStatus;
 use worker::{StartError, Worker};
+
+use crate::remote::deferred::Waiting;
 
 use crate::program::Program;
 use crate::remote::Policy;
@@ -65,6 +69,9 @@ pub struct Config {
     pub script_name: String,
     pub script_text: String,
     pub notifier: Option<crate::remote::notify::Notifier>,
+    /// Each app's limits (by app, in the script's order), where the script or the command
+    /// line set them; the others get [`sender::Limit::default`].
+    pub limits: Vec<Option<sender::Limit>>,
 }
 
 /// Why `weir serve` could not run.
@@ -213,8 +220,19 @@ fn committer(
     }
 }
 
+/// The most writes planned and not yet sent before the worker waits to plan more.
+const BACKLOG: usize = 50_000;
+
 /// Runs queued events as they come, until told to stop.
 fn work(mut worker: Worker, wake: mpsc::Receiver<()>, stop: Arc<AtomicBool>) {
+    drain(&mut worker, wake, &stop);
+    // What is not sent stays in the outbox for the next start.
+    if let Some(outbox) = worker.take_outbox() {
+        outbox.stop();
+    }
+}
+
+fn drain(worker: &mut Worker, wake: mpsc::Receiver<()>, stop: &AtomicBool) {
     let report = |err: journal::JournalError| eprintln!("error: {err}");
     if let Err(err) = worker.run_pending() {
         report(err);
@@ -241,6 +259,10 @@ fn work(mut worker: Worker, wake: mpsc::Receiver<()>, stop: Arc<AtomicBool>) {
             };
             if queued.is_empty() {
                 break;
+            }
+            // Writes not sent are bounded: a slow app slows the runs rather than fill memory.
+            while worker.backlog() > BACKLOG && !stop.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(20));
             }
             let mut batch = Vec::with_capacity(queued.len());
             for event in &queued {
@@ -324,6 +346,29 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     })?;
     let counters = Arc::new(Counters::new(accept.tally()?));
     worker.set_counters(Arc::clone(&counters));
+    let waiting = Arc::new(Waiting::default());
+    let broken = Arc::new(AtomicBool::new(false));
+    if let Some(sender) = worker.write_sender() {
+        worker.defer_writes(Arc::clone(&waiting))?;
+        let limits = config
+            .limits
+            .iter()
+            .map(|l| l.unwrap_or_default())
+            .chain(std::iter::repeat(sender::Limit::default()))
+            .take(program.apps.len())
+            .collect();
+        let setup = sender::Setup {
+            journal: Journal::open(&config.journal, false)?,
+            program: Arc::clone(&program),
+            sender,
+            limits,
+            waiting: Arc::clone(&waiting),
+            counters: Some(Arc::clone(&counters)),
+            log_values: config.log_values,
+            broken: Arc::clone(&broken),
+        };
+        worker.set_outbox(sender::Outbox::start(setup, &config.journal)?);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         // The committer and the worker have threads of their own.
         .worker_threads(
@@ -395,15 +440,19 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     ));
     let app = server::router(shared);
     let signal_stop = Arc::clone(&stop);
+    let signal_waiting = Arc::clone(&waiting);
     let served = runtime.block_on(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 stopped.await;
                 signal_stop.store(true, Ordering::SeqCst);
+                // A read waiting for writes to be sent gives up: weir stops within seconds.
+                signal_waiting.stop();
             })
             .await
     });
     stop.store(true, Ordering::SeqCst);
+    waiting.stop();
     drop(runtime);
     let _ = committer.join();
     let _ = worker.join();
