@@ -95,6 +95,15 @@ pub struct App {
     /// Which kinds of event the app emits, indexed by [`kind_index`].
     pub emits: [bool; 3],
     pub entities: Vec<EntityId>,
+    /// `limit …`: how fast `weir serve` may write to it, if declared.
+    pub limit: Option<AppLimit>,
+}
+
+/// An app's declared `limit N per second, at most N at once`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct AppLimit {
+    pub per_second: Option<u32>,
+    pub at_once: Option<u32>,
 }
 
 impl App {

@@ -315,6 +315,7 @@ impl<'a> Checker<'a> {
             reports_changes: false,
             emits: [true; 3],
             entities: Vec::new(),
+            limit: None,
         };
         let mut emits_given = false;
         for capability in &decl.capabilities {
@@ -329,6 +330,12 @@ impl<'a> Checker<'a> {
                     for kind in kinds {
                         app.emits[kind_index(kind.node)] = true;
                     }
+                }
+                ast::Capability::PerSecond(n) => {
+                    app.limit.get_or_insert_with(Default::default).per_second = Some(n.node);
+                }
+                ast::Capability::AtOnce(n) => {
+                    app.limit.get_or_insert_with(Default::default).at_once = Some(n.node);
                 }
             }
         }
@@ -453,6 +460,7 @@ impl<'a> Checker<'a> {
             reports_changes: false,
             emits: [true; 3],
             entities: Vec::new(),
+            limit: None,
         });
         self.apps_by_name.insert(name.node.clone(), id);
         id

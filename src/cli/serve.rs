@@ -58,6 +58,61 @@ pub struct ServeArgs {
     checks: super::CheckFlags,
     #[command(flatten)]
     http: HttpArgs,
+    /// Writes to an app in flight at once, as `APP=N`, or `N` for every app (over what the
+    /// script declares; 16 where neither says).
+    #[arg(long, value_name = "[APP=]N")]
+    at_once: Vec<String>,
+    /// Writes to an app begun per second at most, as `APP=N`, or `N` for every app.
+    #[arg(long, value_name = "[APP=]N")]
+    per_second: Vec<String>,
+}
+
+/// Each app's limits: the script's, then the command line's over them.
+fn limits(
+    program: &crate::program::Program,
+    at_once: &[String],
+    per_second: &[String],
+) -> Result<Vec<Option<serve::sender::Limit>>, String> {
+    let mut limits: Vec<Option<serve::sender::Limit>> = program
+        .apps
+        .iter()
+        .map(|a| a.limit.map(Into::into))
+        .collect();
+    let mut apply = |flag: &str, given: &str, set: &dyn Fn(&mut serve::sender::Limit, f64)| {
+        let (app, number) = match given.split_once('=') {
+            Some((app, n)) => (Some(app.trim()), n.trim()),
+            None => (None, given.trim()),
+        };
+        let n: f64 = number
+            .parse()
+            .ok()
+            .filter(|n: &f64| *n >= 1.0 && n.is_finite())
+            .ok_or_else(|| {
+                format!("`{flag} {given}` needs a number of at least 1, as in `{flag} Crm=8`")
+            })?;
+        let chosen: Vec<usize> = match app {
+            None => (0..program.apps.len()).collect(),
+            Some(name) => match program.apps.iter().position(|a| &*a.name == name) {
+                Some(i) => vec![i],
+                None => {
+                    return Err(format!(
+                        "`{flag} {given}` names the app `{name}`, which the script does not declare"
+                    ));
+                }
+            },
+        };
+        for i in chosen {
+            set(limits[i].get_or_insert_with(Default::default), n);
+        }
+        Ok::<(), String>(())
+    };
+    for given in at_once {
+        apply("--at-once", given, &|l, n| l.at_once = n as usize)?;
+    }
+    for given in per_second {
+        apply("--per-second", given, &|l, n| l.per_second = Some(n))?;
+    }
+    Ok(limits)
 }
 
 pub fn run(args: ServeArgs) -> u8 {
@@ -93,6 +148,10 @@ pub fn run(args: ServeArgs) -> u8 {
         Ok(notifier) => notifier,
         Err(message) => return super::usage_error(message),
     };
+    let limits = match limits(&program, &args.at_once, &args.per_second) {
+        Ok(limits) => limits,
+        Err(message) => return super::usage_error(message),
+    };
     let options = Options {
         max_hops: args.max_hops,
         max_runs: args.max_runs,
@@ -112,7 +171,7 @@ pub fn run(args: ServeArgs) -> u8 {
         script_name: args.file,
         script_text: text,
         notifier,
-        limits: Vec::new(),
+        limits,
     };
     if let Some(warning) = serve::marker::open_to_others(&config.journal) {
         eprintln!("{warning}");

@@ -58,6 +58,15 @@ impl Default for Limit {
     }
 }
 
+impl From<crate::program::AppLimit> for Limit {
+    fn from(declared: crate::program::AppLimit) -> Limit {
+        Limit {
+            at_once: declared.at_once.map_or(DEFAULT_AT_ONCE, |n| n as usize),
+            per_second: declared.per_second.map(f64::from),
+        }
+    }
+}
+
 enum Message {
     Rows(Vec<Row>),
     Tried(i64, Attempt),

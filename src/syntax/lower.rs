@@ -65,6 +65,11 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_with
             | Rule::kw_map
             | Rule::kw_match
+            | Rule::kw_limit
+            | Rule::kw_per
+            | Rule::kw_second
+            | Rule::kw_most
+            | Rule::kw_once
             | Rule::EOI
     )
 }
@@ -215,6 +220,20 @@ impl Lower {
                 Rule::emits_decl => {
                     let kinds = parts(member).map(|k| self.event_kind(k)).collect();
                     app.capabilities.push(Capability::Emits(kinds));
+                }
+                Rule::limit_decl => {
+                    for limit in parts(member) {
+                        let rule = limit.as_rule();
+                        let span = self.span(&limit);
+                        let count = parts(limit)
+                            .next()
+                            .and_then(|c| c.as_str().parse().ok())
+                            .unwrap_or(1);
+                        app.capabilities.push(match rule {
+                            Rule::limit_rate => Capability::PerSecond(Spanned::new(count, span)),
+                            _ => Capability::AtOnce(Spanned::new(count, span)),
+                        });
+                    }
                 }
                 Rule::entity_decl => app.entities.push(self.entity(member)),
                 rule => unreachable!("expected an app member, found {rule:?}"),
