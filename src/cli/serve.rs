@@ -62,6 +62,10 @@ pub struct ServeArgs {
     /// script declares; 16 where neither says).
     #[arg(long, value_name = "[APP=]N")]
     at_once: Vec<String>,
+    /// Events queued (accepted, not yet run) past which new ones are answered 503 with
+    /// `Retry-After`, until the worker catches up.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    max_queued: u64,
     /// Writes to an app begun per second at most, as `APP=N`, or `N` for every app.
     #[arg(long, value_name = "[APP=]N")]
     per_second: Vec<String>,
@@ -172,6 +176,7 @@ pub fn run(args: ServeArgs) -> u8 {
         script_text: text,
         notifier,
         limits,
+        max_queued: args.max_queued,
     };
     if let Some(warning) = serve::marker::open_to_others(&config.journal) {
         eprintln!("{warning}");

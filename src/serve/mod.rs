@@ -21,6 +21,7 @@
 //! Statuses are [`status`] types, and the options served with are kept as [`saved`] JSON.
 
 pub mod journal;
+pub mod listen;
 pub mod marker;
 pub mod outbox;
 pub mod redact;
@@ -72,6 +73,8 @@ pub struct Config {
     /// Each app's limits (by app, in the script's order), where the script or the command
     /// line set them; the others get [`sender::Limit::default`].
     pub limits: Vec<Option<sender::Limit>>,
+    /// Past this many events queued, new ones are answered 503 (`--max-queued`).
+    pub max_queued: u64,
 }
 
 /// Why `weir serve` could not run.
@@ -167,6 +170,9 @@ impl Counters {
 
 /// The most events one commit takes (many more than arrive while one sync lasts).
 const GROUP: usize = 1024;
+
+/// Events read and checked, waiting for the committer: past this, 503 with `Retry-After`.
+const INTAKE: usize = 8 * GROUP;
 
 /// Takes offers and writes them in groups: each group is one transaction and one sync, and
 /// its requests are answered only after it.
@@ -391,19 +397,32 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     accept.set_meta("serving", &format!("{} {addr}", std::process::id()))?;
 
     let stop = Arc::new(AtomicBool::new(false));
-    let (offers, offered) = mpsc::channel::<Offer>();
+    // Bounded: past it, requests are answered 503 with `Retry-After` rather than queued.
+    let (offers, offered) = mpsc::sync_channel::<Offer>(INTAKE);
     let (wake, woken) = mpsc::channel::<()>();
     let committer = std::thread::Builder::new()
         .name("weir-committer".into())
         .spawn({
             let counters = Arc::clone(&counters);
-            move || committer(accept, offered, wake, counters, mark)
+            let broken = Arc::clone(&broken);
+            move || {
+                supervised("the committer", &broken, move || {
+                    committer(accept, offered, wake, counters, mark)
+                })
+            }
         })
         .map_err(|e| ServeError::Runtime(e.to_string()))?;
     let worker_stop = Arc::clone(&stop);
     let worker = std::thread::Builder::new()
         .name("weir-worker".into())
-        .spawn(move || work(worker, woken, worker_stop))
+        .spawn({
+            let broken = Arc::clone(&broken);
+            move || {
+                supervised("the worker", &broken, move || {
+                    work(worker, woken, worker_stop)
+                })
+            }
+        })
         .map_err(|e| ServeError::Runtime(e.to_string()))?;
 
     let shared = Shared {
@@ -417,6 +436,9 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         reads,
         reader: Arc::new(Mutex::new(reader)),
         counters,
+        max_queued: config.max_queued,
+        bodies: Arc::new(tokio::sync::Semaphore::new(server::BODIES_IN_FLIGHT)),
+        broken: Arc::clone(&broken),
     };
     let secured = if config.secret.is_some() {
         "signed with the secret"
@@ -441,16 +463,23 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     let app = server::router(shared);
     let signal_stop = Arc::clone(&stop);
     let signal_waiting = Arc::clone(&waiting);
-    let served = runtime.block_on(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                stopped.await;
-                signal_stop.store(true, Ordering::SeqCst);
-                // A read waiting for writes to be sent gives up: weir stops within seconds.
-                signal_waiting.stop();
-            })
-            .await
-    });
+    let watched = Arc::clone(&broken);
+    runtime.block_on(listen::serve(listener, app, async move {
+        // A part of weir that stopped stops all of it, so that no request is answered 202 for
+        // an event that will not run.
+        let broke = async {
+            while !watched.load(Ordering::SeqCst) {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        };
+        tokio::select! {
+            () = stopped => {}
+            () = broke => {}
+        }
+        signal_stop.store(true, Ordering::SeqCst);
+        // A read waiting for writes to be sent gives up: weir stops within seconds.
+        signal_waiting.stop();
+    }));
     stop.store(true, Ordering::SeqCst);
     waiting.stop();
     drop(runtime);
@@ -463,7 +492,25 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         "weir serve: stopped; {} events queued for the next start, {} failed, {} held",
         tally.queued, tally.failed, tally.held
     ));
-    served.map_err(|e| ServeError::Runtime(e.to_string()))
+    if broken.load(Ordering::SeqCst) {
+        return Err(ServeError::Runtime(
+            "a part of weir that runs events stopped (see above); what is queued runs at the next start".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Runs a part of weir; if it panics, says so and marks weir broken, which stops it.
+fn supervised(name: &str, broken: &AtomicBool, part: impl FnOnce()) {
+    if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(part)) {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!("error: {name} of `weir serve` stopped: {why}");
+        broken.store(true, Ordering::SeqCst);
+    }
 }
 
 /// The warning for an address beyond this machine without a secret.

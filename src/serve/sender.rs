@@ -141,7 +141,12 @@ impl Outbox {
         scheduler.add(rows);
         let thread = std::thread::Builder::new()
             .name("weir-outbox".into())
-            .spawn(move || scheduler.run(inbox))
+            .spawn(move || {
+                let broken = Arc::clone(&scheduler.setup.broken);
+                super::supervised("the sender of writes", &broken, move || {
+                    scheduler.run(inbox)
+                });
+            })
             .map_err(|e| JournalError {
                 path: path.display().to_string(),
                 reason: format!("no thread to schedule writes: {e}"),

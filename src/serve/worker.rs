@@ -336,6 +336,11 @@ impl Worker {
         self.engine.set_next_run_id(base);
         self.tick();
         self.learn();
+        // Tests of supervision make the worker panic on an event (never in a release build).
+        #[cfg(debug_assertions)]
+        if std::env::var("WEIR_TEST_PANIC_ON_EVENT").is_ok_and(|v| v == event.id.to_string()) {
+            panic!("a panic injected on event {} for a test", event.id);
+        }
         let p = Arc::clone(&self.program);
         let parsed = webhook::route(&p, &event.app, &event.entity, &event.kind).and_then(
             |(entity, kind)| {

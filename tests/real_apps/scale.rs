@@ -223,3 +223,145 @@ fn an_app_that_is_down_holds_only_its_own_events() {
     assert_eq!(listing.matches(why).count(), n, "{listing}");
     assert_eq!(listing.matches("order_to_contact").count(), n, "{listing}");
 }
+
+/// Orders to contacts only.
+fn orders(crm: &str) -> String {
+    format!(
+        r#"app Shop {{
+  order {{ customer: text, email: text }}
+}}
+
+app Crm at "{crm}" auth bearer env CRM_TOKEN {{
+  contact {{ name: text, email: text }}
+}}
+
+workflow order_to_contact {{
+  on new order in Shop
+  create contact in Crm {{ name: customer, email: email }}
+}}
+"#
+    )
+}
+
+fn order(i: usize) -> Json {
+    json!({"customer": format!("q{i}"), "email": format!("q{i}@example.com")})
+}
+
+#[test]
+fn a_full_queue_answers_503_with_retry_after() {
+    let crm = RestApp::start();
+    // The CRM is down and tried again for long: the events stay queued.
+    crm.set_down(true);
+    let dir = scratch("scale-full");
+    std::fs::write(dir.join("shop.weir"), orders(&crm.url)).unwrap();
+    let serve = Serve::start(&dir, "shop.weir", &["--max-queued", "5", "--retries", "50"]);
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let (status, _) = serve.event("/events/Shop/order/new", &order(i), Some(&format!("f{i}")));
+        statuses.push(status);
+    }
+    assert_eq!(statuses, [202, 202, 202, 202, 202, 503, 503, 503]);
+    // The refusal says when to come back.
+    let path = "/events/Shop/order/new";
+    let body = order(9).to_string();
+    let headers = vec![
+        ("X-Weir-Event-Id", "f9".to_string()),
+        ("X-Weir-Actor", "user".to_string()),
+    ];
+    let mut request = super::rest_app::client()
+        .post(format!("{}{path}", serve.url))
+        .header("Content-Type", "application/json")
+        .body(body.clone());
+    for (k, v) in super::rest_app::signed(super::serve::SECRET, path, body.as_bytes(), &headers) {
+        request = request.header(k, v);
+    }
+    let reply = request.send().unwrap();
+    assert_eq!(reply.status().as_u16(), 503);
+    assert_eq!(reply.headers()["retry-after"], "1");
+    assert_eq!(serve.health()["queued"], 5);
+}
+
+#[test]
+fn a_worker_that_panics_stops_weir_with_an_error_and_nothing_is_lost() {
+    let crm = RestApp::start();
+    let dir = scratch("scale-panic");
+    std::fs::write(dir.join("shop.weir"), orders(&crm.url)).unwrap();
+    let args = [
+        "serve",
+        "shop.weir",
+        "--listen",
+        "127.0.0.1:0",
+        "--journal",
+        "weir.db",
+        "--secret-env",
+        "WEIR_TEST_SECRET",
+        "--read-token-env",
+        "WEIR_TEST_READ",
+    ];
+    let serve = Serve::launch(&dir, &args, &[("WEIR_TEST_PANIC_ON_EVENT", "2")])
+        .unwrap_or_else(|out| panic!("weir serve did not start: {}", text(&out.stderr)));
+    post(&serve, "/events/Shop/order/new", &order(1), "p1");
+    assert!(wait_until(Duration::from_secs(20), || crm.applied().len() == 1));
+    post(&serve, "/events/Shop/order/new", &order(2), "p2");
+    let mut serve = serve;
+    let ended = wait_until(Duration::from_secs(20), || {
+        matches!(serve.child.try_wait(), Ok(Some(_)))
+    });
+    assert!(ended, "weir serve went on after its worker panicked");
+    let out = serve.terminate();
+    assert!(!out.status.success());
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("the worker of `weir serve` stopped: a panic injected on event 2"),
+        "{said}"
+    );
+    assert_eq!(crm.applied().len(), 1);
+    // Started again, the event the worker died on runs, once.
+    let serve = Serve::start(&dir, "shop.weir", &[]);
+    let health = serve.settle(2);
+    assert_eq!(health["done"], 2, "{health}");
+    assert_eq!(crm.applied().len(), 2);
+}
+
+#[test]
+fn sigterm_while_writes_wait_to_be_tried_again_stops_and_keeps_them() {
+    let crm = RestApp::start();
+    crm.set_down(true);
+    let dir = scratch("scale-term");
+    std::fs::write(dir.join("shop.weir"), orders(&crm.url)).unwrap();
+    let serve = Serve::start(&dir, "shop.weir", &["--retries", "50"]);
+    for i in 0..3 {
+        post(
+            &serve,
+            "/events/Shop/order/new",
+            &order(i),
+            &format!("t{i}"),
+        );
+    }
+    // Each write was tried and waits to be tried again.
+    assert!(wait_until(Duration::from_secs(20), || {
+        crm.seen().iter().filter(|s| s.method == "POST").count() >= 3
+    }));
+    // Stopped by itself (`terminate` kills only after 20 s, which is not a success).
+    let out = serve.terminate();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("3 events queued for the next start"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(crm.applied().is_empty());
+    crm.set_down(false);
+    let serve = Serve::start(&dir, "shop.weir", &[]);
+    let health = serve.settle(3);
+    assert_eq!(health["done"], 3, "{health}");
+    let mut made: Vec<String> = crm
+        .applied()
+        .iter()
+        .map(|a| a.body["email"].to_string())
+        .collect();
+    made.sort();
+    assert_eq!(made.len(), 3);
+    made.dedup();
+    assert_eq!(made.len(), 3);
+}
