@@ -7,12 +7,15 @@
 //!     # rejected at startup: the secret's variable is named, nothing listens
 //! ```
 //!
-//! Three parts, each on its own thread: the HTTP server ([`server`], on tokio) reads and checks
-//! requests; the committer writes accepted events to the [`journal`] in groups, one sync per
-//! group, before their requests answer; the [`worker`] runs the journal's queued events
-//! through the engine, which is synchronous. On SIGTERM or Ctrl-C the server stops accepting,
-//! answers the requests in flight, the committer writes what it has, and the worker stops
-//! after the event it is running; what is still queued runs at the next start.
+//! Four parts, each on its own thread: the HTTP server ([`server`] on [`listen`], tokio) reads
+//! and checks requests; the committer writes accepted events to the [`journal`] in groups, one
+//! sync per group, before their requests answer; the [`worker`] runs the journal's queued
+//! events through the engine, which is synchronous, planning their writes to real apps into
+//! the [`outbox`]; the [`sender`] sends those concurrently, in order per record, within each
+//! app's limits. On SIGTERM or Ctrl-C the server stops accepting, answers the requests in
+//! flight, the committer writes what it has, the worker stops after the event it is running and
+//! the sender at once; what is still queued or unsent goes at the next start. A part that
+//! panics marks weir broken: `/health` answers 503 and `weir serve` stops with an error.
 //!
 //! Before any of that, the journal is checked against its [`marker`]: a journal damaged, reset
 //! or cut short stops the start unless `--accept-damaged-journal` says to go on. While it runs,
