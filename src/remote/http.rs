@@ -95,7 +95,7 @@ pub struct Jitter(fastrand::Rng);
 
 impl Jitter {
     /// A number in `[0, 1)`.
-    pub fn next(&mut self) -> f64 {
+    fn next(&mut self) -> f64 {
         self.0.f64()
     }
 }

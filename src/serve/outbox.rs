@@ -95,12 +95,12 @@ pub fn insert(
     Ok(rows)
 }
 
+/// The app's ids already known of records: `(entity, engine's number, app's id)`.
+pub type KnownIds = Vec<(EntityId, u64, String)>;
+
 /// Every row still to send, oldest first, with the app's ids already known of their records
 /// (a create sent before a crash). A row whose entity or key no longer reads is left out.
-pub fn load(
-    conn: &Connection,
-    program: &Program,
-) -> rusqlite::Result<(Vec<Row>, Vec<(EntityId, u64, String)>)> {
+pub fn load(conn: &Connection, program: &Program) -> rusqlite::Result<(Vec<Row>, KnownIds)> {
     let mut stmt = conn.prepare(
         "SELECT o.id, o.event, o.key, o.entity, o.record, o.method, o.url, o.collection, o.body,
                 (SELECT app_id FROM ids WHERE ids.entity = o.entity AND ids.local = o.record

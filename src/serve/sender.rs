@@ -67,6 +67,9 @@ impl From<crate::program::AppLimit> for Limit {
     }
 }
 
+/// A row to try: its id, the write, and the app's id of its record if known.
+type Job = (i64, crate::remote::deferred::Planned, Option<String>);
+
 enum Message {
     Rows(Vec<Row>),
     Tried(i64, Attempt),
@@ -108,8 +111,7 @@ impl Outbox {
             .map(|l| l.at_once)
             .sum::<usize>()
             .clamp(1, MOST_SENDERS);
-        let (jobs, queue) =
-            mpsc::channel::<(i64, crate::remote::deferred::Planned, Option<String>)>();
+        let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
         for n in 0..senders {
             let queue = Arc::clone(&queue);
@@ -183,7 +185,7 @@ struct Pending {
 
 struct Scheduler {
     setup: Setup,
-    jobs: mpsc::Sender<(i64, crate::remote::deferred::Planned, Option<String>)>,
+    jobs: mpsc::Sender<Job>,
     rows: HashMap<i64, Pending>,
     /// Each event's rows not sent, in order; events in the order they were accepted.
     events: BTreeMap<i64, VecDeque<i64>>,
@@ -202,10 +204,7 @@ struct Scheduler {
 }
 
 impl Scheduler {
-    fn new(
-        setup: Setup,
-        jobs: mpsc::Sender<(i64, crate::remote::deferred::Planned, Option<String>)>,
-    ) -> Scheduler {
+    fn new(setup: Setup, jobs: mpsc::Sender<Job>) -> Scheduler {
         let apps = setup.program.apps.len();
         let now = Instant::now();
         Scheduler {
