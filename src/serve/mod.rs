@@ -280,6 +280,14 @@ fn drain(worker: &mut Worker, wake: mpsc::Receiver<()>, stop: &AtomicBool) {
                 if stop.load(Ordering::SeqCst) {
                     break;
                 }
+                // Writes planned go to the outbox at once: a later run that reads a real
+                // app waits for every write before it, and these must be among them.
+                if batch.last().is_some_and(|f| !f.writes.is_empty()) {
+                    if let Err(err) = worker.commit(&batch) {
+                        report(err);
+                    }
+                    batch.clear();
+                }
             }
             if let Err(err) = worker.commit(&batch) {
                 report(err);

@@ -595,8 +595,19 @@ impl Worker {
                 break;
             }
             for chunk in queued.chunks(256) {
-                let batch: Vec<Finished> = chunk.iter().map(|e| self.run(e, false)).collect();
-                count += batch.len();
+                let mut batch = Vec::with_capacity(chunk.len());
+                for event in chunk {
+                    batch.push(self.run(event, false));
+                    count += 1;
+                    // As the serving loop does: planned writes go to the outbox at once.
+                    if batch
+                        .last()
+                        .is_some_and(|f: &Finished| !f.writes.is_empty())
+                    {
+                        self.commit(&batch)?;
+                        batch.clear();
+                    }
+                }
                 self.commit(&batch)?;
             }
         }
@@ -608,6 +619,7 @@ impl Worker {
     pub fn run_releases(&mut self) -> Result<usize, JournalError> {
         let ids = self.journal.take_releases()?;
         let mut batch = Vec::new();
+        let mut count = 0;
         for id in &ids {
             let Some(event) = self.journal.event(*id)? else {
                 continue;
@@ -617,12 +629,18 @@ impl Worker {
                 EventStatus::Failed => self.run(&event, true),
                 EventStatus::Queued | EventStatus::Done => continue,
             };
+            let writes = !finished.writes.is_empty();
             batch.push(finished);
+            count += 1;
+            if writes {
+                self.commit(&batch)?;
+                batch.clear();
+            }
         }
         if !batch.is_empty() {
             self.commit(&batch)?;
         }
-        Ok(batch.len())
+        Ok(count)
     }
 }
 

@@ -64,28 +64,6 @@ struct State {
     applied: Vec<Applied>,
     /// The write that is the app's `n`th made is answered only once this changes.
     hold: Option<usize>,
-    /// Writes being answered now, and the most there were at once.
-    flying: usize,
-    peak: usize,
-}
-
-/// A write being answered, counted while it lasts.
-struct Flying<'a>(&'a Mutex<State>);
-
-impl<'a> Flying<'a> {
-    fn new(state: &'a Mutex<State>) -> Flying<'a> {
-        let mut s = state.lock().unwrap();
-        s.flying += 1;
-        s.peak = s.peak.max(s.flying);
-        Flying(state)
-    }
-}
-
-impl Drop for Flying<'_> {
-    fn drop(&mut self) {
-        let mut s = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        s.flying -= 1;
-    }
 }
 
 /// Where the app sends its webhooks: weir's address, the app's name there, the secret.
@@ -154,11 +132,6 @@ impl RestApp {
     /// answer held back until this is called again (at most 10 s); `None` holds nothing.
     pub fn hold_write(&self, n: Option<usize>) {
         self.state.lock().unwrap().hold = n;
-    }
-
-    /// The most writes the app was answering at once.
-    pub fn peak_writes(&self) -> usize {
-        self.state.lock().unwrap().peak
     }
 
     /// Every write the app made, in order (those answered again from an idempotency key are
@@ -360,7 +333,6 @@ fn serve(stream: TcpStream, state: &Mutex<State>, hook: &Mutex<Option<Hook>>) {
         .map(String::from)
         .collect();
     let write = request.method != "GET";
-    let _flying = write.then(|| Flying::new(state));
     let mut slow = None;
     let mut s = state.lock().unwrap();
     s.seen.push(Seen {
