@@ -145,6 +145,21 @@ fn each_records_writes_keep_their_order_while_others_go_at_once() {
     assert!(crm.records("contact").is_empty());
 }
 
+/// `n` orders and `n` leads, one of each in turn, named with `prefix`.
+fn orders_and_leads(serve: &Serve, n: usize, prefix: &str) {
+    for i in 0..n {
+        let email = format!("{prefix}{i}@example.com");
+        let order = json!({"customer": format!("{prefix}{i}"), "email": email});
+        post(serve, "/events/Shop/order/new", &order, &format!("o{i}"));
+        post(
+            serve,
+            "/events/Shop/lead/new",
+            &json!({"email": email}),
+            &format!("l{i}"),
+        );
+    }
+}
+
 #[test]
 fn a_storm_of_429_from_one_app_loses_and_repeats_nothing() {
     let (crm, mail) = (RestApp::start(), RestApp::start());
@@ -153,17 +168,7 @@ fn a_storm_of_429_from_one_app_loses_and_repeats_nothing() {
     std::fs::write(dir.join("shop.weir"), shop(&crm.url, &mail.url)).unwrap();
     let serve = Serve::start(&dir, "shop.weir", &[]);
     let n = 40;
-    for i in 0..n {
-        let email = format!("p{i}@example.com");
-        let order = json!({"customer": format!("p{i}"), "email": email});
-        post(&serve, "/events/Shop/order/new", &order, &format!("o{i}"));
-        post(
-            &serve,
-            "/events/Shop/lead/new",
-            &json!({"email": email}),
-            &format!("l{i}"),
-        );
-    }
+    orders_and_leads(&serve, n, "p");
     let health = serve.settle(2 * n as u64);
     assert_eq!(health["done"], 2 * n, "{health}");
     // Each contact and each message made once; the six 429s were seen and tried again.
@@ -188,17 +193,7 @@ fn an_app_that_is_down_holds_only_its_own_events() {
     std::fs::write(dir.join("shop.weir"), shop(&crm.url, &mail.url)).unwrap();
     let serve = Serve::start(&dir, "shop.weir", &["--retries", "2"]);
     let n = 30;
-    for i in 0..n {
-        let email = format!("d{i}@example.com");
-        let order = json!({"customer": format!("d{i}"), "email": email});
-        post(&serve, "/events/Shop/order/new", &order, &format!("o{i}"));
-        post(
-            &serve,
-            "/events/Shop/lead/new",
-            &json!({"email": email}),
-            &format!("l{i}"),
-        );
-    }
+    orders_and_leads(&serve, n, "d");
     // Every lead reaches the mailer, whatever the CRM does.
     assert!(
         wait_until(Duration::from_secs(30), || mail.applied().len() == n),
@@ -286,20 +281,7 @@ fn a_worker_that_panics_stops_weir_with_an_error_and_nothing_is_lost() {
     let crm = RestApp::start();
     let dir = scratch("scale-panic");
     std::fs::write(dir.join("shop.weir"), orders(&crm.url)).unwrap();
-    let args = [
-        "serve",
-        "shop.weir",
-        "--listen",
-        "127.0.0.1:0",
-        "--journal",
-        "weir.db",
-        "--secret-env",
-        "WEIR_TEST_SECRET",
-        "--read-token-env",
-        "WEIR_TEST_READ",
-    ];
-    let serve = Serve::launch(&dir, &args, &[("WEIR_TEST_PANIC_ON_EVENT", "2")])
-        .unwrap_or_else(|out| panic!("weir serve did not start: {}", text(&out.stderr)));
+    let serve = Serve::start_with(&dir, "shop.weir", &[], &[("WEIR_TEST_PANIC_ON_EVENT", "2")]);
     post(&serve, "/events/Shop/order/new", &order(1), "p1");
     assert!(wait_until(Duration::from_secs(20), || crm.applied().len() == 1));
     post(&serve, "/events/Shop/order/new", &order(2), "p2");
