@@ -215,3 +215,41 @@ fn from_env(option: &str, name: &Option<String>, what: &str) -> Result<Option<Ve
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::limits;
+    use crate::serve::sender::Limit;
+
+    fn program(text: &str) -> crate::program::Program {
+        let loaded = crate::load::parse_all(vec![("a.weir".into(), text.into())]);
+        let (program, diagnostics) = crate::check::check_all(&loaded);
+        program.unwrap_or_else(|| panic!("{diagnostics:?}"))
+    }
+
+    #[test]
+    fn declared_limits_are_read_and_the_command_line_goes_over_them() {
+        let p = program(
+            "app Crm at \"http://127.0.0.1:9\" {\n  limit 10 per second, at most 4 at once\n  contact { name: text }\n}\napp Mail at \"http://127.0.0.1:9\" { message { to: text } }\n",
+        );
+        let declared = limits(&p, &[], &[]).unwrap();
+        let crm = Limit {
+            at_once: 4,
+            per_second: Some(10.0),
+        };
+        assert_eq!(declared, [Some(crm), None]);
+        let given = limits(&p, &["Mail=2".into(), "Crm=8".into()], &[]).unwrap();
+        assert_eq!(given[0], Some(Limit { at_once: 8, ..crm }));
+        assert_eq!(given[1].map(|l| l.at_once), Some(2));
+        let every = limits(&p, &["32".into()], &[]).unwrap();
+        assert!(every.iter().all(|l| l.is_some_and(|l| l.at_once == 32)));
+        assert_eq!(
+            limits(&p, &["Crn=3".into()], &[]).unwrap_err(),
+            "`--at-once Crn=3` names the app `Crn`, which the script does not declare"
+        );
+        assert_eq!(
+            limits(&p, &[], &["Crm=0".into()]).unwrap_err(),
+            "`--per-second Crm=0` needs a number of at least 1, as in `--per-second Crm=8`"
+        );
+    }
+}
