@@ -15,11 +15,16 @@
 //! reads what the runs before it wrote.
 
 use std::collections::HashMap;
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
+use reqwest::blocking::Client;
+use serde_json::Value as Json;
+
 use super::IdempotencyKey;
-use crate::program::EntityId;
+use super::http::{self, Policy, Reply, Request};
+use super::rest::{Endpoint, id_text, record_url};
+use crate::program::{EntityId, Program};
 use crate::run::apps::RecordId;
 
 /// A write to send later.
@@ -166,19 +171,88 @@ impl Waiting {
 /// An app's side of deferred writes: the writes planned by the event running, the records
 /// created whose app id is not known yet, and done keys learned during a read.
 pub struct Deferred {
-    pub waiting: std::sync::Arc<Waiting>,
+    pub waiting: Arc<Waiting>,
     pub planned: std::cell::RefCell<Vec<Planned>>,
     pub pending: std::cell::RefCell<std::collections::HashSet<crate::run::apps::RecordRef>>,
     pub done: std::cell::RefCell<Vec<(IdempotencyKey, RecordId)>>,
 }
 
 impl Deferred {
-    pub fn new(waiting: std::sync::Arc<Waiting>) -> Deferred {
+    pub fn new(waiting: Arc<Waiting>) -> Deferred {
         Deferred {
             waiting,
             planned: Default::default(),
             pending: Default::default(),
             done: Default::default(),
         }
+    }
+}
+
+/// Sends planned writes from other threads (`weir serve`'s outbox): one client, whose
+/// connections are kept and reused, and where each app lives.
+#[derive(Clone)]
+pub struct WriteSender {
+    program: Arc<Program>,
+    client: Client,
+    policy: Policy,
+    endpoints: Arc<Vec<Option<Endpoint>>>,
+}
+
+impl WriteSender {
+    pub(super) fn new(
+        program: Arc<Program>,
+        client: Client,
+        policy: Policy,
+        endpoints: Arc<Vec<Option<Endpoint>>>,
+    ) -> WriteSender {
+        WriteSender {
+            program,
+            client,
+            policy,
+            endpoints,
+        }
+    }
+
+    /// The app (its index in the program) an entity's writes go to.
+    pub fn app_of(&self, entity: EntityId) -> usize {
+        self.program.entity(entity).app.0
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Tries a planned write once; `app_id` is the record's id in the app where its URL was
+    /// not known when it was planned.
+    pub fn attempt(&self, write: &Planned, app_id: Option<&str>) -> http::Attempt {
+        let url = match (&write.url, app_id) {
+            (Some(url), _) => url.clone(),
+            (None, Some(id)) if write.method != "create" => record_url(&write.collection, id),
+            _ => write.collection.clone(),
+        };
+        let app = self.app_of(write.entity);
+        let token = self
+            .endpoints
+            .get(app)
+            .and_then(Option::as_ref)
+            .and_then(|e| e.token.as_deref());
+        let request = Request {
+            method: write.http_method(),
+            url,
+            token,
+            key: Some(write.key.to_string()),
+            origin: Some(&self.program.engine),
+            body: write.body.clone(),
+        };
+        http::attempt(&self.client, &self.policy, &request)
+    }
+
+    /// The app's id of the record a create made, from its reply.
+    pub fn created_id(reply: &Reply) -> Option<String> {
+        if !reply.status.is_success() {
+            return None;
+        }
+        let json: Json = serde_json::from_slice(&reply.body).ok()?;
+        json.get("id").and_then(id_text)
     }
 }

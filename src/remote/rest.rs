@@ -21,7 +21,7 @@ use reqwest::blocking::Client;
 use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value as Json};
 
-use super::deferred::{Deferred, Learned, Planned};
+use super::deferred::{Deferred, Learned, Planned, WriteSender};
 use super::http::{self, Failed, Jitter, Policy, Reply, Request};
 use super::{IdempotencyKey, Recorder, SetupError};
 use crate::program::{EntityId, FieldId, Program};
@@ -33,9 +33,9 @@ use crate::value::Value;
 
 /// Where one app lives.
 #[derive(Clone, Debug)]
-struct Endpoint {
+pub(super) struct Endpoint {
     base: String,
-    token: Option<String>,
+    pub(super) token: Option<String>,
 }
 
 /// One entity's id table: the app's ids and the engine's numbers.
@@ -703,70 +703,15 @@ impl HttpApps {
     }
 }
 
-/// Sends planned writes from other threads (`weir serve`'s outbox): one client, whose
-/// connections are kept and reused, and where each app lives.
-#[derive(Clone)]
-pub struct WriteSender {
-    program: Arc<Program>,
-    client: Client,
-    policy: Policy,
-    endpoints: Arc<Vec<Option<Endpoint>>>,
-}
-
-impl WriteSender {
-    /// The app (its index in the program) an entity's writes go to.
-    pub fn app_of(&self, entity: EntityId) -> usize {
-        self.program.entity(entity).app.0
-    }
-
-    pub fn policy(&self) -> &Policy {
-        &self.policy
-    }
-
-    /// Tries a planned write once; `app_id` is the record's id in the app where its URL was
-    /// not known when it was planned.
-    pub fn attempt(&self, write: &Planned, app_id: Option<&str>) -> http::Attempt {
-        let url = match (&write.url, app_id) {
-            (Some(url), _) => url.clone(),
-            (None, Some(id)) if write.method != "create" => record_url(&write.collection, id),
-            _ => write.collection.clone(),
-        };
-        let app = self.app_of(write.entity);
-        let token = self
-            .endpoints
-            .get(app)
-            .and_then(Option::as_ref)
-            .and_then(|e| e.token.as_deref());
-        let request = Request {
-            method: write.http_method(),
-            url,
-            token,
-            key: Some(write.key.to_string()),
-            origin: Some(&self.program.engine),
-            body: write.body.clone(),
-        };
-        http::attempt(&self.client, &self.policy, &request)
-    }
-
-    /// The app's id of the record a create made, from its reply.
-    pub fn created_id(reply: &Reply) -> Option<String> {
-        if !reply.status.is_success() {
-            return None;
-        }
-        let json: Json = serde_json::from_slice(&reply.body).ok()?;
-        json.get("id").and_then(id_text)
-    }
-}
-
 impl HttpApps {
     /// What sends this app's planned writes from other threads.
     pub fn write_sender(&self) -> WriteSender {
-        WriteSender {
-            program: Arc::clone(&self.program),
-            client: self.client.clone(),
-            policy: self.policy,
-            endpoints: Arc::new(self.endpoints.clone()),
-        }
+        WriteSender::new(
+            Arc::clone(&self.program),
+            self.client.clone(),
+            self.policy,
+            Arc::new(self.endpoints.clone()),
+        )
     }
 }
 

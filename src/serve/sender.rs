@@ -29,9 +29,9 @@ use super::journal::{Journal, JournalError};
 use super::outbox::{self, Row, Sent};
 use super::status::EventStatus;
 use crate::program::{EntityId, Program};
+use crate::remote::deferred::WriteSender;
 use crate::remote::deferred::{Learned, Waiting};
 use crate::remote::http::{self, Attempt, Jitter};
-use crate::remote::rest::WriteSender;
 use crate::run::apps::AppError;
 
 /// The writes one app may have in flight when its script and command line say nothing.

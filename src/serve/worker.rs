@@ -246,7 +246,7 @@ impl Worker {
     }
 
     /// What sends the real apps' writes from other threads, if the script has real apps.
-    pub fn write_sender(&self) -> Option<crate::remote::rest::WriteSender> {
+    pub fn write_sender(&self) -> Option<crate::remote::deferred::WriteSender> {
         self.engine.apps().http().map(|h| h.write_sender())
     }
 
