@@ -25,8 +25,11 @@ macro_rules! equal_ignoring_span {
 }
 
 equal_ignoring_span! {
+    UseDecl { target }
     EngineDecl { label }
-    AppDecl { name, location, capabilities, entities }
+    AppDecl { name, location, capabilities, entities, http, calls }
+    HttpDecl { entity, members }
+    CallDecl { name, method, path, args, returns_at, returns, writes }
     EntityDecl { name, fields }
     OwnsDecl { app, entity }
     Workflow { name, form, trigger, steps }
@@ -36,6 +39,8 @@ equal_ignoring_span! {
     ValueMap { pairs, otherwise }
     Scenario { name, at, steps }
     ScenarioStep { kind }
+    Block { steps }
+    Lookup { kind, entity, app, condition }
 }
 
 impl PartialEq for Capability {
@@ -67,6 +72,7 @@ pub struct Script {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
+    Use(UseDecl),
     Engine(EngineDecl),
     App(AppDecl),
     Owns(OwnsDecl),
@@ -78,6 +84,7 @@ pub enum Item {
 impl Item {
     pub fn span(&self) -> Span {
         match self {
+            Item::Use(used) => used.span,
             Item::Engine(engine) => engine.span,
             Item::App(app) => app.span,
             Item::Owns(owns) => owns.span,
@@ -86,6 +93,22 @@ impl Item {
             Item::Scenario(scenario) => scenario.span,
         }
     }
+}
+
+/// `use "FILE"` or `use CONNECTOR`
+#[derive(Clone, Debug)]
+pub struct UseDecl {
+    pub target: UseTarget,
+    pub span: Span,
+}
+
+/// What a `use` reads into the program.
+#[derive(Clone, Debug, PartialEq)]
+pub enum UseTarget {
+    /// `use "apps.weir"`: a file, its path relative to the file that names it.
+    File(Spanned<String>),
+    /// `use github`: a connector shipped with weir.
+    Connector(Name),
 }
 
 /// `engine LABEL`
@@ -101,14 +124,160 @@ pub struct AppDecl {
     pub location: Option<Location>,
     pub capabilities: Vec<Capability>,
     pub entities: Vec<EntityDecl>,
+    /// `http ENTITY { … }`: how an entity's records travel over HTTP.
+    pub http: Vec<HttpDecl>,
+    /// `call NAME METHOD "/path" { … } returns { … }`: requests that are not about records.
+    pub calls: Vec<CallDecl>,
     pub span: Span,
 }
 
-/// `at "url" [auth bearer env VAR]`
+/// `call lookup POST "/v1/people/match" { email: text } returns at "person" { … } writes contact`
+#[derive(Clone, Debug)]
+pub struct CallDecl {
+    pub name: Name,
+    pub method: Spanned<Arc<str>>,
+    pub path: Spanned<String>,
+    pub args: Vec<FieldDecl>,
+    pub returns_at: Option<Spanned<String>>,
+    pub returns: Vec<FieldDecl>,
+    /// The entities of the app the call may change.
+    pub writes: Vec<Name>,
+    pub span: Span,
+}
+
+/// `call lookup in Apollo { email: email }`, alone or after `let r =`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallUse {
+    pub call: Name,
+    pub app: Name,
+    pub fields: Vec<FieldInit>,
+}
+
+/// `at "url" [auth …]`
 #[derive(Clone, Debug, PartialEq)]
 pub struct Location {
     pub url: Spanned<String>,
-    pub bearer_env: Option<Name>,
+    pub auth: Option<AuthDecl>,
+}
+
+/// Where a secret comes from: `env NAME` or `file "path"`, never the script itself.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Secret {
+    Env(Name),
+    File(Spanned<String>),
+}
+
+/// `auth …` after an app's URL.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AuthDecl {
+    /// `auth bearer env TOKEN`: `Authorization: Bearer …`.
+    Bearer(Secret),
+    /// `auth header "X-Api-Key" env KEY`: the secret as the value of a header.
+    Header {
+        name: Spanned<String>,
+        secret: Secret,
+    },
+    /// `auth basic env USER and env PASSWORD`.
+    Basic {
+        user: Secret,
+        password: Option<Secret>,
+    },
+    /// `auth oauth2 token "URL" client env ID secret env SECRET [refresh env R] [scope "…"]`.
+    OAuth2 {
+        token_url: Spanned<String>,
+        client_id: Secret,
+        client_secret: Secret,
+        refresh: Option<Secret>,
+        scope: Option<Spanned<String>>,
+    },
+}
+
+/// `http contact { … }`
+#[derive(Clone, Debug)]
+pub struct HttpDecl {
+    pub entity: Name,
+    pub members: Vec<Spanned<HttpMember>>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum HttpMember {
+    /// `update PATCH "/crm/v3/objects/contacts/{id}"`
+    Route {
+        op: Spanned<HttpOp>,
+        method: Spanned<Arc<str>>,
+        path: Spanned<String>,
+    },
+    /// `body json [at "properties"]`, `body form`
+    Body {
+        form: bool,
+        at: Option<Spanned<String>>,
+    },
+    /// `id at "number"`
+    Id(Spanned<String>),
+    /// `records at "results"`
+    Records(Spanned<String>),
+    /// `page …`
+    Page(PageDecl),
+    /// `filter email, state`
+    Filter(Vec<Name>),
+    /// `param repo env GITHUB_REPO [else "acme/clinic"]`
+    Param {
+        name: Name,
+        env: Name,
+        default: Option<Spanned<String>>,
+    },
+}
+
+/// What a route of an HTTP mapping does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HttpOp {
+    Create,
+    Read,
+    Update,
+    Delete,
+    List,
+}
+
+impl HttpOp {
+    pub const ALL: [HttpOp; 5] = [
+        HttpOp::Create,
+        HttpOp::Read,
+        HttpOp::Update,
+        HttpOp::Delete,
+        HttpOp::List,
+    ];
+
+    pub fn word(self) -> &'static str {
+        match self {
+            HttpOp::Create => "create",
+            HttpOp::Read => "read",
+            HttpOp::Update => "update",
+            HttpOp::Delete => "delete",
+            HttpOp::List => "list",
+        }
+    }
+}
+
+/// How a list reply leads to the next page.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PageDecl {
+    /// `page cursor at "paging.next.after" as "after"`: a token in the reply, sent back as a
+    /// query parameter.
+    Cursor {
+        at: Spanned<String>,
+        param: Spanned<String>,
+    },
+    /// `page after last as "starting_after"`: the last record's id, as a query parameter.
+    AfterLast { param: Spanned<String> },
+    /// `page link`: the `Link` header's `rel="next"`.
+    Link,
+    /// `page next at "@odata.nextLink"`: the next page's whole URL, in the reply.
+    Next { at: Spanned<String> },
+    /// `page number as "page"`: 1, 2, 3, … until a page is empty.
+    Number { param: Spanned<String> },
+    /// `page offset as "offset"`: the number of records read so far.
+    Offset { param: Spanned<String> },
 }
 
 #[derive(Clone, Debug)]
@@ -133,6 +302,8 @@ pub struct EntityDecl {
 pub struct FieldDecl {
     pub name: Name,
     pub ty: Spanned<TypeExpr>,
+    /// `as "firstname"`: the field's name on the wire, when it differs.
+    pub wire: Option<Spanned<String>>,
 }
 
 /// A type as written in a field declaration.
@@ -274,6 +445,10 @@ pub struct Trigger {
     pub changing: Vec<Name>,
     pub condition: Option<Expr>,
     pub span: Span,
+    /// `on conflict in sync NAME`: the sync's name. Such a trigger has no entity or app of its
+    /// own (the checker takes the sync's first side): `kind` is `updated` and `entity` and `app`
+    /// repeat the sync's name, so look here first.
+    pub conflict: Option<Name>,
 }
 
 #[derive(Clone, Debug)]
@@ -288,6 +463,75 @@ pub enum StepKind {
     ContinueIf(Expr),
     Let(Name, Expr),
     Action(Action),
+    /// `call …`, or `let r = call …`: the reply's fields are `r.field` in later steps.
+    Call(Option<Name>, CallUse),
+    /// `if C { … } else if C { … } else { … }` around steps.
+    Branch(Branch),
+    /// `let NAME = find|exists|count …`: a value read from an app.
+    Lookup(Name, Lookup),
+    /// `let NAME = create …`: the record created, named for the steps after it.
+    Bind(Name, Action),
+}
+
+/// `find contact in CRM where … ordered by FIELD [desc]`, `exists …`, `count …`: records of an
+/// app read, never written.
+#[derive(Clone, Debug)]
+pub struct Lookup {
+    pub kind: LookupKind,
+    pub entity: Name,
+    pub app: Name,
+    /// Bare names are the looked-up record's fields; `trigger.x` reaches the trigger record.
+    pub condition: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum LookupKind {
+    /// One record, or none: the first by id, or by `ordered by`.
+    Find(Option<Order>),
+    /// Whether any record matches.
+    Exists,
+    /// How many records match.
+    Count,
+}
+
+impl LookupKind {
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            LookupKind::Find(_) => "find",
+            LookupKind::Exists => "exists",
+            LookupKind::Count => "count",
+        }
+    }
+}
+
+/// `ordered by FIELD [desc]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct Order {
+    pub field: Name,
+    pub descending: bool,
+}
+
+/// Steps that run only when a condition holds: the first arm whose condition is true runs,
+/// else the `else` block, if any.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Branch {
+    pub arms: Vec<Arm>,
+    pub otherwise: Option<Block>,
+}
+
+/// `if C { steps }` (the first) or `else if C { steps }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Arm {
+    pub condition: Expr,
+    pub block: Block,
+}
+
+/// `{ steps }`; its span runs from `{` to `}`.
+#[derive(Clone, Debug)]
+pub struct Block {
+    pub steps: Vec<Step>,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -311,6 +555,14 @@ pub enum Action {
     Notify {
         channel: Option<Expr>,
         message: Expr,
+    },
+    /// `upsert ENTITY in APP match KEY { … }`: update the record whose `KEY` is the block's
+    /// value for it, or create one.
+    Upsert {
+        entity: Name,
+        app: Name,
+        key: Name,
+        fields: Vec<FieldInit>,
     },
 }
 
@@ -340,6 +592,8 @@ pub struct SyncDecl {
     pub mappings: Vec<Mapping>,
     pub prefer: Option<Spanned<Prefer>>,
     pub span: Span,
+    /// `as NAME`: what `on conflict in sync NAME` calls it (by default, `entity`).
+    pub name: Option<Name>,
 }
 
 impl SyncDecl {
@@ -368,10 +622,41 @@ impl fmt::Display for SyncSides<'_> {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mapping {
-    pub left: Name,
+    pub left: MapEnd,
     pub direction: Spanned<Direction>,
-    pub right: Name,
+    pub right: MapEnd,
     pub values: Option<ValueMap>,
+}
+
+impl Mapping {
+    pub fn span(&self) -> Span {
+        self.left.span().to(self.right.span())
+    }
+}
+
+/// One side of a mapping: a field of that side's entity, or an expression over its fields
+/// (`first + " " + last`), which the sync computes and never writes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MapEnd {
+    Field(Name),
+    Computed(Expr),
+}
+
+impl MapEnd {
+    pub fn span(&self) -> Span {
+        match self {
+            MapEnd::Field(name) => name.span,
+            MapEnd::Computed(e) => e.span,
+        }
+    }
+
+    /// The field this end names, unless it is computed.
+    pub fn field(&self) -> Option<&Name> {
+        match self {
+            MapEnd::Field(name) => Some(name),
+            MapEnd::Computed(_) => None,
+        }
+    }
 }
 
 /// `map { "Done" = "closed", else "open" }`: which left value goes with which right one, and
@@ -453,6 +738,8 @@ pub enum ScenarioStepKind {
     },
     ExpectNotified(Spanned<u64>),
     ExpectLoop(bool),
+    /// `together { … }`: user changes all made before the engine sees any of them.
+    Together(Vec<ScenarioStep>),
 }
 
 /// How `expect runs of …` names a workflow.

@@ -56,6 +56,7 @@ codes! {
     E0002: Error, "an expression nested or chained too deeply";
     E0003: Error, "a number too large";
     W0004: Warning, "an `allow` directive that acknowledges nothing";
+    E0005: Error, "a `use` that names no file or connector weir can read";
     W0101: Warning, "an undeclared app whose name is close to a declared one";
     E0102: Error, "unknown entity of a declared app";
     E0103: Error, "unknown field";
@@ -69,6 +70,7 @@ codes! {
     E0205: Error, "`changing` where changes are not reported";
     W0206: Warning, "a workflow that can never run";
     W0207: Warning, "an unused `let`, or a condition that is always true or always false";
+    E0208: Error, "a sync mapping that would write into a computed side";
     E0301: Error, "workflows can trigger each other forever";
     E0302: Error, "an origin guard that can never match";
     E0303: Error, "an origin guard on a cycle compares a label the engine does not stamp";
@@ -82,6 +84,7 @@ codes! {
     W0403: Warning, "an owned entity flows between two apps, neither of them the owner";
     W0404: Warning, "two apps update the same entity both ways with no owner";
     W0405: Warning, "a sync's value map that does not come back as it went";
+    E0501: Error, "an app's HTTP mapping that does not fit the app";
     R0301: Error, "the run-time guard held a chain";
     R0302: Error, "a run failed at run time";
     R0303: Error, "a bad input event";

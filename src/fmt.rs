@@ -3,8 +3,9 @@
 //! The layout: two-space indentation; one item, step, field or mapping per line; a blank line
 //! between blocks; entities and field blocks on one line when they fit in 100 columns; the
 //! fewest parentheses that keep the meaning. Comments stay where they were, before the line
-//! they preceded or at the end of the line they followed. Formatting never changes what a
-//! script means: `parse(fmt(x)) == parse(x)`.
+//! they preceded or at the end of the line they followed (the syntax's scanner finds them, so
+//! a `#` in a text is never taken for one). Formatting never changes what a script means:
+//! `parse(fmt(x)) == parse(x)`.
 //!
 //! ```text
 //! workflow w{on new event in A
@@ -15,12 +16,22 @@
 //! }
 //! ```
 
+mod http;
+
 use std::fmt::Write as _;
 
 use crate::ast::*;
 use crate::span::{Span, Spanned};
+use crate::syntax::scan::Kind;
 
 const WIDTH: usize = 100;
+
+/// What an app declares, in the order written.
+enum Member<'a> {
+    Entity(&'a EntityDecl),
+    Http(&'a HttpDecl),
+    Call(&'a CallDecl),
+}
 
 /// A comment in the source: where it starts, its text (with `#`), and whether code stands
 /// before it on its line.
@@ -32,38 +43,19 @@ struct Comment {
 }
 
 fn comments_of(source: &str) -> Vec<Comment> {
-    let bytes = source.as_bytes();
     let mut out = Vec::new();
-    let (mut i, mut in_text, mut line_has_code) = (0, false, false);
-    while i < bytes.len() {
-        let b = bytes[i];
-        if in_text {
-            match b {
-                b'\\' => i += 1,
-                b'"' | b'\n' => in_text = false,
-                _ => {}
-            }
-        } else if b == b'#' {
-            let end = source[i..].find('\n').map_or(source.len(), |n| i + n);
-            out.push(Comment {
-                at: i,
-                text: source[i..end].trim_end().to_string(),
+    let mut line_has_code = false;
+    for token in crate::syntax::scan::tokens(source) {
+        match token.kind {
+            Kind::Comment => out.push(Comment {
+                at: token.start,
+                text: source[token.start..token.end].trim_end().to_string(),
                 trailing: line_has_code,
-            });
-            i = end;
-            continue;
-        } else if b == b'"' {
-            in_text = true;
-            line_has_code = true;
-        } else if b == b'\n' {
-            line_has_code = false;
-        } else if !b.is_ascii_whitespace() {
-            line_has_code = true;
+            }),
+            Kind::LineEnd => line_has_code = false,
+            Kind::Space => {}
+            _ => line_has_code = true,
         }
-        if b == b'\n' {
-            line_has_code = false;
-        }
-        i += 1;
     }
     out
 }
@@ -148,7 +140,7 @@ fn is_block(item: &Item) -> bool {
     match item {
         Item::App(_) | Item::Sync(_) | Item::Scenario(_) => true,
         Item::Workflow(w) => w.form == WorkflowForm::Block,
-        Item::Engine(_) | Item::Owns(_) => false,
+        Item::Use(_) | Item::Engine(_) | Item::Owns(_) => false,
     }
 }
 
@@ -262,17 +254,18 @@ impl Printer<'_> {
 
     /// The closing brace of a block whose span is `span`.
     fn close(&mut self, span: Span) {
-        self.indent += 1;
-        self.comments_before((span.end as usize).saturating_sub(1));
-        self.after_comment = false;
-        self.indent -= 1;
-        let pad = self.pad();
-        let _ = write!(self.out, "{pad}}}");
-        self.end_line(span.end as usize);
+        self.close_open(span, "", span.end as usize);
     }
 
     fn item(&mut self, item: &Item) {
         match item {
+            Item::Use(u) => {
+                let named = match &u.target {
+                    UseTarget::File(path) => quote(&path.node),
+                    UseTarget::Connector(name) => name.node.to_string(),
+                };
+                self.line(&format!("use {named}"), u.span)
+            }
             Item::Engine(e) => self.line(&format!("engine {}", e.label.node), e.span),
             Item::Owns(o) => self.line(&format!("{} owns {}", o.app.node, o.entity.node), o.span),
             Item::App(app) => self.app(app),
@@ -285,10 +278,8 @@ impl Printer<'_> {
     fn app(&mut self, app: &AppDecl) {
         let mut head = format!("app {}", app.name.node);
         if let Some(location) = &app.location {
-            let _ = write!(head, " at {}", quote(&location.url.node));
-            if let Some(env) = &location.bearer_env {
-                let _ = write!(head, " auth bearer env {}", env.node);
-            }
+            let room = WIDTH.saturating_sub(head.len() + 2);
+            head.push_str(&http::location(location, room));
         }
         head.push_str(" {");
         self.line(&head, app.name.span);
@@ -339,19 +330,51 @@ impl Printer<'_> {
             let words: Vec<&str> = limits.iter().map(|(w, _)| w.as_str()).collect();
             self.line(&format!("limit {}", words.join(", ")), first.1.to(last.1));
         }
-        for entity in &app.entities {
-            self.entity(entity);
+        // Entities and mappings in the order they were written, so comments stay with them.
+        let mut members: Vec<(Span, Member)> = app
+            .entities
+            .iter()
+            .map(|e| (e.span, Member::Entity(e)))
+            .chain(app.http.iter().map(|h| (h.span, Member::Http(h))))
+            .chain(app.calls.iter().map(|c| (c.span, Member::Call(c))))
+            .collect();
+        members.sort_by_key(|(span, _)| span.start);
+        let mut after_call = false;
+        for (_, member) in members {
+            match member {
+                Member::Entity(entity) => self.entity(entity),
+                Member::Http(mapping) => self.http_block(mapping),
+                Member::Call(call) => {
+                    if !after_call && !self.out.ends_with("{\n") && !self.out.ends_with("\n\n") {
+                        self.out.push('\n');
+                    }
+                    self.line(&http::call_decl(call), call.span);
+                }
+            }
+            after_call = matches!(member, Member::Call(_));
         }
         self.indent -= 1;
         self.close(app.span);
     }
 
+    fn http_block(&mut self, mapping: &HttpDecl) {
+        if !self.out.ends_with("{\n") && !self.out.ends_with("\n\n") {
+            self.out.push('\n');
+        }
+        self.line(
+            &format!("http {} {{", mapping.entity.node),
+            mapping.entity.span,
+        );
+        self.indent += 1;
+        for member in &mapping.members {
+            self.line(&http::member(&member.node), member.span);
+        }
+        self.indent -= 1;
+        self.close(mapping.span);
+    }
+
     fn entity(&mut self, entity: &EntityDecl) {
-        let fields: Vec<String> = entity
-            .fields
-            .iter()
-            .map(|f| format!("{}: {}", f.name.node, f.ty.node))
-            .collect();
+        let fields: Vec<String> = entity.fields.iter().map(http::field).collect();
         let one_line = format!("{} {{ {} }}", entity.name.node, fields.join(", "));
         let inner_comments = self.has_comment_within(entity.span);
         if !inner_comments && self.pad().len() + one_line.len() <= WIDTH {
@@ -408,36 +431,154 @@ impl Printer<'_> {
         self.line(&format!("workflow {name} {{"), head_span);
         self.indent += 1;
         self.line(&trigger(&w.trigger), w.trigger.span);
-        for step in &w.steps {
-            let text = match &step.kind {
-                StepKind::Unless(c) => format!("unless {}", expr(c)),
-                StepKind::ContinueIf(c) => format!("continue if {}", expr(c)),
-                StepKind::Let(name, value) => format!("let {} = {}", name.node, expr(value)),
-                StepKind::Action(a) => action(a),
-            };
-            let block = match &step.kind {
-                StepKind::Action(a) => action_block(a),
-                _ => None,
-            };
-            self.step_line(&text, block, step.span);
-        }
+        self.steps(&w.steps);
         self.indent -= 1;
         self.close(w.span);
     }
 
+    fn steps(&mut self, steps: &[Step]) {
+        for step in steps {
+            let text = match &step.kind {
+                StepKind::Unless(c) => format!("unless {}", expr(c)),
+                StepKind::ContinueIf(c) => format!("continue if {}", expr(c)),
+                StepKind::Let(name, value) => format!("let {} = {}", name.node, expr(value)),
+                StepKind::Lookup(name, lookup) => {
+                    self.lookup(name, lookup, step.span);
+                    continue;
+                }
+                StepKind::Bind(name, a) => format!("let {} = {}", name.node, action(a)),
+                StepKind::Action(a) => action(a),
+                StepKind::Call(name, call) => http::call_use(name.as_ref(), call, field_block),
+                StepKind::Branch(branch) => {
+                    self.branch(branch);
+                    continue;
+                }
+            };
+            let block = match &step.kind {
+                StepKind::Action(a) => action_block(a),
+                StepKind::Bind(name, a) => action_block(a)
+                    .map(|(head, fields)| (format!("let {} = {head}", name.node), fields)),
+                StepKind::Call(name, call) if !call.fields.is_empty() => Some((
+                    http::call_use(
+                        name.as_ref(),
+                        &CallUse {
+                            fields: Vec::new(),
+                            ..call.clone()
+                        },
+                        |_| String::new(),
+                    )
+                    .trim_end()
+                    .to_string(),
+                    &call.fields[..],
+                )),
+                _ => None,
+            };
+            self.step_line(&text, block, step.span);
+        }
+    }
+
+    /// `let NAME = find …`: on one line when it fits, else its `where` on the next.
+    fn lookup(&mut self, name: &Name, lookup: &Lookup, span: Span) {
+        let text = format!("let {} = {}", name.node, lookup_text(lookup, true));
+        let Some(condition) = lookup
+            .condition
+            .as_ref()
+            .filter(|_| self.pad().len() + text.len() > WIDTH)
+        else {
+            self.line(&text, span);
+            return;
+        };
+        let head = format!("let {} = {}", name.node, lookup_text(lookup, false));
+        let split = condition.span.start;
+        self.line(&head, Span { end: split, ..span });
+        self.indent += 1;
+        let mut rest = format!("where {}", expr(condition));
+        rest.push_str(&order_text(lookup));
+        self.line(
+            &rest,
+            Span {
+                start: split,
+                ..span
+            },
+        );
+        self.indent -= 1;
+    }
+
+    /// `if C {`, its steps, `} else if C {`, …, `} else {`, …, `}`: one arm's head on the
+    /// line that closes the arm above it.
+    fn branch(&mut self, branch: &Branch) {
+        let mut above: Option<&Block> = None;
+        let arms = branch
+            .arms
+            .iter()
+            .map(|arm| (Some(&arm.condition), &arm.block))
+            .chain(branch.otherwise.iter().map(|block| (None, block)));
+        for (condition, block) in arms {
+            let head = match condition {
+                Some(c) => format!("if {} {{", expr(c)),
+                None => "{".to_string(),
+            };
+            let open_end = block.span.start as usize + 1;
+            match above {
+                None => {
+                    let start = condition.map_or(block.span.start, |c| c.span.start);
+                    self.line(
+                        &head,
+                        Span {
+                            start,
+                            end: open_end as u32,
+                            ..block.span
+                        },
+                    );
+                }
+                Some(previous) => {
+                    self.close_open(previous.span, &format!(" else {head}"), open_end);
+                }
+            }
+            self.indent += 1;
+            self.steps(&block.steps);
+            self.indent -= 1;
+            above = Some(block);
+        }
+        if let Some(last) = above {
+            self.close(last.span);
+        }
+    }
+
+    /// `}` closing a block, then more on its line (`} else {`), ending at `end` in the source.
+    fn close_open(&mut self, span: Span, rest: &str, end: usize) {
+        self.indent += 1;
+        self.comments_before((span.end as usize).saturating_sub(1));
+        self.after_comment = false;
+        self.indent -= 1;
+        let pad = self.pad();
+        let _ = write!(self.out, "{pad}}}{rest}");
+        self.end_line(end);
+    }
+
     fn sync(&mut self, s: &SyncDecl) {
         let matching = s.matching.as_ref().map(|m| format!(" match {m}"));
+        let name = s.name.as_ref().map(|n| format!(" as {}", n.node));
         self.line(
-            &format!("sync {}{} {{", s.sides(), matching.unwrap_or_default()),
+            &format!(
+                "sync {}{}{} {{",
+                s.sides(),
+                name.unwrap_or_default(),
+                matching.unwrap_or_default()
+            ),
             s.entity.span,
         );
         self.indent += 1;
         for m in &s.mappings {
+            let end = |end: &MapEnd| match end {
+                MapEnd::Field(name) => name.node.to_string(),
+                MapEnd::Computed(e) => expr(e),
+            };
             let mut text = format!(
                 "{} {} {}",
-                m.left.node,
+                end(&m.left),
                 m.direction.node.symbol(),
-                m.right.node
+                end(&m.right)
             );
             if let Some(map) = &m.values {
                 let mut entries: Vec<String> = map
@@ -448,7 +589,7 @@ impl Printer<'_> {
                 entries.extend(map.otherwise.iter().map(|o| format!("else {}", expr(o))));
                 text.push_str(&format!(" map {{ {} }}", entries.join(", ")));
             }
-            self.line(&text, m.left.span.to(m.right.span));
+            self.line(&text, m.span());
         }
         if let Some(prefer) = &s.prefer {
             let choice = match &prefer.node {
@@ -469,7 +610,21 @@ impl Printer<'_> {
         head.push_str(" {");
         self.line(&head, s.name.span);
         self.indent += 1;
-        for step in &s.steps {
+        self.scenario_steps(&s.steps);
+        self.indent -= 1;
+        self.close(s.span);
+    }
+
+    fn scenario_steps(&mut self, steps: &[ScenarioStep]) {
+        for step in steps {
+            if let ScenarioStepKind::Together(inner) = &step.kind {
+                self.line("together {", step.span);
+                self.indent += 1;
+                self.scenario_steps(inner);
+                self.indent -= 1;
+                self.close(step.span);
+                continue;
+            }
             let text = self.renumbered(scenario_step(&step.kind), &step.kind);
             let block = match &step.kind {
                 ScenarioStepKind::UserCreates {
@@ -498,8 +653,6 @@ impl Printer<'_> {
             };
             self.step_line(&text, block, step.span);
         }
-        self.indent -= 1;
-        self.close(s.span);
     }
 }
 
@@ -519,6 +672,10 @@ impl Printer<'_> {
 /// One scenario step (or REPL step) in canonical form.
 pub fn scenario_step(step: &ScenarioStepKind) -> String {
     match step {
+        ScenarioStepKind::Together(steps) => {
+            let inner: Vec<String> = steps.iter().map(|s| scenario_step(&s.kind)).collect();
+            format!("together {{ {} }}", inner.join("  "))
+        }
         ScenarioStepKind::UserCreates {
             entity,
             app,
@@ -593,7 +750,10 @@ fn count_text(count: u64) -> String {
 }
 
 fn trigger(t: &Trigger) -> String {
-    let mut text = format!("on {} {} in {}", t.kind.node, t.entity.node, t.app.node);
+    let mut text = match &t.conflict {
+        Some(sync) => format!("on conflict in sync {}", sync.node),
+        None => format!("on {} {} in {}", t.kind.node, t.entity.node, t.app.node),
+    };
     if !t.changing.is_empty() {
         let fields: Vec<&str> = t.changing.iter().map(|f| &*f.node).collect();
         let _ = write!(text, " changing {}", fields.join(", "));
@@ -612,7 +772,8 @@ fn action_block(a: &Action) -> Option<(String, &[FieldInit])> {
             fields: Some(fields),
             ..
         }
-        | Action::Update { fields, .. } => fields,
+        | Action::Update { fields, .. }
+        | Action::Upsert { fields, .. } => fields,
         _ => return None,
     };
     let block = field_block(fields);
@@ -662,6 +823,18 @@ fn action(a: &Action) -> String {
             Some(c) => format!("notify {} {}", expr(c), expr(message)),
             None => format!("notify {}", expr(message)),
         },
+        Action::Upsert {
+            entity,
+            app,
+            key,
+            fields,
+        } => format!(
+            "upsert {} in {} match {} {}",
+            entity.node,
+            app.node,
+            key.node,
+            field_block(fields)
+        ),
     }
 }
 
@@ -756,5 +929,34 @@ fn wrap(e: &Expr, needed: u8) -> String {
         format!("({})", expr(e))
     } else {
         expr(e)
+    }
+}
+
+/// `find contact in CRM`, then (when `whole`) ` where … ordered by FIELD desc`.
+fn lookup_text(lookup: &Lookup, whole: bool) -> String {
+    let mut text = format!(
+        "{} {} in {}",
+        lookup.kind.keyword(),
+        lookup.entity.node,
+        lookup.app.node
+    );
+    if !whole {
+        return text;
+    }
+    if let Some(condition) = &lookup.condition {
+        let _ = write!(text, " where {}", expr(condition));
+    }
+    text.push_str(&order_text(lookup));
+    text
+}
+
+/// ` ordered by FIELD [desc]` of a `find`, or nothing.
+fn order_text(lookup: &Lookup) -> String {
+    match &lookup.kind {
+        LookupKind::Find(Some(order)) if order.descending => {
+            format!(" ordered by {} desc", order.field.node)
+        }
+        LookupKind::Find(Some(order)) => format!(" ordered by {}", order.field.node),
+        _ => String::new(),
     }
 }

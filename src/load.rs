@@ -3,7 +3,6 @@
 //! A file is read up to a limit, never whole first: `weir check /dev/zero` says the file is too
 //! large instead of filling the memory.
 
-use std::fmt;
 use std::io::Read;
 use std::path::Path;
 
@@ -13,12 +12,22 @@ use crate::source::SourceMap;
 use crate::syntax;
 
 /// Why a file could not be read as a script.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    #[error("cannot read `{0}`: there is no such file")]
     Missing(String),
+    #[error("cannot read `{0}`: it is a directory; name the `.weir` files in it")]
     Directory(String),
+    #[error(
+        "cannot read `{path}`: it is not UTF-8 text (the byte at offset {offset} is not valid); save it as UTF-8"
+    )]
     NotUtf8 { path: String, offset: usize },
+    #[error("cannot read `{path}`: {reason}")]
     Unreadable { path: String, reason: String },
+    #[error(
+        "cannot read `{path}`: it is larger than {}, the most weir reads; split it into several files",
+        show_size(*.limit)
+    )]
     TooLarge { path: String, limit: u64 },
 }
 
@@ -28,30 +37,6 @@ pub const SCRIPT_LIMIT: u64 = 4 << 20;
 
 /// The largest data file (`--state`) weir reads.
 pub const DATA_LIMIT: u64 = 1 << 30;
-
-impl fmt::Display for LoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LoadError::Missing(path) => write!(f, "cannot read `{path}`: there is no such file"),
-            LoadError::Directory(path) => {
-                write!(
-                    f,
-                    "cannot read `{path}`: it is a directory; name the `.weir` files in it"
-                )
-            }
-            LoadError::NotUtf8 { path, offset } => write!(
-                f,
-                "cannot read `{path}`: it is not UTF-8 text (the byte at offset {offset} is not valid); save it as UTF-8"
-            ),
-            LoadError::Unreadable { path, reason } => write!(f, "cannot read `{path}`: {reason}"),
-            LoadError::TooLarge { path, limit } => write!(
-                f,
-                "cannot read `{path}`: it is larger than {}, the most weir reads; split it into several files",
-                show_size(*limit)
-            ),
-        }
-    }
-}
 
 /// `4 MiB`, `1 GiB`.
 pub fn show_size(bytes: u64) -> String {
@@ -114,18 +99,26 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Parses texts already read, named as the user named them.
+/// Parses texts already read, named as the user named them, and the files they `use`
+/// (a text already given is not read again from disk).
 pub fn parse_all(texts: Vec<(String, String)>) -> Loaded {
     let mut sources = SourceMap::new();
     let mut scripts = Vec::new();
     let mut diagnostics = Vec::new();
+    let mut files = Vec::new();
     for (name, text) in texts {
         let file = sources.add(name, text);
+        files.push(file);
         match syntax::parse_script_all(file, sources.text(file)) {
             Ok(script) => scripts.push(script),
             Err(errors) => diagnostics.extend(errors.iter().map(Report::report)),
         }
     }
+    let mut follower = crate::uses::Follower::new(&mut sources);
+    for file in files {
+        follower.already_read(file);
+    }
+    follower.follow(&mut scripts, &mut diagnostics);
     Loaded {
         sources,
         scripts,

@@ -59,6 +59,15 @@ pub fn order(a: &Value, b: &Value) -> Option<Ordering> {
     }
 }
 
+/// Whether values of type `t` have an order: the checker's table of what [`order`] takes
+/// (`Any` may hold any of them).
+pub fn ordered_type(t: &Type) -> bool {
+    matches!(
+        t,
+        Type::Number | Type::Text | Type::Time | Type::Duration | Type::Any
+    )
+}
+
 /// Whether `<`, `<=`, `>` or `>=` holds of two values that order so.
 pub fn holds(op: BinaryOp, ordering: Ordering) -> bool {
     match op {
@@ -253,18 +262,36 @@ mod tests {
         })
     }
 
-    /// The checker's table says which operands `+`, `-`, `*` and `/` take, and of what type
-    /// the result is; a run combines exactly those, into a value of that type.
-    #[test]
-    fn the_arithmetic_type_table_is_what_combine_does() {
-        use super::{Fault, arithmetic_type, combine};
-        let samples = [
+    /// A value of each kind, with its type.
+    fn samples() -> [(Value, Type); 5] {
+        [
             (Value::Number(3.0), Type::Number),
             (Value::text("a"), Type::Text),
             (Value::Time(1_000), Type::Time),
             (Value::Duration(60), Type::Duration),
             (Value::Bool(true), Type::Bool),
-        ];
+        ]
+    }
+
+    /// The checker's table of ordered types is what a run can order.
+    #[test]
+    fn the_ordered_types_are_what_order_orders() {
+        let samples = samples();
+        for (value, ty) in &samples {
+            assert_eq!(
+                super::ordered_type(ty),
+                super::order(value, value).is_some(),
+                "{ty:?}"
+            );
+        }
+    }
+
+    /// The checker's table says which operands `+`, `-`, `*` and `/` take, and of what type
+    /// the result is; a run combines exactly those, into a value of that type.
+    #[test]
+    fn the_arithmetic_type_table_is_what_combine_does() {
+        use super::{Fault, arithmetic_type, combine};
+        let samples = samples();
         let type_of = |v: &Value| {
             samples
                 .iter()

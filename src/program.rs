@@ -95,6 +95,8 @@ pub struct App {
     /// Which kinds of event the app emits, indexed by [`kind_index`].
     pub emits: [bool; 3],
     pub entities: Vec<EntityId>,
+    /// `call NAME …`: requests that are not about records.
+    pub calls: Vec<Call>,
     /// `limit …`: how fast `weir serve` may write to it, if declared.
     pub limit: Option<AppLimit>,
 }
@@ -104,6 +106,33 @@ pub struct App {
 pub struct AppLimit {
     pub per_second: Option<u32>,
     pub at_once: Option<u32>,
+}
+
+/// `call lookup POST "/v1/people/match" { email: text } returns { title: text? }`. Its
+/// arguments and its reply are laid out as records of two entities of the app that no script
+/// can name (`call lookup`, `reply of lookup`), so that they are checked, encoded and decoded
+/// as records are.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub name: Arc<str>,
+    pub span: Span,
+    pub args: EntityId,
+    pub reply: EntityId,
+    /// The entities the call may change (`writes contact`): the flow checker counts a call as
+    /// a create, update and delete of each.
+    pub writes: Vec<EntityId>,
+}
+
+/// A `call` step: the call, its arguments, and the `let`s that keep the reply's fields.
+#[derive(Clone, Debug)]
+pub struct CallStep {
+    pub app: AppId,
+    pub call: usize,
+    pub args: Vec<Assign>,
+    /// Per field of the reply that is kept: `r.title` is a `let` of its own.
+    pub results: Vec<(FieldId, LocalId)>,
+    /// Whether the call says it `writes` an entity.
+    pub writes: bool,
 }
 
 impl App {
@@ -120,12 +149,14 @@ pub fn kind_index(kind: EventKind) -> usize {
     }
 }
 
-/// Where a real app lives (`at "url" [auth bearer env VAR]`).
+/// Where a real app lives (`at "url" [auth …]`), and how its entities travel over HTTP.
 #[derive(Clone, Debug)]
 pub struct Location {
     pub url: String,
     pub url_span: Span,
-    pub bearer_env: Option<Arc<str>>,
+    pub auth: Option<crate::remote::auth::Auth>,
+    /// Every entity's HTTP mapping (weir's own REST mapping where no `http` block says more).
+    pub mappings: Vec<(EntityId, Arc<crate::remote::mapping::Mapping>)>,
 }
 
 #[derive(Clone, Debug)]
@@ -209,12 +240,58 @@ impl Workflow {
             .chain(guards)
     }
 
+    /// Every action of the workflow, those in every arm of its branches included, in the
+    /// order written.
     pub fn actions(&self) -> impl Iterator<Item = &Action> {
-        self.steps.iter().filter_map(|s| match &s.kind {
-            StepKind::Action(a) => Some(a),
-            _ => None,
-        })
+        actions_in(&self.steps).into_iter()
     }
+
+    /// Whether any step is a branch (the flow analysis then follows each path on its own).
+    pub fn has_branches(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| matches!(s.kind, StepKind::Branch { .. }))
+    }
+}
+
+/// The actions of some steps, those in every arm of their branches included, in order.
+pub fn actions_in(steps: &[Step]) -> Vec<&Action> {
+    let mut all = Vec::new();
+    collect_actions(steps, &mut all);
+    all
+}
+
+fn collect_actions<'a>(steps: &'a [Step], out: &mut Vec<&'a Action>) {
+    for step in steps {
+        match &step.kind {
+            StepKind::Action(a) => out.push(a),
+            StepKind::Branch { arms, otherwise } => {
+                for arm in arms {
+                    collect_actions(&arm.steps, out);
+                }
+                collect_actions(otherwise, out);
+            }
+            StepKind::Guard { .. }
+            | StepKind::Let(..)
+            | StepKind::Lookup(..)
+            | StepKind::Call(_) => {}
+        }
+    }
+}
+
+/// Every step of `steps`, and of the arms of every branch among them, in order.
+pub fn steps_within(steps: &[Step]) -> Vec<&Step> {
+    let mut out = Vec::new();
+    for step in steps {
+        out.push(step);
+        if let StepKind::Branch { arms, otherwise } = &step.kind {
+            for arm in arms {
+                out.extend(steps_within(&arm.steps));
+            }
+            out.extend(steps_within(otherwise));
+        }
+    }
+    out
 }
 
 #[derive(Clone, Debug)]
@@ -227,6 +304,9 @@ pub struct Trigger {
     pub changing_span: Option<Span>,
     pub condition: Option<Expr>,
     pub span: Span,
+    /// `on conflict in sync NAME`: run when that sync settles a conflict, on its first side's
+    /// record (`app`, `entity` and `kind` are that side's, and `updated`).
+    pub conflict: Option<SyncId>,
 }
 
 #[derive(Clone, Debug)]
@@ -243,9 +323,18 @@ pub struct Step {
 }
 
 impl Step {
-    /// Whether the step writes to an app (a `notify` does not).
+    /// Whether the step writes to an app (a `notify` does not), or may, in an arm of a branch.
     pub fn is_write(&self) -> bool {
-        matches!(&self.kind, StepKind::Action(a) if a.kind.writes().is_some())
+        match &self.kind {
+            StepKind::Action(a) => a.kind.writes().is_some(),
+            StepKind::Call(call) => call.writes,
+            StepKind::Branch { arms, otherwise } => arms
+                .iter()
+                .flat_map(|a| &a.steps)
+                .chain(otherwise)
+                .any(Step::is_write),
+            StepKind::Guard { .. } | StepKind::Let(..) | StepKind::Lookup(..) => false,
+        }
     }
 }
 
@@ -258,12 +347,57 @@ pub enum StepKind {
     },
     Let(LocalId, Expr),
     Action(Action),
+    Call(CallStep),
+    /// `let NAME = find|exists|count …`: records read from an app into a `let`. It writes
+    /// nothing and sets nothing off.
+    Lookup(LocalId, Query),
+    /// `if C { … } else if C { … } else { … }`: the steps of the first arm whose condition
+    /// holds, else `otherwise` (empty without an `else`).
+    Branch {
+        arms: Vec<Arm>,
+        otherwise: Vec<Step>,
+    },
+}
+
+/// What a lookup reads: the records of an entity for which the condition holds.
+#[derive(Clone, Debug)]
+pub struct Query {
+    pub kind: QueryKind,
+    pub app: AppId,
+    pub entity: EntityId,
+    /// Bare names are the looked-up record's fields ([`ExprKind::TargetField`]).
+    pub condition: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueryKind {
+    /// The first match (by id, or by `order`: the field, and whether descending), or none. The
+    /// `let` holds the record's values and then its id, in one list.
+    Find(Option<(FieldId, bool)>),
+    Exists,
+    Count,
+}
+
+/// `if C { steps }` or `else if C { steps }`.
+#[derive(Clone, Debug)]
+pub struct Arm {
+    pub condition: Expr,
+    /// The condition as written, for the flow graph's labels.
+    pub label: Arc<str>,
+    pub steps: Vec<Step>,
 }
 
 #[derive(Clone, Debug)]
 pub struct Action {
     pub kind: ActionKind,
     pub span: Span,
+    /// The arms of branches the action stands in, in words (`if kind == "paid"`, `else`,
+    /// nested ones joined by `, `); `None` outside every branch.
+    pub arm: Option<Arc<str>>,
+    /// `let NAME = create …`: the `let` that holds the created record (its values, then its id,
+    /// as a `find`'s).
+    pub bind: Option<LocalId>,
 }
 
 #[derive(Clone, Debug)]
@@ -280,6 +414,8 @@ pub enum ActionKind {
         entity: EntityId,
         target: Target,
         fields: Vec<Assign>,
+        /// A value reads `target.FIELD`, so the fields are worked out for each record updated.
+        per_target: bool,
     },
     Delete {
         app: AppId,
@@ -290,23 +426,47 @@ pub enum ActionKind {
         channel: Option<Expr>,
         message: Expr,
     },
+    /// `upsert ENTITY in APP match KEY { … }`: updates the first record whose `key` is the
+    /// block's value for it, or creates one when there is none.
+    Upsert {
+        app: AppId,
+        entity: EntityId,
+        key: FieldId,
+        fields: Vec<Assign>,
+    },
 }
 
 impl ActionKind {
-    /// The app and entity a write goes to, and the kind of event it causes (`None` for notify).
+    /// The app and entity a write goes to, and the kind of event it causes (`None` for notify;
+    /// an upsert's first, `new`: see [`ActionKind::all_writes`]).
     pub fn writes(&self) -> Option<(AppId, EntityId, EventKind)> {
         match self {
-            ActionKind::Create { app, entity, .. } => Some((*app, *entity, EventKind::New)),
+            ActionKind::Create { app, entity, .. } | ActionKind::Upsert { app, entity, .. } => {
+                Some((*app, *entity, EventKind::New))
+            }
             ActionKind::Update { app, entity, .. } => Some((*app, *entity, EventKind::Updated)),
             ActionKind::Delete { app, entity, .. } => Some((*app, *entity, EventKind::Deleted)),
             ActionKind::Notify { .. } => None,
         }
     }
 
-    /// The explicit field assignments of a create or update.
+    /// Every change the action may make: one, or for an upsert both `new` and `updated`.
+    pub fn all_writes(&self) -> Vec<(AppId, EntityId, EventKind)> {
+        match self {
+            ActionKind::Upsert { app, entity, .. } => vec![
+                (*app, *entity, EventKind::New),
+                (*app, *entity, EventKind::Updated),
+            ],
+            other => other.writes().into_iter().collect(),
+        }
+    }
+
+    /// The explicit field assignments of a create, update or upsert.
     pub fn assignments(&self) -> &[Assign] {
         match self {
-            ActionKind::Create { fields, .. } | ActionKind::Update { fields, .. } => fields,
+            ActionKind::Create { fields, .. }
+            | ActionKind::Update { fields, .. }
+            | ActionKind::Upsert { fields, .. } => fields,
             _ => &[],
         }
     }
@@ -341,6 +501,9 @@ pub enum Target {
 
 #[derive(Clone, Debug)]
 pub struct Sync {
+    /// What `on conflict in sync NAME` calls it: `as NAME`, else its first entity's name.
+    pub name: Arc<str>,
+    pub name_span: Span,
     pub entity_name: Arc<str>,
     pub left: SyncSide,
     pub right: SyncSide,
@@ -359,8 +522,8 @@ pub struct SyncSide {
 
 #[derive(Clone, Debug)]
 pub struct SyncMapping {
-    pub left: FieldId,
-    pub right: FieldId,
+    pub left: SyncEnd,
+    pub right: SyncEnd,
     pub to_right: bool,
     pub to_left: bool,
     pub span: Span,
@@ -368,7 +531,72 @@ pub struct SyncMapping {
     pub values: Option<ValueMap>,
 }
 
+/// One side of a sync mapping: a field, or an expression over that side's fields (its names
+/// are [`ExprKind::TargetField`]s), which the sync reads and never writes.
+#[derive(Clone, Debug)]
+pub enum SyncEnd {
+    Field(FieldId),
+    Computed(Expr),
+}
+
+impl SyncEnd {
+    pub fn field(&self) -> Option<FieldId> {
+        match self {
+            SyncEnd::Field(f) => Some(*f),
+            SyncEnd::Computed(_) => None,
+        }
+    }
+
+    /// The fields of its side this end reads.
+    pub fn reads(&self) -> Vec<FieldId> {
+        match self {
+            SyncEnd::Field(f) => vec![*f],
+            SyncEnd::Computed(e) => {
+                let mut fields = Vec::new();
+                e.visit(&mut |e| {
+                    if let ExprKind::TargetField(f) = e.kind
+                        && !fields.contains(&f)
+                    {
+                        fields.push(f);
+                    }
+                });
+                fields
+            }
+        }
+    }
+}
+
 impl SyncMapping {
+    /// The end on one side (`left`: the first app's).
+    pub fn end(&self, left: bool) -> &SyncEnd {
+        if left { &self.left } else { &self.right }
+    }
+
+    /// Whether values flow from the side `from_left` names to the other.
+    pub fn flows_from(&self, from_left: bool) -> bool {
+        if from_left {
+            self.to_right
+        } else {
+            self.to_left
+        }
+    }
+
+    /// The field a flow out of `from_left` writes on the other side, if it flows that way.
+    pub fn written(&self, from_left: bool) -> Option<FieldId> {
+        self.flows_from(from_left)
+            .then(|| self.end(!from_left).field())
+            .flatten()
+    }
+
+    /// The fields whose changes a flow out of `from_left` carries, if it flows that way.
+    pub fn read(&self, from_left: bool) -> Vec<FieldId> {
+        if self.flows_from(from_left) {
+            self.end(from_left).reads()
+        } else {
+            Vec::new()
+        }
+    }
+
     /// The value `value` becomes on the other side: on the right when `to_right`.
     pub fn carry(&self, value: &Value, to_right: bool) -> Value {
         match &self.values {
@@ -461,6 +689,8 @@ pub enum ScenarioStepKind {
     },
     ExpectNotified(u64),
     ExpectLoop(bool),
+    /// User steps whose changes are all made before the engine sees any of them.
+    Together(Vec<ScenarioStep>),
 }
 
 // ---------------------------------------------------------------- expressions
@@ -484,6 +714,12 @@ pub enum ExprKind {
     /// Who made the change that triggered the run.
     Origin,
     Local(LocalId),
+    /// `conflict.field` and the like, in a workflow run on a sync's conflict.
+    Conflict(ConflictPart),
+    /// A field of the record a `find` gave a `let` (present: the checker asks for narrowing).
+    RecordField(LocalId, FieldId),
+    /// The id of the record a `find` gave a `let`.
+    RecordId(LocalId),
     Interpolation(Vec<Piece>),
     Call(Builtin, Vec<Expr>),
     List(Vec<Expr>),
@@ -491,6 +727,33 @@ pub enum ExprKind {
     Neg(Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     If(Box<Expr>, Box<Expr>, Box<Expr>),
+}
+
+/// What a conflict workflow can read of the conflict, each a text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConflictPart {
+    /// The field whose change lost, as its app names it.
+    Field,
+    /// The app whose change lost.
+    App,
+    /// The value kept, as that field now holds it.
+    Kept,
+    /// The value that lost.
+    Lost,
+    /// The ids of the two linked records: the first side's and the second's.
+    Left,
+    Right,
+}
+
+impl ConflictPart {
+    pub const ALL: [(&'static str, ConflictPart); 6] = [
+        ("field", ConflictPart::Field),
+        ("loser", ConflictPart::App),
+        ("kept", ConflictPart::Kept),
+        ("lost", ConflictPart::Lost),
+        ("left", ConflictPart::Left),
+        ("right", ConflictPart::Right),
+    ];
 }
 
 /// A part of a text with interpolation.
@@ -501,6 +764,45 @@ pub enum Piece {
 }
 
 impl Expr {
+    /// Calls `f` on this expression and every expression inside it.
+    pub fn visit(&self, f: &mut impl FnMut(&Expr)) {
+        f(self);
+        match &self.kind {
+            ExprKind::Interpolation(pieces) => {
+                for piece in pieces {
+                    if let Piece::Expr(e) = piece {
+                        e.visit(f);
+                    }
+                }
+            }
+            ExprKind::Call(_, args) | ExprKind::List(args) => {
+                for arg in args {
+                    arg.visit(f);
+                }
+            }
+            ExprKind::Not(e) | ExprKind::Neg(e) => e.visit(f),
+            ExprKind::Binary(_, a, b) => {
+                a.visit(f);
+                b.visit(f);
+            }
+            ExprKind::If(c, t, o) => {
+                c.visit(f);
+                t.visit(f);
+                o.visit(f);
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether the expression reads the record an action is choosing or updating.
+    pub fn reads_target(&self) -> bool {
+        let mut reads = false;
+        self.visit(&mut |e| {
+            reads |= matches!(e.kind, ExprKind::TargetField(_) | ExprKind::TargetId);
+        });
+        reads
+    }
+
     /// The constant this expression is, if it is a literal.
     pub fn as_const(&self) -> Option<&Value> {
         match &self.kind {

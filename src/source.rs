@@ -100,6 +100,11 @@ impl SourceMap {
         names.len()
     }
 
+    /// Every file's name and text, in the order they were read.
+    pub fn all(&self) -> impl Iterator<Item = (&str, &str)> {
+        (0..self.line_offsets.len()).map(|f| (self.name(f), self.text(f)))
+    }
+
     pub fn files(&self) -> &SimpleFiles<String, Arc<str>> {
         &self.files
     }

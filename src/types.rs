@@ -24,6 +24,9 @@ pub enum Type {
     Nothing,
     /// Stands in after an error, so that one mistake does not cause a cascade of others.
     Error,
+    /// A record found by `find` (a `let`, read as `c.FIELD`): its entity, and its name for
+    /// messages.
+    Record(crate::program::EntityId, Arc<str>),
 }
 
 impl Type {
@@ -148,6 +151,7 @@ impl fmt::Display for Type {
             Type::Any => f.write_str("any"),
             Type::Nothing => f.write_str("none"),
             Type::Error => f.write_str("unknown"),
+            Type::Record(_, name) => f.write_str(name),
         }
     }
 }

@@ -6,7 +6,11 @@ use weir::codes::Code;
 use weir::load;
 
 fn diagnostics_of(name: &str, text: &str) -> Vec<(Option<String>, bool)> {
-    let loaded = load::parse_all(vec![(name.to_string(), text.to_string())]);
+    diagnostics_of_files(vec![(name.to_string(), text.to_string())])
+}
+
+fn diagnostics_of_files(files: Vec<(String, String)>) -> Vec<(Option<String>, bool)> {
+    let loaded = load::parse_all(files);
     weir::check::check_loaded(&loaded)
         .into_iter()
         .map(|d| {
@@ -87,6 +91,12 @@ fn wrong_examples_trigger_their_code_and_fixed_ones_are_clean() {
     }
 }
 
+/// `apps.weir` for a block whose first line is `# apps.weir`.
+fn file_name(block: &str) -> Option<&str> {
+    let first = block.lines().next()?.strip_prefix("# ")?;
+    first.ends_with(".weir").then_some(first)
+}
+
 #[test]
 fn complete_scripts_in_the_language_reference_check_clean() {
     let page = include_str!("../docs/language.md");
@@ -94,7 +104,23 @@ fn complete_scripts_in_the_language_reference_check_clean() {
     assert!(blocks.len() >= 3, "the reference shows complete scripts");
     let readme = weir_blocks(include_str!("../README.md"));
     assert!(!readme.is_empty(), "the README shows a script");
-    for block in blocks.into_iter().chain(readme) {
+    // A block that starts with `# NAME.weir` is a file of a project shown in several blocks:
+    // the blocks are checked together, so that one may `use` another by that name.
+    let (project, alone): (Vec<String>, Vec<String>) = blocks
+        .into_iter()
+        .chain(readme)
+        .partition(|block| file_name(block).is_some());
+    let files: Vec<(String, String)> = project
+        .iter()
+        .map(|block| (file_name(block).unwrap().to_string(), block.clone()))
+        .collect();
+    let found = diagnostics_of_files(files);
+    assert!(
+        !found.iter().any(|(_, is_error)| *is_error),
+        "the blocks of a project in docs/language.md have errors: {found:?}\n{}",
+        project.join("\n")
+    );
+    for block in alone {
         let found = diagnostics_of("language.md", &block);
         assert!(
             !found.iter().any(|(_, is_error)| *is_error),

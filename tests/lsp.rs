@@ -3,8 +3,11 @@
 
 #[path = "lsp/client.rs"]
 mod client;
+#[path = "lsp/replies.rs"]
+mod replies;
 
 use client::{Client, position_of};
+use replies::{apply, code, labels};
 use serde_json::{Value, json};
 
 const URI: &str = "file:///project/mirror.weir";
@@ -32,10 +35,6 @@ workflow to_calendar {
 
 fn at(text: &str, needle: &str, nth: usize) -> Value {
     json!({ "textDocument": { "uri": URI }, "position": position_of(text, needle, nth, 1) })
-}
-
-fn code(diagnostic: &Value) -> &str {
-    diagnostic["code"].as_str().unwrap_or("")
 }
 
 #[test]
@@ -229,15 +228,6 @@ fn outline_folding_and_graph() {
     assert!(graph.as_str().unwrap().starts_with("flowchart"), "{graph}");
 }
 
-fn labels(completion: &Value) -> Vec<String> {
-    completion
-        .as_array()
-        .expect("a list of items")
-        .iter()
-        .map(|i| i["label"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[test]
 fn completion_offers_what_fits_where_the_cursor_is() {
     let (mut client, _) = Client::initialized();
@@ -259,7 +249,7 @@ fn completion_offers_what_fits_where_the_cursor_is() {
     let functions = client.request("textDocument/completion", position("notify up\n"));
     assert_eq!(
         labels(&functions),
-        ["update", "updated", "updates", "upper"]
+        ["update", "updated", "updates", "upper", "upsert"]
     );
     assert_eq!(functions[3]["detail"], "upper(text) -> text");
     assert_eq!(functions[3]["kind"], 3, "a function");
@@ -320,40 +310,6 @@ fn semantic_tokens_colour_as_the_repl_does() {
             0, 0, 6, 0, 0, 0, 7, 7, 9, 1, 0, 8, 7, 3, 0, 1, 0, 3, 0, 0, 0, 4, 1, 4, 1
         ]
     );
-}
-
-/// Applies a client's text edits (all for one document, not overlapping) to a text.
-fn apply(text: &str, edits: &[Value]) -> String {
-    let offset = |p: &Value| {
-        let line = p["line"].as_u64().unwrap() as usize;
-        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
-        let mut units = 0;
-        let rest = &text[start..];
-        for (at, c) in rest.char_indices() {
-            if units >= p["character"].as_u64().unwrap() as usize || c == '\n' {
-                return start + at;
-            }
-            units += c.len_utf16();
-        }
-        text.len()
-    };
-    let mut spans: Vec<(usize, usize, &str)> = edits
-        .iter()
-        .map(|e| {
-            let range = &e["range"];
-            (
-                offset(&range["start"]),
-                offset(&range["end"]),
-                e["newText"].as_str().unwrap(),
-            )
-        })
-        .collect();
-    spans.sort_by_key(|s| std::cmp::Reverse(s.0));
-    let mut out = text.to_string();
-    for (start, end, new) in spans {
-        out.replace_range(start..end, new);
-    }
-    out
 }
 
 /// The code actions for the first diagnostic with `code`, applied one by one.
@@ -530,4 +486,132 @@ fn a_code_written_in_a_comment_shows_its_page() {
     let value = hover["contents"]["value"].as_str().unwrap();
     assert!(value.starts_with("**E0304**: "), "{value}");
     assert!(value.contains(weir::codes::Code::E0304.page()), "{value}");
+}
+
+/// The renamed text: the edits of a rename at the `nth` `needle`, applied.
+fn renamed(text: &str, needle: &str, nth: usize, new_name: &str) -> String {
+    let (mut client, _) = Client::initialized();
+    client.open(URI, text);
+    let mut params =
+        json!({ "textDocument": { "uri": URI }, "position": position_of(text, needle, nth, 0) });
+    params["newName"] = json!(new_name);
+    let edit = client.request("textDocument/rename", params);
+    apply(text, edit["changes"][URI].as_array().expect("edits"))
+}
+
+#[test]
+fn rename_follows_fields_copied_by_name_without_being_written() {
+    let text = "app A { x { n: number, t: text } }\napp B { x { n: number, t: text } }\non new x in A do create in B\n";
+    // `create in B` copies `n` to B's `n` and writes B's `x`: renaming one side alone would
+    // stop the copy, so the other side follows.
+    let fixed = renamed(text, "n:", 0, "amount");
+    assert_eq!(
+        fixed,
+        "app A { x { amount: number, t: text } }\napp B { x { amount: number, t: text } }\non new x in A do create in B\n"
+    );
+    assert!(codes_of(&fixed).is_empty(), "{fixed}");
+    let fixed = renamed(text, "x {", 1, "item");
+    assert_eq!(
+        fixed,
+        "app A { item { n: number, t: text } }\napp B { item { n: number, t: text } }\non new item in A do create in B\n"
+    );
+    assert!(codes_of(&fixed).is_empty(), "{fixed}");
+    // Written fields are not linked: `create x in B { n: n }` names each side once.
+    let written = "app A { x { n: number } }\napp B { x { n: number } }\non new x in A do create x in B { n: n }\n";
+    let fixed = renamed(written, "n:", 0, "amount");
+    assert_eq!(
+        fixed,
+        "app A { x { amount: number } }\napp B { x { n: number } }\non new x in A do create x in B { n: amount }\n"
+    );
+}
+
+#[test]
+fn rename_reaches_the_right_side_of_a_pair_sync() {
+    let text = "app A { person { email: text, name: text } }\napp B { contact { mail: text, name: text } }\nsync person in A with contact in B match email {\n  email <-> mail\n  name <-> name\n}\n";
+    let fixed = renamed(text, "contact", 1, "client");
+    assert_eq!(
+        fixed,
+        text.replace("contact", "client"),
+        "the declaration and the sync"
+    );
+    let fixed = renamed(text, "mail\n", 0, "address");
+    assert!(
+        fixed.contains("contact { address: text") && fixed.contains("email <-> address"),
+        "{fixed}"
+    );
+    assert!(codes_of(&fixed).is_empty(), "{fixed}");
+    // `match email` is the left field.
+    let fixed = renamed(text, "email", 2, "key");
+    assert!(
+        fixed.contains("person { key: text")
+            && fixed.contains("match key {")
+            && fixed.contains("key <-> mail"),
+        "{fixed}"
+    );
+    // One name for both sides: `sync ticket between A and B` renames both entities.
+    let same = "app A { ticket { t: text } }\napp B { ticket { t: text } }\nsync ticket between A and B {\n  t <-> t\n}\n";
+    let fixed = renamed(same, "ticket", 0, "issue");
+    assert_eq!(fixed, same.replace("ticket", "issue"));
+}
+
+#[test]
+fn acknowledged_warnings_are_left_out_as_weir_check_leaves_them_out() {
+    let text = std::fs::read_to_string("tests/check/allow_acknowledges_a_warning.weir").unwrap();
+    let (mut client, _) = Client::initialized();
+    client.open(URI, &text);
+    let codes: Vec<String> = client
+        .diagnostics(URI)
+        .iter()
+        .map(|d| code(d).to_string())
+        .collect();
+    assert_eq!(
+        codes,
+        ["W0004"],
+        "W0404 is acknowledged, and the allow that allows nothing is said"
+    );
+}
+
+#[test]
+fn a_burst_of_changes_is_checked_once_it_is_over() {
+    let (mut client, _) = Client::initialized();
+    let text = "app A { x { n: number } }\non new x in A do notify \"0\"\n";
+    client.open(URI, text);
+    client.diagnostics(URI);
+    for version in 2..=6 {
+        client.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": { "uri": URI, "version": version },
+                "contentChanges": [{ "text": text.replace("\"0\"", &format!("nn{version}")) }],
+            }),
+        );
+    }
+    // Sent together, the changes come before the editor has been quiet: the first diagnostics
+    // after them are those of the last one.
+    let message = client.wait_for(|m| m["method"] == "textDocument/publishDiagnostics");
+    assert_eq!(message["params"]["version"], 6, "{message}");
+    let messages: Vec<&str> = message["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages.len() == 1 && messages[0].contains("`nn6`"),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn rename_reaches_the_fields_a_computed_sync_side_reads() {
+    let text = "app A { person { full_name: text } }\napp B { person { first: text, last: text } }\nsync person between A and B {\n  full_name <- first + \" \" + last\n}\n";
+    let fixed = renamed(text, "first", 0, "given");
+    assert!(
+        fixed.contains("{ given: text,") && fixed.contains("full_name <- given + \" \" + last"),
+        "{fixed}"
+    );
+    assert!(
+        codes_of(&fixed).iter().all(|c| !c.starts_with('E')),
+        "{fixed}"
+    );
 }

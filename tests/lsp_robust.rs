@@ -196,3 +196,16 @@ fn a_client_that_disconnects_ends_the_server_cleanly() {
     );
     assert_no_panic(&stderr);
 }
+
+#[test]
+fn exit_ends_the_server_while_the_client_keeps_its_end_open() {
+    let (mut client, _) = Client::initialized();
+    client.open(URI, SCRIPT);
+    client.diagnostics(URI);
+    client.request("shutdown", Value::Null);
+    client.notify("exit", Value::Null);
+    let status = client
+        .wait_exit()
+        .expect("the server exits after `exit` without waiting for its input to close");
+    assert_eq!(status.code(), Some(0), "`shutdown` came first");
+}

@@ -7,6 +7,8 @@ mod rest_app;
 #[path = "real_apps/serve.rs"]
 mod serve;
 
+#[path = "real_apps/conflicts.rs"]
+mod conflicts;
 #[path = "real_apps/crash.rs"]
 mod crash;
 #[path = "real_apps/reads.rs"]
@@ -671,4 +673,101 @@ fn sigterm_right_after_the_listening_line_stops_cleanly() {
         );
         assert!(text(&out.stdout).contains("stopped"));
     }
+}
+
+/// A script served with the files it `use`s is replayed with those files as they were served:
+/// changing or removing them on disk afterwards changes nothing for the journal's events.
+#[test]
+fn replay_runs_the_used_files_as_they_were_served() {
+    let crm = RestApp::start();
+    crm.set_down(true);
+    let dir = scratch("replay-uses");
+    let whole = shop_to_crm(&crm.url);
+    let split = whole.find("workflow order_to_contact").unwrap();
+    std::fs::write(dir.join("apps.weir"), &whole[..split]).unwrap();
+    std::fs::write(
+        dir.join("flows.weir"),
+        format!("use \"apps.weir\"\n\n{}", &whole[split..]),
+    )
+    .unwrap();
+    let serve = Serve::start(&dir, "flows.weir", &["--retries", "0"]);
+    let order = json!({"customer": "gus", "email": "gus@example.com"});
+    assert_eq!(serve.event("/events/Shop/order/new", &order, None).0, 202);
+    assert_eq!(serve.settle(1)["failed"], 1);
+    drop(serve);
+
+    std::fs::remove_file(dir.join("apps.weir")).unwrap();
+    crm.set_down(false);
+    let replay = weir(
+        &["replay", "--journal", "weir.db", "1"],
+        &dir,
+        &[("CRM_TOKEN", "tk")],
+    );
+    let said = text(&replay.stdout);
+    assert!(replay.status.success(), "{said}{}", text(&replay.stderr));
+    assert!(said.contains("event 1 ran again: done"), "{said}");
+    assert_eq!(crm.records("contact").len(), 1);
+}
+
+/// An app with its own HTTP mapping under `weir serve`: a write its app refuses leaves the
+/// event dead, `weir runs` says why, and `weir replay` sends it again through the same mapping
+/// (its own path, its own auth) once the app is back.
+#[test]
+fn a_mapped_apps_refused_write_is_kept_dead_and_replayed_through_its_mapping() {
+    let crm = RestApp::start();
+    crm.set_down(true);
+    let dir = scratch("mapped-dead");
+    let script = format!(
+        r#"app Shop {{
+  reports actor
+  order {{ customer: text, email: text }}
+}}
+
+app Crm at "{}" auth bearer env CRM_TOKEN {{
+  contact {{ name: text, email: text }}
+  http contact {{
+    create POST "/people"
+  }}
+}}
+
+workflow order_to_contact {{
+  on new order in Shop
+  create contact in Crm {{ name: customer, email: email }}
+}}
+"#,
+        crm.url
+    );
+    std::fs::write(dir.join("shop.weir"), script).unwrap();
+    let serve = Serve::start(&dir, "shop.weir", &["--retries", "1"]);
+    let order = json!({"customer": "gus", "email": "gus@example.com"});
+    assert_eq!(serve.event("/events/Shop/order/new", &order, None).0, 202);
+    assert_eq!(serve.settle(1)["failed"], 1);
+    let listed = weir(&["runs", "--journal", "weir.db", "--failed"], &dir, &[]);
+    let listing = text(&listed.stdout);
+    assert!(
+        listing.contains("order_to_contact") && listing.contains("503"),
+        "{listing}"
+    );
+    // Every try went to the mapping's path, never to weir's own `/contact`.
+    let tried = crm.seen();
+    assert!(!tried.is_empty());
+    assert!(
+        tried.iter().all(|s| s.path.ends_with("/people")),
+        "{tried:?}"
+    );
+    drop(serve);
+
+    crm.set_down(false);
+    let replay = weir(
+        &["replay", "--journal", "weir.db", "1"],
+        &dir,
+        &[("CRM_TOKEN", "tk")],
+    );
+    let said = text(&replay.stdout);
+    assert!(replay.status.success(), "{said}{}", text(&replay.stderr));
+    assert!(said.contains("event 1 ran again: done"), "{said}");
+    assert_eq!(crm.records("people").len(), 1);
+    assert!(crm.records("contact").is_empty());
+    let last = crm.seen().pop().unwrap();
+    assert_eq!(last.auth.as_deref(), Some("Bearer tk"));
 }

@@ -5,20 +5,22 @@
 const vscode = require("vscode");
 const { execFile } = require("child_process");
 const { LanguageClient } = require("vscode-languageclient/node");
+const { serverCommand, documentSelector, explainArgs } = require("./server");
 
+/** @type {LanguageClient | undefined} */
 let client;
 
 function weirPath() {
   return vscode.workspace.getConfiguration("weir").get("path") || "weir";
 }
 
+/** @param {vscode.ExtensionContext} context */
 function activate(context) {
-  client = new LanguageClient(
-    "weir",
-    "weir",
-    { command: weirPath(), args: ["lsp"] },
-    { documentSelector: [{ language: "weir" }] }
-  );
+  client = new LanguageClient("weir", "weir", serverCommand(weirPath()), {
+    documentSelector,
+    // Files that open files `use` are read from the disk: tell the server when they change.
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher("**/*.weir") },
+  });
   client.start();
 
   // A diagnostic's code links to `weir-explain:CODE`: show the page `weir explain` prints.
@@ -26,7 +28,7 @@ function activate(context) {
     vscode.workspace.registerTextDocumentContentProvider("weir-explain", {
       provideTextDocumentContent(uri) {
         return new Promise((resolve) => {
-          execFile(weirPath(), ["explain", uri.path], (error, stdout, stderr) => {
+          execFile(weirPath(), explainArgs(uri.path), (error, stdout, stderr) => {
             resolve(error ? stderr || String(error) : stdout);
           });
         });
@@ -42,6 +44,10 @@ function activate(context) {
         vscode.window.showInformationMessage("Open a .weir file to see its flow graph.");
         return;
       }
+      if (!client) {
+        vscode.window.showErrorMessage("The weir language server is not running.");
+        return;
+      }
       try {
         const graph = await client.sendRequest("workspace/executeCommand", {
           command: "weir.graph",
@@ -53,7 +59,7 @@ function activate(context) {
         });
         vscode.window.showTextDocument(doc, vscode.ViewColumn.Beside);
       } catch (error) {
-        vscode.window.showErrorMessage(error.message || String(error));
+        vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
       }
     })
   );

@@ -1,13 +1,16 @@
-//! What the name and type checker can find wrong, as data, and how each reads.
+//! What the name and type checker can find wrong, as data, and how each reads: each problem's
+//! message, labels and help are one arm in one of five functions, picked by `parts` (names not
+//! declared and names in the wrong place here, steps here, values and records in
+//! `value_error.rs`, syncs in `sync_error.rs`); rendering is left to [`crate::diagnostic`].
 
 use std::sync::Arc;
 
-use super::sync_error::{MapCollision, match_not_mapped_parts, sync_entity_missing_parts};
+use super::sync_error::{MapCollision, SyncProblem, sync_entity_missing_parts};
 use crate::ast::{BinaryOp, EventKind};
 use crate::codes::Code;
 use crate::diagnostic::{self, Diagnostic, Report, help, primary, secondary};
 use crate::span::Span;
-use crate::types::{Type, choice_list};
+use crate::types::Type;
 
 /// A name as the user wrote it, with where.
 #[derive(Clone, Debug)]
@@ -27,6 +30,8 @@ impl Named {
 
 #[derive(Clone, Debug)]
 pub enum CheckError {
+    /// E0501: a mistake in an app's HTTP mapping.
+    Mapping(Box<super::http::MappingError>),
     /// Undeclared apps, treated as open (a note, not a problem).
     OpenApps { apps: Vec<Named> },
     /// W0101
@@ -78,6 +83,26 @@ pub enum CheckError {
     },
     /// E0105: a `let` name used above its `let`.
     UsedBeforeLet { name: Named, defined: Span },
+    /// E0105: `target.FIELD` outside the `update` whose record it would read.
+    TargetOutsideUpdate {
+        span: Span,
+        field: Arc<str>,
+        /// The trigger record has a field of that name (perhaps the one meant).
+        trigger_has: bool,
+    },
+    /// E0204: `c.FIELD` of a `find` that may have found nothing.
+    RecordMaybeNone {
+        span: Span,
+        name: Arc<str>,
+        field: Arc<str>,
+        entity: Arc<str>,
+    },
+    /// E0202: `upsert … match KEY` without a value for `KEY` in its block.
+    UpsertKeyMissing { key: Named, entity: Arc<str> },
+    /// E0201: a record (from `find` or `let NAME = create`) used as a value.
+    RecordAsValue { span: Span, name: Arc<str> },
+    /// E0105: a `let` name used below the arm of the branch that made it.
+    LetInArm { name: Named, defined: Span },
     /// E0105
     UnknownWorkflow {
         name: Named,
@@ -136,6 +161,8 @@ pub enum CheckError {
     },
     /// W0405: values of a sync's `map` that do not come back as they went.
     MapCollision { span: Span, collision: MapCollision },
+    /// A sync's computed mapping, or a name of a sync (see [`SyncProblem`]).
+    Sync(SyncProblem),
     /// E0202
     MissingFields {
         span: Span,
@@ -219,6 +246,12 @@ pub enum Mismatch {
     SyncField {
         left: Arc<str>,
         right: Arc<str>,
+        /// `right` is a computed side, converted by changing its expression.
+        computed: bool,
+    },
+    /// A value of a sync's value map on a computed side.
+    MapValue {
+        end: Arc<str>,
     },
     BadTime {
         text: String,
@@ -235,9 +268,13 @@ pub enum ConstantEffect {
     StopsEverything,
     /// It never stops anything.
     NoEffect,
+    /// The condition of an arm of a branch that never holds.
+    ArmNeverRuns,
+    /// The condition of an arm that always holds, so the arms below it never run.
+    LaterArmsNeverRun,
 }
 
-fn and_list(items: &[Arc<str>]) -> String {
+pub(super) fn and_list(items: &[Arc<str>]) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
     match quoted.as_slice() {
         [] => String::new(),
@@ -256,25 +293,6 @@ pub(super) fn known_list(known: &[Arc<str>]) -> String {
     }
 }
 
-fn article(ty: &Type) -> String {
-    let word = ty.to_string();
-    let vowel = word.starts_with(['a', 'e', 'i', 'o', 'u']);
-    match ty {
-        Type::Optional(inner) => {
-            let inner = article(inner);
-            format!(
-                "an optional {}",
-                inner.trim_start_matches("an ").trim_start_matches("a ")
-            )
-        }
-        Type::Text => "text".into(),
-        Type::Choice(choices) => format!("one of {}", choice_list(choices)),
-        Type::Nothing => "`none`".into(),
-        _ if vowel => format!("an {word}"),
-        _ => format!("a {word}"),
-    }
-}
-
 impl CheckError {
     pub fn code(&self) -> Option<Code> {
         Some(match self {
@@ -287,6 +305,8 @@ impl CheckError {
             | CheckError::SyncWithItself { .. } => Code::E0104,
             CheckError::UnknownName { .. }
             | CheckError::UsedBeforeLet { .. }
+            | CheckError::LetInArm { .. }
+            | CheckError::TargetOutsideUpdate { .. }
             | CheckError::UnknownWorkflow { .. }
             | CheckError::BadFieldAccess { .. }
             | CheckError::NoStamp { .. }
@@ -294,9 +314,10 @@ impl CheckError {
             | CheckError::MatchNotMapped { .. } => Code::E0105,
             CheckError::UnknownFunction { .. } | CheckError::WrongArity { .. } => Code::E0106,
             CheckError::TypeMismatch { .. } | CheckError::NotAChoice { .. } => Code::E0201,
-            CheckError::MissingFields { .. } => Code::E0202,
+            CheckError::MissingFields { .. } | CheckError::UpsertKeyMissing { .. } => Code::E0202,
             CheckError::NotBool { .. } => Code::E0203,
-            CheckError::OptionalUsed { .. } => Code::E0204,
+            CheckError::OptionalUsed { .. } | CheckError::RecordMaybeNone { .. } => Code::E0204,
+            CheckError::RecordAsValue { .. } => Code::E0201,
             CheckError::ChangingNotUpdated { .. } | CheckError::ChangingNotReported { .. } => {
                 Code::E0205
             }
@@ -305,6 +326,8 @@ impl CheckError {
             | CheckError::ConstantCondition { .. }
             | CheckError::SelfComparison { .. } => Code::W0207,
             CheckError::MapCollision { .. } => Code::W0405,
+            CheckError::Sync(problem) => problem.code(),
+            CheckError::Mapping(_) => Code::E0501,
         })
     }
 
@@ -320,6 +343,9 @@ impl CheckError {
 
 impl Report for CheckError {
     fn report(&self) -> Diagnostic {
+        if let CheckError::Mapping(error) = self {
+            return error.report();
+        }
         let Some(code) = self.code() else {
             return self.open_apps_note();
         };
@@ -360,9 +386,52 @@ impl CheckError {
         ])
     }
 
+    /// Each problem reads as its arm in one of the functions below says: message, labels, help.
     fn parts(&self) -> Parts {
+        use CheckError::*;
         match self {
-            CheckError::OpenApps { .. } => unreachable!("expected a coded problem, found the open-apps note"),
+            OpenApps { .. } => unreachable!("expected a coded problem, found the open-apps note"),
+            Mapping(_) => unreachable!("expected a problem of names or types, found a mapping's"),
+            CloseToDeclared { .. }
+            | UnknownEntity { .. }
+            | SyncEntityMissing { .. }
+            | UnknownField { .. }
+            | UnknownName { .. }
+            | UnknownWorkflow { .. }
+            | UnknownFunction { .. } => self.name_parts(),
+            Duplicate { .. }
+            | SyncWithItself { .. }
+            | LetShadowsField { .. }
+            | UsedBeforeLet { .. }
+            | RecordMaybeNone { .. }
+            | UpsertKeyMissing { .. }
+            | RecordAsValue { .. }
+            | TargetOutsideUpdate { .. }
+            | LetInArm { .. }
+            | PreferOther { .. } => self.placement_parts(),
+            BadFieldAccess { .. }
+            | WrongArity { .. }
+            | TypeMismatch { .. }
+            | NotBool { .. }
+            | OptionalUsed { .. } => self.value_parts(),
+            NoStamp { .. }
+            | MapCollision { .. }
+            | MatchNotMapped { .. }
+            | NotAChoice { .. }
+            | MissingFields { .. }
+            | Sync(_) => self.record_parts(),
+            ChangingNotUpdated { .. }
+            | ChangingNotReported { .. }
+            | NeverRuns { .. }
+            | UnusedLet { .. }
+            | SelfComparison { .. }
+            | ConstantCondition { .. } => self.step_parts(),
+        }
+    }
+
+    /// A name that is not declared.
+    fn name_parts(&self) -> Parts {
+        match self {
             CheckError::CloseToDeclared { used, declared } => (
                 format!("`{}` is not declared; did you mean `{}`?", used.text, declared.text),
                 vec![
@@ -411,6 +480,44 @@ impl CheckError {
                     ),
                 })],
             ),
+            CheckError::UnknownName { name, suggestion, scope } => (
+                format!("unknown name `{}`", name.text),
+                vec![primary(name.span, "not a field, a `let` or a label")],
+                vec![
+                    scope.explain(),
+                    help(match (familiar_name(&name.text), suggestion) {
+                        (Some(fix), _) => fix,
+                        (None, Some(s)) => format!("did you mean `{s}`?"),
+                        (None, None) => scope.fix(&name.text),
+                    }),
+                ],
+            ),
+            CheckError::UnknownWorkflow { name, suggestion } => (
+                format!("there is no workflow `{}`", name.text),
+                vec![primary(name.span, "not a workflow of this script")],
+                vec![help(match suggestion {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "name a `workflow NAME { … }` of the script, or `line N` for the one-liner on line N".into(),
+                })],
+            ),
+            CheckError::UnknownFunction { name, suggestion } => (
+                format!("there is no function `{}`", name.text),
+                vec![primary(name.span, "unknown function")],
+                vec![help(match suggestion {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => {
+                        let all: Vec<&str> = crate::builtins::Builtin::ALL.iter().map(|b| b.name()).collect();
+                        format!("the functions are {}", all.join(", "))
+                    }
+                })],
+            ),
+            _ => unreachable!("expected a problem with a name, found {self:?}"),
+        }
+    }
+
+    /// A name taken twice, or used where it cannot be.
+    fn placement_parts(&self) -> Parts {
+        match self {
             CheckError::Duplicate { what, name, first } if *what == "field" && &*name.text == "id" => (
                 "`id` is not declared: every record already has an `id: text` that its app gives it".to_string(),
                 vec![primary(name.span, "remove this field"), secondary(*first, "in this entity")],
@@ -441,166 +548,137 @@ impl CheckError {
                 vec![primary(name.span, "this name is taken"), secondary(*field, format!("`{}` is a field of `{entity}`", name.text))],
                 vec![help(format!("choose another name, such as `new_{}`", name.text))],
             ),
-            CheckError::UnknownName { name, suggestion, scope } => (
-                format!("unknown name `{}`", name.text),
-                vec![primary(name.span, "not a field, a `let` or a label")],
-                vec![
-                    scope.explain(),
-                    help(match (familiar_name(&name.text), suggestion) {
-                        (Some(fix), _) => fix,
-                        (None, Some(s)) => format!("did you mean `{s}`?"),
-                        (None, None) => scope.fix(&name.text),
-                    }),
-                ],
-            ),
             CheckError::UsedBeforeLet { name, defined } => (
                 format!("`{}` is used before its `let`", name.text),
                 vec![primary(name.span, "used here"), secondary(*defined, "defined later, here")],
                 vec![help(format!("move `let {} = …` above the step that uses it", name.text))],
             ),
-            CheckError::UnknownWorkflow { name, suggestion } => (
-                format!("there is no workflow `{}`", name.text),
-                vec![primary(name.span, "not a workflow of this script")],
-                vec![help(match suggestion {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => "name a `workflow NAME { … }` of the script, or `line N` for the one-liner on line N".into(),
-                })],
+            CheckError::RecordMaybeNone { span, name, field, entity } => (
+                format!("`{name}` may be none (no {entity} matched), so `{name}.{field}` cannot be read here"),
+                vec![primary(*span, format!("a `{entity}?`: maybe no record"))],
+                vec![help(format!("add `continue if {name} != none` above this step, or put it inside `if {name} != none {{ … }}`"))],
             ),
-            CheckError::BadFieldAccess { span, base, field, has_trigger } => (
-                if *has_trigger || &**base != "trigger" {
-                    format!("`{base}.{field}` cannot be read: only `trigger` has fields to read with `.`")
+            CheckError::UpsertKeyMissing { key, entity } => (
+                format!("this upsert matches `{entity}` records by `{}` but gives no value for `{}`", key.text, key.text),
+                vec![primary(key.span, "nothing to match with")],
+                vec![help(format!("add `{}: …` to the upsert's field block", key.text))],
+            ),
+            CheckError::RecordAsValue { span, name } => (
+                format!("`{name}` is a record, not a value: read one of its fields"),
+                vec![primary(*span, "a whole record")],
+                vec![help(format!("write `{name}.FIELD` (or `{name}.id`), or compare it with `none`: `{name} != none`"))],
+            ),
+            CheckError::TargetOutsideUpdate { span, field, trigger_has } => (
+                format!("`target.{field}` is read outside an `update`: `target` is the record an `update` writes"),
+                vec![primary(*span, "no record is being updated here")],
+                vec![help(if *trigger_has {
+                    format!("for the trigger record's field write `{field}` or `trigger.{field}`; `target.{field}` belongs in an update's field block (`update … {{ {field}: target.{field} }}`)")
                 } else {
-                    format!("`{base}.{field}` cannot be read here: no trigger record is in view")
-                },
-                vec![primary(*span, "not a field access weir knows")],
-                vec![help(match field.as_ref() {
-                    "length" | "len" | "size" | "count" => format!("the length of a text or list is `len({base})`"),
-                    _ if *has_trigger => {
-                        format!("write `trigger.{field}` for the trigger record's field, or `{field}` alone")
-                    }
-                    _ => format!("there is no trigger record here: write the field's name alone, `{field}`"),
+                    format!("read it inside the field block of an `update` of that record: `update … {{ {field}: target.{field} … }}`")
                 })],
             ),
-            CheckError::NoStamp { span, entity, app } => (
-                format!("records of `{entity}` in `{app}` keep no stamp, so `origin` means nothing here"),
-                vec![primary(*span, "no stamp to read")],
-                vec![help(format!("declare a field of type `stamp` in `{entity}` (for example `origin: stamp`) to keep who wrote each record"))],
+            CheckError::LetInArm { name, defined } => (
+                format!("`{}` is made inside an arm of an `if` and is not seen below it", name.text),
+                vec![primary(name.span, "used here"), secondary(*defined, "made here, inside the arm")],
+                vec![help(format!("move `let {} = …` above the `if`, or use it inside that arm", name.text))],
             ),
             CheckError::PreferOther { name, left, right } => (
                 format!("`prefer {}` names neither of the synced apps", name.text),
                 vec![primary(name.span, format!("not `{left}` or `{right}`"))],
                 vec![help(format!("write `prefer {left}`, `prefer {right}` or `prefer latest`"))],
             ),
-            CheckError::UnknownFunction { name, suggestion } => (
-                format!("there is no function `{}`", name.text),
-                vec![primary(name.span, "unknown function")],
-                vec![help(match suggestion {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => {
-                        let all: Vec<&str> = crate::builtins::Builtin::ALL.iter().map(|b| b.name()).collect();
-                        format!("the functions are {}", all.join(", "))
-                    }
-                })],
-            ),
-            CheckError::WrongArity { name, expected, found, signature } => (
-                format!(
-                    "`{}` takes {expected} argument{}, but {found} {} given",
-                    name.text,
-                    if *expected == 1 { "" } else { "s" },
-                    if *found == 1 { "was" } else { "were" }
-                ),
-                vec![primary(name.span, format!("called with {found}"))],
-                vec![help(format!("call it as `{signature}`"))],
-            ),
-            CheckError::MapCollision { span, collision } => collision.parts(*span),
-            CheckError::MatchNotMapped { name, mapped, suggestion } => match_not_mapped_parts(name, mapped, suggestion.as_deref()),
-            CheckError::NotAChoice { span, text, choices, suggestion } => (
-                format!("{text:?} is not one of the choices {}", choice_list(choices)),
-                vec![primary(*span, "not a choice")],
-                vec![help(match suggestion {
-                    Some(s) => format!("did you mean {s:?}?"),
-                    None => format!("write one of {}, or add {text:?} to the field's choices", choice_list(choices)),
-                })],
-            ),
-            CheckError::TypeMismatch { span, expected, found, context } => mismatch_parts(*span, expected, found, context),
-            CheckError::MissingFields { span, app, entity, missing, copied_from } => {
-                let fields = and_list(missing);
-                let plural = missing.len() > 1;
-                let (message, fix) = match copied_from {
-                    None => (
-                        format!("this creates `{}` in `{app}` without the required field{} {fields}", entity.text, if plural { "s" } else { "" }),
-                        format!(
-                            "add {} to the field block, or declare {} optional in `{}` (`{}: TYPE?`)",
-                            missing.iter().map(|m| format!("`{m}: …`")).collect::<Vec<_>>().join(", "),
-                            if plural { "them" } else { "it" },
-                            entity.text,
-                            missing[0]
-                        ),
-                    ),
-                    Some(source) => (
-                        format!("copying `{source}` into `{}` in `{app}` leaves the required field{} {fields} empty", entity.text, if plural { "s" } else { "" }),
-                        format!("`{source}` has no field of that name to copy; give the fields explicitly: `{{ {}: … }}`", missing[0]),
-                    ),
-                };
-                (
-                    message,
-                    vec![primary(*span, format!("{fields} missing")), secondary(entity.span, format!("`{}` is declared here", entity.text))],
-                    vec![help(fix)],
-                )
-            }
-            CheckError::NotBool { span, found, context } => (
-                format!("{context} must be true or false, but this is {}", article(found)),
-                vec![primary(*span, format!("this is {}", article(found)))],
-                vec![help("compare it with something, as in `status == \"new\"` or `notes != none`")],
-            ),
-            CheckError::OptionalUsed { span, found } => (
-                format!("this value may be `none` (it is {}), but a value is required here", article(found)),
-                vec![primary(*span, "may be `none`")],
-                vec![help(format!(
-                    "give a default with `??`, as in `x ?? {}`, or test it first with `x != none`",
-                    default_example(found.unwrapped())
-                ))],
-            ),
+            _ => unreachable!("expected a name in the wrong place, found {self:?}"),
+        }
+    }
+
+    /// A trigger or step that cannot work as written, or does nothing.
+    fn step_parts(&self) -> Parts {
+        match self {
             CheckError::ChangingNotUpdated { span, kind } => (
                 format!("`changing` only works on `updated` triggers, not on `{kind}`"),
-                vec![primary(*span, format!("a `{kind}` event has no changed fields"))],
+                vec![primary(
+                    *span,
+                    format!("a `{kind}` event has no changed fields"),
+                )],
                 vec![help("remove `changing …`, or trigger `on updated …`")],
             ),
             CheckError::ChangingNotReported { span, app } => (
-                format!("`{}` does not report which fields changed, so `changing` cannot work", app.text),
-                vec![primary(*span, "needs `reports changes`"), secondary(app.span, format!("`{}` is declared here", app.text))],
-                vec![help(format!("add `reports changes` to `app {}` if it does report them, or remove `changing`", app.text))],
+                format!(
+                    "`{}` does not report which fields changed, so `changing` cannot work",
+                    app.text
+                ),
+                vec![
+                    primary(*span, "needs `reports changes`"),
+                    secondary(app.span, format!("`{}` is declared here", app.text)),
+                ],
+                vec![help(format!(
+                    "add `reports changes` to `app {}` if it does report them, or remove `changing`",
+                    app.text
+                ))],
             ),
-            CheckError::NeverRuns { workflow, span, app, kind } => (
-                format!("`{workflow}` can never run: `{}` does not emit `{kind}` events", app.text),
-                vec![primary(*span, format!("`{}` never sends this", app.text)), secondary(app.span, format!("`{}` is declared here", app.text))],
-                vec![help(format!("add `emits {kind}` to `app {}` if it does send them, or remove the workflow", app.text))],
+            CheckError::NeverRuns {
+                workflow,
+                span,
+                app,
+                kind,
+            } => (
+                format!(
+                    "`{workflow}` can never run: `{}` does not emit `{kind}` events",
+                    app.text
+                ),
+                vec![
+                    primary(*span, format!("`{}` never sends this", app.text)),
+                    secondary(app.span, format!("`{}` is declared here", app.text)),
+                ],
+                vec![help(format!(
+                    "add `emits {kind}` to `app {}` if it does send them, or remove the workflow",
+                    app.text
+                ))],
             ),
             CheckError::UnusedLet { name } => (
                 format!("`let {}` is never used", name.text),
                 vec![primary(name.span, "defined here and never read")],
-                vec![help(format!("remove it, or use `{}` in a later step", name.text))],
+                vec![help(format!(
+                    "remove it, or use `{}` in a later step",
+                    name.text
+                ))],
             ),
-            CheckError::SelfComparison { span, name, value, target } => (
+            CheckError::SelfComparison {
+                span,
+                name,
+                value,
+                target,
+            } => (
                 format!("this compares `{name}` with itself, so it is always {value}"),
                 vec![primary(*span, format!("always {value}"))],
                 vec![help(if *target {
-                    format!("in an action's `where`, `{name}` is the field of the record being chosen; write `trigger.{name}` for the trigger record's, as in `{name} == trigger.{name}`")
+                    format!(
+                        "in an action's `where`, `{name}` is the field of the record being chosen; write `trigger.{name}` for the trigger record's, as in `{name} == trigger.{name}`"
+                    )
                 } else {
                     "compare with another value, or remove the condition".to_string()
                 })],
             ),
-            CheckError::ConstantCondition { span, value, effect } => {
+            CheckError::ConstantCondition {
+                span,
+                value,
+                effect,
+            } => {
                 let effect_text = match effect {
                     ConstantEffect::StopsEverything => "so nothing after it ever runs",
                     ConstantEffect::NoEffect => "so it never stops anything",
+                    ConstantEffect::ArmNeverRuns => "so the steps of this arm never run",
+                    ConstantEffect::LaterArmsNeverRun => "so the arms after it never run",
                 };
                 (
                     format!("this condition is always {value}, {effect_text}"),
                     vec![primary(*span, format!("always {value}"))],
-                    vec![help("compare a field of the record instead, or remove the condition")],
+                    vec![help(
+                        "compare a field of the record instead, or remove the condition",
+                    )],
                 )
             }
+            _ => unreachable!("expected a problem with a step, found {self:?}"),
         }
     }
 }
@@ -627,131 +705,6 @@ fn familiar_name(name: &str) -> Option<String> {
     })
 }
 
-fn default_example(ty: &Type) -> &'static str {
-    match ty {
-        Type::Text => "\"\"",
-        Type::Number => "0",
-        Type::Bool => "false",
-        Type::Time => "now()",
-        Type::Duration => "0s",
-        Type::List(_) => "[]",
-        _ => "…",
-    }
-}
-
-fn mismatch_parts(span: Span, expected: &Type, found: &Type, context: &Mismatch) -> Parts {
-    let (message, fix) = match context {
-        Mismatch::Field { field, entity } => (
-            format!("the field `{field}` of `{entity}` is {}, but this value is {}", article(expected), article(found)),
-            conversion_help(expected, found),
-        ),
-        Mismatch::Operator { op, left, right } => (
-            format!("`{}` cannot combine {} and {}", op.symbol(), article(left), article(right)),
-            match op {
-                BinaryOp::Add if *left == Type::Text || *right == Type::Text => {
-                    "convert the other value first, as in `\"total: \" + text(total)`, or use a text with `{…}`".into()
-                }
-                BinaryOp::And | BinaryOp::Or => "both sides must be true or false; compare values first, as in `a == 1 and b == 2`".into(),
-                _ => "numbers combine with numbers, a time with a duration (`start + 1h`), texts with texts".into(),
-            },
-        ),
-        Mismatch::Negate => (format!("`-` needs a number or a duration, but this is {}", article(found)), "remove the `-`".into()),
-        Mismatch::Compare { left, right } => (
-            format!("cannot compare {} with {}", article(left), article(right)),
-            match (left.unwrapped(), right.unwrapped()) {
-                // `origin == "weir"`: a label written as a text.
-                (Type::Origin, Type::Text) | (Type::Text, Type::Origin) => {
-                    "a label is written without quotes: drop them, as in `origin == weir`".into()
-                }
-                _ => conversion_help(left, right),
-            },
-        ),
-        Mismatch::NoneCompare => (
-            format!("{} is never `none`, so comparing it with `none` means nothing", article(found)),
-            "only optional fields (declared with `?`) can be `none`; remove the comparison".into(),
-        ),
-        Mismatch::Argument { function, index } => (
-            format!("argument {} of `{function}` must be {}, but this is {}", index + 1, article(expected), article(found)),
-            conversion_help(expected, found),
-        ),
-        Mismatch::Branches { then, otherwise } => (
-            format!("the branches of this `if` differ: {} and {}", article(then), article(otherwise)),
-            "make both branches the same type, for example with `text(…)`".into(),
-        ),
-        Mismatch::ListItems => (
-            format!("every item of a list must be {}, but this is {}", article(expected), article(found)),
-            "make every item the same type".into(),
-        ),
-        Mismatch::Membership => (
-            format!("`in` needs a list on its right, but this is {}", article(found)),
-            "write a list, as in `status in [\"new\", \"open\"]`".into(),
-        ),
-        Mismatch::Default => (
-            format!("the default after `??` must be {}, but this is {}", article(expected), article(found)),
-            format!("write a default of the same type, such as `{}`", default_example(expected)),
-        ),
-        Mismatch::Message => (
-            format!("a notification's message must be text, but this is {}", article(found)),
-            "convert it with `text(…)`, or write a text with `{…}` in it".into(),
-        ),
-        Mismatch::Channel => (
-            format!("a notification's channel must be text, but this is {}", article(found)),
-            "write the channel in quotes, as in `notify \"#ops\" \"…\"`".into(),
-        ),
-        Mismatch::Copy { field, from, to } => (
-            format!("`{field}` is {} in `{from}` but {} in `{to}`, so it cannot be copied", article(found), article(expected)),
-            format!("give the fields explicitly, converting `{field}`, as in `{{ {field}: … }}`"),
-        ),
-        Mismatch::SyncField { left, right } => (
-            format!("`{left}` is {} but `{right}` is {}, so they cannot be synced", article(expected), article(found)),
-            "map fields of the same type".into(),
-        ),
-        Mismatch::BadTime { text } => (
-            format!("{text:?} is not a time"),
-            "write the time in RFC 3339 form, as in `time(\"2030-01-02T09:00:00Z\")`".into(),
-        ),
-        Mismatch::OriginOrder => (
-            "origins have no order: they are compared with `==`, `!=` or `in`".to_string(),
-            "write `origin == weir`, `origin != weir` or `origin in [weir, zapier]`".into(),
-        ),
-        Mismatch::Clock => (
-            format!("a scenario starts at a time, but this is {}", article(found)),
-            "write `at time(\"2030-01-02T09:00:00Z\")`".into(),
-        ),
-    };
-    let label = match context {
-        Mismatch::Operator { op, left, right } => format!("{left} {} {right}", op.symbol()),
-        Mismatch::Compare { left, right } => format!("{left} compared with {right}"),
-        Mismatch::Copy { field, .. } => format!("copies `{field}`"),
-        Mismatch::SyncField { .. } => format!("{expected} and {found}"),
-        Mismatch::BadTime { .. } => "not a time".into(),
-        Mismatch::OriginOrder => "an order of origins".into(),
-        _ => format!("this is {}", article(found)),
-    };
-    (message, vec![primary(span, label)], vec![help(fix)])
-}
-
-fn conversion_help(expected: &Type, found: &Type) -> String {
-    match (expected.unwrapped(), found.unwrapped()) {
-        (Type::Choice(to), Type::Choice(from)) => {
-            let lacking: Vec<Arc<str>> = from.iter().filter(|c| !to.contains(c)).cloned().collect();
-            format!(
-                "map the values it lacks ({}) to ones it has, as in `if … == {:?} then {:?} else …`",
-                choice_list(&lacking),
-                lacking[0],
-                to[0]
-            )
-        }
-        (Type::Text, _) => "convert it with `text(…)`".into(),
-        (Type::Number, Type::Text) => "convert it with `number(…) ?? 0`".into(),
-        (Type::Time, Type::Text) => "convert it with `time(…)`".into(),
-        (Type::Origin, _) => {
-            "an origin compares with a label such as `user` or the engine's label".into()
-        }
-        (e, f) => format!("use {} here, not {}", article(e), article(f)),
-    }
-}
-
 /// What a bare name could have meant where it was used.
 #[derive(Clone, Debug)]
 pub enum ScopeHint {
@@ -763,6 +716,8 @@ pub enum ScopeHint {
     Record { entity: Arc<str>, app: Arc<str> },
     /// Where no record is in view (a scenario's values).
     Constant,
+    /// After `conflict.`, in a workflow run on a sync's conflict.
+    Conflict,
 }
 
 impl ScopeHint {
@@ -779,6 +734,7 @@ impl ScopeHint {
                     "here a bare name is a field of the record being tested (`{entity}` in `{app}`), `id` or `origin`"
                 )
             }
+            ScopeHint::Conflict => "a conflict has `conflict.field`, `conflict.loser`, `conflict.kept`, `conflict.lost`, `conflict.left` and `conflict.right`".into(),
             ScopeHint::Constant => {
                 "no record is in view here, so there are no fields to name".into()
             }
@@ -787,6 +743,7 @@ impl ScopeHint {
 
     fn fix(&self, name: &str) -> String {
         match self {
+            ScopeHint::Conflict => "name one of the parts of a conflict".into(),
             ScopeHint::Trigger { .. } => format!(
                 "define it with `let {name} = …` above this step; if it is another tool's label, compare it with `origin` (`origin == {name}`)"
             ),

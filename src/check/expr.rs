@@ -31,6 +31,9 @@ pub(super) struct Scope {
     pub view: View,
     /// The trigger's entity, inside a workflow.
     pub trigger: Option<EntityId>,
+    /// Inside an `update` (its `where` and its field block): the entity of the record being
+    /// updated, which `target.FIELD` reads.
+    pub target: Option<EntityId>,
 }
 
 impl Scope {
@@ -38,6 +41,7 @@ impl Scope {
         Scope {
             view: View::Constant,
             trigger: None,
+            target: None,
         }
     }
 }
@@ -132,6 +136,14 @@ impl Checker<'_> {
             }
             ast::ExprKind::Name(name) => {
                 let e = self.name(name, span, scope, expected);
+                let compared_with_none = std::mem::take(&mut self.record_compare);
+                if matches!(e.ty.unwrapped(), Type::Record(..)) && !compared_with_none {
+                    self.report(CheckError::RecordAsValue {
+                        span,
+                        name: name.clone(),
+                    });
+                    return error_expr(span);
+                }
                 return self.narrow(e);
             }
             ast::ExprKind::Field(base, field) => {

@@ -4,11 +4,12 @@ use std::sync::Arc;
 
 use super::Checker;
 use super::error::{CheckError, Mismatch, Named};
-use super::expr::Scope;
+use super::expr::{Scope, View};
 use super::operators::constant;
-use super::sync_error::MapCollision;
+use super::sync_error::{MapCollision, SyncProblem};
 use crate::ast::{self, Direction};
 use crate::program::*;
+use crate::types::Type;
 use crate::value::Value;
 
 impl Checker<'_> {
@@ -71,46 +72,11 @@ impl Checker<'_> {
         let (Some(left), Some(right)) = (left, right) else {
             return;
         };
-        let mut mappings = Vec::new();
-        for mapping in &sync.mappings {
-            let l = self.field(left, &mapping.left);
-            let r = self.field(right, &mapping.right);
-            let (Some(l), Some(r)) = (l, r) else { continue };
-            let (lt, rt) = (
-                self.program.field(left, l).ty.clone(),
-                self.program.field(right, r).ty.clone(),
-            );
-            // A value map converts; what it passes on unchanged is checked when written.
-            if mapping.values.is_none() && !(lt.fits(&rt) || rt.fits(&lt)) {
-                self.report(CheckError::TypeMismatch {
-                    span: mapping.left.span.to(mapping.right.span),
-                    expected: lt,
-                    found: rt,
-                    context: Mismatch::SyncField {
-                        left: mapping.left.node.clone(),
-                        right: mapping.right.node.clone(),
-                    },
-                });
-            }
-            let values = mapping
-                .values
-                .as_ref()
-                .map(|map| self.value_map(map, mapping, (left, l), (right, r)));
-            mappings.push(SyncMapping {
-                values,
-                left: l,
-                right: r,
-                to_right: matches!(
-                    mapping.direction.node,
-                    Direction::Both | Direction::LeftToRight
-                ),
-                to_left: matches!(
-                    mapping.direction.node,
-                    Direction::Both | Direction::RightToLeft
-                ),
-                span: mapping.left.span.to(mapping.right.span),
-            });
-        }
+        let mappings: Vec<SyncMapping> = sync
+            .mappings
+            .iter()
+            .filter_map(|mapping| self.sync_mapping(mapping, left, right))
+            .collect();
         let prefer = match &sync.prefer {
             None => Prefer::Latest,
             Some(p) => match &p.node {
@@ -131,7 +97,10 @@ impl Checker<'_> {
             .matching
             .as_ref()
             .and_then(|name| self.matching(name, sync, &mappings));
+        let name = sync.name.as_ref().unwrap_or(&sync.entity);
         self.program.syncs.push(Sync {
+            name: name.node.clone(),
+            name_span: name.span,
             matching,
             entity_name: sync.entity.node.clone(),
             left: SyncSide {
@@ -146,6 +115,37 @@ impl Checker<'_> {
             prefer,
             span: sync.span,
         });
+    }
+
+    /// The sync `on conflict in sync NAME` names (E0105 for none, or two).
+    pub(super) fn sync_named(&mut self, name: &ast::Name) -> Option<SyncId> {
+        let mut found = (0..self.program.syncs.len())
+            .filter(|&i| self.program.syncs[i].name == name.node)
+            .map(SyncId);
+        let (first, second) = (found.next(), found.next());
+        match (first, second) {
+            (Some(sync), None) => Some(sync),
+            (Some(a), Some(b)) => {
+                self.report(CheckError::Sync(SyncProblem::AmbiguousSync {
+                    name: Named::of(name),
+                    first: self.program.syncs[a.0].name_span,
+                    second: self.program.syncs[b.0].name_span,
+                }));
+                None
+            }
+            _ => {
+                let known: Vec<Arc<str>> =
+                    self.program.syncs.iter().map(|s| s.name.clone()).collect();
+                let suggestion =
+                    crate::suggest::closest(&name.node, known.iter().map(|k| &**k)).map(Arc::from);
+                self.report(CheckError::Sync(SyncProblem::UnknownSync {
+                    name: Named::of(name),
+                    known,
+                    suggestion,
+                }));
+                None
+            }
+        }
     }
 
     /// E0102 for `sync X between A and B` where a declared app has no `X`: the help names both
@@ -193,13 +193,17 @@ impl Checker<'_> {
         sync: &ast::SyncDecl,
         mappings: &[SyncMapping],
     ) -> Option<usize> {
-        let written: Vec<&ast::Mapping> = sync.mappings.iter().collect();
-        if let Some(i) = written.iter().position(|m| m.left.node == name.node) {
+        let left_field = |m: &ast::Mapping| m.left.field().map(|f| f.node.clone());
+        if let Some(written) = sync
+            .mappings
+            .iter()
+            .find(|m| left_field(m).as_ref() == Some(&name.node))
+        {
             // A mapping that failed to check has no entry: find the checked one by its span.
-            let span = written[i].left.span.to(written[i].right.span);
+            let span = written.span();
             return mappings.iter().position(|m| m.span == span);
         }
-        let mapped: Vec<Arc<str>> = written.iter().map(|m| m.left.node.clone()).collect();
+        let mapped: Vec<Arc<str>> = sync.mappings.iter().filter_map(left_field).collect();
         let suggestion =
             crate::suggest::closest(&name.node, mapped.iter().map(|m| &**m)).map(Arc::from);
         self.report(CheckError::MatchNotMapped {
@@ -210,19 +214,132 @@ impl Checker<'_> {
         None
     }
 
+    /// One mapping: its ends resolved (a computed end checked over its own side's fields),
+    /// their types compared, and E0208 where a computed end would have to be written.
+    fn sync_mapping(
+        &mut self,
+        mapping: &ast::Mapping,
+        left: EntityId,
+        right: EntityId,
+    ) -> Option<SyncMapping> {
+        let direction = mapping.direction.node;
+        let to_right = matches!(direction, Direction::Both | Direction::LeftToRight);
+        let to_left = matches!(direction, Direction::Both | Direction::RightToLeft);
+        for (end, written) in [(&mapping.left, to_left), (&mapping.right, to_right)] {
+            if let (ast::MapEnd::Computed(e), true) = (end, written) {
+                self.report(CheckError::Sync(SyncProblem::ComputedWritten {
+                    span: e.span,
+                    mapping: computed_fix(mapping),
+                    both: direction == Direction::Both,
+                }));
+                return None;
+            }
+        }
+        // The written end's field first, so that a computed end is checked against its type.
+        let l = self.sync_field(left, &mapping.left);
+        let r = self.sync_field(right, &mapping.right);
+        let ty = |this: &Self, entity, field: Option<FieldId>| {
+            field.map(|f| this.program.field(entity, f).ty.clone())
+        };
+        let (lt, rt) = (ty(self, left, l), ty(self, right, r));
+        let l = self.sync_end(left, &mapping.left, l, rt.as_ref(), mapping)?;
+        let r = self.sync_end(right, &mapping.right, r, lt.as_ref(), mapping)?;
+        let lt = self.end_type(left, &l);
+        let rt = self.end_type(right, &r);
+        // A value map converts; what it passes on unchanged is checked when written.
+        if mapping.values.is_none()
+            && matches!((&l, &r), (SyncEnd::Field(_), SyncEnd::Field(_)))
+            && !(lt.fits(&rt) || rt.fits(&lt))
+        {
+            self.report(CheckError::TypeMismatch {
+                span: mapping.span(),
+                expected: lt.clone(),
+                found: rt.clone(),
+                context: Mismatch::SyncField {
+                    left: end_text(&mapping.left),
+                    right: end_text(&mapping.right),
+                    computed: false,
+                },
+            });
+        }
+        let values = mapping
+            .values
+            .as_ref()
+            .map(|map| self.value_map(map, mapping, (&lt, left, &l), (&rt, right, &r)));
+        Some(SyncMapping {
+            values,
+            left: l,
+            right: r,
+            to_right,
+            to_left,
+            span: mapping.span(),
+        })
+    }
+
+    fn sync_field(&mut self, entity: EntityId, end: &ast::MapEnd) -> Option<FieldId> {
+        end.field().and_then(|name| self.field(entity, name))
+    }
+
+    /// A mapping's end on one side: its field, or its expression checked over that side's
+    /// record and, without a value map, against the type of the field it is written to.
+    fn sync_end(
+        &mut self,
+        entity: EntityId,
+        end: &ast::MapEnd,
+        field: Option<FieldId>,
+        written_as: Option<&Type>,
+        mapping: &ast::Mapping,
+    ) -> Option<SyncEnd> {
+        let ast::MapEnd::Computed(e) = end else {
+            return field.map(SyncEnd::Field);
+        };
+        // Bare names are fields of the record on this side, as in a scenario's condition.
+        let scope = Scope {
+            view: View::Record(entity),
+            trigger: None,
+            target: None,
+        };
+        let wanted = written_as.filter(|_| mapping.values.is_none());
+        let checked = self.expr(e, scope, wanted);
+        if let Some(ty) = wanted {
+            // Named as `written is …, but computed is …`.
+            let (written, computed) = match end {
+                _ if mapping.left.field().is_some() => (&mapping.left, &mapping.right),
+                _ => (&mapping.right, &mapping.left),
+            };
+            self.require_fits(
+                &checked,
+                ty,
+                Mismatch::SyncField {
+                    left: end_text(written),
+                    right: end_text(computed),
+                    computed: true,
+                },
+            );
+        }
+        Some(SyncEnd::Computed(checked))
+    }
+
+    fn end_type(&self, entity: EntityId, end: &SyncEnd) -> Type {
+        match end {
+            SyncEnd::Field(f) => self.program.field(entity, *f).ty.clone(),
+            SyncEnd::Computed(e) => e.ty.clone(),
+        }
+    }
+
     /// Checks the values of a `map { … }` against the two fields, and W0405 where values that
     /// must come back would not come back as they went.
     fn value_map(
         &mut self,
         map: &ast::ValueMap,
         mapping: &ast::Mapping,
-        (left_entity, left): (EntityId, FieldId),
-        (right_entity, right): (EntityId, FieldId),
+        left: (&Type, EntityId, &SyncEnd),
+        right: (&Type, EntityId, &SyncEnd),
     ) -> ValueMap {
         let mut checked = ValueMap::default();
         for (l, r) in &map.pairs {
-            let l = self.map_value(l, left_entity, left);
-            let r = self.map_value(r, right_entity, right);
+            let l = self.map_value(l, left, &mapping.left);
+            let r = self.map_value(r, right, &mapping.right);
             if let (Some(l), Some(r)) = (l, r) {
                 checked.pairs.push((l, r));
             }
@@ -230,9 +347,9 @@ impl Checker<'_> {
         checked.otherwise = map
             .otherwise
             .as_ref()
-            .and_then(|o| self.map_value(o, right_entity, right));
+            .and_then(|o| self.map_value(o, right, &mapping.right));
         let direction = mapping.direction.node;
-        let left_field = mapping.left.node.clone();
+        let left_field = end_text(&mapping.left);
         let shown = |v: &Value| v.to_string();
         let mut collisions = Vec::new();
         if matches!(direction, Direction::Both | Direction::LeftToRight) {
@@ -289,18 +406,43 @@ impl Checker<'_> {
         checked
     }
 
-    /// One value of a map, checked against the field it belongs to.
-    fn map_value(&mut self, e: &ast::Expr, entity: EntityId, field: FieldId) -> Option<Value> {
-        let f = self.program.field(entity, field);
-        let (ty, context) = (
-            f.ty.clone(),
-            Mismatch::Field {
-                field: f.name.clone(),
+    /// One value of a map, checked against the side it belongs to.
+    fn map_value(
+        &mut self,
+        e: &ast::Expr,
+        (ty, entity, end): (&Type, EntityId, &SyncEnd),
+        written: &ast::MapEnd,
+    ) -> Option<Value> {
+        let context = match end {
+            SyncEnd::Field(f) => Mismatch::Field {
+                field: self.program.field(entity, *f).name.clone(),
                 entity: self.program.entity(entity).name.clone(),
             },
-        );
-        let checked = self.expr(e, Scope::constant(), Some(&ty));
-        self.require_fits(&checked, &ty, context);
+            SyncEnd::Computed(_) => Mismatch::MapValue {
+                end: end_text(written),
+            },
+        };
+        let checked = self.expr(e, Scope::constant(), Some(ty));
+        self.require_fits(&checked, ty, context);
         constant(&checked)
+    }
+}
+
+/// A mapping's end as written: the field's name, or the expression.
+fn end_text(end: &ast::MapEnd) -> Arc<str> {
+    match end {
+        ast::MapEnd::Field(name) => name.node.clone(),
+        ast::MapEnd::Computed(e) => Arc::from(crate::fmt::expr(e)),
+    }
+}
+
+/// What E0208 suggests for a mapping that would write a computed end: the same mapping,
+/// flowing only out of the expression.
+fn computed_fix(mapping: &ast::Mapping) -> String {
+    let (l, r) = (end_text(&mapping.left), end_text(&mapping.right));
+    match (&mapping.left, &mapping.right) {
+        (ast::MapEnd::Computed(_), ast::MapEnd::Field(_)) => format!("{l} -> {r}"),
+        (ast::MapEnd::Field(_), ast::MapEnd::Computed(_)) => format!("{l} <- {r}"),
+        _ => format!("{l} {} {r}", mapping.direction.node.symbol()),
     }
 }

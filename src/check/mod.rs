@@ -9,14 +9,17 @@
 //! on new event in Calendar do create task in Todo { title: start }      # E0201: start is a time
 //! ```
 
+mod call;
 mod error;
 mod expr;
+mod http;
 mod items;
 mod names;
 mod narrow;
 mod operators;
 mod scenario;
 mod sync_error;
+mod value_error;
 mod workflow;
 
 use std::collections::HashMap;
@@ -31,6 +34,7 @@ use crate::span::Span;
 use crate::types::Type;
 
 pub use error::{CheckError, Named};
+pub use http::MappingError;
 pub use sync_error::MapCollision;
 
 /// The result of checking: the program (usable when there are no errors) and what was found.
@@ -164,11 +168,20 @@ pub(crate) struct Checker<'a> {
     /// The `let`s of the workflow being checked, and which of them are visible and used.
     locals: Vec<Local>,
     locals_used: Vec<bool>,
+    /// `let`s inside an arm of a branch that has ended: out of sight below it.
+    locals_hidden: Vec<bool>,
+    /// The arms of branches around the step being checked, in words, for the flow graph.
+    arms: Vec<String>,
+    /// The name being checked is one side of a comparison with `none`, where a record found
+    /// by `find` may stand whole.
+    record_compare: bool,
     visible_locals: usize,
     /// `let`s further down the workflow being checked, for "used before its `let`".
     later_lets: Vec<(Arc<str>, Span)>,
     /// Optional values known not to be `none` at this point (after `x != none`).
     narrowed: Vec<narrow::Narrow>,
+    /// The sync whose conflicts the workflow being checked runs on, for `conflict.field`.
+    conflict_sync: Option<SyncId>,
 }
 
 impl<'a> Checker<'a> {
@@ -191,9 +204,13 @@ impl<'a> Checker<'a> {
             workflows_by_name: HashMap::new(),
             locals: Vec::new(),
             locals_used: Vec::new(),
+            locals_hidden: Vec::new(),
+            arms: Vec::new(),
+            record_compare: false,
             visible_locals: 0,
             later_lets: Vec::new(),
             narrowed: Vec::new(),
+            conflict_sync: None,
         }
     }
 
@@ -216,14 +233,20 @@ impl<'a> Checker<'a> {
                 self.declare_workflow_name(w);
             }
         }
+        // Syncs before workflows, which may run on their conflicts.
         for item in &items {
             match item {
                 Item::Owns(owns) => self.owns(owns),
                 Item::Sync(sync) => self.sync(sync),
-                Item::Workflow(w) => self.workflow(w),
                 _ => {}
             }
         }
+        for item in &items {
+            if let Item::Workflow(w) = item {
+                self.workflow(w);
+            }
+        }
+        self.check_routes();
         let mut scenario_names: HashMap<String, Span> = HashMap::new();
         for item in &items {
             if let Item::Scenario(s) = item {
@@ -309,13 +332,15 @@ impl<'a> Checker<'a> {
             location: decl.location.as_ref().map(|l| Location {
                 url: l.url.node.clone(),
                 url_span: l.url.span,
-                bearer_env: l.bearer_env.as_ref().map(|v| v.node.clone()),
+                auth: l.auth.as_ref().map(http::auth),
+                mappings: Vec::new(),
             }),
             reports_actor: false,
             reports_changes: false,
             emits: [true; 3],
             entities: Vec::new(),
             limit: None,
+            calls: Vec::new(),
         };
         let mut emits_given = false;
         for capability in &decl.capabilities {
@@ -344,6 +369,8 @@ impl<'a> Checker<'a> {
         for entity in &decl.entities {
             self.declare_entity(id, entity);
         }
+        self.declare_calls(id, decl);
+        self.resolve_http(id, decl);
     }
 
     fn declare_entity(&mut self, app: AppId, decl: &ast::EntityDecl) {
@@ -461,6 +488,7 @@ impl<'a> Checker<'a> {
             emits: [true; 3],
             entities: Vec::new(),
             limit: None,
+            calls: Vec::new(),
         });
         self.apps_by_name.insert(name.node.clone(), id);
         id

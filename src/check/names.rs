@@ -13,7 +13,7 @@ use super::Checker;
 use super::error::{CheckError, Named, ScopeHint};
 use super::expr::{Scope, View, error_expr};
 use crate::ast;
-use crate::program::{EntityId, Expr, ExprKind, LocalId};
+use crate::program::{ConflictPart, EntityId, Expr, ExprKind, FieldId, LocalId};
 use crate::span::Span;
 use crate::types::Type;
 use crate::value::Value;
@@ -47,10 +47,7 @@ impl Checker<'_> {
                 _ => return Some((ExprKind::Origin, Type::Origin)),
             }
         }
-        if let Some(i) = self.locals[..self.visible_locals]
-            .iter()
-            .position(|l| &*l.name == name)
-        {
+        if let Some(i) = self.visible_local(name) {
             self.locals_used[i] = true;
             return Some((ExprKind::Local(LocalId(i)), self.locals[i].ty.clone()));
         }
@@ -82,6 +79,12 @@ impl Checker<'_> {
         None
     }
 
+    /// The index of the visible `let` of this name: declared above, and not inside an arm of a
+    /// branch that has ended.
+    pub(super) fn visible_local(&self, name: &str) -> Option<usize> {
+        (0..self.visible_locals).find(|&i| !self.locals_hidden[i] && &*self.locals[i].name == name)
+    }
+
     /// Whether a bare name means something here without being a label. An open entity
     /// accepts any field, but next to an origin a name it has not met yet is a label
     /// (`unless origin == keragon` on an open app), not a new field.
@@ -91,9 +94,7 @@ impl Checker<'_> {
             e.field_named(name).is_some() || name == "id"
         };
         name == "origin" && !matches!(scope.view, View::Constant)
-            || self.locals[..self.visible_locals]
-                .iter()
-                .any(|l| &*l.name == name)
+            || self.visible_local(name).is_some()
             || match scope.view {
                 View::Target(entity) | View::Record(entity) => in_entity(entity),
                 View::Trigger => scope.trigger.is_some_and(in_entity),
@@ -138,6 +139,19 @@ impl Checker<'_> {
             });
             return error_expr(span);
         }
+        if let Some(i) = (0..self.visible_locals)
+            .find(|&i| self.locals_hidden[i] && &self.locals[i].name == name)
+        {
+            self.locals_used[i] = true;
+            self.report(CheckError::LetInArm {
+                name: Named {
+                    text: name.clone(),
+                    span,
+                },
+                defined: self.locals[i].span,
+            });
+            return error_expr(span);
+        }
         if let Some((_, defined)) = self.later_lets.iter().find(|(n, _)| n == name) {
             let defined = *defined;
             self.report(CheckError::UsedBeforeLet {
@@ -165,9 +179,9 @@ impl Checker<'_> {
     }
 
     fn names_in_view(&self, scope: Scope) -> Vec<Arc<str>> {
-        let mut names: Vec<Arc<str>> = self.locals[..self.visible_locals]
-            .iter()
-            .map(|l| l.name.clone())
+        let mut names: Vec<Arc<str>> = (0..self.visible_locals)
+            .filter(|&i| !self.locals_hidden[i])
+            .map(|i| self.locals[i].name.clone())
             .collect();
         let entity = match scope.view {
             View::Target(e) | View::Record(e) => Some(e),
@@ -220,6 +234,38 @@ impl Checker<'_> {
         span: Span,
         scope: Scope,
     ) -> Expr {
+        if let (ast::ExprKind::Name(name), Some(_)) = (&base.kind, self.conflict_sync)
+            && &**name == "conflict"
+            && !matches!(scope.view, View::Constant | View::Record(_))
+        {
+            return self.conflict_part(field, span);
+        }
+        if let Some(reply) = self.reply_field(base, field, span) {
+            return reply;
+        }
+        if let ast::ExprKind::Name(name) = &base.kind
+            && &**name == "target"
+        {
+            return self.target_field(field, span, base.span, scope);
+        }
+        if let ast::ExprKind::Name(name) = &base.kind
+            && let Some(i) = self.visible_local(name)
+            && let Type::Record(entity, _) = self.locals[i].ty.unwrapped().clone()
+        {
+            return self.record_field(LocalId(i), entity, field, span, base.span);
+        }
+        if let ast::ExprKind::Name(name) = &base.kind
+            && let Some(&(_, defined)) = self.later_lets.iter().find(|(n, _)| n == name)
+        {
+            self.report(CheckError::UsedBeforeLet {
+                name: Named {
+                    text: name.clone(),
+                    span: base.span,
+                },
+                defined,
+            });
+            return error_expr(span);
+        }
         let trigger = match (&base.kind, scope.trigger) {
             (ast::ExprKind::Name(name), Some(trigger)) if &**name == "trigger" => trigger,
             _ => {
@@ -233,20 +279,108 @@ impl Checker<'_> {
                 return error_expr(span);
             }
         };
-        if &*field.node == "id" && self.program.entity(trigger).field_named("id").is_none() {
+        self.read_field(
+            trigger,
+            field,
+            span,
+            ExprKind::TriggerId,
+            ExprKind::TriggerField,
+        )
+    }
+
+    /// `FIELD` (or `id`) of a record of `entity`, read as `field_kind` (or `id_kind`).
+    fn read_field(
+        &mut self,
+        entity: EntityId,
+        field: &ast::Name,
+        span: Span,
+        id_kind: ExprKind,
+        field_kind: impl FnOnce(FieldId) -> ExprKind,
+    ) -> Expr {
+        if &*field.node == "id" && self.program.entity(entity).field_named("id").is_none() {
             return Expr {
-                kind: ExprKind::TriggerId,
+                kind: id_kind,
                 ty: Type::Text,
                 span,
             };
         }
-        match self.field(trigger, field) {
+        match self.field(entity, field) {
             Some(f) => Expr {
-                kind: ExprKind::TriggerField(f),
-                ty: self.program.entity(trigger).fields[f.0].ty.clone(),
+                kind: field_kind(f),
+                ty: self.program.entity(entity).fields[f.0].ty.clone(),
                 span,
             },
             None => error_expr(span),
         }
+    }
+
+    /// `conflict.kept` and the like: each a text (E0105 for another name, with did-you-mean).
+    fn conflict_part(&mut self, field: &ast::Name, span: Span) -> Expr {
+        let parts = ConflictPart::ALL;
+        if let Some((_, part)) = parts.iter().find(|(n, _)| **n == *field.node) {
+            return Expr {
+                kind: ExprKind::Conflict(*part),
+                ty: Type::Text,
+                span,
+            };
+        }
+        let names = parts.iter().map(|(n, _)| *n);
+        let suggestion = crate::suggest::closest(&field.node, names).map(Arc::from);
+        self.report(CheckError::UnknownName {
+            name: Named::of(field),
+            suggestion,
+            scope: ScopeHint::Conflict,
+        });
+        error_expr(span)
+    }
+
+    /// `target.FIELD`: a field of the record an `update` writes, inside that `update`.
+    fn target_field(&mut self, field: &ast::Name, span: Span, base: Span, scope: Scope) -> Expr {
+        let Some(entity) = scope.target else {
+            let trigger_has = scope
+                .trigger
+                .is_some_and(|t| self.program.entity(t).field_named(&field.node).is_some());
+            self.report(CheckError::TargetOutsideUpdate {
+                span: base,
+                field: field.node.clone(),
+                trigger_has,
+            });
+            return error_expr(span);
+        };
+        self.read_field(
+            entity,
+            field,
+            span,
+            ExprKind::TargetId,
+            ExprKind::TargetField,
+        )
+    }
+
+    /// `c.FIELD` of a record a `find` gave `c`: only where `c` is known to be there.
+    fn record_field(
+        &mut self,
+        local: LocalId,
+        entity: EntityId,
+        field: &ast::Name,
+        span: Span,
+        base: Span,
+    ) -> Expr {
+        self.locals_used[local.0] = true;
+        if self.locals[local.0].ty.is_optional()
+            && !self.narrowed.contains(&super::narrow::Narrow::Local(local))
+        {
+            let name = self.locals[local.0].name.clone();
+            let entity_name = self.program.entity(entity).name.clone();
+            self.report(CheckError::RecordMaybeNone {
+                span: base,
+                name,
+                field: field.node.clone(),
+                entity: entity_name,
+            });
+            return error_expr(span);
+        }
+        self.read_field(entity, field, span, ExprKind::RecordId(local), |f| {
+            ExprKind::RecordField(local, f)
+        })
     }
 }

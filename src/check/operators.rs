@@ -5,6 +5,9 @@
 //! title + 1           # E0201: `+` cannot combine text and a number
 //! notes ?? ""         # text, from an optional text
 //! ```
+//!
+//! One function per family of operators; the tables of what values the operators take
+//! ([`arithmetic_type`], [`ordered_type`]) sit in [`crate::operators`] beside what a run does.
 
 use std::sync::Arc;
 
@@ -13,7 +16,7 @@ use super::error::{CheckError, Mismatch};
 use super::expr::Scope;
 use super::narrow::{Narrow, present_when};
 use crate::ast::{self, BinaryOp};
-use crate::operators::{arithmetic_type, equal, holds, order};
+use crate::operators::{arithmetic_type, equal, holds, order, ordered_type};
 use crate::program::{Expr, ExprKind};
 use crate::span::Span;
 use crate::types::Type;
@@ -32,11 +35,14 @@ impl Checker<'_> {
         let (l, r) = match op {
             // A bare label may stand on either side of a comparison with an origin.
             BinaryOp::Eq | BinaryOp::Ne => {
+                // `c != none` is the one use of a record found by `find` as a whole.
+                self.record_compare = matches!(left.kind, ast::ExprKind::None)
+                    || matches!(right.kind, ast::ExprKind::None);
                 let left_is_label =
                     matches!(&left.kind, ast::ExprKind::Name(n) if !self.resolves(n, scope));
                 // `"cancelled" == status`: the text is checked against the choices on the right.
                 let left_is_text = matches!(&left.kind, ast::ExprKind::Text(_));
-                if left_is_label || left_is_text {
+                let pair = if left_is_label || left_is_text {
                     let r = self.expr(right, scope, None);
                     let l = self.expr(left, scope, Some(&r.ty));
                     (l, r)
@@ -44,7 +50,9 @@ impl Checker<'_> {
                     let l = self.expr(left, scope, None);
                     let r = self.expr(right, scope, Some(&l.ty));
                     (l, r)
-                }
+                };
+                self.record_compare = false;
+                pair
             }
             BinaryOp::In => {
                 let l = self.expr(left, scope, None);
@@ -131,161 +139,179 @@ impl Checker<'_> {
         });
     }
 
+    /// The type a binary operator gives, reporting operands it cannot take.
     fn binary_type(&mut self, op: BinaryOp, l: &Expr, r: &Expr) -> Type {
-        let unknown = l.ty == Type::Error || r.ty == Type::Error;
         match op {
-            BinaryOp::And | BinaryOp::Or => {
-                let context = if op == BinaryOp::And {
-                    "each side of `and`"
-                } else {
-                    "each side of `or`"
-                };
-                self.require_bool(l, context);
-                self.require_bool(r, context);
-                Type::Bool
+            BinaryOp::And | BinaryOp::Or => self.logical_type(op, l, r),
+            BinaryOp::Eq | BinaryOp::Ne => self.equality_type(l, r),
+            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => self.order_type(l, r),
+            BinaryOp::In => self.membership_type(l, r),
+            BinaryOp::Default => self.default_type(l, r),
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
+                self.arithmetic(op, l, r)
             }
-            BinaryOp::Eq | BinaryOp::Ne => {
-                if unknown {
-                    return Type::Bool;
-                }
-                let (a, b) = (&l.ty, &r.ty);
-                let with_none =
-                    |x: &Type, y: &Type| *x == Type::Nothing && !y.is_optional() && !y.is_unknown();
-                let other = if *a == Type::Nothing { r } else { l };
-                // A value already shown present may be tested again; that is only redundant.
-                let narrowed = Narrow::of(&other.kind).is_some_and(|k| self.narrowed.contains(&k));
-                let against_none = with_none(a, b) || with_none(b, a);
-                if against_none && narrowed {
-                    return Type::Bool;
-                }
-                if against_none {
+        }
+    }
+
+    /// `and`, `or`: both sides true or false.
+    fn logical_type(&mut self, op: BinaryOp, l: &Expr, r: &Expr) -> Type {
+        let context = if op == BinaryOp::And {
+            "each side of `and`"
+        } else {
+            "each side of `or`"
+        };
+        self.require_bool(l, context);
+        self.require_bool(r, context);
+        Type::Bool
+    }
+
+    /// `==`, `!=`: sides of types that can be equal; `none` only against what may be none.
+    fn equality_type(&mut self, l: &Expr, r: &Expr) -> Type {
+        let unknown = l.ty == Type::Error || r.ty == Type::Error;
+        if unknown {
+            return Type::Bool;
+        }
+        let (a, b) = (&l.ty, &r.ty);
+        let with_none =
+            |x: &Type, y: &Type| *x == Type::Nothing && !y.is_optional() && !y.is_unknown();
+        let other = if *a == Type::Nothing { r } else { l };
+        // A value already shown present may be tested again; that is only redundant.
+        let narrowed = Narrow::of(&other.kind).is_some_and(|k| self.narrowed.contains(&k));
+        let against_none = with_none(a, b) || with_none(b, a);
+        if against_none && narrowed {
+            return Type::Bool;
+        }
+        if against_none {
+            self.report(CheckError::TypeMismatch {
+                span: other.span,
+                expected: Type::Nothing,
+                found: other.ty.clone(),
+                context: Mismatch::NoneCompare,
+            });
+        } else if !(a.fits(b) || b.fits(a) || a.unwrapped().fits(b.unwrapped())) {
+            self.report(CheckError::TypeMismatch {
+                span: r.span,
+                expected: a.clone(),
+                found: b.clone(),
+                context: Mismatch::Compare {
+                    left: a.clone(),
+                    right: b.clone(),
+                },
+            });
+        }
+        Type::Bool
+    }
+
+    /// `<`, `<=`, `>`, `>=`: two values of one ordered type.
+    fn order_type(&mut self, l: &Expr, r: &Expr) -> Type {
+        let unknown = l.ty == Type::Error || r.ty == Type::Error;
+        if unknown || !self.require_value(l) || !self.require_value(r) {
+            return Type::Bool;
+        }
+        let fine =
+            (l.ty.fits(&r.ty) || r.ty.fits(&l.ty)) && ordered_type(&l.ty) && ordered_type(&r.ty);
+        if !fine && (l.ty == Type::Origin || r.ty == Type::Origin) {
+            self.report(CheckError::TypeMismatch {
+                span: l.span.to(r.span),
+                expected: Type::Origin,
+                found: Type::Origin,
+                context: Mismatch::OriginOrder,
+            });
+        } else if !fine {
+            self.report(CheckError::TypeMismatch {
+                span: r.span,
+                expected: l.ty.clone(),
+                found: r.ty.clone(),
+                context: Mismatch::Compare {
+                    left: l.ty.clone(),
+                    right: r.ty.clone(),
+                },
+            });
+        }
+        Type::Bool
+    }
+
+    /// `in`: a value and a list of its type.
+    fn membership_type(&mut self, l: &Expr, r: &Expr) -> Type {
+        let unknown = l.ty == Type::Error || r.ty == Type::Error;
+        if unknown {
+            return Type::Bool;
+        }
+        match &r.ty {
+            Type::List(element) => {
+                let left = l.ty.unwrapped();
+                if !(left.fits(element) || element.fits(left) || **element == Type::Nothing) {
                     self.report(CheckError::TypeMismatch {
-                        span: other.span,
-                        expected: Type::Nothing,
-                        found: other.ty.clone(),
-                        context: Mismatch::NoneCompare,
-                    });
-                } else if !(a.fits(b) || b.fits(a) || a.unwrapped().fits(b.unwrapped())) {
-                    self.report(CheckError::TypeMismatch {
-                        span: r.span,
-                        expected: a.clone(),
-                        found: b.clone(),
-                        context: Mismatch::Compare {
-                            left: a.clone(),
-                            right: b.clone(),
-                        },
-                    });
-                }
-                Type::Bool
-            }
-            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
-                if unknown || !self.require_value(l) || !self.require_value(r) {
-                    return Type::Bool;
-                }
-                let ordered = |t: &Type| {
-                    matches!(
-                        t,
-                        Type::Number | Type::Text | Type::Time | Type::Duration | Type::Any
-                    )
-                };
-                let fine =
-                    (l.ty.fits(&r.ty) || r.ty.fits(&l.ty)) && ordered(&l.ty) && ordered(&r.ty);
-                if !fine && (l.ty == Type::Origin || r.ty == Type::Origin) {
-                    self.report(CheckError::TypeMismatch {
-                        span: l.span.to(r.span),
-                        expected: Type::Origin,
-                        found: Type::Origin,
-                        context: Mismatch::OriginOrder,
-                    });
-                } else if !fine {
-                    self.report(CheckError::TypeMismatch {
-                        span: r.span,
-                        expected: l.ty.clone(),
-                        found: r.ty.clone(),
+                        span: l.span,
+                        expected: (**element).clone(),
+                        found: l.ty.clone(),
                         context: Mismatch::Compare {
                             left: l.ty.clone(),
-                            right: r.ty.clone(),
+                            right: (**element).clone(),
                         },
                     });
                 }
-                Type::Bool
             }
-            BinaryOp::In => {
-                if unknown {
-                    return Type::Bool;
-                }
-                match &r.ty {
-                    Type::List(element) => {
-                        let left = l.ty.unwrapped();
-                        if !(left.fits(element) || element.fits(left) || **element == Type::Nothing)
-                        {
-                            self.report(CheckError::TypeMismatch {
-                                span: l.span,
-                                expected: (**element).clone(),
-                                found: l.ty.clone(),
-                                context: Mismatch::Compare {
-                                    left: l.ty.clone(),
-                                    right: (**element).clone(),
-                                },
-                            });
-                        }
-                    }
-                    Type::Any => {}
-                    other => self.report(CheckError::TypeMismatch {
-                        span: r.span,
-                        expected: Type::list(l.ty.clone()),
-                        found: other.clone(),
-                        context: Mismatch::Membership,
-                    }),
-                }
-                Type::Bool
-            }
-            BinaryOp::Default => {
-                if unknown {
-                    return Type::Error;
-                }
-                let inner = l.ty.unwrapped().clone();
-                if l.ty == Type::Nothing {
-                    return r.ty.clone();
-                }
-                if !r.ty.fits(&Type::optional(inner.clone())) && !r.ty.is_unknown() {
-                    self.report(CheckError::TypeMismatch {
-                        span: r.span,
-                        expected: inner.clone(),
-                        found: r.ty.clone(),
-                        context: Mismatch::Default,
-                    });
-                    return Type::Error;
-                }
-                if inner == Type::Any {
-                    return r.ty.clone();
-                }
-                if r.ty.is_optional() {
-                    Type::optional(inner)
-                } else {
-                    inner
-                }
-            }
-            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
-                if unknown || !self.require_value(l) || !self.require_value(r) {
-                    return Type::Error;
-                }
-                match arithmetic_type(op, &l.ty, &r.ty) {
-                    Some(ty) => ty,
-                    None => {
-                        self.report(CheckError::TypeMismatch {
-                            span: l.span.to(r.span),
-                            expected: l.ty.clone(),
-                            found: r.ty.clone(),
-                            context: Mismatch::Operator {
-                                op,
-                                left: l.ty.clone(),
-                                right: r.ty.clone(),
-                            },
-                        });
-                        Type::Error
-                    }
-                }
+            Type::Any => {}
+            other => self.report(CheckError::TypeMismatch {
+                span: r.span,
+                expected: Type::list(l.ty.clone()),
+                found: other.clone(),
+                context: Mismatch::Membership,
+            }),
+        }
+        Type::Bool
+    }
+
+    /// `??`: an optional value and a default of its type; the result is present if the default is.
+    fn default_type(&mut self, l: &Expr, r: &Expr) -> Type {
+        let unknown = l.ty == Type::Error || r.ty == Type::Error;
+        if unknown {
+            return Type::Error;
+        }
+        let inner = l.ty.unwrapped().clone();
+        if l.ty == Type::Nothing {
+            return r.ty.clone();
+        }
+        if !r.ty.fits(&Type::optional(inner.clone())) && !r.ty.is_unknown() {
+            self.report(CheckError::TypeMismatch {
+                span: r.span,
+                expected: inner.clone(),
+                found: r.ty.clone(),
+                context: Mismatch::Default,
+            });
+            return Type::Error;
+        }
+        if inner == Type::Any {
+            return r.ty.clone();
+        }
+        if r.ty.is_optional() {
+            Type::optional(inner)
+        } else {
+            inner
+        }
+    }
+
+    /// `+`, `-`, `*`, `/`: as [`arithmetic_type`] says.
+    fn arithmetic(&mut self, op: BinaryOp, l: &Expr, r: &Expr) -> Type {
+        let unknown = l.ty == Type::Error || r.ty == Type::Error;
+        if unknown || !self.require_value(l) || !self.require_value(r) {
+            return Type::Error;
+        }
+        match arithmetic_type(op, &l.ty, &r.ty) {
+            Some(ty) => ty,
+            None => {
+                self.report(CheckError::TypeMismatch {
+                    span: l.span.to(r.span),
+                    expected: l.ty.clone(),
+                    found: r.ty.clone(),
+                    context: Mismatch::Operator {
+                        op,
+                        left: l.ty.clone(),
+                        right: r.ty.clone(),
+                    },
+                });
+                Type::Error
             }
         }
     }

@@ -13,6 +13,7 @@ impl Checker<'_> {
     pub(super) fn scenario(&mut self, s: &ast::Scenario) {
         self.locals.clear();
         self.locals_used.clear();
+        self.locals_hidden.clear();
         self.visible_locals = 0;
         self.later_lets.clear();
         self.narrowed.clear();
@@ -94,6 +95,18 @@ impl Checker<'_> {
                     condition,
                 }
             }
+            AstStep::Together(steps) => ScenarioStepKind::Together(
+                steps
+                    .iter()
+                    .filter_map(|step| {
+                        let kind = self.scenario_step(&step.kind, step.span)?;
+                        Some(ScenarioStep {
+                            kind,
+                            span: step.span,
+                        })
+                    })
+                    .collect(),
+            ),
             AstStep::ExpectCount {
                 count,
                 entity,
@@ -170,6 +183,7 @@ impl Checker<'_> {
 
 fn record_scope(entity: EntityId) -> Scope {
     Scope {
+        target: None,
         view: View::Record(entity),
         trigger: None,
     }

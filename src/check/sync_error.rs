@@ -9,8 +9,96 @@
 use std::sync::Arc;
 
 use super::error::{Named, Parts, known_list};
+use crate::codes::Code;
 use crate::diagnostic::{help, primary, secondary};
 use crate::span::Span;
+
+/// What can be wrong with a sync's computed mapping, or with a name given to a sync.
+#[derive(Clone, Debug)]
+pub enum SyncProblem {
+    /// E0208: a mapping whose arrow points at an expression, which cannot be written.
+    ComputedWritten {
+        span: Span,
+        /// The mapping flowing only out of the expression, as the help suggests it.
+        mapping: String,
+        /// Written `<->`.
+        both: bool,
+    },
+    /// E0105: `on conflict in sync NAME` where no sync has that name.
+    UnknownSync {
+        name: Named,
+        known: Vec<Arc<str>>,
+        suggestion: Option<Arc<str>>,
+    },
+    /// E0105: a name two syncs share, named where it must tell them apart.
+    AmbiguousSync {
+        name: Named,
+        first: Span,
+        second: Span,
+    },
+}
+
+impl SyncProblem {
+    pub(super) fn code(&self) -> Code {
+        match self {
+            SyncProblem::ComputedWritten { .. } => Code::E0208,
+            SyncProblem::UnknownSync { .. } | SyncProblem::AmbiguousSync { .. } => Code::E0105,
+        }
+    }
+
+    pub(super) fn parts(&self) -> Parts {
+        match self {
+            SyncProblem::ComputedWritten {
+                span,
+                mapping,
+                both,
+            } => (
+                if *both {
+                    "a computed side cannot be written, so this mapping cannot flow both ways"
+                        .to_string()
+                } else {
+                    "this mapping flows into a computed side, which cannot be written".to_string()
+                },
+                vec![primary(*span, "computed from its own side's fields")],
+                vec![help(format!(
+                    "make it flow out of the expression: `{mapping}`; for the way back, map that field into each field the expression reads, on lines of their own"
+                ))],
+            ),
+            SyncProblem::UnknownSync {
+                name,
+                known,
+                suggestion,
+            } => (
+                format!("there is no sync called `{}`", name.text),
+                vec![primary(name.span, "not the name of a sync")],
+                vec![help(match suggestion {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None if known.is_empty() => {
+                        "declare the sync first, as in `sync ENTITY between A and B { … }`"
+                            .to_string()
+                    }
+                    None => format!("the syncs are called {}", known_list(known)),
+                })],
+            ),
+            SyncProblem::AmbiguousSync {
+                name,
+                first,
+                second,
+            } => (
+                format!("two syncs are called `{}`", name.text),
+                vec![
+                    primary(name.span, "could be either"),
+                    secondary(*first, "one"),
+                    secondary(*second, "the other"),
+                ],
+                vec![help(format!(
+                    "give one of them its own name after its sides, as in `as {}_2`, and use that",
+                    name.text
+                ))],
+            ),
+        }
+    }
+}
 
 /// How a sync's value map fails to round-trip.
 #[derive(Clone, Debug)]

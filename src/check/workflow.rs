@@ -23,31 +23,48 @@ impl Checker<'_> {
         self.locals_used.clear();
         self.visible_locals = 0;
         self.narrowed.clear();
-        self.later_lets = w
-            .steps
-            .iter()
-            .filter_map(|s| match &s.kind {
-                AstStep::Let(n, _) => Some((n.node.clone(), n.span)),
-                _ => None,
-            })
-            .collect();
+        self.locals_hidden.clear();
+        self.later_lets.clear();
+        collect_lets(&w.steps, &mut self.later_lets);
 
         let Some(trigger) = self.trigger(&w.trigger, &name) else {
             // Without a trigger record, names in the steps cannot be judged; the apps and
             // entities the actions write still are.
-            for step in &w.steps {
-                if let AstStep::Action(action) = &step.kind {
-                    self.action_targets_only(action);
-                }
-            }
+            self.action_targets_in(&w.steps);
             return;
         };
+        let steps = self.steps(&w.steps, &trigger);
+        for (i, used) in self.locals_used.clone().into_iter().enumerate() {
+            if !used {
+                let local = &self.locals[i];
+                self.report(CheckError::UnusedLet {
+                    name: Named {
+                        text: local.name.clone(),
+                        span: local.span,
+                    },
+                });
+            }
+        }
+        self.program.workflows.push(Workflow {
+            name,
+            name_span,
+            span: w.span,
+            one_liner: w.form == ast::WorkflowForm::OneLine,
+            trigger,
+            steps,
+            locals: std::mem::take(&mut self.locals),
+        });
+    }
+
+    /// The steps of a workflow, or of an arm of a branch, top to bottom.
+    fn steps(&mut self, steps: &[ast::Step], trigger: &Trigger) -> Vec<Step> {
         let scope = Scope {
             view: View::Trigger,
             trigger: Some(trigger.entity),
+            target: None,
         };
-        let mut steps = Vec::new();
-        for step in &w.steps {
+        let mut checked = Vec::new();
+        for step in steps {
             let kind = match &step.kind {
                 AstStep::Let(local, value) => {
                     let value = self.expr(value, scope, None);
@@ -74,41 +91,158 @@ impl Checker<'_> {
                         continue_when: true,
                     }
                 }
-                AstStep::Action(action) => match self.action(action, step.span, &trigger) {
+                AstStep::Action(action) => match self.action(action, step.span, trigger) {
                     Some(action) => StepKind::Action(action),
                     None => continue,
                 },
+                AstStep::Call(name, call) => match self.call_step(name.as_ref(), call, scope) {
+                    Some(call) => StepKind::Call(call),
+                    None => continue,
+                },
+                AstStep::Branch(branch) => self.branch(branch, scope, trigger),
+                AstStep::Bind(local, action) => {
+                    let Some(mut action) = self.action(action, step.span, trigger) else {
+                        continue;
+                    };
+                    let Some((_, entity, _)) = action.kind.writes() else {
+                        unreachable!("expected a `create` after `let NAME =`, found a notify")
+                    };
+                    let name = self.program.entity(entity).name.clone();
+                    self.later_lets.retain(|(_, span)| *span != local.span);
+                    let id = self.declare_local(local, Type::Record(entity, name), trigger.entity);
+                    action.bind = Some(id);
+                    StepKind::Action(action)
+                }
+                AstStep::Lookup(local, lookup) => {
+                    let Some(query) = self.query(lookup, trigger) else {
+                        continue;
+                    };
+                    let ty = match query.kind {
+                        QueryKind::Find(_) => {
+                            let name = self.program.entity(query.entity).name.clone();
+                            Type::optional(Type::Record(query.entity, name))
+                        }
+                        QueryKind::Exists => Type::Bool,
+                        QueryKind::Count => Type::Number,
+                    };
+                    self.later_lets.retain(|(_, span)| *span != local.span);
+                    let id = self.declare_local(local, ty, trigger.entity);
+                    StepKind::Lookup(id, query)
+                }
             };
-            steps.push(Step {
+            checked.push(Step {
                 kind,
                 span: step.span,
             });
         }
-        for (i, used) in self.locals_used.clone().into_iter().enumerate() {
-            if !used {
-                let local = &self.locals[i];
-                self.report(CheckError::UnusedLet {
-                    name: Named {
-                        text: local.name.clone(),
-                        span: local.span,
+        checked
+    }
+
+    /// `find|exists|count ENTITY in APP [where C] [ordered by F [desc]]`: the condition sees the
+    /// looked-up record's fields bare, as an `update`'s `where` sees its target's.
+    fn query(&mut self, lookup: &ast::Lookup, trigger: &Trigger) -> Option<Query> {
+        let app = self.app(&lookup.app);
+        let entity = self.entity(app, &lookup.entity, lookup.app.span, false)?;
+        let scope = Scope {
+            view: View::Target(entity),
+            trigger: Some(trigger.entity),
+            target: Some(entity),
+        };
+        let condition = lookup
+            .condition
+            .as_ref()
+            .map(|c| self.condition(c, scope, "a `where` condition"));
+        let kind = match &lookup.kind {
+            ast::LookupKind::Find(order) => QueryKind::Find(
+                order
+                    .as_ref()
+                    .and_then(|o| self.field(entity, &o.field).map(|f| (f, o.descending))),
+            ),
+            ast::LookupKind::Exists => QueryKind::Exists,
+            ast::LookupKind::Count => QueryKind::Count,
+        };
+        Some(Query {
+            kind,
+            app,
+            entity,
+            condition,
+            span: lookup.span,
+        })
+    }
+
+    /// `if C { … } else if C { … } else { … }`: inside an arm its condition holds and the
+    /// conditions above it do not, so what they show present is present there; a `let` made
+    /// in an arm is seen only in that arm.
+    fn branch(&mut self, branch: &ast::Branch, scope: Scope, trigger: &Trigger) -> StepKind {
+        let narrowed = self.narrowed.len();
+        let mut arms: Vec<Arm> = Vec::new();
+        for arm in &branch.arms {
+            let condition = self.condition(&arm.condition, scope, "the condition of `if`");
+            if let Some(Value::Bool(value)) = constant(&condition) {
+                self.report(CheckError::ConstantCondition {
+                    span: condition.span,
+                    value,
+                    effect: if value {
+                        ConstantEffect::LaterArmsNeverRun
+                    } else {
+                        ConstantEffect::ArmNeverRuns
                     },
                 });
             }
+            for earlier in &arms {
+                present_when(&earlier.condition, false, &mut self.narrowed);
+            }
+            present_when(&condition, true, &mut self.narrowed);
+            let label = self
+                .sources
+                .slice(arm.condition.span)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            self.arms.push(format!("if {label}"));
+            let steps = self.scoped_steps(&arm.block.steps, trigger);
+            self.arms.pop();
+            self.narrowed.truncate(narrowed);
+            arms.push(Arm {
+                condition,
+                label: Arc::from(label),
+                steps,
+            });
         }
-        self.program.workflows.push(Workflow {
-            name,
-            name_span,
-            span: w.span,
-            one_liner: w.form == ast::WorkflowForm::OneLine,
-            trigger,
-            steps,
-            locals: std::mem::take(&mut self.locals),
-        });
+        let otherwise = match &branch.otherwise {
+            Some(block) => {
+                for arm in &arms {
+                    present_when(&arm.condition, false, &mut self.narrowed);
+                }
+                self.arms.push("else".to_string());
+                let steps = self.scoped_steps(&block.steps, trigger);
+                self.arms.pop();
+                self.narrowed.truncate(narrowed);
+                steps
+            }
+            None => Vec::new(),
+        };
+        StepKind::Branch { arms, otherwise }
     }
 
-    fn declare_local(&mut self, name: &ast::Name, ty: Type, trigger: EntityId) -> LocalId {
+    /// The steps of one arm: the `let`s declared there go out of sight after it.
+    fn scoped_steps(&mut self, steps: &[ast::Step], trigger: &Trigger) -> Vec<Step> {
+        let first = self.locals.len();
+        let checked = self.steps(steps, trigger);
+        for hidden in &mut self.locals_hidden[first..] {
+            *hidden = true;
+        }
+        checked
+    }
+
+    pub(super) fn declare_local(
+        &mut self,
+        name: &ast::Name,
+        ty: Type,
+        trigger: EntityId,
+    ) -> LocalId {
         let reported = self.problems.len();
-        if let Some(first) = self.locals.iter().find(|l| l.name == name.node) {
+        if let Some(first) = self.visible_local(&name.node).map(|i| &self.locals[i]) {
             let first = first.span;
             self.report(CheckError::Duplicate {
                 what: "`let` name",
@@ -138,6 +272,7 @@ impl Checker<'_> {
         });
         // A name already reported as taken is not also reported as unused.
         self.locals_used.push(self.problems.len() > reported);
+        self.locals_hidden.push(false);
         self.visible_locals = self.locals.len();
         LocalId(self.locals.len() - 1)
     }
@@ -158,6 +293,10 @@ impl Checker<'_> {
     }
 
     fn trigger(&mut self, t: &ast::Trigger, workflow: &Arc<str>) -> Option<Trigger> {
+        self.conflict_sync = None;
+        if let Some(name) = &t.conflict {
+            return self.conflict_trigger(t, name);
+        }
         let app = self.app(&t.app);
         let entity = self.entity(app, &t.entity, t.app.span, false)?;
         let kind = t.kind.node;
@@ -199,16 +338,7 @@ impl Checker<'_> {
                 .filter_map(|f| self.field(entity, f))
                 .collect();
         }
-        let scope = Scope {
-            view: View::Trigger,
-            trigger: Some(entity),
-        };
-        let condition = t.condition.as_ref().map(|c| {
-            let checked = self.condition(c, scope, "a `where` condition");
-            self.warn_constant(&checked, true);
-            present_when(&checked, true, &mut self.narrowed);
-            checked
-        });
+        let condition = self.trigger_condition(t, entity);
         Some(Trigger {
             kind,
             kind_span: t.kind.span,
@@ -218,7 +348,63 @@ impl Checker<'_> {
             changing_span,
             condition,
             span: t.span,
+            conflict: None,
         })
+    }
+
+    /// The trigger's `where`, over the trigger record; what it shows present stays so.
+    fn trigger_condition(&mut self, t: &ast::Trigger, entity: EntityId) -> Option<Expr> {
+        let scope = Scope {
+            view: View::Trigger,
+            trigger: Some(entity),
+            target: None,
+        };
+        t.condition.as_ref().map(|c| {
+            let checked = self.condition(c, scope, "a `where` condition");
+            self.warn_constant(&checked, true);
+            present_when(&checked, true, &mut self.narrowed);
+            checked
+        })
+    }
+
+    /// `on conflict in sync NAME`: the run sees the sync's first side's record, and
+    /// `conflict.field` and the like.
+    fn conflict_trigger(&mut self, t: &ast::Trigger, name: &ast::Name) -> Option<Trigger> {
+        let sync = self.sync_named(name)?;
+        let side = self.program.syncs[sync.0].left;
+        self.conflict_sync = Some(sync);
+        let condition = self.trigger_condition(t, side.entity);
+        Some(Trigger {
+            kind: EventKind::Updated,
+            kind_span: t.kind.span,
+            app: side.app,
+            entity: side.entity,
+            changing: Vec::new(),
+            changing_span: None,
+            condition,
+            span: t.span,
+            conflict: Some(sync),
+        })
+    }
+
+    /// Resolves only the apps and entities of the actions (when the trigger could not be).
+    fn action_targets_in(&mut self, steps: &[ast::Step]) {
+        for step in steps {
+            match &step.kind {
+                AstStep::Action(action) | AstStep::Bind(_, action) => {
+                    self.action_targets_only(action)
+                }
+                AstStep::Branch(branch) => {
+                    for arm in &branch.arms {
+                        self.action_targets_in(&arm.block.steps);
+                    }
+                    if let Some(block) = &branch.otherwise {
+                        self.action_targets_in(&block.steps);
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 
     /// Resolves only the app and entity of an action (when the trigger could not be).
@@ -247,6 +433,10 @@ impl Checker<'_> {
             | ast::Action::Delete { app, .. } => {
                 self.app(app);
             }
+            ast::Action::Upsert { entity, app, .. } => {
+                let app_id = self.app(app);
+                self.entity(app_id, entity, app.span, false);
+            }
             ast::Action::Notify { .. } => {}
         }
     }
@@ -255,6 +445,7 @@ impl Checker<'_> {
         let scope = Scope {
             view: View::Trigger,
             trigger: Some(trigger.entity),
+            target: None,
         };
         let kind = match action {
             ast::Action::Create {
@@ -293,8 +484,14 @@ impl Checker<'_> {
             } => {
                 let (app_id, entity_id) = self.action_target(entity.as_ref(), app, trigger)?;
                 let target = self.target(target, entity_id, trigger.entity);
-                let fields = self.assignments(entity_id, fields, scope);
+                let in_update = Scope {
+                    target: Some(entity_id),
+                    ..scope
+                };
+                let fields = self.assignments(entity_id, fields, in_update);
+                let per_target = fields.iter().any(|a| a.value.reads_target());
                 ActionKind::Update {
+                    per_target,
                     app: app_id,
                     entity: entity_id,
                     target,
@@ -314,6 +511,31 @@ impl Checker<'_> {
                     target,
                 }
             }
+            ast::Action::Upsert {
+                entity,
+                app,
+                key,
+                fields,
+            } => {
+                let (app_id, entity_id) = self.action_target(Some(entity), app, trigger)?;
+                let (assigns, all_known) = self.assignments_with_unknowns(entity_id, fields, scope);
+                let key_id = self.field(entity_id, key)?;
+                if all_known && !assigns.iter().any(|a| a.field == key_id) {
+                    self.report(CheckError::UpsertKeyMissing {
+                        key: Named::of(key),
+                        entity: self.program.entity(entity_id).name.clone(),
+                    });
+                } else if all_known {
+                    // It may create, so it gives what a create must.
+                    self.require_all_fields(entity_id, &assigns, span, None);
+                }
+                ActionKind::Upsert {
+                    app: app_id,
+                    entity: entity_id,
+                    key: key_id,
+                    fields: assigns,
+                }
+            }
             ast::Action::Notify { channel, message } => {
                 let channel = channel.as_ref().map(|c| {
                     let checked = self.expr(c, scope, Some(&Type::Text));
@@ -325,7 +547,13 @@ impl Checker<'_> {
                 ActionKind::Notify { channel, message }
             }
         };
-        Some(Action { kind, span })
+        let arm = (!self.arms.is_empty()).then(|| Arc::from(self.arms.join(", ")));
+        Some(Action {
+            kind,
+            span,
+            arm,
+            bind: None,
+        })
     }
 
     /// The app and entity an action writes; without an entity name, the trigger's.
@@ -354,6 +582,7 @@ impl Checker<'_> {
                 let scope = Scope {
                     view: View::Target(entity),
                     trigger: Some(trigger),
+                    target: Some(entity),
                 };
                 Target::Where(self.condition(condition, scope, "a `where` condition"))
             }
@@ -540,5 +769,25 @@ impl Checker<'_> {
     fn describe_entity(&self, entity: EntityId) -> Arc<str> {
         let e = self.program.entity(entity);
         Arc::from(format!("{} in {}", e.name, self.program.app(e.app).name))
+    }
+}
+
+/// The `let`s of a workflow, those inside arms included, for "used before its `let`".
+fn collect_lets(steps: &[ast::Step], out: &mut Vec<(Arc<str>, Span)>) {
+    for step in steps {
+        match &step.kind {
+            AstStep::Let(n, _) | AstStep::Lookup(n, _) | AstStep::Bind(n, _) => {
+                out.push((n.node.clone(), n.span))
+            }
+            AstStep::Branch(branch) => {
+                for arm in &branch.arms {
+                    collect_lets(&arm.block.steps, out);
+                }
+                if let Some(block) = &branch.otherwise {
+                    collect_lets(&block.steps, out);
+                }
+            }
+            _ => {}
+        }
     }
 }

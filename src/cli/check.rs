@@ -59,8 +59,7 @@ pub fn run(args: CheckArgs) -> u8 {
     if args.stats {
         match &program {
             Some(program) => {
-                let graph = crate::flow::graph::FlowGraph::build(program);
-                let stats = crate::flow::stats::compute(program, &graph);
+                let stats = crate::flow::stats::of(program);
                 print!("{}", crate::flow::stats::table(&stats));
                 if !applied.acknowledged.is_empty() {
                     println!("\nacknowledged warnings (`# weir: allow CODE` above the item):");

@@ -27,5 +27,9 @@ pub fn run(args: ReplArgs) -> u8 {
             return super::USAGE;
         }
     }
-    terminal::run(session)
+    if terminal::run(session) {
+        super::SUCCESS
+    } else {
+        super::FAILURE
+    }
 }

@@ -166,7 +166,11 @@ fn run_here(path: &Path, journal: &Journal) -> Result<(), u8> {
             path.display()
         )));
     };
-    let loaded = load::parse_all(vec![(name.clone(), text)]);
+    // The files the script used are replayed as they were served, not as they are now.
+    let used: Vec<(String, String)> = meta("used_files")
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default();
+    let loaded = load::parse_all(std::iter::once((name.clone(), text)).chain(used).collect());
     // The server ran this script, perhaps with `--no-check`: loops may be let through, but
     // never names and types that are wrong.
     let (program, diagnostics) = crate::check::check_all(&loaded);

@@ -172,6 +172,12 @@ pub fn run(args: ServeArgs) -> u8 {
         accept_damaged: args.accept_damaged_journal,
         options,
         policy,
+        used_files: loaded
+            .sources
+            .all()
+            .skip(1)
+            .map(|(name, text)| (name.to_string(), text.to_string()))
+            .collect(),
         script_name: args.file,
         script_text: text,
         notifier,

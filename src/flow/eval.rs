@@ -39,6 +39,8 @@ pub fn stopping_condition(workflow: &Workflow, known: &Known) -> Option<crate::s
         }
         match &step.kind {
             StepKind::Let(local, value) => locals[local.0] = eval(value, known, &locals),
+            // What a lookup finds is never known before the run.
+            StepKind::Lookup(local, _) => locals[local.0] = None,
             StepKind::Guard {
                 condition,
                 continue_when,
@@ -47,7 +49,9 @@ pub fn stopping_condition(workflow: &Workflow, known: &Known) -> Option<crate::s
                     return Some(step.span);
                 }
             }
-            StepKind::Action(_) => {}
+            // The analysis follows branches one path at a time (see `paths`); a branch left
+            // whole decides nothing here.
+            StepKind::Action(_) | StepKind::Call(_) | StepKind::Branch { .. } => {}
         }
     }
     None
@@ -65,6 +69,7 @@ pub fn guard_after_write(workflow: &Workflow, engine: &Label) -> Option<crate::s
     for step in &workflow.steps {
         match &step.kind {
             StepKind::Let(local, value) => locals[local.0] = eval(value, &known, &locals),
+            StepKind::Lookup(local, _) => locals[local.0] = None,
             StepKind::Guard {
                 condition,
                 continue_when,
@@ -74,7 +79,9 @@ pub fn guard_after_write(workflow: &Workflow, engine: &Label) -> Option<crate::s
                     return Some(step.span);
                 }
             }
-            StepKind::Action(_) => written |= step.is_write(),
+            StepKind::Action(_) | StepKind::Call(_) | StepKind::Branch { .. } => {
+                written |= step.is_write()
+            }
         }
     }
     None
@@ -89,14 +96,27 @@ pub fn constant_writes(workflow: &Workflow) -> Vec<Vec<(FieldId, Value)>> {
     for step in &workflow.steps {
         match &step.kind {
             StepKind::Let(local, value) => locals[local.0] = eval(value, &known, &locals),
-            StepKind::Action(action) if action.kind.writes().is_some() => out.push(
-                action
+            StepKind::Action(action) => {
+                let constants: Vec<(FieldId, Value)> = action
                     .kind
                     .assignments()
                     .iter()
                     .filter_map(|a| eval(&a.value, &known, &locals).map(|v| (a.field, v)))
-                    .collect(),
-            ),
+                    .collect();
+                // One entry for each change the action may make (an upsert's two alike).
+                for _ in action.kind.all_writes() {
+                    out.push(constants.clone());
+                }
+            }
+            StepKind::Branch { .. } => {
+                let inside = crate::program::actions_in(std::slice::from_ref(step));
+                out.extend(
+                    inside
+                        .iter()
+                        .filter(|a| a.kind.writes().is_some())
+                        .map(|_| Vec::new()),
+                );
+            }
             _ => {}
         }
     }

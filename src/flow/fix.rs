@@ -39,6 +39,8 @@ pub enum CycleFix {
     },
     /// A workflow writing into records a sync keeps in step.
     ThroughSync { workflow: Arc<str>, sync: Arc<str> },
+    /// A workflow run on a sync's conflicts that writes what the sync carries.
+    ConflictWriteBack { workflow: Arc<str>, sync: Arc<str> },
     /// Updates or deletes nothing can tell apart: only one-way flow helps.
     OneWay { entity: Arc<str> },
     /// New records in apps that cannot tell who wrote them: a stamp in each of `stamps`
@@ -271,6 +273,9 @@ impl CycleFix {
             }
             CycleFix::ThroughSync { workflow, sync } => format!(
                 "`{workflow}` writes fields that `{sync}` copies back to where `{workflow}` listens: write a field the sync does not map, or make the change in one app and let the sync carry it"
+            ),
+            CycleFix::ConflictWriteBack { workflow, sync } => format!(
+                "`{workflow}` runs on conflicts of `{sync}` and writes a field the sync carries across, which can conflict again: tell someone with `notify`, or write a field the sync does not map"
             ),
             CycleFix::AddStamp {
                 stamps,

@@ -44,6 +44,8 @@ pub struct Write {
     pub constants: Vec<(FieldId, Value)>,
     /// The fields an update writes (`None`: not known, as for a sync's or a copy).
     pub fields: Option<Vec<FieldId>>,
+    /// The arms of branches the action stands in, in words (see [`Action::arm`]).
+    pub arm: Option<std::sync::Arc<str>>,
 }
 
 /// Why an edge cannot fire.
@@ -114,9 +116,29 @@ impl FlowGraph {
             });
             let mut constants = super::eval::constant_writes(w).into_iter();
             for action in w.actions() {
-                if let Some((_, entity, kind)) = action.kind.writes() {
+                for (_, entity, kind) in action.kind.all_writes() {
                     let constants = constants.next().unwrap_or_default();
                     writes.push(workflow_write(unit, entity, kind, action, constants));
+                }
+            }
+            // A call that says it `writes` an entity may create, update or delete its records,
+            // in whichever arm of a branch it stands.
+            for step in crate::program::steps_within(&w.steps) {
+                let StepKind::Call(call) = &step.kind else {
+                    continue;
+                };
+                for &entity in &program.app(call.app).calls[call.call].writes {
+                    for kind in EventKind::ALL {
+                        writes.push(Write {
+                            unit,
+                            entity,
+                            kind,
+                            span: step.span,
+                            constants: Vec::new(),
+                            fields: None,
+                            arm: None,
+                        });
+                    }
                 }
             }
         }
@@ -130,8 +152,7 @@ impl FlowGraph {
                 let fields: Vec<FieldId> = sync
                     .mappings
                     .iter()
-                    .filter(|m| if to_right { m.to_right } else { m.to_left })
-                    .map(|m| if to_right { m.right } else { m.left })
+                    .filter_map(|m| m.written(to_right))
                     .collect();
                 for kind in EventKind::ALL {
                     let unit = units.len();
@@ -150,13 +171,22 @@ impl FlowGraph {
                         span: sync.span,
                         constants: Vec::new(),
                         fields: (kind == EventKind::Updated).then(|| fields.clone()),
+                        arm: None,
                     });
                 }
             }
         }
 
+        // A workflow on a sync's conflicts is set off by the sync's updates, not by a node.
+        let on_conflict = |unit: &Unit| match unit.source {
+            UnitSource::Workflow(w) => program.workflow(w).trigger.conflict,
+            UnitSource::Sync { .. } => None,
+        };
         let mut triggered: HashMap<(EntityId, EventKind), Vec<usize>> = HashMap::new();
         for (i, unit) in units.iter().enumerate() {
+            if on_conflict(unit).is_some() {
+                continue;
+            }
             triggered
                 .entry((unit.trigger_entity, unit.trigger_kind))
                 .or_default()
@@ -184,6 +214,26 @@ impl FlowGraph {
                 });
             }
         }
+        // An update the sync carries across can conflict, and so set them off.
+        for (to, unit) in units.iter().enumerate() {
+            let Some(sync) = on_conflict(unit) else {
+                continue;
+            };
+            for (w, write) in writes.iter().enumerate() {
+                let from = &units[write.unit];
+                if matches!(from.source, UnitSource::Sync { sync: s, .. } if s == sync)
+                    && from.trigger_kind == EventKind::Updated
+                {
+                    out[write.unit].push(edges.len());
+                    edges.push(Edge {
+                        from: write.unit,
+                        write: w,
+                        to,
+                        cut: None,
+                    });
+                }
+            }
+        }
         FlowGraph {
             units,
             writes,
@@ -207,6 +257,9 @@ fn workflow_write(
 ) -> Write {
     let fields = match &action.kind {
         ActionKind::Update { fields, .. } => Some(fields.iter().map(|a| a.field).collect()),
+        ActionKind::Upsert { fields, .. } if kind == EventKind::Updated => {
+            Some(fields.iter().map(|a| a.field).collect())
+        }
         _ => None,
     };
     Write {
@@ -216,6 +269,7 @@ fn workflow_write(
         span: action.span,
         constants,
         fields,
+        arm: action.arm.clone(),
     }
 }
 
@@ -246,12 +300,8 @@ fn breaker(program: &Program, units: &[Unit], write: &Write, to: usize) -> Optio
         // A sync passes on only changes to the fields it maps; other updates match its ledger.
         UnitSource::Sync { sync, to_right } => {
             let s = &program.syncs[sync.0];
-            let mapped: Vec<FieldId> = s
-                .mappings
-                .iter()
-                .filter(|m| if to_right { m.to_right } else { m.to_left })
-                .map(|m| if to_right { m.left } else { m.right })
-                .collect();
+            // A computed mapping passes on changes to any field its expression reads.
+            let mapped: Vec<FieldId> = s.mappings.iter().flat_map(|m| m.read(to_right)).collect();
             return match (&write.fields, write.kind) {
                 (Some(fields), EventKind::Updated)
                     if !fields.iter().any(|f| mapped.contains(f)) =>

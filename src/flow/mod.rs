@@ -25,6 +25,7 @@ mod fix;
 pub mod graph;
 mod labels;
 mod owners;
+pub mod paths;
 pub mod render;
 pub mod scc;
 pub mod stats;
@@ -44,6 +45,8 @@ use graph::{Cut, Edge, FlowGraph, Telling, UnitSource};
 
 /// Everything pass 2 finds in a program whose names and types are sound.
 pub fn check(program: &Program) -> Vec<FlowError> {
+    let (flat, _) = paths::flatten(program);
+    let program = &*flat;
     let graph = FlowGraph::build(program);
     let analysis = Analysis::new(program, &graph);
     let mut problems = Vec::new();
@@ -62,6 +65,11 @@ pub fn check(program: &Program) -> Vec<FlowError> {
         .collect();
     analysis.unknown_labels(&on_loops, &mut problems);
     owners::check(program, &mut problems);
+    if matches!(flat, std::borrow::Cow::Owned(_)) {
+        // A write before or after a branch stands on every path: say what it does once.
+        let mut seen = std::collections::HashSet::new();
+        problems.retain(|p| seen.insert(format!("{p:?}")));
+    }
     problems
 }
 
@@ -110,12 +118,23 @@ impl<'a> Analysis<'a> {
             UnitSource::Workflow(w) => self.program.workflow(w).name.clone(),
             UnitSource::Sync { sync, .. } => {
                 let s = &self.program.syncs[sync.0];
-                Arc::from(format!(
-                    "sync {} between {} and {}",
-                    s.entity_name,
-                    self.program.app(s.left.app).name,
-                    self.program.app(s.right.app).name
-                ))
+                let (left, right) = (s.left.app, s.right.app);
+                let right_entity = &self.program.entity(s.right.entity).name;
+                Arc::from(if *right_entity == s.entity_name {
+                    format!(
+                        "sync {} between {} and {}",
+                        s.entity_name,
+                        self.program.app(left).name,
+                        self.program.app(right).name
+                    )
+                } else {
+                    format!(
+                        "sync {} in {} with {right_entity} in {}",
+                        s.entity_name,
+                        self.program.app(left).name,
+                        self.program.app(right).name
+                    )
+                })
             }
         }
     }
@@ -210,7 +229,12 @@ impl<'a> Analysis<'a> {
                 }
             })
             .collect();
+        let conflict = match start_unit.source {
+            UnitSource::Workflow(w) => self.program.workflow(w).trigger.conflict,
+            UnitSource::Sync { .. } => None,
+        };
         CycleReport {
+            conflict: conflict.map(|s| self.program.syncs[s.0].name.clone()),
             start: (start_unit.trigger_kind, entity, app),
             steps,
             fix: self.fix(edges),
@@ -280,6 +304,16 @@ impl<'a> Analysis<'a> {
             .iter()
             .map(|&e| self.graph.edges[e].from)
             .find(|&u| self.workflow(u).is_some());
+        let on_conflict = edges.iter().map(|&e| self.graph.edges[e].from).find(|&u| {
+            self.workflow(u)
+                .is_some_and(|w| w.trigger.conflict.is_some())
+        });
+        if let (Some(sync), Some(unit)) = (sync_unit, on_conflict) {
+            return CycleFix::ConflictWriteBack {
+                workflow: self.unit_name(unit),
+                sync: self.program.syncs[sync.0].name.clone(),
+            };
+        }
         if let (Some(sync), Some(unit)) = (sync_unit, workflow_unit) {
             let s = &self.program.syncs[sync.0];
             return CycleFix::ThroughSync {

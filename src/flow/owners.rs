@@ -42,10 +42,10 @@ fn flows(program: &Program) -> Vec<Flow> {
     let mut flows = Vec::new();
     for w in &program.workflows {
         let read = program.entity(w.trigger.entity).name.clone();
-        for action in w.actions() {
-            let Some((to, entity, kind)) = action.kind.writes() else {
-                continue;
-            };
+        for (action, (to, entity, kind)) in w
+            .actions()
+            .flat_map(|a| a.kind.all_writes().into_iter().map(move |write| (a, write)))
+        {
             if to == w.trigger.app {
                 continue;
             }

@@ -2,6 +2,8 @@
 //! edge from the entity that triggers it to the entity it writes. Edges on a loop are marked;
 //! edges a breaker cuts are dashed and say which breaker.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -10,6 +12,7 @@ use super::scc;
 use crate::ast::EventKind;
 use crate::program::{EntityId, Program};
 use crate::source::SourceMap;
+use crate::span::Span;
 
 /// What happens to the chains one write starts.
 #[derive(Clone, Debug, PartialEq)]
@@ -25,9 +28,24 @@ pub enum WriteStatus {
 }
 
 pub struct View<'a> {
-    pub program: &'a Program,
+    /// The program with its branches followed one path at a time (see `paths`).
+    pub program: Cow<'a, Program>,
     pub graph: FlowGraph,
     pub status: Vec<WriteStatus>,
+    /// The writes drawn: one for each action, though it stands on several paths.
+    shown: Vec<usize>,
+}
+
+impl WriteStatus {
+    /// How much a status says, to keep the most telling of an action's paths.
+    fn weight(&self) -> u8 {
+        match self {
+            WriteStatus::Quiet => 0,
+            WriteStatus::Cut(_) => 1,
+            WriteStatus::Chains => 2,
+            WriteStatus::Cycle => 3,
+        }
+    }
 }
 
 pub fn breaker_name(cut: Cut, kind: EventKind) -> String {
@@ -47,7 +65,8 @@ pub fn breaker_name(cut: Cut, kind: EventKind) -> String {
 
 impl<'a> View<'a> {
     pub fn new(program: &'a Program) -> View<'a> {
-        let graph = FlowGraph::build(program);
+        let (program, _) = super::paths::flatten(program);
+        let graph = FlowGraph::build(&program);
         let mut succ = vec![Vec::new(); graph.units.len()];
         for edge in graph.edges.iter().filter(|e| e.cut.is_none()) {
             succ[edge.from].push(edge.to);
@@ -85,10 +104,26 @@ impl<'a> View<'a> {
                 },
             }
         }
+        let mut shown: Vec<usize> = Vec::new();
+        let mut first: HashMap<(Span, EntityId, EventKind, EventKind), usize> = HashMap::new();
+        for (i, w) in graph.writes.iter().enumerate() {
+            let key = (w.span, w.entity, w.kind, graph.units[w.unit].trigger_kind);
+            match first.get(&key) {
+                Some(&kept) if status[i].weight() > status[kept].weight() => {
+                    status[kept] = status[i].clone()
+                }
+                Some(_) => {}
+                None => {
+                    first.insert(key, i);
+                    shown.push(i);
+                }
+            }
+        }
         View {
             program,
             graph,
             status,
+            shown,
         }
     }
 
@@ -101,6 +136,20 @@ impl<'a> View<'a> {
         }
     }
 
+    /// What sets a unit off: `updated Helpdesk.ticket`, or `conflict in sync tickets`.
+    fn trigger_text(&self, unit: usize) -> String {
+        let u = &self.graph.units[unit];
+        match u.source {
+            UnitSource::Workflow(w) => match self.program.workflow(w).trigger.conflict {
+                Some(sync) => format!("conflict in sync {}", self.program.syncs[sync.0].name),
+                None => format!("{} {}", u.trigger_kind, self.node(u.trigger_entity)),
+            },
+            UnitSource::Sync { .. } => {
+                format!("{} {}", u.trigger_kind, self.node(u.trigger_entity))
+            }
+        }
+    }
+
     fn node(&self, entity: EntityId) -> String {
         let e = self.program.entity(entity);
         format!("{}.{}", self.program.app(e.app).name, e.name)
@@ -108,16 +157,23 @@ impl<'a> View<'a> {
 
     /// The edges of the picture: (from entity, to entity, label, status), one per write.
     fn edges(&self) -> Vec<(EntityId, EntityId, String, &WriteStatus)> {
-        self.graph
-            .writes
+        self.shown
             .iter()
-            .enumerate()
-            .map(|(i, w)| {
+            .map(|&i| {
+                let w = &self.graph.writes[i];
                 let unit = &self.graph.units[w.unit];
+                let kind = match unit.source {
+                    UnitSource::Workflow(id)
+                        if self.program.workflow(id).trigger.conflict.is_some() =>
+                    {
+                        "conflict".to_string()
+                    }
+                    _ => unit.trigger_kind.to_string(),
+                };
                 let label = format!(
-                    "{} ({} → {})",
+                    "{}{} ({kind} → {})",
                     self.unit_name(w.unit),
-                    unit.trigger_kind,
+                    arm_words(w),
                     w.kind.action()
                 );
                 (unit.trigger_entity, w.entity, label, &self.status[i])
@@ -139,18 +195,19 @@ impl<'a> View<'a> {
             let _ = writeln!(out, "  {}{open}: {}", app.name, entities.join(", "));
         }
         let _ = writeln!(out, "\nwrites (trigger → write: what it sets off)");
-        for (i, w) in self.graph.writes.iter().enumerate() {
-            let unit = &self.graph.units[w.unit];
+        for &i in &self.shown {
+            let w = &self.graph.writes[i];
             let status = match &self.status[i] {
                 WriteStatus::Quiet => "sets nothing off".to_string(),
                 WriteStatus::Chains => {
-                    let next: Vec<String> = self
-                        .graph
-                        .edges
-                        .iter()
-                        .filter(|e| e.write == i && e.cut.is_none())
-                        .map(|e| self.unit_name(e.to).to_string())
-                        .collect();
+                    let mut next: Vec<String> = Vec::new();
+                    for e in self.graph.edges.iter() {
+                        let same_action = self.graph.writes[e.write].span == w.span;
+                        let name = self.unit_name(e.to).to_string();
+                        if same_action && e.cut.is_none() && !next.contains(&name) {
+                            next.push(name);
+                        }
+                    }
                     format!("sets off {}", next.join(", "))
                 }
                 WriteStatus::Cut(names) => format!("cut: {}", names.join(", ")),
@@ -158,16 +215,15 @@ impl<'a> View<'a> {
             };
             let _ = writeln!(
                 out,
-                "  {:<24} {} {} → {} {}  [line {}]  {status}",
-                self.unit_name(w.unit),
-                unit.trigger_kind,
-                self.node(unit.trigger_entity),
+                "  {:<24} {} → {} {}  [line {}]  {status}",
+                format!("{}{}", self.unit_name(w.unit), arm_words(w)),
+                self.trigger_text(w.unit),
                 w.kind.action(),
                 self.node(w.entity),
                 sources.line_of(w.span),
             );
         }
-        let stats = super::stats::compute(self.program, &self.graph);
+        let stats = super::stats::compute(&self.program, &self.graph);
         if !stats.is_empty() {
             let _ = writeln!(out, "\nhow much one change can set off");
             for line in super::stats::table(&stats).lines() {
@@ -295,4 +351,13 @@ fn mermaid_id(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect()
+}
+
+/// ` [if kind == "paid"]` after the name of a workflow whose write stands in an arm.
+fn arm_words(write: &super::graph::Write) -> String {
+    write
+        .arm
+        .as_ref()
+        .map(|arm| format!(" [{arm}]"))
+        .unwrap_or_default()
 }

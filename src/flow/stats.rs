@@ -2,6 +2,7 @@
 //! follow from a single event, assuming every condition lets it through and every write
 //! reaches one record. Loops make the answer unbounded.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::graph::FlowGraph;
@@ -16,6 +17,13 @@ pub struct TriggerStats {
     /// `None` when a loop the checker could not rule out is reachable.
     pub runs: Option<u64>,
     pub actions: Option<u64>,
+}
+
+/// The statistics of a program, its branches followed one path at a time.
+pub fn of(program: &Program) -> Vec<TriggerStats> {
+    let (flat, _) = super::paths::flatten(program);
+    let graph = FlowGraph::build(&flat);
+    compute(&flat, &graph)
 }
 
 pub fn compute(program: &Program, graph: &FlowGraph) -> Vec<TriggerStats> {
@@ -44,18 +52,29 @@ pub fn compute(program: &Program, graph: &FlowGraph) -> Vec<TriggerStats> {
             continue;
         }
         let u = component[0];
-        let mut r = Some(1u64);
-        let mut a = Some(own_actions[u]);
-        for &next in &succ[u] {
-            r = r.zip(runs[next]).map(|(x, y)| x.saturating_add(y));
-            a = a.zip(actions[next]).map(|(x, y)| x.saturating_add(y));
-        }
-        runs[u] = r;
-        actions[u] = a;
+        let kept: Vec<usize> = graph.out[u]
+            .iter()
+            .copied()
+            .filter(|&e| graph.edges[e].cut.is_none())
+            .collect();
+        // Each write sets off every unit triggered where it lands, but of the paths of one
+        // branching workflow only one runs: the most of them counts, not their sum.
+        let per_write = |values: &[Option<u64>]| {
+            let mut most: HashMap<(usize, Alternative), Option<u64>> = HashMap::new();
+            for &e in &kept {
+                let edge = &graph.edges[e];
+                let key = (edge.write, alternative(program, graph, edge.to));
+                let entry = most.entry(key).or_insert(Some(0));
+                *entry = entry.zip(values[edge.to]).map(|(x, y)| x.max(y));
+            }
+            most.into_values()
+                .try_fold(0u64, |acc, v| v.map(|v| acc.saturating_add(v)))
+        };
+        runs[u] = per_write(&runs).map(|r| r.saturating_add(1));
+        actions[u] = per_write(&actions).map(|a| a.saturating_add(own_actions[u]));
     }
     let mut order: Vec<(usize, EventKind)> = Vec::new();
-    let mut started: std::collections::HashMap<(usize, EventKind), Vec<usize>> =
-        std::collections::HashMap::new();
+    let mut started: HashMap<(usize, EventKind), Vec<usize>> = HashMap::new();
     for (u, unit) in graph.units.iter().enumerate() {
         let key = (unit.trigger_entity.0, unit.trigger_kind);
         if !program
@@ -75,9 +94,15 @@ pub fn compute(program: &Program, graph: &FlowGraph) -> Vec<TriggerStats> {
         .map(|(entity, kind)| {
             let units = &started[&(entity, kind)];
             let sum = |values: &[Option<u64>]| {
-                units
-                    .iter()
-                    .try_fold(0u64, |acc, &u| values[u].map(|v| acc.saturating_add(v)))
+                let mut most: HashMap<Alternative, Option<u64>> = HashMap::new();
+                for &u in units {
+                    let entry = most
+                        .entry(alternative(program, graph, u))
+                        .or_insert(Some(0));
+                    *entry = entry.zip(values[u]).map(|(x, y)| x.max(y));
+                }
+                most.into_values()
+                    .try_fold(0u64, |acc, v| v.map(|v| acc.saturating_add(v)))
             };
             let e = &program.entities[entity];
             TriggerStats {
@@ -89,6 +114,21 @@ pub fn compute(program: &Program, graph: &FlowGraph) -> Vec<TriggerStats> {
             }
         })
         .collect()
+}
+
+/// Units of which at most one runs for an event: the paths of one workflow (they share its
+/// span), or a unit alone.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Alternative {
+    Workflow(crate::span::Span),
+    Unit(usize),
+}
+
+fn alternative(program: &Program, graph: &FlowGraph, unit: usize) -> Alternative {
+    match graph.units[unit].source {
+        super::graph::UnitSource::Workflow(w) => Alternative::Workflow(program.workflow(w).span),
+        super::graph::UnitSource::Sync { .. } => Alternative::Unit(unit),
+    }
 }
 
 /// The table `weir check --stats` prints.

@@ -7,14 +7,12 @@
 //! the origin guard E0301 asks for, as a step of each workflow it names, and the `sync` that
 //! replaces mirror workflows ([`super::sync_fix`]).
 
-use std::collections::HashMap;
-
 use lsp_types::*;
 
 use super::Failure;
 use super::analysis::Analysis;
-use super::documents::{Document, Documents};
-use crate::ast::{self, Item, WorkflowForm};
+use super::documents::Documents;
+use crate::ast::WorkflowForm;
 use crate::check::CheckError;
 use crate::diagnostic::Report;
 use crate::flow::{CycleFix, FlowError};
@@ -39,36 +37,40 @@ pub fn code_actions(
         .lines
         .byte_range(&document.text, params.range)
         .ok_or_else(|| Failure::invalid_params("the range is outside the document"))?;
-    let analysis = document.analysis();
-    let actions = fixes(&analysis, &document.text)
+    let view = documents.analysis(uri)?;
+    let actions = fixes(&view)
         .into_iter()
         .filter(|fix| {
-            fix.place.start as usize <= wanted.end && wanted.start <= fix.place.end as usize
+            fix.place.file == view.file
+                && fix.place.start as usize <= wanted.end
+                && wanted.start <= fix.place.end as usize
         })
-        .map(|fix| action(fix, uri, document, &params.context.diagnostics))
+        .map(|fix| action(fix, &view, &params.context.diagnostics))
         .collect();
     Ok(Some(actions))
 }
 
-fn action(fix: Fix, uri: &Uri, document: &Document, sent: &[Diagnostic]) -> CodeActionOrCommand {
-    let place = document.lines.range(&document.text, fix.place);
-    let edits = fix
-        .edits
-        .into_iter()
-        .map(|(span, text)| TextEdit::new(document.lines.range(&document.text, span), text))
-        .collect();
+/// A fix as a code action; its edits may reach other files of the program (the other workflow
+/// of a loop).
+fn action(fix: Fix, analysis: &Analysis, sent: &[Diagnostic]) -> CodeActionOrCommand {
+    let place = analysis.range(fix.place);
+    let edit = super::workspace_edit(
+        fix.edits
+            .into_iter()
+            .map(|(span, text)| (analysis.location(span), text)),
+    );
     let fixed: Vec<Diagnostic> = sent.iter().filter(|d| d.range == place).cloned().collect();
     CodeActionOrCommand::CodeAction(CodeAction {
         title: fix.title,
         kind: Some(CodeActionKind::QUICKFIX),
         diagnostics: (!fixed.is_empty()).then_some(fixed),
-        edit: Some(WorkspaceEdit::new(HashMap::from([(uri.clone(), edits)]))),
+        edit: Some(edit),
         is_preferred: Some(true),
         ..Default::default()
     })
 }
 
-fn fixes(analysis: &Analysis, text: &str) -> Vec<Fix> {
+fn fixes(analysis: &Analysis) -> Vec<Fix> {
     let mut out = Vec::new();
     for problem in analysis.problems() {
         let help = help_of(problem.report());
@@ -111,17 +113,17 @@ fn fixes(analysis: &Analysis, text: &str) -> Vec<Fix> {
                 missing,
                 copied_from: None,
                 ..
-            } => analysis
-                .program()
-                .and_then(|p| missing_fields(p, text, *span, entity.span, missing)),
+            } => analysis.program().and_then(|p| {
+                missing_fields(p, analysis.text(span.file), *span, entity.span, missing)
+            }),
             _ => None,
         };
         out.extend(fix);
     }
-    if let (Some(script), Some(program)) = (&analysis.script, analysis.program()) {
+    if let Some(program) = analysis.program() {
         for finding in &analysis.flow {
-            out.extend(guards(finding, script, program, text));
-            out.extend(super::sync_fix::sync_fix(finding, script, program, text));
+            out.extend(guards(finding, analysis, program));
+            out.extend(super::sync_fix::sync_fix(finding, analysis, program));
         }
     }
     out
@@ -201,7 +203,7 @@ fn placeholder(ty: &Type) -> String {
 }
 
 /// E0301's guards: `unless origin == ENGINE` as the first step of each workflow it names.
-fn guards(finding: &FlowError, script: &ast::Script, program: &Program, text: &str) -> Vec<Fix> {
+fn guards(finding: &FlowError, analysis: &Analysis, program: &Program) -> Vec<Fix> {
     let FlowError::Cycle(report) = finding else {
         return Vec::new();
     };
@@ -224,12 +226,10 @@ fn guards(finding: &FlowError, script: &ast::Script, program: &Program, text: &s
             continue;
         };
         let span = program.workflow(id).span;
-        let Some(w) = script.items.iter().find_map(|item| match item {
-            Item::Workflow(w) if w.span == span => Some(w),
-            _ => None,
-        }) else {
+        let Some(w) = super::sync_fix::workflow_at(analysis, span) else {
             continue;
         };
+        let text = analysis.text(span.file);
         match w.form {
             WorkflowForm::Block => {
                 let at = w.trigger.span.end as usize;

@@ -23,9 +23,12 @@ pub fn completion(
     let document = documents.get(&at.text_document.uri)?;
     let offset = document.offset(at.position)?;
     let text = &document.text;
+    if let Some(files) = used_files(&at.text_document.uri, text, offset, document) {
+        return Ok(Some(CompletionResponse::Array(files)));
+    }
     let item_start = item_start(text, offset);
     let mut analysis = documents.names_for(&at.text_document.uri)?;
-    if !analysis.parsed() {
+    if analysis.script().is_none() {
         // The item being written is what does not parse, most likely: the rest has the names.
         let end = item_end(text, offset);
         let mut rest = text[..item_start].to_string();
@@ -35,7 +38,7 @@ pub fn completion(
                 .map(|c| if c == '\n' { c } else { ' ' }),
         );
         rest.push_str(&text[end..]);
-        analysis = std::rc::Rc::new(Analysis::new("", &rest));
+        analysis = documents.program_with(&at.text_document.uri, rest)?;
     }
     let context = without_comments(&text[item_start..offset]);
     let mut names = analysis
@@ -53,6 +56,52 @@ pub fn completion(
         .map(|word| item(&word, replace, &analysis, &names))
         .collect();
     Ok(Some(CompletionResponse::Array(items)))
+}
+
+/// After `use "`: the other `.weir` files of the document's folder, by the path `use` takes.
+fn used_files(
+    uri: &Uri,
+    text: &str,
+    offset: usize,
+    document: &super::documents::Document,
+) -> Option<Vec<CompletionItem>> {
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let typed = text[line_start..offset]
+        .trim_start()
+        .strip_prefix("use")?
+        .trim_start()
+        .strip_prefix('"')?;
+    if typed.contains('"') {
+        return None;
+    }
+    let own = super::project::path_of(uri)?;
+    let folder = own.parent()?;
+    let replace = Range::new(
+        document.lines.position(text, offset - typed.len()),
+        document.lines.position(text, offset),
+    );
+    let mut names: Vec<String> = std::fs::read_dir(folder)
+        .ok()?
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            let weir = path.extension().is_some_and(|e| e == "weir") && path != own;
+            weir.then(|| path.file_name()?.to_str().map(str::to_string))
+                .flatten()
+        })
+        .filter(|name| name.starts_with(typed))
+        .collect();
+    names.sort();
+    Some(
+        names
+            .into_iter()
+            .map(|name| CompletionItem {
+                label: name.clone(),
+                kind: Some(CompletionItemKind::FILE),
+                text_edit: Some(CompletionTextEdit::Edit(TextEdit::new(replace, name))),
+                ..Default::default()
+            })
+            .collect(),
+    )
 }
 
 /// Where the top-level item around an offset starts: the last line above it that starts a

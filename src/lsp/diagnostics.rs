@@ -2,15 +2,15 @@
 //! labels as related information (the other workflows a loop story names), notes and the
 //! `help:` fix in the message, and the code linked to its page.
 
-use codespan_reporting::diagnostic::{LabelStyle, Severity};
+use codespan_reporting::diagnostic::{Label, LabelStyle, Severity};
 use lsp_types::{
-    CodeDescription, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString,
-    Uri,
+    CodeDescription, DiagnosticRelatedInformation, DiagnosticSeverity, NumberOrString, Uri,
 };
 
 use crate::diagnostic::Diagnostic;
+use crate::span::Span;
 
-use super::position::LineIndex;
+use super::analysis::Analysis;
 
 /// Where a diagnostic code's page is: `weir-explain:E0301` by default, which the VS Code
 /// extension opens as the text `weir explain E0301` prints; a client can give a web address
@@ -30,21 +30,22 @@ impl DocsLink {
     }
 }
 
+/// A diagnostic of an analysis in the protocol's shape, and the file it belongs to: the file
+/// of its primary place (the first file when it has none).
 pub fn to_lsp(
     diagnostic: &Diagnostic,
-    uri: &Uri,
-    text: &str,
-    lines: &LineIndex,
+    analysis: &Analysis,
     docs: &DocsLink,
-) -> lsp_types::Diagnostic {
+) -> (usize, lsp_types::Diagnostic) {
     let primary = diagnostic
         .labels
         .iter()
         .find(|l| l.style == LabelStyle::Primary)
         .or(diagnostic.labels.first());
     let span_of =
-        |range: &std::ops::Range<usize>| crate::span::Span::new(0, range.start, range.end);
-    let range = primary.map_or_else(Default::default, |l| lines.range(text, span_of(&l.range)));
+        |label: &Label<usize>| Span::new(label.file_id, label.range.start, label.range.end);
+    let file = primary.map_or(0, |l| l.file_id);
+    let range = primary.map_or_else(Default::default, |l| analysis.range(span_of(l)));
     let mut message = diagnostic.message.clone();
     if let Some(label) = primary.filter(|l| !l.message.is_empty()) {
         message.push_str(&format!("\n{}", label.message));
@@ -57,7 +58,7 @@ pub fn to_lsp(
         .iter()
         .filter(|l| l.style == LabelStyle::Secondary)
         .map(|l| DiagnosticRelatedInformation {
-            location: Location::new(uri.clone(), lines.range(text, span_of(&l.range))),
+            location: analysis.location(span_of(l)),
             message: if l.message.is_empty() {
                 "related".to_string()
             } else {
@@ -65,7 +66,7 @@ pub fn to_lsp(
             },
         })
         .collect();
-    lsp_types::Diagnostic {
+    let diagnostic = lsp_types::Diagnostic {
         range,
         severity: Some(match diagnostic.severity {
             Severity::Bug | Severity::Error => DiagnosticSeverity::ERROR,
@@ -84,5 +85,6 @@ pub fn to_lsp(
         related_information: (!related.is_empty()).then_some(related),
         tags: None,
         data: None,
-    }
+    };
+    (file, diagnostic)
 }

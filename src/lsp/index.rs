@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crate::ast::{self, Item, Script};
 use crate::builtins::Builtin;
 use crate::program::*;
+use crate::source::SourceMap;
 use crate::span::Span;
 use crate::types::Type;
 use crate::value::Value;
@@ -41,17 +42,25 @@ pub struct Index {
     pub expressions: Vec<(Span, Type)>,
     /// Every call's function name.
     pub calls: Vec<(Span, Builtin)>,
+    /// Pairs of names that are one name written once: `create in B` copies the trigger's
+    /// fields to the fields of the same name and writes the entity of the same name, and
+    /// `sync ticket between A and B` names both apps' `ticket`. Renaming one renames the other,
+    /// or the copy would silently stop.
+    pub links: Vec<(Symbol, Symbol)>,
 }
 
 impl Index {
-    pub fn build(script: &Script, program: &Program, text: &str) -> Index {
+    /// The index of the scripts of one program, whose texts are in `sources`.
+    pub fn build(scripts: &[Script], program: &Program, sources: &SourceMap) -> Index {
         let mut builder = Builder {
             program,
-            text,
+            sources,
             index: Index::default(),
         };
         builder.definitions();
-        builder.script(script);
+        for script in scripts {
+            builder.script(script);
+        }
         builder.program_uses();
         let mut index = builder.index;
         index.occurrences.sort_by_key(|o| (o.span, !o.definition));
@@ -61,11 +70,12 @@ impl Index {
         index
     }
 
-    /// The name at an offset; the end of a name counts, so a cursor just after it finds it.
-    pub fn at(&self, offset: usize) -> Option<&Occurrence> {
+    /// The name at an offset of a file; the end of a name counts, so a cursor just after it
+    /// finds it.
+    pub fn at(&self, file: usize, offset: usize) -> Option<&Occurrence> {
         self.occurrences
             .iter()
-            .filter(|o| o.span.start as usize <= offset && offset <= o.span.end as usize)
+            .filter(|o| o.span.file == file && covers(o.span, offset))
             .min_by_key(|o| o.span.end - o.span.start)
     }
 
@@ -81,25 +91,48 @@ impl Index {
         self.occurrences.iter().filter(move |o| &o.symbol == symbol)
     }
 
-    /// The innermost expression at an offset.
-    pub fn expression_at(&self, offset: usize) -> Option<&(Span, Type)> {
+    /// A symbol and every symbol linked to it, directly or through others ([`Index::links`]).
+    pub fn linked(&self, symbol: &Symbol) -> Vec<Symbol> {
+        let mut group = vec![symbol.clone()];
+        let mut i = 0;
+        while i < group.len() {
+            for (a, b) in &self.links {
+                for (from, to) in [(a, b), (b, a)] {
+                    if *from == group[i] && !group.contains(to) {
+                        group.push(to.clone());
+                    }
+                }
+            }
+            i += 1;
+        }
+        group
+    }
+
+    /// The innermost expression at an offset of a file.
+    pub fn expression_at(&self, file: usize, offset: usize) -> Option<&(Span, Type)> {
         self.expressions
             .iter()
-            .filter(|(s, _)| s.start as usize <= offset && offset < s.end as usize)
+            .filter(|(s, _)| {
+                s.file == file && s.start as usize <= offset && offset < s.end as usize
+            })
             .min_by_key(|(s, _)| s.end - s.start)
     }
 
-    pub fn call_at(&self, offset: usize) -> Option<Builtin> {
+    pub fn call_at(&self, file: usize, offset: usize) -> Option<Builtin> {
         self.calls
             .iter()
-            .find(|(s, _)| s.start as usize <= offset && offset <= s.end as usize)
+            .find(|(s, _)| s.file == file && covers(*s, offset))
             .map(|(_, b)| *b)
     }
 }
 
+fn covers(span: Span, offset: usize) -> bool {
+    span.start as usize <= offset && offset <= span.end as usize
+}
+
 struct Builder<'a> {
     program: &'a Program,
-    text: &'a str,
+    sources: &'a SourceMap,
     index: Index,
 }
 
@@ -110,6 +143,12 @@ impl Builder<'_> {
             symbol,
             definition,
         });
+    }
+
+    fn link(&mut self, a: Symbol, b: Symbol) {
+        if a != b {
+            self.index.links.push((a, b));
+        }
     }
 
     fn definitions(&mut self) {
@@ -156,27 +195,34 @@ impl Builder<'_> {
         }
     }
 
-    /// `entity in App`; a left-out entity is the trigger's, and is not written here.
-    fn target(&mut self, entity: Option<&ast::Name>, app: &ast::Name) {
-        let app = self.app(app);
+    /// `entity in App`; a left-out entity is the trigger's, and is not written here. The app.
+    fn target(&mut self, entity: Option<&ast::Name>, app: &ast::Name) -> Option<AppId> {
+        let id = self.app(app);
         if let Some(entity) = entity {
-            self.entity(app, entity);
+            self.entity(id, entity);
         }
+        id
     }
 
     fn script(&mut self, script: &Script) {
         for item in &script.items {
             match item {
-                Item::Engine(_) | Item::App(_) => {}
+                Item::Use(_) | Item::Engine(_) | Item::App(_) => {}
                 Item::Owns(owns) => {
                     let app = self.app(&owns.app);
                     self.entity(app, &owns.entity);
                 }
                 Item::Workflow(w) => {
-                    let app = self.app(&w.trigger.app);
-                    let entity = self.entity(app, &w.trigger.entity);
+                    // `on conflict in sync NAME` names a sync, not an app and an entity.
+                    let trigger_entity = match w.trigger.conflict {
+                        Some(_) => None,
+                        None => {
+                            let app = self.app(&w.trigger.app);
+                            self.entity(app, &w.trigger.entity)
+                        }
+                    };
                     for name in &w.trigger.changing {
-                        self.field(entity, name);
+                        self.field(trigger_entity, name);
                     }
                     for step in &w.steps {
                         if let ast::StepKind::Action(action) = &step.kind {
@@ -184,7 +230,18 @@ impl Builder<'_> {
                                 ast::Action::Create { entity, app, .. }
                                 | ast::Action::Update { entity, app, .. }
                                 | ast::Action::Delete { entity, app, .. } => {
-                                    self.target(entity.as_ref(), app);
+                                    let target = self.target(entity.as_ref(), app);
+                                    // `create in B`: the entity of the trigger's name in `B`.
+                                    if entity.is_none()
+                                        && let (Some(from), Some(app)) = (trigger_entity, target)
+                                        && let Some(to) =
+                                            self.program.entity_named(app, &w.trigger.entity.node)
+                                    {
+                                        self.link(Symbol::Entity(from), Symbol::Entity(to));
+                                    }
+                                }
+                                ast::Action::Upsert { entity, app, .. } => {
+                                    self.target(Some(entity), app);
                                 }
                                 ast::Action::Notify { .. } => {}
                             }
@@ -195,11 +252,29 @@ impl Builder<'_> {
                     let left = self.app(&sync.left);
                     let right = self.app(&sync.right);
                     let left_entity = self.entity(left, &sync.entity);
-                    let right_entity =
-                        right.and_then(|r| self.program.entity_named(r, &sync.entity.node));
+                    let right_entity = match &sync.right_entity {
+                        Some(name) => self.entity(right, name),
+                        // `sync ticket between A and B`: one name for both entities, so
+                        // renaming either renames the other.
+                        None => {
+                            let other =
+                                right.and_then(|r| self.program.entity_named(r, &sync.entity.node));
+                            if let (Some(l), Some(r)) = (left_entity, other) {
+                                self.link(Symbol::Entity(l), Symbol::Entity(r));
+                            }
+                            other
+                        }
+                    };
                     for mapping in &sync.mappings {
-                        self.field(left_entity, &mapping.left);
-                        self.field(right_entity, &mapping.right);
+                        if let Some(left) = mapping.left.field() {
+                            self.field(left_entity, left);
+                        }
+                        if let Some(right) = mapping.right.field() {
+                            self.field(right_entity, right);
+                        }
+                    }
+                    if let Some(matching) = &sync.matching {
+                        self.field(left_entity, matching);
                     }
                     if let Some(prefer) = &sync.prefer
                         && let ast::Prefer::App(name) = &prefer.node
@@ -234,6 +309,43 @@ impl Builder<'_> {
                 }
             }
             S::ExpectNotified(_) | S::ExpectLoop(_) => {}
+            S::Together(steps) => {
+                for step in steps {
+                    self.scenario_step(&step.kind);
+                }
+            }
+        }
+    }
+
+    fn steps(
+        &mut self,
+        steps: &[crate::program::Step],
+        id: WorkflowId,
+        trigger: Option<crate::program::EntityId>,
+    ) {
+        for step in steps {
+            match &step.kind {
+                StepKind::Guard { condition, .. } => self.expr(condition, id, trigger, None),
+                StepKind::Let(_, value) => self.expr(value, id, trigger, None),
+                StepKind::Lookup(_, query) => {
+                    if let Some(condition) = &query.condition {
+                        self.expr(condition, id, trigger, Some(query.entity));
+                    }
+                }
+                StepKind::Action(action) => self.action(action, id, trigger),
+                StepKind::Call(call) => {
+                    for arg in &call.args {
+                        self.expr(&arg.value, id, trigger, None);
+                    }
+                }
+                StepKind::Branch { arms, otherwise } => {
+                    for arm in arms {
+                        self.expr(&arm.condition, id, trigger, None);
+                        self.steps(&arm.steps, id, trigger);
+                    }
+                    self.steps(otherwise, id, trigger);
+                }
+            }
         }
     }
 
@@ -246,15 +358,19 @@ impl Builder<'_> {
             if let Some(condition) = &w.trigger.condition {
                 self.expr(condition, id, trigger, None);
             }
-            for step in &w.steps {
-                match &step.kind {
-                    StepKind::Guard { condition, .. } => self.expr(condition, id, trigger, None),
-                    StepKind::Let(_, value) => self.expr(value, id, trigger, None),
-                    StepKind::Action(action) => self.action(action, id, trigger),
+            self.steps(&w.steps, id, trigger);
+        }
+        let none = WorkflowId(usize::MAX);
+        // `full_name <- first + " " + last`: a computed side reads its own side's fields.
+        for sync in &program.syncs {
+            for mapping in &sync.mappings {
+                for (end, side) in [(&mapping.left, sync.left), (&mapping.right, sync.right)] {
+                    if let SyncEnd::Computed(e) = end {
+                        self.expr(e, none, None, Some(side.entity));
+                    }
                 }
             }
         }
-        let none = WorkflowId(usize::MAX);
         for scenario in &program.scenarios {
             if let Some(at) = &scenario.at {
                 self.expr(at, none, None, None);
@@ -290,8 +406,21 @@ impl Builder<'_> {
 
     fn action(&mut self, action: &Action, w: WorkflowId, trigger: Option<EntityId>) {
         match &action.kind {
-            ActionKind::Create { entity, fields, .. } => {
+            ActionKind::Create {
+                entity,
+                fields,
+                copy,
+                ..
+            } => {
                 self.assignments(*entity, fields, w, trigger, None);
+                if let (Some(copy), Some(from)) = (copy, trigger) {
+                    for (source, target) in &copy.pairs {
+                        self.link(
+                            Symbol::Field(from, *source),
+                            Symbol::Field(*entity, *target),
+                        );
+                    }
+                }
             }
             ActionKind::Update {
                 entity,
@@ -308,6 +437,9 @@ impl Builder<'_> {
                 if let Target::Where(condition) = target {
                     self.expr(condition, w, trigger, Some(*entity));
                 }
+            }
+            ActionKind::Upsert { entity, fields, .. } => {
+                self.assignments(*entity, fields, w, trigger, None);
             }
             ActionKind::Notify { channel, message } => {
                 if let Some(channel) = channel {
@@ -334,7 +466,7 @@ impl Builder<'_> {
 
     /// The span of the last name in an expression's text (`title` in `trigger.title`).
     fn name_span(&self, span: Span, name: &str) -> Option<Span> {
-        let slice = self.text.get(span.range())?;
+        let slice = self.sources.text(span.file).get(span.range())?;
         slice
             .ends_with(name)
             .then(|| Span::new(span.file, span.end as usize - name.len(), span.end as usize))
@@ -373,7 +505,8 @@ impl Builder<'_> {
         }
         match &e.kind {
             ExprKind::Const(Value::Label(label))
-                if self.text.get(e.span.range()) == Some(&**label) && &**label != "user" =>
+                if self.sources.text(e.span.file).get(e.span.range()) == Some(&**label)
+                    && &**label != "user" =>
             {
                 self.add(e.span, Symbol::Label(label.clone()), false);
             }

@@ -1,9 +1,10 @@
 //! `weir lsp`: a language server over standard input and output.
 //!
-//! The editor sends the text of open documents; the server checks each one with the same
-//! stages as `weir check` ([`analysis`]) and answers from that: diagnostics, hover, go to
-//! definition, references, rename, completion, signature help, formatting, outline, folding,
-//! code actions from the checker's fixes, semantic tokens and the flow graph. Everything runs on
+//! The editor sends the text of open documents; the server checks each one, with the files it
+//! `use`s ([`project`]), with the same stages as `weir check` ([`analysis`]) and answers from
+//! that, across the files of the program: diagnostics, hover, go to definition, references,
+//! rename, completion, signature help, formatting, outline, folding, code actions from the
+//! checker's fixes, semantic tokens and the flow graph. Everything runs on
 //! one thread: the checker is fast and synchronous, and diagnostics wait until the editor has
 //! been quiet for [`QUIET`], so a burst of keystrokes is checked once.
 //!
@@ -20,11 +21,12 @@ mod index;
 mod navigate;
 mod outline;
 mod position;
+mod project;
 mod sync_fix;
 mod tokens;
 mod transport;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{RecvTimeoutError, Sender};
 use std::time::Duration;
@@ -74,6 +76,7 @@ pub fn serve() -> u8 {
         docs: diagnostics::DocsLink::default(),
         state: State::Starting,
         stale: BTreeSet::new(),
+        published: BTreeSet::new(),
     };
     let code = loop {
         let message = if server.stale.is_empty() {
@@ -112,8 +115,10 @@ struct Server {
     documents: Documents,
     docs: diagnostics::DocsLink,
     state: State,
-    /// Documents changed since their diagnostics were last sent.
+    /// Files changed since their diagnostics were last sent.
     stale: BTreeSet<Uri>,
+    /// Files whose diagnostics were sent, to clear them when no program covers them.
+    published: BTreeSet<Uri>,
 }
 
 impl Server {
@@ -233,9 +238,17 @@ impl Server {
             note::DidCloseTextDocument::METHOD => {
                 parse::<DidCloseTextDocumentParams>(notification.params).map(|p| {
                     let uri = p.text_document.uri;
-                    self.stale.remove(&uri);
                     self.documents.close(&uri);
-                    self.publish(uri, Vec::new(), None);
+                    // Its program is checked again from the disk if another open file is part
+                    // of it; otherwise its diagnostics are cleared.
+                    self.stale.insert(uri);
+                })
+            }
+            note::DidChangeWatchedFiles::METHOD => {
+                parse::<DidChangeWatchedFilesParams>(notification.params).map(|p| {
+                    self.documents.disk_changed();
+                    self.stale.extend(p.changes.into_iter().map(|c| c.uri));
+                    self.stale.extend(self.documents.uris().cloned());
                 })
             }
             _ => Ok(()),
@@ -257,32 +270,78 @@ impl Server {
         )));
     }
 
+    /// Checks again every program a changed file belongs to, and sends the diagnostics of each
+    /// of their files, open or not: an error in a file another one uses shows in that file.
     fn publish_stale(&mut self) {
-        for uri in std::mem::take(&mut self.stale) {
-            let Ok(document) = self.documents.get(&uri) else {
+        let stale: BTreeSet<String> = std::mem::take(&mut self.stale)
+            .iter()
+            .map(|uri| uri.as_str().to_string())
+            .collect();
+        let mut found: BTreeMap<String, (Uri, Vec<lsp_types::Diagnostic>)> = BTreeMap::new();
+        let mut covered = BTreeSet::new();
+        for members in self.documents.programs() {
+            for uri in &members {
+                covered.insert(uri.as_str().to_string());
+            }
+            if !members.iter().any(|uri| stale.contains(uri.as_str())) {
                 continue;
-            };
+            }
             let checked = catch_unwind(AssertUnwindSafe(|| {
-                let analysis = document.analysis();
+                let analysis = self.documents.program(&members);
+                let mut by_file: Vec<Vec<lsp_types::Diagnostic>> =
+                    vec![Vec::new(); analysis.files.len()];
+                for d in &analysis.diagnostics {
+                    let (file, diagnostic) = diagnostics::to_lsp(d, &analysis, &self.docs);
+                    by_file[file].push(diagnostic);
+                }
                 analysis
-                    .diagnostics
+                    .files
                     .iter()
-                    .map(|d| {
-                        diagnostics::to_lsp(d, &uri, &document.text, &document.lines, &self.docs)
-                    })
+                    .map(|f| f.uri.clone())
+                    .zip(by_file)
                     .collect::<Vec<_>>()
             }));
             match checked {
-                Ok(list) => self.publish(uri.clone(), list, Some(document.version)),
+                Ok(files) => {
+                    for (uri, list) in files {
+                        // A connector shipped with weir is no file the editor can show.
+                        let shown =
+                            uri.as_str().starts_with("file:") || self.documents.get(&uri).is_ok();
+                        if !shown {
+                            continue;
+                        }
+                        let entry = found
+                            .entry(uri.as_str().to_string())
+                            .or_insert_with(|| (uri, Vec::new()));
+                        for d in list {
+                            if !entry.1.contains(&d) {
+                                entry.1.push(d);
+                            }
+                        }
+                    }
+                }
                 Err(panic) => self.log(
                     MessageType::ERROR,
                     &format!(
                         "checking `{}` failed ({}); its diagnostics are not shown",
-                        uri.as_str(),
+                        members[0].as_str(),
                         panic_text(&panic)
                     ),
                 ),
             }
+        }
+        // Files no program covers any more (closed, or no longer beside an open one).
+        for gone in std::mem::take(&mut self.published) {
+            if !covered.contains(gone.as_str()) && !found.contains_key(gone.as_str()) {
+                self.publish(gone, Vec::new(), None);
+            } else {
+                self.published.insert(gone);
+            }
+        }
+        for (_, (uri, list)) in found {
+            let version = self.documents.get(&uri).ok().map(|d| d.version);
+            self.published.insert(uri.clone());
+            self.publish(uri, list, version);
         }
     }
 
@@ -297,6 +356,19 @@ impl Server {
             params,
         )));
     }
+}
+
+/// Text edits of any files as one edit of the workspace, grouped by file.
+fn workspace_edit(edits: impl Iterator<Item = (Location, String)>) -> WorkspaceEdit {
+    let mut by_file: BTreeMap<String, (Uri, Vec<TextEdit>)> = BTreeMap::new();
+    for (at, text) in edits {
+        by_file
+            .entry(at.uri.as_str().to_string())
+            .or_insert_with(|| (at.uri.clone(), Vec::new()))
+            .1
+            .push(TextEdit::new(at.range, text));
+    }
+    WorkspaceEdit::new(by_file.into_values().collect())
 }
 
 fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {

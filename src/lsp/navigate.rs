@@ -1,29 +1,26 @@
 //! Requests about the name under the cursor: hover, go to definition, find references, rename.
 
-use std::collections::HashMap;
-
 use lsp_types::*;
 
 use super::Failure;
-use super::analysis::Analysis;
+use super::analysis::View;
 use super::documents::{Document, Documents};
 use super::index::{Occurrence, Symbol};
 use crate::codes::Code;
 use crate::program::Program;
-use crate::span::Span;
 
 /// The document, its analysis and the offset a position request points at.
 fn locate<'a>(
     documents: &'a Documents,
     at: &TextDocumentPositionParams,
-) -> Result<(&'a Document, std::rc::Rc<Analysis>, usize), Failure> {
+) -> Result<(&'a Document, View, usize), Failure> {
     let document = documents.get(&at.text_document.uri)?;
     let offset = document.offset(at.position)?;
-    Ok((document, document.analysis(), offset))
+    Ok((document, documents.analysis(&at.text_document.uri)?, offset))
 }
 
-fn occurrence(analysis: &Analysis, offset: usize) -> Option<Occurrence> {
-    analysis.index.at(offset).cloned()
+fn occurrence(view: &View, offset: usize) -> Option<Occurrence> {
+    view.index.at(view.file, offset).cloned()
 }
 
 pub fn hover(documents: &Documents, params: HoverParams) -> Result<Option<Hover>, Failure> {
@@ -34,9 +31,9 @@ pub fn hover(documents: &Documents, params: HoverParams) -> Result<Option<Hover>
         if let Some(found) = occurrence(&analysis, offset) {
             parts.push(describe(program, &found.symbol));
             range = Some(found.span);
-        } else if let Some(builtin) = analysis.index.call_at(offset) {
+        } else if let Some(builtin) = analysis.index.call_at(analysis.file, offset) {
             parts.push(format!("```weir\n{}\n```", builtin.signature()));
-        } else if let Some((span, ty)) = analysis.index.expression_at(offset) {
+        } else if let Some((span, ty)) = analysis.index.expression_at(analysis.file, offset) {
             parts.push(format!("`{}`", ty));
             range = Some(*span);
         }
@@ -60,10 +57,11 @@ pub fn hover(documents: &Documents, params: HoverParams) -> Result<Option<Hover>
 }
 
 /// The codes of the diagnostics whose primary place covers an offset.
-fn codes_at(analysis: &Analysis, offset: usize) -> impl Iterator<Item = Code> + '_ {
-    analysis.diagnostics.iter().filter_map(move |d| {
+fn codes_at(view: &View, offset: usize) -> impl Iterator<Item = Code> + '_ {
+    view.diagnostics.iter().filter_map(move |d| {
         let label = d.labels.first()?;
-        let covers = label.range.start <= offset && offset <= label.range.end;
+        let covers =
+            label.file_id == view.file && label.range.start <= offset && offset <= label.range.end;
         covers
             .then(|| d.code.as_deref().and_then(Code::parse))
             .flatten()
@@ -193,16 +191,96 @@ pub fn definition(
     params: GotoDefinitionParams,
 ) -> Result<Option<GotoDefinitionResponse>, Failure> {
     let at = &params.text_document_position_params;
-    let (document, analysis, offset) = locate(documents, at)?;
+    let (_, analysis, offset) = locate(documents, at)?;
+    if let Some(file) = used_file(&analysis, &at.text_document.uri, offset) {
+        return Ok(Some(GotoDefinitionResponse::Scalar(file)));
+    }
     let Some(found) = occurrence(&analysis, offset) else {
         return Ok(None);
     };
-    Ok(analysis.index.definition(&found.symbol).map(|span| {
-        GotoDefinitionResponse::Scalar(Location::new(
-            at.text_document.uri.clone(),
-            document.lines.range(&document.text, span),
-        ))
-    }))
+    Ok(analysis
+        .index
+        .definition(&found.symbol)
+        .map(|span| GotoDefinitionResponse::Scalar(analysis.location(span))))
+}
+
+/// The start of the file a `use "PATH"` under the cursor names.
+fn used_file(view: &View, uri: &Uri, offset: usize) -> Option<Location> {
+    let path = view.script()?.items.iter().find_map(|item| match item {
+        crate::ast::Item::Use(used) => match &used.target {
+            crate::ast::UseTarget::File(path)
+                if path.span.start as usize <= offset && offset <= path.span.end as usize =>
+            {
+                Some(path)
+            }
+            _ => None,
+        },
+        _ => None,
+    })?;
+    let from = super::project::path_of(uri)?;
+    let target = crate::uses::relative_to(&from.to_string_lossy(), &path.node);
+    Some(Location::new(
+        super::project::uri_of(&target)?,
+        Range::default(),
+    ))
+}
+
+/// Every place a symbol stands, in every program the file belongs to: a file used by several
+/// open files is checked with each, and a name of it is used in each.
+fn places(
+    documents: &Documents,
+    uri: &Uri,
+    symbol: &Symbol,
+    linked: bool,
+    definitions: bool,
+) -> Vec<Location> {
+    let mut out: Vec<Location> = Vec::new();
+    let Ok(here) = documents.analysis(uri) else {
+        return out;
+    };
+    // The symbol's definition identifies it in the other programs, whose ids differ.
+    let symbols = if linked {
+        here.index.linked(symbol)
+    } else {
+        vec![symbol.clone()]
+    };
+    let anchors: Vec<Location> = symbols
+        .iter()
+        .filter_map(|s| here.index.definition(s))
+        .map(|span| here.location(span))
+        .collect();
+    for members in documents.programs() {
+        if !members.contains(uri) {
+            continue;
+        }
+        let analysis = documents.program(&members);
+        let same: Vec<Symbol> = analysis
+            .index
+            .occurrences
+            .iter()
+            .filter(|o| o.definition && anchors.contains(&analysis.location(o.span)))
+            .map(|o| o.symbol.clone())
+            .collect();
+        for o in &analysis.index.occurrences {
+            if same.contains(&o.symbol) && (definitions || !o.definition) {
+                let location = analysis.location(o.span);
+                if !out.contains(&location) {
+                    out.push(location);
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        // No program of open files holds it (a label has no definition to anchor on).
+        for s in &symbols {
+            for o in here.index.uses(s) {
+                if definitions || !o.definition {
+                    out.push(here.location(o.span));
+                }
+            }
+        }
+    }
+    out
 }
 
 pub fn references(
@@ -210,24 +288,18 @@ pub fn references(
     params: ReferenceParams,
 ) -> Result<Option<Vec<Location>>, Failure> {
     let at = &params.text_document_position;
-    let (document, analysis, offset) = locate(documents, at)?;
+    let (_, analysis, offset) = locate(documents, at)?;
     let Some(found) = occurrence(&analysis, offset) else {
         return Ok(None);
     };
     let include = params.context.include_declaration;
-    Ok(Some(
-        analysis
-            .index
-            .uses(&found.symbol)
-            .filter(|o| include || !o.definition)
-            .map(|o| {
-                Location::new(
-                    at.text_document.uri.clone(),
-                    document.lines.range(&document.text, o.span),
-                )
-            })
-            .collect(),
-    ))
+    Ok(Some(places(
+        documents,
+        &at.text_document.uri,
+        &found.symbol,
+        false,
+        include,
+    )))
 }
 
 pub fn prepare_rename(
@@ -245,7 +317,7 @@ pub fn rename(
     params: RenameParams,
 ) -> Result<Option<WorkspaceEdit>, Failure> {
     let at = &params.text_document_position;
-    let (document, analysis, offset) = locate(documents, at)?;
+    let (_, analysis, offset) = locate(documents, at)?;
     let name = params.new_name.as_str();
     let valid = name.starts_with(|c: char| c.is_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_alphanumeric() || c == '_')
@@ -258,17 +330,10 @@ pub fn rename(
     let Some(found) = occurrence(&analysis, offset) else {
         return Ok(None);
     };
-    let mut spans: Vec<Span> = analysis.index.uses(&found.symbol).map(|o| o.span).collect();
-    spans.sort();
-    spans.dedup();
-    let edits = spans
-        .into_iter()
-        .map(|span| TextEdit::new(document.lines.range(&document.text, span), name.to_string()))
-        .collect();
-    Ok(Some(WorkspaceEdit::new(HashMap::from([(
-        at.text_document.uri.clone(),
-        edits,
-    )]))))
+    let places = places(documents, &at.text_document.uri, &found.symbol, true, true);
+    Ok(Some(super::workspace_edit(
+        places.into_iter().map(|place| (place, name.to_string())),
+    )))
 }
 
 /// A field's type as it is declared: a stamp is written `stamp`, though its values are origins.

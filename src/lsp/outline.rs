@@ -7,7 +7,7 @@ use lsp_types::*;
 use super::analysis::Analysis;
 use super::documents::{Document, Documents};
 use super::{Failure, GRAPH_COMMAND};
-use crate::ast::{self, Item};
+use crate::ast::{self, Item, UseTarget};
 use crate::span::Span;
 
 fn request_failed(message: impl Into<String>) -> Failure {
@@ -22,9 +22,9 @@ pub fn formatting(
     params: DocumentFormattingParams,
 ) -> Result<Vec<TextEdit>, Failure> {
     let document = documents.get(&params.text_document.uri)?;
-    let analysis = document.analysis();
-    let Some(script) = &analysis.script else {
-        return Err(request_failed(if analysis.too_large {
+    let analysis = documents.analysis(&params.text_document.uri)?;
+    let Some(script) = analysis.script() else {
+        return Err(request_failed(if analysis.too_large() {
             "the document is too large to format in the editor; run `weir fmt --write` on it"
         } else {
             "the document has syntax errors; fix them and it can be formatted"
@@ -47,7 +47,7 @@ pub fn symbols(
 ) -> Result<DocumentSymbolResponse, Failure> {
     let document = documents.get(&params.text_document.uri)?;
     let analysis = documents.names_for(&params.text_document.uri)?;
-    let Some(script) = &analysis.script else {
+    let Some(script) = analysis.script() else {
         return Ok(DocumentSymbolResponse::Nested(Vec::new()));
     };
     let symbol = |name: String,
@@ -77,6 +77,13 @@ pub fn symbols(
     for item in &script.items {
         let span = item.span();
         match item {
+            Item::Use(u) => {
+                let (named, at) = match &u.target {
+                    UseTarget::File(path) => (format!("use {:?}", path.node), path.span),
+                    UseTarget::Connector(name) => (format!("use {}", name.node), name.span),
+                };
+                out.push(symbol(named, None, SymbolKind::FILE, span, at, vec![]));
+            }
             Item::Engine(e) => out.push(symbol(
                 format!("engine {}", e.label.node),
                 None,
@@ -177,7 +184,7 @@ pub fn folding(
 ) -> Result<Vec<FoldingRange>, Failure> {
     let document = documents.get(&params.text_document.uri)?;
     let analysis = documents.names_for(&params.text_document.uri)?;
-    let Some(script) = &analysis.script else {
+    let Some(script) = analysis.script() else {
         return Ok(Vec::new());
     };
     let mut spans: Vec<Span> = Vec::new();
@@ -222,7 +229,7 @@ pub fn execute(documents: &Documents, params: ExecuteCommandParams) -> Result<St
             ))
         })?;
     let format = args.next().flatten().unwrap_or("mermaid");
-    let analysis = documents.get(&uri)?.analysis();
+    let analysis = documents.analysis(&uri)?;
     let program = checked_program(&analysis)?;
     let view = crate::flow::render::View::new(program);
     match format {

@@ -13,13 +13,9 @@ use crate::program::{ActionKind, AppId, ExprKind, Program, StepKind, Workflow};
 use crate::span::Span;
 
 use super::actions::Fix;
+use super::analysis::Analysis;
 
-pub fn sync_fix(
-    finding: &FlowError,
-    script: &ast::Script,
-    program: &Program,
-    text: &str,
-) -> Option<Fix> {
+pub fn sync_fix(finding: &FlowError, analysis: &Analysis, program: &Program) -> Option<Fix> {
     let (entity, left, right) = match finding {
         FlowError::Cycle(report) => match &report.fix {
             CycleFix::SyncOrOwner { entity, apps } if apps.len() == 2 => {
@@ -77,6 +73,7 @@ pub fn sync_fix(
     lines.push("}".to_string());
     let mut edits = Vec::new();
     for (i, span) in mirrors.iter().enumerate() {
+        let text = analysis.text(span.file);
         // Whole lines, with the line break after, so no blank line is left behind.
         let start = text[..span.start as usize].rfind('\n').map_or(0, |n| n + 1);
         let end = text[span.end as usize..]
@@ -89,13 +86,10 @@ pub fn sync_fix(
         };
         edits.push((Span::new(span.file, start, end), replacement));
     }
-    // Items the workflows' spans came from must be workflows of this script.
-    let all_workflows = mirrors.iter().all(|span| {
-        script
-            .items
-            .iter()
-            .any(|item| matches!(item, Item::Workflow(w) if w.span == *span))
-    });
+    // Items the workflows' spans came from must be workflows of the scripts.
+    let all_workflows = mirrors
+        .iter()
+        .all(|span| workflow_at(analysis, *span).is_some());
     all_workflows.then(|| Fix {
         title: format!(
             "replace the mirror workflows with `sync {entity} between {left} and {right}`"
@@ -103,6 +97,18 @@ pub fn sync_fix(
         place,
         edits,
     })
+}
+
+/// The workflow of the program's scripts whose span is `span`.
+pub(super) fn workflow_at(analysis: &Analysis, span: Span) -> Option<&ast::Workflow> {
+    analysis
+        .script(span.file)?
+        .items
+        .iter()
+        .find_map(|item| match item {
+            Item::Workflow(w) if w.span == span => Some(w),
+            _ => None,
+        })
 }
 
 /// The fields a plain mirror workflow copies: `(left field, right field, left to right)`.
@@ -126,7 +132,9 @@ fn copies(
             ExprKind::TriggerField(f) => program.field(w.trigger.entity, *f).is_stamp,
             _ => false,
         }),
-        StepKind::Let(..) => false,
+        StepKind::Let(..) | StepKind::Call(_) | StepKind::Lookup(..) | StepKind::Branch { .. } => {
+            false
+        }
         StepKind::Action(_) => true,
     });
     if w.trigger.condition.is_some() || !plain || w.actions().count() != 1 {
@@ -180,7 +188,6 @@ fn is_origin_test(e: &crate::program::Expr, is_origin: &dyn Fn(&ExprKind) -> boo
 
 #[cfg(test)]
 mod tests {
-    use super::super::analysis::Analysis;
     use super::*;
 
     #[test]
@@ -188,11 +195,10 @@ mod tests {
         let text = "app Cal {\n  event { title: text, notes: text, origin: stamp }\n}\napp Out {\n  event { subject: text, notes: text, origin: stamp }\n}\n\non updated event in Cal do update event in Out linked { subject: title, notes: notes } unless origin == weir\non updated event in Out do update event in Cal linked { title: subject } unless origin == weir\n";
         let analysis = Analysis::new("x.weir", text);
         let program = analysis.program().unwrap();
-        let script = analysis.script.as_ref().unwrap();
         let fixes: Vec<Fix> = analysis
             .flow
             .iter()
-            .filter_map(|f| sync_fix(f, script, program, text))
+            .filter_map(|f| sync_fix(f, &analysis, program))
             .collect();
         assert_eq!(fixes.len(), 1, "{:?}", analysis.flow);
         let guard = text.find("unless").unwrap();

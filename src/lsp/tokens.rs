@@ -57,7 +57,7 @@ pub fn full(
     params: SemanticTokensParams,
 ) -> Result<Option<SemanticTokensResult>, Failure> {
     let document = documents.get(&params.text_document.uri)?;
-    let analysis = document.analysis();
+    let analysis = documents.analysis(&params.text_document.uri)?;
     let text = &document.text;
     // (start, end, type, modifiers) in byte offsets, sorted, not overlapping.
     let mut pieces: Vec<(usize, usize, u32, u32)> = Vec::new();
@@ -73,7 +73,12 @@ pub fn full(
         }
         line_start += line.len();
     }
-    for o in &analysis.index.occurrences {
+    for o in analysis
+        .index
+        .occurrences
+        .iter()
+        .filter(|o| o.span.file == analysis.file)
+    {
         pieces.push((
             o.span.start as usize,
             o.span.end as usize,

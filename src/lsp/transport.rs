@@ -19,6 +19,9 @@ pub const MAX_MESSAGE: usize = 64 * 1024 * 1024;
 pub enum Outgoing {
     Message(Message),
     ParseError(String),
+    /// Everything before has been sent: the writer stops. The reader keeps a sender to report
+    /// parse errors, so the channel alone would never close while the client keeps its end open.
+    Finish,
 }
 
 pub struct Transport {
@@ -53,6 +56,7 @@ impl Transport {
                         }
                     },
                     Outgoing::ParseError(reason) => parse_error(&reason).to_string(),
+                    Outgoing::Finish => break,
                 };
                 let written = write!(out, "Content-Length: {}\r\n\r\n{text}", text.len())
                     .and_then(|()| out.flush());
@@ -73,7 +77,7 @@ impl Transport {
     /// Waits for the writer to send what is queued. The reader may be blocked on input that
     /// never comes (the client keeps its end open after `exit`); it ends with the process.
     pub fn finish(self) {
-        drop(self.outgoing);
+        let _ = self.outgoing.send(Outgoing::Finish);
         let _ = self.writer.join();
         drop(self.reader);
     }
@@ -187,7 +191,7 @@ mod tests {
             .iter()
             .map(|e| match e {
                 Outgoing::ParseError(reason) => reason,
-                Outgoing::Message(_) => String::new(),
+                Outgoing::Message(_) | Outgoing::Finish => String::new(),
             })
             .collect();
         (rx.iter().collect(), errors)

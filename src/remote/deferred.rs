@@ -7,25 +7,32 @@
 //! ```
 //!
 //! With writes deferred ([`super::HttpApps::defer_writes`]), a create, update or delete of a
-//! real app is not sent: it becomes a [`Planned`] write and the engine takes it as done (a
-//! create's record gets its number now, the app's id later). `weir serve` keeps planned writes
-//! in its journal's outbox and sends them concurrently, in order per record; what the sends
-//! teach (the app's ids, the writes done) comes back as [`Learned`]. A read of a real app
-//! first waits for every write already planned to be sent ([`Waiting::settle`]), so that a run
-//! reads what the runs before it wrote.
+//! real app is not sent: it becomes a [`Planned`] write, its request built by the entity's
+//! mapping ([`super::connector`]) as a write sent at once would be, and the engine takes it as
+//! done (a create's record gets its number now, the app's id later). `weir serve` keeps
+//! planned writes in its journal's outbox and sends them concurrently, in order per record,
+//! through the same [`Connector`]; what the sends teach (the app's ids, the writes done) comes
+//! back as [`Learned`].
+//!
+//! A run that needs a reply gets it: every step that reads an app (`find`, `exists`, `count`,
+//! `upsert`, `let p = create …`, which reads the record back, and a `call`, which may read
+//! or write anything) first waits for the writes to that app already in the outbox
+//! ([`Waiting::settle_for`]), then sends the run's own planned writes at once, in order, and
+//! takes in their replies. Writes nothing reads go out without holding the engine up: a run
+//! waits only where it reads, and only for the apps it reads and writes.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use reqwest::blocking::Client;
-use serde_json::Value as Json;
+use reqwest::Method;
 
 use super::IdempotencyKey;
-use super::http::{self, Policy, Reply, Request};
-use super::rest::{Endpoint, id_text, record_url};
-use crate::program::{EntityId, Program};
-use crate::run::apps::RecordId;
+use super::connector::Connector;
+use super::http::{Attempt, Body, Jitter, Policy, Reply, Request};
+use crate::ast::HttpOp;
+use crate::program::EntityId;
+use crate::run::apps::{AppError, RecordId, RecordRef};
 
 /// A write to send later.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,20 +43,18 @@ pub struct Planned {
     pub local: RecordId,
     /// `create`, `update` or `delete`.
     pub method: &'static str,
-    /// The record's URL; `None` while its create is still to be sent (the app's id is not
-    /// known yet): it is `collection/{id}` then.
-    pub url: Option<String>,
-    /// The entity's URL, where a create goes.
-    pub collection: String,
-    pub body: Option<Vec<u8>>,
+    /// The request's method and URL, as the entity's mapping makes them; `None` while the
+    /// record's create is still to be sent (its URL holds the app's id): made when it goes.
+    pub line: Option<(Method, String)>,
+    pub body: Option<Body>,
 }
 
 impl Planned {
-    pub fn http_method(&self) -> reqwest::Method {
+    pub fn op(&self) -> HttpOp {
         match self.method {
-            "create" => reqwest::Method::POST,
-            "update" => reqwest::Method::PATCH,
-            _ => reqwest::Method::DELETE,
+            "create" => HttpOp::Create,
+            "update" => HttpOp::Update,
+            _ => HttpOp::Delete,
         }
     }
 }
@@ -67,8 +72,8 @@ pub struct Learned {
 
 #[derive(Default)]
 struct State {
-    /// Planned writes handed over and not yet sent (or given up).
-    rows: usize,
+    /// Planned writes handed over and not yet sent (or given up), by entity.
+    rows: HashMap<EntityId, usize>,
     /// Of those, the creates, by entity.
     creates: HashMap<EntityId, usize>,
     learned: Vec<Learned>,
@@ -95,7 +100,9 @@ impl Waiting {
     /// Writes handed over to be sent.
     pub fn handed(&self, writes: &[Planned]) {
         let mut s = self.lock();
-        s.rows += writes.len();
+        for w in writes {
+            *s.rows.entry(w.entity).or_default() += 1;
+        }
         for w in writes.iter().filter(|w| w.method == "create") {
             *s.creates.entry(w.entity).or_default() += 1;
         }
@@ -104,7 +111,9 @@ impl Waiting {
     /// A write was sent (or given up), and what it taught.
     pub fn finished(&self, write: &Planned, learned: Option<Learned>) {
         let mut s = self.lock();
-        s.rows = s.rows.saturating_sub(1);
+        if let Some(n) = s.rows.get_mut(&write.entity) {
+            *n = n.saturating_sub(1);
+        }
         if write.method == "create"
             && let Some(n) = s.creates.get_mut(&write.entity)
         {
@@ -117,7 +126,7 @@ impl Waiting {
 
     /// Writes handed over and not yet sent.
     pub fn backlog(&self) -> usize {
-        self.lock().rows
+        self.lock().rows.values().sum()
     }
 
     /// What sends taught since the last call.
@@ -130,9 +139,10 @@ impl Waiting {
         self.lock().creates.get(&entity).is_some_and(|n| *n > 0)
     }
 
-    /// Waits until every write handed over is sent, or weir stops.
-    pub fn settle(&self) -> Result<(), Stopping> {
-        self.wait_while(|s| s.rows > 0)
+    /// Waits until every write handed over to the entities `of` says yes to is sent, or
+    /// weir stops.
+    pub fn settle_for(&self, of: impl Fn(EntityId) -> bool) -> Result<(), Stopping> {
+        self.wait_while(|s| s.rows.iter().any(|(e, n)| *n > 0 && of(*e)))
     }
 
     /// Waits until no create of an entity is still to be sent, or weir stops.
@@ -188,71 +198,252 @@ impl Deferred {
     }
 }
 
-/// Sends planned writes from other threads (`weir serve`'s outbox): one client, whose
-/// connections are kept and reused, and where each app lives.
+/// Sends planned writes from other threads (`weir serve`'s outbox), through the connector
+/// the engine's own requests go through: one client, whose connections are kept and reused.
 #[derive(Clone)]
 pub struct WriteSender {
-    program: Arc<Program>,
-    client: Client,
-    policy: Policy,
-    endpoints: Arc<Vec<Option<Endpoint>>>,
+    conn: Arc<Connector>,
 }
 
 impl WriteSender {
-    pub(super) fn new(
-        program: Arc<Program>,
-        client: Client,
-        policy: Policy,
-        endpoints: Arc<Vec<Option<Endpoint>>>,
-    ) -> WriteSender {
-        WriteSender {
-            program,
-            client,
-            policy,
-            endpoints,
-        }
+    pub(super) fn new(conn: Arc<Connector>) -> WriteSender {
+        WriteSender { conn }
     }
 
     /// The app (its index in the program) an entity's writes go to.
     pub fn app_of(&self, entity: EntityId) -> usize {
-        self.program.entity(entity).app.0
+        self.conn.app_of(entity)
     }
 
     pub fn policy(&self) -> &Policy {
-        &self.policy
+        self.conn.policy()
     }
 
     /// Tries a planned write once; `app_id` is the record's id in the app where its URL was
-    /// not known when it was planned.
-    pub fn attempt(&self, write: &Planned, app_id: Option<&str>) -> http::Attempt {
-        let url = match (&write.url, app_id) {
-            (Some(url), _) => url.clone(),
-            (None, Some(id)) if write.method != "create" => record_url(&write.collection, id),
-            _ => write.collection.clone(),
+    /// not known when it was planned. A URL that cannot be made is why the write fails.
+    pub fn attempt(
+        &self,
+        write: &Planned,
+        app_id: Option<&str>,
+        jitter: &mut Jitter,
+    ) -> Result<Attempt, String> {
+        let (method, url) = match &write.line {
+            Some(line) => line.clone(),
+            None => self
+                .conn
+                .request_line(write.entity, write.op(), app_id, None)
+                .map_err(|e| e.reason)?,
         };
-        let app = self.app_of(write.entity);
-        let token = self
-            .endpoints
-            .get(app)
-            .and_then(Option::as_ref)
-            .and_then(|e| e.token.as_deref());
         let request = Request {
-            method: write.http_method(),
+            method,
             url,
-            token,
+            auth: None,
+            key: Some(write.key.to_string()),
+            origin: Some(&self.conn.program().engine),
+            body: write.body.clone(),
+        };
+        Ok(self.conn.attempt(write.entity, request, jitter))
+    }
+
+    /// The app's id of the record a create made, from its reply; or why it has none.
+    pub fn created_id(&self, write: &Planned, reply: &Reply) -> Result<String, String> {
+        self.conn.created_id(write.entity, reply).ok_or_else(|| {
+            let (method, url) = write.line.clone().unwrap_or((Method::POST, String::new()));
+            self.conn.no_id(write.entity, &method, &url, reply.status)
+        })
+    }
+
+    /// `POST http://…/contact`, for messages.
+    pub fn describe(&self, write: &Planned) -> String {
+        match &write.line {
+            Some((method, url)) => format!("{method} {url}"),
+            None => format!(
+                "the {} of {}",
+                write.method,
+                crate::run::apps::RecordRef::new(write.entity, write.local)
+                    .show(self.conn.program())
+            ),
+        }
+    }
+}
+
+/// The engine's side: a real app's writes planned rather than sent, and sent at a read.
+impl super::HttpApps {
+    /// From now on, writes are planned rather than sent ([`Self::take_planned`]).
+    pub fn defer_writes(&mut self, waiting: Arc<Waiting>) {
+        self.deferred = Some(Deferred::new(waiting));
+    }
+
+    /// What sends this program's planned writes from other threads.
+    pub fn write_sender(&self) -> WriteSender {
+        WriteSender::new(Arc::clone(&self.conn))
+    }
+
+    /// The writes planned since the last call, in the order they were made.
+    pub fn take_planned(&mut self) -> Vec<Planned> {
+        match &self.deferred {
+            Some(d) => std::mem::take(&mut *d.planned.borrow_mut()),
+            None => Vec::new(),
+        }
+    }
+
+    /// A record whose create is planned and not sent yet (after a restart, from the outbox).
+    pub fn mark_pending(&mut self, entity: EntityId, local: RecordId) {
+        if let Some(d) = &self.deferred {
+            d.pending.borrow_mut().insert(RecordRef::new(entity, local));
+        }
+    }
+
+    /// Takes in what sent writes taught: the app's ids of created records, the writes done.
+    pub fn learn(&mut self, learned: Vec<Learned>) {
+        for l in learned {
+            self.learn_one(&l);
+        }
+        if let Some(d) = &self.deferred {
+            let done = std::mem::take(&mut *d.done.borrow_mut());
+            self.done.extend(done);
+        }
+    }
+
+    fn learn_one(&self, l: &Learned) {
+        if let Some(app_id) = &l.app_id {
+            self.book.borrow_mut().learn(l.entity, app_id, l.local);
+        }
+        if let Some(d) = &self.deferred {
+            if l.app_id.is_some() {
+                d.pending
+                    .borrow_mut()
+                    .remove(&RecordRef::new(l.entity, l.local));
+            }
+            if let Some(key) = &l.done {
+                d.done.borrow_mut().push((key.clone(), l.local));
+            }
+        }
+    }
+
+    /// Whether the app gave this id to a record the engine knows.
+    pub fn knows(&self, entity: EntityId, app_id: &str) -> bool {
+        self.book.borrow().knows(entity, app_id)
+    }
+
+    pub(super) fn deferring(&self) -> bool {
+        self.deferred.is_some()
+    }
+
+    pub(super) fn is_pending(&self, at: RecordRef) -> bool {
+        self.deferred
+            .as_ref()
+            .is_some_and(|d| d.pending.borrow().contains(&at))
+    }
+
+    /// Keeps a write for later, its request as the mapping made it (`line` is `None` for a
+    /// record whose create is not sent yet).
+    pub(super) fn plan(
+        &self,
+        entity: EntityId,
+        local: RecordId,
+        method: &'static str,
+        line: Option<(Method, String)>,
+        body: Option<Body>,
+    ) {
+        let Some(d) = &self.deferred else {
+            return;
+        };
+        if method == "create" {
+            d.pending.borrow_mut().insert(RecordRef::new(entity, local));
+        }
+        d.planned.borrow_mut().push(Planned {
+            key: self.key(),
+            entity,
+            local,
+            method,
+            line,
+            body,
+        });
+    }
+
+    /// Before a step that reads `entity`'s app: the writes to it and to every app the run
+    /// wrote to so far are sent, the outbox's first, then the run's own, so that the step
+    /// sees them.
+    pub(super) fn settle(&self, entity: EntityId) -> Result<(), AppError> {
+        let Some(d) = &self.deferred else {
+            return Ok(());
+        };
+        let program = &self.program;
+        let mut apps = vec![program.entity(entity).app];
+        apps.extend(
+            d.planned
+                .borrow()
+                .iter()
+                .map(|w| program.entity(w.entity).app),
+        );
+        d.waiting
+            .settle_for(|e| apps.contains(&program.entity(e).app))
+            .map_err(|_| AppError {
+                failed: true,
+                read: true,
+                ..self
+                    .conn
+                    .refuse(entity, "weir is stopping before the read".into())
+            })?;
+        for l in d.waiting.take_learned() {
+            self.learn_one(&l);
+        }
+        let planned = std::mem::take(&mut *d.planned.borrow_mut());
+        for write in planned {
+            let learned = self.send_planned(&write)?;
+            self.learn_one(&learned);
+        }
+        Ok(())
+    }
+
+    /// Sends a planned write now, trying again as any write is.
+    fn send_planned(&self, write: &Planned) -> Result<Learned, AppError> {
+        let at = RecordRef::new(write.entity, write.local);
+        let (method, url) = match &write.line {
+            Some(line) => line.clone(),
+            None => match self.app_id(at) {
+                Some(id) => self
+                    .conn
+                    .request_line(write.entity, write.op(), Some(&id), None)?,
+                None => {
+                    let reason = format!("{} was never created in the app", at.show(&self.program));
+                    return Err(self.conn.refuse(write.entity, reason));
+                }
+            },
+        };
+        let request = Request {
+            method,
+            url,
+            auth: None,
             key: Some(write.key.to_string()),
             origin: Some(&self.program.engine),
             body: write.body.clone(),
         };
-        http::attempt(&self.client, &self.policy, &request)
-    }
-
-    /// The app's id of the record a create made, from its reply.
-    pub fn created_id(reply: &Reply) -> Option<String> {
-        if !reply.status.is_success() {
-            return None;
+        let reply = self
+            .conn
+            .send(write.entity, request, &mut self.jitter.borrow_mut())?;
+        let mut learned = Learned {
+            entity: write.entity,
+            local: write.local,
+            app_id: None,
+            done: None,
+        };
+        if write.method == "create" {
+            let app_id = WriteSender::new(Arc::clone(&self.conn))
+                .created_id(write, &reply)
+                .map_err(|reason| self.conn.refuse(write.entity, reason))?;
+            if let Some(recorder) = &mut self.book.borrow_mut().recorder {
+                recorder.new_id(write.entity, &app_id, write.local);
+            }
+            learned.app_id = Some(app_id);
         }
-        let json: Json = serde_json::from_slice(&reply.body).ok()?;
-        json.get("id").and_then(id_text)
+        if reply.status != reqwest::StatusCode::NOT_FOUND {
+            if let Some(recorder) = &mut self.book.borrow_mut().recorder {
+                recorder.action_done(&write.key, write.entity, write.method, write.local);
+            }
+            learned.done = Some(write.key.clone());
+        }
+        Ok(learned)
     }
 }

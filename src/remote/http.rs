@@ -43,6 +43,8 @@ pub const MAX_WAIT: Duration = Duration::from_secs(30);
 pub struct Reply {
     pub status: StatusCode,
     pub body: Vec<u8>,
+    /// The `Link` header, for lists paged by it.
+    pub link: Option<String>,
 }
 
 /// Why a request did not get a reply to use, in words for the error message.
@@ -51,23 +53,49 @@ pub struct Failed {
     pub reason: String,
     /// The app answered and refused (a 4xx other than 429), rather than giving no answer.
     pub refused: bool,
+    /// The status of a refusal.
+    pub status: Option<StatusCode>,
 }
 
-/// One request: its method, URL, headers and JSON body.
+/// A request's body and its media type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Body {
+    pub bytes: Vec<u8>,
+    pub content_type: &'static str,
+}
+
+impl Body {
+    pub fn json(bytes: Vec<u8>) -> Body {
+        Body {
+            bytes,
+            content_type: "application/json",
+        }
+    }
+
+    pub fn form(bytes: Vec<u8>) -> Body {
+        Body {
+            bytes,
+            content_type: "application/x-www-form-urlencoded",
+        }
+    }
+}
+
+/// One request: its method, URL, headers and body.
 pub struct Request<'a> {
     pub method: Method,
     pub url: String,
-    pub token: Option<&'a str>,
+    /// The header that authenticates it (`Authorization`, or an app's key header).
+    pub auth: Option<(String, String)>,
     pub key: Option<String>,
     pub origin: Option<&'a str>,
-    pub body: Option<Vec<u8>>,
+    pub body: Option<Body>,
 }
 
 impl Request<'_> {
     fn build(&self, client: &Client) -> RequestBuilder {
         let mut r = client.request(self.method.clone(), &self.url);
-        if let Some(token) = self.token {
-            r = r.bearer_auth(token);
+        if let Some((name, value)) = &self.auth {
+            r = r.header(name.as_str(), value.as_str());
         }
         if let Some(key) = &self.key {
             r = r.header("Idempotency-Key", key);
@@ -77,8 +105,8 @@ impl Request<'_> {
         }
         if let Some(body) = &self.body {
             r = r
-                .header("Content-Type", "application/json")
-                .body(body.clone());
+                .header("Content-Type", body.content_type)
+                .body(body.bytes.clone());
         }
         r
     }
@@ -112,7 +140,7 @@ pub enum Attempt {
         after: Option<Duration>,
     },
     /// The app answered and refused (a 4xx other than 429).
-    Refused(String),
+    Refused { problem: String, status: StatusCode },
 }
 
 /// Sends a request once ([`send`] tries again; `weir serve`'s outbox schedules its own tries).
@@ -133,7 +161,7 @@ pub fn attempt(client: &Client, policy: &Policy, request: &Request) -> Attempt {
             let message = app_message(response);
             let problem = format!("{} answered {status}{message}", request.describe());
             if status != StatusCode::TOO_MANY_REQUESTS && !status.is_server_error() {
-                return Attempt::Refused(problem);
+                return Attempt::Refused { problem, status };
             }
             Attempt::Again { problem, after }
         }
@@ -176,10 +204,11 @@ pub fn send(
         tries += 1;
         let (problem, asked) = match attempt(client, policy, request) {
             Attempt::Reply(reply) => return Ok(reply),
-            Attempt::Refused(reason) => {
+            Attempt::Refused { problem, status } => {
                 return Err(Failed {
-                    reason,
+                    reason: problem,
                     refused: true,
+                    status: Some(status),
                 });
             }
             Attempt::Again { problem, after } => (problem, after),
@@ -188,6 +217,7 @@ pub fn send(
             return Err(Failed {
                 reason: gave_up(&problem, tries),
                 refused: false,
+                status: None,
             });
         }
         let wait = asked.unwrap_or_else(|| backoff(policy, tries, jitter));
@@ -197,10 +227,16 @@ pub fn send(
 
 fn read(response: Response, request: &Request) -> Result<Reply, Failed> {
     let status = response.status();
+    let link = response
+        .headers()
+        .get("link")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
     match response.bytes() {
         Ok(body) => Ok(Reply {
             status,
             body: body.to_vec(),
+            link,
         }),
         Err(_) => Err(Failed {
             reason: format!(
@@ -208,6 +244,7 @@ fn read(response: Response, request: &Request) -> Result<Reply, Failed> {
                 request.describe()
             ),
             refused: false,
+            status: None,
         }),
     }
 }

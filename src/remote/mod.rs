@@ -12,11 +12,16 @@
 //! simulator or to its app over HTTP ([`rest`], retrying through [`http`]). Links between
 //! records are kept here for every entity, since an app knows nothing of them.
 
+pub mod auth;
+pub mod connector;
 pub mod deferred;
 pub mod http;
 pub mod key;
+pub mod mapping;
 pub mod notify;
+pub mod pages;
 pub mod rest;
+pub mod wire;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -55,8 +60,23 @@ pub trait Recorder: Send {
 /// Why the real apps of a script cannot be used (R0304).
 #[derive(Clone, Debug, PartialEq)]
 pub enum SetupError {
-    MissingToken { app: Arc<str>, var: Arc<str> },
-    BadUrl { app: Arc<str>, url: String },
+    MissingToken {
+        app: Arc<str>,
+        var: Arc<str>,
+    },
+    MissingSecretFile {
+        app: Arc<str>,
+        path: String,
+    },
+    MissingParam {
+        app: Arc<str>,
+        param: Arc<str>,
+        var: Arc<str>,
+    },
+    BadUrl {
+        app: Arc<str>,
+        url: String,
+    },
     Client(String),
 }
 
@@ -68,6 +88,22 @@ impl Report for SetupError {
                     "`{app}` authenticates with the environment variable `{var}`, which is not set"
                 ),
                 format!("set it to the app's token before starting weir: `export {var}=…`"),
+            ),
+            SetupError::MissingSecretFile { app, path } => (
+                format!(
+                    "`{app}` reads a secret from the file `{path}`, which cannot be read or is empty"
+                ),
+                format!(
+                    "write the secret into `{path}` (readable by weir only: `chmod 600 {path}`)"
+                ),
+            ),
+            SetupError::MissingParam { app, param, var } => (
+                format!(
+                    "`{app}` takes `{param}` in its paths from the environment variable `{var}`, which is not set"
+                ),
+                format!(
+                    "set it before starting weir: `export {var}=…`, or give the param a default with `else \"…\"`"
+                ),
             ),
             SetupError::BadUrl { app, url } => (
                 format!("`{app}` is `at {url:?}`, which is not an http or https URL"),
@@ -353,6 +389,17 @@ impl Apps for Connected {
 
     fn remote(&self, entity: EntityId) -> bool {
         self.is_remote(entity)
+    }
+
+    fn call(
+        &mut self,
+        call: &crate::program::Call,
+        args: Record,
+    ) -> Result<Option<Record>, AppError> {
+        match (&self.http, self.is_remote(call.args)) {
+            (Some(http), true) => http.call(call, args),
+            _ => Ok(None),
+        }
     }
 
     fn adopt(&mut self, program: &Program) {

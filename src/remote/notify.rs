@@ -52,10 +52,10 @@ impl Notifier {
         let request = Request {
             method: Method::POST,
             url: self.url.clone(),
-            token: None,
+            auth: None,
             key: None,
             origin: None,
-            body: Some(body.into_bytes()),
+            body: Some(http::Body::json(body.into_bytes())),
         };
         match http::send(&self.client, &self.policy, &mut self.jitter, &request) {
             Ok(reply) if reply.status.is_success() => Ok(()),

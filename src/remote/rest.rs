@@ -1,4 +1,5 @@
-//! The REST mapping: the engine's writes and lookups as requests to an app `at "url"`.
+//! Requests to an app `at "url"`: the engine's writes and lookups, as each entity's
+//! [`Mapping`] says (weir's own REST mapping where no `http` block says more).
 //!
 //! ```text
 //! create ticket in Tracker { title: "Printer" }   → POST   {base}/ticket {"title":"Printer"}
@@ -7,36 +8,36 @@
 //! update ticket in Tracker where title == "x"    → GET    {base}/ticket?title=x, then PATCH each
 //! ```
 //!
-//! The reply's JSON `id` names a record in the app (`"t-7"`, `42`); the engine numbers records
-//! per entity as the simulator does (`Tracker/ticket/3`), and the id table maps one to the
-//! other. Every write carries `Idempotency-Key: {instance}-{run}/{step}` and
-//! `X-Weir-Origin: {engine label}`. A write whose key a journal already holds as done is not
-//! sent again: its recorded result is used.
+//! The reply's id (at `id`, or where the mapping says) names a record in the app (`"t-7"`,
+//! `42`); the engine numbers records per entity as the simulator does (`Tracker/ticket/3`),
+//! and the id table maps one to the other. Every write carries
+//! `Idempotency-Key: {instance}-{run}/{step}` and `X-Weir-Origin: {engine label}`. A write
+//! whose key a journal already holds as done is not sent again: its recorded result is used.
+//! How a request is sent again after a failure is [`http`]'s business; how it is
+//! authenticated is [`super::auth`]'s, and a `401` fetches a fresh OAuth2 token once.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use reqwest::blocking::Client;
 use reqwest::{Method, StatusCode};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
-use super::deferred::{Deferred, Learned, Planned, WriteSender};
-use super::http::{self, Failed, Jitter, Policy, Reply, Request};
+use super::connector::Connector;
+use super::deferred::Deferred;
+use super::http::{self, Jitter, Policy, Reply, Request};
+use super::mapping::{Mapping, Piece, show_path};
+use super::pages::{Page, Pages};
+use super::wire;
 use super::{IdempotencyKey, Recorder, SetupError};
+use crate::ast::HttpOp;
 use crate::program::{EntityId, FieldId, Program};
 use crate::run::apps::{
     AppError, Record, RecordId, RecordRef, RecordView, Updated, Write, WriteCtx,
 };
-use crate::run::input;
 use crate::value::Value;
 
-/// Where one app lives.
-#[derive(Clone, Debug)]
-pub(super) struct Endpoint {
-    base: String,
-    pub(super) token: Option<String>,
-}
+pub use super::wire::id_text;
 
 /// One entity's id table: the app's ids and the engine's numbers.
 #[derive(Clone, Debug, Default)]
@@ -47,9 +48,9 @@ struct Ids {
 }
 
 /// The id table of every entity, and where new entries and done writes are recorded.
-struct Book {
+pub(super) struct Book {
     ids: Vec<Ids>,
-    recorder: Option<Box<dyn Recorder>>,
+    pub(super) recorder: Option<Box<dyn Recorder>>,
 }
 
 impl Book {
@@ -72,6 +73,23 @@ impl Book {
         local
     }
 
+    /// The app's id of record `local`, learned once its create was sent.
+    pub(super) fn learn(&mut self, entity: EntityId, app_id: &str, local: RecordId) {
+        let ids = &mut self.ids[entity.0];
+        let index = (local as usize).saturating_sub(1);
+        if ids.by_local.len() <= index {
+            ids.by_local.resize(index + 1, String::new());
+        }
+        ids.by_local[index] = app_id.to_string();
+        if !app_id.is_empty() {
+            ids.by_app.insert(app_id.to_string(), local);
+        }
+    }
+
+    pub(super) fn knows(&self, entity: EntityId, app_id: &str) -> bool {
+        self.ids[entity.0].by_app.contains_key(app_id)
+    }
+
     fn app_id(&self, at: RecordRef) -> Option<&str> {
         let index = usize::try_from(at.id.checked_sub(1)?).ok()?;
         self.ids
@@ -85,73 +103,33 @@ impl Book {
 
 /// The apps of a program that live `at "url"`.
 pub struct HttpApps {
-    program: Arc<Program>,
-    client: Client,
-    policy: Policy,
-    jitter: RefCell<Jitter>,
-    endpoints: Vec<Option<Endpoint>>,
-    book: RefCell<Book>,
+    pub(super) program: Arc<Program>,
+    /// How requests are built and sent, shared with `weir serve`'s outbox.
+    pub(super) conn: Arc<Connector>,
+    pub(super) jitter: RefCell<Jitter>,
+    pub(super) book: RefCell<Book>,
     ctx: WriteCtx,
     instance: Arc<str>,
     /// Writes a journal holds as done, by idempotency key: the record each wrote.
-    done: HashMap<IdempotencyKey, RecordId>,
+    pub(super) done: HashMap<IdempotencyKey, RecordId>,
     /// Writes kept for later (`weir serve`), when set ([`super::deferred`]).
-    deferred: Option<Deferred>,
+    pub(super) deferred: Option<Deferred>,
 }
 
 impl HttpApps {
-    /// Connects to every app `at "url"` of a program; an app whose token variable is not set,
-    /// or whose URL is not one, is an error before anything runs.
+    /// Connects to every app `at "url"` of a program; an app whose secret or param is not
+    /// set, or whose URL is not one, is an error before anything runs.
     pub fn new(
         program: Arc<Program>,
         policy: Policy,
         instance: Arc<str>,
     ) -> Result<HttpApps, SetupError> {
-        let mut endpoints = Vec::new();
-        for app in &program.apps {
-            let Some(location) = &app.location else {
-                endpoints.push(None);
-                continue;
-            };
-            let url = reqwest::Url::parse(&location.url)
-                .ok()
-                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
-            if url.is_none() {
-                return Err(SetupError::BadUrl {
-                    app: app.name.clone(),
-                    url: location.url.clone(),
-                });
-            }
-            let token = match &location.bearer_env {
-                None => None,
-                Some(var) => match std::env::var(&**var) {
-                    Ok(token) if !token.is_empty() => Some(token),
-                    _ => {
-                        return Err(SetupError::MissingToken {
-                            app: app.name.clone(),
-                            var: var.clone(),
-                        });
-                    }
-                },
-            };
-            endpoints.push(Some(Endpoint {
-                base: location.url.trim_end_matches('/').to_string(),
-                token,
-            }));
-        }
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = Client::builder()
-            .connect_timeout(policy.timeout)
-            .user_agent(concat!("weir/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|err| SetupError::Client(err.to_string()))?;
+        let conn = Arc::new(Connector::new(Arc::clone(&program), policy)?);
         let ids = vec![Ids::default(); program.entities.len()];
         Ok(HttpApps {
             program,
-            client,
-            policy,
+            conn,
             jitter: RefCell::new(Jitter::default()),
-            endpoints,
             book: RefCell::new(Book {
                 ids,
                 recorder: None,
@@ -165,8 +143,7 @@ impl HttpApps {
 
     /// Whether an entity lives in a real app.
     pub fn serves(&self, entity: EntityId) -> bool {
-        let app = self.program.entity(entity).app;
-        self.endpoints.get(app.0).is_some_and(Option::is_some)
+        self.conn.serves(entity)
     }
 
     /// Where new ids and done writes go from now on.
@@ -176,15 +153,7 @@ impl HttpApps {
 
     /// Restores an entry of the id table (from a journal).
     pub fn restore_id(&mut self, entity: EntityId, app_id: &str, local: RecordId) {
-        let ids = &mut self.book.get_mut().ids[entity.0];
-        let index = (local as usize).saturating_sub(1);
-        if ids.by_local.len() <= index {
-            ids.by_local.resize(index + 1, String::new());
-        }
-        ids.by_local[index] = app_id.to_string();
-        if !app_id.is_empty() {
-            ids.by_app.insert(app_id.to_string(), local);
-        }
+        self.book.get_mut().learn(entity, app_id, local);
     }
 
     /// Restores a write that a journal holds as done, so that it is not sent again.
@@ -206,7 +175,7 @@ impl HttpApps {
         self.ctx = ctx;
     }
 
-    fn key(&self) -> IdempotencyKey {
+    pub(super) fn key(&self) -> IdempotencyKey {
         IdempotencyKey {
             instance: Arc::clone(&self.instance),
             run: self.ctx.run,
@@ -214,84 +183,57 @@ impl HttpApps {
         }
     }
 
-    fn endpoint(&self, entity: EntityId) -> &Endpoint {
-        let app = self.program.entity(entity).app;
-        match self.endpoints.get(app.0) {
-            Some(Some(endpoint)) => endpoint,
-            _ => unreachable!("expected an app at a URL, found {:?}", app),
-        }
+    fn mapping(&self, entity: EntityId) -> &Mapping {
+        self.conn.mapping(entity)
     }
 
-    fn url(&self, entity: EntityId, app_id: Option<&str>) -> String {
-        let base = &self.endpoint(entity).base;
-        let name = &self.program.entity(entity).name;
-        match app_id {
-            Some(id) => record_url(&format!("{base}/{name}"), id),
-            None => format!("{base}/{name}"),
-        }
+    fn request_line(
+        &self,
+        entity: EntityId,
+        op: HttpOp,
+        app_id: Option<&str>,
+        record: Option<RecordView>,
+    ) -> Result<(Method, String), AppError> {
+        self.conn.request_line(entity, op, app_id, record)
     }
 
     fn refuse(&self, entity: EntityId, reason: String) -> AppError {
-        let app = self.program.entity(entity).app;
-        AppError {
-            app: self.program.app(app).name.clone(),
-            reason,
-            failed: false,
-            read: false,
-        }
+        self.conn.refuse(entity, reason)
     }
 
-    /// A read the app answered with something that is not a record.
     fn unreadable(&self, entity: EntityId, reason: String) -> AppError {
-        AppError {
-            read: true,
-            ..self.refuse(entity, reason)
-        }
+        self.conn.unreadable(entity, reason)
     }
 
     fn send(&self, entity: EntityId, request: Request) -> Result<Reply, AppError> {
-        let read = request.method == Method::GET;
-        let mut jitter = self.jitter.borrow_mut();
-        http::send(&self.client, &self.policy, &mut jitter, &request).map_err(
-            |Failed { reason, refused }| AppError {
-                failed: !refused,
-                read,
-                ..self.refuse(entity, reason)
-            },
-        )
+        self.conn
+            .send(entity, request, &mut self.jitter.borrow_mut())
     }
 
-    fn write_request(
-        &self,
-        entity: EntityId,
-        method: Method,
-        url: String,
-        body: Option<Vec<u8>>,
-    ) -> Request<'_> {
+    fn write_request(&self, method: Method, url: String, body: Option<http::Body>) -> Request<'_> {
         Request {
             method,
             url,
-            token: self.endpoint(entity).token.as_deref(),
+            auth: None,
             key: Some(self.key().to_string()),
             origin: Some(&self.program.engine),
             body,
         }
     }
 
-    /// A record from the app's JSON, with the fields the script knows; `None` where it is
-    /// not a record.
+    fn read_request(url: String) -> Request<'static> {
+        Request {
+            method: Method::GET,
+            url,
+            auth: None,
+            key: None,
+            origin: None,
+            body: None,
+        }
+    }
+
     fn decode(&self, entity: EntityId, json: &Json) -> Option<(Option<String>, Record)> {
-        let object = json.as_object()?;
-        let e = self.program.entity(entity);
-        let app_id = object.get("id").and_then(id_text);
-        let known: Map<String, Json> = object
-            .iter()
-            .filter(|(k, _)| *k != "id" && (!e.declared || e.field_named(k).is_some()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let (record, _, _) =
-            input::decode_record(&self.program, entity, Json::Object(known)).ok()?;
-        Some((app_id, record))
+        self.conn.decode(entity, json)
     }
 
     /// Remembers a write the app confirmed, here and in the journal, so that it is not sent
@@ -310,34 +252,34 @@ impl HttpApps {
             record.id = *local;
             return Ok(record);
         }
-        let body = body(&self.program, entity, record.view(), None);
-        if self.deferred.is_some() {
+        let (method, url) = self.request_line(entity, HttpOp::Create, None, Some(record.view()))?;
+        let body = wire::encode(
+            &self.program,
+            entity,
+            self.mapping(entity),
+            record.view(),
+            None,
+        );
+        if self.deferring() {
             record.id = self.local_id(entity, "");
-            self.plan(entity, record.id, "create", None, Some(body));
+            self.plan(entity, record.id, "create", Some((method, url)), Some(body));
             return Ok(record);
         }
-        let request = self.write_request(entity, Method::POST, self.url(entity, None), Some(body));
+        let request = self.write_request(method.clone(), url.clone(), Some(body));
         let reply = self.send(entity, request)?;
         if reply.status == StatusCode::NOT_FOUND {
-            let url = self.url(entity, None);
             return Err(self.refuse(
                 entity,
                 format!(
-                    "POST {url} answered 404 Not Found: the app has no `{}` here",
+                    "{method} {url} answered 404 Not Found: the app has no `{}` here",
                     self.program.entity(entity).name
                 ),
             ));
         }
         let json: Json = serde_json::from_slice(&reply.body).unwrap_or(Json::Null);
-        let Some(app_id) = json.get("id").and_then(id_text) else {
-            return Err(self.refuse(
-                entity,
-                format!(
-                    "POST {} answered {} without the new record's `id` in a JSON object",
-                    self.url(entity, None),
-                    reply.status
-                ),
-            ));
+        let id_at = &self.mapping(entity).id_at;
+        let Some(app_id) = super::mapping::get(&json, id_at).and_then(id_text) else {
+            return Err(self.refuse(entity, self.conn.no_id(entity, &method, &url, reply.status)));
         };
         let local = self.local_id(entity, &app_id);
         self.record_done(entity, "create", local);
@@ -374,20 +316,29 @@ impl HttpApps {
                 changed,
             }));
         }
-        let body = body(&self.program, at.entity, sent.view(), Some(&write.fields));
-        let url = match app_id {
-            Some(app_id) => self.url(at.entity, Some(&app_id)),
-            None => String::new(),
+        let mapping = self.mapping(at.entity);
+        let body = wire::encode(
+            &self.program,
+            at.entity,
+            mapping,
+            sent.view(),
+            Some(&write.fields),
+        );
+        let line = match &app_id {
+            Some(id) => Some(self.request_line(at.entity, HttpOp::Update, Some(id), None)?),
+            None => None,
         };
-        if self.deferred.is_some() {
-            let url = (!url.is_empty()).then_some(url);
-            self.plan(at.entity, at.id, "update", url, Some(body));
+        if self.deferring() {
+            self.plan(at.entity, at.id, "update", line, Some(body));
             return Ok(Some(Updated {
                 record: sent,
                 changed,
             }));
         }
-        let request = self.write_request(at.entity, Method::PATCH, url, Some(body));
+        let Some((method, url)) = line else {
+            return Ok(None);
+        };
+        let request = self.write_request(method, url, Some(body));
         let reply = self.send(at.entity, request)?;
         if reply.status == StatusCode::NOT_FOUND {
             return Ok(None);
@@ -413,16 +364,18 @@ impl HttpApps {
         if self.done.contains_key(&self.key()) {
             return Ok(Some(old));
         }
-        if self.deferred.is_some() {
-            let url = app_id.map(|id| self.url(at.entity, Some(&id)));
-            self.plan(at.entity, at.id, "delete", url, None);
+        let line = match &app_id {
+            Some(id) => Some(self.request_line(at.entity, HttpOp::Delete, Some(id), None)?),
+            None => None,
+        };
+        if self.deferring() {
+            self.plan(at.entity, at.id, "delete", line, None);
             return Ok(Some(old));
         }
-        let Some(app_id) = app_id else {
+        let Some((method, url)) = line else {
             return Ok(None);
         };
-        let url = self.url(at.entity, Some(&app_id));
-        let request = self.write_request(at.entity, Method::DELETE, url, None);
+        let request = self.write_request(method, url, None);
         let reply = self.send(at.entity, request)?;
         if reply.status == StatusCode::NOT_FOUND {
             return Ok(None);
@@ -443,16 +396,8 @@ impl HttpApps {
         let Some(app_id) = self.app_id(at) else {
             return Ok(None);
         };
-        let url = self.url(at.entity, Some(&app_id));
-        let request = Request {
-            method: Method::GET,
-            url: url.clone(),
-            token: self.endpoint(at.entity).token.as_deref(),
-            key: None,
-            origin: None,
-            body: None,
-        };
-        let reply = self.send(at.entity, request)?;
+        let (_, url) = self.request_line(at.entity, HttpOp::Read, Some(&app_id), None)?;
+        let reply = self.send(at.entity, Self::read_request(url.clone()))?;
         if reply.status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -476,6 +421,80 @@ impl HttpApps {
         self.book.borrow().app_id(at).is_some() || self.is_pending(at)
     }
 
+    /// A call: its arguments in the path, then as a query (`GET`, `DELETE`) or a body; its
+    /// reply as a record of the reply entity. A `404` is an empty reply (a lookup that found
+    /// no one); it carries no idempotency key, since a call is not one of a run's writes.
+    pub(super) fn call(
+        &self,
+        call: &crate::program::Call,
+        args: Record,
+    ) -> Result<Option<Record>, AppError> {
+        self.settle(call.args)?;
+        let (method, mut url) =
+            self.request_line(call.args, HttpOp::Create, None, Some(args.view()))?;
+        let mapping = self.mapping(call.args);
+        let in_path: Vec<FieldId> = mapping
+            .route(HttpOp::Create)
+            .map(|r| {
+                r.path
+                    .iter()
+                    .filter_map(|p| match p {
+                        Piece::Field(f) => Some(*f),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let read = matches!(method, Method::GET | Method::DELETE);
+        let body = if read {
+            let mut parsed = reqwest::Url::parse(&url)
+                .map_err(|err| self.refuse(call.args, format!("{url} is not a URL: {err}")))?;
+            {
+                let mut query = parsed.query_pairs_mut();
+                for (i, value) in args.fields().iter().enumerate() {
+                    if *value != Value::None && !in_path.contains(&FieldId(i)) {
+                        query.append_pair(&show_path(&mapping.wire[i]), &value.to_plain_text());
+                    }
+                }
+            }
+            url = parsed.to_string();
+            None
+        } else {
+            Some(wire::encode(
+                &self.program,
+                call.args,
+                mapping,
+                args.view(),
+                None,
+            ))
+        };
+        let request = Request {
+            method: method.clone(),
+            url: url.clone(),
+            auth: None,
+            key: None,
+            origin: Some(&self.program.engine),
+            body,
+        };
+        let reply = self.send(call.args, request)?;
+        if reply.status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let json: Json = serde_json::from_slice(&reply.body).unwrap_or(Json::Null);
+        match self.decode(call.reply, &json) {
+            Some((_, record)) => Ok(Some(record)),
+            None => Err(self.unreadable(
+                call.args,
+                format!(
+                    "{method} {url} answered {} without a reply that fits the call `{}`'s `returns`",
+                    reply.status, call.name
+                ),
+            )),
+        }
+    }
+
+    /// The records `keep` says yes to, page after page: each page is read, filtered and
+    /// dropped before the next is asked for, so a long list is never held whole.
     pub(super) fn lookup(
         &self,
         entity: EntityId,
@@ -483,235 +502,81 @@ impl HttpApps {
         keep: &mut dyn FnMut(RecordView) -> bool,
     ) -> Result<Vec<Record>, AppError> {
         self.settle(entity)?;
-        let e = self.program.entity(entity);
-        let mut url = reqwest::Url::parse(&self.url(entity, None))
-            .map_err(|err| self.refuse(entity, err.to_string()))?;
-        if !equal.is_empty() {
+        let mapping = self.mapping(entity);
+        let (_, first) = self.request_line(entity, HttpOp::List, None, None)?;
+        let mut url = reqwest::Url::parse(&first)
+            .map_err(|err| self.refuse(entity, format!("{first} is not a URL: {err}")))?;
+        let filters: Vec<&(FieldId, Value)> = equal
+            .iter()
+            .filter(|(f, _)| mapping.filter.as_ref().is_none_or(|only| only.contains(f)))
+            .collect();
+        if !filters.is_empty() {
             let mut query = url.query_pairs_mut();
-            for (field, value) in equal {
-                query.append_pair(&e.fields[field.0].name, &value.to_plain_text());
+            for (field, value) in filters {
+                query.append_pair(&show_path(&mapping.wire[field.0]), &value.to_plain_text());
             }
         }
-        let request = Request {
-            method: Method::GET,
-            url: url.to_string(),
-            token: self.endpoint(entity).token.as_deref(),
-            key: None,
-            origin: None,
-            body: None,
-        };
-        let reply = self.send(entity, request)?;
-        if reply.status == StatusCode::NOT_FOUND {
-            return Ok(Vec::new());
-        }
-        let json: Json = serde_json::from_slice(&reply.body).map_err(|_| {
-            self.unreadable(
-                entity,
-                format!("GET {url} did not answer with JSON records"),
-            )
-        })?;
-        let items = match &json {
-            Json::Array(items) => items.as_slice(),
-            Json::Object(o) => ["items", "records", "data"]
-                .iter()
-                .find_map(|k| o.get(*k).and_then(Json::as_array))
-                .map_or(&[][..], Vec::as_slice),
-            _ => &[],
-        };
+        let mut pages = Pages::new(mapping.paging.as_ref(), url.clone());
         let mut found = Vec::new();
-        for item in items {
-            let Some((Some(app_id), mut record)) = self.decode(entity, item) else {
-                continue;
-            };
-            record.id = self.local_id(entity, &app_id);
-            if keep(record.view()) {
-                found.push(record);
+        loop {
+            let reply = self.send(entity, Self::read_request(url.to_string()))?;
+            if reply.status == StatusCode::NOT_FOUND {
+                return Ok(found);
             }
-        }
-        Ok(found)
-    }
-}
-
-/// Deferred writes (`weir serve`, [`super::deferred`]): the scheduling seam of the mapping.
-impl HttpApps {
-    /// From now on, writes are planned rather than sent ([`Self::take_planned`]).
-    pub fn defer_writes(&mut self, waiting: Arc<super::deferred::Waiting>) {
-        self.deferred = Some(Deferred::new(waiting));
-    }
-
-    /// The writes planned since the last call, in the order they were made.
-    pub fn take_planned(&mut self) -> Vec<Planned> {
-        match &self.deferred {
-            Some(d) => std::mem::take(&mut *d.planned.borrow_mut()),
-            None => Vec::new(),
-        }
-    }
-
-    /// A record whose create is planned and not sent yet (after a restart, from the outbox).
-    pub fn mark_pending(&mut self, entity: EntityId, local: RecordId) {
-        if let Some(d) = &self.deferred {
-            d.pending.borrow_mut().insert(RecordRef::new(entity, local));
-        }
-    }
-
-    /// Takes in what sent writes taught: the app's ids of created records, the writes done.
-    pub fn learn(&mut self, learned: Vec<Learned>) {
-        for l in learned {
-            self.learn_one(&l);
-        }
-        if let Some(d) = &self.deferred {
-            let done = std::mem::take(&mut *d.done.borrow_mut());
-            self.done.extend(done);
-        }
-    }
-
-    fn learn_one(&self, l: &Learned) {
-        if let Some(app_id) = &l.app_id {
-            let mut book = self.book.borrow_mut();
-            let ids = &mut book.ids[l.entity.0];
-            let index = (l.local as usize).saturating_sub(1);
-            if ids.by_local.len() <= index {
-                ids.by_local.resize(index + 1, String::new());
-            }
-            ids.by_local[index] = app_id.clone();
-            ids.by_app.insert(app_id.clone(), l.local);
-        }
-        if let Some(d) = &self.deferred {
-            if l.app_id.is_some() {
-                d.pending
-                    .borrow_mut()
-                    .remove(&RecordRef::new(l.entity, l.local));
-            }
-            if let Some(key) = &l.done {
-                d.done.borrow_mut().push((key.clone(), l.local));
-            }
-        }
-    }
-
-    /// Whether the app gave this id to a record the engine knows.
-    pub fn knows(&self, entity: EntityId, app_id: &str) -> bool {
-        self.book.borrow().ids[entity.0].by_app.contains_key(app_id)
-    }
-
-    fn is_pending(&self, at: RecordRef) -> bool {
-        self.deferred
-            .as_ref()
-            .is_some_and(|d| d.pending.borrow().contains(&at))
-    }
-
-    fn plan(
-        &self,
-        entity: EntityId,
-        local: RecordId,
-        method: &'static str,
-        url: Option<String>,
-        body: Option<Vec<u8>>,
-    ) {
-        let Some(d) = &self.deferred else {
-            return;
-        };
-        if method == "create" {
-            d.pending.borrow_mut().insert(RecordRef::new(entity, local));
-        }
-        d.planned.borrow_mut().push(Planned {
-            key: self.key(),
-            entity,
-            local,
-            method,
-            url,
-            collection: self.url(entity, None),
-            body,
-        });
-    }
-
-    /// Before a read: every write planned so far is sent, the outbox's first, then those of
-    /// the event running, so that the read sees them.
-    fn settle(&self, entity: EntityId) -> Result<(), AppError> {
-        let Some(d) = &self.deferred else {
-            return Ok(());
-        };
-        d.waiting.settle().map_err(|_| AppError {
-            failed: true,
-            read: true,
-            ..self.refuse(entity, "weir is stopping before the read".into())
-        })?;
-        for l in d.waiting.take_learned() {
-            self.learn_one(&l);
-        }
-        let planned = std::mem::take(&mut *d.planned.borrow_mut());
-        for write in planned {
-            let learned = self.send_planned(&write)?;
-            self.learn_one(&learned);
-        }
-        Ok(())
-    }
-
-    /// Sends a planned write now, trying again as any write is.
-    fn send_planned(&self, write: &Planned) -> Result<Learned, AppError> {
-        let at = RecordRef::new(write.entity, write.local);
-        let url = match (&write.url, self.app_id(at)) {
-            (Some(url), _) => url.clone(),
-            (None, Some(id)) => record_url(&write.collection, &id),
-            (None, None) if write.method == "create" => write.collection.clone(),
-            (None, None) => {
-                let reason = format!("{} was never created in the app", at.show(&self.program));
-                return Err(self.refuse(write.entity, reason));
-            }
-        };
-        let request = Request {
-            method: write.http_method(),
-            url,
-            token: self.endpoint(write.entity).token.as_deref(),
-            key: Some(write.key.to_string()),
-            origin: Some(&self.program.engine),
-            body: write.body.clone(),
-        };
-        let reply = self.send(write.entity, request)?;
-        let mut learned = Learned {
-            entity: write.entity,
-            local: write.local,
-            app_id: None,
-            done: None,
-        };
-        if write.method == "create" {
-            let json: Json = serde_json::from_slice(&reply.body).unwrap_or(Json::Null);
-            let app_id = json
-                .get("id")
-                .and_then(id_text)
-                .filter(|_| reply.status.is_success());
-            let Some(app_id) = app_id else {
-                return Err(self.refuse(
-                    write.entity,
+            let json: Json = serde_json::from_slice(&reply.body).map_err(|_| {
+                self.unreadable(
+                    entity,
+                    format!("GET {url} did not answer with JSON records"),
+                )
+            })?;
+            let items = wire::records(mapping, &json).map_err(|wanted| {
+                self.unreadable(
+                    entity,
                     format!(
-                        "POST {} answered {} without the new record's `id` in a JSON object",
-                        write.collection, reply.status
+                        "GET {url} answered {} without {wanted}; say where the records are with `records at \"…\"` in `http {}`",
+                        reply.status,
+                        self.program.entity(entity).name
                     ),
-                ));
+                )
+            })?;
+            let mut last_id = None;
+            for item in items {
+                let Some((app_id, mut record)) = self.decode(entity, item) else {
+                    continue;
+                };
+                let Some(app_id) = app_id else {
+                    if mapping.declared {
+                        return Err(self.unreadable(
+                            entity,
+                            format!(
+                                "GET {url} answered with a record without its id at `{}`; say where it is with `id at \"…\"` in `http {}`",
+                                show_path(&mapping.id_at),
+                                self.program.entity(entity).name
+                            ),
+                        ));
+                    }
+                    continue;
+                };
+                record.id = self.local_id(entity, &app_id);
+                last_id = Some(app_id);
+                if keep(record.view()) {
+                    found.push(record);
+                }
+            }
+            let page = Page {
+                json: &json,
+                link: reply.link.as_deref(),
+                records: items,
+                last_id,
             };
-            if let Some(recorder) = &mut self.book.borrow_mut().recorder {
-                recorder.new_id(write.entity, &app_id, write.local);
+            match pages.next(&page) {
+                Ok(Some(next)) => url = next,
+                Ok(None) => return Ok(found),
+                Err(why) => {
+                    return Err(self.unreadable(entity, format!("the list at {first} {why}")));
+                }
             }
-            learned.app_id = Some(app_id);
         }
-        if reply.status != StatusCode::NOT_FOUND {
-            if let Some(recorder) = &mut self.book.borrow_mut().recorder {
-                recorder.action_done(&write.key, write.entity, write.method, write.local);
-            }
-            learned.done = Some(write.key.clone());
-        }
-        Ok(learned)
-    }
-}
-
-impl HttpApps {
-    /// What sends this app's planned writes from other threads.
-    pub fn write_sender(&self) -> WriteSender {
-        WriteSender::new(
-            Arc::clone(&self.program),
-            self.client.clone(),
-            self.policy,
-            Arc::new(self.endpoints.clone()),
-        )
     }
 }
 
@@ -727,50 +592,4 @@ fn merge(sent: Record, reply: Record) -> Record {
         out.set_extra(name.clone(), value.clone());
     }
     out
-}
-
-/// An app's id as text: `"t-7"` or `42`.
-pub fn id_text(json: &Json) -> Option<String> {
-    match json {
-        Json::String(s) if !s.is_empty() => Some(s.clone()),
-        Json::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// The JSON a write sends: every field with a value (for an update, the fields it writes).
-fn body(
-    program: &Program,
-    entity: EntityId,
-    record: RecordView,
-    only: Option<&[(FieldId, Value)]>,
-) -> Vec<u8> {
-    let e = program.entity(entity);
-    let mut map = Map::new();
-    for (i, (field, value)) in e.fields.iter().zip(record.fields).enumerate() {
-        let written = only.is_none_or(|fields| fields.iter().any(|(f, _)| f.0 == i));
-        if written && (*value != Value::None || only.is_some()) {
-            map.insert(field.name.to_string(), value.as_json());
-        }
-    }
-    for (name, value) in record.extras() {
-        map.insert(name.to_string(), value.as_json());
-    }
-    serde_json::to_vec(&Json::Object(map)).unwrap_or_default()
-}
-
-/// The URL of a record in its entity's URL.
-pub fn record_url(collection: &str, app_id: &str) -> String {
-    format!("{collection}/{}", encode_segment(app_id))
-}
-
-/// An id as one path segment: every byte but the unreserved ones (RFC 3986) percent-encoded.
-fn encode_segment(id: &str) -> String {
-    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-    const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'.')
-        .remove(b'_')
-        .remove(b'~');
-    utf8_percent_encode(id, SEGMENT).to_string()
 }

@@ -3,11 +3,7 @@
 use super::command::COMMANDS;
 use crate::builtins::Builtin;
 use crate::codes::Code;
-use crate::words::KEYWORDS;
-
-/// Words that read like keywords where a value is expected, and words with a meaning only in
-/// place (`with`, `map`, `one`), beside the table of reserved words.
-const VALUE_WORDS: &[&str] = &["origin", "trigger", "id", "with", "map", "one"];
+use crate::words;
 
 /// An entity's name and its fields' names.
 pub type EntityNames = (String, Vec<String>);
@@ -130,11 +126,9 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
             | "updates" | "deletes" | "sync" | "owns" | "with" => names.entities(),
             "of" => names.workflows.clone(),
             _ => {
-                let mut options: Vec<String> = KEYWORDS
-                    .iter()
-                    .chain(VALUE_WORDS)
-                    .map(|k| k.to_string())
-                    .collect();
+                // Every word of the language, reserved or contextual, and the names with a
+                // meaning where a value is expected (`trigger`, `origin`).
+                let mut options: Vec<String> = words::all().map(String::from).collect();
                 options.extend(Builtin::ALL.iter().map(|b| b.name().to_string()));
                 options.extend(names.in_scope.iter().cloned());
                 if let Some((app, entity)) = context_entity(&words) {

@@ -1,8 +1,10 @@
-//! Colours for what is typed at the REPL: keywords, texts, numbers, comments and commands.
+//! Colours for what is typed at the REPL: keywords, texts, numbers, comments and commands,
+//! read from the syntax's scanner and the table of words.
 //! [`classify`] is also what the language server's semantic tokens are made of, so an editor
 //! colours a script as the REPL does.
 
-use crate::words::KEYWORDS;
+use crate::syntax::scan::{Delim, Kind, Scanner};
+use crate::words;
 
 const KEYWORD: &str = "\x1b[1;35m";
 const TEXT: &str = "\x1b[32m";
@@ -29,43 +31,38 @@ pub fn classify(line: &str) -> Vec<(std::ops::Range<usize>, Class)> {
         return vec![(0..end, Class::Command)];
     }
     let mut pieces = Vec::new();
-    let chars: Vec<(usize, char)> = line.char_indices().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let (at, c) = chars[i];
-        if c == '#' {
-            pieces.push((at..line.len(), Class::Comment));
-            return pieces;
-        }
-        if c == '"' {
-            let mut j = i + 1;
-            while j < chars.len() && chars[j].1 != '"' {
-                if chars[j].1 == '\\' {
-                    j += 1;
-                }
-                j += 1;
+    let mut scanner = Scanner::new(line);
+    // A text is one piece from its quote to its closing quote, interpolations and all: where
+    // it starts, and how much was open before it.
+    let mut text: Option<(usize, usize)> = None;
+    while let Some(token) = scanner.next() {
+        if let Some((start, depth)) = text {
+            if scanner.open().len() <= depth {
+                let end = if token.kind == Kind::LineEnd {
+                    token.start
+                } else {
+                    token.end
+                };
+                pieces.push((start..end, Class::Text));
+                text = None;
             }
-            let end = chars.get(j + 1).map_or(line.len(), |(e, _)| *e);
-            pieces.push((at..end.min(line.len()), Class::Text));
-            i = j + 1;
             continue;
         }
-        if c.is_alphanumeric() || c == '_' {
-            let mut j = i;
-            while j < chars.len() && (chars[j].1.is_alphanumeric() || chars[j].1 == '_') {
-                j += 1;
+        let piece = &line[token.start..token.end];
+        let class = match token.kind {
+            Kind::Open(Delim::Text) => {
+                text = Some((token.start, scanner.open().len() - 1));
+                continue;
             }
-            let end = chars.get(j).map_or(line.len(), |(e, _)| *e);
-            let word = &line[at..end];
-            if KEYWORDS.contains(&word) {
-                pieces.push((at..end, Class::Keyword));
-            } else if word.starts_with(|c: char| c.is_ascii_digit()) {
-                pieces.push((at..end, Class::Number));
-            }
-            i = j;
-            continue;
-        }
-        i += 1;
+            Kind::Comment => Class::Comment,
+            Kind::Word if words::is_keyword(piece) => Class::Keyword,
+            Kind::Word if piece.starts_with(|c: char| c.is_ascii_digit()) => Class::Number,
+            _ => continue,
+        };
+        pieces.push((token.start..token.end, class));
+    }
+    if let Some((start, _)) = text {
+        pieces.push((start..line.len(), Class::Text));
     }
     pieces
 }

@@ -19,11 +19,8 @@ pub use session::{Reply, Session};
 /// is reported at once.
 pub fn wants_more(input: &str) -> bool {
     let text = input.trim_end();
-    if text.trim_start().starts_with(':')
-        || text
-            .lines()
-            .all(|l| l.trim().is_empty() || l.trim().starts_with('#'))
-    {
+    let only_comments = crate::syntax::scan::tokens(text).all(|t| !t.is_significant());
+    if text.trim_start().starts_with(':') || only_comments {
         return false;
     }
     crate::syntax::is_incomplete(text)

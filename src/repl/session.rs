@@ -37,6 +37,8 @@ pub struct Reply {
 /// What an item defines, so that defining it again replaces it.
 #[derive(Clone, Debug, PartialEq)]
 enum Key {
+    /// A `use` is replaced by what it reads before anything is keyed; this keys nothing.
+    Use(Span),
     Engine,
     App(Arc<str>),
     Workflow(Arc<str>),
@@ -50,6 +52,7 @@ enum Key {
 impl Key {
     fn of(item: &Item) -> Key {
         match item {
+            Item::Use(u) => Key::Use(u.span),
             Item::Engine(_) => Key::Engine,
             Item::App(a) => Key::App(a.name.node.clone()),
             Item::Workflow(w) => match &w.name {
@@ -69,6 +72,7 @@ impl Key {
     /// `app \`Calendar\``, for messages.
     fn describe(&self, item: &Item, sources: &SourceMap) -> String {
         match self {
+            Key::Use(_) => "a `use`".into(),
             Key::Engine => "the engine label".into(),
             Key::App(name) => format!("app `{name}`"),
             Key::Workflow(name) => format!("workflow `{name}`"),
@@ -211,7 +215,9 @@ impl Session {
     fn skip(&mut self, text: &str) -> Option<Reply> {
         let mut skipped = self.skipping.take()?;
         let first = text.split_whitespace().next().unwrap_or_default();
-        if crate::syntax::ITEM_WORDS.contains(&first) && !text.starts_with(char::is_whitespace) {
+        if crate::words::has_role(first, &[crate::words::Role::Item])
+            && !text.starts_with(char::is_whitespace)
+        {
             return None;
         }
         self.next_line += text.lines().count().max(1);
@@ -231,6 +237,12 @@ impl Session {
 
     /// Checks the session with `added` in it; keeps the result only if it has no errors.
     fn add(&mut self, added: Vec<Item>) -> String {
+        let (added, unreadable) = self.read_uses(added);
+        if !unreadable.is_empty() {
+            let mut out = self.render(&unreadable);
+            out.push_str("nothing was added: fix the error above and enter it again\n");
+            return out;
+        }
         let mut items = self.items.clone();
         let mut said = Vec::new();
         for item in added {
@@ -296,6 +308,36 @@ impl Session {
             let _ = writeln!(out, "{line}");
         }
         out
+    }
+
+    /// Replaces each `use` among `added` by the items of the files it reads (a path is read from
+    /// the current folder, or from the folder of the file `:load` read), with what could not be
+    /// read or parsed.
+    fn read_uses(&mut self, added: Vec<Item>) -> (Vec<Item>, Vec<Diagnostic>) {
+        let (uses, mut items): (Vec<Item>, Vec<Item>) = added
+            .into_iter()
+            .partition(|item| matches!(item, Item::Use(_)));
+        if uses.is_empty() {
+            return (items, Vec::new());
+        }
+        let given = uses.len();
+        let mut scripts: Vec<Script> = uses
+            .into_iter()
+            .map(|item| Script {
+                file: item.span().file,
+                items: vec![item],
+            })
+            .collect();
+        let mut diagnostics = Vec::new();
+        crate::uses::Follower::new(&mut self.sources).follow(&mut scripts, &mut diagnostics);
+        items.extend(
+            scripts
+                .into_iter()
+                .skip(given)
+                .flat_map(|script| script.items)
+                .filter(|item| !matches!(item, Item::Use(_))),
+        );
+        (items, diagnostics)
     }
 
     /// Checks items (and a scenario wrapped around a step, if given): the program and what to

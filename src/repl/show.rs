@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::program::Program;
+use crate::program::{ActionKind, Program};
 use crate::run::Engine;
 use crate::run::apps::RecordRef;
 use crate::run::trace::show_record;
@@ -96,23 +96,29 @@ pub fn workflows(program: &Program) -> String {
         let e = program.entity(t.entity);
         let writes: Vec<String> = w
             .actions()
-            .map(|a| match a.kind.writes() {
-                Some((app, entity, kind)) => format!(
+            .map(|a| match (&a.kind, a.kind.writes()) {
+                (ActionKind::Upsert { .. }, Some((app, entity, _))) => format!(
+                    "upsert {} in {}",
+                    program.entity(entity).name,
+                    program.app(app).name
+                ),
+                (_, Some((app, entity, kind))) => format!(
                     "{} {} in {}",
                     kind.action(),
                     program.entity(entity).name,
                     program.app(app).name
                 ),
-                None => "notify".to_string(),
+                (_, None) => "notify".to_string(),
             })
             .collect();
+        let on = match t.conflict {
+            Some(sync) => format!("conflict in sync {}", program.syncs[sync.0].name),
+            None => format!("{} {} in {}", t.kind, e.name, program.app(e.app).name),
+        };
         let _ = writeln!(
             out,
-            "{:<20} on {} {} in {} → {}",
+            "{:<20} on {on} → {}",
             w.name,
-            t.kind,
-            e.name,
-            program.app(e.app).name,
             if writes.is_empty() {
                 "nothing".to_string()
             } else {
@@ -124,7 +130,7 @@ pub fn workflows(program: &Program) -> String {
         let _ = writeln!(
             out,
             "{:<20} keeps {} in step between {} and {}",
-            format!("sync {}", s.entity_name),
+            format!("sync {}", s.name),
             s.entity_name,
             program.app(s.left.app).name,
             program.app(s.right.app).name

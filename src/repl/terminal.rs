@@ -92,8 +92,9 @@ fn history_path() -> Option<PathBuf> {
     Some(base.join("weir").join("history"))
 }
 
-/// Runs the session until `:quit`, Ctrl-D or the end of input.
-pub fn run(mut session: Session) -> u8 {
+/// Runs the session until `:quit`, Ctrl-D or the end of input; whether it ended well (the
+/// command turns that into its exit status).
+pub fn run(mut session: Session) -> bool {
     if !io::stdin().is_terminal() {
         return run_plain(session);
     }
@@ -160,7 +161,7 @@ pub fn run(mut session: Session) -> u8 {
             Err(ReadlineError::Eof) => break,
             Err(err) => {
                 eprintln!("error: cannot read input: {err}");
-                return crate::cli::FAILURE;
+                return false;
             }
         }
     }
@@ -170,11 +171,11 @@ pub fn run(mut session: Session) -> u8 {
         }
         let _ = editor.save_history(path);
     }
-    crate::cli::SUCCESS
+    true
 }
 
 /// The same language read line by line without prompts, so that transcripts can be run.
-fn run_plain(mut session: Session) -> u8 {
+fn run_plain(mut session: Session) -> bool {
     let stdin = io::stdin();
     let mut pending = String::new();
     let mut out = io::stdout();
@@ -235,9 +236,5 @@ fn run_plain(mut session: Session) -> u8 {
         let _ = out.write_all(reply.text.as_bytes());
         failing(&reply.text);
     }
-    if failed {
-        crate::cli::FAILURE
-    } else {
-        crate::cli::SUCCESS
-    }
+    !failed
 }

@@ -3,7 +3,9 @@
 //! A guard that fails ends the run quietly; a `let` stores a value by index; an action writes
 //! through [`Apps`] and reports each write as an event caused by this run. The engine stamps
 //! its label on every record it creates or updates, and links each record it creates with the
-//! trigger record, both ways, for `linked`.
+//! trigger record, both ways, for `linked`. Each kind of action is its own function
+//! (`create_declared`, `create_open`, `update_action`, `notify`; deletes are short enough to
+//! stay in `Core::action`'s arm).
 
 use std::sync::Arc;
 
@@ -11,6 +13,7 @@ use super::apps::{Apps, Record, RecordRef, Write, WriteCtx};
 use super::error::{RunError, RunErrorKind};
 use super::eval::{self, Scope, Subject};
 use super::guard::{Actor, Chain, Hop};
+use super::lookup::matching;
 use super::trace::{Done, TraceItem};
 use super::{Core, Event, Outcome};
 use crate::ast::EventKind;
@@ -57,6 +60,7 @@ impl<'e> RunCtx<'e> {
             target: None,
             origin: Some(&event.origin),
             locals,
+            conflict: event.conflict.as_deref(),
         }
     }
 
@@ -153,12 +157,43 @@ impl Core {
                     let v = eval::eval(value, &scope)?;
                     locals[local.0] = v;
                 }
-                StepKind::Action(action) => self.action(p, apps, action, ctx, locals, out)?,
+                StepKind::Action(action) => {
+                    self.action(p, apps, action, ctx, locals, out)?;
+                    if let Some(local) = action.bind {
+                        locals[local.0] = self.created_value(p, apps, action.span)?;
+                    }
+                }
+                StepKind::Call(call) => {
+                    let reply = super::call::call(p, apps, call, &scope, step.span)?;
+                    for (field, local) in &call.results {
+                        locals[local.0] = reply
+                            .as_ref()
+                            .map_or(Value::None, |r| r.get(*field).clone());
+                    }
+                }
+                StepKind::Lookup(local, query) => {
+                    let value = self.query(apps, query, &scope)?;
+                    locals[local.0] = value;
+                }
+                StepKind::Branch { arms, otherwise } => {
+                    let mut chosen: &[crate::program::Step] = otherwise;
+                    for arm in arms {
+                        if eval::truth(&arm.condition, &scope)? {
+                            chosen = &arm.steps;
+                            break;
+                        }
+                    }
+                    // A guard inside the arm ends the whole run, as it would outside.
+                    if !self.walk(p, apps, chosen, ctx, locals, out)? {
+                        return Ok(false);
+                    }
+                }
             }
         }
         Ok(true)
     }
 
+    /// One action: each kind is written by its own function below.
     fn action<A: Apps>(
         &mut self,
         p: &Program,
@@ -170,82 +205,15 @@ impl Core {
     ) -> Result<(), RunError> {
         let scope = ctx.scope(p, self.options.now, locals);
         match &action.kind {
-            ActionKind::Create {
-                entity,
-                fields,
-                copy,
-                ..
-            } => {
-                let e = p.entity(*entity);
-                if e.declared {
-                    let mut values = std::mem::take(&mut self.scratch);
-                    let result =
-                        self.create_declared(p, apps, action, ctx, &scope, &mut values, out);
-                    values.clear();
-                    self.scratch = values;
-                    return result;
-                }
-                let mut record = Record::empty(e.fields.len());
-                let values = record.fields_mut();
-                for assign in fields {
-                    let value = eval::eval(&assign.value, &scope)?;
-                    values[assign.field.0] =
-                        fit_field(p, *entity, assign.field, value, assign.value.span)?;
-                }
-                if let Some(copy) = copy {
-                    let trigger = &ctx.event.record;
-                    for (from, to) in &copy.pairs {
-                        let value = trigger.get(*from).clone();
-                        values[to.0] = fit_field(p, *entity, *to, value, action.span)?;
-                    }
-                }
-                if let Some(copy) = copy.as_ref().filter(|c| c.extras) {
-                    let (source, trigger) = (ctx.event.entity, &ctx.event.record);
-                    copy_by_name(p, source, trigger, *entity, copy, &mut record);
-                }
-                if e.declared {
-                    let missing = e
-                        .fields
-                        .iter()
-                        .zip(record.fields().iter())
-                        .find(|(f, v)| f.required && **v == Value::None);
-                    if let Some((field, _)) = missing {
-                        return Err(RunError::new(
-                            action.span,
-                            RunErrorKind::MissingField {
-                                field: field.name.clone(),
-                                entity: e.name.clone(),
-                            },
-                        ));
-                    }
-                }
-                let engine = self.engine.clone();
-                stamp_record(p, *entity, &mut record, &engine);
-                self.create(p, apps, *entity, record, ctx, action.span, out)?;
+            ActionKind::Create { entity, .. } if p.entity(*entity).declared => {
+                let mut values = std::mem::take(&mut self.scratch);
+                let result = self.create_declared(p, apps, action, ctx, &scope, &mut values, out);
+                values.clear();
+                self.scratch = values;
+                result
             }
-            ActionKind::Update {
-                entity,
-                target,
-                fields,
-                ..
-            } => {
-                let targets = self.targets(apps, *entity, target, &scope)?;
-                if targets.is_empty() {
-                    self.nothing_found(EventKind::Updated, *entity, action.span, ctx, out);
-                    return Ok(());
-                }
-                let mut write = Write::default();
-                for assign in fields {
-                    let value = eval::eval(&assign.value, &scope)?;
-                    let value = fit_field(p, *entity, assign.field, value, assign.value.span)?;
-                    write.fields.push((assign.field, value));
-                }
-                let engine = self.engine.clone();
-                stamp_write(p, *entity, &mut write, &engine);
-                for at in targets {
-                    self.update(p, apps, at, write.clone(), ctx, action.span, out)?;
-                }
-            }
+            ActionKind::Create { .. } => self.create_open(p, apps, action, ctx, &scope, out),
+            ActionKind::Update { .. } => self.update_action(p, apps, action, ctx, &scope, out),
             ActionKind::Delete { entity, target, .. } => {
                 let targets = self.targets(apps, *entity, target, &scope)?;
                 if targets.is_empty() {
@@ -254,31 +222,146 @@ impl Core {
                 for at in targets {
                     self.delete(p, apps, at, ctx, action.span, out)?;
                 }
+                Ok(())
             }
+            ActionKind::Upsert {
+                entity,
+                key,
+                fields,
+                ..
+            } => self.upsert(p, apps, action, *entity, *key, fields, ctx, &scope, out),
             ActionKind::Notify { channel, message } => {
-                let channel = match channel {
-                    Some(c) => match eval::eval(c, &scope)? {
-                        Value::Text(t) => Some(t),
-                        Value::Label(l) => Some(SmolStr::new(&*l)),
-                        other => return Err(wrong_text(c.span, other)),
-                    },
-                    None => None,
-                };
-                let text = match eval::eval(message, &scope)? {
-                    Value::Text(t) => t,
-                    other => return Err(wrong_text(message.span, other)),
-                };
-                out.counts.actions += 1;
-                out.counts.notified += 1;
-                out.notes.push((channel.clone(), text.clone()));
-                if self.options.trace {
-                    out.trace.push(TraceItem::Action {
-                        run: ctx.run,
-                        by: ctx.by,
-                        done: Done::Notify { channel, text },
-                    });
-                }
+                self.notify(channel.as_ref(), message, ctx, &scope, out)
             }
+        }
+    }
+
+    /// `create` into an entity of an open app: its fields are what the action gives and what
+    /// its copy finds, by name.
+    fn create_open<A: Apps>(
+        &mut self,
+        p: &Program,
+        apps: &mut A,
+        action: &Action,
+        ctx: &mut RunCtx,
+        scope: &Scope,
+        out: &mut Outcome,
+    ) -> Result<(), RunError> {
+        let ActionKind::Create { entity, copy, .. } = &action.kind else {
+            unreachable!("expected a create, found {:?}", action.kind)
+        };
+        let mut record = Record::empty(p.entity(*entity).fields.len());
+        given_values(p, action, scope, &ctx.event.record, record.fields_mut())?;
+        if let Some(copy) = copy.as_ref().filter(|c| c.extras) {
+            let (source, trigger) = (ctx.event.entity, &ctx.event.record);
+            copy_by_name(p, source, trigger, *entity, copy, &mut record);
+        }
+        let engine = self.engine.clone();
+        stamp_record(p, *entity, &mut record, &engine);
+        self.create(p, apps, *entity, record, ctx, action.span, out)?;
+        Ok(())
+    }
+
+    /// `update`: the same write, stamped, to every record the target finds.
+    fn update_action<A: Apps>(
+        &mut self,
+        p: &Program,
+        apps: &mut A,
+        action: &Action,
+        ctx: &mut RunCtx,
+        scope: &Scope,
+        out: &mut Outcome,
+    ) -> Result<(), RunError> {
+        let ActionKind::Update {
+            entity,
+            target,
+            fields,
+            per_target,
+            ..
+        } = &action.kind
+        else {
+            unreachable!("expected an update, found {:?}", action.kind)
+        };
+        let targets = self.targets(apps, *entity, target, scope)?;
+        if targets.is_empty() {
+            self.nothing_found(EventKind::Updated, *entity, action.span, ctx, out);
+            return Ok(());
+        }
+        if *per_target {
+            // `target.FIELD` reads each record as it is when its turn comes.
+            for at in targets {
+                let current = apps
+                    .get(at)
+                    .map_err(|err| RunError::new(action.span, RunErrorKind::App(err)))?;
+                let Some(record) = current else { continue };
+                let inner = Scope {
+                    target: Some(Subject {
+                        entity: *entity,
+                        record: record.view(),
+                    }),
+                    ..*scope
+                };
+                let write = self.stamped_write(p, *entity, fields, &inner)?;
+                self.update(p, apps, at, write, ctx, action.span, out)?;
+            }
+            return Ok(());
+        }
+        let write = self.stamped_write(p, *entity, fields, scope)?;
+        for at in targets {
+            self.update(p, apps, at, write.clone(), ctx, action.span, out)?;
+        }
+        Ok(())
+    }
+
+    /// The fields of an update, each evaluated in `scope` and fitted to its field, with the
+    /// engine's stamp.
+    fn stamped_write(
+        &self,
+        p: &Program,
+        entity: EntityId,
+        fields: &[crate::program::Assign],
+        scope: &Scope,
+    ) -> Result<Write, RunError> {
+        let mut write = Write::default();
+        for assign in fields {
+            let value = eval::eval(&assign.value, scope)?;
+            let value = fit_field(p, entity, assign.field, value, assign.value.span)?;
+            write.fields.push((assign.field, value));
+        }
+        stamp_write(p, entity, &mut write, &self.engine);
+        Ok(write)
+    }
+
+    /// `notify`: a text, on a channel if one is named.
+    fn notify(
+        &mut self,
+        channel: Option<&crate::program::Expr>,
+        message: &crate::program::Expr,
+        ctx: &RunCtx,
+        scope: &Scope,
+        out: &mut Outcome,
+    ) -> Result<(), RunError> {
+        let channel = match channel {
+            Some(c) => match eval::eval(c, scope)? {
+                Value::Text(t) => Some(t),
+                Value::Label(l) => Some(SmolStr::new(&*l)),
+                other => return Err(wrong_text(c.span, other)),
+            },
+            None => None,
+        };
+        let text = match eval::eval(message, scope)? {
+            Value::Text(t) => t,
+            other => return Err(wrong_text(message.span, other)),
+        };
+        out.counts.actions += 1;
+        out.counts.notified += 1;
+        out.notes.push((channel.clone(), text.clone()));
+        if self.options.trace {
+            out.trace.push(TraceItem::Action {
+                run: ctx.run,
+                by: ctx.by,
+                done: Done::Notify { channel, text },
+            });
         }
         Ok(())
     }
@@ -296,29 +379,13 @@ impl Core {
         values: &mut Vec<Value>,
         out: &mut Outcome,
     ) -> Result<(), RunError> {
-        let ActionKind::Create {
-            entity,
-            fields,
-            copy,
-            ..
-        } = &action.kind
-        else {
+        let ActionKind::Create { entity, .. } = &action.kind else {
             unreachable!("expected a create, found {:?}", action.kind)
         };
         let (entity, e) = (*entity, p.entity(*entity));
         values.clear();
         values.resize(e.fields.len(), Value::None);
-        for assign in fields {
-            let value = eval::eval(&assign.value, scope)?;
-            values[assign.field.0] = fit_field(p, entity, assign.field, value, assign.value.span)?;
-        }
-        if let Some(copy) = copy {
-            let trigger = &ctx.event.record;
-            for (from, to) in &copy.pairs {
-                let value = trigger.get(*from).clone();
-                values[to.0] = fit_field(p, entity, *to, value, action.span)?;
-            }
-        }
+        given_values(p, action, scope, &ctx.event.record, values)?;
         let missing = e
             .fields
             .iter()
@@ -350,6 +417,7 @@ impl Core {
             .insert(entity, values)
             .map_err(|err| RunError::new(action.span, RunErrorKind::App(err)))?;
         apps.link(ctx.event.at(), RecordRef::new(entity, id));
+        self.last_created = Some(RecordRef::new(entity, id));
         out.counts.actions += 1;
         self.count_event(p, entity, EventKind::New, out);
         Ok(())
@@ -374,6 +442,7 @@ impl Core {
             .map_err(|err| RunError::new(span, RunErrorKind::App(err)))?;
         let at = RecordRef::new(entity, created.id);
         apps.link(ctx.event.at(), at);
+        self.last_created = Some(at);
         if let Some(fields) = written {
             self.wrote(EventKind::New, at, &created, &fields, ctx, out);
             if self.options.trace {
@@ -611,29 +680,7 @@ impl Core {
                 Ok(found)
             }
             Target::Where(condition) => {
-                let mut equal = Vec::new();
-                if apps.remote(entity) {
-                    eval::equalities(condition, scope, &mut equal);
-                }
-                let mut failed = None;
-                let found = apps.lookup(entity, &equal, &mut |record| {
-                    if failed.is_some() {
-                        return false;
-                    }
-                    let inner = Scope {
-                        target: Some(Subject { entity, record }),
-                        ..*scope
-                    };
-                    eval::truth(condition, &inner).unwrap_or_else(|err| {
-                        failed = Some(err);
-                        false
-                    })
-                });
-                if let Some(err) = failed {
-                    return Err(err);
-                }
-                let found =
-                    found.map_err(|err| RunError::new(condition.span, RunErrorKind::App(err)))?;
+                let found = matching(apps, entity, Some(condition), condition.span, scope)?;
                 Ok(found.iter().map(|r| RecordRef::new(entity, r.id)).collect())
             }
         }
@@ -760,4 +807,35 @@ pub(super) fn stamp_write(p: &Program, entity: EntityId, write: &mut Write, labe
             }
         }
     }
+}
+
+/// The values a `create`'s field block gives and its copy takes from the trigger record
+/// `trigger`, each fitted to its field, put in `values` by field.
+fn given_values(
+    p: &Program,
+    action: &Action,
+    scope: &Scope,
+    trigger: &Record,
+    values: &mut [Value],
+) -> Result<(), RunError> {
+    let ActionKind::Create {
+        entity,
+        fields,
+        copy,
+        ..
+    } = &action.kind
+    else {
+        unreachable!("expected a create, found {:?}", action.kind)
+    };
+    for assign in fields {
+        let value = eval::eval(&assign.value, scope)?;
+        values[assign.field.0] = fit_field(p, *entity, assign.field, value, assign.value.span)?;
+    }
+    if let Some(copy) = copy {
+        for (from, to) in &copy.pairs {
+            let value = trigger.get(*from).clone();
+            values[to.0] = fit_field(p, *entity, *to, value, action.span)?;
+        }
+    }
+    Ok(())
 }

@@ -55,6 +55,8 @@ pub struct Scope<'a> {
     pub origin: Option<&'a Label>,
     /// The run's `let` values, by [`crate::program::LocalId`].
     pub locals: &'a [Value],
+    /// The conflict a run on a sync's conflict reads as `conflict.…`.
+    pub conflict: Option<&'a super::ConflictNote>,
 }
 
 impl<'a> Scope<'a> {
@@ -67,6 +69,7 @@ impl<'a> Scope<'a> {
             target: None,
             origin: None,
             locals: &[],
+            conflict: None,
         }
     }
 }
@@ -109,6 +112,19 @@ pub fn eval(e: &Expr, s: &Scope) -> Result<Value, RunError> {
             None => Value::Label(Arc::from("user")),
         },
         ExprKind::Local(l) => s.locals.get(l.0).cloned().unwrap_or(Value::None),
+        ExprKind::Conflict(part) => match s.conflict {
+            Some(note) => Value::Text(note.part(*part).clone()),
+            None => Value::None,
+        },
+        // A found record is kept in its `let` as its values, then its id (see `QueryKind`).
+        ExprKind::RecordField(l, f) => match s.locals.get(l.0) {
+            Some(Value::List(values)) => values.get(f.0).cloned().unwrap_or(Value::None),
+            _ => Value::None,
+        },
+        ExprKind::RecordId(l) => match s.locals.get(l.0) {
+            Some(Value::List(values)) => values.last().cloned().unwrap_or(Value::None),
+            _ => Value::None,
+        },
         ExprKind::Interpolation(pieces) => {
             let mut out = String::new();
             for piece in pieces {

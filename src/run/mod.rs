@@ -20,11 +20,13 @@
 
 mod action;
 pub mod apps;
+mod call;
 pub mod echo;
 pub mod error;
 pub mod eval;
 pub mod guard;
 pub mod input;
+mod lookup;
 mod report;
 pub mod scenario;
 pub mod sim;
@@ -46,6 +48,7 @@ use sim::Simulator;
 use trace::{Skip, TraceItem};
 
 pub use report::Reported;
+pub use sync::ConflictNote;
 
 /// 2030-01-01T00:00:00Z: the simulator's clock unless told otherwise.
 pub const DEFAULT_NOW: i64 = 1_893_456_000;
@@ -91,6 +94,8 @@ pub struct Event {
     /// The fields whose value changed, where the app reports changes.
     pub changed: Option<Arc<[FieldId]>>,
     pub cause: Chain,
+    /// The conflict a sync settled, for a workflow run on it (`on conflict in sync …`).
+    pub conflict: Option<Arc<ConflictNote>>,
 }
 
 impl Event {
@@ -213,12 +218,16 @@ struct Core {
     listeners: Vec<Vec<WorkflowId>>,
     /// The syncs each entity takes part in, and on which side (`true`: left).
     syncs: Vec<Vec<(SyncId, bool)>>,
+    /// The workflows each sync's conflicts run, in script order.
+    on_conflict: Vec<Vec<WorkflowId>>,
     ledger: sync::Ledger,
     /// Reused buffers: a run's `let` values, records found by `linked`.
     locals: Vec<Value>,
     linked: Vec<RecordRef>,
     /// A record being made, before it goes into its app.
     scratch: Vec<Value>,
+    /// The record the last `create` of a run made, for `let NAME = create …`.
+    last_created: Option<apps::RecordRef>,
     user: Label,
     engine: Label,
 }
@@ -452,8 +461,13 @@ impl<A: Apps> Engine<A> {
 impl Core {
     fn new(program: &Program, options: Options) -> Core {
         let mut listeners = vec![Vec::new(); program.entities.len() * 3];
+        let mut on_conflict = vec![Vec::new(); program.syncs.len()];
         for (i, w) in program.workflows.iter().enumerate() {
-            listeners[w.trigger.entity.0 * 3 + kind_index(w.trigger.kind)].push(WorkflowId(i));
+            match w.trigger.conflict {
+                Some(sync) => on_conflict[sync.0].push(WorkflowId(i)),
+                None => listeners[w.trigger.entity.0 * 3 + kind_index(w.trigger.kind)]
+                    .push(WorkflowId(i)),
+            }
         }
         let mut syncs = vec![Vec::new(); program.entities.len()];
         for (i, s) in program.syncs.iter().enumerate() {
@@ -473,10 +487,12 @@ impl Core {
             held: Vec::new(),
             listeners,
             syncs,
+            on_conflict,
             ledger: sync::Ledger::default(),
             locals: Vec::new(),
             linked: Vec::new(),
             scratch: Vec::new(),
+            last_created: None,
             user: Arc::from("user"),
             engine: program.engine.clone(),
         }
@@ -546,6 +562,7 @@ impl Core {
             origin,
             changed: if reports_changes { changed } else { None },
             cause,
+            conflict: None,
         };
         if self.options.trace {
             out.trace.push(TraceItem::Event(event.clone()));
@@ -675,6 +692,7 @@ impl Core {
                 target: None,
                 origin: Some(&event.origin),
                 locals: &[],
+                conflict: event.conflict.as_deref(),
             };
             match eval::truth(condition, &scope) {
                 Ok(true) => {}

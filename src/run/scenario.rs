@@ -20,7 +20,7 @@ use super::eval::{self, Scope};
 use super::guard::{self, Held};
 use super::trace::{self, TraceItem};
 use super::{Change, DEFAULT_NOW, Engine, Options, Outcome};
-use crate::program::{EntityId, Program, Scenario, ScenarioStepKind, WorkflowId};
+use crate::program::{EntityId, Expr, Program, Scenario, ScenarioStepKind, WorkflowId};
 use crate::source::SourceMap;
 use crate::span::Span;
 use crate::value::Value;
@@ -146,69 +146,20 @@ fn check_step(
     step: &ScenarioStepKind,
     report: &mut ScenarioRun,
 ) -> Result<(), MismatchKind> {
-    let program = Arc::clone(engine.program());
-    let p = &*program;
-    let now = engine.options().now;
-    let user = engine.user_label().clone();
-    let constant = Scope::constant(p, now);
-    let value_of = |assign: &crate::program::Assign, entity: EntityId| {
-        let value = eval::eval(&assign.value, &constant).map_err(MismatchKind::Error)?;
-        super::action::fit_field(p, entity, assign.field, value, assign.value.span)
-            .map_err(MismatchKind::Error)
-    };
     match step {
-        ScenarioStepKind::UserCreates { entity, fields, .. } => {
-            let mut record = Record::empty(p.entity(*entity).fields.len());
-            for assign in fields {
-                record.set(assign.field, value_of(assign, *entity)?);
-            }
-            let outcome = engine.act([Change::Create {
-                entity: *entity,
-                record,
-                id: None,
-                actor: user,
-            }]);
-            absorb(report, outcome)
-        }
-        ScenarioStepKind::UserUpdates {
-            entity,
-            condition,
-            fields,
-            ..
-        } => {
-            let mut write = Write::default();
-            for assign in fields {
-                write
-                    .fields
-                    .push((assign.field, value_of(assign, *entity)?));
-            }
-            let targets = engine
-                .select(*entity, Some(condition))
-                .map_err(MismatchKind::Error)?;
-            let changes: Vec<Change> = targets
-                .iter()
-                .map(|r| Change::Update {
-                    at: RecordRef::new(*entity, r.id),
-                    write: write.clone(),
-                    actor: user.clone(),
-                })
-                .collect();
+        ScenarioStepKind::UserCreates { .. }
+        | ScenarioStepKind::UserUpdates { .. }
+        | ScenarioStepKind::UserDeletes { .. } => {
+            let changes = user_changes(engine, step)?;
             let outcome = engine.act(changes);
             absorb(report, outcome)
         }
-        ScenarioStepKind::UserDeletes {
-            entity, condition, ..
-        } => {
-            let targets = engine
-                .select(*entity, Some(condition))
-                .map_err(MismatchKind::Error)?;
-            let changes: Vec<Change> = targets
-                .iter()
-                .map(|r| Change::Delete {
-                    at: RecordRef::new(*entity, r.id),
-                    actor: user.clone(),
-                })
-                .collect();
+        // Every change is made (its records chosen) before the engine sees any of them.
+        ScenarioStepKind::Together(steps) => {
+            let mut changes = Vec::new();
+            for step in steps {
+                changes.extend(user_changes(engine, &step.kind)?);
+            }
             let outcome = engine.act(changes);
             absorb(report, outcome)
         }
@@ -269,6 +220,79 @@ fn check_step(
             })
         }
     }
+}
+
+/// The changes a user step makes, with the records it names as they stand now.
+fn user_changes(engine: &Engine, step: &ScenarioStepKind) -> Result<Vec<Change>, MismatchKind> {
+    let program = Arc::clone(engine.program());
+    let p = &*program;
+    let now = engine.options().now;
+    let user = engine.user_label().clone();
+    let constant = Scope::constant(p, now);
+    let value_of = |assign: &crate::program::Assign, entity: EntityId| {
+        let value = eval::eval(&assign.value, &constant).map_err(MismatchKind::Error)?;
+        super::action::fit_field(p, entity, assign.field, value, assign.value.span)
+            .map_err(MismatchKind::Error)
+    };
+    Ok(match step {
+        ScenarioStepKind::UserCreates { entity, fields, .. } => {
+            let mut record = Record::empty(p.entity(*entity).fields.len());
+            for assign in fields {
+                record.set(assign.field, value_of(assign, *entity)?);
+            }
+            vec![Change::Create {
+                entity: *entity,
+                record,
+                id: None,
+                actor: user,
+            }]
+        }
+        ScenarioStepKind::UserUpdates {
+            entity,
+            condition,
+            fields,
+            ..
+        } => {
+            let mut write = Write::default();
+            for assign in fields {
+                write
+                    .fields
+                    .push((assign.field, value_of(assign, *entity)?));
+            }
+            let targets = chosen(engine, *entity, condition)?.into_iter();
+            targets
+                .map(|at| Change::Update {
+                    at,
+                    write: write.clone(),
+                    actor: user.clone(),
+                })
+                .collect()
+        }
+        ScenarioStepKind::UserDeletes {
+            entity, condition, ..
+        } => {
+            let targets = chosen(engine, *entity, condition)?.into_iter();
+            targets
+                .map(|at| Change::Delete {
+                    at,
+                    actor: user.clone(),
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    })
+}
+
+/// The records a user step's `where` chooses.
+fn chosen(
+    engine: &Engine,
+    entity: EntityId,
+    condition: &Expr,
+) -> Result<Vec<RecordRef>, MismatchKind> {
+    let found = engine
+        .select(entity, Some(condition))
+        .map_err(MismatchKind::Error)?;
+    Ok(found.iter().map(|r| RecordRef::new(entity, r.id)).collect())
 }
 
 /// Lists records, at most a few, one a line.

@@ -11,7 +11,6 @@
 //! decodes them into the script's layout, so a state file that no longer fits the script is
 //! refused with the reason, never half loaded.
 
-use std::fmt;
 use std::sync::Arc;
 
 use serde_json::{Map, Value as Json, json};
@@ -21,69 +20,38 @@ use super::guard::{Actor, Chain, Held, HoldReason, Hop};
 use super::input::{self, InputError};
 use super::sim::{HasSimulator, Simulator};
 use super::sync::Pair;
-use super::{Engine, Event};
+use super::{ConflictNote, Engine, Event};
 use crate::ast::EventKind;
-use crate::program::{EntityId, Program, SyncId};
+use crate::program::{EntityId, Program, SyncEnd, SyncId};
 use crate::value::{Label, Value};
+use smol_str::SmolStr;
 
 pub(crate) const VERSION: u64 = 1;
 const STAMP_KEY: &str = "$stamp";
 
 /// Why a state file could not be loaded.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum StateError {
-    /// The file is not a weir state file (`where` says which part is wrong).
+    /// The file is not a weir state file (`place` says which part is wrong).
+    #[error("`{place}` should be {expected}")]
     Shape {
         place: String,
         expected: &'static str,
     },
+    #[error("it has records of app `{0}`, which the script does not use")]
     UnknownApp(String),
-    UnknownEntity {
-        app: String,
-        entity: String,
-    },
+    #[error("it has records of `{entity}` in `{app}`, which the script does not use")]
+    UnknownEntity { app: String, entity: String },
+    #[error("it holds an event for workflow `{0}`, which the script no longer has")]
     UnknownWorkflow(String),
+    #[error("it has a ledger for `sync {0}`, which the script no longer has")]
     UnknownSync(String),
+    #[error("{0:?} names no record of the script")]
     BadRecordRef(String),
-    Record {
-        place: String,
-        problem: InputError,
-    },
-    Refused {
-        place: String,
-        reason: String,
-    },
-}
-
-impl fmt::Display for StateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StateError::Shape { place, expected } => {
-                write!(f, "`{place}` should be {expected}")
-            }
-            StateError::UnknownApp(app) => write!(
-                f,
-                "it has records of app `{app}`, which the script does not use"
-            ),
-            StateError::UnknownEntity { app, entity } => write!(
-                f,
-                "it has records of `{entity}` in `{app}`, which the script does not use"
-            ),
-            StateError::UnknownWorkflow(name) => write!(
-                f,
-                "it holds an event for workflow `{name}`, which the script no longer has"
-            ),
-            StateError::UnknownSync(name) => {
-                write!(
-                    f,
-                    "it has a ledger for `sync {name}`, which the script no longer has"
-                )
-            }
-            StateError::BadRecordRef(text) => write!(f, "{text:?} names no record of the script"),
-            StateError::Record { place, problem } => write!(f, "{place}: {problem}"),
-            StateError::Refused { place, reason } => write!(f, "{place}: {reason}"),
-        }
-    }
+    #[error("{place}: {problem}")]
+    Record { place: String, problem: InputError },
+    #[error("{place}: {reason}")]
+    Refused { place: String, reason: String },
 }
 
 pub(crate) fn sync_name(p: &Program, sync: SyncId) -> String {
@@ -214,6 +182,15 @@ pub(crate) fn held_json(p: &Program, held: &Held) -> Json {
             "record": record_entry(p, e.entity, e.record.view()),
             "origin": &*e.origin,
             "changed": e.changed.as_ref().map(|c| c.iter().map(|f| entity.fields[f.0].name.to_string()).collect::<Vec<_>>()),
+            "conflict": e.conflict.as_ref().map(|c| json!({
+                "sync": &*p.syncs[c.sync.0].name,
+                "field": &*c.field,
+                "loser": &*c.app,
+                "kept": &*c.kept,
+                "lost": &*c.lost,
+                "left": &*c.left,
+                "right": &*c.right,
+            })),
         },
         "root_event": root.map(|h| h.root_event),
         "root_origin": root.map(|h| h.root_origin.to_string()),
@@ -410,13 +387,20 @@ fn load_pair(p: &Program, entry: &Json, place: &str) -> Result<Pair, StateError>
             s.right.entity
         };
         for (m, value) in s.mappings.iter().zip(values) {
-            let field = p.field(entity, if side == 0 { m.left } else { m.right });
-            let v = input::decode_value(p, &field.name, &field.ty, value.clone()).map_err(
-                |problem| StateError::Record {
+            // A computed side's value has the type of its expression.
+            let (name, ty) = match m.end(side == 0) {
+                SyncEnd::Field(f) => {
+                    let field = p.field(entity, *f);
+                    (field.name.clone(), &field.ty)
+                }
+                SyncEnd::Computed(e) => (Arc::from("a computed value"), &e.ty),
+            };
+            let v = input::decode_value(p, &name, ty, value.clone()).map_err(|problem| {
+                StateError::Record {
                     place: format!("{place}.{key}"),
                     problem,
-                },
-            )?;
+                }
+            })?;
             sides[side].push(v);
         }
     }
@@ -513,8 +497,39 @@ pub(crate) fn load_held(p: &Program, entry: &Json, place: &str) -> Result<Held, 
             origin: Label::from(text(event.get("origin"), &event_place)?),
             changed,
             cause,
+            conflict: load_conflict(p, event.get("conflict"), &event_place)?,
         },
         by,
         reason,
     })
+}
+
+/// The conflict a held event was to a workflow run on a sync's conflicts, if any.
+fn load_conflict(
+    p: &Program,
+    json: Option<&Json>,
+    place: &str,
+) -> Result<Option<Arc<ConflictNote>>, StateError> {
+    let Some(json) = json.filter(|j| !j.is_null()) else {
+        return Ok(None);
+    };
+    let place = format!("{place}.conflict");
+    let map = object(json, &place)?;
+    let name = text(map.get("sync"), &place)?;
+    let Some(sync) = p.syncs.iter().position(|s| &*s.name == name) else {
+        return Err(shape(
+            format!("{place}.sync"),
+            "the name of a sync of the script",
+        ));
+    };
+    let part = |key: &str| text(map.get(key), &place).map(SmolStr::from);
+    Ok(Some(Arc::new(ConflictNote {
+        sync: SyncId(sync),
+        field: part("field")?,
+        app: part("loser")?,
+        kept: part("kept")?,
+        lost: part("lost")?,
+        left: part("left")?,
+        right: part("right")?,
+    })))
 }

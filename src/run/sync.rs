@@ -15,16 +15,22 @@
 //! ```
 
 use std::collections::HashMap;
+use std::sync::Arc;
+
+use smol_str::SmolStr;
 
 use super::action::{RunCtx, fit_field, stamp_record, stamp_write};
-use super::apps::{Apps, Record, RecordId, RecordRef, Write};
+use super::apps::{Apps, Record, RecordId, RecordRef, RecordView, Write};
 use super::error::{RunError, RunErrorKind};
+use super::eval::{self, Scope, Subject};
 use super::guard::{self, Actor};
 use super::trace::{Done, Skip, TraceItem};
 use super::{Core, Event, Outcome};
 use crate::ast::EventKind;
 use crate::operators::equal;
-use crate::program::{Prefer, Program, SyncId, SyncSide};
+use crate::program::{
+    ConflictPart, EntityId, FieldId, Prefer, Program, Sync, SyncEnd, SyncId, SyncMapping, SyncSide,
+};
 use crate::value::Value;
 
 /// One linked pair and the values its two sides last agreed on, one per mapping.
@@ -110,8 +116,34 @@ impl Ledger {
     }
 }
 
+/// A conflict a sync settled, as a workflow run on it reads it: each part a text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConflictNote {
+    pub sync: SyncId,
+    pub field: SmolStr,
+    pub app: SmolStr,
+    pub kept: SmolStr,
+    pub lost: SmolStr,
+    pub left: SmolStr,
+    pub right: SmolStr,
+}
+
+impl ConflictNote {
+    pub fn part(&self, part: ConflictPart) -> &SmolStr {
+        match part {
+            ConflictPart::Field => &self.field,
+            ConflictPart::App => &self.app,
+            ConflictPart::Kept => &self.kept,
+            ConflictPart::Lost => &self.lost,
+            ConflictPart::Left => &self.left,
+            ConflictPart::Right => &self.right,
+        }
+    }
+}
+
 /// The two sides of a sync as seen from the side an event came from.
 struct Sides {
+    sync: SyncId,
     this: SyncSide,
     other: SyncSide,
     left: bool,
@@ -131,12 +163,14 @@ impl Core {
         let s = &p.syncs[sync.0];
         let sides = if left {
             Sides {
+                sync,
                 this: s.left,
                 other: s.right,
                 left,
             }
         } else {
             Sides {
+                sync,
                 this: s.right,
                 other: s.left,
                 left,
@@ -150,9 +184,7 @@ impl Core {
                 return;
             }
             (EventKind::New, None) => self.sync_new(p, apps, sync, &sides, event, out),
-            (EventKind::Updated, Some(slot)) => {
-                self.sync_update(p, apps, sync, &sides, slot, event, out)
-            }
+            (EventKind::Updated, Some(slot)) => self.sync_update(p, apps, &sides, slot, event, out),
             (EventKind::Deleted, Some(slot)) => {
                 let Some(run) = self.sync_run(by, event, out) else {
                     return;
@@ -199,8 +231,9 @@ impl Core {
             .matching_partner(p, apps, sync, sides, event)
             .map_err(|err| (0, RunError::new(s.span, RunErrorKind::App(err))))?
         {
-            let this_values = values(s, sides.left, &event.record);
-            let other_values = values(s, !sides.left, &partner);
+            let now = self.options.now;
+            let this_values = values(p, now, s, sides.left, &event.record).map_err(|e| (0, e))?;
+            let other_values = values(p, now, s, !sides.left, &partner).map_err(|e| (0, e))?;
             let at = RecordRef::new(sides.other.entity, partner.id);
             self.link(
                 sync,
@@ -219,14 +252,11 @@ impl Core {
         let fail = |err| (run, err);
         let other = p.entity(sides.other.entity);
         let mut record = Record::empty(other.fields.len());
+        let now = self.options.now;
         for m in &s.mappings {
-            let (from, to, flows) = if sides.left {
-                (m.left, m.right, m.to_right)
-            } else {
-                (m.right, m.left, m.to_left)
-            };
-            if flows {
-                let value = m.carry(event.record.get(from), sides.left);
+            if let Some(to) = m.written(sides.left) {
+                let value = end_value(p, now, s, m, sides.left, &event.record).map_err(fail)?;
+                let value = m.carry(&value, sides.left);
                 let value = fit_field(p, sides.other.entity, to, value, m.span).map_err(fail)?;
                 record.set(to, value);
             }
@@ -256,8 +286,8 @@ impl Core {
         let Some(partner) = apps.get(at).map_err(read)? else {
             return Ok(());
         };
-        let this_values = values(s, sides.left, &event.record);
-        let other_values = values(s, !sides.left, &partner);
+        let this_values = values(p, now, s, sides.left, &event.record).map_err(fail)?;
+        let other_values = values(p, now, s, !sides.left, &partner).map_err(fail)?;
         self.link(
             sync,
             sides.left,
@@ -307,36 +337,35 @@ impl Core {
         let Some(m) = s.matching.map(|i| &s.mappings[i]) else {
             return Ok(None);
         };
-        let (from, to) = if sides.left {
-            (m.left, m.right)
-        } else {
-            (m.right, m.left)
-        };
-        let key = m.carry(event.record.get(from), sides.left);
+        let now = self.options.now;
+        // A key that cannot be worked out matches nothing: the record is created instead.
+        let key = end_value(p, now, s, m, sides.left, &event.record)
+            .map_or(Value::None, |key| m.carry(&key, sides.left));
         if key == Value::None {
             return Ok(None);
         }
         let ledger = &self.ledger;
+        let other = m.end(!sides.left);
         let mut found = apps.select(sides.other.entity, &mut |view| {
-            equal(view.get(to), &key) && ledger.find(sync, !sides.left, view.id).is_none()
+            ledger.find(sync, !sides.left, view.id).is_none()
+                && view_value(p, now, sides.other.entity, other, view)
+                    .is_ok_and(|value| equal(&value, &key))
         })?;
         Ok((!found.is_empty()).then(|| found.swap_remove(0)))
     }
 
     /// An update on one side of a linked pair: an echo, or changes to write across.
-    #[expect(clippy::too_many_arguments, reason = "a sync step has this many parts")]
     fn sync_update<A: Apps>(
         &mut self,
         p: &Program,
         apps: &mut A,
-        sync: SyncId,
         sides: &Sides,
         slot: usize,
         event: &Event,
         out: &mut Outcome,
     ) -> Result<(), (u64, RunError)> {
-        let s = &p.syncs[sync.0];
-        let by = Actor::Sync(sync);
+        let s = &p.syncs[sides.sync.0];
+        let by = Actor::Sync(sides.sync);
         let Some(mut pair) = self.ledger.pairs[slot].clone() else {
             return Ok(());
         };
@@ -348,62 +377,35 @@ impl Core {
             Ok(None) => return Ok(()),
             Err(err) => return Err((0, RunError::new(s.span, RunErrorKind::App(err)))),
         };
-        let (this_agreed, other_agreed) = if sides.left {
-            (&pair.left_values, &pair.right_values)
-        } else {
-            (&pair.right_values, &pair.left_values)
+        let now = self.options.now;
+        let mut this = &event.record;
+        let mut plan = Plan::of(p, now, sides, &pair, this, &partner).map_err(|e| (0, e))?;
+        // An event can be older than a write the sync has made since (two people edited both
+        // sides at once): what is carried is the record as it stands now.
+        let current = match plan.changed {
+            true => apps.get(event.at()).ok().flatten(),
+            false => None,
         };
-        let mut to_other = Write::default();
-        let mut to_this = Write::default();
-        let mut conflicts = Vec::new();
-        let mut changed = false;
-        for (i, m) in s.mappings.iter().enumerate() {
-            let (this_field, other_field, flows_out, flows_in) = if sides.left {
-                (m.left, m.right, m.to_right, m.to_left)
-            } else {
-                (m.right, m.left, m.to_left, m.to_right)
-            };
-            let this_now = event.record.get(this_field);
-            if equal(this_now, &this_agreed[i]) {
-                continue;
-            }
-            changed = true;
-            if !flows_out {
-                continue;
-            }
-            let other_now = partner.get(other_field);
-            // The values each side would have if the other's were carried across.
-            let carried = m.carry(this_now, sides.left);
-            let other_changed = !equal(other_now, &other_agreed[i]) && !equal(other_now, &carried);
-            let this_wins = match s.prefer {
-                Prefer::Left => sides.left,
-                Prefer::Right => !sides.left,
-                Prefer::Latest => true,
-            };
-            if !other_changed || this_wins {
-                let value = fit_field(p, sides.other.entity, other_field, carried.clone(), m.span)
-                    .map_err(|e| (0, e))?;
-                to_other.fields.push((other_field, value));
-                if other_changed {
-                    conflicts.push((sides.other.entity, other_field, carried, other_now.clone()));
-                }
-            } else {
-                let back = m.carry(other_now, !sides.left);
-                if flows_in {
-                    let value = fit_field(p, sides.this.entity, this_field, back.clone(), m.span)
-                        .map_err(|e| (0, e))?;
-                    to_this.fields.push((this_field, value));
-                }
-                conflicts.push((sides.this.entity, this_field, back, this_now.clone()));
-            }
+        if let Some(current) = current.as_ref().filter(|r| **r != event.record) {
+            this = current;
+            plan = Plan::of(p, now, sides, &pair, this, &partner).map_err(|e| (0, e))?;
         }
-        if !changed {
+        if !plan.changed {
             self.skip(by, event, Skip::Echo, out);
             return Ok(());
         }
         // What this side reports now is agreed for every field that changed.
-        let this_now = values(s, sides.left, &event.record);
-        if to_other.fields.is_empty() && to_this.fields.is_empty() {
+        let this_now = values(p, now, s, sides.left, this).map_err(|e| (0, e))?;
+        // Where the other side won, its value is the one both now agree on.
+        let agreed_other = if sides.left {
+            &mut pair.right_values
+        } else {
+            &mut pair.left_values
+        };
+        for (i, value) in std::mem::take(&mut plan.other_won) {
+            agreed_other[i] = value;
+        }
+        if plan.to_other.fields.is_empty() && plan.to_this.fields.is_empty() {
             set_side(&mut pair, sides.left, this_now);
             self.ledger.set(slot, pair);
             return Ok(());
@@ -411,60 +413,344 @@ impl Core {
         let Some(run) = self.sync_run(by, event, out) else {
             return Ok(());
         };
-        let fail = |err| (run, err);
         let mut ctx = RunCtx::new(run, by, event);
-        for (entity, field, kept, lost) in conflicts {
+        let fired = self.show_conflicts(run, by, std::mem::take(&mut plan.conflicts), out);
+        let wrote_other = std::mem::take(&mut plan.wrote_other);
+        let (this_after, other_after) = self
+            .write_plan(p, apps, sides, plan, &mut ctx, out)
+            .map_err(|e| (run, e))?;
+        let left_record = match (sides.left, &this_after, &other_after) {
+            (true, Some(record), _) | (false, _, Some(record)) => record,
+            (true, None, _) => this,
+            (false, _, None) => &partner,
+        };
+        let events = conflict_events(
+            p,
+            sides,
+            &pair,
+            left_record,
+            fired,
+            ctx.chain(),
+            &self.engine,
+        );
+        let fail = |e| (run, e);
+        let this_values = match &this_after {
+            Some(record) => values(p, now, s, sides.left, record).map_err(fail)?,
+            None => this_now,
+        };
+        set_side(&mut pair, sides.left, this_values);
+        // Only what the sync wrote is agreed on the other side: a change made there that it has
+        // not seen yet is still to come, with its own event.
+        if let Some(record) = &other_after {
+            let after = values(p, now, s, !sides.left, record).map_err(fail)?;
+            let agreed = if sides.left {
+                &mut pair.right_values
+            } else {
+                &mut pair.left_values
+            };
+            for i in wrote_other {
+                agreed[i] = after[i].clone();
+            }
+        }
+        self.ledger.set(slot, pair);
+        // Once the pair is settled, the workflows that run on its conflicts see it as it is.
+        for event in events {
+            self.run_on_conflict(p, apps, sides.sync, &event, out);
+        }
+        Ok(())
+    }
+
+    /// The trace's word on each conflict `prefer` settled; each gets an event id when
+    /// workflows run on the sync's conflicts.
+    fn show_conflicts(
+        &mut self,
+        run: u64,
+        by: Actor,
+        conflicts: Vec<Conflict>,
+        out: &mut Outcome,
+    ) -> Vec<(Conflict, u64)> {
+        let Actor::Sync(sync) = by else {
+            unreachable!("expected a sync's run, found {by:?}")
+        };
+        let listened = !self.on_conflict[sync.0].is_empty();
+        let mut fired = Vec::new();
+        for c in conflicts {
+            let event = listened.then(|| {
+                let id = self.next_event;
+                self.next_event += 1;
+                out.counts.events += 1;
+                id
+            });
             if self.options.trace {
                 out.trace.push(TraceItem::Action {
                     run,
                     by,
                     done: Done::Conflict {
-                        entity,
-                        field,
-                        kept,
-                        lost,
+                        entity: c.entity,
+                        field: c.field,
+                        kept: c.kept.clone(),
+                        lost: c.lost.clone(),
+                        event,
                     },
                 });
             }
+            if let Some(id) = event {
+                fired.push((c, id));
+            }
         }
+        fired
+    }
+
+    /// Runs every workflow on a sync's conflict, as on any event.
+    fn run_on_conflict<A: Apps>(
+        &mut self,
+        p: &Program,
+        apps: &mut A,
+        sync: SyncId,
+        event: &Event,
+        out: &mut Outcome,
+    ) {
+        if self.options.trace {
+            out.trace.push(TraceItem::Event(event.clone()));
+        }
+        for i in 0..self.on_conflict[sync.0].len() {
+            let workflow = self.on_conflict[sync.0][i];
+            self.consider(p, apps, workflow, event, out);
+        }
+    }
+
+    /// Makes a plan's writes, the other side's first: the records as they stand after each.
+    fn write_plan<A: Apps>(
+        &mut self,
+        p: &Program,
+        apps: &mut A,
+        sides: &Sides,
+        plan: Plan,
+        ctx: &mut RunCtx,
+        out: &mut Outcome,
+    ) -> Result<(Option<Record>, Option<Record>), RunError> {
+        let span = p.syncs[sides.sync.0].span;
         let engine = self.engine.clone();
+        let Plan {
+            mut to_other,
+            mut to_this,
+            partner,
+            ..
+        } = plan;
         let mut other_after = None;
         let mut this_after = None;
         if !to_other.fields.is_empty() {
             stamp_write(p, sides.other.entity, &mut to_other, &engine);
-            other_after = self
-                .update(p, apps, partner_at, to_other, &mut ctx, s.span, out)
-                .map_err(fail)?;
+            other_after = self.update(p, apps, partner, to_other, ctx, span, out)?;
         }
         if !to_this.fields.is_empty() {
             stamp_write(p, sides.this.entity, &mut to_this, &engine);
-            this_after = self
-                .update(p, apps, event.at(), to_this, &mut ctx, s.span, out)
-                .map_err(fail)?;
+            let at = ctx.event.at();
+            this_after = self.update(p, apps, at, to_this, ctx, span, out)?;
         }
-        let this_values = match &this_after {
-            Some(record) => values(s, sides.left, record),
-            None => this_now,
-        };
-        set_side(&mut pair, sides.left, this_values);
-        if let Some(record) = &other_after {
-            set_side(&mut pair, !sides.left, values(s, !sides.left, record));
-        }
-        self.ledger.set(slot, pair);
-        Ok(())
+        Ok((this_after, other_after))
     }
+}
+
+/// A field whose change lost to the other side's: where, the value kept and the one lost.
+#[derive(Clone, Debug)]
+struct Conflict {
+    entity: EntityId,
+    field: FieldId,
+    kept: Value,
+    lost: Value,
+}
+
+/// What an update on one side of a pair asks for, mapping by mapping.
+struct Plan {
+    /// The other side's record.
+    partner: RecordRef,
+    /// Whether any synced value on this side differs from the ledger (else: an echo).
+    changed: bool,
+    to_other: Write,
+    /// The mappings `to_other` writes, by index.
+    wrote_other: Vec<usize>,
+    /// The mappings where the other side's value won, with that value.
+    other_won: Vec<(usize, Value)>,
+    /// Values the other side won, written back here.
+    to_this: Write,
+    conflicts: Vec<Conflict>,
+}
+
+impl Plan {
+    /// Compares this side's record and its partner with what they last agreed on.
+    fn of(
+        p: &Program,
+        now: i64,
+        sides: &Sides,
+        pair: &Pair,
+        this: &Record,
+        partner: &Record,
+    ) -> Result<Plan, RunError> {
+        let s = &p.syncs[sides.sync.0];
+        let (this_agreed, other_agreed) = if sides.left {
+            (&pair.left_values, &pair.right_values)
+        } else {
+            (&pair.right_values, &pair.left_values)
+        };
+        let this_wins = match s.prefer {
+            Prefer::Left => sides.left,
+            Prefer::Right => !sides.left,
+            Prefer::Latest => true,
+        };
+        let mut plan = Plan {
+            partner: RecordRef::new(sides.other.entity, partner.id),
+            changed: false,
+            to_other: Write::default(),
+            wrote_other: Vec::new(),
+            other_won: Vec::new(),
+            to_this: Write::default(),
+            conflicts: Vec::new(),
+        };
+        for (i, m) in s.mappings.iter().enumerate() {
+            let this_now = &end_value(p, now, s, m, sides.left, this)?;
+            if equal(this_now, &this_agreed[i]) {
+                continue;
+            }
+            plan.changed = true;
+            let Some(other_field) = m.written(sides.left) else {
+                continue;
+            };
+            let other_now = partner.get(other_field);
+            // The value this side's would be on the other side.
+            let carried = m.carry(this_now, sides.left);
+            let other_changed = !equal(other_now, &other_agreed[i]) && !equal(other_now, &carried);
+            if !other_changed || this_wins {
+                let value = fit_field(p, sides.other.entity, other_field, carried.clone(), m.span)?;
+                plan.to_other.fields.push((other_field, value));
+                plan.wrote_other.push(i);
+                if other_changed {
+                    plan.conflicts.push(Conflict {
+                        entity: sides.other.entity,
+                        field: other_field,
+                        kept: carried,
+                        lost: other_now.clone(),
+                    });
+                }
+            } else {
+                plan.other_won.push((i, other_now.clone()));
+                let back = m.carry(other_now, !sides.left);
+                let this_field = m.written(!sides.left);
+                if let Some(field) = this_field {
+                    let value = fit_field(p, sides.this.entity, field, back.clone(), m.span)?;
+                    plan.to_this.fields.push((field, value));
+                }
+                // Where this side's value is computed, the loss is in the fields it reads:
+                // shown against the first of them.
+                let field = this_field.or_else(|| m.end(sides.left).reads().first().copied());
+                let Some(field) = field else { continue };
+                plan.conflicts.push(Conflict {
+                    entity: sides.this.entity,
+                    field,
+                    kept: back,
+                    lost: this_now.clone(),
+                });
+            }
+        }
+        Ok(plan)
+    }
+}
+
+/// The events a sync's settled conflicts are to the workflows that run on them: each on the
+/// first side's record as it now stands, caused by the sync's run.
+fn conflict_events(
+    p: &Program,
+    sides: &Sides,
+    pair: &Pair,
+    left_record: &Record,
+    fired: Vec<(Conflict, u64)>,
+    cause: super::guard::Chain,
+    engine: &crate::value::Label,
+) -> Vec<Event> {
+    let s = &p.syncs[sides.sync.0];
+    let text = |value: &Value| {
+        let mut out = String::new();
+        if *value != Value::None {
+            value.push_plain_text(&mut out);
+        }
+        SmolStr::from(out)
+    };
+    let id = |entity, record| SmolStr::from(RecordRef::new(entity, record).show(p).to_string());
+    fired
+        .into_iter()
+        .map(|(c, event)| {
+            let e = p.entity(c.entity);
+            let note = ConflictNote {
+                sync: sides.sync,
+                field: SmolStr::from(&*e.fields[c.field.0].name),
+                app: SmolStr::from(&*p.app(e.app).name),
+                kept: text(&c.kept),
+                lost: text(&c.lost),
+                left: id(s.left.entity, pair.left),
+                right: id(s.right.entity, pair.right),
+            };
+            Event {
+                id: event,
+                kind: EventKind::Updated,
+                entity: s.left.entity,
+                record: left_record.clone(),
+                origin: engine.clone(),
+                changed: None,
+                cause: cause.clone(),
+                conflict: Some(Arc::new(note)),
+            }
+        })
+        .collect()
 }
 
 fn other_id(pair: &Pair, left: bool) -> RecordId {
     if left { pair.right } else { pair.left }
 }
 
-/// The synced fields of a record on one side, one per mapping.
-fn values(s: &crate::program::Sync, left: bool, record: &Record) -> Vec<Value> {
+/// The synced values of a record on one side, one per mapping.
+fn values(
+    p: &Program,
+    now: i64,
+    s: &Sync,
+    left: bool,
+    record: &Record,
+) -> Result<Vec<Value>, RunError> {
     s.mappings
         .iter()
-        .map(|m| record.get(if left { m.left } else { m.right }).clone())
+        .map(|m| end_value(p, now, s, m, left, record))
         .collect()
+}
+
+/// A mapping's value on a record of one side: its field, or its expression worked out.
+fn end_value(
+    p: &Program,
+    now: i64,
+    s: &Sync,
+    m: &SyncMapping,
+    left: bool,
+    record: &Record,
+) -> Result<Value, RunError> {
+    let entity = if left { s.left.entity } else { s.right.entity };
+    view_value(p, now, entity, m.end(left), record.view())
+}
+
+fn view_value(
+    p: &Program,
+    now: i64,
+    entity: EntityId,
+    end: &SyncEnd,
+    record: RecordView,
+) -> Result<Value, RunError> {
+    match end {
+        SyncEnd::Field(f) => Ok(record.get(*f).clone()),
+        SyncEnd::Computed(e) => eval::eval(
+            e,
+            &Scope {
+                target: Some(Subject { entity, record }),
+                ..Scope::constant(p, now)
+            },
+        ),
+    }
 }
 
 fn set_side(pair: &mut Pair, left: bool, values: Vec<Value>) {

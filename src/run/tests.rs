@@ -99,6 +99,36 @@ fn a_grown_program_goes_on_with_the_same_apps() {
 }
 
 /// Tickets synced between two simulated apps, with a `prefer` line.
+/// The ticket entities of Helpdesk and Tracker.
+fn tickets(p: &Program) -> (EntityId, EntityId) {
+    let ticket = |app| p.entity_named(p.app_named(app).unwrap(), "ticket").unwrap();
+    (ticket("Helpdesk"), ticket("Tracker"))
+}
+
+/// A person's new record with one text field.
+fn create_ticket(entity: EntityId, title: &str) -> Change {
+    let mut record = Record::empty(1);
+    record.set(FieldId(0), Value::text(title));
+    Change::Create {
+        entity,
+        record,
+        id: None,
+        actor: Arc::from("user"),
+    }
+}
+
+/// A person's rename of the first record of an entity.
+fn rename(entity: EntityId, title: &str) -> Change {
+    Change::Update {
+        at: RecordRef::new(entity, 1),
+        write: Write {
+            fields: vec![(FieldId(0), Value::text(title))],
+            ..Write::default()
+        },
+        actor: Arc::from("user"),
+    }
+}
+
 fn helpdesk_tracker(prefer: &str) -> Arc<Program> {
     program(&format!(
         r#"
@@ -117,29 +147,9 @@ fn a_sync_conflict_is_settled_by_prefer_and_shown() {
         ..Options::default()
     };
     let mut engine = Engine::simulated(Arc::clone(&p), options);
-    let helpdesk = p
-        .entity_named(p.app_named("Helpdesk").unwrap(), "ticket")
-        .unwrap();
-    let tracker = p
-        .entity_named(p.app_named("Tracker").unwrap(), "ticket")
-        .unwrap();
-    let mut record = Record::empty(1);
-    record.set(FieldId(0), Value::text("Printer"));
-    engine.act([Change::Create {
-        entity: helpdesk,
-        record,
-        id: None,
-        actor: Arc::from("user"),
-    }]);
+    let (helpdesk, tracker) = tickets(&p);
+    engine.act([create_ticket(helpdesk, "Printer")]);
     // Both sides change the same field before the sync sees either change.
-    let rename = |entity, title: &str| Change::Update {
-        at: RecordRef::new(entity, 1),
-        write: Write {
-            fields: vec![(FieldId(0), Value::text(title))],
-            ..Write::default()
-        },
-        actor: Arc::from("user"),
-    };
     let out = engine.act([
         rename(helpdesk, "Printer jam"),
         rename(tracker, "Printer broken"),
@@ -217,4 +227,46 @@ fn a_renewed_budget_lets_a_held_workflow_run_again_and_runs_are_noted() {
     let third = engine.act([create_event(&p, "c")]);
     assert_eq!((third.counts.runs, third.counts.held), (1, 0));
     assert_eq!(third.runs[0].run, 2);
+}
+
+#[test]
+fn a_conflict_runs_its_workflows_and_a_held_one_keeps_its_conflict() {
+    let p = program(
+        r#"
+        app Helpdesk { ticket { title: text } }
+        app Tracker { ticket { subject: text } }
+        sync ticket between Helpdesk and Tracker as tickets { title <-> subject  prefer Tracker }
+        on conflict in sync tickets do notify "{conflict.loser} lost {conflict.lost} to {conflict.kept} on {conflict.field}"
+    "#,
+    );
+    let (helpdesk, tracker) = tickets(&p);
+    let both = |engine: &mut Engine| {
+        engine.act([create_ticket(helpdesk, "Printer")]);
+        engine.act([
+            rename(helpdesk, "Printer jam"),
+            rename(tracker, "Printer broken"),
+        ])
+    };
+    let mut engine = Engine::simulated(Arc::clone(&p), Options::default());
+    let out = both(&mut engine);
+    assert_eq!(
+        out.notes
+            .iter()
+            .map(|(_, t)| t.as_str())
+            .collect::<Vec<_>>(),
+        ["Helpdesk lost Printer jam to Printer broken on title"]
+    );
+    // Out of budget, the conflict's run is held, and the conflict goes with it.
+    let options = Options {
+        max_runs: 0,
+        ..Options::default()
+    };
+    let mut engine = Engine::simulated(Arc::clone(&p), options);
+    both(&mut engine);
+    let held = engine.held().first().expect("the conflict's run is held");
+    let conflict = held.event.conflict.clone().expect("a conflict event");
+    assert_eq!(conflict.lost, "Printer jam");
+    let json = state::held_json(&p, held);
+    let loaded = state::load_held(&p, &json, "held").expect("it loads again");
+    assert_eq!(loaded.event.conflict, Some(conflict));
 }

@@ -22,7 +22,11 @@
 //! `weir serve` holds a lock on `FILE.lock` beside its journal: a second server on the same
 //! journal is refused, and `weir replay` knows by it that a server will run what it releases.
 //! Statuses are [`status`] types, and the options served with are kept as [`saved`] JSON.
+//! [`schemes`] checks the signatures of real providers' webhooks (GitHub, Stripe, Slack, a
+//! plain HMAC) and [`envelope`] finds the kind, record and event id in their payloads: the parts
+//! a provider route is built from (no route takes provider webhooks yet).
 
+pub mod envelope;
 pub mod journal;
 pub mod listen;
 pub mod marker;
@@ -30,6 +34,7 @@ pub mod outbox;
 pub mod redact;
 pub mod runs;
 pub mod saved;
+pub mod schemes;
 pub mod sender;
 pub mod server;
 pub mod signing;
@@ -72,6 +77,8 @@ pub struct Config {
     pub policy: Policy,
     pub script_name: String,
     pub script_text: String,
+    /// The files the script reads with `use`, by name, as they were when it was served.
+    pub used_files: Vec<(String, String)>,
     pub notifier: Option<crate::remote::notify::Notifier>,
     /// Each app's limits (by app, in the script's order), where the script or the command
     /// line set them; the others get [`sender::Limit::default`].
@@ -334,6 +341,10 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     let accept = Journal::open(&config.journal, true)?;
     accept.set_meta("script", &config.script_text)?;
     accept.set_meta("script_name", &config.script_name)?;
+    accept.set_meta(
+        "used_files",
+        &serde_json::json!(config.used_files).to_string(),
+    )?;
     let saved = saved::SavedOptions::new(&config.options, &config.policy);
     accept.set_meta("options", &saved.to_json())?;
     let reader = Journal::open(&config.journal, false)?;

@@ -21,13 +21,14 @@ use super::status::EventStatus;
 use crate::program::{EntityId, Program};
 use crate::remote::IdempotencyKey;
 use crate::remote::deferred::Planned;
+use crate::remote::http::Body;
 
 pub const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS outbox (
   id INTEGER PRIMARY KEY,
   event INTEGER NOT NULL, key TEXT NOT NULL,
   entity TEXT NOT NULL, record INTEGER NOT NULL, method TEXT NOT NULL,
-  url TEXT, collection TEXT NOT NULL, body BLOB
+  verb TEXT, url TEXT, body BLOB, media TEXT
 );
 "#;
 
@@ -71,8 +72,8 @@ pub fn insert(
     writes: &[Planned],
 ) -> rusqlite::Result<Vec<Row>> {
     let mut insert = tx.prepare_cached(
-        "INSERT INTO outbox (event, key, entity, record, method, url, collection, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO outbox (event, key, entity, record, method, verb, url, body, media)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     let mut rows = Vec::with_capacity(writes.len());
     for w in writes {
@@ -82,9 +83,10 @@ pub fn insert(
             entity_label(program, w.entity),
             w.local as i64,
             w.method,
-            w.url,
-            w.collection,
-            w.body
+            w.line.as_ref().map(|(verb, _)| verb.as_str()),
+            w.line.as_ref().map(|(_, url)| url),
+            w.body.as_ref().map(|b| &b.bytes),
+            w.body.as_ref().map(|b| b.content_type)
         ])?;
         rows.push(Row {
             id: tx.last_insert_rowid(),
@@ -102,7 +104,7 @@ pub type KnownIds = Vec<(EntityId, u64, String)>;
 /// (a create sent before a crash). A row whose entity or key no longer reads is left out.
 pub fn load(conn: &Connection, program: &Program) -> rusqlite::Result<(Vec<Row>, KnownIds)> {
     let mut stmt = conn.prepare(
-        "SELECT o.id, o.event, o.key, o.entity, o.record, o.method, o.url, o.collection, o.body,
+        "SELECT o.id, o.event, o.key, o.entity, o.record, o.method, o.verb, o.url, o.body, o.media,
                 (SELECT app_id FROM ids WHERE ids.entity = o.entity AND ids.local = o.record
                  AND ids.app_id IS NOT NULL)
          FROM outbox o ORDER BY o.id",
@@ -118,13 +120,14 @@ pub fn load(conn: &Connection, program: &Program) -> rusqlite::Result<(Vec<Row>,
             r.get::<_, i64>(4)?,
             r.get::<_, String>(5)?,
             r.get::<_, Option<String>>(6)?,
-            r.get::<_, String>(7)?,
+            r.get::<_, Option<String>>(7)?,
             r.get::<_, Option<Vec<u8>>>(8)?,
             r.get::<_, Option<String>>(9)?,
+            r.get::<_, Option<String>>(10)?,
         ))
     })?;
     for row in found {
-        let (id, event, key, entity, local, method, url, collection, body, app_id) = row?;
+        let (id, event, key, entity, local, method, verb, url, body, media, app_id) = row?;
         let (Some(entity), Ok(key)) = (entity_named(program, &entity), key.parse()) else {
             continue;
         };
@@ -133,6 +136,17 @@ pub fn load(conn: &Connection, program: &Program) -> rusqlite::Result<(Vec<Row>,
             "update" => "update",
             _ => "delete",
         };
+        let line = match (verb, url) {
+            (Some(verb), Some(url)) => match reqwest::Method::from_bytes(verb.as_bytes()) {
+                Ok(verb) => Some((verb, url)),
+                Err(_) => continue,
+            },
+            _ => None,
+        };
+        let body = body.map(|bytes| match media.as_deref() {
+            Some("application/x-www-form-urlencoded") => Body::form(bytes),
+            _ => Body::json(bytes),
+        });
         if let Some(app_id) = app_id {
             known.push((entity, local as u64, app_id));
         }
@@ -144,8 +158,7 @@ pub fn load(conn: &Connection, program: &Program) -> rusqlite::Result<(Vec<Row>,
                 entity,
                 local: local as u64,
                 method,
-                url,
-                collection,
+                line,
                 body,
             },
         });

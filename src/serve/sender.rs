@@ -72,7 +72,7 @@ type Job = (i64, crate::remote::deferred::Planned, Option<String>);
 
 enum Message {
     Rows(Vec<Row>),
-    Tried(i64, Attempt),
+    Tried(i64, Result<Attempt, String>),
     Stop,
 }
 
@@ -120,12 +120,13 @@ impl Outbox {
             std::thread::Builder::new()
                 .name(format!("weir-send-{n}"))
                 .spawn(move || {
+                    let mut jitter = Jitter::default();
                     loop {
                         let job = queue.lock().map(|q| q.recv());
                         let Ok(Ok((id, write, app_id))) = job else {
                             break;
                         };
-                        let tried = sender.attempt(&write, app_id.as_deref());
+                        let tried = sender.attempt(&write, app_id.as_deref(), &mut jitter);
                         if back.send(Message::Tried(id, tried)).is_err() {
                             break;
                         }
@@ -278,7 +279,7 @@ impl Scheduler {
     }
 
     /// A try came back.
-    fn tried(&mut self, id: i64, attempt: Attempt) {
+    fn tried(&mut self, id: i64, attempt: Result<Attempt, String>) {
         let Some(p) = self.rows.get_mut(&id) else {
             return;
         };
@@ -287,32 +288,31 @@ impl Scheduler {
         let app = self.setup.sender.app_of(p.row.write.entity);
         self.busy[app] = self.busy[app].saturating_sub(1);
         let write = &p.row.write;
+        let sender = &self.setup.sender;
         let outcome = match attempt {
-            Attempt::Reply(reply) if reply.status == reqwest::StatusCode::NOT_FOUND => {
+            Err(reason) => Sent::Failed(reason),
+            Ok(Attempt::Reply(reply)) if reply.status == reqwest::StatusCode::NOT_FOUND => {
                 if write.method == "create" {
                     Sent::Failed(format!(
-                        "POST {} answered 404 Not Found: the app has no `{}` here",
-                        write.collection,
+                        "{} answered 404 Not Found: the app has no `{}` here",
+                        sender.describe(write),
                         self.setup.program.entity(write.entity).name
                     ))
                 } else {
                     Sent::Gone
                 }
             }
-            Attempt::Reply(reply) if write.method == "create" => {
-                match WriteSender::created_id(&reply) {
-                    Some(app_id) => Sent::Done {
+            Ok(Attempt::Reply(reply)) if write.method == "create" => {
+                match sender.created_id(write, &reply) {
+                    Ok(app_id) => Sent::Done {
                         app_id: Some(app_id),
                     },
-                    None => Sent::Failed(format!(
-                        "POST {} answered {} without the new record's `id` in a JSON object",
-                        write.collection, reply.status
-                    )),
+                    Err(reason) => Sent::Failed(reason),
                 }
             }
-            Attempt::Reply(_) => Sent::Done { app_id: None },
-            Attempt::Refused(reason) => Sent::Failed(reason),
-            Attempt::Again { problem, after } => {
+            Ok(Attempt::Reply(_)) => Sent::Done { app_id: None },
+            Ok(Attempt::Refused { problem, .. }) => Sent::Failed(problem),
+            Ok(Attempt::Again { problem, after }) => {
                 let policy = *self.setup.sender.policy();
                 if p.tries > policy.retries {
                     Sent::Failed(http::gave_up(&problem, p.tries))
@@ -483,7 +483,7 @@ impl Scheduler {
                     + Duration::from_secs_f64(1.0 / rate);
             }
             let app_id = self.ids.get(&record).cloned();
-            if write.url.is_none() && write.method != "create" && app_id.is_none() {
+            if write.line.is_none() && app_id.is_none() {
                 let reason = format!(
                     "{} was never created in the app, so its write was not sent",
                     crate::run::apps::RecordRef::new(write.entity, write.local)

@@ -1,73 +1,34 @@
 //! What pest tried where a script went wrong, in the words a user would use: rules become
 //! `a field name` or `a type`, keywords stay themselves, and long lists fold into `a step` or
-//! `an item`.
+//! `an item`. Words come from the table in [`crate::words`].
 
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
 
 use super::Rule;
 use super::error::Expected;
+use crate::words::{self, Role, Word};
 
-const TYPE_NAMES: &[&str] = &[
-    "text", "number", "bool", "time", "duration", "stamp", "list", "one",
-];
-pub(super) const KIND_NAMES: &[&str] = &["new", "updated", "deleted"];
-const REPORT_NAMES: &[&str] = &["actor", "changes"];
+/// The word each rule of the grammar is alone (`kw_on` is `on`), from the table of words,
+/// indexed by rule: lowering asks for every pair it walks, so no string is compared there.
+static RULE_WORDS: LazyLock<Vec<Option<&'static Word>>> = LazyLock::new(|| {
+    let rules = Rule::all_rules();
+    let len = rules.iter().map(|r| *r as usize + 1).max().unwrap_or(0);
+    let mut out = vec![None; len];
+    for rule in rules {
+        out[*rule as usize] = words::of_rule(&format!("{rule:?}"));
+    }
+    out
+});
 
+/// The word a keyword rule stands for, as a user types it.
 pub(super) fn keyword_text(rule: Rule) -> Option<&'static str> {
-    Some(match rule {
-        Rule::kw_app => "app",
-        Rule::kw_at => "at",
-        Rule::kw_auth => "auth",
-        Rule::kw_bearer => "bearer",
-        Rule::kw_env => "env",
-        Rule::kw_reports => "reports",
-        Rule::kw_emits => "emits",
-        Rule::kw_owns => "owns",
-        Rule::kw_engine => "engine",
-        Rule::kw_workflow => "workflow",
-        Rule::kw_on => "on",
-        Rule::kw_do => "do",
-        Rule::kw_in => "in",
-        Rule::kw_where => "where",
-        Rule::kw_changing => "changing",
-        Rule::kw_unless => "unless",
-        Rule::kw_continue => "continue",
-        Rule::kw_if => "if",
-        Rule::kw_then => "then",
-        Rule::kw_else => "else",
-        Rule::kw_let => "let",
-        Rule::kw_create => "create",
-        Rule::kw_update => "update",
-        Rule::kw_delete => "delete",
-        Rule::kw_notify => "notify",
-        Rule::kw_sync => "sync",
-        Rule::kw_between => "between",
-        Rule::kw_and => "and",
-        Rule::kw_prefer => "prefer",
-        Rule::kw_scenario => "scenario",
-        Rule::kw_user => "user",
-        Rule::kw_creates => "creates",
-        Rule::kw_updates => "updates",
-        Rule::kw_deletes => "deletes",
-        Rule::kw_expect => "expect",
-        Rule::kw_runs => "runs",
-        Rule::kw_of => "of",
-        Rule::kw_notified => "notified",
-        Rule::kw_list => "list",
-        Rule::kw_one => "one",
-        Rule::kw_with => "with",
-        Rule::kw_map => "map",
-        Rule::kw_match => "match",
-        Rule::kw_limit => "limit",
-        Rule::kw_per => "per",
-        Rule::kw_second => "second",
-        Rule::kw_most => "most",
-        Rule::kw_once => "once",
-        Rule::linked => "linked",
-        Rule::no => "no",
-        Rule::loop_word => "loop",
-        _ => return None,
-    })
+    RULE_WORDS[rule as usize].map(|w| w.text)
+}
+
+/// Whether `rule` is a `kw_*` rule: a keyword that carries nothing once parsed.
+pub(super) fn is_keyword_rule(rule: Rule) -> bool {
+    RULE_WORDS[rule as usize].is_some_and(|w| w.rule.is_some_and(|r| r.starts_with("kw_")))
 }
 
 pub(super) fn starts_expression(rule: Rule) -> bool {
@@ -111,12 +72,11 @@ fn is_operator(rule: Rule) -> bool {
     )
 }
 
-pub const ITEM_WORDS: &[&str] = &["app", "workflow", "on", "sync", "scenario", "engine"];
-pub(super) const STEP_WORDS: &[&str] = &[
-    "let", "unless", "continue", "create", "update", "delete", "notify",
-];
-const ACTION_WORDS: &[&str] = &["create", "update", "delete", "notify"];
-pub(super) const SCENARIO_WORDS: &[&str] = &["user", "expect"];
+/// What words start: an item, a step, an action, a scenario step.
+pub(super) const ITEM: &[Role] = &[Role::Item];
+pub(super) const STEP: &[Role] = &[Role::Step, Role::Action];
+const ACTION: &[Role] = &[Role::Action];
+pub(super) const SCENARIO_STEP: &[Role] = &[Role::ScenarioStep];
 const EXPRESSION_TOKENS: &[&str] = &["-", "(", "[", "\"", "if", "not"];
 /// Operators, and the first characters of operators, that "an operator" stands for.
 const OPERATOR_TOKENS: &[&str] = &[
@@ -131,10 +91,11 @@ pub(super) fn describe(
 ) -> Vec<Expected> {
     let mut things: Vec<&'static str> = Vec::new();
     let mut take_group =
-        |tokens: &mut BTreeSet<String>, group: &[&str], thing: &'static str, needed: usize| {
+        |tokens: &mut BTreeSet<String>, roles: &[Role], thing: &'static str, needed: usize| {
+            let group = words::of_roles(roles);
             if group.iter().filter(|w| tokens.contains(**w)).count() >= needed {
                 for word in group {
-                    tokens.remove(*word);
+                    tokens.remove(word);
                 }
                 things.push(thing);
                 true
@@ -142,19 +103,19 @@ pub(super) fn describe(
                 false
             }
         };
-    let item = take_group(&mut tokens, ITEM_WORDS, "an item", 3);
-    let step = take_group(&mut tokens, STEP_WORDS, "a step", 5);
+    let item = take_group(&mut tokens, ITEM, "an item", 3);
+    let step = take_group(&mut tokens, STEP, "a step", 6);
     if !step {
         take_group(
             &mut tokens,
-            ACTION_WORDS,
-            "an action (`create`, `update`, `delete` or `notify`)",
+            ACTION,
+            "an action (`create`, `update`, `delete`, `upsert` or `notify`)",
             4,
         );
     }
     take_group(
         &mut tokens,
-        SCENARIO_WORDS,
+        SCENARIO_STEP,
         "a scenario step (`user …` or `expect …`)",
         2,
     );
@@ -187,7 +148,10 @@ pub(super) fn describe(
             Rule::prefer_latest => "`latest` or an app name",
             Rule::count | Rule::integer => "a whole number",
             Rule::limit_count => "a whole number from 1",
-            Rule::plain_text => "a text in quotes",
+            Rule::plain_text | Rule::route_path => "a text in quotes",
+            Rule::http_op => "`create`, `read`, `update`, `delete` or `list`",
+            Rule::http_method => "`GET`, `POST`, `PUT`, `PATCH` or `DELETE`",
+            Rule::body_format => "`json` or `form`",
             Rule::EOI if item => continue,
             Rule::EOI => "the end of the input",
             _ => continue,
@@ -205,6 +169,10 @@ pub(super) fn describe(
     if things.contains(&"a type") {
         tokens.remove("list");
         tokens.remove("one");
+    }
+    // `on conflict in sync …` is the rarer trigger: a kind of event is what is meant.
+    if things.contains(&"`new`, `updated` or `deleted`") {
+        tokens.remove("conflict");
     }
     things
         .into_iter()
@@ -245,22 +213,44 @@ pub(super) fn suggest_word(
     let mut candidates: Vec<&'static str> = Vec::new();
     for rule in rules {
         match rule {
-            Rule::type_name | Rule::list_type => candidates.extend(TYPE_NAMES),
-            Rule::event_kind => candidates.extend(KIND_NAMES),
-            Rule::report_item => candidates.extend(REPORT_NAMES),
+            Rule::type_name | Rule::list_type => candidates.extend(words::of_roles(&[Role::Type])),
+            Rule::event_kind => candidates.extend(words::spelled_by("event_kind")),
+            Rule::report_item => candidates.extend(words::spelled_by("report_item")),
             rule => candidates.extend(keyword_text(*rule)),
         }
     }
     for e in expected {
         match e {
-            Expected::Thing("a step") => candidates.extend(STEP_WORDS),
-            Expected::Thing(t) if t.starts_with("an action") => candidates.extend(ACTION_WORDS),
-            Expected::Thing("an item") => candidates.extend(ITEM_WORDS),
+            Expected::Thing("a step") => candidates.extend(words::of_roles(STEP)),
+            Expected::Thing(t) if t.starts_with("an action") => {
+                candidates.extend(words::of_roles(ACTION))
+            }
+            Expected::Thing("an item") => candidates.extend(words::of_roles(ITEM)),
             Expected::Thing(t) if t.starts_with("a scenario step") => {
-                candidates.extend(SCENARIO_WORDS)
+                candidates.extend(words::of_roles(SCENARIO_STEP))
             }
             _ => {}
         }
     }
     crate::suggest::closest(word, candidates.iter().copied())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_rule_of_a_word_reads_it_from_the_table() {
+        for word in words::WORDS {
+            let Some(name) = word.rule else { continue };
+            let rule = Rule::all_rules()
+                .iter()
+                .find(|r| format!("{r:?}") == name)
+                .unwrap_or_else(|| panic!("the grammar has no rule `{name}`"));
+            assert_eq!(keyword_text(*rule), Some(word.text), "{name}");
+            assert_eq!(is_keyword_rule(*rule), name.starts_with("kw_"), "{name}");
+        }
+        assert_eq!(keyword_text(Rule::op_in), None);
+        assert_eq!(keyword_text(Rule::ident), None);
+    }
 }

@@ -1,4 +1,6 @@
-//! Lowering: pest's parse tree to the spanned AST, one function per grammar rule.
+//! Lowering: pest's parse tree to the spanned AST, one function per grammar rule. Keyword
+//! tokens (the `kw_*` rules of the table of words, [`crate::words`]) are skipped; a span ends
+//! at its last token, as the scanner ([`super::scan`]) finds it.
 
 use std::sync::Arc;
 
@@ -14,99 +16,20 @@ pub struct Lower {
     /// Where the text being lowered starts in its file (a script is parsed item by item).
     pub(super) offset: usize,
     pub(super) depth: u32,
+    /// How many branches the step being lowered sits in.
+    pub(super) steps_depth: u32,
 }
 
 pub(super) type Result<T> = std::result::Result<T, SyntaxError>;
 
 /// Keywords carry no information once parsed; lowering looks past them.
 fn is_keyword(rule: Rule) -> bool {
-    matches!(
-        rule,
-        Rule::kw_app
-            | Rule::kw_at
-            | Rule::kw_auth
-            | Rule::kw_bearer
-            | Rule::kw_env
-            | Rule::kw_reports
-            | Rule::kw_emits
-            | Rule::kw_owns
-            | Rule::kw_engine
-            | Rule::kw_workflow
-            | Rule::kw_on
-            | Rule::kw_do
-            | Rule::kw_in
-            | Rule::kw_where
-            | Rule::kw_changing
-            | Rule::kw_unless
-            | Rule::kw_continue
-            | Rule::kw_if
-            | Rule::kw_then
-            | Rule::kw_else
-            | Rule::kw_let
-            | Rule::kw_create
-            | Rule::kw_update
-            | Rule::kw_delete
-            | Rule::kw_notify
-            | Rule::kw_sync
-            | Rule::kw_between
-            | Rule::kw_and
-            | Rule::kw_prefer
-            | Rule::kw_scenario
-            | Rule::kw_user
-            | Rule::kw_creates
-            | Rule::kw_updates
-            | Rule::kw_deletes
-            | Rule::kw_expect
-            | Rule::kw_runs
-            | Rule::kw_of
-            | Rule::kw_notified
-            | Rule::kw_list
-            | Rule::kw_one
-            | Rule::kw_with
-            | Rule::kw_map
-            | Rule::kw_match
-            | Rule::kw_limit
-            | Rule::kw_per
-            | Rule::kw_second
-            | Rule::kw_most
-            | Rule::kw_once
-            | Rule::EOI
-    )
+    rule == Rule::EOI || super::expected::is_keyword_rule(rule)
 }
 
 /// The children of a pair that carry meaning.
 pub(super) fn parts(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
     pair.into_inner().filter(|p| !is_keyword(p.as_rule()))
-}
-
-/// The length of `text` up to the end of its last token (not white space, not a comment).
-fn significant_len(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    let (mut i, mut end, mut in_text) = (0, 0, false);
-    while i < bytes.len() {
-        let b = bytes[i];
-        if in_text {
-            match b {
-                b'\\' => i += 1,
-                b'"' => in_text = false,
-                _ => {}
-            }
-            end = (i + 1).min(bytes.len());
-        } else if b == b'#' {
-            while i < bytes.len() && bytes[i] != b'\n' {
-                i += 1;
-            }
-        } else if !b.is_ascii_whitespace() {
-            in_text = b == b'"';
-            end = i + 1;
-        }
-        i += 1;
-    }
-    // `end` may sit inside a multi-byte character; move it to the character's end.
-    while end < text.len() && !text.is_char_boundary(end) {
-        end += 1;
-    }
-    end
 }
 
 impl Lower {
@@ -119,6 +42,7 @@ impl Lower {
             file,
             offset,
             depth: 0,
+            steps_depth: 0,
         }
     }
 
@@ -128,7 +52,7 @@ impl Lower {
         let span = pair.as_span();
         let text = span.as_str();
         let end = if text.ends_with(char::is_whitespace) || text.contains('#') {
-            span.start() + significant_len(text)
+            span.start() + super::scan::significant_len(text)
         } else {
             span.end()
         };
@@ -160,6 +84,7 @@ impl Lower {
             | Rule::expect_loop
             | Rule::expect_runs
             | Rule::expect_notified
+            | Rule::together
             | Rule::expect_count => ReplEntry::Step(self.scenario_step(inner)?),
             _ => ReplEntry::Item(self.item(inner)?),
         })
@@ -176,6 +101,18 @@ impl Lower {
                     label: self.name(label),
                     span,
                 })
+            }
+            Rule::use_decl => {
+                let span = self.span(&pair);
+                let named = parts(pair).next().expect("what a use names");
+                let target = if named.as_rule() == Rule::plain_text {
+                    let path_span = self.span(&named);
+                    let path = named.into_inner().next().map_or("", |p| p.as_str());
+                    UseTarget::File(Spanned::new(path.to_string(), path_span))
+                } else {
+                    UseTarget::Connector(self.name(named))
+                };
+                Item::Use(UseDecl { target, span })
             }
             Rule::app_decl => Item::App(self.app(pair)),
             Rule::owns_decl => {
@@ -202,6 +139,8 @@ impl Lower {
             location: None,
             capabilities: Vec::new(),
             entities: Vec::new(),
+            http: Vec::new(),
+            calls: Vec::new(),
             span,
         };
         for member in inner {
@@ -236,43 +175,19 @@ impl Lower {
                     }
                 }
                 Rule::entity_decl => app.entities.push(self.entity(member)),
+                Rule::http_decl => app.http.push(self.http(member)),
+                Rule::call_decl => app.calls.push(self.call_decl(member)),
                 rule => unreachable!("expected an app member, found {rule:?}"),
             }
         }
         app
     }
 
-    pub(super) fn location(&mut self, pair: Pair<'_, Rule>) -> Location {
-        let mut inner = parts(pair);
-        let url = inner.next().expect("app url");
-        let url_span = self.span(&url);
-        let url_text = url
-            .into_inner()
-            .next()
-            .map_or("", |p| p.as_str())
-            .to_string();
-        let bearer_env = inner.next().map(|auth| {
-            let var = parts(auth).next().expect("auth variable");
-            self.name(var)
-        });
-        Location {
-            url: Spanned::new(url_text, url_span),
-            bearer_env,
-        }
-    }
-
     pub(super) fn entity(&mut self, pair: Pair<'_, Rule>) -> EntityDecl {
         let span = self.span(&pair);
         let mut inner = parts(pair);
         let name = self.name(inner.next().expect("entity name"));
-        let fields = inner
-            .map(|field| {
-                let mut parts = parts(field);
-                let name = self.name(parts.next().expect("field name"));
-                let ty = self.type_expr(parts.next().expect("field type"));
-                FieldDecl { name, ty }
-            })
-            .collect();
+        let fields = inner.map(|field| self.field_decl(field)).collect();
         EntityDecl { name, fields, span }
     }
 
@@ -372,16 +287,32 @@ impl Lower {
     pub(super) fn trigger(&mut self, pair: Pair<'_, Rule>) -> Result<Trigger> {
         let span = self.span(&pair);
         let mut inner = parts(pair);
-        let kind = self.event_kind(inner.next().expect("trigger kind"));
-        let entity = self.name(inner.next().expect("trigger entity"));
-        let app = self.name(inner.next().expect("trigger app"));
-        let mut trigger = Trigger {
-            kind,
-            entity,
-            app,
-            changing: Vec::new(),
-            condition: None,
-            span,
+        let first = inner.next().expect("trigger kind");
+        let mut trigger = if first.as_rule() == Rule::conflict_in {
+            let kind = Spanned::new(EventKind::Updated, self.span(&first));
+            let sync = self.name(parts(first).next().expect("sync name"));
+            Trigger {
+                kind,
+                entity: sync.clone(),
+                app: sync.clone(),
+                changing: Vec::new(),
+                condition: None,
+                span,
+                conflict: Some(sync),
+            }
+        } else {
+            let kind = self.event_kind(first);
+            let entity = self.name(inner.next().expect("trigger entity"));
+            let app = self.name(inner.next().expect("trigger app"));
+            Trigger {
+                kind,
+                entity,
+                app,
+                changing: Vec::new(),
+                condition: None,
+                span,
+                conflict: None,
+            }
         };
         for part in inner {
             match part.as_rule() {
@@ -409,8 +340,29 @@ impl Lower {
             Rule::let_step => {
                 let mut inner = parts(pair);
                 let name = self.name(inner.next().expect("let name"));
-                let value = self.expr(inner.next().expect("let value"))?;
-                StepKind::Let(name, value)
+                let value = inner.next().expect("let value");
+                if value.as_rule() == Rule::call_value {
+                    StepKind::Call(Some(name), self.call_use(value)?)
+                } else {
+                    StepKind::Let(name, self.expr(value)?)
+                }
+            }
+            Rule::call_step => {
+                let value = parts(pair).next().expect("a call");
+                StepKind::Call(None, self.call_use(value)?)
+            }
+            Rule::branch_step => StepKind::Branch(self.branch(pair)?),
+            Rule::bind_step => {
+                let mut inner = parts(pair);
+                let name = self.name(inner.next().expect("let name"));
+                let action = self.action(inner.next().expect("create"))?;
+                StepKind::Bind(name, action)
+            }
+            Rule::lookup_step => {
+                let mut inner = parts(pair);
+                let name = self.name(inner.next().expect("let name"));
+                let lookup = self.lookup(inner.next().expect("lookup"))?;
+                StepKind::Lookup(name, lookup)
             }
             _ => StepKind::Action(self.action(pair)?),
         };
@@ -459,6 +411,17 @@ impl Lower {
                 app,
                 target: self.target(inner.next().expect("delete target"))?,
             },
+            Rule::upsert => {
+                let key = parts(inner.next().expect("upsert key"))
+                    .next()
+                    .expect("key field");
+                Action::Upsert {
+                    entity: entity.expect("the grammar names an upsert's entity"),
+                    app,
+                    key: self.name(key),
+                    fields: self.field_block(inner.next().expect("upsert fields"))?,
+                }
+            }
             rule => unreachable!("expected an action, found {rule:?}"),
         })
     }
@@ -508,12 +471,13 @@ impl Lower {
             mappings: Vec::new(),
             prefer: None,
             span,
+            name: None,
         };
         for member in inner {
             match member.as_rule() {
                 Rule::mapping => {
                     let mut parts = parts(member);
-                    let left = self.name(parts.next().expect("left field"));
+                    let left = self.map_end(parts.next().expect("left side"))?;
                     let arrow = parts.next().expect("direction");
                     let direction = match arrow.as_str() {
                         "<->" => Direction::Both,
@@ -522,7 +486,7 @@ impl Lower {
                         other => unreachable!("expected an arrow, found {other:?}"),
                     };
                     let direction = Spanned::new(direction, self.span(&arrow));
-                    let right = self.name(parts.next().expect("right field"));
+                    let right = self.map_end(parts.next().expect("right side"))?;
                     let values = parts.next().map(|map| self.value_map(map)).transpose()?;
                     sync.mappings.push(Mapping {
                         left,
@@ -540,6 +504,10 @@ impl Lower {
                     };
                     sync.prefer = Some(Spanned::new(prefer, span));
                 }
+                Rule::sync_name => {
+                    let name = parts(member).next().expect("sync name");
+                    sync.name = Some(self.name(name));
+                }
                 Rule::sync_match => {
                     let field = parts(member).next().expect("matched field");
                     sync.matching = Some(self.name(field));
@@ -548,6 +516,18 @@ impl Lower {
             }
         }
         Ok(sync)
+    }
+
+    /// A side of a mapping: a bare name is a field, anything else is computed.
+    fn map_end(&mut self, pair: Pair<'_, Rule>) -> Result<MapEnd> {
+        if pair.as_rule() == Rule::ident {
+            return Ok(MapEnd::Field(self.name(pair)));
+        }
+        let e = self.expr(pair)?;
+        Ok(match e.kind {
+            ExprKind::Name(name) => MapEnd::Field(Spanned::new(name, e.span)),
+            _ => MapEnd::Computed(e),
+        })
     }
 
     fn value_map(&mut self, pair: Pair<'_, Rule>) -> Result<ValueMap> {
@@ -705,6 +685,11 @@ impl Lower {
                     condition,
                 }
             }
+            Rule::together => ScenarioStepKind::Together(
+                parts(pair)
+                    .map(|step| self.scenario_step(step))
+                    .collect::<Result<_>>()?,
+            ),
             rule => unreachable!("expected a scenario step, found {rule:?}"),
         };
         Ok(ScenarioStep { kind, span })

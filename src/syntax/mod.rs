@@ -10,11 +10,20 @@
 //! ```
 //!
 //! whereas `app Calendar { event { title: text } }` is accepted.
+//!
+//! Below pest sits [`scan`], one scanner that knows comments, texts and brackets: it splits a
+//! script into items (so that a mistake in one does not hide the others) and tells the error
+//! reporter what is still open. The words pest's keyword rules spell come from the table in
+//! [`crate::words`]; [`expected`] turns rules back into those words.
 
+mod advice;
 mod error;
 mod expected;
 mod expr;
 mod lower;
+mod lower_http;
+pub mod scan;
+mod steps;
 
 use std::sync::Mutex;
 
@@ -22,9 +31,9 @@ use pest::Parser;
 
 use crate::ast::{ReplEntry, Script};
 use crate::span::FileId;
+use crate::words::{self, Role};
 
 pub use error::{Expected, SyntaxError, open_brackets};
-pub use expected::ITEM_WORDS;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "grammar/weir.pest"]
@@ -84,22 +93,34 @@ pub fn parse_script_all(file: FileId, text: &str) -> Result<Script, Vec<SyntaxEr
 
 /// Where the items of a script start: the beginning, and every line that starts, at its
 /// first column, the way only an item can (`app `, `workflow `, `on `, `sync `, `scenario `,
-/// `engine `, or `Name owns `).
+/// `engine `, or `Name owns `). Splitting there lets a mistake in one item (a `}` never
+/// written) leave the items after it to be read on their own. The one exception is `on` as
+/// the first thing in a workflow's braces: that is the workflow's trigger, not a one-liner.
 fn item_starts(text: &str) -> Vec<usize> {
-    const OPENERS: &[&str] = &["app ", "workflow ", "on ", "sync ", "scenario ", "engine "];
     let mut starts = vec![0];
-    let mut at = 0;
-    for line in text.split_inclusive('\n') {
-        let owns = {
-            let name_end = line
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(0);
-            name_end > 0 && line[name_end..].trim_start().starts_with("owns ")
-        };
-        if at > 0 && (OPENERS.iter().any(|o| line.starts_with(o)) || owns) {
-            starts.push(at);
+    // The last three tokens of code, to know `workflow NAME {` just before.
+    let mut last: [&str; 3] = [""; 3];
+    for token in scan::tokens(text) {
+        if !token.is_significant() {
+            continue;
         }
-        at += line.len();
+        let word = &text[token.start..token.end];
+        let at_line_start = token.start > 0 && text[..token.start].ends_with(['\n', '\r']);
+        if at_line_start && token.kind == scan::Kind::Word {
+            let rest = &text[token.end..];
+            let opens_item = words::has_role(word, &[Role::Item]) && rest.starts_with(' ');
+            let owns = {
+                let after = rest.trim_start();
+                rest.starts_with(char::is_whitespace)
+                    && after.starts_with("owns")
+                    && after["owns".len()..].starts_with(' ')
+            };
+            let trigger_of_workflow = word == "on" && last[0] == "workflow" && last[2] == "{";
+            if (opens_item || owns) && !trigger_of_workflow {
+                starts.push(token.start);
+            }
+        }
+        last = [last[1], last[2], word];
     }
     starts
 }
@@ -135,6 +156,40 @@ mod tests {
         assert!(
             formatted.starts_with("# a comment\napp A {") && formatted.contains("notify \"hi\""),
             "{formatted:?}"
+        );
+    }
+
+    #[test]
+    fn a_workflow_body_may_start_at_the_first_column() {
+        // The trigger of an unindented workflow is not a one-liner of its own.
+        let text = "app A { thing { x: number } }\napp B { thing { x: number } }\n\
+                    workflow copy {\non new thing in A\ncreate thing in B { x: trigger.x }\n}\n\
+                    workflow other { # the trigger follows\non new thing in B\nnotify \"hi\"\n}\n";
+        let script = parse_script_all(0, text).expect("the script parses");
+        assert_eq!(script.items.len(), 4);
+        // A one-liner after an app whose `}` is missing is still read on its own.
+        let errors = parse_script_all(
+            0,
+            "app A {\n  thing { x: number }\non new thing in A do notify \"x\"\non bad",
+        )
+        .expect_err("two mistakes");
+        assert_eq!(errors.len(), 2, "{errors:?}");
+    }
+
+    #[test]
+    fn a_closer_of_another_opener_names_the_opener_never_closed() {
+        use crate::diagnostic::Report;
+        let text = "workflow w {\n  on new order in Shop\n  notify text(total\n}\n";
+        let err = parse_script(0, text).expect_err("a `(` is never closed");
+        let opener = err.unclosed.expect("the opener is named");
+        assert_eq!(opener.symbol, '(');
+        assert_eq!(opener.span.start as usize, text.find('(').unwrap());
+        let notes = err.report().notes;
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("add `)` to close the parenthesis")),
+            "{notes:?}"
         );
     }
 

@@ -114,3 +114,90 @@ fn under_serve_a_failed_read_leaves_the_event_to_replay() {
     assert!(said.contains("event 2 ran again: done"), "{said}");
     assert_eq!(tracker.records("ticket")[0]["title"], "printer on fire");
 }
+
+/// Orders in a simulated shop look their customer up in a real CRM and note what they found.
+fn shop_looks_up_crm(crm: &str) -> String {
+    format!(
+        r#"app Shop {{
+  order {{ email: text }}
+}}
+
+app Crm at "{crm}" {{
+  contact {{ name: text, email: text }}
+}}
+
+app Notes {{
+  note {{ text: text }}
+}}
+
+workflow note_customer {{
+  on new order in Shop
+  let known = exists contact in Crm where email == trigger.email
+  let contact = find contact in Crm where email == trigger.email
+  if contact != none {{
+    create note in Notes {{ text: "{{contact.name}} ordered (known: {{known}})" }}
+  }} else {{
+    create note in Notes {{ text: "a new customer" }}
+  }}
+}}
+"#
+    )
+}
+
+/// `weir run` of [`shop_looks_up_crm`] on one order from `email`, with more arguments.
+fn run_one_order(dir: &std::path::Path, crm: &RestApp, email: &str, extra: &[&str]) -> Output {
+    std::fs::write(dir.join("shop.weir"), shop_looks_up_crm(&crm.url)).unwrap();
+    let order =
+        json!({ "kind": "new", "app": "Shop", "entity": "order", "record": { "email": email } });
+    std::fs::write(dir.join("orders.jsonl"), format!("{order}\n")).unwrap();
+    let mut args = vec![
+        "run",
+        "shop.weir",
+        "--events",
+        "orders.jsonl",
+        "--trace",
+        "human",
+    ];
+    args.extend_from_slice(extra);
+    weir(&args, dir, &[])
+}
+
+#[test]
+fn a_lookup_asks_the_apps_list_with_its_filter() {
+    let crm = RestApp::start();
+    crm.user_creates(
+        "contact",
+        json!({ "name": "Dee", "email": "dee@example.com" }),
+    );
+    let dir = scratch("find");
+    let out = run_one_order(&dir, &crm, "dee@example.com", &[]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.contains("Dee ordered (known: true)"), "{stdout}");
+    let seen = crm.seen();
+    let asked = seen
+        .iter()
+        .filter(|s| s.method == "GET" && s.path == "/contact?email=dee%40example.com")
+        .count();
+    assert_eq!(asked, 2, "`exists` and `find` each ask the list: {seen:?}");
+    assert!(
+        !seen.iter().any(|s| s.method != "GET"),
+        "a lookup writes nothing: {seen:?}"
+    );
+}
+
+#[test]
+fn a_lookup_answered_503_fails_the_run_instead_of_finding_nothing() {
+    let crm = RestApp::start();
+    let dir = scratch("find-503");
+    crm.fail_reads(Some((0, 503)));
+    let retries = ["--retries", "1", "--backoff-ms", "1"];
+    let out = run_one_order(&dir, &crm, "eve@example.com", &retries);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Crm could not be read"), "{stderr}");
+    assert!(
+        !stdout.contains("a new customer"),
+        "an unanswered lookup is not \"not found\": {stdout}"
+    );
+}

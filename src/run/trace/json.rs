@@ -203,7 +203,11 @@ fn item_json<'a>(program: &'a Program, sources: &'a SourceMap, item: &'a TraceIt
             let entity = program.entity(e.entity);
             Item::Event {
                 id: e.id,
-                kind: e.kind.keyword(),
+                kind: if e.conflict.is_some() {
+                    "conflict"
+                } else {
+                    e.kind.keyword()
+                },
                 app: &program.app(entity.app).name,
                 entity: &entity.name,
                 record: RecordJson {
@@ -308,6 +312,7 @@ fn item_json<'a>(program: &'a Program, sources: &'a SourceMap, item: &'a TraceIt
                     field,
                     kept,
                     lost,
+                    ..
                 } => {
                     let e = program.entity(*entity);
                     (

@@ -112,6 +112,8 @@ pub enum Done {
         field: FieldId,
         kept: Value,
         lost: Value,
+        /// The event the conflict was to workflows that run on it, if any do.
+        event: Option<u64>,
     },
 }
 
@@ -131,7 +133,8 @@ impl Done {
         match self {
             Done::Create { event, .. }
             | Done::Update { event, .. }
-            | Done::Delete { event, .. } => *event,
+            | Done::Delete { event, .. }
+            | Done::Conflict { event, .. } => *event,
             _ => None,
         }
     }
@@ -307,6 +310,21 @@ impl<'a> Tree<'a> {
                     _ => None,
                 };
                 match (item, caused) {
+                    // A conflict keeps its own line; the event it was to workflows goes below.
+                    (
+                        TraceItem::Action {
+                            done: Done::Conflict { .. },
+                            ..
+                        },
+                        Some(&caused),
+                    ) => {
+                        shown.insert(caused);
+                        line(program, sources, item, depth + 2, out);
+                        indent(depth + 3, out);
+                        out.push_str("→ ");
+                        line(program, sources, &self.items[caused], 0, out);
+                        self.under(program, sources, &self.items[caused], depth + 3, shown, out);
+                    }
                     (TraceItem::Action { done, .. }, Some(&caused)) => {
                         shown.insert(caused);
                         indent(depth + 2, out);
@@ -354,6 +372,17 @@ fn show_value(value: &Value, out: &mut String) {
 fn line(program: &Program, sources: &SourceMap, item: &TraceItem, depth: usize, out: &mut String) {
     indent(depth, out);
     let _ = match item {
+        TraceItem::Event(e) if e.conflict.is_some() => {
+            let sync = e.conflict.as_ref().map(|c| c.sync.0).unwrap_or_default();
+            write!(
+                out,
+                "#{} conflict in sync {} on {}: {}",
+                e.id,
+                program.syncs[sync].name,
+                e.at().show(program),
+                show_record(program, e.entity, e.record.view())
+            )
+        }
         TraceItem::Event(e) => {
             let _ = write!(
                 out,
@@ -438,6 +467,7 @@ fn line(program: &Program, sources: &SourceMap, item: &TraceItem, depth: usize, 
                 field,
                 kept,
                 lost,
+                ..
             } => {
                 let e = program.entity(*entity);
                 let _ = write!(

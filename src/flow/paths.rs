@@ -1,0 +1,122 @@
+//! Branches, as the flow analysis sees them: one path at a time.
+//!
+//! A workflow with `if … { } else { }` is, for the proofs, as many workflows as it has paths,
+//! each a straight line of steps in which the arm's condition (and the negation of the arms
+//! above it) is a guard. Everything the analysis knows about guards then holds per arm: a
+//! guard inside an arm cuts only the chains that arm's writes start, and an arm whose
+//! condition the incoming write contradicts is cut like any contradiction.
+//!
+//! ```text
+//! workflow route {                          # two paths:
+//!   on new payment in Stripe                #   continue if kind == "paid"
+//!   if kind == "paid" { create … }          #   create …
+//!   else { unless origin == weir  update … }  #   unless kind == "paid", unless origin == weir, update …
+//! }
+//! ```
+//!
+//! Paths multiply with branches one after another; past [`MAX_PATHS`] the remaining branches
+//! are taken whole, every arm's writes on one path with no guard from inside them, which cuts
+//! less and so proves no more than is true.
+
+use crate::program::{Program, Step, StepKind, Workflow, WorkflowId};
+use std::borrow::Cow;
+
+/// The most paths one workflow is followed on separately.
+pub const MAX_PATHS: usize = 64;
+
+/// The program with every branching workflow replaced by its paths, and for each workflow of
+/// the result the workflow of `program` it comes from (the same program, borrowed, when no
+/// workflow branches).
+pub fn flatten(program: &Program) -> (Cow<'_, Program>, Vec<WorkflowId>) {
+    if !program.workflows.iter().any(Workflow::has_branches) {
+        let ids = (0..program.workflows.len()).map(WorkflowId).collect();
+        return (Cow::Borrowed(program), ids);
+    }
+    let mut flat = program.clone();
+    flat.workflows.clear();
+    let mut origin = Vec::new();
+    for (i, w) in program.workflows.iter().enumerate() {
+        if !w.has_branches() {
+            flat.workflows.push(w.clone());
+            origin.push(WorkflowId(i));
+            continue;
+        }
+        for steps in paths_of(&w.steps) {
+            let mut path = w.clone();
+            path.steps = steps;
+            flat.workflows.push(path);
+            origin.push(WorkflowId(i));
+        }
+    }
+    (Cow::Owned(flat), origin)
+}
+
+/// Every path through `steps`, each a straight line of steps.
+fn paths_of(steps: &[Step]) -> Vec<Vec<Step>> {
+    let mut paths: Vec<Vec<Step>> = vec![Vec::new()];
+    for step in steps {
+        let StepKind::Branch { arms, otherwise } = &step.kind else {
+            for path in &mut paths {
+                path.push(step.clone());
+            }
+            continue;
+        };
+        let mut choices: Vec<Vec<Step>> = Vec::new();
+        let mut above = Vec::new();
+        for arm in arms {
+            let mut chosen: Vec<Step> = above.clone();
+            chosen.push(guard(&arm.condition, true));
+            chosen.extend(arm.steps.iter().cloned());
+            choices.push(chosen);
+            above.push(guard(&arm.condition, false));
+        }
+        above.extend(otherwise.iter().cloned());
+        choices.push(above);
+        let inner: Vec<Vec<Step>> = choices.iter().flat_map(|c| paths_of(c)).collect();
+        if paths.len().saturating_mul(inner.len()) > MAX_PATHS {
+            let whole = without_guards(step);
+            for path in &mut paths {
+                path.extend(whole.iter().cloned());
+            }
+            continue;
+        }
+        paths = paths
+            .into_iter()
+            .flat_map(|before| {
+                inner.iter().map(move |steps| {
+                    let mut path = before.clone();
+                    path.extend(steps.iter().cloned());
+                    path
+                })
+            })
+            .collect();
+    }
+    paths
+}
+
+fn guard(condition: &crate::program::Expr, continue_when: bool) -> Step {
+    Step {
+        span: condition.span,
+        kind: StepKind::Guard {
+            condition: condition.clone(),
+            continue_when,
+        },
+    }
+}
+
+/// A branch taken whole: the `let`s and actions of every arm, without its guards.
+fn without_guards(step: &Step) -> Vec<Step> {
+    let mut out = Vec::new();
+    match &step.kind {
+        StepKind::Branch { arms, otherwise } => {
+            for inner in arms.iter().flat_map(|a| &a.steps).chain(otherwise) {
+                out.extend(without_guards(inner));
+            }
+        }
+        StepKind::Guard { .. } => {}
+        StepKind::Let(..) | StepKind::Lookup(..) | StepKind::Action(_) | StepKind::Call(_) => {
+            out.push(step.clone())
+        }
+    }
+    out
+}
