@@ -20,6 +20,11 @@
 //! ([`Waiting::settle_for`]), then sends the run's own planned writes at once, in order, and
 //! takes in their replies. Writes nothing reads go out without holding the engine up: a run
 //! waits only where it reads, and only for the apps it reads and writes.
+//!
+//! Why this way, rather than running runs concurrently: the engine stays one thread with one
+//! order of runs (the loop guard, the ledger of echoes and the id table need no locks), a
+//! script that never reads back pays nothing, and a run that does waits only for the apps it
+//! touches, so a down app does not hold the reads of a healthy one.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex};

@@ -347,3 +347,106 @@ fn sigterm_while_writes_wait_to_be_tried_again_stops_and_keeps_them() {
     made.dedup();
     assert_eq!(made.len(), 3);
 }
+
+/// A CRM whose `http` mapping names its own paths and wire names, behind Basic auth: writes
+/// from the outbox are built by the mapping too, and a run that reads after it writes sees
+/// what it wrote.
+fn mapped_shop(crm: &str) -> String {
+    format!(
+        r#"app Shop {{
+  order {{ customer: text, email: text }}
+  lead {{ email: text }}
+}}
+
+app Crm at "{crm}" auth basic env CRM_USER {{
+  contact {{ name: text as "full_name", email: text }}
+
+  http contact {{
+    create POST "/people"
+    read GET "/people/{{id}}"
+    update PATCH "/people/{{id}}"
+    list GET "/people"
+  }}
+}}
+
+workflow order_to_contact {{
+  on new order in Shop
+  create contact in Crm {{ name: customer, email: email }}
+  update contact in Crm linked {{ name: "{{customer}} (customer)" }}
+}}
+
+workflow lead_to_contact {{
+  on new lead in Shop
+  let p = create contact in Crm {{ name: "lead", email: email }}
+  let known = count contact in Crm where email == trigger.email
+  create contact in Crm {{ name: "{{p.name}} {{p.id}} seen {{known}}", email: "again-{{email}}" }}
+}}
+"#
+    )
+}
+
+#[test]
+fn outbox_writes_follow_the_mapping_and_a_run_reads_what_it_wrote() {
+    let crm = RestApp::start();
+    let dir = scratch("scale-mapped");
+    std::fs::write(dir.join("shop.weir"), mapped_shop(&crm.url)).unwrap();
+    let serve = Serve::start_with(&dir, "shop.weir", &[], &[("CRM_USER", "ana")]);
+    let order = json!({"customer": "gus", "email": "gus@example.com"});
+    post(&serve, "/events/Shop/order/new", &order, "o1");
+    post(
+        &serve,
+        "/events/Shop/lead/new",
+        &json!({"email": "lee@example.com"}),
+        "l1",
+    );
+    let health = serve.settle(2);
+    assert_eq!(health["done"], 2, "{health}");
+    let writes: Vec<(String, String, Json)> = crm
+        .applied()
+        .into_iter()
+        .map(|a| (a.method, a.path, a.body["full_name"].clone()))
+        .collect();
+    // The update was planned before its record's create was answered: its path, made when
+    // it went, holds the id the create's reply gave.
+    let gus = crm
+        .records("people")
+        .into_iter()
+        .find(|r| r["email"] == "gus@example.com")
+        .unwrap();
+    let id = gus["id"].as_str().unwrap().to_string();
+    assert_eq!(gus["full_name"], "gus (customer)");
+    assert!(
+        writes.contains(&(
+            "PATCH".into(),
+            format!("/people/{id}"),
+            json!("gus (customer)")
+        )),
+        "{writes:?}"
+    );
+    // The lead's run read its own create back and counted it before its second create.
+    let again = crm
+        .records("people")
+        .into_iter()
+        .find(|r| r["email"] == "again-lee@example.com")
+        .unwrap();
+    let lee = crm
+        .records("people")
+        .into_iter()
+        .find(|r| r["email"] == "lee@example.com")
+        .unwrap();
+    assert_eq!(
+        again["full_name"],
+        json!(format!("lead Crm/contact/2 seen 1")),
+        "{lee}"
+    );
+    let seen = crm.seen();
+    assert!(
+        seen.iter().all(|s| s.path.starts_with("/people")),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .all(|s| s.auth.as_deref() == Some("Basic YW5hOg==")),
+        "{seen:?}"
+    );
+}
