@@ -15,7 +15,8 @@
 //! - 20 ms at 64 beside a second app that is down (every write answered 503), whose own events
 //!   are posted alongside: the healthy app's rate, to compare with its rate alone.
 //!
-//! `WEIR_BENCH_RECORDS=N` (default 300) sets the records.
+//! `WEIR_BENCH_RECORDS=N` (default 300) sets the records, `WEIR_BENCH_POSTERS=N` (default 8) the
+//! threads that post.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -190,6 +191,8 @@ struct Figures {
     peak: usize,
     violations: usize,
     writes: usize,
+    /// From the first event accepted to the last.
+    posting: f64,
 }
 
 /// One run: `weir serve` on a fresh journal, the records posted, the app's figures.
@@ -241,7 +244,7 @@ fn run(dir: &Path, delay: Duration, at_once: usize, with_down: bool, records: us
         .trim_end_matches(',')
         .to_string();
     let first = Arc::new(Mutex::new(None::<Instant>));
-    let threads = 8;
+    let threads = posters();
     let posters: Vec<_> = (0..threads)
         .map(|t| {
             let (base, first) = (base.clone(), Arc::clone(&first));
@@ -281,6 +284,7 @@ fn run(dir: &Path, delay: Duration, at_once: usize, with_down: bool, records: us
     for p in posters {
         p.join().expect("a poster");
     }
+    let accepted = Instant::now();
     let expected = records * 4;
     let deadline = Instant::now() + Duration::from_secs(300);
     while crm.seen.lock().unwrap().writes < expected && Instant::now() < deadline {
@@ -290,6 +294,7 @@ fn run(dir: &Path, delay: Duration, at_once: usize, with_down: bool, records: us
     let seen = crm.seen.lock().unwrap();
     let start = first.lock().unwrap().expect("an event accepted");
     let seconds = seen.last.map_or(0.0, |l| (l - start).as_secs_f64());
+    let posting = (accepted - start).as_secs_f64();
     let violations = seen
         .versions
         .values()
@@ -301,7 +306,19 @@ fn run(dir: &Path, delay: Duration, at_once: usize, with_down: bool, records: us
         peak: crm.peak.load(Ordering::SeqCst),
         violations,
         writes: seen.writes,
+        posting,
     }
+}
+
+/// The threads that post events (`WEIR_BENCH_POSTERS`, default 8): each waits for its event's
+/// `202`, which comes once the event is synced to disk, so few posters measure the intake's
+/// latency as much as the writes.
+fn posters() -> usize {
+    std::env::var("WEIR_BENCH_POSTERS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(8)
 }
 
 fn main() {
@@ -312,16 +329,18 @@ fn main() {
         .unwrap_or(300);
     let dir = std::env::temp_dir().join(format!("weir-bench-scale-{}", std::process::id()));
     println!(
-        "serve_scale: {records} records, each created then updated 3 times ({} events, one write each), posted from 8 threads, loopback",
-        records * 4
+        "serve_scale: {records} records, each created then updated 3 times ({} events, one write each), posted from {} threads, loopback",
+        records * 4,
+        posters()
     );
     let show = |what: &str, f: &Figures| {
         println!(
-            "  {what}: {:.0} events/s ({} CRM writes of {} in {:.2} s, first accept → last write), at most {} writes in flight, {} order violations",
+            "  {what}: {:.0} events/s ({} CRM writes of {} in {:.2} s, first accept → last write; all accepted after {:.2} s), at most {} writes in flight, {} order violations",
             f.events as f64 / f.seconds,
             f.writes,
             f.events,
             f.seconds,
+            f.posting,
             f.peak,
             f.violations
         );

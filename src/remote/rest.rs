@@ -187,16 +187,6 @@ impl HttpApps {
         self.conn.mapping(entity)
     }
 
-    fn request_line(
-        &self,
-        entity: EntityId,
-        op: HttpOp,
-        app_id: Option<&str>,
-        record: Option<RecordView>,
-    ) -> Result<(Method, String), AppError> {
-        self.conn.request_line(entity, op, app_id, record)
-    }
-
     fn refuse(&self, entity: EntityId, reason: String) -> AppError {
         self.conn.refuse(entity, reason)
     }
@@ -252,7 +242,9 @@ impl HttpApps {
             record.id = *local;
             return Ok(record);
         }
-        let (method, url) = self.request_line(entity, HttpOp::Create, None, Some(record.view()))?;
+        let (method, url) =
+            self.conn
+                .request_line(entity, HttpOp::Create, None, Some(record.view()))?;
         let body = wire::encode(
             &self.program,
             entity,
@@ -325,7 +317,10 @@ impl HttpApps {
             Some(&write.fields),
         );
         let line = match &app_id {
-            Some(id) => Some(self.request_line(at.entity, HttpOp::Update, Some(id), None)?),
+            Some(id) => Some(
+                self.conn
+                    .request_line(at.entity, HttpOp::Update, Some(id), None)?,
+            ),
             None => None,
         };
         if self.deferring() {
@@ -365,7 +360,10 @@ impl HttpApps {
             return Ok(Some(old));
         }
         let line = match &app_id {
-            Some(id) => Some(self.request_line(at.entity, HttpOp::Delete, Some(id), None)?),
+            Some(id) => Some(
+                self.conn
+                    .request_line(at.entity, HttpOp::Delete, Some(id), None)?,
+            ),
             None => None,
         };
         if self.deferring() {
@@ -396,7 +394,9 @@ impl HttpApps {
         let Some(app_id) = self.app_id(at) else {
             return Ok(None);
         };
-        let (_, url) = self.request_line(at.entity, HttpOp::Read, Some(&app_id), None)?;
+        let (_, url) = self
+            .conn
+            .request_line(at.entity, HttpOp::Read, Some(&app_id), None)?;
         let reply = self.send(at.entity, Self::read_request(url.clone()))?;
         if reply.status == StatusCode::NOT_FOUND {
             return Ok(None);
@@ -431,7 +431,8 @@ impl HttpApps {
     ) -> Result<Option<Record>, AppError> {
         self.settle(call.args)?;
         let (method, mut url) =
-            self.request_line(call.args, HttpOp::Create, None, Some(args.view()))?;
+            self.conn
+                .request_line(call.args, HttpOp::Create, None, Some(args.view()))?;
         let mapping = self.mapping(call.args);
         let in_path: Vec<FieldId> = mapping
             .route(HttpOp::Create)
@@ -503,7 +504,7 @@ impl HttpApps {
     ) -> Result<Vec<Record>, AppError> {
         self.settle(entity)?;
         let mapping = self.mapping(entity);
-        let (_, first) = self.request_line(entity, HttpOp::List, None, None)?;
+        let (_, first) = self.conn.request_line(entity, HttpOp::List, None, None)?;
         let mut url = reqwest::Url::parse(&first)
             .map_err(|err| self.refuse(entity, format!("{first} is not a URL: {err}")))?;
         let filters: Vec<&(FieldId, Value)> = equal

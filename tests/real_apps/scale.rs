@@ -408,11 +408,13 @@ fn outbox_writes_follow_the_mapping_and_a_run_reads_what_it_wrote() {
         .collect();
     // The update was planned before its record's create was answered: its path, made when
     // it went, holds the id the create's reply gave.
-    let gus = crm
-        .records("people")
-        .into_iter()
-        .find(|r| r["email"] == "gus@example.com")
-        .unwrap();
+    let person = |email: &str| {
+        crm.records("people")
+            .into_iter()
+            .find(|r| r["email"] == email)
+            .unwrap_or_else(|| panic!("no person {email}: {writes:?}"))
+    };
+    let gus = person("gus@example.com");
     let id = gus["id"].as_str().unwrap().to_string();
     assert_eq!(gus["full_name"], "gus (customer)");
     assert!(
@@ -424,16 +426,8 @@ fn outbox_writes_follow_the_mapping_and_a_run_reads_what_it_wrote() {
         "{writes:?}"
     );
     // The lead's run read its own create back and counted it before its second create.
-    let again = crm
-        .records("people")
-        .into_iter()
-        .find(|r| r["email"] == "again-lee@example.com")
-        .unwrap();
-    let lee = crm
-        .records("people")
-        .into_iter()
-        .find(|r| r["email"] == "lee@example.com")
-        .unwrap();
+    let again = person("again-lee@example.com");
+    let lee = person("lee@example.com");
     assert_eq!(
         again["full_name"],
         json!(format!("lead Crm/contact/2 seen 1")),
