@@ -30,8 +30,9 @@ impl Names {
                     let entities = a
                         .entities
                         .iter()
+                        .map(|e| p.entity(*e))
+                        .filter(|e| !e.is_hidden())
                         .map(|e| {
-                            let e = p.entity(*e);
                             (
                                 e.name.to_string(),
                                 e.fields.iter().map(|f| f.name.to_string()).collect(),
@@ -207,6 +208,8 @@ mod tests {
             vec!["time", "title"]
         );
         assert_eq!(complete("expect runs of to", 17, &n).1, vec!["to_outlook"]);
+        assert_eq!(complete("adv", 3, &n).1, vec!["advance"]);
+        assert_eq!(complete(":adv", 4, &n).1, vec![":advance"]);
         assert_eq!(
             complete(":show Cal", 9, &n).1,
             vec!["Calendar", "Calendar.event"]

@@ -83,7 +83,7 @@ impl Serve {
         Serve::start_with(dir, script, extra, &[])
     }
 
-    /// As [`Serve::start`], with more variables in its environment.
+    /// [`Serve::start`] with these variables in its environment too.
     pub fn start_with(dir: &Path, script: &str, extra: &[&str], env: &[(&str, &str)]) -> Serve {
         let mut args = vec![
             "serve",
