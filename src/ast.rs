@@ -27,7 +27,8 @@ macro_rules! equal_ignoring_span {
 equal_ignoring_span! {
     UseDecl { target }
     EngineDecl { label }
-    AppDecl { name, location, capabilities, entities, http, calls }
+    AppDecl { name, location, capabilities, entities, http, calls, webhooks }
+    WebhooksDecl { path, signed, members }
     HttpDecl { entity, members }
     CallDecl { name, method, path, args, returns_at, returns, writes }
     EntityDecl { name, fields }
@@ -138,7 +139,54 @@ pub struct AppDecl {
     pub http: Vec<HttpDecl>,
     /// `call NAME METHOD "/path" { … } returns { … }`: requests that are not about records.
     pub calls: Vec<CallDecl>,
+    /// `webhooks at "/hooks/…" signed … { … }`: webhooks a provider posts as it makes them.
+    pub webhooks: Vec<WebhooksDecl>,
     pub span: Span,
+}
+
+/// `webhooks at "/hooks/stripe" signed stripe env STRIPE_WEBHOOK_SECRET { … }`
+#[derive(Clone, Debug)]
+pub struct WebhooksDecl {
+    /// The route the provider posts to, as written (`/hooks/stripe`).
+    pub path: Spanned<String>,
+    pub signed: Option<SignedDecl>,
+    pub members: Vec<Spanned<WebhookMember>>,
+    pub span: Span,
+}
+
+/// `signed SCHEME [header "X-…"] env SECRET [within 5m]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct SignedDecl {
+    pub scheme: Name,
+    pub header: Option<Spanned<String>>,
+    pub secret: Secret,
+    /// The replay window of a scheme with a timestamp, as written (`5m`).
+    pub within: Option<Spanned<String>>,
+}
+
+/// One line of a `webhooks` block.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WebhookMember {
+    /// `kind at header "X-GitHub-Event", "action"`
+    Kind(Vec<WebhookSource>),
+    /// `id at header "X-GitHub-Delivery"`
+    Id(WebhookSource),
+    /// `strict`
+    Strict,
+    /// `"invoice.paid", "invoice.finalized" means updated invoice at "data.object"`
+    Means {
+        kinds: Vec<Spanned<String>>,
+        event: Spanned<EventKind>,
+        entity: Name,
+        at: Option<Spanned<String>>,
+    },
+}
+
+/// Where a part of a webhook is: a header, or a dotted path into the body.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WebhookSource {
+    Header(Spanned<String>),
+    Body(Spanned<String>),
 }
 
 /// `call lookup POST "/v1/people/match" { email: text } returns at "person" { … } writes contact`
@@ -936,6 +984,10 @@ impl BinaryOp {
 
 /// One entry typed at the REPL.
 #[derive(Clone, Debug, PartialEq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one entry per line typed: boxing the item would save nothing that matters"
+)]
 pub enum ReplEntry {
     Item(Item),
     Step(ScenarioStep),

@@ -17,6 +17,7 @@
 //! ```
 
 mod http;
+mod webhooks;
 #[cfg(test)]
 mod words;
 
@@ -33,6 +34,7 @@ enum Member<'a> {
     Entity(&'a EntityDecl),
     Http(&'a HttpDecl),
     Call(&'a CallDecl),
+    Webhooks(&'a WebhooksDecl),
 }
 
 /// A comment in the source: where it starts, its text (with `#`), and whether code stands
@@ -339,6 +341,7 @@ impl Printer<'_> {
             .map(|e| (e.span, Member::Entity(e)))
             .chain(app.http.iter().map(|h| (h.span, Member::Http(h))))
             .chain(app.calls.iter().map(|c| (c.span, Member::Call(c))))
+            .chain(app.webhooks.iter().map(|w| (w.span, Member::Webhooks(w))))
             .collect();
         members.sort_by_key(|(span, _)| span.start);
         let mut after_call = false;
@@ -346,6 +349,7 @@ impl Printer<'_> {
             match member {
                 Member::Entity(entity) => self.entity(entity),
                 Member::Http(mapping) => self.http_block(mapping),
+                Member::Webhooks(hooks) => self.webhooks_block(hooks),
                 Member::Call(call) => {
                     if !after_call && !self.out.ends_with("{\n") && !self.out.ends_with("\n\n") {
                         self.out.push('\n');
@@ -373,6 +377,19 @@ impl Printer<'_> {
         }
         self.indent -= 1;
         self.close(mapping.span);
+    }
+
+    fn webhooks_block(&mut self, hooks: &WebhooksDecl) {
+        if !self.out.ends_with("{\n") && !self.out.ends_with("\n\n") {
+            self.out.push('\n');
+        }
+        self.line(&webhooks::head(hooks), hooks.path.span);
+        self.indent += 1;
+        for member in &hooks.members {
+            self.line(&webhooks::member(&member.node), member.span);
+        }
+        self.indent -= 1;
+        self.close(hooks.span);
     }
 
     fn entity(&mut self, entity: &EntityDecl) {

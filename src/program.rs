@@ -164,6 +164,8 @@ pub struct Location {
     pub auth: Option<crate::remote::auth::Auth>,
     /// Every entity's HTTP mapping (weir's own REST mapping where no `http` block says more).
     pub mappings: Vec<(EntityId, Arc<crate::remote::mapping::Mapping>)>,
+    /// `webhooks at "/hooks/…" { … }`: the routes its provider posts webhooks to.
+    pub webhooks: Vec<Arc<crate::serve::hooks::Webhooks>>,
 }
 
 #[derive(Clone, Debug)]

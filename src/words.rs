@@ -156,6 +156,13 @@ pub const WORDS: &[Word] = &[
     word("second", Role::Declaration, C, "kw_second"),
     word("most", Role::Declaration, C, "kw_most"),
     word("once", Role::Declaration, C, "kw_once"),
+    // `webhooks at "/hooks/github" signed github env S within 5m { kind at …, "…" means … }`.
+    word("webhooks", Role::Declaration, C, "kw_webhooks"),
+    word("signed", Role::Declaration, C, "kw_signed"),
+    word("within", Role::Declaration, C, "kw_within"),
+    word("kind", Role::Declaration, C, "kw_kind"),
+    word("means", Role::Declaration, C, "kw_means"),
+    word("strict", Role::Declaration, C, "kw_strict"),
     spelled("text", Role::Type, C, &["type_name"]),
     Word {
         also: &["type_name"],

@@ -33,6 +33,8 @@ impl Named {
 pub enum CheckError {
     /// E0501: a mistake in an app's HTTP mapping.
     Mapping(Box<super::http::MappingError>),
+    /// E0502: a mistake in an app's webhooks.
+    Webhooks(Box<super::webhooks::WebhookError>),
     /// Undeclared apps, treated as open (a note, not a problem).
     OpenApps { apps: Vec<Named> },
     /// W0101
@@ -343,6 +345,7 @@ impl CheckError {
             CheckError::Sync(problem) => problem.code(),
             CheckError::Mapping(_) => Code::E0501,
             CheckError::UnknownTimeZone { .. } => Code::E0209,
+            CheckError::Webhooks(_) => Code::E0502,
         })
     }
 
@@ -359,6 +362,9 @@ impl CheckError {
 impl Report for CheckError {
     fn report(&self) -> Diagnostic {
         if let CheckError::Mapping(error) = self {
+            return error.report();
+        }
+        if let CheckError::Webhooks(error) = self {
             return error.report();
         }
         let Some(code) = self.code() else {
@@ -407,6 +413,7 @@ impl CheckError {
         match self {
             OpenApps { .. } => unreachable!("expected a coded problem, found the open-apps note"),
             Mapping(_) => unreachable!("expected a problem of names or types, found a mapping's"),
+            Webhooks(_) => unreachable!("expected a problem of names or types, found a webhook's"),
             CloseToDeclared { .. }
             | UnknownEntity { .. }
             | SyncEntityMissing { .. }

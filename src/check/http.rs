@@ -101,21 +101,50 @@ pub enum MappingError {
     },
 }
 
+/// What a mistake of an app's declaration says: its message, its labels and its fix.
+pub(super) type Parts = (
+    String,
+    Vec<codespan_reporting::diagnostic::Label<usize>>,
+    String,
+);
+
+/// The diagnostic of `code` with these parts.
+pub(super) fn coded(code: Code, (message, labels, fix): Parts) -> Diagnostic {
+    diagnostic::new(code, message)
+        .with_labels(labels)
+        .with_notes(vec![help(fix)])
+}
+
+/// `` `CRM` declares no entity `contct` ``, with the closest name or the declaration to add.
+pub(super) fn unknown_entity(app: &str, entity: &Named, suggestion: Option<&str>) -> Parts {
+    (
+        format!("`{app}` declares no entity `{}`", entity.text),
+        vec![primary(entity.span, "no such entity")],
+        match suggestion {
+            Some(s) => format!("write `{s}`"),
+            None => format!("declare `{} {{ … }}` in `{app}` first", entity.text),
+        },
+    )
+}
+
+/// A line given twice in a block.
+pub(super) fn twice(what: &str, span: Span, first: Span) -> Parts {
+    (
+        format!("{what} is given twice"),
+        vec![
+            primary(span, "given again here"),
+            secondary(first, "first given here"),
+        ],
+        "keep one of the two lines".to_string(),
+    )
+}
+
 impl MappingError {
     pub fn report(&self) -> Diagnostic {
-        let (message, labels, fix) = self.parts();
-        diagnostic::new(Code::E0501, message)
-            .with_labels(labels)
-            .with_notes(vec![help(fix)])
+        coded(Code::E0501, self.parts())
     }
 
-    fn parts(
-        &self,
-    ) -> (
-        String,
-        Vec<codespan_reporting::diagnostic::Label<usize>>,
-        String,
-    ) {
+    fn parts(&self) -> Parts {
         match self {
             MappingError::NotReal { app, span } => (
                 format!("`{app}` is simulated, so an `http` mapping means nothing for it"),
@@ -128,22 +157,8 @@ impl MappingError {
                 app,
                 entity,
                 suggestion,
-            } => (
-                format!("`{app}` declares no entity `{}`", entity.text),
-                vec![primary(entity.span, "no such entity")],
-                match suggestion {
-                    Some(s) => format!("write `{s}`"),
-                    None => format!("declare `{} {{ … }}` in `{app}` first", entity.text),
-                },
-            ),
-            MappingError::Twice { what, span, first } => (
-                format!("{what} is given twice"),
-                vec![
-                    primary(*span, "given again here"),
-                    secondary(*first, "first given here"),
-                ],
-                "keep one of the two lines".to_string(),
-            ),
+            } => unknown_entity(app, entity, suggestion.as_deref()),
+            MappingError::Twice { what, span, first } => twice(what, *span, *first),
             MappingError::NotAPath { span, path } => (
                 format!("the path `{path}` does not start with `/`"),
                 vec![primary(*span, "a path after the app's URL")],
@@ -317,7 +332,7 @@ impl MappingError {
     }
 }
 
-fn secret(secret: &ast::Secret) -> SecretSource {
+pub(super) fn secret(secret: &ast::Secret) -> SecretSource {
     match secret {
         ast::Secret::Env(name) => SecretSource::Env(name.node.clone()),
         ast::Secret::File(path) => SecretSource::File(path.node.clone()),

@@ -20,6 +20,7 @@ mod operators;
 mod scenario;
 mod sync_error;
 mod value_error;
+mod webhooks;
 mod workflow;
 
 use std::collections::HashMap;
@@ -367,6 +368,7 @@ impl<'a> Checker<'a> {
                 url_span: l.url.span,
                 auth: l.auth.as_ref().map(http::auth),
                 mappings: Vec::new(),
+                webhooks: Vec::new(),
             }),
             reports_actor: false,
             reports_changes: false,
@@ -404,6 +406,7 @@ impl<'a> Checker<'a> {
         }
         self.declare_calls(id, decl);
         self.resolve_http(id, decl);
+        self.resolve_webhooks(id, decl);
     }
 
     fn declare_entity(&mut self, app: AppId, decl: &ast::EntityDecl) {

@@ -91,7 +91,7 @@ fn location_line(location: &Location) -> String {
     out
 }
 
-fn secret(secret: &Secret) -> String {
+pub(super) fn secret(secret: &Secret) -> String {
     match secret {
         Secret::Env(name) => format!("env {}", name.node),
         Secret::File(path) => format!("file {}", quote(&path.node)),

@@ -39,7 +39,7 @@ impl SecretSource {
     }
 
     /// The secret, trimmed of the line end a file usually has; an empty one is missing.
-    fn read(&self, app: &Arc<str>) -> Result<String, SetupError> {
+    pub(crate) fn read(&self, app: &Arc<str>) -> Result<String, SetupError> {
         let value = match self {
             SecretSource::Env(var) => std::env::var(&**var).ok(),
             SecretSource::File(path) => std::fs::read_to_string(path).ok(),

@@ -128,7 +128,7 @@ impl Envelope {
                         self.record.join(".")
                     ),
                     help:
-                        "point the app's `record at` to the object that holds the record's fields"
+                        "point the `at` of this kind, in the app's `webhooks`, to the object that holds the record's fields"
                             .into(),
                 });
             }
@@ -139,7 +139,7 @@ impl Envelope {
                         self.record.join(".")
                     ),
                     help: format!(
-                        "this `{}` event may not carry that record: declare only the kinds that do, or point `record at` to where this kind keeps it",
+                        "this `{}` event may not carry that record: declare only the kinds that do, or point its `at \"…\"` in the app's `webhooks` to where this kind keeps it",
                         kind.join(".")
                     ),
                 });

@@ -27,10 +27,12 @@
 //! a provider route is built from (no route takes provider webhooks yet).
 
 pub mod envelope;
+pub mod hooks;
 pub mod journal;
 pub mod listen;
 pub mod marker;
 pub mod outbox;
+pub mod provider;
 pub mod redact;
 pub mod runs;
 pub mod saved;
@@ -338,6 +340,10 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         );
     }
     let reads = reads(&config)?;
+    let (hook_secrets, warnings) = provider::Secrets::read(&program);
+    for warning in warnings {
+        eprintln!("{warning}");
+    }
     let accept = Journal::open(&config.journal, true)?;
     accept.set_meta("script", &config.script_text)?;
     accept.set_meta("script_name", &config.script_name)?;
@@ -461,6 +467,7 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         max_queued: config.max_queued,
         bodies: Arc::new(tokio::sync::Semaphore::new(server::BODIES_IN_FLIGHT)),
         broken: Arc::clone(&broken),
+        hook_secrets,
     };
     let secured = if config.secret.is_some() {
         "signed with the secret"
@@ -478,8 +485,9 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         let _inside = runtime.enter();
         shutdown_signal()
     };
+    let providers = provider::listed(&shared.program);
     say(format_args!(
-        "weir serve: listening on http://{addr}, journal {}, webhooks {secured}, {readers}",
+        "weir serve: listening on http://{addr}, journal {}, webhooks {secured}, {readers}{providers}",
         config.journal.display()
     ));
     let app = server::router(shared);

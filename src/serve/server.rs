@@ -56,6 +56,8 @@ pub struct Shared {
     pub bodies: Arc<tokio::sync::Semaphore>,
     /// Set when a part of weir stopped that cannot go on (`/health` then answers 503).
     pub broken: Arc<std::sync::atomic::AtomicBool>,
+    /// The secrets of the providers' webhook routes, by route.
+    pub hook_secrets: super::provider::Secrets,
 }
 
 /// The memory bodies being read may take, in KiB (64 MiB): past it, 503 and `Retry-After`.
@@ -140,7 +142,7 @@ fn may_read(reads: &Reads, headers: &HeaderMap) -> Result<(), Box<Response>> {
 }
 
 pub fn router(shared: Shared) -> Router {
-    Router::new()
+    super::provider::routes(&shared.program)
         .route("/events/{app}/{entity}/{kind}", post(post_event))
         .route("/health", get(health))
         .route("/runs", get(runs))
@@ -149,7 +151,11 @@ pub fn router(shared: Shared) -> Router {
         .with_state(shared)
 }
 
-fn error(status: StatusCode, message: impl Into<String>, help: impl Into<String>) -> Response {
+pub(super) fn error(
+    status: StatusCode,
+    message: impl Into<String>,
+    help: impl Into<String>,
+) -> Response {
     let body = json!({
         "error": message.into(),
         "help": help.into(),
@@ -158,16 +164,19 @@ fn error(status: StatusCode, message: impl Into<String>, help: impl Into<String>
     (status, axum::Json(body)).into_response()
 }
 
-fn refused(problem: Problem) -> Response {
+pub(super) fn refused(problem: Problem) -> Response {
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
     error(status, problem.message, problem.help)
 }
 
-async fn unknown_route(method: Method, uri: Uri) -> Response {
+async fn unknown_route(State(shared): State<Shared>, method: Method, uri: Uri) -> Response {
+    let help = super::provider::unknown_route_help(&shared.program, uri.path()).unwrap_or_else(|| {
+        "post events to /events/{app}/{entity}/{kind}; the others are GET /health and GET /runs?status=failed|held".into()
+    });
     error(
         StatusCode::NOT_FOUND,
         format!("there is no route `{method} {}`", uri.path()),
-        "post events to /events/{app}/{entity}/{kind}; the others are GET /health and GET /runs?status=failed|held",
+        help,
     )
 }
 
@@ -184,7 +193,7 @@ async fn wrong_method(method: Method, uri: Uri) -> Response {
     )
 }
 
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(super) fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -200,47 +209,9 @@ async fn post_event(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let too_big = || {
-        error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the body is larger than {} bytes (1 MiB)", BODY_LIMIT),
-            "send one record per request, under 1 MiB",
-        )
-    };
-    let declared = header(&headers, "content-length").and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > BODY_LIMIT) {
-        return too_big();
-    }
-    let queued = shared.counters.tally().queued;
-    if queued >= shared.max_queued {
-        return busy(
-            format!("weir has {queued} events queued, as many as it takes (`--max-queued`)"),
-            "send the event again after the time in `Retry-After`; it was not accepted",
-        );
-    }
-    // The memory a body may take is held for it while it is read: a body of unknown length
-    // may take the most a body may have.
-    let kib = declared.unwrap_or(BODY_LIMIT).div_ceil(1024).max(1) as u32;
-    let Ok(_reading) = Arc::clone(&shared.bodies).try_acquire_many_owned(kib) else {
-        return busy(
-            "weir is reading as many bodies as it takes at once".to_string(),
-            "send the event again after the time in `Retry-After`; it was not accepted",
-        );
-    };
-    let bytes = match tokio::time::timeout(BODY_TIME, axum::body::to_bytes(body, BODY_LIMIT)).await
-    {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(_)) => return too_big(),
-        Err(_) => {
-            return error(
-                StatusCode::REQUEST_TIMEOUT,
-                format!(
-                    "the body did not arrive within {} seconds",
-                    BODY_TIME.as_secs()
-                ),
-                "send the whole body at once",
-            );
-        }
+    let bytes = match read_body(&shared, &headers, body).await {
+        Ok(bytes) => bytes,
+        Err(response) => return *response,
     };
     let event_id = header(&headers, "x-weir-event-id");
     let actor = header(&headers, "x-weir-actor");
@@ -286,25 +257,29 @@ async fn post_event(
     ) {
         return refused(problem);
     }
-    let (reply, outcome) = oneshot::channel();
-    let offer = Offer {
-        event: NewEvent {
-            key: journal::event_key(
-                &app,
-                &entity,
-                &kind,
-                event_id.as_deref(),
-                signature.as_deref(),
-            ),
-            app,
-            entity,
-            kind,
-            record: text.to_string(),
-            actor,
-            changed,
-        },
-        reply,
+    let event = NewEvent {
+        key: journal::event_key(
+            &app,
+            &entity,
+            &kind,
+            event_id.as_deref(),
+            signature.as_deref(),
+        ),
+        app,
+        entity,
+        kind,
+        record: text.to_string(),
+        actor,
+        changed,
     };
+    offer(&shared, event).await
+}
+
+/// Hands an event that was read to the committer, and answers once it is in the journal; a
+/// committer with as many events as it takes answers 503 with `Retry-After`.
+pub(super) async fn offer(shared: &Shared, event: NewEvent) -> Response {
+    let (reply, outcome) = oneshot::channel();
+    let offer = Offer { event, reply };
     match shared.offers.try_send(offer) {
         Ok(()) => {}
         Err(mpsc::TrySendError::Full(_)) => {
@@ -324,6 +299,55 @@ async fn post_event(
             "send the event again later; it was not accepted",
         ),
         Err(_) => stopping(),
+    }
+}
+
+/// The body of a request, up to [`BODY_LIMIT`]; a larger one is answered 413. With as many
+/// events queued as weir takes, or as much memory held by bodies being read, 503 with
+/// `Retry-After`; a body slower than [`BODY_TIME`], 408.
+pub(super) async fn read_body(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<axum::body::Bytes, Box<Response>> {
+    let too_big = || {
+        Box::new(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than {} bytes (1 MiB)", BODY_LIMIT),
+            "send one record per request, under 1 MiB",
+        ))
+    };
+    let declared = header(headers, "content-length").and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > BODY_LIMIT) {
+        return Err(too_big());
+    }
+    let queued = shared.counters.tally().queued;
+    if queued >= shared.max_queued {
+        return Err(Box::new(busy(
+            format!("weir has {queued} events queued, as many as it takes (`--max-queued`)"),
+            "send the event again after the time in `Retry-After`; it was not accepted",
+        )));
+    }
+    // The memory a body may take is held for it while it is read: a body of unknown length
+    // may take the most a body may have.
+    let kib = declared.unwrap_or(BODY_LIMIT).div_ceil(1024).max(1) as u32;
+    let Ok(_reading) = Arc::clone(&shared.bodies).try_acquire_many_owned(kib) else {
+        return Err(Box::new(busy(
+            "weir is reading as many bodies as it takes at once".to_string(),
+            "send the event again after the time in `Retry-After`; it was not accepted",
+        )));
+    };
+    match tokio::time::timeout(BODY_TIME, axum::body::to_bytes(body, BODY_LIMIT)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(too_big()),
+        Err(_) => Err(Box::new(error(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the body did not arrive within {} seconds",
+                BODY_TIME.as_secs()
+            ),
+            "send the whole body at once",
+        ))),
     }
 }
 

@@ -149,6 +149,7 @@ impl Lower {
             entities: Vec::new(),
             http: Vec::new(),
             calls: Vec::new(),
+            webhooks: Vec::new(),
             span,
         };
         for member in inner {
@@ -185,6 +186,7 @@ impl Lower {
                 Rule::entity_decl => app.entities.push(self.entity(member)),
                 Rule::http_decl => app.http.push(self.http(member)),
                 Rule::call_decl => app.calls.push(self.call_decl(member)),
+                Rule::webhooks_decl => app.webhooks.push(self.webhooks(member)),
                 rule => unreachable!("expected an app member, found {rule:?}"),
             }
         }

@@ -40,7 +40,7 @@ impl Lower {
         Spanned::new(text.to_string(), span)
     }
 
-    fn secret(&self, pair: Pair<'_, Rule>) -> Secret {
+    pub(super) fn secret(&self, pair: Pair<'_, Rule>) -> Secret {
         let inner = parts(pair).next().expect("a secret's source");
         match inner.as_rule() {
             Rule::ident => Secret::Env(self.name(inner)),

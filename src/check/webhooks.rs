@@ -1,0 +1,395 @@
+//! An app's webhooks (`webhooks at "/hooks/…" signed … { … }`), resolved into
+//! [`Webhooks`] for `weir serve`, with every mistake reported (E0502) before anything runs.
+//!
+//! ```text
+//! webhooks at "/hooks/stripe" signed stripe env STRIPE_WEBHOOK_SECRET {
+//!   kind at "type"
+//!   "invoice.paid" means updated invoice at "data.object"     # fine
+//!   "invoice.paid" means new invoce                           # E0502: twice, and no `invoce`
+//! }
+//! ```
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::Checker;
+use super::error::{CheckError, Named};
+use super::http::{Parts, coded, secret, twice, unknown_entity};
+use crate::ast::{self, WebhookMember, WebhookSource};
+use crate::codes::Code;
+use crate::diagnostic::{Diagnostic, primary, secondary};
+use crate::program::AppId;
+use crate::serve::envelope::Source;
+use crate::serve::hooks::{DEFAULT_WINDOW, Means, Signed, Webhooks};
+use crate::serve::schemes::{self, Scheme};
+use crate::span::Span;
+use crate::suggest::closest;
+
+/// Routes `weir serve` answers itself, which no app's webhooks may take.
+const OWN_ROUTES: &[&str] = &["/events", "/health", "/runs"];
+
+/// A mistake in an app's webhooks (E0502).
+#[derive(Clone, Debug)]
+pub enum WebhookError {
+    /// `webhooks …` in an app without `at "url"`.
+    NotReal { app: Arc<str>, span: Span },
+    /// `signed gitlab …`
+    UnknownScheme {
+        scheme: Named,
+        suggestion: Option<&'static str>,
+    },
+    /// `header "…"` with a scheme whose header is fixed.
+    FixedHeader { scheme: Named, span: Span },
+    /// `within 5m` with a scheme that signs no time.
+    NoTimestamp { scheme: Named, span: Span },
+    /// `within 0s`.
+    NoWindow { span: Span },
+    /// A route that is no path, has a query, or is one of weir's own.
+    BadRoute {
+        span: Span,
+        path: String,
+        why: String,
+    },
+    /// Two `webhooks` blocks on one route.
+    SameRoute {
+        span: Span,
+        first: Span,
+        path: String,
+    },
+    /// `means new x` where the app declares no entity `x`.
+    UnknownEntity {
+        app: Arc<str>,
+        entity: Named,
+        suggestion: Option<Arc<str>>,
+    },
+    /// A kind given meaning twice, or a `kind at` or `id at` line given twice.
+    Twice {
+        what: String,
+        span: Span,
+        first: Span,
+    },
+    /// `… means …` lines without `kind at`.
+    NoKind { span: Span, app: Arc<str> },
+}
+
+impl WebhookError {
+    pub fn report(&self) -> Diagnostic {
+        coded(Code::E0502, self.parts())
+    }
+
+    fn parts(&self) -> Parts {
+        match self {
+            WebhookError::NotReal { app, span } => (
+                format!("`{app}` is simulated, so it receives no webhooks from a provider"),
+                vec![primary(*span, "webhooks of a simulated app")],
+                format!(
+                    "give `{app}` its URL, as in `app {app} at \"https://…\" {{ … }}`, or take the webhooks out"
+                ),
+            ),
+            WebhookError::UnknownScheme { scheme, suggestion } => (
+                format!(
+                    "there is no signature scheme `{}`; the schemes are {}",
+                    scheme.text,
+                    schemes::NAMES
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                vec![primary(scheme.span, "no such scheme")],
+                match suggestion {
+                    Some(s) => format!("write `signed {s}`"),
+                    None => "write `signed hmac header \"X-…\"` for a provider that sends the hex HMAC-SHA256 of the body in a header".to_string(),
+                },
+            ),
+            WebhookError::FixedHeader { scheme, span } => (
+                format!(
+                    "the `{}` scheme always reads its own header, so `header` means nothing here",
+                    scheme.text
+                ),
+                vec![primary(*span, "a header for a scheme that has its own")],
+                "take `header \"…\"` out, or sign with `hmac` to name the header".to_string(),
+            ),
+            WebhookError::NoTimestamp { scheme, span } => (
+                format!(
+                    "the `{}` scheme signs no time, so a window for old signatures means nothing",
+                    scheme.text
+                ),
+                vec![primary(*span, "a window without a timestamp")],
+                "take `within …` out: these webhooks are taken once by their event id (`id at …`)"
+                    .to_string(),
+            ),
+            WebhookError::NoWindow { span } => (
+                "a window of no time refuses every signature".to_string(),
+                vec![primary(*span, "no time")],
+                "give a window of a few minutes, as in `within 5m`".to_string(),
+            ),
+            WebhookError::BadRoute { span, path, why } => (
+                format!("the route `{path}` {why}"),
+                vec![primary(*span, "the webhooks' route")],
+                "give a path of its own under `/hooks`, as in `webhooks at \"/hooks/github\"`"
+                    .to_string(),
+            ),
+            WebhookError::SameRoute { span, first, path } => (
+                format!("two `webhooks` blocks take the route `{path}`"),
+                vec![
+                    primary(*span, "taken again here"),
+                    secondary(*first, "first taken here"),
+                ],
+                "give each provider a route of its own, as in `/hooks/github` and `/hooks/stripe`"
+                    .to_string(),
+            ),
+            WebhookError::UnknownEntity {
+                app,
+                entity,
+                suggestion,
+            } => unknown_entity(app, entity, suggestion.as_deref()),
+            WebhookError::Twice { what, span, first } => twice(what, *span, *first),
+            WebhookError::NoKind { span, app } => (
+                format!("the webhooks of `{app}` do not say where a webhook's kind is"),
+                vec![primary(*span, "no `kind at`")],
+                "say where the provider puts the kind, as in `kind at \"type\"` (Stripe) or `kind at header \"X-GitHub-Event\", \"action\"` (GitHub)".to_string(),
+            ),
+        }
+    }
+}
+
+fn source(source: &WebhookSource) -> Source {
+    match source {
+        WebhookSource::Header(name) => Source::Header(name.node.clone()),
+        WebhookSource::Body(path) => Source::body(&path.node),
+    }
+}
+
+/// `5m` in seconds.
+fn window(text: &str) -> Duration {
+    let (digits, unit) = text.split_at(text.len().saturating_sub(1));
+    let n: u64 = digits.parse().unwrap_or(0);
+    let scale = match unit {
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => 1,
+    };
+    Duration::from_secs(n.saturating_mul(scale))
+}
+
+impl Checker<'_> {
+    fn webhook_error(&mut self, error: WebhookError) {
+        self.report(CheckError::Webhooks(Box::new(error)));
+    }
+
+    /// The webhooks of an app, after its entities and mappings were resolved.
+    pub(super) fn resolve_webhooks(&mut self, app: AppId, decl: &ast::AppDecl) {
+        if decl.location.is_none() {
+            if let Some(first) = decl.webhooks.first() {
+                self.webhook_error(WebhookError::NotReal {
+                    app: decl.name.node.clone(),
+                    span: first.path.span,
+                });
+            }
+            return;
+        }
+        let mut resolved = Vec::new();
+        for block in &decl.webhooks {
+            self.webhook_route(&block.path, &resolved);
+            let hooks = self.webhooks_block(app, decl, block);
+            resolved.push(Arc::new(hooks));
+        }
+        if let Some(location) = &mut self.program.apps[app.0].location {
+            location.webhooks = resolved;
+        }
+    }
+
+    /// A route is a path of its own: not weir's, not another block's.
+    fn webhook_route(&mut self, path: &crate::span::Spanned<String>, this_app: &[Arc<Webhooks>]) {
+        let text = &path.node;
+        let why = if !text.starts_with('/') {
+            Some("does not start with `/`".to_string())
+        } else if text.contains(['?', '#', ' ', '*', ':']) {
+            Some("is not a plain path: it may not hold `?`, `#`, `*`, `:` or spaces".to_string())
+        } else {
+            OWN_ROUTES
+                .iter()
+                .find(|own| text == *own || text.starts_with(&format!("{own}/")))
+                .map(|own| format!("is weir's own (`{own}`)"))
+        };
+        if let Some(why) = why {
+            self.webhook_error(WebhookError::BadRoute {
+                span: path.span,
+                path: text.clone(),
+                why,
+            });
+            return;
+        }
+        let earlier = self
+            .program
+            .apps
+            .iter()
+            .filter_map(|a| a.location.as_ref())
+            .flat_map(|l| l.webhooks.iter())
+            .chain(this_app)
+            .find(|w| w.path == *text)
+            .map(|w| w.span);
+        if let Some(first) = earlier {
+            self.webhook_error(WebhookError::SameRoute {
+                span: path.span,
+                first,
+                path: text.clone(),
+            });
+        }
+    }
+
+    fn webhooks_block(
+        &mut self,
+        app: AppId,
+        decl: &ast::AppDecl,
+        block: &ast::WebhooksDecl,
+    ) -> Webhooks {
+        let mut hooks = Webhooks {
+            app,
+            path: block.path.node.clone(),
+            span: block.path.span,
+            signed: block.signed.as_ref().and_then(|s| self.signed(s)),
+            kind: Vec::new(),
+            event_id: None,
+            strict: false,
+            means: Vec::new(),
+        };
+        let (mut kind_at, mut id_at): (Option<Span>, Option<Span>) = (None, None);
+        let mut kinds: Vec<(String, Span)> = Vec::new();
+        for member in &block.members {
+            match &member.node {
+                WebhookMember::Kind(sources) => {
+                    if let Some(first) = kind_at {
+                        self.webhook_error(WebhookError::Twice {
+                            what: "`kind at`".into(),
+                            span: member.span,
+                            first,
+                        });
+                    }
+                    kind_at = Some(member.span);
+                    hooks.kind = sources.iter().map(source).collect();
+                }
+                WebhookMember::Id(at) => {
+                    if let Some(first) = id_at {
+                        self.webhook_error(WebhookError::Twice {
+                            what: "`id at`".into(),
+                            span: member.span,
+                            first,
+                        });
+                    }
+                    id_at = Some(member.span);
+                    hooks.event_id = Some(source(at));
+                }
+                WebhookMember::Strict => hooks.strict = true,
+                WebhookMember::Means {
+                    kinds: names,
+                    event,
+                    entity,
+                    at,
+                } => {
+                    let Some(found) = self.webhook_entity(app, decl, entity) else {
+                        continue;
+                    };
+                    for name in names {
+                        if let Some((_, first)) = kinds.iter().find(|(k, _)| *k == name.node) {
+                            self.webhook_error(WebhookError::Twice {
+                                what: format!("the meaning of `{}`", name.node),
+                                span: name.span,
+                                first: *first,
+                            });
+                            continue;
+                        }
+                        kinds.push((name.node.clone(), name.span));
+                        hooks.means.push(Means {
+                            kind: name.node.clone(),
+                            event: event.node,
+                            entity: found,
+                            at: at.as_ref().map_or_else(Vec::new, |a| {
+                                a.node.split('.').map(str::to_string).collect()
+                            }),
+                        });
+                    }
+                }
+            }
+        }
+        let means =
+            |m: &crate::span::Spanned<WebhookMember>| matches!(m.node, WebhookMember::Means { .. });
+        if kind_at.is_none() && block.members.iter().any(means) {
+            self.webhook_error(WebhookError::NoKind {
+                span: block.path.span,
+                app: decl.name.node.clone(),
+            });
+        }
+        hooks
+    }
+
+    fn webhook_entity(
+        &mut self,
+        app: AppId,
+        decl: &ast::AppDecl,
+        entity: &ast::Name,
+    ) -> Option<crate::program::EntityId> {
+        if let Some(found) = self.program.entity_named(app, &entity.node) {
+            return Some(found);
+        }
+        let names: Vec<&str> = decl.entities.iter().map(|e| &*e.name.node).collect();
+        let suggestion = closest(&entity.node, names).map(Arc::from);
+        self.webhook_error(WebhookError::UnknownEntity {
+            app: decl.name.node.clone(),
+            entity: Named::of(entity),
+            suggestion,
+        });
+        None
+    }
+
+    fn signed(&mut self, signed: &ast::SignedDecl) -> Option<Signed> {
+        let name = &signed.scheme;
+        let scheme = match schemes::parse(
+            &name.node,
+            signed.header.as_ref().map(|h| h.node.as_str()),
+            None,
+        ) {
+            Ok(scheme) => scheme,
+            Err(_) => {
+                let suggestion = closest(&name.node, schemes::NAMES.iter().copied());
+                let suggestion = schemes::NAMES
+                    .iter()
+                    .copied()
+                    .find(|n| Some(*n) == suggestion);
+                self.webhook_error(WebhookError::UnknownScheme {
+                    scheme: Named::of(name),
+                    suggestion,
+                });
+                return None;
+            }
+        };
+        if let Some(header) = &signed.header
+            && !matches!(scheme, Scheme::Hmac { .. })
+        {
+            self.webhook_error(WebhookError::FixedHeader {
+                scheme: Named::of(name),
+                span: header.span,
+            });
+        }
+        let mut tolerance = DEFAULT_WINDOW;
+        if let Some(within) = &signed.within {
+            if !scheme.has_timestamp() {
+                self.webhook_error(WebhookError::NoTimestamp {
+                    scheme: Named::of(name),
+                    span: within.span,
+                });
+            }
+            tolerance = window(&within.node);
+            if tolerance.is_zero() {
+                self.webhook_error(WebhookError::NoWindow { span: within.span });
+            }
+        }
+        Some(Signed {
+            scheme,
+            secret: secret(&signed.secret),
+            window: tolerance,
+        })
+    }
+}
