@@ -276,8 +276,13 @@ pub fn time_zone(name: &str) -> Option<jiff::tz::TimeZone> {
     jiff::tz::db().get(name).ok()
 }
 
-/// The zone names of the database closest to `name`, for a did-you-mean.
+/// The zone names of the database closest to `name`, for a did-you-mean. Only a misspelt
+/// place (`Europe/Berln`) gets one: an abbreviation or an offset (`PST`, `CEST`, `GMT+2`) is
+/// close in letters to zones hours away from it, so it gets none.
 pub fn closest_time_zone(name: &str) -> Option<String> {
+    if !name.contains('/') {
+        return None;
+    }
     let names: Vec<String> = jiff::tz::db()
         .available()
         .map(|n| n.as_str().to_string())
@@ -379,6 +384,17 @@ mod tests {
         let t = parse_time("2030-01-02T09:05:07Z").unwrap();
         assert_eq!(format_time(t, "%d/%m/%Y %H:%M:%S"), "02/01/2030 09:05:07");
         assert_eq!(format_date(t), "2030-01-02");
+    }
+
+    #[test]
+    fn only_a_misspelt_place_gets_a_time_zone_suggestion() {
+        assert_eq!(
+            closest_time_zone("Europe/Berln").as_deref(),
+            Some("Europe/Berlin")
+        );
+        for abbreviation in ["PST", "CEST", "GMT+2"] {
+            assert_eq!(closest_time_zone(abbreviation), None, "{abbreviation}");
+        }
     }
 
     #[test]

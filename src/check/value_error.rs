@@ -78,7 +78,7 @@ impl CheckError {
                 vec![primary(*span, "not a time zone")],
                 vec![help(match suggestion {
                     Some(close) => format!("did you mean `{close}`? write `\"{close}\"`"),
-                    None => "name a zone of the IANA time zone database, as in `\"Europe/Berlin\"` or `\"America/New_York\"`".into(),
+                    None => "name a place of the IANA time zone database, as in `\"Europe/Berlin\"` or `\"America/Los_Angeles\"` (abbreviations such as `PST` or `CEST` name no place, and a place's clocks change with summer time)".into(),
                 })],
             ),
             CheckError::NotBool {

@@ -70,7 +70,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     (
         "advance",
         "DURATION",
-        "move the clock forward (24h, 15m, 1d2h)",
+        "move the clock forward (24h, 15m, 2d)",
     ),
     ("reset", "", "forget everything: apps, workflows, records"),
     ("quit", "", "leave (Ctrl-D does too)"),

@@ -88,6 +88,38 @@ impl Webhooks {
         kinds.join(", ")
     }
 
+    /// The `means` line most likely right for an undeclared kind, for the help: the event from
+    /// the kind's last word (`…created`, `…opened` are new records, `…deleted` gone ones, the
+    /// rest updates), the entity whose name the kind holds (else the first declared), at the
+    /// place its declared kinds say.
+    fn likely_meaning(&self, program: &Program, kind: &str) -> String {
+        let words: Vec<&str> = kind.split(['.', '_', ':', '/']).collect();
+        let last = words.last().copied().unwrap_or_default();
+        let event = if ["created", "opened", "added", "new"].contains(&last) {
+            EventKind::New
+        } else if ["deleted", "removed"].contains(&last) {
+            EventKind::Deleted
+        } else {
+            EventKind::Updated
+        };
+        let named = self.means.iter().find(|m| {
+            let name = &program.entity(m.entity).name;
+            let singular = |w: &str| w.strip_suffix('s').unwrap_or(w).to_string();
+            words
+                .iter()
+                .any(|w| w.eq_ignore_ascii_case(name) || singular(w) == **name)
+        });
+        let Some(m) = named.or(self.means.first()) else {
+            return format!("{event} ENTITY");
+        };
+        let at = if m.at.is_empty() {
+            String::new()
+        } else {
+            format!(" at \"{}\"", m.at.join("."))
+        };
+        format!("{event} {}{at}", program.entity(m.entity).name)
+    }
+
     /// Reads one webhook: its kind, the record at the place that kind says, and the event id.
     pub fn read(
         &self,
@@ -104,17 +136,7 @@ impl Webhooks {
         let whole = envelope(&[]).open(body, &header).map_err(unfit)?;
         let app = &program.app(self.app).name;
         let Some(means) = self.means.iter().find(|m| m.kind == whole.kind) else {
-            let example = self.means.first().map_or_else(
-                || "new ENTITY".to_string(),
-                |m| {
-                    let at = if m.at.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" at \"{}\"", m.at.join("."))
-                    };
-                    format!("{} {}{at}", m.event, program.entity(m.entity).name)
-                },
-            );
+            let example = self.likely_meaning(program, &whole.kind);
             return Err(Problem {
                 status: 422,
                 message: format!(
@@ -275,7 +297,16 @@ mod tests {
         );
         assert_eq!(
             refused.help,
-            "add `\"issues.labeled\" means new issue at \"issue\"` to the webhooks of `Tracker`, or stop the provider sending `issues.labeled`"
+            "add `\"issues.labeled\" means updated issue at \"issue\"` to the webhooks of `Tracker`, or stop the provider sending `issues.labeled`"
+        );
+        let body = json!({ "action": "deleted", "issue": { "number": 12 } });
+        let refused = hooks(&p).read(&p, &body, headers("issues")).unwrap_err();
+        assert!(
+            refused
+                .help
+                .starts_with("add `\"issues.deleted\" means deleted issue at \"issue\"`"),
+            "{}",
+            refused.help
         );
         let body = json!({ "action": "opened", "comment": {} });
         let refused = hooks(&p).read(&p, &body, headers("issues")).unwrap_err();

@@ -20,12 +20,13 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::Value as Json;
 
 use super::hooks::Webhooks;
 use super::journal::{self, NewEvent};
+use super::schemes::Scheme;
 use super::server::{Shared, error, header, offer, read_body, refused};
 use super::signing;
 use super::webhook;
@@ -153,6 +154,13 @@ async fn receive(shared: Shared, hooks: Arc<Webhooks>, headers: HeaderMap, body:
             );
         }
     };
+    // GitHub pings a webhook when it is made; answered, so GitHub shows the webhook working.
+    if matches!(&hooks.signed, Some(s) if s.scheme == Scheme::GitHub)
+        && read_header("X-GitHub-Event").as_deref() == Some("ping")
+    {
+        let pong = serde_json::json!({ "status": "pong", "note": "nothing runs on a ping" });
+        return axum::Json(pong).into_response();
+    }
     let program = &shared.program;
     let read = match hooks.read(program, &body, read_header) {
         Ok(read) => read,

@@ -181,10 +181,11 @@ async fn unknown_route(State(shared): State<Shared>, method: Method, uri: Uri) -
 }
 
 async fn wrong_method(method: Method, uri: Uri) -> Response {
-    let allowed = if uri.path().starts_with("/events/") {
-        "POST"
-    } else {
+    // Only `/health` and `/runs` are read; every other route takes events.
+    let allowed = if ["/health", "/runs"].contains(&uri.path()) {
         "GET"
+    } else {
+        "POST"
     };
     error(
         StatusCode::METHOD_NOT_ALLOWED,
