@@ -344,6 +344,10 @@ pub enum Capability {
     ReportsActor(Span),
     ReportsChanges(Span),
     Emits(Vec<Spanned<EventKind>>),
+    /// `limit N per second`
+    PerSecond(Spanned<u32>),
+    /// `limit at most N at once`
+    AtOnce(Spanned<u32>),
 }
 
 #[derive(Clone, Debug)]

@@ -300,7 +300,7 @@ impl Printer<'_> {
                     reports.push("changes");
                     first_report.get_or_insert(*span);
                 }
-                Capability::Emits(_) => {}
+                Capability::Emits(_) | Capability::PerSecond(_) | Capability::AtOnce(_) => {}
             }
         }
         if let Some(span) = first_report {
@@ -320,6 +320,19 @@ impl Printer<'_> {
                 &format!("emits {}", words.join(", ")),
                 first.span.to(last.span),
             );
+        }
+        let limits: Vec<(String, Span)> = app
+            .capabilities
+            .iter()
+            .filter_map(|c| match c {
+                Capability::PerSecond(n) => Some((format!("{} per second", n.node), n.span)),
+                Capability::AtOnce(n) => Some((format!("at most {} at once", n.node), n.span)),
+                _ => None,
+            })
+            .collect();
+        if let (Some(first), Some(last)) = (limits.first(), limits.last()) {
+            let words: Vec<&str> = limits.iter().map(|(w, _)| w.as_str()).collect();
+            self.line(&format!("limit {}", words.join(", ")), first.1.to(last.1));
         }
         // Entities and mappings in the order they were written, so comments stay with them.
         let mut members: Vec<(Span, Member)> = app

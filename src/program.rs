@@ -104,6 +104,15 @@ pub struct App {
     pub entities: Vec<EntityId>,
     /// `call NAME …`: requests that are not about records.
     pub calls: Vec<Call>,
+    /// `limit …`: how fast `weir serve` may write to it, if declared.
+    pub limit: Option<AppLimit>,
+}
+
+/// An app's declared `limit N per second, at most N at once`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct AppLimit {
+    pub per_second: Option<u32>,
+    pub at_once: Option<u32>,
 }
 
 /// `call lookup POST "/v1/people/match" { email: text } returns { title: text? }`. Its

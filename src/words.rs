@@ -150,6 +150,12 @@ pub const WORDS: &[Word] = &[
     word("file", Role::Declaration, C, "kw_file"),
     word("returns", Role::Declaration, C, "kw_returns"),
     word("writes", Role::Declaration, C, "kw_writes"),
+    // An app's `limit 10 per second, at most 4 at once`: keywords only there.
+    word("limit", Role::Declaration, C, "kw_limit"),
+    word("per", Role::Declaration, C, "kw_per"),
+    word("second", Role::Declaration, C, "kw_second"),
+    word("most", Role::Declaration, C, "kw_most"),
+    word("once", Role::Declaration, C, "kw_once"),
     // `webhooks at "/hooks/github" signed github env S within 5m { kind at …, "…" means … }`.
     word("webhooks", Role::Declaration, C, "kw_webhooks"),
     word("signed", Role::Declaration, C, "kw_signed"),

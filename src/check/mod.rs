@@ -378,6 +378,7 @@ impl<'a> Checker<'a> {
             reports_changes: false,
             emits: [true; 3],
             entities: Vec::new(),
+            limit: None,
             calls: Vec::new(),
         };
         let mut emits_given = false;
@@ -393,6 +394,12 @@ impl<'a> Checker<'a> {
                     for kind in kinds {
                         app.emits[kind_index(kind.node)] = true;
                     }
+                }
+                ast::Capability::PerSecond(n) => {
+                    app.limit.get_or_insert_with(Default::default).per_second = Some(n.node);
+                }
+                ast::Capability::AtOnce(n) => {
+                    app.limit.get_or_insert_with(Default::default).at_once = Some(n.node);
                 }
             }
         }
@@ -520,6 +527,7 @@ impl<'a> Checker<'a> {
             reports_changes: false,
             emits: [true; 3],
             entities: Vec::new(),
+            limit: None,
             calls: Vec::new(),
         });
         self.apps_by_name.insert(name.node.clone(), id);

@@ -149,7 +149,8 @@ fn wait_for(journal: &Journal, before: &StoredEvent) -> Option<StoredEvent> {
         if journal.release_pending(before.id).unwrap_or(true) {
             continue;
         }
-        if now.finished != before.finished {
+        // Queued: it ran, and its writes are still being sent.
+        if now.finished != before.finished && now.status != EventStatus::Queued {
             return Some(now);
         }
     }

@@ -58,6 +58,65 @@ pub struct ServeArgs {
     checks: super::CheckFlags,
     #[command(flatten)]
     http: HttpArgs,
+    /// Writes to an app in flight at once, as `APP=N`, or `N` for every app (over what the
+    /// script declares; 16 where neither says).
+    #[arg(long, value_name = "[APP=]N")]
+    at_once: Vec<String>,
+    /// Events queued (accepted, not yet run) past which new ones are answered 503 with
+    /// `Retry-After`, until the worker catches up.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    max_queued: u64,
+    /// Writes to an app begun per second at most, as `APP=N`, or `N` for every app.
+    #[arg(long, value_name = "[APP=]N")]
+    per_second: Vec<String>,
+}
+
+/// Each app's limits: the script's, then the command line's over them.
+fn limits(
+    program: &crate::program::Program,
+    at_once: &[String],
+    per_second: &[String],
+) -> Result<Vec<Option<serve::sender::Limit>>, String> {
+    let mut limits: Vec<Option<serve::sender::Limit>> = program
+        .apps
+        .iter()
+        .map(|a| a.limit.map(Into::into))
+        .collect();
+    let mut apply = |flag: &str, given: &str, set: &dyn Fn(&mut serve::sender::Limit, f64)| {
+        let (app, number) = match given.split_once('=') {
+            Some((app, n)) => (Some(app.trim()), n.trim()),
+            None => (None, given.trim()),
+        };
+        let n: f64 = number
+            .parse()
+            .ok()
+            .filter(|n: &f64| *n >= 1.0 && n.is_finite())
+            .ok_or_else(|| {
+                format!("`{flag} {given}` needs a number of at least 1, as in `{flag} Crm=8`")
+            })?;
+        let chosen: Vec<usize> = match app {
+            None => (0..program.apps.len()).collect(),
+            Some(name) => match program.apps.iter().position(|a| &*a.name == name) {
+                Some(i) => vec![i],
+                None => {
+                    return Err(format!(
+                        "`{flag} {given}` names the app `{name}`, which the script does not declare"
+                    ));
+                }
+            },
+        };
+        for i in chosen {
+            set(limits[i].get_or_insert_with(Default::default), n);
+        }
+        Ok::<(), String>(())
+    };
+    for given in at_once {
+        apply("--at-once", given, &|l, n| l.at_once = n as usize)?;
+    }
+    for given in per_second {
+        apply("--per-second", given, &|l, n| l.per_second = Some(n))?;
+    }
+    Ok(limits)
 }
 
 pub fn run(args: ServeArgs) -> u8 {
@@ -93,6 +152,10 @@ pub fn run(args: ServeArgs) -> u8 {
         Ok(notifier) => notifier,
         Err(message) => return super::usage_error(message),
     };
+    let limits = match limits(&program, &args.at_once, &args.per_second) {
+        Ok(limits) => limits,
+        Err(message) => return super::usage_error(message),
+    };
     let options = Options {
         max_hops: args.max_hops,
         max_runs: args.max_runs,
@@ -118,6 +181,8 @@ pub fn run(args: ServeArgs) -> u8 {
         script_name: args.file,
         script_text: text,
         notifier,
+        limits,
+        max_queued: args.max_queued,
     };
     if let Some(warning) = serve::marker::open_to_others(&config.journal) {
         eprintln!("{warning}");
@@ -154,5 +219,43 @@ fn from_env(option: &str, name: &Option<String>, what: &str) -> Result<Option<Ve
             "`{option} {name}` names the variable `{name}`, which is {}; set it to {what} (`export {name}=…`) or leave out `{option}`",
             if found.is_ok() { "empty" } else { "not set" }
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::limits;
+    use crate::serve::sender::Limit;
+
+    fn program(text: &str) -> crate::program::Program {
+        let loaded = crate::load::parse_all(vec![("a.weir".into(), text.into())]);
+        let (program, diagnostics) = crate::check::check_all(&loaded);
+        program.unwrap_or_else(|| panic!("{diagnostics:?}"))
+    }
+
+    #[test]
+    fn declared_limits_are_read_and_the_command_line_goes_over_them() {
+        let p = program(
+            "app Crm at \"http://127.0.0.1:9\" {\n  limit 10 per second, at most 4 at once\n  contact { name: text }\n}\napp Mail at \"http://127.0.0.1:9\" { message { to: text } }\n",
+        );
+        let declared = limits(&p, &[], &[]).unwrap();
+        let crm = Limit {
+            at_once: 4,
+            per_second: Some(10.0),
+        };
+        assert_eq!(declared, [Some(crm), None]);
+        let given = limits(&p, &["Mail=2".into(), "Crm=8".into()], &[]).unwrap();
+        assert_eq!(given[0], Some(Limit { at_once: 8, ..crm }));
+        assert_eq!(given[1].map(|l| l.at_once), Some(2));
+        let every = limits(&p, &["32".into()], &[]).unwrap();
+        assert!(every.iter().all(|l| l.is_some_and(|l| l.at_once == 32)));
+        assert_eq!(
+            limits(&p, &["Crn=3".into()], &[]).unwrap_err(),
+            "`--at-once Crn=3` names the app `Crn`, which the script does not declare"
+        );
+        assert_eq!(
+            limits(&p, &[], &["Crm=0".into()]).unwrap_err(),
+            "`--per-second Crm=0` needs a number of at least 1, as in `--per-second Crm=8`"
+        );
     }
 }

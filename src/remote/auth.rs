@@ -13,8 +13,7 @@
 //! expires, and fetched again then, or once when the app answers `401` (the token may have
 //! been revoked early). A second `401` with a fresh token is the app's answer.
 
-use std::cell::RefCell;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
@@ -97,9 +96,15 @@ struct OAuth2 {
     client_id: String,
     client_secret: String,
     /// The refresh token; a token endpoint that rotates them gives a new one with each token.
-    refresh: RefCell<Option<String>>,
+    refresh: Mutex<Option<String>>,
     scope: Option<String>,
-    token: RefCell<Option<Token>>,
+    token: Mutex<Option<Token>>,
+}
+
+/// A held token or refresh token; `weir serve` sends from several threads. A thread that
+/// panicked holding it left a value that is still whole.
+fn lock<T>(held: &Mutex<T>) -> MutexGuard<'_, T> {
+    held.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// What authenticates every request of one app.
@@ -164,9 +169,9 @@ impl Credentials {
                 token_url: token_url.clone(),
                 client_id: client_id.read(app)?,
                 client_secret: client_secret.read(app)?,
-                refresh: RefCell::new(refresh.as_ref().map(|r| r.read(app)).transpose()?),
+                refresh: Mutex::new(refresh.as_ref().map(|r| r.read(app)).transpose()?),
                 scope: scope.clone(),
-                token: RefCell::new(None),
+                token: Mutex::new(None),
             })),
         }))
     }
@@ -183,12 +188,12 @@ impl Credentials {
             Kind::None => Ok(None),
             Kind::Fixed { name, value } => Ok(Some((name.clone(), value.clone()))),
             Kind::OAuth2(oauth) => {
-                let held = oauth.token.borrow().clone();
+                let held = lock(&oauth.token).clone();
                 let token = match held {
                     Some(t) if t.renew_at.is_none_or(|at| Instant::now() < at) => t,
                     _ => {
                         let fresh = oauth.fetch(client, policy, jitter)?;
-                        *oauth.token.borrow_mut() = Some(fresh.clone());
+                        *lock(&oauth.token) = Some(fresh.clone());
                         fresh
                     }
                 };
@@ -205,7 +210,7 @@ impl Credentials {
     pub fn forget(&self) -> bool {
         match &self.0 {
             Kind::OAuth2(oauth) => {
-                oauth.token.borrow_mut().take();
+                lock(&oauth.token).take();
                 true
             }
             _ => false,
@@ -221,7 +226,7 @@ impl OAuth2 {
         jitter: &mut Jitter,
     ) -> Result<Token, TokenFailed> {
         let mut form = form_urlencoded::Serializer::new(String::new());
-        let refresh = self.refresh.borrow().clone();
+        let refresh = lock(&self.refresh).clone();
         match &refresh {
             Some(refresh) => {
                 form.append_pair("grant_type", "refresh_token");
@@ -268,7 +273,7 @@ impl OAuth2 {
             });
         };
         if let Some(rotated) = json.get("refresh_token").and_then(Json::as_str) {
-            *self.refresh.borrow_mut() = Some(rotated.to_string());
+            *lock(&self.refresh) = Some(rotated.to_string());
         }
         let renew_at = json.get("expires_in").and_then(Json::as_u64).map(|secs| {
             let lifetime = Duration::from_secs(secs);

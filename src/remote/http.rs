@@ -36,7 +36,7 @@ impl Default for Policy {
 }
 
 /// The longest wait between two tries, whatever `Retry-After` asks.
-const MAX_WAIT: Duration = Duration::from_secs(30);
+pub const MAX_WAIT: Duration = Duration::from_secs(30);
 
 /// A reply the app gave: a success, or a `404`.
 #[derive(Debug)]
@@ -58,6 +58,7 @@ pub struct Failed {
 }
 
 /// A request's body and its media type.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Body {
     pub bytes: Vec<u8>,
     pub content_type: &'static str,
@@ -127,6 +128,69 @@ impl Jitter {
     }
 }
 
+/// How one try of a request went.
+#[derive(Debug)]
+pub enum Attempt {
+    /// A success, or a `404`: the caller decides what it means.
+    Reply(Reply),
+    /// Worth another try (no answer, a time-out, `429`, `5xx`); `after` is what the app's
+    /// `Retry-After` asked, if it said.
+    Again {
+        problem: String,
+        after: Option<Duration>,
+    },
+    /// The app answered and refused (a 4xx other than 429).
+    Refused { problem: String, status: StatusCode },
+}
+
+/// Sends a request once ([`send`] tries again; `weir serve`'s outbox schedules its own tries).
+pub fn attempt(client: &Client, policy: &Policy, request: &Request) -> Attempt {
+    match request.build(client).timeout(policy.timeout).send() {
+        Ok(response) => {
+            let status = response.status();
+            if status.is_success() || status == StatusCode::NOT_FOUND {
+                return match read(response, request) {
+                    Ok(reply) => Attempt::Reply(reply),
+                    Err(failed) => Attempt::Again {
+                        problem: failed.reason,
+                        after: None,
+                    },
+                };
+            }
+            let after = retry_after(&response);
+            let message = app_message(response);
+            let problem = format!("{} answered {status}{message}", request.describe());
+            if status != StatusCode::TOO_MANY_REQUESTS && !status.is_server_error() {
+                return Attempt::Refused { problem, status };
+            }
+            Attempt::Again { problem, after }
+        }
+        Err(err) => {
+            let what = if err.is_timeout() {
+                format!("took longer than {}s", policy.timeout.as_secs_f64())
+            } else if err.is_connect() {
+                "could not be reached".to_string()
+            } else {
+                "broke off before the reply".to_string()
+            };
+            Attempt::Again {
+                problem: format!("{} {what}", request.describe()),
+                after: None,
+            }
+        }
+    }
+}
+
+/// `(tried 3 times)`, after the problem of the last try.
+pub fn gave_up(problem: &str, tries: u32) -> String {
+    let tried = if tries == 1 {
+        "once".to_string()
+    } else {
+        format!("{tries} times")
+    };
+    format!("{problem} (tried {tried})")
+}
+
 /// Sends a request, trying again where that may help. A `404` is a reply (the caller decides
 /// what it means); other failures are [`Failed`].
 pub fn send(
@@ -138,44 +202,20 @@ pub fn send(
     let mut tries = 0;
     loop {
         tries += 1;
-        let (problem, asked) = match request.build(client).timeout(policy.timeout).send() {
-            Ok(response) => {
-                let status = response.status();
-                if status.is_success() || status == StatusCode::NOT_FOUND {
-                    return read(response, request);
-                }
-                let asked = retry_after(&response);
-                let message = app_message(response);
-                let problem = format!("{} answered {status}{message}", request.describe());
-                if status != StatusCode::TOO_MANY_REQUESTS && !status.is_server_error() {
-                    return Err(Failed {
-                        reason: problem,
-                        refused: true,
-                        status: Some(status),
-                    });
-                }
-                (problem, asked)
+        let (problem, asked) = match attempt(client, policy, request) {
+            Attempt::Reply(reply) => return Ok(reply),
+            Attempt::Refused { problem, status } => {
+                return Err(Failed {
+                    reason: problem,
+                    refused: true,
+                    status: Some(status),
+                });
             }
-            Err(err) => {
-                let what = if err.is_timeout() {
-                    format!("took longer than {}s", policy.timeout.as_secs_f64())
-                } else if err.is_connect() {
-                    "could not be reached".to_string()
-                } else {
-                    "broke off before the reply".to_string()
-                };
-                (format!("{} {what}", request.describe()), None)
-            }
+            Attempt::Again { problem, after } => (problem, after),
         };
         if tries > policy.retries {
-            let times = if tries == 1 { "once" } else { "times" };
-            let tried = if tries == 1 {
-                times.to_string()
-            } else {
-                format!("{tries} {times}")
-            };
             return Err(Failed {
-                reason: format!("{problem} (tried {tried})"),
+                reason: gave_up(&problem, tries),
                 refused: false,
                 status: None,
             });
@@ -211,7 +251,7 @@ fn read(response: Response, request: &Request) -> Result<Reply, Failed> {
 
 /// The wait before try `tries + 1`: `backoff · 2^(tries-1)`, capped, less up to half of it at
 /// random so that many clients do not come back at once.
-fn backoff(policy: &Policy, tries: u32, jitter: &mut Jitter) -> Duration {
+pub fn backoff(policy: &Policy, tries: u32, jitter: &mut Jitter) -> Duration {
     let full = policy
         .backoff
         .saturating_mul(1 << (tries - 1).min(16))

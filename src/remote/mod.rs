@@ -9,10 +9,14 @@
 //! ```
 //!
 //! [`Connected`] is what `weir run` and `weir serve` give the engine: each entity goes to the
-//! simulator or to its app over HTTP ([`rest`], retrying through [`http`]). Links between
-//! records are kept here for every entity, since an app knows nothing of them.
+//! simulator or to its app over HTTP ([`rest`], retrying through [`http`]; every request is
+//! built and authenticated by [`connector`], whether the engine sends it or `weir serve`'s
+//! outbox does, [`deferred`]). Links between records are kept here for every entity, since an
+//! app knows nothing of them.
 
 pub mod auth;
+pub mod connector;
+pub mod deferred;
 pub mod http;
 pub mod key;
 pub mod mapping;

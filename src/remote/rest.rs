@@ -20,12 +20,12 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use reqwest::blocking::Client;
 use reqwest::{Method, StatusCode};
 use serde_json::Value as Json;
 
-use super::auth::Credentials;
-use super::http::{self, Failed, Jitter, Policy, Reply, Request};
+use super::connector::Connector;
+use super::deferred::Deferred;
+use super::http::{self, Jitter, Policy, Reply, Request};
 use super::mapping::{Mapping, Piece, show_path};
 use super::pages::{Page, Pages};
 use super::wire;
@@ -39,20 +39,6 @@ use crate::value::Value;
 
 pub use super::wire::id_text;
 
-/// Where one app lives, and what authenticates its requests.
-#[derive(Debug)]
-struct Endpoint {
-    base: String,
-    credentials: Credentials,
-}
-
-/// An entity's mapping and the values of its params.
-#[derive(Clone, Debug)]
-struct EntityHttp {
-    mapping: Arc<Mapping>,
-    params: Vec<String>,
-}
-
 /// One entity's id table: the app's ids and the engine's numbers.
 #[derive(Clone, Debug, Default)]
 struct Ids {
@@ -62,9 +48,9 @@ struct Ids {
 }
 
 /// The id table of every entity, and where new entries and done writes are recorded.
-struct Book {
+pub(super) struct Book {
     ids: Vec<Ids>,
-    recorder: Option<Box<dyn Recorder>>,
+    pub(super) recorder: Option<Box<dyn Recorder>>,
 }
 
 impl Book {
@@ -87,6 +73,23 @@ impl Book {
         local
     }
 
+    /// The app's id of record `local`, learned once its create was sent.
+    pub(super) fn learn(&mut self, entity: EntityId, app_id: &str, local: RecordId) {
+        let ids = &mut self.ids[entity.0];
+        let index = (local as usize).saturating_sub(1);
+        if ids.by_local.len() <= index {
+            ids.by_local.resize(index + 1, String::new());
+        }
+        ids.by_local[index] = app_id.to_string();
+        if !app_id.is_empty() {
+            ids.by_app.insert(app_id.to_string(), local);
+        }
+    }
+
+    pub(super) fn knows(&self, entity: EntityId, app_id: &str) -> bool {
+        self.ids[entity.0].by_app.contains_key(app_id)
+    }
+
     fn app_id(&self, at: RecordRef) -> Option<&str> {
         let index = usize::try_from(at.id.checked_sub(1)?).ok()?;
         self.ids
@@ -100,18 +103,17 @@ impl Book {
 
 /// The apps of a program that live `at "url"`.
 pub struct HttpApps {
-    program: Arc<Program>,
-    client: Client,
-    policy: Policy,
-    jitter: RefCell<Jitter>,
-    endpoints: Vec<Option<Endpoint>>,
-    /// Per entity of a real app: its mapping.
-    entities: Vec<Option<EntityHttp>>,
-    book: RefCell<Book>,
+    pub(super) program: Arc<Program>,
+    /// How requests are built and sent, shared with `weir serve`'s outbox.
+    pub(super) conn: Arc<Connector>,
+    pub(super) jitter: RefCell<Jitter>,
+    pub(super) book: RefCell<Book>,
     ctx: WriteCtx,
     instance: Arc<str>,
     /// Writes a journal holds as done, by idempotency key: the record each wrote.
-    done: HashMap<IdempotencyKey, RecordId>,
+    pub(super) done: HashMap<IdempotencyKey, RecordId>,
+    /// Writes kept for later (`weir serve`), when set ([`super::deferred`]).
+    pub(super) deferred: Option<Deferred>,
 }
 
 impl HttpApps {
@@ -122,57 +124,12 @@ impl HttpApps {
         policy: Policy,
         instance: Arc<str>,
     ) -> Result<HttpApps, SetupError> {
-        let mut endpoints = Vec::new();
-        let mut entities = vec![None; program.entities.len()];
-        for app in &program.apps {
-            let Some(location) = &app.location else {
-                endpoints.push(None);
-                continue;
-            };
-            if super::base_url(&location.url).is_none() {
-                return Err(SetupError::BadUrl {
-                    app: app.name.clone(),
-                    url: location.url.clone(),
-                });
-            }
-            let credentials = Credentials::new(&app.name, location.auth.as_ref())?;
-            for (entity, mapping) in &location.mappings {
-                let params = mapping
-                    .params
-                    .iter()
-                    .map(|p| match std::env::var(&*p.env) {
-                        Ok(value) if !value.is_empty() => Ok(value),
-                        _ => p.default.clone().ok_or_else(|| SetupError::MissingParam {
-                            app: app.name.clone(),
-                            param: p.name.clone(),
-                            var: p.env.clone(),
-                        }),
-                    })
-                    .collect::<Result<_, _>>()?;
-                entities[entity.0] = Some(EntityHttp {
-                    mapping: Arc::clone(mapping),
-                    params,
-                });
-            }
-            endpoints.push(Some(Endpoint {
-                base: location.url.trim_end_matches('/').to_string(),
-                credentials,
-            }));
-        }
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = Client::builder()
-            .connect_timeout(policy.timeout)
-            .user_agent(concat!("weir/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|err| SetupError::Client(err.to_string()))?;
+        let conn = Arc::new(Connector::new(Arc::clone(&program), policy)?);
         let ids = vec![Ids::default(); program.entities.len()];
         Ok(HttpApps {
             program,
-            client,
-            policy,
+            conn,
             jitter: RefCell::new(Jitter::default()),
-            endpoints,
-            entities,
             book: RefCell::new(Book {
                 ids,
                 recorder: None,
@@ -180,13 +137,13 @@ impl HttpApps {
             ctx: WriteCtx::default(),
             instance,
             done: HashMap::new(),
+            deferred: None,
         })
     }
 
     /// Whether an entity lives in a real app.
     pub fn serves(&self, entity: EntityId) -> bool {
-        let app = self.program.entity(entity).app;
-        self.endpoints.get(app.0).is_some_and(Option::is_some)
+        self.conn.serves(entity)
     }
 
     /// Where new ids and done writes go from now on.
@@ -196,15 +153,7 @@ impl HttpApps {
 
     /// Restores an entry of the id table (from a journal).
     pub fn restore_id(&mut self, entity: EntityId, app_id: &str, local: RecordId) {
-        let ids = &mut self.book.get_mut().ids[entity.0];
-        let index = (local as usize).saturating_sub(1);
-        if ids.by_local.len() <= index {
-            ids.by_local.resize(index + 1, String::new());
-        }
-        ids.by_local[index] = app_id.to_string();
-        if !app_id.is_empty() {
-            ids.by_app.insert(app_id.to_string(), local);
-        }
+        self.book.get_mut().learn(entity, app_id, local);
     }
 
     /// Restores a write that a journal holds as done, so that it is not sent again.
@@ -226,7 +175,7 @@ impl HttpApps {
         self.ctx = ctx;
     }
 
-    fn key(&self) -> IdempotencyKey {
+    pub(super) fn key(&self) -> IdempotencyKey {
         IdempotencyKey {
             instance: Arc::clone(&self.instance),
             run: self.ctx.run,
@@ -234,130 +183,21 @@ impl HttpApps {
         }
     }
 
-    fn endpoint(&self, entity: EntityId) -> &Endpoint {
-        let app = self.program.entity(entity).app;
-        match self.endpoints.get(app.0) {
-            Some(Some(endpoint)) => endpoint,
-            _ => unreachable!("expected an app at a URL, found {:?}", app),
-        }
-    }
-
-    fn http_of(&self, entity: EntityId) -> &EntityHttp {
-        match self.entities.get(entity.0) {
-            Some(Some(http)) => http,
-            _ => unreachable!("expected an entity of an app at a URL, found {entity:?}"),
-        }
-    }
-
     fn mapping(&self, entity: EntityId) -> &Mapping {
-        &self.http_of(entity).mapping
-    }
-
-    /// The method and URL of an operation on an entity: `{id}` is the record's id in the
-    /// app, `{field}` a field of the record being created, `{param}` a param's value.
-    fn request_line(
-        &self,
-        entity: EntityId,
-        op: HttpOp,
-        app_id: Option<&str>,
-        record: Option<RecordView>,
-    ) -> Result<(Method, String), AppError> {
-        let http = self.http_of(entity);
-        let e = self.program.entity(entity);
-        let Some(route) = http.mapping.route(op) else {
-            return Err(self.refuse(
-                entity,
-                format!(
-                    "its mapping of `{}` has no `{}` request; add one to `http {}`",
-                    e.name,
-                    op.word(),
-                    e.name
-                ),
-            ));
-        };
-        let mut url = self.endpoint(entity).base.clone();
-        for piece in &route.path {
-            match piece {
-                Piece::Text(text) => url.push_str(text),
-                Piece::Id => url.push_str(&encode_segment(app_id.unwrap_or_default())),
-                Piece::Param(i) => url.push_str(&encode_param(&http.params[*i])),
-                Piece::Field(field) => {
-                    let value = record.map_or(&Value::None, |r| r.get(*field));
-                    if *value == Value::None {
-                        return Err(self.refuse(
-                            entity,
-                            format!(
-                                "the path of `{}` takes `{}`, which this record has no value for; give it one in the step",
-                                op.word(),
-                                e.fields[field.0].name
-                            ),
-                        ));
-                    }
-                    url.push_str(&encode_segment(&value.to_plain_text()));
-                }
-            }
-        }
-        Ok((route.method.clone(), url))
+        self.conn.mapping(entity)
     }
 
     fn refuse(&self, entity: EntityId, reason: String) -> AppError {
-        let app = self.program.entity(entity).app;
-        AppError {
-            app: self.program.app(app).name.clone(),
-            reason,
-            failed: false,
-            read: false,
-        }
+        self.conn.refuse(entity, reason)
     }
 
-    /// A read the app answered with something that is not a record.
     fn unreadable(&self, entity: EntityId, reason: String) -> AppError {
-        AppError {
-            read: true,
-            ..self.refuse(entity, reason)
-        }
+        self.conn.unreadable(entity, reason)
     }
 
-    /// Sends a request with the app's credentials; a `401` with an OAuth2 token fetches a
-    /// fresh one and tries once more.
-    fn send(&self, entity: EntityId, mut request: Request) -> Result<Reply, AppError> {
-        let read = request.method == Method::GET;
-        let credentials = &self.endpoint(entity).credentials;
-        let mut jitter = self.jitter.borrow_mut();
-        let failed = |this: &Self, reason: String, refused: bool| AppError {
-            failed: !refused,
-            read,
-            ..this.refuse(entity, reason)
-        };
-        let mut renewed = false;
-        loop {
-            request.auth = credentials
-                .header(&self.client, &self.policy, &mut jitter)
-                .map_err(|f| failed(self, f.reason, f.refused))?;
-            match http::send(&self.client, &self.policy, &mut jitter, &request) {
-                Ok(reply) => return Ok(reply),
-                Err(Failed {
-                    status: Some(StatusCode::UNAUTHORIZED),
-                    ..
-                }) if !renewed && credentials.forget() => renewed = true,
-                Err(Failed {
-                    reason,
-                    status: Some(StatusCode::UNAUTHORIZED),
-                    ..
-                }) if renewed => {
-                    return Err(failed(
-                        self,
-                        format!(
-                            "{reason}, with a token just fetched: the app does not take it; check the OAuth2 client's scopes and grant"
-                        ),
-                        true,
-                    ));
-                }
-                Err(Failed {
-                    reason, refused, ..
-                }) => return Err(failed(self, reason, refused)),
-            }
-        }
+    fn send(&self, entity: EntityId, request: Request) -> Result<Reply, AppError> {
+        self.conn
+            .send(entity, request, &mut self.jitter.borrow_mut())
     }
 
     fn write_request(&self, method: Method, url: String, body: Option<http::Body>) -> Request<'_> {
@@ -382,10 +222,8 @@ impl HttpApps {
         }
     }
 
-    /// A record from the app's JSON, with the fields the script knows; `None` where it is
-    /// not a record.
     fn decode(&self, entity: EntityId, json: &Json) -> Option<(Option<String>, Record)> {
-        wire::decode(&self.program, entity, self.mapping(entity), json)
+        self.conn.decode(entity, json)
     }
 
     /// Remembers a write the app confirmed, here and in the journal, so that it is not sent
@@ -404,7 +242,9 @@ impl HttpApps {
             record.id = *local;
             return Ok(record);
         }
-        let (method, url) = self.request_line(entity, HttpOp::Create, None, Some(record.view()))?;
+        let (method, url) =
+            self.conn
+                .request_line(entity, HttpOp::Create, None, Some(record.view()))?;
         let body = wire::encode(
             &self.program,
             entity,
@@ -412,6 +252,11 @@ impl HttpApps {
             record.view(),
             None,
         );
+        if self.deferring() {
+            record.id = self.local_id(entity, "");
+            self.plan(entity, record.id, "create", Some((method, url)), Some(body));
+            return Ok(record);
+        }
         let request = self.write_request(method.clone(), url.clone(), Some(body));
         let reply = self.send(entity, request)?;
         if reply.status == StatusCode::NOT_FOUND {
@@ -426,22 +271,7 @@ impl HttpApps {
         let json: Json = serde_json::from_slice(&reply.body).unwrap_or(Json::Null);
         let id_at = &self.mapping(entity).id_at;
         let Some(app_id) = super::mapping::get(&json, id_at).and_then(id_text) else {
-            let fix = if self.mapping(entity).declared {
-                format!(
-                    "; if the app puts it elsewhere, say where with `id at \"…\"` in `http {}`",
-                    self.program.entity(entity).name
-                )
-            } else {
-                String::new()
-            };
-            return Err(self.refuse(
-                entity,
-                format!(
-                    "{method} {url} answered {} without the new record's id at `{}` in a JSON object{fix}",
-                    reply.status,
-                    show_path(id_at)
-                ),
-            ));
+            return Err(self.refuse(entity, self.conn.no_id(entity, &method, &url, reply.status)));
         };
         let local = self.local_id(entity, &app_id);
         self.record_done(entity, "create", local);
@@ -458,9 +288,10 @@ impl HttpApps {
         at: RecordRef,
         write: Write,
     ) -> Result<Option<Updated>, AppError> {
-        let Some(app_id) = self.app_id(at) else {
+        let app_id = self.app_id(at);
+        if app_id.is_none() && !self.is_pending(at) {
             return Ok(None);
-        };
+        }
         let changed: Arc<[FieldId]> = write.fields.iter().map(|(f, _)| *f).collect();
         let e = self.program.entity(at.entity);
         let mut sent = Record::empty(e.fields.len());
@@ -477,7 +308,6 @@ impl HttpApps {
                 changed,
             }));
         }
-        let (method, url) = self.request_line(at.entity, HttpOp::Update, Some(&app_id), None)?;
         let mapping = self.mapping(at.entity);
         let body = wire::encode(
             &self.program,
@@ -486,6 +316,23 @@ impl HttpApps {
             sent.view(),
             Some(&write.fields),
         );
+        let line = match &app_id {
+            Some(id) => Some(
+                self.conn
+                    .request_line(at.entity, HttpOp::Update, Some(id), None)?,
+            ),
+            None => None,
+        };
+        if self.deferring() {
+            self.plan(at.entity, at.id, "update", line, Some(body));
+            return Ok(Some(Updated {
+                record: sent,
+                changed,
+            }));
+        }
+        let Some((method, url)) = line else {
+            return Ok(None);
+        };
         let request = self.write_request(method, url, Some(body));
         let reply = self.send(at.entity, request)?;
         if reply.status == StatusCode::NOT_FOUND {
@@ -502,16 +349,30 @@ impl HttpApps {
     }
 
     pub(super) fn delete(&mut self, at: RecordRef) -> Result<Option<Record>, AppError> {
-        let Some(app_id) = self.app_id(at) else {
+        let app_id = self.app_id(at);
+        if app_id.is_none() && !self.is_pending(at) {
             return Ok(None);
-        };
+        }
         let e = self.program.entity(at.entity);
         let mut old = Record::empty(e.fields.len());
         old.id = at.id;
         if self.done.contains_key(&self.key()) {
             return Ok(Some(old));
         }
-        let (method, url) = self.request_line(at.entity, HttpOp::Delete, Some(&app_id), None)?;
+        let line = match &app_id {
+            Some(id) => Some(
+                self.conn
+                    .request_line(at.entity, HttpOp::Delete, Some(id), None)?,
+            ),
+            None => None,
+        };
+        if self.deferring() {
+            self.plan(at.entity, at.id, "delete", line, None);
+            return Ok(Some(old));
+        }
+        let Some((method, url)) = line else {
+            return Ok(None);
+        };
         let request = self.write_request(method, url, None);
         let reply = self.send(at.entity, request)?;
         if reply.status == StatusCode::NOT_FOUND {
@@ -529,10 +390,13 @@ impl HttpApps {
     /// A record as the app has it: `None` for a 404 (or an id the app never gave); a read that
     /// got no answer (retried as writes are) or no record is an error, never a record gone.
     pub(super) fn get(&self, at: RecordRef) -> Result<Option<Record>, AppError> {
+        self.settle(at.entity)?;
         let Some(app_id) = self.app_id(at) else {
             return Ok(None);
         };
-        let (_, url) = self.request_line(at.entity, HttpOp::Read, Some(&app_id), None)?;
+        let (_, url) = self
+            .conn
+            .request_line(at.entity, HttpOp::Read, Some(&app_id), None)?;
         let reply = self.send(at.entity, Self::read_request(url.clone()))?;
         if reply.status == StatusCode::NOT_FOUND {
             return Ok(None);
@@ -554,7 +418,7 @@ impl HttpApps {
     }
 
     pub(super) fn exists(&self, at: RecordRef) -> bool {
-        self.book.borrow().app_id(at).is_some()
+        self.book.borrow().app_id(at).is_some() || self.is_pending(at)
     }
 
     /// A call: its arguments in the path, then as a query (`GET`, `DELETE`) or a body; its
@@ -565,8 +429,10 @@ impl HttpApps {
         call: &crate::program::Call,
         args: Record,
     ) -> Result<Option<Record>, AppError> {
+        self.settle(call.args)?;
         let (method, mut url) =
-            self.request_line(call.args, HttpOp::Create, None, Some(args.view()))?;
+            self.conn
+                .request_line(call.args, HttpOp::Create, None, Some(args.view()))?;
         let mapping = self.mapping(call.args);
         let in_path: Vec<FieldId> = mapping
             .route(HttpOp::Create)
@@ -636,8 +502,9 @@ impl HttpApps {
         equal: &[(FieldId, Value)],
         keep: &mut dyn FnMut(RecordView) -> bool,
     ) -> Result<Vec<Record>, AppError> {
+        self.settle(entity)?;
         let mapping = self.mapping(entity);
-        let (_, first) = self.request_line(entity, HttpOp::List, None, None)?;
+        let (_, first) = self.conn.request_line(entity, HttpOp::List, None, None)?;
         let mut url = reqwest::Url::parse(&first)
             .map_err(|err| self.refuse(entity, format!("{first} is not a URL: {err}")))?;
         let filters: Vec<&(FieldId, Value)> = equal
@@ -726,24 +593,4 @@ fn merge(sent: Record, reply: Record) -> Record {
         out.set_extra(name.clone(), value.clone());
     }
     out
-}
-
-/// An id as one path segment: every byte but the unreserved ones (RFC 3986) percent-encoded.
-fn encode_segment(id: &str) -> String {
-    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-    const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'.')
-        .remove(b'_')
-        .remove(b'~');
-    utf8_percent_encode(id, SEGMENT).to_string()
-}
-
-/// A param's value in a path: as a segment, but a `/` stays (`param repo` is `acme/clinic`).
-fn encode_param(value: &str) -> String {
-    value
-        .split('/')
-        .map(encode_segment)
-        .collect::<Vec<_>>()
-        .join("/")
 }

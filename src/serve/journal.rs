@@ -8,8 +8,8 @@
 //! ```
 //!
 //! Tables: `events` (every accepted webhook, with its duplicate key scoped by route, its
-//! status: queued, done, failed, held, and the runs it set off, one JSON object a line in
-//! `runs`), `actions` (the writes real apps confirmed, by idempotency
+//! status: queued, done, failed, held), `runs` (what each event set off, [`super::runs`]),
+//! `actions` (the writes real apps confirmed, by idempotency
 //! key), `ids` (the app's ids and the engine's numbers), `links`, `ledger` (recent writes to
 //! real apps, with their chains), `held` (events the run-time guard held, to release),
 //! `releases` (events `weir replay` asked to run again), `notifications` and `meta`.
@@ -159,9 +159,9 @@ pub struct StoredEvent {
     pub finished: Option<i64>,
 }
 
-/// One thing an event set off, as `weir runs` lists it. The journal keeps an event's runs as
-/// JSON objects, one a line; journals written before then hold arrays of the same four
-/// fields in this order, which read back too.
+/// One thing an event set off, as `weir runs` lists it (a row of [`super::runs`]). Journals
+/// written before that table kept them as JSON, one a line: objects by name, or older arrays
+/// of the same four fields in this order, which read back too.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunRow {
     pub run: Option<u64>,
@@ -196,6 +196,8 @@ pub struct Finished {
     pub written: Vec<LedgerRow>,
     /// Held rows of the event that this run released.
     pub released: bool,
+    /// Writes to real apps its runs decided, to send ([`super::outbox`]).
+    pub writes: Vec<crate::remote::deferred::Planned>,
 }
 
 /// A run as `weir runs` and `GET /runs` show it.
@@ -261,6 +263,10 @@ impl Journal {
             ))
             .map_err(fail)?;
         }
+        conn.execute_batch(super::runs::SCHEMA).map_err(fail)?;
+        super::runs::migrate(&conn).map_err(fail)?;
+        conn.execute_batch(super::outbox::SCHEMA).map_err(fail)?;
+        super::outbox::migrate(&conn).map_err(fail)?;
         if durable {
             // Accepting must not wait for a checkpoint: the other connections make them.
             conn.pragma_update(None, "wal_autocheckpoint", 0)
@@ -282,6 +288,15 @@ impl Journal {
 
     pub fn path(&self) -> &str {
         &self.path
+    }
+
+    /// The connection, for the tables kept by modules of their own ([`super::outbox`]).
+    pub(super) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    pub(super) fn conn(&self) -> &Connection {
+        &self.conn
     }
 
     fn fail(&self, err: rusqlite::Error) -> JournalError {
@@ -379,14 +394,15 @@ impl Journal {
             .map_err(|e| self.fail(e))
     }
 
-    /// Every event not yet run, oldest first.
+    /// Every event not yet run, oldest first (not those run whose writes wait in the outbox).
     pub fn queued(&self) -> Result<Vec<StoredEvent>> {
-        self.events_where("status = 'queued' ORDER BY id", &[])
+        self.events_where("status = 'queued' AND outcome IS NULL ORDER BY id", &[])
     }
 
     /// Up to `limit` queued events after event `last`, oldest first.
     pub fn queued_after(&self, last: i64, limit: u32) -> Result<Vec<StoredEvent>> {
-        let condition = format!("status = 'queued' AND id > ?1 ORDER BY id LIMIT {limit}");
+        let condition =
+            format!("status = 'queued' AND outcome IS NULL AND id > ?1 ORDER BY id LIMIT {limit}");
         self.events_where(&condition, &[&last])
     }
 
@@ -460,24 +476,26 @@ impl Journal {
     }
 
     /// Records what a batch of events came to, the links made, the counters and what the
-    /// simulated apps changed, at once.
+    /// simulated apps changed, at once. An event with writes to send stays queued, its writes
+    /// in the outbox: their rows.
     pub fn finish(
         &mut self,
+        program: &crate::program::Program,
         batch: &[Finished],
         links: &[(String, String)],
         counters: &[(&str, u64)],
         sim: &SimChanges,
-    ) -> Result<()> {
+    ) -> Result<Vec<super::outbox::Row>> {
         let now = now_ms();
         let path = self.path.clone();
         let fail = |e: rusqlite::Error| fail_in(&path, e);
         let tx = self.conn.transaction().map_err(fail)?;
+        let mut rows = Vec::new();
         {
-            // A release adds its runs to those the event had; a run again replaces them.
             let mut event = tx
                 .prepare_cached(
                     "UPDATE events SET status = ?2, run_base = ?3, message = ?4, finished = ?5,
-                       runs = CASE WHEN ?7 THEN COALESCE(runs, '') || ?6 ELSE ?6 END
+                       outcome = ?6
                      WHERE id = ?1",
                 )
                 .map_err(fail)?;
@@ -499,22 +517,25 @@ impl Journal {
                 )
                 .map_err(fail)?;
             for f in batch {
-                let mut runs = String::new();
-                for r in &f.runs {
-                    runs.push_str(&serde_json::to_string(r).unwrap_or_default());
-                    runs.push('\n');
-                }
+                // Its writes to send first: it is what its runs came to once they are sent.
+                let (status, outcome, finished) = if f.writes.is_empty() {
+                    (f.status, None, Some(now))
+                } else {
+                    (EventStatus::Queued, Some(f.status), None)
+                };
                 event
                     .execute(params![
                         f.event,
-                        f.status,
+                        status,
                         f.run_base as i64,
                         f.message,
-                        now,
-                        runs,
-                        f.released
+                        finished,
+                        outcome
                     ])
                     .map_err(fail)?;
+                rows.extend(super::outbox::insert(&tx, program, f.event, &f.writes).map_err(fail)?);
+                // A release adds its runs to those the event had; a run again replaces them.
+                super::runs::write(&tx, f.event, &f.runs, f.released).map_err(fail)?;
                 if f.released {
                     release.execute([f.event]).map_err(fail)?;
                 }
@@ -556,7 +577,8 @@ impl Journal {
             }
         }
         write_sim(&tx, sim).map_err(fail)?;
-        tx.commit().map_err(fail)
+        tx.commit().map_err(fail)?;
+        Ok(rows)
     }
 
     /// The first run number of the oldest event that failed or was held (it may run again).
@@ -631,64 +653,9 @@ impl Journal {
             .map_err(|e| self.fail(e))
     }
 
-    /// Recent runs, newest first: all of them, or those of one status (`failed`, `held`) of
-    /// events still in that state. A failed event that no run failed in (a record the app
-    /// refused before any workflow ran) is listed as one failed row of its own, with no run.
+    /// Recent runs, newest first ([`super::runs::list`]).
     pub fn list(&self, status: Option<EventStatus>, limit: u32) -> Result<Vec<Listed>> {
-        let condition = match status {
-            Some(_) => "status = ?1",
-            None => "finished IS NOT NULL AND ?1 IS NULL",
-        };
-        let sql = format!(
-            "SELECT id, app, entity, kind, status, runs, finished, message FROM events
-             WHERE {condition} ORDER BY id DESC LIMIT {limit}"
-        );
-        let events = self.rows(&sql, &[&status], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                [r.get::<_, String>(1)?, r.get(2)?, r.get(3)?],
-                r.get::<_, EventStatus>(4)?,
-                r.get::<_, Option<String>>(5)?.unwrap_or_default(),
-                r.get::<_, Option<i64>>(6)?.unwrap_or(0),
-                r.get::<_, Option<String>>(7)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for (event, [app, entity, kind], event_status, runs, at, message) in events {
-            let row = |run, by: String, status: RunStatus, message| Listed {
-                event,
-                app: app.clone(),
-                entity: entity.clone(),
-                kind: kind.clone(),
-                event_status,
-                run,
-                by,
-                status,
-                message,
-                at,
-            };
-            let mut failed_runs = 0;
-            for line in runs.lines().rev() {
-                let Ok(r) = serde_json::from_str::<RunRow>(line) else {
-                    continue;
-                };
-                if r.status == RunStatus::Failed {
-                    failed_runs += 1;
-                }
-                if status.is_some_and(|s| !r.status.is(s)) {
-                    continue;
-                }
-                out.push(row(r.run, r.by, r.status, r.message));
-            }
-            if event_status == EventStatus::Failed && failed_runs == 0 {
-                out.push(row(None, "the event".into(), RunStatus::Failed, message));
-            }
-            if out.len() >= limit as usize {
-                break;
-            }
-        }
-        out.truncate(limit as usize);
-        Ok(out)
+        super::runs::list(&self.conn, status, limit).map_err(|e| self.fail(e))
     }
 
     /// The highest event number accepted (for the journal's marker).
@@ -738,6 +705,15 @@ impl Journal {
     }
 
     pub fn new_id(&self, entity: &str, app_id: &str, local: u64) -> Result<()> {
+        if !app_id.is_empty() {
+            // A record created with its write kept for later got its number first.
+            self.conn
+                .execute(
+                    "DELETE FROM ids WHERE entity = ?1 AND local = ?2 AND app_id IS NULL",
+                    params![entity, local as i64],
+                )
+                .map_err(|e| self.fail(e))?;
+        }
         self.conn
             .execute(
                 "INSERT OR REPLACE INTO ids (entity, app_id, local) VALUES (?1, ?2, ?3)",

@@ -7,12 +7,15 @@
 //!     # rejected at startup: the secret's variable is named, nothing listens
 //! ```
 //!
-//! Three parts, each on its own thread: the HTTP server ([`server`], on tokio) reads and checks
-//! requests; the committer writes accepted events to the [`journal`] in groups, one sync per
-//! group, before their requests answer; the [`worker`] runs the journal's queued events
-//! through the engine, which is synchronous. On SIGTERM or Ctrl-C the server stops accepting,
-//! answers the requests in flight, the committer writes what it has, and the worker stops
-//! after the event it is running; what is still queued runs at the next start.
+//! Four parts, each on its own thread: the HTTP server ([`server`] on [`listen`], tokio) reads
+//! and checks requests; the committer writes accepted events to the [`journal`] in groups, one
+//! sync per group, before their requests answer; the [`worker`] runs the journal's queued
+//! events through the engine, which is synchronous, planning their writes to real apps into
+//! the [`outbox`]; the [`sender`] sends those concurrently, in order per record, within each
+//! app's limits. On SIGTERM or Ctrl-C the server stops accepting, answers the requests in
+//! flight, the committer writes what it has, the worker stops after the event it is running and
+//! the sender at once; what is still queued or unsent goes at the next start. A part that
+//! panics marks weir broken: `/health` answers 503 and `weir serve` stops with an error.
 //!
 //! Before any of that, the journal is checked against its [`marker`]: a journal damaged, reset
 //! or cut short stops the start unless `--accept-damaged-journal` says to go on. While it runs,
@@ -26,11 +29,15 @@
 pub mod envelope;
 pub mod hooks;
 pub mod journal;
+pub mod listen;
 pub mod marker;
+pub mod outbox;
 pub mod provider;
 pub mod redact;
+pub mod runs;
 pub mod saved;
 pub mod schemes;
+pub mod sender;
 pub mod server;
 pub mod signing;
 pub mod status;
@@ -48,6 +55,8 @@ use journal::{Journal, Listed};
 use server::{Offer, Shared};
 use status::EventStatus;
 use worker::{StartError, Worker};
+
+use crate::remote::deferred::Waiting;
 
 use crate::program::Program;
 use crate::remote::Policy;
@@ -73,6 +82,11 @@ pub struct Config {
     /// The files the script reads with `use`, by name, as they were when it was served.
     pub used_files: Vec<(String, String)>,
     pub notifier: Option<crate::remote::notify::Notifier>,
+    /// Each app's limits (by app, in the script's order), where the script or the command
+    /// line set them; the others get [`sender::Limit::default`].
+    pub limits: Vec<Option<sender::Limit>>,
+    /// Past this many events queued, new ones are answered 503 (`--max-queued`).
+    pub max_queued: u64,
 }
 
 /// Why `weir serve` could not run.
@@ -169,6 +183,9 @@ impl Counters {
 /// The most events one commit takes (many more than arrive while one sync lasts).
 const GROUP: usize = 1024;
 
+/// Events read and checked, waiting for the committer: past this, 503 with `Retry-After`.
+const INTAKE: usize = 8 * GROUP;
+
 /// Takes offers and writes them in groups: each group is one transaction and one sync, and
 /// its requests are answered only after it.
 fn committer(
@@ -221,8 +238,19 @@ fn committer(
     }
 }
 
+/// The most writes planned and not yet sent before the worker waits to plan more.
+const BACKLOG: usize = 50_000;
+
 /// Runs queued events as they come, until told to stop.
 fn work(mut worker: Worker, wake: mpsc::Receiver<()>, stop: Arc<AtomicBool>) {
+    drain(&mut worker, wake, &stop);
+    // What is not sent stays in the outbox for the next start.
+    if let Some(outbox) = worker.take_outbox() {
+        outbox.stop();
+    }
+}
+
+fn drain(worker: &mut Worker, wake: mpsc::Receiver<()>, stop: &AtomicBool) {
     let report = |err: journal::JournalError| eprintln!("error: {err}");
     if let Err(err) = worker.run_pending() {
         report(err);
@@ -250,12 +278,24 @@ fn work(mut worker: Worker, wake: mpsc::Receiver<()>, stop: Arc<AtomicBool>) {
             if queued.is_empty() {
                 break;
             }
+            // Writes not sent are bounded: a slow app slows the runs rather than fill memory.
+            while worker.backlog() > BACKLOG && !stop.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
             let mut batch = Vec::with_capacity(queued.len());
             for event in &queued {
                 batch.push(worker.run(event, false));
                 last = event.id;
                 if stop.load(Ordering::SeqCst) {
                     break;
+                }
+                // Writes planned go to the outbox at once: a later run that reads a real
+                // app waits for every write before it, and these must be among them.
+                if batch.last().is_some_and(|f| !f.writes.is_empty()) {
+                    if let Err(err) = worker.commit(&batch) {
+                        report(err);
+                    }
+                    batch.clear();
                 }
             }
             if let Err(err) = worker.commit(&batch) {
@@ -340,6 +380,29 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     })?;
     let counters = Arc::new(Counters::new(accept.tally()?));
     worker.set_counters(Arc::clone(&counters));
+    let waiting = Arc::new(Waiting::default());
+    let broken = Arc::new(AtomicBool::new(false));
+    if let Some(sender) = worker.write_sender() {
+        worker.defer_writes(Arc::clone(&waiting))?;
+        let limits = config
+            .limits
+            .iter()
+            .map(|l| l.unwrap_or_default())
+            .chain(std::iter::repeat(sender::Limit::default()))
+            .take(program.apps.len())
+            .collect();
+        let setup = sender::Setup {
+            journal: Journal::open(&config.journal, false)?,
+            program: Arc::clone(&program),
+            sender,
+            limits,
+            waiting: Arc::clone(&waiting),
+            counters: Some(Arc::clone(&counters)),
+            log_values: config.log_values,
+            broken: Arc::clone(&broken),
+        };
+        worker.set_outbox(sender::Outbox::start(setup, &config.journal)?);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         // The committer and the worker have threads of their own.
         .worker_threads(
@@ -362,19 +425,32 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     accept.set_meta("serving", &format!("{} {addr}", std::process::id()))?;
 
     let stop = Arc::new(AtomicBool::new(false));
-    let (offers, offered) = mpsc::channel::<Offer>();
+    // Bounded: past it, requests are answered 503 with `Retry-After` rather than queued.
+    let (offers, offered) = mpsc::sync_channel::<Offer>(INTAKE);
     let (wake, woken) = mpsc::channel::<()>();
     let committer = std::thread::Builder::new()
         .name("weir-committer".into())
         .spawn({
             let counters = Arc::clone(&counters);
-            move || committer(accept, offered, wake, counters, mark)
+            let broken = Arc::clone(&broken);
+            move || {
+                supervised("the committer", &broken, move || {
+                    committer(accept, offered, wake, counters, mark)
+                })
+            }
         })
         .map_err(|e| ServeError::Runtime(e.to_string()))?;
     let worker_stop = Arc::clone(&stop);
     let worker = std::thread::Builder::new()
         .name("weir-worker".into())
-        .spawn(move || work(worker, woken, worker_stop))
+        .spawn({
+            let broken = Arc::clone(&broken);
+            move || {
+                supervised("the worker", &broken, move || {
+                    work(worker, woken, worker_stop)
+                })
+            }
+        })
         .map_err(|e| ServeError::Runtime(e.to_string()))?;
 
     let shared = Shared {
@@ -388,6 +464,9 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         reads,
         reader: Arc::new(Mutex::new(reader)),
         counters,
+        max_queued: config.max_queued,
+        bodies: Arc::new(tokio::sync::Semaphore::new(server::BODIES_IN_FLIGHT)),
+        broken: Arc::clone(&broken),
         hook_secrets,
     };
     let secured = if config.secret.is_some() {
@@ -413,15 +492,26 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     ));
     let app = server::router(shared);
     let signal_stop = Arc::clone(&stop);
-    let served = runtime.block_on(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                stopped.await;
-                signal_stop.store(true, Ordering::SeqCst);
-            })
-            .await
-    });
+    let signal_waiting = Arc::clone(&waiting);
+    let watched = Arc::clone(&broken);
+    runtime.block_on(listen::serve(listener, app, async move {
+        // A part of weir that stopped stops all of it, so that no request is answered 202 for
+        // an event that will not run.
+        let broke = async {
+            while !watched.load(Ordering::SeqCst) {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        };
+        tokio::select! {
+            () = stopped => {}
+            () = broke => {}
+        }
+        signal_stop.store(true, Ordering::SeqCst);
+        // A read waiting for writes to be sent gives up: weir stops within seconds.
+        signal_waiting.stop();
+    }));
     stop.store(true, Ordering::SeqCst);
+    waiting.stop();
     drop(runtime);
     let _ = committer.join();
     let _ = worker.join();
@@ -432,7 +522,25 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         "weir serve: stopped; {} events queued for the next start, {} failed, {} held",
         tally.queued, tally.failed, tally.held
     ));
-    served.map_err(|e| ServeError::Runtime(e.to_string()))
+    if broken.load(Ordering::SeqCst) {
+        return Err(ServeError::Runtime(
+            "a part of weir that runs events stopped (see above); what is queued runs at the next start".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Runs a part of weir; if it panics, says so and marks weir broken, which stops it.
+fn supervised(name: &str, broken: &AtomicBool, part: impl FnOnce()) {
+    if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(part)) {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!("error: {name} of `weir serve` stopped: {why}");
+        broken.store(true, Ordering::SeqCst);
+    }
 }
 
 /// The warning for an address beyond this machine without a secret.

@@ -117,7 +117,7 @@ pub fn unknown_route_help(program: &Program, path: &str) -> Option<String> {
 }
 
 async fn receive(shared: Shared, hooks: Arc<Webhooks>, headers: HeaderMap, body: Body) -> Response {
-    let bytes = match read_body(&headers, body).await {
+    let bytes = match read_body(&shared, &headers, body).await {
         Ok(bytes) => bytes,
         Err(response) => return *response,
     };

@@ -43,15 +43,37 @@ pub struct Offer {
 #[derive(Clone)]
 pub struct Shared {
     pub program: Arc<Program>,
-    pub offers: mpsc::Sender<Offer>,
+    pub offers: mpsc::SyncSender<Offer>,
     pub secret: Option<Arc<ring::hmac::Key>>,
     /// How far a signature's timestamp may be from the clock.
     pub tolerance: Duration,
     pub reads: Reads,
     pub reader: Arc<Mutex<Journal>>,
     pub counters: Arc<super::Counters>,
+    /// Past this many events queued, new ones are refused with 503 until the worker catches up.
+    pub max_queued: u64,
+    /// Bodies being read, in KiB, at most [`BODIES_IN_FLIGHT`].
+    pub bodies: Arc<tokio::sync::Semaphore>,
+    /// Set when a part of weir stopped that cannot go on (`/health` then answers 503).
+    pub broken: Arc<std::sync::atomic::AtomicBool>,
     /// The secrets of the providers' webhook routes, by route.
     pub hook_secrets: super::provider::Secrets,
+}
+
+/// The memory bodies being read may take, in KiB (64 MiB): past it, 503 and `Retry-After`.
+pub const BODIES_IN_FLIGHT: usize = 64 * 1024;
+
+/// How long a client may take to send a body.
+pub const BODY_TIME: Duration = Duration::from_secs(10);
+
+/// A 503 that says when to try again.
+fn busy(message: String, help: &str) -> Response {
+    let mut response = error(StatusCode::SERVICE_UNAVAILABLE, message, help);
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("1"),
+    );
+    response
 }
 
 /// Who may read `GET /runs` and the counts of `GET /health`.
@@ -188,7 +210,7 @@ async fn post_event(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let bytes = match read_body(&headers, body).await {
+    let bytes = match read_body(&shared, &headers, body).await {
         Ok(bytes) => bytes,
         Err(response) => return *response,
     };
@@ -254,12 +276,20 @@ async fn post_event(
     offer(&shared, event).await
 }
 
-/// Hands an event that was read to the committer, and answers once it is in the journal.
+/// Hands an event that was read to the committer, and answers once it is in the journal; a
+/// committer with as many events as it takes answers 503 with `Retry-After`.
 pub(super) async fn offer(shared: &Shared, event: NewEvent) -> Response {
     let (reply, outcome) = oneshot::channel();
     let offer = Offer { event, reply };
-    if shared.offers.send(offer).is_err() {
-        return stopping();
+    match shared.offers.try_send(offer) {
+        Ok(()) => {}
+        Err(mpsc::TrySendError::Full(_)) => {
+            return busy(
+                "weir is writing as many events to its journal as it takes at once".to_string(),
+                "send the event again after the time in `Retry-After`; it was not accepted",
+            );
+        }
+        Err(mpsc::TrySendError::Disconnected(_)) => return stopping(),
     }
     match outcome.await {
         Ok(Ok(Accepted::New(id))) => answer(StatusCode::ACCEPTED, "accepted", id),
@@ -273,8 +303,11 @@ pub(super) async fn offer(shared: &Shared, event: NewEvent) -> Response {
     }
 }
 
-/// The body of a request, up to [`BODY_LIMIT`]; a larger one is answered 413.
+/// The body of a request, up to [`BODY_LIMIT`]; a larger one is answered 413. With as many
+/// events queued as weir takes, or as much memory held by bodies being read, 503 with
+/// `Retry-After`; a body slower than [`BODY_TIME`], 408.
 pub(super) async fn read_body(
+    shared: &Shared,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<axum::body::Bytes, Box<Response>> {
@@ -289,9 +322,34 @@ pub(super) async fn read_body(
     if declared.is_some_and(|n| n > BODY_LIMIT) {
         return Err(too_big());
     }
-    axum::body::to_bytes(body, BODY_LIMIT)
-        .await
-        .map_err(|_| too_big())
+    let queued = shared.counters.tally().queued;
+    if queued >= shared.max_queued {
+        return Err(Box::new(busy(
+            format!("weir has {queued} events queued, as many as it takes (`--max-queued`)"),
+            "send the event again after the time in `Retry-After`; it was not accepted",
+        )));
+    }
+    // The memory a body may take is held for it while it is read: a body of unknown length
+    // may take the most a body may have.
+    let kib = declared.unwrap_or(BODY_LIMIT).div_ceil(1024).max(1) as u32;
+    let Ok(_reading) = Arc::clone(&shared.bodies).try_acquire_many_owned(kib) else {
+        return Err(Box::new(busy(
+            "weir is reading as many bodies as it takes at once".to_string(),
+            "send the event again after the time in `Retry-After`; it was not accepted",
+        )));
+    };
+    match tokio::time::timeout(BODY_TIME, axum::body::to_bytes(body, BODY_LIMIT)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(too_big()),
+        Err(_) => Err(Box::new(error(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the body did not arrive within {} seconds",
+                BODY_TIME.as_secs()
+            ),
+            "send the whole body at once",
+        ))),
+    }
 }
 
 /// `{"status":"accepted","event":12}`, written without a JSON tree: it is the hot path.
@@ -314,6 +372,13 @@ fn stopping() -> Response {
 }
 
 async fn health(State(shared): State<Shared>, headers: HeaderMap) -> Response {
+    if shared.broken.load(std::sync::atomic::Ordering::SeqCst) {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "a part of weir that runs events stopped; weir is stopping",
+            "read weir's standard error for why, and start `weir serve` again",
+        );
+    }
     if may_read(&shared.reads, &headers).is_err() {
         return axum::Json(json!({ "status": "ok" })).into_response();
     }

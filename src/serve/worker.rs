@@ -25,9 +25,11 @@ use std::sync::Arc;
 use serde_json::{Value as Json, json};
 
 use super::journal::{Finished, Journal, JournalError, LedgerRow, RunRow, SimChanges, StoredEvent};
+use super::sender::Outbox;
 use super::status::{EventStatus, RunStatus};
 use super::webhook::{self, Parsed};
 use crate::program::{EntityId, Program};
+use crate::remote::deferred::Waiting;
 use crate::remote::{Connected, IdempotencyKey, Policy, Recorder, SetupError};
 use crate::run::apps::{Apps, RecordRef};
 use crate::run::echo::Written;
@@ -104,6 +106,10 @@ pub struct Worker {
     counters: Option<Arc<super::Counters>>,
     /// Whether kept messages may quote record values (`--log-values`).
     log_values: bool,
+    /// With writes deferred (`weir serve`): what the sending side shares, and where the
+    /// writes go once recorded.
+    waiting: Option<Arc<Waiting>>,
+    outbox: Option<Outbox>,
 }
 
 /// `Calendar/event` as an entity of the script.
@@ -208,7 +214,92 @@ impl Worker {
             notifier: None,
             counters: None,
             log_values: false,
+            waiting: None,
+            outbox: None,
         })
+    }
+
+    /// From now on, the writes of runs to real apps are planned and sent by the outbox
+    /// ([`super::sender`]) rather than while the engine waits. Creates still in the journal's
+    /// outbox keep their records pending.
+    pub fn defer_writes(&mut self, waiting: Arc<Waiting>) -> Result<(), JournalError> {
+        let Some(http) = self.engine.apps_mut().http_mut() else {
+            return Ok(());
+        };
+        http.defer_writes(Arc::clone(&waiting));
+        let (rows, known) =
+            super::outbox::load(self.journal.conn(), &self.program).map_err(|e| JournalError {
+                path: self.journal.path().to_string(),
+                reason: e.to_string().to_lowercase(),
+            })?;
+        for row in rows.iter().filter(|r| r.write.method == "create") {
+            let w = &row.write;
+            if !known
+                .iter()
+                .any(|(e, l, _)| *e == w.entity && *l == w.local)
+            {
+                http.mark_pending(w.entity, w.local);
+            }
+        }
+        self.waiting = Some(waiting);
+        Ok(())
+    }
+
+    /// What sends the real apps' writes from other threads, if the script has real apps.
+    pub fn write_sender(&self) -> Option<crate::remote::deferred::WriteSender> {
+        self.engine.apps().http().map(|h| h.write_sender())
+    }
+
+    /// Where recorded writes go to be sent.
+    pub fn set_outbox(&mut self, outbox: Outbox) {
+        self.outbox = Some(outbox);
+    }
+
+    /// The outbox, to stop it.
+    pub fn take_outbox(&mut self) -> Option<Outbox> {
+        self.outbox.take()
+    }
+
+    /// Writes waiting to be sent (for the worker to wait before it plans many more).
+    pub fn backlog(&self) -> usize {
+        self.waiting.as_ref().map_or(0, |w| w.backlog())
+    }
+
+    /// Takes in what the writes sent since taught (the app's ids of created records).
+    fn learn(&mut self) {
+        let Some(waiting) = &self.waiting else {
+            return;
+        };
+        let learned = waiting.take_learned();
+        if let Some(http) = self.engine.apps_mut().http_mut() {
+            http.learn(learned);
+        }
+    }
+
+    /// An event about a record the engine does not know yet, while creates of its entity are
+    /// still to be sent, may be the echo of one: it waits for them, so that it is known.
+    fn await_creates(&mut self, entity: EntityId, app_id: Option<&str>) {
+        let (Some(waiting), Some(app_id)) = (self.waiting.clone(), app_id) else {
+            return;
+        };
+        let known = |w: &Worker| {
+            w.engine
+                .apps()
+                .http()
+                .is_some_and(|h| h.knows(entity, app_id))
+        };
+        if known(self) || !waiting.creating(entity) {
+            return;
+        }
+        let _ = waiting.settle_creates(entity);
+        self.learn();
+    }
+
+    fn take_planned(&mut self) -> Vec<crate::remote::deferred::Planned> {
+        match self.engine.apps_mut().http_mut() {
+            Some(http) => http.take_planned(),
+            None => Vec::new(),
+        }
     }
 
     /// Keeps these counts of events by state up to date as events finish.
@@ -244,6 +335,12 @@ impl Worker {
         };
         self.engine.set_next_run_id(base);
         self.tick();
+        self.learn();
+        // Tests of supervision make the worker panic on an event (never in a release build).
+        #[cfg(debug_assertions)]
+        if std::env::var("WEIR_TEST_PANIC_ON_EVENT").is_ok_and(|v| v == event.id.to_string()) {
+            panic!("a panic injected on event {} for a test", event.id);
+        }
         let p = Arc::clone(&self.program);
         let parsed = webhook::route(&p, &event.app, &event.entity, &event.kind).and_then(
             |(entity, kind)| {
@@ -276,6 +373,7 @@ impl Worker {
                 mut record,
                 changed,
             }) => {
+                self.await_creates(entity, app_id.as_deref());
                 record.id = match self.engine.apps().http() {
                     Some(http) => http.local_id(entity, app_id.as_deref().unwrap_or("")),
                     None => 0,
@@ -294,6 +392,7 @@ impl Worker {
         self.next_run = self.next_run.max(self.engine.next_run_id());
         let mut finished = self.finished(event.id, base, &outcome, false);
         finished.was = event.status;
+        finished.writes = self.take_planned();
         finished
     }
 
@@ -342,6 +441,7 @@ impl Worker {
         self.next_run = self.next_run.max(self.engine.next_run_id());
         let mut finished = self.finished(event, base, &total, true);
         finished.was = EventStatus::Held;
+        finished.writes = self.take_planned();
         Ok(finished)
     }
 
@@ -429,6 +529,11 @@ impl Worker {
     /// Writes down a batch of finished events, with the links made, the counters and what
     /// the simulated apps and the sync ledger changed, in one transaction.
     pub fn commit(&mut self, batch: &[Finished]) -> Result<(), JournalError> {
+        if self.waiting.as_ref().is_some_and(|w| w.stopping()) {
+            // Weir stops, and a read of these runs may have been cut short: none of the batch
+            // is recorded, so all of it runs again at the next start, with the same numbers.
+            return Ok(());
+        }
         let p = &*self.program;
         let show = |r: RecordRef| r.show(p).to_string();
         let apps = self.engine.apps_mut();
@@ -457,11 +562,20 @@ impl Worker {
             ("next_run", self.next_run),
             ("next_event", self.engine.next_event_id()),
         ];
-        self.journal.finish(batch, &links, &counters, &sim)?;
+        let rows = self.journal.finish(p, batch, &links, &counters, &sim)?;
         if let Some(counts) = &self.counters {
+            // An event with writes to send is queued until they are sent.
             for f in batch {
-                counts.moved(f.was, f.status);
+                let now = if f.writes.is_empty() {
+                    f.status
+                } else {
+                    EventStatus::Queued
+                };
+                counts.moved(f.was, now);
             }
+        }
+        if let Some(outbox) = &self.outbox {
+            outbox.send(rows);
         }
         Ok(())
     }
@@ -481,8 +595,19 @@ impl Worker {
                 break;
             }
             for chunk in queued.chunks(256) {
-                let batch: Vec<Finished> = chunk.iter().map(|e| self.run(e, false)).collect();
-                count += batch.len();
+                let mut batch = Vec::with_capacity(chunk.len());
+                for event in chunk {
+                    batch.push(self.run(event, false));
+                    count += 1;
+                    // As the serving loop does: planned writes go to the outbox at once.
+                    if batch
+                        .last()
+                        .is_some_and(|f: &Finished| !f.writes.is_empty())
+                    {
+                        self.commit(&batch)?;
+                        batch.clear();
+                    }
+                }
                 self.commit(&batch)?;
             }
         }
@@ -494,6 +619,7 @@ impl Worker {
     pub fn run_releases(&mut self) -> Result<usize, JournalError> {
         let ids = self.journal.take_releases()?;
         let mut batch = Vec::new();
+        let mut count = 0;
         for id in &ids {
             let Some(event) = self.journal.event(*id)? else {
                 continue;
@@ -503,12 +629,18 @@ impl Worker {
                 EventStatus::Failed => self.run(&event, true),
                 EventStatus::Queued | EventStatus::Done => continue,
             };
+            let writes = !finished.writes.is_empty();
             batch.push(finished);
+            count += 1;
+            if writes {
+                self.commit(&batch)?;
+                batch.clear();
+            }
         }
         if !batch.is_empty() {
             self.commit(&batch)?;
         }
-        Ok(batch.len())
+        Ok(count)
     }
 }
 
@@ -651,7 +783,7 @@ mod tests {
             pairs: Vec::new(),
         };
         let mut journal = Journal::open(&path, false).unwrap();
-        journal.finish(&[], &[], &[], &rows).unwrap();
+        journal.finish(&program(), &[], &[], &[], &rows).unwrap();
         let Err(StartError::Journal(err)) =
             Worker::open(&path, program(), Options::default(), Policy::default())
         else {

@@ -156,6 +156,7 @@ pub(super) fn describe(
             }
             Rule::prefer_latest => "`latest` or an app name",
             Rule::count | Rule::integer => "a whole number",
+            Rule::limit_count => "a whole number from 1",
             Rule::plain_text | Rule::route_path => "a text in quotes",
             Rule::http_op => "`create`, `read`, `update`, `delete` or `list`",
             Rule::http_method => "`GET`, `POST`, `PUT`, `PATCH` or `DELETE`",

@@ -169,6 +169,20 @@ impl Lower {
                     let kinds = parts(member).map(|k| self.event_kind(k)).collect();
                     app.capabilities.push(Capability::Emits(kinds));
                 }
+                Rule::limit_decl => {
+                    for limit in parts(member) {
+                        let rule = limit.as_rule();
+                        let span = self.span(&limit);
+                        let count = parts(limit)
+                            .next()
+                            .and_then(|c| c.as_str().parse().ok())
+                            .unwrap_or(1);
+                        app.capabilities.push(match rule {
+                            Rule::limit_rate => Capability::PerSecond(Spanned::new(count, span)),
+                            _ => Capability::AtOnce(Spanned::new(count, span)),
+                        });
+                    }
+                }
                 Rule::entity_decl => app.entities.push(self.entity(member)),
                 Rule::http_decl => app.http.push(self.http(member)),
                 Rule::call_decl => app.calls.push(self.call_decl(member)),
