@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use super::schedule::ScheduleProblem;
 use super::sync_error::{MapCollision, SyncProblem, sync_entity_missing_parts};
 use crate::ast::{BinaryOp, EventKind};
 use crate::codes::Code;
@@ -213,6 +214,8 @@ pub enum CheckError {
         name: String,
         suggestion: Option<String>,
     },
+    /// A schedule that can never fire (see [`ScheduleProblem`]).
+    Schedule(ScheduleProblem),
 }
 
 /// Where a type mismatch happened, for the message.
@@ -343,6 +346,7 @@ impl CheckError {
             CheckError::Sync(problem) => problem.code(),
             CheckError::Mapping(_) => Code::E0501,
             CheckError::UnknownTimeZone { .. } => Code::E0209,
+            CheckError::Schedule(problem) => problem.code(),
         })
     }
 
@@ -407,6 +411,7 @@ impl CheckError {
         match self {
             OpenApps { .. } => unreachable!("expected a coded problem, found the open-apps note"),
             Mapping(_) => unreachable!("expected a problem of names or types, found a mapping's"),
+            Schedule(problem) => problem.parts(),
             CloseToDeclared { .. }
             | UnknownEntity { .. }
             | SyncEntityMissing { .. }
@@ -734,6 +739,8 @@ pub enum ScopeHint {
     Constant,
     /// After `conflict.`, in a workflow run on a sync's conflict.
     Conflict,
+    /// In a scheduled workflow, which has no trigger record.
+    Scheduled,
 }
 
 impl ScopeHint {
@@ -754,6 +761,7 @@ impl ScopeHint {
             ScopeHint::Constant => {
                 "no record is in view here, so there are no fields to name".into()
             }
+            ScopeHint::Scheduled => "a scheduled run has no trigger record: a bare name is a `let` above this step".into(),
         }
     }
 
@@ -770,6 +778,9 @@ impl ScopeHint {
             ScopeHint::Constant => {
                 "write a value: a text in quotes, a number, or a call like `now()`".into()
             }
+            ScopeHint::Scheduled => format!(
+                "read the records the run needs first, as in `let {name} = find … in …` or `let n = count … in …`"
+            ),
         }
     }
 }

@@ -209,6 +209,9 @@ impl Checker<'_> {
         };
         match scope.view {
             View::Trigger => match scope.trigger {
+                Some(entity) if self.program.app(self.program.entity(entity).app).is_clock() => {
+                    ScopeHint::Scheduled
+                }
                 Some(entity) => {
                     let (entity, app) = describe(entity);
                     ScopeHint::Trigger { entity, app }

@@ -297,6 +297,9 @@ impl Checker<'_> {
         if let Some(name) = &t.conflict {
             return self.conflict_trigger(t, name);
         }
+        if let Some(schedule) = &t.schedule {
+            return Some(self.schedule_trigger(t, schedule));
+        }
         let app = self.app(&t.app);
         let entity = self.entity(app, &t.entity, t.app.span, false)?;
         let kind = t.kind.node;
@@ -349,11 +352,12 @@ impl Checker<'_> {
             condition,
             span: t.span,
             conflict: None,
+            schedule: None,
         })
     }
 
     /// The trigger's `where`, over the trigger record; what it shows present stays so.
-    fn trigger_condition(&mut self, t: &ast::Trigger, entity: EntityId) -> Option<Expr> {
+    pub(super) fn trigger_condition(&mut self, t: &ast::Trigger, entity: EntityId) -> Option<Expr> {
         let scope = Scope {
             view: View::Trigger,
             trigger: Some(entity),
@@ -384,6 +388,7 @@ impl Checker<'_> {
             condition,
             span: t.span,
             conflict: Some(sync),
+            schedule: None,
         })
     }
 

@@ -137,8 +137,13 @@ pub fn table(stats: &[TriggerStats]) -> String {
         .iter()
         .map(|s| {
             let show = |v: Option<u64>| v.map_or("unbounded".to_string(), |v| v.to_string());
+            let trigger = if &*s.app == crate::program::CLOCK_APP {
+                "the clock (schedules)".to_string()
+            } else {
+                format!("{} {} in {}", s.kind, s.entity, s.app)
+            };
             (
-                format!("{} {} in {}", s.kind, s.entity, s.app),
+                trigger,
                 show(s.runs),
                 show(s.actions),
             )

@@ -30,6 +30,7 @@ pub mod input;
 mod lookup;
 mod report;
 pub mod scenario;
+pub mod schedule;
 pub mod sim;
 pub mod state;
 mod sync;
@@ -464,6 +465,10 @@ impl Core {
         let mut listeners = vec![Vec::new(); program.entities.len() * 3];
         let mut on_conflict = vec![Vec::new(); program.syncs.len()];
         for (i, w) in program.workflows.iter().enumerate() {
+            if w.trigger.schedule.is_some() {
+                // The clock starts these (`schedule`), on no event of an app.
+                continue;
+            }
             match w.trigger.conflict {
                 Some(sync) => on_conflict[sync.0].push(WorkflowId(i)),
                 None => listeners[w.trigger.entity.0 * 3 + kind_index(w.trigger.kind)]

@@ -22,6 +22,7 @@ mod expected;
 mod expr;
 mod lower;
 mod lower_http;
+mod schedule;
 pub mod scan;
 mod steps;
 
