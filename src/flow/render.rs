@@ -269,6 +269,11 @@ impl<'a> View<'a> {
             "digraph weir {\n  rankdir=LR;\n  graph [fontname=\"Helvetica\"];\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n",
         );
         for (i, app) in self.program.apps.iter().enumerate() {
+            // Schedules start at the clock: one round node, no entities.
+            if app.is_clock() {
+                let _ = writeln!(out, "  {} [shape=ellipse];", quote(CLOCK_APP));
+                continue;
+            }
             let _ = writeln!(
                 out,
                 "  subgraph cluster_{i} {{\n    label={};\n    style=rounded;",
@@ -317,6 +322,10 @@ impl<'a> View<'a> {
     pub fn mermaid(&self) -> String {
         let mut out = String::from("flowchart LR\n");
         for app in &self.program.apps {
+            if app.is_clock() {
+                let _ = writeln!(out, "  {}([\"{CLOCK_APP}\"])", mermaid_id(CLOCK_APP));
+                continue;
+            }
             let _ = writeln!(
                 out,
                 "  subgraph {}[\"{}\"]",

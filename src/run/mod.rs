@@ -794,11 +794,16 @@ impl Core {
             note.end = RunEnd::Failed;
         }
         let entity = p.entity(event.entity);
+        let trigger = if p.app(entity.app).is_clock() {
+            schedule::tick_text(event)
+        } else {
+            format!("the {} {} {}", event.kind, entity.name, event.at().show(p))
+        };
         let failure = Failure {
             by: by.name(p),
             run: run.unwrap_or(0),
             event: event.id,
-            trigger: format!("the {} {} {}", event.kind, entity.name, event.at().show(p)),
+            trigger,
             error,
         };
         if self.options.trace {

@@ -9,7 +9,8 @@
 //! ```
 //!
 //! A time the clock starts on is past; one it stops on is due. A run starts on a `new` event of
-//! the clock's tick, which has no fields and no cause, so every scheduled run starts a chain.
+//! the clock's tick, which has no fields and no cause, so every scheduled run starts a chain;
+//! the tick's id is the time it was due (`#1 the clock reads 2030-05-01T06:00:00Z` in a trace).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -67,6 +68,12 @@ pub fn next_after(schedule: &Schedule, t: i64) -> Option<i64> {
     None
 }
 
+/// A tick as messages tell it: `the clock at 2030-05-01T06:00:00Z`.
+pub fn tick_text(event: &Event) -> String {
+    let due = crate::value::format_rfc3339(event.record.id.cast_signed());
+    format!("the clock at {due}")
+}
+
 impl<A: Apps> Engine<A> {
     /// Runs every schedule due after the clock's time up to `to`, in order, each with the
     /// clock at its time. A workflow whose budget of runs is spent is held once and fires no
@@ -87,11 +94,14 @@ impl<A: Apps> Engine<A> {
             }
             let w = &program.workflows[i];
             self.core.options.now = at;
+            // The tick's id is the time it stands for, so that a trace can tell it.
+            let mut record = Record::empty(0);
+            record.id = at.cast_unsigned();
             let event = Event {
                 id: self.core.next_event,
                 kind: EventKind::New,
                 entity: w.trigger.entity,
-                record: Record::empty(0),
+                record,
                 origin: Arc::from("clock"),
                 changed: None,
                 cause: None,
@@ -105,11 +115,11 @@ impl<A: Apps> Engine<A> {
             let held = out.held.len();
             let core = &mut self.core;
             core.consider(&program, &mut self.apps, WorkflowId(i), &event, &mut out);
+            // Held itself (its budget spent), not something further down its chain.
+            let stopped = out.held.len() > held;
             core.settle(&program, &mut self.apps, &mut out);
             let schedule = w.trigger.schedule.as_ref();
-            if out.held.len() == held
-                && let Some(next) = schedule.and_then(|s| next_after(s, at))
-            {
+            if !stopped && let Some(next) = schedule.and_then(|s| next_after(s, at)) {
                 due.push(Reverse((next, i)));
             }
         }
