@@ -458,7 +458,7 @@ pub struct Trigger {
     pub conflict: Option<Name>,
     /// `on every day at 08:00 in "Europe/Berlin"`: the run's times. Such a trigger has no
     /// record: `kind` is `new` and `entity` and `app` are the word `every`, so look here first.
-    pub schedule: Option<Schedule>,
+    pub schedule: Option<Box<Schedule>>,
 }
 
 /// When a scheduled workflow runs: `every 15m`, `every day at 08:00`, `every monday at 09:00

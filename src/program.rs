@@ -337,7 +337,7 @@ pub struct Trigger {
     pub conflict: Option<SyncId>,
     /// `on every …`: run at these times, on no record (`app` and `entity` are the clock's,
     /// which no script can name and nothing writes, so no chain leads into the workflow).
-    pub schedule: Option<crate::ast::Schedule>,
+    pub schedule: Option<Box<crate::ast::Schedule>>,
 }
 
 #[derive(Clone, Debug)]

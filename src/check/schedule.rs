@@ -30,7 +30,11 @@ pub enum ScheduleProblem {
     NoLength { span: Span, text: String },
     /// `every 15m at 08:00` or `every 15m in "…"`: a length repeats from 1970, not from a
     /// time of day or in a zone.
-    IntervalWith { span: Span, every: String, what: &'static str },
+    IntervalWith {
+        span: Span,
+        every: String,
+        what: &'static str,
+    },
 }
 
 impl ScheduleProblem {
@@ -42,17 +46,32 @@ impl ScheduleProblem {
         match self {
             ScheduleProblem::NotATimeOfDay { span, text } => (
                 format!("`{text}` is not a time of day, so this schedule never fires"),
-                vec![primary(*span, "hours go from 00 to 23, minutes from 00 to 59")],
-                vec![help("write a time from `00:00` to `23:59`, as in `at 08:00`")],
+                vec![primary(
+                    *span,
+                    "hours go from 00 to 23, minutes from 00 to 59",
+                )],
+                vec![help(
+                    "write a time from `00:00` to `23:59`, as in `at 08:00`",
+                )],
             ),
             ScheduleProblem::NoLength { span, text } => (
                 format!("`every {text}` never comes round, so this schedule never fires"),
-                vec![primary(*span, "no time to wait, or more than weir's calendar holds")],
-                vec![help("repeat after a length from `1s` up, as in `every 15m`, or `every day`")],
+                vec![primary(
+                    *span,
+                    "no time to wait, or more than weir's calendar holds",
+                )],
+                vec![help(
+                    "repeat after a length from `1s` up, as in `every 15m`, or `every day`",
+                )],
             ),
             ScheduleProblem::IntervalWith { span, every, what } => (
-                format!("`every {every}` repeats from midnight UTC, so `{what}` has no meaning here"),
-                vec![primary(*span, format!("`{what}` needs `every day` or a weekday"))],
+                format!(
+                    "`every {every}` repeats from midnight UTC, so `{what}` has no meaning here"
+                ),
+                vec![primary(
+                    *span,
+                    format!("`{what}` needs `every day` or a weekday"),
+                )],
                 vec![help(format!(
                     "remove `{what} …`, or write `every day {what} …` for once a day"
                 ))],
@@ -77,7 +96,7 @@ impl Checker<'_> {
             condition,
             span: t.span,
             conflict: None,
-            schedule: Some(s.clone()),
+            schedule: Some(Box::new(s.clone())),
         }
     }
 
@@ -86,7 +105,10 @@ impl Checker<'_> {
             let (hour, minute) = at.node;
             if hour > 23 || minute > 59 {
                 let text = format!("{hour:02}:{minute:02}");
-                self.schedule_problem(ScheduleProblem::NotATimeOfDay { span: at.span, text });
+                self.schedule_problem(ScheduleProblem::NotATimeOfDay {
+                    span: at.span,
+                    text,
+                });
             }
         }
         if let Some(zone) = &s.zone
@@ -104,7 +126,10 @@ impl Checker<'_> {
         let every = format!("{}{}", length.amount, length.unit.suffix());
         if !crate::run::schedule::fires(length) {
             let span = s.every.span;
-            self.schedule_problem(ScheduleProblem::NoLength { span, text: every.clone() });
+            self.schedule_problem(ScheduleProblem::NoLength {
+                span,
+                text: every.clone(),
+            });
         }
         let extras = [
             s.at.as_ref().map(|a| (a.span, "at")),

@@ -142,11 +142,7 @@ pub fn table(stats: &[TriggerStats]) -> String {
             } else {
                 format!("{} {} in {}", s.kind, s.entity, s.app)
             };
-            (
-                trigger,
-                show(s.runs),
-                show(s.actions),
-            )
+            (trigger, show(s.runs), show(s.actions))
         })
         .collect();
     let width = rows

@@ -29,9 +29,7 @@ use crate::program::WorkflowId;
 /// weir's calendar holds.
 pub fn fires(length: DurationLit) -> bool {
     let last = Timestamp::MAX.as_second();
-    length
-        .checked_seconds()
-        .is_some_and(|s| s > 0 && s <= last)
+    length.checked_seconds().is_some_and(|s| s > 0 && s <= last)
 }
 
 /// The first time after `t` the schedule fires, if weir's calendar holds one.
@@ -110,7 +108,8 @@ impl<A: Apps> Engine<A> {
             self.core.next_event += 1;
             out.counts.events += 1;
             if self.core.options.trace {
-                out.trace.push(super::trace::TraceItem::Event(event.clone()));
+                out.trace
+                    .push(super::trace::TraceItem::Event(event.clone()));
             }
             let held = out.held.len();
             let core = &mut self.core;
@@ -184,6 +183,9 @@ mod tests {
             unit: DurationUnit::Minutes,
         };
         assert!(!fires(zero));
-        assert_eq!(next_after(&schedule(Every::Interval(zero), None, None), 0), None);
+        assert_eq!(
+            next_after(&schedule(Every::Interval(zero), None, None), 0),
+            None
+        );
     }
 }

@@ -292,7 +292,7 @@ impl Lower {
                 condition: None,
                 span,
                 conflict: None,
-                schedule: Some(self.schedule(first)),
+                schedule: Some(Box::new(self.schedule(first))),
             }
         } else if first.as_rule() == Rule::conflict_in {
             let kind = Spanned::new(EventKind::Updated, self.span(&first));

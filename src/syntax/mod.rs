@@ -22,8 +22,8 @@ mod expected;
 mod expr;
 mod lower;
 mod lower_http;
-mod schedule;
 pub mod scan;
+mod schedule;
 mod steps;
 
 use std::sync::Mutex;

@@ -12,7 +12,6 @@ use super::lower::{Lower, parts};
 use crate::ast::*;
 use crate::span::Spanned;
 
-
 impl Lower {
     pub(super) fn schedule(&mut self, pair: Pair<'_, Rule>) -> Schedule {
         let span = self.span(&pair);
@@ -39,7 +38,10 @@ impl Lower {
             match part.as_rule() {
                 Rule::time_of_day => {
                     let (hour, minute) = part.as_str().split_once(':').expect("`HH:MM`");
-                    let at = (hour.parse().unwrap_or(u32::MAX), minute.parse().unwrap_or(u32::MAX));
+                    let at = (
+                        hour.parse().unwrap_or(u32::MAX),
+                        minute.parse().unwrap_or(u32::MAX),
+                    );
                     schedule.at = Some(Spanned::new(at, self.span(&part)));
                 }
                 Rule::plain_text => {
