@@ -507,6 +507,9 @@ impl CheckError {
                 vec![
                     scope.explain(),
                     help(match (familiar_name(&name.text), suggestion) {
+                        _ if matches!(scope, ScopeHint::Scheduled) && &*name.text == "trigger" => {
+                            scope.fix(&name.text)
+                        }
                         (Some(fix), _) => fix,
                         (None, Some(s)) => format!("did you mean `{s}`?"),
                         (None, None) => scope.fix(&name.text),
@@ -778,6 +781,7 @@ impl ScopeHint {
             ScopeHint::Constant => {
                 "write a value: a text in quotes, a number, or a call like `now()`".into()
             }
+            ScopeHint::Scheduled if name == "trigger" => "read the record the run needs first, as in `let r = find … in …`, and write `r.FIELD`".into(),
             ScopeHint::Scheduled => format!(
                 "read the records the run needs first, as in `let {name} = find … in …` or `let n = count … in …`"
             ),

@@ -270,6 +270,24 @@ impl Checker<'_> {
             return error_expr(span);
         }
         let trigger = match (&base.kind, scope.trigger) {
+            (ast::ExprKind::Name(name), Some(trigger))
+                if &**name == "trigger"
+                    && self
+                        .program
+                        .app(self.program.entity(trigger).app)
+                        .is_clock() =>
+            {
+                // A scheduled run: there is no trigger record to read.
+                self.report(CheckError::UnknownName {
+                    name: Named {
+                        text: name.clone(),
+                        span: base.span,
+                    },
+                    suggestion: None,
+                    scope: ScopeHint::Scheduled,
+                });
+                return error_expr(span);
+            }
             (ast::ExprKind::Name(name), Some(trigger)) if &**name == "trigger" => trigger,
             _ => {
                 let base_text = self.sources.slice(base.span).to_string();
