@@ -28,6 +28,12 @@ pub enum ScheduleProblem {
     NotATimeOfDay { span: Span, text: String },
     /// `every 0m`, or a length longer than weir's calendar.
     NoLength { span: Span, text: String },
+    /// E0102: `create in Shop` in a scheduled workflow, which has no trigger entity to imply.
+    EntityNotNamed {
+        span: Span,
+        app: Arc<str>,
+        example: Option<Arc<str>>,
+    },
     /// `every 15m at 08:00` or `every 15m in "…"`: a length repeats from 1970, not from a
     /// time of day or in a zone.
     IntervalWith {
@@ -39,7 +45,10 @@ pub enum ScheduleProblem {
 
 impl ScheduleProblem {
     pub(super) fn code(&self) -> Code {
-        Code::E0210
+        match self {
+            ScheduleProblem::EntityNotNamed { .. } => Code::E0102,
+            _ => Code::E0210,
+        }
     }
 
     pub(super) fn parts(&self) -> Parts {
@@ -63,6 +72,14 @@ impl ScheduleProblem {
                 vec![help(
                     "repeat after a length from `1s` up, as in `every 15m`, or `every day`",
                 )],
+            ),
+            ScheduleProblem::EntityNotNamed { span, app, example } => (
+                "a scheduled run has no trigger record, so this action must name the entity it writes".to_string(),
+                vec![primary(*span, format!("which entity of `{app}`?"))],
+                vec![help(match example {
+                    Some(entity) => format!("name it before `in`, as in `{entity} in {app}`"),
+                    None => format!("declare an entity in `app {app} {{ … }}` and name it before `in`"),
+                })],
             ),
             ScheduleProblem::IntervalWith { span, every, what } => (
                 format!(
@@ -139,6 +156,20 @@ impl Checker<'_> {
             let every = every.clone();
             self.schedule_problem(ScheduleProblem::IntervalWith { span, every, what });
         }
+    }
+
+    /// `create in Shop` where no trigger entity stands for the one left out.
+    pub(super) fn unnamed_entity(&mut self, app: AppId, name: &ast::Name) {
+        let example = self
+            .program
+            .entities_of(app)
+            .next()
+            .map(|first| self.program.entity(first).name.clone());
+        self.schedule_problem(ScheduleProblem::EntityNotNamed {
+            span: name.span,
+            app: name.node.clone(),
+            example,
+        });
     }
 
     fn schedule_problem(&mut self, problem: ScheduleProblem) {

@@ -571,6 +571,10 @@ impl Checker<'_> {
         let app_id = self.app(app);
         let entity_id = match entity {
             Some(name) => self.entity(app_id, name, app.span, false)?,
+            None if trigger.schedule.is_some() => {
+                self.unnamed_entity(app_id, app);
+                return None;
+            }
             None => {
                 let implied =
                     ast::Name::new(self.program.entity(trigger.entity).name.clone(), app.span);
