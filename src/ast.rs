@@ -34,7 +34,8 @@ equal_ignoring_span! {
     EntityDecl { name, fields }
     OwnsDecl { app, entity }
     Workflow { name, form, trigger, steps }
-    Trigger { kind, entity, app, changing, condition }
+    Trigger { kind, entity, app, changing, condition, schedule }
+    Schedule { every, at, zone }
     Step { kind }
     SyncDecl { entity, left, right, right_entity, matching, mappings, prefer }
     ValueMap { pairs, otherwise }
@@ -508,6 +509,58 @@ pub struct Trigger {
     /// own (the checker takes the sync's first side): `kind` is `updated` and `entity` and `app`
     /// repeat the sync's name, so look here first.
     pub conflict: Option<Name>,
+    /// `on every day at 08:00 in "Europe/Berlin"`: the run's times. Such a trigger has no
+    /// record: `kind` is `new` and `entity` and `app` are the word `every`, so look here first.
+    pub schedule: Option<Box<Schedule>>,
+}
+
+/// When a scheduled workflow runs: `every 15m`, `every day at 08:00`, `every monday at 09:00
+/// in "Europe/Berlin"` (UTC without a zone).
+#[derive(Clone, Debug)]
+pub struct Schedule {
+    pub every: Spanned<Every>,
+    /// `at HH:MM`, as written (the checker refuses an hour or minute past the clock's).
+    pub at: Option<Spanned<(u32, u32)>>,
+    pub zone: Option<Spanned<Arc<str>>>,
+    pub span: Span,
+}
+
+/// The days of `every monday` … `every sunday`, in the order of [`Every::Weekday`].
+pub const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+/// The schedule as written: `every day at 08:00 in "Europe/Berlin"`.
+impl fmt::Display for Schedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.every.node {
+            Every::Interval(d) => write!(f, "every {}{}", d.amount, d.unit.suffix())?,
+            Every::Day => write!(f, "every day")?,
+            Every::Weekday(day) => write!(f, "every {}", WEEKDAYS[usize::from(day) % 7])?,
+        }
+        if let Some(at) = &self.at {
+            write!(f, " at {:02}:{:02}", at.node.0, at.node.1)?;
+        }
+        if let Some(zone) = &self.zone {
+            write!(f, " in \"{}\"", zone.node)?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Every {
+    /// `every 15m`: at every multiple of its length since 1970-01-01T00:00Z.
+    Interval(DurationLit),
+    Day,
+    /// `every monday`: 0 is Monday, 6 Sunday.
+    Weekday(u8),
 }
 
 #[derive(Clone, Debug)]

@@ -786,9 +786,10 @@ fn count_text(count: u64) -> String {
 }
 
 fn trigger(t: &Trigger) -> String {
-    let mut text = match &t.conflict {
-        Some(sync) => format!("on conflict in sync {}", sync.node),
-        None => format!("on {} {} in {}", t.kind.node, t.entity.node, t.app.node),
+    let mut text = match (&t.conflict, &t.schedule) {
+        (Some(sync), _) => format!("on conflict in sync {}", sync.node),
+        (None, Some(schedule)) => format!("on {schedule}"),
+        (None, None) => format!("on {} {} in {}", t.kind.node, t.entity.node, t.app.node),
     };
     if !t.changing.is_empty() {
         let fields: Vec<&str> = t.changing.iter().map(|f| &*f.node).collect();

@@ -143,6 +143,12 @@ pub struct CallStep {
 }
 
 impl App {
+    /// The clock's app, which scheduled workflows are triggered on: no script names it, and
+    /// listings leave it out.
+    pub fn is_clock(&self) -> bool {
+        &*self.name == CLOCK_APP
+    }
+
     pub fn emits(&self, kind: EventKind) -> bool {
         self.emits[kind_index(kind)]
     }
@@ -225,6 +231,11 @@ pub struct Field {
 }
 
 /// `App owns entity`.
+/// The app of the clock's tick (a space keeps it out of scripts).
+pub const CLOCK_APP: &str = "the clock";
+/// The entity scheduled workflows are triggered on, of [`CLOCK_APP`].
+pub const CLOCK_TICK: &str = "clock tick";
+
 #[derive(Clone, Debug)]
 pub struct Owner {
     pub entity_name: Arc<str>,
@@ -342,6 +353,9 @@ pub struct Trigger {
     /// `on conflict in sync NAME`: run when that sync settles a conflict, on its first side's
     /// record (`app`, `entity` and `kind` are that side's, and `updated`).
     pub conflict: Option<SyncId>,
+    /// `on every …`: run at these times, on no record (`app` and `entity` are the clock's,
+    /// which no script can name and nothing writes, so no chain leads into the workflow).
+    pub schedule: Option<Box<crate::ast::Schedule>>,
 }
 
 #[derive(Clone, Debug)]

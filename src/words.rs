@@ -191,6 +191,16 @@ pub const WORDS: &[Word] = &[
     word("linked", Role::Trigger, R, "linked"),
     // `on conflict in sync NAME`.
     word("conflict", Role::Trigger, C, "kw_conflict"),
+    // `on every day at 08:00 in "Europe/Berlin"`, `on every monday …`, `on every 15m`.
+    word("every", Role::Trigger, C, "kw_every"),
+    spelled("day", Role::Trigger, C, &["every_day"]),
+    spelled("monday", Role::Trigger, C, &["weekday"]),
+    spelled("tuesday", Role::Trigger, C, &["weekday"]),
+    spelled("wednesday", Role::Trigger, C, &["weekday"]),
+    spelled("thursday", Role::Trigger, C, &["weekday"]),
+    spelled("friday", Role::Trigger, C, &["weekday"]),
+    spelled("saturday", Role::Trigger, C, &["weekday"]),
+    spelled("sunday", Role::Trigger, C, &["weekday"]),
     word("let", Role::Step, R, "kw_let"),
     word("unless", Role::Step, R, "kw_unless"),
     word("continue", Role::Step, R, "kw_continue"),

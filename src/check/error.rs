@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use super::schedule::ScheduleProblem;
 use super::sync_error::{MapCollision, SyncProblem, sync_entity_missing_parts};
 use crate::ast::{BinaryOp, EventKind};
 use crate::codes::Code;
@@ -229,6 +230,8 @@ pub enum CheckError {
         name: String,
         suggestion: Option<String>,
     },
+    /// A schedule that can never fire (see [`ScheduleProblem`]).
+    Schedule(ScheduleProblem),
 }
 
 /// Where a type mismatch happened, for the message.
@@ -364,6 +367,7 @@ impl CheckError {
             CheckError::Mapping(_) => Code::E0501,
             CheckError::UnknownTimeZone { .. } => Code::E0209,
             CheckError::Webhooks(_) => Code::E0502,
+            CheckError::Schedule(problem) => problem.code(),
         })
     }
 
@@ -432,6 +436,7 @@ impl CheckError {
             OpenApps { .. } => unreachable!("expected a coded problem, found the open-apps note"),
             Mapping(_) => unreachable!("expected a problem of names or types, found a mapping's"),
             Webhooks(_) => unreachable!("expected a problem of names or types, found a webhook's"),
+            Schedule(problem) => problem.parts(),
             CloseToDeclared { .. }
             | UnknownEntity { .. }
             | SyncEntityMissing { .. }
@@ -531,6 +536,9 @@ impl CheckError {
                 vec![
                     scope.explain(),
                     help(match (familiar_name(&name.text), suggestion) {
+                        _ if matches!(scope, ScopeHint::Scheduled) && &*name.text == "trigger" => {
+                            scope.fix(&name.text)
+                        }
                         (Some(fix), _) => fix,
                         (None, Some(s)) => format!("did you mean `{s}`?"),
                         (None, None) => scope.fix(&name.text),
@@ -763,6 +771,8 @@ pub enum ScopeHint {
     Constant,
     /// After `conflict.`, in a workflow run on a sync's conflict.
     Conflict,
+    /// In a scheduled workflow, which has no trigger record.
+    Scheduled,
 }
 
 impl ScopeHint {
@@ -783,6 +793,7 @@ impl ScopeHint {
             ScopeHint::Constant => {
                 "no record is in view here, so there are no fields to name".into()
             }
+            ScopeHint::Scheduled => "a scheduled run has no trigger record: a bare name is a `let` above this step".into(),
         }
     }
 
@@ -799,6 +810,10 @@ impl ScopeHint {
             ScopeHint::Constant => {
                 "write a value: a text in quotes, a number, or a call like `now()`".into()
             }
+            ScopeHint::Scheduled if name == "trigger" => "read the record the run needs first, as in `let r = find … in …`, and write `r.FIELD`".into(),
+            ScopeHint::Scheduled => format!(
+                "read the records the run needs first, as in `let {name} = find … in …` or `let n = count … in …`"
+            ),
         }
     }
 }

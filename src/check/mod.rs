@@ -19,6 +19,7 @@ mod names;
 mod narrow;
 mod operators;
 mod scenario;
+mod schedule;
 mod sync_error;
 mod value_error;
 mod webhooks;

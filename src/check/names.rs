@@ -212,6 +212,9 @@ impl Checker<'_> {
         };
         match scope.view {
             View::Trigger => match scope.trigger {
+                Some(entity) if self.program.app(self.program.entity(entity).app).is_clock() => {
+                    ScopeHint::Scheduled
+                }
                 Some(entity) => {
                     let (entity, app) = describe(entity);
                     ScopeHint::Trigger { entity, app }
@@ -270,6 +273,24 @@ impl Checker<'_> {
             return error_expr(span);
         }
         let trigger = match (&base.kind, scope.trigger) {
+            (ast::ExprKind::Name(name), Some(trigger))
+                if &**name == "trigger"
+                    && self
+                        .program
+                        .app(self.program.entity(trigger).app)
+                        .is_clock() =>
+            {
+                // A scheduled run: there is no trigger record to read.
+                self.report(CheckError::UnknownName {
+                    name: Named {
+                        text: name.clone(),
+                        span: base.span,
+                    },
+                    suggestion: None,
+                    scope: ScopeHint::Scheduled,
+                });
+                return error_expr(span);
+            }
             (ast::ExprKind::Name(name), Some(trigger)) if &**name == "trigger" => trigger,
             _ => {
                 let base_text = self.sources.slice(base.span).to_string();

@@ -294,6 +294,9 @@ impl Checker<'_> {
         if let Some(name) = &t.conflict {
             return self.conflict_trigger(t, name);
         }
+        if let Some(schedule) = &t.schedule {
+            return Some(self.schedule_trigger(t, schedule));
+        }
         let app = self.app(&t.app);
         let entity = self.entity(app, &t.entity, t.app.span, false)?;
         let kind = t.kind.node;
@@ -346,11 +349,12 @@ impl Checker<'_> {
             condition,
             span: t.span,
             conflict: None,
+            schedule: None,
         })
     }
 
     /// The trigger's `where`, over the trigger record; what it shows present stays so.
-    fn trigger_condition(&mut self, t: &ast::Trigger, entity: EntityId) -> Option<Expr> {
+    pub(super) fn trigger_condition(&mut self, t: &ast::Trigger, entity: EntityId) -> Option<Expr> {
         let scope = Scope {
             view: View::Trigger,
             trigger: Some(entity),
@@ -381,6 +385,7 @@ impl Checker<'_> {
             condition,
             span: t.span,
             conflict: Some(sync),
+            schedule: None,
         })
     }
 
@@ -564,6 +569,10 @@ impl Checker<'_> {
         let app_id = self.app(app);
         let entity_id = match entity {
             Some(name) => self.entity(app_id, name, app.span, false)?,
+            None if trigger.schedule.is_some() => {
+                self.unnamed_entity(app_id, app);
+                return None;
+            }
             None => {
                 let implied =
                     ast::Name::new(self.program.entity(trigger.entity).name.clone(), app.span);

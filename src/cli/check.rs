@@ -121,7 +121,10 @@ fn summary(
             }
             format!(
                 "{what} in {}",
-                diagnostic::plural(program.apps.len() as u64, "app")
+                diagnostic::plural(
+                    program.apps.iter().filter(|a| !a.is_clock()).count() as u64,
+                    "app"
+                )
             )
         }
         None => files

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::graph::{Cut, FlowGraph, Telling, UnitSource};
 use super::scc;
 use crate::ast::EventKind;
-use crate::program::{EntityId, Program};
+use crate::program::{CLOCK_APP, EntityId, Program};
 use crate::source::SourceMap;
 use crate::span::Span;
 
@@ -140,10 +140,16 @@ impl<'a> View<'a> {
     fn trigger_text(&self, unit: usize) -> String {
         let u = &self.graph.units[unit];
         match u.source {
-            UnitSource::Workflow(w) => match self.program.workflow(w).trigger.conflict {
-                Some(sync) => format!("conflict in sync {}", self.program.syncs[sync.0].name),
-                None => format!("{} {}", u.trigger_kind, self.node(u.trigger_entity)),
-            },
+            UnitSource::Workflow(w) => {
+                let trigger = &self.program.workflow(w).trigger;
+                match (trigger.conflict, &trigger.schedule) {
+                    (Some(sync), _) => {
+                        format!("conflict in sync {}", self.program.syncs[sync.0].name)
+                    }
+                    (None, Some(schedule)) => schedule.to_string(),
+                    (None, None) => format!("{} {}", u.trigger_kind, self.node(u.trigger_entity)),
+                }
+            }
             UnitSource::Sync { .. } => {
                 format!("{} {}", u.trigger_kind, self.node(u.trigger_entity))
             }
@@ -152,6 +158,9 @@ impl<'a> View<'a> {
 
     fn node(&self, entity: EntityId) -> String {
         let e = self.program.entity(entity);
+        if self.program.app(e.app).is_clock() {
+            return CLOCK_APP.to_string();
+        }
         format!("{}.{}", self.program.app(e.app).name, e.name)
     }
 
@@ -167,6 +176,11 @@ impl<'a> View<'a> {
                         if self.program.workflow(id).trigger.conflict.is_some() =>
                     {
                         "conflict".to_string()
+                    }
+                    UnitSource::Workflow(id)
+                        if self.program.workflow(id).trigger.schedule.is_some() =>
+                    {
+                        "schedule".to_string()
                     }
                     _ => unit.trigger_kind.to_string(),
                 };
@@ -185,7 +199,7 @@ impl<'a> View<'a> {
     pub fn text(&self, sources: &SourceMap) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "apps and entities");
-        for app in &self.program.apps {
+        for app in self.program.apps.iter().filter(|a| !a.is_clock()) {
             let entities: Vec<&str> = app
                 .entities
                 .iter()
@@ -255,6 +269,11 @@ impl<'a> View<'a> {
             "digraph weir {\n  rankdir=LR;\n  graph [fontname=\"Helvetica\"];\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n",
         );
         for (i, app) in self.program.apps.iter().enumerate() {
+            // Schedules start at the clock: one round node, no entities.
+            if app.is_clock() {
+                let _ = writeln!(out, "  {} [shape=ellipse];", quote(CLOCK_APP));
+                continue;
+            }
             let _ = writeln!(
                 out,
                 "  subgraph cluster_{i} {{\n    label={};\n    style=rounded;",
@@ -303,6 +322,10 @@ impl<'a> View<'a> {
     pub fn mermaid(&self) -> String {
         let mut out = String::from("flowchart LR\n");
         for app in &self.program.apps {
+            if app.is_clock() {
+                let _ = writeln!(out, "  {}([\"{CLOCK_APP}\"])", mermaid_id(CLOCK_APP));
+                continue;
+            }
             let _ = writeln!(
                 out,
                 "  subgraph {}[\"{}\"]",

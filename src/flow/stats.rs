@@ -170,8 +170,13 @@ pub fn table(stats: &[TriggerStats]) -> String {
                 Some(v) if per_item => format!("{v} per item"),
                 Some(v) => v.to_string(),
             };
+            let trigger = if &*s.app == crate::program::CLOCK_APP {
+                "the clock (schedules)".to_string()
+            } else {
+                format!("{} {} in {}", s.kind, s.entity, s.app)
+            };
             (
-                format!("{} {} in {}", s.kind, s.entity, s.app),
+                trigger,
                 show(s.runs, s.runs_per_item),
                 show(s.actions, s.per_item),
             )

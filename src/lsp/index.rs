@@ -154,9 +154,12 @@ impl Builder<'_> {
     fn definitions(&mut self) {
         let program = self.program;
         for (i, app) in program.apps.iter().enumerate() {
-            self.add(app.span, Symbol::App(AppId(i)), true);
+            if !app.is_clock() {
+                self.add(app.span, Symbol::App(AppId(i)), true);
+            }
         }
         for (i, entity) in program.entities.iter().enumerate() {
+            // A call's arguments and reply, and the clock's tick, have no place in a file.
             if entity.is_hidden() {
                 continue;
             }
@@ -227,10 +230,11 @@ impl Builder<'_> {
     }
 
     fn workflow(&mut self, w: &ast::Workflow) {
-        // `on conflict in sync NAME` names a sync, not an app and an entity.
-        let trigger_entity = match w.trigger.conflict {
-            Some(_) => None,
-            None => {
+        // `on conflict in sync NAME` names a sync, and `on every …` a time, not an app and an
+        // entity.
+        let trigger_entity = match (&w.trigger.conflict, &w.trigger.schedule) {
+            (Some(_), _) | (_, Some(_)) => None,
+            (None, None) => {
                 let app = self.app(&w.trigger.app);
                 self.entity(app, &w.trigger.entity)
             }

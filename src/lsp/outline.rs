@@ -270,5 +270,8 @@ fn checked_program(analysis: &Analysis) -> Result<&crate::program::Program, Fail
 
 /// The trigger of a workflow as written: `on new event in Calendar`.
 pub fn trigger_text(t: &ast::Trigger) -> String {
+    if let Some(schedule) = &t.schedule {
+        return format!("on {schedule}");
+    }
     format!("on {} {} in {}", t.kind.node, t.entity.node, t.app.node)
 }

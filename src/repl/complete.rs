@@ -26,6 +26,7 @@ impl Names {
             apps: p
                 .apps
                 .iter()
+                .filter(|a| !a.is_clock())
                 .map(|a| {
                     let entities = a
                         .entities
@@ -126,6 +127,11 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
             "new" | "updated" | "deleted" | "create" | "update" | "delete" | "creates"
             | "updates" | "deletes" | "sync" | "owns" | "with" => names.entities(),
             "of" => names.workflows.clone(),
+            // `on every day`, `on every monday`, … (a length is typed, not completed).
+            "every" => std::iter::once("day")
+                .chain(crate::ast::WEEKDAYS)
+                .map(String::from)
+                .collect(),
             _ => {
                 // Every word of the language, reserved or contextual, and the names with a
                 // meaning where a value is expected (`trigger`, `origin`).
@@ -211,6 +217,9 @@ mod tests {
         assert_eq!(complete("adv", 3, &n).1, vec!["advance"]);
         assert_eq!(complete(":adv", 4, &n).1, vec![":advance"]);
         assert!(complete("  fo", 4, &n).1.contains(&"for".to_string()));
+        assert_eq!(complete("on ev", 5, &n).1, vec!["every"]);
+        assert_eq!(complete("on every mo", 11, &n).1, vec!["monday"]);
+        assert_eq!(complete("on every d", 10, &n).1, vec!["day"]);
         assert_eq!(
             complete(":show Cal", 9, &n).1,
             vec!["Calendar", "Calendar.event"]

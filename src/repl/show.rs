@@ -14,7 +14,7 @@ pub fn show(program: &Program, engine: &Engine, what: Option<&str>) -> String {
         if program.apps.is_empty() {
             return "no apps yet: declare one (`app Calendar { event { title: text } }`) or use one in a workflow\n".into();
         }
-        for app in &program.apps {
+        for app in program.apps.iter().filter(|a| !a.is_clock()) {
             let entities: Vec<String> = app
                 .entities
                 .iter()

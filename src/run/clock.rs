@@ -37,18 +37,20 @@ impl<A: Apps> Engine<A> {
         super::eval::eval(e, &super::eval::Scope::constant(&self.program, self.now()))
     }
 
-    /// Moves the clock to `to`, which must not be earlier than it reads now.
-    pub fn move_clock(&mut self, to: i64) -> Result<(), ClockError> {
+    /// Moves the clock to `to`, which must not be earlier than it reads now, running the
+    /// schedules due on the way ([`super::schedule`]).
+    pub fn move_clock(&mut self, to: i64) -> Result<super::Outcome, ClockError> {
         let now = self.now();
         if to < now {
             return Err(ClockError::Back { now, asked: to });
         }
+        let out = self.fire_schedules(to);
         self.core.options.now = to;
-        Ok(())
+        Ok(out)
     }
 
     /// Moves the clock forward by `by` seconds.
-    pub fn advance_clock(&mut self, by: i64) -> Result<(), ClockError> {
+    pub fn advance_clock(&mut self, by: i64) -> Result<super::Outcome, ClockError> {
         let now = self.now();
         let to = now.checked_add(by).and_then(crate::value::checked_time);
         match to {

@@ -30,6 +30,7 @@ pub mod input;
 mod lookup;
 mod report;
 pub mod scenario;
+pub mod schedule;
 pub mod sim;
 pub mod state;
 mod sync;
@@ -464,6 +465,10 @@ impl Core {
         let mut listeners = vec![Vec::new(); program.entities.len() * 3];
         let mut on_conflict = vec![Vec::new(); program.syncs.len()];
         for (i, w) in program.workflows.iter().enumerate() {
+            if w.trigger.schedule.is_some() {
+                // The clock starts these (`schedule`), on no event of an app.
+                continue;
+            }
             match w.trigger.conflict {
                 Some(sync) => on_conflict[sync.0].push(WorkflowId(i)),
                 None => listeners[w.trigger.entity.0 * 3 + kind_index(w.trigger.kind)]
@@ -789,11 +794,16 @@ impl Core {
             note.end = RunEnd::Failed;
         }
         let entity = p.entity(event.entity);
+        let trigger = if p.app(entity.app).is_clock() {
+            schedule::tick_text(event)
+        } else {
+            format!("the {} {} {}", event.kind, entity.name, event.at().show(p))
+        };
         let failure = Failure {
             by: by.name(p),
             run: run.unwrap_or(0),
             event: event.id,
-            trigger: format!("the {} {} {}", event.kind, entity.name, event.at().show(p)),
+            trigger,
             error,
         };
         if self.options.trace {

@@ -217,14 +217,16 @@ fn check_step(
                 // The checker has refused anything else.
                 _ => return Ok(()),
             };
-            engine.move_clock(to).map_err(MismatchKind::Clock)
+            let outcome = engine.move_clock(to).map_err(MismatchKind::Clock)?;
+            absorb(report, outcome)
         }
         ScenarioStepKind::Advance(by) => {
             let by = match engine.eval_constant(by).map_err(MismatchKind::Error)? {
                 Value::Duration(d) => d,
                 _ => return Ok(()),
             };
-            engine.advance_clock(by).map_err(MismatchKind::Clock)
+            let outcome = engine.advance_clock(by).map_err(MismatchKind::Clock)?;
+            absorb(report, outcome)
         }
         ScenarioStepKind::ExpectLoop(expected) => {
             let held = engine.held();

@@ -180,8 +180,15 @@ pub(super) fn describe(
         tokens.remove("one");
     }
     // `on conflict in sync …` is the rarer trigger: a kind of event is what is meant.
-    if things.contains(&"`new`, `updated` or `deleted`") {
+    if let Some(kind) = things
+        .iter()
+        .position(|t| *t == "`new`, `updated` or `deleted`")
+    {
         tokens.remove("conflict");
+        // After `on`, a schedule may stand there too.
+        if tokens.remove("every") {
+            things[kind] = "`new`, `updated`, `deleted` or `every`";
+        }
     }
     things
         .into_iter()

@@ -192,13 +192,7 @@ impl Lower {
             Rule::duration => {
                 let text = pair.as_str();
                 let (digits, unit) = text.split_at(text.len() - 1);
-                let unit = match unit {
-                    "s" => DurationUnit::Seconds,
-                    "m" => DurationUnit::Minutes,
-                    "h" => DurationUnit::Hours,
-                    "d" => DurationUnit::Days,
-                    other => unreachable!("expected a duration unit, found {other:?}"),
-                };
+                let unit = super::schedule::duration_unit(unit);
                 let lit = digits
                     .parse()
                     .ok()

@@ -298,7 +298,19 @@ impl Lower {
         let span = self.span(&pair);
         let mut inner = parts(pair);
         let first = inner.next().expect("trigger kind");
-        let mut trigger = if first.as_rule() == Rule::conflict_in {
+        let mut trigger = if first.as_rule() == Rule::schedule {
+            let every = Name::new(Arc::from("every"), self.span(&first));
+            Trigger {
+                kind: Spanned::new(EventKind::New, every.span),
+                entity: every.clone(),
+                app: every,
+                changing: Vec::new(),
+                condition: None,
+                span,
+                conflict: None,
+                schedule: Some(Box::new(self.schedule(first))),
+            }
+        } else if first.as_rule() == Rule::conflict_in {
             let kind = Spanned::new(EventKind::Updated, self.span(&first));
             let sync = self.name(parts(first).next().expect("sync name"));
             Trigger {
@@ -309,6 +321,7 @@ impl Lower {
                 condition: None,
                 span,
                 conflict: Some(sync),
+                schedule: None,
             }
         } else {
             let kind = self.event_kind(first);
@@ -322,6 +335,7 @@ impl Lower {
                 condition: None,
                 span,
                 conflict: None,
+                schedule: None,
             }
         };
         for part in inner {

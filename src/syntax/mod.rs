@@ -24,6 +24,7 @@ mod lower;
 mod lower_http;
 mod lower_webhooks;
 pub mod scan;
+mod schedule;
 mod steps;
 
 use std::sync::Mutex;

@@ -413,6 +413,8 @@ fn event_line(program: &Program, e: &Event, out: &mut String) -> std::fmt::Resul
             e.at().show(program),
             show_record(program, e.entity, e.record.view())
         )
+    } else if program.app(program.entity(e.entity).app).is_clock() {
+        write!(out, "#{} {}", e.id, super::schedule::tick_text(e))
     } else {
         let _ = write!(
             out,
