@@ -35,6 +35,8 @@ pub enum CheckError {
     Mapping(Box<super::http::MappingError>),
     /// E0502: a mistake in an app's webhooks.
     Webhooks(Box<super::webhooks::WebhookError>),
+    /// E0503: a mistake in an app's polls.
+    Polls(Box<super::polls::PollError>),
     /// Undeclared apps, treated as open (a note, not a problem).
     OpenApps { apps: Vec<Named> },
     /// W0101
@@ -346,6 +348,7 @@ impl CheckError {
             CheckError::Mapping(_) => Code::E0501,
             CheckError::UnknownTimeZone { .. } => Code::E0209,
             CheckError::Webhooks(_) => Code::E0502,
+            CheckError::Polls(_) => Code::E0503,
         })
     }
 
@@ -365,6 +368,9 @@ impl Report for CheckError {
             return error.report();
         }
         if let CheckError::Webhooks(error) = self {
+            return error.report();
+        }
+        if let CheckError::Polls(error) = self {
             return error.report();
         }
         let Some(code) = self.code() else {
@@ -414,6 +420,7 @@ impl CheckError {
             OpenApps { .. } => unreachable!("expected a coded problem, found the open-apps note"),
             Mapping(_) => unreachable!("expected a problem of names or types, found a mapping's"),
             Webhooks(_) => unreachable!("expected a problem of names or types, found a webhook's"),
+            Polls(_) => unreachable!("expected a problem of names or types, found a poll's"),
             CloseToDeclared { .. }
             | UnknownEntity { .. }
             | SyncEntityMissing { .. }

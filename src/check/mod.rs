@@ -21,6 +21,7 @@ mod scenario;
 mod sync_error;
 mod value_error;
 mod webhooks;
+mod polls;
 mod workflow;
 
 use std::collections::HashMap;
@@ -369,6 +370,7 @@ impl<'a> Checker<'a> {
                 auth: l.auth.as_ref().map(http::auth),
                 mappings: Vec::new(),
                 webhooks: Vec::new(),
+                polls: Vec::new(),
             }),
             reports_actor: false,
             reports_changes: false,
@@ -400,6 +402,7 @@ impl<'a> Checker<'a> {
         self.declare_calls(id, decl);
         self.resolve_http(id, decl);
         self.resolve_webhooks(id, decl);
+        self.resolve_polls(id, decl);
     }
 
     fn declare_entity(&mut self, app: AppId, decl: &ast::EntityDecl) {

@@ -27,6 +27,7 @@ pub mod envelope;
 pub mod hooks;
 pub mod journal;
 pub mod marker;
+pub mod polls;
 pub mod provider;
 pub mod redact;
 pub mod saved;
