@@ -27,6 +27,7 @@ pub mod envelope;
 pub mod hooks;
 pub mod journal;
 pub mod marker;
+pub mod poller;
 pub mod polls;
 pub mod provider;
 pub mod redact;
@@ -74,6 +75,8 @@ pub struct Config {
     /// The files the script reads with `use`, by name, as they were when it was served.
     pub used_files: Vec<(String, String)>,
     pub notifier: Option<crate::remote::notify::Notifier>,
+    /// `--poll-once`: poll each polled entity once, run what that found, and stop.
+    pub poll_once: bool,
 }
 
 /// Why `weir serve` could not run.
@@ -341,6 +344,29 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     })?;
     let counters = Arc::new(Counters::new(accept.tally()?));
     worker.set_counters(Arc::clone(&counters));
+    if config.poll_once {
+        let (mut accept, mut mark) = (accept, mark);
+        let read = poller::once(
+            &program,
+            &config.journal,
+            config.policy,
+            &mut accept,
+            &mut worker,
+            &mut mark,
+        )?;
+        let tally = accept.tally()?;
+        say(format_args!(
+            "weir serve: polled once; {} events queued, {} failed, {} held",
+            tally.queued, tally.failed, tally.held
+        ));
+        return if read {
+            Ok(())
+        } else {
+            Err(ServeError::Runtime(
+                "a poll could not read its app; its state is as it was, so the next poll takes its changes".into(),
+            ))
+        };
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         // The committer and the worker have threads of their own.
         .worker_threads(
@@ -378,6 +404,13 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         .spawn(move || work(worker, woken, worker_stop))
         .map_err(|e| ServeError::Runtime(e.to_string()))?;
 
+    let poller = poller::spawn(
+        Arc::clone(&program),
+        config.journal.clone(),
+        config.policy,
+        offers.clone(),
+        Arc::clone(&stop),
+    );
     let shared = Shared {
         program,
         offers,
@@ -424,6 +457,9 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     });
     stop.store(true, Ordering::SeqCst);
     drop(runtime);
+    if let Some(poller) = poller {
+        let _ = poller.join();
+    }
     let _ = committer.join();
     let _ = worker.join();
     let journal = Journal::open(&config.journal, true)?;
