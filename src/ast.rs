@@ -141,7 +141,7 @@ pub struct AppDecl {
     pub calls: Vec<CallDecl>,
     /// `webhooks at "/hooks/…" signed … { … }`: webhooks a provider posts as it makes them.
     pub webhooks: Vec<WebhooksDecl>,
-    /// `poll contact every 5m since updated as "updated_since"`: entities read on an interval.
+    /// `poll contact every 5m since changed as "updated_since"`: entities read on an interval.
     pub polls: Vec<PollDecl>,
     pub span: Span,
 }

@@ -154,7 +154,7 @@ pub const WORDS: &[Word] = &[
     word("webhooks", Role::Declaration, C, "kw_webhooks"),
     word("signed", Role::Declaration, C, "kw_signed"),
     word("within", Role::Declaration, C, "kw_within"),
-    // `poll contact every 5m since updated as "updated_since"`.
+    // `poll contact every 5m since changed as "updated_since"`.
     word("poll", Role::Declaration, C, "kw_poll"),
     word("every", Role::Declaration, C, "kw_every"),
     word("since", Role::Declaration, C, "kw_since"),

@@ -1,11 +1,11 @@
-//! An app's polls (`poll contact every 5m since updated as "updated_since"`), resolved into
+//! An app's polls (`poll contact every 5m since changed as "updated_since"`), resolved into
 //! [`Poll`] for `weir serve` and `weir run --poll-once`, with every mistake reported (E0503)
 //! before anything runs.
 //!
 //! ```text
 //! app CRM at "https://crm.example" {
-//!   contact { name: text, updated: time }
-//!   poll contact every 5m since updated as "updated_since"   # fine
+//!   contact { name: text, changed: time as "updated_at" }
+//!   poll contact every 5m since changed as "updated_since"   # fine
 //!   poll contact every 5s                                    # E0503: twice, and too often
 //! }
 //! ```
@@ -52,7 +52,11 @@ pub enum PollError {
         times: Vec<Arc<str>>,
     },
     /// One entity polled twice.
-    Twice { span: Span, first: Span },
+    Twice {
+        entity: Arc<str>,
+        span: Span,
+        first: Span,
+    },
 }
 
 impl PollError {
@@ -95,7 +99,7 @@ impl PollError {
                 match suggestion {
                     Some(s) => format!("write `since {s}`"),
                     None => format!(
-                        "declare the time the app updates on each change in `{entity}`, as in `updated: time as \"updated_at\"`"
+                        "declare the time the app updates on each change in `{entity}`, as in `changed: time as \"updated_at\"`"
                     ),
                 },
             ),
@@ -113,11 +117,15 @@ impl PollError {
                 match times.first() {
                     Some(time) => format!("write `since {time}`"),
                     None => format!(
-                        "declare the time the app updates on each change in `{entity}` (`updated: time as \"updated_at\"`), or take `since …` out to compare whole lists"
+                        "declare the time the app updates on each change in `{entity}` (`changed: time as \"updated_at\"`), or take `since …` out to compare whole lists"
                     ),
                 },
             ),
-            PollError::Twice { span, first } => twice("a poll of this entity", *span, *first),
+            PollError::Twice {
+                entity,
+                span,
+                first,
+            } => twice(&format!("a poll of `{entity}`"), *span, *first),
         }
     }
 }
@@ -138,14 +146,13 @@ impl Checker<'_> {
             }
             return;
         }
-        let mut resolved: Vec<(Span, Arc<Poll>)> = Vec::new();
-        for poll in &decl.polls {
-            if let Some(one) = self.poll(app, decl, poll, &resolved) {
-                resolved.push((poll.span, Arc::new(one)));
-            }
-        }
+        let resolved = decl
+            .polls
+            .iter()
+            .filter_map(|poll| self.poll(app, decl, poll).map(Arc::new))
+            .collect();
         if let Some(location) = &mut self.program.apps[app.0].location {
-            location.polls = resolved.into_iter().map(|(_, p)| p).collect();
+            location.polls = resolved;
         }
     }
 
@@ -154,7 +161,6 @@ impl Checker<'_> {
         app: AppId,
         decl: &ast::AppDecl,
         poll: &ast::PollDecl,
-        before: &[(Span, Arc<Poll>)],
     ) -> Option<Poll> {
         let Some(entity) = self.program.entity_named(app, &poll.entity.node) else {
             let names = decl.entities.iter().map(|e| &*e.name.node);
@@ -166,10 +172,12 @@ impl Checker<'_> {
             });
             return None;
         };
-        if let Some((first, _)) = before.iter().find(|(_, p)| p.entity == entity) {
+        let earlier = decl.polls.iter().take_while(|p| !std::ptr::eq(*p, poll));
+        if let Some(first) = earlier.filter(|p| p.entity.node == poll.entity.node).next() {
             self.poll_error(PollError::Twice {
+                entity: poll.entity.node.clone(),
                 span: poll.span,
-                first: *first,
+                first: first.span,
             });
             return None;
         }

@@ -59,7 +59,7 @@ pub(super) fn member(member: &WebhookMember) -> String {
     }
 }
 
-/// `poll contact every 5m since updated as "updated_since"`
+/// `poll contact every 5m since changed as "updated_since"`
 pub(super) fn poll(poll: &PollDecl) -> String {
     let mut out = format!("poll {} every {}", poll.entity.node, poll.every.node);
     if let Some((field, param)) = &poll.since {

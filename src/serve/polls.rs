@@ -1,4 +1,4 @@
-//! Polling: `poll contact every 5m [since updated as "updated_since"]` reads an entity's list
+//! Polling: `poll contact every 5m [since changed as "updated_since"]` reads an entity's list
 //! on an interval and turns what changed into events, for apps that send no webhooks.
 //!
 //! ```text
@@ -46,7 +46,7 @@ pub struct Poll {
     pub span: Span,
 }
 
-/// `since updated as "updated_since"`: the time field that moves on each change, and the
+/// `since changed as "updated_since"`: the time field that moves on each change, and the
 /// query parameter that asks the app for the records changed since a time.
 #[derive(Clone, Debug)]
 pub struct Since {

@@ -1,5 +1,5 @@
 //! Lowering of an app's webhooks (`webhooks at "/hooks/github" signed github env S { … }`)
-//! and polls (`poll contact every 5m since updated`).
+//! and polls (`poll contact every 5m since changed`).
 
 use pest::iterators::Pair;
 
@@ -25,7 +25,7 @@ impl Lower {
         }
     }
 
-    /// `poll contact every 5m since updated as "updated_since"`.
+    /// `poll contact every 5m since changed as "updated_since"`.
     pub(super) fn poll(&mut self, pair: Pair<'_, Rule>) -> PollDecl {
         let span = self.span(&pair);
         let mut inner = parts(pair);
