@@ -404,13 +404,7 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         .spawn(move || work(worker, woken, worker_stop))
         .map_err(|e| ServeError::Runtime(e.to_string()))?;
 
-    let poller = poller::spawn(
-        Arc::clone(&program),
-        config.journal.clone(),
-        config.policy,
-        offers.clone(),
-        Arc::clone(&stop),
-    );
+    let (poll_program, poll_offers) = (Arc::clone(&program), offers.clone());
     let shared = Shared {
         program,
         offers,
@@ -445,6 +439,14 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         "weir serve: listening on http://{addr}, journal {}, webhooks {secured}, {readers}{providers}",
         config.journal.display()
     ));
+    // After the line that says weir listens, so that it stays the first line.
+    let poller = poller::spawn(
+        poll_program,
+        config.journal.clone(),
+        config.policy,
+        poll_offers,
+        Arc::clone(&stop),
+    );
     let app = server::router(shared);
     let signal_stop = Arc::clone(&stop);
     let served = runtime.block_on(async move {
