@@ -64,13 +64,24 @@ CREATE TABLE IF NOT EXISTS poll_records (
 ) WITHOUT ROWID;
 "#;
 
-/// Every poll of a program.
+/// The polls a program runs: those of entities a workflow is triggered by or a sync keeps.
+/// A connector may declare a poll that a script does not need; reading a list that no one
+/// listens to would only spend the app's rate limit.
 pub fn all(program: &Program) -> Vec<std::sync::Arc<Poll>> {
+    let heard = |entity: EntityId| {
+        program.workflows.iter().any(|w| w.trigger.entity == entity)
+            || program
+                .syncs
+                .iter()
+                .any(|s| s.left.entity == entity || s.right.entity == entity)
+    };
     program
         .apps
         .iter()
         .filter_map(|a| a.location.as_ref())
-        .flat_map(|l| l.polls.iter().cloned())
+        .flat_map(|l| l.polls.iter())
+        .filter(|p| heard(p.entity))
+        .cloned()
         .collect()
 }
 
@@ -324,4 +335,55 @@ fn hash(text: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::apps::Record;
+
+    fn program() -> Program {
+        let src = r#"app CRM at "http://127.0.0.1:1" {
+          contact { name: text }
+          poll contact every 1m
+        }
+        workflow seen {
+          on updated contact in CRM
+          notify "{name}"
+        }"#;
+        let loaded = crate::load::parse_all(vec![("t.weir".to_string(), src.to_string())]);
+        let checked = crate::check::check(&loaded.scripts, &loaded.sources);
+        assert!(!checked.has_errors(), "the test's script checks");
+        checked.program
+    }
+
+    fn named(name: &str) -> Record {
+        let mut record = Record::empty(1);
+        record.set(FieldId(0), Value::Text(name.into()));
+        record
+    }
+
+    fn keys(events: &[NewEvent]) -> Vec<String> {
+        events.iter().filter_map(|e| e.key.clone()).collect()
+    }
+
+    /// A poll cut off after its events were journaled and before its state was saved is done
+    /// again from the same state: the same changes come under the same keys, and the journal
+    /// takes them as duplicates. A change made in between comes under a key of its own.
+    #[test]
+    fn a_poll_done_again_from_the_same_state_offers_the_same_keys() {
+        let p = program();
+        let poll = &all(&p)[0];
+        let (_, plan) = diff(&p, poll, false, None, &HashMap::new(), vec![("7".into(), named("Ada"))]);
+        let seen: HashMap<String, Seen> = plan.put.into_iter().collect();
+        let (first, _) = diff(&p, poll, true, None, &seen, vec![("7".into(), named("Bo"))]);
+        let (again, _) = diff(&p, poll, true, None, &seen, vec![("7".into(), named("Bo"))]);
+        assert_eq!(keys(&first), keys(&again));
+        assert_eq!(first[0].kind, "updated");
+        let (other, _) = diff(&p, poll, true, None, &seen, vec![("7".into(), named("Cy"))]);
+        assert_ne!(keys(&first), keys(&other));
+        let (gone, plan) = diff(&p, poll, true, None, &seen, Vec::new());
+        assert_eq!(gone[0].kind, "deleted");
+        assert_eq!(plan.gone, ["7"]);
+    }
 }
