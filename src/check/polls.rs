@@ -36,6 +36,8 @@ pub enum PollError {
         entity: Named,
         suggestion: Option<Arc<str>>,
     },
+    /// A poll of an entity whose `http` mapping has no `list` request.
+    NoList { entity: Arc<str>, span: Span },
     /// `every 10s`: under [`FLOOR`].
     TooOften { span: Span, every: String },
     /// `since updatd`
@@ -78,6 +80,13 @@ impl PollError {
                 entity,
                 suggestion,
             } => unknown_entity(app, entity, suggestion.as_deref()),
+            PollError::NoList { entity, span } => (
+                format!("`{entity}` has no `list` request, so weir cannot read its records to poll them"),
+                vec![primary(*span, "a poll without a list")],
+                format!(
+                    "add the list request to `http {entity}`, as in `list GET \"/{entity}s\"`"
+                ),
+            ),
             PollError::TooOften { span, every } => (
                 format!(
                     "a poll every {every} is too often: weir polls at most once every {}s",
@@ -178,6 +187,18 @@ impl Checker<'_> {
                 entity: poll.entity.node.clone(),
                 span: poll.span,
                 first: first.span,
+            });
+            return None;
+        }
+        let lists = self.program.apps[app.0].location.as_ref().is_some_and(|l| {
+            l.mappings
+                .iter()
+                .any(|(e, m)| *e == entity && m.route(ast::HttpOp::List).is_some())
+        });
+        if !lists {
+            self.poll_error(PollError::NoList {
+                entity: poll.entity.node.clone(),
+                span: poll.entity.span,
             });
             return None;
         }
