@@ -124,7 +124,7 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
                 names.apps.iter().map(|(a, _)| a.clone()).collect()
             }
             "new" | "updated" | "deleted" | "create" | "update" | "delete" | "creates"
-            | "updates" | "deletes" | "sync" | "owns" | "with" => names.entities(),
+            | "updates" | "deletes" | "sync" | "owns" | "with" | "poll" => names.entities(),
             "of" => names.workflows.clone(),
             _ => {
                 // Every word of the language, reserved or contextual, and the names with a
@@ -209,6 +209,8 @@ mod tests {
         );
         assert_eq!(complete("expect runs of to", 17, &n).1, vec!["to_outlook"]);
         assert_eq!(complete("adv", 3, &n).1, vec!["advance"]);
+        assert_eq!(complete("poll ev", 7, &n).1, vec!["event"]);
+        assert!(complete("pol", 3, &n).1.contains(&"poll".to_string()));
         assert_eq!(complete(":adv", 4, &n).1, vec![":advance"]);
         assert_eq!(
             complete(":show Cal", 9, &n).1,
