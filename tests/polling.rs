@@ -161,7 +161,11 @@ fn a_list_diff_makes_one_event_per_change_across_a_kill() {
 
     let said = poll_once(&dir);
     assert!(said.contains("for the first time"), "{said}");
-    assert_eq!(ran(&dir), Vec::<String>::new(), "the first poll is the start");
+    assert_eq!(
+        ran(&dir),
+        Vec::<String>::new(),
+        "the first poll is the start"
+    );
 
     // A new record on the second page, one renamed, one gone.
     crm.change(|r| {
@@ -171,7 +175,14 @@ fn a_list_diff_makes_one_event_per_change_across_a_kill() {
     });
     let serve = Serve::launch(
         &dir,
-        &["serve", "crm.weir", "--listen", "127.0.0.1:0", "--journal", "weir.db"],
+        &[
+            "serve",
+            "crm.weir",
+            "--listen",
+            "127.0.0.1:0",
+            "--journal",
+            "weir.db",
+        ],
         &[],
     )
     .unwrap_or_else(|out| panic!("weir serve did not start: {}", text(&out.stderr)));

@@ -17,11 +17,11 @@ mod items;
 mod names;
 mod narrow;
 mod operators;
+mod polls;
 mod scenario;
 mod sync_error;
 mod value_error;
 mod webhooks;
-mod polls;
 mod workflow;
 
 use std::collections::HashMap;

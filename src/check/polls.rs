@@ -81,11 +81,11 @@ impl PollError {
                 suggestion,
             } => unknown_entity(app, entity, suggestion.as_deref()),
             PollError::NoList { entity, span } => (
-                format!("`{entity}` has no `list` request, so weir cannot read its records to poll them"),
-                vec![primary(*span, "a poll without a list")],
                 format!(
-                    "add the list request to `http {entity}`, as in `list GET \"/{entity}s\"`"
+                    "`{entity}` has no `list` request, so weir cannot read its records to poll them"
                 ),
+                vec![primary(*span, "a poll without a list")],
+                format!("add the list request to `http {entity}`, as in `list GET \"/{entity}s\"`"),
             ),
             PollError::TooOften { span, every } => (
                 format!(
@@ -165,12 +165,7 @@ impl Checker<'_> {
         }
     }
 
-    fn poll(
-        &mut self,
-        app: AppId,
-        decl: &ast::AppDecl,
-        poll: &ast::PollDecl,
-    ) -> Option<Poll> {
+    fn poll(&mut self, app: AppId, decl: &ast::AppDecl, poll: &ast::PollDecl) -> Option<Poll> {
         let Some(entity) = self.program.entity_named(app, &poll.entity.node) else {
             let names = decl.entities.iter().map(|e| &*e.name.node);
             let suggestion = closest(&poll.entity.node, names).map(Arc::from);
@@ -181,8 +176,8 @@ impl Checker<'_> {
             });
             return None;
         };
-        let earlier = decl.polls.iter().take_while(|p| !std::ptr::eq(*p, poll));
-        if let Some(first) = earlier.filter(|p| p.entity.node == poll.entity.node).next() {
+        let mut earlier = decl.polls.iter().take_while(|p| !std::ptr::eq(*p, poll));
+        if let Some(first) = earlier.find(|p| p.entity.node == poll.entity.node) {
             self.poll_error(PollError::Twice {
                 entity: poll.entity.node.clone(),
                 span: poll.span,
@@ -216,8 +211,8 @@ impl Checker<'_> {
                 let e = self.program.entity(entity);
                 let name = e.name.clone();
                 let Some(at) = e.fields.iter().position(|f| f.name == field.node) else {
-                    let suggestion = closest(&field.node, e.fields.iter().map(|f| &*f.name))
-                        .map(Arc::from);
+                    let suggestion =
+                        closest(&field.node, e.fields.iter().map(|f| &*f.name)).map(Arc::from);
                     self.poll_error(PollError::UnknownField {
                         entity: name,
                         field: Named::of(field),

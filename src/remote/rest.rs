@@ -678,7 +678,9 @@ impl HttpApps {
             url.query_pairs_mut().append_pair(param, &value);
         }
         let mut found = Vec::new();
-        self.list_from(entity, url, &mut |app_id, record| found.push((app_id, record)))?;
+        self.list_from(entity, url, &mut |app_id, record| {
+            found.push((app_id, record))
+        })?;
         Ok(found)
     }
 

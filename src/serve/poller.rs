@@ -31,11 +31,12 @@ fn open(
 ) -> Result<(HttpApps, Store), String> {
     // The worker connected to the same apps a moment before: this fails only if the
     // environment changed in between.
-    let apps = HttpApps::new(Arc::clone(program), policy, crate::remote::instance_id())
-        .map_err(|err| {
+    let apps = HttpApps::new(Arc::clone(program), policy, crate::remote::instance_id()).map_err(
+        |err| {
             use crate::diagnostic::Report;
             err.report().message
-        })?;
+        },
+    )?;
     let store = Store::open(journal).map_err(|err| err.to_string())?;
     Ok((apps, store))
 }
@@ -44,7 +45,9 @@ fn open(
 fn said(program: &Program, poll: &Poll, found: &Found) -> String {
     let name = polls::name(program, poll);
     if found.baseline {
-        return format!("weir serve: polled {name} for the first time: its records as they are now are the start, no events");
+        return format!(
+            "weir serve: polled {name} for the first time: its records as they are now are the start, no events"
+        );
     }
     let count = |kind: &str| found.events.iter().filter(|e| e.kind == kind).count();
     format!(

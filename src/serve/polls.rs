@@ -242,9 +242,12 @@ pub fn poll_once(
     let key = name(program, poll);
     let (ran, cursor) = store.cursor(&key).map_err(Failed::Journal)?;
     let since = match (&poll.since, cursor) {
-        (Some(Since { param: Some(param), .. }), Some(at)) => {
-            Some((param.as_str(), crate::value::format_rfc3339(at)))
-        }
+        (
+            Some(Since {
+                param: Some(param), ..
+            }),
+            Some(at),
+        ) => Some((param.as_str(), crate::value::format_rfc3339(at))),
         _ => None,
     };
     let listed = apps.poll_list(poll.entity, since).map_err(Failed::App)?;
@@ -315,8 +318,10 @@ fn diff(
     // Only a whole list tells what is gone: a list of the records changed since a time
     // leaves out every record that did not change.
     if poll.since.is_none() {
-        let mut gone: Vec<(&String, &Seen)> =
-            seen.iter().filter(|(id, _)| !present.contains(*id)).collect();
+        let mut gone: Vec<(&String, &Seen)> = seen
+            .iter()
+            .filter(|(id, _)| !present.contains(*id))
+            .collect();
         gone.sort_by(|a, b| a.0.cmp(b.0));
         for (id, was) in gone {
             let record = serde_json::json!({ "id": id }).to_string();
@@ -374,7 +379,14 @@ mod tests {
     fn a_poll_done_again_from_the_same_state_offers_the_same_keys() {
         let p = program();
         let poll = &all(&p)[0];
-        let (_, plan) = diff(&p, poll, false, None, &HashMap::new(), vec![("7".into(), named("Ada"))]);
+        let (_, plan) = diff(
+            &p,
+            poll,
+            false,
+            None,
+            &HashMap::new(),
+            vec![("7".into(), named("Ada"))],
+        );
         let seen: HashMap<String, Seen> = plan.put.into_iter().collect();
         let (first, _) = diff(&p, poll, true, None, &seen, vec![("7".into(), named("Bo"))]);
         let (again, _) = diff(&p, poll, true, None, &seen, vec![("7".into(), named("Bo"))]);
