@@ -143,6 +143,20 @@ pub struct AppDecl {
     pub calls: Vec<CallDecl>,
     /// `webhooks at "/hooks/…" signed … { … }`: webhooks a provider posts as it makes them.
     pub webhooks: Vec<WebhooksDecl>,
+    /// `poll contact every 5m since changed as "updated_since"`: entities read on an interval.
+    pub polls: Vec<PollDecl>,
+    pub span: Span,
+}
+
+/// `poll ENTITY every DURATION [since FIELD [as "param"]]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct PollDecl {
+    pub entity: Name,
+    /// The interval, as written (`5m`).
+    pub every: Spanned<String>,
+    /// The time field that moves on each change, and the query parameter that asks for
+    /// the records changed since a time; without `since`, weir compares lists.
+    pub since: Option<(Name, Option<Spanned<String>>)>,
     pub span: Span,
 }
 

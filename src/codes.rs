@@ -88,6 +88,7 @@ codes! {
     W0405: Warning, "a sync's value map that does not come back as it went";
     E0501: Error, "an app's HTTP mapping that does not fit the app";
     E0502: Error, "an app's webhooks that do not fit the app";
+    E0503: Error, "an app's poll that does not fit the app";
     R0301: Error, "the run-time guard held a chain";
     R0302: Error, "a run failed at run time";
     R0303: Error, "a bad input event";

@@ -35,6 +35,7 @@ enum Member<'a> {
     Http(&'a HttpDecl),
     Call(&'a CallDecl),
     Webhooks(&'a WebhooksDecl),
+    Poll(&'a PollDecl),
 }
 
 /// A comment in the source: where it starts, its text (with `#`), and whether code stands
@@ -342,6 +343,7 @@ impl Printer<'_> {
             .chain(app.http.iter().map(|h| (h.span, Member::Http(h))))
             .chain(app.calls.iter().map(|c| (c.span, Member::Call(c))))
             .chain(app.webhooks.iter().map(|w| (w.span, Member::Webhooks(w))))
+            .chain(app.polls.iter().map(|p| (p.span, Member::Poll(p))))
             .collect();
         members.sort_by_key(|(span, _)| span.start);
         let mut after_call = false;
@@ -350,6 +352,7 @@ impl Printer<'_> {
                 Member::Entity(entity) => self.entity(entity),
                 Member::Http(mapping) => self.http_block(mapping),
                 Member::Webhooks(hooks) => self.webhooks_block(hooks),
+                Member::Poll(poll) => self.line(&webhooks::poll(poll), poll.span),
                 Member::Call(call) => {
                     if !after_call && !self.out.ends_with("{\n") && !self.out.ends_with("\n\n") {
                         self.out.push('\n');

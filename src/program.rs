@@ -172,6 +172,8 @@ pub struct Location {
     pub mappings: Vec<(EntityId, Arc<crate::remote::mapping::Mapping>)>,
     /// `webhooks at "/hooks/…" { … }`: the routes its provider posts webhooks to.
     pub webhooks: Vec<Arc<crate::serve::hooks::Webhooks>>,
+    /// `poll contact every 5m …`: the entities weir reads on an interval.
+    pub polls: Vec<Arc<crate::serve::polls::Poll>>,
 }
 
 #[derive(Clone, Debug)]

@@ -160,6 +160,9 @@ pub const WORDS: &[Word] = &[
     word("webhooks", Role::Declaration, C, "kw_webhooks"),
     word("signed", Role::Declaration, C, "kw_signed"),
     word("within", Role::Declaration, C, "kw_within"),
+    // `poll contact every 5m since changed as "updated_since"`.
+    word("poll", Role::Declaration, C, "kw_poll"),
+    word("since", Role::Declaration, C, "kw_since"),
     word("kind", Role::Declaration, C, "kw_kind"),
     word("means", Role::Declaration, C, "kw_means"),
     word("strict", Role::Declaration, C, "kw_strict"),
@@ -191,7 +194,8 @@ pub const WORDS: &[Word] = &[
     word("linked", Role::Trigger, R, "linked"),
     // `on conflict in sync NAME`.
     word("conflict", Role::Trigger, C, "kw_conflict"),
-    // `on every day at 08:00 in "Europe/Berlin"`, `on every monday …`, `on every 15m`.
+    // `on every day at 08:00 in "Europe/Berlin"`, `on every monday …`, `on every 15m`; also
+    // `poll contact every 5m` in an app.
     word("every", Role::Trigger, C, "kw_every"),
     spelled("day", Role::Trigger, C, &["every_day"]),
     spelled("monday", Role::Trigger, C, &["weekday"]),

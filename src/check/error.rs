@@ -36,6 +36,8 @@ pub enum CheckError {
     Mapping(Box<super::http::MappingError>),
     /// E0502: a mistake in an app's webhooks.
     Webhooks(Box<super::webhooks::WebhookError>),
+    /// E0503: a mistake in an app's polls.
+    Polls(Box<super::polls::PollError>),
     /// Undeclared apps, treated as open (a note, not a problem).
     OpenApps { apps: Vec<Named> },
     /// W0101
@@ -368,6 +370,7 @@ impl CheckError {
             CheckError::UnknownTimeZone { .. } => Code::E0209,
             CheckError::Webhooks(_) => Code::E0502,
             CheckError::Schedule(problem) => problem.code(),
+            CheckError::Polls(_) => Code::E0503,
         })
     }
 
@@ -387,6 +390,9 @@ impl Report for CheckError {
             return error.report();
         }
         if let CheckError::Webhooks(error) = self {
+            return error.report();
+        }
+        if let CheckError::Polls(error) = self {
             return error.report();
         }
         let Some(code) = self.code() else {
@@ -437,6 +443,7 @@ impl CheckError {
             Mapping(_) => unreachable!("expected a problem of names or types, found a mapping's"),
             Webhooks(_) => unreachable!("expected a problem of names or types, found a webhook's"),
             Schedule(problem) => problem.parts(),
+            Polls(_) => unreachable!("expected a problem of names or types, found a poll's"),
             CloseToDeclared { .. }
             | UnknownEntity { .. }
             | SyncEntityMissing { .. }

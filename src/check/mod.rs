@@ -18,6 +18,7 @@ mod lists;
 mod names;
 mod narrow;
 mod operators;
+mod polls;
 mod scenario;
 mod schedule;
 mod sync_error;
@@ -374,6 +375,7 @@ impl<'a> Checker<'a> {
                 auth: l.auth.as_ref().map(http::auth),
                 mappings: Vec::new(),
                 webhooks: Vec::new(),
+                polls: Vec::new(),
             }),
             reports_actor: false,
             reports_changes: false,
@@ -412,6 +414,7 @@ impl<'a> Checker<'a> {
         self.declare_calls(id, decl);
         self.resolve_http(id, decl);
         self.resolve_webhooks(id, decl);
+        self.resolve_polls(id, decl);
     }
 
     fn declare_entity(&mut self, app: AppId, decl: &ast::EntityDecl) {

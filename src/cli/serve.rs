@@ -23,8 +23,12 @@ pub struct ServeArgs {
     /// The script to serve.
     file: String,
     /// The address to listen on, as in 127.0.0.1:8080 (port 0 picks a free one).
-    #[arg(long, value_name = "ADDR")]
-    listen: String,
+    #[arg(long, value_name = "ADDR", required_unless_present = "poll_once")]
+    listen: Option<String>,
+    /// Poll each entity the script polls (`poll … every …`) once, run what changed, and stop,
+    /// without listening: for tests and cron.
+    #[arg(long)]
+    poll_once: bool,
     /// The journal: an SQLite file, made if it does not exist.
     #[arg(long, value_name = "FILE", default_value = "weir.db")]
     journal: String,
@@ -163,7 +167,7 @@ pub fn run(args: ServeArgs) -> u8 {
         ..Options::default()
     };
     let config = Config {
-        listen: args.listen,
+        listen: args.listen.unwrap_or_default(),
         journal: args.journal.into(),
         secret,
         tolerance: std::time::Duration::from_secs(args.signature_tolerance),
@@ -183,6 +187,7 @@ pub fn run(args: ServeArgs) -> u8 {
         notifier,
         limits,
         max_queued: args.max_queued,
+        poll_once: args.poll_once,
     };
     if let Some(warning) = serve::marker::open_to_others(&config.journal) {
         eprintln!("{warning}");

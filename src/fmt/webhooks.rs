@@ -1,4 +1,5 @@
-//! The lines of an app's `webhooks at "…" { … }` block, as `weir fmt` writes them.
+//! The lines of an app's `webhooks at "…" { … }` block and its `poll` lines, as `weir fmt`
+//! writes them.
 
 use super::http::secret;
 use super::quote;
@@ -56,4 +57,16 @@ pub(super) fn member(member: &WebhookMember) -> String {
             out
         }
     }
+}
+
+/// `poll contact every 5m since changed as "updated_since"`
+pub(super) fn poll(poll: &PollDecl) -> String {
+    let mut out = format!("poll {} every {}", poll.entity.node, poll.every.node);
+    if let Some((field, param)) = &poll.since {
+        out.push_str(&format!(" since {}", field.node));
+        if let Some(param) = param {
+            out.push_str(&format!(" as {}", quote(&param.node)));
+        }
+    }
+    out
 }

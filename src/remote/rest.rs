@@ -517,12 +517,52 @@ impl HttpApps {
                 query.append_pair(&show_path(&mapping.wire[field.0]), &value.to_plain_text());
             }
         }
-        let mut pages = Pages::new(mapping.paging.as_ref(), url.clone());
         let mut found = Vec::new();
+        self.list_from(entity, url, &mut |app_id, mut record| {
+            record.id = self.local_id(entity, &app_id);
+            if keep(record.view()) {
+                found.push(record);
+            }
+        })?;
+        Ok(found)
+    }
+
+    /// Every record of an entity's list with its id in the app, page after page; with
+    /// `since`, the list asks for the records changed since then (`?updated_since=…`).
+    /// `weir serve` and `weir run --poll-once` poll through it.
+    pub fn poll_list(
+        &self,
+        entity: EntityId,
+        since: Option<(&str, String)>,
+    ) -> Result<Vec<(String, Record)>, AppError> {
+        let (_, first) = self.conn.request_line(entity, HttpOp::List, None, None)?;
+        let mut url = reqwest::Url::parse(&first)
+            .map_err(|err| self.refuse(entity, format!("{first} is not a URL: {err}")))?;
+        if let Some((param, value)) = since {
+            url.query_pairs_mut().append_pair(param, &value);
+        }
+        let mut found = Vec::new();
+        self.list_from(entity, url, &mut |app_id, record| {
+            found.push((app_id, record))
+        })?;
+        Ok(found)
+    }
+
+    /// Reads the list at `url` page after page, handing each record with its id in the app
+    /// to `each` before the next page is asked for.
+    fn list_from(
+        &self,
+        entity: EntityId,
+        mut url: reqwest::Url,
+        each: &mut dyn FnMut(String, Record),
+    ) -> Result<(), AppError> {
+        let mapping = self.mapping(entity);
+        let first = url.to_string();
+        let mut pages = Pages::new(mapping.paging.as_ref(), url.clone());
         loop {
             let reply = self.send(entity, Self::read_request(url.to_string()))?;
             if reply.status == StatusCode::NOT_FOUND {
-                return Ok(found);
+                return Ok(());
             }
             let json: Json = serde_json::from_slice(&reply.body).map_err(|_| {
                 self.unreadable(
@@ -542,7 +582,7 @@ impl HttpApps {
             })?;
             let mut last_id = None;
             for item in items {
-                let Some((app_id, mut record)) = self.decode(entity, item) else {
+                let Some((app_id, record)) = self.decode(entity, item) else {
                     continue;
                 };
                 let Some(app_id) = app_id else {
@@ -558,11 +598,8 @@ impl HttpApps {
                     }
                     continue;
                 };
-                record.id = self.local_id(entity, &app_id);
-                last_id = Some(app_id);
-                if keep(record.view()) {
-                    found.push(record);
-                }
+                last_id = Some(app_id.clone());
+                each(app_id, record);
             }
             let page = Page {
                 json: &json,
@@ -572,7 +609,7 @@ impl HttpApps {
             };
             match pages.next(&page) {
                 Ok(Some(next)) => url = next,
-                Ok(None) => return Ok(found),
+                Ok(None) => return Ok(()),
                 Err(why) => {
                     return Err(self.unreadable(entity, format!("the list at {first} {why}")));
                 }

@@ -125,7 +125,7 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
                 names.apps.iter().map(|(a, _)| a.clone()).collect()
             }
             "new" | "updated" | "deleted" | "create" | "update" | "delete" | "creates"
-            | "updates" | "deletes" | "sync" | "owns" | "with" => names.entities(),
+            | "updates" | "deletes" | "sync" | "owns" | "with" | "poll" => names.entities(),
             "of" => names.workflows.clone(),
             // `on every day`, `on every monday`, … (a length is typed, not completed).
             "every" => std::iter::once("day")
@@ -215,6 +215,8 @@ mod tests {
         );
         assert_eq!(complete("expect runs of to", 17, &n).1, vec!["to_outlook"]);
         assert_eq!(complete("adv", 3, &n).1, vec!["advance"]);
+        assert_eq!(complete("poll ev", 7, &n).1, vec!["event"]);
+        assert!(complete("pol", 3, &n).1.contains(&"poll".to_string()));
         assert_eq!(complete(":adv", 4, &n).1, vec![":advance"]);
         assert!(complete("  fo", 4, &n).1.contains(&"for".to_string()));
         assert_eq!(complete("on ev", 5, &n).1, vec!["every"]);

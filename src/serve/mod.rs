@@ -32,6 +32,8 @@ pub mod journal;
 pub mod listen;
 pub mod marker;
 pub mod outbox;
+pub mod poller;
+pub mod polls;
 pub mod provider;
 pub mod redact;
 pub mod runs;
@@ -87,6 +89,8 @@ pub struct Config {
     pub limits: Vec<Option<sender::Limit>>,
     /// Past this many events queued, new ones are answered 503 (`--max-queued`).
     pub max_queued: u64,
+    /// `--poll-once`: poll each polled entity once, run what that found, and stop.
+    pub poll_once: bool,
 }
 
 /// Why `weir serve` could not run.
@@ -380,6 +384,29 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     })?;
     let counters = Arc::new(Counters::new(accept.tally()?));
     worker.set_counters(Arc::clone(&counters));
+    if config.poll_once {
+        let (mut accept, mut mark) = (accept, mark);
+        let read = poller::once(
+            &program,
+            &config.journal,
+            config.policy,
+            &mut accept,
+            &mut worker,
+            &mut mark,
+        )?;
+        let tally = accept.tally()?;
+        say(format_args!(
+            "weir serve: polled once; {} events queued, {} failed, {} held",
+            tally.queued, tally.failed, tally.held
+        ));
+        return if read {
+            Ok(())
+        } else {
+            Err(ServeError::Runtime(
+                "a poll could not read its app; its state is as it was, so the next poll takes its changes".into(),
+            ))
+        };
+    }
     let waiting = Arc::new(Waiting::default());
     let broken = Arc::new(AtomicBool::new(false));
     if let Some(sender) = worker.write_sender() {
@@ -453,6 +480,7 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         })
         .map_err(|e| ServeError::Runtime(e.to_string()))?;
 
+    let (poll_program, poll_offers) = (Arc::clone(&program), offers.clone());
     let shared = Shared {
         program,
         offers,
@@ -490,6 +518,14 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         "weir serve: listening on http://{addr}, journal {}, webhooks {secured}, {readers}{providers}",
         config.journal.display()
     ));
+    // After the line that says weir listens, so that it stays the first line.
+    let poller = poller::spawn(
+        poll_program,
+        config.journal.clone(),
+        config.policy,
+        poll_offers,
+        Arc::clone(&stop),
+    );
     let app = server::router(shared);
     let signal_stop = Arc::clone(&stop);
     let signal_waiting = Arc::clone(&waiting);
@@ -513,6 +549,9 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     stop.store(true, Ordering::SeqCst);
     waiting.stop();
     drop(runtime);
+    if let Some(poller) = poller {
+        let _ = poller.join();
+    }
     let _ = committer.join();
     let _ = worker.join();
     let journal = Journal::open(&config.journal, true)?;

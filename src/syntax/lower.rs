@@ -150,6 +150,7 @@ impl Lower {
             http: Vec::new(),
             calls: Vec::new(),
             webhooks: Vec::new(),
+            polls: Vec::new(),
             span,
         };
         for member in inner {
@@ -187,6 +188,7 @@ impl Lower {
                 Rule::http_decl => app.http.push(self.http(member)),
                 Rule::call_decl => app.calls.push(self.call_decl(member)),
                 Rule::webhooks_decl => app.webhooks.push(self.webhooks(member)),
+                Rule::poll_decl => app.polls.push(self.poll(member)),
                 rule => unreachable!("expected an app member, found {rule:?}"),
             }
         }

@@ -1,4 +1,5 @@
-//! Lowering of an app's webhooks: `webhooks at "/hooks/github" signed github env S { … }`.
+//! Lowering of an app's webhooks (`webhooks at "/hooks/github" signed github env S { … }`)
+//! and polls (`poll contact every 5m since changed`).
 
 use pest::iterators::Pair;
 
@@ -20,6 +21,26 @@ impl Lower {
             path,
             signed,
             members,
+            span,
+        }
+    }
+
+    /// `poll contact every 5m since changed as "updated_since"`.
+    pub(super) fn poll(&mut self, pair: Pair<'_, Rule>) -> PollDecl {
+        let span = self.span(&pair);
+        let mut inner = parts(pair);
+        let entity = self.name(inner.next().expect("the polled entity"));
+        let every = inner.next().expect("the interval");
+        let every = Spanned::new(every.as_str().to_string(), self.span(&every));
+        let since = inner.next().map(|since| {
+            let mut since = parts(since);
+            let field = self.name(since.next().expect("the cursor field"));
+            (field, since.next().map(|p| self.quoted(p)))
+        });
+        PollDecl {
+            entity,
+            every,
+            since,
             span,
         }
     }
