@@ -33,7 +33,7 @@ equal_ignoring_span! {
     EntityDecl { name, fields }
     OwnsDecl { app, entity }
     Workflow { name, form, trigger, steps }
-    Trigger { kind, entity, app, changing, condition }
+    Trigger { kind, entity, app, changing, condition, limit }
     Step { kind }
     SyncDecl { entity, left, right, right_entity, matching, mappings, prefer }
     ValueMap { pairs, otherwise }
@@ -445,6 +445,17 @@ pub struct Trigger {
     /// own (the checker takes the sync's first side): `kind` is `updated` and `entity` and `app`
     /// repeat the sync's name, so look here first.
     pub conflict: Option<Name>,
+    /// `at most once per 60s per device`.
+    pub limit: Option<RateLimit>,
+}
+
+/// `at most once per WINDOW [per FIELD]`: a run that would start within `window` of the last
+/// one (for the same value of `per`) is skipped.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RateLimit {
+    pub window: Spanned<DurationLit>,
+    pub per: Option<Name>,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug)]

@@ -298,6 +298,17 @@ pub struct Trigger {
     /// `on conflict in sync NAME`: run when that sync settles a conflict, on its first side's
     /// record (`app`, `entity` and `kind` are that side's, and `updated`).
     pub conflict: Option<SyncId>,
+    /// `at most once per 60s per device`.
+    pub limit: Option<Limit>,
+}
+
+/// A trigger's rate limit: at most one run per `window` seconds for each value of `per` (for
+/// the whole workflow without it).
+#[derive(Clone, Debug)]
+pub struct Limit {
+    pub window: i64,
+    pub per: Option<FieldId>,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug)]

@@ -178,6 +178,10 @@ pub const WORDS: &[Word] = &[
     word("linked", Role::Trigger, R, "linked"),
     // `on conflict in sync NAME`.
     word("conflict", Role::Trigger, C, "kw_conflict"),
+    // `at most once per 60s per device` after a trigger: keywords only there.
+    word("most", Role::Trigger, C, "kw_most"),
+    word("once", Role::Trigger, C, "kw_once"),
+    word("per", Role::Trigger, C, "kw_per"),
     word("let", Role::Step, R, "kw_let"),
     word("unless", Role::Step, R, "kw_unless"),
     word("continue", Role::Step, R, "kw_continue"),

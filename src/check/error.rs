@@ -163,6 +163,8 @@ pub enum CheckError {
     MapCollision { span: Span, collision: MapCollision },
     /// A sync's computed mapping, or a name of a sync (see [`SyncProblem`]).
     Sync(SyncProblem),
+    /// A trigger's rate limit (see [`super::limit::LimitProblem`]).
+    Limit(super::limit::LimitProblem),
     /// E0202
     MissingFields {
         span: Span,
@@ -327,6 +329,7 @@ impl CheckError {
             | CheckError::SelfComparison { .. } => Code::W0207,
             CheckError::MapCollision { .. } => Code::W0405,
             CheckError::Sync(problem) => problem.code(),
+            CheckError::Limit(problem) => problem.code(),
             CheckError::Mapping(_) => Code::E0501,
         })
     }
@@ -392,6 +395,7 @@ impl CheckError {
         match self {
             OpenApps { .. } => unreachable!("expected a coded problem, found the open-apps note"),
             Mapping(_) => unreachable!("expected a problem of names or types, found a mapping's"),
+            Limit(problem) => problem.parts(),
             CloseToDeclared { .. }
             | UnknownEntity { .. }
             | SyncEntityMissing { .. }

@@ -14,6 +14,7 @@ mod error;
 mod expr;
 mod http;
 mod items;
+mod limit;
 mod names;
 mod narrow;
 mod operators;

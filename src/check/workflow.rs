@@ -339,6 +339,7 @@ impl Checker<'_> {
                 .collect();
         }
         let condition = self.trigger_condition(t, entity);
+        let limit = self.rate_limit(t, entity);
         Some(Trigger {
             kind,
             kind_span: t.kind.span,
@@ -349,6 +350,7 @@ impl Checker<'_> {
             condition,
             span: t.span,
             conflict: None,
+            limit,
         })
     }
 
@@ -374,6 +376,7 @@ impl Checker<'_> {
         let side = self.program.syncs[sync.0].left;
         self.conflict_sync = Some(sync);
         let condition = self.trigger_condition(t, side.entity);
+        let limit = self.rate_limit(t, side.entity);
         Some(Trigger {
             kind: EventKind::Updated,
             kind_span: t.kind.span,
@@ -384,6 +387,7 @@ impl Checker<'_> {
             condition,
             span: t.span,
             conflict: Some(sync),
+            limit,
         })
     }
 

@@ -26,6 +26,7 @@ pub mod error;
 pub mod eval;
 pub mod guard;
 pub mod input;
+pub mod limit;
 mod lookup;
 mod report;
 pub mod scenario;
@@ -153,6 +154,8 @@ pub struct Outcome {
     pub runs: Vec<RunNote>,
     /// The notifications sent, `(channel, text)`.
     pub notes: Vec<(Option<smol_str::SmolStr>, smol_str::SmolStr)>,
+    /// Runs a rate limit noted: `(workflow, per value, started at)`, for a journal to keep.
+    pub limited: Vec<(WorkflowId, Arc<str>, i64)>,
 }
 
 /// A run, as a journal keeps it.
@@ -221,6 +224,8 @@ struct Core {
     /// The workflows each sync's conflicts run, in script order.
     on_conflict: Vec<Vec<WorkflowId>>,
     ledger: sync::Ledger,
+    /// When rate-limited workflows last ran.
+    limits: limit::Limits,
     /// Reused buffers: a run's `let` values, records found by `linked`.
     locals: Vec<Value>,
     linked: Vec<RecordRef>,
@@ -267,6 +272,7 @@ impl<A: Apps> Engine<A> {
         core.totals = old.totals;
         core.held = old.held;
         core.ledger = old.ledger;
+        core.limits = old.limits;
         core.echoes = old.echoes;
         for (w, started) in old.started.iter().enumerate().take(core.started.len()) {
             core.started[w] = *started;
@@ -489,6 +495,7 @@ impl Core {
             syncs,
             on_conflict,
             ledger: sync::Ledger::default(),
+            limits: limit::Limits::default(),
             locals: Vec::new(),
             linked: Vec::new(),
             scratch: Vec::new(),
@@ -706,6 +713,10 @@ impl Core {
                 }
             }
         }
+        let gate = self.limit_gate(p, workflow, event, out);
+        if gate == limit::Gate::Shut {
+            return;
+        }
         let max_runs = self.options.max_runs;
         let reason = guard::check(event, by, self.options.max_hops).or_else(|| {
             (self.spent[workflow.0] >= max_runs).then_some(HoldReason::Budget(max_runs))
@@ -714,6 +725,7 @@ impl Core {
             self.hold(by, event, reason, out);
             return;
         }
+        self.pass_gate(workflow, gate, out);
         self.started[workflow.0] += 1;
         self.spent[workflow.0] += 1;
         let run = self.start_run(by, event, out);

@@ -285,6 +285,7 @@ impl Lower {
                 condition: None,
                 span,
                 conflict: Some(sync),
+                limit: None,
             }
         } else {
             let kind = self.event_kind(first);
@@ -298,16 +299,28 @@ impl Lower {
                 condition: None,
                 span,
                 conflict: None,
+                limit: None,
             }
         };
         for part in inner {
             match part.as_rule() {
                 Rule::changing => trigger.changing = parts(part).map(|f| self.name(f)).collect(),
                 Rule::where_clause => trigger.condition = Some(self.where_clause(part)?),
-                rule => unreachable!("expected `changing` or `where`, found {rule:?}"),
+                Rule::rate_limit => trigger.limit = Some(self.rate_limit(part)?),
+                rule => unreachable!("expected `changing`, `where` or `at most`, found {rule:?}"),
             }
         }
         Ok(trigger)
+    }
+
+    /// `at most once per 60s per device`.
+    fn rate_limit(&mut self, pair: Pair<'_, Rule>) -> Result<RateLimit> {
+        let span = self.span(&pair);
+        let mut inner = parts(pair);
+        let window = inner.next().expect("rate limit window");
+        let window = Spanned::new(self.duration(window.clone())?, self.span(&window));
+        let per = inner.next().map(|field| self.name(field));
+        Ok(RateLimit { window, per, span })
     }
 
     pub(super) fn where_clause(&mut self, pair: Pair<'_, Rule>) -> Result<Expr> {
