@@ -821,6 +821,13 @@ impl DurationLit {
     }
 }
 
+/// `90m`, as written.
+impl fmt::Display for DurationLit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.amount, self.unit.suffix())
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DurationUnit {
     Seconds,

@@ -748,6 +748,12 @@ fn trigger(t: &Trigger) -> String {
     if let Some(c) = &t.condition {
         let _ = write!(text, " where {}", expr(c));
     }
+    if let Some(limit) = &t.limit {
+        let _ = write!(text, " at most once per {}", limit.window.node);
+        if let Some(per) = &limit.per {
+            let _ = write!(text, " per {}", per.node);
+        }
+    }
     text
 }
 

@@ -53,10 +53,9 @@ impl Checker<'_> {
         let window = limit.window.node.seconds();
         let per = limit.per.as_ref().map(|field| self.field(entity, field));
         if window == 0 {
-            let lit = limit.window.node;
             self.report(CheckError::Limit(LimitProblem::NoWindow {
                 span: limit.window.span,
-                written: format!("{}{}", lit.amount, lit.unit.suffix()),
+                written: limit.window.node.to_string(),
             }));
         }
         Some(Limit {
