@@ -196,6 +196,8 @@ pub struct Finished {
     pub written: Vec<LedgerRow>,
     /// Held rows of the event that this run released.
     pub released: bool,
+    /// Windows of rate limits its runs opened: `(workflow, per value, started at)`.
+    pub limited: Vec<(String, String, i64)>,
 }
 
 /// A run as `weir runs` and `GET /runs` show it.
@@ -284,7 +286,12 @@ impl Journal {
         &self.path
     }
 
-    fn fail(&self, err: rusqlite::Error) -> JournalError {
+    /// The connection, for the tables other modules keep (`limits_seen`).
+    pub(super) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(super) fn fail(&self, err: rusqlite::Error) -> JournalError {
         JournalError {
             path: self.path.clone(),
             reason: err.to_string().to_lowercase(),

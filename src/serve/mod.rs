@@ -25,6 +25,7 @@
 
 pub mod envelope;
 pub mod journal;
+pub mod limits_seen;
 pub mod marker;
 pub mod redact;
 pub mod saved;

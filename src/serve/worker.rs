@@ -200,6 +200,7 @@ impl Worker {
             engine.set_next_event_id(next);
         }
         engine.set_next_run_id(next_run);
+        super::limits_seen::restore(&journal, &mut engine)?;
         Ok(Worker {
             engine,
             journal,
@@ -405,6 +406,7 @@ impl Worker {
         for w in &outcome.written {
             f.written.push(ledger_row(p, w));
         }
+        f.limited = super::limits_seen::rows(p, &outcome.limited);
         let first_failure = outcome
             .failures
             .first()
@@ -458,6 +460,7 @@ impl Worker {
             ("next_event", self.engine.next_event_id()),
         ];
         self.journal.finish(batch, &links, &counters, &sim)?;
+        super::limits_seen::keep(&self.journal, batch)?;
         if let Some(counts) = &self.counters {
             for f in batch {
                 counts.moved(f.was, f.status);
