@@ -125,6 +125,12 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
             "new" | "updated" | "deleted" | "create" | "update" | "delete" | "creates"
             | "updates" | "deletes" | "sync" | "owns" | "with" => names.entities(),
             "of" => names.workflows.clone(),
+            // `at most once per 60s per FIELD`: the words in their order, then the fields.
+            "most" => vec!["once".into()],
+            "once" => vec!["per".into()],
+            "per" if words.len() >= 2 && words[words.len() - 2] != "once" => trigger_entity(&words)
+                .map(|(a, e)| names.fields_of(Some(&a), &e))
+                .unwrap_or_default(),
             _ => {
                 // Every word of the language, reserved or contextual, and the names with a
                 // meaning where a value is expected (`trigger`, `origin`).
@@ -207,6 +213,10 @@ mod tests {
             vec!["time", "title"]
         );
         assert_eq!(complete("expect runs of to", 17, &n).1, vec!["to_outlook"]);
+        let limit = "on new event in Calendar at most o";
+        assert_eq!(complete(limit, limit.len(), &n).1, vec!["once"]);
+        let limit = "on new event in Calendar at most once per 1m per ";
+        assert_eq!(complete(limit, limit.len(), &n).1, vec!["start", "title"]);
         assert_eq!(
             complete(":show Cal", 9, &n).1,
             vec!["Calendar", "Calendar.event"]
