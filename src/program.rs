@@ -311,6 +311,22 @@ pub struct Limit {
     pub span: Span,
 }
 
+impl Limit {
+    /// `at most once per 1m per device`, the window in the largest unit that divides it.
+    pub fn describe(&self, program: &Program, entity: EntityId) -> String {
+        let (amount, unit) = [(86_400, "d"), (3600, "h"), (60, "m")]
+            .into_iter()
+            .find(|(per, _)| self.window > 0 && self.window % per == 0)
+            .map_or((self.window, "s"), |(per, unit)| (self.window / per, unit));
+        let mut text = format!("at most once per {amount}{unit}");
+        if let Some(field) = self.per {
+            text.push_str(" per ");
+            text.push_str(&program.entity(entity).fields[field.0].name);
+        }
+        text
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Local {
     pub name: Arc<str>,

@@ -140,10 +140,20 @@ impl<'a> View<'a> {
     fn trigger_text(&self, unit: usize) -> String {
         let u = &self.graph.units[unit];
         match u.source {
-            UnitSource::Workflow(w) => match self.program.workflow(w).trigger.conflict {
-                Some(sync) => format!("conflict in sync {}", self.program.syncs[sync.0].name),
-                None => format!("{} {}", u.trigger_kind, self.node(u.trigger_entity)),
-            },
+            UnitSource::Workflow(w) => {
+                let trigger = &self.program.workflow(w).trigger;
+                let text = match trigger.conflict {
+                    Some(sync) => format!("conflict in sync {}", self.program.syncs[sync.0].name),
+                    None => format!("{} {}", u.trigger_kind, self.node(u.trigger_entity)),
+                };
+                match &trigger.limit {
+                    Some(limit) => {
+                        let limit = limit.describe(&self.program, trigger.entity);
+                        format!("{text} ({limit})")
+                    }
+                    None => text,
+                }
+            }
             UnitSource::Sync { .. } => {
                 format!("{} {}", u.trigger_kind, self.node(u.trigger_entity))
             }
