@@ -34,6 +34,7 @@ equal_ignoring_span! {
     OwnsDecl { app, entity }
     Workflow { name, form, trigger, steps }
     Trigger { kind, entity, app, changing, condition, limit }
+    RateLimit { window, per }
     Step { kind }
     SyncDecl { entity, left, right, right_entity, matching, mappings, prefer }
     ValueMap { pairs, otherwise }
@@ -451,7 +452,7 @@ pub struct Trigger {
 
 /// `at most once per WINDOW [per FIELD]`: a run that would start within `window` of the last
 /// one (for the same value of `per`) is skipped.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct RateLimit {
     pub window: Spanned<DurationLit>,
     pub per: Option<Name>,
