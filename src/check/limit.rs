@@ -37,7 +37,10 @@ impl LimitProblem {
         match self {
             LimitProblem::NoWindow { span, written } => (
                 format!("a rate limit of `{written}` limits nothing"),
-                vec![primary(*span, "a window with no length lets every run through")],
+                vec![primary(
+                    *span,
+                    "a window with no length lets every run through",
+                )],
                 vec![help(
                     "give the window a length, as in `at most once per 60s`, or remove the limit",
                 )],

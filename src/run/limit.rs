@@ -49,7 +49,13 @@ pub struct Within {
 
 impl Limits {
     /// Whether a run of `workflow` for `key` at `now` falls within the window of the last one.
-    pub fn within(&self, workflow: WorkflowId, key: &Arc<str>, now: i64, window: i64) -> Option<Within> {
+    pub fn within(
+        &self,
+        workflow: WorkflowId,
+        key: &Arc<str>,
+        now: i64,
+        window: i64,
+    ) -> Option<Within> {
         let since = *self.last.get(&(workflow, key.clone()))?;
         (now >= since && now - since < window).then_some(Within { since })
     }
@@ -136,8 +142,16 @@ mod tests {
         assert_eq!(limits.within(w, &a, 100, 60), None);
         limits.note(w, a.clone(), 100);
         assert_eq!(limits.within(w, &a, 159, 60), Some(Within { since: 100 }));
-        assert_eq!(limits.within(w, &b, 130, 60), None, "another device has its own window");
-        assert_eq!(limits.within(WorkflowId(1), &a, 130, 60), None, "so has another workflow");
+        assert_eq!(
+            limits.within(w, &b, 130, 60),
+            None,
+            "another device has its own window"
+        );
+        assert_eq!(
+            limits.within(WorkflowId(1), &a, 130, 60),
+            None,
+            "so has another workflow"
+        );
         assert_eq!(limits.within(w, &a, 160, 60), None, "the window has closed");
     }
 }

@@ -112,7 +112,11 @@ on new reading in Sensors at most once per 1h per device do notify \"{device} is
                 changed: None,
             }])
             .unwrap();
-        let event = journal.queued().unwrap().pop().expect("the reading is queued");
+        let event = journal
+            .queued()
+            .unwrap()
+            .pop()
+            .expect("the reading is queued");
         let finished = w.run(&event, false);
         let notes = finished.notes.len();
         w.commit(&[finished]).unwrap();
@@ -127,7 +131,11 @@ on new reading in Sensors at most once per 1h per device do notify \"{device} is
         let path = dir.join("weir.db");
         let mut w = worker(&path);
         assert_eq!(reading(&path, &mut w, "a"), 1, "the first reading alerts");
-        assert_eq!(reading(&path, &mut w, "a"), 0, "the second falls within the hour");
+        assert_eq!(
+            reading(&path, &mut w, "a"),
+            0,
+            "the second falls within the hour"
+        );
         drop(w);
         let mut w = worker(&path);
         assert_eq!(reading(&path, &mut w, "a"), 0, "a restart keeps the window");
