@@ -447,7 +447,7 @@ pub struct Trigger {
     /// repeat the sync's name, so look here first.
     pub conflict: Option<Name>,
     /// `at most once per 60s per device`.
-    pub limit: Option<RateLimit>,
+    pub limit: Option<Box<RateLimit>>,
 }
 
 /// `at most once per WINDOW [per FIELD]`: a run that would start within `window` of the last

@@ -306,7 +306,7 @@ impl Lower {
             match part.as_rule() {
                 Rule::changing => trigger.changing = parts(part).map(|f| self.name(f)).collect(),
                 Rule::where_clause => trigger.condition = Some(self.where_clause(part)?),
-                Rule::rate_limit => trigger.limit = Some(self.rate_limit(part)?),
+                Rule::rate_limit => trigger.limit = Some(Box::new(self.rate_limit(part)?)),
                 rule => unreachable!("expected `changing`, `where` or `at most`, found {rule:?}"),
             }
         }
