@@ -101,6 +101,16 @@ impl Item {
 pub struct UseDecl {
     pub target: UseTarget,
     pub span: Span,
+    /// `use github at "url" token "url"`: a connector's base URL and OAuth2 token endpoint in
+    /// place of the ones its file declares.
+    pub moved: Moved,
+}
+
+/// Where a `use` moves a connector: its base URL, its OAuth2 token endpoint.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Moved {
+    pub at: Option<Spanned<String>>,
+    pub token: Option<Spanned<String>>,
 }
 
 /// What a `use` reads into the program.
@@ -535,6 +545,21 @@ pub struct Arm {
     pub block: Block,
 }
 
+/// Every step of `steps`, and of the arms of every branch among them, in order.
+pub fn steps_within(steps: &[Step]) -> Vec<&Step> {
+    let mut out = Vec::new();
+    for step in steps {
+        out.push(step);
+        if let StepKind::Branch(branch) = &step.kind {
+            let blocks = branch.arms.iter().map(|arm| &arm.block);
+            for block in blocks.chain(&branch.otherwise) {
+                out.extend(steps_within(&block.steps));
+            }
+        }
+    }
+    out
+}
+
 /// `{ steps }`; its span runs from `{` to `}`.
 #[derive(Clone, Debug)]
 pub struct Block {
@@ -748,6 +773,10 @@ pub enum ScenarioStepKind {
     ExpectLoop(bool),
     /// `together { … }`: user changes all made before the engine sees any of them.
     Together(Vec<ScenarioStep>),
+    /// `at 2030-05-01T08:00`: the clock moves to a time.
+    At(Expr),
+    /// `advance 24h`: the clock moves forward.
+    Advance(Expr),
 }
 
 /// How `expect runs of …` names a workflow.
@@ -797,6 +826,8 @@ pub enum ExprKind {
     Unary(UnaryOp, Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// A time written bare after `at` (`2030-05-01T08:00`), as written.
+    Time(Arc<str>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

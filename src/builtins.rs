@@ -94,7 +94,7 @@ impl Builtin {
             Builtin::Now => "now() -> time",
             Builtin::Time => "time(\"2030-01-02T09:00:00Z\") -> time",
             Builtin::Date => "date(time) -> text",
-            Builtin::Format => "format(time, \"%Y-%m-%d %H:%M\") -> text",
+            Builtin::Format => "format(time, \"%Y-%m-%d %H:%M\", \"Europe/Berlin\") -> text",
             Builtin::Number => "number(text) -> number?",
             Builtin::Text => "text(value) -> text",
         }
@@ -118,6 +118,15 @@ impl Builtin {
             | Builtin::Join
             | Builtin::Format => 2,
             Builtin::Replace => 3,
+        }
+    }
+
+    /// The most arguments the function takes: its arity, or more for one whose last
+    /// arguments may be left out (`format`'s time zone).
+    pub fn most_args(self) -> usize {
+        match self {
+            Builtin::Format => 3,
+            _ => self.arity(),
         }
     }
 
@@ -192,6 +201,9 @@ impl Builtin {
             Builtin::Format => {
                 expect(0, Type::Time)?;
                 expect(1, Type::Text)?;
+                if args.len() > 2 {
+                    expect(2, Type::Text)?;
+                }
                 Ok(Type::Text)
             }
             Builtin::Number => {
@@ -310,6 +322,11 @@ impl Builtin {
                 other => return Err(format!("`date` needs a time, but got {other}")),
             },
             Builtin::Format => match &args[0] {
+                Value::Time(t) if args.len() > 2 => {
+                    let name = text(2)?;
+                    let zone = value::time_zone(name).ok_or_else(|| unknown_zone(name))?;
+                    Value::text(&value::format_time_in(*t, text(1)?, &zone))
+                }
                 Value::Time(t) => Value::text(&value::format_time(*t, text(1)?)),
                 other => return Err(format!("`format` needs a time, but got {other}")),
             },
@@ -319,6 +336,16 @@ impl Builtin {
             },
             Builtin::Text => Value::text(&args[0].to_plain_text()),
         })
+    }
+}
+
+/// Why a zone name read at run time is refused, with the closest name weir knows.
+fn unknown_zone(name: &str) -> String {
+    match value::closest_time_zone(name) {
+        Some(close) => format!("{name:?} is not a time zone; did you mean {close:?}?"),
+        None => format!(
+            "{name:?} is not a time zone; name one of the IANA database, as in \"Europe/Berlin\""
+        ),
     }
 }
 

@@ -71,7 +71,8 @@ codes! {
     W0206: Warning, "a workflow that can never run";
     W0207: Warning, "an unused `let`, or a condition that is always true or always false";
     E0208: Error, "a sync mapping that would write into a computed side";
-    E0209: Error, "a rate limit whose window has no length";
+    E0209: Error, "an unknown time zone";
+    E0210: Error, "a rate limit whose window has no length";
     E0301: Error, "workflows can trigger each other forever";
     E0302: Error, "an origin guard that can never match";
     E0303: Error, "an origin guard on a cycle compares a label the engine does not stamp";

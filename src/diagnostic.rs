@@ -45,9 +45,18 @@ pub fn secondary(span: Span, message: impl std::fmt::Display) -> Label<FileId> {
     Label::secondary(span.file, span.range()).with_message(message)
 }
 
+/// How a note that is a fix begins: codespan keeps notes as text, so the mark is the one place
+/// that tells a fix from the other notes.
+const HELP: &str = "help: ";
+
 /// A `help:` note: the exact fix.
 pub fn help(text: impl AsRef<str>) -> String {
-    format!("help: {}", text.as_ref())
+    format!("{HELP}{}", text.as_ref())
+}
+
+/// The text of a note made by [`help`], without its mark; `None` for other notes.
+pub fn as_help(note: &str) -> Option<&str> {
+    note.strip_prefix(HELP)
 }
 
 /// Whether to colour output written to standard error.
@@ -154,10 +163,8 @@ pub fn to_json(sources: &SourceMap, diagnostic: &Diagnostic) -> Value {
             })
         })
         .collect();
-    let (helps, notes): (Vec<&String>, Vec<&String>) = diagnostic
-        .notes
-        .iter()
-        .partition(|n| n.starts_with("help: "));
+    let (helps, notes): (Vec<&String>, Vec<&String>) =
+        diagnostic.notes.iter().partition(|n| as_help(n).is_some());
     json!({
         "code": diagnostic.code,
         "severity": match diagnostic.severity {
@@ -172,7 +179,7 @@ pub fn to_json(sources: &SourceMap, diagnostic: &Diagnostic) -> Value {
         "end": primary.map(|l| position(l.file_id, l.range.end)),
         "labels": labels,
         "notes": notes,
-        "help": helps.first().map(|h| h.trim_start_matches("help: ")),
+        "help": helps.first().and_then(|h| as_help(h)),
     })
 }
 

@@ -17,6 +17,8 @@
 //! ```
 
 mod http;
+#[cfg(test)]
+mod words;
 
 use std::fmt::Write as _;
 
@@ -264,7 +266,7 @@ impl Printer<'_> {
                     UseTarget::File(path) => quote(&path.node),
                     UseTarget::Connector(name) => name.node.to_string(),
                 };
-                self.line(&format!("use {named}"), u.span)
+                self.line(&format!("use {named}{}", http::moved(&u.moved)), u.span)
             }
             Item::Engine(e) => self.line(&format!("engine {}", e.label.node), e.span),
             Item::Owns(o) => self.line(&format!("{} owns {}", o.app.node, o.entity.node), o.span),
@@ -724,6 +726,8 @@ pub fn scenario_step(step: &ScenarioStepKind) -> String {
         }
         ScenarioStepKind::ExpectLoop(true) => "expect loop".into(),
         ScenarioStepKind::ExpectLoop(false) => "expect no loop".into(),
+        ScenarioStepKind::At(time) => format!("at {}", expr(time)),
+        ScenarioStepKind::Advance(by) => format!("advance {}", expr(by)),
     }
 }
 
@@ -894,6 +898,7 @@ pub fn expr(e: &Expr) -> String {
         }
         ExprKind::Bool(b) => b.to_string(),
         ExprKind::None => "none".into(),
+        ExprKind::Time(t) => t.to_string(),
         ExprKind::User => "user".into(),
         ExprKind::Name(n) => n.to_string(),
         ExprKind::Field(base, field) => format!("{}.{}", wrap(base, 9), field.node),

@@ -60,13 +60,20 @@ impl Program {
         self.apps.iter().position(|a| &*a.name == name).map(AppId)
     }
 
-    /// Finds an entity of an app by name.
+    /// Finds an entity of an app by name; a call's hidden entities are not found.
     pub fn entity_named(&self, app: AppId, name: &str) -> Option<EntityId> {
+        self.entities_of(app)
+            .find(|e| &*self.entities[e.0].name == name)
+    }
+
+    /// The entities of an app a user can name: its own, without its calls' arguments and
+    /// replies ([`Entity::is_hidden`]).
+    pub fn entities_of(&self, app: AppId) -> impl Iterator<Item = EntityId> + '_ {
         self.apps[app.0]
             .entities
             .iter()
             .copied()
-            .find(|e| &*self.entities[e.0].name == name)
+            .filter(|e| !self.entities[e.0].is_hidden())
     }
 
     pub fn workflow_named(&self, name: &str) -> Option<WorkflowId> {
@@ -166,6 +173,25 @@ impl Entity {
     /// Whether a record remembers who last wrote it by stamping (open entities are assumed to).
     pub fn stores_stamps(&self) -> bool {
         self.stamp.is_some() || !self.declared
+    }
+
+    /// A call's arguments or reply (`call lookup`, `reply of lookup`, named with a space no
+    /// script can write): an entity to the checker and the connector layer, never one a user
+    /// names or sees in a message, a listing, a graph, a route or an input event.
+    pub fn is_hidden(&self) -> bool {
+        self.name.contains(' ')
+    }
+
+    /// This entity as messages name it: `` `contact` ``, or for a call's hidden entities the
+    /// call they stand for (the call `lookup`, the reply of the call `lookup`).
+    pub fn shown(name: &str) -> String {
+        if let Some(call) = name.strip_prefix("call ") {
+            format!("the call `{call}`")
+        } else if let Some(call) = name.strip_prefix("reply of ") {
+            format!("the reply of the call `{call}`")
+        } else {
+            format!("`{name}`")
+        }
     }
 
     pub fn field_named(&self, name: &str) -> Option<FieldId> {
@@ -709,6 +735,10 @@ pub enum ScenarioStepKind {
     ExpectLoop(bool),
     /// User steps whose changes are all made before the engine sees any of them.
     Together(Vec<ScenarioStep>),
+    /// The clock moves to a time (`at …`).
+    At(Expr),
+    /// The clock moves forward by a duration (`advance …`).
+    Advance(Expr),
 }
 
 // ---------------------------------------------------------------- expressions

@@ -11,8 +11,9 @@
 
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
-use crate::ast::{Item, Script, UseTarget};
+use crate::ast::{AuthDecl, Item, Moved, Script, UseTarget};
 use crate::codes::Code;
 use crate::diagnostic::{self, Diagnostic};
 use crate::load::{self, LoadError};
@@ -70,6 +71,7 @@ impl<'a> Follower<'a> {
                 }
             }
         }
+        move_connectors(scripts, self.sources, diagnostics);
     }
 
     /// The name and text of what a `use` names, or `None` when it was read already or cannot
@@ -143,6 +145,64 @@ fn uses_of(script: &Script) -> Vec<(FileId, UseTarget, Span)> {
             _ => None,
         })
         .collect()
+}
+
+/// Moves the connectors that a `use … at` or `token` moves, once every file is read: a
+/// connector's text may have been given rather than read (`weir replay` gives the files it
+/// was served with), and it is moved all the same. The first `use` that moves a connector
+/// says where it is.
+fn move_connectors(scripts: &mut [Script], sources: &SourceMap, diagnostics: &mut Vec<Diagnostic>) {
+    let mut moves: Vec<(Arc<str>, Moved)> = Vec::new();
+    for item in scripts.iter().flat_map(|s| &s.items) {
+        if let Item::Use(used) = item
+            && let UseTarget::Connector(name) = &used.target
+            && used.moved != Moved::default()
+            && !moves.iter().any(|(moved, _)| *moved == name.node)
+        {
+            moves.push((name.node.clone(), used.moved.clone()));
+        }
+    }
+    for (name, moved) in moves {
+        let file = connectors::file_name(&name);
+        if let Some(script) = scripts.iter_mut().find(|s| sources.name(s.file) == file) {
+            move_apps(script, &name, &moved, diagnostics);
+        }
+    }
+}
+
+/// `use github at "url" token "url"`: the connector's apps answer at `url`, and fetch OAuth2
+/// tokens from the other; both keep the spans of the `use`, so a mistake in them is shown
+/// there. A `token` for a connector that fetches no token is an error: it would be ignored.
+fn move_apps(script: &mut Script, name: &str, moved: &Moved, diagnostics: &mut Vec<Diagnostic>) {
+    let mut token_moved = false;
+    for item in &mut script.items {
+        let Item::App(app) = item else { continue };
+        let Some(location) = &mut app.location else {
+            continue;
+        };
+        if let Some(at) = &moved.at {
+            location.url = at.clone();
+        }
+        if let (Some(token), Some(AuthDecl::OAuth2 { token_url, .. })) =
+            (&moved.token, &mut location.auth)
+        {
+            *token_url = token.clone();
+            token_moved = true;
+        }
+    }
+    if let (Some(token), false) = (&moved.token, token_moved) {
+        diagnostics.push(
+            diagnostic::new(
+                Code::E0005,
+                format!("the connector `{name}` fetches no OAuth2 token, so it has no token endpoint to move"),
+            )
+            .with_labels(vec![diagnostic::primary(token.span, "no token is fetched")])
+            .with_notes(vec![diagnostic::help(format!(
+                "remove `token \"{}\"` from this `use`",
+                token.node
+            ))]),
+        );
+    }
 }
 
 /// The path a `use` in `from` names: relative to the folder `from` is in.

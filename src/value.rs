@@ -219,6 +219,17 @@ pub fn parse_time(text: &str) -> Option<i64> {
     checked_time(seconds)
 }
 
+/// Parses a time written bare after `at` in a scenario: RFC 3339, or a date with an optional
+/// clock time and no offset (`2030-05-01`, `2030-05-01T08:00`), read in UTC.
+pub fn parse_written_time(text: &str) -> Option<i64> {
+    if let Some(t) = parse_time(text) {
+        return Some(t);
+    }
+    let civil: jiff::civil::DateTime = text.trim().parse().ok()?;
+    let stamp = jiff::tz::TimeZone::UTC.to_timestamp(civil).ok()?;
+    checked_time(stamp.as_second())
+}
+
 /// The calendar date and clock time of a time, in UTC. Times are kept in weir's range
 /// where they are made; one outside it (never expected) reads as the nearest end, not as a
 /// wrapped year or a panic.
@@ -254,31 +265,55 @@ fn format_civil_date(d: jiff::civil::Date) -> String {
     }
 }
 
-/// Formats a time with `%Y %m %d %H %M %S` (and `%%`); other text is kept.
+/// Formats a time in UTC with `%Y %m %d %H %M %S` (and `%%`); other text is kept.
 pub fn format_time(t: i64, pattern: &str) -> String {
-    let c = civil(t);
-    let (y, m, d, hh, mm, ss) = (
-        c.year(),
-        c.month(),
-        c.day(),
-        c.hour(),
-        c.minute(),
-        c.second(),
-    );
+    format_time_in(t, pattern, &jiff::tz::TimeZone::UTC)
+}
+
+/// The time zone of the IANA database named `name` (`Europe/Berlin`, `UTC`), from the copy
+/// compiled into weir, so a zone reads the same on every machine.
+pub fn time_zone(name: &str) -> Option<jiff::tz::TimeZone> {
+    jiff::tz::db().get(name).ok()
+}
+
+/// The zone names of the database closest to `name`, for a did-you-mean.
+pub fn closest_time_zone(name: &str) -> Option<String> {
+    let names: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|n| n.as_str().to_string())
+        .collect();
+    crate::suggest::closest(name, names.iter().map(String::as_str)).map(str::to_string)
+}
+
+/// Formats a time as the clocks of `zone` show it: `%Y %m %d %H %M %S`, `%Z` (the zone's
+/// abbreviation, `CEST`), `%z` (the offset from UTC, `+0200`) and `%%`; other text is kept.
+pub fn format_time_in(t: i64, pattern: &str, zone: &jiff::tz::TimeZone) -> String {
+    let (min, max) = time_range();
+    let stamp =
+        jiff::Timestamp::from_second(t.clamp(min, max)).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let info = zone.to_offset_info(stamp);
+    let c = info.offset().to_datetime(stamp);
     let mut out = String::new();
     let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            out.push(c);
+    while let Some(ch) = chars.next() {
+        if ch != '%' {
+            out.push(ch);
             continue;
         }
         match chars.next() {
-            Some('Y') => out.push_str(&format!("{y:04}")),
-            Some('m') => out.push_str(&format!("{m:02}")),
-            Some('d') => out.push_str(&format!("{d:02}")),
-            Some('H') => out.push_str(&format!("{hh:02}")),
-            Some('M') => out.push_str(&format!("{mm:02}")),
-            Some('S') => out.push_str(&format!("{ss:02}")),
+            Some('Y') => out.push_str(&format!("{:04}", c.year())),
+            Some('m') => out.push_str(&format!("{:02}", c.month())),
+            Some('d') => out.push_str(&format!("{:02}", c.day())),
+            Some('H') => out.push_str(&format!("{:02}", c.hour())),
+            Some('M') => out.push_str(&format!("{:02}", c.minute())),
+            Some('S') => out.push_str(&format!("{:02}", c.second())),
+            Some('Z') => out.push_str(info.abbreviation()),
+            Some('z') => {
+                let seconds = info.offset().seconds();
+                let sign = if seconds < 0 { '-' } else { '+' };
+                let minutes = seconds.unsigned_abs() / 60;
+                out.push_str(&format!("{sign}{:02}{:02}", minutes / 60, minutes % 60));
+            }
             Some('%') => out.push('%'),
             Some(other) => {
                 out.push('%');
@@ -324,12 +359,49 @@ mod tests {
     }
 
     #[test]
+    fn written_times_read_in_utc_unless_they_say_otherwise() {
+        let t = parse_time("2030-05-01T08:00:00Z");
+        assert_eq!(parse_written_time("2030-05-01T08:00"), t);
+        assert_eq!(parse_written_time("2030-05-01T08:00:00"), t);
+        assert_eq!(parse_written_time("2030-05-01T10:00+02:00"), t);
+        assert_eq!(
+            parse_written_time("2030-05-01"),
+            parse_time("2030-05-01T00:00:00Z")
+        );
+        assert_eq!(parse_written_time("2030-02-30T08:00"), None);
+        assert_eq!(parse_written_time("2030-05-01T24:00"), None);
+    }
+
+    #[test]
     fn durations_and_patterns_format_readably() {
         assert_eq!(format_duration(90), "1m30s");
         assert_eq!(format_duration(86_400 + 7200), "1d2h");
         let t = parse_time("2030-01-02T09:05:07Z").unwrap();
         assert_eq!(format_time(t, "%d/%m/%Y %H:%M:%S"), "02/01/2030 09:05:07");
         assert_eq!(format_date(t), "2030-01-02");
+    }
+
+    #[test]
+    fn times_format_in_a_time_zone() {
+        let berlin = time_zone("Europe/Berlin").unwrap();
+        let summer = parse_time("2030-07-01T06:30:00Z").unwrap();
+        let winter = parse_time("2030-01-01T06:30:00Z").unwrap();
+        assert_eq!(
+            format_time_in(summer, "%H:%M %Z %z", &berlin),
+            "08:30 CEST +0200"
+        );
+        assert_eq!(
+            format_time_in(winter, "%H:%M %Z %z", &berlin),
+            "07:30 CET +0100"
+        );
+        assert_eq!(format_time(winter, "%H:%M %Z %z"), "06:30 UTC +0000");
+        let new_york = time_zone("America/New_York").unwrap();
+        assert_eq!(format_time_in(winter, "%d %H:%M", &new_york), "01 01:30");
+        assert!(time_zone("Europe/Berln").is_none());
+        assert_eq!(
+            closest_time_zone("Europe/Berln").as_deref(),
+            Some("Europe/Berlin")
+        );
     }
 
     #[test]

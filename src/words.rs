@@ -226,6 +226,8 @@ pub const WORDS: &[Word] = &[
         ..word("user", Role::ScenarioStep, R, "kw_user")
     },
     word("expect", Role::ScenarioStep, R, "kw_expect"),
+    // `advance 24h`: the scenario's clock moves forward (`at TIME` moves it to a time).
+    word("advance", Role::ScenarioStep, C, "kw_advance"),
     word("creates", Role::Scenario, R, "kw_creates"),
     word("updates", Role::Scenario, R, "kw_updates"),
     word("deletes", Role::Scenario, R, "kw_deletes"),

@@ -97,7 +97,7 @@ fn several_files_are_checked_as_one_program() {
 #[test]
 fn explain_knows_its_codes_and_suggests_close_ones() {
     assert_eq!(weir(&["explain", "E0201"]).status.code(), Some(0));
-    let output = weir(&["explain", "E0210"]);
+    let output = weir(&["explain", "E0219"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr(&output).contains("did you mean"),

@@ -1,10 +1,12 @@
 //! The connectors shipped in `connectors/`, run by `weir run` against mock servers on
 //! 127.0.0.1 that answer as each provider's API reference documents it: request and reply
-//! shapes, statuses, paging and error bodies. The connector files are used as shipped, but
-//! for their base URL, which points at the mock.
+//! shapes, statuses, paging and error bodies. Scripts use the connectors as shipped, pointed at
+//! the mock by `use NAME at "…"` (and `token "…"` for OAuth2).
 
 #[path = "connectors/apis.rs"]
 mod apis;
+#[path = "connectors/calendars.rs"]
+mod calendars;
 #[path = "connectors/calls.rs"]
 mod calls;
 #[path = "connectors/mock.rs"]
@@ -20,15 +22,15 @@ use apis::{github, google, hubspot, stripe};
 use mock::{Mock, Req, Resp};
 use serde_json::{Value as Json, json};
 
-/// A connector as shipped, with its URL (and OAuth2 token URL, if any) on the mock.
+/// A `use` of a connector as shipped, with its URL (and OAuth2 token URL, if any) on the mock.
 fn connector(name: &str, mock: &str) -> String {
     let text = std::fs::read_to_string(format!("connectors/{name}.weir")).expect("the connector");
-    let app = regex::Regex::new(r#"(app \w+) at "[^"]*""#).unwrap();
-    let text = app.replace_all(&text, format!("$1 at \"{mock}\""));
-    let token = regex::Regex::new(r#"token "[^"]*""#).unwrap();
-    token
-        .replace_all(&text, format!("token \"{mock}/token\""))
-        .into_owned()
+    let token = if text.contains("auth oauth2") {
+        format!(" token \"{mock}/token\"")
+    } else {
+        String::new()
+    };
+    format!("use {name} at \"{mock}\"{token}\n")
 }
 
 fn scratch(name: &str) -> std::path::PathBuf {

@@ -496,7 +496,12 @@ fn renamed(text: &str, needle: &str, nth: usize, new_name: &str) -> String {
         json!({ "textDocument": { "uri": URI }, "position": position_of(text, needle, nth, 0) });
     params["newName"] = json!(new_name);
     let edit = client.request("textDocument/rename", params);
-    apply(text, edit["changes"][URI].as_array().expect("edits"))
+    apply(
+        text,
+        edit["changes"][URI]
+            .as_array()
+            .unwrap_or_else(|| panic!("edits: {edit}")),
+    )
 }
 
 #[test]
@@ -523,6 +528,14 @@ fn rename_follows_fields_copied_by_name_without_being_written() {
         fixed,
         "app A { x { amount: number } }\napp B { x { n: number } }\non new x in A do create x in B { n: amount }\n"
     );
+}
+
+#[test]
+fn rename_follows_a_copy_made_inside_a_branch() {
+    let text = "app A { x { n: number } }\napp B { x { n: number } }\nworkflow copy {\n  on new x in A\n  if n > 1 {\n    create in B\n  }\n}\n";
+    let fixed = renamed(text, "x {", 0, "item");
+    assert_eq!(fixed, text.replace("x ", "item "), "both entities follow");
+    assert!(codes_of(&fixed).is_empty(), "{fixed}");
 }
 
 #[test]
@@ -614,4 +627,28 @@ fn rename_reaches_the_fields_a_computed_sync_side_reads() {
         codes_of(&fixed).iter().all(|c| !c.starts_with('E')),
         "{fixed}"
     );
+}
+
+/// A call's arguments and reply are entities inside weir only: hovering the app lists its own
+/// entities, and hovering the call or its arguments names no entity `call lookup`.
+#[test]
+fn hover_leaves_a_calls_hidden_entities_out() {
+    const CALLS: &str = "app Apollo at \"http://127.0.0.1:9\" {
+  person { email: text }
+  call lookup POST \"/v1/people/match\" { email: text } returns at \"person\" { title: text? }
+}
+";
+    let (mut client, _) = Client::initialized();
+    client.open(URI, CALLS);
+    let app = client.request("textDocument/hover", at(CALLS, "Apollo", 0));
+    let text = app["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("person { email: text }"), "{text}");
+    for (needle, nth) in [("Apollo", 0), ("lookup", 0), ("email", 1), ("title", 0)] {
+        let hover = client.request("textDocument/hover", at(CALLS, needle, nth));
+        let text = hover["contents"]["value"].as_str().unwrap_or_default();
+        assert!(
+            !text.contains("call lookup") && !text.contains("reply of"),
+            "hovering `{needle}`: {text}"
+        );
+    }
 }

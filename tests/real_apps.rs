@@ -7,8 +7,17 @@ mod rest_app;
 #[path = "real_apps/serve.rs"]
 mod serve;
 
+#[path = "connectors/mock.rs"]
+#[expect(
+    dead_code,
+    reason = "the connector tests use the rest: forms, queries, headers"
+)]
+mod mock;
+
 #[path = "real_apps/conflicts.rs"]
 mod conflicts;
+#[path = "real_apps/connectors.rs"]
+mod connectors;
 #[path = "real_apps/crash.rs"]
 mod crash;
 #[path = "real_apps/reads.rs"]

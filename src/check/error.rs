@@ -9,6 +9,7 @@ use super::sync_error::{MapCollision, SyncProblem, sync_entity_missing_parts};
 use crate::ast::{BinaryOp, EventKind};
 use crate::codes::Code;
 use crate::diagnostic::{self, Diagnostic, Report, help, primary, secondary};
+use crate::program::Entity;
 use crate::span::Span;
 use crate::types::Type;
 
@@ -141,7 +142,8 @@ pub enum CheckError {
     /// E0106
     WrongArity {
         name: Named,
-        expected: usize,
+        /// The fewest and the most arguments the function takes.
+        expected: (usize, usize),
         found: usize,
         signature: &'static str,
     },
@@ -207,6 +209,12 @@ pub enum CheckError {
         value: bool,
         effect: ConstantEffect,
     },
+    /// E0209: `format(t, "%H:%M", "Europe/Berln")`.
+    UnknownTimeZone {
+        span: Span,
+        name: String,
+        suggestion: Option<String>,
+    },
 }
 
 /// Where a type mismatch happened, for the message.
@@ -258,9 +266,15 @@ pub enum Mismatch {
     BadTime {
         text: String,
     },
+    /// A time written bare after `at` that is no time (`2030-02-30`).
+    BadWrittenTime {
+        text: String,
+    },
     /// `<`, `>` … on origins, which have no order.
     OriginOrder,
     Clock,
+    /// `advance` in a scenario, which wants a duration.
+    Advance,
 }
 
 /// What a constant condition does to its workflow.
@@ -331,6 +345,7 @@ impl CheckError {
             CheckError::Sync(problem) => problem.code(),
             CheckError::Limit(problem) => problem.code(),
             CheckError::Mapping(_) => Code::E0501,
+            CheckError::UnknownTimeZone { .. } => Code::E0209,
         })
     }
 
@@ -415,6 +430,7 @@ impl CheckError {
             | PreferOther { .. } => self.placement_parts(),
             BadFieldAccess { .. }
             | WrongArity { .. }
+            | UnknownTimeZone { .. }
             | TypeMismatch { .. }
             | NotBool { .. }
             | OptionalUsed { .. } => self.value_parts(),
@@ -467,10 +483,10 @@ impl CheckError {
             }
             CheckError::SyncEntityMissing { app, entity, pair, known } => sync_entity_missing_parts(app, entity, pair, known),
             CheckError::UnknownField { app, entity, field, suggestion, known } => (
-                format!("`{}` in `{app}` has no field `{}`", entity.text, field.text),
+                format!("{} in `{app}` has no field `{}`", Entity::shown(&entity.text), field.text),
                 vec![
-                    primary(field.span, format!("not a field of `{}`", entity.text)),
-                    secondary(entity.span, format!("`{}` is declared here", entity.text)),
+                    primary(field.span, format!("not a field of {}", Entity::shown(&entity.text))),
+                    secondary(entity.span, format!("{} is declared here", Entity::shown(&entity.text))),
                 ],
                 vec![help(match suggestion {
                     _ if &*field.text == "id" => {

@@ -123,6 +123,20 @@ impl Checker<'_> {
             ),
             ast::ExprKind::Bool(b) => (ExprKind::Const(Value::Bool(*b)), Type::Bool),
             ast::ExprKind::None => (ExprKind::Const(Value::None), Type::Nothing),
+            ast::ExprKind::Time(text) => match crate::value::parse_written_time(text) {
+                Some(t) => (ExprKind::Const(Value::Time(t)), Type::Time),
+                None => {
+                    self.report(CheckError::TypeMismatch {
+                        span,
+                        expected: Type::Time,
+                        found: Type::Text,
+                        context: Mismatch::BadWrittenTime {
+                            text: text.to_string(),
+                        },
+                    });
+                    return error_expr(span);
+                }
+            },
             ast::ExprKind::User => (
                 ExprKind::Const(Value::Label(Arc::from("user"))),
                 Type::Origin,
@@ -236,10 +250,10 @@ impl Checker<'_> {
             });
             return error_expr(span);
         };
-        if checked.len() != builtin.arity() {
+        if checked.len() < builtin.arity() || checked.len() > builtin.most_args() {
             self.report(CheckError::WrongArity {
                 name: Named::of(function),
-                expected: builtin.arity(),
+                expected: (builtin.arity(), builtin.most_args()),
                 found: checked.len(),
                 signature: builtin.signature(),
             });
@@ -283,6 +297,18 @@ impl Checker<'_> {
                 context: Mismatch::BadTime {
                     text: text.to_string(),
                 },
+            });
+            return error_expr(span);
+        }
+        if builtin == Builtin::Format
+            && let Some(zone) = checked.get(2)
+            && let Some(Value::Text(name)) = zone.as_const()
+            && crate::value::time_zone(name).is_none()
+        {
+            self.report(CheckError::UnknownTimeZone {
+                span: zone.span,
+                name: name.to_string(),
+                suggestion: crate::value::closest_time_zone(name),
             });
             return error_expr(span);
         }

@@ -14,7 +14,7 @@ use super::error::{CheckError, Named};
 use crate::ast::{self, HttpMember, HttpOp, PageDecl};
 use crate::codes::Code;
 use crate::diagnostic::{self, Diagnostic, help, primary, secondary};
-use crate::program::{AppId, EntityId, FieldId};
+use crate::program::{AppId, Entity, EntityId, FieldId};
 use crate::remote::auth::{Auth, SecretSource};
 use crate::remote::mapping::{
     BodyShape, Mapping, Paging, Param, Piece, Route, op_index, path_names, wire_path,
@@ -164,8 +164,9 @@ impl MappingError {
                 suggestion,
             } => (
                 format!(
-                    "`{{{}}}` in the path of {what} is not `id`, a field of `{entity}` or a `param`",
+                    "`{{{}}}` in the path of {what} is not `id`, a field of {} or a `param`",
                     name.text,
+                    Entity::shown(entity),
                 ),
                 vec![primary(name.span, "no value has this name")],
                 match suggestion {

@@ -38,6 +38,50 @@ impl Checker<'_> {
         let left_app = self.app(&sync.left);
         let right_app = self.app(&sync.right);
         let right_entity = sync.right_entity.as_ref().unwrap_or(&sync.entity);
+        if self.sync_repeated(sync, left_app, right_app) {
+            return;
+        }
+        if sync.right_entity.is_none() && self.sync_entity_missing(sync, left_app, right_app) {
+            return;
+        }
+        let left = self.entity(left_app, &sync.entity, sync.left.span, false);
+        let right = self.entity(right_app, right_entity, sync.right.span, false);
+        let (Some(left), Some(right)) = (left, right) else {
+            return;
+        };
+        let mappings: Vec<SyncMapping> = sync
+            .mappings
+            .iter()
+            .filter_map(|mapping| self.sync_mapping(mapping, left, right))
+            .collect();
+        let prefer = self.prefer(sync);
+        let matching = sync
+            .matching
+            .as_ref()
+            .and_then(|name| self.matching(name, sync, &mappings));
+        let name = sync.name.as_ref().unwrap_or(&sync.entity);
+        self.program.syncs.push(Sync {
+            name: name.node.clone(),
+            name_span: name.span,
+            matching,
+            entity_name: sync.entity.node.clone(),
+            left: SyncSide {
+                app: left_app,
+                entity: left,
+            },
+            right: SyncSide {
+                app: right_app,
+                entity: right,
+            },
+            mappings,
+            prefer,
+            span: sync.span,
+        });
+    }
+
+    /// E0104 when a sync between the same two (app, entity) sides, in either order, came first.
+    fn sync_repeated(&mut self, sync: &ast::SyncDecl, left_app: AppId, right_app: AppId) -> bool {
+        let right_entity = sync.right_entity.as_ref().unwrap_or(&sync.entity);
         // One sync per pair of (app, entity) sides, in either order.
         let ends =
             |a: (AppId, Arc<str>), b: (AppId, Arc<str>)| if a.0 < b.0 { (a, b) } else { (b, a) };
@@ -62,22 +106,14 @@ impl Checker<'_> {
                 },
                 first,
             });
-            return;
+            return true;
         }
-        if sync.right_entity.is_none() && self.sync_entity_missing(sync, left_app, right_app) {
-            return;
-        }
-        let left = self.entity(left_app, &sync.entity, sync.left.span, false);
-        let right = self.entity(right_app, right_entity, sync.right.span, false);
-        let (Some(left), Some(right)) = (left, right) else {
-            return;
-        };
-        let mappings: Vec<SyncMapping> = sync
-            .mappings
-            .iter()
-            .filter_map(|mapping| self.sync_mapping(mapping, left, right))
-            .collect();
-        let prefer = match &sync.prefer {
+        false
+    }
+
+    /// Which side wins a conflict: `prefer latest` (the default) or one of the two apps.
+    fn prefer(&mut self, sync: &ast::SyncDecl) -> Prefer {
+        match &sync.prefer {
             None => Prefer::Latest,
             Some(p) => match &p.node {
                 ast::Prefer::Latest => Prefer::Latest,
@@ -92,29 +128,7 @@ impl Checker<'_> {
                     Prefer::Latest
                 }
             },
-        };
-        let matching = sync
-            .matching
-            .as_ref()
-            .and_then(|name| self.matching(name, sync, &mappings));
-        let name = sync.name.as_ref().unwrap_or(&sync.entity);
-        self.program.syncs.push(Sync {
-            name: name.node.clone(),
-            name_span: name.span,
-            matching,
-            entity_name: sync.entity.node.clone(),
-            left: SyncSide {
-                app: left_app,
-                entity: left,
-            },
-            right: SyncSide {
-                app: right_app,
-                entity: right,
-            },
-            mappings,
-            prefer,
-            span: sync.span,
-        });
+        }
     }
 
     /// The sync `on conflict in sync NAME` names (E0105 for none, or two).
@@ -156,10 +170,10 @@ impl Checker<'_> {
             if !a.declared || self.program.entity_named(app, &sync.entity.node).is_some() {
                 continue;
             }
-            let known: Vec<Arc<str>> = a
-                .entities
-                .iter()
-                .map(|e| self.program.entity(*e).name.clone())
+            let known: Vec<Arc<str>> = self
+                .program
+                .entities_of(app)
+                .map(|e| self.program.entity(e).name.clone())
                 .collect();
             let theirs = crate::suggest::closest(&sync.entity.node, known.iter().map(|k| &**k))
                 .map(Arc::from)

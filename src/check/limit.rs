@@ -1,11 +1,11 @@
 //! A trigger's rate limit, `at most once per WINDOW [per FIELD]`: the window must have a
-//! length (E0209) and `FIELD` must be a field of the trigger record (E0103).
+//! length (E0210) and `FIELD` must be a field of the trigger record (E0103).
 //!
 //! ```text
 //! on new reading in Sensors where value > 90 at most once per 60s per device do notify "hot"
 //!     # fine: one alert a minute for each device
 //! on new reading in Sensors at most once per 0s do notify "hot"
-//!     # E0209: a window of `0s` lets every run through
+//!     # E0210: a window of `0s` lets every run through
 //! ```
 //!
 //! Limits say nothing about loops: a limited chain that feeds itself runs once per window,
@@ -22,14 +22,14 @@ use crate::span::Span;
 /// What can be wrong with a rate limit.
 #[derive(Clone, Debug)]
 pub enum LimitProblem {
-    /// E0209: `at most once per 0s`.
+    /// E0210: `at most once per 0s`.
     NoWindow { span: Span, written: String },
 }
 
 impl LimitProblem {
     pub(super) fn code(&self) -> Code {
         match self {
-            LimitProblem::NoWindow { .. } => Code::E0209,
+            LimitProblem::NoWindow { .. } => Code::E0210,
         }
     }
 

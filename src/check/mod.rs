@@ -115,23 +115,56 @@ pub fn check_all(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
 
 /// As [`check_all`], keeping the acknowledged warnings apart (for `weir check --stats`).
 pub fn check_acknowledging(loaded: &Loaded) -> (Option<Program>, crate::allow::Applied) {
+    let stages = stages(loaded);
+    let program = stages.sound.then_some(stages.checked.program);
+    (program, stages.applied)
+}
+
+/// Every stage of `weir check` over files already parsed, each stage's findings kept as data.
+pub struct Stages {
+    /// Names and types. Files that parsed are checked even when another did not, so their
+    /// names are known (the language server answers from them), but then nothing of this
+    /// stage is reported: the errors would be about names the broken file declares.
+    pub checked: Checked,
+    /// The flow proofs, run when names and types are sound.
+    pub flow: Vec<crate::flow::FlowError>,
+    /// What is reported, less the warnings the script acknowledges.
+    pub applied: crate::allow::Applied,
+    /// Whether every file parsed and names and types are sound: the program can run.
+    pub sound: bool,
+}
+
+/// The one pipeline: parse errors, else names and types, then (when sound) the flow proofs,
+/// then the script's acknowledgements (`# weir: allow CODE`, see [`crate::allow`]).
+pub fn stages(loaded: &Loaded) -> Stages {
+    let checked = check(&loaded.scripts, &loaded.sources);
     if !loaded.diagnostics.is_empty() {
         let applied = crate::allow::Applied {
             diagnostics: loaded.diagnostics.clone(),
             acknowledged: Vec::new(),
         };
-        return (None, applied);
+        return Stages {
+            checked,
+            flow: Vec::new(),
+            applied,
+            sound: false,
+        };
     }
-    let checked = check(&loaded.scripts, &loaded.sources);
     let mut diagnostics = checked.diagnostics();
-    let program = if checked.has_errors() {
-        None
+    let sound = !checked.has_errors();
+    let flow = if sound {
+        crate::flow::check(&checked.program)
     } else {
-        diagnostics.extend(flow_diagnostics(&checked.program));
-        Some(checked.program)
+        Vec::new()
     };
+    diagnostics.extend(flow_diagnostics_of(&flow));
     let applied = crate::allow::apply(&loaded.sources, &loaded.scripts, diagnostics);
-    (program, applied)
+    Stages {
+        checked,
+        flow,
+        applied,
+        sound,
+    }
 }
 
 /// Checks an expression typed on its own (at the REPL) against a checked program: no record
@@ -501,9 +534,9 @@ impl<'a> Checker<'a> {
         }
         let a = &self.program.apps[app.0];
         if a.declared {
-            let known: Vec<Arc<str>> = a
-                .entities
-                .iter()
+            let known: Vec<Arc<str>> = self
+                .program
+                .entities_of(app)
                 .map(|e| self.program.entities[e.0].name.clone())
                 .collect();
             let suggestion =

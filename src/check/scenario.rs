@@ -17,11 +17,7 @@ impl Checker<'_> {
         self.visible_locals = 0;
         self.later_lets.clear();
         self.narrowed.clear();
-        let at = s.at.as_ref().map(|e| {
-            let checked = self.expr(e, Scope::constant(), Some(&Type::Time));
-            self.require_fits(&checked, &Type::Time, Mismatch::Clock);
-            checked
-        });
+        let at = s.at.as_ref().map(|e| self.clock_time(e));
         let mut steps = Vec::new();
         for step in &s.steps {
             if let Some(kind) = self.scenario_step(&step.kind, step.span) {
@@ -171,7 +167,20 @@ impl Checker<'_> {
             }
             AstStep::ExpectNotified(count) => ScenarioStepKind::ExpectNotified(count.node),
             AstStep::ExpectLoop(expected) => ScenarioStepKind::ExpectLoop(*expected),
+            AstStep::At(time) => ScenarioStepKind::At(self.clock_time(time)),
+            AstStep::Advance(by) => {
+                let checked = self.expr(by, Scope::constant(), Some(&Type::Duration));
+                self.require_fits(&checked, &Type::Duration, Mismatch::Advance);
+                ScenarioStepKind::Advance(checked)
+            }
         })
+    }
+
+    /// The time after `at`, in a scenario's header or as a step.
+    fn clock_time(&mut self, e: &ast::Expr) -> Expr {
+        let checked = self.expr(e, Scope::constant(), Some(&Type::Time));
+        self.require_fits(&checked, &Type::Time, Mismatch::Clock);
+        checked
     }
 
     fn record_target(&mut self, app: &ast::Name, entity: &ast::Name) -> Option<(AppId, EntityId)> {

@@ -8,6 +8,7 @@ use super::error::{CheckError, Mismatch, Named, Parts, and_list};
 use super::sync_error::match_not_mapped_parts;
 use crate::ast::BinaryOp;
 use crate::diagnostic::{help, primary, secondary};
+use crate::program::Entity;
 use crate::span::Span;
 use crate::types::{Type, choice_list};
 
@@ -50,9 +51,13 @@ impl CheckError {
                 signature,
             } => (
                 format!(
-                    "`{}` takes {expected} argument{}, but {found} {} given",
+                    "`{}` takes {}, but {found} {} given",
                     name.text,
-                    if *expected == 1 { "" } else { "s" },
+                    match *expected {
+                        (1, 1) => "1 argument".to_string(),
+                        (fewest, most) if fewest == most => format!("{fewest} arguments"),
+                        (fewest, most) => format!("{fewest} or {most} arguments"),
+                    },
                     if *found == 1 { "was" } else { "were" }
                 ),
                 vec![primary(name.span, format!("called with {found}"))],
@@ -64,6 +69,18 @@ impl CheckError {
                 found,
                 context,
             } => mismatch_parts(*span, expected, found, context),
+            CheckError::UnknownTimeZone {
+                span,
+                name,
+                suggestion,
+            } => (
+                format!("`{name}` is not a time zone weir knows"),
+                vec![primary(*span, "not a time zone")],
+                vec![help(match suggestion {
+                    Some(close) => format!("did you mean `{close}`? write `\"{close}\"`"),
+                    None => "name a zone of the IANA time zone database, as in `\"Europe/Berlin\"` or `\"America/New_York\"`".into(),
+                })],
+            ),
             CheckError::NotBool {
                 span,
                 found,
@@ -177,7 +194,7 @@ fn default_example(ty: &Type) -> &'static str {
 fn mismatch_parts(span: Span, expected: &Type, found: &Type, context: &Mismatch) -> Parts {
     let (message, fix) = match context {
         Mismatch::Field { field, entity } => (
-            format!("the field `{field}` of `{entity}` is {}, but this value is {}", article(expected), article(found)),
+            format!("the field `{field}` of {} is {}, but this value is {}", Entity::shown(entity), article(expected), article(found)),
             conversion_help(expected, found),
         ),
         Mismatch::Operator { op, left, right } => (
@@ -249,13 +266,21 @@ fn mismatch_parts(span: Span, expected: &Type, found: &Type, context: &Mismatch)
             format!("{text:?} is not a time"),
             "write the time in RFC 3339 form, as in `time(\"2030-01-02T09:00:00Z\")`".into(),
         ),
+        Mismatch::BadWrittenTime { text } => (
+            format!("`{text}` is not a time"),
+            "write a date and time that exist, as in `2030-01-02T09:00`".into(),
+        ),
         Mismatch::OriginOrder => (
             "origins have no order: they are compared with `==`, `!=` or `in`".to_string(),
             "write `origin == weir`, `origin != weir` or `origin in [weir, zapier]`".into(),
         ),
         Mismatch::Clock => (
-            format!("a scenario starts at a time, but this is {}", article(found)),
-            "write `at time(\"2030-01-02T09:00:00Z\")`".into(),
+            format!("the clock is set to a time, but this is {}", article(found)),
+            "write the time after `at`, as in `at 2030-01-02T09:00`".into(),
+        ),
+        Mismatch::Advance => (
+            format!("the clock advances by a duration, but this is {}", article(found)),
+            "write a duration after `advance`, as in `advance 24h`".into(),
         ),
     };
     let label = match context {
@@ -263,7 +288,7 @@ fn mismatch_parts(span: Span, expected: &Type, found: &Type, context: &Mismatch)
         Mismatch::Compare { left, right } => format!("{left} compared with {right}"),
         Mismatch::Copy { field, .. } => format!("copies `{field}`"),
         Mismatch::SyncField { .. } => format!("{expected} and {found}"),
-        Mismatch::BadTime { .. } => "not a time".into(),
+        Mismatch::BadTime { .. } | Mismatch::BadWrittenTime { .. } => "not a time".into(),
         Mismatch::OriginOrder => "an order of origins".into(),
         _ => format!("this is {}", article(found)),
     };

@@ -778,20 +778,9 @@ impl Checker<'_> {
 
 /// The `let`s of a workflow, those inside arms included, for "used before its `let`".
 fn collect_lets(steps: &[ast::Step], out: &mut Vec<(Arc<str>, Span)>) {
-    for step in steps {
-        match &step.kind {
-            AstStep::Let(n, _) | AstStep::Lookup(n, _) | AstStep::Bind(n, _) => {
-                out.push((n.node.clone(), n.span))
-            }
-            AstStep::Branch(branch) => {
-                for arm in &branch.arms {
-                    collect_lets(&arm.block.steps, out);
-                }
-                if let Some(block) = &branch.otherwise {
-                    collect_lets(&block.steps, out);
-                }
-            }
-            _ => {}
+    for step in ast::steps_within(steps) {
+        if let AstStep::Let(n, _) | AstStep::Lookup(n, _) | AstStep::Bind(n, _) = &step.kind {
+            out.push((n.node.clone(), n.span))
         }
     }
 }

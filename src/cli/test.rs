@@ -6,7 +6,9 @@ use clap::Args;
 
 use crate::diagnostic::{self, Report};
 use crate::load;
+use crate::program::Program;
 use crate::run::{Options, scenario, trace};
+use crate::source::SourceMap;
 
 /// Run every scenario of each script in the simulator; print `ok` or `FAILED` with the reason.
 #[derive(Args)]
@@ -46,61 +48,16 @@ pub fn run(args: TestArgs) -> u8 {
             continue;
         };
         let program = Arc::new(program);
-        let real: Vec<String> = program
-            .apps
-            .iter()
-            .filter(|a| a.location.is_some())
-            .map(|a| format!("`{}`", a.name))
-            .collect();
-        if !real.is_empty() && !program.scenarios.is_empty() {
-            eprintln!(
-                "note: `weir test` simulates every app, so {} declared `at \"url\"` {} not contacted; `weir run` and `weir serve` talk to {}",
-                real.join(", "),
-                if real.len() == 1 { "is" } else { "are" },
-                if real.len() == 1 { "it" } else { "them" },
-            );
-        }
+        note_real_apps(&program);
         if program.scenarios.is_empty() {
             eprintln!("note: `{file}` has no scenarios");
         }
         for s in &program.scenarios {
             let result = scenario::run(&program, s, Options::default());
-            let failures: Vec<_> = result
-                .failures
-                .iter()
-                .map(|f| {
-                    let mut d = f.report();
-                    d.notes
-                        .insert(0, format!("in scenario \"{}\"", result.name));
-                    d
-                })
-                .collect();
-            diagnostic::emit_to_stderr(&loaded.sources, &failures);
-            match &result.mismatch {
-                None => {
-                    println!("test {file}::{} ... ok", result.name);
-                    passed += 1;
-                }
-                Some(mismatch) => {
-                    println!("test {file}::{} ... FAILED", result.name);
-                    let mut text = mismatch.explain(&program, &loaded.sources);
-                    text.push_str("trace:\n");
-                    if result.trace.is_empty() {
-                        text.push_str("  (nothing happened)\n");
-                    } else {
-                        let mut tree = String::new();
-                        trace::human(&program, &loaded.sources, &result.trace, &mut tree);
-                        for line in tree.lines() {
-                            text.push_str("  ");
-                            text.push_str(line);
-                            text.push('\n');
-                        }
-                    }
-                    for line in text.lines() {
-                        println!("    {line}");
-                    }
-                    failed += 1;
-                }
+            if report(&file, &program, &loaded.sources, &result) {
+                passed += 1;
+            } else {
+                failed += 1;
             }
         }
     }
@@ -116,5 +73,69 @@ pub fn run(args: TestArgs) -> u8 {
         super::FAILURE
     } else {
         super::SUCCESS
+    }
+}
+
+/// Prints a scenario's result (and, when it failed, what differed and the trace); whether it passed.
+fn report(
+    file: &str,
+    program: &Program,
+    sources: &SourceMap,
+    result: &scenario::ScenarioRun,
+) -> bool {
+    let failures: Vec<_> = result
+        .failures
+        .iter()
+        .map(|f| {
+            let mut d = f.report();
+            d.notes
+                .insert(0, format!("in scenario \"{}\"", result.name));
+            d
+        })
+        .collect();
+    diagnostic::emit_to_stderr(sources, &failures);
+    match &result.mismatch {
+        None => {
+            println!("test {file}::{} ... ok", result.name);
+            true
+        }
+        Some(mismatch) => {
+            println!("test {file}::{} ... FAILED", result.name);
+            let mut text = mismatch.explain(program, sources);
+            text.push_str("trace:\n");
+            if result.trace.is_empty() {
+                text.push_str("  (nothing happened)\n");
+            } else {
+                let mut tree = String::new();
+                trace::human(program, sources, &result.trace, &mut tree);
+                for line in tree.lines() {
+                    text.push_str("  ");
+                    text.push_str(line);
+                    text.push('\n');
+                }
+            }
+            for line in text.lines() {
+                println!("    {line}");
+            }
+            false
+        }
+    }
+}
+
+/// `weir test` never contacts real apps: says so when a script declares some.
+fn note_real_apps(program: &Program) {
+    let real: Vec<String> = program
+        .apps
+        .iter()
+        .filter(|a| a.location.is_some())
+        .map(|a| format!("`{}`", a.name))
+        .collect();
+    if !real.is_empty() && !program.scenarios.is_empty() {
+        eprintln!(
+            "note: `weir test` simulates every app, so {} declared `at \"url\"` {} not contacted; `weir run` and `weir serve` talk to {}",
+            real.join(", "),
+            if real.len() == 1 { "is" } else { "are" },
+            if real.len() == 1 { "it" } else { "them" },
+        );
     }
 }

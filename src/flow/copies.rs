@@ -62,37 +62,12 @@ impl Analysis<'_> {
     pub(super) fn second_copies(&self, problems: &mut Vec<super::FlowError>) {
         let graph = self.graph;
         let n = graph.units.len();
-        let uncut = successors(graph, |e| e.cut.is_none());
-        let components = Components::new(&uncut);
-        let mut cyclic = vec![false; n];
-        for edge in graph.edges.iter().filter(|e| e.cut.is_none()) {
-            if components.of[edge.from] == components.of[edge.to] {
-                cyclic[edge.from] = true;
-                cyclic[edge.to] = true;
-            }
-        }
+        let cyclic = on_loops(graph);
         let mut writes_of = vec![Vec::new(); n];
-        let mut created = BTreeSet::new();
         for (w, write) in graph.writes.iter().enumerate() {
             writes_of[write.unit].push(w);
-            if write.kind == EventKind::New {
-                created.insert(write.entity);
-            }
         }
-        // The units a user's new record of each created entity sets off.
-        let mut sources: std::collections::BTreeMap<EntityId, Vec<usize>> = Default::default();
-        for (u, unit) in graph.units.iter().enumerate() {
-            let app = self
-                .program
-                .app(self.program.entity(unit.trigger_entity).app);
-            if unit.trigger_kind == EventKind::New
-                && created.contains(&unit.trigger_entity)
-                && !cyclic[u]
-                && app.emits(EventKind::New)
-            {
-                sources.entry(unit.trigger_entity).or_default().push(u);
-            }
-        }
+        let sources = self.copy_sources(&cyclic);
         // Breadth first over (unit, whether the chain has left the app), so the chain told is
         // a shortest one; the arrays are reused across entities, marked by a generation.
         let mut seen = vec![0u32; n * 2];
@@ -145,6 +120,32 @@ impl Analysis<'_> {
                 }
             }
         }
+    }
+
+    /// For each entity some workflow creates, the units a user's new record of it sets off
+    /// (those on no loop: loops are reported on their own).
+    fn copy_sources(&self, cyclic: &[bool]) -> std::collections::BTreeMap<EntityId, Vec<usize>> {
+        let graph = self.graph;
+        let created: BTreeSet<EntityId> = graph
+            .writes
+            .iter()
+            .filter(|write| write.kind == EventKind::New)
+            .map(|write| write.entity)
+            .collect();
+        let mut sources: std::collections::BTreeMap<EntityId, Vec<usize>> = Default::default();
+        for (u, unit) in graph.units.iter().enumerate() {
+            let app = self
+                .program
+                .app(self.program.entity(unit.trigger_entity).app);
+            if unit.trigger_kind == EventKind::New
+                && created.contains(&unit.trigger_entity)
+                && !cyclic[u]
+                && app.emits(EventKind::New)
+            {
+                sources.entry(unit.trigger_entity).or_default().push(u);
+            }
+        }
+        sources
     }
 
     fn copy_report(&self, entity: EntityId, path: &[usize], copy: usize) -> CopyReport {
@@ -350,4 +351,18 @@ fn stops(cut: Cut) -> &'static str {
         Cut::Disjoint => "skips it by `changing`",
         Cut::SyncEcho => "knows it as its own echo",
     }
+}
+
+/// Whether each unit is on a loop of uncut edges.
+fn on_loops(graph: &super::graph::FlowGraph) -> Vec<bool> {
+    let uncut = successors(graph, |e| e.cut.is_none());
+    let components = Components::new(&uncut);
+    let mut cyclic = vec![false; graph.units.len()];
+    for edge in graph.edges.iter().filter(|e| e.cut.is_none()) {
+        if components.of[edge.from] == components.of[edge.to] {
+            cyclic[edge.from] = true;
+            cyclic[edge.to] = true;
+        }
+    }
+    cyclic
 }

@@ -199,7 +199,9 @@ impl<'a> View<'a> {
             let entities: Vec<&str> = app
                 .entities
                 .iter()
-                .map(|e| &*self.program.entity(*e).name)
+                .map(|e| self.program.entity(*e))
+                .filter(|e| !e.is_hidden())
+                .map(|e| &*e.name)
                 .collect();
             let open = if app.declared { "" } else { " (open)" };
             let _ = writeln!(out, "  {}{open}: {}", app.name, entities.join(", "));
@@ -268,7 +270,11 @@ impl<'a> View<'a> {
                 "  subgraph cluster_{i} {{\n    label={};\n    style=rounded;",
                 quote(&app.name)
             );
-            for e in &app.entities {
+            for e in app
+                .entities
+                .iter()
+                .filter(|e| !self.program.entity(**e).is_hidden())
+            {
                 let _ = writeln!(
                     out,
                     "    {} [label={}];",
@@ -313,7 +319,11 @@ impl<'a> View<'a> {
                 mermaid_id(&app.name),
                 app.name
             );
-            for e in &app.entities {
+            for e in app
+                .entities
+                .iter()
+                .filter(|e| !self.program.entity(**e).is_hidden())
+            {
                 let _ = writeln!(
                     out,
                     "    {}[\"{}\"]",

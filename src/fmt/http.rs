@@ -200,3 +200,15 @@ pub(super) fn call_use(
     }
     out
 }
+
+/// ` at "url" token "url"` after `use CONNECTOR`, for what the `use` moves.
+pub(super) fn moved(moved: &Moved) -> String {
+    let mut out = String::new();
+    if let Some(at) = &moved.at {
+        let _ = write!(out, " at {}", quote(&at.node));
+    }
+    if let Some(token) = &moved.token {
+        let _ = write!(out, " token {}", quote(&token.node));
+    }
+    out
+}

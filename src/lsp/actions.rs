@@ -130,11 +130,9 @@ fn fixes(analysis: &Analysis) -> Vec<Fix> {
 }
 
 fn help_of(diagnostic: crate::diagnostic::Diagnostic) -> String {
-    diagnostic
-        .notes
-        .into_iter()
-        .find(|n| n.starts_with("help: "))
-        .unwrap_or_default()
+    let helps = diagnostic.notes.iter();
+    let help = helps.filter_map(|n| crate::diagnostic::as_help(n)).next();
+    help.unwrap_or_default().to_string()
 }
 
 /// `, name: value` for each missing field, before the `}` that closes the field block.

@@ -83,6 +83,7 @@ impl Analysis {
             uris.push(uri);
         }
         let loaded = crate::load::parse_all(given);
+        let stages = crate::check::stages(&loaded);
         let sources = loaded.sources;
         let mut files: Vec<File> = sources
             .all()
@@ -105,11 +106,7 @@ impl Analysis {
             }
         }
         let mut diagnostics: Vec<Diagnostic> = warnings.into_iter().map(|(_, d)| d).collect();
-        // A file that does not parse or cannot be read stops the check, as in `weir check`:
-        // the other errors would be about names that file declares. The files that parsed are
-        // still checked for their names (hover, definition, completion).
-        let stopped = !loaded.diagnostics.is_empty();
-        diagnostics.extend(loaded.diagnostics);
+        diagnostics.extend(stages.applied.diagnostics);
         if loaded.scripts.is_empty() {
             return Analysis {
                 sources,
@@ -120,23 +117,12 @@ impl Analysis {
                 index: Index::default(),
             };
         }
-        let scripts = loaded.scripts;
-        let checked = crate::check::check(&scripts, &sources);
-        let mut flow = Vec::new();
-        if !stopped {
-            let mut found = checked.diagnostics();
-            if !checked.has_errors() {
-                flow = crate::flow::check(&checked.program);
-                found.extend(crate::check::flow_diagnostics_of(&flow));
-            }
-            diagnostics.extend(crate::allow::apply(&sources, &scripts, found).diagnostics);
-        }
-        let index = Index::build(&scripts, &checked.program, &sources);
+        let index = Index::build(&loaded.scripts, &stages.checked.program, &sources);
         Analysis {
             sources,
             files,
-            checked: Some(checked),
-            flow,
+            checked: Some(stages.checked),
+            flow: stages.flow,
             diagnostics,
             index,
         }

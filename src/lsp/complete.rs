@@ -216,10 +216,14 @@ fn item(word: &str, replace: Range, analysis: &Analysis, names: &Names) -> Compl
 }
 
 fn field_detail(program: &Program, name: &str) -> Option<String> {
-    program.entities.iter().find_map(|e| {
-        let field = e.fields.iter().find(|f| &*f.name == name)?;
-        Some(format!("{}: {} (in {})", field.name, field.ty, e.name))
-    })
+    program
+        .entities
+        .iter()
+        .filter(|e| !e.is_hidden())
+        .find_map(|e| {
+            let field = e.fields.iter().find(|f| &*f.name == name)?;
+            Some(format!("{}: {} (in {})", field.name, field.ty, e.name))
+        })
 }
 
 fn entity_detail(program: &Program, name: &str) -> Option<String> {

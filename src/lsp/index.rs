@@ -157,6 +157,9 @@ impl Builder<'_> {
             self.add(app.span, Symbol::App(AppId(i)), true);
         }
         for (i, entity) in program.entities.iter().enumerate() {
+            if entity.is_hidden() {
+                continue;
+            }
             self.add(entity.span, Symbol::Entity(EntityId(i)), true);
             for (f, field) in entity.fields.iter().enumerate() {
                 self.add(field.span, Symbol::Field(EntityId(i), FieldId(f)), true);
@@ -212,82 +215,84 @@ impl Builder<'_> {
                     let app = self.app(&owns.app);
                     self.entity(app, &owns.entity);
                 }
-                Item::Workflow(w) => {
-                    // `on conflict in sync NAME` names a sync, not an app and an entity.
-                    let trigger_entity = match w.trigger.conflict {
-                        Some(_) => None,
-                        None => {
-                            let app = self.app(&w.trigger.app);
-                            self.entity(app, &w.trigger.entity)
-                        }
-                    };
-                    for name in &w.trigger.changing {
-                        self.field(trigger_entity, name);
-                    }
-                    for step in &w.steps {
-                        if let ast::StepKind::Action(action) = &step.kind {
-                            match action {
-                                ast::Action::Create { entity, app, .. }
-                                | ast::Action::Update { entity, app, .. }
-                                | ast::Action::Delete { entity, app, .. } => {
-                                    let target = self.target(entity.as_ref(), app);
-                                    // `create in B`: the entity of the trigger's name in `B`.
-                                    if entity.is_none()
-                                        && let (Some(from), Some(app)) = (trigger_entity, target)
-                                        && let Some(to) =
-                                            self.program.entity_named(app, &w.trigger.entity.node)
-                                    {
-                                        self.link(Symbol::Entity(from), Symbol::Entity(to));
-                                    }
-                                }
-                                ast::Action::Upsert { entity, app, .. } => {
-                                    self.target(Some(entity), app);
-                                }
-                                ast::Action::Notify { .. } => {}
-                            }
-                        }
-                    }
-                }
-                Item::Sync(sync) => {
-                    let left = self.app(&sync.left);
-                    let right = self.app(&sync.right);
-                    let left_entity = self.entity(left, &sync.entity);
-                    let right_entity = match &sync.right_entity {
-                        Some(name) => self.entity(right, name),
-                        // `sync ticket between A and B`: one name for both entities, so
-                        // renaming either renames the other.
-                        None => {
-                            let other =
-                                right.and_then(|r| self.program.entity_named(r, &sync.entity.node));
-                            if let (Some(l), Some(r)) = (left_entity, other) {
-                                self.link(Symbol::Entity(l), Symbol::Entity(r));
-                            }
-                            other
-                        }
-                    };
-                    for mapping in &sync.mappings {
-                        if let Some(left) = mapping.left.field() {
-                            self.field(left_entity, left);
-                        }
-                        if let Some(right) = mapping.right.field() {
-                            self.field(right_entity, right);
-                        }
-                    }
-                    if let Some(matching) = &sync.matching {
-                        self.field(left_entity, matching);
-                    }
-                    if let Some(prefer) = &sync.prefer
-                        && let ast::Prefer::App(name) = &prefer.node
-                    {
-                        self.app(name);
-                    }
-                }
+                Item::Workflow(w) => self.workflow(w),
+                Item::Sync(sync) => self.sync(sync),
                 Item::Scenario(scenario) => {
                     for step in &scenario.steps {
                         self.scenario_step(&step.kind);
                     }
                 }
             }
+        }
+    }
+
+    fn workflow(&mut self, w: &ast::Workflow) {
+        // `on conflict in sync NAME` names a sync, not an app and an entity.
+        let trigger_entity = match w.trigger.conflict {
+            Some(_) => None,
+            None => {
+                let app = self.app(&w.trigger.app);
+                self.entity(app, &w.trigger.entity)
+            }
+        };
+        for name in &w.trigger.changing {
+            self.field(trigger_entity, name);
+        }
+        for step in ast::steps_within(&w.steps) {
+            if let ast::StepKind::Action(action) = &step.kind {
+                match action {
+                    ast::Action::Create { entity, app, .. }
+                    | ast::Action::Update { entity, app, .. }
+                    | ast::Action::Delete { entity, app, .. } => {
+                        let target = self.target(entity.as_ref(), app);
+                        // `create in B`: the entity of the trigger's name in `B`.
+                        if entity.is_none()
+                            && let (Some(from), Some(app)) = (trigger_entity, target)
+                            && let Some(to) = self.program.entity_named(app, &w.trigger.entity.node)
+                        {
+                            self.link(Symbol::Entity(from), Symbol::Entity(to));
+                        }
+                    }
+                    ast::Action::Upsert { entity, app, .. } => {
+                        self.target(Some(entity), app);
+                    }
+                    ast::Action::Notify { .. } => {}
+                }
+            }
+        }
+    }
+
+    fn sync(&mut self, sync: &ast::SyncDecl) {
+        let left = self.app(&sync.left);
+        let right = self.app(&sync.right);
+        let left_entity = self.entity(left, &sync.entity);
+        let right_entity = match &sync.right_entity {
+            Some(name) => self.entity(right, name),
+            // `sync ticket between A and B`: one name for both entities, so
+            // renaming either renames the other.
+            None => {
+                let other = right.and_then(|r| self.program.entity_named(r, &sync.entity.node));
+                if let (Some(l), Some(r)) = (left_entity, other) {
+                    self.link(Symbol::Entity(l), Symbol::Entity(r));
+                }
+                other
+            }
+        };
+        for mapping in &sync.mappings {
+            if let Some(left) = mapping.left.field() {
+                self.field(left_entity, left);
+            }
+            if let Some(right) = mapping.right.field() {
+                self.field(right_entity, right);
+            }
+        }
+        if let Some(matching) = &sync.matching {
+            self.field(left_entity, matching);
+        }
+        if let Some(prefer) = &sync.prefer
+            && let ast::Prefer::App(name) = &prefer.node
+        {
+            self.app(name);
         }
     }
 
@@ -308,7 +313,7 @@ impl Builder<'_> {
                     self.add(workflow.span, Symbol::Workflow(id), false);
                 }
             }
-            S::ExpectNotified(_) | S::ExpectLoop(_) => {}
+            S::ExpectNotified(_) | S::ExpectLoop(_) | S::At(_) | S::Advance(_) => {}
             S::Together(steps) => {
                 for step in steps {
                     self.scenario_step(&step.kind);

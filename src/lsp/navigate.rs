@@ -86,20 +86,7 @@ fn code_word(text: &str, offset: usize) -> Option<Code> {
 /// What a name means, in Markdown.
 pub fn describe(program: &Program, symbol: &Symbol) -> String {
     match symbol {
-        Symbol::App(id) => {
-            let app = program.app(*id);
-            let mut out = format!("```weir\napp {}\n```\n", app.name);
-            if !app.declared {
-                out.push_str("an open app: not declared, so any entity and field is accepted\n");
-            }
-            if let Some(location) = &app.location {
-                out.push_str(&format!("\nat `{}`\n", location.url));
-            }
-            for entity in &app.entities {
-                out.push_str(&format!("\n- {}", entity_line(program, *entity)));
-            }
-            out
-        }
+        Symbol::App(id) => describe_app(program, *id),
         Symbol::Entity(id) => {
             let entity = program.entity(*id);
             let mut out = format!(
@@ -112,54 +99,8 @@ pub fn describe(program: &Program, symbol: &Symbol) -> String {
             }
             out
         }
-        Symbol::Field(entity, field) => {
-            let e = program.entity(*entity);
-            let f = program.field(*entity, *field);
-            let what = if f.is_stamp {
-                "the stamp of who wrote the record"
-            } else if f.required {
-                "required when a record is created"
-            } else {
-                "optional"
-            };
-            format!(
-                "```weir\n{}: {}\n```\na field of `{}` in `{}`: {what}",
-                f.name,
-                declared_type(f),
-                e.name,
-                program.app(e.app).name
-            )
-        }
-        Symbol::Workflow(id) => {
-            let w = program.workflow(*id);
-            let t = &w.trigger;
-            let entity = program.entity(t.entity);
-            let mut out = format!(
-                "```weir\nworkflow {}\n  on {} {} in {}\n```\n",
-                w.name,
-                t.kind,
-                entity.name,
-                program.app(t.app).name
-            );
-            let writes: Vec<String> = w
-                .actions()
-                .filter_map(|a| a.kind.writes())
-                .map(|(app, entity, kind)| {
-                    format!(
-                        "`{} {} in {}`",
-                        kind.action(),
-                        program.entity(entity).name,
-                        program.app(app).name
-                    )
-                })
-                .collect();
-            if writes.is_empty() {
-                out.push_str("writes nothing");
-            } else {
-                out.push_str(&format!("writes: {}", writes.join(", ")));
-            }
-            out
-        }
+        Symbol::Field(entity, field) => describe_field(program, *entity, *field),
+        Symbol::Workflow(id) => describe_workflow(program, *id),
         Symbol::Local(w, l) => {
             let local = &program.workflow(*w).locals[l.0];
             format!(
@@ -174,6 +115,75 @@ pub fn describe(program: &Program, symbol: &Symbol) -> String {
         ),
         Symbol::Label(label) => format!("the label `{label}`, compared with a record's `origin`"),
     }
+}
+
+fn describe_app(program: &Program, id: crate::program::AppId) -> String {
+    let app = program.app(id);
+    let mut out = format!("```weir\napp {}\n```\n", app.name);
+    if !app.declared {
+        out.push_str("an open app: not declared, so any entity and field is accepted\n");
+    }
+    if let Some(location) = &app.location {
+        out.push_str(&format!("\nat `{}`\n", location.url));
+    }
+    for entity in program.entities_of(id) {
+        out.push_str(&format!("\n- {}", entity_line(program, entity)));
+    }
+    out
+}
+
+fn describe_field(
+    program: &Program,
+    entity: crate::program::EntityId,
+    field: crate::program::FieldId,
+) -> String {
+    let e = program.entity(entity);
+    let f = program.field(entity, field);
+    let what = if f.is_stamp {
+        "the stamp of who wrote the record"
+    } else if f.required {
+        "required when a record is created"
+    } else {
+        "optional"
+    };
+    format!(
+        "```weir\n{}: {}\n```\na field of `{}` in `{}`: {what}",
+        f.name,
+        declared_type(f),
+        e.name,
+        program.app(e.app).name
+    )
+}
+
+fn describe_workflow(program: &Program, id: crate::program::WorkflowId) -> String {
+    let w = program.workflow(id);
+    let t = &w.trigger;
+    let entity = program.entity(t.entity);
+    let mut out = format!(
+        "```weir\nworkflow {}\n  on {} {} in {}\n```\n",
+        w.name,
+        t.kind,
+        entity.name,
+        program.app(t.app).name
+    );
+    let writes: Vec<String> = w
+        .actions()
+        .filter_map(|a| a.kind.writes())
+        .map(|(app, entity, kind)| {
+            format!(
+                "`{} {} in {}`",
+                kind.action(),
+                program.entity(entity).name,
+                program.app(app).name
+            )
+        })
+        .collect();
+    if writes.is_empty() {
+        out.push_str("writes nothing");
+    } else {
+        out.push_str(&format!("writes: {}", writes.join(", ")));
+    }
+    out
 }
 
 fn entity_line(program: &Program, id: crate::program::EntityId) -> String {

@@ -50,14 +50,134 @@ pub fn symbols(
     let Some(script) = analysis.script() else {
         return Ok(DocumentSymbolResponse::Nested(Vec::new()));
     };
-    let symbol = |name: String,
-                  detail: Option<String>,
-                  kind,
-                  span: Span,
-                  name_span: Span,
-                  children: Vec<DocumentSymbol>| {
-        let range = document.lines.range(&document.text, span);
-        let selection = document.lines.range(&document.text, name_span);
+    let outline = Outline {
+        document,
+        analysis: &analysis,
+    };
+    let items = script.items.iter().map(|item| outline.item(item));
+    Ok(DocumentSymbolResponse::Nested(items.collect()))
+}
+
+/// One document's outline: a symbol per item, an app's entities and fields nested under it.
+struct Outline<'a> {
+    document: &'a Document,
+    analysis: &'a Analysis,
+}
+
+impl Outline<'_> {
+    fn item(&self, item: &Item) -> DocumentSymbol {
+        let span = item.span();
+        match item {
+            Item::Use(u) => {
+                let (named, at) = match &u.target {
+                    UseTarget::File(path) => (format!("use {:?}", path.node), path.span),
+                    UseTarget::Connector(name) => (format!("use {}", name.node), name.span),
+                };
+                self.symbol(named, None, SymbolKind::FILE, span, at, vec![])
+            }
+            Item::Engine(e) => self.symbol(
+                format!("engine {}", e.label.node),
+                None,
+                SymbolKind::CONSTANT,
+                span,
+                e.label.span,
+                vec![],
+            ),
+            Item::App(app) => {
+                let entities = app.entities.iter().map(|e| self.entity(e)).collect();
+                self.symbol(
+                    app.name.node.to_string(),
+                    Some("app".into()),
+                    SymbolKind::MODULE,
+                    span,
+                    app.name.span,
+                    entities,
+                )
+            }
+            Item::Owns(owns) => self.symbol(
+                format!("{} owns {}", owns.app.node, owns.entity.node),
+                None,
+                SymbolKind::PROPERTY,
+                span,
+                owns.app.span,
+                vec![],
+            ),
+            Item::Workflow(w) => {
+                let t = &w.trigger;
+                let (name, name_span) = match &w.name {
+                    Some(name) => (name.node.to_string(), name.span),
+                    None => (
+                        format!("line {}", self.analysis.sources.line_of(t.span)),
+                        t.span,
+                    ),
+                };
+                let on = trigger_text(t);
+                self.symbol(
+                    name,
+                    Some(on),
+                    SymbolKind::FUNCTION,
+                    span,
+                    name_span,
+                    vec![],
+                )
+            }
+            Item::Sync(sync) => self.symbol(
+                format!(
+                    "sync {} between {} and {}",
+                    sync.entity.node, sync.left.node, sync.right.node
+                ),
+                None,
+                SymbolKind::INTERFACE,
+                span,
+                sync.entity.span,
+                vec![],
+            ),
+            Item::Scenario(s) => self.symbol(
+                s.name.node.clone(),
+                Some("scenario".into()),
+                SymbolKind::EVENT,
+                span,
+                s.name.span,
+                vec![],
+            ),
+        }
+    }
+
+    fn entity(&self, entity: &ast::EntityDecl) -> DocumentSymbol {
+        let fields = entity
+            .fields
+            .iter()
+            .map(|f| {
+                self.symbol(
+                    f.name.node.to_string(),
+                    Some(f.ty.node.to_string()),
+                    SymbolKind::FIELD,
+                    f.name.span.to(f.ty.span),
+                    f.name.span,
+                    vec![],
+                )
+            })
+            .collect();
+        self.symbol(
+            entity.name.node.to_string(),
+            None,
+            SymbolKind::STRUCT,
+            entity.span,
+            entity.name.span,
+            fields,
+        )
+    }
+
+    fn symbol(
+        &self,
+        name: String,
+        detail: Option<String>,
+        kind: SymbolKind,
+        span: Span,
+        name_span: Span,
+        children: Vec<DocumentSymbol>,
+    ) -> DocumentSymbol {
+        let document = self.document;
         #[expect(
             deprecated,
             reason = "the protocol still has the field; it must be given"
@@ -68,114 +188,11 @@ pub fn symbols(
             kind,
             tags: None,
             deprecated: None,
-            range,
-            selection_range: selection,
+            range: document.lines.range(&document.text, span),
+            selection_range: document.lines.range(&document.text, name_span),
             children: (!children.is_empty()).then_some(children),
         }
-    };
-    let mut out = Vec::new();
-    for item in &script.items {
-        let span = item.span();
-        match item {
-            Item::Use(u) => {
-                let (named, at) = match &u.target {
-                    UseTarget::File(path) => (format!("use {:?}", path.node), path.span),
-                    UseTarget::Connector(name) => (format!("use {}", name.node), name.span),
-                };
-                out.push(symbol(named, None, SymbolKind::FILE, span, at, vec![]));
-            }
-            Item::Engine(e) => out.push(symbol(
-                format!("engine {}", e.label.node),
-                None,
-                SymbolKind::CONSTANT,
-                span,
-                e.label.span,
-                vec![],
-            )),
-            Item::App(app) => {
-                let entities = app
-                    .entities
-                    .iter()
-                    .map(|entity| {
-                        let fields = entity
-                            .fields
-                            .iter()
-                            .map(|f| {
-                                symbol(
-                                    f.name.node.to_string(),
-                                    Some(f.ty.node.to_string()),
-                                    SymbolKind::FIELD,
-                                    f.name.span.to(f.ty.span),
-                                    f.name.span,
-                                    vec![],
-                                )
-                            })
-                            .collect();
-                        symbol(
-                            entity.name.node.to_string(),
-                            None,
-                            SymbolKind::STRUCT,
-                            entity.span,
-                            entity.name.span,
-                            fields,
-                        )
-                    })
-                    .collect();
-                out.push(symbol(
-                    app.name.node.to_string(),
-                    Some("app".into()),
-                    SymbolKind::MODULE,
-                    span,
-                    app.name.span,
-                    entities,
-                ));
-            }
-            Item::Owns(owns) => out.push(symbol(
-                format!("{} owns {}", owns.app.node, owns.entity.node),
-                None,
-                SymbolKind::PROPERTY,
-                span,
-                owns.app.span,
-                vec![],
-            )),
-            Item::Workflow(w) => {
-                let t = &w.trigger;
-                let on = trigger_text(t);
-                let (name, name_span) = match &w.name {
-                    Some(name) => (name.node.to_string(), name.span),
-                    None => (format!("line {}", analysis.sources.line_of(t.span)), t.span),
-                };
-                out.push(symbol(
-                    name,
-                    Some(on),
-                    SymbolKind::FUNCTION,
-                    span,
-                    name_span,
-                    vec![],
-                ));
-            }
-            Item::Sync(sync) => out.push(symbol(
-                format!(
-                    "sync {} between {} and {}",
-                    sync.entity.node, sync.left.node, sync.right.node
-                ),
-                None,
-                SymbolKind::INTERFACE,
-                span,
-                sync.entity.span,
-                vec![],
-            )),
-            Item::Scenario(s) => out.push(symbol(
-                s.name.node.clone(),
-                Some("scenario".into()),
-                SymbolKind::EVENT,
-                span,
-                s.name.span,
-                vec![],
-            )),
-        }
     }
-    Ok(DocumentSymbolResponse::Nested(out))
 }
 
 pub fn folding(

@@ -16,24 +16,7 @@ use super::actions::Fix;
 use super::analysis::Analysis;
 
 pub fn sync_fix(finding: &FlowError, analysis: &Analysis, program: &Program) -> Option<Fix> {
-    let (entity, left, right) = match finding {
-        FlowError::Cycle(report) => match &report.fix {
-            CycleFix::SyncOrOwner { entity, apps } if apps.len() == 2 => {
-                (entity, &apps[0], &apps[1])
-            }
-            _ => return None,
-        },
-        FlowError::StaleStampCycle {
-            fix:
-                StaleFix::SyncOrOwner {
-                    entity,
-                    left,
-                    right,
-                },
-            ..
-        } => (entity, left, right),
-        _ => return None,
-    };
+    let (entity, left, right) = mirrored(finding)?;
     let place = super::actions::primary_place(finding);
     let (left_id, right_id) = (program.app_named(left)?, program.app_named(right)?);
     let left_entity = program.entity_named(left_id, entity)?;
@@ -61,16 +44,7 @@ pub fn sync_fix(finding: &FlowError, analysis: &Analysis, program: &Program) -> 
     if mirrors.len() < 2 || mappings.is_empty() {
         return None;
     }
-    let mut lines = vec![format!("sync {entity} between {left} and {right} {{")];
-    for (l, r, to_right, to_left) in &mappings {
-        let arrow = match (to_right, to_left) {
-            (true, true) => "<->",
-            (true, false) => "->",
-            _ => "<-",
-        };
-        lines.push(format!("  {l} {arrow} {r}"));
-    }
-    lines.push("}".to_string());
+    let sync = sync_text(entity, left, right, &mappings);
     let mut edits = Vec::new();
     for (i, span) in mirrors.iter().enumerate() {
         let text = analysis.text(span.file);
@@ -80,7 +54,7 @@ pub fn sync_fix(finding: &FlowError, analysis: &Analysis, program: &Program) -> 
             .find('\n')
             .map_or(text.len(), |n| span.end as usize + n + 1);
         let replacement = if i == 0 {
-            format!("{}\n", lines.join("\n"))
+            format!("{sync}\n")
         } else {
             String::new()
         };
@@ -97,6 +71,48 @@ pub fn sync_fix(finding: &FlowError, analysis: &Analysis, program: &Program) -> 
         place,
         edits,
     })
+}
+
+/// The entity and the two apps of a finding the sync would settle: a loop between two apps.
+fn mirrored(finding: &FlowError) -> Option<(&str, &str, &str)> {
+    match finding {
+        FlowError::Cycle(report) => match &report.fix {
+            CycleFix::SyncOrOwner { entity, apps } if apps.len() == 2 => {
+                Some((entity, &apps[0], &apps[1]))
+            }
+            _ => None,
+        },
+        FlowError::StaleStampCycle {
+            fix:
+                StaleFix::SyncOrOwner {
+                    entity,
+                    left,
+                    right,
+                },
+            ..
+        } => Some((entity, left, right)),
+        _ => None,
+    }
+}
+
+/// `sync ENTITY between LEFT and RIGHT { … }` with a line per copied field.
+fn sync_text(
+    entity: &str,
+    left: &str,
+    right: &str,
+    mappings: &[(String, String, bool, bool)],
+) -> String {
+    let mut lines = vec![format!("sync {entity} between {left} and {right} {{")];
+    for (l, r, to_right, to_left) in mappings {
+        let arrow = match (to_right, to_left) {
+            (true, true) => "<->",
+            (true, false) => "->",
+            _ => "<-",
+        };
+        lines.push(format!("  {l} {arrow} {r}"));
+    }
+    lines.push("}".to_string());
+    lines.join("\n")
 }
 
 /// The workflow of the program's scripts whose span is `span`.

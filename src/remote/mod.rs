@@ -19,6 +19,7 @@ pub mod mapping;
 pub mod notify;
 pub mod pages;
 pub mod rest;
+mod times;
 pub mod wire;
 
 use std::collections::HashMap;

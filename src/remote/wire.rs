@@ -12,9 +12,11 @@ use serde_json::{Map, Value as Json};
 
 use super::http::Body;
 use super::mapping::{Mapping, WirePath, get, put, show_path};
+use super::times;
 use crate::program::{EntityId, FieldId, Program};
 use crate::run::apps::{Record, RecordView};
 use crate::run::input;
+use crate::types::Type;
 use crate::value::Value;
 
 /// The body of a write: every field with a value, or for an update the fields it writes
@@ -100,8 +102,11 @@ pub fn decode(
     let mut known = Map::new();
     if e.declared {
         for (i, field) in e.fields.iter().enumerate() {
-            if let Some(value) = get(inner, &mapping.wire[i]) {
-                known.insert(field.name.to_string(), value.clone());
+            let calendar = (*field.ty.unwrapped() == Type::Time)
+                .then(|| times::read(inner, &mapping.wire[i]))
+                .flatten();
+            if let Some(value) = calendar.or_else(|| get(inner, &mapping.wire[i]).cloned()) {
+                known.insert(field.name.to_string(), value);
             }
         }
     } else {

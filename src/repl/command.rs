@@ -17,6 +17,10 @@ pub enum Command {
     SetChecks(bool),
     Reset,
     Quit,
+    /// `:at` says the clock's time; `:at TIME` moves the clock there (the step `at TIME`).
+    At(Option<String>),
+    /// `:advance DURATION`: the step `advance DURATION`.
+    Advance(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,6 +61,16 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "set",
         "max-hops N|checks on|off",
         "how many runs a chain may have before the guard holds it; whether a loop is refused",
+    ),
+    (
+        "at",
+        "[TIME]",
+        "the clock's time, or move the clock to TIME (2030-05-01T08:00)",
+    ),
+    (
+        "advance",
+        "DURATION",
+        "move the clock forward (24h, 15m, 1d2h)",
     ),
     ("reset", "", "forget everything: apps, workflows, records"),
     ("quit", "", "leave (Ctrl-D does too)"),
@@ -137,6 +151,13 @@ pub fn parse(line: &str) -> Result<Command, CommandError> {
                 "`:set` knows `:set max-hops N` and `:set checks on|off`".into(),
             )),
         },
+        "at" => Ok(Command::At((!rest.is_empty()).then(|| rest.join(" ")))),
+        "advance" => match rest.as_slice() {
+            [] => Err(CommandError(
+                "`:advance` needs a duration: `:advance 24h`".into(),
+            )),
+            _ => Ok(Command::Advance(rest.join(" "))),
+        },
         "reset" => no_args(Command::Reset),
         "quit" | "q" | "exit" => no_args(Command::Quit),
         "" => Err(CommandError(format!(
@@ -195,6 +216,17 @@ mod tests {
             Ok(Command::Show(Some("Calendar.event".into())))
         );
         assert_eq!(parse(":q"), Ok(Command::Quit));
+        assert_eq!(parse(":at"), Ok(Command::At(None)));
+        assert_eq!(
+            parse(":at 2030-05-01T08:00"),
+            Ok(Command::At(Some("2030-05-01T08:00".into())))
+        );
+        assert_eq!(
+            parse(":advance 1d 2h"),
+            Ok(Command::Advance("1d 2h".into()))
+        );
+        let CommandError(message) = parse(":advance").unwrap_err();
+        assert!(message.contains("`:advance 24h`"), "{message}");
     }
 
     #[test]

@@ -30,8 +30,9 @@ impl Names {
                     let entities = a
                         .entities
                         .iter()
+                        .map(|e| p.entity(*e))
+                        .filter(|e| !e.is_hidden())
                         .map(|e| {
-                            let e = p.entity(*e);
                             (
                                 e.name.to_string(),
                                 e.fields.iter().map(|f| f.name.to_string()).collect(),
@@ -217,6 +218,8 @@ mod tests {
         assert_eq!(complete(limit, limit.len(), &n).1, vec!["once"]);
         let limit = "on new event in Calendar at most once per 1m per ";
         assert_eq!(complete(limit, limit.len(), &n).1, vec!["start", "title"]);
+        assert_eq!(complete("adv", 3, &n).1, vec!["advance"]);
+        assert_eq!(complete(":adv", 4, &n).1, vec![":advance"]);
         assert_eq!(
             complete(":show Cal", 9, &n).1,
             vec!["Calendar", "Calendar.event"]

@@ -395,9 +395,14 @@ impl Session {
             self.engine.replace_program(Arc::clone(&program));
         } else {
             let saved = run::state::save(&self.engine);
-            let mut engine = Engine::simulated(Arc::clone(&program), self.options);
+            // The clock keeps its time across a rebuilt engine.
+            let options = Options {
+                now: self.engine.now(),
+                ..self.options
+            };
+            let mut engine = Engine::simulated(Arc::clone(&program), options);
             if let Err(err) = run::state::load(&mut engine, &saved) {
-                engine = Engine::simulated(Arc::clone(&program), self.options);
+                engine = Engine::simulated(Arc::clone(&program), options);
                 let why = match &err {
                     run::state::StateError::Record { problem, .. } => problem.to_string(),
                     other => other.to_string(),
@@ -460,6 +465,14 @@ impl Session {
                 out.push_str(&mismatch.explain(&program, &self.sources));
             }
             None if is_expect => out.push_str("ok\n"),
+            None if matches!(
+                step.kind,
+                crate::program::ScenarioStepKind::At(_)
+                    | crate::program::ScenarioStepKind::Advance(_)
+            ) =>
+            {
+                out.push_str(&self.clock_reads());
+            }
             None if report.trace.is_empty() => {
                 if let crate::program::ScenarioStepKind::UserUpdates { entity, app, .. }
                 | crate::program::ScenarioStepKind::UserDeletes { entity, app, .. } = &step.kind
@@ -486,7 +499,7 @@ impl Session {
         if diagnostic::has_errors(&diagnostics) {
             return self.render(&diagnostics);
         }
-        let scope = run::eval::Scope::constant(&self.program, self.options.now);
+        let scope = run::eval::Scope::constant(&self.program, self.engine.now());
         match run::eval::eval(&checked, &scope) {
             Ok(value) => format!("{value} : {}\n", checked.ty),
             Err(err) => self.render(&[err.report()]),
@@ -582,7 +595,10 @@ impl Session {
             },
             Command::SetMaxHops(n) => {
                 self.options.max_hops = n;
-                self.engine.set_options(self.options);
+                self.engine.set_options(Options {
+                    now: self.engine.now(),
+                    ..self.options
+                });
                 format!(
                     "the run-time guard now holds a chain after {n} hop{}\n",
                     if n == 1 { "" } else { "s" }
@@ -597,6 +613,10 @@ impl Session {
                     "checks are off: an item that could loop is added with a warning, and only the run-time guard stops the loop\n".to_string()
                 }
             }
+            Command::At(None) => self.clock_reads(),
+            // The same as typing the step, so that it is checked and numbered like one.
+            Command::At(Some(time)) => return self.eval(&format!("at {time}")),
+            Command::Advance(by) => return self.eval(&format!("advance {by}")),
             Command::Reset => {
                 *self = Session {
                     colour: self.colour,
@@ -606,6 +626,13 @@ impl Session {
             }
         };
         reply(text)
+    }
+
+    fn clock_reads(&self) -> String {
+        format!(
+            "the clock reads {}\n",
+            crate::value::format_rfc3339(self.engine.now())
+        )
     }
 
     fn load(&mut self, path: &str) -> String {

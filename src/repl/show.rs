@@ -18,6 +18,7 @@ pub fn show(program: &Program, engine: &Engine, what: Option<&str>) -> String {
             let entities: Vec<String> = app
                 .entities
                 .iter()
+                .filter(|e| !program.entity(**e).is_hidden())
                 .map(|e| {
                     let count = engine.select(*e, None).map(|r| r.len()).unwrap_or(0);
                     format!("{} ({count})", program.entity(*e).name)
@@ -48,7 +49,7 @@ pub fn show(program: &Program, engine: &Engine, what: Option<&str>) -> String {
                 );
             }
         },
-        None => program.app(app).entities.clone(),
+        None => program.entities_of(app).collect(),
     };
     for entity in entities {
         let e = program.entity(entity);

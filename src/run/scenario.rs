@@ -70,6 +70,8 @@ pub enum MismatchKind {
     Error(RunError),
     /// The simulator refused a user step.
     Refused(AppError),
+    /// The clock could not be moved as the line says.
+    Clock(super::clock::ClockError),
 }
 
 /// Runs one scenario of a program.
@@ -208,6 +210,21 @@ fn check_step(
                 expected: *count,
                 found,
             })
+        }
+        ScenarioStepKind::At(time) => {
+            let to = match engine.eval_constant(time).map_err(MismatchKind::Error)? {
+                Value::Time(t) => t,
+                // The checker has refused anything else.
+                _ => return Ok(()),
+            };
+            engine.move_clock(to).map_err(MismatchKind::Clock)
+        }
+        ScenarioStepKind::Advance(by) => {
+            let by = match engine.eval_constant(by).map_err(MismatchKind::Error)? {
+                Value::Duration(d) => d,
+                _ => return Ok(()),
+            };
+            engine.advance_clock(by).map_err(MismatchKind::Clock)
         }
         ScenarioStepKind::ExpectLoop(expected) => {
             let held = engine.held();
@@ -406,6 +423,9 @@ impl Mismatch {
                 );
             }
             MismatchKind::Refused(err) => {
+                let _ = writeln!(out, "could not be carried out: {err}");
+            }
+            MismatchKind::Clock(err) => {
                 let _ = writeln!(out, "could not be carried out: {err}");
             }
         }

@@ -378,18 +378,9 @@ impl Core {
             Err(err) => return Err((0, RunError::new(s.span, RunErrorKind::App(err)))),
         };
         let now = self.options.now;
-        let mut this = &event.record;
-        let mut plan = Plan::of(p, now, sides, &pair, this, &partner).map_err(|e| (0, e))?;
-        // An event can be older than a write the sync has made since (two people edited both
-        // sides at once): what is carried is the record as it stands now.
-        let current = match plan.changed {
-            true => apps.get(event.at()).ok().flatten(),
-            false => None,
-        };
-        if let Some(current) = current.as_ref().filter(|r| **r != event.record) {
-            this = current;
-            plan = Plan::of(p, now, sides, &pair, this, &partner).map_err(|e| (0, e))?;
-        }
+        let (current, mut plan) =
+            Plan::as_it_stands(p, apps, now, sides, &pair, event, &partner).map_err(|e| (0, e))?;
+        let this = current.as_ref().unwrap_or(&event.record);
         if !plan.changed {
             self.skip(by, event, Skip::Echo, out);
             return Ok(());
@@ -439,18 +430,9 @@ impl Core {
             None => this_now,
         };
         set_side(&mut pair, sides.left, this_values);
-        // Only what the sync wrote is agreed on the other side: a change made there that it has
-        // not seen yet is still to come, with its own event.
         if let Some(record) = &other_after {
             let after = values(p, now, s, !sides.left, record).map_err(fail)?;
-            let agreed = if sides.left {
-                &mut pair.right_values
-            } else {
-                &mut pair.left_values
-            };
-            for i in wrote_other {
-                agreed[i] = after[i].clone();
-            }
+            agree_written(&mut pair, sides.left, &after, &wrote_other);
         }
         self.ledger.set(slot, pair);
         // Once the pair is settled, the workflows that run on its conflicts see it as it is.
@@ -578,6 +560,32 @@ struct Plan {
 }
 
 impl Plan {
+    /// The plan for an update, made from the record as it stands now: an event can be older
+    /// than a write the sync has made since (two people edited both sides at once). Also the
+    /// record read again, when it differs from the event's.
+    fn as_it_stands<A: Apps>(
+        p: &Program,
+        apps: &A,
+        now: i64,
+        sides: &Sides,
+        pair: &Pair,
+        event: &Event,
+        partner: &Record,
+    ) -> Result<(Option<Record>, Plan), RunError> {
+        let plan = Plan::of(p, now, sides, pair, &event.record, partner)?;
+        let current = match plan.changed {
+            true => apps.get(event.at()).ok().flatten(),
+            false => None,
+        };
+        match current.filter(|r| *r != event.record) {
+            Some(current) => {
+                let plan = Plan::of(p, now, sides, pair, &current, partner)?;
+                Ok((Some(current), plan))
+            }
+            None => Ok((None, plan)),
+        }
+    }
+
     /// Compares this side's record and its partner with what they last agreed on.
     fn of(
         p: &Program,
@@ -750,6 +758,19 @@ fn view_value(
                 ..Scope::constant(p, now)
             },
         ),
+    }
+}
+
+/// Only what the sync wrote is agreed on the other side: a change made there that it has not
+/// seen yet is still to come, with its own event.
+fn agree_written(pair: &mut Pair, this_left: bool, after: &[Value], wrote_other: &[usize]) {
+    let agreed = if this_left {
+        &mut pair.right_values
+    } else {
+        &mut pair.left_values
+    };
+    for &i in wrote_other {
+        agreed[i] = after[i].clone();
     }
 }
 

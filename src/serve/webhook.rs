@@ -78,11 +78,7 @@ pub fn route(
         return Err(not_found(format!("the script has no app `{app}`"), help));
     };
     let Some(e) = program.entity_named(a, entity) else {
-        let names = program
-            .app(a)
-            .entities
-            .iter()
-            .map(|e| &*program.entity(*e).name);
+        let names = program.entities_of(a).map(|e| &*program.entity(e).name);
         let help = match suggest::closest(entity, names) {
             Some(s) => format!("did you mean `/events/{app}/{s}/{kind_text}`?"),
             None => format!("name an entity of `{app}` in the path"),

@@ -85,7 +85,9 @@ impl Lower {
             | Rule::expect_runs
             | Rule::expect_notified
             | Rule::together
-            | Rule::expect_count => ReplEntry::Step(self.scenario_step(inner)?),
+            | Rule::expect_count
+            | Rule::clock_at
+            | Rule::clock_advance => ReplEntry::Step(self.scenario_step(inner)?),
             _ => ReplEntry::Item(self.item(inner)?),
         })
     }
@@ -104,7 +106,9 @@ impl Lower {
             }
             Rule::use_decl => {
                 let span = self.span(&pair);
-                let named = parts(pair).next().expect("what a use names");
+                let mut inner = parts(pair);
+                let named = inner.next().expect("what a use names");
+                let moved = self.moved(inner);
                 let target = if named.as_rule() == Rule::plain_text {
                     let path_span = self.span(&named);
                     let path = named.into_inner().next().map_or("", |p| p.as_str());
@@ -112,7 +116,11 @@ impl Lower {
                 } else {
                     UseTarget::Connector(self.name(named))
                 };
-                Item::Use(UseDecl { target, span })
+                Item::Use(UseDecl {
+                    target,
+                    span,
+                    moved,
+                })
             }
             Rule::app_decl => Item::App(self.app(pair)),
             Rule::owns_decl => {
@@ -559,7 +567,9 @@ impl Lower {
         let title_span = self.span(&title);
         let name = self.plain_text_of(title)?;
         let at = match inner.peek().map(|p| p.as_rule()) {
-            Some(Rule::expr) => Some(self.expr(inner.next().expect("scenario time"))?),
+            Some(Rule::expr | Rule::time_lit) => {
+                Some(self.clock_time(inner.next().expect("scenario time"))?)
+            }
             _ => None,
         };
         let steps = inner
@@ -571,6 +581,17 @@ impl Lower {
             steps,
             span,
         })
+    }
+
+    /// A time after `at`: written bare (`2030-05-01T08:00`) or any expression.
+    fn clock_time(&mut self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        match pair.as_rule() {
+            Rule::time_lit => Ok(Expr {
+                span: self.span(&pair),
+                kind: ExprKind::Time(Arc::from(pair.as_str())),
+            }),
+            _ => self.expr(pair),
+        }
     }
 
     /// The text of a literal that must not interpolate (a scenario's name).
@@ -689,6 +710,12 @@ impl Lower {
                     .map(|step| self.scenario_step(step))
                     .collect::<Result<_>>()?,
             ),
+            Rule::clock_at => {
+                ScenarioStepKind::At(self.clock_time(parts(pair).next().expect("a time"))?)
+            }
+            Rule::clock_advance => {
+                ScenarioStepKind::Advance(self.expr(parts(pair).next().expect("a duration"))?)
+            }
             rule => unreachable!("expected a scenario step, found {rule:?}"),
         };
         Ok(ScenarioStep { kind, span })

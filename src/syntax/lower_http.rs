@@ -18,6 +18,21 @@ impl Lower {
         Location { url, auth }
     }
 
+    /// `at "url"` and `token "url"` after `use CONNECTOR`.
+    pub(super) fn moved<'i>(&self, pairs: impl Iterator<Item = Pair<'i, Rule>>) -> Moved {
+        let mut moved = Moved::default();
+        for pair in pairs {
+            let rule = pair.as_rule();
+            let url = parts(pair).next().map(|url| self.quoted(url));
+            match rule {
+                Rule::use_at => moved.at = url,
+                Rule::use_token => moved.token = url,
+                rule => unreachable!("expected `at` or `token`, found {rule:?}"),
+            }
+        }
+        moved
+    }
+
     /// The text of a `plain_text` or `route_path`, without its quotes; the span covers them.
     pub(super) fn quoted(&self, pair: Pair<'_, Rule>) -> Spanned<String> {
         let span = self.span(&pair);

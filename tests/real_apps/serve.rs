@@ -80,6 +80,11 @@ pub struct Serve {
 impl Serve {
     /// `weir serve SCRIPT` on a free port with the test secret and read token, and `extra`.
     pub fn start(dir: &Path, script: &str, extra: &[&str]) -> Serve {
+        Serve::start_with(dir, script, extra, &[])
+    }
+
+    /// [`Serve::start`] with these variables in its environment too.
+    pub fn start_with(dir: &Path, script: &str, extra: &[&str], env: &[(&str, &str)]) -> Serve {
         let mut args = vec![
             "serve",
             script,
@@ -95,7 +100,7 @@ impl Serve {
             "10",
         ];
         args.extend_from_slice(extra);
-        Serve::launch(dir, &args, &[]).unwrap_or_else(|out| {
+        Serve::launch(dir, &args, env).unwrap_or_else(|out| {
             panic!("weir serve did not start: {}", text(&out.stderr));
         })
     }

@@ -472,7 +472,10 @@ impl<'p> Decoder<'p> {
 
     fn unknown_entity(&self, app: AppId, name: &str) -> InputError {
         let a = self.program.app(app);
-        let names = a.entities.iter().map(|e| &*self.program.entity(*e).name);
+        let names = self
+            .program
+            .entities_of(app)
+            .map(|e| &*self.program.entity(e).name);
         InputError::UnknownEntity {
             app: a.name.clone(),
             name: name.to_string(),

@@ -199,35 +199,7 @@ enum Detail<'a> {
 
 fn item_json<'a>(program: &'a Program, sources: &'a SourceMap, item: &'a TraceItem) -> Item<'a> {
     match item {
-        TraceItem::Event(e) => {
-            let entity = program.entity(e.entity);
-            Item::Event {
-                id: e.id,
-                kind: if e.conflict.is_some() {
-                    "conflict"
-                } else {
-                    e.kind.keyword()
-                },
-                app: &program.app(entity.app).name,
-                entity: &entity.name,
-                record: RecordJson {
-                    program,
-                    entity: e.entity,
-                    record: &e.record,
-                },
-                origin: &e.origin,
-                changed: e
-                    .changed
-                    .as_ref()
-                    .map(|c| field_names(program, e.entity, c)),
-                cause: e.cause.as_ref().map(|h| Cause {
-                    run: h.run,
-                    by: h.by.name(program).to_string(),
-                }),
-                root: e.root(),
-                hops: e.hops(),
-            }
-        }
+        TraceItem::Event(e) => event_json(program, e),
         TraceItem::Run { run, by, event } => Item::Run {
             id: *run,
             by: by.name(program).to_string(),
@@ -259,75 +231,7 @@ fn item_json<'a>(program: &'a Program, sources: &'a SourceMap, item: &'a TraceIt
             at: Some(at(sources, *step)),
         },
         TraceItem::Action { run, by, done } => {
-            let show = |r: &RecordRef| r.show(program).to_string();
-            let (action, detail) = match done {
-                Done::Create { at, event } => (
-                    "create",
-                    Detail::Write {
-                        record: show(at),
-                        changed: None,
-                        event: *event,
-                    },
-                ),
-                Done::Update { at, changed, event } => (
-                    "update",
-                    Detail::Write {
-                        record: show(at),
-                        changed: Some(field_names(program, at.entity, changed)),
-                        event: *event,
-                    },
-                ),
-                Done::Delete { at, event } => (
-                    "delete",
-                    Detail::Write {
-                        record: show(at),
-                        changed: None,
-                        event: *event,
-                    },
-                ),
-                Done::NoRecord { kind, entity, span } => {
-                    let e = program.entity(*entity);
-                    (
-                        if *kind == EventKind::Deleted {
-                            "delete"
-                        } else {
-                            "update"
-                        },
-                        Detail::NoRecord {
-                            app: &program.app(e.app).name,
-                            entity: &e.name,
-                            record: None,
-                            at: at(sources, *span),
-                        },
-                    )
-                }
-                Done::Notify { channel, text } => (
-                    "notify",
-                    Detail::Notify {
-                        channel: channel.as_deref(),
-                        text,
-                    },
-                ),
-                Done::Conflict {
-                    entity,
-                    field,
-                    kept,
-                    lost,
-                    ..
-                } => {
-                    let e = program.entity(*entity);
-                    (
-                        "conflict",
-                        Detail::Conflict {
-                            app: &program.app(e.app).name,
-                            entity: &e.name,
-                            field: &e.fields[field.0].name,
-                            kept: Value::as_json(kept),
-                            lost: Value::as_json(lost),
-                        },
-                    )
-                }
-            };
+            let (action, detail) = done_json(program, sources, done);
             Item::Action {
                 run: *run,
                 by: by.name(program).to_string(),
@@ -350,5 +254,112 @@ fn item_json<'a>(program: &'a Program, sources: &'a SourceMap, item: &'a TraceIt
             message: f.error.kind.to_string(),
             at: at(sources, f.error.span),
         },
+    }
+}
+
+fn event_json<'a>(program: &'a Program, e: &'a crate::run::Event) -> Item<'a> {
+    let entity = program.entity(e.entity);
+    Item::Event {
+        id: e.id,
+        kind: if e.conflict.is_some() {
+            "conflict"
+        } else {
+            e.kind.keyword()
+        },
+        app: &program.app(entity.app).name,
+        entity: &entity.name,
+        record: RecordJson {
+            program,
+            entity: e.entity,
+            record: &e.record,
+        },
+        origin: &e.origin,
+        changed: e
+            .changed
+            .as_ref()
+            .map(|c| field_names(program, e.entity, c)),
+        cause: e.cause.as_ref().map(|h| Cause {
+            run: h.run,
+            by: h.by.name(program).to_string(),
+        }),
+        root: e.root(),
+        hops: e.hops(),
+    }
+}
+
+/// The action's word and what it did, for `--trace json`.
+fn done_json<'a>(
+    program: &'a Program,
+    sources: &'a SourceMap,
+    done: &'a Done,
+) -> (&'static str, Detail<'a>) {
+    let show = |r: &RecordRef| r.show(program).to_string();
+    match done {
+        Done::Create { at, event } => (
+            "create",
+            Detail::Write {
+                record: show(at),
+                changed: None,
+                event: *event,
+            },
+        ),
+        Done::Update { at, changed, event } => (
+            "update",
+            Detail::Write {
+                record: show(at),
+                changed: Some(field_names(program, at.entity, changed)),
+                event: *event,
+            },
+        ),
+        Done::Delete { at, event } => (
+            "delete",
+            Detail::Write {
+                record: show(at),
+                changed: None,
+                event: *event,
+            },
+        ),
+        Done::NoRecord { kind, entity, span } => {
+            let e = program.entity(*entity);
+            (
+                if *kind == EventKind::Deleted {
+                    "delete"
+                } else {
+                    "update"
+                },
+                Detail::NoRecord {
+                    app: &program.app(e.app).name,
+                    entity: &e.name,
+                    record: None,
+                    at: at(sources, *span),
+                },
+            )
+        }
+        Done::Notify { channel, text } => (
+            "notify",
+            Detail::Notify {
+                channel: channel.as_deref(),
+                text,
+            },
+        ),
+        Done::Conflict {
+            entity,
+            field,
+            kept,
+            lost,
+            ..
+        } => {
+            let e = program.entity(*entity);
+            (
+                "conflict",
+                Detail::Conflict {
+                    app: &program.app(e.app).name,
+                    entity: &e.name,
+                    field: &e.fields[field.0].name,
+                    kept: Value::as_json(kept),
+                    lost: Value::as_json(lost),
+                },
+            )
+        }
     }
 }

@@ -374,123 +374,16 @@ fn show_value(value: &Value, out: &mut String) {
 fn line(program: &Program, sources: &SourceMap, item: &TraceItem, depth: usize, out: &mut String) {
     indent(depth, out);
     let _ = match item {
-        TraceItem::Event(e) if e.conflict.is_some() => {
-            let sync = e.conflict.as_ref().map(|c| c.sync.0).unwrap_or_default();
-            write!(
-                out,
-                "#{} conflict in sync {} on {}: {}",
-                e.id,
-                program.syncs[sync].name,
-                e.at().show(program),
-                show_record(program, e.entity, e.record.view())
-            )
-        }
-        TraceItem::Event(e) => {
-            let _ = write!(
-                out,
-                "#{} {} {}, origin {}",
-                e.id,
-                e.kind,
-                e.at().show(program),
-                e.origin
-            );
-            if let Some(changed) = &e.changed {
-                let names = field_names(program, e.entity, changed);
-                if names.is_empty() {
-                    out.push_str(", nothing changed");
-                } else {
-                    let _ = write!(out, ", changed {}", names.join(", "));
-                }
-            }
-            write!(out, ": {}", show_record(program, e.entity, e.record.view()))
-        }
+        TraceItem::Event(e) => event_line(program, e, out),
         TraceItem::Run { run, by, .. } => write!(out, "run {run} {}", by.name(program)),
-        TraceItem::Skip { by, why, .. } => {
-            let name = by.name(program);
-            match why {
-                Skip::Where(span) => write!(
-                    out,
-                    "skip {name}: `where {}` is false ({})",
-                    sources.slice(*span),
-                    place(sources, *span)
-                ),
-                Skip::Changing(span) => write!(
-                    out,
-                    "skip {name}: none of `{}` changed ({})",
-                    sources.slice(*span),
-                    place(sources, *span)
-                ),
-                Skip::Echo => write!(out, "skip {name}: the echo of its own write"),
-                Skip::Limited { span, ago } => write!(
-                    out,
-                    "skip {name}: `{}`, and it ran {ago}s ago ({})",
-                    sources.slice(*span),
-                    place(sources, *span)
-                ),
-                Skip::Linked(to) => write!(
-                    out,
-                    "skip {name}: linked to the existing {}, which matches it",
-                    to.show(program)
-                ),
-            }
-        }
+        TraceItem::Skip { by, why, .. } => skip_line(program, sources, by, why, out),
         TraceItem::Stop { step, .. } => write!(
             out,
             "stopped by `{}` ({})",
             sources.slice(*step),
             place(sources, *step)
         ),
-        TraceItem::Action { done, .. } => match done {
-            Done::Create { at, .. } => write!(out, "create {}", at.show(program)),
-            Done::Update { at, changed, .. } => {
-                let names = field_names(program, at.entity, changed);
-                if names.is_empty() {
-                    write!(out, "update {} (no value changed)", at.show(program))
-                } else {
-                    write!(out, "update {} ({})", at.show(program), names.join(", "))
-                }
-            }
-            Done::Delete { at, .. } => write!(out, "delete {}", at.show(program)),
-            Done::NoRecord { kind, entity, span } => {
-                let e = program.entity(*entity);
-                let verb = if *kind == EventKind::Deleted {
-                    "delete"
-                } else {
-                    "update"
-                };
-                write!(
-                    out,
-                    "{verb}: no {} in {} to {verb} ({})",
-                    e.name,
-                    program.app(e.app).name,
-                    place(sources, *span)
-                )
-            }
-            Done::Notify { channel, text } => match channel {
-                Some(c) => write!(out, "notify {c} {:?}", &**text),
-                None => write!(out, "notify {:?}", &**text),
-            },
-            Done::Conflict {
-                entity,
-                field,
-                kept,
-                lost,
-                ..
-            } => {
-                let e = program.entity(*entity);
-                let _ = write!(
-                    out,
-                    "conflict on `{}` of {} in {}: kept ",
-                    e.fields[field.0].name,
-                    e.name,
-                    program.app(e.app).name
-                );
-                show_value(kept, out);
-                out.push_str(", lost ");
-                show_value(lost, out);
-                Ok(())
-            }
-        },
+        TraceItem::Action { done, .. } => done_line(program, sources, done, out),
         TraceItem::Hold(held) => write!(
             out,
             "HELD before {} ran on {} ({}): {}",
@@ -508,6 +401,136 @@ fn line(program: &Program, sources: &SourceMap, item: &TraceItem, depth: usize, 
         ),
     };
     out.push('\n');
+}
+
+/// An event: what happened to which record, and its values.
+fn event_line(program: &Program, e: &Event, out: &mut String) -> std::fmt::Result {
+    if e.conflict.is_some() {
+        let sync = e.conflict.as_ref().map(|c| c.sync.0).unwrap_or_default();
+        write!(
+            out,
+            "#{} conflict in sync {} on {}: {}",
+            e.id,
+            program.syncs[sync].name,
+            e.at().show(program),
+            show_record(program, e.entity, e.record.view())
+        )
+    } else {
+        let _ = write!(
+            out,
+            "#{} {} {}, origin {}",
+            e.id,
+            e.kind,
+            e.at().show(program),
+            e.origin
+        );
+        if let Some(changed) = &e.changed {
+            let names = field_names(program, e.entity, changed);
+            if names.is_empty() {
+                out.push_str(", nothing changed");
+            } else {
+                let _ = write!(out, ", changed {}", names.join(", "));
+            }
+        }
+        write!(out, ": {}", show_record(program, e.entity, e.record.view()))
+    }
+}
+
+/// Why a workflow did not run on an event.
+fn skip_line(
+    program: &Program,
+    sources: &SourceMap,
+    by: &Actor,
+    why: &Skip,
+    out: &mut String,
+) -> std::fmt::Result {
+    let name = by.name(program);
+    match why {
+        Skip::Where(span) => write!(
+            out,
+            "skip {name}: `where {}` is false ({})",
+            sources.slice(*span),
+            place(sources, *span)
+        ),
+        Skip::Changing(span) => write!(
+            out,
+            "skip {name}: none of `{}` changed ({})",
+            sources.slice(*span),
+            place(sources, *span)
+        ),
+        Skip::Echo => write!(out, "skip {name}: the echo of its own write"),
+        Skip::Limited { span, ago } => write!(
+            out,
+            "skip {name}: `{}`, and it ran {ago}s ago ({})",
+            sources.slice(*span),
+            place(sources, *span)
+        ),
+        Skip::Linked(to) => write!(
+            out,
+            "skip {name}: linked to the existing {}, which matches it",
+            to.show(program)
+        ),
+    }
+}
+
+/// What an action did.
+fn done_line(
+    program: &Program,
+    sources: &SourceMap,
+    done: &Done,
+    out: &mut String,
+) -> std::fmt::Result {
+    match done {
+        Done::Create { at, .. } => write!(out, "create {}", at.show(program)),
+        Done::Update { at, changed, .. } => {
+            let names = field_names(program, at.entity, changed);
+            if names.is_empty() {
+                write!(out, "update {} (no value changed)", at.show(program))
+            } else {
+                write!(out, "update {} ({})", at.show(program), names.join(", "))
+            }
+        }
+        Done::Delete { at, .. } => write!(out, "delete {}", at.show(program)),
+        Done::NoRecord { kind, entity, span } => {
+            let e = program.entity(*entity);
+            let verb = if *kind == EventKind::Deleted {
+                "delete"
+            } else {
+                "update"
+            };
+            write!(
+                out,
+                "{verb}: no {} in {} to {verb} ({})",
+                e.name,
+                program.app(e.app).name,
+                place(sources, *span)
+            )
+        }
+        Done::Notify { channel, text } => match channel {
+            Some(c) => write!(out, "notify {c} {:?}", &**text),
+            None => write!(out, "notify {:?}", &**text),
+        },
+        Done::Conflict {
+            entity,
+            field,
+            kept,
+            lost,
+            ..
+        } => {
+            let e = program.entity(*entity);
+            let _ = write!(
+                out,
+                "conflict on `{}` of {} in {}: kept ",
+                e.fields[field.0].name,
+                e.name,
+                program.app(e.app).name
+            );
+            show_value(kept, out);
+            out.push_str(", lost ");
+            show_value(lost, out);
+            Ok(())
+        }
+    }
 }
 
 fn hold_reason(held: &Held) -> String {
