@@ -33,7 +33,7 @@ equal_ignoring_span! {
     EntityDecl { name, fields }
     OwnsDecl { app, entity }
     Workflow { name, form, trigger, steps }
-    Trigger { kind, entity, app, changing, condition, limit }
+    Trigger { kind, entity, app, changing, condition, limit, failed }
     RateLimit { window, per }
     Step { kind }
     SyncDecl { entity, left, right, right_entity, matching, mappings, prefer }
@@ -458,6 +458,9 @@ pub struct Trigger {
     pub conflict: Option<Name>,
     /// `at most once per 60s per device`.
     pub limit: Option<Box<RateLimit>>,
+    /// `on failed run of NAME`: the workflow's name. Like `conflict`, `entity` and `app` repeat
+    /// it, so look here first.
+    pub failed: Option<Name>,
 }
 
 /// `at most once per WINDOW [per FIELD]`: a run that would start within `window` of the last

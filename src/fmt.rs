@@ -741,9 +741,10 @@ fn count_text(count: u64) -> String {
 }
 
 fn trigger(t: &Trigger) -> String {
-    let mut text = match &t.conflict {
-        Some(sync) => format!("on conflict in sync {}", sync.node),
-        None => format!("on {} {} in {}", t.kind.node, t.entity.node, t.app.node),
+    let mut text = match (&t.conflict, &t.failed) {
+        (Some(sync), _) => format!("on conflict in sync {}", sync.node),
+        (None, Some(workflow)) => format!("on failed run of {}", workflow.node),
+        (None, None) => format!("on {} {} in {}", t.kind.node, t.entity.node, t.app.node),
     };
     if !t.changing.is_empty() {
         let fields: Vec<&str> = t.changing.iter().map(|f| &*f.node).collect();

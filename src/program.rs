@@ -326,6 +326,9 @@ pub struct Trigger {
     pub conflict: Option<SyncId>,
     /// `at most once per 60s per device`.
     pub limit: Option<Limit>,
+    /// `on failed run of NAME`: run when a run of that workflow fails, on the record it ran on
+    /// (`app`, `entity` and `kind` are that workflow's trigger's).
+    pub failed: Option<WorkflowId>,
 }
 
 /// A trigger's rate limit: at most one run per `window` seconds for each value of `per` (for
@@ -764,6 +767,8 @@ pub enum ExprKind {
     Local(LocalId),
     /// `conflict.field` and the like, in a workflow run on a sync's conflict.
     Conflict(ConflictPart),
+    /// `error.message` and the like, in a workflow run on a failed run.
+    Failure(FailurePart),
     /// A field of the record a `find` gave a `let` (present: the checker asks for narrowing).
     RecordField(LocalId, FieldId),
     /// The id of the record a `find` gave a `let`.
@@ -801,6 +806,25 @@ impl ConflictPart {
         ("lost", ConflictPart::Lost),
         ("left", ConflictPart::Left),
         ("right", ConflictPart::Right),
+    ];
+}
+
+/// What a workflow on a failed run can read of the failure, each a text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailurePart {
+    /// What went wrong, in one sentence.
+    Message,
+    /// The name of the workflow whose run failed.
+    Workflow,
+    /// The event that run was on, as in `the new order Shop/order/3`.
+    Event,
+}
+
+impl FailurePart {
+    pub const ALL: [(&'static str, FailurePart); 3] = [
+        ("message", FailurePart::Message),
+        ("workflow", FailurePart::Workflow),
+        ("event", FailurePart::Event),
     ];
 }
 

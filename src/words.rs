@@ -182,6 +182,9 @@ pub const WORDS: &[Word] = &[
     word("most", Role::Trigger, C, "kw_most"),
     word("once", Role::Trigger, C, "kw_once"),
     word("per", Role::Trigger, C, "kw_per"),
+    // `on failed run of NAME`: keywords only there.
+    word("failed", Role::Trigger, C, "kw_failed"),
+    word("run", Role::Trigger, C, "kw_run"),
     word("let", Role::Step, R, "kw_let"),
     word("unless", Role::Step, R, "kw_unless"),
     word("continue", Role::Step, R, "kw_continue"),
@@ -254,6 +257,8 @@ pub const WORDS: &[Word] = &[
     spelled("origin", Role::Value, C, &[]),
     // `target.FIELD`: the record an `update` writes, inside that `update`.
     spelled("target", Role::Value, C, &[]),
+    // `error.message` in a workflow on a failed run.
+    spelled("error", Role::Value, C, &[]),
     // `id at "number"` in an HTTP mapping spells it too.
     word("id", Role::Value, C, "kw_id"),
 ];

@@ -167,6 +167,8 @@ pub enum CheckError {
     Sync(SyncProblem),
     /// A trigger's rate limit (see [`super::limit::LimitProblem`]).
     Limit(super::limit::LimitProblem),
+    /// `on failed run of NAME` (see [`super::failed::FailedProblem`]).
+    Failed(super::failed::FailedProblem),
     /// E0202
     MissingFields {
         span: Span,
@@ -344,6 +346,7 @@ impl CheckError {
             CheckError::MapCollision { .. } => Code::W0405,
             CheckError::Sync(problem) => problem.code(),
             CheckError::Limit(problem) => problem.code(),
+            CheckError::Failed(problem) => problem.code(),
             CheckError::Mapping(_) => Code::E0501,
             CheckError::UnknownTimeZone { .. } => Code::E0209,
         })
@@ -411,6 +414,7 @@ impl CheckError {
             OpenApps { .. } => unreachable!("expected a coded problem, found the open-apps note"),
             Mapping(_) => unreachable!("expected a problem of names or types, found a mapping's"),
             Limit(problem) => problem.parts(),
+            Failed(problem) => problem.parts(),
             CloseToDeclared { .. }
             | UnknownEntity { .. }
             | SyncEntityMissing { .. }
@@ -738,6 +742,8 @@ pub enum ScopeHint {
     Constant,
     /// After `conflict.`, in a workflow run on a sync's conflict.
     Conflict,
+    /// After `error.`, in a workflow run on a failed run.
+    Failure,
 }
 
 impl ScopeHint {
@@ -755,6 +761,7 @@ impl ScopeHint {
                 )
             }
             ScopeHint::Conflict => "a conflict has `conflict.field`, `conflict.loser`, `conflict.kept`, `conflict.lost`, `conflict.left` and `conflict.right`".into(),
+            ScopeHint::Failure => "a failed run has `error.message`, `error.workflow` and `error.event`".into(),
             ScopeHint::Constant => {
                 "no record is in view here, so there are no fields to name".into()
             }
@@ -764,6 +771,7 @@ impl ScopeHint {
     fn fix(&self, name: &str) -> String {
         match self {
             ScopeHint::Conflict => "name one of the parts of a conflict".into(),
+            ScopeHint::Failure => "name one of the parts of a failed run".into(),
             ScopeHint::Trigger { .. } => format!(
                 "define it with `let {name} = …` above this step; if it is another tool's label, compare it with `origin` (`origin == {name}`)"
             ),

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use super::Checker;
 use super::error::{CheckError, Named, ScopeHint};
 use super::expr::{Scope, View, error_expr};
+use super::failed::FailedProblem;
 use crate::ast;
 use crate::program::{ConflictPart, EntityId, Expr, ExprKind, FieldId, LocalId};
 use crate::span::Span;
@@ -240,6 +241,12 @@ impl Checker<'_> {
         {
             return self.conflict_part(field, span);
         }
+        if let (ast::ExprKind::Name(name), Some(_)) = (&base.kind, self.failure_of)
+            && &**name == "error"
+            && !matches!(scope.view, View::Constant | View::Record(_))
+        {
+            return self.failure_part(field, span);
+        }
         if let Some(reply) = self.reply_field(base, field, span) {
             return reply;
         }
@@ -268,6 +275,10 @@ impl Checker<'_> {
         }
         let trigger = match (&base.kind, scope.trigger) {
             (ast::ExprKind::Name(name), Some(trigger)) if &**name == "trigger" => trigger,
+            (ast::ExprKind::Name(name), _) if &**name == "error" => {
+                self.report(CheckError::Failed(FailedProblem::ErrorOutside { span }));
+                return error_expr(span);
+            }
             _ => {
                 let base_text = self.sources.slice(base.span).to_string();
                 self.report(CheckError::BadFieldAccess {

@@ -294,6 +294,10 @@ impl Checker<'_> {
 
     fn trigger(&mut self, t: &ast::Trigger, workflow: &Arc<str>) -> Option<Trigger> {
         self.conflict_sync = None;
+        self.failure_of = None;
+        if let Some(name) = &t.failed {
+            return self.failed_trigger(t, name);
+        }
         if let Some(name) = &t.conflict {
             return self.conflict_trigger(t, name);
         }
@@ -351,11 +355,12 @@ impl Checker<'_> {
             span: t.span,
             conflict: None,
             limit,
+            failed: None,
         })
     }
 
     /// The trigger's `where`, over the trigger record; what it shows present stays so.
-    fn trigger_condition(&mut self, t: &ast::Trigger, entity: EntityId) -> Option<Expr> {
+    pub(super) fn trigger_condition(&mut self, t: &ast::Trigger, entity: EntityId) -> Option<Expr> {
         let scope = Scope {
             view: View::Trigger,
             trigger: Some(entity),
@@ -388,6 +393,7 @@ impl Checker<'_> {
             span: t.span,
             conflict: Some(sync),
             limit,
+            failed: None,
         })
     }
 

@@ -142,9 +142,16 @@ impl<'a> View<'a> {
         match u.source {
             UnitSource::Workflow(w) => {
                 let trigger = &self.program.workflow(w).trigger;
-                let text = match trigger.conflict {
-                    Some(sync) => format!("conflict in sync {}", self.program.syncs[sync.0].name),
-                    None => format!("{} {}", u.trigger_kind, self.node(u.trigger_entity)),
+                let text = match (trigger.conflict, trigger.failed) {
+                    (Some(sync), _) => {
+                        format!("conflict in sync {}", self.program.syncs[sync.0].name)
+                    }
+                    (None, Some(of)) => format!(
+                        "failed run of {} on {}",
+                        self.program.workflow(of).name,
+                        self.node(u.trigger_entity)
+                    ),
+                    (None, None) => format!("{} {}", u.trigger_kind, self.node(u.trigger_entity)),
                 };
                 match &trigger.limit {
                     Some(limit) => {
@@ -177,6 +184,11 @@ impl<'a> View<'a> {
                         if self.program.workflow(id).trigger.conflict.is_some() =>
                     {
                         "conflict".to_string()
+                    }
+                    UnitSource::Workflow(id)
+                        if self.program.workflow(id).trigger.failed.is_some() =>
+                    {
+                        "failed run".to_string()
                     }
                     _ => unit.trigger_kind.to_string(),
                 };

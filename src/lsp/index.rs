@@ -228,9 +228,9 @@ impl Builder<'_> {
 
     fn workflow(&mut self, w: &ast::Workflow) {
         // `on conflict in sync NAME` names a sync, not an app and an entity.
-        let trigger_entity = match w.trigger.conflict {
-            Some(_) => None,
-            None => {
+        let trigger_entity = match (&w.trigger.conflict, &w.trigger.failed) {
+            (Some(_), _) | (_, Some(_)) => None,
+            (None, None) => {
                 let app = self.app(&w.trigger.app);
                 self.entity(app, &w.trigger.entity)
             }

@@ -25,6 +25,7 @@ pub mod clock;
 pub mod echo;
 pub mod error;
 pub mod eval;
+mod failed;
 pub mod guard;
 pub mod input;
 pub mod limit;
@@ -49,6 +50,7 @@ use guard::{Actor, Chain, Held, HoldReason};
 use sim::Simulator;
 use trace::{Skip, TraceItem};
 
+pub use failed::FailureNote;
 pub use report::Reported;
 pub use sync::ConflictNote;
 
@@ -98,6 +100,8 @@ pub struct Event {
     pub cause: Chain,
     /// The conflict a sync settled, for a workflow run on it (`on conflict in sync …`).
     pub conflict: Option<Arc<ConflictNote>>,
+    /// The failure of a run on this event, for the workflows on it (`on failed run of …`).
+    pub failure: Option<Arc<FailureNote>>,
 }
 
 impl Event {
@@ -224,6 +228,8 @@ struct Core {
     syncs: Vec<Vec<(SyncId, bool)>>,
     /// The workflows each sync's conflicts run, in script order.
     on_conflict: Vec<Vec<WorkflowId>>,
+    /// The workflows on failed runs of each workflow.
+    on_failure: Vec<Vec<WorkflowId>>,
     ledger: sync::Ledger,
     /// When rate-limited workflows last ran.
     limits: limit::Limits,
@@ -469,10 +475,12 @@ impl Core {
     fn new(program: &Program, options: Options) -> Core {
         let mut listeners = vec![Vec::new(); program.entities.len() * 3];
         let mut on_conflict = vec![Vec::new(); program.syncs.len()];
+        let mut on_failure = vec![Vec::new(); program.workflows.len()];
         for (i, w) in program.workflows.iter().enumerate() {
-            match w.trigger.conflict {
-                Some(sync) => on_conflict[sync.0].push(WorkflowId(i)),
-                None => listeners[w.trigger.entity.0 * 3 + kind_index(w.trigger.kind)]
+            match (w.trigger.conflict, w.trigger.failed) {
+                (Some(sync), _) => on_conflict[sync.0].push(WorkflowId(i)),
+                (None, Some(of)) => on_failure[of.0].push(WorkflowId(i)),
+                (None, None) => listeners[w.trigger.entity.0 * 3 + kind_index(w.trigger.kind)]
                     .push(WorkflowId(i)),
             }
         }
@@ -495,6 +503,7 @@ impl Core {
             listeners,
             syncs,
             on_conflict,
+            on_failure,
             ledger: sync::Ledger::default(),
             limits: limit::Limits::default(),
             locals: Vec::new(),
@@ -571,6 +580,7 @@ impl Core {
             changed: if reports_changes { changed } else { None },
             cause,
             conflict: None,
+            failure: None,
         };
         if self.options.trace {
             out.trace.push(TraceItem::Event(event.clone()));
@@ -659,6 +669,10 @@ impl Core {
     /// Runs the queue until it is empty.
     fn settle<A: Apps>(&mut self, p: &Program, apps: &mut A, out: &mut Outcome) {
         while let Some(event) = self.queue.pop_front() {
+            if event.failure.is_some() {
+                self.failed_event(p, apps, &event, out);
+                continue;
+            }
             for i in 0..self.syncs[event.entity.0].len() {
                 let (sync, left) = self.syncs[event.entity.0][i];
                 self.sync_event(p, apps, sync, left, &event, out);
@@ -701,6 +715,7 @@ impl Core {
                 origin: Some(&event.origin),
                 locals: &[],
                 conflict: event.conflict.as_deref(),
+                failure: event.failure.as_deref(),
             };
             match eval::truth(condition, &scope) {
                 Ok(true) => {}
@@ -811,6 +826,7 @@ impl Core {
         if self.options.trace {
             out.trace.push(TraceItem::Error(failure.clone()));
         }
+        self.raise_failure(p, by, event, &failure);
         out.failures.push(failure);
     }
 }

@@ -169,9 +169,11 @@ pub(super) fn describe(
         tokens.remove("list");
         tokens.remove("one");
     }
-    // `on conflict in sync …` is the rarer trigger: a kind of event is what is meant.
+    // `on conflict in sync …` and `on failed run of …` are the rarer triggers: a kind of
+    // event is what is meant.
     if things.contains(&"`new`, `updated` or `deleted`") {
         tokens.remove("conflict");
+        tokens.remove("failed");
     }
     things
         .into_iter()

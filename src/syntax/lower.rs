@@ -294,6 +294,21 @@ impl Lower {
                 span,
                 conflict: Some(sync),
                 limit: None,
+                failed: None,
+            }
+        } else if first.as_rule() == Rule::failed_run {
+            let kind = Spanned::new(EventKind::Updated, self.span(&first));
+            let workflow = self.name(parts(first).next().expect("workflow name"));
+            Trigger {
+                kind,
+                entity: workflow.clone(),
+                app: workflow.clone(),
+                changing: Vec::new(),
+                condition: None,
+                span,
+                conflict: None,
+                limit: None,
+                failed: Some(workflow),
             }
         } else {
             let kind = self.event_kind(first);
@@ -308,6 +323,7 @@ impl Lower {
                 span,
                 conflict: None,
                 limit: None,
+                failed: None,
             }
         };
         for part in inner {
