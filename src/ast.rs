@@ -746,6 +746,11 @@ pub struct ScenarioStep {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ScenarioStepKind {
+    /// `app NAME refuses writes` (true) or `app NAME takes writes` (false).
+    AppWrites {
+        app: Name,
+        refuses: bool,
+    },
     UserCreates {
         entity: Name,
         app: Name,

@@ -728,6 +728,11 @@ pub fn scenario_step(step: &ScenarioStepKind) -> String {
         ScenarioStepKind::ExpectLoop(false) => "expect no loop".into(),
         ScenarioStepKind::At(time) => format!("at {}", expr(time)),
         ScenarioStepKind::Advance(by) => format!("advance {}", expr(by)),
+        ScenarioStepKind::AppWrites { app, refuses } => format!(
+            "app {} {} writes",
+            app.node,
+            if *refuses { "refuses" } else { "takes" }
+        ),
     }
 }
 

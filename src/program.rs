@@ -708,6 +708,12 @@ pub struct ScenarioStep {
 
 #[derive(Clone, Debug)]
 pub enum ScenarioStepKind {
+    /// `app NAME refuses writes` (true) or `app NAME takes writes` (false): the simulated app
+    /// fails the writes runs make to it.
+    AppWrites {
+        app: AppId,
+        refuses: bool,
+    },
     UserCreates {
         app: AppId,
         entity: EntityId,

@@ -231,6 +231,9 @@ pub const WORDS: &[Word] = &[
     word("expect", Role::ScenarioStep, R, "kw_expect"),
     // `advance 24h`: the scenario's clock moves forward (`at TIME` moves it to a time).
     word("advance", Role::ScenarioStep, C, "kw_advance"),
+    // `app Crm refuses writes`, `app Crm takes writes`: keywords only there.
+    word("refuses", Role::Scenario, C, "kw_refuses"),
+    word("takes", Role::Scenario, C, "kw_takes"),
     word("creates", Role::Scenario, R, "kw_creates"),
     word("updates", Role::Scenario, R, "kw_updates"),
     word("deletes", Role::Scenario, R, "kw_deletes"),

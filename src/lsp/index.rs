@@ -314,6 +314,9 @@ impl Builder<'_> {
                 }
             }
             S::ExpectNotified(_) | S::ExpectLoop(_) | S::At(_) | S::Advance(_) => {}
+            S::AppWrites { app, .. } => {
+                self.app(app);
+            }
             S::Together(steps) => {
                 for step in steps {
                     self.scenario_step(&step.kind);

@@ -108,7 +108,10 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
         let prefix = &word[..app.len() + 1];
         let inner: Vec<String> = if app == "error" {
             // `error.message` and the like, in a workflow on failed runs.
-            FailurePart::ALL.iter().map(|(n, _)| n.to_string()).collect()
+            FailurePart::ALL
+                .iter()
+                .map(|(n, _)| n.to_string())
+                .collect()
         } else if app == "trigger" {
             trigger_entity(&words)
                 .map(|(a, e)| names.fields_of(Some(&a), &e))

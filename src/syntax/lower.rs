@@ -732,6 +732,12 @@ impl Lower {
             Rule::clock_advance => {
                 ScenarioStepKind::Advance(self.expr(parts(pair).next().expect("a duration"))?)
             }
+            Rule::app_writes => {
+                let mut inner = parts(pair);
+                let app = self.name(inner.next().expect("an app"));
+                let refuses = inner.next().is_some_and(|p| p.as_rule() == Rule::refuses);
+                ScenarioStepKind::AppWrites { app, refuses }
+            }
             rule => unreachable!("expected a scenario step, found {rule:?}"),
         };
         Ok(ScenarioStep { kind, span })
