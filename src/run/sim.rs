@@ -514,6 +514,7 @@ impl Apps for Simulator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::apps::WriteCtx;
     use crate::value::Value;
 
     fn sim(entities: usize) -> Simulator {
@@ -524,8 +525,23 @@ mod tests {
         Simulator {
             tables: vec![table; entities],
             apps: vec![Arc::from("App"); entities],
-            changes: None,
+            ..Simulator::default()
         }
+    }
+
+    #[test]
+    fn a_refusing_app_fails_only_the_writes_of_runs() {
+        let mut s = sim(1);
+        let e = EntityId(0);
+        s.refuse_writes(&Arc::from("App"), true);
+        // A user step's write: no `before_write` before it.
+        assert!(s.create(e, record("user"), None).is_ok());
+        s.before_write(WriteCtx::default());
+        let err = s.create(e, record("run"), None).unwrap_err();
+        assert!(err.failed && err.reason.contains("refuses writes"), "{err}");
+        s.refuse_writes(&Arc::from("App"), false);
+        s.before_write(WriteCtx::default());
+        assert!(s.create(e, record("run"), None).is_ok());
     }
 
     fn record(title: &str) -> Record {
