@@ -17,13 +17,11 @@ use std::sync::Arc;
 
 use super::Checker;
 use super::error::{CheckError, Named, Parts, ScopeHint};
-use super::expr::error_expr;
 use crate::ast;
 use crate::codes::Code;
 use crate::diagnostic::{help, primary, secondary};
 use crate::program::{Expr, ExprKind, FailurePart, Trigger};
 use crate::span::Span;
-use crate::types::Type;
 
 /// What can be wrong with `on failed run of NAME`.
 #[derive(Clone, Debug)]
@@ -117,22 +115,13 @@ impl Checker<'_> {
 
     /// `error.message`, `error.workflow`, `error.event`: each a text (E0105 for another part).
     pub(super) fn failure_part(&mut self, field: &ast::Name, span: Span) -> Expr {
-        let parts = FailurePart::ALL;
-        if let Some((_, part)) = parts.iter().find(|(n, _)| **n == *field.node) {
-            return Expr {
-                kind: ExprKind::Failure(*part),
-                ty: Type::Text,
-                span,
-            };
-        }
-        let names = parts.iter().map(|(n, _)| *n);
-        let suggestion = crate::suggest::closest(&field.node, names).map(Arc::from);
-        self.report(CheckError::UnknownName {
-            name: Named::of(field),
-            suggestion,
-            scope: ScopeHint::Failure,
-        });
-        error_expr(span)
+        self.text_part(
+            field,
+            span,
+            &FailurePart::ALL,
+            ExprKind::Failure,
+            ScopeHint::Failure,
+        )
     }
 }
 

@@ -327,10 +327,28 @@ impl Checker<'_> {
 
     /// `conflict.kept` and the like: each a text (E0105 for another name, with did-you-mean).
     fn conflict_part(&mut self, field: &ast::Name, span: Span) -> Expr {
-        let parts = ConflictPart::ALL;
+        self.text_part(
+            field,
+            span,
+            &ConflictPart::ALL,
+            ExprKind::Conflict,
+            ScopeHint::Conflict,
+        )
+    }
+
+    /// One of the named text `parts` after a dot (`conflict.kept`, `error.message`), or E0105
+    /// with the closest part.
+    pub(super) fn text_part<P: Copy>(
+        &mut self,
+        field: &ast::Name,
+        span: Span,
+        parts: &[(&'static str, P)],
+        kind: fn(P) -> ExprKind,
+        scope: ScopeHint,
+    ) -> Expr {
         if let Some((_, part)) = parts.iter().find(|(n, _)| **n == *field.node) {
             return Expr {
-                kind: ExprKind::Conflict(*part),
+                kind: kind(*part),
                 ty: Type::Text,
                 span,
             };
@@ -340,7 +358,7 @@ impl Checker<'_> {
         self.report(CheckError::UnknownName {
             name: Named::of(field),
             suggestion,
-            scope: ScopeHint::Conflict,
+            scope,
         });
         error_expr(span)
     }
