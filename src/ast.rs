@@ -34,8 +34,9 @@ equal_ignoring_span! {
     EntityDecl { name, fields }
     OwnsDecl { app, entity }
     Workflow { name, form, trigger, steps }
-    Trigger { kind, entity, app, changing, condition, schedule }
+    Trigger { kind, entity, app, changing, condition, schedule, limit, failed }
     Schedule { every, at, zone }
+    RateLimit { window, per }
     Step { kind }
     SyncDecl { entity, left, right, right_entity, matching, mappings, prefer }
     ValueMap { pairs, otherwise }
@@ -526,6 +527,20 @@ pub struct Trigger {
     /// `on every day at 08:00 in "Europe/Berlin"`: the run's times. Such a trigger has no
     /// record: `kind` is `new` and `entity` and `app` are the word `every`, so look here first.
     pub schedule: Option<Box<Schedule>>,
+    /// `at most once per 60s per device`.
+    pub limit: Option<Box<RateLimit>>,
+    /// `on failed run of NAME`: the workflow's name. Like `conflict`, `entity` and `app` repeat
+    /// it, so look here first.
+    pub failed: Option<Name>,
+}
+
+/// `at most once per WINDOW [per FIELD]`: a run that would start within `window` of the last
+/// one (for the same value of `per`) is skipped.
+#[derive(Clone, Debug)]
+pub struct RateLimit {
+    pub window: Spanned<DurationLit>,
+    pub per: Option<Name>,
+    pub span: Span,
 }
 
 /// When a scheduled workflow runs: `every 15m`, `every day at 08:00`, `every monday at 09:00
@@ -866,6 +881,11 @@ pub struct ScenarioStep {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ScenarioStepKind {
+    /// `app NAME refuses writes` (true) or `app NAME takes writes` (false).
+    AppWrites {
+        app: Name,
+        refuses: bool,
+    },
     UserCreates {
         entity: Name,
         app: Name,
@@ -975,6 +995,13 @@ impl DurationLit {
             DurationUnit::Days => 86_400,
         };
         i64::try_from(self.amount).ok()?.checked_mul(per)
+    }
+}
+
+/// `90m`, as written.
+impl fmt::Display for DurationLit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.amount, self.unit.suffix())
     }
 }
 

@@ -73,6 +73,8 @@ codes! {
     E0208: Error, "a sync mapping that would write into a computed side";
     E0209: Error, "an unknown time zone";
     E0210: Error, "a schedule that can never fire";
+    E0211: Error, "`on failed run of` a workflow that itself runs on failed runs";
+    E0212: Error, "a rate limit whose window has no length";
     E0301: Error, "workflows can trigger each other forever";
     E0302: Error, "an origin guard that can never match";
     E0303: Error, "an origin guard on a cycle compares a label the engine does not stamp";

@@ -776,6 +776,11 @@ pub fn scenario_step(step: &ScenarioStepKind) -> String {
         ScenarioStepKind::ExpectLoop(false) => "expect no loop".into(),
         ScenarioStepKind::At(time) => format!("at {}", expr(time)),
         ScenarioStepKind::Advance(by) => format!("advance {}", expr(by)),
+        ScenarioStepKind::AppWrites { app, refuses } => format!(
+            "app {} {} writes",
+            app.node,
+            if *refuses { "refuses" } else { "takes" }
+        ),
     }
 }
 
@@ -789,10 +794,11 @@ fn count_text(count: u64) -> String {
 }
 
 fn trigger(t: &Trigger) -> String {
-    let mut text = match (&t.conflict, &t.schedule) {
-        (Some(sync), _) => format!("on conflict in sync {}", sync.node),
-        (None, Some(schedule)) => format!("on {schedule}"),
-        (None, None) => format!("on {} {} in {}", t.kind.node, t.entity.node, t.app.node),
+    let mut text = match (&t.conflict, &t.schedule, &t.failed) {
+        (Some(sync), _, _) => format!("on conflict in sync {}", sync.node),
+        (None, Some(schedule), _) => format!("on {schedule}"),
+        (None, None, Some(workflow)) => format!("on failed run of {}", workflow.node),
+        (None, None, None) => format!("on {} {} in {}", t.kind.node, t.entity.node, t.app.node),
     };
     if !t.changing.is_empty() {
         let fields: Vec<&str> = t.changing.iter().map(|f| &*f.node).collect();
@@ -800,6 +806,12 @@ fn trigger(t: &Trigger) -> String {
     }
     if let Some(c) = &t.condition {
         let _ = write!(text, " where {}", expr(c));
+    }
+    if let Some(limit) = &t.limit {
+        let _ = write!(text, " at most once per {}", limit.window.node);
+        if let Some(per) = &limit.per {
+            let _ = write!(text, " per {}", per.node);
+        }
     }
     text
 }

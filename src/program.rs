@@ -358,6 +358,36 @@ pub struct Trigger {
     /// `on every …`: run at these times, on no record (`app` and `entity` are the clock's,
     /// which no script can name and nothing writes, so no chain leads into the workflow).
     pub schedule: Option<Box<crate::ast::Schedule>>,
+    /// `at most once per 60s per device`.
+    pub limit: Option<Limit>,
+    /// `on failed run of NAME`: run when a run of that workflow fails, on the record it ran on
+    /// (`app`, `entity` and `kind` are that workflow's trigger's).
+    pub failed: Option<WorkflowId>,
+}
+
+/// A trigger's rate limit: at most one run per `window` seconds for each value of `per` (for
+/// the whole workflow without it).
+#[derive(Clone, Debug)]
+pub struct Limit {
+    pub window: i64,
+    pub per: Option<FieldId>,
+    pub span: Span,
+}
+
+impl Limit {
+    /// `at most once per 1m per device`, the window in the largest unit that divides it.
+    pub fn describe(&self, program: &Program, entity: EntityId) -> String {
+        let (amount, unit) = [(86_400, "d"), (3600, "h"), (60, "m")]
+            .into_iter()
+            .find(|(per, _)| self.window > 0 && self.window % per == 0)
+            .map_or((self.window, "s"), |(per, unit)| (self.window / per, unit));
+        let mut text = format!("at most once per {amount}{unit}");
+        if let Some(field) = self.per {
+            text.push_str(" per ");
+            text.push_str(&program.entity(entity).fields[field.0].name);
+        }
+        text
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -723,6 +753,12 @@ pub struct ScenarioStep {
 
 #[derive(Clone, Debug)]
 pub enum ScenarioStepKind {
+    /// `app NAME refuses writes` (true) or `app NAME takes writes` (false): the simulated app
+    /// fails the writes runs make to it.
+    AppWrites {
+        app: AppId,
+        refuses: bool,
+    },
     UserCreates {
         app: AppId,
         entity: EntityId,
@@ -782,6 +818,8 @@ pub enum ExprKind {
     Local(LocalId),
     /// `conflict.field` and the like, in a workflow run on a sync's conflict.
     Conflict(ConflictPart),
+    /// `error.message` and the like, in a workflow run on a failed run.
+    Failure(FailurePart),
     /// A field of the record a `find` gave a `let` (present: the checker asks for narrowing).
     RecordField(LocalId, FieldId),
     /// The id of the record a `find` gave a `let`.
@@ -821,6 +859,25 @@ impl ConflictPart {
         ("lost", ConflictPart::Lost),
         ("left", ConflictPart::Left),
         ("right", ConflictPart::Right),
+    ];
+}
+
+/// What a workflow on a failed run can read of the failure, each a text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailurePart {
+    /// What went wrong, in one sentence.
+    Message,
+    /// The name of the workflow whose run failed.
+    Workflow,
+    /// The event that run was on, as in `the new order Shop/order/3`.
+    Event,
+}
+
+impl FailurePart {
+    pub const ALL: [(&'static str, FailurePart); 3] = [
+        ("message", FailurePart::Message),
+        ("workflow", FailurePart::Workflow),
+        ("event", FailurePart::Event),
     ];
 }
 

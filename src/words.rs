@@ -150,7 +150,8 @@ pub const WORDS: &[Word] = &[
     word("file", Role::Declaration, C, "kw_file"),
     word("returns", Role::Declaration, C, "kw_returns"),
     word("writes", Role::Declaration, C, "kw_writes"),
-    // An app's `limit 10 per second, at most 4 at once`: keywords only there.
+    // An app's `limit 10 per second, at most 4 at once` and a trigger's `at most once per 60s`:
+    // keywords only there.
     word("limit", Role::Declaration, C, "kw_limit"),
     word("per", Role::Declaration, C, "kw_per"),
     word("second", Role::Declaration, C, "kw_second"),
@@ -205,6 +206,11 @@ pub const WORDS: &[Word] = &[
     spelled("friday", Role::Trigger, C, &["weekday"]),
     spelled("saturday", Role::Trigger, C, &["weekday"]),
     spelled("sunday", Role::Trigger, C, &["weekday"]),
+    // `at most once per 60s per device` after a trigger also uses `most`, `once` and `per`,
+    // the words of an app's `limit` above.
+    // `on failed run of NAME`: keywords only there.
+    word("failed", Role::Trigger, C, "kw_failed"),
+    word("run", Role::Trigger, C, "kw_run"),
     word("let", Role::Step, R, "kw_let"),
     word("unless", Role::Step, R, "kw_unless"),
     word("continue", Role::Step, R, "kw_continue"),
@@ -253,6 +259,9 @@ pub const WORDS: &[Word] = &[
     word("expect", Role::ScenarioStep, R, "kw_expect"),
     // `advance 24h`: the scenario's clock moves forward (`at TIME` moves it to a time).
     word("advance", Role::ScenarioStep, C, "kw_advance"),
+    // `app Crm refuses writes`, `app Crm takes writes`: keywords only there.
+    word("refuses", Role::Scenario, C, "kw_refuses"),
+    word("takes", Role::Scenario, C, "kw_takes"),
     word("creates", Role::Scenario, R, "kw_creates"),
     word("updates", Role::Scenario, R, "kw_updates"),
     word("deletes", Role::Scenario, R, "kw_deletes"),
@@ -279,6 +288,8 @@ pub const WORDS: &[Word] = &[
     spelled("origin", Role::Value, C, &[]),
     // `target.FIELD`: the record an `update` writes, inside that `update`.
     spelled("target", Role::Value, C, &[]),
+    // `error.message` in a workflow on a failed run.
+    spelled("error", Role::Value, C, &[]),
     // `id at "number"` in an HTTP mapping spells it too.
     word("id", Role::Value, C, "kw_id"),
 ];

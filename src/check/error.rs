@@ -184,6 +184,10 @@ pub enum CheckError {
     MapCollision { span: Span, collision: MapCollision },
     /// A sync's computed mapping, or a name of a sync (see [`SyncProblem`]).
     Sync(SyncProblem),
+    /// A trigger's rate limit (see [`super::limit::LimitProblem`]).
+    Limit(super::limit::LimitProblem),
+    /// `on failed run of NAME` (see [`super::failed::FailedProblem`]).
+    Failed(super::failed::FailedProblem),
     /// E0202
     MissingFields {
         span: Span,
@@ -366,6 +370,8 @@ impl CheckError {
             | CheckError::SelfComparison { .. } => Code::W0207,
             CheckError::MapCollision { .. } => Code::W0405,
             CheckError::Sync(problem) => problem.code(),
+            CheckError::Limit(problem) => problem.code(),
+            CheckError::Failed(problem) => problem.code(),
             CheckError::Mapping(_) => Code::E0501,
             CheckError::UnknownTimeZone { .. } => Code::E0209,
             CheckError::Webhooks(_) => Code::E0502,
@@ -444,6 +450,8 @@ impl CheckError {
             Webhooks(_) => unreachable!("expected a problem of names or types, found a webhook's"),
             Schedule(problem) => problem.parts(),
             Polls(_) => unreachable!("expected a problem of names or types, found a poll's"),
+            Limit(problem) => problem.parts(),
+            Failed(problem) => problem.parts(),
             CloseToDeclared { .. }
             | UnknownEntity { .. }
             | SyncEntityMissing { .. }
@@ -780,6 +788,8 @@ pub enum ScopeHint {
     Conflict,
     /// In a scheduled workflow, which has no trigger record.
     Scheduled,
+    /// After `error.`, in a workflow run on a failed run.
+    Failure,
 }
 
 impl ScopeHint {
@@ -797,6 +807,7 @@ impl ScopeHint {
                 )
             }
             ScopeHint::Conflict => "a conflict has `conflict.field`, `conflict.loser`, `conflict.kept`, `conflict.lost`, `conflict.left` and `conflict.right`".into(),
+            ScopeHint::Failure => "a failed run has `error.message`, `error.workflow` and `error.event`".into(),
             ScopeHint::Constant => {
                 "no record is in view here, so there are no fields to name".into()
             }
@@ -807,6 +818,7 @@ impl ScopeHint {
     fn fix(&self, name: &str) -> String {
         match self {
             ScopeHint::Conflict => "name one of the parts of a conflict".into(),
+            ScopeHint::Failure => "name one of the parts of a failed run".into(),
             ScopeHint::Trigger { .. } => format!(
                 "define it with `let {name} = …` above this step; if it is another tool's label, compare it with `origin` (`origin == {name}`)"
             ),

@@ -12,8 +12,10 @@
 mod call;
 mod error;
 mod expr;
+mod failed;
 mod http;
 mod items;
+mod limit;
 mod lists;
 mod names;
 mod narrow;
@@ -221,6 +223,10 @@ pub(crate) struct Checker<'a> {
     narrowed: Vec<narrow::Narrow>,
     /// The sync whose conflicts the workflow being checked runs on, for `conflict.field`.
     conflict_sync: Option<SyncId>,
+    /// The workflow whose failed runs the workflow being checked runs on, for `error.message`.
+    failure_of: Option<WorkflowId>,
+    /// The workflows that run on failed runs, by name, with their trigger.
+    failed_run_triggers: HashMap<Arc<str>, Span>,
 }
 
 impl<'a> Checker<'a> {
@@ -251,6 +257,8 @@ impl<'a> Checker<'a> {
             later_lets: Vec::new(),
             narrowed: Vec::new(),
             conflict_sync: None,
+            failure_of: None,
+            failed_run_triggers: HashMap::new(),
         }
     }
 
@@ -281,9 +289,14 @@ impl<'a> Checker<'a> {
                 _ => {}
             }
         }
-        for item in &items {
-            if let Item::Workflow(w) = item {
-                self.workflow(w);
+        // Workflows on failed runs last, so the workflow each names is checked before it.
+        for failed_runs in [false, true] {
+            for item in &items {
+                if let Item::Workflow(w) = item
+                    && failed::is_failed_run(w) == failed_runs
+                {
+                    self.workflow(w);
+                }
             }
         }
         self.check_routes();
@@ -340,6 +353,10 @@ impl<'a> Checker<'a> {
 
     fn declare_workflow_name(&mut self, w: &ast::Workflow) {
         let Some(name) = &w.name else { return };
+        if failed::is_failed_run(w) {
+            self.failed_run_triggers
+                .insert(name.node.clone(), w.trigger.span);
+        }
         if let Some(first) = self.workflows_by_name.get(&name.node) {
             let first = *first;
             self.report(CheckError::Duplicate {

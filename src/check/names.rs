@@ -12,6 +12,7 @@ use std::sync::Arc;
 use super::Checker;
 use super::error::{CheckError, Named, ScopeHint};
 use super::expr::{Scope, View, error_expr};
+use super::failed::FailedProblem;
 use crate::ast;
 use crate::program::{ConflictPart, EntityId, Expr, ExprKind, FieldId, LocalId};
 use crate::span::Span;
@@ -246,6 +247,12 @@ impl Checker<'_> {
         {
             return self.conflict_part(field, span);
         }
+        if let (ast::ExprKind::Name(name), Some(_)) = (&base.kind, self.failure_of)
+            && &**name == "error"
+            && !matches!(scope.view, View::Constant | View::Record(_))
+        {
+            return self.failure_part(field, span);
+        }
         if let Some(reply) = self.reply_field(base, field, span) {
             return reply;
         }
@@ -292,6 +299,10 @@ impl Checker<'_> {
                 return error_expr(span);
             }
             (ast::ExprKind::Name(name), Some(trigger)) if &**name == "trigger" => trigger,
+            (ast::ExprKind::Name(name), _) if &**name == "error" => {
+                self.report(CheckError::Failed(FailedProblem::ErrorOutside { span }));
+                return error_expr(span);
+            }
             _ => {
                 let base_text = self.sources.slice(base.span).to_string();
                 self.report(CheckError::BadFieldAccess {
@@ -340,10 +351,28 @@ impl Checker<'_> {
 
     /// `conflict.kept` and the like: each a text (E0105 for another name, with did-you-mean).
     fn conflict_part(&mut self, field: &ast::Name, span: Span) -> Expr {
-        let parts = ConflictPart::ALL;
+        self.text_part(
+            field,
+            span,
+            &ConflictPart::ALL,
+            ExprKind::Conflict,
+            ScopeHint::Conflict,
+        )
+    }
+
+    /// One of the named text `parts` after a dot (`conflict.kept`, `error.message`), or E0105
+    /// with the closest part.
+    pub(super) fn text_part<P: Copy>(
+        &mut self,
+        field: &ast::Name,
+        span: Span,
+        parts: &[(&'static str, P)],
+        kind: fn(P) -> ExprKind,
+        scope: ScopeHint,
+    ) -> Expr {
         if let Some((_, part)) = parts.iter().find(|(n, _)| **n == *field.node) {
             return Expr {
-                kind: ExprKind::Conflict(*part),
+                kind: kind(*part),
                 ty: Type::Text,
                 span,
             };
@@ -353,7 +382,7 @@ impl Checker<'_> {
         self.report(CheckError::UnknownName {
             name: Named::of(field),
             suggestion,
-            scope: ScopeHint::Conflict,
+            scope,
         });
         error_expr(span)
     }

@@ -168,6 +168,10 @@ impl Checker<'_> {
             AstStep::ExpectNotified(count) => ScenarioStepKind::ExpectNotified(count.node),
             AstStep::ExpectLoop(expected) => ScenarioStepKind::ExpectLoop(*expected),
             AstStep::At(time) => ScenarioStepKind::At(self.clock_time(time)),
+            AstStep::AppWrites { app, refuses } => ScenarioStepKind::AppWrites {
+                app: self.app(app),
+                refuses: *refuses,
+            },
             AstStep::Advance(by) => {
                 let checked = self.expr(by, Scope::constant(), Some(&Type::Duration));
                 self.require_fits(&checked, &Type::Duration, Mismatch::Advance);

@@ -103,6 +103,7 @@ impl Checker<'_> {
         self.check_schedule(s);
         let (app, entity) = self.clock_tick();
         let condition = self.trigger_condition(t, entity);
+        let limit = self.rate_limit(t, entity);
         Trigger {
             kind: EventKind::New,
             kind_span: s.every.span,
@@ -114,6 +115,8 @@ impl Checker<'_> {
             span: t.span,
             conflict: None,
             schedule: Some(Box::new(s.clone())),
+            limit,
+            failed: None,
         }
     }
 

@@ -291,6 +291,10 @@ impl Checker<'_> {
 
     fn trigger(&mut self, t: &ast::Trigger, workflow: &Arc<str>) -> Option<Trigger> {
         self.conflict_sync = None;
+        self.failure_of = None;
+        if let Some(name) = &t.failed {
+            return self.failed_trigger(t, name);
+        }
         if let Some(name) = &t.conflict {
             return self.conflict_trigger(t, name);
         }
@@ -339,6 +343,7 @@ impl Checker<'_> {
                 .collect();
         }
         let condition = self.trigger_condition(t, entity);
+        let limit = self.rate_limit(t, entity);
         Some(Trigger {
             kind,
             kind_span: t.kind.span,
@@ -350,6 +355,8 @@ impl Checker<'_> {
             span: t.span,
             conflict: None,
             schedule: None,
+            limit,
+            failed: None,
         })
     }
 
@@ -375,6 +382,7 @@ impl Checker<'_> {
         let side = self.program.syncs[sync.0].left;
         self.conflict_sync = Some(sync);
         let condition = self.trigger_condition(t, side.entity);
+        let limit = self.rate_limit(t, side.entity);
         Some(Trigger {
             kind: EventKind::Updated,
             kind_span: t.kind.span,
@@ -386,6 +394,8 @@ impl Checker<'_> {
             span: t.span,
             conflict: Some(sync),
             schedule: None,
+            limit,
+            failed: None,
         })
     }
 

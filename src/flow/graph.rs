@@ -182,9 +182,15 @@ impl FlowGraph {
             UnitSource::Workflow(w) => program.workflow(w).trigger.conflict,
             UnitSource::Sync { .. } => None,
         };
+        // A workflow on failed runs is set off by no write: it starts chains of its own (its
+        // writes still set off others), and a failure of one raises nothing (E0211).
+        let on_failure = |unit: &Unit| match unit.source {
+            UnitSource::Workflow(w) => program.workflow(w).trigger.failed.is_some(),
+            UnitSource::Sync { .. } => false,
+        };
         let mut triggered: HashMap<(EntityId, EventKind), Vec<usize>> = HashMap::new();
         for (i, unit) in units.iter().enumerate() {
-            if on_conflict(unit).is_some() {
+            if on_conflict(unit).is_some() || on_failure(unit) {
                 continue;
             }
             triggered

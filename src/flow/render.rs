@@ -142,12 +142,26 @@ impl<'a> View<'a> {
         match u.source {
             UnitSource::Workflow(w) => {
                 let trigger = &self.program.workflow(w).trigger;
-                match (trigger.conflict, &trigger.schedule) {
-                    (Some(sync), _) => {
+                let text = match (trigger.conflict, &trigger.schedule, trigger.failed) {
+                    (Some(sync), _, _) => {
                         format!("conflict in sync {}", self.program.syncs[sync.0].name)
                     }
-                    (None, Some(schedule)) => schedule.to_string(),
-                    (None, None) => format!("{} {}", u.trigger_kind, self.node(u.trigger_entity)),
+                    (None, Some(schedule), _) => schedule.to_string(),
+                    (None, None, Some(of)) => format!(
+                        "failed run of {} on {}",
+                        self.program.workflow(of).name,
+                        self.node(u.trigger_entity)
+                    ),
+                    (None, None, None) => {
+                        format!("{} {}", u.trigger_kind, self.node(u.trigger_entity))
+                    }
+                };
+                match &trigger.limit {
+                    Some(limit) => {
+                        let limit = limit.describe(&self.program, trigger.entity);
+                        format!("{text} ({limit})")
+                    }
+                    None => text,
                 }
             }
             UnitSource::Sync { .. } => {
@@ -181,6 +195,11 @@ impl<'a> View<'a> {
                         if self.program.workflow(id).trigger.schedule.is_some() =>
                     {
                         "schedule".to_string()
+                    }
+                    UnitSource::Workflow(id)
+                        if self.program.workflow(id).trigger.failed.is_some() =>
+                    {
+                        "failed run".to_string()
                     }
                     _ => unit.trigger_kind.to_string(),
                 };

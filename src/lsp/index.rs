@@ -230,11 +230,12 @@ impl Builder<'_> {
     }
 
     fn workflow(&mut self, w: &ast::Workflow) {
-        // `on conflict in sync NAME` names a sync, and `on every …` a time, not an app and an
-        // entity.
-        let trigger_entity = match (&w.trigger.conflict, &w.trigger.schedule) {
-            (Some(_), _) | (_, Some(_)) => None,
-            (None, None) => {
+        // `on conflict in sync NAME` names a sync, `on every …` a time and `on failed run of
+        // NAME` a workflow, not an app and an entity.
+        let named = w.trigger.schedule.is_some() || w.trigger.failed.is_some();
+        let trigger_entity = match (&w.trigger.conflict, named) {
+            (Some(_), _) | (_, true) => None,
+            (None, false) => {
                 let app = self.app(&w.trigger.app);
                 self.entity(app, &w.trigger.entity)
             }
@@ -318,6 +319,9 @@ impl Builder<'_> {
                 }
             }
             S::ExpectNotified(_) | S::ExpectLoop(_) | S::At(_) | S::Advance(_) => {}
+            S::AppWrites { app, .. } => {
+                self.app(app);
+            }
             S::Together(steps) => {
                 for step in steps {
                     self.scenario_step(&step.kind);

@@ -3,6 +3,7 @@
 use super::command::COMMANDS;
 use crate::builtins::Builtin;
 use crate::codes::Code;
+use crate::program::FailurePart;
 use crate::words;
 
 /// An entity's name and its fields' names.
@@ -106,7 +107,13 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
     } else if let Some((app, _)) = word.split_once('.').filter(|_| !word.ends_with(' ')) {
         // `trigger.` or `App.`: fields of the trigger, entities of the app.
         let prefix = &word[..app.len() + 1];
-        let inner: Vec<String> = if app == "trigger" {
+        let inner: Vec<String> = if app == "error" {
+            // `error.message` and the like, in a workflow on failed runs.
+            FailurePart::ALL
+                .iter()
+                .map(|(n, _)| n.to_string())
+                .collect()
+        } else if app == "trigger" {
             trigger_entity(&words)
                 .map(|(a, e)| names.fields_of(Some(&a), &e))
                 .unwrap_or_default()
@@ -132,6 +139,15 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
                 .chain(crate::ast::WEEKDAYS)
                 .map(String::from)
                 .collect(),
+            // `on failed run of WORKFLOW`.
+            "failed" if words.len() >= 2 && words[words.len() - 2] == "on" => vec!["run".into()],
+            "run" if words.len() >= 2 && words[words.len() - 2] == "failed" => vec!["of".into()],
+            // `at most once per 60s per FIELD`: the words in their order, then the fields.
+            "most" => vec!["once".into()],
+            "once" => vec!["per".into()],
+            "per" if words.len() >= 2 && words[words.len() - 2] != "once" => trigger_entity(&words)
+                .map(|(a, e)| names.fields_of(Some(&a), &e))
+                .unwrap_or_default(),
             _ => {
                 // Every word of the language, reserved or contextual, and the names with a
                 // meaning where a value is expected (`trigger`, `origin`).
@@ -214,6 +230,10 @@ mod tests {
             vec!["time", "title"]
         );
         assert_eq!(complete("expect runs of to", 17, &n).1, vec!["to_outlook"]);
+        let limit = "on new event in Calendar at most o";
+        assert_eq!(complete(limit, limit.len(), &n).1, vec!["once"]);
+        let limit = "on new event in Calendar at most once per 1m per ";
+        assert_eq!(complete(limit, limit.len(), &n).1, vec!["start", "title"]);
         assert_eq!(complete("adv", 3, &n).1, vec!["advance"]);
         assert_eq!(complete("poll ev", 7, &n).1, vec!["event"]);
         assert!(complete("pol", 3, &n).1.contains(&"poll".to_string()));
@@ -222,6 +242,14 @@ mod tests {
         assert_eq!(complete("on ev", 5, &n).1, vec!["every"]);
         assert_eq!(complete("on every mo", 11, &n).1, vec!["monday"]);
         assert_eq!(complete("on every d", 10, &n).1, vec!["day"]);
+        let failed = "on failed r";
+        assert_eq!(complete(failed, failed.len(), &n).1, vec!["run"]);
+        let failed = "on failed run o";
+        assert_eq!(complete(failed, failed.len(), &n).1, vec!["of"]);
+        let failed = "on failed run of to_";
+        assert_eq!(complete(failed, failed.len(), &n).1, vec!["to_outlook"]);
+        let part = "on failed run of to_outlook do notify error.m";
+        assert_eq!(complete(part, part.len(), &n).1, vec!["error.message"]);
         assert_eq!(
             complete(":show Cal", 9, &n).1,
             vec!["Calendar", "Calendar.event"]

@@ -112,9 +112,10 @@ pub fn workflows(program: &Program) -> String {
                 (_, None) => "notify".to_string(),
             })
             .collect();
-        let on = match t.conflict {
-            Some(sync) => format!("conflict in sync {}", program.syncs[sync.0].name),
-            None => format!("{} {} in {}", t.kind, e.name, program.app(e.app).name),
+        let on = match (t.conflict, t.failed) {
+            (Some(sync), _) => format!("conflict in sync {}", program.syncs[sync.0].name),
+            (None, Some(of)) => format!("failed run of {}", program.workflow(of).name),
+            (None, None) => format!("{} {} in {}", t.kind, e.name, program.app(e.app).name),
         };
         let _ = writeln!(
             out,

@@ -61,6 +61,7 @@ impl<'e> RunCtx<'e> {
             origin: Some(&event.origin),
             locals,
             conflict: event.conflict.as_deref(),
+            failure: event.failure.as_deref(),
         }
     }
 

@@ -57,6 +57,8 @@ pub struct Scope<'a> {
     pub locals: &'a [Value],
     /// The conflict a run on a sync's conflict reads as `conflict.…`.
     pub conflict: Option<&'a super::ConflictNote>,
+    /// The failed run a run on failed runs reads as `error.…`.
+    pub failure: Option<&'a super::FailureNote>,
 }
 
 impl<'a> Scope<'a> {
@@ -70,6 +72,7 @@ impl<'a> Scope<'a> {
             origin: None,
             locals: &[],
             conflict: None,
+            failure: None,
         }
     }
 }
@@ -113,6 +116,10 @@ pub fn eval(e: &Expr, s: &Scope) -> Result<Value, RunError> {
         },
         ExprKind::Local(l) => s.locals.get(l.0).cloned().unwrap_or(Value::None),
         ExprKind::Conflict(part) => match s.conflict {
+            Some(note) => Value::Text(note.part(*part).clone()),
+            None => Value::None,
+        },
+        ExprKind::Failure(part) => match s.failure {
             Some(note) => Value::Text(note.part(*part).clone()),
             None => Value::None,
         },

@@ -25,8 +25,10 @@ pub mod clock;
 pub mod echo;
 pub mod error;
 pub mod eval;
+mod failed;
 pub mod guard;
 pub mod input;
+pub mod limit;
 mod lookup;
 mod report;
 pub mod scenario;
@@ -49,6 +51,7 @@ use guard::{Actor, Chain, Held, HoldReason};
 use sim::Simulator;
 use trace::{Skip, TraceItem};
 
+pub use failed::FailureNote;
 pub use report::Reported;
 pub use sync::ConflictNote;
 
@@ -98,6 +101,8 @@ pub struct Event {
     pub cause: Chain,
     /// The conflict a sync settled, for a workflow run on it (`on conflict in sync …`).
     pub conflict: Option<Arc<ConflictNote>>,
+    /// The failure of a run on this event, for the workflows on it (`on failed run of …`).
+    pub failure: Option<Arc<FailureNote>>,
 }
 
 impl Event {
@@ -155,6 +160,8 @@ pub struct Outcome {
     pub runs: Vec<RunNote>,
     /// The notifications sent, `(channel, text)`.
     pub notes: Vec<(Option<smol_str::SmolStr>, smol_str::SmolStr)>,
+    /// Runs a rate limit noted: `(workflow, per value, started at)`, for a journal to keep.
+    pub limited: Vec<(WorkflowId, Arc<str>, i64)>,
 }
 
 /// A run, as a journal keeps it.
@@ -222,7 +229,11 @@ struct Core {
     syncs: Vec<Vec<(SyncId, bool)>>,
     /// The workflows each sync's conflicts run, in script order.
     on_conflict: Vec<Vec<WorkflowId>>,
+    /// The workflows on failed runs of each workflow.
+    on_failure: Vec<Vec<WorkflowId>>,
     ledger: sync::Ledger,
+    /// When rate-limited workflows last ran.
+    limits: limit::Limits,
     /// Reused buffers: a run's `let` values, records found by `linked`.
     locals: Vec<Value>,
     linked: Vec<RecordRef>,
@@ -269,6 +280,7 @@ impl<A: Apps> Engine<A> {
         core.totals = old.totals;
         core.held = old.held;
         core.ledger = old.ledger;
+        core.limits = old.limits;
         core.echoes = old.echoes;
         for (w, started) in old.started.iter().enumerate().take(core.started.len()) {
             core.started[w] = *started;
@@ -464,14 +476,16 @@ impl Core {
     fn new(program: &Program, options: Options) -> Core {
         let mut listeners = vec![Vec::new(); program.entities.len() * 3];
         let mut on_conflict = vec![Vec::new(); program.syncs.len()];
+        let mut on_failure = vec![Vec::new(); program.workflows.len()];
         for (i, w) in program.workflows.iter().enumerate() {
             if w.trigger.schedule.is_some() {
                 // The clock starts these (`schedule`), on no event of an app.
                 continue;
             }
-            match w.trigger.conflict {
-                Some(sync) => on_conflict[sync.0].push(WorkflowId(i)),
-                None => listeners[w.trigger.entity.0 * 3 + kind_index(w.trigger.kind)]
+            match (w.trigger.conflict, w.trigger.failed) {
+                (Some(sync), _) => on_conflict[sync.0].push(WorkflowId(i)),
+                (None, Some(of)) => on_failure[of.0].push(WorkflowId(i)),
+                (None, None) => listeners[w.trigger.entity.0 * 3 + kind_index(w.trigger.kind)]
                     .push(WorkflowId(i)),
             }
         }
@@ -494,7 +508,9 @@ impl Core {
             listeners,
             syncs,
             on_conflict,
+            on_failure,
             ledger: sync::Ledger::default(),
+            limits: limit::Limits::default(),
             locals: Vec::new(),
             linked: Vec::new(),
             scratch: Vec::new(),
@@ -569,6 +585,7 @@ impl Core {
             changed: if reports_changes { changed } else { None },
             cause,
             conflict: None,
+            failure: None,
         };
         if self.options.trace {
             out.trace.push(TraceItem::Event(event.clone()));
@@ -657,6 +674,10 @@ impl Core {
     /// Runs the queue until it is empty.
     fn settle<A: Apps>(&mut self, p: &Program, apps: &mut A, out: &mut Outcome) {
         while let Some(event) = self.queue.pop_front() {
+            if event.failure.is_some() {
+                self.failed_event(p, apps, &event, out);
+                continue;
+            }
             for i in 0..self.syncs[event.entity.0].len() {
                 let (sync, left) = self.syncs[event.entity.0][i];
                 self.sync_event(p, apps, sync, left, &event, out);
@@ -699,6 +720,7 @@ impl Core {
                 origin: Some(&event.origin),
                 locals: &[],
                 conflict: event.conflict.as_deref(),
+                failure: event.failure.as_deref(),
             };
             match eval::truth(condition, &scope) {
                 Ok(true) => {}
@@ -712,6 +734,10 @@ impl Core {
                 }
             }
         }
+        let gate = self.limit_gate(p, workflow, event, out);
+        if gate == limit::Gate::Shut {
+            return;
+        }
         let max_runs = self.options.max_runs;
         let reason = guard::check(event, by, self.options.max_hops).or_else(|| {
             (self.spent[workflow.0] >= max_runs).then_some(HoldReason::Budget(max_runs))
@@ -720,6 +746,7 @@ impl Core {
             self.hold(by, event, reason, out);
             return;
         }
+        self.pass_gate(workflow, gate, out);
         self.started[workflow.0] += 1;
         self.spent[workflow.0] += 1;
         let run = self.start_run(by, event, out);
@@ -809,6 +836,7 @@ impl Core {
         if self.options.trace {
             out.trace.push(TraceItem::Error(failure.clone()));
         }
+        self.raise_failure(p, by, event, &failure);
         out.failures.push(failure);
     }
 }

@@ -220,6 +220,11 @@ fn check_step(
             let outcome = engine.move_clock(to).map_err(MismatchKind::Clock)?;
             absorb(report, outcome)
         }
+        ScenarioStepKind::AppWrites { app, refuses } => {
+            let name = engine.program().app(*app).name.clone();
+            engine.apps.refuse_writes(&name, *refuses);
+            Ok(())
+        }
         ScenarioStepKind::Advance(by) => {
             let by = match engine.eval_constant(by).map_err(MismatchKind::Error)? {
                 Value::Duration(d) => d,

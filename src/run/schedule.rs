@@ -104,6 +104,7 @@ impl<A: Apps> Engine<A> {
                 changed: None,
                 cause: None,
                 conflict: None,
+                failure: None,
             };
             self.core.next_event += 1;
             out.counts.events += 1;

@@ -38,6 +38,11 @@ pub struct Simulator {
     apps: Vec<Arc<str>>,
     /// What changed since [`Simulator::take_changes`], when asked to keep it.
     changes: Option<Changes>,
+    /// The apps a scenario made refuse the writes of runs (`app Crm refuses writes`).
+    refusing: Vec<Arc<str>>,
+    /// A run said it is about to write ([`Apps::before_write`]): the next write is a run's,
+    /// not a user step's, which a refusing app still takes.
+    run_writing: bool,
 }
 
 /// The records written (created, updated or deleted) and the links made since the last look.
@@ -301,13 +306,42 @@ impl HasSimulator for Simulator {
     }
 }
 
+impl Simulator {
+    /// `app NAME refuses writes` (or `takes writes` again) in a scenario.
+    pub fn refuse_writes(&mut self, app: &Arc<str>, refuses: bool) {
+        self.refusing.retain(|a| a != app);
+        if refuses {
+            self.refusing.push(app.clone());
+        }
+    }
+
+    /// Fails a run's write to an app that refuses them, as a real app that is down would.
+    fn refused(&mut self, entity: EntityId) -> Result<(), AppError> {
+        let by_run = std::mem::take(&mut self.run_writing);
+        match self.apps.get(entity.0) {
+            Some(app) if by_run && self.refusing.contains(app) => Err(AppError {
+                app: app.clone(),
+                reason: format!("the scenario made it refuse writes (`app {app} refuses writes`)"),
+                failed: true,
+                read: false,
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
 impl Apps for Simulator {
+    fn before_write(&mut self, _ctx: super::apps::WriteCtx) {
+        self.run_writing = true;
+    }
+
     fn create(
         &mut self,
         entity: EntityId,
         mut record: Record,
         id: Option<RecordId>,
     ) -> Result<Record, AppError> {
+        self.refused(entity)?;
         let next = self.next_id(entity);
         let id = match id {
             None => next,
@@ -349,6 +383,7 @@ impl Apps for Simulator {
     }
 
     fn insert(&mut self, entity: EntityId, values: &mut Vec<Value>) -> Result<RecordId, AppError> {
+        self.refused(entity)?;
         let id = self.next_id(entity);
         if PackedRef::pack(RecordRef::new(entity, id)).is_none() {
             return Err(self.refuse(entity, format!("the id {id} is too large")));
@@ -362,6 +397,7 @@ impl Apps for Simulator {
     }
 
     fn update(&mut self, at: RecordRef, write: Write) -> Result<Option<Updated>, AppError> {
+        self.refused(at.entity)?;
         let Some(table) = self.tables.get_mut(at.entity.0) else {
             return Ok(None);
         };
@@ -403,6 +439,7 @@ impl Apps for Simulator {
     }
 
     fn delete(&mut self, at: RecordRef) -> Result<Option<Record>, AppError> {
+        self.refused(at.entity)?;
         let Some(table) = self.tables.get_mut(at.entity.0) else {
             return Ok(None);
         };
@@ -477,6 +514,7 @@ impl Apps for Simulator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::apps::WriteCtx;
     use crate::value::Value;
 
     fn sim(entities: usize) -> Simulator {
@@ -487,8 +525,23 @@ mod tests {
         Simulator {
             tables: vec![table; entities],
             apps: vec![Arc::from("App"); entities],
-            changes: None,
+            ..Simulator::default()
         }
+    }
+
+    #[test]
+    fn a_refusing_app_fails_only_the_writes_of_runs() {
+        let mut s = sim(1);
+        let e = EntityId(0);
+        s.refuse_writes(&Arc::from("App"), true);
+        // A user step's write: no `before_write` before it.
+        assert!(s.create(e, record("user"), None).is_ok());
+        s.before_write(WriteCtx::default());
+        let err = s.create(e, record("run"), None).unwrap_err();
+        assert!(err.failed && err.reason.contains("refuses writes"), "{err}");
+        s.refuse_writes(&Arc::from("App"), false);
+        s.before_write(WriteCtx::default());
+        assert!(s.create(e, record("run"), None).is_ok());
     }
 
     fn record(title: &str) -> Record {

@@ -706,6 +706,7 @@ fn conflict_events(
                 changed: None,
                 cause: cause.clone(),
                 conflict: Some(Arc::new(note)),
+                failure: None,
             }
         })
         .collect()

@@ -198,6 +198,8 @@ pub struct Finished {
     pub released: bool,
     /// Writes to real apps its runs decided, to send ([`super::outbox`]).
     pub writes: Vec<crate::remote::deferred::Planned>,
+    /// Windows of rate limits its runs opened: `(workflow, per value, started at)`.
+    pub limited: Vec<(String, String, i64)>,
 }
 
 /// A run as `weir runs` and `GET /runs` show it.
@@ -295,11 +297,12 @@ impl Journal {
         &mut self.conn
     }
 
+    /// The connection, for the tables other modules keep (`limits_seen`).
     pub(super) fn conn(&self) -> &Connection {
         &self.conn
     }
 
-    fn fail(&self, err: rusqlite::Error) -> JournalError {
+    pub(super) fn fail(&self, err: rusqlite::Error) -> JournalError {
         JournalError {
             path: self.path.clone(),
             reason: err.to_string().to_lowercase(),

@@ -29,6 +29,7 @@
 pub mod envelope;
 pub mod hooks;
 pub mod journal;
+pub mod limits_seen;
 pub mod listen;
 pub mod marker;
 pub mod outbox;

@@ -206,6 +206,7 @@ impl Worker {
             engine.set_next_event_id(next);
         }
         engine.set_next_run_id(next_run);
+        super::limits_seen::restore(&journal, &mut engine)?;
         Ok(Worker {
             engine,
             journal,
@@ -505,6 +506,7 @@ impl Worker {
         for w in &outcome.written {
             f.written.push(ledger_row(p, w));
         }
+        f.limited = super::limits_seen::rows(p, &outcome.limited);
         let first_failure = outcome
             .failures
             .first()
@@ -563,6 +565,7 @@ impl Worker {
             ("next_event", self.engine.next_event_id()),
         ];
         let rows = self.journal.finish(p, batch, &links, &counters, &sim)?;
+        super::limits_seen::keep(&self.journal, batch)?;
         if let Some(counts) = &self.counters {
             // An event with writes to send is queued until they are sent.
             for f in batch {

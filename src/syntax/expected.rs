@@ -179,12 +179,14 @@ pub(super) fn describe(
         tokens.remove("list");
         tokens.remove("one");
     }
-    // `on conflict in sync …` is the rarer trigger: a kind of event is what is meant.
+    // `on conflict in sync …` and `on failed run of …` are the rarer triggers: a kind of
+    // event is what is meant.
     if let Some(kind) = things
         .iter()
         .position(|t| *t == "`new`, `updated` or `deleted`")
     {
         tokens.remove("conflict");
+        tokens.remove("failed");
         // After `on`, a schedule may stand there too.
         if tokens.remove("every") {
             things[kind] = "`new`, `updated`, `deleted` or `every`";

@@ -168,6 +168,33 @@ impl Lower {
             .parse(pairs)
     }
 
+    /// `90m`: a whole number and a unit, refused when its seconds do not fit (E0003).
+    pub(super) fn duration(&self, pair: Pair<'_, Rule>) -> Result<DurationLit> {
+        let span = self.span(&pair);
+        let text = pair.as_str();
+        let (digits, unit) = text.split_at(text.len() - 1);
+        let unit = match unit {
+            "s" => DurationUnit::Seconds,
+            "m" => DurationUnit::Minutes,
+            "h" => DurationUnit::Hours,
+            "d" => DurationUnit::Days,
+            other => unreachable!("expected a duration unit, found {other:?}"),
+        };
+        digits
+            .parse()
+            .ok()
+            .map(|amount| DurationLit { amount, unit })
+            .filter(|lit| lit.checked_seconds().is_some())
+            .ok_or_else(|| {
+                SyntaxError::custom(
+                    span,
+                    SyntaxErrorKind::NumberTooLarge {
+                        limit: DURATION_LIMIT,
+                    },
+                )
+            })
+    }
+
     pub(super) fn expr_atom(&mut self, pair: Pair<'_, Rule>) -> Result<Expr> {
         self.deep_atom(pair).map(|(expr, _)| expr)
     }
@@ -189,25 +216,7 @@ impl Lower {
                 }
                 ExprKind::Number(n)
             }
-            Rule::duration => {
-                let text = pair.as_str();
-                let (digits, unit) = text.split_at(text.len() - 1);
-                let unit = super::schedule::duration_unit(unit);
-                let lit = digits
-                    .parse()
-                    .ok()
-                    .map(|amount| DurationLit { amount, unit })
-                    .filter(|lit| lit.checked_seconds().is_some())
-                    .ok_or_else(|| {
-                        SyntaxError::custom(
-                            span,
-                            SyntaxErrorKind::NumberTooLarge {
-                                limit: DURATION_LIMIT,
-                            },
-                        )
-                    })?;
-                ExprKind::Duration(lit)
-            }
+            Rule::duration => ExprKind::Duration(self.duration(pair)?),
             Rule::text => {
                 let (parts, depth) = self.deep_text_parts(pair)?;
                 inner = depth;

@@ -311,6 +311,8 @@ impl Lower {
                 span,
                 conflict: None,
                 schedule: Some(Box::new(self.schedule(first))),
+                limit: None,
+                failed: None,
             }
         } else if first.as_rule() == Rule::conflict_in {
             let kind = Spanned::new(EventKind::Updated, self.span(&first));
@@ -323,6 +325,23 @@ impl Lower {
                 condition: None,
                 span,
                 conflict: Some(sync),
+                schedule: None,
+                limit: None,
+                failed: None,
+            }
+        } else if first.as_rule() == Rule::failed_run {
+            let kind = Spanned::new(EventKind::Updated, self.span(&first));
+            let workflow = self.name(parts(first).next().expect("workflow name"));
+            Trigger {
+                kind,
+                entity: workflow.clone(),
+                app: workflow.clone(),
+                changing: Vec::new(),
+                condition: None,
+                span,
+                conflict: None,
+                limit: None,
+                failed: Some(workflow),
                 schedule: None,
             }
         } else {
@@ -338,16 +357,29 @@ impl Lower {
                 span,
                 conflict: None,
                 schedule: None,
+                limit: None,
+                failed: None,
             }
         };
         for part in inner {
             match part.as_rule() {
                 Rule::changing => trigger.changing = parts(part).map(|f| self.name(f)).collect(),
                 Rule::where_clause => trigger.condition = Some(self.where_clause(part)?),
-                rule => unreachable!("expected `changing` or `where`, found {rule:?}"),
+                Rule::rate_limit => trigger.limit = Some(Box::new(self.rate_limit(part)?)),
+                rule => unreachable!("expected `changing`, `where` or `at most`, found {rule:?}"),
             }
         }
         Ok(trigger)
+    }
+
+    /// `at most once per 60s per device`.
+    fn rate_limit(&mut self, pair: Pair<'_, Rule>) -> Result<RateLimit> {
+        let span = self.span(&pair);
+        let mut inner = parts(pair);
+        let window = inner.next().expect("rate limit window");
+        let window = Spanned::new(self.duration(window.clone())?, self.span(&window));
+        let per = inner.next().map(|field| self.name(field));
+        Ok(RateLimit { window, per, span })
     }
 
     pub(super) fn where_clause(&mut self, pair: Pair<'_, Rule>) -> Result<Expr> {
@@ -735,6 +767,12 @@ impl Lower {
             }
             Rule::clock_advance => {
                 ScenarioStepKind::Advance(self.expr(parts(pair).next().expect("a duration"))?)
+            }
+            Rule::app_writes => {
+                let mut inner = parts(pair);
+                let app = self.name(inner.next().expect("an app"));
+                let refuses = inner.next().is_some_and(|p| p.as_rule() == Rule::refuses);
+                ScenarioStepKind::AppWrites { app, refuses }
             }
             rule => unreachable!("expected a scenario step, found {rule:?}"),
         };

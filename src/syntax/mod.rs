@@ -96,8 +96,9 @@ pub fn parse_script_all(file: FileId, text: &str) -> Result<Script, Vec<SyntaxEr
 /// Where the items of a script start: the beginning, and every line that starts, at its
 /// first column, the way only an item can (`app `, `workflow `, `on `, `sync `, `scenario `,
 /// `engine `, or `Name owns `). Splitting there lets a mistake in one item (a `}` never
-/// written) leave the items after it to be read on their own. The one exception is `on` as
-/// the first thing in a workflow's braces: that is the workflow's trigger, not a one-liner.
+/// written) leave the items after it to be read on their own. The exceptions are `on` as the
+/// first thing in a workflow's braces (the workflow's trigger, not a one-liner) and the
+/// scenario step `app NAME refuses writes` (or `takes writes`).
 fn item_starts(text: &str) -> Vec<usize> {
     let mut starts = vec![0];
     // The last three tokens of code, to know `workflow NAME {` just before.
@@ -118,7 +119,10 @@ fn item_starts(text: &str) -> Vec<usize> {
                     && after["owns".len()..].starts_with(' ')
             };
             let trigger_of_workflow = word == "on" && last[0] == "workflow" && last[2] == "{";
-            if (opens_item || owns) && !trigger_of_workflow {
+            // `app Crm refuses writes` is a scenario step, not an app.
+            let app_writes = word == "app"
+                && matches!(rest.split_whitespace().nth(1), Some("refuses" | "takes"));
+            if (opens_item || owns) && !trigger_of_workflow && !app_writes {
                 starts.push(token.start);
             }
         }

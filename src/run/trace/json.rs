@@ -210,6 +210,7 @@ fn item_json<'a>(program: &'a Program, sources: &'a SourceMap, item: &'a TraceIt
                 Skip::Where(span) => ("where", Some(*span)),
                 Skip::Changing(span) => ("changing", Some(*span)),
                 Skip::Echo => ("echo", None),
+                Skip::Limited { span, .. } => ("limited", Some(*span)),
                 Skip::Linked(_) => ("linked", None),
             };
             Item::Skip {

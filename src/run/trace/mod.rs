@@ -75,6 +75,8 @@ pub enum Skip {
     Changing(Span),
     /// A sync saw its own write come back.
     Echo,
+    /// Its trigger's `at most once per …` (at `span`) let a run through `ago` seconds before.
+    Limited { span: Span, ago: i64 },
     /// A sync linked a new record to an existing one with the same `match` value.
     Linked(RecordRef),
 }
@@ -459,6 +461,12 @@ fn skip_line(
             place(sources, *span)
         ),
         Skip::Echo => write!(out, "skip {name}: the echo of its own write"),
+        Skip::Limited { span, ago } => write!(
+            out,
+            "skip {name}: `{}`, and it ran {ago}s ago ({})",
+            sources.slice(*span),
+            place(sources, *span)
+        ),
         Skip::Linked(to) => write!(
             out,
             "skip {name}: linked to the existing {}, which matches it",

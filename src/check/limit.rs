@@ -1,0 +1,70 @@
+//! A trigger's rate limit, `at most once per WINDOW [per FIELD]`: the window must have a
+//! length (E0212) and `FIELD` must be a field of the trigger record (E0103).
+//!
+//! ```text
+//! on new reading in Sensors where value > 90 at most once per 60s per device do notify "hot"
+//!     # fine: one alert a minute for each device
+//! on new reading in Sensors at most once per 0s do notify "hot"
+//!     # E0212: a window of `0s` lets every run through
+//! ```
+//!
+//! Limits say nothing about loops: a limited chain that feeds itself runs once per window,
+//! forever, so the flow proofs look past them.
+
+use super::Checker;
+use super::error::{CheckError, Parts};
+use crate::ast;
+use crate::codes::Code;
+use crate::diagnostic::{help, primary};
+use crate::program::{EntityId, Limit};
+use crate::span::Span;
+
+/// What can be wrong with a rate limit.
+#[derive(Clone, Debug)]
+pub enum LimitProblem {
+    /// E0212: `at most once per 0s`.
+    NoWindow { span: Span, written: String },
+}
+
+impl LimitProblem {
+    pub(super) fn code(&self) -> Code {
+        match self {
+            LimitProblem::NoWindow { .. } => Code::E0212,
+        }
+    }
+
+    pub(super) fn parts(&self) -> Parts {
+        match self {
+            LimitProblem::NoWindow { span, written } => (
+                format!("a rate limit of `{written}` limits nothing"),
+                vec![primary(
+                    *span,
+                    "a window with no length lets every run through",
+                )],
+                vec![help(
+                    "give the window a length, as in `at most once per 60s`, or remove the limit",
+                )],
+            ),
+        }
+    }
+}
+
+impl Checker<'_> {
+    /// The trigger's `at most once per …`, with `per FIELD` a field of `entity`.
+    pub(super) fn rate_limit(&mut self, t: &ast::Trigger, entity: EntityId) -> Option<Limit> {
+        let limit = t.limit.as_ref()?;
+        let window = limit.window.node.seconds();
+        let per = limit.per.as_ref().map(|field| self.field(entity, field));
+        if window == 0 {
+            self.report(CheckError::Limit(LimitProblem::NoWindow {
+                span: limit.window.span,
+                written: limit.window.node.to_string(),
+            }));
+        }
+        Some(Limit {
+            window,
+            per: per.flatten(),
+            span: limit.span,
+        })
+    }
+}

@@ -1,0 +1,84 @@
+//! Failed runs as events: when a run of a workflow fails, the workflows `on failed run of` it
+//! run on the record it was on, reading `error.message`, `error.workflow` and `error.event`.
+//!
+//! A run of a workflow on failed runs that fails raises nothing more, so failures cannot chain
+//! (the checker refuses to name such a workflow, E0211). The failed-run event keeps the chain of
+//! the run that failed, so a workflow on failed runs that writes back into a loop is held like
+//! any other hop.
+
+use std::sync::Arc;
+
+use smol_str::SmolStr;
+
+use super::apps::Apps;
+use super::error::Failure;
+use super::guard::Actor;
+use super::{Core, Event, Outcome};
+use crate::program::{FailurePart, Program, WorkflowId};
+
+/// A failed run, as a workflow on it reads it: each part a text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FailureNote {
+    /// The workflow whose run failed.
+    pub workflow: WorkflowId,
+    pub message: SmolStr,
+    pub name: SmolStr,
+    /// `the new order Shop/order/3`.
+    pub event: SmolStr,
+}
+
+impl FailureNote {
+    pub fn part(&self, part: FailurePart) -> &SmolStr {
+        match part {
+            FailurePart::Message => &self.message,
+            FailurePart::Workflow => &self.name,
+            FailurePart::Event => &self.event,
+        }
+    }
+}
+
+impl Core {
+    /// Queues the failed-run event of a run of `by` that failed on `event`, if any workflow is
+    /// on its failed runs and `by` is not itself on failed runs.
+    pub(super) fn raise_failure(
+        &mut self,
+        p: &Program,
+        by: Actor,
+        event: &Event,
+        failure: &Failure,
+    ) {
+        let Actor::Workflow(workflow) = by else {
+            return;
+        };
+        if p.workflow(workflow).trigger.failed.is_some() || self.on_failure[workflow.0].is_empty() {
+            return;
+        }
+        let note = FailureNote {
+            workflow,
+            message: SmolStr::new(failure.error.kind.to_string()),
+            name: SmolStr::new(&*failure.by),
+            event: SmolStr::new(&failure.trigger),
+        };
+        self.queue.push_back(Event {
+            failure: Some(Arc::new(note)),
+            conflict: None,
+            ..event.clone()
+        });
+    }
+
+    /// Runs every workflow on the failed run an event carries.
+    pub(super) fn failed_event<A: Apps>(
+        &mut self,
+        p: &Program,
+        apps: &mut A,
+        event: &Event,
+        out: &mut Outcome,
+    ) {
+        let Some(note) = &event.failure else { return };
+        let of = note.workflow;
+        for i in 0..self.on_failure[of.0].len() {
+            let workflow = self.on_failure[of.0][i];
+            self.consider(p, apps, workflow, event, out);
+        }
+    }
+}

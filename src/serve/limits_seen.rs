@@ -1,0 +1,145 @@
+//! The windows of rate limits, kept in the journal's `limits_seen` table.
+//!
+//! A run of a workflow with `at most once per 60s per device` opens a window for its device;
+//! the row `(workflow, key, at)` says when. The rows are written with each batch of finished
+//! events and read back at start, so that a restart of `weir serve` does not open every
+//! window again and let a storm through:
+//!
+//! ```text
+//! limits_seen: page_on_call | boiler-1 | 1893456000    # a reading of boiler-1 at +30s after a
+//!                                                      # restart is skipped, as without one
+//! ```
+//!
+//! Rows name workflows, not their indexes, so a script that gains a workflow keeps them; a row
+//! of a workflow the script no longer has is ignored. The rows are written after the batch's
+//! own transaction: a crash between the two forgets the windows of that batch, which lets at
+//! most one more run through per window, never one less.
+
+use std::sync::Arc;
+
+use super::journal::{Finished, Journal, JournalError};
+use crate::program::{Program, WorkflowId};
+use crate::run::Engine;
+use crate::run::apps::Apps;
+
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS limits_seen (
+    workflow TEXT NOT NULL,
+    key TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (workflow, key)
+)";
+
+/// An outcome's notes as rows: the workflow by name.
+pub fn rows(p: &Program, limited: &[(WorkflowId, Arc<str>, i64)]) -> Vec<(String, String, i64)> {
+    limited
+        .iter()
+        .map(|(w, key, at)| (p.workflow(*w).name.to_string(), key.to_string(), *at))
+        .collect()
+}
+
+/// Writes the windows a batch opened.
+pub fn keep(journal: &Journal, batch: &[Finished]) -> Result<(), JournalError> {
+    if batch.iter().all(|f| f.limited.is_empty()) {
+        return Ok(());
+    }
+    let conn = journal.conn();
+    let run = || -> rusqlite::Result<()> {
+        conn.execute_batch(SCHEMA)?;
+        let mut put = conn.prepare_cached(
+            "INSERT INTO limits_seen (workflow, key, at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (workflow, key) DO UPDATE SET at = MAX(at, excluded.at)",
+        )?;
+        for (workflow, key, at) in batch.iter().flat_map(|f| &f.limited) {
+            put.execute(rusqlite::params![workflow, key, at])?;
+        }
+        Ok(())
+    };
+    run().map_err(|e| journal.fail(e))
+}
+
+/// Gives the engine back the windows the journal kept.
+pub fn restore<A: Apps>(journal: &Journal, engine: &mut Engine<A>) -> Result<(), JournalError> {
+    let conn = journal.conn();
+    let read = || -> rusqlite::Result<Vec<(String, String, i64)>> {
+        conn.execute_batch(SCHEMA)?;
+        let mut rows = conn.prepare("SELECT workflow, key, at FROM limits_seen")?;
+        rows.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect()
+    };
+    let rows = read().map_err(|e| journal.fail(e))?;
+    let p = Arc::clone(engine.program());
+    for (workflow, key, at) in rows {
+        if let Some(w) = p.workflows.iter().position(|w| *w.name == *workflow) {
+            engine.restore_limit(WorkflowId(w), Arc::from(key), at);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::remote::Policy;
+    use crate::run::Options;
+    use crate::serve::journal::NewEvent;
+    use crate::serve::worker::Worker;
+
+    const SENSORS: &str = "app Sensors { reading { device: text } }
+on new reading in Sensors at most once per 1h per device do notify \"{device} is hot\"\n";
+
+    fn worker(path: &std::path::Path) -> Worker {
+        let loaded = crate::load::parse_all(vec![("s.weir".into(), SENSORS.into())]);
+        let checked = crate::check::check(&loaded.scripts, &loaded.sources);
+        assert!(!checked.has_errors());
+        let program = Arc::new(checked.program);
+        match Worker::open(path, program, Options::default(), Policy::default()) {
+            Ok(worker) => worker,
+            Err(err) => panic!("the worker starts: {err:?}"),
+        }
+    }
+
+    /// Accepts a reading of `device` and runs it; the number of notifications it sent.
+    fn reading(path: &std::path::Path, w: &mut Worker, device: &str) -> usize {
+        let mut journal = Journal::open(path, false).unwrap();
+        journal
+            .accept(&[NewEvent {
+                key: None,
+                app: "Sensors".into(),
+                entity: "reading".into(),
+                kind: "new".into(),
+                record: format!("{{\"device\": \"{device}\"}}"),
+                actor: None,
+                changed: None,
+            }])
+            .unwrap();
+        let event = journal
+            .queued()
+            .unwrap()
+            .pop()
+            .expect("the reading is queued");
+        let finished = w.run(&event, false);
+        let notes = finished.notes.len();
+        w.commit(&[finished]).unwrap();
+        notes
+    }
+
+    #[test]
+    fn a_window_opened_before_a_restart_still_skips_runs_after_it() {
+        let dir = std::env::temp_dir().join(format!("weir-limits-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("weir.db");
+        let mut w = worker(&path);
+        assert_eq!(reading(&path, &mut w, "a"), 1, "the first reading alerts");
+        assert_eq!(
+            reading(&path, &mut w, "a"),
+            0,
+            "the second falls within the hour"
+        );
+        drop(w);
+        let mut w = worker(&path);
+        assert_eq!(reading(&path, &mut w, "a"), 0, "a restart keeps the window");
+        assert_eq!(reading(&path, &mut w, "b"), 1, "another device has its own");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
