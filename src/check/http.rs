@@ -145,6 +145,18 @@ pub(super) fn twice(what: &str, span: Span, first: Span) -> Parts {
     )
 }
 
+/// Something only a real app can have, declared in a simulated one: `what` it is, what the
+/// app being simulated `means` for it, the `label` under it.
+pub(super) fn not_real(app: &str, span: Span, what: &str, means: &str, label: &str) -> Parts {
+    (
+        format!("`{app}` is simulated, so {means}"),
+        vec![primary(span, label)],
+        format!(
+            "give `{app}` its URL, as in `app {app} at \"https://…\" {{ … }}`, or take {what} out"
+        ),
+    )
+}
+
 impl MappingError {
     pub fn report(&self) -> Diagnostic {
         coded(Code::E0501, self.parts())
@@ -152,12 +164,12 @@ impl MappingError {
 
     fn parts(&self) -> Parts {
         match self {
-            MappingError::NotReal { app, span } => (
-                format!("`{app}` is simulated, so an `http` mapping means nothing for it"),
-                vec![primary(*span, "a mapping of a simulated app")],
-                format!(
-                    "give `{app}` its URL, as in `app {app} at \"https://…\" {{ … }}`, or take the mapping out"
-                ),
+            MappingError::NotReal { app, span } => not_real(
+                app,
+                *span,
+                "the mapping",
+                "an `http` mapping means nothing for it",
+                "a mapping of a simulated app",
             ),
             MappingError::BadUrl { app, url, span } => (
                 format!("`{app}` is `at {url:?}`, which is not an http or https URL"),

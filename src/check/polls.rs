@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use super::Checker;
 use super::error::{CheckError, Named};
-use super::http::{Parts, coded, twice, unknown_entity};
+use super::http::{Parts, coded, not_real, twice, unknown_entity};
 use crate::ast;
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, primary};
@@ -68,12 +68,12 @@ impl PollError {
 
     fn parts(&self) -> Parts {
         match self {
-            PollError::NotReal { app, span } => (
-                format!("`{app}` is simulated, so there is nothing to poll"),
-                vec![primary(*span, "a poll of a simulated app")],
-                format!(
-                    "give `{app}` its URL, as in `app {app} at \"https://…\" {{ … }}`, or take the poll out"
-                ),
+            PollError::NotReal { app, span } => not_real(
+                app,
+                *span,
+                "the poll",
+                "there is nothing to poll",
+                "a poll of a simulated app",
             ),
             PollError::UnknownEntity {
                 app,

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use super::Checker;
 use super::error::{CheckError, Named};
-use super::http::{Parts, coded, secret, twice, unknown_entity};
+use super::http::{Parts, coded, not_real, secret, twice, unknown_entity};
 use crate::ast::{self, WebhookMember, WebhookSource};
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, primary, secondary};
@@ -79,12 +79,12 @@ impl WebhookError {
 
     fn parts(&self) -> Parts {
         match self {
-            WebhookError::NotReal { app, span } => (
-                format!("`{app}` is simulated, so it receives no webhooks from a provider"),
-                vec![primary(*span, "webhooks of a simulated app")],
-                format!(
-                    "give `{app}` its URL, as in `app {app} at \"https://…\" {{ … }}`, or take the webhooks out"
-                ),
+            WebhookError::NotReal { app, span } => not_real(
+                app,
+                *span,
+                "the webhooks",
+                "it receives no webhooks from a provider",
+                "webhooks of a simulated app",
             ),
             WebhookError::UnknownScheme { scheme, suggestion } => (
                 format!(
