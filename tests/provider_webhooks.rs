@@ -3,11 +3,11 @@
 //! are answered with a status, a message and a fix; the echo of weir's own write, coming back
 //! nested in a provider's payload, keeps its chain.
 //!
-//! GitHub's payload is built from GitHub's own description of its webhooks (npm
-//! `@octokit/openapi-webhooks`, installed by `.ci/run` into `$WEIR_NPM_DIR`): every property
-//! the schema of `issues.opened` requires, filled from the schema. Where the package is not
-//! installed, that test says so and passes without sending anything. Stripe's events are
-//! the examples of its API reference (`tests/provider_webhooks/*.json`).
+//! GitHub's payloads are GitHub's published examples of its webhooks (npm
+//! `@octokit/webhooks-examples`, installed by `.ci/run` into `$WEIR_NPM_DIR`), sent as they
+//! are. Where the package is not installed, that test says so and passes without sending
+//! anything. Stripe's events are the examples of its API reference
+//! (`tests/provider_webhooks/*.json`, their sources in the README beside them).
 
 #[expect(
     dead_code,
@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rest_app::RestApp;
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Value as Json, json};
 use serve::{Serve, scratch, text, wait_until, weir};
 use weir::serve::schemes::Scheme;
 
@@ -98,75 +98,27 @@ fn npm_dir() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("weir-npm"))
 }
 
-/// A value for a JSON schema: every required property, each from its own schema.
-fn fill(schema: &Json, all: &Json, depth: usize) -> Json {
-    if depth > 12 {
-        return Json::Null;
-    }
-    if let Some(reference) = schema["$ref"].as_str() {
-        let name = reference.trim_start_matches("#/components/schemas/");
-        return fill(&all["components"]["schemas"][name], all, depth + 1);
-    }
-    for choice in ["oneOf", "anyOf", "allOf"] {
-        if let Some(first) = schema[choice].as_array().and_then(|c| c.first()) {
-            return fill(first, all, depth + 1);
-        }
-    }
-    if let Some(value) = schema["enum"]
-        .as_array()
-        .and_then(|e| e.iter().find(|v| !v.is_null()))
-    {
-        return value.clone();
-    }
-    let ty = match &schema["type"] {
-        Json::String(t) => t.as_str(),
-        Json::Array(types) => types
-            .iter()
-            .filter_map(Json::as_str)
-            .find(|t| *t != "null")
-            .unwrap_or("null"),
-        _ if schema["properties"].is_object() => "object",
-        _ => "null",
-    };
-    match ty {
-        "object" => {
-            let mut object = Map::new();
-            let required = schema["required"].as_array().cloned().unwrap_or_default();
-            for name in required.iter().filter_map(Json::as_str) {
-                let property = &schema["properties"][name];
-                object.insert(name.to_string(), fill(property, all, depth + 1));
-            }
-            Json::Object(object)
-        }
-        "array" => json!([]),
-        "string" => match schema["format"].as_str() {
-            Some("date-time") => json!("2019-05-15T15:20:49Z"),
-            Some("uri" | "uri-template") => json!("https://github.com/octocat"),
-            _ => json!("octocat"),
-        },
-        "integer" | "number" => json!(1),
-        "boolean" => json!(false),
-        _ => Json::Null,
-    }
+/// GitHub's published examples of its webhooks (npm `@octokit/webhooks-examples`), or `None`
+/// when the package is not installed.
+fn github_examples() -> Option<Json> {
+    let file = npm_dir().join("node_modules/@octokit/webhooks-examples/api.github.com/index.json");
+    serde_json::from_slice(&std::fs::read(file).ok()?).ok()
 }
 
-/// An `issues` webhook of `action`, as GitHub's schema of it requires, or `None` when the
-/// package is not installed.
-fn github_issue_payload(action: &str) -> Option<Json> {
-    let file =
-        npm_dir().join("node_modules/@octokit/openapi-webhooks/generated/api.github.com.json");
-    let description: Json = serde_json::from_slice(&std::fs::read(&file).ok()?).ok()?;
-    let schema = &description["components"]["schemas"][format!("webhook-issues-{action}")];
-    assert!(schema.is_object(), "GitHub describes `issues.{action}`");
-    Some(fill(schema, &description, 0))
-}
-
-/// The ping GitHub sends when a webhook is made, as the package gives it.
-fn github_ping() -> Option<Json> {
-    let file =
-        npm_dir().join("node_modules/@octokit/openapi-webhooks/generated/api.github.com.json");
-    let description: Json = serde_json::from_slice(&std::fs::read(&file).ok()?).ok()?;
-    Some(description["components"]["examples"]["ping"]["value"].clone())
+/// The first of GitHub's examples of the webhook `event` (with `action`, where given).
+fn github_example(examples: &Json, event: &str, action: Option<&str>) -> Json {
+    let events = examples.as_array().expect("a list of events");
+    let found = events
+        .iter()
+        .find(|e| e["name"] == event)
+        .and_then(|e| e["examples"].as_array())
+        .and_then(|all| {
+            all.iter()
+                .find(|x| action.is_none_or(|a| x["action"] == a))
+        });
+    found
+        .unwrap_or_else(|| panic!("GitHub publishes an example of `{event}` {action:?}"))
+        .clone()
 }
 
 const GITHUB_SCRIPT: &str = r#"use github
@@ -195,10 +147,10 @@ fn github_post(serve: &Serve, event: &str, delivery: &str, body: &str) -> (u16, 
 }
 
 #[test]
-fn githubs_issues_webhooks_run_their_workflows_once() {
-    let Some(mut opened) = github_issue_payload("opened") else {
+fn githubs_published_issues_examples_run_their_workflows_once() {
+    let Some(examples) = github_examples() else {
         eprintln!(
-            "skipped: @octokit/openapi-webhooks is not installed in {} (`.ci/run` installs it with npm)",
+            "skipped: @octokit/webhooks-examples is not installed in {} (`.ci/run` installs it with npm)",
             npm_dir().display()
         );
         return;
@@ -211,11 +163,9 @@ fn githubs_issues_webhooks_run_their_workflows_once() {
     )
     .unwrap();
     let serve = start(&dir, "gh.weir", &[]);
-    opened["issue"]["number"] = json!(1347);
-    opened["issue"]["title"] = json!("Found a bug");
-    opened["issue"]["state"] = json!("open");
-    opened["issue"]["user"]["login"] = json!("octocat");
-    // Everything else the schema requires is there too, and weir declares none of it.
+    // GitHub's own examples, sent as published: everything in them weir does not declare
+    // (`repository`, `sender`, the issue's `labels`, `reactions`, …) is left out.
+    let opened = github_example(&examples, "issues", Some("opened"));
     assert!(opened["repository"].is_object() && opened["sender"].is_object());
     assert!(opened["issue"].as_object().unwrap().len() > 20, "{opened}");
     let body = opened.to_string();
@@ -232,12 +182,8 @@ fn githubs_issues_webhooks_run_their_workflows_once() {
         (200, &json!("duplicate")),
         "{answer}"
     );
-
-    let mut closed = github_issue_payload("closed").unwrap();
-    closed["issue"]["number"] = json!(1347);
-    closed["issue"]["title"] = json!("Found a bug");
-    closed["issue"]["state"] = json!("closed");
-    let (status, answer) = github_post(&serve, "issues", "72d3162e-2", &closed.to_string());
+    let edited = github_example(&examples, "issues", Some("edited")).to_string();
+    let (status, answer) = github_post(&serve, "issues", "72d3162e-2", &edited);
     assert_eq!(status, 202, "{answer}");
     let health = serve.settle(2);
     assert_eq!(
@@ -254,13 +200,16 @@ fn githubs_issues_webhooks_run_their_workflows_once() {
     assert_eq!(
         titles,
         [
-            (json!("Found a bug"), json!("octocat")),
-            (json!("changed: Found a bug"), json!("octocat"))
+            (json!("Spelling error in the README file"), json!("Codertocat")),
+            (
+                json!("changed: Spelling error in the README file"),
+                json!("Codertocat")
+            )
         ]
     );
 
     // The ping GitHub sends when a webhook is made is answered, and nothing runs.
-    let ping = github_ping().unwrap().to_string();
+    let ping = github_example(&examples, "ping", None).to_string();
     let (status, answer) = github_post(&serve, "ping", "72d3162e-3", &ping);
     assert_eq!(
         (status, &answer["status"]),
@@ -268,8 +217,7 @@ fn githubs_issues_webhooks_run_their_workflows_once() {
         "{answer}"
     );
     // A kind the connector does not declare.
-    let mut labeled = github_issue_payload("labeled").unwrap();
-    labeled["issue"]["title"] = json!("Found a bug");
+    let labeled = github_example(&examples, "issues", Some("labeled"));
     let (status, answer) = github_post(&serve, "issues", "72d3162e-4", &labeled.to_string());
     assert_eq!(status, 422, "{answer}");
     assert!(
@@ -288,7 +236,7 @@ fn githubs_issues_webhooks_run_their_workflows_once() {
     // A body changed on the way, with the signature of the first.
     let mut headers = signed(&Scheme::GitHub, GITHUB_SECRET, &body, now());
     headers.push(("X-GitHub-Event", "issues".to_string()));
-    let (status, answer) = serve.post("/hooks/github", &body.replace("Found", "Lost"), &headers);
+    let (status, answer) = serve.post("/hooks/github", &body.replace("Spelling", "Grammar"), &headers);
     assert_eq!(status, 401, "{answer}");
     assert_eq!(
         answer["error"],
