@@ -381,6 +381,19 @@ fn stripes_events_run_their_workflows_and_old_signatures_are_refused() {
             .contains("collection_method"),
         "{answer}"
     );
+    // An update without a field the entity requires: refused at the door, not failed later.
+    let mut partial: Json = serde_json::from_str(&paid).unwrap();
+    partial["id"] = json!("evt_partial");
+    partial["data"]["object"]
+        .as_object_mut()
+        .unwrap()
+        .remove("customer");
+    let (status, answer) = stripe_post(&serve, &partial.to_string(), now());
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(
+        answer["error"],
+        "the `invoice.paid` webhook has no `data.object.customer`: `invoice` in `Stripe` requires `customer`, read from there"
+    );
     assert_eq!(serve.health()["done"], 2, "nothing refused ran");
 }
 
