@@ -112,10 +112,7 @@ fn github_example(examples: &Json, event: &str, action: Option<&str>) -> Json {
         .iter()
         .find(|e| e["name"] == event)
         .and_then(|e| e["examples"].as_array())
-        .and_then(|all| {
-            all.iter()
-                .find(|x| action.is_none_or(|a| x["action"] == a))
-        });
+        .and_then(|all| all.iter().find(|x| action.is_none_or(|a| x["action"] == a)));
     found
         .unwrap_or_else(|| panic!("GitHub publishes an example of `{event}` {action:?}"))
         .clone()
@@ -200,7 +197,10 @@ fn githubs_published_issues_examples_run_their_workflows_once() {
     assert_eq!(
         titles,
         [
-            (json!("Spelling error in the README file"), json!("Codertocat")),
+            (
+                json!("Spelling error in the README file"),
+                json!("Codertocat")
+            ),
             (
                 json!("changed: Spelling error in the README file"),
                 json!("Codertocat")
@@ -236,7 +236,11 @@ fn githubs_published_issues_examples_run_their_workflows_once() {
     // A body changed on the way, with the signature of the first.
     let mut headers = signed(&Scheme::GitHub, GITHUB_SECRET, &body, now());
     headers.push(("X-GitHub-Event", "issues".to_string()));
-    let (status, answer) = serve.post("/hooks/github", &body.replace("Spelling", "Grammar"), &headers);
+    let (status, answer) = serve.post(
+        "/hooks/github",
+        &body.replace("Spelling", "Grammar"),
+        &headers,
+    );
     assert_eq!(status, 401, "{answer}");
     assert_eq!(
         answer["error"],

@@ -244,7 +244,10 @@ fn whole_record(program: &Program, means: &Means, flat: &Map<String, Json>) -> R
         return Ok(());
     };
     let wire = mapping(program, means.entity)
-        .and_then(|m| m.wire.get(e.fields.iter().position(|f| f.name == field.name)?))
+        .and_then(|m| {
+            m.wire
+                .get(e.fields.iter().position(|f| f.name == field.name)?)
+        })
         .map(|w| w.join("."))
         .unwrap_or_else(|| field.name.to_string());
     let mut path = means.at.clone();
@@ -261,9 +264,7 @@ fn whole_record(program: &Program, means: &Means, flat: &Map<String, Json>) -> R
         ),
         help: format!(
             "if `{}` may leave it out, declare it optional, as in `{}: {}?`",
-            app.name,
-            field.name,
-            field.ty
+            app.name, field.name, field.ty
         ),
     })
 }
@@ -337,7 +338,8 @@ mod tests {
     #[test]
     fn an_update_without_a_required_field_is_refused_with_where_weir_looked() {
         let p = program();
-        let body = json!({ "action": "closed", "issue": { "number": 12, "user": { "login": "ada" } } });
+        let body =
+            json!({ "action": "closed", "issue": { "number": 12, "user": { "login": "ada" } } });
         let refused = hooks(&p).read(&p, &body, headers("issues")).unwrap_err();
         assert_eq!(refused.status, 422);
         assert_eq!(
@@ -351,7 +353,11 @@ mod tests {
         // A `null` is no value either.
         let body = json!({ "action": "opened", "issue": { "number": 12, "title": null } });
         let refused = hooks(&p).read(&p, &body, headers("issues")).unwrap_err();
-        assert!(refused.message.starts_with("the `issues.opened` webhook has no `issue.title`"));
+        assert!(
+            refused
+                .message
+                .starts_with("the `issues.opened` webhook has no `issue.title`")
+        );
     }
 
     #[test]
