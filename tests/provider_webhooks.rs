@@ -441,6 +441,7 @@ fn strict_webhooks_refuse_an_undeclared_field_and_a_missing_secret_turns_the_rou
     let scheme = Scheme::Hmac {
         header: "X-Shop-Hmac".into(),
         prefix: "sha256=".into(),
+        base64: false,
     };
     let post = |serve: &Serve, body: &str, id: &str| {
         let mut headers = signed(&scheme, "shop-secret", body, 0);
@@ -591,7 +592,7 @@ fn doc_blocks(lang: &str) -> Vec<String> {
         .collect()
 }
 
-/// Each shell example of the documentation, one per scheme, run as written (curl and openssl
+/// Each shell example of the documentation, one per scheme (and a form, and base64), run as written (curl and openssl
 /// sign and send it) against `weir serve` with the documentation's scripts: each is accepted.
 #[test]
 fn the_shell_example_of_each_scheme_is_accepted() {
@@ -623,6 +624,8 @@ fn the_shell_example_of_each_scheme_is_accepted() {
         ("SHOP_KEY", "k"),
         ("STRIPE_WEBHOOK_SECRET", secret),
         ("STRIPE_SECRET_KEY", "sk_test"),
+        ("SHOPIFY_TOKEN", "t"),
+        ("SHOPIFY_SECRET", secret),
     ];
     let args = [
         "serve",
@@ -643,15 +646,22 @@ fn the_shell_example_of_each_scheme_is_accepted() {
         .output()
         .expect("bash runs");
     let answers = text(&out.stdout);
-    for scheme in ["github", "stripe", "slack", "hmac"] {
+    for scheme in [
+        "github:",
+        "stripe:",
+        "slack:",
+        "hmac:",
+        "slack, a slash command",
+        "hmac in base64",
+    ] {
         assert!(
-            commands.contains(&format!("# {scheme}:")),
+            commands.contains(&format!("# {scheme}")),
             "an example for `{scheme}`"
         );
     }
     assert_eq!(
         answers.matches(r#"{"status":"accepted""#).count(),
-        4,
+        6,
         "{answers}\n{}",
         text(&out.stderr)
     );

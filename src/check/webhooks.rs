@@ -40,6 +40,8 @@ pub enum WebhookError {
     },
     /// `header "…"` with a scheme whose header is fixed.
     FixedHeader { scheme: Named, span: Span },
+    /// `base64` with a scheme whose encoding is fixed.
+    FixedEncoding { scheme: Named, span: Span },
     /// `within 5m` with a scheme that signs no time.
     NoTimestamp { scheme: Named, span: Span },
     /// `within 0s`.
@@ -118,6 +120,15 @@ impl WebhookError {
                 ),
                 vec![primary(*span, "a header for a scheme that has its own")],
                 "take `header \"…\"` out, or sign with `hmac` to name the header".to_string(),
+            ),
+            WebhookError::FixedEncoding { scheme, span } => (
+                format!(
+                    "the `{}` scheme always sends its signature in hex, so `base64` means nothing here",
+                    scheme.text
+                ),
+                vec![primary(*span, "an encoding for a scheme that has its own")],
+                "take `base64` out, or sign with `hmac` for a provider that sends base64"
+                    .to_string(),
             ),
             WebhookError::NoTimestamp { scheme, span } => (
                 format!(
@@ -405,6 +416,7 @@ impl Checker<'_> {
             &name.node,
             signed.header.as_ref().map(|h| h.node.as_str()),
             None,
+            signed.base64.is_some(),
         ) {
             Ok(scheme) => scheme,
             Err(_) => {
@@ -426,6 +438,14 @@ impl Checker<'_> {
             self.webhook_error(WebhookError::FixedHeader {
                 scheme: Named::of(name),
                 span: header.span,
+            });
+        }
+        if let Some(base64) = &signed.base64
+            && !matches!(scheme, Scheme::Hmac { .. })
+        {
+            self.webhook_error(WebhookError::FixedEncoding {
+                scheme: Named::of(name),
+                span: base64.span,
             });
         }
         let mut tolerance = DEFAULT_WINDOW;
