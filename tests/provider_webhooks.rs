@@ -574,6 +574,158 @@ workflow to_shop {{
     assert_eq!(tracker.records("issue").len(), 1, "the chain stopped");
 }
 
+// ---------------------------------------------------------------- forms, base64
+
+const FORMS: &str = r#"app Desk at "DESK" {
+  ticket { title: text, author: text }
+}
+
+app Commands at "DESK" {
+  request { text: text, person: text as "user_name" }
+  action { kind: text as "type", person: text as "user.name" }
+
+  webhooks at "/hooks/slack/commands" signed slack env SLACK_SIGNING_SECRET {
+    kind at "command"
+    id at "trigger_id"
+    "/ticket" means new request
+  }
+
+  webhooks at "/hooks/slack/actions" signed slack env SLACK_SIGNING_SECRET {
+    kind at "type"
+    id at "trigger_id"
+    "block_actions" means new action
+  }
+}
+
+app Storefront at "DESK" {
+  order { email: text?, total: text as "total_price" }
+
+  webhooks at "/hooks/shopify" signed hmac header "X-Shopify-Hmac-Sha256" base64 env SHOPIFY_SECRET {
+    kind at header "X-Shopify-Topic"
+    id at header "X-Shopify-Webhook-Id"
+    "orders/create" means new order
+  }
+}
+
+workflow slash {
+  on new request in Commands
+  create ticket in Desk { title: text, author: person }
+}
+
+workflow clicked {
+  on new action in Commands
+  create ticket in Desk { title: "clicked " + kind, author: person }
+}
+
+workflow sold {
+  on new order in Storefront
+  create ticket in Desk { title: "order of " + total, author: email ?? "?" }
+}
+"#;
+
+/// Slack's slash command (a form) and interactive message (a form whose `payload` is JSON),
+/// and Shopify's order webhook (signed in base64): each runs its workflow; a base64 signature
+/// of another body, and a hex one where base64 is declared, are refused.
+#[test]
+fn forms_and_base64_signatures_run_their_workflows() {
+    let desk = RestApp::start();
+    let dir = scratch("hooks-forms");
+    std::fs::write(dir.join("forms.weir"), FORMS.replace("DESK", &desk.url)).unwrap();
+    let secret = "form-secret";
+    let env = [("SLACK_SIGNING_SECRET", secret), ("SHOPIFY_SECRET", secret)];
+    let args = [
+        "serve",
+        "forms.weir",
+        "--listen",
+        "127.0.0.1:0",
+        "--journal",
+        "weir.db",
+    ];
+    let serve = Serve::launch(&dir, &args, &env)
+        .unwrap_or_else(|out| panic!("weir serve did not start: {}", text(&out.stderr)));
+    let form = |route: &str, body: &str| {
+        let mut headers = signed(&Scheme::Slack, secret, body, now());
+        headers.push(("Content-Type", "application/x-www-form-urlencoded".into()));
+        serve.post(route, body, &headers)
+    };
+    // The fields of Slack's documented slash command request.
+    let command = "token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0001&team_domain=example&channel_id=C2147483705&channel_name=test&user_id=U2147483697&user_name=Steve&command=%2Fticket&text=printer+jam&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F1234%2F5678&trigger_id=13345224609.738474920.8088930838d88f008e0";
+    let (status, answer) = form("/hooks/slack/commands", command);
+    assert_eq!(status, 202, "{answer}");
+    let payload = json!({
+        "type": "block_actions",
+        "trigger_id": "12466734323.1395872398",
+        "user": { "id": "U2147483697", "name": "Steve" },
+        "actions": [{ "action_id": "close", "value": "1" }]
+    });
+    let body = format!(
+        "payload={}",
+        percent_encoding::utf8_percent_encode(
+            &payload.to_string(),
+            percent_encoding::NON_ALPHANUMERIC
+        )
+    );
+    let (status, answer) = form("/hooks/slack/actions", &body);
+    assert_eq!(status, 202, "{answer}");
+    let (status, answer) = form("/hooks/slack/actions", "payload=%7Bnot");
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (422, Some("the form's `payload` is not a JSON object")),
+        "{answer}"
+    );
+
+    let shopify = Scheme::Hmac {
+        header: "X-Shopify-Hmac-Sha256".into(),
+        prefix: String::new(),
+        base64: true,
+    };
+    let order = r#"{"id":820982911946154508,"email":"jon@example.com","total_price":"199.65","currency":"USD"}"#;
+    let shop = |headers: Vec<(&'static str, String)>, id: &str| {
+        let mut headers = headers;
+        headers.push(("X-Shopify-Topic", "orders/create".into()));
+        headers.push(("X-Shopify-Webhook-Id", id.into()));
+        headers.push(("Content-Type", "application/json".into()));
+        serve.post("/hooks/shopify", order, &headers)
+    };
+    let (status, answer) = shop(signed(&shopify, secret, order, 0), "w-1");
+    assert_eq!(status, 202, "{answer}");
+    let other = signed(&shopify, secret, "{}", 0);
+    let (status, answer) = shop(other, "w-2");
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (401, Some("`X-Shopify-Hmac-Sha256` does not match the body")),
+        "{answer}"
+    );
+    let in_hex = Scheme::Hmac {
+        header: "X-Shopify-Hmac-Sha256".into(),
+        prefix: String::new(),
+        base64: false,
+    };
+    let (status, answer) = shop(signed(&in_hex, secret, order, 0), "w-3");
+    assert_eq!(status, 401, "{answer}");
+
+    let health = serve.settle(3);
+    assert_eq!(
+        (&health["done"], &health["failed"]),
+        (&json!(3), &json!(0)),
+        "{health}"
+    );
+    let mut tickets: Vec<(Json, Json)> = desk
+        .records("ticket")
+        .iter()
+        .map(|t| (t["title"].clone(), t["author"].clone()))
+        .collect();
+    tickets.sort_by_key(|t| t.0.to_string());
+    assert_eq!(
+        tickets,
+        [
+            (json!("clicked block_actions"), json!("Steve")),
+            (json!("order of 199.65"), json!("jon@example.com")),
+            (json!("printer jam"), json!("Steve")),
+        ]
+    );
+}
+
 // ---------------------------------------------------------------- the shell examples
 
 /// The fenced blocks of `lang` in the section of docs/real-apps.md on providers' webhooks.
