@@ -161,6 +161,20 @@ fn ran(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// `weir serve crm.weir`, listening, on the journal `weir.db`.
+fn listen(dir: &Path) -> Serve {
+    let args = [
+        "serve",
+        "crm.weir",
+        "--listen",
+        "127.0.0.1:0",
+        "--journal",
+        "weir.db",
+    ];
+    Serve::launch(dir, &args, &[])
+        .unwrap_or_else(|out| panic!("weir serve did not start: {}", text(&out.stderr)))
+}
+
 fn poll_once(dir: &Path) -> String {
     let out = weir(
         &["serve", "crm.weir", "--poll-once", "--journal", "weir.db"],
@@ -195,19 +209,7 @@ fn a_list_diff_makes_one_event_per_change_across_a_kill() {
         r[0]["name"] = json!("Bob");
         r.push(contact(4, "Di", "2026-01-01T11:00:00Z"));
     });
-    let serve = Serve::launch(
-        &dir,
-        &[
-            "serve",
-            "crm.weir",
-            "--listen",
-            "127.0.0.1:0",
-            "--journal",
-            "weir.db",
-        ],
-        &[],
-    )
-    .unwrap_or_else(|out| panic!("weir serve did not start: {}", text(&out.stderr)));
+    let serve = listen(&dir);
     assert!(
         wait_until(Duration::from_secs(20), || ran(&dir).len() == 3),
         "weir serve ran {:?}",
@@ -283,19 +285,7 @@ fn a_kill_between_two_pages_of_a_poll_neither_misses_nor_repeats_a_change() {
         r.push(contact(4, "Di", "2026-01-01T11:00:00Z"));
     });
     crm.stall.store(true, Ordering::SeqCst);
-    let serve = Serve::launch(
-        &dir,
-        &[
-            "serve",
-            "crm.weir",
-            "--listen",
-            "127.0.0.1:0",
-            "--journal",
-            "weir.db",
-        ],
-        &[],
-    )
-    .unwrap_or_else(|out| panic!("weir serve did not start: {}", text(&out.stderr)));
+    let serve = listen(&dir);
     assert!(
         wait_until(Duration::from_secs(20), || crm
             .stalled
