@@ -667,6 +667,18 @@ fn forms_and_base64_signatures_run_their_workflows() {
     );
     let (status, answer) = form("/hooks/slack/actions", &body);
     assert_eq!(status, 202, "{answer}");
+    // Slack checks an Events API URL by asking it to echo a challenge (signed, in JSON).
+    let challenge = r#"{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}"#;
+    let mut headers = signed(&Scheme::Slack, secret, challenge, now());
+    headers.push(("Content-Type", "application/json".into()));
+    let (status, answer) = serve.post("/hooks/slack/actions", challenge, &headers);
+    assert_eq!(
+        (status, &answer),
+        (
+            200,
+            &json!({ "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" })
+        )
+    );
     let (status, answer) = form("/hooks/slack/actions", "payload=%7Bnot");
     assert_eq!(
         (status, answer["error"].as_str()),

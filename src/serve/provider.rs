@@ -5,6 +5,7 @@
 //! POST /hooks/github  (a wrong signature)                                                        → 401
 //! POST /hooks/stripe  Stripe-Signature: t=<an hour ago>,v1=…                                     → 401
 //! POST /hooks/github  X-GitHub-Event: issues  {"action":"labeled",…}  (no meaning declared)      → 422
+//! POST /hooks/slack   {"type":"url_verification","challenge":"…"}                               → 200 {"challenge":"…"}
 //! ```
 //!
 //! A request is checked in this order: size (413), signature and its time (401, see
@@ -155,6 +156,13 @@ async fn receive(shared: Shared, hooks: Arc<Webhooks>, headers: HeaderMap, body:
     {
         let pong = serde_json::json!({ "status": "pong", "note": "nothing runs on a ping" });
         return axum::Json(pong).into_response();
+    }
+    // Slack checks a URL of its Events API, once, by asking it to echo a challenge back.
+    if matches!(&hooks.signed, Some(s) if s.scheme == Scheme::Slack)
+        && body["type"] == "url_verification"
+        && let Some(challenge) = body["challenge"].as_str()
+    {
+        return axum::Json(serde_json::json!({ "challenge": challenge })).into_response();
     }
     let program = &shared.program;
     let read = match hooks.read(program, &body, read_header) {
