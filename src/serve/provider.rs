@@ -9,10 +9,10 @@
 //! ```
 //!
 //! A request is checked in this order: size (413), signature and its time (401, see
-//! [`super::schemes`]), JSON or a form (422, see [`envelope::body`]), kind and record (422, see [`super::hooks`]), the record
-//! against the entity (422, as on weir's own route). What passes is journaled as the flat
-//! record weir's own route takes, under the provider's event id (or its signature), so a
-//! delivery sent again is answered `duplicate` and runs once.
+//! [`super::schemes`]), JSON or a form (422, see [`envelope::body`]), kind and record (422,
+//! see [`super::hooks`]), the record against the entity (422, as on weir's own route). What
+//! passes is journaled as the flat record weir's own route takes, under the provider's event
+//! id (or its signature), so a delivery sent again is answered `duplicate` and runs once.
 
 use std::collections::HashMap;
 use std::sync::Arc;
