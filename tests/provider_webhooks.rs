@@ -492,40 +492,38 @@ fn strict_webhooks_refuse_an_undeclared_field_and_a_missing_secret_turns_the_rou
     );
 }
 
-/// weir creates an issue in a tracker that signs like GitHub; the tracker's webhook about it
-/// comes back nested (`{"action": "opened", "issue": {…}}`). The echo ledger knows it as weir's
-/// own write: the chain goes on, and the run-time guard holds it after two hops, as it does
-/// for weir's own route.
-#[test]
-fn the_echo_of_weirs_write_in_a_nested_payload_keeps_its_chain() {
-    let tracker = RestApp::start();
-    let dir = scratch("hooks-echo");
+/// A loop through a provider: `to_app` writes a record `{title}` of `entity` in `App` (a
+/// local app declared by `app`), and `echo` makes the provider's webhook about that record
+/// (its body and headers), posted to `route`. The echo ledger knows it as weir's own write:
+/// the chain goes on, and the run-time guard holds it after two hops, as it does for weir's
+/// own route.
+fn echo_is_held(
+    name: &str,
+    app: &str,
+    entity: &str,
+    route: &str,
+    echo: impl Fn(&Json) -> (String, Vec<(&'static str, String)>),
+) {
+    let provider = RestApp::start();
+    let dir = scratch(name);
     let script = format!(
         r#"app Shop {{
   order {{ title: text }}
 }}
 
-app Tracker at "{}" {{
-  issue {{ title: text, author: text? as "user.login" }}
+{}
 
-  webhooks at "/hooks/tracker" signed github env TRACKER_SECRET {{
-    kind at header "X-GitHub-Event", "action"
-    id at header "X-GitHub-Delivery"
-    "issues.opened" means new issue at "issue"
-  }}
-}}
-
-workflow to_tracker {{
+workflow to_app {{
   on new order in Shop
-  create issue in Tracker {{ title: title }}
+  create {entity} in App {{ title: title }}
 }}
 
 workflow to_shop {{
-  on new issue in Tracker
+  on new {entity} in App
   create order in Shop {{ title: title }}
 }}
 "#,
-        tracker.url
+        app.replace("URL", &provider.url)
     );
     std::fs::write(dir.join("loop.weir"), script).unwrap();
     let args = [
@@ -539,29 +537,20 @@ workflow to_shop {{
         "--max-hops",
         "2",
     ];
-    let serve = Serve::launch(&dir, &args, &[("TRACKER_SECRET", GITHUB_SECRET)]).unwrap();
+    let env = [("APP_SECRET", GITHUB_SECRET)];
+    let serve = Serve::launch(&dir, &args, &env).unwrap();
     let (status, answer) = serve.post(
         "/events/Shop/order/new",
         r#"{"title": "Printer jam"}"#,
         &[("X-Weir-Event-Id", "o-1".to_string())],
     );
     assert_eq!(status, 202, "{answer}");
-    assert!(wait_until(Duration::from_secs(20), || tracker
-        .records("issue")
+    assert!(wait_until(Duration::from_secs(20), || provider
+        .records(entity)
         .len()
         == 1));
-    let issue = tracker.records("issue")[0].clone();
-    let echo = json!({
-        "action": "opened",
-        "issue": { "id": issue["id"], "title": issue["title"], "user": { "login": "weir-bot" }, "labels": [] },
-        "repository": { "full_name": "acme/desk" },
-        "sender": { "login": "weir-bot" }
-    })
-    .to_string();
-    let mut headers = signed(&Scheme::GitHub, GITHUB_SECRET, &echo, now());
-    headers.push(("X-GitHub-Event", "issues".to_string()));
-    headers.push(("X-GitHub-Delivery", "echo-1".to_string()));
-    let (status, answer) = serve.post("/hooks/tracker", &echo, &headers);
+    let (body, headers) = echo(&provider.records(entity)[0]);
+    let (status, answer) = serve.post(route, &body, &headers);
     assert_eq!(status, 202, "{answer}");
     let held = wait_until(Duration::from_secs(20), || serve.health()["held"] == 1);
     assert!(held, "{}", serve.health());
@@ -571,7 +560,73 @@ workflow to_shop {{
         listing.contains("the run-time guard held a chain after 2 hops"),
         "{listing}"
     );
-    assert_eq!(tracker.records("issue").len(), 1, "the chain stopped");
+    assert_eq!(provider.records(entity).len(), 1, "the chain stopped");
+}
+
+/// GitHub's shape: the issue nested under `issue`, the kind in a header and `action`.
+#[test]
+fn the_echo_of_weirs_write_in_a_nested_payload_keeps_its_chain() {
+    let app = r#"app App at "URL" {
+  issue { title: text, author: text? as "user.login" }
+
+  webhooks at "/hooks/tracker" signed github env APP_SECRET {
+    kind at header "X-GitHub-Event", "action"
+    id at header "X-GitHub-Delivery"
+    "issues.opened" means new issue at "issue"
+  }
+}"#;
+    echo_is_held("hooks-echo", app, "issue", "/hooks/tracker", |issue| {
+        let echo = json!({
+            "action": "opened",
+            "issue": { "id": issue["id"], "title": issue["title"], "user": { "login": "weir-bot" }, "labels": [] },
+            "repository": { "full_name": "acme/desk" },
+            "sender": { "login": "weir-bot" }
+        })
+        .to_string();
+        let mut headers = signed(&Scheme::GitHub, GITHUB_SECRET, &echo, now());
+        headers.push(("X-GitHub-Event", "issues".to_string()));
+        headers.push(("X-GitHub-Delivery", "echo-1".to_string()));
+        (echo, headers)
+    });
+}
+
+/// Stripe's shape: the object two levels down under `data.object`, the kind and the event's
+/// id in the body, the signature with its time.
+#[test]
+fn the_echo_of_weirs_write_in_a_stripe_event_keeps_its_chain() {
+    let app = r#"app App at "URL" {
+  customer { title: text as "description", email: text? }
+
+  webhooks at "/hooks/billing" signed stripe env APP_SECRET {
+    kind at "type"
+    id at "id"
+    "customer.created" means new customer at "data.object"
+  }
+}"#;
+    echo_is_held(
+        "hooks-echo-stripe",
+        app,
+        "customer",
+        "/hooks/billing",
+        |customer| {
+            let echo = json!({
+                "id": "evt_1NG8Du2eZvKYlo2CUI79vXWy",
+                "object": "event",
+                "type": "customer.created",
+                "data": { "object": {
+                    "id": customer["id"],
+                    "object": "customer",
+                    "description": customer["description"],
+                    "email": null,
+                    "balance": 0,
+                    "metadata": {}
+                } }
+            })
+            .to_string();
+            let headers = signed(&Scheme::Stripe, GITHUB_SECRET, &echo, now());
+            (echo, headers)
+        },
+    );
 }
 
 // ---------------------------------------------------------------- forms, base64
