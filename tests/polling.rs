@@ -117,6 +117,15 @@ impl Crm {
     }
 }
 
+/// Ada, Bo and Cy, changed at one time: two pages.
+fn three_contacts() -> Vec<Json> {
+    ["Ada", "Bo", "Cy"]
+        .iter()
+        .zip(1..)
+        .map(|(name, id)| contact(id, name, "2026-01-01T10:00:00Z"))
+        .collect()
+}
+
 fn contact(id: u64, name: &str, at: &str) -> Json {
     json!({ "id": id, "name": name, "updated_at": at })
 }
@@ -187,11 +196,7 @@ fn poll_once(dir: &Path) -> String {
 
 #[test]
 fn a_list_diff_makes_one_event_per_change_across_a_kill() {
-    let crm = Crm::start(vec![
-        contact(1, "Ada", "2026-01-01T10:00:00Z"),
-        contact(2, "Bo", "2026-01-01T10:00:00Z"),
-        contact(3, "Cy", "2026-01-01T10:00:00Z"),
-    ]);
+    let crm = Crm::start(three_contacts());
     let dir = scratch("poll-diff");
     std::fs::write(dir.join("crm.weir"), script(&crm, "poll contact every 30s")).unwrap();
 
@@ -269,11 +274,7 @@ fn a_cursor_asks_for_the_records_changed_since_the_last_poll() {
 
 #[test]
 fn a_kill_between_two_pages_of_a_poll_neither_misses_nor_repeats_a_change() {
-    let crm = Crm::start(vec![
-        contact(1, "Ada", "2026-01-01T10:00:00Z"),
-        contact(2, "Bo", "2026-01-01T10:00:00Z"),
-        contact(3, "Cy", "2026-01-01T10:00:00Z"),
-    ]);
+    let crm = Crm::start(three_contacts());
     let dir = scratch("poll-kill");
     std::fs::write(dir.join("crm.weir"), script(&crm, "poll contact every 30s")).unwrap();
     poll_once(&dir);
