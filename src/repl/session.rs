@@ -357,34 +357,25 @@ impl Session {
                 items: vec![item],
             })
             .collect();
-        let mut checked = check::check(&scripts, &self.sources);
-        checked.problems.retain_mut(|p| match p {
-            CheckError::OpenApps { apps } => {
-                apps.retain(|a| !self.announced.contains(&a.text));
-                !apps.is_empty()
-            }
-            _ => true,
-        });
-        let mut diagnostics = checked.diagnostics();
-        if with_flow && !checked.has_errors() {
-            let mut flow = check::flow_diagnostics(&checked.program);
-            if !self.flow_checks {
-                for d in flow.iter_mut().filter(|d| diagnostic::is_error(d)) {
-                    d.severity = codespan_reporting::diagnostic::Severity::Warning;
-                    d.notes.push("checks are off (`:set checks on` turns them back on): this is added anyway, and the run-time guard is all that stops a loop".into());
-                }
-            }
-            diagnostics.extend(flow);
-        }
+        let flow = match (with_flow, self.flow_checks) {
+            (false, _) => check::FlowProofs::Skipped,
+            (true, true) => check::FlowProofs::Enforced,
+            (true, false) => check::FlowProofs::Warned,
+        };
+        let options = check::Options {
+            announced: Some(&self.announced),
+            flow,
+        };
+        let stages = check::stages_with(&scripts, &self.sources, &[], &options);
+        let diagnostics = stages.applied.diagnostics;
         if !diagnostic::has_errors(&diagnostics) {
-            for problem in &checked.problems {
+            for problem in &stages.checked.problems {
                 if let CheckError::OpenApps { apps } = problem {
                     self.announced.extend(apps.iter().map(|a| a.text.clone()));
                 }
             }
         }
-        let diagnostics = crate::allow::apply(&self.sources, &scripts, diagnostics).diagnostics;
-        (checked.program, diagnostics)
+        (stages.checked.program, diagnostics)
     }
 
     /// Goes on with a new program: the records stay where the apps and entities still fit
