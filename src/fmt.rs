@@ -280,6 +280,10 @@ impl Printer<'_> {
         }
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "an app's members printed in the order `fmt` keeps them, one block per kind of member"
+    )]
     fn app(&mut self, app: &AppDecl) {
         let mut head = format!("app {}", app.name.node);
         if let Some(location) = &app.location {

@@ -195,6 +195,10 @@ fn github_post(serve: &Serve, event: &str, delivery: &str, body: &str) -> (u16, 
 }
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one server's life: GitHub's webhooks sent in turn, each outcome depending on the ones before"
+)]
 fn githubs_issues_webhooks_run_their_workflows_once() {
     let Some(mut opened) = github_issue_payload("opened") else {
         eprintln!(
@@ -337,6 +341,10 @@ workflow invoice_changed {
 "#;
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one server's life: Stripe's events sent in turn, each outcome depending on the ones before"
+)]
 fn stripes_events_run_their_workflows_and_old_signatures_are_refused() {
     let desk = RestApp::start();
     let dir = scratch("hooks-stripe");

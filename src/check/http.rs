@@ -527,6 +527,10 @@ impl Checker<'_> {
         wire
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "the members of one `http` block: params first (a path may name one declared below it), then one arm per member"
+    )]
     fn http_block(&mut self, entity: EntityId, block: &ast::HttpDecl, mapping: &mut Mapping) {
         mapping.declared = true;
         mapping.span = Some(block.entity.span);

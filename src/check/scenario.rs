@@ -37,6 +37,10 @@ impl Checker<'_> {
     }
 
     /// Checks one scenario step (also used for steps typed at the REPL).
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one arm per kind of scenario step; the REPL checks a typed step through the same function"
+    )]
     pub(crate) fn scenario_step(
         &mut self,
         step: &AstStep,

@@ -123,6 +123,10 @@ fn limits(
     Ok(limits)
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "reads each command-line option in turn, each with its own usage error, before the one call that serves"
+)]
 pub fn run(args: ServeArgs) -> u8 {
     let text = match load::read_text(&args.file) {
         Ok(text) => text,

@@ -78,6 +78,10 @@ impl Names {
 }
 
 /// Where the word being completed starts, and the candidates for it.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one arm per context a word can be completed in, read top to bottom like the grammar"
+)]
 pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
     let head = &line[..pos.min(line.len())];
     let start = head

@@ -348,7 +348,14 @@ pub fn serve(mut config: Config, program: Arc<Program>) -> Result<(), ServeError
     let counters = Arc::new(Counters::new(accept.tally()?));
     worker.set_counters(Arc::clone(&counters));
     if config.poll_once {
-        return poll_once(&program, &config.journal, config.policy, accept, worker, mark);
+        return poll_once(
+            &program,
+            &config.journal,
+            config.policy,
+            accept,
+            worker,
+            mark,
+        );
     }
     let waiting = Arc::new(Waiting::default());
     let broken = Arc::new(AtomicBool::new(false));
@@ -398,10 +405,7 @@ pub fn serve(mut config: Config, program: Arc<Program>) -> Result<(), ServeError
     stop.store(true, Ordering::SeqCst);
     waiting.stop();
     drop(runtime);
-    if let Some(poller) = poller {
-        let _ = poller.join();
-    }
-    for part in parts {
+    for part in poller.into_iter().chain(parts) {
         let _ = part.join();
     }
     stopped_with(&config.journal, &broken)
