@@ -111,8 +111,7 @@ pub fn run(args: RunArgs) -> u8 {
     let Some(program) = super::program_to_run(
         &loaded,
         &super::Gate {
-            no_check: args.checks.no_check,
-            deny_warnings: args.checks.deny_warnings,
+            flags: &args.checks,
             refusal: &format!("`{}` was not run", args.file),
             forced: "run it with `--no-check`",
         },

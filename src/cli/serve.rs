@@ -136,8 +136,7 @@ pub fn run(args: ServeArgs) -> u8 {
     let Some(program) = super::program_to_run(
         &loaded,
         &super::Gate {
-            no_check: args.checks.no_check,
-            deny_warnings: args.checks.deny_warnings,
+            flags: &args.checks,
             refusal: &format!("`{}` was not served", args.file),
             forced: "serve it with `--no-check`",
         },
