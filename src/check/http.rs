@@ -383,6 +383,21 @@ impl MappingError {
     }
 }
 
+/// The `param`s of an `http` block.
+fn params(block: &ast::HttpDecl) -> impl Iterator<Item = Param> + '_ {
+    block
+        .members
+        .iter()
+        .filter_map(|member| match &member.node {
+            HttpMember::Param { name, env, default } => Some(Param {
+                name: name.node.clone(),
+                env: env.node.clone(),
+                default: default.as_ref().map(|d| d.node.clone()),
+            }),
+            _ => None,
+        })
+}
+
 pub(super) fn secret(secret: &ast::Secret) -> SecretSource {
     match secret {
         ast::Secret::Env(name) => SecretSource::Env(name.node.clone()),
@@ -527,25 +542,15 @@ impl Checker<'_> {
         wire
     }
 
-    #[expect(
-        clippy::too_many_lines,
-        reason = "the members of one `http` block: params first (a path may name one declared below it), then one arm per member"
-    )]
+    /// One `http` block: params first (a path may name one declared below it), then one arm
+    /// per member.
     fn http_block(&mut self, entity: EntityId, block: &ast::HttpDecl, mapping: &mut Mapping) {
         mapping.declared = true;
         mapping.span = Some(block.entity.span);
         mapping.routes = Default::default();
         mapping.filter = Some(Vec::new());
         // Params first: a path may name one declared below it.
-        for member in &block.members {
-            if let HttpMember::Param { name, env, default } = &member.node {
-                mapping.params.push(Param {
-                    name: name.node.clone(),
-                    env: env.node.clone(),
-                    default: default.as_ref().map(|d| d.node.clone()),
-                });
-            }
-        }
+        mapping.params.extend(params(block));
         let mut firsts: Vec<(String, Span)> = Vec::new();
         let mut once = |this: &mut Self, what: String, span: Span| {
             if let Some((_, first)) = firsts.iter().find(|(w, _)| *w == what) {

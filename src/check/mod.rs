@@ -8,6 +8,13 @@
 //! on new event in Calendar do create task in Todo { title: title }      # fine
 //! on new event in Calendar do create task in Todo { title: start }      # E0201: start is a time
 //! ```
+//!
+//! This module also holds the one pipeline every caller goes through, [`stages`]: parse errors,
+//! else names and types, then (when those are sound) pass 2, the flow proofs of
+//! [`crate::flow`], then the script's `# weir: allow`s. `weir check`, `test`, `run`, `serve`,
+//! `replay` and the language server call it as it is; the REPL calls [`stages_with`] with
+//! [`Options`] of its own (open apps told of once, flow errors as warnings when its checks are
+//! off, no flow proofs for a step it is about to run).
 
 mod call;
 mod error;

@@ -1,4 +1,9 @@
 //! The `weir` command line: argument parsing and the commands, each in its own module.
+//!
+//! Every command that runs a script (`weir run`, `test`, `serve`) takes its program through
+//! [`program_to_run`]: the one check pipeline (`check::stages`), its warnings shown in short
+//! form, and a refusal worded the same way in each. `weir replay` runs the script its journal
+//! was served with through the same pipeline and refuses it when names or types are wrong.
 
 mod check;
 mod explain;

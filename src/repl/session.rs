@@ -1,8 +1,10 @@
 //! The REPL's backend: takes what was typed and returns what to show. No terminal code.
 //!
-//! Declarations and workflows are checked against everything added so far and added only when
-//! the result has no errors (a rejected item changes nothing); a name defined again replaces the
-//! old definition. User steps run at once in the simulator; `expect` lines are checked at once;
+//! Declarations and workflows are checked against everything added so far, through the same
+//! pipeline as `weir check` (`check::stages_with`, with the REPL's options: each open app told
+//! of once, and loops added as warnings under `:set checks off`), and added only when the result
+//! has no errors (a rejected item changes nothing); a name defined again replaces the old
+//! definition. User steps run at once in the simulator; `expect` lines are checked at once;
 //! an expression prints its value and type.
 //!
 //! ```text
