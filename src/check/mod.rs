@@ -31,6 +31,8 @@ mod polls;
 mod scenario;
 mod schedule;
 mod sync_error;
+#[cfg(test)]
+mod stages_tests;
 mod value_error;
 mod webhooks;
 mod workflow;
