@@ -43,10 +43,6 @@ impl Checker<'_> {
 
     /// The calls of an app, with their arguments and replies as entities of their own and
     /// their requests as mappings.
-    #[expect(
-        clippy::too_many_lines,
-        reason = "the parts of one `call` declaration checked in the order they are written (name, arguments, request, reply), each needing what came before"
-    )]
     pub(super) fn declare_calls(&mut self, app: AppId, decl: &ast::AppDecl) {
         let app_name = decl.name.node.clone();
         for (i, call) in decl.calls.iter().enumerate() {
@@ -88,22 +84,7 @@ impl Checker<'_> {
                     });
                 }
             }
-            let mut writes = Vec::new();
-            for name in &call.writes {
-                match self.program.entity_named(app, &name.node) {
-                    Some(entity) => writes.push(entity),
-                    None => {
-                        let names: Vec<&str> =
-                            decl.entities.iter().map(|e| &*e.name.node).collect();
-                        let suggestion = closest(&name.node, names).map(Arc::from);
-                        self.mapping_error(MappingError::UnknownEntity {
-                            app: app_name.clone(),
-                            entity: Named::of(name),
-                            suggestion,
-                        });
-                    }
-                }
-            }
+            let writes = self.call_writes(app, decl, call);
             let what = format!("call `{}`", call.name.node);
             let route = self.route(args, HttpOp::Create, &what, &call.method, &call.path, &[]);
             let wire = |fields: &[ast::FieldDecl]| {
@@ -131,6 +112,31 @@ impl Checker<'_> {
                 writes,
             });
         }
+    }
+
+    /// The entities a call says it `writes`, each one the app declares.
+    fn call_writes(
+        &mut self,
+        app: AppId,
+        decl: &ast::AppDecl,
+        call: &ast::CallDecl,
+    ) -> Vec<EntityId> {
+        let mut writes = Vec::new();
+        for name in &call.writes {
+            match self.program.entity_named(app, &name.node) {
+                Some(entity) => writes.push(entity),
+                None => {
+                    let names: Vec<&str> = decl.entities.iter().map(|e| &*e.name.node).collect();
+                    let suggestion = closest(&name.node, names).map(Arc::from);
+                    self.mapping_error(MappingError::UnknownEntity {
+                        app: decl.name.node.clone(),
+                        entity: Named::of(name),
+                        suggestion,
+                    });
+                }
+            }
+        }
+        writes
     }
 
     /// `[let r =] call NAME in APP { … }`: the arguments checked against the call's, and a

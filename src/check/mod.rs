@@ -30,9 +30,9 @@ mod operators;
 mod polls;
 mod scenario;
 mod schedule;
-mod sync_error;
 #[cfg(test)]
 mod stages_tests;
+mod sync_error;
 mod value_error;
 mod webhooks;
 mod workflow;

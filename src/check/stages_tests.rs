@@ -18,7 +18,12 @@ fn loaded(text: &str) -> Loaded {
 }
 
 fn with(loaded: &Loaded, options: &Options) -> super::Stages {
-    stages_with(&loaded.scripts, &loaded.sources, &loaded.diagnostics, options)
+    stages_with(
+        &loaded.scripts,
+        &loaded.sources,
+        &loaded.diagnostics,
+        options,
+    )
 }
 
 #[test]
