@@ -123,17 +123,13 @@ impl Checker<'_> {
     ) -> Vec<EntityId> {
         let mut writes = Vec::new();
         for name in &call.writes {
-            match self.program.entity_named(app, &name.node) {
-                Some(entity) => writes.push(entity),
-                None => {
-                    let names: Vec<&str> = decl.entities.iter().map(|e| &*e.name.node).collect();
-                    let suggestion = closest(&name.node, names).map(Arc::from);
-                    self.mapping_error(MappingError::UnknownEntity {
-                        app: decl.name.node.clone(),
-                        entity: Named::of(name),
-                        suggestion,
-                    });
-                }
+            match self.declared_entity(app, decl, &name.node) {
+                Ok(entity) => writes.push(entity),
+                Err(suggestion) => self.mapping_error(MappingError::UnknownEntity {
+                    app: decl.name.node.clone(),
+                    entity: Named::of(name),
+                    suggestion,
+                }),
             }
         }
         writes
