@@ -123,7 +123,7 @@ impl Worker {
     /// done, the simulated apps and the sync ledger, links, the write ledger and the counters.
     #[expect(
         clippy::too_many_lines,
-        reason = "puts back each table the journal keeps, in the order they depend on each other, inside the one start"
+        reason = "puts back what the journal keeps (ids, writes done, records, links, ledger, counters) in the order they depend on each other: records before the links on them"
     )]
     pub fn open(
         path: &Path,
