@@ -529,9 +529,18 @@ pub struct Trigger {
     pub schedule: Option<Box<Schedule>>,
     /// `at most once per 60s per device`.
     pub limit: Option<Box<RateLimit>>,
-    /// `on failed run of NAME`: the workflow's name. Like `conflict`, `entity` and `app` repeat
-    /// it, so look here first.
-    pub failed: Option<Name>,
+    /// `on failed run of NAME` or `on failed run`. Like `conflict`, `entity` and `app` repeat
+    /// the workflow's name (or are the words `failed run`), so look here first.
+    pub failed: Option<FailedRuns>,
+}
+
+/// Whose failed runs a trigger is on.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FailedRuns {
+    /// `on failed run of NAME`.
+    Of(Name),
+    /// `on failed run`: of every workflow that is not itself on failed runs.
+    Any,
 }
 
 /// `at most once per WINDOW [per FIELD]`: a run that would start within `window` of the last

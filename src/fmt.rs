@@ -797,7 +797,8 @@ fn trigger(t: &Trigger) -> String {
     let mut text = match (&t.conflict, &t.schedule, &t.failed) {
         (Some(sync), _, _) => format!("on conflict in sync {}", sync.node),
         (None, Some(schedule), _) => format!("on {schedule}"),
-        (None, None, Some(workflow)) => format!("on failed run of {}", workflow.node),
+        (None, None, Some(FailedRuns::Of(workflow))) => format!("on failed run of {}", workflow.node),
+        (None, None, Some(FailedRuns::Any)) => "on failed run".to_string(),
         (None, None, None) => format!("on {} {} in {}", t.kind.node, t.entity.node, t.app.node),
     };
     if !t.changing.is_empty() {

@@ -20,7 +20,8 @@ use super::error::{CheckError, Named, Parts, ScopeHint};
 use crate::ast;
 use crate::codes::Code;
 use crate::diagnostic::{help, primary, secondary};
-use crate::program::{Expr, ExprKind, FailurePart, Trigger};
+use crate::ast::EventKind;
+use crate::program::{Expr, ExprKind, FailedOf, FailurePart, Trigger};
 use crate::span::Span;
 
 /// What can be wrong with `on failed run of NAME`.
@@ -72,9 +73,44 @@ impl FailedProblem {
 }
 
 impl Checker<'_> {
+    /// `on failed run of NAME` or `on failed run`.
+    pub(super) fn failed_trigger(
+        &mut self,
+        t: &ast::Trigger,
+        failed: &ast::FailedRuns,
+    ) -> Option<Trigger> {
+        match failed {
+            ast::FailedRuns::Of(name) => self.failed_of_trigger(t, name),
+            ast::FailedRuns::Any => Some(self.any_failed_trigger(t)),
+        }
+    }
+
+    /// `on failed run`: like a schedule, on no record (the clock's tick), since the records of
+    /// the runs that fail are of any entity; `error.message` and the like.
+    fn any_failed_trigger(&mut self, t: &ast::Trigger) -> Trigger {
+        self.failure_of = Some(FailedOf::Any);
+        let (app, entity) = self.clock_tick();
+        let condition = self.trigger_condition(t, entity);
+        let limit = self.rate_limit(t, entity);
+        Trigger {
+            kind: EventKind::New,
+            kind_span: t.kind.span,
+            app,
+            entity,
+            changing: Vec::new(),
+            changing_span: None,
+            condition,
+            span: t.span,
+            conflict: None,
+            limit,
+            failed: Some(FailedOf::Any),
+            schedule: None,
+        }
+    }
+
     /// `on failed run of NAME`: the run sees the record the failed run was on, and
     /// `error.message` and the like.
-    pub(super) fn failed_trigger(&mut self, t: &ast::Trigger, name: &ast::Name) -> Option<Trigger> {
+    fn failed_of_trigger(&mut self, t: &ast::Trigger, name: &ast::Name) -> Option<Trigger> {
         if let Some(its_trigger) = self.failed_run_triggers.get(&name.node).copied() {
             self.report(CheckError::Failed(FailedProblem::OfFailedRun {
                 name: Named::of(name),
@@ -94,7 +130,7 @@ impl Checker<'_> {
             // Otherwise the workflow exists but could not be checked: its error says why.
             return None;
         };
-        self.failure_of = Some(failed);
+        self.failure_of = Some(FailedOf::Workflow(failed));
         let of = self.program.workflow(failed).trigger.clone();
         let condition = self.trigger_condition(t, of.entity);
         let limit = self.rate_limit(t, of.entity);
@@ -109,7 +145,7 @@ impl Checker<'_> {
             span: t.span,
             conflict: None,
             limit,
-            failed: Some(failed),
+            failed: Some(FailedOf::Workflow(failed)),
             schedule: None,
         })
     }

@@ -180,7 +180,7 @@ impl Checker<'_> {
     }
 
     /// The clock's app and tick entity, made the first time a schedule needs them.
-    fn clock_tick(&mut self) -> (AppId, EntityId) {
+    pub(super) fn clock_tick(&mut self) -> (AppId, EntityId) {
         if let Some(app) = self.program.apps.iter().position(App::is_clock) {
             let entity = self.program.apps[app].entities[0];
             return (AppId(app), entity);

@@ -1,8 +1,9 @@
 //! Failed runs as events: when a run of a workflow fails, the workflows `on failed run of` it
-//! run on the record it was on, reading `error.message`, `error.workflow` and `error.event`.
+//! run on the record it was on, and those `on failed run` (of any workflow) run on no record;
+//! all read `error.message`, `error.workflow` and `error.event`.
 //!
 //! A run of a workflow on failed runs that fails raises nothing more, so failures cannot chain
-//! (the checker refuses to name such a workflow, E0211). The failed-run event keeps the chain of
+//! (the checker refuses to name such a workflow, E0211, and `on failed run` leaves them out). The failed-run event keeps the chain of
 //! the run that failed, so a workflow on failed runs that writes back into a loop is held like
 //! any other hop.
 
@@ -14,7 +15,7 @@ use super::apps::Apps;
 use super::error::Failure;
 use super::guard::Actor;
 use super::{Core, Event, Outcome};
-use crate::program::{FailurePart, Program, WorkflowId};
+use crate::program::{FailedOf, FailurePart, Program, WorkflowId};
 
 /// A failed run, as a workflow on it reads it: each part a text.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,6 +34,22 @@ impl FailureNote {
             FailurePart::Message => &self.message,
             FailurePart::Workflow => &self.name,
             FailurePart::Event => &self.event,
+        }
+    }
+}
+
+/// Files `workflow`, on the failed runs `of` names, under each workflow whose failures it
+/// hears (never under a workflow on failed runs: their failures raise nothing).
+pub(super) fn listen(
+    p: &Program,
+    of: FailedOf,
+    workflow: WorkflowId,
+    on_failure: &mut [Vec<WorkflowId>],
+) {
+    for (i, heard) in on_failure.iter_mut().enumerate() {
+        let failing = WorkflowId(i);
+        if of.covers(failing) && p.workflow(failing).trigger.failed.is_none() {
+            heard.push(workflow);
         }
     }
 }

@@ -331,17 +331,24 @@ impl Lower {
             }
         } else if first.as_rule() == Rule::failed_run {
             let kind = Spanned::new(EventKind::Updated, self.span(&first));
-            let workflow = self.name(parts(first).next().expect("workflow name"));
+            let words = Name::new(Arc::from("failed run"), kind.span);
+            let (workflow, failed) = match parts(first).next() {
+                Some(name) => {
+                    let name = self.name(name);
+                    (name.clone(), FailedRuns::Of(name))
+                }
+                None => (words, FailedRuns::Any),
+            };
             Trigger {
                 kind,
                 entity: workflow.clone(),
-                app: workflow.clone(),
+                app: workflow,
                 changing: Vec::new(),
                 condition: None,
                 span,
                 conflict: None,
                 limit: None,
-                failed: Some(workflow),
+                failed: Some(failed),
                 schedule: None,
             }
         } else {
