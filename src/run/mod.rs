@@ -51,7 +51,7 @@ use guard::{Actor, Chain, Held, HoldReason};
 use sim::Simulator;
 use trace::{Skip, TraceItem};
 
-pub use failed::FailureNote;
+pub use failed::{FailureNote, LateFailure};
 pub use report::Reported;
 pub use sync::ConflictNote;
 
