@@ -37,7 +37,7 @@ equal_ignoring_span! {
     Trigger { kind, entity, app, changing, condition, schedule, limit, failed }
     Schedule { every, at, zone }
     RateLimit { window, per }
-    Step { kind }
+    Step { kind, limit }
     SyncDecl { entity, left, right, right_entity, matching, mappings, prefer }
     ValueMap { pairs, otherwise }
     Scenario { name, at, steps }
@@ -605,6 +605,8 @@ pub enum Every {
 pub struct Step {
     pub kind: StepKind,
     pub span: Span,
+    /// `… at most once per 1m per device` after an action.
+    pub limit: Option<Box<RateLimit>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

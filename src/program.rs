@@ -428,6 +428,16 @@ pub struct Local {
 pub struct Step {
     pub kind: StepKind,
     pub span: Span,
+    /// `… at most once per 1m per device` after an action.
+    pub limit: Option<StepLimit>,
+}
+
+/// A step's rate limit, and the number that tells its windows from the trigger's and the
+/// other steps' (the line it stands on).
+#[derive(Clone, Debug)]
+pub struct StepLimit {
+    pub limit: Limit,
+    pub slot: u32,
 }
 
 impl Step {

@@ -18,9 +18,9 @@ use std::sync::Arc;
 use super::Checker;
 use super::error::{CheckError, Named, Parts, ScopeHint};
 use crate::ast;
+use crate::ast::EventKind;
 use crate::codes::Code;
 use crate::diagnostic::{help, primary, secondary};
-use crate::ast::EventKind;
 use crate::program::{Expr, ExprKind, FailedOf, FailurePart, Trigger};
 use crate::span::Span;
 

@@ -135,6 +135,7 @@ impl Checker<'_> {
             checked.push(Step {
                 kind,
                 span: step.span,
+                limit: self.step_limit(step, trigger),
             });
         }
         checked

@@ -85,7 +85,9 @@ pub fn check(program: &Program, graph: &FlowGraph, problems: &mut Vec<FlowError>
             })
         };
         if let Some(path) = shortest_path(graph, handler_unit, fails_into) {
-            problems.push(FlowError::FailureLoop(report(program, graph, handler, &path)));
+            problems.push(FlowError::FailureLoop(report(
+                program, graph, handler, &path,
+            )));
         }
     }
 }
@@ -124,7 +126,12 @@ fn shortest_path(graph: &FlowGraph, from: usize, to: impl Fn(usize) -> bool) -> 
     None
 }
 
-fn report(program: &Program, graph: &FlowGraph, handler: WorkflowId, path: &[usize]) -> FailureLoop {
+fn report(
+    program: &Program,
+    graph: &FlowGraph,
+    handler: WorkflowId,
+    path: &[usize],
+) -> FailureLoop {
     let name = |unit: usize| -> Arc<str> {
         match graph.units[unit].source {
             UnitSource::Workflow(w) => program.workflow(w).name.clone(),
@@ -172,7 +179,11 @@ impl FailureLoop {
         for (i, step) in self.steps.iter().enumerate() {
             let text = story::step_text(step, &previous);
             parts.push(if i == 0 {
-                format!("`{}` runs on the failure and {}", step.unit, &text[step.unit.len() + 1..])
+                format!(
+                    "`{}` runs on the failure and {}",
+                    step.unit,
+                    &text[step.unit.len() + 1..]
+                )
             } else {
                 text
             });
@@ -186,9 +197,8 @@ impl FailureLoop {
     pub(super) fn parts(&self) -> (String, Vec<Label<usize>>, Vec<String>) {
         let (handler, trigger) = &self.handler;
         let failing = &self.failing;
-        let message = format!(
-            "`{handler}` can set off `{failing}` again, so one failure can repeat forever"
-        );
+        let message =
+            format!("`{handler}` can set off `{failing}` again, so one failure can repeat forever");
         let mut labels = vec![primary(
             *trigger,
             format!("`{handler}` runs when `{failing}` fails"),
@@ -201,7 +211,12 @@ impl FailureLoop {
             } else {
                 " …".to_string()
             };
-            let text = format!("`{}` {} {object} in {}{then}", step.unit, step.kind.does(), step.app);
+            let text = format!(
+                "`{}` {} {object} in {}{then}",
+                step.unit,
+                step.kind.does(),
+                step.app
+            );
             labels.push(secondary(*span, text));
         }
         let fix = match &self.guard {
@@ -212,6 +227,10 @@ impl FailureLoop {
                 "have `{handler}` write where `{failing}` does not listen (a `notify` always works), or name in `on failed run of` a workflow its writes do not set off"
             )),
         };
-        (message, labels, vec![format!("trace: {}", self.story()), fix])
+        (
+            message,
+            labels,
+            vec![format!("trace: {}", self.story()), fix],
+        )
     }
 }

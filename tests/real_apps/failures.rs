@@ -57,7 +57,11 @@ fn a_write_refused_after_the_run_raises_its_failed_run_once_across_a_restart() {
         desk.records("ticket").len() == 1 && desk.records("page").len() == 1
     });
     let tickets = desk.records("ticket");
-    assert!(opened, "tickets {tickets:?}, pages {:?}", desk.records("page"));
+    assert!(
+        opened,
+        "tickets {tickets:?}, pages {:?}",
+        desk.records("page")
+    );
     assert_eq!(tickets[0]["title"], "order_to_contact failed for Ada");
     let about = tickets[0]["about"].as_str().unwrap_or("");
     assert!(
@@ -67,7 +71,11 @@ fn a_write_refused_after_the_run_raises_its_failed_run_once_across_a_restart() {
     assert_eq!(desk.records("page")[0]["title"], "order_to_contact failed");
     assert!(crm.records("contact").is_empty());
     let health = serve.settle(2);
-    assert_eq!((health["failed"].as_u64(), health["done"].as_u64()), (Some(1), Some(1)), "{health}");
+    assert_eq!(
+        (health["failed"].as_u64(), health["done"].as_u64()),
+        (Some(1), Some(1)),
+        "{health}"
+    );
     let listed = weir(&["runs", "--journal", "weir.db"], &dir, &[]);
     let listing = text(&listed.stdout);
     assert!(listing.contains("ticket_on_failure"), "{listing}");
