@@ -18,7 +18,6 @@ use std::sync::Arc;
 use super::Checker;
 use super::error::{CheckError, Named, Parts, ScopeHint};
 use crate::ast;
-use crate::ast::EventKind;
 use crate::codes::Code;
 use crate::diagnostic::{help, primary, secondary};
 use crate::program::{Expr, ExprKind, FailedOf, FailurePart, Trigger};
@@ -89,22 +88,9 @@ impl Checker<'_> {
     /// the runs that fail are of any entity; `error.message` and the like.
     fn any_failed_trigger(&mut self, t: &ast::Trigger) -> Trigger {
         self.failure_of = Some(FailedOf::Any);
-        let (app, entity) = self.clock_tick();
-        let condition = self.trigger_condition(t, entity);
-        let limit = self.rate_limit(t, entity);
         Trigger {
-            kind: EventKind::New,
-            kind_span: t.kind.span,
-            app,
-            entity,
-            changing: Vec::new(),
-            changing_span: None,
-            condition,
-            span: t.span,
-            conflict: None,
-            limit,
             failed: Some(FailedOf::Any),
-            schedule: None,
+            ..self.clock_trigger(t, t.kind.span)
         }
     }
 
