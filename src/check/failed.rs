@@ -1,5 +1,8 @@
 //! `on failed run of NAME`: a workflow that runs when a run of workflow `NAME` fails, on the
 //! record that run was on, reading `error.message`, `error.workflow` and `error.event`.
+//! `on failed run`: one that runs when a run of any workflow not itself on failed runs fails,
+//! on no record (the clock's tick, as a schedule), since those runs are on records of any
+//! entity: only `error.` and its own `let`s are in view.
 //!
 //! ```text
 //! workflow ticket_on_failure {
