@@ -28,11 +28,14 @@ pub enum ScheduleProblem {
     NotATimeOfDay { span: Span, text: String },
     /// `every 0m`, or a length longer than weir's calendar.
     NoLength { span: Span, text: String },
-    /// E0102: `create in Shop` in a scheduled workflow, which has no trigger entity to imply.
+    /// E0102: `create in Shop` in a scheduled workflow, or one on any failed run, which has
+    /// no trigger entity to imply.
     EntityNotNamed {
         span: Span,
         app: Arc<str>,
         example: Option<Arc<str>>,
+        /// `on failed run` rather than a schedule.
+        failed_run: bool,
     },
     /// `every 15m at 08:00` or `every 15m in "…"`: a length repeats from 1970, not from a
     /// time of day or in a zone.
@@ -73,12 +76,26 @@ impl ScheduleProblem {
                     "repeat after a length from `1s` up, as in `every 15m`, or `every day`",
                 )],
             ),
-            ScheduleProblem::EntityNotNamed { span, app, example } => (
-                "a scheduled run has no trigger record, so this action must name the entity it writes".to_string(),
+            ScheduleProblem::EntityNotNamed {
+                span,
+                app,
+                example,
+                failed_run,
+            } => (
+                format!(
+                    "{} has no trigger record, so this action must name the entity it writes",
+                    if *failed_run {
+                        "a run `on failed run`"
+                    } else {
+                        "a scheduled run"
+                    }
+                ),
                 vec![primary(*span, format!("which entity of `{app}`?"))],
                 vec![help(match example {
                     Some(entity) => format!("name it before `in`, as in `{entity} in {app}`"),
-                    None => format!("declare an entity in `app {app} {{ … }}` and name it before `in`"),
+                    None => {
+                        format!("declare an entity in `app {app} {{ … }}` and name it before `in`")
+                    }
                 })],
             ),
             ScheduleProblem::IntervalWith { span, every, what } => (
@@ -176,10 +193,12 @@ impl Checker<'_> {
             .entities_of(app)
             .next()
             .map(|first| self.program.entity(first).name.clone());
+        let failed_run = self.failure_of == Some(crate::program::FailedOf::Any);
         self.schedule_problem(ScheduleProblem::EntityNotNamed {
             span: name.span,
             app: name.node.clone(),
             example,
+            failed_run,
         });
     }
 

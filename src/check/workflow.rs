@@ -584,7 +584,12 @@ impl Checker<'_> {
         let app_id = self.app(app);
         let entity_id = match entity {
             Some(name) => self.entity(app_id, name, app.span, false)?,
-            None if trigger.schedule.is_some() => {
+            // A schedule or `on failed run`: the clock's tick stands for no entity to write.
+            None if self
+                .program
+                .app(self.program.entity(trigger.entity).app)
+                .is_clock() =>
+            {
                 self.unnamed_entity(app_id, app);
                 return None;
             }
