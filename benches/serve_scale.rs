@@ -324,9 +324,15 @@ fn show(what: &str, rounds: &[Figures]) {
     let Some(best) = rounds.iter().max_by(|a, b| a.rate().total_cmp(&b.rate())) else {
         return;
     };
-    let slowest = rounds.iter().map(Figures::rate).fold(f64::INFINITY, f64::min);
+    let slowest = rounds
+        .iter()
+        .map(Figures::rate)
+        .fold(f64::INFINITY, f64::min);
     let violations: usize = rounds.iter().map(|f| f.violations).sum();
-    let missing: usize = rounds.iter().map(|f| f.events - f.writes.min(f.events)).sum();
+    let missing: usize = rounds
+        .iter()
+        .map(|f| f.events - f.writes.min(f.events))
+        .sum();
     println!(
         "  {what}: {:.0} events/s (slowest round {slowest:.0}; {} writes in {:.2} s, first accept → last write), accepted at {:.0} events/s, at most {} writes in flight, {violations} order violations, {missing} writes missing in all rounds, {:.1} MiB at most [load {}]",
         best.rate(),
@@ -359,7 +365,10 @@ fn main() {
                 run(&at, ms20, at_once, false, records)
             })
             .collect();
-        show(&format!("20 ms per write, at most {at_once} at once"), &figures);
+        show(
+            &format!("20 ms per write, at most {at_once} at once"),
+            &figures,
+        );
     }
     let figures: Vec<Figures> = (0..rounds)
         .map(|round| {
@@ -372,8 +381,20 @@ fn main() {
     // both rather than on one.
     let (mut alone, mut beside, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..rounds {
-        let a = run(&dir.join(format!("alone-{round}")), ms20, 64, false, isolation);
-        let b = run(&dir.join(format!("down-{round}")), ms20, 64, true, isolation);
+        let a = run(
+            &dir.join(format!("alone-{round}")),
+            ms20,
+            64,
+            false,
+            isolation,
+        );
+        let b = run(
+            &dir.join(format!("down-{round}")),
+            ms20,
+            64,
+            true,
+            isolation,
+        );
         ratios.push(100.0 * b.rate() / a.rate());
         alone.push(a);
         beside.push(b);

@@ -144,7 +144,13 @@ mod tests {
     fn columns_line_up_whatever_the_widths_of_names_and_numbers() {
         let rows = [
             listed(7, "new", "Shop", Some(12), "order_to_contact"),
-            listed(123456, "updated", "Webshop", None, "a_workflow_named_at_length"),
+            listed(
+                123456,
+                "updated",
+                "Webshop",
+                None,
+                "a_workflow_named_at_length",
+            ),
             listed(9, "deleted", "S", Some(1234567), "x"),
         ];
         let refs: Vec<&Listed> = rows.iter().collect();

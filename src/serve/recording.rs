@@ -102,10 +102,7 @@ impl Recording {
         let Some(last) = rest.as_ref().or(batch.last().map(|f| &f.changes)) else {
             return Ok(());
         };
-        let counters = [
-            ("next_run", last.next_run),
-            ("next_event", last.next_event),
-        ];
+        let counters = [("next_run", last.next_run), ("next_event", last.next_event)];
         let mut links = Vec::new();
         let mut sim = SimChanges::default();
         for changes in batch.iter().map(|f| &f.changes).chain(rest.as_ref()) {

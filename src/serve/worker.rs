@@ -244,7 +244,9 @@ impl Worker {
         }
         // A read records the events run before it first, so that it waits for their writes.
         let shared = Arc::clone(&self.recording);
-        waiting.set_flush(Box::new(move |stopping| recording::flush(&shared, stopping)));
+        waiting.set_flush(Box::new(move |stopping| {
+            recording::flush(&shared, stopping)
+        }));
         self.waiting = Some(waiting);
         Ok(())
     }
