@@ -207,6 +207,10 @@ fn an_app_that_is_down_holds_only_its_own_events() {
         "{health}"
     );
     assert!(crm.applied().is_empty());
+    // Each contact tried three times (`--retries 2`), no more; each message sent once.
+    let tries = crm.seen().iter().filter(|s| s.method == "POST").count();
+    assert_eq!(tries, 3 * n);
+    assert_eq!(mail.seen().len(), n);
     // Each order's run is failed, and says why.
     let listed = weir(
         &["runs", "--journal", "weir.db", "--failed", "--limit", "100"],
