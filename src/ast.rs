@@ -37,7 +37,7 @@ equal_ignoring_span! {
     Trigger { kind, entity, app, changing, condition, schedule, limit, failed }
     Schedule { every, at, zone }
     RateLimit { window, per }
-    Step { kind }
+    Step { kind, limit }
     SyncDecl { entity, left, right, right_entity, matching, mappings, prefer }
     ValueMap { pairs, otherwise }
     Scenario { name, at, steps }
@@ -531,9 +531,18 @@ pub struct Trigger {
     pub schedule: Option<Box<Schedule>>,
     /// `at most once per 60s per device`.
     pub limit: Option<Box<RateLimit>>,
-    /// `on failed run of NAME`: the workflow's name. Like `conflict`, `entity` and `app` repeat
-    /// it, so look here first.
-    pub failed: Option<Name>,
+    /// `on failed run of NAME` or `on failed run`. Like `conflict`, `entity` and `app` repeat
+    /// the workflow's name (or are the words `failed run`), so look here first.
+    pub failed: Option<FailedRuns>,
+}
+
+/// Whose failed runs a trigger is on.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FailedRuns {
+    /// `on failed run of NAME`.
+    Of(Name),
+    /// `on failed run`: of every workflow that is not itself on failed runs.
+    Any,
 }
 
 /// `at most once per WINDOW [per FIELD]`: a run that would start within `window` of the last
@@ -598,6 +607,8 @@ pub enum Every {
 pub struct Step {
     pub kind: StepKind,
     pub span: Span,
+    /// `… at most once per 1m per device` after an action.
+    pub limit: Option<Box<RateLimit>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -75,6 +75,7 @@ codes! {
     E0210: Error, "a schedule that can never fire";
     E0211: Error, "`on failed run of` a workflow that itself runs on failed runs";
     E0212: Error, "a rate limit whose window has no length";
+    E0220: Error, "a workflow on failed runs can set off a workflow whose failures it runs on";
     E0301: Error, "workflows can trigger each other forever";
     E0302: Error, "an origin guard that can never match";
     E0303: Error, "an origin guard on a cycle compares a label the engine does not stamp";

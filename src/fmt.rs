@@ -502,6 +502,11 @@ impl Printer<'_> {
                 )),
                 _ => None,
             };
+            // A limited action stays on one line, its limit after it.
+            let (text, block) = match &step.limit {
+                Some(limit) => (format!("{text}{}", limit_text(limit)), None),
+                None => (text, block),
+            };
             self.step_line(&text, block, step.span);
         }
     }
@@ -800,7 +805,10 @@ fn trigger(t: &Trigger) -> String {
     let mut text = match (&t.conflict, &t.schedule, &t.failed) {
         (Some(sync), _, _) => format!("on conflict in sync {}", sync.node),
         (None, Some(schedule), _) => format!("on {schedule}"),
-        (None, None, Some(workflow)) => format!("on failed run of {}", workflow.node),
+        (None, None, Some(FailedRuns::Of(workflow))) => {
+            format!("on failed run of {}", workflow.node)
+        }
+        (None, None, Some(FailedRuns::Any)) => "on failed run".to_string(),
         (None, None, None) => format!("on {} {} in {}", t.kind.node, t.entity.node, t.app.node),
     };
     if !t.changing.is_empty() {
@@ -811,10 +819,16 @@ fn trigger(t: &Trigger) -> String {
         let _ = write!(text, " where {}", expr(c));
     }
     if let Some(limit) = &t.limit {
-        let _ = write!(text, " at most once per {}", limit.window.node);
-        if let Some(per) = &limit.per {
-            let _ = write!(text, " per {}", per.node);
-        }
+        text.push_str(&limit_text(limit));
+    }
+    text
+}
+
+/// ` at most once per 1m per device`, after a trigger or an action.
+fn limit_text(limit: &RateLimit) -> String {
+    let mut text = format!(" at most once per {}", limit.window.node);
+    if let Some(per) = &limit.per {
+        let _ = write!(text, " per {}", per.node);
     }
     text
 }

@@ -361,8 +361,35 @@ pub struct Trigger {
     /// `at most once per 60s per device`.
     pub limit: Option<Limit>,
     /// `on failed run of NAME`: run when a run of that workflow fails, on the record it ran on
-    /// (`app`, `entity` and `kind` are that workflow's trigger's).
-    pub failed: Option<WorkflowId>,
+    /// (`app`, `entity` and `kind` are that workflow's trigger's). `on failed run`: when a run
+    /// of any workflow not itself on failed runs fails, on no record (`app` and `entity` are
+    /// the clock's, as for a schedule, since the records differ from workflow to workflow).
+    pub failed: Option<FailedOf>,
+}
+
+/// Whose failed runs a workflow runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailedOf {
+    Workflow(WorkflowId),
+    Any,
+}
+
+impl FailedOf {
+    /// Whether a failed run of `workflow` sets this off.
+    pub fn covers(self, workflow: WorkflowId) -> bool {
+        match self {
+            FailedOf::Workflow(of) => of == workflow,
+            FailedOf::Any => true,
+        }
+    }
+
+    /// `failed run of NAME`, or `failed run`, as the trigger says it after `on`.
+    pub fn words(self, p: &Program) -> String {
+        match self {
+            FailedOf::Workflow(of) => format!("failed run of {}", p.workflow(of).name),
+            FailedOf::Any => "failed run".to_string(),
+        }
+    }
 }
 
 /// A trigger's rate limit: at most one run per `window` seconds for each value of `per` (for
@@ -401,6 +428,16 @@ pub struct Local {
 pub struct Step {
     pub kind: StepKind,
     pub span: Span,
+    /// `… at most once per 1m per device` after an action.
+    pub limit: Option<StepLimit>,
+}
+
+/// A step's rate limit, and the number that tells its windows from the trigger's and the
+/// other steps' (the line it stands on).
+#[derive(Clone, Debug)]
+pub struct StepLimit {
+    pub limit: Limit,
+    pub slot: u32,
 }
 
 impl Step {

@@ -20,6 +20,8 @@ mod conflicts;
 mod connectors;
 #[path = "real_apps/crash.rs"]
 mod crash;
+#[path = "real_apps/failures.rs"]
+mod failures;
 #[path = "real_apps/reads.rs"]
 mod reads;
 #[path = "real_apps/scale.rs"]

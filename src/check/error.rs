@@ -555,7 +555,9 @@ impl CheckError {
                 vec![
                     scope.explain(),
                     help(match (familiar_name(&name.text), suggestion) {
-                        _ if matches!(scope, ScopeHint::Scheduled) && &*name.text == "trigger" => {
+                        _ if matches!(scope, ScopeHint::Scheduled | ScopeHint::AnyFailure)
+                            && &*name.text == "trigger" =>
+                        {
                             scope.fix(&name.text)
                         }
                         (Some(fix), _) => fix,
@@ -798,6 +800,8 @@ pub enum ScopeHint {
     Scheduled,
     /// After `error.`, in a workflow run on a failed run.
     Failure,
+    /// In a workflow `on failed run` (of any workflow), which has no trigger record.
+    AnyFailure,
 }
 
 impl ScopeHint {
@@ -820,6 +824,7 @@ impl ScopeHint {
                 "no record is in view here, so there are no fields to name".into()
             }
             ScopeHint::Scheduled => "a scheduled run has no trigger record: a bare name is a `let` above this step".into(),
+            ScopeHint::AnyFailure => "a run `on failed run` has no trigger record (the runs that fail are on records of any entity): a bare name is a `let` above this step".into(),
         }
     }
 
@@ -841,6 +846,7 @@ impl ScopeHint {
             ScopeHint::Scheduled => format!(
                 "read the records the run needs first, as in `let {name} = find … in …` or `let n = count … in …`"
             ),
+            ScopeHint::AnyFailure => "to read the record the failed run was on, start with `on failed run of WORKFLOW`, which sees it".into(),
         }
     }
 }

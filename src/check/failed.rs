@@ -1,5 +1,8 @@
 //! `on failed run of NAME`: a workflow that runs when a run of workflow `NAME` fails, on the
 //! record that run was on, reading `error.message`, `error.workflow` and `error.event`.
+//! `on failed run`: one that runs when a run of any workflow not itself on failed runs fails,
+//! on no record (the clock's tick, as a schedule), since those runs are on records of any
+//! entity: only `error.` and its own `let`s are in view.
 //!
 //! ```text
 //! workflow ticket_on_failure {
@@ -20,7 +23,7 @@ use super::error::{CheckError, Named, Parts, ScopeHint};
 use crate::ast;
 use crate::codes::Code;
 use crate::diagnostic::{help, primary, secondary};
-use crate::program::{Expr, ExprKind, FailurePart, Trigger};
+use crate::program::{Expr, ExprKind, FailedOf, FailurePart, Trigger};
 use crate::span::Span;
 
 /// What can be wrong with `on failed run of NAME`.
@@ -72,9 +75,31 @@ impl FailedProblem {
 }
 
 impl Checker<'_> {
+    /// `on failed run of NAME` or `on failed run`.
+    pub(super) fn failed_trigger(
+        &mut self,
+        t: &ast::Trigger,
+        failed: &ast::FailedRuns,
+    ) -> Option<Trigger> {
+        match failed {
+            ast::FailedRuns::Of(name) => self.failed_of_trigger(t, name),
+            ast::FailedRuns::Any => Some(self.any_failed_trigger(t)),
+        }
+    }
+
+    /// `on failed run`: like a schedule, on no record (the clock's tick), since the records of
+    /// the runs that fail are of any entity; `error.message` and the like.
+    fn any_failed_trigger(&mut self, t: &ast::Trigger) -> Trigger {
+        self.failure_of = Some(FailedOf::Any);
+        Trigger {
+            failed: Some(FailedOf::Any),
+            ..self.clock_trigger(t, t.kind.span)
+        }
+    }
+
     /// `on failed run of NAME`: the run sees the record the failed run was on, and
     /// `error.message` and the like.
-    pub(super) fn failed_trigger(&mut self, t: &ast::Trigger, name: &ast::Name) -> Option<Trigger> {
+    fn failed_of_trigger(&mut self, t: &ast::Trigger, name: &ast::Name) -> Option<Trigger> {
         if let Some(its_trigger) = self.failed_run_triggers.get(&name.node).copied() {
             self.report(CheckError::Failed(FailedProblem::OfFailedRun {
                 name: Named::of(name),
@@ -94,7 +119,7 @@ impl Checker<'_> {
             // Otherwise the workflow exists but could not be checked: its error says why.
             return None;
         };
-        self.failure_of = Some(failed);
+        self.failure_of = Some(FailedOf::Workflow(failed));
         let of = self.program.workflow(failed).trigger.clone();
         let condition = self.trigger_condition(t, of.entity);
         let limit = self.rate_limit(t, of.entity);
@@ -109,7 +134,7 @@ impl Checker<'_> {
             span: t.span,
             conflict: None,
             limit,
-            failed: Some(failed),
+            failed: Some(FailedOf::Workflow(failed)),
             schedule: None,
         })
     }

@@ -16,7 +16,7 @@ use super::error::{CheckError, Parts};
 use crate::ast;
 use crate::codes::Code;
 use crate::diagnostic::{help, primary};
-use crate::program::{EntityId, Limit};
+use crate::program::{EntityId, Limit, StepLimit, Trigger};
 use crate::span::Span;
 
 /// What can be wrong with a rate limit.
@@ -53,6 +53,19 @@ impl Checker<'_> {
     /// The trigger's `at most once per …`, with `per FIELD` a field of `entity`.
     pub(super) fn rate_limit(&mut self, t: &ast::Trigger, entity: EntityId) -> Option<Limit> {
         let limit = t.limit.as_ref()?;
+        Some(self.limit_of(limit, entity))
+    }
+
+    /// A step's `at most once per …`, with `per FIELD` a field of the trigger record.
+    pub(super) fn step_limit(&mut self, step: &ast::Step, trigger: &Trigger) -> Option<StepLimit> {
+        let limit = step.limit.as_ref()?;
+        Some(StepLimit {
+            limit: self.limit_of(limit, trigger.entity),
+            slot: self.sources.line_of(limit.span) as u32,
+        })
+    }
+
+    fn limit_of(&mut self, limit: &ast::RateLimit, entity: EntityId) -> Limit {
         let window = limit.window.node.seconds();
         let per = limit.per.as_ref().map(|field| self.field(entity, field));
         if window == 0 {
@@ -61,10 +74,10 @@ impl Checker<'_> {
                 written: limit.window.node.to_string(),
             }));
         }
-        Some(Limit {
+        Limit {
             window,
             per: per.flatten(),
             span: limit.span,
-        })
+        }
     }
 }

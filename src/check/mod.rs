@@ -292,7 +292,7 @@ pub(crate) struct Checker<'a> {
     /// The sync whose conflicts the workflow being checked runs on, for `conflict.field`.
     conflict_sync: Option<SyncId>,
     /// The workflow whose failed runs the workflow being checked runs on, for `error.message`.
-    failure_of: Option<WorkflowId>,
+    failure_of: Option<crate::program::FailedOf>,
     /// The workflows that run on failed runs, by name, with their trigger.
     failed_run_triggers: HashMap<Arc<str>, Span>,
 }

@@ -220,6 +220,15 @@ impl Checker<'_> {
         names
     }
 
+    /// Why a run on the clock's tick has no trigger record: a schedule, or `on failed run`.
+    fn no_record_hint(&self) -> ScopeHint {
+        if self.failure_of == Some(crate::program::FailedOf::Any) {
+            ScopeHint::AnyFailure
+        } else {
+            ScopeHint::Scheduled
+        }
+    }
+
     fn scope_hint(&self, scope: Scope) -> ScopeHint {
         let describe = |entity: EntityId| {
             let e = self.program.entity(entity);
@@ -228,7 +237,7 @@ impl Checker<'_> {
         match scope.view {
             View::Trigger => match scope.trigger {
                 Some(entity) if self.program.app(self.program.entity(entity).app).is_clock() => {
-                    ScopeHint::Scheduled
+                    self.no_record_hint()
                 }
                 Some(entity) => {
                     let (entity, app) = describe(entity);
@@ -308,7 +317,7 @@ impl Checker<'_> {
                         span: base.span,
                     },
                     suggestion: None,
-                    scope: ScopeHint::Scheduled,
+                    scope: self.no_record_hint(),
                 });
                 return error_expr(span);
             }

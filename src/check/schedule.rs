@@ -101,12 +101,20 @@ impl Checker<'_> {
     /// `on every …`: a `new` event of the clock's tick, with the schedule kept for the clock.
     pub(super) fn schedule_trigger(&mut self, t: &ast::Trigger, s: &ast::Schedule) -> Trigger {
         self.check_schedule(s);
+        Trigger {
+            schedule: Some(Box::new(s.clone())),
+            ..self.clock_trigger(t, s.every.span)
+        }
+    }
+
+    /// A trigger on the clock's tick, on no record: its `where` and its limit checked.
+    pub(super) fn clock_trigger(&mut self, t: &ast::Trigger, kind_span: Span) -> Trigger {
         let (app, entity) = self.clock_tick();
         let condition = self.trigger_condition(t, entity);
         let limit = self.rate_limit(t, entity);
         Trigger {
             kind: EventKind::New,
-            kind_span: s.every.span,
+            kind_span,
             app,
             entity,
             changing: Vec::new(),
@@ -114,7 +122,7 @@ impl Checker<'_> {
             condition,
             span: t.span,
             conflict: None,
-            schedule: Some(Box::new(s.clone())),
+            schedule: None,
             limit,
             failed: None,
         }
@@ -180,7 +188,7 @@ impl Checker<'_> {
     }
 
     /// The clock's app and tick entity, made the first time a schedule needs them.
-    fn clock_tick(&mut self) -> (AppId, EntityId) {
+    pub(super) fn clock_tick(&mut self) -> (AppId, EntityId) {
         if let Some(app) = self.program.apps.iter().position(App::is_clock) {
             let entity = self.program.apps[app].entities[0];
             return (AppId(app), entity);

@@ -135,6 +135,7 @@ impl Checker<'_> {
             checked.push(Step {
                 kind,
                 span: step.span,
+                limit: self.step_limit(step, trigger),
             });
         }
         checked
@@ -292,8 +293,8 @@ impl Checker<'_> {
     fn trigger(&mut self, t: &ast::Trigger, workflow: &Arc<str>) -> Option<Trigger> {
         self.conflict_sync = None;
         self.failure_of = None;
-        if let Some(name) = &t.failed {
-            return self.failed_trigger(t, name);
+        if let Some(failed) = &t.failed {
+            return self.failed_trigger(t, failed);
         }
         if let Some(name) = &t.conflict {
             return self.conflict_trigger(t, name);

@@ -125,6 +125,8 @@ pub enum FlowError {
         there: (Unit, Span),
         back: (Unit, Span),
     },
+    /// E0220
+    FailureLoop(super::failures::FailureLoop),
 }
 
 impl FlowError {
@@ -142,6 +144,7 @@ impl FlowError {
             FlowError::TwoWayWithOwner { .. } => Code::E0402,
             FlowError::FlowPastOwner { .. } => Code::W0403,
             FlowError::UpdatesBothWays { .. } => Code::W0404,
+            FlowError::FailureLoop(_) => Code::E0220,
         }
     }
 }
@@ -297,6 +300,14 @@ impl FlowError {
                 labels: cycle.labels(),
                 notes: vec![format!("trace: {}", cycle.story()), help(cycle.fix.help())],
             },
+            FlowError::FailureLoop(found) => {
+                let (message, labels, notes) = found.parts();
+                Parts {
+                    message,
+                    labels,
+                    notes,
+                }
+            }
             FlowError::SecondCopy(copy) => {
                 let (labels, notes) = copy.details();
                 Parts {

@@ -21,6 +21,7 @@
 mod copies;
 mod error;
 pub mod eval;
+pub mod failures;
 mod fix;
 pub mod graph;
 mod labels;
@@ -54,6 +55,7 @@ pub fn check(program: &Program) -> Vec<FlowError> {
     analysis.stale_stamps(&mut problems);
     analysis.second_copies(&mut problems);
     analysis.guards_that_cut_chains(&mut problems);
+    failures::check(program, &graph, &mut problems);
     let on_loops: BTreeSet<Span> = problems
         .iter()
         .filter_map(|p| match p {
@@ -698,7 +700,12 @@ impl<'a> Analysis<'a> {
 
     /// W0306: an origin guard that cuts an edge lying on no cycle of the uncut graph.
     fn guards_that_cut_chains(&self, problems: &mut Vec<FlowError>) {
-        let all = Components::new(&successors(self.graph, |_| true));
+        let mut every = successors(self.graph, |_| true);
+        // A guard that cuts a loop through failures (E0220) is needed too.
+        for (failing, handler) in failures::hops(self.program, self.graph) {
+            every[failing].push(handler);
+        }
+        let all = Components::new(&every);
         let mut seen = BTreeSet::new();
         for edge in &self.graph.edges {
             let Some(Cut::OriginGuard { guard, .. }) = edge.cut else {

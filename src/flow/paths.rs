@@ -122,6 +122,7 @@ fn for_marker(step: &Step) -> Step {
     };
     Step {
         span: step.span,
+        limit: None,
         kind: StepKind::For {
             item: *item,
             list: list.clone(),
@@ -134,6 +135,7 @@ fn for_marker(step: &Step) -> Step {
 fn guard(condition: &crate::program::Expr, continue_when: bool) -> Step {
     Step {
         span: condition.span,
+        limit: None,
         kind: StepKind::Guard {
             condition: condition.clone(),
             continue_when,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::graph::{Cut, FlowGraph, Telling, UnitSource};
 use super::scc;
 use crate::ast::EventKind;
-use crate::program::{App, CLOCK_APP, EntityId, Program};
+use crate::program::{App, CLOCK_APP, EntityId, FailedOf, Program};
 use crate::source::SourceMap;
 use crate::span::Span;
 
@@ -70,6 +70,10 @@ impl<'a> View<'a> {
         let mut succ = vec![Vec::new(); graph.units.len()];
         for edge in graph.edges.iter().filter(|e| e.cut.is_none()) {
             succ[edge.from].push(edge.to);
+        }
+        // A failure sets off the workflows on its failed runs: a way back is a loop (E0220).
+        for (failing, handler) in super::failures::hops(&program, &graph) {
+            succ[failing].push(handler);
         }
         let mut component = vec![0; graph.units.len()];
         for (i, members) in scc::components(&succ).iter().enumerate() {
@@ -147,11 +151,12 @@ impl<'a> View<'a> {
                         format!("conflict in sync {}", self.program.syncs[sync.0].name)
                     }
                     (None, Some(schedule), _) => schedule.to_string(),
-                    (None, None, Some(of)) => format!(
-                        "failed run of {} on {}",
-                        self.program.workflow(of).name,
+                    (None, None, Some(of @ FailedOf::Workflow(_))) => format!(
+                        "{} on {}",
+                        of.words(&self.program),
                         self.node(u.trigger_entity)
                     ),
+                    (None, None, Some(FailedOf::Any)) => "failed run of any workflow".to_string(),
                     (None, None, None) => {
                         format!("{} {}", u.trigger_kind, self.node(u.trigger_entity))
                     }

@@ -143,9 +143,11 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
                 .chain(crate::ast::WEEKDAYS)
                 .map(String::from)
                 .collect(),
-            // `on failed run of WORKFLOW`.
+            // `on failed run of WORKFLOW`, or `on failed run` of any workflow.
             "failed" if words.len() >= 2 && words[words.len() - 2] == "on" => vec!["run".into()],
-            "run" if words.len() >= 2 && words[words.len() - 2] == "failed" => vec!["of".into()],
+            "run" if words.len() >= 2 && words[words.len() - 2] == "failed" => {
+                vec!["of".into(), "do".into(), "where".into()]
+            }
             // `at most once per 60s per FIELD`: the words in their order, then the fields.
             "most" => vec!["once".into()],
             "once" => vec!["per".into()],
@@ -250,6 +252,11 @@ mod tests {
         assert_eq!(complete(failed, failed.len(), &n).1, vec!["run"]);
         let failed = "on failed run o";
         assert_eq!(complete(failed, failed.len(), &n).1, vec!["of"]);
+        let failed = "on failed run ";
+        assert_eq!(
+            complete(failed, failed.len(), &n).1,
+            vec!["do", "of", "where"]
+        );
         let failed = "on failed run of to_";
         assert_eq!(complete(failed, failed.len(), &n).1, vec!["to_outlook"]);
         let part = "on failed run of to_outlook do notify error.m";

@@ -114,7 +114,7 @@ pub fn workflows(program: &Program) -> String {
             .collect();
         let on = match (t.conflict, t.failed) {
             (Some(sync), _) => format!("conflict in sync {}", program.syncs[sync.0].name),
-            (None, Some(of)) => format!("failed run of {}", program.workflow(of).name),
+            (None, Some(of)) => of.words(program),
             (None, None) => format!("{} {} in {}", t.kind, e.name, program.app(e.app).name),
         };
         let _ = writeln!(

@@ -136,6 +136,11 @@ impl Core {
         out: &mut Outcome,
     ) -> Result<bool, RunError> {
         for step in steps {
+            if let Some(limit) = &step.limit
+                && !self.step_gate(limit, ctx.by, ctx.event, out)
+            {
+                continue;
+            }
             let scope = ctx.scope(p, self.options.now, locals);
             match &step.kind {
                 StepKind::Guard {

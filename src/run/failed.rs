@@ -1,8 +1,9 @@
 //! Failed runs as events: when a run of a workflow fails, the workflows `on failed run of` it
-//! run on the record it was on, reading `error.message`, `error.workflow` and `error.event`.
+//! run on the record it was on, and those `on failed run` (of any workflow) run on no record;
+//! all read `error.message`, `error.workflow` and `error.event`.
 //!
 //! A run of a workflow on failed runs that fails raises nothing more, so failures cannot chain
-//! (the checker refuses to name such a workflow, E0211). The failed-run event keeps the chain of
+//! (the checker refuses to name such a workflow, E0211, and `on failed run` leaves them out). The failed-run event keeps the chain of
 //! the run that failed, so a workflow on failed runs that writes back into a loop is held like
 //! any other hop.
 
@@ -10,11 +11,13 @@ use std::sync::Arc;
 
 use smol_str::SmolStr;
 
-use super::apps::Apps;
+use super::apps::{Apps, Record};
 use super::error::Failure;
 use super::guard::Actor;
-use super::{Core, Event, Outcome};
-use crate::program::{FailurePart, Program, WorkflowId};
+use super::{Core, Engine, Event, Outcome};
+use crate::ast::EventKind;
+use crate::program::EntityId;
+use crate::program::{FailedOf, FailurePart, Program, WorkflowId};
 
 /// A failed run, as a workflow on it reads it: each part a text.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,6 +36,22 @@ impl FailureNote {
             FailurePart::Message => &self.message,
             FailurePart::Workflow => &self.name,
             FailurePart::Event => &self.event,
+        }
+    }
+}
+
+/// Files `workflow`, on the failed runs `of` names, under each workflow whose failures it
+/// hears (never under a workflow on failed runs: their failures raise nothing).
+pub(super) fn listen(
+    p: &Program,
+    of: FailedOf,
+    workflow: WorkflowId,
+    on_failure: &mut [Vec<WorkflowId>],
+) {
+    for (i, heard) in on_failure.iter_mut().enumerate() {
+        let failing = WorkflowId(i);
+        if of.covers(failing) && p.workflow(failing).trigger.failed.is_none() {
+            heard.push(workflow);
         }
     }
 }
@@ -80,5 +99,64 @@ impl Core {
             let workflow = self.on_failure[of.0][i];
             self.consider(p, apps, workflow, event, out);
         }
+    }
+}
+
+/// A run that failed after the engine let go of it: under `weir serve`, a write to a real app
+/// that the outbox gave up on once the run had finished.
+#[derive(Clone, Debug)]
+pub struct LateFailure {
+    pub workflow: WorkflowId,
+    pub message: SmolStr,
+    /// `the new order Shop/order/3`.
+    pub event: SmolStr,
+    /// The record the run was on, as it came in, when known: without it only the workflows
+    /// `on failed run` (which read no record) run, not those `on failed run of` it.
+    pub record: Option<(EventKind, EntityId, Record)>,
+}
+
+impl<A: Apps> Engine<A> {
+    /// Runs the workflows on a failure the engine did not see happen, as the start of a chain.
+    pub fn failed_later(&mut self, late: LateFailure) -> Outcome {
+        let p = Arc::clone(&self.program);
+        let mut out = Outcome::default();
+        let failing = late.workflow;
+        if p.workflow(failing).trigger.failed.is_some() {
+            return out;
+        }
+        let whole = late.record.is_some();
+        let (kind, entity, record) = late.record.unwrap_or_else(|| {
+            let t = &p.workflow(failing).trigger;
+            let fields = p.entity(t.entity).fields.len();
+            (t.kind, t.entity, Record::empty(fields))
+        });
+        let note = FailureNote {
+            workflow: failing,
+            message: late.message,
+            name: SmolStr::new(&*p.workflow(failing).name),
+            event: late.event,
+        };
+        let core = &mut self.core;
+        let event = Event {
+            id: core.next_event,
+            kind,
+            entity,
+            record,
+            origin: core.user.clone(),
+            changed: None,
+            cause: None,
+            conflict: None,
+            failure: Some(Arc::new(note)),
+        };
+        core.next_event += 1;
+        for i in 0..core.on_failure[failing.0].len() {
+            let workflow = core.on_failure[failing.0][i];
+            if whole || p.workflow(workflow).trigger.failed == Some(FailedOf::Any) {
+                core.consider(&p, &mut self.apps, workflow, &event, &mut out);
+            }
+        }
+        core.settle(&p, &mut self.apps, &mut out);
+        core.totals += out.counts;
+        out
     }
 }

@@ -1,4 +1,4 @@
-//! Rate limits at run time: `at most once per 60s per device` on a trigger.
+//! Rate limits at run time: `at most once per 60s per device` on a trigger or a step.
 //!
 //! A run of a limited workflow notes when it started, under the value of its `per` field (one
 //! note for the whole workflow without `per`). A later event that passes the trigger's `where`
@@ -20,7 +20,7 @@ use std::sync::Arc;
 use super::apps::{Apps, Record};
 use super::trace::Skip;
 use super::{Core, Engine, Event, Options, Outcome, guard::Actor};
-use crate::program::{Limit, Program, WorkflowId};
+use crate::program::{Limit, Program, StepLimit, WorkflowId};
 
 /// The time windows are measured on, in seconds since 1970: what `now()` returns.
 pub fn clock(options: &Options) -> i64 {
@@ -33,6 +33,17 @@ pub fn key(limit: &Limit, record: &Record) -> Arc<str> {
         Some(field) => Arc::from(record.get(field).to_string()),
         None => Arc::from(""),
     }
+}
+
+/// The value a step's window is kept for: the step's slot and the `per` field's value, in a
+/// form no trigger's key takes (it starts with a control character), so that the journal keeps
+/// both in one table.
+pub fn step_key(limit: &StepLimit, record: &Record) -> Arc<str> {
+    Arc::from(format!(
+        "\u{1f}{}\u{1f}{}",
+        limit.slot,
+        key(&limit.limit, record)
+    ))
 }
 
 /// When each limited workflow last ran, for each value of its `per` field.
@@ -116,6 +127,35 @@ impl Core {
             self.limits.note(workflow, key.clone(), now);
             out.limited.push((workflow, key, now));
         }
+    }
+}
+
+impl Core {
+    /// Whether a limited step runs: skipped (and traced) within its window, noted when it runs.
+    /// A step of a sync's run is never limited (only workflows have steps).
+    pub(super) fn step_gate(
+        &mut self,
+        limit: &StepLimit,
+        by: Actor,
+        event: &Event,
+        out: &mut Outcome,
+    ) -> bool {
+        let Actor::Workflow(workflow) = by else {
+            return true;
+        };
+        let key = step_key(limit, &event.record);
+        let now = clock(&self.options);
+        if let Some(within) = self.limits.within(workflow, &key, now, limit.limit.window) {
+            let why = Skip::LimitedStep {
+                span: limit.limit.span,
+                ago: now - within.since,
+            };
+            self.skip(by, event, why, out);
+            return false;
+        }
+        self.limits.note(workflow, key.clone(), now);
+        out.limited.push((workflow, key, now));
+        true
     }
 }
 

@@ -51,7 +51,7 @@ use guard::{Actor, Chain, Held, HoldReason};
 use sim::Simulator;
 use trace::{Skip, TraceItem};
 
-pub use failed::FailureNote;
+pub use failed::{FailureNote, LateFailure};
 pub use report::Reported;
 pub use sync::ConflictNote;
 
@@ -484,7 +484,7 @@ impl Core {
             }
             match (w.trigger.conflict, w.trigger.failed) {
                 (Some(sync), _) => on_conflict[sync.0].push(WorkflowId(i)),
-                (None, Some(of)) => on_failure[of.0].push(WorkflowId(i)),
+                (None, Some(of)) => failed::listen(program, of, WorkflowId(i), &mut on_failure),
                 (None, None) => listeners[w.trigger.entity.0 * 3 + kind_index(w.trigger.kind)]
                     .push(WorkflowId(i)),
             }

@@ -1,5 +1,8 @@
 //! The windows of rate limits, kept in the journal's `limits_seen` table.
 //!
+//! A step's windows are rows of the same table, their key prefixed by the step's slot
+//! ([`crate::run::limit::step_key`]), which no trigger's key can be.
+//!
 //! A run of a workflow with `at most once per 60s per device` opens a window for its device;
 //! the row `(workflow, key, at)` says when. The rows are written with each batch of finished
 //! events and read back at start, so that a restart of `weir serve` does not open every
@@ -87,8 +90,20 @@ mod tests {
     const SENSORS: &str = "app Sensors { reading { device: text } }
 on new reading in Sensors at most once per 1h per device do notify \"{device} is hot\"\n";
 
+    /// A step limited to once an hour per device, after a step that always runs.
+    const STEP: &str = "app Sensors { reading { device: text } }
+workflow hot {
+  on new reading in Sensors
+  notify \"{device} is read\"
+  notify \"{device} is hot\" at most once per 1h per device
+}\n";
+
     fn worker(path: &std::path::Path) -> Worker {
-        let loaded = crate::load::parse_all(vec![("s.weir".into(), SENSORS.into())]);
+        worker_of(path, SENSORS)
+    }
+
+    fn worker_of(path: &std::path::Path, script: &str) -> Worker {
+        let loaded = crate::load::parse_all(vec![("s.weir".into(), script.into())]);
         let checked = crate::check::check(&loaded.scripts, &loaded.sources);
         assert!(!checked.has_errors());
         let program = Arc::new(checked.program);
@@ -140,6 +155,30 @@ on new reading in Sensors at most once per 1h per device do notify \"{device} is
         let mut w = worker(&path);
         assert_eq!(reading(&path, &mut w, "a"), 0, "a restart keeps the window");
         assert_eq!(reading(&path, &mut w, "b"), 1, "another device has its own");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_steps_window_is_kept_apart_from_the_triggers_and_across_a_restart() {
+        let dir = std::env::temp_dir().join(format!("weir-step-limits-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("weir.db");
+        let mut w = worker_of(&path, STEP);
+        assert_eq!(reading(&path, &mut w, "a"), 2, "both steps run");
+        assert_eq!(
+            reading(&path, &mut w, "a"),
+            1,
+            "the limited step is skipped"
+        );
+        drop(w);
+        let mut w = worker_of(&path, STEP);
+        assert_eq!(
+            reading(&path, &mut w, "a"),
+            1,
+            "a restart keeps the step's window"
+        );
+        assert_eq!(reading(&path, &mut w, "b"), 2, "another device has its own");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

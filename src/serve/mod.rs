@@ -27,6 +27,7 @@
 //! a provider route is built from (no route takes provider webhooks yet).
 
 pub mod envelope;
+pub mod failed_runs;
 pub mod hooks;
 pub mod journal;
 pub mod limits_seen;

@@ -446,6 +446,7 @@ impl Scheduler {
         };
         let program = Arc::clone(&self.setup.program);
         let mut moved = Vec::new();
+        let mut raised = 0;
         let tx = self.setup.journal.conn_mut().transaction().map_err(fail)?;
         outbox::sent(&tx, &program, &finished).map_err(fail)?;
         for event in &settled {
@@ -464,6 +465,10 @@ impl Scheduler {
             });
             let failure = failure.as_ref().map(|(k, m)| (k, m.as_str()));
             moved.push(outbox::settle_event(&tx, *event, failure).map_err(fail)?);
+            if let Some((key, message)) = failure {
+                raised += super::failed_runs::raise(&tx, &program, *event, key.run, message)
+                    .map_err(fail)?;
+            }
             self.events.remove(event);
         }
         tx.commit().map_err(fail)?;
@@ -471,6 +476,7 @@ impl Scheduler {
             for status in moved {
                 counters.moved(EventStatus::Queued, status);
             }
+            (0..raised).for_each(|_| counters.accepted());
         }
         Ok(())
     }

@@ -368,6 +368,10 @@ impl Worker {
             panic!("a panic injected on event {} for a test", event.id);
         }
         let p = Arc::clone(&self.program);
+        if event.kind == super::failed_runs::KIND {
+            let outcome = super::failed_runs::run(&mut self.engine, &self.journal, &p, event);
+            return self.wrap(event, base, &outcome);
+        }
         let parsed = webhook::route(&p, &event.app, &event.entity, &event.kind).and_then(
             |(entity, kind)| {
                 webhook::parse(
@@ -415,8 +419,13 @@ impl Worker {
                 })
             }
         };
+        self.wrap(event, base, &outcome)
+    }
+
+    /// What a run of an event came to, with the writes it planned.
+    fn wrap(&mut self, event: &StoredEvent, base: u64, outcome: &Outcome) -> Finished {
         self.next_run = self.next_run.max(self.engine.next_run_id());
-        let mut finished = self.finished(event.id, base, &outcome, false);
+        let mut finished = self.finished(event.id, base, outcome, false);
         finished.was = event.status;
         finished.writes = self.take_planned();
         finished

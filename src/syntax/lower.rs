@@ -281,6 +281,7 @@ impl Lower {
                     guard = Some(Step {
                         span: unless_at.map_or(condition.span, |k| k.to(condition.span)),
                         kind: StepKind::Unless(condition),
+                        limit: None,
                     });
                 }
                 _ => actions.push(self.step(part)?),
@@ -331,17 +332,24 @@ impl Lower {
             }
         } else if first.as_rule() == Rule::failed_run {
             let kind = Spanned::new(EventKind::Updated, self.span(&first));
-            let workflow = self.name(parts(first).next().expect("workflow name"));
+            let words = Name::new(Arc::from("failed run"), kind.span);
+            let (workflow, failed) = match parts(first).next() {
+                Some(name) => {
+                    let name = self.name(name);
+                    (name.clone(), FailedRuns::Of(name))
+                }
+                None => (words, FailedRuns::Any),
+            };
             Trigger {
                 kind,
                 entity: workflow.clone(),
-                app: workflow.clone(),
+                app: workflow,
                 changing: Vec::new(),
                 condition: None,
                 span,
                 conflict: None,
                 limit: None,
-                failed: Some(workflow),
+                failed: Some(failed),
                 schedule: None,
             }
         } else {
@@ -423,9 +431,23 @@ impl Lower {
                 let lookup = self.lookup(inner.next().expect("lookup"))?;
                 StepKind::Lookup(name, lookup)
             }
+            Rule::limited_step => {
+                let mut inner = parts(pair);
+                let action = inner.next().expect("a limited action");
+                let limit = self.rate_limit(inner.next().expect("its rate limit"))?;
+                return Ok(Step {
+                    span: self.span(&action),
+                    kind: StepKind::Action(self.action(action)?),
+                    limit: Some(Box::new(limit)),
+                });
+            }
             _ => StepKind::Action(self.action(pair)?),
         };
-        Ok(Step { kind, span })
+        Ok(Step {
+            kind,
+            span,
+            limit: None,
+        })
     }
 
     pub(super) fn action(&mut self, pair: Pair<'_, Rule>) -> Result<Action> {

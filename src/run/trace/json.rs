@@ -211,6 +211,7 @@ fn item_json<'a>(program: &'a Program, sources: &'a SourceMap, item: &'a TraceIt
                 Skip::Changing(span) => ("changing", Some(*span)),
                 Skip::Echo => ("echo", None),
                 Skip::Limited { span, .. } => ("limited", Some(*span)),
+                Skip::LimitedStep { span, .. } => ("limited step", Some(*span)),
                 Skip::Linked(_) => ("linked", None),
             };
             Item::Skip {

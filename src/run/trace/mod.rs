@@ -79,6 +79,9 @@ pub enum Skip {
     Limited { span: Span, ago: i64 },
     /// A sync linked a new record to an existing one with the same `match` value.
     Linked(RecordRef),
+    /// A step's `at most once per …` (at `span`) let it through `ago` seconds before: the step
+    /// was skipped, the run went on.
+    LimitedStep { span: Span, ago: i64 },
 }
 
 /// What an action did.
@@ -461,6 +464,12 @@ fn skip_line(
             place(sources, *span)
         ),
         Skip::Echo => write!(out, "skip {name}: the echo of its own write"),
+        Skip::LimitedStep { span, ago } => write!(
+            out,
+            "skip a step of {name}: `{}`, and it ran {ago}s ago ({})",
+            sources.slice(*span),
+            place(sources, *span)
+        ),
         Skip::Limited { span, ago } => write!(
             out,
             "skip {name}: `{}`, and it ran {ago}s ago ({})",
