@@ -18,12 +18,13 @@
 //! side, `WEIR_BENCH_ROUNDS=N` (default 3) the rounds, of which each side's best is shown (the
 //! machine may be busy with other work); `WEIR_BENCH_NODE_RED=0` skips Node-RED.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+mod serving;
 
 const SECRET: &str = "bench-secret";
 
@@ -102,7 +103,10 @@ fn main() {
             }
         }
     }
-    println!("  best of {rounds} rounds each:");
+    println!(
+        "  best of {rounds} rounds each (load average now: {}):",
+        serving::load()
+    );
     let Some((weir, drained)) = best_weir else {
         unreachable!("expected a round of weir, found none")
     };
@@ -148,27 +152,6 @@ fn report(name: &str, f: &Figures) {
         f.p99.as_secs_f64() * 1000.0,
         f.peak_kib as f64 / 1024.0
     );
-}
-
-/// Ends a child process started here.
-struct Reaped(Child);
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn peak_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 fn bodies(requests: usize) -> Vec<(String, String)> {
@@ -371,40 +354,21 @@ fn figures(
 fn run_weir(dir: &Path, requests: usize, concurrency: usize, limit: Duration) -> (Figures, f64) {
     std::fs::create_dir_all(dir).expect("a folder for the round");
     std::fs::write(dir.join("shop.weir"), SCRIPT).expect("the script");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_weir"))
-        .args([
-            "serve",
-            "shop.weir",
-            "--listen",
-            "127.0.0.1:0",
-            "--journal",
-            "bench.db",
+    let serving = serving::Serving::start(
+        dir,
+        "shop.weir",
+        &[
             "--secret-env",
             "WEIR_BENCH_SECRET",
             "--read-token-env",
             "WEIR_BENCH_READ",
             "--max-runs",
             "100000000",
-        ])
-        .current_dir(dir)
-        .env("WEIR_BENCH_SECRET", SECRET)
-        .env("WEIR_BENCH_READ", SECRET)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("weir serve starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("its output"))
-        .read_line(&mut line)
-        .expect("weir serve says where it listens");
-    let pid = child.id();
-    let child = Reaped(child);
-    let base = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("an address")
-        .trim_end_matches(',')
-        .to_string();
+        ],
+        &[("WEIR_BENCH_SECRET", SECRET), ("WEIR_BENCH_READ", SECRET)],
+        true,
+    );
+    let (base, pid) = (serving.base.clone(), serving.pid);
     let start = Instant::now();
     let (ok, refused, seconds, latencies) = drive(
         &format!("{base}/events/Shop/order/new"),
@@ -427,8 +391,8 @@ fn run_weir(dir: &Path, requests: usize, concurrency: usize, limit: Duration) ->
         }
         std::thread::sleep(Duration::from_millis(100));
     };
-    let peak = peak_kib(pid);
-    drop(child);
+    let peak = serving::peak_kib(pid);
+    drop(serving);
     (figures(ok, refused, seconds, latencies, peak), drained)
 }
 
@@ -497,7 +461,7 @@ fn run_node_red(
         .spawn()
         .map_err(|e| format!("node could not start node-red ({e})"))?;
     let pid = child.id();
-    let child = Reaped(child);
+    let child = serving::Reaped(child);
     let url = format!("http://127.0.0.1:{port}/events/Shop/order/new");
     let up = Instant::now();
     loop {
@@ -515,7 +479,7 @@ fn run_node_red(
         std::thread::sleep(Duration::from_millis(200));
     }
     let (ok, refused, seconds, latencies) = drive(&url, bodies(requests), concurrency, limit);
-    let peak = peak_kib(pid);
+    let peak = serving::peak_kib(pid);
     drop(child);
     Ok(figures(ok, refused, seconds, latencies, peak))
 }

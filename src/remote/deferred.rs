@@ -85,12 +85,18 @@ struct State {
     stopping: bool,
 }
 
+/// Hands writes planned by runs that have finished over to be sent: `weir serve` records
+/// finished events in groups, and a read must not miss writes still held in a group. Its
+/// argument: weir is stopping (then nothing is recorded, and the events run again).
+pub type Flush = Box<dyn Fn(bool) + Send + Sync>;
+
 /// What the engine's side and the sending side share: how many writes are still to send, and
 /// what the sent ones taught.
 #[derive(Default)]
 pub struct Waiting {
     state: Mutex<State>,
     changed: Condvar,
+    flush: Mutex<Option<Flush>>,
 }
 
 /// Weir is stopping: a read that waits for writes to be sent will not get them.
@@ -144,14 +150,30 @@ impl Waiting {
         self.lock().creates.get(&entity).is_some_and(|n| *n > 0)
     }
 
-    /// Waits until every write handed over to the entities `of` says yes to is sent, or
-    /// weir stops.
+    /// What hands over the writes of runs finished and not yet recorded ([`Flush`]).
+    pub fn set_flush(&self, flush: Flush) {
+        *self.flush.lock().unwrap_or_else(|e| e.into_inner()) = Some(flush);
+    }
+
+    /// Hands over the writes of runs finished and not yet recorded, so that a wait for writes
+    /// takes them in.
+    pub fn flush(&self) {
+        let stopping = self.stopping();
+        if let Some(flush) = &*self.flush.lock().unwrap_or_else(|e| e.into_inner()) {
+            flush(stopping);
+        }
+    }
+
+    /// Waits until every write to the entities `of` says yes to, of the runs finished before,
+    /// is sent, or weir stops.
     pub fn settle_for(&self, of: impl Fn(EntityId) -> bool) -> Result<(), Stopping> {
+        self.flush();
         self.wait_while(|s| s.rows.iter().any(|(e, n)| *n > 0 && of(*e)))
     }
 
     /// Waits until no create of an entity is still to be sent, or weir stops.
     pub fn settle_creates(&self, entity: EntityId) -> Result<(), Stopping> {
+        self.flush();
         self.wait_while(|s| s.creates.get(&entity).is_some_and(|n| *n > 0))
     }
 

@@ -200,6 +200,8 @@ pub struct Finished {
     pub writes: Vec<crate::remote::deferred::Planned>,
     /// Windows of rate limits its runs opened: `(workflow, per value, started at)`.
     pub limited: Vec<(String, String, i64)>,
+    /// What it changed besides its rows, and the counters after it.
+    pub changes: super::recording::Changes,
 }
 
 /// A run as `weir runs` and `GET /runs` show it.

@@ -37,6 +37,7 @@ pub mod outbox;
 pub mod poller;
 pub mod polls;
 pub mod provider;
+pub mod recording;
 pub mod redact;
 pub mod runs;
 pub mod saved;
@@ -288,23 +289,23 @@ fn drain(worker: &mut Worker, wake: mpsc::Receiver<()>, stop: &AtomicBool) {
             while worker.backlog() > BACKLOG && !stop.load(Ordering::SeqCst) {
                 std::thread::sleep(Duration::from_millis(20));
             }
-            let mut batch = Vec::with_capacity(queued.len());
+            // Recorded in groups, one transaction each: a later run that reads a real app
+            // records the group before it first (`Waiting::flush`), so that it waits for the
+            // group's writes too.
             for event in &queued {
-                batch.push(worker.run(event, false));
+                let finished = worker.run(event, false);
+                worker.hold(finished);
                 last = event.id;
                 if stop.load(Ordering::SeqCst) {
                     break;
                 }
-                // Writes planned go to the outbox at once: a later run that reads a real
-                // app waits for every write before it, and these must be among them.
-                if batch.last().is_some_and(|f| !f.writes.is_empty()) {
-                    if let Err(err) = worker.commit(&batch) {
-                        report(err);
-                    }
-                    batch.clear();
+                if worker.writing() >= worker::GROUP
+                    && let Err(err) = worker.commit(&[])
+                {
+                    report(err);
                 }
             }
-            if let Err(err) = worker.commit(&batch) {
+            if let Err(err) = worker.commit(&[]) {
                 report(err);
             }
             if stop.load(Ordering::SeqCst) {

@@ -18,7 +18,7 @@
 //! ([`super::outbox::sent`]). When weir stops, the scheduler stops at once: writes not sent
 //! stay in the outbox, and go at the next start with their keys.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, mpsc};
@@ -80,6 +80,7 @@ enum Message {
 pub struct Outbox {
     messages: mpsc::Sender<Message>,
     thread: Option<std::thread::JoinHandle<()>>,
+    waiting: Arc<Waiting>,
 }
 
 /// What the scheduler needs to record what it sends.
@@ -137,6 +138,9 @@ impl Outbox {
                     reason: format!("no thread to send writes: {e}"),
                 })?;
         }
+        let waiting = Arc::clone(&setup.waiting);
+        let writes: Vec<_> = rows.iter().map(|r| r.write.clone()).collect();
+        waiting.handed(&writes);
         let mut scheduler = Scheduler::new(setup, jobs);
         for (entity, local, app_id) in known {
             scheduler.ids.insert((entity, local), app_id);
@@ -157,12 +161,16 @@ impl Outbox {
         Ok(Outbox {
             messages,
             thread: Some(thread),
+            waiting,
         })
     }
 
-    /// Rows the worker recorded, to send.
+    /// Rows the worker recorded, to send. They count as waiting to be sent from now on, not
+    /// from when the scheduler takes them: a read that follows at once waits for them.
     pub fn send(&self, rows: Vec<Row>) {
         if !rows.is_empty() {
+            let writes: Vec<_> = rows.iter().map(|r| r.write.clone()).collect();
+            self.waiting.handed(&writes);
             let _ = self.messages.send(Message::Rows(rows));
         }
     }
@@ -195,6 +203,10 @@ struct Scheduler {
     ids: HashMap<(EntityId, u64), String>,
     /// The first write of an event given up: its row and why.
     failed: HashMap<i64, (Row, String)>,
+    /// By app: the rows first of their event and of their record, not in flight, in the order
+    /// they were planned: the only rows that may go, so that choosing what goes next costs
+    /// what may go, not every row waiting behind them.
+    ready: Vec<BTreeSet<i64>>,
     busy: Vec<usize>,
     paused: Vec<Instant>,
     /// When each app may begin its next write under `per second`.
@@ -216,6 +228,7 @@ impl Scheduler {
             records: HashMap::new(),
             ids: HashMap::new(),
             failed: HashMap::new(),
+            ready: vec![BTreeSet::new(); apps],
             busy: vec![0; apps],
             paused: vec![now; apps],
             next_start: vec![now; apps],
@@ -226,14 +239,12 @@ impl Scheduler {
 
     fn add(&mut self, rows: Vec<Row>) {
         let now = Instant::now();
-        let writes: Vec<_> = rows.iter().map(|r| r.write.clone()).collect();
-        self.setup.waiting.handed(&writes);
         for row in rows {
-            let record = (row.write.entity, row.write.local);
-            self.events.entry(row.event).or_default().push_back(row.id);
-            self.records.entry(record).or_default().push_back(row.id);
+            let (id, record) = (row.id, (row.write.entity, row.write.local));
+            self.events.entry(row.event).or_default().push_back(id);
+            self.records.entry(record).or_default().push_back(id);
             self.rows.insert(
-                row.id,
+                id,
                 Pending {
                     row,
                     tries: 0,
@@ -241,6 +252,24 @@ impl Scheduler {
                     flying: false,
                 },
             );
+            self.consider(id);
+        }
+    }
+
+    /// Puts a row among those that may go if it is first of its event and of its record and
+    /// not in flight.
+    fn consider(&mut self, id: i64) {
+        let Some(p) = self.rows.get(&id) else {
+            return;
+        };
+        let write = &p.row.write;
+        let first = |queue: Option<&VecDeque<i64>>| queue.and_then(|q| q.front()) == Some(&id);
+        if !p.flying
+            && first(self.events.get(&p.row.event))
+            && first(self.records.get(&(write.entity, write.local)))
+        {
+            let app = self.setup.sender.app_of(write.entity);
+            self.ready[app].insert(id);
         }
     }
 
@@ -325,6 +354,7 @@ impl Scheduler {
                         // The app asked for a pause: none of its writes go until then.
                         self.paused[app] = self.paused[app].max(p.due);
                     }
+                    self.ready[app].insert(id);
                     return;
                 }
             }
@@ -340,14 +370,22 @@ impl Scheduler {
         };
         let row = p.row;
         let record = (row.write.entity, row.write.local);
+        self.ready[self.setup.sender.app_of(row.write.entity)].remove(&id);
+        let mut next = Vec::with_capacity(2);
         if let Some(queue) = self.records.get_mut(&record) {
             queue.retain(|r| *r != id);
+            next.extend(queue.front().copied());
             if queue.is_empty() {
                 self.records.remove(&record);
             }
         }
         if let Some(queue) = self.events.get_mut(&row.event) {
             queue.retain(|r| *r != id);
+            next.extend(queue.front().copied());
+        }
+        // The rows after it, of its record and of its event, may go now.
+        for other in next {
+            self.consider(other);
         }
         let mut learned = Learned {
             entity: row.write.entity,
@@ -453,58 +491,59 @@ impl Scheduler {
                     .max(Duration::from_millis(1)),
             );
         };
-        let heads: Vec<i64> = self
-            .events
-            .values()
-            .filter_map(|q| q.front().copied())
-            .collect();
-        for id in heads {
-            let Some(p) = self.rows.get(&id) else {
-                continue;
-            };
-            let write = &p.row.write;
-            let record = (write.entity, write.local);
-            if p.flying || self.records.get(&record).and_then(|q| q.front()) != Some(&id) {
-                continue;
-            }
-            let app = self.setup.sender.app_of(write.entity);
-            let limit = self.setup.limits.get(app).copied().unwrap_or_default();
-            if p.due > now {
-                soon(p.due);
+        for app in 0..self.ready.len() {
+            if self.ready[app].is_empty() {
                 continue;
             }
             if self.paused[app] > now {
                 soon(self.paused[app]);
                 continue;
             }
-            if self.busy[app] >= limit.at_once.max(1) {
-                continue;
-            }
-            if let Some(rate) = limit.per_second.filter(|r| *r > 0.0) {
-                if self.next_start[app] > now {
-                    soon(self.next_start[app]);
+            let limit = self.setup.limits.get(app).copied().unwrap_or_default();
+            let candidates: Vec<i64> = self.ready[app].iter().copied().collect();
+            for id in candidates {
+                if self.busy[app] >= limit.at_once.max(1) {
+                    break;
+                }
+                let Some(p) = self.rows.get(&id) else {
+                    self.ready[app].remove(&id);
+                    continue;
+                };
+                if p.due > now {
+                    soon(p.due);
                     continue;
                 }
-                self.next_start[app] = self.next_start[app].max(now - Duration::from_secs(1))
-                    + Duration::from_secs_f64(1.0 / rate);
-            }
-            let app_id = self.ids.get(&record).cloned();
-            if write.line.is_none() && app_id.is_none() {
-                let reason = format!(
-                    "{} was never created in the app, so its write was not sent",
-                    crate::run::apps::RecordRef::new(write.entity, write.local)
-                        .show(&self.setup.program)
-                );
-                self.done(id, Sent::Failed(reason));
-                continue;
-            }
-            let job = (id, write.clone(), app_id);
-            if let Some(p) = self.rows.get_mut(&id) {
-                p.flying = true;
-            }
-            self.busy[app] += 1;
-            if self.jobs.send(job).is_err() {
-                break;
+                if let Some(rate) = limit.per_second.filter(|r| *r > 0.0) {
+                    if self.next_start[app] > now {
+                        soon(self.next_start[app]);
+                        break;
+                    }
+                    self.next_start[app] = self.next_start[app].max(now - Duration::from_secs(1))
+                        + Duration::from_secs_f64(1.0 / rate);
+                }
+                let write = &p.row.write;
+                let record = (write.entity, write.local);
+                let app_id = self.ids.get(&record).cloned();
+                if write.line.is_none() && app_id.is_none() {
+                    let reason = format!(
+                        "{} was never created in the app, so its write was not sent",
+                        crate::run::apps::RecordRef::new(write.entity, write.local)
+                            .show(&self.setup.program)
+                    );
+                    self.done(id, Sent::Failed(reason));
+                    // Recorded, and the rows after it tried, at the next turn, without delay.
+                    soon(now);
+                    continue;
+                }
+                let job = (id, write.clone(), app_id);
+                self.ready[app].remove(&id);
+                if let Some(p) = self.rows.get_mut(&id) {
+                    p.flying = true;
+                }
+                self.busy[app] += 1;
+                if self.jobs.send(job).is_err() {
+                    return wake;
+                }
             }
         }
         wake

@@ -25,6 +25,7 @@ use std::sync::Arc;
 use serde_json::{Value as Json, json};
 
 use super::journal::{Finished, Journal, JournalError, LedgerRow, RunRow, SimChanges, StoredEvent};
+use super::recording::{self, Changes, Recording};
 use super::sender::Outbox;
 use super::status::{EventStatus, RunStatus};
 use super::webhook::{self, Parsed};
@@ -103,13 +104,12 @@ pub struct Worker {
     /// The highest run number given out so far.
     next_run: u64,
     notifier: Option<crate::remote::notify::Notifier>,
-    counters: Option<Arc<super::Counters>>,
     /// Whether kept messages may quote record values (`--log-values`).
     log_values: bool,
-    /// With writes deferred (`weir serve`): what the sending side shares, and where the
-    /// writes go once recorded.
+    /// With writes deferred (`weir serve`): what the sending side shares.
     waiting: Option<Arc<Waiting>>,
-    outbox: Option<Outbox>,
+    /// Events run and not yet recorded, with the counts and the outbox they go to.
+    recording: recording::Shared,
 }
 
 /// `Calendar/event` as an entity of the script.
@@ -211,16 +211,16 @@ impl Worker {
         }
         engine.set_next_run_id(next_run);
         super::limits_seen::restore(&journal, &mut engine)?;
+        let recording = Recording::new(Journal::open(path, false)?, Arc::clone(&program));
         Ok(Worker {
             engine,
             journal,
             program,
             next_run,
             notifier: None,
-            counters: None,
             log_values: false,
             waiting: None,
-            outbox: None,
+            recording: recording.shared(),
         })
     }
 
@@ -246,6 +246,11 @@ impl Worker {
                 http.mark_pending(w.entity, w.local);
             }
         }
+        // A read records the events run before it first, so that it waits for their writes.
+        let shared = Arc::clone(&self.recording);
+        waiting.set_flush(Box::new(move |stopping| {
+            recording::flush(&shared, stopping)
+        }));
         self.waiting = Some(waiting);
         Ok(())
     }
@@ -255,14 +260,18 @@ impl Worker {
         self.engine.apps().http().map(|h| h.write_sender())
     }
 
+    fn recording(&self) -> std::sync::MutexGuard<'_, Recording> {
+        self.recording.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Where recorded writes go to be sent.
     pub fn set_outbox(&mut self, outbox: Outbox) {
-        self.outbox = Some(outbox);
+        self.recording().set_outbox(outbox);
     }
 
     /// The outbox, to stop it.
     pub fn take_outbox(&mut self) -> Option<Outbox> {
-        self.outbox.take()
+        self.recording().take_outbox()
     }
 
     /// Writes waiting to be sent (for the worker to wait before it plans many more).
@@ -293,7 +302,13 @@ impl Worker {
                 .http()
                 .is_some_and(|h| h.knows(entity, app_id))
         };
-        if known(self) || !waiting.creating(entity) {
+        if known(self) {
+            return;
+        }
+        if self.recording().creates(entity) {
+            waiting.flush();
+        }
+        if !waiting.creating(entity) {
             return;
         }
         let _ = waiting.settle_creates(entity);
@@ -309,7 +324,7 @@ impl Worker {
 
     /// Keeps these counts of events by state up to date as events finish.
     pub fn set_counters(&mut self, counters: Arc<super::Counters>) {
-        self.counters = Some(counters);
+        self.recording().set_counters(counters);
     }
 
     /// Lets the messages kept in the journal quote record values (`--log-values`).
@@ -334,6 +349,12 @@ impl Worker {
     /// Runs one accepted event. `again`: it ran before (a replay), so it gets its old run
     /// numbers and starts a new chain.
     pub fn run(&mut self, event: &StoredEvent, again: bool) -> Finished {
+        let mut finished = self.run_event(event, again);
+        finished.changes = self.take_changes();
+        finished
+    }
+
+    fn run_event(&mut self, event: &StoredEvent, again: bool) -> Finished {
         let base = match event.run_base {
             Some(base) if again => base,
             _ => self.next_run,
@@ -456,6 +477,7 @@ impl Worker {
         let mut finished = self.finished(event, base, &total, true);
         finished.was = EventStatus::Held;
         finished.writes = self.take_planned();
+        finished.changes = self.take_changes();
         Ok(finished)
     }
 
@@ -541,14 +563,9 @@ impl Worker {
         f
     }
 
-    /// Writes down a batch of finished events, with the links made, the counters and what
-    /// the simulated apps and the sync ledger changed, in one transaction.
-    pub fn commit(&mut self, batch: &[Finished]) -> Result<(), JournalError> {
-        if self.waiting.as_ref().is_some_and(|w| w.stopping()) {
-            // Weir stops, and a read of these runs may have been cut short: none of the batch
-            // is recorded, so all of it runs again at the next start, with the same numbers.
-            return Ok(());
-        }
+    /// What the engine changed since it was last asked, besides the rows of events: links made,
+    /// simulated records and sync pairs as they are now, and the counters.
+    fn take_changes(&mut self) -> Changes {
         let p = &*self.program;
         let show = |r: RecordRef| r.show(p).to_string();
         let apps = self.engine.apps_mut();
@@ -572,28 +589,38 @@ impl Worker {
                 pair.map(|pair| state::pair_json(p, pair).to_string()),
             ));
         }
-        self.engine.clear_held();
-        let counters = [
-            ("next_run", self.next_run),
-            ("next_event", self.engine.next_event_id()),
-        ];
-        let rows = self.journal.finish(p, batch, &links, &counters, &sim)?;
-        super::limits_seen::keep(&self.journal, batch)?;
-        if let Some(counts) = &self.counters {
-            // An event with writes to send is queued until they are sent.
+        Changes {
+            links,
+            sim,
+            next_run: self.next_run,
+            next_event: self.engine.next_event_id(),
+        }
+    }
+
+    /// Keeps a finished event to be recorded with others ([`Worker::commit`]).
+    pub fn hold(&mut self, finished: Finished) {
+        self.recording().hold(finished);
+    }
+
+    /// Events held that have writes to send.
+    pub fn writing(&self) -> usize {
+        self.recording().writing()
+    }
+
+    /// Writes down the events held and a batch of finished events, with what they changed and
+    /// the counters, in one transaction; their writes then go to be sent.
+    pub fn commit(&mut self, batch: &[Finished]) -> Result<(), JournalError> {
+        let stopping = self.waiting.as_ref().is_some_and(|w| w.stopping());
+        let rest = self.take_changes();
+        let recorded = {
+            let mut recording = self.recording();
             for f in batch {
-                let now = if f.writes.is_empty() {
-                    f.status
-                } else {
-                    EventStatus::Queued
-                };
-                counts.moved(f.was, now);
+                recording.hold(f.clone());
             }
-        }
-        if let Some(outbox) = &self.outbox {
-            outbox.send(rows);
-        }
-        Ok(())
+            recording.record(Some(rest), stopping)
+        };
+        self.engine.clear_held();
+        recorded
     }
 
     /// Writes down what the simulated apps changed that no batch has recorded yet (at a
@@ -611,20 +638,16 @@ impl Worker {
                 break;
             }
             for chunk in queued.chunks(256) {
-                let mut batch = Vec::with_capacity(chunk.len());
                 for event in chunk {
-                    batch.push(self.run(event, false));
+                    let finished = self.run(event, false);
+                    self.hold(finished);
                     count += 1;
-                    // As the serving loop does: planned writes go to the outbox at once.
-                    if batch
-                        .last()
-                        .is_some_and(|f: &Finished| !f.writes.is_empty())
-                    {
-                        self.commit(&batch)?;
-                        batch.clear();
+                    // As the serving loop does: writes go to be sent in groups.
+                    if self.writing() >= GROUP {
+                        self.commit(&[])?;
                     }
                 }
-                self.commit(&batch)?;
+                self.commit(&[])?;
             }
         }
         count += self.run_releases()?;
@@ -634,7 +657,6 @@ impl Worker {
     /// Runs the events `weir replay` released.
     pub fn run_releases(&mut self) -> Result<usize, JournalError> {
         let ids = self.journal.take_releases()?;
-        let mut batch = Vec::new();
         let mut count = 0;
         for id in &ids {
             let Some(event) = self.journal.event(*id)? else {
@@ -645,20 +667,22 @@ impl Worker {
                 EventStatus::Failed => self.run(&event, true),
                 EventStatus::Queued | EventStatus::Done => continue,
             };
-            let writes = !finished.writes.is_empty();
-            batch.push(finished);
+            self.hold(finished);
             count += 1;
-            if writes {
-                self.commit(&batch)?;
-                batch.clear();
+            if self.writing() >= GROUP {
+                self.commit(&[])?;
             }
         }
-        if !batch.is_empty() {
-            self.commit(&batch)?;
+        if count > 0 {
+            self.commit(&[])?;
         }
         Ok(count)
     }
 }
+
+/// The most events with writes to send recorded in one transaction: enough that a transaction
+/// is paid for by many events, few enough that the first writes of a group are not held long.
+pub const GROUP: usize = 64;
 
 /// The simulated apps and the sync ledger as the journal holds them, in the form of a state
 /// file (`--state`), so that they load as one does: checked against the script, all or nothing.

@@ -207,6 +207,10 @@ fn an_app_that_is_down_holds_only_its_own_events() {
         "{health}"
     );
     assert!(crm.applied().is_empty());
+    // Each contact tried three times (`--retries 2`), no more; each message sent once.
+    let tries = crm.seen().iter().filter(|s| s.method == "POST").count();
+    assert_eq!(tries, 3 * n);
+    assert_eq!(mail.seen().len(), n);
     // Each order's run is failed, and says why.
     let listed = weir(
         &["runs", "--journal", "weir.db", "--failed", "--limit", "100"],
@@ -443,4 +447,46 @@ fn outbox_writes_follow_the_mapping_and_a_run_reads_what_it_wrote() {
             .all(|s| s.auth.as_deref() == Some("Basic YW5hOg==")),
         "{seen:?}"
     );
+}
+
+/// [`shop`], where a lead counts the contacts of its email and says how many it saw.
+fn counting_shop(crm: &str, mail: &str) -> String {
+    let counting = "  let known = count contact in Crm where email == trigger.email\n  \
+                    create message in Mail { to: \"{email} knows {known}\" }";
+    let text = shop(crm, mail);
+    assert!(text.contains("  create message in Mail { to: email }"));
+    text.replace("  create message in Mail { to: email }", counting)
+}
+
+#[test]
+fn a_read_sees_the_writes_of_events_run_just_before_it_in_the_same_group() {
+    let (crm, mail) = (RestApp::start(), RestApp::start());
+    // The first contact's create is held: the lead that counts it waits, and the two events
+    // posted meanwhile are run together, recorded as one group.
+    crm.hold_write(Some(1));
+    let dir = scratch("scale-group-read");
+    std::fs::write(dir.join("shop.weir"), counting_shop(&crm.url, &mail.url)).unwrap();
+    let serve = Serve::start(&dir, "shop.weir", &[]);
+    let order = |name: &str| json!({"customer": name, "email": format!("{name}@example.com")});
+    let lead = |name: &str| json!({"email": format!("{name}@example.com")});
+    post(&serve, "/events/Shop/order/new", &order("zed"), "o1");
+    assert!(wait_until(Duration::from_secs(20), || !crm
+        .seen()
+        .is_empty()));
+    post(&serve, "/events/Shop/lead/new", &lead("zed"), "l1");
+    post(&serve, "/events/Shop/order/new", &order("amy"), "o2");
+    post(&serve, "/events/Shop/lead/new", &lead("amy"), "l2");
+    crm.hold_write(None);
+    let health = serve.settle(4);
+    assert_eq!(health["done"], 4, "{health}");
+    let mut said: Vec<String> = mail
+        .applied()
+        .iter()
+        .map(|a| a.body["to"].as_str().unwrap_or("").to_string())
+        .collect();
+    said.sort();
+    // Amy's lead ran right after her order, before her contact was recorded or sent: its
+    // count waited for it all the same.
+    assert_eq!(said, ["amy@example.com knows 1", "zed@example.com knows 1"]);
+    assert_eq!(crm.applied().len(), 2);
 }
