@@ -479,6 +479,7 @@ impl Printer<'_> {
                     self.for_each(each, step.span);
                     continue;
                 }
+                StepKind::Wait(length) => format!("wait {}", length.node),
             };
             let block = match &step.kind {
                 StepKind::Action(a) => action_block(a),

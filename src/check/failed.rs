@@ -110,6 +110,7 @@ impl Checker<'_> {
             conflict: None,
             limit,
             failed: Some(failed),
+            timer: None,
             schedule: None,
         })
     }

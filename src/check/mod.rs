@@ -24,6 +24,7 @@ mod polls;
 mod scenario;
 mod schedule;
 mod sync_error;
+mod time;
 mod value_error;
 mod webhooks;
 mod workflow;

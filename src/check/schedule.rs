@@ -117,6 +117,7 @@ impl Checker<'_> {
             schedule: Some(Box::new(s.clone())),
             limit,
             failed: None,
+            timer: None,
         }
     }
 

@@ -102,6 +102,7 @@ impl Checker<'_> {
                 },
                 AstStep::Branch(branch) => self.branch(branch, scope, trigger),
                 AstStep::For(each) => self.for_each(each, scope, trigger, Self::steps),
+                AstStep::Wait(length) => self.wait(length, step.span),
                 AstStep::Bind(local, action) => {
                     let Some(mut action) = self.action(action, step.span, trigger) else {
                         continue;
@@ -305,7 +306,8 @@ impl Checker<'_> {
         let entity = self.entity(app, &t.entity, t.app.span, false)?;
         let kind = t.kind.node;
         let a = self.program.app(app);
-        if !a.emits(kind) {
+        // A timer fires on the clock, whatever events the app sends.
+        if !a.emits(kind) && t.timer.is_none() {
             let app_named = Named {
                 text: a.name.clone(),
                 span: a.span,
@@ -342,6 +344,13 @@ impl Checker<'_> {
                 .filter_map(|f| self.field(entity, f))
                 .collect();
         }
+        let timer = match &t.timer {
+            Some(timer) => Some(self.timer(timer, entity)?),
+            None => None,
+        };
+        if let Some(timer) = &timer {
+            changing = vec![timer.field];
+        }
         let condition = self.trigger_condition(t, entity);
         let limit = self.rate_limit(t, entity);
         Some(Trigger {
@@ -357,6 +366,7 @@ impl Checker<'_> {
             schedule: None,
             limit,
             failed: None,
+            timer,
         })
     }
 
@@ -396,6 +406,7 @@ impl Checker<'_> {
             schedule: None,
             limit,
             failed: None,
+            timer: None,
         })
     }
 

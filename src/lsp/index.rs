@@ -362,6 +362,7 @@ impl Builder<'_> {
                     self.expr(list, id, trigger, None);
                     self.steps(steps, id, trigger);
                 }
+                StepKind::Wait(_) => {}
             }
         }
     }

@@ -313,7 +313,10 @@ impl Lower {
                 schedule: Some(Box::new(self.schedule(first))),
                 limit: None,
                 failed: None,
+                timer: None,
             }
+        } else if first.as_rule() == Rule::timer {
+            self.timer(first, span)?
         } else if first.as_rule() == Rule::conflict_in {
             let kind = Spanned::new(EventKind::Updated, self.span(&first));
             let sync = self.name(parts(first).next().expect("sync name"));
@@ -328,6 +331,7 @@ impl Lower {
                 schedule: None,
                 limit: None,
                 failed: None,
+                timer: None,
             }
         } else if first.as_rule() == Rule::failed_run {
             let kind = Spanned::new(EventKind::Updated, self.span(&first));
@@ -343,6 +347,7 @@ impl Lower {
                 limit: None,
                 failed: Some(workflow),
                 schedule: None,
+                timer: None,
             }
         } else {
             let kind = self.event_kind(first);
@@ -359,6 +364,7 @@ impl Lower {
                 schedule: None,
                 limit: None,
                 failed: None,
+                timer: None,
             }
         };
         for part in inner {
@@ -411,6 +417,7 @@ impl Lower {
             }
             Rule::branch_step => StepKind::Branch(self.branch(pair)?),
             Rule::for_step => StepKind::For(self.for_each(pair)?),
+            Rule::wait_step => self.wait(pair)?,
             Rule::bind_step => {
                 let mut inner = parts(pair);
                 let name = self.name(inner.next().expect("let name"));

@@ -64,6 +64,20 @@ pub enum TraceItem {
     },
     Hold(Held),
     Error(Failure),
+    /// A run reached `wait` (at `step`) and goes on at `due`.
+    Wait {
+        run: u64,
+        by: Actor,
+        step: Span,
+        due: i64,
+    },
+    /// A waiting run went on after its `wait` (at `step`), on the event it started on.
+    Resume {
+        run: u64,
+        by: Actor,
+        event: u64,
+        step: Span,
+    },
 }
 
 /// Why a workflow did not start on an event.
@@ -244,7 +258,9 @@ impl<'a> Tree<'a> {
                 TraceItem::Event(e) => {
                     tree.events.insert(e.id, i);
                 }
-                TraceItem::Run { event, .. } | TraceItem::Skip { event, .. } => {
+                TraceItem::Run { event, .. }
+                | TraceItem::Skip { event, .. }
+                | TraceItem::Resume { event, .. } => {
                     tree.under_event.entry(*event).or_default().push(i);
                 }
                 TraceItem::Hold(held) => {
@@ -254,7 +270,9 @@ impl<'a> Tree<'a> {
                     tree.under_event.entry(f.event).or_default().push(i);
                 }
                 TraceItem::Error(f) => tree.under_run.entry(f.run).or_default().push(i),
-                TraceItem::Stop { run, .. } => tree.under_run.entry(*run).or_default().push(i),
+                TraceItem::Stop { run, .. } | TraceItem::Wait { run, .. } => {
+                    tree.under_run.entry(*run).or_default().push(i)
+                }
                 TraceItem::Action { run, done, .. } => {
                     tree.under_run.entry(*run).or_default().push(i);
                     if let Some(event) = done.event() {
@@ -299,7 +317,7 @@ impl<'a> Tree<'a> {
             shown.insert(child);
             let item = &self.items[child];
             line(program, sources, item, depth + 1, out);
-            let TraceItem::Run { run, .. } = item else {
+            let (TraceItem::Run { run, .. } | TraceItem::Resume { run, .. }) = item else {
                 continue;
             };
             for &step in self.under_run.get(run).into_iter().flatten() {
@@ -398,6 +416,20 @@ fn line(program: &Program, sources: &SourceMap, item: &TraceItem, depth: usize, 
             f.by,
             f.error.kind,
             place(sources, f.error.span)
+        ),
+        TraceItem::Wait { step, due, .. } => write!(
+            out,
+            "waits at `{}` ({}) until {}",
+            sources.slice(*step),
+            place(sources, *step),
+            crate::value::format_rfc3339(*due)
+        ),
+        TraceItem::Resume { run, by, step, .. } => write!(
+            out,
+            "run {run} {} goes on after `{}` ({})",
+            by.name(program),
+            sources.slice(*step),
+            place(sources, *step)
         ),
     };
     out.push('\n');
