@@ -233,8 +233,13 @@ impl<'a> Analysis<'a> {
             UnitSource::Workflow(w) => self.program.workflow(w).trigger.conflict,
             UnitSource::Sync { .. } => None,
         };
+        let timer = match start_unit.source {
+            UnitSource::Workflow(w) => self.program.workflow(w).trigger.timer.as_ref(),
+            UnitSource::Sync { .. } => None,
+        };
         CycleReport {
             conflict: conflict.map(|s| self.program.syncs[s.0].name.clone()),
+            timer: timer.map(|t| t.written.clone()),
             start: (start_unit.trigger_kind, entity, app),
             steps,
             fix: self.fix(edges),

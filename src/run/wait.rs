@@ -140,7 +140,6 @@ impl Core {
         } = self.waiting.remove(index);
         let by = Actor::Workflow(workflow);
         if self.options.trace {
-            out.trace.push(TraceItem::Event(event.clone()));
             let steps = &p.workflow(workflow).steps;
             let step = steps.get(next - 1).map_or(event_span(p, workflow), |s| s.span);
             out.trace.push(TraceItem::Resume {
