@@ -799,7 +799,10 @@ fn trigger(t: &Trigger) -> String {
         (Some(sync), _, _) => format!("on conflict in sync {}", sync.node),
         (None, Some(schedule), _) => format!("on {schedule}"),
         (None, None, Some(workflow)) => format!("on failed run of {}", workflow.node),
-        (None, None, None) => format!("on {} {} in {}", t.kind.node, t.entity.node, t.app.node),
+        (None, None, None) => match &t.timer {
+            Some(timer) => format!("on {timer} of {} in {}", t.entity.node, t.app.node),
+            None => format!("on {} {} in {}", t.kind.node, t.entity.node, t.app.node),
+        },
     };
     if !t.changing.is_empty() {
         let fields: Vec<&str> = t.changing.iter().map(|f| &*f.node).collect();

@@ -347,7 +347,8 @@ fn breaker(program: &Program, units: &[Unit], write: &Write, to: usize) -> Optio
         return Some(Cut::Contradiction { condition });
     }
     let by = telling(program, write.entity, write.kind);
-    if by == Telling::Cannot {
+    // A timer's run comes from the clock, whoever wrote the record: no origin guard cuts it.
+    if by == Telling::Cannot || workflow.trigger.timer.is_some() {
         return None;
     }
     known.origin = Some(program.engine.clone());

@@ -249,6 +249,19 @@ impl<'a> Analysis<'a> {
     /// The exact change that breaks this cycle.
     fn fix(&self, edges: &[usize]) -> CycleFix {
         let engine = self.program.engine.clone();
+        let timer = edges.iter().find_map(|&e| {
+            let to = self.graph.edges[e].to;
+            let timer = self.workflow(to)?.trigger.timer.as_ref()?;
+            Some((to, timer))
+        });
+        if let Some((unit, timer)) = timer {
+            let entity = self.entity_names(self.graph.units[unit].trigger_entity).0;
+            return CycleFix::Timer {
+                workflow: self.unit_name(unit),
+                timer: timer.written.clone(),
+                entity,
+            };
+        }
         // Guards that would work: a new record that keeps a stamp, or any change in an app
         // that reports actors.
         let mut guards: Vec<(usize, Arc<str>, Arc<str>, Telling)> = Vec::new();

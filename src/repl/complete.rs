@@ -133,11 +133,23 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
             }
             "new" | "updated" | "deleted" | "create" | "update" | "delete" | "creates"
             | "updates" | "deletes" | "sync" | "owns" | "with" | "poll" => names.entities(),
+            "of" if words.len() >= 3 && matches!(words[words.len() - 3], "before" | "after") => {
+                names.entities()
+            }
             "of" => names.workflows.clone(),
             // `on every day`, `on every monday`, … (a length is typed, not completed).
             "every" => std::iter::once("day")
                 .chain(crate::ast::WEEKDAYS)
                 .map(String::from)
+                .collect(),
+            // `on 24h before FIELD of ENTITY in APP`: the side, every field, then the entities.
+            length if words.len() >= 2 && words[words.len() - 2] == "on" && is_length(length) => {
+                vec!["before".into(), "after".into()]
+            }
+            "before" | "after" if words.len() >= 3 && words[words.len() - 3] == "on" => names
+                .apps
+                .iter()
+                .flat_map(|(_, es)| es.iter().flat_map(|(_, fields)| fields.iter().cloned()))
                 .collect(),
             // `on failed run of WORKFLOW`.
             "failed" if words.len() >= 2 && words[words.len() - 2] == "on" => vec!["run".into()],
@@ -170,13 +182,22 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
     (start, matches)
 }
 
-/// `ENTITY in APP` of the trigger (`on KIND ENTITY in APP`).
+/// `ENTITY in APP` of the trigger (`on KIND ENTITY in APP`, `on 24h before FIELD of ENTITY in
+/// APP`).
 fn trigger_entity(words: &[&str]) -> Option<(String, String)> {
     let on = words.iter().position(|w| *w == "on")?;
-    match words.get(on + 1..on + 5)? {
+    let timer = words.get(on + 2).is_some_and(|w| matches!(*w, "before" | "after"));
+    let from = if timer { on + 4 } else { on + 1 };
+    match words.get(from..from + 4)? {
         [_, entity, "in", app] => Some((app.to_string(), entity.to_string())),
         _ => None,
     }
+}
+
+/// `24h`, `15m`: a length as typed.
+fn is_length(word: &str) -> bool {
+    let digits = word.trim_end_matches(['s', 'm', 'h', 'd']);
+    word.len() == digits.len() + 1 && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The entity whose fields fit at the end: the last `ENTITY in APP` written.
@@ -242,6 +263,15 @@ mod tests {
         assert_eq!(complete("on ev", 5, &n).1, vec!["every"]);
         assert_eq!(complete("on every mo", 11, &n).1, vec!["monday"]);
         assert_eq!(complete("on every d", 10, &n).1, vec!["day"]);
+        assert_eq!(complete("on 24h b", 8, &n).1, vec!["before"]);
+        assert_eq!(complete("on 24h af", 9, &n).1, vec!["after"]);
+        assert_eq!(complete("wa", 2, &n).1, vec!["wait"]);
+        let timer = "on 24h before st";
+        assert_eq!(complete(timer, timer.len(), &n).1, vec!["start"]);
+        let timer = "on 24h before start of ev";
+        assert_eq!(complete(timer, timer.len(), &n).1, vec!["event"]);
+        let timer = "on 24h before start of event in Calendar do notify trigger.ti";
+        assert_eq!(complete(timer, timer.len(), &n).1, vec!["trigger.title"]);
         let failed = "on failed r";
         assert_eq!(complete(failed, failed.len(), &n).1, vec!["run"]);
         let failed = "on failed run o";
