@@ -89,10 +89,15 @@ impl TimeProblem {
                 times,
             } => (
                 format!("a timer needs a time, but `{field}` of `{entity}` is `{found}`"),
-                vec![primary(*span, format!("a `{found}` is no time the clock can reach"))],
+                vec![primary(
+                    *span,
+                    format!("a `{found}` is no time the clock can reach"),
+                )],
                 vec![help(match times.first() {
                     Some(time) => format!("time it from a `time` field, as in `before {time}`"),
-                    None => format!("declare a field of type `time` in `{entity}` and time it from that"),
+                    None => format!(
+                        "declare a field of type `time` in `{entity}` and time it from that"
+                    ),
                 })],
             ),
         }

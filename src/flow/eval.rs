@@ -53,7 +53,10 @@ pub fn stopping_condition(workflow: &Workflow, known: &Known) -> Option<crate::s
             // whole decides nothing here.
             // The trigger record a run sees after a wait is the one it started on: what the
             // write made known stays known.
-            StepKind::Action(_) | StepKind::Call(_) | StepKind::Branch { .. } | StepKind::Wait(_) => {}
+            StepKind::Action(_)
+            | StepKind::Call(_)
+            | StepKind::Branch { .. }
+            | StepKind::Wait(_) => {}
             // Nothing is known of a list's items.
             StepKind::For { item, .. } => locals[item.0] = None,
         }

@@ -153,7 +153,9 @@ impl<'a> View<'a> {
                         self.node(u.trigger_entity)
                     ),
                     (None, None, None) => match &trigger.timer {
-                        Some(timer) => format!("{} of {}", timer.written, self.node(u.trigger_entity)),
+                        Some(timer) => {
+                            format!("{} of {}", timer.written, self.node(u.trigger_entity))
+                        }
                         None => format!("{} {}", u.trigger_kind, self.node(u.trigger_entity)),
                     },
                 };

@@ -186,7 +186,9 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
 /// APP`).
 fn trigger_entity(words: &[&str]) -> Option<(String, String)> {
     let on = words.iter().position(|w| *w == "on")?;
-    let timer = words.get(on + 2).is_some_and(|w| matches!(*w, "before" | "after"));
+    let timer = words
+        .get(on + 2)
+        .is_some_and(|w| matches!(*w, "before" | "after"));
     let from = if timer { on + 4 } else { on + 1 };
     match words.get(from..from + 4)? {
         [_, entity, "in", app] => Some((app.to_string(), entity.to_string())),
@@ -197,7 +199,9 @@ fn trigger_entity(words: &[&str]) -> Option<(String, String)> {
 /// `24h`, `15m`: a length as typed.
 fn is_length(word: &str) -> bool {
     let digits = word.trim_end_matches(['s', 'm', 'h', 'd']);
-    word.len() == digits.len() + 1 && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+    word.len() == digits.len() + 1
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The entity whose fields fit at the end: the last `ENTITY in APP` written.

@@ -120,7 +120,7 @@ impl Core {
         let mut locals = std::mem::take(&mut self.locals);
         locals.clear();
         locals.resize(w.locals.len(), Value::None);
-        self.steps_from(p, apps, workflow, 0, locals, ctx, out)
+        self.steps_from(p, apps, (workflow, 0), locals, ctx, out)
     }
 
     pub(super) fn walk<A: Apps>(

@@ -32,7 +32,12 @@ impl<A: Apps> Engine<A> {
         let from = self.now();
         let mut schedules = BinaryHeap::new();
         for (i, w) in program.workflows.iter().enumerate() {
-            if let Some(next) = w.trigger.schedule.as_ref().and_then(|s| next_after(s, from)) {
+            if let Some(next) = w
+                .trigger
+                .schedule
+                .as_ref()
+                .and_then(|s| next_after(s, from))
+            {
                 schedules.push(Reverse((next, i)));
             }
         }
@@ -68,7 +73,8 @@ impl<A: Apps> Engine<A> {
                 Due::Wait(i) => self.core.resume(&program, &mut self.apps, i, &mut out),
                 Due::Timer(w, place, record) => {
                     self.core.fired.insert((w, place, at));
-                    let event = self.clock_event(program.workflow(w).trigger.entity, record, &mut out);
+                    let event =
+                        self.clock_event(program.workflow(w).trigger.entity, record, &mut out);
                     let core = &mut self.core;
                     core.consider(&program, &mut self.apps, w, &event, &mut out);
                 }
@@ -77,7 +83,8 @@ impl<A: Apps> Engine<A> {
                     // The tick's id is the time it stands for, so that a trace can tell it.
                     let mut record = Record::empty(0);
                     record.id = at.cast_unsigned();
-                    let event = self.clock_event(program.workflow(w).trigger.entity, record, &mut out);
+                    let event =
+                        self.clock_event(program.workflow(w).trigger.entity, record, &mut out);
                     let held = out.held.len();
                     let core = &mut self.core;
                     core.consider(&program, &mut self.apps, w, &event, &mut out);
@@ -97,7 +104,12 @@ impl<A: Apps> Engine<A> {
 
     /// An event of the clock's on `record`, counted and traced: the tick of a schedule, or
     /// the record a timer fires on (then `updated`, as the trigger says).
-    fn clock_event(&mut self, entity: crate::program::EntityId, record: Record, out: &mut Outcome) -> Event {
+    fn clock_event(
+        &mut self,
+        entity: crate::program::EntityId,
+        record: Record,
+        out: &mut Outcome,
+    ) -> Event {
         let kind = match self.program.app(self.program.entity(entity).app).is_clock() {
             true => EventKind::New,
             false => EventKind::Updated,
@@ -116,7 +128,8 @@ impl<A: Apps> Engine<A> {
         self.core.next_event += 1;
         out.counts.events += 1;
         if self.core.options.trace {
-            out.trace.push(super::trace::TraceItem::Event(event.clone()));
+            out.trace
+                .push(super::trace::TraceItem::Event(event.clone()));
         }
         event
     }

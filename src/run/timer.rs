@@ -56,7 +56,10 @@ impl<A: Apps> Engine<A> {
             if at <= after || at < now || at > to || fired.contains(&(workflow, place, at)) {
                 continue;
             }
-            if first.as_ref().is_none_or(|(t, r, _)| (at, place.id) < (*t, r.id)) {
+            if first
+                .as_ref()
+                .is_none_or(|(t, r, _)| (at, place.id) < (*t, r.id))
+            {
                 first = Some((at, place, record));
             }
         }

@@ -54,14 +54,13 @@ pub(super) enum Reached {
 }
 
 impl Core {
-    /// Runs a workflow's steps from `from` on, until the end, a condition that stops it, or a
-    /// `wait`, which keeps the run for later.
+    /// Runs a workflow's steps from the index `from` on, until the end, a condition that stops
+    /// it, or a `wait`, which keeps the run for later.
     pub(super) fn steps_from<A: Apps>(
         &mut self,
         p: &Program,
         apps: &mut A,
-        workflow: WorkflowId,
-        from: usize,
+        (workflow, from): (WorkflowId, usize),
         mut locals: Vec<Value>,
         ctx: &mut RunCtx,
         out: &mut Outcome,
@@ -141,7 +140,9 @@ impl Core {
         let by = Actor::Workflow(workflow);
         if self.options.trace {
             let steps = &p.workflow(workflow).steps;
-            let step = steps.get(next - 1).map_or(event_span(p, workflow), |s| s.span);
+            let step = steps
+                .get(next - 1)
+                .map_or(event_span(p, workflow), |s| s.span);
             out.trace.push(TraceItem::Resume {
                 run,
                 by,
@@ -150,7 +151,7 @@ impl Core {
             });
         }
         let mut ctx = RunCtx::new(run, by, &event);
-        match self.steps_from(p, apps, workflow, next, locals, &mut ctx, out) {
+        match self.steps_from(p, apps, (workflow, next), locals, &mut ctx, out) {
             Ok(Reached::End) => self.completed[workflow.0] += 1,
             Ok(Reached::Stopped) => self.end_note(run, RunEnd::Stopped, out),
             Ok(Reached::Waiting) => {}

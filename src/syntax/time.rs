@@ -14,7 +14,11 @@ use crate::span::Spanned;
 impl Lower {
     /// `24h before start of appointment in EHR`: an `updated` trigger on the record, with
     /// the timer saying when.
-    pub(super) fn timer(&mut self, pair: Pair<'_, Rule>, span: crate::span::Span) -> Result<Trigger> {
+    pub(super) fn timer(
+        &mut self,
+        pair: Pair<'_, Rule>,
+        span: crate::span::Span,
+    ) -> Result<Trigger> {
         let timer_span = self.span(&pair);
         let mut inner = parts(pair);
         let length = inner.next().expect("a timer's length");
