@@ -185,6 +185,23 @@ pub fn run(args: RunArgs) -> u8 {
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
+    // A state saved at an earlier time: the clock moves from there to `--now`, firing the
+    // timers and waits that came due in between (`run/state_time.rs`).
+    if engine.now() < now {
+        let moved = engine.move_clock(now).unwrap_or_default();
+        let mut text = String::new();
+        if let Err(err) = show(
+            &engine,
+            &mut notifier,
+            &loaded.sources,
+            args.trace,
+            &moved,
+            &mut text,
+            &mut out,
+        ) {
+            return super::usage_error(format!("cannot write the trace: {err}"));
+        }
+    }
     let bad = match feed(
         &mut engine,
         &mut notifier,
@@ -310,24 +327,40 @@ fn feed(
             let error = InputError::Refused(err.to_string());
             report_bad(sources, name, number, error, mode, out)?;
         }
-        if mode != TraceMode::Summary && !outcome.trace.is_empty() {
-            text.clear();
-            match mode {
-                TraceMode::Json => trace::json_lines(&program, sources, &outcome.trace, &mut text),
-                _ => trace::human(&program, sources, &outcome.trace, &mut text),
-            }
-            out.write_all(text.as_bytes())?;
+        show(engine, notifier, sources, mode, &outcome, &mut text, out)?;
+    }
+    Ok(bad)
+}
+
+/// What one line (or one move of the clock) set off: its trace, its failures and held
+/// chains, its notifications.
+fn show(
+    engine: &Engine<Connected>,
+    notifier: &mut Option<Notifier>,
+    sources: &SourceMap,
+    mode: TraceMode,
+    outcome: &Outcome,
+    text: &mut String,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let program = engine.program();
+    if mode != TraceMode::Summary && !outcome.trace.is_empty() {
+        text.clear();
+        match mode {
+            TraceMode::Json => trace::json_lines(program, sources, &outcome.trace, text),
+            _ => trace::human(program, sources, &outcome.trace, text),
         }
-        report_outcome(engine, sources, &outcome);
-        if let Some(notifier) = notifier {
-            for (channel, text) in &outcome.notes {
-                if let Err(reason) = notifier.send(channel.as_deref(), text) {
-                    eprintln!("warning: a notification was not sent: {reason}");
-                }
+        out.write_all(text.as_bytes())?;
+    }
+    report_outcome(engine, sources, outcome);
+    if let Some(notifier) = notifier {
+        for (channel, text) in &outcome.notes {
+            if let Err(reason) = notifier.send(channel.as_deref(), text) {
+                eprintln!("warning: a notification was not sent: {reason}");
             }
         }
     }
-    Ok(bad)
+    Ok(())
 }
 
 /// A bad line goes to standard error as a diagnostic (and into a JSON trace as an `error`).

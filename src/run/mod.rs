@@ -36,6 +36,7 @@ pub mod scenario;
 pub mod schedule;
 pub mod sim;
 pub mod state;
+mod state_time;
 mod sync;
 pub mod timer;
 pub mod trace;
