@@ -343,3 +343,29 @@ fn state_carries_the_clock_its_waiting_runs_and_fired_timers_to_the_next_run() {
     assert!(!fifth.contains("notify"), "{fifth}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Without a state file nothing keeps a waiting run: the note says so, and how to keep it.
+#[test]
+fn a_run_left_waiting_without_a_state_file_is_told() {
+    let dir = scratch("wait-no-state");
+    std::fs::write(
+        dir.join("clinic.weir"),
+        CLINIC.replace("on 24h before start of", "on new"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("one.jsonl"),
+        r#"{"kind":"new","app":"Clinic","entity":"appointment","record":{"patient":"ann","start":"2030-05-03T10:00:00Z"}}"#,
+    )
+    .unwrap();
+    let out = weir(&["run", "clinic.weir", "--events", "one.jsonl"], &dir);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(
+            "note: 1 run waits for the clock (`wait`), which `weir run` moves only from a `--state FILE` to a later `--now`; without a state file it ends here"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

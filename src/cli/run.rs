@@ -39,8 +39,9 @@ pub struct RunArgs {
     /// Runs each workflow may make in this invocation before the guard holds its events.
     #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     max_runs: u64,
-    /// Load the simulated apps (records, links, ledger, held events) from this JSON file, if it
-    /// exists, and save them back at the end.
+    /// Load the simulated apps (records, links, ledger, held events) and the clock (its time,
+    /// the runs waiting for it, the timers that fired) from this JSON file, if it exists, and
+    /// save them back at the end; a later `--now` moves the clock from the saved time.
     #[arg(long, value_name = "FILE")]
     state: Option<String>,
     #[command(flatten)]
@@ -227,6 +228,18 @@ pub fn run(args: RunArgs) -> u8 {
     };
     let _ = writeln!(out, "{summary}");
     let _ = out.flush();
+    let waiting = engine.waiting_runs();
+    if args.state.is_none() && waiting > 0 {
+        let (runs, end) = if waiting == 1 {
+            ("run waits", "it ends")
+        } else {
+            ("runs wait", "they end")
+        };
+        eprintln!(
+            "note: {waiting} {runs} for the clock (`wait`), which `weir run` moves only from a \
+             `--state FILE` to a later `--now`; without a state file {end} here"
+        );
+    }
     if let Some(path) = &args.state {
         let text = format!("{:#}\n", state::save(&engine));
         if let Err(err) = save_state(Path::new(path), &text) {

@@ -53,6 +53,13 @@ pub(super) enum Reached {
     Waiting,
 }
 
+impl<A: super::apps::Apps> super::Engine<A> {
+    /// How many runs wait for the clock.
+    pub fn waiting_runs(&self) -> usize {
+        self.core.waiting.len()
+    }
+}
+
 impl Core {
     /// Runs a workflow's steps from the index `from` on, until the end, a condition that stops
     /// it, or a `wait`, which keeps the run for later.
