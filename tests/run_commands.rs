@@ -369,3 +369,31 @@ fn a_run_left_waiting_without_a_state_file_is_told() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `weir serve` does not move the clock yet: it says, at its start, what will not run.
+#[test]
+fn serve_says_which_timers_schedules_and_waits_it_does_not_run() {
+    let dir = scratch("serve-clock");
+    let script = format!("{CLINIC}\non every day at 08:00 do notify \"#desk\" \"morning\"\n");
+    std::fs::write(dir.join("clinic.weir"), script).unwrap();
+    // An address that cannot be listened on ends the start right after the warnings.
+    let args = [
+        "serve",
+        "clinic.weir",
+        "--listen",
+        "256.0.0.1:1",
+        "--journal",
+        "j.db",
+    ];
+    let out = weir(&args, &dir);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    for line in [
+        "warning: `weir serve` does not move the clock yet: `remind` runs on a timer (`24h before start`) and does not run",
+        "warning: `weir serve` does not move the clock yet: runs of `remind` stop at their `wait 12h`",
+        "warning: `weir serve` does not move the clock yet: `line 19` runs on a schedule (`every day at 08:00`) and does not run",
+    ] {
+        assert!(stderr.contains(line), "{stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

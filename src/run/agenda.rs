@@ -134,3 +134,31 @@ impl<A: Apps> Engine<A> {
         event
     }
 }
+
+/// What waits for a clock that `weir serve` does not move yet, one line for each workflow:
+/// its schedule or timer, which never runs, or its `wait`, where its runs stop.
+pub fn unmoved_clock(p: &crate::program::Program) -> Vec<String> {
+    let mut lines = Vec::new();
+    for w in &p.workflows {
+        let t = &w.trigger;
+        let when = match (&t.schedule, &t.timer) {
+            (Some(schedule), _) => Some(format!("a schedule (`{schedule}`)")),
+            (None, Some(timer)) => Some(format!("a timer (`{}`)", timer.written)),
+            (None, None) => None,
+        };
+        if let Some(when) = when {
+            lines.push(format!("`{}` runs on {when} and does not run", w.name));
+        }
+        if let Some(seconds) = w.steps.iter().find_map(|s| match s.kind {
+            crate::program::StepKind::Wait(seconds) => Some(seconds),
+            _ => None,
+        }) {
+            let length = crate::value::format_duration(seconds);
+            lines.push(format!(
+                "runs of `{}` stop at their `wait {length}`",
+                w.name
+            ));
+        }
+    }
+    lines
+}

@@ -19,7 +19,7 @@
 //! The apps sit behind the [`apps::Apps`] trait; [`sim::Simulator`] is the in-memory one.
 
 mod action;
-mod agenda;
+pub mod agenda;
 pub mod apps;
 mod call;
 pub mod clock;
