@@ -376,7 +376,7 @@ fn serve_says_which_timers_schedules_and_waits_it_does_not_run() {
     let dir = scratch("serve-clock");
     let script = format!("{CLINIC}\non every day at 08:00 do notify \"#desk\" \"morning\"\n");
     std::fs::write(dir.join("clinic.weir"), script).unwrap();
-    // An address that cannot be listened on ends the start right after the warnings.
+    // A port that cannot be listened on (no lookup: the address is numeric) ends the start.
     let args = [
         "serve",
         "clinic.weir",
