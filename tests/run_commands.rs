@@ -381,7 +381,7 @@ fn serve_says_which_timers_schedules_and_waits_it_does_not_run() {
         "serve",
         "clinic.weir",
         "--listen",
-        "256.0.0.1:1",
+        "127.0.0.1:99999",
         "--journal",
         "j.db",
     ];
