@@ -176,6 +176,8 @@ pub struct WebhooksDecl {
 pub struct SignedDecl {
     pub scheme: Name,
     pub header: Option<Spanned<String>>,
+    /// `base64`: the signature in base64 rather than hex.
+    pub base64: Option<Spanned<()>>,
     pub secret: Secret,
     /// The replay window of a scheme with a timestamp, as written (`5m`).
     pub within: Option<Spanned<String>>,

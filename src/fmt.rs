@@ -289,52 +289,7 @@ impl Printer<'_> {
         head.push_str(" {");
         self.line(&head, app.name.span);
         self.indent += 1;
-        let mut reports = Vec::new();
-        let mut first_report: Option<Span> = None;
-        for capability in &app.capabilities {
-            match capability {
-                Capability::ReportsActor(span) => {
-                    reports.push("actor");
-                    first_report.get_or_insert(*span);
-                }
-                Capability::ReportsChanges(span) => {
-                    reports.push("changes");
-                    first_report.get_or_insert(*span);
-                }
-                Capability::Emits(_) | Capability::PerSecond(_) | Capability::AtOnce(_) => {}
-            }
-        }
-        if let Some(span) = first_report {
-            self.line(&format!("reports {}", reports.join(", ")), span);
-        }
-        let kinds: Vec<&Spanned<EventKind>> = app
-            .capabilities
-            .iter()
-            .flat_map(|c| match c {
-                Capability::Emits(kinds) => kinds.iter().collect(),
-                _ => Vec::new(),
-            })
-            .collect();
-        if let (Some(first), Some(last)) = (kinds.first(), kinds.last()) {
-            let words: Vec<&str> = kinds.iter().map(|k| k.node.keyword()).collect();
-            self.line(
-                &format!("emits {}", words.join(", ")),
-                first.span.to(last.span),
-            );
-        }
-        let limits: Vec<(String, Span)> = app
-            .capabilities
-            .iter()
-            .filter_map(|c| match c {
-                Capability::PerSecond(n) => Some((format!("{} per second", n.node), n.span)),
-                Capability::AtOnce(n) => Some((format!("at most {} at once", n.node), n.span)),
-                _ => None,
-            })
-            .collect();
-        if let (Some(first), Some(last)) = (limits.first(), limits.last()) {
-            let words: Vec<&str> = limits.iter().map(|(w, _)| w.as_str()).collect();
-            self.line(&format!("limit {}", words.join(", ")), first.1.to(last.1));
-        }
+        self.capabilities(&app.capabilities);
         // Entities and mappings in the order they were written, so comments stay with them.
         let mut members: Vec<(Span, Member)> = app
             .entities
@@ -364,6 +319,54 @@ impl Printer<'_> {
         }
         self.indent -= 1;
         self.close(app.span);
+    }
+
+    /// An app's `reports`, `emits` and `limit` lines, each once, first of its members.
+    fn capabilities(&mut self, capabilities: &[Capability]) {
+        let mut reports = Vec::new();
+        let mut first_report: Option<Span> = None;
+        for capability in capabilities {
+            match capability {
+                Capability::ReportsActor(span) => {
+                    reports.push("actor");
+                    first_report.get_or_insert(*span);
+                }
+                Capability::ReportsChanges(span) => {
+                    reports.push("changes");
+                    first_report.get_or_insert(*span);
+                }
+                Capability::Emits(_) | Capability::PerSecond(_) | Capability::AtOnce(_) => {}
+            }
+        }
+        if let Some(span) = first_report {
+            self.line(&format!("reports {}", reports.join(", ")), span);
+        }
+        let kinds: Vec<&Spanned<EventKind>> = capabilities
+            .iter()
+            .flat_map(|c| match c {
+                Capability::Emits(kinds) => kinds.iter().collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        if let (Some(first), Some(last)) = (kinds.first(), kinds.last()) {
+            let words: Vec<&str> = kinds.iter().map(|k| k.node.keyword()).collect();
+            self.line(
+                &format!("emits {}", words.join(", ")),
+                first.span.to(last.span),
+            );
+        }
+        let limits: Vec<(String, Span)> = capabilities
+            .iter()
+            .filter_map(|c| match c {
+                Capability::PerSecond(n) => Some((format!("{} per second", n.node), n.span)),
+                Capability::AtOnce(n) => Some((format!("at most {} at once", n.node), n.span)),
+                _ => None,
+            })
+            .collect();
+        if let (Some(first), Some(last)) = (limits.first(), limits.last()) {
+            let words: Vec<&str> = limits.iter().map(|(w, _)| w.as_str()).collect();
+            self.line(&format!("limit {}", words.join(", ")), first.1.to(last.1));
+        }
     }
 
     fn http_block(&mut self, mapping: &HttpDecl) {

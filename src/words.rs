@@ -167,6 +167,7 @@ pub const WORDS: &[Word] = &[
     word("kind", Role::Declaration, C, "kw_kind"),
     word("means", Role::Declaration, C, "kw_means"),
     word("strict", Role::Declaration, C, "kw_strict"),
+    word("base64", Role::Declaration, C, "kw_base64"),
     spelled("text", Role::Type, C, &["type_name"]),
     Word {
         also: &["type_name"],

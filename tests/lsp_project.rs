@@ -76,6 +76,10 @@ fn at_in(uri: &str, text: &str, needle: &str, nth: usize) -> Value {
 }
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one session with the language server over a project, each request depending on the ones before"
+)]
 fn a_project_of_several_files_is_checked_as_one_program() {
     let project = Project::new("project");
     let (apps, outlook, calendar) = (

@@ -1,6 +1,7 @@
 //! Polling against a local app that pages its list and changes its records between polls:
-//! `weir serve --poll-once` and `weir serve` (killed with `kill -9` in between) make one event
-//! for each change, and never one twice.
+//! `weir serve --poll-once` and `weir serve` (killed with `kill -9` in between, and in the
+//! middle of a poll, between two pages) make one event for each change, and never one twice.
+//! A poll that reads back weir's own write is its echo: the run-time guard stops the loop.
 
 #[expect(
     dead_code,
@@ -18,6 +19,7 @@ mod serve;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,11 +27,14 @@ use serde_json::{Value as Json, json};
 use serve::{Serve, scratch, text, wait_until, weir};
 
 /// A CRM whose `GET /contacts?page=N` answers two records a page under `results`, and an
-/// empty page after the last. Each request is counted; the server stops with the test.
+/// empty page after the last. Each request is counted; the server stops with the test. While
+/// `stall` is set, it holds back its answer to a second page (and says so in `stalled`).
 struct Crm {
     url: String,
     records: Arc<Mutex<Vec<Json>>>,
     since: Arc<Mutex<Vec<Option<String>>>>,
+    stall: Arc<AtomicBool>,
+    stalled: Arc<AtomicBool>,
 }
 
 impl Crm {
@@ -39,6 +44,11 @@ impl Crm {
         let records = Arc::new(Mutex::new(records));
         let since = Arc::new(Mutex::new(Vec::new()));
         let (held, asked) = (Arc::clone(&records), Arc::clone(&since));
+        let (stall, stalled) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicBool::new(false)),
+        );
+        let (stall_here, stalled_here) = (Arc::clone(&stall), Arc::clone(&stalled));
         std::thread::spawn(move || {
             // Bounded: no test asks for more pages than this.
             for stream in listener.incoming().take(500) {
@@ -65,6 +75,16 @@ impl Crm {
                 if page == 1 {
                     asked.lock().unwrap().push(query("updated_since"));
                 }
+                if page == 2 && stall_here.load(Ordering::SeqCst) {
+                    stalled_here.store(true, Ordering::SeqCst);
+                    // Bounded: thirty seconds at most, the test lets it go much sooner.
+                    for _ in 0..300 {
+                        if !stall_here.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                }
                 let all = held.lock().unwrap().clone();
                 let shown: Vec<Json> = all
                     .into_iter()
@@ -87,12 +107,23 @@ impl Crm {
             url,
             records,
             since,
+            stall,
+            stalled,
         }
     }
 
     fn change(&self, change: impl FnOnce(&mut Vec<Json>)) {
         change(&mut self.records.lock().unwrap());
     }
+}
+
+/// Ada, Bo and Cy, changed at one time: two pages.
+fn three_contacts() -> Vec<Json> {
+    ["Ada", "Bo", "Cy"]
+        .iter()
+        .zip(1..)
+        .map(|(name, id)| contact(id, name, "2026-01-01T10:00:00Z"))
+        .collect()
 }
 
 fn contact(id: u64, name: &str, at: &str) -> Json {
@@ -126,7 +157,7 @@ workflow gone {{
     )
 }
 
-/// The workflows that ran and on which record, in the order of their events.
+/// The workflows that ran, in the order of their events.
 fn ran(dir: &Path) -> Vec<String> {
     let out = weir(&["runs", "--journal", "weir.db", "--json"], dir, &[]);
     let mut rows: Vec<Json> = text(&out.stdout)
@@ -137,6 +168,20 @@ fn ran(dir: &Path) -> Vec<String> {
     rows.iter()
         .filter_map(|row| row["by"].as_str().map(str::to_string))
         .collect()
+}
+
+/// `weir serve crm.weir`, listening, on the journal `weir.db`.
+fn listen(dir: &Path) -> Serve {
+    let args = [
+        "serve",
+        "crm.weir",
+        "--listen",
+        "127.0.0.1:0",
+        "--journal",
+        "weir.db",
+    ];
+    Serve::launch(dir, &args, &[])
+        .unwrap_or_else(|out| panic!("weir serve did not start: {}", text(&out.stderr)))
 }
 
 fn poll_once(dir: &Path) -> String {
@@ -151,11 +196,7 @@ fn poll_once(dir: &Path) -> String {
 
 #[test]
 fn a_list_diff_makes_one_event_per_change_across_a_kill() {
-    let crm = Crm::start(vec![
-        contact(1, "Ada", "2026-01-01T10:00:00Z"),
-        contact(2, "Bo", "2026-01-01T10:00:00Z"),
-        contact(3, "Cy", "2026-01-01T10:00:00Z"),
-    ]);
+    let crm = Crm::start(three_contacts());
     let dir = scratch("poll-diff");
     std::fs::write(dir.join("crm.weir"), script(&crm, "poll contact every 30s")).unwrap();
 
@@ -173,19 +214,7 @@ fn a_list_diff_makes_one_event_per_change_across_a_kill() {
         r[0]["name"] = json!("Bob");
         r.push(contact(4, "Di", "2026-01-01T11:00:00Z"));
     });
-    let serve = Serve::launch(
-        &dir,
-        &[
-            "serve",
-            "crm.weir",
-            "--listen",
-            "127.0.0.1:0",
-            "--journal",
-            "weir.db",
-        ],
-        &[],
-    )
-    .unwrap_or_else(|out| panic!("weir serve did not start: {}", text(&out.stderr)));
+    let serve = listen(&dir);
     assert!(
         wait_until(Duration::from_secs(20), || ran(&dir).len() == 3),
         "weir serve ran {:?}",
@@ -241,4 +270,116 @@ fn a_cursor_asks_for_the_records_changed_since_the_last_poll() {
     let mut runs = ran(&dir);
     runs.sort();
     assert_eq!(runs, ["greet", "renamed"]);
+}
+
+#[test]
+fn a_kill_between_two_pages_of_a_poll_neither_misses_nor_repeats_a_change() {
+    let crm = Crm::start(three_contacts());
+    let dir = scratch("poll-kill");
+    std::fs::write(dir.join("crm.weir"), script(&crm, "poll contact every 30s")).unwrap();
+    poll_once(&dir);
+
+    // A change on each page: one renamed on the first, one new on the second, one gone.
+    crm.change(|r| {
+        r[0]["name"] = json!("Adele");
+        r.retain(|c| c["id"] != 2);
+        r.push(contact(4, "Di", "2026-01-01T11:00:00Z"));
+    });
+    crm.stall.store(true, Ordering::SeqCst);
+    let serve = listen(&dir);
+    assert!(
+        wait_until(Duration::from_secs(20), || crm
+            .stalled
+            .load(Ordering::SeqCst)),
+        "weir serve asked for the second page"
+    );
+    // `kill -9` while weir waits for the second page: the server is dropped, which kills it.
+    drop(serve);
+    crm.stall.store(false, Ordering::SeqCst);
+
+    // Started again, the poll is done again in full: each change runs once, whatever of it
+    // the cut-off poll had journaled.
+    let said = poll_once(&dir);
+    assert!(said.contains("1 new, 1 updated, 1 deleted"), "{said}");
+    let mut runs = ran(&dir);
+    runs.sort();
+    assert_eq!(runs, ["gone", "greet", "renamed"]);
+    let said = poll_once(&dir);
+    assert!(said.contains("0 new, 0 updated, 0 deleted"), "{said}");
+    assert_eq!(ran(&dir).len(), 3);
+}
+
+/// weir creates an issue in a tracker that has no webhooks; the poll reads it back as a new
+/// issue. The echo ledger knows it as weir's own write: the chain goes on, and the run-time
+/// guard holds it after two hops, as it does for weir's own route.
+#[test]
+fn the_echo_of_weirs_write_read_back_by_a_poll_keeps_its_chain() {
+    let tracker = rest_app::RestApp::start();
+    let dir = scratch("poll-echo");
+    let script = format!(
+        r#"app Shop {{
+  order {{ title: text }}
+}}
+
+app Tracker at "{}" {{
+  issue {{ title: text }}
+  poll issue every 30s
+}}
+
+workflow to_tracker {{
+  on new order in Shop
+  create issue in Tracker {{ title: title }}
+}}
+
+workflow to_shop {{
+  on new issue in Tracker
+  create order in Shop {{ title: title }}
+}}
+"#,
+        tracker.url
+    );
+    std::fs::write(dir.join("loop.weir"), script).unwrap();
+    let flags = ["--journal", "weir.db", "--no-check", "--max-hops", "2"];
+    let once = |dir: &Path| {
+        let mut args = vec!["serve", "loop.weir", "--poll-once"];
+        args.extend_from_slice(&flags);
+        let out = weir(&args, dir, &[]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    // The first poll finds the tracker empty: that is the start.
+    assert!(once(&dir).contains("for the first time"));
+    let mut args = vec!["serve", "loop.weir", "--listen", "127.0.0.1:0"];
+    args.extend_from_slice(&flags);
+    let serve = Serve::launch(&dir, &args, &[])
+        .unwrap_or_else(|out| panic!("weir serve did not start: {}", text(&out.stderr)));
+    let (status, answer) = serve.post(
+        "/events/Shop/order/new",
+        r#"{"title": "Printer jam"}"#,
+        &[("X-Weir-Event-Id", "o-1".to_string())],
+    );
+    assert_eq!(status, 202, "{answer}");
+    assert!(wait_until(Duration::from_secs(20), || tracker
+        .records("issue")
+        .len()
+        == 1));
+    assert_eq!(serve.settle(1)["done"], 1);
+    drop(serve);
+
+    // The next poll reads the issue weir wrote: its echo, with the chain of the write. (Should
+    // the poll of `weir serve` at its start have come after the write, it read the echo then.)
+    once(&dir);
+    let runs = ran(&dir);
+    assert_eq!(
+        runs.iter().filter(|r| *r == "to_shop").count(),
+        1,
+        "the echo ran once: {runs:?}"
+    );
+    let listed = weir(&["runs", "--journal", "weir.db", "--held"], &dir, &[]);
+    let listing = text(&listed.stdout);
+    assert!(
+        listing.contains("the run-time guard held a chain after 2 hops"),
+        "{listing}"
+    );
+    assert_eq!(tracker.records("issue").len(), 1, "the chain stopped");
 }

@@ -229,6 +229,10 @@ scenario "an order makes a contact" {
 type Case<'a> = (u16, &'a str, String, Vec<(&'static str, String)>, &'a str);
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one server, every way a request is refused, as a table of cases"
+)]
 fn bad_and_unsigned_requests_are_refused_with_json() {
     let dir = scratch("refused");
     std::fs::write(dir.join("shop.weir"), shop_to_crm("http://127.0.0.1:9")).unwrap();
@@ -493,6 +497,10 @@ workflow to_notes {{
 /// `kill -9` in the middle of a stream of signed events: after a restart, every event that was
 /// answered 202 reaches the app exactly once.
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one story: a server killed mid-stream, restarted, and the app's records counted"
+)]
 fn kill_9_in_the_middle_loses_nothing_and_repeats_nothing() {
     let crm = RestApp::start();
     let dir = scratch("crash");
@@ -684,6 +692,14 @@ fn sigterm_right_after_the_listening_line_stops_cleanly() {
     }
 }
 
+/// Serves `script` of `dir` until one order has failed (its app is down), then stops.
+fn one_failed_order(dir: &Path, script: &str) {
+    let serve = Serve::start(dir, script, &["--retries", "0"]);
+    let order = json!({"customer": "gus", "email": "gus@example.com"});
+    assert_eq!(serve.event("/events/Shop/order/new", &order, None).0, 202);
+    assert_eq!(serve.settle(1)["failed"], 1);
+}
+
 /// A script served with the files it `use`s is replayed with those files as they were served:
 /// changing or removing them on disk afterwards changes nothing for the journal's events.
 #[test]
@@ -699,11 +715,7 @@ fn replay_runs_the_used_files_as_they_were_served() {
         format!("use \"apps.weir\"\n\n{}", &whole[split..]),
     )
     .unwrap();
-    let serve = Serve::start(&dir, "flows.weir", &["--retries", "0"]);
-    let order = json!({"customer": "gus", "email": "gus@example.com"});
-    assert_eq!(serve.event("/events/Shop/order/new", &order, None).0, 202);
-    assert_eq!(serve.settle(1)["failed"], 1);
-    drop(serve);
+    one_failed_order(&dir, "flows.weir");
 
     std::fs::remove_file(dir.join("apps.weir")).unwrap();
     crm.set_down(false);
@@ -716,6 +728,33 @@ fn replay_runs_the_used_files_as_they_were_served() {
     assert!(replay.status.success(), "{said}{}", text(&replay.stderr));
     assert!(said.contains("event 1 ran again: done"), "{said}");
     assert_eq!(crm.records("contact").len(), 1);
+}
+
+/// `weir replay` runs the script its journal was served with through the check pipeline: one
+/// whose names or types are wrong is refused, with its errors, and nothing is sent.
+#[test]
+fn replay_refuses_a_served_script_whose_types_are_wrong() {
+    let crm = RestApp::start();
+    crm.set_down(true);
+    let dir = scratch("replay-refused");
+    std::fs::write(dir.join("shop.weir"), shop_to_crm(&crm.url)).unwrap();
+    one_failed_order(&dir, "shop.weir");
+
+    // As if the journal had been served with a script that does not check.
+    let broken = shop_to_crm(&crm.url).replace("upper(customer)", "upper(1)");
+    let journal = weir::serve::journal::Journal::open(&dir.join("weir.db"), false).unwrap();
+    journal.set_meta("script", &broken).unwrap();
+    drop(journal);
+    crm.set_down(false);
+    let replay = weir(
+        &["replay", "--journal", "weir.db", "1"],
+        &dir,
+        &[("CRM_TOKEN", "tk")],
+    );
+    let said = text(&replay.stderr);
+    assert_eq!(replay.status.code(), Some(1), "{said}");
+    assert!(said.contains("error[E0201]"), "{said}");
+    assert!(crm.records("contact").is_empty());
 }
 
 /// An app with its own HTTP mapping under `weir serve`: a write its app refuses leaves the

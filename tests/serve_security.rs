@@ -73,6 +73,10 @@ fn header(name: &'static str, value: &str) -> (&'static str, String) {
 }
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one server, each way a signed request could be reused, tried in turn"
+)]
 fn a_signed_request_cannot_be_replayed_rerouted_or_reattributed() {
     let dir = clinic("replay");
     let serve = launch(

@@ -84,22 +84,7 @@ impl Checker<'_> {
                     });
                 }
             }
-            let mut writes = Vec::new();
-            for name in &call.writes {
-                match self.program.entity_named(app, &name.node) {
-                    Some(entity) => writes.push(entity),
-                    None => {
-                        let names: Vec<&str> =
-                            decl.entities.iter().map(|e| &*e.name.node).collect();
-                        let suggestion = closest(&name.node, names).map(Arc::from);
-                        self.mapping_error(MappingError::UnknownEntity {
-                            app: app_name.clone(),
-                            entity: Named::of(name),
-                            suggestion,
-                        });
-                    }
-                }
-            }
+            let writes = self.call_writes(app, decl, call);
             let what = format!("call `{}`", call.name.node);
             let route = self.route(args, HttpOp::Create, &what, &call.method, &call.path, &[]);
             let wire = |fields: &[ast::FieldDecl]| {
@@ -127,6 +112,27 @@ impl Checker<'_> {
                 writes,
             });
         }
+    }
+
+    /// The entities a call says it `writes`, each one the app declares.
+    fn call_writes(
+        &mut self,
+        app: AppId,
+        decl: &ast::AppDecl,
+        call: &ast::CallDecl,
+    ) -> Vec<EntityId> {
+        let mut writes = Vec::new();
+        for name in &call.writes {
+            match self.declared_entity(app, decl, &name.node) {
+                Ok(entity) => writes.push(entity),
+                Err(suggestion) => self.mapping_error(MappingError::UnknownEntity {
+                    app: decl.name.node.clone(),
+                    entity: Named::of(name),
+                    suggestion,
+                }),
+            }
+        }
+        writes
     }
 
     /// `[let r =] call NAME in APP { … }`: the arguments checked against the call's, and a

@@ -499,6 +499,10 @@ impl CheckError {
     }
 
     /// A name that is not declared.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one arm per not-declared error: each variant's message, labels and help together"
+    )]
     fn name_parts(&self) -> Parts {
         match self {
             CheckError::CloseToDeclared { used, declared } => (
@@ -664,6 +668,10 @@ impl CheckError {
     }
 
     /// A trigger or step that cannot work as written, or does nothing.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one arm per error of a trigger or step: each variant's message, labels and help together"
+    )]
     fn step_parts(&self) -> Parts {
         match self {
             CheckError::ChangingNotUpdated { span, kind } => (

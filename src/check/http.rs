@@ -188,6 +188,66 @@ impl MappingError {
                 suggestion,
             } => unknown_entity(app, entity, suggestion.as_deref()),
             MappingError::Twice { what, span, first } => twice(what, *span, *first),
+            MappingError::UnknownFilter {
+                field,
+                entity,
+                suggestion,
+            } => (
+                format!("`filter {}` names no field of `{entity}`", field.text),
+                vec![primary(field.span, "no such field")],
+                match suggestion {
+                    Some(s) => format!("write `filter {s}`"),
+                    None => format!("name a field of `{entity}`, or take `{}` out", field.text),
+                },
+            ),
+            MappingError::NoList { span, what } => (
+                format!("`{what}` says how lists are read, but the mapping has no `list` request"),
+                vec![primary(*span, "about lists")],
+                "add the list request, as in `list GET \"/contacts\"`".to_string(),
+            ),
+            MappingError::SameWireName { span, first, wire } => (
+                format!("two fields are `{wire}` on the wire"),
+                vec![
+                    primary(*span, "this field"),
+                    secondary(*first, "and this one"),
+                ],
+                "give each field its own name on the wire with `as \"…\"`".to_string(),
+            ),
+            MappingError::MissingRoute {
+                span,
+                op,
+                app,
+                entity,
+                mapping,
+            } => (
+                format!(
+                    "this step needs to {} a `{entity}` in `{app}`, and its mapping has no `{}` request",
+                    op.word(),
+                    op.word()
+                ),
+                vec![
+                    primary(*span, format!("needs `{}`", op.word())),
+                    secondary(*mapping, "the mapping"),
+                ],
+                format!(
+                    "add `{} METHOD \"/…\"` to `http {entity}` in `{app}`, or take the step out",
+                    op.word()
+                ),
+            ),
+            MappingError::NotAPath { .. }
+            | MappingError::StrayBrace { .. }
+            | MappingError::UnknownPathName { .. }
+            | MappingError::PathNameHasNoValue { .. } => self.path_parts(),
+            MappingError::UnknownCall { .. }
+            | MappingError::MissingArgs { .. }
+            | MappingError::UnknownReplyField { .. }
+            | MappingError::ReplyFieldRequired { .. } => self.call_parts(),
+        }
+    }
+
+    /// A path of a route: its braces and the names in them.
+    fn path_parts(&self) -> Parts {
+        match self {
             MappingError::NotAPath { span, path } => (
                 format!("the path `{path}` does not start with `/`"),
                 vec![primary(*span, "a path after the app's URL")],
@@ -249,31 +309,13 @@ impl MappingError {
                     name.text
                 ),
             ),
-            MappingError::UnknownFilter {
-                field,
-                entity,
-                suggestion,
-            } => (
-                format!("`filter {}` names no field of `{entity}`", field.text),
-                vec![primary(field.span, "no such field")],
-                match suggestion {
-                    Some(s) => format!("write `filter {s}`"),
-                    None => format!("name a field of `{entity}`, or take `{}` out", field.text),
-                },
-            ),
-            MappingError::NoList { span, what } => (
-                format!("`{what}` says how lists are read, but the mapping has no `list` request"),
-                vec![primary(*span, "about lists")],
-                "add the list request, as in `list GET \"/contacts\"`".to_string(),
-            ),
-            MappingError::SameWireName { span, first, wire } => (
-                format!("two fields are `{wire}` on the wire"),
-                vec![
-                    primary(*span, "this field"),
-                    secondary(*first, "and this one"),
-                ],
-                "give each field its own name on the wire with `as \"…\"`".to_string(),
-            ),
+            _ => unreachable!("expected an error in a path, found {self:?}"),
+        }
+    }
+
+    /// A `call` and its reply.
+    fn call_parts(&self) -> Parts {
+        match self {
             MappingError::ReplyFieldRequired { field, ty } => (
                 format!(
                     "the reply's field `{}` is `{ty}`, but a reply may leave any field out",
@@ -336,29 +378,24 @@ impl MappingError {
                     ),
                 },
             ),
-            MappingError::MissingRoute {
-                span,
-                op,
-                app,
-                entity,
-                mapping,
-            } => (
-                format!(
-                    "this step needs to {} a `{entity}` in `{app}`, and its mapping has no `{}` request",
-                    op.word(),
-                    op.word()
-                ),
-                vec![
-                    primary(*span, format!("needs `{}`", op.word())),
-                    secondary(*mapping, "the mapping"),
-                ],
-                format!(
-                    "add `{} METHOD \"/…\"` to `http {entity}` in `{app}`, or take the step out",
-                    op.word()
-                ),
-            ),
+            _ => unreachable!("expected an error of a call, found {self:?}"),
         }
     }
+}
+
+/// The `param`s of an `http` block.
+fn params(block: &ast::HttpDecl) -> impl Iterator<Item = Param> + '_ {
+    block
+        .members
+        .iter()
+        .filter_map(|member| match &member.node {
+            HttpMember::Param { name, env, default } => Some(Param {
+                name: name.node.clone(),
+                env: env.node.clone(),
+                default: default.as_ref().map(|d| d.node.clone()),
+            }),
+            _ => None,
+        })
 }
 
 pub(super) fn secret(secret: &ast::Secret) -> SecretSource {
@@ -505,21 +542,15 @@ impl Checker<'_> {
         wire
     }
 
+    /// One `http` block: params first (a path may name one declared below it), then one arm
+    /// per member.
     fn http_block(&mut self, entity: EntityId, block: &ast::HttpDecl, mapping: &mut Mapping) {
         mapping.declared = true;
         mapping.span = Some(block.entity.span);
         mapping.routes = Default::default();
         mapping.filter = Some(Vec::new());
         // Params first: a path may name one declared below it.
-        for member in &block.members {
-            if let HttpMember::Param { name, env, default } = &member.node {
-                mapping.params.push(Param {
-                    name: name.node.clone(),
-                    env: env.node.clone(),
-                    default: default.as_ref().map(|d| d.node.clone()),
-                });
-            }
-        }
+        mapping.params.extend(params(block));
         let mut firsts: Vec<(String, Span)> = Vec::new();
         let mut once = |this: &mut Self, what: String, span: Span| {
             if let Some((_, first)) = firsts.iter().find(|(w, _)| *w == what) {

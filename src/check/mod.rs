@@ -8,6 +8,13 @@
 //! on new event in Calendar do create task in Todo { title: title }      # fine
 //! on new event in Calendar do create task in Todo { title: start }      # E0201: start is a time
 //! ```
+//!
+//! This module also holds the one pipeline every caller goes through, [`stages`]: parse errors,
+//! else names and types, then (when those are sound) pass 2, the flow proofs of
+//! [`crate::flow`], then the script's `# weir: allow`s. `weir check`, `test`, `run`, `serve`,
+//! `replay` and the language server call it as it is; the REPL calls [`stages_with`] with
+//! [`Options`] of its own (open apps told of once, flow errors as warnings when its checks are
+//! off, no flow proofs for a step it is about to run).
 
 mod call;
 mod error;
@@ -23,13 +30,15 @@ mod operators;
 mod polls;
 mod scenario;
 mod schedule;
+#[cfg(test)]
+mod stages_tests;
 mod sync_error;
 mod time;
 mod value_error;
 mod webhooks;
 mod workflow;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use crate::ast::{self, Item, Script};
@@ -143,10 +152,59 @@ pub struct Stages {
 /// The one pipeline: parse errors, else names and types, then (when sound) the flow proofs,
 /// then the script's acknowledgements (`# weir: allow CODE`, see [`crate::allow`]).
 pub fn stages(loaded: &Loaded) -> Stages {
-    let checked = check(&loaded.scripts, &loaded.sources);
-    if !loaded.diagnostics.is_empty() {
+    stages_with(
+        &loaded.scripts,
+        &loaded.sources,
+        &loaded.diagnostics,
+        &Options::default(),
+    )
+}
+
+/// Where callers of the pipeline differ: every command takes the defaults; the REPL checks
+/// what was typed so far with options of its own.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options<'a> {
+    /// Open apps already told of (the REPL tells of each once): no note names them again.
+    pub announced: Option<&'a BTreeSet<Arc<str>>>,
+    pub flow: FlowProofs,
+}
+
+/// What becomes of pass 2, the flow proofs.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum FlowProofs {
+    /// Run, and what they reject is an error (every command).
+    #[default]
+    Enforced,
+    /// Run, and what they reject is a warning with a note saying why: the REPL with
+    /// `:set checks off`, where the run-time guard alone stops a loop.
+    Warned,
+    /// Not run: the REPL checking a step it is about to run, not the workflows.
+    Skipped,
+}
+
+/// The note on a flow error shown as a warning ([`FlowProofs::Warned`]).
+const WARNED: &str = "checks are off (`:set checks on` turns them back on): this is added anyway, and the run-time guard is all that stops a loop";
+
+/// [`stages`] over scripts and their parse errors, with [`Options`].
+pub fn stages_with(
+    scripts: &[Script],
+    sources: &SourceMap,
+    parsed: &[Diagnostic],
+    options: &Options,
+) -> Stages {
+    let mut checked = check(scripts, sources);
+    if let Some(announced) = options.announced {
+        checked.problems.retain_mut(|p| match p {
+            CheckError::OpenApps { apps } => {
+                apps.retain(|a| !announced.contains(&a.text));
+                !apps.is_empty()
+            }
+            _ => true,
+        });
+    }
+    if !parsed.is_empty() {
         let applied = crate::allow::Applied {
-            diagnostics: loaded.diagnostics.clone(),
+            diagnostics: parsed.to_vec(),
             acknowledged: Vec::new(),
         };
         return Stages {
@@ -158,13 +216,23 @@ pub fn stages(loaded: &Loaded) -> Stages {
     }
     let mut diagnostics = checked.diagnostics();
     let sound = !checked.has_errors();
-    let flow = if sound {
+    let flow = if sound && options.flow != FlowProofs::Skipped {
         crate::flow::check(&checked.program)
     } else {
         Vec::new()
     };
-    diagnostics.extend(flow_diagnostics_of(&flow));
-    let applied = crate::allow::apply(&loaded.sources, &loaded.scripts, diagnostics);
+    let mut flow_diagnostics = flow_diagnostics_of(&flow);
+    if options.flow == FlowProofs::Warned {
+        for d in flow_diagnostics
+            .iter_mut()
+            .filter(|d| crate::diagnostic::is_error(d))
+        {
+            d.severity = codespan_reporting::diagnostic::Severity::Warning;
+            d.notes.push(WARNED.into());
+        }
+    }
+    diagnostics.extend(flow_diagnostics);
+    let applied = crate::allow::apply(sources, scripts, diagnostics);
     Stages {
         checked,
         flow,

@@ -20,6 +20,20 @@ use crate::types::Type;
 use crate::value::Value;
 
 impl Checker<'_> {
+    /// The entity `name` of an app as declared (in a call's `writes`, a webhook's or a poll's
+    /// entity), or, when it declares none by that name, the closest name it does declare.
+    pub(super) fn declared_entity(
+        &self,
+        app: crate::program::AppId,
+        decl: &ast::AppDecl,
+        name: &str,
+    ) -> Result<EntityId, Option<Arc<str>>> {
+        self.program.entity_named(app, name).ok_or_else(|| {
+            let names = decl.entities.iter().map(|e| &*e.name.node);
+            crate::suggest::closest(name, names).map(Arc::from)
+        })
+    }
+
     /// What a bare name means here, if anything.
     pub(super) fn lookup(&mut self, name: &str, scope: Scope) -> Option<(ExprKind, Type)> {
         match scope.view {

@@ -165,6 +165,10 @@ impl Checker<'_> {
         }
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one `poll` declaration checked in the order written: its entity, a second poll of it, a list request, the interval, the `since` field and its type"
+    )]
     fn poll(&mut self, app: AppId, decl: &ast::AppDecl, poll: &ast::PollDecl) -> Option<Poll> {
         let Some(entity) = self.program.entity_named(app, &poll.entity.node) else {
             let names = decl.entities.iter().map(|e| &*e.name.node);

@@ -14,6 +14,10 @@ use crate::types::{Type, choice_list};
 
 impl CheckError {
     /// A value of the wrong type or shape, or a record missing what it needs.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one arm per value error: each variant's message, labels and help together"
+    )]
     pub(super) fn value_parts(&self) -> Parts {
         match self {
             CheckError::BadFieldAccess {
@@ -191,6 +195,10 @@ fn default_example(ty: &Type) -> &'static str {
     }
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one arm per place a value can have the wrong type, each with its own message and fix"
+)]
 fn mismatch_parts(span: Span, expected: &Type, found: &Type, context: &Mismatch) -> Parts {
     let (message, fix) = match context {
         Mismatch::Field { field, entity } => (

@@ -40,6 +40,8 @@ pub enum WebhookError {
     },
     /// `header "…"` with a scheme whose header is fixed.
     FixedHeader { scheme: Named, span: Span },
+    /// `base64` with a scheme whose encoding is fixed.
+    FixedEncoding { scheme: Named, span: Span },
     /// `within 5m` with a scheme that signs no time.
     NoTimestamp { scheme: Named, span: Span },
     /// `within 0s`.
@@ -70,6 +72,15 @@ pub enum WebhookError {
     },
     /// `… means …` lines without `kind at`.
     NoKind { span: Span, app: Arc<str> },
+    /// `"" means …`: no provider sends an empty kind.
+    EmptyKind { span: Span },
+    /// A path into the body with an empty key: `at "data..object"`, `kind at ""`.
+    EmptyKey {
+        span: Span,
+        path: String,
+        /// The line's words before the path: `at`, `kind at`, `id at`.
+        keyword: &'static str,
+    },
 }
 
 impl WebhookError {
@@ -109,6 +120,15 @@ impl WebhookError {
                 ),
                 vec![primary(*span, "a header for a scheme that has its own")],
                 "take `header \"…\"` out, or sign with `hmac` to name the header".to_string(),
+            ),
+            WebhookError::FixedEncoding { scheme, span } => (
+                format!(
+                    "the `{}` scheme always sends its signature in hex, so `base64` means nothing here",
+                    scheme.text
+                ),
+                vec![primary(*span, "an encoding for a scheme that has its own")],
+                "take `base64` out, or sign with `hmac` for a provider that sends base64"
+                    .to_string(),
             ),
             WebhookError::NoTimestamp { scheme, span } => (
                 format!(
@@ -150,6 +170,26 @@ impl WebhookError {
                 vec![primary(*span, "no `kind at`")],
                 "say where the provider puts the kind, as in `kind at \"type\"` (Stripe) or `kind at header \"X-GitHub-Event\", \"action\"` (GitHub)".to_string(),
             ),
+            WebhookError::EmptyKind { span } => (
+                "an empty kind matches no webhook: every provider names the kind it sends".to_string(),
+                vec![primary(*span, "an empty kind")],
+                "write the kind as the provider sends it, as in `\"issues.opened\"` or `\"invoice.paid\"`".to_string(),
+            ),
+            WebhookError::EmptyKey { span, path, keyword } => {
+                let keys: Vec<&str> = path.split('.').filter(|k| !k.is_empty()).collect();
+                let help = match (keys.is_empty(), *keyword) {
+                    (true, "at") => "take `at \"\"` out: without `at`, the whole body is the record".to_string(),
+                    (true, "id at") => "name the key the provider keeps it in, as in `id at \"id\"`".to_string(),
+                    (true, _) => format!("name the key the provider keeps it in, as in `{keyword} \"type\"`"),
+                    (false, _) => format!("write `\"{}\"` there: one dot between two keys", keys.join(".")),
+                };
+                let message = if path.is_empty() {
+                    format!("`{keyword} \"\"` names no place in the body")
+                } else {
+                    format!("the path `{path}` has an empty key, which no body holds")
+                };
+                (message, vec![primary(*span, "an empty key")], help)
+            }
         }
     }
 }
@@ -269,6 +309,7 @@ impl Checker<'_> {
                         });
                     }
                     kind_at = Some(member.span);
+                    sources.iter().for_each(|s| self.webhook_path(s, "kind at"));
                     hooks.kind = sources.iter().map(source).collect();
                 }
                 WebhookMember::Id(at) => {
@@ -280,6 +321,7 @@ impl Checker<'_> {
                         });
                     }
                     id_at = Some(member.span);
+                    self.webhook_path(at, "id at");
                     hooks.event_id = Some(source(at));
                 }
                 WebhookMember::Strict => hooks.strict = true,
@@ -289,10 +331,17 @@ impl Checker<'_> {
                     entity,
                     at,
                 } => {
+                    if let Some(at) = at {
+                        self.body_path(at, "at");
+                    }
                     let Some(found) = self.webhook_entity(app, decl, entity) else {
                         continue;
                     };
                     for name in names {
+                        if name.node.is_empty() {
+                            self.webhook_error(WebhookError::EmptyKind { span: name.span });
+                            continue;
+                        }
                         if let Some((_, first)) = kinds.iter().find(|(k, _)| *k == name.node) {
                             self.webhook_error(WebhookError::Twice {
                                 what: format!("the meaning of `{}`", name.node),
@@ -325,6 +374,23 @@ impl Checker<'_> {
         hooks
     }
 
+    /// A path into the body has no empty key (`data..object`); a header is left as written.
+    fn webhook_path(&mut self, at: &WebhookSource, keyword: &'static str) {
+        if let WebhookSource::Body(path) = at {
+            self.body_path(path, keyword);
+        }
+    }
+
+    fn body_path(&mut self, path: &crate::span::Spanned<String>, keyword: &'static str) {
+        if path.node.split('.').any(str::is_empty) {
+            self.webhook_error(WebhookError::EmptyKey {
+                span: path.span,
+                path: path.node.clone(),
+                keyword,
+            });
+        }
+    }
+
     fn webhook_entity(
         &mut self,
         app: AppId,
@@ -350,6 +416,7 @@ impl Checker<'_> {
             &name.node,
             signed.header.as_ref().map(|h| h.node.as_str()),
             None,
+            signed.base64.is_some(),
         ) {
             Ok(scheme) => scheme,
             Err(_) => {
@@ -371,6 +438,14 @@ impl Checker<'_> {
             self.webhook_error(WebhookError::FixedHeader {
                 scheme: Named::of(name),
                 span: header.span,
+            });
+        }
+        if let Some(base64) = &signed.base64
+            && !matches!(scheme, Scheme::Hmac { .. })
+        {
+            self.webhook_error(WebhookError::FixedEncoding {
+                scheme: Named::of(name),
+                span: base64.span,
             });
         }
         let mut tolerance = DEFAULT_WINDOW;

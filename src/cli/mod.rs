@@ -1,4 +1,9 @@
 //! The `weir` command line: argument parsing and the commands, each in its own module.
+//!
+//! Every command that runs a script (`weir run`, `test`, `serve`) takes its program through
+//! [`program_to_run`]: the one check pipeline (`check::stages`), its warnings shown in short
+//! form, and a refusal worded the same way in each. `weir replay` runs the script its journal
+//! was served with through the same pipeline and refuses it when names or types are wrong.
 
 mod check;
 mod explain;
@@ -91,10 +96,9 @@ pub(crate) struct CheckFlags {
 /// refusal says, and whether warnings stop it. Every command that runs a script passes
 /// through [`program_to_run`], so they all show and refuse the same way.
 pub(crate) struct Gate<'a> {
-    /// Run even when the flow checks fail (never when names and types are wrong).
-    pub no_check: bool,
-    /// Refuse when there are warnings.
-    pub deny_warnings: bool,
+    /// `--no-check` (run even when the flow checks fail, never when names and types are
+    /// wrong) and `--deny-warnings` (refuse when there are warnings).
+    pub flags: &'a CheckFlags,
     /// What did not happen when refused: `` `x.weir` was not run ``.
     pub refusal: &'a str,
     /// How `--no-check` is given for this command.
@@ -113,7 +117,7 @@ pub(crate) fn program_to_run(
     let (program, diagnostics) = crate::check::check_all(loaded);
     let flow_errors = has_errors(&diagnostics);
     let warned = diagnostics.iter().any(is_warning);
-    let refused_for_warnings = gate.deny_warnings && warned;
+    let refused_for_warnings = gate.flags.deny_warnings && warned;
     match program {
         Some(program) if !flow_errors && !refused_for_warnings => {
             crate::diagnostic::emit_short_to_stderr(&loaded.sources, &diagnostics);
@@ -122,7 +126,7 @@ pub(crate) fn program_to_run(
             }
             return Some(program);
         }
-        Some(program) if flow_errors && gate.no_check => {
+        Some(program) if flow_errors && gate.flags.no_check => {
             crate::diagnostic::emit_short_to_stderr(&loaded.sources, &diagnostics);
             eprintln!(
                 "note: running all the same, as `--no-check` asks: the run-time guard holds what loops"

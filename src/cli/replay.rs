@@ -1,4 +1,10 @@
 //! `weir replay --journal FILE EVENT`: release a failed or held event and run it again.
+//!
+//! With a `weir serve` holding the journal's lock, the event is released for it to run; with
+//! none, it runs here, with the script, used files and options the journal was served with.
+//! That script goes through the one check pipeline: errors of names and types stop the replay
+//! (the program would not be sound), loops do not (the server may have been started with
+//! `--no-check`, and the run-time guard holds them).
 
 use std::path::Path;
 use std::sync::Arc;

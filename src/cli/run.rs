@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 
 use crate::diagnostic::{self, Report};
 use crate::load;
+use crate::program::Program;
 use crate::remote::notify::Notifier;
 use crate::remote::{self, Connected, Policy};
 use crate::run::guard::HeldChain;
@@ -111,8 +112,7 @@ pub fn run(args: RunArgs) -> u8 {
     let Some(program) = super::program_to_run(
         &loaded,
         &super::Gate {
-            no_check: args.checks.no_check,
-            deny_warnings: args.checks.deny_warnings,
+            flags: &args.checks,
             refusal: &format!("`{}` was not run", args.file),
             forced: "run it with `--no-check`",
         },
@@ -137,21 +137,9 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(policy) => policy,
         Err(message) => return super::usage_error(message),
     };
-    let apps = match Connected::new(&program, policy, remote::instance_id()) {
-        Ok(apps) => apps,
-        Err(err) => {
-            diagnostic::emit_to_stderr(&loaded.sources, &[err.report()]);
-            return super::FAILURE;
-        }
+    let Some(apps) = connect(&program, policy, &loaded.sources) else {
+        return super::FAILURE;
     };
-    for app in program.apps.iter().filter(|a| a.location.is_some()) {
-        if let Some(location) = &app.location {
-            eprintln!(
-                "note: `{}` is a real app: writes to it go to {} (`weir test` simulates it instead)",
-                app.name, location.url
-            );
-        }
-    }
     let mut notifier = match args.http.notifier() {
         Ok(notifier) => notifier,
         Err(message) => return super::usage_error(message),
@@ -162,46 +150,21 @@ pub fn run(args: RunArgs) -> u8 {
     {
         return super::usage_error(message);
     }
-    let (name, input): (Arc<str>, Box<dyn BufRead>) = match &args.events {
-        Some(path) => match std::fs::File::open(path) {
-            Ok(file) => (Arc::from(path.as_str()), Box::new(BufReader::new(file))),
-            Err(err) if err.kind() == io::ErrorKind::NotFound => {
-                return super::usage_error(format!("cannot read `{path}`: there is no such file"));
-            }
-            Err(err) => {
-                return super::usage_error(format!(
-                    "cannot read `{path}`: {}",
-                    err.to_string().to_lowercase()
-                ));
-            }
-        },
-        None => {
-            if io::stdin().is_terminal() {
-                eprintln!(
-                    "reading events from standard input, one JSON object a line (Ctrl-D ends)"
-                );
-            }
-            (Arc::from("stdin"), Box::new(io::stdin().lock()))
-        }
+    let (name, input) = match events(args.events.as_deref()) {
+        Ok(events) => events,
+        Err(message) => return super::usage_error(message),
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    // A state saved at an earlier time: the clock moves from there to `--now`, firing the
-    // timers and waits that came due in between (`run/state_time.rs`).
-    if engine.now() < now {
-        let moved = engine.move_clock(now).unwrap_or_default();
-        let mut text = String::new();
-        if let Err(err) = show(
-            &engine,
-            &mut notifier,
-            &loaded.sources,
-            args.trace,
-            &moved,
-            &mut text,
-            &mut out,
-        ) {
-            return super::usage_error(format!("cannot write the trace: {err}"));
-        }
+    if let Err(err) = move_clock(
+        &mut engine,
+        &mut notifier,
+        &loaded.sources,
+        args.trace,
+        now,
+        &mut out,
+    ) {
+        return super::usage_error(format!("cannot write the trace: {err}"));
     }
     let bad = match feed(
         &mut engine,
@@ -221,6 +184,11 @@ pub fn run(args: RunArgs) -> u8 {
             return super::usage_error(format!("cannot read `{name}`: {err}"));
         }
     };
+    finished(&engine, &args, bad, &mut out)
+}
+
+/// After the last event: the summary line, the state saved (`--state`), and the exit code.
+fn finished(engine: &Engine<Connected>, args: &RunArgs, bad: u64, out: &mut impl Write) -> u8 {
     let totals = engine.totals();
     let summary = match args.trace {
         TraceMode::Json => trace::summary_json(&totals, bad),
@@ -241,7 +209,7 @@ pub fn run(args: RunArgs) -> u8 {
         );
     }
     if let Some(path) = &args.state {
-        let text = format!("{:#}\n", state::save(&engine));
+        let text = format!("{:#}\n", state::save(engine));
         if let Err(err) = save_state(Path::new(path), &text) {
             return super::usage_error(format!(
                 "cannot save the state to `{path}`: {}",
@@ -291,6 +259,71 @@ fn load_state(engine: &mut Engine<Connected>, path: &str) -> Result<(), String> 
     let json: serde_json::Value = serde_json::from_str(&text)
         .map_err(|err| format!("cannot load the state `{path}`: it is not JSON: {err}"))?;
     state::load(engine, &json).map_err(|err| format!("cannot load the state `{path}`: {err}"))
+}
+
+/// The apps the script names, real ones connected, each real one said in a note.
+fn connect(program: &Arc<Program>, policy: Policy, sources: &SourceMap) -> Option<Connected> {
+    let apps = match Connected::new(program, policy, remote::instance_id()) {
+        Ok(apps) => apps,
+        Err(err) => {
+            diagnostic::emit_to_stderr(sources, &[err.report()]);
+            return None;
+        }
+    };
+    for app in &program.apps {
+        if let Some(location) = &app.location {
+            eprintln!(
+                "note: `{}` is a real app: writes to it go to {} (`weir test` simulates it instead)",
+                app.name, location.url
+            );
+        }
+    }
+    Some(apps)
+}
+
+/// Where the events come from, and its name in messages: `--events FILE`, else standard input.
+fn events(path: Option<&str>) -> Result<(Arc<str>, Box<dyn BufRead>), String> {
+    let Some(path) = path else {
+        if io::stdin().is_terminal() {
+            eprintln!("reading events from standard input, one JSON object a line (Ctrl-D ends)");
+        }
+        return Ok((Arc::from("stdin"), Box::new(io::stdin().lock())));
+    };
+    match std::fs::File::open(path) {
+        Ok(file) => Ok((Arc::from(path), Box::new(BufReader::new(file)))),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {
+            Err(format!("cannot read `{path}`: there is no such file"))
+        }
+        Err(err) => Err(format!(
+            "cannot read `{path}`: {}",
+            err.to_string().to_lowercase()
+        )),
+    }
+}
+
+/// A state saved at an earlier time: the clock moves from there to `--now`, firing the timers
+/// and waits that came due in between (`run/state_time.rs`), and what they set off is shown.
+fn move_clock(
+    engine: &mut Engine<Connected>,
+    notifier: &mut Option<Notifier>,
+    sources: &SourceMap,
+    mode: TraceMode,
+    now: i64,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    if engine.now() >= now {
+        return Ok(());
+    }
+    let moved = engine.move_clock(now).unwrap_or_default();
+    show(
+        engine,
+        notifier,
+        sources,
+        mode,
+        &moved,
+        &mut String::new(),
+        out,
+    )
 }
 
 /// Runs every line of the input; returns how many lines were bad.

@@ -7,6 +7,7 @@ use clap::Args;
 use super::run::HttpArgs;
 use crate::diagnostic::{self, Report};
 use crate::load;
+use crate::program::Program;
 use crate::run::Options;
 use crate::serve::{self, Config, ServeError, worker::StartError};
 
@@ -132,41 +133,43 @@ pub fn run(args: ServeArgs) -> u8 {
     let Some(program) = super::program_to_run(
         &loaded,
         &super::Gate {
-            no_check: args.checks.no_check,
-            deny_warnings: args.checks.deny_warnings,
+            flags: &args.checks,
             refusal: &format!("`{}` was not served", args.file),
             forced: "serve it with `--no-check`",
         },
     ) else {
         return super::FAILURE;
     };
-    let secret = match from_env("--secret-env", &args.secret_env, "the webhook secret") {
-        Ok(secret) => secret,
+    let config = match config(args, &loaded, text, &program) {
+        Ok(config) => config,
         Err(message) => return super::usage_error(message),
     };
-    let read_token = match from_env("--read-token-env", &args.read_token_env, "the read token") {
-        Ok(token) => token,
-        Err(message) => return super::usage_error(message),
-    };
-    let policy = match args.http.policy() {
-        Ok(policy) => policy,
-        Err(message) => return super::usage_error(message),
-    };
-    let notifier = match args.http.notifier() {
-        Ok(notifier) => notifier,
-        Err(message) => return super::usage_error(message),
-    };
-    let limits = match limits(&program, &args.at_once, &args.per_second) {
-        Ok(limits) => limits,
-        Err(message) => return super::usage_error(message),
-    };
+    if let Some(warning) = serve::marker::open_to_others(&config.journal) {
+        eprintln!("{warning}");
+    }
+    for line in crate::run::agenda::unmoved_clock(&program) {
+        eprintln!("warning: `weir serve` does not move the clock yet: {line}");
+    }
+    served(serve::serve(config, Arc::new(program)), &loaded.sources)
+}
+
+/// How to serve, from the command line and the environment it names; a usage error if any
+/// of it is wrong.
+fn config(
+    args: ServeArgs,
+    loaded: &load::Loaded,
+    text: String,
+    program: &Program,
+) -> Result<Config, String> {
+    let secret = from_env("--secret-env", &args.secret_env, "the webhook secret")?;
+    let read_token = from_env("--read-token-env", &args.read_token_env, "the read token")?;
     let options = Options {
         max_hops: args.max_hops,
         max_runs: args.max_runs,
         runs: true,
         ..Options::default()
     };
-    let config = Config {
+    Ok(Config {
         listen: args.listen.unwrap_or_default(),
         journal: args.journal.into(),
         secret,
@@ -175,7 +178,7 @@ pub fn run(args: ServeArgs) -> u8 {
         log_values: args.log_values,
         accept_damaged: args.accept_damaged_journal,
         options,
-        policy,
+        policy: args.http.policy()?,
         used_files: loaded
             .sources
             .all()
@@ -184,21 +187,19 @@ pub fn run(args: ServeArgs) -> u8 {
             .collect(),
         script_name: args.file,
         script_text: text,
-        notifier,
-        limits,
+        notifier: args.http.notifier()?,
+        limits: limits(program, &args.at_once, &args.per_second)?,
         max_queued: args.max_queued,
         poll_once: args.poll_once,
-    };
-    if let Some(warning) = serve::marker::open_to_others(&config.journal) {
-        eprintln!("{warning}");
-    }
-    for line in crate::run::agenda::unmoved_clock(&program) {
-        eprintln!("warning: `weir serve` does not move the clock yet: {line}");
-    }
-    match serve::serve(config, Arc::new(program)) {
+    })
+}
+
+/// The exit code of a server that stopped, with what stopped it said.
+fn served(result: Result<(), ServeError>, sources: &crate::source::SourceMap) -> u8 {
+    match result {
         Ok(()) => super::SUCCESS,
         Err(ServeError::Start(StartError::Apps(err))) => {
-            diagnostic::emit_to_stderr(&loaded.sources, &[err.report()]);
+            diagnostic::emit_to_stderr(sources, &[err.report()]);
             super::FAILURE
         }
         Err(ServeError::Start(StartError::Journal(err)) | ServeError::Journal(err)) => {

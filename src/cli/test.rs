@@ -38,8 +38,7 @@ pub fn run(args: TestArgs) -> u8 {
         let Some(program) = super::program_to_run(
             &loaded,
             &super::Gate {
-                no_check: args.checks.no_check,
-                deny_warnings: args.checks.deny_warnings,
+                flags: &args.checks,
                 refusal: &format!("the scenarios of `{file}` were not run"),
                 forced: &format!("run `weir test --no-check {file}`"),
             },

@@ -104,153 +104,13 @@ pub struct FlowGraph {
 }
 
 impl FlowGraph {
+    /// The units of workflows and syncs with their writes, then the edges between them.
     pub fn build(program: &Program) -> FlowGraph {
         let mut units = Vec::new();
         let mut writes = Vec::new();
-        for (i, w) in program.workflows.iter().enumerate() {
-            let unit = units.len();
-            units.push(Unit {
-                source: UnitSource::Workflow(WorkflowId(i)),
-                trigger_entity: w.trigger.entity,
-                trigger_kind: w.trigger.kind,
-            });
-            let mut constants = super::eval::constant_writes(w).into_iter();
-            for action in w.actions() {
-                for (_, entity, kind) in action.kind.all_writes() {
-                    let constants = constants.next().unwrap_or_default();
-                    writes.push(workflow_write(unit, entity, kind, action, constants));
-                }
-            }
-            // A call that says it `writes` an entity may create, update or delete its records,
-            // in whichever arm of a branch it stands.
-            for step in crate::program::steps_within(&w.steps) {
-                let StepKind::Call(call) = &step.kind else {
-                    continue;
-                };
-                for &entity in &program.app(call.app).calls[call.call].writes {
-                    for kind in EventKind::ALL {
-                        writes.push(Write {
-                            unit,
-                            entity,
-                            kind,
-                            span: step.span,
-                            constants: Vec::new(),
-                            fields: None,
-                            arm: None,
-                        });
-                    }
-                }
-            }
-        }
-        for (i, sync) in program.syncs.iter().enumerate() {
-            for to_right in [true, false] {
-                let (from, to) = if to_right {
-                    (sync.left, sync.right)
-                } else {
-                    (sync.right, sync.left)
-                };
-                let fields: Vec<FieldId> = sync
-                    .mappings
-                    .iter()
-                    .filter_map(|m| m.written(to_right))
-                    .collect();
-                for kind in EventKind::ALL {
-                    let unit = units.len();
-                    units.push(Unit {
-                        source: UnitSource::Sync {
-                            sync: SyncId(i),
-                            to_right,
-                        },
-                        trigger_entity: from.entity,
-                        trigger_kind: kind,
-                    });
-                    writes.push(Write {
-                        unit,
-                        entity: to.entity,
-                        kind,
-                        span: sync.span,
-                        constants: Vec::new(),
-                        fields: (kind == EventKind::Updated).then(|| fields.clone()),
-                        arm: None,
-                    });
-                }
-            }
-        }
-
-        // A workflow on a sync's conflicts is set off by the sync's updates, not by a node.
-        let on_conflict = |unit: &Unit| match unit.source {
-            UnitSource::Workflow(w) => program.workflow(w).trigger.conflict,
-            UnitSource::Sync { .. } => None,
-        };
-        // A workflow on failed runs is set off by no write: it starts chains of its own (its
-        // writes still set off others), and a failure of one raises nothing (E0211).
-        let on_failure = |unit: &Unit| match unit.source {
-            UnitSource::Workflow(w) => program.workflow(w).trigger.failed.is_some(),
-            UnitSource::Sync { .. } => false,
-        };
-        let on_timer = |unit: &Unit| match unit.source {
-            UnitSource::Workflow(w) => program.workflow(w).trigger.timer.is_some(),
-            UnitSource::Sync { .. } => false,
-        };
-        let mut triggered: HashMap<(EntityId, EventKind), Vec<usize>> = HashMap::new();
-        for (i, unit) in units.iter().enumerate() {
-            if on_conflict(unit).is_some() || on_failure(unit) {
-                continue;
-            }
-            triggered
-                .entry((unit.trigger_entity, unit.trigger_kind))
-                .or_default()
-                .push(i);
-            // A timer is planned by a new record as by a change of its field.
-            if on_timer(unit) {
-                triggered
-                    .entry((unit.trigger_entity, EventKind::New))
-                    .or_default()
-                    .push(i);
-            }
-        }
-        let mut edges = Vec::new();
-        let mut out = vec![Vec::new(); units.len()];
-        for (w, write) in writes.iter().enumerate() {
-            let app = program.app(program.entity(write.entity).app);
-            if !app.emits(write.kind) {
-                continue;
-            }
-            for &to in triggered
-                .get(&(write.entity, write.kind))
-                .into_iter()
-                .flatten()
-            {
-                let cut = breaker(program, &units, write, to);
-                out[write.unit].push(edges.len());
-                edges.push(Edge {
-                    from: write.unit,
-                    write: w,
-                    to,
-                    cut,
-                });
-            }
-        }
-        // An update the sync carries across can conflict, and so set them off.
-        for (to, unit) in units.iter().enumerate() {
-            let Some(sync) = on_conflict(unit) else {
-                continue;
-            };
-            for (w, write) in writes.iter().enumerate() {
-                let from = &units[write.unit];
-                if matches!(from.source, UnitSource::Sync { sync: s, .. } if s == sync)
-                    && from.trigger_kind == EventKind::Updated
-                {
-                    out[write.unit].push(edges.len());
-                    edges.push(Edge {
-                        from: write.unit,
-                        write: w,
-                        to,
-                        cut: None,
-                    });
-                }
-            }
-        }
+        workflow_units(program, &mut units, &mut writes);
+        sync_units(program, &mut units, &mut writes);
+        let (edges, out) = edges(program, &units, &writes);
         FlowGraph {
             units,
             writes,
@@ -263,6 +123,163 @@ impl FlowGraph {
     pub fn write_of(&self, edge: &Edge) -> &Write {
         &self.writes[edge.write]
     }
+}
+
+/// A unit for each workflow, with its writes: each action's, and every kind of change to an
+/// entity a call it makes says it `writes`.
+fn workflow_units(program: &Program, units: &mut Vec<Unit>, writes: &mut Vec<Write>) {
+    for (i, w) in program.workflows.iter().enumerate() {
+        let unit = units.len();
+        units.push(Unit {
+            source: UnitSource::Workflow(WorkflowId(i)),
+            trigger_entity: w.trigger.entity,
+            trigger_kind: w.trigger.kind,
+        });
+        let mut constants = super::eval::constant_writes(w).into_iter();
+        for action in w.actions() {
+            for (_, entity, kind) in action.kind.all_writes() {
+                let constants = constants.next().unwrap_or_default();
+                writes.push(workflow_write(unit, entity, kind, action, constants));
+            }
+        }
+        // A call that says it `writes` an entity may create, update or delete its records,
+        // in whichever arm of a branch it stands.
+        for step in crate::program::steps_within(&w.steps) {
+            let StepKind::Call(call) = &step.kind else {
+                continue;
+            };
+            for &entity in &program.app(call.app).calls[call.call].writes {
+                for kind in EventKind::ALL {
+                    writes.push(Write {
+                        unit,
+                        entity,
+                        kind,
+                        span: step.span,
+                        constants: Vec::new(),
+                        fields: None,
+                        arm: None,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Two units for each sync and each kind of change, one a direction, each with its one write.
+fn sync_units(program: &Program, units: &mut Vec<Unit>, writes: &mut Vec<Write>) {
+    for (i, sync) in program.syncs.iter().enumerate() {
+        for to_right in [true, false] {
+            let (from, to) = if to_right {
+                (sync.left, sync.right)
+            } else {
+                (sync.right, sync.left)
+            };
+            let fields: Vec<FieldId> = sync
+                .mappings
+                .iter()
+                .filter_map(|m| m.written(to_right))
+                .collect();
+            for kind in EventKind::ALL {
+                let unit = units.len();
+                units.push(Unit {
+                    source: UnitSource::Sync {
+                        sync: SyncId(i),
+                        to_right,
+                    },
+                    trigger_entity: from.entity,
+                    trigger_kind: kind,
+                });
+                writes.push(Write {
+                    unit,
+                    entity: to.entity,
+                    kind,
+                    span: sync.span,
+                    constants: Vec::new(),
+                    fields: (kind == EventKind::Updated).then(|| fields.clone()),
+                    arm: None,
+                });
+            }
+        }
+    }
+}
+
+/// The edges from each write to the units it sets off, and each unit's edges out.
+fn edges(program: &Program, units: &[Unit], writes: &[Write]) -> (Vec<Edge>, Vec<Vec<usize>>) {
+    // A workflow on a sync's conflicts is set off by the sync's updates, not by a node.
+    let on_conflict = |unit: &Unit| match unit.source {
+        UnitSource::Workflow(w) => program.workflow(w).trigger.conflict,
+        UnitSource::Sync { .. } => None,
+    };
+    // A workflow on failed runs is set off by no write: it starts chains of its own (its
+    // writes still set off others), and a failure of one raises nothing (E0211).
+    let on_failure = |unit: &Unit| match unit.source {
+        UnitSource::Workflow(w) => program.workflow(w).trigger.failed.is_some(),
+        UnitSource::Sync { .. } => false,
+    };
+    let on_timer = |unit: &Unit| match unit.source {
+        UnitSource::Workflow(w) => program.workflow(w).trigger.timer.is_some(),
+        UnitSource::Sync { .. } => false,
+    };
+    let mut triggered: HashMap<(EntityId, EventKind), Vec<usize>> = HashMap::new();
+    for (i, unit) in units.iter().enumerate() {
+        if on_conflict(unit).is_some() || on_failure(unit) {
+            continue;
+        }
+        triggered
+            .entry((unit.trigger_entity, unit.trigger_kind))
+            .or_default()
+            .push(i);
+        // A timer is planned by a new record as by a change of its field.
+        if on_timer(unit) {
+            triggered
+                .entry((unit.trigger_entity, EventKind::New))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut edges = Vec::new();
+    let mut out = vec![Vec::new(); units.len()];
+    for (w, write) in writes.iter().enumerate() {
+        let app = program.app(program.entity(write.entity).app);
+        if !app.emits(write.kind) {
+            continue;
+        }
+        for &to in triggered
+            .get(&(write.entity, write.kind))
+            .into_iter()
+            .flatten()
+        {
+            let cut = breaker(program, units, write, to);
+            out[write.unit].push(edges.len());
+            edges.push(Edge {
+                from: write.unit,
+                write: w,
+                to,
+                cut,
+            });
+        }
+    }
+    // An update the sync carries across can conflict, and so set them off.
+    for (to, unit) in units.iter().enumerate() {
+        let Some(sync) = on_conflict(unit) else {
+            continue;
+        };
+        for (w, write) in writes.iter().enumerate() {
+            let from = &units[write.unit];
+            if matches!(from.source, UnitSource::Sync { sync: s, .. } if s == sync)
+                && from.trigger_kind == EventKind::Updated
+            {
+                out[write.unit].push(edges.len());
+                edges.push(Edge {
+                    from: write.unit,
+                    write: w,
+                    to,
+                    cut: None,
+                });
+            }
+        }
+    }
+    (edges, out)
 }
 
 fn workflow_write(

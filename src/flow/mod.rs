@@ -246,136 +246,35 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    /// The exact change that breaks this cycle.
-    fn fix(&self, edges: &[usize]) -> CycleFix {
-        let engine = self.program.engine.clone();
-        let timer = edges.iter().find_map(|&e| {
+    /// A loop through a workflow's own timer: only writing elsewhere, or a `where`, cuts it.
+    fn timer_fix(&self, edges: &[usize]) -> Option<CycleFix> {
+        let (unit, timer) = edges.iter().find_map(|&e| {
             let to = self.graph.edges[e].to;
             let timer = self.workflow(to)?.trigger.timer.as_ref()?;
             Some((to, timer))
-        });
-        if let Some((unit, timer)) = timer {
-            let entity = self.entity_names(self.graph.units[unit].trigger_entity).0;
-            return CycleFix::Timer {
-                workflow: self.unit_name(unit),
-                timer: timer.written.clone(),
-                entity,
-            };
-        }
-        // Guards that would work: a new record that keeps a stamp, or any change in an app
-        // that reports actors.
-        let mut guards: Vec<(usize, Arc<str>, Arc<str>, Telling)> = Vec::new();
-        for &e in edges {
-            let edge = &self.graph.edges[e];
-            let write = self.graph.write_of(edge);
-            let telling = graph::telling(self.program, write.entity, write.kind);
-            let works = telling == Telling::Actor
-                || (telling == Telling::Stamp && write.kind == EventKind::New);
-            if works && self.workflow(edge.to).is_some() {
-                let (_, app) = self.entity_names(write.entity);
-                if !guards.iter().any(|(u, ..)| *u == edge.to) {
-                    guards.push((edge.to, self.unit_name(edge.to), app, telling));
-                }
-            }
+        })?;
+        let entity = self.entity_names(self.graph.units[unit].trigger_entity).0;
+        Some(CycleFix::Timer {
+            workflow: self.unit_name(unit),
+            timer: timer.written.clone(),
+            entity,
+        })
+    }
+
+    /// The exact change that breaks this cycle: the first of these that applies, in order.
+    fn fix(&self, edges: &[usize]) -> CycleFix {
+        if let Some(fix) = self.timer_fix(edges) {
+            return fix;
         }
         let stamp_fix = self.stamp_fix(edges);
-        let all_new = edges
-            .iter()
-            .all(|&e| self.graph.write_of(&self.graph.edges[e]).kind == EventKind::New);
-        if !guards.is_empty() {
-            guards.sort_by_key(|(unit, ..)| *unit);
-            let misplaced = guards
-                .iter()
-                .filter(|(unit, ..)| {
-                    self.workflow(*unit)
-                        .is_some_and(|w| eval::guard_after_write(w, &engine).is_some())
-                })
-                .map(|(_, name, ..)| name.clone())
-                .collect::<Vec<_>>();
-            // A mirror of new records guarded on the sides that can tell only would still
-            // bring records back once (E0307): every side needs its guard, so stamps first.
-            if misplaced.is_empty()
-                && all_new
-                && let Some(fix) = stamp_fix
-            {
-                return fix;
-            }
-            let guards = guards
-                .into_iter()
-                .map(|(_, name, app, telling)| (name, app, telling))
-                .collect();
-            return CycleFix::AddGuards {
-                guards,
-                engine,
-                misplaced,
-            };
+        if let Some(fix) = self.guard_fix(edges, stamp_fix.as_ref()) {
+            return fix;
         }
-        // A workflow that feeds back into what a sync keeps in step.
-        let sync_unit =
-            edges.iter().find_map(
-                |&e| match self.graph.units[self.graph.edges[e].from].source {
-                    UnitSource::Sync { sync, .. } => Some(sync),
-                    UnitSource::Workflow(_) => None,
-                },
-            );
-        let workflow_unit = edges
-            .iter()
-            .map(|&e| self.graph.edges[e].from)
-            .find(|&u| self.workflow(u).is_some());
-        let on_conflict = edges.iter().map(|&e| self.graph.edges[e].from).find(|&u| {
-            self.workflow(u)
-                .is_some_and(|w| w.trigger.conflict.is_some())
-        });
-        if let (Some(sync), Some(unit)) = (sync_unit, on_conflict) {
-            return CycleFix::ConflictWriteBack {
-                workflow: self.unit_name(unit),
-                sync: self.program.syncs[sync.0].name.clone(),
-            };
+        if let Some(fix) = self.sync_fix(edges) {
+            return fix;
         }
-        if let (Some(sync), Some(unit)) = (sync_unit, workflow_unit) {
-            let s = &self.program.syncs[sync.0];
-            return CycleFix::ThroughSync {
-                workflow: self.unit_name(unit),
-                sync: Arc::from(format!("sync {}", s.entity_name)),
-            };
-        }
-        // Updates: `changing` where the write leaves out fields the trigger could watch.
-        for &e in edges {
-            let edge = &self.graph.edges[e];
-            let write = self.graph.write_of(edge);
-            let Some(workflow) = self.workflow(edge.to) else {
-                continue;
-            };
-            if write.kind != EventKind::Updated {
-                continue;
-            }
-            let entity = self.program.entity(workflow.trigger.entity);
-            let written = write.fields.clone().unwrap_or_default();
-            let watched: Vec<FieldId> = if workflow.trigger.changing.is_empty() {
-                (0..entity.fields.len()).map(FieldId).collect()
-            } else {
-                workflow.trigger.changing.clone()
-            };
-            let others: Vec<Arc<str>> = watched
-                .iter()
-                .filter(|f| !written.contains(f) && !entity.fields[f.0].is_stamp)
-                .map(|f| entity.fields[f.0].name.clone())
-                .collect();
-            if !written.is_empty() && !others.is_empty() {
-                let app = self.program.app(entity.app);
-                return CycleFix::Changing {
-                    workflow: self.unit_name(edge.to),
-                    writer: self.unit_name(edge.from),
-                    fields: others,
-                    written: written
-                        .iter()
-                        .map(|f| entity.fields[f.0].name.clone())
-                        .collect(),
-                    app: app.name.clone(),
-                    app_reports_changes: app.reports_changes,
-                    app_declared: app.declared,
-                };
-            }
+        if let Some(fix) = self.changing_fix(edges) {
+            return fix;
         }
         let update_apps: BTreeSet<Arc<str>> = edges
             .iter()
@@ -399,6 +298,129 @@ impl<'a> Analysis<'a> {
             Some(fix) if first.kind == EventKind::New => fix,
             _ => CycleFix::OneWay { entity },
         }
+    }
+
+    /// Guards that would work: a new record that keeps a stamp, or any change in an app that
+    /// reports actors. `None` where no workflow of the cycle can be guarded.
+    fn guard_fix(&self, edges: &[usize], stamp_fix: Option<&CycleFix>) -> Option<CycleFix> {
+        let engine = self.program.engine.clone();
+        let mut guards: Vec<(usize, Arc<str>, Arc<str>, Telling)> = Vec::new();
+        for &e in edges {
+            let edge = &self.graph.edges[e];
+            let write = self.graph.write_of(edge);
+            let telling = graph::telling(self.program, write.entity, write.kind);
+            let works = telling == Telling::Actor
+                || (telling == Telling::Stamp && write.kind == EventKind::New);
+            if works && self.workflow(edge.to).is_some() {
+                let (_, app) = self.entity_names(write.entity);
+                if !guards.iter().any(|(u, ..)| *u == edge.to) {
+                    guards.push((edge.to, self.unit_name(edge.to), app, telling));
+                }
+            }
+        }
+        if guards.is_empty() {
+            return None;
+        }
+        let all_new = edges
+            .iter()
+            .all(|&e| self.graph.write_of(&self.graph.edges[e]).kind == EventKind::New);
+        guards.sort_by_key(|(unit, ..)| *unit);
+        let misplaced = guards
+            .iter()
+            .filter(|(unit, ..)| {
+                self.workflow(*unit)
+                    .is_some_and(|w| eval::guard_after_write(w, &engine).is_some())
+            })
+            .map(|(_, name, ..)| name.clone())
+            .collect::<Vec<_>>();
+        // A mirror of new records guarded on the sides that can tell only would still
+        // bring records back once (E0307): every side needs its guard, so stamps first.
+        if misplaced.is_empty()
+            && all_new
+            && let Some(fix) = stamp_fix
+        {
+            return Some(fix.clone());
+        }
+        let guards = guards
+            .into_iter()
+            .map(|(_, name, app, telling)| (name, app, telling))
+            .collect();
+        Some(CycleFix::AddGuards {
+            guards,
+            engine,
+            misplaced,
+        })
+    }
+
+    /// A workflow that feeds back into what a sync keeps in step.
+    fn sync_fix(&self, edges: &[usize]) -> Option<CycleFix> {
+        let sync_unit = edges.iter().find_map(|&e| {
+            match self.graph.units[self.graph.edges[e].from].source {
+                UnitSource::Sync { sync, .. } => Some(sync),
+                UnitSource::Workflow(_) => None,
+            }
+        })?;
+        let on_conflict = edges.iter().map(|&e| self.graph.edges[e].from).find(|&u| {
+            self.workflow(u)
+                .is_some_and(|w| w.trigger.conflict.is_some())
+        });
+        if let Some(unit) = on_conflict {
+            return Some(CycleFix::ConflictWriteBack {
+                workflow: self.unit_name(unit),
+                sync: self.program.syncs[sync_unit.0].name.clone(),
+            });
+        }
+        let workflow_unit = edges
+            .iter()
+            .map(|&e| self.graph.edges[e].from)
+            .find(|&u| self.workflow(u).is_some())?;
+        let s = &self.program.syncs[sync_unit.0];
+        Some(CycleFix::ThroughSync {
+            workflow: self.unit_name(workflow_unit),
+            sync: Arc::from(format!("sync {}", s.entity_name)),
+        })
+    }
+
+    /// Updates: `changing` where the write leaves out fields the trigger could watch.
+    fn changing_fix(&self, edges: &[usize]) -> Option<CycleFix> {
+        for &e in edges {
+            let edge = &self.graph.edges[e];
+            let write = self.graph.write_of(edge);
+            let Some(workflow) = self.workflow(edge.to) else {
+                continue;
+            };
+            if write.kind != EventKind::Updated {
+                continue;
+            }
+            let entity = self.program.entity(workflow.trigger.entity);
+            let written = write.fields.clone().unwrap_or_default();
+            let watched: Vec<FieldId> = if workflow.trigger.changing.is_empty() {
+                (0..entity.fields.len()).map(FieldId).collect()
+            } else {
+                workflow.trigger.changing.clone()
+            };
+            let others: Vec<Arc<str>> = watched
+                .iter()
+                .filter(|f| !written.contains(f) && !entity.fields[f.0].is_stamp)
+                .map(|f| entity.fields[f.0].name.clone())
+                .collect();
+            if !written.is_empty() && !others.is_empty() {
+                let app = self.program.app(entity.app);
+                return Some(CycleFix::Changing {
+                    workflow: self.unit_name(edge.to),
+                    writer: self.unit_name(edge.from),
+                    fields: others,
+                    written: written
+                        .iter()
+                        .map(|f| entity.fields[f.0].name.clone())
+                        .collect(),
+                    app: app.name.clone(),
+                    app_reports_changes: app.reports_changes,
+                    app_declared: app.declared,
+                });
+            }
+        }
+        None
     }
 
     /// Stamps where new records of a cycle cannot tell who made them, and a guard on every

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::graph::{Cut, FlowGraph, Telling, UnitSource};
 use super::scc;
 use crate::ast::EventKind;
-use crate::program::{CLOCK_APP, EntityId, Program};
+use crate::program::{App, CLOCK_APP, EntityId, Program};
 use crate::source::SourceMap;
 use crate::span::Span;
 
@@ -173,6 +173,13 @@ impl<'a> View<'a> {
         }
     }
 
+    /// An app's entities as the pictures show them: all but the hidden ones.
+    fn shown_entities<'b>(&'b self, app: &'b App) -> impl Iterator<Item = &'b EntityId> {
+        app.entities
+            .iter()
+            .filter(|e| !self.program.entity(**e).is_hidden())
+    }
+
     fn node(&self, entity: EntityId) -> String {
         let e = self.program.entity(entity);
         if self.program.app(e.app).is_clock() {
@@ -306,11 +313,7 @@ impl<'a> View<'a> {
                 "  subgraph cluster_{i} {{\n    label={};\n    style=rounded;",
                 quote(&app.name)
             );
-            for e in app
-                .entities
-                .iter()
-                .filter(|e| !self.program.entity(**e).is_hidden())
-            {
+            for e in self.shown_entities(app) {
                 let _ = writeln!(
                     out,
                     "    {} [label={}];",
@@ -359,11 +362,7 @@ impl<'a> View<'a> {
                 mermaid_id(&app.name),
                 app.name
             );
-            for e in app
-                .entities
-                .iter()
-                .filter(|e| !self.program.entity(**e).is_hidden())
-            {
+            for e in self.shown_entities(app) {
                 let _ = writeln!(
                     out,
                     "    {}[\"{}\"]",

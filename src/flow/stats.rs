@@ -35,6 +35,10 @@ pub fn of(program: &Program) -> Vec<TriggerStats> {
     compute(&flat, &graph)
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one walk of the components, sinks first, carrying runs, actions and repeats together so each unit is visited once"
+)]
 pub fn compute(program: &Program, graph: &FlowGraph) -> Vec<TriggerStats> {
     let n = graph.units.len();
     let mut succ = vec![Vec::new(); n];

@@ -13,6 +13,9 @@ pub(super) fn head(hooks: &WebhooksDecl) -> String {
         if let Some(header) = &signed.header {
             out.push_str(&format!(" header {}", quote(&header.node)));
         }
+        if signed.base64.is_some() {
+            out.push_str(" base64");
+        }
         out.push_str(&format!(" {}", secret(&signed.secret)));
         if let Some(within) = &signed.within {
             out.push_str(&format!(" within {}", within.node));

@@ -14,8 +14,9 @@ const SOURCES: [(&str, &str); 2] = [
 /// Words in fmt's texts that are not the language's: the format strings' escapes (`\n`).
 const NOT_WORDS: [&str; 3] = ["n", "t", "r"];
 
-/// The text literals of Rust source `code`, outside comments, char literals and the
-/// messages of `unreachable!`, which are for weir's developers, not printed scripts.
+/// The text literals of Rust source `code`, outside comments, char literals, the messages of
+/// `unreachable!` and the reasons of `#[expect]`, which are for weir's developers, not printed
+/// scripts.
 fn literals(code: &str) -> Vec<String> {
     let mut out = Vec::new();
     let chars: Vec<char> = code.chars().collect();
@@ -42,7 +43,7 @@ fn literals(code: &str) -> Vec<String> {
                     }
                     i += 1;
                 }
-                if !before.ends_with("unreachable!(") {
+                if !before.ends_with("unreachable!(") && !before.ends_with("reason = ") {
                     out.push(text);
                 }
             }
@@ -102,4 +103,11 @@ fn the_scan_finds_words_in_format_strings_only() {
     let code = "// \"comment\"\nlet c = '\"'; format!(\"on {} in {x} {{ oauth2 2\", a); unreachable!(\"nope\")";
     let found: Vec<Vec<String>> = literals(code).iter().map(|l| words(l)).collect();
     assert_eq!(found, [["on", "in", "oauth2"].map(String::from).to_vec()]);
+}
+
+#[test]
+fn the_reason_of_an_expect_is_not_printed() {
+    let code =
+        "#[expect(clippy::too_many_lines, reason = \"long\")]\nfn f() { out.push_str(\"app \") }";
+    assert_eq!(literals(code), ["app "]);
 }

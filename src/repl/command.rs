@@ -80,6 +80,10 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommandError(pub String);
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one arm per REPL command, each with its own arguments and usage message"
+)]
 pub fn parse(line: &str) -> Result<Command, CommandError> {
     let line = line.trim().trim_start_matches(':');
     let mut words = line.split_whitespace();

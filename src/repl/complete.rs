@@ -77,6 +77,23 @@ impl Names {
     }
 }
 
+/// What may follow a REPL command (`:explain E0301`, `:show Crm.contact`, …).
+fn command_arguments(command: &str, names: &Names) -> Vec<String> {
+    match command {
+        ":explain" => Code::ALL.iter().map(|c| c.as_str().to_string()).collect(),
+        ":show" => names
+            .apps
+            .iter()
+            .flat_map(|(a, es)| {
+                std::iter::once(a.clone()).chain(es.iter().map(move |(e, _)| format!("{a}.{e}")))
+            })
+            .collect(),
+        ":graph" => vec!["text".into(), "dot".into(), "mermaid".into()],
+        ":set" => vec!["max-hops".into(), "checks".into()],
+        _ => Vec::new(),
+    }
+}
+
 /// Where the word being completed starts, and the candidates for it.
 pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
     let head = &line[..pos.min(line.len())];
@@ -90,20 +107,7 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
     let options: Vec<String> = if word.starts_with(':') && words.is_empty() {
         COMMANDS.iter().map(|(n, _, _)| format!(":{n}")).collect()
     } else if words.first().is_some_and(|w| w.starts_with(':')) {
-        match words[0] {
-            ":explain" => Code::ALL.iter().map(|c| c.as_str().to_string()).collect(),
-            ":show" => names
-                .apps
-                .iter()
-                .flat_map(|(a, es)| {
-                    std::iter::once(a.clone())
-                        .chain(es.iter().map(move |(e, _)| format!("{a}.{e}")))
-                })
-                .collect(),
-            ":graph" => vec!["text".into(), "dot".into(), "mermaid".into()],
-            ":set" => vec!["max-hops".into(), "checks".into()],
-            _ => Vec::new(),
-        }
+        command_arguments(words[0], names)
     } else if let Some((app, _)) = word.split_once('.').filter(|_| !word.ends_with(' ')) {
         // `trigger.` or `App.`: fields of the trigger, entities of the app.
         let prefix = &word[..app.len() + 1];

@@ -1,8 +1,10 @@
 //! The REPL's backend: takes what was typed and returns what to show. No terminal code.
 //!
-//! Declarations and workflows are checked against everything added so far and added only when
-//! the result has no errors (a rejected item changes nothing); a name defined again replaces the
-//! old definition. User steps run at once in the simulator; `expect` lines are checked at once;
+//! Declarations and workflows are checked against everything added so far, through the same
+//! pipeline as `weir check` (`check::stages_with`, with the REPL's options: each open app told
+//! of once, and loops added as warnings under `:set checks off`), and added only when the result
+//! has no errors (a rejected item changes nothing); a name defined again replaces the old
+//! definition. User steps run at once in the simulator; `expect` lines are checked at once;
 //! an expression prints its value and type.
 //!
 //! ```text
@@ -357,34 +359,25 @@ impl Session {
                 items: vec![item],
             })
             .collect();
-        let mut checked = check::check(&scripts, &self.sources);
-        checked.problems.retain_mut(|p| match p {
-            CheckError::OpenApps { apps } => {
-                apps.retain(|a| !self.announced.contains(&a.text));
-                !apps.is_empty()
-            }
-            _ => true,
-        });
-        let mut diagnostics = checked.diagnostics();
-        if with_flow && !checked.has_errors() {
-            let mut flow = check::flow_diagnostics(&checked.program);
-            if !self.flow_checks {
-                for d in flow.iter_mut().filter(|d| diagnostic::is_error(d)) {
-                    d.severity = codespan_reporting::diagnostic::Severity::Warning;
-                    d.notes.push("checks are off (`:set checks on` turns them back on): this is added anyway, and the run-time guard is all that stops a loop".into());
-                }
-            }
-            diagnostics.extend(flow);
-        }
+        let flow = match (with_flow, self.flow_checks) {
+            (false, _) => check::FlowProofs::Skipped,
+            (true, true) => check::FlowProofs::Enforced,
+            (true, false) => check::FlowProofs::Warned,
+        };
+        let options = check::Options {
+            announced: Some(&self.announced),
+            flow,
+        };
+        let stages = check::stages_with(&scripts, &self.sources, &[], &options);
+        let diagnostics = stages.applied.diagnostics;
         if !diagnostic::has_errors(&diagnostics) {
-            for problem in &checked.problems {
+            for problem in &stages.checked.problems {
                 if let CheckError::OpenApps { apps } = problem {
                     self.announced.extend(apps.iter().map(|a| a.text.clone()));
                 }
             }
         }
-        let diagnostics = crate::allow::apply(&self.sources, &scripts, diagnostics).diagnostics;
-        (checked.program, diagnostics)
+        (stages.checked.program, diagnostics)
     }
 
     /// Goes on with a new program: the records stay where the apps and entities still fit
@@ -506,6 +499,62 @@ impl Session {
         }
     }
 
+    /// `:check`: everything added so far, checked again, with every warning shown again.
+    fn check_command(&mut self) -> String {
+        let items = self.items.clone();
+        let announced = std::mem::take(&mut self.announced);
+        let steps = self.steps.clone();
+        let (_, diagnostics) = self.check_items(&items, &steps, true);
+        self.announced = announced;
+        let mut out = self.render(&diagnostics);
+        if !diagnostics
+            .iter()
+            .any(|d| diagnostic::is_error(d) || diagnostic::is_warning(d))
+        {
+            let p = &self.program;
+            let _ = writeln!(
+                out,
+                "no problems: {} app(s), {} workflow(s), {} sync(s)",
+                p.apps.len(),
+                p.workflows.len(),
+                p.syncs.len()
+            );
+        }
+        out
+    }
+
+    /// `:trace N`: the last `n` traces.
+    fn traces_shown(&self, n: usize) -> String {
+        if self.traces.is_empty() {
+            return "nothing has run yet: type a user step such as `user creates …`\n".to_string();
+        }
+        let mut out = String::new();
+        let start = self.traces.len().saturating_sub(n);
+        for trace in &self.traces[start..] {
+            run::trace::human(&self.program, &self.sources, trace, &mut out);
+        }
+        out
+    }
+
+    /// `:held`: the chains the run-time guard held.
+    fn held_shown(&self) -> String {
+        let held = self.engine.held();
+        if held.is_empty() {
+            return "no chain has been held\n".to_string();
+        }
+        let diagnostics: Vec<Diagnostic> = held
+            .iter()
+            .map(|h| {
+                run::guard::HeldChain {
+                    program: &self.program,
+                    held: h,
+                }
+                .report_in(run::guard::Surface::Repl)
+            })
+            .collect();
+        self.render(&diagnostics)
+    }
+
     fn command(&mut self, command: Command) -> Reply {
         let text = match command {
             Command::Help => command::help(),
@@ -516,28 +565,7 @@ impl Session {
                 };
             }
             Command::Load(path) => self.load(&path),
-            Command::Check => {
-                let items = self.items.clone();
-                let announced = std::mem::take(&mut self.announced);
-                let steps = self.steps.clone();
-                let (_, diagnostics) = self.check_items(&items, &steps, true);
-                self.announced = announced;
-                let mut out = self.render(&diagnostics);
-                if !diagnostics
-                    .iter()
-                    .any(|d| diagnostic::is_error(d) || diagnostic::is_warning(d))
-                {
-                    let p = &self.program;
-                    let _ = writeln!(
-                        out,
-                        "no problems: {} app(s), {} workflow(s), {} sync(s)",
-                        p.apps.len(),
-                        p.workflows.len(),
-                        p.syncs.len()
-                    );
-                }
-                out
-            }
+            Command::Check => self.check_command(),
             Command::Graph(format) => {
                 let view = crate::flow::render::View::new(&self.program);
                 match format {
@@ -548,51 +576,9 @@ impl Session {
             }
             Command::Show(what) => super::show::show(&self.program, &self.engine, what.as_deref()),
             Command::Workflows => super::show::workflows(&self.program),
-            Command::Trace(n) => {
-                let n = n.unwrap_or(1);
-                if self.traces.is_empty() {
-                    "nothing has run yet: type a user step such as `user creates …`\n".to_string()
-                } else {
-                    let mut out = String::new();
-                    let start = self.traces.len().saturating_sub(n);
-                    for trace in &self.traces[start..] {
-                        run::trace::human(&self.program, &self.sources, trace, &mut out);
-                    }
-                    out
-                }
-            }
-            Command::Held => {
-                let held = self.engine.held();
-                if held.is_empty() {
-                    "no chain has been held\n".to_string()
-                } else {
-                    let diagnostics: Vec<Diagnostic> = held
-                        .iter()
-                        .map(|h| {
-                            run::guard::HeldChain {
-                                program: &self.program,
-                                held: h,
-                            }
-                            .report_in(run::guard::Surface::Repl)
-                        })
-                        .collect();
-                    self.render(&diagnostics)
-                }
-            }
-            Command::Explain(code) => match Code::parse(&code) {
-                Some(code) => code.page().to_string(),
-                None => {
-                    let known = Code::ALL.iter().map(|c| c.as_str());
-                    let hint = crate::suggest::closest(&code.to_ascii_uppercase(), known)
-                        .map(|c| format!(" (did you mean `{c}`?)"))
-                        .unwrap_or_default();
-                    let all: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
-                    format!(
-                        "error: there is no code `{code}`{hint}; the codes are {}\n",
-                        all.join(", ")
-                    )
-                }
-            },
+            Command::Trace(n) => self.traces_shown(n.unwrap_or(1)),
+            Command::Held => self.held_shown(),
+            Command::Explain(code) => explain(&code),
             Command::SetMaxHops(n) => {
                 self.options.max_hops = n;
                 self.engine.set_options(Options {
@@ -684,6 +670,22 @@ fn fingerprint(d: &Diagnostic) -> String {
         .map(|l| format!("{}:{:?}", l.file_id, l.range))
         .collect();
     format!("{:?} {} {}", d.code, d.message, places.join(","))
+}
+
+/// `:explain CODE`: the code's page, or the codes there are.
+fn explain(code: &str) -> String {
+    let Some(found) = Code::parse(code) else {
+        let known = Code::ALL.iter().map(|c| c.as_str());
+        let hint = crate::suggest::closest(&code.to_ascii_uppercase(), known)
+            .map(|c| format!(" (did you mean `{c}`?)"))
+            .unwrap_or_default();
+        let all: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        return format!(
+            "error: there is no code `{code}`{hint}; the codes are {}\n",
+            all.join(", ")
+        );
+    };
+    found.page().to_string()
 }
 
 fn reply(text: String) -> Reply {

@@ -106,22 +106,33 @@ fn article(kind: &str) -> String {
 impl fmt::Display for RunErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RunErrorKind::WrongType { expected, found } => {
-                write!(
-                    f,
-                    "{} is needed here, but the value is {}",
-                    article(expected),
-                    Shown(found)
-                )
-            }
-            RunErrorKind::Mismatch { op, left, right } => write!(
-                f,
-                "`{op}` cannot combine {} with {}",
-                Shown(left),
-                Shown(right)
-            ),
-            RunErrorKind::Missing => f.write_str("a value is needed here, but it is none"),
             RunErrorKind::Function { message, .. } => f.write_str(message),
+            RunErrorKind::App(err) => err.fmt(f),
+            other => other.write_message(f, |v, f| Shown(v).fmt(f)),
+        }
+    }
+}
+
+impl RunErrorKind {
+    /// The message, each value it quotes written by `value`: in full ([`Shown`]), or by its
+    /// kind alone ([`WithoutValues`]). Calls and apps word their own messages.
+    fn write_message(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        value: impl Fn(&Value, &mut fmt::Formatter<'_>) -> fmt::Result,
+    ) -> fmt::Result {
+        match self {
+            RunErrorKind::WrongType { expected, found } => {
+                write!(f, "{} is needed here, but the value is ", article(expected))?;
+                value(found, f)
+            }
+            RunErrorKind::Mismatch { op, left, right } => {
+                write!(f, "`{op}` cannot combine ")?;
+                value(left, f)?;
+                f.write_str(" with ")?;
+                value(right, f)
+            }
+            RunErrorKind::Missing => f.write_str("a value is needed here, but it is none"),
             RunErrorKind::DivideByZero => f.write_str("division by zero"),
             RunErrorKind::Overflow => f.write_str(
                 "the time or duration is out of range (times go from the year -9999 to 9999)",
@@ -135,17 +146,20 @@ impl fmt::Display for RunErrorKind {
                 entity,
                 expected,
                 found,
-            } => write!(
-                f,
-                "`{field}` of `{entity}` {}, but the value is {}",
-                FieldWants(expected),
-                Shown(found)
-            ),
+            } => {
+                write!(
+                    f,
+                    "`{field}` of `{entity}` {}, but the value is ",
+                    FieldWants(expected)
+                )?;
+                value(found, f)
+            }
             RunErrorKind::MissingField { field, entity } => write!(
                 f,
                 "`{field}` of `{entity}` needs a value, but the record would leave it empty"
             ),
-            RunErrorKind::App(err) => err.fmt(f),
+            RunErrorKind::Function { message, .. } => f.write_str(message),
+            RunErrorKind::App(err) => write!(f, "{err}"),
         }
     }
 }
@@ -266,38 +280,12 @@ pub struct WithoutValues<'a>(pub &'a RunErrorKind);
 
 impl fmt::Display for WithoutValues<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = |v: &Value| article(v.kind_name());
         match self.0 {
-            RunErrorKind::WrongType { expected, found } => write!(
-                f,
-                "{} is needed here, but the value is {}",
-                article(expected),
-                kind(found)
-            ),
-            RunErrorKind::Mismatch { op, left, right } => {
-                write!(
-                    f,
-                    "`{op}` cannot combine {} with {}",
-                    kind(left),
-                    kind(right)
-                )
-            }
             RunErrorKind::Function { function, .. } => {
                 write!(f, "`{function}` could not take its value")
             }
-            RunErrorKind::FieldType {
-                field,
-                entity,
-                expected,
-                found,
-            } => write!(
-                f,
-                "`{field}` of `{entity}` {}, but the value is {}",
-                FieldWants(expected),
-                kind(found)
-            ),
             RunErrorKind::App(err) => write!(f, "{}", err.without_values()),
-            other => other.fmt(f),
+            other => other.write_message(f, |v, f| f.write_str(&article(v.kind_name()))),
         }
     }
 }

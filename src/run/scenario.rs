@@ -143,6 +143,10 @@ fn absorb(report: &mut ScenarioRun, outcome: Outcome) -> Result<(), MismatchKind
     }
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one arm per kind of scenario step, each comparing what the step expects with what ran"
+)]
 fn check_step(
     engine: &mut Engine,
     step: &ScenarioStepKind,
@@ -338,6 +342,10 @@ fn list_records(p: &Program, entity: EntityId, records: &[Record], out: &mut Str
 
 impl Mismatch {
     /// Why the scenario failed: the line, what it expected, what was found.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one arm per kind of mismatch, each saying what was expected and what was found"
+    )]
     pub fn explain(&self, p: &Program, sources: &SourceMap) -> String {
         let mut out = format!(
             "{}:{}: {}\n",

@@ -157,6 +157,40 @@ impl Envelope {
     }
 }
 
+/// A webhook's body as JSON. Most providers send JSON; some send a form
+/// (`application/x-www-form-urlencoded`): Slack's slash commands send their fields (`command`,
+/// `text`, `user_id`, …), read as texts, and its interactive messages one field `payload`
+/// holding JSON, read as that JSON.
+pub fn body(content_type: Option<&str>, bytes: &[u8]) -> Result<Json, Unopened> {
+    let form = content_type.is_some_and(|t| {
+        t.trim()
+            .to_ascii_lowercase()
+            .starts_with("application/x-www-form-urlencoded")
+    });
+    if !form {
+        return serde_json::from_slice(bytes).map_err(|err| Unopened {
+            message: format!("the body is not JSON: {err}"),
+            help: "send the provider's webhook unchanged, as JSON (`Content-Type: application/json`) or as a form (`application/x-www-form-urlencoded`)".into(),
+        });
+    }
+    let mut fields = Map::new();
+    for (key, value) in form_urlencoded::parse(bytes) {
+        fields
+            .entry(key.into_owned())
+            .or_insert_with(|| Json::String(value.into_owned()));
+    }
+    if let Some(Json::String(payload)) = fields.get("payload") {
+        return match serde_json::from_str::<Json>(payload) {
+            Ok(json @ Json::Object(_)) => Ok(json),
+            _ => Err(Unopened {
+                message: "the form's `payload` is not a JSON object".into(),
+                help: "send the provider's request unchanged: its `payload` field holds the event as JSON".into(),
+            }),
+        };
+    }
+    Ok(Json::Object(fields))
+}
+
 /// The value at a path of keys, if every key is there.
 fn at<'a>(body: &'a Json, path: &[String]) -> Option<&'a Json> {
     path.iter().try_fold(body, |value, key| value.get(key))
@@ -234,6 +268,39 @@ mod tests {
             Some("evt_1NG8Du2eZvKYlo2CUI79vXWy")
         );
         assert_eq!(opened.record["amount_paid"], 2000);
+    }
+
+    /// The shapes of Slack's form-encoded requests: a slash command's fields, and an
+    /// interactive message's `payload`.
+    #[test]
+    fn a_form_is_read_as_its_fields_or_its_json_payload() {
+        let form = Some("application/x-www-form-urlencoded");
+        let command = b"command=%2Fticket&text=printer+jam&user_name=ada&trigger_id=13345224609.738474920.8088930838d88f008e0";
+        let read = body(form, command).unwrap();
+        assert_eq!(read["command"], "/ticket");
+        assert_eq!(read["text"], "printer jam");
+        let opened = Envelope {
+            kind: vec![Source::body("command")],
+            record: Vec::new(),
+            event_id: Some(Source::body("trigger_id")),
+        }
+        .open(&read, no_headers)
+        .unwrap();
+        assert_eq!(opened.kind, "/ticket");
+        let payload = b"payload=%7B%22type%22%3A%22block_actions%22%2C%22user%22%3A%7B%22id%22%3A%22U1%22%7D%7D";
+        let read = body(form, payload).unwrap();
+        assert_eq!(
+            read,
+            json!({ "type": "block_actions", "user": { "id": "U1" } })
+        );
+        let refused = body(form, b"payload=not+json").unwrap_err();
+        assert_eq!(refused.message, "the form's `payload` is not a JSON object");
+        let refused = body(Some("application/json"), command).unwrap_err();
+        assert!(
+            refused.message.starts_with("the body is not JSON"),
+            "{}",
+            refused.message
+        );
     }
 
     #[test]

@@ -28,7 +28,7 @@ use super::webhook::Problem;
 use crate::ast::EventKind;
 use crate::program::{AppId, EntityId, Program};
 use crate::remote::auth::SecretSource;
-use crate::remote::mapping::get;
+use crate::remote::mapping::{Mapping, get};
 use crate::remote::wire::id_text;
 use crate::span::Span;
 
@@ -152,6 +152,9 @@ impl Webhooks {
         };
         let opened = envelope(&means.at).open(body, &header).map_err(unfit)?;
         let record = flatten(program, means.entity, opened.record, self.strict)?;
+        if means.event != EventKind::Deleted {
+            whole_record(program, means, &record)?;
+        }
         Ok(Read {
             event: means.event,
             entity: means.entity,
@@ -179,12 +182,7 @@ fn flatten(
 ) -> Result<Map<String, Json>, Problem> {
     let e = program.entity(entity);
     let app = program.app(e.app);
-    let mapping = app
-        .location
-        .as_ref()
-        .and_then(|l| l.mappings.iter().find(|(id, _)| *id == entity))
-        .map(|(_, mapping)| mapping);
-    let Some(mapping) = mapping else {
+    let Some(mapping) = mapping(program, entity) else {
         // The checker takes webhooks only on apps `at "url"`, which have a mapping each.
         return Ok(record.clone());
     };
@@ -219,6 +217,56 @@ fn flatten(
         }
     }
     Ok(flat)
+}
+
+/// The HTTP mapping of an entity of an app `at "url"`.
+fn mapping(program: &Program, entity: EntityId) -> Option<&Mapping> {
+    let app = program.app(program.entity(entity).app);
+    let location = app.location.as_ref()?;
+    location
+        .mappings
+        .iter()
+        .find(|(id, _)| *id == entity)
+        .map(|(_, mapping)| &**mapping)
+}
+
+/// A `new` or `updated` webhook carries the provider's whole object, and the run reads every
+/// field the entity requires: one missing would fail the run later, where no request is left
+/// to answer. It is refused now, naming where weir looked for it.
+fn whole_record(program: &Program, means: &Means, flat: &Map<String, Json>) -> Result<(), Problem> {
+    let e = program.entity(means.entity);
+    let app = program.app(e.app);
+    let Some(field) = e
+        .fields
+        .iter()
+        .find(|f| f.required && !flat.contains_key(&*f.name))
+    else {
+        return Ok(());
+    };
+    let wire = mapping(program, means.entity)
+        .and_then(|m| {
+            m.wire
+                .get(e.fields.iter().position(|f| f.name == field.name)?)
+        })
+        .map(|w| w.join("."))
+        .unwrap_or_else(|| field.name.to_string());
+    let mut path = means.at.clone();
+    path.push(wire);
+    Err(Problem {
+        status: 422,
+        message: format!(
+            "the `{}` webhook has no `{}`: `{}` in `{}` requires `{}`, read from there",
+            means.kind,
+            path.join("."),
+            e.name,
+            app.name,
+            field.name
+        ),
+        help: format!(
+            "if `{}` may leave it out, declare it optional, as in `{}: {}?`",
+            app.name, field.name, field.ty
+        ),
+    })
 }
 
 /// The secret of a route's signature, read at start.
@@ -282,6 +330,33 @@ mod tests {
         assert_eq!(
             record,
             json!({ "id": "12", "title": "Jam", "author": "ada" })
+        );
+    }
+
+    /// An `updated` webhook is the provider's whole object: without a field the entity
+    /// requires, its run would fail later with no request to answer, so it is refused now.
+    #[test]
+    fn an_update_without_a_required_field_is_refused_with_where_weir_looked() {
+        let p = program();
+        let body =
+            json!({ "action": "closed", "issue": { "number": 12, "user": { "login": "ada" } } });
+        let refused = hooks(&p).read(&p, &body, headers("issues")).unwrap_err();
+        assert_eq!(refused.status, 422);
+        assert_eq!(
+            refused.message,
+            "the `issues.closed` webhook has no `issue.title`: `issue` in `Tracker` requires `title`, read from there"
+        );
+        assert_eq!(
+            refused.help,
+            "if `Tracker` may leave it out, declare it optional, as in `title: text?`"
+        );
+        // A `null` is no value either.
+        let body = json!({ "action": "opened", "issue": { "number": 12, "title": null } });
+        let refused = hooks(&p).read(&p, &body, headers("issues")).unwrap_err();
+        assert!(
+            refused
+                .message
+                .starts_with("the `issues.opened` webhook has no `issue.title`")
         );
     }
 

@@ -165,28 +165,7 @@ pub fn check(journal: &Path) -> Result<(), Damage> {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| damaged(e.to_string().to_lowercase()))?;
-    let problems: Vec<String> = conn
-        .prepare("PRAGMA quick_check")
-        .and_then(|mut stmt| {
-            stmt.query_map([], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()
-        })
-        .map_err(|e| damaged(e.to_string().to_lowercase()))?;
-    if problems.first().map(String::as_str) != Some("ok") {
-        // One row may hold several problems, a line each, under a `*** in database … ***`
-        // heading: count and quote the lines that are problems.
-        let problems: Vec<&str> = problems
-            .iter()
-            .flat_map(|row| row.lines())
-            .filter(|line| !line.trim().is_empty() && !line.starts_with("*** "))
-            .collect();
-        let first = problems.first().copied().unwrap_or("no detail");
-        return Err(damaged(format!(
-            "SQLite's check finds {} problem{}, the first: {first}",
-            problems.len(),
-            if problems.len() == 1 { "" } else { "s" }
-        )));
-    }
+    quick_check(&conn).map_err(damaged)?;
     let Some(marker) = marker else {
         return Ok(());
     };
@@ -238,6 +217,33 @@ pub fn check(journal: &Path) -> Result<(), Damage> {
         });
     }
     Ok(())
+}
+
+/// SQLite's own check of the journal's file: the first of its problems, and how many.
+fn quick_check(conn: &Connection) -> Result<(), String> {
+    let problems: Vec<String> = conn
+        .prepare("PRAGMA quick_check")
+        .and_then(|mut stmt| {
+            stmt.query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .map_err(|e| e.to_string().to_lowercase())?;
+    if problems.first().map(String::as_str) == Some("ok") {
+        return Ok(());
+    }
+    // One row may hold several problems, a line each, under a `*** in database … ***`
+    // heading: count and quote the lines that are problems.
+    let problems: Vec<&str> = problems
+        .iter()
+        .flat_map(|row| row.lines())
+        .filter(|line| !line.trim().is_empty() && !line.starts_with("*** "))
+        .collect();
+    let first = problems.first().copied().unwrap_or("no detail");
+    Err(format!(
+        "SQLite's check finds {} problem{}, the first: {first}",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    ))
 }
 
 fn has_table(conn: &Connection, name: &str) -> rusqlite::Result<bool> {

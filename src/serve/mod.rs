@@ -322,164 +322,50 @@ fn drain(worker: &mut Worker, wake: mpsc::Receiver<()>, stop: &AtomicBool) {
     }
 }
 
-/// Serves until SIGTERM or Ctrl-C.
-pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
-    let lock_failed = |reason: String| {
-        ServeError::Journal(journal::JournalError {
-            path: lock_path(&config.journal).display().to_string(),
-            reason,
-        })
-    };
-    let mut lock =
-        open_lock(&config.journal).map_err(|e| lock_failed(e.to_string().to_lowercase()))?;
+/// Serves until SIGTERM or Ctrl-C: the start (lock, marker, journal, worker, sender), then the
+/// four parts on their threads, then the stop, each step in a function of its own below.
+pub fn serve(mut config: Config, program: Arc<Program>) -> Result<(), ServeError> {
+    let mut lock = open_lock(&config.journal)
+        .map_err(|e| lock_failed(&config.journal, e.to_string().to_lowercase()))?;
     // Held until this function returns; the system lets it go however the process ends.
     let _serving = lock.try_write().map_err(|_| {
-        lock_failed("another `weir serve` is running on this journal; stop it first".into())
+        lock_failed(
+            &config.journal,
+            "another `weir serve` is running on this journal; stop it first".into(),
+        )
     })?;
-    if let Err(damage) = marker::check(&config.journal) {
-        if !config.accept_damaged {
-            return Err(ServeError::Damaged(damage));
-        }
-        eprintln!(
-            "warning: {damage}; serving anyway (--accept-damaged-journal): events that are missing will not run, and writes of runs that ran before may be sent again"
-        );
-    }
+    check_marker(&config)?;
     let reads = reads(&config)?;
     let (hook_secrets, warnings) = provider::Secrets::read(&program);
     for warning in warnings {
         eprintln!("{warning}");
     }
     let accept = Journal::open(&config.journal, true)?;
-    accept.set_meta("script", &config.script_text)?;
-    accept.set_meta("script_name", &config.script_name)?;
-    accept.set_meta(
-        "used_files",
-        &serde_json::json!(config.used_files).to_string(),
-    )?;
-    let saved = saved::SavedOptions::new(&config.options, &config.policy);
-    accept.set_meta("options", &saved.to_json())?;
+    keep_script(&accept, &config)?;
     let reader = Journal::open(&config.journal, false)?;
-    // The worker opens its journal and the real apps first: a problem stops the start.
-    let worker = Worker::open(
-        &config.journal,
-        Arc::clone(&program),
-        config.options,
-        config.policy,
-    )
-    .map_err(ServeError::Start)?;
-    let mut worker = worker;
-    if let Some(notifier) = config.notifier {
-        worker.set_notifier(notifier);
-    }
-    worker.set_log_values(config.log_values);
-    accept.set_meta("log_values", if config.log_values { "1" } else { "0" })?;
-    let mark = marker::Marker {
-        instance: accept.meta("instance")?.unwrap_or_default(),
-        events: accept.last_event()?,
-    };
-    let mark = marker::Writer::create(&config.journal, mark).map_err(|err| {
-        ServeError::Journal(journal::JournalError {
-            path: marker::path_of(&config.journal).display().to_string(),
-            reason: err.to_string().to_lowercase(),
-        })
-    })?;
+    let mut worker = open_worker(&mut config, &program, &accept)?;
+    let mark = write_marker(&accept, &config.journal)?;
     let counters = Arc::new(Counters::new(accept.tally()?));
     worker.set_counters(Arc::clone(&counters));
     if config.poll_once {
-        let (mut accept, mut mark) = (accept, mark);
-        let read = poller::once(
+        return poll_once(
             &program,
             &config.journal,
             config.policy,
-            &mut accept,
-            &mut worker,
-            &mut mark,
-        )?;
-        let tally = accept.tally()?;
-        say(format_args!(
-            "weir serve: polled once; {} events queued, {} failed, {} held",
-            tally.queued, tally.failed, tally.held
-        ));
-        return if read {
-            Ok(())
-        } else {
-            Err(ServeError::Runtime(
-                "a poll could not read its app; its state is as it was, so the next poll takes its changes".into(),
-            ))
-        };
+            accept,
+            worker,
+            mark,
+        );
     }
     let waiting = Arc::new(Waiting::default());
     let broken = Arc::new(AtomicBool::new(false));
-    if let Some(sender) = worker.write_sender() {
-        worker.defer_writes(Arc::clone(&waiting))?;
-        let limits = config
-            .limits
-            .iter()
-            .map(|l| l.unwrap_or_default())
-            .chain(std::iter::repeat(sender::Limit::default()))
-            .take(program.apps.len())
-            .collect();
-        let setup = sender::Setup {
-            journal: Journal::open(&config.journal, false)?,
-            program: Arc::clone(&program),
-            sender,
-            limits,
-            waiting: Arc::clone(&waiting),
-            counters: Some(Arc::clone(&counters)),
-            log_values: config.log_values,
-            broken: Arc::clone(&broken),
-        };
-        worker.set_outbox(sender::Outbox::start(setup, &config.journal)?);
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        // The committer and the worker have threads of their own.
-        .worker_threads(
-            std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1)),
-        )
-        .enable_all()
-        .build()
-        .map_err(|e| ServeError::Runtime(e.to_string()))?;
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind(&config.listen))
-        .map_err(|e| ServeError::Listen {
-            addr: config.listen.clone(),
-            reason: e.to_string().to_lowercase(),
-        })?;
-    let local = listener.local_addr().ok();
-    let addr = local.map_or_else(|| config.listen.clone(), |a| a.to_string());
-    if let Some(warning) = local.and_then(|a| exposed(a, config.secret.is_some())) {
-        eprintln!("{warning}");
-    }
+    start_sender(&mut worker, &config, &program, &waiting, &counters, &broken)?;
+    let runtime = runtime()?;
+    let (listener, addr) = bind(&runtime, &config)?;
     accept.set_meta("serving", &format!("{} {addr}", std::process::id()))?;
 
     let stop = Arc::new(AtomicBool::new(false));
-    // Bounded: past it, requests are answered 503 with `Retry-After` rather than queued.
-    let (offers, offered) = mpsc::sync_channel::<Offer>(INTAKE);
-    let (wake, woken) = mpsc::channel::<()>();
-    let committer = std::thread::Builder::new()
-        .name("weir-committer".into())
-        .spawn({
-            let counters = Arc::clone(&counters);
-            let broken = Arc::clone(&broken);
-            move || {
-                supervised("the committer", &broken, move || {
-                    committer(accept, offered, wake, counters, mark)
-                })
-            }
-        })
-        .map_err(|e| ServeError::Runtime(e.to_string()))?;
-    let worker_stop = Arc::clone(&stop);
-    let worker = std::thread::Builder::new()
-        .name("weir-worker".into())
-        .spawn({
-            let broken = Arc::clone(&broken);
-            move || {
-                supervised("the worker", &broken, move || {
-                    work(worker, woken, worker_stop)
-                })
-            }
-        })
-        .map_err(|e| ServeError::Runtime(e.to_string()))?;
+    let (offers, parts) = start_parts((accept, mark), worker, &counters, &stop, &broken)?;
 
     let (poll_program, poll_offers) = (Arc::clone(&program), offers.clone());
     let shared = Shared {
@@ -498,6 +384,231 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         broken: Arc::clone(&broken),
         hook_secrets,
     };
+    // The handlers are in place before the line that says weir listens, so that a stop sent
+    // as soon as it is read is not missed.
+    let stopped = {
+        let _inside = runtime.enter();
+        shutdown_signal()
+    };
+    say_listening(&config, &addr, &shared.program);
+    // After the line that says weir listens, so that it stays the first line.
+    let poller = poller::spawn(
+        poll_program,
+        config.journal.clone(),
+        config.policy,
+        poll_offers,
+        Arc::clone(&stop),
+    );
+    let app = server::router(shared);
+    let until = stop_when(stopped, &stop, &waiting, &broken);
+    runtime.block_on(listen::serve(listener, app, until));
+    stop.store(true, Ordering::SeqCst);
+    waiting.stop();
+    drop(runtime);
+    for part in poller.into_iter().chain(parts) {
+        let _ = part.join();
+    }
+    stopped_with(&config.journal, &broken)
+}
+
+/// The lock beside the journal could not be had.
+fn lock_failed(journal: &Path, reason: String) -> ServeError {
+    ServeError::Journal(journal::JournalError {
+        path: lock_path(journal).display().to_string(),
+        reason,
+    })
+}
+
+/// The journal against its marker: damage stops the start unless `--accept-damaged-journal`.
+fn check_marker(config: &Config) -> Result<(), ServeError> {
+    if let Err(damage) = marker::check(&config.journal) {
+        if !config.accept_damaged {
+            return Err(ServeError::Damaged(damage));
+        }
+        eprintln!(
+            "warning: {damage}; serving anyway (--accept-damaged-journal): events that are missing will not run, and writes of runs that ran before may be sent again"
+        );
+    }
+    Ok(())
+}
+
+/// The script, the files it uses and the options, kept in the journal for `weir replay`.
+fn keep_script(accept: &Journal, config: &Config) -> Result<(), ServeError> {
+    accept.set_meta("script", &config.script_text)?;
+    accept.set_meta("script_name", &config.script_name)?;
+    accept.set_meta(
+        "used_files",
+        &serde_json::json!(config.used_files).to_string(),
+    )?;
+    let saved = saved::SavedOptions::new(&config.options, &config.policy);
+    accept.set_meta("options", &saved.to_json())?;
+    Ok(())
+}
+
+/// A new marker for the journal as it is now.
+fn write_marker(accept: &Journal, path: &Path) -> Result<marker::Writer, ServeError> {
+    let mark = marker::Marker {
+        instance: accept.meta("instance")?.unwrap_or_default(),
+        events: accept.last_event()?,
+    };
+    marker::Writer::create(path, mark).map_err(|err| {
+        ServeError::Journal(journal::JournalError {
+            path: marker::path_of(path).display().to_string(),
+            reason: err.to_string().to_lowercase(),
+        })
+    })
+}
+
+/// `--poll-once`: each polled entity once, what that found run, and a line of counts.
+fn poll_once(
+    program: &Arc<Program>,
+    path: &Path,
+    policy: Policy,
+    mut accept: Journal,
+    mut worker: Worker,
+    mut mark: marker::Writer,
+) -> Result<(), ServeError> {
+    let read = poller::once(program, path, policy, &mut accept, &mut worker, &mut mark)?;
+    let tally = accept.tally()?;
+    say(format_args!(
+        "weir serve: polled once; {} events queued, {} failed, {} held",
+        tally.queued, tally.failed, tally.held
+    ));
+    if read {
+        Ok(())
+    } else {
+        Err(ServeError::Runtime(
+            "a poll could not read its app; its state is as it was, so the next poll takes its changes".into(),
+        ))
+    }
+}
+
+/// The worker, with its journal and the real apps open: a problem with them stops the start.
+fn open_worker(
+    config: &mut Config,
+    program: &Arc<Program>,
+    accept: &Journal,
+) -> Result<Worker, ServeError> {
+    let mut worker = Worker::open(
+        &config.journal,
+        Arc::clone(program),
+        config.options,
+        config.policy,
+    )
+    .map_err(ServeError::Start)?;
+    if let Some(notifier) = config.notifier.take() {
+        worker.set_notifier(notifier);
+    }
+    worker.set_log_values(config.log_values);
+    accept.set_meta("log_values", if config.log_values { "1" } else { "0" })?;
+    Ok(worker)
+}
+
+/// When the script writes to real apps, the sender on its thread: the worker plans the
+/// writes, the sender sends them within each app's limits.
+fn start_sender(
+    worker: &mut Worker,
+    config: &Config,
+    program: &Arc<Program>,
+    waiting: &Arc<Waiting>,
+    counters: &Arc<Counters>,
+    broken: &Arc<AtomicBool>,
+) -> Result<(), ServeError> {
+    let Some(sender) = worker.write_sender() else {
+        return Ok(());
+    };
+    worker.defer_writes(Arc::clone(waiting))?;
+    // Each app's limits, in the script's order: those set, else the default.
+    let limits = config
+        .limits
+        .iter()
+        .map(|l| l.unwrap_or_default())
+        .chain(std::iter::repeat(sender::Limit::default()))
+        .take(program.apps.len())
+        .collect();
+    let setup = sender::Setup {
+        journal: Journal::open(&config.journal, false)?,
+        program: Arc::clone(program),
+        sender,
+        limits,
+        waiting: Arc::clone(waiting),
+        counters: Some(Arc::clone(counters)),
+        log_values: config.log_values,
+        broken: Arc::clone(broken),
+    };
+    worker.set_outbox(sender::Outbox::start(setup, &config.journal)?);
+    Ok(())
+}
+
+/// The listening socket and its address, with a warning when it is open beyond this machine
+/// and unsigned.
+fn bind(
+    runtime: &tokio::runtime::Runtime,
+    config: &Config,
+) -> Result<(tokio::net::TcpListener, String), ServeError> {
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(&config.listen))
+        .map_err(|e| ServeError::Listen {
+            addr: config.listen.clone(),
+            reason: e.to_string().to_lowercase(),
+        })?;
+    let local = listener.local_addr().ok();
+    let addr = local.map_or_else(|| config.listen.clone(), |a| a.to_string());
+    if let Some(warning) = local.and_then(|a| exposed(a, config.secret.is_some())) {
+        eprintln!("{warning}");
+    }
+    Ok((listener, addr))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ServeError> {
+    tokio::runtime::Builder::new_multi_thread()
+        // The committer and the worker have threads of their own.
+        .worker_threads(
+            std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1)),
+        )
+        .enable_all()
+        .build()
+        .map_err(|e| ServeError::Runtime(e.to_string()))
+}
+
+/// The committer and the worker on their threads, and where the server offers them events.
+fn start_parts(
+    (accept, mark): (Journal, marker::Writer),
+    worker: Worker,
+    counters: &Arc<Counters>,
+    stop: &Arc<AtomicBool>,
+    broken: &Arc<AtomicBool>,
+) -> Result<(mpsc::SyncSender<Offer>, [std::thread::JoinHandle<()>; 2]), ServeError> {
+    // Bounded: past it, requests are answered 503 with `Retry-After` rather than queued.
+    let (offers, offered) = mpsc::sync_channel::<Offer>(INTAKE);
+    let (wake, woken) = mpsc::channel::<()>();
+    let committer = spawn_part("weir-committer", "the committer", broken, {
+        let counters = Arc::clone(counters);
+        move || committer(accept, offered, wake, counters, mark)
+    })?;
+    let worker = spawn_part("weir-worker", "the worker", broken, {
+        let stop = Arc::clone(stop);
+        move || work(worker, woken, stop)
+    })?;
+    Ok((offers, [committer, worker]))
+}
+
+/// A part of weir on a thread of its own, [`supervised`].
+fn spawn_part(
+    thread: &str,
+    name: &'static str,
+    broken: &Arc<AtomicBool>,
+    part: impl FnOnce() + Send + 'static,
+) -> Result<std::thread::JoinHandle<()>, ServeError> {
+    let broken = Arc::clone(broken);
+    std::thread::Builder::new()
+        .name(thread.into())
+        .spawn(move || supervised(name, &broken, part))
+        .map_err(|e| ServeError::Runtime(e.to_string()))
+}
+
+/// The first line on standard output: where weir listens and how requests are secured.
+fn say_listening(config: &Config, addr: &str, program: &Program) {
     let secured = if config.secret.is_some() {
         "signed with the secret"
     } else {
@@ -508,30 +619,22 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
         (None, Some(_)) => "runs not read over HTTP (no --read-token-env)",
         (None, None) => "runs open to read",
     };
-    // The handlers are in place before the line that says weir listens, so that a stop sent
-    // as soon as it is read is not missed.
-    let stopped = {
-        let _inside = runtime.enter();
-        shutdown_signal()
-    };
-    let providers = provider::listed(&shared.program);
+    let providers = provider::listed(program);
     say(format_args!(
         "weir serve: listening on http://{addr}, journal {}, webhooks {secured}, {readers}{providers}",
         config.journal.display()
     ));
-    // After the line that says weir listens, so that it stays the first line.
-    let poller = poller::spawn(
-        poll_program,
-        config.journal.clone(),
-        config.policy,
-        poll_offers,
-        Arc::clone(&stop),
-    );
-    let app = server::router(shared);
-    let signal_stop = Arc::clone(&stop);
-    let signal_waiting = Arc::clone(&waiting);
-    let watched = Arc::clone(&broken);
-    runtime.block_on(listen::serve(listener, app, async move {
+}
+
+/// Resolves at a stop signal, or when a part of weir broke, and tells the others to stop.
+fn stop_when(
+    stopped: impl std::future::Future<Output = ()>,
+    stop: &Arc<AtomicBool>,
+    waiting: &Arc<Waiting>,
+    broken: &Arc<AtomicBool>,
+) -> impl std::future::Future<Output = ()> {
+    let (stop, waiting, watched) = (Arc::clone(stop), Arc::clone(waiting), Arc::clone(broken));
+    async move {
         // A part of weir that stopped stops all of it, so that no request is answered 202 for
         // an event that will not run.
         let broke = async {
@@ -543,19 +646,15 @@ pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
             () = stopped => {}
             () = broke => {}
         }
-        signal_stop.store(true, Ordering::SeqCst);
+        stop.store(true, Ordering::SeqCst);
         // A read waiting for writes to be sent gives up: weir stops within seconds.
-        signal_waiting.stop();
-    }));
-    stop.store(true, Ordering::SeqCst);
-    waiting.stop();
-    drop(runtime);
-    if let Some(poller) = poller {
-        let _ = poller.join();
+        waiting.stop();
     }
-    let _ = committer.join();
-    let _ = worker.join();
-    let journal = Journal::open(&config.journal, true)?;
+}
+
+/// The last line on standard output, once every part has stopped; an error if one broke.
+fn stopped_with(path: &Path, broken: &AtomicBool) -> Result<(), ServeError> {
+    let journal = Journal::open(path, true)?;
     let _ = journal.set_meta("serving", "");
     let tally = journal.tally()?;
     say(format_args!(

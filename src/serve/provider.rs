@@ -5,13 +5,14 @@
 //! POST /hooks/github  (a wrong signature)                                                        → 401
 //! POST /hooks/stripe  Stripe-Signature: t=<an hour ago>,v1=…                                     → 401
 //! POST /hooks/github  X-GitHub-Event: issues  {"action":"labeled",…}  (no meaning declared)      → 422
+//! POST /hooks/slack   {"type":"url_verification","challenge":"…"}                               → 200 {"challenge":"…"}
 //! ```
 //!
 //! A request is checked in this order: size (413), signature and its time (401, see
-//! [`super::schemes`]), JSON (422), kind and record (422, see [`super::hooks`]), the record
-//! against the entity (422, as on weir's own route). What passes is journaled as the flat
-//! record weir's own route takes, under the provider's event id (or its signature), so a
-//! delivery sent again is answered `duplicate` and runs once.
+//! [`super::schemes`]), JSON or a form (422, see [`envelope::body`]), kind and record (422,
+//! see [`super::hooks`]), the record against the entity (422, as on weir's own route). What
+//! passes is journaled as the flat record weir's own route takes, under the provider's event
+//! id (or its signature), so a delivery sent again is answered `duplicate` and runs once.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,6 +25,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::Value as Json;
 
+use super::envelope;
 use super::hooks::Webhooks;
 use super::journal::{self, NewEvent};
 use super::schemes::Scheme;
@@ -144,15 +146,9 @@ async fn receive(shared: Shared, hooks: Arc<Webhooks>, headers: HeaderMap, body:
         }
         signature = header(&headers, signed.scheme.header());
     }
-    let body: Json = match serde_json::from_slice(&bytes) {
+    let body: Json = match envelope::body(header(&headers, "Content-Type").as_deref(), &bytes) {
         Ok(json) => json,
-        Err(err) => {
-            return error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("the body is not JSON: {err}"),
-                "send the provider's webhook unchanged, as JSON (`Content-Type: application/json`)",
-            );
-        }
+        Err(why) => return error(StatusCode::UNPROCESSABLE_ENTITY, why.message, why.help),
     };
     // GitHub pings a webhook when it is made; answered, so GitHub shows the webhook working.
     if matches!(&hooks.signed, Some(s) if s.scheme == Scheme::GitHub)
@@ -160,6 +156,13 @@ async fn receive(shared: Shared, hooks: Arc<Webhooks>, headers: HeaderMap, body:
     {
         let pong = serde_json::json!({ "status": "pong", "note": "nothing runs on a ping" });
         return axum::Json(pong).into_response();
+    }
+    // Slack checks a URL of its Events API, once, by asking it to echo a challenge back.
+    if matches!(&hooks.signed, Some(s) if s.scheme == Scheme::Slack)
+        && body["type"] == "url_verification"
+        && let Some(challenge) = body["challenge"].as_str()
+    {
+        return axum::Json(serde_json::json!({ "challenge": challenge })).into_response();
     }
     let program = &shared.program;
     let read = match hooks.read(program, &body, read_header) {

@@ -5,7 +5,7 @@
 //!
 //! | scheme | header | what is signed | replay window |
 //! |---|---|---|---|
-//! | `hmac` | one the app names, e.g. `X-Signature: sha256=…` | the body | none: de-duplicate by event id |
+//! | `hmac` | one the app names, e.g. `X-Signature: sha256=…` (hex, or `base64`) | the body | none: de-duplicate by event id |
 //! | `github` | `X-Hub-Signature-256: sha256=<hex>` | the body | none: `X-GitHub-Delivery` is the event id |
 //! | `stripe` | `Stripe-Signature: t=<unix>,v1=<hex>[,v1=…]` | `<t>.<body>` | `t` within the tolerance |
 //! | `slack` | `X-Slack-Signature: v0=<hex>` and `X-Slack-Request-Timestamp` | `v0:<ts>:<body>` | `ts` within the tolerance |
@@ -15,6 +15,8 @@
 
 use std::time::Duration;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use ring::hmac;
 
 use super::signing::Refused;
@@ -22,10 +24,12 @@ use super::signing::Refused;
 /// A provider's way of signing webhooks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Scheme {
-    /// HMAC-SHA256 of the body, in hex, in `header`, after `prefix` (often `sha256=`).
+    /// HMAC-SHA256 of the body, in hex (or base64), in `header`, after `prefix` (often
+    /// `sha256=`; none in base64, as Shopify sends it).
     Hmac {
         header: String,
         prefix: String,
+        base64: bool,
     },
     GitHub,
     Stripe,
@@ -62,7 +66,15 @@ impl Scheme {
         let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
         let tag = |text: &[u8]| hex::encode(hmac::sign(&key, text));
         match self {
-            Scheme::Hmac { header, prefix } => {
+            Scheme::Hmac {
+                header,
+                prefix,
+                base64: true,
+            } => {
+                let tag = BASE64.encode(hmac::sign(&key, body));
+                vec![(header.clone(), format!("{prefix}{tag}"))]
+            }
+            Scheme::Hmac { header, prefix, .. } => {
                 vec![(header.clone(), format!("{prefix}{}", tag(body)))]
             }
             Scheme::GitHub => vec![(GITHUB_HEADER.into(), format!("sha256={}", tag(body)))],
@@ -127,10 +139,14 @@ impl Scheme {
                 (signed, vec![value.strip_prefix("v0=")], Some(at))
             }
         };
+        let in_base64 = matches!(self, Scheme::Hmac { base64: true, .. });
         let tags: Vec<Vec<u8>> = tags
             .into_iter()
             .flatten()
-            .filter_map(|tag| hex::decode(tag).ok())
+            .filter_map(|tag| match in_base64 {
+                true => BASE64.decode(tag).ok(),
+                false => hex::decode(tag).ok(),
+            })
             .collect();
         if tags.is_empty() {
             return Err(refused(
@@ -168,6 +184,11 @@ impl Scheme {
 
     fn form(&self) -> String {
         match self {
+            Scheme::Hmac {
+                prefix,
+                base64: true,
+                ..
+            } => format!("`{prefix}<base64>`"),
             Scheme::Hmac { prefix, .. } => format!("`{prefix}<hex>`"),
             Scheme::GitHub => "`sha256=<hex>`".into(),
             Scheme::Stripe => "`t=<unix seconds>,v1=<hex>`".into(),
@@ -177,8 +198,13 @@ impl Scheme {
 
     fn how(&self) -> String {
         match self {
-            Scheme::Hmac { header, prefix } => format!(
-                "send `{header}: {prefix}<hex HMAC-SHA256 of the body with the app's secret>`"
+            Scheme::Hmac {
+                header,
+                prefix,
+                base64,
+            } => format!(
+                "send `{header}: {prefix}<{} HMAC-SHA256 of the body with the app's secret>`",
+                if *base64 { "base64" } else { "hex" }
             ),
             Scheme::GitHub => "set the webhook's secret in GitHub to the app's secret; GitHub then sends `X-Hub-Signature-256` with every delivery".into(),
             Scheme::Stripe => "use the endpoint's signing secret (`whsec_…`) from the Stripe dashboard as the app's secret; Stripe sends `Stripe-Signature` with every event".into(),
@@ -209,15 +235,24 @@ fn refused(message: impl Into<String>, help: impl Into<String>) -> Refused {
     }
 }
 
-/// The scheme a script names, or the names there are.
-pub fn parse(name: &str, header: Option<&str>, prefix: Option<&str>) -> Result<Scheme, String> {
+/// The scheme a script names, or the names there are. An `hmac` signature in base64 has no
+/// prefix unless one is given (Shopify sends the bare base64); in hex, `sha256=`.
+pub fn parse(
+    name: &str,
+    header: Option<&str>,
+    prefix: Option<&str>,
+    base64: bool,
+) -> Result<Scheme, String> {
     match name {
         "github" => Ok(Scheme::GitHub),
         "stripe" => Ok(Scheme::Stripe),
         "slack" => Ok(Scheme::Slack),
         "hmac" => Ok(Scheme::Hmac {
             header: header.unwrap_or("X-Signature").to_string(),
-            prefix: prefix.unwrap_or("sha256=").to_string(),
+            prefix: prefix
+                .unwrap_or(if base64 { "" } else { "sha256=" })
+                .to_string(),
+            base64,
         }),
         other => Err(format!(
             "there is no signature scheme `{other}`; the schemes are {}",
@@ -343,9 +378,46 @@ mod tests {
         );
     }
 
+    /// Shopify sends the bare base64 of the HMAC: the value below is what
+    /// `printf '%s' "$body" | openssl dgst -sha256 -hmac shpss_secret -binary | base64` gives.
+    #[test]
+    fn an_hmac_in_base64_is_read_as_shopify_sends_it() {
+        let scheme = parse("hmac", Some("X-Shopify-Hmac-Sha256"), None, true).unwrap();
+        let body = br#"{"id":820982911946154508,"total_price":"120.00"}"#;
+        let sent = [(
+            "X-Shopify-Hmac-Sha256".to_string(),
+            "rfwNuXTAlpMReTF45brQW9uf15XeKviOfahjiCNkdzM=".to_string(),
+        )];
+        let check = |secret: &[u8], body: &[u8], sent: &[(String, String)]| {
+            scheme.verify(secret, headers(sent), body, 0, TOLERANCE)
+        };
+        assert_eq!(check(b"shpss_secret", body, &sent), Ok(()));
+        assert_eq!(scheme.sign(b"shpss_secret", body, 0), sent);
+        assert_eq!(
+            check(b"shpss_other", body, &sent).unwrap_err().message,
+            "`X-Shopify-Hmac-Sha256` does not match the body"
+        );
+        // The hex of the same HMAC is not what this app's provider sends.
+        let hex = Scheme::Hmac {
+            header: "X-Shopify-Hmac-Sha256".into(),
+            prefix: String::new(),
+            base64: false,
+        }
+        .sign(b"shpss_secret", body, 0);
+        let refused = check(b"shpss_secret", body, &hex).unwrap_err();
+        assert_eq!(
+            refused.message,
+            "`X-Shopify-Hmac-Sha256` does not match the body"
+        );
+        assert_eq!(
+            check(b"shpss_secret", body, &[]).unwrap_err().help,
+            "send `X-Shopify-Hmac-Sha256: <base64 HMAC-SHA256 of the body with the app's secret>`"
+        );
+    }
+
     #[test]
     fn a_generic_hmac_reads_the_header_and_prefix_the_app_names() {
-        let scheme = parse("hmac", Some("X-Shopify-Hmac-Sha256"), Some("")).unwrap();
+        let scheme = parse("hmac", Some("X-Shopify-Hmac-Sha256"), Some(""), false).unwrap();
         let signed = scheme.sign(b"k", b"{}", 0);
         assert_eq!(signed[0].0, "X-Shopify-Hmac-Sha256");
         assert_eq!(
@@ -379,7 +451,7 @@ mod tests {
     #[test]
     fn an_unknown_scheme_lists_the_schemes() {
         assert_eq!(
-            parse("gitlab", None, None).unwrap_err(),
+            parse("gitlab", None, None, false).unwrap_err(),
             "there is no signature scheme `gitlab`; the schemes are `hmac`, `github`, `stripe`, `slack`"
         );
     }

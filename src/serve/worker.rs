@@ -121,6 +121,10 @@ fn entity_named(p: &Program, text: &str) -> Option<EntityId> {
 impl Worker {
     /// Opens the journal and puts back what it remembers: the id table, the writes already
     /// done, the simulated apps and the sync ledger, links, the write ledger and the counters.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "puts back what the journal keeps (ids, writes done, records, links, ledger, counters) in the order they depend on each other: records before the links on them"
+    )]
     pub fn open(
         path: &Path,
         program: Arc<Program>,

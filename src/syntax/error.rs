@@ -558,6 +558,10 @@ impl SyntaxError {
 
     /// What the error says: its message, the label at its span, and its help, each variant
     /// in one arm.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one arm per kind of syntax error: each variant's message, label and help together"
+    )]
     fn parts(&self) -> (String, String, String) {
         let text = |s: &str| s.to_string();
         match self.kind.as_ref() {

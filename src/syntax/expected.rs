@@ -85,6 +85,10 @@ const OPERATOR_TOKENS: &[&str] = &[
 ];
 
 /// Turns the rules and tokens pest tried into a short list in the user's words.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one pass over what pest tried, rule groups first, then single rules, then the words that read better together"
+)]
 pub(super) fn describe(
     rules: &BTreeSet<Rule>,
     mut tokens: BTreeSet<String>,

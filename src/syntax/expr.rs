@@ -82,6 +82,10 @@ impl Lower {
     /// Builds the tree of one expression's operators. The tree's depth is counted as it grows
     /// and the first node past [`MAX_TREE_DEPTH`] stops it, so a chain of thousands of terms
     /// is an error before it is a tree too deep to walk (or to drop).
+    #[expect(
+        clippy::too_many_lines,
+        reason = "pest's Pratt parser set up once, with one closure each for prefix, postfix and infix operators and the depth count"
+    )]
     fn pratt(&mut self, pairs: Pairs<'_, Rule>) -> Result<Deep> {
         let (file, offset) = (self.file, self.offset);
         let operators = pairs

@@ -689,6 +689,10 @@ impl Lower {
         Ok(Spanned::new(value, span))
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one arm per grammar rule of a scenario step, as lowering is one function per rule"
+    )]
     pub fn scenario_step(&mut self, pair: Pair<'_, Rule>) -> Result<ScenarioStep> {
         let span = self.span(&pair);
         let rule = pair.as_rule();

@@ -48,20 +48,24 @@ impl Lower {
     fn signed(&mut self, pair: Pair<'_, Rule>) -> SignedDecl {
         let mut inner = parts(pair);
         let scheme = self.name(inner.next().expect("a signature scheme"));
-        let (mut header, mut secret, mut within) = (None, None, None);
+        let (mut header, mut secret, mut within, mut base64) = (None, None, None, None);
         for part in inner {
             match part.as_rule() {
                 Rule::plain_text => header = Some(self.quoted(part)),
                 Rule::secret => secret = Some(self.secret(part)),
+                Rule::webhook_base64 => base64 = Some(Spanned::new((), self.span(&part))),
                 Rule::duration => {
                     within = Some(Spanned::new(part.as_str().to_string(), self.span(&part)));
                 }
-                rule => unreachable!("expected a header, a secret or `within`, found {rule:?}"),
+                rule => unreachable!(
+                    "expected a header, `base64`, a secret or `within`, found {rule:?}"
+                ),
             }
         }
         SignedDecl {
             scheme,
             header,
+            base64,
             secret: secret.expect("the grammar asks for a secret"),
             within,
         }

@@ -316,6 +316,10 @@ fn respond(mut stream: TcpStream, status: u16, body: &str, extra: &[(&str, Strin
     let _ = stream.flush();
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the mock app's request handler: the request recorded, a fault injected if one is queued, then one arm per route it answers"
+)]
 fn serve(stream: TcpStream, state: &Mutex<State>, hook: &Mutex<Option<Hook>>) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
     let Some(request) = read_request(&stream) else {

@@ -80,6 +80,10 @@ impl<'de> Visitor<'de> for LineSeed<'_, '_> {
         f.write_str("an event object")
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "serde's visitor for an event object: one arm per key, then the checks that need all of them"
+    )]
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Parts, M::Error> {
         let d = self.decoder;
         let mut parts = Parts::default();

@@ -1,0 +1,276 @@
+//! Providers' requests that are not plain JSON signed in hex, sent to the real `weir serve`:
+//! Slack's slash commands and interactive messages (forms), Shopify's webhooks (signed in
+//! base64), Slack's URL check; and each shell example of docs/real-apps.md, run as written.
+
+#[expect(
+    dead_code,
+    reason = "the helpers serve several test files; this one needs a few"
+)]
+#[path = "real_apps/rest_app.rs"]
+mod rest_app;
+#[expect(
+    dead_code,
+    reason = "the helpers serve several test files; this one needs a few"
+)]
+#[path = "real_apps/serve.rs"]
+mod serve;
+#[path = "provider_webhooks/sign.rs"]
+mod sign;
+
+use rest_app::RestApp;
+use serde_json::{Value as Json, json};
+use serve::{Serve, scratch, text};
+use sign::{now, signed};
+use weir::serve::schemes::Scheme;
+
+// ---------------------------------------------------------------- forms, base64
+
+const FORMS: &str = r#"app Desk at "DESK" {
+  ticket { title: text, author: text }
+}
+
+app Commands at "DESK" {
+  request { text: text, person: text as "user_name" }
+  action { kind: text as "type", person: text as "user.name" }
+
+  webhooks at "/hooks/slack/commands" signed slack env SLACK_SIGNING_SECRET {
+    kind at "command"
+    id at "trigger_id"
+    "/ticket" means new request
+  }
+
+  webhooks at "/hooks/slack/actions" signed slack env SLACK_SIGNING_SECRET {
+    kind at "type"
+    id at "trigger_id"
+    "block_actions" means new action
+  }
+}
+
+app Storefront at "DESK" {
+  order { email: text?, total: text as "total_price" }
+
+  webhooks at "/hooks/shopify" signed hmac header "X-Shopify-Hmac-Sha256" base64 env SHOPIFY_SECRET {
+    kind at header "X-Shopify-Topic"
+    id at header "X-Shopify-Webhook-Id"
+    "orders/create" means new order
+  }
+}
+
+workflow slash {
+  on new request in Commands
+  create ticket in Desk { title: text, author: person }
+}
+
+workflow clicked {
+  on new action in Commands
+  create ticket in Desk { title: "clicked " + kind, author: person }
+}
+
+workflow sold {
+  on new order in Storefront
+  create ticket in Desk { title: "order of " + total, author: email ?? "?" }
+}
+"#;
+
+/// Slack's slash command (a form) and interactive message (a form whose `payload` is JSON),
+/// and Shopify's order webhook (signed in base64): each runs its workflow; a base64 signature
+/// of another body, and a hex one where base64 is declared, are refused.
+#[test]
+fn forms_and_base64_signatures_run_their_workflows() {
+    let desk = RestApp::start();
+    let dir = scratch("hooks-forms");
+    std::fs::write(dir.join("forms.weir"), FORMS.replace("DESK", &desk.url)).unwrap();
+    let secret = "form-secret";
+    let env = [("SLACK_SIGNING_SECRET", secret), ("SHOPIFY_SECRET", secret)];
+    let args = [
+        "serve",
+        "forms.weir",
+        "--listen",
+        "127.0.0.1:0",
+        "--journal",
+        "weir.db",
+    ];
+    let serve = Serve::launch(&dir, &args, &env)
+        .unwrap_or_else(|out| panic!("weir serve did not start: {}", text(&out.stderr)));
+    let form = |route: &str, body: &str| {
+        let mut headers = signed(&Scheme::Slack, secret, body, now());
+        headers.push(("Content-Type", "application/x-www-form-urlencoded".into()));
+        serve.post(route, body, &headers)
+    };
+    // The fields of Slack's documented slash command request.
+    let command = "token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0001&team_domain=example&channel_id=C2147483705&channel_name=test&user_id=U2147483697&user_name=Steve&command=%2Fticket&text=printer+jam&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F1234%2F5678&trigger_id=13345224609.738474920.8088930838d88f008e0";
+    let (status, answer) = form("/hooks/slack/commands", command);
+    assert_eq!(status, 202, "{answer}");
+    let payload = json!({
+        "type": "block_actions",
+        "trigger_id": "12466734323.1395872398",
+        "user": { "id": "U2147483697", "name": "Steve" },
+        "actions": [{ "action_id": "close", "value": "1" }]
+    });
+    let body = format!(
+        "payload={}",
+        percent_encoding::utf8_percent_encode(
+            &payload.to_string(),
+            percent_encoding::NON_ALPHANUMERIC
+        )
+    );
+    let (status, answer) = form("/hooks/slack/actions", &body);
+    assert_eq!(status, 202, "{answer}");
+    // Slack checks an Events API URL by asking it to echo a challenge (signed, in JSON).
+    let challenge = r#"{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}"#;
+    let mut headers = signed(&Scheme::Slack, secret, challenge, now());
+    headers.push(("Content-Type", "application/json".into()));
+    let (status, answer) = serve.post("/hooks/slack/actions", challenge, &headers);
+    assert_eq!(
+        (status, &answer),
+        (
+            200,
+            &json!({ "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" })
+        )
+    );
+    let (status, answer) = form("/hooks/slack/actions", "payload=%7Bnot");
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (422, Some("the form's `payload` is not a JSON object")),
+        "{answer}"
+    );
+
+    let shopify = |base64| Scheme::Hmac {
+        header: "X-Shopify-Hmac-Sha256".into(),
+        prefix: String::new(),
+        base64,
+    };
+    let order = r#"{"id":820982911946154508,"email":"jon@example.com","total_price":"199.65","currency":"USD"}"#;
+    let shop = |headers: Vec<(&'static str, String)>, id: &str| {
+        let mut headers = headers;
+        headers.push(("X-Shopify-Topic", "orders/create".into()));
+        headers.push(("X-Shopify-Webhook-Id", id.into()));
+        headers.push(("Content-Type", "application/json".into()));
+        serve.post("/hooks/shopify", order, &headers)
+    };
+    let (status, answer) = shop(signed(&shopify(true), secret, order, 0), "w-1");
+    assert_eq!(status, 202, "{answer}");
+    let other = signed(&shopify(true), secret, "{}", 0);
+    let (status, answer) = shop(other, "w-2");
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (401, Some("`X-Shopify-Hmac-Sha256` does not match the body")),
+        "{answer}"
+    );
+    let (status, answer) = shop(signed(&shopify(false), secret, order, 0), "w-3");
+    assert_eq!(status, 401, "{answer}");
+
+    let health = serve.settle(3);
+    assert_eq!(
+        (&health["done"], &health["failed"]),
+        (&json!(3), &json!(0)),
+        "{health}"
+    );
+    let mut tickets: Vec<(Json, Json)> = desk
+        .records("ticket")
+        .iter()
+        .map(|t| (t["title"].clone(), t["author"].clone()))
+        .collect();
+    tickets.sort_by_key(|t| t.0.to_string());
+    assert_eq!(
+        tickets,
+        [
+            (json!("clicked block_actions"), json!("Steve")),
+            (json!("order of 199.65"), json!("jon@example.com")),
+            (json!("printer jam"), json!("Steve")),
+        ]
+    );
+}
+
+// ---------------------------------------------------------------- the shell examples
+
+/// The fenced blocks of `lang` in the section of docs/real-apps.md on providers' webhooks.
+fn doc_blocks(lang: &str) -> Vec<String> {
+    let page = include_str!("../docs/real-apps.md");
+    let start = page
+        .find("## Webhooks from providers")
+        .expect("the section");
+    let section = &page[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |n| n + 3)];
+    let fence = format!("```{lang}\n");
+    section
+        .split(&fence)
+        .skip(1)
+        .map(|block| block[..block.find("\n```").expect("a closed block")].to_string())
+        .collect()
+}
+
+/// Each shell example of the documentation, one per scheme (and a form, and base64), run as written (curl and openssl
+/// sign and send it) against `weir serve` with the documentation's scripts: each is accepted.
+#[test]
+fn the_shell_example_of_each_scheme_is_accepted() {
+    let found = |tool: &str, arg: &str| {
+        std::process::Command::new(tool)
+            .arg(arg)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !found("curl", "--version") || !found("openssl", "version") {
+        eprintln!("skipped: the shell examples need curl and openssl, and one is not installed");
+        return;
+    }
+    let dir = scratch("hooks-docs");
+    let mut script = String::from("use github\n\n");
+    for block in doc_blocks("weir") {
+        script.push_str(&block);
+        script.push_str("\n\n");
+    }
+    std::fs::write(dir.join("docs.weir"), &script).unwrap();
+    let secret = "doc-secret";
+    let env = [
+        ("GITHUB_WEBHOOK_SECRET", secret),
+        ("GITHUB_TOKEN", "t"),
+        ("GITHUB_REPO", "octocat/Hello-World"),
+        ("SLACK_SIGNING_SECRET", secret),
+        ("SLACK_TOKEN", "t"),
+        ("SHOP_SECRET", secret),
+        ("SHOP_KEY", "k"),
+        ("STRIPE_WEBHOOK_SECRET", secret),
+        ("STRIPE_SECRET_KEY", "sk_test"),
+        ("SHOPIFY_TOKEN", "t"),
+        ("SHOPIFY_SECRET", secret),
+    ];
+    let args = [
+        "serve",
+        "docs.weir",
+        "--listen",
+        "127.0.0.1:0",
+        "--journal",
+        "weir.db",
+    ];
+    let serve = Serve::launch(&dir, &args, &env)
+        .unwrap_or_else(|out| panic!("weir serve did not start: {}", text(&out.stderr)));
+    let shell = doc_blocks("sh");
+    assert_eq!(shell.len(), 1, "one block of shell examples");
+    let commands = shell[0].replace("http://127.0.0.1:8080", &serve.url);
+    let out = std::process::Command::new("bash")
+        .args(["-c", &format!("set -eu\n{commands}")])
+        .env("SECRET", secret)
+        .output()
+        .expect("bash runs");
+    let answers = text(&out.stdout);
+    for scheme in [
+        "github:",
+        "stripe:",
+        "slack:",
+        "hmac:",
+        "slack, a slash command",
+        "hmac in base64",
+    ] {
+        assert!(
+            commands.contains(&format!("# {scheme}")),
+            "an example for `{scheme}`"
+        );
+    }
+    assert_eq!(
+        answers.matches(r#"{"status":"accepted""#).count(),
+        6,
+        "{answers}\n{}",
+        text(&out.stderr)
+    );
+}
