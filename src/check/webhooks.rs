@@ -88,6 +88,10 @@ impl WebhookError {
         coded(Code::E0502, self.parts())
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one arm per kind of webhook mistake, each a sentence and its fix"
+    )]
     fn parts(&self) -> Parts {
         match self {
             WebhookError::NotReal { app, span } => not_real(
@@ -280,6 +284,40 @@ impl Checker<'_> {
         }
     }
 
+    /// Reports a line that may appear once in a `webhooks` block and was already seen.
+    fn only_once(&mut self, seen: &mut Option<Span>, what: &str, span: Span) {
+        if let Some(first) = *seen {
+            self.webhook_error(WebhookError::Twice {
+                what: what.into(),
+                span,
+                first,
+            });
+        }
+        *seen = Some(span);
+    }
+
+    /// The kind a `"kind" means …` line gives a meaning to, unless it is empty or already has one.
+    fn meaning(
+        &mut self,
+        name: &crate::span::Spanned<String>,
+        kinds: &mut Vec<(String, Span)>,
+    ) -> Option<String> {
+        if name.node.is_empty() {
+            self.webhook_error(WebhookError::EmptyKind { span: name.span });
+            return None;
+        }
+        if let Some((_, first)) = kinds.iter().find(|(k, _)| *k == name.node) {
+            self.webhook_error(WebhookError::Twice {
+                what: format!("the meaning of `{}`", name.node),
+                span: name.span,
+                first: *first,
+            });
+            return None;
+        }
+        kinds.push((name.node.clone(), name.span));
+        Some(name.node.clone())
+    }
+
     fn webhooks_block(
         &mut self,
         app: AppId,
@@ -301,26 +339,12 @@ impl Checker<'_> {
         for member in &block.members {
             match &member.node {
                 WebhookMember::Kind(sources) => {
-                    if let Some(first) = kind_at {
-                        self.webhook_error(WebhookError::Twice {
-                            what: "`kind at`".into(),
-                            span: member.span,
-                            first,
-                        });
-                    }
-                    kind_at = Some(member.span);
+                    self.only_once(&mut kind_at, "`kind at`", member.span);
                     sources.iter().for_each(|s| self.webhook_path(s, "kind at"));
                     hooks.kind = sources.iter().map(source).collect();
                 }
                 WebhookMember::Id(at) => {
-                    if let Some(first) = id_at {
-                        self.webhook_error(WebhookError::Twice {
-                            what: "`id at`".into(),
-                            span: member.span,
-                            first,
-                        });
-                    }
-                    id_at = Some(member.span);
+                    self.only_once(&mut id_at, "`id at`", member.span);
                     self.webhook_path(at, "id at");
                     hooks.event_id = Some(source(at));
                 }
@@ -337,28 +361,18 @@ impl Checker<'_> {
                     let Some(found) = self.webhook_entity(app, decl, entity) else {
                         continue;
                     };
+                    let at = at.as_ref().map_or_else(Vec::new, |a| {
+                        a.node.split('.').map(str::to_string).collect()
+                    });
                     for name in names {
-                        if name.node.is_empty() {
-                            self.webhook_error(WebhookError::EmptyKind { span: name.span });
-                            continue;
-                        }
-                        if let Some((_, first)) = kinds.iter().find(|(k, _)| *k == name.node) {
-                            self.webhook_error(WebhookError::Twice {
-                                what: format!("the meaning of `{}`", name.node),
-                                span: name.span,
-                                first: *first,
+                        if let Some(means) = self.meaning(name, &mut kinds) {
+                            hooks.means.push(Means {
+                                kind: means,
+                                event: event.node,
+                                entity: found,
+                                at: at.clone(),
                             });
-                            continue;
                         }
-                        kinds.push((name.node.clone(), name.span));
-                        hooks.means.push(Means {
-                            kind: name.node.clone(),
-                            event: event.node,
-                            entity: found,
-                            at: at.as_ref().map_or_else(Vec::new, |a| {
-                                a.node.split('.').map(str::to_string).collect()
-                            }),
-                        });
                     }
                 }
             }
