@@ -534,6 +534,9 @@ pub struct Trigger {
     /// `on failed run of NAME` or `on failed run`. Like `conflict`, `entity` and `app` repeat
     /// the workflow's name (or are the words `failed run`), so look here first.
     pub failed: Option<FailedRuns>,
+    /// `on 24h before start of appointment in EHR`: `entity` and `app` are the record's, `kind`
+    /// is `updated` (spanning the length and its side).
+    pub timer: Option<Box<Timer>>,
 }
 
 /// Whose failed runs a trigger is on.
@@ -543,6 +546,24 @@ pub enum FailedRuns {
     Of(Name),
     /// `on failed run`: of every workflow that is not itself on failed runs.
     Any,
+}
+
+/// When a record-relative timer fires: `24h before start`, `2h after start`.
+#[derive(Clone, Debug)]
+pub struct Timer {
+    pub length: Spanned<DurationLit>,
+    /// `before` the field's time (`false`: after it).
+    pub before: bool,
+    pub field: Name,
+    pub span: Span,
+}
+
+/// `24h before start`, as written.
+impl fmt::Display for Timer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let side = if self.before { "before" } else { "after" };
+        write!(f, "{} {side} {}", self.length.node, self.field.node)
+    }
 }
 
 /// `at most once per WINDOW [per FIELD]`: a run that would start within `window` of the last
@@ -627,6 +648,8 @@ pub enum StepKind {
     Bind(Name, Action),
     /// `for NAME in LIST { … }`: the steps once for each item.
     For(ForEach),
+    /// `wait 12h`: the steps after it run that much later on the clock.
+    Wait(Spanned<DurationLit>),
 }
 
 /// `for line in lines { steps }`

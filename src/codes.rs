@@ -75,6 +75,9 @@ codes! {
     E0210: Error, "a schedule that can never fire";
     E0211: Error, "`on failed run of` a workflow that itself runs on failed runs";
     E0212: Error, "a rate limit whose window has no length";
+    E0213: Error, "a `wait` with no length";
+    E0214: Error, "a `wait` inside an `if` or a `for`";
+    E0215: Error, "a timer on a field that is not a `time`";
     E0220: Error, "a workflow on failed runs can set off a workflow whose failures it runs on";
     E0301: Error, "workflows can trigger each other forever";
     E0302: Error, "an origin guard that can never match";

@@ -482,6 +482,7 @@ impl Printer<'_> {
                     self.for_each(each, step.span);
                     continue;
                 }
+                StepKind::Wait(length) => format!("wait {}", length.node),
             };
             let block = match &step.kind {
                 StepKind::Action(a) => action_block(a),
@@ -809,7 +810,10 @@ fn trigger(t: &Trigger) -> String {
             format!("on failed run of {}", workflow.node)
         }
         (None, None, Some(FailedRuns::Any)) => "on failed run".to_string(),
-        (None, None, None) => format!("on {} {} in {}", t.kind.node, t.entity.node, t.app.node),
+        (None, None, None) => match &t.timer {
+            Some(timer) => format!("on {timer} of {} in {}", t.entity.node, t.app.node),
+            None => format!("on {} {} in {}", t.kind.node, t.entity.node, t.app.node),
+        },
     };
     if !t.changing.is_empty() {
         let fields: Vec<&str> = t.changing.iter().map(|f| &*f.node).collect();

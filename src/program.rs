@@ -317,7 +317,8 @@ fn collect_actions<'a>(steps: &'a [Step], out: &mut Vec<&'a Action>) {
             StepKind::Guard { .. }
             | StepKind::Let(..)
             | StepKind::Lookup(..)
-            | StepKind::Call(_) => {}
+            | StepKind::Call(_)
+            | StepKind::Wait(_) => {}
         }
     }
 }
@@ -365,6 +366,10 @@ pub struct Trigger {
     /// of any workflow not itself on failed runs fails, on no record (`app` and `entity` are
     /// the clock's, as for a schedule, since the records differ from workflow to workflow).
     pub failed: Option<FailedOf>,
+    /// `on 24h before start of appointment in EHR`: run when the clock reaches the record's
+    /// time field moved by the offset, once for each record and time (`kind` is `updated`,
+    /// `changing` the field: to the flow proofs a write of the field, or a new record, plans it).
+    pub timer: Option<Timer>,
 }
 
 /// Whose failed runs a workflow runs on.
@@ -390,6 +395,17 @@ impl FailedOf {
             FailedOf::Any => "failed run".to_string(),
         }
     }
+}
+
+/// A record-relative timer: the clock reaches `field + offset` of a record.
+#[derive(Clone, Debug)]
+pub struct Timer {
+    pub field: FieldId,
+    /// Seconds after the field's time; negative for `before`.
+    pub offset: i64,
+    /// `24h before start`, as written.
+    pub written: Arc<str>,
+    pub span: Span,
 }
 
 /// A trigger's rate limit: at most one run per `window` seconds for each value of `per` (for
@@ -452,7 +468,10 @@ impl Step {
                 .chain(otherwise)
                 .any(Step::is_write),
             StepKind::For { steps, .. } => steps.iter().any(Step::is_write),
-            StepKind::Guard { .. } | StepKind::Let(..) | StepKind::Lookup(..) => false,
+            StepKind::Guard { .. }
+            | StepKind::Let(..)
+            | StepKind::Lookup(..)
+            | StepKind::Wait(_) => false,
         }
     }
 }
@@ -486,6 +505,9 @@ pub enum StepKind {
         label: Arc<str>,
         steps: Vec<Step>,
     },
+    /// `wait 12h`: the run stops here and goes on, in the same chain, when the clock has
+    /// moved this many seconds. Only at the top of a workflow's steps.
+    Wait(i64),
 }
 
 /// What a lookup reads: the records of an entity for which the condition holds.

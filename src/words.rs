@@ -212,11 +212,15 @@ pub const WORDS: &[Word] = &[
     // `on failed run of NAME`: keywords only there.
     word("failed", Role::Trigger, C, "kw_failed"),
     word("run", Role::Trigger, C, "kw_run"),
+    // `on 24h before start of appointment in EHR` (or `after`, a word of HTTP mappings too).
+    word("before", Role::Trigger, C, "kw_before"),
     word("let", Role::Step, R, "kw_let"),
     word("unless", Role::Step, R, "kw_unless"),
     word("continue", Role::Step, R, "kw_continue"),
     // `for line in lines { … }`: a keyword only at the start of a step.
     word("for", Role::Step, C, "kw_for"),
+    // `wait 12h`: a keyword only at the start of a step.
+    word("wait", Role::Step, C, "kw_wait"),
     // `let c = find … ordered by FIELD desc`, `exists …`, `count …`: keywords only after `let NAME =`.
     word("find", Role::Lookup, C, "kw_find"),
     word("exists", Role::Lookup, C, "kw_exists"),

@@ -272,3 +272,132 @@ fn the_run_time_explain_pages_show_what_they_say() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+const CLINIC: &str = r##"
+app Clinic {
+  appointment { patient: text, start: time }
+}
+
+app Sms {
+  reply { from: text }
+}
+
+workflow remind {
+  on 24h before start of appointment in Clinic
+  notify "#desk" "tomorrow: {patient}"
+  wait 12h
+  let answered = exists reply in Sms where from == trigger.patient
+  unless answered
+  notify "#desk" "call {patient}"
+}
+"##;
+
+/// The state file keeps the clock, the runs waiting for it and the timers that fired: each
+/// `weir run --now` moves the clock from the last run's time, firing once what came due.
+#[test]
+fn state_carries_the_clock_its_waiting_runs_and_fired_timers_to_the_next_run() {
+    let dir = scratch("state-clock");
+    std::fs::write(dir.join("clinic.weir"), CLINIC).unwrap();
+    std::fs::write(dir.join("none.jsonl"), "").unwrap();
+    std::fs::write(
+        dir.join("monday.jsonl"),
+        r#"{"kind":"new","app":"Clinic","entity":"appointment","record":{"patient":"ann","start":"2030-05-03T10:00:00Z"}}"#,
+    )
+    .unwrap();
+    let run = |events: &str, now: &str| {
+        let args = [
+            "run",
+            "clinic.weir",
+            "--events",
+            events,
+            "--state",
+            "s.json",
+            "--now",
+            now,
+        ];
+        let out = weir(&args, &dir);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let first = run("monday.jsonl", "2030-05-01T08:00:00Z");
+    assert!(!first.contains("notify"), "{first}");
+    // The timer's time, 2030-05-02T10:00, comes in the second move; the run waits after it.
+    let second = run("none.jsonl", "2030-05-02T12:00:00Z");
+    assert!(
+        second.contains("notify #desk \"tomorrow: ann\""),
+        "{second}"
+    );
+    assert!(second.contains("until 2030-05-02T22:00:00Z"), "{second}");
+    let state = std::fs::read_to_string(dir.join("s.json")).unwrap();
+    assert!(
+        state.contains("\"clock\": \"2030-05-02T12:00:00Z\""),
+        "{state}"
+    );
+    // Not again at the same time; the wait is not over yet.
+    let third = run("none.jsonl", "2030-05-02T12:00:00Z");
+    assert!(!third.contains("notify"), "{third}");
+    let fourth = run("none.jsonl", "2030-05-03T12:00:00Z");
+    assert!(
+        fourth.contains("run 1 remind goes on after `wait 12h`"),
+        "{fourth}"
+    );
+    assert!(fourth.contains("notify #desk \"call ann\""), "{fourth}");
+    assert!(!fourth.contains("tomorrow"), "{fourth}");
+    let fifth = run("none.jsonl", "2030-05-09T12:00:00Z");
+    assert!(!fifth.contains("notify"), "{fifth}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Without a state file nothing keeps a waiting run: the note says so, and how to keep it.
+#[test]
+fn a_run_left_waiting_without_a_state_file_is_told() {
+    let dir = scratch("wait-no-state");
+    std::fs::write(
+        dir.join("clinic.weir"),
+        CLINIC.replace("on 24h before start of", "on new"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("one.jsonl"),
+        r#"{"kind":"new","app":"Clinic","entity":"appointment","record":{"patient":"ann","start":"2030-05-03T10:00:00Z"}}"#,
+    )
+    .unwrap();
+    let out = weir(&["run", "clinic.weir", "--events", "one.jsonl"], &dir);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(
+            "note: 1 run waits for the clock (`wait`), which `weir run` moves only from a `--state FILE` to a later `--now`; without a state file it ends here"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `weir serve` does not move the clock yet: it says, at its start, what will not run.
+#[test]
+fn serve_says_which_timers_schedules_and_waits_it_does_not_run() {
+    let dir = scratch("serve-clock");
+    let script = format!("{CLINIC}\non every day at 08:00 do notify \"#desk\" \"morning\"\n");
+    std::fs::write(dir.join("clinic.weir"), script).unwrap();
+    // A port that cannot be listened on (no lookup: the address is numeric) ends the start.
+    let args = [
+        "serve",
+        "clinic.weir",
+        "--listen",
+        "127.0.0.1:99999",
+        "--journal",
+        "j.db",
+    ];
+    let out = weir(&args, &dir);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    for line in [
+        "warning: `weir serve` does not move the clock yet: `remind` runs on a timer (`24h before start`) and does not run",
+        "warning: `weir serve` does not move the clock yet: runs of `remind` stop at their `wait 12h`",
+        "warning: `weir serve` does not move the clock yet: `line 19` runs on a schedule (`every day at 08:00`) and does not run",
+    ] {
+        assert!(stderr.contains(line), "{stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

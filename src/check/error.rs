@@ -238,6 +238,8 @@ pub enum CheckError {
     },
     /// A schedule that can never fire (see [`ScheduleProblem`]).
     Schedule(ScheduleProblem),
+    /// A `wait` or a record-relative timer (see [`super::time::TimeProblem`]).
+    Time(super::time::TimeProblem),
 }
 
 /// Where a type mismatch happened, for the message.
@@ -376,6 +378,7 @@ impl CheckError {
             CheckError::UnknownTimeZone { .. } => Code::E0209,
             CheckError::Webhooks(_) => Code::E0502,
             CheckError::Schedule(problem) => problem.code(),
+            CheckError::Time(problem) => problem.code(),
             CheckError::Polls(_) => Code::E0503,
         })
     }
@@ -449,6 +452,7 @@ impl CheckError {
             Mapping(_) => unreachable!("expected a problem of names or types, found a mapping's"),
             Webhooks(_) => unreachable!("expected a problem of names or types, found a webhook's"),
             Schedule(problem) => problem.parts(),
+            Time(problem) => problem.parts(),
             Polls(_) => unreachable!("expected a problem of names or types, found a poll's"),
             Limit(problem) => problem.parts(),
             Failed(problem) => problem.parts(),

@@ -135,6 +135,7 @@ impl Checker<'_> {
             conflict: None,
             limit,
             failed: Some(FailedOf::Workflow(failed)),
+            timer: None,
             schedule: None,
         })
     }

@@ -33,6 +33,7 @@ mod schedule;
 #[cfg(test)]
 mod stages_tests;
 mod sync_error;
+mod time;
 mod value_error;
 mod webhooks;
 mod workflow;

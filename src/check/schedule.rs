@@ -142,6 +142,7 @@ impl Checker<'_> {
             schedule: None,
             limit,
             failed: None,
+            timer: None,
         }
     }
 

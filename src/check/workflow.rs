@@ -102,6 +102,7 @@ impl Checker<'_> {
                 },
                 AstStep::Branch(branch) => self.branch(branch, scope, trigger),
                 AstStep::For(each) => self.for_each(each, scope, trigger, Self::steps),
+                AstStep::Wait(length) => self.wait(length, step.span),
                 AstStep::Bind(local, action) => {
                     let Some(mut action) = self.action(action, step.span, trigger) else {
                         continue;
@@ -115,22 +116,10 @@ impl Checker<'_> {
                     action.bind = Some(id);
                     StepKind::Action(action)
                 }
-                AstStep::Lookup(local, lookup) => {
-                    let Some(query) = self.query(lookup, trigger) else {
-                        continue;
-                    };
-                    let ty = match query.kind {
-                        QueryKind::Find(_) => {
-                            let name = self.program.entity(query.entity).name.clone();
-                            Type::optional(Type::Record(query.entity, name))
-                        }
-                        QueryKind::Exists => Type::Bool,
-                        QueryKind::Count => Type::Number,
-                    };
-                    self.later_lets.retain(|(_, span)| *span != local.span);
-                    let id = self.declare_local(local, ty, trigger.entity);
-                    StepKind::Lookup(id, query)
-                }
+                AstStep::Lookup(local, lookup) => match self.lookup_step(local, lookup, trigger) {
+                    Some(kind) => kind,
+                    None => continue,
+                },
             };
             checked.push(Step {
                 kind,
@@ -139,6 +128,28 @@ impl Checker<'_> {
             });
         }
         checked
+    }
+
+    /// `let NAME = find|exists|count …`: the local holds an optional record, a yes or no, or a
+    /// number.
+    fn lookup_step(
+        &mut self,
+        local: &ast::Name,
+        lookup: &ast::Lookup,
+        trigger: &Trigger,
+    ) -> Option<StepKind> {
+        let query = self.query(lookup, trigger)?;
+        let ty = match query.kind {
+            QueryKind::Find(_) => {
+                let name = self.program.entity(query.entity).name.clone();
+                Type::optional(Type::Record(query.entity, name))
+            }
+            QueryKind::Exists => Type::Bool,
+            QueryKind::Count => Type::Number,
+        };
+        self.later_lets.retain(|(_, span)| *span != local.span);
+        let id = self.declare_local(local, ty, trigger.entity);
+        Some(StepKind::Lookup(id, query))
     }
 
     /// `find|exists|count ENTITY in APP [where C] [ordered by F [desc]]`: the condition sees the
@@ -306,7 +317,8 @@ impl Checker<'_> {
         let entity = self.entity(app, &t.entity, t.app.span, false)?;
         let kind = t.kind.node;
         let a = self.program.app(app);
-        if !a.emits(kind) {
+        // A timer fires on the clock, whatever events the app sends.
+        if !a.emits(kind) && t.timer.is_none() {
             let app_named = Named {
                 text: a.name.clone(),
                 span: a.span,
@@ -343,6 +355,13 @@ impl Checker<'_> {
                 .filter_map(|f| self.field(entity, f))
                 .collect();
         }
+        let timer = match &t.timer {
+            Some(timer) => Some(self.timer(timer, entity)?),
+            None => None,
+        };
+        if let Some(timer) = &timer {
+            changing = vec![timer.field];
+        }
         let condition = self.trigger_condition(t, entity);
         let limit = self.rate_limit(t, entity);
         Some(Trigger {
@@ -358,6 +377,7 @@ impl Checker<'_> {
             schedule: None,
             limit,
             failed: None,
+            timer,
         })
     }
 
@@ -397,6 +417,7 @@ impl Checker<'_> {
             schedule: None,
             limit,
             failed: None,
+            timer: None,
         })
     }
 

@@ -40,8 +40,9 @@ pub struct RunArgs {
     /// Runs each workflow may make in this invocation before the guard holds its events.
     #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     max_runs: u64,
-    /// Load the simulated apps (records, links, ledger, held events) from this JSON file, if it
-    /// exists, and save them back at the end.
+    /// Load the simulated apps (records, links, ledger, held events) and the clock (its time,
+    /// the runs waiting for it, the timers that fired) from this JSON file, if it exists, and
+    /// save them back at the end; a later `--now` moves the clock from the saved time.
     #[arg(long, value_name = "FILE")]
     state: Option<String>,
     #[command(flatten)]
@@ -155,6 +156,16 @@ pub fn run(args: RunArgs) -> u8 {
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
+    if let Err(err) = move_clock(
+        &mut engine,
+        &mut notifier,
+        &loaded.sources,
+        args.trace,
+        now,
+        &mut out,
+    ) {
+        return super::usage_error(format!("cannot write the trace: {err}"));
+    }
     let bad = match feed(
         &mut engine,
         &mut notifier,
@@ -185,6 +196,18 @@ fn finished(engine: &Engine<Connected>, args: &RunArgs, bad: u64, out: &mut impl
     };
     let _ = writeln!(out, "{summary}");
     let _ = out.flush();
+    let waiting = engine.waiting_runs();
+    if args.state.is_none() && waiting > 0 {
+        let (runs, end) = if waiting == 1 {
+            ("run waits", "it ends")
+        } else {
+            ("runs wait", "they end")
+        };
+        eprintln!(
+            "note: {waiting} {runs} for the clock (`wait`), which `weir run` moves only from a \
+             `--state FILE` to a later `--now`; without a state file {end} here"
+        );
+    }
     if let Some(path) = &args.state {
         let text = format!("{:#}\n", state::save(engine));
         if let Err(err) = save_state(Path::new(path), &text) {
@@ -278,6 +301,31 @@ fn events(path: Option<&str>) -> Result<(Arc<str>, Box<dyn BufRead>), String> {
     }
 }
 
+/// A state saved at an earlier time: the clock moves from there to `--now`, firing the timers
+/// and waits that came due in between (`run/state_time.rs`), and what they set off is shown.
+fn move_clock(
+    engine: &mut Engine<Connected>,
+    notifier: &mut Option<Notifier>,
+    sources: &SourceMap,
+    mode: TraceMode,
+    now: i64,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    if engine.now() >= now {
+        return Ok(());
+    }
+    let moved = engine.move_clock(now).unwrap_or_default();
+    show(
+        engine,
+        notifier,
+        sources,
+        mode,
+        &moved,
+        &mut String::new(),
+        out,
+    )
+}
+
 /// Runs every line of the input; returns how many lines were bad.
 fn feed(
     engine: &mut Engine<Connected>,
@@ -325,24 +373,40 @@ fn feed(
             let error = InputError::Refused(err.to_string());
             report_bad(sources, name, number, error, mode, out)?;
         }
-        if mode != TraceMode::Summary && !outcome.trace.is_empty() {
-            text.clear();
-            match mode {
-                TraceMode::Json => trace::json_lines(&program, sources, &outcome.trace, &mut text),
-                _ => trace::human(&program, sources, &outcome.trace, &mut text),
-            }
-            out.write_all(text.as_bytes())?;
+        show(engine, notifier, sources, mode, &outcome, &mut text, out)?;
+    }
+    Ok(bad)
+}
+
+/// What one line (or one move of the clock) set off: its trace, its failures and held
+/// chains, its notifications.
+fn show(
+    engine: &Engine<Connected>,
+    notifier: &mut Option<Notifier>,
+    sources: &SourceMap,
+    mode: TraceMode,
+    outcome: &Outcome,
+    text: &mut String,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let program = engine.program();
+    if mode != TraceMode::Summary && !outcome.trace.is_empty() {
+        text.clear();
+        match mode {
+            TraceMode::Json => trace::json_lines(program, sources, &outcome.trace, text),
+            _ => trace::human(program, sources, &outcome.trace, text),
         }
-        report_outcome(engine, sources, &outcome);
-        if let Some(notifier) = notifier {
-            for (channel, text) in &outcome.notes {
-                if let Err(reason) = notifier.send(channel.as_deref(), text) {
-                    eprintln!("warning: a notification was not sent: {reason}");
-                }
+        out.write_all(text.as_bytes())?;
+    }
+    report_outcome(engine, sources, outcome);
+    if let Some(notifier) = notifier {
+        for (channel, text) in &outcome.notes {
+            if let Err(reason) = notifier.send(channel.as_deref(), text) {
+                eprintln!("warning: a notification was not sent: {reason}");
             }
         }
     }
-    Ok(bad)
+    Ok(())
 }
 
 /// A bad line goes to standard error as a diagnostic (and into a JSON trace as an `error`).

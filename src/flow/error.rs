@@ -30,6 +30,9 @@ pub struct CycleReport {
     /// The story starts with this sync settling a conflict instead, when the first step is a
     /// workflow run on its conflicts.
     pub conflict: Option<Arc<str>>,
+    /// The story starts with the clock reaching this timer (`1h before start`) instead, when
+    /// the first step is a workflow on a record-relative timer.
+    pub timer: Option<Arc<str>>,
     pub steps: Vec<CycleStep>,
     pub fix: CycleFix,
 }
@@ -189,13 +192,15 @@ impl CycleReport {
         // After a conflict, the first record is named in full, not as `it`.
         let entity: &str = if self.conflict.is_some() { "" } else { entity };
         let told = story::cycle_story((*kind, entity, app), &steps);
-        match &self.conflict {
-            Some(sync) => told.replacen(
-                &story::user_start(*kind, entity, app),
-                &format!("`{sync}` settles a conflict"),
-                1,
-            ),
-            None => told,
+        let user = story::user_start(*kind, entity, app);
+        match (&self.conflict, &self.timer) {
+            (Some(sync), _) => told.replacen(&user, &format!("`{sync}` settles a conflict"), 1),
+            (None, Some(timer)) => {
+                let a = article(entity);
+                let reached = format!("the clock reaches {timer} of {a} {entity} in {app}");
+                told.replacen(&user, &reached, 1)
+            }
+            (None, None) => told,
         }
     }
 

@@ -51,7 +51,12 @@ pub fn stopping_condition(workflow: &Workflow, known: &Known) -> Option<crate::s
             }
             // The analysis follows branches one path at a time (see `paths`); a branch left
             // whole decides nothing here.
-            StepKind::Action(_) | StepKind::Call(_) | StepKind::Branch { .. } => {}
+            // The trigger record a run sees after a wait is the one it started on: what the
+            // write made known stays known.
+            StepKind::Action(_)
+            | StepKind::Call(_)
+            | StepKind::Branch { .. }
+            | StepKind::Wait(_) => {}
             // Nothing is known of a list's items.
             StepKind::For { item, .. } => locals[item.0] = None,
         }
@@ -88,6 +93,7 @@ pub fn guard_after_write(workflow: &Workflow, engine: &Label) -> Option<crate::s
                 locals[item.0] = None;
                 written |= step.is_write();
             }
+            StepKind::Wait(_) => {}
         }
     }
     None

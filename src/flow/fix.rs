@@ -41,6 +41,13 @@ pub enum CycleFix {
     ThroughSync { workflow: Arc<str>, sync: Arc<str> },
     /// A workflow run on a sync's conflicts that writes what the sync carries.
     ConflictWriteBack { workflow: Arc<str>, sync: Arc<str> },
+    /// A write plans again the timer of a workflow in the loop (`24h before start`): origin
+    /// guards cannot help, as a timer's run always comes from the clock.
+    Timer {
+        workflow: Arc<str>,
+        timer: Arc<str>,
+        entity: Arc<str>,
+    },
     /// Updates or deletes nothing can tell apart: only one-way flow helps.
     OneWay { entity: Arc<str> },
     /// New records in apps that cannot tell who wrote them: a stamp in each of `stamps`
@@ -277,6 +284,13 @@ impl CycleFix {
             }
             CycleFix::ThroughSync { workflow, sync } => format!(
                 "`{workflow}` writes fields that `{sync}` copies back to where `{workflow}` listens: write a field the sync does not map, or make the change in one app and let the sync carry it"
+            ),
+            CycleFix::Timer {
+                workflow,
+                timer,
+                entity,
+            } => format!(
+                "`{workflow}` runs `{timer}` of each `{entity}`, so a new `{entity}` or a new time plans it again: write another field or entity to keep what was done, or add a `where` to its trigger that the records written in the loop do not pass"
             ),
             CycleFix::ConflictWriteBack { workflow, sync } => format!(
                 "`{workflow}` runs on conflicts of `{sync}` and writes a field the sync carries across, which can conflict again: tell someone with `notify`, or write a field the sync does not map"

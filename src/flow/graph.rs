@@ -216,6 +216,10 @@ fn edges(program: &Program, units: &[Unit], writes: &[Write]) -> (Vec<Edge>, Vec
         UnitSource::Workflow(w) => program.workflow(w).trigger.failed.is_some(),
         UnitSource::Sync { .. } => false,
     };
+    let on_timer = |unit: &Unit| match unit.source {
+        UnitSource::Workflow(w) => program.workflow(w).trigger.timer.is_some(),
+        UnitSource::Sync { .. } => false,
+    };
     let mut triggered: HashMap<(EntityId, EventKind), Vec<usize>> = HashMap::new();
     for (i, unit) in units.iter().enumerate() {
         if on_conflict(unit).is_some() || on_failure(unit) {
@@ -225,6 +229,13 @@ fn edges(program: &Program, units: &[Unit], writes: &[Write]) -> (Vec<Edge>, Vec
             .entry((unit.trigger_entity, unit.trigger_kind))
             .or_default()
             .push(i);
+        // A timer is planned by a new record as by a change of its field.
+        if on_timer(unit) {
+            triggered
+                .entry((unit.trigger_entity, EventKind::New))
+                .or_default()
+                .push(i);
+        }
     }
     let mut edges = Vec::new();
     let mut out = vec![Vec::new(); units.len()];
@@ -337,8 +348,9 @@ fn breaker(program: &Program, units: &[Unit], write: &Write, to: usize) -> Optio
     };
     let workflow = program.workflow(workflow);
     let app = program.app(program.entity(write.entity).app);
+    // The engine plans a timer again only when its field changes, whatever the app reports.
     if !workflow.trigger.changing.is_empty()
-        && app.reports_changes
+        && (app.reports_changes || workflow.trigger.timer.is_some())
         && let Some(fields) = &write.fields
         && !fields.iter().any(|f| workflow.trigger.changing.contains(f))
     {
@@ -352,7 +364,8 @@ fn breaker(program: &Program, units: &[Unit], write: &Write, to: usize) -> Optio
         return Some(Cut::Contradiction { condition });
     }
     let by = telling(program, write.entity, write.kind);
-    if by == Telling::Cannot {
+    // A timer's run comes from the clock, whoever wrote the record: no origin guard cuts it.
+    if by == Telling::Cannot || workflow.trigger.timer.is_some() {
         return None;
     }
     known.origin = Some(program.engine.clone());

@@ -235,16 +235,39 @@ impl<'a> Analysis<'a> {
             UnitSource::Workflow(w) => self.program.workflow(w).trigger.conflict,
             UnitSource::Sync { .. } => None,
         };
+        let timer = match start_unit.source {
+            UnitSource::Workflow(w) => self.program.workflow(w).trigger.timer.as_ref(),
+            UnitSource::Sync { .. } => None,
+        };
         CycleReport {
             conflict: conflict.map(|s| self.program.syncs[s.0].name.clone()),
+            timer: timer.map(|t| t.written.clone()),
             start: (start_unit.trigger_kind, entity, app),
             steps,
             fix: self.fix(edges),
         }
     }
 
+    /// A loop through a workflow's own timer: only writing elsewhere, or a `where`, cuts it.
+    fn timer_fix(&self, edges: &[usize]) -> Option<CycleFix> {
+        let (unit, timer) = edges.iter().find_map(|&e| {
+            let to = self.graph.edges[e].to;
+            let timer = self.workflow(to)?.trigger.timer.as_ref()?;
+            Some((to, timer))
+        })?;
+        let entity = self.entity_names(self.graph.units[unit].trigger_entity).0;
+        Some(CycleFix::Timer {
+            workflow: self.unit_name(unit),
+            timer: timer.written.clone(),
+            entity,
+        })
+    }
+
     /// The exact change that breaks this cycle: the first of these that applies, in order.
     fn fix(&self, edges: &[usize]) -> CycleFix {
+        if let Some(fix) = self.timer_fix(edges) {
+            return fix;
+        }
         let stamp_fix = self.stamp_fix(edges);
         if let Some(fix) = self.guard_fix(edges, stamp_fix.as_ref()) {
             return fix;

@@ -159,9 +159,11 @@ fn without_guards(step: &Step) -> Vec<Step> {
             }
         }
         StepKind::Guard { .. } => {}
-        StepKind::Let(..) | StepKind::Lookup(..) | StepKind::Action(_) | StepKind::Call(_) => {
-            out.push(step.clone())
-        }
+        StepKind::Let(..)
+        | StepKind::Lookup(..)
+        | StepKind::Action(_)
+        | StepKind::Call(_)
+        | StepKind::Wait(_) => out.push(step.clone()),
     }
     out
 }

@@ -157,9 +157,12 @@ impl<'a> View<'a> {
                         self.node(u.trigger_entity)
                     ),
                     (None, None, Some(FailedOf::Any)) => "failed run of any workflow".to_string(),
-                    (None, None, None) => {
-                        format!("{} {}", u.trigger_kind, self.node(u.trigger_entity))
-                    }
+                    (None, None, None) => match &trigger.timer {
+                        Some(timer) => {
+                            format!("{} of {}", timer.written, self.node(u.trigger_entity))
+                        }
+                        None => format!("{} {}", u.trigger_kind, self.node(u.trigger_entity)),
+                    },
                 };
                 match &trigger.limit {
                     Some(limit) => {
@@ -212,6 +215,11 @@ impl<'a> View<'a> {
                         if self.program.workflow(id).trigger.failed.is_some() =>
                     {
                         "failed run".to_string()
+                    }
+                    UnitSource::Workflow(id)
+                        if self.program.workflow(id).trigger.timer.is_some() =>
+                    {
+                        "timer".to_string()
                     }
                     _ => unit.trigger_kind.to_string(),
                 };

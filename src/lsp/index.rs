@@ -243,6 +243,9 @@ impl Builder<'_> {
         for name in &w.trigger.changing {
             self.field(trigger_entity, name);
         }
+        if let Some(timer) = &w.trigger.timer {
+            self.field(trigger_entity, &timer.field);
+        }
         for step in ast::steps_within(&w.steps) {
             if let ast::StepKind::Action(action) = &step.kind {
                 match action {
@@ -362,6 +365,7 @@ impl Builder<'_> {
                     self.expr(list, id, trigger, None);
                     self.steps(steps, id, trigger);
                 }
+                StepKind::Wait(_) => {}
             }
         }
     }

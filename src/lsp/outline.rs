@@ -273,5 +273,8 @@ pub fn trigger_text(t: &ast::Trigger) -> String {
     if let Some(schedule) = &t.schedule {
         return format!("on {schedule}");
     }
+    if let Some(timer) = &t.timer {
+        return format!("on {timer} of {} in {}", t.entity.node, t.app.node);
+    }
     format!("on {} {} in {}", t.kind.node, t.entity.node, t.app.node)
 }

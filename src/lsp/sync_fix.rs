@@ -152,7 +152,8 @@ fn copies(
         | StepKind::Call(_)
         | StepKind::Lookup(..)
         | StepKind::Branch { .. }
-        | StepKind::For { .. } => false,
+        | StepKind::For { .. }
+        | StepKind::Wait(_) => false,
         StepKind::Action(_) => true,
     });
     if w.trigger.condition.is_some() || !plain || w.actions().count() != 1 {

@@ -94,6 +94,31 @@ fn command_arguments(command: &str, names: &Names) -> Vec<String> {
     }
 }
 
+/// `trigger.`, `error.` or `App.`: fields of the trigger, parts of the failure, entities of the
+/// app, each with the word's prefix.
+fn dotted(word: &str, app: &str, words: &[&str], names: &Names) -> Vec<String> {
+    let prefix = &word[..app.len() + 1];
+    let inner: Vec<String> = if app == "error" {
+        // `error.message` and the like, in a workflow on failed runs.
+        FailurePart::ALL
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect()
+    } else if app == "trigger" {
+        trigger_entity(words)
+            .map(|(a, e)| names.fields_of(Some(&a), &e))
+            .unwrap_or_default()
+    } else {
+        names
+            .apps
+            .iter()
+            .filter(|(a, _)| a == app)
+            .flat_map(|(_, es)| es.iter().map(|(e, _)| e.clone()))
+            .collect()
+    };
+    inner.into_iter().map(|f| format!("{prefix}{f}")).collect()
+}
+
 /// Where the word being completed starts, and the candidates for it.
 pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
     let head = &line[..pos.min(line.len())];
@@ -109,27 +134,7 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
     } else if words.first().is_some_and(|w| w.starts_with(':')) {
         command_arguments(words[0], names)
     } else if let Some((app, _)) = word.split_once('.').filter(|_| !word.ends_with(' ')) {
-        // `trigger.` or `App.`: fields of the trigger, entities of the app.
-        let prefix = &word[..app.len() + 1];
-        let inner: Vec<String> = if app == "error" {
-            // `error.message` and the like, in a workflow on failed runs.
-            FailurePart::ALL
-                .iter()
-                .map(|(n, _)| n.to_string())
-                .collect()
-        } else if app == "trigger" {
-            trigger_entity(&words)
-                .map(|(a, e)| names.fields_of(Some(&a), &e))
-                .unwrap_or_default()
-        } else {
-            names
-                .apps
-                .iter()
-                .filter(|(a, _)| a == app)
-                .flat_map(|(_, es)| es.iter().map(|(e, _)| e.clone()))
-                .collect()
-        };
-        inner.into_iter().map(|f| format!("{prefix}{f}")).collect()
+        dotted(word, app, &words, names)
     } else {
         match previous {
             "in" | "between" | "and" | "prefer" => {
@@ -137,11 +142,23 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
             }
             "new" | "updated" | "deleted" | "create" | "update" | "delete" | "creates"
             | "updates" | "deletes" | "sync" | "owns" | "with" | "poll" => names.entities(),
+            "of" if words.len() >= 3 && matches!(words[words.len() - 3], "before" | "after") => {
+                names.entities()
+            }
             "of" => names.workflows.clone(),
             // `on every day`, `on every monday`, … (a length is typed, not completed).
             "every" => std::iter::once("day")
                 .chain(crate::ast::WEEKDAYS)
                 .map(String::from)
+                .collect(),
+            // `on 24h before FIELD of ENTITY in APP`: the side, every field, then the entities.
+            length if words.len() >= 2 && words[words.len() - 2] == "on" && is_length(length) => {
+                vec!["before".into(), "after".into()]
+            }
+            "before" | "after" if words.len() >= 3 && words[words.len() - 3] == "on" => names
+                .apps
+                .iter()
+                .flat_map(|(_, es)| es.iter().flat_map(|(_, fields)| fields.iter().cloned()))
                 .collect(),
             // `on failed run of WORKFLOW`, or `on failed run` of any workflow.
             "failed" if words.len() >= 2 && words[words.len() - 2] == "on" => vec!["run".into()],
@@ -176,13 +193,26 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
     (start, matches)
 }
 
-/// `ENTITY in APP` of the trigger (`on KIND ENTITY in APP`).
+/// `ENTITY in APP` of the trigger (`on KIND ENTITY in APP`, `on 24h before FIELD of ENTITY in
+/// APP`).
 fn trigger_entity(words: &[&str]) -> Option<(String, String)> {
     let on = words.iter().position(|w| *w == "on")?;
-    match words.get(on + 1..on + 5)? {
+    let timer = words
+        .get(on + 2)
+        .is_some_and(|w| matches!(*w, "before" | "after"));
+    let from = if timer { on + 4 } else { on + 1 };
+    match words.get(from..from + 4)? {
         [_, entity, "in", app] => Some((app.to_string(), entity.to_string())),
         _ => None,
     }
+}
+
+/// `24h`, `15m`: a length as typed.
+fn is_length(word: &str) -> bool {
+    let digits = word.trim_end_matches(['s', 'm', 'h', 'd']);
+    word.len() == digits.len() + 1
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The entity whose fields fit at the end: the last `ENTITY in APP` written.
@@ -248,6 +278,15 @@ mod tests {
         assert_eq!(complete("on ev", 5, &n).1, vec!["every"]);
         assert_eq!(complete("on every mo", 11, &n).1, vec!["monday"]);
         assert_eq!(complete("on every d", 10, &n).1, vec!["day"]);
+        assert_eq!(complete("on 24h b", 8, &n).1, vec!["before"]);
+        assert_eq!(complete("on 24h af", 9, &n).1, vec!["after"]);
+        assert_eq!(complete("wa", 2, &n).1, vec!["wait"]);
+        let timer = "on 24h before st";
+        assert_eq!(complete(timer, timer.len(), &n).1, vec!["start"]);
+        let timer = "on 24h before start of ev";
+        assert_eq!(complete(timer, timer.len(), &n).1, vec!["event"]);
+        let timer = "on 24h before start of event in Calendar do notify trigger.ti";
+        assert_eq!(complete(timer, timer.len(), &n).1, vec!["trigger.title"]);
         let failed = "on failed r";
         assert_eq!(complete(failed, failed.len(), &n).1, vec!["run"]);
         let failed = "on failed run o";

@@ -107,8 +107,7 @@ impl<'e> RunCtx<'e> {
 }
 
 impl Core {
-    /// Runs a workflow's steps: `Ok(true)` when it got to the end, `Ok(false)` when a guard
-    /// stopped it.
+    /// Runs a workflow's steps from the first, to the end, a guard that stops it, or a `wait`.
     pub(super) fn steps<A: Apps>(
         &mut self,
         p: &Program,
@@ -116,17 +115,15 @@ impl Core {
         workflow: WorkflowId,
         ctx: &mut RunCtx,
         out: &mut Outcome,
-    ) -> Result<bool, RunError> {
+    ) -> Result<super::wait::Reached, RunError> {
         let w = p.workflow(workflow);
         let mut locals = std::mem::take(&mut self.locals);
         locals.clear();
         locals.resize(w.locals.len(), Value::None);
-        let result = self.walk(p, apps, &w.steps, ctx, &mut locals, out);
-        self.locals = locals;
-        result
+        self.steps_from(p, apps, (workflow, 0), locals, ctx, out)
     }
 
-    fn walk<A: Apps>(
+    pub(super) fn walk<A: Apps>(
         &mut self,
         p: &Program,
         apps: &mut A,
@@ -194,6 +191,9 @@ impl Core {
                         return Ok(false);
                     }
                 }
+                // `steps_from` ends a turn at a `wait`; the checker keeps them out of arms and
+                // bodies (E0214), where one would be passed over.
+                StepKind::Wait(_) => {}
                 StepKind::For {
                     item, list, steps, ..
                 } => {

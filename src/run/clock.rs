@@ -38,13 +38,13 @@ impl<A: Apps> Engine<A> {
     }
 
     /// Moves the clock to `to`, which must not be earlier than it reads now, running the
-    /// schedules due on the way ([`super::schedule`]).
+    /// schedules, timers and waiting runs due on the way ([`super::agenda`]).
     pub fn move_clock(&mut self, to: i64) -> Result<super::Outcome, ClockError> {
         let now = self.now();
         if to < now {
             return Err(ClockError::Back { now, asked: to });
         }
-        let out = self.fire_schedules(to);
+        let out = self.fire_due(to);
         self.core.options.now = to;
         Ok(out)
     }

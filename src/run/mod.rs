@@ -19,6 +19,7 @@
 //! The apps sit behind the [`apps::Apps`] trait; [`sim::Simulator`] is the in-memory one.
 
 mod action;
+pub mod agenda;
 pub mod apps;
 mod call;
 pub mod clock;
@@ -35,8 +36,11 @@ pub mod scenario;
 pub mod schedule;
 pub mod sim;
 pub mod state;
+mod state_time;
 mod sync;
+pub mod timer;
 pub mod trace;
+pub mod wait;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -234,6 +238,11 @@ struct Core {
     ledger: sync::Ledger,
     /// When rate-limited workflows last ran.
     limits: limit::Limits,
+    /// Runs waiting for the clock (`wait 12h`), and how many began waiting so far.
+    waiting: Vec<wait::Waiting>,
+    wait_seq: u64,
+    /// The timers that fired: workflow, record and the time they were due.
+    fired: std::collections::HashSet<(WorkflowId, RecordRef, i64)>,
     /// Reused buffers: a run's `let` values, records found by `linked`.
     locals: Vec<Value>,
     linked: Vec<RecordRef>,
@@ -281,6 +290,11 @@ impl<A: Apps> Engine<A> {
         core.held = old.held;
         core.ledger = old.ledger;
         core.limits = old.limits;
+        core.waiting = old.waiting;
+        let workflows = program.workflows.len();
+        core.waiting.retain(|w| w.workflow.0 < workflows);
+        core.wait_seq = old.wait_seq;
+        core.fired = old.fired;
         core.echoes = old.echoes;
         for (w, started) in old.started.iter().enumerate().take(core.started.len()) {
             core.started[w] = *started;
@@ -478,8 +492,8 @@ impl Core {
         let mut on_conflict = vec![Vec::new(); program.syncs.len()];
         let mut on_failure = vec![Vec::new(); program.workflows.len()];
         for (i, w) in program.workflows.iter().enumerate() {
-            if w.trigger.schedule.is_some() {
-                // The clock starts these (`schedule`), on no event of an app.
+            if w.trigger.schedule.is_some() || w.trigger.timer.is_some() {
+                // The clock starts these (`schedule`, `timer`), on no event of an app.
                 continue;
             }
             match (w.trigger.conflict, w.trigger.failed) {
@@ -511,6 +525,9 @@ impl Core {
             on_failure,
             ledger: sync::Ledger::default(),
             limits: limit::Limits::default(),
+            waiting: Vec::new(),
+            wait_seq: 0,
+            fired: std::collections::HashSet::new(),
             locals: Vec::new(),
             linked: Vec::new(),
             scratch: Vec::new(),
@@ -752,12 +769,9 @@ impl Core {
         let run = self.start_run(by, event, out);
         let mut ctx = action::RunCtx::new(run, by, event);
         match self.steps(p, apps, workflow, &mut ctx, out) {
-            Ok(true) => self.completed[workflow.0] += 1,
-            Ok(false) => {
-                if let Some(note) = out.runs.last_mut().filter(|n| n.run == run) {
-                    note.end = RunEnd::Stopped;
-                }
-            }
+            Ok(wait::Reached::End) => self.completed[workflow.0] += 1,
+            Ok(wait::Reached::Stopped) => self.end_note(run, RunEnd::Stopped, out),
+            Ok(wait::Reached::Waiting) => {}
             Err(err) => self.fail(p, by, Some(run), event, err, out),
         }
     }

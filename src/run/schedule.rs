@@ -12,18 +12,15 @@
 //! the clock's tick, which has no fields and no cause, so every scheduled run starts a chain;
 //! the tick's id is the time it was due (`#1 the clock reads 2030-05-01T06:00:00Z` in a trace).
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+#[cfg(test)]
 use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::civil::Time;
 use jiff::tz::TimeZone;
 
-use super::apps::{Apps, Record};
-use super::{Engine, Event, Outcome};
-use crate::ast::{DurationLit, EventKind, Every, Schedule};
-use crate::program::WorkflowId;
+use super::Event;
+use crate::ast::{DurationLit, Every, Schedule};
 
 /// Whether a schedule `every LENGTH` ever comes round: a length of at least a second that
 /// weir's calendar holds.
@@ -70,62 +67,6 @@ pub fn next_after(schedule: &Schedule, t: i64) -> Option<i64> {
 pub fn tick_text(event: &Event) -> String {
     let due = crate::value::format_rfc3339(event.record.id.cast_signed());
     format!("the clock at {due}")
-}
-
-impl<A: Apps> Engine<A> {
-    /// Runs every schedule due after the clock's time up to `to`, in order, each with the
-    /// clock at its time. A workflow whose budget of runs is spent is held once and fires no
-    /// more in this move.
-    pub(super) fn fire_schedules(&mut self, to: i64) -> Outcome {
-        let mut out = Outcome::default();
-        let program = Arc::clone(&self.program);
-        let mut due = BinaryHeap::new();
-        let now = self.now();
-        for (i, w) in program.workflows.iter().enumerate() {
-            if let Some(next) = w.trigger.schedule.as_ref().and_then(|s| next_after(s, now)) {
-                due.push(Reverse((next, i)));
-            }
-        }
-        while let Some(Reverse((at, i))) = due.pop() {
-            if at > to {
-                break;
-            }
-            let w = &program.workflows[i];
-            self.core.options.now = at;
-            // The tick's id is the time it stands for, so that a trace can tell it.
-            let mut record = Record::empty(0);
-            record.id = at.cast_unsigned();
-            let event = Event {
-                id: self.core.next_event,
-                kind: EventKind::New,
-                entity: w.trigger.entity,
-                record,
-                origin: Arc::from("clock"),
-                changed: None,
-                cause: None,
-                conflict: None,
-                failure: None,
-            };
-            self.core.next_event += 1;
-            out.counts.events += 1;
-            if self.core.options.trace {
-                out.trace
-                    .push(super::trace::TraceItem::Event(event.clone()));
-            }
-            let held = out.held.len();
-            let core = &mut self.core;
-            core.consider(&program, &mut self.apps, WorkflowId(i), &event, &mut out);
-            // Held itself (its budget spent), not something further down its chain.
-            let stopped = out.held.len() > held;
-            core.settle(&program, &mut self.apps, &mut out);
-            let schedule = w.trigger.schedule.as_ref();
-            if !stopped && let Some(next) = schedule.and_then(|s| next_after(s, at)) {
-                due.push(Reverse((next, i)));
-            }
-        }
-        self.core.totals += out.counts;
-        out
-    }
 }
 
 #[cfg(test)]

@@ -110,14 +110,18 @@ pub fn save<A: HasSimulator>(engine: &Engine<A>) -> Json {
         .map(|pair| pair_json(p, pair))
         .collect();
     let held: Vec<Json> = engine.held().iter().map(|h| held_json(p, h)).collect();
-    json!({
+    let mut state = json!({
         "weir_state": VERSION,
         "next_event": engine.next_event_id(),
         "apps": apps,
         "links": links,
         "ledger": ledger,
         "held": held,
-    })
+    });
+    if let Json::Object(top) = &mut state {
+        super::state_time::save(engine, top);
+    }
+    state
 }
 
 /// A pair of the sync ledger as the state file writes it.
@@ -359,7 +363,7 @@ pub fn load<A: HasSimulator>(engine: &mut Engine<A>, json: &Json) -> Result<(), 
         held.push(load_held(p, entry, &format!("held[{i}]"))?);
     }
     engine.restore_held(held);
-    Ok(())
+    super::state_time::load(engine, top)
 }
 
 fn load_pair(p: &Program, entry: &Json, place: &str) -> Result<Pair, StateError> {

@@ -270,3 +270,47 @@ fn a_conflict_runs_its_workflows_and_a_held_one_keeps_its_conflict() {
     let loaded = state::load_held(&p, &json, "held").expect("it loads again");
     assert_eq!(loaded.event.conflict, Some(conflict));
 }
+
+/// At one time the clock goes on first with the runs that waited, then fires timers and
+/// schedules in the order of the script; each sees the clock at its time.
+#[test]
+fn what_comes_due_at_one_time_runs_waits_first_then_in_script_order() {
+    let p = program(
+        r#"
+        app Clinic { appointment { patient: text, start: time } }
+        workflow hourly { on every 1h notify "hourly {format(now(), "%H:%M")}" }
+        workflow remind {
+          on 1h before start of appointment in Clinic
+          notify "timer {patient}"
+        }
+        workflow greet {
+          on new appointment in Clinic
+          wait 2h
+          notify "waited {patient}"
+        }
+    "#,
+    );
+    let mut engine = Engine::simulated(Arc::clone(&p), Options::default());
+    let clinic = p.app_named("Clinic").unwrap();
+    let entity = p.entity_named(clinic, "appointment").unwrap();
+    let mut record = Record::empty(2);
+    record.set(FieldId(0), Value::text("ann"));
+    record.set(FieldId(1), Value::Time(DEFAULT_NOW + 3 * 3600));
+    let change = Change::Create {
+        entity,
+        record,
+        id: None,
+        actor: Arc::from("user"),
+    };
+    engine.act([change]);
+    let out = engine.advance_clock(2 * 3600).unwrap();
+    let notes: Vec<&str> = out.notes.iter().map(|(_, text)| text.as_str()).collect();
+    assert_eq!(
+        notes,
+        ["hourly 01:00", "waited ann", "hourly 02:00", "timer ann"]
+    );
+    assert_eq!(engine.now(), DEFAULT_NOW + 2 * 3600);
+    // Nothing fires twice: the timer's time and the wait are past.
+    let out = engine.advance_clock(24 * 3600).unwrap();
+    assert!(out.notes.iter().all(|(_, text)| text.starts_with("hourly")));
+}

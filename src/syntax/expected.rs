@@ -132,7 +132,12 @@ pub(super) fn describe(
         "a scenario step (`user …` or `expect …`)",
         2,
     );
-    let expression = rules.iter().any(|r| starts_expression(*r));
+    // After `on`, a length starts a timer (`on 24h before start of …`), a rarer trigger than
+    // a kind of event, not an expression.
+    let timer = rules.contains(&Rule::event_kind);
+    let expression = rules
+        .iter()
+        .any(|r| starts_expression(*r) && !(timer && *r == Rule::duration));
     if expression {
         things.push("an expression");
         for t in EXPRESSION_TOKENS {

@@ -303,32 +303,19 @@ impl Lower {
         let first = inner.next().expect("trigger kind");
         let mut trigger = if first.as_rule() == Rule::schedule {
             let every = Name::new(Arc::from("every"), self.span(&first));
+            let kind = Spanned::new(EventKind::New, every.span);
             Trigger {
-                kind: Spanned::new(EventKind::New, every.span),
-                entity: every.clone(),
-                app: every,
-                changing: Vec::new(),
-                condition: None,
-                span,
-                conflict: None,
                 schedule: Some(Box::new(self.schedule(first))),
-                limit: None,
-                failed: None,
+                ..bare_trigger(kind, every.clone(), every, span)
             }
+        } else if first.as_rule() == Rule::timer {
+            self.timer(first, span)?
         } else if first.as_rule() == Rule::conflict_in {
             let kind = Spanned::new(EventKind::Updated, self.span(&first));
             let sync = self.name(parts(first).next().expect("sync name"));
             Trigger {
-                kind,
-                entity: sync.clone(),
-                app: sync.clone(),
-                changing: Vec::new(),
-                condition: None,
-                span,
-                conflict: Some(sync),
-                schedule: None,
-                limit: None,
-                failed: None,
+                conflict: Some(sync.clone()),
+                ..bare_trigger(kind, sync.clone(), sync, span)
             }
         } else if first.as_rule() == Rule::failed_run {
             let kind = Spanned::new(EventKind::Updated, self.span(&first));
@@ -341,33 +328,14 @@ impl Lower {
                 None => (words, FailedRuns::Any),
             };
             Trigger {
-                kind,
-                entity: workflow.clone(),
-                app: workflow,
-                changing: Vec::new(),
-                condition: None,
-                span,
-                conflict: None,
-                limit: None,
                 failed: Some(failed),
-                schedule: None,
+                ..bare_trigger(kind, workflow.clone(), workflow, span)
             }
         } else {
             let kind = self.event_kind(first);
             let entity = self.name(inner.next().expect("trigger entity"));
             let app = self.name(inner.next().expect("trigger app"));
-            Trigger {
-                kind,
-                entity,
-                app,
-                changing: Vec::new(),
-                condition: None,
-                span,
-                conflict: None,
-                schedule: None,
-                limit: None,
-                failed: None,
-            }
+            bare_trigger(kind, entity, app, span)
         };
         for part in inner {
             match part.as_rule() {
@@ -419,6 +387,7 @@ impl Lower {
             }
             Rule::branch_step => StepKind::Branch(self.branch(pair)?),
             Rule::for_step => StepKind::For(self.for_each(pair)?),
+            Rule::wait_step => self.wait(pair)?,
             Rule::bind_step => {
                 let mut inner = parts(pair);
                 let name = self.name(inner.next().expect("let name"));
@@ -803,5 +772,27 @@ impl Lower {
             rule => unreachable!("expected a scenario step, found {rule:?}"),
         };
         Ok(ScenarioStep { kind, span })
+    }
+}
+
+/// `on KIND ENTITY in APP` with nothing more: no schedule, sync, failed runs, timer or limit.
+pub(super) fn bare_trigger(
+    kind: Spanned<EventKind>,
+    entity: Name,
+    app: Name,
+    span: Span,
+) -> Trigger {
+    Trigger {
+        kind,
+        entity,
+        app,
+        changing: Vec::new(),
+        condition: None,
+        span,
+        conflict: None,
+        schedule: None,
+        limit: None,
+        failed: None,
+        timer: None,
     }
 }

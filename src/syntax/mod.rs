@@ -26,6 +26,7 @@ mod lower_webhooks;
 pub mod scan;
 mod schedule;
 mod steps;
+mod time;
 
 use std::sync::Mutex;
 

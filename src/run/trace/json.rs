@@ -150,6 +150,20 @@ enum Item<'a> {
         message: String,
         at: At<'a>,
     },
+    /// A run reached a `wait`.
+    Wait {
+        run: u64,
+        by: String,
+        until: String,
+        at: At<'a>,
+    },
+    /// A waiting run went on.
+    Resume {
+        run: u64,
+        by: String,
+        event: u64,
+        at: At<'a>,
+    },
     /// An input line that could not be run.
     #[serde(rename = "error")]
     BadLine {
@@ -254,6 +268,23 @@ fn item_json<'a>(program: &'a Program, sources: &'a SourceMap, item: &'a TraceIt
             event: f.event,
             message: f.error.kind.to_string(),
             at: at(sources, f.error.span),
+        },
+        TraceItem::Wait { run, by, step, due } => Item::Wait {
+            run: *run,
+            by: by.name(program).to_string(),
+            until: crate::value::format_rfc3339(*due),
+            at: at(sources, *step),
+        },
+        TraceItem::Resume {
+            run,
+            by,
+            event,
+            step,
+        } => Item::Resume {
+            run: *run,
+            by: by.name(program).to_string(),
+            event: *event,
+            at: at(sources, *step),
         },
     }
 }

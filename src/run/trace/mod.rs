@@ -64,6 +64,20 @@ pub enum TraceItem {
     },
     Hold(Held),
     Error(Failure),
+    /// A run reached `wait` (at `step`) and goes on at `due`.
+    Wait {
+        run: u64,
+        by: Actor,
+        step: Span,
+        due: i64,
+    },
+    /// A waiting run went on after its `wait` (at `step`), on the event it started on.
+    Resume {
+        run: u64,
+        by: Actor,
+        event: u64,
+        step: Span,
+    },
 }
 
 /// Why a workflow did not start on an event.
@@ -207,10 +221,16 @@ pub fn human(program: &Program, sources: &SourceMap, items: &[TraceItem], out: &
     let tree = Tree::new(items);
     let mut shown = HashSet::new();
     for (i, item) in items.iter().enumerate() {
-        if let TraceItem::Event(event) = item
-            && !tree.caused.contains(&event.id)
-        {
-            tree.event(program, sources, i, 0, &mut shown, out);
+        match item {
+            TraceItem::Event(event) if !tree.caused.contains(&event.id) => {
+                tree.event(program, sources, i, 0, &mut shown, out);
+            }
+            TraceItem::Resume { .. } => {
+                shown.insert(i);
+                line(program, sources, item, 0, out);
+                tree.turn(program, sources, i, 0, &mut shown, out);
+            }
+            _ => {}
         }
     }
     // Anything not under an event (a failure before any event, say) goes last.
@@ -227,8 +247,9 @@ struct Tree<'a> {
     events: HashMap<u64, usize>,
     /// Event id → runs, skips, holds and run-less errors about it.
     under_event: HashMap<u64, Vec<usize>>,
-    /// Run id → its stops, actions and errors.
-    under_run: HashMap<u64, Vec<usize>>,
+    /// The item that started a turn of a run (its `Run`, or a `Resume` after a `wait`) →
+    /// the turn's stops, actions, waits and errors.
+    under_run: HashMap<usize, Vec<usize>>,
     /// Events some action caused (the rest are roots).
     caused: HashSet<u64>,
 }
@@ -242,13 +263,28 @@ impl<'a> Tree<'a> {
             under_run: HashMap::new(),
             caused: HashSet::new(),
         };
+        // The turn each run is in: the index of its `Run` or latest `Resume`.
+        let mut turn: HashMap<u64, usize> = HashMap::new();
         for (i, item) in items.iter().enumerate() {
+            let mut under_run = |run: u64| {
+                if let Some(&start) = turn.get(&run) {
+                    tree.under_run.entry(start).or_default().push(i);
+                }
+            };
             match item {
                 TraceItem::Event(e) => {
                     tree.events.insert(e.id, i);
                 }
-                TraceItem::Run { event, .. } | TraceItem::Skip { event, .. } => {
+                TraceItem::Run { event, run, .. } => {
+                    turn.insert(*run, i);
                     tree.under_event.entry(*event).or_default().push(i);
+                }
+                TraceItem::Skip { event, .. } => {
+                    tree.under_event.entry(*event).or_default().push(i);
+                }
+                // A run that goes on after a wait is a root of its own: its event was before.
+                TraceItem::Resume { run, .. } => {
+                    turn.insert(*run, i);
                 }
                 TraceItem::Hold(held) => {
                     tree.under_event.entry(held.event.id).or_default().push(i);
@@ -256,10 +292,10 @@ impl<'a> Tree<'a> {
                 TraceItem::Error(f) if f.run == 0 => {
                     tree.under_event.entry(f.event).or_default().push(i);
                 }
-                TraceItem::Error(f) => tree.under_run.entry(f.run).or_default().push(i),
-                TraceItem::Stop { run, .. } => tree.under_run.entry(*run).or_default().push(i),
+                TraceItem::Error(f) => under_run(f.run),
+                TraceItem::Stop { run, .. } | TraceItem::Wait { run, .. } => under_run(*run),
                 TraceItem::Action { run, done, .. } => {
-                    tree.under_run.entry(*run).or_default().push(i);
+                    under_run(*run);
                     if let Some(event) = done.event() {
                         tree.caused.insert(event);
                     }
@@ -300,12 +336,23 @@ impl<'a> Tree<'a> {
         };
         for &child in self.under_event.get(&event.id).into_iter().flatten() {
             shown.insert(child);
-            let item = &self.items[child];
-            line(program, sources, item, depth + 1, out);
-            let TraceItem::Run { run, .. } = item else {
-                continue;
-            };
-            for &step in self.under_run.get(run).into_iter().flatten() {
+            line(program, sources, &self.items[child], depth + 1, out);
+            self.turn(program, sources, child, depth + 1, shown, out);
+        }
+    }
+
+    /// The steps of one turn of a run (started by the item at `start`), below its line at `depth`.
+    fn turn(
+        &self,
+        program: &Program,
+        sources: &SourceMap,
+        start: usize,
+        depth: usize,
+        shown: &mut HashSet<usize>,
+        out: &mut String,
+    ) {
+        {
+            for &step in self.under_run.get(&start).into_iter().flatten() {
                 shown.insert(step);
                 let item = &self.items[step];
                 let caused = match item {
@@ -324,21 +371,21 @@ impl<'a> Tree<'a> {
                         Some(&caused),
                     ) => {
                         shown.insert(caused);
-                        line(program, sources, item, depth + 2, out);
-                        indent(depth + 3, out);
-                        out.push_str("→ ");
-                        line(program, sources, &self.items[caused], 0, out);
-                        self.under(program, sources, &self.items[caused], depth + 3, shown, out);
-                    }
-                    (TraceItem::Action { done, .. }, Some(&caused)) => {
-                        shown.insert(caused);
+                        line(program, sources, item, depth + 1, out);
                         indent(depth + 2, out);
-                        out.push_str(done.verb());
-                        out.push_str(" → ");
+                        out.push_str("→ ");
                         line(program, sources, &self.items[caused], 0, out);
                         self.under(program, sources, &self.items[caused], depth + 2, shown, out);
                     }
-                    _ => line(program, sources, item, depth + 2, out),
+                    (TraceItem::Action { done, .. }, Some(&caused)) => {
+                        shown.insert(caused);
+                        indent(depth + 1, out);
+                        out.push_str(done.verb());
+                        out.push_str(" → ");
+                        line(program, sources, &self.items[caused], 0, out);
+                        self.under(program, sources, &self.items[caused], depth + 1, shown, out);
+                    }
+                    _ => line(program, sources, item, depth + 1, out),
                 }
             }
         }
@@ -401,6 +448,20 @@ fn line(program: &Program, sources: &SourceMap, item: &TraceItem, depth: usize, 
             f.by,
             f.error.kind,
             place(sources, f.error.span)
+        ),
+        TraceItem::Wait { step, due, .. } => write!(
+            out,
+            "waits at `{}` ({}) until {}",
+            sources.slice(*step),
+            place(sources, *step),
+            crate::value::format_rfc3339(*due)
+        ),
+        TraceItem::Resume { run, by, step, .. } => write!(
+            out,
+            "run {run} {} goes on after `{}` ({})",
+            by.name(program),
+            sources.slice(*step),
+            place(sources, *step)
         ),
     };
     out.push('\n');
