@@ -75,6 +75,9 @@ codes! {
     E0210: Error, "a schedule that can never fire";
     E0211: Error, "`on failed run of` a workflow that itself runs on failed runs";
     E0212: Error, "a rate limit whose window has no length";
+    E0230: Error, "a field that a nested record does not have";
+    E0231: Error, "a record literal that does not fit its type";
+    E0232: Error, "`sum`, `any`, `all` or `[… for …]` over something that is not a list of fitting values";
     E0301: Error, "workflows can trigger each other forever";
     E0302: Error, "an origin guard that can never match";
     E0303: Error, "an origin guard on a cycle compares a label the engine does not stamp";

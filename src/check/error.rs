@@ -38,6 +38,8 @@ pub enum CheckError {
     Webhooks(Box<super::webhooks::WebhookError>),
     /// E0503: a mistake in an app's polls.
     Polls(Box<super::polls::PollError>),
+    /// E0230–E0232: nested records, record literals, values from a list's items.
+    Records(super::records::RecordProblem),
     /// Undeclared apps, treated as open (a note, not a problem).
     OpenApps { apps: Vec<Named> },
     /// W0101
@@ -377,6 +379,7 @@ impl CheckError {
             CheckError::Webhooks(_) => Code::E0502,
             CheckError::Schedule(problem) => problem.code(),
             CheckError::Polls(_) => Code::E0503,
+            CheckError::Records(problem) => problem.code(),
         })
     }
 
@@ -452,6 +455,7 @@ impl CheckError {
             Polls(_) => unreachable!("expected a problem of names or types, found a poll's"),
             Limit(problem) => problem.parts(),
             Failed(problem) => problem.parts(),
+            Records(problem) => problem.parts(),
             CloseToDeclared { .. }
             | UnknownEntity { .. }
             | SyncEntityMissing { .. }

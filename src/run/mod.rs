@@ -21,6 +21,7 @@
 mod action;
 pub mod apps;
 mod call;
+mod each;
 pub mod clock;
 pub mod echo;
 pub mod error;

@@ -244,6 +244,53 @@ impl Lower {
                 inner = depth;
                 ExprKind::List(items)
             }
+            Rule::record_lit => {
+                let mut fields = Vec::new();
+                for init in parts(pair) {
+                    let mut part = parts(init);
+                    let name = self.name(part.next().expect("field name"));
+                    let (value, depth) = self.deep_expr(part.next().expect("field value"))?;
+                    inner = inner.max(depth);
+                    fields.push(FieldInit { name, value });
+                }
+                ExprKind::Record(fields)
+            }
+            Rule::aggregate | Rule::each => {
+                let mut part = parts(pair);
+                let kind = match part.next().expect("a function or a comprehension") {
+                    word if word.as_rule() == Rule::aggregate_fn => {
+                        let kind = match word.as_str() {
+                            "sum" => EachKind::Sum,
+                            "any" => EachKind::Any,
+                            "all" => EachKind::All,
+                            other => unreachable!("expected sum, any or all, found {other:?}"),
+                        };
+                        (kind, part.next().expect("a comprehension"))
+                    }
+                    comprehension => (EachKind::List, comprehension),
+                };
+                let (kind, comprehension) = kind;
+                let mut part = parts(comprehension);
+                let (value, v) = self.deep_expr(part.next().expect("a value"))?;
+                let item = self.name(part.next().expect("an item name"));
+                let (list, l) = self.deep_expr(part.next().expect("a list"))?;
+                let keep = match part.next() {
+                    Some(keep) => {
+                        let (keep, k) = self.deep_expr(keep)?;
+                        inner = k;
+                        Some(keep)
+                    }
+                    None => None,
+                };
+                inner = inner.max(v).max(l);
+                ExprKind::Each(Box::new(Each {
+                    kind,
+                    value,
+                    item,
+                    list,
+                    keep,
+                }))
+            }
             Rule::if_expr => {
                 let mut branches = parts(pair);
                 let mut next = || branches.next().expect("if part");
