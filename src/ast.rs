@@ -1019,6 +1019,16 @@ pub enum EachKind {
 }
 
 impl EachKind {
+    /// The kinds written as a function around the walk.
+    pub const FUNCTIONS: [EachKind; 3] = [EachKind::Sum, EachKind::Any, EachKind::All];
+
+    /// `sum`, `any` or `all` by its name.
+    pub fn named(name: &str) -> Option<EachKind> {
+        EachKind::FUNCTIONS
+            .into_iter()
+            .find(|kind| kind.word() == Some(name))
+    }
+
     /// `sum`, `any`, `all`, or none for a list.
     pub fn word(self) -> Option<&'static str> {
         match self {

@@ -931,6 +931,19 @@ impl Expr {
                 t.visit(f);
                 o.visit(f);
             }
+            ExprKind::Member(base, _) => base.visit(f),
+            ExprKind::Record(fields) => {
+                for (_, value) in fields {
+                    value.visit(f);
+                }
+            }
+            ExprKind::Each(each) => {
+                each.list.visit(f);
+                each.value.visit(f);
+                if let Some(keep) = &each.keep {
+                    keep.visit(f);
+                }
+            }
             _ => {}
         }
     }

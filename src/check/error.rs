@@ -576,6 +576,11 @@ impl CheckError {
                 format!("there is no function `{}`", name.text),
                 vec![primary(name.span, "unknown function")],
                 vec![help(match suggestion {
+                    // `sum(lines)`: the walk over items is written inside the parentheses.
+                    _ if crate::ast::EachKind::named(&name.text).is_some() => format!(
+                        "`{0}` walks a list's items: write `{0}(item.FIELD for item in LIST)`",
+                        name.text
+                    ),
                     Some(s) => format!("did you mean `{s}`?"),
                     None => {
                         let all: Vec<&str> = crate::builtins::Builtin::ALL.iter().map(|b| b.name()).collect();
