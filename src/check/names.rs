@@ -303,6 +303,15 @@ impl Checker<'_> {
                 self.report(CheckError::Failed(FailedProblem::ErrorOutside { span }));
                 return error_expr(span);
             }
+            // An item of a `for` or a walk, read after it: the name's own error says so.
+            (ast::ExprKind::Name(name), _)
+                if !self.resolves(name, scope)
+                    && (0..self.visible_locals)
+                        .any(|i| self.locals_hidden[i] && self.locals[i].name == *name) =>
+            {
+                self.expr(base, scope, None);
+                return error_expr(span);
+            }
             (ast::ExprKind::Name(name), _) if !self.resolves(name, scope) => {
                 let base_text = self.sources.slice(base.span).to_string();
                 self.report(CheckError::BadFieldAccess {

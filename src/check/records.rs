@@ -32,6 +32,8 @@ pub enum RecordProblem {
     /// E0230: `address.town` where `address` has no `town`; also a literal's unknown field.
     UnknownField {
         field: Named,
+        /// What holds the record, as written (`address`, `line`), if it is read.
+        owner: Option<String>,
         record: Type,
         suggestion: Option<Arc<str>>,
     },
@@ -77,12 +79,16 @@ impl RecordProblem {
         match self {
             RecordProblem::UnknownField {
                 field,
+                owner,
                 record,
                 suggestion,
             } => {
                 let names = field_names(record);
                 (
-                    format!("the record has no field `{}`", field.text),
+                    match owner {
+                        Some(owner) => format!("`{owner}` has no field `{}`", field.text),
+                        None => format!("the record has no field `{}`", field.text),
+                    },
                     vec![primary(field.span, format!("not a field of `{record}`"))],
                     vec![help(match suggestion {
                         Some(close) => format!("did you mean `{close}`?"),
@@ -112,7 +118,7 @@ impl RecordProblem {
                 (
                     format!("the record misses {}", names.join(", ")),
                     vec![primary(*span, "every field not marked `?` needs a value")],
-                    vec![help(format!("add {}", fill.join(", ")))],
+                    vec![help(format!("add `{}` to the record", fill.join(", ")))],
                 )
             }
             RecordProblem::NotAList {
@@ -178,6 +184,7 @@ impl Checker<'_> {
                 .map(Arc::from);
             self.report(CheckError::Records(RecordProblem::UnknownField {
                 field: Named::of(field),
+                owner: Some(self.written(base.span)),
                 record: base.ty.clone(),
                 suggestion,
             }));
@@ -203,6 +210,8 @@ impl Checker<'_> {
             _ => None,
         };
         let mut seen: Vec<(Arc<str>, Expr, Span)> = Vec::new();
+        // Fields already offered as the fix of a misspelt one are not also reported missing.
+        let mut offered: Vec<Arc<str>> = Vec::new();
         for init in inits {
             let field_ty = wanted.as_ref().and_then(|fields| {
                 fields
@@ -227,8 +236,10 @@ impl Checker<'_> {
                             fields.iter().map(|(n, _)| &**n),
                         )
                         .map(Arc::from);
+                        offered.extend(suggestion.clone());
                         self.report(CheckError::Records(RecordProblem::UnknownField {
                             field: Named::of(&init.name),
+                            owner: None,
                             record: Type::Nested(fields.clone()),
                             suggestion,
                         }));
@@ -258,7 +269,9 @@ impl Checker<'_> {
         };
         let missing: Vec<(Arc<str>, Type)> = fields
             .iter()
-            .filter(|(name, ty)| !ty.is_optional() && !seen.iter().any(|(n, ..)| n == name))
+            .filter(|(name, ty)| {
+                !ty.is_optional() && !seen.iter().any(|(n, ..)| n == name) && !offered.contains(name)
+            })
             .cloned()
             .collect();
         if !missing.is_empty() {
