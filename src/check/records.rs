@@ -2,7 +2,8 @@
 //!
 //! A field may hold a record (`address: { street: text, city: text }`) or a list of them
 //! (`lines: list of { sku: text, qty: number, price: number }`). A nested field is read by its
-//! place in the record's type, so a run never looks up a name; a literal is checked against the
+//! place in the record's type, so a run never looks up a name (of a record that may be none,
+//! like `lines[0]`, the field may be none too); a literal is checked against the
 //! type the context wants, field by field. `sum(…)`, `any(…)`, `all(…)` and `[… for … in …]`
 //! walk a list with an item seen only inside them.
 //!
@@ -172,13 +173,6 @@ impl Checker<'_> {
         let Type::Nested(fields) = base.ty.unwrapped().clone() else {
             return None;
         };
-        if base.ty.is_optional() {
-            self.report(CheckError::OptionalUsed {
-                span: base.span,
-                found: base.ty.clone(),
-            });
-            return Some(error_expr(span));
-        }
         let Some(at) = fields.iter().position(|(name, _)| *name == field.node) else {
             let suggestion = crate::suggest::closest(&field.node, fields.iter().map(|(n, _)| &**n))
                 .map(Arc::from);
@@ -190,8 +184,14 @@ impl Checker<'_> {
             }));
             return Some(error_expr(span));
         };
+        // Of a record that may be none (`lines[0].sku`), the field may be none too.
+        let ty = if base.ty.is_optional() {
+            Type::optional(fields[at].1.clone())
+        } else {
+            fields[at].1.clone()
+        };
         Some(Expr {
-            ty: fields[at].1.clone(),
+            ty,
             kind: ExprKind::Member(Box::new(base), at),
             span,
         })
@@ -321,6 +321,11 @@ impl Checker<'_> {
                 Type::Error
             }
         };
+        // A `let` or `for` of the same name further down is another name: not seen here.
+        let later = std::mem::take(&mut self.later_lets);
+        let (same, others): (Vec<_>, Vec<_>) =
+            later.into_iter().partition(|(name, _)| *name == each.item.node);
+        self.later_lets = others;
         let item = self.declare_item(&each.item, element, scope);
         let wanted = match each.kind {
             EachKind::Sum => Some(Type::Number),
@@ -337,6 +342,7 @@ impl Checker<'_> {
             .map(|keep| self.condition(keep, scope, "the condition after `if`"));
         self.locals_hidden[item.0] = true;
         self.hidden_by_for.push(item.0);
+        self.later_lets.extend(same);
         if let (Some(word), Some(wanted)) = (each.kind.word(), &wanted)
             && !value.ty.is_unknown()
             && value.ty != *wanted

@@ -203,6 +203,7 @@ pub fn eval(e: &Expr, s: &Scope) -> Result<Value, RunError> {
         ExprKind::Binary(op, l, r) => binary(e, *op, l, r, s)?,
         ExprKind::Member(base, at) => match eval(base, s)? {
             Value::Record(fields) => fields.get(*at).map_or(Value::None, |(_, v)| v.clone()),
+            Value::None if base.ty.is_optional() => Value::None,
             Value::None => return Err(fail(base, RunErrorKind::Missing)),
             other => {
                 return Err(fail(
