@@ -127,15 +127,16 @@ impl fmt::Display for Value {
                 }
                 f.write_str("]")
             }
+            // As a trace shows a record: `{sku: "TEA-1", qty: 2}`.
             Value::Record(fields) => {
-                f.write_str("{ ")?;
+                f.write_str("{")?;
                 for (i, (name, value)) in fields.iter().enumerate() {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
                     write!(f, "{name}: {value}")?;
                 }
-                f.write_str(" }")
+                f.write_str("}")
             }
         }
     }
