@@ -35,6 +35,7 @@ mod report;
 pub mod scenario;
 pub mod schedule;
 pub mod sim;
+mod sim_index;
 pub mod state;
 mod sync;
 pub mod trace;
