@@ -31,8 +31,11 @@ pub enum Value {
     List(Arc<[Value]>),
     /// A record nested in a field (`{ street: "…", city: "…" }`): its fields in the order its
     /// type declares them, so a read is an index; the names are for JSON and messages.
-    Record(Arc<[(Arc<str>, Value)]>),
+    Record(Fields),
 }
+
+/// A nested record's fields, named, in the order its type declares them.
+pub type Fields = Arc<[(Arc<str>, Value)]>;
 
 impl Value {
     pub fn text(s: &str) -> Value {

@@ -270,7 +270,9 @@ impl Checker<'_> {
         let missing: Vec<(Arc<str>, Type)> = fields
             .iter()
             .filter(|(name, ty)| {
-                !ty.is_optional() && !seen.iter().any(|(n, ..)| n == name) && !offered.contains(name)
+                !ty.is_optional()
+                    && !seen.iter().any(|(n, ..)| n == name)
+                    && !offered.contains(name)
             })
             .cloned()
             .collect();
@@ -323,8 +325,9 @@ impl Checker<'_> {
         };
         // A `let` or `for` of the same name further down is another name: not seen here.
         let later = std::mem::take(&mut self.later_lets);
-        let (same, others): (Vec<_>, Vec<_>) =
-            later.into_iter().partition(|(name, _)| *name == each.item.node);
+        let (same, others): (Vec<_>, Vec<_>) = later
+            .into_iter()
+            .partition(|(name, _)| *name == each.item.node);
         self.later_lets = others;
         let item = self.declare_item(&each.item, element, scope);
         let wanted = match each.kind {

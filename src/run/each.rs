@@ -11,7 +11,7 @@ use super::eval::{Scope, eval, fit, items, truth};
 use crate::ast::EachKind;
 use crate::program::Each;
 use crate::types::Type;
-use crate::value::Value;
+use crate::value::{Fields, Value};
 
 /// The value of one walk over a list's items.
 pub(super) fn each(each: &Each, s: &Scope) -> Result<Value, RunError> {
@@ -69,10 +69,7 @@ pub(super) fn each(each: &Each, s: &Scope) -> Result<Value, RunError> {
 /// A record value laid out as `types` declares it: fields found by name (in the type's order,
 /// which is the usual one, first), optional fields left out as `none`. `Err` gives back the
 /// record when a field is missing or does not fit.
-pub(super) fn fit_record(
-    types: &[(Arc<str>, Type)],
-    fields: Arc<[(Arc<str>, Value)]>,
-) -> Result<Arc<[(Arc<str>, Value)]>, Arc<[(Arc<str>, Value)]>> {
+pub(super) fn fit_record(types: &[(Arc<str>, Type)], fields: Fields) -> Result<Fields, Fields> {
     let mut fitted = Vec::with_capacity(types.len());
     for (i, (name, ty)) in types.iter().enumerate() {
         let found = match fields.get(i) {

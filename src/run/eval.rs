@@ -428,11 +428,9 @@ pub fn fit(value: Value, ty: &Type) -> Result<Value, Value> {
             }
             Ok(Value::List(Arc::from(fitted)))
         }
-        (Type::Nested(types), Value::Record(fields)) => {
-            super::each::fit_record(types, fields)
-                .map(Value::Record)
-                .map_err(Value::Record)
-        }
+        (Type::Nested(types), Value::Record(fields)) => super::each::fit_record(types, fields)
+            .map(Value::Record)
+            .map_err(Value::Record),
         (_, v) => Err(v),
     }
 }

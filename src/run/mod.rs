@@ -21,8 +21,8 @@
 mod action;
 pub mod apps;
 mod call;
-mod each;
 pub mod clock;
+mod each;
 pub mod echo;
 pub mod error;
 pub mod eval;

@@ -77,10 +77,7 @@ mod tests {
         let rows = |indexes: &Indexes, column: &Vec<Value>, wanted: &Value| {
             indexes.rows(field, wanted, column.len(), |row| &column[row])
         };
-        assert_eq!(
-            rows(&indexes, &column, &Value::text("a")),
-            Some(vec![0, 3])
-        );
+        assert_eq!(rows(&indexes, &column, &Value::text("a")), Some(vec![0, 3]));
         assert_eq!(rows(&indexes, &column, &Value::Number(1.0)), None);
         column.push(Value::text("a"));
         assert_eq!(
@@ -92,7 +89,7 @@ mod tests {
 
     #[test]
     fn a_forgotten_field_is_indexed_again_from_the_first_row() {
-        let mut column = vec![Value::text("a"), Value::text("b")];
+        let mut column = [Value::text("a"), Value::text("b")];
         let mut indexes = Indexes::default();
         let field = FieldId(0);
         let _ = indexes.rows(field, &Value::text("a"), column.len(), |row| &column[row]);

@@ -467,7 +467,10 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
             _ => return Err(self.mismatch("an object")),
         };
         let mut values: Vec<(Arc<str>, Value)> = match types {
-            Some(types) => types.iter().map(|(n, _)| (n.clone(), Value::None)).collect(),
+            Some(types) => types
+                .iter()
+                .map(|(n, _)| (n.clone(), Value::None))
+                .collect(),
             None => Vec::new(),
         };
         while let Some(key) = map.next_key::<String>()? {
