@@ -22,6 +22,8 @@ mod connectors;
 mod crash;
 #[path = "real_apps/reads.rs"]
 mod reads;
+#[path = "real_apps/records.rs"]
+mod records;
 #[path = "real_apps/scale.rs"]
 mod scale;
 

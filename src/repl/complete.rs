@@ -153,11 +153,6 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
                 // meaning where a value is expected (`trigger`, `origin`).
                 let mut options: Vec<String> = words::all().map(String::from).collect();
                 options.extend(Builtin::ALL.iter().map(|b| b.name().to_string()));
-                options.extend(
-                    crate::ast::EachKind::FUNCTIONS
-                        .iter()
-                        .filter_map(|kind| kind.word().map(String::from)),
-                );
                 options.extend(names.in_scope.iter().cloned());
                 if let Some((app, entity)) = context_entity(&words) {
                     options.extend(names.fields_of(Some(&app), &entity));
