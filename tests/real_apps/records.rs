@@ -25,7 +25,7 @@ on new order in Shop do create invoice in Books {{
 
 workflow tell {{
   on updated order in Shop
-  let inv = find invoice in Books where reference == number
+  let inv = find invoice in Books where reference == trigger.number
   continue if inv != none
   notify "#books" "to {{inv.to.city}}, first {{inv.lines[0].sku ?? "none"}}"
 }}
