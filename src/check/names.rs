@@ -312,24 +312,18 @@ impl Checker<'_> {
                 self.expr(base, scope, None);
                 return error_expr(span);
             }
-            (ast::ExprKind::Name(name), _) if !self.resolves(name, scope) => {
-                let base_text = self.sources.slice(base.span).to_string();
-                self.report(CheckError::BadFieldAccess {
-                    span,
-                    base: Arc::from(base_text.as_str()),
-                    field: field.node.clone(),
-                    has_trigger: scope.trigger.is_some(),
-                });
-                return error_expr(span);
-            }
             _ => {
                 // A nested record (`address.city`, `line.sku`): its field by place.
-                let value = self.expr(base, scope, None);
-                if value.ty.is_unknown() {
-                    return error_expr(span);
-                }
-                if let Some(member) = self.member(value, field, span) {
-                    return member;
+                let unknown_name =
+                    matches!(&base.kind, ast::ExprKind::Name(name) if !self.resolves(name, scope));
+                if !unknown_name {
+                    let value = self.expr(base, scope, None);
+                    if value.ty.is_unknown() {
+                        return error_expr(span);
+                    }
+                    if let Some(member) = self.member(value, field, span) {
+                        return member;
+                    }
                 }
                 let base_text = self.sources.slice(base.span).to_string();
                 self.report(CheckError::BadFieldAccess {
