@@ -396,6 +396,8 @@ pub enum TypeExpr {
     Choice(Vec<Spanned<String>>),
     List(Box<TypeExpr>),
     Optional(Box<TypeExpr>),
+    /// `{ street: text, city: text }`: a record nested in a field, its fields in order.
+    Record(Vec<(Spanned<String>, TypeExpr)>),
 }
 
 impl fmt::Display for TypeExpr {
@@ -417,8 +419,22 @@ impl fmt::Display for TypeExpr {
                 }
                 Ok(())
             }
-            TypeExpr::List(inner) => write!(f, "list<{inner}>"),
+            // `list of text?` is an optional list: an optional element is written in `<…>`.
+            TypeExpr::List(inner) if matches!(**inner, TypeExpr::Optional(_)) => {
+                write!(f, "list<{inner}>")
+            }
+            TypeExpr::List(inner) => write!(f, "list of {inner}"),
             TypeExpr::Optional(inner) => write!(f, "{inner}?"),
+            TypeExpr::Record(fields) => {
+                f.write_str("{ ")?;
+                for (i, (name, ty)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{}: {ty}", name.node)?;
+                }
+                f.write_str(" }")
+            }
         }
     }
 }
@@ -1009,6 +1025,55 @@ pub enum ExprKind {
     Time(Arc<str>),
     /// `xs[i]`: the item at `i` (from 0), or none past the end.
     Index(Box<Expr>, Box<Expr>),
+    /// `{ street: "1 Main St", city: "Oslo" }`: a record value, for a field declared `{ … }`.
+    Record(Vec<FieldInit>),
+    /// `sum(l.qty for l in lines)`, `[l.sku for l in lines if …]`: a value from a list's items.
+    Each(Box<Each>),
+}
+
+/// `VALUE for ITEM in LIST if KEEP`, inside `sum(…)`, `any(…)`, `all(…)` or `[…]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Each {
+    pub kind: EachKind,
+    pub value: Expr,
+    pub item: Name,
+    pub list: Expr,
+    pub keep: Option<Expr>,
+}
+
+/// What an [`Each`] makes of its values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EachKind {
+    /// `sum(…)`: the numbers added up, 0 for no items.
+    Sum,
+    /// `any(…)`: whether some value is true (false for no items).
+    Any,
+    /// `all(…)`: whether every value is true (true for no items).
+    All,
+    /// `[…]`: the values as a list.
+    List,
+}
+
+impl EachKind {
+    /// The kinds written as a function around the walk.
+    pub const FUNCTIONS: [EachKind; 3] = [EachKind::Sum, EachKind::Any, EachKind::All];
+
+    /// `sum`, `any` or `all` by its name.
+    pub fn named(name: &str) -> Option<EachKind> {
+        EachKind::FUNCTIONS
+            .into_iter()
+            .find(|kind| kind.word() == Some(name))
+    }
+
+    /// `sum`, `any`, `all`, or none for a list.
+    pub fn word(self) -> Option<&'static str> {
+        match self {
+            EachKind::Sum => Some("sum"),
+            EachKind::Any => Some("any"),
+            EachKind::All => Some("all"),
+            EachKind::List => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -79,6 +79,9 @@ codes! {
     E0214: Error, "a `wait` inside an `if` or a `for`";
     E0215: Error, "a timer on a field that is not a `time`";
     E0220: Error, "a workflow on failed runs can set off a workflow whose failures it runs on";
+    E0230: Error, "a field that a nested record does not have";
+    E0231: Error, "a record literal that does not fit its type";
+    E0232: Error, "`sum`, `any`, `all` or `[… for …]` over something that is not a list of fitting values";
     E0301: Error, "workflows can trigger each other forever";
     E0302: Error, "an origin guard that can never match";
     E0303: Error, "an origin guard on a cycle compares a label the engine does not stamp";

@@ -995,6 +995,28 @@ pub fn expr(e: &Expr) -> String {
         }
         ExprKind::If(c, t, o) => format!("if {} then {} else {}", expr(c), expr(t), expr(o)),
         ExprKind::Index(list, index) => format!("{}[{}]", wrap(list, 9), expr(index)),
+        ExprKind::Record(fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{}: {}", f.name.node, expr(&f.value)))
+                .collect();
+            format!("{{ {} }}", fields.join(", "))
+        }
+        ExprKind::Each(each) => {
+            let mut inner = format!(
+                "{} for {} in {}",
+                expr(&each.value),
+                each.item.node,
+                expr(&each.list)
+            );
+            if let Some(keep) = &each.keep {
+                let _ = write!(inner, " if {}", expr(keep));
+            }
+            match each.kind.word() {
+                Some(word) => format!("{word}({inner})"),
+                None => format!("[{inner}]"),
+            }
+        }
     }
 }
 

@@ -892,6 +892,22 @@ pub enum ExprKind {
     If(Box<Expr>, Box<Expr>, Box<Expr>),
     /// `xs[i]`: the item at `i`, counted from 0, or none.
     Index(Box<Expr>, Box<Expr>),
+    /// `address.city`: a field of a nested record, by its place in the record's type.
+    Member(Box<Expr>, usize),
+    /// `{ street: …, city: … }`: a nested record, its fields in the order its type declares.
+    Record(Vec<(Arc<str>, Expr)>),
+    /// `sum(…)`, `any(…)`, `all(…)` or `[… for … in …]` over a list's items.
+    Each(Box<Each>),
+}
+
+/// `VALUE for ITEM in LIST if KEEP`: the item is a local seen only by `value` and `keep`.
+#[derive(Clone, Debug)]
+pub struct Each {
+    pub kind: crate::ast::EachKind,
+    pub value: Expr,
+    pub item: LocalId,
+    pub list: Expr,
+    pub keep: Option<Expr>,
 }
 
 /// What a conflict workflow can read of the conflict, each a text.
@@ -973,6 +989,19 @@ impl Expr {
                 c.visit(f);
                 t.visit(f);
                 o.visit(f);
+            }
+            ExprKind::Member(base, _) => base.visit(f),
+            ExprKind::Record(fields) => {
+                for (_, value) in fields {
+                    value.visit(f);
+                }
+            }
+            ExprKind::Each(each) => {
+                each.list.visit(f);
+                each.value.visit(f);
+                if let Some(keep) = &each.keep {
+                    keep.visit(f);
+                }
             }
             _ => {}
         }

@@ -27,6 +27,9 @@ pub enum Type {
     /// A record found by `find` (a `let`, read as `c.FIELD`): its entity, and its name for
     /// messages.
     Record(crate::program::EntityId, Arc<str>),
+    /// A record nested in a field (`address: { street: text, city: text }`): its fields in
+    /// the order declared, read as `address.city`.
+    Nested(Arc<[(Arc<str>, Type)]>),
 }
 
 impl Type {
@@ -90,6 +93,13 @@ impl Type {
             // text when it is written.
             (Type::Text, Type::Choice(_)) => true,
             (Type::Choice(from), Type::Choice(to)) => from.iter().all(|c| to.contains(c)),
+            (Type::Nested(from), Type::Nested(to)) => {
+                from.len() == to.len()
+                    && from
+                        .iter()
+                        .zip(to.iter())
+                        .all(|((a, x), (b, y))| a == b && x.fits(y))
+            }
             _ => false,
         }
     }
@@ -146,8 +156,22 @@ impl fmt::Display for Type {
                 Ok(())
             }
             Type::List(element) if **element == Type::Nothing => f.write_str("empty list"),
-            Type::List(element) => write!(f, "list<{element}>"),
+            // `list of text?` reads as an optional list, so optional items keep `<…>`.
+            Type::List(element) if matches!(**element, Type::Optional(_)) => {
+                write!(f, "list<{element}>")
+            }
+            Type::List(element) => write!(f, "list of {element}"),
             Type::Optional(inner) => write!(f, "{inner}?"),
+            Type::Nested(fields) => {
+                f.write_str("{ ")?;
+                for (i, (name, ty)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{name}: {ty}")?;
+                }
+                f.write_str(" }")
+            }
             Type::Any => f.write_str("any"),
             Type::Nothing => f.write_str("none"),
             Type::Error => f.write_str("unknown"),
@@ -178,7 +202,7 @@ mod tests {
             Some(Type::optional(Type::Text))
         );
         assert_eq!(Type::Text.join(&Type::Number), None);
-        assert_eq!(Type::list(Type::Text).to_string(), "list<text>");
+        assert_eq!(Type::list(Type::Text).to_string(), "list of text");
     }
 
     #[test]

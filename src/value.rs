@@ -29,7 +29,13 @@ pub enum Value {
     Duration(i64),
     Label(Label),
     List(Arc<[Value]>),
+    /// A record nested in a field (`{ street: "…", city: "…" }`): its fields in the order its
+    /// type declares them, so a read is an index; the names are for JSON and messages.
+    Record(Fields),
 }
+
+/// A nested record's fields, named, in the order its type declares them.
+pub type Fields = Arc<[(Arc<str>, Value)]>;
 
 impl Value {
     pub fn text(s: &str) -> Value {
@@ -69,6 +75,7 @@ impl Value {
             Value::Duration(_) => "duration",
             Value::Label(_) => "origin",
             Value::List(_) => "list",
+            Value::Record(_) => "record",
         }
     }
 
@@ -83,6 +90,12 @@ impl Value {
             Value::Duration(d) => J::String(format_duration(*d)),
             Value::Label(l) => J::String(l.to_string()),
             Value::List(items) => J::Array(items.iter().map(Value::as_json).collect()),
+            Value::Record(fields) => J::Object(
+                fields
+                    .iter()
+                    .map(|(name, value)| (name.to_string(), value.as_json()))
+                    .collect(),
+            ),
         }
     }
 }
@@ -116,6 +129,17 @@ impl fmt::Display for Value {
                     write!(f, "{item}")?;
                 }
                 f.write_str("]")
+            }
+            // As a trace shows a record: `{sku: "TEA-1", qty: 2}`.
+            Value::Record(fields) => {
+                f.write_str("{")?;
+                for (i, (name, value)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{name}: {value}")?;
+                }
+                f.write_str("}")
             }
         }
     }

@@ -297,6 +297,10 @@ pub const WORDS: &[Word] = &[
     spelled("error", Role::Value, C, &[]),
     // `id at "number"` in an HTTP mapping spells it too.
     word("id", Role::Value, C, "kw_id"),
+    // `sum(line.qty for line in lines)`, `any(…)`, `all(…)`: words only before `(… for`.
+    spelled("sum", Role::Value, C, &["aggregate_fn"]),
+    spelled("any", Role::Value, C, &["aggregate_fn"]),
+    spelled("all", Role::Value, C, &["aggregate_fn"]),
 ];
 
 const fn reserved_count() -> usize {

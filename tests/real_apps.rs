@@ -24,6 +24,8 @@ mod crash;
 mod failures;
 #[path = "real_apps/reads.rs"]
 mod reads;
+#[path = "real_apps/records.rs"]
+mod records;
 #[path = "real_apps/scale.rs"]
 mod scale;
 

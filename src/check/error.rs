@@ -38,6 +38,8 @@ pub enum CheckError {
     Webhooks(Box<super::webhooks::WebhookError>),
     /// E0503: a mistake in an app's polls.
     Polls(Box<super::polls::PollError>),
+    /// E0230–E0232: nested records, record literals, values from a list's items.
+    Records(super::records::RecordProblem),
     /// Undeclared apps, treated as open (a note, not a problem).
     OpenApps { apps: Vec<Named> },
     /// W0101
@@ -380,6 +382,7 @@ impl CheckError {
             CheckError::Schedule(problem) => problem.code(),
             CheckError::Time(problem) => problem.code(),
             CheckError::Polls(_) => Code::E0503,
+            CheckError::Records(problem) => problem.code(),
         })
     }
 
@@ -456,6 +459,7 @@ impl CheckError {
             Polls(_) => unreachable!("expected a problem of names or types, found a poll's"),
             Limit(problem) => problem.parts(),
             Failed(problem) => problem.parts(),
+            Records(problem) => problem.parts(),
             CloseToDeclared { .. }
             | UnknownEntity { .. }
             | SyncEntityMissing { .. }
@@ -582,6 +586,11 @@ impl CheckError {
                 format!("there is no function `{}`", name.text),
                 vec![primary(name.span, "unknown function")],
                 vec![help(match suggestion {
+                    // `sum(lines)`: the walk over items is written inside the parentheses.
+                    _ if crate::ast::EachKind::named(&name.text).is_some() => format!(
+                        "`{0}` walks a list's items: write `{0}(item.FIELD for item in LIST)`",
+                        name.text
+                    ),
                     Some(s) => format!("did you mean `{s}`?"),
                     None => {
                         let all: Vec<&str> = crate::builtins::Builtin::ALL.iter().map(|b| b.name()).collect();

@@ -175,6 +175,10 @@ impl Checker<'_> {
                 let e = self.index(base, index, span, scope);
                 return self.narrow(e);
             }
+            ast::ExprKind::Record(fields) => {
+                return self.record_literal(fields, span, scope, expected);
+            }
+            ast::ExprKind::Each(each) => return self.each(each, span, scope, expected),
         };
         Expr { kind, ty, span }
     }

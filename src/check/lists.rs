@@ -5,7 +5,7 @@
 //! narrowed or given a default like any optional value.
 //!
 //! ```text
-//! for tag in tags { create label in CRM { name: tag } }      # tags: list<text>: accepted
+//! for tag in tags { create label in CRM { name: tag } }      # tags: list of text: accepted
 //! for tag in email { … }                                     # E0201: `email` is text
 //! let first = tags[0] ?? "none"                              # accepted: `tags[0]` is text?
 //! let first = email[0]                                       # E0201: `email` is not a list
@@ -131,7 +131,7 @@ impl CheckError {
                         "split the text into a list first: `for {item} in split({written}, \",\") {{ … }}`"
                     ),
                     _ => format!(
-                        "walk a list: a field declared `list<…>`, `split(TEXT, \",\")`, or `[a, b]`, as in `for {item} in [a, b] {{ … }}`"
+                        "walk a list: a field declared `list of …`, `split(TEXT, \",\")`, or `[a, b]`, as in `for {item} in [a, b] {{ … }}`"
                     ),
                 })],
             ),
@@ -148,7 +148,7 @@ impl CheckError {
                     Type::Text | Type::Choice(_) => {
                         "split the text into a list first: `split(…, \",\")[0]`".to_string()
                     }
-                    _ => "index a list: a field declared `list<…>`, or `split(TEXT, \",\")`"
+                    _ => "index a list: a field declared `list of …`, or `split(TEXT, \",\")`"
                         .to_string(),
                 })],
             ),

@@ -28,6 +28,7 @@ mod names;
 mod narrow;
 mod operators;
 mod polls;
+mod records;
 mod scenario;
 mod schedule;
 #[cfg(test)]
@@ -578,6 +579,22 @@ impl<'a> Checker<'a> {
             ast::TypeExpr::List(inner) | ast::TypeExpr::Optional(inner) => {
                 self.duplicate_choices(inner)
             }
+            ast::TypeExpr::Record(fields) => {
+                for (i, (name, ty)) in fields.iter().enumerate() {
+                    if let Some((first, _)) = fields[..i].iter().find(|(f, _)| f.node == name.node)
+                    {
+                        self.report(CheckError::Duplicate {
+                            what: "field",
+                            name: Named {
+                                text: Arc::from(name.node.as_str()),
+                                span: name.span,
+                            },
+                            first: first.span,
+                        });
+                    }
+                    self.duplicate_choices(ty);
+                }
+            }
             _ => {}
         }
     }
@@ -752,5 +769,11 @@ fn type_of(ty: &ast::TypeExpr) -> Type {
         }
         ast::TypeExpr::List(inner) => Type::list(type_of(inner)),
         ast::TypeExpr::Optional(inner) => Type::optional(type_of(inner)),
+        ast::TypeExpr::Record(fields) => Type::Nested(
+            fields
+                .iter()
+                .map(|(name, ty)| (Arc::from(name.node.as_str()), type_of(ty)))
+                .collect(),
+        ),
     }
 }

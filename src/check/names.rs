@@ -257,38 +257,40 @@ impl Checker<'_> {
         }
     }
 
-    pub(super) fn field_access(
+    /// A field of a name with a meaning of its own: `conflict.`, `error.`, a call's reply,
+    /// `target.`, a local record, or a `let` read before it is made.
+    fn field_of_a_name(
         &mut self,
         base: &ast::Expr,
         field: &ast::Name,
         span: Span,
         scope: Scope,
-    ) -> Expr {
+    ) -> Option<Expr> {
         if let (ast::ExprKind::Name(name), Some(_)) = (&base.kind, self.conflict_sync)
             && &**name == "conflict"
             && !matches!(scope.view, View::Constant | View::Record(_))
         {
-            return self.conflict_part(field, span);
+            return Some(self.conflict_part(field, span));
         }
         if let (ast::ExprKind::Name(name), Some(_)) = (&base.kind, self.failure_of)
             && &**name == "error"
             && !matches!(scope.view, View::Constant | View::Record(_))
         {
-            return self.failure_part(field, span);
+            return Some(self.failure_part(field, span));
         }
         if let Some(reply) = self.reply_field(base, field, span) {
-            return reply;
+            return Some(reply);
         }
         if let ast::ExprKind::Name(name) = &base.kind
             && &**name == "target"
         {
-            return self.target_field(field, span, base.span, scope);
+            return Some(self.target_field(field, span, base.span, scope));
         }
         if let ast::ExprKind::Name(name) = &base.kind
             && let Some(i) = self.visible_local(name)
             && let Type::Record(entity, _) = self.locals[i].ty.unwrapped().clone()
         {
-            return self.record_field(LocalId(i), entity, field, span, base.span);
+            return Some(self.record_field(LocalId(i), entity, field, span, base.span));
         }
         if let ast::ExprKind::Name(name) = &base.kind
             && let Some(&(_, defined)) = self.later_lets.iter().find(|(n, _)| n == name)
@@ -300,7 +302,20 @@ impl Checker<'_> {
                 },
                 defined,
             });
-            return error_expr(span);
+            return Some(error_expr(span));
+        }
+        None
+    }
+
+    pub(super) fn field_access(
+        &mut self,
+        base: &ast::Expr,
+        field: &ast::Name,
+        span: Span,
+        scope: Scope,
+    ) -> Expr {
+        if let Some(read) = self.field_of_a_name(base, field, span, scope) {
+            return read;
         }
         let trigger = match (&base.kind, scope.trigger) {
             (ast::ExprKind::Name(name), Some(trigger))
@@ -326,7 +341,28 @@ impl Checker<'_> {
                 self.report(CheckError::Failed(FailedProblem::ErrorOutside { span }));
                 return error_expr(span);
             }
+            // An item of a `for` or a walk, read after it: the name's own error says so.
+            (ast::ExprKind::Name(name), _)
+                if !self.resolves(name, scope)
+                    && (0..self.visible_locals)
+                        .any(|i| self.locals_hidden[i] && self.locals[i].name == *name) =>
+            {
+                self.expr(base, scope, None);
+                return error_expr(span);
+            }
             _ => {
+                // A nested record (`address.city`, `line.sku`): its field by place.
+                let unknown_name =
+                    matches!(&base.kind, ast::ExprKind::Name(name) if !self.resolves(name, scope));
+                if !unknown_name {
+                    let value = self.expr(base, scope, None);
+                    if value.ty.is_unknown() {
+                        return error_expr(span);
+                    }
+                    if let Some(member) = self.member(value, field, span) {
+                        return member;
+                    }
+                }
                 let base_text = self.sources.slice(base.span).to_string();
                 self.report(CheckError::BadFieldAccess {
                     span,

@@ -183,7 +183,7 @@ fn article(ty: &Type) -> String {
     }
 }
 
-fn default_example(ty: &Type) -> &'static str {
+pub(super) fn default_example(ty: &Type) -> &'static str {
     match ty {
         Type::Text => "\"\"",
         Type::Number => "0",

@@ -196,6 +196,13 @@ fn placeholder(ty: &Type) -> String {
         Type::Duration => "0m".into(),
         Type::List(_) => "[]".into(),
         Type::Optional(_) => "none".into(),
+        Type::Nested(fields) => {
+            let inner: Vec<String> = fields
+                .iter()
+                .map(|(name, ty)| format!("{name}: {}", placeholder(ty)))
+                .collect();
+            format!("{{ {} }}", inner.join(", "))
+        }
         _ => "\"\"".into(),
     }
 }

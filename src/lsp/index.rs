@@ -561,6 +561,19 @@ impl Builder<'_> {
                 self.expr(t, w, trigger, target);
                 self.expr(o, w, trigger, target);
             }
+            ExprKind::Member(base, _) => self.expr(base, w, trigger, target),
+            ExprKind::Record(fields) => {
+                for (_, value) in fields {
+                    self.expr(value, w, trigger, target);
+                }
+            }
+            ExprKind::Each(each) => {
+                self.expr(&each.list, w, trigger, target);
+                self.expr(&each.value, w, trigger, target);
+                if let Some(keep) = &each.keep {
+                    self.expr(keep, w, trigger, target);
+                }
+            }
             _ => {}
         }
     }

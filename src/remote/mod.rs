@@ -363,7 +363,7 @@ impl Apps for Connected {
     ) -> Result<Vec<Record>, AppError> {
         match (&self.http, self.is_remote(entity)) {
             (Some(http), true) => http.lookup(entity, equal, keep),
-            _ => self.sim.select(entity, keep),
+            _ => self.sim.lookup(entity, equal, keep),
         }
     }
 

@@ -205,6 +205,28 @@ pub fn eval(e: &Expr, s: &Scope) -> Result<Value, RunError> {
             }
         }
         ExprKind::Binary(op, l, r) => binary(e, *op, l, r, s)?,
+        ExprKind::Member(base, at) => match eval(base, s)? {
+            Value::Record(fields) => fields.get(*at).map_or(Value::None, |(_, v)| v.clone()),
+            Value::None if base.ty.is_optional() => Value::None,
+            Value::None => return Err(fail(base, RunErrorKind::Missing)),
+            other => {
+                return Err(fail(
+                    base,
+                    RunErrorKind::WrongType {
+                        expected: "record",
+                        found: other,
+                    },
+                ));
+            }
+        },
+        ExprKind::Record(fields) => {
+            let values = fields
+                .iter()
+                .map(|(name, value)| Ok((name.clone(), eval(value, s)?)))
+                .collect::<Result<Vec<_>, RunError>>()?;
+            Value::Record(Arc::from(values))
+        }
+        ExprKind::Each(each) => super::each::each(each, s)?,
         ExprKind::Index(list, index) => {
             let items = items(list, s)?;
             // Only a whole number from 0 up names an item; any other, like one past the end,
@@ -410,6 +432,9 @@ pub fn fit(value: Value, ty: &Type) -> Result<Value, Value> {
             }
             Ok(Value::List(Arc::from(fitted)))
         }
+        (Type::Nested(types), Value::Record(fields)) => super::each::fit_record(types, fields)
+            .map(Value::Record)
+            .map_err(Value::Record),
         (_, v) => Err(v),
     }
 }
@@ -452,6 +477,13 @@ fn mentions_target(expr: &Expr) -> bool {
         ExprKind::Not(e) | ExprKind::Neg(e) => mentions_target(e),
         ExprKind::Binary(_, l, r) | ExprKind::Index(l, r) => {
             mentions_target(l) || mentions_target(r)
+        }
+        ExprKind::Member(base, _) => mentions_target(base),
+        ExprKind::Record(fields) => fields.iter().any(|(_, v)| mentions_target(v)),
+        ExprKind::Each(each) => {
+            mentions_target(&each.value)
+                || mentions_target(&each.list)
+                || each.keep.as_ref().is_some_and(mentions_target)
         }
         ExprKind::If(c, a, b) => mentions_target(c) || mentions_target(a) || mentions_target(b),
         _ => false,

@@ -63,6 +63,8 @@ struct Table {
     many: Vec<Vec<PackedRef>>,
     /// The hidden stamps and extra fields of an open entity's records.
     open: HashMap<RecordId, Arc<OpenParts>>,
+    /// Where each text of a field is, for lookups by equality.
+    indexes: super::sim_index::Indexes,
 }
 
 /// A record's state in one word: `LIVE` while the record is there; the rest is its one link
@@ -430,6 +432,9 @@ impl Apps for Simulator {
         }
         changed.sort();
         changed.dedup();
+        for field in &changed {
+            table.indexes.forget(*field);
+        }
         let record = table.record(index);
         self.touch(at);
         Ok(Some(Updated {
@@ -474,6 +479,34 @@ impl Apps for Simulator {
             return Ok(Vec::new());
         };
         Ok((0..table.meta.len())
+            .filter(|i| table.is_live(*i) && keep(table.view(*i)))
+            .map(|i| table.record(i))
+            .collect())
+    }
+
+    /// Through an index when the condition asks a field for a text: the rows with that text
+    /// are tested by the whole condition, the same ones (in the same order) a scan keeps.
+    fn lookup(
+        &self,
+        entity: EntityId,
+        equal: &[(FieldId, Value)],
+        keep: &mut dyn FnMut(RecordView) -> bool,
+    ) -> Result<Vec<Record>, AppError> {
+        let Some(table) = self.tables.get(entity.0) else {
+            return Ok(Vec::new());
+        };
+        let rows = equal.iter().find_map(|(field, wanted)| {
+            (field.0 < table.width).then(|| {
+                table.indexes.rows(*field, wanted, table.meta.len(), |row| {
+                    &table.rows[row * table.width + field.0]
+                })
+            })?
+        });
+        let Some(rows) = rows else {
+            return self.select(entity, keep);
+        };
+        Ok(rows
+            .into_iter()
             .filter(|i| table.is_live(*i) && keep(table.view(*i)))
             .map(|i| table.record(i))
             .collect())
@@ -548,6 +581,40 @@ mod tests {
         let mut record = Record::empty(1);
         record.set(FieldId(0), Value::text(title));
         record
+    }
+
+    #[test]
+    fn a_lookup_by_text_keeps_what_a_scan_keeps_through_creates_updates_and_deletes() {
+        let mut s = sim(1);
+        let e = EntityId(0);
+        let ids = |found: Vec<Record>| found.iter().map(|r| r.id).collect::<Vec<_>>();
+        let by_index = |s: &Simulator, title: &str| {
+            let wanted = Value::text(title);
+            let equal = [(FieldId(0), wanted.clone())];
+            let mut keep = |r: RecordView| crate::operators::equal(r.get(FieldId(0)), &wanted);
+            ids(s.lookup(e, &equal, &mut keep).unwrap())
+        };
+        let by_scan = |s: &Simulator, title: &str| {
+            let wanted = Value::text(title);
+            let mut keep = |r: RecordView| crate::operators::equal(r.get(FieldId(0)), &wanted);
+            ids(s.select(e, &mut keep).unwrap())
+        };
+        for title in ["a", "b", "a"] {
+            s.create(e, record(title), None).unwrap();
+        }
+        assert_eq!(by_index(&s, "a"), vec![1, 3]);
+        s.create(e, record("a"), Some(6)).unwrap();
+        let write = Write {
+            fields: vec![(FieldId(0), Value::text("a"))],
+            ..Write::default()
+        };
+        s.update(RecordRef::new(e, 2), write).unwrap();
+        s.delete(RecordRef::new(e, 1)).unwrap();
+        for title in ["a", "b", "c"] {
+            assert_eq!(by_index(&s, title), by_scan(&s, title), "{title}");
+        }
+        assert_eq!(by_index(&s, "a"), vec![2, 3, 6]);
+        assert_eq!(by_index(&s, "b"), Vec::<u64>::new());
     }
 
     #[test]

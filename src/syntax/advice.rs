@@ -103,7 +103,7 @@ pub(super) fn help_for(expected: &[Expected], found: &Found) -> String {
             .any(|e| matches!(e, Expected::Token(t) if t == token))
     };
     if has("a type") {
-        return "a field's type is one of `text`, `number`, `bool`, `time`, `duration`, `stamp` or `list<T>`, with `?` for an optional one".into();
+        return "a field's type is one of `text`, `number`, `bool`, `time`, `duration`, `stamp`, `list of T` or a record `{ name: type, … }`, with `?` for an optional one".into();
     }
     if has_token(":") && expected.len() <= 2 {
         return "write each field as `name: type` in an entity and `name: value` in a field block"

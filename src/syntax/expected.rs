@@ -48,6 +48,10 @@ pub(super) fn starts_expression(rule: Rule) -> bool {
             | Rule::user_lit
             | Rule::op_not
             | Rule::op_neg
+            | Rule::record_lit
+            | Rule::each
+            | Rule::aggregate
+            | Rule::aggregate_fn
     )
 }
 
@@ -78,7 +82,7 @@ pub(super) const ITEM: &[Role] = &[Role::Item];
 pub(super) const STEP: &[Role] = &[Role::Step, Role::Action];
 const ACTION: &[Role] = &[Role::Action];
 pub(super) const SCENARIO_STEP: &[Role] = &[Role::ScenarioStep];
-const EXPRESSION_TOKENS: &[&str] = &["-", "(", "[", "\"", "if", "not"];
+const EXPRESSION_TOKENS: &[&str] = &["-", "(", "[", "\"", "if", "not", "{"];
 /// Operators, and the first characters of operators, that "an operator" stands for.
 const OPERATOR_TOKENS: &[&str] = &[
     "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "??", ".", "!", "=", "?", "[",
@@ -155,7 +159,12 @@ pub(super) fn describe(
             Rule::ident if expression || item => continue,
             Rule::ident => ident_context(&tokens, before),
             Rule::event_kind => "`new`, `updated` or `deleted`",
-            Rule::type_name | Rule::list_type | Rule::choice_type => "a type",
+            Rule::type_name
+            | Rule::list_type
+            | Rule::choice_type
+            | Rule::record_type
+            | Rule::element_type
+            | Rule::type_expr => "a type",
             Rule::report_item => "`actor` or `changes`",
             Rule::direction => {
                 for arrow in ["<->", "->", "<-"] {
@@ -187,6 +196,7 @@ pub(super) fn describe(
     if things.contains(&"a type") {
         tokens.remove("list");
         tokens.remove("one");
+        tokens.remove("{");
     }
     // `on conflict in sync …` and `on failed run of …` are the rarer triggers: a kind of
     // event is what is meant.
@@ -240,7 +250,9 @@ pub(super) fn suggest_word(
     let mut candidates: Vec<&'static str> = Vec::new();
     for rule in rules {
         match rule {
-            Rule::type_name | Rule::list_type => candidates.extend(words::of_roles(&[Role::Type])),
+            Rule::type_name | Rule::list_type | Rule::type_expr | Rule::element_type => {
+                candidates.extend(words::of_roles(&[Role::Type]))
+            }
             Rule::event_kind => candidates.extend(words::spelled_by("event_kind")),
             Rule::report_item => candidates.extend(words::spelled_by("report_item")),
             rule => candidates.extend(keyword_text(*rule)),

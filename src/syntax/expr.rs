@@ -248,6 +248,16 @@ impl Lower {
                 inner = depth;
                 ExprKind::List(items)
             }
+            Rule::record_lit => {
+                let (record, depth) = self.deep_record(pair)?;
+                inner = depth;
+                record
+            }
+            Rule::aggregate | Rule::each => {
+                let (each, depth) = self.deep_each(pair)?;
+                inner = depth;
+                each
+            }
             Rule::if_expr => {
                 let mut branches = parts(pair);
                 let mut next = || branches.next().expect("if part");
@@ -268,6 +278,56 @@ impl Lower {
             ));
         }
         Ok((Expr { kind, span }, inner + 1))
+    }
+
+    /// `{ street: "…", city: "…" }`, with the depth of its deepest value.
+    fn deep_record(&mut self, pair: Pair<'_, Rule>) -> Result<(ExprKind, u32)> {
+        let mut inner = 0;
+        let mut fields = Vec::new();
+        for init in parts(pair) {
+            let mut part = parts(init);
+            let name = self.name(part.next().expect("field name"));
+            let (value, depth) = self.deep_expr(part.next().expect("field value"))?;
+            inner = inner.max(depth);
+            fields.push(FieldInit { name, value });
+        }
+        Ok((ExprKind::Record(fields), inner))
+    }
+
+    /// `sum(… for x in xs)`, `any(…)`, `all(…)` or `[… for x in xs if …]`, with its depth.
+    fn deep_each(&mut self, pair: Pair<'_, Rule>) -> Result<(ExprKind, u32)> {
+        let mut part = parts(pair);
+        let (kind, comprehension) = match part.next().expect("a function or a comprehension") {
+            word if word.as_rule() == Rule::aggregate_fn => {
+                let kind = match word.as_str() {
+                    "sum" => EachKind::Sum,
+                    "any" => EachKind::Any,
+                    "all" => EachKind::All,
+                    other => unreachable!("expected sum, any or all, found {other:?}"),
+                };
+                (kind, part.next().expect("a comprehension"))
+            }
+            comprehension => (EachKind::List, comprehension),
+        };
+        let mut part = parts(comprehension);
+        let (value, v) = self.deep_expr(part.next().expect("a value"))?;
+        let item = self.name(part.next().expect("an item name"));
+        let (list, l) = self.deep_expr(part.next().expect("a list"))?;
+        let (keep, k) = match part.next() {
+            Some(keep) => {
+                let (keep, k) = self.deep_expr(keep)?;
+                (Some(keep), k)
+            }
+            None => (None, 0),
+        };
+        let each = ExprKind::Each(Box::new(Each {
+            kind,
+            value,
+            item,
+            list,
+            keep,
+        }));
+        Ok((each, v.max(l).max(k)))
     }
 
     /// Arguments or list items, with the depth of the deepest.

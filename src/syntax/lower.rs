@@ -212,6 +212,17 @@ impl Lower {
                 let element = parts(base).next().expect("list element type");
                 TypeExpr::List(Box::new(self.type_expr(element).node))
             }
+            Rule::record_type => TypeExpr::Record(
+                parts(base)
+                    .map(|field| {
+                        let mut inner = parts(field);
+                        let name = inner.next().expect("field name");
+                        let name = Spanned::new(name.as_str().to_string(), self.span(&name));
+                        let ty = self.type_expr(inner.next().expect("field type")).node;
+                        (name, ty)
+                    })
+                    .collect(),
+            ),
             Rule::choice_type => TypeExpr::Choice(
                 parts(base)
                     .map(|choice| {

@@ -462,7 +462,54 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
         Ok(Value::List(Arc::from(items)))
     }
 
-    fn visit_map<M: MapAccess<'de>>(self, _map: M) -> Result<Value, M::Error> {
-        Err(self.mismatch("an object"))
+    /// A nested record: its fields as its type declares them, in that order; keys it does
+    /// not declare are skipped. A field of type `any` keeps every key, in the object's order.
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Value, M::Error> {
+        let types: Option<&[(Arc<str>, Type)]> = match self.wanted().0 {
+            Type::Nested(types) => Some(types),
+            Type::Any => None,
+            _ => return Err(self.mismatch("an object")),
+        };
+        let mut values: Vec<(Arc<str>, Value)> = match types {
+            Some(types) => types
+                .iter()
+                .map(|(n, _)| (n.clone(), Value::None))
+                .collect(),
+            None => Vec::new(),
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            let (slot, ty) = match types {
+                Some(types) => match types.iter().position(|(n, _)| **n == *key) {
+                    Some(i) => (Some(i), &types[i].1),
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                        continue;
+                    }
+                },
+                None => (None, &Type::Any),
+            };
+            // A problem inside names the nested field by its path: `customer.address`.
+            let path: Arc<str> = Arc::from(format!("{}.{key}", self.field));
+            let seed = ValueSeed {
+                decoder: self.decoder,
+                field: &path,
+                ty,
+                problem: &mut *self.problem,
+            };
+            let value = map.next_value_seed(seed)?;
+            match slot {
+                Some(i) => values[i].1 = value,
+                None => values.push((Arc::from(key.as_str()), value)),
+            }
+        }
+        if let Some(types) = types
+            && types
+                .iter()
+                .zip(&values)
+                .any(|((_, ty), (_, v))| *v == Value::None && !ty.is_optional())
+        {
+            return Err(self.mismatch("an object without one of its fields"));
+        }
+        Ok(Value::Record(Arc::from(values)))
     }
 }
