@@ -22,6 +22,9 @@
 //! runs each side N times and keeps its best time (default 9: the machine's page faults make single runs vary).
 
 use std::fs::File;
+#[path = "serving/memory.rs"]
+mod memory;
+
 use std::hint::black_box;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::process::Command;
@@ -178,14 +181,7 @@ fn generate(path: &std::path::Path, events: usize) {
 
 /// The peak resident memory of this process, in KiB.
 fn peak_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
+    memory::peak_kib("self")
 }
 
 /// Runs one side and reports its time and peak memory. The time stops when the last event is

@@ -2,6 +2,8 @@
 //! each includes this module (`mod serving;`), so both start it the same way, read the address
 //! it listens on the same way, and end it however the benchmark ends.
 
+pub mod memory;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -85,14 +87,7 @@ pub fn load() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// The most memory a process has held (`VmHWM`), in KiB; 0 where the system does not say.
+/// The most memory a process has held, in KiB (the same reading `throughput` takes of itself).
 pub fn peak_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
+    memory::peak_kib(&pid.to_string())
 }
