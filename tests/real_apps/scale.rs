@@ -88,7 +88,8 @@ fn each_records_writes_keep_their_order_while_others_go_at_once() {
     let dir = scratch("scale-order");
     std::fs::write(dir.join("shop.weir"), shop(&crm.url, &mail.url)).unwrap();
     let serve = Serve::start(&dir, "shop.weir", &[]);
-    let records = 150usize;
+    // 2,000 events in all, each record's four among thousands of others'.
+    let records = 500usize;
     // Record r's create, two updates and delete, interleaved with the other records' events:
     // in round n, record n is created, n-1 updated, n-2 updated again, n-3 deleted.
     let mut posted = 0;
