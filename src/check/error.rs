@@ -125,6 +125,8 @@ pub enum CheckError {
     LetInFor { name: Named, defined: Span },
     /// E0105: a `let` name used below the arm of the branch that made it.
     LetInArm { name: Named, defined: Span },
+    /// E0105: a `let` name used in one arm of a branch and made in another.
+    LetInOtherArm { name: Named, defined: Span },
     /// E0105
     UnknownWorkflow {
         name: Named,
@@ -349,6 +351,7 @@ impl CheckError {
             CheckError::UnknownName { .. }
             | CheckError::UsedBeforeLet { .. }
             | CheckError::LetInArm { .. }
+            | CheckError::LetInOtherArm { .. }
             | CheckError::LetInFor { .. }
             | CheckError::TargetOutsideUpdate { .. }
             | CheckError::UnknownWorkflow { .. }
@@ -476,6 +479,7 @@ impl CheckError {
             | RecordAsValue { .. }
             | TargetOutsideUpdate { .. }
             | LetInArm { .. }
+            | LetInOtherArm { .. }
             | PreferOther { .. } => self.placement_parts(),
             BadFieldAccess { .. }
             | WrongArity { .. }
@@ -668,6 +672,11 @@ impl CheckError {
                 format!("`{}` is made inside an arm of an `if` and is not seen below it", name.text),
                 vec![primary(name.span, "used here"), secondary(*defined, "made here, inside the arm")],
                 vec![help(format!("move `let {} = …` above the `if`, or use it inside that arm", name.text))],
+            ),
+            CheckError::LetInOtherArm { name, defined } => (
+                format!("`{}` is made in another arm of this `if`, so it does not exist here", name.text),
+                vec![primary(name.span, "used here"), secondary(*defined, "made here, in another arm")],
+                vec![help(format!("use a name this arm has, or make `let {} = …` above the `if` so every arm has it", name.text))],
             ),
             CheckError::PreferOther { name, left, right } => (
                 format!("`prefer {}` names neither of the synced apps", name.text),

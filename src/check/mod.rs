@@ -289,6 +289,9 @@ pub(crate) struct Checker<'a> {
     visible_locals: usize,
     /// `let`s further down the workflow being checked, for "used before its `let`".
     later_lets: Vec<(Arc<str>, Span)>,
+    /// The blocks of the enclosing branches' other arms, to tell a `let` made in another arm
+    /// from one further down.
+    other_arms: Vec<Span>,
     /// Optional values known not to be `none` at this point (after `x != none`).
     narrowed: Vec<narrow::Narrow>,
     /// The sync whose conflicts the workflow being checked runs on, for `conflict.field`.
@@ -325,6 +328,7 @@ impl<'a> Checker<'a> {
             record_compare: false,
             visible_locals: 0,
             later_lets: Vec::new(),
+            other_arms: Vec::new(),
             narrowed: Vec::new(),
             conflict_sync: None,
             failure_of: None,

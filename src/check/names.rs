@@ -172,13 +172,11 @@ impl Checker<'_> {
         }
         if let Some((_, defined)) = self.later_lets.iter().find(|(n, _)| n == name) {
             let defined = *defined;
-            self.report(CheckError::UsedBeforeLet {
-                name: Named {
-                    text: name.clone(),
-                    span,
-                },
-                defined,
-            });
+            let name = Named {
+                text: name.clone(),
+                span,
+            };
+            self.report(self.used_before_let(name, defined));
             return error_expr(span);
         }
         let candidates = self.names_in_view(scope);
@@ -218,6 +216,16 @@ impl Checker<'_> {
             names.push(Arc::from("origin"));
         }
         names
+    }
+
+    /// A name whose `let` is further down: made in another arm of an enclosing `if`, or later.
+    fn used_before_let(&self, name: Named, defined: Span) -> CheckError {
+        let inside = |block: &Span| block.range().contains(&defined.range().start);
+        if self.other_arms.iter().any(inside) {
+            CheckError::LetInOtherArm { name, defined }
+        } else {
+            CheckError::UsedBeforeLet { name, defined }
+        }
     }
 
     /// Why a run on the clock's tick has no trigger record: a schedule, or `on failed run`.
@@ -295,13 +303,11 @@ impl Checker<'_> {
         if let ast::ExprKind::Name(name) = &base.kind
             && let Some(&(_, defined)) = self.later_lets.iter().find(|(n, _)| n == name)
         {
-            self.report(CheckError::UsedBeforeLet {
-                name: Named {
-                    text: name.clone(),
-                    span: base.span,
-                },
-                defined,
-            });
+            let name = Named {
+                text: name.clone(),
+                span: base.span,
+            };
+            self.report(self.used_before_let(name, defined));
             return Some(error_expr(span));
         }
         None

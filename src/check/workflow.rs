@@ -209,7 +209,7 @@ impl Checker<'_> {
             present_when(&condition, true, &mut self.narrowed);
             let label = self.written(arm.condition.span);
             self.arms.push(format!("if {label}"));
-            let steps = self.scoped_steps(&arm.block.steps, trigger);
+            let steps = self.arm_steps(branch, arm.block.span, &arm.block.steps, trigger);
             self.arms.pop();
             self.narrowed.truncate(narrowed);
             arms.push(Arm {
@@ -224,7 +224,7 @@ impl Checker<'_> {
                     present_when(&arm.condition, false, &mut self.narrowed);
                 }
                 self.arms.push("else".to_string());
-                let steps = self.scoped_steps(&block.steps, trigger);
+                let steps = self.arm_steps(branch, block.span, &block.steps, trigger);
                 self.arms.pop();
                 self.narrowed.truncate(narrowed);
                 steps
@@ -235,6 +235,24 @@ impl Checker<'_> {
     }
 
     /// The steps of one arm: the `let`s declared there go out of sight after it.
+    /// The steps of one arm of `branch`, its `let`s unseen below it and the other arms known,
+    /// so a name made in one of them is reported as such.
+    fn arm_steps(
+        &mut self,
+        branch: &ast::Branch,
+        block: Span,
+        steps: &[ast::Step],
+        trigger: &Trigger,
+    ) -> Vec<Step> {
+        let enclosing = self.other_arms.len();
+        let blocks = branch.arms.iter().map(|a| a.block.span);
+        let others = blocks.chain(branch.otherwise.as_ref().map(|b| b.span));
+        self.other_arms.extend(others.filter(|b| *b != block));
+        let checked = self.scoped_steps(steps, trigger);
+        self.other_arms.truncate(enclosing);
+        checked
+    }
+
     fn scoped_steps(&mut self, steps: &[ast::Step], trigger: &Trigger) -> Vec<Step> {
         let first = self.locals.len();
         let checked = self.steps(steps, trigger);
