@@ -278,3 +278,88 @@ fn the_shell_example_of_each_scheme_is_accepted() {
         text(&out.stderr)
     );
 }
+
+// ---------------------------------------------------------------- nested records
+
+const NESTED: &str = r#"app Desk at "DESK" {
+  ticket { title: text, author: text }
+}
+
+app Shop at "DESK" {
+  order { total: number, ship: { city: text, zip: text? } }
+
+  webhooks at "/hooks/shop" signed hmac env SHOP_SECRET {
+    kind at "topic"
+    id at "id"
+    "orders/create" means new order at "order"
+  }
+}
+
+workflow ship {
+  on new order in Shop
+  create ticket in Desk { title: "ship to " + ship.city, author: "shop" }
+}
+"#;
+
+/// An object in a provider's payload fills a nested record field: its fields are read as the
+/// record type says (the ones it does not declare left out), and an object without a field the
+/// type requires is refused at the door, naming it.
+#[test]
+fn a_nested_object_in_a_webhook_is_read_as_a_nested_record() {
+    let desk = RestApp::start();
+    let dir = scratch("hooks-nested");
+    std::fs::write(dir.join("shop.weir"), NESTED.replace("DESK", &desk.url)).unwrap();
+    let secret = "nested-secret";
+    let args = [
+        "serve",
+        "shop.weir",
+        "--listen",
+        "127.0.0.1:0",
+        "--journal",
+        "weir.db",
+    ];
+    let serve = Serve::launch(&dir, &args, &[("SHOP_SECRET", secret)])
+        .unwrap_or_else(|out| panic!("weir serve did not start: {}", text(&out.stderr)));
+    let post = |body: Json| {
+        let body = body.to_string();
+        let mut headers = signed(
+            &Scheme::Hmac {
+                header: "X-Signature".into(),
+                prefix: "sha256=".into(),
+                base64: false,
+            },
+            secret,
+            &body,
+            now(),
+        );
+        headers.push(("Content-Type", "application/json".into()));
+        serve.post("/hooks/shop", &body, &headers)
+    };
+    let (status, answer) = post(json!({
+        "topic": "orders/create", "id": "e1",
+        "order": { "id": "7", "total": 12, "ship": { "city": "Berlin", "street": "Unter den Linden" } }
+    }));
+    assert_eq!(status, 202, "{answer}");
+    let (status, answer) = post(json!({
+        "topic": "orders/create", "id": "e2",
+        "order": { "id": "8", "total": 5, "ship": { "zip": "10115" } }
+    }));
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (
+            422,
+            Some(
+                "`ship` is a { city: text, zip: text? } field, but the event gives an object without `city`"
+            )
+        ),
+        "{answer}"
+    );
+    let health = serve.settle(1);
+    assert_eq!(health["done"], 1, "{health}");
+    let titles: Vec<Json> = desk
+        .records("ticket")
+        .iter()
+        .map(|t| t["title"].clone())
+        .collect();
+    assert_eq!(titles, vec![json!("ship to Berlin")]);
+}

@@ -89,7 +89,7 @@ pub enum InputError {
     WrongType {
         field: Arc<str>,
         expected: Type,
-        found: &'static str,
+        found: std::borrow::Cow<'static, str>,
     },
     BadValue {
         field: Arc<str>,
@@ -155,7 +155,7 @@ impl fmt::Display for InputError {
                 found,
             } => write!(
                 f,
-                "`{field}` is a {} field, but the line gives {found}",
+                "`{field}` is a {} field, but the event gives {found}",
                 expected.unwrapped()
             ),
             InputError::BadValue {
@@ -172,7 +172,7 @@ impl fmt::Display for InputError {
                 text,
             } => write!(
                 f,
-                "`{field}` takes {}, but the line gives {text:?}",
+                "`{field}` takes {}, but the event gives {text:?}",
                 crate::types::choice_list(choices)
             ),
             InputError::MissingFields { entity, fields } => {

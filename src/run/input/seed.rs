@@ -345,11 +345,11 @@ impl<'a> ValueSeed<'a, '_> {
         }
     }
 
-    fn mismatch<E: de::Error>(self, found: &'static str) -> E {
+    fn mismatch<E: de::Error>(self, found: impl Into<std::borrow::Cow<'static, str>>) -> E {
         let problem = InputError::WrongType {
             field: self.field.clone(),
             expected: self.ty.clone(),
-            found,
+            found: found.into(),
         };
         stash(self.problem, problem)
     }
@@ -503,12 +503,12 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_> {
             }
         }
         if let Some(types) = types
-            && types
+            && let Some(((name, _), _)) = types
                 .iter()
                 .zip(&values)
-                .any(|((_, ty), (_, v))| *v == Value::None && !ty.is_optional())
+                .find(|((_, ty), (_, v))| *v == Value::None && !ty.is_optional())
         {
-            return Err(self.mismatch("an object without one of its fields"));
+            return Err(self.mismatch(format!("an object without `{name}`")));
         }
         Ok(Value::Record(Arc::from(values)))
     }
