@@ -87,7 +87,8 @@ impl Lower {
             | Rule::together
             | Rule::expect_count
             | Rule::clock_at
-            | Rule::clock_advance => ReplEntry::Step(self.scenario_step(inner)?),
+            | Rule::clock_advance
+            | Rule::app_writes => ReplEntry::Step(self.scenario_step(inner)?),
             _ => ReplEntry::Item(self.item(inner)?),
         })
     }
