@@ -24,12 +24,15 @@ use crate::span::Span;
 pub enum LimitProblem {
     /// E0212: `at most once per 0s`.
     NoWindow { span: Span, written: String },
+    /// E0103: `per FIELD` in a workflow with no trigger record (a schedule, `on failed run`).
+    PerWithoutRecord { span: Span, field: String },
 }
 
 impl LimitProblem {
     pub(super) fn code(&self) -> Code {
         match self {
             LimitProblem::NoWindow { .. } => Code::E0212,
+            LimitProblem::PerWithoutRecord { .. } => Code::E0103,
         }
     }
 
@@ -44,6 +47,16 @@ impl LimitProblem {
                 vec![help(
                     "give the window a length, as in `at most once per 60s`, or remove the limit",
                 )],
+            ),
+            LimitProblem::PerWithoutRecord { span, field } => (
+                format!("`per {field}` reads the trigger record, and this workflow has none"),
+                vec![primary(
+                    *span,
+                    "a schedule or a failed run has no record to take it from",
+                )],
+                vec![help(format!(
+                    "remove `per {field}`: one window then holds every run"
+                ))],
             ),
         }
     }
@@ -67,7 +80,15 @@ impl Checker<'_> {
 
     fn limit_of(&mut self, limit: &ast::RateLimit, entity: EntityId) -> Limit {
         let window = limit.window.node.seconds();
-        let per = limit.per.as_ref().map(|field| self.field(entity, field));
+        let no_record = self.program.app(self.program.entity(entity).app).is_clock();
+        let per = limit.per.as_ref().map(|field| {
+            if no_record {
+                let (span, field) = (field.span, field.node.to_string());
+                self.report(CheckError::Limit(LimitProblem::PerWithoutRecord { span, field }));
+                return None;
+            }
+            self.field(entity, field)
+        });
         if window == 0 {
             self.report(CheckError::Limit(LimitProblem::NoWindow {
                 span: limit.window.span,
