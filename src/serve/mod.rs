@@ -41,6 +41,7 @@ pub mod recording;
 pub mod redact;
 pub mod runs;
 pub mod saved;
+pub mod schedules;
 pub mod schemes;
 pub mod sender;
 pub mod server;
@@ -401,13 +402,19 @@ pub fn serve(mut config: Config, program: Arc<Program>) -> Result<(), ServeError
         poll_offers,
         Arc::clone(&stop),
     );
+    let ticks = schedules::spawn(
+        Arc::clone(&shared.program),
+        config.journal.clone(),
+        Arc::clone(&shared.counters),
+        Arc::clone(&stop),
+    );
     let app = server::router(shared);
     let until = stop_when(stopped, &stop, &waiting, &broken);
     runtime.block_on(listen::serve(listener, app, until));
     stop.store(true, Ordering::SeqCst);
     waiting.stop();
     drop(runtime);
-    for part in poller.into_iter().chain(parts) {
+    for part in poller.into_iter().chain(ticks).chain(parts) {
         let _ = part.join();
     }
     stopped_with(&config.journal, &broken)
