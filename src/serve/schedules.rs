@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use serde_json::json;
 
 use super::journal::{Journal, JournalError, StoredEvent, now_ms};
@@ -78,8 +78,9 @@ fn last_due(journal: &Journal, workflow: &str) -> rusqlite::Result<Option<i64>> 
 /// In one transaction: the tick of `workflow` due at `at`, and `at` as its last time handled.
 /// Whether the event is new (false: it was added before).
 pub fn add_tick(journal: &Journal, workflow: &str, at: i64) -> rusqlite::Result<bool> {
-    let tx = journal.conn().unchecked_transaction()?;
-    tx.execute_batch(SCHEMA)?;
+    journal.conn().execute_batch(SCHEMA)?;
+    // Immediate: the write lock is waited for at the start, never refused half-way through.
+    let tx = Transaction::new_unchecked(journal.conn(), TransactionBehavior::Immediate)?;
     let record = json!({ "workflow": workflow, "due": at }).to_string();
     let added = tx.execute(
         "INSERT INTO events (key, app, entity, kind, record, received)
@@ -116,8 +117,8 @@ pub fn spawn(
     std::thread::Builder::new()
         .name("weir-schedules".into())
         .spawn(move || {
-            let fired = Journal::open(&journal, true)
-                .and_then(|j| watch(&program, &j, &counters, &stop));
+            let fired =
+                Journal::open(&journal, true).and_then(|j| watch(&program, &j, &counters, &stop));
             if let Err(err) = fired {
                 eprintln!("error: the schedules are off: {err}");
             }
