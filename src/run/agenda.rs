@@ -80,11 +80,7 @@ impl<A: Apps> Engine<A> {
                 }
                 Due::Schedule(w) => {
                     schedules.pop();
-                    // The tick's id is the time it stands for, so that a trace can tell it.
-                    let mut record = Record::empty(0);
-                    record.id = at.cast_unsigned();
-                    let event =
-                        self.clock_event(program.workflow(w).trigger.entity, record, &mut out);
+                    let event = self.tick_event(w, at, &mut out);
                     let held = out.held.len();
                     let core = &mut self.core;
                     core.consider(&program, &mut self.apps, w, &event, &mut out);
@@ -100,6 +96,32 @@ impl<A: Apps> Engine<A> {
         }
         self.core.totals += out.counts;
         out
+    }
+
+    /// Runs the scheduled workflow `w` once for its time `at`, as a new chain, with the clock
+    /// reading `at` while it and its chain run: `weir serve` fires its schedules so, one
+    /// journaled event each ([`crate::serve::schedules`]). Not a scheduled workflow: nothing.
+    pub fn fire_schedule(&mut self, w: WorkflowId, at: i64) -> Outcome {
+        let mut out = Outcome::default();
+        let program = Arc::clone(&self.program);
+        if program.workflow(w).trigger.schedule.is_none() {
+            return out;
+        }
+        self.core.options.now = at;
+        let event = self.tick_event(w, at, &mut out);
+        self.core
+            .consider(&program, &mut self.apps, w, &event, &mut out);
+        self.core.settle(&program, &mut self.apps, &mut out);
+        self.core.totals += out.counts;
+        out
+    }
+
+    /// The tick of `w`'s schedule due at `at`; its id is that time, so that a trace can tell it.
+    fn tick_event(&mut self, w: WorkflowId, at: i64, out: &mut Outcome) -> Event {
+        let mut record = Record::empty(0);
+        record.id = at.cast_unsigned();
+        let entity = self.program.workflow(w).trigger.entity;
+        self.clock_event(entity, record, out)
     }
 
     /// An event of the clock's on `record`, counted and traced: the tick of a schedule, or
@@ -136,18 +158,16 @@ impl<A: Apps> Engine<A> {
 }
 
 /// What waits for a clock that `weir serve` does not move yet, one line for each workflow:
-/// its schedule or timer, which never runs, or its `wait`, where its runs stop.
+/// its timer, which never runs, or its `wait`, where its runs stop. (Schedules run under
+/// `weir serve`: [`crate::serve::schedules`].)
 pub fn unmoved_clock(p: &crate::program::Program) -> Vec<String> {
     let mut lines = Vec::new();
     for w in &p.workflows {
-        let t = &w.trigger;
-        let when = match (&t.schedule, &t.timer) {
-            (Some(schedule), _) => Some(format!("a schedule (`{schedule}`)")),
-            (None, Some(timer)) => Some(format!("a timer (`{}`)", timer.written)),
-            (None, None) => None,
-        };
-        if let Some(when) = when {
-            lines.push(format!("`{}` runs on {when} and does not run", w.name));
+        if let Some(timer) = &w.trigger.timer {
+            lines.push(format!(
+                "`{}` runs on a timer (`{}`) and does not run",
+                w.name, timer.written
+            ));
         }
         if let Some(seconds) = w.steps.iter().find_map(|s| match s.kind {
             crate::program::StepKind::Wait(seconds) => Some(seconds),

@@ -41,6 +41,7 @@ pub mod recording;
 pub mod redact;
 pub mod runs;
 pub mod saved;
+pub mod schedules;
 pub mod schemes;
 pub mod sender;
 pub mod server;
@@ -394,12 +395,11 @@ pub fn serve(mut config: Config, program: Arc<Program>) -> Result<(), ServeError
     };
     say_listening(&config, &addr, &shared.program);
     // After the line that says weir listens, so that it stays the first line.
-    let poller = poller::spawn(
-        poll_program,
-        config.journal.clone(),
-        config.policy,
-        poll_offers,
-        Arc::clone(&stop),
+    let threads = spawn_clocks(
+        (poll_program, poll_offers),
+        &config,
+        Arc::clone(&shared.counters),
+        &stop,
     );
     let app = server::router(shared);
     let until = stop_when(stopped, &stop, &waiting, &broken);
@@ -407,10 +407,33 @@ pub fn serve(mut config: Config, program: Arc<Program>) -> Result<(), ServeError
     stop.store(true, Ordering::SeqCst);
     waiting.stop();
     drop(runtime);
-    for part in poller.into_iter().chain(parts) {
+    for part in threads.into_iter().chain(parts) {
         let _ = part.join();
     }
     stopped_with(&config.journal, &broken)
+}
+
+/// The threads that run on time: the poller and the schedules, each if the program has any.
+fn spawn_clocks(
+    (program, offers): (Arc<Program>, mpsc::SyncSender<Offer>),
+    config: &Config,
+    counters: Arc<Counters>,
+    stop: &Arc<AtomicBool>,
+) -> Vec<std::thread::JoinHandle<()>> {
+    let ticks = schedules::spawn(
+        Arc::clone(&program),
+        config.journal.clone(),
+        counters,
+        Arc::clone(stop),
+    );
+    let poller = poller::spawn(
+        program,
+        config.journal.clone(),
+        config.policy,
+        offers,
+        Arc::clone(stop),
+    );
+    poller.into_iter().chain(ticks).collect()
 }
 
 /// The lock beside the journal could not be had.

@@ -372,6 +372,10 @@ impl Worker {
             let outcome = super::failed_runs::run(&mut self.engine, &self.journal, &p, event);
             return self.wrap(event, base, &outcome);
         }
+        if event.kind == super::schedules::KIND && event.app == crate::program::CLOCK_APP {
+            let outcome = super::schedules::run(&mut self.engine, &p, event);
+            return self.wrap(event, base, &outcome);
+        }
         let parsed = webhook::route(&p, &event.app, &event.entity, &event.kind).and_then(
             |(entity, kind)| {
                 webhook::parse(
