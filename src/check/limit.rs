@@ -84,7 +84,10 @@ impl Checker<'_> {
         let per = limit.per.as_ref().map(|field| {
             if no_record {
                 let (span, field) = (field.span, field.node.to_string());
-                self.report(CheckError::Limit(LimitProblem::PerWithoutRecord { span, field }));
+                self.report(CheckError::Limit(LimitProblem::PerWithoutRecord {
+                    span,
+                    field,
+                }));
                 return None;
             }
             self.field(entity, field)
