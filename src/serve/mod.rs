@@ -646,7 +646,7 @@ fn say_listening(config: &Config, addr: &str, program: &Program) {
     };
     let providers = provider::listed(program);
     say(format_args!(
-        "weir serve: listening on http://{addr}, journal {}, webhooks {secured}, {readers}{providers}",
+        "weir serve: listening on http://{addr}, journal {}, /events webhooks {secured}, {readers}{providers}",
         config.journal.display()
     ));
 }
