@@ -37,13 +37,15 @@ pub enum FailedProblem {
     },
     /// E0105: `error.message` in a workflow that does not run on failed runs.
     ErrorOutside { span: Span },
+    /// E0105: `error` alone, in a workflow on failed runs.
+    ErrorWhole { span: Span },
 }
 
 impl FailedProblem {
     pub(super) fn code(&self) -> Code {
         match self {
             FailedProblem::OfFailedRun { .. } => Code::E0211,
-            FailedProblem::ErrorOutside { .. } => Code::E0105,
+            FailedProblem::ErrorOutside { .. } | FailedProblem::ErrorWhole { .. } => Code::E0105,
         }
     }
 
@@ -68,6 +70,13 @@ impl FailedProblem {
                 vec![primary(*span, "no run failed here")],
                 vec![help(
                     "read `error.message`, `error.workflow` and `error.event` in a workflow that starts `on failed run of WORKFLOW`",
+                )],
+            ),
+            FailedProblem::ErrorWhole { span } => (
+                "`error` is read by its parts, not as a value of its own".to_string(),
+                vec![primary(*span, "which part of the failure?")],
+                vec![help(
+                    "write `error.message` (what went wrong), `error.workflow` or `error.event`",
                 )],
             ),
         }

@@ -134,6 +134,11 @@ impl Checker<'_> {
         if let Some((kind, ty)) = self.lookup(name, scope) {
             return Expr { kind, ty, span };
         }
+        // `{error}` in a workflow on failed runs: the failure is read by its parts.
+        if &**name == "error" && self.failure_of.is_some() {
+            self.report(CheckError::Failed(FailedProblem::ErrorWhole { span }));
+            return error_expr(span);
+        }
         // A bare name compared with or stored as an origin is a label.
         if matches!(expected, Some(Type::Origin)) {
             return Expr {
