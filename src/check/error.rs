@@ -138,6 +138,9 @@ pub enum CheckError {
         base: Arc<str>,
         field: Arc<str>,
         has_trigger: bool,
+        /// The type of `base` where it is a value (a list, a text…) rather than a name
+        /// weir does not know.
+        base_ty: Option<crate::types::Type>,
     },
     /// E0105: `origin` in a scenario check of records that keep no stamp.
     NoStamp {

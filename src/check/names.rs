@@ -365,11 +365,13 @@ impl Checker<'_> {
                 // A nested record (`address.city`, `line.sku`): its field by place.
                 let unknown_name =
                     matches!(&base.kind, ast::ExprKind::Name(name) if !self.resolves(name, scope));
+                let mut base_ty = None;
                 if !unknown_name {
                     let value = self.expr(base, scope, None);
                     if value.ty.is_unknown() {
                         return error_expr(span);
                     }
+                    base_ty = Some(value.ty.clone());
                     if let Some(member) = self.member(value, field, span) {
                         return member;
                     }
@@ -380,6 +382,7 @@ impl Checker<'_> {
                     base: Arc::from(base_text.as_str()),
                     field: field.node.clone(),
                     has_trigger: scope.trigger.is_some(),
+                    base_ty,
                 });
                 return error_expr(span);
             }

@@ -24,7 +24,27 @@ impl CheckError {
                 span,
                 base,
                 field,
+                base_ty: Some(ty),
+                ..
+            } => (
+                format!("`{base}` is a {ty}, which has no field `{field}`"),
+                vec![primary(*span, "only records have fields")],
+                vec![help(match ty.unwrapped() {
+                    crate::types::Type::List(_) => format!(
+                        "read an item's field, as in `{base}[0].{field}`, or each item's, as in `[item.{field} for item in {base}]`"
+                    ),
+                    _ if matches!(field.as_ref(), "length" | "len" | "size" | "count") => {
+                        format!("the length of a text or list is `len({base})`")
+                    }
+                    _ => format!("read `{field}` of a record, as in `trigger.{field}`"),
+                })],
+            ),
+            CheckError::BadFieldAccess {
+                span,
+                base,
+                field,
                 has_trigger,
+                base_ty: None,
             } => (
                 if *has_trigger || &**base != "trigger" {
                     format!(
