@@ -76,7 +76,8 @@ pub struct Means {
 pub struct Read {
     pub event: EventKind,
     pub entity: EntityId,
-    /// The flat record, as JSON text, as `/events/{app}/{entity}/{kind}` takes it.
+    /// The record (its nested record fields as objects), as JSON text, as
+    /// `/events/{app}/{entity}/{kind}` takes it.
     pub record: String,
     pub event_id: Option<String>,
 }
