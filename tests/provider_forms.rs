@@ -383,7 +383,7 @@ app Tills at "DESK" {
 app Shopify at "DESK" {
   order { total: text as "total_price" }
 
-  webhooks at "/hooks/shopify" signed hmac header "X-Shopify-Hmac-Sha256" env TILL_SECRET {
+  webhooks at "/hooks/shopify" signed hmac header "X-Hmac-Sha256" env TILL_SECRET {
     kind at header "X-Shopify-Topic"
     "orders/create" means new order
   }
@@ -478,10 +478,10 @@ fn form_fields_are_read_as_the_entity_declares_them() {
             .starts_with("add `\"refund\" means new sale` to the webhooks of `Tills`"),
         "{answer}"
     );
-    // Shopify signs in base64; this route reads hex, as declared without `base64`.
+    // A provider that signs in base64, as Shopify does, at a route that reads hex.
     let order = r#"{"id":820982911946154508,"total_price":"199.65"}"#;
     let shopify = Scheme::Hmac {
-        header: "X-Shopify-Hmac-Sha256".into(),
+        header: "X-Hmac-Sha256".into(),
         prefix: String::new(),
         base64: true,
     };
@@ -493,8 +493,8 @@ fn form_fields_are_read_as_the_entity_declares_them() {
     assert_eq!(
         refusal(&answer),
         (
-            "`X-Shopify-Hmac-Sha256` holds the body's signature in base64, and the app's webhooks read `sha256=<hex>`".into(),
-            "the provider signs in base64, as Shopify does: write `base64` after `header \"X-Shopify-Hmac-Sha256\"` in the app's `signed` line".into()
+            "`X-Hmac-Sha256` holds the body's signature in base64, and the app's webhooks read `sha256=<hex>`".into(),
+            "the provider signs in base64, as Shopify does: write `base64` after `header \"X-Hmac-Sha256\"` in the app's `signed` line".into()
         )
     );
     let health = serve.settle(1);
