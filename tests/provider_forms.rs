@@ -19,7 +19,7 @@ mod sign;
 
 use rest_app::RestApp;
 use serde_json::{Value as Json, json};
-use serve::{Serve, scratch, text};
+use serve::{Scratch, Serve, scratch, text};
 use sign::{now, signed};
 use weir::serve::schemes::Scheme;
 
@@ -395,17 +395,14 @@ workflow sold {
 }
 "#;
 
-/// A form's fields are texts on the wire: each is read as its field's type says (`amount=12`
-/// a number, `paid=true` a bool), and `ship[city]=Berlin` as the nested field `ship.city`. A
-/// value that does not read as its type, and a bracketed field the entity does not declare,
-/// are refused naming the form's field; a kind with no meaning is guessed `new`, as a form
-/// is a request. A signature in base64 where the app reads hex says how to declare base64.
-#[test]
-fn form_fields_are_read_as_the_entity_declares_them() {
+const TILL_SECRET: &str = "till-secret";
+
+/// `weir serve` with the tills' script, and the desk it writes to: the server is dropped
+/// (killed) first, then its directory.
+fn tills(name: &str) -> (Serve, Scratch, RestApp) {
     let desk = RestApp::start();
-    let dir = scratch("hooks-typed-forms");
+    let dir = scratch(name);
     std::fs::write(dir.join("tills.weir"), TILLS.replace("DESK", &desk.url)).unwrap();
-    let secret = "till-secret";
     let args = [
         "serve",
         "tills.weir",
@@ -414,8 +411,28 @@ fn form_fields_are_read_as_the_entity_declares_them() {
         "--journal",
         "weir.db",
     ];
-    let serve = Serve::launch(&dir, &args, &[("TILL_SECRET", secret)])
+    let serve = Serve::launch(&dir, &args, &[("TILL_SECRET", TILL_SECRET)])
         .unwrap_or_else(|out| panic!("weir serve did not start: {}", text(&out.stderr)));
+    (serve, dir, desk)
+}
+
+/// The error and help of a refusal.
+fn refusal(answer: &Json) -> (String, String) {
+    (
+        answer["error"].as_str().unwrap_or_default().to_string(),
+        answer["help"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+/// A form's fields are texts on the wire: each is read as its field's type says (`amount=12`
+/// a number, `paid=true` a bool), and `ship[city]=Berlin` as the nested field `ship.city`. A
+/// value that does not read as its type, and a bracketed field the entity does not declare,
+/// are refused naming the form's field; a kind with no meaning is guessed `new`, as a form
+/// is a request.
+#[test]
+fn form_fields_are_read_as_the_entity_declares_them() {
+    let (serve, _dir, desk) = tills("hooks-typed-forms");
+    let secret = TILL_SECRET;
     let scheme = Scheme::Hmac {
         header: "X-Signature".into(),
         prefix: "sha256=".into(),
@@ -425,12 +442,6 @@ fn form_fields_are_read_as_the_entity_declares_them() {
         let mut headers = signed(&scheme, secret, body, now());
         headers.push(("Content-Type", "application/x-www-form-urlencoded".into()));
         serve.post("/hooks/tills", body, &headers)
-    };
-    let refusal = |answer: &Json| {
-        (
-            answer["error"].as_str().unwrap_or_default().to_string(),
-            answer["help"].as_str().unwrap_or_default().to_string(),
-        )
     };
     let (status, answer) =
         form("event=sale&event_id=e1&amount=12.5&paid=true&ship%5Bcity%5D=Berlin&ship[zip]=10115");
@@ -478,6 +489,26 @@ fn form_fields_are_read_as_the_entity_declares_them() {
             .starts_with("add `\"refund\" means new sale` to the webhooks of `Tills`"),
         "{answer}"
     );
+    let health = serve.settle(1);
+    assert_eq!(
+        (&health["done"], &health["failed"]),
+        (&json!(1), &json!(0)),
+        "{health}"
+    );
+    let titles: Vec<Json> = desk
+        .records("ticket")
+        .iter()
+        .map(|t| t["title"].clone())
+        .collect();
+    assert_eq!(titles, vec![json!("sale to Berlin")]);
+}
+
+/// A signature in base64, as Shopify sends it, at a route that reads hex: refused with how to
+/// declare base64, and with whether it matched the body in base64.
+#[test]
+fn a_base64_signature_where_hex_is_read_says_how_to_declare_it() {
+    let (serve, _dir, _desk) = tills("hooks-base64-help");
+    let secret = TILL_SECRET;
     // A provider that signs in base64, as Shopify does, at a route that reads hex.
     let order = r#"{"id":820982911946154508,"total_price":"199.65"}"#;
     let shopify = Scheme::Hmac {
@@ -497,16 +528,4 @@ fn form_fields_are_read_as_the_entity_declares_them() {
             "the provider signs in base64, as Shopify does: write `base64` after `header \"X-Hmac-Sha256\"` in the app's `signed` line".into()
         )
     );
-    let health = serve.settle(1);
-    assert_eq!(
-        (&health["done"], &health["failed"]),
-        (&json!(1), &json!(0)),
-        "{health}"
-    );
-    let titles: Vec<Json> = desk
-        .records("ticket")
-        .iter()
-        .map(|t| t["title"].clone())
-        .collect();
-    assert_eq!(titles, vec![json!("sale to Berlin")]);
 }

@@ -152,24 +152,7 @@ impl Scheme {
             })
             .collect();
         if tags.is_empty() {
-            let help = match self {
-                Scheme::Hmac {
-                    base64: false,
-                    header,
-                    ..
-                } => format!(
-                    "{}; if the provider sends it in base64, write `base64` after `header \"{header}\"` in the app's `signed` line",
-                    self.how()
-                ),
-                _ => self.how(),
-            };
-            return Err(refused(
-                format!(
-                    "`{name}` does not hold a signature in the form {}",
-                    self.form()
-                ),
-                help,
-            ));
+            return Err(self.unreadable());
         }
         if !tags
             .iter()
@@ -243,6 +226,29 @@ impl Scheme {
             format!("`{header}` holds {whose} {sent_as}, and the app's webhooks read {read_as}"),
             help,
         ))
+    }
+
+    /// A signature that is not in the form the scheme sends, as far as can be read.
+    fn unreadable(&self) -> Refused {
+        let help = match self {
+            Scheme::Hmac {
+                base64: false,
+                header,
+                ..
+            } => format!(
+                "{}; if the provider sends it in base64, write `base64` after `header \"{header}\"` in the app's `signed` line",
+                self.how()
+            ),
+            _ => self.how(),
+        };
+        refused(
+            format!(
+                "`{}` does not hold a signature in the form {}",
+                self.header(),
+                self.form()
+            ),
+            help,
+        )
     }
 
     fn form(&self) -> String {
