@@ -25,11 +25,25 @@ use super::webhook::Problem;
 use crate::program::Program;
 use crate::types::Type;
 
+/// How deep brackets may nest a field, as deep as JSON bodies may nest (serde_json's limit):
+/// deeper is no provider's form, and reading it would take as deep a stack.
+const DEEPEST: usize = 128;
+
 /// A form's fields, nested where their names have brackets; the first value of a name counts.
 pub fn parse(bytes: &[u8]) -> Result<Map<String, Json>, Unopened> {
     let mut fields = Map::new();
     for (key, value) in form_urlencoded::parse(bytes) {
         let path = segments(&key);
+        if path.len() > DEEPEST {
+            return Err(Unopened {
+                message: format!(
+                    "the form has a field nested {} brackets deep, more than the {DEEPEST} weir reads",
+                    path.len() - 1
+                ),
+                help: "send the provider's request unchanged; no provider nests a form's fields so deep"
+                    .into(),
+            });
+        }
         insert(&mut fields, &key, &path, value.into_owned())?;
     }
     for value in fields.values_mut() {
@@ -328,6 +342,13 @@ mod tests {
         );
         let unnumbered = parse(b"items[][id]=x").unwrap_err();
         assert_eq!(unnumbered.help, "number the items, as in `items[0][id]`");
+        let deep = format!("a{}=1", "[b]".repeat(DEEPEST));
+        let refused = parse(deep.as_bytes()).unwrap_err();
+        assert_eq!(
+            refused.message,
+            "the form has a field nested 128 brackets deep, more than the 128 weir reads"
+        );
+        assert!(parse(format!("a{}=1", "[b]".repeat(DEEPEST - 1)).as_bytes()).is_ok());
     }
 
     #[test]
