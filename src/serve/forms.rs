@@ -351,6 +351,21 @@ mod tests {
         assert!(parse(format!("a{}=1", "[b]".repeat(DEEPEST - 1)).as_bytes()).is_ok());
     }
 
+    /// Names with brackets that do not nest are names as written, never a panic or a loss.
+    #[test]
+    fn odd_brackets_are_plain_names() {
+        let form = b"%5B=1&a%5B=2&a]]=3&]=4&a[b]c=5&%5B%5D=6&a[=7";
+        assert_eq!(
+            Json::Object(parse(form).unwrap()),
+            json!({ "[": "1", "a[": "2", "a]]": "3", "]": "4", "a[b]c": "5", "[]": "6" })
+        );
+        let clash = parse(b"a[b]=1&a[b][c]=2").unwrap_err();
+        assert_eq!(
+            clash.message,
+            "the form gives `a[b]` both as one value and as fields in brackets"
+        );
+    }
+
     #[test]
     fn a_path_walks_through_nested_fields_lists_and_optionals() {
         let city = Type::Nested(vec![("city".into(), Type::Text)].into());
