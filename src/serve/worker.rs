@@ -475,6 +475,7 @@ impl Worker {
             total.held.extend(outcome.held);
             total.failures.extend(outcome.failures);
             total.written.extend(outcome.written);
+            total.heard.extend(outcome.heard);
             total.counts += outcome.counts;
         }
         self.next_run = self.next_run.max(self.engine.next_run_id());
@@ -546,6 +547,7 @@ impl Worker {
             f.written.push(ledger_row(p, w));
         }
         f.limited = super::limits_seen::rows(p, &outcome.limited);
+        f.heard = super::failed_runs::heard_rows(p, &outcome.heard);
         let first_failure = outcome
             .failures
             .first()
