@@ -124,12 +124,18 @@ fn poll_once_fires_the_schedules_due_and_stops() {
         text(&out.stdout)
     };
     let said = once();
-    assert!(said.contains("the schedule of `heartbeat` starts now"), "{said}");
+    assert!(
+        said.contains("the schedule of `heartbeat` starts now"),
+        "{said}"
+    );
     assert!(dues(&crm).is_empty(), "{:?}", dues(&crm));
     let started = now();
     assert!(wait_until(Duration::from_secs(5), || now() > started));
     let said = once();
-    assert!(said.contains("fired the schedule of `heartbeat` due"), "{said}");
+    assert!(
+        said.contains("fired the schedule of `heartbeat` due"),
+        "{said}"
+    );
     let fired = dues(&crm);
     assert_eq!(fired.len(), 1, "{fired:?}");
     assert!(fired[0] >= started, "{fired:?} {started}");

@@ -232,16 +232,17 @@ fn earlier(
     failing: WorkflowId,
     kept: Kept,
 ) -> LateFailure {
-    let parsed = webhook::route(p, &event.app, &event.entity, &kept.kind).and_then(|(entity, kind)| {
-        webhook::parse(
-            p,
-            entity,
-            kind,
-            &event.record,
-            event.actor.as_deref(),
-            event.changed.as_deref(),
-        )
-    });
+    let parsed =
+        webhook::route(p, &event.app, &event.entity, &kept.kind).and_then(|(entity, kind)| {
+            webhook::parse(
+                p,
+                entity,
+                kind,
+                &event.record,
+                event.actor.as_deref(),
+                event.changed.as_deref(),
+            )
+        });
     let record = match parsed {
         Ok(Parsed::Report {
             kind,

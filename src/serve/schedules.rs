@@ -190,7 +190,8 @@ pub fn fire_due(program: &Program, journal: &Journal) -> Result<usize, JournalEr
         };
         if add_tick(journal, name, at).map_err(fail)? {
             added += 1;
-            let time = jiff::Timestamp::from_second(at).map_or_else(|_| at.to_string(), |t| t.to_string());
+            let time =
+                jiff::Timestamp::from_second(at).map_or_else(|_| at.to_string(), |t| t.to_string());
             super::say(format_args!(
                 "weir serve: fired the schedule of `{name}` due {time}"
             ));
@@ -259,15 +260,29 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("weir-ticks-once-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let journal = Journal::open(&dir.join("weir.db"), false).unwrap();
-        assert_eq!(fire_due(&checked.program, &journal).unwrap(), 0, "it starts");
-        let start = last_due(&journal, "beat").unwrap().expect("its start is kept");
+        assert_eq!(
+            fire_due(&checked.program, &journal).unwrap(),
+            0,
+            "it starts"
+        );
+        let start = last_due(&journal, "beat")
+            .unwrap()
+            .expect("its start is kept");
         // As if the start had been two minutes and a half ago.
         journal
             .conn()
             .execute("UPDATE schedules SET last_due = ?1", [start - 150])
             .unwrap();
-        assert_eq!(fire_due(&checked.program, &journal).unwrap(), 1, "due: fired");
-        assert_eq!(fire_due(&checked.program, &journal).unwrap(), 0, "fired once");
+        assert_eq!(
+            fire_due(&checked.program, &journal).unwrap(),
+            1,
+            "due: fired"
+        );
+        assert_eq!(
+            fire_due(&checked.program, &journal).unwrap(),
+            0,
+            "fired once"
+        );
         assert_eq!(journal.queued().unwrap().len(), 1);
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -112,7 +112,9 @@ pub(super) fn help_for(expected: &[Expected], found: &Found) -> String {
     if has(super::expected::WAIT_LENGTH) {
         return "a wait takes a length, a whole number followed by `s`, `m`, `h` or `d` and not in quotes, as in `wait 12h`".into();
     }
-    if has(super::expected::TRIGGER_KINDS) && matches!(found, Found::Token(t) if t.starts_with(|c: char| c.is_ascii_digit())) {
+    if has(super::expected::TRIGGER_KINDS)
+        && matches!(found, Found::Token(t) if t.starts_with(|c: char| c.is_ascii_digit()))
+    {
         return "a timer reads `on 24h before FIELD of ENTITY in APP` (or `after`), its length a whole number followed by `s`, `m`, `h` or `d`".into();
     }
     if has(super::expected::TRIGGER_KINDS) {
