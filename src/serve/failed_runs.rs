@@ -31,6 +31,7 @@
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::journal::{Finished, Journal, StoredEvent, now_ms};
+use super::status::EventStatus;
 use super::webhook::{self, Parsed};
 use crate::program::{Program, WorkflowId};
 use crate::remote::Connected;
@@ -78,10 +79,10 @@ pub fn heard_rows(p: &Program, heard: &[(u64, Event)]) -> Vec<(u64, String)> {
 }
 
 /// In the transaction that records a finished event: keeps the events its heard runs started
-/// on while it has writes to send (only those can fail the run later). A run again (a replay)
-/// replaces those of the first time; a release of held runs adds its own.
+/// on while it has writes to send (only those can fail the run later). A replay of a failed
+/// event replaces those of the first time; a release of held runs adds its own.
 pub fn keep(tx: &Transaction, f: &Finished) -> rusqlite::Result<()> {
-    if !f.released {
+    if f.was == EventStatus::Failed && !f.released {
         tx.prepare_cached("DELETE FROM failed_run_events WHERE event = ?1")?
             .execute([f.event])?;
     }
