@@ -170,6 +170,36 @@ pub(super) fn number_step_limits(steps: &mut [Step]) {
 mod tests {
     use super::step_identity;
 
+    /// The identities of the limited steps of a script's first workflow.
+    fn slots(script: &str) -> Vec<String> {
+        let loaded = crate::load::parse_all(vec![("s.weir".into(), script.into())]);
+        let checked = crate::check::check(&loaded.scripts, &loaded.sources);
+        assert!(!checked.has_errors(), "{script}");
+        crate::program::steps_within(&checked.program.workflows[0].steps)
+            .iter()
+            .filter_map(|s| s.limit.as_ref().map(|l| l.slot.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn weir_fmt_keeps_the_identities_of_limited_steps_and_twins_get_their_own() {
+        let script = "app Sensors { reading { device: text, value: number } }
+workflow hot {
+  on new reading in Sensors
+  if value > 90 {   notify   \"#ops\"   \"{device} is hot\"  at most once per 1h per device }
+  notify \"#ops\" \"{device} is hot\" at most once per 1h per device
+  create reading in Sensors {device:device,value:0} at most once per 1d
+}
+";
+        let loaded = crate::load::parse_all(vec![("s.weir".into(), script.into())]);
+        let formatted = crate::fmt::format(&loaded.scripts[0], script);
+        assert_ne!(formatted, script, "the layout changes");
+        let (before, after) = (slots(script), slots(&formatted));
+        assert_eq!(before, after, "{formatted}");
+        assert_eq!(before.len(), 3);
+        assert_eq!(before[1], format!("{}/2", before[0]), "the same step twice");
+    }
+
     #[test]
     fn a_steps_identity_ignores_layout_and_comments_but_not_what_it_does() {
         let one = step_identity("notify \"#ops\" \"{device} is hot\"");
