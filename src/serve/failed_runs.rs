@@ -35,7 +35,8 @@ use super::status::EventStatus;
 use super::webhook::{self, Parsed};
 use crate::program::{Program, WorkflowId};
 use crate::remote::Connected;
-use crate::run::{Engine, Event, LateFailure, Outcome, event_text, state};
+use crate::remote::deferred::Planned;
+use crate::run::{Engine, LateFailure, Outcome, event_text, state};
 
 /// The kind of the events this raises, which no webhook can have (it has a space).
 pub const KIND: &str = "failed run";
@@ -59,20 +60,32 @@ CREATE TABLE IF NOT EXISTS failed_run_events (
 /// Makes the tables, and adds `failed_runs.run_event` to a journal of an earlier weir.
 pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(SCHEMA)?;
-    let has: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM pragma_table_info('failed_runs') WHERE name = 'run_event'",
-        [],
-        |r| r.get(0),
-    )?;
-    if has == 0 {
-        conn.execute_batch("ALTER TABLE failed_runs ADD COLUMN run_event TEXT")?;
+    let has = || -> rusqlite::Result<bool> {
+        conn.query_row(
+            "SELECT COUNT(*) > 0 FROM pragma_table_info('failed_runs') WHERE name = 'run_event'",
+            [],
+            |r| r.get(0),
+        )
+    };
+    if !has()? {
+        // Another connection opening the journal at the same time may have added it first.
+        if let Err(err) = conn.execute_batch("ALTER TABLE failed_runs ADD COLUMN run_event TEXT")
+            && !has()?
+        {
+            return Err(err);
+        }
     }
     Ok(())
 }
 
-/// An outcome's heard runs as rows: the event each started on, as JSON.
-pub fn heard_rows(p: &Program, heard: &[(u64, Event)]) -> Vec<(u64, String)> {
-    heard
+/// An outcome's heard runs as rows, the event each started on as JSON: only when the event
+/// has writes to send, the only way a run can fail once the engine is done with it.
+pub fn heard_rows(p: &Program, outcome: &Outcome, writes: &[Planned]) -> Vec<(u64, String)> {
+    if writes.is_empty() {
+        return Vec::new();
+    }
+    outcome
+        .heard
         .iter()
         .map(|(run, event)| (*run, state::event_json(p, event).to_string()))
         .collect()
@@ -285,5 +298,42 @@ fn earlier(
         event: about.into(),
         record,
         cause: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_journal_of_an_earlier_weir_gains_the_run_event_and_keeps_its_failed_runs() {
+        let dir = std::env::temp_dir().join(format!("weir-failed-runs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("weir.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE failed_runs (event INTEGER PRIMARY KEY, of_event INTEGER NOT NULL,
+                   run INTEGER NOT NULL, workflow TEXT NOT NULL, kind TEXT NOT NULL,
+                   message TEXT NOT NULL);
+                 INSERT INTO failed_runs VALUES (2, 1, 1, 'to_crm', 'new', 'refused');",
+            )
+            .unwrap();
+        }
+        let journal = Journal::open(&path, false).unwrap();
+        // Opened again (as the other connections of `weir serve` are), nothing is added twice.
+        let again = Journal::open(&path, false).unwrap();
+        let row: (String, Option<String>) = again
+            .conn()
+            .query_row(
+                "SELECT workflow, run_event FROM failed_runs WHERE event = 2",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(row, ("to_crm".to_string(), None));
+        drop((journal, again));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

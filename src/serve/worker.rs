@@ -432,6 +432,7 @@ impl Worker {
         let mut finished = self.finished(event.id, base, outcome, false);
         finished.was = event.status;
         finished.writes = self.take_planned();
+        finished.heard = super::failed_runs::heard_rows(&self.program, outcome, &finished.writes);
         finished
     }
 
@@ -482,6 +483,7 @@ impl Worker {
         let mut finished = self.finished(event, base, &total, true);
         finished.was = EventStatus::Held;
         finished.writes = self.take_planned();
+        finished.heard = super::failed_runs::heard_rows(&self.program, &total, &finished.writes);
         finished.changes = self.take_changes();
         Ok(finished)
     }
@@ -547,7 +549,6 @@ impl Worker {
             f.written.push(ledger_row(p, w));
         }
         f.limited = super::limits_seen::rows(p, &outcome.limited);
-        f.heard = super::failed_runs::heard_rows(p, &outcome.heard);
         let first_failure = outcome
             .failures
             .first()
