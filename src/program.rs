@@ -448,12 +448,16 @@ pub struct Step {
     pub limit: Option<StepLimit>,
 }
 
-/// A step's rate limit, and the number that tells its windows from the trigger's and the
-/// other steps' (the line it stands on).
+/// A step's rate limit, and what tells its windows from the trigger's and the other steps'.
 #[derive(Clone, Debug)]
 pub struct StepLimit {
     pub limit: Limit,
-    pub slot: u32,
+    /// The step's identity: a digest of what it does as written (whitespace and comments
+    /// aside), numbered when the workflow has the same step twice. Reformatting the script or
+    /// editing other steps leaves it, so a journal's windows stay open across such changes.
+    pub slot: Arc<str>,
+    /// The line the limit stood on, which earlier journals keyed the step's windows by.
+    pub line: u32,
 }
 
 impl Step {

@@ -106,3 +106,37 @@ fn a_schedule_runs_under_serve_once_per_time_across_a_kill() {
     let listed = text(&listed.stdout);
     assert!(listed.contains("heartbeat"), "{listed}");
 }
+
+/// `weir serve --poll-once` (for cron) fires the schedules due, runs them, and stops: the first
+/// keeps the schedule's start, a later one fires the time since, once.
+#[test]
+fn poll_once_fires_the_schedules_due_and_stops() {
+    let crm = RestApp::start();
+    let dir = scratch("schedules-once");
+    std::fs::write(dir.join("beat.weir"), heartbeat(&crm.url)).unwrap();
+    let once = || {
+        let out = weir(
+            &["serve", "beat.weir", "--poll-once", "--journal", "weir.db"],
+            &dir,
+            &[("CRM_TOKEN", "tk")],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let said = once();
+    assert!(
+        said.contains("the schedule of `heartbeat` starts now"),
+        "{said}"
+    );
+    assert!(dues(&crm).is_empty(), "{:?}", dues(&crm));
+    let started = now();
+    assert!(wait_until(Duration::from_secs(5), || now() > started));
+    let said = once();
+    assert!(
+        said.contains("fired the schedule of `heartbeat` due"),
+        "{said}"
+    );
+    let fired = dues(&crm);
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert!(fired[0] >= started, "{fired:?} {started}");
+}

@@ -34,7 +34,8 @@ impl Checker<'_> {
             self.action_targets_in(&w.steps);
             return;
         };
-        let steps = self.steps(&w.steps, &trigger);
+        let mut steps = self.steps(&w.steps, &trigger);
+        super::limit::number_step_limits(&mut steps);
         for (i, used) in self.locals_used.clone().into_iter().enumerate() {
             if !used {
                 let local = &self.locals[i];

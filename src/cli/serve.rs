@@ -26,8 +26,9 @@ pub struct ServeArgs {
     /// The address to listen on, as in 127.0.0.1:8080 (port 0 picks a free one).
     #[arg(long, value_name = "ADDR", required_unless_present = "poll_once")]
     listen: Option<String>,
-    /// Poll each entity the script polls (`poll … every …`) once, run what changed, and stop,
-    /// without listening: for tests and cron.
+    /// Fire the schedules that are due (`on every …`, once each), poll each entity the script
+    /// polls (`poll … every …`) once, run what that queued, and stop, without listening: for
+    /// tests and cron.
     #[arg(long)]
     poll_once: bool,
     /// The journal: an SQLite file, made if it does not exist.

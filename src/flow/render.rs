@@ -193,8 +193,41 @@ impl<'a> View<'a> {
         format!("{}.{}", self.program.app(e.app).name, e.name)
     }
 
-    /// The edges of the picture: (from entity, to entity, label, status), one per write.
-    fn edges(&self) -> Vec<(EntityId, EntityId, String, &WriteStatus)> {
+    /// Where a unit's runs start in the pictures: its trigger's entity, the clock, or for a
+    /// workflow on failed runs the failure (`failed run of to_desk`), a node of its own.
+    fn start_node(&self, unit: usize) -> String {
+        let u = &self.graph.units[unit];
+        if let UnitSource::Workflow(w) = u.source
+            && let Some(of) = self.program.workflow(w).trigger.failed
+        {
+            return match of {
+                FailedOf::Any => "failed run of any workflow".to_string(),
+                of => of.words(&self.program),
+            };
+        }
+        self.node(u.trigger_entity)
+    }
+
+    /// The nodes that are not entities, each once, in the order the edges first name them:
+    /// the clock, where schedules start, and the failures workflows on failed runs start at.
+    fn round_nodes(&self, edges: &[(String, EntityId, String, &WriteStatus)]) -> Vec<String> {
+        let mut nodes: Vec<String> = Vec::new();
+        for (from, ..) in edges {
+            let shown = self
+                .program
+                .apps
+                .iter()
+                .flat_map(|a| self.shown_entities(a))
+                .any(|e| self.node(*e) == *from);
+            if !shown && !nodes.contains(from) {
+                nodes.push(from.clone());
+            }
+        }
+        nodes
+    }
+
+    /// The edges of the picture: (from node, to entity, label, status), one per write.
+    fn edges(&self) -> Vec<(String, EntityId, String, &WriteStatus)> {
         self.shown
             .iter()
             .map(|&i| {
@@ -229,7 +262,7 @@ impl<'a> View<'a> {
                     arm_words(w),
                     w.kind.action()
                 );
-                (unit.trigger_entity, w.entity, label, &self.status[i])
+                (self.start_node(w.unit), w.entity, label, &self.status[i])
             })
             .collect()
     }
@@ -308,9 +341,8 @@ impl<'a> View<'a> {
             "digraph weir {\n  rankdir=LR;\n  graph [fontname=\"Helvetica\"];\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n",
         );
         for (i, app) in self.program.apps.iter().enumerate() {
-            // Schedules start at the clock: one round node, no entities.
+            // Schedules start at the clock, drawn with the other round nodes.
             if app.is_clock() {
-                let _ = writeln!(out, "  {} [shape=ellipse];", quote(CLOCK_APP));
                 continue;
             }
             let _ = writeln!(
@@ -328,7 +360,11 @@ impl<'a> View<'a> {
             }
             out.push_str("  }\n");
         }
-        for (from, to, label, status) in self.edges() {
+        let edges = self.edges();
+        for node in self.round_nodes(&edges) {
+            let _ = writeln!(out, "  {} [shape=ellipse];", quote(&node));
+        }
+        for (from, to, label, status) in edges {
             let attributes = match status {
                 WriteStatus::Cycle => format!(
                     "label={}, color=red, fontcolor=red, penwidth=2",
@@ -345,7 +381,7 @@ impl<'a> View<'a> {
             let _ = writeln!(
                 out,
                 "  {} -> {} [{attributes}];",
-                quote(&self.node(from)),
+                quote(&from),
                 quote(&self.node(to))
             );
         }
@@ -358,7 +394,6 @@ impl<'a> View<'a> {
         let mut out = String::from("flowchart LR\n");
         for app in &self.program.apps {
             if app.is_clock() {
-                let _ = writeln!(out, "  {}([\"{CLOCK_APP}\"])", mermaid_id(CLOCK_APP));
                 continue;
             }
             let _ = writeln!(
@@ -377,8 +412,12 @@ impl<'a> View<'a> {
             }
             out.push_str("  end\n");
         }
+        let edges = self.edges();
+        for node in self.round_nodes(&edges) {
+            let _ = writeln!(out, "  {}([\"{node}\"])", mermaid_id(&node));
+        }
         let mut loops = Vec::new();
-        for (i, (from, to, label, status)) in self.edges().into_iter().enumerate() {
+        for (i, (from, to, label, status)) in edges.into_iter().enumerate() {
             let (arrow, text) = match status {
                 WriteStatus::Cycle => {
                     loops.push(i);
@@ -390,7 +429,7 @@ impl<'a> View<'a> {
             let _ = writeln!(
                 out,
                 "  {} {arrow}|\"{}\"| {}",
-                mermaid_id(&self.node(from)),
+                mermaid_id(&from),
                 text.replace('"', "'"),
                 mermaid_id(&self.node(to))
             );

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use super::graph::FlowGraph;
 use super::scc;
 use crate::ast::EventKind;
-use crate::program::Program;
+use crate::program::{FailedOf, Program};
 
 pub struct TriggerStats {
     pub kind: EventKind,
@@ -26,6 +26,23 @@ pub struct TriggerStats {
     pub per_item: bool,
     /// A `for` may set off further runs, counted for lists of one item.
     pub runs_per_item: bool,
+    /// Workflows on failed runs start here rather than at a change: `failed run of to_desk`,
+    /// `failed run of any workflow`.
+    pub failed: Option<Arc<str>>,
+}
+
+/// What starts the units of one row: a kind of change of an entity, or a failure.
+type Start = (usize, EventKind, Option<Arc<str>>);
+
+/// `failed run of to_desk`, or `failed run of any workflow`, for a workflow on failed runs.
+fn failure_start(program: &Program, unit: &super::graph::Unit) -> Option<Arc<str>> {
+    let super::graph::UnitSource::Workflow(w) = unit.source else {
+        return None;
+    };
+    Some(Arc::from(match program.workflow(w).trigger.failed? {
+        FailedOf::Any => "failed run of any workflow".to_string(),
+        of => of.words(program),
+    }))
 }
 
 /// The statistics of a program, its branches followed one path at a time.
@@ -104,17 +121,19 @@ pub fn compute(program: &Program, graph: &FlowGraph) -> Vec<TriggerStats> {
         runs[u] = per_write(&runs).map(|r| r.saturating_add(1));
         actions[u] = per_write(&actions).map(|a| a.saturating_add(own_actions[u]));
     }
-    let mut order: Vec<(usize, EventKind)> = Vec::new();
-    let mut started: HashMap<(usize, EventKind), Vec<usize>> = HashMap::new();
+    let mut order: Vec<Start> = Vec::new();
+    let mut started: HashMap<Start, Vec<usize>> = HashMap::new();
     for (u, unit) in graph.units.iter().enumerate() {
-        let key = (unit.trigger_entity.0, unit.trigger_kind);
-        if !program
-            .app(program.entity(unit.trigger_entity).app)
-            .emits(unit.trigger_kind)
+        let failed = failure_start(program, unit);
+        if failed.is_none()
+            && !program
+                .app(program.entity(unit.trigger_entity).app)
+                .emits(unit.trigger_kind)
         {
             continue;
         }
-        let entry = started.entry(key).or_default();
+        let key = (unit.trigger_entity.0, unit.trigger_kind, failed);
+        let entry = started.entry(key.clone()).or_default();
         if entry.is_empty() {
             order.push(key);
         }
@@ -122,8 +141,9 @@ pub fn compute(program: &Program, graph: &FlowGraph) -> Vec<TriggerStats> {
     }
     order
         .into_iter()
-        .map(|(entity, kind)| {
-            let units = &started[&(entity, kind)];
+        .map(|start| {
+            let units = &started[&start];
+            let (entity, kind, failed) = start;
             let sum = |values: &[Option<u64>]| {
                 let mut most: HashMap<Alternative, Option<u64>> = HashMap::new();
                 for &u in units {
@@ -144,6 +164,7 @@ pub fn compute(program: &Program, graph: &FlowGraph) -> Vec<TriggerStats> {
                 actions: sum(&actions),
                 per_item: units.iter().any(|&u| repeats[u]),
                 runs_per_item: units.iter().any(|&u| runs_repeat[u]),
+                failed,
             }
         })
         .collect()
@@ -174,10 +195,10 @@ pub fn table(stats: &[TriggerStats]) -> String {
                 Some(v) if per_item => format!("{v} per item"),
                 Some(v) => v.to_string(),
             };
-            let trigger = if &*s.app == crate::program::CLOCK_APP {
-                "the clock (schedules)".to_string()
-            } else {
-                format!("{} {} in {}", s.kind, s.entity, s.app)
+            let trigger = match &s.failed {
+                Some(failed) => failed.to_string(),
+                None if &*s.app == crate::program::CLOCK_APP => "the clock (schedules)".to_string(),
+                None => format!("{} {} in {}", s.kind, s.entity, s.app),
             };
             (
                 trigger,

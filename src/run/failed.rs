@@ -13,7 +13,7 @@ use smol_str::SmolStr;
 
 use super::apps::{Apps, Record};
 use super::error::Failure;
-use super::guard::Actor;
+use super::guard::{Actor, Chain};
 use super::{Core, Engine, Event, Outcome};
 use crate::ast::EventKind;
 use crate::program::EntityId;
@@ -37,6 +37,16 @@ impl FailureNote {
             FailurePart::Workflow => &self.name,
             FailurePart::Event => &self.event,
         }
+    }
+}
+
+/// An event as `error.event` tells it: `the new order Shop/order/3`, or the schedule's tick.
+pub fn event_text(p: &Program, event: &Event) -> String {
+    let entity = p.entity(event.entity);
+    if p.app(entity.app).is_clock() {
+        super::schedule::tick_text(event)
+    } else {
+        format!("the {} {} {}", event.kind, entity.name, event.at().show(p))
     }
 }
 
@@ -113,10 +123,14 @@ pub struct LateFailure {
     /// The record the run was on, as it came in, when known: without it only the workflows
     /// `on failed run` (which read no record) run, not those `on failed run of` it.
     pub record: Option<(EventKind, EntityId, Record)>,
+    /// The chain of the event the run started on: the failed run goes on in it, as it does
+    /// when the engine sees the run fail, so the guard holds a loop through failures.
+    pub cause: Chain,
 }
 
 impl<A: Apps> Engine<A> {
-    /// Runs the workflows on a failure the engine did not see happen, as the start of a chain.
+    /// Runs the workflows on a failure the engine did not see happen, in the chain of the run
+    /// that failed.
     pub fn failed_later(&mut self, late: LateFailure) -> Outcome {
         let p = Arc::clone(&self.program);
         let mut out = Outcome::default();
@@ -144,7 +158,7 @@ impl<A: Apps> Engine<A> {
             record,
             origin: core.user.clone(),
             changed: None,
-            cause: None,
+            cause: late.cause,
             conflict: None,
             failure: Some(Arc::new(note)),
         };

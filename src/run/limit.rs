@@ -20,7 +20,7 @@ use std::sync::Arc;
 use super::apps::{Apps, Record};
 use super::trace::Skip;
 use super::{Core, Engine, Event, Options, Outcome, guard::Actor};
-use crate::program::{Limit, Program, StepLimit, WorkflowId};
+use crate::program::{Limit, Program, Step, StepKind, StepLimit, WorkflowId};
 
 /// The time windows are measured on, in seconds since 1970: what `now()` returns.
 pub fn clock(options: &Options) -> i64 {
@@ -35,15 +35,36 @@ pub fn key(limit: &Limit, record: &Record) -> Arc<str> {
     }
 }
 
-/// The value a step's window is kept for: the step's slot and the `per` field's value, in a
-/// form no trigger's key takes (it starts with a control character), so that the journal keeps
-/// both in one table.
+/// The value a step's window is kept for: the step's identity ([`StepLimit::slot`]) and the
+/// `per` field's value, in a form no trigger's key takes (it starts with a control character),
+/// so that the journal keeps both in one table.
 pub fn step_key(limit: &StepLimit, record: &Record) -> Arc<str> {
     Arc::from(format!(
         "\u{1f}{}\u{1f}{}",
         limit.slot,
         key(&limit.limit, record)
     ))
+}
+
+/// A step's key as journals before steps had identities wrote it (the line of its limit in
+/// the slot), as it reads now; `None` for any other key, or a line where `steps` have no limit.
+pub fn step_key_by_line(steps: &[Step], key: &str) -> Option<Arc<str>> {
+    fn find(steps: &[Step], line: u32) -> Option<&StepLimit> {
+        steps.iter().find_map(|step| {
+            let inner = match &step.kind {
+                StepKind::Branch { arms, otherwise } => arms
+                    .iter()
+                    .find_map(|arm| find(&arm.steps, line))
+                    .or_else(|| find(otherwise, line)),
+                StepKind::For { steps, .. } => find(steps, line),
+                _ => None,
+            };
+            inner.or(step.limit.as_ref().filter(|l| l.line == line))
+        })
+    }
+    let (slot, per) = key.strip_prefix('\u{1f}')?.split_once('\u{1f}')?;
+    let limit = find(steps, slot.parse().ok()?)?;
+    Some(Arc::from(format!("\u{1f}{}\u{1f}{per}", limit.slot)))
 }
 
 /// When each limited workflow last ran, for each value of its `per` field.

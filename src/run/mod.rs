@@ -57,7 +57,7 @@ use guard::{Actor, Chain, Held, HoldReason};
 use sim::Simulator;
 use trace::{Skip, TraceItem};
 
-pub use failed::{FailureNote, LateFailure};
+pub use failed::{FailureNote, LateFailure, event_text};
 pub use report::Reported;
 pub use sync::ConflictNote;
 
@@ -168,6 +168,10 @@ pub struct Outcome {
     pub notes: Vec<(Option<smol_str::SmolStr>, smol_str::SmolStr)>,
     /// Runs a rate limit noted: `(workflow, per value, started at)`, for a journal to keep.
     pub limited: Vec<(WorkflowId, Arc<str>, i64)>,
+    /// Runs of workflows whose failed runs other workflows are on, with the event each started
+    /// on (where [`Options::runs`] asks for runs): `weir serve` keeps them, so that a write
+    /// that fails once the run is over raises its failed run on that event, in its chain.
+    pub heard: Vec<(u64, Event)>,
 }
 
 /// A run, as a journal keeps it.
@@ -769,6 +773,9 @@ impl Core {
         self.started[workflow.0] += 1;
         self.spent[workflow.0] += 1;
         let run = self.start_run(by, event, out);
+        if self.options.runs && !self.on_failure[workflow.0].is_empty() {
+            out.heard.push((run, event.clone()));
+        }
         let mut ctx = action::RunCtx::new(run, by, event);
         match self.steps(p, apps, workflow, &mut ctx, out) {
             Ok(wait::Reached::End) => self.completed[workflow.0] += 1,
@@ -836,17 +843,11 @@ impl Core {
         if let Some(note) = out.runs.iter_mut().rev().find(|n| Some(n.run) == run) {
             note.end = RunEnd::Failed;
         }
-        let entity = p.entity(event.entity);
-        let trigger = if p.app(entity.app).is_clock() {
-            schedule::tick_text(event)
-        } else {
-            format!("the {} {} {}", event.kind, entity.name, event.at().show(p))
-        };
         let failure = Failure {
             by: by.name(p),
             run: run.unwrap_or(0),
             event: event.id,
-            trigger,
+            trigger: failed::event_text(p, event),
             error,
         };
         if self.options.trace {

@@ -56,7 +56,10 @@ pub enum MismatchKind {
         workflow: WorkflowId,
         expected: u64,
         found: u64,
+        /// Runs that started and ended before their last step (a condition, or an error).
         stopped: u64,
+        /// When each run still waiting at a `wait` goes on.
+        waiting: Vec<i64>,
     },
     Notified {
         expected: u64,
@@ -198,11 +201,19 @@ fn check_step(
             if found == *count {
                 return Ok(());
             }
+            let waiting: Vec<i64> = engine
+                .core
+                .waiting
+                .iter()
+                .filter(|w| w.workflow == *workflow)
+                .map(|w| w.due)
+                .collect();
             Err(MismatchKind::Runs {
                 workflow: *workflow,
                 expected: *count,
                 found,
-                stopped: engine.stopped_runs(*workflow),
+                stopped: engine.stopped_runs(*workflow) - waiting.len() as u64,
+                waiting,
             })
         }
         ScenarioStepKind::ExpectNotified(count) => {
@@ -386,6 +397,7 @@ impl Mismatch {
                 expected,
                 found,
                 stopped,
+                waiting,
             } => {
                 let name = &p.workflow(*workflow).name;
                 let _ = writeln!(
@@ -399,6 +411,19 @@ impl Mismatch {
                         "{} more started but a condition stopped {}, and those do not count",
                         stopped,
                         if *stopped == 1 { "it" } else { "them" }
+                    );
+                }
+                if !waiting.is_empty() {
+                    let times: Vec<String> = waiting
+                        .iter()
+                        .map(|t| crate::value::format_rfc3339(*t))
+                        .collect();
+                    let _ = writeln!(
+                        out,
+                        "{} more started and {} at a `wait` until {}: a run counts when it reaches its end (`advance` the clock to let it go on)",
+                        waiting.len(),
+                        if waiting.len() == 1 { "waits" } else { "wait" },
+                        times.join(", ")
                     );
                 }
             }

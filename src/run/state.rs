@@ -169,37 +169,37 @@ pub(crate) fn load_chain(p: &Program, json: &Json) -> Result<Chain, StateError> 
 }
 
 pub(crate) fn held_json(p: &Program, held: &Held) -> Json {
-    let e = &held.event;
+    let mut json = event_json(p, &held.event);
+    json["by"] = actor_json(p, held.by);
+    json["reason"] = json!(held.reason.key());
+    json["limit"] = json!(held.reason.limit());
+    json["story"] = json!(super::guard::story(p, held));
+    json
+}
+
+/// An event with its chain, as a held event (or a failed run under `weir serve`) keeps it.
+pub(crate) fn event_json(p: &Program, e: &Event) -> Json {
     let entity = p.entity(e.entity);
-    let chain = hops_json(p, &e.cause);
-    let root = e.cause.as_ref();
-    json!({
-        "by": actor_json(p, held.by),
-        "reason": held.reason.key(),
-        "limit": held.reason.limit(),
-        "story": super::guard::story(p, held),
-        "event": {
-            "id": e.id,
-            "kind": e.kind.keyword(),
-            "app": &*p.app(entity.app).name,
-            "entity": &*entity.name,
-            "record": record_entry(p, e.entity, e.record.view()),
-            "origin": &*e.origin,
-            "changed": e.changed.as_ref().map(|c| c.iter().map(|f| entity.fields[f.0].name.to_string()).collect::<Vec<_>>()),
-            "conflict": e.conflict.as_ref().map(|c| json!({
-                "sync": &*p.syncs[c.sync.0].name,
-                "field": &*c.field,
-                "loser": &*c.app,
-                "kept": &*c.kept,
-                "lost": &*c.lost,
-                "left": &*c.left,
-                "right": &*c.right,
-            })),
-        },
-        "root_event": root.map(|h| h.root_event),
-        "root_origin": root.map(|h| h.root_origin.to_string()),
-        "chain": chain,
-    })
+    let mut json = chain_json(p, &e.cause);
+    json["event"] = json!({
+        "id": e.id,
+        "kind": e.kind.keyword(),
+        "app": &*p.app(entity.app).name,
+        "entity": &*entity.name,
+        "record": record_entry(p, e.entity, e.record.view()),
+        "origin": &*e.origin,
+        "changed": e.changed.as_ref().map(|c| c.iter().map(|f| entity.fields[f.0].name.to_string()).collect::<Vec<_>>()),
+        "conflict": e.conflict.as_ref().map(|c| json!({
+            "sync": &*p.syncs[c.sync.0].name,
+            "field": &*c.field,
+            "loser": &*c.app,
+            "kept": &*c.kept,
+            "lost": &*c.lost,
+            "left": &*c.left,
+            "right": &*c.right,
+        })),
+    });
+    json
 }
 
 // ---------------------------------------------------------------- loading
@@ -464,6 +464,16 @@ pub(crate) fn load_held(p: &Program, entry: &Json, place: &str) -> Result<Held, 
             ));
         }
     };
+    Ok(Held {
+        event: load_event(p, entry, place)?,
+        by,
+        reason,
+    })
+}
+
+/// Reads back what [`event_json`] wrote.
+pub(crate) fn load_event(p: &Program, entry: &Json, place: &str) -> Result<Event, StateError> {
+    let map = object(entry, place)?;
     let event_place = format!("{place}.event");
     let event = object(map.get("event").unwrap_or(&Json::Null), &event_place)?;
     let app = text(event.get("app"), &event_place)?;
@@ -492,20 +502,16 @@ pub(crate) fn load_held(p: &Program, entry: &Json, place: &str) -> Result<Held, 
         _ => None,
     };
     let cause = load_hops(p, map, place)?;
-    Ok(Held {
-        event: Event {
-            id: number(event.get("id"), &event_place)?,
-            kind: kind(event.get("kind"), &event_place)?,
-            entity,
-            record,
-            origin: Label::from(text(event.get("origin"), &event_place)?),
-            changed,
-            cause,
-            conflict: load_conflict(p, event.get("conflict"), &event_place)?,
-            failure: None,
-        },
-        by,
-        reason,
+    Ok(Event {
+        id: number(event.get("id"), &event_place)?,
+        kind: kind(event.get("kind"), &event_place)?,
+        entity,
+        record,
+        origin: Label::from(text(event.get("origin"), &event_place)?),
+        changed,
+        cause,
+        conflict: load_conflict(p, event.get("conflict"), &event_place)?,
+        failure: None,
     })
 }
 

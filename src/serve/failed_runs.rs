@@ -14,20 +14,29 @@
 //! #42 → run 91 ticket_on_failure → create ticket in Desk → done
 //! ```
 //!
-//! The new event's key is `failed-run/EVENT/RUN`, so it is raised once however often the
+//! The new event's key is `failed-run/EVENT/RUN` (then `…/2`, `…/3` for the failures of the
+//! same run replayed with `weir replay`), so each failure is raised once however often the
 //! outcome is recorded; being in the journal before the sender's transaction ends, it is not
-//! lost when weir stops or is killed, and runs at the next start if not before. It carries the
-//! record of the event that started the chain: a workflow `on failed run of WORKFLOW` runs on
-//! it when `WORKFLOW` ran on that event's entity; a run further down a chain (on a record
-//! another run wrote) sets off only the workflows `on failed run`, which read no record.
+//! lost when weir stops or is killed, and runs at the next start if not before.
+//!
+//! The failed run goes on in the chain of the run that failed, as in the simulator: when an
+//! event is recorded with writes to send, each run of a workflow whose failures are heard is
+//! kept with the event it started on, its record and its chain (`failed_run_events`). A
+//! workflow `on failed run of WORKFLOW` runs on that record, also for a run further down a
+//! chain (on a record another run wrote), and the run-time guard counts its hops: a loop
+//! through failures, let through by `--no-check`, is held at `--max-hops` like any other.
+//! A failed run of a journal of an earlier weir, with no such row, starts a chain on the
+//! record of the event the chain started from.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::journal::{Journal, StoredEvent, now_ms};
+use super::journal::{Finished, Journal, StoredEvent, now_ms};
+use super::status::EventStatus;
 use super::webhook::{self, Parsed};
 use crate::program::{Program, WorkflowId};
 use crate::remote::Connected;
-use crate::run::{Engine, LateFailure, Outcome};
+use crate::remote::deferred::Planned;
+use crate::run::{Engine, LateFailure, Outcome, event_text, state};
 
 /// The kind of the events this raises, which no webhook can have (it has a space).
 pub const KIND: &str = "failed run";
@@ -38,8 +47,76 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS failed_runs (
     run INTEGER NOT NULL,
     workflow TEXT NOT NULL,
     kind TEXT NOT NULL,
-    message TEXT NOT NULL
-)";
+    message TEXT NOT NULL,
+    run_event TEXT
+);
+CREATE TABLE IF NOT EXISTS failed_run_events (
+    event INTEGER NOT NULL,
+    run INTEGER NOT NULL,
+    json TEXT NOT NULL,
+    PRIMARY KEY (event, run)
+) WITHOUT ROWID;";
+
+/// Makes the tables, and adds `failed_runs.run_event` to a journal of an earlier weir.
+pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(SCHEMA)?;
+    let has = || -> rusqlite::Result<bool> {
+        conn.query_row(
+            "SELECT COUNT(*) > 0 FROM pragma_table_info('failed_runs') WHERE name = 'run_event'",
+            [],
+            |r| r.get(0),
+        )
+    };
+    if !has()? {
+        // Another connection opening the journal at the same time may have added it first.
+        if let Err(err) = conn.execute_batch("ALTER TABLE failed_runs ADD COLUMN run_event TEXT")
+            && !has()?
+        {
+            return Err(err);
+        }
+    }
+    Ok(())
+}
+
+/// An outcome's heard runs as rows, the event each started on as JSON: only when the event
+/// has writes to send, the only way a run can fail once the engine is done with it.
+pub fn heard_rows(p: &Program, outcome: &Outcome, writes: &[Planned]) -> Vec<(u64, String)> {
+    if writes.is_empty() {
+        return Vec::new();
+    }
+    outcome
+        .heard
+        .iter()
+        .map(|(run, event)| (*run, state::event_json(p, event).to_string()))
+        .collect()
+}
+
+/// In the transaction that records a finished event: keeps the events its heard runs started
+/// on while it has writes to send (only those can fail the run later). A replay of a failed
+/// event replaces those of the first time; a release of held runs adds its own.
+pub fn keep(tx: &Transaction, f: &Finished) -> rusqlite::Result<()> {
+    if f.was == EventStatus::Failed && !f.released {
+        tx.prepare_cached("DELETE FROM failed_run_events WHERE event = ?1")?
+            .execute([f.event])?;
+    }
+    if f.writes.is_empty() {
+        return Ok(());
+    }
+    let mut put = tx.prepare_cached(
+        "INSERT OR REPLACE INTO failed_run_events (event, run, json) VALUES (?1, ?2, ?3)",
+    )?;
+    for (run, json) in &f.heard {
+        put.execute(params![f.event, *run as i64, json])?;
+    }
+    Ok(())
+}
+
+/// In the sender's transaction that settles `event`: its runs can fail no more.
+pub fn forget(tx: &Transaction, event: i64) -> rusqlite::Result<()> {
+    tx.prepare_cached("DELETE FROM failed_run_events WHERE event = ?1")?
+        .execute([event])?;
+    Ok(())
+}
 
 /// The workflow named `name`, if workflows run on its failed runs.
 fn heard(p: &Program, name: &str) -> Option<WorkflowId> {
@@ -69,8 +146,14 @@ pub fn raise(
     let Some(by) = by.filter(|by| heard(p, by).is_some()) else {
         return Ok(0);
     };
-    tx.execute_batch(SCHEMA)?;
-    let key = format!("failed-run/{event}/{run}");
+    // A replay that fails again is a failure of its own: the earlier ones number it.
+    let earlier: i64 = tx
+        .prepare_cached("SELECT COUNT(*) FROM failed_runs WHERE of_event = ?1 AND run = ?2")?
+        .query_row(params![event, run as i64], |r| r.get(0))?;
+    let key = match earlier {
+        0 => format!("failed-run/{event}/{run}"),
+        n => format!("failed-run/{event}/{run}/{}", n + 1),
+    };
     let added = tx.execute(
         "INSERT INTO events (key, app, entity, kind, record, actor, changed, received)
          SELECT ?2, app, entity, ?3, record, actor, changed, ?4 FROM events WHERE id = ?1
@@ -82,47 +165,98 @@ pub fn raise(
     }
     let id = tx.last_insert_rowid();
     tx.execute(
-        "INSERT INTO failed_runs (event, of_event, run, workflow, kind, message)
-         SELECT ?1, ?2, ?3, ?4, kind, ?5 FROM events WHERE id = ?2",
+        "INSERT INTO failed_runs (event, of_event, run, workflow, kind, message, run_event)
+         SELECT ?1, ?2, ?3, ?4, kind, ?5,
+                (SELECT json FROM failed_run_events WHERE event = ?2 AND run = ?3)
+         FROM events WHERE id = ?2",
         params![id, event, run as i64, by, message],
     )?;
     Ok(1)
 }
 
-/// Runs a `failed run` event: the workflows on that failure, as a new chain.
+/// A failed run as the journal keeps it.
+struct Kept {
+    of_event: i64,
+    workflow: String,
+    kind: String,
+    message: String,
+    /// The event the run started on, with its chain ([`keep`]); `None` in a journal of an
+    /// earlier weir.
+    run_event: Option<String>,
+}
+
+/// Runs a `failed run` event: the workflows on that failure, in the chain of the run that
+/// failed.
 pub fn run(
     engine: &mut Engine<Connected>,
     journal: &Journal,
     p: &Program,
     event: &StoredEvent,
 ) -> Outcome {
-    let read = || -> rusqlite::Result<Option<(i64, String, String, String)>> {
-        let conn = journal.conn();
-        conn.execute_batch(SCHEMA)?;
-        conn.query_row(
-            "SELECT of_event, workflow, kind, message FROM failed_runs WHERE event = ?1",
-            [event.id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()
+    let read = || -> rusqlite::Result<Option<Kept>> {
+        journal
+            .conn()
+            .query_row(
+                "SELECT of_event, workflow, kind, message, run_event FROM failed_runs
+                 WHERE event = ?1",
+                [event.id],
+                |r| {
+                    Ok(Kept {
+                        of_event: r.get(0)?,
+                        workflow: r.get(1)?,
+                        kind: r.get(2)?,
+                        message: r.get(3)?,
+                        run_event: r.get(4)?,
+                    })
+                },
+            )
+            .optional()
     };
-    let Ok(Some((of_event, workflow, kind, message))) = read() else {
+    let Ok(Some(kept)) = read() else {
         return Outcome::default();
     };
-    let Some(failing) = heard(p, &workflow) else {
+    let Some(failing) = heard(p, &kept.workflow) else {
         // The script served now runs nothing on this workflow's failures.
         return Outcome::default();
     };
-    let parsed = webhook::route(p, &event.app, &event.entity, &kind).and_then(|(entity, kind)| {
-        webhook::parse(
-            p,
-            entity,
-            kind,
-            &event.record,
-            event.actor.as_deref(),
-            event.changed.as_deref(),
-        )
-    });
+    let on = kept
+        .run_event
+        .as_deref()
+        .and_then(|text| serde_json::from_str(text).ok())
+        .and_then(|json| state::load_event(p, &json, "run_event").ok());
+    let late = match on {
+        Some(on) => LateFailure {
+            workflow: failing,
+            message: kept.message.into(),
+            event: event_text(p, &on).into(),
+            record: Some((on.kind, on.entity, on.record)),
+            cause: on.cause,
+        },
+        None => earlier(engine, p, event, failing, kept),
+    };
+    engine.failed_later(late)
+}
+
+/// A failed run kept by an earlier weir, without the event its run started on: on the record
+/// of the journal's event, when the failing workflow ran on its entity, as a new chain.
+fn earlier(
+    engine: &Engine<Connected>,
+    p: &Program,
+    event: &StoredEvent,
+    failing: WorkflowId,
+    kept: Kept,
+) -> LateFailure {
+    let parsed =
+        webhook::route(p, &event.app, &event.entity, &kept.kind).and_then(|(entity, kind)| {
+            webhook::parse(
+                p,
+                entity,
+                kind,
+                &event.record,
+                event.actor.as_deref(),
+                event.changed.as_deref(),
+            )
+        });
     let record = match parsed {
         Ok(Parsed::Report {
             kind,
@@ -154,14 +288,52 @@ pub fn run(
         ),
         // A new record of a simulated app: its number was given when it was made.
         _ => format!(
-            "the {kind} {} in {} (event #{of_event})",
-            event.entity, event.app
+            "the {} {} in {} (event #{})",
+            kept.kind, event.entity, event.app, kept.of_event
         ),
     };
-    engine.failed_later(LateFailure {
+    LateFailure {
         workflow: failing,
-        message: message.into(),
+        message: kept.message.into(),
         event: about.into(),
         record,
-    })
+        cause: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_journal_of_an_earlier_weir_gains_the_run_event_and_keeps_its_failed_runs() {
+        let dir = std::env::temp_dir().join(format!("weir-failed-runs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("weir.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE failed_runs (event INTEGER PRIMARY KEY, of_event INTEGER NOT NULL,
+                   run INTEGER NOT NULL, workflow TEXT NOT NULL, kind TEXT NOT NULL,
+                   message TEXT NOT NULL);
+                 INSERT INTO failed_runs VALUES (2, 1, 1, 'to_crm', 'new', 'refused');",
+            )
+            .unwrap();
+        }
+        let journal = Journal::open(&path, false).unwrap();
+        // Opened again (as the other connections of `weir serve` are), nothing is added twice.
+        let again = Journal::open(&path, false).unwrap();
+        let row: (String, Option<String>) = again
+            .conn()
+            .query_row(
+                "SELECT workflow, run_event FROM failed_runs WHERE event = 2",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(row, ("to_crm".to_string(), None));
+        drop((journal, again));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

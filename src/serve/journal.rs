@@ -200,6 +200,9 @@ pub struct Finished {
     pub writes: Vec<crate::remote::deferred::Planned>,
     /// Windows of rate limits its runs opened: `(workflow, per value, started at)`.
     pub limited: Vec<(String, String, i64)>,
+    /// Runs whose failed runs workflows are on, with the event each started on as JSON
+    /// ([`super::failed_runs`]).
+    pub heard: Vec<(u64, String)>,
     /// What it changed besides its rows, and the counters after it.
     pub changes: super::recording::Changes,
 }
@@ -271,6 +274,7 @@ impl Journal {
         super::runs::migrate(&conn).map_err(fail)?;
         conn.execute_batch(super::outbox::SCHEMA).map_err(fail)?;
         super::outbox::migrate(&conn).map_err(fail)?;
+        super::failed_runs::migrate(&conn).map_err(fail)?;
         if durable {
             // Accepting must not wait for a checkpoint: the other connections make them.
             conn.pragma_update(None, "wal_autocheckpoint", 0)
@@ -545,6 +549,7 @@ impl Journal {
                 rows.extend(super::outbox::insert(&tx, program, f.event, &f.writes).map_err(fail)?);
                 // A release adds its runs to those the event had; a run again replaces them.
                 super::runs::write(&tx, f.event, &f.runs, f.released).map_err(fail)?;
+                super::failed_runs::keep(&tx, f).map_err(fail)?;
                 if f.released {
                     release.execute([f.event]).map_err(fail)?;
                 }

@@ -1,7 +1,10 @@
 //! The windows of rate limits, kept in the journal's `limits_seen` table.
 //!
-//! A step's windows are rows of the same table, their key prefixed by the step's slot
-//! ([`crate::run::limit::step_key`]), which no trigger's key can be.
+//! A step's windows are rows of the same table, their key prefixed by the step's identity
+//! ([`crate::run::limit::step_key`]), which no trigger's key can be: a digest of what the step
+//! does, so that `weir fmt` or an edit of another step keeps its windows. Journals of an
+//! earlier weir keyed them by the line of the limit; such a row is read as the step whose limit
+//! now stands on that line.
 //!
 //! A run of a workflow with `at most once per 60s per device` opens a window for its device;
 //! the row `(workflow, key, at)` says when. The rows are written with each batch of finished
@@ -73,7 +76,10 @@ pub fn restore<A: Apps>(journal: &Journal, engine: &mut Engine<A>) -> Result<(),
     let p = Arc::clone(engine.program());
     for (workflow, key, at) in rows {
         if let Some(w) = p.workflows.iter().position(|w| *w.name == *workflow) {
-            engine.restore_limit(WorkflowId(w), Arc::from(key), at);
+            // A step's window from before steps had identities: by the line of its limit.
+            let key = crate::run::limit::step_key_by_line(&p.workflows[w].steps, &key)
+                .unwrap_or_else(|| Arc::from(key));
+            engine.restore_limit(WorkflowId(w), key, at);
         }
     }
     Ok(())
@@ -102,11 +108,15 @@ workflow hot {
         worker_of(path, SENSORS)
     }
 
-    fn worker_of(path: &std::path::Path, script: &str) -> Worker {
+    fn program_of(script: &str) -> Arc<Program> {
         let loaded = crate::load::parse_all(vec![("s.weir".into(), script.into())]);
         let checked = crate::check::check(&loaded.scripts, &loaded.sources);
         assert!(!checked.has_errors());
-        let program = Arc::new(checked.program);
+        Arc::new(checked.program)
+    }
+
+    fn worker_of(path: &std::path::Path, script: &str) -> Worker {
+        let program = program_of(script);
         match Worker::open(path, program, Options::default(), Policy::default()) {
             Ok(worker) => worker,
             Err(err) => panic!("the worker starts: {err:?}"),
@@ -155,6 +165,72 @@ workflow hot {
         let mut w = worker(&path);
         assert_eq!(reading(&path, &mut w, "a"), 0, "a restart keeps the window");
         assert_eq!(reading(&path, &mut w, "b"), 1, "another device has its own");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// [`STEP`] laid out again, with a comment and a step more above the limited one.
+    const STEP_EDITED: &str = "app Sensors { reading { device: text } }
+
+# Alerts once an hour per device.
+workflow hot {
+  on new reading in Sensors
+  notify \"{device} is read\"
+  notify \"#log\" \"{device} read\"
+  notify   \"{device} is hot\"   at most once per 1h per device
+}\n";
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("weir-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_steps_window_outlives_a_new_layout_and_an_edit_above_it() {
+        let dir = scratch("step-limits-edited");
+        let path = dir.join("weir.db");
+        let mut w = worker_of(&path, STEP);
+        assert_eq!(reading(&path, &mut w, "a"), 2, "both steps run");
+        drop(w);
+        let mut w = worker_of(&path, STEP_EDITED);
+        assert_eq!(
+            reading(&path, &mut w, "a"),
+            2,
+            "the steps before it run, the limited step is still within its hour"
+        );
+        assert_eq!(reading(&path, &mut w, "b"), 3, "another device has its own");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_steps_window_kept_by_its_line_in_an_earlier_journal_is_still_read() {
+        let dir = scratch("step-limits-by-line");
+        let path = dir.join("weir.db");
+        let w = worker_of(&path, STEP);
+        let line = match &program_of(STEP).workflows[0].steps[1].limit {
+            Some(limit) => limit.line,
+            None => panic!("the second step is limited"),
+        };
+        // As the earlier weir wrote it: the line, and the device as a quoted text.
+        let key = format!("\u{1f}{line}\u{1f}\"a\"");
+        let now = crate::serve::journal::now_ms() / 1000;
+        let journal = Journal::open(&path, false).unwrap();
+        journal.conn().execute_batch(SCHEMA).unwrap();
+        journal
+            .conn()
+            .execute(
+                "INSERT INTO limits_seen (workflow, key, at) VALUES ('hot', ?1, ?2)",
+                rusqlite::params![key, now],
+            )
+            .unwrap();
+        drop(w);
+        let mut w = worker_of(&path, STEP);
+        assert_eq!(
+            reading(&path, &mut w, "a"),
+            1,
+            "the window the earlier journal kept skips the limited step"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 

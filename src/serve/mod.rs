@@ -94,7 +94,8 @@ pub struct Config {
     pub limits: Vec<Option<sender::Limit>>,
     /// Past this many events queued, new ones are answered 503 (`--max-queued`).
     pub max_queued: u64,
-    /// `--poll-once`: poll each polled entity once, run what that found, and stop.
+    /// `--poll-once`: fire the schedules due, poll each polled entity once, run what that
+    /// queued, and stop.
     pub poll_once: bool,
 }
 
@@ -485,7 +486,8 @@ fn write_marker(accept: &Journal, path: &Path) -> Result<marker::Writer, ServeEr
     })
 }
 
-/// `--poll-once`: each polled entity once, what that found run, and a line of counts.
+/// `--poll-once`: the schedules due fired, each polled entity once, what that found run, and
+/// a line of counts.
 fn poll_once(
     program: &Arc<Program>,
     path: &Path,
@@ -494,6 +496,7 @@ fn poll_once(
     mut worker: Worker,
     mut mark: marker::Writer,
 ) -> Result<(), ServeError> {
+    schedules::fire_due(program, &accept)?;
     let read = poller::once(program, path, policy, &mut accept, &mut worker, &mut mark)?;
     let tally = accept.tally()?;
     say(format_args!(

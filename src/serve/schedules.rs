@@ -159,6 +159,47 @@ fn watch(
     Ok(())
 }
 
+/// `weir serve --poll-once`: adds the tick of each schedule due now (once: the latest time
+/// missed, as at a start) and says so. A schedule never served has its start kept instead, so
+/// that the next `--poll-once` fires the times after it. How many ticks it added.
+pub fn fire_due(program: &Program, journal: &Journal) -> Result<usize, JournalError> {
+    let fail = |err: rusqlite::Error| JournalError {
+        path: journal.path().to_string(),
+        reason: err.to_string().to_lowercase(),
+    };
+    let now = now_ms() / 1000;
+    let mut added = 0;
+    for (w, schedule) in scheduled(program) {
+        let name = &program.workflow(w).name;
+        let Some(last) = last_due(journal, name).map_err(fail)? else {
+            journal
+                .conn()
+                .execute(
+                    "INSERT INTO schedules (workflow, last_due) VALUES (?1, ?2)
+                     ON CONFLICT (workflow) DO NOTHING",
+                    params![&**name, now],
+                )
+                .map_err(fail)?;
+            super::say(format_args!(
+                "weir serve: the schedule of `{name}` starts now; a later --poll-once fires it when due"
+            ));
+            continue;
+        };
+        let Some(at) = due(schedule, last, now) else {
+            continue;
+        };
+        if add_tick(journal, name, at).map_err(fail)? {
+            added += 1;
+            let time =
+                jiff::Timestamp::from_second(at).map_or_else(|_| at.to_string(), |t| t.to_string());
+            super::say(format_args!(
+                "weir serve: fired the schedule of `{name}` due {time}"
+            ));
+        }
+    }
+    Ok(added)
+}
+
 /// Runs a tick: the workflow it names, for the time it was due, as a new chain. A workflow
 /// the script served now does not have (or no longer schedules) runs nothing.
 pub fn run(engine: &mut Engine<Connected>, p: &Program, event: &StoredEvent) -> Outcome {
@@ -206,6 +247,44 @@ mod tests {
             Some(3 * days + 8 * 3600)
         );
         assert_eq!(due(&day, 8 * 3600, days + 7 * 3600), None);
+    }
+
+    #[test]
+    fn poll_once_starts_a_schedule_then_fires_it_once_when_due() {
+        let loaded = crate::load::parse_all(vec![(
+            "s.weir".into(),
+            "app Crm { note { text: text } }\nworkflow beat {\n  on every 1m\n  create note in Crm { text: \"beat\" }\n}\n".into(),
+        )]);
+        let checked = crate::check::check(&loaded.scripts, &loaded.sources);
+        assert!(!checked.has_errors());
+        let dir = std::env::temp_dir().join(format!("weir-ticks-once-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let journal = Journal::open(&dir.join("weir.db"), false).unwrap();
+        assert_eq!(
+            fire_due(&checked.program, &journal).unwrap(),
+            0,
+            "it starts"
+        );
+        let start = last_due(&journal, "beat")
+            .unwrap()
+            .expect("its start is kept");
+        // As if the start had been two minutes and a half ago.
+        journal
+            .conn()
+            .execute("UPDATE schedules SET last_due = ?1", [start - 150])
+            .unwrap();
+        assert_eq!(
+            fire_due(&checked.program, &journal).unwrap(),
+            1,
+            "due: fired"
+        );
+        assert_eq!(
+            fire_due(&checked.program, &journal).unwrap(),
+            0,
+            "fired once"
+        );
+        assert_eq!(journal.queued().unwrap().len(), 1);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

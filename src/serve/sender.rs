@@ -469,6 +469,7 @@ impl Scheduler {
                 raised += super::failed_runs::raise(&tx, &program, *event, key.run, message)
                     .map_err(fail)?;
             }
+            super::failed_runs::forget(&tx, *event).map_err(fail)?;
             self.events.remove(event);
         }
         tx.commit().map_err(fail)?;

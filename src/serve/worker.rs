@@ -432,6 +432,7 @@ impl Worker {
         let mut finished = self.finished(event.id, base, outcome, false);
         finished.was = event.status;
         finished.writes = self.take_planned();
+        finished.heard = super::failed_runs::heard_rows(&self.program, outcome, &finished.writes);
         finished
     }
 
@@ -475,12 +476,14 @@ impl Worker {
             total.held.extend(outcome.held);
             total.failures.extend(outcome.failures);
             total.written.extend(outcome.written);
+            total.heard.extend(outcome.heard);
             total.counts += outcome.counts;
         }
         self.next_run = self.next_run.max(self.engine.next_run_id());
         let mut finished = self.finished(event, base, &total, true);
         finished.was = EventStatus::Held;
         finished.writes = self.take_planned();
+        finished.heard = super::failed_runs::heard_rows(&self.program, &total, &finished.writes);
         finished.changes = self.take_changes();
         Ok(finished)
     }

@@ -109,6 +109,17 @@ pub(super) fn help_for(expected: &[Expected], found: &Found) -> String {
         return "write each field as `name: type` in an entity and `name: value` in a field block"
             .into();
     }
+    if has(super::expected::WAIT_LENGTH) {
+        return "a wait takes a length, a whole number followed by `s`, `m`, `h` or `d` and not in quotes, as in `wait 12h`".into();
+    }
+    if has(super::expected::TRIGGER_KINDS)
+        && matches!(found, Found::Token(t) if t.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        return "a timer reads `on 24h before FIELD of ENTITY in APP` (or `after`), its length a whole number followed by `s`, `m`, `h` or `d`".into();
+    }
+    if has(super::expected::TRIGGER_KINDS) {
+        return "a trigger reads `on new ENTITY in APP` (or `updated`, `deleted`), a schedule `on every 15m`, or a timer `on 24h before FIELD of ENTITY in APP`".into();
+    }
     if has("`new`, `updated` or `deleted`") {
         return "a trigger reads `on new ENTITY in APP` (or `updated`, `deleted`)".into();
     }

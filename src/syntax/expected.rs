@@ -88,6 +88,12 @@ const OPERATOR_TOKENS: &[&str] = &[
     "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "??", ".", "!", "=", "?", "[",
 ];
 
+/// What `wait` takes.
+pub(super) const WAIT_LENGTH: &str = "a length such as `12h`";
+/// What may follow `on`: a kind of event, a schedule, or a timer.
+pub(super) const TRIGGER_KINDS: &str =
+    "`new`, `updated`, `deleted`, `every` or a timer (`24h before FIELD of ENTITY in APP`)";
+
 /// Turns the rules and tokens pest tried into a short list in the user's words.
 #[expect(
     clippy::too_many_lines,
@@ -139,9 +145,14 @@ pub(super) fn describe(
     // After `on`, a length starts a timer (`on 24h before start of …`), a rarer trigger than
     // a kind of event, not an expression.
     let timer = rules.contains(&Rule::event_kind);
+    // After `wait`, only a length can follow (`wait 12h`): not any expression.
+    let wait = before == "wait" && rules.contains(&Rule::duration);
+    if wait {
+        things.push(WAIT_LENGTH);
+    }
     let expression = rules
         .iter()
-        .any(|r| starts_expression(*r) && !(timer && *r == Rule::duration));
+        .any(|r| starts_expression(*r) && !((timer || wait) && *r == Rule::duration));
     if expression {
         things.push("an expression");
         for t in EXPRESSION_TOKENS {
@@ -206,9 +217,13 @@ pub(super) fn describe(
     {
         tokens.remove("conflict");
         tokens.remove("failed");
-        // After `on`, a schedule may stand there too.
+        // After `on`, a schedule may stand there too, and a timer.
         if tokens.remove("every") {
-            things[kind] = "`new`, `updated`, `deleted` or `every`";
+            things[kind] = if rules.contains(&Rule::duration) {
+                TRIGGER_KINDS
+            } else {
+                "`new`, `updated`, `deleted` or `every`"
+            };
         }
     }
     things
