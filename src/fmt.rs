@@ -503,12 +503,18 @@ impl Printer<'_> {
                 )),
                 _ => None,
             };
-            // A limited action stays on one line, its limit after it.
-            let (text, block) = match &step.limit {
-                Some(limit) => (format!("{text}{}", limit_text(limit)), None),
-                None => (text, block),
+            // A limited action stays on one line, its limit after it. The step's span is the
+            // action's alone, so the line ends where the limit does: a comment after the limit
+            // stays on it.
+            let (text, block, span) = match &step.limit {
+                Some(limit) => (
+                    format!("{text}{}", limit_text(limit)),
+                    None,
+                    step.span.to(limit.span),
+                ),
+                None => (text, block, step.span),
             };
-            self.step_line(&text, block, step.span);
+            self.step_line(&text, block, span);
         }
     }
 
