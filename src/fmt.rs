@@ -17,6 +17,7 @@
 //! ```
 
 mod http;
+mod records;
 mod webhooks;
 #[cfg(test)]
 mod words;
@@ -409,7 +410,7 @@ impl Printer<'_> {
         self.line(&format!("{} {{", entity.name.node), entity.name.span);
         self.indent += 1;
         for (field, text) in entity.fields.iter().zip(&fields) {
-            self.line(text, field.name.span.to(field.ty.span));
+            self.entity_field(field, text);
         }
         self.indent -= 1;
         self.close(entity.span);
