@@ -42,6 +42,8 @@ pub enum RecordProblem {
     WrongFieldType {
         span: Span,
         field: Arc<str>,
+        /// The value as written, kept in the fix; none for a constant, which a fix replaces.
+        written: Option<String>,
         expected: Type,
         found: Type,
     },
@@ -100,15 +102,29 @@ impl RecordProblem {
             RecordProblem::WrongFieldType {
                 span,
                 field,
+                written,
                 expected,
                 found,
             } => (
                 format!("field `{field}` of the record is `{expected}`, but this is `{found}`"),
                 vec![primary(*span, format!("this is {found}"))],
-                vec![help(format!(
-                    "give `{field}` a value of type `{expected}`, as in `{field}: {}`",
-                    example_of(expected)
-                ))],
+                vec![help(
+                    match written.as_deref().map(|written| {
+                        (written, super::value_error::converted(expected, found, written))
+                    }) {
+                        Some((_, Some(converted))) => {
+                            format!("convert the value: `{field}: {converted}`")
+                        }
+                        Some((written, None)) => format!(
+                            "give `{field}` a value of type `{expected}` in place of `{written}`, as in `{field}: {}`",
+                            example_of(expected)
+                        ),
+                        None => format!(
+                            "give `{field}` a value of type `{expected}`, as in `{field}: {}`",
+                            example_of(expected)
+                        ),
+                    },
+                )],
             ),
             RecordProblem::MissingFields { span, missing } => {
                 let names: Vec<String> = missing.iter().map(|(n, _)| format!("`{n}`")).collect();
@@ -224,6 +240,8 @@ impl Checker<'_> {
                 self.report(CheckError::Records(RecordProblem::WrongFieldType {
                     span: value.span,
                     field: init.name.node.clone(),
+                    written: (!matches!(value.kind, ExprKind::Const(_)))
+                        .then(|| self.written(value.span)),
                     expected: ty.clone(),
                     found: value.ty.clone(),
                 }));
