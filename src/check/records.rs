@@ -64,6 +64,8 @@ pub enum RecordProblem {
         word: &'static str,
         expected: Type,
         found: Type,
+        /// The walk as written with its value converted, when a conversion fits.
+        fixed: Option<String>,
     },
 }
 
@@ -159,12 +161,19 @@ impl RecordProblem {
                 word,
                 expected,
                 found,
+                fixed,
             } => (
                 format!("`{word}` takes a `{expected}` for each item, but this is `{found}`"),
                 vec![primary(*span, format!("this is {found}"))],
-                vec![help(match *word {
-                    "sum" => "add up numbers, as in `sum(line.qty * line.price for line in lines)`",
-                    _ => "test each item, as in `any(line.qty > 10 for line in lines)`",
+                vec![help(match (fixed, *word) {
+                    (Some(fixed), _) => format!("convert each item's value: `{fixed}`"),
+                    (None, "sum") => {
+                        "add up numbers, as in `sum(line.qty * line.price for line in lines)`"
+                            .to_string()
+                    }
+                    (None, word) => {
+                        format!("test each item, as in `{word}(line.qty > 10 for line in lines)`")
+                    }
                 })],
             ),
         }
@@ -385,11 +394,20 @@ impl Checker<'_> {
                     found: value.ty.clone(),
                 });
             } else {
+                let fixed = item_converted(wanted, &value.ty, &self.written(value.span)).map(
+                    |converted| {
+                        let before = self.sources.slice(Span { end: value.span.start, ..span });
+                        let after = self.sources.slice(Span { start: value.span.end, ..span });
+                        let walk = format!("{before}{converted}{after}");
+                        walk.split_whitespace().collect::<Vec<_>>().join(" ")
+                    },
+                );
                 self.report(CheckError::Records(RecordProblem::WrongItemValue {
                     span: value.span,
                     word,
                     expected: wanted.clone(),
                     found: value.ty.clone(),
+                    fixed,
                 }));
             }
         }
@@ -435,6 +453,23 @@ impl Checker<'_> {
         self.locals_hidden.push(false);
         self.visible_locals = self.locals.len();
         LocalId(self.locals.len() - 1)
+    }
+}
+
+/// A walk's value for each item converted to what `sum` (a number) or `any`/`all` (a bool)
+/// take: `number(v) ?? 0`, `if v then 1 else 0`, `v != ""`, `v > 0`.
+fn item_converted(wanted: &Type, found: &Type, value: &str) -> Option<String> {
+    let value = if value.contains(char::is_whitespace) {
+        format!("({value})")
+    } else {
+        value.to_string()
+    };
+    match (wanted, found) {
+        (Type::Number, Type::Text) => Some(format!("number({value}) ?? 0")),
+        (Type::Bool, Type::Text) => Some(format!("{value} != \"\"")),
+        (Type::Bool, Type::Number) => Some(format!("{value} > 0")),
+        (Type::Number, Type::Bool) => Some(format!("if {value} then 1 else 0")),
+        _ => None,
     }
 }
 
