@@ -27,6 +27,7 @@ pub mod scan;
 mod schedule;
 mod steps;
 mod time;
+mod walks;
 
 use std::sync::Mutex;
 
