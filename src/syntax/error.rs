@@ -74,6 +74,13 @@ pub enum SyntaxErrorKind {
         close: Option<&'static str>,
         fix: String,
     },
+    /// `let NAME = create … at most once per …`: `limit` as written, `trigger` the
+    /// workflow's trigger line, where the limit can go.
+    LimitOnLet {
+        name: String,
+        limit: String,
+        trigger: Option<String>,
+    },
 }
 
 /// What the parser wanted, in the user's words.
@@ -187,6 +194,7 @@ pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>)
     }
     if let Some(err) =
         super::walks::unknown_walk(text, &found, token_span, scan.open_brackets.last())
+            .or_else(|| super::let_limit::limit_on_let(text, &found, token_span))
     {
         return err;
     }
@@ -654,6 +662,11 @@ impl SyntaxError {
             SyntaxErrorKind::UnknownWalk { name, close, fix } => {
                 super::walks::parts(name, *close, fix)
             }
+            SyntaxErrorKind::LimitOnLet {
+                name,
+                limit,
+                trigger,
+            } => super::let_limit::parts(name, limit, trigger.as_deref()),
             SyntaxErrorKind::UnknownEscape { escape } => (
                 format!("`\\{escape}` is not an escape"),
                 text("unknown escape"),

@@ -20,6 +20,7 @@ mod advice;
 mod error;
 mod expected;
 mod expr;
+mod let_limit;
 mod lower;
 mod lower_http;
 mod lower_webhooks;
