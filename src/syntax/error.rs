@@ -81,6 +81,8 @@ pub enum SyntaxErrorKind {
         limit: String,
         trigger: Option<String>,
     },
+    /// `total <-5`: `<-` is a sync's arrow; `left < -right` was meant.
+    LessThanNegative { left: String, right: String },
 }
 
 /// What the parser wanted, in the user's words.
@@ -195,6 +197,7 @@ pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>)
     if let Some(err) =
         super::walks::unknown_walk(text, &found, token_span, scan.open_brackets.last())
             .or_else(|| super::let_limit::limit_on_let(text, &found, token_span))
+            .or_else(|| super::arrow::less_than_negative(text, &found, token_span))
     {
         return err;
     }
@@ -667,6 +670,7 @@ impl SyntaxError {
                 limit,
                 trigger,
             } => super::let_limit::parts(name, limit, trigger.as_deref()),
+            SyntaxErrorKind::LessThanNegative { left, right } => super::arrow::parts(left, right),
             SyntaxErrorKind::UnknownEscape { escape } => (
                 format!("`\\{escape}` is not an escape"),
                 text("unknown escape"),

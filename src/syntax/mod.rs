@@ -17,6 +17,7 @@
 //! [`crate::words`]; [`expected`] turns rules back into those words.
 
 mod advice;
+mod arrow;
 mod error;
 mod expected;
 mod expr;
