@@ -110,23 +110,7 @@ impl RecordProblem {
             } => (
                 format!("field `{field}` of the record is `{expected}`, but this is `{found}`"),
                 vec![primary(*span, format!("this is {found}"))],
-                vec![help(
-                    match written.as_deref().map(|written| {
-                        (written, super::value_error::converted(expected, found, written))
-                    }) {
-                        Some((_, Some(converted))) => {
-                            format!("convert the value: `{field}: {converted}`")
-                        }
-                        Some((written, None)) => format!(
-                            "give `{field}` a value of type `{expected}` in place of `{written}`, as in `{field}: {}`",
-                            example_of(expected)
-                        ),
-                        None => format!(
-                            "give `{field}` a value of type `{expected}`, as in `{field}: {}`",
-                            example_of(expected)
-                        ),
-                    },
-                )],
+                vec![help(field_type_help(field, written.as_deref(), expected, found))],
             ),
             RecordProblem::MissingFields { span, missing } => {
                 let names: Vec<String> = missing.iter().map(|(n, _)| format!("`{n}`")).collect();
@@ -165,18 +149,33 @@ impl RecordProblem {
             } => (
                 format!("`{word}` takes a `{expected}` for each item, but this is `{found}`"),
                 vec![primary(*span, format!("this is {found}"))],
-                vec![help(match (fixed, *word) {
-                    (Some(fixed), _) => format!("convert each item's value: `{fixed}`"),
-                    (None, "sum") => {
-                        "add up numbers, as in `sum(line.qty * line.price for line in lines)`"
-                            .to_string()
-                    }
-                    (None, word) => {
-                        format!("test each item, as in `{word}(line.qty > 10 for line in lines)`")
-                    }
-                })],
+                vec![help(item_value_help(fixed.as_deref(), word))],
             ),
         }
+    }
+}
+
+/// E0231's fix: the value written, converted where a built-in converts it; else a value of
+/// the type, in its place.
+fn field_type_help(field: &str, written: Option<&str>, expected: &Type, found: &Type) -> String {
+    let example = example_of(expected);
+    match written.map(|w| (w, super::value_error::converted(expected, found, w))) {
+        Some((_, Some(converted))) => format!("convert the value: `{field}: {converted}`"),
+        Some((written, None)) => format!(
+            "give `{field}` a value of type `{expected}` in place of `{written}`, as in `{field}: {example}`"
+        ),
+        None => format!("give `{field}` a value of type `{expected}`, as in `{field}: {example}`"),
+    }
+}
+
+/// E0232's fix for a walk's value: the walk with the value converted, or an example of `word`.
+fn item_value_help(fixed: Option<&str>, word: &str) -> String {
+    match (fixed, word) {
+        (Some(fixed), _) => format!("convert each item's value: `{fixed}`"),
+        (None, "sum") => {
+            "add up numbers, as in `sum(line.qty * line.price for line in lines)`".to_string()
+        }
+        (None, word) => format!("test each item, as in `{word}(line.qty > 10 for line in lines)`"),
     }
 }
 
@@ -349,7 +348,10 @@ impl Checker<'_> {
         expected: Option<&Type>,
     ) -> Expr {
         let list = self.expr(&each.list, scope, None);
+        let walks_nothing = is_empty_list(&list);
         let element = match &list.ty {
+            // `[]` has no items to have a type: the walk is over none of them (`sum` is 0).
+            Type::List(_) if walks_nothing => Type::Any,
             Type::List(element) => (**element).clone(),
             Type::Any | Type::Error => Type::Any,
             found => {
@@ -384,36 +386,13 @@ impl Checker<'_> {
         self.locals_hidden[item.0] = true;
         self.hidden_by_for.push(item.0);
         self.later_lets.extend(same);
-        if let (Some(word), Some(wanted)) = (each.kind.word(), &wanted)
-            && !value.ty.is_unknown()
-            && value.ty != *wanted
-        {
-            if value.ty.unwrapped() == wanted {
-                self.report(CheckError::OptionalUsed {
-                    span: value.span,
-                    found: value.ty.clone(),
-                });
-            } else {
-                let fixed = item_converted(wanted, &value.ty, &self.written(value.span)).map(
-                    |converted| {
-                        let before = self.sources.slice(Span { end: value.span.start, ..span });
-                        let after = self.sources.slice(Span { start: value.span.end, ..span });
-                        let walk = format!("{before}{converted}{after}");
-                        walk.split_whitespace().collect::<Vec<_>>().join(" ")
-                    },
-                );
-                self.report(CheckError::Records(RecordProblem::WrongItemValue {
-                    span: value.span,
-                    word,
-                    expected: wanted.clone(),
-                    found: value.ty.clone(),
-                    fixed,
-                }));
-            }
+        if let (Some(word), Some(wanted)) = (each.kind.word(), &wanted) {
+            self.item_value_fits(word, wanted, &value, span);
         }
         let ty = match each.kind {
             EachKind::Sum => Type::Number,
             EachKind::Any | EachKind::All => Type::Bool,
+            EachKind::List if walks_nothing => list.ty.clone(),
             EachKind::List => Type::list(value.ty.clone()),
         };
         Expr {
@@ -427,6 +406,40 @@ impl Checker<'_> {
             ty,
             span,
         }
+    }
+
+    /// E0232 (or the optional's error) when a walk's value for each item is not what `word`
+    /// takes; the walk is at `span`.
+    fn item_value_fits(&mut self, word: &'static str, wanted: &Type, value: &Expr, span: Span) {
+        if value.ty.is_unknown() || value.ty == *wanted {
+            return;
+        }
+        if value.ty.unwrapped() == wanted {
+            self.report(CheckError::OptionalUsed {
+                span: value.span,
+                found: value.ty.clone(),
+            });
+            return;
+        }
+        let fixed = item_converted(wanted, &value.ty, &self.written(value.span)).map(|converted| {
+            let before = self.sources.slice(Span {
+                end: value.span.start,
+                ..span
+            });
+            let after = self.sources.slice(Span {
+                start: value.span.end,
+                ..span
+            });
+            let walk = format!("{before}{converted}{after}");
+            walk.split_whitespace().collect::<Vec<_>>().join(" ")
+        });
+        self.report(CheckError::Records(RecordProblem::WrongItemValue {
+            span: value.span,
+            word,
+            expected: wanted.clone(),
+            found: value.ty.clone(),
+            fixed,
+        }));
     }
 
     /// The item of a walk over a list: a local like a `for`'s, hidden again after it.
@@ -453,6 +466,15 @@ impl Checker<'_> {
         self.locals_hidden.push(false);
         self.visible_locals = self.locals.len();
         LocalId(self.locals.len() - 1)
+    }
+}
+
+/// Whether `list` is written `[]`.
+fn is_empty_list(list: &Expr) -> bool {
+    match &list.kind {
+        ExprKind::List(items) => items.is_empty(),
+        ExprKind::Const(crate::value::Value::List(items)) => items.is_empty(),
+        _ => false,
     }
 }
 

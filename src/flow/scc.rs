@@ -134,8 +134,14 @@ mod tests {
     fn a_cycle_along_a_step_starts_with_it() {
         // 0 → 1 → 0 and 0 → 2 → 3 → 0: the step 0 → 2 is only on the longer ring.
         let graph = vec![vec![1, 2], vec![0], vec![3], vec![0]];
-        assert_eq!(shortest_cycle_along(0, 2, &graph, |_| true), Some(vec![0, 2, 3]));
-        assert_eq!(shortest_cycle_along(1, 0, &graph, |_| true), Some(vec![1, 0]));
+        assert_eq!(
+            shortest_cycle_along(0, 2, &graph, |_| true),
+            Some(vec![0, 2, 3])
+        );
+        assert_eq!(
+            shortest_cycle_along(1, 0, &graph, |_| true),
+            Some(vec![1, 0])
+        );
         assert_eq!(shortest_cycle_along(2, 2, &graph, |_| true), Some(vec![2]));
         assert_eq!(shortest_cycle_along(2, 3, &graph, |u| u != 0), None);
     }

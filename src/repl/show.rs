@@ -112,20 +112,10 @@ pub fn workflows(program: &Program) -> String {
                 (_, None) => "notify".to_string(),
             })
             .collect();
-        let on = match (t.conflict, t.failed, &t.schedule, &t.timer) {
-            (Some(sync), ..) => format!("conflict in sync {}", program.syncs[sync.0].name),
-            (None, Some(of), ..) => of.words(program),
-            (None, None, Some(schedule), _) => schedule.to_string(),
-            // The clock reaches a time of the record: not the `updated` it listens to.
-            (None, None, None, Some(timer)) => format!(
-                "{} of {} in {}",
-                timer.written,
-                e.name,
-                program.app(e.app).name
-            ),
-            (None, None, None, None) => {
-                format!("{} {} in {}", t.kind, e.name, program.app(e.app).name)
-            }
+        let on = match (t.conflict, t.failed) {
+            (Some(sync), _) => format!("conflict in sync {}", program.syncs[sync.0].name),
+            (None, Some(of)) => of.words(program),
+            (None, None) => format!("{} {} in {}", t.kind, e.name, program.app(e.app).name),
         };
         let _ = writeln!(
             out,

@@ -16,7 +16,9 @@ pub(super) fn less_than_negative(text: &str, found: &Found, at: Span) -> Option<
         return None;
     }
     let pos = at.start as usize;
-    let arrow = pos.checked_sub(1).filter(|&i| text[i..].starts_with("<-"))?;
+    let arrow = pos
+        .checked_sub(1)
+        .filter(|&i| text[i..].starts_with("<-"))?;
     let words = |text: &str| {
         scan::tokens(text)
             .filter(scan::Token::is_significant)
@@ -29,7 +31,10 @@ pub(super) fn less_than_negative(text: &str, found: &Found, at: Span) -> Option<
     let (_, right_end) = *right_tokens.first()?;
     let right = &text[pos + 1..pos + 1 + right_end];
     // A value after the `-`: a number or a name.
-    let value = |w: &str| w.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.');
+    let value = |w: &str| {
+        w.chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+    };
     if !value(right.trim()) || right.trim().is_empty() {
         return None;
     }
@@ -51,7 +56,11 @@ pub(super) fn parts(left: &str, right: &str) -> (String, String, String) {
         "read as an arrow".to_string(),
         format!(
             "put a space between `<` and `-`: `{}< -{right}`",
-            if left.is_empty() { String::new() } else { format!("{left} ") }
+            if left.is_empty() {
+                String::new()
+            } else {
+                format!("{left} ")
+            }
         ),
     )
 }

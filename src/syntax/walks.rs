@@ -34,15 +34,17 @@ pub(super) fn unknown_walk(
         .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
         .map_or(0, |i| i + 1);
     let name = &head[name_start..];
-    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) || WALKS.contains(&name)
-    {
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) || WALKS.contains(&name) {
         return None;
     }
     let for_at = at.start as usize;
     // What the call holds after `for`, up to its `)` (or the line's end if it has none).
     let rest = match closing_paren(text, open) {
         Some(close) => text[for_at..=close].to_string(),
-        None => format!("{} …)", text[for_at..].lines().next().unwrap_or("").trim_end()),
+        None => format!(
+            "{} …)",
+            text[for_at..].lines().next().unwrap_or("").trim_end()
+        ),
     };
     let value = text[open + 1..for_at].trim();
     let close = crate::suggest::closest(name, WALKS);
@@ -89,7 +91,9 @@ pub(super) fn parts(name: &str, close: Option<&str>, fix: &str) -> (String, Stri
         None => format!("make a list of the values with `{fix}`"),
     };
     (
-        format!("there is no function `{name}` that walks a list's items; `sum`, `any` and `all` do"),
+        format!(
+            "there is no function `{name}` that walks a list's items; `sum`, `any` and `all` do"
+        ),
         "not a walk".to_string(),
         help,
     )
