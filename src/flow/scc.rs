@@ -68,27 +68,7 @@ pub fn shortest_cycle_through(
     successors: &[Vec<usize>],
     inside: impl Fn(usize) -> bool,
 ) -> Option<Vec<usize>> {
-    let mut parent: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
-    let mut queue = VecDeque::from([start]);
-    while let Some(node) = queue.pop_front() {
-        for &next in &successors[node] {
-            if next == start {
-                let mut path = vec![node];
-                let mut at = node;
-                while at != start {
-                    at = parent[&at];
-                    path.push(at);
-                }
-                path.reverse();
-                return Some(path);
-            }
-            if inside(next) && !parent.contains_key(&next) && next != start {
-                parent.insert(next, node);
-                queue.push_back(next);
-            }
-        }
-    }
-    None
+    path_to_a_step_into(start, start, successors, inside)
 }
 
 /// The shortest cycle that takes the step `from → to`, using only nodes for which `inside`
@@ -102,22 +82,33 @@ pub fn shortest_cycle_along(
     if from == to {
         return Some(vec![from]);
     }
+    let back = path_to_a_step_into(to, from, successors, inside)?;
+    Some(std::iter::once(from).chain(back).collect())
+}
+
+/// The shortest path from `source` to a node with a step into `target`, through nodes for which
+/// `inside` holds, by breadth-first search: the nodes from `source` to that one.
+fn path_to_a_step_into(
+    source: usize,
+    target: usize,
+    successors: &[Vec<usize>],
+    inside: impl Fn(usize) -> bool,
+) -> Option<Vec<usize>> {
     let mut parent: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
-    let mut queue = VecDeque::from([to]);
+    let mut queue = VecDeque::from([source]);
     while let Some(node) = queue.pop_front() {
         for &next in &successors[node] {
-            if next == from {
+            if next == target {
                 let mut path = vec![node];
                 let mut at = node;
-                while at != to {
+                while at != source {
                     at = parent[&at];
                     path.push(at);
                 }
-                path.push(from);
                 path.reverse();
                 return Some(path);
             }
-            if inside(next) && !parent.contains_key(&next) && next != to {
+            if inside(next) && !parent.contains_key(&next) && next != source {
                 parent.insert(next, node);
                 queue.push_back(next);
             }
