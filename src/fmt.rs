@@ -17,6 +17,7 @@
 //! ```
 
 mod http;
+mod records;
 mod webhooks;
 #[cfg(test)]
 mod words;
@@ -409,7 +410,7 @@ impl Printer<'_> {
         self.line(&format!("{} {{", entity.name.node), entity.name.span);
         self.indent += 1;
         for (field, text) in entity.fields.iter().zip(&fields) {
-            self.line(text, field.name.span.to(field.ty.span));
+            self.entity_field(field, text);
         }
         self.indent -= 1;
         self.close(entity.span);
@@ -503,12 +504,18 @@ impl Printer<'_> {
                 )),
                 _ => None,
             };
-            // A limited action stays on one line, its limit after it.
-            let (text, block) = match &step.limit {
-                Some(limit) => (format!("{text}{}", limit_text(limit)), None),
-                None => (text, block),
+            // A limited action stays on one line, its limit after it. The step's span is the
+            // action's alone, so the line ends where the limit does: a comment after the limit
+            // stays on it.
+            let (text, block, span) = match &step.limit {
+                Some(limit) => (
+                    format!("{text}{}", limit_text(limit)),
+                    None,
+                    step.span.to(limit.span),
+                ),
+                None => (text, block, step.span),
             };
-            self.step_line(&text, block, step.span);
+            self.step_line(&text, block, span);
         }
     }
 

@@ -5,25 +5,34 @@
 use weir::syntax;
 
 fn scripts() -> Vec<(String, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut out = Vec::new();
-    for dir in ["examples", "tests/check", "tests/flow"] {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
-        for entry in std::fs::read_dir(path).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "weir") {
-                out.push((
-                    path.display().to_string(),
-                    std::fs::read_to_string(&path).unwrap(),
-                ));
-            }
-        }
+    for dir in ["examples", "tests"] {
+        collect(&root.join(dir), &mut out);
     }
     out.sort();
     out
 }
 
-fn comments(text: &str) -> Vec<String> {
-    // Comments as the formatter sees them: `#` outside texts, to the end of the line.
+/// Every `.weir` file under `dir`, in its folders too.
+fn collect(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect(&path, out);
+        } else if path.extension().is_some_and(|e| e == "weir") {
+            out.push((
+                path.display().to_string(),
+                std::fs::read_to_string(&path).unwrap(),
+            ));
+        }
+    }
+}
+
+/// Comments as the formatter sees them: `#` outside texts, to the end of the line, and
+/// whether code stands before it on its line (a comment at the end of a line stays at the end
+/// of a line; one on a line of its own stays on one).
+fn comments(text: &str) -> Vec<(bool, String)> {
     let mut out = Vec::new();
     for line in text.lines() {
         let mut in_text = false;
@@ -40,7 +49,8 @@ fn comments(text: &str) -> Vec<String> {
             } else if c == '"' {
                 in_text = true;
             } else if c == '#' {
-                out.push(line[i..].trim_end().to_string());
+                let trailing = !line[..i].trim().is_empty();
+                out.push((trailing, line[i..].trim_end().to_string()));
                 break;
             }
         }

@@ -42,6 +42,8 @@ pub enum RecordProblem {
     WrongFieldType {
         span: Span,
         field: Arc<str>,
+        /// The value as written, kept in the fix; none for a constant, which a fix replaces.
+        written: Option<String>,
         expected: Type,
         found: Type,
     },
@@ -62,6 +64,8 @@ pub enum RecordProblem {
         word: &'static str,
         expected: Type,
         found: Type,
+        /// The walk as written with its value converted, when a conversion fits.
+        fixed: Option<String>,
     },
 }
 
@@ -100,15 +104,13 @@ impl RecordProblem {
             RecordProblem::WrongFieldType {
                 span,
                 field,
+                written,
                 expected,
                 found,
             } => (
                 format!("field `{field}` of the record is `{expected}`, but this is `{found}`"),
                 vec![primary(*span, format!("this is {found}"))],
-                vec![help(format!(
-                    "give `{field}` a value of type `{expected}`, as in `{field}: {}`",
-                    example_of(expected)
-                ))],
+                vec![help(field_type_help(field, written.as_deref(), expected, found))],
             ),
             RecordProblem::MissingFields { span, missing } => {
                 let names: Vec<String> = missing.iter().map(|(n, _)| format!("`{n}`")).collect();
@@ -143,15 +145,37 @@ impl RecordProblem {
                 word,
                 expected,
                 found,
+                fixed,
             } => (
                 format!("`{word}` takes a `{expected}` for each item, but this is `{found}`"),
                 vec![primary(*span, format!("this is {found}"))],
-                vec![help(match *word {
-                    "sum" => "add up numbers, as in `sum(line.qty * line.price for line in lines)`",
-                    _ => "test each item, as in `any(line.qty > 10 for line in lines)`",
-                })],
+                vec![help(item_value_help(fixed.as_deref(), word))],
             ),
         }
+    }
+}
+
+/// E0231's fix: the value written, converted where a built-in converts it; else a value of
+/// the type, in its place.
+fn field_type_help(field: &str, written: Option<&str>, expected: &Type, found: &Type) -> String {
+    let example = example_of(expected);
+    match written.map(|w| (w, super::value_error::converted(expected, found, w))) {
+        Some((_, Some(converted))) => format!("convert the value: `{field}: {converted}`"),
+        Some((written, None)) => format!(
+            "give `{field}` a value of type `{expected}` in place of `{written}`, as in `{field}: {example}`"
+        ),
+        None => format!("give `{field}` a value of type `{expected}`, as in `{field}: {example}`"),
+    }
+}
+
+/// E0232's fix for a walk's value: the walk with the value converted, or an example of `word`.
+fn item_value_help(fixed: Option<&str>, word: &str) -> String {
+    match (fixed, word) {
+        (Some(fixed), _) => format!("convert each item's value: `{fixed}`"),
+        (None, "sum") => {
+            "add up numbers, as in `sum(line.qty * line.price for line in lines)`".to_string()
+        }
+        (None, word) => format!("test each item, as in `{word}(line.qty > 10 for line in lines)`"),
     }
 }
 
@@ -224,6 +248,8 @@ impl Checker<'_> {
                 self.report(CheckError::Records(RecordProblem::WrongFieldType {
                     span: value.span,
                     field: init.name.node.clone(),
+                    written: (!matches!(value.kind, ExprKind::Const(_)))
+                        .then(|| self.written(value.span)),
                     expected: ty.clone(),
                     found: value.ty.clone(),
                 }));
@@ -322,7 +348,10 @@ impl Checker<'_> {
         expected: Option<&Type>,
     ) -> Expr {
         let list = self.expr(&each.list, scope, None);
+        let walks_nothing = is_empty_list(&list);
         let element = match &list.ty {
+            // `[]` has no items to have a type: the walk is over none of them (`sum` is 0).
+            Type::List(_) if walks_nothing => Type::Any,
             Type::List(element) => (**element).clone(),
             Type::Any | Type::Error => Type::Any,
             found => {
@@ -357,27 +386,13 @@ impl Checker<'_> {
         self.locals_hidden[item.0] = true;
         self.hidden_by_for.push(item.0);
         self.later_lets.extend(same);
-        if let (Some(word), Some(wanted)) = (each.kind.word(), &wanted)
-            && !value.ty.is_unknown()
-            && value.ty != *wanted
-        {
-            if value.ty.unwrapped() == wanted {
-                self.report(CheckError::OptionalUsed {
-                    span: value.span,
-                    found: value.ty.clone(),
-                });
-            } else {
-                self.report(CheckError::Records(RecordProblem::WrongItemValue {
-                    span: value.span,
-                    word,
-                    expected: wanted.clone(),
-                    found: value.ty.clone(),
-                }));
-            }
+        if let (Some(word), Some(wanted)) = (each.kind.word(), &wanted) {
+            self.item_value_fits(word, wanted, &value, span);
         }
         let ty = match each.kind {
             EachKind::Sum => Type::Number,
             EachKind::Any | EachKind::All => Type::Bool,
+            EachKind::List if walks_nothing => list.ty.clone(),
             EachKind::List => Type::list(value.ty.clone()),
         };
         Expr {
@@ -391,6 +406,40 @@ impl Checker<'_> {
             ty,
             span,
         }
+    }
+
+    /// E0232 (or the optional's error) when a walk's value for each item is not what `word`
+    /// takes; the walk is at `span`.
+    fn item_value_fits(&mut self, word: &'static str, wanted: &Type, value: &Expr, span: Span) {
+        if value.ty.is_unknown() || value.ty == *wanted {
+            return;
+        }
+        if value.ty.unwrapped() == wanted {
+            self.report(CheckError::OptionalUsed {
+                span: value.span,
+                found: value.ty.clone(),
+            });
+            return;
+        }
+        let fixed = item_converted(wanted, &value.ty, &self.written(value.span)).map(|converted| {
+            let before = self.sources.slice(Span {
+                end: value.span.start,
+                ..span
+            });
+            let after = self.sources.slice(Span {
+                start: value.span.end,
+                ..span
+            });
+            let walk = format!("{before}{converted}{after}");
+            walk.split_whitespace().collect::<Vec<_>>().join(" ")
+        });
+        self.report(CheckError::Records(RecordProblem::WrongItemValue {
+            span: value.span,
+            word,
+            expected: wanted.clone(),
+            found: value.ty.clone(),
+            fixed,
+        }));
     }
 
     /// The item of a walk over a list: a local like a `for`'s, hidden again after it.
@@ -417,6 +466,32 @@ impl Checker<'_> {
         self.locals_hidden.push(false);
         self.visible_locals = self.locals.len();
         LocalId(self.locals.len() - 1)
+    }
+}
+
+/// Whether `list` is written `[]`.
+fn is_empty_list(list: &Expr) -> bool {
+    match &list.kind {
+        ExprKind::List(items) => items.is_empty(),
+        ExprKind::Const(crate::value::Value::List(items)) => items.is_empty(),
+        _ => false,
+    }
+}
+
+/// A walk's value for each item converted to what `sum` (a number) or `any`/`all` (a bool)
+/// take: `number(v) ?? 0`, `if v then 1 else 0`, `v != ""`, `v > 0`.
+fn item_converted(wanted: &Type, found: &Type, value: &str) -> Option<String> {
+    let value = if value.contains(char::is_whitespace) {
+        format!("({value})")
+    } else {
+        value.to_string()
+    };
+    match (wanted, found) {
+        (Type::Number, Type::Text) => Some(format!("number({value}) ?? 0")),
+        (Type::Bool, Type::Text) => Some(format!("{value} != \"\"")),
+        (Type::Bool, Type::Number) => Some(format!("{value} > 0")),
+        (Type::Number, Type::Bool) => Some(format!("if {value} then 1 else 0")),
+        _ => None,
     }
 }
 

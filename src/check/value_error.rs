@@ -334,13 +334,29 @@ fn conversion_help(expected: &Type, found: &Type) -> String {
                 to[0]
             )
         }
-        (Type::Text, _) => "convert it with `text(…)`".into(),
-        (Type::Number, Type::Text) => "convert it with `number(…) ?? 0`".into(),
-        (Type::Time, Type::Text) => "convert it with `time(…)`".into(),
+        (e, f) if let Some(converted) = converted(e, f, "…") => {
+            format!("convert it with `{converted}`")
+        }
         (Type::Origin, _) => {
             "an origin compares with a label such as `user` or the engine's label".into()
         }
         (e, f) => format!("use {} here, not {}", article(e), article(f)),
+    }
+}
+
+/// `value` converted to `expected`, when a built-in converts `found` to it: `text(value)`,
+/// `number(value) ?? 0`, `time(value)`, `value == "true"`.
+pub(super) fn converted(expected: &Type, found: &Type, value: &str) -> Option<String> {
+    match (expected.unwrapped(), found.unwrapped()) {
+        (Type::Text, _) => Some(format!("text({value})")),
+        (Type::Number, Type::Text) => Some(format!("number({value}) ?? 0")),
+        (Type::Time, Type::Text) => Some(format!("time({value})")),
+        // Bracketed unless one word, so no operator of the value binds tighter than `==`.
+        (Type::Bool, Type::Text) if value.contains(char::is_whitespace) => {
+            Some(format!("({value}) == \"true\""))
+        }
+        (Type::Bool, Type::Text) => Some(format!("{value} == \"true\"")),
+        _ => None,
     }
 }
 

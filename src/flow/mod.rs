@@ -193,10 +193,43 @@ impl<'a> Analysis<'a> {
                 .min_by_key(Vec::len)
                 .expect("a component with an inner edge has a cycle");
             let edges = self.cycle_edges(&cycle, &keep);
+            let more = self.more_cycles(&edges, &inner, &succ, &keep, inside);
             found.push((edges, inner));
+            found.extend(more);
         }
         found.sort_by_key(|(edges, _)| self.graph.writes[self.graph.edges[edges[0]].write].span);
         found
+    }
+
+    /// The cycles of a component besides `first`, until every step of `inner` is on one: two
+    /// loops that meet at a workflow each need their own fix, so each is told. Each comes
+    /// with its own edges as the edges it holds.
+    fn more_cycles(
+        &self,
+        first: &[usize],
+        inner: &[usize],
+        succ: &[Vec<usize>],
+        keep: &impl Fn(&Edge) -> bool,
+        inside: impl Fn(usize) -> bool + Copy,
+    ) -> Vec<(Vec<usize>, Vec<usize>)> {
+        let step = |e: &usize| (self.graph.edges[*e].from, self.graph.edges[*e].to);
+        let mut covered: BTreeSet<(usize, usize)> = first.iter().map(step).collect();
+        let mut steps: Vec<usize> = inner.to_vec();
+        steps.sort_by_key(|&e| (self.graph.writes[self.graph.edges[e].write].span, e));
+        let mut more = Vec::new();
+        for e in steps {
+            let (from, to) = step(&e);
+            if covered.contains(&(from, to)) {
+                continue;
+            }
+            let Some(cycle) = scc::shortest_cycle_along(from, to, succ, inside) else {
+                continue;
+            };
+            let edges = self.cycle_edges(&cycle, keep);
+            covered.extend(edges.iter().map(step));
+            more.push((edges.clone(), edges));
+        }
+        more
     }
 
     /// The edges along a cycle of units, one per step.

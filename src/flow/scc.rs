@@ -68,21 +68,47 @@ pub fn shortest_cycle_through(
     successors: &[Vec<usize>],
     inside: impl Fn(usize) -> bool,
 ) -> Option<Vec<usize>> {
+    path_to_a_step_into(start, start, successors, inside)
+}
+
+/// The shortest cycle that takes the step `from → to`, using only nodes for which `inside`
+/// holds, as the list of nodes in order (the first is `from`).
+pub fn shortest_cycle_along(
+    from: usize,
+    to: usize,
+    successors: &[Vec<usize>],
+    inside: impl Fn(usize) -> bool,
+) -> Option<Vec<usize>> {
+    if from == to {
+        return Some(vec![from]);
+    }
+    let back = path_to_a_step_into(to, from, successors, inside)?;
+    Some(std::iter::once(from).chain(back).collect())
+}
+
+/// The shortest path from `source` to a node with a step into `target`, through nodes for which
+/// `inside` holds, by breadth-first search: the nodes from `source` to that one.
+fn path_to_a_step_into(
+    source: usize,
+    target: usize,
+    successors: &[Vec<usize>],
+    inside: impl Fn(usize) -> bool,
+) -> Option<Vec<usize>> {
     let mut parent: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
-    let mut queue = VecDeque::from([start]);
+    let mut queue = VecDeque::from([source]);
     while let Some(node) = queue.pop_front() {
         for &next in &successors[node] {
-            if next == start {
+            if next == target {
                 let mut path = vec![node];
                 let mut at = node;
-                while at != start {
+                while at != source {
                     at = parent[&at];
                     path.push(at);
                 }
                 path.reverse();
                 return Some(path);
             }
-            if inside(next) && !parent.contains_key(&next) && next != start {
+            if inside(next) && !parent.contains_key(&next) && next != source {
                 parent.insert(next, node);
                 queue.push_back(next);
             }
@@ -94,6 +120,22 @@ pub fn shortest_cycle_through(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cycle_along_a_step_starts_with_it() {
+        // 0 → 1 → 0 and 0 → 2 → 3 → 0: the step 0 → 2 is only on the longer ring.
+        let graph = vec![vec![1, 2], vec![0], vec![3], vec![0]];
+        assert_eq!(
+            shortest_cycle_along(0, 2, &graph, |_| true),
+            Some(vec![0, 2, 3])
+        );
+        assert_eq!(
+            shortest_cycle_along(1, 0, &graph, |_| true),
+            Some(vec![1, 0])
+        );
+        assert_eq!(shortest_cycle_along(2, 2, &graph, |_| true), Some(vec![2]));
+        assert_eq!(shortest_cycle_along(2, 3, &graph, |u| u != 0), None);
+    }
 
     #[test]
     fn finds_rings_and_leaves_chains_alone() {

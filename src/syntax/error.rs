@@ -67,6 +67,22 @@ pub enum SyntaxErrorKind {
     LoneBraceInText,
     /// A backslash before a character that has no escape.
     UnknownEscape { escape: char },
+    /// `count(l for l in lines)`: a call with `for` inside whose name is not a walk (E0106);
+    /// `close` is the walk its name is close to, `fix` the call rewritten.
+    UnknownWalk {
+        name: String,
+        close: Option<&'static str>,
+        fix: String,
+    },
+    /// `let NAME = create … at most once per …`: `limit` as written, `trigger` the
+    /// workflow's trigger line, where the limit can go.
+    LimitOnLet {
+        name: String,
+        limit: String,
+        trigger: Option<String>,
+    },
+    /// `total <-5`: `<-` is a sync's arrow; `left < -right` was meant.
+    LessThanNegative { left: String, right: String },
 }
 
 /// What the parser wanted, in the user's words.
@@ -177,6 +193,13 @@ pub(super) fn from_pest(file: FileId, text: &str, err: pest::error::Error<Rule>)
             Span::new(file, pos - 1, pos + escape.len_utf8()),
             SyntaxErrorKind::UnknownEscape { escape },
         );
+    }
+    if let Some(err) =
+        super::walks::unknown_walk(text, &found, token_span, scan.open_brackets.last())
+            .or_else(|| super::let_limit::limit_on_let(text, &found, token_span))
+            .or_else(|| super::arrow::less_than_negative(text, &found, token_span))
+    {
+        return err;
     }
     if let Found::Token(word) = &found
         && let Some(err) = misplaced_word(word, token_span, &tried, &scan, text)
@@ -552,6 +575,7 @@ impl SyntaxError {
             | SyntaxErrorKind::StepsTooDeep { .. }
             | SyntaxErrorKind::TooLong { .. } => Code::E0002,
             SyntaxErrorKind::NumberTooLarge { .. } => Code::E0003,
+            SyntaxErrorKind::UnknownWalk { .. } => Code::E0106,
             _ => Code::E0001,
         }
     }
@@ -638,6 +662,15 @@ impl SyntaxError {
                     "write `}}` for a brace in a text; `{…}` puts the value of an expression in it",
                 ),
             ),
+            SyntaxErrorKind::UnknownWalk { name, close, fix } => {
+                super::walks::parts(name, *close, fix)
+            }
+            SyntaxErrorKind::LimitOnLet {
+                name,
+                limit,
+                trigger,
+            } => super::let_limit::parts(name, limit, trigger.as_deref()),
+            SyntaxErrorKind::LessThanNegative { left, right } => super::arrow::parts(left, right),
             SyntaxErrorKind::UnknownEscape { escape } => (
                 format!("`\\{escape}` is not an escape"),
                 text("unknown escape"),

@@ -17,9 +17,11 @@
 //! [`crate::words`]; [`expected`] turns rules back into those words.
 
 mod advice;
+mod arrow;
 mod error;
 mod expected;
 mod expr;
+mod let_limit;
 mod lower;
 mod lower_http;
 mod lower_webhooks;
@@ -27,6 +29,7 @@ pub mod scan;
 mod schedule;
 mod steps;
 mod time;
+mod walks;
 
 use std::sync::Mutex;
 

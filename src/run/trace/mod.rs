@@ -265,6 +265,9 @@ impl<'a> Tree<'a> {
         };
         // The turn each run is in: the index of its `Run` or latest `Resume`.
         let mut turn: HashMap<u64, usize> = HashMap::new();
+        // The turn each workflow is running now (a run goes on until it ends or waits): a
+        // step skipped by its limit goes among that turn's steps, in the order they ran.
+        let mut running: HashMap<Actor, usize> = HashMap::new();
         for (i, item) in items.iter().enumerate() {
             let mut under_run = |run: u64| {
                 if let Some(&start) = turn.get(&run) {
@@ -275,16 +278,25 @@ impl<'a> Tree<'a> {
                 TraceItem::Event(e) => {
                     tree.events.insert(e.id, i);
                 }
-                TraceItem::Run { event, run, .. } => {
+                TraceItem::Run { event, run, by } => {
                     turn.insert(*run, i);
+                    running.insert(*by, i);
                     tree.under_event.entry(*event).or_default().push(i);
+                }
+                TraceItem::Skip {
+                    by,
+                    why: Skip::LimitedStep { .. },
+                    ..
+                } if running.contains_key(by) => {
+                    tree.under_run.entry(running[by]).or_default().push(i);
                 }
                 TraceItem::Skip { event, .. } => {
                     tree.under_event.entry(*event).or_default().push(i);
                 }
                 // A run that goes on after a wait is a root of its own: its event was before.
-                TraceItem::Resume { run, .. } => {
+                TraceItem::Resume { run, by, .. } => {
                     turn.insert(*run, i);
+                    running.insert(*by, i);
                 }
                 TraceItem::Hold(held) => {
                     tree.under_event.entry(held.event.id).or_default().push(i);
