@@ -47,6 +47,8 @@ pub mod sender;
 pub mod server;
 pub mod signing;
 pub mod status;
+pub mod timers;
+pub mod waits;
 pub mod webhook;
 pub mod worker;
 

@@ -14,6 +14,10 @@
 //! event is queued and runs at the next start); it never fires twice. A time missed while
 //! weir was down fires once at the next start, at the latest time missed, not once per time
 //! missed. A schedule served for the first time starts from the time weir starts.
+//!
+//! The same thread fires record timers ([`super::timers`]) and resumes waiting runs
+//! ([`super::waits`]) when they are due, each by an event added in the transaction that marks
+//! it fired.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -61,6 +65,16 @@ fn scheduled(program: &Program) -> Vec<(WorkflowId, &Schedule)> {
         .enumerate()
         .filter_map(|(i, w)| Some((WorkflowId(i), &**w.trigger.schedule.as_ref()?)))
         .collect()
+}
+
+/// Whether a program has record timers or waits, which the clock thread fires too.
+fn timed(program: &Program) -> bool {
+    program.workflows.iter().any(|w| {
+        w.trigger.timer.is_some()
+            || w.steps
+                .iter()
+                .any(|s| matches!(s.kind, crate::program::StepKind::Wait(_)))
+    })
 }
 
 /// The last time handled of `workflow`'s schedule, if it was ever served.
@@ -111,7 +125,7 @@ pub fn spawn(
     counters: Arc<super::Counters>,
     stop: Arc<AtomicBool>,
 ) -> Option<std::thread::JoinHandle<()>> {
-    if scheduled(&program).is_empty() {
+    if scheduled(&program).is_empty() && !timed(&program) {
         return None;
     }
     std::thread::Builder::new()
@@ -153,6 +167,13 @@ fn watch(
                 counters.accepted();
             }
             *last = at;
+        }
+        if timed(program) {
+            let added = super::timers::fire_due(journal, now).map_err(fail)?
+                + super::waits::fire_due(journal, now).map_err(fail)?;
+            for _ in 0..added {
+                counters.accepted();
+            }
         }
         std::thread::sleep(LOOK);
     }

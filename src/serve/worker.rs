@@ -110,6 +110,13 @@ pub struct Worker {
     waiting: Option<Arc<Waiting>>,
     /// Events run and not yet recorded, with the counts and the outbox they go to.
     recording: recording::Shared,
+    /// Timers planned or cancelled by the event running, and all since the start.
+    plans: Vec<super::timers::Plan>,
+    latest: super::timers::Latest,
+    /// Waits the event running took up.
+    waits: Vec<super::waits::Change>,
+    /// When the event running was received (seconds): a timer due by then is not planned.
+    since: i64,
 }
 
 /// `Calendar/event` as an entity of the script.
@@ -221,6 +228,10 @@ impl Worker {
             log_values: false,
             waiting: None,
             recording: recording.shared(),
+            plans: Vec::new(),
+            latest: super::timers::Latest::default(),
+            waits: Vec::new(),
+            since: 0,
         })
     }
 
@@ -361,6 +372,7 @@ impl Worker {
         };
         self.engine.set_next_run_id(base);
         self.tick();
+        self.since = event.received / 1000;
         self.learn();
         // Tests of supervision make the worker panic on an event (never in a release build).
         #[cfg(debug_assertions)]
@@ -374,6 +386,16 @@ impl Worker {
         }
         if event.kind == super::schedules::KIND && event.app == crate::program::CLOCK_APP {
             let outcome = super::schedules::run(&mut self.engine, &p, event);
+            return self.wrap(event, base, &outcome);
+        }
+        if event.kind == super::timers::KIND {
+            let latest = &self.latest;
+            let outcome = super::timers::run(&mut self.engine, &self.journal, latest, event);
+            return self.wrap(event, base, &outcome);
+        }
+        if event.kind == super::waits::KIND {
+            let (outcome, gone) = super::waits::run(&mut self.engine, &self.journal, event);
+            self.waits.extend(gone);
             return self.wrap(event, base, &outcome);
         }
         let parsed = webhook::route(&p, &event.app, &event.entity, &event.kind).and_then(
@@ -413,6 +435,12 @@ impl Worker {
                     None => 0,
                 };
                 let actor = self.actor(entity, event.actor.as_deref());
+                // A real app's record, as it reports it, is what its timers are planned on.
+                let at = RecordRef::new(entity, record.id);
+                let kept = (kind != crate::ast::EventKind::Deleted).then(|| record.clone());
+                let since = self.since;
+                let plans = super::timers::plans(&p, at, kept.as_ref(), since);
+                self.plans.extend(plans);
                 self.engine.receive(Reported {
                     kind,
                     entity,
@@ -579,8 +607,12 @@ impl Worker {
         let links: Vec<(String, String)> =
             made.into_iter().map(|(a, b)| (show(a), show(b))).collect();
         let mut sim = SimChanges::default();
+        // A run of the clock's reads it at its time, earlier than when its event came.
+        let since = self.since.min(self.engine.now());
         for at in changes.records {
             let record = self.engine.apps().sim().get(at).ok().flatten();
+            self.plans
+                .extend(super::timers::plans(p, at, record.as_ref(), since));
             let json = record.map(|r| state::record_entry(p, at.entity, r.view()).to_string());
             sim.records.push((entity_label(p, at.entity), at.id, json));
         }
@@ -593,6 +625,11 @@ impl Worker {
                 pair.map(|pair| state::pair_json(p, pair).to_string()),
             ));
         }
+        sim.timers = std::mem::take(&mut self.plans);
+        self.latest.note(&sim.timers);
+        sim.waits = std::mem::take(&mut self.waits);
+        let waiting = self.engine.take_waiting();
+        sim.waits.extend(super::waits::began(p, &waiting));
         Changes {
             links,
             sim,
