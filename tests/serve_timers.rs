@@ -157,6 +157,12 @@ fn a_timer_of_a_deleted_record_or_one_that_stops_matching_never_fires() {
         &json!({"id": "Clinic/appointment/2", "status": "cancelled"}),
     );
     serve.settle(5);
+    // Cancelled in the journal, not only passed over when due.
+    let listed = runs(&dir);
+    assert!(listed.contains("Clinic/appointment/3"), "{listed}");
+    for gone in ["Clinic/appointment/1", "Clinic/appointment/2"] {
+        assert!(!listed.contains(gone), "{listed}");
+    }
     assert!(
         wait_until(Duration::from_secs(12), || !reminders(&crm).is_empty()),
         "the timer left fired"
