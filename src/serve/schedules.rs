@@ -89,26 +89,41 @@ fn last_due(journal: &Journal, workflow: &str) -> rusqlite::Result<Option<i64>> 
     .optional()
 }
 
+/// Adds an event of the clock's in `tx`, unless one with its key was added before: how many
+/// were added (0 or 1).
+pub(super) fn add_event(
+    tx: &Transaction,
+    key: &str,
+    (app, entity, kind): (&str, &str, &str),
+    record: &serde_json::Value,
+) -> rusqlite::Result<usize> {
+    tx.execute(
+        "INSERT INTO events (key, app, entity, kind, record, received)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (key) DO NOTHING",
+        params![key, app, entity, kind, record.to_string(), now_ms()],
+    )
+}
+
+/// Whether a row of `table` (`timers`, `waits`) not fired yet is due by `now`: the clock looks
+/// ten times a second, and takes the write lock only when something is.
+pub(super) fn any_due(journal: &Journal, table: &str, now: i64) -> rusqlite::Result<bool> {
+    journal.conn().query_row(
+        &format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE fired = 0 AND due <= ?1)"),
+        [now],
+        |r| r.get(0),
+    )
+}
+
 /// In one transaction: the tick of `workflow` due at `at`, and `at` as its last time handled.
 /// Whether the event is new (false: it was added before).
 pub fn add_tick(journal: &Journal, workflow: &str, at: i64) -> rusqlite::Result<bool> {
     journal.conn().execute_batch(SCHEMA)?;
     // Immediate: the write lock is waited for at the start, never refused half-way through.
     let tx = Transaction::new_unchecked(journal.conn(), TransactionBehavior::Immediate)?;
-    let record = json!({ "workflow": workflow, "due": at }).to_string();
-    let added = tx.execute(
-        "INSERT INTO events (key, app, entity, kind, record, received)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (key) DO NOTHING",
-        params![
-            format!("schedule/{workflow}/{at}"),
-            CLOCK_APP,
-            CLOCK_TICK,
-            KIND,
-            record,
-            now_ms()
-        ],
-    )?;
+    let record = json!({ "workflow": workflow, "due": at });
+    let key = format!("schedule/{workflow}/{at}");
+    let added = add_event(&tx, &key, (CLOCK_APP, CLOCK_TICK, KIND), &record)?;
     tx.execute(
         "INSERT INTO schedules (workflow, last_due) VALUES (?1, ?2)
          ON CONFLICT (workflow) DO UPDATE SET last_due = excluded.last_due",
@@ -152,6 +167,7 @@ fn watch(
         reason: err.to_string().to_lowercase(),
     };
     let start = now_ms() / 1000;
+    let timed = timed(program);
     let mut last = Vec::new();
     for (w, _) in scheduled(program) {
         let name = &program.workflow(w).name;
@@ -168,7 +184,7 @@ fn watch(
             }
             *last = at;
         }
-        if timed(program) {
+        if timed {
             let added = super::timers::fire_due(journal, now).map_err(fail)?
                 + super::waits::fire_due(journal, now).map_err(fail)?;
             for _ in 0..added {

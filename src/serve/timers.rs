@@ -29,7 +29,7 @@ use std::collections::HashMap;
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use serde_json::{Value as Json, json};
 
-use super::journal::{Journal, StoredEvent, now_ms};
+use super::journal::{Journal, StoredEvent};
 use crate::program::{Program, WorkflowId};
 use crate::remote::Connected;
 use crate::run::apps::{Apps, Record, RecordRef};
@@ -104,6 +104,9 @@ pub fn write(tx: &rusqlite::Transaction, plans: &[Plan]) -> rusqlite::Result<()>
 /// In one transaction: an event for each timer due by `now` that has not fired, and each
 /// marked fired. How many events are new.
 pub fn fire_due(journal: &Journal, now: i64) -> rusqlite::Result<usize> {
+    if !super::schedules::any_due(journal, "timers", now)? {
+        return Ok(0);
+    }
     // Immediate: the write lock is waited for at the start, never refused half-way through.
     let tx = Transaction::new_unchecked(journal.conn(), TransactionBehavior::Immediate)?;
     let due: Vec<(String, String, i64, String)> = {
@@ -119,19 +122,8 @@ pub fn fire_due(journal: &Journal, now: i64) -> rusqlite::Result<usize> {
         let mut parts = record.splitn(3, '/');
         let (app, entity) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
         let body = json!({ "workflow": workflow, "record": record, "due": at, "fields": json });
-        added += tx.execute(
-            "INSERT INTO events (key, app, entity, kind, record, received)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (key) DO NOTHING",
-            params![
-                format!("timer/{workflow}/{record}/{at}"),
-                app,
-                entity,
-                KIND,
-                body.to_string(),
-                now_ms()
-            ],
-        )?;
+        let key = format!("timer/{workflow}/{record}/{at}");
+        added += super::schedules::add_event(&tx, &key, (app, entity, KIND), &body)?;
         tx.execute(
             "UPDATE timers SET fired = 1 WHERE workflow = ?1 AND record = ?2 AND due = ?3",
             params![workflow, record, at],
@@ -230,4 +222,64 @@ fn read(p: &Program, event: &StoredEvent) -> Option<(WorkflowId, RecordRef, i64,
     let fields: Json = serde_json::from_str(body["fields"].as_str()?).ok()?;
     let record = state::decode_entry(p, at.entity, &fields, "timer").ok()?;
     Some((w, at, due, record))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(record: &str, due: Option<i64>) -> Plan {
+        Plan {
+            workflow: "remind".into(),
+            record: record.into(),
+            due: due.map(|d| (d, "{}".to_string())),
+        }
+    }
+
+    fn written(journal: &mut Journal, plans: &[Plan]) {
+        let tx = journal.conn().unchecked_transaction().unwrap();
+        write(&tx, plans).unwrap();
+        tx.commit().unwrap();
+    }
+
+    #[test]
+    fn a_timer_fires_once_and_again_only_at_another_time() {
+        let dir = std::env::temp_dir().join(format!("weir-timers-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut journal = Journal::open(&dir.join("weir.db"), false).unwrap();
+        let a = "Clinic/appointment/1";
+        let b = "Clinic/appointment/2";
+        written(&mut journal, &[plan(a, Some(100)), plan(b, Some(100))]);
+        // The second is cancelled in the same group, after it was planned.
+        written(&mut journal, &[plan(b, None)]);
+        assert_eq!(fire_due(&journal, 99).unwrap(), 0);
+        assert_eq!(fire_due(&journal, 100).unwrap(), 1);
+        assert_eq!(fire_due(&journal, 200).unwrap(), 0);
+        assert!(planned(&journal).unwrap().is_empty());
+        // Planned again at the same time (another field changed): it does not fire again.
+        written(&mut journal, &[plan(a, Some(100))]);
+        assert_eq!(fire_due(&journal, 200).unwrap(), 0);
+        // At another time, it does.
+        written(&mut journal, &[plan(a, Some(150))]);
+        assert_eq!(planned(&journal).unwrap(), [("remind".into(), a.into(), 150)]);
+        assert_eq!(fire_due(&journal, 200).unwrap(), 1);
+        let keys: Vec<String> = {
+            let mut stmt = journal
+                .conn()
+                .prepare("SELECT key FROM events ORDER BY id")
+                .unwrap();
+            stmt.query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        assert_eq!(
+            keys,
+            [
+                "timer/remind/Clinic/appointment/1/100",
+                "timer/remind/Clinic/appointment/1/150"
+            ]
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -19,7 +19,7 @@
 use rusqlite::{Transaction, TransactionBehavior, params};
 use serde_json::{Value as Json, json};
 
-use super::journal::{Journal, StoredEvent, now_ms};
+use super::journal::{Journal, StoredEvent};
 use crate::program::Program;
 use crate::remote::Connected;
 use crate::run::wait::Waiting;
@@ -113,6 +113,9 @@ pub fn write(tx: &rusqlite::Transaction, changes: &[Change]) -> rusqlite::Result
 /// In one transaction: a resume event for each wait due by `now` not yet fired, and each
 /// marked fired. How many events are new.
 pub fn fire_due(journal: &Journal, now: i64) -> rusqlite::Result<usize> {
+    if !super::schedules::any_due(journal, "waits", now)? {
+        return Ok(0);
+    }
     let tx = Transaction::new_unchecked(journal.conn(), TransactionBehavior::Immediate)?;
     let due: Vec<(i64, i64, String, String, String)> = {
         let mut stmt = tx.prepare_cached(
@@ -127,19 +130,8 @@ pub fn fire_due(journal: &Journal, now: i64) -> rusqlite::Result<usize> {
     let mut added = 0;
     for (run, next, workflow, app, entity) in due {
         let body = json!({ "workflow": workflow, "run": run, "next": next });
-        added += tx.execute(
-            "INSERT INTO events (key, app, entity, kind, record, received)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (key) DO NOTHING",
-            params![
-                format!("wait/{run}/{next}"),
-                app,
-                entity,
-                KIND,
-                body.to_string(),
-                now_ms()
-            ],
-        )?;
+        let key = format!("wait/{run}/{next}");
+        added += super::schedules::add_event(&tx, &key, (&app, &entity, KIND), &body)?;
         tx.execute(
             "UPDATE waits SET fired = 1 WHERE run = ?1 AND next = ?2",
             params![run, next],
@@ -196,5 +188,46 @@ pub fn run(
             eprintln!("warning: run {run} waited and cannot go on with this script: {reason}");
             (Outcome::default(), Some(gone))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wait_is_resumed_once_and_its_row_goes_when_it_went_on() {
+        let dir = std::env::temp_dir().join(format!("weir-waits-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let journal = Journal::open(&dir.join("weir.db"), false).unwrap();
+        let write_now = |changes: &[Change]| {
+            let tx = journal.conn().unchecked_transaction().unwrap();
+            write(&tx, changes).unwrap();
+            tx.commit().unwrap();
+        };
+        write_now(&[Change::Began {
+            run: 7,
+            next: 2,
+            workflow: "confirm".into(),
+            due: 100,
+            app: "Clinic".into(),
+            entity: "appointment".into(),
+            json: "{}".into(),
+        }]);
+        assert_eq!(pending(&journal).unwrap(), [("confirm".into(), 7, 100)]);
+        assert_eq!(fire_due(&journal, 99).unwrap(), 0);
+        assert_eq!(fire_due(&journal, 100).unwrap(), 1);
+        assert_eq!(fire_due(&journal, 200).unwrap(), 0);
+        assert!(pending(&journal).unwrap().is_empty());
+        let rows = |j: &Journal| -> i64 {
+            j.conn()
+                .query_row("SELECT COUNT(*) FROM waits", [], |r| r.get(0))
+                .unwrap()
+        };
+        // Fired, kept until the run going on is recorded.
+        assert_eq!(rows(&journal), 1);
+        write_now(&[Change::Resumed { run: 7, next: 2 }]);
+        assert_eq!(rows(&journal), 0);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -861,7 +861,7 @@ mod tests {
         let path = dir.join("weir.db");
         let rows = SimChanges {
             records: vec![("Shop/order".into(), 1, Some("{\"customer\": ".into()))],
-            pairs: Vec::new(),
+            ..SimChanges::default()
         };
         let mut journal = Journal::open(&path, false).unwrap();
         journal.finish(&program(), &[], &[], &[], &rows).unwrap();
