@@ -253,3 +253,117 @@ fn a_wait_goes_on_once_as_the_same_run() {
     assert_eq!(of_confirm.len(), 2, "{lines:?}");
     assert_eq!(of_confirm[0]["run"], of_confirm[1]["run"], "{lines:?}");
 }
+
+/// A real app's records plan their timers as its webhooks report them.
+fn visits(crm: &str) -> String {
+    format!(
+        r#"engine weir
+
+app Crm at "{crm}" auth bearer env CRM_TOKEN {{
+  visit {{ patient: text, start: time }}
+  reminder {{ patient: text, kind: text, sent: time, origin: stamp }}
+}}
+
+workflow remind {{
+  on 1s before start of visit in Crm
+  create reminder in Crm {{ patient: patient, kind: "timer", sent: now() }}
+}}
+"#
+    )
+}
+
+#[test]
+fn a_real_apps_record_is_timed_as_its_webhooks_report_it() {
+    let crm = RestApp::start();
+    let dir = scratch("timers-real");
+    std::fs::write(dir.join("visits.weir"), visits(&crm.url)).unwrap();
+    let serve = Serve::start(&dir, "visits.weir", &[]);
+    let first = now() + 4;
+    let report = |kind: &str, record: Json| {
+        let (status, reply) = serve.event(&format!("/events/Crm/visit/{kind}"), &record, None);
+        assert_eq!(status, 202, "{reply}");
+    };
+    report(
+        "new",
+        json!({"id": "v-1", "patient": "ada", "start": rfc3339(first)}),
+    );
+    report(
+        "new",
+        json!({"id": "v-2", "patient": "bob", "start": rfc3339(first)}),
+    );
+    let moved = first + 2;
+    report(
+        "updated",
+        json!({"id": "v-1", "patient": "ada", "start": rfc3339(moved)}),
+    );
+    report("deleted", json!({"id": "v-2"}));
+    serve.settle(4);
+    assert!(
+        wait_until(Duration::from_secs(12), || !reminders(&crm).is_empty()),
+        "the timer fired"
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    let out = serve.terminate();
+    assert_eq!(
+        reminders(&crm),
+        [("ada".to_string(), "timer".to_string(), moved - 1)],
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// A chain of three hops, the second of which waits: `book` → `confirm` (waits) → `ring`.
+fn chain(crm: &str) -> String {
+    format!(
+        r#"engine weir
+
+app Clinic {{
+  note {{ patient: text }}
+  appointment {{ patient: text, status: text }}
+  phone {{ patient: text }}
+}}
+
+app Crm at "{crm}" auth bearer env CRM_TOKEN {{
+  reminder {{ patient: text, kind: text, sent: time, origin: stamp }}
+}}
+
+workflow book {{
+  on new note in Clinic
+  create appointment in Clinic {{ patient: patient, status: "waiting" }}
+}}
+
+workflow confirm {{
+  on new appointment in Clinic where status == "waiting"
+  wait 2s
+  create phone in Clinic {{ patient: trigger.patient }}
+}}
+
+workflow ring {{
+  on new phone in Clinic
+  create reminder in Crm {{ patient: patient, kind: "call", sent: now() }}
+}}
+"#
+    )
+}
+
+#[test]
+fn a_run_that_waited_keeps_its_chain_and_the_guard_counts_its_hops() {
+    let crm = RestApp::start();
+    let dir = scratch("waits-chain");
+    std::fs::write(dir.join("chain.weir"), chain(&crm.url)).unwrap();
+    // Two hops at most: `ring` is the third, held only if the wait kept the chain.
+    let serve = Serve::start(&dir, "chain.weir", &["--max-hops", "2"]);
+    let (status, reply) = serve.event("/events/Clinic/note/new", &json!({"patient": "ada"}), None);
+    assert_eq!(status, 202, "{reply}");
+    let held = || {
+        let out = weir(&["runs", "--journal", "weir.db", "--held"], &dir, &[]);
+        text(&out.stdout)
+    };
+    assert!(
+        wait_until(Duration::from_secs(12), || held().contains("ring")),
+        "the third hop was held: {}",
+        runs(&dir)
+    );
+    let out = serve.terminate();
+    assert!(reminders(&crm).is_empty(), "{}", text(&out.stderr));
+}
