@@ -134,7 +134,10 @@ fn a_timer_fires_once_at_its_time_and_again_only_when_its_record_moves() {
         "{}",
         text(&out.stderr)
     );
-    assert!(!runs(&dir).contains("timer remind"), "fired: no longer planned");
+    assert!(
+        !runs(&dir).contains("timer remind"),
+        "fired: no longer planned"
+    );
 }
 
 #[test]
@@ -193,9 +196,15 @@ fn a_timer_and_a_wait_due_while_weir_is_killed_fire_once_after_the_restart() {
     // Both are in the journal, and listed with when they fire.
     let listed = runs(&dir);
     assert!(listed.contains("timer remind"), "{listed}");
-    assert!(listed.contains("wait  confirm") || listed.contains("wait confirm"), "{listed}");
+    assert!(
+        listed.contains("wait  confirm") || listed.contains("wait confirm"),
+        "{listed}"
+    );
     kill(serve);
-    assert!(reminders(&crm).is_empty(), "nothing was due before the kill");
+    assert!(
+        reminders(&crm).is_empty(),
+        "nothing was due before the kill"
+    );
     // Down past both times.
     let back = due + 2;
     while now() < back {
@@ -215,7 +224,12 @@ fn a_timer_and_a_wait_due_while_weir_is_killed_fire_once_after_the_restart() {
     let mut got = reminders(&crm);
     got.sort();
     let kinds: Vec<(&str, &str)> = got.iter().map(|r| (&*r.0, &*r.1)).collect();
-    assert_eq!(kinds, [("ada", "timer"), ("bob", "wait")], "{}", text(&out.stderr));
+    assert_eq!(
+        kinds,
+        [("ada", "timer"), ("bob", "wait")],
+        "{}",
+        text(&out.stderr)
+    );
     // Each run read the clock at the time it was due, not the time it ran.
     assert_eq!(got[0].2, due);
     let listed = runs(&dir);

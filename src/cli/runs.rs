@@ -101,7 +101,10 @@ fn waiting(journal: &Journal) -> Result<Vec<String>, crate::serve::journal::Jour
         rows.push((due, ["timer".into(), workflow, record, at(due)]));
     }
     for (workflow, run, due) in waits {
-        rows.push((due, ["wait".into(), workflow, format!("run {run}"), at(due)]));
+        rows.push((
+            due,
+            ["wait".into(), workflow, format!("run {run}"), at(due)],
+        ));
     }
     // Stable: at the same time, timers before runs.
     rows.sort_by_key(|(due, _)| *due);
@@ -110,7 +113,10 @@ fn waiting(journal: &Journal) -> Result<Vec<String>, crate::serve::journal::Jour
     if !lines.is_empty() {
         lines.insert(0, format!("waiting for the clock: {}", lines.len()));
     }
-    Ok(lines.into_iter().map(|l| l.trim_end().to_string()).collect())
+    Ok(lines
+        .into_iter()
+        .map(|l| l.trim_end().to_string())
+        .collect())
 }
 
 fn at(due: i64) -> String {

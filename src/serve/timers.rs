@@ -71,9 +71,9 @@ pub fn plans(p: &Program, at: RecordRef, record: Option<&Record>, since: i64) ->
         out.push(Plan {
             workflow: w.name.to_string(),
             record: at.show(p).to_string(),
-            due: due.zip(record).map(|(due, r)| {
-                (due, state::record_entry(p, at.entity, r.view()).to_string())
-            }),
+            due: due
+                .zip(record)
+                .map(|(due, r)| (due, state::record_entry(p, at.entity, r.view()).to_string())),
         });
     }
     out
@@ -261,7 +261,10 @@ mod tests {
         assert_eq!(fire_due(&journal, 200).unwrap(), 0);
         // At another time, it does.
         written(&mut journal, &[plan(a, Some(150))]);
-        assert_eq!(planned(&journal).unwrap(), [("remind".into(), a.into(), 150)]);
+        assert_eq!(
+            planned(&journal).unwrap(),
+            [("remind".into(), a.into(), 150)]
+        );
         assert_eq!(fire_due(&journal, 200).unwrap(), 1);
         let keys: Vec<String> = {
             let mut stmt = journal

@@ -388,14 +388,7 @@ impl Worker {
             let outcome = super::schedules::run(&mut self.engine, &p, event);
             return self.wrap(event, base, &outcome);
         }
-        if event.kind == super::timers::KIND {
-            let latest = &self.latest;
-            let outcome = super::timers::run(&mut self.engine, &self.journal, latest, event);
-            return self.wrap(event, base, &outcome);
-        }
-        if event.kind == super::waits::KIND {
-            let (outcome, gone) = super::waits::run(&mut self.engine, &self.journal, event);
-            self.waits.extend(gone);
+        if let Some(outcome) = self.run_timed(event) {
             return self.wrap(event, base, &outcome);
         }
         let parsed = webhook::route(&p, &event.app, &event.entity, &event.kind).and_then(
@@ -452,6 +445,25 @@ impl Worker {
             }
         };
         self.wrap(event, base, &outcome)
+    }
+
+    /// Runs a timer's event or a wait's resume event; `None` for another event.
+    fn run_timed(&mut self, event: &StoredEvent) -> Option<Outcome> {
+        if event.kind == super::timers::KIND {
+            let latest = &self.latest;
+            return Some(super::timers::run(
+                &mut self.engine,
+                &self.journal,
+                latest,
+                event,
+            ));
+        }
+        if event.kind == super::waits::KIND {
+            let (outcome, gone) = super::waits::run(&mut self.engine, &self.journal, event);
+            self.waits.extend(gone);
+            return Some(outcome);
+        }
+        None
     }
 
     /// What a run of an event came to, with the writes it planned.
