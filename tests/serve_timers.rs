@@ -74,6 +74,18 @@ fn reminders(crm: &RestApp) -> Vec<(String, String, i64)> {
         .collect()
 }
 
+/// Waits for the first reminder, then a while longer (for any that should not come), and
+/// stops weir: the reminders sent, and what weir said.
+fn settled_reminders(serve: Serve, crm: &RestApp) -> (Vec<(String, String, i64)>, String) {
+    assert!(
+        wait_until(Duration::from_secs(12), || !reminders(crm).is_empty()),
+        "a reminder was sent"
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    let out = serve.terminate();
+    (reminders(crm), text(&out.stderr))
+}
+
 fn start(dir: &std::path::Path, crm: &RestApp) -> Serve {
     std::fs::write(dir.join("clinic.weir"), clinic(&crm.url)).unwrap();
     Serve::start(dir, "clinic.weir", &[])
@@ -121,18 +133,12 @@ fn a_timer_fires_once_at_its_time_and_again_only_when_its_record_moves() {
         listed.contains("timer remind") && listed.contains("Clinic/appointment/1"),
         "{listed}"
     );
-    assert!(
-        wait_until(Duration::from_secs(12), || !reminders(&crm).is_empty()),
-        "the timer fired"
-    );
-    // A while after, it has fired once, at its new time, with the clock reading it.
-    std::thread::sleep(Duration::from_millis(1500));
-    let out = serve.terminate();
+    // It fires once, at its new time, with the clock reading it.
+    let (got, stderr) = settled_reminders(serve, &crm);
     assert_eq!(
-        reminders(&crm),
+        got,
         [("ada".to_string(), "timer".to_string(), moved - 1)],
-        "{}",
-        text(&out.stderr)
+        "{stderr}"
     );
     assert!(
         !runs(&dir).contains("timer remind"),
@@ -166,14 +172,9 @@ fn a_timer_of_a_deleted_record_or_one_that_stops_matching_never_fires() {
     for gone in ["Clinic/appointment/1", "Clinic/appointment/2"] {
         assert!(!listed.contains(gone), "{listed}");
     }
-    assert!(
-        wait_until(Duration::from_secs(12), || !reminders(&crm).is_empty()),
-        "the timer left fired"
-    );
-    std::thread::sleep(Duration::from_millis(1500));
-    serve.terminate();
-    let patients: Vec<String> = reminders(&crm).into_iter().map(|r| r.0).collect();
-    assert_eq!(patients, ["cy"]);
+    let (got, stderr) = settled_reminders(serve, &crm);
+    let patients: Vec<String> = got.into_iter().map(|r| r.0).collect();
+    assert_eq!(patients, ["cy"], "{stderr}");
 }
 
 #[test]
@@ -248,14 +249,8 @@ fn a_wait_goes_on_once_as_the_same_run() {
         "new",
         &json!({"patient": "bob", "start": rfc3339(began + 3600), "status": "waiting"}),
     );
-    assert!(
-        wait_until(Duration::from_secs(12), || !reminders(&crm).is_empty()),
-        "the run went on"
-    );
-    std::thread::sleep(Duration::from_millis(1500));
-    serve.terminate();
-    let got = reminders(&crm);
-    assert_eq!(got.len(), 1, "{got:?}");
+    let (got, stderr) = settled_reminders(serve, &crm);
+    assert_eq!(got.len(), 1, "{got:?} {stderr}");
     assert!(got[0].2 >= began + 2, "{got:?}");
     // The event that resumed it lists the same run as the event it began on.
     let out = weir(&["runs", "--journal", "weir.db", "--json"], &dir, &[]);
@@ -312,17 +307,11 @@ fn a_real_apps_record_is_timed_as_its_webhooks_report_it() {
     );
     report("deleted", json!({"id": "v-2"}));
     serve.settle(4);
-    assert!(
-        wait_until(Duration::from_secs(12), || !reminders(&crm).is_empty()),
-        "the timer fired"
-    );
-    std::thread::sleep(Duration::from_millis(1500));
-    let out = serve.terminate();
+    let (got, stderr) = settled_reminders(serve, &crm);
     assert_eq!(
-        reminders(&crm),
+        got,
         [("ada".to_string(), "timer".to_string(), moved - 1)],
-        "{}",
-        text(&out.stderr)
+        "{stderr}"
     );
 }
 
