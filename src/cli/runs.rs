@@ -7,9 +7,8 @@ use clap::Args;
 use crate::serve::journal::{Journal, Listed};
 use crate::serve::status::EventStatus;
 
-/// List recent runs in a journal: all of them, the failed ones, or the held ones; then what
-/// waits for the clock: record timers planned and runs waiting (`wait 12h`), with when each
-/// fires.
+/// List recent runs in a journal (all, the failed or the held ones), then the timers and waits
+/// still to fire, with their times.
 #[derive(Args)]
 #[command(
     after_help = "Without --failed or --held, the list ends with what waits for the clock: each record timer planned (`timer WORKFLOW RECORD at TIME`) and each run waiting (`wait WORKFLOW run N at TIME`), the first due first.\n\nExamples:\n  weir runs --journal weir.db\n  weir runs --journal weir.db --failed\n  weir replay --journal weir.db 12   # run a failed or held event again"
