@@ -261,6 +261,9 @@ fn a_wait_goes_on_once_as_the_same_run() {
     let of_confirm: Vec<&Json> = lines.iter().filter(|l| l["by"] == "confirm").collect();
     assert_eq!(of_confirm.len(), 2, "{lines:?}");
     assert_eq!(of_confirm[0]["run"], of_confirm[1]["run"], "{lines:?}");
+    // Newest first: it went on and ended, after it began to wait.
+    assert_eq!(of_confirm[0]["status"], "done", "{lines:?}");
+    assert_eq!(of_confirm[1]["status"], "waiting", "{lines:?}");
 }
 
 /// A real app's records plan their timers as its webhooks report them.

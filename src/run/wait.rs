@@ -204,7 +204,7 @@ impl Core {
         match self.steps_from(p, apps, (workflow, next), locals, &mut ctx, out) {
             Ok(Reached::End) => self.completed[workflow.0] += 1,
             Ok(Reached::Stopped) => self.end_note(run, RunEnd::Stopped, out),
-            Ok(Reached::Waiting) => {}
+            Ok(Reached::Waiting) => self.end_note(run, RunEnd::Waiting, out),
             Err(err) => self.fail(p, by, Some(run), &event, err, out),
         }
     }

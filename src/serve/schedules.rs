@@ -149,7 +149,7 @@ pub fn spawn(
             let fired =
                 Journal::open(&journal, true).and_then(|j| watch(&program, &j, &counters, &stop));
             if let Err(err) = fired {
-                eprintln!("error: the schedules are off: {err}");
+                eprintln!("error: the clock is off (schedules, timers and waits): {err}");
             }
         })
         .ok()

@@ -501,6 +501,7 @@ impl Worker {
         let base = self.next_run;
         self.engine.set_next_run_id(base);
         self.tick();
+        self.since = super::journal::now_ms() / 1000;
         let mut total = Outcome::default();
         for (i, text) in self.journal.held_of(event)?.iter().enumerate() {
             let Ok(json) = serde_json::from_str::<Json>(text) else {
@@ -549,6 +550,7 @@ impl Worker {
                     RunEnd::Done => RunStatus::Done,
                     RunEnd::Stopped => RunStatus::Stopped,
                     RunEnd::Failed => RunStatus::Failed,
+                    RunEnd::Waiting => RunStatus::Waiting,
                 },
                 message: None,
             });
