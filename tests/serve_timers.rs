@@ -373,3 +373,32 @@ fn a_run_that_waited_keeps_its_chain_and_the_guard_counts_its_hops() {
     let out = serve.terminate();
     assert!(reminders(&crm).is_empty(), "{}", text(&out.stderr));
 }
+
+#[test]
+fn a_script_that_gains_a_timer_plans_it_for_the_records_the_journal_holds() {
+    let crm = RestApp::start();
+    let dir = scratch("timers-gained");
+    let script = clinic(&crm.url);
+    // Served first without the timer.
+    let without = script.replace("on 1s before start of", "on updated");
+    std::fs::write(dir.join("clinic.weir"), &without).unwrap();
+    let serve = Serve::start(&dir, "clinic.weir", &[]);
+    let due = now() + 5;
+    post(
+        &serve,
+        "new",
+        &json!({"patient": "ada", "start": rfc3339(due + 1), "status": "booked"}),
+    );
+    serve.settle(1);
+    serve.terminate();
+    assert!(!runs(&dir).contains("timer remind"));
+    std::fs::write(dir.join("clinic.weir"), &script).unwrap();
+    let serve = Serve::start(&dir, "clinic.weir", &[]);
+    assert!(runs(&dir).contains("timer remind"), "{}", runs(&dir));
+    let (got, stderr) = settled_reminders(serve, &crm);
+    assert_eq!(
+        got,
+        [("ada".to_string(), "timer".to_string(), due)],
+        "{stderr}"
+    );
+}

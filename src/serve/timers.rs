@@ -19,6 +19,7 @@
 //! in the simulator, [`crate::run::timer`]). The clock ([`super::schedules`]) adds a timer's
 //! event and marks its row fired in one transaction: a time never fires twice, and is never
 //! lost. A row that fired fires again only once its record moves it to another time.
+//! At start, the simulated apps' records with no row are planned ([`sweep`]).
 //!
 //! The timer's event names the workflow, the record and the time; when it runs, the record is
 //! read as it is then (a simulated app's from the simulator, a real app's as its last event
@@ -99,6 +100,46 @@ pub fn write(tx: &rusqlite::Transaction, plans: &[Plan]) -> rusqlite::Result<()>
         };
     }
     Ok(())
+}
+
+/// At start: plans the timers of the simulated apps' records that have no row, as if each
+/// record had just been written at `now` (a script that gains a timer, or a journal of an
+/// earlier weir). A row is never changed here: one that fired stays fired. Real apps' records
+/// are planned at their next event. How many were planned.
+pub fn sweep(journal: &Journal, engine: &Engine<Connected>, now: i64) -> rusqlite::Result<usize> {
+    let p = engine.program();
+    let mut entities: Vec<_> = p
+        .workflows
+        .iter()
+        .filter(|w| w.trigger.timer.is_some())
+        .map(|w| w.trigger.entity)
+        .filter(|e| !engine.apps().remote(*e))
+        .collect();
+    entities.sort_by_key(|e| e.0);
+    entities.dedup();
+    let mut planned = Vec::new();
+    for entity in entities {
+        let records = engine.apps().sim().select(entity, &mut |_| true);
+        for record in records.unwrap_or_default() {
+            let at = RecordRef::new(entity, record.id);
+            planned.extend(plans(p, at, Some(&record), now));
+        }
+    }
+    let tx = Transaction::new_unchecked(journal.conn(), TransactionBehavior::Immediate)?;
+    let mut added = 0;
+    {
+        let mut put = tx.prepare_cached(
+            "INSERT INTO timers (workflow, record, due, fired, json) VALUES (?1, ?2, ?3, 0, ?4)
+             ON CONFLICT (workflow, record) DO NOTHING",
+        )?;
+        for plan in &planned {
+            if let Some((due, json)) = &plan.due {
+                added += put.execute(params![plan.workflow, plan.record, due, json])?;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(added)
 }
 
 /// In one transaction: an event for each timer due by `now` that has not fired, and each

@@ -218,6 +218,8 @@ impl Worker {
         }
         engine.set_next_run_id(next_run);
         super::limits_seen::restore(&journal, &mut engine)?;
+        super::timers::sweep(&journal, &engine, super::journal::now_ms() / 1000)
+            .map_err(|e| journal.fail(e))?;
         let recording = Recording::new(Journal::open(path, false)?, Arc::clone(&program));
         Ok(Worker {
             engine,
