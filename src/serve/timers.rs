@@ -31,7 +31,7 @@ use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use serde_json::{Value as Json, json};
 
 use super::journal::{Journal, StoredEvent};
-use crate::program::{Program, WorkflowId};
+use crate::program::{EntityId, Program, WorkflowId};
 use crate::remote::Connected;
 use crate::run::apps::{Apps, Record, RecordRef};
 use crate::run::{Engine, Outcome, state, timer};
@@ -53,6 +53,13 @@ pub struct Plan {
     /// `Clinic/appointment/3`.
     pub record: String,
     pub due: Option<(i64, String)>,
+}
+
+/// Whether a timer of `p` watches the records of `entity`.
+pub fn watched(p: &Program, entity: EntityId) -> bool {
+    p.workflows
+        .iter()
+        .any(|w| w.trigger.timer.is_some() && w.trigger.entity == entity)
 }
 
 /// The timers of `p` watching the record at `at`, now that it is `record` (`None`: deleted):

@@ -432,10 +432,11 @@ impl Worker {
                 let actor = self.actor(entity, event.actor.as_deref());
                 // A real app's record, as it reports it, is what its timers are planned on.
                 let at = RecordRef::new(entity, record.id);
-                let kept = (kind != crate::ast::EventKind::Deleted).then(|| record.clone());
-                let since = self.since;
-                let plans = super::timers::plans(&p, at, kept.as_ref(), since);
-                self.plans.extend(plans);
+                if super::timers::watched(&p, entity) {
+                    let kept = (kind != crate::ast::EventKind::Deleted).then(|| record.clone());
+                    let plans = super::timers::plans(&p, at, kept.as_ref(), self.since);
+                    self.plans.extend(plans);
+                }
                 self.engine.receive(Reported {
                     kind,
                     entity,
