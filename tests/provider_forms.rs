@@ -19,7 +19,7 @@ mod sign;
 
 use rest_app::RestApp;
 use serde_json::{Value as Json, json};
-use serve::{Serve, scratch, text};
+use serve::{Scratch, Serve, scratch, text};
 use sign::{now, signed};
 use weir::serve::schemes::Scheme;
 
@@ -362,4 +362,170 @@ fn a_nested_object_in_a_webhook_is_read_as_a_nested_record() {
         .map(|t| t["title"].clone())
         .collect();
     assert_eq!(titles, vec![json!("ship to Berlin")]);
+}
+
+// ---------------------------------------------------------------- typed and nested form fields
+
+const TILLS: &str = r#"app Desk at "DESK" {
+  ticket { title: text, author: text }
+}
+
+app Tills at "DESK" {
+  sale { amount: number, paid: bool, note: text?, ship: { city: text, zip: number? } }
+
+  webhooks at "/hooks/tills" signed hmac env TILL_SECRET {
+    kind at "event"
+    id at "event_id"
+    "sale" means new sale
+  }
+}
+
+app Shopify at "DESK" {
+  order { total: text as "total_price" }
+
+  webhooks at "/hooks/shopify" signed hmac header "X-Hmac-Sha256" env TILL_SECRET {
+    kind at header "X-Shopify-Topic"
+    "orders/create" means new order
+  }
+}
+
+workflow sold {
+  on new sale in Tills where paid and amount > 10
+  create ticket in Desk { title: "sale to " + ship.city, author: "till" }
+}
+"#;
+
+const TILL_SECRET: &str = "till-secret";
+
+/// `weir serve` with the tills' script, and the desk it writes to: the server is dropped
+/// (killed) first, then its directory.
+fn tills(name: &str) -> (Serve, Scratch, RestApp) {
+    let desk = RestApp::start();
+    let dir = scratch(name);
+    std::fs::write(dir.join("tills.weir"), TILLS.replace("DESK", &desk.url)).unwrap();
+    let args = [
+        "serve",
+        "tills.weir",
+        "--listen",
+        "127.0.0.1:0",
+        "--journal",
+        "weir.db",
+    ];
+    let serve = Serve::launch(&dir, &args, &[("TILL_SECRET", TILL_SECRET)])
+        .unwrap_or_else(|out| panic!("weir serve did not start: {}", text(&out.stderr)));
+    (serve, dir, desk)
+}
+
+/// The error and help of a refusal.
+fn refusal(answer: &Json) -> (String, String) {
+    (
+        answer["error"].as_str().unwrap_or_default().to_string(),
+        answer["help"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+/// A form's fields are texts on the wire: each is read as its field's type says (`amount=12`
+/// a number, `paid=true` a bool), and `ship[city]=Berlin` as the nested field `ship.city`. A
+/// value that does not read as its type, and a bracketed field the entity does not declare,
+/// are refused naming the form's field; a kind with no meaning is guessed `new`, as a form
+/// is a request.
+#[test]
+fn form_fields_are_read_as_the_entity_declares_them() {
+    let (serve, _dir, desk) = tills("hooks-typed-forms");
+    let secret = TILL_SECRET;
+    let scheme = Scheme::Hmac {
+        header: "X-Signature".into(),
+        prefix: "sha256=".into(),
+        base64: false,
+    };
+    let form = |body: &str| {
+        let mut headers = signed(&scheme, secret, body, now());
+        headers.push(("Content-Type", "application/x-www-form-urlencoded".into()));
+        serve.post("/hooks/tills", body, &headers)
+    };
+    let (status, answer) =
+        form("event=sale&event_id=e1&amount=12.5&paid=true&ship%5Bcity%5D=Berlin&ship[zip]=10115");
+    assert_eq!(status, 202, "{answer}");
+    let (status, answer) = form("event=sale&event_id=e2&amount=12%2C50&paid=true&ship[city]=Rome");
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(
+        refusal(&answer),
+        (
+            "`amount` is a number field, but the form gives `12,50`".into(),
+            "send a number in the form's `amount`, as in `amount=12.5`".into()
+        )
+    );
+    let (status, answer) = form("event=sale&event_id=e3&amount=3&paid=yes&ship[city]=Rome");
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(
+        refusal(&answer).0,
+        "`paid` is a bool field, but the form gives `yes`"
+    );
+    let (status, answer) =
+        form("event=sale&event_id=e4&amount=3&paid=true&ship[city]=Rome&ship[zip]=x1");
+    assert_eq!(
+        (status, refusal(&answer).0),
+        (
+            422,
+            "`ship.zip` is a number field, but the form gives `x1`".into()
+        ),
+        "{answer}"
+    );
+    let (status, answer) =
+        form("event=sale&event_id=e5&amount=30&paid=true&ship[city]=Rome&ship[street]=Via+Appia");
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(
+        refusal(&answer),
+        (
+            "the form has `ship[street]`, but `sale` in `Tills` declares no `ship.street`".into(),
+            "declare a field read from it in `sale`, as in `ship_street: text? as \"ship.street\"`, or leave `ship[street]` out of the form".into()
+        )
+    );
+    let (status, answer) = form("event=refund&event_id=e6&amount=3&paid=true&ship[city]=Rome");
+    assert_eq!(status, 422, "{answer}");
+    assert!(
+        refusal(&answer)
+            .1
+            .starts_with("add `\"refund\" means new sale` to the webhooks of `Tills`"),
+        "{answer}"
+    );
+    let health = serve.settle(1);
+    assert_eq!(
+        (&health["done"], &health["failed"]),
+        (&json!(1), &json!(0)),
+        "{health}"
+    );
+    let titles: Vec<Json> = desk
+        .records("ticket")
+        .iter()
+        .map(|t| t["title"].clone())
+        .collect();
+    assert_eq!(titles, vec![json!("sale to Berlin")]);
+}
+
+/// A signature in base64, as Shopify sends it, at a route that reads hex: refused with how to
+/// declare base64, and with whether it matched the body in base64.
+#[test]
+fn a_base64_signature_where_hex_is_read_says_how_to_declare_it() {
+    let (serve, _dir, _desk) = tills("hooks-base64-help");
+    let secret = TILL_SECRET;
+    // A provider that signs in base64, as Shopify does, at a route that reads hex.
+    let order = r#"{"id":820982911946154508,"total_price":"199.65"}"#;
+    let shopify = Scheme::Hmac {
+        header: "X-Hmac-Sha256".into(),
+        prefix: String::new(),
+        base64: true,
+    };
+    let mut headers = signed(&shopify, secret, order, 0);
+    headers.push(("X-Shopify-Topic", "orders/create".into()));
+    headers.push(("Content-Type", "application/json".into()));
+    let (status, answer) = serve.post("/hooks/shopify", order, &headers);
+    assert_eq!(status, 401, "{answer}");
+    assert_eq!(
+        refusal(&answer),
+        (
+            "`X-Hmac-Sha256` holds the body's signature in base64, and the app's webhooks read `sha256=<hex>`".into(),
+            "the provider signs in base64, as Shopify does: write `base64` after `header \"X-Hmac-Sha256\"` in the app's `signed` line".into()
+        )
+    );
 }

@@ -42,6 +42,15 @@ pub enum WebhookError {
     FixedHeader { scheme: Named, span: Span },
     /// `base64` with a scheme whose encoding is fixed.
     FixedEncoding { scheme: Named, span: Span },
+    /// `header "X-Shopify-Hmac-Sha256"` without `base64`: Shopify signs in base64.
+    ShopifyHex { span: Span, header: String },
+    /// `"/deploy" means updated request`: a slash command is a request, a `new` event.
+    CommandNotNew {
+        span: Span,
+        kinds: Vec<String>,
+        event: crate::ast::EventKind,
+        entity: Arc<str>,
+    },
     /// `within 5m` with a scheme that signs no time.
     NoTimestamp { scheme: Named, span: Span },
     /// `within 0s`.
@@ -134,6 +143,36 @@ impl WebhookError {
                 "take `base64` out, or sign with `hmac` for a provider that sends base64"
                     .to_string(),
             ),
+            WebhookError::ShopifyHex { span, header } => (
+                format!("`{header}` is Shopify's header, which holds base64, and this route reads hex"),
+                vec![primary(*span, "Shopify's header, read as hex")],
+                format!("write `base64` after `header \"{header}\"`"),
+            ),
+            WebhookError::CommandNotNew {
+                span,
+                kinds,
+                event,
+                entity,
+            } => {
+                let named: Vec<String> = kinds.iter().map(|k| format!("`{k}`")).collect();
+                let message = match named.as_slice() {
+                    [one] => format!(
+                        "the slash command {one} is a request someone makes, not a change to a record, so it is no `{event}` event"
+                    ),
+                    _ => format!(
+                        "the slash commands {} are requests someone makes, not changes to a record, so they are no `{event}` events",
+                        named.join(", ")
+                    ),
+                };
+                (
+                    message,
+                    vec![primary(*span, "a slash command names no record")],
+                    format!(
+                        "write `new` for `{event}`, as in `\"{}\" means new {entity}`",
+                        kinds[0]
+                    ),
+                )
+            }
             WebhookError::NoTimestamp { scheme, span } => (
                 format!(
                     "the `{}` scheme signs no time, so a window for old signatures means nothing",
@@ -364,6 +403,19 @@ impl Checker<'_> {
                     let at = at.as_ref().map_or_else(Vec::new, |a| {
                         a.node.split('.').map(str::to_string).collect()
                     });
+                    let commands: Vec<String> = names
+                        .iter()
+                        .filter(|n| n.node.starts_with('/'))
+                        .map(|n| n.node.clone())
+                        .collect();
+                    if !commands.is_empty() && event.node != crate::ast::EventKind::New {
+                        self.webhook_error(WebhookError::CommandNotNew {
+                            span: event.span,
+                            kinds: commands,
+                            event: event.node,
+                            entity: entity.node.clone(),
+                        });
+                    }
                     for name in names {
                         if let Some(means) = self.meaning(name, &mut kinds) {
                             hooks.means.push(Means {
@@ -452,6 +504,16 @@ impl Checker<'_> {
             self.webhook_error(WebhookError::FixedHeader {
                 scheme: Named::of(name),
                 span: header.span,
+            });
+        }
+        if let Some(header) = &signed.header
+            && header.node.eq_ignore_ascii_case("X-Shopify-Hmac-Sha256")
+            && signed.base64.is_none()
+            && matches!(scheme, Scheme::Hmac { .. })
+        {
+            self.webhook_error(WebhookError::ShopifyHex {
+                span: header.span,
+                header: header.node.clone(),
             });
         }
         if let Some(base64) = &signed.base64

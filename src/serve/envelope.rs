@@ -157,38 +157,73 @@ impl Envelope {
     }
 }
 
+/// How a webhook's body was sent, which says how to read its values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sent {
+    Json,
+    /// A form's fields: texts, typed by the entity (see [`super::forms`]).
+    Form,
+    /// A form whose one field `payload` holds JSON, read as that JSON.
+    Payload,
+}
+
+/// A webhook's body, read as JSON.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Body {
+    pub json: Json,
+    pub sent: Sent,
+}
+
+impl From<Json> for Body {
+    fn from(json: Json) -> Body {
+        Body {
+            json,
+            sent: Sent::Json,
+        }
+    }
+}
+
+impl Body {
+    /// Whether it is a request someone made (a form: a slash command, a click, a form
+    /// posted), rather than a report of a change to a record.
+    pub fn is_form(&self) -> bool {
+        self.sent != Sent::Json
+    }
+}
+
 /// A webhook's body as JSON. Most providers send JSON; some send a form
 /// (`application/x-www-form-urlencoded`): Slack's slash commands send their fields (`command`,
-/// `text`, `user_id`, …), read as texts, and its interactive messages one field `payload`
-/// holding JSON, read as that JSON.
-pub fn body(content_type: Option<&str>, bytes: &[u8]) -> Result<Json, Unopened> {
+/// `text`, `user_id`, …), read as texts nested by their brackets (see [`super::forms`]), and
+/// its interactive messages one field `payload` holding JSON, read as that JSON.
+pub fn body(content_type: Option<&str>, bytes: &[u8]) -> Result<Body, Unopened> {
     let form = content_type.is_some_and(|t| {
         t.trim()
             .to_ascii_lowercase()
             .starts_with("application/x-www-form-urlencoded")
     });
     if !form {
-        return serde_json::from_slice(bytes).map_err(|err| Unopened {
+        return serde_json::from_slice::<Json>(bytes).map(Body::from).map_err(|err| Unopened {
             message: format!("the body is not JSON: {err}"),
             help: "send the provider's webhook unchanged, as JSON (`Content-Type: application/json`) or as a form (`application/x-www-form-urlencoded`)".into(),
         });
     }
-    let mut fields = Map::new();
-    for (key, value) in form_urlencoded::parse(bytes) {
-        fields
-            .entry(key.into_owned())
-            .or_insert_with(|| Json::String(value.into_owned()));
-    }
+    let fields = super::forms::parse(bytes)?;
     if let Some(Json::String(payload)) = fields.get("payload") {
         return match serde_json::from_str::<Json>(payload) {
-            Ok(json @ Json::Object(_)) => Ok(json),
+            Ok(json @ Json::Object(_)) => Ok(Body {
+                json,
+                sent: Sent::Payload,
+            }),
             _ => Err(Unopened {
                 message: "the form's `payload` is not a JSON object".into(),
                 help: "send the provider's request unchanged: its `payload` field holds the event as JSON".into(),
             }),
         };
     }
-    Ok(Json::Object(fields))
+    Ok(Body {
+        json: Json::Object(fields),
+        sent: Sent::Form,
+    })
 }
 
 /// The value at a path of keys, if every key is there.
@@ -277,6 +312,8 @@ mod tests {
         let form = Some("application/x-www-form-urlencoded");
         let command = b"command=%2Fticket&text=printer+jam&user_name=ada&trigger_id=13345224609.738474920.8088930838d88f008e0";
         let read = body(form, command).unwrap();
+        assert_eq!(read.sent, Sent::Form);
+        let read = read.json;
         assert_eq!(read["command"], "/ticket");
         assert_eq!(read["text"], "printer jam");
         let opened = Envelope {
@@ -290,8 +327,11 @@ mod tests {
         let payload = b"payload=%7B%22type%22%3A%22block_actions%22%2C%22user%22%3A%7B%22id%22%3A%22U1%22%7D%7D";
         let read = body(form, payload).unwrap();
         assert_eq!(
-            read,
-            json!({ "type": "block_actions", "user": { "id": "U1" } })
+            (read.json, read.sent),
+            (
+                json!({ "type": "block_actions", "user": { "id": "U1" } }),
+                Sent::Payload
+            )
         );
         let refused = body(form, b"payload=not+json").unwrap_err();
         assert_eq!(refused.message, "the form's `payload` is not a JSON object");

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value as Json};
 
-use super::envelope::{Envelope, Source};
+use super::envelope::{Body, Envelope, Sent, Source};
 use super::schemes::Scheme;
 use super::webhook::Problem;
 use crate::ast::EventKind;
@@ -92,11 +92,15 @@ impl Webhooks {
     /// The `means` line most likely right for an undeclared kind, for the help: the event from
     /// the kind's last word (`…created`, `…opened` are new records, `…deleted` gone ones, the
     /// rest updates), the entity whose name the kind holds (else the first declared), at the
-    /// place its declared kinds say.
-    fn likely_meaning(&self, program: &Program, kind: &str) -> String {
+    /// place its declared kinds say. A request someone makes (a slash command `/deploy`, or
+    /// anything sent as a form) changes no record the provider keeps: it is a `new` one.
+    fn likely_meaning(&self, program: &Program, kind: &str, request: bool) -> String {
         let words: Vec<&str> = kind.split(['.', '_', ':', '/']).collect();
         let last = words.last().copied().unwrap_or_default();
-        let event = if ["created", "opened", "added", "new"].contains(&last) {
+        let event = if request
+            || kind.starts_with('/')
+            || ["created", "opened", "added", "new"].contains(&last)
+        {
             EventKind::New
         } else if ["deleted", "removed"].contains(&last) {
             EventKind::Deleted
@@ -125,9 +129,10 @@ impl Webhooks {
     pub fn read(
         &self,
         program: &Program,
-        body: &Json,
+        sent: &Body,
         header: impl Fn(&str) -> Option<String>,
     ) -> Result<Read, Problem> {
+        let body = &sent.json;
         let envelope = |at: &[String]| Envelope {
             kind: self.kind.clone(),
             record: at.to_vec(),
@@ -137,7 +142,7 @@ impl Webhooks {
         let whole = envelope(&[]).open(body, &header).map_err(unfit)?;
         let app = &program.app(self.app).name;
         let Some(means) = self.means.iter().find(|m| m.kind == whole.kind) else {
-            let example = self.likely_meaning(program, &whole.kind);
+            let example = self.likely_meaning(program, &whole.kind, sent.is_form());
             return Err(Problem {
                 status: 422,
                 message: format!(
@@ -152,7 +157,10 @@ impl Webhooks {
             });
         };
         let opened = envelope(&means.at).open(body, &header).map_err(unfit)?;
-        let record = flatten(program, means.entity, opened.record, self.strict)?;
+        let mut record = flatten(program, means.entity, opened.record, self.strict)?;
+        if sent.sent == Sent::Form {
+            super::forms::fit(program, means, opened.record, &mut record)?;
+        }
         if means.event != EventKind::Deleted {
             whole_record(program, means, &record)?;
         }
@@ -221,7 +229,7 @@ fn flatten(
 }
 
 /// The HTTP mapping of an entity of an app `at "url"`.
-fn mapping(program: &Program, entity: EntityId) -> Option<&Mapping> {
+pub(super) fn mapping(program: &Program, entity: EntityId) -> Option<&Mapping> {
     let app = program.app(program.entity(entity).app);
     let location = app.location.as_ref()?;
     location
@@ -324,7 +332,7 @@ mod tests {
             "issue": { "number": 12, "title": "Jam", "body": null, "user": { "login": "ada", "id": 1 }, "labels": [] },
             "sender": { "login": "ada" }
         });
-        let read = hooks(&p).read(&p, &body, headers("issues")).unwrap();
+        let read = hooks(&p).read(&p, &body.into(), headers("issues")).unwrap();
         assert_eq!(read.event, EventKind::Updated);
         assert_eq!(read.event_id.as_deref(), Some("d-1"));
         let record: Json = serde_json::from_str(&read.record).unwrap();
@@ -341,7 +349,9 @@ mod tests {
         let p = program();
         let body =
             json!({ "action": "closed", "issue": { "number": 12, "user": { "login": "ada" } } });
-        let refused = hooks(&p).read(&p, &body, headers("issues")).unwrap_err();
+        let refused = hooks(&p)
+            .read(&p, &body.into(), headers("issues"))
+            .unwrap_err();
         assert_eq!(refused.status, 422);
         assert_eq!(
             refused.message,
@@ -353,7 +363,9 @@ mod tests {
         );
         // A `null` is no value either.
         let body = json!({ "action": "opened", "issue": { "number": 12, "title": null } });
-        let refused = hooks(&p).read(&p, &body, headers("issues")).unwrap_err();
+        let refused = hooks(&p)
+            .read(&p, &body.into(), headers("issues"))
+            .unwrap_err();
         assert!(
             refused
                 .message
@@ -365,7 +377,9 @@ mod tests {
     fn an_undeclared_kind_says_which_line_would_declare_it() {
         let p = program();
         let body = json!({ "action": "labeled", "issue": { "number": 12 } });
-        let refused = hooks(&p).read(&p, &body, headers("issues")).unwrap_err();
+        let refused = hooks(&p)
+            .read(&p, &body.into(), headers("issues"))
+            .unwrap_err();
         assert_eq!(refused.status, 422);
         assert_eq!(
             refused.message,
@@ -376,7 +390,9 @@ mod tests {
             "add `\"issues.labeled\" means updated issue at \"issue\"` to the webhooks of `Tracker`, or stop the provider sending `issues.labeled`"
         );
         let body = json!({ "action": "deleted", "issue": { "number": 12 } });
-        let refused = hooks(&p).read(&p, &body, headers("issues")).unwrap_err();
+        let refused = hooks(&p)
+            .read(&p, &body.into(), headers("issues"))
+            .unwrap_err();
         assert!(
             refused
                 .help
@@ -385,10 +401,34 @@ mod tests {
             refused.help
         );
         let body = json!({ "action": "opened", "comment": {} });
-        let refused = hooks(&p).read(&p, &body, headers("issues")).unwrap_err();
+        let refused = hooks(&p)
+            .read(&p, &body.into(), headers("issues"))
+            .unwrap_err();
         assert_eq!(
             refused.message,
             "the webhook has no `issue`, where the record should be"
+        );
+    }
+
+    /// A slash command is a request someone makes, not a change to a record: its kind is
+    /// guessed `new`, as the documentation declares `"/ticket" means new request`.
+    #[test]
+    fn an_undeclared_slash_command_is_guessed_new() {
+        let src = r#"app Commands at "http://127.0.0.1:1" {
+          request { text: text, person: text as "user_name" }
+          webhooks at "/hooks/slack/commands" signed slack env SLACK_SIGNING_SECRET {
+            kind at "command"
+            id at "trigger_id"
+            "/ticket" means new request
+          }
+        }"#;
+        let loaded = crate::load::parse_all(vec![("t.weir".to_string(), src.to_string())]);
+        let p = crate::check::check(&loaded.scripts, &loaded.sources).program;
+        let body = json!({ "command": "/deploy", "text": "prod", "user_name": "ada", "trigger_id": "1.2" });
+        let refused = hooks(&p).read(&p, &body.into(), |_| None).unwrap_err();
+        assert_eq!(
+            refused.help,
+            "add `\"/deploy\" means new request` to the webhooks of `Commands`, or stop the provider sending `/deploy`"
         );
     }
 }

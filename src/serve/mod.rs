@@ -28,6 +28,7 @@
 
 pub mod envelope;
 pub mod failed_runs;
+pub mod forms;
 pub mod hooks;
 pub mod journal;
 pub mod limits_seen;

@@ -23,7 +23,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use serde_json::Value as Json;
 
 use super::envelope;
 use super::hooks::Webhooks;
@@ -146,7 +145,7 @@ async fn receive(shared: Shared, hooks: Arc<Webhooks>, headers: HeaderMap, body:
         }
         signature = header(&headers, signed.scheme.header());
     }
-    let body: Json = match envelope::body(header(&headers, "Content-Type").as_deref(), &bytes) {
+    let body = match envelope::body(header(&headers, "Content-Type").as_deref(), &bytes) {
         Ok(json) => json,
         Err(why) => return error(StatusCode::UNPROCESSABLE_ENTITY, why.message, why.help),
     };
@@ -159,8 +158,8 @@ async fn receive(shared: Shared, hooks: Arc<Webhooks>, headers: HeaderMap, body:
     }
     // Slack checks a URL of its Events API, once, by asking it to echo a challenge back.
     if matches!(&hooks.signed, Some(s) if s.scheme == Scheme::Slack)
-        && body["type"] == "url_verification"
-        && let Some(challenge) = body["challenge"].as_str()
+        && body.json["type"] == "url_verification"
+        && let Some(challenge) = body.json["challenge"].as_str()
     {
         return axum::Json(serde_json::json!({ "challenge": challenge })).into_response();
     }

@@ -109,6 +109,9 @@ impl Scheme {
             return Err(refused(format!("the request has no `{name}`"), self.how()));
         };
         let value = value.trim();
+        if let Some(why) = self.misencoded(&key, value, body) {
+            return Err(why);
+        }
         let (signed, tags, at) = match self {
             Scheme::Hmac { prefix, .. } => (
                 body.to_vec(),
@@ -149,13 +152,7 @@ impl Scheme {
             })
             .collect();
         if tags.is_empty() {
-            return Err(refused(
-                format!(
-                    "`{name}` does not hold a signature in the form {}",
-                    self.form()
-                ),
-                self.how(),
-            ));
+            return Err(self.unreadable());
         }
         if !tags
             .iter()
@@ -180,6 +177,78 @@ impl Scheme {
             }
         }
         Ok(())
+    }
+
+    /// An `hmac` signature sent in the encoding the app does not declare: base64 (as Shopify
+    /// sends it) where hex is read, or `sha256=<hex>` where base64 is. The declaration is
+    /// what to fix first, so this is said even when the secret is wrong too.
+    fn misencoded(&self, key: &hmac::Key, value: &str, body: &[u8]) -> Option<Refused> {
+        let Scheme::Hmac {
+            header,
+            prefix,
+            base64,
+        } = self
+        else {
+            return None;
+        };
+        let (tag, sent_as, read_as, help) = if *base64 {
+            let tag = hex::decode(value.strip_prefix("sha256=")?).ok()?;
+            (
+                tag,
+                "as `sha256=<hex>`".to_string(),
+                "base64".to_string(),
+                "the provider signs in hex: take `base64` out of the app's `signed` line"
+                    .to_string(),
+            )
+        } else {
+            let bare = value.strip_prefix(prefix.as_str()).unwrap_or(value);
+            if hex::decode(bare).is_ok() {
+                return None;
+            }
+            (
+                BASE64.decode(bare).ok()?,
+                "in base64".to_string(),
+                format!("`{prefix}<hex>`"),
+                format!(
+                    "the provider signs in base64, as Shopify does: write `base64` after `header \"{header}\"` in the app's `signed` line"
+                ),
+            )
+        };
+        // An HMAC-SHA256 is 32 bytes: another length is no signature in either encoding.
+        if tag.len() != 32 {
+            return None;
+        }
+        let whose = match hmac::verify(key, body, &tag) {
+            Ok(()) => "the body's signature",
+            Err(_) => "a signature",
+        };
+        Some(refused(
+            format!("`{header}` holds {whose} {sent_as}, and the app's webhooks read {read_as}"),
+            help,
+        ))
+    }
+
+    /// A signature that is not in the form the scheme sends, as far as can be read.
+    fn unreadable(&self) -> Refused {
+        let help = match self {
+            Scheme::Hmac {
+                base64: false,
+                header,
+                ..
+            } => format!(
+                "{}; if the provider sends it in base64, write `base64` after `header \"{header}\"` in the app's `signed` line",
+                self.how()
+            ),
+            _ => self.how(),
+        };
+        refused(
+            format!(
+                "`{}` does not hold a signature in the form {}",
+                self.header(),
+                self.form()
+            ),
+            help,
+        )
     }
 
     fn form(&self) -> String {
@@ -412,6 +481,68 @@ mod tests {
         assert_eq!(
             check(b"shpss_secret", body, &[]).unwrap_err().help,
             "send `X-Shopify-Hmac-Sha256: <base64 HMAC-SHA256 of the body with the app's secret>`"
+        );
+    }
+
+    /// Shopify's signature (base64) sent to a route that reads hex, and a hex one sent to a
+    /// route that reads base64: the help says how to declare what the provider sends.
+    #[test]
+    fn a_signature_in_the_other_encoding_says_how_to_declare_it() {
+        let hex = parse("hmac", Some("X-Shopify-Hmac-Sha256"), None, false).unwrap();
+        let body = br#"{"id":820982911946154508,"total_price":"120.00"}"#;
+        let sent = [(
+            "X-Shopify-Hmac-Sha256".to_string(),
+            "rfwNuXTAlpMReTF45brQW9uf15XeKviOfahjiCNkdzM=".to_string(),
+        )];
+        let declare = "the provider signs in base64, as Shopify does: write `base64` after `header \"X-Shopify-Hmac-Sha256\"` in the app's `signed` line";
+        let refusal = |secret: &[u8]| {
+            let refused = hex
+                .verify(secret, headers(&sent), body, 0, TOLERANCE)
+                .unwrap_err();
+            (refused.message, refused.help)
+        };
+        assert_eq!(
+            refusal(b"shpss_secret"),
+            (
+                "`X-Shopify-Hmac-Sha256` holds the body's signature in base64, and the app's webhooks read `sha256=<hex>`".to_string(),
+                declare.to_string()
+            )
+        );
+        // With the wrong secret too, the encoding is the first thing to fix.
+        assert_eq!(
+            refusal(b"shpss_other"),
+            (
+                "`X-Shopify-Hmac-Sha256` holds a signature in base64, and the app's webhooks read `sha256=<hex>`".to_string(),
+                declare.to_string()
+            )
+        );
+        // Neither hex nor base64: the help names both forms.
+        let garbled = [(
+            "X-Shopify-Hmac-Sha256".to_string(),
+            "not a signature".to_string(),
+        )];
+        let refused = hex
+            .verify(b"shpss_secret", headers(&garbled), body, 0, TOLERANCE)
+            .unwrap_err();
+        assert!(
+            refused.help.contains("write `base64` after"),
+            "{}",
+            refused.help
+        );
+        let base64 = parse("hmac", Some("X-Shop-Hmac"), None, true).unwrap();
+        let hex_sent = parse("hmac", Some("X-Shop-Hmac"), None, false)
+            .unwrap()
+            .sign(b"k", b"{}", 0);
+        let refused = base64
+            .verify(b"k", headers(&hex_sent), b"{}", 0, TOLERANCE)
+            .unwrap_err();
+        assert_eq!(
+            refused.message,
+            "`X-Shop-Hmac` holds the body's signature as `sha256=<hex>`, and the app's webhooks read base64"
+        );
+        assert_eq!(
+            refused.help,
+            "the provider signs in hex: take `base64` out of the app's `signed` line"
         );
     }
 
