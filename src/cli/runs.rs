@@ -95,6 +95,14 @@ fn waiting(journal: &Journal) -> Result<Vec<String>, crate::serve::journal::Jour
     };
     let timers = crate::serve::timers::planned(journal).map_err(fail)?;
     let waits = crate::serve::waits::pending(journal).map_err(fail)?;
+    Ok(waiting_lines(timers, waits))
+}
+
+/// Timers `(workflow, record, due)` and waits `(workflow, run, due)` as lines.
+fn waiting_lines(
+    timers: Vec<(String, String, i64)>,
+    waits: Vec<(String, u64, i64)>,
+) -> Vec<String> {
     let mut rows: Vec<(i64, [String; 4])> = Vec::new();
     for (workflow, record, due) in timers {
         rows.push((due, ["timer".into(), workflow, record, at(due)]));
@@ -112,10 +120,10 @@ fn waiting(journal: &Journal) -> Result<Vec<String>, crate::serve::journal::Jour
     if !lines.is_empty() {
         lines.insert(0, format!("waiting for the clock: {}", lines.len()));
     }
-    Ok(lines
+    lines
         .into_iter()
         .map(|l| l.trim_end().to_string())
-        .collect())
+        .collect()
 }
 
 fn at(due: i64) -> String {
@@ -215,6 +223,25 @@ mod tests {
                 "event 7      new Shop/order        run 12      order_to_contact           done",
                 "event 123456 updated Webshop/order run -       a_workflow_named_at_length done",
                 "event 9      deleted S/order       run 1234567 x                          done",
+            ]
+        );
+    }
+
+    #[test]
+    fn what_waits_for_the_clock_is_listed_first_due_first_in_columns() {
+        assert!(waiting_lines(Vec::new(), Vec::new()).is_empty());
+        let timers = vec![(
+            "remind".to_string(),
+            "Clinic/appointment/12".to_string(),
+            1_893_484_800,
+        )];
+        let waits = vec![("confirm_booking".to_string(), 7, 1_893_456_000)];
+        assert_eq!(
+            waiting_lines(timers, waits),
+            [
+                "waiting for the clock: 2",
+                "wait  confirm_booking run 7                 at 2030-01-01T00:00:00Z",
+                "timer remind          Clinic/appointment/12 at 2030-01-01T08:00:00Z",
             ]
         );
     }
