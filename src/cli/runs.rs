@@ -7,10 +7,11 @@ use clap::Args;
 use crate::serve::journal::{Journal, Listed};
 use crate::serve::status::EventStatus;
 
-/// List recent runs in a journal: all of them, the failed ones, or the held ones.
+/// List recent runs in a journal (all, the failed or the held ones), then the timers and waits
+/// still to fire, with their times.
 #[derive(Args)]
 #[command(
-    after_help = "Examples:\n  weir runs --journal weir.db\n  weir runs --journal weir.db --failed\n  weir replay --journal weir.db 12   # run a failed or held event again"
+    after_help = "Without --failed or --held, the list ends with what waits for the clock: each record timer planned (`timer WORKFLOW RECORD at TIME`) and each run waiting (`wait WORKFLOW run N at TIME`), the first due first.\n\nExamples:\n  weir runs --journal weir.db\n  weir runs --journal weir.db --failed\n  weir replay --journal weir.db 12   # run a failed or held event again"
 )]
 pub struct RunsArgs {
     /// The journal `weir serve` keeps.
@@ -66,6 +67,12 @@ pub fn run(args: RunsArgs) -> u8 {
     for line in table(&oldest_first) {
         println!("{line}");
     }
+    if status.is_none() {
+        match waiting(&journal) {
+            Ok(lines) => lines.iter().for_each(|line| println!("{line}")),
+            Err(err) => return super::usage_error(err),
+        }
+    }
     println!(
         "events: {} queued, {} done, {} failed, {} held",
         tally.queued, tally.done, tally.failed, tally.held
@@ -77,6 +84,72 @@ pub fn run(args: RunsArgs) -> u8 {
         );
     }
     super::SUCCESS
+}
+
+/// What waits for the clock, the first due first: timers planned, then runs waiting, each
+/// with its time; lined up as the runs are.
+fn waiting(journal: &Journal) -> Result<Vec<String>, crate::serve::journal::JournalError> {
+    let fail = |e: rusqlite::Error| crate::serve::journal::JournalError {
+        path: journal.path().to_string(),
+        reason: e.to_string().to_lowercase(),
+    };
+    let timers = crate::serve::timers::planned(journal).map_err(fail)?;
+    let waits = crate::serve::waits::pending(journal).map_err(fail)?;
+    Ok(waiting_lines(timers, waits))
+}
+
+/// Timers `(workflow, record, due)` and waits `(workflow, run, due)` as lines.
+fn waiting_lines(
+    timers: Vec<(String, String, i64)>,
+    waits: Vec<(String, u64, i64)>,
+) -> Vec<String> {
+    let mut rows: Vec<(i64, [String; 4])> = Vec::new();
+    for (workflow, record, due) in timers {
+        rows.push((due, ["timer".into(), workflow, record, at(due)]));
+    }
+    for (workflow, run, due) in waits {
+        rows.push((
+            due,
+            ["wait".into(), workflow, format!("run {run}"), at(due)],
+        ));
+    }
+    // Stable: at the same time, timers before runs.
+    rows.sort_by_key(|(due, _)| *due);
+    let cells: Vec<[String; 4]> = rows.into_iter().map(|(_, cells)| cells).collect();
+    let mut lines = aligned(&cells);
+    if !lines.is_empty() {
+        lines.insert(0, format!("waiting for the clock: {}", lines.len()));
+    }
+    lines
+        .into_iter()
+        .map(|l| l.trim_end().to_string())
+        .collect()
+}
+
+fn at(due: i64) -> String {
+    format!("at {}", crate::value::format_rfc3339(due))
+}
+
+/// Cells as lines whose columns line up, each column as wide as its widest cell and followed by
+/// a space.
+fn aligned<const N: usize>(cells: &[[String; N]]) -> Vec<String> {
+    let mut widths = [0usize; N];
+    for row in cells {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    cells
+        .iter()
+        .map(|cells| {
+            let mut line = String::new();
+            for (cell, width) in cells.iter().zip(widths) {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(width - cell.chars().count() + 1));
+            }
+            line
+        })
+        .collect()
 }
 
 /// The runs as lines whose columns line up: each column as wide as its widest cell, so that
@@ -96,20 +169,9 @@ fn table(rows: &[&Listed]) -> Vec<String> {
             ]
         })
         .collect();
-    let mut widths = [0usize; 4];
-    for row in &cells {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
     rows.iter()
-        .zip(&cells)
-        .map(|(row, cells)| {
-            let mut line = String::new();
-            for (cell, width) in cells.iter().zip(widths) {
-                line.push_str(cell);
-                line.push_str(&" ".repeat(width - cell.chars().count() + 1));
-            }
+        .zip(aligned(&cells))
+        .map(|(row, mut line)| {
             line.push_str(&row.status.to_string());
             if let Some(message) = &row.message {
                 line.push_str(": ");
@@ -161,6 +223,25 @@ mod tests {
                 "event 7      new Shop/order        run 12      order_to_contact           done",
                 "event 123456 updated Webshop/order run -       a_workflow_named_at_length done",
                 "event 9      deleted S/order       run 1234567 x                          done",
+            ]
+        );
+    }
+
+    #[test]
+    fn what_waits_for_the_clock_is_listed_first_due_first_in_columns() {
+        assert!(waiting_lines(Vec::new(), Vec::new()).is_empty());
+        let timers = vec![(
+            "remind".to_string(),
+            "Clinic/appointment/12".to_string(),
+            1_893_484_800,
+        )];
+        let waits = vec![("confirm_booking".to_string(), 7, 1_893_456_000)];
+        assert_eq!(
+            waiting_lines(timers, waits),
+            [
+                "waiting for the clock: 2",
+                "wait  confirm_booking run 7                 at 2030-01-01T00:00:00Z",
+                "timer remind          Clinic/appointment/12 at 2030-01-01T08:00:00Z",
             ]
         );
     }

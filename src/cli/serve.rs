@@ -148,9 +148,6 @@ pub fn run(args: ServeArgs) -> u8 {
     if let Some(warning) = serve::marker::open_to_others(&config.journal) {
         eprintln!("{warning}");
     }
-    for line in crate::run::agenda::unmoved_clock(&program) {
-        eprintln!("warning: `weir serve` does not move the clock yet: {line}");
-    }
     served(serve::serve(config, Arc::new(program)), &loaded.sources)
 }
 

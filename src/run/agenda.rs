@@ -116,6 +116,25 @@ impl<A: Apps> Engine<A> {
         out
     }
 
+    /// Runs the timer workflow `w` on `record` for its time `at`, as a new chain, with the
+    /// clock reading `at` while it and its chain run: `weir serve` fires its timers so, one
+    /// journaled event each ([`crate::serve::timers`]). The trigger's `where` is asked as the
+    /// simulator asks it. Not a timer workflow: nothing.
+    pub fn fire_timer(&mut self, w: WorkflowId, record: Record, at: i64) -> Outcome {
+        let mut out = Outcome::default();
+        let program = Arc::clone(&self.program);
+        if program.workflow(w).trigger.timer.is_none() {
+            return out;
+        }
+        self.core.options.now = at;
+        let event = self.clock_event(program.workflow(w).trigger.entity, record, &mut out);
+        self.core
+            .consider(&program, &mut self.apps, w, &event, &mut out);
+        self.core.settle(&program, &mut self.apps, &mut out);
+        self.core.totals += out.counts;
+        out
+    }
+
     /// The tick of `w`'s schedule due at `at`; its id is that time, so that a trace can tell it.
     fn tick_event(&mut self, w: WorkflowId, at: i64, out: &mut Outcome) -> Event {
         let mut record = Record::empty(0);
@@ -155,30 +174,4 @@ impl<A: Apps> Engine<A> {
         }
         event
     }
-}
-
-/// What waits for a clock that `weir serve` does not move yet, one line for each workflow:
-/// its timer, which never runs, or its `wait`, where its runs stop. (Schedules run under
-/// `weir serve`: [`crate::serve::schedules`].)
-pub fn unmoved_clock(p: &crate::program::Program) -> Vec<String> {
-    let mut lines = Vec::new();
-    for w in &p.workflows {
-        if let Some(timer) = &w.trigger.timer {
-            lines.push(format!(
-                "`{}` runs on a timer (`{}`) and does not run",
-                w.name, timer.written
-            ));
-        }
-        if let Some(seconds) = w.steps.iter().find_map(|s| match s.kind {
-            crate::program::StepKind::Wait(seconds) => Some(seconds),
-            _ => None,
-        }) {
-            let length = crate::value::format_duration(seconds);
-            lines.push(format!(
-                "runs of `{}` stop at their `wait {length}`",
-                w.name
-            ));
-        }
-    }
-    lines
 }

@@ -189,6 +189,8 @@ pub enum RunEnd {
     /// A condition stopped it.
     Stopped,
     Failed,
+    /// It reached a `wait` (under `weir serve`: it goes on with another event).
+    Waiting,
 }
 
 /// A change made from outside the engine: by a person, a scenario, or an input line.
@@ -780,7 +782,7 @@ impl Core {
         match self.steps(p, apps, workflow, &mut ctx, out) {
             Ok(wait::Reached::End) => self.completed[workflow.0] += 1,
             Ok(wait::Reached::Stopped) => self.end_note(run, RunEnd::Stopped, out),
-            Ok(wait::Reached::Waiting) => {}
+            Ok(wait::Reached::Waiting) => self.end_note(run, RunEnd::Waiting, out),
             Err(err) => self.fail(p, by, Some(run), event, err, out),
         }
     }

@@ -272,7 +272,7 @@ fn kind(json: Option<&Json>, place: &str) -> Result<EventKind, StateError> {
 }
 
 /// Decodes a saved record (with its hidden stamp) for an entity.
-fn decode_entry(
+pub(crate) fn decode_entry(
     p: &Program,
     entity: EntityId,
     json: &Json,

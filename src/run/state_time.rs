@@ -28,25 +28,7 @@ use crate::value::{Value, format_rfc3339, parse_time};
 pub(super) fn save<A: Apps>(engine: &Engine<A>, top: &mut serde_json::Map<String, Json>) {
     let p = &**engine.program();
     let core = &engine.core;
-    let waiting: Vec<Json> = core
-        .waiting
-        .iter()
-        .map(|w| {
-            let held = Held {
-                event: w.event.clone(),
-                by: Actor::Workflow(w.workflow),
-                reason: HoldReason::Repeated,
-            };
-            json!({
-                "due": format_rfc3339(w.due),
-                "workflow": &*p.workflow(w.workflow).name,
-                "run": w.run,
-                "next": w.next,
-                "locals": w.locals.iter().map(Value::as_json).collect::<Vec<_>>(),
-                "started_on": held_json(p, &held),
-            })
-        })
-        .collect();
+    let waiting: Vec<Json> = core.waiting.iter().map(|w| waiting_json(p, w)).collect();
     let mut fired: Vec<_> = core.fired.iter().collect();
     fired.sort_by_key(|(w, at, due)| (w.0, at.entity.0, at.id, *due));
     let fired: Vec<Json> = fired
@@ -111,7 +93,25 @@ pub(super) fn load<A: Apps>(
     Ok(())
 }
 
-fn load_waiting(p: &Program, entry: &Json, place: &str) -> Result<Waiting, StateError> {
+/// A waiting run as a state file keeps it: its time, workflow, run, next step, `let`s and the
+/// event it started on (with its chain).
+pub(super) fn waiting_json(p: &Program, w: &Waiting) -> Json {
+    let held = Held {
+        event: w.event.clone(),
+        by: Actor::Workflow(w.workflow),
+        reason: HoldReason::Repeated,
+    };
+    json!({
+        "due": format_rfc3339(w.due),
+        "workflow": &*p.workflow(w.workflow).name,
+        "run": w.run,
+        "next": w.next,
+        "locals": w.locals.iter().map(Value::as_json).collect::<Vec<_>>(),
+        "started_on": held_json(p, &held),
+    })
+}
+
+pub(super) fn load_waiting(p: &Program, entry: &Json, place: &str) -> Result<Waiting, StateError> {
     let map = entry.as_object().ok_or_else(|| shape(place, "an object"))?;
     let field = |name: &str| {
         map.get(name)

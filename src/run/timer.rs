@@ -20,8 +20,9 @@
 
 use super::Engine;
 use super::apps::{Apps, Record, RecordRef};
+use super::eval::{Scope, Subject};
 use crate::program::{Program, WorkflowId};
-use crate::value::Value;
+use crate::value::{Label, Value};
 
 /// The time a record's timer is due: its field, moved by the timer's offset.
 pub fn due(program: &Program, workflow: WorkflowId, record: &Record) -> Option<i64> {
@@ -30,6 +31,31 @@ pub fn due(program: &Program, workflow: WorkflowId, record: &Record) -> Option<i
         Value::Time(t) => t.checked_add(timer.offset),
         _ => None,
     }
+}
+
+/// Whether `record` passes the trigger's `where` of the timer `workflow`, with the clock at
+/// `now`, as it is asked when the timer fires. A `where` that fails to evaluate passes: the
+/// timer is kept, and its run says what failed when it fires.
+pub fn matches(program: &Program, workflow: WorkflowId, record: &Record, now: i64) -> bool {
+    let trigger = &program.workflow(workflow).trigger;
+    let Some(condition) = &trigger.condition else {
+        return true;
+    };
+    let origin = Label::from("clock");
+    let scope = Scope {
+        program,
+        now,
+        trigger: Some(Subject {
+            entity: trigger.entity,
+            record: record.view(),
+        }),
+        target: None,
+        origin: Some(&origin),
+        locals: &[],
+        conflict: None,
+        failure: None,
+    };
+    super::eval::truth(condition, &scope).unwrap_or(true)
 }
 
 impl<A: Apps> Engine<A> {

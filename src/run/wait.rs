@@ -53,10 +53,53 @@ pub(super) enum Reached {
     Waiting,
 }
 
+impl Waiting {
+    /// The run as a state file keeps it (`weir serve` keeps it so in its journal).
+    pub fn to_json(&self, p: &Program) -> serde_json::Value {
+        super::state_time::waiting_json(p, self)
+    }
+
+    /// Reads back what [`Waiting::to_json`] wrote, checked against the script.
+    pub fn from_json(
+        p: &Program,
+        json: &serde_json::Value,
+    ) -> Result<Waiting, super::state::StateError> {
+        super::state_time::load_waiting(p, json, "waiting")
+    }
+}
+
 impl<A: super::apps::Apps> super::Engine<A> {
     /// How many runs wait for the clock.
     pub fn waiting_runs(&self) -> usize {
         self.core.waiting.len()
+    }
+
+    /// Takes out the runs waiting for the clock: `weir serve` keeps them in its journal
+    /// ([`crate::serve::waits`]) rather than in memory.
+    pub fn take_waiting(&mut self) -> Vec<Waiting> {
+        std::mem::take(&mut self.core.waiting)
+    }
+
+    /// Goes on with a run that waited, with the clock reading its time while it and what it
+    /// sets off run: the same run, of the same chain, so the run-time guard counts its hops.
+    pub fn resume_waiting(&mut self, waiting: Waiting) -> Outcome {
+        let mut out = Outcome::default();
+        let program = std::sync::Arc::clone(&self.program);
+        self.core.options.now = waiting.due;
+        // Listed again with the event that resumes it, as it ends now.
+        if self.core.options.runs {
+            out.runs.push(super::RunNote {
+                run: waiting.run,
+                by: Actor::Workflow(waiting.workflow),
+                end: RunEnd::Done,
+            });
+        }
+        self.core.waiting.push(waiting);
+        let last = self.core.waiting.len() - 1;
+        self.core.resume(&program, &mut self.apps, last, &mut out);
+        self.core.settle(&program, &mut self.apps, &mut out);
+        self.core.totals += out.counts;
+        out
     }
 }
 
@@ -161,7 +204,7 @@ impl Core {
         match self.steps_from(p, apps, (workflow, next), locals, &mut ctx, out) {
             Ok(Reached::End) => self.completed[workflow.0] += 1,
             Ok(Reached::Stopped) => self.end_note(run, RunEnd::Stopped, out),
-            Ok(Reached::Waiting) => {}
+            Ok(Reached::Waiting) => self.end_note(run, RunEnd::Waiting, out),
             Err(err) => self.fail(p, by, Some(run), &event, err, out),
         }
     }

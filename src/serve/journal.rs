@@ -157,6 +157,8 @@ pub struct StoredEvent {
     pub message: Option<String>,
     /// When it last finished running (milliseconds since 1970).
     pub finished: Option<i64>,
+    /// When it was accepted (milliseconds since 1970).
+    pub received: i64,
 }
 
 /// One thing an event set off, as `weir runs` lists it (a row of [`super::runs`]). Journals
@@ -275,6 +277,8 @@ impl Journal {
         conn.execute_batch(super::outbox::SCHEMA).map_err(fail)?;
         super::outbox::migrate(&conn).map_err(fail)?;
         super::failed_runs::migrate(&conn).map_err(fail)?;
+        conn.execute_batch(super::timers::SCHEMA).map_err(fail)?;
+        conn.execute_batch(super::waits::SCHEMA).map_err(fail)?;
         if durable {
             // Accepting must not wait for a checkpoint: the other connections make them.
             conn.pragma_update(None, "wal_autocheckpoint", 0)
@@ -378,7 +382,8 @@ impl Journal {
         args: &[&dyn rusqlite::ToSql],
     ) -> Result<Vec<StoredEvent>> {
         let sql = format!(
-            "SELECT id, app, entity, kind, record, actor, changed, status, run_base, message, finished
+            "SELECT id, app, entity, kind, record, actor, changed, status, run_base, message, finished,
+               received
              FROM events WHERE {condition}"
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.fail(e))?;
@@ -396,6 +401,7 @@ impl Journal {
                     run_base: r.get::<_, Option<i64>>(8)?.map(|n| n as u64),
                     message: r.get(9)?,
                     finished: r.get(10)?,
+                    received: r.get(11)?,
                 })
             })
             .map_err(|e| self.fail(e))?;
@@ -591,6 +597,8 @@ impl Journal {
             }
         }
         write_sim(&tx, sim).map_err(fail)?;
+        super::timers::write(&tx, &sim.timers).map_err(fail)?;
+        super::waits::write(&tx, &sim.waits).map_err(fail)?;
         tx.commit().map_err(fail)?;
         Ok(rows)
     }
@@ -769,6 +777,10 @@ pub struct SimChanges {
     pub records: Vec<(String, u64, Option<String>)>,
     /// `(sync, left record, pair as JSON)`; `None` for a pair no longer linked.
     pub pairs: Vec<(String, String, Option<String>)>,
+    /// Timers the records' changes planned or cancelled, in order ([`super::timers`]).
+    pub timers: Vec<super::timers::Plan>,
+    /// Runs that began to wait or went on, in order ([`super::waits`]).
+    pub waits: Vec<super::waits::Change>,
 }
 
 impl SimChanges {

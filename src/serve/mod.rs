@@ -48,6 +48,8 @@ pub mod sender;
 pub mod server;
 pub mod signing;
 pub mod status;
+pub mod timers;
+pub mod waits;
 pub mod webhook;
 pub mod worker;
 

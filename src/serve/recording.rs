@@ -109,6 +109,8 @@ impl Recording {
             links.extend(changes.links.iter().cloned());
             sim.records.extend(changes.sim.records.iter().cloned());
             sim.pairs.extend(changes.sim.pairs.iter().cloned());
+            sim.timers.extend(changes.sim.timers.iter().cloned());
+            sim.waits.extend(changes.sim.waits.iter().cloned());
         }
         let p = Arc::clone(&self.program);
         let rows = self.journal.finish(&p, &batch, &links, &counters, &sim)?;

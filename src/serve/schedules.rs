@@ -14,6 +14,10 @@
 //! event is queued and runs at the next start); it never fires twice. A time missed while
 //! weir was down fires once at the next start, at the latest time missed, not once per time
 //! missed. A schedule served for the first time starts from the time weir starts.
+//!
+//! The same thread fires record timers ([`super::timers`]) and resumes waiting runs
+//! ([`super::waits`]) when they are due, each by an event added in the transaction that marks
+//! it fired.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -63,6 +67,16 @@ fn scheduled(program: &Program) -> Vec<(WorkflowId, &Schedule)> {
         .collect()
 }
 
+/// Whether a program has record timers or waits, which the clock thread fires too.
+fn timed(program: &Program) -> bool {
+    program.workflows.iter().any(|w| {
+        w.trigger.timer.is_some()
+            || w.steps
+                .iter()
+                .any(|s| matches!(s.kind, crate::program::StepKind::Wait(_)))
+    })
+}
+
 /// The last time handled of `workflow`'s schedule, if it was ever served.
 fn last_due(journal: &Journal, workflow: &str) -> rusqlite::Result<Option<i64>> {
     let conn = journal.conn();
@@ -75,26 +89,41 @@ fn last_due(journal: &Journal, workflow: &str) -> rusqlite::Result<Option<i64>> 
     .optional()
 }
 
+/// Adds an event of the clock's in `tx`, unless one with its key was added before: how many
+/// were added (0 or 1).
+pub(super) fn add_event(
+    tx: &Transaction,
+    key: &str,
+    (app, entity, kind): (&str, &str, &str),
+    record: &serde_json::Value,
+) -> rusqlite::Result<usize> {
+    tx.execute(
+        "INSERT INTO events (key, app, entity, kind, record, received)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (key) DO NOTHING",
+        params![key, app, entity, kind, record.to_string(), now_ms()],
+    )
+}
+
+/// Whether a row of `table` (`timers`, `waits`) not fired yet is due by `now`: the clock looks
+/// ten times a second, and takes the write lock only when something is.
+pub(super) fn any_due(journal: &Journal, table: &str, now: i64) -> rusqlite::Result<bool> {
+    journal.conn().query_row(
+        &format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE fired = 0 AND due <= ?1)"),
+        [now],
+        |r| r.get(0),
+    )
+}
+
 /// In one transaction: the tick of `workflow` due at `at`, and `at` as its last time handled.
 /// Whether the event is new (false: it was added before).
 pub fn add_tick(journal: &Journal, workflow: &str, at: i64) -> rusqlite::Result<bool> {
     journal.conn().execute_batch(SCHEMA)?;
     // Immediate: the write lock is waited for at the start, never refused half-way through.
     let tx = Transaction::new_unchecked(journal.conn(), TransactionBehavior::Immediate)?;
-    let record = json!({ "workflow": workflow, "due": at }).to_string();
-    let added = tx.execute(
-        "INSERT INTO events (key, app, entity, kind, record, received)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (key) DO NOTHING",
-        params![
-            format!("schedule/{workflow}/{at}"),
-            CLOCK_APP,
-            CLOCK_TICK,
-            KIND,
-            record,
-            now_ms()
-        ],
-    )?;
+    let record = json!({ "workflow": workflow, "due": at });
+    let key = format!("schedule/{workflow}/{at}");
+    let added = add_event(&tx, &key, (CLOCK_APP, CLOCK_TICK, KIND), &record)?;
     tx.execute(
         "INSERT INTO schedules (workflow, last_due) VALUES (?1, ?2)
          ON CONFLICT (workflow) DO UPDATE SET last_due = excluded.last_due",
@@ -111,7 +140,7 @@ pub fn spawn(
     counters: Arc<super::Counters>,
     stop: Arc<AtomicBool>,
 ) -> Option<std::thread::JoinHandle<()>> {
-    if scheduled(&program).is_empty() {
+    if scheduled(&program).is_empty() && !timed(&program) {
         return None;
     }
     std::thread::Builder::new()
@@ -120,7 +149,7 @@ pub fn spawn(
             let fired =
                 Journal::open(&journal, true).and_then(|j| watch(&program, &j, &counters, &stop));
             if let Err(err) = fired {
-                eprintln!("error: the schedules are off: {err}");
+                eprintln!("error: the clock is off (schedules, timers and waits): {err}");
             }
         })
         .ok()
@@ -138,6 +167,7 @@ fn watch(
         reason: err.to_string().to_lowercase(),
     };
     let start = now_ms() / 1000;
+    let timed = timed(program);
     let mut last = Vec::new();
     for (w, _) in scheduled(program) {
         let name = &program.workflow(w).name;
@@ -153,6 +183,13 @@ fn watch(
                 counters.accepted();
             }
             *last = at;
+        }
+        if timed {
+            let added = super::timers::fire_due(journal, now).map_err(fail)?
+                + super::waits::fire_due(journal, now).map_err(fail)?;
+            for _ in 0..added {
+                counters.accepted();
+            }
         }
         std::thread::sleep(LOOK);
     }

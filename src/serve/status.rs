@@ -53,14 +53,17 @@ pub enum RunStatus {
     Stopped,
     Failed,
     Held,
+    /// It reached a `wait`; the event that resumes it lists it again ([`super::waits`]).
+    Waiting,
 }
 
 impl RunStatus {
-    pub const ALL: [RunStatus; 4] = [
+    pub const ALL: [RunStatus; 5] = [
         RunStatus::Done,
         RunStatus::Stopped,
         RunStatus::Failed,
         RunStatus::Held,
+        RunStatus::Waiting,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +72,7 @@ impl RunStatus {
             RunStatus::Stopped => "stopped",
             RunStatus::Failed => "failed",
             RunStatus::Held => "held",
+            RunStatus::Waiting => "waiting",
         }
     }
 

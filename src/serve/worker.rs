@@ -110,6 +110,13 @@ pub struct Worker {
     waiting: Option<Arc<Waiting>>,
     /// Events run and not yet recorded, with the counts and the outbox they go to.
     recording: recording::Shared,
+    /// Timers planned or cancelled by the event running, and all since the start.
+    plans: Vec<super::timers::Plan>,
+    latest: super::timers::Latest,
+    /// Waits the event running took up.
+    waits: Vec<super::waits::Change>,
+    /// When the event running was received (seconds): a timer due by then is not planned.
+    since: i64,
 }
 
 /// `Calendar/event` as an entity of the script.
@@ -211,6 +218,8 @@ impl Worker {
         }
         engine.set_next_run_id(next_run);
         super::limits_seen::restore(&journal, &mut engine)?;
+        super::timers::sweep(&journal, &engine, super::journal::now_ms() / 1000)
+            .map_err(|e| journal.fail(e))?;
         let recording = Recording::new(Journal::open(path, false)?, Arc::clone(&program));
         Ok(Worker {
             engine,
@@ -221,6 +230,10 @@ impl Worker {
             log_values: false,
             waiting: None,
             recording: recording.shared(),
+            plans: Vec::new(),
+            latest: super::timers::Latest::default(),
+            waits: Vec::new(),
+            since: 0,
         })
     }
 
@@ -361,6 +374,7 @@ impl Worker {
         };
         self.engine.set_next_run_id(base);
         self.tick();
+        self.since = event.received / 1000;
         self.learn();
         // Tests of supervision make the worker panic on an event (never in a release build).
         #[cfg(debug_assertions)]
@@ -374,6 +388,9 @@ impl Worker {
         }
         if event.kind == super::schedules::KIND && event.app == crate::program::CLOCK_APP {
             let outcome = super::schedules::run(&mut self.engine, &p, event);
+            return self.wrap(event, base, &outcome);
+        }
+        if let Some(outcome) = self.run_timed(event) {
             return self.wrap(event, base, &outcome);
         }
         let parsed = webhook::route(&p, &event.app, &event.entity, &event.kind).and_then(
@@ -413,6 +430,13 @@ impl Worker {
                     None => 0,
                 };
                 let actor = self.actor(entity, event.actor.as_deref());
+                // A real app's record, as it reports it, is what its timers are planned on.
+                let at = RecordRef::new(entity, record.id);
+                if super::timers::watched(&p, entity) {
+                    let kept = (kind != crate::ast::EventKind::Deleted).then(|| record.clone());
+                    let plans = super::timers::plans(&p, at, kept.as_ref(), self.since);
+                    self.plans.extend(plans);
+                }
                 self.engine.receive(Reported {
                     kind,
                     entity,
@@ -424,6 +448,25 @@ impl Worker {
             }
         };
         self.wrap(event, base, &outcome)
+    }
+
+    /// Runs a timer's event or a wait's resume event; `None` for another event.
+    fn run_timed(&mut self, event: &StoredEvent) -> Option<Outcome> {
+        if event.kind == super::timers::KIND {
+            let latest = &self.latest;
+            return Some(super::timers::run(
+                &mut self.engine,
+                &self.journal,
+                latest,
+                event,
+            ));
+        }
+        if event.kind == super::waits::KIND {
+            let (outcome, gone) = super::waits::run(&mut self.engine, &self.journal, event);
+            self.waits.extend(gone);
+            return Some(outcome);
+        }
+        None
     }
 
     /// What a run of an event came to, with the writes it planned.
@@ -462,6 +505,7 @@ impl Worker {
         let base = self.next_run;
         self.engine.set_next_run_id(base);
         self.tick();
+        self.since = super::journal::now_ms() / 1000;
         let mut total = Outcome::default();
         for (i, text) in self.journal.held_of(event)?.iter().enumerate() {
             let Ok(json) = serde_json::from_str::<Json>(text) else {
@@ -512,6 +556,7 @@ impl Worker {
                     RunEnd::Done => RunStatus::Done,
                     RunEnd::Stopped => RunStatus::Stopped,
                     RunEnd::Failed => RunStatus::Failed,
+                    RunEnd::Waiting => RunStatus::Waiting,
                 },
                 message: None,
             });
@@ -582,8 +627,12 @@ impl Worker {
         let links: Vec<(String, String)> =
             made.into_iter().map(|(a, b)| (show(a), show(b))).collect();
         let mut sim = SimChanges::default();
+        // A run of the clock's reads it at its time, earlier than when its event came.
+        let since = self.since.min(self.engine.now());
         for at in changes.records {
             let record = self.engine.apps().sim().get(at).ok().flatten();
+            self.plans
+                .extend(super::timers::plans(p, at, record.as_ref(), since));
             let json = record.map(|r| state::record_entry(p, at.entity, r.view()).to_string());
             sim.records.push((entity_label(p, at.entity), at.id, json));
         }
@@ -596,6 +645,11 @@ impl Worker {
                 pair.map(|pair| state::pair_json(p, pair).to_string()),
             ));
         }
+        sim.timers = std::mem::take(&mut self.plans);
+        self.latest.note(&sim.timers);
+        sim.waits = std::mem::take(&mut self.waits);
+        let waiting = self.engine.take_waiting();
+        sim.waits.extend(super::waits::began(p, &waiting));
         Changes {
             links,
             sim,
@@ -827,7 +881,7 @@ mod tests {
         let path = dir.join("weir.db");
         let rows = SimChanges {
             records: vec![("Shop/order".into(), 1, Some("{\"customer\": ".into()))],
-            pairs: Vec::new(),
+            ..SimChanges::default()
         };
         let mut journal = Journal::open(&path, false).unwrap();
         journal.finish(&program(), &[], &[], &[], &rows).unwrap();
