@@ -26,6 +26,7 @@
 //! plain HMAC) and [`envelope`] finds the kind, record and event id in their payloads: the parts
 //! a provider route is built from (no route takes provider webhooks yet).
 
+pub mod db;
 pub mod envelope;
 pub mod failed_runs;
 pub mod hooks;
@@ -561,7 +562,7 @@ fn start_sender(
         log_values: config.log_values,
         broken: Arc::clone(broken),
     };
-    worker.set_outbox(sender::Outbox::start(setup, &config.journal)?);
+    worker.set_outbox(sender::Outbox::start(setup)?);
     Ok(())
 }
 
