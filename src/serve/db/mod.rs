@@ -51,6 +51,11 @@ impl From<::postgres::Error> for DbError {
 
 pub type DbResult<T> = Result<T, DbError>;
 
+/// A journal as messages name it: its file, or its URL without the password.
+pub fn name_of(journal: &std::path::Path) -> String {
+    postgres::url_of(journal).map_or_else(|| journal.display().to_string(), postgres::redacted)
+}
+
 /// A value as it crosses to or from either engine.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {

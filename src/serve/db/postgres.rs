@@ -23,6 +23,7 @@ use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, Config, NoTls, Statement};
 
 use super::{Db, DbError, DbResult, Row, Value};
+use crate::serve::journal::JournalError;
 
 /// The journal's migrations, in order: each applied once, recorded in `schema_migrations`.
 pub const MIGRATIONS: &[(&str, &str)] = &[(
@@ -37,8 +38,23 @@ const SERVING: i64 = 0x7765_6972_7365_7276;
 
 /// A connection to a PostgreSQL journal, with its prepared statements.
 pub struct Conn {
-    client: Client,
+    /// Taken only when the connection is dropped ([`Drop`]).
+    client: Option<Client>,
     prepared: HashMap<String, Statement>,
+}
+
+impl Drop for Conn {
+    /// The client's close blocks on a runtime of its own, which tokio refuses inside another:
+    /// a connection let go of on one of `weir serve`'s runtime threads closes on a thread of
+    /// its own.
+    fn drop(&mut self) {
+        let Some(client) = self.client.take() else {
+            return;
+        };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let _ = std::thread::spawn(move || drop(client)).join();
+        }
+    }
 }
 
 /// The URL a journal is named by, if it is a PostgreSQL journal's.
@@ -94,7 +110,7 @@ pub fn open(url: &str) -> Result<Db, String> {
         .connect(NoTls)
         .map_err(|e| format!("cannot connect: {}", DbError::from(e)))?;
     let mut conn = Conn {
-        client,
+        client: Some(client),
         prepared: HashMap::new(),
     };
     conn.migrate()
@@ -141,8 +157,14 @@ fn plain_allowed(config: &Config) -> Result<(), String> {
 impl Conn {
     /// The migrations not applied yet, in one transaction, under a lock that makes a second
     /// server starting at the same time wait, then find them applied.
+    fn client(&mut self) -> &mut Client {
+        self.client
+            .as_mut()
+            .expect("a connection is used only before it is dropped")
+    }
+
     fn migrate(&mut self) -> DbResult<()> {
-        let mut tx = self.client.transaction()?;
+        let mut tx = self.client().transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATING])?;
         tx.batch_execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -169,7 +191,7 @@ impl Conn {
         if let Some(stmt) = self.prepared.get(sql) {
             return Ok(stmt.clone());
         }
-        let stmt = self.client.prepare(&placeholders(sql))?;
+        let stmt = self.client().prepare(&placeholders(sql))?;
         self.prepared.insert(sql.to_string(), stmt.clone());
         Ok(stmt)
     }
@@ -177,13 +199,13 @@ impl Conn {
     pub fn execute(&mut self, sql: &str, values: &[Value]) -> DbResult<u64> {
         let stmt = self.statement(sql)?;
         let args: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
-        Ok(self.client.execute(&stmt, &args)?)
+        Ok(self.client().execute(&stmt, &args)?)
     }
 
     pub fn query(&mut self, sql: &str, values: &[Value]) -> DbResult<Vec<Row>> {
         let stmt = self.statement(sql)?;
         let args: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
-        let rows = self.client.query(&stmt, &args)?;
+        let rows = self.client().query(&stmt, &args)?;
         rows.iter()
             .map(|row| {
                 (0..row.len())
@@ -195,7 +217,7 @@ impl Conn {
     }
 
     pub fn batch(&mut self, sql: &str) -> DbResult<()> {
-        Ok(self.client.batch_execute(sql)?)
+        Ok(self.client().batch_execute(sql)?)
     }
 }
 
@@ -223,6 +245,20 @@ pub fn lock_serving(db: &Db) -> DbResult<bool> {
     db.query_one("SELECT pg_try_advisory_lock(?1)", crate::args![SERVING])?
         .get::<i64>(0)
         .map(|got| got == 1)
+}
+
+/// The journal at `location`, its serving lock held by this process for as long as it is
+/// kept; refused if another `weir serve` holds it.
+pub fn hold_serving(location: &Path) -> Result<crate::serve::journal::Journal, JournalError> {
+    let journal = crate::serve::journal::Journal::open(location, true)?;
+    match lock_serving(journal.conn()) {
+        Ok(true) => Ok(journal),
+        Ok(false) => Err(JournalError {
+            path: journal.path().to_string(),
+            reason: "another `weir serve` is running on this journal; stop it first".into(),
+        }),
+        Err(err) => Err(journal.fail(err)),
+    }
 }
 
 /// Whether a `weir serve` holds the serving lock of the journal now.
