@@ -300,3 +300,122 @@ fn a_failed_event_on_postgres_is_replayed_once_the_app_is_back() {
     assert_eq!(health["failed"], 0, "{health}");
     assert_eq!(health["done"], 1, "{health}");
 }
+
+/// A SQLite journal with events in every status (failed and done by a server, held and queued
+/// written in as a guard and a stop leave them), copied into PostgreSQL: `weir runs` reads the
+/// same from both, a second copy is refused, and a server on the copy goes on from it.
+#[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one story: a journal made, copied, listed from both, and served on"
+)]
+fn a_sqlite_journal_migrated_to_postgres_lists_the_same_runs() {
+    let Some((_cluster, url)) = journal("migrate") else {
+        return;
+    };
+    let crm = RestApp::start();
+    crm.set_down(true);
+    let dir = scratch("pg-migrate");
+    std::fs::write(dir.join("shop.weir"), shop_to_crm(&crm.url)).unwrap();
+    let serve = serve_on(&dir, "weir.db", &["--retries", "0"]).unwrap_or_else(|out| {
+        panic!("weir serve did not start: {}", text(&out.stderr));
+    });
+    assert_eq!(
+        serve.event("/events/Shop/order/new", &order(1), None).0,
+        202
+    );
+    assert_eq!(serve.settle(1)["failed"], 1);
+    crm.set_down(false);
+    for i in 2..4 {
+        assert_eq!(
+            serve.event("/events/Shop/order/new", &order(i), None).0,
+            202
+        );
+    }
+    assert_eq!(serve.settle(3)["done"], 2);
+    assert!(serve.terminate().status.success());
+    {
+        let db = rusqlite::Connection::open(dir.join("weir.db")).unwrap();
+        db.execute_batch(
+            "INSERT INTO events (id, app, entity, kind, record, actor, received, status,
+               run_base, message, finished)
+             VALUES (4, 'Shop', 'order', 'new', '{\"customer\": \"c4\", \"email\": \"c4@example.com\"}',
+               'user', 1, 'held', 40, 'held by the guard', 2);
+             INSERT INTO runs (event, seq, run, by, status, message)
+             VALUES (4, 0, 40, 'order_to_contact', 'held', 'the chain came back');
+             INSERT INTO held (event, json) VALUES (4, '{}');
+             INSERT INTO events (id, app, entity, kind, record, actor, received)
+             VALUES (5, 'Shop', 'order', 'new', '{\"customer\": \"c5\", \"email\": \"c5@example.com\"}',
+               'user', 3);",
+        )
+        .unwrap();
+    }
+
+    let migrated = weir(
+        &["journal", "migrate", "--from", "weir.db", "--to", &url],
+        &dir,
+        &[],
+    );
+    let said = text(&migrated.stdout);
+    assert!(
+        migrated.status.success(),
+        "{said}{}",
+        text(&migrated.stderr)
+    );
+    assert!(said.contains("  events: 5\n"), "{said}");
+    assert!(said.contains("  runs: 4\n"), "{said}");
+    assert!(said.contains("  held: 1\n"), "{said}");
+    assert!(!said.contains(PASSWORD), "{said}");
+    for filter in [&[][..], &["--failed"], &["--held"], &["--json"]] {
+        let runs = |journal: &str| {
+            let mut args = vec!["runs", "--journal", journal];
+            args.extend_from_slice(filter);
+            let out = weir(&args, &dir, &[]);
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            text(&out.stdout)
+        };
+        let from_sqlite = runs("weir.db");
+        let from_postgres = runs(&url).replace(&shown(&url), "weir.db");
+        assert_eq!(from_sqlite, from_postgres, "weir runs {filter:?}");
+    }
+    let listed = weir(&["runs", "--journal", &url], &dir, &[]);
+    assert!(
+        text(&listed.stdout).contains("events: 1 queued, 2 done, 1 failed, 1 held"),
+        "{}",
+        text(&listed.stdout)
+    );
+
+    let again = weir(
+        &["journal", "migrate", "--from", "weir.db", "--to", &url],
+        &dir,
+        &[],
+    );
+    let refused = text(&again.stderr);
+    assert_eq!(again.status.code(), Some(2), "{refused}");
+    assert!(
+        refused.contains("it is not empty (the table `") && refused.contains("has rows)"),
+        "{refused}"
+    );
+
+    // A server on the copy runs the queued event, and numbers new ones after the copied.
+    let serve = serve_on(&dir, &url, &[]).unwrap_or_else(|out| {
+        panic!(
+            "weir serve did not start on the copy: {}",
+            text(&out.stderr)
+        );
+    });
+    assert_eq!(
+        serve.event("/events/Shop/order/new", &order(6), None).0,
+        202
+    );
+    let health = serve.settle(6);
+    assert_eq!(health["done"], 4, "{health}");
+    drop(serve);
+    let listed = text(&weir(&["runs", "--journal", &url, "--json"], &dir, &[]).stdout);
+    assert!(listed.contains("\"event\":6"), "{listed}");
+}
+
+/// The journal's URL as weir shows it: without its password.
+fn shown(url: &str) -> String {
+    url.replace(PASSWORD, "***")
+}

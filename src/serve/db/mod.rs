@@ -16,6 +16,7 @@
 //! migrations of its old journals ([`sqlite`]), PostgreSQL's URL, migrations and locks
 //! ([`postgres`]).
 
+pub mod copy;
 pub mod postgres;
 pub mod sqlite;
 

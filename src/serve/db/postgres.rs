@@ -287,6 +287,8 @@ impl ToSql for Value {
                 _ => Err(format!("an integer given for a column of type {ty}").into()),
             },
             Value::Text(s) if <&str as ToSql>::accepts(ty) => s.as_str().to_sql(ty, out),
+            // SQLite keeps what it is given: a text in a column of bytes is copied as bytes.
+            Value::Text(s) if *ty == Type::BYTEA => s.as_bytes().to_sql(ty, out),
             Value::Text(_) => Err(format!("a text given for a column of type {ty}").into()),
             Value::Bytes(b) if *ty == Type::BYTEA => b.as_slice().to_sql(ty, out),
             Value::Bytes(_) => Err(format!("bytes given for a column of type {ty}").into()),
