@@ -143,14 +143,29 @@ fn the_listening_line_names_the_journal_without_its_password() {
     let crm = RestApp::start();
     let dir = scratch("pg-named");
     std::fs::write(dir.join("shop.weir"), shop_to_crm(&crm.url)).unwrap();
-    let serve = serve_on(&dir, &url, &[]).unwrap_or_else(|out| {
-        panic!("weir serve did not start: {}", text(&out.stderr));
-    });
-    let out = serve.terminate();
-    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
-    assert!(!all.contains(PASSWORD), "{all}");
-    // The first line was read by the start; the last says where what is queued waits.
-    assert!(all.contains("weir serve: stopped;"), "{all}");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_weir"))
+        .args(["serve", "shop.weir", "--listen", "127.0.0.1:0", "--journal", &url])
+        .current_dir(&*dir)
+        .env("CRM_TOKEN", "tk")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("weir serve starts");
+    let mut first = String::new();
+    let read = std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut first,
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(read.is_ok(), "the first line reads");
+    assert!(
+        first.contains(&format!("journal {},", shown(&url))),
+        "{first}"
+    );
+    assert!(!first.contains(PASSWORD), "{first}");
+
     let wrong = url.replace("/journal", "/nowhere");
     let refused = weir(&["runs", "--journal", &wrong], &dir, &[]);
     let said = text(&refused.stderr);

@@ -1,4 +1,6 @@
-//! The journal: one SQLite file that holds everything `weir serve` must not forget.
+//! The journal: one SQLite file (or a PostgreSQL database, `--journal postgres://…`) that
+//! holds everything `weir serve` must not forget. Its statements go through [`super::db`],
+//! written once for both engines.
 //!
 //! ```text
 //! POST /events/Shop/order/new   → events: #41 queued       (synced to disk, then 202)

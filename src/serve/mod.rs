@@ -19,8 +19,9 @@
 //!
 //! Before any of that, the journal is checked against its [`marker`]: a journal damaged, reset
 //! or cut short stops the start unless `--accept-damaged-journal` says to go on. While it runs,
-//! `weir serve` holds a lock on `FILE.lock` beside its journal: a second server on the same
-//! journal is refused, and `weir replay` knows by it that a server will run what it releases.
+//! `weir serve` holds a lock on `FILE.lock` beside its journal (on PostgreSQL, a session
+//! advisory lock, [`db::postgres`]): a second server on the same journal is refused, and
+//! `weir replay` knows by it that a server will run what it releases.
 //! Statuses are [`status`] types, and the options served with are kept as [`saved`] JSON.
 //! [`schemes`] checks the signatures of real providers' webhooks (GitHub, Stripe, Slack, a
 //! plain HMAC) and [`envelope`] finds the kind, record and event id in their payloads: the parts
