@@ -221,7 +221,7 @@ pub enum Db {
     Sqlite(rusqlite::Connection),
     /// The client needs `&mut` to send; the journal's connections are each used by one
     /// thread, as SQLite's are.
-    Postgres(RefCell<postgres::Conn>),
+    Postgres(Box<RefCell<postgres::Conn>>),
 }
 
 impl Db {

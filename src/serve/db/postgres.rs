@@ -115,7 +115,7 @@ pub fn open(url: &str) -> Result<Db, String> {
     };
     conn.migrate()
         .map_err(|e| format!("cannot migrate it: {e}"))?;
-    Ok(Db::Postgres(std::cell::RefCell::new(conn)))
+    Ok(Db::Postgres(Box::new(std::cell::RefCell::new(conn))))
 }
 
 fn lower(err: &dyn std::fmt::Display) -> String {
