@@ -560,3 +560,58 @@ fn pages(desk: &RestApp) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+/// `weir runs` with `--journal` and more variables in its environment, and without those
+/// that say where trusted certificates are.
+fn weir_trusting(args: &[&str], dir: &Path, ca: Option<&Path>) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_weir"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR")
+        .stdin(std::process::Stdio::null());
+    if let Some(ca) = ca {
+        command.env("SSL_CERT_FILE", ca);
+    }
+    command.output().expect("weir runs")
+}
+
+/// `sslmode=require`: weir speaks TLS (rustls) and checks the server's certificate against
+/// the authorities it trusts, `SSL_CERT_FILE` among them; an unknown authority is refused.
+#[test]
+fn a_journal_over_tls_is_reached_only_with_a_trusted_certificate() {
+    let cluster = match postgres::Cluster::start_tls("tls") {
+        Ok(cluster) => cluster,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    cluster.create_database("journal").expect("a database");
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{}/journal?sslmode=require",
+        cluster.port()
+    );
+    let dir = scratch("pg-tls");
+    let trusted = weir_trusting(&["runs", "--journal", &url], &dir, Some(&cluster.ca()));
+    assert!(
+        trusted.status.success(),
+        "{}{}",
+        text(&trusted.stdout),
+        text(&trusted.stderr)
+    );
+    assert!(
+        text(&trusted.stdout).contains("no runs in"),
+        "{}",
+        text(&trusted.stdout)
+    );
+    let unknown = weir_trusting(&["runs", "--journal", &url], &dir, None);
+    let said = text(&unknown.stderr);
+    assert_eq!(unknown.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("certificate") && said.contains("`SSL_CERT_FILE`"),
+        "{said}"
+    );
+}
