@@ -321,6 +321,26 @@ fn a_failed_event_on_postgres_is_replayed_once_the_app_is_back() {
     let health = serve.health();
     assert_eq!(health["failed"], 0, "{health}");
     assert_eq!(health["done"], 1, "{health}");
+
+    // With no server on the journal, `weir replay` runs the event itself.
+    crm.set_down(true);
+    assert_eq!(
+        serve.event("/events/Shop/order/new", &order(2), None).0,
+        202
+    );
+    assert_eq!(serve.settle(2)["failed"], 1);
+    drop(serve);
+    crm.set_down(false);
+    let replay = weir(
+        &["replay", "--journal", &url, "2"],
+        &dir,
+        &[("CRM_TOKEN", "tk")],
+    );
+    let said = text(&replay.stdout);
+    assert!(replay.status.success(), "{said}{}", text(&replay.stderr));
+    assert!(!said.contains("released event"), "{said}");
+    assert!(said.contains("event 2 ran again: done"), "{said}");
+    assert_eq!(crm.records("contact").len(), 2);
 }
 
 /// A SQLite journal with events in every status (failed and done by a server, held and queued
