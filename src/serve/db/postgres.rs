@@ -112,7 +112,9 @@ pub fn open(url: &str) -> Result<Db, String> {
     }
     let client = match secured(&config) {
         Secured::Plain => config.connect(NoTls),
-        Secured::Tls => config.connect(tls()?),
+        // Beyond this machine TLS is required, not only preferred: a server that does not
+        // take it is refused rather than spoken to in the clear.
+        Secured::Tls => config.ssl_mode(SslMode::Require).connect(tls()?),
     }
     .map_err(refused)?;
     let mut conn = Conn {
