@@ -14,7 +14,7 @@ use crate::serve::status::EventStatus;
     after_help = "Without --failed or --held, the list ends with what waits for the clock: each record timer planned (`timer WORKFLOW RECORD at TIME`) and each run waiting (`wait WORKFLOW run N at TIME`), the first due first.\n\nExamples:\n  weir runs --journal weir.db\n  weir runs --journal weir.db --failed\n  weir replay --journal weir.db 12   # run a failed or held event again"
 )]
 pub struct RunsArgs {
-    /// The journal `weir serve` keeps.
+    /// The journal `weir serve` keeps: its file, or its `postgres://` URL.
     #[arg(long, value_name = "FILE", default_value = "weir.db")]
     journal: String,
     /// Only runs that failed (their events are kept as dead, for `weir replay`).
@@ -60,7 +60,7 @@ pub fn run(args: RunsArgs) -> u8 {
         println!(
             "no {}runs in `{}`",
             status.map(|s| format!("{s} ")).unwrap_or_default(),
-            args.journal
+            journal.path()
         );
     }
     let oldest_first: Vec<&Listed> = rows.iter().rev().collect();
@@ -80,7 +80,7 @@ pub fn run(args: RunsArgs) -> u8 {
     if tally.failed + tally.held > 0 {
         println!(
             "help: run a failed or held event again with `weir replay --journal {} EVENT`",
-            args.journal
+            journal.path()
         );
     }
     super::SUCCESS
@@ -89,9 +89,9 @@ pub fn run(args: RunsArgs) -> u8 {
 /// What waits for the clock, the first due first: timers planned, then runs waiting, each
 /// with its time; lined up as the runs are.
 fn waiting(journal: &Journal) -> Result<Vec<String>, crate::serve::journal::JournalError> {
-    let fail = |e: rusqlite::Error| crate::serve::journal::JournalError {
+    let fail = |e: crate::serve::db::DbError| crate::serve::journal::JournalError {
         path: journal.path().to_string(),
-        reason: e.to_string().to_lowercase(),
+        reason: e.0,
     };
     let timers = crate::serve::timers::planned(journal).map_err(fail)?;
     let waits = crate::serve::waits::pending(journal).map_err(fail)?;

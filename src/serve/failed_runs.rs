@@ -28,7 +28,10 @@
 //! A failed run of a journal of an earlier weir, with no such row, starts a chain on the
 //! record of the event the chain started from.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::Connection;
+
+use super::db::{Db, DbResult};
+use crate::args;
 
 use super::journal::{Finished, Journal, StoredEvent, now_ms};
 use super::status::EventStatus;
@@ -57,7 +60,8 @@ CREATE TABLE IF NOT EXISTS failed_run_events (
     PRIMARY KEY (event, run)
 ) WITHOUT ROWID;";
 
-/// Makes the tables, and adds `failed_runs.run_event` to a journal of an earlier weir.
+/// Makes the tables of a SQLite journal, and adds `failed_runs.run_event` to one of an
+/// earlier weir (a PostgreSQL journal has them from its migrations).
 pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(SCHEMA)?;
     let has = || -> rusqlite::Result<bool> {
@@ -94,27 +98,29 @@ pub fn heard_rows(p: &Program, outcome: &Outcome, writes: &[Planned]) -> Vec<(u6
 /// In the transaction that records a finished event: keeps the events its heard runs started
 /// on while it has writes to send (only those can fail the run later). A replay of a failed
 /// event replaces those of the first time; a release of held runs adds its own.
-pub fn keep(tx: &Transaction, f: &Finished) -> rusqlite::Result<()> {
+pub fn keep(tx: &Db, f: &Finished) -> DbResult<()> {
     if f.was == EventStatus::Failed && !f.released {
-        tx.prepare_cached("DELETE FROM failed_run_events WHERE event = ?1")?
-            .execute([f.event])?;
+        forget(tx, f.event)?;
     }
     if f.writes.is_empty() {
         return Ok(());
     }
-    let mut put = tx.prepare_cached(
-        "INSERT OR REPLACE INTO failed_run_events (event, run, json) VALUES (?1, ?2, ?3)",
-    )?;
     for (run, json) in &f.heard {
-        put.execute(params![f.event, *run as i64, json])?;
+        tx.execute(
+            "INSERT INTO failed_run_events (event, run, json) VALUES (?1, ?2, ?3)
+             ON CONFLICT (event, run) DO UPDATE SET json = excluded.json",
+            args![f.event, *run, json],
+        )?;
     }
     Ok(())
 }
 
 /// In the sender's transaction that settles `event`: its runs can fail no more.
-pub fn forget(tx: &Transaction, event: i64) -> rusqlite::Result<()> {
-    tx.prepare_cached("DELETE FROM failed_run_events WHERE event = ?1")?
-        .execute([event])?;
+pub fn forget(tx: &Db, event: i64) -> DbResult<()> {
+    tx.execute(
+        "DELETE FROM failed_run_events WHERE event = ?1",
+        args![event],
+    )?;
     Ok(())
 }
 
@@ -132,44 +138,47 @@ fn heard(p: &Program, name: &str) -> Option<WorkflowId> {
 
 /// In the sender's transaction that fails `event`: raises the failed run of its run `run`,
 /// if a workflow runs on it. How many events it added (0 or 1).
-pub fn raise(
-    tx: &Transaction,
-    p: &Program,
-    event: i64,
-    run: u64,
-    message: &str,
-) -> rusqlite::Result<usize> {
+pub fn raise(tx: &Db, p: &Program, event: i64, run: u64, message: &str) -> DbResult<usize> {
     let by: Option<String> = tx
-        .prepare_cached("SELECT by FROM runs WHERE event = ?1 AND run = ?2")?
-        .query_row(params![event, run as i64], |r| r.get(0))
-        .optional()?;
+        .query_opt(
+            "SELECT by FROM runs WHERE event = ?1 AND run = ?2",
+            args![event, run],
+        )?
+        .map(|r| r.get(0))
+        .transpose()?;
     let Some(by) = by.filter(|by| heard(p, by).is_some()) else {
         return Ok(0);
     };
     // A replay that fails again is a failure of its own: the earlier ones number it.
     let earlier: i64 = tx
-        .prepare_cached("SELECT COUNT(*) FROM failed_runs WHERE of_event = ?1 AND run = ?2")?
-        .query_row(params![event, run as i64], |r| r.get(0))?;
+        .query_one(
+            "SELECT COUNT(*) FROM failed_runs WHERE of_event = ?1 AND run = ?2",
+            args![event, run],
+        )?
+        .get(0)?;
     let key = match earlier {
         0 => format!("failed-run/{event}/{run}"),
         n => format!("failed-run/{event}/{run}/{}", n + 1),
     };
-    let added = tx.execute(
+    // The parameters are cast: PostgreSQL cannot tell their types in a SELECT's columns.
+    let added = tx.query_opt(
         "INSERT INTO events (key, app, entity, kind, record, actor, changed, received)
-         SELECT ?2, app, entity, ?3, record, actor, changed, ?4 FROM events WHERE id = ?1
-         ON CONFLICT (key) DO NOTHING",
-        params![event, key, KIND, now_ms()],
+         SELECT CAST(?2 AS TEXT), app, entity, CAST(?3 AS TEXT), record, actor, changed,
+                CAST(?4 AS BIGINT)
+         FROM events WHERE id = ?1
+         ON CONFLICT (key) DO NOTHING RETURNING id",
+        args![event, key, KIND, now_ms()],
     )?;
-    if added == 0 {
+    let Some(id) = added.map(|r| r.get::<i64>(0)).transpose()? else {
         return Ok(0);
-    }
-    let id = tx.last_insert_rowid();
+    };
     tx.execute(
         "INSERT INTO failed_runs (event, of_event, run, workflow, kind, message, run_event)
-         SELECT ?1, ?2, ?3, ?4, kind, ?5,
+         SELECT CAST(?1 AS BIGINT), CAST(?2 AS BIGINT), CAST(?3 AS BIGINT), CAST(?4 AS TEXT),
+                kind, CAST(?5 AS TEXT),
                 (SELECT json FROM failed_run_events WHERE event = ?2 AND run = ?3)
          FROM events WHERE id = ?2",
-        params![id, event, run as i64, by, message],
+        args![id, event, run, by, message],
     )?;
     Ok(1)
 }
@@ -193,24 +202,24 @@ pub fn run(
     p: &Program,
     event: &StoredEvent,
 ) -> Outcome {
-    let read = || -> rusqlite::Result<Option<Kept>> {
+    let read = || -> DbResult<Option<Kept>> {
         journal
             .conn()
-            .query_row(
+            .query_opt(
                 "SELECT of_event, workflow, kind, message, run_event FROM failed_runs
                  WHERE event = ?1",
-                [event.id],
-                |r| {
-                    Ok(Kept {
-                        of_event: r.get(0)?,
-                        workflow: r.get(1)?,
-                        kind: r.get(2)?,
-                        message: r.get(3)?,
-                        run_event: r.get(4)?,
-                    })
-                },
-            )
-            .optional()
+                args![event.id],
+            )?
+            .map(|r| {
+                Ok(Kept {
+                    of_event: r.get(0)?,
+                    workflow: r.get(1)?,
+                    kind: r.get(2)?,
+                    message: r.get(3)?,
+                    run_event: r.get(4)?,
+                })
+            })
+            .transpose()
     };
     let Ok(Some(kept)) = read() else {
         return Outcome::default();
@@ -324,14 +333,14 @@ mod tests {
         let journal = Journal::open(&path, false).unwrap();
         // Opened again (as the other connections of `weir serve` are), nothing is added twice.
         let again = Journal::open(&path, false).unwrap();
-        let row: (String, Option<String>) = again
+        let row = again
             .conn()
-            .query_row(
+            .query_one(
                 "SELECT workflow, run_event FROM failed_runs WHERE event = 2",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                args![],
             )
             .unwrap();
+        let row: (String, Option<String>) = (row.get(0).unwrap(), row.get(1).unwrap());
         assert_eq!(row, ("to_crm".to_string(), None));
         drop((journal, again));
         let _ = std::fs::remove_dir_all(&dir);

@@ -23,10 +23,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use serde_json::json;
 
+use super::db::{Db, DbResult};
 use super::journal::{Journal, JournalError, StoredEvent, now_ms};
+use crate::args;
 use crate::ast::{Every, Schedule};
 use crate::program::{CLOCK_APP, CLOCK_TICK, Program, WorkflowId};
 use crate::remote::Connected;
@@ -78,56 +79,59 @@ fn timed(program: &Program) -> bool {
 }
 
 /// The last time handled of `workflow`'s schedule, if it was ever served.
-fn last_due(journal: &Journal, workflow: &str) -> rusqlite::Result<Option<i64>> {
+fn last_due(journal: &Journal, workflow: &str) -> DbResult<Option<i64>> {
     let conn = journal.conn();
-    conn.execute_batch(SCHEMA)?;
-    conn.query_row(
+    conn.sqlite_schema(SCHEMA)?;
+    conn.query_opt(
         "SELECT last_due FROM schedules WHERE workflow = ?1",
-        [workflow],
-        |r| r.get(0),
-    )
-    .optional()
+        args![workflow],
+    )?
+    .map(|r| r.get(0))
+    .transpose()
 }
 
 /// Adds an event of the clock's in `tx`, unless one with its key was added before: how many
 /// were added (0 or 1).
 pub(super) fn add_event(
-    tx: &Transaction,
+    tx: &Db,
     key: &str,
     (app, entity, kind): (&str, &str, &str),
     record: &serde_json::Value,
-) -> rusqlite::Result<usize> {
+) -> DbResult<u64> {
     tx.execute(
         "INSERT INTO events (key, app, entity, kind, record, received)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (key) DO NOTHING",
-        params![key, app, entity, kind, record.to_string(), now_ms()],
+        args![key, app, entity, kind, record.to_string(), now_ms()],
     )
 }
 
 /// Whether a row of `table` (`timers`, `waits`) not fired yet is due by `now`: the clock looks
 /// ten times a second, and takes the write lock only when something is.
-pub(super) fn any_due(journal: &Journal, table: &str, now: i64) -> rusqlite::Result<bool> {
-    journal.conn().query_row(
-        &format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE fired = 0 AND due <= ?1)"),
-        [now],
-        |r| r.get(0),
-    )
+pub(super) fn any_due(journal: &Journal, table: &str, now: i64) -> DbResult<bool> {
+    let due: i64 = journal
+        .conn()
+        .query_one(
+            &format!("SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE fired = 0 AND due <= ?1 LIMIT 1) AS due"),
+            args![now],
+        )?
+        .get(0)?;
+    Ok(due > 0)
 }
 
 /// In one transaction: the tick of `workflow` due at `at`, and `at` as its last time handled.
 /// Whether the event is new (false: it was added before).
-pub fn add_tick(journal: &Journal, workflow: &str, at: i64) -> rusqlite::Result<bool> {
-    journal.conn().execute_batch(SCHEMA)?;
+pub fn add_tick(journal: &Journal, workflow: &str, at: i64) -> DbResult<bool> {
+    journal.conn().sqlite_schema(SCHEMA)?;
     // Immediate: the write lock is waited for at the start, never refused half-way through.
-    let tx = Transaction::new_unchecked(journal.conn(), TransactionBehavior::Immediate)?;
+    let tx = journal.conn().transaction_immediate()?;
     let record = json!({ "workflow": workflow, "due": at });
     let key = format!("schedule/{workflow}/{at}");
     let added = add_event(&tx, &key, (CLOCK_APP, CLOCK_TICK, KIND), &record)?;
     tx.execute(
         "INSERT INTO schedules (workflow, last_due) VALUES (?1, ?2)
          ON CONFLICT (workflow) DO UPDATE SET last_due = excluded.last_due",
-        params![workflow, at],
+        args![workflow, at],
     )?;
     tx.commit()?;
     Ok(added == 1)
@@ -162,10 +166,7 @@ fn watch(
     counters: &super::Counters,
     stop: &AtomicBool,
 ) -> Result<(), JournalError> {
-    let fail = |err: rusqlite::Error| JournalError {
-        path: journal.path().to_string(),
-        reason: err.to_string().to_lowercase(),
-    };
+    let fail = |err| journal.fail(err);
     let start = now_ms() / 1000;
     let timed = timed(program);
     let mut last = Vec::new();
@@ -200,10 +201,7 @@ fn watch(
 /// missed, as at a start) and says so. A schedule never served has its start kept instead, so
 /// that the next `--poll-once` fires the times after it. How many ticks it added.
 pub fn fire_due(program: &Program, journal: &Journal) -> Result<usize, JournalError> {
-    let fail = |err: rusqlite::Error| JournalError {
-        path: journal.path().to_string(),
-        reason: err.to_string().to_lowercase(),
-    };
+    let fail = |err| journal.fail(err);
     let now = now_ms() / 1000;
     let mut added = 0;
     for (w, schedule) in scheduled(program) {
@@ -214,7 +212,7 @@ pub fn fire_due(program: &Program, journal: &Journal) -> Result<usize, JournalEr
                 .execute(
                     "INSERT INTO schedules (workflow, last_due) VALUES (?1, ?2)
                      ON CONFLICT (workflow) DO NOTHING",
-                    params![&**name, now],
+                    args![&**name, now],
                 )
                 .map_err(fail)?;
             super::say(format_args!(
@@ -308,7 +306,7 @@ mod tests {
         // As if the start had been two minutes and a half ago.
         journal
             .conn()
-            .execute("UPDATE schedules SET last_due = ?1", [start - 150])
+            .execute("UPDATE schedules SET last_due = ?1", args![start - 150])
             .unwrap();
         assert_eq!(
             fire_due(&checked.program, &journal).unwrap(),

@@ -27,10 +27,11 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use serde_json::{Value as Json, json};
 
+use super::db::{Db, DbResult};
 use super::journal::{Journal, StoredEvent};
+use crate::args;
 use crate::program::{EntityId, Program, WorkflowId};
 use crate::remote::Connected;
 use crate::run::apps::{Apps, Record, RecordRef};
@@ -89,21 +90,20 @@ pub fn plans(p: &Program, at: RecordRef, record: Option<&Record>, since: i64) ->
 
 /// Writes a group's plans, in order, in its transaction. A time planned again as it was keeps
 /// whether it fired.
-pub fn write(tx: &rusqlite::Transaction, plans: &[Plan]) -> rusqlite::Result<()> {
-    if plans.is_empty() {
-        return Ok(());
-    }
-    let mut put = tx.prepare_cached(
-        "INSERT INTO timers (workflow, record, due, fired, json) VALUES (?1, ?2, ?3, 0, ?4)
-         ON CONFLICT (workflow, record) DO UPDATE SET
-           fired = CASE WHEN timers.due = excluded.due THEN timers.fired ELSE 0 END,
-           due = excluded.due, json = excluded.json",
-    )?;
-    let mut cancel = tx.prepare_cached("DELETE FROM timers WHERE workflow = ?1 AND record = ?2")?;
+pub fn write(tx: &Db, plans: &[Plan]) -> DbResult<()> {
     for plan in plans {
         match &plan.due {
-            Some((due, json)) => put.execute(params![plan.workflow, plan.record, due, json])?,
-            None => cancel.execute(params![plan.workflow, plan.record])?,
+            Some((due, json)) => tx.execute(
+                "INSERT INTO timers (workflow, record, due, fired, json) VALUES (?1, ?2, ?3, 0, ?4)
+                 ON CONFLICT (workflow, record) DO UPDATE SET
+                   fired = CASE WHEN timers.due = excluded.due THEN timers.fired ELSE 0 END,
+                   due = excluded.due, json = excluded.json",
+                args![plan.workflow, plan.record, *due, json],
+            )?,
+            None => tx.execute(
+                "DELETE FROM timers WHERE workflow = ?1 AND record = ?2",
+                args![plan.workflow, plan.record],
+            )?,
         };
     }
     Ok(())
@@ -113,7 +113,7 @@ pub fn write(tx: &rusqlite::Transaction, plans: &[Plan]) -> rusqlite::Result<()>
 /// record had just been written at `now` (a script that gains a timer, or a journal of an
 /// earlier weir). A row is never changed here: one that fired stays fired. Real apps' records
 /// are planned at their next event. How many were planned.
-pub fn sweep(journal: &Journal, engine: &Engine<Connected>, now: i64) -> rusqlite::Result<usize> {
+pub fn sweep(journal: &Journal, engine: &Engine<Connected>, now: i64) -> DbResult<u64> {
     let p = engine.program();
     let mut entities: Vec<_> = p
         .workflows
@@ -132,17 +132,15 @@ pub fn sweep(journal: &Journal, engine: &Engine<Connected>, now: i64) -> rusqlit
             planned.extend(plans(p, at, Some(&record), now));
         }
     }
-    let tx = Transaction::new_unchecked(journal.conn(), TransactionBehavior::Immediate)?;
+    let tx = journal.conn().transaction_immediate()?;
     let mut added = 0;
-    {
-        let mut put = tx.prepare_cached(
-            "INSERT INTO timers (workflow, record, due, fired, json) VALUES (?1, ?2, ?3, 0, ?4)
-             ON CONFLICT (workflow, record) DO NOTHING",
-        )?;
-        for plan in &planned {
-            if let Some((due, json)) = &plan.due {
-                added += put.execute(params![plan.workflow, plan.record, due, json])?;
-            }
+    for plan in &planned {
+        if let Some((due, json)) = &plan.due {
+            added += tx.execute(
+                "INSERT INTO timers (workflow, record, due, fired, json) VALUES (?1, ?2, ?3, 0, ?4)
+                 ON CONFLICT (workflow, record) DO NOTHING",
+                args![plan.workflow, plan.record, *due, json],
+            )?;
         }
     }
     tx.commit()?;
@@ -151,20 +149,18 @@ pub fn sweep(journal: &Journal, engine: &Engine<Connected>, now: i64) -> rusqlit
 
 /// In one transaction: an event for each timer due by `now` that has not fired, and each
 /// marked fired. How many events are new.
-pub fn fire_due(journal: &Journal, now: i64) -> rusqlite::Result<usize> {
+pub fn fire_due(journal: &Journal, now: i64) -> DbResult<u64> {
     if !super::schedules::any_due(journal, "timers", now)? {
         return Ok(0);
     }
     // Immediate: the write lock is waited for at the start, never refused half-way through.
-    let tx = Transaction::new_unchecked(journal.conn(), TransactionBehavior::Immediate)?;
-    let due: Vec<(String, String, i64, String)> = {
-        let mut stmt = tx.prepare_cached(
-            "SELECT workflow, record, due, json FROM timers
-             WHERE fired = 0 AND due <= ?1 ORDER BY due, workflow, record",
-        )?;
-        stmt.query_map([now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-            .collect::<rusqlite::Result<_>>()?
-    };
+    let tx = journal.conn().transaction_immediate()?;
+    let due: Vec<(String, String, i64, String)> = tx.query_map(
+        "SELECT workflow, record, due, json FROM timers
+         WHERE fired = 0 AND due <= ?1 ORDER BY due, workflow, record",
+        args![now],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
     let mut added = 0;
     for (workflow, record, at, json) in due {
         let mut parts = record.splitn(3, '/');
@@ -174,7 +170,7 @@ pub fn fire_due(journal: &Journal, now: i64) -> rusqlite::Result<usize> {
         added += super::schedules::add_event(&tx, &key, (app, entity, KIND), &body)?;
         tx.execute(
             "UPDATE timers SET fired = 1 WHERE workflow = ?1 AND record = ?2 AND due = ?3",
-            params![workflow, record, at],
+            args![workflow, record, at],
         )?;
     }
     tx.commit()?;
@@ -182,24 +178,24 @@ pub fn fire_due(journal: &Journal, now: i64) -> rusqlite::Result<usize> {
 }
 
 /// A timer not fired yet: `(workflow, record, due)`, the first due first.
-pub fn planned(journal: &Journal) -> rusqlite::Result<Vec<(String, String, i64)>> {
-    let mut stmt = journal.conn().prepare(
+pub fn planned(journal: &Journal) -> DbResult<Vec<(String, String, i64)>> {
+    journal.conn().query_map(
         "SELECT workflow, record, due FROM timers WHERE fired = 0 ORDER BY due, workflow, record",
-    )?;
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect()
+        args![],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
 }
 
 /// The time a timer is planned for in the journal, fired or not.
-fn recorded_due(journal: &Journal, workflow: &str, record: &str) -> rusqlite::Result<Option<i64>> {
+fn recorded_due(journal: &Journal, workflow: &str, record: &str) -> DbResult<Option<i64>> {
     journal
         .conn()
-        .query_row(
+        .query_opt(
             "SELECT due FROM timers WHERE workflow = ?1 AND record = ?2",
-            [workflow, record],
-            |r| r.get(0),
-        )
-        .optional()
+            args![workflow, record],
+        )?
+        .map(|r| r.get(0))
+        .transpose()
 }
 
 /// The timers planned or cancelled by events run since the start, not all recorded yet: the
@@ -285,7 +281,7 @@ mod tests {
     }
 
     fn written(journal: &mut Journal, plans: &[Plan]) {
-        let tx = journal.conn().unchecked_transaction().unwrap();
+        let tx = journal.conn().transaction().unwrap();
         write(&tx, plans).unwrap();
         tx.commit().unwrap();
     }
@@ -314,16 +310,10 @@ mod tests {
             [("remind".into(), a.into(), 150)]
         );
         assert_eq!(fire_due(&journal, 200).unwrap(), 1);
-        let keys: Vec<String> = {
-            let mut stmt = journal
-                .conn()
-                .prepare("SELECT key FROM events ORDER BY id")
-                .unwrap();
-            stmt.query_map([], |r| r.get(0))
-                .unwrap()
-                .collect::<rusqlite::Result<_>>()
-                .unwrap()
-        };
+        let keys: Vec<String> = journal
+            .conn()
+            .query_map("SELECT key FROM events ORDER BY id", args![], |r| r.get(0))
+            .unwrap();
         assert_eq!(
             keys,
             [

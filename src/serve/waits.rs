@@ -16,10 +16,11 @@
 //! waiting run (`weir run --state`, [`crate::run::wait::Waiting::to_json`]): its workflow, run
 //! number, the step it goes on with, its `let`s and the event it started on with its chain.
 
-use rusqlite::{Transaction, TransactionBehavior, params};
 use serde_json::{Value as Json, json};
 
+use super::db::{Db, DbResult};
 use super::journal::{Journal, StoredEvent};
+use crate::args;
 use crate::program::Program;
 use crate::remote::Connected;
 use crate::run::wait::Waiting;
@@ -74,19 +75,11 @@ pub fn began(p: &Program, waiting: &[Waiting]) -> Vec<Change> {
 }
 
 /// Writes a group's changes, in order, in its transaction.
-pub fn write(tx: &rusqlite::Transaction, changes: &[Change]) -> rusqlite::Result<()> {
-    if changes.is_empty() {
-        return Ok(());
-    }
-    // A run again after a crash writes the same row (its time may differ: the first was never
-    // recorded).
-    let mut put = tx.prepare_cached(
-        "INSERT OR REPLACE INTO waits (run, next, workflow, due, app, entity, json, fired)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)",
-    )?;
-    let mut gone = tx.prepare_cached("DELETE FROM waits WHERE run = ?1 AND next = ?2")?;
+pub fn write(tx: &Db, changes: &[Change]) -> DbResult<()> {
     for change in changes {
         match change {
+            // A run again after a crash writes the same row (its time may differ: the first
+            // was never recorded).
             Change::Began {
                 run,
                 next,
@@ -95,16 +88,18 @@ pub fn write(tx: &rusqlite::Transaction, changes: &[Change]) -> rusqlite::Result
                 app,
                 entity,
                 json,
-            } => put.execute(params![
-                *run as i64,
-                *next as i64,
-                workflow,
-                due,
-                app,
-                entity,
-                json
-            ])?,
-            Change::Resumed { run, next } => gone.execute(params![*run as i64, *next as i64])?,
+            } => tx.execute(
+                "INSERT INTO waits (run, next, workflow, due, app, entity, json, fired)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)
+                 ON CONFLICT (run, next) DO UPDATE SET workflow = excluded.workflow,
+                   due = excluded.due, app = excluded.app, entity = excluded.entity,
+                   json = excluded.json, fired = 0",
+                args![*run, *next, workflow, *due, app, entity, json],
+            )?,
+            Change::Resumed { run, next } => tx.execute(
+                "DELETE FROM waits WHERE run = ?1 AND next = ?2",
+                args![*run, *next],
+            )?,
         };
     }
     Ok(())
@@ -112,21 +107,17 @@ pub fn write(tx: &rusqlite::Transaction, changes: &[Change]) -> rusqlite::Result
 
 /// In one transaction: a resume event for each wait due by `now` not yet fired, and each
 /// marked fired. How many events are new.
-pub fn fire_due(journal: &Journal, now: i64) -> rusqlite::Result<usize> {
+pub fn fire_due(journal: &Journal, now: i64) -> DbResult<u64> {
     if !super::schedules::any_due(journal, "waits", now)? {
         return Ok(0);
     }
-    let tx = Transaction::new_unchecked(journal.conn(), TransactionBehavior::Immediate)?;
-    let due: Vec<(i64, i64, String, String, String)> = {
-        let mut stmt = tx.prepare_cached(
-            "SELECT run, next, workflow, app, entity FROM waits
-             WHERE fired = 0 AND due <= ?1 ORDER BY due, run",
-        )?;
-        stmt.query_map([now], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?
-    };
+    let tx = journal.conn().transaction_immediate()?;
+    let due: Vec<(i64, i64, String, String, String)> = tx.query_map(
+        "SELECT run, next, workflow, app, entity FROM waits
+         WHERE fired = 0 AND due <= ?1 ORDER BY due, run",
+        args![now],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )?;
     let mut added = 0;
     for (run, next, workflow, app, entity) in due {
         let body = json!({ "workflow": workflow, "run": run, "next": next });
@@ -134,7 +125,7 @@ pub fn fire_due(journal: &Journal, now: i64) -> rusqlite::Result<usize> {
         added += super::schedules::add_event(&tx, &key, (&app, &entity, KIND), &body)?;
         tx.execute(
             "UPDATE waits SET fired = 1 WHERE run = ?1 AND next = ?2",
-            params![run, next],
+            args![run, next],
         )?;
     }
     tx.commit()?;
@@ -142,14 +133,12 @@ pub fn fire_due(journal: &Journal, now: i64) -> rusqlite::Result<usize> {
 }
 
 /// The runs waiting that have not gone on: `(workflow, run, due)`, the first due first.
-pub fn pending(journal: &Journal) -> rusqlite::Result<Vec<(String, u64, i64)>> {
-    let mut stmt = journal
-        .conn()
-        .prepare("SELECT workflow, run, due FROM waits WHERE fired = 0 ORDER BY due, run")?;
-    stmt.query_map([], |r| {
-        Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?))
-    })?
-    .collect()
+pub fn pending(journal: &Journal) -> DbResult<Vec<(String, u64, i64)>> {
+    journal.conn().query_map(
+        "SELECT workflow, run, due FROM waits WHERE fired = 0 ORDER BY due, run",
+        args![],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
 }
 
 /// Runs a resume event: the run its row keeps goes on. A row gone (recorded as gone on before)
@@ -165,12 +154,13 @@ pub fn run(
     };
     let text: Option<String> = journal
         .conn()
-        .query_row(
+        .query_opt(
             "SELECT json FROM waits WHERE run = ?1 AND next = ?2",
-            params![run, next],
-            |r| r.get(0),
+            args![run, next],
         )
-        .ok();
+        .ok()
+        .flatten()
+        .and_then(|r| r.get(0).ok());
     let gone = Change::Resumed {
         run: run as u64,
         next: next as u64,
@@ -201,7 +191,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let journal = Journal::open(&dir.join("weir.db"), false).unwrap();
         let write_now = |changes: &[Change]| {
-            let tx = journal.conn().unchecked_transaction().unwrap();
+            let tx = journal.conn().transaction().unwrap();
             write(&tx, changes).unwrap();
             tx.commit().unwrap();
         };
@@ -221,7 +211,8 @@ mod tests {
         assert!(pending(&journal).unwrap().is_empty());
         let rows = |j: &Journal| -> i64 {
             j.conn()
-                .query_row("SELECT COUNT(*) FROM waits", [], |r| r.get(0))
+                .query_one("SELECT COUNT(*) FROM waits", args![])
+                .and_then(|r| r.get(0))
                 .unwrap()
         };
         // Fired, kept until the run going on is recorded.
