@@ -219,12 +219,12 @@ workflow hot {
         let key = format!("\u{1f}{line}\u{1f}\"a\"");
         let now = crate::serve::journal::now_ms() / 1000;
         let journal = Journal::open(&path, false).unwrap();
-        journal.conn().execute_batch(SCHEMA).unwrap();
+        journal.conn().sqlite_schema(SCHEMA).unwrap();
         journal
             .conn()
             .execute(
                 "INSERT INTO limits_seen (workflow, key, at) VALUES ('hot', ?1, ?2)",
-                rusqlite::params![key, now],
+                crate::args![key, now],
             )
             .unwrap();
         drop(w);
