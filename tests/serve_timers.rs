@@ -6,6 +6,9 @@
 //! lists what is waiting. Times are a few seconds ahead, so that the events that plan a timer
 //! have run before it is due even on a busy machine.
 
+#[path = "common/postgres.rs"]
+#[allow(dead_code, reason = "each test uses the parts of the cluster it needs")]
+mod postgres;
 #[expect(
     dead_code,
     reason = "the helpers serve several test files; this one needs a few"
@@ -88,8 +91,28 @@ fn settled_reminders(serve: Serve, crm: &RestApp) -> (Vec<(String, String, i64)>
 }
 
 fn start(dir: &std::path::Path, crm: &RestApp) -> Serve {
+    start_on(dir, crm, "weir.db")
+}
+
+/// `weir serve` of the clinic on `journal`: a SQLite file or a PostgreSQL URL.
+fn start_on(dir: &std::path::Path, crm: &RestApp, journal: &str) -> Serve {
     std::fs::write(dir.join("clinic.weir"), clinic(&crm.url)).unwrap();
-    Serve::start(dir, "clinic.weir", &[])
+    let args = [
+        "serve",
+        "clinic.weir",
+        "--listen",
+        "127.0.0.1:0",
+        "--journal",
+        journal,
+        "--secret-env",
+        "WEIR_TEST_SECRET",
+        "--read-token-env",
+        "WEIR_TEST_READ",
+        "--backoff-ms",
+        "10",
+    ];
+    Serve::launch(dir, &args, &[])
+        .unwrap_or_else(|out| panic!("weir serve did not start: {}", text(&out.stderr)))
 }
 
 fn post(serve: &Serve, kind: &str, record: &Json) {
@@ -104,7 +127,11 @@ fn kill(mut serve: Serve) {
 }
 
 fn runs(dir: &std::path::Path) -> String {
-    let out = weir(&["runs", "--journal", "weir.db"], dir, &[]);
+    runs_on(dir, "weir.db")
+}
+
+fn runs_on(dir: &std::path::Path, journal: &str) -> String {
+    let out = weir(&["runs", "--journal", journal], dir, &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     text(&out.stdout)
 }
@@ -180,9 +207,28 @@ fn a_timer_of_a_deleted_record_or_one_that_stops_matching_never_fires() {
 
 #[test]
 fn a_timer_and_a_wait_due_while_weir_is_killed_fire_once_after_the_restart() {
+    timer_and_wait_across_kill("timers-killed", "weir.db");
+}
+
+#[test]
+fn on_postgres_a_timer_and_a_wait_due_while_weir_is_killed_fire_once_after_the_restart() {
+    let cluster = match postgres::Cluster::start("timers") {
+        Ok(cluster) => cluster,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    cluster.create_database("journal").expect("a database");
+    timer_and_wait_across_kill("timers-killed-pg", &cluster.url("journal"));
+}
+
+/// A timer and a wait planned, `weir serve` killed before they are due and started after:
+/// each fires once, and not again after another kill and start.
+fn timer_and_wait_across_kill(name: &str, journal: &str) {
     let crm = RestApp::start();
-    let dir = scratch("timers-killed");
-    let serve = start(&dir, &crm);
+    let dir = scratch(name);
+    let serve = start_on(&dir, &crm, journal);
     let due = now() + 6;
     post(
         &serve,
@@ -196,7 +242,7 @@ fn a_timer_and_a_wait_due_while_weir_is_killed_fire_once_after_the_restart() {
     );
     serve.settle(2);
     // Both are in the journal, and listed with when they fire.
-    let listed = runs(&dir);
+    let listed = runs_on(&dir, journal);
     assert!(listed.contains("timer remind"), "{listed}");
     assert!(
         listed.contains("wait  confirm") || listed.contains("wait confirm"),
@@ -212,7 +258,7 @@ fn a_timer_and_a_wait_due_while_weir_is_killed_fire_once_after_the_restart() {
     while now() < back {
         std::thread::sleep(Duration::from_millis(100));
     }
-    let serve = Serve::start(&dir, "clinic.weir", &[]);
+    let serve = start_on(&dir, &crm, journal);
     assert!(
         wait_until(Duration::from_secs(20), || reminders(&crm).len() >= 2),
         "both fired after the restart: {:?}",
@@ -220,7 +266,7 @@ fn a_timer_and_a_wait_due_while_weir_is_killed_fire_once_after_the_restart() {
     );
     // Killed again once they fired, and started again: nothing fires twice.
     kill(serve);
-    let serve = Serve::start(&dir, "clinic.weir", &[]);
+    let serve = start_on(&dir, &crm, journal);
     std::thread::sleep(Duration::from_millis(2500));
     let out = serve.terminate();
     let mut got = reminders(&crm);
@@ -234,7 +280,7 @@ fn a_timer_and_a_wait_due_while_weir_is_killed_fire_once_after_the_restart() {
     );
     // Each run read the clock at the time it was due, not the time it ran.
     assert_eq!(got[0].2, due);
-    let listed = runs(&dir);
+    let listed = runs_on(&dir, journal);
     assert!(!listed.contains("timer remind"), "{listed}");
     assert!(listed.contains("resume"), "{listed}");
 }
