@@ -26,6 +26,7 @@
 //! plain HMAC) and [`envelope`] finds the kind, record and event id in their payloads: the parts
 //! a provider route is built from (no route takes provider webhooks yet).
 
+pub mod claims;
 pub mod envelope;
 pub mod failed_runs;
 pub mod hooks;
