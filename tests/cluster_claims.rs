@@ -119,7 +119,10 @@ fn serve(url: &str, owner: &str) -> Vec<u64> {
             std::thread::sleep(Duration::from_millis(1));
         }
         for claim in claims {
-            assert!(!claim.sending, "no claimer stopped, so none sends another's writes");
+            assert!(
+                !claim.sending,
+                "no claimer stopped, so none sends another's writes"
+            );
             bases.push(claim.run_base);
             if (claim.event.id + round) % 3 == 0 {
                 assert!(claimer.ran(&mut client, &claim, EventStatus::Done).unwrap());
@@ -157,7 +160,10 @@ fn claimers_in_threads(servers: usize) {
         .collect();
 
     let rows = client
-        .query("SELECT event, record, owner FROM finishes ORDER BY seq", &[])
+        .query(
+            "SELECT event, record, owner FROM finishes ORDER BY seq",
+            &[],
+        )
         .unwrap();
     let mut finished = Vec::new();
     let mut by_record: BTreeMap<String, Vec<i64>> = BTreeMap::new();
@@ -178,7 +184,10 @@ fn claimers_in_threads(servers: usize) {
     for (record, events) in &by_record {
         let mut sorted = events.clone();
         sorted.sort_unstable();
-        assert_eq!(events, &sorted, "the events of {record} finished out of order");
+        assert_eq!(
+            events, &sorted,
+            "the events of {record} finished out of order"
+        );
         assert_eq!(events.len(), 6);
     }
     assert_eq!(bases.len(), accepted.len(), "each event claimed once");
@@ -193,7 +202,10 @@ fn claimers_in_threads(servers: usize) {
         .unwrap()
         .get(0);
     assert_eq!(open, 0, "every event done and let go of");
-    eprintln!("{servers} claimers: {} of them finished events", owners.len());
+    eprintln!(
+        "{servers} claimers: {} of them finished events",
+        owners.len()
+    );
 }
 
 #[test]
@@ -218,9 +230,16 @@ fn a_claimer_that_stops_leaves_its_events_to_another_once_its_lease_runs_out() {
     };
     let gone = Claimer::new("gone", Duration::from_millis(300));
     let taken = gone.claim(&mut client, 10).unwrap();
-    assert_eq!(claimed(&taken), [first, second], "the record's later event waits");
+    assert_eq!(
+        claimed(&taken),
+        [first, second],
+        "the record's later event waits"
+    );
     let other = Claimer::new("other", Duration::from_secs(30));
-    assert_eq!(claimed(&other.claim(&mut client, 10).unwrap()), [] as [i64; 0]);
+    assert_eq!(
+        claimed(&other.claim(&mut client, 10).unwrap()),
+        [] as [i64; 0]
+    );
     // `gone` stops without finishing: its leases run out, on the database's clock.
     let retaken = (0..100)
         .map(|_| {
@@ -231,13 +250,24 @@ fn a_claimer_that_stops_leaves_its_events_to_another_once_its_lease_runs_out() {
         .expect("the events taken again within 5 s");
     assert_eq!(claimed(&retaken), [first, second]);
     for (again, before) in retaken.iter().zip(&taken) {
-        assert_eq!(again.run_base, before.run_base, "a run again keeps its numbers");
+        assert_eq!(
+            again.run_base, before.run_base,
+            "a run again keeps its numbers"
+        );
         assert_eq!((before.take, again.take), (1, 2));
     }
     // `gone` comes back: its takes are no longer its own.
-    assert!(!gone.finish(&mut client, &taken[0], EventStatus::Done).unwrap());
+    assert!(
+        !gone
+            .finish(&mut client, &taken[0], EventStatus::Done)
+            .unwrap()
+    );
     assert_eq!(gone.renew(&mut client).unwrap(), [] as [i64; 0]);
-    assert!(other.finish(&mut client, &retaken[0], EventStatus::Done).unwrap());
+    assert!(
+        other
+            .finish(&mut client, &retaken[0], EventStatus::Done)
+            .unwrap()
+    );
     assert_eq!(claimed(&other.claim(&mut client, 10).unwrap()), [later]);
 }
 

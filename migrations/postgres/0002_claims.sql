@@ -32,20 +32,31 @@ CREATE FUNCTION weir_shared_written() RETURNS TRIGGER
   AS $$ BEGIN
     NEW.seq := nextval('shared_seq');
     NEW.tx := pg_current_xact_id();
+    NEW.server := current_setting('application_name');
     RETURN NEW;
   END $$;
+-- `server`: the connection's `application_name`, which a server sets to its name, so that it
+-- reads back the others' rows only.
 ALTER TABLE actions ADD COLUMN seq BIGINT NOT NULL DEFAULT nextval('shared_seq');
 ALTER TABLE actions ADD COLUMN tx XID8 NOT NULL DEFAULT pg_current_xact_id();
+ALTER TABLE actions ADD COLUMN server TEXT DEFAULT current_setting('application_name');
+CREATE INDEX actions_tx ON actions (tx);
 CREATE TRIGGER actions_written BEFORE UPDATE ON actions
   FOR EACH ROW EXECUTE FUNCTION weir_shared_written();
 ALTER TABLE ids ADD COLUMN seq BIGINT NOT NULL DEFAULT nextval('shared_seq');
 ALTER TABLE ids ADD COLUMN tx XID8 NOT NULL DEFAULT pg_current_xact_id();
+ALTER TABLE ids ADD COLUMN server TEXT DEFAULT current_setting('application_name');
+CREATE INDEX ids_tx ON ids (tx);
 CREATE TRIGGER ids_written BEFORE UPDATE ON ids
   FOR EACH ROW EXECUTE FUNCTION weir_shared_written();
 ALTER TABLE links ADD COLUMN seq BIGINT NOT NULL DEFAULT nextval('shared_seq');
 ALTER TABLE links ADD COLUMN tx XID8 NOT NULL DEFAULT pg_current_xact_id();
+ALTER TABLE links ADD COLUMN server TEXT DEFAULT current_setting('application_name');
+CREATE INDEX links_tx ON links (tx);
 ALTER TABLE ledger ADD COLUMN seq BIGINT NOT NULL DEFAULT nextval('shared_seq');
 ALTER TABLE ledger ADD COLUMN tx XID8 NOT NULL DEFAULT pg_current_xact_id();
+ALTER TABLE ledger ADD COLUMN server TEXT DEFAULT current_setting('application_name');
+CREATE INDEX ledger_tx ON ledger (tx);
 
 -- Runs each workflow made in a window of the run budget, for the whole cluster.
 CREATE TABLE run_budget (

@@ -322,7 +322,10 @@ mod tests {
     #[test]
     fn a_record_is_ordered_by_its_own_id_and_one_without_by_nothing() {
         let key = |record| order_key("Crm", "contact", record);
-        assert_eq!(key(r#"{"id": "c-7", "name": "Ada"}"#).unwrap(), "Crm/contact/c-7");
+        assert_eq!(
+            key(r#"{"id": "c-7", "name": "Ada"}"#).unwrap(),
+            "Crm/contact/c-7"
+        );
         assert_eq!(key(r#"{"id": 7}"#).unwrap(), "Crm/contact/7");
         assert_eq!(key(r#"{"name": "Ada"}"#), None);
         assert_eq!(key(r#"{"id": ""}"#), None);

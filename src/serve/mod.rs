@@ -46,6 +46,7 @@ pub mod schedules;
 pub mod schemes;
 pub mod sender;
 pub mod server;
+pub mod shared;
 pub mod signing;
 pub mod status;
 pub mod webhook;
