@@ -152,3 +152,43 @@ fn the_run_budget_and_held_events_are_counted_for_every_server() {
     .unwrap();
     assert_eq!(shared::held(&mut a).unwrap(), 1);
 }
+
+#[test]
+fn records_are_numbered_once_for_every_server() {
+    let Some((_cluster, url)) = journal("shared-numbers") else {
+        return;
+    };
+    let (mut a, mut b) = (server(&url, "a"), server(&url, "b"));
+    let contact = "Crm/contact";
+    let first = shared::number(&mut a, contact, "c-3", 1).unwrap();
+    assert_eq!(first, 1);
+    // The same record, met by another server: the same number.
+    assert_eq!(shared::number(&mut b, contact, "c-3", 1).unwrap(), first);
+    // Others, on either server: numbers of their own, past what the asking server knows.
+    let unnamed = shared::number(&mut b, contact, "", 1).unwrap();
+    let other = shared::number(&mut a, contact, "c-4", 1).unwrap();
+    let far = shared::number(&mut b, contact, "c-5", 40).unwrap();
+    assert_eq!((unnamed, other, far), (2, 3, 40));
+    assert_eq!(shared::number(&mut a, "Crm/deal", "", 1).unwrap(), 1);
+    // Threads numbering the same records at once agree on each.
+    let numbered: Vec<Vec<u64>> = (0..3)
+        .map(|i| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let mut client = server(&url, &format!("s{i}"));
+                (0..20)
+                    .map(|n| shared::number(&mut client, contact, &format!("d-{n}"), 1).unwrap())
+                    .collect()
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    assert!(numbered.iter().all(|n| n == &numbered[0]));
+    let mut distinct = numbered[0].clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 20);
+    assert!(distinct.iter().all(|n| *n > 40));
+}

@@ -65,3 +65,7 @@ CREATE TABLE run_budget (
   runs BIGINT NOT NULL,
   PRIMARY KEY (workflow, window_start)
 );
+
+-- The last number the engines gave a record of each entity, for every server: a record is
+-- numbered once, whichever server first meets it.
+CREATE TABLE local_numbers (entity TEXT PRIMARY KEY, last BIGINT NOT NULL);

@@ -185,3 +185,41 @@ pub fn held(client: &mut impl GenericClient) -> Result<u64, postgres::Error> {
     let row = client.query_one("SELECT COUNT(*) FROM events WHERE status = 'held'", &[])?;
     Ok(row.get::<_, i64>(0) as u64)
 }
+
+/// The engine's number for a record of `entity` no server has numbered (`app_id` empty: a
+/// record the app has not named yet), or the one a server gave it: every server numbers
+/// records from one count per entity, so that no two records share a number, and a record
+/// the app names gets one number whichever server meets it first. `least`: the next number
+/// the asking server would give (past every number it knows).
+pub fn number(
+    client: &mut impl GenericClient,
+    entity: &str,
+    app_id: &str,
+    least: u64,
+) -> Result<u64, postgres::Error> {
+    let known = "SELECT local FROM ids WHERE entity = $1 AND app_id = $2";
+    if !app_id.is_empty()
+        && let Some(row) = client.query_opt(known, &[&entity, &app_id])?
+    {
+        return Ok(row.get::<_, i64>(0) as u64);
+    }
+    let given: i64 = client
+        .query_one(
+            "INSERT INTO local_numbers (entity, last) VALUES ($1, $2)
+             ON CONFLICT (entity) DO UPDATE SET last = GREATEST(local_numbers.last + 1, $2)
+             RETURNING last",
+            &[&entity, &(least as i64)],
+        )?
+        .get(0);
+    if app_id.is_empty() {
+        return Ok(given as u64);
+    }
+    // Another server may name the record at the same moment: the first row stays.
+    client.execute(
+        "INSERT INTO ids (entity, app_id, local) VALUES ($1, $2, $3)
+         ON CONFLICT (entity, app_id) DO NOTHING",
+        &[&entity, &app_id, &given],
+    )?;
+    let row = client.query_one(known, &[&entity, &app_id])?;
+    Ok(row.get::<_, i64>(0) as u64)
+}
