@@ -29,6 +29,9 @@ use std::collections::HashMap;
 use postgres::GenericClient;
 
 use super::journal::LedgerRow;
+use super::worker::{self, Worker};
+use crate::program::Program;
+use crate::run::state;
 
 /// What the other servers added since the last read.
 #[derive(Clone, Debug, Default)]
@@ -222,4 +225,111 @@ pub fn number(
     )?;
     let row = client.query_one(known, &[&entity, &app_id])?;
     Ok(row.get::<_, i64>(0) as u64)
+}
+
+/// Takes what the other servers added into a worker's engine ([`Reader::read`]): the app ids
+/// they learned, the writes apps confirmed, the links and the echo ledger, as
+/// [`Worker::open`] puts them back from the journal.
+pub fn take_in(worker: &mut Worker, program: &Program, added: &Added) {
+    let engine = worker.engine_mut();
+    if let Some(http) = engine.apps_mut().http_mut() {
+        for (entity, app_id, local) in &added.ids {
+            if let Some(entity) = worker::entity_named(program, entity) {
+                http.restore_id(entity, app_id.as_deref().unwrap_or_default(), *local);
+            }
+        }
+        for (key, local) in &added.actions {
+            if let Ok(key) = key.parse() {
+                http.restore_done(key, *local);
+            }
+        }
+    }
+    for (a, b) in &added.links {
+        if let (Ok(a), Ok(b)) = (state::record_ref(program, a), state::record_ref(program, b)) {
+            engine.apps_mut().restore_link(a, b);
+        }
+    }
+    for row in &added.ledger {
+        if let Some(written) = worker::ledger_entry(program, row) {
+            engine.remember_write(written);
+        }
+    }
+}
+
+/// The runs each workflow of a worker made in the budget's window, by name.
+pub fn runs_spent(worker: &mut Worker, program: &Program) -> Vec<(String, u64)> {
+    let names = program.workflows.iter().map(|w| w.name.to_string());
+    names
+        .zip(worker.engine_mut().spent().iter().copied())
+        .collect()
+}
+
+/// Sets the runs each workflow of a worker made in the window to those of every server.
+pub fn set_runs_spent(worker: &mut Worker, program: &Program, spent: &HashMap<String, u64>) {
+    let counts: Vec<u64> = program
+        .workflows
+        .iter()
+        .map(|w| spent.get(&*w.name).copied().unwrap_or(0))
+        .collect();
+    worker.engine_mut().set_spent(&counts);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::remote::Policy;
+    use crate::run::Options;
+    use crate::run::apps::RecordRef;
+
+    const SCRIPT: &str = r#"app Shop { order { customer: text } }
+app Crm at "http://127.0.0.1:9" { contact { name: text } }
+
+workflow make {
+  on new order in Shop
+  create contact in Crm { name: customer }
+}
+"#;
+
+    fn program() -> Arc<Program> {
+        let loaded = crate::load::parse_all(vec![("shop.weir".into(), SCRIPT.into())]);
+        let checked = crate::check::check(&loaded.scripts, &loaded.sources);
+        assert!(!checked.has_errors());
+        Arc::new(checked.program)
+    }
+
+    #[test]
+    fn a_worker_takes_in_the_ids_others_learned_and_their_budget_spent() {
+        let dir = std::env::temp_dir().join(format!("weir-shared-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = program();
+        let Ok(mut worker) = Worker::open(
+            &dir.join("weir.db"),
+            Arc::clone(&p),
+            Options::default(),
+            Policy::default(),
+        ) else {
+            panic!("the worker starts");
+        };
+        let added = Added {
+            ids: vec![("Crm/contact".into(), Some("c-3".into()), 7)],
+            ..Added::default()
+        };
+        take_in(&mut worker, &p, &added);
+        let contact = p
+            .entity_named(p.app_named("Crm").unwrap(), "contact")
+            .unwrap();
+        let http = worker.engine_mut().apps().http().unwrap();
+        assert_eq!(
+            http.app_id(RecordRef::new(contact, 7)).as_deref(),
+            Some("c-3")
+        );
+        assert_eq!(runs_spent(&mut worker, &p), [("make".to_string(), 0)]);
+        let spent = HashMap::from([("make".to_string(), 12), ("gone".to_string(), 3)]);
+        set_runs_spent(&mut worker, &p, &spent);
+        assert_eq!(runs_spent(&mut worker, &p), [("make".to_string(), 12)]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

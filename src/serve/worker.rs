@@ -113,7 +113,7 @@ pub struct Worker {
 }
 
 /// `Calendar/event` as an entity of the script.
-fn entity_named(p: &Program, text: &str) -> Option<EntityId> {
+pub(super) fn entity_named(p: &Program, text: &str) -> Option<EntityId> {
     let (app, entity) = text.split_once('/')?;
     p.entity_named(p.app_named(app)?, entity)
 }
@@ -344,6 +344,11 @@ impl Worker {
     /// Gives every workflow its run budget again.
     pub fn renew_budget(&mut self) {
         self.engine.renew_budget();
+    }
+
+    /// The engine, for what the servers on a shared journal keep in step ([`super::shared`]).
+    pub(super) fn engine_mut(&mut self) -> &mut Engine<Connected> {
+        &mut self.engine
     }
 
     /// Runs one accepted event. `again`: it ran before (a replay), so it gets its old run
@@ -738,7 +743,7 @@ fn ledger_row(p: &Program, w: &Written) -> LedgerRow {
     }
 }
 
-fn ledger_entry(p: &Program, row: &LedgerRow) -> Option<Written> {
+pub(super) fn ledger_entry(p: &Program, row: &LedgerRow) -> Option<Written> {
     let kind = row.kind.parse().ok()?;
     let at = state::record_ref(p, &row.record).ok()?;
     let e = p.entity(at.entity);
