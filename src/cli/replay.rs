@@ -28,7 +28,7 @@ use crate::serve::worker::{StartError, Worker};
     after_help = "A failed event runs again from the start, with the same idempotency keys: writes a real app\nalready confirmed are not sent again. A held event runs the workflow the guard stopped, as a\nnew chain.\n\nExamples:\n  weir runs --journal weir.db --failed\n  weir replay --journal weir.db 12\n  weir replay --journal weir.db --failed   # every failed event, once the app is back"
 )]
 pub struct ReplayArgs {
-    /// The journal `weir serve` keeps.
+    /// The journal `weir serve` keeps: its file, or its `postgres://` URL.
     #[arg(long, value_name = "FILE", default_value = "weir.db")]
     journal: String,
     /// The event's number, as `weir runs` shows it.
@@ -54,7 +54,7 @@ pub fn run(args: ReplayArgs) -> u8 {
     };
     if events.is_empty() {
         let which = if args.failed { "failed" } else { "held" };
-        println!("`{}` has no {which} events", args.journal);
+        println!("`{}` has no {which} events", journal.path());
         return super::SUCCESS;
     }
     for event in &events {
@@ -77,7 +77,8 @@ pub fn run(args: ReplayArgs) -> u8 {
                 None => {
                     println!(
                         "event {} has not finished yet; `weir runs --journal {}` shows it later",
-                        event.id, args.journal
+                        event.id,
+                        journal.path()
                     );
                     return super::FAILURE;
                 }
@@ -125,7 +126,8 @@ fn chosen(args: &ReplayArgs, journal: &Journal) -> Result<Vec<StoredEvent>, u8> 
         Ok(None) => {
             return Err(super::usage_error(format!(
                 "`{}` has no event {id}; `weir runs --journal {}` lists them",
-                args.journal, args.journal
+                journal.path(),
+                journal.path()
             )));
         }
         Err(err) => return Err(super::usage_error(err)),

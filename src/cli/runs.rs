@@ -13,7 +13,7 @@ use crate::serve::status::EventStatus;
     after_help = "Examples:\n  weir runs --journal weir.db\n  weir runs --journal weir.db --failed\n  weir replay --journal weir.db 12   # run a failed or held event again"
 )]
 pub struct RunsArgs {
-    /// The journal `weir serve` keeps.
+    /// The journal `weir serve` keeps: its file, or its `postgres://` URL.
     #[arg(long, value_name = "FILE", default_value = "weir.db")]
     journal: String,
     /// Only runs that failed (their events are kept as dead, for `weir replay`).
@@ -59,7 +59,7 @@ pub fn run(args: RunsArgs) -> u8 {
         println!(
             "no {}runs in `{}`",
             status.map(|s| format!("{s} ")).unwrap_or_default(),
-            args.journal
+            journal.path()
         );
     }
     let oldest_first: Vec<&Listed> = rows.iter().rev().collect();
@@ -73,7 +73,7 @@ pub fn run(args: RunsArgs) -> u8 {
     if tally.failed + tally.held > 0 {
         println!(
             "help: run a failed or held event again with `weir replay --journal {} EVENT`",
-            args.journal
+            journal.path()
         );
     }
     super::SUCCESS

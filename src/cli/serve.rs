@@ -30,7 +30,8 @@ pub struct ServeArgs {
     /// without listening: for tests and cron.
     #[arg(long)]
     poll_once: bool,
-    /// The journal: an SQLite file, made if it does not exist.
+    /// The journal: an SQLite file, made if it does not exist, or a PostgreSQL database
+    /// (`postgres://user@host:port/db`), its tables made if it has none.
     #[arg(long, value_name = "FILE", default_value = "weir.db")]
     journal: String,
     /// The environment variable holding the webhook secret; every event must then carry

@@ -21,7 +21,8 @@
 //! it when `WORKFLOW` ran on that event's entity; a run further down a chain (on a record
 //! another run wrote) sets off only the workflows `on failed run`, which read no record.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use super::db::{Db, DbResult};
+use crate::args;
 
 use super::journal::{Journal, StoredEvent, now_ms};
 use super::webhook::{self, Parsed};
@@ -55,36 +56,37 @@ fn heard(p: &Program, name: &str) -> Option<WorkflowId> {
 
 /// In the sender's transaction that fails `event`: raises the failed run of its run `run`,
 /// if a workflow runs on it. How many events it added (0 or 1).
-pub fn raise(
-    tx: &Transaction,
-    p: &Program,
-    event: i64,
-    run: u64,
-    message: &str,
-) -> rusqlite::Result<usize> {
+pub fn raise(tx: &Db, p: &Program, event: i64, run: u64, message: &str) -> DbResult<usize> {
     let by: Option<String> = tx
-        .prepare_cached("SELECT by FROM runs WHERE event = ?1 AND run = ?2")?
-        .query_row(params![event, run as i64], |r| r.get(0))
-        .optional()?;
+        .query_opt(
+            "SELECT by FROM runs WHERE event = ?1 AND run = ?2",
+            args![event, run],
+        )?
+        .map(|r| r.get(0))
+        .transpose()?;
     let Some(by) = by.filter(|by| heard(p, by).is_some()) else {
         return Ok(0);
     };
-    tx.execute_batch(SCHEMA)?;
+    tx.sqlite_schema(SCHEMA)?;
     let key = format!("failed-run/{event}/{run}");
-    let added = tx.execute(
+    // The parameters are cast: PostgreSQL cannot tell their types in a SELECT's columns.
+    let added = tx.query_opt(
         "INSERT INTO events (key, app, entity, kind, record, actor, changed, received)
-         SELECT ?2, app, entity, ?3, record, actor, changed, ?4 FROM events WHERE id = ?1
-         ON CONFLICT (key) DO NOTHING",
-        params![event, key, KIND, now_ms()],
+         SELECT CAST(?2 AS TEXT), app, entity, CAST(?3 AS TEXT), record, actor, changed,
+                CAST(?4 AS BIGINT)
+         FROM events WHERE id = ?1
+         ON CONFLICT (key) DO NOTHING RETURNING id",
+        args![event, key, KIND, now_ms()],
     )?;
-    if added == 0 {
+    let Some(id) = added.map(|r| r.get::<i64>(0)).transpose()? else {
         return Ok(0);
-    }
-    let id = tx.last_insert_rowid();
+    };
     tx.execute(
         "INSERT INTO failed_runs (event, of_event, run, workflow, kind, message)
-         SELECT ?1, ?2, ?3, ?4, kind, ?5 FROM events WHERE id = ?2",
-        params![id, event, run as i64, by, message],
+         SELECT CAST(?1 AS BIGINT), CAST(?2 AS BIGINT), CAST(?3 AS BIGINT), CAST(?4 AS TEXT),
+                kind, CAST(?5 AS TEXT)
+         FROM events WHERE id = ?2",
+        args![id, event, run, by, message],
     )?;
     Ok(1)
 }
@@ -96,15 +98,15 @@ pub fn run(
     p: &Program,
     event: &StoredEvent,
 ) -> Outcome {
-    let read = || -> rusqlite::Result<Option<(i64, String, String, String)>> {
+    let read = || -> DbResult<Option<(i64, String, String, String)>> {
         let conn = journal.conn();
-        conn.execute_batch(SCHEMA)?;
-        conn.query_row(
+        conn.sqlite_schema(SCHEMA)?;
+        conn.query_opt(
             "SELECT of_event, workflow, kind, message FROM failed_runs WHERE event = ?1",
-            [event.id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()
+            args![event.id],
+        )?
+        .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .transpose()
     };
     let Ok(Some((of_event, workflow, kind, message))) = read() else {
         return Outcome::default();

@@ -21,10 +21,13 @@
 //! batch that changed them ([`SimChanges`]).
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
+
+use super::db::{Db, DbError, DbResult, FromValue, Row, ToValue, postgres};
+use crate::args;
 
 use super::status::{EventStatus, RunStatus};
 
@@ -229,59 +232,47 @@ pub struct Tally {
 }
 
 pub struct Journal {
-    conn: Connection,
+    conn: Db,
+    /// The journal as messages name it (a PostgreSQL URL without its password).
     path: String,
+    /// The journal as it was given, to open it again.
+    location: PathBuf,
 }
 
 impl Journal {
-    /// Opens (or creates) a journal. `durable`: every commit is synced to disk before it
-    /// returns (for accepting events); otherwise a commit survives a crash of weir but maybe
-    /// not of the machine, which is enough where the work can be done again.
+    /// Opens (or creates) a journal: a SQLite file, or a PostgreSQL database by its URL
+    /// (`postgres://…`). `durable`: every commit is synced to disk before it returns (for
+    /// accepting events); otherwise a commit survives a crash of weir but maybe not of the
+    /// machine, which is enough where the work can be done again. A PostgreSQL commit is
+    /// always the server's.
     pub fn open(path: &Path, durable: bool) -> Result<Journal> {
+        if let Some(url) = postgres::url_of(path) {
+            let name = postgres::redacted(url);
+            let conn = postgres::open(url).map_err(|reason| JournalError {
+                path: name.clone(),
+                reason,
+            })?;
+            return Ok(Journal {
+                conn,
+                path: name,
+                location: path.to_path_buf(),
+            });
+        }
         let name = path.display().to_string();
-        let fail = |err: rusqlite::Error| JournalError {
+        let conn = open_sqlite(path, durable).map_err(|reason| JournalError {
             path: name.clone(),
-            reason: err.to_string().to_lowercase(),
-        };
-        create_private(path).map_err(|err| JournalError {
-            path: name.clone(),
-            reason: err.to_string().to_lowercase(),
+            reason,
         })?;
-        let conn = Connection::open(path).map_err(fail)?;
-        conn.busy_timeout(Duration::from_secs(30)).map_err(fail)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(fail)?;
-        conn.pragma_update(None, "synchronous", if durable { "FULL" } else { "NORMAL" })
-            .map_err(fail)?;
-        conn.execute_batch(SCHEMA).map_err(fail)?;
-        let scoped: Option<String> = conn
-            .query_row("SELECT value FROM meta WHERE key = 'keys'", [], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(fail)?;
-        if scoped.is_none() {
-            conn.execute_batch(&format!(
-                "BEGIN IMMEDIATE; {SCOPE_KEYS};
-                 INSERT OR IGNORE INTO meta (key, value) VALUES ('keys', 'route'); COMMIT;"
-            ))
-            .map_err(fail)?;
-        }
-        conn.execute_batch(super::runs::SCHEMA).map_err(fail)?;
-        super::runs::migrate(&conn).map_err(fail)?;
-        conn.execute_batch(super::outbox::SCHEMA).map_err(fail)?;
-        super::outbox::migrate(&conn).map_err(fail)?;
-        if durable {
-            // Accepting must not wait for a checkpoint: the other connections make them.
-            conn.pragma_update(None, "wal_autocheckpoint", 0)
-                .map_err(fail)?;
-        }
-        Ok(Journal { conn, path: name })
+        Ok(Journal {
+            conn,
+            path: name,
+            location: path.to_path_buf(),
+        })
     }
 
     /// Opens an existing journal only (`weir runs`, `weir replay`).
     pub fn open_existing(path: &Path) -> Result<Journal> {
-        if !path.is_file() {
+        if postgres::url_of(path).is_none() && !path.is_file() {
             return Err(JournalError {
                 path: path.display().to_string(),
                 reason: "there is no such file; `weir serve … --journal FILE` makes one".into(),
@@ -290,32 +281,28 @@ impl Journal {
         Journal::open(path, true)
     }
 
+    /// The journal as messages name it.
     pub fn path(&self) -> &str {
         &self.path
     }
 
-    /// The connection, for the tables kept by modules of their own ([`super::outbox`]).
-    pub(super) fn conn_mut(&mut self) -> &mut Connection {
-        &mut self.conn
+    /// The journal as it was given (a file, or a URL with its password), to open it again.
+    pub fn location(&self) -> &Path {
+        &self.location
     }
 
-    /// The connection, for the tables other modules keep (`limits_seen`).
-    pub(super) fn conn(&self) -> &Connection {
+    /// The connection, for the tables other modules keep ([`super::outbox`], `limits_seen`).
+    pub(super) fn conn(&self) -> &Db {
         &self.conn
     }
 
-    pub(super) fn fail(&self, err: rusqlite::Error) -> JournalError {
-        JournalError {
-            path: self.path.clone(),
-            reason: err.to_string().to_lowercase(),
-        }
+    pub(super) fn fail(&self, err: DbError) -> JournalError {
+        fail_in(&self.path, err)
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
-        self.conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()
-            .map_err(|e| self.fail(e))
+        self.one("SELECT value FROM meta WHERE key = ?1", args![key])
+            .map(Option::flatten)
     }
 
     pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
@@ -323,80 +310,73 @@ impl Journal {
             .execute(
                 "INSERT INTO meta (key, value) VALUES (?1, ?2)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![key, value],
+                args![key, value],
             )
             .map(|_| ())
+            .map_err(|e| self.fail(e))
+    }
+
+    /// The first column of the first row a query reads, if there is a row.
+    fn one<T: FromValue>(&self, sql: &str, args: &[&dyn ToValue]) -> Result<Option<T>> {
+        self.conn
+            .query_opt(sql, args)
+            .and_then(|row| row.map(|r| r.get(0)).transpose())
             .map_err(|e| self.fail(e))
     }
 
     /// Accepts a batch of events in one transaction, synced once: a group commit.
     pub fn accept(&mut self, batch: &[NewEvent]) -> Result<Vec<Accepted>> {
         let now = now_ms();
-        let tx = self.conn.transaction().map_err(|e| JournalError {
-            path: self.path.clone(),
-            reason: e.to_string().to_lowercase(),
-        })?;
+        let fail = |e| fail_in(&self.path, e);
+        let tx = self.conn.transaction().map_err(fail)?;
         let mut out = Vec::with_capacity(batch.len());
-        {
-            let mut insert = tx
-                .prepare_cached(
+        for e in batch {
+            let added = tx
+                .query_opt(
                     "INSERT INTO events (key, app, entity, kind, record, actor, changed, received)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                     ON CONFLICT (key) DO NOTHING",
-                )
-                .map_err(|e| fail_in(&self.path, e))?;
-            let mut find = tx
-                .prepare_cached("SELECT id FROM events WHERE key = ?1")
-                .map_err(|e| fail_in(&self.path, e))?;
-            for e in batch {
-                let changed = insert
-                    .execute(params![
+                     ON CONFLICT (key) DO NOTHING RETURNING id",
+                    args![
                         e.key, e.app, e.entity, e.kind, e.record, e.actor, e.changed, now
-                    ])
-                    .map_err(|err| fail_in(&self.path, err))?;
-                if changed == 1 {
-                    out.push(Accepted::New(tx.last_insert_rowid()));
-                } else {
-                    let id: i64 = find
-                        .query_row([&e.key], |r| r.get(0))
-                        .map_err(|err| fail_in(&self.path, err))?;
+                    ],
+                )
+                .and_then(|row| row.map(|r| r.get(0)).transpose())
+                .map_err(fail)?;
+            match added {
+                Some(id) => out.push(Accepted::New(id)),
+                None => {
+                    let id = tx
+                        .query_one("SELECT id FROM events WHERE key = ?1", args![e.key])
+                        .and_then(|r| r.get(0))
+                        .map_err(fail)?;
                     out.push(Accepted::Duplicate(id));
                 }
             }
         }
-        tx.commit().map_err(|e| fail_in(&self.path, e))?;
+        tx.commit().map_err(fail)?;
         Ok(out)
     }
 
-    fn events_where(
-        &self,
-        condition: &str,
-        args: &[&dyn rusqlite::ToSql],
-    ) -> Result<Vec<StoredEvent>> {
+    fn events_where(&self, condition: &str, args: &[&dyn ToValue]) -> Result<Vec<StoredEvent>> {
         let sql = format!(
             "SELECT id, app, entity, kind, record, actor, changed, status, run_base, message, finished
              FROM events WHERE {condition}"
         );
-        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.fail(e))?;
-        let rows = stmt
-            .query_map(args, |r| {
-                Ok(StoredEvent {
-                    id: r.get(0)?,
-                    app: r.get(1)?,
-                    entity: r.get(2)?,
-                    kind: r.get(3)?,
-                    record: r.get(4)?,
-                    actor: r.get(5)?,
-                    changed: r.get(6)?,
-                    status: r.get(7)?,
-                    run_base: r.get::<_, Option<i64>>(8)?.map(|n| n as u64),
-                    message: r.get(9)?,
-                    finished: r.get(10)?,
-                })
+        self.rows(&sql, args, |r| {
+            Ok(StoredEvent {
+                id: r.get(0)?,
+                app: r.get(1)?,
+                entity: r.get(2)?,
+                kind: r.get(3)?,
+                record: r.get(4)?,
+                actor: r.get(5)?,
+                changed: r.get(6)?,
+                status: r.get(7)?,
+                run_base: r.get(8)?,
+                message: r.get(9)?,
+                finished: r.get(10)?,
             })
-            .map_err(|e| self.fail(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.fail(e))
+        })
     }
 
     /// Every event not yet run, oldest first (not those run whose writes wait in the outbox).
@@ -408,37 +388,33 @@ impl Journal {
     pub fn queued_after(&self, last: i64, limit: u32) -> Result<Vec<StoredEvent>> {
         let condition =
             format!("status = 'queued' AND outcome IS NULL AND id > ?1 ORDER BY id LIMIT {limit}");
-        self.events_where(&condition, &[&last])
+        self.events_where(&condition, args![last])
     }
 
     /// Every event in a state (`failed`, `held`), oldest first.
     pub fn with_status(&self, status: EventStatus) -> Result<Vec<StoredEvent>> {
-        self.events_where("status = ?1 ORDER BY id", &[&status])
+        self.events_where("status = ?1 ORDER BY id", args![status])
     }
 
     pub fn event(&self, id: i64) -> Result<Option<StoredEvent>> {
-        Ok(self.events_where("id = ?1", &[&id])?.into_iter().next())
+        Ok(self.events_where("id = ?1", args![id])?.into_iter().next())
     }
 
     /// The held events of an event not yet released, as the state file writes them.
     pub fn held_of(&self, event: i64) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT json FROM held WHERE event = ?1 AND released = 0 ORDER BY id")
-            .map_err(|e| self.fail(e))?;
-        let rows = stmt
-            .query_map([event], |r| r.get(0))
-            .map_err(|e| self.fail(e))?;
-        rows.collect::<rusqlite::Result<Vec<String>>>()
-            .map_err(|e| self.fail(e))
+        self.rows(
+            "SELECT json FROM held WHERE event = ?1 AND released = 0 ORDER BY id",
+            args![event],
+            |r| r.get(0),
+        )
     }
 
     /// Asks for an event to be run again (`weir replay`).
     pub fn request_release(&self, event: i64) -> Result<()> {
         self.conn
             .execute(
-                "INSERT OR IGNORE INTO releases (event) VALUES (?1)",
-                [event],
+                "INSERT INTO releases (event) VALUES (?1) ON CONFLICT (event) DO NOTHING",
+                args![event],
             )
             .map(|_| ())
             .map_err(|e| self.fail(e))
@@ -446,47 +422,33 @@ impl Journal {
 
     /// Whether a release of an event waits to be taken.
     pub fn release_pending(&self, event: i64) -> Result<bool> {
-        self.conn
-            .query_row(
-                "SELECT COUNT(*) FROM releases WHERE event = ?1",
-                [event],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(|n| n > 0)
-            .map_err(|e| self.fail(e))
+        self.one::<i64>(
+            "SELECT COUNT(*) FROM releases WHERE event = ?1",
+            args![event],
+        )
+        .map(|n| n.unwrap_or(0) > 0)
     }
 
     /// The events `weir replay` asked for, taken off the list.
     pub fn take_releases(&mut self) -> Result<Vec<i64>> {
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| fail_in(&self.path, e))?;
-        let ids = {
-            let mut stmt = tx
-                .prepare_cached("SELECT event FROM releases ORDER BY event")
-                .map_err(|e| fail_in(&self.path, e))?;
-            let rows = stmt
-                .query_map([], |r| r.get(0))
-                .map_err(|e| fail_in(&self.path, e))?;
-            rows.collect::<rusqlite::Result<Vec<i64>>>()
-                .map_err(|e| fail_in(&self.path, e))?
-        };
-        if !ids.is_empty() {
-            tx.execute("DELETE FROM releases", [])
-                .map_err(|e| fail_in(&self.path, e))?;
+        let fail = |e| fail_in(&self.path, e);
+        let tx = self.conn.transaction().map_err(fail)?;
+        let ids = tx
+            .query_map("SELECT event FROM releases ORDER BY event", &[], |r| {
+                r.get::<i64>(0)
+            })
+            .map_err(fail)?;
+        for id in &ids {
+            tx.execute("DELETE FROM releases WHERE event = ?1", args![id])
+                .map_err(fail)?;
         }
-        tx.commit().map_err(|e| fail_in(&self.path, e))?;
+        tx.commit().map_err(fail)?;
         Ok(ids)
     }
 
     /// Records what a batch of events came to, the links made, the counters and what the
     /// simulated apps changed, at once. An event with writes to send stays queued, its writes
     /// in the outbox: their rows.
-    #[expect(
-        clippy::too_many_lines,
-        reason = "one transaction: every table a finished batch touches is written inside it, in order"
-    )]
     pub fn finish(
         &mut self,
         program: &crate::program::Program,
@@ -495,95 +457,26 @@ impl Journal {
         counters: &[(&str, u64)],
         sim: &SimChanges,
     ) -> Result<Vec<super::outbox::Row>> {
-        let now = now_ms();
-        let path = self.path.clone();
-        let fail = |e: rusqlite::Error| fail_in(&path, e);
+        let fail = |e| fail_in(&self.path, e);
         let tx = self.conn.transaction().map_err(fail)?;
         let mut rows = Vec::new();
-        {
-            let mut event = tx
-                .prepare_cached(
-                    "UPDATE events SET status = ?2, run_base = ?3, message = ?4, finished = ?5,
-                       outcome = ?6
-                     WHERE id = ?1",
-                )
-                .map_err(fail)?;
-            let mut release = tx
-                .prepare_cached("UPDATE held SET released = 1 WHERE event = ?1")
-                .map_err(fail)?;
-            let mut held = tx
-                .prepare_cached("INSERT INTO held (event, json) VALUES (?1, ?2)")
-                .map_err(fail)?;
-            let mut note = tx
-                .prepare_cached(
-                    "INSERT INTO notifications (event, channel, text, at) VALUES (?1, ?2, ?3, ?4)",
-                )
-                .map_err(fail)?;
-            let mut ledger = tx
-                .prepare_cached(
-                    "INSERT INTO ledger (kind, record, fields, print, chain, at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )
-                .map_err(fail)?;
-            for f in batch {
-                // Its writes to send first: it is what its runs came to once they are sent.
-                let (status, outcome, finished) = if f.writes.is_empty() {
-                    (f.status, None, Some(now))
-                } else {
-                    (EventStatus::Queued, Some(f.status), None)
-                };
-                event
-                    .execute(params![
-                        f.event,
-                        status,
-                        f.run_base as i64,
-                        f.message,
-                        finished,
-                        outcome
-                    ])
-                    .map_err(fail)?;
-                rows.extend(super::outbox::insert(&tx, program, f.event, &f.writes).map_err(fail)?);
-                // A release adds its runs to those the event had; a run again replaces them.
-                super::runs::write(&tx, f.event, &f.runs, f.released).map_err(fail)?;
-                if f.released {
-                    release.execute([f.event]).map_err(fail)?;
-                }
-                for json in &f.held {
-                    held.execute(params![f.event, json]).map_err(fail)?;
-                }
-                for (channel, text) in &f.notes {
-                    note.execute(params![f.event, channel, text, now])
-                        .map_err(fail)?;
-                }
-                for w in &f.written {
-                    ledger
-                        .execute(params![
-                            w.kind,
-                            w.record,
-                            w.fields,
-                            w.print as i64,
-                            w.chain,
-                            now
-                        ])
-                        .map_err(fail)?;
-                }
-            }
-            let mut link = tx
-                .prepare_cached("INSERT OR IGNORE INTO links (a, b) VALUES (?1, ?2)")
-                .map_err(fail)?;
-            for (a, b) in links {
-                link.execute([a, b]).map_err(fail)?;
-            }
-            let mut meta = tx
-                .prepare_cached(
-                    "INSERT INTO meta (key, value) VALUES (?1, ?2)
-                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                )
-                .map_err(fail)?;
-            for (key, value) in counters {
-                meta.execute(params![key, value.to_string()])
-                    .map_err(fail)?;
-            }
+        for f in batch {
+            rows.extend(finish_event(&tx, program, f).map_err(fail)?);
+        }
+        for (a, b) in links {
+            tx.execute(
+                "INSERT INTO links (a, b) VALUES (?1, ?2) ON CONFLICT (a, b) DO NOTHING",
+                args![a, b],
+            )
+            .map_err(fail)?;
+        }
+        for (key, value) in counters {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                args![key, value.to_string()],
+            )
+            .map_err(fail)?;
         }
         write_sim(&tx, sim).map_err(fail)?;
         tx.commit().map_err(fail)?;
@@ -592,25 +485,18 @@ impl Journal {
 
     /// The first run number of the oldest event that failed or was held (it may run again).
     pub fn oldest_failed_run(&self) -> Result<Option<u64>> {
-        self.conn
-            .query_row(
-                "SELECT MIN(run_base) FROM events WHERE status IN ('failed', 'held')",
-                [],
-                |r| r.get::<_, Option<i64>>(0),
-            )
-            .map(|n| n.map(|n| n as u64))
-            .map_err(|e| self.fail(e))
+        self.one::<Option<u64>>(
+            "SELECT MIN(run_base) FROM events WHERE status IN ('failed', 'held')",
+            &[],
+        )
+        .map(Option::flatten)
     }
 
     /// Every entry of the id table: `(entity, app id, local id)`.
     pub fn ids(&self) -> Result<Vec<(String, String, u64)>> {
         self.rows("SELECT entity, app_id, local FROM ids", &[], |r| {
             let app_id: Option<String> = r.get(1)?;
-            Ok((
-                r.get(0)?,
-                app_id.unwrap_or_default(),
-                r.get::<_, i64>(2)? as u64,
-            ))
+            Ok((r.get(0)?, app_id.unwrap_or_default(), r.get(2)?))
         })
     }
 
@@ -624,8 +510,8 @@ impl Journal {
     pub fn done_actions(&self, from: u64) -> Result<Vec<(String, u64)>> {
         self.rows(
             "SELECT key, record FROM actions WHERE run >= ?1",
-            &[&(from as i64)],
-            |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)),
+            args![from],
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
     }
 
@@ -633,7 +519,7 @@ impl Journal {
     pub fn ledger(&self, keep: i64) -> Result<Vec<LedgerRow>> {
         let since = now_ms() - keep;
         self.conn
-            .execute("DELETE FROM ledger WHERE at < ?1", [since])
+            .execute("DELETE FROM ledger WHERE at < ?1", args![since])
             .map_err(|e| self.fail(e))?;
         self.rows(
             "SELECT kind, record, fields, print, chain FROM ledger ORDER BY id",
@@ -643,7 +529,7 @@ impl Journal {
                     kind: r.get(0)?,
                     record: r.get(1)?,
                     fields: r.get(2)?,
-                    print: r.get::<_, i64>(3)? as u64,
+                    print: r.get(3)?,
                     chain: r.get(4)?,
                 })
             },
@@ -653,12 +539,11 @@ impl Journal {
     fn rows<T>(
         &self,
         sql: &str,
-        args: &[&dyn rusqlite::ToSql],
-        map: impl FnMut(&rusqlite::Row) -> rusqlite::Result<T>,
+        args: &[&dyn ToValue],
+        map: impl FnMut(&Row) -> DbResult<T>,
     ) -> Result<Vec<T>> {
-        let mut stmt = self.conn.prepare(sql).map_err(|e| self.fail(e))?;
-        let rows = stmt.query_map(args, map).map_err(|e| self.fail(e))?;
-        rows.collect::<rusqlite::Result<Vec<T>>>()
+        self.conn
+            .query_map(sql, args, map)
             .map_err(|e| self.fail(e))
     }
 
@@ -669,9 +554,8 @@ impl Journal {
 
     /// The highest event number accepted (for the journal's marker).
     pub fn last_event(&self) -> Result<i64> {
-        self.conn
-            .query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))
-            .map_err(|e| self.fail(e))
+        self.one("SELECT COALESCE(MAX(id), 0) FROM events", &[])
+            .map(Option::unwrap_or_default)
     }
 
     /// How many events are in each state (a scan of the journal: `weir serve` keeps these
@@ -681,7 +565,7 @@ impl Journal {
         for (status, n) in self.rows(
             "SELECT status, COUNT(*) FROM events GROUP BY status",
             &[],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)),
+            |r| Ok((r.get::<String>(0)?, r.get::<u64>(1)?)),
         )? {
             match status.parse() {
                 Ok(EventStatus::Queued) => tally.queued = n,
@@ -705,9 +589,8 @@ impl Journal {
     ) -> Result<()> {
         self.conn
             .execute(
-                "INSERT OR REPLACE INTO actions (key, run, entity, method, record, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![key, run as i64, entity, method, record as i64, now_ms()],
+                ACTION_DONE,
+                args![key, run, entity, method, record, now_ms()],
             )
             .map(|_| ())
             .map_err(|e| self.fail(e))
@@ -717,20 +600,118 @@ impl Journal {
         if !app_id.is_empty() {
             // A record created with its write kept for later got its number first.
             self.conn
-                .execute(
-                    "DELETE FROM ids WHERE entity = ?1 AND local = ?2 AND app_id IS NULL",
-                    params![entity, local as i64],
-                )
+                .execute(UNNAMED_ID, args![entity, local])
                 .map_err(|e| self.fail(e))?;
         }
         self.conn
             .execute(
-                "INSERT OR REPLACE INTO ids (entity, app_id, local) VALUES (?1, ?2, ?3)",
-                params![entity, (!app_id.is_empty()).then_some(app_id), local as i64],
+                PUT_ID,
+                args![entity, (!app_id.is_empty()).then_some(app_id), local],
             )
             .map(|_| ())
             .map_err(|e| self.fail(e))
     }
+}
+
+/// A write a real app confirmed, by its idempotency key: `(key, run, entity, method, record,
+/// at)`; the same key again (sent again after a crash) keeps the latest.
+pub const ACTION_DONE: &str = "INSERT INTO actions (key, run, entity, method, record, at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+     ON CONFLICT (key) DO UPDATE SET run = excluded.run, entity = excluded.entity,
+       method = excluded.method, record = excluded.record, at = excluded.at";
+
+/// The row of a record whose app id is not known yet: `(entity, local)`.
+pub const UNNAMED_ID: &str = "DELETE FROM ids WHERE entity = ?1 AND local = ?2 AND app_id IS NULL";
+
+/// A record's app id: `(entity, app id or null, local)`.
+pub const PUT_ID: &str = "INSERT INTO ids (entity, app_id, local) VALUES (?1, ?2, ?3)
+     ON CONFLICT (entity, app_id) DO UPDATE SET local = excluded.local";
+
+/// One finished event's rows, in the transaction of its batch.
+fn finish_event(
+    tx: &Db,
+    program: &crate::program::Program,
+    f: &Finished,
+) -> DbResult<Vec<super::outbox::Row>> {
+    let now = now_ms();
+    // Its writes to send first: it is what its runs came to once they are sent.
+    let (status, outcome, finished) = if f.writes.is_empty() {
+        (f.status, None, Some(now))
+    } else {
+        (EventStatus::Queued, Some(f.status), None)
+    };
+    tx.execute(
+        "UPDATE events SET status = ?2, run_base = ?3, message = ?4, finished = ?5,
+           outcome = ?6
+         WHERE id = ?1",
+        args![f.event, status, f.run_base, f.message, finished, outcome],
+    )?;
+    let rows = super::outbox::insert(tx, program, f.event, &f.writes)?;
+    // A release adds its runs to those the event had; a run again replaces them.
+    super::runs::write(tx, f.event, &f.runs, f.released)?;
+    if f.released {
+        tx.execute(
+            "UPDATE held SET released = 1 WHERE event = ?1",
+            args![f.event],
+        )?;
+    }
+    for json in &f.held {
+        tx.execute(
+            "INSERT INTO held (event, json) VALUES (?1, ?2)",
+            args![f.event, json],
+        )?;
+    }
+    for (channel, text) in &f.notes {
+        tx.execute(
+            "INSERT INTO notifications (event, channel, text, at) VALUES (?1, ?2, ?3, ?4)",
+            args![f.event, channel, text, now],
+        )?;
+    }
+    for w in &f.written {
+        tx.execute(
+            "INSERT INTO ledger (kind, record, fields, print, chain, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            args![w.kind, w.record, w.fields, w.print, w.chain, now],
+        )?;
+    }
+    Ok(rows)
+}
+
+/// A SQLite journal: the file made private, WAL, its tables, and the migrations of journals
+/// written by older versions of weir.
+fn open_sqlite(path: &Path, durable: bool) -> std::result::Result<Db, String> {
+    let lower = |err: rusqlite::Error| err.to_string().to_lowercase();
+    create_private(path).map_err(|err| err.to_string().to_lowercase())?;
+    let conn = Connection::open(path).map_err(lower)?;
+    conn.busy_timeout(Duration::from_secs(30)).map_err(lower)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(lower)?;
+    conn.pragma_update(None, "synchronous", if durable { "FULL" } else { "NORMAL" })
+        .map_err(lower)?;
+    conn.execute_batch(SCHEMA).map_err(lower)?;
+    let scoped: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'keys'", [], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(lower)?;
+    if scoped.is_none() {
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE; {SCOPE_KEYS};
+             INSERT OR IGNORE INTO meta (key, value) VALUES ('keys', 'route'); COMMIT;"
+        ))
+        .map_err(lower)?;
+    }
+    conn.execute_batch(super::runs::SCHEMA).map_err(lower)?;
+    super::runs::migrate(&conn).map_err(lower)?;
+    conn.execute_batch(super::outbox::SCHEMA).map_err(lower)?;
+    super::outbox::migrate(&conn).map_err(lower)?;
+    if durable {
+        // Accepting must not wait for a checkpoint: the other connections make them.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(lower)?;
+    }
+    Ok(super::db::sqlite::wrap(conn))
 }
 
 /// Makes a journal that does not exist yet readable by its owner only: it holds records.
@@ -747,10 +728,10 @@ fn create_private(path: &Path) -> std::io::Result<()> {
     }
 }
 
-fn fail_in(path: &str, err: rusqlite::Error) -> JournalError {
+pub(super) fn fail_in(path: &str, err: DbError) -> JournalError {
     JournalError {
         path: path.to_string(),
-        reason: err.to_string().to_lowercase(),
+        reason: err.0,
     }
 }
 
@@ -772,27 +753,25 @@ impl SimChanges {
     }
 }
 
-fn write_sim(tx: &rusqlite::Transaction, sim: &SimChanges) -> rusqlite::Result<()> {
-    if sim.is_empty() {
-        return Ok(());
-    }
-    let mut record = tx.prepare_cached(
-        "INSERT INTO sim_records (entity, id, record) VALUES (?1, ?2, ?3)
-         ON CONFLICT (entity, id) DO UPDATE SET record = excluded.record",
-    )?;
+fn write_sim(tx: &Db, sim: &SimChanges) -> DbResult<()> {
     for (entity, id, json) in &sim.records {
-        record.execute(params![entity, *id as i64, json])?;
+        tx.execute(
+            "INSERT INTO sim_records (entity, id, record) VALUES (?1, ?2, ?3)
+             ON CONFLICT (entity, id) DO UPDATE SET record = excluded.record",
+            args![entity, id, json],
+        )?;
     }
-    let mut pair = tx.prepare_cached(
-        "INSERT INTO sync_pairs (sync, left_record, pair) VALUES (?1, ?2, ?3)
-         ON CONFLICT (sync, left_record) DO UPDATE SET pair = excluded.pair",
-    )?;
-    let mut unpair =
-        tx.prepare_cached("DELETE FROM sync_pairs WHERE sync = ?1 AND left_record = ?2")?;
     for (sync, left, json) in &sim.pairs {
         match json {
-            Some(json) => pair.execute(params![sync, left, json])?,
-            None => unpair.execute(params![sync, left])?,
+            Some(json) => tx.execute(
+                "INSERT INTO sync_pairs (sync, left_record, pair) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (sync, left_record) DO UPDATE SET pair = excluded.pair",
+                args![sync, left, json],
+            )?,
+            None => tx.execute(
+                "DELETE FROM sync_pairs WHERE sync = ?1 AND left_record = ?2",
+                args![sync, left],
+            )?,
         };
     }
     Ok(())
@@ -805,14 +784,16 @@ impl Journal {
         self.rows(
             "SELECT entity, id, record FROM sim_records ORDER BY entity, id",
             &[],
-            |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
     }
 
     /// The sync ledger's pairs, as JSON.
     pub fn sync_pairs(&self) -> Result<Vec<String>> {
-        self.rows("SELECT pair FROM sync_pairs ORDER BY rowid", &[], |r| {
-            r.get(0)
-        })
+        self.rows(
+            "SELECT pair FROM sync_pairs ORDER BY sync, left_record",
+            &[],
+            |r| r.get(0),
+        )
     }
 }

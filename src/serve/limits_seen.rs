@@ -20,7 +20,9 @@
 
 use std::sync::Arc;
 
+use super::db::DbResult;
 use super::journal::{Finished, Journal, JournalError};
+use crate::args;
 use crate::program::{Program, WorkflowId};
 use crate::run::Engine;
 use crate::run::apps::Apps;
@@ -46,14 +48,15 @@ pub fn keep(journal: &Journal, batch: &[Finished]) -> Result<(), JournalError> {
         return Ok(());
     }
     let conn = journal.conn();
-    let run = || -> rusqlite::Result<()> {
-        conn.execute_batch(SCHEMA)?;
-        let mut put = conn.prepare_cached(
-            "INSERT INTO limits_seen (workflow, key, at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (workflow, key) DO UPDATE SET at = MAX(at, excluded.at)",
-        )?;
+    let run = || -> DbResult<()> {
+        conn.sqlite_schema(SCHEMA)?;
         for (workflow, key, at) in batch.iter().flat_map(|f| &f.limited) {
-            put.execute(rusqlite::params![workflow, key, at])?;
+            conn.execute(
+                "INSERT INTO limits_seen (workflow, key, at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (workflow, key) DO UPDATE SET at = CASE
+                   WHEN excluded.at > limits_seen.at THEN excluded.at ELSE limits_seen.at END",
+                args![workflow, key, at],
+            )?;
         }
         Ok(())
     };
@@ -63,11 +66,11 @@ pub fn keep(journal: &Journal, batch: &[Finished]) -> Result<(), JournalError> {
 /// Gives the engine back the windows the journal kept.
 pub fn restore<A: Apps>(journal: &Journal, engine: &mut Engine<A>) -> Result<(), JournalError> {
     let conn = journal.conn();
-    let read = || -> rusqlite::Result<Vec<(String, String, i64)>> {
-        conn.execute_batch(SCHEMA)?;
-        let mut rows = conn.prepare("SELECT workflow, key, at FROM limits_seen")?;
-        rows.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect()
+    let read = || -> DbResult<Vec<(String, String, i64)>> {
+        conn.sqlite_schema(SCHEMA)?;
+        conn.query_map("SELECT workflow, key, at FROM limits_seen", &[], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
     };
     let rows = read().map_err(|e| journal.fail(e))?;
     let p = Arc::clone(engine.program());

@@ -69,7 +69,8 @@ pub fn write(journal: &Path, marker: &Marker) -> std::io::Result<()> {
 /// only grows (the count goes up), so it never leaves old bytes behind; a write cut short by a
 /// power cut leaves a marker that does not read, taken as no marker.
 pub struct Writer {
-    file: std::fs::File,
+    /// None for a PostgreSQL journal, which has no file to lose.
+    file: Option<std::fs::File>,
     marker: Marker,
 }
 
@@ -80,7 +81,15 @@ impl Writer {
         let file = std::fs::OpenOptions::new()
             .write(true)
             .open(path_of(journal))?;
-        Ok(Writer { file, marker })
+        Ok(Writer {
+            file: Some(file),
+            marker,
+        })
+    }
+
+    /// A writer that keeps no file (a PostgreSQL journal).
+    pub fn none(marker: Marker) -> Writer {
+        Writer { file: None, marker }
     }
 
     /// Records that events up to `last` were accepted.
@@ -90,8 +99,11 @@ impl Writer {
             return Ok(());
         }
         self.marker.events = last;
-        self.file.seek(std::io::SeekFrom::Start(0))?;
-        self.file.write_all(text(&self.marker).as_bytes())
+        let Some(file) = &mut self.file else {
+            return Ok(());
+        };
+        file.seek(std::io::SeekFrom::Start(0))?;
+        file.write_all(text(&self.marker).as_bytes())
     }
 }
 

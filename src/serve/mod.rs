@@ -27,6 +27,7 @@
 //! a provider route is built from (no route takes provider webhooks yet).
 
 pub mod claims;
+pub mod db;
 pub mod envelope;
 pub mod failed_runs;
 pub mod hooks;
@@ -329,7 +330,12 @@ fn drain(worker: &mut Worker, wake: mpsc::Receiver<()>, stop: &AtomicBool) {
 
 /// Serves until SIGTERM or Ctrl-C: the start (lock, marker, journal, worker, sender), then the
 /// four parts on their threads, then the stop, each step in a function of its own below.
-pub fn serve(mut config: Config, program: Arc<Program>) -> Result<(), ServeError> {
+pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
+    if db::postgres::url_of(&config.journal).is_some() {
+        // Held until this function returns; PostgreSQL lets it go when the session ends.
+        let _serving = db::postgres::hold_serving(&config.journal)?;
+        return serve_held(config, program);
+    }
     let mut lock = open_lock(&config.journal)
         .map_err(|e| lock_failed(&config.journal, e.to_string().to_lowercase()))?;
     // Held until this function returns; the system lets it go however the process ends.
@@ -340,6 +346,11 @@ pub fn serve(mut config: Config, program: Arc<Program>) -> Result<(), ServeError
         )
     })?;
     check_marker(&config)?;
+    serve_held(config, program)
+}
+
+/// Serves, the journal held by this server.
+fn serve_held(mut config: Config, program: Arc<Program>) -> Result<(), ServeError> {
     let reads = reads(&config)?;
     let (hook_secrets, warnings) = provider::Secrets::read(&program);
     for warning in warnings {
@@ -478,6 +489,10 @@ fn write_marker(accept: &Journal, path: &Path) -> Result<marker::Writer, ServeEr
         instance: accept.meta("instance")?.unwrap_or_default(),
         events: accept.last_event()?,
     };
+    if db::postgres::url_of(path).is_some() {
+        // PostgreSQL keeps its own commits; the marker guards a file that can be lost.
+        return Ok(marker::Writer::none(mark));
+    }
     marker::Writer::create(path, mark).map_err(|err| {
         ServeError::Journal(journal::JournalError {
             path: marker::path_of(path).display().to_string(),
@@ -563,7 +578,7 @@ fn start_sender(
         log_values: config.log_values,
         broken: Arc::clone(broken),
     };
-    worker.set_outbox(sender::Outbox::start(setup, &config.journal)?);
+    worker.set_outbox(sender::Outbox::start(setup)?);
     Ok(())
 }
 
@@ -649,7 +664,7 @@ fn say_listening(config: &Config, addr: &str, program: &Program) {
     let providers = provider::listed(program);
     say(format_args!(
         "weir serve: listening on http://{addr}, journal {}, /events webhooks {secured}, {readers}{providers}",
-        config.journal.display()
+        db::name_of(&config.journal)
     ));
 }
 
@@ -787,9 +802,15 @@ fn open_lock(journal: &Path) -> std::io::Result<fd_lock::RwLock<std::fs::File>> 
 /// Whether a `weir serve` is running on a journal now (it holds the journal's lock file): its
 /// process id and address, as it wrote them once it listened.
 pub fn serving(journal: &Journal) -> Option<(u32, String)> {
-    let mut lock = open_lock(Path::new(journal.path())).ok()?;
-    if lock.try_write().is_ok() {
-        return None;
+    if journal.conn().is_postgres() {
+        if !db::postgres::someone_serving(journal.conn()).ok()? {
+            return None;
+        }
+    } else {
+        let mut lock = open_lock(journal.location()).ok()?;
+        if lock.try_write().is_ok() {
+            return None;
+        }
     }
     let value = journal.meta("serving").ok()??;
     let (pid, addr) = value.split_once(' ')?;

@@ -14,7 +14,10 @@
 //! runs came to kept in `outcome`; when its last row is sent it becomes that (or `failed`, if a
 //! write failed). [`super::sender`] sends the rows.
 
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::Connection;
+
+use super::db::{Db, DbResult};
+use crate::args;
 
 use super::journal::now_ms;
 use super::status::EventStatus;
@@ -65,31 +68,28 @@ fn entity_named(p: &Program, text: &str) -> Option<EntityId> {
 }
 
 /// Keeps an event's planned writes; their rows, in order.
-pub fn insert(
-    tx: &Transaction,
-    program: &Program,
-    event: i64,
-    writes: &[Planned],
-) -> rusqlite::Result<Vec<Row>> {
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO outbox (event, key, entity, record, method, verb, url, body, media)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?;
+pub fn insert(tx: &Db, program: &Program, event: i64, writes: &[Planned]) -> DbResult<Vec<Row>> {
     let mut rows = Vec::with_capacity(writes.len());
     for w in writes {
-        insert.execute(params![
-            event,
-            w.key.to_string(),
-            entity_label(program, w.entity),
-            w.local as i64,
-            w.method,
-            w.line.as_ref().map(|(verb, _)| verb.as_str()),
-            w.line.as_ref().map(|(_, url)| url),
-            w.body.as_ref().map(|b| &b.bytes),
-            w.body.as_ref().map(|b| b.content_type)
-        ])?;
+        let id = tx
+            .query_one(
+                "INSERT INTO outbox (event, key, entity, record, method, verb, url, body, media)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+                args![
+                    event,
+                    w.key.to_string(),
+                    entity_label(program, w.entity),
+                    w.local,
+                    w.method,
+                    w.line.as_ref().map(|(verb, _)| verb.as_str()),
+                    w.line.as_ref().map(|(_, url)| url),
+                    w.body.as_ref().map(|b| &b.bytes),
+                    w.body.as_ref().map(|b| b.content_type)
+                ],
+            )?
+            .get(0)?;
         rows.push(Row {
-            id: tx.last_insert_rowid(),
+            id,
             event,
             write: w.clone(),
         });
@@ -102,32 +102,33 @@ pub type KnownIds = Vec<(EntityId, u64, String)>;
 
 /// Every row still to send, oldest first, with the app's ids already known of their records
 /// (a create sent before a crash). A row whose entity or key no longer reads is left out.
-pub fn load(conn: &Connection, program: &Program) -> rusqlite::Result<(Vec<Row>, KnownIds)> {
-    let mut stmt = conn.prepare(
+pub fn load(conn: &Db, program: &Program) -> DbResult<(Vec<Row>, KnownIds)> {
+    let found = conn.query_map(
         "SELECT o.id, o.event, o.key, o.entity, o.record, o.method, o.verb, o.url, o.body, o.media,
                 (SELECT app_id FROM ids WHERE ids.entity = o.entity AND ids.local = o.record
                  AND ids.app_id IS NOT NULL)
          FROM outbox o ORDER BY o.id",
+        &[],
+        |r| {
+            Ok((
+                r.get::<i64>(0)?,
+                r.get::<i64>(1)?,
+                r.get::<String>(2)?,
+                r.get::<String>(3)?,
+                r.get::<i64>(4)?,
+                r.get::<String>(5)?,
+                r.get::<Option<String>>(6)?,
+                r.get::<Option<String>>(7)?,
+                r.get::<Option<Vec<u8>>>(8)?,
+                r.get::<Option<String>>(9)?,
+                r.get::<Option<String>>(10)?,
+            ))
+        },
     )?;
     let mut rows = Vec::new();
     let mut known = Vec::new();
-    let found = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, i64>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, Option<String>>(6)?,
-            r.get::<_, Option<String>>(7)?,
-            r.get::<_, Option<Vec<u8>>>(8)?,
-            r.get::<_, Option<String>>(9)?,
-            r.get::<_, Option<String>>(10)?,
-        ))
-    })?;
     for row in found {
-        let (id, event, key, entity, local, method, verb, url, body, media, app_id) = row?;
+        let (id, event, key, entity, local, method, verb, url, body, media, app_id) = row;
         let (Some(entity), Ok(key)) = (entity_named(program, &entity), key.parse()) else {
             continue;
         };
@@ -178,35 +179,23 @@ pub enum Sent {
 }
 
 /// Records rows sent: the writes done (by key), the ids learned, the rows gone.
-pub fn sent(tx: &Transaction, program: &Program, rows: &[(Row, Sent)]) -> rusqlite::Result<()> {
-    let mut action = tx.prepare_cached(
-        "INSERT OR REPLACE INTO actions (key, run, entity, method, record, at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
-    let mut unnamed =
-        tx.prepare_cached("DELETE FROM ids WHERE entity = ?1 AND local = ?2 AND app_id IS NULL")?;
-    let mut id = tx
-        .prepare_cached("INSERT OR REPLACE INTO ids (entity, app_id, local) VALUES (?1, ?2, ?3)")?;
-    let mut gone = tx.prepare_cached("DELETE FROM outbox WHERE id = ?1")?;
+pub fn sent(tx: &Db, program: &Program, rows: &[(Row, Sent)]) -> DbResult<()> {
+    use super::journal::{ACTION_DONE, PUT_ID, UNNAMED_ID};
     let now = now_ms();
     for (row, sent) in rows {
         let w = &row.write;
         let entity = entity_label(program, w.entity);
         if let Sent::Done { app_id } = sent {
-            action.execute(params![
-                w.key.to_string(),
-                w.key.run as i64,
-                entity,
-                w.method,
-                w.local as i64,
-                now
-            ])?;
+            tx.execute(
+                ACTION_DONE,
+                args![w.key.to_string(), w.key.run, entity, w.method, w.local, now],
+            )?;
             if let Some(app_id) = app_id {
-                unnamed.execute(params![entity, w.local as i64])?;
-                id.execute(params![entity, app_id, w.local as i64])?;
+                tx.execute(UNNAMED_ID, args![entity, w.local])?;
+                tx.execute(PUT_ID, args![entity, app_id, w.local])?;
             }
         }
-        gone.execute([row.id])?;
+        tx.execute("DELETE FROM outbox WHERE id = ?1", args![row.id])?;
     }
     Ok(())
 }
@@ -214,23 +203,23 @@ pub fn sent(tx: &Transaction, program: &Program, rows: &[(Row, Sent)]) -> rusqli
 /// An event whose last row is sent becomes what its runs came to, or failed (`failure`: the
 /// write's run and why); its new status.
 pub fn settle_event(
-    tx: &Transaction,
+    tx: &Db,
     event: i64,
     failure: Option<(&IdempotencyKey, &str)>,
-) -> rusqlite::Result<EventStatus> {
+) -> DbResult<EventStatus> {
     let outcome: Option<EventStatus> = tx
-        .prepare_cached("SELECT outcome FROM events WHERE id = ?1")?
-        .query_row([event], |r| r.get(0))?;
+        .query_one("SELECT outcome FROM events WHERE id = ?1", args![event])?
+        .get(0)?;
     let status = match failure {
         Some(_) => EventStatus::Failed,
         None => outcome.unwrap_or(EventStatus::Done),
     };
-    tx.prepare_cached(
+    tx.execute(
         "UPDATE events SET status = ?2, message = COALESCE(?3, message), finished = ?4,
            outcome = NULL
          WHERE id = ?1",
-    )?
-    .execute(params![event, status, failure.map(|f| f.1), now_ms()])?;
+        args![event, status, failure.map(|f| f.1), now_ms()],
+    )?;
     if let Some((key, message)) = failure {
         super::runs::fail(tx, event, key.run, message)?;
     }

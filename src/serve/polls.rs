@@ -22,10 +22,10 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value as Json};
 
-use super::journal::{self, JournalError, NewEvent};
+use super::journal::{self, Journal, JournalError, NewEvent};
+use crate::args;
 use crate::ast::EventKind;
 use crate::program::{AppId, EntityId, FieldId, Program};
 use crate::remote::rest::HttpApps;
@@ -87,8 +87,7 @@ pub fn all(program: &Program) -> Vec<std::sync::Arc<Poll>> {
 
 /// The polls' state in the journal, through a connection of its own.
 pub struct Store {
-    conn: Connection,
-    path: String,
+    journal: Journal,
 }
 
 /// What a poll remembers of one record.
@@ -108,92 +107,72 @@ pub struct Found {
 
 impl Store {
     pub fn open(path: &Path) -> journal::Result<Store> {
-        let name = path.display().to_string();
-        let fail = |err: rusqlite::Error| fail_in(&name, err);
-        let conn = Connection::open(path).map_err(fail)?;
-        conn.busy_timeout(Duration::from_secs(30)).map_err(fail)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(fail)?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(fail)?;
-        conn.execute_batch(SCHEMA).map_err(fail)?;
-        Ok(Store { conn, path: name })
-    }
-
-    fn fail(&self, err: rusqlite::Error) -> JournalError {
-        fail_in(&self.path, err)
+        let journal = Journal::open(path, true)?;
+        journal
+            .conn()
+            .sqlite_schema(SCHEMA)
+            .map_err(|e| journal.fail(e))?;
+        Ok(Store { journal })
     }
 
     /// The cursor of a poll, and whether it ever ran.
     fn cursor(&self, poll: &str) -> journal::Result<(bool, Option<i64>)> {
-        let row: Option<Option<i64>> = self
-            .conn
-            .query_row("SELECT cursor FROM polls WHERE poll = ?1", [poll], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(|e| self.fail(e))?;
+        let row = self
+            .journal
+            .conn()
+            .query_opt("SELECT cursor FROM polls WHERE poll = ?1", args![poll])
+            .and_then(|row| row.map(|r| r.get::<Option<i64>>(0)).transpose())
+            .map_err(|e| self.journal.fail(e))?;
         Ok((row.is_some(), row.flatten()))
     }
 
     fn seen(&self, poll: &str) -> journal::Result<HashMap<String, Seen>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id, version, hash FROM poll_records WHERE poll = ?1")
-            .map_err(|e| self.fail(e))?;
-        let rows = stmt
-            .query_map([poll], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    Seen {
-                        version: r.get(1)?,
-                        hash: r.get(2)?,
-                    },
-                ))
-            })
-            .map_err(|e| self.fail(e))?;
-        rows.collect::<rusqlite::Result<_>>()
-            .map_err(|e| self.fail(e))
+        let rows = self
+            .journal
+            .conn()
+            .query_map(
+                "SELECT id, version, hash FROM poll_records WHERE poll = ?1",
+                args![poll],
+                |r| {
+                    Ok((
+                        r.get::<String>(0)?,
+                        Seen {
+                            version: r.get(1)?,
+                            hash: r.get(2)?,
+                        },
+                    ))
+                },
+            )
+            .map_err(|e| self.journal.fail(e))?;
+        Ok(rows.into_iter().collect())
     }
 
     /// Saves what a poll saw, in one transaction: the records that changed, those gone, the
     /// cursor.
     fn save(&mut self, poll: &str, plan: &Plan) -> journal::Result<()> {
-        let path = self.path.clone();
-        let fail = |e| fail_in(&path, e);
-        let tx = self.conn.transaction().map_err(fail)?;
-        {
-            let mut put = tx
-                .prepare_cached(
+        let conn = self.journal.conn();
+        let saved = conn.transaction().and_then(|tx| {
+            for (id, seen) in &plan.put {
+                tx.execute(
                     "INSERT INTO poll_records (poll, id, version, hash) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (poll, id) DO UPDATE SET version = excluded.version, hash = excluded.hash",
-                )
-                .map_err(fail)?;
-            for (id, seen) in &plan.put {
-                put.execute(params![poll, id, seen.version, seen.hash])
-                    .map_err(fail)?;
+                    args![poll, id, seen.version, seen.hash],
+                )?;
             }
-            let mut gone = tx
-                .prepare_cached("DELETE FROM poll_records WHERE poll = ?1 AND id = ?2")
-                .map_err(fail)?;
             for id in &plan.gone {
-                gone.execute(params![poll, id]).map_err(fail)?;
+                tx.execute(
+                    "DELETE FROM poll_records WHERE poll = ?1 AND id = ?2",
+                    args![poll, id],
+                )?;
             }
             tx.execute(
                 "INSERT INTO polls (poll, cursor, at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (poll) DO UPDATE SET cursor = excluded.cursor, at = excluded.at",
-                params![poll, plan.cursor, journal::now_ms()],
-            )
-            .map_err(fail)?;
-        }
-        tx.commit().map_err(fail)
-    }
-}
-
-fn fail_in(path: &str, err: rusqlite::Error) -> JournalError {
-    JournalError {
-        path: path.to_string(),
-        reason: err.to_string().to_lowercase(),
+                args![poll, plan.cursor, journal::now_ms()],
+            )?;
+            tx.commit()
+        });
+        saved.map_err(|e| self.journal.fail(e))
     }
 }
 

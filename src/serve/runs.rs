@@ -11,7 +11,10 @@
 //! line (an object by name, or an older array by position): [`migrate`] moves them into the
 //! table once, in one transaction, and empties the column.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::db::{Db, DbResult};
+use crate::args;
 
 use super::journal::{Listed, RunRow};
 use super::status::{EventStatus, RunStatus};
@@ -81,71 +84,57 @@ pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Writes an event's runs: in place of those it had, or after them (`add`: a release).
-pub fn write(tx: &Transaction, event: i64, runs: &[RunRow], add: bool) -> rusqlite::Result<()> {
+pub fn write(tx: &Db, event: i64, runs: &[RunRow], add: bool) -> DbResult<()> {
     let first: i64 = if add {
-        tx.prepare_cached("SELECT COALESCE(MAX(seq) + 1, 0) FROM runs WHERE event = ?1")?
-            .query_row([event], |r| r.get(0))?
+        tx.query_one(
+            "SELECT COALESCE(MAX(seq) + 1, 0) FROM runs WHERE event = ?1",
+            args![event],
+        )?
+        .get(0)?
     } else {
-        tx.prepare_cached("DELETE FROM runs WHERE event = ?1")?
-            .execute([event])?;
+        tx.execute("DELETE FROM runs WHERE event = ?1", args![event])?;
         0
     };
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO runs (event, seq, run, by, status, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
     for (i, r) in runs.iter().enumerate() {
-        insert.execute(params![
-            event,
-            first + i as i64,
-            r.run.map(|n| n as i64),
-            r.by,
-            r.status.as_str(),
-            r.message
-        ])?;
+        tx.execute(
+            "INSERT INTO runs (event, seq, run, by, status, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            args![event, first + i as i64, r.run, r.by, r.status, r.message],
+        )?;
     }
     Ok(())
 }
 
 /// Marks a run failed, with why (a write of it that a real app did not take).
-pub fn fail(tx: &Transaction, event: i64, run: u64, message: &str) -> rusqlite::Result<()> {
-    tx.prepare_cached(
+pub fn fail(tx: &Db, event: i64, run: u64, message: &str) -> DbResult<()> {
+    tx.execute(
         "UPDATE runs SET status = 'failed', message = ?3 WHERE event = ?1 AND run = ?2",
-    )?
-    .execute(params![event, run as i64, message])?;
+        args![event, run, message],
+    )?;
     Ok(())
 }
 
 /// Recent runs, newest first: all of them, or those of one status (`failed`, `held`) of events
 /// still in that state. A failed event that no run failed in (a record the app refused before
 /// any workflow ran) is listed as one failed row of its own, with no run.
-pub fn list(
-    conn: &Connection,
-    status: Option<EventStatus>,
-    limit: u32,
-) -> rusqlite::Result<Vec<Listed>> {
+pub fn list(conn: &Db, status: Option<EventStatus>, limit: u32) -> DbResult<Vec<Listed>> {
+    // The status is given either way (null for all); PostgreSQL must tell its type.
     let condition = match status {
         Some(_) => "status = ?1",
-        None => "finished IS NOT NULL AND ?1 IS NULL",
+        None => "finished IS NOT NULL AND CAST(?1 AS TEXT) IS NULL",
     };
     let sql = format!(
         "SELECT id, app, entity, kind, status, finished, message FROM events
          WHERE {condition} ORDER BY id DESC LIMIT {limit}"
     );
-    let mut events = conn.prepare(&sql)?;
-    let events = events
-        .query_map([&status], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                [r.get::<_, String>(1)?, r.get(2)?, r.get(3)?],
-                r.get::<_, EventStatus>(4)?,
-                r.get::<_, Option<i64>>(5)?.unwrap_or(0),
-                r.get::<_, Option<String>>(6)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut of_event = conn.prepare_cached(
-        "SELECT run, by, status, message FROM runs WHERE event = ?1 ORDER BY seq DESC",
-    )?;
+    let events = conn.query_map(&sql, args![status], |r| {
+        Ok((
+            r.get::<i64>(0)?,
+            [r.get::<String>(1)?, r.get(2)?, r.get(3)?],
+            r.get::<EventStatus>(4)?,
+            r.get::<Option<i64>>(5)?.unwrap_or(0),
+            r.get::<Option<String>>(6)?,
+        ))
+    })?;
     let mut out = Vec::new();
     for (event, [app, entity, kind], event_status, at, message) in events {
         let row = |run, by: String, status: RunStatus, message| Listed {
@@ -160,16 +149,18 @@ pub fn list(
             message,
             at,
         };
-        let runs = of_event
-            .query_map([event], |r| {
+        let runs = conn.query_map(
+            "SELECT run, by, status, message FROM runs WHERE event = ?1 ORDER BY seq DESC",
+            args![event],
+            |r| {
                 Ok((
-                    r.get::<_, Option<i64>>(0)?.map(|n| n as u64),
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
+                    r.get::<Option<u64>>(0)?,
+                    r.get::<String>(1)?,
+                    r.get::<String>(2)?,
+                    r.get::<Option<String>>(3)?,
                 ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            },
+        )?;
         let mut failed_runs = 0;
         for (run, by, run_status, run_message) in runs {
             let Ok(run_status) = run_status.parse::<RunStatus>() else {

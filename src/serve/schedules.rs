@@ -19,10 +19,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use serde_json::json;
 
+use super::db::DbResult;
 use super::journal::{Journal, JournalError, StoredEvent, now_ms};
+use crate::args;
 use crate::ast::{Every, Schedule};
 use crate::program::{CLOCK_APP, CLOCK_TICK, Program, WorkflowId};
 use crate::remote::Connected;
@@ -64,29 +65,29 @@ fn scheduled(program: &Program) -> Vec<(WorkflowId, &Schedule)> {
 }
 
 /// The last time handled of `workflow`'s schedule, if it was ever served.
-fn last_due(journal: &Journal, workflow: &str) -> rusqlite::Result<Option<i64>> {
+fn last_due(journal: &Journal, workflow: &str) -> DbResult<Option<i64>> {
     let conn = journal.conn();
-    conn.execute_batch(SCHEMA)?;
-    conn.query_row(
+    conn.sqlite_schema(SCHEMA)?;
+    conn.query_opt(
         "SELECT last_due FROM schedules WHERE workflow = ?1",
-        [workflow],
-        |r| r.get(0),
-    )
-    .optional()
+        args![workflow],
+    )?
+    .map(|r| r.get(0))
+    .transpose()
 }
 
 /// In one transaction: the tick of `workflow` due at `at`, and `at` as its last time handled.
 /// Whether the event is new (false: it was added before).
-pub fn add_tick(journal: &Journal, workflow: &str, at: i64) -> rusqlite::Result<bool> {
-    journal.conn().execute_batch(SCHEMA)?;
+pub fn add_tick(journal: &Journal, workflow: &str, at: i64) -> DbResult<bool> {
+    journal.conn().sqlite_schema(SCHEMA)?;
     // Immediate: the write lock is waited for at the start, never refused half-way through.
-    let tx = Transaction::new_unchecked(journal.conn(), TransactionBehavior::Immediate)?;
+    let tx = journal.conn().transaction_immediate()?;
     let record = json!({ "workflow": workflow, "due": at }).to_string();
     let added = tx.execute(
         "INSERT INTO events (key, app, entity, kind, record, received)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (key) DO NOTHING",
-        params![
+        args![
             format!("schedule/{workflow}/{at}"),
             CLOCK_APP,
             CLOCK_TICK,
@@ -98,7 +99,7 @@ pub fn add_tick(journal: &Journal, workflow: &str, at: i64) -> rusqlite::Result<
     tx.execute(
         "INSERT INTO schedules (workflow, last_due) VALUES (?1, ?2)
          ON CONFLICT (workflow) DO UPDATE SET last_due = excluded.last_due",
-        params![workflow, at],
+        args![workflow, at],
     )?;
     tx.commit()?;
     Ok(added == 1)
@@ -133,10 +134,7 @@ fn watch(
     counters: &super::Counters,
     stop: &AtomicBool,
 ) -> Result<(), JournalError> {
-    let fail = |err: rusqlite::Error| JournalError {
-        path: journal.path().to_string(),
-        reason: err.to_string().to_lowercase(),
-    };
+    let fail = |err| journal.fail(err);
     let start = now_ms() / 1000;
     let mut last = Vec::new();
     for (w, _) in scheduled(program) {

@@ -19,7 +19,6 @@
 //! stay in the outbox, and go at the next start with their keys.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
-use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
@@ -99,12 +98,10 @@ pub struct Setup {
 
 impl Outbox {
     /// Starts the scheduler and its senders, with the rows a journal still holds.
-    pub fn start(setup: Setup, path: &Path) -> Result<Outbox, JournalError> {
-        let (rows, known) =
-            outbox::load(setup.journal.conn(), &setup.program).map_err(|e| JournalError {
-                path: path.display().to_string(),
-                reason: e.to_string().to_lowercase(),
-            })?;
+    pub fn start(setup: Setup) -> Result<Outbox, JournalError> {
+        let (rows, known) = outbox::load(setup.journal.conn(), &setup.program)
+            .map_err(|e| setup.journal.fail(e))?;
+        let path = setup.journal.path().to_string();
         let (messages, inbox) = mpsc::channel();
         let senders: usize = setup
             .limits
@@ -134,7 +131,7 @@ impl Outbox {
                     }
                 })
                 .map_err(|e| JournalError {
-                    path: path.display().to_string(),
+                    path: path.clone(),
                     reason: format!("no thread to send writes: {e}"),
                 })?;
         }
@@ -155,7 +152,7 @@ impl Outbox {
                 });
             })
             .map_err(|e| JournalError {
-                path: path.display().to_string(),
+                path,
                 reason: format!("no thread to schedule writes: {e}"),
             })?;
         Ok(Outbox {
@@ -439,15 +436,12 @@ impl Scheduler {
                 .into_iter()
                 .collect()
         };
-        let path = self.setup.journal.path().to_string();
-        let fail = |e: rusqlite::Error| JournalError {
-            path: path.clone(),
-            reason: e.to_string().to_lowercase(),
-        };
+        let journal = &self.setup.journal;
+        let fail = |e| journal.fail(e);
         let program = Arc::clone(&self.setup.program);
         let mut moved = Vec::new();
         let mut raised = 0;
-        let tx = self.setup.journal.conn_mut().transaction().map_err(fail)?;
+        let tx = journal.conn().transaction().map_err(fail)?;
         outbox::sent(&tx, &program, &finished).map_err(fail)?;
         for event in &settled {
             let failure = self.failed.remove(event).map(|(row, reason)| {

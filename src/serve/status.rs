@@ -6,12 +6,12 @@
 //! ```
 //!
 //! The journal keeps each state as its word (`queued`, `done`, …): the words are the same in
-//! the SQLite file, the JSON of `GET /runs` and the text of `weir runs`.
+//! the journal, the JSON of `GET /runs` and the text of `weir runs`.
 
 use std::fmt;
 use std::str::FromStr;
 
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use super::db::{FromValue, ToValue, Value};
 
 /// Where an accepted event is.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -88,7 +88,7 @@ impl fmt::Display for UnknownStatus {
     }
 }
 
-/// `Display`, `FromStr` and SQLite's text for a status, through its `as_str` and `ALL`.
+/// `Display`, `FromStr` and the journal's text for a status, through its `as_str` and `ALL`.
 macro_rules! words {
     ($ty:ident) => {
         impl fmt::Display for $ty {
@@ -108,18 +108,17 @@ macro_rules! words {
             }
         }
 
-        impl ToSql for $ty {
-            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-                Ok(ToSqlOutput::from(self.as_str()))
+        impl ToValue for $ty {
+            fn to_value(&self) -> Value {
+                Value::Text(self.as_str().to_string())
             }
         }
 
-        impl FromSql for $ty {
-            fn column_result(value: ValueRef<'_>) -> FromSqlResult<$ty> {
-                value
-                    .as_str()?
+        impl FromValue for $ty {
+            fn from_value(value: Value) -> Result<$ty, String> {
+                String::from_value(value)?
                     .parse()
-                    .map_err(|e: UnknownStatus| FromSqlError::Other(e.to_string().into()))
+                    .map_err(|e: UnknownStatus| e.to_string())
             }
         }
     };

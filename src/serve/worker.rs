@@ -232,11 +232,8 @@ impl Worker {
             return Ok(());
         };
         http.defer_writes(Arc::clone(&waiting));
-        let (rows, known) =
-            super::outbox::load(self.journal.conn(), &self.program).map_err(|e| JournalError {
-                path: self.journal.path().to_string(),
-                reason: e.to_string().to_lowercase(),
-            })?;
+        let (rows, known) = super::outbox::load(self.journal.conn(), &self.program)
+            .map_err(|e| self.journal.fail(e))?;
         for row in rows.iter().filter(|r| r.write.method == "create") {
             let w = &row.write;
             if !known

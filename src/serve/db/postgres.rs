@@ -1,0 +1,367 @@
+//! [`super::Db`] on PostgreSQL: the journal's URL, its migrations, and the lock a server holds.
+//!
+//! ```text
+//! weir serve shop.weir --journal postgres://weir@127.0.0.1:5432/weir
+//!   connect        → TLS refused for now: loopback, or `sslmode=disable` on a trusted network
+//!   migrate        → migrations/postgres/*.sql not yet in `schema_migrations`, in order, in one
+//!                    transaction under an advisory lock (two servers starting migrate once)
+//!   serve          → a session advisory lock held while it runs: a second server is refused
+//! ```
+//!
+//! Statements are written with `?N` placeholders, as SQLite reads them; each is rewritten to
+//! `$N` and prepared once per connection. Messages name the journal by its URL without its
+//! password ([`redacted`]).
+
+use std::collections::HashMap;
+use std::error::Error;
+use std::path::Path;
+use std::time::Duration;
+
+use postgres::config::{Host, SslMode};
+use postgres::types::private::BytesMut;
+use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
+use postgres::{Client, Config, NoTls, Statement};
+
+use super::{Db, DbError, DbResult, Row, Value};
+use crate::serve::journal::JournalError;
+
+/// The journal's migrations, in order: each applied once, recorded in `schema_migrations`.
+pub const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_journal",
+    include_str!("../../../migrations/postgres/0001_journal.sql"),
+)];
+
+/// The advisory lock taken while migrating (within the transaction), and the one a serving
+/// `weir serve` holds for its session. Any two numbers weir alone uses.
+const MIGRATING: i64 = 0x7765_6972_6d69_6772;
+const SERVING: i64 = 0x7765_6972_7365_7276;
+
+/// A connection to a PostgreSQL journal, with its prepared statements.
+pub struct Conn {
+    /// Taken only when the connection is dropped ([`Drop`]).
+    client: Option<Client>,
+    prepared: HashMap<String, Statement>,
+}
+
+impl Drop for Conn {
+    /// The client's close blocks on a runtime of its own, which tokio refuses inside another:
+    /// a connection let go of on one of `weir serve`'s runtime threads closes on a thread of
+    /// its own.
+    fn drop(&mut self) {
+        let Some(client) = self.client.take() else {
+            return;
+        };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let _ = std::thread::spawn(move || drop(client)).join();
+        }
+    }
+}
+
+/// The URL a journal is named by, if it is a PostgreSQL journal's.
+pub fn url_of(journal: &Path) -> Option<&str> {
+    journal
+        .to_str()
+        .filter(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
+}
+
+/// The URL without its password, for messages: `postgres://weir:***@db/weir`.
+pub fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    let authority = match authority.rsplit_once('@') {
+        Some((user, hosts)) => match user.split_once(':') {
+            Some((name, _)) => format!("{name}:***@{hosts}"),
+            None => format!("{user}@{hosts}"),
+        },
+        None => authority.to_string(),
+    };
+    let path = match path.split_once('?') {
+        Some((db, query)) => {
+            let kept: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some(("password", _)) => "password=***".to_string(),
+                    _ => pair.to_string(),
+                })
+                .collect();
+            format!("{db}?{}", kept.join("&"))
+        }
+        None => path.to_string(),
+    };
+    format!("{scheme}://{authority}{path}")
+}
+
+/// Connects, refusing TLS settings weir cannot honour yet, and applies the migrations.
+pub fn open(url: &str) -> Result<Db, String> {
+    let mut config: Config = url
+        .parse()
+        .map_err(|e: postgres::Error| format!("the URL does not read: {}", lower(&e)))?;
+    plain_allowed(&config)?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(Duration::from_secs(10));
+    }
+    if config.get_application_name().is_none() {
+        config.application_name("weir");
+    }
+    let client = config
+        .connect(NoTls)
+        .map_err(|e| format!("cannot connect: {}", DbError::from(e)))?;
+    let mut conn = Conn {
+        client: Some(client),
+        prepared: HashMap::new(),
+    };
+    conn.migrate()
+        .map_err(|e| format!("cannot migrate it: {e}"))?;
+    Ok(Db::Postgres(std::cell::RefCell::new(conn)))
+}
+
+fn lower(err: &dyn std::fmt::Display) -> String {
+    err.to_string().to_lowercase()
+}
+
+/// weir has no TLS to PostgreSQL yet (rustls only, and no maintained connector fits): a
+/// connection goes in the clear, so only to this machine, or where `sslmode=disable` says the
+/// network is trusted.
+fn plain_allowed(config: &Config) -> Result<(), String> {
+    let loopback = config.get_hosts().iter().all(|host| match host {
+        Host::Tcp(name) => {
+            name == "localhost"
+                || name
+                    .trim_matches(['[', ']'])
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        #[cfg(unix)]
+        Host::Unix(_) => true,
+    });
+    match config.get_ssl_mode() {
+        SslMode::Disable => Ok(()),
+        SslMode::Prefer if loopback => Ok(()),
+        SslMode::Prefer => Err(
+            "weir does not speak TLS to PostgreSQL yet, and the server is not on this machine; \
+             add `?sslmode=disable` to the URL if the network between them is trusted, or reach \
+             it over 127.0.0.1 (an SSH tunnel)"
+                .into(),
+        ),
+        _ => Err(
+            "weir does not speak TLS to PostgreSQL yet (`sslmode=require`); reach the server \
+             over 127.0.0.1 (an SSH tunnel), or use `sslmode=disable` on a trusted network"
+                .into(),
+        ),
+    }
+}
+
+impl Conn {
+    /// The migrations not applied yet, in one transaction, under a lock that makes a second
+    /// server starting at the same time wait, then find them applied.
+    fn client(&mut self) -> &mut Client {
+        self.client
+            .as_mut()
+            .expect("a connection is used only before it is dropped")
+    }
+
+    fn migrate(&mut self) -> DbResult<()> {
+        let mut tx = self.client().transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATING])?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+               version TEXT PRIMARY KEY, applied BIGINT NOT NULL)",
+        )?;
+        for (version, sql) in MIGRATIONS {
+            let applied = tx.query_opt(
+                "SELECT 1 FROM schema_migrations WHERE version = $1",
+                &[version],
+            )?;
+            if applied.is_none() {
+                tx.batch_execute(sql)?;
+                tx.execute(
+                    "INSERT INTO schema_migrations (version, applied) VALUES ($1, $2)",
+                    &[version, &super::super::journal::now_ms()],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn statement(&mut self, sql: &str) -> DbResult<Statement> {
+        if let Some(stmt) = self.prepared.get(sql) {
+            return Ok(stmt.clone());
+        }
+        let stmt = self.client().prepare(&placeholders(sql))?;
+        self.prepared.insert(sql.to_string(), stmt.clone());
+        Ok(stmt)
+    }
+
+    pub fn execute(&mut self, sql: &str, values: &[Value]) -> DbResult<u64> {
+        let stmt = self.statement(sql)?;
+        let args: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
+        Ok(self.client().execute(&stmt, &args)?)
+    }
+
+    pub fn query(&mut self, sql: &str, values: &[Value]) -> DbResult<Vec<Row>> {
+        let stmt = self.statement(sql)?;
+        let args: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
+        let rows = self.client().query(&stmt, &args)?;
+        rows.iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| row.try_get::<_, Value>(i).map_err(DbError::from))
+                    .collect::<DbResult<Vec<_>>>()
+                    .map(Row)
+            })
+            .collect()
+    }
+
+    pub fn batch(&mut self, sql: &str) -> DbResult<()> {
+        Ok(self.client().batch_execute(sql)?)
+    }
+}
+
+/// `?N` as PostgreSQL writes it, `$N`, outside quoted text.
+fn placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut quoted = false;
+    for c in sql.chars() {
+        match c {
+            '\'' => quoted = !quoted,
+            '?' if !quoted => {
+                out.push('$');
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Takes the lock a serving `weir serve` holds for as long as `db` is open; false if another
+/// session holds it.
+pub fn lock_serving(db: &Db) -> DbResult<bool> {
+    db.query_one("SELECT pg_try_advisory_lock(?1)", crate::args![SERVING])?
+        .get::<i64>(0)
+        .map(|got| got == 1)
+}
+
+/// The journal at `location`, its serving lock held by this process for as long as it is
+/// kept; refused if another `weir serve` holds it.
+pub fn hold_serving(location: &Path) -> Result<crate::serve::journal::Journal, JournalError> {
+    let journal = crate::serve::journal::Journal::open(location, true)?;
+    match lock_serving(journal.conn()) {
+        Ok(true) => Ok(journal),
+        Ok(false) => Err(JournalError {
+            path: journal.path().to_string(),
+            reason: "another `weir serve` is running on this journal; stop it first".into(),
+        }),
+        Err(err) => Err(journal.fail(err)),
+    }
+}
+
+/// Whether a `weir serve` holds the serving lock of the journal now.
+pub fn someone_serving(db: &Db) -> DbResult<bool> {
+    if lock_serving(db)? {
+        db.query_one("SELECT pg_advisory_unlock(?1)", crate::args![SERVING])?;
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+impl ToSql for Value {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+        match self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Int(n) => match *ty {
+                Type::INT8 => n.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*n)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*n)?.to_sql(ty, out),
+                Type::BOOL => (*n != 0).to_sql(ty, out),
+                _ if <&str as ToSql>::accepts(ty) => n.to_string().as_str().to_sql(ty, out),
+                _ => Err(format!("an integer given for a column of type {ty}").into()),
+            },
+            Value::Text(s) if <&str as ToSql>::accepts(ty) => s.as_str().to_sql(ty, out),
+            Value::Text(_) => Err(format!("a text given for a column of type {ty}").into()),
+            Value::Bytes(b) if *ty == Type::BYTEA => b.as_slice().to_sql(ty, out),
+            Value::Bytes(_) => Err(format!("bytes given for a column of type {ty}").into()),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+impl<'a> FromSql<'a> for Value {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Value, Box<dyn Error + Sync + Send>> {
+        Ok(match *ty {
+            Type::INT8 => Value::Int(i64::from_sql(ty, raw)?),
+            Type::INT4 => Value::Int(i32::from_sql(ty, raw)?.into()),
+            Type::INT2 => Value::Int(i16::from_sql(ty, raw)?.into()),
+            Type::BOOL => Value::Int(bool::from_sql(ty, raw)?.into()),
+            Type::BYTEA => Value::Bytes(Vec::<u8>::from_sql(ty, raw)?),
+            _ if <String as FromSql>::accepts(ty) => Value::Text(String::from_sql(ty, raw)?),
+            _ => {
+                return Err(
+                    format!("a column of type {ty}, which the journal does not read").into(),
+                );
+            }
+        })
+    }
+
+    fn from_sql_null(_: &Type) -> Result<Value, Box<dyn Error + Sync + Send>> {
+        Ok(Value::Null)
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_url_is_shown_without_its_password() {
+        assert_eq!(
+            redacted("postgres://weir:s3cret@db.example:5432/weir"),
+            "postgres://weir:***@db.example:5432/weir"
+        );
+        assert_eq!(
+            redacted("postgresql://weir@127.0.0.1/weir?password=s3cret&sslmode=disable"),
+            "postgresql://weir@127.0.0.1/weir?password=***&sslmode=disable"
+        );
+        assert_eq!(
+            redacted("postgres://127.0.0.1/weir"),
+            "postgres://127.0.0.1/weir"
+        );
+    }
+
+    #[test]
+    fn placeholders_are_numbered_as_postgresql_numbers_them() {
+        assert_eq!(
+            placeholders("SELECT a FROM t WHERE b = ?1 AND c = '?' AND d = ?12"),
+            "SELECT a FROM t WHERE b = $1 AND c = '?' AND d = $12"
+        );
+    }
+
+    #[test]
+    fn tls_is_refused_beyond_this_machine_unless_disabled() {
+        let allowed = |url: &str| plain_allowed(&url.parse().unwrap());
+        assert!(allowed("postgres://weir@127.0.0.1/weir").is_ok());
+        assert!(allowed("postgres://weir@localhost/weir").is_ok());
+        assert!(allowed("postgres://weir@db.example/weir?sslmode=disable").is_ok());
+        let far = allowed("postgres://weir@db.example/weir").unwrap_err();
+        assert!(far.contains("sslmode=disable"), "{far}");
+        assert!(allowed("postgres://weir@127.0.0.1/weir?sslmode=require").is_err());
+    }
+}
