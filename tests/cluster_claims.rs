@@ -7,11 +7,12 @@
 mod throwaway;
 
 use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
 use std::time::Duration;
 
 use postgres::{Client, NoTls};
 use weir::serve::claims::{self, Claim, Claimer, RUN_BLOCK};
-use weir::serve::journal::{Accepted, NewEvent};
+use weir::serve::journal::{Accepted, Journal, NewEvent};
 use weir::serve::status::EventStatus;
 
 /// A journal with its tables, on a cluster of its own; `None` (the test is skipped, saying
@@ -26,13 +27,9 @@ fn journal(name: &str) -> Option<(throwaway::Cluster, String)> {
     };
     cluster.create_database("journal").expect("a database");
     let url = cluster.url("journal");
+    // Opening the journal makes its tables.
+    drop(Journal::open(Path::new(&url), true).expect("the journal"));
     let mut client = connect(&url);
-    client
-        .batch_execute(include_str!("../migrations/postgres/0001_journal.sql"))
-        .expect("the journal's tables");
-    client
-        .batch_execute(claims::MIGRATION)
-        .expect("the tables of claims");
     client
         .batch_execute(
             "CREATE TABLE finishes (
@@ -45,6 +42,12 @@ fn journal(name: &str) -> Option<(throwaway::Cluster, String)> {
 
 fn connect(url: &str) -> Client {
     Client::connect(url, NoTls).expect("a connection to the journal")
+}
+
+/// Accepts events as `weir serve` does.
+fn accept(url: &str, events: &[NewEvent]) -> Vec<Accepted> {
+    let mut journal = Journal::open(Path::new(url), true).expect("the journal");
+    journal.accept(events).expect("the events accepted")
 }
 
 /// An event about record `id` of `Crm/contact` (none: a record without an id).
@@ -146,7 +149,7 @@ fn claimers_in_threads(servers: usize) {
         .collect();
     let mut accepted = Vec::new();
     for batch in events.chunks(14) {
-        accepted.extend(ids(&claims::accept(&mut client, batch).unwrap()));
+        accepted.extend(ids(&accept(&url, batch)));
     }
     let threads: Vec<_> = (0..servers)
         .map(|i| {
@@ -225,7 +228,7 @@ fn a_claimer_that_stops_leaves_its_events_to_another_once_its_lease_runs_out() {
     };
     let mut client = connect(&url);
     let events = [event(Some(1), 1), event(Some(2), 2), event(Some(1), 3)];
-    let [first, second, later] = ids(&claims::accept(&mut client, &events).unwrap())[..] else {
+    let [first, second, later] = ids(&accept(&url, &events))[..] else {
         panic!("three events");
     };
     let gone = Claimer::new("gone", Duration::from_millis(300));
@@ -278,7 +281,7 @@ fn an_event_with_writes_to_send_holds_back_its_records_later_events() {
     };
     let mut client = connect(&url);
     let events = [event(Some(1), 1), event(Some(1), 2), event(None, 3)];
-    let [first, second, alone] = ids(&claims::accept(&mut client, &events).unwrap())[..] else {
+    let [first, second, alone] = ids(&accept(&url, &events))[..] else {
         panic!("three events");
     };
     let a = Claimer::new("a", Duration::from_secs(30));
@@ -298,7 +301,7 @@ fn a_stopped_server_lets_go_and_its_sends_are_taken_up() {
         return;
     };
     let mut client = connect(&url);
-    let [first] = ids(&claims::accept(&mut client, &[event(Some(4), 1)]).unwrap())[..] else {
+    let [first] = ids(&accept(&url, &[event(Some(4), 1)]))[..] else {
         panic!("one event");
     };
     let a = Claimer::new("a", Duration::from_secs(30));
@@ -318,8 +321,8 @@ fn a_duplicate_is_accepted_once_and_a_write_confirmed_twice_is_recorded_once() {
         return;
     };
     let mut client = connect(&url);
-    let once = claims::accept(&mut client, &[event(Some(1), 1)]).unwrap();
-    let again = claims::accept(&mut client, &[event(Some(1), 1)]).unwrap();
+    let once = accept(&url, &[event(Some(1), 1)]);
+    let again = accept(&url, &[event(Some(1), 1)]);
     let [Accepted::New(id)] = once[..] else {
         panic!("a new event: {once:?}");
     };

@@ -7,7 +7,9 @@
 mod throwaway;
 
 use postgres::{Client, NoTls};
-use weir::serve::claims;
+use std::path::Path;
+
+use weir::serve::journal::Journal;
 use weir::serve::shared::{self, Reader};
 
 /// A journal with its tables on a cluster of its own, and its URL; `None` (the test is
@@ -22,13 +24,8 @@ fn journal(name: &str) -> Option<(throwaway::Cluster, String)> {
     };
     cluster.create_database("journal").expect("a database");
     let url = cluster.url("journal");
-    let mut client = Client::connect(&url, NoTls).expect("a connection");
-    client
-        .batch_execute(include_str!("../migrations/postgres/0001_journal.sql"))
-        .expect("the journal's tables");
-    client
-        .batch_execute(claims::MIGRATION)
-        .expect("the tables of claims");
+    // Opening the journal makes its tables.
+    drop(Journal::open(Path::new(&url), true).expect("the journal"));
     Some((cluster, url))
 }
 

@@ -33,13 +33,14 @@
 //!
 //! Two servers accepting events of one record at once would number them in one order and
 //! commit them in the other, and a claim in between would see the later first: accepting
-//! takes a lock per order key ([`accept`]), so that events of a record are committed in the
+//! takes a lock per order key ([`lock_records`]), so that events of a record are committed in the
 //! order of their numbers.
 
 use postgres::GenericClient;
 use serde_json::Value as Json;
 
-use super::journal::{Accepted, NewEvent, StoredEvent};
+use super::db::{Db, DbResult};
+use super::journal::{NewEvent, StoredEvent};
 use super::status::EventStatus;
 
 /// The journal's tables for claims, after `0001_journal.sql`.
@@ -66,51 +67,33 @@ pub fn order_key(app: &str, entity: &str, record: &str) -> Option<String> {
     Some(format!("{app}/{entity}/{id}"))
 }
 
-/// Accepts a batch of events in one transaction, each with its order key. Each key is locked
-/// first, in one order for every server, so that two servers never commit events of a record
-/// out of the order of their numbers.
-pub fn accept(
-    client: &mut impl GenericClient,
-    batch: &[NewEvent],
-) -> Result<Vec<Accepted>, postgres::Error> {
-    let mut tx = client.transaction()?;
+/// The order keys of a batch of events about to be accepted, in the transaction that inserts
+/// them: on PostgreSQL, each key is locked first, in one order for every server, so that two
+/// servers never commit events of a record out of the order of their numbers; on SQLite (one
+/// server) there are none.
+pub fn lock_records(tx: &Db, batch: &[NewEvent]) -> DbResult<Vec<Option<String>>> {
+    if !tx.is_postgres() {
+        return Ok(vec![None; batch.len()]);
+    }
     let keys: Vec<Option<String>> = batch
         .iter()
         .map(|e| order_key(&e.app, &e.entity, &e.record))
         .collect();
     let locked: Vec<&str> = keys.iter().flatten().map(String::as_str).collect();
     if !locked.is_empty() {
-        // Sorted before they are taken (the outer query locks in its subquery's order).
-        tx.execute(
-            "SELECT pg_advisory_xact_lock(h) FROM (
-               SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::TEXT[]) AS k ORDER BY h
-             ) AS sorted",
-            &[&locked],
+        // Sorted before they are taken (the outer query locks in its subquery's order). A
+        // key holding the separator only takes a lock or two more.
+        tx.query(
+            "SELECT COUNT(*) FROM (
+               SELECT pg_advisory_xact_lock(h) FROM (
+                 SELECT DISTINCT hashtextextended(k, 0) AS h
+                 FROM unnest(string_to_array(?1, chr(31))) AS k ORDER BY h
+               ) AS sorted
+             ) AS locked",
+            crate::args![locked.join("\u{1f}")],
         )?;
     }
-    let insert = tx.prepare(
-        "INSERT INTO events (key, app, entity, kind, record, actor, changed, received, order_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, weir_now_ms(), $8)
-         ON CONFLICT (key) DO NOTHING RETURNING id",
-    )?;
-    let mut accepted = Vec::with_capacity(batch.len());
-    for (e, order) in batch.iter().zip(&keys) {
-        let new = tx.query_opt(
-            &insert,
-            &[
-                &e.key, &e.app, &e.entity, &e.kind, &e.record, &e.actor, &e.changed, order,
-            ],
-        )?;
-        accepted.push(match new {
-            Some(row) => Accepted::New(row.get(0)),
-            None => {
-                let row = tx.query_one("SELECT id FROM events WHERE key = $1", &[&e.key])?;
-                Accepted::Duplicate(row.get(0))
-            }
-        });
-    }
-    tx.commit()?;
-    Ok(accepted)
+    Ok(keys)
 }
 
 /// An event a server took: what it runs, and the take, which finishing checks.

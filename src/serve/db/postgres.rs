@@ -26,10 +26,13 @@ use super::{Db, DbError, DbResult, Row, Value};
 use crate::serve::journal::JournalError;
 
 /// The journal's migrations, in order: each applied once, recorded in `schema_migrations`.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_journal",
-    include_str!("../../../migrations/postgres/0001_journal.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_journal",
+        include_str!("../../../migrations/postgres/0001_journal.sql"),
+    ),
+    ("0002_claims", crate::serve::claims::MIGRATION),
+];
 
 /// The advisory lock taken while migrating (within the transaction), and the one a serving
 /// `weir serve` holds for its session. Any two numbers weir alone uses.
