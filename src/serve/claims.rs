@@ -275,6 +275,36 @@ pub fn confirmed(
     Ok(n == 1)
 }
 
+/// Whether the server recording an event run from its queue may (in the transaction that
+/// records it): on PostgreSQL, the event is still queued and leased to this server (its
+/// connections are named after it, `application_name`), or leased to none (`--poll-once`);
+/// its row then stays locked to the end of the transaction, so that no claim takes it
+/// meanwhile. On SQLite, always.
+pub fn still_ours(tx: &Db, event: i64) -> DbResult<bool> {
+    if !tx.is_postgres() {
+        return Ok(true);
+    }
+    let row = tx.query_opt(
+        "SELECT 1 FROM events
+         WHERE id = ?1 AND status = 'queued'
+           AND (lease_owner IS NULL OR lease_owner = current_setting('application_name'))
+         FOR UPDATE",
+        crate::args![event],
+    )?;
+    Ok(row.is_some())
+}
+
+/// Lets go of an event's lease once it is finished (on PostgreSQL).
+pub fn let_go_of(tx: &Db, event: i64) -> DbResult<()> {
+    if tx.is_postgres() {
+        tx.execute(
+            "UPDATE events SET lease_owner = NULL, lease_until = NULL WHERE id = ?1",
+            crate::args![event],
+        )?;
+    }
+    Ok(())
+}
+
 fn claimed(row: &postgres::Row) -> Claim {
     let status: String = row.get(7);
     let run_base: i64 = row.get(8);

@@ -474,7 +474,15 @@ impl Journal {
         let tx = self.conn.transaction().map_err(fail)?;
         let mut rows = Vec::new();
         for f in batch {
+            // An event another server took meanwhile (this one's lease ran out) is its own.
+            let claimed = f.was == EventStatus::Queued;
+            if claimed && !super::claims::still_ours(&tx, f.event).map_err(fail)? {
+                continue;
+            }
             rows.extend(finish_event(&tx, program, f).map_err(fail)?);
+            if f.writes.is_empty() {
+                super::claims::let_go_of(&tx, f.event).map_err(fail)?;
+            }
         }
         for (a, b) in links {
             tx.execute(

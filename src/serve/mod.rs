@@ -27,6 +27,7 @@
 //! a provider route is built from (no route takes provider webhooks yet).
 
 pub mod claims;
+pub mod cluster;
 pub mod db;
 pub mod envelope;
 pub mod failed_runs;
@@ -254,7 +255,12 @@ const BACKLOG: usize = 50_000;
 
 /// Runs queued events as they come, until told to stop.
 fn work(mut worker: Worker, wake: mpsc::Receiver<()>, stop: Arc<AtomicBool>) {
-    drain(&mut worker, wake, &stop);
+    if worker.journal().conn().is_postgres() {
+        // Shared with other servers: the events this one claims.
+        cluster::drain(&mut worker, &wake, &stop);
+    } else {
+        drain(&mut worker, wake, &stop);
+    }
     // What is not sent stays in the outbox for the next start.
     if let Some(outbox) = worker.take_outbox() {
         outbox.stop();
@@ -330,9 +336,12 @@ fn drain(worker: &mut Worker, wake: mpsc::Receiver<()>, stop: &AtomicBool) {
 
 /// Serves until SIGTERM or Ctrl-C: the start (lock, marker, journal, worker, sender), then the
 /// four parts on their threads, then the stop, each step in a function of its own below.
-pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
-    if db::postgres::url_of(&config.journal).is_some() {
-        // Held until this function returns; PostgreSQL lets it go when the session ends.
+pub fn serve(mut config: Config, program: Arc<Program>) -> Result<(), ServeError> {
+    if let Some(url) = db::postgres::url_of(&config.journal) {
+        // Every connection of this server carries its name, which its claims are held under.
+        config.journal = PathBuf::from(cluster::named(url, &cluster::name()));
+        // Held, with the other servers', until this function returns; PostgreSQL lets it go
+        // when the session ends.
         let _serving = db::postgres::hold_serving(&config.journal)?;
         return serve_held(config, program);
     }

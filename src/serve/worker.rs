@@ -110,6 +110,9 @@ pub struct Worker {
     waiting: Option<Arc<Waiting>>,
     /// Events run and not yet recorded, with the counts and the outbox they go to.
     recording: recording::Shared,
+    /// Events come from claims ([`super::claims`]): each runs with the run numbers its claim
+    /// gave it.
+    claimed: bool,
 }
 
 /// `Calendar/event` as an entity of the script.
@@ -221,6 +224,7 @@ impl Worker {
             log_values: false,
             waiting: None,
             recording: recording.shared(),
+            claimed: false,
         })
     }
 
@@ -348,6 +352,28 @@ impl Worker {
         &mut self.engine
     }
 
+    /// From now on events come from claims, each with its block of run numbers.
+    pub fn set_claimed(&mut self) {
+        self.claimed = true;
+    }
+
+    /// The script served.
+    pub fn program(&self) -> Arc<Program> {
+        Arc::clone(&self.program)
+    }
+
+    /// The rows still to send of events taken over from a server that stopped.
+    pub fn rows_of(&self, events: &[i64]) -> Result<Vec<super::outbox::Row>, JournalError> {
+        super::outbox::load_of(self.journal.conn(), &self.program, events)
+            .map(|(rows, _)| rows)
+            .map_err(|e| self.journal.fail(e))
+    }
+
+    /// Writes of events taken over from a server that stopped, to send.
+    pub fn send_again(&mut self, rows: Vec<super::outbox::Row>) {
+        self.recording().send(rows);
+    }
+
     /// Runs one accepted event. `again`: it ran before (a replay), so it gets its old run
     /// numbers and starts a new chain.
     pub fn run(&mut self, event: &StoredEvent, again: bool) -> Finished {
@@ -358,7 +384,7 @@ impl Worker {
 
     fn run_event(&mut self, event: &StoredEvent, again: bool) -> Finished {
         let base = match event.run_base {
-            Some(base) if again => base,
+            Some(base) if again || self.claimed => base,
             _ => self.next_run,
         };
         self.engine.set_next_run_id(base);
@@ -434,6 +460,15 @@ impl Worker {
         let mut finished = self.finished(event.id, base, outcome, false);
         finished.was = event.status;
         finished.writes = self.take_planned();
+        if self.claimed && !super::claims::fits(base, self.engine.next_run_id()) {
+            // Its later runs took numbers of another event's block: their writes must not go.
+            finished.writes.clear();
+            finished.status = EventStatus::Failed;
+            finished.message = Some(format!(
+                "the event made more than {} runs; its writes were not sent",
+                super::claims::RUN_BLOCK
+            ));
+        }
         finished
     }
 
