@@ -9,6 +9,7 @@ mod throwaway;
 use postgres::{Client, NoTls};
 use std::path::Path;
 
+use weir::serve::db::Db;
 use weir::serve::journal::Journal;
 use weir::serve::shared::{self, Reader};
 
@@ -32,6 +33,12 @@ fn journal(name: &str) -> Option<(throwaway::Cluster, String)> {
 /// A connection of server `name`.
 fn server(url: &str, name: &str) -> Client {
     Client::connect(&format!("{url}?application_name={name}"), NoTls).expect("a connection")
+}
+
+/// The journal's own connection type, of server `name`.
+fn db(url: &str, name: &str) -> Db {
+    weir::serve::db::postgres::open(&format!("{url}?application_name={name}"))
+        .expect("a connection")
 }
 
 fn link(client: &mut Client, a: &str, b: &str) {
@@ -155,26 +162,26 @@ fn records_are_numbered_once_for_every_server() {
     let Some((_cluster, url)) = journal("shared-numbers") else {
         return;
     };
-    let (mut a, mut b) = (server(&url, "a"), server(&url, "b"));
+    let (a, b) = (db(&url, "a"), db(&url, "b"));
     let contact = "Crm/contact";
-    let first = shared::number(&mut a, contact, "c-3", 1).unwrap();
+    let first = shared::number(&a, contact, "c-3", 1).unwrap();
     assert_eq!(first, 1);
     // The same record, met by another server: the same number.
-    assert_eq!(shared::number(&mut b, contact, "c-3", 1).unwrap(), first);
+    assert_eq!(shared::number(&b, contact, "c-3", 1).unwrap(), first);
     // Others, on either server: numbers of their own, past what the asking server knows.
-    let unnamed = shared::number(&mut b, contact, "", 1).unwrap();
-    let other = shared::number(&mut a, contact, "c-4", 1).unwrap();
-    let far = shared::number(&mut b, contact, "c-5", 40).unwrap();
+    let unnamed = shared::number(&b, contact, "", 1).unwrap();
+    let other = shared::number(&a, contact, "c-4", 1).unwrap();
+    let far = shared::number(&b, contact, "c-5", 40).unwrap();
     assert_eq!((unnamed, other, far), (2, 3, 40));
-    assert_eq!(shared::number(&mut a, "Crm/deal", "", 1).unwrap(), 1);
+    assert_eq!(shared::number(&a, "Crm/deal", "", 1).unwrap(), 1);
     // Threads numbering the same records at once agree on each.
     let numbered: Vec<Vec<u64>> = (0..3)
         .map(|i| {
             let url = url.clone();
             std::thread::spawn(move || {
-                let mut client = server(&url, &format!("s{i}"));
+                let client = db(&url, &format!("s{i}"));
                 (0..20)
-                    .map(|n| shared::number(&mut client, contact, &format!("d-{n}"), 1).unwrap())
+                    .map(|n| shared::number(&client, contact, &format!("d-{n}"), 1).unwrap())
                     .collect()
             })
         })

@@ -28,6 +28,7 @@ use std::collections::HashMap;
 
 use postgres::GenericClient;
 
+use super::db::{Db, DbResult};
 use super::journal::LedgerRow;
 use super::worker::{self, Worker};
 use crate::program::Program;
@@ -194,37 +195,31 @@ pub fn held(client: &mut impl GenericClient) -> Result<u64, postgres::Error> {
 /// records from one count per entity, so that no two records share a number, and a record
 /// the app names gets one number whichever server meets it first. `least`: the next number
 /// the asking server would give (past every number it knows).
-pub fn number(
-    client: &mut impl GenericClient,
-    entity: &str,
-    app_id: &str,
-    least: u64,
-) -> Result<u64, postgres::Error> {
-    let known = "SELECT local FROM ids WHERE entity = $1 AND app_id = $2";
+pub fn number(db: &Db, entity: &str, app_id: &str, least: u64) -> DbResult<u64> {
+    let known = "SELECT local FROM ids WHERE entity = ?1 AND app_id = ?2";
     if !app_id.is_empty()
-        && let Some(row) = client.query_opt(known, &[&entity, &app_id])?
+        && let Some(row) = db.query_opt(known, crate::args![entity, app_id])?
     {
-        return Ok(row.get::<_, i64>(0) as u64);
+        return row.get(0);
     }
-    let given: i64 = client
+    let given: u64 = db
         .query_one(
-            "INSERT INTO local_numbers (entity, last) VALUES ($1, $2)
-             ON CONFLICT (entity) DO UPDATE SET last = GREATEST(local_numbers.last + 1, $2)
+            "INSERT INTO local_numbers (entity, last) VALUES (?1, ?2)
+             ON CONFLICT (entity) DO UPDATE SET last = GREATEST(local_numbers.last + 1, ?2)
              RETURNING last",
-            &[&entity, &(least as i64)],
+            crate::args![entity, least],
         )?
-        .get(0);
+        .get(0)?;
     if app_id.is_empty() {
-        return Ok(given as u64);
+        return Ok(given);
     }
     // Another server may name the record at the same moment: the first row stays.
-    client.execute(
-        "INSERT INTO ids (entity, app_id, local) VALUES ($1, $2, $3)
+    db.execute(
+        "INSERT INTO ids (entity, app_id, local) VALUES (?1, ?2, ?3)
          ON CONFLICT (entity, app_id) DO NOTHING",
-        &[&entity, &app_id, &given],
+        crate::args![entity, app_id, given],
     )?;
-    let row = client.query_one(known, &[&entity, &app_id])?;
-    Ok(row.get::<_, i64>(0) as u64)
+    db.query_one(known, crate::args![entity, app_id])?.get(0)
 }
 
 /// Takes what the other servers added into a worker's engine ([`Reader::read`]): the app ids

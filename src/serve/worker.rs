@@ -89,6 +89,20 @@ impl Recorder for JournalRecorder {
         }
     }
 
+    fn number(&mut self, entity: EntityId, app_id: &str, least: u64) -> u64 {
+        if !self.journal.conn().is_postgres() {
+            return least;
+        }
+        let name = self.entity_name(entity);
+        // Shared with other servers: numbered by the journal, or not at all.
+        super::shared::number(self.journal.conn(), &name, app_id, least).unwrap_or_else(|err| {
+            panic!(
+                "the journal `{}` gave no number to a record: {err}",
+                self.journal.path()
+            )
+        })
+    }
+
     fn new_id(&mut self, entity: EntityId, app_id: &str, local: u64) {
         let name = self.entity_name(entity);
         if let Err(err) = self.journal.new_id(&name, app_id, local) {
