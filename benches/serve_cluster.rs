@@ -15,16 +15,18 @@
 //! `WEIR_BENCH_ROUNDS` rounds (default 1), with the machine's load beside it.
 
 #[path = "../tests/common/postgres.rs"]
-#[allow(dead_code, reason = "the benchmark uses the parts of the cluster it needs")]
+#[allow(
+    dead_code,
+    reason = "the benchmark uses the parts of the cluster it needs"
+)]
 mod postgres;
 mod serving;
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value as Json, json};
+use serde_json::json;
 
 use serving::Serving;
 use serving::slow_app::{App, serve_app};
@@ -59,6 +61,8 @@ struct Figures {
     completed: f64,
     violations: usize,
     missing: usize,
+    /// The most memory a server held, in KiB.
+    memory: u64,
 }
 
 fn env_number(name: &str, default: usize) -> usize {
@@ -124,7 +128,10 @@ fn run(dir: &Path, journal: &str, servers: usize, records: usize) -> Figures {
     std::fs::write(dir.join("shop.weir"), script(&url)).expect("the script");
     let args = ["--max-runs", "100000000", "--backoff-ms", "200"];
     let serving: Vec<Serving> = (0..servers)
-        .map(|_| Serving::start_on(dir, "shop.weir", journal, &args, &[], false))
+        .map(|_| match journal {
+            "bench.db" => Serving::start(dir, "shop.weir", &args, &[], false),
+            url => Serving::start_on(dir, "shop.weir", url, &args, &[], false),
+        })
         .collect();
     let bases: Vec<String> = serving.iter().map(|s| s.base.clone()).collect();
     let (start, accepted) = post_all(&bases, records);
@@ -133,6 +140,7 @@ fn run(dir: &Path, journal: &str, servers: usize, records: usize) -> Figures {
     while crm.seen.lock().unwrap().writes < events && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(5));
     }
+    let memory = serving.iter().map(|s| serving::peak_kib(s.pid)).max();
     drop(serving);
     let seen = crm.seen.lock().unwrap();
     let completed = seen.last.map_or(f64::NAN, |l| (l - start).as_secs_f64());
@@ -146,6 +154,7 @@ fn run(dir: &Path, journal: &str, servers: usize, records: usize) -> Figures {
             .map(|v| v.windows(2).filter(|w| w[1] <= w[0]).count())
             .sum(),
         missing: events - seen.writes.min(events),
+        memory: memory.unwrap_or(0),
     }
 }
 
@@ -159,10 +168,11 @@ fn show(what: &str, rounds: &[Figures]) -> f64 {
     let violations: usize = rounds.iter().map(|f| f.violations).sum();
     let missing: usize = rounds.iter().map(|f| f.missing).sum();
     println!(
-        "  {what}: accepted {:.0} events/s, completed {:.0} events/s ({} events), {violations} order violations, {missing} writes missing in all rounds [load {}]",
+        "  {what}: accepted {:.0} events/s, completed {:.0} events/s ({} events), {violations} order violations, {missing} writes missing in all rounds, {:.1} MiB at most per server [load {}]",
         best.accepted,
         best.completed,
         best.events,
+        best.memory as f64 / 1024.0,
         serving::load()
     );
     best.completed

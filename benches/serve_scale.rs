@@ -24,7 +24,6 @@
 //! `WEIR_BENCH_ISOLATION_RECORDS=N` (default 1000) those of the isolation turns, and
 //! `WEIR_BENCH_POSTERS=N` (default 64) the threads that post.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -333,3 +333,23 @@ fn a_duplicate_is_accepted_once_and_a_write_confirmed_twice_is_recorded_once() {
     assert!(confirm(&mut client));
     assert!(!confirm(&mut client));
 }
+
+#[test]
+fn a_batch_not_run_is_let_go_of_and_taken_by_another() {
+    let Some((_cluster, url)) = journal("claims-error") else {
+        return;
+    };
+    let mut client = connect(&url);
+    let events = [event(Some(1), 1), event(Some(2), 2)];
+    let [first, second] = ids(&accept(&url, &events))[..] else {
+        panic!("two events");
+    };
+    let a = Claimer::new("a", Duration::from_secs(30));
+    let taken = a.claim(&mut client, 10).unwrap();
+    assert!(a.ran(&mut client, &taken[0], EventStatus::Done).unwrap());
+    // The batch failed: the event not run is let go of; the one run, with writes, is kept.
+    assert_eq!(a.let_go_of(&mut client, &[first, second]).unwrap(), 1);
+    let b = Claimer::new("b", Duration::from_secs(30));
+    assert_eq!(claimed(&b.claim(&mut client, 10).unwrap()), [second]);
+    assert_eq!(a.renew(&mut client).unwrap(), [first]);
+}

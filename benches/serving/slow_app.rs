@@ -38,9 +38,9 @@ impl App {
             delay,
             down,
             next: Arc::new(AtomicUsize::new(1)),
-            pub flying: Arc::new(AtomicUsize::new(0)),
-            pub peak: Arc::new(AtomicUsize::new(0)),
-            pub seen: Arc::new(Mutex::new(Seen::default())),
+            flying: Arc::new(AtomicUsize::new(0)),
+            peak: Arc::new(AtomicUsize::new(0)),
+            seen: Arc::new(Mutex::new(Seen::default())),
         }
     }
 
@@ -114,4 +114,3 @@ pub fn serve_app(app: App, runtime: &tokio::runtime::Runtime) -> String {
     });
     url
 }
-

@@ -229,6 +229,21 @@ impl Claimer {
         Ok(true)
     }
 
+    /// Lets go of the events of a batch this server claimed and has not run (after an error);
+    /// how many.
+    pub fn let_go_of(
+        &self,
+        client: &mut impl GenericClient,
+        claims: &[i64],
+    ) -> Result<u64, postgres::Error> {
+        client.execute(
+            "UPDATE events SET lease_owner = NULL, lease_until = NULL
+             WHERE lease_owner = $1 AND status = 'queued' AND outcome IS NULL
+               AND id = ANY($2)",
+            &[&self.owner, &claims],
+        )
+    }
+
     /// Lets go of every event this server holds, for the others to take at once (at a clean
     /// stop); how many.
     pub fn let_go(&self, client: &mut impl GenericClient) -> Result<u64, postgres::Error> {

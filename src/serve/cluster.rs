@@ -107,8 +107,13 @@ pub fn drain(worker: &mut Worker, wake: &mpsc::Receiver<()>, stop: &Arc<AtomicBo
             }
             continue;
         }
+        let taken: Vec<i64> = claims.iter().map(|c| c.event.id).collect();
         if let Err(err) = run_claimed(worker, &mut client, &mut reader, claims, stop) {
             report("cannot run the events claimed", &err);
+            // Those not recorded go to whichever server claims them next.
+            if let Err(err) = claimer.let_go_of(&mut client, &taken) {
+                report("cannot let go of its events", &err);
+            }
         }
     }
     if let Err(err) = worker.save_simulator() {
