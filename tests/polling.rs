@@ -383,3 +383,45 @@ workflow to_shop {{
     );
     assert_eq!(tracker.records("issue").len(), 1, "the chain stopped");
 }
+
+#[path = "common/postgres.rs"]
+#[expect(dead_code, reason = "each test uses the parts of the cluster it needs")]
+mod postgres;
+
+/// A poll's cursor and the records it saw are kept in a PostgreSQL journal as in a SQLite
+/// one: the second poll finds the change, the third finds none.
+#[test]
+fn polls_keep_what_they_saw_in_a_postgres_journal() {
+    let cluster = match postgres::Cluster::start("poll") {
+        Ok(cluster) => cluster,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    cluster.create_database("journal").expect("a database");
+    let url = cluster.url("journal");
+    let crm = Crm::start(three_contacts());
+    let dir = scratch("poll-postgres");
+    std::fs::write(dir.join("crm.weir"), script(&crm, "poll contact every 30s")).unwrap();
+    let once = || {
+        let args = ["serve", "crm.weir", "--poll-once", "--journal", &url];
+        let out = weir(&args, &dir, &[]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let said = once();
+    assert!(said.contains("for the first time"), "{said}");
+    crm.change(|r| r[1]["name"] = json!("Bob"));
+    let said = once();
+    assert!(said.contains("0 new, 1 updated, 0 deleted"), "{said}");
+    let said = once();
+    assert!(said.contains("0 new, 0 updated, 0 deleted"), "{said}");
+    let listed = text(&weir(&["runs", "--journal", &url, "--json"], &dir, &[]).stdout);
+    let by: Vec<String> = listed
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Json>(line).ok())
+        .filter_map(|row| row["by"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(by, ["renamed"], "{listed}");
+}

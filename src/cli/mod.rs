@@ -9,6 +9,7 @@ mod check;
 mod explain;
 mod fmt;
 mod graph;
+mod journal;
 mod lsp;
 mod repl;
 mod replay;
@@ -53,6 +54,7 @@ enum Command {
     Serve(serve::ServeArgs),
     Runs(runs::RunsArgs),
     Replay(replay::ReplayArgs),
+    Journal(journal::JournalArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -76,6 +78,7 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Runs(args) => runs::run(args),
         Command::Replay(args) => replay::run(args),
+        Command::Journal(args) => journal::run(args),
     };
     ExitCode::from(code)
 }

@@ -1,4 +1,6 @@
-//! The journal: one SQLite file that holds everything `weir serve` must not forget.
+//! The journal: one SQLite file (or a PostgreSQL database, `--journal postgres://…`) that
+//! holds everything `weir serve` must not forget. Its statements go through [`super::db`],
+//! written once for both engines.
 //!
 //! ```text
 //! POST /events/Shop/order/new   → events: #41 queued       (synced to disk, then 202)
@@ -22,9 +24,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
-
-use rusqlite::{Connection, OptionalExtension};
+use std::time::SystemTime;
 
 use super::db::{Db, DbError, DbResult, FromValue, Row, ToValue, postgres};
 use crate::args;
@@ -46,7 +46,7 @@ impl fmt::Display for JournalError {
 
 pub type Result<T> = std::result::Result<T, JournalError>;
 
-const SCHEMA: &str = r#"
+pub(super) const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
   id INTEGER PRIMARY KEY,
@@ -119,7 +119,7 @@ pub fn event_key(
 }
 
 /// Journals written before keys were scoped by route hold bare event ids: scope them once.
-const SCOPE_KEYS: &str =
+pub(super) const SCOPE_KEYS: &str =
     "UPDATE events SET key = app || '/' || entity || '/' || kind || ' id:' || key
      WHERE key IS NOT NULL AND key NOT LIKE app || '/' || entity || '/' || kind || ' %'";
 
@@ -259,10 +259,11 @@ impl Journal {
             });
         }
         let name = path.display().to_string();
-        let conn = open_sqlite(path, durable).map_err(|reason| JournalError {
-            path: name.clone(),
-            reason,
-        })?;
+        let conn =
+            super::db::sqlite::open_journal(path, durable).map_err(|reason| JournalError {
+                path: name.clone(),
+                reason,
+            })?;
         Ok(Journal {
             conn,
             path: name,
@@ -696,57 +697,6 @@ fn finish_event(
         )?;
     }
     Ok(rows)
-}
-
-/// A SQLite journal: the file made private, WAL, its tables, and the migrations of journals
-/// written by older versions of weir.
-fn open_sqlite(path: &Path, durable: bool) -> std::result::Result<Db, String> {
-    let lower = |err: rusqlite::Error| err.to_string().to_lowercase();
-    create_private(path).map_err(|err| err.to_string().to_lowercase())?;
-    let conn = Connection::open(path).map_err(lower)?;
-    conn.busy_timeout(Duration::from_secs(30)).map_err(lower)?;
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .map_err(lower)?;
-    conn.pragma_update(None, "synchronous", if durable { "FULL" } else { "NORMAL" })
-        .map_err(lower)?;
-    conn.execute_batch(SCHEMA).map_err(lower)?;
-    let scoped: Option<String> = conn
-        .query_row("SELECT value FROM meta WHERE key = 'keys'", [], |r| {
-            r.get(0)
-        })
-        .optional()
-        .map_err(lower)?;
-    if scoped.is_none() {
-        conn.execute_batch(&format!(
-            "BEGIN IMMEDIATE; {SCOPE_KEYS};
-             INSERT OR IGNORE INTO meta (key, value) VALUES ('keys', 'route'); COMMIT;"
-        ))
-        .map_err(lower)?;
-    }
-    conn.execute_batch(super::runs::SCHEMA).map_err(lower)?;
-    super::runs::migrate(&conn).map_err(lower)?;
-    conn.execute_batch(super::outbox::SCHEMA).map_err(lower)?;
-    super::outbox::migrate(&conn).map_err(lower)?;
-    if durable {
-        // Accepting must not wait for a checkpoint: the other connections make them.
-        conn.pragma_update(None, "wal_autocheckpoint", 0)
-            .map_err(lower)?;
-    }
-    Ok(super::db::sqlite::wrap(conn))
-}
-
-/// Makes a journal that does not exist yet readable by its owner only: it holds records.
-/// SQLite gives its `-wal` and `-shm` files the same permissions.
-fn create_private(path: &Path) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(path) {
-        Ok(_) => Ok(()),
-        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(err) => Err(err),
-    }
 }
 
 pub(super) fn fail_in(path: &str, err: DbError) -> JournalError {

@@ -21,8 +21,9 @@
 //! or cut short stops the start unless `--accept-damaged-journal` says to go on. While it runs,
 //! `weir serve` holds a lock on `FILE.lock` beside its journal: a second server on the same
 //! journal is refused, and `weir replay` knows by it that a server will run what it releases.
-//! A journal on PostgreSQL is shared by any number of servers instead, each running the events
-//! it claims ([`cluster`], [`claims`], [`shared`]).
+//! A journal on PostgreSQL is shared by any number of servers instead, each holding a share of
+//! a session advisory lock ([`db::postgres`]) and running the events it claims ([`cluster`],
+//! [`claims`], [`shared`]).
 //! Statuses are [`status`] types, and the options served with are kept as [`saved`] JSON.
 //! [`schemes`] checks the signatures of real providers' webhooks (GitHub, Stripe, Slack, a
 //! plain HMAC) and [`envelope`] finds the kind, record and event id in their payloads: the parts

@@ -20,15 +20,26 @@ pub struct Cluster {
 impl Cluster {
     /// A new cluster, running, with fsync off (a test's cluster never outlives its machine).
     pub fn start(name: &str) -> Result<Cluster, String> {
-        Cluster::start_with(name, &["-c", "fsync=off"])
+        Cluster::start_with(name, &["-c", "fsync=off"], false)
     }
 
     /// A new cluster that syncs its commits to disk as a real one does, for benchmarks.
     pub fn start_durable(name: &str) -> Result<Cluster, String> {
-        Cluster::start_with(name, &[])
+        Cluster::start_with(name, &[], false)
     }
 
-    fn start_with(name: &str, settings: &[&str]) -> Result<Cluster, String> {
+    /// A new cluster that takes TLS, with a certificate for `127.0.0.1` and `localhost`
+    /// signed by a certificate authority of its own ([`Cluster::ca`]), made by `openssl`.
+    pub fn start_tls(name: &str) -> Result<Cluster, String> {
+        Cluster::start_with(name, &["-c", "fsync=off", "-c", "ssl=on"], true)
+    }
+
+    /// The certificate of the authority that signed a TLS cluster's certificate (PEM).
+    pub fn ca(&self) -> PathBuf {
+        self.dir.join("ca.pem")
+    }
+
+    fn start_with(name: &str, settings: &[&str], tls: bool) -> Result<Cluster, String> {
         let bin = binaries().ok_or_else(|| {
             "PostgreSQL is not installed here (no `initdb` on PATH or in \
              /usr/lib/postgresql/*/bin); `apt-get install postgresql` installs it"
@@ -65,6 +76,9 @@ impl Cluster {
                 "--no-sync",
             ],
         )?;
+        if tls {
+            cluster.make_certificates()?;
+        }
         cluster.port = free_port()?;
         let mut options = format!(
             "-c listen_addresses=127.0.0.1 -p {} -k {}",
@@ -113,6 +127,54 @@ impl Cluster {
     pub fn pid(&self) -> Option<u32> {
         let text = std::fs::read_to_string(Path::new(&self.data()).join("postmaster.pid")).ok()?;
         text.lines().next()?.trim().parse().ok()
+    }
+
+    /// An authority, and the server's key and certificate in its data folder, where
+    /// `ssl=on` finds them (`server.key`, `server.crt`), the key readable by the server only.
+    fn make_certificates(&self) -> Result<(), String> {
+        let dir = &self.dir;
+        std::fs::write(
+            dir.join("san.ext"),
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+        )
+        .map_err(|e| format!("cannot write san.ext: {e}"))?;
+        let data = Path::new(&self.data()).to_path_buf();
+        let (key, crt) = (data.join("server.key"), data.join("server.crt"));
+        // An EC key each: quick to make.
+        let new_key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+        let steps = [
+            format!(
+                "req -x509 {new_key} -keyout ca.key -out ca.pem -days 2 -subj /CN=weir-test-ca"
+            ),
+            format!(
+                "req {new_key} -keyout {} -out server.csr -subj /CN=localhost",
+                key.display()
+            ),
+            format!(
+                "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+                 -extfile san.ext -out {}",
+                crt.display()
+            ),
+        ];
+        for args in steps {
+            // The folders are the test's own, made without spaces.
+            let made = Command::new("openssl")
+                .args(args.split_whitespace())
+                .current_dir(dir)
+                .stdin(Stdio::null())
+                .output();
+            check("openssl", made)?;
+        }
+        if self.as_postgres {
+            let owned = Command::new("chown")
+                .arg("postgres:")
+                .arg(&key)
+                .arg(&crt)
+                .output();
+            check("chown postgres:", owned)?;
+        }
+        let private = Command::new("chmod").arg("600").arg(&key).output();
+        check("chmod 600", private).map(|_| ())
     }
 
     fn data(&self) -> String {

@@ -16,6 +16,7 @@
 //! migrations of its old journals ([`sqlite`]), PostgreSQL's URL, migrations and locks
 //! ([`postgres`]).
 
+pub mod copy;
 pub mod postgres;
 pub mod sqlite;
 
@@ -41,10 +42,19 @@ impl From<rusqlite::Error> for DbError {
 impl From<::postgres::Error> for DbError {
     fn from(err: ::postgres::Error) -> DbError {
         // The server's own words (`duplicate key value violates …`) say more than the kind.
-        let text = match err.as_db_error() {
+        let mut text = match err.as_db_error() {
             Some(db) => db.message().to_string(),
             None => err.to_string(),
         };
+        // What went wrong underneath (the TLS handshake's reason) is in the sources.
+        let mut cause = std::error::Error::source(&err);
+        while let Some(inner) = cause {
+            if err.as_db_error().is_none() {
+                text.push_str(": ");
+                text.push_str(&inner.to_string());
+            }
+            cause = inner.source();
+        }
         DbError(text.to_lowercase())
     }
 }
@@ -220,7 +230,7 @@ pub enum Db {
     Sqlite(rusqlite::Connection),
     /// The client needs `&mut` to send; the journal's connections are each used by one
     /// thread, as SQLite's are.
-    Postgres(RefCell<postgres::Conn>),
+    Postgres(Box<RefCell<postgres::Conn>>),
 }
 
 impl Db {

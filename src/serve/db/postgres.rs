@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! weir serve shop.weir --journal postgres://weir@127.0.0.1:5432/weir
-//!   connect        → TLS refused for now: loopback, or `sslmode=disable` on a trusted network
+//!   connect        → in the clear to this machine (or with `sslmode=disable`), else TLS
+//!                    (rustls), the server's certificate verified as the system verifies
 //!   migrate        → migrations/postgres/*.sql not yet in `schema_migrations`, in order, in one
 //!                    transaction under an advisory lock (two servers starting migrate once)
 //!   serve          → a session advisory lock held while it runs: a second server is refused
@@ -20,7 +21,11 @@ use std::time::Duration;
 use postgres::config::{Host, SslMode};
 use postgres::types::private::BytesMut;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
+use std::sync::Arc;
+
 use postgres::{Client, Config, NoTls, Statement};
+use rustls_platform_verifier::BuilderVerifierExt;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{Db, DbError, DbResult, Row, Value};
 use crate::serve::journal::JournalError;
@@ -101,34 +106,55 @@ pub fn redacted(url: &str) -> String {
 pub fn open(url: &str) -> Result<Db, String> {
     let mut config: Config = url
         .parse()
-        .map_err(|e: postgres::Error| format!("the URL does not read: {}", lower(&e)))?;
-    plain_allowed(&config)?;
+        .map_err(|e: postgres::Error| format!("the URL does not read: {}", DbError::from(e)))?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(10));
     }
     if config.get_application_name().is_none() {
         config.application_name("weir");
     }
-    let client = config
-        .connect(NoTls)
-        .map_err(|e| format!("cannot connect: {}", DbError::from(e)))?;
+    let client = match secured(&config) {
+        Secured::Plain => config.connect(NoTls),
+        // Beyond this machine TLS is required, not only preferred: a server that does not
+        // take it is refused rather than spoken to in the clear.
+        Secured::Tls => config.ssl_mode(SslMode::Require).connect(tls()?),
+    }
+    .map_err(refused)?;
     let mut conn = Conn {
         client: Some(client),
         prepared: HashMap::new(),
     };
     conn.migrate()
         .map_err(|e| format!("cannot migrate it: {e}"))?;
-    Ok(Db::Postgres(std::cell::RefCell::new(conn)))
+    Ok(Db::Postgres(Box::new(std::cell::RefCell::new(conn))))
+}
+
+/// Why a connection failed; for a certificate, where trust comes from.
+fn refused(err: postgres::Error) -> String {
+    let mut why = DbError::from(err).0;
+    if why.contains("certificate") {
+        why.push_str(
+            "; weir trusts the certificates the system does: add the server's CA to them, or \
+             name its file in `SSL_CERT_FILE`",
+        );
+    }
+    format!("cannot connect: {why}")
 }
 
 fn lower(err: &dyn std::fmt::Display) -> String {
     err.to_string().to_lowercase()
 }
 
-/// weir has no TLS to PostgreSQL yet (rustls only, and no maintained connector fits): a
-/// connection goes in the clear, so only to this machine, or where `sslmode=disable` says the
-/// network is trusted.
-fn plain_allowed(config: &Config) -> Result<(), String> {
+/// How a connection is secured: in the clear where `sslmode=disable` says so or the server is
+/// on this machine (and TLS is only preferred), else by TLS (rustls, with the certificates the
+/// system trusts, `SSL_CERT_FILE` and `SSL_CERT_DIR` included), always verified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Secured {
+    Plain,
+    Tls,
+}
+
+fn secured(config: &Config) -> Secured {
     let loopback = config.get_hosts().iter().all(|host| match host {
         Host::Tcp(name) => {
             name == "localhost"
@@ -141,20 +167,21 @@ fn plain_allowed(config: &Config) -> Result<(), String> {
         Host::Unix(_) => true,
     });
     match config.get_ssl_mode() {
-        SslMode::Disable => Ok(()),
-        SslMode::Prefer if loopback => Ok(()),
-        SslMode::Prefer => Err(
-            "weir does not speak TLS to PostgreSQL yet, and the server is not on this machine; \
-             add `?sslmode=disable` to the URL if the network between them is trusted, or reach \
-             it over 127.0.0.1 (an SSH tunnel)"
-                .into(),
-        ),
-        _ => Err(
-            "weir does not speak TLS to PostgreSQL yet (`sslmode=require`); reach the server \
-             over 127.0.0.1 (an SSH tunnel), or use `sslmode=disable` on a trusted network"
-                .into(),
-        ),
+        SslMode::Disable => Secured::Plain,
+        SslMode::Prefer if loopback => Secured::Plain,
+        _ => Secured::Tls,
     }
+}
+
+/// rustls with ring, verifying the server's certificate as the system does.
+fn tls() -> Result<MakeRustlsConnect, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_platform_verifier())
+        .map_err(|e| format!("cannot set up TLS: {}", lower(&e)))?
+        .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
 }
 
 impl Conn {
@@ -302,6 +329,8 @@ impl ToSql for Value {
                 _ => Err(format!("an integer given for a column of type {ty}").into()),
             },
             Value::Text(s) if <&str as ToSql>::accepts(ty) => s.as_str().to_sql(ty, out),
+            // SQLite keeps what it is given: a text in a column of bytes is copied as bytes.
+            Value::Text(s) if *ty == Type::BYTEA => s.as_bytes().to_sql(ty, out),
             Value::Text(_) => Err(format!("a text given for a column of type {ty}").into()),
             Value::Bytes(b) if *ty == Type::BYTEA => b.as_slice().to_sql(ty, out),
             Value::Bytes(_) => Err(format!("bytes given for a column of type {ty}").into()),
@@ -370,13 +399,18 @@ mod tests {
     }
 
     #[test]
-    fn tls_is_refused_beyond_this_machine_unless_disabled() {
-        let allowed = |url: &str| plain_allowed(&url.parse().unwrap());
-        assert!(allowed("postgres://weir@127.0.0.1/weir").is_ok());
-        assert!(allowed("postgres://weir@localhost/weir").is_ok());
-        assert!(allowed("postgres://weir@db.example/weir?sslmode=disable").is_ok());
-        let far = allowed("postgres://weir@db.example/weir").unwrap_err();
-        assert!(far.contains("sslmode=disable"), "{far}");
-        assert!(allowed("postgres://weir@127.0.0.1/weir?sslmode=require").is_err());
+    fn tls_is_used_beyond_this_machine_unless_disabled() {
+        let secured = |url: &str| secured(&url.parse().unwrap());
+        assert_eq!(secured("postgres://weir@127.0.0.1/weir"), Secured::Plain);
+        assert_eq!(secured("postgres://weir@localhost/weir"), Secured::Plain);
+        assert_eq!(secured("postgres://weir@db.example/weir"), Secured::Tls);
+        assert_eq!(
+            secured("postgres://weir@db.example/weir?sslmode=disable"),
+            Secured::Plain
+        );
+        assert_eq!(
+            secured("postgres://weir@127.0.0.1/weir?sslmode=require"),
+            Secured::Tls
+        );
     }
 }
