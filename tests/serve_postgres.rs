@@ -167,8 +167,9 @@ fn the_listening_line_names_the_journal_without_its_password() {
     let _ = child.kill();
     let _ = child.wait();
     assert!(read.is_ok(), "the first line reads");
+    // Shown with the name the server gives its connections, among the servers on it.
     assert!(
-        first.contains(&format!("journal {},", shown(&url))),
+        first.contains(&format!("journal {}?application_name=weir-", shown(&url))),
         "{first}"
     );
     assert!(!first.contains(PASSWORD), "{first}");
