@@ -353,3 +353,26 @@ fn a_batch_not_run_is_let_go_of_and_taken_by_another() {
     assert_eq!(claimed(&b.claim(&mut client, 10).unwrap()), [second]);
     assert_eq!(a.renew(&mut client).unwrap(), [first]);
 }
+
+#[test]
+fn renewing_skips_an_event_being_recorded_rather_than_wait_for_it() {
+    let Some((_cluster, url)) = journal("claims-renew") else {
+        return;
+    };
+    let mut client = connect(&url);
+    let events = [event(Some(1), 1), event(Some(2), 2)];
+    let [first, second] = ids(&accept(&url, &events))[..] else {
+        panic!("two events");
+    };
+    let a = Claimer::new("a", Duration::from_secs(30));
+    let taken = a.claim(&mut client, 10).unwrap();
+    // Another connection of the same server records the first event, its row locked.
+    let mut recording = connect(&url);
+    let mut tx = recording.transaction().unwrap();
+    assert!(a.holds(&mut tx, &taken[0]).unwrap());
+    assert_eq!(a.renew(&mut client).unwrap(), [second]);
+    tx.commit().unwrap();
+    let mut renewed = a.renew(&mut client).unwrap();
+    renewed.sort_unstable();
+    assert_eq!(renewed, [first, second]);
+}

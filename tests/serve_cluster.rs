@@ -168,3 +168,65 @@ fn two_servers_one_killed_lose_no_write_write_none_twice_and_keep_each_records_o
 fn three_servers_one_killed_lose_no_write_write_none_twice_and_keep_each_records_order() {
     several_servers_and_one_killed(3);
 }
+
+/// Orders of a real shop become contacts in a real CRM, and their changes update the contact
+/// linked: a record's later events run on other servers than its first.
+#[test]
+fn a_contact_made_on_one_server_is_updated_by_another() {
+    let Some((_cluster, url)) = journal("serve-linked") else {
+        return;
+    };
+    let app = RestApp::start();
+    let dir = scratch("pg-cluster-linked");
+    let script = format!(
+        r#"app Shop at "{0}" {{
+  order {{ name: text }}
+}}
+
+app Crm at "{0}" auth bearer env CRM_TOKEN {{
+  contact {{ name: text }}
+}}
+
+workflow make {{
+  on new order in Shop
+  create contact in Crm {{ name: name }}
+}}
+
+workflow follow {{
+  on updated order in Shop
+  update contact in Crm linked {{ name: name }}
+}}
+"#,
+        app.url
+    );
+    std::fs::write(dir.join("shop.weir"), script).unwrap();
+    let servers: Vec<Arc<Serve>> = (0..2).map(|_| Arc::new(serve_on(&dir, &url))).collect();
+    for r in 0..4 {
+        for k in 0..3 {
+            let kind = if k == 0 { "new" } else { "updated" };
+            let record = json!({"id": format!("o-{r}"), "name": format!("o{r}-v{k}")});
+            let id = format!("order-{r}-{k}");
+            let (status, reply) = servers[(r + k) % 2].event(
+                &format!("/events/Shop/order/{kind}"),
+                &record,
+                Some(&id),
+            );
+            assert_eq!(status, 202, "{reply}");
+        }
+    }
+    let done = wait_until(Duration::from_secs(30), || app.applied().len() >= 12);
+    let applied = app.applied();
+    let methods: Vec<&str> = applied.iter().map(|a| a.method.as_str()).collect();
+    assert!(done, "{} of 12 writes made: {methods:?}", applied.len());
+    let mut names: Vec<String> = app
+        .records("contact")
+        .iter()
+        .map(|c| c["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["o0-v2", "o1-v2", "o2-v2", "o3-v2"],
+        "each contact made once, then updated"
+    );
+}

@@ -164,11 +164,17 @@ impl Claimer {
         Ok(claims)
     }
 
-    /// Renews the leases this server holds; the events still its own.
+    /// Renews the leases this server holds; the events renewed. An event whose row a
+    /// transaction of this server holds (it is being recorded, or its writes settled) is
+    /// renewed at the next turn: waiting for it, in whatever order the rows come, could
+    /// deadlock with that transaction.
     pub fn renew(&self, client: &mut impl GenericClient) -> Result<Vec<i64>, postgres::Error> {
         let rows = client.query(
             "UPDATE events SET lease_until = weir_now_ms() + $2
-             WHERE lease_owner = $1 AND status = 'queued' RETURNING id",
+             WHERE id IN (
+               SELECT id FROM events WHERE lease_owner = $1 AND status = 'queued'
+               FOR UPDATE SKIP LOCKED)
+             RETURNING id",
             &[&self.owner, &self.lease_ms],
         )?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
@@ -247,9 +253,12 @@ impl Claimer {
     /// Lets go of every event this server holds, for the others to take at once (at a clean
     /// stop); how many.
     pub fn let_go(&self, client: &mut impl GenericClient) -> Result<u64, postgres::Error> {
+        // Rows held by a transaction of this server are being finished: not waited for.
         client.execute(
             "UPDATE events SET lease_owner = NULL, lease_until = NULL
-             WHERE lease_owner = $1 AND status = 'queued'",
+             WHERE id IN (
+               SELECT id FROM events WHERE lease_owner = $1 AND status = 'queued'
+               FOR UPDATE SKIP LOCKED)",
             &[&self.owner],
         )
     }
