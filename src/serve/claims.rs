@@ -318,6 +318,23 @@ pub fn still_ours(tx: &Db, event: i64) -> DbResult<bool> {
     Ok(row.is_some())
 }
 
+/// Leases to this server an event it ran again (a release of `weir replay`) whose writes it
+/// now sends, so that no claim takes them as another server's left over (on PostgreSQL).
+pub fn keep(tx: &Db, event: i64) -> DbResult<()> {
+    if tx.is_postgres() {
+        tx.execute(
+            "UPDATE events SET lease_owner = current_setting('application_name'),
+               lease_until = weir_now_ms() + ?2
+             WHERE id = ?1",
+            crate::args![event, LEASE_MS],
+        )?;
+    }
+    Ok(())
+}
+
+/// How long a lease taken by [`keep`] lasts, in milliseconds (the cluster's renews it).
+const LEASE_MS: i64 = 10_000;
+
 /// Lets go of an event's lease once it is finished (on PostgreSQL).
 pub fn let_go_of(tx: &Db, event: i64) -> DbResult<()> {
     if tx.is_postgres() {

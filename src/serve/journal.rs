@@ -483,6 +483,8 @@ impl Journal {
             rows.extend(finish_event(&tx, program, f).map_err(fail)?);
             if f.writes.is_empty() {
                 super::claims::let_go_of(&tx, f.event).map_err(fail)?;
+            } else if !claimed {
+                super::claims::keep(&tx, f.event).map_err(fail)?;
             }
         }
         for (a, b) in links {
