@@ -3,6 +3,8 @@
 //! it listens on the same way, and end it however the benchmark ends.
 
 pub mod memory;
+#[allow(dead_code, reason = "only the benchmarks against real apps use it")]
+pub mod slow_app;
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -37,6 +39,18 @@ impl Serving {
         env: &[(&str, &str)],
         errors: bool,
     ) -> Serving {
+        Serving::start_on(dir, script, "bench.db", args, env, errors)
+    }
+
+    /// [`Serving::start`] on the journal `journal` (a file, or a PostgreSQL URL).
+    pub fn start_on(
+        dir: &Path,
+        script: &str,
+        journal: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+        errors: bool,
+    ) -> Serving {
         let mut child = Command::new(env!("CARGO_BIN_EXE_weir"))
             .args([
                 "serve",
@@ -44,7 +58,7 @@ impl Serving {
                 "--listen",
                 "127.0.0.1:0",
                 "--journal",
-                "bench.db",
+                journal,
             ])
             .args(args)
             .envs(env.iter().copied())

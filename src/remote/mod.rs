@@ -58,6 +58,14 @@ pub trait Recorder: Send {
     );
     /// The engine numbers the app's record `app_id` as `local`.
     fn new_id(&mut self, entity: EntityId, app_id: &str, local: RecordId);
+    /// The number for a record the engine has not numbered yet (`app_id` empty: one the app
+    /// has not named, a create not yet sent): `least`, the next the engine would give, unless
+    /// the journal gives numbers to several servers, which must not give one twice nor an
+    /// app's record two.
+    fn number(&mut self, entity: EntityId, app_id: &str, least: RecordId) -> RecordId {
+        let _ = (entity, app_id);
+        least
+    }
 }
 
 /// An app's base URL, when weir can reach it: http or https, with a host. `weir check` holds

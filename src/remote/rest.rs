@@ -62,11 +62,12 @@ impl Book {
         if let Some(local) = ids.by_app.get(app_id) {
             return *local;
         }
-        ids.by_local.push(app_id.to_string());
-        let local = ids.by_local.len() as RecordId;
-        if !app_id.is_empty() {
-            ids.by_app.insert(app_id.to_string(), local);
-        }
+        let least = ids.by_local.len() as RecordId + 1;
+        let local = match &mut self.recorder {
+            Some(recorder) => recorder.number(entity, app_id, least).max(1),
+            None => least,
+        };
+        self.learn(entity, app_id, local);
         if let Some(recorder) = &mut self.recorder {
             recorder.new_id(entity, app_id, local);
         }
@@ -630,4 +631,44 @@ fn merge(sent: Record, reply: Record) -> Record {
         out.set_extra(name.clone(), value.clone());
     }
     out
+}
+
+#[cfg(test)]
+mod numbering {
+    use super::*;
+
+    /// A journal that gives the numbers it was told to, in turn.
+    struct Given(Vec<RecordId>);
+
+    impl Recorder for Given {
+        fn action_done(&mut self, _: &IdempotencyKey, _: EntityId, _: &'static str, _: RecordId) {}
+        fn new_id(&mut self, _: EntityId, _: &str, _: RecordId) {}
+        fn number(&mut self, _: EntityId, _: &str, _: RecordId) -> RecordId {
+            self.0.remove(0)
+        }
+    }
+
+    fn book(recorder: Option<Box<dyn Recorder>>) -> Book {
+        Book {
+            ids: vec![Ids::default()],
+            recorder,
+        }
+    }
+
+    #[test]
+    fn records_are_numbered_by_the_journal_where_it_numbers_them_for_several_servers() {
+        let contact = EntityId(0);
+        let mut shared = book(Some(Box::new(Given(vec![5, 2]))));
+        assert_eq!(shared.local(contact, "c-3"), 5);
+        // Numbered once: the journal is not asked again.
+        assert_eq!(shared.local(contact, "c-3"), 5);
+        assert_eq!(shared.local(contact, ""), 2);
+        assert_eq!(shared.app_id(RecordRef::new(contact, 5)), Some("c-3"));
+        assert_eq!(shared.app_id(RecordRef::new(contact, 2)), None);
+        let mut alone = book(None);
+        assert_eq!(
+            (alone.local(contact, "c-3"), alone.local(contact, "c-4")),
+            (1, 2)
+        );
+    }
 }

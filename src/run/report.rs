@@ -50,6 +50,19 @@ impl<A: Apps> Engine<A> {
         self.core.spent.iter_mut().for_each(|n| *n = 0);
     }
 
+    /// Runs each workflow made since its budget was last renewed, by workflow.
+    pub fn spent(&self) -> &[u64] {
+        &self.core.spent
+    }
+
+    /// Sets the runs each workflow made in the budget's window, by workflow: several servers
+    /// on one journal count them together.
+    pub fn set_spent(&mut self, spent: &[u64]) {
+        for (n, s) in self.core.spent.iter_mut().zip(spent) {
+            *n = *s;
+        }
+    }
+
     /// Remembers a write to a real app made before a restart.
     pub fn remember_write(&mut self, written: echo::Written) {
         self.core.echoes.remember(written);

@@ -335,17 +335,30 @@ impl Journal {
         let now = now_ms();
         let fail = |e| fail_in(&self.path, e);
         let tx = self.conn.transaction().map_err(fail)?;
+        // On PostgreSQL each event has its record's order key, for several servers' claims.
+        let orders = super::claims::lock_records(&tx, batch).map_err(fail)?;
         let mut out = Vec::with_capacity(batch.len());
-        for e in batch {
-            let added = tx
-                .query_opt(
+        for (e, order) in batch.iter().zip(orders) {
+            let inserted = match &order {
+                Some(order) => tx.query_opt(
+                    "INSERT INTO events (key, app, entity, kind, record, actor, changed,
+                       received, order_key)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     ON CONFLICT (key) DO NOTHING RETURNING id",
+                    args![
+                        e.key, e.app, e.entity, e.kind, e.record, e.actor, e.changed, now, order
+                    ],
+                ),
+                None => tx.query_opt(
                     "INSERT INTO events (key, app, entity, kind, record, actor, changed, received)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                      ON CONFLICT (key) DO NOTHING RETURNING id",
                     args![
                         e.key, e.app, e.entity, e.kind, e.record, e.actor, e.changed, now
                     ],
-                )
+                ),
+            };
+            let added = inserted
                 .and_then(|row| row.map(|r| r.get(0)).transpose())
                 .map_err(fail)?;
             match added {
@@ -469,7 +482,17 @@ impl Journal {
         let tx = self.conn.transaction().map_err(fail)?;
         let mut rows = Vec::new();
         for f in batch {
+            // An event another server took meanwhile (this one's lease ran out) is its own.
+            let claimed = f.was == EventStatus::Queued;
+            if claimed && !super::claims::still_ours(&tx, f.event).map_err(fail)? {
+                continue;
+            }
             rows.extend(finish_event(&tx, program, f).map_err(fail)?);
+            if f.writes.is_empty() {
+                super::claims::let_go_of(&tx, f.event).map_err(fail)?;
+            } else if !claimed {
+                super::claims::keep(&tx, f.event).map_err(fail)?;
+            }
         }
         for (a, b) in links {
             tx.execute(

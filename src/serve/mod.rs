@@ -19,14 +19,18 @@
 //!
 //! Before any of that, the journal is checked against its [`marker`]: a journal damaged, reset
 //! or cut short stops the start unless `--accept-damaged-journal` says to go on. While it runs,
-//! `weir serve` holds a lock on `FILE.lock` beside its journal (on PostgreSQL, a session
-//! advisory lock, [`db::postgres`]): a second server on the same journal is refused, and
-//! `weir replay` knows by it that a server will run what it releases.
+//! `weir serve` holds a lock on `FILE.lock` beside its journal: a second server on the same
+//! journal is refused, and `weir replay` knows by it that a server will run what it releases.
+//! A journal on PostgreSQL is shared by any number of servers instead, each holding a share of
+//! a session advisory lock ([`db::postgres`]) and running the events it claims ([`cluster`],
+//! [`claims`], [`shared`]).
 //! Statuses are [`status`] types, and the options served with are kept as [`saved`] JSON.
 //! [`schemes`] checks the signatures of real providers' webhooks (GitHub, Stripe, Slack, a
 //! plain HMAC) and [`envelope`] finds the kind, record and event id in their payloads: the parts
 //! a provider route is built from (no route takes provider webhooks yet).
 
+pub mod claims;
+pub mod cluster;
 pub mod db;
 pub mod envelope;
 pub mod failed_runs;
@@ -48,6 +52,7 @@ pub mod schedules;
 pub mod schemes;
 pub mod sender;
 pub mod server;
+pub mod shared;
 pub mod signing;
 pub mod status;
 pub mod timers;
@@ -257,7 +262,12 @@ const BACKLOG: usize = 50_000;
 
 /// Runs queued events as they come, until told to stop.
 fn work(mut worker: Worker, wake: mpsc::Receiver<()>, stop: Arc<AtomicBool>) {
-    drain(&mut worker, wake, &stop);
+    if worker.journal().conn().is_postgres() {
+        // Shared with other servers: the events this one claims.
+        cluster::drain(&mut worker, &wake, &stop);
+    } else {
+        drain(&mut worker, wake, &stop);
+    }
     // What is not sent stays in the outbox for the next start.
     if let Some(outbox) = worker.take_outbox() {
         outbox.stop();
@@ -333,9 +343,12 @@ fn drain(worker: &mut Worker, wake: mpsc::Receiver<()>, stop: &AtomicBool) {
 
 /// Serves until SIGTERM or Ctrl-C: the start (lock, marker, journal, worker, sender), then the
 /// four parts on their threads, then the stop, each step in a function of its own below.
-pub fn serve(config: Config, program: Arc<Program>) -> Result<(), ServeError> {
-    if db::postgres::url_of(&config.journal).is_some() {
-        // Held until this function returns; PostgreSQL lets it go when the session ends.
+pub fn serve(mut config: Config, program: Arc<Program>) -> Result<(), ServeError> {
+    if let Some(url) = db::postgres::url_of(&config.journal) {
+        // Every connection of this server carries its name, which its claims are held under.
+        config.journal = PathBuf::from(cluster::named(url, &cluster::name()));
+        // Held, with the other servers', until this function returns; PostgreSQL lets it go
+        // when the session ends.
         let _serving = db::postgres::hold_serving(&config.journal)?;
         return serve_held(config, program);
     }

@@ -101,14 +101,42 @@ pub fn insert(tx: &Db, program: &Program, event: i64, writes: &[Planned]) -> DbR
 pub type KnownIds = Vec<(EntityId, u64, String)>;
 
 /// Every row still to send, oldest first, with the app's ids already known of their records
-/// (a create sent before a crash). A row whose entity or key no longer reads is left out.
+/// (a create sent before a crash). A row whose entity or key no longer reads is left out. On
+/// PostgreSQL, where several servers share the outbox, none: each sends the rows of the events
+/// it runs, and those of events it takes over ([`load_of`]).
 pub fn load(conn: &Db, program: &Program) -> DbResult<(Vec<Row>, KnownIds)> {
+    if conn.is_postgres() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    load_where(conn, program, "TRUE", &[])
+}
+
+/// The rows still to send of some events (that a server took over from one that stopped).
+pub fn load_of(conn: &Db, program: &Program, events: &[i64]) -> DbResult<(Vec<Row>, KnownIds)> {
+    let listed: Vec<String> = events.iter().map(i64::to_string).collect();
+    load_where(
+        conn,
+        program,
+        "o.event IN (SELECT CAST(e AS BIGINT) FROM unnest(string_to_array(?1, ',')) AS e)",
+        crate::args![listed.join(",")],
+    )
+}
+
+fn load_where(
+    conn: &Db,
+    program: &Program,
+    condition: &str,
+    args: &[&dyn crate::serve::db::ToValue],
+) -> DbResult<(Vec<Row>, KnownIds)> {
     let found = conn.query_map(
-        "SELECT o.id, o.event, o.key, o.entity, o.record, o.method, o.verb, o.url, o.body, o.media,
-                (SELECT app_id FROM ids WHERE ids.entity = o.entity AND ids.local = o.record
-                 AND ids.app_id IS NOT NULL)
-         FROM outbox o ORDER BY o.id",
-        &[],
+        &format!(
+            "SELECT o.id, o.event, o.key, o.entity, o.record, o.method, o.verb, o.url, o.body,
+                    o.media,
+                    (SELECT app_id FROM ids WHERE ids.entity = o.entity AND ids.local = o.record
+                     AND ids.app_id IS NOT NULL)
+             FROM outbox o WHERE {condition} ORDER BY o.id"
+        ),
+        args,
         |r| {
             Ok((
                 r.get::<i64>(0)?,
@@ -223,5 +251,6 @@ pub fn settle_event(
     if let Some((key, message)) = failure {
         super::runs::fail(tx, event, key.run, message)?;
     }
+    super::claims::let_go_of(tx, event)?;
     Ok(status)
 }

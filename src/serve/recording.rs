@@ -69,6 +69,13 @@ impl Recording {
         self.outbox.take()
     }
 
+    /// Rows recorded before (by a server that stopped), to send.
+    pub fn send(&self, rows: Vec<super::outbox::Row>) {
+        if let Some(outbox) = &self.outbox {
+            outbox.send(rows);
+        }
+    }
+
     pub fn set_counters(&mut self, counters: Arc<Counters>) {
         self.counters = Some(counters);
     }

@@ -89,6 +89,20 @@ impl Recorder for JournalRecorder {
         }
     }
 
+    fn number(&mut self, entity: EntityId, app_id: &str, least: u64) -> u64 {
+        if !self.journal.conn().is_postgres() {
+            return least;
+        }
+        let name = self.entity_name(entity);
+        // Shared with other servers: numbered by the journal, or not at all.
+        super::shared::number(self.journal.conn(), &name, app_id, least).unwrap_or_else(|err| {
+            panic!(
+                "the journal `{}` gave no number to a record: {err}",
+                self.journal.path()
+            )
+        })
+    }
+
     fn new_id(&mut self, entity: EntityId, app_id: &str, local: u64) {
         let name = self.entity_name(entity);
         if let Err(err) = self.journal.new_id(&name, app_id, local) {
@@ -117,10 +131,13 @@ pub struct Worker {
     waits: Vec<super::waits::Change>,
     /// When the event running was received (seconds): a timer due by then is not planned.
     since: i64,
+    /// Events come from claims ([`super::claims`]): each runs with the run numbers its claim
+    /// gave it.
+    claimed: bool,
 }
 
 /// `Calendar/event` as an entity of the script.
-fn entity_named(p: &Program, text: &str) -> Option<EntityId> {
+pub(super) fn entity_named(p: &Program, text: &str) -> Option<EntityId> {
     let (app, entity) = text.split_once('/')?;
     p.entity_named(p.app_named(app)?, entity)
 }
@@ -234,6 +251,7 @@ impl Worker {
             latest: super::timers::Latest::default(),
             waits: Vec::new(),
             since: 0,
+            claimed: false,
         })
     }
 
@@ -356,6 +374,33 @@ impl Worker {
         self.engine.renew_budget();
     }
 
+    /// The engine, for what the servers on a shared journal keep in step ([`super::shared`]).
+    pub(super) fn engine_mut(&mut self) -> &mut Engine<Connected> {
+        &mut self.engine
+    }
+
+    /// From now on events come from claims, each with its block of run numbers.
+    pub fn set_claimed(&mut self) {
+        self.claimed = true;
+    }
+
+    /// The script served.
+    pub fn program(&self) -> Arc<Program> {
+        Arc::clone(&self.program)
+    }
+
+    /// The rows still to send of events taken over from a server that stopped.
+    pub fn rows_of(&self, events: &[i64]) -> Result<Vec<super::outbox::Row>, JournalError> {
+        super::outbox::load_of(self.journal.conn(), &self.program, events)
+            .map(|(rows, _)| rows)
+            .map_err(|e| self.journal.fail(e))
+    }
+
+    /// Writes of events taken over from a server that stopped, to send.
+    pub fn send_again(&mut self, rows: Vec<super::outbox::Row>) {
+        self.recording().send(rows);
+    }
+
     /// Runs one accepted event. `again`: it ran before (a replay), so it gets its old run
     /// numbers and starts a new chain.
     pub fn run(&mut self, event: &StoredEvent, again: bool) -> Finished {
@@ -366,7 +411,7 @@ impl Worker {
 
     fn run_event(&mut self, event: &StoredEvent, again: bool) -> Finished {
         let base = match event.run_base {
-            Some(base) if again => base,
+            Some(base) if again || self.claimed => base,
             _ => self.next_run,
         };
         self.engine.set_next_run_id(base);
@@ -472,6 +517,15 @@ impl Worker {
         let mut finished = self.finished(event.id, base, outcome, false);
         finished.was = event.status;
         finished.writes = self.take_planned();
+        if self.claimed && !super::claims::fits(base, self.engine.next_run_id()) {
+            // Its later runs took numbers of another event's block: their writes must not go.
+            finished.writes.clear();
+            finished.status = EventStatus::Failed;
+            finished.message = Some(format!(
+                "the event made more than {} runs; its writes were not sent",
+                super::claims::RUN_BLOCK
+            ));
+        }
         finished.heard = super::failed_runs::heard_rows(&self.program, outcome, &finished.writes);
         finished
     }
@@ -792,7 +846,7 @@ fn ledger_row(p: &Program, w: &Written) -> LedgerRow {
     }
 }
 
-fn ledger_entry(p: &Program, row: &LedgerRow) -> Option<Written> {
+pub(super) fn ledger_entry(p: &Program, row: &LedgerRow) -> Option<Written> {
     let kind = row.kind.parse().ok()?;
     let at = state::record_ref(p, &row.record).ok()?;
     let e = p.entity(at.entity);

@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0001_journal",
         include_str!("../../../migrations/postgres/0001_journal.sql"),
     ),
+    ("0002_claims", crate::serve::claims::MIGRATION),
     (
         "0003_time_and_failures",
         include_str!("../../../migrations/postgres/0003_time_and_failures.sql"),
@@ -275,28 +276,40 @@ fn placeholders(sql: &str) -> String {
 /// Takes the lock a serving `weir serve` holds for as long as `db` is open; false if another
 /// session holds it.
 pub fn lock_serving(db: &Db) -> DbResult<bool> {
-    db.query_one("SELECT pg_try_advisory_lock(?1)", crate::args![SERVING])?
-        .get::<i64>(0)
-        .map(|got| got == 1)
+    // Shared: any number of servers share a PostgreSQL journal ([`crate::serve::cluster`]).
+    db.query_one(
+        "SELECT pg_try_advisory_lock_shared(?1)",
+        crate::args![SERVING],
+    )?
+    .get::<i64>(0)
+    .map(|got| got == 1)
 }
 
-/// The journal at `location`, its serving lock held by this process for as long as it is
-/// kept; refused if another `weir serve` holds it.
+/// The journal at `location`, its serving lock held (shared with the other servers) by this
+/// process for as long as it is kept. `weir runs` holds it alone for a moment to tell whether
+/// a server runs: the share is tried again for up to a second.
 pub fn hold_serving(location: &Path) -> Result<crate::serve::journal::Journal, JournalError> {
     let journal = crate::serve::journal::Journal::open(location, true)?;
-    match lock_serving(journal.conn()) {
-        Ok(true) => Ok(journal),
-        Ok(false) => Err(JournalError {
-            path: journal.path().to_string(),
-            reason: "another `weir serve` is running on this journal; stop it first".into(),
-        }),
-        Err(err) => Err(journal.fail(err)),
+    for _ in 0..50 {
+        match lock_serving(journal.conn()) {
+            Ok(true) => return Ok(journal),
+            Ok(false) => std::thread::sleep(Duration::from_millis(20)),
+            Err(err) => return Err(journal.fail(err)),
+        }
     }
+    Err(JournalError {
+        path: journal.path().to_string(),
+        reason: "another program holds the lock of its servers; stop it, or start again".into(),
+    })
 }
 
 /// Whether a `weir serve` holds the serving lock of the journal now.
 pub fn someone_serving(db: &Db) -> DbResult<bool> {
-    if lock_serving(db)? {
+    // Had at once only where no server holds its share.
+    let alone = db
+        .query_one("SELECT pg_try_advisory_lock(?1)", crate::args![SERVING])?
+        .get::<i64>(0)?;
+    if alone == 1 {
         db.query_one("SELECT pg_advisory_unlock(?1)", crate::args![SERVING])?;
         return Ok(false);
     }

@@ -1,0 +1,330 @@
+//! What the servers on one PostgreSQL journal share besides its events: the writes apps
+//! confirmed, the app ids learned, the links made and the echo ledger, each read as the others
+//! add them; and the run budget, counted for the whole cluster.
+//!
+//! ```text
+//! server a runs #41: POST Crm/contact (key …-1/1) → 201 c-3      actions, ids, ledger rows
+//! server b, before it runs #43 (Crm/contact c-3 updated):
+//!   reads the rows added since it last read → knows c-3, and that its update is a's echo
+//! ```
+//!
+//! A server reads the rows the others added since it last read ([`Reader::read`]), before it
+//! runs the events it claimed. Rows are numbered as they are written (`seq`) and carry the
+//! transaction that wrote them (`tx`): a transaction that took its number early may commit
+//! late, so a read asks for every row of a transaction not older than the oldest one still
+//! running at the last read (the snapshot's `xmin`), and leaves out those it already had.
+//! Nothing is missed and nothing is taken twice. A server's own rows are left out by its
+//! name, which it gives its connections (`application_name`).
+//!
+//! The run budget (`--max-runs`, per workflow and minute) is counted in `run_budget`, by
+//! window of a minute on the database's clock: a server sets its engine's count to the
+//! cluster's before it runs events ([`spent`]) and adds what its runs spent in the
+//! transaction that records them ([`spend`]). Two servers that both start a run when one run
+//! is left may pass the budget by one run each: the budget holds to within the number of
+//! servers, not exactly. Held events are those whose status is `held` in the journal, which
+//! every server and `weir runs` read alike.
+
+use std::collections::HashMap;
+
+use postgres::GenericClient;
+
+use super::db::{Db, DbResult};
+use super::journal::LedgerRow;
+use super::worker::{self, Worker};
+use crate::program::Program;
+use crate::run::state;
+
+/// What the other servers added since the last read.
+#[derive(Clone, Debug, Default)]
+pub struct Added {
+    /// Writes apps confirmed: `(idempotency key, engine's number of the record)`.
+    pub actions: Vec<(String, u64)>,
+    /// The id table: `(App/entity, app's id, engine's number)`.
+    pub ids: Vec<(String, Option<String>, u64)>,
+    pub links: Vec<(String, String)>,
+    pub ledger: Vec<LedgerRow>,
+}
+
+impl Added {
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+            && self.ids.is_empty()
+            && self.links.is_empty()
+            && self.ledger.is_empty()
+    }
+}
+
+/// Where one server is in the rows the others add.
+#[derive(Clone, Debug)]
+pub struct Reader {
+    server: String,
+    /// The oldest transaction running at the last read (`xid8`, as text).
+    horizon: String,
+    /// Rows already read of transactions at or past the horizon: `seq → tx`.
+    seen: HashMap<i64, u64>,
+}
+
+/// The tables read, each with its columns after `seq` and `tx`.
+const TABLES: [(&str, &str); 4] = [
+    ("actions", "key, record, NULL, NULL, NULL"),
+    ("ids", "entity, local, app_id, NULL, NULL"),
+    ("links", "a, NULL, b, NULL, NULL"),
+    ("ledger", "kind, print, record, fields, chain"),
+];
+
+impl Reader {
+    /// Starts from now: rows of transactions that are still running, or begin later, are
+    /// read; the others were there when the server loaded the journal.
+    pub fn start(client: &mut impl GenericClient, server: &str) -> Result<Reader, postgres::Error> {
+        let horizon = client
+            .query_one("SELECT pg_snapshot_xmin(pg_current_snapshot())::TEXT", &[])?
+            .get(0);
+        Ok(Reader {
+            server: server.to_string(),
+            horizon,
+            seen: HashMap::new(),
+        })
+    }
+
+    /// The rows the other servers added since the last read.
+    pub fn read(&mut self, client: &mut impl GenericClient) -> Result<Added, postgres::Error> {
+        let mut tx = client.transaction()?;
+        // One snapshot for every statement of the read.
+        tx.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+        // The snapshot the reads below see, taken by this first statement.
+        let horizon: String = tx
+            .query_one("SELECT pg_snapshot_xmin(pg_current_snapshot())::TEXT", &[])?
+            .get(0);
+        let mut added = Added::default();
+        for (table, columns) in TABLES {
+            let sql = format!(
+                "SELECT seq, tx::TEXT, {columns} FROM {table}
+                 WHERE tx >= $1::TEXT::XID8 AND server IS DISTINCT FROM $2 ORDER BY seq"
+            );
+            for row in tx.query(&sql, &[&self.horizon, &self.server])? {
+                let (seq, written): (i64, String) = (row.get(0), row.get(1));
+                let written = written.parse().unwrap_or(u64::MAX);
+                if self.seen.insert(seq, written).is_some() {
+                    continue;
+                }
+                take(table, &row, &mut added);
+            }
+        }
+        tx.commit()?;
+        let oldest: u64 = horizon.parse().unwrap_or(0);
+        self.seen.retain(|_, written| *written >= oldest);
+        self.horizon = horizon;
+        Ok(added)
+    }
+}
+
+/// A row of one of the [`TABLES`] into what was added.
+fn take(table: &str, row: &postgres::Row, added: &mut Added) {
+    let text = |i: usize| row.get::<_, Option<String>>(i).unwrap_or_default();
+    let number = |i: usize| row.get::<_, Option<i64>>(i).unwrap_or(0) as u64;
+    match table {
+        "actions" => added.actions.push((text(2), number(3))),
+        "ids" => added.ids.push((text(2), row.get(4), number(3))),
+        "links" => added.links.push((text(2), text(4))),
+        _ => added.ledger.push(LedgerRow {
+            kind: text(2),
+            print: number(3),
+            record: text(4),
+            fields: text(5),
+            chain: text(6),
+        }),
+    }
+}
+
+/// Budgets renew every minute.
+pub const BUDGET_WINDOW_MS: i64 = 60_000;
+
+/// The window of the run budget now, on the database's clock: when it started.
+pub fn budget_window(client: &mut impl GenericClient) -> Result<i64, postgres::Error> {
+    let row = client.query_one(
+        "SELECT weir_now_ms() / $1::BIGINT * $1::BIGINT",
+        &[&BUDGET_WINDOW_MS],
+    )?;
+    Ok(row.get(0))
+}
+
+/// The runs each workflow made in a window, on every server.
+pub fn spent(
+    client: &mut impl GenericClient,
+    window: i64,
+) -> Result<HashMap<String, u64>, postgres::Error> {
+    let rows = client.query(
+        "SELECT workflow, runs FROM run_budget WHERE window_start = $1",
+        &[&window],
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get(0), r.get::<_, i64>(1) as u64))
+        .collect())
+}
+
+/// Adds the runs a server's events made in a window, in the transaction that records them;
+/// windows before the last are dropped.
+pub fn spend(
+    tx: &mut impl GenericClient,
+    window: i64,
+    runs: &[(String, u64)],
+) -> Result<(), postgres::Error> {
+    for (workflow, n) in runs.iter().filter(|(_, n)| *n > 0) {
+        tx.execute(
+            "INSERT INTO run_budget (workflow, window_start, runs) VALUES ($1, $2, $3)
+             ON CONFLICT (workflow, window_start) DO UPDATE SET runs = run_budget.runs + $3",
+            &[workflow, &window, &(*n as i64)],
+        )?;
+    }
+    tx.execute(
+        "DELETE FROM run_budget WHERE window_start < $1::BIGINT - $2::BIGINT",
+        &[&window, &BUDGET_WINDOW_MS],
+    )?;
+    Ok(())
+}
+
+/// Events the run-time guard holds, on every server.
+pub fn held(client: &mut impl GenericClient) -> Result<u64, postgres::Error> {
+    let row = client.query_one("SELECT COUNT(*) FROM events WHERE status = 'held'", &[])?;
+    Ok(row.get::<_, i64>(0) as u64)
+}
+
+/// The engine's number for a record of `entity` no server has numbered (`app_id` empty: a
+/// record the app has not named yet), or the one a server gave it: every server numbers
+/// records from one count per entity, so that no two records share a number, and a record
+/// the app names gets one number whichever server meets it first. `least`: the next number
+/// the asking server would give (past every number it knows).
+pub fn number(db: &Db, entity: &str, app_id: &str, least: u64) -> DbResult<u64> {
+    let known = "SELECT local FROM ids WHERE entity = ?1 AND app_id = ?2";
+    if !app_id.is_empty()
+        && let Some(row) = db.query_opt(known, crate::args![entity, app_id])?
+    {
+        return row.get(0);
+    }
+    let given: u64 = db
+        .query_one(
+            "INSERT INTO local_numbers (entity, last) VALUES (?1, ?2)
+             ON CONFLICT (entity) DO UPDATE SET last = GREATEST(local_numbers.last + 1, ?2)
+             RETURNING last",
+            crate::args![entity, least],
+        )?
+        .get(0)?;
+    if app_id.is_empty() {
+        return Ok(given);
+    }
+    // Another server may name the record at the same moment: the first row stays.
+    db.execute(
+        "INSERT INTO ids (entity, app_id, local) VALUES (?1, ?2, ?3)
+         ON CONFLICT (entity, app_id) DO NOTHING",
+        crate::args![entity, app_id, given],
+    )?;
+    db.query_one(known, crate::args![entity, app_id])?.get(0)
+}
+
+/// Takes what the other servers added into a worker's engine ([`Reader::read`]): the app ids
+/// they learned, the writes apps confirmed, the links and the echo ledger, as
+/// [`Worker::open`] puts them back from the journal.
+pub fn take_in(worker: &mut Worker, program: &Program, added: &Added) {
+    let engine = worker.engine_mut();
+    if let Some(http) = engine.apps_mut().http_mut() {
+        for (entity, app_id, local) in &added.ids {
+            if let Some(entity) = worker::entity_named(program, entity) {
+                http.restore_id(entity, app_id.as_deref().unwrap_or_default(), *local);
+            }
+        }
+        for (key, local) in &added.actions {
+            if let Ok(key) = key.parse() {
+                http.restore_done(key, *local);
+            }
+        }
+    }
+    for (a, b) in &added.links {
+        if let (Ok(a), Ok(b)) = (state::record_ref(program, a), state::record_ref(program, b)) {
+            engine.apps_mut().restore_link(a, b);
+        }
+    }
+    for row in &added.ledger {
+        if let Some(written) = worker::ledger_entry(program, row) {
+            engine.remember_write(written);
+        }
+    }
+}
+
+/// The runs each workflow of a worker made in the budget's window, by name.
+pub fn runs_spent(worker: &mut Worker, program: &Program) -> Vec<(String, u64)> {
+    let names = program.workflows.iter().map(|w| w.name.to_string());
+    names
+        .zip(worker.engine_mut().spent().iter().copied())
+        .collect()
+}
+
+/// Sets the runs each workflow of a worker made in the window to those of every server.
+pub fn set_runs_spent(worker: &mut Worker, program: &Program, spent: &HashMap<String, u64>) {
+    let counts: Vec<u64> = program
+        .workflows
+        .iter()
+        .map(|w| spent.get(&*w.name).copied().unwrap_or(0))
+        .collect();
+    worker.engine_mut().set_spent(&counts);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::remote::Policy;
+    use crate::run::Options;
+    use crate::run::apps::RecordRef;
+
+    const SCRIPT: &str = r#"app Shop { order { customer: text } }
+app Crm at "http://127.0.0.1:9" { contact { name: text } }
+
+workflow make {
+  on new order in Shop
+  create contact in Crm { name: customer }
+}
+"#;
+
+    fn program() -> Arc<Program> {
+        let loaded = crate::load::parse_all(vec![("shop.weir".into(), SCRIPT.into())]);
+        let checked = crate::check::check(&loaded.scripts, &loaded.sources);
+        assert!(!checked.has_errors());
+        Arc::new(checked.program)
+    }
+
+    #[test]
+    fn a_worker_takes_in_the_ids_others_learned_and_their_budget_spent() {
+        let dir = std::env::temp_dir().join(format!("weir-shared-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = program();
+        let Ok(mut worker) = Worker::open(
+            &dir.join("weir.db"),
+            Arc::clone(&p),
+            Options::default(),
+            Policy::default(),
+        ) else {
+            panic!("the worker starts");
+        };
+        let added = Added {
+            ids: vec![("Crm/contact".into(), Some("c-3".into()), 7)],
+            ..Added::default()
+        };
+        take_in(&mut worker, &p, &added);
+        let contact = p
+            .entity_named(p.app_named("Crm").unwrap(), "contact")
+            .unwrap();
+        let http = worker.engine_mut().apps().http().unwrap();
+        assert_eq!(
+            http.app_id(RecordRef::new(contact, 7)).as_deref(),
+            Some("c-3")
+        );
+        assert_eq!(runs_spent(&mut worker, &p), [("make".to_string(), 0)]);
+        let spent = HashMap::from([("make".to_string(), 12), ("gone".to_string(), 3)]);
+        set_runs_spent(&mut worker, &p, &spent);
+        assert_eq!(runs_spent(&mut worker, &p), [("make".to_string(), 12)]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,198 @@
+//! What the servers on one PostgreSQL journal share, on a real one (a throwaway cluster per
+//! test): each reads the rows the others add, once, even those a transaction committed late,
+//! and never its own; the run budget is counted for all of them.
+
+#[path = "common/postgres.rs"]
+#[allow(dead_code, reason = "each test uses the parts of the cluster it needs")]
+mod throwaway;
+
+use postgres::{Client, NoTls};
+use std::path::Path;
+
+use weir::serve::db::Db;
+use weir::serve::journal::Journal;
+use weir::serve::shared::{self, Reader};
+
+/// A journal with its tables on a cluster of its own, and its URL; `None` (the test is
+/// skipped, saying why) where PostgreSQL is not installed.
+fn journal(name: &str) -> Option<(throwaway::Cluster, String)> {
+    let cluster = match throwaway::Cluster::start(name) {
+        Ok(cluster) => cluster,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return None;
+        }
+    };
+    cluster.create_database("journal").expect("a database");
+    let url = cluster.url("journal");
+    // Opening the journal makes its tables.
+    drop(Journal::open(Path::new(&url), true).expect("the journal"));
+    Some((cluster, url))
+}
+
+/// A connection of server `name`.
+fn server(url: &str, name: &str) -> Client {
+    Client::connect(&format!("{url}?application_name={name}"), NoTls).expect("a connection")
+}
+
+/// The journal's own connection type, of server `name`.
+fn db(url: &str, name: &str) -> Db {
+    weir::serve::db::postgres::open(&format!("{url}?application_name={name}"))
+        .expect("a connection")
+}
+
+fn link(client: &mut Client, a: &str, b: &str) {
+    client
+        .execute("INSERT INTO links (a, b) VALUES ($1, $2)", &[&a, &b])
+        .unwrap();
+}
+
+#[test]
+fn a_server_reads_what_the_others_add_once_and_not_what_it_adds() {
+    let Some((_cluster, url)) = journal("shared-rows") else {
+        return;
+    };
+    let (mut a, mut b) = (server(&url, "a"), server(&url, "b"));
+    let mut reader = Reader::start(&mut a, "a").unwrap();
+    b.batch_execute(
+        "INSERT INTO actions (key, run, entity, method, record, at)
+           VALUES ('i-1/1', 1, 'Crm/contact', 'create', 7, 0);
+         INSERT INTO ids (entity, app_id, local) VALUES ('Crm/contact', 'c-3', 7);
+         INSERT INTO links (a, b) VALUES ('Shop/order/1', 'Crm/contact/7');
+         INSERT INTO ledger (kind, record, fields, print, chain, at)
+           VALUES ('created', 'Crm/contact/7', '[]', 42, '[]', 0);",
+    )
+    .unwrap();
+    link(&mut a, "Shop/order/2", "Crm/contact/8");
+    let added = reader.read(&mut a).unwrap();
+    assert_eq!(added.actions, [("i-1/1".to_string(), 7)]);
+    assert_eq!(
+        added.ids,
+        [("Crm/contact".to_string(), Some("c-3".to_string()), 7)]
+    );
+    assert_eq!(
+        added.links,
+        [("Shop/order/1".to_string(), "Crm/contact/7".to_string())]
+    );
+    assert_eq!(added.ledger.len(), 1);
+    assert_eq!(
+        (added.ledger[0].print, &*added.ledger[0].kind),
+        (42, "created")
+    );
+    assert!(reader.read(&mut a).unwrap().is_empty(), "read once");
+    // An entry written again is read again.
+    b.execute(
+        "INSERT INTO ids (entity, app_id, local) VALUES ('Crm/contact', 'c-3', 9)
+         ON CONFLICT (entity, app_id) DO UPDATE SET local = excluded.local",
+        &[],
+    )
+    .unwrap();
+    let again = reader.read(&mut a).unwrap();
+    assert_eq!(
+        again.ids,
+        [("Crm/contact".to_string(), Some("c-3".to_string()), 9)]
+    );
+}
+
+#[test]
+fn a_row_an_older_transaction_commits_late_is_not_missed() {
+    let Some((_cluster, url)) = journal("shared-late") else {
+        return;
+    };
+    let mut a = server(&url, "a");
+    let mut reader = Reader::start(&mut a, "a").unwrap();
+    let mut slow = server(&url, "b");
+    let mut fast = server(&url, "b");
+    let mut late = slow.transaction().unwrap();
+    late.execute(
+        "INSERT INTO links (a, b) VALUES ('Shop/order/1', 'Crm/contact/1')",
+        &[],
+    )
+    .unwrap();
+    link(&mut fast, "Shop/order/2", "Crm/contact/2");
+    let first = reader.read(&mut a).unwrap();
+    assert_eq!(first.links.len(), 1);
+    assert_eq!(first.links[0].0, "Shop/order/2");
+    late.commit().unwrap();
+    let second = reader.read(&mut a).unwrap();
+    assert_eq!(
+        second.links,
+        [("Shop/order/1".to_string(), "Crm/contact/1".to_string())],
+        "the row committed late is read, and the other not again"
+    );
+    assert!(reader.read(&mut a).unwrap().is_empty());
+}
+
+#[test]
+fn the_run_budget_and_held_events_are_counted_for_every_server() {
+    let Some((_cluster, url)) = journal("shared-budget") else {
+        return;
+    };
+    let (mut a, mut b) = (server(&url, "a"), server(&url, "b"));
+    let window = shared::budget_window(&mut a).unwrap();
+    assert_eq!(window % shared::BUDGET_WINDOW_MS, 0);
+    shared::spend(&mut a, window, &[("notify".into(), 3), ("sync".into(), 0)]).unwrap();
+    shared::spend(&mut b, window, &[("notify".into(), 2)]).unwrap();
+    shared::spend(
+        &mut b,
+        window - shared::BUDGET_WINDOW_MS,
+        &[("notify".into(), 9)],
+    )
+    .unwrap();
+    let spent = shared::spent(&mut a, window).unwrap();
+    assert_eq!(spent.get("notify"), Some(&5));
+    assert_eq!(spent.get("sync"), None);
+    // A window two before the present is dropped by the next spend.
+    shared::spend(&mut a, window + shared::BUDGET_WINDOW_MS, &[]).unwrap();
+    assert!(
+        shared::spent(&mut b, window - shared::BUDGET_WINDOW_MS)
+            .unwrap()
+            .is_empty()
+    );
+    b.batch_execute(
+        "INSERT INTO events (app, entity, kind, record, received, status)
+           VALUES ('Crm', 'contact', 'updated', '{}', 0, 'held')",
+    )
+    .unwrap();
+    assert_eq!(shared::held(&mut a).unwrap(), 1);
+}
+
+#[test]
+fn records_are_numbered_once_for_every_server() {
+    let Some((_cluster, url)) = journal("shared-numbers") else {
+        return;
+    };
+    let (a, b) = (db(&url, "a"), db(&url, "b"));
+    let contact = "Crm/contact";
+    let first = shared::number(&a, contact, "c-3", 1).unwrap();
+    assert_eq!(first, 1);
+    // The same record, met by another server: the same number.
+    assert_eq!(shared::number(&b, contact, "c-3", 1).unwrap(), first);
+    // Others, on either server: numbers of their own, past what the asking server knows.
+    let unnamed = shared::number(&b, contact, "", 1).unwrap();
+    let other = shared::number(&a, contact, "c-4", 1).unwrap();
+    let far = shared::number(&b, contact, "c-5", 40).unwrap();
+    assert_eq!((unnamed, other, far), (2, 3, 40));
+    assert_eq!(shared::number(&a, "Crm/deal", "", 1).unwrap(), 1);
+    // Threads numbering the same records at once agree on each.
+    let numbered: Vec<Vec<u64>> = (0..3)
+        .map(|i| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let client = db(&url, &format!("s{i}"));
+                (0..20)
+                    .map(|n| shared::number(&client, contact, &format!("d-{n}"), 1).unwrap())
+                    .collect()
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    assert!(numbered.iter().all(|n| n == &numbered[0]));
+    let mut distinct = numbered[0].clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 20);
+    assert!(distinct.iter().all(|n| *n > 40));
+}

@@ -1,0 +1,232 @@
+//! Two and three `weir serve` on one PostgreSQL journal (a throwaway cluster per test), with
+//! no balancer in front: posters spread each record's events over the servers, one is killed
+//! with `kill -9` while writes are being sent, and the app (which honours idempotency keys)
+//! must have made every record's writes once each, in order. Where PostgreSQL is not
+//! installed, each test says it is skipped.
+
+#[path = "common/postgres.rs"]
+#[expect(dead_code, reason = "each test uses the parts of the cluster it needs")]
+mod postgres;
+#[path = "real_apps/rest_app.rs"]
+#[expect(
+    dead_code,
+    reason = "the real-app tests use the rest: hooks, faults, reads"
+)]
+mod rest_app;
+#[path = "real_apps/serve.rs"]
+#[expect(
+    dead_code,
+    reason = "the real-app tests use the rest: their own starts"
+)]
+mod serve;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rest_app::RestApp;
+use serde_json::json;
+use serve::{Serve, scratch, text, wait_until};
+
+/// Orders of a real shop, each with its own id, become notes in a real CRM, one a change: a
+/// note's name says which order and which change (`o3-v2`).
+fn shop_to_notes(app: &str) -> String {
+    format!(
+        r#"app Shop at "{app}" {{
+  order {{ name: text }}
+}}
+
+app Crm at "{app}" auth bearer env CRM_TOKEN {{
+  note {{ name: text }}
+}}
+
+workflow note_each_change {{
+  on updated order in Shop
+  create note in Crm {{ name: name }}
+}}
+"#
+    )
+}
+
+const RECORDS: usize = 12;
+const CHANGES: usize = 8;
+
+fn journal(name: &str) -> Option<(postgres::Cluster, String)> {
+    let cluster = match postgres::Cluster::start(name) {
+        Ok(cluster) => cluster,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return None;
+        }
+    };
+    cluster.create_database("journal").expect("a database");
+    let url = cluster.url("journal");
+    Some((cluster, url))
+}
+
+fn serve_on(dir: &Path, url: &str) -> Serve {
+    let args = [
+        "serve",
+        "shop.weir",
+        "--listen",
+        "127.0.0.1:0",
+        "--journal",
+        url,
+        "--secret-env",
+        "WEIR_TEST_SECRET",
+        "--read-token-env",
+        "WEIR_TEST_READ",
+        "--backoff-ms",
+        "10",
+    ];
+    Serve::launch(dir, &args, &[]).unwrap_or_else(|out| {
+        panic!("weir serve did not start: {}", text(&out.stderr));
+    })
+}
+
+/// Posts change `k` of record `r` to the servers in turn from `first`, until one takes it
+/// (a killed server answers nothing); whether one did.
+fn post(servers: &[Arc<Serve>], first: usize, r: usize, k: usize) -> bool {
+    let record = json!({"id": format!("o-{r}"), "name": format!("o{r}-v{k}")});
+    let id = format!("order-{r}-{k}");
+    (0..servers.len() * 3).any(|turn| {
+        let server = &servers[(first + turn) % servers.len()];
+        let (status, _) = server.event("/events/Shop/order/updated", &record, Some(&id));
+        status == 202 || status == 200
+    })
+}
+
+/// `o3-v2` → (3, 2).
+fn change(name: &str) -> Option<(usize, usize)> {
+    let (r, k) = name.strip_prefix('o')?.split_once("-v")?;
+    Some((r.parse().ok()?, k.parse().ok()?))
+}
+
+fn several_servers_and_one_killed(count: usize) {
+    let Some((_cluster, url)) = journal(&format!("serve-{count}")) else {
+        return;
+    };
+    let app = RestApp::start();
+    app.set_slow(Duration::from_millis(20));
+    let dir = scratch(&format!("pg-cluster-{count}"));
+    std::fs::write(dir.join("shop.weir"), shop_to_notes(&app.url)).unwrap();
+    let servers: Vec<Arc<Serve>> = (0..count).map(|_| Arc::new(serve_on(&dir, &url))).collect();
+    let victim = servers[0].child.id();
+    // One poster per record, each change to the next server: a record's changes go to all.
+    let posters: Vec<_> = (0..RECORDS)
+        .map(|r| {
+            let servers = servers.clone();
+            std::thread::spawn(move || (0..CHANGES).all(|k| post(&servers, r + k, r, k)))
+        })
+        .collect();
+    assert!(
+        wait_until(Duration::from_secs(30), || app.applied().len() >= 10),
+        "the servers got going"
+    );
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &victim.to_string()])
+        .status();
+    assert!(killed.is_ok_and(|s| s.success()), "kill -9 {victim}");
+    for poster in posters {
+        assert!(poster.join().expect("a poster"), "a change no server took");
+    }
+    let total = RECORDS * CHANGES;
+    // The killed server's events wait for its leases to run out (10 s).
+    let all = wait_until(Duration::from_secs(60), || app.applied().len() >= total);
+    let applied = app.applied();
+    let mut by_record: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    let mut keys: HashMap<String, usize> = HashMap::new();
+    for write in &applied {
+        *keys
+            .entry(write.key.clone().unwrap_or_default())
+            .or_default() += 1;
+        let name = write.body["name"].as_str().unwrap_or_default();
+        let (r, k) = change(name).unwrap_or_else(|| panic!("a note of no change: {name}"));
+        by_record.entry(r).or_default().push(k);
+    }
+    let twice: Vec<_> = keys.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "keys written twice: {twice:?}");
+    let expected: Vec<usize> = (0..CHANGES).collect();
+    for r in 0..RECORDS {
+        assert_eq!(
+            by_record.get(&r),
+            Some(&expected),
+            "record o-{r}: every change once, in order"
+        );
+    }
+    assert!(all, "{} of {total} writes made", applied.len());
+    drop(servers);
+}
+
+#[test]
+fn two_servers_one_killed_lose_no_write_write_none_twice_and_keep_each_records_order() {
+    several_servers_and_one_killed(2);
+}
+
+#[test]
+fn three_servers_one_killed_lose_no_write_write_none_twice_and_keep_each_records_order() {
+    several_servers_and_one_killed(3);
+}
+
+/// Orders of a real shop become contacts in a real CRM, and their changes update the contact
+/// linked: a record's later events run on other servers than its first.
+#[test]
+fn a_contact_made_on_one_server_is_updated_by_another() {
+    let Some((_cluster, url)) = journal("serve-linked") else {
+        return;
+    };
+    let app = RestApp::start();
+    let dir = scratch("pg-cluster-linked");
+    let script = format!(
+        r#"app Shop at "{0}" {{
+  order {{ name: text }}
+}}
+
+app Crm at "{0}" auth bearer env CRM_TOKEN {{
+  contact {{ name: text }}
+}}
+
+workflow make {{
+  on new order in Shop
+  create contact in Crm {{ name: name }}
+}}
+
+workflow follow {{
+  on updated order in Shop
+  update contact in Crm linked {{ name: name }}
+}}
+"#,
+        app.url
+    );
+    std::fs::write(dir.join("shop.weir"), script).unwrap();
+    let servers: Vec<Arc<Serve>> = (0..2).map(|_| Arc::new(serve_on(&dir, &url))).collect();
+    for r in 0..4 {
+        for k in 0..3 {
+            let kind = if k == 0 { "new" } else { "updated" };
+            let record = json!({"id": format!("o-{r}"), "name": format!("o{r}-v{k}")});
+            let id = format!("order-{r}-{k}");
+            let (status, reply) = servers[(r + k) % 2].event(
+                &format!("/events/Shop/order/{kind}"),
+                &record,
+                Some(&id),
+            );
+            assert_eq!(status, 202, "{reply}");
+        }
+    }
+    let done = wait_until(Duration::from_secs(30), || app.applied().len() >= 12);
+    let applied = app.applied();
+    let methods: Vec<&str> = applied.iter().map(|a| a.method.as_str()).collect();
+    assert!(done, "{} of 12 writes made: {methods:?}", applied.len());
+    let mut names: Vec<String> = app
+        .records("contact")
+        .iter()
+        .map(|c| c["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["o0-v2", "o1-v2", "o2-v2", "o3-v2"],
+        "each contact made once, then updated"
+    );
+}
