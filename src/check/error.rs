@@ -109,6 +109,8 @@ pub enum CheckError {
     UpsertKeyMissing { key: Named, entity: Arc<str> },
     /// E0201: a record (from `find` or `let NAME = create`) used as a value.
     RecordAsValue { span: Span, name: Arc<str> },
+    /// E0201: `"{open}"` where `open` is a list of records (`every …`): a text cannot show one.
+    RecordsInText { span: Span, written: String },
     /// E0201: `for NAME in X` where `X` is not a list.
     ForOverNonList {
         span: Span,
@@ -368,6 +370,7 @@ impl CheckError {
             CheckError::NotBool { .. } => Code::E0203,
             CheckError::OptionalUsed { .. } | CheckError::RecordMaybeNone { .. } => Code::E0204,
             CheckError::RecordAsValue { .. }
+            | CheckError::RecordsInText { .. }
             | CheckError::ForOverNonList { .. }
             | CheckError::IndexNotList { .. }
             | CheckError::IndexNotNumber { .. } => Code::E0201,
@@ -480,6 +483,7 @@ impl CheckError {
             | RecordMaybeNone { .. }
             | UpsertKeyMissing { .. }
             | RecordAsValue { .. }
+            | RecordsInText { .. }
             | TargetOutsideUpdate { .. }
             | LetInArm { .. }
             | LetInOtherArm { .. }
@@ -661,6 +665,11 @@ impl CheckError {
                 format!("`{name}` is a record, not a value: read one of its fields"),
                 vec![primary(*span, "a whole record")],
                 vec![help(format!("write `{name}.FIELD` (or `{name}.id`), or compare it with `none`: `{name} != none`"))],
+            ),
+            CheckError::RecordsInText { span, written } => (
+                format!("`{written}` is a list of records, which a text cannot show: read their fields"),
+                vec![primary(*span, "a list of whole records")],
+                vec![help(format!("show how many with `{{len({written})}}`, or a field of each with `{{[item.FIELD for item in {written}]}}`"))],
             ),
             CheckError::TargetOutsideUpdate { span, field, trigger_has } => (
                 format!("`target.{field}` is read outside an `update`: `target` is the record an `update` writes"),

@@ -139,7 +139,14 @@ impl Checker<'_> {
         lookup: &ast::Lookup,
         trigger: &Trigger,
     ) -> Option<StepKind> {
-        let query = self.query(lookup, trigger)?;
+        let Some(query) = self.query(lookup, trigger) else {
+            // An unknown app or entity is reported; the name still stands, as an error, so
+            // the steps below it are not told it is used before its `let`.
+            self.later_lets.retain(|(_, span)| *span != local.span);
+            let id = self.declare_local(local, Type::Error, trigger.entity);
+            self.locals_used[id.0] = true;
+            return None;
+        };
         let ty = match query.kind {
             QueryKind::Find(_) => {
                 let name = self.program.entity(query.entity).name.clone();
