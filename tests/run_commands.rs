@@ -397,3 +397,55 @@ fn serve_warns_of_no_timer_wait_or_schedule() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The records `every` found are kept with a run that waits, and read after the wait.
+#[test]
+fn a_list_of_records_found_by_every_is_kept_across_a_wait() {
+    let dir = scratch("state-every");
+    std::fs::write(
+        dir.join("desk.weir"),
+        r##"app Desk {
+  ticket { title: text, owner: text }
+}
+
+app Ops {
+  request { who: text }
+}
+
+workflow later {
+  on new request in Ops
+  let theirs = every ticket in Desk where owner == trigger.who ordered by title desc
+  wait 1h
+  notify "#x" "{len(theirs)}: {[t.title for t in theirs]} ({theirs[0] != none})"
+}
+"##,
+    )
+    .unwrap();
+    let line = |app: &str, entity: &str, record: &str| {
+        format!(r#"{{"kind":"new","app":"{app}","entity":"{entity}","record":{record}}}"#)
+    };
+    let events = [
+        line("Desk", "ticket", r#"{"title":"a","owner":"bo"}"#),
+        line("Desk", "ticket", r#"{"title":"c","owner":"bo"}"#),
+        line("Desk", "ticket", r#"{"title":"z","owner":"cy"}"#),
+        line("Ops", "request", r#"{"who":"bo"}"#),
+    ];
+    std::fs::write(dir.join("events.jsonl"), events.join("\n")).unwrap();
+    std::fs::write(dir.join("none.jsonl"), "").unwrap();
+    let run = |events: &str, now: &str| {
+        let args = [
+            "run", "desk.weir", "--events", events, "--state", "s.json", "--now", now,
+        ];
+        let out = weir(&args, &dir);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let first = run("events.jsonl", "2030-05-01T08:00:00Z");
+    assert!(first.contains("waits at `wait 1h`"), "{first}");
+    let second = run("none.jsonl", "2030-05-01T10:00:00Z");
+    assert!(
+        second.contains(r#"notify #x "2: [\"c\", \"a\"] (true)""#),
+        "{second}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
