@@ -434,7 +434,14 @@ workflow later {
     std::fs::write(dir.join("none.jsonl"), "").unwrap();
     let run = |events: &str, now: &str| {
         let args = [
-            "run", "desk.weir", "--events", events, "--state", "s.json", "--now", now,
+            "run",
+            "desk.weir",
+            "--events",
+            events,
+            "--state",
+            "s.json",
+            "--now",
+            now,
         ];
         let out = weir(&args, &dir);
         assert!(out.status.success(), "{}", text(&out.stderr));

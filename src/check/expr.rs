@@ -231,7 +231,8 @@ impl Checker<'_> {
                 TextPart::Literal(text) => pieces.push(Piece::Text(Arc::from(text.as_str()))),
                 TextPart::Interpolation(inner) => {
                     let checked = self.expr(inner, scope, None);
-                    if matches!(&checked.ty, Type::List(item) if matches!(**item, Type::Record(..))) {
+                    if matches!(&checked.ty, Type::List(item) if matches!(**item, Type::Record(..)))
+                    {
                         self.report(CheckError::RecordsInText {
                             span: checked.span,
                             written: self.written(checked.span),

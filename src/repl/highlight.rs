@@ -140,7 +140,10 @@ mod tests {
             assert_eq!(strip(&coloured), line);
             assert!(coloured.contains(&format!("{KEYWORD}let{RESET}")));
             assert!(coloured.contains(&format!("{KEYWORD}in{RESET}")));
-            assert!(!coloured.contains(&format!("{KEYWORD}{lookup}")), "{lookup}");
+            assert!(
+                !coloured.contains(&format!("{KEYWORD}{lookup}")),
+                "{lookup}"
+            );
         }
     }
 }

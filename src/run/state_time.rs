@@ -182,7 +182,13 @@ fn local_value(
         };
         let mut values = Vec::with_capacity(records.len());
         for (i, record) in records.into_iter().enumerate() {
-            values.push(local_value(p, name, item, record, &format!("{place}[{i}]"))?);
+            values.push(local_value(
+                p,
+                name,
+                item,
+                record,
+                &format!("{place}[{i}]"),
+            )?);
         }
         return Ok(Value::List(Arc::from(values)));
     }
