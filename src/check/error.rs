@@ -483,7 +483,6 @@ impl CheckError {
             | RecordMaybeNone { .. }
             | UpsertKeyMissing { .. }
             | RecordAsValue { .. }
-            | RecordsInText { .. }
             | TargetOutsideUpdate { .. }
             | LetInArm { .. }
             | LetInOtherArm { .. }
@@ -509,6 +508,7 @@ impl CheckError {
             ForOverNonList { .. }
             | IndexNotList { .. }
             | IndexNotNumber { .. }
+            | RecordsInText { .. }
             | LetInFor { .. } => self.list_parts(),
         }
     }
@@ -665,11 +665,6 @@ impl CheckError {
                 format!("`{name}` is a record, not a value: read one of its fields"),
                 vec![primary(*span, "a whole record")],
                 vec![help(format!("write `{name}.FIELD` (or `{name}.id`), or compare it with `none`: `{name} != none`"))],
-            ),
-            CheckError::RecordsInText { span, written } => (
-                format!("`{written}` is a list of records, which a text cannot show: read their fields"),
-                vec![primary(*span, "a list of whole records")],
-                vec![help(format!("show how many with `{{len({written})}}`, or a field of each with `{{[item.FIELD for item in {written}]}}`"))],
             ),
             CheckError::TargetOutsideUpdate { span, field, trigger_has } => (
                 format!("`target.{field}` is read outside an `update`: `target` is the record an `update` writes"),
