@@ -658,7 +658,7 @@ pub enum StepKind {
     Call(Option<Name>, CallUse),
     /// `if C { … } else if C { … } else { … }` around steps.
     Branch(Branch),
-    /// `let NAME = find|exists|count …`: a value read from an app.
+    /// `let NAME = find|every|exists|count …`: a value read from an app.
     Lookup(Name, Lookup),
     /// `let NAME = create …`: the record created, named for the steps after it.
     Bind(Name, Action),
@@ -676,7 +676,7 @@ pub struct ForEach {
     pub block: Block,
 }
 
-/// `find contact in CRM where … ordered by FIELD [desc]`, `exists …`, `count …`: records of an
+/// `find contact in CRM where … ordered by FIELD [desc]`, `every …`, `exists …`, `count …`: records of an
 /// app read, never written.
 #[derive(Clone, Debug)]
 pub struct Lookup {
@@ -692,6 +692,8 @@ pub struct Lookup {
 pub enum LookupKind {
     /// One record, or none: the first by id, or by `ordered by`.
     Find(Option<Order>),
+    /// Every matching record, a list: by id, or by `ordered by`.
+    Every(Option<Order>),
     /// Whether any record matches.
     Exists,
     /// How many records match.
@@ -699,9 +701,18 @@ pub enum LookupKind {
 }
 
 impl LookupKind {
+    /// `ordered by FIELD [desc]` of a `find` or an `every`.
+    pub fn order(&self) -> Option<&Order> {
+        match self {
+            LookupKind::Find(order) | LookupKind::Every(order) => order.as_ref(),
+            LookupKind::Exists | LookupKind::Count => None,
+        }
+    }
+
     pub fn keyword(&self) -> &'static str {
         match self {
             LookupKind::Find(_) => "find",
+            LookupKind::Every(_) => "every",
             LookupKind::Exists => "exists",
             LookupKind::Count => "count",
         }

@@ -1054,13 +1054,11 @@ fn lookup_text(lookup: &Lookup, whole: bool) -> String {
     text
 }
 
-/// ` ordered by FIELD [desc]` of a `find`, or nothing.
+/// ` ordered by FIELD [desc]` of a `find` or an `every`, or nothing.
 fn order_text(lookup: &Lookup) -> String {
-    match &lookup.kind {
-        LookupKind::Find(Some(order)) if order.descending => {
-            format!(" ordered by {} desc", order.field.node)
-        }
-        LookupKind::Find(Some(order)) => format!(" ordered by {}", order.field.node),
-        _ => String::new(),
+    match lookup.kind.order() {
+        Some(order) if order.descending => format!(" ordered by {} desc", order.field.node),
+        Some(order) => format!(" ordered by {}", order.field.node),
+        None => String::new(),
     }
 }

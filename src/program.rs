@@ -530,6 +530,9 @@ pub enum QueryKind {
     /// The first match (by id, or by `order`: the field, and whether descending), or none. The
     /// `let` holds the record's values and then its id, in one list.
     Find(Option<(FieldId, bool)>),
+    /// Every match, in the same order as `Find` picks its first: a list of records, each held
+    /// as `Find`'s is.
+    Every(Option<(FieldId, bool)>),
     Exists,
     Count,
 }

@@ -197,7 +197,7 @@ pub const WORDS: &[Word] = &[
     // `on conflict in sync NAME`.
     word("conflict", Role::Trigger, C, "kw_conflict"),
     // `on every day at 08:00 in "Europe/Berlin"`, `on every monday …`, `on every 15m`; also
-    // `poll contact every 5m` in an app.
+    // `poll contact every 5m` in an app, and the lookup `let open = every ticket in Desk …`.
     word("every", Role::Trigger, C, "kw_every"),
     spelled("day", Role::Trigger, C, &["every_day"]),
     spelled("monday", Role::Trigger, C, &["weekday"]),

@@ -20,6 +20,8 @@ mod conflicts;
 mod connectors;
 #[path = "real_apps/crash.rs"]
 mod crash;
+#[path = "real_apps/every.rs"]
+mod every;
 #[path = "real_apps/failures.rs"]
 mod failures;
 #[path = "real_apps/reads.rs"]

@@ -292,6 +292,17 @@ workflow remind {
 }
 "##;
 
+/// `weir run SCRIPT --events EVENTS --state s.json --now NOW` in `dir`, which must succeed: what
+/// it prints.
+fn run_with_state(dir: &Path, script: &str, events: &str, now: &str) -> String {
+    let args = [
+        "run", script, "--events", events, "--state", "s.json", "--now", now,
+    ];
+    let out = weir(&args, dir);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
 /// The state file keeps the clock, the runs waiting for it and the timers that fired: each
 /// `weir run --now` moves the clock from the last run's time, firing once what came due.
 #[test]
@@ -304,21 +315,7 @@ fn state_carries_the_clock_its_waiting_runs_and_fired_timers_to_the_next_run() {
         r#"{"kind":"new","app":"Clinic","entity":"appointment","record":{"patient":"ann","start":"2030-05-03T10:00:00Z"}}"#,
     )
     .unwrap();
-    let run = |events: &str, now: &str| {
-        let args = [
-            "run",
-            "clinic.weir",
-            "--events",
-            events,
-            "--state",
-            "s.json",
-            "--now",
-            now,
-        ];
-        let out = weir(&args, &dir);
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        text(&out.stdout)
-    };
+    let run = |events: &str, now: &str| run_with_state(&dir, "clinic.weir", events, now);
     let first = run("monday.jsonl", "2030-05-01T08:00:00Z");
     assert!(!first.contains("notify"), "{first}");
     // The timer's time, 2030-05-02T10:00, comes in the second move; the run waits after it.
@@ -395,5 +392,50 @@ fn serve_warns_of_no_timer_wait_or_schedule() {
     for old in ["does not move the clock", "does not run", "stop at their"] {
         assert!(!stderr.contains(old), "{stderr}");
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The records `every` found are kept with a run that waits, and read after the wait.
+#[test]
+fn a_list_of_records_found_by_every_is_kept_across_a_wait() {
+    let dir = scratch("state-every");
+    std::fs::write(
+        dir.join("desk.weir"),
+        r##"app Desk {
+  ticket { title: text, owner: text }
+}
+
+app Ops {
+  request { who: text }
+}
+
+workflow later {
+  on new request in Ops
+  let theirs = every ticket in Desk where owner == trigger.who ordered by title desc
+  wait 1h
+  notify "#x" "{len(theirs)}: {[t.title for t in theirs]} ({theirs[0] != none})"
+}
+"##,
+    )
+    .unwrap();
+    let line = |app: &str, entity: &str, record: &str| {
+        format!(r#"{{"kind":"new","app":"{app}","entity":"{entity}","record":{record}}}"#)
+    };
+    let events = [
+        line("Desk", "ticket", r#"{"title":"a","owner":"bo"}"#),
+        line("Desk", "ticket", r#"{"title":"c","owner":"bo"}"#),
+        line("Desk", "ticket", r#"{"title":"z","owner":"cy"}"#),
+        line("Ops", "request", r#"{"who":"bo"}"#),
+    ];
+    std::fs::write(dir.join("events.jsonl"), events.join("\n")).unwrap();
+    std::fs::write(dir.join("none.jsonl"), "").unwrap();
+    let run = |events: &str, now: &str| run_with_state(&dir, "desk.weir", events, now);
+    let first = run("events.jsonl", "2030-05-01T08:00:00Z");
+    assert!(first.contains("waits at `wait 1h`"), "{first}");
+    let second = run("none.jsonl", "2030-05-01T10:00:00Z");
+    assert!(
+        second.contains(r#"notify #x "2: [\"c\", \"a\"] (true)""#),
+        "{second}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -109,6 +109,8 @@ pub enum CheckError {
     UpsertKeyMissing { key: Named, entity: Arc<str> },
     /// E0201: a record (from `find` or `let NAME = create`) used as a value.
     RecordAsValue { span: Span, name: Arc<str> },
+    /// E0201: `"{open}"` where `open` is a list of records (`every …`): a text cannot show one.
+    RecordsInText { span: Span, written: String },
     /// E0201: `for NAME in X` where `X` is not a list.
     ForOverNonList {
         span: Span,
@@ -368,6 +370,7 @@ impl CheckError {
             CheckError::NotBool { .. } => Code::E0203,
             CheckError::OptionalUsed { .. } | CheckError::RecordMaybeNone { .. } => Code::E0204,
             CheckError::RecordAsValue { .. }
+            | CheckError::RecordsInText { .. }
             | CheckError::ForOverNonList { .. }
             | CheckError::IndexNotList { .. }
             | CheckError::IndexNotNumber { .. } => Code::E0201,
@@ -505,6 +508,7 @@ impl CheckError {
             ForOverNonList { .. }
             | IndexNotList { .. }
             | IndexNotNumber { .. }
+            | RecordsInText { .. }
             | LetInFor { .. } => self.list_parts(),
         }
     }

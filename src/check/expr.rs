@@ -231,6 +231,13 @@ impl Checker<'_> {
                 TextPart::Literal(text) => pieces.push(Piece::Text(Arc::from(text.as_str()))),
                 TextPart::Interpolation(inner) => {
                     let checked = self.expr(inner, scope, None);
+                    if matches!(&checked.ty, Type::List(item) if matches!(**item, Type::Record(..)))
+                    {
+                        self.report(CheckError::RecordsInText {
+                            span: checked.span,
+                            written: self.written(checked.span),
+                        });
+                    }
                     self.require_value(&checked);
                     pieces.push(Piece::Expr(checked));
                 }

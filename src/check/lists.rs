@@ -176,6 +176,15 @@ impl CheckError {
                     name.text
                 ))],
             ),
+            CheckError::RecordsInText { span, written } => (
+                format!(
+                    "`{written}` is a list of records, which a text cannot show: read their fields"
+                ),
+                vec![primary(*span, "a list of whole records")],
+                vec![help(format!(
+                    "show how many with `{{len({written})}}`, or a field of each with `{{[item.FIELD for item in {written}]}}`"
+                ))],
+            ),
             other => unreachable!("expected a problem of lists, found {other:?}"),
         }
     }

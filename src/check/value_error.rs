@@ -27,9 +27,23 @@ impl CheckError {
                 base_ty: Some(ty),
                 ..
             } => (
-                format!("`{base}` is a {ty}, which has no field `{field}`"),
+                match ty.unwrapped() {
+                    crate::types::Type::Record(..) => format!(
+                        "`{base}` is an item of a list of records, whose fields are read in a walk or a `for`"
+                    ),
+                    _ => format!("`{base}` is a {ty}, which has no field `{field}`"),
+                },
                 vec![primary(*span, "only records have fields")],
                 vec![help(match ty.unwrapped() {
+                    // The records `every` found: `xs[0].FIELD` is not read, a walk is.
+                    crate::types::Type::List(item)
+                        if matches!(**item, crate::types::Type::Record(..)) =>
+                    {
+                        format!("read each record's field, as in `[item.{field} for item in {base}]`")
+                    }
+                    crate::types::Type::Record(..) => format!(
+                        "read the records of a list in a walk, as in `[item.{field} for item in LIST][0] ?? …`, or in a `for`"
+                    ),
                     crate::types::Type::List(_) => format!(
                         "read an item's field, as in `{base}[0].{field}`, or each item's, as in `[item.{field} for item in {base}]`"
                     ),

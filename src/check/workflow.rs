@@ -131,19 +131,30 @@ impl Checker<'_> {
         checked
     }
 
-    /// `let NAME = find|exists|count …`: the local holds an optional record, a yes or no, or a
-    /// number.
+    /// `let NAME = find|every|exists|count …`: the local holds an optional record, a list of
+    /// records, a yes or no, or a number.
     fn lookup_step(
         &mut self,
         local: &ast::Name,
         lookup: &ast::Lookup,
         trigger: &Trigger,
     ) -> Option<StepKind> {
-        let query = self.query(lookup, trigger)?;
+        let Some(query) = self.query(lookup, trigger) else {
+            // An unknown app or entity is reported; the name still stands, as an error, so
+            // the steps below it are not told it is used before its `let`.
+            self.later_lets.retain(|(_, span)| *span != local.span);
+            let id = self.declare_local(local, Type::Error, trigger.entity);
+            self.locals_used[id.0] = true;
+            return None;
+        };
         let ty = match query.kind {
             QueryKind::Find(_) => {
                 let name = self.program.entity(query.entity).name.clone();
                 Type::optional(Type::Record(query.entity, name))
+            }
+            QueryKind::Every(_) => {
+                let name = self.program.entity(query.entity).name.clone();
+                Type::list(Type::Record(query.entity, name))
             }
             QueryKind::Exists => Type::Bool,
             QueryKind::Count => Type::Number,
@@ -153,7 +164,7 @@ impl Checker<'_> {
         Some(StepKind::Lookup(id, query))
     }
 
-    /// `find|exists|count ENTITY in APP [where C] [ordered by F [desc]]`: the condition sees the
+    /// `find|every|exists|count ENTITY in APP [where C] [ordered by F [desc]]`: the condition sees the
     /// looked-up record's fields bare, as an `update`'s `where` sees its target's.
     fn query(&mut self, lookup: &ast::Lookup, trigger: &Trigger) -> Option<Query> {
         let app = self.app(&lookup.app);
@@ -167,12 +178,13 @@ impl Checker<'_> {
             .condition
             .as_ref()
             .map(|c| self.condition(c, scope, "a `where` condition"));
+        let order = lookup
+            .kind
+            .order()
+            .and_then(|o| self.field(entity, &o.field).map(|f| (f, o.descending)));
         let kind = match &lookup.kind {
-            ast::LookupKind::Find(order) => QueryKind::Find(
-                order
-                    .as_ref()
-                    .and_then(|o| self.field(entity, &o.field).map(|f| (f, o.descending))),
-            ),
+            ast::LookupKind::Find(_) => QueryKind::Find(order),
+            ast::LookupKind::Every(_) => QueryKind::Every(order),
             ast::LookupKind::Exists => QueryKind::Exists,
             ast::LookupKind::Count => QueryKind::Count,
         };

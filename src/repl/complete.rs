@@ -146,6 +146,12 @@ pub fn complete(line: &str, pos: usize, names: &Names) -> (usize, Vec<String>) {
                 names.entities()
             }
             "of" => names.workflows.clone(),
+            // `let open = every ENTITY in APP …`, and `find`, `exists`, `count` alike.
+            "every" | "find" | "exists" | "count"
+                if words.len() >= 2 && words[words.len() - 2] == "=" =>
+            {
+                names.entities()
+            }
             // `on every day`, `on every monday`, … (a length is typed, not completed).
             "every" => std::iter::once("day")
                 .chain(crate::ast::WEEKDAYS)
@@ -309,5 +315,18 @@ mod tests {
                 .1
                 .contains(&"notify".to_string())
         );
+    }
+
+    #[test]
+    fn completes_the_entity_of_a_lookup() {
+        let n = names();
+        let every = "let all = every ev";
+        assert_eq!(complete(every, every.len(), &n).1, vec!["event"]);
+        let find = "let e = find ";
+        assert_eq!(complete(find, find.len(), &n).1, vec!["event"]);
+        let fields = "let all = every event in Calendar where ti";
+        assert_eq!(complete(fields, fields.len(), &n).1, vec!["time", "title"]);
+        // After `on`, `every` is still the schedules' word.
+        assert_eq!(complete("on every d", 10, &n).1, vec!["day"]);
     }
 }

@@ -129,4 +129,21 @@ mod tests {
         let line = "notify \"hello";
         assert_eq!(strip(&highlight(line)), line);
     }
+
+    #[test]
+    fn colours_a_lookup_of_every_record_as_a_find() {
+        // Lookup words are contextual (a field may be called `count` or `every`): plain, as
+        // `find` is, around reserved words in colour.
+        for lookup in ["find", "every"] {
+            let line = format!("let open = {lookup} ticket in Desk ordered by opened desc");
+            let coloured = highlight(&line);
+            assert_eq!(strip(&coloured), line);
+            assert!(coloured.contains(&format!("{KEYWORD}let{RESET}")));
+            assert!(coloured.contains(&format!("{KEYWORD}in{RESET}")));
+            assert!(
+                !coloured.contains(&format!("{KEYWORD}{lookup}")),
+                "{lookup}"
+            );
+        }
+    }
 }

@@ -1,4 +1,4 @@
-//! Reads in a run: `find`, `exists` and `count`, the record a `let NAME = create` names, and
+//! Reads in a run: `find`, `every`, `exists` and `count`, the record a `let NAME = create` names, and
 //! `upsert`, which reads before it writes.
 //!
 //! A lookup asks the app for the records its `where` accepts (a real app through its list,
@@ -6,6 +6,7 @@
 //! error of the run, never "nothing found": `find` must not make a second record because an
 //! app was down for a moment.
 
+use std::cmp::Ordering;
 use std::sync::Arc;
 
 use super::action::{RunCtx, fit_field, stamp_record, stamp_write};
@@ -108,7 +109,7 @@ impl Core {
         })
     }
 
-    /// `find`, `exists` or `count`: reads records, writes nothing. A real app that cannot be
+    /// `find`, `every`, `exists` or `count`: reads records, writes nothing. A real app that cannot be
     /// asked fails the run (to be retried), never "nothing found".
     pub(super) fn query<A: Apps>(
         &mut self,
@@ -126,40 +127,57 @@ impl Core {
         Ok(match query.kind {
             QueryKind::Exists => Value::Bool(!found.is_empty()),
             QueryKind::Count => Value::Number(found.len() as f64),
-            QueryKind::Find(order) => {
-                let chosen = match order {
-                    None => found.first(),
-                    Some((field, descending)) => {
-                        let key = |r: &&Record| r.get(field).clone();
-                        let pick = |a: &&Record, b: &&Record| {
-                            let ordering = crate::operators::order(&key(a), &key(b))
-                                .unwrap_or(std::cmp::Ordering::Equal);
-                            if descending {
-                                ordering.reverse()
-                            } else {
-                                ordering
-                            }
-                        };
-                        // The first of the best, so equal keys keep the id order.
-                        found.iter().reduce(|best, r| {
-                            if pick(&r, &best) == std::cmp::Ordering::Less {
-                                r
-                            } else {
-                                best
-                            }
-                        })
-                    }
-                };
-                match chosen {
-                    Some(record) => record_value(
-                        scope.program,
-                        RecordRef::new(query.entity, record.id),
-                        record,
-                    ),
-                    None => Value::None,
-                }
+            QueryKind::Find(order) => match in_order(found, order).first() {
+                Some(record) => record_value(
+                    scope.program,
+                    RecordRef::new(query.entity, record.id),
+                    record,
+                ),
+                None => Value::None,
+            },
+            QueryKind::Every(order) => {
+                let records = in_order(found, order);
+                let items: Vec<Value> = records
+                    .iter()
+                    .map(|record| {
+                        record_value(
+                            scope.program,
+                            RecordRef::new(query.entity, record.id),
+                            record,
+                        )
+                    })
+                    .collect();
+                Value::List(Arc::from(items))
             }
         })
+    }
+}
+
+/// The records found, by `ordered by` (a field, and whether descending) or as found (in id
+/// order). The sort is stable, so equal keys keep the id order (`find` takes the first of
+/// them), and a record without the field comes after every one with it, either way.
+fn in_order(mut found: Vec<Record>, order: Option<(FieldId, bool)>) -> Vec<Record> {
+    if let Some((field, descending)) = order {
+        found.sort_by(|a, b| {
+            let (a, b) = (a.get(field), b.get(field));
+            match (a == &Value::None, b == &Value::None) {
+                (true, true) => Ordering::Equal,
+                (true, false) => Ordering::Greater,
+                (false, true) => Ordering::Less,
+                (false, false) if descending => key_order(b, a),
+                (false, false) => key_order(a, b),
+            }
+        });
+    }
+    found
+}
+
+/// A total order of one field's values, as `sort_by` needs: numbers by `total_cmp`, so that a
+/// NaN cannot make it inconsistent; values that have no order are equal.
+fn key_order(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.total_cmp(y),
+        _ => crate::operators::order(a, b).unwrap_or(Ordering::Equal),
     }
 }
 

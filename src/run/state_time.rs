@@ -162,7 +162,7 @@ pub(super) fn load_waiting(p: &Program, entry: &Json, place: &str) -> Result<Wai
 }
 
 /// A `let`'s value as [`Value::as_json`] wrote it; a record found by `find` is its fields
-/// and then its id.
+/// and then its id, and the records `every` found are a list of those.
 fn local_value(
     p: &Program,
     name: &Arc<str>,
@@ -173,6 +173,24 @@ fn local_value(
     // A `let` below the wait has no value yet.
     if json.is_null() {
         return Ok(Value::None);
+    }
+    if let Type::List(item) = ty.unwrapped()
+        && matches!(**item, Type::Record(..))
+    {
+        let Json::Array(records) = json else {
+            return Err(shape(place, "a list of records"));
+        };
+        let mut values = Vec::with_capacity(records.len());
+        for (i, record) in records.into_iter().enumerate() {
+            values.push(local_value(
+                p,
+                name,
+                item,
+                record,
+                &format!("{place}[{i}]"),
+            )?);
+        }
+        return Ok(Value::List(Arc::from(values)));
     }
     if let Type::Record(entity, _) = ty.unwrapped() {
         let Json::Array(items) = json else {

@@ -69,7 +69,7 @@ impl Lower {
         Ok(())
     }
 
-    /// `find|exists|count ENTITY in APP [where C] [ordered by FIELD [desc]]`.
+    /// `find|every|exists|count ENTITY in APP [where C] [ordered by FIELD [desc]]`.
     pub(super) fn lookup(&mut self, pair: Pair<'_, Rule>) -> Result<Lookup> {
         let span = self.span(&pair);
         let rule = pair.as_rule();
@@ -94,6 +94,7 @@ impl Lower {
         }
         let kind = match rule {
             Rule::find_lookup => LookupKind::Find(order),
+            Rule::every_lookup => LookupKind::Every(order),
             Rule::exists_lookup => LookupKind::Exists,
             Rule::count_lookup => LookupKind::Count,
             rule => unreachable!("expected a lookup, found {rule:?}"),

@@ -174,16 +174,21 @@ fn a_lookup_asks_the_apps_list_with_its_filter() {
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(stdout.contains("Dee ordered (known: true)"), "{stdout}");
+    let asked = reads_only(&crm, "/contact?email=dee%40example.com");
+    assert_eq!(asked, 2, "`exists` and `find` each ask the list");
+}
+
+/// How many times `crm` was asked `path`, after checking it was only ever read: a lookup
+/// writes nothing.
+pub(super) fn reads_only(crm: &RestApp, path: &str) -> usize {
     let seen = crm.seen();
-    let asked = seen
-        .iter()
-        .filter(|s| s.method == "GET" && s.path == "/contact?email=dee%40example.com")
-        .count();
-    assert_eq!(asked, 2, "`exists` and `find` each ask the list: {seen:?}");
     assert!(
         !seen.iter().any(|s| s.method != "GET"),
         "a lookup writes nothing: {seen:?}"
     );
+    seen.iter()
+        .filter(|s| s.method == "GET" && s.path == path)
+        .count()
 }
 
 #[test]
