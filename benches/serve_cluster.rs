@@ -13,6 +13,11 @@
 //! from the first event accepted: accepted/s until the last is accepted, completed/s until the
 //! last write is answered, and per-record order violations. Each figure is the best of
 //! `WEIR_BENCH_ROUNDS` rounds (default 1), with the machine's load beside it.
+//!
+//! Where the app is the limit: each server sends at most `WEIR_BENCH_AT_ONCE` writes at once
+//! (default 64; the script's `limit at most N at once`), each answered after
+//! `WEIR_BENCH_WRITE_MS` (default 20), so one server sends at most N × 1000 / MS writes a
+//! second; e.g. `WEIR_BENCH_AT_ONCE=4 WEIR_BENCH_WRITE_MS=100 WEIR_BENCH_RECORDS=100`.
 
 #[path = "../tests/common/postgres.rs"]
 #[allow(
@@ -32,13 +37,14 @@ use serving::Serving;
 use serving::slow_app::{App, serve_app};
 
 fn script(crm: &str) -> String {
+    let at_once = env_number("WEIR_BENCH_AT_ONCE", 64);
     format!(
         r#"app Shop at "http://127.0.0.1:9" {{
   order {{ customer: text, email: text }}
 }}
 
 app Crm at "{crm}" {{
-  limit at most 64 at once
+  limit at most {at_once} at once
   contact {{ name: text, email: text }}
 }}
 
@@ -63,6 +69,11 @@ struct Figures {
     missing: usize,
     /// The most memory a server held, in KiB.
     memory: u64,
+}
+
+/// How long the app takes to answer each write: `WEIR_BENCH_WRITE_MS` (default 20).
+fn write_delay() -> Duration {
+    Duration::from_millis(env_number("WEIR_BENCH_WRITE_MS", 20) as u64)
 }
 
 fn env_number(name: &str, default: usize) -> usize {
@@ -123,7 +134,7 @@ fn run(dir: &Path, journal: &str, servers: usize, records: usize) -> Figures {
         .enable_all()
         .build()
         .expect("a runtime");
-    let crm = App::new(Duration::from_millis(20), false);
+    let crm = App::new(write_delay(), false);
     let url = serve_app(crm.clone(), &runtime);
     std::fs::write(dir.join("shop.weir"), script(&url)).expect("the script");
     let args = ["--max-runs", "100000000", "--backoff-ms", "200"];
@@ -191,8 +202,10 @@ fn main() {
     };
     let dir = std::env::temp_dir().join(format!("weir-bench-cluster-{}", std::process::id()));
     println!(
-        "serve_cluster: {records} records, each created then updated 3 times ({} events, one write each, 20 ms per write), best of {rounds} rounds [load {}]",
+        "serve_cluster: {records} records, each created then updated 3 times ({} events, one write each, {} ms per write, at most {} at once per server), best of {rounds} rounds [load {}]",
         records * 4,
+        write_delay().as_millis(),
+        env_number("WEIR_BENCH_AT_ONCE", 64),
         serving::load()
     );
     let mut rates = Vec::new();

@@ -16,15 +16,7 @@ use weir::serve::shared::{self, Reader};
 /// A journal with its tables on a cluster of its own, and its URL; `None` (the test is
 /// skipped, saying why) where PostgreSQL is not installed.
 fn journal(name: &str) -> Option<(throwaway::Cluster, String)> {
-    let cluster = match throwaway::Cluster::start(name) {
-        Ok(cluster) => cluster,
-        Err(why) => {
-            eprintln!("skipped: {why}");
-            return None;
-        }
-    };
-    cluster.create_database("journal").expect("a database");
-    let url = cluster.url("journal");
+    let (cluster, url) = throwaway::journal_or_skip(name)?;
     // Opening the journal makes its tables.
     drop(Journal::open(Path::new(&url), true).expect("the journal"));
     Some((cluster, url))

@@ -52,19 +52,6 @@ workflow note_each_change {{
 const RECORDS: usize = 12;
 const CHANGES: usize = 8;
 
-fn journal(name: &str) -> Option<(postgres::Cluster, String)> {
-    let cluster = match postgres::Cluster::start(name) {
-        Ok(cluster) => cluster,
-        Err(why) => {
-            eprintln!("skipped: {why}");
-            return None;
-        }
-    };
-    cluster.create_database("journal").expect("a database");
-    let url = cluster.url("journal");
-    Some((cluster, url))
-}
-
 fn serve_on(dir: &Path, url: &str) -> Serve {
     let args = [
         "serve",
@@ -104,7 +91,7 @@ fn change(name: &str) -> Option<(usize, usize)> {
 }
 
 fn several_servers_and_one_killed(count: usize) {
-    let Some((_cluster, url)) = journal(&format!("serve-{count}")) else {
+    let Some((_cluster, url)) = postgres::journal_or_skip(&format!("serve-{count}")) else {
         return;
     };
     let app = RestApp::start();
@@ -173,7 +160,7 @@ fn three_servers_one_killed_lose_no_write_write_none_twice_and_keep_each_records
 /// linked: a record's later events run on other servers than its first.
 #[test]
 fn a_contact_made_on_one_server_is_updated_by_another() {
-    let Some((_cluster, url)) = journal("serve-linked") else {
+    let Some((_cluster, url)) = postgres::journal_or_skip("serve-linked") else {
         return;
     };
     let app = RestApp::start();

@@ -212,15 +212,10 @@ fn a_timer_and_a_wait_due_while_weir_is_killed_fire_once_after_the_restart() {
 
 #[test]
 fn on_postgres_a_timer_and_a_wait_due_while_weir_is_killed_fire_once_after_the_restart() {
-    let cluster = match postgres::Cluster::start("timers") {
-        Ok(cluster) => cluster,
-        Err(why) => {
-            eprintln!("skipped: {why}");
-            return;
-        }
+    let Some((_cluster, url)) = postgres::journal_or_skip("timers") else {
+        return;
     };
-    cluster.create_database("journal").expect("a database");
-    timer_and_wait_across_kill("timers-killed-pg", &cluster.url("journal"));
+    timer_and_wait_across_kill("timers-killed-pg", &url);
 }
 
 /// A timer and a wait planned, `weir serve` killed before they are due and started after:

@@ -261,3 +261,18 @@ fn free_port() -> Result<u16, String> {
         .map(|a| a.port())
         .map_err(|e| format!("no free port: {e}"))
 }
+
+/// A cluster of its own with an empty database `journal`, and that database's URL; `None`
+/// where PostgreSQL is not installed, the test saying it is skipped and why.
+pub fn journal_or_skip(name: &str) -> Option<(Cluster, String)> {
+    let cluster = match Cluster::start(name) {
+        Ok(cluster) => cluster,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return None;
+        }
+    };
+    cluster.create_database("journal").expect("a database");
+    let url = cluster.url("journal");
+    Some((cluster, url))
+}
