@@ -1,6 +1,6 @@
 //! What the servers on one PostgreSQL journal share, on a real one (a throwaway cluster per
 //! test): each reads the rows the others add, once, even those a transaction committed late,
-//! and never its own; the run budget is counted for all of them.
+//! and never its own; the run budget is granted from one count for all of them.
 
 #[path = "common/postgres.rs"]
 #[allow(dead_code, reason = "each test uses the parts of the cluster it needs")]
@@ -116,31 +116,50 @@ fn a_row_an_older_transaction_commits_late_is_not_missed() {
 }
 
 #[test]
-fn the_run_budget_and_held_events_are_counted_for_every_server() {
+fn the_run_budget_is_granted_from_one_count_and_held_events_counted_for_every_server() {
     let Some((_cluster, url)) = journal("shared-budget") else {
         return;
     };
     let (mut a, mut b) = (server(&url, "a"), server(&url, "b"));
     let window = shared::budget_window(&mut a).unwrap();
     assert_eq!(window % shared::BUDGET_WINDOW_MS, 0);
-    shared::spend(&mut a, window, &[("notify".into(), 3), ("sync".into(), 0)]).unwrap();
-    shared::spend(&mut b, window, &[("notify".into(), 2)]).unwrap();
-    shared::spend(
-        &mut b,
-        window - shared::BUDGET_WINDOW_MS,
-        &[("notify".into(), 9)],
-    )
-    .unwrap();
-    let spent = shared::spent(&mut a, window).unwrap();
-    assert_eq!(spent.get("notify"), Some(&5));
-    assert_eq!(spent.get("sync"), None);
-    // A window two before the present is dropped by the next spend.
-    shared::spend(&mut a, window + shared::BUDGET_WINDOW_MS, &[]).unwrap();
-    assert!(
-        shared::spent(&mut b, window - shared::BUDGET_WINDOW_MS)
-            .unwrap()
-            .is_empty()
+    // Four servers ask at once, each on its own connection, until nothing is left: together
+    // they are granted the budget, not a run more.
+    let max = 700;
+    let asking: Vec<_> = (0..4)
+        .map(|i| {
+            let mut client = server(&url, &format!("s{i}"));
+            std::thread::spawn(move || {
+                let mut granted = 0;
+                loop {
+                    match shared::grant(&mut client, "notify", window, max).unwrap() {
+                        0 => return granted,
+                        n => granted += n,
+                    }
+                }
+            })
+        })
+        .collect();
+    let granted: Vec<u64> = asking.into_iter().map(|t| t.join().unwrap()).collect();
+    assert_eq!(
+        granted.iter().sum::<u64>(),
+        max,
+        "granted by server: {granted:?}"
     );
+    assert_eq!(shared::grant(&mut a, "notify", window, max).unwrap(), 0);
+    // Runs given back are granted again; another workflow has its own count.
+    shared::give_back(&mut a, window, &[("notify".into(), 3), ("sync".into(), 0)]).unwrap();
+    assert_eq!(
+        shared::spent(&mut b, window).unwrap().get("notify"),
+        Some(&697)
+    );
+    assert_eq!(shared::grant(&mut b, "notify", window, max).unwrap(), 1);
+    assert_eq!(shared::grant(&mut b, "sync", window, max).unwrap(), 87);
+    // A window two before the present is dropped when runs are given back.
+    let old = window - shared::BUDGET_WINDOW_MS;
+    assert_eq!(shared::grant(&mut b, "notify", old, 16).unwrap(), 2);
+    shared::give_back(&mut a, window + shared::BUDGET_WINDOW_MS, &[]).unwrap();
+    assert!(shared::spent(&mut b, old).unwrap().is_empty());
     b.batch_execute(
         "INSERT INTO events (app, entity, kind, record, received, status)
            VALUES ('Crm', 'contact', 'updated', '{}', 0, 'held')",

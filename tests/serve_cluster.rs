@@ -53,7 +53,12 @@ const RECORDS: usize = 12;
 const CHANGES: usize = 8;
 
 fn serve_on(dir: &Path, url: &str) -> Serve {
-    let args = [
+    serve_with(dir, url, &[])
+}
+
+/// A server with more arguments than [`serve_on`] gives.
+fn serve_with(dir: &Path, url: &str, more: &[&str]) -> Serve {
+    let mut args = vec![
         "serve",
         "shop.weir",
         "--listen",
@@ -67,6 +72,7 @@ fn serve_on(dir: &Path, url: &str) -> Serve {
         "--backoff-ms",
         "10",
     ];
+    args.extend(more);
     Serve::launch(dir, &args, &[]).unwrap_or_else(|out| {
         panic!("weir serve did not start: {}", text(&out.stderr));
     })
@@ -216,4 +222,49 @@ workflow follow {{
         ["o0-v2", "o1-v2", "o2-v2", "o3-v2"],
         "each contact made once, then updated"
     );
+}
+
+/// The journal's events by status, once none is queued.
+fn settled(url: &str) -> Option<BTreeMap<String, i64>> {
+    let mut client = ::postgres::Client::connect(url, ::postgres::NoTls).ok()?;
+    let rows = client
+        .query("SELECT status, COUNT(*) FROM events GROUP BY status", &[])
+        .ok()?;
+    let counts: BTreeMap<String, i64> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    (!counts.contains_key("queued")).then_some(counts)
+}
+
+/// Two servers with `--max-runs 10` take 40 orders between them in one minute: 10 run, on
+/// either server, and 30 are held, the budget counted for both together.
+#[test]
+fn the_run_budget_holds_for_every_server_together() {
+    let Some((_cluster, url)) = postgres::journal_or_skip("serve-budget") else {
+        return;
+    };
+    // The budget renews each minute on the database's clock: start well inside one.
+    let second = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() % 60);
+    if second > 35 {
+        std::thread::sleep(Duration::from_secs(61 - second));
+    }
+    let app = RestApp::start();
+    let dir = scratch("pg-cluster-budget");
+    std::fs::write(dir.join("shop.weir"), shop_to_notes(&app.url)).unwrap();
+    let budget = ["--max-runs", "10"];
+    let servers: Vec<Arc<Serve>> = (0..2)
+        .map(|_| Arc::new(serve_with(&dir, &url, &budget)))
+        .collect();
+    for r in 0..40 {
+        assert!(post(&servers, r, r, 0), "order {r} was not taken");
+    }
+    let mut counts = None;
+    wait_until(Duration::from_secs(30), || {
+        counts = settled(&url);
+        counts.is_some()
+    });
+    let counts = counts.expect("every event finished");
+    assert_eq!(counts.get("done"), Some(&10), "{counts:?}");
+    assert_eq!(counts.get("held"), Some(&30), "{counts:?}");
+    assert_eq!(app.applied().len(), 10);
 }

@@ -21,6 +21,7 @@
 mod action;
 pub mod agenda;
 pub mod apps;
+pub mod budget;
 mod call;
 pub mod clock;
 mod each;
@@ -229,8 +230,8 @@ struct Core {
     totals: Counts,
     /// Runs started and runs completed (no condition stopped them), by workflow.
     started: Vec<u64>,
-    /// Runs started since the budget was last renewed, by workflow.
-    spent: Vec<u64>,
+    /// Runs started in the budget's window, by workflow.
+    budget: budget::Budget,
     /// The engine's recent writes to real apps.
     echoes: echo::Echoes,
     completed: Vec<u64>,
@@ -304,9 +305,9 @@ impl<A: Apps> Engine<A> {
         core.wait_seq = old.wait_seq;
         core.fired = old.fired;
         core.echoes = old.echoes;
+        core.budget.carry(old.budget);
         for (w, started) in old.started.iter().enumerate().take(core.started.len()) {
             core.started[w] = *started;
-            core.spent[w] = old.spent[w];
             core.completed[w] = old.completed[w];
         }
         self.program = program;
@@ -523,7 +524,7 @@ impl Core {
             next_run: 1,
             totals: Counts::default(),
             started: vec![0; program.workflows.len()],
-            spent: vec![0; program.workflows.len()],
+            budget: budget::Budget::new(program.workflows.len()),
             echoes: echo::Echoes::default(),
             completed: vec![0; program.workflows.len()],
             held: Vec::new(),
@@ -765,7 +766,7 @@ impl Core {
         }
         let max_runs = self.options.max_runs;
         let reason = guard::check(event, by, self.options.max_hops).or_else(|| {
-            (self.spent[workflow.0] >= max_runs).then_some(HoldReason::Budget(max_runs))
+            (!self.budget.allows(workflow, max_runs)).then_some(HoldReason::Budget(max_runs))
         });
         if let Some(reason) = reason {
             self.hold(by, event, reason, out);
@@ -773,7 +774,7 @@ impl Core {
         }
         self.pass_gate(workflow, gate, out);
         self.started[workflow.0] += 1;
-        self.spent[workflow.0] += 1;
+        self.budget.spend(workflow);
         let run = self.start_run(by, event, out);
         if self.options.runs && !self.on_failure[workflow.0].is_empty() {
             out.heard.push((run, event.clone()));

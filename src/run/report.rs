@@ -47,20 +47,23 @@ impl<A: Apps> Engine<A> {
 
     /// Gives every workflow its whole run budget again (`weir serve` does, every minute).
     pub fn renew_budget(&mut self) {
-        self.core.spent.iter_mut().for_each(|n| *n = 0);
+        self.core.budget.renew();
     }
 
     /// Runs each workflow made since its budget was last renewed, by workflow.
     pub fn spent(&self) -> &[u64] {
-        &self.core.spent
+        self.core.budget.spent()
     }
 
-    /// Sets the runs each workflow made in the budget's window, by workflow: several servers
-    /// on one journal count them together.
-    pub fn set_spent(&mut self, spent: &[u64]) {
-        for (n, s) in self.core.spent.iter_mut().zip(spent) {
-            *n = *s;
-        }
+    /// Shares the run budget with other engines (several servers on one journal): runs are
+    /// granted by `grants`.
+    pub fn share_budget(&mut self, grants: Box<dyn super::budget::Grants>) {
+        self.core.budget.share(grants);
+    }
+
+    /// Runs granted and not started, by workflow: they go back to the shared budget.
+    pub fn unused_budget(&mut self) -> Vec<u64> {
+        self.core.budget.unused()
     }
 
     /// Remembers a write to a real app made before a restart.

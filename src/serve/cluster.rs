@@ -17,7 +17,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -88,6 +88,15 @@ pub fn drain(worker: &mut Worker, wake: &mpsc::Receiver<()>, stop: &Arc<AtomicBo
         Err(err) => return report("cannot read what the other servers add", &err),
     };
     worker.set_claimed();
+    // The window of the run budget the batch runs in, which the engine is granted runs of.
+    let budget = Arc::new(AtomicI64::new(i64::MIN));
+    match connect(&url) {
+        Ok(granting) => {
+            let granted = shared::Granted::new(granting, &worker.program(), Arc::clone(&budget));
+            worker.engine_mut().share_budget(Box::new(granted));
+        }
+        Err(err) => return report("cannot connect", &err),
+    }
     let claimer = Claimer::new(owner, LEASE);
     let renewing = renew(url, claimer.clone(), Arc::clone(stop));
     while !stop.load(Ordering::SeqCst) {
@@ -108,7 +117,7 @@ pub fn drain(worker: &mut Worker, wake: &mpsc::Receiver<()>, stop: &Arc<AtomicBo
             continue;
         }
         let taken: Vec<i64> = claims.iter().map(|c| c.event.id).collect();
-        if let Err(err) = run_claimed(worker, &mut client, &mut reader, claims, stop) {
+        if let Err(err) = run_claimed(worker, &mut client, &mut reader, &budget, claims, stop) {
             report("cannot run the events claimed", &err);
             // Those not recorded go to whichever server claims them next.
             if let Err(err) = claimer.let_go_of(&mut client, &taken) {
@@ -131,12 +140,13 @@ fn url_and_name(location: &Path) -> Option<(String, String)> {
     Some((url.to_string(), name_in(url)?.to_string()))
 }
 
-/// Runs a batch of claims: what the others added taken in first, the run budget set to the
-/// cluster's; events taken over with only writes left have those writes sent.
+/// Runs a batch of claims: what the others added taken in first, the run budget renewed when a
+/// new window began, and what it was granted and did not start given back at the end; events taken over with only writes left have those writes sent.
 fn run_claimed(
     worker: &mut Worker,
     client: &mut Client,
     reader: &mut Reader,
+    budget: &AtomicI64,
     claims: Vec<Claim>,
     stop: &AtomicBool,
 ) -> Result<(), String> {
@@ -144,9 +154,9 @@ fn run_claimed(
     let added = reader.read(client).map_err(|e| e.to_string())?;
     shared::take_in(worker, &program, &added);
     let window = shared::budget_window(client).map_err(|e| e.to_string())?;
-    let spent = shared::spent(client, window).map_err(|e| e.to_string())?;
-    shared::set_runs_spent(worker, &program, &spent);
-    let before = shared::runs_spent(worker, &program);
+    if budget.swap(window, Ordering::SeqCst) != window {
+        worker.renew_budget();
+    }
     let (sending, running): (Vec<Claim>, Vec<Claim>) = claims.into_iter().partition(|c| c.sending);
     if !sending.is_empty() {
         let events: Vec<i64> = sending.iter().map(|c| c.event.id).collect();
@@ -169,13 +179,8 @@ fn run_claimed(
         }
     }
     worker.commit(&[]).map_err(|e| e.to_string())?;
-    let after = shared::runs_spent(worker, &program);
-    let made: Vec<(String, u64)> = after
-        .into_iter()
-        .zip(before)
-        .map(|((name, now), (_, was))| (name, now.saturating_sub(was)))
-        .collect();
-    shared::spend(client, window, &made).map_err(|e| e.to_string())
+    let unused = shared::unused(worker, &program);
+    shared::give_back(client, window, &unused).map_err(|e| e.to_string())
 }
 
 /// Renews this server's leases every third of [`LEASE`] on a connection of its own, until

@@ -17,21 +17,27 @@
 //! name, which it gives its connections (`application_name`).
 //!
 //! The run budget (`--max-runs`, per workflow and minute) is counted in `run_budget`, by
-//! window of a minute on the database's clock: a server sets its engine's count to the
-//! cluster's before it runs events ([`spent`]) and adds what its runs spent in the
-//! transaction that records them ([`spend`]). Two servers that both start a run when one run
-//! is left may pass the budget by one run each: the budget holds to within the number of
-//! servers, not exactly. Held events are those whose status is `held` in the journal, which
-//! every server and `weir runs` read alike.
+//! window of a minute on the database's clock. A server's engine is granted runs a few at a
+//! time ([`Granted`], [`crate::run::budget`]): a grant takes them from the count at once, in a
+//! transaction that locks the workflow's row, so that the servers together never start more
+//! runs than the budget; at the end of each batch a server gives back what it was granted and
+//! did not start ([`give_back`]). A grant is an eighth of what is left (at least one, at most
+//! [`GRANT`]): near the end of the budget a server may hold an event while another holds
+//! runs it has not started yet, for the length of one batch. Runs of a server killed
+//! mid-batch stay counted: the budget errs on the side of holding. Held events are those whose
+//! status is `held` in the journal, which every server and `weir runs` read alike.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use postgres::GenericClient;
 
 use super::db::{Db, DbResult};
 use super::journal::LedgerRow;
 use super::worker::{self, Worker};
-use crate::program::Program;
+use crate::program::{Program, WorkflowId};
+use crate::run::budget::Grants;
 use crate::run::state;
 
 /// What the other servers added since the last read.
@@ -148,7 +154,63 @@ pub fn budget_window(client: &mut impl GenericClient) -> Result<i64, postgres::E
     Ok(row.get(0))
 }
 
-/// The runs each workflow made in a window, on every server.
+/// The most runs granted at once.
+pub const GRANT: u64 = 256;
+
+/// Grants up to a few runs of `workflow` in `window`, so that every server together starts at
+/// most `max`; how many.
+pub fn grant(
+    client: &mut impl GenericClient,
+    workflow: &str,
+    window: i64,
+    max: u64,
+) -> Result<u64, postgres::Error> {
+    let mut tx = client.transaction()?;
+    tx.execute(
+        "INSERT INTO run_budget (workflow, window_start, runs) VALUES ($1, $2, 0)
+         ON CONFLICT (workflow, window_start) DO NOTHING",
+        &[&workflow, &window],
+    )?;
+    let taken: i64 = tx
+        .query_one(
+            "SELECT runs FROM run_budget WHERE workflow = $1 AND window_start = $2 FOR UPDATE",
+            &[&workflow, &window],
+        )?
+        .get(0);
+    let left = max.saturating_sub(u64::try_from(taken).unwrap_or(0));
+    let granted = (left / 8).clamp(1, GRANT).min(left);
+    if granted > 0 {
+        tx.execute(
+            "UPDATE run_budget SET runs = runs + $3 WHERE workflow = $1 AND window_start = $2",
+            &[&workflow, &window, &(granted as i64)],
+        )?;
+    }
+    tx.commit()?;
+    Ok(granted)
+}
+
+/// Gives back the runs a server was granted in `window` and did not start, by workflow; windows
+/// before the last are dropped.
+pub fn give_back(
+    client: &mut impl GenericClient,
+    window: i64,
+    unused: &[(String, u64)],
+) -> Result<(), postgres::Error> {
+    for (workflow, n) in unused.iter().filter(|(_, n)| *n > 0) {
+        client.execute(
+            "UPDATE run_budget SET runs = GREATEST(runs - $3, 0)
+             WHERE workflow = $1 AND window_start = $2",
+            &[workflow, &window, &(*n as i64)],
+        )?;
+    }
+    client.execute(
+        "DELETE FROM run_budget WHERE window_start < $1::BIGINT - $2::BIGINT",
+        &[&window, &BUDGET_WINDOW_MS],
+    )?;
+    Ok(())
+}
+
+/// The runs each workflow started in a window, on every server (granted and not given back).
 pub fn spent(
     client: &mut impl GenericClient,
     window: i64,
@@ -163,25 +225,40 @@ pub fn spent(
         .collect())
 }
 
-/// Adds the runs a server's events made in a window, in the transaction that records them;
-/// windows before the last are dropped.
-pub fn spend(
-    tx: &mut impl GenericClient,
-    window: i64,
-    runs: &[(String, u64)],
-) -> Result<(), postgres::Error> {
-    for (workflow, n) in runs.iter().filter(|(_, n)| *n > 0) {
-        tx.execute(
-            "INSERT INTO run_budget (workflow, window_start, runs) VALUES ($1, $2, $3)
-             ON CONFLICT (workflow, window_start) DO UPDATE SET runs = run_budget.runs + $3",
-            &[workflow, &window, &(*n as i64)],
-        )?;
+/// A server's engine's side of the cluster's run budget: it is granted runs on a connection of
+/// its own, in the window the server set for its batch.
+pub struct Granted {
+    client: postgres::Client,
+    workflows: Vec<String>,
+    window: Arc<AtomicI64>,
+}
+
+impl Granted {
+    /// `window`: set by the server at the start of each batch ([`budget_window`]).
+    pub fn new(client: postgres::Client, program: &Program, window: Arc<AtomicI64>) -> Granted {
+        Granted {
+            client,
+            workflows: program
+                .workflows
+                .iter()
+                .map(|w| w.name.to_string())
+                .collect(),
+            window,
+        }
     }
-    tx.execute(
-        "DELETE FROM run_budget WHERE window_start < $1::BIGINT - $2::BIGINT",
-        &[&window, &BUDGET_WINDOW_MS],
-    )?;
-    Ok(())
+}
+
+impl Grants for Granted {
+    fn grant(&mut self, workflow: WorkflowId, max: u64) -> u64 {
+        let name = &self.workflows[workflow.0];
+        let window = self.window.load(Ordering::SeqCst);
+        grant(&mut self.client, name, window, max).unwrap_or_else(|err| {
+            eprintln!(
+                "warning: the run budget of `{name}` could not be read from the journal, and its run is held: {err}"
+            );
+            0
+        })
+    }
 }
 
 /// Events the run-time guard holds, on every server.
@@ -251,28 +328,14 @@ pub fn take_in(worker: &mut Worker, program: &Program, added: &Added) {
     }
 }
 
-/// The runs each workflow of a worker made in the budget's window, by name.
-pub fn runs_spent(worker: &mut Worker, program: &Program) -> Vec<(String, u64)> {
+/// The runs a worker's engine was granted and did not start, by workflow name: they go back.
+pub fn unused(worker: &mut Worker, program: &Program) -> Vec<(String, u64)> {
     let names = program.workflows.iter().map(|w| w.name.to_string());
-    names
-        .zip(worker.engine_mut().spent().iter().copied())
-        .collect()
-}
-
-/// Sets the runs each workflow of a worker made in the window to those of every server.
-pub fn set_runs_spent(worker: &mut Worker, program: &Program, spent: &HashMap<String, u64>) {
-    let counts: Vec<u64> = program
-        .workflows
-        .iter()
-        .map(|w| spent.get(&*w.name).copied().unwrap_or(0))
-        .collect();
-    worker.engine_mut().set_spent(&counts);
+    names.zip(worker.engine_mut().unused_budget()).collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
     use crate::remote::Policy;
     use crate::run::Options;
@@ -295,7 +358,7 @@ workflow make {
     }
 
     #[test]
-    fn a_worker_takes_in_the_ids_others_learned_and_their_budget_spent() {
+    fn a_worker_takes_in_the_ids_others_learned() {
         let dir = std::env::temp_dir().join(format!("weir-shared-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -321,10 +384,7 @@ workflow make {
             http.app_id(RecordRef::new(contact, 7)).as_deref(),
             Some("c-3")
         );
-        assert_eq!(runs_spent(&mut worker, &p), [("make".to_string(), 0)]);
-        let spent = HashMap::from([("make".to_string(), 12), ("gone".to_string(), 3)]);
-        set_runs_spent(&mut worker, &p, &spent);
-        assert_eq!(runs_spent(&mut worker, &p), [("make".to_string(), 12)]);
+        assert_eq!(unused(&mut worker, &p), [("make".to_string(), 0)]);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
