@@ -368,3 +368,75 @@ fn renewing_skips_an_event_being_recorded_rather_than_wait_for_it() {
     renewed.sort_unstable();
     assert_eq!(renewed, [first, second]);
 }
+
+/// `weir replay` asks for events to run again; the servers look for its releases at once, and
+/// each release is taken by one of them only.
+#[test]
+fn a_release_is_taken_by_one_server() {
+    let Some((_cluster, url)) = journal("claims-releases") else {
+        return;
+    };
+    connect(&url)
+        .batch_execute("INSERT INTO releases (event) SELECT generate_series(1, 400)")
+        .expect("the releases");
+    let start = std::sync::Arc::new(std::sync::Barrier::new(4));
+    let servers: Vec<_> = (0..4)
+        .map(|_| {
+            let (url, start) = (url.clone(), std::sync::Arc::clone(&start));
+            std::thread::spawn(move || {
+                let mut journal = Journal::open(Path::new(&url), true).expect("the journal");
+                start.wait();
+                let mut taken = Vec::new();
+                while taken.len() < 400 {
+                    let more = journal.take_releases().expect("the releases taken");
+                    if more.is_empty() {
+                        break;
+                    }
+                    taken.extend(more);
+                }
+                taken
+            })
+        })
+        .collect();
+    let mut taken: Vec<i64> = servers
+        .into_iter()
+        .flat_map(|s| s.join().expect("a server"))
+        .collect();
+    taken.sort_unstable();
+    assert_eq!(
+        taken,
+        (1..=400).collect::<Vec<i64>>(),
+        "each release taken once"
+    );
+}
+
+/// A server whose lease ran out while it sent an event's writes does not settle the event:
+/// the server that took it over does.
+#[test]
+fn only_the_server_holding_an_event_settles_it() {
+    let Some((_cluster, url)) = journal("claims-settle") else {
+        return;
+    };
+    let mut client = connect(&url);
+    let [first] = ids(&accept(&url, &[event(Some(5), 1)]))[..] else {
+        panic!("one event");
+    };
+    let a = Claimer::new("a", Duration::from_millis(1));
+    let taken = a.claim(&mut client, 1).unwrap();
+    assert!(a.ran(&mut client, &taken[0], EventStatus::Done).unwrap());
+    std::thread::sleep(Duration::from_millis(20));
+    let b = Claimer::new("b", Duration::from_secs(30));
+    assert_eq!(claimed(&b.claim(&mut client, 1).unwrap()), [first]);
+    let server = |name: &str| {
+        weir::serve::db::postgres::open(&format!("{url}?application_name={name}"))
+            .expect("a connection")
+    };
+    let settle = |name: &str| weir::serve::outbox::settle_event(&server(name), first, None);
+    assert_eq!(
+        settle("a").unwrap(),
+        None,
+        "a's lease ran out: not a's to settle"
+    );
+    assert_eq!(settle("b").unwrap(), Some(EventStatus::Done));
+    assert_eq!(settle("b").unwrap(), None, "settled once");
+}

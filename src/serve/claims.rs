@@ -335,6 +335,16 @@ pub fn keep(tx: &Db, event: i64) -> DbResult<()> {
 /// How long a lease taken by [`keep`] lasts, in milliseconds (the cluster's renews it).
 const LEASE_MS: i64 = 10_000;
 
+/// A block of run numbers no event has, for the runs a release of a held event starts, which
+/// are new runs (on PostgreSQL; on SQLite the one server numbers runs from its own count).
+pub fn new_block(db: &Db) -> DbResult<Option<u64>> {
+    if !db.is_postgres() {
+        return Ok(None);
+    }
+    let base: i64 = db.query_one("SELECT nextval('run_bases')", &[])?.get(0)?;
+    Ok(Some(base as u64))
+}
+
 /// Lets go of an event's lease once it is finished (on PostgreSQL).
 pub fn let_go_of(tx: &Db, event: i64) -> DbResult<()> {
     if tx.is_postgres() {

@@ -229,12 +229,16 @@ pub fn sent(tx: &Db, program: &Program, rows: &[(Row, Sent)]) -> DbResult<()> {
 }
 
 /// An event whose last row is sent becomes what its runs came to, or failed (`failure`: the
-/// write's run and why); its new status.
+/// write's run and why); its new status. `None`: another server took the event over when
+/// this one's lease ran out, and settles it (on PostgreSQL).
 pub fn settle_event(
     tx: &Db,
     event: i64,
     failure: Option<(&IdempotencyKey, &str)>,
-) -> DbResult<EventStatus> {
+) -> DbResult<Option<EventStatus>> {
+    if !super::claims::still_ours(tx, event)? {
+        return Ok(None);
+    }
     let outcome: Option<EventStatus> = tx
         .query_one("SELECT outcome FROM events WHERE id = ?1", args![event])?
         .get(0)?;
@@ -252,5 +256,5 @@ pub fn settle_event(
         super::runs::fail(tx, event, key.run, message)?;
     }
     super::claims::let_go_of(tx, event)?;
-    Ok(status)
+    Ok(Some(status))
 }

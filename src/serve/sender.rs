@@ -458,13 +458,18 @@ impl Scheduler {
                 )
             });
             let failure = failure.as_ref().map(|(k, m)| (k, m.as_str()));
-            moved.push(outbox::settle_event(&tx, *event, failure).map_err(fail)?);
+            let settled = outbox::settle_event(&tx, *event, failure).map_err(fail)?;
+            self.events.remove(event);
+            // Taken over by another server after this one's lease ran out: that one settles it.
+            let Some(status) = settled else {
+                continue;
+            };
+            moved.push(status);
             if let Some((key, message)) = failure {
                 raised += super::failed_runs::raise(&tx, &program, *event, key.run, message)
                     .map_err(fail)?;
             }
             super::failed_runs::forget(&tx, *event).map_err(fail)?;
-            self.events.remove(event);
         }
         tx.commit().map_err(fail)?;
         if let Some(counters) = &self.setup.counters {

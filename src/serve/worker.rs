@@ -553,7 +553,10 @@ impl Worker {
     /// Releases what the guard held of an event: each held workflow runs on its event again,
     /// as a new chain.
     pub fn release_held(&mut self, event: i64) -> Result<Finished, JournalError> {
-        let base = self.next_run;
+        let block = super::claims::new_block(self.journal.conn());
+        let base = block
+            .map_err(|e| self.journal.fail(e))?
+            .unwrap_or(self.next_run);
         self.engine.set_next_run_id(base);
         self.tick();
         self.since = super::journal::now_ms() / 1000;
