@@ -268,3 +268,43 @@ fn the_run_budget_holds_for_every_server_together() {
     assert_eq!(counts.get("held"), Some(&30), "{counts:?}");
     assert_eq!(app.applied().len(), 10);
 }
+
+/// A server whose journal can no longer number records stops, saying why, without a panic;
+/// the event it could not run stays queued for another server.
+#[test]
+fn a_server_whose_journal_numbers_no_record_stops_and_says_why() {
+    let Some((_cluster, url)) = postgres::journal_or_skip("serve-unnumbered") else {
+        return;
+    };
+    let app = RestApp::start();
+    let dir = scratch("pg-cluster-unnumbered");
+    std::fs::write(dir.join("shop.weir"), shop_to_notes(&app.url)).unwrap();
+    let mut server = serve_on(&dir, &url);
+    let mut client = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+    client
+        .batch_execute("ALTER TABLE local_numbers RENAME TO local_numbers_gone")
+        .unwrap();
+    let record = json!({"id": "o-1", "name": "o1-v1"});
+    let (status, reply) = server.event("/events/Shop/order/updated", &record, Some("o-1"));
+    assert_eq!(status, 202, "{reply}");
+    let ended = wait_until(Duration::from_secs(30), || {
+        matches!(server.child.try_wait(), Ok(Some(_)))
+    });
+    let out = server.terminate();
+    let stderr = text(&out.stderr);
+    assert!(ended, "the server went on: {stderr}");
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("error: the worker of `weir serve` stopped: the journal")
+            && stderr.contains("gave no number to a record of Shop/order")
+            && stderr.contains("its events go to the other servers"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let queued: i64 = client
+        .query_one("SELECT COUNT(*) FROM events WHERE status = 'queued'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(queued, 1);
+    assert!(app.applied().is_empty());
+}

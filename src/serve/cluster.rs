@@ -68,45 +68,34 @@ fn connect(url: &str) -> Result<Client, String> {
     config.connect(NoTls).map_err(|e| e.to_string())
 }
 
-/// Runs the events this server claims until told to stop, then lets go of those it holds.
-pub fn drain(worker: &mut Worker, wake: &mpsc::Receiver<()>, stop: &Arc<AtomicBool>) {
+/// Runs the events this server claims until told to stop, then lets go of those it holds;
+/// why it could not go on, if it stopped before it was told to.
+pub fn drain(
+    worker: &mut Worker,
+    wake: &mpsc::Receiver<()>,
+    stop: &Arc<AtomicBool>,
+) -> Result<(), String> {
     let location = worker.journal().location().to_path_buf();
     let journal = worker.journal().path().to_string();
-    let report = |what: &str, err: &dyn std::fmt::Display| {
-        eprintln!("error: cannot use the journal `{journal}`: {what}: {err}");
+    let fail = |what: &str, err: &dyn std::fmt::Display| {
+        format!("cannot use the journal `{journal}`: {what}: {err}")
     };
-    let Some((url, owner)) = url_and_name(&location) else {
-        report("it names no server", &"it is not a PostgreSQL URL");
-        return;
-    };
-    let mut client = match connect(&url) {
-        Ok(client) => client,
-        Err(err) => return report("cannot connect", &err),
-    };
-    let mut reader = match Reader::start(&mut client, &owner) {
-        Ok(reader) => reader,
-        Err(err) => return report("cannot read what the other servers add", &err),
-    };
+    let (url, owner) = url_and_name(&location)
+        .ok_or_else(|| fail("it names no server", &"it is not a PostgreSQL URL"))?;
+    let mut client = connect(&url).map_err(|e| fail("cannot connect", &e))?;
+    let mut reader = Reader::start(&mut client, &owner)
+        .map_err(|e| fail("cannot read what the other servers add", &e))?;
     worker.set_claimed();
-    // The window of the run budget the batch runs in, which the engine is granted runs of.
-    let budget = Arc::new(AtomicI64::new(i64::MIN));
-    match connect(&url) {
-        Ok(granting) => {
-            let granted = shared::Granted::new(granting, &worker.program(), Arc::clone(&budget));
-            worker.engine_mut().share_budget(Box::new(granted));
-        }
-        Err(err) => return report("cannot connect", &err),
-    }
+    let budget = share_budget(worker, &url).map_err(|e| fail("cannot connect", &e))?;
     let claimer = Claimer::new(owner, LEASE);
-    let renewing = renew(url, claimer.clone(), Arc::clone(stop));
+    let done = Arc::new(AtomicBool::new(false));
+    let renewing = renew(url, claimer.clone(), Arc::clone(&done));
+    let mut stopped = Ok(());
     while !stop.load(Ordering::SeqCst) {
-        let claims = match claimer.claim(&mut client, BATCH) {
-            Ok(claims) => claims,
-            Err(err) => {
-                report("cannot claim events", &err);
-                Vec::new()
-            }
-        };
+        let claims = claimer.claim(&mut client, BATCH).unwrap_or_else(|err| {
+            eprintln!("error: {}", fail("cannot claim events", &err));
+            Vec::new()
+        });
         if claims.is_empty() {
             // Events accepted here wake the worker; those accepted by others are polled for.
             let _ = wake.recv_timeout(Duration::from_millis(100));
@@ -118,10 +107,17 @@ pub fn drain(worker: &mut Worker, wake: &mpsc::Receiver<()>, stop: &Arc<AtomicBo
         }
         let taken: Vec<i64> = claims.iter().map(|c| c.event.id).collect();
         if let Err(err) = run_claimed(worker, &mut client, &mut reader, &budget, claims, stop) {
-            report("cannot run the events claimed", &err);
+            if worker.unnumbered().is_none() {
+                eprintln!("error: {}", fail("cannot run the events claimed", &err));
+            }
             // Those not recorded go to whichever server claims them next.
+            worker.forget_unrecorded();
             if let Err(err) = claimer.let_go_of(&mut client, &taken) {
-                report("cannot let go of its events", &err);
+                eprintln!("error: {}", fail("cannot let go of its events", &err));
+            }
+            if let Some(why) = worker.unnumbered() {
+                stopped = Err(format!("{why}; its events go to the other servers"));
+                break;
             }
         }
     }
@@ -129,9 +125,20 @@ pub fn drain(worker: &mut Worker, wake: &mpsc::Receiver<()>, stop: &Arc<AtomicBo
         eprintln!("error: {err}");
     }
     if let Err(err) = claimer.let_go(&mut client) {
-        report("cannot let go of its events", &err);
+        eprintln!("error: {}", fail("cannot let go of its events", &err));
     }
+    done.store(true, Ordering::SeqCst);
     let _ = renewing.join();
+    stopped
+}
+
+/// Lets the worker's engine be granted runs from the cluster's run budget, on a connection of
+/// its own; the window of the budget, which the server sets for each batch.
+fn share_budget(worker: &mut Worker, url: &str) -> Result<Arc<AtomicI64>, String> {
+    let window = Arc::new(AtomicI64::new(i64::MIN));
+    let granted = shared::Granted::new(connect(url)?, &worker.program(), Arc::clone(&window));
+    worker.engine_mut().share_budget(Box::new(granted));
+    Ok(window)
 }
 
 /// The journal's URL and this server's name in it.
@@ -173,6 +180,9 @@ fn run_claimed(
             break;
         }
         let finished = worker.run(&claim.event, false);
+        if let Some(why) = worker.unnumbered() {
+            return Err(why.to_string());
+        }
         worker.hold(finished);
         if worker.writing() >= worker::GROUP {
             worker.commit(&[]).map_err(|e| e.to_string())?;
@@ -183,13 +193,13 @@ fn run_claimed(
     shared::give_back(client, window, &unused).map_err(|e| e.to_string())
 }
 
-/// Renews this server's leases every third of [`LEASE`] on a connection of its own, until
-/// told to stop.
-fn renew(url: String, claimer: Claimer, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
+/// Renews this server's leases every third of [`LEASE`] on a connection of its own, until the
+/// worker is done.
+fn renew(url: String, claimer: Claimer, done: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let mut client = None;
         let mut last = Instant::now();
-        while !stop.load(Ordering::SeqCst) {
+        while !done.load(Ordering::SeqCst) {
             std::thread::sleep(Duration::from_millis(100));
             if last.elapsed() < LEASE / 3 {
                 continue;

@@ -261,17 +261,19 @@ fn committer(
 const BACKLOG: usize = 50_000;
 
 /// Runs queued events as they come, until told to stop.
-fn work(mut worker: Worker, wake: mpsc::Receiver<()>, stop: Arc<AtomicBool>) {
-    if worker.journal().conn().is_postgres() {
+fn work(mut worker: Worker, wake: mpsc::Receiver<()>, stop: Arc<AtomicBool>) -> Result<(), String> {
+    let worked = if worker.journal().conn().is_postgres() {
         // Shared with other servers: the events this one claims.
-        cluster::drain(&mut worker, &wake, &stop);
+        cluster::drain(&mut worker, &wake, &stop)
     } else {
         drain(&mut worker, wake, &stop);
-    }
+        Ok(())
+    };
     // What is not sent stays in the outbox for the next start.
     if let Some(outbox) = worker.take_outbox() {
         outbox.stop();
     }
+    worked
 }
 
 fn drain(worker: &mut Worker, wake: mpsc::Receiver<()>, stop: &AtomicBool) {
@@ -644,7 +646,10 @@ fn start_parts(
     let (wake, woken) = mpsc::channel::<()>();
     let committer = spawn_part("weir-committer", "the committer", broken, {
         let counters = Arc::clone(counters);
-        move || committer(accept, offered, wake, counters, mark)
+        move || {
+            committer(accept, offered, wake, counters, mark);
+            Ok(())
+        }
     })?;
     let worker = spawn_part("weir-worker", "the worker", broken, {
         let stop = Arc::clone(stop);
@@ -658,7 +663,7 @@ fn spawn_part(
     thread: &str,
     name: &'static str,
     broken: &Arc<AtomicBool>,
-    part: impl FnOnce() + Send + 'static,
+    part: impl FnOnce() -> Result<(), String> + Send + 'static,
 ) -> Result<std::thread::JoinHandle<()>, ServeError> {
     let broken = Arc::clone(broken);
     std::thread::Builder::new()
@@ -729,17 +734,20 @@ fn stopped_with(path: &Path, broken: &AtomicBool) -> Result<(), ServeError> {
     Ok(())
 }
 
-/// Runs a part of weir; if it panics, says so and marks weir broken, which stops it.
-fn supervised(name: &str, broken: &AtomicBool, part: impl FnOnce()) {
-    if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(part)) {
-        let why = panic
+/// Runs a part of weir; if it cannot go on (it says why) or panics, says so and marks weir
+/// broken, which stops it.
+fn supervised(name: &str, broken: &AtomicBool, part: impl FnOnce() -> Result<(), String>) {
+    let why = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(part)) {
+        Ok(Ok(())) => return,
+        Ok(Err(why)) => why,
+        Err(panic) => panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        eprintln!("error: {name} of `weir serve` stopped: {why}");
-        broken.store(true, Ordering::SeqCst);
-    }
+            .unwrap_or_default(),
+    };
+    eprintln!("error: {name} of `weir serve` stopped: {why}");
+    broken.store(true, Ordering::SeqCst);
 }
 
 /// The warning for an address beyond this machine without a secret.

@@ -80,6 +80,11 @@ impl Recording {
         self.counters = Some(counters);
     }
 
+    /// Drops the events held, which are not recorded: they run again.
+    pub fn forget(&mut self) {
+        self.held.clear();
+    }
+
     pub fn hold(&mut self, finished: Finished) {
         self.held.push(finished);
     }

@@ -148,7 +148,8 @@ impl Outbox {
             .spawn(move || {
                 let broken = Arc::clone(&scheduler.setup.broken);
                 super::supervised("the sender of writes", &broken, move || {
-                    scheduler.run(inbox)
+                    scheduler.run(inbox);
+                    Ok(())
                 });
             })
             .map_err(|e| JournalError {

@@ -20,7 +20,7 @@
 //! links) of one made before the crash.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Value as Json, json};
 
@@ -57,6 +57,8 @@ impl From<JournalError> for StartError {
 struct JournalRecorder {
     journal: Journal,
     program: Arc<Program>,
+    /// Why the journal gave no number to a record, the first time it did not.
+    unnumbered: Arc<OnceLock<String>>,
 }
 
 impl JournalRecorder {
@@ -94,12 +96,14 @@ impl Recorder for JournalRecorder {
             return least;
         }
         let name = self.entity_name(entity);
-        // Shared with other servers: numbered by the journal, or not at all.
+        // Shared with other servers: numbered by the journal, or the event is not recorded
+        // (the worker sees why, [`Worker::unnumbered`]).
         super::shared::number(self.journal.conn(), &name, app_id, least).unwrap_or_else(|err| {
-            panic!(
-                "the journal `{}` gave no number to a record: {err}",
+            let _ = self.unnumbered.set(format!(
+                "the journal `{}` gave no number to a record of {name}: {err}",
                 self.journal.path()
-            )
+            ));
+            least
         })
     }
 
@@ -127,6 +131,9 @@ pub struct Worker {
     /// Timers planned or cancelled by the event running, and all since the start.
     plans: Vec<super::timers::Plan>,
     latest: super::timers::Latest,
+    /// Why the journal gave no number to a record (several servers share the numbers): the
+    /// worker's memory of ids can no longer be trusted, and it stops.
+    unnumbered: Arc<OnceLock<String>>,
     /// Waits the event running took up.
     waits: Vec<super::waits::Change>,
     /// When the event running was received (seconds): a timer due by then is not planned.
@@ -165,6 +172,7 @@ impl Worker {
             }
         };
         let mut apps = Connected::new(&program, policy, instance).map_err(StartError::Apps)?;
+        let unnumbered = Arc::new(OnceLock::new());
         let next_run: u64 = journal
             .meta("next_run")?
             .and_then(|n| n.parse().ok())
@@ -187,6 +195,7 @@ impl Worker {
             http.set_recorder(Box::new(JournalRecorder {
                 journal: Journal::open(path, false)?,
                 program: Arc::clone(&program),
+                unnumbered: Arc::clone(&unnumbered),
             }));
         }
         let mut engine = Engine::new(Arc::clone(&program), apps, options);
@@ -249,6 +258,7 @@ impl Worker {
             recording: recording.shared(),
             plans: Vec::new(),
             latest: super::timers::Latest::default(),
+            unnumbered,
             waits: Vec::new(),
             since: 0,
             claimed: false,
@@ -380,6 +390,18 @@ impl Worker {
     }
 
     /// From now on events come from claims, each with its block of run numbers.
+    /// Why the journal gave no number to a record the last event met, if it did not: its run
+    /// must not be recorded, and the worker must stop.
+    pub fn unnumbered(&self) -> Option<&str> {
+        self.unnumbered.get().map(String::as_str)
+    }
+
+    /// Forgets the events run and not recorded (after an error: they run again, here or on
+    /// another server).
+    pub fn forget_unrecorded(&mut self) {
+        self.recording().forget();
+    }
+
     pub fn set_claimed(&mut self) {
         self.claimed = true;
     }
