@@ -235,7 +235,8 @@ fn settled(url: &str) -> Option<BTreeMap<String, i64>> {
 }
 
 /// Two servers with `--max-runs 10` take 40 orders between them in one minute: 10 run, on
-/// either server, and 30 are held, the budget counted for both together.
+/// either server, and 30 are held, the budget counted for both together; `/health` on each
+/// counts the events of both.
 #[test]
 fn the_run_budget_holds_for_every_server_together() {
     let Some((_cluster, url)) = postgres::journal_or_skip("serve-budget") else {
@@ -267,6 +268,14 @@ fn the_run_budget_holds_for_every_server_together() {
     assert_eq!(counts.get("done"), Some(&10), "{counts:?}");
     assert_eq!(counts.get("held"), Some(&30), "{counts:?}");
     assert_eq!(app.applied().len(), 10);
+    // Each server's `/health` counts the events of both.
+    let both = |s: &Serve| {
+        let health = s.health();
+        (health["done"].as_u64(), health["held"].as_u64()) == (Some(10), Some(30))
+    };
+    let counted = wait_until(Duration::from_secs(10), || servers.iter().all(|s| both(s)));
+    let said: Vec<_> = servers.iter().map(|s| s.health()).collect();
+    assert!(counted, "{said:?}");
 }
 
 /// A server whose journal can no longer number records stops, saying why, without a panic;

@@ -91,7 +91,12 @@ pub fn drain(
     let done = Arc::new(AtomicBool::new(false));
     let renewing = renew(url, claimer.clone(), Arc::clone(&done));
     let mut stopped = Ok(());
+    let mut counted = Instant::now();
     while !stop.load(Ordering::SeqCst) {
+        if counted.elapsed() >= COUNTED {
+            count(worker);
+            counted = Instant::now();
+        }
         let claims = claimer.claim(&mut client, BATCH).unwrap_or_else(|err| {
             eprintln!("error: {}", fail("cannot claim events", &err));
             Vec::new()
@@ -130,6 +135,21 @@ pub fn drain(
     done.store(true, Ordering::SeqCst);
     let _ = renewing.join();
     stopped
+}
+
+/// How often a server counts the journal's events, which every server moves on.
+const COUNTED: Duration = Duration::from_secs(1);
+
+/// Sets the counts of `/health` (and of `--max-queued`) to those of the journal, for the whole
+/// cluster: each server counts only what it accepts and finishes itself.
+fn count(worker: &Worker) {
+    let Some(counters) = worker.counters() else {
+        return;
+    };
+    match worker.journal().tally() {
+        Ok(tally) => counters.set(&tally),
+        Err(err) => eprintln!("error: {err}"),
+    }
 }
 
 /// Lets the worker's engine be granted runs from the cluster's run budget, on a connection of

@@ -181,6 +181,15 @@ impl Counters {
         self.of(to).fetch_add(1, Ordering::Relaxed);
     }
 
+    /// The counts as the journal has them (several servers share it: each counts what the
+    /// others did too, [`cluster`]).
+    pub fn set(&self, tally: &journal::Tally) {
+        self.queued.store(tally.queued, Ordering::Relaxed);
+        self.done.store(tally.done, Ordering::Relaxed);
+        self.failed.store(tally.failed, Ordering::Relaxed);
+        self.held.store(tally.held, Ordering::Relaxed);
+    }
+
     pub fn accepted(&self) {
         self.queued.fetch_add(1, Ordering::Relaxed);
     }

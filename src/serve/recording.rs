@@ -80,6 +80,10 @@ impl Recording {
         self.counters = Some(counters);
     }
 
+    pub fn counters(&self) -> Option<Arc<Counters>> {
+        self.counters.clone()
+    }
+
     /// Drops the events held, which are not recorded: they run again.
     pub fn forget(&mut self) {
         self.held.clear();

@@ -365,6 +365,11 @@ impl Worker {
         self.recording().set_counters(counters);
     }
 
+    /// The counts of events `/health` answers with, if the server keeps them.
+    pub fn counters(&self) -> Option<Arc<super::Counters>> {
+        self.recording().counters()
+    }
+
     /// Lets the messages kept in the journal quote record values (`--log-values`).
     pub fn set_log_values(&mut self, log_values: bool) {
         self.log_values = log_values;
