@@ -105,7 +105,7 @@ pub fn drain(
             // Events accepted here wake the worker; those accepted by others are polled for.
             let _ = wake.recv_timeout(Duration::from_millis(100));
             while wake.try_recv().is_ok() {}
-            if let Err(err) = worker.run_releases() {
+            if let Err(err) = run_releases(worker, &mut client, &mut reader, &budget) {
                 eprintln!("error: {err}");
             }
             continue;
@@ -167,8 +167,48 @@ fn url_and_name(location: &Path) -> Option<(String, String)> {
     Some((url.to_string(), name_in(url)?.to_string()))
 }
 
-/// Runs a batch of claims: what the others added taken in first, the run budget renewed when a
-/// new window began, and what it was granted and did not start given back at the end; events taken over with only writes left have those writes sent.
+/// Before a batch: what the others added taken in, and the run budget renewed when a new
+/// window began; the window.
+fn prepare(
+    worker: &mut Worker,
+    client: &mut Client,
+    reader: &mut Reader,
+    budget: &AtomicI64,
+) -> Result<i64, String> {
+    let added = reader.read(client).map_err(|e| e.to_string())?;
+    shared::take_in(worker, &worker.program(), &added);
+    let window = shared::budget_window(client).map_err(|e| e.to_string())?;
+    if budget.swap(window, Ordering::SeqCst) != window {
+        worker.renew_budget();
+    }
+    Ok(window)
+}
+
+/// After a batch: the runs the engine was granted and did not start go back to the budget.
+fn conclude(worker: &mut Worker, client: &mut Client, window: i64) -> Result<(), String> {
+    let unused = shared::unused(worker, &worker.program());
+    shared::give_back(client, window, &unused).map_err(|e| e.to_string())
+}
+
+/// Runs the events `weir replay` released that this server took off its list, as a batch.
+fn run_releases(
+    worker: &mut Worker,
+    client: &mut Client,
+    reader: &mut Reader,
+    budget: &AtomicI64,
+) -> Result<(), String> {
+    let ids = worker.take_releases().map_err(|e| e.to_string())?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let window = prepare(worker, client, reader, budget)?;
+    let ran = worker.run_released(&ids).map_err(|e| e.to_string());
+    conclude(worker, client, window)?;
+    ran.map(|_| ())
+}
+
+/// Runs a batch of claims ([`prepare`], [`conclude`]); events taken over with only writes
+/// left have those writes sent.
 fn run_claimed(
     worker: &mut Worker,
     client: &mut Client,
@@ -177,13 +217,7 @@ fn run_claimed(
     claims: Vec<Claim>,
     stop: &AtomicBool,
 ) -> Result<(), String> {
-    let program = worker.program();
-    let added = reader.read(client).map_err(|e| e.to_string())?;
-    shared::take_in(worker, &program, &added);
-    let window = shared::budget_window(client).map_err(|e| e.to_string())?;
-    if budget.swap(window, Ordering::SeqCst) != window {
-        worker.renew_budget();
-    }
+    let window = prepare(worker, client, reader, budget)?;
     let (sending, running): (Vec<Claim>, Vec<Claim>) = claims.into_iter().partition(|c| c.sending);
     if !sending.is_empty() {
         let events: Vec<i64> = sending.iter().map(|c| c.event.id).collect();
@@ -209,8 +243,7 @@ fn run_claimed(
         }
     }
     worker.commit(&[]).map_err(|e| e.to_string())?;
-    let unused = shared::unused(worker, &program);
-    shared::give_back(client, window, &unused).map_err(|e| e.to_string())
+    conclude(worker, client, window)
 }
 
 /// Renews this server's leases every third of [`LEASE`] on a connection of its own, until the

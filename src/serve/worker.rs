@@ -799,8 +799,18 @@ impl Worker {
     /// Runs the events `weir replay` released.
     pub fn run_releases(&mut self) -> Result<usize, JournalError> {
         let ids = self.journal.take_releases()?;
+        self.run_released(&ids)
+    }
+
+    /// Takes the events `weir replay` released off its list, for this server to run.
+    pub fn take_releases(&mut self) -> Result<Vec<i64>, JournalError> {
+        self.journal.take_releases()
+    }
+
+    /// Runs events `weir replay` released, taken off its list.
+    pub fn run_released(&mut self, ids: &[i64]) -> Result<usize, JournalError> {
         let mut count = 0;
-        for id in &ids {
+        for id in ids {
             let Some(event) = self.journal.event(*id)? else {
                 continue;
             };
