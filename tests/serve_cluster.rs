@@ -317,3 +317,55 @@ fn a_server_whose_journal_numbers_no_record_stops_and_says_why() {
     assert_eq!(queued, 1);
     assert!(app.applied().is_empty());
 }
+
+/// Two real apps whose webhooks go to different servers, and workflows that copy notes both
+/// ways: each echo of one server's write reaches the other server, which knows it from the
+/// shared write ledger, so the run-time guard holds the chain after four hops as one server
+/// would.
+#[test]
+fn a_loop_through_two_servers_is_held_by_the_guard() {
+    let Some((_cluster, url)) = postgres::journal_or_skip("serve-loop") else {
+        return;
+    };
+    let (a, b) = (RestApp::start(), RestApp::start());
+    let dir = scratch("pg-cluster-loop");
+    let script = format!(
+        r#"app Notes at "{}" {{ note {{ text: text }} }}
+app Board at "{}" {{ note {{ text: text }} }}
+
+workflow to_board {{
+  on new note in Notes
+  create note in Board {{ text: text }}
+}}
+
+workflow to_notes {{
+  on new note in Board
+  create note in Notes {{ text: text }}
+}}
+"#,
+        a.url, b.url
+    );
+    std::fs::write(dir.join("shop.weir"), script).unwrap();
+    let guarded = ["--no-check", "--max-hops", "4"];
+    let servers: Vec<Serve> = (0..2).map(|_| serve_with(&dir, &url, &guarded)).collect();
+    for (app, name, server) in [(&a, "Notes", &servers[0]), (&b, "Board", &servers[1])] {
+        app.hook_to(rest_app::Hook {
+            weir: server.url.clone(),
+            app: name.into(),
+            secret: serve::SECRET.into(),
+        });
+    }
+    a.user_creates("note", json!({"text": "hello"}));
+    let held = wait_until(Duration::from_secs(20), || {
+        settled(&url).is_some_and(|c| c.get("held") == Some(&1))
+    });
+    assert!(held, "{:?}", settled(&url));
+    let counted = (a.records("note").len(), b.records("note").len());
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(counted, (a.records("note").len(), b.records("note").len()));
+    assert_eq!(
+        counted,
+        (3, 2),
+        "four hops: Notes → Board → Notes → Board → Notes"
+    );
+}
