@@ -369,3 +369,44 @@ workflow to_notes {{
         "four hops: Notes → Board → Notes → Board → Notes"
     );
 }
+
+/// The database restarts under two servers, every connection to it lost: the servers connect
+/// again, take events again, and every record's writes are made once each, in order.
+#[test]
+fn two_servers_go_on_after_the_database_restarts() {
+    let Some((cluster, url)) = postgres::journal_or_skip("serve-restart") else {
+        return;
+    };
+    let app = RestApp::start();
+    let dir = scratch("pg-cluster-restart");
+    std::fs::write(dir.join("shop.weir"), shop_to_notes(&app.url)).unwrap();
+    let servers: Vec<Arc<Serve>> = (0..2).map(|_| Arc::new(serve_on(&dir, &url))).collect();
+    let records = 4;
+    let mut changes = 0;
+    let mut post_round = |servers: &[Arc<Serve>]| {
+        let k = changes;
+        changes += 1;
+        (0..records).all(|r| wait_until(Duration::from_secs(20), || post(servers, r, r, k)))
+    };
+    assert!(post_round(&servers) && post_round(&servers));
+    assert!(wait_until(Duration::from_secs(20), || app.applied().len()
+        >= 2 * records));
+    cluster.restart().expect("the database restarted");
+    assert!(
+        post_round(&servers) && post_round(&servers),
+        "no server took the changes"
+    );
+    let all = wait_until(Duration::from_secs(30), || {
+        app.applied().len() >= 4 * records
+    });
+    let mut by_record: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for write in app.applied() {
+        let name = write.body["name"].as_str().unwrap_or_default();
+        let (r, k) = change(name).unwrap_or_else(|| panic!("a note of no change: {name}"));
+        by_record.entry(r).or_default().push(k);
+    }
+    assert!(all, "{by_record:?}");
+    for r in 0..records {
+        assert_eq!(by_record.get(&r), Some(&vec![0, 1, 2, 3]), "record o-{r}");
+    }
+}

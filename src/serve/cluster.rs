@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use postgres::{Client, NoTls};
+use postgres::Client;
 
 use super::claims::{Claim, Claimer};
 use super::shared::{self, Reader};
@@ -63,9 +63,10 @@ fn name_in(url: &str) -> Option<&str> {
         .find_map(|p| p.strip_prefix("application_name="))
 }
 
+/// A connection of this server's to the journal (by TLS beyond this machine, as the journal's
+/// own, [`super::db::postgres::connect`]).
 fn connect(url: &str) -> Result<Client, String> {
-    let config: postgres::Config = url.parse().map_err(|e: postgres::Error| e.to_string())?;
-    config.connect(NoTls).map_err(|e| e.to_string())
+    super::db::postgres::connect(url)
 }
 
 /// Runs the events this server claims until told to stop, then lets go of those it holds;
@@ -89,13 +90,24 @@ pub fn drain(
     let budget = share_budget(worker, &url).map_err(|e| fail("cannot connect", &e))?;
     let claimer = Claimer::new(owner, LEASE);
     let done = Arc::new(AtomicBool::new(false));
-    let renewing = renew(url, claimer.clone(), Arc::clone(&done));
+    let renewing = renew(url.clone(), claimer.clone(), Arc::clone(&done));
     let mut stopped = Ok(());
     let mut counted = Instant::now();
     while !stop.load(Ordering::SeqCst) {
         if counted.elapsed() >= COUNTED {
             count(worker);
             counted = Instant::now();
+        }
+        if client.is_closed() {
+            // The journal restarted, or the network was cut: connected again once it is back.
+            match connect(&url) {
+                Ok(again) => client = again,
+                Err(err) => {
+                    eprintln!("error: {}", fail("cannot connect again", &err));
+                    std::thread::sleep(Duration::from_secs(1));
+                    continue;
+                }
+            }
         }
         let claims = claimer.claim(&mut client, BATCH).unwrap_or_else(|err| {
             eprintln!("error: {}", fail("cannot claim events", &err));
@@ -156,7 +168,7 @@ fn count(worker: &Worker) {
 /// its own; the window of the budget, which the server sets for each batch.
 fn share_budget(worker: &mut Worker, url: &str) -> Result<Arc<AtomicI64>, String> {
     let window = Arc::new(AtomicI64::new(i64::MIN));
-    let granted = shared::Granted::new(connect(url)?, &worker.program(), Arc::clone(&window));
+    let granted = shared::Granted::new(url, &worker.program(), Arc::clone(&window))?;
     worker.engine_mut().share_budget(Box::new(granted));
     Ok(window)
 }

@@ -229,22 +229,25 @@ pub fn spent(
 /// its own, in the window the server set for its batch.
 pub struct Granted {
     client: postgres::Client,
+    /// The journal's URL, to connect again when the connection is lost.
+    url: String,
     workflows: Vec<String>,
     window: Arc<AtomicI64>,
 }
 
 impl Granted {
     /// `window`: set by the server at the start of each batch ([`budget_window`]).
-    pub fn new(client: postgres::Client, program: &Program, window: Arc<AtomicI64>) -> Granted {
-        Granted {
-            client,
+    pub fn new(url: &str, program: &Program, window: Arc<AtomicI64>) -> Result<Granted, String> {
+        Ok(Granted {
+            client: super::db::postgres::connect(url)?,
+            url: url.to_string(),
             workflows: program
                 .workflows
                 .iter()
                 .map(|w| w.name.to_string())
                 .collect(),
             window,
-        }
+        })
     }
 }
 
@@ -252,7 +255,15 @@ impl Grants for Granted {
     fn grant(&mut self, workflow: WorkflowId, max: u64) -> u64 {
         let name = &self.workflows[workflow.0];
         let window = self.window.load(Ordering::SeqCst);
-        grant(&mut self.client, name, window, max).unwrap_or_else(|err| {
+        let mut granted = grant(&mut self.client, name, window, max).map_err(|e| e.to_string());
+        if granted.is_err() && self.client.is_closed() {
+            // Lost (the database restarted): once more on a new connection.
+            granted = super::db::postgres::connect(&self.url).and_then(|client| {
+                self.client = client;
+                grant(&mut self.client, name, window, max).map_err(|e| e.to_string())
+            });
+        }
+        granted.unwrap_or_else(|err| {
             eprintln!(
                 "warning: the run budget of `{name}` could not be read from the journal, and its run is held: {err}"
             );

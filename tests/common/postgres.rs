@@ -123,6 +123,14 @@ impl Cluster {
         .map(|_| ())
     }
 
+    /// Stops the cluster at once, as a crash would, and starts it again on its port: every
+    /// connection to it is lost.
+    pub fn restart(&self) -> Result<(), String> {
+        let (data, log) = (self.data(), self.dir.join("log").display().to_string());
+        let args = ["-D", &data, "-l", &log, "-m", "immediate", "-w", "restart"];
+        self.run("pg_ctl", &args).map(|_| ())
+    }
+
     /// The process id of the cluster's server (the first line of `postmaster.pid`).
     pub fn pid(&self) -> Option<u32> {
         let text = std::fs::read_to_string(Path::new(&self.data()).join("postmaster.pid")).ok()?;

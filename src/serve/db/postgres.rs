@@ -48,11 +48,20 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
 const MIGRATING: i64 = 0x7765_6972_6d69_6772;
 const SERVING: i64 = 0x7765_6972_7365_7276;
 
-/// A connection to a PostgreSQL journal, with its prepared statements.
+/// A connection to a PostgreSQL journal, with its prepared statements. A connection lost (the
+/// database restarted, the network cut) is made again at the next statement, unless it was lost
+/// inside a transaction: that transaction fails to its end, as it would have, and the one after
+/// gets a new connection.
 pub struct Conn {
     /// Taken only when the connection is dropped ([`Drop`]).
     client: Option<Client>,
     prepared: HashMap<String, Statement>,
+    /// The journal's URL, to connect again.
+    url: String,
+    /// A transaction is open on the connection.
+    in_transaction: bool,
+    /// Statements that set up a session, run again on a new connection (the serving lock).
+    session: Vec<String>,
 }
 
 impl Drop for Conn {
@@ -108,6 +117,20 @@ pub fn redacted(url: &str) -> String {
 
 /// Connects, refusing TLS settings weir cannot honour yet, and applies the migrations.
 pub fn open(url: &str) -> Result<Db, String> {
+    let mut conn = Conn {
+        client: Some(connect(url)?),
+        prepared: HashMap::new(),
+        url: url.to_string(),
+        in_transaction: false,
+        session: Vec::new(),
+    };
+    conn.migrate()
+        .map_err(|e| format!("cannot migrate it: {e}"))?;
+    Ok(Db::Postgres(Box::new(std::cell::RefCell::new(conn))))
+}
+
+/// A client of the journal at `url`: in the clear to this machine, else by TLS ([`secured`]).
+pub fn connect(url: &str) -> Result<Client, String> {
     let mut config: Config = url
         .parse()
         .map_err(|e: postgres::Error| format!("the URL does not read: {}", DbError::from(e)))?;
@@ -117,20 +140,13 @@ pub fn open(url: &str) -> Result<Db, String> {
     if config.get_application_name().is_none() {
         config.application_name("weir");
     }
-    let client = match secured(&config) {
+    match secured(&config) {
         Secured::Plain => config.connect(NoTls),
         // Beyond this machine TLS is required, not only preferred: a server that does not
         // take it is refused rather than spoken to in the clear.
         Secured::Tls => config.ssl_mode(SslMode::Require).connect(tls()?),
     }
-    .map_err(refused)?;
-    let mut conn = Conn {
-        client: Some(client),
-        prepared: HashMap::new(),
-    };
-    conn.migrate()
-        .map_err(|e| format!("cannot migrate it: {e}"))?;
-    Ok(Db::Postgres(Box::new(std::cell::RefCell::new(conn))))
+    .map_err(refused)
 }
 
 /// Why a connection failed; for a certificate, where trust comes from.
@@ -191,14 +207,27 @@ fn tls() -> Result<MakeRustlsConnect, String> {
 impl Conn {
     /// The migrations not applied yet, in one transaction, under a lock that makes a second
     /// server starting at the same time wait, then find them applied.
-    fn client(&mut self) -> &mut Client {
+    fn client(&mut self) -> DbResult<&mut Client> {
+        if self.client.as_ref().is_none_or(Client::is_closed) {
+            if self.in_transaction {
+                return Err(DbError(
+                    "the connection was lost in a transaction, which was not committed".into(),
+                ));
+            }
+            let mut client = connect(&self.url).map_err(DbError)?;
+            for sql in &self.session {
+                client.batch_execute(sql)?;
+            }
+            self.prepared.clear();
+            self.client = Some(client);
+        }
         self.client
             .as_mut()
-            .expect("a connection is used only before it is dropped")
+            .ok_or_else(|| DbError("the connection is closed".into()))
     }
 
     fn migrate(&mut self) -> DbResult<()> {
-        let mut tx = self.client().transaction()?;
+        let mut tx = self.client()?.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATING])?;
         tx.batch_execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -222,24 +251,30 @@ impl Conn {
     }
 
     fn statement(&mut self, sql: &str) -> DbResult<Statement> {
+        // A new connection first: statements prepared on a lost one are gone with it.
+        self.client()?;
         if let Some(stmt) = self.prepared.get(sql) {
             return Ok(stmt.clone());
         }
-        let stmt = self.client().prepare(&placeholders(sql))?;
+        let stmt = self.client()?.prepare(&placeholders(sql))?;
         self.prepared.insert(sql.to_string(), stmt.clone());
         Ok(stmt)
     }
 
     pub fn execute(&mut self, sql: &str, values: &[Value]) -> DbResult<u64> {
-        let stmt = self.statement(sql)?;
-        let args: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
-        Ok(self.client().execute(&stmt, &args)?)
+        self.again_if_lost(|conn| {
+            let stmt = conn.statement(sql)?;
+            let args: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
+            Ok(conn.client()?.execute(&stmt, &args)?)
+        })
     }
 
     pub fn query(&mut self, sql: &str, values: &[Value]) -> DbResult<Vec<Row>> {
-        let stmt = self.statement(sql)?;
-        let args: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
-        let rows = self.client().query(&stmt, &args)?;
+        let rows = self.again_if_lost(|conn| {
+            let stmt = conn.statement(sql)?;
+            let args: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
+            Ok(conn.client()?.query(&stmt, &args)?)
+        })?;
         rows.iter()
             .map(|row| {
                 (0..row.len())
@@ -250,8 +285,40 @@ impl Conn {
             .collect()
     }
 
+    /// Runs a statement; outside a transaction, once more on a new connection if the
+    /// connection turned out lost (a database that restarted ends idle connections, which the
+    /// client learns at their next use).
+    fn again_if_lost<T>(&mut self, mut run: impl FnMut(&mut Conn) -> DbResult<T>) -> DbResult<T> {
+        match run(self) {
+            Err(_)
+                if !self.in_transaction && self.client.as_ref().is_some_and(Client::is_closed) =>
+            {
+                run(self)
+            }
+            done => done,
+        }
+    }
+
+    /// Statements without parameters; `BEGIN`, `COMMIT` and `ROLLBACK` also open and end the
+    /// connection's transaction.
     pub fn batch(&mut self, sql: &str) -> DbResult<()> {
-        Ok(self.client().batch_execute(sql)?)
+        let ends = sql == "COMMIT" || sql == "ROLLBACK";
+        if sql == "ROLLBACK" && self.client.as_ref().is_none_or(Client::is_closed) {
+            // Lost with its connection: nothing is left to roll back.
+            self.in_transaction = false;
+            return Ok(());
+        }
+        let done = if sql.starts_with("BEGIN") {
+            self.again_if_lost(|conn| Ok(conn.client()?.batch_execute(sql)?))
+        } else {
+            self.client().and_then(|c| Ok(c.batch_execute(sql)?))
+        };
+        if ends {
+            self.in_transaction = false;
+        } else if sql.starts_with("BEGIN") && done.is_ok() {
+            self.in_transaction = true;
+        }
+        done
     }
 }
 
@@ -277,12 +344,20 @@ fn placeholders(sql: &str) -> String {
 /// session holds it.
 pub fn lock_serving(db: &Db) -> DbResult<bool> {
     // Shared: any number of servers share a PostgreSQL journal ([`crate::serve::cluster`]).
-    db.query_one(
-        "SELECT pg_try_advisory_lock_shared(?1)",
-        crate::args![SERVING],
-    )?
-    .get::<i64>(0)
-    .map(|got| got == 1)
+    let got = db
+        .query_one(
+            "SELECT pg_try_advisory_lock_shared(?1)",
+            crate::args![SERVING],
+        )?
+        .get::<i64>(0)?
+        == 1;
+    if got && let Db::Postgres(conn) = db {
+        // Taken again on a new connection, should this one be lost.
+        conn.borrow_mut()
+            .session
+            .push(format!("SELECT pg_advisory_lock_shared({SERVING})"));
+    }
+    Ok(got)
 }
 
 /// The journal at `location`, its serving lock held (shared with the other servers) by this
