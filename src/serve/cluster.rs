@@ -63,7 +63,8 @@ fn name_in(url: &str) -> Option<&str> {
         .find_map(|p| p.strip_prefix("application_name="))
 }
 
-fn connect(url: &str) -> Result<Client, String> {
+/// A connection of its own to the journal at `url`.
+pub(super) fn connect(url: &str) -> Result<Client, String> {
     let config: postgres::Config = url.parse().map_err(|e: postgres::Error| e.to_string())?;
     config.connect(NoTls).map_err(|e| e.to_string())
 }
@@ -126,7 +127,7 @@ pub fn drain(worker: &mut Worker, wake: &mpsc::Receiver<()>, stop: &Arc<AtomicBo
 }
 
 /// The journal's URL and this server's name in it.
-fn url_and_name(location: &Path) -> Option<(String, String)> {
+pub(super) fn url_and_name(location: &Path) -> Option<(String, String)> {
     let url = location.to_str()?;
     Some((url.to_string(), name_in(url)?.to_string()))
 }
