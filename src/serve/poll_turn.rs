@@ -25,14 +25,12 @@ use super::db::postgres::{POLLING, url_of};
 /// lost (and the lock with it).
 const ALIVE: Duration = Duration::from_secs(5);
 
-/// Whether this server polls: always when alone, while it holds the lock when shared.
-pub enum PollTurn {
-    Alone,
-    Shared(Shared),
-}
+/// Whether this server polls: always when alone on its journal (`None`), while it holds the
+/// lock when it shares it.
+pub struct PollTurn(Option<Shared>);
 
 /// The lock's side of a shared journal.
-pub struct Shared {
+struct Shared {
     url: String,
     /// This server's name, in what it says.
     name: String,
@@ -48,29 +46,23 @@ pub struct Shared {
 impl PollTurn {
     /// The turn of the server serving `journal`: shared on PostgreSQL.
     pub fn of(journal: &Path) -> PollTurn {
-        if url_of(journal).is_none() {
-            return PollTurn::Alone;
-        }
-        match cluster::url_and_name(journal) {
-            Some((url, name)) => PollTurn::Shared(Shared {
+        let shared = url_of(journal)
+            .and_then(|_| cluster::url_and_name(journal))
+            .map(|(url, name)| Shared {
                 url,
                 name,
                 client: None,
                 held: false,
                 said: None,
                 failing: false,
-            }),
-            None => PollTurn::Alone,
-        }
+            });
+        PollTurn(shared)
     }
 
     /// Whether this server polls now, the lock taken if it is free; a change is said on
     /// standard output.
     pub fn ours(&mut self) -> bool {
-        match self {
-            PollTurn::Alone => true,
-            PollTurn::Shared(shared) => shared.ours(),
-        }
+        self.0.as_mut().is_none_or(Shared::ours)
     }
 }
 
