@@ -65,7 +65,7 @@ fn name_in(url: &str) -> Option<&str> {
 
 /// A connection of this server's to the journal (by TLS beyond this machine, as the journal's
 /// own, [`super::db::postgres::connect`]).
-fn connect(url: &str) -> Result<Client, String> {
+pub(super) fn connect(url: &str) -> Result<Client, String> {
     super::db::postgres::connect(url)
 }
 
@@ -174,7 +174,7 @@ fn share_budget(worker: &mut Worker, url: &str) -> Result<Arc<AtomicI64>, String
 }
 
 /// The journal's URL and this server's name in it.
-fn url_and_name(location: &Path) -> Option<(String, String)> {
+pub(super) fn url_and_name(location: &Path) -> Option<(String, String)> {
     let url = location.to_str()?;
     Some((url.to_string(), name_in(url)?.to_string()))
 }

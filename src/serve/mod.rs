@@ -23,7 +23,7 @@
 //! journal is refused, and `weir replay` knows by it that a server will run what it releases.
 //! A journal on PostgreSQL is shared by any number of servers instead, each holding a share of
 //! a session advisory lock ([`db::postgres`]) and running the events it claims ([`cluster`],
-//! [`claims`], [`shared`]).
+//! [`claims`], [`shared`]); one of them at a time polls the apps ([`poll_turn`]).
 //! Statuses are [`status`] types, and the options served with are kept as [`saved`] JSON.
 //! [`schemes`] checks the signatures of real providers' webhooks (GitHub, Stripe, Slack, a
 //! plain HMAC) and [`envelope`] finds the kind, record and event id in their payloads: the parts
@@ -41,6 +41,7 @@ pub mod limits_seen;
 pub mod listen;
 pub mod marker;
 pub mod outbox;
+pub mod poll_turn;
 pub mod poller;
 pub mod polls;
 pub mod provider;

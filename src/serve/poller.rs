@@ -4,7 +4,8 @@
 //!
 //! The poller offers its events to the committer as the webhook routes do, so they are
 //! journaled in the same group commits, run by the same worker, and pass the same loop guard
-//! and echo ledger. A poll that fails (the app is down, answers 500) is said on standard error
+//! and echo ledger. On a journal several servers share, only one of them polls at a time
+//! ([`super::poll_turn`]). A poll that fails (the app is down, answers 500) is said on standard error
 //! and tried again at its next interval; its state is left as it was, so nothing is lost.
 
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use super::journal::{Accepted, Journal, JournalError, NewEvent};
+use super::poll_turn::PollTurn;
 use super::polls::{self, Found, Poll, Store};
 use super::server::Offer;
 use super::worker::Worker;
@@ -81,26 +83,43 @@ pub fn spawn(
                 }
             };
             let mut offer = |events: &[NewEvent]| offer_all(&offers, events);
+            let mut turn = PollTurn::of(&journal);
             let mut due: Vec<Instant> = vec![Instant::now(); all.len()];
             while !stop.load(Ordering::SeqCst) {
-                for (poll, due) in all.iter().zip(due.iter_mut()) {
-                    if stop.load(Ordering::SeqCst) || Instant::now() < *due {
-                        continue;
-                    }
-                    *due = Instant::now() + poll.every;
-                    match polls::poll_once(&program, &apps, &mut store, poll, &mut offer) {
-                        Ok(found) => super::say(format_args!("{}", said(&program, poll, &found))),
-                        Err(err) => eprintln!(
-                            "error: the poll of {} failed, and is tried again in {}s: {err}",
-                            polls::name(&program, poll),
-                            poll.every.as_secs()
-                        ),
+                // Polls wait for this server's turn: their times do not move on meanwhile, so
+                // a server that takes over polls at once.
+                let any_due = due.iter().any(|d| Instant::now() >= *d);
+                if any_due && turn.ours() {
+                    for (poll, due) in all.iter().zip(due.iter_mut()) {
+                        if stop.load(Ordering::SeqCst) || Instant::now() < *due {
+                            continue;
+                        }
+                        *due = Instant::now() + poll.every;
+                        poll_now(&program, &apps, &mut store, poll, &mut offer);
                     }
                 }
                 std::thread::sleep(TICK);
             }
         })
         .ok()
+}
+
+/// Polls one entity, and says what it found or why it failed.
+fn poll_now(
+    program: &Program,
+    apps: &HttpApps,
+    store: &mut Store,
+    poll: &Poll,
+    offer: &mut dyn FnMut(&[NewEvent]) -> Result<(), JournalError>,
+) {
+    match polls::poll_once(program, apps, store, poll, offer) {
+        Ok(found) => super::say(format_args!("{}", said(program, poll, &found))),
+        Err(err) => eprintln!(
+            "error: the poll of {} failed, and is tried again in {}s: {err}",
+            polls::name(program, poll),
+            poll.every.as_secs()
+        ),
+    }
 }
 
 /// Offers events to the committer and waits until they are journaled.

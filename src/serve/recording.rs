@@ -106,6 +106,13 @@ impl Recording {
             .any(|w| w.method == "create" && w.entity == entity)
     }
 
+    /// The latest word on a timer among the events held: planned or cancelled by one of them,
+    /// and not in the journal yet ([`super::timers::last_word`]).
+    pub fn timer_planned(&self, workflow: &str, record: &str) -> Option<Option<i64>> {
+        let plans = self.held.iter().flat_map(|f| &f.changes.sim.timers);
+        super::timers::last_word(plans, workflow, record)
+    }
+
     /// Records the events held, and `rest` (what changed since the last of them, with the
     /// counters now), in one transaction; then hands their writes to the sender. `stopping`:
     /// weir stops, and a read of these runs may have been cut short, so none of them is

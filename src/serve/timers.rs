@@ -25,8 +25,6 @@
 //! read as it is then (a simulated app's from the simulator, a real app's as its last event
 //! reported it), and a timer planned again or cancelled since it fired runs nothing.
 
-use std::collections::HashMap;
-
 use serde_json::{Value as Json, json};
 
 use super::db::{Db, DbResult};
@@ -198,27 +196,28 @@ fn recorded_due(journal: &Journal, workflow: &str, record: &str) -> DbResult<Opt
         .transpose()
 }
 
-/// The timers planned or cancelled by events run since the start, not all recorded yet: the
-/// latest word on a timer, before the journal's.
-#[derive(Default)]
-pub struct Latest(HashMap<(String, String), Option<i64>>);
-
-impl Latest {
-    pub fn note(&mut self, plans: &[Plan]) {
-        for plan in plans {
-            let key = (plan.workflow.clone(), plan.record.clone());
-            self.0.insert(key, plan.due.as_ref().map(|(due, _)| *due));
-        }
-    }
+/// The latest word on a timer among `plans`, oldest first: its time, `Some(None)` if they
+/// cancelled it, `None` if they do not name it.
+pub fn last_word<'a>(
+    plans: impl DoubleEndedIterator<Item = &'a Plan>,
+    workflow: &str,
+    record: &str,
+) -> Option<Option<i64>> {
+    plans
+        .rev()
+        .find(|p| p.workflow == workflow && p.record == record)
+        .map(|p| p.due.as_ref().map(|(due, _)| *due))
 }
 
 /// Runs a timer's event: its workflow on its record, as a new chain, with the clock reading
 /// the time it was due; nothing if the timer was planned again or cancelled since, or the
-/// script no longer has it.
+/// script no longer has it. `unrecorded` gives the latest word on a timer among the events
+/// run and not recorded yet, which is newer than the journal's; the journal's row is read
+/// otherwise, as the other servers of a shared journal may have moved it since.
 pub fn run(
     engine: &mut Engine<Connected>,
     journal: &Journal,
-    latest: &Latest,
+    unrecorded: impl Fn(&str, &str) -> Option<Option<i64>>,
     event: &StoredEvent,
 ) -> Outcome {
     let p = std::sync::Arc::clone(engine.program());
@@ -226,12 +225,12 @@ pub fn run(
         return Outcome::default();
     };
     let name = &*p.workflow(w).name;
-    let key = (name.to_string(), event_record(event));
-    let still = match latest.0.get(&key) {
-        Some(planned) => *planned == Some(due),
-        None => recorded_due(journal, &key.0, &key.1).ok().flatten() == Some(due),
+    let record = event_record(event);
+    let planned = match unrecorded(name, &record) {
+        Some(planned) => planned,
+        None => recorded_due(journal, name, &record).ok().flatten(),
     };
-    if !still {
+    if planned != Some(due) {
         return Outcome::default();
     }
     let record = if engine.apps().remote(at.entity) {
@@ -271,6 +270,115 @@ fn read(p: &Program, event: &StoredEvent) -> Option<(WorkflowId, RecordRef, i64,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::remote::Policy;
+    use crate::run::Options;
+    use crate::serve::journal::NewEvent;
+    use crate::serve::worker::Worker;
+
+    const CLINIC: &str = "app Clinic { appointment { patient: text, start: time } }
+workflow remind {
+  on 1s before start of appointment in Clinic
+  notify \"remind {patient}\"
+}
+";
+
+    fn clinic(path: &std::path::Path) -> Worker {
+        let loaded = crate::load::parse_all(vec![("c.weir".into(), CLINIC.into())]);
+        let checked = crate::check::check(&loaded.scripts, &loaded.sources);
+        assert!(!checked.has_errors());
+        let program = std::sync::Arc::new(checked.program);
+        match Worker::open(path, program, Options::default(), Policy::default()) {
+            Ok(worker) => worker,
+            Err(err) => panic!("the worker starts: {err:?}"),
+        }
+    }
+
+    fn accept(journal: &mut Journal, kind: &str, record: &Json) {
+        journal
+            .accept(&[NewEvent {
+                key: None,
+                app: "Clinic".into(),
+                entity: "appointment".into(),
+                kind: kind.into(),
+                record: record.to_string(),
+                actor: None,
+                changed: None,
+            }])
+            .unwrap();
+    }
+
+    /// Runs the events queued, each held for the next group: how many reminders they sent.
+    fn run_queued(journal: &Journal, w: &mut Worker) -> usize {
+        let mut sent = 0;
+        for event in journal.queued().unwrap() {
+            let finished = w.run(&event, false);
+            sent += finished.notes.len();
+            w.hold(finished);
+        }
+        sent
+    }
+
+    fn at(seconds: i64) -> String {
+        jiff::Timestamp::from_second(seconds).unwrap().to_string()
+    }
+
+    /// A journal with a worker on it, and a time an hour from now.
+    fn scratch(name: &str) -> (std::path::PathBuf, Journal, Worker, i64) {
+        let dir = std::env::temp_dir().join(format!("weir-timers-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("weir.db");
+        let journal = Journal::open(&path, false).unwrap();
+        let w = clinic(&path);
+        let start = super::super::journal::now_ms() / 1000 + 3600;
+        (dir, journal, w, start)
+    }
+
+    #[test]
+    fn a_timer_another_server_moved_since_this_one_planned_it_does_not_fire_at_its_old_time() {
+        let (dir, mut journal, mut w, start) = scratch("moved");
+        accept(
+            &mut journal,
+            "new",
+            &json!({"patient": "ada", "start": at(start)}),
+        );
+        assert_eq!(run_queued(&journal, &mut w), 0);
+        w.commit(&[]).unwrap();
+        let a = "Clinic/appointment/1";
+        assert_eq!(
+            planned(&journal).unwrap(),
+            [("remind".into(), a.into(), start - 1)]
+        );
+        // Its time comes, and another server moves it before this one runs its event.
+        assert_eq!(fire_due(&journal, start - 1).unwrap(), 1);
+        written(&mut journal, &[plan(a, Some(start + 60))]);
+        assert_eq!(run_queued(&journal, &mut w), 0, "not run at its old time");
+        w.commit(&[]).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_timer_moved_by_an_event_not_recorded_yet_fires_at_its_new_time_only() {
+        let (dir, mut journal, mut w, start) = scratch("held");
+        accept(
+            &mut journal,
+            "new",
+            &json!({"patient": "ada", "start": at(start)}),
+        );
+        run_queued(&journal, &mut w);
+        w.commit(&[]).unwrap();
+        // Moved by an event that runs before the timer's, in the same group: the journal
+        // still has the old time when the timer's event runs.
+        let moved = json!({"id": "Clinic/appointment/1", "start": at(start + 60)});
+        accept(&mut journal, "updated", &moved);
+        assert_eq!(fire_due(&journal, start - 1).unwrap(), 1);
+        assert_eq!(run_queued(&journal, &mut w), 0, "not run at its old time");
+        w.commit(&[]).unwrap();
+        assert_eq!(fire_due(&journal, start + 59).unwrap(), 1);
+        assert_eq!(run_queued(&journal, &mut w), 1, "run at its new time");
+        w.commit(&[]).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     fn plan(record: &str, due: Option<i64>) -> Plan {
         Plan {

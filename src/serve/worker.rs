@@ -128,9 +128,9 @@ pub struct Worker {
     waiting: Option<Arc<Waiting>>,
     /// Events run and not yet recorded, with the counts and the outbox they go to.
     recording: recording::Shared,
-    /// Timers planned or cancelled by the event running, and all since the start.
+    /// Timers planned or cancelled by the event running (those of events finished and not
+    /// recorded yet are in their changes, held by `recording`).
     plans: Vec<super::timers::Plan>,
-    latest: super::timers::Latest,
     /// Why the journal gave no number to a record (several servers share the numbers): the
     /// worker's memory of ids can no longer be trusted, and it stops.
     unnumbered: Arc<OnceLock<String>>,
@@ -257,7 +257,6 @@ impl Worker {
             waiting: None,
             recording: recording.shared(),
             plans: Vec::new(),
-            latest: super::timers::Latest::default(),
             unnumbered,
             waits: Vec::new(),
             since: 0,
@@ -522,11 +521,15 @@ impl Worker {
     /// Runs a timer's event or a wait's resume event; `None` for another event.
     fn run_timed(&mut self, event: &StoredEvent) -> Option<Outcome> {
         if event.kind == super::timers::KIND {
-            let latest = &self.latest;
+            let recording = &self.recording;
+            let unrecorded = |workflow: &str, record: &str| {
+                let held = recording.lock().unwrap_or_else(|e| e.into_inner());
+                held.timer_planned(workflow, record)
+            };
             return Some(super::timers::run(
                 &mut self.engine,
                 &self.journal,
-                latest,
+                unrecorded,
                 event,
             ));
         }
@@ -727,7 +730,6 @@ impl Worker {
             ));
         }
         sim.timers = std::mem::take(&mut self.plans);
-        self.latest.note(&sim.timers);
         sim.waits = std::mem::take(&mut self.waits);
         let waiting = self.engine.take_waiting();
         sim.waits.extend(super::waits::began(p, &waiting));

@@ -73,7 +73,8 @@ pub fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
 pub struct Serve {
     pub child: Child,
     pub url: String,
-    stdout: BufReader<std::process::ChildStdout>,
+    /// What it said on standard output after its first line, read all along.
+    stdout: Arc<Mutex<Vec<u8>>>,
     stderr: Arc<Mutex<Vec<u8>>>,
 }
 
@@ -141,6 +142,17 @@ impl Serve {
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
         let _ = stdout.read_line(&mut line);
+        let said = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&said);
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut stdout, &mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                kept.lock().unwrap().extend_from_slice(&chunk[..n]);
+            }
+        });
         let url = line
             .split_whitespace()
             .find(|w| w.starts_with("http://"))
@@ -148,7 +160,7 @@ impl Serve {
         let serve = Serve {
             child,
             url: url.clone().unwrap_or_default(),
-            stdout,
+            stdout: said,
             stderr,
         };
         match url {
@@ -195,6 +207,15 @@ impl Serve {
         )
     }
 
+    /// What it said on standard output so far, after the line that says where it listens.
+    #[allow(
+        dead_code,
+        reason = "read by the tests of several servers only; each test file builds this module"
+    )]
+    pub fn said(&self) -> String {
+        text(&self.stdout.lock().unwrap())
+    }
+
     pub fn health(&self) -> Json {
         client()
             .get(format!("{}/health", self.url))
@@ -230,15 +251,13 @@ impl Serve {
         });
         let _ = self.child.kill();
         let status = self.child.wait().expect("weir serve ends");
-        let mut rest = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut self.stdout, &mut rest);
-        // The reader of standard error ends with the process.
+        // The readers of its outputs end with the process.
         let _ = wait_until(Duration::from_secs(5), || {
-            Arc::strong_count(&self.stderr) == 1
+            Arc::strong_count(&self.stdout) == 1 && Arc::strong_count(&self.stderr) == 1
         });
         Output {
             status,
-            stdout: rest,
+            stdout: self.stdout.lock().unwrap().clone(),
             stderr: self.stderr.lock().unwrap().clone(),
         }
     }

@@ -43,10 +43,12 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ),
 ];
 
-/// The advisory lock taken while migrating (within the transaction), and the one a serving
-/// `weir serve` holds for its session. Any two numbers weir alone uses.
+/// The advisory lock taken while migrating (within the transaction), the one a serving
+/// `weir serve` holds for its session, and the one the server that polls holds
+/// ([`crate::serve::poll_turn`]). Numbers weir alone uses: `weirmigr`, `weirserv`, `weirpoll`.
 const MIGRATING: i64 = 0x7765_6972_6d69_6772;
 const SERVING: i64 = 0x7765_6972_7365_7276;
+pub const POLLING: i64 = 0x7765_6972_706f_6c6c;
 
 /// A connection to a PostgreSQL journal, with its prepared statements. A connection lost (the
 /// database restarted, the network cut) is made again at the next statement, unless it was lost
