@@ -58,24 +58,7 @@ fn serve_on(dir: &Path, url: &str) -> Serve {
 
 /// A server with more arguments than [`serve_on`] gives.
 fn serve_with(dir: &Path, url: &str, more: &[&str]) -> Serve {
-    let mut args = vec![
-        "serve",
-        "shop.weir",
-        "--listen",
-        "127.0.0.1:0",
-        "--journal",
-        url,
-        "--secret-env",
-        "WEIR_TEST_SECRET",
-        "--read-token-env",
-        "WEIR_TEST_READ",
-        "--backoff-ms",
-        "10",
-    ];
-    args.extend(more);
-    Serve::launch(dir, &args, &[]).unwrap_or_else(|out| {
-        panic!("weir serve did not start: {}", text(&out.stderr));
-    })
+    Serve::start_on(dir, "shop.weir", url, more)
 }
 
 /// Posts change `k` of record `r` to the servers in turn from `first`, until one takes it

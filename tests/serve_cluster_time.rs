@@ -61,22 +61,7 @@ workflow beat {{
 }
 
 fn serve_on(dir: &Path, script: &str, url: &str) -> Serve {
-    let args = [
-        "serve",
-        script,
-        "--listen",
-        "127.0.0.1:0",
-        "--journal",
-        url,
-        "--secret-env",
-        "WEIR_TEST_SECRET",
-        "--read-token-env",
-        "WEIR_TEST_READ",
-        "--backoff-ms",
-        "10",
-    ];
-    Serve::launch(dir, &args, &[])
-        .unwrap_or_else(|out| panic!("weir serve did not start: {}", text(&out.stderr)))
+    Serve::start_on(dir, script, url, &[])
 }
 
 /// Whole seconds now.

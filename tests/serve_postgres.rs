@@ -68,22 +68,7 @@ const PASSWORD: &str = "hunter2-not-shown";
 
 /// `weir serve` on the journal at `url`, with `extra`.
 fn serve_on(dir: &Path, url: &str, extra: &[&str]) -> Result<Serve, std::process::Output> {
-    let mut args = vec![
-        "serve",
-        "shop.weir",
-        "--listen",
-        "127.0.0.1:0",
-        "--journal",
-        url,
-        "--secret-env",
-        "WEIR_TEST_SECRET",
-        "--read-token-env",
-        "WEIR_TEST_READ",
-        "--backoff-ms",
-        "10",
-    ];
-    args.extend_from_slice(extra);
-    Serve::launch(dir, &args, &[])
+    Serve::launch(dir, &Serve::args("shop.weir", url, extra), &[])
 }
 
 fn order(i: usize) -> serde_json::Value {

@@ -97,22 +97,7 @@ fn start(dir: &std::path::Path, crm: &RestApp) -> Serve {
 /// `weir serve` of the clinic on `journal`: a SQLite file or a PostgreSQL URL.
 fn start_on(dir: &std::path::Path, crm: &RestApp, journal: &str) -> Serve {
     std::fs::write(dir.join("clinic.weir"), clinic(&crm.url)).unwrap();
-    let args = [
-        "serve",
-        "clinic.weir",
-        "--listen",
-        "127.0.0.1:0",
-        "--journal",
-        journal,
-        "--secret-env",
-        "WEIR_TEST_SECRET",
-        "--read-token-env",
-        "WEIR_TEST_READ",
-        "--backoff-ms",
-        "10",
-    ];
-    Serve::launch(dir, &args, &[])
-        .unwrap_or_else(|out| panic!("weir serve did not start: {}", text(&out.stderr)))
+    Serve::start_on(dir, "clinic.weir", journal, &[])
 }
 
 fn post(serve: &Serve, kind: &str, record: &Json) {

@@ -86,13 +86,33 @@ impl Serve {
 
     /// [`Serve::start`] with these variables in its environment too.
     pub fn start_with(dir: &Path, script: &str, extra: &[&str], env: &[(&str, &str)]) -> Serve {
+        let args = Serve::args(script, "weir.db", extra);
+        Serve::launch(dir, &args, env).unwrap_or_else(|out| {
+            panic!("weir serve did not start: {}", text(&out.stderr));
+        })
+    }
+
+    /// [`Serve::start`] on the journal `journal`: a SQLite file or a PostgreSQL URL.
+    #[allow(
+        dead_code,
+        reason = "the real-app tests serve only the default journal"
+    )]
+    pub fn start_on(dir: &Path, script: &str, journal: &str, extra: &[&str]) -> Serve {
+        Serve::launch(dir, &Serve::args(script, journal, extra), &[]).unwrap_or_else(|out| {
+            panic!("weir serve did not start: {}", text(&out.stderr));
+        })
+    }
+
+    /// The arguments of `weir serve SCRIPT` on `journal`, a free port, the test secret and
+    /// read token, and `extra`.
+    pub fn args<'a>(script: &'a str, journal: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
         let mut args = vec![
             "serve",
             script,
             "--listen",
             "127.0.0.1:0",
             "--journal",
-            "weir.db",
+            journal,
             "--secret-env",
             "WEIR_TEST_SECRET",
             "--read-token-env",
@@ -101,9 +121,7 @@ impl Serve {
             "10",
         ];
         args.extend_from_slice(extra);
-        Serve::launch(dir, &args, env).unwrap_or_else(|out| {
-            panic!("weir serve did not start: {}", text(&out.stderr));
-        })
+        args
     }
 
     /// `weir ARGS` (a `serve`), with the test secret, read token and CRM token in its
