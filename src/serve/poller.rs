@@ -5,8 +5,9 @@
 //! The poller offers its events to the committer as the webhook routes do, so they are
 //! journaled in the same group commits, run by the same worker, and pass the same loop guard
 //! and echo ledger. On a journal several servers share, only one of them polls at a time
-//! ([`super::poll_turn`]). A poll that fails (the app is down, answers 500) is said on standard error
-//! and tried again at its next interval; its state is left as it was, so nothing is lost.
+//! ([`super::poll_turn`]). A poll that fails (the app is down, answers 500) is said on
+//! standard error and tried again at its next interval; its state is left as it was, so
+//! nothing is lost.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
