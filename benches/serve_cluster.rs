@@ -169,12 +169,13 @@ fn run(dir: &Path, journal: &str, servers: usize, records: usize) -> Figures {
     }
 }
 
-fn show(what: &str, rounds: &[Figures]) -> f64 {
+/// Says a configuration's best round; its rates `(accepted, completed)` per second.
+fn show(what: &str, rounds: &[Figures]) -> (f64, f64) {
     let Some(best) = rounds
         .iter()
         .max_by(|a, b| a.completed.total_cmp(&b.completed))
     else {
-        return f64::NAN;
+        return (f64::NAN, f64::NAN);
     };
     let violations: usize = rounds.iter().map(|f| f.violations).sum();
     let missing: usize = rounds.iter().map(|f| f.missing).sum();
@@ -186,7 +187,26 @@ fn show(what: &str, rounds: &[Figures]) -> f64 {
         best.memory as f64 / 1024.0,
         serving::load()
     );
-    best.completed
+    (best.accepted, best.completed)
+}
+
+/// What the network journal costs one server per event: the wall time per event on PostgreSQL
+/// beside SQLite, accepting and completing.
+fn show_cost(postgres: (f64, f64), sqlite: (f64, f64)) {
+    let ms = |rate: f64| 1000.0 / rate;
+    let cost = |what: &str, pg: f64, lite: f64| {
+        format!(
+            "{what} {:.3} ms (SQLite {:.3}, {:+.3} ms)",
+            ms(pg),
+            ms(lite),
+            ms(pg) - ms(lite)
+        )
+    };
+    println!(
+        "  one server's wall time per event on PostgreSQL: {}, {}",
+        cost("accepting", postgres.0, sqlite.0),
+        cost("completing", postgres.1, sqlite.1)
+    );
 }
 
 fn main() {
@@ -222,12 +242,13 @@ fn main() {
     }
     println!(
         "  completed/s over one server's: two {:.2}×, three {:.2}× (goal: two at least 1.7×)",
-        rates[1] / rates[0],
-        rates[2] / rates[0]
+        rates[1].1 / rates[0].1,
+        rates[2].1 / rates[0].1
     );
     let figures: Vec<Figures> = (0..rounds)
         .map(|round| run(&dir.join(format!("sqlite-{round}")), "bench.db", 1, records))
         .collect();
-    show("1 on a SQLite journal", &figures);
+    let sqlite = show("1 on a SQLite journal", &figures);
+    show_cost(rates[0], sqlite);
     let _ = std::fs::remove_dir_all(&dir);
 }
