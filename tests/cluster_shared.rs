@@ -10,6 +10,7 @@ use postgres::{Client, NoTls};
 use std::path::Path;
 
 use weir::serve::db::Db;
+use weir::serve::granted;
 use weir::serve::journal::Journal;
 use weir::serve::shared::{self, Reader};
 
@@ -121,8 +122,8 @@ fn the_run_budget_is_granted_from_one_count_and_held_events_counted_for_every_se
         return;
     };
     let (mut a, mut b) = (server(&url, "a"), server(&url, "b"));
-    let window = shared::budget_window(&mut a).unwrap();
-    assert_eq!(window % shared::BUDGET_WINDOW_MS, 0);
+    let window = granted::budget_window(&mut a).unwrap();
+    assert_eq!(window % granted::BUDGET_WINDOW_MS, 0);
     // Four servers ask at once, each on its own connection, until nothing is left: together
     // they are granted the budget, not a run more.
     let max = 700;
@@ -132,7 +133,7 @@ fn the_run_budget_is_granted_from_one_count_and_held_events_counted_for_every_se
             std::thread::spawn(move || {
                 let mut granted = 0;
                 loop {
-                    match shared::grant(&mut client, "notify", window, max).unwrap() {
+                    match granted::grant(&mut client, "notify", window, max).unwrap() {
                         0 => return granted,
                         n => granted += n,
                     }
@@ -146,20 +147,20 @@ fn the_run_budget_is_granted_from_one_count_and_held_events_counted_for_every_se
         max,
         "granted by server: {granted:?}"
     );
-    assert_eq!(shared::grant(&mut a, "notify", window, max).unwrap(), 0);
+    assert_eq!(granted::grant(&mut a, "notify", window, max).unwrap(), 0);
     // Runs given back are granted again; another workflow has its own count.
-    shared::give_back(&mut a, window, &[("notify".into(), 3), ("sync".into(), 0)]).unwrap();
+    granted::give_back(&mut a, window, &[("notify".into(), 3), ("sync".into(), 0)]).unwrap();
     assert_eq!(
-        shared::spent(&mut b, window).unwrap().get("notify"),
+        granted::spent(&mut b, window).unwrap().get("notify"),
         Some(&697)
     );
-    assert_eq!(shared::grant(&mut b, "notify", window, max).unwrap(), 1);
-    assert_eq!(shared::grant(&mut b, "sync", window, max).unwrap(), 87);
+    assert_eq!(granted::grant(&mut b, "notify", window, max).unwrap(), 1);
+    assert_eq!(granted::grant(&mut b, "sync", window, max).unwrap(), 87);
     // A window two before the present is dropped when runs are given back.
-    let old = window - shared::BUDGET_WINDOW_MS;
-    assert_eq!(shared::grant(&mut b, "notify", old, 16).unwrap(), 2);
-    shared::give_back(&mut a, window + shared::BUDGET_WINDOW_MS, &[]).unwrap();
-    assert!(shared::spent(&mut b, old).unwrap().is_empty());
+    let old = window - granted::BUDGET_WINDOW_MS;
+    assert_eq!(granted::grant(&mut b, "notify", old, 16).unwrap(), 2);
+    granted::give_back(&mut a, window + granted::BUDGET_WINDOW_MS, &[]).unwrap();
+    assert!(granted::spent(&mut b, old).unwrap().is_empty());
     b.batch_execute(
         "INSERT INTO events (app, entity, kind, record, received, status)
            VALUES ('Crm', 'contact', 'updated', '{}', 0, 'held')",
@@ -206,4 +207,47 @@ fn records_are_numbered_once_for_every_server() {
     distinct.dedup();
     assert_eq!(distinct.len(), 20);
     assert!(distinct.iter().all(|n| *n > 40));
+}
+
+#[test]
+fn a_rate_limits_window_is_opened_by_one_server_of_those_asking_at_once() {
+    let Some((_cluster, url)) = journal("shared-windows") else {
+        return;
+    };
+    let start = std::sync::Arc::new(std::sync::Barrier::new(4));
+    let asking: Vec<_> = (0..4)
+        .map(|i| {
+            let mut client = server(&url, &format!("s{i}"));
+            let start = std::sync::Arc::clone(&start);
+            std::thread::spawn(move || {
+                start.wait();
+                granted::open_window(&mut client, "page", "boiler-1", 1000 + i, 3600).unwrap()
+            })
+        })
+        .collect();
+    let opened: Vec<Option<i64>> = asking.into_iter().map(|t| t.join().unwrap()).collect();
+    let first: Vec<&Option<i64>> = opened.iter().filter(|o| o.is_none()).collect();
+    assert_eq!(first.len(), 1, "one server opens it: {opened:?}");
+    let mut a = server(&url, "a");
+    let at: i64 = a
+        .query_one("SELECT at FROM limits_seen WHERE key = 'boiler-1'", &[])
+        .unwrap()
+        .get(0);
+    assert!(
+        opened.iter().flatten().all(|since| *since == at),
+        "{opened:?} {at}"
+    );
+    // Another key has its own window; once the window is past, the next run opens another.
+    assert_eq!(
+        granted::open_window(&mut a, "page", "boiler-2", 1500, 3600).unwrap(),
+        None
+    );
+    assert_eq!(
+        granted::open_window(&mut a, "page", "boiler-1", at + 3599, 3600).unwrap(),
+        Some(at)
+    );
+    assert_eq!(
+        granted::open_window(&mut a, "page", "boiler-1", at + 3600, 3600).unwrap(),
+        None
+    );
 }

@@ -393,3 +393,66 @@ fn two_servers_go_on_after_the_database_restarts() {
         assert_eq!(by_record.get(&r), Some(&vec![0, 1, 2, 3]), "record o-{r}");
     }
 }
+
+/// Orders of one customer reach two servers at once, and a workflow makes a note at most once
+/// an hour per customer, another at most one reminder step: each window is opened once for
+/// both servers, so each customer gets one note and one reminder.
+#[test]
+fn a_rate_limit_holds_for_every_server_together() {
+    let Some((_cluster, url)) = postgres::journal_or_skip("serve-limits") else {
+        return;
+    };
+    let app = RestApp::start();
+    let dir = scratch("pg-cluster-limits");
+    let script = format!(
+        r#"app Shop at "{0}" {{
+  order {{ name: text }}
+}}
+
+app Crm at "{0}" auth bearer env CRM_TOKEN {{
+  note {{ name: text }}
+}}
+
+workflow first_of_each {{
+  on new order in Shop at most once per 1h per name
+  create note in Crm {{ name: name }}
+}}
+
+workflow remind {{
+  on new order in Shop
+  create note in Crm {{ name: "reminder" }} at most once per 1h per name
+}}
+"#,
+        app.url
+    );
+    std::fs::write(dir.join("shop.weir"), script).unwrap();
+    let servers: Vec<Arc<Serve>> = (0..2).map(|_| Arc::new(serve_on(&dir, &url))).collect();
+    let posters: Vec<_> = (0..24)
+        .map(|i| {
+            let server = Arc::clone(&servers[i % 2]);
+            std::thread::spawn(move || {
+                let record = json!({"id": format!("o-{i}"), "name": format!("c{}", i % 3)});
+                let id = format!("order-{i}");
+                server.event("/events/Shop/order/new", &record, Some(&id)).0
+            })
+        })
+        .collect();
+    for poster in posters {
+        assert_eq!(poster.join().expect("a poster"), 202);
+    }
+    let done = wait_until(Duration::from_secs(30), || {
+        settled(&url).is_some_and(|c| c.get("done") == Some(&24))
+    });
+    assert!(done, "{:?}", settled(&url));
+    let mut names: Vec<String> = app
+        .records("note")
+        .iter()
+        .map(|n| n["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["c0", "c1", "c2", "reminder", "reminder", "reminder"],
+        "one note and one reminder per customer"
+    );
+}

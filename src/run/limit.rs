@@ -68,9 +68,19 @@ pub fn step_key_by_line(steps: &[Step], key: &str) -> Option<Arc<str>> {
 }
 
 /// When each limited workflow last ran, for each value of its `per` field.
-#[derive(Clone, Debug, Default)]
+#[derive(Default)]
 pub struct Limits {
     last: HashMap<(WorkflowId, Arc<str>), i64>,
+    /// Where windows are opened once for every engine that shares them.
+    shared: Option<Box<dyn Windows>>,
+}
+
+/// Where engines that share their limits' windows (several `weir serve` on one journal) open
+/// them: a window is opened once, by whichever engine asks first.
+pub trait Windows: Send {
+    /// Opens the window of `workflow` for `key` at `now`, unless one opened less than `window`
+    /// before is open: `None` if this call opened it, else when the open one was opened.
+    fn open(&mut self, workflow: WorkflowId, key: &str, now: i64, window: i64) -> Option<i64>;
 }
 
 /// A run that started within a limit's window, with the time the window opened.
@@ -95,6 +105,20 @@ impl Limits {
     /// Notes a run of `workflow` for `key` at `now`: the start of a new window.
     pub fn note(&mut self, workflow: WorkflowId, key: Arc<str>, now: i64) {
         self.last.insert((workflow, key), now);
+    }
+
+    /// Opens the window of a run that may start, where windows are shared: `Some(since)` if
+    /// another engine opened it first (the run is skipped, and its window noted here).
+    fn open_shared(
+        &mut self,
+        workflow: WorkflowId,
+        key: &Arc<str>,
+        now: i64,
+        window: i64,
+    ) -> Option<Within> {
+        let since = self.shared.as_mut()?.open(workflow, key, now, window)?;
+        self.note(workflow, key.clone(), since);
+        Some(Within { since })
     }
 
     /// Every note, for a journal to keep.
@@ -141,13 +165,31 @@ impl Core {
         }
     }
 
-    /// Notes a run that starts through an open gate.
-    pub(super) fn pass_gate(&mut self, workflow: WorkflowId, gate: Gate, out: &mut Outcome) {
-        if let Gate::Open(key) = gate {
-            let now = clock(&self.options);
-            self.limits.note(workflow, key.clone(), now);
-            out.limited.push((workflow, key, now));
+    /// Notes a run that starts through an open gate; whether it starts (where windows are
+    /// shared, another engine may have opened the window since, and the run is skipped).
+    pub(super) fn pass_gate(
+        &mut self,
+        p: &Program,
+        workflow: WorkflowId,
+        gate: Gate,
+        event: &Event,
+        out: &mut Outcome,
+    ) -> bool {
+        let (Gate::Open(key), Some(limit)) = (gate, &p.workflow(workflow).trigger.limit) else {
+            return true;
+        };
+        let now = clock(&self.options);
+        if let Some(within) = self.limits.open_shared(workflow, &key, now, limit.window) {
+            let why = Skip::Limited {
+                span: limit.span,
+                ago: now - within.since,
+            };
+            self.skip(Actor::Workflow(workflow), event, why, out);
+            return false;
         }
+        self.limits.note(workflow, key.clone(), now);
+        out.limited.push((workflow, key, now));
+        true
     }
 }
 
@@ -166,7 +208,11 @@ impl Core {
         };
         let key = step_key(limit, &event.record);
         let now = clock(&self.options);
-        if let Some(within) = self.limits.within(workflow, &key, now, limit.limit.window) {
+        let window = limit.limit.window;
+        let within = self.limits.within(workflow, &key, now, window);
+        if let Some(within) =
+            within.or_else(|| self.limits.open_shared(workflow, &key, now, window))
+        {
             let why = Skip::LimitedStep {
                 span: limit.limit.span,
                 ago: now - within.since,
@@ -184,6 +230,12 @@ impl<A: Apps> Engine<A> {
     /// When rate-limited workflows last ran, for each value of their `per` field.
     pub fn limit_notes(&self) -> impl Iterator<Item = (WorkflowId, &Arc<str>, i64)> {
         self.core.limits.notes()
+    }
+
+    /// Shares the limits' windows with other engines (several servers on one journal): each
+    /// window is opened by `windows`, once for all of them.
+    pub fn share_limits(&mut self, windows: Box<dyn Windows>) {
+        self.core.limits.shared = Some(windows);
     }
 
     /// Restores a note a journal kept: `workflow` last ran for `key` at `at`.

@@ -772,7 +772,9 @@ impl Core {
             self.hold(by, event, reason, out);
             return;
         }
-        self.pass_gate(workflow, gate, out);
+        if !self.pass_gate(p, workflow, gate, event, out) {
+            return;
+        }
         self.started[workflow.0] += 1;
         self.budget.spend(workflow);
         let run = self.start_run(by, event, out);

@@ -14,6 +14,12 @@
 //! name (`application_name`): its leases are held under it, and the rows it adds are known as
 //! its own by it. A thread renews its leases every third of [`LEASE`]. At a clean stop it lets
 //! go of the events it holds, whose writes not sent are then sent by another server.
+//!
+//! Each batch runs in a window of the cluster's run budget, whose runs the engine is granted a
+//! few at a time and gives back unused at the batch's end ([`prepare`], [`conclude`]). Every
+//! second the server counts the journal's events for `/health` and `--max-queued`. A connection
+//! lost (the database restarted) is made again at the next turn of the loop; a server whose
+//! journal cannot number a record stops, its events left to the others.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -24,6 +30,7 @@ use std::time::{Duration, Instant};
 use postgres::Client;
 
 use super::claims::{Claim, Claimer};
+use super::granted;
 use super::shared::{self, Reader};
 use super::worker::{self, Worker};
 
@@ -164,12 +171,17 @@ fn count(worker: &Worker) {
     }
 }
 
-/// Lets the worker's engine be granted runs from the cluster's run budget, on a connection of
-/// its own; the window of the budget, which the server sets for each batch.
+/// Lets the worker's engine be granted runs from the cluster's run budget and have the windows
+/// of its rate limits opened once for the cluster, on a connection of its own; the window of
+/// the budget, which the server sets for each batch.
 fn share_budget(worker: &mut Worker, url: &str) -> Result<Arc<AtomicI64>, String> {
     let window = Arc::new(AtomicI64::new(i64::MIN));
-    let granted = shared::Granted::new(url, &worker.program(), Arc::clone(&window))?;
-    worker.engine_mut().share_budget(Box::new(granted));
+    let link = granted::Link::new(url)?;
+    let program = worker.program();
+    let engine = worker.engine_mut();
+    let runs = granted::Granted::new(link.clone(), &program, Arc::clone(&window));
+    engine.share_budget(Box::new(runs));
+    engine.share_limits(Box::new(granted::Opened::new(link, &program)));
     Ok(window)
 }
 
@@ -189,7 +201,7 @@ fn prepare(
 ) -> Result<i64, String> {
     let added = reader.read(client).map_err(|e| e.to_string())?;
     shared::take_in(worker, &worker.program(), &added);
-    let window = shared::budget_window(client).map_err(|e| e.to_string())?;
+    let window = granted::budget_window(client).map_err(|e| e.to_string())?;
     if budget.swap(window, Ordering::SeqCst) != window {
         worker.renew_budget();
     }
@@ -198,8 +210,8 @@ fn prepare(
 
 /// After a batch: the runs the engine was granted and did not start go back to the budget.
 fn conclude(worker: &mut Worker, client: &mut Client, window: i64) -> Result<(), String> {
-    let unused = shared::unused(worker, &worker.program());
-    shared::give_back(client, window, &unused).map_err(|e| e.to_string())
+    let unused = granted::unused(worker, &worker.program());
+    granted::give_back(client, window, &unused).map_err(|e| e.to_string())
 }
 
 /// Runs the events `weir replay` released that this server took off its list, as a batch.

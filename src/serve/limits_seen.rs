@@ -19,7 +19,9 @@
 //! Rows name workflows, not their indexes, so a script that gains a workflow keeps them; a row
 //! of a workflow the script no longer has is ignored. The rows are written after the batch's
 //! own transaction: a crash between the two forgets the windows of that batch, which lets at
-//! most one more run through per window, never one less.
+//! most one more run through per window, never one less. Where several servers share a
+//! PostgreSQL journal, each window is also opened in this table as its run starts, once for
+//! all of them ([`super::granted::open_window`]).
 
 use std::sync::Arc;
 

@@ -35,6 +35,7 @@ pub mod db;
 pub mod envelope;
 pub mod failed_runs;
 pub mod forms;
+pub mod granted;
 pub mod hooks;
 pub mod journal;
 pub mod limits_seen;

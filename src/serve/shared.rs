@@ -1,6 +1,6 @@
 //! What the servers on one PostgreSQL journal share besides its events: the writes apps
 //! confirmed, the app ids learned, the links made and the echo ledger, each read as the others
-//! add them; and the run budget, counted for the whole cluster.
+//! add them.
 //!
 //! ```text
 //! server a runs #41: POST Crm/contact (key …-1/1) → 201 c-3      actions, ids, ledger rows
@@ -16,28 +16,18 @@
 //! Nothing is missed and nothing is taken twice. A server's own rows are left out by its
 //! name, which it gives its connections (`application_name`).
 //!
-//! The run budget (`--max-runs`, per workflow and minute) is counted in `run_budget`, by
-//! window of a minute on the database's clock. A server's engine is granted runs a few at a
-//! time ([`Granted`], [`crate::run::budget`]): a grant takes them from the count at once, in a
-//! transaction that locks the workflow's row, so that the servers together never start more
-//! runs than the budget; at the end of each batch a server gives back what it was granted and
-//! did not start ([`give_back`]). A grant is an eighth of what is left (at least one, at most
-//! [`GRANT`]): near the end of the budget a server may hold an event while another holds
-//! runs it has not started yet, for the length of one batch. Runs of a server killed
-//! mid-batch stay counted: the budget errs on the side of holding. Held events are those whose
-//! status is `held` in the journal, which every server and `weir runs` read alike.
+//! The run budget and the windows of rate limits are granted to each server's engine by the
+//! journal ([`super::granted`]). Held events are those whose status is `held` in the journal,
+//! which every server and `weir runs` read alike.
 
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 
 use postgres::GenericClient;
 
 use super::db::{Db, DbResult};
 use super::journal::LedgerRow;
 use super::worker::{self, Worker};
-use crate::program::{Program, WorkflowId};
-use crate::run::budget::Grants;
+use crate::program::Program;
 use crate::run::state;
 
 /// What the other servers added since the last read.
@@ -142,136 +132,6 @@ fn take(table: &str, row: &postgres::Row, added: &mut Added) {
     }
 }
 
-/// Budgets renew every minute.
-pub const BUDGET_WINDOW_MS: i64 = 60_000;
-
-/// The window of the run budget now, on the database's clock: when it started.
-pub fn budget_window(client: &mut impl GenericClient) -> Result<i64, postgres::Error> {
-    let row = client.query_one(
-        "SELECT weir_now_ms() / $1::BIGINT * $1::BIGINT",
-        &[&BUDGET_WINDOW_MS],
-    )?;
-    Ok(row.get(0))
-}
-
-/// The most runs granted at once.
-pub const GRANT: u64 = 256;
-
-/// Grants up to a few runs of `workflow` in `window`, so that every server together starts at
-/// most `max`; how many.
-pub fn grant(
-    client: &mut impl GenericClient,
-    workflow: &str,
-    window: i64,
-    max: u64,
-) -> Result<u64, postgres::Error> {
-    let mut tx = client.transaction()?;
-    tx.execute(
-        "INSERT INTO run_budget (workflow, window_start, runs) VALUES ($1, $2, 0)
-         ON CONFLICT (workflow, window_start) DO NOTHING",
-        &[&workflow, &window],
-    )?;
-    let taken: i64 = tx
-        .query_one(
-            "SELECT runs FROM run_budget WHERE workflow = $1 AND window_start = $2 FOR UPDATE",
-            &[&workflow, &window],
-        )?
-        .get(0);
-    let left = max.saturating_sub(u64::try_from(taken).unwrap_or(0));
-    let granted = (left / 8).clamp(1, GRANT).min(left);
-    if granted > 0 {
-        tx.execute(
-            "UPDATE run_budget SET runs = runs + $3 WHERE workflow = $1 AND window_start = $2",
-            &[&workflow, &window, &(granted as i64)],
-        )?;
-    }
-    tx.commit()?;
-    Ok(granted)
-}
-
-/// Gives back the runs a server was granted in `window` and did not start, by workflow; windows
-/// before the last are dropped.
-pub fn give_back(
-    client: &mut impl GenericClient,
-    window: i64,
-    unused: &[(String, u64)],
-) -> Result<(), postgres::Error> {
-    for (workflow, n) in unused.iter().filter(|(_, n)| *n > 0) {
-        client.execute(
-            "UPDATE run_budget SET runs = GREATEST(runs - $3, 0)
-             WHERE workflow = $1 AND window_start = $2",
-            &[workflow, &window, &(*n as i64)],
-        )?;
-    }
-    client.execute(
-        "DELETE FROM run_budget WHERE window_start < $1::BIGINT - $2::BIGINT",
-        &[&window, &BUDGET_WINDOW_MS],
-    )?;
-    Ok(())
-}
-
-/// The runs each workflow started in a window, on every server (granted and not given back).
-pub fn spent(
-    client: &mut impl GenericClient,
-    window: i64,
-) -> Result<HashMap<String, u64>, postgres::Error> {
-    let rows = client.query(
-        "SELECT workflow, runs FROM run_budget WHERE window_start = $1",
-        &[&window],
-    )?;
-    Ok(rows
-        .iter()
-        .map(|r| (r.get(0), r.get::<_, i64>(1) as u64))
-        .collect())
-}
-
-/// A server's engine's side of the cluster's run budget: it is granted runs on a connection of
-/// its own, in the window the server set for its batch.
-pub struct Granted {
-    client: postgres::Client,
-    /// The journal's URL, to connect again when the connection is lost.
-    url: String,
-    workflows: Vec<String>,
-    window: Arc<AtomicI64>,
-}
-
-impl Granted {
-    /// `window`: set by the server at the start of each batch ([`budget_window`]).
-    pub fn new(url: &str, program: &Program, window: Arc<AtomicI64>) -> Result<Granted, String> {
-        Ok(Granted {
-            client: super::db::postgres::connect(url)?,
-            url: url.to_string(),
-            workflows: program
-                .workflows
-                .iter()
-                .map(|w| w.name.to_string())
-                .collect(),
-            window,
-        })
-    }
-}
-
-impl Grants for Granted {
-    fn grant(&mut self, workflow: WorkflowId, max: u64) -> u64 {
-        let name = &self.workflows[workflow.0];
-        let window = self.window.load(Ordering::SeqCst);
-        let mut granted = grant(&mut self.client, name, window, max).map_err(|e| e.to_string());
-        if granted.is_err() && self.client.is_closed() {
-            // Lost (the database restarted): once more on a new connection.
-            granted = super::db::postgres::connect(&self.url).and_then(|client| {
-                self.client = client;
-                grant(&mut self.client, name, window, max).map_err(|e| e.to_string())
-            });
-        }
-        granted.unwrap_or_else(|err| {
-            eprintln!(
-                "warning: the run budget of `{name}` could not be read from the journal, and its run is held: {err}"
-            );
-            0
-        })
-    }
-}
-
 /// Events the run-time guard holds, on every server.
 pub fn held(client: &mut impl GenericClient) -> Result<u64, postgres::Error> {
     let row = client.query_one("SELECT COUNT(*) FROM events WHERE status = 'held'", &[])?;
@@ -339,14 +199,10 @@ pub fn take_in(worker: &mut Worker, program: &Program, added: &Added) {
     }
 }
 
-/// The runs a worker's engine was granted and did not start, by workflow name: they go back.
-pub fn unused(worker: &mut Worker, program: &Program) -> Vec<(String, u64)> {
-    let names = program.workflows.iter().map(|w| w.name.to_string());
-    names.zip(worker.engine_mut().unused_budget()).collect()
-}
-
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::remote::Policy;
     use crate::run::Options;
@@ -395,7 +251,6 @@ workflow make {
             http.app_id(RecordRef::new(contact, 7)).as_deref(),
             Some("c-3")
         );
-        assert_eq!(unused(&mut worker, &p), [("make".to_string(), 0)]);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
