@@ -251,3 +251,43 @@ fn a_rate_limits_window_is_opened_by_one_server_of_those_asking_at_once() {
         None
     );
 }
+
+#[test]
+fn a_sync_pair_written_again_or_removed_is_read_again() {
+    let Some((_cluster, url)) = journal("shared-pairs") else {
+        return;
+    };
+    let (mut a, mut b) = (server(&url, "a"), server(&url, "b"));
+    let mut reader = Reader::start(&mut a, "a").unwrap();
+    let write = |client: &mut Client, pair: &str| {
+        client
+            .execute(
+                "INSERT INTO sync_pairs (sync, left_record, pair) VALUES ('t', 'Helpdesk/ticket/1', $1)
+                 ON CONFLICT (sync, left_record) DO UPDATE SET pair = excluded.pair",
+                &[&pair],
+            )
+            .unwrap();
+    };
+    let pairs = |added: shared::Added| -> Vec<String> {
+        added.pairs.into_iter().map(|(_, _, pair)| pair).collect()
+    };
+    write(&mut b, "v1");
+    assert_eq!(pairs(reader.read(&mut a).unwrap()), ["v1"]);
+    write(&mut b, "v2");
+    assert_eq!(
+        pairs(reader.read(&mut a).unwrap()),
+        ["v2"],
+        "written again, read again"
+    );
+    write(&mut a, "v3");
+    assert!(reader.read(&mut a).unwrap().is_empty(), "its own write");
+    b.execute("DELETE FROM sync_pairs WHERE sync = 't'", &[])
+        .unwrap();
+    assert_eq!(
+        pairs(reader.read(&mut a).unwrap()),
+        [""],
+        "removed: an empty pair"
+    );
+    let journal = Journal::open(Path::new(&url), true).unwrap();
+    assert!(journal.sync_pairs().unwrap().is_empty());
+}

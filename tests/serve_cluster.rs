@@ -456,3 +456,85 @@ workflow remind {{
         "one note and one reminder per customer"
     );
 }
+
+/// A ticket synced between two real apps whose webhooks reach different servers: the pair one
+/// server made is known to the other, so a rename on either side updates the other side's
+/// ticket, and neither app gets a second ticket.
+#[test]
+fn a_sync_pair_made_on_one_server_is_kept_by_the_other() {
+    let Some((_cluster, url)) = postgres::journal_or_skip("serve-sync") else {
+        return;
+    };
+    let (helpdesk, tracker) = (RestApp::start(), RestApp::start());
+    let dir = scratch("pg-cluster-sync");
+    let script = format!(
+        r#"app Helpdesk at "{}" {{ ticket {{ title: text }} }}
+app Tracker at "{}" {{ ticket {{ title: text }} }}
+
+sync ticket between Helpdesk and Tracker as tickets {{
+  title <-> title
+}}
+"#,
+        helpdesk.url, tracker.url
+    );
+    std::fs::write(dir.join("shop.weir"), script).unwrap();
+    let servers: Vec<Serve> = (0..2).map(|_| serve_on(&dir, &url)).collect();
+    for (app, name, server) in [
+        (&helpdesk, "Helpdesk", &servers[0]),
+        (&tracker, "Tracker", &servers[1]),
+    ] {
+        app.hook_to(rest_app::Hook {
+            weir: server.url.clone(),
+            app: name.into(),
+            secret: serve::SECRET.into(),
+        });
+    }
+    let titles = |app: &RestApp| -> Vec<String> {
+        let tickets = app.records("ticket");
+        tickets
+            .iter()
+            .map(|t| t["title"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let both = |title: &str| {
+        wait_until(Duration::from_secs(20), || {
+            settled(&url).is_some() && titles(&helpdesk) == [title] && titles(&tracker) == [title]
+        })
+    };
+    let id = helpdesk.user_creates("ticket", json!({"title": "printer"}));
+    assert!(
+        both("printer"),
+        "{:?} {:?}",
+        titles(&helpdesk),
+        titles(&tracker)
+    );
+    let rename = |app: &RestApp, id: &str, title: &str| {
+        let renamed = rest_app::client()
+            .patch(format!("{}/ticket/{id}", app.url))
+            .header("content-type", "application/json")
+            .body(json!({ "title": title }).to_string())
+            .send()
+            .expect("the app answers");
+        assert!(renamed.status().is_success());
+    };
+    let tracked = tracker.records("ticket")[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    rename(&tracker, &tracked, "printer jam");
+    assert!(
+        both("printer jam"),
+        "{:?} {:?}",
+        titles(&helpdesk),
+        titles(&tracker)
+    );
+    rename(&helpdesk, &id, "printer fixed");
+    assert!(
+        both("printer fixed"),
+        "{:?} {:?}",
+        titles(&helpdesk),
+        titles(&tracker)
+    );
+    let counts = settled(&url).unwrap_or_default();
+    assert_eq!(counts.get("failed"), None, "{counts:?}");
+}

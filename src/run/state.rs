@@ -366,13 +366,18 @@ pub fn load<A: HasSimulator>(engine: &mut Engine<A>, json: &Json) -> Result<(), 
     super::state_time::load(engine, top)
 }
 
-fn load_pair(p: &Program, entry: &Json, place: &str) -> Result<Pair, StateError> {
-    let map = object(entry, place)?;
-    let name = text(map.get("sync"), place)?;
-    let sync = (0..p.syncs.len())
+/// The sync a state file names (`ticket between Helpdesk and Tracker`).
+pub(crate) fn sync_named(p: &Program, name: &str) -> Option<SyncId> {
+    (0..p.syncs.len())
         .map(SyncId)
         .find(|s| sync_name(p, *s) == name)
-        .ok_or_else(|| StateError::UnknownSync(name.to_string()))?;
+}
+
+/// A pair of the sync ledger, as [`pair_json`] writes it.
+pub(crate) fn load_pair(p: &Program, entry: &Json, place: &str) -> Result<Pair, StateError> {
+    let map = object(entry, place)?;
+    let name = text(map.get("sync"), place)?;
+    let sync = sync_named(p, name).ok_or_else(|| StateError::UnknownSync(name.to_string()))?;
     let s = &p.syncs[sync.0];
     let left = record_ref(p, text(map.get("left"), place)?)?;
     let right = record_ref(p, text(map.get("right"), place)?)?;

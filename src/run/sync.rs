@@ -104,6 +104,35 @@ impl Ledger {
         changes
     }
 
+    /// Puts in a pair another engine wrote (several servers on one journal), in place of the
+    /// one this ledger has for its left record: not a change of this engine's.
+    pub fn adopt(&mut self, pair: Pair) {
+        let Some(slot) = self.find(pair.sync, true, pair.left) else {
+            let slot = self.pairs.len();
+            self.index.insert((pair.sync, true, pair.left), slot);
+            self.index.insert((pair.sync, false, pair.right), slot);
+            self.pairs.push(Some(pair));
+            return;
+        };
+        if let Some(old) = &self.pairs[slot] {
+            self.index.remove(&(old.sync, false, old.right));
+        }
+        self.index.insert((pair.sync, false, pair.right), slot);
+        self.pairs[slot] = Some(pair);
+    }
+
+    /// Drops the pair of `sync` whose left record is `left`, which another engine removed: not
+    /// a change of this engine's.
+    pub fn drop_adopted(&mut self, sync: SyncId, left: RecordId) {
+        let Some(slot) = self.find(sync, true, left) else {
+            return;
+        };
+        if let Some(pair) = self.pairs[slot].take() {
+            self.index.remove(&(pair.sync, true, pair.left));
+            self.index.remove(&(pair.sync, false, pair.right));
+        }
+    }
+
     /// The pair of a sync whose left record is `left`.
     pub fn pair(&self, sync: SyncId, left: RecordId) -> Option<&Pair> {
         let slot = self.find(sync, true, left)?;

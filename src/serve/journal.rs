@@ -774,7 +774,8 @@ impl Journal {
     /// The sync ledger's pairs, as JSON.
     pub fn sync_pairs(&self) -> Result<Vec<String>> {
         self.rows(
-            "SELECT pair FROM sync_pairs ORDER BY sync, left_record",
+            // A pair removed on a shared journal stays as an empty row (0004_shared_pairs).
+            "SELECT pair FROM sync_pairs WHERE pair <> '' ORDER BY sync, left_record",
             &[],
             |r| r.get(0),
         )

@@ -1,6 +1,6 @@
 //! What the servers on one PostgreSQL journal share besides its events: the writes apps
-//! confirmed, the app ids learned, the links made and the echo ledger, each read as the others
-//! add them.
+//! confirmed, the app ids learned, the links made, the echo ledger and the sync ledger's pairs,
+//! each read as the others add them (a pair removed stays as an empty row, for them to see).
 //!
 //! ```text
 //! server a runs #41: POST Crm/contact (key …-1/1) → 201 c-3      actions, ids, ledger rows
@@ -28,7 +28,8 @@ use super::db::{Db, DbResult};
 use super::journal::LedgerRow;
 use super::worker::{self, Worker};
 use crate::program::Program;
-use crate::run::state;
+use crate::remote::Connected;
+use crate::run::{Engine, state};
 
 /// What the other servers added since the last read.
 #[derive(Clone, Debug, Default)]
@@ -39,6 +40,9 @@ pub struct Added {
     pub ids: Vec<(String, Option<String>, u64)>,
     pub links: Vec<(String, String)>,
     pub ledger: Vec<LedgerRow>,
+    /// The sync ledger's pairs written: `(sync, left record, pair as JSON)`, the pair empty
+    /// where it was removed.
+    pub pairs: Vec<(String, String, String)>,
 }
 
 impl Added {
@@ -47,6 +51,7 @@ impl Added {
             && self.ids.is_empty()
             && self.links.is_empty()
             && self.ledger.is_empty()
+            && self.pairs.is_empty()
     }
 }
 
@@ -61,11 +66,12 @@ pub struct Reader {
 }
 
 /// The tables read, each with its columns after `seq` and `tx`.
-const TABLES: [(&str, &str); 4] = [
+const TABLES: [(&str, &str); 5] = [
     ("actions", "key, record, NULL, NULL, NULL"),
     ("ids", "entity, local, app_id, NULL, NULL"),
     ("links", "a, NULL, b, NULL, NULL"),
     ("ledger", "kind, print, record, fields, chain"),
+    ("sync_pairs", "sync, NULL, left_record, pair, NULL"),
 ];
 
 impl Reader {
@@ -122,6 +128,7 @@ fn take(table: &str, row: &postgres::Row, added: &mut Added) {
         "actions" => added.actions.push((text(2), number(3))),
         "ids" => added.ids.push((text(2), row.get(4), number(3))),
         "links" => added.links.push((text(2), text(4))),
+        "sync_pairs" => added.pairs.push((text(2), text(4), text(5))),
         _ => added.ledger.push(LedgerRow {
             kind: text(2),
             print: number(3),
@@ -196,6 +203,31 @@ pub fn take_in(worker: &mut Worker, program: &Program, added: &Added) {
         if let Some(written) = worker::ledger_entry(program, row) {
             engine.remember_write(written);
         }
+    }
+    for (sync, left, pair) in &added.pairs {
+        take_pair(engine, program, (sync, left, pair));
+    }
+}
+
+/// A pair of the sync ledger another server wrote, into the engine's ledger; one it removed
+/// (an empty pair), out of it. A pair that no longer fits the script is left out.
+fn take_pair(
+    engine: &mut Engine<Connected>,
+    program: &Program,
+    (sync, left, pair): (&str, &str, &str),
+) {
+    if pair.is_empty() {
+        if let (Some(sync), Ok(left)) = (
+            state::sync_named(program, sync),
+            state::record_ref(program, left),
+        ) {
+            engine.ledger_mut().drop_adopted(sync, left.id);
+        }
+        return;
+    }
+    let json = serde_json::from_str(pair).unwrap_or_default();
+    if let Ok(pair) = state::load_pair(program, &json, "a pair another server wrote") {
+        engine.ledger_mut().adopt(pair);
     }
 }
 

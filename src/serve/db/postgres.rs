@@ -41,6 +41,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_time_and_failures",
         include_str!("../../../migrations/postgres/0003_time_and_failures.sql"),
     ),
+    (
+        "0004_shared_pairs",
+        include_str!("../../../migrations/postgres/0004_shared_pairs.sql"),
+    ),
 ];
 
 /// The advisory lock taken while migrating (within the transaction), the one a serving
