@@ -113,6 +113,12 @@ fn events_accepted_on_postgres_run_and_are_listed() {
     for shown in [&listing, &text(&listed.stderr), &text(&said.stderr)] {
         assert!(!shown.contains(PASSWORD), "the password is shown: {shown}");
     }
+    // Its shop is simulated: on a journal other servers may share, that is said.
+    assert!(
+        text(&said.stderr).contains("warning: `Shop` is simulated in this server's memory"),
+        "{}",
+        text(&said.stderr)
+    );
 }
 
 #[test]

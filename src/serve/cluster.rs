@@ -33,6 +33,7 @@ use super::claims::{Claim, Claimer};
 use super::granted;
 use super::shared::{self, Reader};
 use super::worker::{self, Worker};
+use crate::program::Program;
 
 /// How long a server's claim on an event lasts unless renewed: how long the others wait for
 /// the events of a server that was killed.
@@ -74,6 +75,25 @@ fn name_in(url: &str) -> Option<&str> {
 /// own, [`super::db::postgres::connect`]).
 pub(super) fn connect(url: &str) -> Result<Client, String> {
     super::db::postgres::connect(url)
+}
+
+/// The warning for a script with simulated apps, served on a journal several servers may
+/// share: each server keeps its own copy of their records.
+pub fn simulated_apps(program: &Program) -> Option<String> {
+    let names: Vec<String> = program
+        .apps
+        .iter()
+        .filter(|a| a.declared && a.location.is_none())
+        .map(|a| format!("`{}`", a.name))
+        .collect();
+    let (last, rest) = names.split_last()?;
+    let (named, are) = match rest {
+        [] => (last.clone(), "is"),
+        _ => (format!("{} and {last}", rest.join(", ")), "are"),
+    };
+    Some(format!(
+        "warning: {named} {are} simulated in this server's memory: each server on a shared journal keeps its own copy of their records\nhelp: serve this script from one server only, or give each such app the address of a real one (`app NAME at \"https://…\"`)"
+    ))
 }
 
 /// Runs the events this server claims until told to stop, then lets go of those it holds;
@@ -301,6 +321,25 @@ fn renew(url: String, claimer: Claimer, done: Arc<AtomicBool>) -> std::thread::J
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_script_with_simulated_apps_is_warned_of_on_a_shared_journal() {
+        let program = |script: &str| {
+            let loaded = crate::load::parse_all(vec![("s.weir".into(), script.into())]);
+            crate::check::check(&loaded.scripts, &loaded.sources).program
+        };
+        let real = program("app Crm at \"http://127.0.0.1:9\" { contact { name: text } }\n");
+        assert_eq!(simulated_apps(&real), None);
+        let two = program(
+            "app Shop { order { name: text } }\napp Crm { contact { name: text } }\n\
+             app Desk at \"http://127.0.0.1:9\" { ticket { name: text } }\n",
+        );
+        let warning = simulated_apps(&two).unwrap_or_default();
+        assert!(
+            warning.starts_with("warning: `Shop` and `Crm` are simulated in this server's memory"),
+            "{warning}"
+        );
+    }
 
     #[test]
     fn each_server_names_its_connections_itself() {

@@ -360,6 +360,9 @@ pub fn serve(mut config: Config, program: Arc<Program>) -> Result<(), ServeError
     if let Some(url) = db::postgres::url_of(&config.journal) {
         // Every connection of this server carries its name, which its claims are held under.
         config.journal = PathBuf::from(cluster::named(url, &cluster::name()));
+        if let Some(warning) = cluster::simulated_apps(&program) {
+            eprintln!("{warning}");
+        }
         // Held, with the other servers', until this function returns; PostgreSQL lets it go
         // when the session ends.
         let _serving = db::postgres::hold_serving(&config.journal)?;
