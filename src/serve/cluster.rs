@@ -87,12 +87,12 @@ pub fn simulated_apps(program: &Program) -> Option<String> {
         .map(|a| format!("`{}`", a.name))
         .collect();
     let (last, rest) = names.split_last()?;
-    let (named, are) = match rest {
-        [] => (last.clone(), "is"),
-        _ => (format!("{} and {last}", rest.join(", ")), "are"),
+    let (named, are, their) = match rest {
+        [] => (last.clone(), "is", "its"),
+        _ => (format!("{} and {last}", rest.join(", ")), "are", "their"),
     };
     Some(format!(
-        "warning: {named} {are} simulated in this server's memory: each server on a shared journal keeps its own copy of their records\nhelp: serve this script from one server only, or give each such app the address of a real one (`app NAME at \"https://…\"`)"
+        "warning: {named} {are} simulated in this server's memory: each server on a shared journal keeps its own copy of {their} records\nhelp: serve this script from one server only, or give each such app the address of a real one (`app NAME at \"https://…\"`)"
     ))
 }
 
