@@ -393,7 +393,6 @@ impl Worker {
         &mut self.engine
     }
 
-    /// From now on events come from claims, each with its block of run numbers.
     /// Why the journal gave no number to a record the last event met, if it did not: its run
     /// must not be recorded, and the worker must stop.
     pub fn unnumbered(&self) -> Option<&str> {
@@ -406,6 +405,7 @@ impl Worker {
         self.recording().forget();
     }
 
+    /// From now on events come from claims, each with its block of run numbers.
     pub fn set_claimed(&mut self) {
         self.claimed = true;
     }

@@ -211,8 +211,8 @@ fn tls() -> Result<MakeRustlsConnect, String> {
 }
 
 impl Conn {
-    /// The migrations not applied yet, in one transaction, under a lock that makes a second
-    /// server starting at the same time wait, then find them applied.
+    /// The client, connected again if its connection was lost (outside a transaction), with
+    /// its session set up again.
     fn client(&mut self) -> DbResult<&mut Client> {
         if self.client.as_ref().is_none_or(Client::is_closed) {
             if self.in_transaction {
@@ -232,6 +232,8 @@ impl Conn {
             .ok_or_else(|| DbError("the connection is closed".into()))
     }
 
+    /// The migrations not applied yet, in one transaction, under a lock that makes a second
+    /// server starting at the same time wait, then find them applied.
     fn migrate(&mut self) -> DbResult<()> {
         let mut tx = self.client()?.transaction()?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATING])?;
