@@ -633,4 +633,16 @@ fn a_journal_over_tls_is_reached_only_with_a_trusted_certificate() {
         said.contains("certificate") && said.contains("`SSL_CERT_FILE`"),
         "{said}"
     );
+    // A server's every connection (its claims, its leases, its grants) goes by TLS too.
+    let crm = RestApp::start();
+    std::fs::write(dir.join("shop.weir"), shop_to_crm(&crm.url)).unwrap();
+    let ca = cluster.ca().display().to_string();
+    let args = Serve::args("shop.weir", &url, &[]);
+    let serve = Serve::launch(&dir, &args, &[("SSL_CERT_FILE", &ca)])
+        .unwrap_or_else(|out| panic!("weir serve did not start: {}", text(&out.stderr)));
+    let (status, reply) = serve.event("/events/Shop/order/new", &order(1), Some("order-1"));
+    assert_eq!(status, 202, "{reply}");
+    let health = serve.settle(1);
+    assert_eq!(health["done"], 1, "{health}");
+    assert_eq!(crm.records("contact").len(), 1);
 }
