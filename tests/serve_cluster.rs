@@ -379,6 +379,15 @@ fn two_servers_go_on_after_the_database_restarts() {
         post_round(&servers) && post_round(&servers),
         "no server took the changes"
     );
+    // The servers hold their share of the serving lock again, which `weir replay` looks at.
+    let serving = wait_until(Duration::from_secs(20), || {
+        weir::serve::db::postgres::open(&url)
+            .is_ok_and(|db| weir::serve::db::postgres::someone_serving(&db).unwrap_or(false))
+    });
+    assert!(
+        serving,
+        "no server holds the serving lock after the restart"
+    );
     let all = wait_until(Duration::from_secs(30), || {
         app.applied().len() >= 4 * records
     });

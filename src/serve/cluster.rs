@@ -119,6 +119,8 @@ pub fn drain(
     let done = Arc::new(AtomicBool::new(false));
     let renewing = renew(url.clone(), claimer.clone(), Arc::clone(&done));
     let mut stopped = Ok(());
+    // Events of a batch that failed, to let go of (again, once the journal is back).
+    let mut let_go: Vec<i64> = Vec::new();
     let mut next_count = Instant::now();
     while !stop.load(Ordering::SeqCst) {
         if Instant::now() >= next_count {
@@ -158,24 +160,42 @@ pub fn drain(
             }
             // Those not recorded go to whichever server claims them next.
             worker.forget_unrecorded();
-            if let Err(err) = claimer.let_go_of(&mut client, &taken) {
-                eprintln!("error: {}", fail("cannot let go of its events", &err));
-            }
+            let_go.extend(taken);
             if let Some(why) = worker.unnumbered() {
                 stopped = Err(format!("{why}; its events go to the other servers"));
                 break;
             }
         }
+        let_go_of(&claimer, &mut client, &mut let_go, &fail);
     }
     if let Err(err) = worker.save_simulator() {
         eprintln!("error: {err}");
     }
+    let_go_of(&claimer, &mut client, &mut let_go, &fail);
     if let Err(err) = claimer.let_go(&mut client) {
         eprintln!("error: {}", fail("cannot let go of its events", &err));
     }
     done.store(true, Ordering::SeqCst);
     let _ = renewing.join();
     stopped
+}
+
+/// Lets go of the events of batches that failed, for any server to claim; those it could not
+/// (the journal is away) are tried again at the next turn, as the lease thread would otherwise
+/// renew them for as long as this server runs.
+fn let_go_of(
+    claimer: &Claimer,
+    client: &mut Client,
+    events: &mut Vec<i64>,
+    fail: &dyn Fn(&str, &dyn std::fmt::Display) -> String,
+) {
+    if events.is_empty() || client.is_closed() {
+        return;
+    }
+    match claimer.let_go_of(client, events) {
+        Ok(_) => events.clear(),
+        Err(err) => eprintln!("error: {}", fail("cannot let go of its events", &err)),
+    }
 }
 
 /// How often a server counts the journal's events, which every server moves on: every second,
@@ -293,8 +313,8 @@ fn run_claimed(
     conclude(worker, client, window)
 }
 
-/// Renews this server's leases every third of [`LEASE`] on a connection of its own, until the
-/// worker is done.
+/// Renews this server's leases every third of [`LEASE`] on a connection of its own, which also
+/// holds the server's share of the serving lock, until the worker is done.
 fn renew(url: String, claimer: Claimer, done: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let mut client = None;
@@ -306,7 +326,12 @@ fn renew(url: String, claimer: Claimer, done: Arc<AtomicBool>) -> std::thread::J
             }
             last = Instant::now();
             if client.is_none() {
-                client = connect(&url).ok();
+                // The serving lock too, on each new connection: a database that restarted let
+                // go of the one taken at the start, which `weir replay` looks at.
+                client = connect(&url).ok().and_then(|mut c| {
+                    super::db::postgres::share_serving(&mut c).ok()?;
+                    Some(c)
+                });
             }
             if let Some(c) = &mut client
                 && let Err(err) = claimer.renew(c)

@@ -6,7 +6,8 @@
 //!                    (rustls), the server's certificate verified as the system verifies
 //!   migrate        → migrations/postgres/*.sql not yet in `schema_migrations`, in order, in one
 //!                    transaction under an advisory lock (two servers starting migrate once)
-//!   serve          → a session advisory lock held while it runs: a second server is refused
+//!   serve          → its share of a session advisory lock, held while it runs (and taken again
+//!                    after the database restarted): `weir replay` sees that a server runs
 //! ```
 //!
 //! Statements are written with `?N` placeholders, as SQLite reads them; each is rewritten to
@@ -66,8 +67,6 @@ pub struct Conn {
     url: String,
     /// A transaction is open on the connection.
     in_transaction: bool,
-    /// Statements that set up a session, run again on a new connection (the serving lock).
-    session: Vec<String>,
 }
 
 impl Drop for Conn {
@@ -128,7 +127,6 @@ pub fn open(url: &str) -> Result<Db, String> {
         prepared: HashMap::new(),
         url: url.to_string(),
         in_transaction: false,
-        session: Vec::new(),
     };
     conn.migrate()
         .map_err(|e| format!("cannot migrate it: {e}"))?;
@@ -211,8 +209,7 @@ fn tls() -> Result<MakeRustlsConnect, String> {
 }
 
 impl Conn {
-    /// The client, connected again if its connection was lost (outside a transaction), with
-    /// its session set up again.
+    /// The client, connected again if its connection was lost (outside a transaction).
     fn client(&mut self) -> DbResult<&mut Client> {
         if self.client.as_ref().is_none_or(Client::is_closed) {
             if self.in_transaction {
@@ -220,10 +217,7 @@ impl Conn {
                     "the connection was lost in a transaction, which was not committed".into(),
                 ));
             }
-            let mut client = connect(&self.url).map_err(DbError)?;
-            for sql in &self.session {
-                client.batch_execute(sql)?;
-            }
+            let client = connect(&self.url).map_err(DbError)?;
             self.prepared.clear();
             self.client = Some(client);
         }
@@ -359,13 +353,15 @@ pub fn lock_serving(db: &Db) -> DbResult<bool> {
         )?
         .get::<i64>(0)?
         == 1;
-    if got && let Db::Postgres(conn) = db {
-        // Taken again on a new connection, should this one be lost.
-        conn.borrow_mut()
-            .session
-            .push(format!("SELECT pg_advisory_lock_shared({SERVING})"));
-    }
     Ok(got)
+}
+
+/// Takes a serving server's share of the lock on a connection of its own (the one that renews
+/// its leases, [`crate::serve::cluster`]), so that the lock is held again once a database that
+/// restarted is back; whether it was (a program holding it alone refuses it for a moment).
+pub fn share_serving(client: &mut Client) -> Result<bool, postgres::Error> {
+    let row = client.query_one("SELECT pg_try_advisory_lock_shared($1)", &[&SERVING])?;
+    Ok(row.get(0))
 }
 
 /// The journal at `location`, its serving lock held (shared with the other servers) by this
