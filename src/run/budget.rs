@@ -4,9 +4,9 @@
 //! time from a count they keep together, so that all of them together never pass it.
 //!
 //! ```text
-//! max 100 per minute, two servers
-//! a: 64 events → runs 1–8 granted (8 of 100 taken), 9–16 …     b: granted 17–24 …
-//! a's batch ends having used 13 of 16 → gives 3 back             (the count: what was used)
+//! max 100 per minute, two servers, each grant an eighth of what is left
+//! a: granted 12 (12 of 100 taken)          b: granted 11 (23 taken), then 9 …
+//! a's batch ends having used 9 of its 12 → gives 3 back  (the count: what was granted and kept)
 //! 99 taken → a asks, is granted 1; b asks, is granted 0 → b holds its event (budget)
 //! ```
 

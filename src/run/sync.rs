@@ -107,6 +107,16 @@ impl Ledger {
     /// Puts in a pair another engine wrote (several servers on one journal), in place of the
     /// one this ledger has for its left record: not a change of this engine's.
     pub fn adopt(&mut self, pair: Pair) {
+        // A pair this ledger has for the same right record under another left one is gone.
+        if let Some(other) = self.find(pair.sync, false, pair.right)
+            && self.pairs[other]
+                .as_ref()
+                .is_some_and(|p| p.left != pair.left)
+            && let Some(old) = self.pairs[other].take()
+        {
+            self.index.remove(&(old.sync, true, old.left));
+            self.index.remove(&(old.sync, false, old.right));
+        }
         let Some(slot) = self.find(pair.sync, true, pair.left) else {
             let slot = self.pairs.len();
             self.index.insert((pair.sync, true, pair.left), slot);

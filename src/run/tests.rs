@@ -173,6 +173,33 @@ fn a_sync_conflict_is_settled_by_prefer_and_shown() {
 }
 
 #[test]
+fn a_pair_another_engine_wrote_replaces_this_ones_and_is_no_change_of_its_own() {
+    let mut ledger = super::sync::Ledger::default();
+    ledger.track_changes();
+    let pair = |left, right, title: &str| super::sync::Pair {
+        sync: SyncId(0),
+        left,
+        right,
+        left_values: vec![Value::text(title)],
+        right_values: vec![Value::text(title)],
+    };
+    ledger.adopt(pair(1, 7, "Printer"));
+    ledger.adopt(pair(1, 7, "Printer jam"));
+    let found = ledger.pair(SyncId(0), 1).expect("the pair");
+    assert_eq!(found.left_values, vec![Value::text("Printer jam")]);
+    // Right record 7 now paired with left record 2: the pair of left record 1 is gone.
+    ledger.adopt(pair(2, 7, "Scanner"));
+    assert!(ledger.pair(SyncId(0), 1).is_none());
+    assert_eq!(ledger.pairs().count(), 1);
+    ledger.drop_adopted(SyncId(0), 2);
+    assert_eq!(ledger.pairs().count(), 0);
+    assert!(
+        ledger.take_changes().is_empty(),
+        "none of them this ledger's own"
+    );
+}
+
+#[test]
 fn the_sync_ledger_lists_the_pairs_it_changed_when_asked() {
     let p = helpdesk_tracker("");
     let mut engine = Engine::simulated(Arc::clone(&p), Options::default());

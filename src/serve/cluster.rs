@@ -114,7 +114,7 @@ pub fn drain(
     let mut reader = Reader::start(&mut client, &owner)
         .map_err(|e| fail("cannot read what the other servers add", &e))?;
     worker.set_claimed();
-    let budget = share_budget(worker, &url).map_err(|e| fail("cannot connect", &e))?;
+    let granting = share_budget(worker, &url).map_err(|e| fail("cannot connect", &e))?;
     let claimer = Claimer::new(owner, LEASE);
     let done = Arc::new(AtomicBool::new(false));
     let renewing = renew(url.clone(), claimer.clone(), Arc::clone(&done));
@@ -148,13 +148,17 @@ pub fn drain(
             // Events accepted here wake the worker; those accepted by others are polled for.
             let _ = wake.recv_timeout(Duration::from_millis(100));
             while wake.try_recv().is_ok() {}
-            if let Err(err) = run_releases(worker, &mut client, &mut reader, &budget) {
-                eprintln!("error: {err}");
+            if let Err(err) = run_releases(worker, &mut client, &mut reader, &granting) {
+                if let Some(why) = worker.unnumbered() {
+                    stopped = Err(format!("{why}; its events go to the other servers"));
+                    break;
+                }
+                eprintln!("error: {}", fail("cannot run the events released", &err));
             }
             continue;
         }
         let taken: Vec<i64> = claims.iter().map(|c| c.event.id).collect();
-        if let Err(err) = run_claimed(worker, &mut client, &mut reader, &budget, claims, stop) {
+        if let Err(err) = run_claimed(worker, &mut client, &mut reader, &granting, claims, stop) {
             if worker.unnumbered().is_none() {
                 eprintln!("error: {}", fail("cannot run the events claimed", &err));
             }
@@ -214,18 +218,25 @@ fn count(worker: &Worker) {
     }
 }
 
+/// What the journal grants this server's engine ([`granted`]): the window of the run budget,
+/// which the server sets for each batch, and the connection it is granted on.
+struct Granting {
+    window: Arc<AtomicI64>,
+    link: granted::Link,
+}
+
 /// Lets the worker's engine be granted runs from the cluster's run budget and have the windows
-/// of its rate limits opened once for the cluster, on a connection of its own; the window of
-/// the budget, which the server sets for each batch.
-fn share_budget(worker: &mut Worker, url: &str) -> Result<Arc<AtomicI64>, String> {
+/// of its rate limits opened once for the cluster, on a connection of its own.
+fn share_budget(worker: &mut Worker, url: &str) -> Result<Granting, String> {
     let window = Arc::new(AtomicI64::new(i64::MIN));
     let link = granted::Link::new(url)?;
-    let program = worker.program();
+    let (program, running) = (worker.program(), worker.running());
     let engine = worker.engine_mut();
     let runs = granted::Granted::new(link.clone(), &program, Arc::clone(&window));
     engine.share_budget(Box::new(runs));
-    engine.share_limits(Box::new(granted::Opened::new(link, &program)));
-    Ok(window)
+    let windows = granted::Opened::new(link.clone(), &program, running);
+    engine.share_limits(Box::new(windows));
+    Ok(Granting { window, link })
 }
 
 /// The journal's URL and this server's name in it.
@@ -240,14 +251,16 @@ fn prepare(
     worker: &mut Worker,
     client: &mut Client,
     reader: &mut Reader,
-    budget: &AtomicI64,
+    granting: &Granting,
 ) -> Result<i64, String> {
     let added = reader.read(client).map_err(|e| e.to_string())?;
     shared::take_in(worker, &worker.program(), &added);
     let window = granted::budget_window(client).map_err(|e| e.to_string())?;
-    if budget.swap(window, Ordering::SeqCst) != window {
+    if granting.window.swap(window, Ordering::SeqCst) != window {
         worker.renew_budget();
     }
+    // A question of the last batch left unanswered is that batch's, not this one's.
+    let _ = granting.link.failure();
     Ok(window)
 }
 
@@ -262,15 +275,25 @@ fn run_releases(
     worker: &mut Worker,
     client: &mut Client,
     reader: &mut Reader,
-    budget: &AtomicI64,
+    granting: &Granting,
 ) -> Result<(), String> {
     let ids = worker.take_releases().map_err(|e| e.to_string())?;
     if ids.is_empty() {
         return Ok(());
     }
-    let window = prepare(worker, client, reader, budget)?;
-    let ran = worker.run_released(&ids).map_err(|e| e.to_string());
-    conclude(worker, client, window)?;
+    let ran = prepare(worker, client, reader, granting).and_then(|window| {
+        let ran = worker.run_released(&ids).map_err(|e| e.to_string());
+        let ran = ran.and_then(|_| granting.link.failure().map_or(Ok(()), Err));
+        conclude(worker, client, window).and(ran)
+    });
+    if ran.is_err() {
+        // Asked for again, for this server or another to run once the journal answers (one
+        // that ran and was recorded is done, and is passed over then).
+        worker.forget_unrecorded();
+        for id in &ids {
+            let _ = worker.journal().request_release(*id);
+        }
+    }
     ran.map(|_| ())
 }
 
@@ -280,11 +303,11 @@ fn run_claimed(
     worker: &mut Worker,
     client: &mut Client,
     reader: &mut Reader,
-    budget: &AtomicI64,
+    granting: &Granting,
     claims: Vec<Claim>,
     stop: &AtomicBool,
 ) -> Result<(), String> {
-    let window = prepare(worker, client, reader, budget)?;
+    let window = prepare(worker, client, reader, granting)?;
     let (sending, running): (Vec<Claim>, Vec<Claim>) = claims.into_iter().partition(|c| c.sending);
     if !sending.is_empty() {
         let events: Vec<i64> = sending.iter().map(|c| c.event.id).collect();
@@ -303,6 +326,10 @@ fn run_claimed(
         let finished = worker.run(&claim.event, false);
         if let Some(why) = worker.unnumbered() {
             return Err(why.to_string());
+        }
+        if let Some(why) = granting.link.failure() {
+            // A run granted or limited without the journal's word: the batch runs again.
+            return Err(format!("cannot ask the journal for runs or windows: {why}"));
         }
         worker.hold(finished);
         if worker.writing() >= worker::GROUP {

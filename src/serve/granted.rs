@@ -22,7 +22,12 @@
 //! A rate limit's window (`at most once per 1h per device`) is opened in `limits_seen` by one
 //! statement that opens it only if no window is open ([`open_window`],
 //! [`crate::run::limit::Windows`]): of two servers that start a run for one device at once, one
-//! opens the window and runs, the other finds it open and skips its run.
+//! opens the window and runs, the other finds it open and skips its run. The row names the
+//! journal event whose run opened it, so that the event, run again after its batch was not
+//! recorded, opens it again rather than be skipped.
+//!
+//! A question the journal does not answer (it is away) grants no run and opens no window for
+//! now; the server sees it ([`Link::failure`]) and does not record the batch, which runs again.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -119,27 +124,50 @@ pub fn spent(
 }
 
 /// A connection of a server's engine to the journal, for what it is granted there: made again
-/// once when it turns out lost (the database restarted).
+/// once when it turns out lost (the database restarted). A question it could not answer is
+/// kept ([`Link::failure`]): the batch that asked it is not recorded, and runs again.
 #[derive(Clone)]
-pub struct Link(Arc<Mutex<(String, Client)>>);
+pub struct Link {
+    connection: Arc<Mutex<(String, Client)>>,
+    failed: Arc<Mutex<Option<String>>>,
+}
 
 impl Link {
     pub fn new(url: &str) -> Result<Link, String> {
         let client = super::db::postgres::connect(url)?;
-        Ok(Link(Arc::new(Mutex::new((url.to_string(), client)))))
+        Ok(Link {
+            connection: Arc::new(Mutex::new((url.to_string(), client))),
+            failed: Arc::default(),
+        })
     }
 
     /// Runs `ask` on the connection; once more on a new one if it was lost.
     fn ask<T>(&self, ask: impl Fn(&mut Client) -> Result<T, postgres::Error>) -> Result<T, String> {
-        let mut link = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut link = self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let (url, client) = &mut *link;
-        match ask(client) {
-            Err(_) if client.is_closed() => {
-                *client = super::db::postgres::connect(url)?;
+        let asked = match ask(client) {
+            Err(_) if client.is_closed() => super::db::postgres::connect(url).and_then(|again| {
+                *client = again;
                 ask(client).map_err(|e| e.to_string())
-            }
+            }),
             asked => asked.map_err(|e| e.to_string()),
+        };
+        if let Err(err) = &asked {
+            let mut failed = self.failed.lock().unwrap_or_else(PoisonError::into_inner);
+            failed.get_or_insert_with(|| err.clone());
         }
+        asked
+    }
+
+    /// Why a question since the last call was not answered, if one was not.
+    pub fn failure(&self) -> Option<String> {
+        self.failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 }
 
@@ -175,32 +203,29 @@ impl Grants for Granted {
     fn grant(&mut self, workflow: WorkflowId, max: u64) -> u64 {
         let name = &self.workflows[workflow.0];
         let window = self.window.load(Ordering::SeqCst);
-        let granted = self.link.ask(|c| grant(c, name, window, max));
-        granted.unwrap_or_else(|err| {
-            eprintln!(
-                "warning: the run budget of `{name}` could not be read from the journal, and its run is held: {err}"
-            );
-            0
-        })
+        // Unanswered: none granted for now, and the batch runs again ([`Link::failure`]).
+        self.link.ask(|c| grant(c, name, window, max)).unwrap_or(0)
     }
 }
 
-/// Opens the window of `workflow`'s limit for `key` at `now` (seconds) unless one opened less
-/// than `window` before is open: `None` if it opened it, else when the open one was opened. A
-/// window another server opened a little after `now` (its clock ahead) is open too.
+/// Opens the window of `workflow`'s limit for `key` at `now` (seconds), for the run of journal
+/// event `event`, unless one opened less than `window` before is open: `None` if it opened it,
+/// else when the open one was opened. A window another server opened a little after `now` (its
+/// clock ahead) is open too; one its own event opened is its own again (the event runs again
+/// after its batch was not recorded).
 pub fn open_window(
     client: &mut impl GenericClient,
-    workflow: &str,
-    key: &str,
+    (workflow, key): (&str, &str),
     now: i64,
     window: i64,
+    event: i64,
 ) -> Result<Option<i64>, postgres::Error> {
     let opened = client.query_opt(
-        "INSERT INTO limits_seen (workflow, key, at) VALUES ($1, $2, $3)
-         ON CONFLICT (workflow, key) DO UPDATE SET at = excluded.at
-         WHERE excluded.at - limits_seen.at >= $4
+        "INSERT INTO limits_seen (workflow, key, at, event) VALUES ($1, $2, $3, $5)
+         ON CONFLICT (workflow, key) DO UPDATE SET at = excluded.at, event = excluded.event
+         WHERE excluded.at - limits_seen.at >= $4 OR limits_seen.event = excluded.event
          RETURNING at",
-        &[&workflow, &key, &now, &window],
+        &[&workflow, &key, &now, &window, &event],
     )?;
     if opened.is_some() {
         return Ok(None);
@@ -212,17 +237,20 @@ pub fn open_window(
     Ok(Some(open.map_or(now, |row| row.get(0))))
 }
 
-/// A server's engine's side of the cluster's rate limits: windows opened once for all servers.
+/// A server's engine's side of the cluster's rate limits: windows opened once for all servers,
+/// each for the journal event whose run opens it (`running`, set by the worker).
 pub struct Opened {
     link: Link,
     workflows: Vec<String>,
+    running: Arc<AtomicI64>,
 }
 
 impl Opened {
-    pub fn new(link: Link, program: &Program) -> Opened {
+    pub fn new(link: Link, program: &Program, running: Arc<AtomicI64>) -> Opened {
         Opened {
             link,
             workflows: names(program),
+            running,
         }
     }
 }
@@ -230,13 +258,12 @@ impl Opened {
 impl Windows for Opened {
     fn open(&mut self, workflow: WorkflowId, key: &str, now: i64, window: i64) -> Option<i64> {
         let name = &self.workflows[workflow.0];
-        let opened = self.link.ask(|c| open_window(c, name, key, now, window));
-        opened.unwrap_or_else(|err| {
-            eprintln!(
-                "warning: the rate limit of `{name}` could not be read from the journal, and its run goes: {err}"
-            );
-            None
-        })
+        let event = self.running.load(Ordering::SeqCst);
+        // Unanswered: the run goes for now, and the batch runs again ([`Link::failure`]).
+        let opened = self
+            .link
+            .ask(|c| open_window(c, (name, key), now, window, event));
+        opened.unwrap_or(None)
     }
 }
 

@@ -453,12 +453,16 @@ impl Journal {
     /// The events `weir replay` asked for, taken off the list: each by one server only, where
     /// several share the journal (the rows a server deletes are its own to run).
     pub fn take_releases(&mut self) -> Result<Vec<i64>> {
-        let mut ids = self
-            .conn
+        // In a transaction, never run twice: a connection lost before its rows arrived loses
+        // the transaction, not the releases.
+        let fail = |e| fail_in(&self.path, e);
+        let tx = self.conn.transaction().map_err(fail)?;
+        let mut ids = tx
             .query_map("DELETE FROM releases RETURNING event", &[], |r| {
                 r.get::<i64>(0)
             })
-            .map_err(|e| self.fail(e))?;
+            .map_err(fail)?;
+        tx.commit().map_err(fail)?;
         ids.sort_unstable();
         Ok(ids)
     }
@@ -774,7 +778,7 @@ impl Journal {
     /// The sync ledger's pairs, as JSON.
     pub fn sync_pairs(&self) -> Result<Vec<String>> {
         self.rows(
-            // A pair removed on a shared journal stays as an empty row (0004_shared_pairs).
+            // A pair removed on a shared journal stays as an empty row (migration 0004).
             "SELECT pair FROM sync_pairs WHERE pair <> '' ORDER BY sync, left_record",
             &[],
             |r| r.get(0),

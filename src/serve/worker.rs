@@ -20,6 +20,7 @@
 //! links) of one made before the crash.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use serde_json::{Value as Json, json};
@@ -52,6 +53,10 @@ impl From<JournalError> for StartError {
         StartError::Journal(err)
     }
 }
+
+/// How many more times a record's number is asked of a shared journal, a second apart, before
+/// the worker gives up.
+const NUMBER_TRIES: u32 = 4;
 
 /// Writes the effects of real apps' writes to the journal as they happen.
 struct JournalRecorder {
@@ -96,18 +101,33 @@ impl Recorder for JournalRecorder {
             return least;
         }
         let name = self.entity_name(entity);
-        // Shared with other servers: numbered by the journal, or the event is not recorded
-        // (the worker sees why, [`Worker::unnumbered`]).
-        super::shared::number(self.journal.conn(), &name, app_id, least).unwrap_or_else(|err| {
-            let _ = self.unnumbered.set(format!(
-                "the journal `{}` gave no number to a record of {name}: {err}",
-                self.journal.path()
-            ));
-            least
-        })
+        // Shared with other servers: numbered by the journal (tried for a few seconds, as a
+        // database that restarts comes back), or the event is not recorded and the worker
+        // stops ([`Worker::unnumbered`]).
+        let mut tries = 0;
+        loop {
+            match super::shared::number(self.journal.conn(), &name, app_id, least) {
+                Ok(number) => return number,
+                Err(_) if tries < NUMBER_TRIES => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_secs(1));
+                }
+                Err(err) => {
+                    let _ = self.unnumbered.set(format!(
+                        "the journal `{}` gave no number to a record of {name}: {err}",
+                        self.journal.path()
+                    ));
+                    return least;
+                }
+            }
+        }
     }
 
     fn new_id(&mut self, entity: EntityId, app_id: &str, local: u64) {
+        if self.unnumbered.get().is_some() {
+            // Not a number the journal gave: the other servers must not learn it.
+            return;
+        }
         let name = self.entity_name(entity);
         if let Err(err) = self.journal.new_id(&name, app_id, local) {
             eprintln!("error: {err}");
@@ -134,6 +154,9 @@ pub struct Worker {
     /// Why the journal gave no number to a record (several servers share the numbers): the
     /// worker's memory of ids can no longer be trusted, and it stops.
     unnumbered: Arc<OnceLock<String>>,
+    /// The journal event running (its id), which a rate limit's window shared with other
+    /// servers is opened for ([`super::granted::Opened`]).
+    running: Arc<AtomicI64>,
     /// Waits the event running took up.
     waits: Vec<super::waits::Change>,
     /// When the event running was received (seconds): a timer due by then is not planned.
@@ -258,6 +281,7 @@ impl Worker {
             recording: recording.shared(),
             plans: Vec::new(),
             unnumbered,
+            running: Arc::default(),
             waits: Vec::new(),
             since: 0,
             claimed: false,
@@ -399,8 +423,14 @@ impl Worker {
         self.unnumbered.get().map(String::as_str)
     }
 
+    /// The id of the journal event running, as it changes.
+    pub fn running(&self) -> Arc<AtomicI64> {
+        Arc::clone(&self.running)
+    }
+
     /// Forgets the events run and not recorded (after an error: they run again, here or on
-    /// another server).
+    /// another server). What they did beyond the journal stays done: a notification they sent
+    /// is sent again when they run again, and this engine keeps what they changed in memory.
     pub fn forget_unrecorded(&mut self) {
         self.recording().forget();
     }
@@ -436,6 +466,7 @@ impl Worker {
     }
 
     fn run_event(&mut self, event: &StoredEvent, again: bool) -> Finished {
+        self.running.store(event.id, Ordering::SeqCst);
         let base = match event.run_base {
             Some(base) if again || self.claimed => base,
             _ => self.next_run,
@@ -583,6 +614,7 @@ impl Worker {
     /// Releases what the guard held of an event: each held workflow runs on its event again,
     /// as a new chain.
     pub fn release_held(&mut self, event: i64) -> Result<Finished, JournalError> {
+        self.running.store(event, Ordering::SeqCst);
         let block = super::claims::new_block(self.journal.conn());
         let base = block
             .map_err(|e| self.journal.fail(e))?
@@ -821,6 +853,12 @@ impl Worker {
                 EventStatus::Failed => self.run(&event, true),
                 EventStatus::Queued | EventStatus::Done => continue,
             };
+            if let Some(why) = self.unnumbered() {
+                return Err(JournalError {
+                    path: self.journal.path().to_string(),
+                    reason: why.to_string(),
+                });
+            }
             self.hold(finished);
             count += 1;
             if self.writing() >= GROUP {

@@ -43,8 +43,8 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../../migrations/postgres/0003_time_and_failures.sql"),
     ),
     (
-        "0004_shared_pairs",
-        include_str!("../../../migrations/postgres/0004_shared_pairs.sql"),
+        "0004_shared_pairs_and_windows",
+        include_str!("../../../migrations/postgres/0004_shared_pairs_and_windows.sql"),
     ),
 ];
 

@@ -1,3 +1,5 @@
+-- What the servers on one journal share besides what 0002 shares.
+--
 -- The sync ledger's pairs, read by every server as the others write them (src/serve/shared.rs):
 -- each write of a pair stamps its row with a number, its transaction and its server, as the
 -- rows of the other shared tables are stamped when added; a pair removed stays as a row with
@@ -29,3 +31,7 @@ $$ LANGUAGE plpgsql;
 
 CREATE TRIGGER sync_pairs_removed BEFORE DELETE ON sync_pairs
   FOR EACH ROW WHEN (OLD.pair <> '') EXECUTE FUNCTION weir_keep_removed_pair();
+
+-- The journal event whose run opened a rate limit's window (src/serve/granted.rs): the same
+-- event, run again after its batch was not recorded, opens it again.
+ALTER TABLE limits_seen ADD COLUMN event BIGINT;
