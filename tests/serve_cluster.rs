@@ -547,3 +547,46 @@ sync ticket between Helpdesk and Tracker as tickets {{
     let counts = settled(&url).unwrap_or_default();
     assert_eq!(counts.get("failed"), None, "{counts:?}");
 }
+
+/// The journal cannot grant runs for a while (its budget's table is away): the events are not
+/// held for it, but run again until it can, then once each.
+#[test]
+fn events_the_journal_cannot_grant_runs_for_run_once_it_can() {
+    let Some((_cluster, url)) = postgres::journal_or_skip("serve-ungranted") else {
+        return;
+    };
+    let app = RestApp::start();
+    let dir = scratch("pg-cluster-ungranted");
+    std::fs::write(dir.join("shop.weir"), shop_to_notes(&app.url)).unwrap();
+    let server = serve_on(&dir, &url);
+    let mut client = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+    client
+        .batch_execute("ALTER TABLE run_budget RENAME TO run_budget_away")
+        .unwrap();
+    let servers = [Arc::new(server)];
+    for r in 0..3 {
+        assert!(post(&servers, 0, r, 0), "order {r} was not taken");
+    }
+    let failed = wait_until(Duration::from_secs(20), || {
+        servers[0]
+            .complained()
+            .contains("cannot ask the journal for runs or windows")
+    });
+    assert!(failed, "{}", servers[0].complained());
+    let held: i64 = client
+        .query_one("SELECT COUNT(*) FROM events WHERE status <> 'queued'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        held, 0,
+        "no event is held or finished without its runs granted"
+    );
+    client
+        .batch_execute("ALTER TABLE run_budget_away RENAME TO run_budget")
+        .unwrap();
+    let done = wait_until(Duration::from_secs(20), || {
+        settled(&url).is_some_and(|c| c.get("done") == Some(&3))
+    });
+    assert!(done, "{:?}", settled(&url));
+    assert_eq!(app.applied().len(), 3);
+}

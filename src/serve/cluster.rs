@@ -169,6 +169,8 @@ pub fn drain(
                 stopped = Err(format!("{why}; its events go to the other servers"));
                 break;
             }
+            // Not at once again: what failed may take a moment to come back.
+            std::thread::sleep(Duration::from_millis(200));
         }
         let_go_of(&claimer, &mut client, &mut let_go, &fail);
     }

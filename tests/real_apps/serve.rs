@@ -234,6 +234,15 @@ impl Serve {
         text(&self.stdout.lock().unwrap())
     }
 
+    /// What it said on standard error so far.
+    #[allow(
+        dead_code,
+        reason = "read by the tests of several servers only; each test file builds this module"
+    )]
+    pub fn complained(&self) -> String {
+        text(&self.stderr.lock().unwrap())
+    }
+
     pub fn health(&self) -> Json {
         client()
             .get(format!("{}/health", self.url))
