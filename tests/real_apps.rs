@@ -439,22 +439,7 @@ fn a_dead_event_runs_again_with_replay_once_the_app_is_back() {
 fn a_loop_through_real_apps_is_held_by_the_guard() {
     let (a, b) = (RestApp::start(), RestApp::start());
     let dir = scratch("loop");
-    let script = format!(
-        r#"app Notes at "{}" {{ note {{ text: text }} }}
-app Board at "{}" {{ note {{ text: text }} }}
-
-workflow to_board {{
-  on new note in Notes
-  create note in Board {{ text: text }}
-}}
-
-workflow to_notes {{
-  on new note in Board
-  create note in Notes {{ text: text }}
-}}
-"#,
-        a.url, b.url
-    );
+    let script = rest_app::notes_both_ways(&a.url, &b.url);
     std::fs::write(dir.join("loop.weir"), script).unwrap();
     let serve = Serve::start(&dir, "loop.weir", &["--no-check", "--max-hops", "4"]);
     for (app, name) in [(&a, "Notes"), (&b, "Board")] {

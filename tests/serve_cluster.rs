@@ -312,22 +312,7 @@ fn a_loop_through_two_servers_is_held_by_the_guard() {
     };
     let (a, b) = (RestApp::start(), RestApp::start());
     let dir = scratch("pg-cluster-loop");
-    let script = format!(
-        r#"app Notes at "{}" {{ note {{ text: text }} }}
-app Board at "{}" {{ note {{ text: text }} }}
-
-workflow to_board {{
-  on new note in Notes
-  create note in Board {{ text: text }}
-}}
-
-workflow to_notes {{
-  on new note in Board
-  create note in Notes {{ text: text }}
-}}
-"#,
-        a.url, b.url
-    );
+    let script = rest_app::notes_both_ways(&a.url, &b.url);
     std::fs::write(dir.join("shop.weir"), script).unwrap();
     let guarded = ["--no-check", "--max-hops", "4"];
     let servers: Vec<Serve> = (0..2).map(|_| serve_with(&dir, &url, &guarded)).collect();

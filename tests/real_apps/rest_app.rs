@@ -188,6 +188,31 @@ fn store(state: &mut State, entity: &str, fields: Json) -> Json {
     record
 }
 
+/// A script that copies notes both ways between two of these apps, `Notes` at `notes` and
+/// `Board` at `board`: a loop the checker sees (serve it with `--no-check`), which only the
+/// write ledger lets the run-time guard see at run time.
+#[allow(
+    dead_code,
+    reason = "the loop tests use it; each test file builds this module"
+)]
+pub fn notes_both_ways(notes: &str, board: &str) -> String {
+    format!(
+        r#"app Notes at "{notes}" {{ note {{ text: text }} }}
+app Board at "{board}" {{ note {{ text: text }} }}
+
+workflow to_board {{
+  on new note in Notes
+  create note in Board {{ text: text }}
+}}
+
+workflow to_notes {{
+  on new note in Board
+  create note in Notes {{ text: text }}
+}}
+"#
+    )
+}
+
 /// An HTTP client (with rustls' ring provider, as weir itself uses).
 pub fn client() -> reqwest::blocking::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
