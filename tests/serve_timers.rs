@@ -146,6 +146,24 @@ fn a_timer_fires_once_at_its_time_and_again_only_when_its_record_moves() {
         listed.contains("timer remind") && listed.contains("Clinic/appointment/1"),
         "{listed}"
     );
+    // The same, as JSON: a line of `weir runs --json`, and `waiting` of `GET /runs`.
+    let planned = json!({"waiting": "timer", "workflow": "remind",
+        "record": "Clinic/appointment/1", "due": rfc3339(moved - 1)});
+    let out = weir(&["runs", "--journal", "weir.db", "--json"], &dir, &[]);
+    let lines: Vec<Json> = text(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    assert!(lines.contains(&planned), "{lines:?}");
+    let answer: Json = rest_app::client()
+        .get(format!("{}/runs", serve.url))
+        .bearer_auth(serve::READ_TOKEN)
+        .send()
+        .and_then(|r| r.text())
+        .ok()
+        .and_then(|body| serde_json::from_str(&body).ok())
+        .expect("GET /runs answers with JSON");
+    assert_eq!(answer["waiting"], json!([planned]), "{answer}");
     // It fires once, at its new time, with the clock reading it.
     let (got, stderr) = settled_reminders(serve, &crm);
     assert_eq!(

@@ -4,11 +4,13 @@ use std::path::Path;
 
 use clap::Args;
 
+use crate::serve::ClockWait;
 use crate::serve::journal::{Journal, Listed};
 use crate::serve::status::EventStatus;
 
 /// List recent runs in a journal (all, the failed or the held ones), then the timers and waits
-/// still to fire, with their times.
+/// still to fire, with their times (with `--json`, one object each, `"waiting": "timer"` or
+/// `"wait"`).
 #[derive(Args)]
 #[command(
     after_help = "Without --failed or --held, the list ends with what waits for the clock: each record timer planned (`timer WORKFLOW RECORD at TIME`) and each run waiting (`wait WORKFLOW run N at TIME`), the first due first.\n\nExamples:\n  weir runs --journal weir.db\n  weir runs --journal weir.db --failed\n  weir replay --journal weir.db 12   # run a failed or held event again"
@@ -50,9 +52,19 @@ pub fn run(args: RunsArgs) -> u8 {
         Ok(found) => found,
         Err(err) => return super::usage_error(err),
     };
+    let waits = match status {
+        None => match crate::serve::clock_waits(&journal) {
+            Ok(waits) => waits,
+            Err(err) => return super::usage_error(err),
+        },
+        Some(_) => Vec::new(),
+    };
     if args.json {
         for row in &rows {
             println!("{}", crate::serve::listed_json(row));
+        }
+        for wait in &waits {
+            println!("{}", wait.json());
         }
         return super::SUCCESS;
     }
@@ -67,11 +79,8 @@ pub fn run(args: RunsArgs) -> u8 {
     for line in table(&oldest_first) {
         println!("{line}");
     }
-    if status.is_none() {
-        match waiting(&journal) {
-            Ok(lines) => lines.iter().for_each(|line| println!("{line}")),
-            Err(err) => return super::usage_error(err),
-        }
+    for line in waiting_lines(&waits) {
+        println!("{line}");
     }
     println!(
         "events: {} queued, {} done, {} failed, {} held",
@@ -86,36 +95,18 @@ pub fn run(args: RunsArgs) -> u8 {
     super::SUCCESS
 }
 
-/// What waits for the clock, the first due first: timers planned, then runs waiting, each
-/// with its time; lined up as the runs are.
-fn waiting(journal: &Journal) -> Result<Vec<String>, crate::serve::journal::JournalError> {
-    let fail = |e: crate::serve::db::DbError| crate::serve::journal::JournalError {
-        path: journal.path().to_string(),
-        reason: e.0,
-    };
-    let timers = crate::serve::timers::planned(journal).map_err(fail)?;
-    let waits = crate::serve::waits::pending(journal).map_err(fail)?;
-    Ok(waiting_lines(timers, waits))
-}
-
-/// Timers `(workflow, record, due)` and waits `(workflow, run, due)` as lines.
-fn waiting_lines(
-    timers: Vec<(String, String, i64)>,
-    waits: Vec<(String, u64, i64)>,
-) -> Vec<String> {
-    let mut rows: Vec<(i64, [String; 4])> = Vec::new();
-    for (workflow, record, due) in timers {
-        rows.push((due, ["timer".into(), workflow, record, at(due)]));
-    }
-    for (workflow, run, due) in waits {
-        rows.push((
-            due,
-            ["wait".into(), workflow, format!("run {run}"), at(due)],
-        ));
-    }
-    // Stable: at the same time, timers before runs.
-    rows.sort_by_key(|(due, _)| *due);
-    let cells: Vec<[String; 4]> = rows.into_iter().map(|(_, cells)| cells).collect();
+/// What waits for the clock, the first due first, lined up as the runs are.
+fn waiting_lines(waits: &[ClockWait]) -> Vec<String> {
+    let cells: Vec<[String; 4]> = waits
+        .iter()
+        .map(|w| {
+            let what = match (&w.record, w.run) {
+                (Some(record), _) => record.clone(),
+                (None, run) => format!("run {}", run.unwrap_or_default()),
+            };
+            [w.kind.to_string(), w.workflow.clone(), what, at(w.due)]
+        })
+        .collect();
     let mut lines = aligned(&cells);
     if !lines.is_empty() {
         lines.insert(0, format!("waiting for the clock: {}", lines.len()));
@@ -229,15 +220,21 @@ mod tests {
 
     #[test]
     fn what_waits_for_the_clock_is_listed_first_due_first_in_columns() {
-        assert!(waiting_lines(Vec::new(), Vec::new()).is_empty());
+        assert!(waiting_lines(&[]).is_empty());
         let timers = vec![(
             "remind".to_string(),
             "Clinic/appointment/12".to_string(),
             1_893_484_800,
         )];
         let waits = vec![("confirm_booking".to_string(), 7, 1_893_456_000)];
+        let waits = crate::serve::clock_order(timers, waits);
         assert_eq!(
-            waiting_lines(timers, waits),
+            waits[1].json(),
+            serde_json::json!({"waiting": "timer", "workflow": "remind",
+              "record": "Clinic/appointment/12", "due": "2030-01-01T08:00:00Z"})
+        );
+        assert_eq!(
+            waiting_lines(&waits),
             [
                 "waiting for the clock: 2",
                 "wait  confirm_booking run 7                 at 2030-01-01T00:00:00Z",

@@ -146,6 +146,69 @@ pub fn listed_json(row: &Listed) -> Json {
     })
 }
 
+/// Something that waits for the clock in a journal: a record timer planned, or a run waiting.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClockWait {
+    /// `timer` or `wait`.
+    pub kind: &'static str,
+    pub workflow: String,
+    /// The timer's record (`Clinic/appointment/3`), or the waiting run's number.
+    pub record: Option<String>,
+    pub run: Option<u64>,
+    /// When it is due, in seconds.
+    pub due: i64,
+}
+
+impl ClockWait {
+    pub fn json(&self) -> Json {
+        let mut json = json!({
+            "waiting": self.kind,
+            "workflow": self.workflow,
+            "due": crate::value::format_rfc3339(self.due),
+        });
+        match (&self.record, self.run) {
+            (Some(record), _) => json["record"] = json!(record),
+            (None, Some(run)) => json["run"] = json!(run),
+            (None, None) => {}
+        }
+        json
+    }
+}
+
+/// What waits for the clock in a journal, the first due first (at the same time, timers before
+/// runs): for `weir runs` and `GET /runs`.
+pub fn clock_waits(journal: &Journal) -> Result<Vec<ClockWait>, journal::JournalError> {
+    let fail = |e: db::DbError| journal.fail(e);
+    let timers = timers::planned(journal).map_err(fail)?;
+    let waits = waits::pending(journal).map_err(fail)?;
+    Ok(clock_order(timers, waits))
+}
+
+/// Timers `(workflow, record, due)` and waits `(workflow, run, due)`, the first due first.
+pub fn clock_order(
+    timers: Vec<(String, String, i64)>,
+    waits: Vec<(String, u64, i64)>,
+) -> Vec<ClockWait> {
+    let timers = timers.into_iter().map(|(workflow, record, due)| ClockWait {
+        kind: "timer",
+        workflow,
+        record: Some(record),
+        run: None,
+        due,
+    });
+    let waits = waits.into_iter().map(|(workflow, run, due)| ClockWait {
+        kind: "wait",
+        workflow,
+        record: None,
+        run: Some(run),
+        due,
+    });
+    let mut all: Vec<ClockWait> = timers.chain(waits).collect();
+    // Stable: at the same time, timers before runs.
+    all.sort_by_key(|w| w.due);
+    all
+}
+
 /// How many events are in each state, kept as events are accepted and finish, so that
 /// `GET /health` reads no table.
 #[derive(Debug, Default)]

@@ -419,16 +419,26 @@ async fn runs(
     };
     let reader = Arc::clone(&shared.reader);
     let listed = tokio::task::spawn_blocking(move || {
-        reader
+        let journal = reader
             .lock()
-            .map_err(|_| "the journal reader broke".to_string())
-            .and_then(|j| j.list(status, 100).map_err(|e| e.to_string()))
+            .map_err(|_| "the journal reader broke".to_string())?;
+        let rows = journal.list(status, 100).map_err(|e| e.to_string())?;
+        // Without a status, what waits for the clock too, as `weir runs` lists it.
+        let waits = match status {
+            None => super::clock_waits(&journal).map_err(|e| e.to_string())?,
+            Some(_) => Vec::new(),
+        };
+        Ok::<_, String>((rows, waits))
     })
     .await;
     match listed {
-        Ok(Ok(rows)) => {
+        Ok(Ok((rows, waits))) => {
             let runs: Vec<_> = rows.iter().map(super::listed_json).collect();
-            axum::Json(json!({ "runs": runs })).into_response()
+            let mut answer = json!({ "runs": runs });
+            if status.is_none() {
+                answer["waiting"] = waits.iter().map(super::ClockWait::json).collect();
+            }
+            axum::Json(answer).into_response()
         }
         Ok(Err(reason)) => error(
             StatusCode::SERVICE_UNAVAILABLE,
