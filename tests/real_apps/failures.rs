@@ -231,3 +231,34 @@ fn a_replayed_event_that_fails_again_raises_its_failed_run_again() {
     assert_eq!(desk.records("page").len(), 2);
     drop(serve);
 }
+
+/// A run that waits, then has a write refused: the workflow on its failed run reads the order
+/// it started on, as for a run that never waited.
+#[test]
+fn a_write_refused_after_a_wait_raises_its_failed_run_on_the_record_it_started_on() {
+    let (crm, desk) = (RestApp::start(), RestApp::start());
+    crm.fail_next([Fault::Status(422, "email is not valid")]);
+    let dir = scratch("failed-after-wait");
+    let script = shop_crm_desk(&crm.url, &desk.url).replace(
+        "  on new order in Shop\n  create contact",
+        "  on new order in Shop\n  wait 1s\n  create contact",
+    );
+    assert!(script.contains("wait 1s"));
+    std::fs::write(dir.join("shop.weir"), script).unwrap();
+    let serve = Serve::start(&dir, "shop.weir", &["--retries", "1"]);
+    let order = json!({"customer": "Ada", "email": "not an email"});
+    assert_eq!(serve.event("/events/Shop/order/new", &order, None).0, 202);
+    let opened = wait_until(Duration::from_secs(30), || {
+        desk.records("ticket").len() == 1
+    });
+    let tickets = desk.records("ticket");
+    assert!(
+        opened,
+        "tickets {tickets:?}, pages {:?}",
+        desk.records("page")
+    );
+    assert_eq!(tickets[0]["title"], "order_to_contact failed for Ada");
+    let about = tickets[0]["about"].as_str().unwrap_or("");
+    assert!(about.starts_with("the new order Shop/order/1: "), "{about}");
+    drop(serve);
+}
