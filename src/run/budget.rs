@@ -15,8 +15,8 @@ use crate::program::WorkflowId;
 /// Where an engine that shares its budget is granted runs.
 pub trait Grants: Send {
     /// Up to a few more runs of `workflow`, so that all who share the budget start at most
-    /// `max` in the window; how many were granted (0: none are left, or the count could not be
-    /// read, and the run is held).
+    /// `max` in the window; how many were granted (0: none are left, and the run is held; or
+    /// the count could not be read, which the grantor keeps for its caller to see).
     fn grant(&mut self, workflow: WorkflowId, max: u64) -> u64;
 }
 
@@ -77,11 +77,6 @@ impl Budget {
             .collect();
         self.granted.clone_from(&self.spent);
         unused
-    }
-
-    /// Runs each workflow started in the window.
-    pub fn spent(&self) -> &[u64] {
-        &self.spent
     }
 
     /// Keeps what an engine with the same workflows and more had counted (a REPL session

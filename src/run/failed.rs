@@ -67,6 +67,15 @@ pub(super) fn listen(
 }
 
 impl Core {
+    /// Keeps the event a run of `workflow` goes on from (as it starts, or after a wait), where
+    /// workflows hear its failures: a write it makes may fail after the run, and they then run
+    /// on that event.
+    pub(super) fn hear(&self, workflow: WorkflowId, run: u64, event: &Event, out: &mut Outcome) {
+        if self.options.runs && !self.on_failure[workflow.0].is_empty() {
+            out.heard.push((run, event.clone()));
+        }
+    }
+
     /// Queues the failed-run event of a run of `by` that failed on `event`, if any workflow is
     /// on its failed runs and `by` is not itself on failed runs.
     pub(super) fn raise_failure(

@@ -778,9 +778,7 @@ impl Core {
         self.started[workflow.0] += 1;
         self.budget.spend(workflow);
         let run = self.start_run(by, event, out);
-        if self.options.runs && !self.on_failure[workflow.0].is_empty() {
-            out.heard.push((run, event.clone()));
-        }
+        self.hear(workflow, run, event, out);
         let mut ctx = action::RunCtx::new(run, by, event);
         match self.steps(p, apps, workflow, &mut ctx, out) {
             Ok(wait::Reached::End) => self.completed[workflow.0] += 1,

@@ -50,11 +50,6 @@ impl<A: Apps> Engine<A> {
         self.core.budget.renew();
     }
 
-    /// Runs each workflow made since its budget was last renewed, by workflow.
-    pub fn spent(&self) -> &[u64] {
-        self.core.budget.spent()
-    }
-
     /// Shares the run budget with other engines (several servers on one journal): runs are
     /// granted by `grants`.
     pub fn share_budget(&mut self, grants: Box<dyn super::budget::Grants>) {

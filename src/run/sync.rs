@@ -60,18 +60,34 @@ impl Ledger {
 
     pub fn insert(&mut self, pair: Pair) {
         self.touch(&pair);
-        let slot = self.pairs.len();
-        self.index.insert((pair.sync, true, pair.left), slot);
-        self.index.insert((pair.sync, false, pair.right), slot);
-        self.pairs.push(Some(pair));
+        self.place(pair);
     }
 
     fn remove(&mut self, slot: usize) {
-        if let Some(pair) = self.pairs[slot].take() {
+        if let Some(pair) = self.unlink(slot) {
             self.touch(&pair);
-            self.index.remove(&(pair.sync, true, pair.left));
-            self.index.remove(&(pair.sync, false, pair.right));
         }
+    }
+
+    /// A pair in a slot of its own, found from both sides.
+    fn place(&mut self, pair: Pair) {
+        self.pairs.push(None);
+        self.put(self.pairs.len() - 1, pair);
+    }
+
+    /// A pair in `slot`, found from both sides.
+    fn put(&mut self, slot: usize, pair: Pair) {
+        self.index.insert((pair.sync, true, pair.left), slot);
+        self.index.insert((pair.sync, false, pair.right), slot);
+        self.pairs[slot] = Some(pair);
+    }
+
+    /// Takes the pair out of a slot, found from neither side any more.
+    fn unlink(&mut self, slot: usize) -> Option<Pair> {
+        let pair = self.pairs[slot].take()?;
+        self.index.remove(&(pair.sync, true, pair.left));
+        self.index.remove(&(pair.sync, false, pair.right));
+        Some(pair)
     }
 
     /// Puts back a pair with the values its sides now agree on.
@@ -105,41 +121,29 @@ impl Ledger {
     }
 
     /// Puts in a pair another engine wrote (several servers on one journal), in place of the
-    /// one this ledger has for its left record: not a change of this engine's.
+    /// ones this ledger has for either of its records: not a change of this engine's.
     pub fn adopt(&mut self, pair: Pair) {
-        // A pair this ledger has for the same right record under another left one is gone.
-        if let Some(other) = self.find(pair.sync, false, pair.right)
-            && self.pairs[other]
-                .as_ref()
-                .is_some_and(|p| p.left != pair.left)
-            && let Some(old) = self.pairs[other].take()
+        let left = self.find(pair.sync, true, pair.left);
+        if let Some(other) = self
+            .find(pair.sync, false, pair.right)
+            .filter(|r| Some(*r) != left)
         {
-            self.index.remove(&(old.sync, true, old.left));
-            self.index.remove(&(old.sync, false, old.right));
+            self.unlink(other);
         }
-        let Some(slot) = self.find(pair.sync, true, pair.left) else {
-            let slot = self.pairs.len();
-            self.index.insert((pair.sync, true, pair.left), slot);
-            self.index.insert((pair.sync, false, pair.right), slot);
-            self.pairs.push(Some(pair));
-            return;
-        };
-        if let Some(old) = &self.pairs[slot] {
-            self.index.remove(&(old.sync, false, old.right));
+        match left {
+            Some(slot) => {
+                self.unlink(slot);
+                self.put(slot, pair);
+            }
+            None => self.place(pair),
         }
-        self.index.insert((pair.sync, false, pair.right), slot);
-        self.pairs[slot] = Some(pair);
     }
 
     /// Drops the pair of `sync` whose left record is `left`, which another engine removed: not
     /// a change of this engine's.
     pub fn drop_adopted(&mut self, sync: SyncId, left: RecordId) {
-        let Some(slot) = self.find(sync, true, left) else {
-            return;
-        };
-        if let Some(pair) = self.pairs[slot].take() {
-            self.index.remove(&(pair.sync, true, pair.left));
-            self.index.remove(&(pair.sync, false, pair.right));
+        if let Some(slot) = self.find(sync, true, left) {
+            self.unlink(slot);
         }
     }
 

@@ -200,11 +200,7 @@ impl Core {
                 step,
             });
         }
-        // As when it started: a write it makes may fail after the run, and the workflows on
-        // its failed run then run on the event it started on.
-        if self.options.runs && !self.on_failure[workflow.0].is_empty() {
-            out.heard.push((run, event.clone()));
-        }
+        self.hear(workflow, run, &event, out);
         let mut ctx = RunCtx::new(run, by, &event);
         match self.steps_from(p, apps, (workflow, next), locals, &mut ctx, out) {
             Ok(Reached::End) => self.completed[workflow.0] += 1,

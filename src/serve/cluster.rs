@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 use postgres::Client;
 
 use super::claims::{Claim, Claimer};
+use super::db::postgres::connect;
 use super::granted;
 use super::shared::{self, Reader};
 use super::worker::{self, Worker};
@@ -71,12 +72,6 @@ fn name_in(url: &str) -> Option<&str> {
         .find_map(|p| p.strip_prefix("application_name="))
 }
 
-/// A connection of this server's to the journal (by TLS beyond this machine, as the journal's
-/// own, [`super::db::postgres::connect`]).
-pub(super) fn connect(url: &str) -> Result<Client, String> {
-    super::db::postgres::connect(url)
-}
-
 /// The warning for a script with simulated apps, served on a journal several servers may
 /// share: each server keeps its own copy of their records.
 pub fn simulated_apps(program: &Program) -> Option<String> {
@@ -114,7 +109,7 @@ pub fn drain(
     let mut reader = Reader::start(&mut client, &owner)
         .map_err(|e| fail("cannot read what the other servers add", &e))?;
     worker.set_claimed();
-    let granting = share_budget(worker, &url).map_err(|e| fail("cannot connect", &e))?;
+    let granting = share_grants(worker, &url).map_err(|e| fail("cannot connect", &e))?;
     let claimer = Claimer::new(owner, LEASE);
     let done = Arc::new(AtomicBool::new(false));
     let renewing = renew(url.clone(), claimer.clone(), Arc::clone(&done));
@@ -149,8 +144,8 @@ pub fn drain(
             let _ = wake.recv_timeout(Duration::from_millis(100));
             while wake.try_recv().is_ok() {}
             if let Err(err) = run_releases(worker, &mut client, &mut reader, &granting) {
-                if let Some(why) = worker.unnumbered() {
-                    stopped = Err(format!("{why}; its events go to the other servers"));
+                if let Some(why) = unnumbered(worker) {
+                    stopped = Err(why);
                     break;
                 }
                 eprintln!("error: {}", fail("cannot run the events released", &err));
@@ -165,8 +160,8 @@ pub fn drain(
             // Those not recorded go to whichever server claims them next.
             worker.forget_unrecorded();
             let_go.extend(taken);
-            if let Some(why) = worker.unnumbered() {
-                stopped = Err(format!("{why}; its events go to the other servers"));
+            if let Some(why) = unnumbered(worker) {
+                stopped = Err(why);
                 break;
             }
             // Not at once again: what failed may take a moment to come back.
@@ -184,6 +179,12 @@ pub fn drain(
     done.store(true, Ordering::SeqCst);
     let _ = renewing.join();
     stopped
+}
+
+/// Why this server stops, where its journal gave no number to a record.
+fn unnumbered(worker: &Worker) -> Option<String> {
+    let why = worker.unnumbered()?;
+    Some(format!("{why}; its events go to the other servers"))
 }
 
 /// Lets go of the events of batches that failed, for any server to claim; those it could not
@@ -229,7 +230,7 @@ struct Granting {
 
 /// Lets the worker's engine be granted runs from the cluster's run budget and have the windows
 /// of its rate limits opened once for the cluster, on a connection of its own.
-fn share_budget(worker: &mut Worker, url: &str) -> Result<Granting, String> {
+fn share_grants(worker: &mut Worker, url: &str) -> Result<Granting, String> {
     let window = Arc::new(AtomicI64::new(i64::MIN));
     let link = granted::Link::new(url)?;
     let (program, running) = (worker.program(), worker.running());

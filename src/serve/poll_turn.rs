@@ -19,7 +19,7 @@ use std::time::Duration;
 use postgres::Client;
 
 use super::cluster;
-use super::db::postgres::{POLLING, url_of};
+use super::db::postgres::{POLLING, connect, url_of};
 
 /// How long the server that polls waits for its connection to answer before it takes it for
 /// lost (and the lock with it).
@@ -107,7 +107,7 @@ impl Shared {
     /// else taken if it is free.
     fn hold(&mut self) -> Result<bool, String> {
         if self.client.is_none() {
-            self.client = Some(cluster::connect(&self.url)?);
+            self.client = Some(connect(&self.url)?);
         }
         let Some(client) = &mut self.client else {
             return Ok(false);
